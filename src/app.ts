@@ -1,0 +1,75 @@
+import { mkdir, readFile } from "node:fs/promises";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { Logger } from "pino";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { ApiKeys } from "./auth/api-keys.js";
+import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
+import type { Config } from "./config.js";
+import { openDatabase, type Database } from "./db/orm.js";
+import { MemoryServiceImpl } from "./memory/memory.service.js";
+import { startSweeper } from "./memory/sweeper.js";
+import { httpHandler } from "./server/http.js";
+import { authInterceptor } from "./server/interceptors/auth.js";
+import { errorInterceptor } from "./server/interceptors/errors.js";
+import { observabilityInterceptor } from "./server/interceptors/observability.js";
+import { validationInterceptor } from "./server/interceptors/validation.js";
+import { listen, type RequestHandler } from "./server/listener.js";
+import { routes } from "./server/routes.js";
+
+export interface Engram {
+  port: number;
+  db: Database;
+  /** Graceful stop: no new connections, in-flight calls finish, then the database closes. */
+  close(): Promise<void>;
+}
+
+/** Wires configuration, database, services and transport together and starts listening. */
+export async function startEngram(config: Config, logger: Logger): Promise<Engram> {
+  await mkdir(config.dataDir, { recursive: true });
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  logger.info({ database: db.kind }, "database ready, migrations applied");
+
+  const apiKeys = new ApiKeys(db.em);
+  const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
+  if (adminKeyPath !== null) {
+    process.stderr.write(`engram: created an admin API key for workspace "default" in ${adminKeyPath}\n`);
+  }
+
+  const isReady = async () => {
+    await db.em.fork().execute("select 1");
+    return true;
+  };
+  const metrics = new Registry();
+  collectDefaultMetrics({ register: metrics });
+  const connect = connectNodeAdapter({
+    routes: routes({
+      memory: new MemoryServiceImpl({ em: db.em }),
+      apiKeys: new ApiKeyServiceImpl(apiKeys),
+      isServing: () => isReady().catch(() => false),
+    }),
+    interceptors: [
+      observabilityInterceptor(logger, metrics),
+      errorInterceptor(logger),
+      authInterceptor({ apiKeys, rateLimitPerSecond: config.rateLimit }),
+      validationInterceptor(),
+    ],
+  }) as RequestHandler;
+
+  const tls =
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? { cert: await readFile(config.tlsCert, "utf8"), key: await readFile(config.tlsKey, "utf8") }
+      : undefined;
+  const listener = await listen(httpHandler({ connect, isReady, metrics }), { host: config.host, port: config.port, tls });
+  const sweeper = startSweeper(db.em, { retentionDays: config.retentionDays, intervalSeconds: config.sweepIntervalSeconds, logger });
+  logger.info({ port: listener.port, tls: tls !== undefined }, "engram listening");
+
+  return {
+    port: listener.port,
+    db,
+    async close() {
+      await listener.close(config.shutdownGraceSeconds * 1000);
+      await sweeper.stop();
+      await db.close();
+    },
+  };
+}

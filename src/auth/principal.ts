@@ -1,0 +1,57 @@
+import { createContextKey, type HandlerContext } from "@connectrpc/connect";
+import { DomainError } from "../errors.js";
+
+export const SCOPES = ["memory:read", "memory:write", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who is calling: the API key's identity, established by the auth interceptor. */
+export interface Principal {
+  keyId: string;
+  workspaceId: string;
+  scopes: ReadonlySet<Scope>;
+  /** Set when the key is bound to one agent: it may act as that agent only. */
+  boundAgentId: string | null;
+}
+
+/** Whose eyes a request looks through: the workspace and the acting agent. */
+export interface Viewer {
+  workspaceId: string;
+  agentId: string | null;
+  admin: boolean;
+}
+
+export function requireScope(principal: Principal, scope: Scope): void {
+  if (!principal.scopes.has(scope) && !principal.scopes.has("admin")) {
+    throw new DomainError("permission_denied", "MISSING_SCOPE", `this API key lacks the ${scope} scope`);
+  }
+}
+
+/**
+ * The acting agent is the key's agent when the key is bound (naming another agent is
+ * PERMISSION_DENIED), otherwise the agent the request names, or none.
+ */
+export function viewerFor(principal: Principal, requestedAgentId: string): Viewer {
+  let agentId: string | null = requestedAgentId === "" ? null : requestedAgentId;
+  if (principal.boundAgentId !== null) {
+    if (agentId !== null && agentId !== principal.boundAgentId) {
+      throw new DomainError(
+        "permission_denied",
+        "AGENT_MISMATCH",
+        "this API key is bound to another agent and cannot act as the one the request names",
+      );
+    }
+    agentId = principal.boundAgentId;
+  }
+  return { workspaceId: principal.workspaceId, agentId, admin: principal.scopes.has("admin") };
+}
+
+/** Carries the authenticated principal from the auth interceptor to the service handlers. */
+export const principalKey = createContextKey<Principal | null>(null, { description: "engram principal" });
+
+export function principalOf(ctx: HandlerContext): Principal {
+  const principal = ctx.values.get(principalKey);
+  if (principal === null) {
+    throw new DomainError("unauthenticated", "MISSING_API_KEY", "missing API key: send Authorization: Bearer <key>");
+  }
+  return principal;
+}

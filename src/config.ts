@@ -1,0 +1,64 @@
+import { Command, InvalidArgumentError, Option } from "commander";
+
+export interface Config {
+  host: string;
+  port: number;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  apiKey: string | undefined;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  rateLimit: number;
+  retentionDays: number;
+  sweepIntervalSeconds: number;
+  shutdownGraceSeconds: number;
+  dbPoolSize: number;
+  logLevel: string;
+}
+
+const int = (min: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}`);
+  return n;
+};
+
+/** Every server setting, as a flag with its environment variable and default. */
+export function serveOptions(): Option[] {
+  return [
+    new Option("--host <host>", "address to listen on").env("ENGRAM_HOST").default("0.0.0.0"),
+    new Option("--port <port>", "port for gRPC, gRPC-Web, Connect and HTTP").env("ENGRAM_PORT").default(8080).argParser(int(0)),
+    new Option("--database-url <url>", "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset").env("DATABASE_URL"),
+    new Option("--data-dir <dir>", "where the embedded database and admin.key live").env("ENGRAM_DATA_DIR").default(".data"),
+    new Option("--api-key <key>", "secret for the bootstrap admin key, used only when no key exists yet").env("ENGRAM_API_KEY"),
+    new Option("--tls-cert <file>", "PEM certificate: serve TLS (h2 and HTTP/1.1 by ALPN)").env("ENGRAM_TLS_CERT"),
+    new Option("--tls-key <file>", "PEM private key for --tls-cert").env("ENGRAM_TLS_KEY"),
+    new Option("--rate-limit <n>", "requests per second per API key (0: unlimited)").env("ENGRAM_RATE_LIMIT").default(1000).argParser(int(0)),
+    new Option("--retention-days <n>", "purge memories deleted or expired longer ago than this").env("ENGRAM_RETENTION_DAYS").default(30).argParser(int(0)),
+    new Option("--sweep-interval <seconds>", "how often the expiry sweeper runs").env("ENGRAM_SWEEP_INTERVAL").default(300).argParser(int(1)),
+    new Option("--shutdown-grace <seconds>", "how long in-flight calls may finish after SIGTERM").env("ENGRAM_SHUTDOWN_GRACE").default(10).argParser(int(0)),
+    new Option("--db-pool-size <n>", "Postgres connections per server").env("ENGRAM_DB_POOL_SIZE").default(10).argParser(int(1)),
+    new Option("--log-level <level>", "fatal, error, warn, info, debug or trace").env("ENGRAM_LOG_LEVEL").default("info"),
+  ];
+}
+
+export function configFrom(command: Command): Config {
+  const o = command.opts<Record<string, unknown>>();
+  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+    command.error("error: --tls-cert and --tls-key go together");
+  }
+  return {
+    host: o.host as string,
+    port: o.port as number,
+    databaseUrl: (o.databaseUrl as string | undefined) || undefined,
+    dataDir: o.dataDir as string,
+    apiKey: (o.apiKey as string | undefined) || undefined,
+    tlsCert: o.tlsCert as string | undefined,
+    tlsKey: o.tlsKey as string | undefined,
+    rateLimit: o.rateLimit as number,
+    retentionDays: o.retentionDays as number,
+    sweepIntervalSeconds: o.sweepInterval as number,
+    shutdownGraceSeconds: o.shutdownGrace as number,
+    dbPoolSize: o.dbPoolSize as number,
+    logLevel: o.logLevel as string,
+  };
+}

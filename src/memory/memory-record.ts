@@ -1,0 +1,51 @@
+import type { EntityRefRow } from "./memory.entity.js";
+
+export type VisibilityValue = "private" | "shared";
+export type EmbeddingStatusValue = "attached" | "pending" | "failed";
+
+/** The writable fields of a memory, already validated and normalised. */
+export interface MemoryDraft {
+  agentId: string | null;
+  subjectType: string;
+  subjectId: string | null;
+  kind: string;
+  key: string | null;
+  content: string;
+  title: string;
+  visibility: VisibilityValue;
+  metadata: Record<string, unknown>;
+  tags: string[];
+  linkedEntities: EntityRefRow[];
+  confidence: number;
+  sourceKind: string | null;
+  sourceId: string | null;
+  provenance: string | null;
+  parentMemoryId: string | null;
+  expireTime: Date | null;
+}
+
+/** A stored memory as the service sees it. */
+export interface MemoryRecord extends MemoryDraft {
+  workspaceId: string;
+  id: string;
+  forgetReason: string | null;
+  embeddingModel: string | null;
+  embeddingStatus: EmbeddingStatusValue;
+  revision: number;
+  createTime: Date;
+  updateTime: Date;
+  deleteTime: Date | null;
+}
+
+export type MemoryState = "active" | "expired" | "deleted";
+
+export function stateOf(memory: MemoryRecord, now: Date): MemoryState {
+  if (memory.deleteTime !== null) return "deleted";
+  if (memory.expireTime !== null && memory.expireTime <= now) return "expired";
+  return "active";
+}
+
+/** Two contents are the same memory when they differ only in case and white space. */
+export function normaliseContent(content: string): string {
+  return content.normalize("NFKC").trim().replace(/\s+/g, " ").toLowerCase();
+}

@@ -1,0 +1,304 @@
+import { createHash } from "node:crypto";
+import type { EntityManager } from "@mikro-orm/sql";
+import { visibleTo } from "../auth/visibility.js";
+import type { Viewer } from "../auth/principal.js";
+import { Sql, query, sql } from "../db/sql.js";
+import { isUuid } from "../ids.js";
+import { normaliseContent, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
+
+const COLUMNS = Sql.raw(`memories.workspace_id, memories.id, memories.agent_id, memories.subject_type,
+  memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility,
+  memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind,
+  memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time,
+  memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision,
+  memories.create_time, memories.update_time, memories.delete_time`);
+
+export type OrderField = "create_time" | "update_time" | "confidence";
+
+export interface ListQuery {
+  subjectType?: string;
+  subjectId?: string;
+  kinds: string[];
+  tags: string[];
+  anyTags: string[];
+  linkedEntity?: { type: string; id: string };
+  visibility?: "private" | "shared";
+  key?: string;
+  showDeleted: boolean;
+  showExpired: boolean;
+  order: { field: OrderField; descending: boolean };
+  /** Keyset position: rows strictly after this (order value, id) pair. */
+  after?: { value: string | number; id: string };
+  limit: number;
+}
+
+export type UpsertOutcome = "created" | "updated" | "revived";
+
+/** Every SQL statement that touches `memories`. */
+export class MemoryRepository {
+  /** Bind to a transaction's entity manager to run inside that transaction. */
+  constructor(private readonly db: EntityManager) {}
+
+  /**
+   * The keyed write: one INSERT ... ON CONFLICT statement, so concurrent writers of one key
+   * make one row. The `prior` CTE reads the row as it was before this statement, to tell an
+   * update of an active memory from a revival of a deleted or expired one.
+   */
+  async upsertByKey(
+    workspaceId: string,
+    id: string,
+    draft: MemoryDraft,
+    now: Date,
+  ): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
+    const v = draftValues(draft);
+    const rows = await query<Row & { inserted: boolean; was_inactive: boolean | null }>(
+      this.db,
+      sql`with prior as (
+          select (delete_time is not null or (expire_time is not null and expire_time <= ${now})) as inactive
+          from memories
+          where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
+            and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
+            and kind = ${draft.kind} and key = ${draft.key})
+        insert into memories as memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)})
+        values (${workspaceId}, ${id}, ${now}, ${now}, ${v})
+        on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
+        do update set ${Sql.raw(REPLACE_FROM_EXCLUDED)},
+          embedding = case when memories.content = excluded.content then memories.embedding end,
+          embedding_model = case when memories.content = excluded.content then memories.embedding_model end,
+          embedding_status = case when memories.content = excluded.content then memories.embedding_status else 'pending' end,
+          update_time = excluded.update_time, delete_time = null, forget_reason = null,
+          revision = memories.revision + 1
+        returning ${COLUMNS}, (xmax = 0) as inserted, (select inactive from prior) as was_inactive`,
+    );
+    const row = single(rows);
+    const outcome: UpsertOutcome = row.inserted ? "created" : row.was_inactive ? "revived" : "updated";
+    return { record: toRecord(row), outcome };
+  }
+
+  /** The active memory at a natural key, if any (for dry runs). */
+  async findByNaturalKey(workspaceId: string, draft: MemoryDraft): Promise<MemoryRecord | null> {
+    const rows = await query<Row>(
+      this.db,
+      sql`select ${COLUMNS} from memories
+        where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
+          and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
+          and kind = ${draft.kind} and key = ${draft.key}`,
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /**
+   * The active keyless memory a keyless write would merge into. Call inside a transaction:
+   * the advisory lock serialises writers of the same content until commit.
+   */
+  async lockMergeTarget(workspaceId: string, draft: MemoryDraft, now: Date, lock: boolean): Promise<MemoryRecord | null> {
+    const fingerprint = fingerprintOf(draft.content);
+    if (lock) {
+      const lockKey = [workspaceId, draft.agentId, draft.subjectType, draft.subjectId, draft.kind, fingerprint].join("\u001f");
+      await query(this.db, sql`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`);
+    }
+    const rows = await query<Row>(
+      this.db,
+      sql`select ${COLUMNS} from memories
+        where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
+          and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
+          and kind = ${draft.kind} and key is null and content_fingerprint = ${fingerprint}
+          and delete_time is null and (expire_time is null or expire_time > ${now})
+        order by create_time limit 1`,
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async insert(workspaceId: string, id: string, draft: MemoryDraft, now: Date): Promise<MemoryRecord> {
+    const rows = await query<Row>(
+      this.db,
+      sql`insert into memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)})
+        values (${workspaceId}, ${id}, ${now}, ${now}, ${draftValues(draft)})
+        returning ${COLUMNS}`,
+    );
+    return toRecord(single(rows));
+  }
+
+  /** Rewrites every writable field of a memory (revision + 1); content changes drop the embedding. */
+  async replace(target: MemoryRecord, draft: MemoryDraft, now: Date): Promise<MemoryRecord> {
+    const contentChanged = target.content !== draft.content;
+    const rows = await query<Row>(
+      this.db,
+      sql`update memories set (${Sql.raw(DRAFT_COLUMNS)}) = (select ${draftValues(draft)}),
+          update_time = ${now}, revision = revision + 1
+          ${contentChanged ? Sql.raw(", embedding = null, embedding_model = null, embedding_status = 'pending'") : Sql.raw("")}
+        where workspace_id = ${target.workspaceId} and id = ${target.id}
+        returning ${COLUMNS}`,
+    );
+    return toRecord(single(rows));
+  }
+
+  async findVisible(viewer: Viewer, id: string, options: { forUpdate?: boolean } = {}): Promise<MemoryRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows = await query<Row>(
+      this.db,
+      sql`select ${COLUMNS} from memories where id = ${id} and ${visibleTo(viewer)}
+        ${Sql.raw(options.forUpdate ? "for update" : "")}`,
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  async setDeleted(target: MemoryRecord, deleteTime: Date | null, reason: string | null, now: Date): Promise<MemoryRecord> {
+    const rows = await query<Row>(
+      this.db,
+      sql`update memories set delete_time = ${deleteTime}, forget_reason = ${reason},
+          update_time = ${now}, revision = revision + 1
+        where workspace_id = ${target.workspaceId} and id = ${target.id}
+        returning ${COLUMNS}`,
+    );
+    return toRecord(single(rows));
+  }
+
+  async list(viewer: Viewer, q: ListQuery, now: Date): Promise<MemoryRecord[]> {
+    const where: Sql[] = [visibleTo(viewer)];
+    if (q.subjectType !== undefined) where.push(sql`subject_type = ${q.subjectType}`);
+    if (q.subjectId !== undefined) where.push(sql`subject_id = ${q.subjectId}`);
+    if (q.kinds.length > 0) where.push(sql`kind = any(${q.kinds}::text[])`);
+    if (q.tags.length > 0) where.push(sql`tags @> ${q.tags}::text[]`);
+    if (q.anyTags.length > 0) where.push(sql`tags && ${q.anyTags}::text[]`);
+    if (q.linkedEntity) where.push(sql`linked_entities @> ${JSON.stringify([q.linkedEntity])}::jsonb`);
+    if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
+    if (q.key !== undefined) where.push(sql`key = ${q.key}`);
+    if (!q.showDeleted) where.push(sql`delete_time is null`);
+    if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > ${now})`);
+    const column = Sql.raw(q.order.field);
+    const direction = Sql.raw(q.order.descending ? "desc" : "asc");
+    if (q.after) {
+      const cast = Sql.raw(q.order.field === "confidence" ? "real" : "timestamptz");
+      const comparison = Sql.raw(q.order.descending ? "<" : ">");
+      where.push(sql`(${column}, id) ${comparison} (${q.after.value}::${cast}, ${q.after.id}::uuid)`);
+    }
+    const rows = await query<Row>(
+      this.db,
+      sql`select ${COLUMNS} from memories where ${Sql.join(where, " and ")}
+        order by ${column} ${direction}, id ${direction} limit ${q.limit}`,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Deletes for good what was deleted or expired before the cutoff. Returns how many. */
+  async purge(cutoff: Date, batchSize: number): Promise<number> {
+    const rows = await query<{ id: string }>(
+      this.db,
+      sql`delete from memories where (workspace_id, id) in (
+          select workspace_id, id from memories
+          where coalesce(delete_time, expire_time) < ${cutoff}
+            and (delete_time is not null or expire_time is not null)
+          limit ${batchSize})
+        returning id`,
+    );
+    return rows.length;
+  }
+}
+
+const DRAFT_COLUMNS = `agent_id, subject_type, subject_id, kind, key, content, content_fingerprint, title,
+  visibility, metadata, tags, linked_entities, confidence, source_kind, source_id, provenance,
+  parent_memory_id, expire_time`;
+
+const REPLACE_FROM_EXCLUDED = DRAFT_COLUMNS.split(",")
+  .map((c) => c.trim())
+  .map((c) => `${c} = excluded.${c}`)
+  .join(", ");
+
+function draftValues(d: MemoryDraft): Sql {
+  return sql`${d.agentId}, ${d.subjectType}, ${d.subjectId}, ${d.kind}, ${d.key}, ${d.content},
+    ${fingerprintOf(d.content)}, ${d.title}, ${d.visibility}, ${JSON.stringify(d.metadata)}::jsonb,
+    ${d.tags}::text[], ${JSON.stringify(d.linkedEntities)}::jsonb, ${d.confidence}, ${d.sourceKind},
+    ${d.sourceId}, ${d.provenance}, ${d.parentMemoryId}, ${d.expireTime}::timestamptz`;
+}
+
+function fingerprintOf(content: string): string {
+  return createHash("sha256").update(normaliseContent(content)).digest("hex");
+}
+
+interface Row {
+  workspace_id: string;
+  id: string;
+  agent_id: string | null;
+  subject_type: string;
+  subject_id: string | null;
+  kind: string;
+  key: string | null;
+  content: string;
+  title: string;
+  visibility: "private" | "shared";
+  metadata: Record<string, unknown> | string;
+  tags: string[] | string;
+  linked_entities: { type: string; id: string }[] | string;
+  confidence: number | string;
+  source_kind: string | null;
+  source_id: string | null;
+  provenance: string | null;
+  parent_memory_id: string | null;
+  expire_time: Date | string | null;
+  forget_reason: string | null;
+  embedding_model: string | null;
+  embedding_status: "attached" | "pending" | "failed";
+  revision: number | string | bigint;
+  create_time: Date | string;
+  update_time: Date | string;
+  delete_time: Date | string | null;
+}
+
+function single<T>(rows: T[]): T {
+  const row = rows[0];
+  if (row === undefined) throw new Error("expected one row from the database, got none");
+  return row;
+}
+
+function toRecord(row: Row): MemoryRecord {
+  return {
+    workspaceId: row.workspace_id,
+    id: row.id,
+    agentId: row.agent_id,
+    subjectType: row.subject_type,
+    subjectId: row.subject_id,
+    kind: row.kind,
+    key: row.key,
+    content: row.content,
+    title: row.title,
+    visibility: row.visibility,
+    metadata: json(row.metadata),
+    tags: typeof row.tags === "string" ? parseTextArray(row.tags) : row.tags,
+    linkedEntities: json(row.linked_entities),
+    confidence: Number(row.confidence),
+    sourceKind: row.source_kind,
+    sourceId: row.source_id,
+    provenance: row.provenance,
+    parentMemoryId: row.parent_memory_id,
+    expireTime: date(row.expire_time),
+    forgetReason: row.forget_reason,
+    embeddingModel: row.embedding_model,
+    embeddingStatus: row.embedding_status,
+    revision: Number(row.revision),
+    createTime: date(row.create_time) ?? new Date(0),
+    updateTime: date(row.update_time) ?? new Date(0),
+    deleteTime: date(row.delete_time),
+  };
+}
+
+function json<T>(value: T | string): T {
+  return typeof value === "string" ? (JSON.parse(value) as T) : value;
+}
+
+function date(value: Date | string | null): Date | null {
+  if (value === null) return null;
+  return value instanceof Date ? value : new Date(value);
+}
+
+function parseTextArray(literal: string): string[] {
+  // Postgres only hands back a literal when the driver has no array parser; mirror toArrayLiteral.
+  const inner = literal.slice(1, -1);
+  if (inner === "") return [];
+  const items: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|([^,]+)/g;
+  for (const m of inner.matchAll(re)) {
+    items.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? ""));
+  }
+  return items;
+}

@@ -1,0 +1,287 @@
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { createHash } from "node:crypto";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/sql";
+import { v7 as uuidv7 } from "uuid";
+import {
+  BatchWriteMemoriesResponseSchema,
+  BatchWriteResultSchema,
+  DeleteMemoryResponseSchema,
+  GetMemoryResponseSchema,
+  ListMemoriesResponseSchema,
+  UndeleteMemoryResponseSchema,
+  UpdateMemoryResponseSchema,
+  WriteMemoryRequestSchema,
+  WriteMemoryResponseSchema,
+  WriteOutcome,
+  type BatchWriteMemoriesRequest,
+  type DeleteMemoryRequest,
+  type GetMemoryRequest,
+  type ListMemoriesRequest,
+  type MemoryService,
+  type UndeleteMemoryRequest,
+  type UpdateMemoryRequest,
+  type WriteMemoryRequest,
+  type WriteMemoryResponse,
+} from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
+import { assertCanModify } from "../auth/visibility.js";
+import { principalOf, requireScope, viewerFor, type Viewer } from "../auth/principal.js";
+import { DomainError, memoryNotFound } from "../errors.js";
+import { toStatus } from "../server/errors.js";
+import { toDraft, toProto, etagOf } from "./memory-mapper.js";
+import { applyUpdateMask } from "./update-mask.js";
+import { mergeDrafts } from "./merge.js";
+import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
+import { MemoryRepository, type ListQuery, type OrderField } from "./memory.repository.js";
+import { decodePageToken, encodePageToken, fingerprintQuery, orderValue } from "./page-token.js";
+import { WriteRequestRepository } from "./write-request.repository.js";
+
+const DEFAULT_PAGE_SIZE = 50;
+
+export interface MemoryServiceDeps {
+  em: EntityManager;
+  now?: () => Date;
+}
+
+/** engram.v1.MemoryService: the one implementation behind gRPC, Connect, REST and MCP. */
+export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
+  private readonly em: EntityManager;
+  private readonly now: () => Date;
+
+  constructor(deps: MemoryServiceDeps) {
+    this.em = deps.em;
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  async writeMemory(req: WriteMemoryRequest, ctx: HandlerContext): Promise<WriteMemoryResponse> {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:write");
+    const viewer = viewerFor(principal, req.memory?.agentId ?? "");
+    return this.em.fork().transactional((tem) => this.writeOne(tem, viewer, req, "memory"));
+  }
+
+  async batchWriteMemories(req: BatchWriteMemoriesRequest, ctx: HandlerContext) {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:write");
+    const viewers = req.requests.map((r) => viewerFor(principal, r.memory?.agentId ?? ""));
+    const field = (i: number) => `requests[${i}].memory`;
+    if (req.atomic) {
+      const responses = await this.em.fork().transactional(async (tem) => {
+        const out: WriteMemoryResponse[] = [];
+        for (const [i, r] of req.requests.entries()) {
+          out.push(await this.writeOne(tem, viewers[i] as Viewer, r, field(i)));
+        }
+        return out;
+      });
+      return create(BatchWriteMemoriesResponseSchema, {
+        results: responses.map((response) => ({ result: { case: "response" as const, value: response } })),
+      });
+    }
+    const results = [];
+    for (const [i, r] of req.requests.entries()) {
+      try {
+        const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewers[i] as Viewer, r, field(i)));
+        results.push(create(BatchWriteResultSchema, { result: { case: "response", value: response } }));
+      } catch (err) {
+        results.push(create(BatchWriteResultSchema, { result: { case: "error", value: toStatus(err) } }));
+      }
+    }
+    return create(BatchWriteMemoriesResponseSchema, { results });
+  }
+
+  async getMemory(req: GetMemoryRequest, ctx: HandlerContext) {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:read");
+    const viewer = viewerFor(principal, req.agentId);
+    const record = await this.memories(this.em.fork()).findVisible(viewer, req.id);
+    if (record === null) throw memoryNotFound(req.id);
+    return create(GetMemoryResponseSchema, { memory: toProto(record, this.now()) });
+  }
+
+  async listMemories(req: ListMemoriesRequest, ctx: HandlerContext) {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:read");
+    const filter = req.filter;
+    const viewer = viewerFor(principal, filter?.agentId ?? "");
+    const order = parseOrderBy(req.orderBy);
+    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const q: Omit<ListQuery, "after" | "limit"> = {
+      subjectType: nonEmpty(filter?.subjectType),
+      subjectId: nonEmpty(filter?.subjectId),
+      kinds: filter?.kinds ?? [],
+      tags: filter?.tags ?? [],
+      anyTags: filter?.anyTags ?? [],
+      linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
+      visibility: filter?.visibility === Visibility.SHARED ? "shared" : filter?.visibility === Visibility.PRIVATE ? "private" : undefined,
+      key: nonEmpty(filter?.key),
+      showDeleted: filter?.showDeleted ?? false,
+      showExpired: filter?.showExpired ?? false,
+      order,
+    };
+    const fingerprint = fingerprintQuery([viewer, q]);
+    const after = req.pageToken === "" ? undefined : decodePageToken(req.pageToken, fingerprint);
+    const now = this.now();
+    const rows = await this.memories(this.em.fork()).list(viewer, { ...q, after, limit: pageSize + 1 }, now);
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    const nextPageToken =
+      rows.length > pageSize && last ? encodePageToken(fingerprint, { value: orderValue(order.field, last), id: last.id }) : "";
+    return create(ListMemoriesResponseSchema, { memories: page.map((r) => toProto(r, now)), nextPageToken });
+  }
+
+  async updateMemory(req: UpdateMemoryRequest, ctx: HandlerContext) {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:write");
+    const viewer = viewerFor(principal, req.agentId);
+    const now = this.now();
+    const updated = await this.em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, req.id, req.etag);
+      if (stateOf(target, now) === "deleted") {
+        throw new DomainError("failed_precondition", "MEMORY_DELETED", `memory ${req.id} is deleted; undelete it first`);
+      }
+      const draft = applyUpdateMask(target, req.memory!, req.updateMask?.paths ?? [], now);
+      return this.memories(tem).replace(target, draft, now);
+    });
+    return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
+  }
+
+  async deleteMemory(req: DeleteMemoryRequest, ctx: HandlerContext) {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:write");
+    const viewer = viewerFor(principal, req.agentId);
+    const now = this.now();
+    const record = await this.em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, req.id, req.etag);
+      if (target.deleteTime !== null) return target;
+      return this.memories(tem).setDeleted(target, now, req.reason === "" ? null : req.reason, now);
+    });
+    return create(DeleteMemoryResponseSchema, { memory: toProto(record, now) });
+  }
+
+  async undeleteMemory(req: UndeleteMemoryRequest, ctx: HandlerContext) {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:write");
+    const viewer = viewerFor(principal, req.agentId);
+    const now = this.now();
+    const record = await this.em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, req.id, "");
+      if (target.deleteTime === null) return target;
+      return this.memories(tem).setDeleted(target, null, null, now);
+    });
+    return create(UndeleteMemoryResponseSchema, { memory: toProto(record, now) });
+  }
+
+  // eslint-disable-next-line require-yield -- ranked search lands with the embedding work
+  async *searchMemories(): AsyncGenerator<never> {
+    throw new DomainError("unimplemented", "SEARCH_NOT_AVAILABLE", "SearchMemories is not available in this build yet");
+  }
+
+  private memories(em: EntityManager): MemoryRepository {
+    return new MemoryRepository(em);
+  }
+
+  /** A memory the viewer may change, locked for the rest of the transaction. */
+  private async modifiable(tem: EntityManager, viewer: Viewer, id: string, etag: string): Promise<MemoryRecord> {
+    const target = await this.memories(tem).findVisible(viewer, id, { forUpdate: true });
+    if (target === null) throw memoryNotFound(id);
+    assertCanModify(viewer, target);
+    if (etag !== "" && etag !== etagOf(target)) {
+      throw new DomainError("aborted", "ETAG_MISMATCH", `memory ${id} has changed since etag ${etag} was read`);
+    }
+    return target;
+  }
+
+  /** One write inside the caller's transaction: dry run, idempotent retry, upsert or merge. */
+  private async writeOne(tem: EntityManager, viewer: Viewer, req: WriteMemoryRequest, field: string): Promise<WriteMemoryResponse> {
+    const now = this.now();
+    const draft = toDraft(req.memory!, viewer.agentId, { ttl: req.ttl, now }, field);
+    if (req.validateOnly) return this.dryRun(tem, viewer, draft, now);
+    if (req.requestId === "") return this.write(tem, viewer, draft, now);
+
+    const ledger = new WriteRequestRepository(tem);
+    const key = { workspaceId: viewer.workspaceId, agentScope: viewer.agentId ?? "", requestId: req.requestId };
+    const requestHash = createHash("sha256").update(toBinary(WriteMemoryRequestSchema, req)).digest("hex");
+    if (!(await ledger.claim(key, requestHash, now))) {
+      const prior = await ledger.findRequest(key);
+      if (prior?.requestHash !== requestHash) {
+        throw new DomainError("already_exists", "REQUEST_ID_REUSED", `request_id ${req.requestId} was already used for a different request`, [
+          { field: "request_id", description: "already used for a different request" },
+        ]);
+      }
+      return fromBinary(WriteMemoryResponseSchema, prior.response ?? new Uint8Array());
+    }
+    const response = await this.write(tem, viewer, draft, now);
+    await ledger.saveResponse(key, toBinary(WriteMemoryResponseSchema, response));
+    return response;
+  }
+
+  private async write(tem: EntityManager, viewer: Viewer, draft: MemoryDraft, now: Date): Promise<WriteMemoryResponse> {
+    const memories = this.memories(tem);
+    if (draft.key !== null) {
+      const { record, outcome } = await memories.upsertByKey(viewer.workspaceId, uuidv7(), draft, now);
+      const reason = {
+        created: "no memory had this key",
+        updated: "an active memory had this key; its fields were replaced",
+        revived: "the memory with this key was deleted or expired; it is active again",
+      }[outcome];
+      return this.response(record, OUTCOMES[outcome], reason, now);
+    }
+    const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, true);
+    if (target !== null) {
+      const merged = await memories.replace(target, mergeDrafts(target, draft), now);
+      return this.response(merged, WriteOutcome.MERGED, `same content as active memory ${target.id}; merged into it`, now);
+    }
+    const record = await memories.insert(viewer.workspaceId, uuidv7(), draft, now);
+    return this.response(record, WriteOutcome.CREATED, "new memory", now);
+  }
+
+  /** What a write would do, without writing: validate_only. */
+  private async dryRun(tem: EntityManager, viewer: Viewer, draft: MemoryDraft, now: Date): Promise<WriteMemoryResponse> {
+    const memories = this.memories(tem);
+    const preview = (base: MemoryRecord | null, d: MemoryDraft): MemoryRecord => ({
+      ...d,
+      workspaceId: viewer.workspaceId,
+      id: base?.id ?? "",
+      forgetReason: null,
+      embeddingModel: null,
+      embeddingStatus: "pending",
+      revision: (base?.revision ?? 0) + 1,
+      createTime: base?.createTime ?? now,
+      updateTime: now,
+      deleteTime: null,
+    });
+    if (draft.key !== null) {
+      const existing = await memories.findByNaturalKey(viewer.workspaceId, draft);
+      if (existing === null) return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
+      const revive = stateOf(existing, now) !== "active";
+      return this.response(
+        preview(existing, draft),
+        revive ? WriteOutcome.REVIVED : WriteOutcome.UPDATED,
+        `validate_only: would ${revive ? "revive" : "update"} memory ${existing.id}`,
+        now,
+      );
+    }
+    const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, false);
+    if (target !== null) {
+      return this.response(preview(target, mergeDrafts(target, draft)), WriteOutcome.MERGED, `validate_only: would merge into memory ${target.id}`, now);
+    }
+    return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
+  }
+
+  private response(record: MemoryRecord, outcome: WriteOutcome, reason: string, now: Date): WriteMemoryResponse {
+    return create(WriteMemoryResponseSchema, { memory: toProto(record, now), outcome, reason });
+  }
+}
+
+const OUTCOMES = { created: WriteOutcome.CREATED, updated: WriteOutcome.UPDATED, revived: WriteOutcome.REVIVED } as const;
+
+function parseOrderBy(orderBy: string): ListQuery["order"] {
+  if (orderBy === "") return { field: "create_time", descending: true };
+  const [field, direction] = orderBy.split(" ");
+  return { field: field as OrderField, descending: direction === "desc" };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}

@@ -1,0 +1,38 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import type { Logger } from "pino";
+import { MemoryRepository } from "./memory.repository.js";
+import { WriteRequestRepository } from "./write-request.repository.js";
+
+const BATCH = 1000;
+const REQUEST_ID_TTL_MS = 24 * 3600 * 1000;
+
+/** Purges memories deleted or expired before the retention window, and stale request ids. */
+export async function sweep(em: EntityManager, retentionDays: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600 * 1000);
+  const memories = new MemoryRepository(em.fork());
+  let purged = 0;
+  for (let n = BATCH; n === BATCH; purged += n) {
+    n = await memories.purge(cutoff, BATCH);
+  }
+  await new WriteRequestRepository(em.fork()).purge(new Date(now.getTime() - REQUEST_ID_TTL_MS));
+  return purged;
+}
+
+export function startSweeper(em: EntityManager, options: { retentionDays: number; intervalSeconds: number; logger: Logger }) {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    running = sweep(em, options.retentionDays).then(
+      (purged) => {
+        if (purged > 0) options.logger.info({ purged }, "expiry sweeper purged memories");
+      },
+      (err: unknown) => options.logger.error({ err }, "expiry sweeper failed"),
+    );
+  }, options.intervalSeconds * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

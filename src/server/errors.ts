@@ -1,0 +1,82 @@
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { anyPack } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { StatusSchema, type Status } from "../../gen/ts/google/rpc/status_pb.js";
+import { DomainError, type ErrorKind } from "../errors.js";
+
+const CODES: Record<ErrorKind, Code> = {
+  invalid_argument: Code.InvalidArgument,
+  not_found: Code.NotFound,
+  already_exists: Code.AlreadyExists,
+  aborted: Code.Aborted,
+  failed_precondition: Code.FailedPrecondition,
+  permission_denied: Code.PermissionDenied,
+  unauthenticated: Code.Unauthenticated,
+  resource_exhausted: Code.ResourceExhausted,
+  unavailable: Code.Unavailable,
+  unimplemented: Code.Unimplemented,
+};
+
+export const ERROR_DOMAIN = "engram.dev";
+
+type Detail = { desc: DescMessage; value: MessageShape<DescMessage> };
+
+/** The one place where domain errors become Connect errors with ErrorInfo and BadRequest details. */
+export function toConnectError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  if (err instanceof DomainError) {
+    return new ConnectError(err.message, CODES[err.kind], undefined, detailsOf(err), err);
+  }
+  const pgCode = postgresErrorCode(err);
+  if (pgCode === "23505") {
+    return toConnectError(new DomainError("already_exists", "NATURAL_KEY_TAKEN", "another memory already has this agent, subject, kind and key"));
+  }
+  if (pgCode === "40001" || pgCode === "40P01") {
+    return toConnectError(new DomainError("aborted", "CONCURRENT_UPDATE", "a concurrent write conflicted; retry"));
+  }
+  return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+}
+
+/** The same mapping as a google.rpc.Status, for per-item results of batch writes. */
+export function toStatus(err: unknown): Status {
+  const connectError = toConnectError(err);
+  const details = err instanceof DomainError ? detailsOf(err) : [];
+  return create(StatusSchema, {
+    code: connectError.code,
+    message: connectError.rawMessage,
+    details: details.map((d) => anyPack(d.desc, d.value)),
+  });
+}
+
+function detailsOf(err: DomainError): Detail[] {
+  const details: Detail[] = [
+    { desc: ErrorInfoSchema, value: create(ErrorInfoSchema, { reason: err.reason, domain: ERROR_DOMAIN }) },
+  ];
+  if (err.fieldViolations.length > 0) {
+    details.push({
+      desc: BadRequestSchema,
+      value: create(BadRequestSchema, {
+        fieldViolations: err.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
+      }),
+    });
+  }
+  if (err.retryAfterMs !== undefined) {
+    const ms = Math.max(0, err.retryAfterMs);
+    details.push({
+      desc: RetryInfoSchema,
+      value: create(RetryInfoSchema, {
+        retryDelay: { seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 },
+      }),
+    });
+  }
+  return details;
+}
+
+function postgresErrorCode(err: unknown): string | undefined {
+  for (let e: unknown = err; typeof e === "object" && e !== null; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}

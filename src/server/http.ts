@@ -1,0 +1,34 @@
+import type http from "node:http";
+import type http2 from "node:http2";
+import type { Registry } from "prom-client";
+import type { RequestHandler } from "./listener.js";
+
+export interface HttpEndpoints {
+  connect: RequestHandler;
+  isReady: () => Promise<boolean>;
+  metrics: Registry;
+}
+
+/** Plain HTTP endpoints for probes and scrapers; everything else goes to the Connect router. */
+export function httpHandler({ connect, isReady, metrics }: HttpEndpoints): RequestHandler {
+  return (req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method === "GET" && path === "/healthz") return reply(res, 200, "text/plain", "ok\n");
+    if (req.method === "GET" && path === "/readyz") {
+      void isReady().then(
+        (ready) => reply(res, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"),
+        () => reply(res, 503, "text/plain", "not ready\n"),
+      );
+      return;
+    }
+    if (req.method === "GET" && path === "/metrics") {
+      void metrics.metrics().then((body) => reply(res, 200, metrics.contentType, body));
+      return;
+    }
+    connect(req, res);
+  };
+}
+
+function reply(res: http.ServerResponse | http2.Http2ServerResponse, status: number, contentType: string, body: string) {
+  (res as http.ServerResponse).writeHead(status, { "content-type": contentType }).end(body);
+}

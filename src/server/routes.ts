@@ -1,0 +1,24 @@
+import type { ConnectRouter } from "@connectrpc/connect";
+import { file_engram_v1_api_key_service, ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { file_engram_v1_memory_service, MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { file_grpc_health_v1_health, Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
+import type { ApiKeyServiceImpl } from "../auth/api-key.service.js";
+import type { MemoryServiceImpl } from "../memory/memory.service.js";
+import { healthService } from "./health.js";
+import { registerReflection } from "./reflection.js";
+
+export interface Services {
+  memory: MemoryServiceImpl;
+  apiKeys: ApiKeyServiceImpl;
+  isServing: () => Promise<boolean>;
+}
+
+/** Every RPC the server answers, for gRPC, gRPC-Web and Connect alike. */
+export function routes(services: Services) {
+  return (router: ConnectRouter) => {
+    router.service(MemoryService, services.memory);
+    router.service(ApiKeyService, services.apiKeys);
+    router.service(Health, healthService(services.isServing, [MemoryService.typeName, ApiKeyService.typeName]));
+    registerReflection(router, [file_engram_v1_memory_service, file_engram_v1_api_key_service, file_grpc_health_v1_health]);
+  };
+}

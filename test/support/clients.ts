@@ -1,0 +1,35 @@
+import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
+import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+
+export type Protocol = "connect-h1" | "connect-h2" | "grpc" | "grpc-web";
+
+function bearer(key: string): Interceptor {
+  return (next) => (req) => {
+    req.header.set("authorization", `Bearer ${key}`);
+    return next(req);
+  };
+}
+
+export function transport(baseUrl: string, key: string, protocol: Protocol = "connect-h1"): Transport {
+  const interceptors = [bearer(key)];
+  switch (protocol) {
+    case "connect-h1":
+      return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors });
+    case "connect-h2":
+      return createConnectTransport({ baseUrl, httpVersion: "2", interceptors });
+    case "grpc":
+      return createGrpcTransport({ baseUrl, interceptors });
+    case "grpc-web":
+      return createGrpcWebTransport({ baseUrl, httpVersion: "1.1", interceptors });
+  }
+}
+
+export function memoryClient(baseUrl: string, key: string, protocol?: Protocol): Client<typeof MemoryService> {
+  return createClient(MemoryService, transport(baseUrl, key, protocol));
+}
+
+export function apiKeyClient(baseUrl: string, key: string, protocol?: Protocol): Client<typeof ApiKeyService> {
+  return createClient(ApiKeyService, transport(baseUrl, key, protocol));
+}
