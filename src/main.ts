@@ -1,6 +1,9 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { startEngram } from "./app.js";
+import { ApiKeys } from "./auth/api-keys.js";
+import { SCOPES, type Scope } from "./auth/principal.js";
 import { configFrom, serveOptions } from "./config.js";
+import { openDatabase } from "./db/orm.js";
 import { createLogger } from "./logger.js";
 
 const program = new Command("engram").description("Engram: a memory service for AI agents");
@@ -27,5 +30,30 @@ serve.action(async () => {
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
 });
+
+const keys = program.command("keys").description("manage API keys directly in the database (for operators)");
+keys
+  .command("create")
+  .description("create an API key in any workspace and print its secret")
+  .requiredOption("--workspace <id>", "the workspace the key belongs to")
+  .addOption(new Option("--scopes <scopes...>", "scopes").choices(SCOPES).default(["memory:read", "memory:write"]))
+  .option("--agent <id>", "bind the key to one agent")
+  .option("--name <name>", "display name", "")
+  .addOption(new Option("--database-url <url>").env("DATABASE_URL"))
+  .addOption(new Option("--data-dir <dir>").env("ENGRAM_DATA_DIR").default(".data"))
+  .action(async (o: { workspace: string; scopes: Scope[]; agent?: string; name: string; databaseUrl?: string; dataDir: string }) => {
+    const db = await openDatabase({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
+    try {
+      const { secret } = await new ApiKeys(db.em).create({
+        workspaceId: o.workspace,
+        displayName: o.name,
+        scopes: o.scopes,
+        agentId: o.agent ?? null,
+      });
+      process.stdout.write(secret + "\n");
+    } finally {
+      await db.close();
+    }
+  });
 
 await program.parseAsync();

@@ -25,7 +25,8 @@ export interface TestServer {
  * Postgres named by DATABASE_URL when it is set (CI runs every suite both ways).
  */
 export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), "engram-test-"));
+  const ownsDataDir = overrides.dataDir === undefined;
+  const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), "engram-test-")));
   const config: Config = {
     host: "127.0.0.1",
     port: 0,
@@ -65,7 +66,7 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     createKey,
     async close() {
       await engram.close();
-      await rm(dataDir, { recursive: true, force: true });
+      if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

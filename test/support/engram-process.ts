@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { fileURLToPath } from "node:url";
+import { ApiKeys, readAdminKey } from "../../src/auth/api-keys.js";
+import { openDatabase } from "../../src/db/orm.js";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** argv for running the CLI from source, the way `npm start` does. */
+export function engramCommand(...args: string[]): [string, string[]] {
+  return [process.execPath, ["--import", "tsx", "src/main.ts", ...args]];
+}
+
+export interface EngramProcess {
+  child: ChildProcess;
+  port: number;
+  baseUrl: string;
+  /** Every stderr line so far (the process keeps appending). */
+  stderrLines: string[];
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first structured log line whose msg is `msg`. */
+  waitForLog(msg: string): Promise<Record<string, unknown>>;
+  /** Ends the process if it is still running (SIGKILL) and waits for it. */
+  kill(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  dataDir: string;
+  /** Variables set (string) or removed (undefined) on top of this process's environment. */
+  env?: Record<string, string | undefined>;
+  args?: string[];
+}
+
+/**
+ * Runs `engram serve` in a child process on a free port and resolves once it logs
+ * "engram listening". DATABASE_URL passes through from the environment unless overridden.
+ */
+export async function spawnEngram({ dataDir, env = {}, args = [] }: SpawnOptions): Promise<EngramProcess> {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  const [cmd, argv] = engramCommand("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...args);
+  const child = spawn(cmd, argv, { cwd: repoRoot, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
+  const stderrLines: string[] = [];
+  const waiters: Array<() => void> = [];
+  let pending = "";
+  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+    const lines = (pending + chunk).split("\n");
+    pending = lines.pop() ?? "";
+    stderrLines.push(...lines);
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once("exit", (code, signal) => {
+      for (const wake of waiters.splice(0)) wake();
+      resolve({ code, signal });
+    }),
+  );
+
+  const waitForLog = async (msg: string): Promise<Record<string, unknown>> => {
+    for (;;) {
+      const found = stderrLines.map(parseLogLine).find((line) => line?.msg === msg);
+      if (found) return found;
+      if (child.exitCode !== null || child.signalCode !== null) {
+        throw new Error(`engram exited before logging "${msg}":\n${stderrLines.join("\n")}${pending}`);
+      }
+      await new Promise<void>((resolve) => waiters.push(resolve));
+    }
+  };
+
+  const kill = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    await exited;
+  };
+
+  try {
+    const listening = await waitForLog("engram listening");
+    const port = listening.port as number;
+    return { child, port, baseUrl: `http://127.0.0.1:${port}`, stderrLines, exited, waitForLog, kill };
+  } catch (err) {
+    await kill();
+    throw err;
+  }
+}
+
+/** A JSON log line as an object, or undefined when the line is not JSON. */
+export function parseLogLine(line: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(line);
+    return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A key with read and write scopes for a spawned server: on PGlite the bootstrap admin key
+ * from the data directory; on a shared Postgres (where bootstrap may not run because keys
+ * already exist) a fresh admin key in a workspace of its own.
+ */
+export async function keyFor(dataDir: string, databaseUrl: string | undefined): Promise<string> {
+  if (!databaseUrl) return readAdminKey(dataDir);
+  const db = await openDatabase({ databaseUrl, dataDir });
+  try {
+    const { secret } = await new ApiKeys(db.em).create({
+      workspaceId: `ws-${randomUUID()}`,
+      displayName: "spawned server test",
+      scopes: ["admin", "memory:read", "memory:write"],
+      agentId: null,
+    });
+    return secret;
+  } finally {
+    await db.close();
+  }
+}
