@@ -2,16 +2,8 @@
 // @generated from file engram/v1/api_key_service.proto (package engram.v1, syntax proto3)
 /* eslint-disable */
 
-import type {
-  GenFile,
-  GenMessage,
-  GenService,
-} from "@bufbuild/protobuf/codegenv2";
-import {
-  fileDesc,
-  messageDesc,
-  serviceDesc,
-} from "@bufbuild/protobuf/codegenv2";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
@@ -25,11 +17,7 @@ export const file_engram_v1_api_key_service: GenFile =
   /*@__PURE__*/
   fileDesc(
     "Ch9lbmdyYW0vdjEvYXBpX2tleV9zZXJ2aWNlLnByb3RvEgllbmdyYW0udjEiigIKBkFwaUtleRIKCgJpZBgBIAEoCRIUCgx3b3Jrc3BhY2VfaWQYAiABKAkSHgoMZGlzcGxheV9uYW1lGAMgASgJQgi6SAVyAxjIARJACgZzY29wZXMYBCADKAlCMLpILZIBKggBGAEiJHIiUgttZW1vcnk6cmVhZFIMbWVtb3J5OndyaXRlUgVhZG1pbhIaCghhZ2VudF9pZBgFIAEoCUIIukgFcgMYgAISLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3Jldm9rZV90aW1lGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJBChNDcmVhdGVBcGlLZXlSZXF1ZXN0EioKB2FwaV9rZXkYASABKAsyES5lbmdyYW0udjEuQXBpS2V5Qga6SAPIAQEiSgoUQ3JlYXRlQXBpS2V5UmVzcG9uc2USIgoHYXBpX2tleRgBIAEoCzIRLmVuZ3JhbS52MS5BcGlLZXkSDgoGc2VjcmV0GAIgASgJImcKEkxpc3RBcGlLZXlzUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGPQDKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAgSFAoMc2hvd19yZXZva2VkGAMgASgIIlMKE0xpc3RBcGlLZXlzUmVzcG9uc2USIwoIYXBpX2tleXMYASADKAsyES5lbmdyYW0udjEuQXBpS2V5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSItChNSZXZva2VBcGlLZXlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACIjoKFFJldm9rZUFwaUtleVJlc3BvbnNlEiIKB2FwaV9rZXkYASABKAsyES5lbmdyYW0udjEuQXBpS2V5MtkCCg1BcGlLZXlTZXJ2aWNlEm4KDENyZWF0ZUFwaUtleRIeLmVuZ3JhbS52MS5DcmVhdGVBcGlLZXlSZXF1ZXN0Gh8uZW5ncmFtLnYxLkNyZWF0ZUFwaUtleVJlc3BvbnNlIh2C0+STAhc6B2FwaV9rZXkiDC92MS9hcGkta2V5cxJiCgtMaXN0QXBpS2V5cxIdLmVuZ3JhbS52MS5MaXN0QXBpS2V5c1JlcXVlc3QaHi5lbmdyYW0udjEuTGlzdEFwaUtleXNSZXNwb25zZSIUgtPkkwIOEgwvdjEvYXBpLWtleXMSdAoMUmV2b2tlQXBpS2V5Eh4uZW5ncmFtLnYxLlJldm9rZUFwaUtleVJlcXVlc3QaHy5lbmdyYW0udjEuUmV2b2tlQXBpS2V5UmVzcG9uc2UiI4LT5JMCHToBKiIYL3YxL2FwaS1rZXlzL3tpZH06cmV2b2tlYgZwcm90bzM",
-    [
-      file_buf_validate_validate,
-      file_google_api_annotations,
-      file_google_protobuf_timestamp,
-    ],
+    [file_buf_validate_validate, file_google_api_annotations, file_google_protobuf_timestamp],
   );
 
 /**
@@ -88,9 +76,7 @@ export type ApiKey = Message<"engram.v1.ApiKey"> & {
  * Describes the message engram.v1.ApiKey.
  * Use `create(ApiKeySchema)` to create a new message.
  */
-export const ApiKeySchema: GenMessage<ApiKey> =
-  /*@__PURE__*/
-  messageDesc(file_engram_v1_api_key_service, 0);
+export const ApiKeySchema: GenMessage<ApiKey> = /*@__PURE__*/ messageDesc(file_engram_v1_api_key_service, 0);
 
 /**
  * @generated from message engram.v1.CreateApiKeyRequest

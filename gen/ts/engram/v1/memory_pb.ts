@@ -2,18 +2,11 @@
 // @generated from file engram/v1/memory.proto (package engram.v1, syntax proto3)
 /* eslint-disable */
 
-import type {
-  GenEnum,
-  GenFile,
-  GenMessage,
-} from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import {
-  file_google_protobuf_struct,
-  file_google_protobuf_timestamp,
-} from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
@@ -23,11 +16,7 @@ export const file_engram_v1_memory: GenFile =
   /*@__PURE__*/
   fileDesc(
     "ChZlbmdyYW0vdjEvbWVtb3J5LnByb3RvEgllbmdyYW0udjEi/wcKBk1lbW9yeRIUCgJpZBgBIAEoCUIIukgFcgMYgAISFAoMd29ya3NwYWNlX2lkGAIgASgJEhoKCGFnZW50X2lkGAMgASgJQgi6SAVyAxiAAhIeCgxzdWJqZWN0X3R5cGUYBCABKAlCCLpIBXIDGIABEhwKCnN1YmplY3RfaWQYBSABKAlCCLpIBXIDGIACEhYKBGtpbmQYBiABKAlCCLpIBXIDGIABEhUKA2tleRgHIAEoCUIIukgFcgMYgAQSGgoHY29udGVudBgIIAEoCUIJukgGcgQY0IYDEhcKBXRpdGxlGAkgASgJQgi6SAVyAxjIARIzCgp2aXNpYmlsaXR5GAogASgOMhUuZW5ncmFtLnYxLlZpc2liaWxpdHlCCLpIBYIBAhABEikKCG1ldGFkYXRhGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI3Cg9saW5rZWRfZW50aXRpZXMYDCADKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmQgi6SAWSAQIQQBIfCgR0YWdzGA0gAygJQhG6SA6SAQsQQCIHcgUQARiAARIoCgpjb25maWRlbmNlGA4gASgCQg+6SAwKCh0AAIA/LQAAAABIAIgBARIdCgtzb3VyY2Vfa2luZBgPIAEoCUIIukgFcgMYgAESGwoJc291cmNlX2lkGBAgASgJQgi6SAVyAxiAAhIzCgpwcm92ZW5hbmNlGBEgASgOMhUuZW5ncmFtLnYxLlByb3ZlbmFuY2VCCLpIBYIBAhABEiIKEHBhcmVudF9tZW1vcnlfaWQYEiABKAlCCLpIBXIDGIACEi8KC2V4cGlyZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIfCg1mb3JnZXRfcmVhc29uGBQgASgJQgi6SAVyAxiACBIlCgVzdGF0ZRgVIAEoDjIWLmVuZ3JhbS52MS5NZW1vcnlTdGF0ZRI0ChBlbWJlZGRpbmdfc3RhdHVzGBYgASgOMhouZW5ncmFtLnYxLkVtYmVkZGluZ1N0YXR1cxIXCg9lbWJlZGRpbmdfbW9kZWwYFyABKAkSEAoIcmV2aXNpb24YGCABKAMSFgoEZXRhZxgZIAEoCUIIukgFcgMYgAISLwoLY3JlYXRlX3RpbWUYGiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3VwZGF0ZV90aW1lGBsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtkZWxldGVfdGltZRgcIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBCDQoLX2NvbmZpZGVuY2UiPQoJRW50aXR5UmVmEhgKBHR5cGUYASABKAlCCrpIB3IFEAEYgAESFgoCaWQYAiABKAlCCrpIB3IFEAEYgAIisgQKDE1lbW9yeUZpbHRlchIaCghhZ2VudF9pZBgBIAEoCUIIukgFcgMYgAISHgoMc3ViamVjdF90eXBlGAIgASgJQgi6SAVyAxiAARIcCgpzdWJqZWN0X2lkGAMgASgJQgi6SAVyAxiAAhIgCgVraW5kcxgEIAMoCUIRukgOkgELEEAiB3IFEAEYgAESHwoEdGFncxgFIAMoCUIRukgOkgELEEAiB3IFEAEYgAESIwoIYW55X3RhZ3MYBiADKAlCEbpIDpIBCxBAIgdyBRABGIABEiQKEmxpbmtlZF9lbnRpdHlfdHlwZRgHIAEoCUIIukgFcgMYgAESIgoQbGlua2VkX2VudGl0eV9pZBgIIAEoCUIIukgFcgMYgAISMwoKdmlzaWJpbGl0eRgJIAEoDjIVLmVuZ3JhbS52MS5WaXNpYmlsaXR5Qgi6SAWCAQIQARIVCgNrZXkYCiABKAlCCLpIBXIDGIAEEhQKDHNob3dfZGVsZXRlZBgLIAEoCBIUCgxzaG93X2V4cGlyZWQYDCABKAg6nQG6SJkBGpYBChJsaW5rZWRfZW50aXR5X3BhaXISPmxpbmtlZF9lbnRpdHlfdHlwZSBhbmQgbGlua2VkX2VudGl0eV9pZCBtdXN0IGJlIGdpdmVuIHRvZ2V0aGVyGkAodGhpcy5saW5rZWRfZW50aXR5X3R5cGUgPT0gJycpID09ICh0aGlzLmxpbmtlZF9lbnRpdHlfaWQgPT0gJycpKlcKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhUKEVZJU0lCSUxJVFlfU0hBUkVEEAIqygEKClByb3ZlbmFuY2USGgoWUFJPVkVOQU5DRV9VTlNQRUNJRklFRBAAEiEKHVBST1ZFTkFOQ0VfRVhQTElDSVRfU1RBVEVNRU5UEAESFwoTUFJPVkVOQU5DRV9JTkZFUlJFRBACEhcKE1BST1ZFTkFOQ0VfT0JTRVJWRUQQAxIYChRQUk9WRU5BTkNFX1ZBTElEQVRFRBAEEhgKFFBST1ZFTkFOQ0VfQ09SUkVDVEVEEAUSFwoTUFJPVkVOQU5DRV9JTVBPUlRFRBAGKngKC01lbW9yeVN0YXRlEhwKGE1FTU9SWV9TVEFURV9VTlNQRUNJRklFRBAAEhcKE01FTU9SWV9TVEFURV9BQ1RJVkUQARIYChRNRU1PUllfU1RBVEVfRVhQSVJFRBACEhgKFE1FTU9SWV9TVEFURV9ERUxFVEVEEAMqjQEKD0VtYmVkZGluZ1N0YXR1cxIgChxFTUJFRERJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZRU1CRURESU5HX1NUQVRVU19BVFRBQ0hFRBABEhwKGEVNQkVERElOR19TVEFUVVNfUEVORElORxACEhsKF0VNQkVERElOR19TVEFUVVNfRkFJTEVEEANiBnByb3RvMw",
-    [
-      file_buf_validate_validate,
-      file_google_protobuf_struct,
-      file_google_protobuf_timestamp,
-    ],
+    [file_buf_validate_validate, file_google_protobuf_struct, file_google_protobuf_timestamp],
   );
 
 /**
@@ -229,9 +218,7 @@ export type Memory = Message<"engram.v1.Memory"> & {
  * Describes the message engram.v1.Memory.
  * Use `create(MemorySchema)` to create a new message.
  */
-export const MemorySchema: GenMessage<Memory> =
-  /*@__PURE__*/
-  messageDesc(file_engram_v1_memory, 0);
+export const MemorySchema: GenMessage<Memory> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 0);
 
 /**
  * A reference to another entity the memory is about, for example {type: "opportunity", id: "..."}.
@@ -254,9 +241,7 @@ export type EntityRef = Message<"engram.v1.EntityRef"> & {
  * Describes the message engram.v1.EntityRef.
  * Use `create(EntityRefSchema)` to create a new message.
  */
-export const EntityRefSchema: GenMessage<EntityRef> =
-  /*@__PURE__*/
-  messageDesc(file_engram_v1_memory, 1);
+export const EntityRefSchema: GenMessage<EntityRef> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 1);
 
 /**
  * Narrows ListMemories and SearchMemories. Empty fields do not filter.
@@ -343,9 +328,7 @@ export type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
  * Describes the message engram.v1.MemoryFilter.
  * Use `create(MemoryFilterSchema)` to create a new message.
  */
-export const MemoryFilterSchema: GenMessage<MemoryFilter> =
-  /*@__PURE__*/
-  messageDesc(file_engram_v1_memory, 2);
+export const MemoryFilterSchema: GenMessage<MemoryFilter> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 2);
 
 /**
  * @generated from enum engram.v1.Visibility
@@ -372,9 +355,7 @@ export enum Visibility {
 /**
  * Describes the enum engram.v1.Visibility.
  */
-export const VisibilitySchema: GenEnum<Visibility> =
-  /*@__PURE__*/
-  enumDesc(file_engram_v1_memory, 0);
+export const VisibilitySchema: GenEnum<Visibility> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 0);
 
 /**
  * @generated from enum engram.v1.Provenance
@@ -419,9 +400,7 @@ export enum Provenance {
 /**
  * Describes the enum engram.v1.Provenance.
  */
-export const ProvenanceSchema: GenEnum<Provenance> =
-  /*@__PURE__*/
-  enumDesc(file_engram_v1_memory, 1);
+export const ProvenanceSchema: GenEnum<Provenance> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 1);
 
 /**
  * @generated from enum engram.v1.MemoryState
@@ -451,9 +430,7 @@ export enum MemoryState {
 /**
  * Describes the enum engram.v1.MemoryState.
  */
-export const MemoryStateSchema: GenEnum<MemoryState> =
-  /*@__PURE__*/
-  enumDesc(file_engram_v1_memory, 2);
+export const MemoryStateSchema: GenEnum<MemoryState> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 2);
 
 /**
  * @generated from enum engram.v1.EmbeddingStatus
@@ -483,6 +460,4 @@ export enum EmbeddingStatus {
 /**
  * Describes the enum engram.v1.EmbeddingStatus.
  */
-export const EmbeddingStatusSchema: GenEnum<EmbeddingStatus> =
-  /*@__PURE__*/
-  enumDesc(file_engram_v1_memory, 3);
+export const EmbeddingStatusSchema: GenEnum<EmbeddingStatus> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 3);

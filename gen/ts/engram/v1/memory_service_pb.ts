@@ -2,27 +2,14 @@
 // @generated from file engram/v1/memory_service.proto (package engram.v1, syntax proto3)
 /* eslint-disable */
 
-import type {
-  GenEnum,
-  GenFile,
-  GenMessage,
-  GenService,
-} from "@bufbuild/protobuf/codegenv2";
-import {
-  enumDesc,
-  fileDesc,
-  messageDesc,
-  serviceDesc,
-} from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import type { Memory, MemoryFilter } from "./memory_pb.js";
 import { file_engram_v1_memory } from "./memory_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
 import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
-import {
-  file_google_protobuf_duration,
-  file_google_protobuf_field_mask,
-} from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -118,20 +105,19 @@ export const WriteMemoryResponseSchema: GenMessage<WriteMemoryResponse> =
 /**
  * @generated from message engram.v1.BatchWriteMemoriesRequest
  */
-export type BatchWriteMemoriesRequest =
-  Message<"engram.v1.BatchWriteMemoriesRequest"> & {
-    /**
-     * @generated from field: repeated engram.v1.WriteMemoryRequest requests = 1;
-     */
-    requests: WriteMemoryRequest[];
+export type BatchWriteMemoriesRequest = Message<"engram.v1.BatchWriteMemoriesRequest"> & {
+  /**
+   * @generated from field: repeated engram.v1.WriteMemoryRequest requests = 1;
+   */
+  requests: WriteMemoryRequest[];
 
-    /**
-     * All writes or none: the first failure fails the call.
-     *
-     * @generated from field: bool atomic = 2;
-     */
-    atomic: boolean;
-  };
+  /**
+   * All writes or none: the first failure fails the call.
+   *
+   * @generated from field: bool atomic = 2;
+   */
+  atomic: boolean;
+};
 
 /**
  * Describes the message engram.v1.BatchWriteMemoriesRequest.
@@ -144,15 +130,14 @@ export const BatchWriteMemoriesRequestSchema: GenMessage<BatchWriteMemoriesReque
 /**
  * @generated from message engram.v1.BatchWriteMemoriesResponse
  */
-export type BatchWriteMemoriesResponse =
-  Message<"engram.v1.BatchWriteMemoriesResponse"> & {
-    /**
-     * One result per request, in request order.
-     *
-     * @generated from field: repeated engram.v1.BatchWriteResult results = 1;
-     */
-    results: BatchWriteResult[];
-  };
+export type BatchWriteMemoriesResponse = Message<"engram.v1.BatchWriteMemoriesResponse"> & {
+  /**
+   * One result per request, in request order.
+   *
+   * @generated from field: repeated engram.v1.BatchWriteResult results = 1;
+   */
+  results: BatchWriteResult[];
+};
 
 /**
  * Describes the message engram.v1.BatchWriteMemoriesResponse.
@@ -426,20 +411,19 @@ export const DeleteMemoryResponseSchema: GenMessage<DeleteMemoryResponse> =
 /**
  * @generated from message engram.v1.UndeleteMemoryRequest
  */
-export type UndeleteMemoryRequest =
-  Message<"engram.v1.UndeleteMemoryRequest"> & {
-    /**
-     * @generated from field: string id = 1;
-     */
-    id: string;
+export type UndeleteMemoryRequest = Message<"engram.v1.UndeleteMemoryRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
 
-    /**
-     * The acting agent.
-     *
-     * @generated from field: string agent_id = 2;
-     */
-    agentId: string;
-  };
+  /**
+   * The acting agent.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+};
 
 /**
  * Describes the message engram.v1.UndeleteMemoryRequest.
@@ -452,13 +436,12 @@ export const UndeleteMemoryRequestSchema: GenMessage<UndeleteMemoryRequest> =
 /**
  * @generated from message engram.v1.UndeleteMemoryResponse
  */
-export type UndeleteMemoryResponse =
-  Message<"engram.v1.UndeleteMemoryResponse"> & {
-    /**
-     * @generated from field: engram.v1.Memory memory = 1;
-     */
-    memory?: Memory | undefined;
-  };
+export type UndeleteMemoryResponse = Message<"engram.v1.UndeleteMemoryResponse"> & {
+  /**
+   * @generated from field: engram.v1.Memory memory = 1;
+   */
+  memory?: Memory | undefined;
+};
 
 /**
  * Describes the message engram.v1.UndeleteMemoryResponse.
@@ -471,37 +454,36 @@ export const UndeleteMemoryResponseSchema: GenMessage<UndeleteMemoryResponse> =
 /**
  * @generated from message engram.v1.SearchMemoriesRequest
  */
-export type SearchMemoriesRequest =
-  Message<"engram.v1.SearchMemoriesRequest"> & {
-    /**
-     * @generated from field: string query = 1;
-     */
-    query: string;
+export type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesRequest"> & {
+  /**
+   * @generated from field: string query = 1;
+   */
+  query: string;
 
-    /**
-     * @generated from field: engram.v1.MemoryFilter filter = 2;
-     */
-    filter?: MemoryFilter | undefined;
+  /**
+   * @generated from field: engram.v1.MemoryFilter filter = 2;
+   */
+  filter?: MemoryFilter | undefined;
 
-    /**
-     * 1 to 100; 10 when not given.
-     *
-     * @generated from field: int32 top_k = 3;
-     */
-    topK: number;
+  /**
+   * 1 to 100; 10 when not given.
+   *
+   * @generated from field: int32 top_k = 3;
+   */
+  topK: number;
 
-    /**
-     * Results scoring below this are left out.
-     *
-     * @generated from field: float min_score = 4;
-     */
-    minScore: number;
+  /**
+   * Results scoring below this are left out.
+   *
+   * @generated from field: float min_score = 4;
+   */
+  minScore: number;
 
-    /**
-     * @generated from field: engram.v1.SearchMode mode = 5;
-     */
-    mode: SearchMode;
-  };
+  /**
+   * @generated from field: engram.v1.SearchMode mode = 5;
+   */
+  mode: SearchMode;
+};
 
 /**
  * Describes the message engram.v1.SearchMemoriesRequest.
@@ -514,42 +496,41 @@ export const SearchMemoriesRequestSchema: GenMessage<SearchMemoriesRequest> =
 /**
  * @generated from message engram.v1.SearchMemoriesResponse
  */
-export type SearchMemoriesResponse =
-  Message<"engram.v1.SearchMemoriesResponse"> & {
-    /**
-     * @generated from field: engram.v1.Memory memory = 1;
-     */
-    memory?: Memory | undefined;
+export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse"> & {
+  /**
+   * @generated from field: engram.v1.Memory memory = 1;
+   */
+  memory?: Memory | undefined;
 
-    /**
-     * @generated from field: float score = 2;
-     */
-    score: number;
+  /**
+   * @generated from field: float score = 2;
+   */
+  score: number;
 
-    /**
-     * 1 for the best result.
-     *
-     * @generated from field: int32 rank = 3;
-     */
-    rank: number;
+  /**
+   * 1 for the best result.
+   *
+   * @generated from field: int32 rank = 3;
+   */
+  rank: number;
 
-    /**
-     * @generated from field: float semantic_score = 4;
-     */
-    semanticScore: number;
+  /**
+   * @generated from field: float semantic_score = 4;
+   */
+  semanticScore: number;
 
-    /**
-     * @generated from field: float keyword_score = 5;
-     */
-    keywordScore: number;
+  /**
+   * @generated from field: float keyword_score = 5;
+   */
+  keywordScore: number;
 
-    /**
-     * The mode actually used: KEYWORD when no embedder is available.
-     *
-     * @generated from field: engram.v1.SearchMode mode = 6;
-     */
-    mode: SearchMode;
-  };
+  /**
+   * The mode actually used: KEYWORD when no embedder is available.
+   *
+   * @generated from field: engram.v1.SearchMode mode = 6;
+   */
+  mode: SearchMode;
+};
 
 /**
  * Describes the message engram.v1.SearchMemoriesResponse.
@@ -600,9 +581,7 @@ export enum WriteOutcome {
 /**
  * Describes the enum engram.v1.WriteOutcome.
  */
-export const WriteOutcomeSchema: GenEnum<WriteOutcome> =
-  /*@__PURE__*/
-  enumDesc(file_engram_v1_memory_service, 0);
+export const WriteOutcomeSchema: GenEnum<WriteOutcome> = /*@__PURE__*/ enumDesc(file_engram_v1_memory_service, 0);
 
 /**
  * @generated from enum engram.v1.SearchMode
@@ -640,9 +619,7 @@ export enum SearchMode {
 /**
  * Describes the enum engram.v1.SearchMode.
  */
-export const SearchModeSchema: GenEnum<SearchMode> =
-  /*@__PURE__*/
-  enumDesc(file_engram_v1_memory_service, 1);
+export const SearchModeSchema: GenEnum<SearchMode> = /*@__PURE__*/ enumDesc(file_engram_v1_memory_service, 1);
 
 /**
  * Write, read and search the memories of AI agents.

@@ -38,6 +38,4 @@ export const file_google_api_annotations: GenFile =
  *
  * @generated from extension: google.api.HttpRule http = 72295728;
  */
-export const http: GenExtension<MethodOptions, HttpRule> =
-  /*@__PURE__*/
-  extDesc(file_google_api_annotations, 0);
+export const http: GenExtension<MethodOptions, HttpRule> = /*@__PURE__*/ extDesc(file_google_api_annotations, 0);

@@ -104,9 +104,7 @@ export type ErrorInfo = Message<"google.rpc.ErrorInfo"> & {
  * Describes the message google.rpc.ErrorInfo.
  * Use `create(ErrorInfoSchema)` to create a new message.
  */
-export const ErrorInfoSchema: GenMessage<ErrorInfo> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 0);
+export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 0);
 
 /**
  * Describes when the clients can retry a failed request. Clients could ignore
@@ -138,9 +136,7 @@ export type RetryInfo = Message<"google.rpc.RetryInfo"> & {
  * Describes the message google.rpc.RetryInfo.
  * Use `create(RetryInfoSchema)` to create a new message.
  */
-export const RetryInfoSchema: GenMessage<RetryInfo> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 1);
+export const RetryInfoSchema: GenMessage<RetryInfo> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 1);
 
 /**
  * Describes additional debugging info.
@@ -167,9 +163,7 @@ export type DebugInfo = Message<"google.rpc.DebugInfo"> & {
  * Describes the message google.rpc.DebugInfo.
  * Use `create(DebugInfoSchema)` to create a new message.
  */
-export const DebugInfoSchema: GenMessage<DebugInfo> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 2);
+export const DebugInfoSchema: GenMessage<DebugInfo> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 2);
 
 /**
  * Describes how a quota check failed.
@@ -199,9 +193,7 @@ export type QuotaFailure = Message<"google.rpc.QuotaFailure"> & {
  * Describes the message google.rpc.QuotaFailure.
  * Use `create(QuotaFailureSchema)` to create a new message.
  */
-export const QuotaFailureSchema: GenMessage<QuotaFailure> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 3);
+export const QuotaFailureSchema: GenMessage<QuotaFailure> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 3);
 
 /**
  * A message type used to describe a single quota violation.  For example, a
@@ -209,119 +201,118 @@ export const QuotaFailureSchema: GenMessage<QuotaFailure> =
  *
  * @generated from message google.rpc.QuotaFailure.Violation
  */
-export type QuotaFailure_Violation =
-  Message<"google.rpc.QuotaFailure.Violation"> & {
-    /**
-     * The subject on which the quota check failed.
-     * For example, "clientip:<ip address of client>" or "project:<Google
-     * developer project id>".
-     *
-     * @generated from field: string subject = 1;
-     */
-    subject: string;
+export type QuotaFailure_Violation = Message<"google.rpc.QuotaFailure.Violation"> & {
+  /**
+   * The subject on which the quota check failed.
+   * For example, "clientip:<ip address of client>" or "project:<Google
+   * developer project id>".
+   *
+   * @generated from field: string subject = 1;
+   */
+  subject: string;
 
-    /**
-     * A description of how the quota check failed. Clients can use this
-     * description to find more about the quota configuration in the service's
-     * public documentation, or find the relevant quota limit to adjust through
-     * developer console.
-     *
-     * For example: "Service disabled" or "Daily Limit for read operations
-     * exceeded".
-     *
-     * @generated from field: string description = 2;
-     */
-    description: string;
+  /**
+   * A description of how the quota check failed. Clients can use this
+   * description to find more about the quota configuration in the service's
+   * public documentation, or find the relevant quota limit to adjust through
+   * developer console.
+   *
+   * For example: "Service disabled" or "Daily Limit for read operations
+   * exceeded".
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
 
-    /**
-     * The API Service from which the `QuotaFailure.Violation` orginates. In
-     * some cases, Quota issues originate from an API Service other than the one
-     * that was called. In other words, a dependency of the called API Service
-     * could be the cause of the `QuotaFailure`, and this field would have the
-     * dependency API service name.
-     *
-     * For example, if the called API is Kubernetes Engine API
-     * (container.googleapis.com), and a quota violation occurs in the
-     * Kubernetes Engine API itself, this field would be
-     * "container.googleapis.com". On the other hand, if the quota violation
-     * occurs when the Kubernetes Engine API creates VMs in the Compute Engine
-     * API (compute.googleapis.com), this field would be
-     * "compute.googleapis.com".
-     *
-     * @generated from field: string api_service = 3;
-     */
-    apiService: string;
+  /**
+   * The API Service from which the `QuotaFailure.Violation` orginates. In
+   * some cases, Quota issues originate from an API Service other than the one
+   * that was called. In other words, a dependency of the called API Service
+   * could be the cause of the `QuotaFailure`, and this field would have the
+   * dependency API service name.
+   *
+   * For example, if the called API is Kubernetes Engine API
+   * (container.googleapis.com), and a quota violation occurs in the
+   * Kubernetes Engine API itself, this field would be
+   * "container.googleapis.com". On the other hand, if the quota violation
+   * occurs when the Kubernetes Engine API creates VMs in the Compute Engine
+   * API (compute.googleapis.com), this field would be
+   * "compute.googleapis.com".
+   *
+   * @generated from field: string api_service = 3;
+   */
+  apiService: string;
 
-    /**
-     * The metric of the violated quota. A quota metric is a named counter to
-     * measure usage, such as API requests or CPUs. When an activity occurs in a
-     * service, such as Virtual Machine allocation, one or more quota metrics
-     * may be affected.
-     *
-     * For example, "compute.googleapis.com/cpus_per_vm_family",
-     * "storage.googleapis.com/internet_egress_bandwidth".
-     *
-     * @generated from field: string quota_metric = 4;
-     */
-    quotaMetric: string;
+  /**
+   * The metric of the violated quota. A quota metric is a named counter to
+   * measure usage, such as API requests or CPUs. When an activity occurs in a
+   * service, such as Virtual Machine allocation, one or more quota metrics
+   * may be affected.
+   *
+   * For example, "compute.googleapis.com/cpus_per_vm_family",
+   * "storage.googleapis.com/internet_egress_bandwidth".
+   *
+   * @generated from field: string quota_metric = 4;
+   */
+  quotaMetric: string;
 
-    /**
-     * The id of the violated quota. Also know as "limit name", this is the
-     * unique identifier of a quota in the context of an API service.
-     *
-     * For example, "CPUS-PER-VM-FAMILY-per-project-region".
-     *
-     * @generated from field: string quota_id = 5;
-     */
-    quotaId: string;
+  /**
+   * The id of the violated quota. Also know as "limit name", this is the
+   * unique identifier of a quota in the context of an API service.
+   *
+   * For example, "CPUS-PER-VM-FAMILY-per-project-region".
+   *
+   * @generated from field: string quota_id = 5;
+   */
+  quotaId: string;
 
-    /**
-     * The dimensions of the violated quota. Every non-global quota is enforced
-     * on a set of dimensions. While quota metric defines what to count, the
-     * dimensions specify for what aspects the counter should be increased.
-     *
-     * For example, the quota "CPUs per region per VM family" enforces a limit
-     * on the metric "compute.googleapis.com/cpus_per_vm_family" on dimensions
-     * "region" and "vm_family". And if the violation occurred in region
-     * "us-central1" and for VM family "n1", the quota_dimensions would be,
-     *
-     * {
-     *   "region": "us-central1",
-     *   "vm_family": "n1",
-     * }
-     *
-     * When a quota is enforced globally, the quota_dimensions would always be
-     * empty.
-     *
-     * @generated from field: map<string, string> quota_dimensions = 6;
-     */
-    quotaDimensions: { [key: string]: string };
+  /**
+   * The dimensions of the violated quota. Every non-global quota is enforced
+   * on a set of dimensions. While quota metric defines what to count, the
+   * dimensions specify for what aspects the counter should be increased.
+   *
+   * For example, the quota "CPUs per region per VM family" enforces a limit
+   * on the metric "compute.googleapis.com/cpus_per_vm_family" on dimensions
+   * "region" and "vm_family". And if the violation occurred in region
+   * "us-central1" and for VM family "n1", the quota_dimensions would be,
+   *
+   * {
+   *   "region": "us-central1",
+   *   "vm_family": "n1",
+   * }
+   *
+   * When a quota is enforced globally, the quota_dimensions would always be
+   * empty.
+   *
+   * @generated from field: map<string, string> quota_dimensions = 6;
+   */
+  quotaDimensions: { [key: string]: string };
 
-    /**
-     * The enforced quota value at the time of the `QuotaFailure`.
-     *
-     * For example, if the enforced quota value at the time of the
-     * `QuotaFailure` on the number of CPUs is "10", then the value of this
-     * field would reflect this quantity.
-     *
-     * @generated from field: int64 quota_value = 7;
-     */
-    quotaValue: bigint;
+  /**
+   * The enforced quota value at the time of the `QuotaFailure`.
+   *
+   * For example, if the enforced quota value at the time of the
+   * `QuotaFailure` on the number of CPUs is "10", then the value of this
+   * field would reflect this quantity.
+   *
+   * @generated from field: int64 quota_value = 7;
+   */
+  quotaValue: bigint;
 
-    /**
-     * The new quota value being rolled out at the time of the violation. At the
-     * completion of the rollout, this value will be enforced in place of
-     * quota_value. If no rollout is in progress at the time of the violation,
-     * this field is not set.
-     *
-     * For example, if at the time of the violation a rollout is in progress
-     * changing the number of CPUs quota from 10 to 20, 20 would be the value of
-     * this field.
-     *
-     * @generated from field: optional int64 future_quota_value = 8;
-     */
-    futureQuotaValue?: bigint | undefined;
-  };
+  /**
+   * The new quota value being rolled out at the time of the violation. At the
+   * completion of the rollout, this value will be enforced in place of
+   * quota_value. If no rollout is in progress at the time of the violation,
+   * this field is not set.
+   *
+   * For example, if at the time of the violation a rollout is in progress
+   * changing the number of CPUs quota from 10 to 20, 20 would be the value of
+   * this field.
+   *
+   * @generated from field: optional int64 future_quota_value = 8;
+   */
+  futureQuotaValue?: bigint | undefined;
+};
 
 /**
  * Describes the message google.rpc.QuotaFailure.Violation.
@@ -362,36 +353,35 @@ export const PreconditionFailureSchema: GenMessage<PreconditionFailure> =
  *
  * @generated from message google.rpc.PreconditionFailure.Violation
  */
-export type PreconditionFailure_Violation =
-  Message<"google.rpc.PreconditionFailure.Violation"> & {
-    /**
-     * The type of PreconditionFailure. We recommend using a service-specific
-     * enum type to define the supported precondition violation subjects. For
-     * example, "TOS" for "Terms of Service violation".
-     *
-     * @generated from field: string type = 1;
-     */
-    type: string;
+export type PreconditionFailure_Violation = Message<"google.rpc.PreconditionFailure.Violation"> & {
+  /**
+   * The type of PreconditionFailure. We recommend using a service-specific
+   * enum type to define the supported precondition violation subjects. For
+   * example, "TOS" for "Terms of Service violation".
+   *
+   * @generated from field: string type = 1;
+   */
+  type: string;
 
-    /**
-     * The subject, relative to the type, that failed.
-     * For example, "google.com/cloud" relative to the "TOS" type would indicate
-     * which terms of service is being referenced.
-     *
-     * @generated from field: string subject = 2;
-     */
-    subject: string;
+  /**
+   * The subject, relative to the type, that failed.
+   * For example, "google.com/cloud" relative to the "TOS" type would indicate
+   * which terms of service is being referenced.
+   *
+   * @generated from field: string subject = 2;
+   */
+  subject: string;
 
-    /**
-     * A description of how the precondition failed. Developers can use this
-     * description to understand how to fix the failure.
-     *
-     * For example: "Terms of service not accepted".
-     *
-     * @generated from field: string description = 3;
-     */
-    description: string;
-  };
+  /**
+   * A description of how the precondition failed. Developers can use this
+   * description to understand how to fix the failure.
+   *
+   * For example: "Terms of service not accepted".
+   *
+   * @generated from field: string description = 3;
+   */
+  description: string;
+};
 
 /**
  * Describes the message google.rpc.PreconditionFailure.Violation.
@@ -420,87 +410,84 @@ export type BadRequest = Message<"google.rpc.BadRequest"> & {
  * Describes the message google.rpc.BadRequest.
  * Use `create(BadRequestSchema)` to create a new message.
  */
-export const BadRequestSchema: GenMessage<BadRequest> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 5);
+export const BadRequestSchema: GenMessage<BadRequest> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 5);
 
 /**
  * A message type used to describe a single bad request field.
  *
  * @generated from message google.rpc.BadRequest.FieldViolation
  */
-export type BadRequest_FieldViolation =
-  Message<"google.rpc.BadRequest.FieldViolation"> & {
-    /**
-     * A path that leads to a field in the request body. The value will be a
-     * sequence of dot-separated identifiers that identify a protocol buffer
-     * field.
-     *
-     * Consider the following:
-     *
-     *     message CreateContactRequest {
-     *       message EmailAddress {
-     *         enum Type {
-     *           TYPE_UNSPECIFIED = 0;
-     *           HOME = 1;
-     *           WORK = 2;
-     *         }
-     *
-     *         optional string email = 1;
-     *         repeated EmailType type = 2;
-     *       }
-     *
-     *       string full_name = 1;
-     *       repeated EmailAddress email_addresses = 2;
-     *     }
-     *
-     * In this example, in proto `field` could take one of the following values:
-     *
-     * * `full_name` for a violation in the `full_name` value
-     * * `email_addresses[0].email` for a violation in the `email` field of the
-     *   first `email_addresses` message
-     * * `email_addresses[2].type[1]` for a violation in the second `type`
-     *   value in the third `email_addresses` message.
-     *
-     * In JSON, the same values are represented as:
-     *
-     * * `fullName` for a violation in the `fullName` value
-     * * `emailAddresses[0].email` for a violation in the `email` field of the
-     *   first `emailAddresses` message
-     * * `emailAddresses[2].type[1]` for a violation in the second `type`
-     *   value in the third `emailAddresses` message.
-     *
-     * @generated from field: string field = 1;
-     */
-    field: string;
+export type BadRequest_FieldViolation = Message<"google.rpc.BadRequest.FieldViolation"> & {
+  /**
+   * A path that leads to a field in the request body. The value will be a
+   * sequence of dot-separated identifiers that identify a protocol buffer
+   * field.
+   *
+   * Consider the following:
+   *
+   *     message CreateContactRequest {
+   *       message EmailAddress {
+   *         enum Type {
+   *           TYPE_UNSPECIFIED = 0;
+   *           HOME = 1;
+   *           WORK = 2;
+   *         }
+   *
+   *         optional string email = 1;
+   *         repeated EmailType type = 2;
+   *       }
+   *
+   *       string full_name = 1;
+   *       repeated EmailAddress email_addresses = 2;
+   *     }
+   *
+   * In this example, in proto `field` could take one of the following values:
+   *
+   * * `full_name` for a violation in the `full_name` value
+   * * `email_addresses[0].email` for a violation in the `email` field of the
+   *   first `email_addresses` message
+   * * `email_addresses[2].type[1]` for a violation in the second `type`
+   *   value in the third `email_addresses` message.
+   *
+   * In JSON, the same values are represented as:
+   *
+   * * `fullName` for a violation in the `fullName` value
+   * * `emailAddresses[0].email` for a violation in the `email` field of the
+   *   first `emailAddresses` message
+   * * `emailAddresses[2].type[1]` for a violation in the second `type`
+   *   value in the third `emailAddresses` message.
+   *
+   * @generated from field: string field = 1;
+   */
+  field: string;
 
-    /**
-     * A description of why the request element is bad.
-     *
-     * @generated from field: string description = 2;
-     */
-    description: string;
+  /**
+   * A description of why the request element is bad.
+   *
+   * @generated from field: string description = 2;
+   */
+  description: string;
 
-    /**
-     * The reason of the field-level error. This is a constant value that
-     * identifies the proximate cause of the field-level error. It should
-     * uniquely identify the type of the FieldViolation within the scope of the
-     * google.rpc.ErrorInfo.domain. This should be at most 63
-     * characters and match a regular expression of `[A-Z][A-Z0-9_]+[A-Z0-9]`,
-     * which represents UPPER_SNAKE_CASE.
-     *
-     * @generated from field: string reason = 3;
-     */
-    reason: string;
+  /**
+   * The reason of the field-level error. This is a constant value that
+   * identifies the proximate cause of the field-level error. It should
+   * uniquely identify the type of the FieldViolation within the scope of the
+   * google.rpc.ErrorInfo.domain. This should be at most 63
+   * characters and match a regular expression of `[A-Z][A-Z0-9_]+[A-Z0-9]`,
+   * which represents UPPER_SNAKE_CASE.
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
 
-    /**
-     * Provides a localized error message for field-level errors that is safe to
-     * return to the API consumer.
-     *
-     * @generated from field: google.rpc.LocalizedMessage localized_message = 4;
-     */
-    localizedMessage?: LocalizedMessage | undefined;
-  };
+  /**
+   * Provides a localized error message for field-level errors that is safe to
+   * return to the API consumer.
+   *
+   * @generated from field: google.rpc.LocalizedMessage localized_message = 4;
+   */
+  localizedMessage?: LocalizedMessage | undefined;
+};
 
 /**
  * Describes the message google.rpc.BadRequest.FieldViolation.
@@ -538,9 +525,7 @@ export type RequestInfo = Message<"google.rpc.RequestInfo"> & {
  * Describes the message google.rpc.RequestInfo.
  * Use `create(RequestInfoSchema)` to create a new message.
  */
-export const RequestInfoSchema: GenMessage<RequestInfo> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 6);
+export const RequestInfoSchema: GenMessage<RequestInfo> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 6);
 
 /**
  * Describes the resource that is being accessed.
@@ -590,9 +575,7 @@ export type ResourceInfo = Message<"google.rpc.ResourceInfo"> & {
  * Describes the message google.rpc.ResourceInfo.
  * Use `create(ResourceInfoSchema)` to create a new message.
  */
-export const ResourceInfoSchema: GenMessage<ResourceInfo> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 7);
+export const ResourceInfoSchema: GenMessage<ResourceInfo> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 7);
 
 /**
  * Provides links to documentation or for performing an out of band action.
@@ -616,9 +599,7 @@ export type Help = Message<"google.rpc.Help"> & {
  * Describes the message google.rpc.Help.
  * Use `create(HelpSchema)` to create a new message.
  */
-export const HelpSchema: GenMessage<Help> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 8);
+export const HelpSchema: GenMessage<Help> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 8);
 
 /**
  * Describes a URL link.
@@ -645,9 +626,7 @@ export type Help_Link = Message<"google.rpc.Help.Link"> & {
  * Describes the message google.rpc.Help.Link.
  * Use `create(Help_LinkSchema)` to create a new message.
  */
-export const Help_LinkSchema: GenMessage<Help_Link> =
-  /*@__PURE__*/
-  messageDesc(file_google_rpc_error_details, 8, 0);
+export const Help_LinkSchema: GenMessage<Help_Link> = /*@__PURE__*/ messageDesc(file_google_rpc_error_details, 8, 0);
 
 /**
  * Provides a localized error message that is safe to return to the user

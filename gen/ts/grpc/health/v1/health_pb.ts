@@ -19,18 +19,8 @@
 // @generated from file grpc/health/v1/health.proto (package grpc.health.v1, syntax proto3)
 /* eslint-disable */
 
-import type {
-  GenEnum,
-  GenFile,
-  GenMessage,
-  GenService,
-} from "@bufbuild/protobuf/codegenv2";
-import {
-  enumDesc,
-  fileDesc,
-  messageDesc,
-  serviceDesc,
-} from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
@@ -45,8 +35,7 @@ export const file_grpc_health_v1_health: GenFile =
 /**
  * @generated from message grpc.health.v1.HealthListRequest
  */
-export type HealthListRequest =
-  Message<"grpc.health.v1.HealthListRequest"> & {};
+export type HealthListRequest = Message<"grpc.health.v1.HealthListRequest"> & {};
 
 /**
  * Describes the message grpc.health.v1.HealthListRequest.
@@ -59,15 +48,14 @@ export const HealthListRequestSchema: GenMessage<HealthListRequest> =
 /**
  * @generated from message grpc.health.v1.HealthListResponse
  */
-export type HealthListResponse =
-  Message<"grpc.health.v1.HealthListResponse"> & {
-    /**
-     * statuses contains all the services and their respective status.
-     *
-     * @generated from field: map<string, grpc.health.v1.HealthCheckResponse> statuses = 1;
-     */
-    statuses: { [key: string]: HealthCheckResponse };
-  };
+export type HealthListResponse = Message<"grpc.health.v1.HealthListResponse"> & {
+  /**
+   * statuses contains all the services and their respective status.
+   *
+   * @generated from field: map<string, grpc.health.v1.HealthCheckResponse> statuses = 1;
+   */
+  statuses: { [key: string]: HealthCheckResponse };
+};
 
 /**
  * Describes the message grpc.health.v1.HealthListResponse.
@@ -80,13 +68,12 @@ export const HealthListResponseSchema: GenMessage<HealthListResponse> =
 /**
  * @generated from message grpc.health.v1.HealthCheckRequest
  */
-export type HealthCheckRequest =
-  Message<"grpc.health.v1.HealthCheckRequest"> & {
-    /**
-     * @generated from field: string service = 1;
-     */
-    service: string;
-  };
+export type HealthCheckRequest = Message<"grpc.health.v1.HealthCheckRequest"> & {
+  /**
+   * @generated from field: string service = 1;
+   */
+  service: string;
+};
 
 /**
  * Describes the message grpc.health.v1.HealthCheckRequest.
@@ -99,13 +86,12 @@ export const HealthCheckRequestSchema: GenMessage<HealthCheckRequest> =
 /**
  * @generated from message grpc.health.v1.HealthCheckResponse
  */
-export type HealthCheckResponse =
-  Message<"grpc.health.v1.HealthCheckResponse"> & {
-    /**
-     * @generated from field: grpc.health.v1.HealthCheckResponse.ServingStatus status = 1;
-     */
-    status: HealthCheckResponse_ServingStatus;
-  };
+export type HealthCheckResponse = Message<"grpc.health.v1.HealthCheckResponse"> & {
+  /**
+   * @generated from field: grpc.health.v1.HealthCheckResponse.ServingStatus status = 1;
+   */
+  status: HealthCheckResponse_ServingStatus;
+};
 
 /**
  * Describes the message grpc.health.v1.HealthCheckResponse.

@@ -26,16 +26,8 @@
 // @generated from file grpc/reflection/v1/reflection.proto (package grpc.reflection.v1, syntax proto3)
 /* eslint-disable */
 
-import type {
-  GenFile,
-  GenMessage,
-  GenService,
-} from "@bufbuild/protobuf/codegenv2";
-import {
-  fileDesc,
-  messageDesc,
-  serviceDesc,
-} from "@bufbuild/protobuf/codegenv2";
+import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
+import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
@@ -52,79 +44,78 @@ export const file_grpc_reflection_v1_reflection: GenFile =
  *
  * @generated from message grpc.reflection.v1.ServerReflectionRequest
  */
-export type ServerReflectionRequest =
-  Message<"grpc.reflection.v1.ServerReflectionRequest"> & {
-    /**
-     * @generated from field: string host = 1;
-     */
-    host: string;
+export type ServerReflectionRequest = Message<"grpc.reflection.v1.ServerReflectionRequest"> & {
+  /**
+   * @generated from field: string host = 1;
+   */
+  host: string;
 
-    /**
-     * To use reflection service, the client should set one of the following
-     * fields in message_request. The server distinguishes requests by their
-     * defined field and then handles them using corresponding methods.
-     *
-     * @generated from oneof grpc.reflection.v1.ServerReflectionRequest.message_request
-     */
-    messageRequest:
-      | {
-          /**
-           * Find a proto file by the file name.
-           *
-           * @generated from field: string file_by_filename = 3;
-           */
-          value: string;
-          case: "fileByFilename";
-        }
-      | {
-          /**
-           * Find the proto file that declares the given fully-qualified symbol name.
-           * This field should be a fully-qualified symbol name
-           * (e.g. <package>.<service>[.<method>] or <package>.<type>).
-           *
-           * @generated from field: string file_containing_symbol = 4;
-           */
-          value: string;
-          case: "fileContainingSymbol";
-        }
-      | {
-          /**
-           * Find the proto file which defines an extension extending the given
-           * message type with the given field number.
-           *
-           * @generated from field: grpc.reflection.v1.ExtensionRequest file_containing_extension = 5;
-           */
-          value: ExtensionRequest;
-          case: "fileContainingExtension";
-        }
-      | {
-          /**
-           * Finds the tag numbers used by all known extensions of the given message
-           * type, and appends them to ExtensionNumberResponse in an undefined order.
-           * Its corresponding method is best-effort: it's not guaranteed that the
-           * reflection service will implement this method, and it's not guaranteed
-           * that this method will provide all extensions. Returns
-           * StatusCode::UNIMPLEMENTED if it's not implemented.
-           * This field should be a fully-qualified type name. The format is
-           * <package>.<type>
-           *
-           * @generated from field: string all_extension_numbers_of_type = 6;
-           */
-          value: string;
-          case: "allExtensionNumbersOfType";
-        }
-      | {
-          /**
-           * List the full names of registered services. The content will not be
-           * checked.
-           *
-           * @generated from field: string list_services = 7;
-           */
-          value: string;
-          case: "listServices";
-        }
-      | { case: undefined; value?: undefined };
-  };
+  /**
+   * To use reflection service, the client should set one of the following
+   * fields in message_request. The server distinguishes requests by their
+   * defined field and then handles them using corresponding methods.
+   *
+   * @generated from oneof grpc.reflection.v1.ServerReflectionRequest.message_request
+   */
+  messageRequest:
+    | {
+        /**
+         * Find a proto file by the file name.
+         *
+         * @generated from field: string file_by_filename = 3;
+         */
+        value: string;
+        case: "fileByFilename";
+      }
+    | {
+        /**
+         * Find the proto file that declares the given fully-qualified symbol name.
+         * This field should be a fully-qualified symbol name
+         * (e.g. <package>.<service>[.<method>] or <package>.<type>).
+         *
+         * @generated from field: string file_containing_symbol = 4;
+         */
+        value: string;
+        case: "fileContainingSymbol";
+      }
+    | {
+        /**
+         * Find the proto file which defines an extension extending the given
+         * message type with the given field number.
+         *
+         * @generated from field: grpc.reflection.v1.ExtensionRequest file_containing_extension = 5;
+         */
+        value: ExtensionRequest;
+        case: "fileContainingExtension";
+      }
+    | {
+        /**
+         * Finds the tag numbers used by all known extensions of the given message
+         * type, and appends them to ExtensionNumberResponse in an undefined order.
+         * Its corresponding method is best-effort: it's not guaranteed that the
+         * reflection service will implement this method, and it's not guaranteed
+         * that this method will provide all extensions. Returns
+         * StatusCode::UNIMPLEMENTED if it's not implemented.
+         * This field should be a fully-qualified type name. The format is
+         * <package>.<type>
+         *
+         * @generated from field: string all_extension_numbers_of_type = 6;
+         */
+        value: string;
+        case: "allExtensionNumbersOfType";
+      }
+    | {
+        /**
+         * List the full names of registered services. The content will not be
+         * checked.
+         *
+         * @generated from field: string list_services = 7;
+         */
+        value: string;
+        case: "listServices";
+      }
+    | { case: undefined; value?: undefined };
+};
 
 /**
  * Describes the message grpc.reflection.v1.ServerReflectionRequest.
@@ -140,20 +131,19 @@ export const ServerReflectionRequestSchema: GenMessage<ServerReflectionRequest> 
  *
  * @generated from message grpc.reflection.v1.ExtensionRequest
  */
-export type ExtensionRequest =
-  Message<"grpc.reflection.v1.ExtensionRequest"> & {
-    /**
-     * Fully-qualified type name. The format should be <package>.<type>
-     *
-     * @generated from field: string containing_type = 1;
-     */
-    containingType: string;
+export type ExtensionRequest = Message<"grpc.reflection.v1.ExtensionRequest"> & {
+  /**
+   * Fully-qualified type name. The format should be <package>.<type>
+   *
+   * @generated from field: string containing_type = 1;
+   */
+  containingType: string;
 
-    /**
-     * @generated from field: int32 extension_number = 2;
-     */
-    extensionNumber: number;
-  };
+  /**
+   * @generated from field: int32 extension_number = 2;
+   */
+  extensionNumber: number;
+};
 
 /**
  * Describes the message grpc.reflection.v1.ExtensionRequest.
@@ -168,68 +158,67 @@ export const ExtensionRequestSchema: GenMessage<ExtensionRequest> =
  *
  * @generated from message grpc.reflection.v1.ServerReflectionResponse
  */
-export type ServerReflectionResponse =
-  Message<"grpc.reflection.v1.ServerReflectionResponse"> & {
-    /**
-     * @generated from field: string valid_host = 1;
-     */
-    validHost: string;
+export type ServerReflectionResponse = Message<"grpc.reflection.v1.ServerReflectionResponse"> & {
+  /**
+   * @generated from field: string valid_host = 1;
+   */
+  validHost: string;
 
-    /**
-     * @generated from field: grpc.reflection.v1.ServerReflectionRequest original_request = 2;
-     */
-    originalRequest?: ServerReflectionRequest | undefined;
+  /**
+   * @generated from field: grpc.reflection.v1.ServerReflectionRequest original_request = 2;
+   */
+  originalRequest?: ServerReflectionRequest | undefined;
 
-    /**
-     * The server sets one of the following fields according to the message_request
-     * in the request.
-     *
-     * @generated from oneof grpc.reflection.v1.ServerReflectionResponse.message_response
-     */
-    messageResponse:
-      | {
-          /**
-           * This message is used to answer file_by_filename, file_containing_symbol,
-           * file_containing_extension requests with transitive dependencies.
-           * As the repeated label is not allowed in oneof fields, we use a
-           * FileDescriptorResponse message to encapsulate the repeated fields.
-           * The reflection service is allowed to avoid sending FileDescriptorProtos
-           * that were previously sent in response to earlier requests in the stream.
-           *
-           * @generated from field: grpc.reflection.v1.FileDescriptorResponse file_descriptor_response = 4;
-           */
-          value: FileDescriptorResponse;
-          case: "fileDescriptorResponse";
-        }
-      | {
-          /**
-           * This message is used to answer all_extension_numbers_of_type requests.
-           *
-           * @generated from field: grpc.reflection.v1.ExtensionNumberResponse all_extension_numbers_response = 5;
-           */
-          value: ExtensionNumberResponse;
-          case: "allExtensionNumbersResponse";
-        }
-      | {
-          /**
-           * This message is used to answer list_services requests.
-           *
-           * @generated from field: grpc.reflection.v1.ListServiceResponse list_services_response = 6;
-           */
-          value: ListServiceResponse;
-          case: "listServicesResponse";
-        }
-      | {
-          /**
-           * This message is used when an error occurs.
-           *
-           * @generated from field: grpc.reflection.v1.ErrorResponse error_response = 7;
-           */
-          value: ErrorResponse;
-          case: "errorResponse";
-        }
-      | { case: undefined; value?: undefined };
-  };
+  /**
+   * The server sets one of the following fields according to the message_request
+   * in the request.
+   *
+   * @generated from oneof grpc.reflection.v1.ServerReflectionResponse.message_response
+   */
+  messageResponse:
+    | {
+        /**
+         * This message is used to answer file_by_filename, file_containing_symbol,
+         * file_containing_extension requests with transitive dependencies.
+         * As the repeated label is not allowed in oneof fields, we use a
+         * FileDescriptorResponse message to encapsulate the repeated fields.
+         * The reflection service is allowed to avoid sending FileDescriptorProtos
+         * that were previously sent in response to earlier requests in the stream.
+         *
+         * @generated from field: grpc.reflection.v1.FileDescriptorResponse file_descriptor_response = 4;
+         */
+        value: FileDescriptorResponse;
+        case: "fileDescriptorResponse";
+      }
+    | {
+        /**
+         * This message is used to answer all_extension_numbers_of_type requests.
+         *
+         * @generated from field: grpc.reflection.v1.ExtensionNumberResponse all_extension_numbers_response = 5;
+         */
+        value: ExtensionNumberResponse;
+        case: "allExtensionNumbersResponse";
+      }
+    | {
+        /**
+         * This message is used to answer list_services requests.
+         *
+         * @generated from field: grpc.reflection.v1.ListServiceResponse list_services_response = 6;
+         */
+        value: ListServiceResponse;
+        case: "listServicesResponse";
+      }
+    | {
+        /**
+         * This message is used when an error occurs.
+         *
+         * @generated from field: grpc.reflection.v1.ErrorResponse error_response = 7;
+         */
+        value: ErrorResponse;
+        case: "errorResponse";
+      }
+    | { case: undefined; value?: undefined };
+};
 
 /**
  * Describes the message grpc.reflection.v1.ServerReflectionResponse.
@@ -246,17 +235,16 @@ export const ServerReflectionResponseSchema: GenMessage<ServerReflectionResponse
  *
  * @generated from message grpc.reflection.v1.FileDescriptorResponse
  */
-export type FileDescriptorResponse =
-  Message<"grpc.reflection.v1.FileDescriptorResponse"> & {
-    /**
-     * Serialized FileDescriptorProto messages. We avoid taking a dependency on
-     * descriptor.proto, which uses proto2 only features, by making them opaque
-     * bytes instead.
-     *
-     * @generated from field: repeated bytes file_descriptor_proto = 1;
-     */
-    fileDescriptorProto: Uint8Array[];
-  };
+export type FileDescriptorResponse = Message<"grpc.reflection.v1.FileDescriptorResponse"> & {
+  /**
+   * Serialized FileDescriptorProto messages. We avoid taking a dependency on
+   * descriptor.proto, which uses proto2 only features, by making them opaque
+   * bytes instead.
+   *
+   * @generated from field: repeated bytes file_descriptor_proto = 1;
+   */
+  fileDescriptorProto: Uint8Array[];
+};
 
 /**
  * Describes the message grpc.reflection.v1.FileDescriptorResponse.
@@ -272,21 +260,20 @@ export const FileDescriptorResponseSchema: GenMessage<FileDescriptorResponse> =
  *
  * @generated from message grpc.reflection.v1.ExtensionNumberResponse
  */
-export type ExtensionNumberResponse =
-  Message<"grpc.reflection.v1.ExtensionNumberResponse"> & {
-    /**
-     * Full name of the base type, including the package name. The format
-     * is <package>.<type>
-     *
-     * @generated from field: string base_type_name = 1;
-     */
-    baseTypeName: string;
+export type ExtensionNumberResponse = Message<"grpc.reflection.v1.ExtensionNumberResponse"> & {
+  /**
+   * Full name of the base type, including the package name. The format
+   * is <package>.<type>
+   *
+   * @generated from field: string base_type_name = 1;
+   */
+  baseTypeName: string;
 
-    /**
-     * @generated from field: repeated int32 extension_number = 2;
-     */
-    extensionNumber: number[];
-  };
+  /**
+   * @generated from field: repeated int32 extension_number = 2;
+   */
+  extensionNumber: number[];
+};
 
 /**
  * Describes the message grpc.reflection.v1.ExtensionNumberResponse.
@@ -301,16 +288,15 @@ export const ExtensionNumberResponseSchema: GenMessage<ExtensionNumberResponse> 
  *
  * @generated from message grpc.reflection.v1.ListServiceResponse
  */
-export type ListServiceResponse =
-  Message<"grpc.reflection.v1.ListServiceResponse"> & {
-    /**
-     * The information of each service may be expanded in the future, so we use
-     * ServiceResponse message to encapsulate it.
-     *
-     * @generated from field: repeated grpc.reflection.v1.ServiceResponse service = 1;
-     */
-    service: ServiceResponse[];
-  };
+export type ListServiceResponse = Message<"grpc.reflection.v1.ListServiceResponse"> & {
+  /**
+   * The information of each service may be expanded in the future, so we use
+   * ServiceResponse message to encapsulate it.
+   *
+   * @generated from field: repeated grpc.reflection.v1.ServiceResponse service = 1;
+   */
+  service: ServiceResponse[];
+};
 
 /**
  * Describes the message grpc.reflection.v1.ListServiceResponse.
