@@ -22,6 +22,8 @@ const failed = a.report.numFailedTests + b.report.numFailedTests;
 if (differences.length > 0) {
   console.error(`results differ between ${a.file} and ${b.file}:\n  ${differences.join("\n  ")}`);
 }
-console.log(`engines: ${a.report.numPassedTests} tests on PGlite, ${b.report.numPassedTests} on Postgres, same results: ${differences.length === 0}`);
+console.log(
+  `engines: ${a.report.numPassedTests} tests on PGlite, ${b.report.numPassedTests} on Postgres, same results: ${differences.length === 0}`,
+);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(differences.length > 0 || failed > 0 ? 1 : 0);

@@ -26,13 +26,21 @@ export interface Engram {
 /** Wires configuration, database, services and transport together and starts listening. */
 export async function startEngram(config: Config, logger: Logger): Promise<Engram> {
   await mkdir(config.dataDir, { recursive: true });
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: config.dbPoolSize });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: config.dbPoolSize,
+  });
   logger.info({ database: db.kind }, "database ready, migrations applied");
 
   const apiKeys = new ApiKeys(db.em);
   const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
   if (adminKeyPath !== null) {
-    process.stderr.write(`engram: created an admin API key for workspace "default" in ${adminKeyPath}\n`);
+    // A structured line like every other one on stderr; warn, so that it shows at any usual log level.
+    logger.warn(
+      { workspace: "default", adminKeyFile: adminKeyPath },
+      `created an admin API key; its secret is in ${adminKeyPath}`,
+    );
   }
 
   const isReady = async () => {
@@ -42,6 +50,8 @@ export async function startEngram(config: Config, logger: Logger): Promise<Engra
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const connect = connectNodeAdapter({
+    // A misspelt field or enum name is an error, not a silently dropped value.
+    jsonOptions: { ignoreUnknownFields: false },
     routes: routes({
       memory: new MemoryServiceImpl({ em: db.em }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),
@@ -59,8 +69,16 @@ export async function startEngram(config: Config, logger: Logger): Promise<Engra
     config.tlsCert !== undefined && config.tlsKey !== undefined
       ? { cert: await readFile(config.tlsCert, "utf8"), key: await readFile(config.tlsKey, "utf8") }
       : undefined;
-  const listener = await listen(httpHandler({ connect, isReady, metrics }), { host: config.host, port: config.port, tls });
-  const sweeper = startSweeper(db.em, { retentionDays: config.retentionDays, intervalSeconds: config.sweepIntervalSeconds, logger });
+  const listener = await listen(httpHandler({ connect, isReady, metrics }), {
+    host: config.host,
+    port: config.port,
+    tls,
+  });
+  const sweeper = startSweeper(db.em, {
+    retentionDays: config.retentionDays,
+    intervalSeconds: config.sweepIntervalSeconds,
+    logger,
+  });
   logger.info({ port: listener.port, tls: tls !== undefined }, "engram listening");
 
   return {

@@ -16,28 +16,62 @@ export interface Config {
   logLevel: string;
 }
 
-const int = (min: number) => (value: string) => {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected a whole number >= ${min}`);
-  return n;
-};
+const int =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (value: string): number => {
+    // Digits only: Number() would also take "", "0x1f" and "1e3".
+    const n = /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min || n > max) {
+      const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+      throw new InvalidArgumentError(`expected a whole number ${range}`);
+    }
+    return n;
+  };
 
 /** Every server setting, as a flag with its environment variable and default. */
 export function serveOptions(): Option[] {
   return [
     new Option("--host <host>", "address to listen on").env("ENGRAM_HOST").default("0.0.0.0"),
-    new Option("--port <port>", "port for gRPC, gRPC-Web, Connect and HTTP").env("ENGRAM_PORT").default(8080).argParser(int(0)),
-    new Option("--database-url <url>", "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset").env("DATABASE_URL"),
-    new Option("--data-dir <dir>", "where the embedded database and admin.key live").env("ENGRAM_DATA_DIR").default(".data"),
-    new Option("--api-key <key>", "secret for the bootstrap admin key, used only when no key exists yet").env("ENGRAM_API_KEY"),
+    new Option("--port <port>", "port for gRPC, gRPC-Web, Connect and HTTP")
+      .env("ENGRAM_PORT")
+      .default(8080)
+      .argParser(int(0, 65535)),
+    new Option(
+      "--database-url <url>",
+      "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset",
+    ).env("DATABASE_URL"),
+    new Option("--data-dir <dir>", "where the embedded database and admin.key live")
+      .env("ENGRAM_DATA_DIR")
+      .default(".data"),
+    new Option("--api-key <key>", "secret for the bootstrap admin key, used only when no key exists yet").env(
+      "ENGRAM_API_KEY",
+    ),
     new Option("--tls-cert <file>", "PEM certificate: serve TLS (h2 and HTTP/1.1 by ALPN)").env("ENGRAM_TLS_CERT"),
     new Option("--tls-key <file>", "PEM private key for --tls-cert").env("ENGRAM_TLS_KEY"),
-    new Option("--rate-limit <n>", "requests per second per API key (0: unlimited)").env("ENGRAM_RATE_LIMIT").default(1000).argParser(int(0)),
-    new Option("--retention-days <n>", "purge memories deleted or expired longer ago than this").env("ENGRAM_RETENTION_DAYS").default(30).argParser(int(0)),
-    new Option("--sweep-interval <seconds>", "how often the expiry sweeper runs").env("ENGRAM_SWEEP_INTERVAL").default(300).argParser(int(1)),
-    new Option("--shutdown-grace <seconds>", "how long in-flight calls may finish after SIGTERM").env("ENGRAM_SHUTDOWN_GRACE").default(10).argParser(int(0)),
-    new Option("--db-pool-size <n>", "Postgres connections per server").env("ENGRAM_DB_POOL_SIZE").default(10).argParser(int(1)),
-    new Option("--log-level <level>", "fatal, error, warn, info, debug or trace").env("ENGRAM_LOG_LEVEL").default("info"),
+    new Option("--rate-limit <n>", "requests per second per API key (0: unlimited)")
+      .env("ENGRAM_RATE_LIMIT")
+      .default(1000)
+      .argParser(int(0)),
+    new Option("--retention-days <n>", "purge memories deleted or expired longer ago than this")
+      .env("ENGRAM_RETENTION_DAYS")
+      .default(30)
+      .argParser(int(0)),
+    new Option("--sweep-interval <seconds>", "how often the expiry sweeper runs")
+      .env("ENGRAM_SWEEP_INTERVAL")
+      .default(300)
+      .argParser(int(1)),
+    new Option("--shutdown-grace <seconds>", "how long in-flight calls may finish after SIGTERM")
+      .env("ENGRAM_SHUTDOWN_GRACE")
+      .default(10)
+      .argParser(int(0)),
+    new Option("--db-pool-size <n>", "Postgres connections per server")
+      .env("ENGRAM_DB_POOL_SIZE")
+      .default(10)
+      .argParser(int(1)),
+    new Option("--log-level <level>", "how much to log on stderr")
+      .env("ENGRAM_LOG_LEVEL")
+      .default("info")
+      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
   ];
 }
 

@@ -13,7 +13,11 @@ for (const option of serveOptions()) serve.addOption(option);
 serve.action(async () => {
   const config = configFrom(serve);
   const logger = createLogger(config.logLevel);
-  const engram = await startEngram(config, logger);
+  const engram = await startEngram(config, logger).catch((err: unknown) => {
+    // One structured line instead of a stack trace (port taken, database unreachable, bad TLS files...).
+    logger.fatal({ err }, "engram failed to start");
+    process.exit(1);
+  });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -41,19 +45,28 @@ keys
   .option("--name <name>", "display name", "")
   .addOption(new Option("--database-url <url>").env("DATABASE_URL"))
   .addOption(new Option("--data-dir <dir>").env("ENGRAM_DATA_DIR").default(".data"))
-  .action(async (o: { workspace: string; scopes: Scope[]; agent?: string; name: string; databaseUrl?: string; dataDir: string }) => {
-    const db = await openDatabase({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
-    try {
-      const { secret } = await new ApiKeys(db.em).create({
-        workspaceId: o.workspace,
-        displayName: o.name,
-        scopes: o.scopes,
-        agentId: o.agent ?? null,
-      });
-      process.stdout.write(secret + "\n");
-    } finally {
-      await db.close();
-    }
-  });
+  .action(
+    async (o: {
+      workspace: string;
+      scopes: Scope[];
+      agent?: string;
+      name: string;
+      databaseUrl?: string;
+      dataDir: string;
+    }) => {
+      const db = await openDatabase({ databaseUrl: o.databaseUrl, dataDir: o.dataDir });
+      try {
+        const { secret } = await new ApiKeys(db.em).create({
+          workspaceId: o.workspace,
+          displayName: o.name,
+          scopes: o.scopes,
+          agentId: o.agent ?? null,
+        });
+        process.stdout.write(secret + "\n");
+      } finally {
+        await db.close();
+      }
+    },
+  );
 
 await program.parseAsync();

@@ -30,7 +30,16 @@ describe("engram keys create", () => {
     // PGlite allows one process per data directory: stop the server, create the key, restart.
     const usesPglite = !process.env.DATABASE_URL;
     if (usesPglite) await server.close();
-    const { stdout } = await engram("keys", "create", "--workspace", "acme", "--agent", "bot", "--scopes", "memory:read");
+    const { stdout } = await engram(
+      "keys",
+      "create",
+      "--workspace",
+      "acme",
+      "--agent",
+      "bot",
+      "--scopes",
+      "memory:read",
+    );
     if (usesPglite) server = await startTestServer({ dataDir });
     const secret = stdout.trim();
     expect(secret).toMatch(/^egm_/);

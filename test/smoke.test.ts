@@ -14,9 +14,13 @@ afterAll(async () => {
 describe("smoke", () => {
   it("writes and lists", async () => {
     const client = memoryClient(server.baseUrl, server.adminKey);
-    const a = await client.writeMemory({ memory: { subjectType: "contact", subjectId: "s1", kind: "pitch", key: "k", content: "hello" } });
+    const a = await client.writeMemory({
+      memory: { subjectType: "contact", subjectId: "s1", kind: "pitch", key: "k", content: "hello" },
+    });
     expect(a.outcome).toBe(WriteOutcome.CREATED);
-    const b = await client.writeMemory({ memory: { subjectType: "contact", subjectId: "s1", kind: "pitch", key: "k", content: "hello 2" } });
+    const b = await client.writeMemory({
+      memory: { subjectType: "contact", subjectId: "s1", kind: "pitch", key: "k", content: "hello 2" },
+    });
     expect(b.outcome).toBe(WriteOutcome.UPDATED);
     const list = await client.listMemories({ filter: { subjectType: "contact", subjectId: "s1" } });
     expect(list.memories).toHaveLength(1);

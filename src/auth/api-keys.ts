@@ -57,7 +57,12 @@ export class ApiKeys {
   async bootstrap(dataDir: string, presetSecret: string | undefined): Promise<string | null> {
     if ((await this.repo().countAll()) > 0) return null;
     const { secret } = await this.create(
-      { workspaceId: "default", displayName: "bootstrap admin", scopes: ["admin", "memory:read", "memory:write"], agentId: null },
+      {
+        workspaceId: "default",
+        displayName: "bootstrap admin",
+        scopes: ["admin", "memory:read", "memory:write"],
+        agentId: null,
+      },
       presetSecret,
     );
     const path = join(dataDir, "admin.key");

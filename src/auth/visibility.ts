@@ -21,7 +21,11 @@ export function assertCanModify(viewer: Viewer, memory: { id: string; agentId: s
   }
   if (viewer.agentId === null) {
     // Without an acting agent the caller could only see this memory because it is shared.
-    throw new DomainError("permission_denied", "NOT_OWNER", `memory ${memory.id} belongs to another agent; name it as agent_id`);
+    throw new DomainError(
+      "permission_denied",
+      "NOT_OWNER",
+      `memory ${memory.id} belongs to another agent; name it as agent_id`,
+    );
   }
   throw new DomainError("permission_denied", "NOT_OWNER", `memory ${memory.id} belongs to another agent`);
 }

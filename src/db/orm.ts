@@ -34,7 +34,11 @@ const common = {
 /** Connects to Postgres or the embedded PGlite and applies the committed migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
   if (options.databaseUrl) {
-    const orm = await PostgresORM.init({ ...common, clientUrl: options.databaseUrl, pool: { min: 0, max: options.poolSize ?? 10 } });
+    const orm = await PostgresORM.init({
+      ...common,
+      clientUrl: options.databaseUrl,
+      pool: { min: 0, max: options.poolSize ?? 10 },
+    });
     await orm.migrator.up();
     return { em: orm.em as unknown as EntityManager, kind: "postgres", close: () => orm.close(true) };
   }

@@ -16,7 +16,10 @@ export class Sql {
   }
 
   static join(parts: readonly Sql[], separator: string): Sql {
-    return new Sql(parts.map((p) => p.text).join(separator), parts.flatMap((p) => p.params));
+    return new Sql(
+      parts.map((p) => p.text).join(separator),
+      parts.flatMap((p) => p.params),
+    );
   }
 
   static of(strings: TemplateStringsArray, values: readonly unknown[]): Sql {

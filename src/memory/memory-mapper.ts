@@ -76,7 +76,10 @@ export function toProto(record: MemoryRecord, now: Date): Memory {
     confidence: record.confidence,
     sourceKind: record.sourceKind ?? "",
     sourceId: record.sourceId ?? "",
-    provenance: record.provenance === null ? Provenance.UNSPECIFIED : (Provenance[record.provenance.toUpperCase() as keyof typeof Provenance] ?? Provenance.UNSPECIFIED),
+    provenance:
+      record.provenance === null
+        ? Provenance.UNSPECIFIED
+        : (Provenance[record.provenance.toUpperCase() as keyof typeof Provenance] ?? Provenance.UNSPECIFIED),
     parentMemoryId: record.parentMemoryId ?? "",
     expireTime: optionalTimestamp(record.expireTime),
     forgetReason: record.forgetReason ?? "",
@@ -115,7 +118,9 @@ function expireTimeOf(expireTime: Timestamp | undefined, ttl: Duration | undefin
     const ms = Number(ttl.seconds) * 1000 + Math.floor(ttl.nanos / 1e6);
     const at = new Date(now.getTime() + ms);
     if (Number.isNaN(at.getTime())) {
-      throw new DomainError("invalid_argument", "TTL_OUT_OF_RANGE", "ttl is too long", [{ field: "ttl", description: "too long" }]);
+      throw new DomainError("invalid_argument", "TTL_OUT_OF_RANGE", "ttl is too long", [
+        { field: "ttl", description: "too long" },
+      ]);
     }
     return at;
   }

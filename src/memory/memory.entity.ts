@@ -43,7 +43,10 @@ export const MemorySchema = defineEntity({
   },
   indexes: [
     { name: "memories_subject", properties: ["workspaceId", "subjectType", "subjectId", "kind", "createTime"] },
-    { name: "memories_embedding", expression: "create index memories_embedding on memories using hnsw (embedding vector_cosine_ops)" },
+    {
+      name: "memories_embedding",
+      expression: "create index memories_embedding on memories using hnsw (embedding vector_cosine_ops)",
+    },
     { name: "memories_search", expression: "create index memories_search on memories using gin (search)" },
   ],
 });

@@ -91,10 +91,17 @@ export class MemoryRepository {
    * The active keyless memory a keyless write would merge into. Call inside a transaction:
    * the advisory lock serialises writers of the same content until commit.
    */
-  async lockMergeTarget(workspaceId: string, draft: MemoryDraft, now: Date, lock: boolean): Promise<MemoryRecord | null> {
+  async lockMergeTarget(
+    workspaceId: string,
+    draft: MemoryDraft,
+    now: Date,
+    lock: boolean,
+  ): Promise<MemoryRecord | null> {
     const fingerprint = fingerprintOf(draft.content);
     if (lock) {
-      const lockKey = [workspaceId, draft.agentId, draft.subjectType, draft.subjectId, draft.kind, fingerprint].join("\u001f");
+      const lockKey = [workspaceId, draft.agentId, draft.subjectType, draft.subjectId, draft.kind, fingerprint].join(
+        "\u001f",
+      );
       await query(this.db, sql`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`);
     }
     const rows = await query<Row>(
@@ -143,7 +150,12 @@ export class MemoryRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async setDeleted(target: MemoryRecord, deleteTime: Date | null, reason: string | null, now: Date): Promise<MemoryRecord> {
+  async setDeleted(
+    target: MemoryRecord,
+    deleteTime: Date | null,
+    reason: string | null,
+    now: Date,
+  ): Promise<MemoryRecord> {
     const rows = await query<Row>(
       this.db,
       sql`update memories set delete_time = ${deleteTime}, forget_reason = ${reason},

@@ -64,9 +64,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   async batchWriteMemories(req: BatchWriteMemoriesRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
     requireScope(principal, "memory:write");
-    const viewers = req.requests.map((r) => viewerFor(principal, r.memory?.agentId ?? ""));
+    const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
     const field = (i: number) => `requests[${i}].memory`;
     if (req.atomic) {
+      const viewers = req.requests.map(viewerOf);
       const responses = await this.em.fork().transactional(async (tem) => {
         const out: WriteMemoryResponse[] = [];
         for (const [i, r] of req.requests.entries()) {
@@ -81,7 +82,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const results = [];
     for (const [i, r] of req.requests.entries()) {
       try {
-        const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewers[i] as Viewer, r, field(i)));
+        // Per item: an item naming an agent the key may not act as fails alone (PERMISSION_DENIED).
+        const viewer = viewerOf(r);
+        const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewer, r, field(i)));
         results.push(create(BatchWriteResultSchema, { result: { case: "response", value: response } }));
       } catch (err) {
         results.push(create(BatchWriteResultSchema, { result: { case: "error", value: toStatus(err) } }));
@@ -113,7 +116,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       tags: filter?.tags ?? [],
       anyTags: filter?.anyTags ?? [],
       linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
-      visibility: filter?.visibility === Visibility.SHARED ? "shared" : filter?.visibility === Visibility.PRIVATE ? "private" : undefined,
+      visibility:
+        filter?.visibility === Visibility.SHARED
+          ? "shared"
+          : filter?.visibility === Visibility.PRIVATE
+            ? "private"
+            : undefined,
       key: nonEmpty(filter?.key),
       showDeleted: filter?.showDeleted ?? false,
       showExpired: filter?.showExpired ?? false,
@@ -126,7 +134,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     const nextPageToken =
-      rows.length > pageSize && last ? encodePageToken(fingerprint, { value: orderValue(order.field, last), id: last.id }) : "";
+      rows.length > pageSize && last
+        ? encodePageToken(fingerprint, { value: orderValue(order.field, last), id: last.id })
+        : "";
     return create(ListMemoriesResponseSchema, { memories: page.map((r) => toProto(r, now)), nextPageToken });
   }
 
@@ -138,7 +148,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const updated = await this.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
       if (stateOf(target, now) === "deleted") {
-        throw new DomainError("failed_precondition", "MEMORY_DELETED", `memory ${req.id} is deleted; undelete it first`);
+        throw new DomainError(
+          "failed_precondition",
+          "MEMORY_DELETED",
+          `memory ${req.id} is deleted; undelete it first`,
+        );
       }
       const draft = applyUpdateMask(target, req.memory!, req.updateMask?.paths ?? [], now);
       return this.memories(tem).replace(target, draft, now);
@@ -193,7 +207,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   /** One write inside the caller's transaction: dry run, idempotent retry, upsert or merge. */
-  private async writeOne(tem: EntityManager, viewer: Viewer, req: WriteMemoryRequest, field: string): Promise<WriteMemoryResponse> {
+  private async writeOne(
+    tem: EntityManager,
+    viewer: Viewer,
+    req: WriteMemoryRequest,
+    field: string,
+  ): Promise<WriteMemoryResponse> {
     const now = this.now();
     const draft = toDraft(req.memory!, viewer.agentId, { ttl: req.ttl, now }, field);
     if (req.validateOnly) return this.dryRun(tem, viewer, draft, now);
@@ -205,9 +224,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     if (!(await ledger.claim(key, requestHash, now))) {
       const prior = await ledger.findRequest(key);
       if (prior?.requestHash !== requestHash) {
-        throw new DomainError("already_exists", "REQUEST_ID_REUSED", `request_id ${req.requestId} was already used for a different request`, [
-          { field: "request_id", description: "already used for a different request" },
-        ]);
+        throw new DomainError(
+          "already_exists",
+          "REQUEST_ID_REUSED",
+          `request_id ${req.requestId} was already used for a different request`,
+          [{ field: "request_id", description: "already used for a different request" }],
+        );
       }
       return fromBinary(WriteMemoryResponseSchema, prior.response ?? new Uint8Array());
     }
@@ -230,14 +252,24 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, true);
     if (target !== null) {
       const merged = await memories.replace(target, mergeDrafts(target, draft), now);
-      return this.response(merged, WriteOutcome.MERGED, `same content as active memory ${target.id}; merged into it`, now);
+      return this.response(
+        merged,
+        WriteOutcome.MERGED,
+        `same content as active memory ${target.id}; merged into it`,
+        now,
+      );
     }
     const record = await memories.insert(viewer.workspaceId, uuidv7(), draft, now);
     return this.response(record, WriteOutcome.CREATED, "new memory", now);
   }
 
   /** What a write would do, without writing: validate_only. */
-  private async dryRun(tem: EntityManager, viewer: Viewer, draft: MemoryDraft, now: Date): Promise<WriteMemoryResponse> {
+  private async dryRun(
+    tem: EntityManager,
+    viewer: Viewer,
+    draft: MemoryDraft,
+    now: Date,
+  ): Promise<WriteMemoryResponse> {
     const memories = this.memories(tem);
     const preview = (base: MemoryRecord | null, d: MemoryDraft): MemoryRecord => ({
       ...d,
@@ -253,7 +285,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     });
     if (draft.key !== null) {
       const existing = await memories.findByNaturalKey(viewer.workspaceId, draft);
-      if (existing === null) return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
+      if (existing === null)
+        return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
       const revive = stateOf(existing, now) !== "active";
       return this.response(
         preview(existing, draft),
@@ -264,7 +297,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     }
     const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, false);
     if (target !== null) {
-      return this.response(preview(target, mergeDrafts(target, draft)), WriteOutcome.MERGED, `validate_only: would merge into memory ${target.id}`, now);
+      return this.response(
+        preview(target, mergeDrafts(target, draft)),
+        WriteOutcome.MERGED,
+        `validate_only: would merge into memory ${target.id}`,
+        now,
+      );
     }
     return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
   }
@@ -274,7 +312,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 }
 
-const OUTCOMES = { created: WriteOutcome.CREATED, updated: WriteOutcome.UPDATED, revived: WriteOutcome.REVIVED } as const;
+const OUTCOMES = {
+  created: WriteOutcome.CREATED,
+  updated: WriteOutcome.UPDATED,
+  revived: WriteOutcome.REVIVED,
+} as const;
 
 function parseOrderBy(orderBy: string): ListQuery["order"] {
   if (orderBy === "") return { field: "create_time", descending: true };

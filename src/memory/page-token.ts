@@ -33,7 +33,10 @@ export function fingerprintQuery(parts: unknown): string {
   return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 22);
 }
 
-export function orderValue(field: OrderField, record: { createTime: Date; updateTime: Date; confidence: number }): string | number {
+export function orderValue(
+  field: OrderField,
+  record: { createTime: Date; updateTime: Date; confidence: number },
+): string | number {
   if (field === "confidence") return record.confidence;
   return (field === "create_time" ? record.createTime : record.updateTime).toISOString();
 }

@@ -18,7 +18,10 @@ export async function sweep(em: EntityManager, retentionDays: number, now = new 
   return purged;
 }
 
-export function startSweeper(em: EntityManager, options: { retentionDays: number; intervalSeconds: number; logger: Logger }) {
+export function startSweeper(
+  em: EntityManager,
+  options: { retentionDays: number; intervalSeconds: number; logger: Logger },
+) {
   let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     running = sweep(em, options.retentionDays).then(

@@ -52,7 +52,12 @@ export function applyUpdateMask(target: MemoryRecord, memory: Memory, paths: str
     }
   }
   if (violations.length > 0) {
-    throw new DomainError("invalid_argument", "INVALID_UPDATE", violations.map((v) => `${v.field}: ${v.description}`).join("; "), violations);
+    throw new DomainError(
+      "invalid_argument",
+      "INVALID_UPDATE",
+      violations.map((v) => `${v.field}: ${v.description}`).join("; "),
+      violations,
+    );
   }
   const draft: MemoryDraft = { ...target };
   for (const path of requested) {

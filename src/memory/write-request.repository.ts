@@ -46,7 +46,10 @@ export class WriteRequestRepository {
 
   /** Forgets request ids older than the cutoff: retries are expected within minutes, not days. */
   async purge(cutoff: Date): Promise<number> {
-    const rows = await query(this.db, sql`delete from write_requests where create_time < ${cutoff} returning request_id`);
+    const rows = await query(
+      this.db,
+      sql`delete from write_requests where create_time < ${cutoff} returning request_id`,
+    );
     return rows.length;
   }
 }

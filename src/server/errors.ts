@@ -30,7 +30,13 @@ export function toConnectError(err: unknown): ConnectError {
   }
   const pgCode = postgresErrorCode(err);
   if (pgCode === "23505") {
-    return toConnectError(new DomainError("already_exists", "NATURAL_KEY_TAKEN", "another memory already has this agent, subject, kind and key"));
+    return toConnectError(
+      new DomainError(
+        "already_exists",
+        "NATURAL_KEY_TAKEN",
+        "another memory already has this agent, subject, kind and key",
+      ),
+    );
   }
   if (pgCode === "40001" || pgCode === "40P01") {
     return toConnectError(new DomainError("aborted", "CONCURRENT_UPDATE", "a concurrent write conflicted; retry"));

@@ -7,10 +7,7 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
-import {
-  Health,
-  HealthCheckResponse_ServingStatus as ServingStatus,
-} from "../../gen/ts/grpc/health/v1/health_pb.js";
+import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/ts/grpc/health/v1/health_pb.js";
 
 export interface HealthServiceOptions {
   /** How often `watch` re-evaluates `isServing`. Defaults to 1000 ms. */
@@ -33,9 +30,7 @@ export function healthService(
 
   async function currentStatus(): Promise<ServingStatus> {
     try {
-      return (await isServing())
-        ? ServingStatus.SERVING
-        : ServingStatus.NOT_SERVING;
+      return (await isServing()) ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     } catch {
       return ServingStatus.NOT_SERVING;
     }
@@ -44,10 +39,7 @@ export function healthService(
   return {
     async check(req) {
       if (!known.has(req.service)) {
-        throw new ConnectError(
-          `unknown service ${JSON.stringify(req.service)}`,
-          Code.NotFound,
-        );
+        throw new ConnectError(`unknown service ${JSON.stringify(req.service)}`, Code.NotFound);
       }
       return { status: await currentStatus() };
     },
@@ -83,10 +75,7 @@ export function healthService(
 }
 
 /** Resolves true after `ms`, or false as soon as `signal` aborts. */
-async function abortableSleep(
-  ms: number,
-  signal: AbortSignal,
-): Promise<boolean> {
+async function abortableSleep(ms: number, signal: AbortSignal): Promise<boolean> {
   try {
     await sleep(ms, undefined, { signal });
     return true;

@@ -29,6 +29,11 @@ export function httpHandler({ connect, isReady, metrics }: HttpEndpoints): Reque
   };
 }
 
-function reply(res: http.ServerResponse | http2.Http2ServerResponse, status: number, contentType: string, body: string) {
+function reply(
+  res: http.ServerResponse | http2.Http2ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+) {
   (res as http.ServerResponse).writeHead(status, { "content-type": contentType }).end(body);
 }

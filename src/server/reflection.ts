@@ -17,10 +17,7 @@ import {
   type FileRegistry,
   type MessageShape,
 } from "@bufbuild/protobuf";
-import {
-  FileDescriptorProtoSchema,
-  FileDescriptorSetSchema,
-} from "@bufbuild/protobuf/wkt";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, type ConnectRouter } from "@connectrpc/connect";
 import * as v1 from "../../gen/ts/grpc/reflection/v1/reflection_pb.js";
 import * as v1alpha from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.js";
@@ -34,10 +31,7 @@ type ResponseBody = Response["messageResponse"];
  * resolvable too, but only services declared directly in `files` are listed,
  * since only those are actually routed) plus the reflection services.
  */
-export function registerReflection(
-  router: ConnectRouter,
-  files: DescFile[],
-): void {
+export function registerReflection(router: ConnectRouter, files: DescFile[]): void {
   const index = new ReflectionIndex([
     ...files,
     v1.file_grpc_reflection_v1_reflection,
@@ -53,18 +47,8 @@ export function registerReflection(
   router.service(v1alpha.ServerReflection, {
     async *serverReflectionInfo(requests) {
       for await (const req of requests) {
-        const res = index.answer(
-          convert(
-            v1alpha.ServerReflectionRequestSchema,
-            v1.ServerReflectionRequestSchema,
-            req,
-          ),
-        );
-        yield convert(
-          v1.ServerReflectionResponseSchema,
-          v1alpha.ServerReflectionResponseSchema,
-          res,
-        );
+        const res = index.answer(convert(v1alpha.ServerReflectionRequestSchema, v1.ServerReflectionRequestSchema, req));
+        yield convert(v1.ServerReflectionResponseSchema, v1alpha.ServerReflectionResponseSchema, res);
       }
     },
   });
@@ -101,19 +85,12 @@ class ReflectionIndex {
     };
     files.forEach(visit);
 
-    this.registry = createFileRegistry(
-      create(FileDescriptorSetSchema, { file: ordered.map((f) => f.proto) }),
-    );
+    this.registry = createFileRegistry(create(FileDescriptorSetSchema, { file: ordered.map((f) => f.proto) }));
     for (const file of this.registry.files) {
-      this.encoded.set(
-        file.proto.name,
-        toBinary(FileDescriptorProtoSchema, file.proto),
-      );
+      this.encoded.set(file.proto.name, toBinary(FileDescriptorProtoSchema, file.proto));
       indexSymbols(file, (symbol) => this.symbols.set(symbol, file.proto.name));
     }
-    this.serviceNames = [
-      ...new Set(files.flatMap((f) => f.services.map((s) => s.typeName))),
-    ].sort();
+    this.serviceNames = [...new Set(files.flatMap((f) => f.services.map((s) => s.typeName)))].sort();
   }
 
   answer(req: Request): Response {
@@ -143,15 +120,9 @@ class ReflectionIndex {
       }
       case "fileContainingExtension": {
         const { containingType, extensionNumber } = r.value;
-        const extendee = this.registry.getMessage(
-          containingType.replace(/^\./, ""),
-        );
-        const ext =
-          extendee && this.registry.getExtensionFor(extendee, extensionNumber);
-        return this.filesFor(
-          ext?.file.proto.name,
-          `extension ${extensionNumber} of ${containingType}`,
-        );
+        const extendee = this.registry.getMessage(containingType.replace(/^\./, ""));
+        const ext = extendee && this.registry.getExtensionFor(extendee, extensionNumber);
+        return this.filesFor(ext?.file.proto.name, `extension ${extensionNumber} of ${containingType}`);
       }
       case "allExtensionNumbersOfType": {
         const typeName = r.value.replace(/^\./, "");
@@ -160,10 +131,7 @@ class ReflectionIndex {
         }
         const numbers: number[] = [];
         for (const type of this.registry) {
-          if (
-            type.kind === "extension" &&
-            type.extendee.typeName === typeName
-          ) {
+          if (type.kind === "extension" && type.extendee.typeName === typeName) {
             numbers.push(type.number);
           }
         }
@@ -186,8 +154,7 @@ class ReflectionIndex {
    * them together saves it a round trip per import.
    */
   private filesFor(fileName: string | undefined, what: string): ResponseBody {
-    const root =
-      fileName === undefined ? undefined : this.registry.getFile(fileName);
+    const root = fileName === undefined ? undefined : this.registry.getFile(fileName);
     if (!root) return notFound(what);
 
     const out: Uint8Array[] = [];
@@ -216,13 +183,11 @@ class ReflectionIndex {
  * their enum (so `pkg.Enum.VALUE` is spelled `pkg.VALUE`).
  */
 function indexSymbols(file: DescFile, add: (symbol: string) => void): void {
-  const scopeOf = (typeName: string, name: string): string =>
-    typeName.slice(0, typeName.length - name.length - 1);
+  const scopeOf = (typeName: string, name: string): string => typeName.slice(0, typeName.length - name.length - 1);
 
   for (const service of file.services) {
     add(service.typeName);
-    for (const method of service.methods)
-      add(`${service.typeName}.${method.name}`);
+    for (const method of service.methods) add(`${service.typeName}.${method.name}`);
   }
   for (const ext of file.extensions) add(ext.typeName);
 
@@ -230,10 +195,8 @@ function indexSymbols(file: DescFile, add: (symbol: string) => void): void {
   const messages = [...file.messages];
   for (let message = messages.pop(); message; message = messages.pop()) {
     add(message.typeName);
-    for (const field of message.fields)
-      add(`${message.typeName}.${field.name}`);
-    for (const oneof of message.oneofs)
-      add(`${message.typeName}.${oneof.name}`);
+    for (const field of message.fields) add(`${message.typeName}.${field.name}`);
+    for (const oneof of message.oneofs) add(`${message.typeName}.${oneof.name}`);
     for (const ext of message.nestedExtensions) add(ext.typeName);
     messages.push(...message.nestedMessages);
     enums.push(...message.nestedEnums);
@@ -241,8 +204,7 @@ function indexSymbols(file: DescFile, add: (symbol: string) => void): void {
   for (const en of enums) {
     add(en.typeName);
     const scope = scopeOf(en.typeName, en.name);
-    for (const value of en.values)
-      add(scope ? `${scope}.${value.name}` : value.name);
+    for (const value of en.values) add(scope ? `${scope}.${value.name}` : value.name);
   }
 }
 

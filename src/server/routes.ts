@@ -19,6 +19,10 @@ export function routes(services: Services) {
     router.service(MemoryService, services.memory);
     router.service(ApiKeyService, services.apiKeys);
     router.service(Health, healthService(services.isServing, [MemoryService.typeName, ApiKeyService.typeName]));
-    registerReflection(router, [file_engram_v1_memory_service, file_engram_v1_api_key_service, file_grpc_health_v1_health]);
+    registerReflection(router, [
+      file_engram_v1_memory_service,
+      file_engram_v1_api_key_service,
+      file_grpc_health_v1_health,
+    ]);
   };
 }

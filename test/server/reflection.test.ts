@@ -5,16 +5,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { fromBinary, type MessageInitShape } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import {
-  Code,
-  ConnectError,
-  createClient,
-  type ConnectRouter,
-} from "@connectrpc/connect";
-import {
-  connectNodeAdapter,
-  createGrpcTransport,
-} from "@connectrpc/connect-node";
+import { Code, ConnectError, createClient, type ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter, createGrpcTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { file_engram_v1_api_key_service } from "../../gen/ts/engram/v1/api_key_service_pb.js";
 import { file_engram_v1_memory_service } from "../../gen/ts/engram/v1/memory_service_pb.js";
@@ -32,9 +24,7 @@ import { healthService } from "../../src/server/health.js";
 import { registerReflection } from "../../src/server/reflection.js";
 
 const run = promisify(execFile);
-const bufBin = fileURLToPath(
-  new URL("../../node_modules/.bin/buf", import.meta.url),
-);
+const bufBin = fileURLToPath(new URL("../../node_modules/.bin/buf", import.meta.url));
 
 let server: http2.Http2Server;
 // Client transports keep their HTTP/2 sessions open for reuse, and
@@ -68,9 +58,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const closed = new Promise<void>((resolve, reject) =>
-    server.close((err) => (err ? reject(err) : resolve())),
-  );
+  const closed = new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   for (const session of sessions) session.close();
   await closed;
 });
@@ -82,11 +70,9 @@ function transport() {
 }
 
 async function bufCurl(...args: string[]): Promise<string> {
-  const { stdout } = await run(
-    bufBin,
-    ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args],
-    { timeout: 30_000 },
-  );
+  const { stdout } = await run(bufBin, ["curl", "--protocol", "grpc", "--http2-prior-knowledge", ...args], {
+    timeout: 30_000,
+  });
   return stdout;
 }
 
@@ -104,9 +90,7 @@ async function reflect(
 
 function fileNames(res: ServerReflectionResponse): string[] {
   if (res.messageResponse.case !== "fileDescriptorResponse") {
-    throw new Error(
-      `expected file descriptors, got ${res.messageResponse.case}`,
-    );
+    throw new Error(`expected file descriptors, got ${res.messageResponse.case}`);
   }
   return res.messageResponse.value.fileDescriptorProto.map(
     (bytes) => fromBinary(FileDescriptorProtoSchema, bytes).name,
@@ -114,21 +98,13 @@ function fileNames(res: ServerReflectionResponse): string[] {
 }
 
 describe("buf curl through server reflection", () => {
-  it.each(["grpc-v1", "grpc-v1alpha"])(
-    "lists methods using %s",
-    async (protocol) => {
-      const out = await bufCurl(
-        "--reflect-protocol",
-        protocol,
-        "--list-methods",
-        baseUrl,
-      );
-      const methods = out.split("\n");
-      expect(methods).toContain("engram.v1.MemoryService/WriteMemory");
-      expect(methods).toContain("engram.v1.ApiKeyService/CreateApiKey");
-      expect(methods).toContain("grpc.health.v1.Health/Check");
-    },
-  );
+  it.each(["grpc-v1", "grpc-v1alpha"])("lists methods using %s", async (protocol) => {
+    const out = await bufCurl("--reflect-protocol", protocol, "--list-methods", baseUrl);
+    const methods = out.split("\n");
+    expect(methods).toContain("engram.v1.MemoryService/WriteMemory");
+    expect(methods).toContain("engram.v1.ApiKeyService/CreateApiKey");
+    expect(methods).toContain("grpc.health.v1.Health/Check");
+  });
 
   it("calls Health/Check", async () => {
     const out = await bufCurl(`${baseUrl}/grpc.health.v1.Health/Check`);
@@ -143,9 +119,7 @@ describe("reflection service", () => {
     });
     expect(res.messageResponse.case).toBe("listServicesResponse");
     const names =
-      res.messageResponse.case === "listServicesResponse"
-        ? res.messageResponse.value.service.map((s) => s.name)
-        : [];
+      res.messageResponse.case === "listServicesResponse" ? res.messageResponse.value.service.map((s) => s.name) : [];
     expect(names).toEqual(
       expect.arrayContaining([
         "engram.v1.MemoryService",
@@ -189,16 +163,15 @@ describe("reflection service", () => {
     expect(new Set(names).size).toBe(names.length);
   });
 
-  it.each([
-    "engram.v1.MemoryService",
-    "engram.v1.MemoryService.WriteMemory",
-    ".engram.v1.WriteMemoryRequest",
-  ])("finds the file declaring %s", async (symbol) => {
-    const res = await reflect({
-      messageRequest: { case: "fileContainingSymbol", value: symbol },
-    });
-    expect(fileNames(res)[0]).toBe("engram/v1/memory_service.proto");
-  });
+  it.each(["engram.v1.MemoryService", "engram.v1.MemoryService.WriteMemory", ".engram.v1.WriteMemoryRequest"])(
+    "finds the file declaring %s",
+    async (symbol) => {
+      const res = await reflect({
+        messageRequest: { case: "fileContainingSymbol", value: symbol },
+      });
+      expect(fileNames(res)[0]).toBe("engram/v1/memory_service.proto");
+    },
+  );
 
   it("resolves extensions from the registry", async () => {
     const numbers = await reflect({
@@ -237,9 +210,7 @@ describe("health service", () => {
 
   it("reports overall and per-service status", async () => {
     expect((await client().check({})).status).toBe(ServingStatus.SERVING);
-    expect(
-      (await client().check({ service: "engram.v1.MemoryService" })).status,
-    ).toBe(ServingStatus.SERVING);
+    expect((await client().check({ service: "engram.v1.MemoryService" })).status).toBe(ServingStatus.SERVING);
   });
 
   it("rejects unknown services with NOT_FOUND", async () => {
@@ -254,10 +225,7 @@ describe("health service", () => {
     const abort = new AbortController();
     let first: ServingStatus | undefined;
     try {
-      for await (const res of client().watch(
-        { service: "no.Such" },
-        { signal: abort.signal },
-      )) {
+      for await (const res of client().watch({ service: "no.Such" }, { signal: abort.signal })) {
         first = res.status;
         break;
       }

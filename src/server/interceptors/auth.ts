@@ -35,7 +35,13 @@ export function authInterceptor({ apiKeys, rateLimitPerSecond }: AuthOptions): I
         await limiter.consume(principal.keyId);
       } catch (res) {
         if (!(res instanceof RateLimiterRes)) throw res;
-        throw new DomainError("resource_exhausted", "RATE_LIMITED", "too many requests for this API key", [], res.msBeforeNext);
+        throw new DomainError(
+          "resource_exhausted",
+          "RATE_LIMITED",
+          "too many requests for this API key",
+          [],
+          res.msBeforeNext,
+        );
       }
     }
     req.contextValues.set(principalKey, principal);

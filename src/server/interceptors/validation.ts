@@ -40,8 +40,11 @@ const SUFFIX: Record<string, string> = {
   "repeated.unique": "DUPLICATED",
   "int32.lte": "TOO_LARGE",
   "int32.gte": "TOO_SMALL",
+  // A field with both bounds reports one combined rule, whichever bound it broke.
+  "int32.gte_lte": "OUT_OF_RANGE",
   "float.lte": "OUT_OF_RANGE",
   "float.gte": "OUT_OF_RANGE",
+  "float.gte_lte": "OUT_OF_RANGE",
   "enum.defined_only": "UNKNOWN_VALUE",
   "string.in": "UNKNOWN_VALUE",
   "string.pattern": "INVALID_FORMAT",
@@ -61,7 +64,11 @@ function toDomainError(violations: Violation[]): DomainError {
 function reasonOf(v: Violation): string {
   const suffix = SUFFIX[v.ruleId];
   if (suffix === undefined) return v.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_");
-  const leaf = fieldOf(v).split(".").at(-1)?.replace(/\[.*\]$/, "") ?? "FIELD";
+  const leaf =
+    fieldOf(v)
+      .split(".")
+      .at(-1)
+      ?.replace(/\[.*\]$/, "") ?? "FIELD";
   return `${leaf.toUpperCase()}_${suffix}`;
 }
 
