@@ -309,7 +309,10 @@ describe("GetMemory", () => {
     expect(await listedIds(m.subjectId)).toEqual([m.id]);
   });
 
-  it.each([[randomUUID()], ["not-a-uuid"]])("id %j that does not exist is NOT_FOUND", async (id) => {
+  it.each([
+    { kind: "an unused UUID", id: randomUUID() },
+    { kind: "a malformed id", id: "not-a-uuid" },
+  ])("GetMemory of $kind is NOT_FOUND", async ({ id }) => {
     await expectError(ctx.admin.getMemory({ id }), Code.NotFound, "MEMORY_NOT_FOUND");
   });
 });
