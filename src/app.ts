@@ -6,6 +6,11 @@ import { ApiKeys } from "./auth/api-keys.js";
 import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
+import { createEmbedder } from "./embedding/create.js";
+import type { Embedder } from "./embedding/embedder.js";
+import { Embeddings } from "./embedding/embeddings.js";
+import { EmbeddingWorker } from "./embedding/worker.js";
+import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
 import { startSweeper } from "./memory/sweeper.js";
 import { httpHandler } from "./server/http.js";
@@ -19,12 +24,19 @@ import { routes } from "./server/routes.js";
 export interface Engram {
   port: number;
   db: Database;
+  embeddings: Embeddings;
+  worker: EmbeddingWorker;
   /** Graceful stop: no new connections, in-flight calls finish, then the database closes. */
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Replaces the configured embedder (tests and benchmarks inject theirs). */
+  embedder?: Embedder | null;
+}
+
 /** Wires configuration, database, services and transport together and starts listening. */
-export async function startEngram(config: Config, logger: Logger): Promise<Engram> {
+export async function startEngram(config: Config, logger: Logger, options: StartOptions = {}): Promise<Engram> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase({
     databaseUrl: config.databaseUrl,
@@ -43,6 +55,19 @@ export async function startEngram(config: Config, logger: Logger): Promise<Engra
     );
   }
 
+  const embeddings = new Embeddings(
+    options.embedder !== undefined ? options.embedder : createEmbedder(config.embedding),
+    { budgetMs: config.embedding.budgetMs, logger },
+  );
+  try {
+    await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  const worker = new EmbeddingWorker(db.em, embeddings, logger);
+  worker.start();
+
   const isReady = async () => {
     await db.em.fork().execute("select 1");
     return true;
@@ -53,7 +78,7 @@ export async function startEngram(config: Config, logger: Logger): Promise<Engra
     // A misspelt field or enum name is an error, not a silently dropped value.
     jsonOptions: { ignoreUnknownFields: false },
     routes: routes({
-      memory: new MemoryServiceImpl({ em: db.em }),
+      memory: new MemoryServiceImpl({ em: db.em, embeddings, onPending: () => worker.kick() }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),
       isServing: () => isReady().catch(() => false),
     }),
@@ -84,9 +109,12 @@ export async function startEngram(config: Config, logger: Logger): Promise<Engra
   return {
     port: listener.port,
     db,
+    embeddings,
+    worker,
     async close() {
       await listener.close(config.shutdownGraceSeconds * 1000);
       await sweeper.stop();
+      await worker.stop();
       await db.close();
     },
   };

@@ -14,6 +14,19 @@ export interface Config {
   shutdownGraceSeconds: number;
   dbPoolSize: number;
   logLevel: string;
+  embedding: EmbeddingConfig;
+}
+
+export interface EmbeddingConfig {
+  provider: "local" | "openai" | "none";
+  /** Model id; the provider's default when unset. */
+  model: string | undefined;
+  modelDir: string | undefined;
+  dtype: "q8" | "fp32";
+  openaiBaseUrl: string;
+  openaiApiKey: string | undefined;
+  dimensions: number;
+  budgetMs: number;
 }
 
 const int =
@@ -27,6 +40,17 @@ const int =
     }
     return n;
   };
+
+export const defaultEmbeddingConfig: EmbeddingConfig = {
+  provider: "local",
+  model: undefined,
+  modelDir: undefined,
+  dtype: "q8",
+  openaiBaseUrl: "https://api.openai.com/v1",
+  openaiApiKey: undefined,
+  dimensions: 384,
+  budgetMs: 200,
+};
 
 /** Every server setting, as a flag with its environment variable and default. */
 export function serveOptions(): Option[] {
@@ -72,6 +96,40 @@ export function serveOptions(): Option[] {
       .env("ENGRAM_LOG_LEVEL")
       .default("info")
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
+    new Option(
+      "--embedder <provider>",
+      "who computes embeddings: local (ONNX in-process), openai (any compatible API) or none",
+    )
+      .env("ENGRAM_EMBEDDER")
+      .choices(["local", "openai", "none"])
+      .default("local"),
+    new Option(
+      "--embedding-model <id>",
+      "embedding model (default: Xenova/all-MiniLM-L6-v2 for local, text-embedding-3-small for openai)",
+    ).env("ENGRAM_EMBEDDING_MODEL"),
+    new Option(
+      "--model-dir <dir>",
+      "local models directory (<dir>/<model id>/...); nothing is downloaded when set",
+    ).env("ENGRAM_MODEL_DIR"),
+    new Option(
+      "--embedding-dtype <dtype>",
+      "local ONNX weights: q8 (onnx/model_quantized.onnx) or fp32 (onnx/model.onnx)",
+    )
+      .env("ENGRAM_EMBEDDING_DTYPE")
+      .choices(["q8", "fp32"])
+      .default("q8"),
+    new Option("--openai-base-url <url>", "OpenAI-compatible API base URL, up to /v1")
+      .env("ENGRAM_OPENAI_BASE_URL")
+      .default("https://api.openai.com/v1"),
+    new Option("--openai-api-key <key>", "API key for --openai-base-url").env("ENGRAM_OPENAI_API_KEY"),
+    new Option("--embedding-dimensions <n>", "vector size requested from openai models; must match the database (384)")
+      .env("ENGRAM_EMBEDDING_DIMENSIONS")
+      .default(384)
+      .argParser(int(1, 16000)),
+    new Option("--embed-budget-ms <ms>", "how long a write waits for its vector before committing PENDING")
+      .env("ENGRAM_EMBED_BUDGET_MS")
+      .default(200)
+      .argParser(int(0, 60000)),
   ];
 }
 
@@ -94,5 +152,15 @@ export function configFrom(command: Command): Config {
     shutdownGraceSeconds: o.shutdownGrace as number,
     dbPoolSize: o.dbPoolSize as number,
     logLevel: o.logLevel as string,
+    embedding: {
+      provider: o.embedder as EmbeddingConfig["provider"],
+      model: (o.embeddingModel as string | undefined) || undefined,
+      modelDir: (o.modelDir as string | undefined) || undefined,
+      dtype: o.embeddingDtype as EmbeddingConfig["dtype"],
+      openaiBaseUrl: o.openaiBaseUrl as string,
+      openaiApiKey: (o.openaiApiKey as string | undefined) || undefined,
+      dimensions: o.embeddingDimensions as number,
+      budgetMs: o.embedBudgetMs as number,
+    },
   };
 }

@@ -35,6 +35,8 @@ export const MemorySchema = defineEntity({
     embedding: p.type(VectorType).columnType("vector(384)").nullable().lazy(),
     embeddingModel: p.text().nullable(),
     embeddingStatus: p.enum(["attached", "pending", "failed"] as const).default("pending"),
+    embeddingAttempts: p.integer().default(0),
+    embeddingRetryTime: p.datetime().nullable(),
     search: p.text().columnType("tsvector").persist(false).lazy(),
     revision: p.bigint("number").default(1),
     createTime: p.datetime(),

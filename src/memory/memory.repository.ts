@@ -1,6 +1,8 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
+import { toSql } from "pgvector";
 import { visibleTo } from "../auth/visibility.js";
+import type { Embedded } from "../embedding/embeddings.js";
 import type { Viewer } from "../auth/principal.js";
 import { Sql, query, sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
@@ -15,7 +17,8 @@ const COLUMNS = Sql.raw(`memories.workspace_id, memories.id, memories.agent_id, 
 
 export type OrderField = "create_time" | "update_time" | "confidence";
 
-export interface ListQuery {
+/** The MemoryFilter of ListMemories and SearchMemories, normalised. */
+export interface FilterQuery {
   subjectType?: string;
   subjectId?: string;
   kinds: string[];
@@ -26,10 +29,18 @@ export interface ListQuery {
   key?: string;
   showDeleted: boolean;
   showExpired: boolean;
+}
+
+export interface ListQuery extends FilterQuery {
   order: { field: OrderField; descending: boolean };
   /** Keyset position: rows strictly after this (order value, id) pair. */
   after?: { value: string | number; id: string };
   limit: number;
+}
+
+export interface Candidate {
+  id: string;
+  score: number;
 }
 
 export type UpsertOutcome = "created" | "updated" | "revived";
@@ -48,6 +59,7 @@ export class MemoryRepository {
     workspaceId: string,
     id: string,
     draft: MemoryDraft,
+    embedded: Embedded | null,
     now: Date,
   ): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
     const v = draftValues(draft);
@@ -59,13 +71,18 @@ export class MemoryRepository {
           where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
             and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
             and kind = ${draft.kind} and key = ${draft.key})
-        insert into memories as memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)})
-        values (${workspaceId}, ${id}, ${now}, ${now}, ${v})
+        insert into memories as memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)},
+          ${Sql.raw(EMBEDDING_COLUMNS)})
+        values (${workspaceId}, ${id}, ${now}, ${now}, ${v}, ${embeddingValues(embedded)})
         on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
         do update set ${Sql.raw(REPLACE_FROM_EXCLUDED)},
-          embedding = case when memories.content = excluded.content then memories.embedding end,
-          embedding_model = case when memories.content = excluded.content then memories.embedding_model end,
-          embedding_status = case when memories.content = excluded.content then memories.embedding_status else 'pending' end,
+          embedding = case when excluded.embedding is not null then excluded.embedding
+            when memories.content = excluded.content then memories.embedding end,
+          embedding_model = case when excluded.embedding is not null then excluded.embedding_model
+            when memories.content = excluded.content then memories.embedding_model end,
+          embedding_status = case when excluded.embedding is not null then 'attached'
+            when memories.content = excluded.content then memories.embedding_status else 'pending' end,
+          embedding_attempts = 0, embedding_retry_time = null,
           update_time = excluded.update_time, delete_time = null, forget_reason = null,
           revision = memories.revision + 1
         returning ${COLUMNS}, (xmax = 0) as inserted, (select inactive from prior) as was_inactive`,
@@ -116,24 +133,33 @@ export class MemoryRepository {
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
-  async insert(workspaceId: string, id: string, draft: MemoryDraft, now: Date): Promise<MemoryRecord> {
+  async insert(
+    workspaceId: string,
+    id: string,
+    draft: MemoryDraft,
+    embedded: Embedded | null,
+    now: Date,
+  ): Promise<MemoryRecord> {
     const rows = await query<Row>(
       this.db,
-      sql`insert into memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)})
-        values (${workspaceId}, ${id}, ${now}, ${now}, ${draftValues(draft)})
+      sql`insert into memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)}, ${Sql.raw(EMBEDDING_COLUMNS)})
+        values (${workspaceId}, ${id}, ${now}, ${now}, ${draftValues(draft)}, ${embeddingValues(embedded)})
         returning ${COLUMNS}`,
     );
     return toRecord(single(rows));
   }
 
-  /** Rewrites every writable field of a memory (revision + 1); content changes drop the embedding. */
-  async replace(target: MemoryRecord, draft: MemoryDraft, now: Date): Promise<MemoryRecord> {
+  /**
+   * Rewrites every writable field of a memory (revision + 1). New content takes the given
+   * vector, or goes back to PENDING for the worker.
+   */
+  async replace(target: MemoryRecord, draft: MemoryDraft, embedded: Embedded | null, now: Date): Promise<MemoryRecord> {
     const contentChanged = target.content !== draft.content;
     const rows = await query<Row>(
       this.db,
       sql`update memories set (${Sql.raw(DRAFT_COLUMNS)}) = (select ${draftValues(draft)}),
           update_time = ${now}, revision = revision + 1
-          ${contentChanged ? Sql.raw(", embedding = null, embedding_model = null, embedding_status = 'pending'") : Sql.raw("")}
+          ${contentChanged ? sql`, (${Sql.raw(EMBEDDING_COLUMNS)}) = (select ${embeddingValues(embedded)})` : sql``}
         where workspace_id = ${target.workspaceId} and id = ${target.id}
         returning ${COLUMNS}`,
     );
@@ -167,17 +193,7 @@ export class MemoryRepository {
   }
 
   async list(viewer: Viewer, q: ListQuery, now: Date): Promise<MemoryRecord[]> {
-    const where: Sql[] = [visibleTo(viewer)];
-    if (q.subjectType !== undefined) where.push(sql`subject_type = ${q.subjectType}`);
-    if (q.subjectId !== undefined) where.push(sql`subject_id = ${q.subjectId}`);
-    if (q.kinds.length > 0) where.push(sql`kind = any(${q.kinds}::text[])`);
-    if (q.tags.length > 0) where.push(sql`tags @> ${q.tags}::text[]`);
-    if (q.anyTags.length > 0) where.push(sql`tags && ${q.anyTags}::text[]`);
-    if (q.linkedEntity) where.push(sql`linked_entities @> ${JSON.stringify([q.linkedEntity])}::jsonb`);
-    if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
-    if (q.key !== undefined) where.push(sql`key = ${q.key}`);
-    if (!q.showDeleted) where.push(sql`delete_time is null`);
-    if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > ${now})`);
+    const where = filterConditions(viewer, q, now);
     const column = Sql.raw(q.order.field);
     const direction = Sql.raw(q.order.descending ? "desc" : "asc");
     if (q.after) {
@@ -191,6 +207,58 @@ export class MemoryRepository {
         order by ${column} ${direction}, id ${direction} limit ${q.limit}`,
     );
     return rows.map(toRecord);
+  }
+
+  /**
+   * The memories nearest to a query vector, best first. Filters and visibility sit inside
+   * the vector query; pgvector's iterative index scan keeps reading the HNSW index until
+   * `limit` rows pass them, so a selective filter still fills the page.
+   */
+  async nearest(
+    viewer: Viewer,
+    q: FilterQuery,
+    vector: number[],
+    model: string,
+    limit: number,
+    now: Date,
+  ): Promise<Candidate[]> {
+    await query(this.db, sql`select set_config('hnsw.iterative_scan', 'strict_order', true)`);
+    await query(this.db, sql`select set_config('hnsw.ef_search', ${String(Math.max(40, limit))}, true)`);
+    const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
+    const target = sql`${toSql(vector)}::vector`;
+    const rows = await query<{ id: string; distance: number | string }>(
+      this.db,
+      sql`select id, embedding <=> ${target} as distance from memories where ${Sql.join(where, " and ")}
+        order by embedding <=> ${target} limit ${limit}`,
+    );
+    return rows.map((r) => ({ id: r.id, score: 1 - Number(r.distance) }));
+  }
+
+  /**
+   * Full-text matches over title, content, tags and metadata values, best first. Any query
+   * word may match (OR), so a natural-language question still finds memories sharing only
+   * some of its words; ts_rank_cd rewards those sharing more, closer together.
+   */
+  async keywordMatches(viewer: Viewer, q: FilterQuery, text: string, limit: number, now: Date): Promise<Candidate[]> {
+    const tsquery = sql`to_tsquery('english', replace(plainto_tsquery('english', ${text})::text, ' & ', ' | '))`;
+    const where = [...filterConditions(viewer, q, now), sql`search @@ ${tsquery}`];
+    const rows = await query<{ id: string; rank: number | string }>(
+      this.db,
+      sql`select id, ts_rank_cd(search, ${tsquery}) as rank from memories where ${Sql.join(where, " and ")}
+        order by rank desc, id limit ${limit}`,
+    );
+    return rows.map((r) => ({ id: r.id, score: Number(r.rank) }));
+  }
+
+  /** The memories with these ids in the viewer's workspace, in the order given. */
+  async findMany(viewer: Viewer, ids: string[]): Promise<MemoryRecord[]> {
+    if (ids.length === 0) return [];
+    const rows = await query<Row>(
+      this.db,
+      sql`select ${COLUMNS} from memories where id = any(${ids}::uuid[]) and ${visibleTo(viewer)}`,
+    );
+    const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
+    return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
   /** Deletes for good what was deleted or expired before the cutoff. Returns how many. */
@@ -208,6 +276,22 @@ export class MemoryRepository {
   }
 }
 
+/** The MemoryFilter as SQL conditions, always including the visibility rule. */
+function filterConditions(viewer: Viewer, q: FilterQuery, now: Date): Sql[] {
+  const where: Sql[] = [visibleTo(viewer)];
+  if (q.subjectType !== undefined) where.push(sql`subject_type = ${q.subjectType}`);
+  if (q.subjectId !== undefined) where.push(sql`subject_id = ${q.subjectId}`);
+  if (q.kinds.length > 0) where.push(sql`kind = any(${q.kinds}::text[])`);
+  if (q.tags.length > 0) where.push(sql`tags @> ${q.tags}::text[]`);
+  if (q.anyTags.length > 0) where.push(sql`tags && ${q.anyTags}::text[]`);
+  if (q.linkedEntity) where.push(sql`linked_entities @> ${JSON.stringify([q.linkedEntity])}::jsonb`);
+  if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
+  if (q.key !== undefined) where.push(sql`key = ${q.key}`);
+  if (!q.showDeleted) where.push(sql`delete_time is null`);
+  if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > ${now})`);
+  return where;
+}
+
 const DRAFT_COLUMNS = `agent_id, subject_type, subject_id, kind, key, content, content_fingerprint, title,
   visibility, metadata, tags, linked_entities, confidence, source_kind, source_id, provenance,
   parent_memory_id, expire_time`;
@@ -216,6 +300,14 @@ const REPLACE_FROM_EXCLUDED = DRAFT_COLUMNS.split(",")
   .map((c) => c.trim())
   .map((c) => `${c} = excluded.${c}`)
   .join(", ");
+
+const EMBEDDING_COLUMNS = "embedding, embedding_model, embedding_status, embedding_attempts, embedding_retry_time";
+
+function embeddingValues(embedded: Embedded | null): Sql {
+  return embedded === null
+    ? sql`null::vector, null, 'pending', 0, null::timestamptz`
+    : sql`${toSql(embedded.vector)}::vector, ${embedded.model}, 'attached', 0, null::timestamptz`;
+}
 
 function draftValues(d: MemoryDraft): Sql {
   return sql`${d.agentId}, ${d.subjectType}, ${d.subjectId}, ${d.kind}, ${d.key}, ${d.content},

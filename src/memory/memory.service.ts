@@ -13,8 +13,12 @@ import {
   UpdateMemoryResponseSchema,
   WriteMemoryRequestSchema,
   WriteMemoryResponseSchema,
+  SearchMemoriesResponseSchema,
+  SearchMode,
   WriteOutcome,
   type BatchWriteMemoriesRequest,
+  type SearchMemoriesRequest,
+  type SearchMemoriesResponse,
   type DeleteMemoryRequest,
   type GetMemoryRequest,
   type ListMemoriesRequest,
@@ -24,33 +28,52 @@ import {
   type WriteMemoryRequest,
   type WriteMemoryResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
+import { EmbeddingStatus, type MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
+import type { Embedded, Embeddings } from "../embedding/embeddings.js";
 import { assertCanModify } from "../auth/visibility.js";
 import { principalOf, requireScope, viewerFor, type Viewer } from "../auth/principal.js";
 import { DomainError, memoryNotFound } from "../errors.js";
 import { toStatus } from "../server/errors.js";
-import { toDraft, toProto, etagOf } from "./memory-mapper.js";
+import { etagOf, toDraft, toProto, visibilityValue } from "./memory-mapper.js";
 import { applyUpdateMask } from "./update-mask.js";
 import { mergeDrafts } from "./merge.js";
 import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
-import { MemoryRepository, type ListQuery, type OrderField } from "./memory.repository.js";
+import { MemoryRepository, type FilterQuery, type ListQuery, type OrderField } from "./memory.repository.js";
+import { fuse } from "./ranking.js";
 import { decodePageToken, encodePageToken, fingerprintQuery, orderValue } from "./page-token.js";
 import { WriteRequestRepository } from "./write-request.repository.js";
 
 const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_TOP_K = 10;
 
 export interface MemoryServiceDeps {
   em: EntityManager;
+  embeddings: Embeddings;
+  /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
+  onPending?: () => void;
+  /** The memories repository bound to an entity manager (a transaction's, or a fork). */
+  repository?: (em: EntityManager) => MemoryRepository;
   now?: () => Date;
 }
+
+/** How long a search waits for its query vector before answering by keyword alone. */
+const QUERY_EMBEDDING_TIMEOUT_MS = 2_000;
+/** Search results are read from the database, and streamed, in batches of this size. */
+const STREAM_BATCH = 10;
 
 /** engram.v1.MemoryService: the one implementation behind gRPC, Connect, REST and MCP. */
 export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly em: EntityManager;
+  private readonly embeddings: Embeddings;
+  private readonly onPending: () => void;
+  private readonly memories: (em: EntityManager) => MemoryRepository;
   private readonly now: () => Date;
 
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
+    this.embeddings = deps.embeddings;
+    this.onPending = deps.onPending ?? (() => {});
+    this.memories = deps.repository ?? ((em) => new MemoryRepository(em));
     this.now = deps.now ?? (() => new Date());
   }
 
@@ -58,7 +81,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const principal = principalOf(ctx);
     requireScope(principal, "memory:write");
     const viewer = viewerFor(principal, req.memory?.agentId ?? "");
-    return this.em.fork().transactional((tem) => this.writeOne(tem, viewer, req, "memory"));
+    const [embedded] = await this.embedForWrites([req]);
+    const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewer, req, "memory", embedded!));
+    this.notePending([response]);
+    return response;
   }
 
   async batchWriteMemories(req: BatchWriteMemoriesRequest, ctx: HandlerContext) {
@@ -66,15 +92,17 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     requireScope(principal, "memory:write");
     const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
     const field = (i: number) => `requests[${i}].memory`;
+    const embedded = await this.embedForWrites(req.requests);
     if (req.atomic) {
       const viewers = req.requests.map(viewerOf);
       const responses = await this.em.fork().transactional(async (tem) => {
         const out: WriteMemoryResponse[] = [];
         for (const [i, r] of req.requests.entries()) {
-          out.push(await this.writeOne(tem, viewers[i] as Viewer, r, field(i)));
+          out.push(await this.writeOne(tem, viewers[i] as Viewer, r, field(i), embedded[i]!));
         }
         return out;
       });
+      this.notePending(responses);
       return create(BatchWriteMemoriesResponseSchema, {
         results: responses.map((response) => ({ result: { case: "response" as const, value: response } })),
       });
@@ -84,7 +112,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       try {
         // Per item: an item naming an agent the key may not act as fails alone (PERMISSION_DENIED).
         const viewer = viewerOf(r);
-        const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewer, r, field(i)));
+        const response = await this.em
+          .fork()
+          .transactional((tem) => this.writeOne(tem, viewer, r, field(i), embedded[i]!));
+        this.notePending([response]);
         results.push(create(BatchWriteResultSchema, { result: { case: "response", value: response } }));
       } catch (err) {
         results.push(create(BatchWriteResultSchema, { result: { case: "error", value: toStatus(err) } }));
@@ -105,28 +136,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   async listMemories(req: ListMemoriesRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
     requireScope(principal, "memory:read");
-    const filter = req.filter;
-    const viewer = viewerFor(principal, filter?.agentId ?? "");
+    const viewer = viewerFor(principal, req.filter?.agentId ?? "");
     const order = parseOrderBy(req.orderBy);
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
-    const q: Omit<ListQuery, "after" | "limit"> = {
-      subjectType: nonEmpty(filter?.subjectType),
-      subjectId: nonEmpty(filter?.subjectId),
-      kinds: filter?.kinds ?? [],
-      tags: filter?.tags ?? [],
-      anyTags: filter?.anyTags ?? [],
-      linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
-      visibility:
-        filter?.visibility === Visibility.SHARED
-          ? "shared"
-          : filter?.visibility === Visibility.PRIVATE
-            ? "private"
-            : undefined,
-      key: nonEmpty(filter?.key),
-      showDeleted: filter?.showDeleted ?? false,
-      showExpired: filter?.showExpired ?? false,
-      order,
-    };
+    const q: Omit<ListQuery, "after" | "limit"> = { ...toFilterQuery(req.filter), order };
     const fingerprint = fingerprintQuery([viewer, q]);
     const after = req.pageToken === "" ? undefined : decodePageToken(req.pageToken, fingerprint);
     const now = this.now();
@@ -145,6 +158,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     requireScope(principal, "memory:write");
     const viewer = viewerFor(principal, req.agentId);
     const now = this.now();
+    const paths = req.updateMask?.paths ?? [];
+    const changesContent = paths.includes("content") || paths.includes("*");
+    const [embedded] = changesContent ? ((await this.embeddings.tryEmbed([req.memory!.content])) ?? [null]) : [null];
     const updated = await this.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
       if (stateOf(target, now) === "deleted") {
@@ -154,9 +170,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
           `memory ${req.id} is deleted; undelete it first`,
         );
       }
-      const draft = applyUpdateMask(target, req.memory!, req.updateMask?.paths ?? [], now);
-      return this.memories(tem).replace(target, draft, now);
+      const draft = applyUpdateMask(target, req.memory!, paths, now);
+      return this.memories(tem).replace(target, draft, embedded ?? null, now);
     });
+    if (updated.embeddingStatus === "pending") this.onPending();
     return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
   }
 
@@ -186,13 +203,68 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     return create(UndeleteMemoryResponseSchema, { memory: toProto(record, now) });
   }
 
-  // eslint-disable-next-line require-yield -- ranked search lands with the embedding work
-  async *searchMemories(): AsyncGenerator<never> {
-    throw new DomainError("unimplemented", "SEARCH_NOT_AVAILABLE", "SearchMemories is not available in this build yet");
-  }
-
-  private memories(em: EntityManager): MemoryRepository {
-    return new MemoryRepository(em);
+  /**
+   * Ranks in one transaction (the vector and text queries, filters and visibility inside
+   * the SQL), then reads and streams the results in batches: the first results are on the
+   * wire before the last are read. Without an answering embedder the search runs by keyword
+   * and every response says so.
+   */
+  async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
+    const principal = principalOf(ctx);
+    requireScope(principal, "memory:read");
+    const viewer = viewerFor(principal, req.filter?.agentId ?? "");
+    const filter = toFilterQuery(req.filter);
+    const topK = req.topK === 0 ? DEFAULT_TOP_K : req.topK;
+    const requested = req.mode === SearchMode.UNSPECIFIED ? SearchMode.HYBRID : req.mode;
+    const queryVector =
+      requested === SearchMode.KEYWORD ? null : await this.embeddings.embedQuery(req.query, QUERY_EMBEDDING_TIMEOUT_MS);
+    const mode = queryVector === null ? SearchMode.KEYWORD : requested;
+    const now = this.now();
+    // Fusion needs each retriever's view beyond the top k to reorder it.
+    const pool = mode === SearchMode.HYBRID ? Math.min(Math.max(topK * 3, 50), 300) : topK;
+    const ranked = await this.em.fork().transactional(async (tem) => {
+      const memories = this.memories(tem);
+      const semantic =
+        queryVector === null
+          ? []
+          : await memories.nearest(viewer, filter, queryVector.vector, queryVector.model, pool, now);
+      const keyword =
+        mode === SearchMode.SEMANTIC ? [] : await memories.keywordMatches(viewer, filter, req.query, pool, now);
+      return fuse(semantic, keyword).map((r) => ({
+        ...r,
+        score: mode === SearchMode.HYBRID ? r.score : mode === SearchMode.SEMANTIC ? r.semanticScore : r.keywordScore,
+      }));
+    });
+    const results = ranked
+      .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
+      .filter((r) => req.minScore === 0 || r.score >= req.minScore)
+      .slice(0, topK);
+    let rank = 0;
+    for (let i = 0; i < results.length; i += STREAM_BATCH) {
+      const batch = results.slice(i, i + STREAM_BATCH);
+      const records = new Map(
+        (
+          await this.memories(this.em.fork()).findMany(
+            viewer,
+            batch.map((r) => r.id),
+          )
+        ).map((m) => [m.id, m]),
+      );
+      for (const r of batch) {
+        const record = records.get(r.id);
+        // Deleted between ranking and reading: leave it out rather than show a stale memory.
+        if (record === undefined) continue;
+        rank += 1;
+        yield create(SearchMemoriesResponseSchema, {
+          memory: toProto(record, now),
+          score: r.score,
+          rank,
+          semanticScore: r.semanticScore,
+          keywordScore: r.keywordScore,
+          mode,
+        });
+      }
+    }
   }
 
   /** A memory the viewer may change, locked for the rest of the transaction. */
@@ -212,11 +284,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     viewer: Viewer,
     req: WriteMemoryRequest,
     field: string,
+    embedded: Embedded | null,
   ): Promise<WriteMemoryResponse> {
     const now = this.now();
     const draft = toDraft(req.memory!, viewer.agentId, { ttl: req.ttl, now }, field);
     if (req.validateOnly) return this.dryRun(tem, viewer, draft, now);
-    if (req.requestId === "") return this.write(tem, viewer, draft, now);
+    if (req.requestId === "") return this.write(tem, viewer, draft, embedded, now);
 
     const ledger = new WriteRequestRepository(tem);
     const key = { workspaceId: viewer.workspaceId, agentScope: viewer.agentId ?? "", requestId: req.requestId };
@@ -233,15 +306,21 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       }
       return fromBinary(WriteMemoryResponseSchema, prior.response ?? new Uint8Array());
     }
-    const response = await this.write(tem, viewer, draft, now);
+    const response = await this.write(tem, viewer, draft, embedded, now);
     await ledger.saveResponse(key, toBinary(WriteMemoryResponseSchema, response));
     return response;
   }
 
-  private async write(tem: EntityManager, viewer: Viewer, draft: MemoryDraft, now: Date): Promise<WriteMemoryResponse> {
+  private async write(
+    tem: EntityManager,
+    viewer: Viewer,
+    draft: MemoryDraft,
+    embedded: Embedded | null,
+    now: Date,
+  ): Promise<WriteMemoryResponse> {
     const memories = this.memories(tem);
     if (draft.key !== null) {
-      const { record, outcome } = await memories.upsertByKey(viewer.workspaceId, uuidv7(), draft, now);
+      const { record, outcome } = await memories.upsertByKey(viewer.workspaceId, uuidv7(), draft, embedded, now);
       const reason = {
         created: "no memory had this key",
         updated: "an active memory had this key; its fields were replaced",
@@ -251,7 +330,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     }
     const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, true);
     if (target !== null) {
-      const merged = await memories.replace(target, mergeDrafts(target, draft), now);
+      // A merge keeps the target's content, and so its vector.
+      const merged = await memories.replace(target, mergeDrafts(target, draft), null, now);
       return this.response(
         merged,
         WriteOutcome.MERGED,
@@ -259,7 +339,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
         now,
       );
     }
-    const record = await memories.insert(viewer.workspaceId, uuidv7(), draft, now);
+    const record = await memories.insert(viewer.workspaceId, uuidv7(), draft, embedded, now);
     return this.response(record, WriteOutcome.CREATED, "new memory", now);
   }
 
@@ -307,6 +387,20 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
   }
 
+  /**
+   * Vectors for the contents about to be written, if the embedder answers within its small
+   * budget; otherwise null, and the writes commit PENDING for the background worker.
+   */
+  private async embedForWrites(requests: WriteMemoryRequest[]): Promise<(Embedded | null)[]> {
+    const live = requests.filter((r) => !r.validateOnly && r.memory !== undefined);
+    const vectors = await this.embeddings.tryEmbed(live.map((r) => r.memory!.content));
+    return requests.map((r) => (vectors === null ? null : (vectors[live.indexOf(r)] ?? null)));
+  }
+
+  private notePending(responses: WriteMemoryResponse[]): void {
+    if (responses.some((r) => r.memory?.embeddingStatus === EmbeddingStatus.PENDING)) this.onPending();
+  }
+
   private response(record: MemoryRecord, outcome: WriteOutcome, reason: string, now: Date): WriteMemoryResponse {
     return create(WriteMemoryResponseSchema, { memory: toProto(record, now), outcome, reason });
   }
@@ -322,6 +416,21 @@ function parseOrderBy(orderBy: string): ListQuery["order"] {
   if (orderBy === "") return { field: "create_time", descending: true };
   const [field, direction] = orderBy.split(" ");
   return { field: field as OrderField, descending: direction === "desc" };
+}
+
+function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
+  return {
+    subjectType: nonEmpty(filter?.subjectType),
+    subjectId: nonEmpty(filter?.subjectId),
+    kinds: filter?.kinds ?? [],
+    tags: filter?.tags ?? [],
+    anyTags: filter?.anyTags ?? [],
+    linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
+    visibility: filter?.visibility ? visibilityValue(filter.visibility) : undefined,
+    key: nonEmpty(filter?.key),
+    showDeleted: filter?.showDeleted ?? false,
+    showExpired: filter?.showExpired ?? false,
+  };
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -3,10 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { startEngram, type Engram } from "../../src/app.js";
+import { startEngram, type Engram, type StartOptions } from "../../src/app.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Scope } from "../../src/auth/principal.js";
-import type { Config } from "../../src/config.js";
+import { defaultEmbeddingConfig, type Config } from "../../src/config.js";
 
 export interface TestServer {
   engram: Engram;
@@ -24,7 +24,10 @@ export interface TestServer {
  * Starts a real server on a free port: on PGlite in a temporary data directory, or on the
  * Postgres named by DATABASE_URL when it is set (CI runs every suite both ways).
  */
-export async function startTestServer(overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Partial<Config> = {},
+  options: StartOptions = {},
+): Promise<TestServer> {
   const ownsDataDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), "engram-test-")));
   const config: Config = {
@@ -41,9 +44,11 @@ export async function startTestServer(overrides: Partial<Config> = {}): Promise<
     shutdownGraceSeconds: 2,
     dbPoolSize: 20,
     logLevel: "warn",
+    // Suites that search pass an embedder in `options`; the rest need none.
+    embedding: { ...defaultEmbeddingConfig, provider: "none" },
     ...overrides,
   };
-  const engram = await startEngram(config, pino({ level: "silent" }));
+  const engram = await startEngram(config, pino({ level: "silent" }), options);
   const apiKeys = new ApiKeys(engram.db.em);
   const workspaceId = `ws-${randomUUID()}`;
   const createKey: TestServer["createKey"] = async (options = {}) => {

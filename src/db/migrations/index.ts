@@ -1,4 +1,8 @@
 import { Migration20261121000000Initial } from "./20261121000000-initial.js";
+import { Migration20261121120000EmbeddingQueue } from "./20261121120000-embedding-queue.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
-export const migrations = [{ name: "20261121000000-initial", class: Migration20261121000000Initial }];
+export const migrations = [
+  { name: "20261121000000-initial", class: Migration20261121000000Initial },
+  { name: "20261121120000-embedding-queue", class: Migration20261121120000EmbeddingQueue },
+];

@@ -1,0 +1,30 @@
+import { resolve } from "node:path";
+import type { EmbeddingConfig } from "../config.js";
+import type { Embedder } from "./embedder.js";
+import { LocalEmbedder } from "./local.js";
+import { OpenAIEmbedder } from "./openai.js";
+
+export const DEFAULT_LOCAL_MODEL = "Xenova/all-MiniLM-L6-v2";
+export const DEFAULT_OPENAI_MODEL = "text-embedding-3-small";
+
+/** The embedder the configuration asks for, or null for none. */
+export function createEmbedder(config: EmbeddingConfig): Embedder | null {
+  switch (config.provider) {
+    case "none":
+      return null;
+    case "local":
+      return new LocalEmbedder({
+        model: config.model ?? DEFAULT_LOCAL_MODEL,
+        modelDir: config.modelDir === undefined ? undefined : resolve(config.modelDir),
+        dtype: config.dtype,
+      });
+    case "openai":
+      return new OpenAIEmbedder({
+        baseUrl: config.openaiBaseUrl,
+        model: config.model ?? DEFAULT_OPENAI_MODEL,
+        apiKey: config.openaiApiKey,
+        dimensions: config.dimensions,
+        timeoutMs: 30_000,
+      });
+  }
+}

@@ -1,0 +1,16 @@
+/** Turns texts into vectors. Implementations: local ONNX models and OpenAI-compatible APIs. */
+export interface Embedder {
+  /** Recorded on every row it embeds, e.g. "local:Xenova/all-MiniLM-L6-v2:q8". */
+  readonly id: string;
+  /** Known once ready() has resolved. */
+  readonly dimensions: number;
+  /** Loads the model or checks the endpoint; rejects when the embedder cannot work. */
+  ready(): Promise<void>;
+  /** One unit-length vector per text, in order. */
+  embed(texts: string[]): Promise<number[][]>;
+}
+
+/** An error that retrying the same input will not fix (the input itself is refused). */
+export class PermanentEmbeddingError extends Error {
+  override readonly name = "PermanentEmbeddingError";
+}

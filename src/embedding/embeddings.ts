@@ -1,0 +1,95 @@
+import type { Logger } from "pino";
+import type { Embedder } from "./embedder.js";
+
+export interface Embedded {
+  vector: number[];
+  model: string;
+}
+
+const READY_RETRY_MS = 30_000;
+
+/**
+ * The server's view of its embedder: whether it is usable, the write-path time budget, and
+ * the start-up checks. A missing or broken embedder never stops the server: writes stay
+ * PENDING and searches fall back to keywords until it answers.
+ */
+export class Embeddings {
+  private ready = false;
+  private lastAttempt = 0;
+
+  constructor(
+    private readonly embedder: Embedder | null,
+    private readonly options: { budgetMs: number; logger: Logger },
+  ) {}
+
+  /** The embedder's id once it has answered, else null. */
+  get model(): string | null {
+    return this.ready && this.embedder ? this.embedder.id : null;
+  }
+
+  /**
+   * Brings the embedder up and checks its vectors fit the database column. A dimension
+   * mismatch is a configuration error and fails start-up; an embedder that does not answer
+   * only logs, and is tried again later.
+   */
+  async start(columnDimensions: number): Promise<void> {
+    if (this.embedder === null) {
+      this.options.logger.info("no embedder configured: searches use KEYWORD mode");
+      return;
+    }
+    await this.ensureReady();
+    if (this.ready && this.embedder.dimensions !== columnDimensions) {
+      throw new Error(
+        `embedder ${this.embedder.id} produces ${this.embedder.dimensions}-dimensional vectors but the database ` +
+          `column is vector(${columnDimensions}); choose a ${columnDimensions}-dimensional model (or set its dimensions)`,
+      );
+    }
+  }
+
+  /** Tries to bring a not-yet-ready embedder up, at most every 30 s. Returns whether it is ready. */
+  async ensureReady(): Promise<boolean> {
+    if (this.ready || this.embedder === null) return this.ready;
+    if (Date.now() - this.lastAttempt < READY_RETRY_MS && this.lastAttempt !== 0) return false;
+    this.lastAttempt = Date.now();
+    try {
+      await this.embedder.ready();
+      this.ready = true;
+      this.options.logger.info({ model: this.embedder.id, dimensions: this.embedder.dimensions }, "embedder ready");
+    } catch (err) {
+      this.options.logger.warn({ err, model: this.embedder.id }, "embedder unavailable: writes stay PENDING");
+    }
+    return this.ready;
+  }
+
+  /** Vectors for the write path, or null when the embedder is down or slower than the budget. */
+  async tryEmbed(texts: string[]): Promise<Embedded[] | null> {
+    const model = this.model;
+    if (model === null || texts.length === 0) return null;
+    const vectors = await withTimeout(this.embedder!.embed(texts), this.options.budgetMs).catch(() => null);
+    return vectors?.map((vector) => ({ vector, model })) ?? null;
+  }
+
+  /** A query vector for search; null sends the search to keywords. */
+  async embedQuery(text: string, timeoutMs: number): Promise<Embedded | null> {
+    const model = this.model;
+    if (model === null) return null;
+    const vectors = await withTimeout(this.embedder!.embed([text]), timeoutMs).catch((err: unknown) => {
+      this.options.logger.warn({ err }, "query embedding failed: searching by keyword");
+      return null;
+    });
+    return vectors?.[0] ? { vector: vectors[0], model } : null;
+  }
+
+  /** For the background worker: throws on failure so it can back off. */
+  async embed(texts: string[]): Promise<Embedded[]> {
+    if (!(await this.ensureReady())) throw new Error("embedder unavailable");
+    const model = this.embedder!.id;
+    return (await this.embedder!.embed(texts)).map((vector) => ({ vector, model }));
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | null> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,51 @@
+import type { FeatureExtractionPipeline } from "@huggingface/transformers";
+import type { Embedder } from "./embedder.js";
+
+export interface LocalEmbedderOptions {
+  /** A model id such as Xenova/all-MiniLM-L6-v2. */
+  model: string;
+  /**
+   * A directory holding <model id>/{config.json,tokenizer.json,onnx/model*.onnx}. When set,
+   * nothing is fetched from a hub; when unset, the model is downloaded and cached on first use.
+   */
+  modelDir: string | undefined;
+  /** Which ONNX weights: "q8" reads onnx/model_quantized.onnx, "fp32" onnx/model.onnx. */
+  dtype: "q8" | "fp32";
+}
+
+/** Sentence embeddings computed in-process with ONNX Runtime through transformers.js. */
+export class LocalEmbedder implements Embedder {
+  readonly id: string;
+  dimensions = 0;
+  private pipeline: Promise<FeatureExtractionPipeline> | undefined;
+
+  constructor(private readonly options: LocalEmbedderOptions) {
+    this.id = `local:${options.model}:${options.dtype}`;
+  }
+
+  async ready(): Promise<void> {
+    const [probe] = await this.embed(["dimension probe"]);
+    this.dimensions = probe?.length ?? 0;
+  }
+
+  async embed(texts: string[]): Promise<number[][]> {
+    if (texts.length === 0) return [];
+    const extract = await this.load();
+    const output = await extract(texts, { pooling: "mean", normalize: true });
+    return output.tolist() as number[][];
+  }
+
+  private load(): Promise<FeatureExtractionPipeline> {
+    this.pipeline ??= (async () => {
+      const { env, pipeline } = await import("@huggingface/transformers");
+      if (this.options.modelDir !== undefined) {
+        env.allowRemoteModels = false;
+        env.localModelPath = this.options.modelDir;
+      }
+      return pipeline("feature-extraction", this.options.model, { dtype: this.options.dtype });
+    })();
+    // A failed load (missing files, no network) is retried on the next call.
+    this.pipeline.catch(() => (this.pipeline = undefined));
+    return this.pipeline;
+  }
+}

@@ -1,0 +1,96 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import { toSql } from "pgvector";
+import { query, sql } from "../db/sql.js";
+
+export interface EmbeddingJob {
+  workspaceId: string;
+  id: string;
+  content: string;
+  attempts: number;
+}
+
+/** The memories table seen as a queue of texts waiting for their vectors. */
+export class EmbeddingQueueRepository {
+  constructor(private readonly db: EntityManager) {}
+
+  /**
+   * Leases up to `limit` pending memories to this worker. SKIP LOCKED lets any number of
+   * workers claim side by side; the lease (retry time) hands a job to another worker when its
+   * claimer dies before finishing.
+   */
+  async claim(limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]> {
+    const rows = await query<{ workspace_id: string; id: string; content: string; embedding_attempts: number }>(
+      this.db,
+      sql`update memories m
+          set embedding_retry_time = ${new Date(now.getTime() + leaseMs)}, embedding_attempts = m.embedding_attempts + 1
+        from (select workspace_id, id from memories
+              where embedding_status = 'pending' and delete_time is null
+                and (embedding_retry_time is null or embedding_retry_time <= ${now})
+              order by update_time limit ${limit}
+              for update skip locked) claimed
+        where m.workspace_id = claimed.workspace_id and m.id = claimed.id
+        returning m.workspace_id, m.id, m.content, m.embedding_attempts`,
+    );
+    return rows.map((r) => ({
+      workspaceId: r.workspace_id,
+      id: r.id,
+      content: r.content,
+      attempts: r.embedding_attempts,
+    }));
+  }
+
+  /** Stores a vector unless the content changed since it was claimed (that change re-queued it). */
+  async attach(job: EmbeddingJob, vector: number[], model: string): Promise<boolean> {
+    const rows = await query(
+      this.db,
+      sql`update memories set embedding = ${toSql(vector)}::vector, embedding_model = ${model},
+          embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
+        where workspace_id = ${job.workspaceId} and id = ${job.id} and content = ${job.content}
+          and embedding_status = 'pending'
+        returning id`,
+    );
+    return rows.length === 1;
+  }
+
+  /** Puts a job back to be tried at `retryTime`, or marks it FAILED for good. */
+  async release(job: EmbeddingJob, retryTime: Date, failed: boolean): Promise<void> {
+    await query(
+      this.db,
+      sql`update memories set embedding_retry_time = ${retryTime},
+          embedding_status = ${failed ? "failed" : "pending"}
+        where workspace_id = ${job.workspaceId} and id = ${job.id} and embedding_status = 'pending'`,
+    );
+  }
+
+  /** Queues memories embedded by another model (or every memory) for re-embedding. */
+  async requeue(model: string, everything: boolean): Promise<number> {
+    const rows = await query(
+      this.db,
+      sql`update memories set embedding_status = 'pending', embedding_attempts = 0, embedding_retry_time = null
+        where delete_time is null
+          ${everything ? sql`` : sql`and (embedding_status <> 'attached' or embedding_model is distinct from ${model})`}
+        returning id`,
+    );
+    return rows.length;
+  }
+
+  async countPending(): Promise<number> {
+    const rows = await query<{ n: string | number }>(
+      this.db,
+      sql`select count(*) as n from memories where embedding_status = 'pending' and delete_time is null`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The n of the vector(n) column, which every embedder must match. */
+  async columnDimensions(): Promise<number> {
+    const rows = await query<{ type: string }>(
+      this.db,
+      sql`select format_type(atttypid, atttypmod) as type from pg_attribute
+        where attrelid = 'memories'::regclass and attname = 'embedding'`,
+    );
+    const match = /vector\((\d+)\)/.exec(rows[0]?.type ?? "");
+    if (!match) throw new Error(`memories.embedding has an unexpected type: ${rows[0]?.type}`);
+    return Number(match[1]);
+  }
+}
