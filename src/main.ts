@@ -4,6 +4,7 @@ import { ApiKeys } from "./auth/api-keys.js";
 import { SCOPES, type Scope } from "./auth/principal.js";
 import { configFrom, serveOptions } from "./config.js";
 import { openDatabase } from "./db/orm.js";
+import { reembed } from "./embedding/reembed.js";
 import { createLogger } from "./logger.js";
 
 const program = new Command("engram").description("Engram: a memory service for AI agents");
@@ -68,5 +69,19 @@ keys
       }
     },
   );
+
+const reembedCommand = program
+  .command("reembed")
+  .description("re-embed memories with the configured model (stop an embedded-PGlite server first)")
+  .option("--all", "re-embed every memory, not only those embedded by another model or not at all");
+for (const option of serveOptions()) reembedCommand.addOption(option);
+reembedCommand.action(async (o: { all?: boolean }) => {
+  const config = configFrom(reembedCommand);
+  const pending = await reembed(config, createLogger(config.logLevel), o.all ?? false);
+  if (pending > 0) {
+    process.stderr.write(`${pending} memories are still pending: the embedder failed on them; run again later\n`);
+    process.exit(1);
+  }
+});
 
 await program.parseAsync();

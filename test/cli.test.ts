@@ -5,24 +5,31 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EmbeddingStatus } from "../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "./support/clients.js";
+import { createTestDatabase } from "./support/database.js";
+import { WordHashEmbedder } from "./support/embedders.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
 const run = promisify(execFile);
 
 let server: TestServer;
 let dataDir: string;
+let databaseUrl: string | undefined;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "engram-cli-"));
-  server = await startTestServer({ dataDir });
+  databaseUrl = process.env.DATABASE_URL ? (await createTestDatabase(process.env.DATABASE_URL)).url : undefined;
+  server = await startTestServer({ dataDir, databaseUrl });
 });
 afterAll(async () => {
   await server?.close();
   await rm(dataDir, { recursive: true, force: true });
 });
 
+/** Runs the CLI on the same data as the suite's server (its data directory or Postgres database). */
 async function engram(...args: string[]) {
-  return run(process.execPath, ["bin/engram.js", ...args], { env: { ...process.env, ENGRAM_DATA_DIR: dataDir } });
+  const env = { ...process.env, ENGRAM_DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? "" };
+  return run(process.execPath, ["bin/engram.js", ...args], { env });
 }
 
 describe("engram keys create", () => {
@@ -40,7 +47,7 @@ describe("engram keys create", () => {
       "--scopes",
       "memory:read",
     );
-    if (usesPglite) server = await startTestServer({ dataDir });
+    if (usesPglite) server = await startTestServer({ dataDir, databaseUrl });
     const secret = stdout.trim();
     expect(secret).toMatch(/^egm_/);
 
@@ -57,5 +64,47 @@ describe("engram keys create", () => {
     await expect(engram("keys", "create", "--workspace", "acme", "--scopes", "root")).rejects.toMatchObject({
       stderr: expect.stringContaining("Allowed choices are memory:read, memory:write, admin"),
     });
+  });
+});
+
+describe("engram reembed", () => {
+  it("re-embeds memories written by another model with the configured one, through the CLI", async () => {
+    const reembedDir = await mkdtemp(join(tmpdir(), "engram-reembed-"));
+    try {
+      const first = await startTestServer({ dataDir: reembedDir, databaseUrl }, { embedder: new WordHashEmbedder() });
+      const client = memoryClient(first.baseUrl, first.adminKey);
+      const subjectId = `reembed-${Date.now()}`;
+      const ids: string[] = [];
+      for (const content of ["Sarah prefers email follow-ups", "Bob asked about pricing tiers"]) {
+        const { memory } = await client.writeMemory({
+          memory: { subjectType: "contact", subjectId, kind: "fact", content },
+        });
+        expect(memory?.embeddingModel).toBe("test:word-hash");
+        ids.push(memory!.id);
+      }
+      const adminKey = first.adminKey;
+      await first.close();
+
+      const { stderr } = await run(
+        process.execPath,
+        ["bin/engram.js", "reembed", "--model-dir", process.env.ENGRAM_MODEL_DIR ?? ".models", "--log-level", "warn"],
+        { env: { ...process.env, ENGRAM_DATA_DIR: reembedDir, DATABASE_URL: databaseUrl ?? "" } },
+      );
+      expect(stderr).toMatch(/re-embedded (\d+) of \1 memories with local:Xenova\/all-MiniLM-L6-v2:q8/);
+
+      const second = await startTestServer({ dataDir: reembedDir, databaseUrl });
+      try {
+        const reader = memoryClient(second.baseUrl, adminKey);
+        for (const id of ids) {
+          const { memory } = await reader.getMemory({ id });
+          expect(memory?.embeddingModel).toBe("local:Xenova/all-MiniLM-L6-v2:q8");
+          expect(memory?.embeddingStatus).toBe(EmbeddingStatus.ATTACHED);
+        }
+      } finally {
+        await second.close();
+      }
+    } finally {
+      await rm(reembedDir, { recursive: true, force: true });
+    }
   });
 });

@@ -6,7 +6,7 @@ export interface Embedded {
   model: string;
 }
 
-const READY_RETRY_MS = 30_000;
+const READY_RETRY_MS = 5_000;
 
 /**
  * The server's view of its embedder: whether it is usable, the write-path time budget, and
@@ -16,6 +16,10 @@ const READY_RETRY_MS = 30_000;
 export class Embeddings {
   private ready = false;
   private lastAttempt = 0;
+  /** The database column's vector size, once start() has read it. */
+  private columnDimensions: number | undefined;
+  /** Why a ready embedder is not used: its vectors do not fit the column. */
+  private mismatch: string | null = null;
 
   constructor(
     private readonly embedder: Embedder | null,
@@ -33,26 +37,33 @@ export class Embeddings {
    * only logs, and is tried again later.
    */
   async start(columnDimensions: number): Promise<void> {
+    this.columnDimensions = columnDimensions;
     if (this.embedder === null) {
       this.options.logger.info("no embedder configured: searches use KEYWORD mode");
       return;
     }
     await this.ensureReady();
-    if (this.ready && this.embedder.dimensions !== columnDimensions) {
-      throw new Error(
-        `embedder ${this.embedder.id} produces ${this.embedder.dimensions}-dimensional vectors but the database ` +
-          `column is vector(${columnDimensions}); choose a ${columnDimensions}-dimensional model (or set its dimensions)`,
-      );
-    }
+    if (this.mismatch !== null) throw new Error(this.mismatch);
   }
 
-  /** Tries to bring a not-yet-ready embedder up, at most every 30 s. Returns whether it is ready. */
+  /**
+   * Tries to bring a not-yet-ready embedder up, at most every 5 s. Returns whether it is ready.
+   * An embedder that comes up after start-up with vectors of the wrong size is never used.
+   */
   async ensureReady(): Promise<boolean> {
     if (this.ready || this.embedder === null) return this.ready;
     if (Date.now() - this.lastAttempt < READY_RETRY_MS && this.lastAttempt !== 0) return false;
     this.lastAttempt = Date.now();
     try {
       await this.embedder.ready();
+      const column = this.columnDimensions;
+      if (column !== undefined && this.embedder.dimensions !== column) {
+        this.mismatch =
+          `embedder ${this.embedder.id} produces ${this.embedder.dimensions}-dimensional vectors but the database ` +
+          `column is vector(${column}); choose a ${column}-dimensional model (or set its dimensions)`;
+        this.options.logger.error({ model: this.embedder.id }, this.mismatch);
+        return false;
+      }
       this.ready = true;
       this.options.logger.info({ model: this.embedder.id, dimensions: this.embedder.dimensions }, "embedder ready");
     } catch (err) {

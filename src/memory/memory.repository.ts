@@ -212,7 +212,8 @@ export class MemoryRepository {
   /**
    * The memories nearest to a query vector, best first. Filters and visibility sit inside
    * the vector query; pgvector's iterative index scan keeps reading the HNSW index until
-   * `limit` rows pass them, so a selective filter still fills the page.
+   * `limit` rows pass them, and an exact ranking covers the rows the approximate index
+   * misses, so a selective filter still fills the page.
    */
   async nearest(
     viewer: Viewer,
@@ -226,11 +227,21 @@ export class MemoryRepository {
     await query(this.db, sql`select set_config('hnsw.ef_search', ${String(Math.max(40, limit))}, true)`);
     const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
     const target = sql`${toSql(vector)}::vector`;
-    const rows = await query<{ id: string; distance: number | string }>(
+    const matching = sql`select id, embedding <=> ${target} as distance from memories where ${Sql.join(where, " and ")}`;
+    let rows = await query<{ id: string; distance: number | string }>(
       this.db,
-      sql`select id, embedding <=> ${target} as distance from memories where ${Sql.join(where, " and ")}
-        order by embedding <=> ${target} limit ${limit}`,
+      sql`${matching} order by embedding <=> ${target} limit ${limit}`,
     );
+    if (rows.length < limit) {
+      // The HNSW graph is approximate: an iterative scan can run out of reachable nodes (or
+      // hnsw.max_scan_tuples) before a selective filter has found `limit` rows. When it comes up
+      // short, rank the rows passing the filter exactly (the materialized CTE keeps the index out).
+      rows = await query<{ id: string; distance: number | string }>(
+        this.db,
+        sql`with matching as materialized (${matching}) select id, distance from matching
+          order by distance, id limit ${limit}`,
+      );
+    }
     return rows.map((r) => ({ id: r.id, score: 1 - Number(r.distance) }));
   }
 

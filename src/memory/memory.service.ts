@@ -237,7 +237,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     });
     const results = ranked
       .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
-      .filter((r) => req.minScore === 0 || r.score >= req.minScore)
+      // Compared as reported (a proto float): a result shown scoring exactly min_score is kept.
+      .filter((r) => req.minScore === 0 || Math.fround(r.score) >= req.minScore)
       .slice(0, topK);
     let rank = 0;
     for (let i = 0; i < results.length; i += STREAM_BATCH) {

@@ -39,7 +39,7 @@ export async function listen(handler: RequestHandler, options: ListenOptions): P
   const sessions = new Set<http2.Http2Session>();
   let h1: http.Server | undefined;
   if (options.tls) {
-    const secure = http2.createSecureServer({ ...options.tls, allowHTTP1: true }, handler);
+    const secure = http2.createSecureServer({ ...options.tls, allowHTTP1: true, noDelay: true }, handler);
     secure.on("secureConnection", track);
     secure.on("session", (s) => trackSession(sessions, s));
     entry = secure;
@@ -48,7 +48,9 @@ export async function listen(handler: RequestHandler, options: ListenOptions): P
     const h2 = http2.createServer(handler);
     h2.on("session", (s) => trackSession(sessions, s));
     const h1Server = h1;
-    entry = net.createServer((socket) => {
+    // Sockets handed over by emit("connection") skip the http server's own noDelay default:
+    // without it, the second batch of a streamed response waits on the client's delayed ACK.
+    entry = net.createServer({ noDelay: true }, (socket) => {
       track(socket);
       routeByPreface(socket, (isH2) => (isH2 ? h2 : h1Server).emit("connection", socket));
     });

@@ -7,13 +7,16 @@ import { startEngram, type Engram, type StartOptions } from "../../src/app.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Scope } from "../../src/auth/principal.js";
 import { defaultEmbeddingConfig, type Config } from "../../src/config.js";
+import { createTestDatabase } from "./database.js";
 
 export interface TestServer {
   engram: Engram;
   baseUrl: string;
   port: number;
   dataDir: string;
-  /** A workspace of its own, so suites sharing one Postgres never see each other's rows. */
+  /** The Postgres database this server uses, when not on PGlite. */
+  databaseUrl: string | undefined;
+  /** A workspace of its own, for suites that want one beside the bootstrap "default". */
   workspaceId: string;
   adminKey: string;
   createKey(options?: { scopes?: Scope[]; agentId?: string; workspaceId?: string }): Promise<string>;
@@ -30,10 +33,15 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const ownsDataDir = overrides.dataDir === undefined;
   const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), "engram-test-")));
+  // On Postgres every test server gets a fresh database, as empty as a new embedded one,
+  // unless the caller names a database (to restart on the same data).
+  const database =
+    !("databaseUrl" in overrides) && process.env.DATABASE_URL
+      ? await createTestDatabase(process.env.DATABASE_URL)
+      : undefined;
   const config: Config = {
     host: "127.0.0.1",
     port: 0,
-    databaseUrl: process.env.DATABASE_URL || undefined,
     dataDir,
     apiKey: undefined,
     tlsCert: undefined,
@@ -47,8 +55,12 @@ export async function startTestServer(
     // Suites that search pass an embedder in `options`; the rest need none.
     embedding: { ...defaultEmbeddingConfig, provider: "none" },
     ...overrides,
+    databaseUrl: database?.url ?? overrides.databaseUrl,
   };
-  const engram = await startEngram(config, pino({ level: "silent" }), options);
+  const engram = await startEngram(config, pino({ level: "silent" }), options).catch(async (err: unknown) => {
+    await database?.drop();
+    throw err;
+  });
   const apiKeys = new ApiKeys(engram.db.em);
   const workspaceId = `ws-${randomUUID()}`;
   const createKey: TestServer["createKey"] = async (options = {}) => {
@@ -66,11 +78,13 @@ export async function startTestServer(
     baseUrl: `http://127.0.0.1:${engram.port}`,
     port: engram.port,
     dataDir,
+    databaseUrl: config.databaseUrl,
     workspaceId,
     adminKey,
     createKey,
     async close() {
       await engram.close();
+      await database?.drop();
       if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     },
   };

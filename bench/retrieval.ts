@@ -1,0 +1,341 @@
+/**
+ * Retrieval benchmark on LoCoMo observations (protocol: ../shared/bench/locomo/README.md).
+ *
+ * Starts Engram in-process (PGlite in a temporary directory, or the Postgres of DATABASE_URL)
+ * with the real all-MiniLM-L6-v2 int8 model, loads each conversation's observations into a
+ * workspace of its own through BatchWriteMemories, then asks every question through
+ * SearchMemories in KEYWORD, SEMANTIC and HYBRID mode and prints recall@k and latency.
+ * It measures; it asserts nothing about the numbers.
+ *
+ *   npm run bench:retrieval
+ *
+ * Environment: LOCOMO_DIR (default ../shared/bench/locomo from the project root), ENGRAM_MODEL_DIR
+ * (default .models), DATABASE_URL (Postgres instead of PGlite), ENGRAM_LOG_LEVEL (default error).
+ */
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, cpus, tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import cliProgress from "cli-progress";
+import { pino } from "pino";
+import { EmbeddingStatus } from "../gen/ts/engram/v1/memory_pb.js";
+import { MemoryService, SearchMode, WriteOutcome } from "../gen/ts/engram/v1/memory_service_pb.js";
+import { startEngram, type Engram } from "../src/app.js";
+import { ApiKeys } from "../src/auth/api-keys.js";
+import { defaultEmbeddingConfig, type Config } from "../src/config.js";
+import { LocalEmbedder } from "../src/embedding/local.js";
+import { loadLocomo, type Conversation, type Question } from "./locomo.js";
+import { fixed, percentile, table } from "./report.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/locomo");
+const MODEL = "Xenova/all-MiniLM-L6-v2";
+const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
+/** The server's own log on stderr; errors only by default (the bootstrap admin-key notice is noise here). */
+const LOG_LEVEL = process.env.ENGRAM_LOG_LEVEL ?? "error";
+const KS = [5, 10, 20] as const;
+const TOP_K = Math.max(...KS);
+const BATCH_SIZE = 100;
+const WARMUP_QUERIES = 5;
+const ATTACH_TIMEOUT_MS = 10 * 60_000;
+const MODES = [
+  { mode: SearchMode.KEYWORD, name: "KEYWORD" },
+  { mode: SearchMode.SEMANTIC, name: "SEMANTIC" },
+  { mode: SearchMode.HYBRID, name: "HYBRID" },
+] as const;
+
+type MemoryClient = Client<typeof MemoryService>;
+
+/** A conversation loaded into its own workspace, with a client whose key belongs to it. */
+interface Loaded {
+  conversation: Conversation;
+  client: MemoryClient;
+}
+
+interface ModeResult {
+  name: string;
+  /** Per question, the 1-based rank of the first result citing an evidence turn (Infinity: none in the top k). */
+  firstHit: number[];
+  categories: number[];
+  latenciesMs: number[];
+}
+
+const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const conversations = await loadLocomo(LOCOMO_DIR);
+  const engine = process.env.DATABASE_URL ? "Postgres (DATABASE_URL)" : "PGlite (embedded, temporary directory)";
+  log(`data ${LOCOMO_DIR}: ${conversations.length} conversations`);
+  log(`engine ${engine}; model ${MODEL} q8 from ${MODEL_DIR}`);
+
+  const dataDir = await mkdtemp(join(tmpdir(), "engram-bench-"));
+  const engram = await startEngram(benchConfig(dataDir), pino({ level: LOG_LEVEL }, pino.destination(2)), {
+    embedder: new LocalEmbedder({ model: MODEL, modelDir: MODEL_DIR, dtype: "q8" }),
+  });
+  const runId = randomUUID().slice(0, 8);
+  try {
+    if (engram.embeddings.model === null) throw new Error(`the embedding model did not load from ${MODEL_DIR}`);
+    const modelId = engram.embeddings.model;
+
+    const loadStarted = performance.now();
+    const loaded: Loaded[] = [];
+    for (const conversation of conversations) {
+      loaded.push(await loadConversation(engram, conversation, `locomo-${conversation.id}-${runId}`));
+    }
+    const loadSeconds = (performance.now() - loadStarted) / 1000;
+    const memoryCount = conversations.reduce((n, c) => n + c.observations.length, 0);
+    log(`loaded ${memoryCount} memories, all ATTACHED, in ${loadSeconds.toFixed(1)} s`);
+
+    const results: ModeResult[] = [];
+    for (const { mode, name } of MODES) results.push(await runMode(loaded, mode, name));
+
+    const questions = conversations.flatMap((c) => c.questions);
+    const ceiling = fraction(conversations.flatMap((c) => c.questions.map((q) => answerable(c, q))));
+    const totalSeconds = (performance.now() - started) / 1000;
+    printReport({
+      results,
+      questions,
+      ceiling,
+      memoryCount,
+      workspaces: loaded.length,
+      engine,
+      modelId,
+      loadSeconds,
+      totalSeconds,
+    });
+  } finally {
+    try {
+      if (process.env.DATABASE_URL) await dropWorkspaces(engram, runId);
+    } finally {
+      await engram.close();
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+function benchConfig(dataDir: string): Config {
+  return {
+    host: "127.0.0.1",
+    port: 0,
+    databaseUrl: process.env.DATABASE_URL || undefined,
+    dataDir,
+    apiKey: undefined,
+    tlsCert: undefined,
+    tlsKey: undefined,
+    rateLimit: 0,
+    retentionDays: 30,
+    sweepIntervalSeconds: 3600,
+    shutdownGraceSeconds: 2,
+    dbPoolSize: 10,
+    logLevel: LOG_LEVEL,
+    // A generous write budget: a batch of 100 embeds in well under a minute, so writes commit ATTACHED.
+    embedding: { ...defaultEmbeddingConfig, provider: "local", model: MODEL, modelDir: MODEL_DIR, budgetMs: 60_000 },
+  };
+}
+
+/** One workspace per conversation, its own key, observations written 100 per BatchWriteMemories. */
+async function loadConversation(engram: Engram, conversation: Conversation, workspaceId: string): Promise<Loaded> {
+  const { secret } = await new ApiKeys(engram.db.em).create({
+    workspaceId,
+    displayName: "retrieval benchmark",
+    scopes: ["memory:read", "memory:write"],
+    agentId: null,
+  });
+  const client = memoryClient(`http://127.0.0.1:${engram.port}`, secret);
+  const bar = progressBar(`load ${conversation.id}`, conversation.observations.length);
+  for (let i = 0; i < conversation.observations.length; i += BATCH_SIZE) {
+    const batch = conversation.observations.slice(i, i + BATCH_SIZE);
+    const { results } = await client.batchWriteMemories({
+      requests: batch.map((o) => ({
+        memory: {
+          subjectType: "person",
+          subjectId: o.speaker,
+          kind: "observation",
+          content: o.fact,
+          metadata: { conversation: conversation.id, dia_ids: o.diaIds },
+        },
+      })),
+    });
+    results.forEach((r, j) => {
+      if (r.result.case !== "response" || r.result.value.outcome !== WriteOutcome.CREATED) {
+        const what = r.result.case === "error" ? r.result.value.message : `outcome ${r.result.value?.outcome}`;
+        throw new Error(`${conversation.id}: observation ${i + j} was not created as a new memory: ${what}`);
+      }
+    });
+    bar.increment(batch.length);
+  }
+  bar.stop();
+  await waitUntilAttached(client, conversation);
+  return { conversation, client };
+}
+
+/** Polls ListMemories until every memory of the workspace has its vector (the worker attaches PENDING ones). */
+async function waitUntilAttached(client: MemoryClient, conversation: Conversation): Promise<void> {
+  const deadline = Date.now() + ATTACH_TIMEOUT_MS;
+  for (;;) {
+    const statuses = new Map<EmbeddingStatus, number>();
+    let pageToken = "";
+    do {
+      const page = await client.listMemories({ pageSize: 500, pageToken });
+      for (const m of page.memories) statuses.set(m.embeddingStatus, (statuses.get(m.embeddingStatus) ?? 0) + 1);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+    const total = [...statuses.values()].reduce((a, b) => a + b, 0);
+    const attached = statuses.get(EmbeddingStatus.ATTACHED) ?? 0;
+    if (total !== conversation.observations.length) {
+      throw new Error(`${conversation.id}: ${total} memories listed, ${conversation.observations.length} written`);
+    }
+    if ((statuses.get(EmbeddingStatus.FAILED) ?? 0) > 0) throw new Error(`${conversation.id}: embeddings FAILED`);
+    if (attached === total) return;
+    if (Date.now() > deadline) throw new Error(`${conversation.id}: ${total - attached} memories still PENDING`);
+    log(`${conversation.id}: waiting for ${total - attached} PENDING memories`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/** Asks every question once, one at a time (so latencies are not queueing), top 20, in one mode. */
+async function runMode(loaded: Loaded[], mode: SearchMode, name: string): Promise<ModeResult> {
+  const result: ModeResult = { name, firstHit: [], categories: [], latenciesMs: [] };
+  const warmup = loaded[0]!;
+  for (const q of warmup.conversation.questions.slice(0, WARMUP_QUERIES)) await search(warmup.client, q, mode);
+  const bar = progressBar(
+    `search ${name}`,
+    loaded.reduce((n, l) => n + l.conversation.questions.length, 0),
+  );
+  for (const { client, conversation } of loaded) {
+    for (const question of conversation.questions) {
+      const started = performance.now();
+      const hits = await search(client, question, mode);
+      result.latenciesMs.push(performance.now() - started);
+      const first = hits.findIndex((cited) => cited.some((id) => question.evidence.includes(id)));
+      result.firstHit.push(first === -1 ? Infinity : first + 1);
+      result.categories.push(question.category);
+      bar.increment();
+    }
+  }
+  bar.stop();
+  return result;
+}
+
+/** The dia_ids each result cites, in rank order; fails if the server answered in another mode. */
+async function search(client: MemoryClient, question: Question, mode: SearchMode): Promise<string[][]> {
+  const cited: string[][] = [];
+  for await (const r of client.searchMemories({ query: question.question, topK: TOP_K, mode })) {
+    if (r.mode !== mode) throw new Error(`asked for ${SearchMode[mode]}, the server searched ${SearchMode[r.mode]}`);
+    const ids = r.memory?.metadata?.dia_ids;
+    cited.push(Array.isArray(ids) ? ids.map(String) : []);
+  }
+  return cited;
+}
+
+/** Whether any evidence turn of the question has an observation at all (else no k can hit it). */
+function answerable(conversation: Conversation, question: Question): boolean {
+  return conversation.observations.some((o) => o.diaIds.some((id) => question.evidence.includes(id)));
+}
+
+function fraction(flags: boolean[]): number {
+  return flags.filter(Boolean).length / flags.length;
+}
+
+function recallAt(result: ModeResult, k: number, category?: number): number {
+  return fraction(
+    result.firstHit.filter((_, i) => category === undefined || result.categories[i] === category).map((r) => r <= k),
+  );
+}
+
+function printReport(r: {
+  results: ModeResult[];
+  questions: Question[];
+  ceiling: number;
+  memoryCount: number;
+  workspaces: number;
+  engine: string;
+  modelId: string;
+  loadSeconds: number;
+  totalSeconds: number;
+}): void {
+  const out: string[] = [];
+  out.push("LoCoMo retrieval benchmark (observations as memories; protocol in ../shared/bench/locomo/README.md)");
+  out.push(`engine:      ${r.engine}`);
+  out.push(`model:       ${r.modelId}`);
+  out.push(
+    `machine:     ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown"}), node ${process.version}`,
+  );
+  out.push(`memories:    ${r.memoryCount} in ${r.workspaces} workspaces (one per conversation)`);
+  out.push(`questions:   ${r.questions.length} (categories 1-4 with evidence)`);
+  out.push(`ceiling:     ${fixed(r.ceiling)} (questions with at least one evidence turn that has an observation)`);
+  out.push("");
+  out.push(
+    table(
+      ["mode", ...KS.map((k) => `recall@${k}`), "p50 ms", "p95 ms"],
+      r.results.map((m) => [
+        m.name,
+        ...KS.map((k) => fixed(recallAt(m, k))),
+        fixed(percentile(m.latenciesMs, 50), 1),
+        fixed(percentile(m.latenciesMs, 95), 1),
+      ]),
+    ),
+  );
+  const keyword = r.results.find((m) => m.name === "KEYWORD")!;
+  const hybrid = r.results.find((m) => m.name === "HYBRID")!;
+  const [kw, hy] = [recallAt(keyword, 10), recallAt(hybrid, 10)];
+  const delta = hy - kw;
+  out.push("");
+  out.push(
+    `HYBRID vs KEYWORD recall@10: ${fixed(hy)} vs ${fixed(kw)}: ${delta >= 0 ? "+" : ""}${fixed(delta)} absolute, ` +
+      `${delta >= 0 ? "+" : ""}${((delta / kw) * 100).toFixed(1)}% relative` +
+      (delta > 0 ? "" : "  (HYBRID does NOT beat KEYWORD)"),
+  );
+  out.push("");
+  out.push("recall@10 by question category (1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop):");
+  const categories = [1, 2, 3, 4];
+  out.push(
+    table(
+      ["mode", ...categories.map((c) => `cat ${c} (n=${r.questions.filter((q) => q.category === c).length})`)],
+      r.results.map((m) => [m.name, ...categories.map((c) => fixed(recallAt(m, 10, c)))]),
+    ),
+  );
+  out.push("");
+  out.push(`load (embed + write): ${r.loadSeconds.toFixed(1)} s; total runtime: ${r.totalSeconds.toFixed(1)} s`);
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+function memoryClient(baseUrl: string, secret: string): MemoryClient {
+  const bearer: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${secret}`);
+    return next(req);
+  };
+  return createClient(MemoryService, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer] }));
+}
+
+/** A progress bar on stderr when it is a terminal; one line when the phase starts otherwise (CI logs). */
+function progressBar(label: string, total: number): { increment(n?: number): void; stop(): void } {
+  if (!process.stderr.isTTY) {
+    log(`${label}: ${total}`);
+    return { increment() {}, stop() {} };
+  }
+  const bar = new cliProgress.SingleBar(
+    { format: `${label.padEnd(18)} {bar} {value}/{total} {duration}s`, stream: process.stderr, clearOnComplete: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { increment: (n = 1) => bar.increment(n), stop: () => bar.stop() };
+}
+
+/** Postgres outlives the run: remove this run's workspaces (memories and keys) so reruns start clean. */
+async function dropWorkspaces(engram: Engram, runId: string): Promise<void> {
+  const em = engram.db.em.fork();
+  const pattern = `locomo-%-${runId}`;
+  await em.execute("delete from memories where workspace_id like ?", [pattern]);
+  await em.execute("delete from api_keys where workspace_id like ?", [pattern]);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

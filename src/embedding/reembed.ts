@@ -1,0 +1,46 @@
+import { SingleBar, Presets } from "cli-progress";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import { openDatabase } from "../db/orm.js";
+import { EmbeddingQueueRepository } from "../memory/embedding-queue.repository.js";
+import { createEmbedder } from "./create.js";
+import { Embeddings } from "./embeddings.js";
+import { EmbeddingWorker } from "./worker.js";
+
+/**
+ * Re-embeds memories with the configured model: those embedded by another model (or not at
+ * all), or every memory with `everything`. Runs the background worker's own rounds in the
+ * foreground, with a progress bar on stderr. Returns how many are still pending at the end.
+ */
+export async function reembed(config: Config, logger: Logger, everything: boolean): Promise<number> {
+  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  try {
+    const embeddings = new Embeddings(createEmbedder(config.embedding), {
+      budgetMs: config.embedding.budgetMs,
+      logger,
+    });
+    const queue = new EmbeddingQueueRepository(db.em.fork());
+    await embeddings.start(await queue.columnDimensions());
+    const model = embeddings.model;
+    if (model === null) throw new Error("the embedder is not available; nothing was changed");
+    const total = await queue.requeue(model, everything);
+    const worker = new EmbeddingWorker(db.em, embeddings, logger);
+    const bar = new SingleBar(
+      { format: "re-embedding {bar} {value}/{total} memories | {eta_formatted} left" },
+      Presets.shades_classic,
+    );
+    bar.start(total, 0);
+    // A round that claims nothing means the rest are waiting out a failure's backoff.
+    for (let done = 0, n = -1; n !== 0; done += n) {
+      n = await worker.runOnce();
+      bar.update(Math.min(done + n, total));
+    }
+    bar.stop();
+    const pending = await queue.countPending();
+    logger.info({ model, requeued: total, pending }, "re-embedding finished");
+    process.stderr.write(`re-embedded ${total - pending} of ${total} memories with ${model}\n`);
+    return pending;
+  } finally {
+    await db.close();
+  }
+}

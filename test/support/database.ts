@@ -1,0 +1,29 @@
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+
+/**
+ * A database of its own on the Postgres server named by `baseUrl`, so that every test
+ * server starts as empty as an embedded one does. Dropped again by `drop()`.
+ */
+export async function createTestDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `engram_test_${randomUUID().replaceAll("-", "")}`;
+  await withClient(baseUrl, (client) => client.query(`create database ${name}`));
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      await withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
+    },
+  };
+}
+
+async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await use(client);
+  } finally {
+    await client.end();
+  }
+}
