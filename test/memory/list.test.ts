@@ -6,106 +6,12 @@ import { Code } from "@connectrpc/connect";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Visibility, type MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../support/clients.js";
-import {
-  expectError,
-  hoursFromNow,
-  sorted,
-  unique,
-  useServer,
-  violatedFields,
-  type MemoryClient,
-  type MemoryInit,
-} from "./write-list-support.js";
+import { ACTIVE, writeFilterFixture } from "../support/filter-fixture.js";
+import { expectError, sorted, unique, useServer, violatedFields, type MemoryClient } from "./write-list-support.js";
 
 type Filter = MessageInitShape<typeof MemoryFilterSchema>;
 
 const ctx = useServer();
-
-/**
- * The filter fixture lives in a workspace of its own, so that a filter alone (say, only
- * visibility) selects an exact, known set of rows.
- *
- *   name     agent  subject        kind       key  tags                       linked                  visibility  state
- *   m1       A      contact/c1     pitch      k1   feature:seq angle:time     opportunity/o1          private
- *   m2       A      contact/c1     objection  -    feature:seq                opportunity/o1 email/e1 shared
- *   m3       A      contact/c2     pitch      k1   angle:price                opportunity/o2          private
- *   m4       B      contact/c1     pitch      k2   feature:seq angle:price    -                       shared
- *   m5       B      company/co1    note       -    -                          -                       private
- *   m6       -      company/co1    note       -    angle:time                 opportunity/o1          shared
- *   m9       B      contact/c2     objection  -    -                          -                       private
- *   deleted  A      contact/c1     pitch      k3   feature:seq                opportunity/o1          private     DELETED
- *   expired  A      contact/c1     pitch      -    feature:seq                -                       private     EXPIRED
- */
-const FIXTURE: Record<string, MemoryInit & { deleted?: boolean }> = {
-  m1: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    key: "k1",
-    tags: ["feature:seq", "angle:time"],
-    linkedEntities: [{ type: "opportunity", id: "o1" }],
-  },
-  m2: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "objection",
-    tags: ["feature:seq"],
-    linkedEntities: [
-      { type: "opportunity", id: "o1" },
-      { type: "email", id: "e1" },
-    ],
-    visibility: Visibility.SHARED,
-  },
-  m3: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c2",
-    kind: "pitch",
-    key: "k1",
-    tags: ["angle:price"],
-    linkedEntities: [{ type: "opportunity", id: "o2" }],
-  },
-  m4: {
-    agentId: "B",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    key: "k2",
-    tags: ["feature:seq", "angle:price"],
-    visibility: Visibility.SHARED,
-  },
-  m5: { agentId: "B", subjectType: "company", subjectId: "co1", kind: "note" },
-  m6: {
-    subjectType: "company",
-    subjectId: "co1",
-    kind: "note",
-    tags: ["angle:time"],
-    linkedEntities: [{ type: "opportunity", id: "o1" }],
-    visibility: Visibility.SHARED,
-  },
-  m9: { agentId: "B", subjectType: "contact", subjectId: "c2", kind: "objection" },
-  deleted: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    key: "k3",
-    tags: ["feature:seq"],
-    linkedEntities: [{ type: "opportunity", id: "o1" }],
-    deleted: true,
-  },
-  expired: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    tags: ["feature:seq"],
-    expireTime: hoursFromNow(-1),
-  },
-};
-const ACTIVE = ["m1", "m2", "m3", "m4", "m5", "m6", "m9"];
 
 describe("filters", () => {
   const fx = {} as {
@@ -124,15 +30,8 @@ describe("filters", () => {
       await ctx.server.createKey({ workspaceId, scopes: ["admin", "memory:read", "memory:write"] }),
     );
     fx.reader = memoryClient(ctx.server.baseUrl, await ctx.server.createKey({ workspaceId, scopes: ["memory:read"] }));
-    fx.ids = new Map();
-    fx.names = new Map();
-    for (const [name, { deleted, ...memory }] of Object.entries(FIXTURE)) {
-      const res = await fx.admin.writeMemory({ memory: { ...memory, content: `fixture ${name}` } });
-      const id = res.memory!.id;
-      if (deleted) await fx.admin.deleteMemory({ id });
-      fx.ids.set(name, id);
-      fx.names.set(id, name);
-    }
+    fx.names = await writeFilterFixture(fx.admin, (name) => `fixture ${name}`);
+    fx.ids = new Map([...fx.names].map(([id, name]) => [name, id]));
   });
 
   /** The fixture names a list returns, sorted; checks every row is returned once. */

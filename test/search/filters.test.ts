@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { hoursFromNow } from "../memory/write-list-support.js";
 import { WordHashEmbedder } from "../support/embedders.js";
+import { ACTIVE, writeFilterFixture } from "../support/filter-fixture.js";
 import {
   clientFor,
   expectRankOrder,
@@ -18,96 +18,10 @@ import {
   useSearchServer,
   type Filter,
   type MemoryClient,
-  type MemoryInit,
 } from "./search-support.js";
 
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
-/**
- * The fixture lives in a workspace of its own, so a filter alone selects an exact, known set.
- * Every content shares the query's words, so without a filter each mode finds every row.
- *
- *   name     agent  subject        kind       key  tags                       linked                  visibility  state
- *   m1       A      contact/c1     pitch      k1   feature:seq angle:time     opportunity/o1          private
- *   m2       A      contact/c1     objection  -    feature:seq                opportunity/o1 email/e1 shared
- *   m3       A      contact/c2     pitch      k1   angle:price                opportunity/o2          private
- *   m4       B      contact/c1     pitch      k2   feature:seq angle:price    -                       shared
- *   m5       B      company/co1    note       -    -                          -                       private
- *   m6       -      company/co1    note       -    angle:time                 opportunity/o1          shared
- *   m9       B      contact/c2     objection  -    -                          -                       private
- *   deleted  A      contact/c1     pitch      k3   feature:seq                opportunity/o1          private     DELETED
- *   expired  A      contact/c1     pitch      -    feature:seq                -                       private     EXPIRED
- */
-const FIXTURE: Record<string, MemoryInit & { deleted?: boolean }> = {
-  m1: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    key: "k1",
-    tags: ["feature:seq", "angle:time"],
-    linkedEntities: [{ type: "opportunity", id: "o1" }],
-  },
-  m2: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "objection",
-    tags: ["feature:seq"],
-    linkedEntities: [
-      { type: "opportunity", id: "o1" },
-      { type: "email", id: "e1" },
-    ],
-    visibility: Visibility.SHARED,
-  },
-  m3: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c2",
-    kind: "pitch",
-    key: "k1",
-    tags: ["angle:price"],
-    linkedEntities: [{ type: "opportunity", id: "o2" }],
-  },
-  m4: {
-    agentId: "B",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    key: "k2",
-    tags: ["feature:seq", "angle:price"],
-    visibility: Visibility.SHARED,
-  },
-  m5: { agentId: "B", subjectType: "company", subjectId: "co1", kind: "note" },
-  m6: {
-    subjectType: "company",
-    subjectId: "co1",
-    kind: "note",
-    tags: ["angle:time"],
-    linkedEntities: [{ type: "opportunity", id: "o1" }],
-    visibility: Visibility.SHARED,
-  },
-  m9: { agentId: "B", subjectType: "contact", subjectId: "c2", kind: "objection" },
-  deleted: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    key: "k3",
-    tags: ["feature:seq"],
-    linkedEntities: [{ type: "opportunity", id: "o1" }],
-    deleted: true,
-  },
-  expired: {
-    agentId: "A",
-    subjectType: "contact",
-    subjectId: "c1",
-    kind: "pitch",
-    tags: ["feature:seq"],
-    expireTime: hoursFromNow(-1),
-  },
-};
-const ACTIVE = ["m1", "m2", "m3", "m4", "m5", "m6", "m9"];
 const QUERY = "renewal pricing objections";
 
 const fx = {} as {
@@ -123,12 +37,8 @@ beforeAll(async () => {
     ctx.server.createKey({ workspaceId: fx.workspaceId, ...options });
   fx.admin = clientFor(ctx.server, await key({ scopes: ["admin", "memory:read", "memory:write"] }));
   fx.reader = clientFor(ctx.server, await key({ scopes: ["memory:read"] }));
-  fx.names = new Map();
-  for (const [name, { deleted, ...memory }] of Object.entries(FIXTURE)) {
-    const res = await fx.admin.writeMemory({ memory: { ...memory, content: `${QUERY} from fixture ${name}` } });
-    if (deleted) await fx.admin.deleteMemory({ id: res.memory!.id });
-    fx.names.set(res.memory!.id, name);
-  }
+  // Every content shares the query's words, so without a filter each mode finds every row.
+  fx.names = await writeFilterFixture(fx.admin, (name) => `${QUERY} from fixture ${name}`);
 });
 
 /** The fixture names a search returns in one mode (sorted), after checking the stream's shape. */
