@@ -26,7 +26,7 @@ import { EmbeddingStatus } from "../gen/ts/engram/v1/memory_pb.js";
 import { MemoryService, SearchMode, WriteOutcome } from "../gen/ts/engram/v1/memory_service_pb.js";
 import { startEngram, type Engram } from "../src/app.js";
 import { ApiKeys } from "../src/auth/api-keys.js";
-import { defaultEmbeddingConfig, type Config } from "../src/config.js";
+import { DEFAULT_CONFIG, type Config } from "../src/config.js";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { loadLocomo, type Conversation, type Question } from "./locomo.js";
 import { fixed, percentile, table } from "./report.js";
@@ -120,21 +120,15 @@ async function main(): Promise<void> {
 
 function benchConfig(dataDir: string): Config {
   return {
+    ...DEFAULT_CONFIG,
     host: "127.0.0.1",
     port: 0,
     databaseUrl: process.env.DATABASE_URL || undefined,
     dataDir,
-    apiKey: undefined,
-    tlsCert: undefined,
-    tlsKey: undefined,
     rateLimit: 0,
-    retentionDays: 30,
-    sweepIntervalSeconds: 3600,
-    shutdownGraceSeconds: 2,
-    dbPoolSize: 10,
     logLevel: LOG_LEVEL,
     // A generous write budget: a batch of 100 embeds in well under a minute, so writes commit ATTACHED.
-    embedding: { ...defaultEmbeddingConfig, provider: "local", model: MODEL, modelDir: MODEL_DIR, budgetMs: 60_000 },
+    embedding: { ...DEFAULT_CONFIG.embedding, provider: "local", model: MODEL, modelDir: MODEL_DIR, budgetMs: 60_000 },
   };
 }
 

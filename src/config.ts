@@ -41,24 +41,42 @@ const int =
     return n;
   };
 
-export const defaultEmbeddingConfig: EmbeddingConfig = {
-  provider: "local",
-  model: undefined,
-  modelDir: undefined,
-  dtype: "q8",
-  openaiBaseUrl: "https://api.openai.com/v1",
-  openaiApiKey: undefined,
-  dimensions: 384,
-  budgetMs: 200,
+/** The defaults of every setting: what `engram serve` uses without flags or environment. */
+export const DEFAULT_CONFIG: Config = {
+  host: "0.0.0.0",
+  port: 8080,
+  databaseUrl: undefined,
+  dataDir: ".data",
+  apiKey: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  rateLimit: 1000,
+  retentionDays: 30,
+  sweepIntervalSeconds: 300,
+  shutdownGraceSeconds: 10,
+  dbPoolSize: 10,
+  logLevel: "info",
+  embedding: {
+    provider: "local",
+    model: undefined,
+    modelDir: undefined,
+    dtype: "q8",
+    openaiBaseUrl: "https://api.openai.com/v1",
+    openaiApiKey: undefined,
+    dimensions: 384,
+    budgetMs: 200,
+  },
 };
+
+const D = DEFAULT_CONFIG;
 
 /** Every server setting, as a flag with its environment variable and default. */
 export function serveOptions(): Option[] {
   return [
-    new Option("--host <host>", "address to listen on").env("ENGRAM_HOST").default("0.0.0.0"),
+    new Option("--host <host>", "address to listen on").env("ENGRAM_HOST").default(D.host),
     new Option("--port <port>", "port for gRPC, gRPC-Web, Connect and HTTP")
       .env("ENGRAM_PORT")
-      .default(8080)
+      .default(D.port)
       .argParser(int(0, 65535)),
     new Option(
       "--database-url <url>",
@@ -66,7 +84,7 @@ export function serveOptions(): Option[] {
     ).env("DATABASE_URL"),
     new Option("--data-dir <dir>", "where the embedded database and admin.key live")
       .env("ENGRAM_DATA_DIR")
-      .default(".data"),
+      .default(D.dataDir),
     new Option("--api-key <key>", "secret for the bootstrap admin key, used only when no key exists yet").env(
       "ENGRAM_API_KEY",
     ),
@@ -74,27 +92,27 @@ export function serveOptions(): Option[] {
     new Option("--tls-key <file>", "PEM private key for --tls-cert").env("ENGRAM_TLS_KEY"),
     new Option("--rate-limit <n>", "requests per second per API key (0: unlimited)")
       .env("ENGRAM_RATE_LIMIT")
-      .default(1000)
+      .default(D.rateLimit)
       .argParser(int(0)),
     new Option("--retention-days <n>", "purge memories deleted or expired longer ago than this")
       .env("ENGRAM_RETENTION_DAYS")
-      .default(30)
+      .default(D.retentionDays)
       .argParser(int(0)),
     new Option("--sweep-interval <seconds>", "how often the expiry sweeper runs")
       .env("ENGRAM_SWEEP_INTERVAL")
-      .default(300)
+      .default(D.sweepIntervalSeconds)
       .argParser(int(1)),
     new Option("--shutdown-grace <seconds>", "how long in-flight calls may finish after SIGTERM")
       .env("ENGRAM_SHUTDOWN_GRACE")
-      .default(10)
+      .default(D.shutdownGraceSeconds)
       .argParser(int(0)),
     new Option("--db-pool-size <n>", "Postgres connections per server")
       .env("ENGRAM_DB_POOL_SIZE")
-      .default(10)
+      .default(D.dbPoolSize)
       .argParser(int(1)),
     new Option("--log-level <level>", "how much to log on stderr")
       .env("ENGRAM_LOG_LEVEL")
-      .default("info")
+      .default(D.logLevel)
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     new Option(
       "--embedder <provider>",
@@ -102,7 +120,7 @@ export function serveOptions(): Option[] {
     )
       .env("ENGRAM_EMBEDDER")
       .choices(["local", "openai", "none"])
-      .default("local"),
+      .default(D.embedding.provider),
     new Option(
       "--embedding-model <id>",
       "embedding model (default: Xenova/all-MiniLM-L6-v2 for local, text-embedding-3-small for openai)",
@@ -117,18 +135,18 @@ export function serveOptions(): Option[] {
     )
       .env("ENGRAM_EMBEDDING_DTYPE")
       .choices(["q8", "fp32"])
-      .default("q8"),
+      .default(D.embedding.dtype),
     new Option("--openai-base-url <url>", "OpenAI-compatible API base URL, up to /v1")
       .env("ENGRAM_OPENAI_BASE_URL")
-      .default("https://api.openai.com/v1"),
+      .default(D.embedding.openaiBaseUrl),
     new Option("--openai-api-key <key>", "API key for --openai-base-url").env("ENGRAM_OPENAI_API_KEY"),
     new Option("--embedding-dimensions <n>", "vector size requested from openai models; must match the database (384)")
       .env("ENGRAM_EMBEDDING_DIMENSIONS")
-      .default(384)
+      .default(D.embedding.dimensions)
       .argParser(int(1, 16000)),
     new Option("--embed-budget-ms <ms>", "how long a write waits for its vector before committing PENDING")
       .env("ENGRAM_EMBED_BUDGET_MS")
-      .default(200)
+      .default(D.embedding.budgetMs)
       .argParser(int(0, 60000)),
   ];
 }

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingStatus, type Memory } from "../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode, WriteOutcome } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
-import { defaultEmbeddingConfig } from "../../src/config.js";
+import { DEFAULT_CONFIG } from "../../src/config.js";
 import { FakeEmbeddingsApi, WordHashEmbedder, wordHashVector } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import {
@@ -76,7 +76,13 @@ describe("an OpenAI-compatible embedder that goes down and comes back", () => {
   beforeAll(async () => {
     const url = await api.start();
     server = await startTestServer({
-      embedding: { ...defaultEmbeddingConfig, provider: "openai", openaiBaseUrl: url, model: "fake", dimensions: 384 },
+      embedding: {
+        ...DEFAULT_CONFIG.embedding,
+        provider: "openai",
+        openaiBaseUrl: url,
+        model: "fake",
+        dimensions: 384,
+      },
     });
     admin = clientFor(server, server.adminKey);
   });

@@ -6,7 +6,7 @@ import { pino } from "pino";
 import { startEngram, type Engram, type StartOptions } from "../../src/app.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Scope } from "../../src/auth/principal.js";
-import { defaultEmbeddingConfig, type Config } from "../../src/config.js";
+import { DEFAULT_CONFIG, type Config } from "../../src/config.js";
 import { createTestDatabase } from "./database.js";
 
 export interface TestServer {
@@ -40,20 +40,17 @@ export async function startTestServer(
       ? await createTestDatabase(process.env.DATABASE_URL)
       : undefined;
   const config: Config = {
+    ...DEFAULT_CONFIG,
     host: "127.0.0.1",
     port: 0,
     dataDir,
-    apiKey: undefined,
-    tlsCert: undefined,
-    tlsKey: undefined,
     rateLimit: 0,
-    retentionDays: 30,
     sweepIntervalSeconds: 3600,
     shutdownGraceSeconds: 2,
     dbPoolSize: 20,
     logLevel: "warn",
     // Suites that search pass an embedder in `options`; the rest need none.
-    embedding: { ...defaultEmbeddingConfig, provider: "none" },
+    embedding: { ...DEFAULT_CONFIG.embedding, provider: "none" },
     ...overrides,
     databaseUrl: database?.url ?? overrides.databaseUrl,
   };
