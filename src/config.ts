@@ -14,6 +14,8 @@ export interface Config {
   shutdownGraceSeconds: number;
   dbPoolSize: number;
   logLevel: string;
+  /** Browser origins allowed to call the API ("*": any); none sends no CORS headers at all. */
+  corsOrigins: string[];
   embedding: EmbeddingConfig;
 }
 
@@ -41,6 +43,30 @@ const int =
     return n;
   };
 
+/** A comma-separated list of "*" and origins, each exactly as browsers send it in the Origin header. */
+function originList(value: string): string[] {
+  const origins = value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  for (const origin of origins) {
+    if (origin === "*") continue;
+    let canonical: string | undefined;
+    try {
+      const url = new URL(origin);
+      if (url.protocol === "http:" || url.protocol === "https:") canonical = url.origin;
+    } catch {
+      // Not a URL at all: reported below like any other malformed entry.
+    }
+    if (canonical !== origin) {
+      // Origins are compared byte for byte: a trailing slash, a path, upper case or a default port never match.
+      const hint = canonical === undefined ? "" : ` (did you mean ${canonical}?)`;
+      throw new InvalidArgumentError(`"${origin}" is not "*" or an origin like https://host[:port]${hint}`);
+    }
+  }
+  return origins;
+}
+
 /** The defaults of every setting: what `engram serve` uses without flags or environment. */
 export const DEFAULT_CONFIG: Config = {
   host: "0.0.0.0",
@@ -56,6 +82,7 @@ export const DEFAULT_CONFIG: Config = {
   shutdownGraceSeconds: 10,
   dbPoolSize: 10,
   logLevel: "info",
+  corsOrigins: [],
   embedding: {
     provider: "local",
     model: undefined,
@@ -115,6 +142,13 @@ export function serveOptions(): Option[] {
       .default(D.logLevel)
       .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
     new Option(
+      "--cors-origins <origins>",
+      'comma-separated browser origins allowed to call the API (https://host[:port], or "*" for any)',
+    )
+      .env("ENGRAM_CORS_ORIGINS")
+      .default(D.corsOrigins, "none: no CORS headers")
+      .argParser(originList),
+    new Option(
       "--embedder <provider>",
       "who computes embeddings: local (ONNX in-process), openai (any compatible API) or none",
     )
@@ -170,6 +204,7 @@ export function configFrom(command: Command): Config {
     shutdownGraceSeconds: o.shutdownGrace as number,
     dbPoolSize: o.dbPoolSize as number,
     logLevel: o.logLevel as string,
+    corsOrigins: o.corsOrigins as string[],
     embedding: {
       provider: o.embedder as EmbeddingConfig["provider"],
       model: (o.embeddingModel as string | undefined) || undefined,

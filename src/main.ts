@@ -6,6 +6,7 @@ import { configFrom, serveOptions } from "./config.js";
 import { openDatabase } from "./db/orm.js";
 import { reembed } from "./embedding/reembed.js";
 import { createLogger } from "./logger.js";
+import { serveStdio } from "./mcp/stdio.js";
 
 const program = new Command("engram").description("Engram: a memory service for AI agents");
 
@@ -69,6 +70,17 @@ keys
       }
     },
   );
+
+program
+  .command("mcp")
+  .description("serve the memory tools over MCP on stdin/stdout, as a client of a running Engram server")
+  .addOption(new Option("--url <url>", "the Engram server").env("ENGRAM_URL").default("http://127.0.0.1:8080"))
+  .addOption(
+    new Option("--api-key <key>", "the API key the tools act with").env("ENGRAM_API_KEY").makeOptionMandatory(),
+  )
+  .action(async (o: { url: string; apiKey: string }) => {
+    await serveStdio({ url: o.url, apiKey: o.apiKey });
+  });
 
 const reembedCommand = program
   .command("reembed")

@@ -5,14 +5,21 @@ import type { RequestHandler } from "./listener.js";
 
 export interface HttpEndpoints {
   connect: RequestHandler;
+  rest: RequestHandler;
+  mcp: RequestHandler;
+  /** The OpenAPI document of the REST routes, served as is. */
+  openapi: string;
   isReady: () => Promise<boolean>;
   metrics: Registry;
 }
 
-/** Plain HTTP endpoints for probes and scrapers; everything else goes to the Connect router. */
-export function httpHandler({ connect, isReady, metrics }: HttpEndpoints): RequestHandler {
+/**
+ * Plain HTTP endpoints for probes, scrapers and API discovery, the REST gateway under /v1/,
+ * MCP at /mcp, and everything else to the Connect router (whose paths are /package.Service/Method).
+ */
+export function httpHandler({ connect, rest, mcp, openapi, isReady, metrics }: HttpEndpoints): RequestHandler {
   return (req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
+    const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && path === "/healthz") return reply(res, 200, "text/plain", "ok\n");
     if (req.method === "GET" && path === "/readyz") {
       void isReady().then(
@@ -25,6 +32,9 @@ export function httpHandler({ connect, isReady, metrics }: HttpEndpoints): Reque
       void metrics.metrics().then((body) => reply(res, 200, metrics.contentType, body));
       return;
     }
+    if (req.method === "GET" && path === "/openapi.json") return reply(res, 200, "application/json", openapi);
+    if (path.startsWith("/v1/") || path === "/v1") return rest(req, res);
+    if (path === "/mcp") return mcp(req, res);
     connect(req, res);
   };
 }

@@ -13,12 +13,21 @@ export interface Services {
   isServing: () => Promise<boolean>;
 }
 
+/** The services that carry Engram's API (and its REST routes), as opposed to health and reflection. */
+export const API_SERVICES = [MemoryService, ApiKeyService];
+
 /** Every RPC the server answers, for gRPC, gRPC-Web and Connect alike. */
 export function routes(services: Services) {
   return (router: ConnectRouter) => {
     router.service(MemoryService, services.memory);
     router.service(ApiKeyService, services.apiKeys);
-    router.service(Health, healthService(services.isServing, [MemoryService.typeName, ApiKeyService.typeName]));
+    router.service(
+      Health,
+      healthService(
+        services.isServing,
+        API_SERVICES.map((s) => s.typeName),
+      ),
+    );
     registerReflection(router, [
       file_engram_v1_memory_service,
       file_engram_v1_api_key_service,

@@ -2,6 +2,7 @@
  * SearchMemories streams: results arrive in rank order on every protocol, and the first one is
  * on the wire while later ones are still being read from the database.
  */
+import { createRouterTransport } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { EntityManager } from "@mikro-orm/sql";
 import { pino } from "pino";
@@ -12,7 +13,11 @@ import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Viewer } from "../../src/auth/principal.js";
 import type { MemoryRecord } from "../../src/memory/memory-record.js";
 import { MemoryRepository } from "../../src/memory/memory.repository.js";
+import { mcpHandler } from "../../src/mcp/http.js";
 import { httpHandler } from "../../src/server/http.js";
+import { restGateway } from "../../src/server/rest/gateway.js";
+import { readOpenApi } from "../../src/server/rest/openapi-document.js";
+import { API_SERVICES } from "../../src/server/routes.js";
 import { authInterceptor } from "../../src/server/interceptors/auth.js";
 import { errorInterceptor } from "../../src/server/interceptors/errors.js";
 import { observabilityInterceptor } from "../../src/server/interceptors/observability.js";
@@ -128,17 +133,23 @@ async function serveWith(
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const logger = pino({ level: "silent" });
   const metrics = new Registry();
+  const routes = serviceRoutes(server, repository);
+  const interceptors = [
+    observabilityInterceptor(logger, metrics),
+    errorInterceptor(logger),
+    authInterceptor({ apiKeys: new ApiKeys(server.engram.db.em), rateLimitPerSecond: 0 }),
+    validationInterceptor(),
+  ];
   const connect = connectNodeAdapter({
     jsonOptions: { ignoreUnknownFields: false },
-    routes: serviceRoutes(server, repository),
-    interceptors: [
-      observabilityInterceptor(logger, metrics),
-      errorInterceptor(logger),
-      authInterceptor({ apiKeys: new ApiKeys(server.engram.db.em), rateLimitPerSecond: 0 }),
-      validationInterceptor(),
-    ],
+    routes,
+    interceptors,
   }) as RequestHandler;
-  const listener = await listen(httpHandler({ connect, isReady: async () => true, metrics }), {
+  const inProcess = createRouterTransport(routes, { router: { interceptors } });
+  const rest = restGateway({ services: API_SERVICES, transport: inProcess, logger });
+  const mcp = mcpHandler({ transport: inProcess, authenticate: async () => true, logger });
+  const openapi = await readOpenApi();
+  const listener = await listen(httpHandler({ connect, rest, mcp, openapi, isReady: async () => true, metrics }), {
     host: "127.0.0.1",
     port: 0,
   });
@@ -189,6 +200,48 @@ describe("the first result arrives before the last is read", () => {
       expect(responses).toHaveLength(100);
       expect(gate.calls).toBe(10);
       expectRankOrder(responses, SearchMode.HYBRID);
+    } finally {
+      clearTimeout(safety);
+      gate.open();
+    }
+  });
+
+  it("REST with Accept: application/x-ndjson: the first line arrives while later batches wait", async () => {
+    gate = new ReadGate();
+    const safety = setTimeout(() => gate.open(), 10_000);
+    try {
+      const res = await fetch(`${served.baseUrl}/v1/memory/search`, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${ctx.server.adminKey}`,
+          "content-type": "application/json",
+          accept: "application/x-ndjson",
+        },
+        body: JSON.stringify({ query: "quarterly renewal", subject_id: subjectId, top_k: 100 }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("application/x-ndjson");
+      const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = "";
+      while (!text.includes("\n")) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        text += chunk.value;
+      }
+      const seenAtFirst = { opened: gate.opened, calls: gate.calls };
+      gate.open();
+      for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) text += chunk.value;
+
+      expect(seenAtFirst.opened, "the first line only arrived once every read was allowed").toBe(false);
+      expect(seenAtFirst.calls).toBeLessThanOrEqual(2);
+      const lines = text
+        .trimEnd()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { rank: number; mode: string });
+      expect(lines).toHaveLength(100);
+      expect(lines.map((l) => l.rank)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+      expect(new Set(lines.map((l) => l.mode))).toEqual(new Set(["hybrid"]));
+      expect(gate.calls).toBe(10);
     } finally {
       clearTimeout(safety);
       gate.open();

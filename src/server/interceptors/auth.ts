@@ -49,7 +49,8 @@ export function authInterceptor({ apiKeys, rateLimitPerSecond }: AuthOptions): I
   };
 }
 
-function bearerToken(header: string | null): string | null {
-  const match = header === null ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+/** The key in an `Authorization: Bearer <key>` header, or null. */
+export function bearerToken(header: string | null | undefined): string | null {
+  const match = header === null || header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
   return match?.[1] ?? null;
 }

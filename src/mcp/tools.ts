@@ -1,0 +1,146 @@
+import type { DescMethod, JsonObject } from "@bufbuild/protobuf";
+import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+
+/** One MCP tool: an RPC of MemoryService, with the arguments and words a model needs. */
+export interface MemoryTool {
+  name: string;
+  title: string;
+  description: string;
+  method: DescMethod;
+  /** Request fields (dotted proto paths) the model never sets: output-only or derived. */
+  hidden: string[];
+  /** Arguments the model must give, beyond those the protos already require. */
+  required?: string[];
+  readOnly: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+}
+
+/** Fields the server sets on every memory; writes and updates ignore or refuse them. */
+const OUTPUT_ONLY = [
+  "id",
+  "workspace_id",
+  "forget_reason",
+  "state",
+  "embedding_status",
+  "embedding_model",
+  "revision",
+  "etag",
+  "create_time",
+  "update_time",
+  "delete_time",
+];
+const memoryFields = (paths: string[]) => paths.map((p) => `memory.${p}`);
+
+const VISIBILITY =
+  'visibility "private" (the default) means only the agent that wrote a memory can read it; "shared" means every agent in the workspace can.';
+const TAGS =
+  'Tags are namespaced facets written "<facet>:<value>", e.g. "competitor:Twilio", "objection:pricing", "feature:voice_agents".';
+const LINKS =
+  "linked_entities ({type, id} pairs) name other entities a memory is about besides its subject, e.g. the opportunity a pitch to a contact belongs to.";
+const AGENT =
+  "agent_registry_id is the acting agent's own id: pass it so that its private memories are visible (keys bound to an agent always act as that agent).";
+
+export const MEMORY_TOOLS: MemoryTool[] = [
+  {
+    name: "list_memory",
+    title: "List memories",
+    description: [
+      "List memories by exact filters, newest first. Use it before acting to see what you already know or did:",
+      'by subject (subject_type="contact", subject_id=<uuid>), narrowed by kind (kind="pitch"), by tag',
+      '(tag="feature:voice_agents", across subjects), or by linked entity (linked_entity_type="opportunity",',
+      "linked_entity_id=<uuid>). Several filters combine with AND. For questions by meaning use search_memory instead.",
+      `Deleted and expired memories are left out unless show_deleted / show_expired. ${AGENT}`,
+      "Pass next_page_token back as page_token for more.",
+    ].join(" "),
+    method: MemoryService.method.listMemories,
+    hidden: [],
+    readOnly: true,
+  },
+  {
+    name: "get_memory",
+    title: "Get a memory",
+    description: `Fetch one memory by its id (from list_memory, search_memory or write_memory). ${AGENT}`,
+    method: MemoryService.method.getMemory,
+    hidden: [],
+    readOnly: true,
+  },
+  {
+    name: "write_memory",
+    title: "Write a memory",
+    description: [
+      "Remember something for later runs. Required: subject_type (what the memory is about: contact, opportunity,",
+      "company, self, or your own type), kind (your category: pitch, objection, preference, observation...) and",
+      "content (a sentence narrating to your future self). subject_id is the subject's id.",
+      "Upsert by key: with a key, the memory is identified by (agent, subject_type, subject_id, kind, key), so writing",
+      "the same key again updates that memory instead of adding a duplicate, and revives it if it was deleted; use it",
+      "as a never-twice gate (e.g. key = the article slug you pitched). Without a key every write adds a memory",
+      "(an identical one is merged). The result's outcome says which happened: created, updated, revived or merged.",
+      `${VISIBILITY} ${TAGS} ${LINKS} metadata holds machine-readable fields;`,
+      "source_kind/source_id record what triggered the memory; expires_at or ttl make it lapse.",
+      AGENT,
+    ].join(" "),
+    method: MemoryService.method.writeMemory,
+    hidden: [...memoryFields(OUTPUT_ONLY), "validate_only"],
+    required: ["subject_type", "kind", "content"],
+    readOnly: false,
+    idempotent: false,
+  },
+  {
+    name: "update_memory",
+    title: "Update a memory",
+    description: [
+      "Change some fields of one memory by id; only the arguments you pass change, everything else stays.",
+      "To rewrite a keyed memory it is simpler to call write_memory with the same key.",
+      "Pass etag (from a previous read) to refuse the update if the memory changed since.",
+      `${VISIBILITY} Only the agent that wrote a memory may change it. ${TAGS}`,
+    ].join(" "),
+    method: MemoryService.method.updateMemory,
+    hidden: [...memoryFields([...OUTPUT_ONLY, "agent_id"]), "update_mask"],
+    readOnly: false,
+    idempotent: true,
+  },
+  {
+    name: "delete_memory",
+    title: "Delete a memory",
+    description: [
+      "Soft-delete one memory by id: it disappears from list_memory and search_memory but can still be revived",
+      "(writing the same key again restores it). Only the agent that wrote a memory may delete it.",
+      "reason is kept for the record.",
+    ].join(" "),
+    method: MemoryService.method.deleteMemory,
+    hidden: [],
+    readOnly: false,
+    destructive: true,
+    idempotent: true,
+  },
+  {
+    name: "search_memory",
+    title: "Search memories by meaning",
+    description: [
+      'Search memories by meaning across content and metadata, e.g. query="stretched thin on follow-up".',
+      "Results come ranked best first, each with a score (higher is better) and its rank. Narrow with the same",
+      "filters as list_memory (subject_type, subject_id, kind, tag, linked entity). mode is hybrid (default: meaning",
+      "and words together), semantic or keyword. top_k caps the results (10 by default, at most 100).",
+      AGENT,
+    ].join(" "),
+    method: MemoryService.method.searchMemories,
+    hidden: [],
+    readOnly: true,
+  },
+];
+
+/** A memory as a model reads it: no empty fields and none it cannot use. */
+export function compactMemory(memory: JsonObject): JsonObject {
+  const skip = new Set(["workspace_id", "embedding_model"]);
+  return Object.fromEntries(
+    Object.entries(memory).filter(
+      ([name, value]) =>
+        !skip.has(name) &&
+        value !== "" &&
+        value !== "unspecified" &&
+        !(Array.isArray(value) && value.length === 0) &&
+        !(typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0),
+    ),
+  );
+}

@@ -1,0 +1,191 @@
+import type http from "node:http";
+import type http2 from "node:http2";
+import {
+  fromJson,
+  type DescMessage,
+  type DescMethod,
+  type DescMethodServerStreaming,
+  type DescMethodUnary,
+  type DescService,
+  type JsonObject,
+  type JsonValue,
+  type Message,
+} from "@bufbuild/protobuf";
+import { protoCamelCase } from "@bufbuild/protobuf/reflect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import type { Transport } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { invalidArgument } from "../../errors.js";
+import type { RequestHandler } from "../listener.js";
+import { restRoutes, type RestRoute } from "./http-rules.js";
+import { protoJsonOf, restJsonOf, setParameter } from "./rest-json.js";
+import { errorBodyOf, RestError, sendError, sendJson } from "./responses.js";
+
+/** The largest JSON body the gateway reads: a full batch of 100 maximal memories fits. */
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+const NDJSON = "application/x-ndjson";
+
+type Request = http.IncomingMessage | http2.Http2ServerRequest;
+type Response = http.ServerResponse | http2.Http2ServerResponse;
+
+export interface RestGatewayOptions {
+  services: DescService[];
+  /** Reaches the same handlers and interceptors as gRPC and Connect (a router transport). */
+  transport: Transport;
+  logger: Logger;
+}
+
+/**
+ * The REST surface: every route comes from a google.api.http annotation, and every call goes
+ * through the Connect router, so REST shares auth, validation and error mapping with gRPC.
+ */
+export function restGateway({ services, transport, logger }: RestGatewayOptions): RequestHandler {
+  const routes = restRoutes(services);
+  return (req, res) => {
+    handle(routes, transport, req, res).catch((err: unknown) => sendError(res, err, logger));
+  };
+}
+
+async function handle(routes: RestRoute[], transport: Transport, req: Request, res: Response): Promise<void> {
+  const url = new URL(req.url ?? "/", "http://engram");
+  const matching = routes.filter((r) => r.pattern.test(url.pathname));
+  if (matching.length === 0) {
+    throw new RestError(404, "NOT_FOUND", `no REST route for ${url.pathname}; see /openapi.json`);
+  }
+  const route = matching.find((r) => r.verb === req.method?.toLowerCase());
+  if (route === undefined) {
+    const allowed = [...new Set(matching.map((r) => r.verb.toUpperCase()))].join(", ");
+    throw new RestError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use ${allowed}`, {
+      allow: allowed,
+    });
+  }
+  const input = requestMessage(route, url, await readJsonBody(req, route));
+  const abort = new AbortController();
+  res.once("close", () => abort.abort());
+  const headers = req.headers.authorization === undefined ? undefined : { authorization: req.headers.authorization };
+  const { method } = route;
+
+  if (method.methodKind === "unary") {
+    const response = await transport.unary(method as DescMethodUnary, abort.signal, undefined, headers, input);
+    sendJson(res, successStatus(method, response.message), restJsonOf(method.output, response.message));
+    return;
+  }
+  if (method.methodKind !== "server_streaming") {
+    throw new RestError(501, "UNIMPLEMENTED", `${method.name} has no REST form`);
+  }
+  const response = await transport.stream(
+    method as DescMethodServerStreaming,
+    abort.signal,
+    undefined,
+    headers,
+    createAsyncIterable([input]),
+  );
+  if (accepts(req, NDJSON)) {
+    await streamNdjson(res, method.output, response.message);
+    return;
+  }
+  const results: JsonValue[] = [];
+  for await (const message of response.message) results.push(restJsonOf(method.output, message));
+  sendJson(res, 200, results);
+}
+
+/** Builds the request message from the body, the path variables and the query string. */
+function requestMessage(route: RestRoute, url: URL, body: JsonValue | undefined): Message {
+  const desc = route.method.input;
+  let json: JsonObject = {};
+  if (route.body === "*") {
+    json = protoJsonOf(desc, body ?? {});
+  } else if (route.body !== "") {
+    const field = desc.fields.find((f) => f.name === route.body);
+    if (field?.fieldKind !== "message") throw new Error(`${route.template}: body must name a message field`);
+    const fields = protoJsonOf(field.message, body ?? {}, field.name);
+    json[field.name] = fields;
+    // PATCH semantics: without an explicit mask, the fields present in the body are the update.
+    if (desc.fields.some((f) => f.name === "update_mask") && !url.searchParams.has("update_mask")) {
+      json.update_mask = Object.keys(fields).map(protoCamelCase).join(",");
+    }
+  } else if (body !== undefined) {
+    throw invalidArgument("body", "UNEXPECTED_BODY", `${route.verb.toUpperCase()} ${route.template} takes no body`);
+  }
+
+  const variables = route.pattern.exec(url.pathname)?.slice(1) ?? [];
+  route.pathFields.forEach((path, i) => {
+    const name = path.map((f) => f.name).join(".");
+    setParameter(desc, json, name, [decodePathSegment(name, variables[i] ?? "")]);
+  });
+  for (const name of new Set(url.searchParams.keys())) {
+    setParameter(desc, json, name, url.searchParams.getAll(name), route.body);
+  }
+  try {
+    return fromJson(desc, json, { ignoreUnknownFields: false });
+  } catch (err) {
+    // "cannot decode field engram.v1.Memory.confidence from JSON: ...": the violation names the field.
+    const message = err instanceof Error ? err.message : String(err);
+    const field = /^cannot decode field [\w.]*\.(\w+) from JSON/.exec(message)?.[1];
+    throw invalidArgument(field ?? "request", "INVALID_VALUE", message);
+  }
+}
+
+function decodePathSegment(name: string, segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw invalidArgument(name, "INVALID_PATH", `"${segment}" is not a valid percent-encoded path segment`);
+  }
+}
+
+async function readJsonBody(req: Request, route: RestRoute): Promise<JsonValue | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES)
+      throw new RestError(413, "PAYLOAD_TOO_LARGE", `bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    chunks.push(chunk);
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (text.trim() === "") return undefined;
+  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+  if (type !== "application/json") {
+    throw new RestError(415, "UNSUPPORTED_MEDIA_TYPE", `send the body as application/json (got "${type || "none"}")`);
+  }
+  try {
+    return JSON.parse(text) as JsonValue;
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : "malformed";
+    throw invalidArgument("body", "INVALID_JSON", `${route.template} body is not valid JSON: ${detail}`);
+  }
+}
+
+/** Newline-delimited JSON, one result per line as it arrives; a failure after the first line ends the stream with an error line. */
+async function streamNdjson(res: Response, output: DescMessage, messages: AsyncIterable<Message>): Promise<void> {
+  let started = false;
+  try {
+    for await (const message of messages) {
+      if (!started) {
+        (res as http.ServerResponse).writeHead(200, { "content-type": NDJSON });
+        started = true;
+      }
+      (res as http.ServerResponse).write(JSON.stringify(restJsonOf(output, message)) + "\n");
+    }
+  } catch (err) {
+    // Before the first line the client still gets a proper HTTP error status.
+    if (!started) throw err;
+    res.end(JSON.stringify({ error: errorBodyOf(err) }) + "\n");
+    return;
+  }
+  if (!started) (res as http.ServerResponse).writeHead(200, { "content-type": NDJSON });
+  res.end();
+}
+
+/** 201 when the call made something new; otherwise 200. */
+function successStatus(method: DescMethod, message: Message): number {
+  if (method.name.startsWith("Create")) return 201;
+  const outcome = (message as { outcome?: unknown }).outcome;
+  return outcome === WriteOutcome.CREATED ? 201 : 200;
+}
+
+function accepts(req: Request, type: string): boolean {
+  return (req.headers.accept ?? "").split(",").some((part) => part.split(";")[0]?.trim().toLowerCase() === type);
+}
