@@ -464,6 +464,13 @@ describe("writes and updates", () => {
     subjectId = randomUUID();
   });
 
+  it("validate_only=true answers 200 with the outcome a write would have, and writes nothing", async () => {
+    const reply = await send("POST", "/v1/memory?validate_only=true", { json: { ...base(), content: "dry run" } });
+    expect(reply.status).toBe(200);
+    expect((JSON.parse(reply.text) as { outcome: string }).outcome).toBe("created");
+    expect(await everythingAbout(subjectId)).toEqual([]);
+  });
+
   it("request_id: a retry replays the first response; reuse for a different write is 409", async () => {
     const requestId = randomUUID();
     const first = await write({ ...base(), content: "first" }, `?request_id=${requestId}`);

@@ -68,7 +68,7 @@ async function handle(routes: RestRoute[], transport: Transport, req: Request, r
 
   if (method.methodKind === "unary") {
     const response = await transport.unary(method as DescMethodUnary, abort.signal, undefined, headers, input);
-    sendJson(res, successStatus(method, response.message), restJsonOf(method.output, response.message));
+    sendJson(res, successStatus(method, input, response.message), restJsonOf(method.output, response.message));
     return;
   }
   if (method.methodKind !== "server_streaming") {
@@ -180,7 +180,9 @@ async function streamNdjson(res: Response, output: DescMessage, messages: AsyncI
 }
 
 /** 201 when the call made something new; otherwise 200. */
-function successStatus(method: DescMethod, message: Message): number {
+function successStatus(method: DescMethod, input: Message, message: Message): number {
+  // A dry run (validate_only) reports what would happen but creates nothing.
+  if ((input as { validateOnly?: unknown }).validateOnly === true) return 200;
   if (method.name.startsWith("Create")) return 201;
   const outcome = (message as { outcome?: unknown }).outcome;
   return outcome === WriteOutcome.CREATED ? 201 : 200;
