@@ -1,6 +1,4 @@
 import { mkdir, readFile } from "node:fs/promises";
-import { createRouterTransport } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { ApiKeys } from "./auth/api-keys.js";
@@ -14,17 +12,12 @@ import { EmbeddingWorker } from "./embedding/worker.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
 import { startSweeper } from "./memory/sweeper.js";
+import { apiHandlers } from "./server/api.js";
 import { withCors } from "./server/cors.js";
 import { httpHandler } from "./server/http.js";
-import { mcpHandler } from "./mcp/http.js";
-import { authInterceptor, bearerToken } from "./server/interceptors/auth.js";
-import { errorInterceptor } from "./server/interceptors/errors.js";
-import { observabilityInterceptor } from "./server/interceptors/observability.js";
-import { validationInterceptor } from "./server/interceptors/validation.js";
-import { listen, type RequestHandler } from "./server/listener.js";
+import { listen } from "./server/listener.js";
 import { readOpenApi } from "./server/rest/openapi-document.js";
-import { restGateway } from "./server/rest/gateway.js";
-import { API_SERVICES, routes } from "./server/routes.js";
+import { routes } from "./server/routes.js";
 
 export interface Engram {
   port: number;
@@ -79,33 +72,16 @@ export async function startEngram(config: Config, logger: Logger, options: Start
   };
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
-  const rpcRoutes = routes({
-    memory: new MemoryServiceImpl({ em: db.em, embeddings, onPending: () => worker.kick() }),
-    apiKeys: new ApiKeyServiceImpl(apiKeys),
-    isServing: () => isReady().catch(() => false),
-  });
-  const interceptors = [
-    observabilityInterceptor(logger, metrics),
-    errorInterceptor(logger),
-    authInterceptor({ apiKeys, rateLimitPerSecond: config.rateLimit }),
-    validationInterceptor(),
-  ];
-  const connect = connectNodeAdapter({
-    // A misspelt field or enum name is an error, not a silently dropped value.
-    jsonOptions: { ignoreUnknownFields: false },
-    routes: rpcRoutes,
-    interceptors,
-  }) as RequestHandler;
-  // REST and MCP reach the same handlers and interceptors as gRPC and Connect, in process.
-  const inProcess = createRouterTransport(rpcRoutes, { router: { interceptors } });
-  const rest = restGateway({ services: API_SERVICES, transport: inProcess, logger });
-  const mcp = mcpHandler({
-    transport: inProcess,
-    authenticate: async (authorization) => {
-      const secret = bearerToken(authorization);
-      return secret !== null && (await apiKeys.authenticate(secret)) !== null;
-    },
+  const { connect, rest, mcp } = apiHandlers({
+    routes: routes({
+      memory: new MemoryServiceImpl({ em: db.em, embeddings, onPending: () => worker.kick() }),
+      apiKeys: new ApiKeyServiceImpl(apiKeys),
+      isServing: () => isReady().catch(() => false),
+    }),
+    apiKeys,
+    rateLimitPerSecond: config.rateLimit,
     logger,
+    metrics,
   });
 
   const tls =

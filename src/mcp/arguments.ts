@@ -3,7 +3,7 @@ import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
 import { invalidArgument } from "../errors.js";
 import { fieldSchema, isRequired, messageSchema, type SchemaOptions } from "../server/rest/json-schema.js";
-import { protoJsonOf } from "../server/rest/rest-json.js";
+import { isWellKnown, protoJsonOf } from "../server/rest/rest-json.js";
 import type { MemoryTool } from "./tools.js";
 
 /*
@@ -30,7 +30,7 @@ export function toolArguments(tool: MemoryTool): ToolArguments {
     for (const field of desc.fields) {
       const path = prefix + field.name;
       if (hidden.has(path)) continue;
-      if (field.fieldKind === "message" && !field.message.file.name.startsWith("google/protobuf/")) {
+      if (field.fieldKind === "message" && !isWellKnown(field.message)) {
         visit(field.message, `${path}.`);
         continue;
       }

@@ -2,14 +2,16 @@ import type http from "node:http";
 import type { Transport } from "@connectrpc/connect";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Logger } from "pino";
+import type { ApiKeys } from "../auth/api-keys.js";
+import { bearerToken } from "../server/interceptors/auth.js";
 import type { RequestHandler } from "../server/listener.js";
 import { createMcpServer } from "./server.js";
 
 export interface McpHttpOptions {
   /** The server's own router transport: tool calls run the same interceptors as any RPC. */
   transport: Transport;
-  /** Whether an Authorization header carries a live API key. */
-  authenticate(authorization: string | undefined): Promise<boolean>;
+  /** Checks the key before any MCP exchange, so that a bad one is an HTTP 401 as clients expect. */
+  apiKeys: ApiKeys;
   logger: Logger;
 }
 
@@ -17,12 +19,13 @@ export interface McpHttpOptions {
  * MCP over Streamable HTTP at /mcp, stateless: each request gets a server bound to its own
  * Authorization header, so every tool call is made as the caller and nothing is shared.
  */
-export function mcpHandler({ transport, authenticate, logger }: McpHttpOptions): RequestHandler {
+export function mcpHandler({ transport, apiKeys, logger }: McpHttpOptions): RequestHandler {
   return (req, res) => {
     const response = res as http.ServerResponse;
     const authorization = req.headers.authorization;
     void (async () => {
-      if (!(await authenticate(authorization))) {
+      const secret = bearerToken(authorization);
+      if (secret === null || (await apiKeys.authenticate(secret)) === null) {
         response
           .writeHead(401, { "content-type": "application/json", "www-authenticate": 'Bearer realm="engram"' })
           .end(

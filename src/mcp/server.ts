@@ -1,13 +1,5 @@
-import {
-  fromJson,
-  type DescMethodServerStreaming,
-  type DescMethodUnary,
-  type JsonObject,
-  type JsonValue,
-  type Message,
-} from "@bufbuild/protobuf";
-import { Code, type Transport } from "@connectrpc/connect";
-import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import { fromJson, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
+import type { Transport } from "@connectrpc/connect";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
   CallToolRequestSchema,
@@ -19,7 +11,8 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { invalidArgument } from "../errors.js";
-import { toConnectError } from "../server/errors.js";
+import { callMethod } from "../server/call-method.js";
+import { codeName, toConnectError } from "../server/errors.js";
 import { restJsonOf } from "../server/rest/rest-json.js";
 import { argumentOf, requestJsonOf, toolArguments, type ToolArguments } from "./arguments.js";
 import { compactMemory, MEMORY_TOOLS, type MemoryTool } from "./tools.js";
@@ -83,24 +76,17 @@ async function callTool(
   try {
     const input = requestOf(tool, args, given);
     const { method } = tool;
+    const called = await callMethod(rpc.transport, method, input, rpc.headers);
     let result: JsonObject;
-    if (method.methodKind === "server_streaming") {
-      const response = await rpc.transport.stream(
-        method as DescMethodServerStreaming,
-        undefined,
-        undefined,
-        rpc.headers,
-        createAsyncIterable([input]),
-      );
+    if (called.stream) {
       const results: JsonValue[] = [];
-      for await (const message of response.message) {
+      for await (const message of called.messages) {
         const { memory, rank, score, mode } = restJsonOf(method.output, message);
         results.push({ rank, score, mode, memory: compactMemory(memory as JsonObject) } as JsonObject);
       }
       result = { results };
     } else {
-      const response = await rpc.transport.unary(method as DescMethodUnary, undefined, undefined, rpc.headers, input);
-      result = shapeResult(restJsonOf(method.output, response.message));
+      result = shapeResult(restJsonOf(method.output, called.message));
     }
     return { content: [{ type: "text", text: JSON.stringify(result, null, 2) }], structuredContent: result };
   } catch (err) {
@@ -145,14 +131,10 @@ function shapeResult(json: JsonObject): JsonObject {
 function errorText(err: unknown, args: ToolArguments): string {
   const error = toConnectError(err);
   const violations = error.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations);
-  if (violations.length === 0) return `${codeName(error.code)}: ${error.rawMessage}`;
+  if (violations.length === 0) return `${codeName(error.code).replaceAll("_", " ").toLowerCase()}: ${error.rawMessage}`;
   const lines = violations.map((v) => {
     const name = argumentOf(args, v.field) ?? v.field;
     return `- argument "${name}": ${v.description}`;
   });
   return [`invalid arguments:`, ...lines].join("\n");
-}
-
-function codeName(code: Code): string {
-  return Code[code].replace(/([a-z])([A-Z])/g, "$1 $2").toLowerCase();
 }

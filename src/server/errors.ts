@@ -44,6 +44,11 @@ export function toConnectError(err: unknown): ConnectError {
   return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
 }
 
+/** Code.InvalidArgument becomes "INVALID_ARGUMENT", the name gRPC and google.rpc.Code use. */
+export function codeName(code: Code): string {
+  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
 /** The same mapping as a google.rpc.Status, for per-item results of batch writes. */
 export function toStatus(err: unknown): Status {
   const connectError = toConnectError(err);

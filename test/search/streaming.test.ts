@@ -2,8 +2,6 @@
  * SearchMemories streams: results arrive in rank order on every protocol, and the first one is
  * on the wire while later ones are still being read from the database.
  */
-import { createRouterTransport } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { EntityManager } from "@mikro-orm/sql";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -13,16 +11,10 @@ import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Viewer } from "../../src/auth/principal.js";
 import type { MemoryRecord } from "../../src/memory/memory-record.js";
 import { MemoryRepository } from "../../src/memory/memory.repository.js";
-import { mcpHandler } from "../../src/mcp/http.js";
+import { apiHandlers } from "../../src/server/api.js";
 import { httpHandler } from "../../src/server/http.js";
-import { restGateway } from "../../src/server/rest/gateway.js";
 import { readOpenApi } from "../../src/server/rest/openapi-document.js";
-import { API_SERVICES } from "../../src/server/routes.js";
-import { authInterceptor } from "../../src/server/interceptors/auth.js";
-import { errorInterceptor } from "../../src/server/interceptors/errors.js";
-import { observabilityInterceptor } from "../../src/server/interceptors/observability.js";
-import { validationInterceptor } from "../../src/server/interceptors/validation.js";
-import { listen, type RequestHandler } from "../../src/server/listener.js";
+import { listen } from "../../src/server/listener.js";
 import type { Protocol } from "../support/clients.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import type { TestServer } from "../support/server.js";
@@ -123,7 +115,7 @@ function gatedRepository(gate: ReadGate, em: EntityManager): MemoryRepository {
 }
 
 /**
- * The server's own transport (one-port listener, Connect adapter, the interceptors startEngram
+ * The server's own transport (one-port listener, the handlers and interceptors startEngram
  * installs, real API-key auth) in front of a MemoryService that reads through `repository`,
  * on the test server's database.
  */
@@ -133,21 +125,13 @@ async function serveWith(
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const logger = pino({ level: "silent" });
   const metrics = new Registry();
-  const routes = serviceRoutes(server, repository);
-  const interceptors = [
-    observabilityInterceptor(logger, metrics),
-    errorInterceptor(logger),
-    authInterceptor({ apiKeys: new ApiKeys(server.engram.db.em), rateLimitPerSecond: 0 }),
-    validationInterceptor(),
-  ];
-  const connect = connectNodeAdapter({
-    jsonOptions: { ignoreUnknownFields: false },
-    routes,
-    interceptors,
-  }) as RequestHandler;
-  const inProcess = createRouterTransport(routes, { router: { interceptors } });
-  const rest = restGateway({ services: API_SERVICES, transport: inProcess, logger });
-  const mcp = mcpHandler({ transport: inProcess, authenticate: async () => true, logger });
+  const { connect, rest, mcp } = apiHandlers({
+    routes: serviceRoutes(server, repository),
+    apiKeys: new ApiKeys(server.engram.db.em),
+    rateLimitPerSecond: 0,
+    logger,
+    metrics,
+  });
   const openapi = await readOpenApi();
   const listener = await listen(httpHandler({ connect, rest, mcp, openapi, isReady: async () => true, metrics }), {
     host: "127.0.0.1",

@@ -4,19 +4,17 @@ import {
   fromJson,
   type DescMessage,
   type DescMethod,
-  type DescMethodServerStreaming,
-  type DescMethodUnary,
   type DescService,
   type JsonObject,
   type JsonValue,
   type Message,
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
-import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import type { Transport } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { invalidArgument } from "../../errors.js";
+import { callMethod } from "../call-method.js";
 import type { RequestHandler } from "../listener.js";
 import { restRoutes, type RestRoute } from "./http-rules.js";
 import { protoJsonOf, restJsonOf, setParameter } from "./rest-json.js";
@@ -66,27 +64,17 @@ async function handle(routes: RestRoute[], transport: Transport, req: Request, r
   const headers = req.headers.authorization === undefined ? undefined : { authorization: req.headers.authorization };
   const { method } = route;
 
-  if (method.methodKind === "unary") {
-    const response = await transport.unary(method as DescMethodUnary, abort.signal, undefined, headers, input);
-    sendJson(res, successStatus(method, input, response.message), restJsonOf(method.output, response.message));
+  const result = await callMethod(transport, method, input, headers, abort.signal);
+  if (!result.stream) {
+    sendJson(res, successStatus(method, input, result.message), restJsonOf(method.output, result.message));
     return;
   }
-  if (method.methodKind !== "server_streaming") {
-    throw new RestError(501, "UNIMPLEMENTED", `${method.name} has no REST form`);
-  }
-  const response = await transport.stream(
-    method as DescMethodServerStreaming,
-    abort.signal,
-    undefined,
-    headers,
-    createAsyncIterable([input]),
-  );
   if (accepts(req, NDJSON)) {
-    await streamNdjson(res, method.output, response.message);
+    await streamNdjson(res, method.output, result.messages);
     return;
   }
   const results: JsonValue[] = [];
-  for await (const message of response.message) results.push(restJsonOf(method.output, message));
+  for await (const message of result.messages) results.push(restJsonOf(method.output, message));
   sendJson(res, 200, results);
 }
 

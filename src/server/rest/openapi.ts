@@ -1,6 +1,7 @@
 import type { DescEnum, DescField, DescMessage, DescService, JsonObject } from "@bufbuild/protobuf";
 import { restRoutes, type RestRoute } from "./http-rules.js";
 import { fieldSchema, messageSchema, type SchemaOptions } from "./json-schema.js";
+import { isWellKnown } from "./rest-json.js";
 
 export interface OpenApiOptions {
   title: string;
@@ -16,7 +17,7 @@ export function openApiDocument(services: DescService[], options: OpenApiOptions
   const schemaOptions: SchemaOptions = {
     messageRef: (desc) => {
       // Well-known types are plain strings or objects in JSON: inlined, they read better.
-      if (desc.file.name.startsWith("google/protobuf/")) return messageSchema(desc, schemaOptions);
+      if (isWellKnown(desc)) return messageSchema(desc, schemaOptions);
       if (!(desc.typeName in schemas)) {
         schemas[desc.typeName] = {};
         schemas[desc.typeName] = messageSchema(desc, schemaOptions);
@@ -101,7 +102,7 @@ function queryParameters(desc: DescMessage, exclude: ReadonlySet<string>): { nam
   return desc.fields
     .filter((f) => !exclude.has(f.name))
     .flatMap((field) =>
-      field.fieldKind === "message" && !field.message.file.name.startsWith("google/protobuf/")
+      field.fieldKind === "message" && !isWellKnown(field.message)
         ? queryParameters(field.message, new Set())
         : [{ name: field.name, field }],
     );

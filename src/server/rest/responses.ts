@@ -5,7 +5,7 @@ import { Code } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { RetryInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
-import { toConnectError } from "../errors.js";
+import { codeName, toConnectError } from "../errors.js";
 import { ERROR_DETAILS } from "./rest-json.js";
 
 type Response = http.ServerResponse | http2.Http2ServerResponse;
@@ -63,13 +63,8 @@ export function errorBodyOf(err: unknown): JsonObject {
   });
   return {
     code: codeToHttpStatus(connectError.code),
-    status: statusName(connectError.code),
+    status: codeName(connectError.code),
     message: connectError.rawMessage,
     details,
   };
-}
-
-/** Code.InvalidArgument becomes "INVALID_ARGUMENT", the name gRPC and google.rpc.Code use. */
-function statusName(code: Code): string {
-  return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }

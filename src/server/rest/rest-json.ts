@@ -236,7 +236,8 @@ function shortenEnums(desc: DescMessage, json: JsonObject): JsonObject {
   return json;
 }
 
-function isWellKnown(desc: DescMessage): boolean {
+/** google.protobuf types have JSON forms of their own (strings for Timestamp, objects for Struct). */
+export function isWellKnown(desc: DescMessage): boolean {
   return desc.file.name.startsWith("google/protobuf/");
 }
 

@@ -1,0 +1,32 @@
+import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, Message } from "@bufbuild/protobuf";
+import type { Transport } from "@connectrpc/connect";
+import { createAsyncIterable } from "@connectrpc/connect/protocol";
+import { DomainError } from "../errors.js";
+
+/** What one call returned: a message, or the stream of a server-streaming method. */
+export type CallResult = { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> };
+
+/** Calls any unary or server-streaming method through a transport, for REST and MCP alike. */
+export async function callMethod(
+  transport: Transport,
+  method: DescMethod,
+  input: Message,
+  headers: Record<string, string> | undefined,
+  signal?: AbortSignal,
+): Promise<CallResult> {
+  if (method.methodKind === "unary") {
+    const response = await transport.unary(method as DescMethodUnary, signal, undefined, headers, input);
+    return { stream: false, message: response.message };
+  }
+  if (method.methodKind === "server_streaming") {
+    const response = await transport.stream(
+      method as DescMethodServerStreaming,
+      signal,
+      undefined,
+      headers,
+      createAsyncIterable([input]),
+    );
+    return { stream: true, messages: response.message };
+  }
+  throw new DomainError("unimplemented", "STREAMING_REQUEST", `${method.name} takes a stream of requests`);
+}
