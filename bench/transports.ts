@@ -1,7 +1,7 @@
 /**
  * What each way in costs: the same keyed write and the same list, one call at a time, over
  * Connect (JSON, HTTP/1.1), gRPC (h2c), REST and MCP (Streamable HTTP), against one server on
- * embedded PGlite. Prints latency percentiles; asserts nothing.
+ * embedded PGlite, or on the Postgres named by DATABASE_URL. Prints latency percentiles; asserts nothing.
  *
  *   npm run bench:transports [-- --calls 300]
  */
@@ -37,6 +37,7 @@ const engram = await startEngram(
     host: "127.0.0.1",
     port: 0,
     dataDir,
+    databaseUrl: process.env.DATABASE_URL || undefined,
     rateLimit: 0,
     logLevel: "silent",
     embedding: { ...DEFAULT_CONFIG.embedding, provider: "none" },
@@ -139,7 +140,9 @@ try {
       ]);
     }
   }
-  console.log(`\n${CALLS} sequential calls per row, one client, embedded PGlite (ms):\n`);
+  console.log(
+    `\n${CALLS} sequential calls per row, one client, ${engram.db.kind === "pglite" ? "embedded PGlite" : "Postgres"} (ms):\n`,
+  );
   console.log(table(["transport", "operation", "p50", "p95", "p99"], rows));
 } finally {
   await mcp.close();

@@ -5,17 +5,19 @@ import { ApiKeys } from "./auth/api-keys.js";
 import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
+import { ServerSecretRepository } from "./db/server-secret.repository.js";
 import { createEmbedder } from "./embedding/create.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
+import { PageTokens } from "./memory/page-token.js";
 import { startSweeper } from "./memory/sweeper.js";
 import { apiHandlers } from "./server/api.js";
 import { withCors } from "./server/cors.js";
 import { httpHandler } from "./server/http.js";
-import { listen } from "./server/listener.js";
+import { listen, type ConnectionTimeouts } from "./server/listener.js";
 import { readOpenApi } from "./server/rest/openapi-document.js";
 import { routes } from "./server/routes.js";
 
@@ -31,6 +33,8 @@ export interface Engram {
 export interface StartOptions {
   /** Replaces the configured embedder (tests and benchmarks inject theirs). */
   embedder?: Embedder | null;
+  /** Replaces the production connection timeouts (tests shorten them). */
+  connectionTimeouts?: ConnectionTimeouts;
 }
 
 /** Wires configuration, database, services and transport together and starts listening. */
@@ -40,9 +44,21 @@ export async function startEngram(config: Config, logger: Logger, options: Start
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
+    createDatabase: config.createDatabase,
+    connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
+    logger,
   });
   logger.info({ database: db.kind }, "database ready, migrations applied");
+  try {
+    return await serve(config, logger, options, db);
+  } catch (err) {
+    // A failed start (port taken, unreadable TLS files) leaves nothing open, the data directory's lock included.
+    await db.close();
+    throw err;
+  }
+}
 
+async function serve(config: Config, logger: Logger, options: StartOptions, db: Database): Promise<Engram> {
   const apiKeys = new ApiKeys(db.em);
   const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
   if (adminKeyPath !== null) {
@@ -57,29 +73,25 @@ export async function startEngram(config: Config, logger: Logger, options: Start
     options.embedder !== undefined ? options.embedder : createEmbedder(config.embedding),
     { budgetMs: config.embedding.budgetMs, logger },
   );
-  try {
-    await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
-  } catch (err) {
-    await db.close();
-    throw err;
-  }
+  await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
   const worker = new EmbeddingWorker(db.em, embeddings, logger);
-  worker.start();
 
   const isReady = async () => {
     await db.em.fork().execute("select 1");
     return true;
   };
+  const pageTokens = new PageTokens(await new ServerSecretRepository(db.em.fork()).getOrCreate("page_tokens"));
   const metrics = new Registry();
   collectDefaultMetrics({ register: metrics });
   const { connect, rest, mcp } = apiHandlers({
     routes: routes({
-      memory: new MemoryServiceImpl({ em: db.em, embeddings, onPending: () => worker.kick() }),
+      memory: new MemoryServiceImpl({ em: db.em, embeddings, pageTokens, onPending: () => worker.kick() }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),
       isServing: () => isReady().catch(() => false),
     }),
     apiKeys,
     rateLimitPerSecond: config.rateLimit,
+    authFailuresPerMinute: config.authFailuresPerMinute,
     logger,
     metrics,
   });
@@ -94,13 +106,17 @@ export async function startEngram(config: Config, logger: Logger, options: Start
       host: config.host,
       port: config.port,
       tls,
+      timeouts: options.connectionTimeouts,
     },
   );
+  worker.start();
   const sweeper = startSweeper(db.em, {
     retentionDays: config.retentionDays,
     intervalSeconds: config.sweepIntervalSeconds,
     logger,
   });
+  // CLI tools on this data directory find the server through its lock.
+  await db.lock?.recordListener({ host: config.host, port: listener.port, tls: tls !== undefined });
   logger.info({ port: listener.port, tls: tls !== undefined }, "engram listening");
 
   return {

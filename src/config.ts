@@ -1,14 +1,20 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { parseDatabaseUrl } from "./db/database-url.js";
 
 export interface Config {
   host: string;
   port: number;
   databaseUrl: string | undefined;
+  /** Create the database DATABASE_URL names when it does not exist; otherwise that stops start-up. */
+  createDatabase: boolean;
+  dbConnectTimeoutSeconds: number;
   dataDir: string;
   apiKey: string | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
   rateLimit: number;
+  /** Failed authentications per minute from one client address before it must wait; 0: no limit. */
+  authFailuresPerMinute: number;
   retentionDays: number;
   sweepIntervalSeconds: number;
   shutdownGraceSeconds: number;
@@ -72,11 +78,14 @@ export const DEFAULT_CONFIG: Config = {
   host: "0.0.0.0",
   port: 8080,
   databaseUrl: undefined,
+  createDatabase: false,
+  dbConnectTimeoutSeconds: 10,
   dataDir: ".data",
   apiKey: undefined,
   tlsCert: undefined,
   tlsKey: undefined,
   rateLimit: 1000,
+  authFailuresPerMinute: 30,
   retentionDays: 30,
   sweepIntervalSeconds: 300,
   shutdownGraceSeconds: 10,
@@ -109,6 +118,13 @@ export function serveOptions(): Option[] {
       "--database-url <url>",
       "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset",
     ).env("DATABASE_URL"),
+    new Option("--create-database", "create the database named by --database-url when it does not exist").env(
+      "ENGRAM_CREATE_DATABASE",
+    ),
+    new Option("--db-connect-timeout <seconds>", "how long connecting to Postgres may take before start-up fails")
+      .env("ENGRAM_DB_CONNECT_TIMEOUT")
+      .default(D.dbConnectTimeoutSeconds)
+      .argParser(int(1, 3600)),
     new Option("--data-dir <dir>", "where the embedded database and admin.key live")
       .env("ENGRAM_DATA_DIR")
       .default(D.dataDir),
@@ -120,6 +136,13 @@ export function serveOptions(): Option[] {
     new Option("--rate-limit <n>", "requests per second per API key (0: unlimited)")
       .env("ENGRAM_RATE_LIMIT")
       .default(D.rateLimit)
+      .argParser(int(0)),
+    new Option(
+      "--auth-failure-limit <n>",
+      "failed authentications per minute from one client address before it is refused for the rest of the minute (0: unlimited)",
+    )
+      .env("ENGRAM_AUTH_FAILURE_LIMIT")
+      .default(D.authFailuresPerMinute)
       .argParser(int(0)),
     new Option("--retention-days <n>", "purge memories deleted or expired longer ago than this")
       .env("ENGRAM_RETENTION_DAYS")
@@ -190,15 +213,27 @@ export function configFrom(command: Command): Config {
   if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
     command.error("error: --tls-cert and --tls-key go together");
   }
+  const databaseUrl = (o.databaseUrl as string | undefined) || undefined;
+  if (databaseUrl !== undefined) {
+    // Checked here, not by an argParser: commander would quote the whole URL, password included.
+    try {
+      parseDatabaseUrl(databaseUrl);
+    } catch (err) {
+      command.error(`error: ${(err as Error).message}`);
+    }
+  }
   return {
     host: o.host as string,
     port: o.port as number,
-    databaseUrl: (o.databaseUrl as string | undefined) || undefined,
+    databaseUrl,
+    createDatabase: createDatabaseFlag(command),
+    dbConnectTimeoutSeconds: o.dbConnectTimeout as number,
     dataDir: o.dataDir as string,
     apiKey: (o.apiKey as string | undefined) || undefined,
     tlsCert: o.tlsCert as string | undefined,
     tlsKey: o.tlsKey as string | undefined,
     rateLimit: o.rateLimit as number,
+    authFailuresPerMinute: o.authFailureLimit as number,
     retentionDays: o.retentionDays as number,
     sweepIntervalSeconds: o.sweepInterval as number,
     shutdownGraceSeconds: o.shutdownGrace as number,
@@ -216,4 +251,16 @@ export function configFrom(command: Command): Config {
       budgetMs: o.embedBudgetMs as number,
     },
   };
+}
+
+/**
+ * A boolean flag that commander sets from the mere presence of its variable; here
+ * ENGRAM_CREATE_DATABASE=false (or 0) means false, and only true or 1 mean true.
+ */
+function createDatabaseFlag(command: Command): boolean {
+  if (command.getOptionValueSource("createDatabase") !== "env") return command.opts().createDatabase === true;
+  const value = (process.env.ENGRAM_CREATE_DATABASE ?? "").trim().toLowerCase();
+  if (value === "true" || value === "1") return true;
+  if (value === "false" || value === "0" || value === "") return false;
+  return command.error("error: ENGRAM_CREATE_DATABASE must be true, false, 1 or 0");
 }

@@ -60,6 +60,29 @@ describe("engram keys create", () => {
     expect((denied as ConnectError).code).toBe(Code.PermissionDenied);
   });
 
+  it("while the server runs, creates a key in admin.key's workspace that works at once and after a restart", async () => {
+    // On PGlite the server holds the data directory, so the CLI goes through its ApiKeyService.
+    const { stdout } = await engram("keys", "create", "--workspace", "default", "--scopes", "memory:read");
+    const secret = stdout.trim();
+    expect(secret).toMatch(/^egm_/);
+    await expect(memoryClient(server.baseUrl, secret).listMemories({})).resolves.toMatchObject({ memories: [] });
+
+    await server.close();
+    server = await startTestServer({ dataDir, databaseUrl });
+    await expect(memoryClient(server.baseUrl, secret).listMemories({})).resolves.toMatchObject({ memories: [] });
+  });
+
+  it("refuses a DATABASE_URL that is not Postgres, without printing it", async () => {
+    const env = { ...process.env, ENGRAM_DATA_DIR: dataDir, DATABASE_URL: "mysql://root:s3cret-pw@db.example/engram" };
+    const failed = run(process.execPath, ["bin/engram.js", "keys", "create", "--workspace", "acme"], { env });
+    await expect(failed).rejects.toMatchObject({
+      code: 1,
+      stdout: "",
+      stderr:
+        "error: DATABASE_URL has the scheme mysql://, expected postgres:// or postgresql:// (Engram stores its data in Postgres)\n",
+    });
+  });
+
   it("rejects an unknown scope", async () => {
     await expect(engram("keys", "create", "--workspace", "acme", "--scopes", "root")).rejects.toMatchObject({
       stderr: expect.stringContaining("Allowed choices are memory:read, memory:write, admin"),

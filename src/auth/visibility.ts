@@ -14,10 +14,20 @@ export function visibleTo(viewer: Viewer, table = "memories"): Sql {
   return sql`${Sql.raw(table)}.workspace_id = ${viewer.workspaceId} and (${Sql.raw(table)}.visibility = 'shared' or ${Sql.raw(table)}.agent_id is null or ${Sql.raw(table)}.agent_id = ${viewer.agentId})`;
 }
 
-/** The write rule: of the memories a viewer can see, only its own (or ownerless ones) may change, unless admin. */
+/**
+ * The write rule (DESIGN 5): of the memories a viewer can see, only its own may change; a
+ * memory with no owner agent is everyone's to read but only an admin's to change.
+ */
 export function assertCanModify(viewer: Viewer, memory: { id: string; agentId: string | null }): void {
-  if (viewer.admin || memory.agentId === null || memory.agentId === viewer.agentId) {
+  if (viewer.admin || (memory.agentId !== null && memory.agentId === viewer.agentId)) {
     return;
+  }
+  if (memory.agentId === null) {
+    throw new DomainError(
+      "permission_denied",
+      "NOT_OWNER",
+      `memory ${memory.id} has no owner agent; only an admin key may change it`,
+    );
   }
   if (viewer.agentId === null) {
     // Without an acting agent the caller could only see this memory because it is shared.

@@ -3,9 +3,12 @@ import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
 import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
 import type { EntityManager } from "@mikro-orm/sql";
+import type { Logger } from "pino";
 import { ApiKeySchema } from "../auth/api-key.entity.js";
 import { MemorySchema } from "../memory/memory.entity.js";
 import { WriteRequestSchema } from "../memory/write-request.entity.js";
+import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir-lock.js";
+import { parseDatabaseUrl, type DatabaseUrl } from "./database-url.js";
 import { migrations } from "./migrations/index.js";
 import { openPglite } from "./pglite.js";
 
@@ -14,12 +17,20 @@ export interface DatabaseOptions {
   databaseUrl?: string | undefined;
   dataDir: string;
   poolSize?: number;
+  /** Create the Postgres database when it does not exist (else that is a start-up error). */
+  createDatabase?: boolean;
+  /** How long opening a Postgres connection may take (default 10). */
+  connectTimeoutSeconds?: number;
+  /** For the one line saying a stale data directory lock was taken over. */
+  logger?: Logger;
 }
 
 export interface Database {
   /** The root entity manager: fork it (or use a transaction's) for every unit of work. */
   em: EntityManager;
   kind: "postgres" | "pglite";
+  /** The embedded data directory's lock, held until close(); none on Postgres, which servers share. */
+  lock: DataDirLock | undefined;
   close(): Promise<void>;
 }
 
@@ -29,28 +40,82 @@ const common = {
   migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
   // Every unit of work forks explicitly; the global manager is never used for queries.
   allowGlobalContext: false,
+  // A mistyped database name must not become a new, empty database with a new admin key.
+  ensureDatabase: false,
 };
 
 /** Connects to Postgres or the embedded PGlite and applies the committed migrations. */
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
-  if (options.databaseUrl) {
-    const orm = await PostgresORM.init({
-      ...common,
-      clientUrl: options.databaseUrl,
-      pool: { min: 0, max: options.poolSize ?? 10 },
-    });
-    await orm.migrator.up();
-    return { em: orm.em as unknown as EntityManager, kind: "postgres", close: () => orm.close(true) };
+  if (options.databaseUrl) return openPostgres(parseDatabaseUrl(options.databaseUrl), options);
+  // Before PGlite opens anything: a second opener must fail without touching the files.
+  const lock = await acquireDataDirLock(options.dataDir);
+  if (lock.replaced) {
+    const holder = lock.replaced.holder;
+    options.logger?.warn(
+      { lockFile: lock.path, previousHolder: holder && describeHolder(holder) },
+      "took over the data directory lock of a process that is gone",
+    );
   }
-  const pglite: PGlite = await openPglite(options.dataDir);
-  const orm = await PgliteORM.init({ ...common, dbName: "engram", driverOptions: { pglite } });
-  await orm.migrator.up();
-  return {
-    em: orm.em as unknown as EntityManager,
-    kind: "pglite",
-    async close() {
-      await orm.close(true);
-      await pglite.close();
-    },
-  };
+  try {
+    const pglite: PGlite = await openPglite(options.dataDir);
+    const orm = await PgliteORM.init({ ...common, dbName: "engram", driverOptions: { pglite } });
+    await orm.migrator.up();
+    return {
+      em: orm.em as unknown as EntityManager,
+      kind: "pglite",
+      lock,
+      async close() {
+        await orm.close(true);
+        await pglite.close();
+        await lock.release();
+      },
+    };
+  } catch (err) {
+    await lock.release();
+    throw err;
+  }
+}
+
+async function openPostgres(target: DatabaseUrl, options: DatabaseOptions): Promise<Database> {
+  const timeoutSeconds = options.connectTimeoutSeconds ?? 10;
+  const orm = await PostgresORM.init({
+    ...common,
+    clientUrl: target.url,
+    pool: { min: 0, max: options.poolSize ?? 10 },
+    // pg's own timeout: it also bounds a later reconnect, and waiting for a free pooled connection.
+    driverOptions: { connectionTimeoutMillis: timeoutSeconds * 1000 },
+  });
+  try {
+    await orm.em
+      .getConnection()
+      .execute("select 1")
+      .catch((err: unknown) => {
+        if (!(isMissingDatabase(err) && options.createDatabase)) throw connectError(target, timeoutSeconds, err);
+      });
+    // The migrator creates the database when it is missing, which only --create-database lets it reach.
+    await orm.migrator.up();
+  } catch (err) {
+    await orm.close(true);
+    throw err;
+  }
+  return { em: orm.em as unknown as EntityManager, kind: "postgres", lock: undefined, close: () => orm.close(true) };
+}
+
+/** One clear sentence per failure, naming host:port and database but never the password. */
+function connectError(target: DatabaseUrl, timeoutSeconds: number, err: unknown): Error {
+  if (isMissingDatabase(err)) {
+    return new Error(
+      `database "${target.database}" does not exist at ${target.address}: create it, or start with --create-database (ENGRAM_CREATE_DATABASE=true)`,
+    );
+  }
+  const reason = err instanceof Error ? err.message : String(err);
+  // pg's words for its connectionTimeoutMillis expiring.
+  if (/connection timeout|timeout exceeded/.test(reason)) {
+    return new Error(`could not connect to the database at ${target.address} within ${timeoutSeconds} s`);
+  }
+  return new Error(`could not connect to the database at ${target.address}: ${reason}`);
+}
+
+function isMissingDatabase(err: unknown): boolean {
+  return (err as { code?: unknown }).code === "3D000";
 }

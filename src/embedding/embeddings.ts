@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Embedder } from "./embedder.js";
+import { loggableError } from "../logger.js";
 
 export interface Embedded {
   vector: number[];
@@ -67,7 +68,10 @@ export class Embeddings {
       this.ready = true;
       this.options.logger.info({ model: this.embedder.id, dimensions: this.embedder.dimensions }, "embedder ready");
     } catch (err) {
-      this.options.logger.warn({ err, model: this.embedder.id }, "embedder unavailable: writes stay PENDING");
+      this.options.logger.warn(
+        { error: loggableError(err), model: this.embedder.id },
+        "embedder unavailable: writes stay PENDING",
+      );
     }
     return this.ready;
   }
@@ -85,7 +89,7 @@ export class Embeddings {
     const model = this.model;
     if (model === null) return null;
     const vectors = await withTimeout(this.embedder!.embed([text]), timeoutMs).catch((err: unknown) => {
-      this.options.logger.warn({ err }, "query embedding failed: searching by keyword");
+      this.options.logger.warn({ error: loggableError(err) }, "query embedding failed: searching by keyword");
       return null;
     });
     return vectors?.[0] ? { vector: vectors[0], model } : null;

@@ -13,7 +13,14 @@ import { EmbeddingWorker } from "./worker.js";
  * foreground, with a progress bar on stderr. Returns how many are still pending at the end.
  */
 export async function reembed(config: Config, logger: Logger, everything: boolean): Promise<number> {
-  const db = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolSize: 2 });
+  const db = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    poolSize: 2,
+    createDatabase: config.createDatabase,
+    connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
+    logger,
+  });
   try {
     const embeddings = new Embeddings(createEmbedder(config.embedding), {
       budgetMs: config.embedding.budgetMs,

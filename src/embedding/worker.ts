@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { EmbeddingQueueRepository, type EmbeddingJob } from "../memory/embedding-queue.repository.js";
 import { PermanentEmbeddingError } from "./embedder.js";
 import type { Embeddings } from "./embeddings.js";
+import { loggableError } from "../logger.js";
 
 export interface WorkerOptions {
   batchSize: number;
@@ -62,7 +63,7 @@ export class EmbeddingWorker {
       const embedded = await this.embeddings.embed(jobs.map((j) => j.content));
       await Promise.all(jobs.map((job, i) => queue.attach(job, embedded[i]!.vector, embedded[i]!.model)));
     } catch (err) {
-      this.logger.warn({ err, jobs: jobs.length }, "embedding failed; will retry with backoff");
+      this.logger.warn({ error: loggableError(err), jobs: jobs.length }, "embedding failed; will retry with backoff");
       await Promise.all(jobs.map((job) => this.backOff(queue, job, err)));
     }
     return jobs.length;
@@ -80,7 +81,7 @@ export class EmbeddingWorker {
       try {
         handled = await this.runOnce();
       } catch (err) {
-        this.logger.error({ err }, "embedding worker round failed");
+        this.logger.error({ error: loggableError(err) }, "embedding worker round failed");
       }
       if (handled === 0 && this.running) {
         await new Promise<void>((resolve) => {

@@ -1,17 +1,19 @@
 import { fromJson, type JsonObject, type JsonValue, type Message } from "@bufbuild/protobuf";
-import type { Transport } from "@connectrpc/connect";
+import type { ConnectError, ContextValues, Transport } from "@connectrpc/connect";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  CallToolRequestSchema,
+  CallToolRequestParamsSchema,
   ErrorCode,
   ListToolsRequestSchema,
   McpError,
   type CallToolResult,
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
-import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+import { z } from "zod";
+import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { invalidArgument } from "../errors.js";
 import { callMethod } from "../server/call-method.js";
+import { assertRealTimestamps } from "../server/json-timestamps.js";
 import { codeName, toConnectError } from "../server/errors.js";
 import { restJsonOf } from "../server/rest/rest-json.js";
 import { argumentOf, requestJsonOf, toolArguments, type ToolArguments } from "./arguments.js";
@@ -22,12 +24,33 @@ export interface MemoryRpc {
   transport: Transport;
   /** Sent with every call: the caller's Authorization header. */
   headers: Record<string, string>;
+  /** Facts about the caller the transport cannot carry, such as its network address (in process only). */
+  contextValues?: ContextValues;
 }
 
 const INSTRUCTIONS =
   "Engram is your long-term memory. Before acting on a subject, list_memory (by subject and kind) or " +
   "search_memory (by meaning) to recall what you know and did; after acting, write_memory what you learned, " +
   "with a key when the same fact or action must never be recorded twice.";
+
+/**
+ * tools/call, with params that are not a tool call refused as invalid params (-32602) in words.
+ * The SDK parses every request with its handler's schema before the handler runs, and answers a
+ * mismatch with -32603, internal error, and a dump of the schema's issues (SDK issue #2284):
+ * throwing the McpError from inside the parse is the one way to answer it properly.
+ */
+const ToolCallRequestSchema = z.object({
+  method: z.literal("tools/call"),
+  params: z.unknown().transform((params) => {
+    const parsed = CallToolRequestParamsSchema.safeParse(params);
+    if (parsed.success) return parsed.data;
+    const problems = parsed.error.issues.map((issue) => {
+      const path = ["params", ...issue.path].join(".");
+      return `${path}: ${issue.message.replace(/^Invalid input: /, "")}`;
+    });
+    throw new McpError(ErrorCode.InvalidParams, `invalid tools/call: ${problems.join("; ")}`);
+  }),
+});
 
 /**
  * An MCP server whose six tools are thin clients of MemoryService: every call goes through
@@ -56,7 +79,7 @@ export function createMcpServer(rpc: MemoryRpc): Server {
     })),
   }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request) => {
+  server.setRequestHandler(ToolCallRequestSchema, async (request) => {
     const found = tools.find(({ tool }) => tool.name === request.params.name);
     if (found === undefined) {
       const names = MEMORY_TOOLS.map((t) => t.name).join(", ");
@@ -76,7 +99,7 @@ async function callTool(
   try {
     const input = requestOf(tool, args, given);
     const { method } = tool;
-    const called = await callMethod(rpc.transport, method, input, rpc.headers);
+    const called = await callMethod(rpc.transport, method, input, rpc.headers, undefined, rpc.contextValues);
     let result: JsonObject;
     if (called.stream) {
       const results: JsonValue[] = [];
@@ -90,13 +113,19 @@ async function callTool(
     }
     return { content: [{ type: "text", text: JSON.stringify(result, null, 2) }], structuredContent: result };
   } catch (err) {
-    return { isError: true, content: [{ type: "text", text: errorText(err, args) }] };
+    const error = toConnectError(err);
+    return {
+      isError: true,
+      content: [{ type: "text", text: errorText(error, args) }],
+      structuredContent: errorJson(error),
+    };
   }
 }
 
 function requestOf(tool: MemoryTool, args: ToolArguments, given: Record<string, unknown>): Message {
   const decode = (json: JsonObject) => fromJson(tool.method.input, json, { ignoreUnknownFields: false });
   const json = requestJsonOf(tool, args, given);
+  assertRealTimestamps(tool.method.input, json);
   try {
     return decode(json);
   } catch (err) {
@@ -127,14 +156,36 @@ function shapeResult(json: JsonObject): JsonObject {
   return out;
 }
 
-/** The reason in words a model can act on, naming the arguments at fault. */
-function errorText(err: unknown, args: ToolArguments): string {
-  const error = toConnectError(err);
+/** The reason in words a model can act on, naming the arguments at fault or when to retry. */
+function errorText(error: ConnectError, args: ToolArguments): string {
   const violations = error.findDetails(BadRequestSchema).flatMap((d) => d.fieldViolations);
-  if (violations.length === 0) return `${codeName(error.code).replaceAll("_", " ").toLowerCase()}: ${error.rawMessage}`;
+  if (violations.length === 0) {
+    const retryAfterMs = retryDelayMs(error);
+    const retry = retryAfterMs === undefined ? "" : `; retry after ${retryAfterMs} ms`;
+    return `${codeName(error.code).replaceAll("_", " ").toLowerCase()}: ${error.rawMessage}${retry}`;
+  }
   const lines = violations.map((v) => {
     const name = argumentOf(args, v.field) ?? v.field;
     return `- argument "${name}": ${v.description}`;
   });
   return [`invalid arguments:`, ...lines].join("\n");
+}
+
+/** The error for programs: the gRPC code name, the message, and when to retry if the server said. */
+function errorJson(error: ConnectError): JsonObject {
+  const retryAfterMs = retryDelayMs(error);
+  return {
+    error: {
+      code: codeName(error.code),
+      message: error.rawMessage,
+      ...(retryAfterMs === undefined ? {} : { retry_after_ms: retryAfterMs }),
+    },
+  };
+}
+
+/** google.rpc.RetryInfo's delay, in whole milliseconds (rounded up: retrying early fails again). */
+function retryDelayMs(error: ConnectError): number | undefined {
+  const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
+  if (delay === undefined) return undefined;
+  return Number(delay.seconds) * 1000 + Math.ceil(delay.nanos / 1e6);
 }

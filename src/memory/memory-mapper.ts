@@ -1,5 +1,5 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
+import { timestampFromDate, type Duration, type Timestamp } from "@bufbuild/protobuf/wkt";
 import {
   EmbeddingStatus,
   MemorySchema,
@@ -8,14 +8,16 @@ import {
   Visibility,
   type Memory,
 } from "../../gen/ts/engram/v1/memory_pb.js";
-import { DomainError, invalidArgument } from "../errors.js";
+import { invalidArgument } from "../errors.js";
 import { stateOf, type MemoryDraft, type MemoryRecord, type VisibilityValue } from "./memory-record.js";
 
 export const METADATA_MAX_BYTES = 64 * 1024;
 
 /**
  * The writable fields of a request's memory, normalised. Limits that protovalidate can
- * declare are checked before this runs; the encoded size of metadata is checked here.
+ * declare, and what Postgres cannot store (NUL, lone surrogates, out-of-range timestamps
+ * and floats), are checked before this runs; the encoded size of metadata and the expiry
+ * that a ttl works out to are checked here.
  */
 export function toDraft(
   memory: Memory,
@@ -23,10 +25,6 @@ export function toDraft(
   expiry: { ttl?: Duration | undefined; now: Date },
   field = "memory",
 ): MemoryDraft {
-  if (JSON.stringify(memory, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v)).includes("\\u0000")) {
-    // Postgres text and jsonb cannot hold NUL characters.
-    throw invalidArgument(field, "NUL_CHARACTER", "text fields and metadata must not contain NUL (\\u0000) characters");
-  }
   const metadata = memory.metadata ?? {};
   const metadataBytes = Buffer.byteLength(JSON.stringify(metadata));
   if (metadataBytes > METADATA_MAX_BYTES) {
@@ -53,7 +51,8 @@ export function toDraft(
     sourceId: emptyToNull(memory.sourceId),
     provenance: provenanceValue(memory.provenance),
     parentMemoryId: emptyToNull(memory.parentMemoryId),
-    expireTime: expireTimeOf(memory.expireTime, expiry.ttl, expiry.now),
+    // The request's ttl sits beside its memory: requests[2].memory -> requests[2].ttl.
+    expireTime: expireTimeOf(memory.expireTime, expiry.ttl, expiry.now, field.replace(/memory$/, "ttl")),
   };
 }
 
@@ -113,18 +112,32 @@ function provenanceValue(provenance: Provenance): string | null {
   return provenance === Provenance.UNSPECIFIED ? null : Provenance[provenance].toLowerCase();
 }
 
-function expireTimeOf(expireTime: Timestamp | undefined, ttl: Duration | undefined, now: Date): Date | null {
+/** The first instant a Timestamp (and its JSON form) cannot express: year 10000. */
+const END_OF_TIMESTAMPS_MS = Date.UTC(10_000, 0, 1);
+
+function expireTimeOf(
+  expireTime: Timestamp | undefined,
+  ttl: Duration | undefined,
+  now: Date,
+  ttlField: string,
+): Date | null {
   if (ttl !== undefined) {
     const ms = Number(ttl.seconds) * 1000 + Math.floor(ttl.nanos / 1e6);
-    const at = new Date(now.getTime() + ms);
-    if (Number.isNaN(at.getTime())) {
-      throw new DomainError("invalid_argument", "TTL_OUT_OF_RANGE", "ttl is too long", [
-        { field: "ttl", description: "too long" },
-      ]);
+    const at = now.getTime() + ms;
+    if (!(at < END_OF_TIMESTAMPS_MS)) {
+      throw invalidArgument(ttlField, "TTL_OUT_OF_RANGE", "now + ttl must be before the year 10000");
     }
-    return at;
+    return new Date(at);
   }
-  return expireTime === undefined ? null : timestampDate(expireTime);
+  return expireTime === undefined ? null : truncatedDate(expireTime);
+}
+
+/**
+ * To the millisecond, rounding down: timestampDate rounds to nearest, which takes the last instant
+ * a Timestamp can hold (9999-12-31T23:59:59.999999999Z) into year 10000.
+ */
+function truncatedDate(timestamp: Timestamp): Date {
+  return new Date(Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1e6));
 }
 
 function optionalTimestamp(date: Date | null): Timestamp | undefined {

@@ -40,7 +40,7 @@ import { mergeDrafts } from "./merge.js";
 import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
 import { MemoryRepository, type FilterQuery, type ListQuery, type OrderField } from "./memory.repository.js";
 import { fuse } from "./ranking.js";
-import { decodePageToken, encodePageToken, fingerprintQuery, orderValue } from "./page-token.js";
+import { orderValue, type PageTokens } from "./page-token.js";
 import { WriteRequestRepository } from "./write-request.repository.js";
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -49,6 +49,8 @@ const DEFAULT_TOP_K = 10;
 export interface MemoryServiceDeps {
   em: EntityManager;
   embeddings: Embeddings;
+  /** Signs and checks ListMemories page tokens with the cluster's secret. */
+  pageTokens: PageTokens;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
   onPending?: () => void;
   /** The memories repository bound to an entity manager (a transaction's, or a fork). */
@@ -65,6 +67,7 @@ const STREAM_BATCH = 10;
 export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly em: EntityManager;
   private readonly embeddings: Embeddings;
+  private readonly pageTokens: PageTokens;
   private readonly onPending: () => void;
   private readonly memories: (em: EntityManager) => MemoryRepository;
   private readonly now: () => Date;
@@ -72,6 +75,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
     this.embeddings = deps.embeddings;
+    this.pageTokens = deps.pageTokens;
     this.onPending = deps.onPending ?? (() => {});
     this.memories = deps.repository ?? ((em) => new MemoryRepository(em));
     this.now = deps.now ?? (() => new Date());
@@ -140,15 +144,15 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const order = parseOrderBy(req.orderBy);
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const q: Omit<ListQuery, "after" | "limit"> = { ...toFilterQuery(req.filter), order };
-    const fingerprint = fingerprintQuery([viewer, q]);
-    const after = req.pageToken === "" ? undefined : decodePageToken(req.pageToken, fingerprint);
+    const tokenQuery = [viewer, q];
+    const after = req.pageToken === "" ? undefined : this.pageTokens.decode(req.pageToken, tokenQuery, order.field);
     const now = this.now();
     const rows = await this.memories(this.em.fork()).list(viewer, { ...q, after, limit: pageSize + 1 }, now);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     const nextPageToken =
       rows.length > pageSize && last
-        ? encodePageToken(fingerprint, { value: orderValue(order.field, last), id: last.id })
+        ? this.pageTokens.encode(tokenQuery, { value: orderValue(order.field, last), id: last.id })
         : "";
     return create(ListMemoriesResponseSchema, { memories: page.map((r) => toProto(r, now)), nextPageToken });
   }

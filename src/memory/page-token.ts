@@ -1,36 +1,54 @@
-import { createHash } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import { invalidArgument } from "../errors.js";
 import type { OrderField } from "./memory.repository.js";
 
-interface Position {
+export interface Position {
   value: string | number;
   id: string;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The form orderValue gives times: Date.toISOString, always UTC with milliseconds. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /**
- * Page tokens are opaque to clients: the keyset position of the last row served, bound to
- * the query it came from so that a token cannot be replayed against another filter.
+ * Page tokens are opaque to clients: the keyset position of the last row served, signed with
+ * HMAC-SHA256 together with the query it came from. Only a server holding the cluster's
+ * secret can issue one, and a token cannot be replayed against another filter, order or
+ * viewer. The secret lives in the database, so every server of a cluster accepts the others'
+ * tokens, and tokens outlive restarts.
  */
-export function encodePageToken(queryFingerprint: string, position: Position): string {
-  return Buffer.from(JSON.stringify({ q: queryFingerprint, v: position.value, i: position.id })).toString("base64url");
-}
+export class PageTokens {
+  constructor(private readonly secret: Uint8Array) {}
 
-export function decodePageToken(token: string, queryFingerprint: string): Position {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-  } catch {
-    throw invalidPageToken("page_token is not one this server issued");
+  /** `query` is everything that shapes the result set: any JSON-serialisable value. */
+  encode(query: unknown, position: Position): string {
+    const body = Buffer.from(JSON.stringify({ v: position.value, i: position.id }));
+    return `${body.toString("base64url")}.${this.sign(query, body).toString("base64url")}`;
   }
-  if (!isTokenBody(parsed)) throw invalidPageToken("page_token is not one this server issued");
-  if (parsed.q !== queryFingerprint) {
-    throw invalidPageToken("page_token belongs to a different filter or order_by");
-  }
-  return { value: parsed.v, id: parsed.i };
-}
 
-export function fingerprintQuery(parts: unknown): string {
-  return createHash("sha256").update(JSON.stringify(parts)).digest("base64url").slice(0, 22);
+  decode(token: string, query: unknown, field: OrderField): Position {
+    const [bodyPart, macPart, ...rest] = token.split(".");
+    if (bodyPart === undefined || macPart === undefined || rest.length > 0) throw notIssued();
+    const body = Buffer.from(bodyPart, "base64url");
+    const mac = Buffer.from(macPart, "base64url");
+    const expected = this.sign(query, body);
+    if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) throw notIssued();
+    // Signed by us, so well formed; checked again so that no value of the wrong type reaches SQL.
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString("utf8"));
+    } catch {
+      throw notIssued();
+    }
+    if (!isPosition(parsed, field)) throw notIssued();
+    return { value: parsed.v, id: parsed.i };
+  }
+
+  private sign(query: unknown, body: Buffer): Buffer {
+    // JSON never holds a raw newline, so the separator keeps query and body apart.
+    return createHmac("sha256", this.secret).update(JSON.stringify(query)).update("\n").update(body).digest();
+  }
 }
 
 export function orderValue(
@@ -41,18 +59,18 @@ export function orderValue(
   return (field === "create_time" ? record.createTime : record.updateTime).toISOString();
 }
 
-function isTokenBody(value: unknown): value is { q: string; v: string | number; i: string } {
+function isPosition(value: unknown, field: OrderField): value is { v: string | number; i: string } {
   if (typeof value !== "object" || value === null) return false;
-  const v = value as Record<string, unknown>;
-  return (
-    typeof v.q === "string" &&
-    (typeof v.v === "string" || typeof v.v === "number") &&
-    typeof v.i === "string" &&
-    /^[0-9a-f-]{36}$/i.test(v.i) &&
-    (typeof v.v === "number" || !Number.isNaN(Date.parse(v.v)))
-  );
+  const { v, i } = value as Record<string, unknown>;
+  if (typeof i !== "string" || !UUID.test(i)) return false;
+  if (field === "confidence") return typeof v === "number" && v >= 0 && v <= 1;
+  return typeof v === "string" && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));
 }
 
-function invalidPageToken(description: string) {
-  return invalidArgument("page_token", "INVALID_PAGE_TOKEN", description);
+function notIssued() {
+  return invalidArgument(
+    "page_token",
+    "INVALID_PAGE_TOKEN",
+    "page_token is not one this server issued for this filter, order_by and agent",
+  );
 }

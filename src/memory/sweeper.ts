@@ -2,6 +2,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
 import { MemoryRepository } from "./memory.repository.js";
 import { WriteRequestRepository } from "./write-request.repository.js";
+import { loggableError } from "../logger.js";
 
 const BATCH = 1000;
 const REQUEST_ID_TTL_MS = 24 * 3600 * 1000;
@@ -28,7 +29,7 @@ export function startSweeper(
       (purged) => {
         if (purged > 0) options.logger.info({ purged }, "expiry sweeper purged memories");
       },
-      (err: unknown) => options.logger.error({ err }, "expiry sweeper failed"),
+      (err: unknown) => options.logger.error({ error: loggableError(err) }, "expiry sweeper failed"),
     );
   }, options.intervalSeconds * 1000);
   timer.unref();

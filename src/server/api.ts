@@ -1,13 +1,16 @@
 import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { ApiKeys } from "../auth/api-keys.js";
 import { mcpHandler } from "../mcp/http.js";
-import { authInterceptor } from "./interceptors/auth.js";
+import { Authentication } from "./authentication.js";
+import { ACCEPTED_COMPRESSIONS } from "./compression.js";
+import { connectAdapter } from "./connect-adapter.js";
+import { ERROR_DETAILS } from "./errors.js";
 import { errorInterceptor } from "./interceptors/errors.js";
 import { observabilityInterceptor } from "./interceptors/observability.js";
 import { validationInterceptor } from "./interceptors/validation.js";
+import { BodyBudget, MAX_REQUEST_BYTES } from "./limits.js";
 import type { RequestHandler } from "./listener.js";
 import { restGateway } from "./rest/gateway.js";
 import { API_SERVICES } from "./routes.js";
@@ -17,6 +20,8 @@ export interface ApiOptions {
   apiKeys: ApiKeys;
   /** Requests per second per API key; 0 turns rate limiting off. */
   rateLimitPerSecond: number;
+  /** Failed authentications per minute per client address; 0 turns the limit off. */
+  authFailuresPerMinute: number;
   logger: Logger;
   metrics: Registry;
 }
@@ -29,27 +34,34 @@ export interface ApiHandlers {
 }
 
 /**
- * Every way into the API over the same routes and the same interceptors, in order: logging
- * and metrics, the one error mapping, auth and rate limit, protovalidate. REST and MCP reach
- * them in process through a router transport, so each behaviour has one implementation.
+ * Every way into the API over the same routes, the same request gate (authentication and rate
+ * limits, before a body is read) and the same interceptors, in order: logging and metrics, the
+ * one error mapping, protovalidate. REST and MCP reach them in process through a router
+ * transport, so each behaviour has one implementation.
  */
-export function apiHandlers({ routes, apiKeys, rateLimitPerSecond, logger, metrics }: ApiOptions): ApiHandlers {
-  const interceptors = [
-    observabilityInterceptor(logger, metrics),
-    errorInterceptor(logger),
-    authInterceptor({ apiKeys, rateLimitPerSecond }),
-    validationInterceptor(),
-  ];
-  const connect = connectNodeAdapter({
-    // A misspelt field or enum name is an error, not a silently dropped value.
-    jsonOptions: { ignoreUnknownFields: false },
-    routes,
-    interceptors,
-  }) as RequestHandler;
-  const inProcess = createRouterTransport(routes, { router: { interceptors } });
+export function apiHandlers({
+  routes,
+  apiKeys,
+  rateLimitPerSecond,
+  authFailuresPerMinute,
+  logger,
+  metrics,
+}: ApiOptions): ApiHandlers {
+  const authentication = new Authentication({ apiKeys, rateLimitPerSecond, authFailuresPerMinute });
+  const options = {
+    interceptors: [observabilityInterceptor(logger, metrics), errorInterceptor(logger), validationInterceptor()],
+    requestGate: authentication.requestGate(),
+    // A misspelt field or enum name is an error, not a silently dropped value; error details
+    // inside messages (per-item batch errors) need their types to be written as JSON.
+    jsonOptions: { ignoreUnknownFields: false, registry: ERROR_DETAILS },
+    readMaxBytes: MAX_REQUEST_BYTES,
+    acceptCompression: ACCEPTED_COMPRESSIONS,
+  };
+  const inProcess = createRouterTransport(routes, { router: options });
+  const bodyBudget = new BodyBudget();
   return {
-    connect,
-    rest: restGateway({ services: API_SERVICES, transport: inProcess, logger }),
-    mcp: mcpHandler({ transport: inProcess, apiKeys, logger }),
+    connect: connectAdapter({ ...options, routes, bodyBudget, logger }),
+    rest: restGateway({ services: API_SERVICES, transport: inProcess, bodyBudget, logger }),
+    mcp: mcpHandler({ transport: inProcess, authentication, bodyBudget, logger }),
   };
 }

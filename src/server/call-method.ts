@@ -1,7 +1,8 @@
 import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, Message } from "@bufbuild/protobuf";
-import type { Transport } from "@connectrpc/connect";
+import type { ContextValues, Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import { DomainError } from "../errors.js";
+import { assertStorable } from "./interceptors/storable.js";
 
 /** What one call returned: a message, or the stream of a server-streaming method. */
 export type CallResult = { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> };
@@ -13,9 +14,13 @@ export async function callMethod(
   input: Message,
   headers: Record<string, string> | undefined,
   signal?: AbortSignal,
+  contextValues?: ContextValues,
 ): Promise<CallResult> {
+  // Here as well as on the server side: the in-process transport encodes to binary, which
+  // would turn a lone surrogate into U+FFFD before any server-side check could see it.
+  assertStorable(method.input, input);
   if (method.methodKind === "unary") {
-    const response = await transport.unary(method as DescMethodUnary, signal, undefined, headers, input);
+    const response = await transport.unary(method as DescMethodUnary, signal, undefined, headers, input, contextValues);
     return { stream: false, message: response.message };
   }
   if (method.methodKind === "server_streaming") {
@@ -25,6 +30,7 @@ export async function callMethod(
       undefined,
       headers,
       createAsyncIterable([input]),
+      contextValues,
     );
     return { stream: true, messages: response.message };
   }

@@ -1,8 +1,9 @@
-import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { create, createRegistry, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema, type Status } from "../../gen/ts/google/rpc/status_pb.js";
+import { fileSystemErrorCode, postgresErrorCode } from "../db/database-errors.js";
 import { DomainError, type ErrorKind } from "../errors.js";
 
 const CODES: Record<ErrorKind, Code> = {
@@ -19,6 +20,9 @@ const CODES: Record<ErrorKind, Code> = {
 };
 
 export const ERROR_DOMAIN = "engram.dev";
+
+/** The error details the server packs into errors and into google.rpc.Status (per-item batch errors). */
+export const ERROR_DETAILS = createRegistry(ErrorInfoSchema, BadRequestSchema, RetryInfoSchema);
 
 type Detail = { desc: DescMessage; value: MessageShape<DescMessage> };
 
@@ -41,7 +45,46 @@ export function toConnectError(err: unknown): ConnectError {
   if (pgCode === "40001" || pgCode === "40P01") {
     return toConnectError(new DomainError("aborted", "CONCURRENT_UPDATE", "a concurrent write conflicted; retry"));
   }
+  const storage = storageFailure(err, pgCode);
+  if (storage !== undefined) {
+    // The driver's error stays the cause: an operator wants to hear about a full disk.
+    return new ConnectError(storage.message, CODES[storage.kind], undefined, detailsOf(storage), err);
+  }
   return new ConnectError("internal error", Code.Internal, undefined, undefined, err);
+}
+
+/**
+ * Disk full and read-only storage, from Postgres (SQLSTATE), Node (errno code) or PGlite's
+ * wasm file system (Emscripten errno numbers): the server is fine, its storage is not.
+ */
+function storageFailure(err: unknown, pgCode: string | undefined): DomainError | undefined {
+  const fsCode = fileSystemErrorCode(err);
+  if (pgCode === "53100" || fsCode === "ENOSPC") {
+    return new DomainError(
+      "resource_exhausted",
+      "STORAGE_FULL",
+      "the database's storage is full; nothing was written. Free disk space, then retry",
+    );
+  }
+  if (pgCode === "25006" || fsCode === "EROFS") {
+    return new DomainError(
+      "unavailable",
+      "STORAGE_READ_ONLY",
+      "the database is read-only at the moment; nothing was written. Retry later",
+    );
+  }
+  return undefined;
+}
+
+/**
+ * Whether a call ended because its client hung up or cancelled it (not a failure of ours): its
+ * signal was aborted for any reason but a deadline, or the error is a cancellation.
+ */
+export function isCancellation(err: unknown, signal?: AbortSignal): boolean {
+  if (signal?.aborted === true) return ConnectError.from(signal.reason).code !== Code.DeadlineExceeded;
+  return (
+    (err instanceof Error && err.name === "AbortError") || (err instanceof ConnectError && err.code === Code.Canceled)
+  );
 }
 
 /** Code.InvalidArgument becomes "INVALID_ARGUMENT", the name gRPC and google.rpc.Code use. */
@@ -82,12 +125,4 @@ function detailsOf(err: DomainError): Detail[] {
     });
   }
   return details;
-}
-
-function postgresErrorCode(err: unknown): string | undefined {
-  for (let e: unknown = err; typeof e === "object" && e !== null; e = (e as { cause?: unknown }).cause) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
 }

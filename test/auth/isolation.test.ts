@@ -145,6 +145,29 @@ describe("agent-bound keys and private memories", () => {
     expect(after.state).toBe(MemoryState.DELETED);
   });
 
+  it("a memory with no owner agent is read by any key but updated, deleted or undeleted by admin only (DESIGN 5)", async () => {
+    const unbound = memoryClient(server.baseUrl, await server.createKey());
+    const s = subject();
+    const ownerless = await write(asAdmin, { ...s, content: "ownerless note" });
+    expect(ownerless.agentId).toBe("");
+
+    for (const reader of [asA, unbound]) {
+      expect((await reader.getMemory({ id: ownerless.id })).memory?.content).toBe("ownerless note");
+      await expectError(BY_ID.update(reader, ownerless.id), Code.PermissionDenied, "NOT_OWNER");
+      await expectError(BY_ID.delete(reader, ownerless.id), Code.PermissionDenied, "NOT_OWNER");
+    }
+    expect((await asAdmin.getMemory({ id: ownerless.id })).memory).toMatchObject(unchanged(ownerless));
+
+    await asAdmin.deleteMemory({ id: ownerless.id });
+    for (const reader of [asA, unbound]) {
+      await expectError(BY_ID.undelete(reader, ownerless.id), Code.PermissionDenied, "NOT_OWNER");
+    }
+    expect((await asAdmin.getMemory({ id: ownerless.id })).memory?.state).toBe(MemoryState.DELETED);
+    await asAdmin.undeleteMemory({ id: ownerless.id });
+    const updated = await BY_ID.update(asAdmin, ownerless.id);
+    expect(updated.memory?.content).toBe("overwritten");
+  });
+
   it("B writing A's content or key in the same subject creates B's own memory, never touching A's", async () => {
     const s = subject();
     const secret = await write(asA, { ...s, content: "same words" });

@@ -65,7 +65,8 @@ beforeAll(async () => {
   allowedSite = await serveSite(bundleDir);
   otherSite = await serveSite(bundleDir);
   server = await startTestServer({ corsOrigins: [allowedSite.origin] });
-  key = await server.createKey();
+  // Bound to an agent, as agents use keys: the memories it writes are its own to change and delete.
+  key = await server.createKey({ agentId: "browser-agent" });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [

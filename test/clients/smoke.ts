@@ -23,7 +23,8 @@ export function clientSmokeTest(name: string, command: string, args: string[], c
   it(
     name,
     async ({ signal }) => {
-      const key = await server.createKey({ scopes: ["memory:read", "memory:write"] });
+      // Bound to an agent, as agents use keys: the memories it writes are its own to delete.
+      const key = await server.createKey({ scopes: ["memory:read", "memory:write"], agentId: "smoke-agent" });
       const child = spawn(command, args, {
         cwd,
         env: { ...process.env, ENGRAM_ADDR: `127.0.0.1:${server.port}`, ENGRAM_API_KEY: key },

@@ -9,6 +9,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { MAX_REQUEST_BYTES } from "../../src/server/limits.js";
 
 interface RestMemory {
   id: string;
@@ -362,8 +363,8 @@ describe("HTTP-level errors", () => {
     failed(reply, 415, "UNSUPPORTED_MEDIA_TYPE");
   });
 
-  it("refuses a body over 16 MiB with 413", async () => {
-    const content = "x".repeat(16 * 1024 * 1024 + 1);
+  it("refuses a body over the request limit with 413", async () => {
+    const content = "x".repeat(MAX_REQUEST_BYTES + 1);
     const reply = await send("POST", "/v1/memory", { json: { subject_type: "contact", kind: "note", content } });
     failed(reply, 413, "PAYLOAD_TOO_LARGE");
   });

@@ -1,6 +1,7 @@
 /**
  * Small helpers shared by the search suites.
  */
+import { randomBytes } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
@@ -16,6 +17,7 @@ import type { StartOptions } from "../../src/app.js";
 import { principalKey, type Principal } from "../../src/auth/principal.js";
 import type { MemoryRepository } from "../../src/memory/memory.repository.js";
 import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
+import { PageTokens } from "../../src/memory/page-token.js";
 import { memoryClient, type Protocol } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import type { MemoryClient } from "../memory/write-list-support.js";
@@ -103,6 +105,7 @@ export function serviceRoutes(
   const service = new MemoryServiceImpl({
     em: server.engram.db.em,
     embeddings: server.engram.embeddings,
+    pageTokens: new PageTokens(randomBytes(32)),
     repository,
   });
   return (router) => router.service(MemoryService, service);

@@ -129,6 +129,7 @@ async function serveWith(
     routes: serviceRoutes(server, repository),
     apiKeys: new ApiKeys(server.engram.db.em),
     rateLimitPerSecond: 0,
+    authFailuresPerMinute: 0,
     logger,
     metrics,
   });

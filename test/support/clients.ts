@@ -33,3 +33,19 @@ export function memoryClient(baseUrl: string, key: string, protocol?: Protocol):
 export function apiKeyClient(baseUrl: string, key: string, protocol?: Protocol): Client<typeof ApiKeyService> {
   return createClient(ApiKeyService, transport(baseUrl, key, protocol));
 }
+
+/** Every memory the key can see, deleted and expired ones included, page by page. */
+export async function countAllMemories(client: Client<typeof MemoryService>): Promise<number> {
+  let count = 0;
+  let pageToken = "";
+  do {
+    const page = await client.listMemories({
+      filter: { showDeleted: true, showExpired: true },
+      pageSize: 500,
+      pageToken,
+    });
+    count += page.memories.length;
+    pageToken = page.nextPageToken;
+  } while (pageToken !== "");
+  return count;
+}

@@ -9,7 +9,7 @@ import {
   type WriteMemoryRequestSchema,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { memoryClient } from "../support/clients.js";
+import { countAllMemories, memoryClient } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 type MemoryClient = Client<typeof MemoryService>;
@@ -53,20 +53,7 @@ function expectInvalid(result: Awaited<ReturnType<typeof outcome>>, field: strin
 }
 
 /** Every memory in the workspace, deleted and expired ones included. */
-async function countAll(): Promise<number> {
-  let count = 0;
-  let pageToken = "";
-  do {
-    const res = await client.listMemories({
-      filter: { showDeleted: true, showExpired: true },
-      pageSize: 500,
-      pageToken,
-    });
-    count += res.memories.length;
-    pageToken = res.nextPageToken;
-  } while (pageToken !== "");
-  return count;
-}
+const countAll = () => countAllMemories(client);
 
 /** A string of exactly n characters that no other call uses. */
 function unique(n: number, fill = "x"): string {

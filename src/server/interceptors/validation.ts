@@ -1,16 +1,19 @@
-import type { DescMessage } from "@bufbuild/protobuf";
+import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { pathToString } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
 import type { Interceptor } from "@connectrpc/connect";
 import { DomainError } from "../../errors.js";
+import { assertStorable } from "./storable.js";
 
 /**
  * Enforces the protovalidate rules declared in the protos on every request message, so the
- * server checks exactly what generated clients can check.
+ * server checks exactly what generated clients can check; before them, what no rule can
+ * declare: that Postgres can store every value (see storable.ts).
  */
 export function validationInterceptor(): Interceptor {
   const validator = createValidator();
   const check = (schema: DescMessage, message: unknown) => {
+    assertStorable(schema, message as Message);
     const result = validator.validate(schema, message as never);
     if (result.kind === "valid") return;
     if (result.kind === "error") throw result.error;

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type http from "node:http";
 import type http2 from "node:http2";
 import {
@@ -10,18 +11,20 @@ import {
   type Message,
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
-import type { Transport } from "@connectrpc/connect";
+import { createContextValues, type Transport } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { invalidArgument } from "../../errors.js";
 import { callMethod } from "../call-method.js";
+import { clientAddressKey } from "../client-address.js";
+import { assertRealTimestamps } from "../json-timestamps.js";
+import { MAX_REQUEST_BYTES, type BodyBudget } from "../limits.js";
+import { drainUnreadBody, resetUnreadStream } from "../unread-body.js";
 import type { RequestHandler } from "../listener.js";
 import { restRoutes, type RestRoute } from "./http-rules.js";
 import { protoJsonOf, restJsonOf, setParameter } from "./rest-json.js";
 import { errorBodyOf, RestError, sendError, sendJson } from "./responses.js";
 
-/** The largest JSON body the gateway reads: a full batch of 100 maximal memories fits. */
-const MAX_BODY_BYTES = 16 * 1024 * 1024;
 const NDJSON = "application/x-ndjson";
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
@@ -31,6 +34,8 @@ export interface RestGatewayOptions {
   services: DescService[];
   /** Reaches the same handlers and interceptors as gRPC and Connect (a router transport). */
   transport: Transport;
+  /** Shared with the Connect adapter: request-body bytes all calls in flight may hold. */
+  bodyBudget: BodyBudget;
   logger: Logger;
 }
 
@@ -38,14 +43,28 @@ export interface RestGatewayOptions {
  * The REST surface: every route comes from a google.api.http annotation, and every call goes
  * through the Connect router, so REST shares auth, validation and error mapping with gRPC.
  */
-export function restGateway({ services, transport, logger }: RestGatewayOptions): RequestHandler {
+export function restGateway({ services, transport, bodyBudget, logger }: RestGatewayOptions): RequestHandler {
   const routes = restRoutes(services);
   return (req, res) => {
-    handle(routes, transport, req, res).catch((err: unknown) => sendError(res, err, logger));
+    // A body refused part way must not take the connection with it: the refusal is still to be sent.
+    const body = bodyBudget.meter(req.iterator({ destroyOnReturn: false }));
+    handle(routes, transport, req, body.body, res)
+      .catch(async (err: unknown) => {
+        await drainUnreadBody(req);
+        sendError(res, err, logger);
+        resetUnreadStream(req);
+      })
+      .finally(body.release);
   };
 }
 
-async function handle(routes: RestRoute[], transport: Transport, req: Request, res: Response): Promise<void> {
+async function handle(
+  routes: RestRoute[],
+  transport: Transport,
+  req: Request,
+  body: AsyncIterable<Uint8Array>,
+  res: Response,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://engram");
   const matching = routes.filter((r) => r.pattern.test(url.pathname));
   if (matching.length === 0) {
@@ -58,13 +77,14 @@ async function handle(routes: RestRoute[], transport: Transport, req: Request, r
       allow: allowed,
     });
   }
-  const input = requestMessage(route, url, await readJsonBody(req, route));
+  const input = requestMessage(route, url, await readJsonBody(req, body, route));
   const abort = new AbortController();
   res.once("close", () => abort.abort());
   const headers = req.headers.authorization === undefined ? undefined : { authorization: req.headers.authorization };
   const { method } = route;
 
-  const result = await callMethod(transport, method, input, headers, abort.signal);
+  const context = createContextValues().set(clientAddressKey, req.socket.remoteAddress ?? "");
+  const result = await callMethod(transport, method, input, headers, abort.signal, context);
   if (!result.stream) {
     sendJson(res, successStatus(method, input, result.message), restJsonOf(method.output, result.message));
     return;
@@ -105,6 +125,7 @@ function requestMessage(route: RestRoute, url: URL, body: JsonValue | undefined)
   for (const name of new Set(url.searchParams.keys())) {
     setParameter(desc, json, name, url.searchParams.getAll(name), route.body);
   }
+  assertRealTimestamps(desc, json);
   try {
     return fromJson(desc, json, { ignoreUnknownFields: false });
   } catch (err) {
@@ -123,16 +144,25 @@ function decodePathSegment(name: string, segment: string): string {
   }
 }
 
-async function readJsonBody(req: Request, route: RestRoute): Promise<JsonValue | undefined> {
-  const chunks: Buffer[] = [];
+async function readJsonBody(
+  req: Request,
+  body: AsyncIterable<Uint8Array>,
+  route: RestRoute,
+): Promise<JsonValue | undefined> {
+  const tooLarge = () => new RestError(413, "PAYLOAD_TOO_LARGE", `bodies are limited to ${MAX_REQUEST_BYTES} bytes`);
+  // Refused from the announced length alone, before a byte of the body is read.
+  if (Number(req.headers["content-length"] ?? 0) > MAX_REQUEST_BYTES) throw tooLarge();
+  const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
+  for await (const chunk of body) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES)
-      throw new RestError(413, "PAYLOAD_TOO_LARGE", `bodies are limited to ${MAX_BODY_BYTES} bytes`);
+    if (size > MAX_REQUEST_BYTES) throw tooLarge();
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const bytes = Buffer.concat(chunks);
+  // Decoding would quietly turn invalid UTF-8 into U+FFFD, and that is what would be stored.
+  if (!isUtf8(bytes)) throw invalidArgument("body", "INVALID_UTF8", `${route.template} body is not valid UTF-8`);
+  const text = bytes.toString("utf8");
   if (text.trim() === "") return undefined;
   const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   if (type !== "application/json") {

@@ -5,8 +5,8 @@ import { Code } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { RetryInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
-import { codeName, toConnectError } from "../errors.js";
-import { ERROR_DETAILS } from "./rest-json.js";
+import { codeName, ERROR_DETAILS, isCancellation, toConnectError } from "../errors.js";
+import { loggableError } from "../../logger.js";
 
 type Response = http.ServerResponse | http2.Http2ServerResponse;
 
@@ -44,8 +44,16 @@ export function sendError(res: Response, err: unknown, logger: Logger): void {
     sendJson(res, err.httpStatus, { error: body }, err.headers);
     return;
   }
+  if (res.destroyed || isCancellation(err)) {
+    // The client went away: routine, and there is no one left to answer.
+    logger.debug("REST call cancelled by the client");
+    res.destroy();
+    return;
+  }
   const connectError = toConnectError(err);
-  if (connectError.code === Code.Internal && connectError.cause === err) logger.error({ err }, "REST gateway error");
+  if (connectError.code === Code.Internal && connectError.cause === err) {
+    logger.error({ error: loggableError(err) }, "REST gateway error");
+  }
   const retry = connectError.findDetails(RetryInfoSchema)[0]?.retryDelay;
   const headers: Record<string, string> =
     retry === undefined

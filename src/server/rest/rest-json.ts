@@ -1,5 +1,4 @@
 import {
-  createRegistry,
   getOption,
   ScalarType,
   toJson,
@@ -12,8 +11,8 @@ import {
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import { rest_alias } from "../../../gen/ts/engram/v1/rest_pb.js";
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { invalidArgument } from "../../errors.js";
+import { ERROR_DETAILS } from "../errors.js";
 
 /*
  * The REST dialect of the API's JSON: field names in snake_case (the proto names), enum
@@ -21,9 +20,6 @@ import { invalidArgument } from "../../errors.js";
  * aliases declared with (engram.v1.rest_alias) plus the canonical proto3 JSON forms.
  * Requests are rewritten into canonical proto3 JSON (keyed by proto name) for fromJson.
  */
-
-/** The error details the server packs into google.rpc.Status (per-item batch errors). */
-export const ERROR_DETAILS = createRegistry(ErrorInfoSchema, BadRequestSchema, RetryInfoSchema);
 
 /** A field as named in a REST request, and where it sits below the request message. */
 interface ResolvedField {

@@ -1,0 +1,34 @@
+/**
+ * Recognising database and storage failures in whatever the drivers throw: Postgres SQLSTATEs,
+ * Node errno codes, and the Emscripten errno numbers of PGlite's file system.
+ */
+
+/** Emscripten's errno numbers, which PGlite's file system reports. */
+const EMSCRIPTEN_ERRNO: Record<number, string> = { 51: "ENOSPC", 69: "EROFS" };
+
+export function fileSystemErrorCode(err: unknown): string | undefined {
+  for (const e of causes(err)) {
+    const { code, errno, name } = e as { code?: unknown; errno?: unknown; name?: unknown };
+    if (code === "ENOSPC" || code === "EROFS") return code;
+    if (name === "ErrnoError" && typeof errno === "number") return EMSCRIPTEN_ERRNO[errno];
+  }
+  return undefined;
+}
+
+export function postgresErrorCode(err: unknown): string | undefined {
+  for (const e of causes(err)) {
+    const code = (e as { code?: unknown }).code;
+    // No SQLSTATE class starts with E; Node's errno codes (EPERM, EROFS) all do.
+    if (typeof code === "string" && /^[0-9A-DF-Z][0-9A-Z]{4}$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The error and its causes, outermost first (bounded: a cause chain may loop). */
+export function* causes(err: unknown): Generator<object> {
+  let e: unknown = err;
+  for (let depth = 0; depth < 8 && typeof e === "object" && e !== null; depth++) {
+    yield e;
+    e = (e as { cause?: unknown }).cause;
+  }
+}

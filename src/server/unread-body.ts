@@ -1,0 +1,43 @@
+import type http from "node:http";
+import http2 from "node:http2";
+import { MAX_REQUEST_BYTES } from "./limits.js";
+
+type NodeRequest = http.IncomingMessage | http2.Http2ServerRequest;
+
+/** How much of a refused body is read and dropped before answering, at the most. */
+const DRAIN_MAX_BYTES = MAX_REQUEST_BYTES;
+const DRAIN_MAX_MS = 5_000;
+
+/**
+ * Before answering a request whose body was not read to the end (refused part way, or before it
+ * was read at all): over HTTP/1.1, reads and drops the rest, within bounds. A server that closes
+ * a connection while the client is still sending makes the kernel reset it, and the client never
+ * sees the answer; that happens whenever the client sent `Connection: close`. HTTP/2 needs
+ * nothing here: see resetUnreadStream.
+ */
+export function drainUnreadBody(req: NodeRequest): Promise<void> {
+  if (req.readableEnded || req.destroyed || "stream" in req) return Promise.resolve();
+  return new Promise((resolve) => {
+    let read = 0;
+    const done = () => {
+      clearTimeout(timer);
+      req.off("data", onData).off("end", done).off("close", done);
+      resolve();
+    };
+    const onData = (chunk: Buffer) => {
+      read += chunk.length;
+      if (read > DRAIN_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    req.on("data", onData).once("end", done).once("close", done);
+    req.resume();
+  });
+}
+
+/**
+ * After answering early over HTTP/2, tells the client to stop sending the rest of its request
+ * with a NO_ERROR reset (RFC 9113, section 8.1); the connection and its other streams go on.
+ */
+export function resetUnreadStream(req: NodeRequest): void {
+  if ("stream" in req && !req.readableEnded) req.stream.close(http2.constants.NGHTTP2_NO_ERROR);
+}

@@ -1,0 +1,195 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { DataDirLockedError, LOCK_FILE } from "../../src/db/data-dir-lock.js";
+import { openDatabase } from "../../src/db/orm.js";
+import { memoryClient } from "../support/clients.js";
+import {
+  engramCommand,
+  keyFor,
+  parseLogLine,
+  repoRoot,
+  spawnEngram,
+  type EngramProcess,
+} from "../support/engram-process.js";
+
+/**
+ * Issue 9: two processes on one embedded data directory each saw only their own rows, and the
+ * last to close overwrote the other's acknowledged writes. Always PGlite, whatever DATABASE_URL says.
+ */
+const run = promisify(execFile);
+
+const tempDirs: string[] = [];
+const processes: EngramProcess[] = [];
+afterEach(async () => {
+  await Promise.all(processes.splice(0).map((p) => p.kill()));
+  await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "engram-lock-"));
+  tempDirs.push(dir);
+  return dir;
+}
+async function spawnEmbedded(dataDir: string): Promise<EngramProcess> {
+  const p = await spawnEngram({ dataDir, env: { DATABASE_URL: undefined }, args: ["--embedder", "none"] });
+  processes.push(p);
+  return p;
+}
+
+/** Runs the CLI to completion on the embedded database; never throws, so exit codes can be asserted. */
+async function cli(args: string[]) {
+  const [cmd, argv] = engramCommand(...args);
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  try {
+    const { stdout, stderr } = await run(cmd, argv, { cwd: repoRoot, env, timeout: 30_000 });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout: string; stderr: string };
+    return { code: e.code ?? -1, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const notes = (subjectId: string) => ({ filter: { subjectType: "contact", subjectId }, pageSize: 500 });
+
+async function writeNotes(baseUrl: string, key: string, subjectId: string, count: number): Promise<void> {
+  const client = memoryClient(baseUrl, key);
+  for (let i = 0; i < count; i++) {
+    await client.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content: `note ${i}` } });
+  }
+}
+
+describe("one data directory, one process", () => {
+  it("a second server on the directory is refused at once, naming the holder, and no write is lost", async () => {
+    const dataDir = await tempDir();
+    const first = await spawnEmbedded(dataDir);
+    const key = await keyFor(dataDir, undefined);
+    await writeNotes(first.baseUrl, key, "before", 20);
+
+    const second = await cli(["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir]);
+    expect(second.code).toBe(1);
+    const lines = second.stderr.trim().split("\n").map(parseLogLine);
+    // Refused before opening PGlite: no other line than the fatal one.
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ level: 60, msg: "engram failed to start" });
+    const message = (lines[0]!.err as { message: string }).message;
+    expect(message).toContain(`in use by engram pid ${first.child.pid} on host ${hostname()} since `);
+    expect(message).toContain(`listening on 127.0.0.1:${first.port}`);
+
+    // The first server keeps its directory: writes before and after the refusal all survive its restart.
+    await writeNotes(first.baseUrl, key, "after", 20);
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    await expect(stat(join(dataDir, LOCK_FILE))).rejects.toMatchObject({ code: "ENOENT" });
+
+    const restarted = await spawnEmbedded(dataDir);
+    const client = memoryClient(restarted.baseUrl, key);
+    expect((await client.listMemories(notes("before"))).memories).toHaveLength(20);
+    expect((await client.listMemories(notes("after"))).memories).toHaveLength(20);
+  });
+
+  it("a lock left by a killed server (kill -9) is taken over, with a log line naming it", async () => {
+    const dataDir = await tempDir();
+    const crashed = await spawnEmbedded(dataDir);
+    const key = await keyFor(dataDir, undefined);
+    await writeNotes(crashed.baseUrl, key, "crash", 5);
+    crashed.child.kill("SIGKILL");
+    await crashed.exited;
+    const stale = JSON.parse(await readFile(join(dataDir, LOCK_FILE), "utf8")) as { pid: number };
+    expect(stale.pid).toBe(crashed.child.pid);
+
+    const restarted = await spawnEmbedded(dataDir);
+    expect(await restarted.waitForLog("took over the data directory lock of a process that is gone")).toMatchObject({
+      level: 40,
+      lockFile: join(dataDir, LOCK_FILE),
+      previousHolder: expect.stringContaining(`engram pid ${crashed.child.pid} on host ${hostname()}`),
+    });
+    const held = JSON.parse(await readFile(join(dataDir, LOCK_FILE), "utf8")) as { pid: number };
+    expect(held.pid).toBe(restarted.child.pid);
+    const client = memoryClient(restarted.baseUrl, key);
+    expect((await client.listMemories(notes("crash"))).memories).toHaveLength(5);
+  });
+
+  it("a lock held from another host is never taken over: that holder cannot be checked from here", async () => {
+    const dataDir = await tempDir();
+    const holder = { id: "x", pid: process.pid, hostname: `not-${hostname()}`, startedAt: "2024-01-01T00:00:00.000Z" };
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(holder));
+    const err = await openDatabase({ dataDir }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DataDirLockedError);
+    expect((err as Error).message).toContain(`engram pid ${process.pid} on host not-${hostname()}`);
+    await expect(stat(join(dataDir, "pglite"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("a second opener in the same process is refused too, and the directory is free again after close", async () => {
+    const dataDir = await tempDir();
+    const db = await openDatabase({ dataDir });
+    try {
+      await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+    } finally {
+      await db.close();
+    }
+    const again = await openDatabase({ dataDir });
+    await again.close();
+  });
+});
+
+describe("CLI commands on a directory a running server holds", () => {
+  it("keys create goes through the server: the key works at once and survives a restart", async () => {
+    const dataDir = await tempDir();
+    const server = await spawnEmbedded(dataDir);
+    const { code, stdout, stderr } = await cli([
+      "keys",
+      "create",
+      "--workspace",
+      "default",
+      "--agent",
+      "bot",
+      "--scopes",
+      "memory:read",
+      "memory:write",
+      "--data-dir",
+      dataDir,
+    ]);
+    expect(code, stderr).toBe(0);
+    const secret = stdout.trim();
+    expect(secret).toMatch(/^egm_/);
+
+    const written = await memoryClient(server.baseUrl, secret).writeMemory({
+      memory: { subjectType: "contact", subjectId: "cli", kind: "note", content: "by the CLI's key" },
+    });
+    expect(written.memory?.agentId).toBe("bot");
+
+    server.child.kill("SIGTERM");
+    await server.exited;
+    const restarted = await spawnEmbedded(dataDir);
+    const { memory } = await memoryClient(restarted.baseUrl, secret).getMemory({ id: written.memory!.id });
+    expect(memory?.content).toBe("by the CLI's key");
+    expect(stderr).toContain(`created through the running server at http://127.0.0.1:${server.port}`);
+  });
+
+  it("keys create for another workspace than admin.key's is refused, saying what to do", async () => {
+    const dataDir = await tempDir();
+    const server = await spawnEmbedded(dataDir);
+    const { code, stdout, stderr } = await cli(["keys", "create", "--workspace", "acme", "--data-dir", dataDir]);
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
+    expect(stderr).toContain(`creates keys in workspace "default", not "acme"`);
+    expect(stderr).toContain(
+      `stop it and run this again, or call ApiKeyService.CreateApiKey on http://127.0.0.1:${server.port} with an admin key of workspace "acme"`,
+    );
+  });
+
+  it("reembed is refused while the server runs, telling to stop it first", async () => {
+    const dataDir = await tempDir();
+    const server = await spawnEmbedded(dataDir);
+    const { code, stderr } = await cli(["reembed", "--embedder", "none", "--data-dir", dataDir]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
+    expect(stderr).toContain("stop that server first, then run reembed");
+    expect(server.child.exitCode).toBeNull();
+  });
+});
