@@ -11,7 +11,7 @@ export function createLogger(level: string): Logger {
  * frames, and its message without SQL or quoted values. Driver errors carry the statement
  * and its parameters (memory content, vectors); none of that may reach a log.
  */
-export function loggableError(err: unknown): Record<string, unknown> {
+export function loggableError(err: unknown, depth = 0): Record<string, unknown> {
   if (!(err instanceof Error)) return { type: typeof err };
   const e = err as Error & Record<string, unknown>;
   const out: Record<string, unknown> = { type: err.constructor.name, message: redactedMessage(err.message) };
@@ -25,7 +25,8 @@ export function loggableError(err: unknown): Record<string, unknown> {
     .filter((line) => line.trimStart().startsWith("at "))
     .map((line) => line.trim());
   if (frames !== undefined && frames.length > 0) out.stack = frames;
-  if (err.cause !== undefined && err.cause !== err) out.cause = loggableError(err.cause);
+  // A cause chain may loop.
+  if (err.cause !== undefined && depth < 8) out.cause = loggableError(err.cause, depth + 1);
   return out;
 }
 

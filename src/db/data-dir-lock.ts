@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync, unlinkSync } from "node:fs";
+import { readFileSync, readlinkSync, unlinkSync } from "node:fs";
 import { link, mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +21,10 @@ export interface LockHolder {
   startedAt: string;
   /** The kernel's start time of the pid (Linux), so that a reused pid is not taken for the holder. */
   processStart?: string;
+  /** The kernel's boot (Linux): a lock from an earlier boot is stale whatever its pid. */
+  bootId?: string;
+  /** The pid namespace (Linux): another container's pids cannot be checked from this one. */
+  pidNamespace?: string;
   listener?: LockListener;
 }
 
@@ -72,6 +76,8 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
     hostname: hostname(),
     startedAt: new Date().toISOString(),
     processStart: processStart(process.pid),
+    bootId: BOOT_ID,
+    pidNamespace: PID_NAMESPACE,
   };
   await mkdir(dir, { recursive: true });
   let replaced: DataDirLock["replaced"];
@@ -166,6 +172,9 @@ function parseHolder(text: string): LockHolder | undefined {
  */
 function isAlive(holder: LockHolder): boolean {
   if (holder.hostname !== hostname()) return true;
+  if (holder.bootId !== undefined && BOOT_ID !== undefined && holder.bootId !== BOOT_ID) return false;
+  // Containers sharing a volume and a hostname each number their own processes.
+  if (holder.pidNamespace !== PID_NAMESPACE) return true;
   // This very process: a lock it holds was refused by the caller already, so this one is left
   // from an earlier process that had the same pid (a restarted container numbers alike).
   if (holder.pid === process.pid) return false;
@@ -177,6 +186,17 @@ function isAlive(holder: LockHolder): boolean {
   }
   const now = processStart(holder.pid);
   return holder.processStart === undefined || now === undefined || now === holder.processStart;
+}
+
+const BOOT_ID = readOrUndefined(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
+const PID_NAMESPACE = readOrUndefined(() => readlinkSync("/proc/self/ns/pid"));
+
+function readOrUndefined(read: () => string): string | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
 }
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot (Linux only). */

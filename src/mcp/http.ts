@@ -6,6 +6,7 @@ import { isJsonContentType } from "@modelcontextprotocol/sdk/shared/mediaType.js
 import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { Logger } from "pino";
 import { DomainError } from "../errors.js";
+import { principalKey } from "../auth/principal.js";
 import type { Authentication } from "../server/authentication.js";
 import { clientAddressKey } from "../server/client-address.js";
 import { codeName, toConnectError } from "../server/errors.js";
@@ -49,7 +50,7 @@ export function mcpHandler({ transport, authentication, bodyBudget, logger }: Mc
       }
       const authorization = req.headers.authorization;
       const clientAddress = req.socket.remoteAddress ?? "";
-      await authentication.principalFor(authorization, clientAddress).catch(refusal);
+      const principal = await authentication.principalFor(authorization, clientAddress).catch(refusal);
       // Other content types are the SDK's to refuse (415) before it reads anything.
       const message = isJsonContentType(req.headers["content-type"])
         ? await readJsonRpcBody(req, body.body).catch(refusal)
@@ -57,7 +58,8 @@ export function mcpHandler({ transport, authentication, bodyBudget, logger }: Mc
       const server = createMcpServer({
         transport,
         headers: { authorization: authorization ?? "" },
-        contextValues: createContextValues().set(clientAddressKey, clientAddress),
+        // The tool calls run as this principal: the key is not looked up again.
+        contextValues: createContextValues().set(clientAddressKey, clientAddress).set(principalKey, principal),
       });
       const mcp = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       response.once("close", () => {

@@ -61,7 +61,7 @@ export function apiHandlers({
   const bodyBudget = new BodyBudget();
   return {
     connect: connectAdapter({ ...options, routes, bodyBudget, logger }),
-    rest: restGateway({ services: API_SERVICES, transport: inProcess, bodyBudget, logger }),
+    rest: restGateway({ services: API_SERVICES, transport: inProcess, authentication, bodyBudget, logger }),
     mcp: mcpHandler({ transport: inProcess, authentication, bodyBudget, logger }),
   };
 }

@@ -58,16 +58,17 @@ export class Authentication {
 
   /**
    * Runs before a request body is read, so that a caller without a valid key never costs a
-   * parse: resolves the principal into the call's context for the service handlers.
+   * parse: resolves the principal into the call's context for the service handlers. REST and
+   * MCP authenticate before reading their own bodies and hand the principal over in process
+   * (a network caller cannot set context values), so the key is looked up once per call.
    */
   requestGate(): (ctx: HandlerContext) => Promise<void> {
     return async (ctx) => {
       if (PUBLIC_SERVICES.has(ctx.service.typeName)) return;
       try {
-        const principal = await this.principalFor(
-          ctx.requestHeader.get("authorization"),
-          ctx.values.get(clientAddressKey),
-        );
+        const principal =
+          ctx.values.get(principalKey) ??
+          (await this.principalFor(ctx.requestHeader.get("authorization"), ctx.values.get(clientAddressKey)));
         await consume(this.perKey, principal.keyId, "RATE_LIMITED", "too many requests for this API key");
         ctx.values.set(principalKey, principal);
       } catch (err) {

@@ -47,7 +47,14 @@ export function connectAdapter({ routes, logger, bodyBudget, ...options }: Conne
     // A body refused part way (too large, malformed) must not take the connection with it:
     // the refusal is still to be written, and the client may still be sending.
     req[Symbol.asyncIterator] = () => req.iterator({ destroyOnReturn: false });
-    const universal = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+    let universal;
+    try {
+      universal = universalRequestFromNodeRequest(req, res, undefined, contextValues);
+    } catch {
+      // An HTTP/1.0 request without a Host header has no authority, and connect-node throws.
+      (res as http.ServerResponse).writeHead(400, { "content-type": "text/plain" }).end("a Host header is required\n");
+      return;
+    }
     handler(universal)
       .then(async (response) => {
         await drainUnreadBody(req);

@@ -39,20 +39,28 @@ export class BodyBudget {
     this.used -= bytes;
   }
 
-  /** The body's chunks as they arrive, counted; `release` gives back what was counted. */
-  meter(body: AsyncIterable<Uint8Array>): { body: AsyncIterable<Uint8Array>; release(): void } {
+  /**
+   * The body's chunks as they arrive, counted; `charge` counts bytes held besides them (a body
+   * decompressed); `release` gives back everything counted.
+   */
+  meter(body: AsyncIterable<Uint8Array>): {
+    body: AsyncIterable<Uint8Array>;
+    charge(bytes: number): void;
+    release(): void;
+  } {
     let held = 0;
-    const take = (n: number) => {
+    const charge = (n: number) => {
       this.take(n);
       held += n;
     };
     return {
       body: (async function* () {
         for await (const chunk of body) {
-          take(chunk.byteLength);
+          charge(chunk.byteLength);
           yield chunk;
         }
       })(),
+      charge,
       release: () => {
         this.give(held);
         held = 0;

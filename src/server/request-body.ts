@@ -34,7 +34,10 @@ export function checkRequestBodies(handler: UniversalHandler, maxBytes: number, 
     if (framing === undefined || !isByteStream(body)) return handler(req);
     const metered = budget.meter(body);
     try {
-      return await handler({ ...req, body: checkedBody(metered.body, req.header, framing, input, maxBytes) });
+      return await handler({
+        ...req,
+        body: checkedBody(metered.body, req.header, framing, input, maxBytes, metered.charge),
+      });
     } finally {
       metered.release();
     }
@@ -48,6 +51,7 @@ async function* checkedBody(
   framing: Framing,
   schema: DescMessage,
   maxBytes: number,
+  charge: (bytes: number) => void,
 ): AsyncIterable<Uint8Array> {
   const bytes = await readAllBytes(body, maxBytes, header.get("content-length")).catch(asReadError(maxBytes));
   const encoding = header.get(framing.encodingHeader);
@@ -66,10 +70,16 @@ async function* checkedBody(
     if (flags & COMPRESSED_FLAG && compression === undefined) {
       throw malformed(`a compressed envelope needs its encoding in ${framing.encodingHeader}`);
     }
-    const message =
-      compression && flags & COMPRESSED_FLAG
-        ? await compression.decompress(data, maxBytes).catch(asReadError(maxBytes))
-        : data;
+    let message = data;
+    if (compression && flags & COMPRESSED_FLAG) {
+      message = await compression.decompress(data, maxBytes).catch(asReadError(maxBytes));
+      // Held twice while the call runs, here and by connect-es, which decompresses again.
+      try {
+        charge(2 * message.byteLength);
+      } catch (err) {
+        throw toConnectError(err);
+      }
+    }
     assertDecodes(message, framing.binary, schema);
   }
   yield bytes;

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -121,6 +121,38 @@ describe("one data directory, one process", () => {
     expect(err).toBeInstanceOf(DataDirLockedError);
     expect((err as Error).message).toContain(`engram pid ${process.pid} on host not-${hostname()}`);
     await expect(stat(join(dataDir, "pglite"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("a lock from another pid namespace on this host (another container) is never taken over", async () => {
+    const dataDir = await tempDir();
+    // A pid that is not running here: in another namespace it may well be a live server.
+    const holder = { id: "x", pid: 2 ** 22 - 1, hostname: hostname(), startedAt: "2024-01-01T00:00:00.000Z" };
+    const lock = { ...holder, pidNamespace: "pid:[1]" };
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
+    await expect(openDatabase({ dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+    // The same dead pid in this namespace is a stale lock, taken over.
+    const ours = await readlink("/proc/self/ns/pid");
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ ...holder, pidNamespace: ours }));
+    const db = await openDatabase({ dataDir });
+    expect(db.lock?.replaced?.holder?.pid).toBe(holder.pid);
+    await db.close();
+  });
+
+  it("a lock from an earlier boot of this machine is stale, even if its pid is alive now", async () => {
+    const dataDir = await tempDir();
+    const ours = await readlink("/proc/self/ns/pid");
+    const lock = {
+      id: "x",
+      pid: process.ppid,
+      hostname: hostname(),
+      startedAt: "2024-01-01T00:00:00.000Z",
+      bootId: "00000000-0000-0000-0000-000000000000",
+      pidNamespace: ours,
+    };
+    await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
+    const db = await openDatabase({ dataDir });
+    expect(db.lock?.replaced?.holder?.pid).toBe(process.ppid);
+    await db.close();
   });
 
   it("a second opener in the same process is refused too, and the directory is free again after close", async () => {

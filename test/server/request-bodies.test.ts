@@ -1,5 +1,6 @@
 import http from "node:http";
 import http2 from "node:http2";
+import net from "node:net";
 import { gzipSync } from "node:zlib";
 import { toBinary, create } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -19,7 +20,7 @@ import { startTestServer, type TestServer } from "../support/server.js";
  */
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer({ authFailuresPerMinute: 5 });
+  server = await startTestServer();
 });
 afterAll(async () => {
   await server?.close();
@@ -149,6 +150,16 @@ describe("oversized requests", () => {
     );
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { status: "PAYLOAD_TOO_LARGE" } });
+  });
+
+  it("REST: a caller without a valid key is refused before its body is read", async () => {
+    const answer = await post(
+      "/v1/memory",
+      { "content-type": "application/json", authorization: "Bearer not-a-key" },
+      new Uint8Array(),
+      MAX_REQUEST_BYTES - 1,
+    );
+    expect(answer.status).toBe(401);
   });
 
   it("refuses a body over the limit as it streams in, without a length (gRPC envelope header)", async () => {
@@ -315,6 +326,22 @@ describe("JSON timestamps name a real date and time", () => {
   });
 });
 
+describe("requests connect-node cannot read", () => {
+  it("an HTTP/1.0 request without a Host header gets 400, and the server goes on", async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(server.port, "127.0.0.1", () =>
+        socket.end(`POST ${LIST} HTTP/1.0\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}`),
+      );
+      const chunks: Buffer[] = [];
+      socket.on("data", (c: Buffer) => chunks.push(c));
+      socket.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+      socket.on("error", reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.[01] 400 /);
+    expect(await storedCount()).toBeGreaterThanOrEqual(0);
+  });
+});
+
 describe("error details in JSON", () => {
   it("a non-atomic batch with a failing item answers 200 over Connect JSON, with the item's ErrorInfo", async () => {
     // The third item reuses the second's request_id for another request: it alone fails.
@@ -350,21 +377,31 @@ describe("error details in JSON", () => {
 });
 
 describe("failed authentications are throttled per client address", () => {
+  let strict: TestServer;
+  beforeAll(async () => {
+    strict = await startTestServer({ authFailuresPerMinute: 5 });
+  });
+  afterAll(async () => {
+    await strict?.close();
+  });
+
+  const list = (authorization: string) =>
+    fetch(`${strict.baseUrl}${LIST}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization },
+      body: "{}",
+    });
+
   it("refuses an address after too many failures, with retry information, before looking keys up", async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 7; i++) {
-      const answer = await post(
-        LIST,
-        { "content-type": "application/json", authorization: `Bearer wrong-${i}` },
-        Buffer.from("{}"),
-      );
-      statuses.push(answer.status);
-    }
+    for (let i = 0; i < 7; i++) statuses.push((await list(`Bearer wrong-${i}`)).status);
     // Five failures are allowed (this server's limit), the sixth still counts, then the address waits.
     expect(statuses).toEqual([401, 401, 401, 401, 401, 401, 429]);
-    const throttled = await post(LIST, { "content-type": "application/json" }, Buffer.from("{}"));
+    // Even a valid key from that address waits now.
+    const throttled = await list(`Bearer ${strict.adminKey}`);
     expect(throttled.status).toBe(429);
-    expect(throttled.body).toContain("TOO_MANY_FAILED_AUTHENTICATIONS");
-    expect(throttled.body).toContain("google.rpc.RetryInfo");
+    const body = await throttled.text();
+    expect(body).toContain("TOO_MANY_FAILED_AUTHENTICATIONS");
+    expect(body).toContain("google.rpc.RetryInfo");
   });
 });

@@ -15,6 +15,8 @@ import { createContextValues, type Transport } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { invalidArgument } from "../../errors.js";
+import { principalKey } from "../../auth/principal.js";
+import type { Authentication } from "../authentication.js";
 import { callMethod } from "../call-method.js";
 import { clientAddressKey } from "../client-address.js";
 import { assertRealTimestamps } from "../json-timestamps.js";
@@ -34,6 +36,8 @@ export interface RestGatewayOptions {
   services: DescService[];
   /** Reaches the same handlers and interceptors as gRPC and Connect (a router transport). */
   transport: Transport;
+  /** Checks the key before the body is read; the call then runs as that principal. */
+  authentication: Authentication;
   /** Shared with the Connect adapter: request-body bytes all calls in flight may hold. */
   bodyBudget: BodyBudget;
   logger: Logger;
@@ -43,12 +47,18 @@ export interface RestGatewayOptions {
  * The REST surface: every route comes from a google.api.http annotation, and every call goes
  * through the Connect router, so REST shares auth, validation and error mapping with gRPC.
  */
-export function restGateway({ services, transport, bodyBudget, logger }: RestGatewayOptions): RequestHandler {
+export function restGateway({
+  services,
+  transport,
+  authentication,
+  bodyBudget,
+  logger,
+}: RestGatewayOptions): RequestHandler {
   const routes = restRoutes(services);
   return (req, res) => {
     // A body refused part way must not take the connection with it: the refusal is still to be sent.
     const body = bodyBudget.meter(req.iterator({ destroyOnReturn: false }));
-    handle(routes, transport, req, body.body, res)
+    handle(routes, transport, authentication, req, body.body, res)
       .catch(async (err: unknown) => {
         await drainUnreadBody(req);
         sendError(res, err, logger);
@@ -61,6 +71,7 @@ export function restGateway({ services, transport, bodyBudget, logger }: RestGat
 async function handle(
   routes: RestRoute[],
   transport: Transport,
+  authentication: Authentication,
   req: Request,
   body: AsyncIterable<Uint8Array>,
   res: Response,
@@ -77,13 +88,16 @@ async function handle(
       allow: allowed,
     });
   }
+  const clientAddress = req.socket.remoteAddress ?? "";
+  // Before the body: a caller without a valid key never costs a read or a parse.
+  const principal = await authentication.principalFor(req.headers.authorization, clientAddress);
   const input = requestMessage(route, url, await readJsonBody(req, body, route));
   const abort = new AbortController();
   res.once("close", () => abort.abort());
   const headers = req.headers.authorization === undefined ? undefined : { authorization: req.headers.authorization };
   const { method } = route;
 
-  const context = createContextValues().set(clientAddressKey, req.socket.remoteAddress ?? "");
+  const context = createContextValues().set(clientAddressKey, clientAddress).set(principalKey, principal);
   const result = await callMethod(transport, method, input, headers, abort.signal, context);
   if (!result.stream) {
     sendJson(res, successStatus(method, input, result.message), restJsonOf(method.output, result.message));
