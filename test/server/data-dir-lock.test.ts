@@ -1,26 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { DataDirLockedError, LOCK_FILE } from "../../src/db/data-dir-lock.js";
 import { openDatabase } from "../../src/db/orm.js";
 import { memoryClient } from "../support/clients.js";
-import {
-  engramCommand,
-  keyFor,
-  parseLogLine,
-  repoRoot,
-  spawnEngram,
-  type EngramProcess,
-} from "../support/engram-process.js";
+import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../support/engram-process.js";
 
 /**
  * Issue 9: two processes on one embedded data directory each saw only their own rows, and the
  * last to close overwrote the other's acknowledged writes. Always PGlite, whatever DATABASE_URL says.
  */
-const run = promisify(execFile);
 
 const tempDirs: string[] = [];
 const processes: EngramProcess[] = [];
@@ -39,19 +29,8 @@ async function spawnEmbedded(dataDir: string): Promise<EngramProcess> {
   return p;
 }
 
-/** Runs the CLI to completion on the embedded database; never throws, so exit codes can be asserted. */
-async function cli(args: string[]) {
-  const [cmd, argv] = engramCommand(...args);
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  try {
-    const { stdout, stderr } = await run(cmd, argv, { cwd: repoRoot, env, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout: string; stderr: string };
-    return { code: e.code ?? -1, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the CLI to completion on the embedded database. */
+const cli = (args: string[]) => runEngram(args, { DATABASE_URL: undefined });
 
 const notes = (subjectId: string) => ({ filter: { subjectType: "contact", subjectId }, pageSize: 500 });
 

@@ -1,16 +1,13 @@
-import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import pg from "pg";
 import { afterEach, describe, expect, inject, it } from "vitest";
-import { engramCommand, parseLogLine, repoRoot, spawnEngram } from "../support/engram-process.js";
+import { parseLogLine, runEngram, spawnEngram } from "../support/engram-process.js";
 
 /** Issue 9: DATABASE_URL must name Postgres and an existing database; an unanswering one must not hang start-up. */
-const run = promisify(execFile);
 
 const tempDirs: string[] = [];
 const cleanups: Array<() => Promise<void>> = [];
@@ -27,15 +24,9 @@ async function tempDir(): Promise<string> {
 /** `engram serve` to completion with the given DATABASE_URL; never throws, so exit codes can be asserted. */
 async function serve(databaseUrl: string, args: string[] = [], env: Record<string, string> = {}) {
   const dataDir = join(await tempDir(), "data");
-  const [cmd, argv] = engramCommand("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...args);
-  const childEnv = { ...process.env, ...env, DATABASE_URL: databaseUrl, ENGRAM_EMBEDDER: "none" };
-  try {
-    const { stderr } = await run(cmd, argv, { cwd: repoRoot, env: childEnv, timeout: 45_000 });
-    return { code: 0, stderr, dataDir };
-  } catch (err) {
-    const e = err as { code?: number; stderr: string };
-    return { code: e.code ?? -1, stderr: e.stderr, dataDir };
-  }
+  const serveArgs = ["serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...args];
+  const result = await runEngram(serveArgs, { ...env, DATABASE_URL: databaseUrl, ENGRAM_EMBEDDER: "none" }, 45_000);
+  return { ...result, dataDir };
 }
 
 /** The message of the last (fatal) log line. */

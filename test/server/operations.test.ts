@@ -1,4 +1,3 @@
-import { execFile } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, stat } from "node:fs/promises";
 import http from "node:http";
@@ -7,33 +6,12 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryClient } from "../support/clients.js";
-import {
-  engramCommand,
-  keyFor,
-  parseLogLine,
-  repoRoot,
-  spawnEngram,
-  type EngramProcess,
-} from "../support/engram-process.js";
+import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../support/engram-process.js";
 
-const run = promisify(execFile);
-
-/** Runs the CLI to completion; never throws, so exit codes can be asserted. */
-async function cli(args: string[], env: Record<string, string> = {}) {
-  const [cmd, argv] = engramCommand(...args);
-  const childEnv = { ...process.env, ...env };
-  delete childEnv.DATABASE_URL; // a mistaken start must not touch a real database
-  try {
-    const { stdout, stderr } = await run(cmd, argv, { cwd: repoRoot, env: childEnv, timeout: 30_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout: string; stderr: string };
-    return { code: e.code ?? -1, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+/** Runs the CLI to completion; a mistaken start must not touch a real database. */
+const cli = (args: string[], env: Record<string, string> = {}) => runEngram(args, { ...env, DATABASE_URL: undefined });
 
 const tempDirs: string[] = [];
 const processes: EngramProcess[] = [];

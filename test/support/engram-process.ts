@@ -1,10 +1,44 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { ApiKeys, readAdminKey } from "../../src/auth/api-keys.js";
 import { openDatabase } from "../../src/db/orm.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+const run = promisify(execFile);
+
+/** What a CLI run printed, and how it exited. */
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the CLI from source to completion with `env` on top of this process's environment
+ * (undefined removes a variable); never throws, so exit codes can be asserted.
+ */
+export async function runEngram(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  timeoutMs = 30_000,
+): Promise<CliResult> {
+  const [cmd, argv] = engramCommand(...args);
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  try {
+    const { stdout, stderr } = await run(cmd, argv, { cwd: repoRoot, env: childEnv, timeout: timeoutMs });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code?: number; stdout: string; stderr: string };
+    return { code: e.code ?? -1, stdout: e.stdout, stderr: e.stderr };
+  }
+}
 
 /** argv for running the CLI from source, the way `npm start` does. */
 export function engramCommand(...args: string[]): [string, string[]] {
