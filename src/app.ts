@@ -6,6 +6,7 @@ import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
+import { TableStatistics } from "./db/table-statistics.js";
 import { createEmbedder } from "./embedding/create.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
@@ -26,6 +27,7 @@ export interface Engram {
   db: Database;
   embeddings: Embeddings;
   worker: EmbeddingWorker;
+  statistics: TableStatistics;
   /** Graceful stop: no new connections, in-flight calls finish, then the database closes. */
   close(): Promise<void>;
 }
@@ -75,6 +77,7 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
   );
   await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
   const worker = new EmbeddingWorker(db.em, embeddings, logger);
+  const statistics = new TableStatistics(db.em, "memories", logger);
 
   const isReady = async () => {
     await db.em.fork().execute("select 1");
@@ -85,7 +88,13 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
   collectDefaultMetrics({ register: metrics });
   const { connect, rest, mcp } = apiHandlers({
     routes: routes({
-      memory: new MemoryServiceImpl({ em: db.em, embeddings, pageTokens, onPending: () => worker.kick() }),
+      memory: new MemoryServiceImpl({
+        em: db.em,
+        embeddings,
+        pageTokens,
+        onPending: () => worker.kick(),
+        onWritten: (count) => statistics.noteWrites(count),
+      }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),
       isServing: () => isReady().catch(() => false),
     }),
@@ -110,6 +119,7 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
     },
   );
   worker.start();
+  statistics.start();
   const sweeper = startSweeper(db.em, {
     retentionDays: config.retentionDays,
     intervalSeconds: config.sweepIntervalSeconds,
@@ -124,10 +134,12 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
     db,
     embeddings,
     worker,
+    statistics,
     async close() {
       await listener.close(config.shutdownGraceSeconds * 1000);
       await sweeper.stop();
       await worker.stop();
+      await statistics.stop();
       await db.close();
     },
   };

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Embedder } from "./embedder.js";
+import { EmbeddingBatcher } from "./batcher.js";
 import { loggableError } from "../logger.js";
 
 export interface Embedded {
@@ -21,11 +22,20 @@ export class Embeddings {
   private columnDimensions: number | undefined;
   /** Why a ready embedder is not used: its vectors do not fit the column. */
   private mismatch: string | null = null;
+  /** Every text goes through it, writes, queries and the worker alike, so none is embedded twice. */
+  private readonly batcher: EmbeddingBatcher | null;
 
   constructor(
     private readonly embedder: Embedder | null,
     private readonly options: { budgetMs: number; logger: Logger },
-  ) {}
+  ) {
+    this.batcher = embedder === null ? null : new EmbeddingBatcher(embedder);
+  }
+
+  /** Whether an embedder is configured at all (it may still be coming up). */
+  get configured(): boolean {
+    return this.embedder !== null;
+  }
 
   /** The embedder's id once it has answered, else null. */
   get model(): string | null {
@@ -76,11 +86,14 @@ export class Embeddings {
     return this.ready;
   }
 
-  /** Vectors for the write path, or null when the embedder is down or slower than the budget. */
+  /**
+   * Vectors for the write path, or null when the embedder is down or slower than the budget.
+   * A computation that misses the budget goes on: its vectors wait in the batcher for the worker.
+   */
   async tryEmbed(texts: string[]): Promise<Embedded[] | null> {
     const model = this.model;
     if (model === null || texts.length === 0) return null;
-    const vectors = await withTimeout(this.embedder!.embed(texts), this.options.budgetMs).catch(() => null);
+    const vectors = await withTimeout(this.batcher!.embed(texts), this.options.budgetMs).catch(() => null);
     return vectors?.map((vector) => ({ vector, model })) ?? null;
   }
 
@@ -88,7 +101,7 @@ export class Embeddings {
   async embedQuery(text: string, timeoutMs: number): Promise<Embedded | null> {
     const model = this.model;
     if (model === null) return null;
-    const vectors = await withTimeout(this.embedder!.embed([text]), timeoutMs).catch((err: unknown) => {
+    const vectors = await withTimeout(this.batcher!.embed([text]), timeoutMs).catch((err: unknown) => {
       this.options.logger.warn({ error: loggableError(err) }, "query embedding failed: searching by keyword");
       return null;
     });
@@ -99,7 +112,7 @@ export class Embeddings {
   async embed(texts: string[]): Promise<Embedded[]> {
     if (!(await this.ensureReady())) throw new Error("embedder unavailable");
     const model = this.embedder!.id;
-    return (await this.embedder!.embed(texts)).map((vector) => ({ vector, model }));
+    return (await this.batcher!.embed(texts)).map((vector) => ({ vector, model }));
   }
 }
 

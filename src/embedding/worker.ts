@@ -9,8 +9,14 @@ export interface WorkerOptions {
   batchSize: number;
   /** How long a claim is held before another worker may take the job. */
   leaseMs: number;
-  /** Idle polling interval; kick() wakes the worker sooner. */
-  pollMs: number;
+  /**
+   * The longest an idle worker sleeps between looks: it is woken by kick() on every write that
+   * leaves a memory PENDING and at the next retry time, so this only catches jobs another
+   * server abandoned without a lease.
+   */
+  idleMs: number;
+  /** How often an embedder that is not answering is tried again. */
+  notReadyMs: number;
   maxBackoffMs: number;
   /** Attempts after which an input the embedder refuses is marked FAILED. */
   maxPermanentAttempts: number;
@@ -19,16 +25,21 @@ export interface WorkerOptions {
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   batchSize: 32,
   leaseMs: 60_000,
-  pollMs: 1_000,
+  idleMs: 60_000,
+  notReadyMs: 5_000,
   maxBackoffMs: 300_000,
   maxPermanentAttempts: 3,
 };
+
+const MIN_SLEEP_MS = 50;
 
 /** Attaches vectors to PENDING memories in the background, with exponential backoff on failure. */
 export class EmbeddingWorker {
   private running = false;
   private loop: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
+  /** Set by kick(): a write arrived since the current round began, so do not go to sleep. */
+  private kicked = false;
 
   constructor(
     private readonly em: EntityManager,
@@ -44,6 +55,7 @@ export class EmbeddingWorker {
 
   /** A write just left a memory PENDING: look now rather than at the next poll. */
   kick(): void {
+    this.kicked = true;
     this.wake?.();
   }
 
@@ -61,7 +73,12 @@ export class EmbeddingWorker {
     if (jobs.length === 0) return 0;
     try {
       const embedded = await this.embeddings.embed(jobs.map((j) => j.content));
-      await Promise.all(jobs.map((job, i) => queue.attach(job, embedded[i]!.vector, embedded[i]!.model)));
+      const model = embedded[0]?.model ?? "";
+      await queue.attach(
+        jobs,
+        embedded.map((e) => e.vector),
+        model,
+      );
     } catch (err) {
       this.logger.warn({ error: loggableError(err), jobs: jobs.length }, "embedding failed; will retry with backoff");
       await Promise.all(jobs.map((job) => this.backOff(queue, job, err)));
@@ -78,21 +95,43 @@ export class EmbeddingWorker {
   private async run(): Promise<void> {
     while (this.running) {
       let handled = 0;
+      this.kicked = false;
       try {
         handled = await this.runOnce();
       } catch (err) {
         this.logger.error({ error: loggableError(err) }, "embedding worker round failed");
       }
-      if (handled === 0 && this.running) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.options.pollMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
-      }
+      if (handled === 0 && this.running) await this.sleep(await this.idleDelay());
     }
+  }
+
+  /** Nothing to claim now: sleep until the next job may be retried, or until kicked. */
+  private async idleDelay(): Promise<number> {
+    if (!this.embeddings.configured) return Infinity;
+    if (this.embeddings.model === null) return this.options.notReadyMs;
+    try {
+      const next = await new EmbeddingQueueRepository(this.em.fork()).nextRetryTime();
+      const untilNext = next === null ? Infinity : next.getTime() - Date.now();
+      // A due job that was not claimed is locked by another worker's claim, for a moment.
+      return Math.max(MIN_SLEEP_MS, Math.min(this.options.idleMs, untilNext));
+    } catch (err) {
+      this.logger.error({ error: loggableError(err) }, "embedding worker could not read the queue");
+      return this.options.notReadyMs;
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.kicked || !this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = () => {
+        this.wake = undefined;
+        done();
+      };
+    });
   }
 }

@@ -39,17 +39,35 @@ export class EmbeddingQueueRepository {
     }));
   }
 
-  /** Stores a vector unless the content changed since it was claimed (that change re-queued it). */
-  async attach(job: EmbeddingJob, vector: number[], model: string): Promise<boolean> {
+  /**
+   * Stores each job's vector, in one statement, unless its content changed since it was
+   * claimed (that change re-queued it). Returns how many were stored.
+   */
+  async attach(jobs: EmbeddingJob[], vectors: number[][], model: string): Promise<number> {
+    if (jobs.length === 0) return 0;
     const rows = await query(
       this.db,
-      sql`update memories set embedding = ${toSql(vector)}::vector, embedding_model = ${model},
+      sql`update memories m set embedding = v.embedding::vector, embedding_model = ${model},
           embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
-        where workspace_id = ${job.workspaceId} and id = ${job.id} and content = ${job.content}
-          and embedding_status = 'pending'
-        returning id`,
+        from unnest(${jobs.map((j) => j.workspaceId)}::text[], ${jobs.map((j) => j.id)}::uuid[],
+          ${jobs.map((j) => j.content)}::text[], ${vectors.map((v) => toSql(v) as string)}::text[])
+          as v(workspace_id, id, content, embedding)
+        where m.workspace_id = v.workspace_id and m.id = v.id and m.content = v.content
+          and m.embedding_status = 'pending'
+        returning m.id`,
     );
-    return rows.length === 1;
+    return rows.length;
+  }
+
+  /** When the first job now backing off (or leased) may be claimed again; null when none waits. */
+  async nextRetryTime(): Promise<Date | null> {
+    const rows = await query<{ next: Date | string | null }>(
+      this.db,
+      sql`select min(embedding_retry_time) as next from memories
+        where embedding_status = 'pending' and delete_time is null`,
+    );
+    const next = rows[0]?.next ?? null;
+    return next === null ? null : new Date(next);
   }
 
   /** Puts a job back to be tried at `retryTime`, or marks it FAILED for good. */

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
-import { toSql } from "pgvector";
+import { fromSql, toSql } from "pgvector";
 import { visibleTo } from "../auth/visibility.js";
 import type { Embedded } from "../embedding/embeddings.js";
 import type { Viewer } from "../auth/principal.js";
@@ -67,10 +67,7 @@ export class MemoryRepository {
       this.db,
       sql`with prior as (
           select (delete_time is not null or (expire_time is not null and expire_time <= ${now})) as inactive
-          from memories
-          where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
-            and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
-            and kind = ${draft.kind} and key = ${draft.key})
+          from memories where ${atNaturalKey(workspaceId, draft)})
         insert into memories as memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)},
           ${Sql.raw(EMBEDDING_COLUMNS)})
         values (${workspaceId}, ${id}, ${now}, ${now}, ${v}, ${embeddingValues(embedded)})
@@ -96,10 +93,7 @@ export class MemoryRepository {
   async findByNaturalKey(workspaceId: string, draft: MemoryDraft): Promise<MemoryRecord | null> {
     const rows = await query<Row>(
       this.db,
-      sql`select ${COLUMNS} from memories
-        where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
-          and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
-          and kind = ${draft.kind} and key = ${draft.key}`,
+      sql`select ${COLUMNS} from memories where ${atNaturalKey(workspaceId, draft)}`,
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }
@@ -116,21 +110,72 @@ export class MemoryRepository {
   ): Promise<MemoryRecord | null> {
     const fingerprint = fingerprintOf(draft.content);
     if (lock) {
-      const lockKey = [workspaceId, draft.agentId, draft.subjectType, draft.subjectId, draft.kind, fingerprint].join(
-        "\u001f",
+      await query(
+        this.db,
+        sql`select pg_advisory_xact_lock(hashtextextended(${keylessIdentity(workspaceId, draft)}, 0))`,
       );
-      await query(this.db, sql`select pg_advisory_xact_lock(hashtextextended(${lockKey}, 0))`);
     }
     const rows = await query<Row>(
       this.db,
       sql`select ${COLUMNS} from memories
-        where workspace_id = ${workspaceId} and agent_id is not distinct from ${draft.agentId}
-          and subject_type = ${draft.subjectType} and subject_id is not distinct from ${draft.subjectId}
-          and kind = ${draft.kind} and key is null and content_fingerprint = ${fingerprint}
+        where ${atSubject(workspaceId, draft)} and key is null and content_fingerprint = ${fingerprint}
           and delete_time is null and (expire_time is null or expire_time > ${now})
         order by create_time limit 1`,
     );
     return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /**
+   * lockMergeTarget for many keyless drafts in two statements: the advisory locks, taken in
+   * one sorted order, then every candidate target. The answer is in the drafts' order.
+   */
+  async lockMergeTargets(workspaceId: string, drafts: MemoryDraft[], now: Date): Promise<(MemoryRecord | null)[]> {
+    if (drafts.length === 0) return [];
+    const lockKeys = [...new Set(drafts.map((d) => keylessIdentity(workspaceId, d)))].sort();
+    await query(
+      this.db,
+      sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+        from (select k from unnest(${lockKeys}::text[]) as k order by k) as locks`,
+    );
+    const rows = await query<Row>(
+      this.db,
+      sql`select ${COLUMNS} from memories
+        where workspace_id = ${workspaceId} and key is null
+          and content_fingerprint = any(${[...new Set(drafts.map((d) => fingerprintOf(d.content)))]}::text[])
+          and delete_time is null and (expire_time is null or expire_time > ${now})
+        order by create_time`,
+    );
+    const targets = new Map<string, MemoryRecord>();
+    for (const record of rows.map(toRecord)) {
+      const lockKey = keylessIdentity(workspaceId, record);
+      if (!targets.has(lockKey)) targets.set(lockKey, record);
+    }
+    return drafts.map((d) => targets.get(keylessIdentity(workspaceId, d)) ?? null);
+  }
+
+  /** Inserts new memories in one statement; returns them in the order given. */
+  async insertMany(
+    workspaceId: string,
+    items: { id: string; draft: MemoryDraft; embedded: Embedded | null }[],
+    now: Date,
+  ): Promise<MemoryRecord[]> {
+    if (items.length === 0) return [];
+    const values = items.map(
+      ({ id, draft, embedded }) =>
+        sql`(${workspaceId}, ${id}::uuid, ${now}::timestamptz, ${now}::timestamptz, ${draftValues(draft)}, ${embeddingValues(embedded)})`,
+    );
+    const rows = await query<Row>(
+      this.db,
+      sql`insert into memories (workspace_id, id, create_time, update_time, ${Sql.raw(DRAFT_COLUMNS)}, ${Sql.raw(EMBEDDING_COLUMNS)})
+        values ${Sql.join(values, ", ")}
+        returning ${COLUMNS}`,
+    );
+    const byId = new Map(rows.map((r) => [r.id, toRecord(r)]));
+    return items.map(({ id }) => {
+      const record = byId.get(id);
+      if (record === undefined) throw new Error(`memory ${id} was not returned by its insert`);
+      return record;
+    });
   }
 
   async insert(
@@ -261,6 +306,21 @@ export class MemoryRepository {
     return rows.map((r) => ({ id: r.id, score: Number(r.rank) }));
   }
 
+  /**
+   * Vectors already stored for any of these exact contents in the workspace, by `model`: a
+   * write of content the workspace has seen reuses its vector instead of embedding it again.
+   */
+  async vectorsByContent(workspaceId: string, contents: string[], model: string): Promise<Map<string, number[]>> {
+    if (contents.length === 0) return new Map();
+    const rows = await query<{ content: string; embedding: string }>(
+      this.db,
+      sql`select distinct on (content) content, embedding::text as embedding from memories
+        where workspace_id = ${workspaceId} and content_fingerprint = any(${contents.map(fingerprintOf)}::text[])
+          and content = any(${contents}::text[]) and embedding_status = 'attached' and embedding_model = ${model}`,
+    );
+    return new Map(rows.map((r) => [r.content, fromSql(r.embedding) as number[]]));
+  }
+
   /** The memories with these ids in the viewer's workspace, in the order given. */
   async findMany(viewer: Viewer, ids: string[]): Promise<MemoryRecord[]> {
     if (ids.length === 0) return [];
@@ -285,6 +345,23 @@ export class MemoryRepository {
     );
     return rows.length;
   }
+}
+
+/**
+ * The workspace, owner agent, subject and kind a draft is written under. Missing owner or
+ * subject ids are matched with IS NULL rather than IS NOT DISTINCT FROM, which no index
+ * serves: that form filtered tens of thousands of rows per keyed write at 100k memories.
+ */
+function atSubject(workspaceId: string, d: MemoryDraft): Sql {
+  const agent = d.agentId === null ? sql`agent_id is null` : sql`agent_id = ${d.agentId}`;
+  const subject = d.subjectId === null ? sql`subject_id is null` : sql`subject_id = ${d.subjectId}`;
+  return sql`workspace_id = ${workspaceId} and ${agent} and subject_type = ${d.subjectType} and ${subject}
+    and kind = ${d.kind}`;
+}
+
+/** The one row the natural key (memories_natural_key) allows for a keyed draft. */
+function atNaturalKey(workspaceId: string, d: MemoryDraft): Sql {
+  return sql`${atSubject(workspaceId, d)} and key = ${d.key}`;
 }
 
 /** The MemoryFilter as SQL conditions, always including the visibility rule. */
@@ -325,6 +402,14 @@ function draftValues(d: MemoryDraft): Sql {
     ${fingerprintOf(d.content)}, ${d.title}, ${d.visibility}, ${JSON.stringify(d.metadata)}::jsonb,
     ${d.tags}::text[], ${JSON.stringify(d.linkedEntities)}::jsonb, ${d.confidence}, ${d.sourceKind},
     ${d.sourceId}, ${d.provenance}, ${d.parentMemoryId}, ${d.expireTime}::timestamptz`;
+}
+
+/** What a keyless write is merged by, and its writers serialise on: owner, subject, kind and normalised content. */
+export function keylessIdentity(
+  workspaceId: string,
+  d: Pick<MemoryDraft, "agentId" | "subjectType" | "subjectId" | "kind" | "content">,
+): string {
+  return [workspaceId, d.agentId, d.subjectType, d.subjectId, d.kind, fingerprintOf(d.content)].join("\u001f");
 }
 
 function fingerprintOf(content: string): string {

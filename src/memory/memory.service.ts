@@ -1,11 +1,13 @@
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { createHash } from "node:crypto";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { TransactionPropagation } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import { v7 as uuidv7 } from "uuid";
 import {
   BatchWriteMemoriesResponseSchema,
   BatchWriteResultSchema,
+  type BatchWriteResult,
   DeleteMemoryResponseSchema,
   GetMemoryResponseSchema,
   ListMemoriesResponseSchema,
@@ -37,6 +39,7 @@ import { toStatus } from "../server/errors.js";
 import { etagOf, toDraft, toProto, visibilityValue } from "./memory-mapper.js";
 import { applyUpdateMask } from "./update-mask.js";
 import { mergeDrafts } from "./merge.js";
+import { writeKeylessTogether, type KeylessWrite } from "./keyless-batch.js";
 import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
 import { MemoryRepository, type FilterQuery, type ListQuery, type OrderField } from "./memory.repository.js";
 import { fuse } from "./ranking.js";
@@ -53,6 +56,8 @@ export interface MemoryServiceDeps {
   pageTokens: PageTokens;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
   onPending?: () => void;
+  /** Called with the number of memories each committed write changed (for table statistics). */
+  onWritten?: (count: number) => void;
   /** The memories repository bound to an entity manager (a transaction's, or a fork). */
   repository?: (em: EntityManager) => MemoryRepository;
   now?: () => Date;
@@ -69,6 +74,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly embeddings: Embeddings;
   private readonly pageTokens: PageTokens;
   private readonly onPending: () => void;
+  private readonly onWritten: (count: number) => void;
   private readonly memories: (em: EntityManager) => MemoryRepository;
   private readonly now: () => Date;
 
@@ -77,6 +83,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.embeddings = deps.embeddings;
     this.pageTokens = deps.pageTokens;
     this.onPending = deps.onPending ?? (() => {});
+    this.onWritten = deps.onWritten ?? (() => {});
     this.memories = deps.repository ?? ((em) => new MemoryRepository(em));
     this.now = deps.now ?? (() => new Date());
   }
@@ -85,9 +92,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const principal = principalOf(ctx);
     requireScope(principal, "memory:write");
     const viewer = viewerFor(principal, req.memory?.agentId ?? "");
-    const [embedded] = await this.embedForWrites([req]);
+    const [embedded] = await this.embedForWrites(viewer.workspaceId, [req]);
     const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewer, req, "memory", embedded!));
-    this.notePending([response]);
+    this.noteWritten([response]);
     return response;
   }
 
@@ -96,7 +103,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     requireScope(principal, "memory:write");
     const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
     const field = (i: number) => `requests[${i}].memory`;
-    const embedded = await this.embedForWrites(req.requests);
+    const embedded = await this.embedForWrites(principal.workspaceId, req.requests);
     if (req.atomic) {
       const viewers = req.requests.map(viewerOf);
       const responses = await this.em.fork().transactional(async (tem) => {
@@ -106,25 +113,36 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
         }
         return out;
       });
-      this.notePending(responses);
+      this.noteWritten(responses);
       return create(BatchWriteMemoriesResponseSchema, {
         results: responses.map((response) => ({ result: { case: "response" as const, value: response } })),
       });
     }
-    const results = [];
-    for (const [i, r] of req.requests.entries()) {
-      try {
-        // Per item: an item naming an agent the key may not act as fails alone (PERMISSION_DENIED).
-        const viewer = viewerOf(r);
-        const response = await this.em
-          .fork()
-          .transactional((tem) => this.writeOne(tem, viewer, r, field(i), embedded[i]!));
-        this.notePending([response]);
-        results.push(create(BatchWriteResultSchema, { result: { case: "response", value: response } }));
-      } catch (err) {
-        results.push(create(BatchWriteResultSchema, { result: { case: "error", value: toStatus(err) } }));
+    // One transaction (one commit) for the batch and a savepoint per item, so an item that
+    // fails rolls back alone. Items take their locks in one global order, so that concurrent
+    // batches writing the same keys wait for each other instead of deadlocking.
+    const results: BatchWriteResult[] = [];
+    await this.em.fork().transactional(async (tem) => {
+      const together = await this.writeKeylessTogether(tem, req.requests, viewerOf, embedded);
+      for (const [i, response] of together) {
+        results[i] = create(BatchWriteResultSchema, { result: { case: "response", value: response } });
       }
-    }
+      for (const i of lockOrder(req.requests)) {
+        if (together.has(i)) continue;
+        const r = req.requests[i]!;
+        try {
+          // Per item: an item naming an agent the key may not act as fails alone (PERMISSION_DENIED).
+          const viewer = viewerOf(r);
+          const response = await tem.transactional((sem) => this.writeOne(sem, viewer, r, field(i), embedded[i]!), {
+            propagation: TransactionPropagation.NESTED,
+          });
+          results[i] = create(BatchWriteResultSchema, { result: { case: "response", value: response } });
+        } catch (err) {
+          results[i] = create(BatchWriteResultSchema, { result: { case: "error", value: toStatus(err) } });
+        }
+      }
+    });
+    this.noteWritten(results.flatMap((r) => (r.result.case === "response" ? [r.result.value] : [])));
     return create(BatchWriteMemoriesResponseSchema, { results });
   }
 
@@ -164,7 +182,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const now = this.now();
     const paths = req.updateMask?.paths ?? [];
     const changesContent = paths.includes("content") || paths.includes("*");
-    const [embedded] = changesContent ? ((await this.embeddings.tryEmbed([req.memory!.content])) ?? [null]) : [null];
+    const embedded = changesContent
+      ? ((await this.vectorsFor(viewer.workspaceId, [req.memory!.content])).get(req.memory!.content) ?? null)
+      : null;
     const updated = await this.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
       if (stateOf(target, now) === "deleted") {
@@ -178,6 +198,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       return this.memories(tem).replace(target, draft, embedded ?? null, now);
     });
     if (updated.embeddingStatus === "pending") this.onPending();
+    this.onWritten(1);
     return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
   }
 
@@ -189,6 +210,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const record = await this.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
       if (target.deleteTime !== null) return target;
+      this.onWritten(1);
       return this.memories(tem).setDeleted(target, now, req.reason === "" ? null : req.reason, now);
     });
     return create(DeleteMemoryResponseSchema, { memory: toProto(record, now) });
@@ -269,6 +291,58 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
           mode,
         });
       }
+    }
+  }
+
+  /**
+   * The plain keyless writes of a non-atomic batch (no key, request_id or validate_only),
+   * written together under a savepoint. Anything unusual (an item that fails its checks, a
+   * database error) leaves items to the one-by-one path, which reports each failure alone.
+   */
+  private async writeKeylessTogether(
+    tem: EntityManager,
+    requests: WriteMemoryRequest[],
+    viewerOf: (r: WriteMemoryRequest) => Viewer,
+    embedded: (Embedded | null)[],
+  ): Promise<Map<number, WriteMemoryResponse>> {
+    const now = this.now();
+    const writes: KeylessWrite[] = [];
+    let workspaceId = "";
+    for (const [index, r] of requests.entries()) {
+      if (r.validateOnly || r.requestId !== "" || r.memory === undefined || r.memory.key !== "") continue;
+      try {
+        const viewer = viewerOf(r);
+        workspaceId = viewer.workspaceId;
+        writes.push({
+          index,
+          draft: toDraft(r.memory, viewer.agentId, { ttl: r.ttl, now }, ""),
+          embedded: embedded[index]!,
+        });
+      } catch {
+        // Left to the one-by-one path, which reports it with its field path.
+      }
+    }
+    if (writes.length < 2) return new Map();
+    try {
+      const outcomes = await tem.transactional(
+        (sem) => writeKeylessTogether(this.memories(sem), workspaceId, writes, now),
+        { propagation: TransactionPropagation.NESTED },
+      );
+      return new Map(
+        [...outcomes].map(([index, { record, mergedInto }]) => [
+          index,
+          mergedInto === null
+            ? this.response(record, WriteOutcome.CREATED, "new memory", now)
+            : this.response(
+                record,
+                WriteOutcome.MERGED,
+                `same content as active memory ${mergedInto}; merged into it`,
+                now,
+              ),
+        ]),
+      );
+    } catch {
+      return new Map();
     }
   }
 
@@ -392,18 +466,35 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
   }
 
-  /**
-   * Vectors for the contents about to be written, if the embedder answers within its small
-   * budget; otherwise null, and the writes commit PENDING for the background worker.
-   */
-  private async embedForWrites(requests: WriteMemoryRequest[]): Promise<(Embedded | null)[]> {
-    const live = requests.filter((r) => !r.validateOnly && r.memory !== undefined);
-    const vectors = await this.embeddings.tryEmbed(live.map((r) => r.memory!.content));
-    return requests.map((r) => (vectors === null ? null : (vectors[live.indexOf(r)] ?? null)));
+  /** Each write's vector (null for dry runs, and for contents the embedder did not deliver in time). */
+  private async embedForWrites(workspaceId: string, requests: WriteMemoryRequest[]): Promise<(Embedded | null)[]> {
+    const live = requests.flatMap((r) => (!r.validateOnly && r.memory !== undefined ? [r.memory.content] : []));
+    const vectors = await this.vectorsFor(workspaceId, live);
+    return requests.map((r) => (r.validateOnly ? null : (vectors.get(r.memory?.content ?? "") ?? null)));
   }
 
-  private notePending(responses: WriteMemoryResponse[]): void {
+  /**
+   * Vectors for contents about to be written. A content the workspace already stores (an
+   * unchanged keyed write, a repeat) reuses its stored vector and never reaches the embedder;
+   * the rest are embedded if the embedder answers within the write budget, and otherwise
+   * commit PENDING for the background worker.
+   */
+  private async vectorsFor(workspaceId: string, contents: string[]): Promise<Map<string, Embedded>> {
+    const model = this.embeddings.model;
+    const found = new Map<string, Embedded>();
+    if (model === null || contents.length === 0) return found;
+    const unique = [...new Set(contents)];
+    const stored = await this.memories(this.em.fork()).vectorsByContent(workspaceId, unique, model);
+    for (const [content, vector] of stored) found.set(content, { vector, model });
+    const missing = unique.filter((c) => !found.has(c));
+    const computed = missing.length === 0 ? [] : ((await this.embeddings.tryEmbed(missing)) ?? []);
+    computed.forEach((embedded, i) => found.set(missing[i]!, embedded));
+    return found;
+  }
+
+  private noteWritten(responses: WriteMemoryResponse[]): void {
     if (responses.some((r) => r.memory?.embeddingStatus === EmbeddingStatus.PENDING)) this.onPending();
+    this.onWritten(responses.length);
   }
 
   private response(record: MemoryRecord, outcome: WriteOutcome, reason: string, now: Date): WriteMemoryResponse {
@@ -416,6 +507,20 @@ const OUTCOMES = {
   updated: WriteOutcome.UPDATED,
   revived: WriteOutcome.REVIVED,
 } as const;
+
+/**
+ * The order in which a batch's items are written: by the natural key or content they lock,
+ * so that two batches never hold each other's next lock. Items on the same key keep their
+ * request order (the sort is stable), so the last one still wins.
+ */
+function lockOrder(requests: WriteMemoryRequest[]): number[] {
+  const lockKeys = requests.map(({ memory: m }) =>
+    JSON.stringify([m?.agentId, m?.subjectType, m?.subjectId, m?.kind, m?.key, m?.key ? "" : m?.content]),
+  );
+  return requests
+    .map((_, i) => i)
+    .sort((a, b) => (lockKeys[a]! < lockKeys[b]! ? -1 : lockKeys[a]! > lockKeys[b]! ? 1 : 0));
+}
 
 function parseOrderBy(orderBy: string): ListQuery["order"] {
   if (orderBy === "") return { field: "create_time", descending: true };

@@ -1,10 +1,14 @@
 import { Migration20261121000000Initial } from "./20261121000000-initial.js";
 import { Migration20261121120000EmbeddingQueue } from "./20261121120000-embedding-queue.js";
 import { Migration20261122000000ServerSecrets } from "./20261122000000-server-secrets.js";
+import { Migration20261123000000ContentLookup } from "./20261123000000-content-lookup.js";
+import { Migration20261123010000RateLimits } from "./20261123010000-rate-limits.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
   { name: "20261121000000-initial", class: Migration20261121000000Initial },
   { name: "20261121120000-embedding-queue", class: Migration20261121120000EmbeddingQueue },
   { name: "20261122000000-server-secrets", class: Migration20261122000000ServerSecrets },
+  { name: "20261123000000-content-lookup", class: Migration20261123000000ContentLookup },
+  { name: "20261123010000-rate-limits", class: Migration20261123010000RateLimits },
 ];

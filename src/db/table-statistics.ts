@@ -1,0 +1,90 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import type { Logger } from "pino";
+import { loggableError } from "../logger.js";
+import { Sql, query, sql } from "./sql.js";
+
+export interface TableStatisticsOptions {
+  /** Rows written since the last ANALYZE that always warrant a new one. */
+  minChanges: number;
+  /** ...or this fraction of the rows the last ANALYZE counted, when that is more. */
+  changeFraction: number;
+  /** Rows written but fewer than the thresholds are analysed after this long. */
+  intervalMs: number;
+}
+
+export const DEFAULT_TABLE_STATISTICS_OPTIONS: TableStatisticsOptions = {
+  minChanges: 500,
+  changeFraction: 0.1,
+  intervalMs: 10 * 60_000,
+};
+
+/**
+ * Keeps the planner's statistics of one table fresh: ANALYZE after bulk loads (a tenth of the
+ * table written since the last one) and, for smaller changes, every few minutes. PGlite runs
+ * no autovacuum, so without this the table is never analysed; the planner then takes it for
+ * empty and sorts every row by distance instead of walking the HNSW index (235 ms against
+ * 3.7 ms at 10k memories). On Postgres it only anticipates autovacuum.
+ */
+export class TableStatistics {
+  private changes = 0;
+  private rowsAtLastAnalyze = 0;
+  private running: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly table: string,
+    private readonly logger: Logger,
+    private readonly options: TableStatisticsOptions = DEFAULT_TABLE_STATISTICS_OPTIONS,
+  ) {}
+
+  /** Analyses once now (the table may never have been) and from then on as writes arrive. */
+  start(): void {
+    void this.analyze();
+    this.timer = setInterval(() => {
+      if (this.changes > 0) void this.analyze();
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Counts rows written; analyses in the background once enough have changed. */
+  noteWrites(rows: number): void {
+    this.changes += rows;
+    const threshold = Math.max(this.options.minChanges, this.rowsAtLastAnalyze * this.options.changeFraction);
+    if (this.changes >= threshold) void this.analyze();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Resolves once no ANALYZE is running (tests wait on it before reading a plan). */
+  async settled(): Promise<void> {
+    await this.running;
+  }
+
+  /** One ANALYZE at a time; resolves when the current one is done. */
+  analyze(): Promise<void> {
+    this.running ??= this.run().finally(() => (this.running = null));
+    return this.running;
+  }
+
+  private async run(): Promise<void> {
+    const counted = this.changes;
+    try {
+      const table = Sql.raw(this.table);
+      await query(this.em.fork(), sql`analyze ${table}`);
+      const rows = await query<{ rows: number | string }>(
+        this.em.fork(),
+        sql`select reltuples as rows from pg_class where oid = ${this.table}::regclass`,
+      );
+      this.rowsAtLastAnalyze = Math.max(0, Number(rows[0]?.rows ?? 0));
+    } catch (err) {
+      this.logger.warn({ error: loggableError(err), table: this.table }, "could not refresh table statistics");
+    } finally {
+      // Also after a failure: the next bulk load or the interval tries again, not every write.
+      this.changes -= counted;
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { LRUCache } from "lru-cache";
+import type { Embedder } from "./embedder.js";
+
+export interface BatcherOptions {
+  /** Texts per embedder call; more wait for the next call. */
+  maxBatch: number;
+  /** Recent vectors kept by text. */
+  cacheSize: number;
+}
+
+export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatch: 64, cacheSize: 4096 };
+
+interface InFlight {
+  promise: Promise<number[]>;
+  resolve(vector: number[]): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * The one way texts reach the embedder, so that each is computed once. Callers arriving
+ * while a call runs share the next call (one ONNX run for many writers is far cheaper than
+ * many runs of one); a text already queued or being computed is waited for, not queued
+ * again; recent vectors are kept, so a write that gave up on its time budget leaves its
+ * vector for the background worker, and a repeated query costs nothing.
+ */
+export class EmbeddingBatcher {
+  private readonly recent: LRUCache<string, number[]>;
+  private readonly inFlight = new Map<string, InFlight>();
+  private queue: string[] = [];
+  private draining = false;
+
+  constructor(
+    private readonly embedder: Embedder,
+    private readonly options: BatcherOptions = DEFAULT_BATCHER_OPTIONS,
+  ) {
+    this.recent = new LRUCache({ max: options.cacheSize });
+  }
+
+  /** One vector per text, in order. Vectors are shared: callers must not change them. */
+  embed(texts: string[]): Promise<number[][]> {
+    return Promise.all(texts.map((text) => this.embedOne(text)));
+  }
+
+  private embedOne(text: string): Promise<number[]> {
+    const known = this.recent.get(text);
+    if (known !== undefined) return Promise.resolve(known);
+    const pending = this.inFlight.get(text);
+    if (pending !== undefined) return pending.promise;
+    let resolve!: (vector: number[]) => void;
+    let reject!: (err: unknown) => void;
+    const promise = new Promise<number[]>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    this.inFlight.set(text, { promise, resolve, reject });
+    this.queue.push(text);
+    if (!this.draining) {
+      this.draining = true;
+      // After the current turn, so callers of this same turn share the first call.
+      setImmediate(() => void this.drain());
+    }
+    return promise;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      try {
+        const vectors = await this.embedder.embed(batch);
+        batch.forEach((text, i) => {
+          const vector = vectors[i];
+          if (vector === undefined) {
+            this.settle(text).reject(new Error("the embedder returned fewer vectors than texts"));
+            return;
+          }
+          this.recent.set(text, vector);
+          this.settle(text).resolve(vector);
+        });
+      } catch (err) {
+        // A failed call is not remembered: the next request for these texts tries again.
+        for (const text of batch) this.settle(text).reject(err);
+      }
+    }
+    this.draining = false;
+  }
+
+  private settle(text: string): InFlight {
+    const entry = this.inFlight.get(text);
+    this.inFlight.delete(text);
+    if (entry === undefined) throw new Error("embedding batcher lost track of a text");
+    return entry;
+  }
+}
