@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { ApiKeys } from "./auth/api-keys.js";
 import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
+import { postgresCluster, SINGLE_SERVER, type Cluster } from "./cluster.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
@@ -51,17 +52,25 @@ export async function startEngram(config: Config, logger: Logger, options: Start
     logger,
   });
   logger.info({ database: db.kind }, "database ready, migrations applied");
+  const cluster = db.kind === "postgres" ? postgresCluster(config.databaseUrl!, logger) : SINGLE_SERVER;
   try {
-    return await serve(config, logger, options, db);
+    return await serve(config, logger, options, db, cluster);
   } catch (err) {
     // A failed start (port taken, unreadable TLS files) leaves nothing open, the data directory's lock included.
+    await cluster.close();
     await db.close();
     throw err;
   }
 }
 
-async function serve(config: Config, logger: Logger, options: StartOptions, db: Database): Promise<Engram> {
-  const apiKeys = new ApiKeys(db.em);
+async function serve(
+  config: Config,
+  logger: Logger,
+  options: StartOptions,
+  db: Database,
+  cluster: Cluster,
+): Promise<Engram> {
+  const apiKeys = new ApiKeys(db.em, cluster.keyCache);
   const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
   if (adminKeyPath !== null) {
     // A structured line like every other one on stderr; warn, so that it shows at any usual log level.
@@ -76,7 +85,8 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
     { budgetMs: config.embedding.budgetMs, logger },
   );
   await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
-  const worker = new EmbeddingWorker(db.em, embeddings, logger);
+  const worker = new EmbeddingWorker(db.em, embeddings, logger, { onBacklog: () => cluster.announceBacklog() });
+  await cluster.listen({ keysChanged: () => apiKeys.forgetCached(), backlog: () => worker.kick() });
   const statistics = new TableStatistics(db.em, "memories", logger);
 
   const isReady = async () => {
@@ -85,22 +95,28 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
   };
   const pageTokens = new PageTokens(await new ServerSecretRepository(db.em.fork()).getOrCreate("page_tokens"));
   const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics });
+  collectDefaultMetrics({ register: metrics, eventLoopMonitoringPrecision: 1000 });
   const { connect, rest, mcp } = apiHandlers({
     routes: routes({
       memory: new MemoryServiceImpl({
         em: db.em,
         embeddings,
         pageTokens,
-        onPending: () => worker.kick(),
+        onPending: () => {
+          worker.kick();
+          cluster.announceBacklog();
+        },
         onWritten: (count) => statistics.noteWrites(count),
       }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),
       isServing: () => isReady().catch(() => false),
     }),
-    apiKeys,
-    rateLimitPerSecond: config.rateLimit,
-    authFailuresPerMinute: config.authFailuresPerMinute,
+    authentication: {
+      apiKeys,
+      rateLimitPerSecond: config.rateLimit,
+      authFailuresPerMinute: config.authFailuresPerMinute,
+      limiters: cluster.limiters,
+    },
     logger,
     metrics,
   });
@@ -140,6 +156,7 @@ async function serve(config: Config, logger: Logger, options: StartOptions, db: 
       await sweeper.stop();
       await worker.stop();
       await statistics.stop();
+      await cluster.close();
       await db.close();
     },
   };

@@ -1,6 +1,9 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { query, sql } from "../db/sql.js";
 
+/** The channel a revocation is announced on, to every server on the same database. */
+export const API_KEYS_CHANGED = "engram_api_keys_changed";
+
 export interface ApiKeyRecord {
   workspaceId: string;
   id: string;
@@ -69,9 +72,12 @@ export class ApiKeyRepository {
   async revoke(workspaceId: string, id: string, now: Date): Promise<ApiKeyRecord | null> {
     const rows = await query<Row>(
       this.db,
-      sql`update api_keys set revoke_time = coalesce(revoke_time, ${now})
-        where workspace_id = ${workspaceId} and id = ${id}::uuid
-        returning ${COLUMNS}`,
+      // The notification goes out when the revocation commits, to every server's key cache.
+      sql`with revoked as (
+          update api_keys set revoke_time = coalesce(revoke_time, ${now})
+          where workspace_id = ${workspaceId} and id = ${id}::uuid
+          returning ${COLUMNS})
+        select revoked.*, pg_notify(${API_KEYS_CHANGED}, revoked.id::text) from revoked`,
     );
     return rows[0] ? toRecord(rows[0]) : null;
   }

@@ -1,6 +1,7 @@
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { EntityManager } from "@mikro-orm/sql";
+import { LRUCache } from "lru-cache";
 import { v7 as uuidv7 } from "uuid";
 import { ApiKeyRepository, type ApiKeyRecord } from "./api-key.repository.js";
 import { SCOPES, type Principal, type Scope } from "./principal.js";
@@ -13,9 +14,40 @@ export interface NewApiKey {
   agentId: string | null;
 }
 
+export interface KeyCacheOptions {
+  /** Keys whose principals are kept; 0 turns the cache off. */
+  max: number;
+  /** The longest a cached principal is trusted without asking the database again. */
+  ttlMs: number;
+  /**
+   * Whether a revocation elsewhere would reach this server now (see DatabaseListener); while it
+   * would not, every call asks the database.
+   */
+  trusted: () => boolean;
+}
+
+/** A single server hears of every revocation, as they all go through it. */
+export const SINGLE_SERVER_KEY_CACHE: KeyCacheOptions = { max: 10_000, ttlMs: 60_000, trusted: () => true };
+
 /** Creating, checking and revoking API keys; shared by ApiKeyService, the CLI and start-up. */
 export class ApiKeys {
-  constructor(private readonly em: EntityManager) {}
+  /** Principals by secret hash, so that a call costs no key lookup; emptied on every revocation. */
+  private readonly cache: LRUCache<string, Principal> | null;
+  /** Bumped by forgetCached(): a lookup that began before a revocation must not cache its answer. */
+  private generation = 0;
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly cacheOptions: KeyCacheOptions = SINGLE_SERVER_KEY_CACHE,
+  ) {
+    this.cache = cacheOptions.max > 0 ? new LRUCache({ max: cacheOptions.max, ttl: cacheOptions.ttlMs }) : null;
+  }
+
+  /** Drops every cached principal: a key was revoked here or on another server. */
+  forgetCached(): void {
+    this.generation += 1;
+    this.cache?.clear();
+  }
 
   private repo(): ApiKeyRepository {
     return new ApiKeyRepository(this.em.fork());
@@ -31,22 +63,32 @@ export class ApiKeys {
 
   /** The principal for a bearer secret, or null when it is unknown or revoked. */
   async authenticate(secret: string): Promise<Principal | null> {
-    const record = await this.repo().findActiveByHash(hashSecret(secret));
+    const hash = hashSecret(secret);
+    const cache = this.cacheOptions.trusted() ? this.cache : null;
+    const cached = cache?.get(hash);
+    if (cached !== undefined) return cached;
+    const generation = this.generation;
+    const record = await this.repo().findActiveByHash(hash);
+    // Unknown keys are not cached: a key created on another server must work at once.
     if (record === null) return null;
-    return {
+    const principal: Principal = {
       keyId: record.id,
       workspaceId: record.workspaceId,
       scopes: new Set(record.scopes.filter((s): s is Scope => (SCOPES as readonly string[]).includes(s))),
       boundAgentId: record.agentId,
     };
+    if (generation === this.generation) cache?.set(hash, principal);
+    return principal;
   }
 
   list(workspaceId: string, options: { showRevoked: boolean; afterId?: string; limit: number }) {
     return this.repo().list(workspaceId, options);
   }
 
-  revoke(workspaceId: string, id: string) {
-    return this.repo().revoke(workspaceId, id, new Date());
+  async revoke(workspaceId: string, id: string) {
+    const record = await this.repo().revoke(workspaceId, id, new Date());
+    this.forgetCached();
+    return record;
   }
 
   /**

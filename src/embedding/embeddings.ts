@@ -11,6 +11,16 @@ export interface Embedded {
 const READY_RETRY_MS = 5_000;
 
 /**
+ * What a write stores for its vector: the vector, or, while the writer's embedding is still
+ * being computed past its budget, a hold that keeps every worker off the job until the writer
+ * attaches it (or the hold runs out, and a worker takes over); null: the worker's job.
+ */
+export type WriteEmbedding = Embedded | { heldUntil: Date } | null;
+
+/** The write path's vectors: ready within the budget, or still being computed. */
+export type WriteVectors = { done: true; vectors: Embedded[] } | { done: false; pending: Promise<Embedded[]> };
+
+/**
  * The server's view of its embedder: whether it is usable, the write-path time budget, and
  * the start-up checks. A missing or broken embedder never stops the server: writes stay
  * PENDING and searches fall back to keywords until it answers.
@@ -87,14 +97,23 @@ export class Embeddings {
   }
 
   /**
-   * Vectors for the write path, or null when the embedder is down or slower than the budget.
-   * A computation that misses the budget goes on: its vectors wait in the batcher for the worker.
+   * Vectors for the write path: ready within the budget, or the computation still under way
+   * (which goes on, for the writer to attach after its commit); null when the embedder is down
+   * or failed.
    */
-  async tryEmbed(texts: string[]): Promise<Embedded[] | null> {
+  async tryEmbed(texts: string[]): Promise<WriteVectors | null> {
     const model = this.model;
     if (model === null || texts.length === 0) return null;
-    const vectors = await withTimeout(this.batcher!.embed(texts), this.options.budgetMs).catch(() => null);
-    return vectors?.map((vector) => ({ vector, model })) ?? null;
+    const pending = this.batcher!.embed(texts).then((vectors) => vectors.map((vector) => ({ vector, model })));
+    const settled = await withTimeout(
+      pending.then(
+        (vectors) => ({ vectors }),
+        () => ({ vectors: null }),
+      ),
+      this.options.budgetMs,
+    );
+    if (settled === null) return { done: false, pending };
+    return settled.vectors === null ? null : { done: true, vectors: settled.vectors };
   }
 
   /** A query vector for search; null sends the search to keywords. */

@@ -20,6 +20,8 @@ export interface WorkerOptions {
   maxBackoffMs: number;
   /** Attempts after which an input the embedder refuses is marked FAILED. */
   maxPermanentAttempts: number;
+  /** Called when a round claims a full batch: more is waiting than this worker can take at once. */
+  onBacklog: () => void;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -29,6 +31,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   notReadyMs: 5_000,
   maxBackoffMs: 300_000,
   maxPermanentAttempts: 3,
+  onBacklog: () => {},
 };
 
 const MIN_SLEEP_MS = 50;
@@ -40,13 +43,16 @@ export class EmbeddingWorker {
   private wake: (() => void) | undefined;
   /** Set by kick(): a write arrived since the current round began, so do not go to sleep. */
   private kicked = false;
+  private readonly options: WorkerOptions;
 
   constructor(
     private readonly em: EntityManager,
     private readonly embeddings: Embeddings,
     private readonly logger: Logger,
-    private readonly options: WorkerOptions = DEFAULT_WORKER_OPTIONS,
-  ) {}
+    options: Partial<WorkerOptions> = {},
+  ) {
+    this.options = { ...DEFAULT_WORKER_OPTIONS, ...options };
+  }
 
   start(): void {
     this.running = true;
@@ -71,6 +77,7 @@ export class EmbeddingWorker {
     const queue = new EmbeddingQueueRepository(this.em.fork());
     const jobs = await queue.claim(this.options.batchSize, this.options.leaseMs, now);
     if (jobs.length === 0) return 0;
+    if (jobs.length === this.options.batchSize) this.options.onBacklog();
     try {
       const embedded = await this.embeddings.embed(jobs.map((j) => j.content));
       const model = embedded[0]?.model ?? "";

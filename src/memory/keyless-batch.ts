@@ -1,5 +1,5 @@
 import { v7 as uuidv7 } from "uuid";
-import type { Embedded } from "../embedding/embeddings.js";
+import type { WriteEmbedding } from "../embedding/embeddings.js";
 import { mergeDrafts } from "./merge.js";
 import type { MemoryDraft, MemoryRecord } from "./memory-record.js";
 import { keylessIdentity, type MemoryRepository } from "./memory.repository.js";
@@ -8,7 +8,7 @@ export interface KeylessWrite {
   /** The item's place in its batch. */
   index: number;
   draft: MemoryDraft;
-  embedded: Embedded | null;
+  embedded: WriteEmbedding;
 }
 
 export interface KeylessOutcome {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
 import { fromSql, toSql } from "pgvector";
 import { visibleTo } from "../auth/visibility.js";
-import type { Embedded } from "../embedding/embeddings.js";
+import type { WriteEmbedding } from "../embedding/embeddings.js";
 import type { Viewer } from "../auth/principal.js";
 import { Sql, query, sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
@@ -59,7 +59,7 @@ export class MemoryRepository {
     workspaceId: string,
     id: string,
     draft: MemoryDraft,
-    embedded: Embedded | null,
+    embedded: WriteEmbedding,
     now: Date,
   ): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
     const v = draftValues(draft);
@@ -79,7 +79,7 @@ export class MemoryRepository {
             when memories.content = excluded.content then memories.embedding_model end,
           embedding_status = case when excluded.embedding is not null then 'attached'
             when memories.content = excluded.content then memories.embedding_status else 'pending' end,
-          embedding_attempts = 0, embedding_retry_time = null,
+          embedding_attempts = 0, embedding_retry_time = excluded.embedding_retry_time,
           update_time = excluded.update_time, delete_time = null, forget_reason = null,
           revision = memories.revision + 1
         returning ${COLUMNS}, (xmax = 0) as inserted, (select inactive from prior) as was_inactive`,
@@ -156,7 +156,7 @@ export class MemoryRepository {
   /** Inserts new memories in one statement; returns them in the order given. */
   async insertMany(
     workspaceId: string,
-    items: { id: string; draft: MemoryDraft; embedded: Embedded | null }[],
+    items: { id: string; draft: MemoryDraft; embedded: WriteEmbedding }[],
     now: Date,
   ): Promise<MemoryRecord[]> {
     if (items.length === 0) return [];
@@ -182,7 +182,7 @@ export class MemoryRepository {
     workspaceId: string,
     id: string,
     draft: MemoryDraft,
-    embedded: Embedded | null,
+    embedded: WriteEmbedding,
     now: Date,
   ): Promise<MemoryRecord> {
     const rows = await query<Row>(
@@ -198,7 +198,7 @@ export class MemoryRepository {
    * Rewrites every writable field of a memory (revision + 1). New content takes the given
    * vector, or goes back to PENDING for the worker.
    */
-  async replace(target: MemoryRecord, draft: MemoryDraft, embedded: Embedded | null, now: Date): Promise<MemoryRecord> {
+  async replace(target: MemoryRecord, draft: MemoryDraft, embedded: WriteEmbedding, now: Date): Promise<MemoryRecord> {
     const contentChanged = target.content !== draft.content;
     const rows = await query<Row>(
       this.db,
@@ -268,8 +268,11 @@ export class MemoryRepository {
     limit: number,
     now: Date,
   ): Promise<Candidate[]> {
-    await query(this.db, sql`select set_config('hnsw.iterative_scan', 'strict_order', true)`);
-    await query(this.db, sql`select set_config('hnsw.ef_search', ${String(Math.max(40, limit))}, true)`);
+    await query(
+      this.db,
+      sql`select set_config('hnsw.iterative_scan', 'strict_order', true),
+        set_config('hnsw.ef_search', ${String(Math.max(40, limit))}, true)`,
+    );
     const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
     const target = sql`${toSql(vector)}::vector`;
     const matching = sql`select id, embedding <=> ${target} as distance from memories where ${Sql.join(where, " and ")}`;
@@ -319,6 +322,35 @@ export class MemoryRepository {
           and content = any(${contents}::text[]) and embedding_status = 'attached' and embedding_model = ${model}`,
     );
     return new Map(rows.map((r) => [r.content, fromSql(r.embedding) as number[]]));
+  }
+
+  /**
+   * Attaches vectors that arrived after their writes committed to the workspace's PENDING
+   * memories with those contents (held by those writes, or queued by others). Returns how many.
+   */
+  async attachByContent(workspaceId: string, contents: string[], vectors: number[][], model: string): Promise<number> {
+    if (contents.length === 0) return 0;
+    const rows = await query(
+      this.db,
+      sql`update memories m set embedding = v.embedding::vector, embedding_model = ${model},
+          embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
+        from unnest(${contents.map(fingerprintOf)}::text[], ${contents}::text[],
+          ${vectors.map((v) => toSql(v) as string)}::text[]) as v(fingerprint, content, embedding)
+        where m.workspace_id = ${workspaceId} and m.content_fingerprint = v.fingerprint
+          and m.content = v.content and m.embedding_status = 'pending'
+        returning m.id`,
+    );
+    return rows.length;
+  }
+
+  /** Hands memories whose writer's embedding failed to the worker now, rather than when the hold runs out. */
+  async releaseHeld(workspaceId: string, contents: string[]): Promise<void> {
+    await query(
+      this.db,
+      sql`update memories set embedding_retry_time = null
+        where workspace_id = ${workspaceId} and content_fingerprint = any(${contents.map(fingerprintOf)}::text[])
+          and content = any(${contents}::text[]) and embedding_status = 'pending' and embedding_attempts = 0`,
+    );
   }
 
   /** The memories with these ids in the viewer's workspace, in the order given. */
@@ -391,10 +423,10 @@ const REPLACE_FROM_EXCLUDED = DRAFT_COLUMNS.split(",")
 
 const EMBEDDING_COLUMNS = "embedding, embedding_model, embedding_status, embedding_attempts, embedding_retry_time";
 
-function embeddingValues(embedded: Embedded | null): Sql {
-  return embedded === null
-    ? sql`null::vector, null, 'pending', 0, null::timestamptz`
-    : sql`${toSql(embedded.vector)}::vector, ${embedded.model}, 'attached', 0, null::timestamptz`;
+function embeddingValues(embedded: WriteEmbedding): Sql {
+  if (embedded === null) return sql`null::vector, null, 'pending', 0, null::timestamptz`;
+  if ("heldUntil" in embedded) return sql`null::vector, null, 'pending', 0, ${embedded.heldUntil}::timestamptz`;
+  return sql`${toSql(embedded.vector)}::vector, ${embedded.model}, 'attached', 0, null::timestamptz`;
 }
 
 function draftValues(d: MemoryDraft): Sql {

@@ -31,7 +31,7 @@ import {
   type WriteMemoryResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { EmbeddingStatus, type MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
-import type { Embedded, Embeddings } from "../embedding/embeddings.js";
+import type { Embeddings, WriteEmbedding } from "../embedding/embeddings.js";
 import { assertCanModify } from "../auth/visibility.js";
 import { principalOf, requireScope, viewerFor, type Viewer } from "../auth/principal.js";
 import { DomainError, memoryNotFound } from "../errors.js";
@@ -63,6 +63,25 @@ export interface MemoryServiceDeps {
   now?: () => Date;
 }
 
+/**
+ * How long a write whose vector missed its budget keeps the embedding job for itself: time
+ * to finish the computation it started, after which any worker may take the job over.
+ */
+const WRITER_HOLD_MS = 30_000;
+
+/** Vectors still being computed for writes that have committed, and what they are for. */
+interface LateVectors {
+  workspaceId: string;
+  contents: string[];
+  vectors: Promise<{ vector: number[]; model: string }[]>;
+}
+
+/** Each write's vector (or hold), and the computation to finish after the commit. */
+interface WriteVectors<T> {
+  embedded: T;
+  late: LateVectors | null;
+}
+
 /** How long a search waits for its query vector before answering by keyword alone. */
 const QUERY_EMBEDDING_TIMEOUT_MS = 2_000;
 /** Search results are read from the database, and streamed, in batches of this size. */
@@ -92,9 +111,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const principal = principalOf(ctx);
     requireScope(principal, "memory:write");
     const viewer = viewerFor(principal, req.memory?.agentId ?? "");
-    const [embedded] = await this.embedForWrites(viewer.workspaceId, [req]);
-    const response = await this.em.fork().transactional((tem) => this.writeOne(tem, viewer, req, "memory", embedded!));
-    this.noteWritten([response]);
+    const { embedded, late } = await this.embedForWrites(viewer.workspaceId, [req]);
+    const response = await this.em
+      .fork()
+      .transactional((tem) => this.writeOne(tem, viewer, req, "memory", embedded[0]!));
+    this.noteWritten([response], late);
     return response;
   }
 
@@ -103,7 +124,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     requireScope(principal, "memory:write");
     const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
     const field = (i: number) => `requests[${i}].memory`;
-    const embedded = await this.embedForWrites(principal.workspaceId, req.requests);
+    const { embedded, late } = await this.embedForWrites(principal.workspaceId, req.requests);
     if (req.atomic) {
       const viewers = req.requests.map(viewerOf);
       const responses = await this.em.fork().transactional(async (tem) => {
@@ -113,7 +134,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
         }
         return out;
       });
-      this.noteWritten(responses);
+      this.noteWritten(responses, late);
       return create(BatchWriteMemoriesResponseSchema, {
         results: responses.map((response) => ({ result: { case: "response" as const, value: response } })),
       });
@@ -142,7 +163,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
         }
       }
     });
-    this.noteWritten(results.flatMap((r) => (r.result.case === "response" ? [r.result.value] : [])));
+    this.noteWritten(
+      results.flatMap((r) => (r.result.case === "response" ? [r.result.value] : [])),
+      late,
+    );
     return create(BatchWriteMemoriesResponseSchema, { results });
   }
 
@@ -182,9 +206,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const now = this.now();
     const paths = req.updateMask?.paths ?? [];
     const changesContent = paths.includes("content") || paths.includes("*");
-    const embedded = changesContent
-      ? ((await this.vectorsFor(viewer.workspaceId, [req.memory!.content])).get(req.memory!.content) ?? null)
-      : null;
+    const { embedded, late } = changesContent
+      ? await this.vectorsFor(viewer.workspaceId, [req.memory!.content])
+      : { embedded: new Map<string, WriteEmbedding>(), late: null };
     const updated = await this.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
       if (stateOf(target, now) === "deleted") {
@@ -195,8 +219,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
         );
       }
       const draft = applyUpdateMask(target, req.memory!, paths, now);
-      return this.memories(tem).replace(target, draft, embedded ?? null, now);
+      return this.memories(tem).replace(target, draft, embedded.get(draft.content) ?? null, now);
     });
+    this.attachLate(late);
     if (updated.embeddingStatus === "pending") this.onPending();
     this.onWritten(1);
     return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
@@ -303,7 +328,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     tem: EntityManager,
     requests: WriteMemoryRequest[],
     viewerOf: (r: WriteMemoryRequest) => Viewer,
-    embedded: (Embedded | null)[],
+    embedded: WriteEmbedding[],
   ): Promise<Map<number, WriteMemoryResponse>> {
     const now = this.now();
     const writes: KeylessWrite[] = [];
@@ -363,7 +388,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     viewer: Viewer,
     req: WriteMemoryRequest,
     field: string,
-    embedded: Embedded | null,
+    embedded: WriteEmbedding,
   ): Promise<WriteMemoryResponse> {
     const now = this.now();
     const draft = toDraft(req.memory!, viewer.agentId, { ttl: req.ttl, now }, field);
@@ -394,7 +419,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     tem: EntityManager,
     viewer: Viewer,
     draft: MemoryDraft,
-    embedded: Embedded | null,
+    embedded: WriteEmbedding,
     now: Date,
   ): Promise<WriteMemoryResponse> {
     const memories = this.memories(tem);
@@ -466,33 +491,72 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     return this.response(preview(null, draft), WriteOutcome.CREATED, "validate_only: would create a memory", now);
   }
 
-  /** Each write's vector (null for dry runs, and for contents the embedder did not deliver in time). */
-  private async embedForWrites(workspaceId: string, requests: WriteMemoryRequest[]): Promise<(Embedded | null)[]> {
+  /** Each write's vector (null for dry runs, and for contents the embedder did not deliver). */
+  private async embedForWrites(
+    workspaceId: string,
+    requests: WriteMemoryRequest[],
+  ): Promise<WriteVectors<WriteEmbedding[]>> {
     const live = requests.flatMap((r) => (!r.validateOnly && r.memory !== undefined ? [r.memory.content] : []));
-    const vectors = await this.vectorsFor(workspaceId, live);
-    return requests.map((r) => (r.validateOnly ? null : (vectors.get(r.memory?.content ?? "") ?? null)));
+    const { embedded, late } = await this.vectorsFor(workspaceId, live);
+    return {
+      embedded: requests.map((r) => (r.validateOnly ? null : (embedded.get(r.memory?.content ?? "") ?? null))),
+      late,
+    };
   }
 
   /**
    * Vectors for contents about to be written. A content the workspace already stores (an
    * unchanged keyed write, a repeat) reuses its stored vector and never reaches the embedder;
-   * the rest are embedded if the embedder answers within the write budget, and otherwise
-   * commit PENDING for the background worker.
+   * the rest are embedded if the embedder answers within the write budget. Past the budget the
+   * write commits PENDING with a hold on the job and attaches the vector itself when it
+   * arrives, so no worker, on this server or another, computes it a second time.
    */
-  private async vectorsFor(workspaceId: string, contents: string[]): Promise<Map<string, Embedded>> {
+  private async vectorsFor(
+    workspaceId: string,
+    contents: string[],
+  ): Promise<WriteVectors<Map<string, WriteEmbedding>>> {
     const model = this.embeddings.model;
-    const found = new Map<string, Embedded>();
-    if (model === null || contents.length === 0) return found;
+    const embedded = new Map<string, WriteEmbedding>();
+    if (model === null || contents.length === 0) return { embedded, late: null };
     const unique = [...new Set(contents)];
     const stored = await this.memories(this.em.fork()).vectorsByContent(workspaceId, unique, model);
-    for (const [content, vector] of stored) found.set(content, { vector, model });
-    const missing = unique.filter((c) => !found.has(c));
-    const computed = missing.length === 0 ? [] : ((await this.embeddings.tryEmbed(missing)) ?? []);
-    computed.forEach((embedded, i) => found.set(missing[i]!, embedded));
-    return found;
+    for (const [content, vector] of stored) embedded.set(content, { vector, model });
+    const missing = unique.filter((c) => !embedded.has(c));
+    const computed = missing.length === 0 ? null : await this.embeddings.tryEmbed(missing);
+    if (computed === null) return { embedded, late: null };
+    if (computed.done) {
+      computed.vectors.forEach((vector, i) => embedded.set(missing[i]!, vector));
+      return { embedded, late: null };
+    }
+    const hold = { heldUntil: new Date(Date.now() + WRITER_HOLD_MS) };
+    for (const content of missing) embedded.set(content, hold);
+    return { embedded, late: { workspaceId, contents: missing, vectors: computed.pending } };
   }
 
-  private noteWritten(responses: WriteMemoryResponse[]): void {
+  /**
+   * Attaches the vectors a committed write is still waiting for. Should the computation fail,
+   * the worker gets the jobs now; should storing them fail, the hold runs out and the worker
+   * gets them then: either way the memories stay PENDING, never lost.
+   */
+  private attachLate(late: LateVectors | null): void {
+    if (late === null) return;
+    const { workspaceId, contents } = late;
+    late.vectors
+      .then(
+        (vectors) =>
+          this.memories(this.em.fork()).attachByContent(
+            workspaceId,
+            contents,
+            vectors.map((v) => v.vector),
+            vectors[0]?.model ?? "",
+          ),
+        () => this.memories(this.em.fork()).releaseHeld(workspaceId, contents).then(this.onPending),
+      )
+      .catch(() => {});
+  }
+
+  private noteWritten(responses: WriteMemoryResponse[], late: LateVectors | null): void {
+    this.attachLate(late);
     if (responses.some((r) => r.memory?.embeddingStatus === EmbeddingStatus.PENDING)) this.onPending();
     this.onWritten(responses.length);
   }
@@ -511,15 +575,22 @@ const OUTCOMES = {
 /**
  * The order in which a batch's items are written: by the natural key or content they lock,
  * so that two batches never hold each other's next lock. Items on the same key keep their
- * request order (the sort is stable), so the last one still wins.
+ * request order (the sort is stable), so the last one still wins; so do items sharing a
+ * request_id (they sort with its first user), so the first one still owns it.
  */
 function lockOrder(requests: WriteMemoryRequest[]): number[] {
+  const firstWithRequestId = new Map<string, number>();
   const lockKeys = requests.map(({ memory: m }) =>
     JSON.stringify([m?.agentId, m?.subjectType, m?.subjectId, m?.kind, m?.key, m?.key ? "" : m?.content]),
   );
+  const sortKeys = requests.map(({ requestId }, i) => {
+    if (requestId === "") return lockKeys[i]!;
+    if (!firstWithRequestId.has(requestId)) firstWithRequestId.set(requestId, i);
+    return lockKeys[firstWithRequestId.get(requestId)!]!;
+  });
   return requests
     .map((_, i) => i)
-    .sort((a, b) => (lockKeys[a]! < lockKeys[b]! ? -1 : lockKeys[a]! > lockKeys[b]! ? 1 : 0));
+    .sort((a, b) => (sortKeys[a]! < sortKeys[b]! ? -1 : sortKeys[a]! > sortKeys[b]! ? 1 : 0));
 }
 
 function parseOrderBy(orderBy: string): ListQuery["order"] {

@@ -1,9 +1,8 @@
 import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { ApiKeys } from "../auth/api-keys.js";
 import { mcpHandler } from "../mcp/http.js";
-import { Authentication } from "./authentication.js";
+import { Authentication, type AuthenticationOptions } from "./authentication.js";
 import { ACCEPTED_COMPRESSIONS } from "./compression.js";
 import { connectAdapter } from "./connect-adapter.js";
 import { ERROR_DETAILS } from "./errors.js";
@@ -17,11 +16,7 @@ import { API_SERVICES } from "./routes.js";
 
 export interface ApiOptions {
   routes: (router: ConnectRouter) => void;
-  apiKeys: ApiKeys;
-  /** Requests per second per API key; 0 turns rate limiting off. */
-  rateLimitPerSecond: number;
-  /** Failed authentications per minute per client address; 0 turns the limit off. */
-  authFailuresPerMinute: number;
+  authentication: AuthenticationOptions;
   logger: Logger;
   metrics: Registry;
 }
@@ -39,15 +34,8 @@ export interface ApiHandlers {
  * one error mapping, protovalidate. REST and MCP reach them in process through a router
  * transport, so each behaviour has one implementation.
  */
-export function apiHandlers({
-  routes,
-  apiKeys,
-  rateLimitPerSecond,
-  authFailuresPerMinute,
-  logger,
-  metrics,
-}: ApiOptions): ApiHandlers {
-  const authentication = new Authentication({ apiKeys, rateLimitPerSecond, authFailuresPerMinute });
+export function apiHandlers({ routes, authentication: auth, logger, metrics }: ApiOptions): ApiHandlers {
+  const authentication = new Authentication(auth);
   const options = {
     interceptors: [observabilityInterceptor(logger, metrics), errorInterceptor(logger), validationInterceptor()],
     requestGate: authentication.requestGate(),

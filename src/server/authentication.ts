@@ -1,10 +1,11 @@
 import type { HandlerContext } from "@connectrpc/connect";
-import { RateLimiterMemory, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ApiKeys } from "../auth/api-keys.js";
 import { principalKey, type Principal } from "../auth/principal.js";
 import { DomainError } from "../errors.js";
 import { clientAddressKey } from "./client-address.js";
 import { toConnectError } from "./errors.js";
+import type { RateLimiters } from "./rate-limiters.js";
 
 /** Services anyone may call: probes and schema discovery carry no memory data. */
 const PUBLIC_SERVICES = new Set([
@@ -19,6 +20,8 @@ export interface AuthenticationOptions {
   rateLimitPerSecond: number;
   /** Failed authentications per minute per client address before it is refused for a while; 0: no limit. */
   authFailuresPerMinute: number;
+  /** Where the counters live: in memory, or shared by every server on one Postgres. */
+  limiters: RateLimiters;
 }
 
 /**
@@ -27,14 +30,13 @@ export interface AuthenticationOptions {
  */
 export class Authentication {
   private readonly apiKeys: ApiKeys;
-  private readonly perKey: RateLimiterMemory | null;
-  private readonly failures: RateLimiterMemory | null;
+  private readonly perKey: RateLimiterAbstract | null;
+  private readonly failures: RateLimiterAbstract | null;
 
-  constructor({ apiKeys, rateLimitPerSecond, authFailuresPerMinute }: AuthenticationOptions) {
+  constructor({ apiKeys, rateLimitPerSecond, authFailuresPerMinute, limiters }: AuthenticationOptions) {
     this.apiKeys = apiKeys;
-    this.perKey = rateLimitPerSecond > 0 ? new RateLimiterMemory({ points: rateLimitPerSecond, duration: 1 }) : null;
-    this.failures =
-      authFailuresPerMinute > 0 ? new RateLimiterMemory({ points: authFailuresPerMinute, duration: 60 }) : null;
+    this.perKey = rateLimitPerSecond > 0 ? limiters("key", rateLimitPerSecond, 1) : null;
+    this.failures = authFailuresPerMinute > 0 ? limiters("auth_failure", authFailuresPerMinute, 60) : null;
   }
 
   /**
@@ -95,7 +97,7 @@ export class Authentication {
   }
 }
 
-async function consume(limiter: RateLimiterMemory | null, key: string, reason: string, message: string) {
+async function consume(limiter: RateLimiterAbstract | null, key: string, reason: string, message: string) {
   if (limiter === null) return;
   try {
     await limiter.consume(key);

@@ -16,6 +16,7 @@ import { mcpHandler } from "../../src/mcp/http.js";
 import { listen } from "../../src/server/listener.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { Authentication } from "../../src/server/authentication.js";
+import { memoryRateLimiters } from "../../src/server/rate-limiters.js";
 import { BodyBudget, MAX_REQUEST_BYTES } from "../../src/server/limits.js";
 
 type TransportKind = "streamable-http" | "stdio";
@@ -203,7 +204,12 @@ describe("a fault of the server's own", () => {
     } as unknown as ApiKeys;
     const handler = mcpHandler({
       transport: createRouterTransport(() => {}),
-      authentication: new Authentication({ apiKeys: failing, rateLimitPerSecond: 0, authFailuresPerMinute: 0 }),
+      authentication: new Authentication({
+        apiKeys: failing,
+        rateLimitPerSecond: 0,
+        authFailuresPerMinute: 0,
+        limiters: memoryRateLimiters,
+      }),
       bodyBudget: new BodyBudget(),
       logger,
     });

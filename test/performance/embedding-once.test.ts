@@ -1,6 +1,6 @@
 /**
- * Each text reaches the embedder once: a write that misses its time budget leaves its vector
- * for the worker instead of having it computed again, a write whose content the workspace
+ * Each text reaches the embedder once: a write that misses its time budget holds the job and
+ * attaches the vector itself instead of having a worker compute it again, a write whose content the workspace
  * already stores reuses the stored vector, and concurrent writers share embedder calls.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,7 +44,8 @@ describe("each text is embedded once", () => {
   });
   afterAll(() => server.close());
 
-  it("a write that misses its budget commits PENDING and the worker attaches the vector computed for it", async () => {
+  it("a write that misses its budget commits PENDING and attaches the vector it started, without the worker", async () => {
+    await server.engram.worker.stop();
     embedder.delayMs = 400;
     const content = `slow vector ${unique("budget")}`;
     const res = await client.writeMemory({
@@ -57,6 +58,7 @@ describe("each text is embedded once", () => {
     });
     expect(embedder.timesEmbedded(content)).toBe(1);
     embedder.delayMs = 0;
+    server.engram.worker.start();
   });
 
   it("a keyed write of unchanged content never calls the embedder", async () => {

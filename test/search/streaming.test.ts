@@ -12,6 +12,7 @@ import type { Viewer } from "../../src/auth/principal.js";
 import type { MemoryRecord } from "../../src/memory/memory-record.js";
 import { MemoryRepository } from "../../src/memory/memory.repository.js";
 import { apiHandlers } from "../../src/server/api.js";
+import { memoryRateLimiters } from "../../src/server/rate-limiters.js";
 import { httpHandler } from "../../src/server/http.js";
 import { readOpenApi } from "../../src/server/rest/openapi-document.js";
 import { listen } from "../../src/server/listener.js";
@@ -127,9 +128,12 @@ async function serveWith(
   const metrics = new Registry();
   const { connect, rest, mcp } = apiHandlers({
     routes: serviceRoutes(server, repository),
-    apiKeys: new ApiKeys(server.engram.db.em),
-    rateLimitPerSecond: 0,
-    authFailuresPerMinute: 0,
+    authentication: {
+      apiKeys: new ApiKeys(server.engram.db.em),
+      rateLimitPerSecond: 0,
+      authFailuresPerMinute: 0,
+      limiters: memoryRateLimiters,
+    },
     logger,
     metrics,
   });

@@ -1,0 +1,169 @@
+/**
+ * The floor under each operation of bench/load.ts, measured on the same engine and data once
+ * the server has stopped: the embedder alone, and the raw SQL the operation needs, with no
+ * server, ORM or protocol around it.
+ */
+import { performance } from "node:perf_hooks";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { toSql } from "pgvector";
+import { LocalEmbedder } from "../src/embedding/local.js";
+import { openPglite } from "../src/db/pglite.js";
+
+export interface Cost {
+  /** Median wall time, ms. */
+  ms: number;
+  /** Mean CPU time of this process (where PGlite runs), ms; excludes a native Postgres's own. */
+  cpuMs: number;
+}
+
+/** Runs `op` `reps` times after two warm-ups: median wall time and mean CPU time. */
+export async function measure(reps: number, op: (i: number) => Promise<unknown>): Promise<Cost> {
+  await op(-1);
+  await op(-2);
+  const samples: number[] = [];
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < reps; i++) {
+    const started = performance.now();
+    await op(i);
+    samples.push(performance.now() - started);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  samples.sort((a, b) => a - b);
+  return { ms: samples[Math.floor(samples.length / 2)]!, cpuMs: (cpu.user + cpu.system) / 1000 / reps };
+}
+
+export interface EmbedderFloor {
+  /** Texts per second, embedded 64 at a time. */
+  batchedPerSecond: number;
+  query: Cost;
+}
+
+export async function embedderFloor(texts: string[], queries: string[]): Promise<EmbedderFloor> {
+  const embedder = new LocalEmbedder({
+    model: "Xenova/all-MiniLM-L6-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+  });
+  await embedder.ready();
+  const started = performance.now();
+  for (let i = 0; i < texts.length; i += 64) await embedder.embed(texts.slice(i, i + 64));
+  const batchedPerSecond = texts.length / ((performance.now() - started) / 1000);
+  const query = await measure(queries.length, (i) => embedder.embed([queries[Math.max(0, i)]!]));
+  return { batchedPerSecond, query };
+}
+
+/** Raw SQL against either engine. */
+export interface Sql {
+  run(text: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+  close(): Promise<void>;
+}
+
+export async function openSql(dataDir: string, databaseUrl: string | undefined): Promise<Sql> {
+  if (databaseUrl) {
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    return {
+      run: async (text, params) => (await client.query(text, params)).rows as Record<string, unknown>[],
+      close: () => client.end(),
+    };
+  }
+  const db: PGlite = await openPglite(dataDir);
+  return {
+    run: async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows,
+    close: () => db.close(),
+  };
+}
+
+export interface SqlFloor {
+  vector: Cost;
+  keyword: Cost;
+  fetch: Cost;
+}
+
+/** What one search needs from the database: the vector and full-text top 60, and 10 rows. */
+export async function searchFloor(
+  sql: Sql,
+  workspaceId: string,
+  agentId: string | null,
+  vectors: number[][],
+  queries: string[],
+): Promise<SqlFloor> {
+  const visible = agentId === null ? "true" : "(agent_id = $2 or agent_id is null or visibility = 'shared')";
+  const params = (first: unknown) => (agentId === null ? [workspaceId, first] : [workspaceId, agentId, first]);
+  const last = agentId === null ? "$2" : "$3";
+  const at = (list: unknown[], i: number) => list[Math.max(0, i) % list.length];
+  const vector = await measure(vectors.length, (i) =>
+    sql.run(
+      `select id from memories where workspace_id = $1 and ${visible} and delete_time is null
+       order by embedding <=> ${last}::vector limit 60`,
+      params(toSql(at(vectors, i) as number[])),
+    ),
+  );
+  const keyword = await measure(queries.length, (i) =>
+    sql.run(
+      `select id, ts_rank_cd(search, q) as rank
+       from memories, to_tsquery('english', replace(plainto_tsquery('english', ${last})::text, ' & ', ' | ')) q
+       where workspace_id = $1 and ${visible} and delete_time is null and search @@ q
+       order by rank desc limit 60`,
+      params(at(queries, i)),
+    ),
+  );
+  const ids = (await sql.run(`select id from memories where workspace_id = $1 limit 200`, [workspaceId])).map(
+    (r) => r.id,
+  );
+  const fetch = await measure(queries.length, (i) =>
+    sql.run(`select * from memories where workspace_id = $1 and id = any($2::uuid[])`, [
+      workspaceId,
+      ids.slice((Math.max(0, i) * 10) % 190, ((Math.max(0, i) * 10) % 190) + 10),
+    ]),
+  );
+  return { vector, keyword, fetch };
+}
+
+const INSERT_COLUMNS = `workspace_id, id, agent_id, subject_type, subject_id, kind, key, content, content_fingerprint,
+  embedding, embedding_model, embedding_status, create_time, update_time`;
+
+/** One keyed upsert with its vector, the statement a keyed write needs. */
+export function upsertFloor(sql: Sql, vector: number[], reps: number): Promise<Cost> {
+  return measure(reps, (i) =>
+    sql.run(
+      `insert into memories (${INSERT_COLUMNS})
+       values ('floor', gen_random_uuid(), 'agent-0', 'contact', $1, 'preference', 'channel', $2, md5($2),
+         $3::vector, 'floor', 'attached', now(), now())
+       on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
+       do update set content = excluded.content, content_fingerprint = excluded.content_fingerprint,
+         embedding = excluded.embedding, update_time = excluded.update_time, revision = memories.revision + 1`,
+      [`contact-${Math.abs(i) % 50}`, `prefers channel ${i}`, toSql(vector)],
+    ),
+  );
+}
+
+/** One 100-row INSERT without vectors, the statement an ingest batch needs; rows per second. */
+export async function insertFloor(sql: Sql, contents: string[], reps: number): Promise<number> {
+  const cost = await measure(reps, (i) => {
+    const rows = contents.slice(0, 100);
+    const values = rows.map(
+      (_, j) =>
+        `('floor', gen_random_uuid(), 'agent-${j % 10}', 'contact', 'contact-${j}', 'note', null, $${j + 1},
+          md5($${j + 1}), null, null, 'pending', now(), now())`,
+    );
+    return sql.run(
+      `insert into memories (${INSERT_COLUMNS}) values ${values.join(", ")}`,
+      rows.map((c) => `${c} ${i}`),
+    );
+  });
+  await sql.run(`delete from memories where workspace_id = 'floor'`);
+  return 100 / (cost.ms / 1000);
+}
+
+/** One page of a subject's memories, newest first: what ListMemories needs. */
+export function listFloor(sql: Sql, workspaceId: string, reps: number): Promise<Cost> {
+  return measure(reps, (i) =>
+    sql.run(
+      `select * from memories where workspace_id = $1 and subject_type = 'contact' and subject_id = $2
+         and delete_time is null order by create_time desc, id desc limit 50`,
+      [workspaceId, `contact-${Math.abs(i) % 100}`],
+    ),
+  );
+}

@@ -1,0 +1,435 @@
+/**
+ * Engram under load through the public API (Connect over HTTP/1.1), against the floor measured
+ * in the same run: the embedder alone and the raw SQL each operation needs, on the same engine
+ * and data. The server runs as its own process; its CPU time comes from /proc. On PGlite (the
+ * default) or on the Postgres named by DATABASE_URL. Prints tables; asserts nothing.
+ *
+ *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200]
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
+import { createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import pg from "pg";
+import { ApiKeyService } from "../gen/ts/engram/v1/api_key_service_pb.js";
+import { Visibility } from "../gen/ts/engram/v1/memory_pb.js";
+import { MemoryService, SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
+import {
+  embedderFloor,
+  insertFloor,
+  listFloor,
+  openSql,
+  searchFloor,
+  upsertFloor,
+  type Cost,
+  type SqlFloor,
+} from "./load-floor.js";
+import { AGENTS, memory, note, question, random } from "./load-data.js";
+import { cpuMs, postgresCpuMs, startServer, type RunningServer } from "./load-server.js";
+import { fixed, percentile, table } from "./report.js";
+
+const { values } = parseArgs({
+  options: {
+    memories: { type: "string", default: "2000" },
+    searches: { type: "string", default: "60" },
+    writes: { type: "string", default: "100" },
+  },
+});
+const MEMORIES = Number(values.memories);
+const SEARCHES = Number(values.searches);
+const WRITES = Number(values.writes);
+const BATCH = 100;
+const CORES = 2;
+const baseDatabaseUrl = process.env.DATABASE_URL || undefined;
+const engine = baseDatabaseUrl ? "Postgres" : "PGlite";
+const adminKey = `bench-${randomBytes(16).toString("hex")}`;
+const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
+
+const progress = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
+
+/** A place for one server's data: a PGlite directory, or a database of its own on the Postgres. */
+interface Store {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  drop(): Promise<void>;
+}
+
+async function newStore(): Promise<Store> {
+  const dataDir = await mkdtemp(join(tmpdir(), "engram-load-"));
+  if (baseDatabaseUrl === undefined) {
+    return { dataDir, databaseUrl: undefined, drop: () => rm(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `engram_load_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: baseDatabaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    dataDir,
+    databaseUrl: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseDatabaseUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function memoryClient(server: RunningServer): Client<typeof MemoryService> {
+  return createClient(MemoryService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
+}
+
+/** What a stretch of calls cost: latencies, wall time, and CPU of the server (and of Postgres). */
+interface Run {
+  latencies: number[];
+  seconds: number;
+  serverCpuMs: number;
+  postgresCpuMs: number;
+  count: number;
+}
+
+/** `count` calls of `op`, `concurrency` at a time. */
+async function run(
+  server: RunningServer,
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown>,
+): Promise<Run> {
+  const latencies: number[] = [];
+  let next = 0;
+  const cpuBefore = cpuMs(server.pid);
+  const pgBefore = baseDatabaseUrl ? postgresCpuMs() : 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const callStarted = performance.now();
+        await op(i);
+        latencies.push(performance.now() - callStarted);
+      }
+    }),
+  );
+  return {
+    latencies,
+    seconds: (performance.now() - started) / 1000,
+    serverCpuMs: cpuMs(server.pid) - cpuBefore,
+    postgresCpuMs: baseDatabaseUrl ? postgresCpuMs() - pgBefore : 0,
+    count,
+  };
+}
+
+const perOp = (r: Run) => (r.serverCpuMs + r.postgresCpuMs) / r.count;
+const rate = (r: Run, items = r.count) => items / r.seconds;
+
+/** Writes `total` synthetic memories in batches of 100, four batches in flight. */
+async function ingest(server: RunningServer, total: number, seed: number): Promise<Run> {
+  const client = memoryClient(server);
+  const rand = random(seed);
+  const batches = Math.ceil(total / BATCH);
+  const result = await run(server, batches, 4, async (b) => {
+    const requests = Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, j) => {
+      const m = memory(rand, b * BATCH + j, total);
+      const visibility = m.visibility === "shared" ? Visibility.SHARED : Visibility.PRIVATE;
+      return { memory: { ...m, visibility } };
+    });
+    const { results } = await client.batchWriteMemories({ requests }, auth(adminKey));
+    const failed = results.find((r) => r.result.case === "error");
+    if (failed) throw new Error(`ingest: ${JSON.stringify(failed.result.value)}`);
+    if (b % 10 === 9) progress(`ingested ${(b + 1) * BATCH}/${total}`);
+  });
+  return { ...result, count: total };
+}
+
+interface SearchRow {
+  scope: string;
+  mode: string;
+  one: Run;
+  sixteen: Run;
+}
+
+async function searches(server: RunningServer, keys: { scope: string; key: string }[]): Promise<SearchRow[]> {
+  const client = memoryClient(server);
+  const rows: SearchRow[] = [];
+  let seed = 1000;
+  for (const { scope, key } of keys) {
+    for (const [mode, name] of [
+      [SearchMode.KEYWORD, "KEYWORD"],
+      [SearchMode.SEMANTIC, "SEMANTIC"],
+      [SearchMode.HYBRID, "HYBRID"],
+    ] as const) {
+      const rand = random(seed++);
+      // Every result is read, as a client would.
+      const search = async () => {
+        let results = 0;
+        for await (const result of client.searchMemories({ query: question(rand), mode, topK: 10 }, auth(key))) {
+          if (result.memory !== undefined) results += 1;
+        }
+        return results;
+      };
+      await run(server, 5, 1, search);
+      const one = await run(server, SEARCHES, 1, search);
+      const sixteen = await run(server, SEARCHES * 2, 16, search);
+      rows.push({ scope, mode: name, one, sixteen });
+      progress(`searched ${scope} ${name}`);
+    }
+  }
+  return rows;
+}
+
+const ms = (n: number) => fixed(n, 1);
+const ratio = (n: number) => `${fixed(n, 2)}x`;
+
+async function main(): Promise<void> {
+  progress(`${engine}, ${MEMORIES} memories`);
+  const cpuNote = baseDatabaseUrl ? "server + Postgres CPU" : "server CPU (PGlite in process)";
+
+  // Ingest with no embedder, into a store of its own.
+  const scratch = await newStore();
+  let server = await startServer({ ...scratch, embedder: "none", adminKey });
+  const ingestNone = await ingest(server, MEMORIES, 1);
+  await server.stop();
+  let sql = await openSql(scratch.dataDir, scratch.databaseUrl);
+  const insertRowsPerSecond = await insertFloor(
+    sql,
+    Array.from({ length: 100 }, () => note(random(7))),
+    20,
+  );
+  await sql.close();
+  await scratch.drop();
+
+  // Ingest with the local embedder; the budget lets each write wait for its vectors, so the
+  // rate is of memories stored with vectors.
+  const store = await newStore();
+  server = await startServer({ ...store, embedder: "local", adminKey, budgetMs: 60_000 });
+  const ingestLocal = await ingest(server, MEMORIES, 2);
+  await server.stop();
+
+  // Everything else on the default write budget.
+  server = await startServer({ ...store, embedder: "local", adminKey });
+  const keys = createClient(ApiKeyService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
+  const { secret: agentKey } = await keys.createApiKey(
+    { apiKey: { displayName: "agent", scopes: ["memory:read", "memory:write"], agentId: AGENTS[3]! } },
+    auth(adminKey),
+  );
+  const client = memoryClient(server);
+  const writeRand = random(3);
+  const keyedWrite = (i: number, content: string) =>
+    client.writeMemory(
+      {
+        memory: {
+          agentId: AGENTS[i % AGENTS.length]!,
+          subjectType: "contact",
+          subjectId: `keyed-${i % 500}`,
+          kind: "preference",
+          key: "channel",
+          content,
+        },
+      },
+      auth(adminKey),
+    );
+  const written = new Map<number, string>();
+  await run(server, 5, 1, (i) => keyedWrite(100_000 + i, note(writeRand)));
+  const keyedOne = await run(server, WRITES, 1, (i) => {
+    const content = note(writeRand);
+    written.set(i % 500, content);
+    return keyedWrite(i, content);
+  });
+  const keyedSixteen = await run(server, WRITES * 2, 16, (i) => {
+    const content = note(writeRand);
+    written.set(i % 500, content);
+    return keyedWrite(i, content);
+  });
+  const unchanged = await run(server, WRITES * 4, 16, (i) => {
+    const slot = i % Math.min(500, WRITES * 2);
+    return keyedWrite(slot, written.get(slot)!);
+  });
+  progress("keyed writes done");
+  const list = await run(server, SEARCHES, 1, (i) =>
+    client.listMemories({ filter: { subjectType: "contact", subjectId: `contact-${i % 100}` } }, auth(adminKey)),
+  );
+  const searchRows = await searches(server, [
+    { scope: "agent", key: agentKey },
+    { scope: "workspace", key: adminKey },
+  ]);
+  const idleBefore = cpuMs(server.pid);
+  await new Promise((resolve) => setTimeout(resolve, 10_000));
+  const idleCpuMs = cpuMs(server.pid) - idleBefore;
+  await server.stop();
+
+  // The floor, on the same data with the server gone.
+  progress("measuring the floor");
+  const queryRand = random(99);
+  const queries = Array.from({ length: 40 }, () => question(queryRand));
+  const embedder = await embedderFloor(
+    Array.from({ length: 512 }, () => note(random(5))),
+    queries,
+  );
+  const vectorsRand = random(98);
+  const { LocalEmbedder } = await import("../src/embedding/local.js");
+  const local = new LocalEmbedder({
+    model: "Xenova/all-MiniLM-L6-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+  });
+  const vectors = await local.embed(Array.from({ length: 40 }, () => question(vectorsRand)));
+  sql = await openSql(store.dataDir, store.databaseUrl);
+  const floors: Record<string, SqlFloor> = {
+    agent: await searchFloor(sql, "default", AGENTS[3]!, vectors, queries),
+    workspace: await searchFloor(sql, "default", null, vectors, queries),
+  };
+  const upsert = await upsertFloor(sql, vectors[0]!, 40);
+  const listSql = await listFloor(sql, "default", 40);
+  const sizes = await sql.run(
+    `select c.relname as name, pg_total_relation_size(c.oid) as bytes from pg_class c
+     where c.relname = 'memories' or c.oid in (select indexrelid from pg_index where indrelid = 'memories'::regclass)
+     order by bytes desc`,
+  );
+  const [{ n: rowCount }] = (await sql.run(`select count(*)::int as n from memories`)) as [{ n: number }];
+  await sql.close();
+  await store.drop();
+
+  // Report.
+  const out: string[] = [];
+  const say = (line = "") => out.push(line);
+  say(`## ${engine}, ${MEMORIES} memories (${AGENTS.length} agents), ${new Date().toISOString().slice(0, 10)}`);
+  say();
+  say(
+    `Floor: embedder ${fixed(embedder.batchedPerSecond, 0)} texts/s batched, ${ms(embedder.query.ms)} ms ` +
+      `(${ms(embedder.query.cpuMs)} ms CPU) per query; raw 100-row INSERT ${fixed(insertRowsPerSecond, 0)} rows/s. ` +
+      `CPU columns: ${cpuNote}, ms per operation.`,
+  );
+  say();
+  say(
+    table(
+      ["writes", "per s", "CPU ms/op", "floor per s", "of floor"],
+      [
+        [
+          "ingest, no embedder (batches of 100, 4 in flight)",
+          fixed(rate(ingestNone), 0),
+          ms(perOp(ingestNone)),
+          fixed(insertRowsPerSecond, 0),
+          `${fixed((100 * rate(ingestNone)) / insertRowsPerSecond, 0)}%`,
+        ],
+        [
+          "ingest, local embedder (batches of 100, 4 in flight)",
+          fixed(rate(ingestLocal), 0),
+          ms(perOp(ingestLocal)),
+          fixed(embedder.batchedPerSecond, 0),
+          `${fixed((100 * rate(ingestLocal)) / embedder.batchedPerSecond, 0)}%`,
+        ],
+        [
+          "keyed write, new content, 16 in flight",
+          fixed(rate(keyedSixteen), 0),
+          ms(perOp(keyedSixteen)),
+          fixed(embedder.batchedPerSecond, 0),
+          `${fixed((100 * rate(keyedSixteen)) / embedder.batchedPerSecond, 0)}%`,
+        ],
+        [
+          "keyed write, unchanged content, 16 in flight",
+          fixed(rate(unchanged), 0),
+          ms(perOp(unchanged)),
+          fixed(1000 / upsert.ms, 0),
+          `${fixed((100 * rate(unchanged) * upsert.ms) / 1000, 0)}%`,
+        ],
+      ],
+    ),
+  );
+  say();
+  const keyedFloor = embedder.query.ms + upsert.ms;
+  say(
+    table(
+      ["1 in flight", "p50 ms", "p95 ms", "p99 ms", "CPU ms/op", "floor ms", "p50/floor", "floor CPU ms", "CPU/floor"],
+      [
+        [
+          "keyed write, new content",
+          ms(percentile(keyedOne.latencies, 50)),
+          ms(percentile(keyedOne.latencies, 95)),
+          ms(percentile(keyedOne.latencies, 99)),
+          ms(perOp(keyedOne)),
+          ms(keyedFloor),
+          ratio(percentile(keyedOne.latencies, 50) / keyedFloor),
+          ms(embedder.query.cpuMs + upsert.cpuMs),
+          ratio(perOp(keyedOne) / (embedder.query.cpuMs + upsert.cpuMs)),
+        ],
+        [
+          "list, one subject",
+          ms(percentile(list.latencies, 50)),
+          ms(percentile(list.latencies, 95)),
+          ms(percentile(list.latencies, 99)),
+          ms(perOp(list)),
+          ms(listSql.ms),
+          ratio(percentile(list.latencies, 50) / listSql.ms),
+          ms(listSql.cpuMs),
+          ratio(perOp(list) / Math.max(listSql.cpuMs, 0.01)),
+        ],
+      ],
+    ),
+  );
+  say();
+  const searchTable = searchRows.map(({ scope, mode, one, sixteen }) => {
+    const f = floors[scope]!;
+    const parts: Cost[] =
+      mode === "KEYWORD"
+        ? [f.keyword, f.fetch]
+        : mode === "SEMANTIC"
+          ? [embedder.query, f.vector, f.fetch]
+          : [embedder.query, f.vector, f.keyword, f.fetch];
+    const floorMs = parts.reduce((sum, c) => sum + c.ms, 0);
+    const floorCpu = parts.reduce((sum, c) => sum + c.cpuMs, 0);
+    const bound = (CORES * 1000) / perOp(sixteen);
+    return [
+      `${mode} ${scope}`,
+      ms(percentile(one.latencies, 50)),
+      ms(percentile(one.latencies, 95)),
+      ms(percentile(one.latencies, 99)),
+      ms(perOp(one)),
+      ms(floorMs),
+      ratio(percentile(one.latencies, 50) / floorMs),
+      ms(floorCpu),
+      ratio(perOp(one) / floorCpu),
+      fixed(rate(sixteen), 0),
+      ms(percentile(sixteen.latencies, 99)),
+      `${fixed((100 * rate(sixteen)) / bound, 0)}%`,
+    ];
+  });
+  say(
+    table(
+      [
+        "search (top 10)",
+        "p50 ms",
+        "p95 ms",
+        "p99 ms",
+        "CPU ms/op",
+        "floor ms",
+        "p50/floor",
+        "floor CPU ms",
+        "CPU/floor",
+        "16: per s",
+        "16: p99 ms",
+        "16: of 2-core bound",
+      ],
+      searchTable,
+    ),
+  );
+  say();
+  say(`Idle server: ${ms(idleCpuMs)} ms CPU in 10 s with no requests.`);
+  say();
+  say(
+    table(
+      ["storage", "bytes", "bytes per memory"],
+      sizes.map((s) => [String(s.name), String(s.bytes), fixed(Number(s.bytes) / rowCount, 0)]),
+    ),
+  );
+  process.stdout.write(out.join("\n") + "\n");
+}
+
+await main();

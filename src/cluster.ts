@@ -1,0 +1,65 @@
+import pg from "pg";
+import type { Logger } from "pino";
+import { API_KEYS_CHANGED } from "./auth/api-key.repository.js";
+import { SINGLE_SERVER_KEY_CACHE, type KeyCacheOptions } from "./auth/api-keys.js";
+import { DatabaseListener } from "./db/database-listener.js";
+import { loggableError } from "./logger.js";
+import { memoryRateLimiters, postgresRateLimiters, type RateLimiters } from "./server/rate-limiters.js";
+
+/** Servers on one Postgres wake each other's embedding workers on this channel when a backlog builds. */
+const EMBEDDING_BACKLOG = "engram_embedding_backlog";
+/** Workers woken once keep claiming until the queue is empty, so one announcement a second is plenty. */
+const ANNOUNCE_INTERVAL_MS = 1_000;
+
+/**
+ * What the servers sharing one database coordinate through. On the embedded engine there is
+ * one server, and all of it stays in memory; on Postgres, rate-limit counters live in the
+ * database and revocations and embedding backlogs are announced with NOTIFY.
+ */
+export interface Cluster {
+  limiters: RateLimiters;
+  keyCache: KeyCacheOptions;
+  /** Subscribes to key revocations and backlogs announced by any server (this one included). */
+  listen(handlers: { keysChanged(): void; backlog(): void }): Promise<void>;
+  /** Tells every server's embedding worker that memories are waiting for vectors (at most once a second). */
+  announceBacklog(): void;
+  close(): Promise<void>;
+}
+
+export const SINGLE_SERVER: Cluster = {
+  limiters: memoryRateLimiters,
+  keyCache: SINGLE_SERVER_KEY_CACHE,
+  listen: async () => {},
+  announceBacklog: () => {},
+  close: async () => {},
+};
+
+export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
+  // A few connections of their own, so that rate limiting never waits behind a slow query.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000 });
+  pool.on("error", (err) => logger.warn({ error: loggableError(err) }, "shared-state connection failed"));
+  const listener = new DatabaseListener(databaseUrl, logger);
+  let lastAnnounced = 0;
+  return {
+    limiters: postgresRateLimiters(pool),
+    keyCache: { ...SINGLE_SERVER_KEY_CACHE, trusted: () => listener.live },
+    async listen({ keysChanged, backlog }) {
+      listener.on(API_KEYS_CHANGED, keysChanged);
+      // Revocations may have been missed while the listener was down.
+      listener.onReset(keysChanged);
+      listener.on(EMBEDDING_BACKLOG, backlog);
+      await listener.start();
+    },
+    announceBacklog() {
+      if (Date.now() - lastAnnounced < ANNOUNCE_INTERVAL_MS) return;
+      lastAnnounced = Date.now();
+      pool.query("select pg_notify($1, '')", [EMBEDDING_BACKLOG]).catch((err: unknown) => {
+        logger.warn({ error: loggableError(err) }, "could not announce the embedding backlog");
+      });
+    },
+    async close() {
+      await listener.close();
+      await pool.end();
+    },
+  };
+}
