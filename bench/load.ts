@@ -282,10 +282,16 @@ async function main(): Promise<void> {
   });
   const vectors = await local.embed(Array.from({ length: 40 }, () => question(vectorsRand)));
   sql = await openSql(store.dataDir, store.databaseUrl);
-  const floors: Record<string, SqlFloor> = {
-    agent: await searchFloor(sql, "default", AGENTS[3]!, vectors, queries),
-    workspace: await searchFloor(sql, "default", null, vectors, queries),
-  };
+  const floors: Record<string, { top10: SqlFloor; top50: SqlFloor }> = {};
+  for (const [scope, agentId] of [
+    ["agent", AGENTS[3]!],
+    ["workspace", null],
+  ] as const) {
+    floors[scope] = {
+      top10: await searchFloor(sql, "default", agentId, vectors, queries, 10),
+      top50: await searchFloor(sql, "default", agentId, vectors, queries, 50),
+    };
+  }
   const upsert = await upsertFloor(sql, vectors[0]!, 40);
   const listSql = await listFloor(sql, "default", 40);
   const sizes = await sql.run(
@@ -376,13 +382,13 @@ async function main(): Promise<void> {
   );
   say();
   const searchTable = searchRows.map(({ scope, mode, one, sixteen }) => {
-    const f = floors[scope]!;
+    const { top10, top50 } = floors[scope]!;
     const parts: Cost[] =
       mode === "KEYWORD"
-        ? [f.keyword, f.fetch]
+        ? [top10.keyword, top10.fetch]
         : mode === "SEMANTIC"
-          ? [embedder.query, f.vector, f.fetch]
-          : [embedder.query, f.vector, f.keyword, f.fetch];
+          ? [embedder.query, top10.vector, top10.fetch]
+          : [embedder.query, top50.vector, top50.keyword, top50.fetch];
     const floorMs = parts.reduce((sum, c) => sum + c.ms, 0);
     const floorCpu = parts.reduce((sum, c) => sum + c.cpuMs, 0);
     const bound = (CORES * 1000) / perOp(sixteen);

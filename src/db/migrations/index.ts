@@ -3,6 +3,7 @@ import { Migration20261121120000EmbeddingQueue } from "./20261121120000-embeddin
 import { Migration20261122000000ServerSecrets } from "./20261122000000-server-secrets.js";
 import { Migration20261123000000ContentLookup } from "./20261123000000-content-lookup.js";
 import { Migration20261123010000RateLimits } from "./20261123010000-rate-limits.js";
+import { Migration20261123020000HotUpdates } from "./20261123020000-hot-updates.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   { name: "20261122000000-server-secrets", class: Migration20261122000000ServerSecrets },
   { name: "20261123000000-content-lookup", class: Migration20261123000000ContentLookup },
   { name: "20261123010000-rate-limits", class: Migration20261123010000RateLimits },
+  { name: "20261123020000-hot-updates", class: Migration20261123020000HotUpdates },
 ];
