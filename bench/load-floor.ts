@@ -152,15 +152,20 @@ export function upsertFloor(sql: Sql, vector: number[], reps: number): Promise<C
   );
 }
 
-/** One 100-row INSERT without vectors, the statement an ingest batch needs; rows per second. */
-export async function insertFloor(sql: Sql, contents: string[], reps: number): Promise<number> {
+/**
+ * One 100-row INSERT, the statement an ingest batch needs: without vectors (no embedder), or
+ * with them (each row then also enters the HNSW graph). Rows per second.
+ */
+export async function insertFloor(sql: Sql, contents: string[], reps: number, vectors?: number[][]): Promise<number> {
   const cost = await measure(reps, (i) => {
     const rows = contents.slice(0, 100);
-    const values = rows.map(
-      (_, j) =>
-        `('floor', gen_random_uuid(), 'agent-${j % 10}', 'contact', 'contact-${j}', 'note', null, $${j + 1},
-          md5($${j + 1}), null, null, 'pending', now(), now())`,
-    );
+    const values = rows.map((_, j) => {
+      const embedding = vectors
+        ? `'${toSql(vectors[j % vectors.length]!)}'::vector, 'floor', 'attached'`
+        : `null, null, 'pending'`;
+      return `('floor', gen_random_uuid(), 'agent-${j % 10}', 'contact', 'contact-${j}', 'note', null, $${j + 1},
+          md5($${j + 1}), ${embedding}, now(), now())`;
+    });
     return sql.run(
       `insert into memories (${INSERT_COLUMNS}) values ${values.join(", ")}`,
       rows.map((c) => `${c} ${i}`),

@@ -29,7 +29,7 @@ import {
   type SqlFloor,
 } from "./load-floor.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
-import { cpuMs, postgresCpuMs, startServer, type RunningServer } from "./load-server.js";
+import { cpuMs, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 
 const { values } = parseArgs({
@@ -263,6 +263,7 @@ async function main(): Promise<void> {
   const idleBefore = cpuMs(server.pid);
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const idleCpuMs = cpuMs(server.pid) - idleBefore;
+  const serverRssMb = rssMb(server.pid);
   await server.stop();
 
   // The floor, on the same data with the server gone.
@@ -294,6 +295,12 @@ async function main(): Promise<void> {
   }
   const upsert = await upsertFloor(sql, vectors[0]!, 40);
   const listSql = await listFloor(sql, "default", 40);
+  const insertWithVectorsPerSecond = await insertFloor(
+    sql,
+    Array.from({ length: 100 }, () => note(random(8))),
+    10,
+    vectors,
+  );
   const sizes = await sql.run(
     `select c.relname as name, pg_total_relation_size(c.oid) as bytes from pg_class c
      where c.relname = 'memories' or c.oid in (select indexrelid from pg_index where indrelid = 'memories'::regclass)
@@ -310,7 +317,8 @@ async function main(): Promise<void> {
   say();
   say(
     `Floor: embedder ${fixed(embedder.batchedPerSecond, 0)} texts/s batched, ${ms(embedder.query.ms)} ms ` +
-      `(${ms(embedder.query.cpuMs)} ms CPU) per query; raw 100-row INSERT ${fixed(insertRowsPerSecond, 0)} rows/s. ` +
+      `(${ms(embedder.query.cpuMs)} ms CPU) per query; raw 100-row INSERT ${fixed(insertRowsPerSecond, 0)} rows/s ` +
+      `without vectors, ${fixed(insertWithVectorsPerSecond, 0)} rows/s with them (HNSW inserts). ` +
       `CPU columns: ${cpuNote}, ms per operation.`,
   );
   say();
@@ -427,7 +435,7 @@ async function main(): Promise<void> {
     ),
   );
   say();
-  say(`Idle server: ${ms(idleCpuMs)} ms CPU in 10 s with no requests.`);
+  say(`Idle server: ${ms(idleCpuMs)} ms CPU in 10 s with no requests; resident memory ${fixed(serverRssMb, 0)} MB.`);
   say();
   say(
     table(
