@@ -84,6 +84,8 @@ export async function openSql(dataDir: string, databaseUrl: string | undefined):
   };
 }
 
+const NOT_MEASURED: Cost = { ms: NaN, cpuMs: NaN };
+
 export interface SqlFloor {
   vector: Cost;
   keyword: Cost;
@@ -98,7 +100,7 @@ export async function searchFloor(
   sql: Sql,
   workspaceId: string,
   agentId: string | null,
-  vectors: number[][],
+  vectors: number[][] | null,
   queries: string[],
   pool: number,
 ): Promise<SqlFloor> {
@@ -106,13 +108,16 @@ export async function searchFloor(
   const params = (first: unknown) => (agentId === null ? [workspaceId, first] : [workspaceId, agentId, first]);
   const last = agentId === null ? "$2" : "$3";
   const at = (list: unknown[], i: number) => list[Math.max(0, i) % list.length];
-  const vector = await measure(vectors.length, (i) =>
-    sql.run(
-      `select id from memories where workspace_id = $1 and ${visible} and delete_time is null
+  const vector =
+    vectors === null
+      ? NOT_MEASURED
+      : await measure(vectors.length, (i) =>
+          sql.run(
+            `select id from memories where workspace_id = $1 and ${visible} and delete_time is null
        order by embedding <=> ${last}::vector limit ${pool}`,
-      params(toSql(at(vectors, i) as number[])),
-    ),
-  );
+            params(toSql(at(vectors, i) as number[])),
+          ),
+        );
   const keyword = await measure(queries.length, (i) =>
     sql.run(
       `select id, ts_rank_cd(search, q) as rank
@@ -137,17 +142,17 @@ export async function searchFloor(
 const INSERT_COLUMNS = `workspace_id, id, agent_id, subject_type, subject_id, kind, key, content, content_fingerprint,
   embedding, embedding_model, embedding_status, create_time, update_time`;
 
-/** One keyed upsert with its vector, the statement a keyed write needs. */
-export function upsertFloor(sql: Sql, vector: number[], reps: number): Promise<Cost> {
+/** One keyed upsert with its vector (if any), the statement a keyed write needs. */
+export function upsertFloor(sql: Sql, vector: number[] | null, reps: number): Promise<Cost> {
   return measure(reps, (i) =>
     sql.run(
       `insert into memories (${INSERT_COLUMNS})
        values ('floor', gen_random_uuid(), 'agent-0', 'contact', $1, 'preference', 'channel', $2, md5($2),
-         $3::vector, 'floor', 'attached', now(), now())
+         $3::vector, 'floor', case when $3 is null then 'pending' else 'attached' end, now(), now())
        on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
        do update set content = excluded.content, content_fingerprint = excluded.content_fingerprint,
          embedding = excluded.embedding, update_time = excluded.update_time, revision = memories.revision + 1`,
-      [`contact-${Math.abs(i) % 50}`, `prefers channel ${i}`, toSql(vector)],
+      [`contact-${Math.abs(i) % 50}`, `prefers channel ${i}`, vector === null ? null : toSql(vector)],
     ),
   );
 }

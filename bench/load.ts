@@ -4,7 +4,7 @@
  * and data. The server runs as its own process; its CPU time comes from /proc. On PGlite (the
  * default) or on the Postgres named by DATABASE_URL. Prints tables; asserts nothing.
  *
- *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200]
+ *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200 --embedder local|none]
  */
 import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -31,14 +31,18 @@ import {
 import { AGENTS, memory, note, question, random } from "./load-data.js";
 import { cpuMs, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
+import { LocalEmbedder } from "../src/embedding/local.js";
 
 const { values } = parseArgs({
   options: {
     memories: { type: "string", default: "2000" },
     searches: { type: "string", default: "60" },
     writes: { type: "string", default: "100" },
+    embedder: { type: "string", default: "local" },
   },
 });
+/** With --embedder none: no vectors at all (quick runs at large sizes; searches are KEYWORD). */
+const LOCAL = values.embedder !== "none";
 const MEMORIES = Number(values.memories);
 const SEARCHES = Number(values.searches);
 const WRITES = Number(values.writes);
@@ -161,11 +165,12 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
   const rows: SearchRow[] = [];
   let seed = 1000;
   for (const { scope, key } of keys) {
-    for (const [mode, name] of [
+    const modes = [
       [SearchMode.KEYWORD, "KEYWORD"],
       [SearchMode.SEMANTIC, "SEMANTIC"],
       [SearchMode.HYBRID, "HYBRID"],
-    ] as const) {
+    ] as const;
+    for (const [mode, name] of LOCAL ? modes : modes.slice(0, 1)) {
       const rand = random(seed++);
       // Every result is read, as a client would.
       const search = async () => {
@@ -185,6 +190,16 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
   return rows;
 }
 
+/** Vectors for the floor's vector queries, from the same model the server uses. */
+async function queryVectors(texts: string[]): Promise<number[][]> {
+  const local = new LocalEmbedder({
+    model: "Xenova/all-MiniLM-L6-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+  });
+  return local.embed(texts);
+}
+
 const ms = (n: number) => fixed(n, 1);
 const ratio = (n: number) => `${fixed(n, 2)}x`;
 
@@ -192,8 +207,9 @@ async function main(): Promise<void> {
   progress(`${engine}, ${MEMORIES} memories`);
   const cpuNote = baseDatabaseUrl ? "server + Postgres CPU" : "server CPU (PGlite in process)";
 
-  // Ingest with no embedder, into a store of its own.
-  const scratch = await newStore();
+  // Ingest with no embedder: into a store of its own when the rest runs with vectors.
+  const store = await newStore();
+  const scratch = LOCAL ? await newStore() : store;
   let server = await startServer({ ...scratch, embedder: "none", adminKey });
   const ingestNone = await ingest(server, MEMORIES, 1);
   await server.stop();
@@ -204,17 +220,19 @@ async function main(): Promise<void> {
     20,
   );
   await sql.close();
-  await scratch.drop();
+  if (LOCAL) await scratch.drop();
 
   // Ingest with the local embedder; the budget lets each write wait for its vectors, so the
   // rate is of memories stored with vectors.
-  const store = await newStore();
-  server = await startServer({ ...store, embedder: "local", adminKey, budgetMs: 60_000 });
-  const ingestLocal = await ingest(server, MEMORIES, 2);
-  await server.stop();
+  let ingestLocal: Run | null = null;
+  if (LOCAL) {
+    server = await startServer({ ...store, embedder: "local", adminKey, budgetMs: 60_000 });
+    ingestLocal = await ingest(server, MEMORIES, 2);
+    await server.stop();
+  }
 
   // Everything else on the default write budget.
-  server = await startServer({ ...store, embedder: "local", adminKey });
+  server = await startServer({ ...store, embedder: LOCAL ? "local" : "none", adminKey });
   const keys = createClient(ApiKeyService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
   const { secret: agentKey } = await keys.createApiKey(
     { apiKey: { displayName: "agent", scopes: ["memory:read", "memory:write"], agentId: AGENTS[3]! } },
@@ -270,18 +288,14 @@ async function main(): Promise<void> {
   progress("measuring the floor");
   const queryRand = random(99);
   const queries = Array.from({ length: 40 }, () => question(queryRand));
-  const embedder = await embedderFloor(
-    Array.from({ length: 512 }, () => note(random(5))),
-    queries,
-  );
+  const embedder = LOCAL
+    ? await embedderFloor(
+        Array.from({ length: 512 }, () => note(random(5))),
+        queries,
+      )
+    : null;
   const vectorsRand = random(98);
-  const { LocalEmbedder } = await import("../src/embedding/local.js");
-  const local = new LocalEmbedder({
-    model: "Xenova/all-MiniLM-L6-v2",
-    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-    dtype: "q8",
-  });
-  const vectors = await local.embed(Array.from({ length: 40 }, () => question(vectorsRand)));
+  const vectors = LOCAL ? await queryVectors(Array.from({ length: 40 }, () => question(vectorsRand))) : null;
   sql = await openSql(store.dataDir, store.databaseUrl);
   const floors: Record<string, { top10: SqlFloor; top50: SqlFloor }> = {};
   for (const [scope, agentId] of [
@@ -293,14 +307,16 @@ async function main(): Promise<void> {
       top50: await searchFloor(sql, "default", agentId, vectors, queries, 50),
     };
   }
-  const upsert = await upsertFloor(sql, vectors[0]!, 40);
+  const upsert = await upsertFloor(sql, vectors?.[0] ?? null, 40);
   const listSql = await listFloor(sql, "default", 40);
-  const insertWithVectorsPerSecond = await insertFloor(
-    sql,
-    Array.from({ length: 100 }, () => note(random(8))),
-    10,
-    vectors,
-  );
+  const insertWithVectorsPerSecond = vectors
+    ? await insertFloor(
+        sql,
+        Array.from({ length: 100 }, () => note(random(8))),
+        10,
+        vectors,
+      )
+    : NaN;
   const sizes = await sql.run(
     `select c.relname as name, pg_total_relation_size(c.oid) as bytes from pg_class c
      where c.relname = 'memories' or c.oid in (select indexrelid from pg_index where indrelid = 'memories'::regclass)
@@ -315,50 +331,45 @@ async function main(): Promise<void> {
   const say = (line = "") => out.push(line);
   say(`## ${engine}, ${MEMORIES} memories (${AGENTS.length} agents), ${new Date().toISOString().slice(0, 10)}`);
   say();
+  const embedderLine = embedder
+    ? `embedder ${fixed(embedder.batchedPerSecond, 0)} texts/s batched, ${ms(embedder.query.ms)} ms ` +
+      `(${ms(embedder.query.cpuMs)} ms CPU) per query; `
+    : "no embedder; ";
+  const vectorsLine = embedder ? `, ${fixed(insertWithVectorsPerSecond, 0)} rows/s with them (HNSW inserts)` : "";
   say(
-    `Floor: embedder ${fixed(embedder.batchedPerSecond, 0)} texts/s batched, ${ms(embedder.query.ms)} ms ` +
-      `(${ms(embedder.query.cpuMs)} ms CPU) per query; raw 100-row INSERT ${fixed(insertRowsPerSecond, 0)} rows/s ` +
-      `without vectors, ${fixed(insertWithVectorsPerSecond, 0)} rows/s with them (HNSW inserts). ` +
+    `Floor: ${embedderLine}raw 100-row INSERT ${fixed(insertRowsPerSecond, 0)} rows/s without vectors${vectorsLine}. ` +
       `CPU columns: ${cpuNote}, ms per operation.`,
   );
   say();
+  const ofFloor = (r: Run, floorPerSecond: number) => [
+    fixed(rate(r), 0),
+    ms(perOp(r)),
+    fixed(floorPerSecond, 0),
+    `${fixed((100 * rate(r)) / floorPerSecond, 0)}%`,
+  ];
+  // New content costs an embedding each; without an embedder, the upsert alone.
+  const newContentFloor = embedder ? embedder.batchedPerSecond : 1000 / upsert.ms;
   say(
     table(
       ["writes", "per s", "CPU ms/op", "floor per s", "of floor"],
       [
-        [
-          "ingest, no embedder (batches of 100, 4 in flight)",
-          fixed(rate(ingestNone), 0),
-          ms(perOp(ingestNone)),
-          fixed(insertRowsPerSecond, 0),
-          `${fixed((100 * rate(ingestNone)) / insertRowsPerSecond, 0)}%`,
-        ],
-        [
-          "ingest, local embedder (batches of 100, 4 in flight)",
-          fixed(rate(ingestLocal), 0),
-          ms(perOp(ingestLocal)),
-          fixed(embedder.batchedPerSecond, 0),
-          `${fixed((100 * rate(ingestLocal)) / embedder.batchedPerSecond, 0)}%`,
-        ],
-        [
-          "keyed write, new content, 16 in flight",
-          fixed(rate(keyedSixteen), 0),
-          ms(perOp(keyedSixteen)),
-          fixed(embedder.batchedPerSecond, 0),
-          `${fixed((100 * rate(keyedSixteen)) / embedder.batchedPerSecond, 0)}%`,
-        ],
-        [
-          "keyed write, unchanged content, 16 in flight",
-          fixed(rate(unchanged), 0),
-          ms(perOp(unchanged)),
-          fixed(1000 / upsert.ms, 0),
-          `${fixed((100 * rate(unchanged) * upsert.ms) / 1000, 0)}%`,
-        ],
+        ["ingest, no embedder (batches of 100, 4 in flight)", ...ofFloor(ingestNone, insertRowsPerSecond)],
+        ...(ingestLocal && embedder
+          ? [
+              [
+                "ingest, local embedder (batches of 100, 4 in flight)",
+                ...ofFloor(ingestLocal, embedder.batchedPerSecond),
+              ],
+            ]
+          : []),
+        ["keyed write, new content, 16 in flight", ...ofFloor(keyedSixteen, newContentFloor)],
+        ["keyed write, unchanged content, 16 in flight", ...ofFloor(unchanged, 1000 / upsert.ms)],
       ],
     ),
   );
   say();
-  const keyedFloor = embedder.query.ms + upsert.ms;
+  const queryCost: Cost = embedder?.query ?? { ms: 0, cpuMs: 0 };
+  const keyedFloor = queryCost.ms + upsert.ms;
   say(
     table(
       ["1 in flight", "p50 ms", "p95 ms", "p99 ms", "CPU ms/op", "floor ms", "p50/floor", "floor CPU ms", "CPU/floor"],
@@ -371,8 +382,8 @@ async function main(): Promise<void> {
           ms(perOp(keyedOne)),
           ms(keyedFloor),
           ratio(percentile(keyedOne.latencies, 50) / keyedFloor),
-          ms(embedder.query.cpuMs + upsert.cpuMs),
-          ratio(perOp(keyedOne) / (embedder.query.cpuMs + upsert.cpuMs)),
+          ms(queryCost.cpuMs + upsert.cpuMs),
+          ratio(perOp(keyedOne) / (queryCost.cpuMs + upsert.cpuMs)),
         ],
         [
           "list, one subject",
@@ -395,8 +406,8 @@ async function main(): Promise<void> {
       mode === "KEYWORD"
         ? [top10.keyword, top10.fetch]
         : mode === "SEMANTIC"
-          ? [embedder.query, top10.vector, top10.fetch]
-          : [embedder.query, top50.vector, top50.keyword, top50.fetch];
+          ? [queryCost, top10.vector, top10.fetch]
+          : [queryCost, top50.vector, top50.keyword, top50.fetch];
     const floorMs = parts.reduce((sum, c) => sum + c.ms, 0);
     const floorCpu = parts.reduce((sum, c) => sum + c.cpuMs, 0);
     const bound = (CORES * 1000) / perOp(sixteen);
