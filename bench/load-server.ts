@@ -89,7 +89,11 @@ export function rssMb(pid: number): number {
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
-/** CPU time of every postgres process on this machine (the native server's backends), in ms. */
+/**
+ * CPU time of the native Postgres on this machine, in ms: every live postgres process, plus
+ * what the postmaster has collected from backends that have exited (a closed connection's
+ * backend would otherwise take its CPU time with it).
+ */
 export function postgresCpuMs(): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
@@ -97,10 +101,15 @@ export function postgresCpuMs(): number {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       if (!stat.includes("(postgres)")) continue;
-      total += cpuMs(Number(entry));
+      total += cpuMs(Number(entry)) + exitedChildrenCpuMs(stat);
     } catch {
       // The process ended while we looked.
     }
   }
   return total;
+}
+
+function exitedChildrenCpuMs(stat: string): number {
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return ((Number(fields[13]) + Number(fields[14])) * 1000) / TICKS_PER_SECOND;
 }
