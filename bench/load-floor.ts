@@ -46,6 +46,8 @@ export interface EmbedderFloor {
   /** Texts per second, embedded 64 at a time. */
   batchedPerSecond: number;
   query: Cost;
+  /** The model measured, for vectors the SQL floors need. */
+  embed(texts: string[]): Promise<number[][]>;
 }
 
 export async function embedderFloor(texts: string[], queries: string[]): Promise<EmbedderFloor> {
@@ -59,7 +61,7 @@ export async function embedderFloor(texts: string[], queries: string[]): Promise
   for (let i = 0; i < texts.length; i += 64) await embedder.embed(texts.slice(i, i + 64));
   const batchedPerSecond = texts.length / ((performance.now() - started) / 1000);
   const query = await measure(queries.length, (i) => embedder.embed([queries[Math.max(0, i)]!]));
-  return { batchedPerSecond, query };
+  return { batchedPerSecond, query, embed: (texts) => embedder.embed(texts) };
 }
 
 /** Raw SQL against either engine. */

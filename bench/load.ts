@@ -31,7 +31,6 @@ import {
 import { AGENTS, memory, note, question, random } from "./load-data.js";
 import { cpuMs, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
-import { LocalEmbedder } from "../src/embedding/local.js";
 
 const { values } = parseArgs({
   options: {
@@ -190,18 +189,25 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
   return rows;
 }
 
-/** Vectors for the floor's vector queries, from the same model the server uses. */
-async function queryVectors(texts: string[]): Promise<number[][]> {
-  const local = new LocalEmbedder({
-    model: "Xenova/all-MiniLM-L6-v2",
-    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-    dtype: "q8",
-  });
-  return local.embed(texts);
-}
-
 const ms = (n: number) => fixed(n, 1);
 const ratio = (n: number) => `${fixed(n, 2)}x`;
+
+/** A 1-in-flight row: latency percentiles and CPU per operation, each beside its floor. */
+function againstFloor(name: string, r: Run, floor: Cost): string[] {
+  const p50 = percentile(r.latencies, 50);
+  return [
+    name,
+    ms(p50),
+    ms(percentile(r.latencies, 95)),
+    ms(percentile(r.latencies, 99)),
+    ms(perOp(r)),
+    ms(floor.ms),
+    ratio(p50 / floor.ms),
+    ms(floor.cpuMs),
+    // A floor under one /proc tick would make the ratio meaningless.
+    ratio(perOp(r) / Math.max(floor.cpuMs, 0.01)),
+  ];
+}
 
 async function main(): Promise<void> {
   progress(`${engine}, ${MEMORIES} memories`);
@@ -295,7 +301,7 @@ async function main(): Promise<void> {
       )
     : null;
   const vectorsRand = random(98);
-  const vectors = LOCAL ? await queryVectors(Array.from({ length: 40 }, () => question(vectorsRand))) : null;
+  const vectors = embedder ? await embedder.embed(Array.from({ length: 40 }, () => question(vectorsRand))) : null;
   sql = await openSql(store.dataDir, store.databaseUrl);
   const floors: Record<string, { top10: SqlFloor; top50: SqlFloor }> = {};
   for (const [scope, agentId] of [
@@ -374,28 +380,11 @@ async function main(): Promise<void> {
     table(
       ["1 in flight", "p50 ms", "p95 ms", "p99 ms", "CPU ms/op", "floor ms", "p50/floor", "floor CPU ms", "CPU/floor"],
       [
-        [
-          "keyed write, new content",
-          ms(percentile(keyedOne.latencies, 50)),
-          ms(percentile(keyedOne.latencies, 95)),
-          ms(percentile(keyedOne.latencies, 99)),
-          ms(perOp(keyedOne)),
-          ms(keyedFloor),
-          ratio(percentile(keyedOne.latencies, 50) / keyedFloor),
-          ms(queryCost.cpuMs + upsert.cpuMs),
-          ratio(perOp(keyedOne) / (queryCost.cpuMs + upsert.cpuMs)),
-        ],
-        [
-          "list, one subject",
-          ms(percentile(list.latencies, 50)),
-          ms(percentile(list.latencies, 95)),
-          ms(percentile(list.latencies, 99)),
-          ms(perOp(list)),
-          ms(listSql.ms),
-          ratio(percentile(list.latencies, 50) / listSql.ms),
-          ms(listSql.cpuMs),
-          ratio(perOp(list) / Math.max(listSql.cpuMs, 0.01)),
-        ],
+        againstFloor("keyed write, new content", keyedOne, {
+          ms: keyedFloor,
+          cpuMs: queryCost.cpuMs + upsert.cpuMs,
+        }),
+        againstFloor("list, one subject", list, listSql),
       ],
     ),
   );
@@ -408,19 +397,13 @@ async function main(): Promise<void> {
         : mode === "SEMANTIC"
           ? [queryCost, top10.vector, top10.fetch]
           : [queryCost, top50.vector, top50.keyword, top50.fetch];
-    const floorMs = parts.reduce((sum, c) => sum + c.ms, 0);
-    const floorCpu = parts.reduce((sum, c) => sum + c.cpuMs, 0);
+    const floor: Cost = {
+      ms: parts.reduce((sum, c) => sum + c.ms, 0),
+      cpuMs: parts.reduce((sum, c) => sum + c.cpuMs, 0),
+    };
     const bound = (CORES * 1000) / perOp(sixteen);
     return [
-      `${mode} ${scope}`,
-      ms(percentile(one.latencies, 50)),
-      ms(percentile(one.latencies, 95)),
-      ms(percentile(one.latencies, 99)),
-      ms(perOp(one)),
-      ms(floorMs),
-      ratio(percentile(one.latencies, 50) / floorMs),
-      ms(floorCpu),
-      ratio(perOp(one) / floorCpu),
+      ...againstFloor(`${mode} ${scope}`, one, floor),
       fixed(rate(sixteen), 0),
       ms(percentile(sixteen.latencies, 99)),
       `${fixed((100 * rate(sixteen)) / bound, 0)}%`,
