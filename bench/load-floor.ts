@@ -9,6 +9,7 @@ import pg from "pg";
 import { toSql } from "pgvector";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { openPglite } from "../src/db/pglite.js";
+import { keywordTiers } from "../src/memory/keyword-tiers.js";
 import { postgresCpuMs } from "./load-server.js";
 
 export interface Cost {
@@ -120,15 +121,22 @@ export async function searchFloor(
             params(toSql(at(vectors, i) as number[])),
           ),
         );
-  const keyword = await measure(queries.length, (i) =>
-    sql.run(
-      `select id, ts_rank_cd(search, q) as rank
-       from memories, to_tsquery('english', replace(plainto_tsquery('english', ${last})::text, ' & ', ' | ')) q
-       where workspace_id = $1 and ${visible} and delete_time is null and search @@ q
-       order by rank desc limit ${pool}`,
-      params(at(queries, i)),
-    ),
-  );
+  // The statements a keyword search runs: its lexemes, then the tiers until one fills the pool.
+  await sql.run(`set enable_seqscan = off`);
+  const keyword = await measure(queries.length, async (i) => {
+    const [parsed] = await sql.run(`select tsvector_to_array(to_tsvector('english', $1)) as lexemes`, [at(queries, i)]);
+    const tiered = keywordTiers((parsed?.lexemes as string[] | undefined) ?? []);
+    for (const tier of tiered?.tiers ?? []) {
+      const rows = await sql.run(
+        `select id, ts_rank_cd(search, ${last}::tsquery) as rank from memories
+         where workspace_id = $1 and ${visible} and delete_time is null and search @@ $${agentId === null ? 3 : 4}::tsquery
+         order by rank desc, id limit ${pool}`,
+        [...params(tiered?.any), tier],
+      );
+      if (rows.length === pool) break;
+    }
+  });
+  await sql.run(`reset enable_seqscan`);
   const ids = (await sql.run(`select id from memories where workspace_id = $1 limit 200`, [workspaceId])).map(
     (r) => r.id,
   );

@@ -49,7 +49,10 @@ export const MemorySchema = defineEntity({
       name: "memories_embedding",
       expression: "create index memories_embedding on memories using hnsw (embedding vector_cosine_ops)",
     },
-    { name: "memories_search", expression: "create index memories_search on memories using gin (search)" },
+    {
+      name: "memories_search",
+      expression: "create index memories_search on memories using gin (search) with (gin_pending_list_limit = 256)",
+    },
   ],
 });
 

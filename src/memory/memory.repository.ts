@@ -7,6 +7,7 @@ import type { Viewer } from "../auth/principal.js";
 import { Sql, query, sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
 import { normaliseContent, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
+import { keywordTiers } from "./keyword-tiers.js";
 
 const COLUMNS = Sql.raw(`memories.workspace_id, memories.id, memories.agent_id, memories.subject_type,
   memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility,
@@ -296,16 +297,32 @@ export class MemoryRepository {
   /**
    * Full-text matches over title, content, tags and metadata values, best first. Any query
    * word may match (OR), so a natural-language question still finds memories sharing only
-   * some of its words; ts_rank_cd rewards those sharing more, closer together.
+   * some of its words; ts_rank_cd rewards those sharing more, closer together. Only the
+   * narrowest tier of `keywordTiers` that fills `limit` is ranked. Run last in the ranking
+   * transaction.
    */
   async keywordMatches(viewer: Viewer, q: FilterQuery, text: string, limit: number, now: Date): Promise<Candidate[]> {
-    const tsquery = sql`to_tsquery('english', replace(plainto_tsquery('english', ${text})::text, ' & ', ' | '))`;
-    const where = [...filterConditions(viewer, q, now), sql`search @@ ${tsquery}`];
-    const rows = await query<{ id: string; rank: number | string }>(
+    // The planner prices a tier's many-branched tsquery like one cheap operator per row and
+    // would rather test it on every row of the table than walk the GIN index (7 ms against
+    // 27 ms at 10k memories); only this transaction, which ends with the ranking, is affected.
+    const [parsed] = await query<{ lexemes: string[] }>(
       this.db,
-      sql`select id, ts_rank_cd(search, ${tsquery}) as rank from memories where ${Sql.join(where, " and ")}
-        order by rank desc, id limit ${limit}`,
+      sql`select set_config('enable_seqscan', 'off', true),
+        tsvector_to_array(to_tsvector('english', ${text})) as lexemes`,
     );
+    const queries = keywordTiers(parsed?.lexemes ?? []);
+    if (queries === null) return [];
+    const filters = filterConditions(viewer, q, now);
+    let rows: { id: string; rank: number | string }[] = [];
+    for (const tier of queries.tiers) {
+      rows = await query(
+        this.db,
+        sql`select id, ts_rank_cd(search, ${queries.any}::tsquery) as rank from memories
+          where ${Sql.join([...filters, sql`search @@ ${tier}::tsquery`], " and ")}
+          order by rank desc, id limit ${limit}`,
+      );
+      if (rows.length === limit) break;
+    }
     return rows.map((r) => ({ id: r.id, score: Number(r.rank) }));
   }
 

@@ -1,11 +1,11 @@
 /**
  * The planner's statistics stay fresh on both engines (PGlite has no autovacuum): after a
  * bulk load through the API, the vector search walks the HNSW index instead of sorting every
- * row, shown by the plan of the very statement the repository runs.
+ * row, and the keyword search the GIN index instead of testing every row, shown by the plans
+ * of the very statements the repository runs.
  */
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Viewer } from "../../src/auth/principal.js";
 import { DEFAULT_CONFIG } from "../../src/config.js";
 import { MemoryRepository, type FilterQuery } from "../../src/memory/memory.repository.js";
 import { memoryClient } from "../support/clients.js";
@@ -30,34 +30,33 @@ const WORDS = [
 const noFilter: FilterQuery = { kinds: [], tags: [], anyTags: [], showDeleted: false, showExpired: false };
 
 /**
- * Runs the repository's nearest() against a recorder: the first vector statement is explained
- * instead of run, and its plan kept.
+ * Runs `search` against a recorder: each statement containing `marker` is explained instead
+ * of run (so it finds nothing), and its plan kept. In a transaction, as the service ranks.
  */
-async function vectorPlan(em: EntityManager, viewer: Viewer): Promise<string> {
-  let plan: string | undefined;
-  const explaining = new Proxy(em, {
-    get(target, property, receiver) {
-      if (property !== "execute") return Reflect.get(target, property, receiver) as unknown;
-      return async (text: string, params: unknown[]) => {
-        if (plan === undefined && text.includes("<=>")) {
-          const rows = await target.execute<Record<string, unknown>[]>(`explain (format json) ${text}`, params);
-          plan = JSON.stringify(rows);
-          return [];
-        }
-        return target.execute(text, params);
-      };
-    },
+async function planOf(
+  em: EntityManager,
+  marker: string,
+  search: (memories: MemoryRepository) => Promise<unknown>,
+): Promise<string[]> {
+  const plans: string[] = [];
+  await em.fork().transactional(async (tem) => {
+    const explaining = new Proxy(tem, {
+      get(target, property, receiver) {
+        if (property !== "execute") return Reflect.get(target, property, receiver) as unknown;
+        return async (text: string, params: unknown[]) => {
+          if (text.includes(marker)) {
+            const rows = await target.execute<Record<string, unknown>[]>(`explain (format json) ${text}`, params);
+            plans.push(JSON.stringify(rows));
+            return [];
+          }
+          return target.execute(text, params);
+        };
+      },
+    });
+    await search(new MemoryRepository(explaining));
   });
-  await new MemoryRepository(explaining).nearest(
-    viewer,
-    noFilter,
-    wordHashVector("pricing renewal"),
-    "test:word-hash",
-    60,
-    new Date(),
-  );
-  if (plan === undefined) throw new Error("nearest() ran no vector statement");
-  return plan;
+  if (plans.length === 0) throw new Error(`the search ran no statement containing ${marker}`);
+  return plans;
 }
 
 describe(`at ${MEMORIES} memories`, () => {
@@ -88,11 +87,37 @@ describe(`at ${MEMORIES} memories`, () => {
   }, 600_000);
   afterAll(() => server.close());
 
-  it.each([
+  const viewers = [
     ["an agent-scoped", { workspaceId: "", agentId: "agent-3", admin: false }],
     ["a whole-workspace", { workspaceId: "", agentId: null, admin: true }],
-  ])("%s vector search uses the HNSW index", async (_, viewer) => {
-    const plan = await vectorPlan(server.engram.db.em.fork(), { ...viewer, workspaceId: server.workspaceId });
+  ] as const;
+
+  it.each(viewers)("%s vector search uses the HNSW index", async (_, viewer) => {
+    const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
+      memories.nearest(
+        { ...viewer, workspaceId: server.workspaceId },
+        noFilter,
+        wordHashVector("pricing renewal"),
+        "test:word-hash",
+        60,
+        new Date(),
+      ),
+    );
     expect(plan).toContain('"Index Name":"memories_embedding"');
+  });
+
+  it.each(viewers)("%s keyword search uses the full-text index in every tier", async (_, viewer) => {
+    const plans = await planOf(server.engram.db.em, "search @@", (memories) =>
+      memories.keywordMatches(
+        { ...viewer, workspaceId: server.workspaceId },
+        noFilter,
+        "pricing renewal churn invoice demo",
+        50,
+        new Date(),
+      ),
+    );
+    // All five words, any four, any three, any two, any one.
+    expect(plans).toHaveLength(5);
+    for (const plan of plans) expect(plan).toContain('"Index Name":"memories_search"');
   });
 });

@@ -100,3 +100,35 @@ describe("top_k", () => {
     expect(await search(ctx.admin, { query: "renewal note", filter: { subjectId }, mode, topK: 100 })).toHaveLength(30);
   });
 });
+
+describe("keyword ranking", () => {
+  const subjectId = unique("keyword-tiers");
+  beforeAll(async () => {
+    const contents = [
+      "churn risk flagged by finance",
+      "churn risk after the outage",
+      // Repeats one query word: ranked alone against the whole question it would score highest.
+      "churn churn churn churn churn",
+      "risk register updated",
+    ];
+    for (const content of contents) {
+      await ctx.admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+    }
+  });
+
+  const contentsOf = async (topK: number) =>
+    (await search(ctx.admin, { query: "churn risk", filter: { subjectId }, mode: SearchMode.KEYWORD, topK })).map(
+      (r) => r.memory?.content,
+    );
+
+  it("fills the page with memories sharing more of the question's words first", async () => {
+    expect((await contentsOf(2)).sort()).toEqual(["churn risk after the outage", "churn risk flagged by finance"]);
+  });
+
+  it("widens to memories sharing fewer words while the page is short, ranked together", async () => {
+    const all = await contentsOf(10);
+    expect(all).toHaveLength(4);
+    expect(all[0]).toBe("churn churn churn churn churn");
+    expect(all).toContain("risk register updated");
+  });
+});

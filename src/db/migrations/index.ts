@@ -4,6 +4,7 @@ import { Migration20261122000000ServerSecrets } from "./20261122000000-server-se
 import { Migration20261123000000ContentLookup } from "./20261123000000-content-lookup.js";
 import { Migration20261123010000RateLimits } from "./20261123010000-rate-limits.js";
 import { Migration20261123020000HotUpdates } from "./20261123020000-hot-updates.js";
+import { Migration20261123030000GinPendingLists } from "./20261123030000-gin-pending-lists.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   { name: "20261123000000-content-lookup", class: Migration20261123000000ContentLookup },
   { name: "20261123010000-rate-limits", class: Migration20261123010000RateLimits },
   { name: "20261123020000-hot-updates", class: Migration20261123020000HotUpdates },
+  { name: "20261123030000-gin-pending-lists", class: Migration20261123030000GinPendingLists },
 ];
