@@ -9,7 +9,7 @@ import pg from "pg";
 import { toSql } from "pgvector";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { openPglite } from "../src/db/pglite.js";
-import { keywordTiers } from "../src/memory/keyword-tiers.js";
+import { keywordTiers, lexemeQuery } from "../src/memory/keyword-tiers.js";
 import { postgresCpuMs } from "./load-server.js";
 
 export interface Cost {
@@ -121,15 +121,23 @@ export async function searchFloor(
             params(toSql(at(vectors, i) as number[])),
           ),
         );
-  // The statements a keyword search runs: its lexemes, then the tiers until one fills the pool.
+  // The statements a keyword search runs: its lexemes, those the visible memories contain,
+  // then the tiers until one fills the pool.
+  const next = agentId === null ? "$3" : "$4";
   await sql.run(`set enable_seqscan = off`);
   const keyword = await measure(queries.length, async (i) => {
     const [parsed] = await sql.run(`select tsvector_to_array(to_tsvector('english', $1)) as lexemes`, [at(queries, i)]);
-    const tiered = keywordTiers((parsed?.lexemes as string[] | undefined) ?? []);
+    const words = ((parsed?.lexemes as string[] | undefined) ?? []).map(lexemeQuery);
+    const present = await sql.run(
+      `select word from unnest(${last}::text[]) as word where exists (select 1 from memories
+         where workspace_id = $1 and ${visible} and delete_time is null and search @@ word::tsquery)`,
+      params(words),
+    );
+    const tiered = keywordTiers(present.map((r) => r.word as string));
     for (const tier of tiered?.tiers ?? []) {
       const rows = await sql.run(
         `select id, ts_rank_cd(search, ${last}::tsquery) as rank from memories
-         where workspace_id = $1 and ${visible} and delete_time is null and search @@ $${agentId === null ? 3 : 4}::tsquery
+         where workspace_id = $1 and ${visible} and delete_time is null and search @@ ${next}::tsquery
          order by rank desc, id limit ${pool}`,
         [...params(tiered?.any), tier],
       );

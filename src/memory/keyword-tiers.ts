@@ -17,8 +17,8 @@ export interface KeywordQueries {
   tiers: string[];
 }
 
-/** A lexeme as a tsquery operand, quoted so that no character in it is read as syntax. */
-function operand(lexeme: string): string {
+/** A lexeme as a one-word tsquery, quoted so that no character in it is read as syntax. */
+export function lexemeQuery(lexeme: string): string {
   return `'${lexeme.replace(/\\/g, "\\\\").replace(/'/g, "''")}'`;
 }
 
@@ -38,10 +38,9 @@ function* combinations<T>(items: readonly T[], size: number, start = 0): Generat
   }
 }
 
-/** The tiered queries for a question's distinct lexemes; none when it has no searchable word. */
-export function keywordTiers(lexemes: readonly string[]): KeywordQueries | null {
-  if (lexemes.length === 0) return null;
-  const operands = lexemes.map(operand);
+/** The tiered queries for a question's distinct words (`lexemeQuery`s); none without any. */
+export function keywordTiers(operands: readonly string[]): KeywordQueries | null {
+  if (operands.length === 0) return null;
   const any = operands.join(" | ");
   const tiers: string[] = [];
   for (let size = operands.length; size >= 2; size--) {

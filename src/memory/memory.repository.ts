@@ -7,7 +7,7 @@ import type { Viewer } from "../auth/principal.js";
 import { Sql, query, sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
 import { normaliseContent, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
-import { keywordTiers } from "./keyword-tiers.js";
+import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
 
 const COLUMNS = Sql.raw(`memories.workspace_id, memories.id, memories.agent_id, memories.subject_type,
   memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility,
@@ -302,6 +302,7 @@ export class MemoryRepository {
    * transaction.
    */
   async keywordMatches(viewer: Viewer, q: FilterQuery, text: string, limit: number, now: Date): Promise<Candidate[]> {
+    const filters = filterConditions(viewer, q, now);
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
     // 27 ms at 10k memories); only this transaction, which ends with the ranking, is affected.
@@ -310,9 +311,20 @@ export class MemoryRepository {
       sql`select set_config('enable_seqscan', 'off', true),
         tsvector_to_array(to_tsvector('english', ${text})) as lexemes`,
     );
-    const queries = keywordTiers(parsed?.lexemes ?? []);
+    // Words no memory the viewer can see contains cannot match; leaving them out keeps every
+    // tier that could fill the page within reach (an eight-word question with two such words
+    // would otherwise walk empty seven- and eight-word tiers and skip the wide middle ones).
+    const words = (parsed?.lexemes ?? []).map(lexemeQuery);
+    const present =
+      words.length === 0
+        ? []
+        : await query<{ word: string }>(
+            this.db,
+            sql`select word from unnest(${words}::text[]) as word
+              where exists (select 1 from memories where ${Sql.join([...filters, sql`search @@ word::tsquery`], " and ")})`,
+          );
+    const queries = keywordTiers(present.map((r) => r.word));
     if (queries === null) return [];
-    const filters = filterConditions(viewer, q, now);
     let rows: { id: string; rank: number | string }[] = [];
     for (const tier of queries.tiers) {
       rows = await query(

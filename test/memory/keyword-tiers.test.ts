@@ -3,7 +3,9 @@
  * word, with every lexeme quoted so that a hostile one is never read as tsquery syntax.
  */
 import { describe, expect, it } from "vitest";
-import { keywordTiers, MAX_CONJUNCTIONS } from "../../src/memory/keyword-tiers.js";
+import { keywordTiers, lexemeQuery, MAX_CONJUNCTIONS } from "../../src/memory/keyword-tiers.js";
+
+const words = (...lexemes: string[]) => lexemes.map(lexemeQuery);
 
 describe("keywordTiers", () => {
   it("has nothing to search for a question without words", () => {
@@ -11,11 +13,11 @@ describe("keywordTiers", () => {
   });
 
   it("searches a single word once", () => {
-    expect(keywordTiers(["renew"])).toEqual({ any: "'renew'", tiers: ["'renew'"] });
+    expect(keywordTiers(words("renew"))).toEqual({ any: "'renew'", tiers: ["'renew'"] });
   });
 
   it("tries all words, then any n-1, ..., then any one", () => {
-    const queries = keywordTiers(["churn", "price", "risk"]);
+    const queries = keywordTiers(words("churn", "price", "risk"));
     expect(queries?.any).toBe("'churn' | 'price' | 'risk'");
     expect(queries?.tiers).toEqual([
       "('churn' & 'price' & 'risk')",
@@ -25,8 +27,7 @@ describe("keywordTiers", () => {
   });
 
   it("skips tiers with too many alternatives, keeping the widest", () => {
-    const words = Array.from({ length: 12 }, (_, i) => `w${i}`);
-    const tiers = keywordTiers(words)?.tiers ?? [];
+    const tiers = keywordTiers(words(...Array.from({ length: 12 }, (_, i) => `w${i}`)))?.tiers ?? [];
     const alternatives = tiers.map((t) => t.split(" | ").length);
     // 12 words: all 12 (1), any 11 (12), any 2 (66 > 64 is skipped too), then any one.
     expect(alternatives).toEqual([1, 12, 12]);
@@ -34,6 +35,7 @@ describe("keywordTiers", () => {
   });
 
   it("quotes quotes and backslashes inside lexemes", () => {
-    expect(keywordTiers(["o'neil", "a\\b"])?.any).toBe("'o''neil' | 'a\\\\b'");
+    expect(lexemeQuery("o'neil")).toBe("'o''neil'");
+    expect(lexemeQuery("a\\b")).toBe("'a\\\\b'");
   });
 });
