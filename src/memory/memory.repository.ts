@@ -313,7 +313,7 @@ export class MemoryRepository {
     );
     // Words no memory the viewer can see contains cannot match; leaving them out keeps every
     // tier that could fill the page within reach (an eight-word question with two such words
-    // would otherwise walk empty seven- and eight-word tiers and skip the wide middle ones).
+    // would otherwise walk empty eight- and seven-word tiers, then costly six- and five-word ones).
     const words = (parsed?.lexemes ?? []).map(lexemeQuery);
     const present =
       words.length === 0

@@ -123,4 +123,13 @@ describe(`at ${MEMORIES} memories`, () => {
     expect(plans).toHaveLength(tiers.length);
     for (const plan of plans) expect(plan).toContain('"Index Name":"memories_search"');
   });
+
+  it("keeps the full-text index's pending list short after the bulk load", async () => {
+    // Merging returns how many pending pages there were: at most 256 kB (32 pages) of
+    // unmerged entries, where the default 4 MB would hold this whole load's.
+    const [merged] = await server.engram.db.em
+      .fork()
+      .execute<{ pages: number | string }[]>(`select gin_clean_pending_list('memories_search') as pages`);
+    expect(Number(merged?.pages)).toBeLessThanOrEqual(32);
+  });
 });
