@@ -12,11 +12,12 @@ import { createEmbedder } from "./embedding/create.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
+import { ENTITIES } from "./entities.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
 import { PageTokens } from "./memory/page-token.js";
 import { startSweeper } from "./memory/sweeper.js";
-import { apiHandlers } from "./server/api.js";
+import { apiHandlers } from "./api-handlers.js";
 import { withCors } from "./server/cors.js";
 import { httpHandler } from "./server/http.js";
 import { listen, type ConnectionTimeouts } from "./server/listener.js";
@@ -44,6 +45,7 @@ export interface StartOptions {
 export async function startEngram(config: Config, logger: Logger, options: StartOptions = {}): Promise<Engram> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase({
+    entities: ENTITIES,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,
@@ -52,7 +54,8 @@ export async function startEngram(config: Config, logger: Logger, options: Start
     logger,
   });
   logger.info({ database: db.kind }, "database ready, migrations applied");
-  const cluster = db.kind === "postgres" ? postgresCluster(config.databaseUrl!, logger) : SINGLE_SERVER;
+  const cluster =
+    db.kind === "postgres" && config.databaseUrl ? postgresCluster(config.databaseUrl, logger) : SINGLE_SERVER;
   try {
     return await serve(config, logger, options, db, cluster);
   } catch (err) {
@@ -85,7 +88,9 @@ async function serve(
     { budgetMs: config.embedding.budgetMs, logger },
   );
   await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
-  const worker = new EmbeddingWorker(db.em, embeddings, logger, { onBacklog: () => cluster.announceBacklog() });
+  const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger, {
+    onBacklog: () => cluster.announceBacklog(),
+  });
   await cluster.listen({ keysChanged: () => apiKeys.forgetCached(), backlog: () => worker.kick() });
   const statistics = new TableStatistics(db.em, "memories", logger);
 

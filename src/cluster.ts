@@ -4,7 +4,7 @@ import { API_KEYS_CHANGED } from "./auth/api-key.repository.js";
 import { SINGLE_SERVER_KEY_CACHE, type KeyCacheOptions } from "./auth/api-keys.js";
 import { DatabaseListener } from "./db/database-listener.js";
 import { loggableError } from "./logger.js";
-import { memoryRateLimiters, postgresRateLimiters, type RateLimiters } from "./server/rate-limiters.js";
+import { memoryRateLimiters, postgresRateLimiters, type RateLimiters } from "./api/rate-limiters.js";
 
 /** Servers on one Postgres wake each other's embedding workers on this channel when a backlog builds. */
 const EMBEDDING_BACKLOG = "engram_embedding_backlog";

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from "commander";
 import { parseDatabaseUrl } from "./db/database-url.js";
+import type { EmbeddingConfig } from "./embedding/create.js";
 
 export interface Config {
   host: string;
@@ -23,18 +24,6 @@ export interface Config {
   /** Browser origins allowed to call the API ("*": any); none sends no CORS headers at all. */
   corsOrigins: string[];
   embedding: EmbeddingConfig;
-}
-
-export interface EmbeddingConfig {
-  provider: "local" | "openai" | "none";
-  /** Model id; the provider's default when unset. */
-  model: string | undefined;
-  modelDir: string | undefined;
-  dtype: "q8" | "fp32";
-  openaiBaseUrl: string;
-  openaiApiKey: string | undefined;
-  dimensions: number;
-  budgetMs: number;
 }
 
 const int =

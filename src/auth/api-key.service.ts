@@ -11,11 +11,11 @@ import {
   type ListApiKeysRequest,
   type RevokeApiKeyRequest,
 } from "../../gen/ts/engram/v1/api_key_service_pb.js";
-import { DomainError, invalidArgument } from "../errors.js";
+import { DomainError, invalidArgument, requiredField } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import type { ApiKeys } from "./api-keys.js";
 import type { ApiKeyRecord } from "./api-key.repository.js";
-import { principalOf, requireScope, type Scope } from "./principal.js";
+import { principalOf, type Scope } from "./principal.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -25,8 +25,7 @@ export class ApiKeyServiceImpl implements ServiceImpl<typeof ApiKeyService> {
 
   async createApiKey(req: CreateApiKeyRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
-    requireScope(principal, "admin");
-    const key = req.apiKey!;
+    const key = requiredField(req.apiKey, "api_key");
     const { record, secret } = await this.apiKeys.create({
       workspaceId: principal.workspaceId,
       displayName: key.displayName,
@@ -38,7 +37,6 @@ export class ApiKeyServiceImpl implements ServiceImpl<typeof ApiKeyService> {
 
   async listApiKeys(req: ListApiKeysRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
-    requireScope(principal, "admin");
     if (req.pageToken !== "" && !isUuid(req.pageToken)) {
       throw invalidArgument("page_token", "INVALID_PAGE_TOKEN", "page_token is not one this server issued");
     }
@@ -55,7 +53,6 @@ export class ApiKeyServiceImpl implements ServiceImpl<typeof ApiKeyService> {
 
   async revokeApiKey(req: RevokeApiKeyRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
-    requireScope(principal, "admin");
     const record = isUuid(req.id) ? await this.apiKeys.revoke(principal.workspaceId, req.id) : null;
     if (record === null) throw new DomainError("not_found", "API_KEY_NOT_FOUND", `API key ${req.id} not found`);
     return create(RevokeApiKeyResponseSchema, { apiKey: toProto(record) });

@@ -1,5 +1,5 @@
-import { createContextKey, type HandlerContext } from "@connectrpc/connect";
-import { DomainError } from "../errors.js";
+import { createContextKey, type ContextValues, type HandlerContext } from "@connectrpc/connect";
+import { DomainError } from "../errors/domain-error.js";
 
 export const SCOPES = ["memory:read", "memory:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -49,7 +49,16 @@ export function viewerFor(principal: Principal, requestedAgentId: string): Viewe
 export const principalKey = createContextKey<Principal | null>(null, { description: "engram principal" });
 
 export function principalOf(ctx: HandlerContext): Principal {
-  const principal = ctx.values.get(principalKey);
+  return principalFromValues(ctx.values);
+}
+
+/** The viewer a handler acts as: the caller, as the agent its request names (see viewerFor). */
+export function actingViewer(ctx: HandlerContext, requestedAgentId: string): Viewer {
+  return viewerFor(principalOf(ctx), requestedAgentId);
+}
+
+export function principalFromValues(values: ContextValues): Principal {
+  const principal = values.get(principalKey);
   if (principal === null) {
     throw new DomainError("unauthenticated", "MISSING_API_KEY", "missing API key: send Authorization: Bearer <key>");
   }

@@ -1,4 +1,4 @@
-import { DomainError } from "../errors.js";
+import { DomainError } from "../errors/domain-error.js";
 import type { Viewer } from "./principal.js";
 import { Sql, sql } from "../db/sql.js";
 

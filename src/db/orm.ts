@@ -2,17 +2,17 @@ import type { PGlite } from "@electric-sql/pglite";
 import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
 import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
+import type { EntitySchema } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
-import { ApiKeySchema } from "../auth/api-key.entity.js";
-import { MemorySchema } from "../memory/memory.entity.js";
-import { WriteRequestSchema } from "../memory/write-request.entity.js";
 import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir-lock.js";
 import { parseDatabaseUrl, type DatabaseUrl } from "./database-url.js";
 import { migrations } from "./migrations/index.js";
 import { openPglite } from "./pglite.js";
 
 export interface DatabaseOptions {
+  /** The domain's entities, from the composition root (src/entities.ts). */
+  entities: EntitySchema[];
   /** Postgres connection string; when absent, the embedded PGlite under dataDir is used. */
   databaseUrl?: string | undefined;
   dataDir: string;
@@ -35,7 +35,6 @@ export interface Database {
 }
 
 const common = {
-  entities: [MemorySchema, ApiKeySchema, WriteRequestSchema],
   extensions: [Migrator],
   migrations: { migrationsList: migrations, transactional: true, snapshot: false, silent: true },
   // Every unit of work forks explicitly; the global manager is never used for queries.
@@ -58,7 +57,12 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   }
   try {
     const pglite: PGlite = await openPglite(options.dataDir);
-    const orm = await PgliteORM.init({ ...common, dbName: "engram", driverOptions: { pglite } });
+    const orm = await PgliteORM.init({
+      ...common,
+      entities: options.entities,
+      dbName: "engram",
+      driverOptions: { pglite },
+    });
     await orm.migrator.up();
     return {
       em: orm.em as unknown as EntityManager,
@@ -80,6 +84,7 @@ async function openPostgres(target: DatabaseUrl, options: DatabaseOptions): Prom
   const timeoutSeconds = options.connectTimeoutSeconds ?? 10;
   const orm = await PostgresORM.init({
     ...common,
+    entities: options.entities,
     clientUrl: target.url,
     pool: { min: 0, max: options.poolSize ?? 10 },
     // pg's own timeout: it also bounds a later reconnect, and waiting for a free pooled connection.

@@ -1,11 +1,23 @@
 import { resolve } from "node:path";
-import type { EmbeddingConfig } from "../config.js";
 import type { Embedder } from "./embedder.js";
 import { LocalEmbedder } from "./local.js";
 import { OpenAIEmbedder } from "./openai.js";
 
 export const DEFAULT_LOCAL_MODEL = "Xenova/all-MiniLM-L6-v2";
 export const DEFAULT_OPENAI_MODEL = "text-embedding-3-small";
+
+/** The embedder settings of the server's configuration (src/config.ts). */
+export interface EmbeddingConfig {
+  provider: "local" | "openai" | "none";
+  /** Model id; the provider's default when unset. */
+  model: string | undefined;
+  modelDir: string | undefined;
+  dtype: "q8" | "fp32";
+  openaiBaseUrl: string;
+  openaiApiKey: string | undefined;
+  dimensions: number;
+  budgetMs: number;
+}
 
 /** The embedder the configuration asks for, or null for none. */
 export function createEmbedder(config: EmbeddingConfig): Embedder | null {

@@ -102,9 +102,10 @@ export class Embeddings {
    * or failed.
    */
   async tryEmbed(texts: string[]): Promise<WriteVectors | null> {
-    const model = this.model;
-    if (model === null || texts.length === 0) return null;
-    const pending = this.batcher!.embed(texts).then((vectors) => vectors.map((vector) => ({ vector, model })));
+    const usable = this.usable();
+    if (usable === null || texts.length === 0) return null;
+    const { batcher, model } = usable;
+    const pending = batcher.embed(texts).then((vectors) => vectors.map((vector) => ({ vector, model })));
     const settled = await withTimeout(
       pending.then(
         (vectors) => ({ vectors }),
@@ -118,9 +119,10 @@ export class Embeddings {
 
   /** A query vector for search; null sends the search to keywords. */
   async embedQuery(text: string, timeoutMs: number): Promise<Embedded | null> {
-    const model = this.model;
-    if (model === null) return null;
-    const vectors = await withTimeout(this.batcher!.embed([text]), timeoutMs).catch((err: unknown) => {
+    const usable = this.usable();
+    if (usable === null) return null;
+    const { batcher, model } = usable;
+    const vectors = await withTimeout(batcher.embed([text]), timeoutMs).catch((err: unknown) => {
       this.options.logger.warn({ error: loggableError(err) }, "query embedding failed: searching by keyword");
       return null;
     });
@@ -129,9 +131,16 @@ export class Embeddings {
 
   /** For the background worker: throws on failure so it can back off. */
   async embed(texts: string[]): Promise<Embedded[]> {
-    if (!(await this.ensureReady())) throw new Error("embedder unavailable");
-    const model = this.embedder!.id;
-    return (await this.batcher!.embed(texts)).map((vector) => ({ vector, model }));
+    const usable = (await this.ensureReady()) ? this.usable() : null;
+    if (usable === null) throw new Error("embedder unavailable");
+    const { batcher, model } = usable;
+    return (await batcher.embed(texts)).map((vector) => ({ vector, model }));
+  }
+
+  /** The batcher and the model's id, once the embedder has answered. */
+  private usable(): { batcher: EmbeddingBatcher; model: string } | null {
+    const model = this.model;
+    return model === null || this.batcher === null ? null : { batcher: this.batcher, model };
   }
 }
 

@@ -1,7 +1,6 @@
-import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
-import { EmbeddingQueueRepository, type EmbeddingJob } from "../memory/embedding-queue.repository.js";
 import { PermanentEmbeddingError } from "./embedder.js";
+import type { EmbeddingJob, EmbeddingQueue } from "./embedding-queue.js";
 import type { Embeddings } from "./embeddings.js";
 import { loggableError } from "../logger.js";
 
@@ -45,8 +44,9 @@ export class EmbeddingWorker {
   private kicked = false;
   private readonly options: WorkerOptions;
 
+  /** @param queue opens the queue for one round (a unit of work of its own each time). */
   constructor(
-    private readonly em: EntityManager,
+    private readonly queue: () => EmbeddingQueue,
     private readonly embeddings: Embeddings,
     private readonly logger: Logger,
     options: Partial<WorkerOptions> = {},
@@ -74,7 +74,7 @@ export class EmbeddingWorker {
   /** One claim-embed-store round; returns how many jobs it handled. */
   async runOnce(now = new Date()): Promise<number> {
     if (!(await this.embeddings.ensureReady())) return 0;
-    const queue = new EmbeddingQueueRepository(this.em.fork());
+    const queue = this.queue();
     const jobs = await queue.claim(this.options.batchSize, this.options.leaseMs, now);
     if (jobs.length === 0) return 0;
     if (jobs.length === this.options.batchSize) this.options.onBacklog();
@@ -93,7 +93,7 @@ export class EmbeddingWorker {
     return jobs.length;
   }
 
-  private backOff(queue: EmbeddingQueueRepository, job: EmbeddingJob, err: unknown): Promise<void> {
+  private backOff(queue: EmbeddingQueue, job: EmbeddingJob, err: unknown): Promise<void> {
     const failed = err instanceof PermanentEmbeddingError && job.attempts >= this.options.maxPermanentAttempts;
     const delay = Math.min(this.options.maxBackoffMs, 1000 * 2 ** Math.min(job.attempts - 1, 20));
     return queue.release(job, new Date(Date.now() + delay), failed);
@@ -117,7 +117,7 @@ export class EmbeddingWorker {
     if (!this.embeddings.configured) return Infinity;
     if (this.embeddings.model === null) return this.options.notReadyMs;
     try {
-      const next = await new EmbeddingQueueRepository(this.em.fork()).nextRetryTime();
+      const next = await this.queue().nextRetryTime();
       const untilNext = next === null ? Infinity : next.getTime() - Date.now();
       // A due job that was not claimed is locked by another worker's claim, for a moment.
       return Math.max(MIN_SLEEP_MS, Math.min(this.options.idleMs, untilNext));

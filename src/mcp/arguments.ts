@@ -1,9 +1,9 @@
 import { getOption, type DescField, type DescMessage, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
-import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
-import { invalidArgument } from "../errors.js";
-import { fieldSchema, isRequired, messageSchema, type SchemaOptions } from "../server/rest/json-schema.js";
-import { isWellKnown, protoJsonOf } from "../server/rest/rest-json.js";
+import { invalidArgument } from "../errors/domain-error.js";
+import { impliedUpdateMask } from "../api/json-request.js";
+import { fieldSchema, isRequired, messageSchema, type SchemaOptions } from "../api/json-schema.js";
+import { isWellKnown, protoJsonOf } from "../api/rest-json.js";
 import type { MemoryTool } from "./tools.js";
 
 /*
@@ -58,9 +58,7 @@ export function requestJsonOf(tool: MemoryTool, args: ToolArguments, given: Reco
   const json = protoJsonOf(tool.method.input, given as JsonValue);
   // update_memory changes exactly the memory fields it was given.
   if (tool.hidden.includes("update_mask")) {
-    json.update_mask = Object.keys((json.memory as JsonObject | undefined) ?? {})
-      .map(protoCamelCase)
-      .join(",");
+    json.update_mask = impliedUpdateMask((json.memory as JsonObject | undefined) ?? {});
   }
   return json;
 }

@@ -3,8 +3,8 @@ import type http2 from "node:http2";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { readAllBytes } from "@connectrpc/connect/protocol";
 import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { DomainError } from "../errors.js";
-import { MAX_REQUEST_BYTES } from "../server/limits.js";
+import { DomainError } from "../errors/domain-error.js";
+import { MAX_REQUEST_BYTES } from "../api/limits.js";
 
 /** A request the MCP endpoint refuses before any JSON-RPC exchange: an HTTP status and a JSON-RPC error. */
 export class JsonRpcHttpError extends Error {

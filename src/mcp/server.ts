@@ -11,11 +11,11 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { invalidArgument } from "../errors.js";
-import { callMethod } from "../server/call-method.js";
-import { assertRealTimestamps } from "../server/json-timestamps.js";
-import { codeName, toConnectError } from "../server/errors.js";
-import { restJsonOf } from "../server/rest/rest-json.js";
+import { invalidArgument } from "../errors/domain-error.js";
+import { callMethod } from "../api/call-method.js";
+import { decodeJsonRequest } from "../api/json-request.js";
+import { codeName, toConnectError } from "../errors/status.js";
+import { restJsonOf } from "../api/rest-json.js";
 import { argumentOf, requestJsonOf, toolArguments, type ToolArguments } from "./arguments.js";
 import { compactMemory, MEMORY_TOOLS, type MemoryTool } from "./tools.js";
 
@@ -123,25 +123,19 @@ async function callTool(
 }
 
 function requestOf(tool: MemoryTool, args: ToolArguments, given: Record<string, unknown>): Message {
-  const decode = (json: JsonObject) => fromJson(tool.method.input, json, { ignoreUnknownFields: false });
-  const json = requestJsonOf(tool, args, given);
-  assertRealTimestamps(tool.method.input, json);
-  try {
-    return decode(json);
-  } catch (err) {
+  const input = tool.method.input;
+  return decodeJsonRequest(input, requestJsonOf(tool, args, given), ({ description }) => {
     // The decoder names proto fields and types; find the argument whose value it cannot take.
     const culprit = Object.entries(given).find(([name, value]) => {
       try {
-        decode(requestJsonOf(tool, args, { [name]: value }));
+        fromJson(input, requestJsonOf(tool, args, { [name]: value }), { ignoreUnknownFields: false });
         return false;
       } catch {
         return true;
       }
     });
-    const message = err instanceof Error ? err.message : String(err);
-    const description = message.replace(/^cannot decode [^:]+ from JSON: /, "cannot take ");
     throw invalidArgument(culprit?.[0] ?? "arguments", "INVALID_ARGUMENT_VALUE", description);
-  }
+  });
 }
 
 /** Memories compacted, everything else (outcome, next_page_token) as the service said it. */

@@ -1,16 +1,10 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import { query, sql } from "../db/sql.js";
-
-export interface EmbeddingJob {
-  workspaceId: string;
-  id: string;
-  content: string;
-  attempts: number;
-}
+import type { EmbeddingJob, EmbeddingQueue } from "../embedding/embedding-queue.js";
 
 /** The memories table seen as a queue of texts waiting for their vectors. */
-export class EmbeddingQueueRepository {
+export class EmbeddingQueueRepository implements EmbeddingQueue {
   constructor(private readonly db: EntityManager) {}
 
   /**

@@ -1,8 +1,14 @@
+import { TransactionPropagation } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/sql";
 import { v7 as uuidv7 } from "uuid";
+import type { WriteMemoryRequest, WriteMemoryResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { Viewer } from "../auth/principal.js";
 import type { WriteEmbedding } from "../embedding/embeddings.js";
+import { toDraft } from "./memory-mapper.js";
 import { mergeDrafts } from "./merge.js";
 import type { MemoryDraft, MemoryRecord } from "./memory-record.js";
 import { keylessIdentity, type MemoryRepository } from "./memory.repository.js";
+import { mergeReason, toWriteResponse } from "./write-result.js";
 
 export interface KeylessWrite {
   /** The item's place in its batch. */
@@ -15,6 +21,56 @@ export interface KeylessOutcome {
   record: MemoryRecord;
   /** Set when the write folded into an active memory with the same content. */
   mergedInto: string | null;
+}
+
+/**
+ * The plain keyless writes of a non-atomic batch (no key, request_id or validate_only),
+ * written together under a savepoint. Anything unusual (an item that fails its checks, a
+ * database error) leaves items to the one-by-one path, which reports each failure alone.
+ */
+export async function writePlainTogether(
+  tem: EntityManager,
+  memories: (em: EntityManager) => MemoryRepository,
+  requests: WriteMemoryRequest[],
+  viewerOf: (r: WriteMemoryRequest) => Viewer,
+  embedded: WriteEmbedding[],
+  now: Date,
+): Promise<Map<number, WriteMemoryResponse>> {
+  const writes: KeylessWrite[] = [];
+  let workspaceId = "";
+  for (const [index, r] of requests.entries()) {
+    if (r.validateOnly || r.requestId !== "" || r.memory === undefined || r.memory.key !== "") continue;
+    try {
+      const viewer = viewerOf(r);
+      workspaceId = viewer.workspaceId;
+      writes.push({
+        index,
+        draft: toDraft(r.memory, viewer.agentId, { ttl: r.ttl, now }, ""),
+        embedded: embedded[index] ?? null,
+      });
+    } catch {
+      // Left to the one-by-one path, which reports it with its field path.
+    }
+  }
+  if (writes.length < 2) return new Map();
+  try {
+    const outcomes = await tem.transactional((sem) => writeKeylessTogether(memories(sem), workspaceId, writes, now), {
+      propagation: TransactionPropagation.NESTED,
+    });
+    return new Map(
+      [...outcomes].map(([index, { record, mergedInto }]) => [
+        index,
+        toWriteResponse(
+          mergedInto === null
+            ? { record, outcome: "created", reason: "new memory" }
+            : { record, outcome: "merged", reason: mergeReason(mergedInto) },
+          now,
+        ),
+      ]),
+    );
+  } catch {
+    return new Map();
+  }
 }
 
 /**
@@ -64,13 +120,16 @@ export async function writeKeylessTogether(
     now,
   );
   fresh.forEach((write, i) => {
-    const record = created[i]!;
+    const record = created[i];
+    if (record === undefined) throw new Error("fewer memories inserted than asked for");
     outcomes.set(write.index, { record, mergedInto: null });
     latest.set(keylessIdentity(workspaceId, write.draft), record);
   });
 
   for (const write of repeats) {
-    const target = latest.get(keylessIdentity(workspaceId, write.draft))!;
+    const target = latest.get(keylessIdentity(workspaceId, write.draft));
+    // Every repeat's content was written first in this batch.
+    if (target === undefined) throw new Error("a repeated content has no first write");
     const merged = await memories.replace(target, mergeDrafts(target, write.draft), null, now);
     outcomes.set(write.index, { record: merged, mergedInto: target.id });
     latest.set(keylessIdentity(workspaceId, write.draft), merged);

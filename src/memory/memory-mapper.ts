@@ -8,7 +8,7 @@ import {
   Visibility,
   type Memory,
 } from "../../gen/ts/engram/v1/memory_pb.js";
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../errors/domain-error.js";
 import { stateOf, type MemoryDraft, type MemoryRecord, type VisibilityValue } from "./memory-record.js";
 
 export const METADATA_MAX_BYTES = 64 * 1024;

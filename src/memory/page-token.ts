@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../errors/domain-error.js";
 import type { OrderField } from "./memory.repository.js";
 
 export interface Position {

@@ -1,5 +1,5 @@
 import type { Memory } from "../../gen/ts/engram/v1/memory_pb.js";
-import { DomainError, type FieldViolation } from "../errors.js";
+import { DomainError, type FieldViolation } from "../errors/domain-error.js";
 import { toDraft } from "./memory-mapper.js";
 import type { MemoryDraft, MemoryRecord } from "./memory-record.js";
 

@@ -9,11 +9,11 @@ import {
 import { universalRequestFromNodeRequest, universalResponseToNodeResponse } from "@connectrpc/connect-node";
 import type { Logger } from "pino";
 import type http from "node:http";
-import { clientAddressKey } from "./client-address.js";
-import type { RequestHandler } from "./listener.js";
-import type { BodyBudget } from "./limits.js";
+import { clientAddressKey } from "../api/client-address.js";
+import type { RequestHandler } from "../api/request-handler.js";
+import type { BodyBudget } from "../api/limits.js";
 import { checkRequestBodies } from "./request-body.js";
-import { drainUnreadBody, resetUnreadStream } from "./unread-body.js";
+import { drainUnreadBody, resetUnreadStream } from "../api/unread-body.js";
 
 export interface ConnectAdapterOptions extends ConnectRouterOptions {
   routes: (router: ConnectRouter) => void;

@@ -1,6 +1,6 @@
 import { cors as connectCors } from "@connectrpc/connect";
 import cors from "cors";
-import type { RequestHandler } from "./listener.js";
+import type { RequestHandler } from "../api/request-handler.js";
 
 /** How long browsers may reuse a preflight answer, in seconds (Chromium caps it at 7200). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { Registry } from "prom-client";
-import type { RequestHandler } from "./listener.js";
+import type { RequestHandler } from "../api/request-handler.js";
 
 export interface HttpEndpoints {
   connect: RequestHandler;

@@ -2,11 +2,11 @@ import { isUtf8 } from "node:buffer";
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { readAllBytes, type UniversalHandler, type UniversalServerRequest } from "@connectrpc/connect/protocol";
-import { DomainError } from "../errors.js";
+import { DomainError } from "../errors/domain-error.js";
 import { ACCEPTED_COMPRESSIONS } from "./compression.js";
-import { toConnectError } from "./errors.js";
-import { assertRealTimestampsInText } from "./json-timestamps.js";
-import type { BodyBudget } from "./limits.js";
+import { toConnectError } from "../errors/status.js";
+import { assertRealTimestampsInText } from "../api/json-timestamps.js";
+import type { BodyBudget } from "../api/limits.js";
 
 /** How a protocol frames its request body, read from the Content-Type. */
 interface Framing {

@@ -52,7 +52,7 @@ import {
   type Placed,
 } from "./scenarios.js";
 import { closeSessions } from "./wire.js";
-import { MAX_REQUEST_BYTES } from "../../src/server/limits.js";
+import { MAX_REQUEST_BYTES } from "../../src/api/limits.js";
 
 const CLASS_TIMEOUT = 120_000;
 

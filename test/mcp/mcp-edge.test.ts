@@ -15,9 +15,9 @@ import type { ApiKeys } from "../../src/auth/api-keys.js";
 import { mcpHandler } from "../../src/mcp/http.js";
 import { listen } from "../../src/server/listener.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { Authentication } from "../../src/server/authentication.js";
-import { memoryRateLimiters } from "../../src/server/rate-limiters.js";
-import { BodyBudget, MAX_REQUEST_BYTES } from "../../src/server/limits.js";
+import { Authentication } from "../../src/api/authentication.js";
+import { memoryRateLimiters } from "../../src/api/rate-limiters.js";
+import { BodyBudget, MAX_REQUEST_BYTES } from "../../src/api/limits.js";
 
 type TransportKind = "streamable-http" | "stdio";
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DomainError } from "../../src/errors.js";
+import { DomainError } from "../../src/errors/domain-error.js";
 import { PageTokens } from "../../src/memory/page-token.js";
 import { memoryClient } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";

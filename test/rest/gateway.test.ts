@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
-import { MAX_REQUEST_BYTES } from "../../src/server/limits.js";
+import { MAX_REQUEST_BYTES } from "../../src/api/limits.js";
 
 interface RestMemory {
   id: string;

@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { restRoutes } from "../../src/server/rest/http-rules.js";
+import { restRoutes } from "../../src/api/http-rules.js";
 import { API_SERVICES } from "../../src/server/routes.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { DomainError } from "../../src/errors.js";
-import { BodyBudget } from "../../src/server/limits.js";
+import { DomainError } from "../../src/errors/domain-error.js";
+import { BodyBudget } from "../../src/api/limits.js";
 
 async function drain(body: AsyncIterable<Uint8Array>): Promise<number> {
   let n = 0;

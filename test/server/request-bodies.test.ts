@@ -9,7 +9,7 @@ import {
   ListMemoriesRequestSchema,
   WriteMemoryRequestSchema,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { MAX_REQUEST_BYTES } from "../../src/server/limits.js";
+import { MAX_REQUEST_BYTES } from "../../src/api/limits.js";
 import { memoryClient } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { ApiKeys, readAdminKey } from "../../src/auth/api-keys.js";
 import { openDatabase } from "../../src/db/orm.js";
+import { ENTITIES } from "../../src/entities.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -137,7 +138,7 @@ export function parseLogLine(line: string): Record<string, unknown> | undefined 
  */
 export async function keyFor(dataDir: string, databaseUrl: string | undefined): Promise<string> {
   if (!databaseUrl) return readAdminKey(dataDir);
-  const db = await openDatabase({ databaseUrl, dataDir });
+  const db = await openDatabase({ entities: ENTITIES, databaseUrl, dataDir });
   try {
     const { secret } = await new ApiKeys(db.em).create({
       workspaceId: `ws-${randomUUID()}`,

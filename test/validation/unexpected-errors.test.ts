@@ -15,7 +15,7 @@ import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { startEngram, type Engram } from "../../src/app.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import { DEFAULT_CONFIG } from "../../src/config.js";
-import { toConnectError } from "../../src/server/errors.js";
+import { toConnectError } from "../../src/errors/status.js";
 import { memoryClient, type Protocol } from "../support/clients.js";
 import { createTestDatabase } from "../support/database.js";
 import { WordHashEmbedder } from "../support/embedders.js";

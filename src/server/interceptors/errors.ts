@@ -1,7 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
-import { DomainError } from "../../errors.js";
-import { isCancellation, toConnectError } from "../errors.js";
+import { DomainError } from "../../errors/domain-error.js";
+import { isCancellation, toConnectError } from "../../errors/status.js";
 import { loggableError } from "../../logger.js";
 
 /** Turns whatever a handler throws into a Connect error; unexpected ones are logged, never leaked. */

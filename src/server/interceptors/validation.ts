@@ -2,8 +2,8 @@ import type { DescMessage, Message } from "@bufbuild/protobuf";
 import { pathToString } from "@bufbuild/protobuf/reflect";
 import { createValidator, type Violation } from "@bufbuild/protovalidate";
 import type { Interceptor } from "@connectrpc/connect";
-import { DomainError } from "../../errors.js";
-import { assertStorable } from "./storable.js";
+import { DomainError } from "../../errors/domain-error.js";
+import { assertStorable } from "../../api/storable.js";
 
 /**
  * Enforces the protovalidate rules declared in the protos on every request message, so the

@@ -2,7 +2,6 @@ import { isUtf8 } from "node:buffer";
 import type http from "node:http";
 import type http2 from "node:http2";
 import {
-  fromJson,
   type DescMessage,
   type DescMethod,
   type DescService,
@@ -10,21 +9,20 @@ import {
   type JsonValue,
   type Message,
 } from "@bufbuild/protobuf";
-import { protoCamelCase } from "@bufbuild/protobuf/reflect";
 import { createContextValues, type Transport } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import { invalidArgument } from "../../errors.js";
+import { invalidArgument } from "../../errors/domain-error.js";
 import { principalKey } from "../../auth/principal.js";
-import type { Authentication } from "../authentication.js";
-import { callMethod } from "../call-method.js";
-import { clientAddressKey } from "../client-address.js";
-import { assertRealTimestamps } from "../json-timestamps.js";
-import { MAX_REQUEST_BYTES, type BodyBudget } from "../limits.js";
-import { drainUnreadBody, resetUnreadStream } from "../unread-body.js";
-import type { RequestHandler } from "../listener.js";
-import { restRoutes, type RestRoute } from "./http-rules.js";
-import { protoJsonOf, restJsonOf, setParameter } from "./rest-json.js";
+import type { Authentication } from "../../api/authentication.js";
+import { callMethod } from "../../api/call-method.js";
+import { clientAddressKey } from "../../api/client-address.js";
+import { decodeJsonRequest, impliedUpdateMask } from "../../api/json-request.js";
+import { MAX_REQUEST_BYTES, type BodyBudget } from "../../api/limits.js";
+import { drainUnreadBody, resetUnreadStream } from "../../api/unread-body.js";
+import type { RequestHandler } from "../../api/request-handler.js";
+import { restRoutes, type RestRoute } from "../../api/http-rules.js";
+import { protoJsonOf, restJsonOf, setParameter } from "../../api/rest-json.js";
 import { errorBodyOf, RestError, sendError, sendJson } from "./responses.js";
 
 const NDJSON = "application/x-ndjson";
@@ -125,7 +123,7 @@ function requestMessage(route: RestRoute, url: URL, body: JsonValue | undefined)
     json[field.name] = fields;
     // PATCH semantics: without an explicit mask, the fields present in the body are the update.
     if (desc.fields.some((f) => f.name === "update_mask") && !url.searchParams.has("update_mask")) {
-      json.update_mask = Object.keys(fields).map(protoCamelCase).join(",");
+      json.update_mask = impliedUpdateMask(fields);
     }
   } else if (body !== undefined) {
     throw invalidArgument("body", "UNEXPECTED_BODY", `${route.verb.toUpperCase()} ${route.template} takes no body`);
@@ -139,15 +137,9 @@ function requestMessage(route: RestRoute, url: URL, body: JsonValue | undefined)
   for (const name of new Set(url.searchParams.keys())) {
     setParameter(desc, json, name, url.searchParams.getAll(name), route.body);
   }
-  assertRealTimestamps(desc, json);
-  try {
-    return fromJson(desc, json, { ignoreUnknownFields: false });
-  } catch (err) {
-    // "cannot decode field engram.v1.Memory.confidence from JSON: ...": the violation names the field.
-    const message = err instanceof Error ? err.message : String(err);
-    const field = /^cannot decode field [\w.]*\.(\w+) from JSON/.exec(message)?.[1];
+  return decodeJsonRequest(desc, json, ({ field, message }) => {
     throw invalidArgument(field ?? "request", "INVALID_VALUE", message);
-  }
+  });
 }
 
 function decodePathSegment(name: string, segment: string): string {

@@ -1,7 +1,7 @@
 import type { DescEnum, DescField, DescMessage, DescService, JsonObject } from "@bufbuild/protobuf";
-import { restRoutes, type RestRoute } from "./http-rules.js";
-import { fieldSchema, messageSchema, type SchemaOptions } from "./json-schema.js";
-import { isWellKnown } from "./rest-json.js";
+import { restRoutes, type RestRoute } from "../../api/http-rules.js";
+import { fieldSchema, messageSchema, type SchemaOptions } from "../../api/json-schema.js";
+import { isWellKnown } from "../../api/rest-json.js";
 
 export interface OpenApiOptions {
   title: string;

@@ -5,7 +5,7 @@ import { Code } from "@connectrpc/connect";
 import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
 import type { Logger } from "pino";
 import { RetryInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
-import { codeName, ERROR_DETAILS, isCancellation, toConnectError } from "../errors.js";
+import { codeName, ERROR_DETAILS, isCancellation, toConnectError } from "../../errors/status.js";
 import { loggableError } from "../../logger.js";
 
 type Response = http.ServerResponse | http2.Http2ServerResponse;

@@ -424,7 +424,7 @@ var File_engram_v1_api_key_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_api_key_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fengram/v1/api_key_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n" +
+	"\x1fengram/v1/api_key_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fworkspace_id\x18\x02 \x01(\tR\vworkspaceId\x12+\n" +
@@ -453,11 +453,11 @@ const file_engram_v1_api_key_service_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"B\n" +
 	"\x14RevokeApiKeyResponse\x12*\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x11.engram.v1.ApiKeyR\x06apiKey2\xd9\x02\n" +
-	"\rApiKeyService\x12n\n" +
-	"\fCreateApiKey\x12\x1e.engram.v1.CreateApiKeyRequest\x1a\x1f.engram.v1.CreateApiKeyResponse\"\x1d\x82\xd3\xe4\x93\x02\x17:\aapi_key\"\f/v1/api-keys\x12b\n" +
-	"\vListApiKeys\x12\x1d.engram.v1.ListApiKeysRequest\x1a\x1e.engram.v1.ListApiKeysResponse\"\x14\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/api-keys\x12t\n" +
-	"\fRevokeApiKey\x12\x1e.engram.v1.RevokeApiKeyRequest\x1a\x1f.engram.v1.RevokeApiKeyResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revokeB\xa0\x01\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x11.engram.v1.ApiKeyR\x06apiKey2\xf4\x02\n" +
+	"\rApiKeyService\x12w\n" +
+	"\fCreateApiKey\x12\x1e.engram.v1.CreateApiKeyRequest\x1a\x1f.engram.v1.CreateApiKeyResponse\"&\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x17:\aapi_key\"\f/v1/api-keys\x12k\n" +
+	"\vListApiKeys\x12\x1d.engram.v1.ListApiKeysRequest\x1a\x1e.engram.v1.ListApiKeysResponse\"\x1d\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/api-keys\x12}\n" +
+	"\fRevokeApiKey\x12\x1e.engram.v1.RevokeApiKeyRequest\x1a\x1f.engram.v1.RevokeApiKeyResponse\",\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/api-keys/{id}:revokeB\xa0\x01\n" +
 	"\rcom.engram.v1B\x12ApiKeyServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -509,6 +509,7 @@ func file_engram_v1_api_key_service_proto_init() {
 	if File_engram_v1_api_key_service_proto != nil {
 		return
 	}
+	file_engram_v1_access_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -1179,7 +1179,7 @@ var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1eengram/v1/memory_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/memory.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\xbe\x04\n" +
+	"\x1eengram/v1/memory_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\xbe\x04\n" +
 	"\x12WriteMemoryRequest\x12\xac\x02\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\x80\x02\xbaH\xfc\x01\xba\x01^\n" +
 	"\x10content_required\x122memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n" +
@@ -1269,18 +1269,18 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n" +
 	"\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n" +
-	"\x13SEARCH_MODE_KEYWORD\x10\x032\x8e\a\n" +
-	"\rMemoryService\x12h\n" +
-	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"\x1a\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
-	"/v1/memory\x12~\n" +
-	"\x12BatchWriteMemories\x12$.engram.v1.BatchWriteMemoriesRequest\x1a%.engram.v1.BatchWriteMemoriesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/memory:batch\x12_\n" +
-	"\tGetMemory\x12\x1b.engram.v1.GetMemoryRequest\x1a\x1c.engram.v1.GetMemoryResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/memory/{id}\x12c\n" +
-	"\fListMemories\x12\x1e.engram.v1.ListMemoriesRequest\x1a\x1f.engram.v1.ListMemoriesResponse\"\x12\x82\xd3\xe4\x93\x02\f\x12\n" +
-	"/v1/memory\x12p\n" +
-	"\fUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"\x1f\x82\xd3\xe4\x93\x02\x19:\x06memory2\x0f/v1/memory/{id}\x12h\n" +
-	"\fDeleteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"\x17\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12z\n" +
-	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"#\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12u\n" +
-	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"\x1c\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01B\xa0\x01\n" +
+	"\x13SEARCH_MODE_KEYWORD\x10\x032\x8f\b\n" +
+	"\rMemoryService\x12x\n" +
+	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
+	"/v1/memory\x12\x8e\x01\n" +
+	"\x12BatchWriteMemories\x12$.engram.v1.BatchWriteMemoriesRequest\x1a%.engram.v1.BatchWriteMemoriesResponse\"+\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/memory:batch\x12n\n" +
+	"\tGetMemory\x12\x1b.engram.v1.GetMemoryRequest\x1a\x1c.engram.v1.GetMemoryResponse\"&\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/memory/{id}\x12r\n" +
+	"\fListMemories\x12\x1e.engram.v1.ListMemoriesRequest\x1a\x1f.engram.v1.ListMemoriesResponse\"!\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\f\x12\n" +
+	"/v1/memory\x12\x80\x01\n" +
+	"\fUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"/\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x19:\x06memory2\x0f/v1/memory/{id}\x12x\n" +
+	"\fDeleteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"'\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n" +
+	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12\x84\x01\n" +
+	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01B\xa0\x01\n" +
 	"\rcom.engram.v1B\x12MemoryServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -1373,6 +1373,7 @@ func file_engram_v1_memory_service_proto_init() {
 	if File_engram_v1_memory_service_proto != nil {
 		return
 	}
+	file_engram_v1_access_proto_init()
 	file_engram_v1_memory_proto_init()
 	file_engram_v1_rest_proto_init()
 	file_engram_v1_memory_service_proto_msgTypes[4].OneofWrappers = []any{

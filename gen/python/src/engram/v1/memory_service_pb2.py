@@ -23,6 +23,7 @@ _sym_db = _symbol_database.Default()
 
 
 from buf.validate import validate_pb2 as buf_dot_validate_dot_validate__pb2
+from engram.v1 import access_pb2 as engram_dot_v1_dot_access__pb2
 from engram.v1 import memory_pb2 as engram_dot_v1_dot_memory__pb2
 from engram.v1 import rest_pb2 as engram_dot_v1_dot_rest__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
@@ -31,7 +32,7 @@ from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mas
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65ngram/v1/memory_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/memory.proto\x1a\x14\x65ngram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\x98\x04\n\x12WriteMemoryRequest\x12\xa4\x02\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.MemoryB\x80\x02\xbaH\xfc\x01\xba\x01^\n\x10\x63ontent_required\x12\x32memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01\x12\x30\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\rvalidate_only\x18\x04 \x01(\x08:t\xbaHq\x1ao\n\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"r\n\x13WriteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.engram.v1.WriteOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\"h\n\x19\x42\x61tchWriteMemoriesRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequestB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\x12\x0e\n\x06\x61tomic\x18\x02 \x01(\x08\"J\n\x1a\x42\x61tchWriteMemoriesResponse\x12,\n\x07results\x18\x01 \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\"u\n\x10\x42\x61tchWriteResult\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x1e.engram.v1.WriteMemoryResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"[\n\x10GetMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"6\n\x11GetMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xcd\x01\n\x13ListMemoriesRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12P\n\x08order_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$\"T\n\x14ListMemoriesResponse\x12#\n\x08memories\x18\x01 \x03(\x0b\x32\x11.engram.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x01\n\x13UpdateMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12)\n\x06memory\x18\x03 \x01(\x0b\x32\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\x12\x16\n\x04\x65tag\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14UpdateMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\x90\x01\n\x13\x44\x65leteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x18\n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x16\n\x04\x65tag\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14\x44\x65leteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"`\n\x15UndeleteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\";\n\x16UndeleteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xb7\x01\n\x15SearchMemoriesRequest\x12\x19\n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\'\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x18\n\x05top_k\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12\x11\n\tmin_score\x18\x04 \x01(\x02\x12-\n\x04mode\x18\x05 \x01(\x0e\x32\x15.engram.v1.SearchModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\"\xac\x01\n\x16SearchMemoriesResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\x16\n\x0esemantic_score\x18\x04 \x01(\x02\x12\x15\n\rkeyword_score\x18\x05 \x01(\x02\x12#\n\x04mode\x18\x06 \x01(\x0e\x32\x15.engram.v1.SearchMode*\x98\x01\n\x0cWriteOutcome\x12\x1d\n\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n\x15WRITE_OUTCOME_UPDATED\x10\x02\x12\x19\n\x15WRITE_OUTCOME_REVIVED\x10\x03\x12\x18\n\x14WRITE_OUTCOME_MERGED\x10\x04*t\n\nSearchMode\x12\x1b\n\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n\x13SEARCH_MODE_KEYWORD\x10\x03\x32\x8e\x07\n\rMemoryService\x12h\n\x0bWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"\x1a\x82\xd3\xe4\x93\x02\x14\"\n/v1/memory:\x06memory\x12~\n\x12\x42\x61tchWriteMemories\x12$.engram.v1.BatchWriteMemoriesRequest\x1a%.engram.v1.BatchWriteMemoriesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\"\x10/v1/memory:batch:\x01*\x12_\n\tGetMemory\x12\x1b.engram.v1.GetMemoryRequest\x1a\x1c.engram.v1.GetMemoryResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/memory/{id}\x12\x63\n\x0cListMemories\x12\x1e.engram.v1.ListMemoriesRequest\x1a\x1f.engram.v1.ListMemoriesResponse\"\x12\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/memory\x12p\n\x0cUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"\x1f\x82\xd3\xe4\x93\x02\x19\x32\x0f/v1/memory/{id}:\x06memory\x12h\n\x0c\x44\x65leteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"\x17\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12z\n\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"#\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/memory/{id}:undelete:\x01*\x12u\n\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"\x1c\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory/search:\x01*0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65ngram/v1/memory_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x16\x65ngram/v1/memory.proto\x1a\x14\x65ngram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\x98\x04\n\x12WriteMemoryRequest\x12\xa4\x02\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.MemoryB\x80\x02\xbaH\xfc\x01\xba\x01^\n\x10\x63ontent_required\x12\x32memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01\x12\x30\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\rvalidate_only\x18\x04 \x01(\x08:t\xbaHq\x1ao\n\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"r\n\x13WriteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.engram.v1.WriteOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\"h\n\x19\x42\x61tchWriteMemoriesRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequestB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\x12\x0e\n\x06\x61tomic\x18\x02 \x01(\x08\"J\n\x1a\x42\x61tchWriteMemoriesResponse\x12,\n\x07results\x18\x01 \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\"u\n\x10\x42\x61tchWriteResult\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x1e.engram.v1.WriteMemoryResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"[\n\x10GetMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"6\n\x11GetMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xcd\x01\n\x13ListMemoriesRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12P\n\x08order_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$\"T\n\x14ListMemoriesResponse\x12#\n\x08memories\x18\x01 \x03(\x0b\x32\x11.engram.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x01\n\x13UpdateMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12)\n\x06memory\x18\x03 \x01(\x0b\x32\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\x12\x16\n\x04\x65tag\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14UpdateMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\x90\x01\n\x13\x44\x65leteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x18\n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x16\n\x04\x65tag\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14\x44\x65leteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"`\n\x15UndeleteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\";\n\x16UndeleteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xb7\x01\n\x15SearchMemoriesRequest\x12\x19\n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\'\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x18\n\x05top_k\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12\x11\n\tmin_score\x18\x04 \x01(\x02\x12-\n\x04mode\x18\x05 \x01(\x0e\x32\x15.engram.v1.SearchModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\"\xac\x01\n\x16SearchMemoriesResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\x16\n\x0esemantic_score\x18\x04 \x01(\x02\x12\x15\n\rkeyword_score\x18\x05 \x01(\x02\x12#\n\x04mode\x18\x06 \x01(\x0e\x32\x15.engram.v1.SearchMode*\x98\x01\n\x0cWriteOutcome\x12\x1d\n\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n\x15WRITE_OUTCOME_UPDATED\x10\x02\x12\x19\n\x15WRITE_OUTCOME_REVIVED\x10\x03\x12\x18\n\x14WRITE_OUTCOME_MERGED\x10\x04*t\n\nSearchMode\x12\x1b\n\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n\x13SEARCH_MODE_KEYWORD\x10\x03\x32\x8f\x08\n\rMemoryService\x12x\n\x0bWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x14\"\n/v1/memory:\x06memory\x12\x8e\x01\n\x12\x42\x61tchWriteMemories\x12$.engram.v1.BatchWriteMemoriesRequest\x1a%.engram.v1.BatchWriteMemoriesResponse\"+\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x15\"\x10/v1/memory:batch:\x01*\x12n\n\tGetMemory\x12\x1b.engram.v1.GetMemoryRequest\x1a\x1c.engram.v1.GetMemoryResponse\"&\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/memory/{id}\x12r\n\x0cListMemories\x12\x1e.engram.v1.ListMemoriesRequest\x1a\x1f.engram.v1.ListMemoriesResponse\"!\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/memory\x12\x80\x01\n\x0cUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"/\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x19\x32\x0f/v1/memory/{id}:\x06memory\x12x\n\x0c\x44\x65leteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"\'\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/memory/{id}:undelete:\x01*\x12\x84\x01\n\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory/search:\x01*0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -87,59 +88,59 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['mode']._loaded_options = None
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['mode']._serialized_options = b'\272H\005\202\001\002\020\001'
   _globals['_MEMORYSERVICE'].methods_by_name['WriteMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['WriteMemory']._serialized_options = b'\202\323\344\223\002\024\"\n/v1/memory:\006memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['WriteMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\024\"\n/v1/memory:\006memory'
   _globals['_MEMORYSERVICE'].methods_by_name['BatchWriteMemories']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['BatchWriteMemories']._serialized_options = b'\202\323\344\223\002\025\"\020/v1/memory:batch:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['BatchWriteMemories']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\025\"\020/v1/memory:batch:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/memory/{id}'
+  _globals['_MEMORYSERVICE'].methods_by_name['GetMemory']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\021\022\017/v1/memory/{id}'
   _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._serialized_options = b'\202\323\344\223\002\014\022\n/v1/memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemories']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\014\022\n/v1/memory'
   _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._serialized_options = b'\202\323\344\223\002\0312\017/v1/memory/{id}:\006memory'
+  _globals['_MEMORYSERVICE'].methods_by_name['UpdateMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\0312\017/v1/memory/{id}:\006memory'
   _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._serialized_options = b'\202\323\344\223\002\021*\017/v1/memory/{id}'
+  _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\021*\017/v1/memory/{id}'
   _globals['_MEMORYSERVICE'].methods_by_name['UndeleteMemory']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['UndeleteMemory']._serialized_options = b'\202\323\344\223\002\035\"\030/v1/memory/{id}:undelete:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['UndeleteMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\035\"\030/v1/memory/{id}:undelete:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._loaded_options = None
-  _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._serialized_options = b'\202\323\344\223\002\026\"\021/v1/memory/search:\001*'
-  _globals['_WRITEOUTCOME']._serialized_start=2647
-  _globals['_WRITEOUTCOME']._serialized_end=2799
-  _globals['_SEARCHMODE']._serialized_start=2801
-  _globals['_SEARCHMODE']._serialized_end=2917
-  _globals['_WRITEMEMORYREQUEST']._serialized_start=242
-  _globals['_WRITEMEMORYREQUEST']._serialized_end=778
-  _globals['_WRITEMEMORYRESPONSE']._serialized_start=780
-  _globals['_WRITEMEMORYRESPONSE']._serialized_end=894
-  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_start=896
-  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_end=1000
-  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_start=1002
-  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_end=1076
-  _globals['_BATCHWRITERESULT']._serialized_start=1078
-  _globals['_BATCHWRITERESULT']._serialized_end=1195
-  _globals['_GETMEMORYREQUEST']._serialized_start=1197
-  _globals['_GETMEMORYREQUEST']._serialized_end=1288
-  _globals['_GETMEMORYRESPONSE']._serialized_start=1290
-  _globals['_GETMEMORYRESPONSE']._serialized_end=1344
-  _globals['_LISTMEMORIESREQUEST']._serialized_start=1347
-  _globals['_LISTMEMORIESREQUEST']._serialized_end=1552
-  _globals['_LISTMEMORIESRESPONSE']._serialized_start=1554
-  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1638
-  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1641
-  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1859
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1861
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1918
-  _globals['_DELETEMEMORYREQUEST']._serialized_start=1921
-  _globals['_DELETEMEMORYREQUEST']._serialized_end=2065
-  _globals['_DELETEMEMORYRESPONSE']._serialized_start=2067
-  _globals['_DELETEMEMORYRESPONSE']._serialized_end=2124
-  _globals['_UNDELETEMEMORYREQUEST']._serialized_start=2126
-  _globals['_UNDELETEMEMORYREQUEST']._serialized_end=2222
-  _globals['_UNDELETEMEMORYRESPONSE']._serialized_start=2224
-  _globals['_UNDELETEMEMORYRESPONSE']._serialized_end=2283
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=2286
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=2469
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=2472
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=2644
-  _globals['_MEMORYSERVICE']._serialized_start=2920
-  _globals['_MEMORYSERVICE']._serialized_end=3830
+  _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\026\"\021/v1/memory/search:\001*'
+  _globals['_WRITEOUTCOME']._serialized_start=2671
+  _globals['_WRITEOUTCOME']._serialized_end=2823
+  _globals['_SEARCHMODE']._serialized_start=2825
+  _globals['_SEARCHMODE']._serialized_end=2941
+  _globals['_WRITEMEMORYREQUEST']._serialized_start=266
+  _globals['_WRITEMEMORYREQUEST']._serialized_end=802
+  _globals['_WRITEMEMORYRESPONSE']._serialized_start=804
+  _globals['_WRITEMEMORYRESPONSE']._serialized_end=918
+  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_start=920
+  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_end=1024
+  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_start=1026
+  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_end=1100
+  _globals['_BATCHWRITERESULT']._serialized_start=1102
+  _globals['_BATCHWRITERESULT']._serialized_end=1219
+  _globals['_GETMEMORYREQUEST']._serialized_start=1221
+  _globals['_GETMEMORYREQUEST']._serialized_end=1312
+  _globals['_GETMEMORYRESPONSE']._serialized_start=1314
+  _globals['_GETMEMORYRESPONSE']._serialized_end=1368
+  _globals['_LISTMEMORIESREQUEST']._serialized_start=1371
+  _globals['_LISTMEMORIESREQUEST']._serialized_end=1576
+  _globals['_LISTMEMORIESRESPONSE']._serialized_start=1578
+  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1662
+  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1665
+  _globals['_UPDATEMEMORYREQUEST']._serialized_end=1883
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=1885
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=1942
+  _globals['_DELETEMEMORYREQUEST']._serialized_start=1945
+  _globals['_DELETEMEMORYREQUEST']._serialized_end=2089
+  _globals['_DELETEMEMORYRESPONSE']._serialized_start=2091
+  _globals['_DELETEMEMORYRESPONSE']._serialized_end=2148
+  _globals['_UNDELETEMEMORYREQUEST']._serialized_start=2150
+  _globals['_UNDELETEMEMORYREQUEST']._serialized_end=2246
+  _globals['_UNDELETEMEMORYRESPONSE']._serialized_start=2248
+  _globals['_UNDELETEMEMORYRESPONSE']._serialized_end=2307
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=2310
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=2493
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=2496
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=2668
+  _globals['_MEMORYSERVICE']._serialized_start=2944
+  _globals['_MEMORYSERVICE']._serialized_end=3983
 # @@protoc_insertion_point(module_scope)

@@ -1,6 +1,7 @@
 import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
+from engram.v1 import access_pb2 as _access_pb2
 from engram.v1 import memory_pb2 as _memory_pb2
 from engram.v1 import rest_pb2 as _rest_pb2
 from google.api import annotations_pb2 as _annotations_pb2

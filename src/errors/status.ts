@@ -4,7 +4,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema, type Status } from "../../gen/ts/google/rpc/status_pb.js";
 import { fileSystemErrorCode, postgresErrorCode } from "../db/database-errors.js";
-import { DomainError, type ErrorKind } from "../errors.js";
+import { DomainError, type ErrorKind } from "./domain-error.js";
 
 const CODES: Record<ErrorKind, Code> = {
   invalid_argument: Code.InvalidArgument,

@@ -1,8 +1,8 @@
 import type { DescMethod, DescMethodServerStreaming, DescMethodUnary, Message } from "@bufbuild/protobuf";
 import type { ContextValues, Transport } from "@connectrpc/connect";
 import { createAsyncIterable } from "@connectrpc/connect/protocol";
-import { DomainError } from "../errors.js";
-import { assertStorable } from "./interceptors/storable.js";
+import { DomainError } from "../errors/domain-error.js";
+import { assertStorable } from "./storable.js";
 
 /** What one call returned: a message, or the stream of a server-streaming method. */
 export type CallResult = { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> };

@@ -1,18 +1,19 @@
 import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { mcpHandler } from "../mcp/http.js";
-import { Authentication, type AuthenticationOptions } from "./authentication.js";
-import { ACCEPTED_COMPRESSIONS } from "./compression.js";
-import { connectAdapter } from "./connect-adapter.js";
-import { ERROR_DETAILS } from "./errors.js";
-import { errorInterceptor } from "./interceptors/errors.js";
-import { observabilityInterceptor } from "./interceptors/observability.js";
-import { validationInterceptor } from "./interceptors/validation.js";
-import { BodyBudget, MAX_REQUEST_BYTES } from "./limits.js";
-import type { RequestHandler } from "./listener.js";
-import { restGateway } from "./rest/gateway.js";
-import { API_SERVICES } from "./routes.js";
+import { mcpHandler } from "./mcp/http.js";
+import { Authentication, type AuthenticationOptions } from "./api/authentication.js";
+import { ACCEPTED_COMPRESSIONS } from "./server/compression.js";
+import { connectAdapter } from "./server/connect-adapter.js";
+import { ERROR_DETAILS } from "./errors/status.js";
+import { errorInterceptor } from "./server/interceptors/errors.js";
+import { observabilityInterceptor } from "./server/interceptors/observability.js";
+import { validationInterceptor } from "./server/interceptors/validation.js";
+import { scopeInterceptor } from "./server/interceptors/scope.js";
+import { BodyBudget, MAX_REQUEST_BYTES } from "./api/limits.js";
+import type { RequestHandler } from "./api/request-handler.js";
+import { restGateway } from "./server/rest/gateway.js";
+import { API_SERVICES } from "./server/routes.js";
 
 export interface ApiOptions {
   routes: (router: ConnectRouter) => void;
@@ -37,7 +38,12 @@ export interface ApiHandlers {
 export function apiHandlers({ routes, authentication: auth, logger, metrics }: ApiOptions): ApiHandlers {
   const authentication = new Authentication(auth);
   const options = {
-    interceptors: [observabilityInterceptor(logger, metrics), errorInterceptor(logger), validationInterceptor()],
+    interceptors: [
+      observabilityInterceptor(logger, metrics),
+      errorInterceptor(logger),
+      validationInterceptor(),
+      scopeInterceptor(),
+    ],
     requestGate: authentication.requestGate(),
     // A misspelt field or enum name is an error, not a silently dropped value; error details
     // inside messages (per-item batch errors) need their types to be written as JSON.

@@ -10,9 +10,9 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
-import { rest_alias } from "../../../gen/ts/engram/v1/rest_pb.js";
-import { invalidArgument } from "../../errors.js";
-import { ERROR_DETAILS } from "../errors.js";
+import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
+import { invalidArgument } from "../errors/domain-error.js";
+import { ERROR_DETAILS } from "../errors/status.js";
 
 /*
  * The REST dialect of the API's JSON: field names in snake_case (the proto names), enum

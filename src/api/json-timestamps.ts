@@ -1,5 +1,5 @@
 import type { DescMessage, JsonValue } from "@bufbuild/protobuf";
-import { invalidArgument } from "../errors.js";
+import { invalidArgument } from "../errors/domain-error.js";
 
 const TIMESTAMP = "google.protobuf.Timestamp";
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d{1,9})?(?:Z|[+-](\d{2}):(\d{2}))$/;
@@ -31,10 +31,11 @@ function walk(schema: DescMessage, json: JsonValue, path: string): void {
   if (json === null || typeof json !== "object" || Array.isArray(json)) return;
   for (const field of schema.fields) {
     const value = json[field.jsonName] ?? json[field.name];
-    if (value === undefined || value === null || field.message === undefined) continue;
+    const message = field.message;
+    if (value === undefined || value === null || message === undefined) continue;
     const at = path === "" ? field.name : `${path}.${field.name}`;
     const check = (item: JsonValue, itemPath: string) =>
-      field.message!.typeName === TIMESTAMP ? checkTimestamp(item, itemPath) : walk(field.message!, item, itemPath);
+      message.typeName === TIMESTAMP ? checkTimestamp(item, itemPath) : walk(message, item, itemPath);
     if (field.fieldKind === "list" && Array.isArray(value)) value.forEach((item, i) => check(item, `${at}[${i}]`));
     else if (field.fieldKind === "map" && typeof value === "object" && !Array.isArray(value)) {
       for (const [key, item] of Object.entries(value)) check(item, `${at}[${JSON.stringify(key)}]`);
@@ -46,18 +47,20 @@ function checkTimestamp(value: JsonValue, path: string): void {
   const match = typeof value === "string" ? RFC3339.exec(value) : null;
   // Strings that are not RFC 3339 at all are the decoder's to refuse.
   if (match === null) return;
-  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = match.slice(1).map((d) => Number(d ?? 0));
-  const daysInMonth = new Date(Date.UTC(year!, month!, 0)).getUTCDate();
+  const [year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, offsetHour = 0, offsetMinute = 0] = match
+    .slice(1)
+    .map((d) => Number(d ?? 0));
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   const exists =
-    month! >= 1 &&
-    month! <= 12 &&
-    day! >= 1 &&
-    day! <= daysInMonth &&
-    hour! <= 23 &&
-    minute! <= 59 &&
-    second! <= 59 &&
-    offsetHour! <= 23 &&
-    offsetMinute! <= 59;
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offsetHour <= 23 &&
+    offsetMinute <= 59;
   if (!exists) throw invalidArgument(path, "TIMESTAMP_INVALID", `"${value as string}" is not a real date and time`);
 }
 

@@ -2,9 +2,9 @@ import type { HandlerContext } from "@connectrpc/connect";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { ApiKeys } from "../auth/api-keys.js";
 import { principalKey, type Principal } from "../auth/principal.js";
-import { DomainError } from "../errors.js";
+import { DomainError } from "../errors/domain-error.js";
 import { clientAddressKey } from "./client-address.js";
-import { toConnectError } from "./errors.js";
+import { toConnectError } from "../errors/status.js";
 import type { RateLimiters } from "./rate-limiters.js";
 
 /** Services anyone may call: probes and schema discovery carry no memory data. */

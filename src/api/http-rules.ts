@@ -6,8 +6,8 @@ import {
   type DescMethod,
   type DescService,
 } from "@bufbuild/protobuf";
-import { http } from "../../../gen/ts/google/api/annotations_pb.js";
-import type { HttpRule } from "../../../gen/ts/google/api/http_pb.js";
+import { http } from "../../gen/ts/google/api/annotations_pb.js";
+import type { HttpRule } from "../../gen/ts/google/api/http_pb.js";
 
 export type HttpVerb = "get" | "put" | "post" | "delete" | "patch";
 

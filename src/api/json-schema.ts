@@ -8,7 +8,7 @@ import {
   type JsonObject,
 } from "@bufbuild/protobuf";
 import { field as fieldRules, type FieldRules } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
-import { rest_alias } from "../../../gen/ts/engram/v1/rest_pb.js";
+import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
 import { shortEnumName } from "./rest-json.js";
 
 /*

@@ -1,4 +1,4 @@
-import { DomainError } from "../errors.js";
+import { DomainError } from "../errors/domain-error.js";
 
 /**
  * The most bytes any request body may hold, compressed or not, on every protocol. The largest

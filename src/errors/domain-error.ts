@@ -1,5 +1,5 @@
 /**
- * Domain errors: what went wrong, in the service's terms. src/server/errors.ts is the one
+ * Domain errors: what went wrong, in the service's terms. src/errors/status.ts is the one
  * place that turns them into Connect codes and error details.
  */
 export type ErrorKind =
@@ -35,6 +35,15 @@ export class DomainError extends Error {
 
 export function invalidArgument(field: string, reason: string, description: string): DomainError {
   return new DomainError("invalid_argument", reason, `${field}: ${description}`, [{ field, description }]);
+}
+
+/**
+ * A message field the proto marks required: protovalidate has refused its absence before a
+ * handler runs, so this only tells the type checker (and fails like protovalidate would).
+ */
+export function requiredField<T>(value: T | undefined, field: string): T {
+  if (value === undefined) throw invalidArgument(field, "REQUIRED", "value is required");
+  return value;
 }
 
 /** The answer for anything the caller may not see, whether or not it exists. */

@@ -1,11 +1,12 @@
 import { SingleBar, Presets } from "cli-progress";
 import type { Logger } from "pino";
-import type { Config } from "../config.js";
-import { openDatabase } from "../db/orm.js";
-import { EmbeddingQueueRepository } from "../memory/embedding-queue.repository.js";
-import { createEmbedder } from "./create.js";
-import { Embeddings } from "./embeddings.js";
-import { EmbeddingWorker } from "./worker.js";
+import type { Config } from "./config.js";
+import { openDatabase } from "./db/orm.js";
+import { ENTITIES } from "./entities.js";
+import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
+import { createEmbedder } from "./embedding/create.js";
+import { Embeddings } from "./embedding/embeddings.js";
+import { EmbeddingWorker } from "./embedding/worker.js";
 
 /**
  * Re-embeds memories with the configured model: those embedded by another model (or not at
@@ -14,6 +15,7 @@ import { EmbeddingWorker } from "./worker.js";
  */
 export async function reembed(config: Config, logger: Logger, everything: boolean): Promise<number> {
   const db = await openDatabase({
+    entities: ENTITIES,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: 2,
@@ -31,7 +33,7 @@ export async function reembed(config: Config, logger: Logger, everything: boolea
     const model = embeddings.model;
     if (model === null) throw new Error("the embedder is not available; nothing was changed");
     const total = await queue.requeue(model, everything);
-    const worker = new EmbeddingWorker(db.em, embeddings, logger);
+    const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger);
     const bar = new SingleBar(
       { format: "re-embedding {bar} {value}/{total} memories | {eta_formatted} left" },
       Presets.shades_classic,

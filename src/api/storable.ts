@@ -9,7 +9,7 @@ import {
   ValueSchema,
   type Value,
 } from "@bufbuild/protobuf/wkt";
-import { DomainError, type FieldViolation } from "../../errors.js";
+import { DomainError, type FieldViolation } from "../errors/domain-error.js";
 
 /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z: the range of google.protobuf.Timestamp (and of its JSON form). */
 const MIN_TIMESTAMP_SECONDS = -62_135_596_800n;

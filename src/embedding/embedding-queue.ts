@@ -1,0 +1,22 @@
+/** A text waiting for its vector, leased to one worker. */
+export interface EmbeddingJob {
+  workspaceId: string;
+  id: string;
+  content: string;
+  attempts: number;
+}
+
+/**
+ * What the embedding worker needs from the store of texts waiting for vectors. The memory
+ * module implements it (EmbeddingQueueRepository); the worker knows nothing of its tables.
+ */
+export interface EmbeddingQueue {
+  /** Leases up to `limit` waiting jobs to this worker for `leaseMs`. */
+  claim(limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]>;
+  /** Stores each job's vector unless its text changed since the claim; returns how many were stored. */
+  attach(jobs: EmbeddingJob[], vectors: number[][], model: string): Promise<number>;
+  /** Puts a job back to be tried at `retryTime`, or marks it failed for good. */
+  release(job: EmbeddingJob, retryTime: Date, failed: boolean): Promise<void>;
+  /** When the first job now backing off (or leased) may be claimed again; null when none waits. */
+  nextRetryTime(): Promise<Date | null>;
+}

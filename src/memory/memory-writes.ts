@@ -1,0 +1,231 @@
+import { create } from "@bufbuild/protobuf";
+import { TransactionPropagation } from "@mikro-orm/core";
+import type { EntityManager } from "@mikro-orm/sql";
+import { v7 as uuidv7 } from "uuid";
+import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
+import {
+  BatchWriteResultSchema,
+  type BatchWriteResult,
+  type DeleteMemoryRequest,
+  type UndeleteMemoryRequest,
+  type UpdateMemoryRequest,
+  type WriteMemoryRequest,
+  type WriteMemoryResponse,
+} from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { Viewer } from "../auth/principal.js";
+import { assertCanModify } from "../auth/visibility.js";
+import type { Embeddings, WriteEmbedding } from "../embedding/embeddings.js";
+import { DomainError, memoryNotFound, requiredField } from "../errors/domain-error.js";
+import { toStatus } from "../errors/status.js";
+import { writeOnce } from "./idempotency.js";
+import { writePlainTogether } from "./keyless-batch.js";
+import { lockOrder } from "./lock-order.js";
+import { etagOf, toDraft } from "./memory-mapper.js";
+import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
+import type { MemoryRepository } from "./memory.repository.js";
+import { mergeDrafts } from "./merge.js";
+import { applyUpdateMask } from "./update-mask.js";
+import { previewWrite } from "./write-preview.js";
+import { mergeReason, toWriteResponse, type WriteResult } from "./write-result.js";
+import { WriteVectorSource, type LateVectors } from "./write-vectors.js";
+
+export interface MemoryWritesDeps {
+  em: EntityManager;
+  embeddings: Embeddings;
+  memories: (em: EntityManager) => MemoryRepository;
+  now: () => Date;
+  /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
+  onPending: () => void;
+  /** Called with the number of memories each committed write changed (for table statistics). */
+  onWritten: (count: number) => void;
+}
+
+/**
+ * The write pipeline: upserts by key, merges of repeated content, dry runs, idempotent
+ * retries and batches, each write with its vector when the embedder answers in time.
+ */
+export class MemoryWrites {
+  private readonly vectors: WriteVectorSource;
+
+  constructor(private readonly deps: MemoryWritesDeps) {
+    this.vectors = new WriteVectorSource(deps);
+  }
+
+  async write(viewer: Viewer, req: WriteMemoryRequest): Promise<WriteMemoryResponse> {
+    const { embedded, late } = await this.vectors.forRequests(viewer.workspaceId, [req]);
+    const response = await this.deps.em
+      .fork()
+      .transactional((tem) => this.writeOne(tem, viewer, req, "memory", embedded[0] ?? null));
+    this.noteWritten([response], late);
+    return response;
+  }
+
+  /** All or nothing in one transaction; the caller checks every item's viewer first. */
+  async writeAtomically(items: { viewer: Viewer; request: WriteMemoryRequest }[], workspaceId: string) {
+    const requests = items.map((item) => item.request);
+    const { embedded, late } = await this.vectors.forRequests(workspaceId, requests);
+    const responses = await this.deps.em.fork().transactional(async (tem) => {
+      const out: WriteMemoryResponse[] = [];
+      for (const [i, { viewer, request }] of items.entries()) {
+        out.push(await this.writeOne(tem, viewer, request, itemField(i), embedded[i] ?? null));
+      }
+      return out;
+    });
+    this.noteWritten(responses, late);
+    return responses;
+  }
+
+  /**
+   * Each item on its own: one transaction (one commit) for the batch and a savepoint per
+   * item, so an item that fails rolls back alone and reports its error. Items take their
+   * locks in one global order, so that concurrent batches writing the same keys wait for
+   * each other instead of deadlocking.
+   */
+  async writeEach(
+    viewerOf: (r: WriteMemoryRequest) => Viewer,
+    workspaceId: string,
+    requests: WriteMemoryRequest[],
+  ): Promise<BatchWriteResult[]> {
+    const { embedded, late } = await this.vectors.forRequests(workspaceId, requests);
+    const results: BatchWriteResult[] = [];
+    const answer = (i: number, result: BatchWriteResult["result"]) =>
+      (results[i] = create(BatchWriteResultSchema, { result }));
+    await this.deps.em.fork().transactional(async (tem) => {
+      const together = await writePlainTogether(tem, this.deps.memories, requests, viewerOf, embedded, this.deps.now());
+      for (const [i, response] of together) answer(i, { case: "response", value: response });
+      for (const i of lockOrder(requests)) {
+        if (together.has(i)) continue;
+        const r = requests[i];
+        if (r === undefined) continue;
+        try {
+          // Per item: an item naming an agent the key may not act as fails alone (PERMISSION_DENIED).
+          const viewer = viewerOf(r);
+          const response = await tem.transactional(
+            (sem) => this.writeOne(sem, viewer, r, itemField(i), embedded[i] ?? null),
+            {
+              propagation: TransactionPropagation.NESTED,
+            },
+          );
+          answer(i, { case: "response", value: response });
+        } catch (err) {
+          answer(i, { case: "error", value: toStatus(err) });
+        }
+      }
+    });
+    this.noteWritten(
+      results.flatMap((r) => (r.result.case === "response" ? [r.result.value] : [])),
+      late,
+    );
+    return results;
+  }
+
+  async update(viewer: Viewer, req: UpdateMemoryRequest): Promise<MemoryRecord> {
+    const { em, memories, now: clock } = this.deps;
+    const now = clock();
+    const paths = req.updateMask?.paths ?? [];
+    const changes = requiredField(req.memory, "memory");
+    const changesContent = paths.includes("content") || paths.includes("*");
+    const { embedded, late } = changesContent
+      ? await this.vectors.forContents(viewer.workspaceId, [changes.content])
+      : { embedded: new Map<string, WriteEmbedding>(), late: null };
+    const updated = await em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, req.id, req.etag);
+      if (stateOf(target, now) === "deleted") {
+        throw new DomainError(
+          "failed_precondition",
+          "MEMORY_DELETED",
+          `memory ${req.id} is deleted; undelete it first`,
+        );
+      }
+      const draft = applyUpdateMask(target, changes, paths, now);
+      return memories(tem).replace(target, draft, embedded.get(draft.content) ?? null, now);
+    });
+    this.vectors.attachLate(late);
+    if (updated.embeddingStatus === "pending") this.deps.onPending();
+    this.deps.onWritten(1);
+    return updated;
+  }
+
+  async delete(viewer: Viewer, req: DeleteMemoryRequest): Promise<MemoryRecord> {
+    const now = this.deps.now();
+    return this.deps.em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, req.id, req.etag);
+      if (target.deleteTime !== null) return target;
+      this.deps.onWritten(1);
+      return this.deps.memories(tem).setDeleted(target, now, req.reason === "" ? null : req.reason, now);
+    });
+  }
+
+  async undelete(viewer: Viewer, req: UndeleteMemoryRequest): Promise<MemoryRecord> {
+    const now = this.deps.now();
+    return this.deps.em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, req.id, "");
+      if (target.deleteTime === null) return target;
+      return this.deps.memories(tem).setDeleted(target, null, null, now);
+    });
+  }
+
+  /** A memory the viewer may change, locked for the rest of the transaction. */
+  private async modifiable(tem: EntityManager, viewer: Viewer, id: string, etag: string): Promise<MemoryRecord> {
+    const target = await this.deps.memories(tem).findVisible(viewer, id, { forUpdate: true });
+    if (target === null) throw memoryNotFound(id);
+    assertCanModify(viewer, target);
+    if (etag !== "" && etag !== etagOf(target)) {
+      throw new DomainError("aborted", "ETAG_MISMATCH", `memory ${id} has changed since etag ${etag} was read`);
+    }
+    return target;
+  }
+
+  /** One write inside the caller's transaction: dry run, idempotent retry, upsert or merge. */
+  private async writeOne(
+    tem: EntityManager,
+    viewer: Viewer,
+    req: WriteMemoryRequest,
+    field: string,
+    embedded: WriteEmbedding,
+  ): Promise<WriteMemoryResponse> {
+    const now = this.deps.now();
+    const draft = toDraft(requiredField(req.memory, field), viewer.agentId, { ttl: req.ttl, now }, field);
+    const memories = this.deps.memories(tem);
+    if (req.validateOnly) return toWriteResponse(await previewWrite(memories, viewer, draft, now), now);
+    const write = async () => toWriteResponse(await this.store(memories, viewer, draft, embedded, now), now);
+    return req.requestId === "" ? write() : writeOnce(tem, viewer, req, now, write);
+  }
+
+  private async store(
+    memories: MemoryRepository,
+    viewer: Viewer,
+    draft: MemoryDraft,
+    embedded: WriteEmbedding,
+    now: Date,
+  ): Promise<WriteResult> {
+    if (draft.key !== null) {
+      const { record, outcome } = await memories.upsertByKey(viewer.workspaceId, uuidv7(), draft, embedded, now);
+      return { record, outcome, reason: UPSERT_REASONS[outcome] };
+    }
+    const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, true);
+    if (target !== null) {
+      // A merge keeps the target's content, and so its vector.
+      const merged = await memories.replace(target, mergeDrafts(target, draft), null, now);
+      return { record: merged, outcome: "merged", reason: mergeReason(target.id) };
+    }
+    const record = await memories.insert(viewer.workspaceId, uuidv7(), draft, embedded, now);
+    return { record, outcome: "created", reason: "new memory" };
+  }
+
+  private noteWritten(responses: WriteMemoryResponse[], late: LateVectors | null): void {
+    this.vectors.attachLate(late);
+    if (responses.some((r) => r.memory?.embeddingStatus === EmbeddingStatus.PENDING)) this.deps.onPending();
+    this.deps.onWritten(responses.length);
+  }
+}
+
+const UPSERT_REASONS = {
+  created: "no memory had this key",
+  updated: "an active memory had this key; its fields were replaced",
+  revived: "the memory with this key was deleted or expired; it is active again",
+} as const;
+
+function itemField(i: number): string {
+  return `requests[${i}].memory`;
+}
