@@ -32,7 +32,8 @@ export interface ApiHandlers {
 /**
  * Every way into the API over the same routes, the same request gate (authentication and rate
  * limits, before a body is read) and the same interceptors, in order: logging and metrics, the
- * one error mapping, protovalidate. REST and MCP reach them in process through a router
+ * one error mapping, protovalidate, the scope each method declares. REST and MCP reach them in
+ * process through a router
  * transport, so each behaviour has one implementation.
  */
 export function apiHandlers({ routes, authentication: auth, logger, metrics }: ApiOptions): ApiHandlers {

@@ -8,7 +8,7 @@ import { toConnectError } from "../errors/status.js";
 import type { RateLimiters } from "./rate-limiters.js";
 
 /** Services anyone may call: probes and schema discovery carry no memory data. */
-const PUBLIC_SERVICES = new Set([
+export const PUBLIC_SERVICES: ReadonlySet<string> = new Set([
   "grpc.health.v1.Health",
   "grpc.reflection.v1.ServerReflection",
   "grpc.reflection.v1alpha.ServerReflection",

@@ -4,7 +4,7 @@ import { DomainError } from "../errors/domain-error.js";
 export const SCOPES = ["memory:read", "memory:write", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Who is calling: the API key's identity, established by the auth interceptor. */
+/** Who is calling: the API key's identity, established by the request gate (src/api/authentication.ts). */
 export interface Principal {
   keyId: string;
   workspaceId: string;
@@ -45,7 +45,7 @@ export function viewerFor(principal: Principal, requestedAgentId: string): Viewe
   return { workspaceId: principal.workspaceId, agentId, admin: principal.scopes.has("admin") };
 }
 
-/** Carries the authenticated principal from the auth interceptor to the service handlers. */
+/** Carries the authenticated principal from the request gate to the interceptors and handlers. */
 export const principalKey = createContextKey<Principal | null>(null, { description: "engram principal" });
 
 export function principalOf(ctx: HandlerContext): Principal {

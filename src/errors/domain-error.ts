@@ -39,11 +39,17 @@ export function invalidArgument(field: string, reason: string, description: stri
 
 /**
  * A message field the proto marks required: protovalidate has refused its absence before a
- * handler runs, so this only tells the type checker (and fails like protovalidate would).
+ * handler runs, so this only tells the type checker, and fails with protovalidate's reason
+ * (MEMORY_REQUIRED for memory or requests[2].memory) should it ever be reached.
  */
 export function requiredField<T>(value: T | undefined, field: string): T {
-  if (value === undefined) throw invalidArgument(field, "REQUIRED", "value is required");
-  return value;
+  if (value !== undefined) return value;
+  const leaf =
+    field
+      .replace(/\[[^\]]*\]/g, "")
+      .split(".")
+      .at(-1) ?? field;
+  throw invalidArgument(field, `${leaf.toUpperCase()}_REQUIRED`, "value is required");
 }
 
 /** The answer for anything the caller may not see, whether or not it exists. */

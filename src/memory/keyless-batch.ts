@@ -28,7 +28,7 @@ export interface KeylessOutcome {
  * written together under a savepoint. Anything unusual (an item that fails its checks, a
  * database error) leaves items to the one-by-one path, which reports each failure alone.
  */
-export async function writePlainTogether(
+export async function writePlainBatchItems(
   tem: EntityManager,
   memories: (em: EntityManager) => MemoryRepository,
   requests: WriteMemoryRequest[],

@@ -5,13 +5,13 @@ import type { MemoryRecord } from "./memory-record.js";
 import type { FilterQuery, MemoryRepository } from "./memory.repository.js";
 import { fuse } from "./ranking.js";
 
-export type SearchMode = "hybrid" | "semantic" | "keyword";
+export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
 export interface SearchQuery {
   text: string;
   filter: FilterQuery;
   topK: number;
-  mode: SearchMode;
+  mode: RetrievalMode;
   /** Results scoring below this are left out; 0 keeps every result. */
   minScore: number;
 }
@@ -23,7 +23,9 @@ export interface SearchHit {
   semanticScore: number;
   keywordScore: number;
   /** The mode that ran: KEYWORD when the query could not be embedded in time. */
-  mode: SearchMode;
+  mode: RetrievalMode;
+  /** The time the search ran at, which decides each memory's state (active, expired). */
+  asOf: Date;
 }
 
 export interface MemorySearchDeps {
@@ -85,7 +87,15 @@ export class MemorySearch {
         // Deleted between ranking and reading: leave it out rather than show a stale memory.
         if (record === undefined) continue;
         rank += 1;
-        yield { record, rank, score: r.score, semanticScore: r.semanticScore, keywordScore: r.keywordScore, mode };
+        yield {
+          record,
+          rank,
+          score: r.score,
+          semanticScore: r.semanticScore,
+          keywordScore: r.keywordScore,
+          mode,
+          asOf: now,
+        };
       }
     }
   }

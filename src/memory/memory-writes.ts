@@ -18,7 +18,7 @@ import type { Embeddings, WriteEmbedding } from "../embedding/embeddings.js";
 import { DomainError, memoryNotFound, requiredField } from "../errors/domain-error.js";
 import { toStatus } from "../errors/status.js";
 import { writeOnce } from "./idempotency.js";
-import { writePlainTogether } from "./keyless-batch.js";
+import { writePlainBatchItems } from "./keyless-batch.js";
 import { lockOrder } from "./lock-order.js";
 import { etagOf, toDraft } from "./memory-mapper.js";
 import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
@@ -60,10 +60,14 @@ export class MemoryWrites {
     return response;
   }
 
-  /** All or nothing in one transaction; the caller checks every item's viewer first. */
-  async writeAtomically(items: { viewer: Viewer; request: WriteMemoryRequest }[], workspaceId: string) {
-    const requests = items.map((item) => item.request);
+  /** All or nothing, in one transaction; an item naming an agent the key may not act as fails the batch. */
+  async writeAtomically(
+    viewerOf: (r: WriteMemoryRequest) => Viewer,
+    workspaceId: string,
+    requests: WriteMemoryRequest[],
+  ): Promise<WriteMemoryResponse[]> {
     const { embedded, late } = await this.vectors.forRequests(workspaceId, requests);
+    const items = requests.map((request) => ({ viewer: viewerOf(request), request }));
     const responses = await this.deps.em.fork().transactional(async (tem) => {
       const out: WriteMemoryResponse[] = [];
       for (const [i, { viewer, request }] of items.entries()) {
@@ -91,12 +95,17 @@ export class MemoryWrites {
     const answer = (i: number, result: BatchWriteResult["result"]) =>
       (results[i] = create(BatchWriteResultSchema, { result }));
     await this.deps.em.fork().transactional(async (tem) => {
-      const together = await writePlainTogether(tem, this.deps.memories, requests, viewerOf, embedded, this.deps.now());
+      const together = await writePlainBatchItems(
+        tem,
+        this.deps.memories,
+        requests,
+        viewerOf,
+        embedded,
+        this.deps.now(),
+      );
       for (const [i, response] of together) answer(i, { case: "response", value: response });
-      for (const i of lockOrder(requests)) {
+      for (const [i, r] of lockOrder(requests)) {
         if (together.has(i)) continue;
-        const r = requests[i];
-        if (r === undefined) continue;
         try {
           // Per item: an item naming an agent the key may not act as fails alone (PERMISSION_DENIED).
           const viewer = viewerOf(r);
@@ -119,9 +128,8 @@ export class MemoryWrites {
     return results;
   }
 
-  async update(viewer: Viewer, req: UpdateMemoryRequest): Promise<MemoryRecord> {
-    const { em, memories, now: clock } = this.deps;
-    const now = clock();
+  async update(viewer: Viewer, req: UpdateMemoryRequest, now: Date): Promise<MemoryRecord> {
+    const { em, memories } = this.deps;
     const paths = req.updateMask?.paths ?? [];
     const changes = requiredField(req.memory, "memory");
     const changesContent = paths.includes("content") || paths.includes("*");
@@ -146,8 +154,7 @@ export class MemoryWrites {
     return updated;
   }
 
-  async delete(viewer: Viewer, req: DeleteMemoryRequest): Promise<MemoryRecord> {
-    const now = this.deps.now();
+  async delete(viewer: Viewer, req: DeleteMemoryRequest, now: Date): Promise<MemoryRecord> {
     return this.deps.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
       if (target.deleteTime !== null) return target;
@@ -156,8 +163,7 @@ export class MemoryWrites {
     });
   }
 
-  async undelete(viewer: Viewer, req: UndeleteMemoryRequest): Promise<MemoryRecord> {
-    const now = this.deps.now();
+  async undelete(viewer: Viewer, req: UndeleteMemoryRequest, now: Date): Promise<MemoryRecord> {
     return this.deps.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, "");
       if (target.deleteTime === null) return target;

@@ -27,7 +27,7 @@ import { actingViewer, principalOf, viewerFor } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { toProto, visibilityValue } from "./memory-mapper.js";
-import { MemorySearch, type SearchMode as Mode } from "./memory-search.js";
+import { MemorySearch, type RetrievalMode } from "./memory-search.js";
 import { MemoryWrites } from "./memory-writes.js";
 import { MemoryRepository, type FilterQuery, type ListQuery, type OrderField } from "./memory.repository.js";
 import { orderValue, type PageTokens } from "./page-token.js";
@@ -49,7 +49,7 @@ export interface MemoryServiceDeps {
   now?: () => Date;
 }
 
-const MODES: Record<Mode, SearchMode> = {
+const MODES: Record<RetrievalMode, SearchMode> = {
   hybrid: SearchMode.HYBRID,
   semantic: SearchMode.SEMANTIC,
   keyword: SearchMode.KEYWORD,
@@ -82,7 +82,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.search = new MemorySearch(common);
   }
 
-  writeMemory(req: WriteMemoryRequest, ctx: HandlerContext): Promise<WriteMemoryResponse> {
+  async writeMemory(req: WriteMemoryRequest, ctx: HandlerContext): Promise<WriteMemoryResponse> {
     return this.writes.write(actingViewer(ctx, req.memory?.agentId ?? ""), req);
   }
 
@@ -90,8 +90,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const principal = principalOf(ctx);
     const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
     if (req.atomic) {
-      const items = req.requests.map((request) => ({ viewer: viewerOf(request), request }));
-      const responses = await this.writes.writeAtomically(items, principal.workspaceId);
+      const responses = await this.writes.writeAtomically(viewerOf, principal.workspaceId, req.requests);
       return create(BatchWriteMemoriesResponseSchema, {
         results: responses.map((response) => ({ result: { case: "response" as const, value: response } })),
       });
@@ -126,18 +125,24 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async updateMemory(req: UpdateMemoryRequest, ctx: HandlerContext) {
-    const updated = await this.writes.update(actingViewer(ctx, req.agentId), req);
-    return create(UpdateMemoryResponseSchema, { memory: toProto(updated, this.now()) });
+    const viewer = actingViewer(ctx, req.agentId);
+    const now = this.now();
+    const updated = await this.writes.update(viewer, req, now);
+    return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
   }
 
   async deleteMemory(req: DeleteMemoryRequest, ctx: HandlerContext) {
-    const record = await this.writes.delete(actingViewer(ctx, req.agentId), req);
-    return create(DeleteMemoryResponseSchema, { memory: toProto(record, this.now()) });
+    const viewer = actingViewer(ctx, req.agentId);
+    const now = this.now();
+    const record = await this.writes.delete(viewer, req, now);
+    return create(DeleteMemoryResponseSchema, { memory: toProto(record, now) });
   }
 
   async undeleteMemory(req: UndeleteMemoryRequest, ctx: HandlerContext) {
-    const record = await this.writes.undelete(actingViewer(ctx, req.agentId), req);
-    return create(UndeleteMemoryResponseSchema, { memory: toProto(record, this.now()) });
+    const viewer = actingViewer(ctx, req.agentId);
+    const now = this.now();
+    const record = await this.writes.undelete(viewer, req, now);
+    return create(UndeleteMemoryResponseSchema, { memory: toProto(record, now) });
   }
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
@@ -149,9 +154,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       mode: req.mode === SearchMode.SEMANTIC ? "semantic" : req.mode === SearchMode.KEYWORD ? "keyword" : "hybrid",
       minScore: req.minScore,
     });
-    const now = this.now();
-    for await (const { record, mode, ...scores } of hits) {
-      yield create(SearchMemoriesResponseSchema, { memory: toProto(record, now), ...scores, mode: MODES[mode] });
+    for await (const { record, asOf, mode, ...scores } of hits) {
+      yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
     }
   }
 }

@@ -337,6 +337,17 @@ describe("scopes and authentication", () => {
     expect((await asAdmin.getMemory({ id: target.id })).memory?.revision).toBe(1n);
   });
 
+  it("a write-only key cannot search; a malformed search from it is refused as malformed", async () => {
+    const writer = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:write"] }));
+    const search = async (query: string) => {
+      // Draining the stream is what surfaces its error.
+      for await (const _ of writer.searchMemories({ query })) void _;
+    };
+    await expectError(search("anything"), Code.PermissionDenied, "MISSING_SCOPE");
+    // Validation comes first, as for every other method: the caller learns what to fix.
+    await expectError(search(""), Code.InvalidArgument);
+  });
+
   it("a write-only key cannot read", async () => {
     const writer = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:write"] }));
     const mine = await write(writer, {});

@@ -79,7 +79,7 @@ export async function eventually<T>(
   throw new Error(`condition not met after ${attempts} attempts`);
 }
 
-/** An admin of the server's workspace, as the auth interceptor would establish it. */
+/** An admin of the server's workspace, as the request gate would establish it. */
 function adminPrincipal(server: TestServer): Principal {
   return {
     keyId: "search-test",
@@ -89,7 +89,7 @@ function adminPrincipal(server: TestServer): Principal {
   };
 }
 
-/** Puts the principal into the handler context, where the auth interceptor would. */
+/** Puts the principal into the handler context, where the request gate would. */
 function withPrincipal(principal: Principal): Interceptor {
   return (next) => (req) => {
     req.contextValues.set(principalKey, principal);

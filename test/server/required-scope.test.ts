@@ -25,7 +25,7 @@ describe("required scopes", () => {
     });
   });
 
-  it("health and reflection need no scope", () => {
+  it("health needs no scope", () => {
     for (const method of Health.methods) expect(requiredScopeOf(method)).toBeUndefined();
   });
 });
