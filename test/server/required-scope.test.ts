@@ -1,7 +1,8 @@
+import { createContextValues, type UnaryRequest } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import { SCOPES } from "../../src/auth/principal.js";
-import { requiredScopeOf } from "../../src/server/interceptors/scope.js";
+import { requiredScopeOf, scopeInterceptor } from "../../src/server/interceptors/scope.js";
 import { API_SERVICES } from "../../src/server/routes.js";
 
 describe("required scopes", () => {
@@ -27,5 +28,19 @@ describe("required scopes", () => {
 
   it("health needs no scope", () => {
     for (const method of Health.methods) expect(requiredScopeOf(method)).toBeUndefined();
+  });
+
+  it("refuses a method that declares no scope unless its service is public", async () => {
+    const call = (serviceName: string) => {
+      const req = {
+        stream: false,
+        method: Health.method.check,
+        service: { ...Health, typeName: serviceName },
+        contextValues: createContextValues(),
+      } as unknown as UnaryRequest;
+      return scopeInterceptor()(async () => ({ stream: false }) as never)(req);
+    };
+    await expect(call("grpc.health.v1.Health")).resolves.toBeDefined();
+    await expect(call("engram.v1.Undeclared")).rejects.toMatchObject({ reason: "MISSING_SCOPE" });
   });
 });
