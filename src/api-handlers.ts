@@ -1,4 +1,4 @@
-import { createRouterTransport, type ConnectRouter } from "@connectrpc/connect";
+import { createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { mcpHandler } from "./mcp/http.js";
@@ -30,21 +30,27 @@ export interface ApiHandlers {
 }
 
 /**
+ * What every call passes through once authenticated, in order: logging and metrics, the one
+ * error mapping, protovalidate, the scope each method declares.
+ */
+export function apiInterceptors(logger: Logger, metrics: Registry): Interceptor[] {
+  return [
+    observabilityInterceptor(logger, metrics),
+    errorInterceptor(logger),
+    validationInterceptor(),
+    scopeInterceptor(),
+  ];
+}
+
+/**
  * Every way into the API over the same routes, the same request gate (authentication and rate
- * limits, before a body is read) and the same interceptors, in order: logging and metrics, the
- * one error mapping, protovalidate, the scope each method declares. REST and MCP reach them in
- * process through a router
- * transport, so each behaviour has one implementation.
+ * limits, before a body is read) and the same apiInterceptors. REST and MCP reach them in process
+ * through a router transport, so each behaviour has one implementation.
  */
 export function apiHandlers({ routes, authentication: auth, logger, metrics }: ApiOptions): ApiHandlers {
   const authentication = new Authentication(auth);
   const options = {
-    interceptors: [
-      observabilityInterceptor(logger, metrics),
-      errorInterceptor(logger),
-      validationInterceptor(),
-      scopeInterceptor(),
-    ],
+    interceptors: apiInterceptors(logger, metrics),
     requestGate: authentication.requestGate(),
     // A misspelt field or enum name is an error, not a silently dropped value; error details
     // inside messages (per-item batch errors) need their types to be written as JSON.

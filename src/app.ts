@@ -12,7 +12,7 @@ import { createEmbedder } from "./embedding/create.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
-import { ENTITIES } from "./entities.js";
+import { SCHEMA } from "./schema.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
 import { PageTokens } from "./memory/page-token.js";
@@ -45,7 +45,7 @@ export interface StartOptions {
 export async function startEngram(config: Config, logger: Logger, options: StartOptions = {}): Promise<Engram> {
   await mkdir(config.dataDir, { recursive: true });
   const db = await openDatabase({
-    entities: ENTITIES,
+    schema: SCHEMA,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: config.dbPoolSize,

@@ -9,7 +9,7 @@ import { SCOPES, type Scope } from "./auth/principal.js";
 import { configFrom, serveOptions } from "./config.js";
 import { DataDirLockedError, type LockListener } from "./db/data-dir-lock.js";
 import { parseDatabaseUrl } from "./db/database-url.js";
-import { ENTITIES } from "./entities.js";
+import { SCHEMA } from "./schema.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { reembed } from "./reembed.js";
 import { createLogger, loggableError } from "./logger.js";
@@ -75,7 +75,7 @@ keysCreate.action(
     };
     let db: Database;
     try {
-      db = await openDatabase({ entities: ENTITIES, databaseUrl, dataDir: o.dataDir, logger: createLogger("warn") });
+      db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir: o.dataDir, logger: createLogger("warn") });
     } catch (err) {
       if (!(err instanceof DataDirLockedError)) throw err;
       // The embedded database belongs to the running server: a key written beside it would be lost.

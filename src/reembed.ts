@@ -2,7 +2,7 @@ import { SingleBar, Presets } from "cli-progress";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { openDatabase } from "./db/orm.js";
-import { ENTITIES } from "./entities.js";
+import { SCHEMA } from "./schema.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { createEmbedder } from "./embedding/create.js";
 import { Embeddings } from "./embedding/embeddings.js";
@@ -15,7 +15,7 @@ import { EmbeddingWorker } from "./embedding/worker.js";
  */
 export async function reembed(config: Config, logger: Logger, everything: boolean): Promise<number> {
   const db = await openDatabase({
-    entities: ENTITIES,
+    schema: SCHEMA,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
     poolSize: 2,

@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 
 /** The `api_keys` table: only a hash of each secret is stored. */
-export const ApiKeySchema = defineEntity({
+export const ApiKeyEntity = defineEntity({
   name: "ApiKey",
   tableName: "api_keys",
   properties: {
@@ -14,6 +14,9 @@ export const ApiKeySchema = defineEntity({
     createTime: p.datetime(),
     revokeTime: p.datetime().nullable(),
   },
+  uniques: [{ name: "api_keys_hash", properties: ["workspaceId", "keyHash"] }],
+  // Authentication looks keys up by hash alone, before the workspace is known.
+  indexes: [{ name: "api_keys_hash_lookup", properties: ["keyHash"] }],
 });
 
-export type ApiKeyEntity = InferEntity<typeof ApiKeySchema>;
+export type ApiKeyRow = InferEntity<typeof ApiKeyEntity>;

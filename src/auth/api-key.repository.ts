@@ -1,5 +1,6 @@
-import type { EntityManager } from "@mikro-orm/sql";
-import { query, sql } from "../db/sql.js";
+import { LockMode } from "@mikro-orm/core";
+import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { ApiKeyEntity, type ApiKeyRow } from "./api-key.entity.js";
 
 /** The channel a revocation is announced on, to every server on the same database. */
 export const API_KEYS_CHANGED = "engram_api_keys_changed";
@@ -14,83 +15,64 @@ export interface ApiKeyRecord {
   revokeTime: Date | null;
 }
 
-interface Row {
-  workspace_id: string;
-  id: string;
-  display_name: string;
-  scopes: string[];
-  agent_id: string | null;
-  create_time: Date | string;
-  revoke_time: Date | string | null;
-}
+/** Reads and writes of `api_keys`; rows are read without entering the identity map. */
+export class ApiKeyRepository extends SqlEntityRepository<ApiKeyRow> {
+  constructor(em: EntityManager) {
+    super(em as SqlEntityManager, ApiKeyEntity);
+  }
 
-const COLUMNS = sql`workspace_id, id, display_name, scopes, agent_id, create_time, revoke_time`;
-
-/** Every SQL statement that touches `api_keys`. */
-export class ApiKeyRepository {
-  /** Bind to a transaction's entity manager to run inside that transaction. */
-  constructor(private readonly db: EntityManager) {}
-
-  async insert(key: ApiKeyRecord, keyHash: string): Promise<ApiKeyRecord> {
-    const rows = await query<Row>(
-      this.db,
-      sql`insert into api_keys (workspace_id, id, key_hash, display_name, scopes, agent_id, create_time)
-        values (${key.workspaceId}, ${key.id}, ${keyHash}, ${key.displayName}, ${key.scopes}::text[], ${key.agentId}, ${key.createTime})
-        returning ${COLUMNS}`,
-    );
-    return toRecord(rows[0] as Row);
+  async add(key: ApiKeyRecord, keyHash: string): Promise<ApiKeyRecord> {
+    await this.em.insert(ApiKeyEntity, { ...key, keyHash });
+    return key;
   }
 
   /** The unrevoked key with this secret hash, from any workspace. */
   async findActiveByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const rows = await query<Row>(
-      this.db,
-      sql`select ${COLUMNS} from api_keys where key_hash = ${keyHash} and revoke_time is null`,
-    );
-    return rows[0] ? toRecord(rows[0]) : null;
+    const row = await this.findOne({ keyHash, revokeTime: null }, { disableIdentityMap: true });
+    return row && toRecord(row);
   }
 
   async countAll(): Promise<number> {
-    const rows = await query<{ n: number | string }>(this.db, sql`select count(*) as n from api_keys`);
-    return Number(rows[0]?.n ?? 0);
+    return this.count();
   }
 
   async list(
     workspaceId: string,
     options: { showRevoked: boolean; afterId?: string; limit: number },
   ): Promise<ApiKeyRecord[]> {
-    const rows = await query<Row>(
-      this.db,
-      sql`select ${COLUMNS} from api_keys where workspace_id = ${workspaceId}
-        ${options.showRevoked ? sql`` : sql`and revoke_time is null`}
-        ${options.afterId ? sql`and id > ${options.afterId}::uuid` : sql``}
-        order by id limit ${options.limit}`,
+    const rows = await this.find(
+      {
+        workspaceId,
+        ...(options.showRevoked ? {} : { revokeTime: null }),
+        ...(options.afterId ? { id: { $gt: options.afterId } } : {}),
+      },
+      { orderBy: { id: "asc" }, limit: options.limit, disableIdentityMap: true },
     );
     return rows.map(toRecord);
   }
 
+  /** Revokes a key (keeping the first revocation's time) and tells every server once it commits. */
   async revoke(workspaceId: string, id: string, now: Date): Promise<ApiKeyRecord | null> {
-    const rows = await query<Row>(
-      this.db,
-      // The notification goes out when the revocation commits, to every server's key cache.
-      sql`with revoked as (
-          update api_keys set revoke_time = coalesce(revoke_time, ${now})
-          where workspace_id = ${workspaceId} and id = ${id}::uuid
-          returning ${COLUMNS})
-        select revoked.*, pg_notify(${API_KEYS_CHANGED}, revoked.id::text) from revoked`,
-    );
-    return rows[0] ? toRecord(rows[0]) : null;
+    return this.em.transactional(async (tem) => {
+      const key = await tem.findOne(ApiKeyEntity, { workspaceId, id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (key === null) return null;
+      key.revokeTime ??= now;
+      await tem.flush();
+      // Delivered at commit, to every server's key cache.
+      await tem.execute("select pg_notify(?, ?)", [API_KEYS_CHANGED, id]);
+      return toRecord(key);
+    });
   }
 }
 
-function toRecord(row: Row): ApiKeyRecord {
+function toRecord(row: ApiKeyRow): ApiKeyRecord {
   return {
-    workspaceId: row.workspace_id,
+    workspaceId: row.workspaceId,
     id: row.id,
-    displayName: row.display_name,
+    displayName: row.displayName,
     scopes: row.scopes,
-    agentId: row.agent_id,
-    createTime: new Date(row.create_time),
-    revokeTime: row.revoke_time === null ? null : new Date(row.revoke_time),
+    agentId: row.agentId ?? null,
+    createTime: row.createTime,
+    revokeTime: row.revokeTime ?? null,
   };
 }

@@ -54,7 +54,7 @@ export class ApiKeys {
   }
 
   async create(key: NewApiKey, secret: string = newSecret()): Promise<{ record: ApiKeyRecord; secret: string }> {
-    const record = await this.repo().insert(
+    const record = await this.repo().add(
       { ...key, id: uuidv7(), createTime: new Date(), revokeTime: null },
       hashSecret(secret),
     );

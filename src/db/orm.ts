@@ -2,7 +2,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
 import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
-import type { EntitySchema } from "@mikro-orm/core";
+import type { EntitySchema, Routine } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
 import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir-lock.js";
@@ -11,8 +11,8 @@ import { migrations } from "./migrations/index.js";
 import { openPglite } from "./pglite.js";
 
 export interface DatabaseOptions {
-  /** The domain's entities, from the composition root (src/entities.ts). */
-  entities: EntitySchema[];
+  /** The tables and SQL functions, from the composition root (src/schema.ts). */
+  schema: DatabaseSchema;
   /** Postgres connection string; when absent, the embedded PGlite under dataDir is used. */
   databaseUrl?: string | undefined;
   dataDir: string;
@@ -25,12 +25,22 @@ export interface DatabaseOptions {
   logger?: Logger;
 }
 
+export interface DatabaseSchema {
+  entities: EntitySchema[];
+  routines: Routine[];
+}
+
 export interface Database {
   /** The root entity manager: fork it (or use a transaction's) for every unit of work. */
   em: EntityManager;
   kind: "postgres" | "pglite";
   /** The embedded data directory's lock, held until close(); none on Postgres, which servers share. */
   lock: DataDirLock | undefined;
+  /**
+   * The DDL that would bring the database to the schema (up) and back (down): empty when the
+   * applied migrations and the entities agree. New migrations are made from this.
+   */
+  schemaChanges(): Promise<{ up: string[]; down: string[] }>;
   close(): Promise<void>;
 }
 
@@ -59,7 +69,8 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pglite: PGlite = await openPglite(options.dataDir);
     const orm = await PgliteORM.init({
       ...common,
-      entities: options.entities,
+      entities: options.schema.entities,
+      routines: options.schema.routines,
       dbName: "engram",
       driverOptions: { pglite },
     });
@@ -68,6 +79,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
       em: orm.em as unknown as EntityManager,
       kind: "pglite",
       lock,
+      schemaChanges: () => schemaChanges(orm),
       async close() {
         await orm.close(true);
         await pglite.close();
@@ -84,7 +96,8 @@ async function openPostgres(target: DatabaseUrl, options: DatabaseOptions): Prom
   const timeoutSeconds = options.connectTimeoutSeconds ?? 10;
   const orm = await PostgresORM.init({
     ...common,
-    entities: options.entities,
+    entities: options.schema.entities,
+    routines: options.schema.routines,
     clientUrl: target.url,
     pool: { min: 0, max: options.poolSize ?? 10 },
     // pg's own timeout: it also bounds a later reconnect, and waiting for a free pooled connection.
@@ -103,7 +116,23 @@ async function openPostgres(target: DatabaseUrl, options: DatabaseOptions): Prom
     await orm.close(true);
     throw err;
   }
-  return { em: orm.em as unknown as EntityManager, kind: "postgres", lock: undefined, close: () => orm.close(true) };
+  return {
+    em: orm.em as unknown as EntityManager,
+    kind: "postgres",
+    lock: undefined,
+    schemaChanges: () => schemaChanges(orm),
+    close: () => orm.close(true),
+  };
+}
+
+async function schemaChanges(orm: PgliteORM | PostgresORM): Promise<{ up: string[]; down: string[] }> {
+  const { up, down } = await orm.schema.getUpdateSchemaMigrationSQL({ wrap: false });
+  const statements = (script: string) =>
+    script
+      .split(/;\n/)
+      .map((s) => s.trim().replace(/;$/, ""))
+      .filter((s) => s !== "");
+  return { up: statements(up), down: statements(down) };
 }
 
 /** One clear sentence per failure, naming host:port and database but never the password. */

@@ -89,17 +89,20 @@ export function isCancellation(err: unknown, signal?: AbortSignal): boolean {
 
 /** Code.InvalidArgument becomes "INVALID_ARGUMENT", the name gRPC and google.rpc.Code use. */
 export function codeName(code: Code): string {
+  // Connect spells it "canceled"; gRPC and google.rpc.Code, "CANCELLED".
+  if (code === Code.Canceled) return "CANCELLED";
   return Code[code].replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
 /** The same mapping as a google.rpc.Status, for per-item results of batch writes. */
 export function toStatus(err: unknown): Status {
   const connectError = toConnectError(err);
-  const details = err instanceof DomainError ? detailsOf(err) : [];
+  // The converted error's details: a database error mapped to a reason keeps it here too.
+  const details = connectError.details.flatMap((d) => ("desc" in d ? [anyPack(d.desc, create(d.desc, d.value))] : []));
   return create(StatusSchema, {
     code: connectError.code,
     message: connectError.rawMessage,
-    details: details.map((d) => anyPack(d.desc, d.value)),
+    details,
   });
 }
 

@@ -1,11 +1,20 @@
-import type { EntityManager } from "@mikro-orm/sql";
+import { raw } from "@mikro-orm/core";
+import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import { query, sql } from "../db/sql.js";
 import type { EmbeddingJob, EmbeddingQueue } from "../embedding/embedding-queue.js";
+import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 
-/** The memories table seen as a queue of texts waiting for their vectors. */
-export class EmbeddingQueueRepository implements EmbeddingQueue {
-  constructor(private readonly db: EntityManager) {}
+const PENDING = { embeddingStatus: "pending", deleteTime: null } as const;
+
+/**
+ * The memories table seen as a queue of texts waiting for their vectors. Claiming and attaching
+ * are SQL for SKIP LOCKED and one-statement batches; the rest goes through the ORM.
+ */
+export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> implements EmbeddingQueue {
+  constructor(em: EntityManager) {
+    super(em as SqlEntityManager, MemoryEntity);
+  }
 
   /**
    * Leases up to `limit` pending memories to this worker. SKIP LOCKED lets any number of
@@ -14,7 +23,7 @@ export class EmbeddingQueueRepository implements EmbeddingQueue {
    */
   async claim(limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]> {
     const rows = await query<{ workspace_id: string; id: string; content: string; embedding_attempts: number }>(
-      this.db,
+      this.em,
       sql`update memories m
           set embedding_retry_time = ${new Date(now.getTime() + leaseMs)}, embedding_attempts = m.embedding_attempts + 1
         from (select workspace_id, id from memories
@@ -40,7 +49,7 @@ export class EmbeddingQueueRepository implements EmbeddingQueue {
   async attach(jobs: EmbeddingJob[], vectors: number[][], model: string): Promise<number> {
     if (jobs.length === 0) return 0;
     const rows = await query(
-      this.db,
+      this.em,
       sql`update memories m set embedding = v.embedding::vector, embedding_model = ${model},
           embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
         from unnest(${jobs.map((j) => j.workspaceId)}::text[], ${jobs.map((j) => j.id)}::uuid[],
@@ -55,49 +64,44 @@ export class EmbeddingQueueRepository implements EmbeddingQueue {
 
   /** When the first job now backing off (or leased) may be claimed again; null when none waits. */
   async nextRetryTime(): Promise<Date | null> {
-    const rows = await query<{ next: Date | string | null }>(
-      this.db,
-      sql`select min(embedding_retry_time) as next from memories
-        where embedding_status = 'pending' and delete_time is null`,
-    );
-    const next = rows[0]?.next ?? null;
-    return next === null ? null : new Date(next);
+    const next = await this.qb()
+      .select(raw("min(embedding_retry_time) as next"))
+      .where(PENDING)
+      .execute<{ next: Date | string | null } | undefined>("get");
+    return next?.next == null ? null : new Date(next.next);
   }
 
   /** Puts a job back to be tried at `retryTime`, or marks it FAILED for good. */
   async release(job: EmbeddingJob, retryTime: Date, failed: boolean): Promise<void> {
-    await query(
-      this.db,
-      sql`update memories set embedding_retry_time = ${retryTime},
-          embedding_status = ${failed ? "failed" : "pending"}
-        where workspace_id = ${job.workspaceId} and id = ${job.id} and embedding_status = 'pending'`,
+    await this.nativeUpdate(
+      { workspaceId: job.workspaceId, id: job.id, embeddingStatus: "pending" },
+      { embeddingRetryTime: retryTime, embeddingStatus: failed ? "failed" : "pending" },
     );
   }
 
   /** Queues memories embedded by another model (or every memory) for re-embedding. */
   async requeue(model: string, everything: boolean): Promise<number> {
-    const rows = await query(
-      this.db,
-      sql`update memories set embedding_status = 'pending', embedding_attempts = 0, embedding_retry_time = null
-        where delete_time is null
-          ${everything ? sql`` : sql`and (embedding_status <> 'attached' or embedding_model is distinct from ${model})`}
-        returning id`,
+    const stale = {
+      $or: [
+        { embeddingStatus: { $ne: "attached" as const } },
+        { embeddingModel: { $ne: model } },
+        { embeddingModel: null },
+      ],
+    };
+    return this.nativeUpdate(
+      { deleteTime: null, ...(everything ? {} : stale) },
+      { embeddingStatus: "pending", embeddingAttempts: 0, embeddingRetryTime: null },
     );
-    return rows.length;
   }
 
   async countPending(): Promise<number> {
-    const rows = await query<{ n: string | number }>(
-      this.db,
-      sql`select count(*) as n from memories where embedding_status = 'pending' and delete_time is null`,
-    );
-    return Number(rows[0]?.n ?? 0);
+    return this.count(PENDING);
   }
 
   /** The n of the vector(n) column, which every embedder must match. */
   async columnDimensions(): Promise<number> {
     const rows = await query<{ type: string }>(
-      this.db,
+      this.em,
       sql`select format_type(atttypid, atttypmod) as type from pg_attribute
         where attrelid = 'memories'::regclass and attname = 'embedding'`,
     );

@@ -7,7 +7,8 @@ import type { WriteEmbedding } from "../embedding/embeddings.js";
 import { toDraft } from "./memory-mapper.js";
 import { mergeDrafts } from "./merge.js";
 import type { MemoryDraft, MemoryRecord } from "./memory-record.js";
-import { keylessIdentity, type MemoryRepository } from "./memory.repository.js";
+import { keylessIdentity } from "./memory-identity.js";
+import type { MemoryRepository } from "./memory.repository.js";
 import { mergeReason, toWriteResponse } from "./write-result.js";
 
 export interface KeylessWrite {
@@ -114,7 +115,7 @@ export async function writeKeylessTogether(
     latest.set(keylessIdentity(workspaceId, write.draft), merged);
   }
 
-  const created = await memories.insertMany(
+  const created = await memories.insertDrafts(
     workspaceId,
     fresh.map((w) => ({ id: uuidv7(), draft: w.draft, embedded: w.embedded })),
     now,

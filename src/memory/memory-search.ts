@@ -2,7 +2,9 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { Viewer } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import type { MemoryRecord } from "./memory-record.js";
-import type { FilterQuery, MemoryRepository } from "./memory.repository.js";
+import type { FilterQuery } from "./memory-filters.js";
+import type { MemoryRepository } from "./memory.repository.js";
+import type { RetrievalRepository } from "./retrieval.repository.js";
 import { fuse } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
@@ -32,6 +34,7 @@ export interface MemorySearchDeps {
   em: EntityManager;
   embeddings: Embeddings;
   memories: (em: EntityManager) => MemoryRepository;
+  retrieval: (em: EntityManager) => RetrievalRepository;
   now: () => Date;
 }
 
@@ -51,14 +54,14 @@ export class MemorySearch {
    * and every hit says so.
    */
   async *search(viewer: Viewer, q: SearchQuery): AsyncGenerator<SearchHit> {
-    const { em, embeddings, memories, now: clock } = this.deps;
+    const { em, embeddings, memories, retrieval, now: clock } = this.deps;
     const queryVector = q.mode === "keyword" ? null : await embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
     const now = clock();
     // Fusion needs each retriever's view beyond the top k to reorder it.
     const pool = mode === "hybrid" ? Math.min(Math.max(q.topK * 3, 50), 300) : q.topK;
     const ranked = await em.fork().transactional(async (tem) => {
-      const repository = memories(tem);
+      const repository = retrieval(tem);
       const semantic =
         queryVector === null
           ? []

@@ -23,6 +23,7 @@ import { lockOrder } from "./lock-order.js";
 import { etagOf, toDraft } from "./memory-mapper.js";
 import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js";
 import type { MemoryRepository } from "./memory.repository.js";
+import type { StoredVectorRepository } from "./stored-vector.repository.js";
 import { mergeDrafts } from "./merge.js";
 import { applyUpdateMask } from "./update-mask.js";
 import { previewWrite } from "./write-preview.js";
@@ -33,6 +34,7 @@ export interface MemoryWritesDeps {
   em: EntityManager;
   embeddings: Embeddings;
   memories: (em: EntityManager) => MemoryRepository;
+  vectors: (em: EntityManager) => StoredVectorRepository;
   now: () => Date;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
   onPending: () => void;
@@ -215,7 +217,7 @@ export class MemoryWrites {
       const merged = await memories.replace(target, mergeDrafts(target, draft), null, now);
       return { record: merged, outcome: "merged", reason: mergeReason(target.id) };
     }
-    const record = await memories.insert(viewer.workspaceId, uuidv7(), draft, embedded, now);
+    const record = await memories.insertDraft(viewer.workspaceId, { id: uuidv7(), draft, embedded }, now);
     return { record, outcome: "created", reason: "new memory" };
   }
 

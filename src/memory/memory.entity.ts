@@ -1,13 +1,17 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 import { VectorType } from "pgvector/mikro-orm";
+import { tagsText } from "../db/routines.js";
 
 export interface EntityRefRow {
   type: string;
   id: string;
 }
 
-/** The `memories` table. The migration owns the DDL; this mirrors it for the ORM. */
-export const MemorySchema = defineEntity({
+/**
+ * The `memories` table, the single source of its schema: migrations are generated from this
+ * (npm run db:migration) and a test fails when the migrated database and this differ.
+ */
+export const MemoryEntity = defineEntity({
   name: "Memory",
   tableName: "memories",
   properties: {
@@ -22,9 +26,9 @@ export const MemorySchema = defineEntity({
     contentFingerprint: p.text(),
     title: p.text().default(""),
     visibility: p.enum(["private", "shared"] as const).default("private"),
-    metadata: p.json<Record<string, unknown>>(),
-    tags: p.array(),
-    linkedEntities: p.json<EntityRefRow[]>(),
+    metadata: p.json<Record<string, unknown>>().defaultRaw("'{}'"),
+    tags: p.array().defaultRaw("'{}'"),
+    linkedEntities: p.json<EntityRefRow[]>().defaultRaw("'[]'"),
     confidence: p.float().default(1),
     sourceKind: p.text().nullable(),
     sourceId: p.text().nullable(),
@@ -37,23 +41,63 @@ export const MemorySchema = defineEntity({
     embeddingStatus: p.enum(["attached", "pending", "failed"] as const).default("pending"),
     embeddingAttempts: p.integer().default(0),
     embeddingRetryTime: p.datetime().nullable(),
-    search: p.text().columnType("tsvector").persist(false).lazy(),
-    revision: p.bigint("number").default(1),
+    // Title weighs most; content, tags and string metadata values follow.
+    search: p
+      .type("tsvector")
+      .generated(
+        `(setweight(to_tsvector('english'::regconfig, title), 'A') || to_tsvector('english'::regconfig, content) || to_tsvector('english'::regconfig, ${tagsText.name}(tags)) || jsonb_to_tsvector('english'::regconfig, metadata, '["string"]'::jsonb)) stored`,
+      )
+      .lazy(),
+    revision: p.bigint("number").defaultRaw("1"),
     createTime: p.datetime(),
     updateTime: p.datetime(),
     deleteTime: p.datetime().nullable(),
   },
+  checks: [{ name: "memories_confidence_check", expression: "confidence >= 0::real and confidence <= 1::real" }],
   indexes: [
+    {
+      // NULLS NOT DISTINCT: an owner-less or subject-less key is still one row.
+      name: "memories_natural_key",
+      expression: `create unique index memories_natural_key on memories
+        (workspace_id, agent_id, subject_type, subject_id, kind, key) nulls not distinct where key is not null`,
+    },
     { name: "memories_subject", properties: ["workspaceId", "subjectType", "subjectId", "kind", "createTime"] },
+    {
+      name: "memories_fingerprint",
+      properties: ["workspaceId", "subjectType", "subjectId", "kind", "contentFingerprint"],
+      where: "key is null",
+    },
+    // Finds stored vectors by content, so a write of content the workspace holds reuses one.
+    { name: "memories_content_lookup", properties: ["workspaceId", "contentFingerprint"] },
+    { name: "memories_workspace_created", properties: ["workspaceId", "createTime", "id"] },
+    {
+      name: "memories_embedding_pending",
+      properties: ["embeddingRetryTime"],
+      where: "embedding_status = 'pending'",
+    },
+    {
+      name: "memories_purge",
+      expression: "create index memories_purge on memories (coalesce(delete_time, expire_time))",
+    },
     {
       name: "memories_embedding",
       expression: "create index memories_embedding on memories using hnsw (embedding vector_cosine_ops)",
     },
+    // Short GIN pending lists (see the gin-pending-lists migration for why).
     {
       name: "memories_search",
       expression: "create index memories_search on memories using gin (search) with (gin_pending_list_limit = 256)",
     },
+    {
+      name: "memories_tags",
+      expression: "create index memories_tags on memories using gin (tags) with (gin_pending_list_limit = 256)",
+    },
+    {
+      name: "memories_linked_entities",
+      expression: `create index memories_linked_entities on memories
+        using gin (linked_entities jsonb_path_ops) with (gin_pending_list_limit = 256)`,
+    },
   ],
 });
 
-export type MemoryEntity = InferEntity<typeof MemorySchema>;
+export type MemoryRow = InferEntity<typeof MemoryEntity>;

@@ -29,7 +29,9 @@ import { memoryNotFound } from "../errors/domain-error.js";
 import { toProto, visibilityValue } from "./memory-mapper.js";
 import { MemorySearch, type RetrievalMode } from "./memory-search.js";
 import { MemoryWrites } from "./memory-writes.js";
-import { MemoryRepository, type FilterQuery, type ListQuery, type OrderField } from "./memory.repository.js";
+import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
+import type { MemoryRepository } from "./memory.repository.js";
+import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
 import { orderValue, type PageTokens } from "./page-token.js";
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -44,8 +46,8 @@ export interface MemoryServiceDeps {
   onPending?: () => void;
   /** Called with the number of memories each committed write changed (for table statistics). */
   onWritten?: (count: number) => void;
-  /** The memories repository bound to an entity manager (a transaction's, or a fork). */
-  repository?: (em: EntityManager) => MemoryRepository;
+  /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
+  repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
 }
 
@@ -71,9 +73,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
     this.pageTokens = deps.pageTokens;
-    this.memories = deps.repository ?? ((em) => new MemoryRepository(em));
+    const repositories = { ...memoryRepositories, ...deps.repositories };
+    this.memories = repositories.memories;
     this.now = deps.now ?? (() => new Date());
-    const common = { em: deps.em, embeddings: deps.embeddings, memories: this.memories, now: this.now };
+    const common = { ...repositories, em: deps.em, embeddings: deps.embeddings, now: this.now };
     this.writes = new MemoryWrites({
       ...common,
       onPending: deps.onPending ?? (() => {}),

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { invalidArgument } from "../errors/domain-error.js";
-import type { OrderField } from "./memory.repository.js";
+import type { OrderField } from "./memory-filters.js";
 
 export interface Position {
   value: string | number;

@@ -1,4 +1,4 @@
-import type { Candidate } from "./memory.repository.js";
+import type { Candidate } from "./retrieval.repository.js";
 
 /** The usual constant of reciprocal rank fusion: damps the weight of the very top ranks. */
 export const RRF_K = 60;

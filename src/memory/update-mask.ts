@@ -39,11 +39,11 @@ export function applyUpdateMask(target: MemoryRecord, memory: Memory, paths: str
     violations.push({ field: "update_mask", description: "name at least one field to update" });
   }
   for (const path of expanded) {
-    if (!(path in UPDATABLE)) {
+    if (!Object.hasOwn(UPDATABLE, path)) {
       violations.push({ field: "update_mask", description: `${path} is not a field UpdateMemory can change` });
     }
   }
-  const requested = expanded.filter((p): p is UpdatablePath => p in UPDATABLE);
+  const requested = expanded.filter((p): p is UpdatablePath => Object.hasOwn(UPDATABLE, p));
   const incoming = toDraft(memory, target.agentId, { now });
   for (const path of requested) {
     const message = REQUIRED[path];

@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 
 /** Remembers the response to each WriteMemory request_id so a retry gets the same answer (AIP-155). */
-export const WriteRequestSchema = defineEntity({
+export const WriteRequestEntity = defineEntity({
   name: "WriteRequest",
   tableName: "write_requests",
   properties: {
@@ -12,6 +12,7 @@ export const WriteRequestSchema = defineEntity({
     response: p.blob().nullable(),
     createTime: p.datetime(),
   },
+  indexes: [{ name: "write_requests_created", properties: ["createTime"] }],
 });
 
-export type WriteRequestEntity = InferEntity<typeof WriteRequestSchema>;
+export type WriteRequestRow = InferEntity<typeof WriteRequestEntity>;

@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { WriteMemoryRequest } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Embedded, Embeddings, WriteEmbedding } from "../embedding/embeddings.js";
-import type { MemoryRepository } from "./memory.repository.js";
+import type { StoredVectorRepository } from "./stored-vector.repository.js";
 
 /**
  * How long a write whose vector missed its budget keeps the embedding job for itself: time
@@ -25,7 +25,7 @@ export interface VectorsForWrites<T> {
 export interface WriteVectorSourceDeps {
   em: EntityManager;
   embeddings: Embeddings;
-  memories: (em: EntityManager) => MemoryRepository;
+  vectors: (em: EntityManager) => StoredVectorRepository;
   /** Called when vectors that were promised to committed writes will not come. */
   onPending: () => void;
 }
@@ -51,12 +51,12 @@ export class WriteVectorSource {
   }
 
   async forContents(workspaceId: string, contents: string[]): Promise<VectorsForWrites<Map<string, WriteEmbedding>>> {
-    const { em, embeddings, memories } = this.deps;
+    const { em, embeddings, vectors } = this.deps;
     const model = embeddings.model;
     const embedded = new Map<string, WriteEmbedding>();
     if (model === null || contents.length === 0) return { embedded, late: null };
     const unique = [...new Set(contents)];
-    const stored = await memories(em.fork()).vectorsByContent(workspaceId, unique, model);
+    const stored = await vectors(em.fork()).vectorsByContent(workspaceId, unique, model);
     for (const [content, vector] of stored) embedded.set(content, { vector, model });
     const missing = unique.filter((c) => !embedded.has(c));
     const computed = missing.length === 0 ? null : await embeddings.tryEmbed(missing);
@@ -80,18 +80,18 @@ export class WriteVectorSource {
    */
   attachLate(late: LateVectors | null): void {
     if (late === null) return;
-    const { em, memories, onPending } = this.deps;
+    const { em, vectors: stored, onPending } = this.deps;
     const { workspaceId, contents } = late;
     late.vectors
       .then(
-        (vectors) =>
-          memories(em.fork()).attachByContent(
+        (computed) =>
+          stored(em.fork()).attachByContent(
             workspaceId,
             contents,
-            vectors.map((v) => v.vector),
-            vectors[0]?.model ?? "",
+            computed.map((v) => v.vector),
+            computed[0]?.model ?? "",
           ),
-        () => memories(em.fork()).releaseHeld(workspaceId, contents).then(onPending),
+        () => stored(em.fork()).releaseHeld(workspaceId, contents).then(onPending),
       )
       .catch(() => {});
   }

@@ -7,40 +7,16 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Visibility, type Memory } from "../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { memoryClient } from "../support/clients.js";
+import { newPitchIds, trustPagerPitch } from "../support/trustpager.js";
 import { useServer, type MemoryClient } from "./write-list-support.js";
 
 const ctx = useServer();
 
-const contactId = randomUUID();
-const opportunityId = randomUUID();
-const emailLogId = randomUUID();
+const ids = newPitchIds();
+const { contactId, opportunityId, emailLogId } = ids;
 
 /** The seed's write_memory arguments, snake_case as in the reference (agent_registry_id is the key's agent). */
-const seedPitch = {
-  subject_type: "contact",
-  subject_id: contactId,
-  kind: "pitch",
-  key: "automated-follow-up-sequences",
-  content:
-    "Pitched automated follow-up sequences to Sarah. Angle: their team is stretched thin; sequences save 3 hours per week on manual follow-up.",
-  metadata: {
-    feature_pitched: "Automated follow-up sequences",
-    pitch_angle: "saves 3 hours per week on manual follow-up",
-    stated_need_addressed: "team stretched thin on manual follow-up",
-    next_angles_to_try: [
-      "ROI calculator — show dollar value of time saved",
-      "Case study — similar business in their industry",
-      "Free trial offer — remove the risk of committing",
-    ],
-  },
-  linked_entities: [
-    { type: "opportunity", id: opportunityId },
-    { type: "email_log", id: emailLogId },
-  ],
-  tags: ["feature:follow_up_sequences", "angle:time_savings"],
-  source_kind: "email_send",
-  source_id: emailLogId,
-};
+const seedPitch = trustPagerPitch(ids);
 
 describe("TrustPager NurtureAgent pitch tracking", () => {
   const agent = `nurture-${randomUUID().slice(0, 8)}`;

@@ -7,7 +7,8 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config.js";
-import { MemoryRepository, type FilterQuery } from "../../src/memory/memory.repository.js";
+import type { FilterQuery } from "../../src/memory/memory-filters.js";
+import { RetrievalRepository } from "../../src/memory/retrieval.repository.js";
 import { memoryClient } from "../support/clients.js";
 import { WordHashEmbedder, wordHashVector } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -36,7 +37,7 @@ const noFilter: FilterQuery = { kinds: [], tags: [], anyTags: [], showDeleted: f
 async function planOf(
   em: EntityManager,
   marker: string,
-  search: (memories: MemoryRepository) => Promise<unknown>,
+  search: (retrieval: RetrievalRepository) => Promise<unknown>,
 ): Promise<string[]> {
   const plans: string[] = [];
   await em.fork().transactional(async (tem) => {
@@ -53,7 +54,7 @@ async function planOf(
         };
       },
     });
-    await search(new MemoryRepository(explaining));
+    await search(new RetrievalRepository(explaining));
   });
   if (plans.length === 0) throw new Error(`the search ran no statement containing ${marker}`);
   return plans;

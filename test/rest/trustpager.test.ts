@@ -8,41 +8,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { realModel } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { eventually } from "../search/search-support.js";
+import { newPitchIds, trustPagerPitch } from "../support/trustpager.js";
 
 let server: TestServer;
 let agentKey: string;
 const agent = randomUUID();
-const contactId = randomUUID();
-const opportunityId = randomUUID();
-const emailLogId = randomUUID();
+const ids = newPitchIds();
+const { contactId, opportunityId, emailLogId } = ids;
 
 /** The seed's write_memory call, field for field. */
-const pitch = {
-  agent_registry_id: agent,
-  subject_type: "contact",
-  subject_id: contactId,
-  kind: "pitch",
-  key: "automated-follow-up-sequences",
-  content:
-    "Pitched automated follow-up sequences to Sarah. Angle: their team is stretched thin; sequences save 3 hours per week on manual follow-up.",
-  metadata: {
-    feature_pitched: "Automated follow-up sequences",
-    pitch_angle: "saves 3 hours per week on manual follow-up",
-    stated_need_addressed: "team stretched thin on manual follow-up",
-    next_angles_to_try: [
-      "ROI calculator — show dollar value of time saved",
-      "Case study — similar business in their industry",
-      "Free trial offer — remove the risk of committing",
-    ],
-  },
-  linked_entities: [
-    { type: "opportunity", id: opportunityId },
-    { type: "email_log", id: emailLogId },
-  ],
-  tags: ["feature:follow_up_sequences", "angle:time_savings"],
-  source_kind: "email_send",
-  source_id: emailLogId,
-};
+const pitch = { agent_registry_id: agent, ...trustPagerPitch(ids) };
 
 /** Other things the same agent remembers about the same contact, so that search has to choose. */
 const OTHER_MEMORIES = [

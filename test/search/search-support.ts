@@ -4,7 +4,6 @@
 import { randomBytes } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
-import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, expect } from "vitest";
 import type { MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import {
@@ -15,7 +14,7 @@ import {
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { StartOptions } from "../../src/app.js";
 import { principalKey, type Principal } from "../../src/auth/principal.js";
-import type { MemoryRepository } from "../../src/memory/memory.repository.js";
+import type { MemoryRepositories } from "../../src/memory/repositories.js";
 import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
 import { PageTokens } from "../../src/memory/page-token.js";
 import { memoryClient, type Protocol } from "../support/clients.js";
@@ -97,26 +96,26 @@ function withPrincipal(principal: Principal): Interceptor {
   };
 }
 
-/** Routes serving the real MemoryService over the server's database, reading through `repository`. */
+/** Routes serving the real MemoryService over the server's database, through the given repositories. */
 export function serviceRoutes(
   server: TestServer,
-  repository: (em: EntityManager) => MemoryRepository,
+  repositories: Partial<MemoryRepositories>,
 ): (router: ConnectRouter) => void {
   const service = new MemoryServiceImpl({
     em: server.engram.db.em,
     embeddings: server.engram.embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
-    repository,
+    repositories,
   });
   return (router) => router.service(MemoryService, service);
 }
 
 /**
- * A client of the real MemoryService built around a test's own repository (to observe or
+ * A client of the real MemoryService built around a test's own repositories (to observe or
  * steer its queries), through Connect's in-memory router transport, acting as admin.
  */
-export function directClient(server: TestServer, repository: (em: EntityManager) => MemoryRepository): MemoryClient {
-  const transport = createRouterTransport(serviceRoutes(server, repository), {
+export function directClient(server: TestServer, repositories: Partial<MemoryRepositories>): MemoryClient {
+  const transport = createRouterTransport(serviceRoutes(server, repositories), {
     router: { interceptors: [withPrincipal(adminPrincipal(server))] },
   });
   return createClient(MemoryService, transport);

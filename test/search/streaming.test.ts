@@ -11,6 +11,7 @@ import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Viewer } from "../../src/auth/principal.js";
 import type { MemoryRecord } from "../../src/memory/memory-record.js";
 import { MemoryRepository } from "../../src/memory/memory.repository.js";
+import type { MemoryRepositories } from "../../src/memory/repositories.js";
 import { apiHandlers } from "../../src/api-handlers.js";
 import { memoryRateLimiters } from "../../src/api/rate-limiters.js";
 import { httpHandler } from "../../src/server/http.js";
@@ -117,17 +118,17 @@ function gatedRepository(gate: ReadGate, em: EntityManager): MemoryRepository {
 
 /**
  * The server's own transport (one-port listener, the handlers and interceptors startEngram
- * installs, real API-key auth) in front of a MemoryService that reads through `repository`,
+ * installs, real API-key auth) in front of a MemoryService that reads through `repositories`,
  * on the test server's database.
  */
 async function serveWith(
   server: TestServer,
-  repository: (em: EntityManager) => MemoryRepository,
+  repositories: Partial<MemoryRepositories>,
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const logger = pino({ level: "silent" });
   const metrics = new Registry();
   const { connect, rest, mcp } = apiHandlers({
-    routes: serviceRoutes(server, repository),
+    routes: serviceRoutes(server, repositories),
     authentication: {
       apiKeys: new ApiKeys(server.engram.db.em),
       rateLimitPerSecond: 0,
@@ -154,14 +155,14 @@ describe("the first result arrives before the last is read", () => {
 
   beforeAll(async () => {
     await writeRenewals(subjectId, 120);
-    served = await serveWith(ctx.server, repository);
+    served = await serveWith(ctx.server, { memories: repository });
   });
   afterAll(async () => {
     await served?.close();
   });
 
   const clients: [string, () => MemoryClient][] = [
-    ["in-memory router", () => directClient(ctx.server, repository)],
+    ["in-memory router", () => directClient(ctx.server, { memories: repository })],
     ...protocols.map((protocol): [string, () => MemoryClient] => [
       protocol,
       () => clientFor(served, ctx.server.adminKey, protocol),

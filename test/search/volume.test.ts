@@ -6,7 +6,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { MemoryRepository } from "../../src/memory/memory.repository.js";
+import { RetrievalRepository } from "../../src/memory/retrieval.repository.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import {
   directClient,
@@ -66,7 +66,7 @@ beforeAll(async () => {
  * from the planner inside the search's transaction, so the vector query can only be planned as
  * a scan of the HNSW index in distance order; it records the plan of each vector query to prove it.
  */
-function onTheVectorIndex(plans: string[]): (em: EntityManager) => MemoryRepository {
+function onTheVectorIndex(plans: string[]): (em: EntityManager) => RetrievalRepository {
   return (em) => {
     const vectorQueries: { text: string; params: unknown[] }[] = [];
     const recording = {
@@ -75,8 +75,8 @@ function onTheVectorIndex(plans: string[]): (em: EntityManager) => MemoryReposit
         return em.execute(text, params);
       },
     } as unknown as EntityManager;
-    return new (class extends MemoryRepository {
-      override async nearest(...args: Parameters<MemoryRepository["nearest"]>) {
+    return new (class extends RetrievalRepository {
+      override async nearest(...args: Parameters<RetrievalRepository["nearest"]>) {
         await em.execute("select set_config('enable_sort', 'off', true)");
         const candidates = await super.nearest(...args);
         for (const { text, params } of vectorQueries) {
@@ -93,7 +93,7 @@ describe(`${TOTAL} memories, 1% matching the filter`, () => {
   const plans: string[] = [];
   const clients: [string, () => MemoryClient][] = [
     ["the planner's choice", () => ctx.admin],
-    ["the HNSW index", () => directClient(ctx.server, onTheVectorIndex(plans))],
+    ["the HNSW index", () => directClient(ctx.server, { retrieval: onTheVectorIndex(plans) })],
   ];
   const filters: [string, Filter][] = [
     ["a tag", { subjectType, tags: [rareTag] }],

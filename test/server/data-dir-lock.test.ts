@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { DataDirLockedError, LOCK_FILE } from "../../src/db/data-dir-lock.js";
 import { openDatabase } from "../../src/db/orm.js";
-import { ENTITIES } from "../../src/entities.js";
+import { SCHEMA } from "../../src/schema.js";
 import { memoryClient } from "../support/clients.js";
 import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../support/engram-process.js";
 
@@ -97,7 +97,7 @@ describe("one data directory, one process", () => {
     const dataDir = await tempDir();
     const holder = { id: "x", pid: process.pid, hostname: `not-${hostname()}`, startedAt: "2024-01-01T00:00:00.000Z" };
     await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(holder));
-    const err = await openDatabase({ entities: ENTITIES, dataDir }).catch((e: unknown) => e);
+    const err = await openDatabase({ schema: SCHEMA, dataDir }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DataDirLockedError);
     expect((err as Error).message).toContain(`engram pid ${process.pid} on host not-${hostname()}`);
     await expect(stat(join(dataDir, "pglite"))).rejects.toMatchObject({ code: "ENOENT" });
@@ -109,11 +109,11 @@ describe("one data directory, one process", () => {
     const holder = { id: "x", pid: 2 ** 22 - 1, hostname: hostname(), startedAt: "2024-01-01T00:00:00.000Z" };
     const lock = { ...holder, pidNamespace: "pid:[1]" };
     await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
-    await expect(openDatabase({ entities: ENTITIES, dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+    await expect(openDatabase({ schema: SCHEMA, dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
     // The same dead pid in this namespace is a stale lock, taken over.
     const ours = await readlink("/proc/self/ns/pid");
     await writeFile(join(dataDir, LOCK_FILE), JSON.stringify({ ...holder, pidNamespace: ours }));
-    const db = await openDatabase({ entities: ENTITIES, dataDir });
+    const db = await openDatabase({ schema: SCHEMA, dataDir });
     expect(db.lock?.replaced?.holder?.pid).toBe(holder.pid);
     await db.close();
   });
@@ -130,20 +130,20 @@ describe("one data directory, one process", () => {
       pidNamespace: ours,
     };
     await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(lock));
-    const db = await openDatabase({ entities: ENTITIES, dataDir });
+    const db = await openDatabase({ schema: SCHEMA, dataDir });
     expect(db.lock?.replaced?.holder?.pid).toBe(process.ppid);
     await db.close();
   });
 
   it("a second opener in the same process is refused too, and the directory is free again after close", async () => {
     const dataDir = await tempDir();
-    const db = await openDatabase({ entities: ENTITIES, dataDir });
+    const db = await openDatabase({ schema: SCHEMA, dataDir });
     try {
-      await expect(openDatabase({ entities: ENTITIES, dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
+      await expect(openDatabase({ schema: SCHEMA, dataDir })).rejects.toBeInstanceOf(DataDirLockedError);
     } finally {
       await db.close();
     }
-    const again = await openDatabase({ entities: ENTITIES, dataDir });
+    const again = await openDatabase({ schema: SCHEMA, dataDir });
     await again.close();
   });
 });

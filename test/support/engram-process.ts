@@ -4,7 +4,7 @@ import { randomUUID } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { ApiKeys, readAdminKey } from "../../src/auth/api-keys.js";
 import { openDatabase } from "../../src/db/orm.js";
-import { ENTITIES } from "../../src/entities.js";
+import { SCHEMA } from "../../src/schema.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -138,7 +138,7 @@ export function parseLogLine(line: string): Record<string, unknown> | undefined 
  */
 export async function keyFor(dataDir: string, databaseUrl: string | undefined): Promise<string> {
   if (!databaseUrl) return readAdminKey(dataDir);
-  const db = await openDatabase({ entities: ENTITIES, databaseUrl, dataDir });
+  const db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir });
   try {
     const { secret } = await new ApiKeys(db.em).create({
       workspaceId: `ws-${randomUUID()}`,

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
 import { openDatabase } from "../../src/db/orm.js";
-import { ENTITIES } from "../../src/entities.js";
+import { SCHEMA } from "../../src/schema.js";
 import { repoRoot } from "./engram-process.js";
 
 const run = promisify(execFile);
@@ -26,7 +26,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
     const dataDir = await mkdtemp(join(tmpdir(), "engram-setup-"));
-    const db = await openDatabase({ entities: ENTITIES, databaseUrl, dataDir });
+    const db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir });
     await db.close();
     await rm(dataDir, { recursive: true, force: true });
     project.provide("postgresUrl", databaseUrl);

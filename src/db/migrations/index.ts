@@ -5,6 +5,7 @@ import { Migration20261123000000ContentLookup } from "./20261123000000-content-l
 import { Migration20261123010000RateLimits } from "./20261123010000-rate-limits.js";
 import { Migration20261123020000HotUpdates } from "./20261123020000-hot-updates.js";
 import { Migration20261123030000GinPendingLists } from "./20261123030000-gin-pending-lists.js";
+import { Migration20261123164008EntityChecks } from "./20261123164008-entity-checks.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: "20261123010000-rate-limits", class: Migration20261123010000RateLimits },
   { name: "20261123020000-hot-updates", class: Migration20261123020000HotUpdates },
   { name: "20261123030000-gin-pending-lists", class: Migration20261123030000GinPendingLists },
+  { name: "20261123164008-entity-checks", class: Migration20261123164008EntityChecks },
 ];

@@ -3,7 +3,7 @@
  * word, with every lexeme quoted so that a hostile one is never read as tsquery syntax.
  */
 import { describe, expect, it } from "vitest";
-import { keywordTiers, lexemeQuery, MAX_CONJUNCTIONS } from "../../src/memory/keyword-tiers.js";
+import { keywordTiers, lexemeQuery, MAX_CONJUNCTIONS } from "./keyword-tiers.js";
 
 const words = (...lexemes: string[]) => lexemes.map(lexemeQuery);
 

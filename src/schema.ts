@@ -1,0 +1,16 @@
+import { RateLimitEntity } from "./api/rate-limit.entity.js";
+import { ApiKeyEntity } from "./auth/api-key.entity.js";
+import type { DatabaseSchema } from "./db/orm.js";
+import { tagsText } from "./db/routines.js";
+import { ServerSecretEntity } from "./db/server-secret.entity.js";
+import { MemoryEntity } from "./memory/memory.entity.js";
+import { WriteRequestEntity } from "./memory/write-request.entity.js";
+
+/**
+ * Every table and SQL function the database holds: the one definition of the schema, handed to
+ * the ORM by the composition root. Migrations are generated from it (npm run db:migration).
+ */
+export const SCHEMA: DatabaseSchema = {
+  entities: [MemoryEntity, ApiKeyEntity, WriteRequestEntity, ServerSecretEntity, RateLimitEntity],
+  routines: [tagsText],
+};

@@ -1,0 +1,95 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
+import { pino } from "pino";
+import { Registry } from "prom-client";
+import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { apiInterceptors } from "../../src/api-handlers.js";
+import { ApiKeyServiceImpl } from "../../src/auth/api-key.service.js";
+import { ApiKeys } from "../../src/auth/api-keys.js";
+import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
+import { openDatabase, type Database } from "../../src/db/orm.js";
+import type { Embedder } from "../../src/embedding/embedder.js";
+import { Embeddings } from "../../src/embedding/embeddings.js";
+import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
+import { PageTokens } from "../../src/memory/page-token.js";
+import { SCHEMA } from "../../src/schema.js";
+import { createTestDatabase } from "./database.js";
+
+export interface Caller {
+  scopes?: Scope[];
+  /** Binds the caller to one agent, as an agent-bound key does. */
+  agentId?: string;
+  workspaceId?: string;
+}
+
+/**
+ * The real MemoryService and ApiKeyService over a database of their own, called through
+ * Connect's in-memory router transport with the server's interceptors (errors, validation,
+ * scopes): no HTTP, no authentication, so a file starts in a second or two.
+ */
+export interface ServiceHarness {
+  db: Database;
+  /** The key store behind ApiKeyService, as the request gate would consult it. */
+  keys: ApiKeys;
+  /** The workspace callers act in unless they name another. */
+  workspaceId: string;
+  memories(caller?: Caller): Client<typeof MemoryService>;
+  apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
+  close(): Promise<void>;
+}
+
+/** On PGlite in a temporary directory, or a fresh database on DATABASE_URL's server when set. */
+export async function startServices(options: { embedder?: Embedder } = {}): Promise<ServiceHarness> {
+  const dataDir = await mkdtemp(join(tmpdir(), "engram-service-"));
+  const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : undefined;
+  const db = await openDatabase({ schema: SCHEMA, dataDir, databaseUrl: database?.url });
+  const logger = pino({ level: "silent" });
+  const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
+  await embeddings.start(384);
+  const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens: new PageTokens(randomBytes(32)) });
+  const keys = new ApiKeys(db.em);
+  const apiKeys = new ApiKeyServiceImpl(keys);
+  const workspaceId = `ws-${randomUUID()}`;
+  const interceptors = apiInterceptors(logger, new Registry());
+
+  function transportFor(caller: Caller) {
+    const principal: Principal = {
+      keyId: randomUUID(),
+      workspaceId: caller.workspaceId ?? workspaceId,
+      scopes: new Set(caller.scopes ?? ["memory:read", "memory:write"]),
+      boundAgentId: caller.agentId ?? null,
+    };
+    return createRouterTransport(
+      (router) => {
+        router.service(MemoryService, memory);
+        router.service(ApiKeyService, apiKeys);
+      },
+      { router: { interceptors: [withPrincipal(principal), ...interceptors] } },
+    );
+  }
+
+  return {
+    db,
+    keys,
+    workspaceId,
+    memories: (caller = {}) => createClient(MemoryService, transportFor(caller)),
+    apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
+    async close() {
+      await db.close();
+      await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Puts the caller's principal where the request gate would. */
+function withPrincipal(principal: Principal): Interceptor {
+  return (next) => (req) => {
+    req.contextValues.set(principalKey, principal);
+    return next(req);
+  };
+}
