@@ -23,8 +23,10 @@ export default defineConfig({
           include: ["test/**/*.test.ts"],
           exclude: ["test/service/**"],
           globalSetup: ["test/support/global-setup.ts"],
-          // Every file starts its own server; two cores are busy enough with one at a time.
+          // Every file starts its own server; two cores are busy enough with one at a time,
+          // after the other tiers have finished.
           fileParallelism: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -1,8 +1,8 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import type { Viewer } from "../auth/principal.js";
-import { Sql, query, sql } from "../db/sql.js";
-import { filterConditions, type FilterQuery } from "./memory-filters.js";
+import { query, sql } from "../db/sql.js";
+import { allOf, filterConditions, type FilterQuery } from "./memory-filters.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
 
@@ -40,7 +40,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
     const target = sql`${toSql(vector)}::vector`;
-    const matching = sql`select id, embedding <=> ${target} as distance from memories where ${Sql.join(where, " and ")}`;
+    const matching = sql`select id, embedding <=> ${target} as distance from memories where ${allOf(where)}`;
     let rows = await query<{ id: string; distance: number | string }>(
       this.em,
       sql`${matching} order by embedding <=> ${target} limit ${limit}`,
@@ -85,7 +85,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
         : await query<{ word: string }>(
             this.em,
             sql`select word from unnest(${words}::text[]) as word
-              where exists (select 1 from memories where ${Sql.join([...filters, sql`search @@ word::tsquery`], " and ")})`,
+              where exists (select 1 from memories where ${allOf([...filters, sql`search @@ word::tsquery`])})`,
           );
     const queries = keywordTiers(present.map((r) => r.word));
     if (queries === null) return [];
@@ -94,7 +94,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       rows = await query(
         this.em,
         sql`select id, ts_rank_cd(search, ${queries.any}::tsquery) as rank from memories
-          where ${Sql.join([...filters, sql`search @@ ${tier}::tsquery`], " and ")}
+          where ${allOf([...filters, sql`search @@ ${tier}::tsquery`])}
           order by rank desc, id limit ${limit}`,
       );
       if (rows.length === limit) break;
