@@ -22,6 +22,11 @@ export class Sql {
     );
   }
 
+  /** A fragment whose text already holds one `?` per value, in order. */
+  static bind(text: string, values: readonly unknown[]): Sql {
+    return new Sql(text, values.map(toParam));
+  }
+
   static of(strings: TemplateStringsArray, values: readonly unknown[]): Sql {
     let text = strings[0] ?? "";
     const params: unknown[] = [];
@@ -31,7 +36,7 @@ export class Sql {
         params.push(...value.params);
       } else {
         text += "?";
-        params.push(Array.isArray(value) ? toArrayLiteral(value) : value);
+        params.push(toParam(value));
       }
       text += strings[i + 1] ?? "";
     });
@@ -46,6 +51,10 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
 /** Runs a fragment and returns its rows. */
 export async function query<Row>(em: EntityManager, fragment: Sql): Promise<Row[]> {
   return em.execute<Row[]>(fragment.text, [...fragment.params]);
+}
+
+function toParam(value: unknown): unknown {
+  return Array.isArray(value) ? toArrayLiteral(value) : value;
 }
 
 function toArrayLiteral(values: readonly unknown[]): string {
