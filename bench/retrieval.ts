@@ -28,12 +28,15 @@ import { startEngram, type Engram } from "../src/app.js";
 import { ApiKeys } from "../src/auth/api-keys.js";
 import { DEFAULT_CONFIG, type Config } from "../src/config.js";
 import { LocalEmbedder } from "../src/embedding/local.js";
+import { candidatePool } from "../src/memory/memory-search.js";
+import { SEMANTIC_WEIGHT } from "../src/memory/ranking.js";
+import { crossValidate, replayRecalls, type ListEntry, type QuestionLists } from "./fusion-tuning.js";
 import { loadLocomo, type Conversation, type Question } from "./locomo.js";
 import { fixed, percentile, table } from "./report.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/locomo");
-const MODEL = "Xenova/all-MiniLM-L6-v2";
+const MODEL = process.env.ENGRAM_EMBEDDING_MODEL ?? "Xenova/all-MiniLM-L6-v2";
 const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
 /** The server's own log on stderr; errors only by default (the bootstrap admin-key notice is noise here). */
 const LOG_LEVEL = process.env.ENGRAM_LOG_LEVEL ?? "error";
@@ -49,6 +52,9 @@ const MODES = [
 ] as const;
 
 type MemoryClient = Client<typeof MemoryService>;
+
+/** How deep each retriever's own ranking is read for the fusion replay (the API's top_k limit). */
+const LIST_DEPTH = 100;
 
 /** A conversation loaded into its own workspace, with a client whose key belongs to it. */
 interface Loaded {
@@ -93,12 +99,14 @@ async function main(): Promise<void> {
 
     const results: ModeResult[] = [];
     for (const { mode, name } of MODES) results.push(await runMode(loaded, mode, name));
+    const lists = await collectRetrieverLists(loaded);
 
     const questions = conversations.flatMap((c) => c.questions);
     const ceiling = fraction(conversations.flatMap((c) => c.questions.map((q) => answerable(c, q))));
     const totalSeconds = (performance.now() - started) / 1000;
     printReport({
       results,
+      lists,
       questions,
       ceiling,
       memoryCount,
@@ -216,6 +224,37 @@ async function runMode(loaded: Loaded[], mode: SearchMode, name: string): Promis
   return result;
 }
 
+/** Each retriever's own ranking of every question, deep enough for fusion to be replayed offline. */
+async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]> {
+  const out: QuestionLists[] = [];
+  const bar = progressBar(
+    "retriever lists",
+    loaded.reduce((n, l) => n + l.conversation.questions.length, 0),
+  );
+  for (const { client, conversation } of loaded) {
+    for (const question of conversation.questions) {
+      const [semantic, keyword] = [
+        await retrieverList(client, question, SearchMode.SEMANTIC),
+        await retrieverList(client, question, SearchMode.KEYWORD),
+      ];
+      out.push({ conversation: conversation.id, category: question.category, semantic, keyword });
+      bar.increment();
+    }
+  }
+  bar.stop();
+  return out;
+}
+
+async function retrieverList(client: MemoryClient, question: Question, mode: SearchMode): Promise<ListEntry[]> {
+  const entries: ListEntry[] = [];
+  for await (const r of client.searchMemories({ query: question.question, topK: LIST_DEPTH, mode })) {
+    const ids = r.memory?.metadata?.dia_ids;
+    const cited = Array.isArray(ids) ? ids.map(String) : [];
+    entries.push({ id: r.memory!.id, score: r.score, hit: cited.some((id) => question.evidence.includes(id)) });
+  }
+  return entries;
+}
+
 /** The dia_ids each result cites, in rank order; fails if the server answered in another mode. */
 async function search(client: MemoryClient, question: Question, mode: SearchMode): Promise<string[][]> {
   const cited: string[][] = [];
@@ -244,6 +283,7 @@ function recallAt(result: ModeResult, k: number, category?: number): number {
 
 function printReport(r: {
   results: ModeResult[];
+  lists: QuestionLists[];
   questions: Question[];
   ceiling: number;
   memoryCount: number;
@@ -293,6 +333,16 @@ function printReport(r: {
       ["mode", ...categories.map((c) => `cat ${c} (n=${r.questions.filter((q) => q.category === c).length})`)],
       r.results.map((m) => [m.name, ...categories.map((c) => fixed(recallAt(m, 10, c)))]),
     ),
+  );
+  out.push("");
+  const shipped = { semanticWeight: SEMANTIC_WEIGHT, pool: candidatePool("hybrid", TOP_K) };
+  out.push(crossValidate(r.lists, shipped).text);
+  const replayed = replayRecalls(r.lists, shipped);
+  const measured = KS.map((k) => recallAt(hybrid, k));
+  out.push(
+    `replay check: the shipped setting replayed offline gives ${replayed.map((x) => fixed(x)).join(" / ")}, ` +
+      `the server's HYBRID ${measured.map((x) => fixed(x)).join(" / ")}` +
+      (replayed.every((x, i) => fixed(x) === fixed(measured[i]!)) ? " (identical)" : "  (DIFFERENT)"),
   );
   out.push("");
   out.push(`load (embed + write): ${r.loadSeconds.toFixed(1)} s; total runtime: ${r.totalSeconds.toFixed(1)} s`);

@@ -5,7 +5,9 @@ import { DomainError } from "../errors/domain-error.js";
 import { assertStorable } from "./storable.js";
 
 /** What one call returned: a message, or the stream of a server-streaming method. */
-export type CallResult = { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> };
+export type CallResult = { header: Headers } & (
+  { stream: false; message: Message } | { stream: true; messages: AsyncIterable<Message> }
+);
 
 /** Calls any unary or server-streaming method through a transport, for REST and MCP alike. */
 export async function callMethod(
@@ -21,7 +23,7 @@ export async function callMethod(
   assertStorable(method.input, input);
   if (method.methodKind === "unary") {
     const response = await transport.unary(method as DescMethodUnary, signal, undefined, headers, input, contextValues);
-    return { stream: false, message: response.message };
+    return { stream: false, header: response.header, message: response.message };
   }
   if (method.methodKind === "server_streaming") {
     const response = await transport.stream(
@@ -32,7 +34,7 @@ export async function callMethod(
       createAsyncIterable([input]),
       contextValues,
     );
-    return { stream: true, messages: response.message };
+    return { stream: true, header: response.header, messages: response.message };
   }
   throw new DomainError("unimplemented", "STREAMING_REQUEST", `${method.name} takes a stream of requests`);
 }

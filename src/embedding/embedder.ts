@@ -8,6 +8,8 @@ export interface Embedder {
   ready(): Promise<void>;
   /** One unit-length vector per text, in order. */
   embed(texts: string[]): Promise<number[][]>;
+  /** What to embed for a search query, for models trained with an instruction before queries. */
+  queryText?(query: string): string;
 }
 
 /** An error that retrying the same input will not fix (the input itself is refused). */

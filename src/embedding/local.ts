@@ -13,7 +13,21 @@ export interface LocalEmbedderOptions {
   dtype: "q8" | "fp32";
 }
 
-/** Sentence embeddings computed in-process with ONNX Runtime through transformers.js. */
+/** How a model was trained to be used: its pooling, and the instruction it expects before a query. */
+interface ModelProfile {
+  pooling: "mean" | "cls";
+  queryPrefix: string;
+}
+
+/** Models not listed are used as sentence-transformers models usually are: mean pooling, no prefix. */
+const PROFILES: Record<string, ModelProfile> = {
+  "BAAI/bge-small-en-v1.5": {
+    pooling: "cls",
+    queryPrefix: "Represent this sentence for searching relevant passages: ",
+  },
+};
+const DEFAULT_PROFILE: ModelProfile = { pooling: "mean", queryPrefix: "" };
+
 /**
  * ONNX Runtime's pool threads spin while waiting for work by default, competing with the event
  * loop (transport, protobuf, PGlite) for the same cores; blocking costs nothing measurable per
@@ -23,13 +37,20 @@ const SESSION_OPTIONS = {
   extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
 };
 
+/** Sentence embeddings computed in-process with ONNX Runtime through transformers.js. */
 export class LocalEmbedder implements Embedder {
   readonly id: string;
   dimensions = 0;
+  private readonly profile: ModelProfile;
   private pipeline: Promise<FeatureExtractionPipeline> | undefined;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
+    this.profile = PROFILES[options.model] ?? DEFAULT_PROFILE;
+  }
+
+  queryText(query: string): string {
+    return this.profile.queryPrefix + query;
   }
 
   async ready(): Promise<void> {
@@ -40,7 +61,7 @@ export class LocalEmbedder implements Embedder {
   async embed(texts: string[]): Promise<number[][]> {
     if (texts.length === 0) return [];
     const extract = await this.load();
-    const output = await extract(texts, { pooling: "mean", normalize: true });
+    const output = await extract(texts, { pooling: this.profile.pooling, normalize: true });
     return output.tolist() as number[][];
   }
 

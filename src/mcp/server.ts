@@ -13,6 +13,7 @@ import { z } from "zod";
 import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import { callMethod } from "../api/call-method.js";
+import { SEARCH_MODE_HEADER } from "../memory/memory-search.js";
 import { decodeJsonRequest } from "../api/json-request.js";
 import { codeName, toConnectError } from "../errors/status.js";
 import { restJsonOf } from "../api/rest-json.js";
@@ -107,7 +108,8 @@ async function callTool(
         const { memory, rank, score, mode } = restJsonOf(method.output, message);
         results.push({ rank, score, mode, memory: compactMemory(memory as JsonObject) } as JsonObject);
       }
-      result = { results };
+      // The mode that ran (keyword when no embedder answered), also when nothing was found.
+      result = { mode: called.header.get(SEARCH_MODE_HEADER) ?? "", results };
     } else {
       result = shapeResult(restJsonOf(method.output, called.message));
     }

@@ -119,7 +119,8 @@ export const MEMORY_TOOLS: MemoryTool[] = [
     title: "Search memories by meaning",
     description: [
       'Search memories by meaning across content and metadata, e.g. query="stretched thin on follow-up".',
-      "Results come ranked best first, each with a score (higher is better) and its rank. Narrow with the same",
+      "Results come ranked best first, each with its rank and a score from 0 to 1 (higher is better, the same scale in",
+      "every mode, so one min_score works for all), and the response names the mode that ran. Narrow with the same",
       "filters as list_memory (subject_type, subject_id, kind, tag, linked entity). mode is hybrid (default: meaning",
       "and words together), semantic or keyword. top_k caps the results (10 by default, at most 100).",
       AGENT,

@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Viewer } from "../auth/principal.js";
-import type { Embeddings } from "../embedding/embeddings.js";
+import type { Embedded, Embeddings } from "../embedding/embeddings.js";
 import type { MemoryRecord } from "./memory-record.js";
 import type { FilterQuery } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
@@ -8,6 +8,12 @@ import type { RetrievalRepository } from "./retrieval.repository.js";
 import { fuse } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
+
+/**
+ * The response header naming the mode a search ran in (hybrid, semantic or keyword): set
+ * before the first result, so that a search finding nothing says it too.
+ */
+export const SEARCH_MODE_HEADER = "engram-search-mode";
 
 export interface SearchQuery {
   text: string;
@@ -24,8 +30,6 @@ export interface SearchHit {
   score: number;
   semanticScore: number;
   keywordScore: number;
-  /** The mode that ran: KEYWORD when the query could not be embedded in time. */
-  mode: RetrievalMode;
   /** The time the search ran at, which decides each memory's state (active, expired). */
   asOf: Date;
 }
@@ -38,6 +42,15 @@ export interface MemorySearchDeps {
   now: () => Date;
 }
 
+/**
+ * How deep each retriever's list is read in HYBRID mode: fusion needs each retriever's view
+ * beyond the top k to reorder it. Five times top k, at least 50, as cross-validation chose
+ * (bench/fusion-tuning.ts); 50 for the default top 10.
+ */
+export function candidatePool(mode: RetrievalMode, topK: number): number {
+  return mode === "hybrid" ? Math.min(Math.max(topK * 5, 50), 300) : topK;
+}
+
 /** How long a search waits for its query vector before answering by keyword alone. */
 const QUERY_EMBEDDING_TIMEOUT_MS = 2_000;
 /** Search results are read from the database, and streamed, in batches of this size. */
@@ -48,18 +61,27 @@ export class MemorySearch {
   constructor(private readonly deps: MemorySearchDeps) {}
 
   /**
-   * Ranks in one transaction (the vector and text queries, filters and visibility inside
-   * the SQL), then reads and yields the results in batches: the first results are on the
-   * wire before the last are read. Without an answering embedder the search runs by keyword
-   * and every hit says so.
+   * Embeds the query (the mode that runs is known from here on: KEYWORD when no embedder
+   * answered), then ranks in one transaction (the vector and text queries, filters and
+   * visibility inside the SQL); the hits are read and yielded in batches, so the first
+   * results are on the wire before the last are read.
    */
-  async *search(viewer: Viewer, q: SearchQuery): AsyncGenerator<SearchHit> {
-    const { em, embeddings, memories, retrieval, now: clock } = this.deps;
-    const queryVector = q.mode === "keyword" ? null : await embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
+  async search(viewer: Viewer, q: SearchQuery): Promise<{ mode: RetrievalMode; hits: AsyncGenerator<SearchHit> }> {
+    const queryVector =
+      q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
+    return { mode, hits: this.hits(viewer, q, mode, queryVector) };
+  }
+
+  private async *hits(
+    viewer: Viewer,
+    q: SearchQuery,
+    mode: RetrievalMode,
+    queryVector: Embedded | null,
+  ): AsyncGenerator<SearchHit> {
+    const { em, memories, retrieval, now: clock } = this.deps;
     const now = clock();
-    // Fusion needs each retriever's view beyond the top k to reorder it.
-    const pool = mode === "hybrid" ? Math.min(Math.max(q.topK * 3, 50), 300) : q.topK;
+    const pool = candidatePool(mode, q.topK);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
       const semantic =
@@ -96,7 +118,6 @@ export class MemorySearch {
           score: r.score,
           semanticScore: r.semanticScore,
           keywordScore: r.keywordScore,
-          mode,
           asOf: now,
         };
       }

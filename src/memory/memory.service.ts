@@ -27,7 +27,7 @@ import { actingViewer, principalOf, viewerFor } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { toProto, visibilityValue } from "./memory-mapper.js";
-import { MemorySearch, type RetrievalMode } from "./memory-search.js";
+import { MemorySearch, SEARCH_MODE_HEADER, type RetrievalMode } from "./memory-search.js";
 import { MemoryWrites } from "./memory-writes.js";
 import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
@@ -150,14 +150,16 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
-    const hits = this.search.search(viewer, {
+    const { mode, hits } = await this.search.search(viewer, {
       text: req.query,
       filter: toFilterQuery(req.filter),
       topK: req.topK === 0 ? DEFAULT_TOP_K : req.topK,
       mode: req.mode === SearchMode.SEMANTIC ? "semantic" : req.mode === SearchMode.KEYWORD ? "keyword" : "hybrid",
       minScore: req.minScore,
     });
-    for await (const { record, asOf, mode, ...scores } of hits) {
+    // Before the first result, so that a search finding nothing also says how it searched.
+    ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);
+    for await (const { record, asOf, ...scores } of hits) {
       yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
     }
   }

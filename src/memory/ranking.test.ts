@@ -1,63 +1,64 @@
 /**
- * Hybrid search ranks by reciprocal rank fusion, not by raw scores: agreement between the
- * semantic and keyword retrievers must lift a memory above one only a single retriever found,
- * each retriever's own score must survive for the response, and equal scores need a stable order.
+ * Hybrid search ranks by a weighted sum of two scores on the same 0..1 scale: agreement between
+ * the semantic and keyword retrievers must lift a memory above one a single retriever found
+ * about as well, each retriever's own score must survive for the response, the fused score
+ * must stay within 0..1, and equal scores need a stable order.
  */
 import { describe, expect, it } from "vitest";
-import { fuse, RRF_K } from "./ranking.js";
+import { fuse, SEMANTIC_WEIGHT } from "./ranking.js";
 
 const c = (id: string, score: number) => ({ id, score });
+const w = SEMANTIC_WEIGHT;
 
 describe("fuse", () => {
-  it("uses the customary RRF constant of 60", () => {
-    expect(RRF_K).toBe(60);
+  it("weighs meaning above words, but not alone", () => {
+    expect(SEMANTIC_WEIGHT).toBeGreaterThan(0.5);
+    expect(SEMANTIC_WEIGHT).toBeLessThan(1);
   });
 
   it("ranks nothing when neither retriever found anything", () => {
     expect(fuse([], [])).toEqual([]);
   });
 
-  it("scores a single list by 1 / (60 + rank), keeping its order and scores", () => {
+  it("scores a memory one retriever found by that retriever's weighted score, the other part 0", () => {
     expect(fuse([c("a", 0.9), c("b", 0.5)], [])).toEqual([
-      { id: "a", score: 1 / 61, semanticScore: 0.9, keywordScore: 0 },
-      { id: "b", score: 1 / 62, semanticScore: 0.5, keywordScore: 0 },
+      { id: "a", score: w * 0.9, semanticScore: 0.9, keywordScore: 0 },
+      { id: "b", score: w * 0.5, semanticScore: 0.5, keywordScore: 0 },
     ]);
-    expect(fuse([], [c("k", 0.3)])).toEqual([{ id: "k", score: 1 / 61, semanticScore: 0, keywordScore: 0.3 }]);
+    expect(fuse([], [c("k", 0.3)])).toEqual([{ id: "k", score: (1 - w) * 0.3, semanticScore: 0, keywordScore: 0.3 }]);
   });
 
-  it("adds both contributions for a memory both retrievers found, keeping each retriever's score", () => {
+  it("adds both weighted parts for a memory both retrievers found", () => {
     const [both] = fuse([c("x", 0.8)], [c("x", 0.2)]);
-    expect(both).toEqual({ id: "x", score: 2 / 61, semanticScore: 0.8, keywordScore: 0.2 });
+    expect(both?.semanticScore).toBe(0.8);
+    expect(both?.keywordScore).toBe(0.2);
+    expect(both?.score).toBeCloseTo(w * 0.8 + (1 - w) * 0.2, 12);
   });
 
-  it("puts a memory ranked second by both above the top memory of either alone", () => {
-    const ranked = fuse([c("sem-only", 0.99), c("both", 0.7)], [c("kw-only", 5), c("both", 4)]);
-    expect(ranked.map((r) => r.id)).toEqual(["both", "kw-only", "sem-only"]);
-    expect(ranked[0]?.score).toBeCloseTo(2 / 62, 12);
+  it("scores 1 only for a memory both retrievers score 1, and stays within 0..1", () => {
+    expect(fuse([c("x", 1)], [c("x", 1)])[0]?.score).toBeCloseTo(1, 12);
+    for (const r of fuse([c("a", 1), c("b", 0.4)], [c("b", 1), c("c", 0)])) {
+      expect(r.score).toBeGreaterThanOrEqual(0);
+      expect(r.score).toBeLessThanOrEqual(1);
+    }
   });
 
-  it("ranks by fused rank, not by the retrievers' raw scores", () => {
-    // The keyword list's raw score is far larger, yet first place in either list counts the same.
-    const ranked = fuse([c("s1", 0.1), c("s2", 0.05)], [c("k1", 100), c("k2", 90), c("k3", 80)]);
-    expect(ranked.map((r) => [r.id, r.score])).toEqual([
-      ["k1", 1 / 61],
-      ["s1", 1 / 61],
-      ["k2", 1 / 62],
-      ["s2", 1 / 62],
-      ["k3", 1 / 63],
-    ]);
+  it("lets agreement beat a slightly better single score", () => {
+    const ranked = fuse([c("sem-only", 0.6), c("both", 0.55)], [c("both", 0.5)]);
+    expect(ranked.map((r) => r.id)).toEqual(["both", "sem-only"]);
+  });
+
+  it("ranks by score, not by the order the lists gave", () => {
+    const ranked = fuse([c("s1", 0.2), c("s2", 0.9)], [c("k1", 0.1), c("k2", 0.95)]);
+    expect(ranked.map((r) => r.id)).toEqual(["s2", "k2", "s1", "k1"]);
+  });
+
+  it("takes another semantic weight when given one", () => {
+    expect(fuse([c("s", 1)], [c("k", 1)], 0.2).map((r) => r.id)).toEqual(["k", "s"]);
   });
 
   it("breaks ties by id, whatever order the lists gave", () => {
-    expect(fuse([c("b", 1), c("a", 1)], [c("a", 1), c("b", 1)]).map((r) => r.id)).toEqual(["a", "b"]);
-    expect(fuse([c("b", 1)], [c("a", 1)]).map((r) => r.id)).toEqual(["a", "b"]);
-  });
-
-  it("lets a deep keyword hit and a deep semantic hit overtake a shallow single hit", () => {
-    // 1/(60+30) * 2 = 0.0222 > 1/61 = 0.0164
-    const filler = (prefix: string) => Array.from({ length: 29 }, (_, i) => c(`${prefix}${i}`, 0));
-    const ranked = fuse([c("top", 1), ...filler("s").slice(1), c("deep", 0)], [...filler("k"), c("deep", 0)]);
-    expect(ranked[0]?.id).toBe("deep");
-    expect(ranked[0]?.score).toBeCloseTo(2 / 90, 12);
+    expect(fuse([c("b", 0.5), c("a", 0.5)], []).map((r) => r.id)).toEqual(["a", "b"]);
+    expect(fuse([], [c("b", 0.5), c("a", 0.5)]).map((r) => r.id)).toEqual(["a", "b"]);
   });
 });

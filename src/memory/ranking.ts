@@ -1,21 +1,28 @@
 import type { Candidate } from "./retrieval.repository.js";
 
-/** The usual constant of reciprocal rank fusion: damps the weight of the very top ranks. */
-export const RRF_K = 60;
+/**
+ * How much the semantic part weighs in a HYBRID score; the keyword part weighs the rest.
+ * Chosen by cross-validation on LoCoMo (`npm run bench:retrieval`, bench/README.md).
+ */
+export const SEMANTIC_WEIGHT = 0.7;
 
 export interface Ranked {
   id: string;
+  /** SEMANTIC_WEIGHT x semanticScore + (1 - SEMANTIC_WEIGHT) x keywordScore, in 0..1. */
   score: number;
+  /** Cosine similarity of the query and memory vectors, 0 when negative or not retrieved. */
   semanticScore: number;
+  /** The IDF-weighted share of the query's words the memory holds (BM25, see bm25.ts), 0..1. */
   keywordScore: number;
 }
 
 /**
- * Reciprocal rank fusion: each list contributes 1 / (RRF_K + rank) for every memory it
- * ranks, so a memory both retrievers like rises above one only a single retriever likes,
- * without having to compare cosine similarities with text-search ranks.
+ * Fuses the two retrievers' lists by a weighted sum of their scores. Both scores are on the
+ * same 0..1 scale, so the fused score means the same in every query and one `min_score` works
+ * in every mode; rank fusion (RRF) did no better on LoCoMo and has no such meaning.
+ * A memory only one retriever found gets 0 for the other part.
  */
-export function fuse(semantic: Candidate[], keyword: Candidate[]): Ranked[] {
+export function fuse(semantic: Candidate[], keyword: Candidate[], semanticWeight = SEMANTIC_WEIGHT): Ranked[] {
   const byId = new Map<string, Ranked>();
   const entry = (id: string) => {
     let ranked = byId.get(id);
@@ -25,15 +32,8 @@ export function fuse(semantic: Candidate[], keyword: Candidate[]): Ranked[] {
     }
     return ranked;
   };
-  semantic.forEach((c, i) => {
-    const r = entry(c.id);
-    r.score += 1 / (RRF_K + i + 1);
-    r.semanticScore = c.score;
-  });
-  keyword.forEach((c, i) => {
-    const r = entry(c.id);
-    r.score += 1 / (RRF_K + i + 1);
-    r.keywordScore = c.score;
-  });
+  for (const c of semantic) entry(c.id).semanticScore = c.score;
+  for (const c of keyword) entry(c.id).keywordScore = c.score;
+  for (const r of byId.values()) r.score = semanticWeight * r.semanticScore + (1 - semanticWeight) * r.keywordScore;
   return [...byId.values()].sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
 }

@@ -1,7 +1,8 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import type { Viewer } from "../auth/principal.js";
-import { query, sql } from "../db/sql.js";
+import { query, sql, type Sql } from "../db/sql.js";
+import { B, CANDIDATE_BUDGET, DF_CAP, K1, N_CAP, planKeywordSearch } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "./memory-filters.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
@@ -55,15 +56,16 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
           order by distance, id limit ${limit}`,
       );
     }
-    return rows.map((r) => ({ id: r.id, score: 1 - Number(r.distance) }));
+    // Cosine similarity, floored at 0: an opposite meaning is no more relevant than an unrelated one.
+    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)) }));
   }
 
   /**
-   * Full-text matches over title, content, tags and metadata values, best first. Any query
-   * word may match (OR), so a natural-language question still finds memories sharing only
-   * some of its words; ts_rank_cd rewards those sharing more, closer together. Only the
-   * narrowest tier of `keywordTiers` that fills `limit` is ranked. Run last in the ranking
-   * transaction.
+   * Full-text matches over title, content, tags and metadata values, best first, ranked by
+   * BM25 (see bm25.ts): IDF from the memories this search may see, term saturation and
+   * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
+   * candidate set is scored: the rare words' memories and the memories sharing the most
+   * common words. Run last in the ranking transaction.
    */
   async keywordMatches(viewer: Viewer, q: FilterQuery, text: string, limit: number, now: Date): Promise<Candidate[]> {
     const filters = filterConditions(viewer, q, now);
@@ -75,30 +77,55 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       sql`select set_config('enable_seqscan', 'off', true),
         tsvector_to_array(to_tsvector('english', ${text})) as lexemes`,
     );
-    // Words no memory the viewer can see contains cannot match; leaving them out keeps every
-    // tier that could fill the page within reach (an eight-word question with two such words
-    // would otherwise walk empty eight- and seven-word tiers, then costly six- and five-word ones).
-    const words = (parsed?.lexemes ?? []).map(lexemeQuery);
-    const present =
-      words.length === 0
-        ? []
-        : await query<{ word: string }>(
-            this.em,
-            sql`select word from unnest(${words}::text[]) as word
-              where exists (select 1 from memories where ${allOf([...filters, sql`search @@ word::tsquery`])})`,
-          );
-    const queries = keywordTiers(present.map((r) => r.word));
+    const lexemes = parsed?.lexemes ?? [];
+    if (lexemes.length === 0) return [];
+    const counts = await query<{ lexeme: string; df: number; visible: number; avgdl: number | null }>(
+      this.em,
+      sql`with sample as materialized (
+          select length(search) as dl from memories where ${allOf(filters)} limit ${N_CAP}),
+        visible as (select count(*)::int as visible, avg(dl)::float8 as avgdl from sample)
+        select w.lexeme, visible.visible, visible.avgdl, (select count(*) from (select 1 from memories
+            where ${allOf([...filters, sql`search @@ w.query::tsquery`])} limit ${DF_CAP}) matching)::int as df
+        from unnest(${lexemes}::text[], ${lexemes.map(lexemeQuery)}::text[]) as w(lexeme, query), visible`,
+    );
+    const plan = planKeywordSearch(counts, counts[0]?.visible ?? 0);
+    if (plan.terms.length === 0) return [];
+    const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
+    const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
+    const rows = await query<{ id: string; score: number | string }>(
+      this.em,
+      sql`with terms(lexeme, idf) as (select * from unnest(${plan.terms.map((t) => t.lexeme)}::text[],
+            ${plan.terms.map((t) => t.idf)}::float8[])),
+          candidates as (select id, search, length(search) as dl from memories
+            where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
+        select c.id, sum(t.idf * u.tf * ${K1 + 1}::float8
+            / (u.tf + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * c.dl / ${counts[0]?.avgdl ?? 1}::float8))) as score
+          from candidates c
+          cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(c.search)) u
+          join terms t on t.lexeme = u.lexeme
+          group by c.id order by score desc, c.id limit ${limit}`,
+    );
+    return rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) }));
+  }
+
+  /**
+   * The memories sharing the most of these (common) words: all of them, then any n-1, ..., then
+   * any one, stopping at the first tier that fills the page (see keyword-tiers.ts). A tier is
+   * read up to CANDIDATE_BUDGET memories, which BM25 then ranks.
+   */
+  private async mostSharedCommonWords(filters: Sql[], words: string[], limit: number): Promise<string[]> {
+    const queries = keywordTiers(words.map(lexemeQuery));
     if (queries === null) return [];
-    let rows: { id: string; rank: number | string }[] = [];
+    let ids: string[] = [];
     for (const tier of queries.tiers) {
-      rows = await query(
+      const rows = await query<{ id: string }>(
         this.em,
-        sql`select id, ts_rank_cd(search, ${queries.any}::tsquery) as rank from memories
-          where ${allOf([...filters, sql`search @@ ${tier}::tsquery`])}
-          order by rank desc, id limit ${limit}`,
+        sql`select id from memories where ${allOf([...filters, sql`search @@ ${tier}::tsquery`])}
+          limit ${CANDIDATE_BUDGET}`,
       );
-      if (rows.length === limit) break;
+      ids = rows.map((r) => r.id);
+      if (ids.length >= limit) break;
     }
-    return rows.map((r) => ({ id: r.id, score: Number(r.rank) }));
+    return ids;
   }
 }

@@ -162,6 +162,9 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     expect(after.memories ?? []).toEqual([]);
     const searched = await ok(client, "search_memory", { query: "follow-up sequences", subject_id: contactId });
     expect(searched.results.map((r: Json) => r.memory.id)).not.toContain(id);
+    expect(searched.mode).toBe("hybrid");
+    const nothing = await ok(client, "search_memory", { query: "zyzzyva", subject_id: contactId, mode: "keyword" });
+    expect(nothing).toEqual({ mode: "keyword", results: [] });
   });
 
   it("invalid arguments give a tool error naming the argument, and the session keeps working", async () => {

@@ -628,6 +628,20 @@ describe("POST /v1/memory/search", () => {
     expect(streamed.map((r) => r.rank)).toEqual([1, 2, 3, 4]);
   });
 
+  it("names the mode that ran in the engram-search-mode header, also when nothing is found", async () => {
+    const found = await send("POST", "/v1/memory/search", { json: request });
+    expect(found.headers.get("engram-search-mode")).toBe("semantic");
+    for (const accept of ["application/json", "application/x-ndjson"]) {
+      const none = await send("POST", "/v1/memory/search", {
+        json: { ...request, query: "zyzzyva", mode: "KEYWORD" },
+        headers: { accept },
+      });
+      expect(none.status, none.text).toBe(200);
+      expect(none.text.trim()).toBe(accept === "application/json" ? "[]" : "");
+      expect(none.headers.get("engram-search-mode")).toBe("keyword");
+    }
+  });
+
   it("answers an invalid NDJSON search with an ordinary 400 JSON error, not a 200 stream", async () => {
     const reply = await send("POST", "/v1/memory/search", {
       json: { ...request, query: "" },

@@ -65,6 +65,21 @@ describe("no embedder configured", () => {
       }
     },
   );
+  it.each(["connect-h1", "connect-h2", "grpc", "grpc-web"] as const)(
+    "a search over %s that finds nothing still says, in the engram-search-mode header, that it ran by keyword",
+    async (protocol) => {
+      const client = clientFor(ctx.server, ctx.server.adminKey, protocol);
+      let mode: string | null = null;
+      const found = [];
+      const stream = client.searchMemories(
+        { query: "zyzzyva", filter: { subjectId: unique("none") }, mode: SearchMode.HYBRID },
+        { onHeader: (header) => (mode = header.get("engram-search-mode")) },
+      );
+      for await (const r of stream) found.push(r);
+      expect(found).toEqual([]);
+      expect(mode).toBe("keyword");
+    },
+  );
 });
 
 describe("an OpenAI-compatible embedder that goes down and comes back", () => {

@@ -4,7 +4,16 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { WordHashEmbedder } from "../support/embedders.js";
-import { expectRankOrder, MODES, modeName, search, unique, useSearchServer } from "./search-support.js";
+import {
+  clientFor,
+  expectRankOrder,
+  MODES,
+  modeName,
+  search,
+  unique,
+  useSearchServer,
+  type MemoryClient,
+} from "./search-support.js";
 
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
@@ -101,34 +110,76 @@ describe("top_k", () => {
   });
 });
 
-describe("keyword ranking", () => {
-  const subjectId = unique("keyword-tiers");
+describe("keyword ranking (BM25)", () => {
+  const subjectId = unique("keyword-bm25");
   beforeAll(async () => {
     const contents = [
-      "churn risk flagged by finance",
-      "churn risk after the outage",
-      // Repeats one query word: ranked alone against the whole question it would score highest.
-      "churn churn churn churn churn",
-      "risk register updated",
+      "renewal call with the buyer",
+      "renewal quote sent",
+      "renewal terms agreed",
+      "renewal date moved",
+      "outage reported on friday",
+      "churn churn churn finance",
+      "churn risk finance",
+      "risk register",
     ];
     for (const content of contents) {
       await ctx.admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
     }
   });
 
-  const contentsOf = async (topK: number) =>
-    (await search(ctx.admin, { query: "churn risk", filter: { subjectId }, mode: SearchMode.KEYWORD, topK })).map(
-      (r) => r.memory?.content,
-    );
+  const keyword = async (query: string, topK = 10) =>
+    search(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.KEYWORD, topK });
 
-  it("fills the page with memories sharing more of the question's words first", async () => {
-    expect((await contentsOf(2)).sort()).toEqual(["churn risk after the outage", "churn risk flagged by finance"]);
+  it("weighs a rare word above a common one", async () => {
+    const [first, ...rest] = await keyword("renewal outage");
+    expect(first?.memory?.content).toBe("outage reported on friday");
+    expect(rest.map((r) => r.memory?.content)).toHaveLength(4);
+    for (const r of rest) expect(r.keywordScore).toBeLessThan(first!.keywordScore);
   });
 
-  it("widens to memories sharing fewer words while the page is short, ranked together", async () => {
-    const all = await contentsOf(10);
-    expect(all).toHaveLength(4);
-    expect(all[0]).toBe("churn churn churn churn churn");
-    expect(all).toContain("risk register updated");
+  it("ranks a memory holding every word above one repeating one of them", async () => {
+    const contents = (await keyword("churn risk")).map((r) => r.memory?.content);
+    expect(contents[0]).toBe("churn risk finance");
+    expect(contents).toContain("churn churn churn finance");
+    expect(contents).toContain("risk register");
+  });
+
+  it("scores within 0..1, near 1 for a memory holding every word, and as the score in KEYWORD mode", async () => {
+    const results = await keyword("churn risk finance");
+    expect(results[0]?.memory?.content).toBe("churn risk finance");
+    expect(results[0]?.keywordScore).toBeGreaterThan(0.8);
+    for (const r of results) {
+      expect(r.score).toBe(r.keywordScore);
+      expect(r.keywordScore).toBeGreaterThan(0);
+      expect(r.keywordScore).toBeLessThanOrEqual(1);
+      expect(r.semanticScore).toBe(0);
+    }
+  });
+
+  it("takes word rarity only from memories the searcher may see", async () => {
+    const workspaceId = unique("bm25-visibility");
+    const keyFor = async (agentId?: string) =>
+      clientFor(
+        ctx.server,
+        await ctx.server.createKey({ workspaceId, scopes: ["memory:read", "memory:write"], agentId }),
+      );
+    const [shared, agentA, agentB] = [await keyFor(), await keyFor("agent-a"), await keyFor("agent-b")];
+    const write = (client: MemoryClient, content: string) =>
+      client.writeMemory({ memory: { subjectType: "contact", subjectId: "s", kind: "note", content } });
+    for (const content of ["renewal quote sent", "outage reported on friday", "pricing page updated"]) {
+      await write(shared, content);
+    }
+    const scoreAs = async (client: MemoryClient) => {
+      const results = await search(client, { query: "renewal outage", mode: SearchMode.KEYWORD });
+      return results.find((r) => r.memory?.content === "renewal quote sent")?.keywordScore;
+    };
+    const before = { a: await scoreAs(agentA), b: await scoreAs(agentB) };
+    expect(before.a).toBeGreaterThan(0);
+    expect(before.a).toBe(before.b);
+    // Agent A's private memories make "renewal" common for A alone; B's scores must not show them.
+    for (let i = 0; i < 4; i++) await write(agentA, `renewal reminder ${i}`);
+    expect(await scoreAs(agentB)).toBe(before.b);
+    expect(await scoreAs(agentA)).toBeLessThan(before.a!);
   });
 });

@@ -16,6 +16,7 @@ import { invalidArgument } from "../../errors/domain-error.js";
 import { principalKey } from "../../auth/principal.js";
 import type { Authentication } from "../../api/authentication.js";
 import { callMethod } from "../../api/call-method.js";
+import { SEARCH_MODE_HEADER } from "../../memory/memory-search.js";
 import { clientAddressKey } from "../../api/client-address.js";
 import { decodeJsonRequest, impliedUpdateMask } from "../../api/json-request.js";
 import { MAX_REQUEST_BYTES, type BodyBudget } from "../../api/limits.js";
@@ -101,6 +102,8 @@ async function handle(
     sendJson(res, successStatus(method, input, result.message), restJsonOf(method.output, result.message));
     return;
   }
+  const mode = result.header.get(SEARCH_MODE_HEADER);
+  if (mode !== null) res.setHeader(SEARCH_MODE_HEADER, mode);
   if (accepts(req, NDJSON)) {
     await streamNdjson(res, method.output, result.messages);
     return;

@@ -1017,7 +1017,8 @@ type SearchMemoriesRequest struct {
 	Filter *MemoryFilter          `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
 	// 1 to 100; 10 when not given.
 	TopK int32 `protobuf:"varint,3,opt,name=top_k,json=topK,proto3" json:"top_k,omitempty"`
-	// Results scoring below this are left out.
+	// Results scoring below this are left out. Scores are on one 0..1 scale in every mode (see
+	// SearchMemoriesResponse.score), so one threshold works for all of them.
 	MinScore      float32    `protobuf:"fixed32,4,opt,name=min_score,json=minScore,proto3" json:"min_score,omitempty"`
 	Mode          SearchMode `protobuf:"varint,5,opt,name=mode,proto3,enum=engram.v1.SearchMode" json:"mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1092,12 +1093,22 @@ func (x *SearchMemoriesRequest) GetMode() SearchMode {
 type SearchMemoriesResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
-	Score  float32                `protobuf:"fixed32,2,opt,name=score,proto3" json:"score,omitempty"`
+	// How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
+	// mode, keyword_score in KEYWORD mode, and 0.7 x semantic_score + 0.3 x keyword_score in
+	// HYBRID mode (1 only for a memory both parts score 1).
+	Score float32 `protobuf:"fixed32,2,opt,name=score,proto3" json:"score,omitempty"`
 	// 1 for the best result.
-	Rank          int32   `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
+	Rank int32 `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
+	// Cosine similarity of the query's and the memory's vectors, 0..1 (0 when negative, or when
+	// the memory was not among the semantic candidates).
 	SemanticScore float32 `protobuf:"fixed32,4,opt,name=semantic_score,json=semanticScore,proto3" json:"semantic_score,omitempty"`
-	KeywordScore  float32 `protobuf:"fixed32,5,opt,name=keyword_score,json=keywordScore,proto3" json:"keyword_score,omitempty"`
-	// The mode actually used: KEYWORD when no embedder is available.
+	// BM25 relevance as the IDF-weighted share of the query's words the memory holds, 0..1: 1
+	// when it holds every word at about the average frequency and length of the memories
+	// searched; rare words weigh more than common ones. 0 when no word matches.
+	KeywordScore float32 `protobuf:"fixed32,5,opt,name=keyword_score,json=keywordScore,proto3" json:"keyword_score,omitempty"`
+	// The mode actually used: KEYWORD when no embedder is available. Also sent as the
+	// engram-search-mode response header (hybrid, semantic or keyword), so that a search
+	// finding nothing says it too.
 	Mode          SearchMode `protobuf:"varint,6,opt,name=mode,proto3,enum=engram.v1.SearchMode" json:"mode,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -477,7 +477,8 @@ export type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesRequest"> &
   topK: number;
 
   /**
-   * Results scoring below this are left out.
+   * Results scoring below this are left out. Scores are on one 0..1 scale in every mode (see
+   * SearchMemoriesResponse.score), so one threshold works for all of them.
    *
    * @generated from field: float min_score = 4;
    */
@@ -507,6 +508,10 @@ export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse">
   memory?: Memory | undefined;
 
   /**
+   * How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
+   * mode, keyword_score in KEYWORD mode, and 0.7 x semantic_score + 0.3 x keyword_score in
+   * HYBRID mode (1 only for a memory both parts score 1).
+   *
    * @generated from field: float score = 2;
    */
   score: number;
@@ -519,17 +524,26 @@ export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse">
   rank: number;
 
   /**
+   * Cosine similarity of the query's and the memory's vectors, 0..1 (0 when negative, or when
+   * the memory was not among the semantic candidates).
+   *
    * @generated from field: float semantic_score = 4;
    */
   semanticScore: number;
 
   /**
+   * BM25 relevance as the IDF-weighted share of the query's words the memory holds, 0..1: 1
+   * when it holds every word at about the average frequency and length of the memories
+   * searched; rare words weigh more than common ones. 0 when no word matches.
+   *
    * @generated from field: float keyword_score = 5;
    */
   keywordScore: number;
 
   /**
-   * The mode actually used: KEYWORD when no embedder is available.
+   * The mode actually used: KEYWORD when no embedder is available. Also sent as the
+   * engram-search-mode response header (hybrid, semantic or keyword), so that a search
+   * finding nothing says it too.
    *
    * @generated from field: engram.v1.SearchMode mode = 6;
    */
