@@ -9,6 +9,7 @@ import pg from "pg";
 import { toSql } from "pgvector";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { openPglite } from "../src/db/pglite.js";
+import { B, DF_CAP, K1, planKeywordSearch } from "../src/memory/bm25.js";
 import { keywordTiers, lexemeQuery } from "../src/memory/keyword-tiers.js";
 import { postgresCpuMs } from "./load-server.js";
 
@@ -121,28 +122,44 @@ export async function searchFloor(
             params(toSql(at(vectors, i) as number[])),
           ),
         );
-  // The statements a keyword search runs: its lexemes, those the visible memories contain,
-  // then the tiers until one fills the pool.
-  const next = agentId === null ? "$3" : "$4";
+  // The statements a keyword search runs (BM25, src/memory/bm25.ts): its lexemes; how many
+  // visible memories hold each (up to DF_CAP); the tiers over its common words until one fills
+  // the pool; then the BM25 ranking of the candidates.
+  const where = `workspace_id = $1 and ${visible} and delete_time is null`;
+  const p = (n: number) => `$${n + (agentId === null ? 1 : 2)}`;
   await sql.run(`set enable_seqscan = off`);
   const keyword = await measure(queries.length, async (i) => {
     const [parsed] = await sql.run(`select tsvector_to_array(to_tsvector('english', $1)) as lexemes`, [at(queries, i)]);
-    const words = ((parsed?.lexemes as string[] | undefined) ?? []).map(lexemeQuery);
-    const present = await sql.run(
-      `select word from unnest(${last}::text[]) as word where exists (select 1 from memories
-         where workspace_id = $1 and ${visible} and delete_time is null and search @@ word::tsquery)`,
-      params(words),
+    const lexemes = (parsed?.lexemes as string[] | undefined) ?? [];
+    if (lexemes.length === 0) return;
+    const counts = await sql.run(
+      `select w.lexeme, (select count(*) from (select 1 from memories
+           where ${where} and search @@ w.query::tsquery limit ${DF_CAP}) matching)::int as df
+       from unnest(${p(1)}::text[], ${p(2)}::text[]) as w(lexeme, query)`,
+      [...params(lexemes), lexemes.map(lexemeQuery)],
     );
-    const tiered = keywordTiers(present.map((r) => r.word as string));
-    for (const tier of tiered?.tiers ?? []) {
-      const rows = await sql.run(
-        `select id, ts_rank_cd(search, ${last}::tsquery) as rank from memories
-         where workspace_id = $1 and ${visible} and delete_time is null and search @@ ${next}::tsquery
-         order by rank desc, id limit ${pool}`,
-        [...params(tiered?.any), tier],
-      );
-      if (rows.length === pool) break;
+    const plan = planKeywordSearch(counts.map((r) => ({ lexeme: r.lexeme as string, df: r.df as number })));
+    if (plan.terms.length === 0) return;
+    let tierIds: string[] = [];
+    for (const tier of keywordTiers(plan.common.map(lexemeQuery))?.tiers ?? []) {
+      tierIds = (
+        await sql.run(`select id from memories where ${where} and search @@ ${p(1)}::tsquery limit ${2 * pool}`, [
+          ...params(tier),
+        ])
+      ).map((r) => r.id as string);
+      if (tierIds.length >= pool) break;
     }
+    const rare = plan.rare.length > 0 ? plan.rare.map(lexemeQuery).join(" | ") : null;
+    const matched = plan.terms
+      .map((t, k) => `case when search @@ (${p(3)}::text[])[${k + 1}]::tsquery then ${t.idf} else 0 end`)
+      .join(" + ");
+    await sql.run(
+      `with candidates as (select id, ${matched} as matched, length(search)::float8 as dl from memories
+           where ${where} and ((${p(1)}::text is not null and search @@ ${p(1)}::tsquery) or id = any(${p(2)}::uuid[])))
+       select id, matched * ${K1 + 1} / (1 + ${K1} * (${1 - B} + ${B} * dl / avg(dl) over ())) as score
+       from candidates order by score desc, id limit ${pool}`,
+      [...params(rare), tierIds, plan.terms.map((t) => lexemeQuery(t.lexeme))],
+    );
   });
   await sql.run(`reset enable_seqscan`);
   const ids = (await sql.run(`select id from memories where workspace_id = $1 limit 200`, [workspaceId])).map(

@@ -4,7 +4,7 @@ import type { Candidate } from "./retrieval.repository.js";
  * How much the semantic part weighs in a HYBRID score; the keyword part weighs the rest.
  * Chosen by cross-validation on LoCoMo (`npm run bench:retrieval`, bench/README.md).
  */
-export const SEMANTIC_WEIGHT = 0.7;
+export const SEMANTIC_WEIGHT = 0.6;
 
 export interface Ranked {
   id: string;

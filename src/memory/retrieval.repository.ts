@@ -1,8 +1,8 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import type { Viewer } from "../auth/principal.js";
-import { query, sql, type Sql } from "../db/sql.js";
-import { B, CANDIDATE_BUDGET, DF_CAP, K1, N_CAP, planKeywordSearch } from "./bm25.js";
+import { query, sql, Sql } from "../db/sql.js";
+import { B, DF_CAP, K1, planKeywordSearch } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "./memory-filters.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
@@ -79,31 +79,32 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const lexemes = parsed?.lexemes ?? [];
     if (lexemes.length === 0) return [];
-    const counts = await query<{ lexeme: string; df: number; visible: number; avgdl: number | null }>(
+    const counts = await query<{ lexeme: string; df: number }>(
       this.em,
-      sql`with sample as materialized (
-          select length(search) as dl from memories where ${allOf(filters)} limit ${N_CAP}),
-        visible as (select count(*)::int as visible, avg(dl)::float8 as avgdl from sample)
-        select w.lexeme, visible.visible, visible.avgdl, (select count(*) from (select 1 from memories
+      sql`select w.lexeme, (select count(*) from (select 1 from memories
             where ${allOf([...filters, sql`search @@ w.query::tsquery`])} limit ${DF_CAP}) matching)::int as df
-        from unnest(${lexemes}::text[], ${lexemes.map(lexemeQuery)}::text[]) as w(lexeme, query), visible`,
+        from unnest(${lexemes}::text[], ${lexemes.map(lexemeQuery)}::text[]) as w(lexeme, query)`,
     );
-    const plan = planKeywordSearch(counts, counts[0]?.visible ?? 0);
+    const plan = planKeywordSearch(counts);
     if (plan.terms.length === 0) return [];
     const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
     const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
+    // Memories are short, so a word counts once however often it occurs (tf 1): the score is the
+    // IDF of the words a memory holds, scaled by BM25's length normalisation against the average
+    // length of the candidates (length: distinct words).
+    const matchedIdf = Sql.join(
+      plan.terms.map(
+        (t) => sql`case when search @@ ${lexemeQuery(t.lexeme)}::tsquery then ${t.idf}::float8 else 0 end`,
+      ),
+      " + ",
+    );
     const rows = await query<{ id: string; score: number | string }>(
       this.em,
-      sql`with terms(lexeme, idf) as (select * from unnest(${plan.terms.map((t) => t.lexeme)}::text[],
-            ${plan.terms.map((t) => t.idf)}::float8[])),
-          candidates as (select id, search, length(search) as dl from memories
+      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl from memories
             where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
-        select c.id, sum(t.idf * u.tf * ${K1 + 1}::float8
-            / (u.tf + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * c.dl / ${counts[0]?.avgdl ?? 1}::float8))) as score
-          from candidates c
-          cross join lateral (select lexeme, coalesce(array_length(positions, 1), 1) as tf from unnest(c.search)) u
-          join terms t on t.lexeme = u.lexeme
-          group by c.id order by score desc, c.id limit ${limit}`,
+        select id, matched * ${K1 + 1}::float8
+            / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
+          from candidates order by score desc, id limit ${limit}`,
     );
     return rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) }));
   }
@@ -111,7 +112,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
   /**
    * The memories sharing the most of these (common) words: all of them, then any n-1, ..., then
    * any one, stopping at the first tier that fills the page (see keyword-tiers.ts). A tier is
-   * read up to CANDIDATE_BUDGET memories, which BM25 then ranks.
+   * read up to twice the page, which BM25 then ranks with the rare words' memories.
    */
   private async mostSharedCommonWords(filters: Sql[], words: string[], limit: number): Promise<string[]> {
     const queries = keywordTiers(words.map(lexemeQuery));
@@ -121,7 +122,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       const rows = await query<{ id: string }>(
         this.em,
         sql`select id from memories where ${allOf([...filters, sql`search @@ ${tier}::tsquery`])}
-          limit ${CANDIDATE_BUDGET}`,
+          limit ${2 * limit}`,
       );
       ids = rows.map((r) => r.id);
       if (ids.length >= limit) break;

@@ -1,8 +1,9 @@
 /**
  * The README's search example, run as a new user would with the real model: the Sarah pitch
  * written by the README's calls, among the other notes an agent keeps (some sharing the
- * question's words), is found in the top 5 by the README's own query, in every mode that
- * searches by meaning.
+ * question's words, none its meaning), is found in the top 5 by the README's own query, in
+ * every mode that searches by meaning. The query shares no word with the pitch: without the
+ * model (a keyword-only search) it finds nothing.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
@@ -17,12 +18,12 @@ const AGENT = "nurture-agent";
 const QUERY = "who is overworked and wants less manual work?";
 const PITCH = "Pitched automated follow-up sequences to Sarah. Angle: their team is stretched thin.";
 
-/** Other contacts' notes; several share the query's words (work, wants, less, manual) but not its meaning. */
+/** Other contacts' notes; some share a word with the query (works, less) but not its meaning. */
 const NOTES: [string, string][] = [
   ["tom", "Tom wants the contract sent by work email, not to his personal address"],
   ["priya", "Priya asked for less frequent check-ins during the quarter close"],
   ["li", "Li works from home on Fridays and prefers calls in the afternoon"],
-  ["omar", "Omar wants a printed manual for the onboarding workshop"],
+  ["omar", "Omar booked the onboarding workshop for his new hires"],
   ["ana", "Ana's company paid the last invoice two weeks late"],
   ["ben", "Ben is moving offices to Denver in the spring"],
   ["kim", "Kim uses Salesforce as the CRM and HubSpot for marketing email"],

@@ -1094,7 +1094,7 @@ type SearchMemoriesResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
 	// How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
-	// mode, keyword_score in KEYWORD mode, and 0.7 x semantic_score + 0.3 x keyword_score in
+	// mode, keyword_score in KEYWORD mode, and 0.6 x semantic_score + 0.4 x keyword_score in
 	// HYBRID mode (1 only for a memory both parts score 1).
 	Score float32 `protobuf:"fixed32,2,opt,name=score,proto3" json:"score,omitempty"`
 	// 1 for the best result.

@@ -509,7 +509,7 @@ export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse">
 
   /**
    * How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
-   * mode, keyword_score in KEYWORD mode, and 0.7 x semantic_score + 0.3 x keyword_score in
+   * mode, keyword_score in KEYWORD mode, and 0.6 x semantic_score + 0.4 x keyword_score in
    * HYBRID mode (1 only for a memory both parts score 1).
    *
    * @generated from field: float score = 2;
