@@ -128,6 +128,7 @@ export async function searchFloor(
   const where = `workspace_id = $1 and ${visible} and delete_time is null`;
   const p = (n: number) => `$${n + (agentId === null ? 1 : 2)}`;
   await sql.run(`set enable_seqscan = off`);
+  await sql.run(`set enable_indexscan = off`);
   const keyword = await measure(queries.length, async (i) => {
     const [parsed] = await sql.run(`select tsvector_to_array(to_tsvector('english', $1)) as lexemes`, [at(queries, i)]);
     const lexemes = (parsed?.lexemes as string[] | undefined) ?? [];
@@ -162,6 +163,7 @@ export async function searchFloor(
     );
   });
   await sql.run(`reset enable_seqscan`);
+  await sql.run(`reset enable_indexscan`);
   const ids = (await sql.run(`select id from memories where workspace_id = $1 limit 200`, [workspaceId])).map(
     (r) => r.id,
   );

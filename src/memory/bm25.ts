@@ -29,6 +29,8 @@ export const B = 0.75;
 export const DF_CAP = 100;
 /** The collection size IDF is taken against: a word in DF_CAP memories weighs ln 2. */
 export const REFERENCE_N = 2 * DF_CAP;
+/** A question's first this many distinct words are searched; the rest are left out. */
+export const MAX_QUERY_WORDS = 32;
 /** Postings of rare words scored in full; the remaining words are searched by tiers. */
 export const CANDIDATE_BUDGET = 500;
 

@@ -4,14 +4,15 @@
  * most of the table. Memories sharing more of the question's words are the ones that rank
  * highest, so the search asks for them first and only widens while the page is short:
  * all n words, then any n-1 of them, ..., then any one. The GIN index answers a demanding
- * tier from the rarest words' posting lists, so only the tier that fills the page is ranked.
+ * tier from the rarest words' posting lists, so only the tier that fills the page is ranked
+ * (by BM25, with the memories holding the question's rare words: see bm25.ts).
  */
 
 /** Tiers needing more alternatives than this are skipped: the next, wider tier covers them. */
 export const MAX_CONJUNCTIONS = 64;
 
 export interface KeywordQueries {
-  /** Any word matches: what the memories are ranked against (ts_rank_cd). */
+  /** Any word matches: the widest tier. */
   any: string;
   /** Tsquery texts to try in turn, most demanding first; the last is `any`. */
   tiers: string[];

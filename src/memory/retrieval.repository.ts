@@ -2,7 +2,7 @@ import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "
 import { toSql } from "pgvector";
 import type { Viewer } from "../auth/principal.js";
 import { query, sql, Sql } from "../db/sql.js";
-import { B, DF_CAP, K1, planKeywordSearch } from "./bm25.js";
+import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "./memory-filters.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
@@ -62,7 +62,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
 
   /**
    * Full-text matches over title, content, tags and metadata values, best first, ranked by
-   * BM25 (see bm25.ts): IDF from the memories this search may see, term saturation and
+   * BM25 (see bm25.ts): IDF from the memories this search may see, a word counted once, and
    * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
    * candidate set is scored: the rare words' memories and the memories sharing the most
    * common words. Run last in the ranking transaction.
@@ -71,11 +71,17 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     const filters = filterConditions(viewer, q, now);
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
-    // 27 ms at 10k memories); only this transaction, which ends with the ranking, is affected.
-    const [parsed] = await query<{ lexemes: string[] }>(
+    // 27 ms at 10k memories), or, under a LIMIT, walk the primary key testing it row by row
+    // (fine while matches are dense, a whole-workspace walk when they are not). Only this
+    // transaction, which ends with the ranking, is affected.
+    // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only:
+    // each costs a count, so a 4,096-character query must not cost hundreds.
+    const [parsed] = await query<{ lexemes: string[] | null }>(
       this.em,
-      sql`select set_config('enable_seqscan', 'off', true),
-        tsvector_to_array(to_tsvector('english', ${text})) as lexemes`,
+      sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
+        (select array_agg(lexeme order by positions[1], lexeme) from (select lexeme, positions
+          from unnest(to_tsvector('english', ${text})) order by positions[1], lexeme limit ${MAX_QUERY_WORDS}) first)
+          as lexemes`,
     );
     const lexemes = parsed?.lexemes ?? [];
     if (lexemes.length === 0) return [];

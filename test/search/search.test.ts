@@ -157,6 +157,13 @@ describe("keyword ranking (BM25)", () => {
     }
   });
 
+  it("searches the first 32 distinct words of a long question, in the order it uses them", async () => {
+    const filler = Array.from({ length: 40 }, (_, i) => `filler${String.fromCharCode(97 + (i % 26))}${i}`);
+    const found = async (query: string) => (await keyword(query)).map((r) => r.memory?.content);
+    expect(await found(["outage", ...filler].join(" "))).toEqual(["outage reported on friday"]);
+    expect(await found([...filler, "outage"].join(" "))).toEqual([]);
+  });
+
   it("takes word rarity only from memories the searcher may see", async () => {
     const workspaceId = unique("bm25-visibility");
     const keyFor = async (agentId?: string) =>
