@@ -1,5 +1,6 @@
 /**
- * SearchMemories request options: min_score and top_k, in every mode.
+ * SearchMemories request options (min_score and top_k, in every mode) and the keyword half's
+ * BM25 ranking: word rarity from what the searcher may see, one count per word, bounded words.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
