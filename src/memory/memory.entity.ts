@@ -83,19 +83,19 @@ export const MemoryEntity = defineEntity({
       name: "memories_embedding",
       expression: "create index memories_embedding on memories using hnsw (embedding vector_cosine_ops)",
     },
-    // Short GIN pending lists (see the gin-pending-lists migration for why).
+    // No GIN pending lists: every search would read them in full (see the gin-direct-updates migration).
     {
       name: "memories_search",
-      expression: "create index memories_search on memories using gin (search) with (gin_pending_list_limit = 256)",
+      expression: "create index memories_search on memories using gin (search) with (fastupdate = off)",
     },
     {
       name: "memories_tags",
-      expression: "create index memories_tags on memories using gin (tags) with (gin_pending_list_limit = 256)",
+      expression: "create index memories_tags on memories using gin (tags) with (fastupdate = off)",
     },
     {
       name: "memories_linked_entities",
       expression: `create index memories_linked_entities on memories
-        using gin (linked_entities jsonb_path_ops) with (gin_pending_list_limit = 256)`,
+        using gin (linked_entities jsonb_path_ops) with (fastupdate = off)`,
     },
   ],
 });
