@@ -1,6 +1,5 @@
 import { mkdir, readFile } from "node:fs/promises";
 import type { Logger } from "pino";
-import { collectDefaultMetrics, Registry } from "prom-client";
 import { ApiKeys } from "./auth/api-keys.js";
 import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
 import { postgresCluster, SINGLE_SERVER, type Cluster } from "./cluster.js";
@@ -16,7 +15,9 @@ import { SCHEMA } from "./schema.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
 import { PageTokens } from "./memory/page-token.js";
+import { MemoryStatsRepository } from "./memory/memory-stats.repository.js";
 import { startSweeper } from "./memory/sweeper.js";
+import { addMemoryGauges, createMetrics, type ServerMetrics } from "./metrics.js";
 import { apiHandlers } from "./api-handlers.js";
 import { withCors } from "./server/cors.js";
 import { httpHandler } from "./server/http.js";
@@ -44,6 +45,7 @@ export interface StartOptions {
 /** Wires configuration, database, services and transport together and starts listening. */
 export async function startEngram(config: Config, logger: Logger, options: StartOptions = {}): Promise<Engram> {
   await mkdir(config.dataDir, { recursive: true });
+  const metrics = createMetrics();
   const db = await openDatabase({
     schema: SCHEMA,
     databaseUrl: config.databaseUrl,
@@ -52,12 +54,13 @@ export async function startEngram(config: Config, logger: Logger, options: Start
     createDatabase: config.createDatabase,
     connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
     logger,
+    onQuery: (seconds, failed) => metrics.observeQuery(seconds, failed ? "error" : "ok"),
   });
   logger.info({ database: db.kind }, "database ready, migrations applied");
   const cluster =
     db.kind === "postgres" && config.databaseUrl ? postgresCluster(config.databaseUrl, logger) : SINGLE_SERVER;
   try {
-    return await serve(config, logger, options, db, cluster);
+    return await serve(config, logger, options, db, cluster, metrics);
   } catch (err) {
     // A failed start (port taken, unreadable TLS files) leaves nothing open, the data directory's lock included.
     await cluster.close();
@@ -72,6 +75,7 @@ async function serve(
   options: StartOptions,
   db: Database,
   cluster: Cluster,
+  metrics: ServerMetrics,
 ): Promise<Engram> {
   const apiKeys = new ApiKeys(db.em, cluster.keyCache);
   const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
@@ -85,7 +89,11 @@ async function serve(
 
   const embeddings = new Embeddings(
     options.embedder !== undefined ? options.embedder : createEmbedder(config.embedding, config.dataDir, logger),
-    { budgetMs: config.embedding.budgetMs, logger },
+    {
+      budgetMs: config.embedding.budgetMs,
+      logger,
+      onBatch: (seconds, texts, failed) => metrics.observeEmbedding(seconds, texts, failed ? "error" : "ok"),
+    },
   );
   await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
   const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger, {
@@ -99,8 +107,7 @@ async function serve(
     return true;
   };
   const pageTokens = new PageTokens(await new ServerSecretRepository(db.em.fork()).getOrCreate("page_tokens"));
-  const metrics = new Registry();
-  collectDefaultMetrics({ register: metrics, eventLoopMonitoringPrecision: 1000 });
+  addMemoryGauges(metrics, (now) => new MemoryStatsRepository(db.em.fork()).counts(now), logger);
   const { connect, rest, mcp } = apiHandlers({
     routes: routes({
       memory: new MemoryServiceImpl({
@@ -123,7 +130,7 @@ async function serve(
       limiters: cluster.limiters,
     },
     logger,
-    metrics,
+    metrics: metrics.registry,
   });
 
   const tls =
@@ -131,7 +138,10 @@ async function serve(
       ? { cert: await readFile(config.tlsCert, "utf8"), key: await readFile(config.tlsKey, "utf8") }
       : undefined;
   const listener = await listen(
-    withCors(httpHandler({ connect, rest, mcp, openapi: await readOpenApi(), isReady, metrics }), config.corsOrigins),
+    withCors(
+      httpHandler({ connect, rest, mcp, openapi: await readOpenApi(), isReady, metrics: metrics.registry }),
+      config.corsOrigins,
+    ),
     {
       host: config.host,
       port: config.port,

@@ -2,7 +2,7 @@ import type { PGlite } from "@electric-sql/pglite";
 import { MikroORM as PgliteORM } from "@mikro-orm/pglite";
 import { MikroORM as PostgresORM } from "@mikro-orm/postgresql";
 import { Migrator } from "@mikro-orm/migrations";
-import type { EntitySchema, Routine } from "@mikro-orm/core";
+import { DefaultLogger, type EntitySchema, type LogContext, type LoggerOptions, type Routine } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
 import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir-lock.js";
@@ -23,6 +23,8 @@ export interface DatabaseOptions {
   connectTimeoutSeconds?: number;
   /** For the one line saying a stale data directory lock was taken over. */
   logger?: Logger;
+  /** Told how long each statement took (MikroORM measures in milliseconds) and whether it failed. */
+  onQuery?: (seconds: number, failed: boolean) => void;
 }
 
 export interface DatabaseSchema {
@@ -42,6 +44,19 @@ export interface Database {
    */
   schemaChanges(): Promise<{ up: string[]; down: string[] }>;
   close(): Promise<void>;
+}
+
+/** MikroORM's logger, which every statement's timing passes through whether or not it is printed. */
+function timingLogger(onQuery: DatabaseOptions["onQuery"]) {
+  return (options: LoggerOptions) =>
+    new (class extends DefaultLogger {
+      override logQuery(context: { query: string } & LogContext): void {
+        if (context.took !== undefined && context.namespace !== "slow-query") {
+          onQuery?.(context.took / 1000, context.level === "error");
+        }
+        super.logQuery(context);
+      }
+    })(options);
 }
 
 const common = {
@@ -69,6 +84,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const pglite: PGlite = await openPglite(options.dataDir);
     const orm = await PgliteORM.init({
       ...common,
+      loggerFactory: timingLogger(options.onQuery),
       entities: options.schema.entities,
       routines: options.schema.routines,
       dbName: "engram",
@@ -96,6 +112,7 @@ async function openPostgres(target: DatabaseUrl, options: DatabaseOptions): Prom
   const timeoutSeconds = options.connectTimeoutSeconds ?? 10;
   const orm = await PostgresORM.init({
     ...common,
+    loggerFactory: timingLogger(options.onQuery),
     entities: options.schema.entities,
     routines: options.schema.routines,
     clientUrl: target.url,

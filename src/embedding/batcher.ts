@@ -6,6 +6,8 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Recent vectors kept by text. */
   cacheSize: number;
+  /** Told how long each embedder call took, for how many texts, and whether it failed. */
+  onBatch?: (seconds: number, texts: number, failed: boolean) => void;
 }
 
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatch: 64, cacheSize: 4096 };
@@ -65,8 +67,11 @@ export class EmbeddingBatcher {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
+      const started = performance.now();
+      const took = () => (performance.now() - started) / 1000;
       try {
         const vectors = await this.embedder.embed(batch);
+        this.options.onBatch?.(took(), batch.length, false);
         batch.forEach((text, i) => {
           const vector = vectors[i];
           if (vector === undefined) {
@@ -77,6 +82,7 @@ export class EmbeddingBatcher {
           this.settle(text).resolve(vector);
         });
       } catch (err) {
+        this.options.onBatch?.(took(), batch.length, true);
         // A failed call is not remembered: the next request for these texts tries again.
         for (const text of batch) this.settle(text).reject(err);
       }

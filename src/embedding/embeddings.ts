@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { EmbedderStarting, type Embedder } from "./embedder.js";
-import { EmbeddingBatcher } from "./batcher.js";
+import { DEFAULT_BATCHER_OPTIONS, EmbeddingBatcher, type BatcherOptions } from "./batcher.js";
 import { errorSummary, loggableError } from "../logger.js";
 
 export interface Embedded {
@@ -40,9 +40,12 @@ export class Embeddings {
 
   constructor(
     private readonly embedder: Embedder | null,
-    private readonly options: { budgetMs: number; logger: Logger },
+    private readonly options: { budgetMs: number; logger: Logger; onBatch?: BatcherOptions["onBatch"] },
   ) {
-    this.batcher = embedder === null ? null : new EmbeddingBatcher(embedder);
+    this.batcher =
+      embedder === null
+        ? null
+        : new EmbeddingBatcher(embedder, { ...DEFAULT_BATCHER_OPTIONS, onBatch: options.onBatch });
   }
 
   /** Whether an embedder is configured at all (it may still be coming up). */

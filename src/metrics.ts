@@ -1,0 +1,97 @@
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Logger } from "pino";
+import { embeddingBacklog, type MemoryCount, type MemoryState } from "./memory/memory-stats.repository.js";
+import { loggableError } from "./logger.js";
+
+/** Seconds, from half a millisecond to 2.5 s. */
+const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+const STATES: MemoryState[] = ["active", "deleted", "expired"];
+
+export type Outcome = "ok" | "error";
+
+/** The server's Prometheus metrics (RPC metrics live with their interceptor). */
+export interface ServerMetrics {
+  registry: Registry;
+  /** A database statement took this long. */
+  observeQuery(seconds: number, outcome: Outcome): void;
+  /** The embedder took this long for a batch of texts. */
+  observeEmbedding(seconds: number, texts: number, outcome: Outcome): void;
+}
+
+export function createMetrics(): ServerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 1000 });
+  const queries = new Histogram({
+    name: "engram_db_query_duration_seconds",
+    help: "Database statement time (millisecond resolution), by outcome",
+    labelNames: ["outcome"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const embeddings = new Histogram({
+    name: "engram_embedder_duration_seconds",
+    help: "Embedder time per batch of texts, by outcome",
+    labelNames: ["outcome"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const embeddedTexts = new Histogram({
+    name: "engram_embedder_batch_size",
+    help: "Texts per embedder batch",
+    buckets: [1, 2, 4, 8, 16, 32, 64],
+    registers: [registry],
+  });
+  return {
+    registry,
+    observeQuery: (seconds, outcome) => queries.observe({ outcome }, seconds),
+    observeEmbedding: (seconds, texts, outcome) => {
+      embeddings.observe({ outcome }, seconds);
+      embeddedTexts.observe(texts);
+    },
+  };
+}
+
+/**
+ * Gauges read from the database at each scrape: memories by state, and the embedding backlog.
+ * A failed read leaves the last values and logs one line; the scrape still answers.
+ */
+export function addMemoryGauges(
+  metrics: ServerMetrics,
+  counts: (now: Date) => Promise<MemoryCount[]>,
+  logger: Logger,
+): void {
+  // A scrape collects every metric at once, so the gauges share one read.
+  let reading: Promise<MemoryCount[] | null> | undefined;
+  const snapshot = (): Promise<MemoryCount[] | null> =>
+    (reading ??= counts(new Date())
+      .catch((err: unknown) => {
+        logger.warn({ error: loggableError(err) }, "metrics: counting memories failed");
+        return null;
+      })
+      .finally(() => (reading = undefined)));
+  new Gauge({
+    name: "engram_memories",
+    help: "Memories stored, by state (active, deleted, expired), all workspaces",
+    labelNames: ["state"],
+    registers: [metrics.registry],
+    async collect() {
+      const all = await snapshot();
+      if (all === null) return;
+      for (const state of STATES) {
+        this.set(
+          { state },
+          all.filter((c) => c.state === state).reduce((sum, c) => sum + c.count, 0),
+        );
+      }
+    },
+  });
+  new Gauge({
+    name: "engram_embedding_backlog",
+    help: "Memories waiting for a vector (pending, not deleted), all workspaces",
+    registers: [metrics.registry],
+    async collect() {
+      const all = await snapshot();
+      if (all !== null) this.set(embeddingBacklog(all));
+    },
+  });
+}

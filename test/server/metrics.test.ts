@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Embedder } from "../../src/embedding/embedder.js";
+import { memoryClient } from "../support/clients.js";
+import { wordHashVector } from "../support/embedders.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+import { eventually } from "../search/search-support.js";
+
+/** A word-hash embedder that can be taken down: its embed() fails while `down`. */
+class SwitchableEmbedder implements Embedder {
+  readonly id = "test:switchable";
+  readonly dimensions = 384;
+  down = false;
+  async ready(): Promise<void> {}
+  async embed(texts: string[]): Promise<number[][]> {
+    if (this.down) throw new Error("embedder down");
+    return texts.map(wordHashVector);
+  }
+}
+
+const embedder = new SwitchableEmbedder();
+let server: TestServer;
+
+beforeAll(async () => {
+  server = await startTestServer({}, { embedder });
+});
+afterAll(async () => server.close());
+
+async function scrape(): Promise<string> {
+  const response = await fetch(`${server.baseUrl}/metrics`);
+  expect(response.status).toBe(200);
+  return response.text();
+}
+
+/** The value of one series (0 when it has not been recorded yet). */
+function value(metrics: string, series: string): number {
+  const line = metrics.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+describe("/metrics", () => {
+  const client = () => memoryClient(server.baseUrl, server.adminKey);
+  const write = (subjectId: string, content: string) =>
+    client().writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+
+  it("counts memories by state from the database at each scrape", async () => {
+    const before = await scrape();
+    const kept = await write("metrics-state", "renewal due in March");
+    const dropped = await write("metrics-state", "asked for a discount");
+    await client().deleteMemory({ id: dropped.memory!.id });
+    expect(kept.memory?.id).toBeDefined();
+
+    const after = await scrape();
+    expect(after).toContain("# TYPE engram_memories gauge");
+    const delta = (series: string) => value(after, series) - value(before, series);
+    expect(delta('engram_memories{state="active"}')).toBe(1);
+    expect(delta('engram_memories{state="deleted"}')).toBe(1);
+    expect(value(after, 'engram_memories{state="expired"}')).toBe(0);
+  });
+
+  it("shows the embedding backlog while the embedder is down, and embedder time by outcome", async () => {
+    embedder.down = true;
+    const before = await scrape();
+    await write("metrics-backlog", "wants a quote by Friday");
+    await write("metrics-backlog", "switching from the legacy plan");
+    const down = await scrape();
+    expect(value(down, "engram_embedding_backlog")).toBe(2);
+    const failedBatches = 'engram_embedder_duration_seconds_count{outcome="error"}';
+    expect(value(down, failedBatches)).toBeGreaterThan(value(before, failedBatches));
+
+    embedder.down = false;
+    const drained = await eventually(
+      async () => {
+        const metrics = await scrape();
+        return value(metrics, "engram_embedding_backlog") === 0 ? metrics : undefined;
+      },
+      { attempts: 120, intervalMs: 500 },
+    );
+    expect(value(drained, 'engram_embedder_duration_seconds_count{outcome="ok"}')).toBeGreaterThan(0);
+    expect(value(drained, "engram_embedder_batch_size_count")).toBeGreaterThan(0);
+  }, 90_000);
+
+  it("times database statements and counts RPCs by method and code", async () => {
+    const before = await scrape();
+    await write("metrics-rpc", "prefers calls in the afternoon");
+    await client()
+      .getMemory({ id: "not-a-memory" })
+      .catch(() => undefined);
+    const after = await scrape();
+    const statements = 'engram_db_query_duration_seconds_count{outcome="ok"}';
+    expect(value(after, statements)).toBeGreaterThan(value(before, statements));
+    expect(after).toContain('engram_db_query_duration_seconds_bucket{le="0.001",outcome="ok"}');
+    const notFound = 'engram_rpc_total{method="engram.v1.MemoryService/GetMemory",code="notfound"}';
+    expect(value(after, notFound) - value(before, notFound)).toBe(1);
+  });
+});
