@@ -1,7 +1,7 @@
 // The layers of src/, top to bottom. A module may import from its own layer and the layers
 // below it, never from one above; `npm run lint` fails on any import that does.
 const layers = [
-  { name: "composition root", path: "^src/[^/]+\\.ts$", pathNot: "^src/(logger|ids)\\.ts$" },
+  { name: "composition root and CLI", path: "^src/[^/]+\\.ts$|^src/cli/", pathNot: "^src/(logger|ids)\\.ts$" },
   { name: "transports (server, mcp)", path: "^src/(server|mcp)/" },
   { name: "API dialect", path: "^src/api/" },
   { name: "services and repositories (memory, auth)", path: "^src/(memory|auth)/" },

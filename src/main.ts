@@ -1,16 +1,8 @@
-import { join } from "node:path";
-import { ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { Command, Option } from "commander";
-import { ApiKeyService } from "../gen/ts/engram/v1/api_key_service_pb.js";
 import { startEngram } from "./app.js";
-import { ApiKeys, readAdminKey, type NewApiKey } from "./auth/api-keys.js";
-import { SCOPES, type Scope } from "./auth/principal.js";
+import { keysCommand } from "./cli/keys-command.js";
 import { configFrom, serveOptions } from "./config.js";
-import { DataDirLockedError, type LockListener } from "./db/data-dir-lock.js";
-import { parseDatabaseUrl } from "./db/database-url.js";
-import { SCHEMA } from "./schema.js";
-import { openDatabase, type Database } from "./db/orm.js";
+import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
 import { createLogger, loggableError } from "./logger.js";
 import { serveStdio } from "./mcp/stdio.js";
@@ -44,99 +36,7 @@ serve.action(async () => {
   process.on("SIGINT", () => stop("SIGINT"));
 });
 
-const keys = program.command("keys").description("manage API keys (for operators)");
-const keysCreate = keys
-  .command("create")
-  .description(
-    "create an API key in any workspace and print its secret (while an embedded server runs: through that server, in its admin key's workspace)",
-  )
-  .requiredOption("--workspace <id>", "the workspace the key belongs to")
-  .addOption(new Option("--scopes <scopes...>", "scopes").choices(SCOPES).default(["memory:read", "memory:write"]))
-  .option("--agent <id>", "bind the key to one agent")
-  .option("--name <name>", "display name", "")
-  .addOption(new Option("--database-url <url>").env("DATABASE_URL"))
-  .addOption(new Option("--data-dir <dir>").env("ENGRAM_DATA_DIR").default(".data"));
-keysCreate.action(
-  async (o: {
-    workspace: string;
-    scopes: Scope[];
-    agent?: string;
-    name: string;
-    databaseUrl?: string;
-    dataDir: string;
-  }) => {
-    const databaseUrl = o.databaseUrl || undefined;
-    if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
-    const key: NewApiKey = {
-      workspaceId: o.workspace,
-      displayName: o.name,
-      scopes: o.scopes,
-      agentId: o.agent ?? null,
-    };
-    let db: Database;
-    try {
-      db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir: o.dataDir, logger: createLogger("warn") });
-    } catch (err) {
-      if (!(err instanceof DataDirLockedError)) throw err;
-      // The embedded database belongs to the running server: a key written beside it would be lost.
-      process.stdout.write((await createKeyThroughServer(err, o.dataDir, key)) + "\n");
-      return;
-    }
-    try {
-      const { secret } = await new ApiKeys(db.em).create(key);
-      process.stdout.write(secret + "\n");
-    } finally {
-      await db.close();
-    }
-  },
-);
-
-/**
- * Creates the key with ApiKeyService on the server that holds the data directory, acting with
- * the directory's admin.key, which can only create keys in its own workspace.
- */
-async function createKeyThroughServer(locked: DataDirLockedError, dataDir: string, key: NewApiKey): Promise<string> {
-  const { listener } = locked.holder;
-  if (listener === undefined) {
-    throw new Error(`${locked.message}: run this again once it is listening, or after it has stopped`);
-  }
-  const url = serverUrl(listener);
-  const otherwise = `stop it and run this again, or call ApiKeyService.CreateApiKey on ${url} with an admin key of workspace "${key.workspaceId}"`;
-  const adminKeyFile = join(dataDir, "admin.key");
-  const adminKey = await readAdminKey(dataDir).catch(() => {
-    throw new Error(`${locked.message}, and ${adminKeyFile} cannot be read: ${otherwise}`);
-  });
-  const client = createClient(ApiKeyService, createConnectTransport({ baseUrl: url, httpVersion: "1.1" }));
-  const call = { headers: { authorization: `Bearer ${adminKey}` } };
-  try {
-    // The admin key's workspace, read from the keys it may list (its own among them).
-    const { apiKeys } = await client.listApiKeys({ pageSize: 1 }, call);
-    const workspace = apiKeys[0]?.workspaceId;
-    if (workspace !== key.workspaceId) {
-      throw new Error(
-        `${locked.message}; its ${adminKeyFile} creates keys in workspace "${workspace}", not "${key.workspaceId}": ${otherwise}`,
-      );
-    }
-    const { secret } = await client.createApiKey(
-      { apiKey: { displayName: key.displayName, scopes: key.scopes, agentId: key.agentId ?? "" } },
-      call,
-    );
-    process.stderr.write(`created through the running server at ${url} (pid ${locked.holder.pid})\n`);
-    return secret;
-  } catch (err) {
-    if (!(err instanceof ConnectError)) throw err;
-    throw new Error(`${locked.message}, which refused ${adminKeyFile} (${err.message}): ${otherwise}`, {
-      cause: err,
-    });
-  }
-}
-
-/** Where this host reaches a server listening on `listener` (a wildcard address means loopback). */
-function serverUrl({ host, port, tls }: LockListener): string {
-  const reachable = host === "" || host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  const address = reachable.includes(":") ? `[${reachable}]` : reachable;
-  return `${tls ? "https" : "http"}://${address}:${port}`;
-}
+program.addCommand(keysCommand());
 
 program
   .command("mcp")
@@ -149,13 +49,30 @@ program
     await serveStdio({ url: o.url, apiKey: o.apiKey });
   });
 
+const REEMBED_OPTIONS = new Set([
+  "--database-url",
+  "--create-database",
+  "--db-connect-timeout",
+  "--data-dir",
+  "--log-level",
+  "--embedder",
+  "--embedding-model",
+  "--model-dir",
+  "--model-hub-url",
+  "--embedding-dtype",
+  "--openai-base-url",
+  "--openai-api-key",
+  "--embedding-dimensions",
+]);
 const reembedCommand = program
   .command("reembed")
   .description(
     "re-embed memories with the configured model (stop an embedded-PGlite server first: it refuses otherwise)",
   )
   .option("--all", "re-embed every memory, not only those embedded by another model or not at all");
-for (const option of serveOptions()) reembedCommand.addOption(option);
+// The server's options configure the database and the embedder; only those are shown.
+for (const option of serveOptions())
+  reembedCommand.addOption(REEMBED_OPTIONS.has(option.long ?? "") ? option : option.hideHelp());
 reembedCommand.action(async (o: { all?: boolean }) => {
   const config = configFrom(reembedCommand);
   const pending = await reembed(config, createLogger(config.logLevel), o.all ?? false).catch((err: unknown) => {

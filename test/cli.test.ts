@@ -90,6 +90,56 @@ describe("engram keys create", () => {
   });
 });
 
+describe("engram keys list and revoke", () => {
+  it("list a workspace's keys and revoke one, on the database itself", async () => {
+    // PGlite allows one process per data directory: the commands run while the server is stopped.
+    const usesPglite = !process.env.DATABASE_URL;
+    if (usesPglite) await server.close();
+    try {
+      const secret = (await engram("keys", "create", "--workspace", "globex", "--name", "importer")).stdout.trim();
+      const listed = (await engram("keys", "list", "--workspace", "globex")).stdout;
+      const line = listed.split("\n").find((l) => l.includes("importer"));
+      expect(line).toMatch(/^[0-9a-f-]{36}\s+globex\s+importer\s+memory:read,memory:write\s+-\s+\S+Z\s+-$/);
+      expect(listed).not.toContain(secret);
+      expect((await engram("keys", "list")).stdout).not.toContain("importer");
+
+      const id = line!.split(/\s+/)[0]!;
+      const revoked = await engram("keys", "revoke", id, "--workspace", "globex");
+      expect(revoked.stdout).toBe(`revoked ${id} (importer)\n`);
+      expect((await engram("keys", "list", "--workspace", "globex")).stdout).not.toContain(id);
+      expect((await engram("keys", "list", "--workspace", "globex", "--revoked")).stdout).toMatch(
+        new RegExp(`^${id}\\s.*\\dZ$`, "m"),
+      );
+      await expect(engram("keys", "revoke", "not-an-id")).rejects.toMatchObject({
+        stderr: expect.stringContaining('"not-an-id" is not an API key id'),
+      });
+    } finally {
+      if (usesPglite) server = await startTestServer({ dataDir, databaseUrl });
+    }
+  });
+});
+
+describe("--help of each command", () => {
+  it.each([
+    [
+      ["keys", "list"],
+      ["--workspace", "--revoked", "--data-dir", "--url", "--api-key"],
+    ],
+    [
+      ["keys", "revoke"],
+      ["--workspace", "--data-dir", "--url", "--api-key"],
+    ],
+    [["reembed"], ["--all", "--data-dir", "--database-url", "--model-dir", "--embedding-model", "--log-level"]],
+  ])("engram %s --help lists its own flags only", async (command, own) => {
+    const { stdout } = await engram(...command, "--help");
+    const flags = [...stdout.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+    expect(flags.filter((flag) => flag !== "--help").sort()).toEqual(expect.arrayContaining([...own].sort()));
+    for (const serverOnly of ["--port", "--host", "--tls-cert", "--rate-limit", "--cors-origins", "--retention-days"]) {
+      expect(flags).not.toContain(serverOnly);
+    }
+  });
+});
+
 describe("engram reembed", () => {
   it("re-embeds memories written by another model with the configured one, through the CLI", async () => {
     const reembedDir = await mkdtemp(join(tmpdir(), "engram-reembed-"));

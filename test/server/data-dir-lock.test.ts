@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { DataDirLockedError, LOCK_FILE } from "../../src/db/data-dir-lock.js";
 import { openDatabase } from "../../src/db/orm.js";
@@ -179,7 +180,7 @@ describe("CLI commands on a directory a running server holds", () => {
     const restarted = await spawnEmbedded(dataDir);
     const { memory } = await memoryClient(restarted.baseUrl, secret).getMemory({ id: written.memory!.id });
     expect(memory?.content).toBe("by the CLI's key");
-    expect(stderr).toContain(`created through the running server at http://127.0.0.1:${server.port}`);
+    expect(stderr).toContain(`acting through the running server at http://127.0.0.1:${server.port}`);
   });
 
   it("keys create for another workspace than admin.key's is refused, saying what to do", async () => {
@@ -189,10 +190,41 @@ describe("CLI commands on a directory a running server holds", () => {
     expect(code).toBe(1);
     expect(stdout).toBe("");
     expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
-    expect(stderr).toContain(`creates keys in workspace "default", not "acme"`);
+    expect(stderr).toContain(`manages keys in workspace "default", not "acme"`);
     expect(stderr).toContain(
       `stop it and run this again, or call ApiKeyService.CreateApiKey on http://127.0.0.1:${server.port} with an admin key of workspace "acme"`,
     );
+  });
+
+  it("keys list and revoke go through the server: a revoked key stops working at once", async () => {
+    const dataDir = await tempDir();
+    const server = await spawnEmbedded(dataDir);
+    const created = await cli(["keys", "create", "--workspace", "default", "--name", "ci bot", "--data-dir", dataDir]);
+    expect(created.code, created.stderr).toBe(0);
+    const secret = created.stdout.trim();
+    const client = memoryClient(server.baseUrl, secret);
+    await expect(client.listMemories({})).resolves.toMatchObject({ memories: [] });
+
+    const listed = await cli(["keys", "list", "--data-dir", dataDir]);
+    expect(listed.code, listed.stderr).toBe(0);
+    const lines = listed.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^id\s+workspace\s+name\s+scopes\s+agent\s+created\s+revoked$/);
+    const bot = lines.find((line) => line.includes("ci bot"));
+    expect(bot).toMatch(/^[0-9a-f-]{36}\s+default\s+ci bot\s+memory:read,memory:write\s+-\s+\S+Z\s+-$/);
+    expect(listed.stdout).not.toContain(secret);
+    const id = bot!.split(/\s+/)[0]!;
+
+    const revoked = await cli(["keys", "revoke", id, "--data-dir", dataDir]);
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toBe(`revoked ${id} (ci bot)\n`);
+    await expect(client.listMemories({})).rejects.toMatchObject({ code: Code.Unauthenticated });
+
+    const afterwards = await cli(["keys", "list", "--data-dir", dataDir]);
+    expect(afterwards.stdout).not.toContain(id);
+    expect((await cli(["keys", "list", "--revoked", "--data-dir", dataDir])).stdout).toContain(id);
+    const again = await cli(["keys", "revoke", "0190a0a0-0000-7000-8000-000000000000", "--data-dir", dataDir]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain("no API key 0190a0a0-0000-7000-8000-000000000000 in that workspace");
   });
 
   it("reembed is refused while the server runs, telling to stop it first", async () => {

@@ -1,0 +1,153 @@
+import { join } from "node:path";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import { ApiKeyService, type ApiKey } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { ApiKeys, readAdminKey, type NewApiKey } from "../auth/api-keys.js";
+import type { ApiKeyRecord } from "../auth/api-key.repository.js";
+import { DataDirLockedError, type LockListener } from "../db/data-dir-lock.js";
+import { parseDatabaseUrl } from "../db/database-url.js";
+import { openDatabase } from "../db/orm.js";
+import { createLogger } from "../logger.js";
+import { SCHEMA } from "../schema.js";
+
+/** Where the key commands act: the database itself, or a running server's ApiKeyService. */
+export interface KeyAdmin {
+  /** The workspace a command acts in when none is named. */
+  defaultWorkspace(): Promise<string>;
+  create(key: NewApiKey): Promise<string>;
+  list(workspaceId: string, showRevoked: boolean): Promise<ApiKeyRecord[]>;
+  revoke(workspaceId: string, id: string): Promise<ApiKeyRecord | null>;
+  close(): Promise<void>;
+}
+
+export interface TargetOptions {
+  databaseUrl?: string;
+  dataDir: string;
+  /** A running server to act through, with --api-key or the data directory's admin.key. */
+  url?: string;
+  apiKey?: string;
+}
+
+/**
+ * The database when this process may open it; else (an embedded server holds the data
+ * directory) that server's API with the directory's admin.key; or the server --url names.
+ */
+export async function openKeyAdmin(o: TargetOptions): Promise<KeyAdmin> {
+  if (o.url !== undefined) {
+    return serverKeyAdmin(o.url, o.apiKey ?? (await readAdminKey(o.dataDir)), `the server at ${o.url}`);
+  }
+  const databaseUrl = o.databaseUrl || undefined;
+  if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
+  try {
+    const db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir: o.dataDir, logger: createLogger("warn") });
+    const keys = new ApiKeys(db.em);
+    return {
+      defaultWorkspace: async () => "default",
+      create: async (key) => (await keys.create(key)).secret,
+      list: (workspaceId, showRevoked) => keys.list(workspaceId, { showRevoked, limit: 10_000 }),
+      revoke: (workspaceId, id) => keys.revoke(workspaceId, id),
+      close: () => db.close(),
+    };
+  } catch (err) {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    // The embedded database belongs to the running server: a key written beside it would be lost.
+    const { listener } = err.holder;
+    if (listener === undefined) {
+      throw new Error(`${err.message}: run this again once it is listening, or after it has stopped`, { cause: err });
+    }
+    const url = serverUrl(listener);
+    const adminKeyFile = join(o.dataDir, "admin.key");
+    const adminKey = await readAdminKey(o.dataDir).catch(() => {
+      throw new Error(`${err.message}, and ${adminKeyFile} cannot be read: stop it and run this again`);
+    });
+    process.stderr.write(`acting through the running server at ${url} (pid ${err.holder.pid})\n`);
+    return serverKeyAdmin(url, adminKey, `${err.message}; its ${adminKeyFile}`);
+  }
+}
+
+/**
+ * ApiKeyService on a running server, acting with an admin key, which manages the keys of its
+ * own workspace only.
+ */
+function serverKeyAdmin(url: string, adminKey: string, holder: string): KeyAdmin {
+  const client: Client<typeof ApiKeyService> = createClient(
+    ApiKeyService,
+    createConnectTransport({ baseUrl: url, httpVersion: "1.1" }),
+  );
+  const call = { headers: { authorization: `Bearer ${adminKey}` } };
+  const refused = (err: unknown) =>
+    err instanceof ConnectError ? new Error(`${holder} was refused: ${err.message}`, { cause: err }) : err;
+  let workspace: Promise<string> | undefined;
+  // The admin key's workspace, read from the keys it may list (its own among them).
+  const ownWorkspace = () =>
+    (workspace ??= client.listApiKeys({ pageSize: 1 }, call).then(
+      ({ apiKeys }) => apiKeys[0]?.workspaceId ?? "",
+      (err: unknown) => Promise.reject(refused(err)),
+    ));
+  const inOwnWorkspace = async (workspaceId: string, rpc: string) => {
+    const own = await ownWorkspace();
+    if (own !== workspaceId) {
+      throw new Error(
+        `${holder} manages keys in workspace "${own}", not "${workspaceId}": stop it and run this again, ` +
+          `or call ApiKeyService.${rpc} on ${url} with an admin key of workspace "${workspaceId}"`,
+      );
+    }
+  };
+  return {
+    defaultWorkspace: ownWorkspace,
+    async create(key) {
+      await inOwnWorkspace(key.workspaceId, "CreateApiKey");
+      const { secret } = await client
+        .createApiKey(
+          { apiKey: { displayName: key.displayName, scopes: key.scopes, agentId: key.agentId ?? "" } },
+          call,
+        )
+        .catch((err: unknown) => Promise.reject(refused(err)));
+      return secret;
+    },
+    async list(workspaceId, showRevoked) {
+      await inOwnWorkspace(workspaceId, "ListApiKeys");
+      const records: ApiKeyRecord[] = [];
+      let pageToken = "";
+      do {
+        const page = await client
+          .listApiKeys({ pageSize: 500, showRevoked, pageToken }, call)
+          .catch((err: unknown) => Promise.reject(refused(err)));
+        records.push(...page.apiKeys.map(toRecord));
+        pageToken = page.nextPageToken;
+      } while (pageToken !== "");
+      return records;
+    },
+    async revoke(workspaceId, id) {
+      await inOwnWorkspace(workspaceId, "RevokeApiKey");
+      try {
+        const { apiKey } = await client.revokeApiKey({ id }, call);
+        return apiKey === undefined ? null : toRecord(apiKey);
+      } catch (err) {
+        if (err instanceof ConnectError && err.code === Code.NotFound) return null;
+        throw refused(err);
+      }
+    },
+    close: async () => {},
+  };
+}
+
+function toRecord(key: ApiKey): ApiKeyRecord {
+  return {
+    id: key.id,
+    workspaceId: key.workspaceId,
+    displayName: key.displayName,
+    scopes: key.scopes,
+    agentId: key.agentId === "" ? null : key.agentId,
+    createTime: key.createTime ? timestampDate(key.createTime) : new Date(0),
+    revokeTime: key.revokeTime ? timestampDate(key.revokeTime) : null,
+  };
+}
+
+/** Where this host reaches a server listening on `listener` (a wildcard address means loopback). */
+function serverUrl({ host, port, tls }: LockListener): string {
+  const reachable = host === "" || host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  const address = reachable.includes(":") ? `[${reachable}]` : reachable;
+  return `${tls ? "https" : "http"}://${address}:${port}`;
+}
