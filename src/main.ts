@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { startEngram } from "./app.js";
 import { keysCommand } from "./cli/keys-command.js";
+import { statsCommand } from "./cli/stats-command.js";
 import { configFrom, serveOptions } from "./config.js";
 import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
@@ -37,6 +38,7 @@ serve.action(async () => {
 });
 
 program.addCommand(keysCommand());
+program.addCommand(statsCommand());
 
 program
   .command("mcp")

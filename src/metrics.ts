@@ -1,11 +1,11 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "pino";
-import { embeddingBacklog, type MemoryCount, type MemoryState } from "./memory/memory-stats.repository.js";
+import { totals, type MemoryCount } from "./memory/memory-stats.repository.js";
 import { loggableError } from "./logger.js";
 
 /** Seconds, from half a millisecond to 2.5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-const STATES: MemoryState[] = ["active", "deleted", "expired"];
+const STATES = ["active", "deleted", "expired"] as const;
 
 export type Outcome = "ok" | "error";
 
@@ -91,7 +91,7 @@ export function addMemoryGauges(
     registers: [metrics.registry],
     async collect() {
       const all = await snapshot();
-      if (all !== null) this.set(embeddingBacklog(all));
+      if (all !== null) this.set(totals(all).embeddingBacklog);
     },
   });
 }

@@ -119,6 +119,39 @@ describe("engram keys list and revoke", () => {
   });
 });
 
+describe("engram stats", () => {
+  it("counts memories by workspace and state on the database, with the models of stored vectors", async () => {
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const subjectId = `stats-${Date.now()}`;
+    for (const content of ["renewal due in March", "asked for a discount", "moved to another team"]) {
+      await admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+    }
+    const { memories } = await admin.listMemories({ filter: { subjectType: "contact", subjectId } });
+    await admin.deleteMemory({ id: memories[0]!.id });
+    const other = await server.createKey({ workspaceId: "initech", scopes: ["memory:write"] });
+    await memoryClient(server.baseUrl, other).writeMemory({
+      memory: { subjectType: "contact", kind: "note", content: "x" },
+    });
+
+    const workspaceId = server.workspaceId;
+    const usesPglite = !process.env.DATABASE_URL;
+    if (usesPglite) await server.close();
+    try {
+      const { stdout } = await engram("stats");
+      const lines = stdout.trimEnd().split("\n");
+      expect(lines.slice(0, -1).map((line) => line.split(/\s{2,}/))).toEqual([
+        ["workspace", "active", "deleted", "expired", "embedding backlog", "embedding failed"],
+        ["initech", "1", "0", "0", "1", "0"],
+        [workspaceId, "2", "1", "0", "2", "0"],
+        ["(all)", "3", "1", "0", "3", "0"],
+      ]);
+      expect(lines.at(-1)).toBe("vectors stored by: none");
+    } finally {
+      if (usesPglite) server = await startTestServer({ dataDir, databaseUrl });
+    }
+  });
+});
+
 describe("--help of each command", () => {
   it.each([
     [

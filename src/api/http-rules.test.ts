@@ -67,6 +67,7 @@ describe("restRoutes", () => {
       "POST /v1/memory:batch",
       "GET /v1/memory",
       "POST /v1/memory/search",
+      "GET /v1/memory:stats",
       "POST /v1/api-keys",
       "GET /v1/api-keys",
       "GET /v1/memory/{id}",

@@ -1,15 +1,10 @@
-import { join } from "node:path";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ApiKeyService, type ApiKey } from "../../gen/ts/engram/v1/api_key_service_pb.js";
-import { ApiKeys, readAdminKey, type NewApiKey } from "../auth/api-keys.js";
+import { ApiKeys, type NewApiKey } from "../auth/api-keys.js";
 import type { ApiKeyRecord } from "../auth/api-key.repository.js";
-import { DataDirLockedError, type LockListener } from "../db/data-dir-lock.js";
-import { parseDatabaseUrl } from "../db/database-url.js";
-import { openDatabase } from "../db/orm.js";
-import { createLogger } from "../logger.js";
-import { SCHEMA } from "../schema.js";
+import type { Target } from "./target.js";
 
 /** Where the key commands act: the database itself, or a running server's ApiKeyService. */
 export interface KeyAdmin {
@@ -21,49 +16,17 @@ export interface KeyAdmin {
   close(): Promise<void>;
 }
 
-export interface TargetOptions {
-  databaseUrl?: string;
-  dataDir: string;
-  /** A running server to act through, with --api-key or the data directory's admin.key. */
-  url?: string;
-  apiKey?: string;
-}
-
-/**
- * The database when this process may open it; else (an embedded server holds the data
- * directory) that server's API with the directory's admin.key; or the server --url names.
- */
-export async function openKeyAdmin(o: TargetOptions): Promise<KeyAdmin> {
-  if (o.url !== undefined) {
-    return serverKeyAdmin(o.url, o.apiKey ?? (await readAdminKey(o.dataDir)), `the server at ${o.url}`);
-  }
-  const databaseUrl = o.databaseUrl || undefined;
-  if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
-  try {
-    const db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir: o.dataDir, logger: createLogger("warn") });
-    const keys = new ApiKeys(db.em);
-    return {
-      defaultWorkspace: async () => "default",
-      create: async (key) => (await keys.create(key)).secret,
-      list: (workspaceId, showRevoked) => keys.list(workspaceId, { showRevoked, limit: 10_000 }),
-      revoke: (workspaceId, id) => keys.revoke(workspaceId, id),
-      close: () => db.close(),
-    };
-  } catch (err) {
-    if (!(err instanceof DataDirLockedError)) throw err;
-    // The embedded database belongs to the running server: a key written beside it would be lost.
-    const { listener } = err.holder;
-    if (listener === undefined) {
-      throw new Error(`${err.message}: run this again once it is listening, or after it has stopped`, { cause: err });
-    }
-    const url = serverUrl(listener);
-    const adminKeyFile = join(o.dataDir, "admin.key");
-    const adminKey = await readAdminKey(o.dataDir).catch(() => {
-      throw new Error(`${err.message}, and ${adminKeyFile} cannot be read: stop it and run this again`);
-    });
-    process.stderr.write(`acting through the running server at ${url} (pid ${err.holder.pid})\n`);
-    return serverKeyAdmin(url, adminKey, `${err.message}; its ${adminKeyFile}`);
-  }
+/** The key commands' view of a target (see target.ts). */
+export function keyAdminFor(target: Target): KeyAdmin {
+  if (target.kind === "server") return serverKeyAdmin(target.url, target.adminKey, target.holder);
+  const keys = new ApiKeys(target.db.em);
+  return {
+    defaultWorkspace: async () => "default",
+    create: async (key) => (await keys.create(key)).secret,
+    list: (workspaceId, showRevoked) => keys.list(workspaceId, { showRevoked, limit: 10_000 }),
+    revoke: (workspaceId, id) => keys.revoke(workspaceId, id),
+    close: () => target.db.close(),
+  };
 }
 
 /**
@@ -143,11 +106,4 @@ function toRecord(key: ApiKey): ApiKeyRecord {
     createTime: key.createTime ? timestampDate(key.createTime) : new Date(0),
     revokeTime: key.revokeTime ? timestampDate(key.revokeTime) : null,
   };
-}
-
-/** Where this host reaches a server listening on `listener` (a wildcard address means loopback). */
-function serverUrl({ host, port, tls }: LockListener): string {
-  const reachable = host === "" || host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "::1" : host;
-  const address = reachable.includes(":") ? `[${reachable}]` : reachable;
-  return `${tls ? "https" : "http"}://${address}:${port}`;
 }

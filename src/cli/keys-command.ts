@@ -2,28 +2,11 @@ import { Command, Option } from "commander";
 import type { ApiKeyRecord } from "../auth/api-key.repository.js";
 import { SCOPES, type Scope } from "../auth/principal.js";
 import { isUuid } from "../ids.js";
-import { openKeyAdmin, type KeyAdmin, type TargetOptions } from "./key-admin.js";
-
-/** Where a key command acts: these options, and nothing of the server's. */
-function withTarget(command: Command): Command {
-  return command
-    .addOption(new Option("--database-url <url>", "Postgres, when the data is there").env("DATABASE_URL"))
-    .addOption(
-      new Option("--data-dir <dir>", "embedded database and admin.key").env("ENGRAM_DATA_DIR").default(".data"),
-    )
-    .addOption(
-      new Option(
-        "--url <url>",
-        "act through the server at this URL (else on the database, or through the server holding it)",
-      ).env("ENGRAM_URL"),
-    )
-    .addOption(
-      new Option("--api-key <key>", "admin key for --url (default: <data dir>/admin.key)").env("ENGRAM_API_KEY"),
-    );
-}
+import { keyAdminFor, type KeyAdmin } from "./key-admin.js";
+import { openTarget, withTargetOptions, type TargetOptions } from "./target.js";
 
 async function withKeyAdmin<T>(o: TargetOptions, act: (admin: KeyAdmin) => Promise<T>): Promise<T> {
-  const admin = await openKeyAdmin(o);
+  const admin = keyAdminFor(await openTarget(o));
   try {
     return await act(admin);
   } finally {
@@ -35,7 +18,7 @@ async function withKeyAdmin<T>(o: TargetOptions, act: (admin: KeyAdmin) => Promi
 export function keysCommand(): Command {
   const keys = new Command("keys").description("manage API keys (for operators)");
 
-  withTarget(
+  withTargetOptions(
     keys
       .command("create")
       .description("create an API key and print its secret (through a running server: in its admin key's workspace)")
@@ -50,7 +33,7 @@ export function keysCommand(): Command {
     process.stdout.write(secret + "\n");
   });
 
-  withTarget(
+  withTargetOptions(
     keys
       .command("list")
       .description("list a workspace's API keys, one per line (never their secrets)")
@@ -63,7 +46,7 @@ export function keysCommand(): Command {
     process.stdout.write(keyTable(records));
   });
 
-  withTarget(
+  withTargetOptions(
     keys
       .command("revoke")
       .description("revoke an API key: it stops working at once, on every server")

@@ -19,14 +19,18 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
     super(em as SqlEntityManager, MemoryEntity);
   }
 
-  /** Every workspace's memories by state and embedding status (a deleted memory is deleted, expired or not). */
-  async counts(now: Date): Promise<MemoryCount[]> {
+  /**
+   * Memories by workspace, state and embedding status (a deleted memory is deleted, expired or
+   * not): one workspace's, or every workspace's.
+   */
+  async counts(now: Date, workspaceId?: string): Promise<MemoryCount[]> {
+    const where = workspaceId === undefined ? sql`true` : sql`workspace_id = ${workspaceId}`;
     const rows = await query<{ workspace_id: string; state: MemoryState; embedding_status: EmbeddingState; n: string }>(
       this.em,
       sql`select workspace_id, case when delete_time is not null then 'deleted'
             when expire_time is not null and expire_time <= ${now} then 'expired' else 'active' end as state,
           embedding_status, count(*) as n
-        from memories group by 1, 2, 3 order by 1, 2, 3`,
+        from memories where ${where} group by 1, 2, 3 order by 1, 2, 3`,
     );
     return rows.map((r) => ({
       workspaceId: r.workspace_id,
@@ -35,11 +39,36 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
       count: Number(r.n),
     }));
   }
+
+  /** The models that computed the stored vectors, with how many memories each. */
+  async embeddingModels(): Promise<{ model: string; count: number }[]> {
+    const rows = await query<{ embedding_model: string; n: string }>(
+      this.em,
+      sql`select embedding_model, count(*) as n from memories where embedding_model is not null
+        group by 1 order by 2 desc, 1`,
+    );
+    return rows.map((r) => ({ model: r.embedding_model, count: Number(r.n) }));
+  }
 }
 
-/** Memories waiting for a vector: pending and not deleted (what the embedding worker claims). */
-export function embeddingBacklog(counts: readonly MemoryCount[]): number {
-  return counts
-    .filter((c) => c.embeddingStatus === "pending" && c.state !== "deleted")
-    .reduce((sum, c) => sum + c.count, 0);
+export interface MemoryTotals {
+  active: number;
+  deleted: number;
+  expired: number;
+  /** Waiting for a vector: pending and not deleted (what the embedding worker claims). */
+  embeddingBacklog: number;
+  /** Refused by the embedder. */
+  embeddingFailed: number;
+}
+
+/** Sums counts (of one workspace, or of all) into totals. */
+export function totals(counts: readonly MemoryCount[]): MemoryTotals {
+  const sum = (keep: (c: MemoryCount) => boolean) => counts.filter(keep).reduce((n, c) => n + c.count, 0);
+  return {
+    active: sum((c) => c.state === "active"),
+    deleted: sum((c) => c.state === "deleted"),
+    expired: sum((c) => c.state === "expired"),
+    embeddingBacklog: sum((c) => c.embeddingStatus === "pending" && c.state !== "deleted"),
+    embeddingFailed: sum((c) => c.embeddingStatus === "failed"),
+  };
 }

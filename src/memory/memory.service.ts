@@ -6,6 +6,7 @@ import {
   BatchWriteMemoriesResponseSchema,
   DeleteMemoryResponseSchema,
   GetMemoryResponseSchema,
+  GetMemoryStatsResponseSchema,
   ListMemoriesResponseSchema,
   SearchMemoriesResponseSchema,
   SearchMode,
@@ -14,6 +15,7 @@ import {
   type BatchWriteMemoriesRequest,
   type DeleteMemoryRequest,
   type GetMemoryRequest,
+  type GetMemoryStatsRequest,
   type ListMemoriesRequest,
   type MemoryService,
   type SearchMemoriesRequest,
@@ -31,6 +33,7 @@ import { MemorySearch, SEARCH_MODE_HEADER, type RetrievalMode } from "./memory-s
 import { MemoryWrites } from "./memory-writes.js";
 import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
+import { totals, type MemoryStatsRepository } from "./memory-stats.repository.js";
 import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
 import { orderValue, type PageTokens } from "./page-token.js";
 
@@ -66,6 +69,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly em: EntityManager;
   private readonly pageTokens: PageTokens;
   private readonly memories: (em: EntityManager) => MemoryRepository;
+  private readonly stats: (em: EntityManager) => MemoryStatsRepository;
+  private readonly embeddings: Embeddings;
   private readonly now: () => Date;
   private readonly writes: MemoryWrites;
   private readonly search: MemorySearch;
@@ -75,6 +80,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.pageTokens = deps.pageTokens;
     const repositories = { ...memoryRepositories, ...deps.repositories };
     this.memories = repositories.memories;
+    this.stats = repositories.stats;
+    this.embeddings = deps.embeddings;
     this.now = deps.now ?? (() => new Date());
     const common = { ...repositories, em: deps.em, embeddings: deps.embeddings, now: this.now };
     this.writes = new MemoryWrites({
@@ -162,6 +169,21 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     for await (const { record, asOf, ...scores } of hits) {
       yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
     }
+  }
+
+  async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {
+    const { workspaceId } = principalOf(ctx);
+    const sums = totals(await this.stats(this.em.fork()).counts(this.now(), workspaceId));
+    return create(GetMemoryStatsResponseSchema, {
+      workspaceId,
+      active: BigInt(sums.active),
+      deleted: BigInt(sums.deleted),
+      expired: BigInt(sums.expired),
+      embeddingBacklog: BigInt(sums.embeddingBacklog),
+      embeddingFailed: BigInt(sums.embeddingFailed),
+      embeddingModel: this.embeddings.model ?? "",
+      embedderConfigured: this.embeddings.configured,
+    });
   }
 }
 

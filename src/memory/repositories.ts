@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
+import { MemoryStatsRepository } from "./memory-stats.repository.js";
 import { MemoryRepository } from "./memory.repository.js";
 import { RetrievalRepository } from "./retrieval.repository.js";
 import { StoredVectorRepository } from "./stored-vector.repository.js";
@@ -8,10 +9,12 @@ export interface MemoryRepositories {
   memories: (em: EntityManager) => MemoryRepository;
   retrieval: (em: EntityManager) => RetrievalRepository;
   vectors: (em: EntityManager) => StoredVectorRepository;
+  stats: (em: EntityManager) => MemoryStatsRepository;
 }
 
 export const memoryRepositories: MemoryRepositories = {
   memories: (em) => new MemoryRepository(em),
   retrieval: (em) => new RetrievalRepository(em),
   vectors: (em) => new StoredVectorRepository(em),
+  stats: (em) => new MemoryStatsRepository(em),
 };

@@ -689,3 +689,20 @@ describe("ApiKeyService over REST", () => {
     expect(all.api_keys.map((k) => k.id)).toContain(id);
   });
 });
+
+describe("GET /v1/memory:stats", () => {
+  it("counts the admin key's workspace in the REST dialect, and refuses a key without admin scope", async () => {
+    const before = ok<Record<string, unknown>>(await send("GET", "/v1/memory:stats"));
+    await write({ subject_type: "contact", subject_id: "rest-stats", kind: "note", content: "counted over REST" });
+    const after = ok<Record<string, unknown>>(await send("GET", "/v1/memory:stats"));
+    expect(after).toMatchObject({
+      workspace_id: server.workspaceId,
+      embedding_model: "test:word-hash",
+      embedder_configured: true,
+    });
+    // int64 fields are JSON strings, as proto3 JSON writes them.
+    expect(Number(after.active) - Number(before.active)).toBe(1);
+    const reader = await server.createKey({ scopes: ["memory:read"] });
+    failed(await send("GET", "/v1/memory:stats", { key: reader }), 403, "PERMISSION_DENIED");
+  });
+});

@@ -227,6 +227,21 @@ describe("CLI commands on a directory a running server holds", () => {
     expect(again.stderr).toContain("no API key 0190a0a0-0000-7000-8000-000000000000 in that workspace");
   });
 
+  it("stats goes through the server: its admin key's workspace, and the server's embedder", async () => {
+    const dataDir = await tempDir();
+    const server = await spawnEmbedded(dataDir);
+    await writeNotes(server.baseUrl, await keyFor(dataDir, undefined), "stats", 3);
+    const { code, stdout, stderr } = await cli(["stats", "--data-dir", dataDir]);
+    expect(code, stderr).toBe(0);
+    expect(stderr).toContain(`acting through the running server at http://127.0.0.1:${server.port}`);
+    expect(stdout.split("\n")).toEqual([
+      "workspace  active  deleted  expired  embedding backlog  embedding failed",
+      "default         3        0        0                  3                 0",
+      "embedder: none (searches are KEYWORD)",
+      "",
+    ]);
+  });
+
   it("reembed is refused while the server runs, telling to stop it first", async () => {
     const dataDir = await tempDir();
     const server = await spawnEmbedded(dataDir);

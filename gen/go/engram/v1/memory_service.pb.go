@@ -1186,6 +1186,151 @@ func (x *SearchMemoriesResponse) GetMode() SearchMode {
 	return SearchMode_SEARCH_MODE_UNSPECIFIED
 }
 
+type GetMemoryStatsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetMemoryStatsRequest) Reset() {
+	*x = GetMemoryStatsRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemoryStatsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemoryStatsRequest) ProtoMessage() {}
+
+func (x *GetMemoryStatsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemoryStatsRequest.ProtoReflect.Descriptor instead.
+func (*GetMemoryStatsRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{17}
+}
+
+type GetMemoryStatsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The caller's workspace: the one counted.
+	WorkspaceId string `protobuf:"bytes,1,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
+	// Memories neither deleted nor expired.
+	Active int64 `protobuf:"varint,2,opt,name=active,proto3" json:"active,omitempty"`
+	// Deleted memories not yet purged (expired ones included).
+	Deleted int64 `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
+	// Expired memories not yet purged.
+	Expired int64 `protobuf:"varint,4,opt,name=expired,proto3" json:"expired,omitempty"`
+	// Memories waiting for a vector: embedding status PENDING, not deleted.
+	EmbeddingBacklog int64 `protobuf:"varint,5,opt,name=embedding_backlog,json=embeddingBacklog,proto3" json:"embedding_backlog,omitempty"`
+	// Memories whose text the embedder refused: embedding status FAILED.
+	EmbeddingFailed int64 `protobuf:"varint,6,opt,name=embedding_failed,json=embeddingFailed,proto3" json:"embedding_failed,omitempty"`
+	// The embedder vectors are computed with, such as "local:Xenova/all-MiniLM-L6-v2:q8"; empty
+	// while it is not ready (a model still being fetched, an API that is down) or when there is none.
+	EmbeddingModel string `protobuf:"bytes,7,opt,name=embedding_model,json=embeddingModel,proto3" json:"embedding_model,omitempty"`
+	// Whether the server has an embedder at all (false: every search is KEYWORD).
+	EmbedderConfigured bool `protobuf:"varint,8,opt,name=embedder_configured,json=embedderConfigured,proto3" json:"embedder_configured,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *GetMemoryStatsResponse) Reset() {
+	*x = GetMemoryStatsResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetMemoryStatsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetMemoryStatsResponse) ProtoMessage() {}
+
+func (x *GetMemoryStatsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetMemoryStatsResponse.ProtoReflect.Descriptor instead.
+func (*GetMemoryStatsResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *GetMemoryStatsResponse) GetWorkspaceId() string {
+	if x != nil {
+		return x.WorkspaceId
+	}
+	return ""
+}
+
+func (x *GetMemoryStatsResponse) GetActive() int64 {
+	if x != nil {
+		return x.Active
+	}
+	return 0
+}
+
+func (x *GetMemoryStatsResponse) GetDeleted() int64 {
+	if x != nil {
+		return x.Deleted
+	}
+	return 0
+}
+
+func (x *GetMemoryStatsResponse) GetExpired() int64 {
+	if x != nil {
+		return x.Expired
+	}
+	return 0
+}
+
+func (x *GetMemoryStatsResponse) GetEmbeddingBacklog() int64 {
+	if x != nil {
+		return x.EmbeddingBacklog
+	}
+	return 0
+}
+
+func (x *GetMemoryStatsResponse) GetEmbeddingFailed() int64 {
+	if x != nil {
+		return x.EmbeddingFailed
+	}
+	return 0
+}
+
+func (x *GetMemoryStatsResponse) GetEmbeddingModel() string {
+	if x != nil {
+		return x.EmbeddingModel
+	}
+	return ""
+}
+
+func (x *GetMemoryStatsResponse) GetEmbedderConfigured() bool {
+	if x != nil {
+		return x.EmbedderConfigured
+	}
+	return false
+}
+
 var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
@@ -1268,7 +1413,17 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x04rank\x18\x03 \x01(\x05R\x04rank\x12%\n" +
 	"\x0esemantic_score\x18\x04 \x01(\x02R\rsemanticScore\x12#\n" +
 	"\rkeyword_score\x18\x05 \x01(\x02R\fkeywordScore\x12)\n" +
-	"\x04mode\x18\x06 \x01(\x0e2\x15.engram.v1.SearchModeR\x04mode*\x98\x01\n" +
+	"\x04mode\x18\x06 \x01(\x0e2\x15.engram.v1.SearchModeR\x04mode\"\x17\n" +
+	"\x15GetMemoryStatsRequest\"\xb9\x02\n" +
+	"\x16GetMemoryStatsResponse\x12!\n" +
+	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12\x16\n" +
+	"\x06active\x18\x02 \x01(\x03R\x06active\x12\x18\n" +
+	"\adeleted\x18\x03 \x01(\x03R\adeleted\x12\x18\n" +
+	"\aexpired\x18\x04 \x01(\x03R\aexpired\x12+\n" +
+	"\x11embedding_backlog\x18\x05 \x01(\x03R\x10embeddingBacklog\x12)\n" +
+	"\x10embedding_failed\x18\x06 \x01(\x03R\x0fembeddingFailed\x12'\n" +
+	"\x0fembedding_model\x18\a \x01(\tR\x0eembeddingModel\x12/\n" +
+	"\x13embedder_configured\x18\b \x01(\bR\x12embedderConfigured*\x98\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
@@ -1280,7 +1435,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n" +
 	"\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n" +
-	"\x13SEARCH_MODE_KEYWORD\x10\x032\x8f\b\n" +
+	"\x13SEARCH_MODE_KEYWORD\x10\x032\x89\t\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -1291,7 +1446,8 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\fUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"/\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x19:\x06memory2\x0f/v1/memory/{id}\x12x\n" +
 	"\fDeleteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"'\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n" +
 	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12\x84\x01\n" +
-	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01B\xa0\x01\n" +
+	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01\x12x\n" +
+	"\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:statsB\xa0\x01\n" +
 	"\rcom.engram.v1B\x12MemoryServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -1308,7 +1464,7 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                  // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                    // 1: engram.v1.SearchMode
@@ -1329,32 +1485,34 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*UndeleteMemoryResponse)(nil),     // 16: engram.v1.UndeleteMemoryResponse
 	(*SearchMemoriesRequest)(nil),      // 17: engram.v1.SearchMemoriesRequest
 	(*SearchMemoriesResponse)(nil),     // 18: engram.v1.SearchMemoriesResponse
-	(*Memory)(nil),                     // 19: engram.v1.Memory
-	(*durationpb.Duration)(nil),        // 20: google.protobuf.Duration
-	(*status.Status)(nil),              // 21: google.rpc.Status
-	(*MemoryFilter)(nil),               // 22: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),      // 23: google.protobuf.FieldMask
+	(*GetMemoryStatsRequest)(nil),      // 19: engram.v1.GetMemoryStatsRequest
+	(*GetMemoryStatsResponse)(nil),     // 20: engram.v1.GetMemoryStatsResponse
+	(*Memory)(nil),                     // 21: engram.v1.Memory
+	(*durationpb.Duration)(nil),        // 22: google.protobuf.Duration
+	(*status.Status)(nil),              // 23: google.rpc.Status
+	(*MemoryFilter)(nil),               // 24: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),      // 25: google.protobuf.FieldMask
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	19, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	20, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	19, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	21, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	22, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	21, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	2,  // 4: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	6,  // 5: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	3,  // 6: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	21, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	19, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	22, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	19, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	19, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	23, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	19, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
-	19, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	19, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	22, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	23, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	21, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	24, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	21, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	21, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	25, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	21, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	21, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	21, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	24, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 17: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	19, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	21, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
 	1,  // 19: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
 	2,  // 20: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
 	4,  // 21: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
@@ -1364,16 +1522,18 @@ var file_engram_v1_memory_service_proto_depIdxs = []int32{
 	13, // 25: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
 	15, // 26: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
 	17, // 27: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	3,  // 28: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	5,  // 29: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	8,  // 30: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	10, // 31: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	12, // 32: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	14, // 33: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	16, // 34: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	18, // 35: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	28, // [28:36] is the sub-list for method output_type
-	20, // [20:28] is the sub-list for method input_type
+	19, // 28: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	3,  // 29: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	5,  // 30: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	8,  // 31: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	10, // 32: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	12, // 33: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	14, // 34: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	16, // 35: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	18, // 36: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	20, // 37: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	29, // [29:38] is the sub-list for method output_type
+	20, // [20:29] is the sub-list for method input_type
 	20, // [20:20] is the sub-list for extension type_name
 	20, // [20:20] is the sub-list for extension extendee
 	0,  // [0:20] is the sub-list for field type_name
@@ -1397,7 +1557,7 @@ func file_engram_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   17,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -27,6 +27,7 @@ const (
 	MemoryService_DeleteMemory_FullMethodName       = "/engram.v1.MemoryService/DeleteMemory"
 	MemoryService_UndeleteMemory_FullMethodName     = "/engram.v1.MemoryService/UndeleteMemory"
 	MemoryService_SearchMemories_FullMethodName     = "/engram.v1.MemoryService/SearchMemories"
+	MemoryService_GetMemoryStats_FullMethodName     = "/engram.v1.MemoryService/GetMemoryStats"
 )
 
 // MemoryServiceClient is the client API for MemoryService service.
@@ -52,6 +53,9 @@ type MemoryServiceClient interface {
 	UndeleteMemory(ctx context.Context, in *UndeleteMemoryRequest, opts ...grpc.CallOption) (*UndeleteMemoryResponse, error)
 	// Streams the memories most relevant to a query, best first.
 	SearchMemories(ctx context.Context, in *SearchMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SearchMemoriesResponse], error)
+	// Counts the memories of the caller's workspace by state and embedding status, and names
+	// the server's embedding model (for operators: `engram stats`).
+	GetMemoryStats(ctx context.Context, in *GetMemoryStatsRequest, opts ...grpc.CallOption) (*GetMemoryStatsResponse, error)
 }
 
 type memoryServiceClient struct {
@@ -151,6 +155,16 @@ func (c *memoryServiceClient) SearchMemories(ctx context.Context, in *SearchMemo
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MemoryService_SearchMemoriesClient = grpc.ServerStreamingClient[SearchMemoriesResponse]
 
+func (c *memoryServiceClient) GetMemoryStats(ctx context.Context, in *GetMemoryStatsRequest, opts ...grpc.CallOption) (*GetMemoryStatsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetMemoryStatsResponse)
+	err := c.cc.Invoke(ctx, MemoryService_GetMemoryStats_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemoryServiceServer is the server API for MemoryService service.
 // All implementations must embed UnimplementedMemoryServiceServer
 // for forward compatibility.
@@ -174,6 +188,9 @@ type MemoryServiceServer interface {
 	UndeleteMemory(context.Context, *UndeleteMemoryRequest) (*UndeleteMemoryResponse, error)
 	// Streams the memories most relevant to a query, best first.
 	SearchMemories(*SearchMemoriesRequest, grpc.ServerStreamingServer[SearchMemoriesResponse]) error
+	// Counts the memories of the caller's workspace by state and embedding status, and names
+	// the server's embedding model (for operators: `engram stats`).
+	GetMemoryStats(context.Context, *GetMemoryStatsRequest) (*GetMemoryStatsResponse, error)
 	mustEmbedUnimplementedMemoryServiceServer()
 }
 
@@ -207,6 +224,9 @@ func (UnimplementedMemoryServiceServer) UndeleteMemory(context.Context, *Undelet
 }
 func (UnimplementedMemoryServiceServer) SearchMemories(*SearchMemoriesRequest, grpc.ServerStreamingServer[SearchMemoriesResponse]) error {
 	return status.Error(codes.Unimplemented, "method SearchMemories not implemented")
+}
+func (UnimplementedMemoryServiceServer) GetMemoryStats(context.Context, *GetMemoryStatsRequest) (*GetMemoryStatsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMemoryStats not implemented")
 }
 func (UnimplementedMemoryServiceServer) mustEmbedUnimplementedMemoryServiceServer() {}
 func (UnimplementedMemoryServiceServer) testEmbeddedByValue()                       {}
@@ -366,6 +386,24 @@ func _MemoryService_SearchMemories_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MemoryService_SearchMemoriesServer = grpc.ServerStreamingServer[SearchMemoriesResponse]
 
+func _MemoryService_GetMemoryStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMemoryStatsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).GetMemoryStats(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_GetMemoryStats_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).GetMemoryStats(ctx, req.(*GetMemoryStatsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemoryService_ServiceDesc is the grpc.ServiceDesc for MemoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -400,6 +438,10 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UndeleteMemory",
 			Handler:    _MemoryService_UndeleteMemory_Handler,
+		},
+		{
+			MethodName: "GetMemoryStats",
+			Handler:    _MemoryService_GetMemoryStats_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

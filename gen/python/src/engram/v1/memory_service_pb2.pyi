@@ -200,3 +200,27 @@ class SearchMemoriesResponse(_message.Message):
     keyword_score: float
     mode: SearchMode
     def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., semantic_score: _Optional[float] = ..., keyword_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ...) -> None: ...
+
+class GetMemoryStatsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetMemoryStatsResponse(_message.Message):
+    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured")
+    WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_FIELD_NUMBER: _ClassVar[int]
+    DELETED_FIELD_NUMBER: _ClassVar[int]
+    EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_BACKLOG_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_FAILED_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDER_CONFIGURED_FIELD_NUMBER: _ClassVar[int]
+    workspace_id: str
+    active: int
+    deleted: int
+    expired: int
+    embedding_backlog: int
+    embedding_failed: int
+    embedding_model: str
+    embedder_configured: bool
+    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ...) -> None: ...

@@ -75,6 +75,11 @@ class MemoryServiceStub:
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.FromString,
                 _registered_method=True)
+        self.GetMemoryStats = channel.unary_unary(
+                '/engram.v1.MemoryService/GetMemoryStats',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsResponse.FromString,
+                _registered_method=True)
 
 
 class MemoryServiceServicer:
@@ -138,6 +143,14 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetMemoryStats(self, request, context):
+        """Counts the memories of the caller's workspace by state and embedding status, and names
+        the server's embedding model (for operators: `engram stats`).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MemoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -180,6 +193,11 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.SearchMemories,
                     request_deserializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.FromString,
                     response_serializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.SerializeToString,
+            ),
+            'GetMemoryStats': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetMemoryStats,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -399,6 +417,33 @@ class MemoryService:
             '/engram.v1.MemoryService/SearchMemories',
             engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.SerializeToString,
             engram_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetMemoryStats(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.MemoryService/GetMemoryStats',
+            engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,55 @@
+/**
+ * GetMemoryStats through the real MemoryService: an admin's own workspace only, by state and
+ * embedding status, with the server's embedder.
+ */
+import { randomUUID } from "node:crypto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startServices, type ServiceHarness } from "../support/service.js";
+
+let services: ServiceHarness;
+beforeAll(async () => {
+  services = await startServices();
+});
+afterAll(() => services.close());
+
+const ADMIN = { scopes: ["admin", "memory:read", "memory:write"] as const };
+
+describe("GetMemoryStats", () => {
+  it("counts the admin's workspace by state and embedding status, and no other workspace", async () => {
+    const writer = services.memories({ scopes: [...ADMIN.scopes] });
+    const write = (content: string, extra: Record<string, unknown> = {}) =>
+      writer.writeMemory({ memory: { subjectType: "contact", subjectId: "stats", kind: "note", content }, ...extra });
+    await write("renewal due in March");
+    await write("asked for a discount");
+    const dropped = await write("moved to another team");
+    await writer.deleteMemory({ id: dropped.memory!.id });
+    await write("trial ends soon", { ttl: { seconds: 1n } });
+    // Another workspace's memories are not counted.
+    const elsewhere = services.memories({ workspaceId: `ws-${randomUUID()}` });
+    await elsewhere.writeMemory({ memory: { subjectType: "contact", kind: "note", content: "not counted" } });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const stats = await services.memories({ scopes: [...ADMIN.scopes] }).getMemoryStats({});
+    expect(stats).toMatchObject({
+      workspaceId: services.workspaceId,
+      active: 2n,
+      deleted: 1n,
+      expired: 1n,
+      // No embedder here: every memory waits for a vector, except the deleted one.
+      embeddingBacklog: 3n,
+      embeddingFailed: 0n,
+      embeddingModel: "",
+      embedderConfigured: false,
+    });
+  });
+
+  it("is for admins: a key with memory scopes only is refused as PERMISSION_DENIED", async () => {
+    const denied = await services
+      .memories()
+      .getMemoryStats({})
+      .catch((err: unknown) => ConnectError.from(err));
+    expect(denied).toBeInstanceOf(ConnectError);
+    expect((denied as ConnectError).code).toBe(Code.PermissionDenied);
+  });
+});
