@@ -5,6 +5,7 @@ import { ApiKeyService, type ApiKey } from "../../gen/ts/engram/v1/api_key_servi
 import { ApiKeys, type NewApiKey } from "../auth/api-keys.js";
 import type { ApiKeyRecord } from "../auth/api-key.repository.js";
 import type { Target } from "./target.js";
+import { refusedBy } from "./text-output.js";
 
 /** Where the key commands act: the database itself, or a running server's ApiKeyService. */
 export interface KeyAdmin {
@@ -39,8 +40,7 @@ function serverKeyAdmin(url: string, adminKey: string, holder: string): KeyAdmin
     createConnectTransport({ baseUrl: url, httpVersion: "1.1" }),
   );
   const call = { headers: { authorization: `Bearer ${adminKey}` } };
-  const refused = (err: unknown) =>
-    err instanceof ConnectError ? new Error(`${holder} was refused: ${err.message}`, { cause: err }) : err;
+  const refused = (err: unknown) => refusedBy(holder, err);
   let workspace: Promise<string> | undefined;
   // The admin key's workspace, read from the keys it may list (its own among them).
   const ownWorkspace = () =>

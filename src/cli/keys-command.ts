@@ -4,6 +4,7 @@ import { SCOPES, type Scope } from "../auth/principal.js";
 import { isUuid } from "../ids.js";
 import { keyAdminFor, type KeyAdmin } from "./key-admin.js";
 import { openTarget, withTargetOptions, type TargetOptions } from "./target.js";
+import { textTable } from "./text-output.js";
 
 async function withKeyAdmin<T>(o: TargetOptions, act: (admin: KeyAdmin) => Promise<T>): Promise<T> {
   const admin = keyAdminFor(await openTarget(o));
@@ -64,9 +65,8 @@ export function keysCommand(): Command {
   return keys;
 }
 
-const COLUMNS = ["id", "workspace", "name", "scopes", "agent", "created", "revoked"] as const;
+const COLUMNS = ["id", "workspace", "name", "scopes", "agent", "created", "revoked"];
 
-/** Aligned columns with a header line. */
 function keyTable(records: readonly ApiKeyRecord[]): string {
   const rows = records.map((r) => [
     r.id,
@@ -77,15 +77,5 @@ function keyTable(records: readonly ApiKeyRecord[]): string {
     r.createTime.toISOString(),
     r.revokeTime?.toISOString() ?? "-",
   ]);
-  const all = [[...COLUMNS], ...rows];
-  const widths = COLUMNS.map((_, i) => Math.max(...all.map((row) => (row[i] ?? "").length)));
-  return all
-    .map(
-      (row) =>
-        row
-          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-          .join("  ")
-          .trimEnd() + "\n",
-    )
-    .join("");
+  return textTable([COLUMNS, ...rows]);
 }

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { MemoryStatsRepository, totals, type MemoryTotals } from "../memory/memory-stats.repository.js";
 import { openTarget, withTargetOptions, type Target, type TargetOptions } from "./target.js";
+import { refusedBy, textTable } from "./text-output.js";
 
 const COLUMNS = ["workspace", "active", "deleted", "expired", "embedding backlog", "embedding failed"];
 
@@ -23,11 +24,7 @@ async function report(target: Target): Promise<string> {
     const client = createClient(MemoryService, createConnectTransport({ baseUrl: target.url, httpVersion: "1.1" }));
     const stats = await client
       .getMemoryStats({}, { headers: { authorization: `Bearer ${target.adminKey}` } })
-      .catch((err: unknown) => {
-        throw new Error(`${target.holder} was refused: ${err instanceof Error ? err.message : String(err)}`, {
-          cause: err,
-        });
-      });
+      .catch((err: unknown) => Promise.reject(refusedBy(target.holder, err)));
     const row = {
       active: Number(stats.active),
       deleted: Number(stats.deleted),
@@ -60,18 +57,9 @@ async function report(target: Target): Promise<string> {
 }
 
 function table(rows: readonly [string, MemoryTotals][]): string {
-  const cells = [
-    COLUMNS,
-    ...rows.map(([workspace, t]) => [
-      workspace,
-      ...[t.active, t.deleted, t.expired, t.embeddingBacklog, t.embeddingFailed].map(String),
-    ]),
-  ];
-  const widths = COLUMNS.map((_, i) => Math.max(...cells.map((row) => (row[i] ?? "").length)));
-  return cells
-    .map(
-      (row) =>
-        row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join("  ") + "\n",
-    )
-    .join("");
+  const cells = rows.map(([workspace, t]) => [
+    workspace,
+    ...[t.active, t.deleted, t.expired, t.embeddingBacklog, t.embeddingFailed].map(String),
+  ]);
+  return textTable([COLUMNS, ...cells], [1, 2, 3, 4, 5]);
 }
