@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { startEngram } from "./app.js";
 import { keysCommand } from "./cli/keys-command.js";
 import { statsCommand } from "./cli/stats-command.js";
+import { exportCommand, importCommand } from "./cli/transfer-commands.js";
 import { configFrom, serveOptions } from "./config.js";
 import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
@@ -39,6 +40,8 @@ serve.action(async () => {
 
 program.addCommand(keysCommand());
 program.addCommand(statsCommand());
+program.addCommand(exportCommand());
+program.addCommand(importCommand());
 
 program
   .command("mcp")

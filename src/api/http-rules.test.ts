@@ -68,6 +68,8 @@ describe("restRoutes", () => {
       "GET /v1/memory",
       "POST /v1/memory/search",
       "GET /v1/memory:stats",
+      "POST /v1/memory:export",
+      "POST /v1/memory:import",
       "POST /v1/api-keys",
       "GET /v1/api-keys",
       "GET /v1/memory/{id}",

@@ -58,6 +58,11 @@ export class Embeddings {
     return this.ready && this.embedder ? this.embedder.id : null;
   }
 
+  /** The size of the embedder's vectors once it has answered (they fit the column), else null. */
+  get dimensions(): number | null {
+    return this.model === null ? null : (this.columnDimensions ?? null);
+  }
+
   /**
    * Brings the embedder up and checks its vectors fit the database column. A dimension
    * mismatch is a configuration error and fails start-up; an embedder that does not answer

@@ -136,7 +136,7 @@ function expireTimeOf(
  * To the millisecond, rounding down: timestampDate rounds to nearest, which takes the last instant
  * a Timestamp can hold (9999-12-31T23:59:59.999999999Z) into year 10000.
  */
-function truncatedDate(timestamp: Timestamp): Date {
+export function truncatedDate(timestamp: Timestamp): Date {
   return new Date(Number(timestamp.seconds) * 1000 + Math.floor(timestamp.nanos / 1e6));
 }
 
@@ -144,7 +144,7 @@ function optionalTimestamp(date: Date | null): Timestamp | undefined {
   return date === null ? undefined : timestampFromDate(date);
 }
 
-function emptyToNull(value: string): string | null {
+export function emptyToNull(value: string): string | null {
   return value === "" ? null : value;
 }
 

@@ -14,8 +14,11 @@ import {
   UpdateMemoryResponseSchema,
   type BatchWriteMemoriesRequest,
   type DeleteMemoryRequest,
+  type ExportMemoriesRequest,
+  type ExportMemoriesResponse,
   type GetMemoryRequest,
   type GetMemoryStatsRequest,
+  type ImportMemoriesRequest,
   type ListMemoriesRequest,
   type MemoryService,
   type SearchMemoriesRequest,
@@ -30,6 +33,7 @@ import type { Embeddings } from "../embedding/embeddings.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { toProto, visibilityValue } from "./memory-mapper.js";
 import { MemorySearch, SEARCH_MODE_HEADER, type RetrievalMode } from "./memory-search.js";
+import { MemoryTransfer } from "./memory-transfer.js";
 import { MemoryWrites } from "./memory-writes.js";
 import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
@@ -74,6 +78,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly now: () => Date;
   private readonly writes: MemoryWrites;
   private readonly search: MemorySearch;
+  private readonly transfer: MemoryTransfer;
 
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
@@ -90,6 +95,13 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       onWritten: deps.onWritten ?? (() => {}),
     });
     this.search = new MemorySearch(common);
+    this.transfer = new MemoryTransfer({
+      em: deps.em,
+      now: this.now,
+      vectorSizeOf: (model) => (model === deps.embeddings.model ? deps.embeddings.dimensions : null),
+      onPending: deps.onPending,
+      onWritten: deps.onWritten,
+    });
   }
 
   async writeMemory(req: WriteMemoryRequest, ctx: HandlerContext): Promise<WriteMemoryResponse> {
@@ -184,6 +196,17 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       embeddingModel: this.embeddings.model ?? "",
       embedderConfigured: this.embeddings.configured,
     });
+  }
+
+  async *exportMemories(req: ExportMemoriesRequest, ctx: HandlerContext): AsyncGenerator<ExportMemoriesResponse> {
+    yield* this.transfer.export(actingViewer(ctx, ""), {
+      ...toFilterQuery(req.filter),
+      ownerAgentId: nonEmpty(req.filter?.agentId),
+    });
+  }
+
+  async importMemories(req: ImportMemoriesRequest, ctx: HandlerContext) {
+    return this.transfer.import(principalOf(ctx).workspaceId, req.memories);
   }
 }
 

@@ -336,6 +336,8 @@ const REST_ROUTES: Record<string, { verb: string; template: string; body: string
   DeleteMemory: { verb: "DELETE", template: "/v1/memory/{id}", body: "" },
   UndeleteMemory: { verb: "POST", template: "/v1/memory/{id}:undelete", body: "*" },
   SearchMemories: { verb: "POST", template: "/v1/memory/search", body: "*" },
+  ExportMemories: { verb: "POST", template: "/v1/memory:export", body: "*" },
+  ImportMemories: { verb: "POST", template: "/v1/memory:import", body: "*" },
   CreateApiKey: { verb: "POST", template: "/v1/api-keys", body: "apiKey" },
   ListApiKeys: { verb: "GET", template: "/v1/api-keys", body: "" },
   RevokeApiKey: { verb: "POST", template: "/v1/api-keys/{id}:revoke", body: "*" },

@@ -37,6 +37,14 @@ export function write(patch: JsonObject = {}, request: JsonObject = {}): Call {
   return call(m.writeMemory, { memory: memory(patch), ...request });
 }
 
+/** The id ImportMemories probes carry: a memory of the suite's workspace once an import succeeds. */
+const IMPORTED_ID = "0190a000-0000-7000-8000-00000000abcd";
+
+/** ImportMemories of one exported memory, with `patch` on it. */
+function importOf(patch: JsonObject, embedding: JsonValue[] = []): Call {
+  return call(m.importMemories, { memories: [{ memory: { ...memory(), id: IMPORTED_ID, ...patch }, embedding }] });
+}
+
 /** An input somewhere in a request, and whether the field is an id (where NOT_FOUND is a fair answer). */
 export interface Placed {
   label: string;
@@ -95,6 +103,10 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
       "UpdateMemory etag",
       call(m.updateMemory, { id: f.ownId, memory: { title: "t" }, updateMask: "title", etag: v }),
     ),
+    place("ExportMemories filter.subject_type", call(m.exportMemories, { filter: { subjectType: v } })),
+    place("ImportMemories memories[].memory.content", importOf({ content: v })),
+    place("ImportMemories memories[].memory.id", importOf({ id: v }), true),
+    place("ImportMemories memories[].memory.embedding_model", importOf({ embeddingModel: v }, [0.5])),
     place("DeleteMemory id", call(m.deleteMemory, { id: v }), true),
     place("DeleteMemory reason", call(m.deleteMemory, { id: f.ownId, agentId: "agent-admin", reason: v })),
     place("UndeleteMemory id", call(m.undeleteMemory, { id: v }), true),
@@ -132,6 +144,18 @@ export function overLimits(f: Fixture): Placed[] {
       call(m.batchWriteMemories, { requests: many(101, (i) => ({ memory: memory({ content: `batch ${i}` }) })) }),
     ),
     place("batch of 0", call(m.batchWriteMemories, { requests: [] })),
+    place(
+      "import of 101",
+      call(m.importMemories, { memories: many(101, () => ({ memory: { ...memory(), id: IMPORTED_ID } })) }),
+    ),
+    place("import of 0", call(m.importMemories, { memories: [] })),
+    place(
+      "imported vector of 4,097 values",
+      importOf(
+        {},
+        many(4097, () => 0.1),
+      ),
+    ),
     place("top_k 101", call(m.searchMemories, { query: "probe", topK: 101 })),
     place("query 4,097", call(m.searchMemories, { query: "q".repeat(4097) })),
     place("page_size 501", call(m.listMemories, { pageSize: 501 })),

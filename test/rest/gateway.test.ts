@@ -706,3 +706,36 @@ describe("GET /v1/memory:stats", () => {
     failed(await send("GET", "/v1/memory:stats", { key: reader }), 403, "PERMISSION_DENIED");
   });
 });
+
+describe("POST /v1/memory:export and /v1/memory:import", () => {
+  it("exports in the REST dialect and imports that body into another workspace as it was", async () => {
+    await write({ subject_type: "contact", subject_id: "rest-export", kind: "note", content: "moved over REST" });
+    const filter = { subject_type: "contact", subject_id: "rest-export" };
+    const exported = ok<{ memory: Record<string, unknown>; embedding: number[] }[]>(
+      await send("POST", "/v1/memory:export", { json: { filter } }),
+    );
+    expect(exported).toHaveLength(1);
+    expect(exported[0]?.memory).toMatchObject({ content: "moved over REST", embedding_model: "test:word-hash" });
+    expect(exported[0]?.embedding).toHaveLength(384);
+
+    const elsewhere = await server.createKey({ scopes: ["admin"], workspaceId: `ws-${randomUUID()}` });
+    const imported = ok<Record<string, unknown>>(
+      await send("POST", "/v1/memory:import", { key: elsewhere, json: { memories: exported } }),
+    );
+    expect(imported).toMatchObject({ created: 1, vectors_kept: 1 });
+    const again = ok<{ memory: Record<string, unknown> }[]>(
+      await send("POST", "/v1/memory:export", { key: elsewhere, json: { filter } }),
+    );
+    expect(again.map((e) => ({ ...e.memory, workspace_id: undefined }))).toEqual(
+      exported.map((e) => ({ ...e.memory, workspace_id: undefined })),
+    );
+
+    const reader = await server.createKey({ scopes: ["memory:read", "memory:write"] });
+    failed(await send("POST", "/v1/memory:export", { key: reader, json: {} }), 403, "PERMISSION_DENIED");
+    failed(
+      await send("POST", "/v1/memory:import", { key: reader, json: { memories: exported } }),
+      403,
+      "PERMISSION_DENIED",
+    );
+  });
+});

@@ -1331,6 +1331,222 @@ func (x *GetMemoryStatsResponse) GetEmbedderConfigured() bool {
 	return false
 }
 
+type ExportMemoriesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Filter        *MemoryFilter          `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMemoriesRequest) Reset() {
+	*x = ExportMemoriesRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMemoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMemoriesRequest) ProtoMessage() {}
+
+func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMemoriesRequest.ProtoReflect.Descriptor instead.
+func (*ExportMemoriesRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ExportMemoriesRequest) GetFilter() *MemoryFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+// One exported memory: a line of `engram export`, and an item of ImportMemoriesRequest.
+type ExportMemoriesResponse struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
+	// The memory's vector, computed by memory.embedding_model; empty when it has none.
+	Embedding     []float32 `protobuf:"fixed32,2,rep,packed,name=embedding,proto3" json:"embedding,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExportMemoriesResponse) Reset() {
+	*x = ExportMemoriesResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExportMemoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExportMemoriesResponse) ProtoMessage() {}
+
+func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExportMemoriesResponse.ProtoReflect.Descriptor instead.
+func (*ExportMemoriesResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ExportMemoriesResponse) GetMemory() *Memory {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
+func (x *ExportMemoriesResponse) GetEmbedding() []float32 {
+	if x != nil {
+		return x.Embedding
+	}
+	return nil
+}
+
+type ImportMemoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// As ExportMemories streamed them. A memory whose id the workspace already holds replaces
+	// it only when its revision is higher (so importing a file twice changes nothing).
+	Memories      []*ExportMemoriesResponse `protobuf:"bytes,1,rep,name=memories,proto3" json:"memories,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportMemoriesRequest) Reset() {
+	*x = ImportMemoriesRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportMemoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportMemoriesRequest) ProtoMessage() {}
+
+func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportMemoriesRequest.ProtoReflect.Descriptor instead.
+func (*ImportMemoriesRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ImportMemoriesRequest) GetMemories() []*ExportMemoriesResponse {
+	if x != nil {
+		return x.Memories
+	}
+	return nil
+}
+
+type ImportMemoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Memories the workspace did not hold.
+	Created int32 `protobuf:"varint,1,opt,name=created,proto3" json:"created,omitempty"`
+	// Memories that replaced a lower revision of themselves.
+	Replaced int32 `protobuf:"varint,2,opt,name=replaced,proto3" json:"replaced,omitempty"`
+	// Memories left alone: the workspace holds the same or a higher revision.
+	Unchanged int32 `protobuf:"varint,3,opt,name=unchanged,proto3" json:"unchanged,omitempty"`
+	// Stored memories that kept their exported vector (the rest wait for the embedder: PENDING).
+	VectorsKept   int32 `protobuf:"varint,4,opt,name=vectors_kept,json=vectorsKept,proto3" json:"vectors_kept,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ImportMemoriesResponse) Reset() {
+	*x = ImportMemoriesResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ImportMemoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ImportMemoriesResponse) ProtoMessage() {}
+
+func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ImportMemoriesResponse.ProtoReflect.Descriptor instead.
+func (*ImportMemoriesResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
+}
+
+func (x *ImportMemoriesResponse) GetCreated() int32 {
+	if x != nil {
+		return x.Created
+	}
+	return 0
+}
+
+func (x *ImportMemoriesResponse) GetReplaced() int32 {
+	if x != nil {
+		return x.Replaced
+	}
+	return 0
+}
+
+func (x *ImportMemoriesResponse) GetUnchanged() int32 {
+	if x != nil {
+		return x.Unchanged
+	}
+	return 0
+}
+
+func (x *ImportMemoriesResponse) GetVectorsKept() int32 {
+	if x != nil {
+		return x.VectorsKept
+	}
+	return 0
+}
+
 var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
@@ -1423,7 +1639,24 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x11embedding_backlog\x18\x05 \x01(\x03R\x10embeddingBacklog\x12)\n" +
 	"\x10embedding_failed\x18\x06 \x01(\x03R\x0fembeddingFailed\x12'\n" +
 	"\x0fembedding_model\x18\a \x01(\tR\x0eembeddingModel\x12/\n" +
-	"\x13embedder_configured\x18\b \x01(\bR\x12embedderConfigured*\x98\x01\n" +
+	"\x13embedder_configured\x18\b \x01(\bR\x12embedderConfigured\"H\n" +
+	"\x15ExportMemoriesRequest\x12/\n" +
+	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\"\xaa\x03\n" +
+	"\x16ExportMemoriesResponse\x12\xe6\x02\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\xba\x02\xbaH\xb6\x02\xba\x017\n" +
+	"\vid_required\x12\x15memory.id is required\x1a\x11size(this.id) > 0\xba\x01^\n" +
+	"\x10content_required\x122memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n" +
+	"\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n" +
+	"\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01R\x06memory\x12'\n" +
+	"\tembedding\x18\x02 \x03(\x02B\t\xbaH\x06\x92\x01\x03\x10\x80 R\tembedding\"b\n" +
+	"\x15ImportMemoriesRequest\x12I\n" +
+	"\bmemories\x18\x01 \x03(\v2!.engram.v1.ExportMemoriesResponseB\n" +
+	"\xbaH\a\x92\x01\x04\b\x01\x10dR\bmemories\"\x8f\x01\n" +
+	"\x16ImportMemoriesResponse\x12\x18\n" +
+	"\acreated\x18\x01 \x01(\x05R\acreated\x12\x1a\n" +
+	"\breplaced\x18\x02 \x01(\x05R\breplaced\x12\x1c\n" +
+	"\tunchanged\x18\x03 \x01(\x05R\tunchanged\x12!\n" +
+	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept*\x98\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
@@ -1435,7 +1668,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n" +
 	"\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n" +
-	"\x13SEARCH_MODE_KEYWORD\x10\x032\x89\t\n" +
+	"\x13SEARCH_MODE_KEYWORD\x10\x032\x87\v\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -1447,7 +1680,9 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\fDeleteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"'\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n" +
 	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12\x84\x01\n" +
 	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01\x12x\n" +
-	"\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:statsB\xa0\x01\n" +
+	"\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:stats\x12~\n" +
+	"\x0eExportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:export0\x01\x12|\n" +
+	"\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:importB\xa0\x01\n" +
 	"\rcom.engram.v1B\x12MemoryServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -1464,7 +1699,7 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                  // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                    // 1: engram.v1.SearchMode
@@ -1487,56 +1722,67 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*SearchMemoriesResponse)(nil),     // 18: engram.v1.SearchMemoriesResponse
 	(*GetMemoryStatsRequest)(nil),      // 19: engram.v1.GetMemoryStatsRequest
 	(*GetMemoryStatsResponse)(nil),     // 20: engram.v1.GetMemoryStatsResponse
-	(*Memory)(nil),                     // 21: engram.v1.Memory
-	(*durationpb.Duration)(nil),        // 22: google.protobuf.Duration
-	(*status.Status)(nil),              // 23: google.rpc.Status
-	(*MemoryFilter)(nil),               // 24: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),      // 25: google.protobuf.FieldMask
+	(*ExportMemoriesRequest)(nil),      // 21: engram.v1.ExportMemoriesRequest
+	(*ExportMemoriesResponse)(nil),     // 22: engram.v1.ExportMemoriesResponse
+	(*ImportMemoriesRequest)(nil),      // 23: engram.v1.ImportMemoriesRequest
+	(*ImportMemoriesResponse)(nil),     // 24: engram.v1.ImportMemoriesResponse
+	(*Memory)(nil),                     // 25: engram.v1.Memory
+	(*durationpb.Duration)(nil),        // 26: google.protobuf.Duration
+	(*status.Status)(nil),              // 27: google.rpc.Status
+	(*MemoryFilter)(nil),               // 28: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),      // 29: google.protobuf.FieldMask
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	21, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	22, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	21, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	25, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	26, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	25, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	2,  // 4: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	6,  // 5: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	3,  // 6: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	23, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	21, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	24, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	21, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	21, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	25, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
-	21, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	21, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	24, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	27, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	25, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	28, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	25, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	25, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	29, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	25, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	25, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	25, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	28, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 17: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	21, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	25, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
 	1,  // 19: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
-	2,  // 20: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	4,  // 21: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	7,  // 22: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	9,  // 23: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	11, // 24: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	13, // 25: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	15, // 26: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	17, // 27: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	19, // 28: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	3,  // 29: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	5,  // 30: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	8,  // 31: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	10, // 32: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	12, // 33: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	14, // 34: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	16, // 35: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	18, // 36: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	20, // 37: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	29, // [29:38] is the sub-list for method output_type
-	20, // [20:29] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	28, // 20: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	25, // 21: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	22, // 22: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
+	2,  // 23: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	4,  // 24: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	7,  // 25: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	9,  // 26: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	11, // 27: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	13, // 28: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	15, // 29: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	17, // 30: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	19, // 31: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	21, // 32: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	23, // 33: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	3,  // 34: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	5,  // 35: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	8,  // 36: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	10, // 37: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	12, // 38: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	14, // 39: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	16, // 40: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	18, // 41: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	20, // 42: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	22, // 43: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	24, // 44: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	34, // [34:45] is the sub-list for method output_type
+	23, // [23:34] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -1557,7 +1803,7 @@ func file_engram_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   19,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -28,6 +28,8 @@ const (
 	MemoryService_UndeleteMemory_FullMethodName     = "/engram.v1.MemoryService/UndeleteMemory"
 	MemoryService_SearchMemories_FullMethodName     = "/engram.v1.MemoryService/SearchMemories"
 	MemoryService_GetMemoryStats_FullMethodName     = "/engram.v1.MemoryService/GetMemoryStats"
+	MemoryService_ExportMemories_FullMethodName     = "/engram.v1.MemoryService/ExportMemories"
+	MemoryService_ImportMemories_FullMethodName     = "/engram.v1.MemoryService/ImportMemories"
 )
 
 // MemoryServiceClient is the client API for MemoryService service.
@@ -56,6 +58,12 @@ type MemoryServiceClient interface {
 	// Counts the memories of the caller's workspace by state and embedding status, and names
 	// the server's embedding model (for operators: `engram stats`).
 	GetMemoryStats(ctx context.Context, in *GetMemoryStatsRequest, opts ...grpc.CallOption) (*GetMemoryStatsResponse, error)
+	// Streams the memories of the caller's workspace that match a filter (deleted and expired
+	// ones when it asks for them), every field and vector included: `engram export`.
+	ExportMemories(ctx context.Context, in *ExportMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportMemoriesResponse], error)
+	// Stores exported memories in the caller's workspace as they were: ids, times, revisions,
+	// deletions and, when their model is the server's, vectors. All of a call or nothing.
+	ImportMemories(ctx context.Context, in *ImportMemoriesRequest, opts ...grpc.CallOption) (*ImportMemoriesResponse, error)
 }
 
 type memoryServiceClient struct {
@@ -165,6 +173,35 @@ func (c *memoryServiceClient) GetMemoryStats(ctx context.Context, in *GetMemoryS
 	return out, nil
 }
 
+func (c *memoryServiceClient) ExportMemories(ctx context.Context, in *ExportMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportMemoriesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MemoryService_ServiceDesc.Streams[1], MemoryService_ExportMemories_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ExportMemoriesRequest, ExportMemoriesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MemoryService_ExportMemoriesClient = grpc.ServerStreamingClient[ExportMemoriesResponse]
+
+func (c *memoryServiceClient) ImportMemories(ctx context.Context, in *ImportMemoriesRequest, opts ...grpc.CallOption) (*ImportMemoriesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ImportMemoriesResponse)
+	err := c.cc.Invoke(ctx, MemoryService_ImportMemories_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemoryServiceServer is the server API for MemoryService service.
 // All implementations must embed UnimplementedMemoryServiceServer
 // for forward compatibility.
@@ -191,6 +228,12 @@ type MemoryServiceServer interface {
 	// Counts the memories of the caller's workspace by state and embedding status, and names
 	// the server's embedding model (for operators: `engram stats`).
 	GetMemoryStats(context.Context, *GetMemoryStatsRequest) (*GetMemoryStatsResponse, error)
+	// Streams the memories of the caller's workspace that match a filter (deleted and expired
+	// ones when it asks for them), every field and vector included: `engram export`.
+	ExportMemories(*ExportMemoriesRequest, grpc.ServerStreamingServer[ExportMemoriesResponse]) error
+	// Stores exported memories in the caller's workspace as they were: ids, times, revisions,
+	// deletions and, when their model is the server's, vectors. All of a call or nothing.
+	ImportMemories(context.Context, *ImportMemoriesRequest) (*ImportMemoriesResponse, error)
 	mustEmbedUnimplementedMemoryServiceServer()
 }
 
@@ -227,6 +270,12 @@ func (UnimplementedMemoryServiceServer) SearchMemories(*SearchMemoriesRequest, g
 }
 func (UnimplementedMemoryServiceServer) GetMemoryStats(context.Context, *GetMemoryStatsRequest) (*GetMemoryStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMemoryStats not implemented")
+}
+func (UnimplementedMemoryServiceServer) ExportMemories(*ExportMemoriesRequest, grpc.ServerStreamingServer[ExportMemoriesResponse]) error {
+	return status.Error(codes.Unimplemented, "method ExportMemories not implemented")
+}
+func (UnimplementedMemoryServiceServer) ImportMemories(context.Context, *ImportMemoriesRequest) (*ImportMemoriesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ImportMemories not implemented")
 }
 func (UnimplementedMemoryServiceServer) mustEmbedUnimplementedMemoryServiceServer() {}
 func (UnimplementedMemoryServiceServer) testEmbeddedByValue()                       {}
@@ -404,6 +453,35 @@ func _MemoryService_GetMemoryStats_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemoryService_ExportMemories_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ExportMemoriesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(MemoryServiceServer).ExportMemories(m, &grpc.GenericServerStream[ExportMemoriesRequest, ExportMemoriesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MemoryService_ExportMemoriesServer = grpc.ServerStreamingServer[ExportMemoriesResponse]
+
+func _MemoryService_ImportMemories_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ImportMemoriesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).ImportMemories(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_ImportMemories_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).ImportMemories(ctx, req.(*ImportMemoriesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemoryService_ServiceDesc is the grpc.ServiceDesc for MemoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -443,11 +521,20 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "GetMemoryStats",
 			Handler:    _MemoryService_GetMemoryStats_Handler,
 		},
+		{
+			MethodName: "ImportMemories",
+			Handler:    _MemoryService_ImportMemories_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "SearchMemories",
 			Handler:       _MemoryService_SearchMemories_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "ExportMemories",
+			Handler:       _MemoryService_ExportMemories_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -224,3 +224,35 @@ class GetMemoryStatsResponse(_message.Message):
     embedding_model: str
     embedder_configured: bool
     def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ...) -> None: ...
+
+class ExportMemoriesRequest(_message.Message):
+    __slots__ = ("filter",)
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    filter: _memory_pb2.MemoryFilter
+    def __init__(self, filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ...) -> None: ...
+
+class ExportMemoriesResponse(_message.Message):
+    __slots__ = ("memory", "embedding")
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    memory: _memory_pb2.Memory
+    embedding: _containers.RepeatedScalarFieldContainer[float]
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ...) -> None: ...
+
+class ImportMemoriesRequest(_message.Message):
+    __slots__ = ("memories",)
+    MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    memories: _containers.RepeatedCompositeFieldContainer[ExportMemoriesResponse]
+    def __init__(self, memories: _Optional[_Iterable[_Union[ExportMemoriesResponse, _Mapping]]] = ...) -> None: ...
+
+class ImportMemoriesResponse(_message.Message):
+    __slots__ = ("created", "replaced", "unchanged", "vectors_kept")
+    CREATED_FIELD_NUMBER: _ClassVar[int]
+    REPLACED_FIELD_NUMBER: _ClassVar[int]
+    UNCHANGED_FIELD_NUMBER: _ClassVar[int]
+    VECTORS_KEPT_FIELD_NUMBER: _ClassVar[int]
+    created: int
+    replaced: int
+    unchanged: int
+    vectors_kept: int
+    def __init__(self, created: _Optional[int] = ..., replaced: _Optional[int] = ..., unchanged: _Optional[int] = ..., vectors_kept: _Optional[int] = ...) -> None: ...

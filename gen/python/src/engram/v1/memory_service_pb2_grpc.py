@@ -80,6 +80,16 @@ class MemoryServiceStub:
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsResponse.FromString,
                 _registered_method=True)
+        self.ExportMemories = channel.unary_stream(
+                '/engram.v1.MemoryService/ExportMemories',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.ExportMemoriesRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.ExportMemoriesResponse.FromString,
+                _registered_method=True)
+        self.ImportMemories = channel.unary_unary(
+                '/engram.v1.MemoryService/ImportMemories',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesResponse.FromString,
+                _registered_method=True)
 
 
 class MemoryServiceServicer:
@@ -151,6 +161,22 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportMemories(self, request, context):
+        """Streams the memories of the caller's workspace that match a filter (deleted and expired
+        ones when it asks for them), every field and vector included: `engram export`.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ImportMemories(self, request, context):
+        """Stores exported memories in the caller's workspace as they were: ids, times, revisions,
+        deletions and, when their model is the server's, vectors. All of a call or nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MemoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -198,6 +224,16 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.GetMemoryStats,
                     request_deserializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.FromString,
                     response_serializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsResponse.SerializeToString,
+            ),
+            'ExportMemories': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportMemories,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.ExportMemoriesRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.ExportMemoriesResponse.SerializeToString,
+            ),
+            'ImportMemories': grpc.unary_unary_rpc_method_handler(
+                    servicer.ImportMemories,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -444,6 +480,60 @@ class MemoryService:
             '/engram.v1.MemoryService/GetMemoryStats',
             engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.SerializeToString,
             engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportMemories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/engram.v1.MemoryService/ExportMemories',
+            engram_dot_v1_dot_memory__service__pb2.ExportMemoriesRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.ExportMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ImportMemories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.MemoryService/ImportMemories',
+            engram_dot_v1_dot_memory__service__pb2.ImportMemoriesRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.ImportMemoriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,0 +1,159 @@
+import { createReadStream } from "node:fs";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
+import { Presets, SingleBar } from "cli-progress";
+import { Command } from "commander";
+import { ExportMemoriesResponseSchema, type ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { memoryPorterFor, type MemoryPorter } from "./memory-porter.js";
+import { openTarget, withTargetOptions, type TargetOptions } from "./target.js";
+
+/** Memories per ImportMemories call: its limit, each call all or nothing. */
+const IMPORT_BATCH = 100;
+
+const WORKSPACE_HELP = "the workspace (default: default, or the admin key's through a server)";
+
+interface ExportOptions extends TargetOptions {
+  workspace?: string;
+  agent?: string;
+  subjectType?: string;
+  subjectId?: string;
+  kind?: string[];
+  activeOnly?: boolean;
+}
+
+/** `engram export > memories.jsonl`: one ExportMemoriesResponse as JSON per line. */
+export function exportCommand(): Command {
+  return withTargetOptions(
+    new Command("export")
+      .description("write a workspace's memories to stdout as JSON lines, every field and vector included")
+      .option("--workspace <id>", WORKSPACE_HELP)
+      .option("--agent <id>", "only the memories this agent owns")
+      .option("--subject-type <type>", "only memories about subjects of this type")
+      .option("--subject-id <id>", "only memories about this subject")
+      .option("--kind <kinds...>", "only memories of these kinds")
+      .option("--active-only", "leave deleted and expired memories out"),
+  ).action(async (o: ExportOptions) => {
+    const porter = await memoryPorterFor(await openTarget(o), o.workspace);
+    const filter = {
+      agentId: o.agent ?? "",
+      subjectType: o.subjectType ?? "",
+      subjectId: o.subjectId ?? "",
+      kinds: o.kind ?? [],
+      showDeleted: !o.activeOnly,
+      showExpired: !o.activeOnly,
+    };
+    const bar = progressBar("exporting {value} memories | {duration_formatted}");
+    bar.start(0, 0);
+    let exported = 0;
+    try {
+      for await (const item of porter.export(filter)) {
+        // Waits when stdout is full, so a slow pipe holds the export back rather than memory filling.
+        if (!process.stdout.write(toJsonString(ExportMemoriesResponseSchema, item) + "\n")) {
+          await once(process.stdout, "drain");
+        }
+        bar.update(++exported);
+      }
+    } finally {
+      bar.stop();
+      await porter.close();
+    }
+    process.stderr.write(`exported ${exported} memories from workspace ${porter.workspaceId}\n`);
+  });
+}
+
+/** `engram import memories.jsonl`: what export wrote, in batches that each succeed or fail whole. */
+export function importCommand(): Command {
+  return withTargetOptions(
+    new Command("import")
+      .description(
+        "store memories exported by `engram export` as they were (ids, times, revisions, vectors); " +
+          "importing a file again changes nothing",
+      )
+      .argument("<file>", "JSON lines from engram export ('-' for stdin)")
+      .option("--workspace <id>", WORKSPACE_HELP),
+  ).action(async (file: string, o: TargetOptions & { workspace?: string }) => {
+    // A file is read through once first, so that a malformed line refuses it before anything is imported.
+    const total = file === "-" ? 0 : await checkedLineCount(file);
+    const porter = await memoryPorterFor(await openTarget(o), o.workspace);
+    const bar = progressBar("importing {bar} {value}/{total} memories | {eta_formatted} left");
+    bar.start(total, 0);
+    const sums = { created: 0, replaced: 0, unchanged: 0, vectorsKept: 0 };
+    try {
+      for await (const { items, firstLine } of batches(file)) {
+        const result = await importBatch(porter, items, firstLine);
+        sums.created += result.created;
+        sums.replaced += result.replaced;
+        sums.unchanged += result.unchanged;
+        sums.vectorsKept += result.vectorsKept;
+        bar.increment(items.length);
+      }
+    } finally {
+      bar.stop();
+      await porter.close();
+    }
+    process.stderr.write(
+      `imported into workspace ${porter.workspaceId}: ${sums.created} created, ${sums.replaced} replaced, ` +
+        `${sums.unchanged} unchanged, ${sums.vectorsKept} with their vectors\n`,
+    );
+  });
+}
+
+async function importBatch(porter: MemoryPorter, items: ExportMemoriesResponse[], firstLine: number) {
+  try {
+    return await porter.import(items);
+  } catch (err) {
+    const lines = `lines ${firstLine}-${firstLine + items.length - 1}`;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new Error(
+      `${lines} were not imported (${message}); the lines before them were: fix the file and import it again`,
+      { cause: err },
+    );
+  }
+}
+
+/** The file's memories, IMPORT_BATCH at a time, each batch with the line number it starts on. */
+async function* batches(file: string): AsyncGenerator<{ items: ExportMemoriesResponse[]; firstLine: number }> {
+  const input = file === "-" ? process.stdin : createReadStream(file);
+  let items: ExportMemoriesResponse[] = [];
+  let firstLine = 1;
+  let lineNumber = 0;
+  for await (const line of createInterface({ input, crlfDelay: Infinity })) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    if (items.length === 0) firstLine = lineNumber;
+    items.push(parseLine(line, lineNumber, file));
+    if (items.length === IMPORT_BATCH) {
+      yield { items, firstLine };
+      items = [];
+    }
+  }
+  if (items.length > 0) yield { items, firstLine };
+}
+
+function parseLine(line: string, lineNumber: number, file: string): ExportMemoriesResponse {
+  try {
+    return fromJsonString(ExportMemoriesResponseSchema, line);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`${file}:${lineNumber}: not a memory from engram export: ${why}`, { cause: err });
+  }
+}
+
+/** How many memories the file holds, each parsed. */
+async function checkedLineCount(file: string): Promise<number> {
+  let memories = 0;
+  let lineNumber = 0;
+  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
+    lineNumber++;
+    if (line.trim() === "") continue;
+    parseLine(line, lineNumber, file);
+    memories++;
+  }
+  return memories;
+}
+
+/** On stderr, and only on a terminal: piped or redirected output stays clean. */
+function progressBar(format: string): SingleBar {
+  return new SingleBar({ format, stream: process.stderr, noTTYOutput: false }, Presets.shades_classic);
+}
