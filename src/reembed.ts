@@ -30,6 +30,10 @@ export async function reembed(config: Config, logger: Logger, everything: boolea
     });
     const queue = new EmbeddingQueueRepository(db.em.fork());
     await embeddings.start(await queue.columnDimensions());
+    if (embeddings.model === null && embeddings.configured) {
+      process.stderr.write("waiting for the embedding model (it may be being fetched)...\n");
+      await embeddings.waitUntilReady();
+    }
     const model = embeddings.model;
     if (model === null) throw new Error("the embedder is not available; nothing was changed");
     const total = await queue.requeue(model, everything);

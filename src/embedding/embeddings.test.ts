@@ -82,3 +82,20 @@ describe("an embedder that is not ready", () => {
     expect(lines).toEqual([]);
   });
 });
+
+describe("waitUntilReady", () => {
+  it("waits while the model is being fetched, and answers at once when the embedder fails", async () => {
+    const { logger } = capturedLogger();
+    const fetched = new FlakyEmbedder(() => new EmbedderStarting("being fetched"));
+    const fetching = new Embeddings(fetched, { budgetMs: 200, logger });
+    setTimeout(() => (fetched.up = true), 30);
+    await expect(fetching.waitUntilReady(10)).resolves.toBe(true);
+    expect(fetched.readyCalls).toBeGreaterThan(1);
+    expect(fetching.model).toBe("test:flaky");
+
+    const broken = new FlakyEmbedder(() => new Error("no such model"));
+    const failing = new Embeddings(broken, { budgetMs: 200, logger });
+    await expect(failing.waitUntilReady(10)).resolves.toBe(false);
+    expect(broken.readyCalls).toBe(1);
+  });
+});

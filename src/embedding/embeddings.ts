@@ -31,6 +31,8 @@ export class Embeddings {
   private ready = false;
   private nextAttempt = 0;
   private retryMs = READY_RETRY_MS;
+  /** The last attempt found the embedder still coming up (a model being fetched), not failed. */
+  private starting = false;
   /** The database column's vector size, once start() has read it. */
   private columnDimensions: number | undefined;
   /** Why a ready embedder is not used: its vectors do not fit the column. */
@@ -88,6 +90,7 @@ export class Embeddings {
     if (this.ready || this.embedder === null) return this.ready;
     if (Date.now() < this.nextAttempt) return false;
     this.nextAttempt = Date.now() + READY_RETRY_MS;
+    this.starting = false;
     try {
       await this.embedder.ready();
       const column = this.columnDimensions;
@@ -101,7 +104,10 @@ export class Embeddings {
       this.ready = true;
       this.options.logger.info({ model: this.embedder.id, dimensions: this.embedder.dimensions }, "embedder ready");
     } catch (err) {
-      if (err instanceof EmbedderStarting) return false;
+      if (err instanceof EmbedderStarting) {
+        this.starting = true;
+        return false;
+      }
       this.nextAttempt = Date.now() + this.retryMs;
       this.options.logger.warn(
         { model: this.embedder.id, error: errorSummary(err), retryInSeconds: this.retryMs / 1000 },
@@ -110,6 +116,19 @@ export class Embeddings {
       this.retryMs = Math.min(this.retryMs * 2, READY_RETRY_MAX_MS);
     }
     return this.ready;
+  }
+
+  /**
+   * For one-shot commands, which cannot come back later: waits while the embedder is coming up
+   * (a model being fetched), checking every `pollMs`. False as soon as it fails instead.
+   */
+  async waitUntilReady(pollMs = 1_000): Promise<boolean> {
+    for (;;) {
+      this.nextAttempt = 0;
+      if (await this.ensureReady()) return true;
+      if (!this.starting) return false;
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
   }
 
   /**
