@@ -47,14 +47,6 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
     super(em as SqlEntityManager, MemoryEntity);
   }
 
-  async countMatching(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit">, now: Date): Promise<number> {
-    const rows = await query<{ n: string | number }>(
-      this.em,
-      sql`select count(*) as n from memories where ${allOf(exportConditions(viewer, q, now))}`,
-    );
-    return Number(rows[0]?.n ?? 0);
-  }
-
   async page(viewer: Viewer, q: ExportQuery, now: Date): Promise<{ record: MemoryRecord; vector: number[] | null }[]> {
     const where = exportConditions(viewer, q, now);
     if (q.after) where.push(sql`(create_time, id) > (${q.after.createTime}::timestamptz, ${q.after.id}::uuid)`);

@@ -19,7 +19,6 @@ const EXPORT_PAGE_SIZE = 200;
 
 export interface MemoryTransferDeps {
   em: EntityManager;
-  transfers?: (em: EntityManager) => MemoryTransferRepository;
   /**
    * The vector size kept for vectors of this model, or null when they are not kept (the memory
    * waits for this server's embedder instead).
@@ -37,15 +36,10 @@ export interface MemoryTransferDeps {
  * server or another, with nothing renamed, renumbered or re-timed.
  */
 export class MemoryTransfer {
-  private readonly transfers: (em: EntityManager) => MemoryTransferRepository;
+  constructor(private readonly deps: MemoryTransferDeps) {}
 
-  constructor(private readonly deps: MemoryTransferDeps) {
-    this.transfers = deps.transfers ?? ((em) => new MemoryTransferRepository(em));
-  }
-
-  /** How many memories an export with this query would stream now. */
-  async count(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit">): Promise<number> {
-    return this.transfers(this.deps.em.fork()).countMatching(viewer, q, this.deps.now());
+  private transfers(em: EntityManager): MemoryTransferRepository {
+    return new MemoryTransferRepository(em);
   }
 
   /** Page by page, oldest first; memories written meanwhile appear when they sort after the page read. */
