@@ -1,5 +1,5 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
-import { query, sql } from "../db/sql.js";
+import { Sql, query, sql } from "../db/sql.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 
 export type MemoryState = "active" | "deleted" | "expired";
@@ -10,6 +10,11 @@ export interface MemoryCount {
   workspaceId: string;
   state: MemoryState;
   embeddingStatus: EmbeddingState;
+  count: number;
+}
+
+export interface NamedCount {
+  name: string;
   count: number;
 }
 
@@ -38,6 +43,32 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
       embeddingStatus: r.embedding_status,
       count: Number(r.n),
     }));
+  }
+
+  /** A workspace's active memories per kind or per owner agent ("" for none), most first. */
+  async activeBy(workspaceId: string, by: "kind" | "agent", now: Date, limit: number): Promise<NamedCount[]> {
+    const column = Sql.raw(by === "kind" ? "kind" : "coalesce(agent_id, '')");
+    const rows = await query<{ name: string; n: string }>(
+      this.em,
+      sql`select ${column} as name, count(*) as n from memories
+        where workspace_id = ${workspaceId} and delete_time is null and (expire_time is null or expire_time > ${now})
+        group by 1 order by 2 desc, 1 limit ${limit}`,
+    );
+    return rows.map((r) => ({ name: r.name, count: Number(r.n) }));
+  }
+
+  /** Memories a workspace created on each of the last `days` UTC days, oldest first, empty days included. */
+  async createdByDay(workspaceId: string, days: number, now: Date): Promise<{ day: string; count: number }[]> {
+    const rows = await query<{ day: string; n: string }>(
+      this.em,
+      sql`with bounds as (select date_trunc('day', ${now}::timestamptz at time zone 'UTC') as today)
+        select to_char(d, 'YYYY-MM-DD') as day, count(m.id) as n
+        from bounds, generate_series(today - make_interval(days => ${days - 1}::int), today, interval '1 day') as d
+        left join memories m on m.workspace_id = ${workspaceId}
+          and m.create_time >= d at time zone 'UTC' and m.create_time < (d + interval '1 day') at time zone 'UTC'
+        group by d order by d`,
+    );
+    return rows.map((r) => ({ day: r.day, count: Number(r.n) }));
   }
 
   /** The models that computed the stored vectors, with how many memories each. */

@@ -37,12 +37,15 @@ import { MemoryTransfer } from "./memory-transfer.js";
 import { MemoryWrites } from "./memory-writes.js";
 import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
-import { totals, type MemoryStatsRepository } from "./memory-stats.repository.js";
+import { totals, type MemoryStatsRepository, type NamedCount } from "./memory-stats.repository.js";
 import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
 import { orderValue, type PageTokens } from "./page-token.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_TOP_K = 10;
+/** GetMemoryStats: the kinds and agents it names, and the days its creation counts cover. */
+const STATS_TOP = 50;
+const STATS_DAYS = 30;
 
 export interface MemoryServiceDeps {
   em: EntityManager;
@@ -185,7 +188,13 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {
     const { workspaceId } = principalOf(ctx);
-    const sums = totals(await this.stats(this.em.fork()).counts(this.now(), workspaceId));
+    const now = this.now();
+    const stats = this.stats(this.em.fork());
+    const sums = totals(await stats.counts(now, workspaceId));
+    const named = (counts: NamedCount[]) => counts.map(({ name, count }) => ({ name, count: BigInt(count) }));
+    const kinds = named(await stats.activeBy(workspaceId, "kind", now, STATS_TOP));
+    const agents = named(await stats.activeBy(workspaceId, "agent", now, STATS_TOP));
+    const days = await stats.createdByDay(workspaceId, STATS_DAYS, now);
     return create(GetMemoryStatsResponseSchema, {
       workspaceId,
       active: BigInt(sums.active),
@@ -195,6 +204,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       embeddingFailed: BigInt(sums.embeddingFailed),
       embeddingModel: this.embeddings.model ?? "",
       embedderConfigured: this.embeddings.configured,
+      kinds,
+      agents,
+      createdByDay: days.map(({ day, count }) => ({ day, count: BigInt(count) })),
     });
   }
 

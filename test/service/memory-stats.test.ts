@@ -44,6 +44,39 @@ describe("GetMemoryStats", () => {
     });
   });
 
+  it("names the kinds and owner agents of active memories, most first, and counts creations per day", async () => {
+    const workspaceId = `ws-${randomUUID()}`;
+    const admin = services.memories({ scopes: [...ADMIN.scopes], workspaceId });
+    const write = (kind: string, agentId: string, content: string) =>
+      admin.writeMemory({ memory: { subjectType: "contact", kind, agentId, content } });
+    await write("note", "ana", "one");
+    await write("note", "ana", "two");
+    await write("note", "", "three");
+    await write("pitch", "bo", "four");
+    const deleted = await write("pitch", "bo", "five");
+    await admin.deleteMemory({ id: deleted.memory!.id });
+
+    const stats = await admin.getMemoryStats({});
+    const plain = (counts: { name: string; count: bigint }[]) => counts.map((c) => [c.name, c.count]);
+    // Active memories only: the deleted pitch is not counted.
+    expect(plain(stats.kinds)).toEqual([
+      ["note", 3n],
+      ["pitch", 1n],
+    ]);
+    expect(plain(stats.agents)).toEqual([
+      ["ana", 2n],
+      ["", 1n],
+      ["bo", 1n],
+    ]);
+    expect(stats.createdByDay).toHaveLength(30);
+    const days = stats.createdByDay.map((d) => d.day);
+    expect(days.every((d) => /^\d{4}-\d{2}-\d{2}$/.test(d))).toBe(true);
+    expect([...days].sort()).toEqual(days);
+    expect(new Set(days).size).toBe(30);
+    // Every write above was a creation, the deleted one included.
+    expect(stats.createdByDay.reduce((n, d) => n + d.count, 0n)).toBe(5n);
+  });
+
   it("is for admins: a key with memory scopes only is refused as PERMISSION_DENIED", async () => {
     const denied = await services
       .memories()

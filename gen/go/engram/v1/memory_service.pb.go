@@ -1241,8 +1241,14 @@ type GetMemoryStatsResponse struct {
 	EmbeddingModel string `protobuf:"bytes,7,opt,name=embedding_model,json=embeddingModel,proto3" json:"embedding_model,omitempty"`
 	// Whether the server has an embedder at all (false: every search is KEYWORD).
 	EmbedderConfigured bool `protobuf:"varint,8,opt,name=embedder_configured,json=embedderConfigured,proto3" json:"embedder_configured,omitempty"`
-	unknownFields      protoimpl.UnknownFields
-	sizeCache          protoimpl.SizeCache
+	// Active memories per kind, most first (at most 50 kinds).
+	Kinds []*NamedCount `protobuf:"bytes,9,rep,name=kinds,proto3" json:"kinds,omitempty"`
+	// Active memories per owner agent, most first (at most 50; "" counts those without one).
+	Agents []*NamedCount `protobuf:"bytes,10,rep,name=agents,proto3" json:"agents,omitempty"`
+	// Memories created per UTC day over the last 30 days, oldest first, days without any included.
+	CreatedByDay  []*DailyCount `protobuf:"bytes,11,rep,name=created_by_day,json=createdByDay,proto3" json:"created_by_day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *GetMemoryStatsResponse) Reset() {
@@ -1331,6 +1337,132 @@ func (x *GetMemoryStatsResponse) GetEmbedderConfigured() bool {
 	return false
 }
 
+func (x *GetMemoryStatsResponse) GetKinds() []*NamedCount {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
+func (x *GetMemoryStatsResponse) GetAgents() []*NamedCount {
+	if x != nil {
+		return x.Agents
+	}
+	return nil
+}
+
+func (x *GetMemoryStatsResponse) GetCreatedByDay() []*DailyCount {
+	if x != nil {
+		return x.CreatedByDay
+	}
+	return nil
+}
+
+type NamedCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Count         int64                  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *NamedCount) Reset() {
+	*x = NamedCount{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *NamedCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*NamedCount) ProtoMessage() {}
+
+func (x *NamedCount) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use NamedCount.ProtoReflect.Descriptor instead.
+func (*NamedCount) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *NamedCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *NamedCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type DailyCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The UTC day, as YYYY-MM-DD.
+	Day           string `protobuf:"bytes,1,opt,name=day,proto3" json:"day,omitempty"`
+	Count         int64  `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DailyCount) Reset() {
+	*x = DailyCount{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DailyCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DailyCount) ProtoMessage() {}
+
+func (x *DailyCount) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DailyCount.ProtoReflect.Descriptor instead.
+func (*DailyCount) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DailyCount) GetDay() string {
+	if x != nil {
+		return x.Day
+	}
+	return ""
+}
+
+func (x *DailyCount) GetCount() int64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 type ExportMemoriesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Filter        *MemoryFilter          `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
@@ -1340,7 +1472,7 @@ type ExportMemoriesRequest struct {
 
 func (x *ExportMemoriesRequest) Reset() {
 	*x = ExportMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1352,7 +1484,7 @@ func (x *ExportMemoriesRequest) String() string {
 func (*ExportMemoriesRequest) ProtoMessage() {}
 
 func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1365,7 +1497,7 @@ func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ExportMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ExportMemoriesRequest) GetFilter() *MemoryFilter {
@@ -1387,7 +1519,7 @@ type ExportMemoriesResponse struct {
 
 func (x *ExportMemoriesResponse) Reset() {
 	*x = ExportMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1399,7 +1531,7 @@ func (x *ExportMemoriesResponse) String() string {
 func (*ExportMemoriesResponse) ProtoMessage() {}
 
 func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1412,7 +1544,7 @@ func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ExportMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ExportMemoriesResponse) GetMemory() *Memory {
@@ -1440,7 +1572,7 @@ type ImportMemoriesRequest struct {
 
 func (x *ImportMemoriesRequest) Reset() {
 	*x = ImportMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1452,7 +1584,7 @@ func (x *ImportMemoriesRequest) String() string {
 func (*ImportMemoriesRequest) ProtoMessage() {}
 
 func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1465,7 +1597,7 @@ func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ImportMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ImportMemoriesRequest) GetMemories() []*ExportMemoriesResponse {
@@ -1491,7 +1623,7 @@ type ImportMemoriesResponse struct {
 
 func (x *ImportMemoriesResponse) Reset() {
 	*x = ImportMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1503,7 +1635,7 @@ func (x *ImportMemoriesResponse) String() string {
 func (*ImportMemoriesResponse) ProtoMessage() {}
 
 func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1516,7 +1648,7 @@ func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ImportMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ImportMemoriesResponse) GetCreated() int32 {
@@ -1630,7 +1762,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x0esemantic_score\x18\x04 \x01(\x02R\rsemanticScore\x12#\n" +
 	"\rkeyword_score\x18\x05 \x01(\x02R\fkeywordScore\x12)\n" +
 	"\x04mode\x18\x06 \x01(\x0e2\x15.engram.v1.SearchModeR\x04mode\"\x17\n" +
-	"\x15GetMemoryStatsRequest\"\xb9\x02\n" +
+	"\x15GetMemoryStatsRequest\"\xd2\x03\n" +
 	"\x16GetMemoryStatsResponse\x12!\n" +
 	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12\x16\n" +
 	"\x06active\x18\x02 \x01(\x03R\x06active\x12\x18\n" +
@@ -1639,7 +1771,19 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x11embedding_backlog\x18\x05 \x01(\x03R\x10embeddingBacklog\x12)\n" +
 	"\x10embedding_failed\x18\x06 \x01(\x03R\x0fembeddingFailed\x12'\n" +
 	"\x0fembedding_model\x18\a \x01(\tR\x0eembeddingModel\x12/\n" +
-	"\x13embedder_configured\x18\b \x01(\bR\x12embedderConfigured\"H\n" +
+	"\x13embedder_configured\x18\b \x01(\bR\x12embedderConfigured\x12+\n" +
+	"\x05kinds\x18\t \x03(\v2\x15.engram.v1.NamedCountR\x05kinds\x12-\n" +
+	"\x06agents\x18\n" +
+	" \x03(\v2\x15.engram.v1.NamedCountR\x06agents\x12;\n" +
+	"\x0ecreated_by_day\x18\v \x03(\v2\x15.engram.v1.DailyCountR\fcreatedByDay\"6\n" +
+	"\n" +
+	"NamedCount\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"4\n" +
+	"\n" +
+	"DailyCount\x12\x10\n" +
+	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x03R\x05count\"H\n" +
 	"\x15ExportMemoriesRequest\x12/\n" +
 	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\"\xaa\x03\n" +
 	"\x16ExportMemoriesResponse\x12\xe6\x02\n" +
@@ -1699,7 +1843,7 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                  // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                    // 1: engram.v1.SearchMode
@@ -1722,67 +1866,72 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*SearchMemoriesResponse)(nil),     // 18: engram.v1.SearchMemoriesResponse
 	(*GetMemoryStatsRequest)(nil),      // 19: engram.v1.GetMemoryStatsRequest
 	(*GetMemoryStatsResponse)(nil),     // 20: engram.v1.GetMemoryStatsResponse
-	(*ExportMemoriesRequest)(nil),      // 21: engram.v1.ExportMemoriesRequest
-	(*ExportMemoriesResponse)(nil),     // 22: engram.v1.ExportMemoriesResponse
-	(*ImportMemoriesRequest)(nil),      // 23: engram.v1.ImportMemoriesRequest
-	(*ImportMemoriesResponse)(nil),     // 24: engram.v1.ImportMemoriesResponse
-	(*Memory)(nil),                     // 25: engram.v1.Memory
-	(*durationpb.Duration)(nil),        // 26: google.protobuf.Duration
-	(*status.Status)(nil),              // 27: google.rpc.Status
-	(*MemoryFilter)(nil),               // 28: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),      // 29: google.protobuf.FieldMask
+	(*NamedCount)(nil),                 // 21: engram.v1.NamedCount
+	(*DailyCount)(nil),                 // 22: engram.v1.DailyCount
+	(*ExportMemoriesRequest)(nil),      // 23: engram.v1.ExportMemoriesRequest
+	(*ExportMemoriesResponse)(nil),     // 24: engram.v1.ExportMemoriesResponse
+	(*ImportMemoriesRequest)(nil),      // 25: engram.v1.ImportMemoriesRequest
+	(*ImportMemoriesResponse)(nil),     // 26: engram.v1.ImportMemoriesResponse
+	(*Memory)(nil),                     // 27: engram.v1.Memory
+	(*durationpb.Duration)(nil),        // 28: google.protobuf.Duration
+	(*status.Status)(nil),              // 29: google.rpc.Status
+	(*MemoryFilter)(nil),               // 30: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	25, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	26, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	25, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	27, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	28, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	27, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	2,  // 4: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	6,  // 5: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	3,  // 6: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	27, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	25, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	28, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	25, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	25, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	29, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	25, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
-	25, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	25, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	28, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	29, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	27, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	30, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	27, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	27, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	31, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	27, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	27, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	27, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	30, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 17: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	25, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	27, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
 	1,  // 19: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
-	28, // 20: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	25, // 21: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	22, // 22: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	2,  // 23: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	4,  // 24: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	7,  // 25: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	9,  // 26: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	11, // 27: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	13, // 28: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	15, // 29: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	17, // 30: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	19, // 31: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	21, // 32: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	23, // 33: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	3,  // 34: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	5,  // 35: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	8,  // 36: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	10, // 37: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	12, // 38: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	14, // 39: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	16, // 40: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	18, // 41: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	20, // 42: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	22, // 43: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	24, // 44: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	34, // [34:45] is the sub-list for method output_type
-	23, // [23:34] is the sub-list for method input_type
-	23, // [23:23] is the sub-list for extension type_name
-	23, // [23:23] is the sub-list for extension extendee
-	0,  // [0:23] is the sub-list for field type_name
+	21, // 20: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
+	21, // 21: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
+	22, // 22: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
+	30, // 23: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	27, // 24: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	24, // 25: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
+	2,  // 26: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	4,  // 27: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	7,  // 28: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	9,  // 29: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	11, // 30: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	13, // 31: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	15, // 32: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	17, // 33: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	19, // 34: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	23, // 35: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	25, // 36: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	3,  // 37: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	5,  // 38: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	8,  // 39: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	10, // 40: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	12, // 41: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	14, // 42: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	16, // 43: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	18, // 44: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	20, // 45: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	24, // 46: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	26, // 47: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	37, // [37:48] is the sub-list for method output_type
+	26, // [26:37] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -1803,7 +1952,7 @@ func file_engram_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   23,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -206,7 +206,7 @@ class GetMemoryStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetMemoryStatsResponse(_message.Message):
-    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured")
+    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured", "kinds", "agents", "created_by_day")
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     DELETED_FIELD_NUMBER: _ClassVar[int]
@@ -215,6 +215,9 @@ class GetMemoryStatsResponse(_message.Message):
     EMBEDDING_FAILED_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_MODEL_FIELD_NUMBER: _ClassVar[int]
     EMBEDDER_CONFIGURED_FIELD_NUMBER: _ClassVar[int]
+    KINDS_FIELD_NUMBER: _ClassVar[int]
+    AGENTS_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_DAY_FIELD_NUMBER: _ClassVar[int]
     workspace_id: str
     active: int
     deleted: int
@@ -223,7 +226,26 @@ class GetMemoryStatsResponse(_message.Message):
     embedding_failed: int
     embedding_model: str
     embedder_configured: bool
-    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ...) -> None: ...
+    kinds: _containers.RepeatedCompositeFieldContainer[NamedCount]
+    agents: _containers.RepeatedCompositeFieldContainer[NamedCount]
+    created_by_day: _containers.RepeatedCompositeFieldContainer[DailyCount]
+    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., created_by_day: _Optional[_Iterable[_Union[DailyCount, _Mapping]]] = ...) -> None: ...
+
+class NamedCount(_message.Message):
+    __slots__ = ("name", "count")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    count: int
+    def __init__(self, name: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class DailyCount(_message.Message):
+    __slots__ = ("day", "count")
+    DAY_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    day: str
+    count: int
+    def __init__(self, day: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
 
 class ExportMemoriesRequest(_message.Message):
     __slots__ = ("filter",)
