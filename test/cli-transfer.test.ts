@@ -6,25 +6,21 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromJsonString, toJson } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ExportMemoriesResponseSchema } from "../gen/ts/engram/v1/memory_service_pb.js";
 import { memoryClient } from "./support/clients.js";
 import { createTestDatabase } from "./support/database.js";
 import { WordHashEmbedder } from "./support/embedders.js";
 import { runEngram, type CliResult } from "./support/engram-process.js";
-import { postgresServer, type PostgresServer } from "./support/postgres.js";
 import { startTestServer, type TestServer } from "./support/server.js";
 
-let postgres: PostgresServer;
 let scratch: string;
 const cleanups: (() => Promise<void>)[] = [];
 beforeAll(async () => {
-  postgres = await postgresServer();
   scratch = await mkdtemp(join(tmpdir(), "engram-transfer-"));
-}, 300_000);
+});
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
-  await postgres?.stop();
   if (scratch) await rm(scratch, { recursive: true, force: true });
 });
 
@@ -36,7 +32,8 @@ async function pgliteServer(dataDir?: string): Promise<TestServer> {
 }
 
 async function postgresBackedServer(): Promise<TestServer> {
-  const database = await createTestDatabase(postgres.url);
+  // DATABASE_URL's server, or the one the suite starts for tests that need Postgres on a PGlite run.
+  const database = await createTestDatabase(inject("postgresUrl"));
   const server = await startTestServer({ databaseUrl: database.url }, { embedder: new WordHashEmbedder() });
   cleanups.push(async () => {
     await server.close();

@@ -32,11 +32,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide("postgresUrl", databaseUrl);
     return async () => {};
   }
-  const state = join(await mkdtemp(join(tmpdir(), "engram-test-pg-")), "state");
+  const scratch = await mkdtemp(join(tmpdir(), "engram-test-pg-"));
+  const state = join(scratch, "state");
   const script = join(repoRoot, "scripts/test-postgres.sh");
   const { stdout } = await run("bash", [script, "start", state], { timeout: 300_000 });
   project.provide("postgresUrl", stdout.trim());
   return async () => {
     await run("bash", [script, "stop", state], { timeout: 60_000 });
+    await rm(scratch, { recursive: true, force: true });
   };
 }
