@@ -4,8 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/fetch-proto-deps.sh
 
-# TypeScript: gen/ts. OpenAPI: gen/openapi, by scripts/protoc-gen-openapi.ts.
+# TypeScript: gen/ts (the server's and tests' source) and gen/ts-client/dist (the npm package's
+# JavaScript and .d.ts). OpenAPI: gen/openapi, by scripts/protoc-gen-openapi.ts.
 npx buf generate
+npx buf generate --template buf.gen.ts-client.yaml
 npx buf generate --template buf.gen.openapi.yaml
 npx prettier --log-level warn --write gen
 

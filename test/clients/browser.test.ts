@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryClient } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import type { Api, Filter, NewMemory } from "./browser/page.js";
+import { installTypeScriptPackage } from "./packages.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 
@@ -53,9 +54,13 @@ let key: string;
 let browser: Browser;
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-chromium.sh`);
+  // A web project outside the repository, with the packed client package and Connect-Web installed.
   bundleDir = await mkdtemp(join(tmpdir(), "engram-browser-"));
+  await installTypeScriptPackage(bundleDir, ["@connectrpc/connect-web"]);
+  await copyFile(fileURLToPath(new URL("./browser/page.ts", import.meta.url)), join(bundleDir, "page.ts"));
   await build({
-    entryPoints: [fileURLToPath(new URL("./browser/page.ts", import.meta.url))],
+    absWorkingDir: bundleDir,
+    entryPoints: ["page.ts"],
     outfile: join(bundleDir, "page.js"),
     bundle: true,
     format: "esm",
@@ -79,7 +84,8 @@ beforeAll(async () => {
       "--disable-sync",
     ],
   });
-});
+  // npm install from a cold cache takes a while.
+}, 300_000);
 afterAll(async () => {
   await browser?.close();
   await Promise.all([server?.close(), allowedSite?.close(), otherSite?.close()]);
@@ -149,12 +155,17 @@ describe("a web app on another origin, with Connect-Web in Chromium", () => {
 
     expect(await page.evaluate((a) => window.engram.remove(a.api, a.id), { api, id })).toEqual({ id, deleted: true });
     expect(await list(page, api, filter)).toEqual([]);
+    // An error's reason, from the google.rpc.ErrorInfo in its details.
+    expect(await page.evaluate((a) => window.engram.readMissing(a), api)).toEqual({
+      code: "NotFound",
+      reasons: ["MEMORY_NOT_FOUND"],
+    });
 
     // Unary calls in Connect's JSON encoding, the search as a Connect stream.
     expect(apiCalls).toEqual([
       ...Array<string>(4).fill("application/json"),
       "application/connect+json",
-      ...Array<string>(2).fill("application/json"),
+      ...Array<string>(3).fill("application/json"),
     ]);
     await page.context().close();
   });

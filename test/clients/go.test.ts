@@ -1,14 +1,11 @@
-import { join } from "node:path";
 import { describe } from "vitest";
-import { repoRoot } from "../support/engram-process.js";
+import { goScratchModule } from "./packages.js";
 import { clientSmokeTest } from "./smoke.js";
 
-describe("generated Go client (gen/go)", () => {
+describe("Go client module (gen/go), used from a module outside the repository", () => {
   // -count=1: never a cached pass, every run talks to this run's server.
-  clientSmokeTest(
-    "writes, lists, searches and deletes over gRPC",
-    "go",
-    ["test", "-count=1", "./..."],
-    join(repoRoot, "test/clients/go"),
-  );
+  clientSmokeTest("writes, lists, streams a search, deletes and reads an error's reason over gRPC", async (scratch) => {
+    await goScratchModule(scratch);
+    return { command: "go", args: ["test", "-count=1", "./..."], cwd: scratch };
+  });
 });

@@ -1,18 +1,15 @@
+import { copyFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe } from "vitest";
 import { repoRoot } from "../support/engram-process.js";
+import { installPythonWheel } from "./packages.js";
 import { clientSmokeTest } from "./smoke.js";
 
-describe("generated Python client (gen/python)", () => {
-  // The venv comes from scripts/setup-python.sh. -B and no cacheprovider: nothing written into the tree.
-  const python = join(repoRoot, ".tools/venv/bin/python");
-  clientSmokeTest("writes, lists, searches and deletes over gRPC", python, [
-    "-B",
-    "-m",
-    "pytest",
-    "-q",
-    "-p",
-    "no:cacheprovider",
-    "test/clients/python",
-  ]);
+describe("Python client wheel (gen/python), installed into a fresh venv", () => {
+  clientSmokeTest("writes, lists, streams a search, deletes and reads an error's reason over gRPC", async (scratch) => {
+    const python = await installPythonWheel(scratch);
+    await copyFile(join(repoRoot, "test/clients/python/smoke.py"), join(scratch, "smoke.py"));
+    // -B: no bytecode written beside the script.
+    return { command: python, args: ["-B", "smoke.py"], cwd: scratch };
+  });
 });

@@ -1,9 +1,9 @@
-// Bundled by esbuild at test time and run in Chromium: a web app calling Engram the way
+// Copied into a scratch project that installed the npm package (gen/ts-client) and Connect-Web,
+// bundled there by esbuild at test time and run in Chromium: a web app calling Engram the way
 // browsers do (fetch, CORS), through the published Connect-Web transports.
-import { createClient, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcWebTransport } from "@connectrpc/connect-web";
-import type { MemoryFilter } from "../../../gen/ts/engram/v1/memory_pb.js";
-import { MemoryService, SearchMode, WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { ErrorInfoSchema, MemoryService, SearchMode, WriteOutcome, type MemoryFilter } from "engram-memory-client";
 
 /** Where the page calls the API, with which key and wire protocol. */
 export interface Api {
@@ -55,6 +55,18 @@ const engram = {
       });
     }
     return results;
+  },
+
+  /** The code and ErrorInfo reason of a failed call: a read of a memory that does not exist. */
+  async readMissing(api: Api) {
+    const id = "0190a000-0000-7000-8000-000000000000";
+    const err = await memories(api)
+      .getMemory({ id }, auth(api))
+      .then(
+        () => null,
+        (e: unknown) => ConnectError.from(e),
+      );
+    return err && { code: Code[err.code], reasons: err.findDetails(ErrorInfoSchema).map((info) => info.reason) };
   },
 
   async remove(api: Api, id: string) {

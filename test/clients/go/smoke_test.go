@@ -1,5 +1,6 @@
-// Smoke test of the generated Go client (gen/go) over real gRPC (h2c). test/clients/go.test.ts
-// starts a server and runs `go test` here with ENGRAM_ADDR (host:port) and ENGRAM_API_KEY set.
+// Smoke test of the Go client module (gen/go) over real gRPC (h2c). test/clients/go.test.ts copies
+// this module outside the repository, points it at gen/go with a replace directive, starts a
+// server and runs `go test` there with ENGRAM_ADDR (host:port) and ENGRAM_API_KEY set.
 package clients_test
 
 import (
@@ -13,9 +14,12 @@ import (
 	"time"
 
 	engramv1 "github.com/engram-dev/engram/gen/go/engram/v1"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
 )
 
 func TestMemoryLifecycle(t *testing.T) {
@@ -110,5 +114,21 @@ func TestMemoryLifecycle(t *testing.T) {
 	}
 	if n := len(after.GetMemories()); n != 0 {
 		t.Fatalf("list after delete: %d memories, want 0", n)
+	}
+
+	// Errors carry a google.rpc.ErrorInfo whose reason a program can match on.
+	_, err = client.GetMemory(ctx, &engramv1.GetMemoryRequest{Id: "0190a000-0000-7000-8000-000000000000"})
+	st, _ := status.FromError(err)
+	if st.Code() != codes.NotFound {
+		t.Fatalf("get of a missing memory: %v, want NotFound", err)
+	}
+	reason := ""
+	for _, detail := range st.Details() {
+		if info, ok := detail.(*errdetails.ErrorInfo); ok {
+			reason = info.GetReason()
+		}
+	}
+	if reason != "MEMORY_NOT_FOUND" {
+		t.Fatalf("get of a missing memory: reason %q, want MEMORY_NOT_FOUND", reason)
 	}
 }
