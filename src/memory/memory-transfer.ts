@@ -1,6 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
-import { MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
+import { MemoryState, type Memory } from "../../gen/ts/engram/v1/memory_pb.js";
 import {
   ExportMemoriesResponseSchema,
   ImportMemoriesResponseSchema,
@@ -38,16 +38,12 @@ export interface MemoryTransferDeps {
 export class MemoryTransfer {
   constructor(private readonly deps: MemoryTransferDeps) {}
 
-  private transfers(em: EntityManager): MemoryTransferRepository {
-    return new MemoryTransferRepository(em);
-  }
-
   /** Page by page, oldest first; memories written meanwhile appear when they sort after the page read. */
   async *export(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit">): AsyncGenerator<ExportMemoriesResponse> {
     let after: ExportQuery["after"];
     for (;;) {
       const now = this.deps.now();
-      const page = await this.transfers(this.deps.em.fork()).page(
+      const page = await new MemoryTransferRepository(this.deps.em.fork()).page(
         viewer,
         { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
@@ -68,7 +64,9 @@ export class MemoryTransfer {
     refuseRepeats(memories);
     let written;
     try {
-      written = await this.deps.em.fork().transactional((tem) => this.transfers(tem).store(workspaceId, memories));
+      written = await this.deps.em
+        .fork()
+        .transactional((tem) => new MemoryTransferRepository(tem).store(workspaceId, memories));
     } catch (err) {
       if (postgresErrorCode(err) === "23505") throw await this.keyTaken(workspaceId, memories, err);
       throw err;
@@ -96,14 +94,13 @@ export class MemoryTransfer {
     }
     const draft = toDraft(memory, emptyToNull(memory.agentId), { now }, `${field}.memory`);
     const createTime = memory.createTime ? truncatedDate(memory.createTime) : now;
-    const deleted = memory.deleteTime ?? (memory.state === MemoryState.DELETED ? undefined : null);
     return {
       id: memory.id.toLowerCase(),
       draft,
       revision: Math.max(1, revision),
       createTime,
       updateTime: memory.updateTime ? truncatedDate(memory.updateTime) : createTime,
-      deleteTime: deleted === null ? null : deleted === undefined ? now : truncatedDate(deleted),
+      deleteTime: deleteTimeOf(memory, now),
       forgetReason: emptyToNull(memory.forgetReason),
       vector: this.keptVector(item.embedding, memory.embeddingModel, field),
     };
@@ -132,7 +129,7 @@ export class MemoryTransfer {
 
   /** Which memory's natural key another memory of the workspace already holds. */
   private async keyTaken(workspaceId: string, memories: TransferredMemory[], cause: unknown): Promise<Error> {
-    const transfers = this.transfers(this.deps.em.fork());
+    const transfers = new MemoryTransferRepository(this.deps.em.fork());
     for (const [i, m] of memories.entries()) {
       if (m.draft.key === null) continue;
       const holder = await transfers.naturalKeyHolder(workspaceId, m.id, m.draft);
@@ -144,6 +141,12 @@ export class MemoryTransfer {
     }
     return cause instanceof Error ? cause : new Error(String(cause));
   }
+}
+
+/** When a memory was deleted: as exported, or now for one that says DELETED without a time. */
+function deleteTimeOf(memory: Memory, now: Date): Date | null {
+  if (memory.deleteTime !== undefined) return truncatedDate(memory.deleteTime);
+  return memory.state === MemoryState.DELETED ? now : null;
 }
 
 /** One row per id and per natural key: a file that repeats one is refused rather than half-applied. */
