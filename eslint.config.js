@@ -14,6 +14,11 @@ export default tseslint.config(
     },
   },
   {
+    // The web console runs in browsers.
+    files: ["console/**/*.{ts,tsx}"],
+    languageOptions: { globals: globals.browser },
+  },
+  {
     files: ["src/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "error" },
   },

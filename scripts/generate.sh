@@ -11,6 +11,9 @@ npx buf generate --template buf.gen.ts-client.yaml
 npx buf generate --template buf.gen.openapi.yaml
 npx prettier --log-level warn --write gen
 
+# The web console: gen/console, minified by esbuild (prettier leaves it alone, see .prettierignore).
+npx tsx scripts/build-console.ts
+
 # Go: gen/go/engram, by plugins pinned here and installed into .tools/bin when missing or stale.
 install_go_plugin() { # <package> <version>
   local installed

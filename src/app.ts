@@ -20,6 +20,7 @@ import { startSweeper } from "./memory/sweeper.js";
 import { addMemoryGauges, createMetrics, type ServerMetrics } from "./metrics.js";
 import { apiHandlers } from "./api-handlers.js";
 import { withCors } from "./server/cors.js";
+import { readConsoleSite } from "./server/console.js";
 import { httpHandler } from "./server/http.js";
 import { listen, type ConnectionTimeouts } from "./server/listener.js";
 import { readOpenApi } from "./server/rest/openapi-document.js";
@@ -139,7 +140,15 @@ async function serve(
       : undefined;
   const listener = await listen(
     withCors(
-      httpHandler({ connect, rest, mcp, openapi: await readOpenApi(), isReady, metrics: metrics.registry }),
+      httpHandler({
+        connect,
+        rest,
+        mcp,
+        openapi: await readOpenApi(),
+        isReady,
+        metrics: metrics.registry,
+        console: await readConsoleSite(),
+      }),
       config.corsOrigins,
     ),
     {

@@ -2,6 +2,7 @@ import type http from "node:http";
 import type http2 from "node:http2";
 import type { Registry } from "prom-client";
 import type { RequestHandler } from "../api/request-handler.js";
+import { serveConsole, type ConsoleSite } from "./console.js";
 
 export interface HttpEndpoints {
   connect: RequestHandler;
@@ -11,13 +12,17 @@ export interface HttpEndpoints {
   openapi: string;
   isReady: () => Promise<boolean>;
   metrics: Registry;
+  /** The web console, at / and its flat file names. */
+  console: ConsoleSite;
 }
 
 /**
  * Plain HTTP endpoints for probes, scrapers and API discovery, the REST gateway under /v1/,
- * MCP at /mcp, and everything else to the Connect router (whose paths are /package.Service/Method).
+ * MCP at /mcp, the web console at /, and everything else to the Connect router (whose paths
+ * are /package.Service/Method).
  */
-export function httpHandler({ connect, rest, mcp, openapi, isReady, metrics }: HttpEndpoints): RequestHandler {
+export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
+  const { connect, rest, mcp, openapi, isReady, metrics, console: site } = endpoints;
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && path === "/healthz") return reply(res, 200, "text/plain", "ok\n");
@@ -35,6 +40,7 @@ export function httpHandler({ connect, rest, mcp, openapi, isReady, metrics }: H
     if (req.method === "GET" && path === "/openapi.json") return reply(res, 200, "application/json", openapi);
     if (path.startsWith("/v1/") || path === "/v1") return rest(req, res);
     if (path === "/mcp") return mcp(req, res);
+    if (serveConsole(site, req, res, path)) return;
     connect(req, res);
   };
 }

@@ -139,10 +139,13 @@ async function serveWith(
     metrics,
   });
   const openapi = await readOpenApi();
-  const listener = await listen(httpHandler({ connect, rest, mcp, openapi, isReady: async () => true, metrics }), {
-    host: "127.0.0.1",
-    port: 0,
-  });
+  const listener = await listen(
+    httpHandler({ connect, rest, mcp, openapi, isReady: async () => true, metrics, console: new Map() }),
+    {
+      host: "127.0.0.1",
+      port: 0,
+    },
+  );
   return { baseUrl: `http://127.0.0.1:${listener.port}`, close: () => listener.close(1_000) };
 }
 

@@ -1,0 +1,38 @@
+import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-web";
+import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
+
+export interface Api {
+  memories: Client<typeof MemoryService>;
+  keys: Client<typeof ApiKeyService>;
+}
+
+/** Clients of this server (the console is served by the API it calls), every call with the key. */
+export function apiFor(key: string): Api {
+  const authorize: Interceptor = (next) => (req) => {
+    req.header.set("authorization", `Bearer ${key}`);
+    return next(req);
+  };
+  const transport = createConnectTransport({ baseUrl: location.origin, interceptors: [authorize] });
+  return { memories: createClient(MemoryService, transport), keys: createClient(ApiKeyService, transport) };
+}
+
+/** What a person needs from a failed call: its code, its reason, and the fields at fault. */
+export interface ShownError {
+  code: string;
+  reason: string;
+  message: string;
+  fields: { field: string; description: string }[];
+}
+
+export function shownError(err: unknown): ShownError {
+  const error = ConnectError.from(err);
+  return {
+    code: Code[error.code] ?? String(error.code),
+    reason: error.findDetails(ErrorInfoSchema)[0]?.reason ?? "",
+    message: error.rawMessage,
+    fields: error.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations),
+  };
+}

@@ -1,0 +1,79 @@
+import "./styles.css";
+import { render } from "preact";
+import { useMemo, useState } from "preact/hooks";
+import { apiFor } from "./api.js";
+import { useHashRoute } from "./route.js";
+import { forgetKey, storeKey, storedKey } from "./session.js";
+import { Browse } from "./views/browse.js";
+import { Create } from "./views/create.js";
+import { Keys } from "./views/keys.js";
+import { Login } from "./views/login.js";
+import { MemoryPage } from "./views/memory-page.js";
+import { Overview } from "./views/overview.js";
+import { Search } from "./views/search.js";
+
+const SECTIONS = [
+  ["/", "Overview"],
+  ["/browse", "Browse"],
+  ["/search", "Search"],
+  ["/create", "Create"],
+  ["/keys", "Keys"],
+] as const;
+
+function App() {
+  const [key, setKey] = useState(storedKey());
+  const route = useHashRoute();
+  const api = useMemo(() => (key === null ? null : apiFor(key)), [key]);
+  if (api === null) {
+    return (
+      <Login
+        onLogin={(k) => {
+          storeKey(k);
+          setKey(k);
+        }}
+      />
+    );
+  }
+  const memoryId = /^\/memories\/(.+)$/.exec(route)?.[1];
+  return (
+    <>
+      <header>
+        <span class="brand">Engram</span>
+        <nav aria-label="Sections">
+          {SECTIONS.map(([path, label]) => (
+            <a key={path} href={`#${path}`} aria-current={route === path ? "page" : undefined}>
+              {label}
+            </a>
+          ))}
+        </nav>
+        <button
+          type="button"
+          onClick={() => {
+            forgetKey();
+            setKey(null);
+          }}
+        >
+          Log out
+        </button>
+      </header>
+      <main>
+        {memoryId !== undefined ? (
+          <MemoryPage api={api} id={decodeURIComponent(memoryId)} />
+        ) : route === "/browse" ? (
+          <Browse api={api} />
+        ) : route === "/search" ? (
+          <Search api={api} />
+        ) : route === "/create" ? (
+          <Create api={api} />
+        ) : route === "/keys" ? (
+          <Keys api={api} />
+        ) : (
+          <Overview api={api} />
+        )}
+      </main>
+    </>
+  );
+}
+
+const root = document.getElementById("app");
+if (root) render(<App />, root);

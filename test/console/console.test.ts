@@ -1,0 +1,214 @@
+/**
+ * The web console in Chromium against a live server: every screen and flow, a screenshot of each
+ * (into artifacts/console, or $ENGRAM_ARTIFACTS/console), and no console error anywhere.
+ */
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryClient } from "../support/clients.js";
+import { WordHashEmbedder } from "../support/embedders.js";
+import { repoRoot } from "../support/engram-process.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const SHOTS = join(process.env.ENGRAM_ARTIFACTS ?? join(repoRoot, "artifacts"), "console");
+
+let server: TestServer;
+let browser: Browser;
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: run scripts/setup-chromium.sh`);
+  await mkdir(SHOTS, { recursive: true });
+  server = await startTestServer({}, { embedder: new WordHashEmbedder() });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-sync"],
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+/** A fresh browser context on the console, collecting every console error and page error. */
+async function openConsole(width = 1280, height = 800): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height } });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(`${server.baseUrl}/`);
+  return { page, errors };
+}
+
+async function logIn(page: Page, key: string): Promise<void> {
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("navigation", { name: "Sections" }).waitFor();
+}
+
+const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+describe("the web console", () => {
+  it("logs in, and browses, searches, edits, deletes, restores, creates and manages keys", async () => {
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const seeded = await admin.writeMemory({
+      memory: {
+        subjectType: "contact",
+        subjectId: "sarah",
+        kind: "pitch",
+        key: "angle",
+        agentId: "sales",
+        content: "Pitched automated follow-up sequences; angle: time savings",
+        tags: ["q3"],
+        metadata: { stage: "demo" },
+        linkedEntities: [{ type: "deal", id: "d-7" }],
+      },
+    });
+    await admin.writeMemory({ memory: { subjectType: "team", kind: "fact", content: "Standup is at nine" } });
+    const id = seeded.memory!.id;
+    const { page, errors } = await openConsole();
+    await shot(page, "login");
+    await logIn(page, server.adminKey);
+
+    // Overview: counts and the chart.
+    await expect.poll(() => page.getByText("Embedding backlog").count()).toBe(1);
+    expect(await page.getByRole("img", { name: /memories created/ }).count()).toBe(1);
+    await shot(page, "overview");
+
+    // Browse with a filter.
+    await page.getByRole("link", { name: "Browse" }).click();
+    await page.getByLabel("Subject type").fill("contact");
+    await page.getByLabel("Kinds (comma-separated)").fill("pitch");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const rows = page.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain("time savings");
+    await shot(page, "browse");
+
+    // Search: results with their score bars.
+    await page.getByRole("link", { name: "Search" }).click();
+    await page.getByLabel("Query").fill("follow-up sequences");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.locator(".results li").count()).toBeGreaterThan(0);
+    expect(await page.locator(".results li").first().textContent()).toContain("follow-up sequences");
+    expect(await page.getByRole("meter", { name: "keyword score" }).count()).toBeGreaterThan(0);
+    await shot(page, "search");
+
+    // A memory's page; edit one field: the update mask names exactly it.
+    await page.locator(".results li a").first().click();
+    await page.getByText(id).waitFor();
+    expect(await page.locator("pre").textContent()).toContain('"stage": "demo"');
+    await shot(page, "memory");
+    await page.getByLabel("Title").fill("Sarah's angle");
+    await page.getByRole("button", { name: "Save changes" }).click();
+    await page.getByRole("status").filter({ hasText: "Saved: title" }).waitFor();
+    const edited = (await admin.getMemory({ id })).memory!;
+    expect(edited).toMatchObject({ title: "Sarah's angle", revision: 2n, tags: ["q3"] });
+    expect(edited.content).toBe(seeded.memory!.content);
+
+    // Delete with a reason, then undelete.
+    await page.getByLabel("Reason for deleting").fill("wrong contact");
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("button", { name: "Undelete" }).waitFor();
+    expect((await admin.getMemory({ id })).memory).toMatchObject({ forgetReason: "wrong contact" });
+    await page.getByRole("button", { name: "Undelete" }).click();
+    await page.getByRole("button", { name: "Delete" }).waitFor();
+    expect((await admin.getMemory({ id })).memory?.deleteTime).toBeUndefined();
+
+    // Create: preview first (nothing written), then save, then an upsert of the same key.
+    await page.getByRole("link", { name: "Create" }).click();
+    await page.getByLabel("Subject type").fill("contact");
+    await page.getByLabel("Subject id").fill("omar");
+    await page.getByLabel("Kind").fill("preference");
+    await page.getByLabel("Key (makes the write an upsert)").fill("channel");
+    await page.getByLabel("Content").fill("Prefers email");
+    await page.getByRole("button", { name: "Preview" }).click();
+    await page.getByText("Preview: would be CREATED").waitFor();
+    expect((await admin.listMemories({ filter: { subjectId: "omar" } })).memories).toEqual([]);
+    await shot(page, "create");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page
+      .locator(".outcome")
+      .filter({ hasText: /^CREATED/ })
+      .waitFor();
+    await page.getByLabel("Content").fill("Prefers phone calls");
+    await page.getByRole("button", { name: "Save" }).click();
+    await page
+      .locator(".outcome")
+      .filter({ hasText: /^UPDATED/ })
+      .waitFor();
+    const omar = (await admin.listMemories({ filter: { subjectId: "omar" } })).memories;
+    expect(omar.map((m) => m.content)).toEqual(["Prefers phone calls"]);
+
+    // Keys: create (the secret shown once) and revoke.
+    await page.getByRole("link", { name: "Keys" }).click();
+    await page.getByLabel("Key name").fill("console-made");
+    await page.getByRole("button", { name: "Create key" }).click();
+    const secret = (await page.locator(".secret code").textContent()) ?? "";
+    expect(secret).toMatch(/^egm_/);
+    await expect(memoryClient(server.baseUrl, secret).listMemories({})).resolves.toBeDefined();
+    await shot(page, "keys");
+    await page.getByRole("button", { name: "Revoke console-made" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Revoke console-made" }).count()).toBe(0);
+    await expect(memoryClient(server.baseUrl, secret).listMemories({})).rejects.toThrow();
+
+    // Log out: back to the key prompt, the key gone from the session.
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByLabel("API key").waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("works at phone width", async () => {
+    const { page, errors } = await openConsole(390, 844);
+    await logIn(page, server.adminKey);
+    await page.getByRole("link", { name: "Browse" }).click();
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await page.locator("tbody tr").first().waitFor();
+    // No horizontal scrolling of the page itself (tables scroll inside their container).
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    await shot(page, "browse-phone");
+    await page.locator("tbody tr a").first().click();
+    await page.getByRole("button", { name: "Save changes" }).waitFor();
+    await shot(page, "memory-phone");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows an agent-bound key only what the API lets it see", async () => {
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const about = { subjectType: "visibility-check", kind: "note" };
+    await admin.writeMemory({ memory: { ...about, agentId: "agent-a", content: "agent A's own note" } });
+    await admin.writeMemory({ memory: { ...about, agentId: "agent-b", content: "agent B's private note" } });
+    await admin.writeMemory({
+      memory: { ...about, agentId: "agent-b", content: "agent B's shared note", visibility: 2 },
+    });
+    const key = await server.createKey({ agentId: "agent-a" });
+    const { page, errors } = await openConsole();
+    await logIn(page, key);
+    // The overview is for admins: refused with its reason, not a crash.
+    await page.getByText("MISSING_SCOPE").waitFor();
+
+    await page.getByRole("link", { name: "Browse" }).click();
+    await page.getByLabel("Subject type").fill("visibility-check");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(2);
+    const text = (await page.locator("tbody").textContent()) ?? "";
+    expect(text).toContain("agent A's own note");
+    expect(text).toContain("agent B's shared note");
+    expect(text).not.toContain("agent B's private note");
+
+    await page.getByRole("link", { name: "Keys" }).click();
+    await page.getByText("MISSING_SCOPE").waitFor();
+    expect(await page.locator("table").count()).toBe(0);
+    // Chromium logs each refused call ("status of 403"); the page itself raised nothing else.
+    expect(errors.filter((e) => !e.includes("status of 403"))).toEqual([]);
+    await page.context().close();
+  });
+});
