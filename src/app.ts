@@ -17,6 +17,7 @@ import { MemoryServiceImpl } from "./memory/memory.service.js";
 import { PageTokens } from "./memory/page-token.js";
 import { MemoryStatsRepository } from "./memory/memory-stats.repository.js";
 import { startSweeper } from "./memory/sweeper.js";
+import { StagedWriteServiceImpl } from "./staging/staged-write.service.js";
 import { addMemoryGauges, createMetrics, type ServerMetrics } from "./metrics.js";
 import { apiHandlers } from "./api-handlers.js";
 import { withCors } from "./server/cors.js";
@@ -109,17 +110,23 @@ async function serve(
   };
   const pageTokens = new PageTokens(await new ServerSecretRepository(db.em.fork()).getOrCreate("page_tokens"));
   addMemoryGauges(metrics, (now) => new MemoryStatsRepository(db.em.fork()).counts(now), logger);
+  const memory = new MemoryServiceImpl({
+    em: db.em,
+    embeddings,
+    pageTokens,
+    onPending: () => {
+      worker.kick();
+      cluster.announceBacklog();
+    },
+    onWritten: (count) => statistics.noteWrites(count),
+  });
   const { connect, rest, mcp } = apiHandlers({
     routes: routes({
-      memory: new MemoryServiceImpl({
+      memory,
+      stagedWrites: new StagedWriteServiceImpl({
         em: db.em,
-        embeddings,
-        pageTokens,
-        onPending: () => {
-          worker.kick();
-          cluster.announceBacklog();
-        },
-        onWritten: (count) => statistics.noteWrites(count),
+        writes: memory.writes,
+        ttlMs: config.stagedWriteTtlHours * 3_600_000,
       }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),
       isServing: () => isReady().catch(() => false),

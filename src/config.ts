@@ -18,6 +18,8 @@ export interface Config {
   /** Failed authentications per minute from one client address before it must wait; 0: no limit. */
   authFailuresPerMinute: number;
   retentionDays: number;
+  /** How long a staged write may wait to be applied. */
+  stagedWriteTtlHours: number;
   sweepIntervalSeconds: number;
   shutdownGraceSeconds: number;
   dbPoolSize: number;
@@ -41,6 +43,7 @@ export const DEFAULT_CONFIG: Config = {
   rateLimit: 1000,
   authFailuresPerMinute: 30,
   retentionDays: 30,
+  stagedWriteTtlHours: 168,
   sweepIntervalSeconds: 300,
   shutdownGraceSeconds: 10,
   dbPoolSize: 10,
@@ -103,6 +106,13 @@ export function serveOptions(): Option[] {
       .env("ENGRAM_RETENTION_DAYS")
       .default(D.retentionDays)
       .argParser(int(0)),
+    new Option(
+      "--staged-write-ttl <hours>",
+      "how long a staged write may wait to be applied before it expires (a request may ask for less)",
+    )
+      .env("ENGRAM_STAGED_WRITE_TTL_HOURS")
+      .default(D.stagedWriteTtlHours)
+      .argParser(int(1)),
     new Option("--sweep-interval <seconds>", "how often the expiry sweeper runs")
       .env("ENGRAM_SWEEP_INTERVAL")
       .default(D.sweepIntervalSeconds)
@@ -196,6 +206,7 @@ export function configFrom(command: Command): Config {
     rateLimit: o.rateLimit as number,
     authFailuresPerMinute: o.authFailureLimit as number,
     retentionDays: o.retentionDays as number,
+    stagedWriteTtlHours: o.stagedWriteTtl as number,
     sweepIntervalSeconds: o.sweepInterval as number,
     shutdownGraceSeconds: o.shutdownGrace as number,
     dbPoolSize: o.dbPoolSize as number,

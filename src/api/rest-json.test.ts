@@ -197,7 +197,14 @@ describe("restJsonOf", () => {
 
   it("leaves unset optional and message fields out", () => {
     const response = create(WriteMemoryResponseSchema, { outcome: WriteOutcome.CREATED });
-    expect(restJsonOf(WriteMemoryResponseSchema, response)).toEqual({ outcome: "created", reason: "" });
+    expect(restJsonOf(WriteMemoryResponseSchema, response)).toEqual({
+      outcome: "created",
+      reason: "",
+      guard_confidence: 0,
+      similarity: 0,
+      classified_kind: "",
+      possible_conflicts: [],
+    });
     expect("confidence" in restJsonOf(MemorySchema, create(MemorySchema))).toBe(false);
   });
 

@@ -54,7 +54,7 @@ const ToolCallRequestSchema = z.object({
 });
 
 /**
- * An MCP server whose six tools are thin clients of MemoryService: every call goes through
+ * An MCP server whose tools are thin clients of MemoryService and StagedWriteService: every call goes through
  * the same auth, visibility, validation and service code as gRPC, Connect and REST.
  */
 export function createMcpServer(rpc: MemoryRpc): Server {

@@ -1,7 +1,8 @@
 import type { DescMethod, JsonObject } from "@bufbuild/protobuf";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 
-/** One MCP tool: an RPC of MemoryService, with the arguments and words a model needs. */
+/** One MCP tool: an RPC of MemoryService or StagedWriteService, with the arguments and words a model needs. */
 export interface MemoryTool {
   name: string;
   title: string;
@@ -70,19 +71,23 @@ export const MEMORY_TOOLS: MemoryTool[] = [
     title: "Write a memory",
     description: [
       "Remember something for later runs. Required: subject_type (what the memory is about: contact, opportunity,",
-      "company, self, or your own type), kind (your category: pitch, objection, preference, observation...) and",
-      "content (a sentence narrating to your future self). subject_id is the subject's id.",
+      "company, self, or your own type) and content (a sentence narrating to your future self). subject_id is the",
+      "subject's id. kind is your category (pitch, objection, preference, observation...); without one the server",
+      "classifies the content as fact, preference, event, instruction, decision, goal or relationship (a keyed write needs one).",
       "Upsert by key: with a key, the memory is identified by (agent, subject_type, subject_id, kind, key), so writing",
       "the same key again updates that memory instead of adding a duplicate, and revives it if it was deleted; use it",
       "as a never-twice gate (e.g. key = the article slug you pitched). Without a key every write adds a memory",
-      "(an identical one is merged). The result's outcome says which happened: created, updated, revived or merged.",
+      "(an identical or near-identical one of yours about the same subject is merged). The result's outcome says which",
+      "happened: created, updated, revived, merged, or rejected (content with no information, such as only stop words:",
+      "nothing is stored). possible_conflicts lists up to three similar memories about the same subject that may",
+      "disagree with this one: update or delete them yourself if they are out of date.",
       `${VISIBILITY} ${TAGS} ${LINKS} metadata holds machine-readable fields;`,
       "source_kind/source_id record what triggered the memory; expires_at or ttl make it lapse.",
       AGENT,
     ].join(" "),
     method: MemoryService.method.writeMemory,
     hidden: [...memoryFields(OUTPUT_ONLY), "validate_only"],
-    required: ["subject_type", "kind", "content"],
+    required: ["subject_type", "content"],
     readOnly: false,
     idempotent: false,
   },
@@ -128,6 +133,58 @@ export const MEMORY_TOOLS: MemoryTool[] = [
     method: MemoryService.method.searchMemories,
     hidden: [],
     readOnly: true,
+  },
+  {
+    name: "stage_memory_writes",
+    title: "Stage memory writes for review",
+    description: [
+      "Check writes now and apply them later: requests is a list of 1 to 100 writes, each {memory: {...the",
+      "write_memory arguments...}}. Nothing is stored yet; the answer's preview says what each write would do",
+      "(created, merged, rejected, possible conflicts), and the staged write waits, pending, until apply_staged_write",
+      "or discard_staged_write, or until it expires (ttl, at most the server's limit). atomic applies all or none.",
+    ].join(" "),
+    method: StagedWriteService.method.createStagedWrite,
+    hidden: [],
+    readOnly: false,
+    idempotent: false,
+  },
+  {
+    name: "list_staged_writes",
+    title: "List staged writes",
+    description: `Staged writes you may see, newest first; state narrows them (pending, applied, discarded, expired). ${AGENT}`,
+    method: StagedWriteService.method.listStagedWrites,
+    hidden: [],
+    readOnly: true,
+  },
+  {
+    name: "get_staged_write",
+    title: "Get a staged write",
+    description: `One staged write by id: its writes, their preview, its state and, once applied, the results. ${AGENT}`,
+    method: StagedWriteService.method.getStagedWrite,
+    hidden: [],
+    readOnly: true,
+  },
+  {
+    name: "apply_staged_write",
+    title: "Apply a staged write",
+    description: [
+      "Perform a pending staged write's writes now, exactly as write_memory would (results say what each did).",
+      `Only the agent it was staged as (or an admin) may apply it. ${AGENT}`,
+    ].join(" "),
+    method: StagedWriteService.method.applyStagedWrite,
+    hidden: [],
+    readOnly: false,
+    idempotent: false,
+  },
+  {
+    name: "discard_staged_write",
+    title: "Discard a staged write",
+    description: `Drop a pending staged write: nothing of it is written. ${AGENT}`,
+    method: StagedWriteService.method.discardStagedWrite,
+    hidden: [],
+    readOnly: false,
+    destructive: true,
+    idempotent: false,
   },
 ];
 

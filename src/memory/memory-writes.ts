@@ -25,9 +25,20 @@ import { stateOf, type MemoryDraft, type MemoryRecord } from "./memory-record.js
 import type { MemoryRepository } from "./memory.repository.js";
 import type { StoredVectorRepository } from "./stored-vector.repository.js";
 import { mergeDrafts } from "./merge.js";
+import type { NeighbourRepository } from "./neighbour.repository.js";
+import type { Classification } from "./guard/kind-classifier.js";
+import { judgeNeighbours, vectorOf, type Neighbour, type WriteGuard } from "./guard/write-guard.js";
 import { applyUpdateMask } from "./update-mask.js";
 import { previewWrite } from "./write-preview.js";
-import { mergeReason, toWriteResponse, type WriteResult } from "./write-result.js";
+import {
+  createdReason,
+  mergeReason,
+  nearDuplicateReason,
+  rejected,
+  ruledNote,
+  toWriteResponse,
+  type WriteResult,
+} from "./write-result.js";
 import { WriteVectorSource, type LateVectors } from "./write-vectors.js";
 
 export interface MemoryWritesDeps {
@@ -35,6 +46,8 @@ export interface MemoryWritesDeps {
   embeddings: Embeddings;
   memories: (em: EntityManager) => MemoryRepository;
   vectors: (em: EntityManager) => StoredVectorRepository;
+  neighbours: (em: EntityManager) => NeighbourRepository;
+  guard: WriteGuard;
   now: () => Date;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
   onPending: () => void;
@@ -42,9 +55,18 @@ export interface MemoryWritesDeps {
   onWritten: (count: number) => void;
 }
 
+/** What must commit or fail together with a batch's writes, in their transaction: a staged write's state. */
+export interface WithinWrites {
+  before(tem: EntityManager): Promise<void>;
+  after(tem: EntityManager, results: BatchWriteResult[]): Promise<void>;
+}
+
+const NOTHING_ELSE: WithinWrites = { before: async () => {}, after: async () => {} };
+
 /**
- * The write pipeline: upserts by key, merges of repeated content, dry runs, idempotent
- * retries and batches, each write with its vector when the embedder answers in time.
+ * The write pipeline: the write guard, upserts by key, merges of repeated content and near
+ * duplicates, dry runs, idempotent retries and batches, each write with its vector when the
+ * embedder answers in time.
  */
 export class MemoryWrites {
   private readonly vectors: WriteVectorSource;
@@ -67,14 +89,20 @@ export class MemoryWrites {
     viewerOf: (r: WriteMemoryRequest) => Viewer,
     workspaceId: string,
     requests: WriteMemoryRequest[],
+    within: WithinWrites = NOTHING_ELSE,
   ): Promise<WriteMemoryResponse[]> {
     const { embedded, late } = await this.vectors.forRequests(workspaceId, requests);
     const items = requests.map((request) => ({ viewer: viewerOf(request), request }));
     const responses = await this.deps.em.fork().transactional(async (tem) => {
+      await within.before(tem);
       const out: WriteMemoryResponse[] = [];
       for (const [i, { viewer, request }] of items.entries()) {
         out.push(await this.writeOne(tem, viewer, request, itemField(i), embedded[i] ?? null));
       }
+      await within.after(
+        tem,
+        out.map((value) => create(BatchWriteResultSchema, { result: { case: "response", value } })),
+      );
       return out;
     });
     this.noteWritten(responses, late);
@@ -91,20 +119,15 @@ export class MemoryWrites {
     viewerOf: (r: WriteMemoryRequest) => Viewer,
     workspaceId: string,
     requests: WriteMemoryRequest[],
+    within: WithinWrites = NOTHING_ELSE,
   ): Promise<BatchWriteResult[]> {
     const { embedded, late } = await this.vectors.forRequests(workspaceId, requests);
     const results: BatchWriteResult[] = [];
     const answer = (i: number, result: BatchWriteResult["result"]) =>
       (results[i] = create(BatchWriteResultSchema, { result }));
     await this.deps.em.fork().transactional(async (tem) => {
-      const together = await writePlainBatchItems(
-        tem,
-        this.deps.memories,
-        requests,
-        viewerOf,
-        embedded,
-        this.deps.now(),
-      );
+      await within.before(tem);
+      const together = await writePlainBatchItems(tem, this.deps, requests, viewerOf, embedded, this.deps.now());
       for (const [i, response] of together) answer(i, { case: "response", value: response });
       for (const [i, r] of lockOrder(requests)) {
         if (together.has(i)) continue;
@@ -122,6 +145,7 @@ export class MemoryWrites {
           answer(i, { case: "error", value: toStatus(err) });
         }
       }
+      await within.after(tem, results);
     });
     this.noteWritten(
       results.flatMap((r) => (r.result.case === "response" ? [r.result.value] : [])),
@@ -184,7 +208,7 @@ export class MemoryWrites {
     return target;
   }
 
-  /** One write inside the caller's transaction: dry run, idempotent retry, upsert or merge. */
+  /** One write inside the caller's transaction: the guard, then dry run, idempotent retry, upsert or merge. */
   private async writeOne(
     tem: EntityManager,
     viewer: Viewer,
@@ -193,38 +217,75 @@ export class MemoryWrites {
     embedded: WriteEmbedding,
   ): Promise<WriteMemoryResponse> {
     const now = this.deps.now();
-    const draft = toDraft(requiredField(req.memory, field), viewer.agentId, { ttl: req.ttl, now }, field);
+    const requested = toDraft(requiredField(req.memory, field), viewer.agentId, { ttl: req.ttl, now }, field);
+    const admission = await this.deps.guard.admit(requested, embedded, field);
+    if ("rejected" in admission) return toWriteResponse(rejected(admission.rejected), now);
+    const { draft, classification } = admission;
     const memories = this.deps.memories(tem);
-    if (req.validateOnly) return toWriteResponse(await previewWrite(memories, viewer, draft, now), now);
-    const write = async () => toWriteResponse(await this.store(memories, viewer, draft, embedded, now), now);
+    if (req.validateOnly) {
+      const neighbours = await this.neighboursOf(tem, viewer, draft, embedded, now);
+      return toWriteResponse(await previewWrite(memories, viewer, draft, neighbours, classification, now), now);
+    }
+    const write = async () =>
+      toWriteResponse(await this.store(tem, memories, viewer, draft, classification, embedded, now), now);
     return req.requestId === "" ? write() : writeOnce(tem, viewer, req, now, write);
   }
 
   private async store(
+    tem: EntityManager,
     memories: MemoryRepository,
     viewer: Viewer,
     draft: MemoryDraft,
+    classification: Classification | null,
     embedded: WriteEmbedding,
     now: Date,
   ): Promise<WriteResult> {
     if (draft.key !== null) {
+      const { note } = judgeNeighbours(draft, await this.neighboursOf(tem, viewer, draft, embedded, now), null);
       const { record, outcome } = await memories.upsertByKey(viewer.workspaceId, uuidv7(), draft, embedded, now);
-      return { record, outcome, reason: UPSERT_REASONS[outcome] };
+      return { record, outcome, reason: UPSERT_REASONS[outcome], note };
     }
     const target = await memories.lockMergeTarget(viewer.workspaceId, draft, now, true);
     if (target !== null) {
       // A merge keeps the target's content, and so its vector.
       const merged = await memories.replace(target, mergeDrafts(target, draft), null, now);
-      return { record: merged, outcome: "merged", reason: mergeReason(target.id) };
+      return { record: merged, outcome: "merged", reason: mergeReason(target.id), note: ruledNote(classification) };
+    }
+    const neighbours = await this.neighboursOf(tem, viewer, draft, embedded, now);
+    const { mergeInto, note } = judgeNeighbours(draft, neighbours, classification);
+    if (mergeInto !== null) {
+      const merged = await memories.replace(mergeInto.record, mergeDrafts(mergeInto.record, draft), null, now);
+      return {
+        record: merged,
+        outcome: "merged",
+        reason: nearDuplicateReason(mergeInto.record.id, mergeInto.similarity),
+        note,
+      };
     }
     const record = await memories.insertDraft(viewer.workspaceId, { id: uuidv7(), draft, embedded }, now);
-    return { record, outcome: "created", reason: "new memory" };
+    return { record, outcome: "created", reason: createdReason(classification), note };
+  }
+
+  /** The active memories of the draft's subject nearest to its vector; none when it has no vector yet. */
+  private async neighboursOf(
+    tem: EntityManager,
+    viewer: Viewer,
+    draft: MemoryDraft,
+    embedded: WriteEmbedding,
+    now: Date,
+  ): Promise<Neighbour[]> {
+    const vector = vectorOf(embedded);
+    if (vector === null) return [];
+    const [neighbours] = await this.deps
+      .neighbours(tem)
+      .nearest(viewer.workspaceId, viewer.admin, [{ ...draft, vector: vector.vector }], vector.model, now);
+    return neighbours ?? [];
   }
 
   private noteWritten(responses: WriteMemoryResponse[], late: LateVectors | null): void {
     this.vectors.attachLate(late);
     if (responses.some((r) => r.memory?.embeddingStatus === EmbeddingStatus.PENDING)) this.deps.onPending();
-    this.deps.onWritten(responses.length);
+    this.deps.onWritten(responses.filter((r) => r.memory !== undefined).length);
   }
 }
 

@@ -35,6 +35,8 @@ import { toProto, visibilityValue } from "./memory-mapper.js";
 import { MemorySearch, SEARCH_MODE_HEADER, type RetrievalMode } from "./memory-search.js";
 import { MemoryTransfer } from "./memory-transfer.js";
 import { MemoryWrites } from "./memory-writes.js";
+import { KindClassifier } from "./guard/kind-classifier.js";
+import { WriteGuard } from "./guard/write-guard.js";
 import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import { totals, type MemoryStatsRepository, type NamedCount } from "./memory-stats.repository.js";
@@ -79,7 +81,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly stats: (em: EntityManager) => MemoryStatsRepository;
   private readonly embeddings: Embeddings;
   private readonly now: () => Date;
-  private readonly writes: MemoryWrites;
+  /** The write pipeline, which staged writes (StagedWriteServiceImpl) share. */
+  readonly writes: MemoryWrites;
   private readonly search: MemorySearch;
   private readonly transfer: MemoryTransfer;
 
@@ -94,6 +97,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const common = { ...repositories, em: deps.em, embeddings: deps.embeddings, now: this.now };
     this.writes = new MemoryWrites({
       ...common,
+      guard: new WriteGuard(new KindClassifier(deps.embeddings)),
       onPending: deps.onPending ?? (() => {}),
       onWritten: deps.onWritten ?? (() => {}),
     });

@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { MemoryStatsRepository } from "./memory-stats.repository.js";
 import { MemoryRepository } from "./memory.repository.js";
+import { NeighbourRepository } from "./neighbour.repository.js";
 import { RetrievalRepository } from "./retrieval.repository.js";
 import { StoredVectorRepository } from "./stored-vector.repository.js";
 
@@ -8,6 +9,7 @@ import { StoredVectorRepository } from "./stored-vector.repository.js";
 export interface MemoryRepositories {
   memories: (em: EntityManager) => MemoryRepository;
   retrieval: (em: EntityManager) => RetrievalRepository;
+  neighbours: (em: EntityManager) => NeighbourRepository;
   vectors: (em: EntityManager) => StoredVectorRepository;
   stats: (em: EntityManager) => MemoryStatsRepository;
 }
@@ -15,6 +17,7 @@ export interface MemoryRepositories {
 export const memoryRepositories: MemoryRepositories = {
   memories: (em) => new MemoryRepository(em),
   retrieval: (em) => new RetrievalRepository(em),
+  neighbours: (em) => new NeighbourRepository(em),
   vectors: (em) => new StoredVectorRepository(em),
   stats: (em) => new MemoryStatsRepository(em),
 };

@@ -2,12 +2,16 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
 import { MemoryRepository } from "./memory.repository.js";
 import { WriteRequestRepository } from "./write-request.repository.js";
+import { StagedWriteRepository } from "../staging/staged-write.repository.js";
 import { loggableError } from "../logger.js";
 
 const BATCH = 1000;
 const REQUEST_ID_TTL_MS = 24 * 3600 * 1000;
 
-/** Purges memories deleted or expired before the retention window, and stale request ids. */
+/**
+ * Purges memories deleted or expired before the retention window, staged writes that expired
+ * before it, and stale request ids.
+ */
 export async function sweep(em: EntityManager, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600 * 1000);
   const memories = new MemoryRepository(em.fork());
@@ -15,6 +19,7 @@ export async function sweep(em: EntityManager, retentionDays: number, now = new 
   for (let n = BATCH; n === BATCH; purged += n) {
     n = await memories.purge(cutoff, BATCH);
   }
+  await new StagedWriteRepository(em.fork()).purge(cutoff);
   await new WriteRequestRepository(em.fork()).purge(new Date(now.getTime() - REQUEST_ID_TTL_MS));
   return purged;
 }

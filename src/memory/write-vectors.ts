@@ -1,6 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { WriteMemoryRequest } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Embedded, Embeddings, WriteEmbedding } from "../embedding/embeddings.js";
+import { lowInformationReason } from "./guard/low-information.js";
 import type { StoredVectorRepository } from "./stored-vector.repository.js";
 
 /**
@@ -40,14 +41,16 @@ export interface WriteVectorSourceDeps {
 export class WriteVectorSource {
   constructor(private readonly deps: WriteVectorSourceDeps) {}
 
-  /** Each request's vector, in request order (null for dry runs and undelivered contents). */
+  /**
+   * Each request's vector, in request order (null for undelivered contents). Dry runs get one
+   * too, for the write guard; contents the guard will reject never reach the embedder.
+   */
   async forRequests(workspaceId: string, requests: WriteMemoryRequest[]): Promise<VectorsForWrites<WriteEmbedding[]>> {
-    const live = requests.flatMap((r) => (!r.validateOnly && r.memory !== undefined ? [r.memory.content] : []));
-    const { embedded, late } = await this.forContents(workspaceId, live);
-    return {
-      embedded: requests.map((r) => (r.validateOnly ? null : (embedded.get(r.memory?.content ?? "") ?? null))),
-      late,
-    };
+    const contents = requests.flatMap((r) =>
+      r.memory !== undefined && lowInformationReason(r.memory.content) === null ? [r.memory.content] : [],
+    );
+    const { embedded, late } = await this.forContents(workspaceId, contents);
+    return { embedded: requests.map((r) => embedded.get(r.memory?.content ?? "") ?? null), late };
   }
 
   async forContents(workspaceId: string, contents: string[]): Promise<VectorsForWrites<Map<string, WriteEmbedding>>> {

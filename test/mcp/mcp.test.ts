@@ -17,7 +17,19 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 type TransportKind = "streamable-http" | "stdio";
 
 const ENGRAM = fileURLToPath(new URL("../../bin/engram.js", import.meta.url));
-const TOOLS = ["delete_memory", "get_memory", "list_memory", "search_memory", "update_memory", "write_memory"];
+const TOOLS = [
+  "apply_staged_write",
+  "delete_memory",
+  "discard_staged_write",
+  "get_memory",
+  "get_staged_write",
+  "list_memory",
+  "list_staged_writes",
+  "search_memory",
+  "stage_memory_writes",
+  "update_memory",
+  "write_memory",
+];
 
 let server: TestServer;
 const clients: Client[] = [];
@@ -70,7 +82,7 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     client = await connect(kind, await server.createKey({ agentId: agent }));
   });
 
-  it("lists the six tools with schemas that state their limits", async () => {
+  it("lists the eleven tools with schemas that state their limits", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     const byName = Object.fromEntries(tools.map((t) => [t.name, t])) as Json;
@@ -79,7 +91,8 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
       expect(tool.description!.length).toBeGreaterThan(80);
     }
     const write = byName.write_memory;
-    expect(write.inputSchema.required).toEqual(expect.arrayContaining(["subject_type", "kind", "content"]));
+    expect(write.inputSchema.required).toEqual(expect.arrayContaining(["subject_type", "content"]));
+    expect(write.inputSchema.required).not.toContain("kind");
     expect(write.inputSchema.properties.content.maxLength).toBe(50000);
     expect(write.inputSchema.properties.tags).toMatchObject({ type: "array", maxItems: 64 });
     expect(write.inputSchema.properties.confidence).toMatchObject({ minimum: 0, maximum: 1 });

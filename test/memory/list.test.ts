@@ -126,7 +126,7 @@ describe("order_by", () => {
     const subjectId = unique("order");
     const write = (name: string, confidence: number) =>
       ctx.admin.writeMemory({
-        memory: { subjectType: "contact", subjectId, kind: "note", key: name, content: name, confidence },
+        memory: { subjectType: "contact", subjectId, kind: "note", key: name, content: `entry ${name}`, confidence },
       });
     const ids: Record<string, string> = {};
     for (const [name, confidence] of [
@@ -139,7 +139,7 @@ describe("order_by", () => {
     await ctx.admin.updateMemory({ id: ids.a!, memory: { title: "touched" }, updateMask: { paths: ["title"] } });
     const listed = async (orderBy: string) => {
       const res = await ctx.admin.listMemories({ filter: { subjectId }, orderBy });
-      return res.memories.map((m) => m.content);
+      return res.memories.map((m) => m.key);
     };
     return listed;
   }

@@ -353,7 +353,7 @@ describe("error details in JSON", () => {
           requestId: "r1",
         },
         {
-          memory: { subjectType: "contact", subjectId: "batch-json", kind: "note", content: "other" },
+          memory: { subjectType: "contact", subjectId: "batch-json", kind: "note", content: "different words" },
           requestId: "r1",
         },
       ],

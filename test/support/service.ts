@@ -15,9 +15,14 @@ import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
 import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
+import { StagedWriteServiceImpl } from "../../src/staging/staged-write.service.js";
+import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { PageTokens } from "../../src/memory/page-token.js";
 import { SCHEMA } from "../../src/schema.js";
 import { createTestDatabase } from "./database.js";
+
+/** A week, as the server's default. */
+const STAGED_WRITE_TTL_MS = 7 * 24 * 3_600_000;
 
 export interface Caller {
   scopes?: Scope[];
@@ -38,6 +43,7 @@ export interface ServiceHarness {
   /** The workspace callers act in unless they name another. */
   workspaceId: string;
   memories(caller?: Caller): Client<typeof MemoryService>;
+  stagedWrites(caller?: Caller): Client<typeof StagedWriteService>;
   apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
   close(): Promise<void>;
 }
@@ -51,6 +57,7 @@ export async function startServices(options: { embedder?: Embedder } = {}): Prom
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
   const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens: new PageTokens(randomBytes(32)) });
+  const stagedWrites = new StagedWriteServiceImpl({ em: db.em, writes: memory.writes, ttlMs: STAGED_WRITE_TTL_MS });
   const keys = new ApiKeys(db.em);
   const apiKeys = new ApiKeyServiceImpl(keys);
   const workspaceId = `ws-${randomUUID()}`;
@@ -66,6 +73,7 @@ export async function startServices(options: { embedder?: Embedder } = {}): Prom
     return createRouterTransport(
       (router) => {
         router.service(MemoryService, memory);
+        router.service(StagedWriteService, stagedWrites);
         router.service(ApiKeyService, apiKeys);
       },
       { router: { interceptors: [withPrincipal(principal), ...interceptors] } },
@@ -77,6 +85,7 @@ export async function startServices(options: { embedder?: Embedder } = {}): Prom
     keys,
     workspaceId,
     memories: (caller = {}) => createClient(MemoryService, transportFor(caller)),
+    stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
     async close() {
       await db.close();

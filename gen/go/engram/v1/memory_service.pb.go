@@ -36,8 +36,12 @@ const (
 	WriteOutcome_WRITE_OUTCOME_UPDATED WriteOutcome = 2
 	// A deleted or expired memory had the natural key: it is active again, with the new fields.
 	WriteOutcome_WRITE_OUTCOME_REVIVED WriteOutcome = 3
-	// A keyless write repeated an active memory's content: merged into it, no new row.
+	// A keyless write repeated an active memory's content, or came within the near-duplicate
+	// similarity of it (same agent, subject and kind): merged into it, no new row.
 	WriteOutcome_WRITE_OUTCOME_MERGED WriteOutcome = 4
+	// The write guard refused it: nothing left once normalised (only punctuation or stop
+	// words). Nothing was written; memory is empty.
+	WriteOutcome_WRITE_OUTCOME_REJECTED WriteOutcome = 5
 )
 
 // Enum value maps for WriteOutcome.
@@ -48,6 +52,7 @@ var (
 		2: "WRITE_OUTCOME_UPDATED",
 		3: "WRITE_OUTCOME_REVIVED",
 		4: "WRITE_OUTCOME_MERGED",
+		5: "WRITE_OUTCOME_REJECTED",
 	}
 	WriteOutcome_value = map[string]int32{
 		"WRITE_OUTCOME_UNSPECIFIED": 0,
@@ -55,6 +60,7 @@ var (
 		"WRITE_OUTCOME_UPDATED":     2,
 		"WRITE_OUTCOME_REVIVED":     3,
 		"WRITE_OUTCOME_MERGED":      4,
+		"WRITE_OUTCOME_REJECTED":    5,
 	}
 )
 
@@ -143,7 +149,8 @@ func (SearchMode) EnumDescriptor() ([]byte, []int) {
 
 type WriteMemoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The writable fields; content, subject_type and kind are required. Output fields are ignored.
+	// The writable fields; content and subject_type are required. Without a kind, the write
+	// guard classifies the content (see WriteMemoryResponse.classified_kind). Output fields are ignored.
 	Memory *Memory `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
 	// Time to live; the alternative to memory.expire_time.
 	Ttl *durationpb.Duration `protobuf:"bytes,2,opt,name=ttl,proto3" json:"ttl,omitempty"`
@@ -214,13 +221,27 @@ func (x *WriteMemoryRequest) GetValidateOnly() bool {
 }
 
 type WriteMemoryResponse struct {
-	state   protoimpl.MessageState `protogen:"open.v1"`
-	Memory  *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
-	Outcome WriteOutcome           `protobuf:"varint,2,opt,name=outcome,proto3,enum=engram.v1.WriteOutcome" json:"outcome,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The memory as stored (or, for validate_only, as it would be); empty when REJECTED.
+	Memory  *Memory      `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
+	Outcome WriteOutcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=engram.v1.WriteOutcome" json:"outcome,omitempty"`
 	// Why that outcome, in words.
-	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	// How sure the write guard is of the outcome, 0..1: 1 for decisions by rule (a key, the
+	// same normalised content, a rejection); for the rest, how far the nearest memory's
+	// similarity is from the merge threshold, times the classification's confidence when the
+	// kind was classified.
+	GuardConfidence float32 `protobuf:"fixed32,4,opt,name=guard_confidence,json=guardConfidence,proto3" json:"guard_confidence,omitempty"`
+	// For a near-duplicate merge: the cosine similarity of the two contents.
+	Similarity float32 `protobuf:"fixed32,5,opt,name=similarity,proto3" json:"similarity,omitempty"`
+	// Set when the request gave no kind: the kind the guard chose for it.
+	ClassifiedKind string `protobuf:"bytes,6,opt,name=classified_kind,json=classifiedKind,proto3" json:"classified_kind,omitempty"`
+	// Up to three active memories about the same subject, readable by the caller, close to this
+	// one but not duplicates (most similar first): an agent may want to update or delete them.
+	// The guard never changes them itself.
+	PossibleConflicts []*PossibleConflict `protobuf:"bytes,7,rep,name=possible_conflicts,json=possibleConflicts,proto3" json:"possible_conflicts,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
 }
 
 func (x *WriteMemoryResponse) Reset() {
@@ -274,6 +295,87 @@ func (x *WriteMemoryResponse) GetReason() string {
 	return ""
 }
 
+func (x *WriteMemoryResponse) GetGuardConfidence() float32 {
+	if x != nil {
+		return x.GuardConfidence
+	}
+	return 0
+}
+
+func (x *WriteMemoryResponse) GetSimilarity() float32 {
+	if x != nil {
+		return x.Similarity
+	}
+	return 0
+}
+
+func (x *WriteMemoryResponse) GetClassifiedKind() string {
+	if x != nil {
+		return x.ClassifiedKind
+	}
+	return ""
+}
+
+func (x *WriteMemoryResponse) GetPossibleConflicts() []*PossibleConflict {
+	if x != nil {
+		return x.PossibleConflicts
+	}
+	return nil
+}
+
+type PossibleConflict struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
+	// Cosine similarity to the written content, 0..1.
+	Similarity    float32 `protobuf:"fixed32,2,opt,name=similarity,proto3" json:"similarity,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PossibleConflict) Reset() {
+	*x = PossibleConflict{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PossibleConflict) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PossibleConflict) ProtoMessage() {}
+
+func (x *PossibleConflict) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PossibleConflict.ProtoReflect.Descriptor instead.
+func (*PossibleConflict) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PossibleConflict) GetMemory() *Memory {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
+func (x *PossibleConflict) GetSimilarity() float32 {
+	if x != nil {
+		return x.Similarity
+	}
+	return 0
+}
+
 type BatchWriteMemoriesRequest struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
 	Requests []*WriteMemoryRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
@@ -285,7 +387,7 @@ type BatchWriteMemoriesRequest struct {
 
 func (x *BatchWriteMemoriesRequest) Reset() {
 	*x = BatchWriteMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[2]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -297,7 +399,7 @@ func (x *BatchWriteMemoriesRequest) String() string {
 func (*BatchWriteMemoriesRequest) ProtoMessage() {}
 
 func (x *BatchWriteMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[2]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -310,7 +412,7 @@ func (x *BatchWriteMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchWriteMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*BatchWriteMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{2}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *BatchWriteMemoriesRequest) GetRequests() []*WriteMemoryRequest {
@@ -337,7 +439,7 @@ type BatchWriteMemoriesResponse struct {
 
 func (x *BatchWriteMemoriesResponse) Reset() {
 	*x = BatchWriteMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[3]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -349,7 +451,7 @@ func (x *BatchWriteMemoriesResponse) String() string {
 func (*BatchWriteMemoriesResponse) ProtoMessage() {}
 
 func (x *BatchWriteMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[3]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -362,7 +464,7 @@ func (x *BatchWriteMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchWriteMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*BatchWriteMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{3}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *BatchWriteMemoriesResponse) GetResults() []*BatchWriteResult {
@@ -385,7 +487,7 @@ type BatchWriteResult struct {
 
 func (x *BatchWriteResult) Reset() {
 	*x = BatchWriteResult{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[4]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -397,7 +499,7 @@ func (x *BatchWriteResult) String() string {
 func (*BatchWriteResult) ProtoMessage() {}
 
 func (x *BatchWriteResult) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[4]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -410,7 +512,7 @@ func (x *BatchWriteResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BatchWriteResult.ProtoReflect.Descriptor instead.
 func (*BatchWriteResult) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{4}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *BatchWriteResult) GetResult() isBatchWriteResult_Result {
@@ -465,7 +567,7 @@ type GetMemoryRequest struct {
 
 func (x *GetMemoryRequest) Reset() {
 	*x = GetMemoryRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[5]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -477,7 +579,7 @@ func (x *GetMemoryRequest) String() string {
 func (*GetMemoryRequest) ProtoMessage() {}
 
 func (x *GetMemoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[5]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -490,7 +592,7 @@ func (x *GetMemoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemoryRequest.ProtoReflect.Descriptor instead.
 func (*GetMemoryRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{5}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetMemoryRequest) GetId() string {
@@ -516,7 +618,7 @@ type GetMemoryResponse struct {
 
 func (x *GetMemoryResponse) Reset() {
 	*x = GetMemoryResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[6]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -528,7 +630,7 @@ func (x *GetMemoryResponse) String() string {
 func (*GetMemoryResponse) ProtoMessage() {}
 
 func (x *GetMemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[6]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -541,7 +643,7 @@ func (x *GetMemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemoryResponse.ProtoReflect.Descriptor instead.
 func (*GetMemoryResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{6}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetMemoryResponse) GetMemory() *Memory {
@@ -566,7 +668,7 @@ type ListMemoriesRequest struct {
 
 func (x *ListMemoriesRequest) Reset() {
 	*x = ListMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[7]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -578,7 +680,7 @@ func (x *ListMemoriesRequest) String() string {
 func (*ListMemoriesRequest) ProtoMessage() {}
 
 func (x *ListMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[7]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -591,7 +693,7 @@ func (x *ListMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ListMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{7}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListMemoriesRequest) GetFilter() *MemoryFilter {
@@ -633,7 +735,7 @@ type ListMemoriesResponse struct {
 
 func (x *ListMemoriesResponse) Reset() {
 	*x = ListMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[8]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -645,7 +747,7 @@ func (x *ListMemoriesResponse) String() string {
 func (*ListMemoriesResponse) ProtoMessage() {}
 
 func (x *ListMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[8]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -658,7 +760,7 @@ func (x *ListMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ListMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{8}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ListMemoriesResponse) GetMemories() []*Memory {
@@ -692,7 +794,7 @@ type UpdateMemoryRequest struct {
 
 func (x *UpdateMemoryRequest) Reset() {
 	*x = UpdateMemoryRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[9]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +806,7 @@ func (x *UpdateMemoryRequest) String() string {
 func (*UpdateMemoryRequest) ProtoMessage() {}
 
 func (x *UpdateMemoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[9]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +819,7 @@ func (x *UpdateMemoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemoryRequest.ProtoReflect.Descriptor instead.
 func (*UpdateMemoryRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{9}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpdateMemoryRequest) GetId() string {
@@ -764,7 +866,7 @@ type UpdateMemoryResponse struct {
 
 func (x *UpdateMemoryResponse) Reset() {
 	*x = UpdateMemoryResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[10]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -776,7 +878,7 @@ func (x *UpdateMemoryResponse) String() string {
 func (*UpdateMemoryResponse) ProtoMessage() {}
 
 func (x *UpdateMemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[10]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -789,7 +891,7 @@ func (x *UpdateMemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateMemoryResponse.ProtoReflect.Descriptor instead.
 func (*UpdateMemoryResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{10}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateMemoryResponse) GetMemory() *Memory {
@@ -814,7 +916,7 @@ type DeleteMemoryRequest struct {
 
 func (x *DeleteMemoryRequest) Reset() {
 	*x = DeleteMemoryRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[11]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -826,7 +928,7 @@ func (x *DeleteMemoryRequest) String() string {
 func (*DeleteMemoryRequest) ProtoMessage() {}
 
 func (x *DeleteMemoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[11]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -839,7 +941,7 @@ func (x *DeleteMemoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMemoryRequest.ProtoReflect.Descriptor instead.
 func (*DeleteMemoryRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{11}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteMemoryRequest) GetId() string {
@@ -879,7 +981,7 @@ type DeleteMemoryResponse struct {
 
 func (x *DeleteMemoryResponse) Reset() {
 	*x = DeleteMemoryResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[12]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -891,7 +993,7 @@ func (x *DeleteMemoryResponse) String() string {
 func (*DeleteMemoryResponse) ProtoMessage() {}
 
 func (x *DeleteMemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[12]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -904,7 +1006,7 @@ func (x *DeleteMemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteMemoryResponse.ProtoReflect.Descriptor instead.
 func (*DeleteMemoryResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{12}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *DeleteMemoryResponse) GetMemory() *Memory {
@@ -925,7 +1027,7 @@ type UndeleteMemoryRequest struct {
 
 func (x *UndeleteMemoryRequest) Reset() {
 	*x = UndeleteMemoryRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[13]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -937,7 +1039,7 @@ func (x *UndeleteMemoryRequest) String() string {
 func (*UndeleteMemoryRequest) ProtoMessage() {}
 
 func (x *UndeleteMemoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[13]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -950,7 +1052,7 @@ func (x *UndeleteMemoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteMemoryRequest.ProtoReflect.Descriptor instead.
 func (*UndeleteMemoryRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{13}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *UndeleteMemoryRequest) GetId() string {
@@ -976,7 +1078,7 @@ type UndeleteMemoryResponse struct {
 
 func (x *UndeleteMemoryResponse) Reset() {
 	*x = UndeleteMemoryResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[14]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -988,7 +1090,7 @@ func (x *UndeleteMemoryResponse) String() string {
 func (*UndeleteMemoryResponse) ProtoMessage() {}
 
 func (x *UndeleteMemoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[14]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1001,7 +1103,7 @@ func (x *UndeleteMemoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UndeleteMemoryResponse.ProtoReflect.Descriptor instead.
 func (*UndeleteMemoryResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{14}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *UndeleteMemoryResponse) GetMemory() *Memory {
@@ -1027,7 +1129,7 @@ type SearchMemoriesRequest struct {
 
 func (x *SearchMemoriesRequest) Reset() {
 	*x = SearchMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[15]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1039,7 +1141,7 @@ func (x *SearchMemoriesRequest) String() string {
 func (*SearchMemoriesRequest) ProtoMessage() {}
 
 func (x *SearchMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[15]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1052,7 +1154,7 @@ func (x *SearchMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*SearchMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{15}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SearchMemoriesRequest) GetQuery() string {
@@ -1116,7 +1218,7 @@ type SearchMemoriesResponse struct {
 
 func (x *SearchMemoriesResponse) Reset() {
 	*x = SearchMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1128,7 +1230,7 @@ func (x *SearchMemoriesResponse) String() string {
 func (*SearchMemoriesResponse) ProtoMessage() {}
 
 func (x *SearchMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1141,7 +1243,7 @@ func (x *SearchMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*SearchMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{16}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *SearchMemoriesResponse) GetMemory() *Memory {
@@ -1194,7 +1296,7 @@ type GetMemoryStatsRequest struct {
 
 func (x *GetMemoryStatsRequest) Reset() {
 	*x = GetMemoryStatsRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1206,7 +1308,7 @@ func (x *GetMemoryStatsRequest) String() string {
 func (*GetMemoryStatsRequest) ProtoMessage() {}
 
 func (x *GetMemoryStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1219,7 +1321,7 @@ func (x *GetMemoryStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemoryStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetMemoryStatsRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{17}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{18}
 }
 
 type GetMemoryStatsResponse struct {
@@ -1253,7 +1355,7 @@ type GetMemoryStatsResponse struct {
 
 func (x *GetMemoryStatsResponse) Reset() {
 	*x = GetMemoryStatsResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1265,7 +1367,7 @@ func (x *GetMemoryStatsResponse) String() string {
 func (*GetMemoryStatsResponse) ProtoMessage() {}
 
 func (x *GetMemoryStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1278,7 +1380,7 @@ func (x *GetMemoryStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemoryStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetMemoryStatsResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{18}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *GetMemoryStatsResponse) GetWorkspaceId() string {
@@ -1368,7 +1470,7 @@ type NamedCount struct {
 
 func (x *NamedCount) Reset() {
 	*x = NamedCount{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1380,7 +1482,7 @@ func (x *NamedCount) String() string {
 func (*NamedCount) ProtoMessage() {}
 
 func (x *NamedCount) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1393,7 +1495,7 @@ func (x *NamedCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NamedCount.ProtoReflect.Descriptor instead.
 func (*NamedCount) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *NamedCount) GetName() string {
@@ -1421,7 +1523,7 @@ type DailyCount struct {
 
 func (x *DailyCount) Reset() {
 	*x = DailyCount{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1535,7 @@ func (x *DailyCount) String() string {
 func (*DailyCount) ProtoMessage() {}
 
 func (x *DailyCount) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1548,7 @@ func (x *DailyCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DailyCount.ProtoReflect.Descriptor instead.
 func (*DailyCount) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DailyCount) GetDay() string {
@@ -1472,7 +1574,7 @@ type ExportMemoriesRequest struct {
 
 func (x *ExportMemoriesRequest) Reset() {
 	*x = ExportMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1484,7 +1586,7 @@ func (x *ExportMemoriesRequest) String() string {
 func (*ExportMemoriesRequest) ProtoMessage() {}
 
 func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1497,7 +1599,7 @@ func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ExportMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ExportMemoriesRequest) GetFilter() *MemoryFilter {
@@ -1519,7 +1621,7 @@ type ExportMemoriesResponse struct {
 
 func (x *ExportMemoriesResponse) Reset() {
 	*x = ExportMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1531,7 +1633,7 @@ func (x *ExportMemoriesResponse) String() string {
 func (*ExportMemoriesResponse) ProtoMessage() {}
 
 func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1544,7 +1646,7 @@ func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ExportMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ExportMemoriesResponse) GetMemory() *Memory {
@@ -1572,7 +1674,7 @@ type ImportMemoriesRequest struct {
 
 func (x *ImportMemoriesRequest) Reset() {
 	*x = ImportMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1584,7 +1686,7 @@ func (x *ImportMemoriesRequest) String() string {
 func (*ImportMemoriesRequest) ProtoMessage() {}
 
 func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1597,7 +1699,7 @@ func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ImportMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{23}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ImportMemoriesRequest) GetMemories() []*ExportMemoriesResponse {
@@ -1623,7 +1725,7 @@ type ImportMemoriesResponse struct {
 
 func (x *ImportMemoriesResponse) Reset() {
 	*x = ImportMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1635,7 +1737,7 @@ func (x *ImportMemoriesResponse) String() string {
 func (*ImportMemoriesResponse) ProtoMessage() {}
 
 func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1648,7 +1750,7 @@ func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ImportMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{24}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ImportMemoriesResponse) GetCreated() int32 {
@@ -1683,21 +1785,31 @@ var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1eengram/v1/memory_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\xbe\x04\n" +
-	"\x12WriteMemoryRequest\x12\xac\x02\n" +
-	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\x80\x02\xbaH\xfc\x01\xba\x01^\n" +
+	"\x1eengram/v1/memory_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\xfe\x03\n" +
+	"\x12WriteMemoryRequest\x12\xec\x01\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\xc0\x01\xbaH\xbc\x01\xba\x01^\n" +
 	"\x10content_required\x122memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n" +
-	"\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n" +
-	"\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01R\x06memory\x125\n" +
+	"\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xc8\x01\x01R\x06memory\x125\n" +
 	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x03ttl\x12'\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\trequestId\x12#\n" +
 	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly:t\xbaHq\x1ao\n" +
-	"\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"\x8b\x01\n" +
+	"\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"\xcb\x02\n" +
 	"\x13WriteMemoryResponse\x12)\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x121\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2\x17.engram.v1.WriteOutcomeR\aoutcome\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"z\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\x12)\n" +
+	"\x10guard_confidence\x18\x04 \x01(\x02R\x0fguardConfidence\x12\x1e\n" +
+	"\n" +
+	"similarity\x18\x05 \x01(\x02R\n" +
+	"similarity\x12'\n" +
+	"\x0fclassified_kind\x18\x06 \x01(\tR\x0eclassifiedKind\x12J\n" +
+	"\x12possible_conflicts\x18\a \x03(\v2\x1b.engram.v1.PossibleConflictR\x11possibleConflicts\"]\n" +
+	"\x10PossibleConflict\x12)\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x12\x1e\n" +
+	"\n" +
+	"similarity\x18\x02 \x01(\x02R\n" +
+	"similarity\"z\n" +
 	"\x19BatchWriteMemoriesRequest\x12E\n" +
 	"\brequests\x18\x01 \x03(\v2\x1d.engram.v1.WriteMemoryRequestB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10dR\brequests\x12\x16\n" +
@@ -1800,13 +1912,14 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\acreated\x18\x01 \x01(\x05R\acreated\x12\x1a\n" +
 	"\breplaced\x18\x02 \x01(\x05R\breplaced\x12\x1c\n" +
 	"\tunchanged\x18\x03 \x01(\x05R\tunchanged\x12!\n" +
-	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept*\x98\x01\n" +
+	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept*\xb4\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
 	"\x15WRITE_OUTCOME_UPDATED\x10\x02\x12\x19\n" +
 	"\x15WRITE_OUTCOME_REVIVED\x10\x03\x12\x18\n" +
-	"\x14WRITE_OUTCOME_MERGED\x10\x04*t\n" +
+	"\x14WRITE_OUTCOME_MERGED\x10\x04\x12\x1a\n" +
+	"\x16WRITE_OUTCOME_REJECTED\x10\x05*t\n" +
 	"\n" +
 	"SearchMode\x12\x1b\n" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -1843,95 +1956,98 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                  // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                    // 1: engram.v1.SearchMode
 	(*WriteMemoryRequest)(nil),         // 2: engram.v1.WriteMemoryRequest
 	(*WriteMemoryResponse)(nil),        // 3: engram.v1.WriteMemoryResponse
-	(*BatchWriteMemoriesRequest)(nil),  // 4: engram.v1.BatchWriteMemoriesRequest
-	(*BatchWriteMemoriesResponse)(nil), // 5: engram.v1.BatchWriteMemoriesResponse
-	(*BatchWriteResult)(nil),           // 6: engram.v1.BatchWriteResult
-	(*GetMemoryRequest)(nil),           // 7: engram.v1.GetMemoryRequest
-	(*GetMemoryResponse)(nil),          // 8: engram.v1.GetMemoryResponse
-	(*ListMemoriesRequest)(nil),        // 9: engram.v1.ListMemoriesRequest
-	(*ListMemoriesResponse)(nil),       // 10: engram.v1.ListMemoriesResponse
-	(*UpdateMemoryRequest)(nil),        // 11: engram.v1.UpdateMemoryRequest
-	(*UpdateMemoryResponse)(nil),       // 12: engram.v1.UpdateMemoryResponse
-	(*DeleteMemoryRequest)(nil),        // 13: engram.v1.DeleteMemoryRequest
-	(*DeleteMemoryResponse)(nil),       // 14: engram.v1.DeleteMemoryResponse
-	(*UndeleteMemoryRequest)(nil),      // 15: engram.v1.UndeleteMemoryRequest
-	(*UndeleteMemoryResponse)(nil),     // 16: engram.v1.UndeleteMemoryResponse
-	(*SearchMemoriesRequest)(nil),      // 17: engram.v1.SearchMemoriesRequest
-	(*SearchMemoriesResponse)(nil),     // 18: engram.v1.SearchMemoriesResponse
-	(*GetMemoryStatsRequest)(nil),      // 19: engram.v1.GetMemoryStatsRequest
-	(*GetMemoryStatsResponse)(nil),     // 20: engram.v1.GetMemoryStatsResponse
-	(*NamedCount)(nil),                 // 21: engram.v1.NamedCount
-	(*DailyCount)(nil),                 // 22: engram.v1.DailyCount
-	(*ExportMemoriesRequest)(nil),      // 23: engram.v1.ExportMemoriesRequest
-	(*ExportMemoriesResponse)(nil),     // 24: engram.v1.ExportMemoriesResponse
-	(*ImportMemoriesRequest)(nil),      // 25: engram.v1.ImportMemoriesRequest
-	(*ImportMemoriesResponse)(nil),     // 26: engram.v1.ImportMemoriesResponse
-	(*Memory)(nil),                     // 27: engram.v1.Memory
-	(*durationpb.Duration)(nil),        // 28: google.protobuf.Duration
-	(*status.Status)(nil),              // 29: google.rpc.Status
-	(*MemoryFilter)(nil),               // 30: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),      // 31: google.protobuf.FieldMask
+	(*PossibleConflict)(nil),           // 4: engram.v1.PossibleConflict
+	(*BatchWriteMemoriesRequest)(nil),  // 5: engram.v1.BatchWriteMemoriesRequest
+	(*BatchWriteMemoriesResponse)(nil), // 6: engram.v1.BatchWriteMemoriesResponse
+	(*BatchWriteResult)(nil),           // 7: engram.v1.BatchWriteResult
+	(*GetMemoryRequest)(nil),           // 8: engram.v1.GetMemoryRequest
+	(*GetMemoryResponse)(nil),          // 9: engram.v1.GetMemoryResponse
+	(*ListMemoriesRequest)(nil),        // 10: engram.v1.ListMemoriesRequest
+	(*ListMemoriesResponse)(nil),       // 11: engram.v1.ListMemoriesResponse
+	(*UpdateMemoryRequest)(nil),        // 12: engram.v1.UpdateMemoryRequest
+	(*UpdateMemoryResponse)(nil),       // 13: engram.v1.UpdateMemoryResponse
+	(*DeleteMemoryRequest)(nil),        // 14: engram.v1.DeleteMemoryRequest
+	(*DeleteMemoryResponse)(nil),       // 15: engram.v1.DeleteMemoryResponse
+	(*UndeleteMemoryRequest)(nil),      // 16: engram.v1.UndeleteMemoryRequest
+	(*UndeleteMemoryResponse)(nil),     // 17: engram.v1.UndeleteMemoryResponse
+	(*SearchMemoriesRequest)(nil),      // 18: engram.v1.SearchMemoriesRequest
+	(*SearchMemoriesResponse)(nil),     // 19: engram.v1.SearchMemoriesResponse
+	(*GetMemoryStatsRequest)(nil),      // 20: engram.v1.GetMemoryStatsRequest
+	(*GetMemoryStatsResponse)(nil),     // 21: engram.v1.GetMemoryStatsResponse
+	(*NamedCount)(nil),                 // 22: engram.v1.NamedCount
+	(*DailyCount)(nil),                 // 23: engram.v1.DailyCount
+	(*ExportMemoriesRequest)(nil),      // 24: engram.v1.ExportMemoriesRequest
+	(*ExportMemoriesResponse)(nil),     // 25: engram.v1.ExportMemoriesResponse
+	(*ImportMemoriesRequest)(nil),      // 26: engram.v1.ImportMemoriesRequest
+	(*ImportMemoriesResponse)(nil),     // 27: engram.v1.ImportMemoriesResponse
+	(*Memory)(nil),                     // 28: engram.v1.Memory
+	(*durationpb.Duration)(nil),        // 29: google.protobuf.Duration
+	(*status.Status)(nil),              // 30: google.rpc.Status
+	(*MemoryFilter)(nil),               // 31: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),      // 32: google.protobuf.FieldMask
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	27, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	28, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	27, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	28, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	29, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	28, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
-	2,  // 4: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
-	6,  // 5: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
-	3,  // 6: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	29, // 7: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	27, // 8: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	30, // 9: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	27, // 10: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	27, // 11: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	31, // 12: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	27, // 13: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
-	27, // 14: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	27, // 15: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	30, // 16: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	1,  // 17: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	27, // 18: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
-	1,  // 19: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
-	21, // 20: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
-	21, // 21: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
-	22, // 22: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
-	30, // 23: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	27, // 24: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	24, // 25: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	2,  // 26: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	4,  // 27: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	7,  // 28: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	9,  // 29: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	11, // 30: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	13, // 31: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	15, // 32: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	17, // 33: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	19, // 34: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	23, // 35: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	25, // 36: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	3,  // 37: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	5,  // 38: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	8,  // 39: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	10, // 40: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	12, // 41: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	14, // 42: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	16, // 43: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	18, // 44: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	20, // 45: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	24, // 46: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	26, // 47: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	37, // [37:48] is the sub-list for method output_type
-	26, // [26:37] is the sub-list for method input_type
-	26, // [26:26] is the sub-list for extension type_name
-	26, // [26:26] is the sub-list for extension extendee
-	0,  // [0:26] is the sub-list for field type_name
+	4,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
+	28, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
+	2,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
+	7,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
+	3,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
+	30, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	28, // 10: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	31, // 11: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	28, // 12: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	28, // 13: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	32, // 14: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	28, // 15: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	28, // 16: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	28, // 17: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	31, // 18: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	1,  // 19: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
+	28, // 20: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	1,  // 21: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
+	22, // 22: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
+	22, // 23: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
+	23, // 24: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
+	31, // 25: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	28, // 26: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	25, // 27: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
+	2,  // 28: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	5,  // 29: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	8,  // 30: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	10, // 31: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	12, // 32: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	14, // 33: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	16, // 34: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	18, // 35: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	20, // 36: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	24, // 37: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	26, // 38: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	3,  // 39: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	6,  // 40: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	9,  // 41: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	11, // 42: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	13, // 43: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	15, // 44: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	17, // 45: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	19, // 46: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	21, // 47: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	25, // 48: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	27, // 49: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	39, // [39:50] is the sub-list for method output_type
+	28, // [28:39] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -1942,7 +2058,7 @@ func file_engram_v1_memory_service_proto_init() {
 	file_engram_v1_access_proto_init()
 	file_engram_v1_memory_proto_init()
 	file_engram_v1_rest_proto_init()
-	file_engram_v1_memory_service_proto_msgTypes[4].OneofWrappers = []any{
+	file_engram_v1_memory_service_proto_msgTypes[5].OneofWrappers = []any{
 		(*BatchWriteResult_Response)(nil),
 		(*BatchWriteResult_Error)(nil),
 	}
@@ -1952,7 +2068,7 @@ func file_engram_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

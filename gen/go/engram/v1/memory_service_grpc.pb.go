@@ -39,7 +39,9 @@ const (
 // Write, read and search the memories of AI agents.
 type MemoryServiceClient interface {
 	// Creates a memory; with a key, upserts it (CREATED, UPDATED or REVIVED); without one,
-	// merges an exact duplicate of an active memory into it (MERGED).
+	// merges an exact or near duplicate of an active memory into it (MERGED). The write guard
+	// classifies a missing kind, rejects writes that carry no information (REJECTED) and lists
+	// close memories about the same subject as possible conflicts.
 	WriteMemory(ctx context.Context, in *WriteMemoryRequest, opts ...grpc.CallOption) (*WriteMemoryResponse, error)
 	// Writes 1 to 100 memories, all or nothing when atomic, otherwise each on its own.
 	BatchWriteMemories(ctx context.Context, in *BatchWriteMemoriesRequest, opts ...grpc.CallOption) (*BatchWriteMemoriesResponse, error)
@@ -209,7 +211,9 @@ func (c *memoryServiceClient) ImportMemories(ctx context.Context, in *ImportMemo
 // Write, read and search the memories of AI agents.
 type MemoryServiceServer interface {
 	// Creates a memory; with a key, upserts it (CREATED, UPDATED or REVIVED); without one,
-	// merges an exact duplicate of an active memory into it (MERGED).
+	// merges an exact or near duplicate of an active memory into it (MERGED). The write guard
+	// classifies a missing kind, rejects writes that carry no information (REJECTED) and lists
+	// close memories about the same subject as possible conflicts.
 	WriteMemory(context.Context, *WriteMemoryRequest) (*WriteMemoryResponse, error)
 	// Writes 1 to 100 memories, all or nothing when atomic, otherwise each on its own.
 	BatchWriteMemories(context.Context, *BatchWriteMemoriesRequest) (*BatchWriteMemoriesResponse, error)

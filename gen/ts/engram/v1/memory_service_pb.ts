@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
 export const file_engram_v1_memory_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "Ch5lbmdyYW0vdjEvbWVtb3J5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSKYBAoSV3JpdGVNZW1vcnlSZXF1ZXN0EqQCCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QoACukj8AboBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwugE9Cg1raW5kX3JlcXVpcmVkEhdtZW1vcnkua2luZCBpcyByZXF1aXJlZBoTc2l6ZSh0aGlzLmtpbmQpID4gMMgBARIwCgN0dGwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CCLpIBaoBAioAEhwKCnJlcXVlc3RfaWQYAyABKAlCCLpIBXIDGIACEhUKDXZhbGlkYXRlX29ubHkYBCABKAg6dLpIcRpvChJ0dGxfb3JfZXhwaXJlX3RpbWUSKGdpdmUgdHRsIG9yIG1lbW9yeS5leHBpcmVfdGltZSwgbm90IGJvdGgaLyFoYXModGhpcy50dGwpIHx8ICFoYXModGhpcy5tZW1vcnkuZXhwaXJlX3RpbWUpInIKE1dyaXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeRIoCgdvdXRjb21lGAIgASgOMhcuZW5ncmFtLnYxLldyaXRlT3V0Y29tZRIOCgZyZWFzb24YAyABKAkiaAoZQmF0Y2hXcml0ZU1lbW9yaWVzUmVxdWVzdBI7CghyZXF1ZXN0cxgBIAMoCzIdLmVuZ3JhbS52MS5Xcml0ZU1lbW9yeVJlcXVlc3RCCrpIB5IBBAgBEGQSDgoGYXRvbWljGAIgASgIIkoKGkJhdGNoV3JpdGVNZW1vcmllc1Jlc3BvbnNlEiwKB3Jlc3VsdHMYASADKAsyGy5lbmdyYW0udjEuQmF0Y2hXcml0ZVJlc3VsdCJ1ChBCYXRjaFdyaXRlUmVzdWx0EjIKCHJlc3BvbnNlGAEgASgLMh4uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVzcG9uc2VIABIjCgVlcnJvchgCIAEoCzISLmdvb2dsZS5ycGMuU3RhdHVzSABCCAoGcmVzdWx0IlsKEEdldE1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkIjYKEUdldE1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkizQEKE0xpc3RNZW1vcmllc1JlcXVlc3QSJwoGZmlsdGVyGAEgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlchIdCglwYWdlX3NpemUYAiABKAVCCrpIBxoFGPQDKAASHAoKcGFnZV90b2tlbhgDIAEoCUIIukgFcgMYgAgSUAoIb3JkZXJfYnkYBCABKAlCPrpIO3I5MjdeKChjcmVhdGVfdGltZXx1cGRhdGVfdGltZXxjb25maWRlbmNlKSggKGFzY3xkZXNjKSk/KT8kIlQKFExpc3RNZW1vcmllc1Jlc3BvbnNlEiMKCG1lbW9yaWVzGAEgAygLMhEuZW5ncmFtLnYxLk1lbW9yeRIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAki2gEKE1VwZGF0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEikKBm1lbW9yeRgDIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnlCBrpIA8gBARI3Cgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCBrpIA8gBARIWCgRldGFnGAUgASgJQgi6SAVyAxiAAiI5ChRVcGRhdGVNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5IpABChNEZWxldGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIYCgZyZWFzb24YAyABKAlCCLpIBXIDGIAIEhYKBGV0YWcYBCABKAlCCLpIBXIDGIACIjkKFERlbGV0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkiYAoVVW5kZWxldGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZCI7ChZVbmRlbGV0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkitwEKFVNlYXJjaE1lbW9yaWVzUmVxdWVzdBIZCgVxdWVyeRgBIAEoCUIKukgHcgUQARiAIBInCgZmaWx0ZXIYAiABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyEhgKBXRvcF9rGAMgASgFQgm6SAYaBBhkKAASEQoJbWluX3Njb3JlGAQgASgCEi0KBG1vZGUYBSABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZUIIukgFggECEAEirAEKFlNlYXJjaE1lbW9yaWVzUmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeRINCgVzY29yZRgCIAEoAhIMCgRyYW5rGAMgASgFEhYKDnNlbWFudGljX3Njb3JlGAQgASgCEhUKDWtleXdvcmRfc2NvcmUYBSABKAISIwoEbW9kZRgGIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlIhcKFUdldE1lbW9yeVN0YXRzUmVxdWVzdCLHAgoWR2V0TWVtb3J5U3RhdHNSZXNwb25zZRIUCgx3b3Jrc3BhY2VfaWQYASABKAkSDgoGYWN0aXZlGAIgASgDEg8KB2RlbGV0ZWQYAyABKAMSDwoHZXhwaXJlZBgEIAEoAxIZChFlbWJlZGRpbmdfYmFja2xvZxgFIAEoAxIYChBlbWJlZGRpbmdfZmFpbGVkGAYgASgDEhcKD2VtYmVkZGluZ19tb2RlbBgHIAEoCRIbChNlbWJlZGRlcl9jb25maWd1cmVkGAggASgIEiQKBWtpbmRzGAkgAygLMhUuZW5ncmFtLnYxLk5hbWVkQ291bnQSJQoGYWdlbnRzGAogAygLMhUuZW5ncmFtLnYxLk5hbWVkQ291bnQSLQoOY3JlYXRlZF9ieV9kYXkYCyADKAsyFS5lbmdyYW0udjEuRGFpbHlDb3VudCIpCgpOYW1lZENvdW50EgwKBG5hbWUYASABKAkSDQoFY291bnQYAiABKAMiKAoKRGFpbHlDb3VudBILCgNkYXkYASABKAkSDQoFY291bnQYAiABKAMiQAoVRXhwb3J0TWVtb3JpZXNSZXF1ZXN0EicKBmZpbHRlchgBIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXIilwMKFkV4cG9ydE1lbW9yaWVzUmVzcG9uc2US3gIKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnlCugK6SLYCugE3CgtpZF9yZXF1aXJlZBIVbWVtb3J5LmlkIGlzIHJlcXVpcmVkGhFzaXplKHRoaXMuaWQpID4gMLoBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwugE9Cg1raW5kX3JlcXVpcmVkEhdtZW1vcnkua2luZCBpcyByZXF1aXJlZBoTc2l6ZSh0aGlzLmtpbmQpID4gMMgBARIcCgllbWJlZGRpbmcYAiADKAJCCbpIBpIBAxCAICJYChVJbXBvcnRNZW1vcmllc1JlcXVlc3QSPwoIbWVtb3JpZXMYASADKAsyIS5lbmdyYW0udjEuRXhwb3J0TWVtb3JpZXNSZXNwb25zZUIKukgHkgEECAEQZCJkChZJbXBvcnRNZW1vcmllc1Jlc3BvbnNlEg8KB2NyZWF0ZWQYASABKAUSEAoIcmVwbGFjZWQYAiABKAUSEQoJdW5jaGFuZ2VkGAMgASgFEhQKDHZlY3RvcnNfa2VwdBgEIAEoBSqYAQoMV3JpdGVPdXRjb21lEh0KGVdSSVRFX09VVENPTUVfVU5TUEVDSUZJRUQQABIZChVXUklURV9PVVRDT01FX0NSRUFURUQQARIZChVXUklURV9PVVRDT01FX1VQREFURUQQAhIZChVXUklURV9PVVRDT01FX1JFVklWRUQQAxIYChRXUklURV9PVVRDT01FX01FUkdFRBAEKnQKClNlYXJjaE1vZGUSGwoXU0VBUkNIX01PREVfVU5TUEVDSUZJRUQQABIWChJTRUFSQ0hfTU9ERV9IWUJSSUQQARIYChRTRUFSQ0hfTU9ERV9TRU1BTlRJQxACEhcKE1NFQVJDSF9NT0RFX0tFWVdPUkQQAzKHCwoNTWVtb3J5U2VydmljZRJ4CgtXcml0ZU1lbW9yeRIdLmVuZ3JhbS52MS5Xcml0ZU1lbW9yeVJlcXVlc3QaHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZSIq0vMYDG1lbW9yeTp3cml0ZYLT5JMCFDoGbWVtb3J5IgovdjEvbWVtb3J5Eo4BChJCYXRjaFdyaXRlTWVtb3JpZXMSJC5lbmdyYW0udjEuQmF0Y2hXcml0ZU1lbW9yaWVzUmVxdWVzdBolLmVuZ3JhbS52MS5CYXRjaFdyaXRlTWVtb3JpZXNSZXNwb25zZSIr0vMYDG1lbW9yeTp3cml0ZYLT5JMCFToBKiIQL3YxL21lbW9yeTpiYXRjaBJuCglHZXRNZW1vcnkSGy5lbmdyYW0udjEuR2V0TWVtb3J5UmVxdWVzdBocLmVuZ3JhbS52MS5HZXRNZW1vcnlSZXNwb25zZSIm0vMYC21lbW9yeTpyZWFkgtPkkwIREg8vdjEvbWVtb3J5L3tpZH0ScgoMTGlzdE1lbW9yaWVzEh4uZW5ncmFtLnYxLkxpc3RNZW1vcmllc1JlcXVlc3QaHy5lbmdyYW0udjEuTGlzdE1lbW9yaWVzUmVzcG9uc2UiIdLzGAttZW1vcnk6cmVhZILT5JMCDBIKL3YxL21lbW9yeRKAAQoMVXBkYXRlTWVtb3J5Eh4uZW5ncmFtLnYxLlVwZGF0ZU1lbW9yeVJlcXVlc3QaHy5lbmdyYW0udjEuVXBkYXRlTWVtb3J5UmVzcG9uc2UiL9LzGAxtZW1vcnk6d3JpdGWC0+STAhk6Bm1lbW9yeTIPL3YxL21lbW9yeS97aWR9EngKDERlbGV0ZU1lbW9yeRIeLmVuZ3JhbS52MS5EZWxldGVNZW1vcnlSZXF1ZXN0Gh8uZW5ncmFtLnYxLkRlbGV0ZU1lbW9yeVJlc3BvbnNlIifS8xgMbWVtb3J5OndyaXRlgtPkkwIRKg8vdjEvbWVtb3J5L3tpZH0SigEKDlVuZGVsZXRlTWVtb3J5EiAuZW5ncmFtLnYxLlVuZGVsZXRlTWVtb3J5UmVxdWVzdBohLmVuZ3JhbS52MS5VbmRlbGV0ZU1lbW9yeVJlc3BvbnNlIjPS8xgMbWVtb3J5OndyaXRlgtPkkwIdOgEqIhgvdjEvbWVtb3J5L3tpZH06dW5kZWxldGUShAEKDlNlYXJjaE1lbW9yaWVzEiAuZW5ncmFtLnYxLlNlYXJjaE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5TZWFyY2hNZW1vcmllc1Jlc3BvbnNlIivS8xgLbWVtb3J5OnJlYWSC0+STAhY6ASoiES92MS9tZW1vcnkvc2VhcmNoMAESeAoOR2V0TWVtb3J5U3RhdHMSIC5lbmdyYW0udjEuR2V0TWVtb3J5U3RhdHNSZXF1ZXN0GiEuZW5ncmFtLnYxLkdldE1lbW9yeVN0YXRzUmVzcG9uc2UiIdLzGAVhZG1pboLT5JMCEhIQL3YxL21lbW9yeTpzdGF0cxJ+Cg5FeHBvcnRNZW1vcmllcxIgLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1JlcXVlc3QaIS5lbmdyYW0udjEuRXhwb3J0TWVtb3JpZXNSZXNwb25zZSIl0vMYBWFkbWlugtPkkwIWOgEqIhEvdjEvbWVtb3J5OmV4cG9ydDABEnwKDkltcG9ydE1lbW9yaWVzEiAuZW5ncmFtLnYxLkltcG9ydE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5JbXBvcnRNZW1vcmllc1Jlc3BvbnNlIiXS8xgFYWRtaW6C0+STAhY6ASoiES92MS9tZW1vcnk6aW1wb3J0YgZwcm90bzM",
+    "Ch5lbmdyYW0vdjEvbWVtb3J5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSLYAwoSV3JpdGVNZW1vcnlSZXF1ZXN0EuQBCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QsABuki8AboBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwyAEBEjAKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECKgASHAoKcmVxdWVzdF9pZBgDIAEoCUIIukgFcgMYgAISFQoNdmFsaWRhdGVfb25seRgEIAEoCDp0ukhxGm8KEnR0bF9vcl9leHBpcmVfdGltZRIoZ2l2ZSB0dGwgb3IgbWVtb3J5LmV4cGlyZV90aW1lLCBub3QgYm90aBovIWhhcyh0aGlzLnR0bCkgfHwgIWhhcyh0aGlzLm1lbW9yeS5leHBpcmVfdGltZSki8gEKE1dyaXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeRIoCgdvdXRjb21lGAIgASgOMhcuZW5ncmFtLnYxLldyaXRlT3V0Y29tZRIOCgZyZWFzb24YAyABKAkSGAoQZ3VhcmRfY29uZmlkZW5jZRgEIAEoAhISCgpzaW1pbGFyaXR5GAUgASgCEhcKD2NsYXNzaWZpZWRfa2luZBgGIAEoCRI3ChJwb3NzaWJsZV9jb25mbGljdHMYByADKAsyGy5lbmdyYW0udjEuUG9zc2libGVDb25mbGljdCJJChBQb3NzaWJsZUNvbmZsaWN0EiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkSEgoKc2ltaWxhcml0eRgCIAEoAiJoChlCYXRjaFdyaXRlTWVtb3JpZXNSZXF1ZXN0EjsKCHJlcXVlc3RzGAEgAygLMh0uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVxdWVzdEIKukgHkgEECAEQZBIOCgZhdG9taWMYAiABKAgiSgoaQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmVuZ3JhbS52MS5CYXRjaFdyaXRlUmVzdWx0InUKEEJhdGNoV3JpdGVSZXN1bHQSMgoIcmVzcG9uc2UYASABKAsyHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQiWwoQR2V0TWVtb3J5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIvCghhZ2VudF9pZBgCIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQiNgoRR2V0TWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSLNAQoTTGlzdE1lbW9yaWVzUmVxdWVzdBInCgZmaWx0ZXIYASABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyEh0KCXBhZ2Vfc2l6ZRgCIAEoBUIKukgHGgUY9AMoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiACBJQCghvcmRlcl9ieRgEIAEoCUI+ukg7cjkyN14oKGNyZWF0ZV90aW1lfHVwZGF0ZV90aW1lfGNvbmZpZGVuY2UpKCAoYXNjfGRlc2MpKT8pPyQiVAoUTGlzdE1lbW9yaWVzUmVzcG9uc2USIwoIbWVtb3JpZXMYASADKAsyES5lbmdyYW0udjEuTWVtb3J5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLaAQoTVXBkYXRlTWVtb3J5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIvCghhZ2VudF9pZBgCIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQSKQoGbWVtb3J5GAMgASgLMhEuZW5ncmFtLnYxLk1lbW9yeUIGukgDyAEBEjcKC3VwZGF0ZV9tYXNrGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGukgDyAEBEhYKBGV0YWcYBSABKAlCCLpIBXIDGIACIjkKFFVwZGF0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkikAEKE0RlbGV0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEhgKBnJlYXNvbhgDIAEoCUIIukgFcgMYgAgSFgoEZXRhZxgEIAEoCUIIukgFcgMYgAIiOQoURGVsZXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSJgChVVbmRlbGV0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkIjsKFlVuZGVsZXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSK3AQoVU2VhcmNoTWVtb3JpZXNSZXF1ZXN0EhkKBXF1ZXJ5GAEgASgJQgq6SAdyBRABGIAgEicKBmZpbHRlchgCIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISGAoFdG9wX2sYAyABKAVCCbpIBhoEGGQoABIRCgltaW5fc2NvcmUYBCABKAISLQoEbW9kZRgFIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlQgi6SAWCAQIQASKsAQoWU2VhcmNoTWVtb3JpZXNSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5Eg0KBXNjb3JlGAIgASgCEgwKBHJhbmsYAyABKAUSFgoOc2VtYW50aWNfc2NvcmUYBCABKAISFQoNa2V5d29yZF9zY29yZRgFIAEoAhIjCgRtb2RlGAYgASgOMhUuZW5ncmFtLnYxLlNlYXJjaE1vZGUiFwoVR2V0TWVtb3J5U3RhdHNSZXF1ZXN0IscCChZHZXRNZW1vcnlTdGF0c1Jlc3BvbnNlEhQKDHdvcmtzcGFjZV9pZBgBIAEoCRIOCgZhY3RpdmUYAiABKAMSDwoHZGVsZXRlZBgDIAEoAxIPCgdleHBpcmVkGAQgASgDEhkKEWVtYmVkZGluZ19iYWNrbG9nGAUgASgDEhgKEGVtYmVkZGluZ19mYWlsZWQYBiABKAMSFwoPZW1iZWRkaW5nX21vZGVsGAcgASgJEhsKE2VtYmVkZGVyX2NvbmZpZ3VyZWQYCCABKAgSJAoFa2luZHMYCSADKAsyFS5lbmdyYW0udjEuTmFtZWRDb3VudBIlCgZhZ2VudHMYCiADKAsyFS5lbmdyYW0udjEuTmFtZWRDb3VudBItCg5jcmVhdGVkX2J5X2RheRgLIAMoCzIVLmVuZ3JhbS52MS5EYWlseUNvdW50IikKCk5hbWVkQ291bnQSDAoEbmFtZRgBIAEoCRINCgVjb3VudBgCIAEoAyIoCgpEYWlseUNvdW50EgsKA2RheRgBIAEoCRINCgVjb3VudBgCIAEoAyJAChVFeHBvcnRNZW1vcmllc1JlcXVlc3QSJwoGZmlsdGVyGAEgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlciKXAwoWRXhwb3J0TWVtb3JpZXNSZXNwb25zZRLeAgoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeUK6ArpItgK6ATcKC2lkX3JlcXVpcmVkEhVtZW1vcnkuaWQgaXMgcmVxdWlyZWQaEXNpemUodGhpcy5pZCkgPiAwugFeChBjb250ZW50X3JlcXVpcmVkEjJtZW1vcnkuY29udGVudCBpcyByZXF1aXJlZCAoMSB0byA1MDAwMCBjaGFyYWN0ZXJzKRoWc2l6ZSh0aGlzLmNvbnRlbnQpID4gMLoBVQoVc3ViamVjdF90eXBlX3JlcXVpcmVkEh9tZW1vcnkuc3ViamVjdF90eXBlIGlzIHJlcXVpcmVkGhtzaXplKHRoaXMuc3ViamVjdF90eXBlKSA+IDC6AT0KDWtpbmRfcmVxdWlyZWQSF21lbW9yeS5raW5kIGlzIHJlcXVpcmVkGhNzaXplKHRoaXMua2luZCkgPiAwyAEBEhwKCWVtYmVkZGluZxgCIAMoAkIJukgGkgEDEIAgIlgKFUltcG9ydE1lbW9yaWVzUmVxdWVzdBI/CghtZW1vcmllcxgBIAMoCzIhLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1Jlc3BvbnNlQgq6SAeSAQQIARBkImQKFkltcG9ydE1lbW9yaWVzUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoBRIQCghyZXBsYWNlZBgCIAEoBRIRCgl1bmNoYW5nZWQYAyABKAUSFAoMdmVjdG9yc19rZXB0GAQgASgFKrQBCgxXcml0ZU91dGNvbWUSHQoZV1JJVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVdSSVRFX09VVENPTUVfQ1JFQVRFRBABEhkKFVdSSVRFX09VVENPTUVfVVBEQVRFRBACEhkKFVdSSVRFX09VVENPTUVfUkVWSVZFRBADEhgKFFdSSVRFX09VVENPTUVfTUVSR0VEEAQSGgoWV1JJVEVfT1VUQ09NRV9SRUpFQ1RFRBAFKnQKClNlYXJjaE1vZGUSGwoXU0VBUkNIX01PREVfVU5TUEVDSUZJRUQQABIWChJTRUFSQ0hfTU9ERV9IWUJSSUQQARIYChRTRUFSQ0hfTU9ERV9TRU1BTlRJQxACEhcKE1NFQVJDSF9NT0RFX0tFWVdPUkQQAzKHCwoNTWVtb3J5U2VydmljZRJ4CgtXcml0ZU1lbW9yeRIdLmVuZ3JhbS52MS5Xcml0ZU1lbW9yeVJlcXVlc3QaHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZSIq0vMYDG1lbW9yeTp3cml0ZYLT5JMCFDoGbWVtb3J5IgovdjEvbWVtb3J5Eo4BChJCYXRjaFdyaXRlTWVtb3JpZXMSJC5lbmdyYW0udjEuQmF0Y2hXcml0ZU1lbW9yaWVzUmVxdWVzdBolLmVuZ3JhbS52MS5CYXRjaFdyaXRlTWVtb3JpZXNSZXNwb25zZSIr0vMYDG1lbW9yeTp3cml0ZYLT5JMCFToBKiIQL3YxL21lbW9yeTpiYXRjaBJuCglHZXRNZW1vcnkSGy5lbmdyYW0udjEuR2V0TWVtb3J5UmVxdWVzdBocLmVuZ3JhbS52MS5HZXRNZW1vcnlSZXNwb25zZSIm0vMYC21lbW9yeTpyZWFkgtPkkwIREg8vdjEvbWVtb3J5L3tpZH0ScgoMTGlzdE1lbW9yaWVzEh4uZW5ncmFtLnYxLkxpc3RNZW1vcmllc1JlcXVlc3QaHy5lbmdyYW0udjEuTGlzdE1lbW9yaWVzUmVzcG9uc2UiIdLzGAttZW1vcnk6cmVhZILT5JMCDBIKL3YxL21lbW9yeRKAAQoMVXBkYXRlTWVtb3J5Eh4uZW5ncmFtLnYxLlVwZGF0ZU1lbW9yeVJlcXVlc3QaHy5lbmdyYW0udjEuVXBkYXRlTWVtb3J5UmVzcG9uc2UiL9LzGAxtZW1vcnk6d3JpdGWC0+STAhk6Bm1lbW9yeTIPL3YxL21lbW9yeS97aWR9EngKDERlbGV0ZU1lbW9yeRIeLmVuZ3JhbS52MS5EZWxldGVNZW1vcnlSZXF1ZXN0Gh8uZW5ncmFtLnYxLkRlbGV0ZU1lbW9yeVJlc3BvbnNlIifS8xgMbWVtb3J5OndyaXRlgtPkkwIRKg8vdjEvbWVtb3J5L3tpZH0SigEKDlVuZGVsZXRlTWVtb3J5EiAuZW5ncmFtLnYxLlVuZGVsZXRlTWVtb3J5UmVxdWVzdBohLmVuZ3JhbS52MS5VbmRlbGV0ZU1lbW9yeVJlc3BvbnNlIjPS8xgMbWVtb3J5OndyaXRlgtPkkwIdOgEqIhgvdjEvbWVtb3J5L3tpZH06dW5kZWxldGUShAEKDlNlYXJjaE1lbW9yaWVzEiAuZW5ncmFtLnYxLlNlYXJjaE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5TZWFyY2hNZW1vcmllc1Jlc3BvbnNlIivS8xgLbWVtb3J5OnJlYWSC0+STAhY6ASoiES92MS9tZW1vcnkvc2VhcmNoMAESeAoOR2V0TWVtb3J5U3RhdHMSIC5lbmdyYW0udjEuR2V0TWVtb3J5U3RhdHNSZXF1ZXN0GiEuZW5ncmFtLnYxLkdldE1lbW9yeVN0YXRzUmVzcG9uc2UiIdLzGAVhZG1pboLT5JMCEhIQL3YxL21lbW9yeTpzdGF0cxJ+Cg5FeHBvcnRNZW1vcmllcxIgLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1JlcXVlc3QaIS5lbmdyYW0udjEuRXhwb3J0TWVtb3JpZXNSZXNwb25zZSIl0vMYBWFkbWlugtPkkwIWOgEqIhEvdjEvbWVtb3J5OmV4cG9ydDABEnwKDkltcG9ydE1lbW9yaWVzEiAuZW5ncmFtLnYxLkltcG9ydE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5JbXBvcnRNZW1vcmllc1Jlc3BvbnNlIiXS8xgFYWRtaW6C0+STAhY6ASoiES92MS9tZW1vcnk6aW1wb3J0YgZwcm90bzM",
     [
       file_buf_validate_validate,
       file_engram_v1_access,
@@ -40,7 +40,8 @@ export const file_engram_v1_memory_service: GenFile =
  */
 export type WriteMemoryRequest = Message<"engram.v1.WriteMemoryRequest"> & {
   /**
-   * The writable fields; content, subject_type and kind are required. Output fields are ignored.
+   * The writable fields; content and subject_type are required. Without a kind, the write
+   * guard classifies the content (see WriteMemoryResponse.classified_kind). Output fields are ignored.
    *
    * @generated from field: engram.v1.Memory memory = 1;
    */
@@ -81,6 +82,8 @@ export const WriteMemoryRequestSchema: GenMessage<WriteMemoryRequest> =
  */
 export type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse"> & {
   /**
+   * The memory as stored (or, for validate_only, as it would be); empty when REJECTED.
+   *
    * @generated from field: engram.v1.Memory memory = 1;
    */
   memory?: Memory | undefined;
@@ -96,6 +99,39 @@ export type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse"> & {
    * @generated from field: string reason = 3;
    */
   reason: string;
+
+  /**
+   * How sure the write guard is of the outcome, 0..1: 1 for decisions by rule (a key, the
+   * same normalised content, a rejection); for the rest, how far the nearest memory's
+   * similarity is from the merge threshold, times the classification's confidence when the
+   * kind was classified.
+   *
+   * @generated from field: float guard_confidence = 4;
+   */
+  guardConfidence: number;
+
+  /**
+   * For a near-duplicate merge: the cosine similarity of the two contents.
+   *
+   * @generated from field: float similarity = 5;
+   */
+  similarity: number;
+
+  /**
+   * Set when the request gave no kind: the kind the guard chose for it.
+   *
+   * @generated from field: string classified_kind = 6;
+   */
+  classifiedKind: string;
+
+  /**
+   * Up to three active memories about the same subject, readable by the caller, close to this
+   * one but not duplicates (most similar first): an agent may want to update or delete them.
+   * The guard never changes them itself.
+   *
+   * @generated from field: repeated engram.v1.PossibleConflict possible_conflicts = 7;
+   */
+  possibleConflicts: PossibleConflict[];
 };
 
 /**
@@ -105,6 +141,31 @@ export type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse"> & {
 export const WriteMemoryResponseSchema: GenMessage<WriteMemoryResponse> =
   /*@__PURE__*/
   messageDesc(file_engram_v1_memory_service, 1);
+
+/**
+ * @generated from message engram.v1.PossibleConflict
+ */
+export type PossibleConflict = Message<"engram.v1.PossibleConflict"> & {
+  /**
+   * @generated from field: engram.v1.Memory memory = 1;
+   */
+  memory?: Memory | undefined;
+
+  /**
+   * Cosine similarity to the written content, 0..1.
+   *
+   * @generated from field: float similarity = 2;
+   */
+  similarity: number;
+};
+
+/**
+ * Describes the message engram.v1.PossibleConflict.
+ * Use `create(PossibleConflictSchema)` to create a new message.
+ */
+export const PossibleConflictSchema: GenMessage<PossibleConflict> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 2);
 
 /**
  * @generated from message engram.v1.BatchWriteMemoriesRequest
@@ -129,7 +190,7 @@ export type BatchWriteMemoriesRequest = Message<"engram.v1.BatchWriteMemoriesReq
  */
 export const BatchWriteMemoriesRequestSchema: GenMessage<BatchWriteMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 2);
+  messageDesc(file_engram_v1_memory_service, 3);
 
 /**
  * @generated from message engram.v1.BatchWriteMemoriesResponse
@@ -149,7 +210,7 @@ export type BatchWriteMemoriesResponse = Message<"engram.v1.BatchWriteMemoriesRe
  */
 export const BatchWriteMemoriesResponseSchema: GenMessage<BatchWriteMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 3);
+  messageDesc(file_engram_v1_memory_service, 4);
 
 /**
  * @generated from message engram.v1.BatchWriteResult
@@ -182,7 +243,7 @@ export type BatchWriteResult = Message<"engram.v1.BatchWriteResult"> & {
  */
 export const BatchWriteResultSchema: GenMessage<BatchWriteResult> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 4);
+  messageDesc(file_engram_v1_memory_service, 5);
 
 /**
  * @generated from message engram.v1.GetMemoryRequest
@@ -207,7 +268,7 @@ export type GetMemoryRequest = Message<"engram.v1.GetMemoryRequest"> & {
  */
 export const GetMemoryRequestSchema: GenMessage<GetMemoryRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 5);
+  messageDesc(file_engram_v1_memory_service, 6);
 
 /**
  * @generated from message engram.v1.GetMemoryResponse
@@ -225,7 +286,7 @@ export type GetMemoryResponse = Message<"engram.v1.GetMemoryResponse"> & {
  */
 export const GetMemoryResponseSchema: GenMessage<GetMemoryResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 6);
+  messageDesc(file_engram_v1_memory_service, 7);
 
 /**
  * @generated from message engram.v1.ListMemoriesRequest
@@ -264,7 +325,7 @@ export type ListMemoriesRequest = Message<"engram.v1.ListMemoriesRequest"> & {
  */
 export const ListMemoriesRequestSchema: GenMessage<ListMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 7);
+  messageDesc(file_engram_v1_memory_service, 8);
 
 /**
  * @generated from message engram.v1.ListMemoriesResponse
@@ -289,7 +350,7 @@ export type ListMemoriesResponse = Message<"engram.v1.ListMemoriesResponse"> & {
  */
 export const ListMemoriesResponseSchema: GenMessage<ListMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 8);
+  messageDesc(file_engram_v1_memory_service, 9);
 
 /**
  * @generated from message engram.v1.UpdateMemoryRequest
@@ -335,7 +396,7 @@ export type UpdateMemoryRequest = Message<"engram.v1.UpdateMemoryRequest"> & {
  */
 export const UpdateMemoryRequestSchema: GenMessage<UpdateMemoryRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 9);
+  messageDesc(file_engram_v1_memory_service, 10);
 
 /**
  * @generated from message engram.v1.UpdateMemoryResponse
@@ -353,7 +414,7 @@ export type UpdateMemoryResponse = Message<"engram.v1.UpdateMemoryResponse"> & {
  */
 export const UpdateMemoryResponseSchema: GenMessage<UpdateMemoryResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 10);
+  messageDesc(file_engram_v1_memory_service, 11);
 
 /**
  * @generated from message engram.v1.DeleteMemoryRequest
@@ -392,7 +453,7 @@ export type DeleteMemoryRequest = Message<"engram.v1.DeleteMemoryRequest"> & {
  */
 export const DeleteMemoryRequestSchema: GenMessage<DeleteMemoryRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 11);
+  messageDesc(file_engram_v1_memory_service, 12);
 
 /**
  * @generated from message engram.v1.DeleteMemoryResponse
@@ -410,7 +471,7 @@ export type DeleteMemoryResponse = Message<"engram.v1.DeleteMemoryResponse"> & {
  */
 export const DeleteMemoryResponseSchema: GenMessage<DeleteMemoryResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 12);
+  messageDesc(file_engram_v1_memory_service, 13);
 
 /**
  * @generated from message engram.v1.UndeleteMemoryRequest
@@ -435,7 +496,7 @@ export type UndeleteMemoryRequest = Message<"engram.v1.UndeleteMemoryRequest"> &
  */
 export const UndeleteMemoryRequestSchema: GenMessage<UndeleteMemoryRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 13);
+  messageDesc(file_engram_v1_memory_service, 14);
 
 /**
  * @generated from message engram.v1.UndeleteMemoryResponse
@@ -453,7 +514,7 @@ export type UndeleteMemoryResponse = Message<"engram.v1.UndeleteMemoryResponse">
  */
 export const UndeleteMemoryResponseSchema: GenMessage<UndeleteMemoryResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 14);
+  messageDesc(file_engram_v1_memory_service, 15);
 
 /**
  * @generated from message engram.v1.SearchMemoriesRequest
@@ -496,7 +557,7 @@ export type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesRequest"> &
  */
 export const SearchMemoriesRequestSchema: GenMessage<SearchMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 15);
+  messageDesc(file_engram_v1_memory_service, 16);
 
 /**
  * @generated from message engram.v1.SearchMemoriesResponse
@@ -556,7 +617,7 @@ export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse">
  */
 export const SearchMemoriesResponseSchema: GenMessage<SearchMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 16);
+  messageDesc(file_engram_v1_memory_service, 17);
 
 /**
  * @generated from message engram.v1.GetMemoryStatsRequest
@@ -569,7 +630,7 @@ export type GetMemoryStatsRequest = Message<"engram.v1.GetMemoryStatsRequest"> &
  */
 export const GetMemoryStatsRequestSchema: GenMessage<GetMemoryStatsRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 17);
+  messageDesc(file_engram_v1_memory_service, 18);
 
 /**
  * @generated from message engram.v1.GetMemoryStatsResponse
@@ -660,7 +721,7 @@ export type GetMemoryStatsResponse = Message<"engram.v1.GetMemoryStatsResponse">
  */
 export const GetMemoryStatsResponseSchema: GenMessage<GetMemoryStatsResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 18);
+  messageDesc(file_engram_v1_memory_service, 19);
 
 /**
  * @generated from message engram.v1.NamedCount
@@ -681,7 +742,7 @@ export type NamedCount = Message<"engram.v1.NamedCount"> & {
  * Describes the message engram.v1.NamedCount.
  * Use `create(NamedCountSchema)` to create a new message.
  */
-export const NamedCountSchema: GenMessage<NamedCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 19);
+export const NamedCountSchema: GenMessage<NamedCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 20);
 
 /**
  * @generated from message engram.v1.DailyCount
@@ -704,7 +765,7 @@ export type DailyCount = Message<"engram.v1.DailyCount"> & {
  * Describes the message engram.v1.DailyCount.
  * Use `create(DailyCountSchema)` to create a new message.
  */
-export const DailyCountSchema: GenMessage<DailyCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 20);
+export const DailyCountSchema: GenMessage<DailyCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 21);
 
 /**
  * @generated from message engram.v1.ExportMemoriesRequest
@@ -722,7 +783,7 @@ export type ExportMemoriesRequest = Message<"engram.v1.ExportMemoriesRequest"> &
  */
 export const ExportMemoriesRequestSchema: GenMessage<ExportMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 21);
+  messageDesc(file_engram_v1_memory_service, 22);
 
 /**
  * One exported memory: a line of `engram export`, and an item of ImportMemoriesRequest.
@@ -749,7 +810,7 @@ export type ExportMemoriesResponse = Message<"engram.v1.ExportMemoriesResponse">
  */
 export const ExportMemoriesResponseSchema: GenMessage<ExportMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 22);
+  messageDesc(file_engram_v1_memory_service, 23);
 
 /**
  * @generated from message engram.v1.ImportMemoriesRequest
@@ -770,7 +831,7 @@ export type ImportMemoriesRequest = Message<"engram.v1.ImportMemoriesRequest"> &
  */
 export const ImportMemoriesRequestSchema: GenMessage<ImportMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 23);
+  messageDesc(file_engram_v1_memory_service, 24);
 
 /**
  * @generated from message engram.v1.ImportMemoriesResponse
@@ -811,7 +872,7 @@ export type ImportMemoriesResponse = Message<"engram.v1.ImportMemoriesResponse">
  */
 export const ImportMemoriesResponseSchema: GenMessage<ImportMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 24);
+  messageDesc(file_engram_v1_memory_service, 25);
 
 /**
  * @generated from enum engram.v1.WriteOutcome
@@ -844,11 +905,20 @@ export enum WriteOutcome {
   REVIVED = 3,
 
   /**
-   * A keyless write repeated an active memory's content: merged into it, no new row.
+   * A keyless write repeated an active memory's content, or came within the near-duplicate
+   * similarity of it (same agent, subject and kind): merged into it, no new row.
    *
    * @generated from enum value: WRITE_OUTCOME_MERGED = 4;
    */
   MERGED = 4,
+
+  /**
+   * The write guard refused it: nothing left once normalised (only punctuation or stop
+   * words). Nothing was written; memory is empty.
+   *
+   * @generated from enum value: WRITE_OUTCOME_REJECTED = 5;
+   */
+  REJECTED = 5,
 }
 
 /**
@@ -902,7 +972,9 @@ export const SearchModeSchema: GenEnum<SearchMode> = /*@__PURE__*/ enumDesc(file
 export const MemoryService: GenService<{
   /**
    * Creates a memory; with a key, upserts it (CREATED, UPDATED or REVIVED); without one,
-   * merges an exact duplicate of an active memory into it (MERGED).
+   * merges an exact or near duplicate of an active memory into it (MERGED). The write guard
+   * classifies a missing kind, rejects writes that carry no information (REJECTED) and lists
+   * close memories about the same subject as possible conflicts.
    *
    * @generated from rpc engram.v1.MemoryService.WriteMemory
    */

@@ -24,6 +24,7 @@ class WriteOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRITE_OUTCOME_UPDATED: _ClassVar[WriteOutcome]
     WRITE_OUTCOME_REVIVED: _ClassVar[WriteOutcome]
     WRITE_OUTCOME_MERGED: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_REJECTED: _ClassVar[WriteOutcome]
 
 class SearchMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -36,6 +37,7 @@ WRITE_OUTCOME_CREATED: WriteOutcome
 WRITE_OUTCOME_UPDATED: WriteOutcome
 WRITE_OUTCOME_REVIVED: WriteOutcome
 WRITE_OUTCOME_MERGED: WriteOutcome
+WRITE_OUTCOME_REJECTED: WriteOutcome
 SEARCH_MODE_UNSPECIFIED: SearchMode
 SEARCH_MODE_HYBRID: SearchMode
 SEARCH_MODE_SEMANTIC: SearchMode
@@ -54,14 +56,30 @@ class WriteMemoryRequest(_message.Message):
     def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., request_id: _Optional[str] = ..., validate_only: _Optional[bool] = ...) -> None: ...
 
 class WriteMemoryResponse(_message.Message):
-    __slots__ = ("memory", "outcome", "reason")
+    __slots__ = ("memory", "outcome", "reason", "guard_confidence", "similarity", "classified_kind", "possible_conflicts")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
+    GUARD_CONFIDENCE_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    CLASSIFIED_KIND_FIELD_NUMBER: _ClassVar[int]
+    POSSIBLE_CONFLICTS_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     outcome: WriteOutcome
     reason: str
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., outcome: _Optional[_Union[WriteOutcome, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    guard_confidence: float
+    similarity: float
+    classified_kind: str
+    possible_conflicts: _containers.RepeatedCompositeFieldContainer[PossibleConflict]
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., outcome: _Optional[_Union[WriteOutcome, str]] = ..., reason: _Optional[str] = ..., guard_confidence: _Optional[float] = ..., similarity: _Optional[float] = ..., classified_kind: _Optional[str] = ..., possible_conflicts: _Optional[_Iterable[_Union[PossibleConflict, _Mapping]]] = ...) -> None: ...
+
+class PossibleConflict(_message.Message):
+    __slots__ = ("memory", "similarity")
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    memory: _memory_pb2.Memory
+    similarity: float
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., similarity: _Optional[float] = ...) -> None: ...
 
 class BatchWriteMemoriesRequest(_message.Message):
     __slots__ = ("requests", "atomic")

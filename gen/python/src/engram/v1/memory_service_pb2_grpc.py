@@ -98,7 +98,9 @@ class MemoryServiceServicer:
 
     def WriteMemory(self, request, context):
         """Creates a memory; with a key, upserts it (CREATED, UPDATED or REVIVED); without one,
-        merges an exact duplicate of an active memory into it (MERGED).
+        merges an exact or near duplicate of an active memory into it (MERGED). The write guard
+        classifies a missing kind, rejects writes that carry no information (REJECTED) and lists
+        close memories about the same subject as possible conflicts.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -18,7 +18,8 @@ export declare const file_engram_v1_memory_service: GenFile;
  */
 export declare type WriteMemoryRequest = Message<"engram.v1.WriteMemoryRequest"> & {
   /**
-   * The writable fields; content, subject_type and kind are required. Output fields are ignored.
+   * The writable fields; content and subject_type are required. Without a kind, the write
+   * guard classifies the content (see WriteMemoryResponse.classified_kind). Output fields are ignored.
    *
    * @generated from field: engram.v1.Memory memory = 1;
    */
@@ -57,6 +58,8 @@ export declare const WriteMemoryRequestSchema: GenMessage<WriteMemoryRequest>;
  */
 export declare type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse"> & {
   /**
+   * The memory as stored (or, for validate_only, as it would be); empty when REJECTED.
+   *
    * @generated from field: engram.v1.Memory memory = 1;
    */
   memory?: Memory | undefined;
@@ -72,6 +75,39 @@ export declare type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse
    * @generated from field: string reason = 3;
    */
   reason: string;
+
+  /**
+   * How sure the write guard is of the outcome, 0..1: 1 for decisions by rule (a key, the
+   * same normalised content, a rejection); for the rest, how far the nearest memory's
+   * similarity is from the merge threshold, times the classification's confidence when the
+   * kind was classified.
+   *
+   * @generated from field: float guard_confidence = 4;
+   */
+  guardConfidence: number;
+
+  /**
+   * For a near-duplicate merge: the cosine similarity of the two contents.
+   *
+   * @generated from field: float similarity = 5;
+   */
+  similarity: number;
+
+  /**
+   * Set when the request gave no kind: the kind the guard chose for it.
+   *
+   * @generated from field: string classified_kind = 6;
+   */
+  classifiedKind: string;
+
+  /**
+   * Up to three active memories about the same subject, readable by the caller, close to this
+   * one but not duplicates (most similar first): an agent may want to update or delete them.
+   * The guard never changes them itself.
+   *
+   * @generated from field: repeated engram.v1.PossibleConflict possible_conflicts = 7;
+   */
+  possibleConflicts: PossibleConflict[];
 };
 
 /**
@@ -79,6 +115,29 @@ export declare type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse
  * Use `create(WriteMemoryResponseSchema)` to create a new message.
  */
 export declare const WriteMemoryResponseSchema: GenMessage<WriteMemoryResponse>;
+
+/**
+ * @generated from message engram.v1.PossibleConflict
+ */
+export declare type PossibleConflict = Message<"engram.v1.PossibleConflict"> & {
+  /**
+   * @generated from field: engram.v1.Memory memory = 1;
+   */
+  memory?: Memory | undefined;
+
+  /**
+   * Cosine similarity to the written content, 0..1.
+   *
+   * @generated from field: float similarity = 2;
+   */
+  similarity: number;
+};
+
+/**
+ * Describes the message engram.v1.PossibleConflict.
+ * Use `create(PossibleConflictSchema)` to create a new message.
+ */
+export declare const PossibleConflictSchema: GenMessage<PossibleConflict>;
 
 /**
  * @generated from message engram.v1.BatchWriteMemoriesRequest
@@ -776,11 +835,20 @@ export enum WriteOutcome {
   REVIVED = 3,
 
   /**
-   * A keyless write repeated an active memory's content: merged into it, no new row.
+   * A keyless write repeated an active memory's content, or came within the near-duplicate
+   * similarity of it (same agent, subject and kind): merged into it, no new row.
    *
    * @generated from enum value: WRITE_OUTCOME_MERGED = 4;
    */
   MERGED = 4,
+
+  /**
+   * The write guard refused it: nothing left once normalised (only punctuation or stop
+   * words). Nothing was written; memory is empty.
+   *
+   * @generated from enum value: WRITE_OUTCOME_REJECTED = 5;
+   */
+  REJECTED = 5,
 }
 
 /**
@@ -834,7 +902,9 @@ export declare const SearchModeSchema: GenEnum<SearchMode>;
 export declare const MemoryService: GenService<{
   /**
    * Creates a memory; with a key, upserts it (CREATED, UPDATED or REVIVED); without one,
-   * merges an exact duplicate of an active memory into it (MERGED).
+   * merges an exact or near duplicate of an active memory into it (MERGED). The write guard
+   * classifies a missing kind, rejects writes that carry no information (REJECTED) and lists
+   * close memories about the same subject as possible conflicts.
    *
    * @generated from rpc engram.v1.MemoryService.WriteMemory
    */

@@ -1,0 +1,28 @@
+import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
+
+/**
+ * The `staged_writes` table: writes checked now and applied later. The writes, their preview
+ * and their results are one engram.v1.StagedWrite message in `body`; the columns are what
+ * visibility, listing and expiry query by.
+ */
+export const StagedWriteEntity = defineEntity({
+  name: "StagedWrite",
+  tableName: "staged_writes",
+  properties: {
+    workspaceId: p.text().primary(),
+    id: p.uuid().primary(),
+    agentId: p.text().nullable(),
+    stagedByKeyId: p.text(),
+    state: p.enum(["pending", "applied", "discarded"] as const),
+    body: p.blob(),
+    createTime: p.datetime(),
+    expireTime: p.datetime(),
+    resolveTime: p.datetime().nullable(),
+  },
+  indexes: [
+    { name: "staged_writes_listing", properties: ["workspaceId", "agentId", "id"] },
+    { name: "staged_writes_purge", properties: ["expireTime"] },
+  ],
+});
+
+export type StagedWriteRow = InferEntity<typeof StagedWriteEntity>;
