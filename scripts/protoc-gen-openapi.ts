@@ -10,6 +10,7 @@ import {
   FileDescriptorSetSchema,
 } from "@bufbuild/protobuf/wkt";
 import { getComments } from "@bufbuild/protoplugin";
+import { SEED_ROUTES } from "../src/api/seeds/seed-routes.js";
 import { openApiDocument } from "../src/server/rest/openapi.js";
 
 const request = fromBinary(CodeGeneratorRequestSchema, readFileSync(0));
@@ -19,6 +20,7 @@ const services = request.fileToGenerate
   .flatMap((name) => registry.getFile(name)?.services ?? []);
 
 const document = openApiDocument(services, {
+  seedRoutes: SEED_ROUTES,
   title: "Engram",
   version: "v1",
   description:
@@ -34,4 +36,13 @@ const response = create(CodeGeneratorResponseSchema, {
   supportedFeatures: BigInt(CodeGeneratorResponse_Feature.PROTO3_OPTIONAL),
   file: [{ name: "engram.openapi.json", content: JSON.stringify(document, null, 2) + "\n" }],
 });
-writeSync(1, toBinary(CodeGeneratorResponseSchema, response));
+// stdout may be a non-blocking pipe: a large response goes out in several writes, and a write
+// the pipe is not ready for (EAGAIN) is tried again.
+const bytes = toBinary(CodeGeneratorResponseSchema, response);
+for (let written = 0; written < bytes.length;) {
+  try {
+    written += writeSync(1, bytes, written);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+  }
+}

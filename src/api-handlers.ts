@@ -13,6 +13,8 @@ import { scopeInterceptor } from "./server/interceptors/scope.js";
 import { BodyBudget, MAX_REQUEST_BYTES } from "./api/limits.js";
 import type { RequestHandler } from "./api/request-handler.js";
 import { restGateway } from "./server/rest/gateway.js";
+import { seedGateway, type SeedGateway } from "./server/seed-gateway.js";
+import { SEED_ROUTES } from "./api/seeds/seed-routes.js";
 import { API_SERVICES } from "./server/routes.js";
 
 export interface ApiOptions {
@@ -27,6 +29,8 @@ export interface ApiHandlers {
   connect: RequestHandler;
   rest: RequestHandler;
   mcp: RequestHandler;
+  /** The other memory APIs' routes (SharedMemory, Memanto, Penumbra). */
+  seeds: SeedGateway;
 }
 
 /**
@@ -64,5 +68,6 @@ export function apiHandlers({ routes, authentication: auth, logger, metrics }: A
     connect: connectAdapter({ ...options, routes, bodyBudget, logger }),
     rest: restGateway({ services: API_SERVICES, transport: inProcess, authentication, bodyBudget, logger }),
     mcp: mcpHandler({ transport: inProcess, authentication, bodyBudget, logger }),
+    seeds: seedGateway({ routes: SEED_ROUTES, transport: inProcess, authentication, bodyBudget, logger }),
   };
 }

@@ -120,7 +120,7 @@ async function serve(
     },
     onWritten: (count) => statistics.noteWrites(count),
   });
-  const { connect, rest, mcp } = apiHandlers({
+  const { connect, rest, mcp, seeds } = apiHandlers({
     routes: routes({
       memory,
       stagedWrites: new StagedWriteServiceImpl({
@@ -151,6 +151,7 @@ async function serve(
         connect,
         rest,
         mcp,
+        seeds,
         openapi: await readOpenApi(),
         isReady,
         metrics: metrics.registry,

@@ -3,11 +3,14 @@ import type http2 from "node:http2";
 import type { Registry } from "prom-client";
 import type { RequestHandler } from "../api/request-handler.js";
 import { serveConsole, type ConsoleSite } from "./console.js";
+import type { SeedGateway } from "./seed-gateway.js";
 
 export interface HttpEndpoints {
   connect: RequestHandler;
   rest: RequestHandler;
   mcp: RequestHandler;
+  /** The other memory APIs' routes, matched before the REST gateway (Penumbra's is under /v1/). */
+  seeds: SeedGateway;
   /** The OpenAPI document of the REST routes, served as is. */
   openapi: string;
   isReady: () => Promise<boolean>;
@@ -17,12 +20,12 @@ export interface HttpEndpoints {
 }
 
 /**
- * Plain HTTP endpoints for probes, scrapers and API discovery, the REST gateway under /v1/,
- * MCP at /mcp, the web console at /, and everything else to the Connect router (whose paths
- * are /package.Service/Method).
+ * Plain HTTP endpoints for probes, scrapers and API discovery, the other memory APIs' routes,
+ * the REST gateway under /v1/, MCP at /mcp, the web console at /, and everything else to the
+ * Connect router (whose paths are /package.Service/Method).
  */
 export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
-  const { connect, rest, mcp, openapi, isReady, metrics, console: site } = endpoints;
+  const { connect, rest, mcp, seeds, openapi, isReady, metrics, console: site } = endpoints;
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && path === "/healthz") return reply(res, 200, "text/plain", "ok\n");
@@ -38,6 +41,7 @@ export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
       return;
     }
     if (req.method === "GET" && path === "/openapi.json") return reply(res, 200, "application/json", openapi);
+    if (seeds.serves(path)) return seeds.handler(req, res);
     if (path.startsWith("/v1/") || path === "/v1") return rest(req, res);
     if (path === "/mcp") return mcp(req, res);
     if (serveConsole(site, req, res, path)) return;

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MemorySchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import { WriteMemoryRequestSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { apiKeyClient, memoryClient } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { Harness, type Probe } from "./harness.js";
@@ -34,6 +35,7 @@ import {
   pathOf,
   PROTOCOLS,
   rest,
+  seedRest,
   sendCall,
   type Call,
   type Outcome,
@@ -44,6 +46,7 @@ import { RowHash } from "./row-hash.js";
 import {
   call,
   everyStringField,
+  memory,
   METHODS,
   overLimits,
   PAGE_QUERY,
@@ -1370,6 +1373,175 @@ it("oversize bodies", async () => {
   ];
   await expectClean("oversize", probes);
 }, 300_000);
+
+it(
+  "staged writes and the other seed APIs' routes",
+  async () => {
+    const staged = StagedWriteService.method;
+    const absent = "0190a000-0000-7000-8000-00000000dead";
+    const stagedCalls: { label: string; call: Call; key: string }[] = [
+      { label: "no writes", call: call(staged.createStagedWrite, { requests: [] }), key: keys.admin },
+      {
+        label: "101 writes",
+        call: call(staged.createStagedWrite, { requests: Array.from({ length: 101 }, () => ({ memory: memory() })) }),
+        key: keys.admin,
+      },
+      {
+        label: "a write without subject_type",
+        call: call(staged.createStagedWrite, { requests: [{ memory: { content: "no subject" } }], atomic: true }),
+        key: keys.admin,
+      },
+      {
+        label: "a NUL in a staged content",
+        call: call(staged.createStagedWrite, { requests: [{ memory: memory({ content: "a\u0000b" }) }] }),
+        key: keys.admin,
+      },
+      {
+        label: "a negative ttl",
+        call: call(staged.createStagedWrite, { requests: [{ memory: memory() }], ttl: "-5s" }),
+        key: keys.admin,
+      },
+      {
+        label: "an atomic write as another agent",
+        call: call(staged.createStagedWrite, { requests: [{ memory: memory({ agentId: "agent-b" }) }], atomic: true }),
+        key: keys.agentA,
+      },
+      {
+        label: "staging with a read-only key",
+        call: call(staged.createStagedWrite, { requests: [{ memory: memory() }] }),
+        key: keys.readOnly,
+      },
+      {
+        label: "a page token it never issued",
+        call: call(staged.listStagedWrites, { pageToken: "nope" }),
+        key: keys.admin,
+      },
+      { label: "an undefined state", call: call(staged.listStagedWrites, { state: 99 }), key: keys.admin },
+      ...(["getStagedWrite", "applyStagedWrite", "discardStagedWrite"] as const).flatMap((name) => [
+        { label: `${name}: not a uuid`, call: call(staged[name], { id: "../../etc" }), key: keys.admin },
+        { label: `${name}: no such id`, call: call(staged[name], { id: absent }), key: keys.admin },
+        { label: `${name}: empty id`, call: call(staged[name], { id: "" }), key: keys.agentA },
+      ]),
+    ];
+    const routes = [
+      { name: "SharedMemory", path: "/agent/memory/write", valid: { content: "fine", volume_id: server.workspaceId } },
+      { name: "Memanto", path: "/api/v2/agents/agent-a/remember", valid: { content: "fine" }, credential: "session" },
+      { name: "Penumbra", path: "/v1/memories", valid: { content: "fine" } },
+    ] as const;
+    const hostileBodies: { label: string; body: string }[] = [
+      { label: "not JSON", body: "{" },
+      { label: "an array", body: "[]" },
+      { label: "null", body: "null" },
+      { label: "a number", body: "42" },
+      { label: "an empty object", body: "{}" },
+      { label: "invalid UTF-8", body: "" },
+      { label: "a NUL in content", body: JSON.stringify({ content: "a\u0000b" }) },
+      { label: "a lone surrogate in content", body: JSON.stringify({ content: "a\ud800b" }) },
+      { label: "content over 50,000 characters", body: JSON.stringify({ content: "x".repeat(50_001) }) },
+      { label: "content of the wrong type", body: '{"content": {"$ne": null}}' },
+      { label: "an unknown field", body: '{"content": "fine", "__proto__": {"admin": true}}' },
+    ];
+    const target = as(keys.admin);
+    const probes: Probe[] = [
+      ...stagedCalls.flatMap(({ label, call: c, key }) =>
+        PROTOCOLS.map((protocol): Probe => ({ label, protocol, send: () => sendCall(as(key), protocol, c) })),
+      ),
+      ...routes.flatMap((route): Probe[] => {
+        const credential = "credential" in route ? route.credential : "bearer";
+        const send = (body: Buffer | string, key = keys.admin, headers: Record<string, string> = {}, verb = "POST") =>
+          seedRest(as(key), { verb, path: route.path, body, headers, credential });
+        const valid = JSON.stringify(route.valid);
+        return [
+          ...hostileBodies.map((b): Probe => ({
+            label: `${route.name}: ${b.label}`,
+            protocol: "rest",
+            send: () =>
+              b.label === "invalid UTF-8"
+                ? send(jsonWithBytes('{"content":"', INVALID_UTF8[0]!.bytes, '"}'))
+                : send(b.body),
+          })),
+          {
+            label: `${route.name}: no key`,
+            protocol: "rest",
+            send: () => seedRest(as(null), { verb: "POST", path: route.path, body: valid }),
+          },
+          { label: `${route.name}: a bogus key`, protocol: "rest", send: () => send(valid, "engram_bogus") },
+          {
+            label: `${route.name}: text/plain`,
+            protocol: "rest",
+            send: () => send(valid, keys.admin, { "content-type": "text/plain" }),
+          },
+          {
+            label: `${route.name}: GET`,
+            protocol: "rest",
+            send: () => seedRest(target, { verb: "GET", path: route.path, credential }),
+          },
+          { label: `${route.name}: a read-only key`, protocol: "rest", send: () => send(valid, keys.readOnly) },
+          // Memanto has no workspace in its body: another workspace's key writes into its own.
+          ...(route.name === "Memanto"
+            ? []
+            : [
+                {
+                  label: `${route.name}: another workspace's key`,
+                  protocol: "rest" as const,
+                  send: () =>
+                    send(
+                      JSON.stringify(
+                        route.name === "Penumbra" ? { ...route.valid, project_id: server.workspaceId } : route.valid,
+                      ),
+                      keys.otherAdmin,
+                    ),
+                },
+              ]),
+        ];
+      }),
+      {
+        label: "Memanto: another agent's path",
+        protocol: "rest",
+        send: () =>
+          seedRest(as(keys.agentA), {
+            verb: "POST",
+            path: "/api/v2/agents/agent-b/remember",
+            body: '{"content":"x y"}',
+            credential: "session",
+          }),
+      },
+      {
+        label: "Memanto: a bad percent-encoding in the path",
+        protocol: "rest",
+        send: () =>
+          seedRest(target, {
+            verb: "POST",
+            path: "/api/v2/agents/%E0%A4%A/remember",
+            body: '{"content":"x y"}',
+            credential: "session",
+          }),
+      },
+      {
+        label: "SharedMemory: another volume",
+        protocol: "rest",
+        send: () =>
+          seedRest(target, {
+            verb: "POST",
+            path: "/agent/memory/write",
+            body: '{"content":"x y","volume_id":"elsewhere"}',
+          }),
+      },
+      {
+        label: "Penumbra: 101 memories",
+        protocol: "rest",
+        send: () =>
+          seedRest(target, {
+            verb: "POST",
+            path: "/v1/memories",
+            body: JSON.stringify({ memories: Array.from({ length: 101 }, () => ({ content: "x y" })) }),
+          }),
+      },
+    ];
+    await expectClean("staged-writes-and-seed-routes", probes);
+  },
+  CLASS_TIMEOUT,
+);
 
 it("never a 5xx, a crash or a change for a rejected input, over all classes", () => {
   const { server5xx, crashes, mutatedOnReject, noAnswer } = harness.total;

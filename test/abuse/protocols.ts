@@ -326,6 +326,41 @@ export async function rest(target: Target, request: RestRequest): Promise<Outcom
   };
 }
 
+/**
+ * A call to one of the other memory APIs' routes (SharedMemory, Memanto, Penumbra), whose
+ * errors have their own shapes: {error, message} or FastAPI's {detail}. The code is the HTTP
+ * status's; the reason, their error word.
+ */
+export async function seedRest(
+  target: Target,
+  request: RestRequest & { credential?: "bearer" | "session" },
+): Promise<Outcome> {
+  const body = typeof request.body === "string" ? Buffer.from(request.body) : request.body;
+  const credential =
+    target.key === null ? {} : request.credential === "session" ? { "x-session-token": target.key } : auth(target);
+  const exchange = await h1(target.port, {
+    method: request.verb,
+    path: request.path,
+    headers: {
+      ...(body !== undefined ? { "content-type": "application/json" } : {}),
+      ...credential,
+      ...request.headers,
+    },
+    body,
+  });
+  if (exchange.kind === "fault") return noAnswer(exchange.fault);
+  const json = parseJson(exchange.body) as { error?: unknown; message?: unknown; detail?: unknown } | undefined;
+  if (exchange.status < 300) return { code: "ok", httpStatus: exchange.status, message: "", payload: json };
+  const message =
+    typeof json?.message === "string" ? json.message : json?.detail === undefined ? "" : JSON.stringify(json.detail);
+  return {
+    code: httpCode(exchange.status),
+    httpStatus: exchange.status,
+    message,
+    reason: typeof json?.error === "string" ? json.error : undefined,
+  };
+}
+
 /** The public REST bindings (google.api.http) of every RPC the suite calls. */
 const REST_ROUTES: Record<string, { verb: string; template: string; body: string }> = {
   WriteMemory: { verb: "POST", template: "/v1/memory", body: "memory" },
@@ -341,6 +376,11 @@ const REST_ROUTES: Record<string, { verb: string; template: string; body: string
   CreateApiKey: { verb: "POST", template: "/v1/api-keys", body: "apiKey" },
   ListApiKeys: { verb: "GET", template: "/v1/api-keys", body: "" },
   RevokeApiKey: { verb: "POST", template: "/v1/api-keys/{id}:revoke", body: "*" },
+  CreateStagedWrite: { verb: "POST", template: "/v1/stagedWrites", body: "*" },
+  ListStagedWrites: { verb: "GET", template: "/v1/stagedWrites", body: "" },
+  GetStagedWrite: { verb: "GET", template: "/v1/stagedWrites/{id}", body: "" },
+  ApplyStagedWrite: { verb: "POST", template: "/v1/stagedWrites/{id}:apply", body: "*" },
+  DiscardStagedWrite: { verb: "POST", template: "/v1/stagedWrites/{id}:discard", body: "*" },
 };
 
 function restRequestOf(call: Call): RestRequest | undefined {

@@ -370,8 +370,18 @@ describe("HTTP-level errors", () => {
   });
 
   it("answers an unknown path with a JSON 404", async () => {
-    failed(await send("GET", "/v1/memories"), 404, "NOT_FOUND");
+    failed(await send("GET", "/v1/memorys"), 404, "NOT_FOUND");
     failed(await send("GET", "/v1/memory/some-id/extra"), 404, "NOT_FOUND");
+  });
+
+  it("answers a wrong verb on a seed API's route with 405 in that API's error shape", async () => {
+    const reply = await send("GET", "/v1/memories");
+    expect(reply.status).toBe(405);
+    expect(reply.headers.get("allow")).toBe("POST");
+    expect(JSON.parse(reply.text)).toMatchObject({
+      error: "method_not_allowed",
+      message: expect.stringMatching(/use POST/),
+    });
   });
 
   it("answers a wrong verb with 405 and the allowed ones in Allow", async () => {

@@ -7,6 +7,7 @@ import { readFile } from "node:fs/promises";
 import { compileErrors, validate } from "@readme/openapi-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restRoutes } from "../../src/api/http-rules.js";
+import { SEED_ROUTES } from "../../src/api/seeds/seed-routes.js";
 import { API_SERVICES } from "../../src/server/routes.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
@@ -43,8 +44,11 @@ describe("/openapi.json", () => {
     expect((await validate(broken as never)).valid).toBe(false);
   });
 
-  it("lists every REST route of the gateway, with its verb, and nothing else", () => {
-    const served = restRoutes(API_SERVICES).map((r) => `${r.verb.toUpperCase()} ${r.template}`);
+  it("lists every REST route of the gateway and of the other seed APIs, with its verb, and nothing else", () => {
+    const served = [
+      ...restRoutes(API_SERVICES).map((r) => `${r.verb.toUpperCase()} ${r.template}`),
+      ...SEED_ROUTES.map((r) => `${r.method.toUpperCase()} ${r.template}`),
+    ];
     const documented = Object.entries(document.paths as Json).flatMap(([path, operations]) =>
       Object.keys(operations as Json).map((verb) => `${verb.toUpperCase()} ${path}`),
     );
@@ -58,6 +62,11 @@ describe("/openapi.json", () => {
       "DELETE /v1/memory/{id}",
       "POST /v1/memory/search",
       "POST /v1/memory:batch",
+      "POST /agent/memory/write",
+      "POST /api/v2/agents/{agent_id}/remember",
+      "POST /v1/memories",
+      "POST /v1/stagedWrites",
+      "POST /v1/stagedWrites/{id}:apply",
     ]) {
       expect(documented).toContain(route);
     }

@@ -127,7 +127,7 @@ async function serveWith(
 ): Promise<{ baseUrl: string; close(): Promise<void> }> {
   const logger = pino({ level: "silent" });
   const metrics = new Registry();
-  const { connect, rest, mcp } = apiHandlers({
+  const { connect, rest, mcp, seeds } = apiHandlers({
     routes: serviceRoutes(server, repositories),
     authentication: {
       apiKeys: new ApiKeys(server.engram.db.em),
@@ -140,7 +140,7 @@ async function serveWith(
   });
   const openapi = await readOpenApi();
   const listener = await listen(
-    httpHandler({ connect, rest, mcp, openapi, isReady: async () => true, metrics, console: new Map() }),
+    httpHandler({ connect, rest, mcp, seeds, openapi, isReady: async () => true, metrics, console: new Map() }),
     {
       host: "127.0.0.1",
       port: 0,

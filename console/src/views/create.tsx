@@ -19,7 +19,10 @@ const EMPTY = {
   metadata: "{}",
 };
 
-/** A write, with the key upsert's outcome shown; Preview is the same write with validate_only. */
+/**
+ * A write, with its outcome, the guard's confidence and any possible conflicts shown; Preview
+ * is the same write with validate_only.
+ */
 export function Create({ api }: { api: Api }) {
   const [form, setForm] = useState(EMPTY);
   const [result, setResult] = useState<{ preview: boolean; reply: WriteMemoryResponse } | null>(null);
@@ -56,7 +59,7 @@ export function Create({ api }: { api: Api }) {
       >
         <Field label="Subject type" value={form.subjectType} onInput={set("subjectType")} />
         <Field label="Subject id" value={form.subjectId} onInput={set("subjectId")} />
-        <Field label="Kind" value={form.kind} onInput={set("kind")} />
+        <Field label="Kind (classified when empty)" value={form.kind} onInput={set("kind")} />
         <Field label="Key (makes the write an upsert)" value={form.key} onInput={set("key")} />
         <Field label="Agent" value={form.agentId} onInput={set("agentId")} />
         <Field label="Title" value={form.title} onInput={set("title")} />
@@ -87,8 +90,22 @@ export function Create({ api }: { api: Api }) {
             {WriteOutcome[result.reply.outcome]}
           </strong>
           <p>{result.reply.reason}</p>
+          <p>Guard confidence: {result.reply.guardConfidence.toFixed(2)}</p>
           {!result.preview && result.reply.memory && (
             <a href={`#/memories/${result.reply.memory.id}`}>Open the memory</a>
+          )}
+          {result.reply.possibleConflicts.length > 0 && (
+            <div class="conflicts">
+              <p>Possible conflicts about the same subject (the guard changed none of them):</p>
+              <ul>
+                {result.reply.possibleConflicts.map((c) => (
+                  <li key={c.memory?.id}>
+                    <a href={`#/memories/${c.memory?.id ?? ""}`}>{c.memory?.content}</a> (similarity{" "}
+                    {c.similarity.toFixed(2)})
+                  </li>
+                ))}
+              </ul>
+            </div>
           )}
         </div>
       )}

@@ -1,4 +1,3 @@
-import { isUtf8 } from "node:buffer";
 import type http from "node:http";
 import type http2 from "node:http2";
 import {
@@ -19,11 +18,12 @@ import { callMethod } from "../../api/call-method.js";
 import { SEARCH_MODE_HEADER } from "../../memory/memory-search.js";
 import { clientAddressKey } from "../../api/client-address.js";
 import { decodeJsonRequest, impliedUpdateMask } from "../../api/json-request.js";
-import { MAX_REQUEST_BYTES, type BodyBudget } from "../../api/limits.js";
+import type { BodyBudget } from "../../api/limits.js";
 import { drainUnreadBody, resetUnreadStream } from "../../api/unread-body.js";
 import type { RequestHandler } from "../../api/request-handler.js";
 import { restRoutes, type RestRoute } from "../../api/http-rules.js";
 import { protoJsonOf, restJsonOf, setParameter } from "../../api/rest-json.js";
+import { readJsonBody } from "../json-body.js";
 import { errorBodyOf, RestError, sendError, sendJson } from "./responses.js";
 
 const NDJSON = "application/x-ndjson";
@@ -90,7 +90,7 @@ async function handle(
   const clientAddress = req.socket.remoteAddress ?? "";
   // Before the body: a caller without a valid key never costs a read or a parse.
   const principal = await authentication.principalFor(req.headers.authorization, clientAddress);
-  const input = requestMessage(route, url, await readJsonBody(req, body, route));
+  const input = requestMessage(route, url, await readJsonBody(req, body, route.template));
   const abort = new AbortController();
   res.once("close", () => abort.abort());
   const headers = req.headers.authorization === undefined ? undefined : { authorization: req.headers.authorization };
@@ -150,38 +150,6 @@ function decodePathSegment(name: string, segment: string): string {
     return decodeURIComponent(segment);
   } catch {
     throw invalidArgument(name, "INVALID_PATH", `"${segment}" is not a valid percent-encoded path segment`);
-  }
-}
-
-async function readJsonBody(
-  req: Request,
-  body: AsyncIterable<Uint8Array>,
-  route: RestRoute,
-): Promise<JsonValue | undefined> {
-  const tooLarge = () => new RestError(413, "PAYLOAD_TOO_LARGE", `bodies are limited to ${MAX_REQUEST_BYTES} bytes`);
-  // Refused from the announced length alone, before a byte of the body is read.
-  if (Number(req.headers["content-length"] ?? 0) > MAX_REQUEST_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > MAX_REQUEST_BYTES) throw tooLarge();
-    chunks.push(chunk);
-  }
-  const bytes = Buffer.concat(chunks);
-  // Decoding would quietly turn invalid UTF-8 into U+FFFD, and that is what would be stored.
-  if (!isUtf8(bytes)) throw invalidArgument("body", "INVALID_UTF8", `${route.template} body is not valid UTF-8`);
-  const text = bytes.toString("utf8");
-  if (text.trim() === "") return undefined;
-  const type = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-  if (type !== "application/json") {
-    throw new RestError(415, "UNSUPPORTED_MEDIA_TYPE", `send the body as application/json (got "${type || "none"}")`);
-  }
-  try {
-    return JSON.parse(text) as JsonValue;
-  } catch (err) {
-    const detail = err instanceof Error ? err.message : "malformed";
-    throw invalidArgument("body", "INVALID_JSON", `${route.template} body is not valid JSON: ${detail}`);
   }
 }
 

@@ -2,14 +2,19 @@ import type { DescEnum, DescField, DescMessage, DescService, JsonObject } from "
 import { restRoutes, type RestRoute } from "../../api/http-rules.js";
 import { fieldSchema, messageSchema, type SchemaOptions } from "../../api/json-schema.js";
 import { isWellKnown } from "../../api/rest-json.js";
+import type { SeedRoute } from "../../api/seeds/seed-route.js";
 
 export interface OpenApiOptions {
+  /** The other memory APIs' routes, documented under the tag "Compatibility". */
+  seedRoutes: readonly SeedRoute[];
   title: string;
   version: string;
   description: string;
   /** The proto comment of a descriptor, when there is one (only generators see comments). */
   describe(desc: DescService | DescMessage | DescField | DescEnum | RestRoute["method"]): string | undefined;
 }
+
+const COMPATIBILITY = "Compatibility";
 
 /** The OpenAPI 3.1 document of the REST gateway: the same routes and JSON dialect it serves. */
 export function openApiDocument(services: DescService[], options: OpenApiOptions): JsonObject {
@@ -32,14 +37,40 @@ export function openApiDocument(services: DescService[], options: OpenApiOptions
     const operations = (paths[route.template] ??= {});
     operations[route.verb] = operation(route, schemaOptions, options);
   }
+  for (const route of options.seedRoutes) {
+    const operations = (paths[route.template] ??= {});
+    operations[route.method] = {
+      operationId: `${route.api}_${route.template
+        .split("/")
+        .filter((s) => s !== "" && !s.startsWith("{"))
+        .join("_")}`,
+      tags: [COMPATIBILITY],
+      ...route.operation,
+    };
+  }
   return {
     openapi: "3.1.0",
     info: { title: options.title, version: options.version, description: options.description },
-    tags: services.map((s) => ({ name: s.name, description: options.describe(s) ?? s.typeName })),
+    tags: [
+      ...services.map((s) => ({ name: s.name, description: options.describe(s) ?? s.typeName })),
+      {
+        name: COMPATIBILITY,
+        description:
+          "Other memory APIs served verbatim over the same services (SharedMemory, Memanto, Penumbra), each with its own body and error shapes.",
+      },
+    ],
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "An Engram API key." } },
+      securitySchemes: {
+        bearer: { type: "http", scheme: "bearer", description: "An Engram API key." },
+        sessionToken: {
+          type: "apiKey",
+          in: "header",
+          name: "X-Session-Token",
+          description: "An Engram API key, as Memanto clients send their session token.",
+        },
+      },
       schemas: Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b))),
       responses: { Error: errorResponse() },
     },

@@ -1,0 +1,41 @@
+import type { JsonObject } from "@bufbuild/protobuf";
+import { z } from "zod";
+import { DomainError } from "../../errors/domain-error.js";
+
+/**
+ * A seed API's body, checked by its zod schema: anything that does not fit is one
+ * INVALID_ARGUMENT naming every field at fault, before Engram is called.
+ */
+export function parseSeedBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  const parsed = schema.safeParse(body ?? {});
+  if (parsed.success) return parsed.data;
+  const violations = parsed.error.issues.map((issue) => ({
+    field: issue.path.length === 0 ? "body" : issue.path.map(String).join("."),
+    description: issue.message,
+  }));
+  throw new DomainError(
+    "invalid_argument",
+    "INVALID_BODY",
+    violations.map((v) => `${v.field}: ${v.description}`).join("; "),
+    violations,
+  );
+}
+
+/** The JSON Schema of a request body, for the OpenAPI document. */
+export function bodySchema(schema: z.ZodType): JsonObject {
+  const json = { ...z.toJSONSchema(schema, { io: "input", unrepresentable: "any" }) } as JsonObject;
+  delete json.$schema;
+  return json;
+}
+
+/**
+ * A title for a memory whose API derives one: its first line, white space collapsed, cut at
+ * a word boundary (with an ellipsis) to fit `max` characters.
+ */
+export function deriveTitle(content: string, max: number): string {
+  const line = (content.trim().split("\n")[0] ?? "").replace(/\s+/g, " ").trim();
+  if ([...line].length <= max) return line;
+  const cut = [...line].slice(0, max - 1).join("");
+  const boundary = cut.lastIndexOf(" ");
+  return `${boundary > max / 2 ? cut.slice(0, boundary) : cut}…`;
+}
