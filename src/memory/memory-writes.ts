@@ -15,7 +15,7 @@ import {
 import type { Viewer } from "../auth/principal.js";
 import { assertCanModify } from "../auth/visibility.js";
 import type { Embeddings, WriteEmbedding } from "../embedding/embeddings.js";
-import { DomainError, memoryNotFound, requiredField } from "../errors/domain-error.js";
+import { DomainError, invalidArgument, memoryNotFound, requiredField } from "../errors/domain-error.js";
 import { toStatus } from "../errors/status.js";
 import { writeOnce } from "./idempotency.js";
 import { writePlainBatchItems } from "./keyless-batch.js";
@@ -28,6 +28,7 @@ import { mergeDrafts } from "./merge.js";
 import type { NeighbourRepository } from "./neighbour.repository.js";
 import type { Classification } from "./guard/kind-classifier.js";
 import { judgeNeighbours, vectorOf, type Neighbour, type WriteGuard } from "./guard/write-guard.js";
+import { lowInformationReason } from "./guard/low-information.js";
 import { applyUpdateMask } from "./update-mask.js";
 import { previewWrite } from "./write-preview.js";
 import {
@@ -159,6 +160,9 @@ export class MemoryWrites {
     const paths = req.updateMask?.paths ?? [];
     const changes = requiredField(req.memory, "memory");
     const changesContent = paths.includes("content") || paths.includes("*");
+    // An update has no outcome to report a rejection in: a content the guard would reject is an error.
+    const lowInformation = changesContent ? lowInformationReason(changes.content) : null;
+    if (lowInformation !== null) throw invalidArgument("memory.content", "LOW_INFORMATION", lowInformation);
     const { embedded, late } = changesContent
       ? await this.vectors.forContents(viewer.workspaceId, [changes.content])
       : { embedded: new Map<string, WriteEmbedding>(), late: null };

@@ -1,6 +1,6 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
-import { query, sql } from "../db/sql.js";
+import { query, sql, type Sql } from "../db/sql.js";
 import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "./memory-columns.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 import type { Neighbour } from "./guard/write-guard.js";
@@ -29,7 +29,7 @@ export class NeighbourRepository extends SqlEntityRepository<MemoryRow> {
    * same model), most similar first, among those its agent may read (the read rule of
    * visibility.ts, per probe): one statement for a whole batch. Ranked exactly: ordering by the
    * similarity rather than by the distance operator keeps the approximate HNSW index out, and
-   * the subject's rows come from the subject index.
+   * the subject's rows come from the subject index (memories_subject).
    */
   async nearest(
     workspaceId: string,
@@ -42,20 +42,27 @@ export class NeighbourRepository extends SqlEntityRepository<MemoryRow> {
     const readable = admin
       ? sql`true`
       : sql`(memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = p.agent_id)`;
+    // One branch per kind of subject id, each an index scan of memories_subject: an OR of the
+    // two would match on (workspace, subject_type) alone and filter every row of that type.
+    // A branch whose condition on the probe is false is skipped without running.
+    const near = (
+      subjectMatch: Sql,
+    ) => sql`select ${RECORD_COLUMNS}, 1 - (memories.embedding <=> p.vector) as similarity
+        from memories
+        where memories.workspace_id = ${workspaceId} and memories.subject_type = p.subject_type and ${subjectMatch}
+          and memories.delete_time is null and (memories.expire_time is null or memories.expire_time > ${now})
+          and memories.embedding is not null and memories.embedding_model = ${model} and ${readable}`;
     const rows = await query<MemoryColumns & { probe: number | string; similarity: number | string }>(
       this.em,
       sql`select p.probe, near.* from unnest(
             ${probes.map((p) => p.agentId)}::text[], ${probes.map((p) => p.subjectType)}::text[],
-            ${probes.map((p) => p.subjectId)}::text[], ${probes.map((p) => toSql(p.vector))}::text[]
+            ${probes.map((p) => p.subjectId)}::text[], ${probes.map((p) => toSql(p.vector))}::vector[]
           ) with ordinality as p(agent_id, subject_type, subject_id, vector, probe)
         cross join lateral (
-          select ${RECORD_COLUMNS}, 1 - (memories.embedding <=> p.vector::vector) as similarity
-          from memories
-          where memories.workspace_id = ${workspaceId} and memories.subject_type = p.subject_type
-            and (memories.subject_id = p.subject_id or (memories.subject_id is null and p.subject_id is null))
-            and memories.delete_time is null and (memories.expire_time is null or memories.expire_time > ${now})
-            and memories.embedding is not null and memories.embedding_model = ${model} and ${readable}
-          order by similarity desc, memories.id limit ${NEIGHBOURS}
+          ${near(sql`p.subject_id is not null and memories.subject_id = p.subject_id`)}
+          union all
+          ${near(sql`p.subject_id is null and memories.subject_id is null`)}
+          order by similarity desc, id limit ${NEIGHBOURS}
         ) as near
         order by p.probe, near.similarity desc`,
     );

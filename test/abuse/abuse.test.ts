@@ -1538,6 +1538,23 @@ it(
           }),
       },
     ];
+    // A subject nested deeper than any recursive converter's stack, and one that merely fits.
+    for (const [depth, expectation] of [
+      [20_000, "reject"],
+      [200, "either"],
+    ] as const) {
+      probes.push({
+        label: `Penumbra: subject nested ${depth} deep`,
+        protocol: "rest",
+        expect: expectation,
+        send: () =>
+          seedRest(target, {
+            verb: "POST",
+            path: "/v1/memories",
+            body: `{"content":"deep subject","subject":{"type":"t","n":${deepMetadata(depth).json}}}`,
+          }),
+      });
+    }
     await expectClean("staged-writes-and-seed-routes", probes);
   },
   CLASS_TIMEOUT,

@@ -61,6 +61,20 @@ describe("low-information writes", () => {
     expect(await rowsAbout(services, at.subjectId)).toBe(4);
   });
 
+  it("an update to such a content is INVALID_ARGUMENT LOW_INFORMATION, and the memory is unchanged", async () => {
+    const client = services.memories();
+    const { memory } = await client.writeMemory({
+      memory: { ...about(), kind: "note", content: "Renewal due in May." },
+    });
+    const err = await client
+      .updateMemory({ id: memory?.id ?? "", memory: { content: "...and the" }, updateMask: { paths: ["content"] } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ConnectError);
+    expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+    expect((err as ConnectError).rawMessage).toMatch(/low information/);
+    expect((await client.getMemory({ id: memory?.id ?? "" })).memory?.content).toBe("Renewal due in May.");
+  });
+
   it("a sentence made of stop words plus one real word is written", async () => {
     const res = await services
       .memories()

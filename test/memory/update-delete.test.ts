@@ -117,13 +117,13 @@ describe("UpdateMemory", () => {
     const after = (
       await ctx.admin.updateMemory({
         id: before.id,
-        memory: { subjectType: "contact", subjectId: before.subjectId, kind: "pitch", content: "Only this" },
+        memory: { subjectType: "contact", subjectId: before.subjectId, kind: "pitch", content: "Only this pitch" },
         updateMask: { paths: ["*"] },
       })
     ).memory!;
     expect(after).toMatchObject({
       id: before.id,
-      content: "Only this",
+      content: "Only this pitch",
       key: "",
       title: "",
       tags: [],

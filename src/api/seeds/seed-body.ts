@@ -7,6 +7,11 @@ import { DomainError } from "../../errors/domain-error.js";
  * INVALID_ARGUMENT naming every field at fault, before Engram is called.
  */
 export function parseSeedBody<T extends z.ZodType>(schema: T, body: unknown): z.output<T> {
+  if (depthOf(body) > MAX_DEPTH) {
+    throw new DomainError("invalid_argument", "TOO_DEEP", `the body is nested more than ${MAX_DEPTH} levels deep`, [
+      { field: "body", description: `nested more than ${MAX_DEPTH} levels deep` },
+    ]);
+  }
   const parsed = schema.safeParse(body ?? {});
   if (parsed.success) return parsed.data;
   const violations = parsed.error.issues.map((issue) => ({
@@ -19,6 +24,26 @@ export function parseSeedBody<T extends z.ZodType>(schema: T, body: unknown): z.
     violations.map((v) => `${v.field}: ${v.description}`).join("; "),
     violations,
   );
+}
+
+/**
+ * How deep a seed body may nest. Free-form objects (Penumbra's subject) become Struct
+ * metadata, which protobuf decodes to a depth of 100 messages, two per JSON level.
+ */
+const MAX_DEPTH = 32;
+
+/** The nesting depth of a JSON value, without recursion (a hostile body may nest very deep). */
+function depthOf(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [v, depth] = next;
+    if (typeof v !== "object" || v === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > MAX_DEPTH) return deepest;
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** The JSON Schema of a request body, for the OpenAPI document. */
