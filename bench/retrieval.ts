@@ -153,11 +153,14 @@ async function loadConversation(engram: Engram, conversation: Conversation, work
   for (let i = 0; i < conversation.observations.length; i += BATCH_SIZE) {
     const batch = conversation.observations.slice(i, i + BATCH_SIZE);
     const { results } = await client.batchWriteMemories({
-      requests: batch.map((o) => ({
+      requests: batch.map((o, j) => ({
         memory: {
           subjectType: "person",
           subjectId: o.speaker,
           kind: "observation",
+          // A key per observation: every observation stays a memory of its own. Without one, the
+          // write guard would merge the few it takes for near duplicates (bench/guard.ts).
+          key: `observation-${i + j}`,
           content: o.fact,
           metadata: { conversation: conversation.id, dia_ids: o.diaIds },
         },
