@@ -130,8 +130,15 @@ function fail(res: Response, route: SeedRoute, err: unknown, requestId: string, 
     res.destroy();
     return;
   }
-  const reply = route.failure(failureOf(err, requestId, logger));
-  sendJson(res, reply.status, reply.body, { ...reply.headers, ...(err instanceof RestError ? err.headers : {}) });
+  const failure = failureOf(err, requestId, logger);
+  const reply = route.failure(failure);
+  const retryAfter: Record<string, string> =
+    failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) };
+  sendJson(res, reply.status, reply.body, {
+    ...retryAfter,
+    ...reply.headers,
+    ...(err instanceof RestError ? err.headers : {}),
+  });
 }
 
 function failureOf(err: unknown, requestId: string, logger: Logger): SeedFailure {

@@ -171,8 +171,13 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     return responses.map((value) => create(BatchWriteResultSchema, { result: { case: "response", value } }));
   }
 
-  private async visible(repository: StagedWriteRepository, viewer: Viewer, id: string): Promise<StagedWriteRow> {
-    const row = isUuid(id) ? await repository.findVisible(viewer, id) : null;
+  private async visible(
+    repository: StagedWriteRepository,
+    viewer: Viewer,
+    id: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<StagedWriteRow> {
+    const row = isUuid(id) ? await repository.findVisible(viewer, id, options) : null;
     if (row === null) throw new DomainError("not_found", "STAGED_WRITE_NOT_FOUND", `staged write ${id} not found`);
     return row;
   }
@@ -189,8 +194,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     id: string,
     options: { forUpdate: boolean },
   ): Promise<StagedWriteRow> {
-    const row = isUuid(id) ? await repository.findVisible(viewer, id, options) : null;
-    if (row === null) throw new DomainError("not_found", "STAGED_WRITE_NOT_FOUND", `staged write ${id} not found`);
+    const row = await this.visible(repository, viewer, id, options);
     const mayResolve =
       viewer.admin || (row.agentId === null ? row.stagedByKeyId === principal.keyId : row.agentId === viewer.agentId);
     if (!mayResolve) {

@@ -114,15 +114,14 @@ export const memantoRemember: SeedRoute = {
 };
 
 /** FastAPI's shapes: 422 with a list of field errors for bad input, {"detail": message} otherwise. */
-function failure({ httpStatus, message, violations, retryAfterSeconds }: SeedFailure): SeedReply {
-  const headers = retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) };
+function failure({ httpStatus, message, violations }: SeedFailure): SeedReply {
   if (httpStatus === 400 && violations.length > 0) {
     const detail = violations.map((v) => ({
       loc: v.field === "agent_id" ? ["path", "agent_id"] : ["body", ...v.field.split(".")],
       msg: v.description,
       type: "value_error",
     }));
-    return { status: 422, body: { detail }, headers };
+    return { status: 422, body: { detail } };
   }
-  return { status: httpStatus === 400 ? 422 : httpStatus, body: { detail: message }, headers };
+  return { status: httpStatus === 400 ? 422 : httpStatus, body: { detail: message } };
 }

@@ -161,7 +161,7 @@ function reasonOf(answer: BatchWriteResult | undefined): JsonObject {
   return { outcome: WriteOutcome[outcome].toLowerCase(), reason };
 }
 
-function failure({ httpStatus, reason, message, requestId, retryAfterSeconds }: SeedFailure): SeedReply {
+function failure({ httpStatus, reason, message, requestId }: SeedFailure): SeedReply {
   const error =
     httpStatus === 400
       ? "invalid_request"
@@ -179,6 +179,5 @@ function failure({ httpStatus, reason, message, requestId, retryAfterSeconds }: 
   return {
     status: httpStatus,
     body: { error, message, request_id: requestId },
-    headers: retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) },
   };
 }

@@ -57,7 +57,7 @@ export interface SeedRoute {
   /** The Authorization header value for the credential this API's clients send. */
   authorization(headers: Record<string, string | string[] | undefined>): string | undefined;
   handle(call: SeedCall): Promise<SeedReply>;
-  /** This API's own error shape and status for a failure. */
+  /** This API's own error shape and status for a failure (the gateway adds Retry-After). */
   failure(failure: SeedFailure): SeedReply;
   /** The OpenAPI operation object: summary, description, request body and responses. */
   operation: JsonObject;

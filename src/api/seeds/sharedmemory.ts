@@ -77,7 +77,7 @@ export const sharedMemoryWrite: SeedRoute = {
   },
 };
 
-function failure({ httpStatus, reason, message, violations, retryAfterSeconds }: SeedFailure): SeedReply {
+function failure({ httpStatus, reason, message, violations }: SeedFailure): SeedReply {
   const error =
     httpStatus === 400
       ? "validation_failed"
@@ -90,7 +90,6 @@ function failure({ httpStatus, reason, message, violations, retryAfterSeconds }:
   return {
     status: httpStatus,
     body: { error, message, ...(httpStatus === 400 ? { details } : {}) },
-    headers: retryAfterSeconds === undefined ? undefined : { "retry-after": String(retryAfterSeconds) },
   };
 }
 
