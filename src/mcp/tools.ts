@@ -144,7 +144,8 @@ export const MEMORY_TOOLS: MemoryTool[] = [
       "or discard_staged_write, or until it expires (ttl, at most the server's limit). atomic applies all or none.",
     ].join(" "),
     method: StagedWriteService.method.createStagedWrite,
-    hidden: [],
+    // Staging is for review; write_memory is the direct write.
+    hidden: ["apply"],
     readOnly: false,
     idempotent: false,
   },

@@ -221,6 +221,17 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     return ids.flatMap((id) => byId.get(id) ?? []);
   }
 
+  /** Which of these ids name memories the viewer may read (the read rule, applied to what a response embeds). */
+  async readableIds(viewer: Viewer, ids: readonly string[]): Promise<Set<string>> {
+    const candidates = ids.filter(isUuid);
+    if (candidates.length === 0) return new Set();
+    const rows = await query<{ id: string }>(
+      this.em,
+      sql`select id from memories where id = any(${candidates}::uuid[]) and ${visibleTo(viewer)}`,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
   /** Deletes for good what was deleted or expired before the cutoff. Returns how many. */
   async purge(cutoff: Date, batchSize: number): Promise<number> {
     const rows = await query<{ id: string }>(

@@ -3,7 +3,9 @@ import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 /**
  * The `staged_writes` table: writes checked now and applied later. The writes, their preview
  * and their results are one engram.v1.StagedWrite message in `body`; the columns are what
- * visibility, listing and expiry query by.
+ * visibility, listing and expiry query by. `agent_id` is the one agent every write acts as
+ * (null when none, or several); `agent_ids` names every agent the writes act as, which is
+ * what decides who may read it (staged-write.repository.ts).
  */
 export const StagedWriteEntity = defineEntity({
   name: "StagedWrite",
@@ -12,6 +14,7 @@ export const StagedWriteEntity = defineEntity({
     workspaceId: p.text().primary(),
     id: p.uuid().primary(),
     agentId: p.text().nullable(),
+    agentIds: p.array().defaultRaw("'{}'"),
     stagedByKeyId: p.text(),
     state: p.enum(["pending", "applied", "discarded"] as const),
     body: p.blob(),

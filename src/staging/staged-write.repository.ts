@@ -8,7 +8,13 @@ export type StoredState = StagedWriteRow["state"];
 /** What listing asks for: "expired" is a pending staged write past its expire_time. */
 export type ListedState = StoredState | "expired" | "any";
 
-/** Staged writes, always seen through a viewer's read rule (see readableBy). */
+/** Who reads: the acting viewer, and the key it calls with (the key that staged a write may read it). */
+export interface StagedWriteReader {
+  viewer: Viewer;
+  keyId: string;
+}
+
+/** Staged writes, always seen through a reader's read rule (see readableBy). */
 export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
   /** Bind to a transaction's entity manager to run inside that transaction. */
   constructor(em: EntityManager) {
@@ -19,23 +25,27 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
     await this.insert(row);
   }
 
-  /** The staged write if the viewer may see it; locked for the transaction when asked. */
-  async findVisible(viewer: Viewer, id: string, options: { forUpdate?: boolean } = {}): Promise<StagedWriteRow | null> {
+  /** The staged write if the reader may see it; locked for the transaction when asked. */
+  async findVisible(
+    reader: StagedWriteReader,
+    id: string,
+    options: { forUpdate?: boolean } = {},
+  ): Promise<StagedWriteRow | null> {
     return this.findOne(
-      { $and: [{ id }, readableBy(viewer)] },
+      { $and: [{ id }, readableBy(reader)] },
       { disableIdentityMap: true, ...(options.forUpdate === true ? { lockMode: LockMode.PESSIMISTIC_WRITE } : {}) },
     );
   }
 
   /** Newest first, after the id `after` (keyset: ids are UUIDv7, so time-ordered). */
   async listVisible(
-    viewer: Viewer,
+    reader: StagedWriteReader,
     state: ListedState,
     after: string | null,
     limit: number,
     now: Date,
   ): Promise<StagedWriteRow[]> {
-    const conditions: OrmFilter<StagedWriteRow>[] = [readableBy(viewer)];
+    const conditions: OrmFilter<StagedWriteRow>[] = [readableBy(reader)];
     if (after !== null) conditions.push({ id: { $lt: after } });
     if (state === "pending") conditions.push({ state: "pending", expireTime: { $gt: now } });
     else if (state === "expired") conditions.push({ state: "pending", expireTime: { $lte: now } });
@@ -43,11 +53,10 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
     return this.find({ $and: conditions }, { orderBy: { id: "desc" }, limit, disableIdentityMap: true });
   }
 
-  async resolve(row: StagedWriteRow, state: "applied" | "discarded", body: Uint8Array, now: Date): Promise<void> {
-    await this.nativeUpdate(
-      { workspaceId: row.workspaceId, id: row.id },
-      { state, body: Buffer.from(body), resolveTime: now },
-    );
+  /** Stores a staged write's new state, body and resolve time. */
+  async resolve(row: StagedWriteRow): Promise<void> {
+    const { state, body, resolveTime } = row;
+    await this.nativeUpdate({ workspaceId: row.workspaceId, id: row.id }, { state, body, resolveTime });
   }
 
   /** Forgets staged writes that expired before the cutoff, whatever became of them. */
@@ -57,13 +66,16 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
 }
 
 /**
- * The read rule for staged writes, like memories' (visibility.ts) without sharing: same
- * workspace AND (staged as no agent OR as the acting agent OR admin).
+ * The read rule for staged writes: same workspace AND (admin OR the key that staged it OR every
+ * agent its writes act as is the acting agent). A staged write acting as no agent is the
+ * workspace's, like an ownerless memory; one acting as several agents is only its stager's and
+ * admins', since no single agent may read what the others would write. The memories inside
+ * its answers pass the memory read rule again when it is read (readable-answers.ts).
  */
-function readableBy(viewer: Viewer): OrmFilter<StagedWriteRow> {
+function readableBy({ viewer, keyId }: StagedWriteReader): OrmFilter<StagedWriteRow> {
   if (viewer.admin) return { workspaceId: viewer.workspaceId };
   return {
     workspaceId: viewer.workspaceId,
-    $or: [{ agentId: null }, ...(viewer.agentId === null ? [] : [{ agentId: viewer.agentId }])],
+    $or: [{ stagedByKeyId: keyId }, { agentIds: { $contained: viewer.agentId === null ? [] : [viewer.agentId] } }],
   };
 }

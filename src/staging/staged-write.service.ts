@@ -21,15 +21,18 @@ import {
   type DiscardStagedWriteRequest,
   type GetStagedWriteRequest,
   type ListStagedWritesRequest,
+  type StagedWrite,
   type StagedWriteService,
 } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
-import { actingViewer, principalOf, viewerFor, type Principal, type Viewer } from "../auth/principal.js";
+import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
 import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
+import { MemoryRepository } from "../memory/memory.repository.js";
 import type { MemoryWrites } from "../memory/memory-writes.js";
+import { shownMemoryIds, withReadableAnswers } from "./readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
 import { bodyOf, stateOf, toProto } from "./staged-write.mapper.js";
-import { StagedWriteRepository, type ListedState } from "./staged-write.repository.js";
+import { StagedWriteRepository, type ListedState, type StagedWriteReader } from "./staged-write.repository.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 
@@ -67,40 +70,66 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const principal = principalOf(ctx);
     const now = this.now();
     // Each write names its acting agent, so that applying it later (by an admin, say) writes as that agent.
-    const requests = req.requests.map((r) => {
+    const requests = req.requests.map((r, i) => {
+      if (r.validateOnly) {
+        throw invalidArgument(
+          `requests[${i}].validate_only`,
+          "VALIDATE_ONLY_STAGED",
+          "validate_only has no meaning in a staged write: staging is the dry run, and its preview says what the write would do",
+        );
+      }
       const agentId = viewerFor(principal, r.memory?.agentId ?? "").agentId ?? "";
       return create(WriteMemoryRequestSchema, { ...r, memory: r.memory && { ...r.memory, agentId } });
     });
-    const preview = await this.run(
-      principal,
-      requests.map((r) => ({ ...r, validateOnly: true })),
-      req.atomic,
-    );
-    const agents = new Set(requests.map((r) => r.memory?.agentId ?? ""));
-    const row: StagedWriteRow = {
+    const agentIds = [...new Set(requests.map((r) => r.memory?.agentId ?? "").filter((a) => a !== ""))];
+    const row = (body: Pick<StagedWrite, "preview" | "results">, resolved: boolean): StagedWriteRow => ({
       workspaceId: principal.workspaceId,
       id: uuidv7(),
-      agentId: principal.boundAgentId ?? (agents.size === 1 ? [...agents][0] || null : null),
+      agentId: agentIds.length === 1 ? (agentIds[0] ?? null) : null,
+      agentIds,
       stagedByKeyId: principal.keyId,
-      state: "pending",
-      body: Buffer.from(bodyOf({ requests, atomic: req.atomic, preview, results: [] })),
+      state: resolved ? "applied" : "pending",
+      body: Buffer.from(bodyOf({ requests, atomic: req.atomic, ...body })),
       createTime: now,
       expireTime: new Date(now.getTime() + this.ttlMs(req.ttl)),
-      resolveTime: null,
-    };
-    await new StagedWriteRepository(this.deps.em.fork()).add(row);
-    return create(CreateStagedWriteResponseSchema, { stagedWrite: toProto(row, now) });
+      resolveTime: resolved ? now : null,
+    });
+    let stored: StagedWriteRow;
+    if (req.apply) {
+      // One transaction for the writes and the record of them: an applied staged write, or nothing.
+      let applied: StagedWriteRow | null = null;
+      await this.run(principal, requests, req.atomic, {
+        before: async () => {},
+        after: async (tem, results) => {
+          applied = row({ preview: [], results }, true);
+          await new StagedWriteRepository(tem).add(applied);
+        },
+      });
+      if (applied === null) throw new Error("the writes' transaction committed without recording its staged write");
+      stored = applied;
+    } else {
+      const preview = await this.run(
+        principal,
+        requests.map((r) => ({ ...r, validateOnly: true })),
+        req.atomic,
+      );
+      stored = row({ preview, results: [] }, false);
+      await new StagedWriteRepository(this.deps.em.fork()).add(stored);
+    }
+    return create(CreateStagedWriteResponseSchema, {
+      stagedWrite: (await this.readable(this.readerOf(principal, stored.agentId ?? ""), toProto(stored, now)))[0],
+    });
   }
 
   async listStagedWrites(req: ListStagedWritesRequest, ctx: HandlerContext) {
-    const viewer = actingViewer(ctx, req.agentId);
+    const reader = this.readerOf(principalOf(ctx), req.agentId);
     if (req.pageToken !== "" && !isUuid(req.pageToken)) {
       throw invalidArgument("page_token", "INVALID_PAGE_TOKEN", "page_token is not one this server issued");
     }
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const now = this.now();
     const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible(
-      viewer,
+      reader,
       LISTED[req.state],
       req.pageToken === "" ? null : req.pageToken,
       pageSize + 1,
@@ -108,53 +137,55 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     );
     const page = rows.slice(0, pageSize);
     return create(ListStagedWritesResponseSchema, {
-      stagedWrites: page.map((row) => toProto(row, now)),
+      stagedWrites: await this.readable(reader, ...page.map((row) => toProto(row, now))),
       nextPageToken: rows.length > pageSize ? (page.at(-1)?.id ?? "") : "",
     });
   }
 
   async getStagedWrite(req: GetStagedWriteRequest, ctx: HandlerContext) {
-    const row = await this.visible(
-      new StagedWriteRepository(this.deps.em.fork()),
-      actingViewer(ctx, req.agentId),
-      req.id,
-    );
-    return create(GetStagedWriteResponseSchema, { stagedWrite: toProto(row, this.now()) });
+    const reader = this.readerOf(principalOf(ctx), req.agentId);
+    const row = await this.visible(new StagedWriteRepository(this.deps.em.fork()), reader, req.id);
+    const [stagedWrite] = await this.readable(reader, toProto(row, this.now()));
+    return create(GetStagedWriteResponseSchema, { stagedWrite });
   }
 
   async applyStagedWrite(req: ApplyStagedWriteRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
-    const viewer = viewerFor(principal, req.agentId);
+    const reader = this.readerOf(principal, req.agentId);
     const staged = toProto(
-      await this.visible(new StagedWriteRepository(this.deps.em.fork()), viewer, req.id),
+      await this.visible(new StagedWriteRepository(this.deps.em.fork()), reader, req.id),
       this.now(),
     );
     let applied: StagedWriteRow | null = null;
-    const results = await this.run(principal, staged.requests, staged.atomic, {
+    await this.run(principal, staged.requests, staged.atomic, {
       // Locked and checked again inside the writes' transaction: two applies cannot both write.
       before: async (tem) => {
-        applied = await this.pending(new StagedWriteRepository(tem), viewer, principal, req.id, { forUpdate: true });
+        const row = await this.pending(new StagedWriteRepository(tem), reader, req.id, { forUpdate: true });
+        applied = { ...row, state: "applied", resolveTime: this.now() };
       },
       after: async (tem, results) => {
         if (applied === null) return;
-        await new StagedWriteRepository(tem).resolve(applied, "applied", bodyOf({ ...staged, results }), this.now());
+        applied.body = Buffer.from(bodyOf({ ...staged, results }));
+        await new StagedWriteRepository(tem).resolve(applied);
       },
     });
-    const row = await this.visible(new StagedWriteRepository(this.deps.em.fork()), viewer, req.id);
-    return create(ApplyStagedWriteResponseSchema, { stagedWrite: { ...toProto(row, this.now()), results } });
+    if (applied === null) throw new Error("the writes' transaction committed without resolving its staged write");
+    const [stagedWrite] = await this.readable(reader, toProto(applied, this.now()));
+    return create(ApplyStagedWriteResponseSchema, { stagedWrite });
   }
 
   async discardStagedWrite(req: DiscardStagedWriteRequest, ctx: HandlerContext) {
-    const principal = principalOf(ctx);
-    const viewer = viewerFor(principal, req.agentId);
+    const reader = this.readerOf(principalOf(ctx), req.agentId);
     const now = this.now();
     const row = await this.deps.em.fork().transactional(async (tem) => {
       const repository = new StagedWriteRepository(tem);
-      const pending = await this.pending(repository, viewer, principal, req.id, { forUpdate: true });
-      await repository.resolve(pending, "discarded", pending.body, now);
-      return { ...pending, state: "discarded" as const, resolveTime: now };
+      const pending = await this.pending(repository, reader, req.id, { forUpdate: true });
+      const discarded = { ...pending, state: "discarded" as const, resolveTime: now };
+      await repository.resolve(discarded);
+      return discarded;
     });
-    return create(DiscardStagedWriteResponseSchema, { stagedWrite: toProto(row, now) });
+    const [stagedWrite] = await this.readable(reader, toProto(row, now));
+    return create(DiscardStagedWriteResponseSchema, { stagedWrite });
   }
 
   /** The writes as a batch through MemoryWrites: all or nothing when atomic, else each on its own. */
@@ -171,32 +202,43 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     return responses.map((value) => create(BatchWriteResultSchema, { result: { case: "response", value } }));
   }
 
+  private readerOf(principal: Principal, agentId: string): StagedWriteReader {
+    return { viewer: viewerFor(principal, agentId), keyId: principal.keyId };
+  }
+
+  /** The staged writes as the reader may see them now: only memories it may read left in their answers. */
+  private async readable(reader: StagedWriteReader, ...stagedWrites: StagedWrite[]): Promise<StagedWrite[]> {
+    const ids = shownMemoryIds(stagedWrites);
+    const readable = await new MemoryRepository(this.deps.em.fork()).readableIds(reader.viewer, ids);
+    return stagedWrites.map((s) => withReadableAnswers(s, readable));
+  }
+
   private async visible(
     repository: StagedWriteRepository,
-    viewer: Viewer,
+    reader: StagedWriteReader,
     id: string,
     options: { forUpdate?: boolean } = {},
   ): Promise<StagedWriteRow> {
-    const row = isUuid(id) ? await repository.findVisible(viewer, id, options) : null;
+    const row = isUuid(id) ? await repository.findVisible(reader, id, options) : null;
     if (row === null) throw new DomainError("not_found", "STAGED_WRITE_NOT_FOUND", `staged write ${id} not found`);
     return row;
   }
 
   /**
    * A staged write the caller may resolve, still pending. Resolving takes what changing a
-   * memory takes (visibility.ts): the agent it was staged as, or an admin; one staged as no
-   * agent, the key that staged it or an admin.
+   * memory takes (visibility.ts): the one agent its writes act as, or an admin; one acting as
+   * no agent or several, the key that staged it or an admin.
    */
   private async pending(
     repository: StagedWriteRepository,
-    viewer: Viewer,
-    principal: Principal,
+    reader: StagedWriteReader,
     id: string,
     options: { forUpdate: boolean },
   ): Promise<StagedWriteRow> {
-    const row = await this.visible(repository, viewer, id, options);
+    const row = await this.visible(repository, reader, id, options);
+    const { viewer, keyId } = reader;
     const mayResolve =
-      viewer.admin || (row.agentId === null ? row.stagedByKeyId === principal.keyId : row.agentId === viewer.agentId);
+      viewer.admin || (row.agentId === null ? row.stagedByKeyId === keyId : row.agentId === viewer.agentId);
     if (!mayResolve) {
       throw new DomainError(
         "permission_denied",

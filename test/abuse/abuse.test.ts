@@ -10,7 +10,8 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MemorySchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import { WriteMemoryRequestSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
-import { apiKeyClient, memoryClient } from "../support/clients.js";
+import { createClient } from "@connectrpc/connect";
+import { apiKeyClient, memoryClient, transport } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { Harness, type Probe } from "./harness.js";
 import {
@@ -64,7 +65,7 @@ let harness: Harness;
 let f: Fixture;
 /** Contents no key of the suite's workspace, or no agent but B, may ever read back. */
 const markers = { victimB: `victim-b-${Date.now()}`, otherWorkspace: `victim-other-${Date.now()}` };
-const keys = { admin: "", agentA: "", readOnly: "", otherAdmin: "" };
+const keys = { admin: "", agentA: "", readOnly: "", otherAdmin: "", unbound: "" };
 
 const as = (key: string | null): Target => ({ port: server.port, key });
 
@@ -73,6 +74,7 @@ beforeAll(async () => {
   keys.admin = server.adminKey;
   keys.agentA = await server.createKey({ agentId: "agent-a" });
   keys.readOnly = await server.createKey({ scopes: ["memory:read"] });
+  keys.unbound = await server.createKey();
   const otherWorkspace = `${server.workspaceId}-other`;
   keys.otherAdmin = await server.createKey({
     workspaceId: otherWorkspace,
@@ -970,8 +972,53 @@ it(
     };
     const ownContent = ["the admin's own memory", "a memory of the whole workspace", markers.victimB];
     const denied = ["not_found", "permission_denied"];
+    // Staged writes that hold agent B's words: one an unbound key staged as agents B and C, one
+    // an admin staged as B repeating B's private memory (its preview shows that memory).
+    const stager = createClient(StagedWriteService, transport(server.baseUrl, keys.unbound));
+    const severalAgents = await stager.createStagedWrite({
+      requests: [
+        { memory: { ...memory(), agentId: "agent-b", content: `${markers.victimB} staged for b` } },
+        { memory: { ...memory(), agentId: "agent-c", content: "staged for c" } },
+      ],
+    });
+    const victimContent = `${markers.victimB} private to agent b`;
+    const mergeIntoB = await createClient(StagedWriteService, transport(server.baseUrl, keys.admin)).createStagedWrite({
+      requests: [{ memory: { subjectType: "contact", kind: "note", agentId: "agent-b", content: victimContent } }],
+    });
+    const stagedIds = [severalAgents.stagedWrite?.id ?? "", mergeIntoB.stagedWrite?.id ?? ""];
+    const staged = StagedWriteService.method;
     type Attempt = [string, string, Call, Partial<Probe>?];
+    const stagedAttempts: Attempt[] = stagedIds.flatMap((id, i) => {
+      const which = i === 0 ? "a staged write as B and C" : "an admin's staged write as B";
+      return [
+        [`agent A gets ${which}`, keys.agentA, call(staged.getStagedWrite, { id })],
+        [`agent A gets ${which} naming agent B`, keys.agentA, call(staged.getStagedWrite, { id, agentId: "agent-b" })],
+        [`agent A applies ${which}`, keys.agentA, call(staged.applyStagedWrite, { id })],
+        [`agent A discards ${which}`, keys.agentA, call(staged.discardStagedWrite, { id })],
+        [`workspace B gets ${which}`, keys.otherAdmin, call(staged.getStagedWrite, { id })],
+        [`workspace B applies ${which}`, keys.otherAdmin, call(staged.applyStagedWrite, { id })],
+      ];
+    });
     const attempts: Attempt[] = [
+      ...stagedAttempts,
+      [
+        "agent A lists staged writes",
+        keys.agentA,
+        call(staged.listStagedWrites, { pageSize: 500 }),
+        { expect: "either", check: leaks([markers.victimB]) },
+      ],
+      [
+        "another unbound key lists staged writes",
+        keys.readOnly,
+        call(staged.listStagedWrites, { pageSize: 500 }),
+        { expect: "either", check: leaks([markers.victimB]) },
+      ],
+      [
+        "workspace B lists staged writes",
+        keys.otherAdmin,
+        call(staged.listStagedWrites, { pageSize: 500 }),
+        { expect: "either", check: leaks([markers.victimB, ...stagedIds]) },
+      ],
       ["agent A gets B's memory", keys.agentA, call(METHODS.getMemory, { id: f.victimB })],
       [
         "agent A gets B's memory naming agent B",
@@ -1405,6 +1452,11 @@ it(
         label: "an atomic write as another agent",
         call: call(staged.createStagedWrite, { requests: [{ memory: memory({ agentId: "agent-b" }) }], atomic: true }),
         key: keys.agentA,
+      },
+      {
+        label: "validate_only inside a staged write",
+        call: call(staged.createStagedWrite, { requests: [{ memory: memory(), validateOnly: true }] }),
+        key: keys.admin,
       },
       {
         label: "staging with a read-only key",

@@ -185,3 +185,24 @@ describe("errors: Penumbra's Error shape", () => {
     expect((await create({ content: "Anyone?" }, "")).status).toBe(401);
   });
 });
+
+describe("one operation", () => {
+  it("an applied write is one call: it takes one rate-limit token, and a refusal leaves no pending delta", async () => {
+    const limited = await startTestServer({ rateLimit: 1 });
+    try {
+      const authorization = `Bearer ${await limited.createKey({ workspaceId: PROJECT })}`;
+      const send = (content: string) => post(limited, "/v1/memories", { authorization }, { content, kind: "fact" });
+      // One token a second: staging and then applying as two calls was refused here (429) and left a pending delta.
+      const first = await send("The first of two writes in one second.");
+      expect(first.status).toBe(201);
+      const second = await send("The second of two writes in one second.");
+      expect([201, 429]).toContain(second.status);
+      const states = await limited.engram.db.em
+        .fork()
+        .execute<{ state: string }[]>("select state from staged_writes order by id");
+      expect(states.map((s) => s.state)).toEqual(second.status === 201 ? ["applied", "applied"] : ["applied"]);
+    } finally {
+      await limited.close();
+    }
+  });
+});

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WriteOutcome } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService, StagedWriteState } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { memoryClient, transport } from "../support/clients.js";
+import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -19,7 +20,8 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 let server: TestServer;
 const mcpClients: Client[] = [];
 beforeAll(async () => {
-  server = await startTestServer();
+  // Vectors, so that the write guard lists possible conflicts (the tenancy tests below need them).
+  server = await startTestServer({}, { embedder: new WordHashEmbedder() });
 });
 afterAll(async () => {
   await Promise.all(mcpClients.map((c) => c.close()));
@@ -321,5 +323,72 @@ describe("visibility", () => {
     expect((await other.getStagedWrite({ id })).stagedWrite?.id).toBe(id);
     expect((await refusal(other.discardStagedWrite({ id }))).code).toBe(Code.PermissionDenied);
     expect((await stager.discardStagedWrite({ id })).stagedWrite?.state).toBe(StagedWriteState.DISCARDED);
+  });
+});
+
+describe("tenancy: what a staged write shows is what its reader may read", () => {
+  const PRIVATE = "PRIVATE-A Dana home address is 12 Elm Street Springfield, door code 4471";
+  const STAGED = "Dana lives at 12 Elm Street in Springfield, door code 4471";
+  const dana = (subjectId: string, content: string) => ({
+    subject_type: "contact",
+    subject_id: subjectId,
+    kind: "note",
+    content,
+  });
+
+  /** The reported reproduction's first step: agent-a's private memory about Dana, and agent-b's key. */
+  async function privateToA(): Promise<{ subjectId: string; privateId: string; keyB: string }> {
+    const subjectId = `dana-${randomUUID()}`;
+    const keyA = await server.createKey({ agentId: `agent-a-${subjectId}` });
+    const written = await rest(keyA, "POST", "/v1/memory", dana(subjectId, PRIVATE));
+    expect(written.status).toBe(201);
+    return {
+      subjectId,
+      privateId: written.json.memory.id as string,
+      keyB: await server.createKey({ agentId: `agent-b-${subjectId}` }),
+    };
+  }
+
+  it("the reported leak over REST: agent-b never reads agent-a's memory in an admin's staged write", async () => {
+    const { subjectId, privateId, keyB } = await privateToA();
+    const staging = await rest(server.adminKey, "POST", "/v1/stagedWrites", {
+      requests: [{ memory: dana(subjectId, STAGED) }],
+    });
+    expect(staging.status).toBe(201);
+    // The admin may see the conflict: without it this test would prove nothing.
+    expect(JSON.stringify(staging.json)).toContain(privateId);
+
+    const listed = await rest(keyB, "GET", "/v1/stagedWrites");
+    const mine = listed.json.staged_writes.find((s: Json) => s.id === staging.json.staged_write.id);
+    expect(mine).toBeDefined();
+    expect(JSON.stringify(listed.json)).not.toContain("PRIVATE-A");
+    expect(JSON.stringify(listed.json)).not.toContain(privateId);
+    const got = await rest(keyB, "GET", `/v1/stagedWrites/${staging.json.staged_write.id}`);
+    expect(JSON.stringify(got.json)).not.toContain("PRIVATE-A");
+    expect((await rest(keyB, "GET", `/v1/memory/${privateId}`)).status).toBe(404);
+  });
+
+  it("the same through the admin's Penumbra POST /v1/memories, and through MCP", async () => {
+    const { subjectId, privateId, keyB } = await privateToA();
+    const penumbra = await rest(server.adminKey, "POST", "/v1/memories", {
+      content: STAGED,
+      kind: "fact",
+      apply: false,
+      subject: { type: "contact", id: subjectId },
+    });
+    expect(penumbra.status).toBe(202);
+    const deltaId = penumbra.json.delta_id as string;
+    expect(JSON.stringify((await rest(server.adminKey, "GET", `/v1/stagedWrites/${deltaId}`)).json)).toContain(
+      privateId,
+    );
+
+    const asB = await mcp(keyB);
+    const listed = await asB("list_staged_writes", {});
+    expect(listed.json.staged_writes.map((s: Json) => s.id)).toContain(deltaId);
+    expect(listed.text).not.toContain("PRIVATE-A");
+    const got = await asB("get_staged_write", { id: deltaId });
+    expect(got.error).toBe(false);
+    expect(got.text).not.toContain("PRIVATE-A");
+    expect(got.text).not.toContain(privateId);
   });
 });

@@ -74,10 +74,12 @@ export const penumbraCreateMemories: SeedRoute = {
     }
     const projectId = principal.workspaceId;
     const requests = items.map((item) => ({ memory: memoryOf(item, projectId) }));
-    const created = await rpc(StagedWriteService.method.createStagedWrite, { requests, atomic: true });
-    const delta = apply
-      ? (await rpc(StagedWriteService.method.applyStagedWrite, { id: created.stagedWrite?.id ?? "" })).stagedWrite
-      : created.stagedWrite;
+    // One call: staged and applied in one transaction (or left pending), one rate-limit token.
+    const { stagedWrite: delta } = await rpc(StagedWriteService.method.createStagedWrite, {
+      requests,
+      atomic: true,
+      apply,
+    });
     if (delta === undefined) throw new Error("the staged write service answered without a staged write");
     return receipt(delta, items, { applied: apply, shapeId: input.shape_id, requestId });
   },

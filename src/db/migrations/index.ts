@@ -8,6 +8,7 @@ import { Migration20261123030000GinPendingLists } from "./20261123030000-gin-pen
 import { Migration20261123164008EntityChecks } from "./20261123164008-entity-checks.js";
 import { Migration20261124000000GinDirectUpdates } from "./20261124000000-gin-direct-updates.js";
 import { Migration20261124115546StagedWrites } from "./20261124115546-staged-writes.js";
+import { Migration20261124220610StagedWriteAgents } from "./20261124220610-staged-write-agents.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   { name: "20261123164008-entity-checks", class: Migration20261123164008EntityChecks },
   { name: "20261124000000-gin-direct-updates", class: Migration20261124000000GinDirectUpdates },
   { name: "20261124115546-staged-writes", class: Migration20261124115546StagedWrites },
+  { name: "20261124220610-staged-write-agents", class: Migration20261124220610StagedWriteAgents },
 ];

@@ -88,13 +88,14 @@ type StagedWrite struct {
 	state       protoimpl.MessageState `protogen:"open.v1"`
 	Id          string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	WorkspaceId string                 `protobuf:"bytes,2,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
-	// The agent it was staged as; empty when the key acted as no agent. Only that agent (or
-	// an admin key) may see, apply or discard it, unless it is empty.
+	// The agent its writes act as; empty when they act as no agent, or as several. A staged
+	// write is read by admin keys, by the key that staged it, and by a caller acting as the one
+	// agent its writes act as (by any key of the workspace when they act as none). The memories
+	// its preview and results show are only those the reader may read when reading it.
 	AgentId string `protobuf:"bytes,3,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// The id of the API key that staged it.
 	StagedByKeyId string `protobuf:"bytes,4,opt,name=staged_by_key_id,json=stagedByKeyId,proto3" json:"staged_by_key_id,omitempty"`
-	// The writes, as they will be performed. Each carries a request_id (assigned when staging
-	// when it had none), so applying is idempotent.
+	// The writes, as they will be performed, each naming the agent it acts as.
 	Requests []*WriteMemoryRequest `protobuf:"bytes,5,rep,name=requests,proto3" json:"requests,omitempty"`
 	// Applied all or nothing.
 	Atomic bool `protobuf:"varint,6,opt,name=atomic,proto3" json:"atomic,omitempty"`
@@ -227,13 +228,18 @@ func (x *StagedWrite) GetResolveTime() *timestamppb.Timestamp {
 }
 
 type CreateStagedWriteRequest struct {
-	state    protoimpl.MessageState `protogen:"open.v1"`
-	Requests []*WriteMemoryRequest  `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The writes; validate_only has no meaning here (staging is the dry run) and is refused.
+	Requests []*WriteMemoryRequest `protobuf:"bytes,1,rep,name=requests,proto3" json:"requests,omitempty"`
 	// Apply all writes or none.
 	Atomic bool `protobuf:"varint,2,opt,name=atomic,proto3" json:"atomic,omitempty"`
 	// How long it may wait to be applied; the server's staged-write TTL when not given, and
 	// never longer than it.
-	Ttl           *durationpb.Duration `protobuf:"bytes,3,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	Ttl *durationpb.Duration `protobuf:"bytes,3,opt,name=ttl,proto3" json:"ttl,omitempty"`
+	// Apply at once: the writes are performed and the staged write is stored APPLIED with their
+	// results in one transaction, or, when that fails, nothing is stored at all. Its preview is
+	// empty: the writes ran once, for real.
+	Apply         bool `protobuf:"varint,4,opt,name=apply,proto3" json:"apply,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -287,6 +293,13 @@ func (x *CreateStagedWriteRequest) GetTtl() *durationpb.Duration {
 		return x.Ttl
 	}
 	return nil
+}
+
+func (x *CreateStagedWriteRequest) GetApply() bool {
+	if x != nil {
+		return x.Apply
+	}
+	return false
 }
 
 type CreateStagedWriteResponse struct {
@@ -770,12 +783,13 @@ const file_engram_v1_staged_write_service_proto_rawDesc = "" +
 	"createTime\x12;\n" +
 	"\vexpire_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12=\n" +
-	"\fresolve_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\"\xb0\x01\n" +
+	"\fresolve_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\vresolveTime\"\xc6\x01\n" +
 	"\x18CreateStagedWriteRequest\x12E\n" +
 	"\brequests\x18\x01 \x03(\v2\x1d.engram.v1.WriteMemoryRequestB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10dR\brequests\x12\x16\n" +
 	"\x06atomic\x18\x02 \x01(\bR\x06atomic\x125\n" +
-	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x03ttl\"V\n" +
+	"\x03ttl\x18\x03 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x03ttl\x12\x14\n" +
+	"\x05apply\x18\x04 \x01(\bR\x05apply\"V\n" +
 	"\x19CreateStagedWriteResponse\x129\n" +
 	"\fstaged_write\x18\x01 \x01(\v2\x16.engram.v1.StagedWriteR\vstagedWrite\"\xe2\x01\n" +
 	"\x17ListStagedWritesRequest\x128\n" +

@@ -31,7 +31,7 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$engram/v1/staged_write_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x1e\x65ngram/v1/memory_service.proto\x1a\x14\x65ngram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x03\n\x0bStagedWrite\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x03 \x01(\t\x12\x18\n\x10staged_by_key_id\x18\x04 \x01(\t\x12/\n\x08requests\x18\x05 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequest\x12\x0e\n\x06\x61tomic\x18\x06 \x01(\x08\x12,\n\x07preview\x18\x07 \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\x12*\n\x05state\x18\x08 \x01(\x0e\x32\x1b.engram.v1.StagedWriteState\x12,\n\x07results\x18\t \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x99\x01\n\x18\x43reateStagedWriteRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequestB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\x12\x0e\n\x06\x61tomic\x18\x02 \x01(\x08\x12\x30\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\"I\n\x19\x43reateStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite\"\xbd\x01\n\x17ListStagedWritesRequest\x12/\n\x08\x61gent_id\x18\x01 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x34\n\x05state\x18\x02 \x01(\x0e\x32\x1b.engram.v1.StagedWriteStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1d\n\tpage_size\x18\x03 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"b\n\x18ListStagedWritesResponse\x12-\n\rstaged_writes\x18\x01 \x03(\x0b\x32\x16.engram.v1.StagedWrite\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"`\n\x15GetStagedWriteRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"F\n\x16GetStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite\"b\n\x17\x41pplyStagedWriteRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"H\n\x18\x41pplyStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite\"d\n\x19\x44iscardStagedWriteRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"J\n\x1a\x44iscardStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite*\xb8\x01\n\x10StagedWriteState\x12\"\n\x1eSTAGED_WRITE_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSTAGED_WRITE_STATE_PENDING\x10\x01\x12\x1e\n\x1aSTAGED_WRITE_STATE_APPLIED\x10\x02\x12 \n\x1cSTAGED_WRITE_STATE_DISCARDED\x10\x03\x12\x1e\n\x1aSTAGED_WRITE_STATE_EXPIRED\x10\x04\x32\xe3\x05\n\x12StagedWriteService\x12\x8b\x01\n\x11\x43reateStagedWrite\x12#.engram.v1.CreateStagedWriteRequest\x1a$.engram.v1.CreateStagedWriteResponse\"+\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x15\"\x10/v1/stagedWrites:\x01*\x12\x84\x01\n\x10ListStagedWrites\x12\".engram.v1.ListStagedWritesRequest\x1a#.engram.v1.ListStagedWritesResponse\"\'\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/stagedWrites\x12\x83\x01\n\x0eGetStagedWrite\x12 .engram.v1.GetStagedWriteRequest\x1a!.engram.v1.GetStagedWriteResponse\",\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/stagedWrites/{id}\x12\x93\x01\n\x10\x41pplyStagedWrite\x12\".engram.v1.ApplyStagedWriteRequest\x1a#.engram.v1.ApplyStagedWriteResponse\"6\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02 \"\x1b/v1/stagedWrites/{id}:apply:\x01*\x12\x9b\x01\n\x12\x44iscardStagedWrite\x12$.engram.v1.DiscardStagedWriteRequest\x1a%.engram.v1.DiscardStagedWriteResponse\"8\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\"\"\x1d/v1/stagedWrites/{id}:discard:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$engram/v1/staged_write_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x1e\x65ngram/v1/memory_service.proto\x1a\x14\x65ngram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x03\n\x0bStagedWrite\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x10\n\x08\x61gent_id\x18\x03 \x01(\t\x12\x18\n\x10staged_by_key_id\x18\x04 \x01(\t\x12/\n\x08requests\x18\x05 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequest\x12\x0e\n\x06\x61tomic\x18\x06 \x01(\x08\x12,\n\x07preview\x18\x07 \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\x12*\n\x05state\x18\x08 \x01(\x0e\x32\x1b.engram.v1.StagedWriteState\x12,\n\x07results\x18\t \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0cresolve_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa8\x01\n\x18\x43reateStagedWriteRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequestB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\x12\x0e\n\x06\x61tomic\x18\x02 \x01(\x08\x12\x30\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\r\n\x05\x61pply\x18\x04 \x01(\x08\"I\n\x19\x43reateStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite\"\xbd\x01\n\x17ListStagedWritesRequest\x12/\n\x08\x61gent_id\x18\x01 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x34\n\x05state\x18\x02 \x01(\x0e\x32\x1b.engram.v1.StagedWriteStateB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x1d\n\tpage_size\x18\x03 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"b\n\x18ListStagedWritesResponse\x12-\n\rstaged_writes\x18\x01 \x03(\x0b\x32\x16.engram.v1.StagedWrite\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"`\n\x15GetStagedWriteRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"F\n\x16GetStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite\"b\n\x17\x41pplyStagedWriteRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"H\n\x18\x41pplyStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite\"d\n\x19\x44iscardStagedWriteRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"J\n\x1a\x44iscardStagedWriteResponse\x12,\n\x0cstaged_write\x18\x01 \x01(\x0b\x32\x16.engram.v1.StagedWrite*\xb8\x01\n\x10StagedWriteState\x12\"\n\x1eSTAGED_WRITE_STATE_UNSPECIFIED\x10\x00\x12\x1e\n\x1aSTAGED_WRITE_STATE_PENDING\x10\x01\x12\x1e\n\x1aSTAGED_WRITE_STATE_APPLIED\x10\x02\x12 \n\x1cSTAGED_WRITE_STATE_DISCARDED\x10\x03\x12\x1e\n\x1aSTAGED_WRITE_STATE_EXPIRED\x10\x04\x32\xe3\x05\n\x12StagedWriteService\x12\x8b\x01\n\x11\x43reateStagedWrite\x12#.engram.v1.CreateStagedWriteRequest\x1a$.engram.v1.CreateStagedWriteResponse\"+\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x15\"\x10/v1/stagedWrites:\x01*\x12\x84\x01\n\x10ListStagedWrites\x12\".engram.v1.ListStagedWritesRequest\x1a#.engram.v1.ListStagedWritesResponse\"\'\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/stagedWrites\x12\x83\x01\n\x0eGetStagedWrite\x12 .engram.v1.GetStagedWriteRequest\x1a!.engram.v1.GetStagedWriteResponse\",\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/stagedWrites/{id}\x12\x93\x01\n\x10\x41pplyStagedWrite\x12\".engram.v1.ApplyStagedWriteRequest\x1a#.engram.v1.ApplyStagedWriteResponse\"6\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02 \"\x1b/v1/stagedWrites/{id}:apply:\x01*\x12\x9b\x01\n\x12\x44iscardStagedWrite\x12$.engram.v1.DiscardStagedWriteRequest\x1a%.engram.v1.DiscardStagedWriteResponse\"8\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\"\"\x1d/v1/stagedWrites/{id}:discard:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -72,30 +72,30 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_STAGEDWRITESERVICE'].methods_by_name['ApplyStagedWrite']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002 \"\033/v1/stagedWrites/{id}:apply:\001*'
   _globals['_STAGEDWRITESERVICE'].methods_by_name['DiscardStagedWrite']._loaded_options = None
   _globals['_STAGEDWRITESERVICE'].methods_by_name['DiscardStagedWrite']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\"\"\035/v1/stagedWrites/{id}:discard:\001*'
-  _globals['_STAGEDWRITESTATE']._serialized_start=1742
-  _globals['_STAGEDWRITESTATE']._serialized_end=1926
+  _globals['_STAGEDWRITESTATE']._serialized_start=1757
+  _globals['_STAGEDWRITESTATE']._serialized_end=1941
   _globals['_STAGEDWRITE']._serialized_start=254
   _globals['_STAGEDWRITE']._serialized_end=694
   _globals['_CREATESTAGEDWRITEREQUEST']._serialized_start=697
-  _globals['_CREATESTAGEDWRITEREQUEST']._serialized_end=850
-  _globals['_CREATESTAGEDWRITERESPONSE']._serialized_start=852
-  _globals['_CREATESTAGEDWRITERESPONSE']._serialized_end=925
-  _globals['_LISTSTAGEDWRITESREQUEST']._serialized_start=928
-  _globals['_LISTSTAGEDWRITESREQUEST']._serialized_end=1117
-  _globals['_LISTSTAGEDWRITESRESPONSE']._serialized_start=1119
-  _globals['_LISTSTAGEDWRITESRESPONSE']._serialized_end=1217
-  _globals['_GETSTAGEDWRITEREQUEST']._serialized_start=1219
-  _globals['_GETSTAGEDWRITEREQUEST']._serialized_end=1315
-  _globals['_GETSTAGEDWRITERESPONSE']._serialized_start=1317
-  _globals['_GETSTAGEDWRITERESPONSE']._serialized_end=1387
-  _globals['_APPLYSTAGEDWRITEREQUEST']._serialized_start=1389
-  _globals['_APPLYSTAGEDWRITEREQUEST']._serialized_end=1487
-  _globals['_APPLYSTAGEDWRITERESPONSE']._serialized_start=1489
-  _globals['_APPLYSTAGEDWRITERESPONSE']._serialized_end=1561
-  _globals['_DISCARDSTAGEDWRITEREQUEST']._serialized_start=1563
-  _globals['_DISCARDSTAGEDWRITEREQUEST']._serialized_end=1663
-  _globals['_DISCARDSTAGEDWRITERESPONSE']._serialized_start=1665
-  _globals['_DISCARDSTAGEDWRITERESPONSE']._serialized_end=1739
-  _globals['_STAGEDWRITESERVICE']._serialized_start=1929
-  _globals['_STAGEDWRITESERVICE']._serialized_end=2668
+  _globals['_CREATESTAGEDWRITEREQUEST']._serialized_end=865
+  _globals['_CREATESTAGEDWRITERESPONSE']._serialized_start=867
+  _globals['_CREATESTAGEDWRITERESPONSE']._serialized_end=940
+  _globals['_LISTSTAGEDWRITESREQUEST']._serialized_start=943
+  _globals['_LISTSTAGEDWRITESREQUEST']._serialized_end=1132
+  _globals['_LISTSTAGEDWRITESRESPONSE']._serialized_start=1134
+  _globals['_LISTSTAGEDWRITESRESPONSE']._serialized_end=1232
+  _globals['_GETSTAGEDWRITEREQUEST']._serialized_start=1234
+  _globals['_GETSTAGEDWRITEREQUEST']._serialized_end=1330
+  _globals['_GETSTAGEDWRITERESPONSE']._serialized_start=1332
+  _globals['_GETSTAGEDWRITERESPONSE']._serialized_end=1402
+  _globals['_APPLYSTAGEDWRITEREQUEST']._serialized_start=1404
+  _globals['_APPLYSTAGEDWRITEREQUEST']._serialized_end=1502
+  _globals['_APPLYSTAGEDWRITERESPONSE']._serialized_start=1504
+  _globals['_APPLYSTAGEDWRITERESPONSE']._serialized_end=1576
+  _globals['_DISCARDSTAGEDWRITEREQUEST']._serialized_start=1578
+  _globals['_DISCARDSTAGEDWRITEREQUEST']._serialized_end=1678
+  _globals['_DISCARDSTAGEDWRITERESPONSE']._serialized_start=1680
+  _globals['_DISCARDSTAGEDWRITERESPONSE']._serialized_end=1754
+  _globals['_STAGEDWRITESERVICE']._serialized_start=1944
+  _globals['_STAGEDWRITESERVICE']._serialized_end=2683
 # @@protoc_insertion_point(module_scope)

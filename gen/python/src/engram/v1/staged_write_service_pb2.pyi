@@ -58,14 +58,16 @@ class StagedWrite(_message.Message):
     def __init__(self, id: _Optional[str] = ..., workspace_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., staged_by_key_id: _Optional[str] = ..., requests: _Optional[_Iterable[_Union[_memory_service_pb2.WriteMemoryRequest, _Mapping]]] = ..., atomic: _Optional[bool] = ..., preview: _Optional[_Iterable[_Union[_memory_service_pb2.BatchWriteResult, _Mapping]]] = ..., state: _Optional[_Union[StagedWriteState, str]] = ..., results: _Optional[_Iterable[_Union[_memory_service_pb2.BatchWriteResult, _Mapping]]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., resolve_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CreateStagedWriteRequest(_message.Message):
-    __slots__ = ("requests", "atomic", "ttl")
+    __slots__ = ("requests", "atomic", "ttl", "apply")
     REQUESTS_FIELD_NUMBER: _ClassVar[int]
     ATOMIC_FIELD_NUMBER: _ClassVar[int]
     TTL_FIELD_NUMBER: _ClassVar[int]
+    APPLY_FIELD_NUMBER: _ClassVar[int]
     requests: _containers.RepeatedCompositeFieldContainer[_memory_service_pb2.WriteMemoryRequest]
     atomic: bool
     ttl: _duration_pb2.Duration
-    def __init__(self, requests: _Optional[_Iterable[_Union[_memory_service_pb2.WriteMemoryRequest, _Mapping]]] = ..., atomic: _Optional[bool] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    apply: bool
+    def __init__(self, requests: _Optional[_Iterable[_Union[_memory_service_pb2.WriteMemoryRequest, _Mapping]]] = ..., atomic: _Optional[bool] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., apply: _Optional[bool] = ...) -> None: ...
 
 class CreateStagedWriteResponse(_message.Message):
     __slots__ = ("staged_write",)

@@ -27,8 +27,10 @@ export declare type StagedWrite = Message<"engram.v1.StagedWrite"> & {
   workspaceId: string;
 
   /**
-   * The agent it was staged as; empty when the key acted as no agent. Only that agent (or
-   * an admin key) may see, apply or discard it, unless it is empty.
+   * The agent its writes act as; empty when they act as no agent, or as several. A staged
+   * write is read by admin keys, by the key that staged it, and by a caller acting as the one
+   * agent its writes act as (by any key of the workspace when they act as none). The memories
+   * its preview and results show are only those the reader may read when reading it.
    *
    * @generated from field: string agent_id = 3;
    */
@@ -42,8 +44,7 @@ export declare type StagedWrite = Message<"engram.v1.StagedWrite"> & {
   stagedByKeyId: string;
 
   /**
-   * The writes, as they will be performed. Each carries a request_id (assigned when staging
-   * when it had none), so applying is idempotent.
+   * The writes, as they will be performed, each naming the agent it acts as.
    *
    * @generated from field: repeated engram.v1.WriteMemoryRequest requests = 5;
    */
@@ -106,6 +107,8 @@ export declare const StagedWriteSchema: GenMessage<StagedWrite>;
  */
 export declare type CreateStagedWriteRequest = Message<"engram.v1.CreateStagedWriteRequest"> & {
   /**
+   * The writes; validate_only has no meaning here (staging is the dry run) and is refused.
+   *
    * @generated from field: repeated engram.v1.WriteMemoryRequest requests = 1;
    */
   requests: WriteMemoryRequest[];
@@ -124,6 +127,15 @@ export declare type CreateStagedWriteRequest = Message<"engram.v1.CreateStagedWr
    * @generated from field: google.protobuf.Duration ttl = 3;
    */
   ttl?: Duration | undefined;
+
+  /**
+   * Apply at once: the writes are performed and the staged write is stored APPLIED with their
+   * results in one transaction, or, when that fails, nothing is stored at all. Its preview is
+   * empty: the writes ran once, for real.
+   *
+   * @generated from field: bool apply = 4;
+   */
+  apply: boolean;
 };
 
 /**
