@@ -10,6 +10,8 @@ import { errorInterceptor } from "./server/interceptors/errors.js";
 import { observabilityInterceptor } from "./server/interceptors/observability.js";
 import { validationInterceptor } from "./server/interceptors/validation.js";
 import { scopeInterceptor } from "./server/interceptors/scope.js";
+import { storageInterceptor } from "./server/interceptors/storage.js";
+import type { StorageReserve } from "./db/storage-reserve.js";
 import { BodyBudget, MAX_REQUEST_BYTES } from "./api/limits.js";
 import type { RequestHandler } from "./api/request-handler.js";
 import { restGateway } from "./server/rest/gateway.js";
@@ -22,6 +24,8 @@ export interface ApiOptions {
   authentication: AuthenticationOptions;
   logger: Logger;
   metrics: Registry;
+  /** The embedded data directory's free-space reserve; none on Postgres, whose disk is its own. */
+  storage?: StorageReserve | undefined;
 }
 
 export interface ApiHandlers {
@@ -35,14 +39,16 @@ export interface ApiHandlers {
 
 /**
  * What every call passes through once authenticated, in order: logging and metrics, the one
- * error mapping, protovalidate, the scope each method declares.
+ * error mapping, protovalidate, the scope each method declares, and (on the embedded engine)
+ * the refusal of writes while the disk is nearly full.
  */
-export function apiInterceptors(logger: Logger, metrics: Registry): Interceptor[] {
+export function apiInterceptors(logger: Logger, metrics: Registry, storage?: StorageReserve): Interceptor[] {
   return [
     observabilityInterceptor(logger, metrics),
     errorInterceptor(logger),
     validationInterceptor(),
     scopeInterceptor(),
+    ...(storage ? [storageInterceptor(storage)] : []),
   ];
 }
 
@@ -51,10 +57,10 @@ export function apiInterceptors(logger: Logger, metrics: Registry): Interceptor[
  * limits, before a body is read) and the same apiInterceptors. REST and MCP reach them in process
  * through a router transport, so each behaviour has one implementation.
  */
-export function apiHandlers({ routes, authentication: auth, logger, metrics }: ApiOptions): ApiHandlers {
+export function apiHandlers({ routes, authentication: auth, logger, metrics, storage }: ApiOptions): ApiHandlers {
   const authentication = new Authentication(auth);
   const options = {
-    interceptors: apiInterceptors(logger, metrics),
+    interceptors: apiInterceptors(logger, metrics, storage),
     requestGate: authentication.requestGate(),
     // A misspelt field or enum name is an error, not a silently dropped value; error details
     // inside messages (per-item batch errors) need their types to be written as JSON.

@@ -6,7 +6,8 @@ import { postgresCluster, SINGLE_SERVER, type Cluster } from "./cluster.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
-import { TableStatistics } from "./db/table-statistics.js";
+import { freeSpaceOf, StorageReserve } from "./db/storage-reserve.js";
+import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
 import { createEmbedder } from "./embedding/create.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
@@ -18,7 +19,7 @@ import { PageTokens } from "./memory/page-token.js";
 import { MemoryStatsRepository } from "./memory/memory-stats.repository.js";
 import { startSweeper } from "./memory/sweeper.js";
 import { StagedWriteServiceImpl } from "./staging/staged-write.service.js";
-import { addMemoryGauges, createMetrics, type ServerMetrics } from "./metrics.js";
+import { addMemoryGauges, addStorageGauges, createMetrics, type ServerMetrics } from "./metrics.js";
 import { apiHandlers } from "./api-handlers.js";
 import { withCors } from "./server/cors.js";
 import { readConsoleSite } from "./server/console.js";
@@ -79,6 +80,17 @@ async function serve(
   cluster: Cluster,
   metrics: ServerMetrics,
 ): Promise<Engram> {
+  // Only the embedded engine's disk is this process's to watch: Postgres refuses writes itself (53100).
+  const storage =
+    db.kind === "pglite"
+      ? new StorageReserve({
+          reserveBytes: config.storageReserveMb * 1024 * 1024,
+          freeSpace: freeSpaceOf(config.dataDir),
+          logger,
+        })
+      : undefined;
+  await storage?.measure();
+  const writesPaused = () => storage?.full ?? false;
   const apiKeys = new ApiKeys(db.em, cluster.keyCache);
   const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
   if (adminKeyPath !== null) {
@@ -100,9 +112,14 @@ async function serve(
   await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
   const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger, {
     onBacklog: () => cluster.announceBacklog(),
+    paused: writesPaused,
   });
+  storage?.onResume(() => worker.kick());
   await cluster.listen({ keysChanged: () => apiKeys.forgetCached(), backlog: () => worker.kick() });
-  const statistics = new TableStatistics(db.em, "memories", logger);
+  const statistics = new TableStatistics(db.em, "memories", logger, {
+    ...DEFAULT_TABLE_STATISTICS_OPTIONS,
+    paused: writesPaused,
+  });
 
   const isReady = async () => {
     await db.em.fork().execute("select 1");
@@ -110,6 +127,7 @@ async function serve(
   };
   const pageTokens = new PageTokens(await new ServerSecretRepository(db.em.fork()).getOrCreate("page_tokens"));
   addMemoryGauges(metrics, (now) => new MemoryStatsRepository(db.em.fork()).counts(now), logger);
+  if (storage) addStorageGauges(metrics, storage);
   const memory = new MemoryServiceImpl({
     em: db.em,
     embeddings,
@@ -139,6 +157,7 @@ async function serve(
     },
     logger,
     metrics: metrics.registry,
+    storage,
   });
 
   const tls =
@@ -154,6 +173,7 @@ async function serve(
         seeds,
         openapi: await readOpenApi(),
         isReady,
+        writesRefused: writesPaused,
         metrics: metrics.registry,
         console: await readConsoleSite(),
       }),
@@ -166,12 +186,14 @@ async function serve(
       timeouts: options.connectionTimeouts,
     },
   );
+  storage?.start();
   worker.start();
   statistics.start();
   const sweeper = startSweeper(db.em, {
     retentionDays: config.retentionDays,
     intervalSeconds: config.sweepIntervalSeconds,
     logger,
+    paused: writesPaused,
   });
   // CLI tools on this data directory find the server through its lock.
   await db.lock?.recordListener({ host: config.host, port: listener.port, tls: tls !== undefined });
@@ -185,6 +207,7 @@ async function serve(
     statistics,
     async close() {
       await listener.close(config.shutdownGraceSeconds * 1000);
+      storage?.stop();
       await sweeper.stop();
       await worker.stop();
       await statistics.stop();

@@ -11,6 +11,8 @@ export interface Config {
   createDatabase: boolean;
   dbConnectTimeoutSeconds: number;
   dataDir: string;
+  /** Embedded engine: writes are refused while the data directory's file system has less free (MiB). */
+  storageReserveMb: number;
   apiKey: string | undefined;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -37,6 +39,7 @@ export const DEFAULT_CONFIG: Config = {
   createDatabase: false,
   dbConnectTimeoutSeconds: 10,
   dataDir: ".data",
+  storageReserveMb: 256,
   apiKey: undefined,
   tlsCert: undefined,
   tlsKey: undefined,
@@ -86,6 +89,13 @@ export function serveOptions(): Option[] {
     new Option("--data-dir <dir>", "where the embedded database and admin.key live")
       .env("ENGRAM_DATA_DIR")
       .default(D.dataDir),
+    new Option(
+      "--storage-reserve-mb <MiB>",
+      "embedded database: refuse writes (STORAGE_FULL) while the data directory has less free space than this (0: never)",
+    )
+      .env("ENGRAM_STORAGE_RESERVE_MB")
+      .default(D.storageReserveMb)
+      .argParser(int(0, 1024 * 1024)),
     new Option("--api-key <key>", "secret for the bootstrap admin key, used only when no key exists yet").env(
       "ENGRAM_API_KEY",
     ),
@@ -200,6 +210,7 @@ export function configFrom(command: Command): Config {
     createDatabase: createDatabaseFlag(command),
     dbConnectTimeoutSeconds: o.dbConnectTimeout as number,
     dataDir: o.dataDir as string,
+    storageReserveMb: o.storageReserveMb as number,
     apiKey: (o.apiKey as string | undefined) || undefined,
     tlsCert: o.tlsCert as string | undefined,
     tlsKey: o.tlsKey as string | undefined,

@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "pino";
 import { totals, type MemoryCount } from "./memory/memory-stats.repository.js";
 import { loggableError } from "./logger.js";
+import type { StorageReserve } from "./db/storage-reserve.js";
 
 /** Seconds, from half a millisecond to 2.5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -92,6 +93,35 @@ export function addMemoryGauges(
     async collect() {
       const all = await snapshot();
       if (all !== null) this.set(totals(all).embeddingBacklog);
+    },
+  });
+}
+
+/** The embedded data directory's free space as last measured, its reserve, and whether writes are refused. */
+export function addStorageGauges(metrics: ServerMetrics, storage: StorageReserve): void {
+  const registers = [metrics.registry];
+  new Gauge({
+    name: "engram_storage_free_bytes",
+    help: "Free bytes on the embedded data directory's file system, as last measured (each second)",
+    registers,
+    collect() {
+      if (storage.freeBytes !== undefined) this.set(storage.freeBytes);
+    },
+  });
+  new Gauge({
+    name: "engram_storage_reserve_bytes",
+    help: "Free bytes below which writes are refused (--storage-reserve-mb)",
+    registers,
+    collect() {
+      this.set(storage.reserveBytes);
+    },
+  });
+  new Gauge({
+    name: "engram_storage_writes_refused",
+    help: "1 while writes are refused because free space is below the reserve, else 0",
+    registers,
+    collect() {
+      this.set(storage.full ? 1 : 0);
     },
   });
 }

@@ -10,6 +10,8 @@ export interface TableStatisticsOptions {
   changeFraction: number;
   /** Rows written but fewer than the thresholds are analysed after this long. */
   intervalMs: number;
+  /** While true, nothing is analysed (ANALYZE writes; the disk is nearly full): the interval tries again. */
+  paused?: () => boolean;
 }
 
 export const DEFAULT_TABLE_STATISTICS_OPTIONS: TableStatisticsOptions = {
@@ -66,6 +68,7 @@ export class TableStatistics {
 
   /** One ANALYZE at a time; resolves when the current one is done. */
   analyze(): Promise<void> {
+    if (this.options.paused?.()) return this.running ?? Promise.resolve();
     this.running ??= this.run().finally(() => (this.running = null));
     return this.running;
   }

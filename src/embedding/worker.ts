@@ -21,6 +21,8 @@ export interface WorkerOptions {
   maxPermanentAttempts: number;
   /** Called when a round claims a full batch: more is waiting than this worker can take at once. */
   onBacklog: () => void;
+  /** While true, nothing is claimed or stored (the disk is nearly full); kick() once it is false again. */
+  paused: () => boolean;
 }
 
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
@@ -31,6 +33,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   maxBackoffMs: 300_000,
   maxPermanentAttempts: 3,
   onBacklog: () => {},
+  paused: () => false,
 };
 
 const MIN_SLEEP_MS = 50;
@@ -73,7 +76,7 @@ export class EmbeddingWorker {
 
   /** One claim-embed-store round; returns how many jobs it handled. */
   async runOnce(now = new Date()): Promise<number> {
-    if (!(await this.embeddings.ensureReady())) return 0;
+    if (this.options.paused() || !(await this.embeddings.ensureReady())) return 0;
     const queue = this.queue();
     const jobs = await queue.claim(this.options.batchSize, this.options.leaseMs, now);
     if (jobs.length === 0) return 0;
@@ -114,7 +117,7 @@ export class EmbeddingWorker {
 
   /** Nothing to claim now: sleep until the next job may be retried, or until kicked. */
   private async idleDelay(): Promise<number> {
-    if (!this.embeddings.configured) return Infinity;
+    if (!this.embeddings.configured || this.options.paused()) return Infinity;
     if (this.embeddings.model === null) return this.options.notReadyMs;
     try {
       const next = await this.queue().nextRetryTime();

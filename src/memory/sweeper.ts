@@ -26,10 +26,17 @@ export async function sweep(em: EntityManager, retentionDays: number, now = new 
 
 export function startSweeper(
   em: EntityManager,
-  options: { retentionDays: number; intervalSeconds: number; logger: Logger },
+  options: {
+    retentionDays: number;
+    intervalSeconds: number;
+    logger: Logger;
+    /** While true, rounds are skipped: a purge writes too (the disk is nearly full). */
+    paused?: () => boolean;
+  },
 ) {
   let running: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
+    if (options.paused?.()) return;
     running = sweep(em, options.retentionDays).then(
       (purged) => {
         if (purged > 0) options.logger.info({ purged }, "expiry sweeper purged memories");

@@ -14,6 +14,8 @@ export interface HttpEndpoints {
   /** The OpenAPI document of the REST routes, served as is. */
   openapi: string;
   isReady: () => Promise<boolean>;
+  /** Whether writes are refused for want of disk space: still ready, since reads are served. */
+  writesRefused?: () => boolean;
   metrics: Registry;
   /** The web console, at / and its flat file names. */
   console: ConsoleSite;
@@ -25,13 +27,14 @@ export interface HttpEndpoints {
  * Connect router (whose paths are /package.Service/Method).
  */
 export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
-  const { connect, rest, mcp, seeds, openapi, isReady, metrics, console: site } = endpoints;
+  const { connect, rest, mcp, seeds, openapi, isReady, writesRefused, metrics, console: site } = endpoints;
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && path === "/healthz") return reply(res, 200, "text/plain", "ok\n");
     if (req.method === "GET" && path === "/readyz") {
       void isReady().then(
-        (ready) => reply(res, ready ? 200 : 503, "text/plain", ready ? "ready\n" : "not ready\n"),
+        (ready) =>
+          reply(res, ready ? 200 : 503, "text/plain", ready ? readyBody(writesRefused?.() ?? false) : "not ready\n"),
         () => reply(res, 503, "text/plain", "not ready\n"),
       );
       return;
@@ -47,6 +50,10 @@ export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
     if (serveConsole(site, req, res, path)) return;
     connect(req, res);
   };
+}
+
+function readyBody(writesRefused: boolean): string {
+  return writesRefused ? "ready, read-only: free disk space is below the reserve, writes are refused\n" : "ready\n";
 }
 
 function reply(

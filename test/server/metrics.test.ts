@@ -92,4 +92,15 @@ describe("/metrics", () => {
     const notFound = 'engram_rpc_total{method="engram.v1.MemoryService/GetMemory",code="notfound"}';
     expect(value(after, notFound) - value(before, notFound)).toBe(1);
   });
+
+  it("shows the embedded data directory's free space against its reserve; on Postgres, nothing of it", async () => {
+    const metrics = await scrape();
+    if (server.databaseUrl !== undefined) {
+      expect(metrics).not.toContain("engram_storage_");
+      return;
+    }
+    expect(value(metrics, "engram_storage_free_bytes")).toBeGreaterThan(0);
+    expect(value(metrics, "engram_storage_reserve_bytes")).toBe(256 * 1024 * 1024);
+    expect(metrics).toMatch(/^engram_storage_writes_refused 0$/m);
+  });
 });

@@ -36,6 +36,7 @@ describe("engram serve: flags and environment", () => {
     ["--port <port>", "ENGRAM_PORT", "8080"],
     ["--database-url <url>", "DATABASE_URL"],
     ["--data-dir <dir>", "ENGRAM_DATA_DIR", '".data"'],
+    ["--storage-reserve-mb <MiB>", "ENGRAM_STORAGE_RESERVE_MB", "256"],
     ["--api-key <key>", "ENGRAM_API_KEY"],
     ["--tls-cert <file>", "ENGRAM_TLS_CERT"],
     ["--tls-key <file>", "ENGRAM_TLS_KEY"],
@@ -89,6 +90,12 @@ describe("engram serve: flags and environment", () => {
     ["--port 1e3", ["--port", "1e3"], {}, `option '--port <port>' argument '1e3' is invalid. ${portRange}`],
     ["ENGRAM_PORT=http", [], { ENGRAM_PORT: "http" }, `value 'http' from env 'ENGRAM_PORT' is invalid. ${portRange}`],
     ["--log-level loud", ["--log-level", "loud"], {}, "option '--log-level <level>' argument 'loud' is invalid."],
+    [
+      "ENGRAM_STORAGE_RESERVE_MB=1G",
+      [],
+      { ENGRAM_STORAGE_RESERVE_MB: "1G" },
+      "value '1G' from env 'ENGRAM_STORAGE_RESERVE_MB' is invalid. expected a whole number from 0 to 1048576",
+    ],
   ];
   it.each(invalid)("%s exits non-zero with a clear message, before opening anything", async (_, args, env, message) => {
     const dataDir = join(await tempDir(), "never-created");

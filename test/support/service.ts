@@ -12,6 +12,7 @@ import { ApiKeyServiceImpl } from "../../src/auth/api-key.service.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
 import { openDatabase, type Database } from "../../src/db/orm.js";
+import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
 import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
@@ -48,8 +49,13 @@ export interface ServiceHarness {
   close(): Promise<void>;
 }
 
-/** On PGlite in a temporary directory, or a fresh database on DATABASE_URL's server when set. */
-export async function startServices(options: { embedder?: Embedder } = {}): Promise<ServiceHarness> {
+/**
+ * On PGlite in a temporary directory, or a fresh database on DATABASE_URL's server when set;
+ * `storage` gates writes as the server's free-space reserve does (on either engine).
+ */
+export async function startServices(
+  options: { embedder?: Embedder; storage?: StorageReserve } = {},
+): Promise<ServiceHarness> {
   const dataDir = await mkdtemp(join(tmpdir(), "engram-service-"));
   const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : undefined;
   const db = await openDatabase({ schema: SCHEMA, dataDir, databaseUrl: database?.url });
@@ -61,7 +67,7 @@ export async function startServices(options: { embedder?: Embedder } = {}): Prom
   const keys = new ApiKeys(db.em);
   const apiKeys = new ApiKeyServiceImpl(keys);
   const workspaceId = `ws-${randomUUID()}`;
-  const interceptors = apiInterceptors(logger, new Registry());
+  const interceptors = apiInterceptors(logger, new Registry(), options.storage);
 
   function transportFor(caller: Caller) {
     const principal: Principal = {

@@ -1,0 +1,40 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+import type { Interceptor } from "@connectrpc/connect";
+import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
+import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import type { StorageReserve } from "../../db/storage-reserve.js";
+import { requiredScopeOf } from "./scope.js";
+
+/** The admin methods that only read: they go on answering while writes are refused. */
+const ADMIN_READS: ReadonlySet<DescMethod> = new Set([
+  MemoryService.method.getMemoryStats,
+  MemoryService.method.exportMemories,
+  ApiKeyService.method.listApiKeys,
+]);
+
+/**
+ * Whether a method writes to the database: those needing memory:write, and the admin methods
+ * but the few that only read, so that a new admin method is taken for a writer until listed.
+ */
+export function writesData(method: DescMethod): boolean {
+  const scope = requiredScopeOf(method);
+  return scope === "memory:write" || (scope === "admin" && !ADMIN_READS.has(method));
+}
+
+/**
+ * Refuses writing calls (STORAGE_FULL) while the embedded database's free space is under its
+ * reserve, after authentication, validation and the scope check, so that only a caller who
+ * may write learns of it; reads go on. Every way in passes here (Connect, REST, MCP and the
+ * other memory APIs' routes). Each write prompts a new measurement of the free space.
+ */
+export function storageInterceptor(storage: StorageReserve): Interceptor {
+  return (next) => async (req) => {
+    if (!writesData(req.method)) return next(req);
+    storage.requireSpace();
+    try {
+      return await next(req);
+    } finally {
+      storage.noteWrite();
+    }
+  };
+}
