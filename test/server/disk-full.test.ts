@@ -4,8 +4,8 @@
  * no room for its WAL; it spins forever (100% CPU, deaf to SIGTERM, /healthz unanswered). So
  * the server must refuse writes (RESOURCE_EXHAUSTED STORAGE_FULL) while space is left, go on
  * answering reads and probes, and take writes again once space is freed. Always on PGlite,
- * whatever DATABASE_URL says; mounting needs root (as CI runs), so elsewhere this is skipped
- * and test/service/storage-reserve.test.ts is the evidence.
+ * whatever DATABASE_URL says. Mounting needs root or sudo, like the browser test's install;
+ * test/service/storage-reserve.test.ts shows the same rules on a simulated disk, on both engines.
  */
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -24,20 +24,19 @@ const MIB = 1024 * 1024;
 const RESERVE_MIB = 32;
 
 const mountPoint = await mkdtemp(join(tmpdir(), "engram-disk-full-"));
-const mounted = await run("mount", ["-t", "tmpfs", "-o", "size=160m", "tmpfs", mountPoint]).then(
-  () => true,
-  (err: unknown) => {
-    console.warn(`disk-full test skipped: cannot mount a tmpfs (${(err as Error).message.split("\n")[0]})`);
-    return false;
-  },
-);
+// Mounting takes root, or sudo, as installing the browser for the browser test does.
+const asRoot = (command: string, args: string[]) =>
+  process.getuid?.() === 0 ? run(command, args) : run("sudo", ["-n", command, ...args]);
+await asRoot("mount", ["-t", "tmpfs", "-o", "size=160m", "tmpfs", mountPoint]).catch((err: unknown) => {
+  throw new Error(`the disk-full test mounts a small tmpfs, which needs root or sudo: ${String(err)}`);
+});
 const dataDir = join(mountPoint, "data");
 const filler = join(mountPoint, "filler");
 let server: EngramProcess | undefined;
 
 afterAll(async () => {
   await server?.kill();
-  if (mounted) await run("umount", [mountPoint]);
+  await asRoot("umount", [mountPoint]);
   await rm(mountPoint, { recursive: true, force: true });
 });
 
@@ -71,7 +70,7 @@ function batch(n: number) {
   };
 }
 
-describe.skipIf(!mounted)("the embedded database on a disk that fills up", () => {
+describe("the embedded database on a disk that fills up", () => {
   it("refuses writes before the disk is full, keeps answering, and takes writes again once space is freed", async () => {
     server = await spawnEngram({
       dataDir,
