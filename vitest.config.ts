@@ -1,10 +1,28 @@
 import { defineConfig } from "vitest/config";
 
 /**
- * Three tiers. `unit`: pure modules, tests beside them in src, in parallel. `service`: the real
- * services over an in-memory router transport and a database of their own, in parallel.
- * `integration`: every file starts a real server (or spawns one), one file at a time.
- * `npm run test:fast` runs the first two; `npm test` runs all three.
+ * The integration files whose outcome depends on the database engine beyond what the service
+ * tier covers: CI runs them, with the service tier, on PGlite and again on Postgres, and
+ * requires the same results (scripts/compare-test-results.mjs). Every other integration file
+ * is about transports, processes, clients or the browser, and runs once.
+ */
+const ENGINE_FILES = [
+  "test/memory/**/*.test.ts",
+  "test/search/**/*.test.ts",
+  "test/performance/**/*.test.ts",
+  "test/guard/**/*.test.ts",
+  "test/server/durability.test.ts",
+  "test/validation/unexpected-errors.test.ts",
+];
+
+/** Migrated templates that test databases are copied from (test/support/templates.ts). */
+const TEMPLATES = "test/support/templates-setup.ts";
+
+/**
+ * Four tiers. `unit`: pure modules, tests beside them in src. `service`: the real services over
+ * an in-memory router transport and a database of their own. `engine` and `integration`: real
+ * servers and processes. `npm run test:fast` runs the first two; `npm test` runs all four;
+ * `npm run test:engine` runs the engine-dependent ones (CI's second pass, on Postgres).
  */
 export default defineConfig({
   test: {
@@ -14,18 +32,24 @@ export default defineConfig({
       { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
       {
         extends: true,
-        test: { name: "service", include: ["test/service/**/*.test.ts"] },
+        test: { name: "service", include: ["test/service/**/*.test.ts"], globalSetup: [TEMPLATES] },
+      },
+      {
+        extends: true,
+        test: {
+          name: "engine",
+          include: ENGINE_FILES,
+          globalSetup: [TEMPLATES],
+          sequence: { groupOrder: 1 },
+        },
       },
       {
         extends: true,
         test: {
           name: "integration",
           include: ["test/**/*.test.ts"],
-          exclude: ["test/service/**"],
-          globalSetup: ["test/support/global-setup.ts"],
-          // Every file starts its own server; two cores are busy enough with one at a time,
-          // after the other tiers have finished.
-          fileParallelism: false,
+          exclude: ["test/service/**", ...ENGINE_FILES],
+          globalSetup: [TEMPLATES, "test/support/postgres-setup.ts"],
           sequence: { groupOrder: 1 },
         },
       },

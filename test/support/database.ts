@@ -1,13 +1,18 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { inject } from "vitest";
 
 /**
- * A database of its own on the Postgres server named by `baseUrl`, so that every test
- * server starts as empty as an embedded one does. Dropped again by `drop()`.
+ * A database of its own on the Postgres server named by `baseUrl`, so that every test server
+ * starts as empty as an embedded one does: a copy of the migrated template (templates.ts) when
+ * `baseUrl` is the suite's DATABASE_URL, else a new, empty one. Dropped again by `drop()`.
  */
 export async function createTestDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `engram_test_${randomUUID().replaceAll("-", "")}`;
-  await withClient(baseUrl, (client) => client.query(`create database ${name}`));
+  const template = baseUrl === process.env.DATABASE_URL ? inject("postgresTemplate") : "";
+  await withClient(baseUrl, (client) =>
+    client.query(`create database ${name}${template === "" ? "" : ` template ${template}`}`),
+  );
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
   return {

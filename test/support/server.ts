@@ -1,13 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { pino } from "pino";
 import { startEngram, type Engram, type StartOptions } from "../../src/app.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Scope } from "../../src/auth/principal.js";
 import { DEFAULT_CONFIG, type Config } from "../../src/config.js";
 import { createTestDatabase } from "./database.js";
+import { newDataDir } from "./templates.js";
 
 export interface TestServer {
   engram: Engram;
@@ -32,7 +31,7 @@ export async function startTestServer(
   options: StartOptions = {},
 ): Promise<TestServer> {
   const ownsDataDir = overrides.dataDir === undefined;
-  const dataDir = overrides.dataDir ?? (await mkdtemp(join(tmpdir(), "engram-test-")));
+  const dataDir = overrides.dataDir ?? (await newDataDir());
   // On Postgres every test server gets a fresh database, as empty as a new embedded one,
   // unless the caller names a database (to restart on the same data).
   const database =

@@ -21,6 +21,7 @@ import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_
 import { PageTokens } from "../../src/memory/page-token.js";
 import { SCHEMA } from "../../src/schema.js";
 import { createTestDatabase } from "./database.js";
+import { newDataDir } from "./templates.js";
 
 /** A week, as the server's default. */
 const STAGED_WRITE_TTL_MS = 7 * 24 * 3_600_000;
@@ -56,7 +57,7 @@ export interface ServiceHarness {
 export async function startServices(
   options: { embedder?: Embedder; storage?: StorageReserve } = {},
 ): Promise<ServiceHarness> {
-  const dataDir = await mkdtemp(join(tmpdir(), "engram-service-"));
+  const dataDir = await newDataDir("engram-service-");
   const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : undefined;
   const db = await openDatabase({ schema: SCHEMA, dataDir, databaseUrl: database?.url });
   const logger = pino({ level: "silent" });

@@ -4,8 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import type { TestProject } from "vitest/node";
-import { openDatabase } from "../../src/db/orm.js";
-import { SCHEMA } from "../../src/schema.js";
 import { repoRoot } from "./engram-process.js";
 
 const run = promisify(execFile);
@@ -18,17 +16,13 @@ declare module "vitest" {
 }
 
 /**
- * With DATABASE_URL set, migrate the shared Postgres once, before any suite starts a server on
- * it. Without it (the suite runs on PGlite), start a throw-away Postgres for the few tests that
- * are about Postgres itself, so that both runs execute the same tests.
+ * For the tests about Postgres itself (scale-out, database URLs, moving a workspace between
+ * engines): DATABASE_URL's server when the suite runs on Postgres, else a throw-away one that
+ * scripts/test-postgres.sh starts for this run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const databaseUrl = process.env.DATABASE_URL;
   if (databaseUrl) {
-    const dataDir = await mkdtemp(join(tmpdir(), "engram-setup-"));
-    const db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir });
-    await db.close();
-    await rm(dataDir, { recursive: true, force: true });
     project.provide("postgresUrl", databaseUrl);
     return async () => {};
   }
