@@ -32,7 +32,14 @@ export default defineConfig({
       { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
       {
         extends: true,
-        test: { name: "service", include: ["test/service/**/*.test.ts"], globalSetup: [TEMPLATES] },
+        test: {
+          name: "service",
+          include: ["test/service/**/*.test.ts"],
+          globalSetup: [TEMPLATES],
+          // Files share their worker's modules, so the real model loads once per worker
+          // (test/support/embedders.ts); each file still opens databases of its own.
+          isolate: false,
+        },
       },
       {
         extends: true,

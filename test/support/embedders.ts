@@ -4,16 +4,20 @@ import type { AddressInfo } from "node:net";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { LocalEmbedder } from "../../src/embedding/local.js";
 
+let loaded: Embedder | undefined;
+
 /**
  * The real all-MiniLM-L6-v2 model, from the directory scripts/fetch-model.sh fills (CI runs
- * it; ENGRAM_MODEL_DIR points elsewhere). Never downloads anything.
+ * it; ENGRAM_MODEL_DIR points elsewhere). Never downloads anything. Loaded once per test
+ * worker: the files of a worker that does not isolate them (the service tier) share it.
  */
 export function realModel(): Embedder {
-  return new LocalEmbedder({
+  loaded ??= new LocalEmbedder({
     model: "Xenova/all-MiniLM-L6-v2",
     modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
     dtype: "q8",
   });
+  return loaded;
 }
 
 /**
