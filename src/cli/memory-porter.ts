@@ -1,3 +1,4 @@
+import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import {
@@ -5,7 +6,9 @@ import {
   type ExportMemoriesResponse,
   type ImportMemoriesResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import { EmbeddingQueueRepository } from "../memory/embedding-queue.repository.js";
+import { toExportQuery } from "../memory/filter-query.js";
 import { MemoryTransfer } from "../memory/memory-transfer.js";
 import type { Target } from "./target.js";
 import { refusedBy } from "./text-output.js";
@@ -43,17 +46,7 @@ export async function memoryPorterFor(target: Target, workspace: string | undefi
   const viewer = { workspaceId, agentId: null, admin: true };
   return {
     workspaceId,
-    export: (filter) =>
-      transfer.export(viewer, {
-        subjectType: filter.subjectType || undefined,
-        subjectId: filter.subjectId || undefined,
-        kinds: filter.kinds,
-        tags: [],
-        anyTags: [],
-        showDeleted: filter.showDeleted,
-        showExpired: filter.showExpired,
-        ownerAgentId: filter.agentId || undefined,
-      }),
+    export: (filter) => transfer.export(viewer, toExportQuery(create(MemoryFilterSchema, filter))),
     import: (memories) => transfer.import(workspaceId, memories),
     close: () => db.close(),
   };

@@ -1,7 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
-import type { MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
 import {
   BatchWriteMemoriesResponseSchema,
   DeleteMemoryResponseSchema,
@@ -31,13 +30,14 @@ import {
 import { actingViewer, principalOf, viewerFor } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import { memoryNotFound } from "../errors/domain-error.js";
-import { toProto, visibilityValue } from "./memory-mapper.js";
+import { toExportQuery, toFilterQuery } from "./filter-query.js";
+import { toProto } from "./memory-mapper.js";
 import { MemorySearch, SEARCH_MODE_HEADER, type RetrievalMode } from "./memory-search.js";
 import { MemoryTransfer } from "./memory-transfer.js";
 import { MemoryWrites } from "./memory-writes.js";
 import { KindClassifier } from "./guard/kind-classifier.js";
 import { WriteGuard } from "./guard/write-guard.js";
-import type { FilterQuery, ListQuery, OrderField } from "./memory-filters.js";
+import type { ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import { totals, type MemoryStatsRepository, type NamedCount } from "./memory-stats.repository.js";
 import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
@@ -215,10 +215,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async *exportMemories(req: ExportMemoriesRequest, ctx: HandlerContext): AsyncGenerator<ExportMemoriesResponse> {
-    yield* this.transfer.export(actingViewer(ctx, ""), {
-      ...toFilterQuery(req.filter),
-      ownerAgentId: nonEmpty(req.filter?.agentId),
-    });
+    yield* this.transfer.export(actingViewer(ctx, ""), toExportQuery(req.filter));
   }
 
   async importMemories(req: ImportMemoriesRequest, ctx: HandlerContext) {
@@ -230,23 +227,4 @@ function parseOrderBy(orderBy: string): ListQuery["order"] {
   if (orderBy === "") return { field: "create_time", descending: true };
   const [field, direction] = orderBy.split(" ");
   return { field: field as OrderField, descending: direction === "desc" };
-}
-
-function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
-  return {
-    subjectType: nonEmpty(filter?.subjectType),
-    subjectId: nonEmpty(filter?.subjectId),
-    kinds: filter?.kinds ?? [],
-    tags: filter?.tags ?? [],
-    anyTags: filter?.anyTags ?? [],
-    linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
-    visibility: filter?.visibility ? visibilityValue(filter.visibility) : undefined,
-    key: nonEmpty(filter?.key),
-    showDeleted: filter?.showDeleted ?? false,
-    showExpired: filter?.showExpired ?? false,
-  };
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value === undefined || value === "" ? undefined : value;
 }

@@ -1,0 +1,32 @@
+import type { MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
+import type { FilterQuery } from "./memory-filters.js";
+import { visibilityValue } from "./memory-mapper.js";
+
+/**
+ * A MemoryFilter as the queries take it (memory-filters.ts): empty strings and unset enums mean
+ * "any". `agent_id` is not part of it: List and Search read it as the acting agent, Export as
+ * the owner to keep.
+ */
+export function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
+  return {
+    subjectType: nonEmpty(filter?.subjectType),
+    subjectId: nonEmpty(filter?.subjectId),
+    kinds: filter?.kinds ?? [],
+    tags: filter?.tags ?? [],
+    anyTags: filter?.anyTags ?? [],
+    linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
+    visibility: filter?.visibility ? visibilityValue(filter.visibility) : undefined,
+    key: nonEmpty(filter?.key),
+    showDeleted: filter?.showDeleted ?? false,
+    showExpired: filter?.showExpired ?? false,
+  };
+}
+
+/** Export's reading of a MemoryFilter: its agent_id keeps one owner agent's memories. */
+export function toExportQuery(filter: MemoryFilter | undefined): FilterQuery & { ownerAgentId?: string } {
+  return { ...toFilterQuery(filter), ownerAgentId: nonEmpty(filter?.agentId) };
+}
+
+export function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value === "" ? undefined : value;
+}
