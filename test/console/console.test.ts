@@ -79,8 +79,9 @@ describe("the web console", () => {
     expect(await page.getByRole("img", { name: /memories created/ }).count()).toBe(1);
     await shot(page, "overview");
 
-    // Browse with a filter.
+    // Browse lists the newest memories when opened, then narrows them with a filter.
     await page.getByRole("link", { name: "Browse" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
     await page.getByLabel("Subject type").fill("contact");
     await page.getByLabel("Kinds (comma-separated)").fill("pitch");
     await page.getByRole("button", { name: "Apply filters" }).click();
@@ -168,7 +169,6 @@ describe("the web console", () => {
     const { page, errors } = await openConsole(390, 844);
     await logIn(page, server.adminKey);
     await page.getByRole("link", { name: "Browse" }).click();
-    await page.getByRole("button", { name: "Apply filters" }).click();
     await page.locator("tbody tr").first().waitFor();
     // No horizontal scrolling of the page itself (tables scroll inside their container).
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
@@ -192,10 +192,13 @@ describe("the web console", () => {
     const key = await server.createKey({ agentId: "agent-a" });
     const { page, errors } = await openConsole();
     await logIn(page, key);
-    // The overview is for admins: refused with its reason, not a crash.
-    await page.getByText("MISSING_SCOPE").waitFor();
+    // The overview is for admins: an agent's key lands on Browse, which lists what it may read.
+    await page.waitForURL(/#\/browse$/);
+    await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(0);
+    expect(await page.locator("tbody").textContent()).not.toContain("agent B's private note");
+    await page.getByRole("link", { name: "Overview" }).click();
+    await page.waitForURL(/#\/browse$/);
 
-    await page.getByRole("link", { name: "Browse" }).click();
     await page.getByLabel("Subject type").fill("visibility-check");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect.poll(() => page.locator("tbody tr").count()).toBe(2);

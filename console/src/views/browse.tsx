@@ -1,4 +1,4 @@
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { Visibility, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { shownError, type Api, type ShownError } from "../api.js";
 import { EmbeddingBadge, StateBadge } from "../badges.js";
@@ -27,7 +27,7 @@ const ORDERS = [
   ["confidence", "Least confident"],
 ] as const;
 
-/** Every MemoryFilter field, an order, and keyset pages (the server's next_page_token). */
+/** The newest memories, then every MemoryFilter field, an order, and keyset pages (the server's next_page_token). */
 export function Browse({ api }: { api: Api }) {
   const [filter, setFilter] = useState(EMPTY_FILTER);
   const [orderBy, setOrderBy] = useState<string>(ORDERS[0][0]);
@@ -59,6 +59,11 @@ export function Browse({ api }: { api: Api }) {
       setError(shownError(err));
     }
   };
+
+  // Opening Browse lists the newest memories at once; filters narrow them.
+  useEffect(() => {
+    void load("", [""]);
+  }, [api]);
 
   return (
     <Section title="Browse">

@@ -9,13 +9,17 @@ export function Overview({ api }: { api: Api }) {
   const [stats, setStats] = useState<GetMemoryStatsResponse | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   useEffect(() => {
-    api.memories.getMemoryStats({}).then(setStats, (err: unknown) => setError(shownError(err)));
+    api.memories.getMemoryStats({}).then(setStats, (err: unknown) => {
+      const shown = shownError(err);
+      // A key without the admin scope (an agent's, say) has nothing to see here: it starts on Browse.
+      if (shown.reason === "MISSING_SCOPE") location.replace("#/browse");
+      else setError(shown);
+    });
   }, [api]);
 
   if (stats === null) {
     return (
       <Section title="Overview">
-        {error && <p>The overview needs an admin key; browse and search work with this one.</p>}
         <ErrorBox error={error} />
       </Section>
     );
