@@ -44,7 +44,7 @@ const expected: MemoryRecord = {
   forgetReason: null,
   embeddingModel: "m",
   embeddingStatus: "attached",
-  revision: 3,
+  revision: 3n,
   createTime: created,
   updateTime: created,
   deleteTime: null,
@@ -95,8 +95,9 @@ describe("toRecord", () => {
     expect(toRecord(textRow)).toEqual(expected);
   });
 
-  it("reads a bigint revision as a number", () => {
-    expect(toRecord({ ...parsedRow, revision: 9007199254740991n }).revision).toBe(9007199254740991);
+  it("reads a revision past 2^53 exactly, whether the driver gives a bigint or a string", () => {
+    expect(toRecord({ ...parsedRow, revision: 9007199254740993n }).revision).toBe(9007199254740993n);
+    expect(toRecord({ ...parsedRow, revision: "9007199254740993" }).revision).toBe(9007199254740993n);
   });
 
   it("reads a set delete_time as a date and keeps null times null", () => {

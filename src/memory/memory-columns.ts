@@ -23,6 +23,8 @@ type Decoder<T> = (value: never) => T;
 const text: Decoder<string> = (v: string) => v;
 const nullableText: Decoder<string | null> = (v: string | null) => v;
 const number: Decoder<number> = (v: number | string | bigint) => Number(v);
+/** A 64-bit integer, exactly: bigint columns arrive as strings (pg) or bigints (PGlite). */
+const int64: Decoder<bigint> = (v: number | string | bigint) => BigInt(v);
 const toDate = (v: Date | string): Date => (v instanceof Date ? v : new Date(v));
 const time: Decoder<Date> = toDate;
 const nullableTime: Decoder<Date | null> = (v: Date | string | null) => (v === null ? null : toDate(v));
@@ -54,7 +56,7 @@ const RECORD: { [K in keyof MemoryRecord]: Decoder<MemoryRecord[K]> } = {
   forgetReason: nullableText,
   embeddingModel: nullableText,
   embeddingStatus: text as Decoder<MemoryRecord["embeddingStatus"]>,
-  revision: number,
+  revision: int64,
   createTime: time,
   updateTime: time,
   deleteTime: nullableTime,

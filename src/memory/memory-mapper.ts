@@ -85,7 +85,7 @@ export function toProto(record: MemoryRecord, now: Date): Memory {
     state: state === "active" ? MemoryState.ACTIVE : state === "expired" ? MemoryState.EXPIRED : MemoryState.DELETED,
     embeddingStatus: EMBEDDING_STATUS[record.embeddingStatus],
     embeddingModel: record.embeddingModel ?? "",
-    revision: BigInt(record.revision),
+    revision: record.revision,
     etag: etagOf(record),
     createTime: timestampFromDate(record.createTime),
     updateTime: timestampFromDate(record.updateTime),

@@ -31,7 +31,8 @@ export interface MemoryRecord extends MemoryDraft {
   forgetReason: string | null;
   embeddingModel: string | null;
   embeddingStatus: EmbeddingStatusValue;
-  revision: number;
+  /** A 64-bit integer, kept exact (a number would round past 2^53). */
+  revision: bigint;
   createTime: Date;
   updateTime: Date;
   deleteTime: Date | null;

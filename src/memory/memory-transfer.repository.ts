@@ -19,7 +19,7 @@ import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 export interface TransferredMemory {
   id: string;
   draft: MemoryDraft;
-  revision: number;
+  revision: bigint;
   createTime: Date;
   updateTime: Date;
   deleteTime: Date | null;
@@ -69,7 +69,7 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
     const values = memories.map(
       (m) =>
         sql`(${workspaceId}, ${m.id}::uuid, ${m.createTime}::timestamptz, ${m.updateTime}::timestamptz,
-          ${m.deleteTime}::timestamptz, ${m.forgetReason}, ${m.revision}::bigint, ${draftValues(m.draft)},
+          ${m.deleteTime}::timestamptz, ${m.forgetReason}, ${String(m.revision)}::bigint, ${draftValues(m.draft)},
           ${vectorValues(m.vector)})`,
     );
     const rows = await query<{ id: string; inserted: boolean }>(

@@ -17,6 +17,12 @@ import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } fr
 /** Memories read per query while exporting: one round trip per page, a bounded amount held. */
 const EXPORT_PAGE_SIZE = 200;
 
+/**
+ * The highest revision an import may bring: revisions are 64-bit (bigint in the table, int64
+ * in the API, bigint in the server), and 2^62 leaves 2^62 updates before the column's limit.
+ */
+export const MAX_IMPORTED_REVISION = 2n ** 62n;
+
 export interface MemoryTransferDeps {
   em: EntityManager;
   /**
@@ -88,16 +94,20 @@ export class MemoryTransfer {
     if (!isUuid(memory.id)) {
       throw invalidArgument(`${field}.memory.id`, "INVALID_MEMORY_ID", "must be a memory id (a UUID)");
     }
-    const revision = Number(memory.revision);
-    if (!Number.isSafeInteger(revision)) {
-      throw invalidArgument(`${field}.memory.revision`, "REVISION_OUT_OF_RANGE", `must be below 2^53`);
+    const { revision } = memory;
+    if (revision > MAX_IMPORTED_REVISION) {
+      throw invalidArgument(
+        `${field}.memory.revision`,
+        "REVISION_OUT_OF_RANGE",
+        `must be at most ${MAX_IMPORTED_REVISION}, which leaves room for later updates`,
+      );
     }
     const draft = toDraft(memory, emptyToNull(memory.agentId), { now }, `${field}.memory`);
     const createTime = memory.createTime ? truncatedDate(memory.createTime) : now;
     return {
       id: memory.id.toLowerCase(),
       draft,
-      revision: Math.max(1, revision),
+      revision: revision < 1n ? 1n : revision,
       createTime,
       updateTime: memory.updateTime ? truncatedDate(memory.updateTime) : createTime,
       deleteTime: deleteTimeOf(memory, now),

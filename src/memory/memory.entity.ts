@@ -48,7 +48,7 @@ export const MemoryEntity = defineEntity({
         `(setweight(to_tsvector('english'::regconfig, title), 'A') || to_tsvector('english'::regconfig, content) || to_tsvector('english'::regconfig, ${tagsText.name}(tags)) || jsonb_to_tsvector('english'::regconfig, metadata, '["string"]'::jsonb)) stored`,
       )
       .lazy(),
-    revision: p.bigint("number").defaultRaw("1"),
+    revision: p.bigint("bigint").defaultRaw("1"),
     createTime: p.datetime(),
     updateTime: p.datetime(),
     deleteTime: p.datetime().nullable(),

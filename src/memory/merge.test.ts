@@ -35,7 +35,7 @@ const record = (over: Partial<MemoryRecord> = {}): MemoryRecord => ({
   forgetReason: null,
   embeddingModel: "m",
   embeddingStatus: "attached",
-  revision: 2,
+  revision: 2n,
   createTime: new Date("2024-01-01T00:00:00.000Z"),
   updateTime: new Date("2024-01-02T00:00:00.000Z"),
   deleteTime: null,

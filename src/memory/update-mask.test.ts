@@ -35,7 +35,7 @@ const target: MemoryRecord = {
   forgetReason: null,
   embeddingModel: "m",
   embeddingStatus: "attached",
-  revision: 3,
+  revision: 3n,
   createTime: new Date("2024-01-01T00:00:00.000Z"),
   updateTime: new Date("2024-02-01T00:00:00.000Z"),
   deleteTime: null,

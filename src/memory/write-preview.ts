@@ -25,7 +25,7 @@ export async function previewWrite(
     forgetReason: null,
     embeddingModel: null,
     embeddingStatus: "pending",
-    revision: (base?.revision ?? 0) + 1,
+    revision: (base?.revision ?? 0n) + 1n,
     createTime: base?.createTime ?? now,
     updateTime: now,
     deleteTime: null,

@@ -236,6 +236,54 @@ describe("ImportMemories", () => {
     expect(await exportAll(target, EVERYTHING)).toEqual([]);
   });
 
+  it("keeps revisions past 2^53 exact, so every update has an etag of its own", async () => {
+    const client = adminOf();
+    const id = randomUUID();
+    const memory = { id, subjectType: "contact", kind: "note", content: "imported near the limit" };
+    await client.importMemories({ memories: [{ memory: { ...memory, revision: 2n ** 53n - 1n } }] });
+    const first = await client.updateMemory({
+      id,
+      memory: { content: "first update" },
+      updateMask: { paths: ["content"] },
+    });
+    const second = await client.updateMemory({
+      id,
+      memory: { content: "second update" },
+      updateMask: { paths: ["content"] },
+      etag: first.memory?.etag ?? "",
+    });
+    expect([first.memory?.revision, second.memory?.revision]).toEqual([2n ** 53n, 2n ** 53n + 1n]);
+    expect(second.memory?.etag).not.toBe(first.memory?.etag);
+    // The first update's etag no longer matches: the etag still guards concurrent updates.
+    const stale = await errorOf(
+      client.updateMemory({
+        id,
+        memory: { content: "a lost update" },
+        updateMask: { paths: ["content"] },
+        etag: first.memory?.etag ?? "",
+      }),
+    );
+    expect(stale.code).toBe(Code.Aborted);
+    expect((await client.getMemory({ id })).memory).toMatchObject({
+      content: "second update",
+      revision: 2n ** 53n + 1n,
+    });
+  });
+
+  it("refuses revisions without room for later updates, naming the field, and writes nothing", async () => {
+    const client = adminOf();
+    const at = (revision: bigint) => ({
+      memory: { id: randomUUID(), subjectType: "contact", kind: "note", content: `revision ${revision}`, revision },
+    });
+    const err = await errorOf(client.importMemories({ memories: [at(1n), at(2n ** 62n + 1n)] }));
+    expect(err.code).toBe(Code.InvalidArgument);
+    expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe("REVISION_OUT_OF_RANGE");
+    expect(err.findDetails(BadRequestSchema)[0]?.fieldViolations[0]?.field).toBe("memories[1].memory.revision");
+    expect(await exportAll(client)).toHaveLength(0);
+    await client.importMemories({ memories: [at(2n ** 62n)] });
+    expect((await exportAll(client))[0]?.memory?.revision).toBe(2n ** 62n);
+  });
+
   it("refuses a call that repeats an id, and writes nothing", async () => {
     const target = adminOf();
     const item = create(ExportMemoriesResponseSchema, {

@@ -30,7 +30,7 @@ const record = (patch: Partial<MemoryRecord>): MemoryRecord => ({
   forgetReason: null,
   embeddingModel: "e",
   embeddingStatus: "attached",
-  revision: 1,
+  revision: 1n,
   createTime: new Date(0),
   updateTime: new Date(0),
   deleteTime: null,
