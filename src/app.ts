@@ -126,7 +126,12 @@ async function serve(
     return true;
   };
   const pageTokens = new PageTokens(await new ServerSecretRepository(db.em.fork()).getOrCreate("page_tokens"));
-  addMemoryGauges(metrics, (now) => new MemoryStatsRepository(db.em.fork()).counts(now), logger);
+  addMemoryGauges(
+    metrics,
+    (now) => new MemoryStatsRepository(db.em.fork()).counts(now),
+    config.metricsCountSeconds,
+    logger,
+  );
   if (storage) addStorageGauges(metrics, storage);
   const memory = new MemoryServiceImpl({
     em: db.em,
@@ -175,6 +180,7 @@ async function serve(
         isReady,
         writesRefused: writesPaused,
         metrics: metrics.registry,
+        metricsToken: config.metricsToken,
         console: await readConsoleSite(),
       }),
       config.corsOrigins,

@@ -28,6 +28,10 @@ export interface Config {
   logLevel: string;
   /** Browser origins allowed to call the API ("*": any); none sends no CORS headers at all. */
   corsOrigins: string[];
+  /** When set, /metrics answers only requests bearing it (Authorization: Bearer <token>). */
+  metricsToken: string | undefined;
+  /** How long a count of memories by state serves /metrics before a scrape counts again. */
+  metricsCountSeconds: number;
   embedding: EmbeddingConfig;
 }
 
@@ -52,6 +56,8 @@ export const DEFAULT_CONFIG: Config = {
   dbPoolSize: 10,
   logLevel: "info",
   corsOrigins: [],
+  metricsToken: undefined,
+  metricsCountSeconds: 60,
   embedding: {
     provider: "local",
     model: undefined,
@@ -146,6 +152,16 @@ export function serveOptions(): Option[] {
       .env("ENGRAM_CORS_ORIGINS")
       .default(D.corsOrigins, "none: no CORS headers")
       .argParser(originList),
+    new Option("--metrics-token <token>", "a bearer token /metrics requires (none: /metrics is open)").env(
+      "ENGRAM_METRICS_TOKEN",
+    ),
+    new Option(
+      "--metrics-count-interval <seconds>",
+      "how long a count of memories by state serves /metrics before a scrape counts again",
+    )
+      .env("ENGRAM_METRICS_COUNT_INTERVAL")
+      .default(D.metricsCountSeconds)
+      .argParser(int(0, 86400)),
     new Option(
       "--embedder <provider>",
       "who computes embeddings: local (ONNX in-process), openai (any compatible API) or none",
@@ -223,6 +239,8 @@ export function configFrom(command: Command): Config {
     dbPoolSize: o.dbPoolSize as number,
     logLevel: o.logLevel as string,
     corsOrigins: o.corsOrigins as string[],
+    metricsToken: (o.metricsToken as string | undefined) || undefined,
+    metricsCountSeconds: o.metricsCountInterval as number,
     embedding: {
       provider: o.embedder as EmbeddingConfig["provider"],
       model: (o.embeddingModel as string | undefined) || undefined,

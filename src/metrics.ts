@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "pino";
 import { totals, type MemoryCount } from "./memory/memory-stats.repository.js";
+import { CountedSnapshot } from "./counted-snapshot.js";
 import { loggableError } from "./logger.js";
 import type { StorageReserve } from "./db/storage-reserve.js";
 
@@ -53,23 +54,23 @@ export function createMetrics(): ServerMetrics {
 }
 
 /**
- * Gauges read from the database at each scrape: memories by state, and the embedding backlog.
- * A failed read leaves the last values and logs one line; the scrape still answers.
+ * Gauges of memories by state and of the embedding backlog, from one count over the memories
+ * table that serves every scrape for `countSeconds` (CountedSnapshot): scrapes cost almost
+ * nothing, however many scrapers there are and however large the table, and an idle server
+ * with no scraper counts nothing. A failed count leaves the last values and logs one line.
  */
 export function addMemoryGauges(
   metrics: ServerMetrics,
   counts: (now: Date) => Promise<MemoryCount[]>,
+  countSeconds: number,
   logger: Logger,
 ): void {
-  // A scrape collects every metric at once, so the gauges share one read.
-  let reading: Promise<MemoryCount[] | null> | undefined;
-  const snapshot = (): Promise<MemoryCount[] | null> =>
-    (reading ??= counts(new Date())
-      .catch((err: unknown) => {
-        logger.warn({ error: loggableError(err) }, "metrics: counting memories failed");
-        return null;
-      })
-      .finally(() => (reading = undefined)));
+  const counted = new CountedSnapshot(
+    () => counts(new Date()),
+    countSeconds * 1000,
+    (err) => logger.warn({ error: loggableError(err) }, "metrics: counting memories failed"),
+  );
+  const snapshot = async (): Promise<MemoryCount[] | null> => (await counted.read()) ?? null;
   new Gauge({
     name: "engram_memories",
     help: "Memories stored, by state (active, deleted, expired), all workspaces",

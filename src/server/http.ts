@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import type http from "node:http";
 import type http2 from "node:http2";
 import type { Registry } from "prom-client";
+import { bearerToken } from "../api/authentication.js";
 import type { RequestHandler } from "../api/request-handler.js";
 import { serveConsole, type ConsoleSite } from "./console.js";
 import type { SeedGateway } from "./seed-gateway.js";
@@ -17,6 +19,8 @@ export interface HttpEndpoints {
   /** Whether writes are refused for want of disk space: still ready, since reads are served. */
   writesRefused?: () => boolean;
   metrics: Registry;
+  /** When set, /metrics answers only `Authorization: Bearer <metricsToken>`. */
+  metricsToken?: string | undefined;
   /** The web console, at / and its flat file names. */
   console: ConsoleSite;
 }
@@ -27,7 +31,19 @@ export interface HttpEndpoints {
  * Connect router (whose paths are /package.Service/Method).
  */
 export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
-  const { connect, rest, mcp, seeds, openapi, isReady, writesRefused, metrics, console: site } = endpoints;
+  const {
+    connect,
+    rest,
+    mcp,
+    seeds,
+    openapi,
+    isReady,
+    writesRefused,
+    metrics,
+    metricsToken,
+    console: site,
+  } = endpoints;
+  const scraperAllowed = metricsGate(metricsToken);
   return (req, res) => {
     const path = (req.url ?? "/").split("?")[0] ?? "/";
     if (req.method === "GET" && path === "/healthz") return reply(res, 200, "text/plain", "ok\n");
@@ -40,6 +56,10 @@ export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
       return;
     }
     if (req.method === "GET" && path === "/metrics") {
+      if (!scraperAllowed(req.headers.authorization)) {
+        res.setHeader("www-authenticate", 'Bearer realm="metrics"');
+        return reply(res, 401, "text/plain", "unauthorized: /metrics needs the metrics token\n");
+      }
       void metrics.metrics().then((body) => reply(res, 200, metrics.contentType, body));
       return;
     }
@@ -49,6 +69,17 @@ export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
     if (path === "/mcp") return mcp(req, res);
     if (serveConsole(site, req, res, path)) return;
     connect(req, res);
+  };
+}
+
+/** Whether an Authorization header may scrape: any, without a token; else exactly `Bearer <token>`. */
+function metricsGate(token: string | undefined): (authorization: string | undefined) => boolean {
+  if (token === undefined) return () => true;
+  // Compared as digests, in constant time: the token's length and prefix leak nothing.
+  const expected = createHash("sha256").update(token).digest();
+  return (authorization) => {
+    const given = bearerToken(authorization);
+    return given !== null && timingSafeEqual(createHash("sha256").update(given).digest(), expected);
   };
 }
 

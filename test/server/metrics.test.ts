@@ -20,13 +20,16 @@ class SwitchableEmbedder implements Embedder {
 const embedder = new SwitchableEmbedder();
 let server: TestServer;
 
+const TOKEN = "scrape-secret";
+
 beforeAll(async () => {
-  server = await startTestServer({}, { embedder });
+  // Counting at every scrape (0 s) lets the tests see writes at once; the default is a minute.
+  server = await startTestServer({ metricsToken: TOKEN, metricsCountSeconds: 0 }, { embedder });
 });
 afterAll(async () => server.close());
 
 async function scrape(): Promise<string> {
-  const response = await fetch(`${server.baseUrl}/metrics`);
+  const response = await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
   expect(response.status).toBe(200);
   return response.text();
 }
@@ -42,14 +45,36 @@ describe("/metrics", () => {
   const write = (subjectId: string, content: string) =>
     client().writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
 
-  it("counts memories by state from the database at each scrape", async () => {
+  it("answers only a scraper bearing the metrics token", async () => {
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer wrong" },
+      { authorization: `Basic ${TOKEN}` },
+    ];
+    for (const headers of attempts) {
+      const refused = await fetch(`${server.baseUrl}/metrics`, { headers });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get("www-authenticate")).toContain("Bearer");
+      expect(await refused.text()).not.toContain("engram_");
+    }
+    expect(await scrape()).toContain("# TYPE engram_rpc_total counter");
+  });
+
+  it("counts memories by state from the database, a scrape starting the next count", async () => {
+    // A scrape answers from the last count and starts the next: the first scrape after a write
+    // may show the count from before it.
     const before = await scrape();
     const kept = await write("metrics-state", "renewal due in March");
     const dropped = await write("metrics-state", "asked for a discount");
     await client().deleteMemory({ id: dropped.memory!.id });
     expect(kept.memory?.id).toBeDefined();
 
-    const after = await scrape();
+    const after = await eventually(async () => {
+      const metrics = await scrape();
+      return value(metrics, 'engram_memories{state="deleted"}') > value(before, 'engram_memories{state="deleted"}')
+        ? metrics
+        : undefined;
+    });
     expect(after).toContain("# TYPE engram_memories gauge");
     const delta = (series: string) => value(after, series) - value(before, series);
     expect(delta('engram_memories{state="active"}')).toBe(1);
@@ -62,8 +87,10 @@ describe("/metrics", () => {
     const before = await scrape();
     await write("metrics-backlog", "wants a quote by Friday");
     await write("metrics-backlog", "switching from the legacy plan");
-    const down = await scrape();
-    expect(value(down, "engram_embedding_backlog")).toBe(2);
+    const down = await eventually(async () => {
+      const metrics = await scrape();
+      return value(metrics, "engram_embedding_backlog") === 2 ? metrics : undefined;
+    });
     const failedBatches = 'engram_embedder_duration_seconds_count{outcome="error"}';
     expect(value(down, failedBatches)).toBeGreaterThan(value(before, failedBatches));
 

@@ -46,6 +46,8 @@ describe("engram serve: flags and environment", () => {
     ["--shutdown-grace <seconds>", "ENGRAM_SHUTDOWN_GRACE", "10"],
     ["--db-pool-size <n>", "ENGRAM_DB_POOL_SIZE", "10"],
     ["--log-level <level>", "ENGRAM_LOG_LEVEL", '"info"'],
+    ["--metrics-token <token>", "ENGRAM_METRICS_TOKEN"],
+    ["--metrics-count-interval <seconds>", "ENGRAM_METRICS_COUNT_INTERVAL", "60"],
   ];
 
   /** The help's option entries, each with its wrapped lines joined: flags -> description. */
