@@ -17,6 +17,8 @@ export interface ServerOptions {
   embedder: "local" | "none";
   adminKey: string;
   budgetMs?: number;
+  /** More settings, as environment variables (ENGRAM_...). */
+  env?: Record<string, string>;
 }
 
 export interface RunningServer {
@@ -47,6 +49,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ENGRAM_LOG_LEVEL: "warn",
     ENGRAM_EMBED_BUDGET_MS: String(options.budgetMs ?? 200),
   };
+  Object.assign(env, options.env);
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
   else delete env.DATABASE_URL;
   const child: ChildProcess = spawn(process.execPath, [`${root}bin/engram.js`, "serve"], {
