@@ -5,7 +5,6 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { v7 as uuidv7 } from "uuid";
 import {
   BatchWriteResultSchema,
-  WriteMemoryRequestSchema,
   type BatchWriteResult,
   type WriteMemoryRequest,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
@@ -31,7 +30,8 @@ import { MemoryRepository } from "../memory/memory.repository.js";
 import type { MemoryWrites } from "../memory/memory-writes.js";
 import { shownMemoryIds, withReadableAnswers } from "./readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
-import { bodyOf, stateOf, toProto } from "./staged-write.mapper.js";
+import { bodyOf, toProto } from "./staged-write.mapper.js";
+import { agentsOf, assertResolvable, stagedRequests } from "./staged-write-rules.js";
 import { StagedWriteRepository, type ListedState, type StagedWriteReader } from "./staged-write.repository.js";
 
 const DEFAULT_PAGE_SIZE = 50;
@@ -69,19 +69,8 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
   async createStagedWrite(req: CreateStagedWriteRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
     const now = this.now();
-    // Each write names its acting agent, so that applying it later (by an admin, say) writes as that agent.
-    const requests = req.requests.map((r, i) => {
-      if (r.validateOnly) {
-        throw invalidArgument(
-          `requests[${i}].validate_only`,
-          "VALIDATE_ONLY_STAGED",
-          "validate_only has no meaning in a staged write: staging is the dry run, and its preview says what the write would do",
-        );
-      }
-      const agentId = viewerFor(principal, r.memory?.agentId ?? "").agentId ?? "";
-      return create(WriteMemoryRequestSchema, { ...r, memory: r.memory && { ...r.memory, agentId } });
-    });
-    const agentIds = [...new Set(requests.map((r) => r.memory?.agentId ?? "").filter((a) => a !== ""))];
+    const requests = stagedRequests(principal, req.requests);
+    const agentIds = agentsOf(requests);
     const row = (body: Pick<StagedWrite, "preview" | "results">, resolved: boolean): StagedWriteRow => ({
       workspaceId: principal.workspaceId,
       id: uuidv7(),
@@ -160,7 +149,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     await this.run(principal, staged.requests, staged.atomic, {
       // Locked and checked again inside the writes' transaction: two applies cannot both write.
       before: async (tem) => {
-        const row = await this.pending(new StagedWriteRepository(tem), reader, req.id, { forUpdate: true });
+        const row = await this.pending(new StagedWriteRepository(tem), reader, req.id);
         applied = { ...row, state: "applied", resolveTime: this.now() };
       },
       after: async (tem, results) => {
@@ -179,7 +168,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const now = this.now();
     const row = await this.deps.em.fork().transactional(async (tem) => {
       const repository = new StagedWriteRepository(tem);
-      const pending = await this.pending(repository, reader, req.id, { forUpdate: true });
+      const pending = await this.pending(repository, reader, req.id);
       const discarded = { ...pending, state: "discarded" as const, resolveTime: now };
       await repository.resolve(discarded);
       return discarded;
@@ -224,38 +213,14 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     return row;
   }
 
-  /**
-   * A staged write the caller may resolve, still pending. Resolving takes what changing a
-   * memory takes (visibility.ts): the one agent its writes act as, or an admin; one acting as
-   * no agent or several, the key that staged it or an admin.
-   */
+  /** A staged write the caller may resolve, still pending, locked for the transaction. */
   private async pending(
     repository: StagedWriteRepository,
     reader: StagedWriteReader,
     id: string,
-    options: { forUpdate: boolean },
   ): Promise<StagedWriteRow> {
-    const row = await this.visible(repository, reader, id, options);
-    const { viewer, keyId } = reader;
-    const mayResolve =
-      viewer.admin || (row.agentId === null ? row.stagedByKeyId === keyId : row.agentId === viewer.agentId);
-    if (!mayResolve) {
-      throw new DomainError(
-        "permission_denied",
-        "NOT_OWNER",
-        `staged write ${id} was staged by another key; only it or an admin key may apply or discard it`,
-      );
-    }
-    const state = stateOf(row, this.now());
-    if (state !== StagedWriteState.PENDING) {
-      const word =
-        state === StagedWriteState.APPLIED ? "applied" : state === StagedWriteState.DISCARDED ? "discarded" : "expired";
-      throw new DomainError(
-        "failed_precondition",
-        `STAGED_WRITE_${word.toUpperCase()}`,
-        `staged write ${id} is ${word}; only a pending staged write can be applied or discarded`,
-      );
-    }
+    const row = await this.visible(repository, reader, id, { forUpdate: true });
+    assertResolvable(row, reader, this.now());
     return row;
   }
 
