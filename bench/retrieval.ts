@@ -39,7 +39,7 @@ const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/loco
 const MODEL = process.env.ENGRAM_EMBEDDING_MODEL ?? "Xenova/all-MiniLM-L6-v2";
 const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
 /** The server's own log on stderr; errors only by default (the bootstrap admin-key notice is noise here). */
-const LOG_LEVEL = process.env.ENGRAM_LOG_LEVEL ?? "error";
+const LOG_LEVEL = (process.env.ENGRAM_LOG_LEVEL ?? "error") as Config["logLevel"];
 const KS = [5, 10, 20] as const;
 const TOP_K = Math.max(...KS);
 const BATCH_SIZE = 100;

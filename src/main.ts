@@ -3,7 +3,7 @@ import { startEngram } from "./app.js";
 import { keysCommand } from "./cli/keys-command.js";
 import { statsCommand } from "./cli/stats-command.js";
 import { exportCommand, importCommand } from "./cli/transfer-commands.js";
-import { configFrom, serveOptions } from "./config.js";
+import { configFrom, reembedOptions, serveOptions } from "./config.js";
 import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
 import { createLogger, loggableError } from "./logger.js";
@@ -54,21 +54,6 @@ program
     await serveStdio({ url: o.url, apiKey: o.apiKey });
   });
 
-const REEMBED_OPTIONS = new Set([
-  "--database-url",
-  "--create-database",
-  "--db-connect-timeout",
-  "--data-dir",
-  "--log-level",
-  "--embedder",
-  "--embedding-model",
-  "--model-dir",
-  "--model-hub-url",
-  "--embedding-dtype",
-  "--openai-base-url",
-  "--openai-api-key",
-  "--embedding-dimensions",
-]);
 const reembedCommand = program
   .command("reembed")
   .description(
@@ -76,8 +61,7 @@ const reembedCommand = program
   )
   .option("--all", "re-embed every memory, not only those embedded by another model or not at all");
 // The server's options configure the database and the embedder; only those are shown.
-for (const option of serveOptions())
-  reembedCommand.addOption(REEMBED_OPTIONS.has(option.long ?? "") ? option : option.hideHelp());
+for (const option of reembedOptions()) reembedCommand.addOption(option);
 reembedCommand.action(async (o: { all?: boolean }) => {
   const config = configFrom(reembedCommand);
   const pending = await reembed(config, createLogger(config.logLevel), o.all ?? false).catch((err: unknown) => {
