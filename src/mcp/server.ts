@@ -53,19 +53,20 @@ const ToolCallRequestSchema = z.object({
   }),
 });
 
-/**
- * An MCP server whose tools are thin clients of MemoryService and StagedWriteService: every call goes through
- * the same auth, visibility, validation and service code as gRPC, Connect and REST.
- */
-export function createMcpServer(rpc: MemoryRpc): Server {
-  const tools = MEMORY_TOOLS.map((tool) => ({ tool, args: toolArguments(tool) }));
-  const server = new Server(
-    { name: "engram", version: "0.1.0" },
-    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
-  );
+/** The tools with their argument mappings, and as tools/list shows them: built once, not per request. */
+interface Catalogue {
+  tools: ReadonlyMap<string, { tool: MemoryTool; args: ToolArguments }>;
+  listed: readonly Tool[];
+}
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({
-    tools: tools.map(({ tool, args }): Tool => ({
+let built: Catalogue | undefined;
+
+export function catalogue(): Catalogue {
+  if (built !== undefined) return built;
+  const entries = MEMORY_TOOLS.map((tool) => ({ tool, args: toolArguments(tool) }));
+  built = {
+    tools: new Map(entries.map((entry) => [entry.tool.name, entry])),
+    listed: entries.map(({ tool, args }): Tool => ({
       name: tool.name,
       title: tool.title,
       description: tool.description,
@@ -78,10 +79,25 @@ export function createMcpServer(rpc: MemoryRpc): Server {
         openWorldHint: false,
       },
     })),
-  }));
+  };
+  return built;
+}
+
+/**
+ * An MCP server whose tools are thin clients of MemoryService and StagedWriteService: every call goes through
+ * the same auth, visibility, validation and service code as gRPC, Connect and REST.
+ */
+export function createMcpServer(rpc: MemoryRpc): Server {
+  const { tools, listed } = catalogue();
+  const server = new Server(
+    { name: "engram", version: "0.1.0" },
+    { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+  );
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [...listed] }));
 
   server.setRequestHandler(ToolCallRequestSchema, async (request) => {
-    const found = tools.find(({ tool }) => tool.name === request.params.name);
+    const found = tools.get(request.params.name);
     if (found === undefined) {
       const names = MEMORY_TOOLS.map((t) => t.name).join(", ");
       throw new McpError(ErrorCode.InvalidParams, `unknown tool "${request.params.name}"; the tools are ${names}`);
