@@ -24,6 +24,20 @@ export function postgresErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+/** The constraint a Postgres error names (a unique or check violation's), if any. */
+export function violatedConstraint(err: unknown): string | undefined {
+  for (const e of causes(err)) {
+    const constraint = (e as { constraint?: unknown }).constraint;
+    if (typeof constraint === "string" && constraint !== "") return constraint;
+  }
+  return undefined;
+}
+
+/** A violation of the memories' natural key: another memory has this agent, subject, kind and key. */
+export function isNaturalKeyTaken(err: unknown): boolean {
+  return postgresErrorCode(err) === "23505" && violatedConstraint(err) === "memories_natural_key";
+}
+
 /** The error and its causes, outermost first (bounded: a cause chain may loop). */
 export function* causes(err: unknown): Generator<object> {
   let e: unknown = err;

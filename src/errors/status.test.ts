@@ -71,7 +71,13 @@ describe("toConnectError", () => {
   });
 
   it("maps unique violations and serialization failures from Postgres, however deeply wrapped", () => {
-    expect(mapped({ code: "23505" })).toEqual(["AlreadyExists", "NATURAL_KEY_TAKEN", ERROR_DOMAIN]);
+    const naturalKey = { code: "23505", constraint: "memories_natural_key" };
+    expect(mapped(naturalKey)).toEqual(["AlreadyExists", "NATURAL_KEY_TAKEN", ERROR_DOMAIN]);
+    expect(mapped(new Error("orm", { cause: naturalKey }))[1]).toBe("NATURAL_KEY_TAKEN");
+    // Any other unique key (an id, an idempotency ledger entry) was taken by a concurrent write.
+    for (const constraint of ["memories_pkey", "write_requests_pkey", undefined]) {
+      expect(mapped({ code: "23505", constraint })).toEqual(["Aborted", "CONCURRENT_UPDATE", ERROR_DOMAIN]);
+    }
     expect(mapped(new Error("orm", { cause: { code: "40001" } }))).toEqual([
       "Aborted",
       "CONCURRENT_UPDATE",
@@ -130,11 +136,11 @@ describe("toStatus", () => {
   });
 
   it("keeps the reason of a database error it maps, as toConnectError does", () => {
-    for (const [pgCode, reason] of [
-      ["23505", "NATURAL_KEY_TAKEN"],
-      ["53100", "STORAGE_FULL"],
-    ]) {
-      const [info] = toStatus({ code: pgCode }).details;
+    for (const [error, reason] of [
+      [{ code: "23505", constraint: "memories_natural_key" }, "NATURAL_KEY_TAKEN"],
+      [{ code: "53100" }, "STORAGE_FULL"],
+    ] as const) {
+      const [info] = toStatus(error).details;
       expect(info === undefined ? undefined : anyUnpack(info, ErrorInfoSchema)?.reason).toBe(reason);
     }
   });

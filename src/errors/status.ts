@@ -3,7 +3,7 @@ import { anyPack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema, type Status } from "../../gen/ts/google/rpc/status_pb.js";
-import { fileSystemErrorCode, postgresErrorCode } from "../db/database-errors.js";
+import { fileSystemErrorCode, isNaturalKeyTaken, postgresErrorCode } from "../db/database-errors.js";
 import { DomainError, type ErrorKind } from "./domain-error.js";
 
 const CODES: Record<ErrorKind, Code> = {
@@ -33,7 +33,7 @@ export function toConnectError(err: unknown): ConnectError {
     return new ConnectError(err.message, CODES[err.kind], undefined, detailsOf(err), err);
   }
   const pgCode = postgresErrorCode(err);
-  if (pgCode === "23505") {
+  if (isNaturalKeyTaken(err)) {
     return toConnectError(
       new DomainError(
         "already_exists",
@@ -42,7 +42,8 @@ export function toConnectError(err: unknown): ConnectError {
       ),
     );
   }
-  if (pgCode === "40001" || pgCode === "40P01") {
+  // Every other unique key is an id or a ledger entry, which only a concurrent write can have taken.
+  if (pgCode === "23505" || pgCode === "40001" || pgCode === "40P01") {
     return toConnectError(new DomainError("aborted", "CONCURRENT_UPDATE", "a concurrent write conflicted; retry"));
   }
   const storage = storageFailure(err, pgCode);

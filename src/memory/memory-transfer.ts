@@ -8,7 +8,7 @@ import {
   type ImportMemoriesResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Viewer } from "../auth/principal.js";
-import { postgresErrorCode } from "../db/database-errors.js";
+import { isNaturalKeyTaken } from "../db/database-errors.js";
 import { DomainError, invalidArgument, requiredField } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import { emptyToNull, toDraft, toProto, truncatedDate } from "./memory-mapper.js";
@@ -74,7 +74,7 @@ export class MemoryTransfer {
         .fork()
         .transactional((tem) => new MemoryTransferRepository(tem).store(workspaceId, memories));
     } catch (err) {
-      if (postgresErrorCode(err) === "23505") throw await this.keyTaken(workspaceId, memories, err);
+      if (isNaturalKeyTaken(err)) throw await this.keyTaken(workspaceId, memories, err);
       throw err;
     }
     const stored = memories.filter((m) => written.has(m.id));
