@@ -1,8 +1,8 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { Sql, query, sql } from "../db/sql.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
+import type { MemoryState } from "./memory-record.js";
 
-export type MemoryState = "active" | "deleted" | "expired";
 export type EmbeddingState = "attached" | "pending" | "failed";
 
 /** How many memories of a workspace are in one state with one embedding status. */
