@@ -185,20 +185,25 @@ export class MemoryWrites {
   }
 
   async delete(viewer: Viewer, req: DeleteMemoryRequest, now: Date): Promise<MemoryRecord> {
-    return this.deps.em.fork().transactional(async (tem) => {
+    const { record, changed } = await this.deps.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
-      if (target.deleteTime !== null) return target;
-      this.deps.onWritten(1);
-      return this.deps.memories(tem).setDeleted(target, now, req.reason === "" ? null : req.reason, now);
+      if (target.deleteTime !== null) return { record: target, changed: false };
+      const reason = req.reason === "" ? null : req.reason;
+      return { record: await this.deps.memories(tem).setDeleted(target, now, reason, now), changed: true };
     });
+    // After the commit, as onWritten's contract says: a rolled-back delete wrote nothing.
+    if (changed) this.deps.onWritten(1);
+    return record;
   }
 
   async undelete(viewer: Viewer, req: UndeleteMemoryRequest, now: Date): Promise<MemoryRecord> {
-    return this.deps.em.fork().transactional(async (tem) => {
+    const { record, changed } = await this.deps.em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, "");
-      if (target.deleteTime === null) return target;
-      return this.deps.memories(tem).setDeleted(target, null, null, now);
+      if (target.deleteTime === null) return { record: target, changed: false };
+      return { record: await this.deps.memories(tem).setDeleted(target, null, null, now), changed: true };
     });
+    if (changed) this.deps.onWritten(1);
+    return record;
   }
 
   /** A memory the viewer may change, locked for the rest of the transaction. */

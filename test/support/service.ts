@@ -15,7 +15,7 @@ import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
-import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
+import { MemoryServiceImpl, type MemoryServiceDeps } from "../../src/memory/memory.service.js";
 import { StagedWriteServiceImpl } from "../../src/staging/staged-write.service.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { PageTokens } from "../../src/memory/page-token.js";
@@ -55,7 +55,12 @@ export interface ServiceHarness {
  * `storage` gates writes as the server's free-space reserve does (on either engine).
  */
 export async function startServices(
-  options: { embedder?: Embedder; storage?: StorageReserve } = {},
+  options: {
+    embedder?: Embedder;
+    storage?: StorageReserve;
+    /** Parts of MemoryService's dependencies to replace (tests observe or steer them). */
+    memory?: Partial<MemoryServiceDeps>;
+  } = {},
 ): Promise<ServiceHarness> {
   const dataDir = await newDataDir("engram-service-");
   const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : undefined;
@@ -63,7 +68,12 @@ export async function startServices(
   const logger = pino({ level: "silent" });
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
-  const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens: new PageTokens(randomBytes(32)) });
+  const memory = new MemoryServiceImpl({
+    em: db.em,
+    embeddings,
+    pageTokens: new PageTokens(randomBytes(32)),
+    ...options.memory,
+  });
   const stagedWrites = new StagedWriteServiceImpl({ em: db.em, writes: memory.writes, ttlMs: STAGED_WRITE_TTL_MS });
   const keys = new ApiKeys(db.em);
   const apiKeys = new ApiKeyServiceImpl(keys);
