@@ -1,20 +1,15 @@
-import type http from "node:http";
-import type http2 from "node:http2";
-import { Code, ConnectError } from "@connectrpc/connect";
-import { readAllBytes } from "@connectrpc/connect/protocol";
 import { ErrorCode, JSONRPCMessageSchema, type JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
-import { DomainError } from "../errors/domain-error.js";
-import { MAX_REQUEST_BYTES } from "../api/limits.js";
+import { HttpError } from "../api/http/http-error.js";
 
-/** A request the MCP endpoint refuses before any JSON-RPC exchange: an HTTP status and a JSON-RPC error. */
-export class JsonRpcHttpError extends Error {
+/** A request the MCP endpoint refuses before any JSON-RPC exchange: an HTTP status and a JSON-RPC error code. */
+export class JsonRpcHttpError extends HttpError {
   constructor(
-    readonly status: number,
+    status: number,
     readonly code: number,
     message: string,
-    readonly headers: Record<string, string> = {},
+    headers: Record<string, string> = {},
   ) {
-    super(message);
+    super(status, "JSON_RPC", message, headers);
     this.name = "JsonRpcHttpError";
   }
 }
@@ -28,11 +23,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * (-32700), JSON that is not a request, notification or response is an invalid request (-32600).
  * Messages never reach an error text: a body may be memory content.
  */
-export async function readJsonRpcBody(
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  body: AsyncIterable<Uint8Array>,
-): Promise<JSONRPCMessage | JSONRPCMessage[]> {
-  const json = parseJson(await readBody(req, body));
+export function parseJsonRpcBody(bytes: Uint8Array): JSONRPCMessage | JSONRPCMessage[] {
+  const json = parseJson(bytes);
   if (!Array.isArray(json)) {
     assertMessage(json, "the body");
     return json;
@@ -40,26 +32,6 @@ export async function readJsonRpcBody(
   if (json.length === 0) throw invalidRequest("a batch must hold at least one message");
   json.forEach((message, i) => assertMessage(message, `message ${i} of the batch`));
   return json;
-}
-
-async function readBody(
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  body: AsyncIterable<Uint8Array>,
-): Promise<Uint8Array> {
-  try {
-    return await readAllBytes(body, MAX_REQUEST_BYTES, req.headers["content-length"]);
-  } catch (err) {
-    if (err instanceof DomainError) throw err;
-    if (err instanceof ConnectError && err.code === Code.ResourceExhausted) {
-      throw new JsonRpcHttpError(
-        413,
-        ErrorCode.InvalidRequest,
-        `Invalid Request: bodies are limited to ${MAX_REQUEST_BYTES} bytes`,
-      );
-    }
-    // The client went away, or broke its stream, part way through the body.
-    throw new JsonRpcHttpError(400, ErrorCode.ParseError, "Parse error: the request body ended before it was complete");
-  }
 }
 
 function parseJson(bytes: Uint8Array): unknown {

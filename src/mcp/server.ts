@@ -13,7 +13,7 @@ import { z } from "zod";
 import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import { callMethod } from "../api/call-method.js";
-import { SEARCH_MODE_HEADER } from "../memory/memory-search.js";
+import { SEARCH_MODE_HEADER } from "../memory/response-headers.js";
 import { decodeJsonRequest } from "../api/json-request.js";
 import { codeName, toConnectError } from "../errors/status.js";
 import { restJsonOf } from "../api/rest-json.js";

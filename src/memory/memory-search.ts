@@ -9,12 +9,6 @@ import { fuse } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
-/**
- * The response header naming the mode a search ran in (hybrid, semantic or keyword): set
- * before the first result, so that a search finding nothing says it too.
- */
-export const SEARCH_MODE_HEADER = "engram-search-mode";
-
 export interface SearchQuery {
   text: string;
   filter: FilterQuery;

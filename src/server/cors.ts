@@ -1,7 +1,7 @@
 import { cors as connectCors } from "@connectrpc/connect";
 import cors from "cors";
 import type { RequestHandler } from "../api/request-handler.js";
-import { SEARCH_MODE_HEADER } from "../memory/memory-search.js";
+import { SEARCH_MODE_HEADER } from "../memory/response-headers.js";
 
 /** How long browsers may reuse a preflight answer, in seconds (Chromium caps it at 7200). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;

@@ -1,12 +1,13 @@
 import { isUtf8 } from "node:buffer";
 import { fromBinary, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { readAllBytes, type UniversalHandler, type UniversalServerRequest } from "@connectrpc/connect/protocol";
+import type { UniversalHandler, UniversalServerRequest } from "@connectrpc/connect/protocol";
 import { DomainError } from "../errors/domain-error.js";
 import { ACCEPTED_COMPRESSIONS } from "./compression.js";
 import { toConnectError } from "../errors/status.js";
 import { assertRealTimestampsInText } from "../api/json-timestamps.js";
 import type { BodyBudget } from "../api/limits.js";
+import { BodyTooLarge, IncompleteBody, readBody } from "../api/http/body.js";
 
 /** How a protocol frames its request body, read from the Content-Type. */
 interface Framing {
@@ -53,7 +54,7 @@ async function* checkedBody(
   maxBytes: number,
   charge: (bytes: number) => void,
 ): AsyncIterable<Uint8Array> {
-  const bytes = await readAllBytes(body, maxBytes, header.get("content-length")).catch(asReadError(maxBytes));
+  const bytes = await readBody(header.get("content-length"), body, maxBytes).catch(asReadError(maxBytes));
   const encoding = header.get(framing.encodingHeader);
   const compression = ACCEPTED_COMPRESSIONS.find((c) => c.name === encoding);
   // An unknown encoding is for connect-es to refuse, with the protocol's own error.
@@ -155,13 +156,14 @@ function malformed(message: string): ConnectError {
 }
 
 /**
- * Errors while reading, as Connect errors (the body stream runs outside the interceptors), with
- * connect-es's read-limit error given the reason and message clients get everywhere else.
+ * Errors while reading, as Connect errors (the body stream runs outside the interceptors): too
+ * large is REQUEST_TOO_LARGE, as clients get everywhere else; a broken stream is what broke it.
  */
 function asReadError(maxBytes: number) {
   return (err: unknown): never => {
     if (err instanceof DomainError) throw toConnectError(err);
-    if (ConnectError.from(err).code === Code.ResourceExhausted) throw tooLarge(maxBytes);
+    if (err instanceof BodyTooLarge || ConnectError.from(err).code === Code.ResourceExhausted) throw tooLarge(maxBytes);
+    if (err instanceof IncompleteBody) throw err.cause;
     throw err;
   };
 }

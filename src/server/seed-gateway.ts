@@ -1,5 +1,3 @@
-import type http from "node:http";
-import type http2 from "node:http2";
 import {
   create,
   type DescMessage,
@@ -8,34 +6,25 @@ import {
   type MessageInitShape,
   type MessageShape,
 } from "@bufbuild/protobuf";
-import { Code, createContextValues, type Transport } from "@connectrpc/connect";
-import { codeToHttpStatus } from "@connectrpc/connect/protocol-connect";
-import type { Logger } from "pino";
-import { v7 as uuidv7 } from "uuid";
-import { BadRequestSchema, ErrorInfoSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import type { Authentication } from "../api/authentication.js";
+import type { Transport } from "@connectrpc/connect";
+import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { callMethod } from "../api/call-method.js";
-import { clientAddressKey } from "../api/client-address.js";
-import type { BodyBudget } from "../api/limits.js";
+import { HttpError } from "../api/http/http-error.js";
+import { retryAfterOf, sendJson } from "../api/http/replies.js";
+import {
+  routePipeline,
+  type Failure,
+  type HttpCall,
+  type HttpRoute,
+  type PipelineDeps,
+} from "../api/http/route-pipeline.js";
 import type { RequestHandler } from "../api/request-handler.js";
-import type { Rpc, SeedFailure, SeedRoute } from "../api/seeds/seed-route.js";
-import { drainUnreadBody, resetUnreadStream } from "../api/unread-body.js";
-import { principalKey } from "../auth/principal.js";
-import { codeName, isCancellation, toConnectError } from "../errors/status.js";
-import { loggableError } from "../logger.js";
-import { readJsonBody } from "./json-body.js";
-import { RestError, sendJson } from "./rest/responses.js";
+import type { Rpc, SeedRoute } from "../api/seeds/seed-route.js";
 
-type Request = http.IncomingMessage | http2.Http2ServerRequest;
-type Response = http.ServerResponse | http2.Http2ServerResponse;
-
-export interface SeedGatewayOptions {
+export interface SeedGatewayOptions extends PipelineDeps {
   routes: readonly SeedRoute[];
   /** Reaches the same handlers and interceptors as gRPC, Connect and REST (a router transport). */
   transport: Transport;
-  authentication: Authentication;
-  bodyBudget: BodyBudget;
-  logger: Logger;
 }
 
 export interface SeedGateway {
@@ -45,121 +34,74 @@ export interface SeedGateway {
 }
 
 /**
- * The other memory APIs' routes (src/api/seeds): the caller's key checked before the body is
- * read, the body translated to Engram RPCs called in process as that caller (so auth, rate
- * limits, validation, the write guard and visibility are the ones every protocol gets), and
- * every failure answered in the route's own error shape.
+ * The other memory APIs' routes (src/api/seeds) on the one HTTP route pipeline: the caller's
+ * key, as each API's clients send it, checked before the body is read; the body translated to
+ * Engram RPCs called in process as that caller (so auth, rate limits, validation, the write
+ * guard and visibility are the ones every protocol gets); every failure in the route's own
+ * error shape.
  */
-export function seedGateway({
-  routes,
-  transport,
-  authentication,
-  bodyBudget,
-  logger,
-}: SeedGatewayOptions): SeedGateway {
-  const routeFor = (path: string) => routes.find((r) => r.pattern.test(path));
-  return {
-    serves: (path) => routeFor(path) !== undefined,
-    handler: (req, res) => {
-      const path = (req.url ?? "/").split("?")[0] ?? "/";
-      const route = routeFor(path);
-      if (route === undefined) throw new Error(`no seed route for ${path}`);
-      const requestId = uuidv7();
-      const body = bodyBudget.meter(req.iterator({ destroyOnReturn: false }));
-      handle(route, path, requestId, req, body.body, res, { transport, authentication })
-        .catch(async (err: unknown) => {
-          await drainUnreadBody(req);
-          fail(res, route, err, requestId, logger);
-          resetUnreadStream(req);
-        })
-        .finally(body.release);
+export function seedGateway({ routes, transport, ...deps }: SeedGatewayOptions): SeedGateway {
+  const seedOf = new Map<HttpRoute, SeedRoute>();
+  const httpRoutes = routes.map((seed) => {
+    const route: HttpRoute = {
+      method: seed.method.toUpperCase(),
+      pattern: seed.pattern,
+      template: seed.template,
+      credential: (headers) => seed.authorization(headers),
+      handle: (call) => answer(seed, call, transport),
+    };
+    seedOf.set(route, seed);
+    return route;
+  });
+  const handler = routePipeline(
+    {
+      name: "seed API",
+      routes: httpRoutes,
+      notFound: (path) => new HttpError(404, "NOT_FOUND", `no route for ${path}`),
+      failure: (failure, route) => {
+        const seed = route === undefined ? undefined : seedOf.get(route);
+        if (seed === undefined) throw new Error("a seed API failure without its route");
+        return seed.failure(seedFailure(failure));
+      },
     },
-  };
+    deps,
+  );
+  return { serves: (path) => routes.some((r) => r.pattern.test(path)), handler };
 }
 
-async function handle(
-  route: SeedRoute,
-  path: string,
-  requestId: string,
-  req: Request,
-  body: AsyncIterable<Uint8Array>,
-  res: Response,
-  { transport, authentication }: Pick<SeedGatewayOptions, "transport" | "authentication">,
-): Promise<void> {
-  if (req.method?.toLowerCase() !== route.method) {
-    const allowed = route.method.toUpperCase();
-    throw new RestError(405, "METHOD_NOT_ALLOWED", `${req.method} is not allowed here; use ${allowed}`, {
-      allow: allowed,
-    });
-  }
-  const clientAddress = req.socket.remoteAddress ?? "";
-  const authorization = route.authorization(req.headers);
-  const principal = await authentication.principalFor(authorization, clientAddress);
-  const json = await readJsonBody(req, body, route.template);
-  const params = (route.pattern.exec(path)?.slice(1) ?? []).map(decodeSegment);
-  const abort = new AbortController();
-  res.once("close", () => abort.abort());
-  const context = createContextValues().set(clientAddressKey, clientAddress).set(principalKey, principal);
-  const headers = authorization === undefined ? undefined : { authorization };
+async function answer(seed: SeedRoute, call: HttpCall, transport: Transport): Promise<void> {
+  const headers = call.authorization === undefined ? undefined : { authorization: call.authorization };
   const rpc: Rpc = async <I extends DescMessage, O extends DescMessage>(
     method: DescMethodUnary<I, O>,
     input: MessageInitShape<I>,
   ) => {
-    const result = await callMethod(transport, method, create(method.input, input), headers, abort.signal, context);
+    const result = await callMethod(
+      transport,
+      method,
+      create(method.input, input),
+      headers,
+      call.signal,
+      call.contextValues,
+    );
     if (result.stream) throw new Error(`${method.name} is not unary`);
     return result.message as MessageShape<O>;
   };
-  const reply = await route.handle({ body: json as JsonValue | undefined, params, principal, requestId, rpc });
-  sendJson(res, reply.status, reply.body, reply.headers);
+  const body = (await call.json()) as JsonValue | undefined;
+  const { principal, params, requestId } = call;
+  const reply = await seed.handle({ body, params, principal, requestId, rpc });
+  sendJson(call.res, reply);
 }
 
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    throw new RestError(400, "INVALID_PATH", `"${segment}" is not a valid percent-encoded path segment`);
-  }
-}
-
-function fail(res: Response, route: SeedRoute, err: unknown, requestId: string, logger: Logger): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  if (res.destroyed || isCancellation(err)) {
-    res.destroy();
-    return;
-  }
-  const failure = failureOf(err, requestId, logger);
-  const reply = route.failure(failure);
-  const retryAfter: Record<string, string> =
-    failure.retryAfterSeconds === undefined ? {} : { "retry-after": String(failure.retryAfterSeconds) };
-  sendJson(res, reply.status, reply.body, {
-    ...retryAfter,
-    ...reply.headers,
-    ...(err instanceof RestError ? err.headers : {}),
-  });
-}
-
-function failureOf(err: unknown, requestId: string, logger: Logger): SeedFailure {
-  if (err instanceof RestError) {
-    const { httpStatus, status: reason, message } = err;
-    return { httpStatus, reason, message, violations: [], retryAfterSeconds: undefined, requestId };
-  }
-  const error = toConnectError(err);
-  if (error.code === Code.Internal && error.cause === err) {
-    logger.error({ error: loggableError(err) }, "seed API route error");
-  }
-  const delay = error.findDetails(RetryInfoSchema)[0]?.retryDelay;
+function seedFailure({ httpStatus, reason, message, connectError, requestId }: Failure) {
+  const retryAfter = connectError === undefined ? undefined : retryAfterOf(connectError)["retry-after"];
   return {
-    httpStatus: codeToHttpStatus(error.code),
-    reason: error.findDetails(ErrorInfoSchema)[0]?.reason ?? codeName(error.code),
-    message: error.rawMessage,
-    violations: error
-      .findDetails(BadRequestSchema)
-      .flatMap((d) => d.fieldViolations.map((v) => ({ field: v.field, description: v.description }))),
-    retryAfterSeconds:
-      delay === undefined ? undefined : Math.max(1, Math.ceil(Number(delay.seconds) + delay.nanos / 1e9)),
+    httpStatus,
+    reason,
+    message,
+    violations: (connectError?.findDetails(BadRequestSchema) ?? []).flatMap((d) =>
+      d.fieldViolations.map((v) => ({ field: v.field, description: v.description })),
+    ),
+    retryAfterSeconds: retryAfter === undefined ? undefined : Number(retryAfter),
     requestId,
   };
 }
