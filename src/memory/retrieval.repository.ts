@@ -1,6 +1,7 @@
 import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import type { Viewer } from "../auth/principal.js";
+import { withLocalSettings } from "../db/local-settings.js";
 import { query, sql, Sql } from "../db/sql.js";
 import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "./memory-filters.js";
@@ -65,21 +66,25 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
    * BM25 (see bm25.ts): IDF from the memories this search may see, a word counted once, and
    * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
    * candidate set is scored: the rare words' memories and the memories sharing the most
-   * common words. Run last in the ranking transaction.
+   * common words.
    */
   async keywordMatches(viewer: Viewer, q: FilterQuery, text: string, limit: number, now: Date): Promise<Candidate[]> {
-    const filters = filterConditions(viewer, q, now);
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
     // 27 ms at 10k memories), or, under a LIMIT, walk the primary key testing it row by row
-    // (fine while matches are dense, a whole-workspace walk when they are not). Only this
-    // transaction, which ends with the ranking, is affected.
+    // (fine while matches are dense, a whole-workspace walk when they are not). So these
+    // statements, and only these, plan with sequential and plain index scans off.
+    return withLocalSettings(this.em, { enable_seqscan: "off", enable_indexscan: "off" }, () =>
+      this.rankedMatches(filterConditions(viewer, q, now), text, limit),
+    );
+  }
+
+  private async rankedMatches(filters: Sql[], text: string, limit: number): Promise<Candidate[]> {
     // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only:
     // each costs a count, so a 4,096-character query must not cost hundreds.
     const [parsed] = await query<{ lexemes: string[] | null }>(
       this.em,
-      sql`select set_config('enable_seqscan', 'off', true), set_config('enable_indexscan', 'off', true),
-        (select array_agg(lexeme order by positions[1], lexeme) from (select lexeme, positions
+      sql`select (select array_agg(lexeme order by positions[1], lexeme) from (select lexeme, positions
           from unnest(to_tsvector('english', ${text})) order by positions[1], lexeme limit ${MAX_QUERY_WORDS}) first)
           as lexemes`,
     );

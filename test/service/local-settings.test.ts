@@ -1,0 +1,49 @@
+/**
+ * Planner settings a query needs are scoped to it (withLocalSettings): the keyword retriever's
+ * scans-off switches cannot leak into whatever its transaction runs next.
+ */
+import type { EntityManager } from "@mikro-orm/sql";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { withLocalSettings } from "../../src/db/local-settings.js";
+import { RetrievalRepository } from "../../src/memory/retrieval.repository.js";
+import { startServices, type ServiceHarness } from "../support/service.js";
+
+let services: ServiceHarness;
+beforeAll(async () => {
+  services = await startServices();
+});
+afterAll(() => services.close());
+
+async function scans(em: EntityManager): Promise<[string, string]> {
+  const [row] = await em.execute<{ seq: string; index: string }[]>(
+    "select current_setting('enable_seqscan') as seq, current_setting('enable_indexscan') as index",
+  );
+  return [row!.seq, row!.index];
+}
+
+describe("withLocalSettings", () => {
+  it("applies the settings to its body's statements only, and puts them back even when the body fails", async () => {
+    await services.db.em.fork().transactional(async (tem) => {
+      const inside = await withLocalSettings(tem, { enable_seqscan: "off", enable_indexscan: "off" }, () => scans(tem));
+      expect(inside).toEqual(["off", "off"]);
+      expect(await scans(tem)).toEqual(["on", "on"]);
+      await expect(
+        withLocalSettings(tem, { enable_seqscan: "off" }, () => Promise.reject(new Error("the body failed"))),
+      ).rejects.toThrow("the body failed");
+      expect(await scans(tem)).toEqual(["on", "on"]);
+    });
+  });
+
+  it("leaves a keyword search's transaction planning as before, whatever runs after it", async () => {
+    await services
+      .memories()
+      .writeMemory({ memory: { subjectType: "contact", kind: "note", content: "renewal in March" } });
+    await services.db.em.fork().transactional(async (tem) => {
+      const viewer = { workspaceId: services.workspaceId, agentId: null, admin: false };
+      const filter = { kinds: [], tags: [], anyTags: [], showDeleted: false, showExpired: false };
+      const found = await new RetrievalRepository(tem).keywordMatches(viewer, filter, "renewal", 10, new Date());
+      expect(found).toHaveLength(1);
+      expect(await scans(tem)).toEqual(["on", "on"]);
+    });
+  });
+});
