@@ -15,6 +15,7 @@ import { EmbeddingWorker } from "./embedding/worker.js";
 import { SCHEMA } from "./schema.js";
 import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
+import { buildMemoryWrites } from "./memory/write/build.js";
 import { PageTokens } from "./memory/page-token.js";
 import { MemoryStatsRepository } from "./memory/memory-stats.repository.js";
 import { startSweeper } from "./memory/sweeper.js";
@@ -133,22 +134,21 @@ async function serve(
     logger,
   );
   if (storage) addStorageGauges(metrics, storage);
-  const memory = new MemoryServiceImpl({
-    em: db.em,
-    embeddings,
-    pageTokens,
+  const written = {
     onPending: () => {
       worker.kick();
       cluster.announceBacklog();
     },
-    onWritten: (count) => statistics.noteWrites(count),
-  });
+    onWritten: (count: number) => statistics.noteWrites(count),
+  };
+  const writes = buildMemoryWrites({ em: db.em, embeddings, ...written });
+  const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens, writes, ...written });
   const { connect, rest, mcp, seeds } = apiHandlers({
     routes: routes({
       memory,
       stagedWrites: new StagedWriteServiceImpl({
         em: db.em,
-        writes: memory.writes,
+        writes,
         ttlMs: config.stagedWriteTtlHours * 3_600_000,
       }),
       apiKeys: new ApiKeyServiceImpl(apiKeys),

@@ -15,7 +15,7 @@ import {
   toRecord,
   type MemoryColumns,
 } from "./memory-columns.js";
-import { allOf, atNaturalKey, atSubject, filterConditions, type ListQuery } from "./memory-filters.js";
+import { allOf, atNaturalKey, filterConditions, type ListQuery } from "./memory-filters.js";
 import { fingerprintOf, keylessIdentity } from "./memory-identity.js";
 import type { MemoryDraft, MemoryRecord } from "./memory-record.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
@@ -84,42 +84,26 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /**
-   * The active keyless memory a keyless write would merge into. Call inside a transaction:
-   * the advisory lock serialises writers of the same content until commit.
+   * Takes a transaction-scoped advisory lock on each identity (lock-identity.ts), in one
+   * sorted order, in one statement: writers of the same keyless memory wait for each other
+   * until commit, and two batches can never hold each other's next lock.
    */
-  async lockMergeTarget(
-    workspaceId: string,
-    draft: MemoryDraft,
-    now: Date,
-    lock: boolean,
-  ): Promise<MemoryRecord | null> {
-    const fingerprint = fingerprintOf(draft.content);
-    if (lock) {
-      await query(
-        this.em,
-        sql`select pg_advisory_xact_lock(hashtextextended(${keylessIdentity(workspaceId, draft)}, 0))`,
-      );
-    }
-    return this.first(
-      sql`select ${COLUMNS} from memories
-        where ${atSubject(workspaceId, draft)} and key is null and content_fingerprint = ${fingerprint}
-          and delete_time is null and (expire_time is null or expire_time > ${now})
-        order by create_time limit 1`,
+  async lockIdentities(identities: readonly string[]): Promise<void> {
+    if (identities.length === 0) return;
+    const sorted = [...new Set(identities)].sort();
+    await query(
+      this.em,
+      sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
+        from (select k from unnest(${sorted}::text[]) as k order by k) as locks`,
     );
   }
 
   /**
-   * lockMergeTarget for many keyless drafts in two statements: the advisory locks, taken in
-   * one sorted order, then every candidate target. The answer is in the drafts' order.
+   * For each keyless draft, the active keyless memory it repeats (same owner, subject, kind and
+   * normalised content), the oldest if several: one statement, answers in the drafts' order.
    */
-  async lockMergeTargets(workspaceId: string, drafts: MemoryDraft[], now: Date): Promise<(MemoryRecord | null)[]> {
+  async repeatedMemories(workspaceId: string, drafts: MemoryDraft[], now: Date): Promise<(MemoryRecord | null)[]> {
     if (drafts.length === 0) return [];
-    const lockKeys = [...new Set(drafts.map((d) => keylessIdentity(workspaceId, d)))].sort();
-    await query(
-      this.em,
-      sql`select pg_advisory_xact_lock(hashtextextended(k, 0))
-        from (select k from unnest(${lockKeys}::text[]) as k order by k) as locks`,
-    );
     const candidates = await this.all(
       sql`select ${COLUMNS} from memories
         where workspace_id = ${workspaceId} and key is null
@@ -129,8 +113,8 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     );
     const targets = new Map<string, MemoryRecord>();
     for (const record of candidates) {
-      const lockKey = keylessIdentity(workspaceId, record);
-      if (!targets.has(lockKey)) targets.set(lockKey, record);
+      const identity = keylessIdentity(workspaceId, record);
+      if (!targets.has(identity)) targets.set(identity, record);
     }
     return drafts.map((d) => targets.get(keylessIdentity(workspaceId, d)) ?? null);
   }
@@ -153,10 +137,6 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
       if (record === undefined) throw new Error(`memory ${id} was not returned by its insert`);
       return record;
     });
-  }
-
-  async insertDraft(workspaceId: string, item: NewMemory, now: Date): Promise<MemoryRecord> {
-    return single(await this.insertDrafts(workspaceId, [item], now));
   }
 
   /**

@@ -27,7 +27,7 @@ import {
   type WriteMemoryRequest,
   type WriteMemoryResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { actingViewer, principalOf, viewerFor } from "../auth/principal.js";
+import { actingViewer, principalOf } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { toExportQuery, toFilterQuery } from "./filter-query.js";
@@ -35,9 +35,8 @@ import { toProto } from "./memory-mapper.js";
 import { MemorySearch, type RetrievalMode } from "./memory-search.js";
 import { SEARCH_MODE_HEADER } from "./response-headers.js";
 import { MemoryTransfer } from "./memory-transfer.js";
-import { MemoryWrites } from "./memory-writes.js";
-import { KindClassifier } from "./guard/kind-classifier.js";
-import { WriteGuard } from "./guard/write-guard.js";
+import { MemoryEdits } from "./write/memory-edits.js";
+import type { MemoryWrites } from "./write/memory-writes.js";
 import type { ListQuery, OrderField } from "./memory-filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import { totals, type MemoryStatsRepository, type NamedCount } from "./memory-stats.repository.js";
@@ -55,6 +54,8 @@ export interface MemoryServiceDeps {
   embeddings: Embeddings;
   /** Signs and checks ListMemories page tokens with the cluster's secret. */
   pageTokens: PageTokens;
+  /** The write pipeline (write/build.ts), which staged writes share. */
+  writes: MemoryWrites;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
   onPending?: () => void;
   /** Called with the number of memories each committed write changed (for table statistics). */
@@ -82,8 +83,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly stats: (em: EntityManager) => MemoryStatsRepository;
   private readonly embeddings: Embeddings;
   private readonly now: () => Date;
-  /** The write pipeline, which staged writes (StagedWriteServiceImpl) share. */
-  readonly writes: MemoryWrites;
+  private readonly writes: MemoryWrites;
+  private readonly edits: MemoryEdits;
   private readonly search: MemorySearch;
   private readonly transfer: MemoryTransfer;
 
@@ -96,9 +97,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.embeddings = deps.embeddings;
     this.now = deps.now ?? (() => new Date());
     const common = { ...repositories, em: deps.em, embeddings: deps.embeddings, now: this.now };
-    this.writes = new MemoryWrites({
-      ...common,
-      guard: new WriteGuard(new KindClassifier(deps.embeddings)),
+    this.writes = deps.writes;
+    this.edits = new MemoryEdits({
+      em: deps.em,
+      memories: repositories.memories,
+      vectors: deps.writes.vectors,
       onPending: deps.onPending ?? (() => {}),
       onWritten: deps.onWritten ?? (() => {}),
     });
@@ -113,19 +116,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async writeMemory(req: WriteMemoryRequest, ctx: HandlerContext): Promise<WriteMemoryResponse> {
-    return this.writes.write(actingViewer(ctx, req.memory?.agentId ?? ""), req);
+    return this.writes.write(principalOf(ctx), req);
   }
 
   async batchWriteMemories(req: BatchWriteMemoriesRequest, ctx: HandlerContext) {
-    const principal = principalOf(ctx);
-    const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
-    if (req.atomic) {
-      const responses = await this.writes.writeAtomically(viewerOf, principal.workspaceId, req.requests);
-      return create(BatchWriteMemoriesResponseSchema, {
-        results: responses.map((response) => ({ result: { case: "response" as const, value: response } })),
-      });
-    }
-    const results = await this.writes.writeEach(viewerOf, principal.workspaceId, req.requests);
+    const results = await this.writes.writeBatch(principalOf(ctx), req.requests, { atomic: req.atomic });
     return create(BatchWriteMemoriesResponseSchema, { results });
   }
 
@@ -157,21 +152,21 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   async updateMemory(req: UpdateMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
     const now = this.now();
-    const updated = await this.writes.update(viewer, req, now);
+    const updated = await this.edits.update(viewer, req, now);
     return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
   }
 
   async deleteMemory(req: DeleteMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
     const now = this.now();
-    const record = await this.writes.delete(viewer, req, now);
+    const record = await this.edits.delete(viewer, req, now);
     return create(DeleteMemoryResponseSchema, { memory: toProto(record, now) });
   }
 
   async undeleteMemory(req: UndeleteMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
     const now = this.now();
-    const record = await this.writes.undelete(viewer, req, now);
+    const record = await this.edits.undelete(viewer, req, now);
     return create(UndeleteMemoryResponseSchema, { memory: toProto(record, now) });
   }
 

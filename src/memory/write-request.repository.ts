@@ -36,6 +36,11 @@ export class WriteRequestRepository extends SqlEntityRepository<WriteRequestRow>
     await this.nativeUpdate(key, { response: Buffer.from(response) });
   }
 
+  /** Gives up a claim whose write failed: a retry of the request may then run it. */
+  async release(key: RequestKey): Promise<void> {
+    await this.nativeDelete(key);
+  }
+
   /** Forgets request ids older than the cutoff: retries are expected within minutes, not days. */
   async purge(cutoff: Date): Promise<number> {
     return this.nativeDelete({ createTime: { $lt: cutoff } });

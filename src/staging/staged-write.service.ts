@@ -3,11 +3,7 @@ import type { Duration } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
 import { v7 as uuidv7 } from "uuid";
-import {
-  BatchWriteResultSchema,
-  type BatchWriteResult,
-  type WriteMemoryRequest,
-} from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { BatchWriteResult, WriteMemoryRequest } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import {
   ApplyStagedWriteResponseSchema,
   CreateStagedWriteResponseSchema,
@@ -27,7 +23,7 @@ import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
 import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import { MemoryRepository } from "../memory/memory.repository.js";
-import type { MemoryWrites } from "../memory/memory-writes.js";
+import type { MemoryWrites, WithinWrites } from "../memory/write/memory-writes.js";
 import { shownMemoryIds, withReadableAnswers } from "./readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
 import { bodyOf, toProto } from "./staged-write.mapper.js";
@@ -182,13 +178,9 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     principal: Principal,
     requests: WriteMemoryRequest[],
     atomic: boolean,
-    within?: Parameters<MemoryWrites["writeEach"]>[3],
+    within?: WithinWrites,
   ): Promise<BatchWriteResult[]> {
-    const viewerOf = (r: WriteMemoryRequest) => viewerFor(principal, r.memory?.agentId ?? "");
-    const { writes } = this.deps;
-    if (!atomic) return writes.writeEach(viewerOf, principal.workspaceId, requests, within);
-    const responses = await writes.writeAtomically(viewerOf, principal.workspaceId, requests, within);
-    return responses.map((value) => create(BatchWriteResultSchema, { result: { case: "response", value } }));
+    return this.deps.writes.writeBatch(principal, requests, { atomic, within });
   }
 
   private readerOf(principal: Principal, agentId: string): StagedWriteReader {

@@ -16,6 +16,7 @@ import type { StartOptions } from "../../src/app.js";
 import { principalKey, type Principal } from "../../src/auth/principal.js";
 import type { MemoryRepositories } from "../../src/memory/repositories.js";
 import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
+import { buildMemoryWrites } from "../../src/memory/write/build.js";
 import { PageTokens } from "../../src/memory/page-token.js";
 import { memoryClient, type Protocol } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -101,10 +102,13 @@ export function serviceRoutes(
   server: TestServer,
   repositories: Partial<MemoryRepositories>,
 ): (router: ConnectRouter) => void {
+  const { em } = server.engram.db;
+  const { embeddings } = server.engram;
   const service = new MemoryServiceImpl({
-    em: server.engram.db.em,
-    embeddings: server.engram.embeddings,
+    em,
+    embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
+    writes: buildMemoryWrites({ em, embeddings, repositories }),
     repositories,
   });
   return (router) => router.service(MemoryService, service);

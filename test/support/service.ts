@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
 import { Registry } from "prom-client";
@@ -16,6 +14,7 @@ import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
 import { MemoryServiceImpl, type MemoryServiceDeps } from "../../src/memory/memory.service.js";
+import { buildMemoryWrites } from "../../src/memory/write/build.js";
 import { StagedWriteServiceImpl } from "../../src/staging/staged-write.service.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { PageTokens } from "../../src/memory/page-token.js";
@@ -59,7 +58,7 @@ export async function startServices(
     embedder?: Embedder;
     storage?: StorageReserve;
     /** Parts of MemoryService's dependencies to replace (tests observe or steer them). */
-    memory?: Partial<MemoryServiceDeps>;
+    memory?: Partial<Omit<MemoryServiceDeps, "writes">>;
   } = {},
 ): Promise<ServiceHarness> {
   const dataDir = await newDataDir("engram-service-");
@@ -68,13 +67,15 @@ export async function startServices(
   const logger = pino({ level: "silent" });
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
+  const writes = buildMemoryWrites({ em: db.em, embeddings, ...options.memory });
   const memory = new MemoryServiceImpl({
     em: db.em,
     embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
+    writes,
     ...options.memory,
   });
-  const stagedWrites = new StagedWriteServiceImpl({ em: db.em, writes: memory.writes, ttlMs: STAGED_WRITE_TTL_MS });
+  const stagedWrites = new StagedWriteServiceImpl({ em: db.em, writes, ttlMs: STAGED_WRITE_TTL_MS });
   const keys = new ApiKeys(db.em);
   const apiKeys = new ApiKeyServiceImpl(keys);
   const workspaceId = `ws-${randomUUID()}`;
