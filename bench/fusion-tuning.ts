@@ -1,7 +1,7 @@
 /**
  * Cross-validated tuning of HYBRID fusion on LoCoMo: the procedure that chose the shipped
- * constants (SEMANTIC_WEIGHT in src/memory/ranking.ts, the candidate pool in
- * src/memory/memory-search.ts), run by `npm run bench:retrieval` on every engine.
+ * constants (SEMANTIC_WEIGHT in src/memory/search/ranking.ts, the candidate pool in
+ * src/memory/search/search.ts), run by `npm run bench:retrieval` on every engine.
  *
  * Each retriever's own ranking of every question (SEMANTIC and KEYWORD, 100 deep) is replayed
  * through the server's `fuse` under every candidate setting. For every way of splitting the
@@ -9,7 +9,7 @@
  * on one half is chosen and reported on the other, both ways, so no reported number comes
  * from the conversations its setting was chosen on.
  */
-import { fuse } from "../src/memory/ranking.js";
+import { fuse } from "../src/memory/search/ranking.js";
 import { fixed, table } from "./report.js";
 
 export interface ListEntry {

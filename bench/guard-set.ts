@@ -1,6 +1,6 @@
 /**
  * The write guard's labelled examples (bench/guard.ts), written for the benchmark and kept
- * apart from the classifier's prototypes (src/memory/guard/kind-prototypes.ts).
+ * apart from the classifier's prototypes (src/memory/write/guard/kind-prototypes.ts).
  */
 
 /** Contents with the kind a careful person would give them, 15 per kind. */

@@ -8,15 +8,15 @@
  * It embeds texts directly (no server) and asserts nothing. `npm run bench:guard`.
  */
 import { LocalEmbedder } from "../src/embedding/local.js";
-import { KindClassifier } from "../src/memory/guard/kind-classifier.js";
-import { cosineSimilarity } from "../src/memory/guard/similarity.js";
+import { KindClassifier } from "../src/memory/write/guard/kind-classifier.js";
+import { cosineSimilarity } from "../src/memory/write/guard/similarity.js";
 import {
   CONFLICT_SIMILARITY,
   MERGE_SIMILARITY,
   isNearDuplicate,
   sameNumbers,
-} from "../src/memory/guard/write-guard.js";
-import { normaliseContent } from "../src/memory/memory-record.js";
+} from "../src/memory/write/guard/write-guard.js";
+import { normaliseContent } from "../src/memory/record.js";
 import { CONFLICTS, LABELLED_KINDS, NEAR_DUPLICATES } from "./guard-set.js";
 import { loadLocomo } from "./locomo.js";
 

@@ -9,8 +9,8 @@ import pg from "pg";
 import { toSql } from "pgvector";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { openPglite } from "../src/db/pglite.js";
-import { B, DF_CAP, K1, planKeywordSearch } from "../src/memory/bm25.js";
-import { keywordTiers, lexemeQuery } from "../src/memory/keyword-tiers.js";
+import { B, DF_CAP, K1, planKeywordSearch } from "../src/memory/search/bm25.js";
+import { keywordTiers, lexemeQuery } from "../src/memory/search/keyword-tiers.js";
 import { postgresCpuMs } from "./load-server.js";
 
 export interface Cost {
@@ -122,7 +122,7 @@ export async function searchFloor(
             params(toSql(at(vectors, i) as number[])),
           ),
         );
-  // The statements a keyword search runs (BM25, src/memory/bm25.ts): its lexemes; how many
+  // The statements a keyword search runs (BM25, src/memory/search/bm25.ts): its lexemes; how many
   // visible memories hold each (up to DF_CAP); the tiers over its common words until one fills
   // the pool; then the BM25 ranking of the candidates.
   const where = `workspace_id = $1 and ${visible} and delete_time is null`;

@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "pino";
-import { totals, type MemoryCount } from "./memory/memory-stats.repository.js";
+import { totals, type MemoryCount } from "./memory/stats/stats.repository.js";
 import { CountedSnapshot } from "./counted-snapshot.js";
 import { loggableError } from "./logger.js";
 import type { StorageReserve } from "./db/storage-reserve.js";

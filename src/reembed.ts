@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { openDatabase } from "./db/orm.js";
 import { SCHEMA } from "./schema.js";
-import { EmbeddingQueueRepository } from "./memory/embedding-queue.repository.js";
+import { EmbeddingQueueRepository } from "./memory/queue/embedding-queue.repository.js";
 import { createEmbedder } from "./embedding/create.js";
 import { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";

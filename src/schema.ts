@@ -5,7 +5,7 @@ import { tagsText } from "./db/routines.js";
 import { ServerSecretEntity } from "./db/server-secret.entity.js";
 import { MemoryEntity } from "./memory/memory.entity.js";
 import { StagedWriteEntity } from "./staging/staged-write.entity.js";
-import { WriteRequestEntity } from "./memory/write-request.entity.js";
+import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to

@@ -7,9 +7,9 @@ import {
   type ImportMemoriesResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
-import { EmbeddingQueueRepository } from "../memory/embedding-queue.repository.js";
+import { EmbeddingQueueRepository } from "../memory/queue/embedding-queue.repository.js";
 import { toExportQuery } from "../memory/filter-query.js";
-import { MemoryTransfer } from "../memory/memory-transfer.js";
+import { MemoryTransfer } from "../memory/transfer/transfer.js";
 import type { Target } from "./target.js";
 import { refusedBy } from "./text-output.js";
 

@@ -2,7 +2,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { Command } from "commander";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { MemoryStatsRepository, totals, type MemoryTotals } from "../memory/memory-stats.repository.js";
+import { MemoryStatsRepository, totals, type MemoryTotals } from "../memory/stats/stats.repository.js";
 import { openTarget, withTargetOptions, type Target, type TargetOptions } from "./target.js";
 import { refusedBy, textTable } from "./text-output.js";
 

@@ -1,9 +1,9 @@
 import type { MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
-import type { FilterQuery } from "./memory-filters.js";
-import { visibilityValue } from "./memory-mapper.js";
+import type { FilterQuery } from "./filters.js";
+import { visibilityValue } from "./mapper.js";
 
 /**
- * A MemoryFilter as the queries take it (memory-filters.ts): empty strings and unset enums mean
+ * A MemoryFilter as the queries take it (filters.ts): empty strings and unset enums mean
  * "any". `agent_id` is not part of it: List and Search read it as the acting agent, Export as
  * the owner to keep.
  */

@@ -14,10 +14,10 @@ import {
   single,
   toRecord,
   type MemoryColumns,
-} from "./memory-columns.js";
-import { allOf, atNaturalKey, filterConditions, type ListQuery } from "./memory-filters.js";
-import { fingerprintOf, keylessIdentity } from "./memory-identity.js";
-import type { MemoryDraft, MemoryRecord } from "./memory-record.js";
+} from "./columns.js";
+import { allOf, atNaturalKey, filterConditions, type ListQuery } from "./filters.js";
+import { fingerprintOf, keylessIdentity } from "./identity.js";
+import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 
 export type UpsertOutcome = "created" | "updated" | "revived";

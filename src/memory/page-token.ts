@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { invalidArgument } from "../errors/domain-error.js";
-import type { OrderField } from "./memory-filters.js";
+import type { OrderField } from "./filters.js";
 
 export interface Position {
   value: string | number;

@@ -1,9 +1,9 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import { MemoryStatsRepository } from "./memory-stats.repository.js";
+import { MemoryStatsRepository } from "./stats/stats.repository.js";
 import { MemoryRepository } from "./memory.repository.js";
-import { NeighbourRepository } from "./neighbour.repository.js";
-import { RetrievalRepository } from "./retrieval.repository.js";
-import { StoredVectorRepository } from "./stored-vector.repository.js";
+import { NeighbourRepository } from "./write/guard/neighbour.repository.js";
+import { RetrievalRepository } from "./search/retrieval.repository.js";
+import { StoredVectorRepository } from "./write/stored-vector.repository.js";
 
 /** The memories table's repositories, each bound to an entity manager (a transaction's, or a fork). */
 export interface MemoryRepositories {

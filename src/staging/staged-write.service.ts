@@ -23,7 +23,7 @@ import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
 import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import { MemoryRepository } from "../memory/memory.repository.js";
-import type { MemoryWrites, WithinWrites } from "../memory/write/memory-writes.js";
+import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
 import { shownMemoryIds, withReadableAnswers } from "./readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
 import { bodyOf, toProto } from "./staged-write.mapper.js";

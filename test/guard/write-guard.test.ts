@@ -9,7 +9,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { MERGE_SIMILARITY } from "../../src/memory/guard/write-guard.js";
+import { MERGE_SIMILARITY } from "../../src/memory/write/guard/write-guard.js";
 import { realModel } from "../support/embedders.js";
 import { startServices, type ServiceHarness } from "../support/service.js";
 

@@ -7,8 +7,8 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config.js";
-import type { FilterQuery } from "../../src/memory/memory-filters.js";
-import { RetrievalRepository } from "../../src/memory/retrieval.repository.js";
+import type { FilterQuery } from "../../src/memory/filters.js";
+import { RetrievalRepository } from "../../src/memory/search/retrieval.repository.js";
 import { memoryClient } from "../support/clients.js";
 import { WordHashEmbedder, wordHashVector } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SearchMode, type SearchMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import type { Viewer } from "../../src/auth/principal.js";
-import type { MemoryRecord } from "../../src/memory/memory-record.js";
+import type { MemoryRecord } from "../../src/memory/record.js";
 import { MemoryRepository } from "../../src/memory/memory.repository.js";
 import type { MemoryRepositories } from "../../src/memory/repositories.js";
 import { apiHandlers } from "../../src/api-handlers.js";

@@ -6,7 +6,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { RetrievalRepository } from "../../src/memory/retrieval.repository.js";
+import { RetrievalRepository } from "../../src/memory/search/retrieval.repository.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import {
   directClient,

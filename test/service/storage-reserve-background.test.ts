@@ -12,8 +12,8 @@ import { StorageReserve } from "../../src/db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "../../src/db/table-statistics.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
 import { EmbeddingWorker } from "../../src/embedding/worker.js";
-import { EmbeddingQueueRepository } from "../../src/memory/embedding-queue.repository.js";
-import { startSweeper } from "../../src/memory/sweeper.js";
+import { EmbeddingQueueRepository } from "../../src/memory/queue/embedding-queue.repository.js";
+import { startSweeper } from "../../src/memory/queue/sweeper.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startServices, type ServiceHarness } from "../support/service.js";
 

@@ -5,7 +5,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRepository } from "../../src/memory/memory.repository.js";
-import type { MemoryRecord } from "../../src/memory/memory-record.js";
+import type { MemoryRecord } from "../../src/memory/record.js";
 import { startServices, type ServiceHarness } from "../support/service.js";
 
 /** Memories whose soft delete and undelete fail, as a statement can. */

@@ -2,15 +2,15 @@ import { TransactionPropagation } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import { postgresErrorCode } from "../../db/database-errors.js";
 import type { MemoryRepository } from "../memory.repository.js";
-import type { NeighbourRepository } from "../neighbour.repository.js";
-import { keylessIdentity } from "../memory-identity.js";
-import type { MemoryRecord } from "../memory-record.js";
-import type { WriteResult } from "../write-result.js";
-import { applyPlan } from "./write-apply.js";
-import { gatherFacts } from "./write-facts.js";
-import { isDryRun, type WriteItem } from "./write-item.js";
-import { planWrites, type Decision } from "./write-plan.js";
-import { previewDecision } from "./write-preview.js";
+import type { NeighbourRepository } from "./guard/neighbour.repository.js";
+import { keylessIdentity } from "../identity.js";
+import type { MemoryRecord } from "../record.js";
+import type { WriteResult } from "./result.js";
+import { applyPlan } from "./apply.js";
+import { gatherFacts } from "./facts.js";
+import { isDryRun, type WriteItem } from "./item.js";
+import { planWrites, type Decision } from "./plan.js";
+import { previewDecision } from "./preview.js";
 
 export interface BatchWriterDeps {
   memories: (em: EntityManager) => MemoryRepository;

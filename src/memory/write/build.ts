@@ -1,9 +1,9 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Embeddings } from "../../embedding/embeddings.js";
-import { KindClassifier } from "../guard/kind-classifier.js";
-import { WriteGuard } from "../guard/write-guard.js";
+import { KindClassifier } from "./guard/kind-classifier.js";
+import { WriteGuard } from "./guard/write-guard.js";
 import { memoryRepositories, type MemoryRepositories } from "../repositories.js";
-import { MemoryWrites } from "./memory-writes.js";
+import { MemoryWrites } from "./writes.js";
 
 export interface WritePipelineOptions {
   em: EntityManager;

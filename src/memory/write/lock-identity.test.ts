@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { MemoryDraft } from "../memory-record.js";
+import type { MemoryDraft } from "../record.js";
 import { inLockOrder, lockIdentity } from "./lock-identity.js";
 
 const draft = (patch: Partial<MemoryDraft>): MemoryDraft => ({

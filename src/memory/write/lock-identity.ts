@@ -1,5 +1,5 @@
-import { keylessIdentity } from "../memory-identity.js";
-import type { MemoryDraft } from "../memory-record.js";
+import { keylessIdentity } from "../identity.js";
+import type { MemoryDraft } from "../record.js";
 
 /**
  * What a write locks, and what concurrent writers of the same memory serialise on: a keyed

@@ -7,8 +7,8 @@ import {
   type WriteMemoryResponse,
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { DomainError } from "../../errors/domain-error.js";
-import { WriteRequestRepository, type RequestKey } from "../write-request.repository.js";
-import type { WriteItem } from "./write-item.js";
+import { WriteRequestRepository, type RequestKey } from "./write-request.repository.js";
+import type { WriteItem } from "./item.js";
 
 /** What the ledger says of a batch's items that carry a request_id. */
 export interface Claims {

@@ -1,0 +1,144 @@
+/**
+ * Every memory query is built from these conditions, so a filter must bind its values as
+ * parameters (never splice them into the text), always carry the visibility rule first, hide
+ * deleted and expired memories unless asked, and match missing owner or subject ids with IS NULL.
+ */
+import { describe, expect, it } from "vitest";
+import type { Viewer } from "../auth/principal.js";
+import { sql, type Sql } from "../db/sql.js";
+import { allOf, atNaturalKey, atSubject, filterConditions, type FilterQuery } from "./filters.js";
+import type { MemoryDraft } from "./record.js";
+
+const viewer: Viewer = { workspaceId: "w1", agentId: "agent-a", admin: false };
+const now = new Date("2025-03-01T12:00:00.000Z");
+const VISIBLE =
+  "memories.workspace_id = ? and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = ?)";
+
+const query = (over: Partial<FilterQuery> = {}): FilterQuery => ({
+  kinds: [],
+  tags: [],
+  anyTags: [],
+  showDeleted: false,
+  showExpired: false,
+  ...over,
+});
+
+const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft => ({
+  agentId: "agent-a",
+  subjectType: "contact",
+  subjectId: "c-1",
+  kind: "note",
+  key: "tone",
+  content: "x",
+  title: "",
+  visibility: "private",
+  metadata: {},
+  tags: [],
+  linkedEntities: [],
+  confidence: 1,
+  sourceKind: null,
+  sourceId: null,
+  provenance: null,
+  parentMemoryId: null,
+  expireTime: null,
+  ...over,
+});
+
+const flat = (s: Sql) => ({ text: s.text.replace(/\s+/g, " "), params: s.params });
+
+describe("filterConditions", () => {
+  it("by default keeps visibility and hides deleted and expired memories, as of now", () => {
+    expect(filterConditions(viewer, query(), now).map(flat)).toEqual([
+      { text: VISIBLE, params: ["w1", "agent-a"] },
+      { text: "delete_time is null", params: [] },
+      { text: "(expire_time is null or expire_time > ?)", params: [now] },
+    ]);
+  });
+
+  it("keeps only the visibility rule when deleted and expired memories are shown", () => {
+    const where = filterConditions(viewer, query({ showDeleted: true, showExpired: true }), now);
+    expect(where.map(flat)).toEqual([{ text: VISIBLE, params: ["w1", "agent-a"] }]);
+  });
+
+  it("uses the admin visibility rule for an admin viewer", () => {
+    const admin: Viewer = { workspaceId: "w2", agentId: null, admin: true };
+    const [first] = filterConditions(admin, query({ showDeleted: true, showExpired: true }), now);
+    expect(first && flat(first)).toEqual({ text: "memories.workspace_id = ?", params: ["w2"] });
+  });
+
+  it("adds one bound condition per filter field, in a fixed order", () => {
+    const where = filterConditions(
+      viewer,
+      query({
+        subjectType: "contact",
+        subjectId: "c-1",
+        kinds: ["note", "fact"],
+        tags: ["vip", "eu"],
+        anyTags: ["hot"],
+        linkedEntity: { type: "company", id: "acme" },
+        visibility: "shared",
+        key: "tone",
+        showDeleted: true,
+        showExpired: true,
+      }),
+      now,
+    );
+    expect(where.slice(1).map(flat)).toEqual([
+      { text: "subject_type = ?", params: ["contact"] },
+      { text: "subject_id = ?", params: ["c-1"] },
+      { text: "kind = any(?::text[])", params: ['{"note","fact"}'] },
+      { text: "tags @> ?::text[]", params: ['{"vip","eu"}'] },
+      { text: "tags && ?::text[]", params: ['{"hot"}'] },
+      { text: "linked_entities @> ?::jsonb", params: ['[{"type":"company","id":"acme"}]'] },
+      { text: "visibility = ?", params: ["shared"] },
+      { text: "key = ?", params: ["tone"] },
+    ]);
+  });
+
+  it("binds hostile filter values as parameters, leaving the SQL text untouched", () => {
+    const hostile = "x' or '1'='1";
+    const where = allOf(filterConditions(viewer, query({ subjectId: hostile, kinds: [hostile] }), now));
+    expect(where.text).not.toContain(hostile);
+    expect(where.params).toContain(hostile);
+    expect(where.params).toContain(`{"x' or '1'='1"}`);
+  });
+
+  it("filters on an empty subject id when one is given, unlike an absent one", () => {
+    expect(filterConditions(viewer, query({ subjectId: "" }), now).map(flat)).toContainEqual({
+      text: "subject_id = ?",
+      params: [""],
+    });
+  });
+});
+
+describe("atSubject and atNaturalKey", () => {
+  it("binds workspace, owner, subject and kind", () => {
+    expect(flat(atSubject("w1", draft()))).toEqual({
+      text: "workspace_id = ? and agent_id = ? and subject_type = ? and subject_id = ? and kind = ?",
+      params: ["w1", "agent-a", "contact", "c-1", "note"],
+    });
+  });
+
+  it("matches a missing owner and subject id with IS NULL, binding nothing for them", () => {
+    expect(flat(atSubject("w1", draft({ agentId: null, subjectId: null })))).toEqual({
+      text: "workspace_id = ? and agent_id is null and subject_type = ? and subject_id is null and kind = ?",
+      params: ["w1", "contact", "note"],
+    });
+  });
+
+  it("adds the key last for the natural key", () => {
+    expect(flat(atNaturalKey("w1", draft({ subjectId: null })))).toEqual({
+      text: "workspace_id = ? and agent_id = ? and subject_type = ? and subject_id is null and kind = ? and key = ?",
+      params: ["w1", "agent-a", "contact", "note", "tone"],
+    });
+  });
+});
+
+describe("allOf", () => {
+  it("joins conditions with and, keeping their parameters in order", () => {
+    expect(allOf([sql`a = ${1}`, sql`b = ${2}`, sql`c is null`])).toMatchObject({
+      text: "a = ? and b = ? and c is null",
+      params: [1, 2],
+    });
+  });
+});

@@ -1,0 +1,65 @@
+import { visibleTo } from "../auth/visibility.js";
+import type { Viewer } from "../auth/principal.js";
+import { Sql, sql } from "../db/sql.js";
+import type { MemoryDraft } from "./record.js";
+
+export type OrderField = "create_time" | "update_time" | "confidence";
+
+/** The MemoryFilter of ListMemories and SearchMemories, normalised. */
+export interface FilterQuery {
+  subjectType?: string;
+  subjectId?: string;
+  kinds: string[];
+  tags: string[];
+  anyTags: string[];
+  linkedEntity?: { type: string; id: string };
+  visibility?: "private" | "shared";
+  key?: string;
+  showDeleted: boolean;
+  showExpired: boolean;
+}
+
+export interface ListQuery extends FilterQuery {
+  order: { field: OrderField; descending: boolean };
+  /** Keyset position: rows strictly after this (order value, id) pair. */
+  after?: { value: string | number; id: string };
+  limit: number;
+}
+
+/** The MemoryFilter as SQL conditions, always including the visibility rule. */
+export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date): Sql[] {
+  const where: Sql[] = [visibleTo(viewer)];
+  if (q.subjectType !== undefined) where.push(sql`subject_type = ${q.subjectType}`);
+  if (q.subjectId !== undefined) where.push(sql`subject_id = ${q.subjectId}`);
+  if (q.kinds.length > 0) where.push(sql`kind = any(${q.kinds}::text[])`);
+  if (q.tags.length > 0) where.push(sql`tags @> ${q.tags}::text[]`);
+  if (q.anyTags.length > 0) where.push(sql`tags && ${q.anyTags}::text[]`);
+  if (q.linkedEntity) where.push(sql`linked_entities @> ${JSON.stringify([q.linkedEntity])}::jsonb`);
+  if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
+  if (q.key !== undefined) where.push(sql`key = ${q.key}`);
+  if (!q.showDeleted) where.push(sql`delete_time is null`);
+  if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > ${now})`);
+  return where;
+}
+
+/**
+ * The workspace, owner agent, subject and kind a draft is written under. Missing owner or
+ * subject ids are matched with IS NULL rather than IS NOT DISTINCT FROM, which no index
+ * serves: that form filtered tens of thousands of rows per keyed write at 100k memories.
+ */
+export function atSubject(workspaceId: string, d: MemoryDraft): Sql {
+  const agent = d.agentId === null ? sql`agent_id is null` : sql`agent_id = ${d.agentId}`;
+  const subject = d.subjectId === null ? sql`subject_id is null` : sql`subject_id = ${d.subjectId}`;
+  return sql`workspace_id = ${workspaceId} and ${agent} and subject_type = ${d.subjectType} and ${subject}
+    and kind = ${d.kind}`;
+}
+
+/** The one row the natural key (memories_natural_key) allows for a keyed draft. */
+export function atNaturalKey(workspaceId: string, d: MemoryDraft): Sql {
+  return sql`${atSubject(workspaceId, d)} and key = ${d.key}`;
+}
+
+/** Rows where every condition holds. */
+export function allOf(conditions: Sql[]): Sql {
+  return Sql.join(conditions, " and ");
+}

@@ -1,0 +1,112 @@
+import { raw } from "@mikro-orm/core";
+import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { toSql } from "pgvector";
+import { query, sql } from "../../db/sql.js";
+import type { EmbeddingJob, EmbeddingQueue } from "../../embedding/embedding-queue.js";
+import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
+
+const PENDING = { embeddingStatus: "pending", deleteTime: null } as const;
+
+/**
+ * The memories table seen as a queue of texts waiting for their vectors. Claiming and attaching
+ * are SQL for SKIP LOCKED and one-statement batches; the rest goes through the ORM.
+ */
+export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> implements EmbeddingQueue {
+  constructor(em: EntityManager) {
+    super(em as SqlEntityManager, MemoryEntity);
+  }
+
+  /**
+   * Leases up to `limit` pending memories to this worker. SKIP LOCKED lets any number of
+   * workers claim side by side; the lease (retry time) hands a job to another worker when its
+   * claimer dies before finishing.
+   */
+  async claim(limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]> {
+    const rows = await query<{ workspace_id: string; id: string; content: string; embedding_attempts: number }>(
+      this.em,
+      sql`update memories m
+          set embedding_retry_time = ${new Date(now.getTime() + leaseMs)}, embedding_attempts = m.embedding_attempts + 1
+        from (select workspace_id, id from memories
+              where embedding_status = 'pending' and delete_time is null
+                and (embedding_retry_time is null or embedding_retry_time <= ${now})
+              order by update_time limit ${limit}
+              for update skip locked) claimed
+        where m.workspace_id = claimed.workspace_id and m.id = claimed.id
+        returning m.workspace_id, m.id, m.content, m.embedding_attempts`,
+    );
+    return rows.map((r) => ({
+      workspaceId: r.workspace_id,
+      id: r.id,
+      content: r.content,
+      attempts: r.embedding_attempts,
+    }));
+  }
+
+  /**
+   * Stores each job's vector, in one statement, unless its content changed since it was
+   * claimed (that change re-queued it). Returns how many were stored.
+   */
+  async attach(jobs: EmbeddingJob[], vectors: number[][], model: string): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const rows = await query(
+      this.em,
+      sql`update memories m set embedding = v.embedding::vector, embedding_model = ${model},
+          embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
+        from unnest(${jobs.map((j) => j.workspaceId)}::text[], ${jobs.map((j) => j.id)}::uuid[],
+          ${jobs.map((j) => j.content)}::text[], ${vectors.map((v) => toSql(v) as string)}::text[])
+          as v(workspace_id, id, content, embedding)
+        where m.workspace_id = v.workspace_id and m.id = v.id and m.content = v.content
+          and m.embedding_status = 'pending'
+        returning m.id`,
+    );
+    return rows.length;
+  }
+
+  /** When the first job now backing off (or leased) may be claimed again; null when none waits. */
+  async nextRetryTime(): Promise<Date | null> {
+    const next = await this.qb()
+      .select(raw("min(embedding_retry_time) as next"))
+      .where(PENDING)
+      .execute<{ next: Date | string | null } | undefined>("get");
+    return next?.next == null ? null : new Date(next.next);
+  }
+
+  /** Puts a job back to be tried at `retryTime`, or marks it FAILED for good. */
+  async release(job: EmbeddingJob, retryTime: Date, failed: boolean): Promise<void> {
+    await this.nativeUpdate(
+      { workspaceId: job.workspaceId, id: job.id, embeddingStatus: "pending" },
+      { embeddingRetryTime: retryTime, embeddingStatus: failed ? "failed" : "pending" },
+    );
+  }
+
+  /** Queues memories embedded by another model (or every memory) for re-embedding. */
+  async requeue(model: string, everything: boolean): Promise<number> {
+    const stale = {
+      $or: [
+        { embeddingStatus: { $ne: "attached" as const } },
+        { embeddingModel: { $ne: model } },
+        { embeddingModel: null },
+      ],
+    };
+    return this.nativeUpdate(
+      { deleteTime: null, ...(everything ? {} : stale) },
+      { embeddingStatus: "pending", embeddingAttempts: 0, embeddingRetryTime: null },
+    );
+  }
+
+  async countPending(): Promise<number> {
+    return this.count(PENDING);
+  }
+
+  /** The n of the vector(n) column, which every embedder must match. */
+  async columnDimensions(): Promise<number> {
+    const rows = await query<{ type: string }>(
+      this.em,
+      sql`select format_type(atttypid, atttypmod) as type from pg_attribute
+        where attrelid = 'memories'::regclass and attname = 'embedding'`,
+    );
+    const match = /vector\((\d+)\)/.exec(rows[0]?.type ?? "");
+    if (!match) throw new Error(`memories.embedding has an unexpected type: ${rows[0]?.type}`);
+    return Number(match[1]);
+  }
+}

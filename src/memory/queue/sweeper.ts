@@ -1,0 +1,54 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import type { Logger } from "pino";
+import { MemoryRepository } from "../memory.repository.js";
+import { WriteRequestRepository } from "../write/write-request.repository.js";
+import { StagedWriteRepository } from "../../staging/staged-write.repository.js";
+import { loggableError } from "../../logger.js";
+
+const BATCH = 1000;
+const REQUEST_ID_TTL_MS = 24 * 3600 * 1000;
+
+/**
+ * Purges memories deleted or expired before the retention window, staged writes that expired
+ * before it, and stale request ids.
+ */
+export async function sweep(em: EntityManager, retentionDays: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600 * 1000);
+  const memories = new MemoryRepository(em.fork());
+  let purged = 0;
+  for (let n = BATCH; n === BATCH; purged += n) {
+    n = await memories.purge(cutoff, BATCH);
+  }
+  await new StagedWriteRepository(em.fork()).purge(cutoff);
+  await new WriteRequestRepository(em.fork()).purge(new Date(now.getTime() - REQUEST_ID_TTL_MS));
+  return purged;
+}
+
+export function startSweeper(
+  em: EntityManager,
+  options: {
+    retentionDays: number;
+    intervalSeconds: number;
+    logger: Logger;
+    /** While true, rounds are skipped: a purge writes too (the disk is nearly full). */
+    paused?: () => boolean;
+  },
+) {
+  let running: Promise<void> = Promise.resolve();
+  const timer = setInterval(() => {
+    if (options.paused?.()) return;
+    running = sweep(em, options.retentionDays).then(
+      (purged) => {
+        if (purged > 0) options.logger.info({ purged }, "expiry sweeper purged memories");
+      },
+      (err: unknown) => options.logger.error({ error: loggableError(err) }, "expiry sweeper failed"),
+    );
+  }, options.intervalSeconds * 1000);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { WriteMemoryRequest } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { viewerFor, type Principal } from "../../auth/principal.js";
+import type { WriteEmbedding } from "../../embedding/embeddings.js";
+import { requiredField } from "../../errors/domain-error.js";
+import type { WriteGuard } from "./guard/write-guard.js";
+import { toDraft } from "../mapper.js";
+import { rejected, type WriteResult } from "./result.js";
+import type { WriteItem } from "./item.js";
+
+/** Where a request's memory is in the call, for errors: "memory" alone, or "requests[i].memory". */
+export type FieldOf = (index: number) => string;
+
+/**
+ * What the guard makes of one request: the item to plan, a rejection (an answer, nothing
+ * written), or the error it fails with (acting as an agent the key may not, a bad field).
+ */
+export type Admitted = { item: WriteItem } | { result: WriteResult } | { error: unknown };
+
+export async function admit(
+  guard: WriteGuard,
+  principal: Principal,
+  requests: readonly WriteMemoryRequest[],
+  embedded: readonly WriteEmbedding[],
+  fieldOf: FieldOf,
+  now: Date,
+): Promise<Admitted[]> {
+  const out: Admitted[] = [];
+  for (const [index, request] of requests.entries()) {
+    try {
+      const field = fieldOf(index);
+      const viewer = viewerFor(principal, request.memory?.agentId ?? "");
+      const requested = toDraft(requiredField(request.memory, field), viewer.agentId, { ttl: request.ttl, now }, field);
+      const vector = embedded[index] ?? null;
+      const admission = await guard.admit(requested, vector, field);
+      if ("rejected" in admission) {
+        out.push({ result: rejected(admission.rejected) });
+        continue;
+      }
+      const { draft, classification } = admission;
+      out.push({ item: { index, viewer, request, draft, classification, embedded: vector } });
+    } catch (error) {
+      out.push({ error });
+    }
+  }
+  return out;
+}
