@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { Viewer } from "../auth/principal.js";
 import { sql, type Sql } from "../db/sql.js";
 import { allOf, atNaturalKey, atSubject, filterConditions, type FilterQuery } from "./filters.js";
+import { aDraft } from "../../test/support/records.js";
 import type { MemoryDraft } from "./record.js";
 
 const viewer: Viewer = { workspaceId: "w1", agentId: "agent-a", admin: false };
@@ -23,26 +24,7 @@ const query = (over: Partial<FilterQuery> = {}): FilterQuery => ({
   ...over,
 });
 
-const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft => ({
-  agentId: "agent-a",
-  subjectType: "contact",
-  subjectId: "c-1",
-  kind: "note",
-  key: "tone",
-  content: "x",
-  title: "",
-  visibility: "private",
-  metadata: {},
-  tags: [],
-  linkedEntities: [],
-  confidence: 1,
-  sourceKind: null,
-  sourceId: null,
-  provenance: null,
-  parentMemoryId: null,
-  expireTime: null,
-  ...over,
-});
+const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft => aDraft({ agentId: "agent-a", key: "tone", ...over });
 
 const flat = (s: Sql) => ({ text: s.text.replace(/\s+/g, " "), params: s.params });
 

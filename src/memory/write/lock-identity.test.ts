@@ -1,27 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { MemoryDraft } from "../record.js";
+import { aDraft } from "../../../test/support/records.js";
 import { inLockOrder, lockIdentity } from "./lock-identity.js";
 
-const draft = (patch: Partial<MemoryDraft>): MemoryDraft => ({
-  agentId: "bot",
-  subjectType: "contact",
-  subjectId: "c-1",
-  kind: "note",
-  key: null,
-  content: "x",
-  title: "",
-  visibility: "private",
-  metadata: {},
-  tags: [],
-  linkedEntities: [],
-  confidence: 1,
-  sourceKind: null,
-  sourceId: null,
-  provenance: null,
-  parentMemoryId: null,
-  expireTime: null,
-  ...patch,
-});
+const draft = (patch: Partial<MemoryDraft>): MemoryDraft => aDraft({ agentId: "bot", ...patch });
 
 const identities = (drafts: MemoryDraft[]) =>
   inLockOrder(

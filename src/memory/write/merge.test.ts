@@ -5,42 +5,14 @@
  */
 import { describe, expect, it } from "vitest";
 import type { MemoryDraft, MemoryRecord } from "../record.js";
+import { aDraft, aRecord } from "../../../test/support/records.js";
 import { mergeDrafts } from "./merge.js";
 
-const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft => ({
-  agentId: "agent-a",
-  subjectType: "contact",
-  subjectId: "c-1",
-  kind: "note",
-  key: null,
-  content: "Prefers email",
-  title: "",
-  visibility: "private",
-  metadata: {},
-  tags: [],
-  linkedEntities: [],
-  confidence: 0.5,
-  sourceKind: null,
-  sourceId: null,
-  provenance: null,
-  parentMemoryId: null,
-  expireTime: null,
-  ...over,
-});
+const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft =>
+  aDraft({ agentId: "agent-a", content: "Prefers email", confidence: 0.5, ...over });
 
-const record = (over: Partial<MemoryRecord> = {}): MemoryRecord => ({
-  ...draft(),
-  workspaceId: "w1",
-  id: "0190a6f2-1c2b-7d3e-8f40-123456789abc",
-  forgetReason: null,
-  embeddingModel: "m",
-  embeddingStatus: "attached",
-  revision: 2n,
-  createTime: new Date("2024-01-01T00:00:00.000Z"),
-  updateTime: new Date("2024-01-02T00:00:00.000Z"),
-  deleteTime: null,
-  ...over,
-});
+const record = (over: Partial<MemoryRecord> = {}): MemoryRecord =>
+  aRecord({ ...draft(), revision: 2n, updateTime: new Date("2024-01-02T00:00:00.000Z"), ...over });
 
 const jan = new Date("2025-01-01T00:00:00.000Z");
 const jun = new Date("2025-06-01T00:00:00.000Z");

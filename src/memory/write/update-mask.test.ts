@@ -7,6 +7,7 @@ import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { MemorySchema, Provenance, Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { DomainError } from "../../errors/domain-error.js";
+import { aDraft } from "../../../test/support/records.js";
 import type { MemoryRecord } from "../record.js";
 import { applyUpdateMask } from "./update-mask.js";
 
@@ -98,25 +99,9 @@ describe("applyUpdateMask", () => {
 
   it("with * replaces every writable field, so unset ones take their defaults", () => {
     const draft = applyUpdateMask(target, memory({ subjectType: "deal", kind: "fact", content: "Closed" }), ["*"], now);
-    expect(draft).toMatchObject({
-      agentId: "agent-a",
-      subjectType: "deal",
-      subjectId: null,
-      kind: "fact",
-      key: null,
-      content: "Closed",
-      title: "",
-      visibility: "private",
-      metadata: {},
-      tags: [],
-      linkedEntities: [],
-      confidence: 1,
-      sourceKind: null,
-      sourceId: null,
-      provenance: null,
-      parentMemoryId: null,
-      expireTime: null,
-    });
+    expect(draft).toMatchObject(
+      aDraft({ agentId: "agent-a", subjectType: "deal", subjectId: null, kind: "fact", content: "Closed" }),
+    );
   });
 
   it("keeps the owner agent of the target: agent_id is not updatable", () => {

@@ -1,41 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { aDraft, aRecord } from "../../../../test/support/records.js";
 import type { MemoryDraft, MemoryRecord } from "../../record.js";
 import { lowInformationReason } from "./low-information.js";
 import { CONFLICT_SIMILARITY, judgeNeighbours, MAX_CONFLICTS, MERGE_SIMILARITY } from "./write-guard.js";
 
-const draft: MemoryDraft = {
-  agentId: "a",
-  subjectType: "contact",
-  subjectId: "c1",
-  kind: "fact",
-  key: null,
-  content: "Tom is 34 years old.",
-  title: "",
-  visibility: "private",
-  metadata: {},
-  tags: [],
-  linkedEntities: [],
-  confidence: 1,
-  sourceKind: null,
-  sourceId: null,
-  provenance: null,
-  parentMemoryId: null,
-  expireTime: null,
-};
+const draft: MemoryDraft = aDraft({ agentId: "a", subjectId: "c1", kind: "fact", content: "Tom is 34 years old." });
 
-const record = (patch: Partial<MemoryRecord>): MemoryRecord => ({
-  ...draft,
-  workspaceId: "w",
-  id: "m",
-  forgetReason: null,
-  embeddingModel: "e",
-  embeddingStatus: "attached",
-  revision: 1n,
-  createTime: new Date(0),
-  updateTime: new Date(0),
-  deleteTime: null,
-  ...patch,
-});
+const record = (patch: Partial<MemoryRecord>): MemoryRecord => aRecord({ ...draft, ...patch });
 
 describe("lowInformationReason", () => {
   it.each(["", "   ", "?!", "the of and", "—…"])("%j has nothing in it", (content) => {
