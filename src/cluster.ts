@@ -20,7 +20,7 @@ export interface Cluster {
   limiters: RateLimiters;
   keyCache: KeyCacheOptions;
   /** Subscribes to key revocations and backlogs announced by any server (this one included). */
-  listen(handlers: { keysChanged(): void; backlog(): void }): Promise<void>;
+  listen(handlers: { keysChanged: () => void; backlog: () => void }): Promise<void>;
   /** Tells every server's embedding worker that memories are waiting for vectors (at most once a second). */
   announceBacklog(): void;
   close(): Promise<void>;

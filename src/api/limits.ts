@@ -45,8 +45,8 @@ export class BodyBudget {
    */
   meter(body: AsyncIterable<Uint8Array>): {
     body: AsyncIterable<Uint8Array>;
-    charge(bytes: number): void;
-    release(): void;
+    charge: (bytes: number) => void;
+    release: () => void;
   } {
     let held = 0;
     const charge = (n: number) => {

@@ -1,5 +1,5 @@
 import { LockMode } from "@mikro-orm/core";
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { ApiKeyEntity, type ApiKeyRow } from "./api-key.entity.js";
 
 /** The channel a revocation is announced on, to every server on the same database. */
@@ -18,7 +18,7 @@ export interface ApiKeyRecord {
 /** Reads and writes of `api_keys`; rows are read without entering the identity map. */
 export class ApiKeyRepository extends SqlEntityRepository<ApiKeyRow> {
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, ApiKeyEntity);
+    super(em, ApiKeyEntity);
   }
 
   async add(key: ApiKeyRecord, keyHash: string): Promise<ApiKeyRecord> {

@@ -22,7 +22,7 @@ export function keyAdminFor(target: Target): KeyAdmin {
   if (target.kind === "server") return serverKeyAdmin(target.url, target.adminKey, target.holder);
   const keys = new ApiKeys(target.db.em);
   return {
-    defaultWorkspace: async () => "default",
+    defaultWorkspace: () => Promise.resolve("default"),
     create: async (key) => (await keys.create(key)).secret,
     list: (workspaceId, showRevoked) => keys.list(workspaceId, { showRevoked, limit: 10_000 }),
     revoke: (workspaceId, id) => keys.revoke(workspaceId, id),

@@ -12,6 +12,7 @@ export function textTable(rows: readonly (readonly string[])[], rightAligned: re
 }
 
 /** A server's refusal as one line naming the server and the key used ("... was refused: ..."). */
-export function refusedBy(holder: string, err: unknown): unknown {
-  return err instanceof ConnectError ? new Error(`${holder} was refused: ${err.message}`, { cause: err }) : err;
+export function refusedBy(holder: string, err: unknown): Error {
+  if (err instanceof ConnectError) return new Error(`${holder} was refused: ${err.message}`, { cause: err });
+  return err instanceof Error ? err : new Error(String(err));
 }

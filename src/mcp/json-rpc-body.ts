@@ -30,8 +30,9 @@ export function parseJsonRpcBody(bytes: Uint8Array): JSONRPCMessage | JSONRPCMes
     return json;
   }
   if (json.length === 0) throw invalidRequest("a batch must hold at least one message");
-  json.forEach((message, i) => assertMessage(message, `message ${i} of the batch`));
-  return json;
+  const batch: unknown[] = json;
+  batch.forEach((message, i) => assertMessage(message, `message ${i} of the batch`));
+  return batch as JSONRPCMessage[];
 }
 
 function parseJson(bytes: Uint8Array): unknown {

@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { visibleTo } from "../auth/visibility.js";
 import type { WriteEmbedding } from "../embedding/embeddings.js";
 import type { Viewer } from "../auth/principal.js";
@@ -36,7 +36,7 @@ export interface NewMemory {
 export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
   /** Bind to a transaction's entity manager to run inside that transaction. */
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   /**

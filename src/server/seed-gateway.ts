@@ -2,7 +2,6 @@ import {
   create,
   type DescMessage,
   type DescMethodUnary,
-  type JsonValue,
   type MessageInitShape,
   type MessageShape,
 } from "@bufbuild/protobuf";
@@ -86,7 +85,7 @@ async function answer(seed: SeedRoute, call: HttpCall, transport: Transport): Pr
     if (result.stream) throw new Error(`${method.name} is not unary`);
     return result.message as MessageShape<O>;
   };
-  const body = (await call.json()) as JsonValue | undefined;
+  const body = await call.json();
   const { principal, params, requestId } = call;
   const reply = await seed.handle({ body, params, principal, requestId, rpc });
   sendJson(call.res, reply);

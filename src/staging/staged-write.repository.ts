@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { LockMode, type FilterQuery as OrmFilter } from "@mikro-orm/core";
 import type { Viewer } from "../auth/principal.js";
 import { StagedWriteEntity, type StagedWriteRow } from "./staged-write.entity.js";
@@ -18,7 +18,7 @@ export interface StagedWriteReader {
 export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
   /** Bind to a transaction's entity manager to run inside that transaction. */
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, StagedWriteEntity);
+    super(em, StagedWriteEntity);
   }
 
   async add(row: StagedWriteRow): Promise<void> {

@@ -711,7 +711,7 @@ it(
       ["list_memory with page_size a string", tools({ name: "list_memory", arguments: { page_size: "many" } })],
       ["list_memory with a bad visibility", tools({ name: "list_memory", arguments: { visibility: "bogus" } })],
     ];
-    const protocolErrors: [string, Buffer | unknown, Record<string, string>?][] = [
+    const protocolErrors: [string, unknown, Record<string, string>?][] = [
       ["jsonrpc 1.0", { jsonrpc: "1.0", id: 1, method: "tools/list" }],
       ["unknown method", { jsonrpc: "2.0", id: 1, method: "tools/explode" }],
       ["not JSON", Buffer.from("{ not json")],

@@ -388,7 +388,8 @@ function restRequestOf(call: Call): RestRequest | undefined {
   if (route === undefined) return undefined;
   const rest = { ...call.json };
   const path = route.template.replace(/\{(\w+)\}/, (_, name: string) => {
-    const value = String(rest[name] ?? "");
+    const raw = rest[name];
+    const value = typeof raw === "string" ? raw : raw === undefined ? "" : JSON.stringify(raw);
     delete rest[name];
     return percentEncode(value);
   });

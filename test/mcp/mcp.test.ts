@@ -85,7 +85,7 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
   it("lists the eleven tools with schemas that state their limits", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
-    const byName = Object.fromEntries(tools.map((t) => [t.name, t])) as Json;
+    const byName: Json = Object.fromEntries(tools.map((t) => [t.name, t]));
     for (const tool of tools) {
       expect(tool.inputSchema.type).toBe("object");
       expect(tool.description!.length).toBeGreaterThan(80);

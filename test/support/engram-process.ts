@@ -82,7 +82,7 @@ export async function spawnEngram({ dataDir, env = {}, args = [] }: SpawnOptions
   const stderrLines: string[] = [];
   const waiters: Array<() => void> = [];
   let pending = "";
-  child.stderr!.setEncoding("utf8").on("data", (chunk: string) => {
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     const lines = (pending + chunk).split("\n");
     pending = lines.pop() ?? "";
     stderrLines.push(...lines);

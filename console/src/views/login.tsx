@@ -18,7 +18,7 @@ export function Login({ onLogin }: { onLogin: (key: string) => void }) {
   return (
     <main class="login">
       <h1>Engram console</h1>
-      <form onSubmit={submit}>
+      <form onSubmit={(e) => void submit(e)}>
         <label for="api-key">API key</label>
         <input
           id="api-key"

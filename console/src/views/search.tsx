@@ -44,7 +44,7 @@ export function Search({ api }: { api: Api }) {
   const ran = results?.[0]?.mode;
   return (
     <Section title="Search">
-      <form class="search-form" onSubmit={run}>
+      <form class="search-form" onSubmit={(e) => void run(e)}>
         <Field label="Query" value={query} onInput={setQuery} />
         <Select label="Mode" value={mode} options={MODES} onChange={setMode} />
         <Field label="Top k" numeric value={topK} onInput={setTopK} />

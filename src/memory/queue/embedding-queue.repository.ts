@@ -1,5 +1,5 @@
 import { raw } from "@mikro-orm/core";
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import { query, sql } from "../../db/sql.js";
 import type { EmbeddingJob, EmbeddingQueue } from "../../embedding/embedding-queue.js";
@@ -13,7 +13,7 @@ const PENDING = { embeddingStatus: "pending", deleteTime: null } as const;
  */
 export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> implements EmbeddingQueue {
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import type { Viewer } from "../../auth/principal.js";
 import { withLocalSettings } from "../../db/local-settings.js";
@@ -18,7 +18,7 @@ export interface Candidate {
 export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
   /** Bind to the ranking transaction's entity manager. */
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { Sql, query, sql } from "../../db/sql.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 import type { MemoryState } from "../record.js";
@@ -21,7 +21,7 @@ export interface NamedCount {
 /** Counts over the whole memories table, for operators (metrics, `engram stats`). */
 export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   /**

@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { fromSql, toSql } from "pgvector";
 import type { Viewer } from "../../auth/principal.js";
 import { Sql, query, sql } from "../../db/sql.js";
@@ -44,7 +44,7 @@ export type ImportedAs = "created" | "replaced";
  */
 export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   async page(viewer: Viewer, q: ExportQuery, now: Date): Promise<{ record: MemoryRecord; vector: number[] | null }[]> {

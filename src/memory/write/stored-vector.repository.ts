@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { fromSql, toSql } from "pgvector";
 import { query, sql } from "../../db/sql.js";
 import { fingerprintOf } from "../identity.js";
@@ -7,7 +7,7 @@ import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 /** Memories' vectors by content: reused by a write of content already stored, attached when late. */
 export class StoredVectorRepository extends SqlEntityRepository<MemoryRow> {
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   /**

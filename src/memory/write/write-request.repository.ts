@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { WriteRequestEntity, type WriteRequestRow } from "./write-request.entity.js";
 
 export interface RequestKey {
@@ -11,7 +11,7 @@ export interface RequestKey {
 export class WriteRequestRepository extends SqlEntityRepository<WriteRequestRow> {
   /** Bind to a transaction's entity manager to run inside that transaction. */
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, WriteRequestEntity);
+    super(em, WriteRequestEntity);
   }
 
   /**
@@ -19,7 +19,7 @@ export class WriteRequestRepository extends SqlEntityRepository<WriteRequestRow>
    * waits for this transaction, then finds the row: exactly one writer does the work.
    */
   async claim(key: RequestKey, requestHash: string, now: Date): Promise<boolean> {
-    const result = await this.qb()
+    const result: { affectedRows: number } = await this.qb()
       .insert({ ...key, requestHash, createTime: now })
       .onConflict(["workspaceId", "agentScope", "requestId"])
       .ignore()

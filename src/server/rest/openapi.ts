@@ -11,7 +11,7 @@ export interface OpenApiOptions {
   version: string;
   description: string;
   /** The proto comment of a descriptor, when there is one (only generators see comments). */
-  describe(desc: DescService | DescMessage | DescField | DescEnum | RestRoute["method"]): string | undefined;
+  describe: (desc: DescService | DescMessage | DescField | DescEnum | RestRoute["method"]) => string | undefined;
 }
 
 const COMPATIBILITY = "Compatibility";

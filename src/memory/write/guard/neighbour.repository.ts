@@ -1,4 +1,4 @@
-import { SqlEntityRepository, type EntityManager, type SqlEntityManager } from "@mikro-orm/sql";
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { toSql } from "pgvector";
 import { query, sql, type Sql } from "../../../db/sql.js";
 import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "../../columns.js";
@@ -21,7 +21,7 @@ const NEIGHBOURS = 4;
 export class NeighbourRepository extends SqlEntityRepository<MemoryRow> {
   /** Bind to the write's transaction. */
   constructor(em: EntityManager) {
-    super(em as SqlEntityManager, MemoryEntity);
+    super(em, MemoryEntity);
   }
 
   /**
