@@ -2,11 +2,16 @@ import { Command } from "commander";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { configFrom, DEFAULT_CONFIG, reembedOptions, serveOptions } from "./config.js";
 
-/** The configuration `engram serve` would get from these arguments and environment. */
+/**
+ * The configuration `engram serve` would get from these arguments and environment, and from no
+ * other: the variables of the process running the tests (CI sets ENGRAM_MODEL_DIR) are hidden.
+ */
 function configOf(args: string[], env: Record<string, string> = {}) {
+  const options = serveOptions();
+  for (const option of options) if (option.envVar) vi.stubEnv(option.envVar, undefined);
   for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
   const command = new Command("serve").exitOverride();
-  for (const option of serveOptions()) command.addOption(option);
+  for (const option of options) command.addOption(option);
   command.parse(args, { from: "user" });
   return configFrom(command);
 }
