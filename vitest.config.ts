@@ -17,6 +17,8 @@ const ENGINE_FILES = [
 
 /** Migrated templates that test databases are copied from (test/support/templates.ts). */
 const TEMPLATES = "test/support/templates-setup.ts";
+/** The compiled server that spawned processes run. */
+const BUILD = "test/support/build-setup.ts";
 
 /**
  * Four tiers. `unit`: pure modules, tests beside them in src. `service`: the real services over
@@ -26,6 +28,9 @@ const TEMPLATES = "test/support/templates-setup.ts";
  */
 export default defineConfig({
   test: {
+    // Vitest's default on 2 cores is a single worker; most integration files wait on sockets,
+    // processes and the model, so two workers keep both cores busy (three gained under 5%).
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 60_000,
     setupFiles: ["test/support/count-assertions.ts"],
@@ -47,7 +52,7 @@ export default defineConfig({
         test: {
           name: "engine",
           include: ENGINE_FILES,
-          globalSetup: [TEMPLATES],
+          globalSetup: [TEMPLATES, BUILD],
           sequence: { groupOrder: 1 },
         },
       },
@@ -57,7 +62,7 @@ export default defineConfig({
           name: "integration",
           include: ["test/**/*.test.ts"],
           exclude: ["test/service/**", ...ENGINE_FILES],
-          globalSetup: [TEMPLATES, "test/support/postgres-setup.ts"],
+          globalSetup: [TEMPLATES, BUILD, "test/support/postgres-setup.ts"],
           sequence: { groupOrder: 1 },
         },
       },

@@ -27,7 +27,7 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
@@ -58,13 +58,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const baseUrl = `http://127.0.0.1:${port}`;
+  // The server listens before its embedder is up; with the local one, wait for the model too,
+  // so that ingest is measured with vectors from the first write.
+  const ready = () =>
+    options.embedder === "none"
+      ? fetch(`${baseUrl}/readyz`).then((res) => res.ok)
+      : fetch(`${baseUrl}/v1/memory:stats`, { headers: { authorization: `Bearer ${options.adminKey}` } })
+          .then((res) => res.json() as Promise<{ embedding_model?: string }>)
+          .then((stats) => Boolean(stats.embedding_model));
   for (let attempt = 0; ; attempt++) {
     if (child.exitCode !== null) throw new Error(`the server exited with code ${child.exitCode}`);
-    const ready = await fetch(`${baseUrl}/readyz`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ready) break;
+    if (await ready().catch(() => false)) break;
     if (attempt > 600) throw new Error("the server did not become ready within a minute");
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

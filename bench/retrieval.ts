@@ -9,8 +9,9 @@
  *
  *   npm run bench:retrieval
  *
- * Environment: LOCOMO_DIR (default ../shared/bench/locomo from the project root), ENGRAM_MODEL_DIR
- * (default .models), DATABASE_URL (Postgres instead of PGlite), ENGRAM_LOG_LEVEL (default error).
+ * Environment: LOCOMO_DIR (default ../shared/bench/locomo from the project root), LOCOMO_CONVERSATIONS
+ * (only the first N conversations, at least 2: CI's short run), ENGRAM_MODEL_DIR (default .models),
+ * DATABASE_URL (Postgres instead of PGlite), ENGRAM_LOG_LEVEL (default error).
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -36,6 +37,8 @@ import { fixed, percentile, table } from "./report.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/locomo");
+/** Cross-validation tunes on some conversations and tests on the others: two at the least. */
+const CONVERSATIONS = conversationLimit(process.env.LOCOMO_CONVERSATIONS);
 const MODEL = process.env.ENGRAM_EMBEDDING_MODEL ?? "Xenova/all-MiniLM-L6-v2";
 const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
 /** The server's own log on stderr; errors only by default (the bootstrap admin-key notice is noise here). */
@@ -74,7 +77,7 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const conversations = await loadLocomo(LOCOMO_DIR);
+  const conversations = (await loadLocomo(LOCOMO_DIR)).slice(0, CONVERSATIONS);
   const engine = process.env.DATABASE_URL ? "Postgres (DATABASE_URL)" : "PGlite (embedded, temporary directory)";
   log(`data ${LOCOMO_DIR}: ${conversations.length} conversations`);
   log(`engine ${engine}; model ${MODEL} q8 from ${MODEL_DIR}`);
@@ -82,6 +85,7 @@ async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "engram-bench-"));
   const engram = await startEngram(benchConfig(dataDir), pino({ level: LOG_LEVEL }, pino.destination(2)), {
     embedder: new LocalEmbedder({ model: MODEL, modelDir: MODEL_DIR, dtype: "q8" }),
+    awaitEmbedder: true,
   });
   const runId = randomUUID().slice(0, 8);
   try {
@@ -124,6 +128,14 @@ async function main(): Promise<void> {
     }
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+function conversationLimit(value: string | undefined): number {
+  if (value === undefined || value === "") return Infinity;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 2)
+    throw new Error(`LOCOMO_CONVERSATIONS must be a whole number of 2 or more`);
+  return limit;
 }
 
 function benchConfig(dataDir: string): Config {

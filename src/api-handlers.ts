@@ -1,7 +1,7 @@
 import { createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { mcpHandler } from "./mcp/http.js";
+import { loggableError } from "./logger.js";
 import { Authentication, type AuthenticationOptions } from "./api/authentication.js";
 import { ACCEPTED_COMPRESSIONS } from "./server/compression.js";
 import { connectAdapter } from "./server/connect-adapter.js";
@@ -13,7 +13,7 @@ import { scopeInterceptor } from "./server/interceptors/scope.js";
 import { storageInterceptor } from "./server/interceptors/storage.js";
 import type { StorageReserve } from "./db/storage-reserve.js";
 import { BodyBudget, MAX_REQUEST_BYTES } from "./api/limits.js";
-import type { RequestHandler } from "./api/request-handler.js";
+import { lazyHandler, type RequestHandler } from "./api/request-handler.js";
 import { restGateway } from "./server/rest/gateway.js";
 import { seedGateway, type SeedGateway } from "./server/seed-gateway.js";
 import { SEED_ROUTES } from "./api/seeds/seed-routes.js";
@@ -73,7 +73,12 @@ export function apiHandlers({ routes, authentication: auth, logger, metrics, sto
   return {
     connect: connectAdapter({ ...options, routes, bodyBudget, logger }),
     rest: restGateway({ services: API_SERVICES, transport: inProcess, authentication, bodyBudget, logger }),
-    mcp: mcpHandler({ transport: inProcess, authentication, bodyBudget, logger }),
+    // The MCP SDK takes a tenth of start-up to load, and most servers never see an MCP call.
+    mcp: lazyHandler(
+      async () =>
+        (await import("./mcp/http.js")).mcpHandler({ transport: inProcess, authentication, bodyBudget, logger }),
+      (err) => logger.error({ error: loggableError(err) }, "the MCP module failed to load"),
+    ),
     seeds: seedGateway({ routes: SEED_ROUTES, transport: inProcess, authentication, bodyBudget, logger }),
   };
 }

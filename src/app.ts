@@ -12,6 +12,7 @@ import { createEmbedder } from "./embedding/create.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
+import { CONSOLE_DIR, OPENAPI_DOCUMENT, PGLITE_SEED } from "./generated-files.js";
 import { SCHEMA } from "./schema.js";
 import { EmbeddingQueueRepository } from "./memory/queue/embedding-queue.repository.js";
 import { MemoryServiceImpl } from "./memory/memory.service.js";
@@ -44,6 +45,11 @@ export interface StartOptions {
   embedder?: Embedder | null;
   /** Replaces the production connection timeouts (tests shorten them). */
   connectionTimeouts?: ConnectionTimeouts;
+  /**
+   * Listen only once the embedder has answered (tests and benchmarks that write at once). By
+   * default the server listens first and brings the embedder up in the background.
+   */
+  awaitEmbedder?: boolean;
 }
 
 /** Wires configuration, database, services and transport together and starts listening. */
@@ -54,6 +60,7 @@ export async function startEngram(config: Config, logger: Logger, options: Start
     schema: SCHEMA,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    pgliteSeed: PGLITE_SEED,
     poolSize: config.dbPoolSize,
     createDatabase: config.createDatabase,
     connectTimeoutSeconds: config.dbConnectTimeoutSeconds,
@@ -110,7 +117,9 @@ async function serve(
       onBatch: (seconds, texts, failed) => metrics.observeEmbedding(seconds, texts, failed ? "error" : "ok"),
     },
   );
-  await embeddings.start(await new EmbeddingQueueRepository(db.em.fork()).columnDimensions());
+  const columnDimensions = await new EmbeddingQueueRepository(db.em.fork()).columnDimensions();
+  if (options.awaitEmbedder === true) await embeddings.start(columnDimensions);
+  else await embeddings.prepare(columnDimensions);
   const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger, {
     onBacklog: () => cluster.announceBacklog(),
     paused: writesPaused,
@@ -176,12 +185,12 @@ async function serve(
         rest,
         mcp,
         seeds,
-        openapi: await readOpenApi(),
+        openapi: await readOpenApi(OPENAPI_DOCUMENT),
         isReady,
         writesRefused: writesPaused,
         metrics: metrics.registry,
         metricsToken: config.metricsToken,
-        console: await readConsoleSite(),
+        console: await readConsoleSite(CONSOLE_DIR),
       }),
       config.corsOrigins,
     ),
@@ -192,6 +201,8 @@ async function serve(
       timeouts: options.connectionTimeouts,
     },
   );
+  // Loading a model takes seconds (and most of the CPU): only once the server answers.
+  void embeddings.ensureReady();
   storage?.start();
   worker.start();
   statistics.start();

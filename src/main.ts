@@ -7,7 +7,6 @@ import { configFrom, reembedOptions, serveOptions } from "./config.js";
 import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
 import { createLogger, loggableError } from "./logger.js";
-import { serveStdio } from "./mcp/stdio.js";
 
 const program = new Command("engram").description("Engram: a memory service for AI agents");
 
@@ -51,6 +50,7 @@ program
     new Option("--api-key <key>", "the API key the tools act with").env("ENGRAM_API_KEY").makeOptionMandatory(),
   )
   .action(async (o: { url: string; apiKey: string }) => {
+    const { serveStdio } = await import("./mcp/stdio.js");
     await serveStdio({ url: o.url, apiKey: o.apiKey });
   });
 

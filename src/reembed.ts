@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import { openDatabase } from "./db/orm.js";
 import { SCHEMA } from "./schema.js";
+import { PGLITE_SEED } from "./generated-files.js";
 import { EmbeddingQueueRepository } from "./memory/queue/embedding-queue.repository.js";
 import { createEmbedder } from "./embedding/create.js";
 import { Embeddings } from "./embedding/embeddings.js";
@@ -18,6 +19,7 @@ export async function reembed(config: Config, logger: Logger, everything: boolea
     schema: SCHEMA,
     databaseUrl: config.databaseUrl,
     dataDir: config.dataDir,
+    pgliteSeed: PGLITE_SEED,
     poolSize: 2,
     createDatabase: config.createDatabase,
     connectTimeoutSeconds: config.dbConnectTimeoutSeconds,

@@ -6,6 +6,7 @@ import { parseDatabaseUrl } from "../db/database-url.js";
 import { openDatabase, type Database } from "../db/orm.js";
 import { createLogger } from "../logger.js";
 import { SCHEMA } from "../schema.js";
+import { PGLITE_SEED } from "../generated-files.js";
 
 export interface TargetOptions {
   databaseUrl?: string;
@@ -56,7 +57,13 @@ export async function openTarget(o: TargetOptions): Promise<Target> {
   const databaseUrl = o.databaseUrl || undefined;
   if (databaseUrl !== undefined) parseDatabaseUrl(databaseUrl);
   try {
-    const db = await openDatabase({ schema: SCHEMA, databaseUrl, dataDir: o.dataDir, logger: createLogger("warn") });
+    const db = await openDatabase({
+      schema: SCHEMA,
+      databaseUrl,
+      dataDir: o.dataDir,
+      pgliteSeed: PGLITE_SEED,
+      logger: createLogger("warn"),
+    });
     return { kind: "database", db };
   } catch (err) {
     if (!(err instanceof DataDirLockedError)) throw err;

@@ -16,12 +16,14 @@ export interface DatabaseOptions {
   /** Postgres connection string; when absent, the embedded PGlite under dataDir is used. */
   databaseUrl?: string | undefined;
   dataDir: string;
+  /** A new embedded database starts from this seed when it exists (src/db/pglite.ts). */
+  pgliteSeed?: URL;
   poolSize?: number;
   /** Create the Postgres database when it does not exist (else that is a start-up error). */
   createDatabase?: boolean;
   /** How long opening a Postgres connection may take (default 10). */
   connectTimeoutSeconds?: number;
-  /** For the one line saying a stale data directory lock was taken over. */
+  /** For the lines saying a stale data directory lock was taken over, or a seed did not load. */
   logger?: Logger;
   /** Told how long each statement took (MikroORM measures in milliseconds) and whether it failed. */
   onQuery?: (seconds: number, failed: boolean) => void;
@@ -81,7 +83,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     );
   }
   try {
-    const pglite: PGlite = await openPglite(options.dataDir);
+    const pglite: PGlite = await openPglite(options.dataDir, { seed: options.pgliteSeed, logger: options.logger });
     const orm = await PgliteORM.init({
       ...common,
       loggerFactory: timingLogger(options.onQuery),

@@ -4,6 +4,11 @@ export interface Embedder {
   readonly id: string;
   /** Known once ready() has resolved. */
   readonly dimensions: number;
+  /**
+   * The size of its vectors as far as it is known without loading the model or calling the API,
+   * for the start-up check; undefined when only ready() can tell.
+   */
+  declaredDimensions?(): Promise<number | undefined>;
   /** Loads the model or checks the endpoint; rejects when the embedder cannot work. */
   ready(): Promise<void>;
   /** One unit-length vector per text, in order. */

@@ -99,3 +99,73 @@ describe("waitUntilReady", () => {
     expect(broken.readyCalls).toBe(1);
   });
 });
+
+/** An embedder whose ready() waits until release(), producing vectors of `size`. */
+class GatedEmbedder implements Embedder {
+  readonly id = "test:gated";
+  readyCalls = 0;
+  release: () => void = () => {};
+  private readonly gate = new Promise<void>((resolve) => (this.release = resolve));
+  constructor(
+    readonly dimensions: number,
+    private readonly declared?: number,
+  ) {}
+  async declaredDimensions(): Promise<number | undefined> {
+    return this.declared;
+  }
+  async ready(): Promise<void> {
+    this.readyCalls += 1;
+    await this.gate;
+  }
+  async embed(texts: string[]): Promise<number[][]> {
+    return texts.map(() => new Array<number>(this.dimensions).fill(0));
+  }
+}
+
+describe("start-up in the background", () => {
+  it("prepare() refuses an embedder that declares another size, without loading it", async () => {
+    const { logger } = capturedLogger();
+    const embedder = new GatedEmbedder(512, 512);
+    await expect(new Embeddings(embedder, { budgetMs: 200, logger }).prepare(384)).rejects.toThrow(
+      /test:gated produces 512-dimensional vectors but the database column is vector\(384\)/,
+    );
+    expect(embedder.readyCalls).toBe(0);
+  });
+
+  it("prepare() loads nothing; callers of ensureReady() share one attempt, and all see it succeed", async () => {
+    const { logger } = capturedLogger();
+    const embedder = new GatedEmbedder(384, 384);
+    const embeddings = new Embeddings(embedder, { budgetMs: 200, logger });
+    await embeddings.prepare(384);
+    expect(embedder.readyCalls).toBe(0);
+    expect(embeddings.model).toBeNull();
+
+    const first = embeddings.ensureReady();
+    const second = embeddings.ensureReady();
+    expect(await embeddings.tryEmbed(["not yet"])).toBeNull();
+    embedder.release();
+    expect(await Promise.all([first, second])).toEqual([true, true]);
+    expect(embedder.readyCalls).toBe(1);
+    expect(embeddings.model).toBe("test:gated");
+  });
+
+  it("vectors that turn out not to fit once loaded: one error line, never used, never tried again", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { logger, lines } = capturedLogger();
+    const embedder = new GatedEmbedder(512);
+    embedder.release();
+    const embeddings = new Embeddings(embedder, { budgetMs: 200, logger });
+    await embeddings.prepare(384);
+
+    await poll(embeddings, 60);
+    await new Promise((resolve) => setImmediate(resolve));
+
+    expect(embedder.readyCalls).toBe(1);
+    expect(embeddings.model).toBeNull();
+    expect(await embeddings.tryEmbed(["some text"])).toBeNull();
+    const errors = lines.filter((l) => l.level === 50).map((l) => l.msg);
+    expect(errors).toEqual([
+      expect.stringMatching(/512-dimensional vectors but the database column is vector\(384\).*not used/),
+    ]);
+  });
+});

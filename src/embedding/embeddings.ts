@@ -37,6 +37,8 @@ export class Embeddings {
   private columnDimensions: number | undefined;
   /** Why a ready embedder is not used: its vectors do not fit the column. */
   private mismatch: string | null = null;
+  /** The attempt to bring the embedder up that is under way, if any. */
+  private attempt: Promise<boolean> | undefined;
   /** Every text goes through it, writes, queries and the worker alike, so none is embedded twice. */
   private readonly batcher: EmbeddingBatcher | null;
 
@@ -66,16 +68,27 @@ export class Embeddings {
   }
 
   /**
-   * Brings the embedder up and checks its vectors fit the database column. A dimension
-   * mismatch is a configuration error and fails start-up; an embedder that does not answer
-   * only logs, and is tried again later.
+   * Records the database column's size and checks the size the embedder declares, without
+   * loading anything (a local model's config.json, the size asked of an API): one that does not
+   * fit is a configuration error and fails start-up. A server then listens, and brings the
+   * embedder up with ensureReady(), writing PENDING and searching by keyword until it answers.
    */
-  async start(columnDimensions: number): Promise<void> {
+  async prepare(columnDimensions: number): Promise<void> {
     this.columnDimensions = columnDimensions;
     if (this.embedder === null) {
       this.options.logger.info("no embedder configured: searches use KEYWORD mode");
       return;
     }
+    const declared = await this.embedder.declaredDimensions?.();
+    if (declared !== undefined && declared !== columnDimensions) throw new Error(this.mismatchMessage(declared));
+  }
+
+  /**
+   * prepare(), then brings the embedder up and waits for it: vectors that do not fit the column
+   * fail start-up too; an embedder that does not answer only logs, and is tried again later.
+   */
+  async start(columnDimensions: number): Promise<void> {
+    await this.prepare(columnDimensions);
     await this.ensureReady();
     if (this.mismatch !== null) throw new Error(this.mismatch);
   }
@@ -83,26 +96,33 @@ export class Embeddings {
   /**
    * Tries to bring a not-yet-ready embedder up: every 5 s while it is starting (a model being
    * fetched); after failures 5 s later, then 10 s, 20 s, ... up to every 5 minutes, each failure
-   * logged in one line. Returns whether it is ready. An embedder that comes up after start-up
-   * with vectors of the wrong size is never used.
+   * logged in one line. Callers meanwhile share the attempt under way. Returns whether it is
+   * ready. An embedder whose vectors turn out not to fit the column is never used.
    */
-  async ensureReady(): Promise<boolean> {
-    if (this.ready || this.embedder === null) return this.ready;
-    if (Date.now() < this.nextAttempt) return false;
+  ensureReady(): Promise<boolean> {
+    if (this.ready || this.embedder === null || this.mismatch !== null) return Promise.resolve(this.ready);
+    if (this.attempt !== undefined) return this.attempt;
+    if (Date.now() < this.nextAttempt) return Promise.resolve(false);
     this.nextAttempt = Date.now() + READY_RETRY_MS;
+    this.attempt = this.tryReady(this.embedder).finally(() => (this.attempt = undefined));
+    return this.attempt;
+  }
+
+  private async tryReady(embedder: Embedder): Promise<boolean> {
     this.starting = false;
     try {
-      await this.embedder.ready();
+      await embedder.ready();
       const column = this.columnDimensions;
-      if (column !== undefined && this.embedder.dimensions !== column) {
-        this.mismatch =
-          `embedder ${this.embedder.id} produces ${this.embedder.dimensions}-dimensional vectors but the database ` +
-          `column is vector(${column}); choose a ${column}-dimensional model (or set its dimensions)`;
-        this.options.logger.error({ model: this.embedder.id }, this.mismatch);
+      if (column !== undefined && embedder.dimensions !== column) {
+        this.mismatch = this.mismatchMessage(embedder.dimensions);
+        this.options.logger.error(
+          { model: embedder.id },
+          `${this.mismatch}; it is not used: writes stay PENDING and searches use keywords`,
+        );
         return false;
       }
       this.ready = true;
-      this.options.logger.info({ model: this.embedder.id, dimensions: this.embedder.dimensions }, "embedder ready");
+      this.options.logger.info({ model: embedder.id, dimensions: embedder.dimensions }, "embedder ready");
     } catch (err) {
       if (err instanceof EmbedderStarting) {
         this.starting = true;
@@ -110,12 +130,20 @@ export class Embeddings {
       }
       this.nextAttempt = Date.now() + this.retryMs;
       this.options.logger.warn(
-        { model: this.embedder.id, error: errorSummary(err), retryInSeconds: this.retryMs / 1000 },
+        { model: embedder.id, error: errorSummary(err), retryInSeconds: this.retryMs / 1000 },
         "embedder unavailable: writes stay PENDING and searches use keywords",
       );
       this.retryMs = Math.min(this.retryMs * 2, READY_RETRY_MAX_MS);
     }
     return this.ready;
+  }
+
+  private mismatchMessage(dimensions: number): string {
+    const column = this.columnDimensions;
+    return (
+      `embedder ${this.embedder?.id} produces ${dimensions}-dimensional vectors but the database ` +
+      `column is vector(${column}); choose a ${column}-dimensional model (or set its dimensions)`
+    );
   }
 
   /**

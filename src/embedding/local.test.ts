@@ -2,6 +2,9 @@
  * Each local model is used as it was trained: BGE expects an instruction before a search query
  * (and CLS pooling), sentence-transformers models such as MiniLM take the query as it is.
  */
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalEmbedder } from "./local.js";
 
@@ -20,5 +23,22 @@ describe("LocalEmbedder.queryText", () => {
 
   it("names the model and weights in its id, which every embedded row records", () => {
     expect(embedder("BAAI/bge-small-en-v1.5").id).toBe("local:BAAI/bge-small-en-v1.5:q8");
+  });
+});
+
+describe("LocalEmbedder.declaredDimensions", () => {
+  it("reads the hidden size from the model's config.json, and knows nothing while the model is missing", async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), "engram-model-"));
+    try {
+      const local = new LocalEmbedder({ model: "example/wide", modelDir, dtype: "q8" });
+      expect(await local.declaredDimensions()).toBeUndefined();
+      await mkdir(join(modelDir, "example/wide"), { recursive: true });
+      await writeFile(join(modelDir, "example/wide/config.json"), JSON.stringify({ hidden_size: 768 }));
+      expect(await local.declaredDimensions()).toBe(768);
+      await writeFile(join(modelDir, "example/wide/config.json"), "{ not json");
+      expect(await local.declaredDimensions()).toBeUndefined();
+    } finally {
+      await rm(modelDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { FeatureExtractionPipeline } from "@huggingface/transformers";
 import { EmbedderStarting, type Embedder } from "./embedder.js";
 import { fetchModel, modelFilesPresent, type Dtype } from "./model-fetch.js";
@@ -57,6 +59,21 @@ export class LocalEmbedder implements Embedder {
 
   queryText(query: string): string {
     return this.profile.queryPrefix + query;
+  }
+
+  /**
+   * The model's hidden size from its config.json, which pooling keeps (read without loading the
+   * weights); undefined while the model is not on disk yet, or when its config names none.
+   */
+  async declaredDimensions(): Promise<number | undefined> {
+    try {
+      const config = await readFile(join(this.options.modelDir, this.options.model, "config.json"), "utf8");
+      const size: unknown = (JSON.parse(config) as { hidden_size?: unknown }).hidden_size;
+      return typeof size === "number" ? size : undefined;
+    } catch {
+      // Missing or unreadable: ready() says what is wrong, in its own time.
+      return undefined;
+    }
   }
 
   async ready(): Promise<void> {

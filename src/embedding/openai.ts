@@ -19,6 +19,11 @@ export class OpenAIEmbedder implements Embedder {
     this.id = `openai:${options.model}${options.dimensions ? `:${options.dimensions}` : ""}`;
   }
 
+  /** The size asked of the API; a model that cannot shorten its vectors is found out by ready(). */
+  declaredDimensions(): Promise<number | undefined> {
+    return Promise.resolve(this.options.dimensions || undefined);
+  }
+
   async ready(): Promise<void> {
     const [probe] = await this.embed(["dimension probe"]);
     this.dimensions = probe?.length ?? 0;

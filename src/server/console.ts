@@ -35,7 +35,7 @@ const SECURITY_HEADERS = {
 };
 
 /** The committed console build (`npm run build:console` writes gen/console), read once at start-up. */
-export async function readConsoleSite(dir = new URL("../../gen/console/", import.meta.url)): Promise<ConsoleSite> {
+export async function readConsoleSite(dir: URL): Promise<ConsoleSite> {
   const site = new Map<string, ConsoleFile>();
   for (const name of await readdir(dir)) {
     const contentType = CONTENT_TYPES[extname(name)];

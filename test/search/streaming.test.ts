@@ -15,6 +15,7 @@ import type { MemoryRepositories } from "../../src/memory/repositories.js";
 import { apiHandlers } from "../../src/api-handlers.js";
 import { memoryRateLimiters } from "../../src/api/rate-limiters.js";
 import { httpHandler } from "../../src/server/http.js";
+import { OPENAPI_DOCUMENT } from "../../src/generated-files.js";
 import { readOpenApi } from "../../src/server/rest/openapi-document.js";
 import { listen } from "../../src/server/listener.js";
 import type { Protocol } from "../support/clients.js";
@@ -138,7 +139,7 @@ async function serveWith(
     logger,
     metrics,
   });
-  const openapi = await readOpenApi();
+  const openapi = await readOpenApi(OPENAPI_DOCUMENT);
   const listener = await listen(
     httpHandler({ connect, rest, mcp, seeds, openapi, isReady: async () => true, metrics, console: new Map() }),
     {

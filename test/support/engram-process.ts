@@ -18,7 +18,7 @@ export interface CliResult {
 }
 
 /**
- * Runs the CLI from source to completion with `env` on top of this process's environment
+ * Runs the CLI to completion with `env` on top of this process's environment
  * (undefined removes a variable); never throws, so exit codes can be asserted.
  */
 export async function runEngram(
@@ -41,9 +41,12 @@ export async function runEngram(
   }
 }
 
-/** argv for running the CLI from source, the way `npm start` does. */
+/**
+ * argv for running the CLI the way `npm start` does: bin/engram.js and the compiled server,
+ * which the integration tier's global setup builds from the sources once, before any suite.
+ */
 export function engramCommand(...args: string[]): [string, string[]] {
-  return [process.execPath, ["--import", "tsx", "src/main.ts", ...args]];
+  return [process.execPath, ["bin/engram.js", ...args]];
 }
 
 export interface EngramProcess {
@@ -65,20 +68,27 @@ export interface SpawnOptions {
   /** Variables set (string) or removed (undefined) on top of this process's environment. */
   env?: Record<string, string | undefined>;
   args?: string[];
+  /** Where bin/engram.js is run from: the repository unless given (a copy of the build elsewhere). */
+  cwd?: string;
 }
 
 /**
  * Runs `engram serve` in a child process on a free port and resolves once it logs
  * "engram listening". DATABASE_URL passes through from the environment unless overridden.
  */
-export async function spawnEngram({ dataDir, env = {}, args = [] }: SpawnOptions): Promise<EngramProcess> {
+export async function spawnEngram({
+  dataDir,
+  env = {},
+  args = [],
+  cwd = repoRoot,
+}: SpawnOptions): Promise<EngramProcess> {
   const childEnv: NodeJS.ProcessEnv = { ...process.env };
   for (const [name, value] of Object.entries(env)) {
     if (value === undefined) delete childEnv[name];
     else childEnv[name] = value;
   }
   const [cmd, argv] = engramCommand("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...args);
-  const child = spawn(cmd, argv, { cwd: repoRoot, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(cmd, argv, { cwd, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
   const stderrLines: string[] = [];
   const waiters: Array<() => void> = [];
   let pending = "";

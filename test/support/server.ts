@@ -53,7 +53,9 @@ export async function startTestServer(
     ...overrides,
     databaseUrl: database?.url ?? overrides.databaseUrl,
   };
-  const engram = await startEngram(config, pino({ level: "silent" }), options).catch(async (err: unknown) => {
+  // Suites write as soon as the server is up, and expect an embedder they pass to be in use.
+  const started = startEngram(config, pino({ level: "silent" }), { awaitEmbedder: true, ...options });
+  const engram = await started.catch(async (err: unknown) => {
     await database?.drop();
     throw err;
   });

@@ -45,7 +45,7 @@ async function loggedServer() {
       embedding: { ...DEFAULT_CONFIG.embedding, provider: "none" },
     },
     pino({ level: "debug" }, { write: (line: string) => void lines.push(line) }),
-    { embedder: new WordHashEmbedder() },
+    { embedder: new WordHashEmbedder(), awaitEmbedder: true },
   );
   const { secret } = await new ApiKeys(engram.db.em).create({
     workspaceId: `logs-${randomUUID()}`,
