@@ -43,7 +43,7 @@ import {
   type Protocol,
   type Target,
 } from "./protocols.js";
-import { RowHash } from "./row-hash.js";
+import { ChangeCounter } from "./change-counter.js";
 import {
   call,
   everyStringField,
@@ -62,6 +62,7 @@ const CLASS_TIMEOUT = 120_000;
 
 let server: TestServer;
 let harness: Harness;
+let counter: ChangeCounter;
 let f: Fixture;
 /** Contents no key of the suite's workspace, or no agent but B, may ever read back. */
 const markers = { victimB: `victim-b-${Date.now()}`, otherWorkspace: `victim-other-${Date.now()}` };
@@ -105,7 +106,8 @@ beforeAll(async () => {
     pageToken: page.nextPageToken,
   };
   expect(f.pageToken).not.toBe("");
-  harness = new Harness(server.port, new RowHash(server.engram.db.em));
+  counter = await ChangeCounter.install(server.engram.db.em);
+  harness = new Harness(server.port, counter);
 });
 
 afterAll(async () => {
@@ -157,6 +159,31 @@ const valueRejected =
     codes: p.id ? ["invalid_argument", "not_found"] : ["invalid_argument"],
     errorInfo,
   });
+
+it("the change counter sees every committed change, and none that was rolled back or changed nothing", async () => {
+  const before = BigInt(await counter.changes());
+  const admin = memoryClient(server.baseUrl, keys.admin);
+  const { memory } = await admin.writeMemory({
+    memory: { subjectType: "counted", subjectId: "c", kind: "note", content: "a counted write" },
+  });
+  const afterWrite = BigInt(await counter.changes());
+  expect(afterWrite).toBeGreaterThan(before);
+
+  const em = server.engram.db.em.fork();
+  // A row left exactly as it was, and a change undone by its rollback: nothing to count.
+  await em.execute(`update memories set content = content where id = ?`, [memory!.id]);
+  await em
+    .transactional(async (tx) => {
+      await tx.execute(`update memories set content = 'changed' where id = ?`, [memory!.id]);
+      throw new Error("roll back");
+    })
+    .catch(() => undefined);
+  expect(BigInt(await counter.changes())).toBe(afterWrite);
+
+  // A change made behind the API's back (as a faulty handler would) is counted.
+  await em.execute(`update memories set content = 'changed' where id = ?`, [memory!.id]);
+  expect(BigInt(await counter.changes())).toBe(afterWrite + 1n);
+});
 
 async function expectClean(name: string, probes: Probe[]) {
   const failures = await harness.run(name, probes);

@@ -1,5 +1,5 @@
 import type { Outcome, Protocol } from "./protocols.js";
-import type { RowHash } from "./row-hash.js";
+import type { ChangeCounter } from "./change-counter.js";
 import { h1 } from "./wire.js";
 
 /** One hostile input and what the server must do with it. */
@@ -63,7 +63,7 @@ export class Harness {
 
   constructor(
     private readonly port: number,
-    private readonly rows: RowHash,
+    private readonly rows: ChangeCounter,
   ) {}
 
   /** Runs a class of probes; returns one line per probe that broke a rule. */
@@ -75,7 +75,7 @@ export class Harness {
       counts[key] += 1;
       this.total[key] += 1;
     };
-    let before = await this.rows.digest();
+    let before = await this.rows.changes();
     for (const probe of probes) {
       const t0 = Date.now();
       const outcome = await probe.send();
@@ -136,12 +136,12 @@ export class Harness {
     return failures;
   }
 
-  /** The row digest when the server and its database both still answer. */
+  /** The count of row changes when the server and its database both still answer. */
   private async stillUp(): Promise<string | undefined> {
     const health = await h1(this.port, { method: "GET", path: "/healthz", headers: {} });
     if (health.kind !== "response" || health.status !== 200) return undefined;
     // The database must answer too (PGlite can abort under a bad enough input).
-    return this.rows.digest().catch(() => undefined);
+    return this.rows.changes().catch(() => undefined);
   }
 
   summary(): string {
