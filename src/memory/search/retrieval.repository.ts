@@ -8,6 +8,13 @@ import { allOf, filterConditions, type FilterQuery } from "../filters.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
 
+/**
+ * lexemeQuery() in SQL, over a column named `lexeme`, for the statement that reads a question's
+ * words and counts their memories at once (test/service/keyword-words.test.ts holds the two to
+ * the same output).
+ */
+export const QUOTED_LEXEME = sql`'''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''''`;
+
 /** A memory a retriever found, with that retriever's score. */
 export interface Candidate {
   id: string;
@@ -80,21 +87,17 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   private async rankedMatches(filters: Sql[], text: string, limit: number): Promise<Candidate[]> {
-    // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only:
-    // each costs a count, so a 4,096-character query must not cost hundreds.
-    const [parsed] = await query<{ lexemes: string[] | null }>(
-      this.em,
-      sql`select (select array_agg(lexeme order by positions[1], lexeme) from (select lexeme, positions
-          from unnest(to_tsvector('english', ${text})) order by positions[1], lexeme limit ${MAX_QUERY_WORDS}) first)
-          as lexemes`,
-    );
-    const lexemes = parsed?.lexemes ?? [];
-    if (lexemes.length === 0) return [];
+    // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
+    // (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
+    // memories hold it, up to DF_CAP, counted through the full-text index. One statement: the
+    // words' tsqueries are quoted here as lexemeQuery() quotes them.
     const counts = await query<{ lexeme: string; df: number }>(
       this.em,
       sql`select w.lexeme, (select count(*) from (select 1 from memories
             where ${allOf([...filters, sql`search @@ w.query::tsquery`])} limit ${DF_CAP}) matching)::int as df
-        from unnest(${lexemes}::text[], ${lexemes.map(lexemeQuery)}::text[]) as w(lexeme, query)`,
+        from (select lexeme, positions[1] as first, ${QUOTED_LEXEME} as query
+          from unnest(to_tsvector('english', ${text})) order by positions[1], lexeme limit ${MAX_QUERY_WORDS}) w
+        order by w.first, w.lexeme`,
     );
     const plan = planKeywordSearch(counts);
     if (plan.terms.length === 0) return [];
