@@ -119,8 +119,20 @@ function resolveDotted(desc: DescMessage, name: string): ResolvedField | undefin
   return undefined;
 }
 
-function namesOf(field: DescField): string[] {
-  return [field.name, field.jsonName, ...getOption(field, rest_alias)];
+/**
+ * A field's names, kept per field: getOption decodes the rest_alias option from the descriptor
+ * anew at every call, which for every key of every REST body cost a fifth of a millisecond per
+ * memory written.
+ */
+const fieldNames = new WeakMap<DescField, readonly string[]>();
+
+function namesOf(field: DescField): readonly string[] {
+  let names = fieldNames.get(field);
+  if (names === undefined) {
+    names = [field.name, field.jsonName, ...getOption(field, rest_alias)];
+    fieldNames.set(field, names);
+  }
+  return names;
 }
 
 function assign(out: JsonObject, { parents, field }: ResolvedField, value: JsonValue, at: string): void {
