@@ -3,9 +3,14 @@
  * its CPU time can be read from /proc and nothing of the load generator counts against it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 /** USER_HZ: /proc reports CPU time in these ticks. */
@@ -19,6 +24,39 @@ export interface ServerOptions {
   budgetMs?: number;
   /** More settings, as environment variables (ENGRAM_...). */
   env?: Record<string, string>;
+}
+
+/** A place for one server's data: a PGlite directory, or a database of its own on the Postgres. */
+export interface Store {
+  dataDir: string;
+  databaseUrl: string | undefined;
+  drop(): Promise<void>;
+}
+
+/** A new, empty store: on the Postgres at baseDatabaseUrl when given, else a PGlite directory. */
+export async function newStore(baseDatabaseUrl: string | undefined, prefix: string): Promise<Store> {
+  const dataDir = await mkdtemp(join(tmpdir(), prefix));
+  if (baseDatabaseUrl === undefined) {
+    return { dataDir, databaseUrl: undefined, drop: () => rm(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `${prefix.replace(/\W/g, "_")}${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: baseDatabaseUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(baseDatabaseUrl);
+  url.pathname = `/${name}`;
+  return {
+    dataDir,
+    databaseUrl: url.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: baseDatabaseUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export interface RunningServer {

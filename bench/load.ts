@@ -7,14 +7,10 @@
  *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200 --embedder local|none]
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
-import pg from "pg";
 import { ApiKeyService } from "../gen/ts/engram/v1/api_key_service_pb.js";
 import { Visibility } from "../gen/ts/engram/v1/memory_pb.js";
 import { MemoryService, SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
@@ -29,7 +25,7 @@ import {
   type SqlFloor,
 } from "./load-floor.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
-import { cpuMs, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
+import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 
 const { values } = parseArgs({
@@ -53,38 +49,6 @@ const adminKey = `bench-${randomBytes(16).toString("hex")}`;
 const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
 const progress = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
-
-/** A place for one server's data: a PGlite directory, or a database of its own on the Postgres. */
-interface Store {
-  dataDir: string;
-  databaseUrl: string | undefined;
-  drop(): Promise<void>;
-}
-
-async function newStore(): Promise<Store> {
-  const dataDir = await mkdtemp(join(tmpdir(), "engram-load-"));
-  if (baseDatabaseUrl === undefined) {
-    return { dataDir, databaseUrl: undefined, drop: () => rm(dataDir, { recursive: true, force: true }) };
-  }
-  const name = `engram_load_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: baseDatabaseUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(baseDatabaseUrl);
-  url.pathname = `/${name}`;
-  return {
-    dataDir,
-    databaseUrl: url.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: baseDatabaseUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
 
 function memoryClient(server: RunningServer): Client<typeof MemoryService> {
   return createClient(MemoryService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
@@ -214,8 +178,8 @@ async function main(): Promise<void> {
   const cpuNote = baseDatabaseUrl ? "server + Postgres CPU" : "server CPU (PGlite in process)";
 
   // Ingest with no embedder: into a store of its own when the rest runs with vectors.
-  const store = await newStore();
-  const scratch = LOCAL ? await newStore() : store;
+  const store = await newStore(baseDatabaseUrl, "engram-load-");
+  const scratch = LOCAL ? await newStore(baseDatabaseUrl, "engram-load-") : store;
   let server = await startServer({ ...scratch, embedder: "none", adminKey });
   const ingestNone = await ingest(server, MEMORIES, 1);
   await server.stop();

@@ -2,20 +2,18 @@
  * How long `engram serve` (bin/engram.js, the compiled server) takes from process start to
  * answering /healthz, with the model already on disk: on a new data directory (the database is
  * created and migrated) and on a restart of the same directory; then until the embedder is up,
- * and the server's resident memory once it is idle. Embedded PGlite, or the Postgres named by
- * DATABASE_URL. Prints numbers; asserts nothing.
+ * and the server's resident memory once it is idle. Embedded PGlite, or a new database each run
+ * on the Postgres named by DATABASE_URL. Prints numbers; asserts nothing.
  *
  *   npm run bench:startup [-- --runs 5]
  */
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { freePort, rssMb } from "./load-server.js";
+import { freePort, newStore, rssMb, type Store } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 
 const { values } = parseArgs({ options: { runs: { type: "string", default: "5" } } });
@@ -30,12 +28,14 @@ interface Start {
 }
 
 /** One start: spawn, poll every 5 ms until /healthz answers, then until the model is in use. */
-async function start(dataDir: string): Promise<Start> {
+async function start({ dataDir, databaseUrl }: Store): Promise<Start> {
   const port = await freePort();
   const began = performance.now();
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: databaseUrl };
+  if (databaseUrl === undefined) delete env.DATABASE_URL;
   const child = spawn(process.execPath, [join(root, "bin/engram.js"), "serve"], {
     env: {
-      ...process.env,
+      ...env,
       ENGRAM_HOST: "127.0.0.1",
       ENGRAM_PORT: String(port),
       ENGRAM_DATA_DIR: dataDir,
@@ -70,16 +70,17 @@ async function start(dataDir: string): Promise<Start> {
   }
 }
 
-const engine = process.env.DATABASE_URL ? "Postgres (DATABASE_URL)" : "embedded PGlite";
+const baseDatabaseUrl = process.env.DATABASE_URL || undefined;
+const engine = baseDatabaseUrl ? "Postgres (DATABASE_URL), a new database each run" : "embedded PGlite";
 const firsts: Start[] = [];
 const restarts: Start[] = [];
 for (let run = 0; run < RUNS; run++) {
-  const dataDir = await mkdtemp(join(tmpdir(), "engram-start-up-"));
+  const store = await newStore(baseDatabaseUrl, "engram-start-up-");
   try {
-    firsts.push(await start(dataDir));
-    restarts.push(await start(dataDir));
+    firsts.push(await start(store));
+    restarts.push(await start(store));
   } finally {
-    await rm(dataDir, { recursive: true, force: true });
+    await store.drop();
   }
 }
 
@@ -105,6 +106,6 @@ console.log(`\nStart-up of bin/engram.js serve on ${engine}, model on disk, medi
 console.log(
   table(
     ["start", "to /healthz ms", "to embedder ready ms", "idle RSS MB"],
-    [row("new data directory", firsts), row("restart, same directory", restarts)],
+    [row("new data directory or database", firsts), row("restart on the same", restarts)],
   ),
 );
