@@ -4,6 +4,7 @@ import type { DatabaseSchema } from "./db/orm.js";
 import { tagsText } from "./db/routines.js";
 import { ServerSecretEntity } from "./db/server-secret.entity.js";
 import { MemoryEntity } from "./memory/memory.entity.js";
+import { MemoryRevisionEntity } from "./history/memory-revision.entity.js";
 import { StagedWriteEntity } from "./staging/staged-write.entity.js";
 import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 
@@ -12,6 +13,14 @@ import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
  * the ORM by the composition root. Migrations are generated from it (npm run db:migration).
  */
 export const SCHEMA: DatabaseSchema = {
-  entities: [MemoryEntity, ApiKeyEntity, WriteRequestEntity, ServerSecretEntity, RateLimitEntity, StagedWriteEntity],
+  entities: [
+    MemoryEntity,
+    ApiKeyEntity,
+    WriteRequestEntity,
+    ServerSecretEntity,
+    RateLimitEntity,
+    StagedWriteEntity,
+    MemoryRevisionEntity,
+  ],
   routines: [tagsText],
 };

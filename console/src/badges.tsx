@@ -1,10 +1,12 @@
 import { EmbeddingStatus, MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
+import { StagedWriteState } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 
 const STATES: Record<MemoryState, string> = {
   [MemoryState.UNSPECIFIED]: "unknown",
   [MemoryState.ACTIVE]: "active",
   [MemoryState.EXPIRED]: "expired",
   [MemoryState.DELETED]: "deleted",
+  [MemoryState.SUPERSEDED]: "superseded",
 };
 
 const EMBEDDINGS: Record<EmbeddingStatus, string> = {
@@ -12,6 +14,14 @@ const EMBEDDINGS: Record<EmbeddingStatus, string> = {
   [EmbeddingStatus.ATTACHED]: "embedded",
   [EmbeddingStatus.PENDING]: "pending",
   [EmbeddingStatus.FAILED]: "failed",
+};
+
+const STAGED: Record<StagedWriteState, string> = {
+  [StagedWriteState.UNSPECIFIED]: "unknown",
+  [StagedWriteState.PENDING]: "pending",
+  [StagedWriteState.APPLIED]: "applied",
+  [StagedWriteState.DISCARDED]: "discarded",
+  [StagedWriteState.EXPIRED]: "expired",
 };
 
 export function StateBadge({ state }: { state: MemoryState }) {
@@ -22,4 +32,9 @@ export function StateBadge({ state }: { state: MemoryState }) {
 export function EmbeddingBadge({ status }: { status: EmbeddingStatus }) {
   const name = EMBEDDINGS[status];
   return <span class={`badge embedding-${name}`}>{name}</span>;
+}
+
+export function StagedStateBadge({ state }: { state: StagedWriteState }) {
+  const name = STAGED[state];
+  return <span class={`badge staged-${name}`}>{name}</span>;
 }

@@ -11,12 +11,15 @@ import { Login } from "./views/login.js";
 import { MemoryPage } from "./views/memory-page.js";
 import { Overview } from "./views/overview.js";
 import { Search } from "./views/search.js";
+import { StagedWritePage } from "./views/staged-write-page.js";
+import { StagedWrites } from "./views/staged-writes.js";
 
 const SECTIONS = [
   ["/", "Overview"],
   ["/browse", "Browse"],
   ["/search", "Search"],
   ["/create", "Create"],
+  ["/staged-writes", "Staged writes"],
   ["/keys", "Keys"],
 ] as const;
 
@@ -35,13 +38,19 @@ function App() {
     );
   }
   const memoryId = /^\/memories\/(.+)$/.exec(route)?.[1];
+  const stagedId = /^\/staged-writes\/(.+)$/.exec(route)?.[1];
   return (
     <>
       <header>
         <span class="brand">Engram</span>
         <nav aria-label="Sections">
           {SECTIONS.map(([path, label]) => (
-            <a key={path} href={`#${path}`} aria-current={route === path ? "page" : undefined}>
+            // A staged write's page is still in the Staged writes section.
+            <a
+              key={path}
+              href={`#${path}`}
+              aria-current={route === path || route.startsWith(`${path}/`) ? "page" : undefined}
+            >
               {label}
             </a>
           ))}
@@ -59,12 +68,16 @@ function App() {
       <main>
         {memoryId !== undefined ? (
           <MemoryPage api={api} id={decodeURIComponent(memoryId)} />
+        ) : stagedId !== undefined ? (
+          <StagedWritePage api={api} id={decodeURIComponent(stagedId)} />
         ) : route === "/browse" ? (
           <Browse api={api} />
         ) : route === "/search" ? (
           <Search api={api} />
         ) : route === "/create" ? (
           <Create api={api} />
+        ) : route === "/staged-writes" ? (
+          <StagedWrites api={api} />
         ) : route === "/keys" ? (
           <Keys api={api} />
         ) : (

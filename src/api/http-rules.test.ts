@@ -76,6 +76,8 @@ describe("restRoutes", () => {
       "PATCH /v1/memory/{id}",
       "DELETE /v1/memory/{id}",
       "POST /v1/memory/{id}:undelete",
+      "GET /v1/memory/{id}/revisions",
+      "POST /v1/memory/{id}:unsupersede",
       "POST /v1/api-keys/{id}:revoke",
     ]);
   });

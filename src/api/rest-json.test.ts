@@ -204,6 +204,7 @@ describe("restJsonOf", () => {
       similarity: 0,
       classified_kind: "",
       possible_conflicts: [],
+      superseded: [],
     });
     expect("confidence" in restJsonOf(MemorySchema, create(MemorySchema))).toBe(false);
   });

@@ -18,6 +18,8 @@ export interface Viewer {
   workspaceId: string;
   agentId: string | null;
   admin: boolean;
+  /** The API key acting, recorded in the revisions of what it changes. */
+  keyId?: string;
 }
 
 export function requireScope(principal: Principal, scope: Scope): void {
@@ -42,7 +44,7 @@ export function viewerFor(principal: Principal, requestedAgentId: string): Viewe
     }
     agentId = principal.boundAgentId;
   }
-  return { workspaceId: principal.workspaceId, agentId, admin: principal.scopes.has("admin") };
+  return { workspaceId: principal.workspaceId, agentId, admin: principal.scopes.has("admin"), keyId: principal.keyId };
 }
 
 /** Carries the authenticated principal from the request gate to the interceptors and handlers. */

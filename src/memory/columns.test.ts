@@ -48,6 +48,9 @@ const expected: MemoryRecord = {
   createTime: created,
   updateTime: created,
   deleteTime: null,
+  validFrom: created,
+  validUntil: null,
+  supersededBy: null,
 };
 
 /** The row a driver that parses every type returns: the record's values under snake_case column names. */
@@ -73,6 +76,8 @@ const draft: MemoryDraft = {
   provenance: null,
   parentMemoryId: "p-1",
   expireTime: expires,
+  validFrom: null,
+  validUntil: expires,
 };
 
 describe("toRecord", () => {
@@ -133,7 +138,7 @@ describe("column lists", () => {
     expect(DRAFT_COLUMNS.text).toBe(
       "agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, " +
         "linked_entities, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, " +
-        "content_fingerprint",
+        "valid_from, valid_until, content_fingerprint",
     );
   });
 
@@ -153,7 +158,7 @@ describe("draftValues", () => {
   const values = draftValues(draft);
 
   it("binds one parameter per draft column, with casts for json, arrays and times", () => {
-    expect(values.text).toBe("?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?");
+    expect(values.text).toBe("?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?");
     expect(values.params).toHaveLength(DRAFT_COLUMNS.text.split(", ").length);
   });
 
@@ -177,6 +182,8 @@ describe("draftValues", () => {
       provenance: null,
       parent_memory_id: "p-1",
       expire_time: expires,
+      valid_from: null,
+      valid_until: expires,
       content_fingerprint: fingerprintOf("prefers email"),
     });
   });

@@ -60,6 +60,9 @@ const RECORD: { [K in keyof MemoryRecord]: Decoder<MemoryRecord[K]> } = {
   createTime: time,
   updateTime: time,
   deleteTime: nullableTime,
+  validFrom: nullableTime,
+  validUntil: nullableTime,
+  supersededBy: nullableText,
 };
 
 const RECORD_READERS = (Object.keys(RECORD) as (keyof MemoryRecord)[]).map(
@@ -108,6 +111,8 @@ const DRAFT: { [K in keyof MemoryDraft]: { cast?: string; encode?: (value: Memor
   provenance: {},
   parentMemoryId: {},
   expireTime: { cast: "timestamptz" },
+  validFrom: { cast: "timestamptz" },
+  validUntil: { cast: "timestamptz" },
 };
 
 const DRAFT_FIELDS = Object.keys(DRAFT) as (keyof MemoryDraft)[];
@@ -126,6 +131,16 @@ export function draftValues(d: MemoryDraft): Sql {
 
 /** `column = excluded.column` for every draft column: an upsert's replacement of the writable fields. */
 export const DRAFT_FROM_EXCLUDED = Sql.raw(DRAFT_COLUMN_NAMES.map((c) => `${c} = excluded.${c}`).join(", "));
+
+/** Whether an upsert's incoming draft sets any draft column differently from the stored row. */
+export const EXCLUDED_DIFFERS = Sql.raw(
+  `row(${DRAFT_COLUMN_NAMES.map((c) => `memories.${c}`).join(", ")}) is distinct from row(${DRAFT_COLUMN_NAMES.map((c) => `excluded.${c}`).join(", ")})`,
+);
+
+/** Whether the stored row differs from a draft in any draft column. */
+export function differsFrom(d: MemoryDraft): Sql {
+  return sql`row(${DRAFT_COLUMNS}) is distinct from row(${draftValues(d)})`;
+}
 
 export const EMBEDDING_COLUMNS = Sql.raw(
   (["embedding", "embeddingModel", "embeddingStatus", "embeddingAttempts", "embeddingRetryTime"] as const)

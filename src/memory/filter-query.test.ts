@@ -1,3 +1,4 @@
+import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { create } from "@bufbuild/protobuf";
 import { describe, expect, it } from "vitest";
 import { MemoryFilterSchema, Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
@@ -16,6 +17,8 @@ describe("toFilterQuery", () => {
       key: undefined,
       showDeleted: false,
       showExpired: false,
+      includeSuperseded: false,
+      validAt: undefined,
     };
     expect(toFilterQuery(undefined)).toEqual(none);
     expect(toFilterQuery(create(MemoryFilterSchema, {}))).toEqual(none);
@@ -35,6 +38,8 @@ describe("toFilterQuery", () => {
       key: "k",
       showDeleted: true,
       showExpired: true,
+      includeSuperseded: true,
+      validAt: timestampFromDate(new Date("2030-05-06T07:08:09.010Z")),
     });
     expect(toFilterQuery(filter)).toEqual({
       subjectType: "contact",
@@ -47,6 +52,8 @@ describe("toFilterQuery", () => {
       key: "k",
       showDeleted: true,
       showExpired: true,
+      includeSuperseded: true,
+      validAt: new Date("2030-05-06T07:08:09.010Z"),
     });
   });
 

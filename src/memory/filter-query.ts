@@ -1,6 +1,6 @@
 import type { MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
 import type { FilterQuery } from "./filters.js";
-import { visibilityValue } from "./mapper.js";
+import { truncatedDate, visibilityValue } from "./mapper.js";
 
 /**
  * A MemoryFilter as the queries take it (filters.ts): empty strings and unset enums mean
@@ -19,6 +19,8 @@ export function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
     key: nonEmpty(filter?.key),
     showDeleted: filter?.showDeleted ?? false,
     showExpired: filter?.showExpired ?? false,
+    includeSuperseded: filter?.includeSuperseded ?? false,
+    validAt: filter?.validAt === undefined ? undefined : truncatedDate(filter.validAt),
   };
 }
 

@@ -20,6 +20,7 @@ const query = (over: Partial<FilterQuery> = {}): FilterQuery => ({
   tags: [],
   anyTags: [],
   showDeleted: false,
+  includeSuperseded: false,
   showExpired: false,
   ...over,
 });
@@ -29,16 +30,21 @@ const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft => aDraft({ agentId
 const flat = (s: Sql) => ({ text: s.text.replace(/\s+/g, " "), params: s.params });
 
 describe("filterConditions", () => {
-  it("by default keeps visibility and hides deleted and expired memories, as of now", () => {
+  it("by default keeps visibility and hides deleted, expired and superseded memories, as of now", () => {
     expect(filterConditions(viewer, query(), now).map(flat)).toEqual([
       { text: VISIBLE, params: ["w1", "agent-a"] },
       { text: "delete_time is null", params: [] },
       { text: "(expire_time is null or expire_time > ?)", params: [now] },
+      { text: "superseded_by is null", params: [] },
     ]);
   });
 
-  it("keeps only the visibility rule when deleted and expired memories are shown", () => {
-    const where = filterConditions(viewer, query({ showDeleted: true, showExpired: true }), now);
+  it("keeps only the visibility rule when deleted, expired and superseded memories are shown", () => {
+    const where = filterConditions(
+      viewer,
+      query({ showDeleted: true, showExpired: true, includeSuperseded: true }),
+      now,
+    );
     expect(where.map(flat)).toEqual([{ text: VISIBLE, params: ["w1", "agent-a"] }]);
   });
 
@@ -62,6 +68,8 @@ describe("filterConditions", () => {
         key: "tone",
         showDeleted: true,
         showExpired: true,
+        includeSuperseded: true,
+        validAt: now,
       }),
       now,
     );
@@ -74,6 +82,10 @@ describe("filterConditions", () => {
       { text: "linked_entities @> ?::jsonb", params: ['[{"type":"company","id":"acme"}]'] },
       { text: "visibility = ?", params: ["shared"] },
       { text: "key = ?", params: ["tone"] },
+      {
+        text: "coalesce(valid_from, create_time) <= ?::timestamptz and (valid_until is null or valid_until > ?::timestamptz)",
+        params: [now, now],
+      },
     ]);
   });
 

@@ -17,6 +17,9 @@ export interface FilterQuery {
   key?: string;
   showDeleted: boolean;
   showExpired: boolean;
+  includeSuperseded: boolean;
+  /** Only memories valid at this instant. */
+  validAt?: Date;
 }
 
 export interface ListQuery extends FilterQuery {
@@ -39,7 +42,25 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date): Sql
   if (q.key !== undefined) where.push(sql`key = ${q.key}`);
   if (!q.showDeleted) where.push(sql`delete_time is null`);
   if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > ${now})`);
+  if (!q.includeSuperseded) where.push(sql`superseded_by is null`);
+  if (q.validAt !== undefined) {
+    where.push(sql`coalesce(valid_from, create_time) <= ${q.validAt}::timestamptz
+      and (valid_until is null or valid_until > ${q.validAt}::timestamptz)`);
+  }
   return where;
+}
+
+/** A keyset page of a list: its position condition (after the last row served) and its order and limit. */
+export function keysetPage(q: ListQuery, where: Sql[]): Sql {
+  const column = Sql.raw(q.order.field);
+  const direction = Sql.raw(q.order.descending ? "desc" : "asc");
+  const conditions = [...where];
+  if (q.after) {
+    const cast = Sql.raw(q.order.field === "confidence" ? "real" : "timestamptz");
+    const comparison = Sql.raw(q.order.descending ? "<" : ">");
+    conditions.push(sql`(${column}, id) ${comparison} (${q.after.value}::${cast}, ${q.after.id}::uuid)`);
+  }
+  return sql`where ${allOf(conditions)} order by ${column} ${direction}, id ${direction} limit ${q.limit}`;
 }
 
 /**

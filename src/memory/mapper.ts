@@ -53,7 +53,28 @@ export function toDraft(
     parentMemoryId: emptyToNull(memory.parentMemoryId),
     // The request's ttl sits beside its memory: requests[2].memory -> requests[2].ttl.
     expireTime: expireTimeOf(memory.expireTime, expiry.ttl, expiry.now, field.replace(/memory$/, "ttl")),
+    // valid_from defaults to the create time, stored as null; checkValidity judges the window.
+    validFrom: memory.validFrom === undefined ? null : truncatedDate(memory.validFrom),
+    validUntil: memory.validUntil === undefined ? null : truncatedDate(memory.validUntil),
   };
+}
+
+/** INVALID_ARGUMENT naming valid_until when the window ends before it starts (valid_from, else `createTime`). */
+export function checkValidity(
+  window: Pick<MemoryDraft, "validFrom" | "validUntil">,
+  createTime: Date,
+  field = "memory",
+): void {
+  const from = window.validFrom ?? createTime;
+  if (window.validUntil !== null && window.validUntil < from) {
+    throw invalidArgument(
+      `${field}.valid_until`,
+      "VALIDITY_WINDOW_REVERSED",
+      window.validFrom === null
+        ? "valid_until is before the create time, which is valid_from when not given; give valid_from too"
+        : "valid_until must not be before valid_from",
+    );
+  }
 }
 
 export function toProto(record: MemoryRecord, now: Date): Memory {
@@ -82,7 +103,7 @@ export function toProto(record: MemoryRecord, now: Date): Memory {
     parentMemoryId: record.parentMemoryId ?? "",
     expireTime: optionalTimestamp(record.expireTime),
     forgetReason: record.forgetReason ?? "",
-    state: state === "active" ? MemoryState.ACTIVE : state === "expired" ? MemoryState.EXPIRED : MemoryState.DELETED,
+    state: STATES[state],
     embeddingStatus: EMBEDDING_STATUS[record.embeddingStatus],
     embeddingModel: record.embeddingModel ?? "",
     revision: record.revision,
@@ -90,8 +111,18 @@ export function toProto(record: MemoryRecord, now: Date): Memory {
     createTime: timestampFromDate(record.createTime),
     updateTime: timestampFromDate(record.updateTime),
     deleteTime: optionalTimestamp(record.deleteTime),
+    validFrom: timestampFromDate(record.validFrom ?? record.createTime),
+    validUntil: optionalTimestamp(record.validUntil),
+    supersededBy: record.supersededBy ?? "",
   });
 }
+
+const STATES = {
+  active: MemoryState.ACTIVE,
+  expired: MemoryState.EXPIRED,
+  deleted: MemoryState.DELETED,
+  superseded: MemoryState.SUPERSEDED,
+} as const;
 
 /** Changes with every revision; clients send it back to make an update conditional. */
 export function etagOf(record: Pick<MemoryRecord, "id" | "revision">): string {

@@ -8,6 +8,20 @@ export interface EntityRefRow {
 }
 
 /**
+ * Records the row a change left as its revision (src/history/memory-revision.entity.ts), without
+ * what is derived from its content (vector, search index, fingerprint, the worker's retries) and
+ * with the last_change columns as the revision's own. Keyed on the revision: an import that
+ * brings a memory's history with it writes that history over what this recorded.
+ */
+const RECORD_REVISION = `insert into memory_revisions
+    (workspace_id, memory_id, revision, change, change_time, key_id, agent_id, reason, memory)
+  values (new.workspace_id, new.id, new.revision, new.last_change, new.update_time, new.last_change_key_id,
+    new.last_change_agent_id, new.last_change_reason,
+    to_jsonb(new) - '{embedding,search,content_fingerprint,embedding_attempts,embedding_retry_time,last_change,last_change_key_id,last_change_agent_id,last_change_reason}'::text[])
+  on conflict (workspace_id, memory_id, revision) do nothing;
+  return null;`;
+
+/**
  * The `memories` table, the single source of its schema: migrations are generated from this
  * (npm run db:migration) and a test fails when the migrated database and this differ.
  */
@@ -52,8 +66,28 @@ export const MemoryEntity = defineEntity({
     createTime: p.datetime(),
     updateTime: p.datetime(),
     deleteTime: p.datetime().nullable(),
+    // When the fact holds in the world; a null valid_from means from create_time.
+    validFrom: p.datetime().nullable(),
+    validUntil: p.datetime().nullable(),
+    supersededBy: p.uuid().nullable(),
+    // The last change, as its revision records it (memory_revisions, written by a trigger).
+    lastChange: p.text().default("created"),
+    lastChangeKeyId: p.text().nullable(),
+    lastChangeAgentId: p.text().nullable(),
+    lastChangeReason: p.text().nullable(),
   },
   checks: [{ name: "memories_confidence_check", expression: "confidence >= 0::real and confidence <= 1::real" }],
+  // Every change bumps the revision; the embedding worker's vector does not, and records nothing.
+  triggers: [
+    { name: "revision_on_insert", timing: "after", events: ["insert"], body: RECORD_REVISION },
+    {
+      name: "revision_on_update",
+      timing: "after",
+      events: ["update"],
+      when: "old.revision is distinct from new.revision",
+      body: RECORD_REVISION,
+    },
+  ],
   indexes: [
     {
       // NULLS NOT DISTINCT: an owner-less or subject-less key is still one row.
@@ -78,6 +112,12 @@ export const MemoryEntity = defineEntity({
     {
       name: "memories_purge",
       expression: "create index memories_purge on memories (coalesce(delete_time, expire_time))",
+    },
+    // The expiry sweeper's work list: expired memories whose expiry no revision records yet.
+    {
+      name: "memories_unrecorded_expiry",
+      properties: ["expireTime"],
+      where: "expire_time is not null and last_change <> 'expired'",
     },
     {
       name: "memories_embedding",

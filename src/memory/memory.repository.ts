@@ -4,29 +4,39 @@ import type { WriteEmbedding } from "../embedding/embeddings.js";
 import type { Viewer } from "../auth/principal.js";
 import { Sql, query, sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
+import { CHANGE_COLUMNS, changeAssignments, changeValues, type Change } from "./change.js";
 import {
   DRAFT_COLUMNS,
   DRAFT_FROM_EXCLUDED,
   EMBEDDING_COLUMNS,
+  EXCLUDED_DIFFERS,
   RECORD_COLUMNS as COLUMNS,
+  differsFrom,
   draftValues,
   embeddingValues,
   single,
   toRecord,
   type MemoryColumns,
 } from "./columns.js";
-import { allOf, atNaturalKey, filterConditions, type ListQuery } from "./filters.js";
+import { atNaturalKey, filterConditions, keysetPage, type ListQuery } from "./filters.js";
 import { fingerprintOf, keylessIdentity } from "./identity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
 
-export type UpsertOutcome = "created" | "updated" | "revived";
+export type UpsertOutcome = "created" | "updated" | "revived" | "unchanged";
 
-/** A memory to insert: its id, its fields, and its vector (or why it has none yet). */
+/** A memory to insert: its id, its fields, its vector (or why it has none yet), and who writes it. */
 export interface NewMemory {
   id: string;
   draft: MemoryDraft;
   embedded: WriteEmbedding;
+  change: Change;
+}
+
+/** Not active: deleted, expired or superseded (a keyed write revives it). */
+function inactive(now: Date): Sql {
+  return sql`(memories.delete_time is not null or memories.superseded_by is not null
+    or (memories.expire_time is not null and memories.expire_time <= ${now}))`;
 }
 
 /**
@@ -41,8 +51,8 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
 
   /**
    * The keyed write: one INSERT ... ON CONFLICT statement, so concurrent writers of one key
-   * make one row. The `prior` CTE reads the row as it was before this statement, to tell an
-   * update of an active memory from a revival of a deleted or expired one.
+   * make one row. An update of an active memory that would set every field to what it is
+   * updates nothing (no revision): the statement returns no row, and the memory is read back.
    */
   async upsertByKey(
     workspaceId: string,
@@ -50,16 +60,15 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     draft: MemoryDraft,
     embedded: WriteEmbedding,
     now: Date,
+    change: Change,
   ): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
     const v = draftValues(draft);
-    const rows = await query<MemoryColumns & { inserted: boolean; was_inactive: boolean | null }>(
+    const rows = await query<MemoryColumns & { inserted: boolean; last_change: string }>(
       this.em,
-      sql`with prior as (
-          select (delete_time is not null or (expire_time is not null and expire_time <= ${now})) as inactive
-          from memories where ${atNaturalKey(workspaceId, draft)})
-        insert into memories as memories (workspace_id, id, create_time, update_time, ${DRAFT_COLUMNS},
-          ${EMBEDDING_COLUMNS})
-        values (${workspaceId}, ${id}, ${now}, ${now}, ${v}, ${embeddingValues(embedded)})
+      sql`insert into memories as memories (workspace_id, id, create_time, update_time, ${DRAFT_COLUMNS},
+          ${EMBEDDING_COLUMNS}, ${CHANGE_COLUMNS})
+        values (${workspaceId}, ${id}, ${now}, ${now}, ${v}, ${embeddingValues(embedded)},
+          ${changeValues({ ...change, kind: "created" })})
         on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
         do update set ${DRAFT_FROM_EXCLUDED},
           embedding = case when excluded.embedding is not null then excluded.embedding
@@ -69,16 +78,27 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
           embedding_status = case when excluded.embedding is not null then 'attached'
             when memories.content = excluded.content then memories.embedding_status else 'pending' end,
           embedding_attempts = 0, embedding_retry_time = excluded.embedding_retry_time,
-          update_time = excluded.update_time, delete_time = null, forget_reason = null,
-          revision = memories.revision + 1
-        returning ${COLUMNS}, (xmax = 0) as inserted, (select inactive from prior) as was_inactive`,
+          update_time = excluded.update_time, delete_time = null, forget_reason = null, superseded_by = null,
+          last_change = case when ${inactive(now)} then 'revived' else 'upserted' end,
+          last_change_key_id = excluded.last_change_key_id, last_change_agent_id = excluded.last_change_agent_id,
+          last_change_reason = null, revision = memories.revision + 1
+        where ${EXCLUDED_DIFFERS} or ${inactive(now)}
+        returning ${COLUMNS}, (xmax = 0) as inserted, last_change`,
     );
-    const row = single(rows);
-    const outcome: UpsertOutcome = row.inserted ? "created" : row.was_inactive ? "revived" : "updated";
+    const row = rows[0];
+    if (row === undefined) {
+      // The conflicting row is locked by the statement above until commit, so it is still there.
+      const unchanged = await this.first(
+        sql`select ${COLUMNS} from memories where ${atNaturalKey(workspaceId, draft)}`,
+      );
+      if (unchanged === null) throw new Error("a keyed write that changed nothing found no memory at its key");
+      return { record: unchanged, outcome: "unchanged" };
+    }
+    const outcome: UpsertOutcome = row.inserted ? "created" : row.last_change === "revived" ? "revived" : "updated";
     return { record: toRecord(row), outcome };
   }
 
-  /** The active memory at a natural key, if any (for dry runs). */
+  /** The memory at a natural key, in any state, if any (for dry runs). */
   async findByNaturalKey(workspaceId: string, draft: MemoryDraft): Promise<MemoryRecord | null> {
     return this.first(sql`select ${COLUMNS} from memories where ${atNaturalKey(workspaceId, draft)}`);
   }
@@ -108,7 +128,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
       sql`select ${COLUMNS} from memories
         where workspace_id = ${workspaceId} and key is null
           and content_fingerprint = any(${[...new Set(drafts.map((d) => fingerprintOf(d.content)))]}::text[])
-          and delete_time is null and (expire_time is null or expire_time > ${now})
+          and delete_time is null and superseded_by is null and (expire_time is null or expire_time > ${now})
         order by create_time`,
     );
     const targets = new Map<string, MemoryRecord>();
@@ -123,11 +143,12 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
   async insertDrafts(workspaceId: string, items: NewMemory[], now: Date): Promise<MemoryRecord[]> {
     if (items.length === 0) return [];
     const values = items.map(
-      ({ id, draft, embedded }) =>
-        sql`(${workspaceId}, ${id}::uuid, ${now}::timestamptz, ${now}::timestamptz, ${draftValues(draft)}, ${embeddingValues(embedded)})`,
+      ({ id, draft, embedded, change }) =>
+        sql`(${workspaceId}, ${id}::uuid, ${now}::timestamptz, ${now}::timestamptz, ${draftValues(draft)}, ${embeddingValues(embedded)}, ${changeValues(change)})`,
     );
     const inserted = await this.all(
-      sql`insert into memories (workspace_id, id, create_time, update_time, ${DRAFT_COLUMNS}, ${EMBEDDING_COLUMNS})
+      sql`insert into memories (workspace_id, id, create_time, update_time, ${DRAFT_COLUMNS}, ${EMBEDDING_COLUMNS},
+          ${CHANGE_COLUMNS})
         values ${Sql.join(values, ", ")}
         returning ${COLUMNS}`,
     );
@@ -141,15 +162,22 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
 
   /**
    * Rewrites every writable field of a memory (revision + 1). New content takes the given
-   * vector, or goes back to PENDING for the worker.
+   * vector, or goes back to PENDING for the worker. Null when the draft is what the memory
+   * already holds: nothing is written, and no revision made.
    */
-  async replace(target: MemoryRecord, draft: MemoryDraft, embedded: WriteEmbedding, now: Date): Promise<MemoryRecord> {
+  async replace(
+    target: MemoryRecord,
+    draft: MemoryDraft,
+    embedded: WriteEmbedding,
+    now: Date,
+    change: Change,
+  ): Promise<MemoryRecord | null> {
     const contentChanged = target.content !== draft.content;
-    return this.only(
+    return this.first(
       sql`update memories set (${DRAFT_COLUMNS}) = (select ${draftValues(draft)}),
-          update_time = ${now}, revision = revision + 1
+          update_time = ${now}, revision = revision + 1, ${changeAssignments(change)}
           ${contentChanged ? sql`, (${EMBEDDING_COLUMNS}) = (select ${embeddingValues(embedded)})` : sql``}
-        where workspace_id = ${target.workspaceId} and id = ${target.id}
+        where workspace_id = ${target.workspaceId} and id = ${target.id} and ${differsFrom(draft)}
         returning ${COLUMNS}`,
     );
   }
@@ -162,33 +190,17 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     );
   }
 
-  async setDeleted(
-    target: MemoryRecord,
-    deleteTime: Date | null,
-    reason: string | null,
-    now: Date,
-  ): Promise<MemoryRecord> {
+  async setDeleted(target: MemoryRecord, deleteTime: Date | null, now: Date, change: Change): Promise<MemoryRecord> {
     return this.only(
-      sql`update memories set delete_time = ${deleteTime}, forget_reason = ${reason},
-          update_time = ${now}, revision = revision + 1
+      sql`update memories set delete_time = ${deleteTime}, forget_reason = ${change.reason},
+          update_time = ${now}, revision = revision + 1, ${changeAssignments(change)}
         where workspace_id = ${target.workspaceId} and id = ${target.id}
         returning ${COLUMNS}`,
     );
   }
 
   async list(viewer: Viewer, q: ListQuery, now: Date): Promise<MemoryRecord[]> {
-    const where = filterConditions(viewer, q, now);
-    const column = Sql.raw(q.order.field);
-    const direction = Sql.raw(q.order.descending ? "desc" : "asc");
-    if (q.after) {
-      const cast = Sql.raw(q.order.field === "confidence" ? "real" : "timestamptz");
-      const comparison = Sql.raw(q.order.descending ? "<" : ">");
-      where.push(sql`(${column}, id) ${comparison} (${q.after.value}::${cast}, ${q.after.id}::uuid)`);
-    }
-    return this.all(
-      sql`select ${COLUMNS} from memories where ${allOf(where)}
-        order by ${column} ${direction}, id ${direction} limit ${q.limit}`,
-    );
+    return this.all(sql`select ${COLUMNS} from memories ${keysetPage(q, filterConditions(viewer, q, now))}`);
   }
 
   /** The memories with these ids in the viewer's workspace, in the order given. */
@@ -210,20 +222,6 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
       sql`select id from memories where id = any(${candidates}::uuid[]) and ${visibleTo(viewer)}`,
     );
     return new Set(rows.map((r) => r.id));
-  }
-
-  /** Deletes for good what was deleted or expired before the cutoff. Returns how many. */
-  async purge(cutoff: Date, batchSize: number): Promise<number> {
-    const rows = await query<{ id: string }>(
-      this.em,
-      sql`delete from memories where (workspace_id, id) in (
-          select workspace_id, id from memories
-          where coalesce(delete_time, expire_time) < ${cutoff}
-            and (delete_time is not null or expire_time is not null)
-          limit ${batchSize})
-        returning id`,
-    );
-    return rows.length;
   }
 
   private async all(statement: Sql): Promise<MemoryRecord[]> {

@@ -11,6 +11,10 @@ import {
   SearchMode,
   UndeleteMemoryResponseSchema,
   UpdateMemoryResponseSchema,
+  UnsupersedeMemoryResponseSchema,
+  WriteOutcome,
+  type ListMemoryRevisionsRequest,
+  type UnsupersedeMemoryRequest,
   type BatchWriteMemoriesRequest,
   type DeleteMemoryRequest,
   type ExportMemoriesRequest,
@@ -31,7 +35,8 @@ import { actingViewer, principalOf } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { toExportQuery, toFilterQuery } from "./filter-query.js";
-import { toProto } from "./mapper.js";
+import { toProto, truncatedDate } from "./mapper.js";
+import { MemoryHistory } from "../history/memory-history.js";
 import { MemorySearch, type RetrievalMode } from "./search/search.js";
 import { SEARCH_MODE_HEADER } from "./response-headers.js";
 import { MemoryTransfer } from "./transfer/transfer.js";
@@ -87,6 +92,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly edits: MemoryEdits;
   private readonly search: MemorySearch;
   private readonly transfer: MemoryTransfer;
+  private readonly history: MemoryHistory;
 
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
@@ -101,11 +107,13 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.edits = new MemoryEdits({
       em: deps.em,
       memories: repositories.memories,
+      supersessions: repositories.supersessions,
       vectors: deps.writes.vectors,
       onPending: deps.onPending ?? (() => {}),
       onWritten: deps.onWritten ?? (() => {}),
     });
     this.search = new MemorySearch(common);
+    this.history = new MemoryHistory({ em: deps.em, revisions: repositories.revisions, pageTokens: deps.pageTokens });
     this.transfer = new MemoryTransfer({
       em: deps.em,
       now: this.now,
@@ -126,6 +134,10 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async getMemory(req: GetMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
+    if (req.asOf !== undefined) {
+      const asOf = truncatedDate(req.asOf);
+      return create(GetMemoryResponseSchema, { memory: toProto(await this.history.at(viewer, req.id, asOf), asOf) });
+    }
     const record = await this.memories(this.em.fork()).findVisible(viewer, req.id);
     if (record === null) throw memoryNotFound(req.id);
     return create(GetMemoryResponseSchema, { memory: toProto(record, this.now()) });
@@ -136,10 +148,15 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const order = parseOrderBy(req.orderBy);
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const q: Omit<ListQuery, "after" | "limit"> = { ...toFilterQuery(req.filter), order };
-    const tokenQuery = [viewer, q];
+    const asOf = req.asOf === undefined ? null : truncatedDate(req.asOf);
+    const tokenQuery = asOf === null ? [viewer, q] : [viewer, q, asOf];
     const after = req.pageToken === "" ? undefined : this.pageTokens.decode(req.pageToken, tokenQuery, order.field);
-    const now = this.now();
-    const rows = await this.memories(this.em.fork()).list(viewer, { ...q, after, limit: pageSize + 1 }, now);
+    const now = asOf ?? this.now();
+    const page1 = { ...q, after, limit: pageSize + 1 };
+    const rows =
+      asOf === null
+        ? await this.memories(this.em.fork()).list(viewer, page1, now)
+        : await this.history.list(viewer, page1, asOf);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     const nextPageToken =
@@ -149,11 +166,24 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     return create(ListMemoriesResponseSchema, { memories: page.map((r) => toProto(r, now)), nextPageToken });
   }
 
+  async listMemoryRevisions(req: ListMemoryRevisionsRequest, ctx: HandlerContext) {
+    return this.history.revisions(actingViewer(ctx, req.agentId), req);
+  }
+
+  async unsupersedeMemory(req: UnsupersedeMemoryRequest, ctx: HandlerContext) {
+    const now = this.now();
+    const record = await this.edits.unsupersede(actingViewer(ctx, req.agentId), req.id, now);
+    return create(UnsupersedeMemoryResponseSchema, { memory: toProto(record, now) });
+  }
+
   async updateMemory(req: UpdateMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
     const now = this.now();
-    const updated = await this.edits.update(viewer, req, now);
-    return create(UpdateMemoryResponseSchema, { memory: toProto(updated, now) });
+    const { record, outcome } = await this.edits.update(viewer, req, now);
+    return create(UpdateMemoryResponseSchema, {
+      memory: toProto(record, now),
+      outcome: outcome === "updated" ? WriteOutcome.UPDATED : WriteOutcome.UNCHANGED,
+    });
   }
 
   async deleteMemory(req: DeleteMemoryRequest, ctx: HandlerContext) {

@@ -27,7 +27,7 @@ export class PageTokens {
     return `${body.toString("base64url")}.${this.sign(query, body).toString("base64url")}`;
   }
 
-  decode(token: string, query: unknown, field: OrderField): Position {
+  decode(token: string, query: unknown, field: OrderField | "revision"): Position {
     const [bodyPart, macPart, ...rest] = token.split(".");
     if (bodyPart === undefined || macPart === undefined || rest.length > 0) throw notIssued();
     const body = Buffer.from(bodyPart, "base64url");
@@ -59,10 +59,11 @@ export function orderValue(
   return (field === "create_time" ? record.createTime : record.updateTime).toISOString();
 }
 
-function isPosition(value: unknown, field: OrderField): value is { v: string | number; i: string } {
+function isPosition(value: unknown, field: OrderField | "revision"): value is { v: string | number; i: string } {
   if (typeof value !== "object" || value === null) return false;
   const { v, i } = value as Record<string, unknown>;
   if (typeof i !== "string" || !UUID.test(i)) return false;
+  if (field === "revision") return typeof v === "string" && /^[1-9]\d{0,18}$/.test(v);
   if (field === "confidence") return typeof v === "number" && v >= 0 && v <= 1;
   return typeof v === "string" && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));
 }

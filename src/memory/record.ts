@@ -22,6 +22,9 @@ export interface MemoryDraft {
   provenance: string | null;
   parentMemoryId: string | null;
   expireTime: Date | null;
+  /** When the fact starts to hold; null: from create time. */
+  validFrom: Date | null;
+  validUntil: Date | null;
 }
 
 /** A stored memory as the service sees it. */
@@ -36,12 +39,15 @@ export interface MemoryRecord extends MemoryDraft {
   createTime: Date;
   updateTime: Date;
   deleteTime: Date | null;
+  /** The memory that superseded this one, while it is superseded. */
+  supersededBy: string | null;
 }
 
-export type MemoryState = "active" | "expired" | "deleted";
+export type MemoryState = "active" | "expired" | "deleted" | "superseded";
 
 export function stateOf(memory: MemoryRecord, now: Date): MemoryState {
   if (memory.deleteTime !== null) return "deleted";
+  if (memory.supersededBy !== null) return "superseded";
   if (memory.expireTime !== null && memory.expireTime <= now) return "expired";
   return "active";
 }

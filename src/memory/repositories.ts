@@ -4,6 +4,8 @@ import { MemoryRepository } from "./memory.repository.js";
 import { NeighbourRepository } from "./write/guard/neighbour.repository.js";
 import { RetrievalRepository } from "./search/retrieval.repository.js";
 import { StoredVectorRepository } from "./write/stored-vector.repository.js";
+import { SupersessionRepository } from "./write/supersession.repository.js";
+import { MemoryRevisionRepository } from "../history/revision.repository.js";
 
 /** The memories table's repositories, each bound to an entity manager (a transaction's, or a fork). */
 export interface MemoryRepositories {
@@ -12,6 +14,8 @@ export interface MemoryRepositories {
   neighbours: (em: EntityManager) => NeighbourRepository;
   vectors: (em: EntityManager) => StoredVectorRepository;
   stats: (em: EntityManager) => MemoryStatsRepository;
+  supersessions: (em: EntityManager) => SupersessionRepository;
+  revisions: (em: EntityManager) => MemoryRevisionRepository;
 }
 
 export const memoryRepositories: MemoryRepositories = {
@@ -20,4 +24,6 @@ export const memoryRepositories: MemoryRepositories = {
   neighbours: (em) => new NeighbourRepository(em),
   vectors: (em) => new StoredVectorRepository(em),
   stats: (em) => new MemoryStatsRepository(em),
+  supersessions: (em) => new SupersessionRepository(em),
+  revisions: (em) => new MemoryRevisionRepository(em),
 };

@@ -5,9 +5,12 @@
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { createClient } from "@connectrpc/connect";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryClient } from "../support/clients.js";
+import { MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
+import { StagedWriteService, StagedWriteState } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
+import { memoryClient, transport } from "../support/clients.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { repoRoot } from "../support/engram-process.js";
 import { startTestServer, type TestServer } from "../support/server.js";
@@ -212,6 +215,133 @@ describe("the web console", () => {
     expect(await page.locator("table").count()).toBe(0);
     // Chromium logs each refused call ("status of 403"); the page itself raised nothing else.
     expect(errors.filter((e) => !e.includes("status of 403"))).toEqual([]);
+    await page.context().close();
+  });
+
+  it("shows a memory's history, and undoes a supersession", async () => {
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const about = { subjectType: "contact", subjectId: "ines", kind: "fact" };
+    const id = (await admin.writeMemory({ memory: { ...about, content: "Ines works at Acme" } })).memory!.id;
+    await admin.updateMemory({ id, memory: { content: "Ines works at Globex" }, updateMask: { paths: ["content"] } });
+    const { page, errors } = await openConsole();
+    await logIn(page, server.adminKey);
+
+    // Two revisions, newest first; the update lists content with its new value.
+    await page.goto(`${server.baseUrl}/#/memories/${id}`);
+    const entries = page.locator(".history li");
+    await expect.poll(() => entries.count()).toBe(2);
+    const updated = entries.first();
+    expect(await updated.locator(".history-head").textContent()).toMatch(/^Revision 2Updated/);
+    expect(await updated.locator(".changes dt").allTextContents()).toContain("content");
+    expect(await updated.locator(".changes").textContent()).toContain("Ines works at Globex");
+    expect(await entries.nth(1).locator(".history-head").textContent()).toMatch(/^Revision 1Created/);
+    await shot(page, "memory-history");
+
+    // A newer memory supersedes it: Browse leaves it out unless asked to include superseded ones.
+    const successor = (
+      await admin.writeMemory({ memory: { ...about, content: "Ines moved to Initech in May" }, supersedes: [id] })
+    ).memory!.id;
+    await page.getByRole("link", { name: "Browse" }).click();
+    await page.getByLabel("Subject id").fill("ines");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const rows = page.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.first().textContent()).toContain("Initech");
+    await page.getByLabel("Include superseded").check();
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => rows.count()).toBe(2);
+    await page.getByRole("link", { name: "Ines works at Globex" }).click();
+
+    // The old memory: the Superseded badge, a link to its successor, and the change in its history.
+    await page.locator(".badge.state-superseded").waitFor();
+    await expect.poll(() => entries.count()).toBe(3);
+    expect(await entries.first().locator(".history-head").textContent()).toContain("Superseded");
+    await shot(page, "memory-superseded");
+    await page.getByRole("link", { name: successor }).click();
+    await page.waitForURL(new RegExp(`#/memories/${successor}$`));
+    await page.locator(".fields code").filter({ hasText: successor }).first().waitFor();
+    await page.goBack();
+    await page.locator(".badge.state-superseded").waitFor();
+
+    // Undo: active again, the successor link gone, an UNSUPERSEDED entry on top of the history.
+    await page.getByRole("button", { name: "Undo supersession" }).click();
+    await page.getByRole("status").filter({ hasText: "Supersession undone" }).waitFor();
+    await page.locator(".badge.state-active").waitFor();
+    expect(await page.getByRole("link", { name: successor }).count()).toBe(0);
+    await expect.poll(() => entries.count()).toBe(4);
+    expect(await entries.first().locator(".history-head").textContent()).toContain("Supersession undone");
+    expect((await admin.getMemory({ id })).memory).toMatchObject({ state: MemoryState.ACTIVE, supersededBy: "" });
+    await shot(page, "memory-unsuperseded");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("lists staged writes, shows one's writes and preview, applies one and discards another", async () => {
+    const stager = createClient(StagedWriteService, transport(server.baseUrl, server.adminKey));
+    const about = { subjectType: "contact", subjectId: "lena", kind: "note" };
+    const toApply = (
+      await stager.createStagedWrite({
+        requests: [
+          { memory: { ...about, content: "Lena renews in March" } },
+          // Only stop words: the preview says the guard would refuse it.
+          { memory: { ...about, content: "the of and" } },
+        ],
+      })
+    ).stagedWrite!.id;
+    const toDiscard = (
+      await stager.createStagedWrite({ requests: [{ memory: { ...about, content: "Lena prefers Slack" } }] })
+    ).stagedWrite!.id;
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const aboutLena = async () => (await admin.listMemories({ filter: { subjectId: "lena" } })).memories;
+    const { page, errors } = await openConsole();
+    await logIn(page, server.adminKey);
+
+    // The list starts on the pending ones, newest first.
+    await page.getByRole("link", { name: "Staged writes" }).click();
+    const rows = page.locator("tbody tr");
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toContain("Lena prefers Slack");
+    expect(await rows.nth(1).textContent()).toContain("Lena renews in March and 1 more");
+    await shot(page, "staged-writes");
+
+    // One staged write: its two writes, each with what it would do.
+    await page.getByRole("link", { name: "Lena renews in March" }).click();
+    await page.waitForURL(new RegExp(`#/staged-writes/${toApply}$`));
+    const writes = page.locator(".staged-writes > li");
+    await expect.poll(() => writes.count()).toBe(2);
+    expect(await writes.nth(0).locator(".outcome").textContent()).toContain("PreviewWould be CREATED");
+    expect(await writes.nth(1).locator(".outcome").textContent()).toContain("PreviewWould be REJECTED");
+    await shot(page, "staged-write");
+
+    // Apply: the outcome of each write confirmed, the results shown beside the preview.
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByRole("status").filter({ hasText: "Applied: CREATED, REJECTED" }).waitFor();
+    await page.locator(".badge.staged-applied").waitFor();
+    expect(await page.getByRole("button", { name: "Discard" }).count()).toBe(0);
+    expect(await writes.nth(0).locator(".outcome").nth(1).textContent()).toContain("ResultCREATED");
+    const written = await aboutLena();
+    expect(written.map((m) => m.content)).toEqual(["Lena renews in March"]);
+    expect(await writes.nth(0).getByRole("link", { name: "Open the memory" }).getAttribute("href")).toBe(
+      `#/memories/${written[0]!.id}`,
+    );
+    await shot(page, "staged-write-applied");
+
+    // Discard the other: nothing written.
+    await page.getByRole("link", { name: "Staged writes" }).click();
+    await expect.poll(() => rows.count()).toBe(1);
+    await page.getByRole("link", { name: "Lena prefers Slack" }).click();
+    await page.getByRole("button", { name: "Discard" }).click();
+    await page.getByRole("status").filter({ hasText: "Discarded: nothing was written" }).waitFor();
+    await page.locator(".badge.staged-discarded").waitFor();
+    expect((await stager.getStagedWrite({ id: toDiscard })).stagedWrite?.state).toBe(StagedWriteState.DISCARDED);
+    expect((await aboutLena()).map((m) => m.content)).toEqual(["Lena renews in March"]);
+
+    // Every state: both, resolved.
+    await page.getByRole("link", { name: "Staged writes" }).click();
+    await page.getByLabel("State").selectOption({ label: "Any state" });
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await page.locator("tbody .badge").allTextContents()).toEqual(["discarded", "applied"]);
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 });

@@ -42,6 +42,7 @@ const apiKeys = () => services.apiKeys(ADMIN);
 /** What the calls below act on: made while there is space. */
 let kept = "";
 let deleted = "";
+let superseded = "";
 const staged: string[] = [];
 let keyId = "";
 
@@ -51,6 +52,8 @@ beforeAll(async () => {
   kept = (await memories().writeMemory({ memory: note("kept") })).memory!.id;
   deleted = (await memories().writeMemory({ memory: note("to undelete") })).memory!.id;
   await memories().deleteMemory({ id: deleted });
+  superseded = (await memories().writeMemory({ memory: note("superseded") })).memory!.id;
+  await memories().writeMemory({ memory: note("successor"), supersedes: [superseded] });
   for (let i = 0; i < 2; i++) {
     const res = await stagedWrites().createStagedWrite({ requests: [{ memory: note(`staged ${i}`) }] });
     staged.push(res.stagedWrite!.id);
@@ -77,6 +80,7 @@ const WRITES: Record<string, () => Promise<unknown>> = {
     memories().updateMemory({ id: kept, memory: { content: "changed" }, updateMask: { paths: ["content"] } }),
   DeleteMemory: () => memories().deleteMemory({ id: kept }),
   UndeleteMemory: () => memories().undeleteMemory({ id: deleted }),
+  UnsupersedeMemory: () => memories().unsupersedeMemory({ id: superseded }),
   ImportMemories: () =>
     memories().importMemories({ memories: [{ memory: { ...note("imported"), id: randomUUID() } }] }),
   CreateStagedWrite: () => stagedWrites().createStagedWrite({ requests: [{ memory: note("staged") }] }),
@@ -89,6 +93,7 @@ const WRITES: Record<string, () => Promise<unknown>> = {
 /** Every reading RPC. */
 const READS: Record<string, () => Promise<unknown>> = {
   GetMemory: () => memories().getMemory({ id: kept }),
+  ListMemoryRevisions: () => memories().listMemoryRevisions({ id: kept }),
   ListMemories: () => memories().listMemories({}),
   SearchMemories: () => all(memories().searchMemories({ query: "kept" })),
   GetMemoryStats: () => memories().getMemoryStats({}),

@@ -20,6 +20,8 @@ export function aDraft(patch: Partial<MemoryDraft> = {}): MemoryDraft {
     provenance: null,
     parentMemoryId: null,
     expireTime: null,
+    validFrom: null,
+    validUntil: null,
     ...patch,
   };
 }
@@ -37,6 +39,7 @@ export function aRecord(patch: Partial<MemoryRecord> = {}): MemoryRecord {
     createTime: new Date("2024-01-01T00:00:00.000Z"),
     updateTime: new Date("2024-01-01T00:00:00.000Z"),
     deleteTime: null,
+    supersededBy: null,
     ...patch,
   };
 }

@@ -17,6 +17,7 @@ const EMPTY_FILTER = {
   visibility: "0",
   showDeleted: false,
   showExpired: false,
+  includeSuperseded: false,
 };
 
 const ORDERS = [
@@ -95,6 +96,7 @@ export function Browse({ api }: { api: Api }) {
         <Select label="Order" value={orderBy} options={ORDERS} onChange={setOrderBy} />
         <Checkbox label="Show deleted" checked={filter.showDeleted} onChange={set("showDeleted")} />
         <Checkbox label="Show expired" checked={filter.showExpired} onChange={set("showExpired")} />
+        <Checkbox label="Include superseded" checked={filter.includeSuperseded} onChange={set("includeSuperseded")} />
         <button type="submit">Apply filters</button>
       </form>
       <ErrorBox error={error} />

@@ -1,10 +1,11 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { useState } from "preact/hooks";
 import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
-import { WriteOutcome, type WriteMemoryResponse } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import type { WriteMemoryResponse } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { shownError, type Api, type ShownError } from "../api.js";
 import { ErrorBox } from "../error-box.js";
 import { Field, listOf, Section, Select } from "../field.js";
+import { WriteReply } from "../write-reply.js";
 
 const EMPTY = {
   subjectType: "",
@@ -85,28 +86,7 @@ export function Create({ api }: { api: Api }) {
       <ErrorBox error={error} />
       {result && (
         <div class="outcome" role="status">
-          <strong>
-            {result.preview ? "Preview: would be " : ""}
-            {WriteOutcome[result.reply.outcome]}
-          </strong>
-          <p>{result.reply.reason}</p>
-          <p>Guard confidence: {result.reply.guardConfidence.toFixed(2)}</p>
-          {!result.preview && result.reply.memory && (
-            <a href={`#/memories/${result.reply.memory.id}`}>Open the memory</a>
-          )}
-          {result.reply.possibleConflicts.length > 0 && (
-            <div class="conflicts">
-              <p>Possible conflicts about the same subject (the guard changed none of them):</p>
-              <ul>
-                {result.reply.possibleConflicts.map((c) => (
-                  <li key={c.memory?.id}>
-                    <a href={`#/memories/${c.memory?.id ?? ""}`}>{c.memory?.content}</a> (similarity{" "}
-                    {c.similarity.toFixed(2)})
-                  </li>
-                ))}
-              </ul>
-            </div>
-          )}
+          <WriteReply reply={result.reply} lead={result.preview ? "Preview: would be " : ""} stored={!result.preview} />
         </div>
       )}
     </Section>

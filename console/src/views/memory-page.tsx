@@ -6,6 +6,7 @@ import { shownError, type Api, type ShownError } from "../api.js";
 import { EmbeddingBadge, StateBadge } from "../badges.js";
 import { ErrorBox } from "../error-box.js";
 import { Field, listOf, Section, Select } from "../field.js";
+import { MemoryHistory } from "./memory-history.js";
 
 /** The editable fields, as the form holds them. */
 interface Draft {
@@ -41,7 +42,10 @@ const MASK_PATHS: Record<keyof Draft, string> = {
   metadata: "metadata",
 };
 
-/** Every field, and edit (exactly the changed fields, with the etag), delete and undelete. */
+/**
+ * Every field, and edit (exactly the changed fields, with the etag), delete and undelete, undo
+ * a supersession, and the memory's history.
+ */
 export function MemoryPage({ api, id }: { api: Api; id: string }) {
   const [memory, setMemory] = useState<Memory | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
@@ -103,6 +107,7 @@ export function MemoryPage({ api, id }: { api: Api; id: string }) {
     });
   const set = (name: keyof Draft) => (value: string) => setDraft({ ...draft, [name]: value });
   const deleted = memory.state === MemoryState.DELETED;
+  const superseded = memory.state === MemoryState.SUPERSEDED;
 
   return (
     <Section title="Memory">
@@ -140,6 +145,18 @@ export function MemoryPage({ api, id }: { api: Api; id: string }) {
         <dd>{memory.createTime && timestampDate(memory.createTime).toISOString()}</dd>
         <dt>Updated</dt>
         <dd>{memory.updateTime && timestampDate(memory.updateTime).toISOString()}</dd>
+        <dt>Valid from</dt>
+        <dd>{memory.validFrom && timestampDate(memory.validFrom).toISOString()}</dd>
+        <dt>Valid until</dt>
+        <dd>{memory.validUntil ? timestampDate(memory.validUntil).toISOString() : "still holds"}</dd>
+        {memory.supersededBy && (
+          <>
+            <dt>Superseded by</dt>
+            <dd>
+              <a href={`#/memories/${memory.supersededBy}`}>{memory.supersededBy}</a>
+            </dd>
+          </>
+        )}
         {memory.forgetReason && (
           <>
             <dt>Forget reason</dt>
@@ -155,6 +172,24 @@ export function MemoryPage({ api, id }: { api: Api; id: string }) {
           <pre>{JSON.stringify(memory.metadata ?? {}, null, 2)}</pre>
         </dd>
       </dl>
+
+      {superseded && (
+        <>
+          <h2>Supersession</h2>
+          <p>A newer memory replaced this one: lists and searches leave it out.</p>
+          <button
+            type="button"
+            onClick={() =>
+              void attempt(async () => {
+                show((await api.memories.unsupersedeMemory({ id })).memory);
+                setNotice("Supersession undone");
+              })
+            }
+          >
+            Undo supersession
+          </button>
+        </>
+      )}
 
       <h2>Edit</h2>
       <form
@@ -204,6 +239,8 @@ export function MemoryPage({ api, id }: { api: Api; id: string }) {
           </button>
         </form>
       )}
+
+      <MemoryHistory api={api} id={id} revision={memory.revision} />
     </Section>
   );
 }

@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
-import { MemoryRepository } from "../memory.repository.js";
+import { RetentionRepository } from "./retention.repository.js";
 import { WriteRequestRepository } from "../write/write-request.repository.js";
 import { StagedWriteRepository } from "../../staging/staged-write.repository.js";
 import { loggableError } from "../../logger.js";
@@ -9,12 +9,16 @@ const BATCH = 1000;
 const REQUEST_ID_TTL_MS = 24 * 3600 * 1000;
 
 /**
- * Purges memories deleted or expired before the retention window, staged writes that expired
+ * Records in history the expiry of memories whose time has come, then purges memories deleted
+ * or expired before the retention window (their history with them), staged writes that expired
  * before it, and stale request ids.
  */
 export async function sweep(em: EntityManager, retentionDays: number, now = new Date()): Promise<number> {
   const cutoff = new Date(now.getTime() - retentionDays * 24 * 3600 * 1000);
-  const memories = new MemoryRepository(em.fork());
+  const memories = new RetentionRepository(em.fork());
+  for (let n = BATCH; n === BATCH;) {
+    n = await memories.recordExpiries(now, BATCH);
+  }
   let purged = 0;
   for (let n = BATCH; n === BATCH; purged += n) {
     n = await memories.purge(cutoff, BATCH);

@@ -3,7 +3,7 @@ import { viewerFor, type Principal } from "../../auth/principal.js";
 import type { WriteEmbedding } from "../../embedding/embeddings.js";
 import { requiredField } from "../../errors/domain-error.js";
 import type { WriteGuard } from "./guard/write-guard.js";
-import { toDraft } from "../mapper.js";
+import { checkValidity, toDraft } from "../mapper.js";
 import { rejected, type WriteResult } from "./result.js";
 import type { WriteItem } from "./item.js";
 
@@ -30,6 +30,7 @@ export async function admit(
       const field = fieldOf(index);
       const viewer = viewerFor(principal, request.memory?.agentId ?? "");
       const requested = toDraft(requiredField(request.memory, field), viewer.agentId, { ttl: request.ttl, now }, field);
+      checkValidity(requested, now, field);
       const vector = embedded[index] ?? null;
       const admission = await guard.admit(requested, vector, field);
       if ("rejected" in admission) {

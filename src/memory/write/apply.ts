@@ -1,24 +1,30 @@
 import { v7 as uuidv7 } from "uuid";
+import { changeBy, type Change } from "../change.js";
 import { mergeDrafts } from "./merge.js";
 import type { MemoryRecord } from "../record.js";
 import type { MemoryRepository } from "../memory.repository.js";
+import type { SupersessionRepository } from "./supersession.repository.js";
 import { createdReason, mergeReason, nearDuplicateReason, type WriteResult } from "./result.js";
 import { inLockOrder } from "./lock-identity.js";
 import type { Decision } from "./plan.js";
+import type { WriteItem } from "./item.js";
+import { supersede, supersessionTargets } from "./supersession.js";
 
 const UPSERT_REASONS = {
   created: "no memory had this key",
   updated: "an active memory had this key; its fields were replaced",
-  revived: "the memory with this key was deleted or expired; it is active again",
+  revived: "the memory with this key was deleted, expired or superseded; it is active again",
+  unchanged: "an active memory had this key and these fields already; nothing was written",
 } as const;
 
 /**
  * Performs a batch's decisions inside the caller's transaction, taking row locks in one global
  * order (keyed upserts by identity, then merges by target id) so that concurrent batches
- * cannot deadlock; new memories go in with one statement. Answers by item index.
+ * cannot deadlock; new memories go in with one statement; supersessions come last, once each
+ * write's memory exists. Answers by item index.
  */
 export async function applyPlan(
-  memories: MemoryRepository,
+  { memories, supersessions }: { memories: MemoryRepository; supersessions: SupersessionRepository },
   workspaceId: string,
   decisions: readonly Decision[],
   now: Date,
@@ -30,27 +36,40 @@ export async function applyPlan(
     results.set(index, result);
     latest.set(result.record.id, result.record);
   };
+  /** A merge into `into`, which writes nothing when it would change nothing. */
+  const merge = async (item: WriteItem, into: MemoryRecord, reason: string) =>
+    (await memories.replace(into, mergeDrafts(into, item.draft), null, now, change(item, "merged", reason))) ?? into;
   const upserts = inLockOrder(
     workspaceId,
     decisions.flatMap((d) => (d.kind === "upsert" ? [{ ...d, draft: d.item.draft }] : [])),
   );
   for (const { item, note } of upserts) {
-    const { record, outcome } = await memories.upsertByKey(workspaceId, uuidv7(), item.draft, item.embedded, now);
+    const { record, outcome } = await memories.upsertByKey(
+      workspaceId,
+      uuidv7(),
+      item.draft,
+      item.embedded,
+      now,
+      change(item, "upserted"),
+    );
     written(item.index, { record, outcome, reason: UPSERT_REASONS[outcome], note });
   }
   const merges = decisions.flatMap((d) => (d.kind === "merge" ? [d] : []));
   merges.sort((a, b) => (a.target.id < b.target.id ? -1 : a.target.id > b.target.id ? 1 : 0));
   for (const { item, target, similarity, note } of merges) {
-    const into = latest.get(target.id) ?? target;
-    // A merge keeps the target's content, and so its vector.
-    const record = await memories.replace(into, mergeDrafts(into, item.draft), null, now);
     const reason = similarity > 0 ? nearDuplicateReason(target.id, similarity) : mergeReason(target.id);
+    const record = await merge(item, latest.get(target.id) ?? target, reason);
     written(item.index, { record, outcome: "merged", reason, note });
   }
   const creates = decisions.flatMap((d) => (d.kind === "create" ? [d] : []));
   const inserted = await memories.insertDrafts(
     workspaceId,
-    creates.map(({ item }) => ({ id: uuidv7(), draft: item.draft, embedded: item.embedded })),
+    creates.map(({ item }) => ({
+      id: uuidv7(),
+      draft: item.draft,
+      embedded: item.embedded,
+      change: change(item, "created"),
+    })),
     now,
   );
   creates.forEach(({ item, note }, i) => {
@@ -63,9 +82,20 @@ export async function applyPlan(
     const first = results.get(decision.of.index)?.record;
     // Every repeat's content was written first in this batch.
     if (first === undefined || first === null) throw new Error("a repeated content has no first write");
-    const into = latest.get(first.id) ?? first;
-    const record = await memories.replace(into, mergeDrafts(into, decision.item.draft), null, now);
-    written(decision.item.index, { record, outcome: "merged", reason: mergeReason(first.id), note: decision.note });
+    const reason = mergeReason(first.id);
+    const record = await merge(decision.item, latest.get(first.id) ?? first, reason);
+    written(decision.item.index, { record, outcome: "merged", reason, note: decision.note });
+  }
+  for (const decision of decisions) {
+    const targets = supersessionTargets(decision);
+    const result = results.get(decision.item.index);
+    if (targets.length === 0 || result?.record === undefined || result.record === null) continue;
+    const superseded = await supersede(memories, supersessions, decision.item, targets, result.record, now);
+    results.set(decision.item.index, { ...result, superseded });
   }
   return results;
+}
+
+function change(item: WriteItem, kind: Change["kind"], reason: string | null = null): Change {
+  return changeBy(item.viewer, kind, reason);
 }

@@ -2,6 +2,7 @@ import { TransactionPropagation } from "@mikro-orm/core";
 import type { EntityManager } from "@mikro-orm/sql";
 import { postgresErrorCode } from "../../db/database-errors.js";
 import type { MemoryRepository } from "../memory.repository.js";
+import type { SupersessionRepository } from "./supersession.repository.js";
 import type { NeighbourRepository } from "./guard/neighbour.repository.js";
 import { keylessIdentity } from "../identity.js";
 import type { MemoryRecord } from "../record.js";
@@ -14,6 +15,7 @@ import { previewDecision } from "./preview.js";
 
 export interface BatchWriterDeps {
   memories: (em: EntityManager) => MemoryRepository;
+  supersessions: (em: EntityManager) => SupersessionRepository;
   neighbours: (em: EntityManager) => NeighbourRepository;
 }
 
@@ -49,7 +51,7 @@ export async function writeItems(
   }
   const decisions = planWrites(real, facts);
   const apply = (sem: EntityManager, some: readonly Decision[]) =>
-    applyPlan(deps.memories(sem), workspaceId, some, now);
+    applyPlan({ memories: deps.memories(sem), supersessions: deps.supersessions(sem) }, workspaceId, some, now);
   if (!isolated) {
     for (const [index, result] of await apply(tem, decisions)) outcomes.set(index, { result });
     return outcomes;

@@ -12,12 +12,15 @@ import { lowInformationReason } from "./guard/low-information.js";
 import { etagOf } from "../mapper.js";
 import { stateOf, type MemoryRecord } from "../record.js";
 import type { MemoryRepository } from "../memory.repository.js";
+import type { SupersessionRepository } from "./supersession.repository.js";
+import { changeBy } from "../change.js";
 import { applyUpdateMask } from "./update-mask.js";
 import type { WriteVectorSource } from "./vectors.js";
 
 export interface MemoryEditsDeps {
   em: EntityManager;
   memories: (em: EntityManager) => MemoryRepository;
+  supersessions: (em: EntityManager) => SupersessionRepository;
   vectors: WriteVectorSource;
   /** Called after an edit left a memory PENDING, so the embedding worker looks at once. */
   onPending: () => void;
@@ -25,11 +28,17 @@ export interface MemoryEditsDeps {
   onWritten: (count: number) => void;
 }
 
-/** Changes to one memory by id: update by mask and etag, soft delete, undelete. */
+/** What an update did: UNCHANGED when it set every field to what it already was (no revision). */
+export interface Edited {
+  record: MemoryRecord;
+  outcome: "updated" | "unchanged";
+}
+
+/** Changes to one memory by id: update by mask and etag, soft delete, undelete, undo of a supersession. */
 export class MemoryEdits {
   constructor(private readonly deps: MemoryEditsDeps) {}
 
-  async update(viewer: Viewer, req: UpdateMemoryRequest, now: Date): Promise<MemoryRecord> {
+  async update(viewer: Viewer, req: UpdateMemoryRequest, now: Date): Promise<Edited> {
     const { em, memories } = this.deps;
     const paths = req.updateMask?.paths ?? [];
     const changes = requiredField(req.memory, "memory");
@@ -50,12 +59,36 @@ export class MemoryEdits {
         );
       }
       const draft = applyUpdateMask(target, changes, paths, now);
-      return memories(tem).replace(target, draft, embedded.get(draft.content) ?? null, now);
+      const replaced = await memories(tem).replace(
+        target,
+        draft,
+        embedded.get(draft.content) ?? null,
+        now,
+        changeBy(viewer, "updated"),
+      );
+      return replaced === null
+        ? { record: target, outcome: "unchanged" as const }
+        : { record: replaced, outcome: "updated" as const };
     });
     this.deps.vectors.attachLate(late);
-    if (updated.embeddingStatus === "pending") this.deps.onPending();
+    if (updated.outcome === "unchanged") return updated;
+    if (updated.record.embeddingStatus === "pending") this.deps.onPending();
     this.deps.onWritten(1);
     return updated;
+  }
+
+  /** Undoes the memory's supersession: FAILED_PRECONDITION when it is not superseded. */
+  async unsupersede(viewer: Viewer, id: string, now: Date): Promise<MemoryRecord> {
+    const record = await this.deps.em.fork().transactional(async (tem) => {
+      const target = await this.modifiable(tem, viewer, id, "");
+      if (target.supersededBy === null) {
+        throw new DomainError("failed_precondition", "NOT_SUPERSEDED", `memory ${id} is not superseded`);
+      }
+      const change = changeBy(viewer, "unsuperseded", `was superseded by ${target.supersededBy}`);
+      return this.deps.supersessions(tem).unsupersede(target, now, change);
+    });
+    this.deps.onWritten(1);
+    return record;
   }
 
   async delete(viewer: Viewer, req: DeleteMemoryRequest, now: Date): Promise<MemoryRecord> {
@@ -79,7 +112,8 @@ export class MemoryEdits {
       const target = await this.modifiable(tem, viewer, id, etag);
       if ((target.deleteTime !== null) === deleted) return { record: target, changed: false };
       const memories = this.deps.memories(tem);
-      return { record: await memories.setDeleted(target, deleted ? now : null, reason, now), changed: true };
+      const change = changeBy(viewer, deleted ? "deleted" : "undeleted", reason);
+      return { record: await memories.setDeleted(target, deleted ? now : null, now, change), changed: true };
     });
     // After the commit, as onWritten's contract says: a rolled-back change wrote nothing.
     if (changed) this.deps.onWritten(1);

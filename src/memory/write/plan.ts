@@ -26,7 +26,8 @@ export type Decision =
 /**
  * The one keyless decision, for a single write, a batch and a dry run alike: an exact repeat of
  * an active memory merges into it, then a near duplicate (the guard's judgement) merges, else
- * the write creates; keyed writes upsert. Pure: the facts are read before, the decisions
+ * the write creates (also when the memory it would merge into is one it supersedes); keyed
+ * writes upsert. Pure: the facts are read before, the decisions
  * applied (or, for a dry run, described) after.
  */
 export function planWrites(items: readonly WriteItem[], facts: WriteFacts): Decision[] {
@@ -40,12 +41,14 @@ export function planWrites(items: readonly WriteItem[], facts: WriteFacts): Deci
     const first = firstOf.get(identity);
     if (first !== undefined) return { kind: "repeat", item, of: first, note: ruledNote(item.classification) };
     firstOf.set(identity, item);
+    // A write that supersedes a memory replaces it: it never merges into it.
+    const replaces = (target: MemoryRecord) => item.request.supersedes.includes(target.id);
     const repeated = facts.repeated.get(identity);
-    if (repeated !== undefined) {
+    if (repeated !== undefined && !replaces(repeated)) {
       return { kind: "merge", item, target: repeated, similarity: 0, note: ruledNote(item.classification) };
     }
     const { mergeInto, note } = judgeNeighbours(item.draft, neighbours, item.classification);
-    if (mergeInto !== null) {
+    if (mergeInto !== null && !replaces(mergeInto.record)) {
       return { kind: "merge", item, target: mergeInto.record, similarity: mergeInto.similarity, note };
     }
     return { kind: "create", item, note };

@@ -55,5 +55,6 @@ function previewRecord(viewer: Viewer, base: MemoryRecord | null, draft: MemoryD
     createTime: base?.createTime ?? now,
     updateTime: now,
     deleteTime: null,
+    supersededBy: null,
   };
 }

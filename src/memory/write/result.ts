@@ -13,9 +13,11 @@ import type { MemoryRecord } from "../record.js";
 export interface WriteResult {
   /** Null when the guard rejected the write. */
   record: MemoryRecord | null;
-  outcome: "created" | "updated" | "revived" | "merged" | "rejected";
+  outcome: "created" | "updated" | "revived" | "merged" | "rejected" | "unchanged";
   reason: string;
   note: GuardNote;
+  /** The memories this write superseded. */
+  superseded?: string[];
 }
 
 const OUTCOMES = {
@@ -24,9 +26,13 @@ const OUTCOMES = {
   revived: WriteOutcome.REVIVED,
   merged: WriteOutcome.MERGED,
   rejected: WriteOutcome.REJECTED,
+  unchanged: WriteOutcome.UNCHANGED,
 } as const;
 
-export function toWriteResponse({ record, outcome, reason, note }: WriteResult, now: Date): WriteMemoryResponse {
+export function toWriteResponse(
+  { record, outcome, reason, note, superseded = [] }: WriteResult,
+  now: Date,
+): WriteMemoryResponse {
   return create(WriteMemoryResponseSchema, {
     memory: record === null ? undefined : toProto(record, now),
     outcome: OUTCOMES[outcome],
@@ -34,7 +40,13 @@ export function toWriteResponse({ record, outcome, reason, note }: WriteResult, 
     guardConfidence: note.confidence,
     similarity: note.similarity,
     classifiedKind: note.classifiedKind,
-    possibleConflicts: note.conflicts.map((n) => ({ memory: toProto(n.record, now), similarity: n.similarity })),
+    possibleConflicts: note.conflicts.map((n) => ({
+      memory: toProto(n.record, now),
+      similarity: n.similarity,
+      contradicts: n.contradiction !== null,
+      contradiction: n.contradiction ?? "",
+    })),
+    superseded,
   });
 }
 

@@ -40,6 +40,9 @@ const target: MemoryRecord = {
   createTime: new Date("2024-01-01T00:00:00.000Z"),
   updateTime: new Date("2024-02-01T00:00:00.000Z"),
   deleteTime: null,
+  validFrom: null,
+  validUntil: null,
+  supersededBy: null,
 };
 
 const memory = (init: MessageInitShape<typeof MemorySchema>) => create(MemorySchema, init);

@@ -1,6 +1,6 @@
 import type { Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { DomainError, type FieldViolation } from "../../errors/domain-error.js";
-import { toDraft } from "../mapper.js";
+import { checkValidity, toDraft } from "../mapper.js";
 import type { MemoryDraft, MemoryRecord } from "../record.js";
 
 /** Memory fields UpdateMemory may change, by their proto names, and the draft field each sets. */
@@ -21,6 +21,8 @@ const UPDATABLE = {
   provenance: "provenance",
   parent_memory_id: "parentMemoryId",
   expire_time: "expireTime",
+  valid_from: "validFrom",
+  valid_until: "validUntil",
 } as const satisfies Record<string, keyof MemoryDraft>;
 
 type UpdatablePath = keyof typeof UPDATABLE;
@@ -64,5 +66,6 @@ export function applyUpdateMask(target: MemoryRecord, memory: Memory, paths: str
     const field = UPDATABLE[path];
     (draft as unknown as Record<string, unknown>)[field] = incoming[field];
   }
+  checkValidity(draft, target.createTime);
   return draft;
 }

@@ -12,6 +12,7 @@ import type { Embeddings } from "../../embedding/embeddings.js";
 import { toStatus } from "../../errors/status.js";
 import type { WriteGuard } from "./guard/write-guard.js";
 import type { MemoryRepository } from "../memory.repository.js";
+import type { SupersessionRepository } from "./supersession.repository.js";
 import type { NeighbourRepository } from "./guard/neighbour.repository.js";
 import type { StoredVectorRepository } from "./stored-vector.repository.js";
 import { toWriteResponse } from "./result.js";
@@ -20,11 +21,13 @@ import { writeItems, type ItemOutcome } from "./batch-writer.js";
 import { claimRequestIds, settleClaims, type Claims } from "./request-ledger.js";
 import { admit, type FieldOf } from "./admission.js";
 import { isDryRun, type WriteItem } from "./item.js";
+import { refusedSupersessions } from "./supersession.js";
 
 export interface MemoryWritesDeps {
   em: EntityManager;
   embeddings: Embeddings;
   memories: (em: EntityManager) => MemoryRepository;
+  supersessions: (em: EntityManager) => SupersessionRepository;
   vectors: (em: EntityManager) => StoredVectorRepository;
   neighbours: (em: EntityManager) => NeighbourRepository;
   guard: WriteGuard;
@@ -86,7 +89,11 @@ export class MemoryWrites {
       admitted.forEach((a, index) => ("item" in a ? items.push(a.item) : settle(index, a)));
       const claims = await claimRequestIds(tem, items, now);
       for (const [index, error] of claims.refused) settle(index, { error });
-      const toWrite = items.filter(({ index }) => isFresh(claims, index));
+      const fresh = items.filter(({ index }) => isFresh(claims, index));
+      // After the ledger: a retry of a write that superseded a memory gets its first answer.
+      const refused = await refusedSupersessions(this.deps.memories(tem), fresh, fieldOf);
+      for (const [index, error] of refused) settle(index, { error });
+      const toWrite = fresh.filter(({ index }) => !refused.has(index));
       const written = await writeItems(this.deps, tem, toWrite, {
         admin: principal.scopes.has("admin"),
         isolated: !atomic,

@@ -142,6 +142,9 @@ const (
 	MemoryState_MEMORY_STATE_ACTIVE      MemoryState = 1
 	MemoryState_MEMORY_STATE_EXPIRED     MemoryState = 2
 	MemoryState_MEMORY_STATE_DELETED     MemoryState = 3
+	// Replaced by a newer memory (superseded_by): readable by id and in its history, left out of
+	// lists and searches unless MemoryFilter.include_superseded.
+	MemoryState_MEMORY_STATE_SUPERSEDED MemoryState = 4
 )
 
 // Enum value maps for MemoryState.
@@ -151,12 +154,14 @@ var (
 		1: "MEMORY_STATE_ACTIVE",
 		2: "MEMORY_STATE_EXPIRED",
 		3: "MEMORY_STATE_DELETED",
+		4: "MEMORY_STATE_SUPERSEDED",
 	}
 	MemoryState_value = map[string]int32{
 		"MEMORY_STATE_UNSPECIFIED": 0,
 		"MEMORY_STATE_ACTIVE":      1,
 		"MEMORY_STATE_EXPIRED":     2,
 		"MEMORY_STATE_DELETED":     3,
+		"MEMORY_STATE_SUPERSEDED":  4,
 	}
 )
 
@@ -239,6 +244,92 @@ func (EmbeddingStatus) EnumDescriptor() ([]byte, []int) {
 	return file_engram_v1_memory_proto_rawDescGZIP(), []int{3}
 }
 
+// What a change did to a memory: the kind of a MemoryRevision.
+type MemoryChange int32
+
+const (
+	MemoryChange_MEMORY_CHANGE_UNSPECIFIED MemoryChange = 0
+	// Written for the first time.
+	MemoryChange_MEMORY_CHANGE_CREATED MemoryChange = 1
+	// Changed by UpdateMemory.
+	MemoryChange_MEMORY_CHANGE_UPDATED MemoryChange = 2
+	// Its fields replaced by a keyed write (WRITE_OUTCOME_UPDATED).
+	MemoryChange_MEMORY_CHANGE_UPSERTED MemoryChange = 3
+	// Brought back by a keyed write while deleted, expired or superseded (WRITE_OUTCOME_REVIVED).
+	MemoryChange_MEMORY_CHANGE_REVIVED MemoryChange = 4
+	// A repeat or near duplicate was merged into it (WRITE_OUTCOME_MERGED).
+	MemoryChange_MEMORY_CHANGE_MERGED    MemoryChange = 5
+	MemoryChange_MEMORY_CHANGE_DELETED   MemoryChange = 6
+	MemoryChange_MEMORY_CHANGE_UNDELETED MemoryChange = 7
+	// A newer memory replaced it (superseded_by).
+	MemoryChange_MEMORY_CHANGE_SUPERSEDED MemoryChange = 8
+	// Its supersession was undone.
+	MemoryChange_MEMORY_CHANGE_UNSUPERSEDED MemoryChange = 9
+	// Its expire_time passed (recorded by the expiry sweeper, at expire_time).
+	MemoryChange_MEMORY_CHANGE_EXPIRED MemoryChange = 10
+	// Replaced by ImportMemories.
+	MemoryChange_MEMORY_CHANGE_IMPORTED MemoryChange = 11
+)
+
+// Enum value maps for MemoryChange.
+var (
+	MemoryChange_name = map[int32]string{
+		0:  "MEMORY_CHANGE_UNSPECIFIED",
+		1:  "MEMORY_CHANGE_CREATED",
+		2:  "MEMORY_CHANGE_UPDATED",
+		3:  "MEMORY_CHANGE_UPSERTED",
+		4:  "MEMORY_CHANGE_REVIVED",
+		5:  "MEMORY_CHANGE_MERGED",
+		6:  "MEMORY_CHANGE_DELETED",
+		7:  "MEMORY_CHANGE_UNDELETED",
+		8:  "MEMORY_CHANGE_SUPERSEDED",
+		9:  "MEMORY_CHANGE_UNSUPERSEDED",
+		10: "MEMORY_CHANGE_EXPIRED",
+		11: "MEMORY_CHANGE_IMPORTED",
+	}
+	MemoryChange_value = map[string]int32{
+		"MEMORY_CHANGE_UNSPECIFIED":  0,
+		"MEMORY_CHANGE_CREATED":      1,
+		"MEMORY_CHANGE_UPDATED":      2,
+		"MEMORY_CHANGE_UPSERTED":     3,
+		"MEMORY_CHANGE_REVIVED":      4,
+		"MEMORY_CHANGE_MERGED":       5,
+		"MEMORY_CHANGE_DELETED":      6,
+		"MEMORY_CHANGE_UNDELETED":    7,
+		"MEMORY_CHANGE_SUPERSEDED":   8,
+		"MEMORY_CHANGE_UNSUPERSEDED": 9,
+		"MEMORY_CHANGE_EXPIRED":      10,
+		"MEMORY_CHANGE_IMPORTED":     11,
+	}
+)
+
+func (x MemoryChange) Enum() *MemoryChange {
+	p := new(MemoryChange)
+	*p = x
+	return p
+}
+
+func (x MemoryChange) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MemoryChange) Descriptor() protoreflect.EnumDescriptor {
+	return file_engram_v1_memory_proto_enumTypes[4].Descriptor()
+}
+
+func (MemoryChange) Type() protoreflect.EnumType {
+	return &file_engram_v1_memory_proto_enumTypes[4]
+}
+
+func (x MemoryChange) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MemoryChange.Descriptor instead.
+func (MemoryChange) EnumDescriptor() ([]byte, []int) {
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{4}
+}
+
 // A memory is one thing an agent learned about a subject, written for its future self.
 type Memory struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -293,7 +384,15 @@ type Memory struct {
 	// Output only.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,27,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// Output only: set while the memory is soft-deleted.
-	DeleteTime    *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	DeleteTime *timestamppb.Timestamp `protobuf:"bytes,28,opt,name=delete_time,json=deleteTime,proto3" json:"delete_time,omitempty"`
+	// When the fact starts to hold in the world (as opposed to when Engram learned it, create_time);
+	// the create time when not given.
+	ValidFrom *timestamppb.Timestamp `protobuf:"bytes,29,opt,name=valid_from,json=validFrom,proto3" json:"valid_from,omitempty"`
+	// When the fact stops holding; unset while it still holds. Superseding a memory sets it to
+	// its successor's valid_from, unless it was already earlier.
+	ValidUntil *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
+	// Output only: the memory that superseded this one, while it is SUPERSEDED.
+	SupersededBy  string `protobuf:"bytes,31,opt,name=superseded_by,json=supersededBy,proto3" json:"superseded_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -524,6 +623,27 @@ func (x *Memory) GetDeleteTime() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *Memory) GetValidFrom() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidFrom
+	}
+	return nil
+}
+
+func (x *Memory) GetValidUntil() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidUntil
+	}
+	return nil
+}
+
+func (x *Memory) GetSupersededBy() string {
+	if x != nil {
+		return x.SupersededBy
+	}
+	return ""
+}
+
 // A reference to another entity the memory is about, for example {type: "opportunity", id: "..."}.
 type EntityRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -598,7 +718,11 @@ type MemoryFilter struct {
 	// Include soft-deleted memories.
 	ShowDeleted bool `protobuf:"varint,11,opt,name=show_deleted,json=showDeleted,proto3" json:"show_deleted,omitempty"`
 	// Include expired memories.
-	ShowExpired   bool `protobuf:"varint,12,opt,name=show_expired,json=showExpired,proto3" json:"show_expired,omitempty"`
+	ShowExpired bool `protobuf:"varint,12,opt,name=show_expired,json=showExpired,proto3" json:"show_expired,omitempty"`
+	// Include memories that a newer one superseded.
+	IncludeSuperseded bool `protobuf:"varint,13,opt,name=include_superseded,json=includeSuperseded,proto3" json:"include_superseded,omitempty"`
+	// Only memories valid at this instant: valid_from at or before it, valid_until after it or unset.
+	ValidAt       *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=valid_at,json=validAt,proto3" json:"valid_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -717,12 +841,133 @@ func (x *MemoryFilter) GetShowExpired() bool {
 	return false
 }
 
+func (x *MemoryFilter) GetIncludeSuperseded() bool {
+	if x != nil {
+		return x.IncludeSuperseded
+	}
+	return false
+}
+
+func (x *MemoryFilter) GetValidAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ValidAt
+	}
+	return nil
+}
+
+// A memory as one change left it. Immutable; purged with its memory.
+type MemoryRevision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The memory's revision after the change.
+	Revision   int64                  `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	Change     MemoryChange           `protobuf:"varint,2,opt,name=change,proto3,enum=engram.v1.MemoryChange" json:"change,omitempty"`
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	// The API key that made the change; empty for the server's own (the expiry sweeper).
+	KeyId string `protobuf:"bytes,4,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// The agent the change was made as; empty when none was named.
+	AgentId string `protobuf:"bytes,5,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// Why, when the change had a reason: a delete's reason, a merge's, the superseding memory.
+	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Every field of the memory after the change.
+	Memory *Memory `protobuf:"bytes,7,opt,name=memory,proto3" json:"memory,omitempty"`
+	// Output only: the Memory fields this change set differently from the previous revision
+	// (empty for the first, and when the previous revision was purged or not listed).
+	ChangedFields []string `protobuf:"bytes,8,rep,name=changed_fields,json=changedFields,proto3" json:"changed_fields,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemoryRevision) Reset() {
+	*x = MemoryRevision{}
+	mi := &file_engram_v1_memory_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemoryRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemoryRevision) ProtoMessage() {}
+
+func (x *MemoryRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemoryRevision.ProtoReflect.Descriptor instead.
+func (*MemoryRevision) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MemoryRevision) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *MemoryRevision) GetChange() MemoryChange {
+	if x != nil {
+		return x.Change
+	}
+	return MemoryChange_MEMORY_CHANGE_UNSPECIFIED
+}
+
+func (x *MemoryRevision) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *MemoryRevision) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *MemoryRevision) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *MemoryRevision) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *MemoryRevision) GetMemory() *Memory {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
+func (x *MemoryRevision) GetChangedFields() []string {
+	if x != nil {
+		return x.ChangedFields
+	}
+	return nil
+}
+
 var File_engram_v1_memory_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_proto_rawDesc = "" +
 	"\n" +
-	"\x16engram/v1/memory.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\n" +
-	"\n" +
+	"\x16engram/v1/memory.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\v\n" +
 	"\x06Memory\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x02id\x12!\n" +
 	"\fworkspace_id\x18\x02 \x01(\tR\vworkspaceId\x128\n" +
@@ -767,13 +1012,18 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\vupdate_time\x18\x1b \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"updateTime\x12;\n" +
 	"\vdelete_time\x18\x1c \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"deleteTimeB\r\n" +
+	"deleteTime\x129\n" +
+	"\n" +
+	"valid_from\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampR\tvalidFrom\x12;\n" +
+	"\vvalid_until\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"validUntil\x12#\n" +
+	"\rsuperseded_by\x18\x1f \x01(\tR\fsupersededByB\r\n" +
 	"\v_confidence\"G\n" +
 	"\tEntityRef\x12\x1e\n" +
 	"\x04type\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x04type\x12\x1a\n" +
 	"\x02id\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\xe5\x05\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\xcb\x06\n" +
 	"\fMemoryFilter\x128\n" +
 	"\bagent_id\x18\x01 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12+\n" +
 	"\fsubject_type\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vsubjectType\x12'\n" +
@@ -790,8 +1040,20 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\x03key\x18\n" +
 	" \x01(\tB\b\xbaH\x05r\x03\x18\x80\x04R\x03key\x12!\n" +
 	"\fshow_deleted\x18\v \x01(\bR\vshowDeleted\x12!\n" +
-	"\fshow_expired\x18\f \x01(\bR\vshowExpired:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
-	"\x12linked_entity_pair\x12>linked_entity_type and linked_entity_id must be given together\x1a@(this.linked_entity_type == '') == (this.linked_entity_id == '')*W\n" +
+	"\fshow_expired\x18\f \x01(\bR\vshowExpired\x12-\n" +
+	"\x12include_superseded\x18\r \x01(\bR\x11includeSuperseded\x125\n" +
+	"\bvalid_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\avalidAt:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
+	"\x12linked_entity_pair\x12>linked_entity_type and linked_entity_id must be given together\x1a@(this.linked_entity_type == '') == (this.linked_entity_id == '')\"\xf9\x02\n" +
+	"\x0eMemoryRevision\x12-\n" +
+	"\brevision\x18\x01 \x01(\x03B\x11\xbaH\x0e\"\f\x18\x80\x80\x80\x80\x80\x80\x80\x80@(\x01R\brevision\x129\n" +
+	"\x06change\x18\x02 \x01(\x0e2\x17.engram.v1.MemoryChangeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06change\x12;\n" +
+	"\vchange_time\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12\x1f\n" +
+	"\x06key_id\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x05keyId\x12#\n" +
+	"\bagent_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aagentId\x12 \n" +
+	"\x06reason\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06reason\x121\n" +
+	"\x06memory\x18\a \x01(\v2\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01R\x06memory\x12%\n" +
+	"\x0echanged_fields\x18\b \x03(\tR\rchangedFields*W\n" +
 	"\n" +
 	"Visibility\x12\x1a\n" +
 	"\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -805,17 +1067,32 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\x13PROVENANCE_OBSERVED\x10\x03\x12\x18\n" +
 	"\x14PROVENANCE_VALIDATED\x10\x04\x12\x18\n" +
 	"\x14PROVENANCE_CORRECTED\x10\x05\x12\x17\n" +
-	"\x13PROVENANCE_IMPORTED\x10\x06*x\n" +
+	"\x13PROVENANCE_IMPORTED\x10\x06*\x95\x01\n" +
 	"\vMemoryState\x12\x1c\n" +
 	"\x18MEMORY_STATE_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13MEMORY_STATE_ACTIVE\x10\x01\x12\x18\n" +
 	"\x14MEMORY_STATE_EXPIRED\x10\x02\x12\x18\n" +
-	"\x14MEMORY_STATE_DELETED\x10\x03*\x8d\x01\n" +
+	"\x14MEMORY_STATE_DELETED\x10\x03\x12\x1b\n" +
+	"\x17MEMORY_STATE_SUPERSEDED\x10\x04*\x8d\x01\n" +
 	"\x0fEmbeddingStatus\x12 \n" +
 	"\x1cEMBEDDING_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EMBEDDING_STATUS_ATTACHED\x10\x01\x12\x1c\n" +
 	"\x18EMBEDDING_STATUS_PENDING\x10\x02\x12\x1b\n" +
-	"\x17EMBEDDING_STATUS_FAILED\x10\x03B\x99\x01\n" +
+	"\x17EMBEDDING_STATUS_FAILED\x10\x03*\xe1\x02\n" +
+	"\fMemoryChange\x12\x1d\n" +
+	"\x19MEMORY_CHANGE_UNSPECIFIED\x10\x00\x12\x19\n" +
+	"\x15MEMORY_CHANGE_CREATED\x10\x01\x12\x19\n" +
+	"\x15MEMORY_CHANGE_UPDATED\x10\x02\x12\x1a\n" +
+	"\x16MEMORY_CHANGE_UPSERTED\x10\x03\x12\x19\n" +
+	"\x15MEMORY_CHANGE_REVIVED\x10\x04\x12\x18\n" +
+	"\x14MEMORY_CHANGE_MERGED\x10\x05\x12\x19\n" +
+	"\x15MEMORY_CHANGE_DELETED\x10\x06\x12\x1b\n" +
+	"\x17MEMORY_CHANGE_UNDELETED\x10\a\x12\x1c\n" +
+	"\x18MEMORY_CHANGE_SUPERSEDED\x10\b\x12\x1e\n" +
+	"\x1aMEMORY_CHANGE_UNSUPERSEDED\x10\t\x12\x19\n" +
+	"\x15MEMORY_CHANGE_EXPIRED\x10\n" +
+	"\x12\x1a\n" +
+	"\x16MEMORY_CHANGE_IMPORTED\x10\vB\x99\x01\n" +
 	"\rcom.engram.v1B\vMemoryProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -831,36 +1108,44 @@ func file_engram_v1_memory_proto_rawDescGZIP() []byte {
 	return file_engram_v1_memory_proto_rawDescData
 }
 
-var file_engram_v1_memory_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_engram_v1_memory_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_engram_v1_memory_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
+var file_engram_v1_memory_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_engram_v1_memory_proto_goTypes = []any{
 	(Visibility)(0),               // 0: engram.v1.Visibility
 	(Provenance)(0),               // 1: engram.v1.Provenance
 	(MemoryState)(0),              // 2: engram.v1.MemoryState
 	(EmbeddingStatus)(0),          // 3: engram.v1.EmbeddingStatus
-	(*Memory)(nil),                // 4: engram.v1.Memory
-	(*EntityRef)(nil),             // 5: engram.v1.EntityRef
-	(*MemoryFilter)(nil),          // 6: engram.v1.MemoryFilter
-	(*structpb.Struct)(nil),       // 7: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
+	(MemoryChange)(0),             // 4: engram.v1.MemoryChange
+	(*Memory)(nil),                // 5: engram.v1.Memory
+	(*EntityRef)(nil),             // 6: engram.v1.EntityRef
+	(*MemoryFilter)(nil),          // 7: engram.v1.MemoryFilter
+	(*MemoryRevision)(nil),        // 8: engram.v1.MemoryRevision
+	(*structpb.Struct)(nil),       // 9: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
 }
 var file_engram_v1_memory_proto_depIdxs = []int32{
 	0,  // 0: engram.v1.Memory.visibility:type_name -> engram.v1.Visibility
-	7,  // 1: engram.v1.Memory.metadata:type_name -> google.protobuf.Struct
-	5,  // 2: engram.v1.Memory.linked_entities:type_name -> engram.v1.EntityRef
+	9,  // 1: engram.v1.Memory.metadata:type_name -> google.protobuf.Struct
+	6,  // 2: engram.v1.Memory.linked_entities:type_name -> engram.v1.EntityRef
 	1,  // 3: engram.v1.Memory.provenance:type_name -> engram.v1.Provenance
-	8,  // 4: engram.v1.Memory.expire_time:type_name -> google.protobuf.Timestamp
+	10, // 4: engram.v1.Memory.expire_time:type_name -> google.protobuf.Timestamp
 	2,  // 5: engram.v1.Memory.state:type_name -> engram.v1.MemoryState
 	3,  // 6: engram.v1.Memory.embedding_status:type_name -> engram.v1.EmbeddingStatus
-	8,  // 7: engram.v1.Memory.create_time:type_name -> google.protobuf.Timestamp
-	8,  // 8: engram.v1.Memory.update_time:type_name -> google.protobuf.Timestamp
-	8,  // 9: engram.v1.Memory.delete_time:type_name -> google.protobuf.Timestamp
-	0,  // 10: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
-	11, // [11:11] is the sub-list for method output_type
-	11, // [11:11] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	10, // 7: engram.v1.Memory.create_time:type_name -> google.protobuf.Timestamp
+	10, // 8: engram.v1.Memory.update_time:type_name -> google.protobuf.Timestamp
+	10, // 9: engram.v1.Memory.delete_time:type_name -> google.protobuf.Timestamp
+	10, // 10: engram.v1.Memory.valid_from:type_name -> google.protobuf.Timestamp
+	10, // 11: engram.v1.Memory.valid_until:type_name -> google.protobuf.Timestamp
+	0,  // 12: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
+	10, // 13: engram.v1.MemoryFilter.valid_at:type_name -> google.protobuf.Timestamp
+	4,  // 14: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
+	10, // 15: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
+	5,  // 16: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
+	17, // [17:17] is the sub-list for method output_type
+	17, // [17:17] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_proto_init() }
@@ -875,8 +1160,8 @@ func file_engram_v1_memory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_proto_rawDesc), len(file_engram_v1_memory_proto_rawDesc)),
-			NumEnums:      4,
-			NumMessages:   3,
+			NumEnums:      5,
+			NumMessages:   4,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -14,6 +14,7 @@ import (
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	durationpb "google.golang.org/protobuf/types/known/durationpb"
 	fieldmaskpb "google.golang.org/protobuf/types/known/fieldmaskpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -42,6 +43,9 @@ const (
 	// The write guard refused it: nothing left once normalised (only punctuation or stop
 	// words). Nothing was written; memory is empty.
 	WriteOutcome_WRITE_OUTCOME_REJECTED WriteOutcome = 5
+	// A keyed write (or an update) that would set every field to what it already is: nothing
+	// was written, and the revision did not change.
+	WriteOutcome_WRITE_OUTCOME_UNCHANGED WriteOutcome = 6
 )
 
 // Enum value maps for WriteOutcome.
@@ -53,6 +57,7 @@ var (
 		3: "WRITE_OUTCOME_REVIVED",
 		4: "WRITE_OUTCOME_MERGED",
 		5: "WRITE_OUTCOME_REJECTED",
+		6: "WRITE_OUTCOME_UNCHANGED",
 	}
 	WriteOutcome_value = map[string]int32{
 		"WRITE_OUTCOME_UNSPECIFIED": 0,
@@ -61,6 +66,7 @@ var (
 		"WRITE_OUTCOME_REVIVED":     3,
 		"WRITE_OUTCOME_MERGED":      4,
 		"WRITE_OUTCOME_REJECTED":    5,
+		"WRITE_OUTCOME_UNCHANGED":   6,
 	}
 )
 
@@ -157,9 +163,15 @@ type WriteMemoryRequest struct {
 	// Makes retries idempotent (AIP-155): a retry returns the first response.
 	RequestId string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	// Returns the outcome without writing anything.
-	ValidateOnly  bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	ValidateOnly bool `protobuf:"varint,4,opt,name=validate_only,json=validateOnly,proto3" json:"validate_only,omitempty"`
+	// Memories this one replaces, in the same transaction: each becomes SUPERSEDED, with
+	// superseded_by set to the written memory and valid_until to its valid_from (unless already
+	// earlier). The caller must be allowed to change each; none may be deleted or superseded already.
+	Supersedes []string `protobuf:"bytes,5,rep,name=supersedes,proto3" json:"supersedes,omitempty"`
+	// Also supersede every possible conflict the write guard marks as contradicting this write.
+	SupersedeConflicts bool `protobuf:"varint,6,opt,name=supersede_conflicts,json=supersedeConflicts,proto3" json:"supersede_conflicts,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *WriteMemoryRequest) Reset() {
@@ -220,6 +232,20 @@ func (x *WriteMemoryRequest) GetValidateOnly() bool {
 	return false
 }
 
+func (x *WriteMemoryRequest) GetSupersedes() []string {
+	if x != nil {
+		return x.Supersedes
+	}
+	return nil
+}
+
+func (x *WriteMemoryRequest) GetSupersedeConflicts() bool {
+	if x != nil {
+		return x.SupersedeConflicts
+	}
+	return false
+}
+
 type WriteMemoryResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The memory as stored (or, for validate_only, as it would be); empty when REJECTED.
@@ -240,8 +266,10 @@ type WriteMemoryResponse struct {
 	// one but not duplicates (most similar first): an agent may want to update or delete them.
 	// The guard never changes them itself.
 	PossibleConflicts []*PossibleConflict `protobuf:"bytes,7,rep,name=possible_conflicts,json=possibleConflicts,proto3" json:"possible_conflicts,omitempty"`
-	unknownFields     protoimpl.UnknownFields
-	sizeCache         protoimpl.SizeCache
+	// The ids of the memories this write superseded (supersedes and supersede_conflicts).
+	Superseded    []string `protobuf:"bytes,8,rep,name=superseded,proto3" json:"superseded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *WriteMemoryResponse) Reset() {
@@ -323,11 +351,23 @@ func (x *WriteMemoryResponse) GetPossibleConflicts() []*PossibleConflict {
 	return nil
 }
 
+func (x *WriteMemoryResponse) GetSuperseded() []string {
+	if x != nil {
+		return x.Superseded
+	}
+	return nil
+}
+
 type PossibleConflict struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
 	// Cosine similarity to the written content, 0..1.
-	Similarity    float32 `protobuf:"fixed32,2,opt,name=similarity,proto3" json:"similarity,omitempty"`
+	Similarity float32 `protobuf:"fixed32,2,opt,name=similarity,proto3" json:"similarity,omitempty"`
+	// Whether the guard judges that it contradicts the write: same owner, subject and kind, close
+	// wording, and different numbers or a negation one has and the other lacks.
+	Contradicts bool `protobuf:"varint,3,opt,name=contradicts,proto3" json:"contradicts,omitempty"`
+	// Why it contradicts, in words; empty when it does not.
+	Contradiction string `protobuf:"bytes,4,opt,name=contradiction,proto3" json:"contradiction,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -374,6 +414,20 @@ func (x *PossibleConflict) GetSimilarity() float32 {
 		return x.Similarity
 	}
 	return 0
+}
+
+func (x *PossibleConflict) GetContradicts() bool {
+	if x != nil {
+		return x.Contradicts
+	}
+	return false
+}
+
+func (x *PossibleConflict) GetContradiction() string {
+	if x != nil {
+		return x.Contradiction
+	}
+	return ""
 }
 
 type BatchWriteMemoriesRequest struct {
@@ -560,7 +614,9 @@ type GetMemoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The acting agent.
-	AgentId       string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	AgentId string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The memory as it was at this time (NOT_FOUND if it did not exist yet, or has been purged).
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -607,6 +663,13 @@ func (x *GetMemoryRequest) GetAgentId() string {
 		return x.AgentId
 	}
 	return ""
+}
+
+func (x *GetMemoryRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 type GetMemoryResponse struct {
@@ -661,7 +724,9 @@ type ListMemoriesRequest struct {
 	// From a previous response's next_page_token; the filter and order must not change.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// "create_time desc" (the default), or "create_time", "update_time" or "confidence", each optionally followed by " desc".
-	OrderBy       string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	OrderBy string `protobuf:"bytes,4,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
+	// The list as it was at this time, with the same filters, read from the memories' revisions.
+	AsOf          *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=as_of,json=asOf,proto3" json:"as_of,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -722,6 +787,13 @@ func (x *ListMemoriesRequest) GetOrderBy() string {
 		return x.OrderBy
 	}
 	return ""
+}
+
+func (x *ListMemoriesRequest) GetAsOf() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AsOf
+	}
+	return nil
 }
 
 type ListMemoriesResponse struct {
@@ -858,8 +930,10 @@ func (x *UpdateMemoryRequest) GetEtag() string {
 }
 
 type UpdateMemoryResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Memory        *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
+	// UPDATED, or UNCHANGED when the update set every field to what it already was.
+	Outcome       WriteOutcome `protobuf:"varint,2,opt,name=outcome,proto3,enum=engram.v1.WriteOutcome" json:"outcome,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -899,6 +973,13 @@ func (x *UpdateMemoryResponse) GetMemory() *Memory {
 		return x.Memory
 	}
 	return nil
+}
+
+func (x *UpdateMemoryResponse) GetOutcome() WriteOutcome {
+	if x != nil {
+		return x.Outcome
+	}
+	return WriteOutcome_WRITE_OUTCOME_UNSPECIFIED
 }
 
 type DeleteMemoryRequest struct {
@@ -1113,6 +1194,228 @@ func (x *UndeleteMemoryResponse) GetMemory() *Memory {
 	return nil
 }
 
+type ListMemoryRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The acting agent.
+	AgentId string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// 1 to 500; 50 when not given.
+	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// From a previous response's next_page_token.
+	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMemoryRevisionsRequest) Reset() {
+	*x = ListMemoryRevisionsRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMemoryRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMemoryRevisionsRequest) ProtoMessage() {}
+
+func (x *ListMemoryRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMemoryRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListMemoryRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ListMemoryRevisionsRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ListMemoryRevisionsRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *ListMemoryRevisionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListMemoryRevisionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListMemoryRevisionsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Newest first.
+	Revisions []*MemoryRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	// Empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListMemoryRevisionsResponse) Reset() {
+	*x = ListMemoryRevisionsResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListMemoryRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListMemoryRevisionsResponse) ProtoMessage() {}
+
+func (x *ListMemoryRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListMemoryRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListMemoryRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ListMemoryRevisionsResponse) GetRevisions() []*MemoryRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+func (x *ListMemoryRevisionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type UnsupersedeMemoryRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	// The acting agent.
+	AgentId       string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsupersedeMemoryRequest) Reset() {
+	*x = UnsupersedeMemoryRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsupersedeMemoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsupersedeMemoryRequest) ProtoMessage() {}
+
+func (x *UnsupersedeMemoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsupersedeMemoryRequest.ProtoReflect.Descriptor instead.
+func (*UnsupersedeMemoryRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *UnsupersedeMemoryRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *UnsupersedeMemoryRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+type UnsupersedeMemoryResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Memory        *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UnsupersedeMemoryResponse) Reset() {
+	*x = UnsupersedeMemoryResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UnsupersedeMemoryResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UnsupersedeMemoryResponse) ProtoMessage() {}
+
+func (x *UnsupersedeMemoryResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UnsupersedeMemoryResponse.ProtoReflect.Descriptor instead.
+func (*UnsupersedeMemoryResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UnsupersedeMemoryResponse) GetMemory() *Memory {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
 type SearchMemoriesRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Query  string                 `protobuf:"bytes,1,opt,name=query,proto3" json:"query,omitempty"`
@@ -1129,7 +1432,7 @@ type SearchMemoriesRequest struct {
 
 func (x *SearchMemoriesRequest) Reset() {
 	*x = SearchMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1141,7 +1444,7 @@ func (x *SearchMemoriesRequest) String() string {
 func (*SearchMemoriesRequest) ProtoMessage() {}
 
 func (x *SearchMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[16]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1154,7 +1457,7 @@ func (x *SearchMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*SearchMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{16}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *SearchMemoriesRequest) GetQuery() string {
@@ -1218,7 +1521,7 @@ type SearchMemoriesResponse struct {
 
 func (x *SearchMemoriesResponse) Reset() {
 	*x = SearchMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1230,7 +1533,7 @@ func (x *SearchMemoriesResponse) String() string {
 func (*SearchMemoriesResponse) ProtoMessage() {}
 
 func (x *SearchMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[17]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1243,7 +1546,7 @@ func (x *SearchMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*SearchMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{17}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *SearchMemoriesResponse) GetMemory() *Memory {
@@ -1296,7 +1599,7 @@ type GetMemoryStatsRequest struct {
 
 func (x *GetMemoryStatsRequest) Reset() {
 	*x = GetMemoryStatsRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1308,7 +1611,7 @@ func (x *GetMemoryStatsRequest) String() string {
 func (*GetMemoryStatsRequest) ProtoMessage() {}
 
 func (x *GetMemoryStatsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[18]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1321,7 +1624,7 @@ func (x *GetMemoryStatsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemoryStatsRequest.ProtoReflect.Descriptor instead.
 func (*GetMemoryStatsRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{18}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
 }
 
 type GetMemoryStatsResponse struct {
@@ -1355,7 +1658,7 @@ type GetMemoryStatsResponse struct {
 
 func (x *GetMemoryStatsResponse) Reset() {
 	*x = GetMemoryStatsResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1367,7 +1670,7 @@ func (x *GetMemoryStatsResponse) String() string {
 func (*GetMemoryStatsResponse) ProtoMessage() {}
 
 func (x *GetMemoryStatsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[19]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1380,7 +1683,7 @@ func (x *GetMemoryStatsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetMemoryStatsResponse.ProtoReflect.Descriptor instead.
 func (*GetMemoryStatsResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{19}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *GetMemoryStatsResponse) GetWorkspaceId() string {
@@ -1470,7 +1773,7 @@ type NamedCount struct {
 
 func (x *NamedCount) Reset() {
 	*x = NamedCount{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1482,7 +1785,7 @@ func (x *NamedCount) String() string {
 func (*NamedCount) ProtoMessage() {}
 
 func (x *NamedCount) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[20]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1495,7 +1798,7 @@ func (x *NamedCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NamedCount.ProtoReflect.Descriptor instead.
 func (*NamedCount) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{20}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *NamedCount) GetName() string {
@@ -1523,7 +1826,7 @@ type DailyCount struct {
 
 func (x *DailyCount) Reset() {
 	*x = DailyCount{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1535,7 +1838,7 @@ func (x *DailyCount) String() string {
 func (*DailyCount) ProtoMessage() {}
 
 func (x *DailyCount) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[21]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1548,7 +1851,7 @@ func (x *DailyCount) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DailyCount.ProtoReflect.Descriptor instead.
 func (*DailyCount) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{21}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DailyCount) GetDay() string {
@@ -1574,7 +1877,7 @@ type ExportMemoriesRequest struct {
 
 func (x *ExportMemoriesRequest) Reset() {
 	*x = ExportMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1586,7 +1889,7 @@ func (x *ExportMemoriesRequest) String() string {
 func (*ExportMemoriesRequest) ProtoMessage() {}
 
 func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[22]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1599,7 +1902,7 @@ func (x *ExportMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ExportMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{22}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *ExportMemoriesRequest) GetFilter() *MemoryFilter {
@@ -1614,14 +1917,16 @@ type ExportMemoriesResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
 	// The memory's vector, computed by memory.embedding_model; empty when it has none.
-	Embedding     []float32 `protobuf:"fixed32,2,rep,packed,name=embedding,proto3" json:"embedding,omitempty"`
+	Embedding []float32 `protobuf:"fixed32,2,rep,packed,name=embedding,proto3" json:"embedding,omitempty"`
+	// The memory's history, newest first; import keeps it (each revision's memory.id must be memory.id).
+	Revisions     []*MemoryRevision `protobuf:"bytes,3,rep,name=revisions,proto3" json:"revisions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ExportMemoriesResponse) Reset() {
 	*x = ExportMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1633,7 +1938,7 @@ func (x *ExportMemoriesResponse) String() string {
 func (*ExportMemoriesResponse) ProtoMessage() {}
 
 func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[23]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1646,7 +1951,7 @@ func (x *ExportMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExportMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ExportMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{23}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *ExportMemoriesResponse) GetMemory() *Memory {
@@ -1663,6 +1968,13 @@ func (x *ExportMemoriesResponse) GetEmbedding() []float32 {
 	return nil
 }
 
+func (x *ExportMemoriesResponse) GetRevisions() []*MemoryRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
 type ImportMemoriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// As ExportMemories streamed them. A memory whose id the workspace already holds replaces
@@ -1674,7 +1986,7 @@ type ImportMemoriesRequest struct {
 
 func (x *ImportMemoriesRequest) Reset() {
 	*x = ImportMemoriesRequest{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1686,7 +1998,7 @@ func (x *ImportMemoriesRequest) String() string {
 func (*ImportMemoriesRequest) ProtoMessage() {}
 
 func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[24]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1699,7 +2011,7 @@ func (x *ImportMemoriesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMemoriesRequest.ProtoReflect.Descriptor instead.
 func (*ImportMemoriesRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{24}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *ImportMemoriesRequest) GetMemories() []*ExportMemoriesResponse {
@@ -1725,7 +2037,7 @@ type ImportMemoriesResponse struct {
 
 func (x *ImportMemoriesResponse) Reset() {
 	*x = ImportMemoriesResponse{}
-	mi := &file_engram_v1_memory_service_proto_msgTypes[25]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1737,7 +2049,7 @@ func (x *ImportMemoriesResponse) String() string {
 func (*ImportMemoriesResponse) ProtoMessage() {}
 
 func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_service_proto_msgTypes[25]
+	mi := &file_engram_v1_memory_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1750,7 +2062,7 @@ func (x *ImportMemoriesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImportMemoriesResponse.ProtoReflect.Descriptor instead.
 func (*ImportMemoriesResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{25}
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *ImportMemoriesResponse) GetCreated() int32 {
@@ -1785,7 +2097,7 @@ var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1eengram/v1/memory_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\xfe\x03\n" +
+	"\x1eengram/v1/memory_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"\xe2\x04\n" +
 	"\x12WriteMemoryRequest\x12\xec\x01\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\xc0\x01\xbaH\xbc\x01\xba\x01^\n" +
 	"\x10content_required\x122memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n" +
@@ -1793,8 +2105,12 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x03ttl\x18\x02 \x01(\v2\x19.google.protobuf.DurationB\b\xbaH\x05\xaa\x01\x02*\x00R\x03ttl\x12'\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\trequestId\x12#\n" +
-	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly:t\xbaHq\x1ao\n" +
-	"\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"\xcb\x02\n" +
+	"\rvalidate_only\x18\x04 \x01(\bR\fvalidateOnly\x121\n" +
+	"\n" +
+	"supersedes\x18\x05 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10\x10\"\ar\x05\x10\x01\x18\x80\x02R\n" +
+	"supersedes\x12/\n" +
+	"\x13supersede_conflicts\x18\x06 \x01(\bR\x12supersedeConflicts:t\xbaHq\x1ao\n" +
+	"\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"\xeb\x02\n" +
 	"\x13WriteMemoryResponse\x12)\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x121\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2\x17.engram.v1.WriteOutcomeR\aoutcome\x12\x16\n" +
@@ -1804,12 +2120,17 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"similarity\x18\x05 \x01(\x02R\n" +
 	"similarity\x12'\n" +
 	"\x0fclassified_kind\x18\x06 \x01(\tR\x0eclassifiedKind\x12J\n" +
-	"\x12possible_conflicts\x18\a \x03(\v2\x1b.engram.v1.PossibleConflictR\x11possibleConflicts\"]\n" +
+	"\x12possible_conflicts\x18\a \x03(\v2\x1b.engram.v1.PossibleConflictR\x11possibleConflicts\x12\x1e\n" +
+	"\n" +
+	"superseded\x18\b \x03(\tR\n" +
+	"superseded\"\xa5\x01\n" +
 	"\x10PossibleConflict\x12)\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x12\x1e\n" +
 	"\n" +
 	"similarity\x18\x02 \x01(\x02R\n" +
-	"similarity\"z\n" +
+	"similarity\x12 \n" +
+	"\vcontradicts\x18\x03 \x01(\bR\vcontradicts\x12$\n" +
+	"\rcontradiction\x18\x04 \x01(\tR\rcontradiction\"z\n" +
 	"\x19BatchWriteMemoriesRequest\x12E\n" +
 	"\brequests\x18\x01 \x03(\v2\x1d.engram.v1.WriteMemoryRequestB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10dR\brequests\x12\x16\n" +
@@ -1819,20 +2140,22 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x10BatchWriteResult\x12<\n" +
 	"\bresponse\x18\x01 \x01(\v2\x1e.engram.v1.WriteMemoryResponseH\x00R\bresponse\x12*\n" +
 	"\x05error\x18\x02 \x01(\v2\x12.google.rpc.StatusH\x00R\x05errorB\b\n" +
-	"\x06result\"h\n" +
+	"\x06result\"\x99\x01\n" +
 	"\x10GetMemoryRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
-	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\">\n" +
+	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12/\n" +
+	"\x05as_of\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\">\n" +
 	"\x11GetMemoryResponse\x12)\n" +
-	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xf3\x01\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xa4\x02\n" +
 	"\x13ListMemoriesRequest\x12/\n" +
 	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\x12'\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12Y\n" +
-	"\border_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$R\aorderBy\"m\n" +
+	"\border_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$R\aorderBy\x12/\n" +
+	"\x05as_of\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"m\n" +
 	"\x14ListMemoriesResponse\x12-\n" +
 	"\bmemories\x18\x01 \x03(\v2\x11.engram.v1.MemoryR\bmemories\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x02\n" +
@@ -1843,9 +2166,10 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x06memory\x18\x03 \x01(\v2\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01R\x06memory\x12C\n" +
 	"\vupdate_mask\x18\x04 \x01(\v2\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01R\n" +
 	"updateMask\x12\x1c\n" +
-	"\x04etag\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04etag\"A\n" +
+	"\x04etag\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x04etag\"t\n" +
 	"\x14UpdateMemoryResponse\x12)\n" +
-	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xab\x01\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x121\n" +
+	"\aoutcome\x18\x02 \x01(\x0e2\x17.engram.v1.WriteOutcomeR\aoutcome\"\xab\x01\n" +
 	"\x13DeleteMemoryRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
@@ -1859,6 +2183,23 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
 	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\"C\n" +
 	"\x16UndeleteMemoryResponse\x12)\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xc4\x01\n" +
+	"\x1aListMemoryRevisionsRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
+	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12'\n" +
+	"\tpage_size\x18\x03 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"~\n" +
+	"\x1bListMemoryRevisionsResponse\x127\n" +
+	"\trevisions\x18\x01 \x03(\v2\x19.engram.v1.MemoryRevisionR\trevisions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"p\n" +
+	"\x18UnsupersedeMemoryRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
+	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\"F\n" +
+	"\x19UnsupersedeMemoryResponse\x12)\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xdc\x01\n" +
 	"\x15SearchMemoriesRequest\x12 \n" +
 	"\x05query\x18\x01 \x01(\tB\n" +
@@ -1897,14 +2238,15 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\"H\n" +
 	"\x15ExportMemoriesRequest\x12/\n" +
-	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\"\xaa\x03\n" +
+	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\"\xee\x03\n" +
 	"\x16ExportMemoriesResponse\x12\xe6\x02\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\xba\x02\xbaH\xb6\x02\xba\x017\n" +
 	"\vid_required\x12\x15memory.id is required\x1a\x11size(this.id) > 0\xba\x01^\n" +
 	"\x10content_required\x122memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n" +
 	"\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n" +
 	"\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01R\x06memory\x12'\n" +
-	"\tembedding\x18\x02 \x03(\x02B\t\xbaH\x06\x92\x01\x03\x10\x80 R\tembedding\"b\n" +
+	"\tembedding\x18\x02 \x03(\x02B\t\xbaH\x06\x92\x01\x03\x10\x80 R\tembedding\x12B\n" +
+	"\trevisions\x18\x03 \x03(\v2\x19.engram.v1.MemoryRevisionB\t\xbaH\x06\x92\x01\x03\x10\x90NR\trevisions\"b\n" +
 	"\x15ImportMemoriesRequest\x12I\n" +
 	"\bmemories\x18\x01 \x03(\v2!.engram.v1.ExportMemoriesResponseB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10dR\bmemories\"\x8f\x01\n" +
@@ -1912,20 +2254,21 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\acreated\x18\x01 \x01(\x05R\acreated\x12\x1a\n" +
 	"\breplaced\x18\x02 \x01(\x05R\breplaced\x12\x1c\n" +
 	"\tunchanged\x18\x03 \x01(\x05R\tunchanged\x12!\n" +
-	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept*\xb4\x01\n" +
+	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept*\xd1\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
 	"\x15WRITE_OUTCOME_UPDATED\x10\x02\x12\x19\n" +
 	"\x15WRITE_OUTCOME_REVIVED\x10\x03\x12\x18\n" +
 	"\x14WRITE_OUTCOME_MERGED\x10\x04\x12\x1a\n" +
-	"\x16WRITE_OUTCOME_REJECTED\x10\x05*t\n" +
+	"\x16WRITE_OUTCOME_REJECTED\x10\x05\x12\x1b\n" +
+	"\x17WRITE_OUTCOME_UNCHANGED\x10\x06*t\n" +
 	"\n" +
 	"SearchMode\x12\x1b\n" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n" +
 	"\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n" +
-	"\x13SEARCH_MODE_KEYWORD\x10\x032\x87\v\n" +
+	"\x13SEARCH_MODE_KEYWORD\x10\x032\xb9\r\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -1935,7 +2278,9 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"/v1/memory\x12\x80\x01\n" +
 	"\fUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"/\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x19:\x06memory2\x0f/v1/memory/{id}\x12x\n" +
 	"\fDeleteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"'\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n" +
-	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12\x84\x01\n" +
+	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12\x96\x01\n" +
+	"\x13ListMemoryRevisions\x12%.engram.v1.ListMemoryRevisionsRequest\x1a&.engram.v1.ListMemoryRevisionsResponse\"0\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/memory/{id}/revisions\x12\x96\x01\n" +
+	"\x11UnsupersedeMemory\x12#.engram.v1.UnsupersedeMemoryRequest\x1a$.engram.v1.UnsupersedeMemoryResponse\"6\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/memory/{id}:unsupersede\x12\x84\x01\n" +
 	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01\x12x\n" +
 	"\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:stats\x12~\n" +
 	"\x0eExportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:export0\x01\x12|\n" +
@@ -1956,98 +2301,114 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_engram_v1_memory_service_proto_goTypes = []any{
-	(WriteOutcome)(0),                  // 0: engram.v1.WriteOutcome
-	(SearchMode)(0),                    // 1: engram.v1.SearchMode
-	(*WriteMemoryRequest)(nil),         // 2: engram.v1.WriteMemoryRequest
-	(*WriteMemoryResponse)(nil),        // 3: engram.v1.WriteMemoryResponse
-	(*PossibleConflict)(nil),           // 4: engram.v1.PossibleConflict
-	(*BatchWriteMemoriesRequest)(nil),  // 5: engram.v1.BatchWriteMemoriesRequest
-	(*BatchWriteMemoriesResponse)(nil), // 6: engram.v1.BatchWriteMemoriesResponse
-	(*BatchWriteResult)(nil),           // 7: engram.v1.BatchWriteResult
-	(*GetMemoryRequest)(nil),           // 8: engram.v1.GetMemoryRequest
-	(*GetMemoryResponse)(nil),          // 9: engram.v1.GetMemoryResponse
-	(*ListMemoriesRequest)(nil),        // 10: engram.v1.ListMemoriesRequest
-	(*ListMemoriesResponse)(nil),       // 11: engram.v1.ListMemoriesResponse
-	(*UpdateMemoryRequest)(nil),        // 12: engram.v1.UpdateMemoryRequest
-	(*UpdateMemoryResponse)(nil),       // 13: engram.v1.UpdateMemoryResponse
-	(*DeleteMemoryRequest)(nil),        // 14: engram.v1.DeleteMemoryRequest
-	(*DeleteMemoryResponse)(nil),       // 15: engram.v1.DeleteMemoryResponse
-	(*UndeleteMemoryRequest)(nil),      // 16: engram.v1.UndeleteMemoryRequest
-	(*UndeleteMemoryResponse)(nil),     // 17: engram.v1.UndeleteMemoryResponse
-	(*SearchMemoriesRequest)(nil),      // 18: engram.v1.SearchMemoriesRequest
-	(*SearchMemoriesResponse)(nil),     // 19: engram.v1.SearchMemoriesResponse
-	(*GetMemoryStatsRequest)(nil),      // 20: engram.v1.GetMemoryStatsRequest
-	(*GetMemoryStatsResponse)(nil),     // 21: engram.v1.GetMemoryStatsResponse
-	(*NamedCount)(nil),                 // 22: engram.v1.NamedCount
-	(*DailyCount)(nil),                 // 23: engram.v1.DailyCount
-	(*ExportMemoriesRequest)(nil),      // 24: engram.v1.ExportMemoriesRequest
-	(*ExportMemoriesResponse)(nil),     // 25: engram.v1.ExportMemoriesResponse
-	(*ImportMemoriesRequest)(nil),      // 26: engram.v1.ImportMemoriesRequest
-	(*ImportMemoriesResponse)(nil),     // 27: engram.v1.ImportMemoriesResponse
-	(*Memory)(nil),                     // 28: engram.v1.Memory
-	(*durationpb.Duration)(nil),        // 29: google.protobuf.Duration
-	(*status.Status)(nil),              // 30: google.rpc.Status
-	(*MemoryFilter)(nil),               // 31: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),      // 32: google.protobuf.FieldMask
+	(WriteOutcome)(0),                   // 0: engram.v1.WriteOutcome
+	(SearchMode)(0),                     // 1: engram.v1.SearchMode
+	(*WriteMemoryRequest)(nil),          // 2: engram.v1.WriteMemoryRequest
+	(*WriteMemoryResponse)(nil),         // 3: engram.v1.WriteMemoryResponse
+	(*PossibleConflict)(nil),            // 4: engram.v1.PossibleConflict
+	(*BatchWriteMemoriesRequest)(nil),   // 5: engram.v1.BatchWriteMemoriesRequest
+	(*BatchWriteMemoriesResponse)(nil),  // 6: engram.v1.BatchWriteMemoriesResponse
+	(*BatchWriteResult)(nil),            // 7: engram.v1.BatchWriteResult
+	(*GetMemoryRequest)(nil),            // 8: engram.v1.GetMemoryRequest
+	(*GetMemoryResponse)(nil),           // 9: engram.v1.GetMemoryResponse
+	(*ListMemoriesRequest)(nil),         // 10: engram.v1.ListMemoriesRequest
+	(*ListMemoriesResponse)(nil),        // 11: engram.v1.ListMemoriesResponse
+	(*UpdateMemoryRequest)(nil),         // 12: engram.v1.UpdateMemoryRequest
+	(*UpdateMemoryResponse)(nil),        // 13: engram.v1.UpdateMemoryResponse
+	(*DeleteMemoryRequest)(nil),         // 14: engram.v1.DeleteMemoryRequest
+	(*DeleteMemoryResponse)(nil),        // 15: engram.v1.DeleteMemoryResponse
+	(*UndeleteMemoryRequest)(nil),       // 16: engram.v1.UndeleteMemoryRequest
+	(*UndeleteMemoryResponse)(nil),      // 17: engram.v1.UndeleteMemoryResponse
+	(*ListMemoryRevisionsRequest)(nil),  // 18: engram.v1.ListMemoryRevisionsRequest
+	(*ListMemoryRevisionsResponse)(nil), // 19: engram.v1.ListMemoryRevisionsResponse
+	(*UnsupersedeMemoryRequest)(nil),    // 20: engram.v1.UnsupersedeMemoryRequest
+	(*UnsupersedeMemoryResponse)(nil),   // 21: engram.v1.UnsupersedeMemoryResponse
+	(*SearchMemoriesRequest)(nil),       // 22: engram.v1.SearchMemoriesRequest
+	(*SearchMemoriesResponse)(nil),      // 23: engram.v1.SearchMemoriesResponse
+	(*GetMemoryStatsRequest)(nil),       // 24: engram.v1.GetMemoryStatsRequest
+	(*GetMemoryStatsResponse)(nil),      // 25: engram.v1.GetMemoryStatsResponse
+	(*NamedCount)(nil),                  // 26: engram.v1.NamedCount
+	(*DailyCount)(nil),                  // 27: engram.v1.DailyCount
+	(*ExportMemoriesRequest)(nil),       // 28: engram.v1.ExportMemoriesRequest
+	(*ExportMemoriesResponse)(nil),      // 29: engram.v1.ExportMemoriesResponse
+	(*ImportMemoriesRequest)(nil),       // 30: engram.v1.ImportMemoriesRequest
+	(*ImportMemoriesResponse)(nil),      // 31: engram.v1.ImportMemoriesResponse
+	(*Memory)(nil),                      // 32: engram.v1.Memory
+	(*durationpb.Duration)(nil),         // 33: google.protobuf.Duration
+	(*status.Status)(nil),               // 34: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),       // 35: google.protobuf.Timestamp
+	(*MemoryFilter)(nil),                // 36: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),       // 37: google.protobuf.FieldMask
+	(*MemoryRevision)(nil),              // 38: engram.v1.MemoryRevision
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	28, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	29, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	28, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	32, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	33, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	32, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	4,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
-	28, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
+	32, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
 	2,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	7,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	3,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	30, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	28, // 10: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	31, // 11: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	28, // 12: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	28, // 13: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	32, // 14: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	28, // 15: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
-	28, // 16: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	28, // 17: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	31, // 18: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	1,  // 19: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	28, // 20: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
-	1,  // 21: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
-	22, // 22: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
-	22, // 23: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
-	23, // 24: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
-	31, // 25: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	28, // 26: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	25, // 27: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	2,  // 28: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	5,  // 29: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	8,  // 30: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	10, // 31: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	12, // 32: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	14, // 33: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	16, // 34: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	18, // 35: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	20, // 36: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	24, // 37: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	26, // 38: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	3,  // 39: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	6,  // 40: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	9,  // 41: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	11, // 42: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	13, // 43: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	15, // 44: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	17, // 45: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	19, // 46: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	21, // 47: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	25, // 48: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	27, // 49: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	39, // [39:50] is the sub-list for method output_type
-	28, // [28:39] is the sub-list for method input_type
-	28, // [28:28] is the sub-list for extension type_name
-	28, // [28:28] is the sub-list for extension extendee
-	0,  // [0:28] is the sub-list for field type_name
+	34, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	35, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
+	32, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	36, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	35, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
+	32, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	32, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	37, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	32, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	0,  // 18: engram.v1.UpdateMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
+	32, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	32, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	38, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
+	32, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
+	36, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	1,  // 24: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
+	32, // 25: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	1,  // 26: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
+	26, // 27: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
+	26, // 28: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
+	27, // 29: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
+	36, // 30: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	32, // 31: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	38, // 32: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
+	29, // 33: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
+	2,  // 34: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	5,  // 35: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	8,  // 36: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	10, // 37: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	12, // 38: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	14, // 39: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	16, // 40: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	18, // 41: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
+	20, // 42: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
+	22, // 43: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	24, // 44: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	28, // 45: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	30, // 46: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	3,  // 47: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	6,  // 48: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	9,  // 49: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	11, // 50: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	13, // 51: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	15, // 52: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	17, // 53: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	19, // 54: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
+	21, // 55: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
+	23, // 56: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	25, // 57: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	29, // 58: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	31, // 59: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	47, // [47:60] is the sub-list for method output_type
+	34, // [34:47] is the sub-list for method input_type
+	34, // [34:34] is the sub-list for extension type_name
+	34, // [34:34] is the sub-list for extension extendee
+	0,  // [0:34] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -2068,7 +2429,7 @@ func file_engram_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   26,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

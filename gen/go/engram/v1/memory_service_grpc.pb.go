@@ -19,17 +19,19 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	MemoryService_WriteMemory_FullMethodName        = "/engram.v1.MemoryService/WriteMemory"
-	MemoryService_BatchWriteMemories_FullMethodName = "/engram.v1.MemoryService/BatchWriteMemories"
-	MemoryService_GetMemory_FullMethodName          = "/engram.v1.MemoryService/GetMemory"
-	MemoryService_ListMemories_FullMethodName       = "/engram.v1.MemoryService/ListMemories"
-	MemoryService_UpdateMemory_FullMethodName       = "/engram.v1.MemoryService/UpdateMemory"
-	MemoryService_DeleteMemory_FullMethodName       = "/engram.v1.MemoryService/DeleteMemory"
-	MemoryService_UndeleteMemory_FullMethodName     = "/engram.v1.MemoryService/UndeleteMemory"
-	MemoryService_SearchMemories_FullMethodName     = "/engram.v1.MemoryService/SearchMemories"
-	MemoryService_GetMemoryStats_FullMethodName     = "/engram.v1.MemoryService/GetMemoryStats"
-	MemoryService_ExportMemories_FullMethodName     = "/engram.v1.MemoryService/ExportMemories"
-	MemoryService_ImportMemories_FullMethodName     = "/engram.v1.MemoryService/ImportMemories"
+	MemoryService_WriteMemory_FullMethodName         = "/engram.v1.MemoryService/WriteMemory"
+	MemoryService_BatchWriteMemories_FullMethodName  = "/engram.v1.MemoryService/BatchWriteMemories"
+	MemoryService_GetMemory_FullMethodName           = "/engram.v1.MemoryService/GetMemory"
+	MemoryService_ListMemories_FullMethodName        = "/engram.v1.MemoryService/ListMemories"
+	MemoryService_UpdateMemory_FullMethodName        = "/engram.v1.MemoryService/UpdateMemory"
+	MemoryService_DeleteMemory_FullMethodName        = "/engram.v1.MemoryService/DeleteMemory"
+	MemoryService_UndeleteMemory_FullMethodName      = "/engram.v1.MemoryService/UndeleteMemory"
+	MemoryService_ListMemoryRevisions_FullMethodName = "/engram.v1.MemoryService/ListMemoryRevisions"
+	MemoryService_UnsupersedeMemory_FullMethodName   = "/engram.v1.MemoryService/UnsupersedeMemory"
+	MemoryService_SearchMemories_FullMethodName      = "/engram.v1.MemoryService/SearchMemories"
+	MemoryService_GetMemoryStats_FullMethodName      = "/engram.v1.MemoryService/GetMemoryStats"
+	MemoryService_ExportMemories_FullMethodName      = "/engram.v1.MemoryService/ExportMemories"
+	MemoryService_ImportMemories_FullMethodName      = "/engram.v1.MemoryService/ImportMemories"
 )
 
 // MemoryServiceClient is the client API for MemoryService service.
@@ -55,6 +57,11 @@ type MemoryServiceClient interface {
 	DeleteMemory(ctx context.Context, in *DeleteMemoryRequest, opts ...grpc.CallOption) (*DeleteMemoryResponse, error)
 	// Restores a soft-deleted memory.
 	UndeleteMemory(ctx context.Context, in *UndeleteMemoryRequest, opts ...grpc.CallOption) (*UndeleteMemoryResponse, error)
+	// Lists the revisions of one memory, newest first: what each change made of it, when, by whom.
+	ListMemoryRevisions(ctx context.Context, in *ListMemoryRevisionsRequest, opts ...grpc.CallOption) (*ListMemoryRevisionsResponse, error)
+	// Undoes a supersession: the memory is active again, superseded_by cleared and valid_until
+	// back to what it was before.
+	UnsupersedeMemory(ctx context.Context, in *UnsupersedeMemoryRequest, opts ...grpc.CallOption) (*UnsupersedeMemoryResponse, error)
 	// Streams the memories most relevant to a query, best first.
 	SearchMemories(ctx context.Context, in *SearchMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SearchMemoriesResponse], error)
 	// Counts the memories of the caller's workspace by state and embedding status, and names
@@ -146,6 +153,26 @@ func (c *memoryServiceClient) UndeleteMemory(ctx context.Context, in *UndeleteMe
 	return out, nil
 }
 
+func (c *memoryServiceClient) ListMemoryRevisions(ctx context.Context, in *ListMemoryRevisionsRequest, opts ...grpc.CallOption) (*ListMemoryRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListMemoryRevisionsResponse)
+	err := c.cc.Invoke(ctx, MemoryService_ListMemoryRevisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memoryServiceClient) UnsupersedeMemory(ctx context.Context, in *UnsupersedeMemoryRequest, opts ...grpc.CallOption) (*UnsupersedeMemoryResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UnsupersedeMemoryResponse)
+	err := c.cc.Invoke(ctx, MemoryService_UnsupersedeMemory_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *memoryServiceClient) SearchMemories(ctx context.Context, in *SearchMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SearchMemoriesResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	stream, err := c.cc.NewStream(ctx, &MemoryService_ServiceDesc.Streams[0], MemoryService_SearchMemories_FullMethodName, cOpts...)
@@ -227,6 +254,11 @@ type MemoryServiceServer interface {
 	DeleteMemory(context.Context, *DeleteMemoryRequest) (*DeleteMemoryResponse, error)
 	// Restores a soft-deleted memory.
 	UndeleteMemory(context.Context, *UndeleteMemoryRequest) (*UndeleteMemoryResponse, error)
+	// Lists the revisions of one memory, newest first: what each change made of it, when, by whom.
+	ListMemoryRevisions(context.Context, *ListMemoryRevisionsRequest) (*ListMemoryRevisionsResponse, error)
+	// Undoes a supersession: the memory is active again, superseded_by cleared and valid_until
+	// back to what it was before.
+	UnsupersedeMemory(context.Context, *UnsupersedeMemoryRequest) (*UnsupersedeMemoryResponse, error)
 	// Streams the memories most relevant to a query, best first.
 	SearchMemories(*SearchMemoriesRequest, grpc.ServerStreamingServer[SearchMemoriesResponse]) error
 	// Counts the memories of the caller's workspace by state and embedding status, and names
@@ -268,6 +300,12 @@ func (UnimplementedMemoryServiceServer) DeleteMemory(context.Context, *DeleteMem
 }
 func (UnimplementedMemoryServiceServer) UndeleteMemory(context.Context, *UndeleteMemoryRequest) (*UndeleteMemoryResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UndeleteMemory not implemented")
+}
+func (UnimplementedMemoryServiceServer) ListMemoryRevisions(context.Context, *ListMemoryRevisionsRequest) (*ListMemoryRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMemoryRevisions not implemented")
+}
+func (UnimplementedMemoryServiceServer) UnsupersedeMemory(context.Context, *UnsupersedeMemoryRequest) (*UnsupersedeMemoryResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UnsupersedeMemory not implemented")
 }
 func (UnimplementedMemoryServiceServer) SearchMemories(*SearchMemoriesRequest, grpc.ServerStreamingServer[SearchMemoriesResponse]) error {
 	return status.Error(codes.Unimplemented, "method SearchMemories not implemented")
@@ -428,6 +466,42 @@ func _MemoryService_UndeleteMemory_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemoryService_ListMemoryRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMemoryRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).ListMemoryRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_ListMemoryRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).ListMemoryRevisions(ctx, req.(*ListMemoryRevisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemoryService_UnsupersedeMemory_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UnsupersedeMemoryRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).UnsupersedeMemory(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_UnsupersedeMemory_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).UnsupersedeMemory(ctx, req.(*UnsupersedeMemoryRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _MemoryService_SearchMemories_Handler(srv interface{}, stream grpc.ServerStream) error {
 	m := new(SearchMemoriesRequest)
 	if err := stream.RecvMsg(m); err != nil {
@@ -520,6 +594,14 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UndeleteMemory",
 			Handler:    _MemoryService_UndeleteMemory_Handler,
+		},
+		{
+			MethodName: "ListMemoryRevisions",
+			Handler:    _MemoryService_ListMemoryRevisions_Handler,
+		},
+		{
+			MethodName: "UnsupersedeMemory",
+			Handler:    _MemoryService_UnsupersedeMemory_Handler,
 		},
 		{
 			MethodName: "GetMemoryStats",

@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
 export const file_engram_v1_memory: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "ChZlbmdyYW0vdjEvbWVtb3J5LnByb3RvEgllbmdyYW0udjEipAgKBk1lbW9yeRIUCgJpZBgBIAEoCUIIukgFcgMYgAISFAoMd29ya3NwYWNlX2lkGAIgASgJEi8KCGFnZW50X2lkGAMgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIeCgxzdWJqZWN0X3R5cGUYBCABKAlCCLpIBXIDGIABEhwKCnN1YmplY3RfaWQYBSABKAlCCLpIBXIDGIACEhYKBGtpbmQYBiABKAlCCLpIBXIDGIABEhUKA2tleRgHIAEoCUIIukgFcgMYgAQSGgoHY29udGVudBgIIAEoCUIJukgGcgQY0IYDEhcKBXRpdGxlGAkgASgJQgi6SAVyAxjIARIzCgp2aXNpYmlsaXR5GAogASgOMhUuZW5ncmFtLnYxLlZpc2liaWxpdHlCCLpIBYIBAhABEikKCG1ldGFkYXRhGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI3Cg9saW5rZWRfZW50aXRpZXMYDCADKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmQgi6SAWSAQIQQBIfCgR0YWdzGA0gAygJQhG6SA6SAQsQQCIHcgUQARiAARIoCgpjb25maWRlbmNlGA4gASgCQg+6SAwKCh0AAIA/LQAAAABIAIgBARIdCgtzb3VyY2Vfa2luZBgPIAEoCUIIukgFcgMYgAESGwoJc291cmNlX2lkGBAgASgJQgi6SAVyAxiAAhIzCgpwcm92ZW5hbmNlGBEgASgOMhUuZW5ncmFtLnYxLlByb3ZlbmFuY2VCCLpIBYIBAhABEiIKEHBhcmVudF9tZW1vcnlfaWQYEiABKAlCCLpIBXIDGIACEj8KC2V4cGlyZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOyvMYCmV4cGlyZXNfYXQSHwoNZm9yZ2V0X3JlYXNvbhgUIAEoCUIIukgFcgMYgAgSJQoFc3RhdGUYFSABKA4yFi5lbmdyYW0udjEuTWVtb3J5U3RhdGUSNAoQZW1iZWRkaW5nX3N0YXR1cxgWIAEoDjIaLmVuZ3JhbS52MS5FbWJlZGRpbmdTdGF0dXMSFwoPZW1iZWRkaW5nX21vZGVsGBcgASgJEhAKCHJldmlzaW9uGBggASgDEhYKBGV0YWcYGSABKAlCCLpIBXIDGIACEi8KC2NyZWF0ZV90aW1lGBogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgbIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wQg0KC19jb25maWRlbmNlIj0KCUVudGl0eVJlZhIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACIuEECgxNZW1vcnlGaWx0ZXISLwoIYWdlbnRfaWQYASABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEh4KDHN1YmplY3RfdHlwZRgCIAEoCUIIukgFcgMYgAESHAoKc3ViamVjdF9pZBgDIAEoCUIIukgFcgMYgAISKAoFa2luZHMYBCADKAlCGbpIDpIBCxBAIgdyBRABGIAByvMYBGtpbmQSJgoEdGFncxgFIAMoCUIYukgOkgELEEAiB3IFEAEYgAHK8xgDdGFnEi4KCGFueV90YWdzGAYgAygJQhy6SA6SAQsQQCIHcgUQARiAAcrzGAdhbnlfdGFnEiQKEmxpbmtlZF9lbnRpdHlfdHlwZRgHIAEoCUIIukgFcgMYgAESIgoQbGlua2VkX2VudGl0eV9pZBgIIAEoCUIIukgFcgMYgAISMwoKdmlzaWJpbGl0eRgJIAEoDjIVLmVuZ3JhbS52MS5WaXNpYmlsaXR5Qgi6SAWCAQIQARIVCgNrZXkYCiABKAlCCLpIBXIDGIAEEhQKDHNob3dfZGVsZXRlZBgLIAEoCBIUCgxzaG93X2V4cGlyZWQYDCABKAg6nQG6SJkBGpYBChJsaW5rZWRfZW50aXR5X3BhaXISPmxpbmtlZF9lbnRpdHlfdHlwZSBhbmQgbGlua2VkX2VudGl0eV9pZCBtdXN0IGJlIGdpdmVuIHRvZ2V0aGVyGkAodGhpcy5saW5rZWRfZW50aXR5X3R5cGUgPT0gJycpID09ICh0aGlzLmxpbmtlZF9lbnRpdHlfaWQgPT0gJycpKlcKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhUKEVZJU0lCSUxJVFlfU0hBUkVEEAIqygEKClByb3ZlbmFuY2USGgoWUFJPVkVOQU5DRV9VTlNQRUNJRklFRBAAEiEKHVBST1ZFTkFOQ0VfRVhQTElDSVRfU1RBVEVNRU5UEAESFwoTUFJPVkVOQU5DRV9JTkZFUlJFRBACEhcKE1BST1ZFTkFOQ0VfT0JTRVJWRUQQAxIYChRQUk9WRU5BTkNFX1ZBTElEQVRFRBAEEhgKFFBST1ZFTkFOQ0VfQ09SUkVDVEVEEAUSFwoTUFJPVkVOQU5DRV9JTVBPUlRFRBAGKngKC01lbW9yeVN0YXRlEhwKGE1FTU9SWV9TVEFURV9VTlNQRUNJRklFRBAAEhcKE01FTU9SWV9TVEFURV9BQ1RJVkUQARIYChRNRU1PUllfU1RBVEVfRVhQSVJFRBACEhgKFE1FTU9SWV9TVEFURV9ERUxFVEVEEAMqjQEKD0VtYmVkZGluZ1N0YXR1cxIgChxFTUJFRERJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZRU1CRURESU5HX1NUQVRVU19BVFRBQ0hFRBABEhwKGEVNQkVERElOR19TVEFUVVNfUEVORElORxACEhsKF0VNQkVERElOR19TVEFUVVNfRkFJTEVEEANiBnByb3RvMw",
+    "ChZlbmdyYW0vdjEvbWVtb3J5LnByb3RvEgllbmdyYW0udjEinAkKBk1lbW9yeRIUCgJpZBgBIAEoCUIIukgFcgMYgAISFAoMd29ya3NwYWNlX2lkGAIgASgJEi8KCGFnZW50X2lkGAMgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIeCgxzdWJqZWN0X3R5cGUYBCABKAlCCLpIBXIDGIABEhwKCnN1YmplY3RfaWQYBSABKAlCCLpIBXIDGIACEhYKBGtpbmQYBiABKAlCCLpIBXIDGIABEhUKA2tleRgHIAEoCUIIukgFcgMYgAQSGgoHY29udGVudBgIIAEoCUIJukgGcgQY0IYDEhcKBXRpdGxlGAkgASgJQgi6SAVyAxjIARIzCgp2aXNpYmlsaXR5GAogASgOMhUuZW5ncmFtLnYxLlZpc2liaWxpdHlCCLpIBYIBAhABEikKCG1ldGFkYXRhGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI3Cg9saW5rZWRfZW50aXRpZXMYDCADKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmQgi6SAWSAQIQQBIfCgR0YWdzGA0gAygJQhG6SA6SAQsQQCIHcgUQARiAARIoCgpjb25maWRlbmNlGA4gASgCQg+6SAwKCh0AAIA/LQAAAABIAIgBARIdCgtzb3VyY2Vfa2luZBgPIAEoCUIIukgFcgMYgAESGwoJc291cmNlX2lkGBAgASgJQgi6SAVyAxiAAhIzCgpwcm92ZW5hbmNlGBEgASgOMhUuZW5ncmFtLnYxLlByb3ZlbmFuY2VCCLpIBYIBAhABEiIKEHBhcmVudF9tZW1vcnlfaWQYEiABKAlCCLpIBXIDGIACEj8KC2V4cGlyZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOyvMYCmV4cGlyZXNfYXQSHwoNZm9yZ2V0X3JlYXNvbhgUIAEoCUIIukgFcgMYgAgSJQoFc3RhdGUYFSABKA4yFi5lbmdyYW0udjEuTWVtb3J5U3RhdGUSNAoQZW1iZWRkaW5nX3N0YXR1cxgWIAEoDjIaLmVuZ3JhbS52MS5FbWJlZGRpbmdTdGF0dXMSFwoPZW1iZWRkaW5nX21vZGVsGBcgASgJEhAKCHJldmlzaW9uGBggASgDEhYKBGV0YWcYGSABKAlCCLpIBXIDGIACEi8KC2NyZWF0ZV90aW1lGBogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgbIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnZhbGlkX2Zyb20YHSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3ZhbGlkX3VudGlsGB4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdXBlcnNlZGVkX2J5GB8gASgJQg0KC19jb25maWRlbmNlIj0KCUVudGl0eVJlZhIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACIqsFCgxNZW1vcnlGaWx0ZXISLwoIYWdlbnRfaWQYASABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEh4KDHN1YmplY3RfdHlwZRgCIAEoCUIIukgFcgMYgAESHAoKc3ViamVjdF9pZBgDIAEoCUIIukgFcgMYgAISKAoFa2luZHMYBCADKAlCGbpIDpIBCxBAIgdyBRABGIAByvMYBGtpbmQSJgoEdGFncxgFIAMoCUIYukgOkgELEEAiB3IFEAEYgAHK8xgDdGFnEi4KCGFueV90YWdzGAYgAygJQhy6SA6SAQsQQCIHcgUQARiAAcrzGAdhbnlfdGFnEiQKEmxpbmtlZF9lbnRpdHlfdHlwZRgHIAEoCUIIukgFcgMYgAESIgoQbGlua2VkX2VudGl0eV9pZBgIIAEoCUIIukgFcgMYgAISMwoKdmlzaWJpbGl0eRgJIAEoDjIVLmVuZ3JhbS52MS5WaXNpYmlsaXR5Qgi6SAWCAQIQARIVCgNrZXkYCiABKAlCCLpIBXIDGIAEEhQKDHNob3dfZGVsZXRlZBgLIAEoCBIUCgxzaG93X2V4cGlyZWQYDCABKAgSGgoSaW5jbHVkZV9zdXBlcnNlZGVkGA0gASgIEiwKCHZhbGlkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDqdAbpImQEalgEKEmxpbmtlZF9lbnRpdHlfcGFpchI+bGlua2VkX2VudGl0eV90eXBlIGFuZCBsaW5rZWRfZW50aXR5X2lkIG11c3QgYmUgZ2l2ZW4gdG9nZXRoZXIaQCh0aGlzLmxpbmtlZF9lbnRpdHlfdHlwZSA9PSAnJykgPT0gKHRoaXMubGlua2VkX2VudGl0eV9pZCA9PSAnJykirAIKDk1lbW9yeVJldmlzaW9uEiMKCHJldmlzaW9uGAEgASgDQhG6SA4iDBiAgICAgICAgEAoARIxCgZjaGFuZ2UYAiABKA4yFy5lbmdyYW0udjEuTWVtb3J5Q2hhbmdlQgi6SAWCAQIQARIvCgtjaGFuZ2VfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoGa2V5X2lkGAQgASgJQgi6SAVyAxiAAhIaCghhZ2VudF9pZBgFIAEoCUIIukgFcgMYgAISGAoGcmVhc29uGAYgASgJQgi6SAVyAxiACBIpCgZtZW1vcnkYByABKAsyES5lbmdyYW0udjEuTWVtb3J5Qga6SAPIAQESFgoOY2hhbmdlZF9maWVsZHMYCCADKAkqVwoKVmlzaWJpbGl0eRIaChZWSVNJQklMSVRZX1VOU1BFQ0lGSUVEEAASFgoSVklTSUJJTElUWV9QUklWQVRFEAESFQoRVklTSUJJTElUWV9TSEFSRUQQAirKAQoKUHJvdmVuYW5jZRIaChZQUk9WRU5BTkNFX1VOU1BFQ0lGSUVEEAASIQodUFJPVkVOQU5DRV9FWFBMSUNJVF9TVEFURU1FTlQQARIXChNQUk9WRU5BTkNFX0lORkVSUkVEEAISFwoTUFJPVkVOQU5DRV9PQlNFUlZFRBADEhgKFFBST1ZFTkFOQ0VfVkFMSURBVEVEEAQSGAoUUFJPVkVOQU5DRV9DT1JSRUNURUQQBRIXChNQUk9WRU5BTkNFX0lNUE9SVEVEEAYqlQEKC01lbW9yeVN0YXRlEhwKGE1FTU9SWV9TVEFURV9VTlNQRUNJRklFRBAAEhcKE01FTU9SWV9TVEFURV9BQ1RJVkUQARIYChRNRU1PUllfU1RBVEVfRVhQSVJFRBACEhgKFE1FTU9SWV9TVEFURV9ERUxFVEVEEAMSGwoXTUVNT1JZX1NUQVRFX1NVUEVSU0VERUQQBCqNAQoPRW1iZWRkaW5nU3RhdHVzEiAKHEVNQkVERElOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlFTUJFRERJTkdfU1RBVFVTX0FUVEFDSEVEEAESHAoYRU1CRURESU5HX1NUQVRVU19QRU5ESU5HEAISGwoXRU1CRURESU5HX1NUQVRVU19GQUlMRUQQAyrhAgoMTWVtb3J5Q2hhbmdlEh0KGU1FTU9SWV9DSEFOR0VfVU5TUEVDSUZJRUQQABIZChVNRU1PUllfQ0hBTkdFX0NSRUFURUQQARIZChVNRU1PUllfQ0hBTkdFX1VQREFURUQQAhIaChZNRU1PUllfQ0hBTkdFX1VQU0VSVEVEEAMSGQoVTUVNT1JZX0NIQU5HRV9SRVZJVkVEEAQSGAoUTUVNT1JZX0NIQU5HRV9NRVJHRUQQBRIZChVNRU1PUllfQ0hBTkdFX0RFTEVURUQQBhIbChdNRU1PUllfQ0hBTkdFX1VOREVMRVRFRBAHEhwKGE1FTU9SWV9DSEFOR0VfU1VQRVJTRURFRBAIEh4KGk1FTU9SWV9DSEFOR0VfVU5TVVBFUlNFREVEEAkSGQoVTUVNT1JZX0NIQU5HRV9FWFBJUkVEEAoSGgoWTUVNT1JZX0NIQU5HRV9JTVBPUlRFRBALYgZwcm90bzM",
     [file_buf_validate_validate, file_engram_v1_rest, file_google_protobuf_struct, file_google_protobuf_timestamp],
   );
 
@@ -213,6 +213,29 @@ export type Memory = Message<"engram.v1.Memory"> & {
    * @generated from field: google.protobuf.Timestamp delete_time = 28;
    */
   deleteTime?: Timestamp | undefined;
+
+  /**
+   * When the fact starts to hold in the world (as opposed to when Engram learned it, create_time);
+   * the create time when not given.
+   *
+   * @generated from field: google.protobuf.Timestamp valid_from = 29;
+   */
+  validFrom?: Timestamp | undefined;
+
+  /**
+   * When the fact stops holding; unset while it still holds. Superseding a memory sets it to
+   * its successor's valid_from, unless it was already earlier.
+   *
+   * @generated from field: google.protobuf.Timestamp valid_until = 30;
+   */
+  validUntil?: Timestamp | undefined;
+
+  /**
+   * Output only: the memory that superseded this one, while it is SUPERSEDED.
+   *
+   * @generated from field: string superseded_by = 31;
+   */
+  supersededBy: string;
 };
 
 /**
@@ -323,6 +346,20 @@ export type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
    * @generated from field: bool show_expired = 12;
    */
   showExpired: boolean;
+
+  /**
+   * Include memories that a newer one superseded.
+   *
+   * @generated from field: bool include_superseded = 13;
+   */
+  includeSuperseded: boolean;
+
+  /**
+   * Only memories valid at this instant: valid_from at or before it, valid_until after it or unset.
+   *
+   * @generated from field: google.protobuf.Timestamp valid_at = 14;
+   */
+  validAt?: Timestamp | undefined;
 };
 
 /**
@@ -330,6 +367,72 @@ export type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
  * Use `create(MemoryFilterSchema)` to create a new message.
  */
 export const MemoryFilterSchema: GenMessage<MemoryFilter> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 2);
+
+/**
+ * A memory as one change left it. Immutable; purged with its memory.
+ *
+ * @generated from message engram.v1.MemoryRevision
+ */
+export type MemoryRevision = Message<"engram.v1.MemoryRevision"> & {
+  /**
+   * The memory's revision after the change.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: engram.v1.MemoryChange change = 2;
+   */
+  change: MemoryChange;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 3;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * The API key that made the change; empty for the server's own (the expiry sweeper).
+   *
+   * @generated from field: string key_id = 4;
+   */
+  keyId: string;
+
+  /**
+   * The agent the change was made as; empty when none was named.
+   *
+   * @generated from field: string agent_id = 5;
+   */
+  agentId: string;
+
+  /**
+   * Why, when the change had a reason: a delete's reason, a merge's, the superseding memory.
+   *
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * Every field of the memory after the change.
+   *
+   * @generated from field: engram.v1.Memory memory = 7;
+   */
+  memory?: Memory | undefined;
+
+  /**
+   * Output only: the Memory fields this change set differently from the previous revision
+   * (empty for the first, and when the previous revision was purged or not listed).
+   *
+   * @generated from field: repeated string changed_fields = 8;
+   */
+  changedFields: string[];
+};
+
+/**
+ * Describes the message engram.v1.MemoryRevision.
+ * Use `create(MemoryRevisionSchema)` to create a new message.
+ */
+export const MemoryRevisionSchema: GenMessage<MemoryRevision> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 3);
 
 /**
  * @generated from enum engram.v1.Visibility
@@ -426,6 +529,14 @@ export enum MemoryState {
    * @generated from enum value: MEMORY_STATE_DELETED = 3;
    */
   DELETED = 3,
+
+  /**
+   * Replaced by a newer memory (superseded_by): readable by id and in its history, left out of
+   * lists and searches unless MemoryFilter.include_superseded.
+   *
+   * @generated from enum value: MEMORY_STATE_SUPERSEDED = 4;
+   */
+  SUPERSEDED = 4,
 }
 
 /**
@@ -462,3 +573,93 @@ export enum EmbeddingStatus {
  * Describes the enum engram.v1.EmbeddingStatus.
  */
 export const EmbeddingStatusSchema: GenEnum<EmbeddingStatus> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 3);
+
+/**
+ * What a change did to a memory: the kind of a MemoryRevision.
+ *
+ * @generated from enum engram.v1.MemoryChange
+ */
+export enum MemoryChange {
+  /**
+   * @generated from enum value: MEMORY_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Written for the first time.
+   *
+   * @generated from enum value: MEMORY_CHANGE_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * Changed by UpdateMemory.
+   *
+   * @generated from enum value: MEMORY_CHANGE_UPDATED = 2;
+   */
+  UPDATED = 2,
+
+  /**
+   * Its fields replaced by a keyed write (WRITE_OUTCOME_UPDATED).
+   *
+   * @generated from enum value: MEMORY_CHANGE_UPSERTED = 3;
+   */
+  UPSERTED = 3,
+
+  /**
+   * Brought back by a keyed write while deleted, expired or superseded (WRITE_OUTCOME_REVIVED).
+   *
+   * @generated from enum value: MEMORY_CHANGE_REVIVED = 4;
+   */
+  REVIVED = 4,
+
+  /**
+   * A repeat or near duplicate was merged into it (WRITE_OUTCOME_MERGED).
+   *
+   * @generated from enum value: MEMORY_CHANGE_MERGED = 5;
+   */
+  MERGED = 5,
+
+  /**
+   * @generated from enum value: MEMORY_CHANGE_DELETED = 6;
+   */
+  DELETED = 6,
+
+  /**
+   * @generated from enum value: MEMORY_CHANGE_UNDELETED = 7;
+   */
+  UNDELETED = 7,
+
+  /**
+   * A newer memory replaced it (superseded_by).
+   *
+   * @generated from enum value: MEMORY_CHANGE_SUPERSEDED = 8;
+   */
+  SUPERSEDED = 8,
+
+  /**
+   * Its supersession was undone.
+   *
+   * @generated from enum value: MEMORY_CHANGE_UNSUPERSEDED = 9;
+   */
+  UNSUPERSEDED = 9,
+
+  /**
+   * Its expire_time passed (recorded by the expiry sweeper, at expire_time).
+   *
+   * @generated from enum value: MEMORY_CHANGE_EXPIRED = 10;
+   */
+  EXPIRED = 10,
+
+  /**
+   * Replaced by ImportMemories.
+   *
+   * @generated from enum value: MEMORY_CHANGE_IMPORTED = 11;
+   */
+  IMPORTED = 11,
+}
+
+/**
+ * Describes the enum engram.v1.MemoryChange.
+ */
+export const MemoryChangeSchema: GenEnum<MemoryChange> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 4);

@@ -6,12 +6,16 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import { file_buf_validate_validate } from "@bufbuild/protovalidate/gen/buf/validate/validate_pb.js";
 import { file_engram_v1_access } from "./access_pb.js";
-import type { Memory, MemoryFilter } from "./memory_pb.js";
+import type { Memory, MemoryFilter, MemoryRevision } from "./memory_pb.js";
 import { file_engram_v1_memory } from "./memory_pb.js";
 import { file_engram_v1_rest } from "./rest_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
-import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_duration, file_google_protobuf_field_mask } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import {
+  file_google_protobuf_duration,
+  file_google_protobuf_field_mask,
+  file_google_protobuf_timestamp,
+} from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
 import { file_google_rpc_status } from "../../google/rpc/status_pb.js";
 import type { Message } from "@bufbuild/protobuf";
@@ -22,7 +26,7 @@ import type { Message } from "@bufbuild/protobuf";
 export const file_engram_v1_memory_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "Ch5lbmdyYW0vdjEvbWVtb3J5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSLYAwoSV3JpdGVNZW1vcnlSZXF1ZXN0EuQBCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QsABuki8AboBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwyAEBEjAKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECKgASHAoKcmVxdWVzdF9pZBgDIAEoCUIIukgFcgMYgAISFQoNdmFsaWRhdGVfb25seRgEIAEoCDp0ukhxGm8KEnR0bF9vcl9leHBpcmVfdGltZRIoZ2l2ZSB0dGwgb3IgbWVtb3J5LmV4cGlyZV90aW1lLCBub3QgYm90aBovIWhhcyh0aGlzLnR0bCkgfHwgIWhhcyh0aGlzLm1lbW9yeS5leHBpcmVfdGltZSki8gEKE1dyaXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeRIoCgdvdXRjb21lGAIgASgOMhcuZW5ncmFtLnYxLldyaXRlT3V0Y29tZRIOCgZyZWFzb24YAyABKAkSGAoQZ3VhcmRfY29uZmlkZW5jZRgEIAEoAhISCgpzaW1pbGFyaXR5GAUgASgCEhcKD2NsYXNzaWZpZWRfa2luZBgGIAEoCRI3ChJwb3NzaWJsZV9jb25mbGljdHMYByADKAsyGy5lbmdyYW0udjEuUG9zc2libGVDb25mbGljdCJJChBQb3NzaWJsZUNvbmZsaWN0EiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkSEgoKc2ltaWxhcml0eRgCIAEoAiJoChlCYXRjaFdyaXRlTWVtb3JpZXNSZXF1ZXN0EjsKCHJlcXVlc3RzGAEgAygLMh0uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVxdWVzdEIKukgHkgEECAEQZBIOCgZhdG9taWMYAiABKAgiSgoaQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmVuZ3JhbS52MS5CYXRjaFdyaXRlUmVzdWx0InUKEEJhdGNoV3JpdGVSZXN1bHQSMgoIcmVzcG9uc2UYASABKAsyHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQiWwoQR2V0TWVtb3J5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIvCghhZ2VudF9pZBgCIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQiNgoRR2V0TWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSLNAQoTTGlzdE1lbW9yaWVzUmVxdWVzdBInCgZmaWx0ZXIYASABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyEh0KCXBhZ2Vfc2l6ZRgCIAEoBUIKukgHGgUY9AMoABIcCgpwYWdlX3Rva2VuGAMgASgJQgi6SAVyAxiACBJQCghvcmRlcl9ieRgEIAEoCUI+ukg7cjkyN14oKGNyZWF0ZV90aW1lfHVwZGF0ZV90aW1lfGNvbmZpZGVuY2UpKCAoYXNjfGRlc2MpKT8pPyQiVAoUTGlzdE1lbW9yaWVzUmVzcG9uc2USIwoIbWVtb3JpZXMYASADKAsyES5lbmdyYW0udjEuTWVtb3J5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLaAQoTVXBkYXRlTWVtb3J5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIvCghhZ2VudF9pZBgCIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQSKQoGbWVtb3J5GAMgASgLMhEuZW5ncmFtLnYxLk1lbW9yeUIGukgDyAEBEjcKC3VwZGF0ZV9tYXNrGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGukgDyAEBEhYKBGV0YWcYBSABKAlCCLpIBXIDGIACIjkKFFVwZGF0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkikAEKE0RlbGV0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEhgKBnJlYXNvbhgDIAEoCUIIukgFcgMYgAgSFgoEZXRhZxgEIAEoCUIIukgFcgMYgAIiOQoURGVsZXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSJgChVVbmRlbGV0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkIjsKFlVuZGVsZXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSK3AQoVU2VhcmNoTWVtb3JpZXNSZXF1ZXN0EhkKBXF1ZXJ5GAEgASgJQgq6SAdyBRABGIAgEicKBmZpbHRlchgCIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISGAoFdG9wX2sYAyABKAVCCbpIBhoEGGQoABIRCgltaW5fc2NvcmUYBCABKAISLQoEbW9kZRgFIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlQgi6SAWCAQIQASKsAQoWU2VhcmNoTWVtb3JpZXNSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5Eg0KBXNjb3JlGAIgASgCEgwKBHJhbmsYAyABKAUSFgoOc2VtYW50aWNfc2NvcmUYBCABKAISFQoNa2V5d29yZF9zY29yZRgFIAEoAhIjCgRtb2RlGAYgASgOMhUuZW5ncmFtLnYxLlNlYXJjaE1vZGUiFwoVR2V0TWVtb3J5U3RhdHNSZXF1ZXN0IscCChZHZXRNZW1vcnlTdGF0c1Jlc3BvbnNlEhQKDHdvcmtzcGFjZV9pZBgBIAEoCRIOCgZhY3RpdmUYAiABKAMSDwoHZGVsZXRlZBgDIAEoAxIPCgdleHBpcmVkGAQgASgDEhkKEWVtYmVkZGluZ19iYWNrbG9nGAUgASgDEhgKEGVtYmVkZGluZ19mYWlsZWQYBiABKAMSFwoPZW1iZWRkaW5nX21vZGVsGAcgASgJEhsKE2VtYmVkZGVyX2NvbmZpZ3VyZWQYCCABKAgSJAoFa2luZHMYCSADKAsyFS5lbmdyYW0udjEuTmFtZWRDb3VudBIlCgZhZ2VudHMYCiADKAsyFS5lbmdyYW0udjEuTmFtZWRDb3VudBItCg5jcmVhdGVkX2J5X2RheRgLIAMoCzIVLmVuZ3JhbS52MS5EYWlseUNvdW50IikKCk5hbWVkQ291bnQSDAoEbmFtZRgBIAEoCRINCgVjb3VudBgCIAEoAyIoCgpEYWlseUNvdW50EgsKA2RheRgBIAEoCRINCgVjb3VudBgCIAEoAyJAChVFeHBvcnRNZW1vcmllc1JlcXVlc3QSJwoGZmlsdGVyGAEgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlciKXAwoWRXhwb3J0TWVtb3JpZXNSZXNwb25zZRLeAgoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeUK6ArpItgK6ATcKC2lkX3JlcXVpcmVkEhVtZW1vcnkuaWQgaXMgcmVxdWlyZWQaEXNpemUodGhpcy5pZCkgPiAwugFeChBjb250ZW50X3JlcXVpcmVkEjJtZW1vcnkuY29udGVudCBpcyByZXF1aXJlZCAoMSB0byA1MDAwMCBjaGFyYWN0ZXJzKRoWc2l6ZSh0aGlzLmNvbnRlbnQpID4gMLoBVQoVc3ViamVjdF90eXBlX3JlcXVpcmVkEh9tZW1vcnkuc3ViamVjdF90eXBlIGlzIHJlcXVpcmVkGhtzaXplKHRoaXMuc3ViamVjdF90eXBlKSA+IDC6AT0KDWtpbmRfcmVxdWlyZWQSF21lbW9yeS5raW5kIGlzIHJlcXVpcmVkGhNzaXplKHRoaXMua2luZCkgPiAwyAEBEhwKCWVtYmVkZGluZxgCIAMoAkIJukgGkgEDEIAgIlgKFUltcG9ydE1lbW9yaWVzUmVxdWVzdBI/CghtZW1vcmllcxgBIAMoCzIhLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1Jlc3BvbnNlQgq6SAeSAQQIARBkImQKFkltcG9ydE1lbW9yaWVzUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoBRIQCghyZXBsYWNlZBgCIAEoBRIRCgl1bmNoYW5nZWQYAyABKAUSFAoMdmVjdG9yc19rZXB0GAQgASgFKrQBCgxXcml0ZU91dGNvbWUSHQoZV1JJVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVdSSVRFX09VVENPTUVfQ1JFQVRFRBABEhkKFVdSSVRFX09VVENPTUVfVVBEQVRFRBACEhkKFVdSSVRFX09VVENPTUVfUkVWSVZFRBADEhgKFFdSSVRFX09VVENPTUVfTUVSR0VEEAQSGgoWV1JJVEVfT1VUQ09NRV9SRUpFQ1RFRBAFKnQKClNlYXJjaE1vZGUSGwoXU0VBUkNIX01PREVfVU5TUEVDSUZJRUQQABIWChJTRUFSQ0hfTU9ERV9IWUJSSUQQARIYChRTRUFSQ0hfTU9ERV9TRU1BTlRJQxACEhcKE1NFQVJDSF9NT0RFX0tFWVdPUkQQAzKHCwoNTWVtb3J5U2VydmljZRJ4CgtXcml0ZU1lbW9yeRIdLmVuZ3JhbS52MS5Xcml0ZU1lbW9yeVJlcXVlc3QaHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZSIq0vMYDG1lbW9yeTp3cml0ZYLT5JMCFDoGbWVtb3J5IgovdjEvbWVtb3J5Eo4BChJCYXRjaFdyaXRlTWVtb3JpZXMSJC5lbmdyYW0udjEuQmF0Y2hXcml0ZU1lbW9yaWVzUmVxdWVzdBolLmVuZ3JhbS52MS5CYXRjaFdyaXRlTWVtb3JpZXNSZXNwb25zZSIr0vMYDG1lbW9yeTp3cml0ZYLT5JMCFToBKiIQL3YxL21lbW9yeTpiYXRjaBJuCglHZXRNZW1vcnkSGy5lbmdyYW0udjEuR2V0TWVtb3J5UmVxdWVzdBocLmVuZ3JhbS52MS5HZXRNZW1vcnlSZXNwb25zZSIm0vMYC21lbW9yeTpyZWFkgtPkkwIREg8vdjEvbWVtb3J5L3tpZH0ScgoMTGlzdE1lbW9yaWVzEh4uZW5ncmFtLnYxLkxpc3RNZW1vcmllc1JlcXVlc3QaHy5lbmdyYW0udjEuTGlzdE1lbW9yaWVzUmVzcG9uc2UiIdLzGAttZW1vcnk6cmVhZILT5JMCDBIKL3YxL21lbW9yeRKAAQoMVXBkYXRlTWVtb3J5Eh4uZW5ncmFtLnYxLlVwZGF0ZU1lbW9yeVJlcXVlc3QaHy5lbmdyYW0udjEuVXBkYXRlTWVtb3J5UmVzcG9uc2UiL9LzGAxtZW1vcnk6d3JpdGWC0+STAhk6Bm1lbW9yeTIPL3YxL21lbW9yeS97aWR9EngKDERlbGV0ZU1lbW9yeRIeLmVuZ3JhbS52MS5EZWxldGVNZW1vcnlSZXF1ZXN0Gh8uZW5ncmFtLnYxLkRlbGV0ZU1lbW9yeVJlc3BvbnNlIifS8xgMbWVtb3J5OndyaXRlgtPkkwIRKg8vdjEvbWVtb3J5L3tpZH0SigEKDlVuZGVsZXRlTWVtb3J5EiAuZW5ncmFtLnYxLlVuZGVsZXRlTWVtb3J5UmVxdWVzdBohLmVuZ3JhbS52MS5VbmRlbGV0ZU1lbW9yeVJlc3BvbnNlIjPS8xgMbWVtb3J5OndyaXRlgtPkkwIdOgEqIhgvdjEvbWVtb3J5L3tpZH06dW5kZWxldGUShAEKDlNlYXJjaE1lbW9yaWVzEiAuZW5ncmFtLnYxLlNlYXJjaE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5TZWFyY2hNZW1vcmllc1Jlc3BvbnNlIivS8xgLbWVtb3J5OnJlYWSC0+STAhY6ASoiES92MS9tZW1vcnkvc2VhcmNoMAESeAoOR2V0TWVtb3J5U3RhdHMSIC5lbmdyYW0udjEuR2V0TWVtb3J5U3RhdHNSZXF1ZXN0GiEuZW5ncmFtLnYxLkdldE1lbW9yeVN0YXRzUmVzcG9uc2UiIdLzGAVhZG1pboLT5JMCEhIQL3YxL21lbW9yeTpzdGF0cxJ+Cg5FeHBvcnRNZW1vcmllcxIgLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1JlcXVlc3QaIS5lbmdyYW0udjEuRXhwb3J0TWVtb3JpZXNSZXNwb25zZSIl0vMYBWFkbWlugtPkkwIWOgEqIhEvdjEvbWVtb3J5OmV4cG9ydDABEnwKDkltcG9ydE1lbW9yaWVzEiAuZW5ncmFtLnYxLkltcG9ydE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5JbXBvcnRNZW1vcmllc1Jlc3BvbnNlIiXS8xgFYWRtaW6C0+STAhY6ASoiES92MS9tZW1vcnk6aW1wb3J0YgZwcm90bzM",
+    "Ch5lbmdyYW0vdjEvbWVtb3J5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSKcBAoSV3JpdGVNZW1vcnlSZXF1ZXN0EuQBCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QsABuki8AboBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwyAEBEjAKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECKgASHAoKcmVxdWVzdF9pZBgDIAEoCUIIukgFcgMYgAISFQoNdmFsaWRhdGVfb25seRgEIAEoCBIlCgpzdXBlcnNlZGVzGAUgAygJQhG6SA6SAQsQECIHcgUQARiAAhIbChNzdXBlcnNlZGVfY29uZmxpY3RzGAYgASgIOnS6SHEabwoSdHRsX29yX2V4cGlyZV90aW1lEihnaXZlIHR0bCBvciBtZW1vcnkuZXhwaXJlX3RpbWUsIG5vdCBib3RoGi8haGFzKHRoaXMudHRsKSB8fCAhaGFzKHRoaXMubWVtb3J5LmV4cGlyZV90aW1lKSKGAgoTV3JpdGVNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EigKB291dGNvbWUYAiABKA4yFy5lbmdyYW0udjEuV3JpdGVPdXRjb21lEg4KBnJlYXNvbhgDIAEoCRIYChBndWFyZF9jb25maWRlbmNlGAQgASgCEhIKCnNpbWlsYXJpdHkYBSABKAISFwoPY2xhc3NpZmllZF9raW5kGAYgASgJEjcKEnBvc3NpYmxlX2NvbmZsaWN0cxgHIAMoCzIbLmVuZ3JhbS52MS5Qb3NzaWJsZUNvbmZsaWN0EhIKCnN1cGVyc2VkZWQYCCADKAkidQoQUG9zc2libGVDb25mbGljdBIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EhIKCnNpbWlsYXJpdHkYAiABKAISEwoLY29udHJhZGljdHMYAyABKAgSFQoNY29udHJhZGljdGlvbhgEIAEoCSJoChlCYXRjaFdyaXRlTWVtb3JpZXNSZXF1ZXN0EjsKCHJlcXVlc3RzGAEgAygLMh0uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVxdWVzdEIKukgHkgEECAEQZBIOCgZhdG9taWMYAiABKAgiSgoaQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmVuZ3JhbS52MS5CYXRjaFdyaXRlUmVzdWx0InUKEEJhdGNoV3JpdGVSZXN1bHQSMgoIcmVzcG9uc2UYASABKAsyHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQihgEKEEdldE1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEikKBWFzX29mGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI2ChFHZXRNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5IvgBChNMaXN0TWVtb3JpZXNSZXF1ZXN0EicKBmZpbHRlchgBIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISHQoJcGFnZV9zaXplGAIgASgFQgq6SAcaBRj0AygAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAIElAKCG9yZGVyX2J5GAQgASgJQj66SDtyOTI3XigoY3JlYXRlX3RpbWV8dXBkYXRlX3RpbWV8Y29uZmlkZW5jZSkoIChhc2N8ZGVzYykpPyk/JBIpCgVhc19vZhgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiVAoUTGlzdE1lbW9yaWVzUmVzcG9uc2USIwoIbWVtb3JpZXMYASADKAsyES5lbmdyYW0udjEuTWVtb3J5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSLaAQoTVXBkYXRlTWVtb3J5UmVxdWVzdBIWCgJpZBgBIAEoCUIKukgHcgUQARiAAhIvCghhZ2VudF9pZBgCIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQSKQoGbWVtb3J5GAMgASgLMhEuZW5ncmFtLnYxLk1lbW9yeUIGukgDyAEBEjcKC3VwZGF0ZV9tYXNrGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGukgDyAEBEhYKBGV0YWcYBSABKAlCCLpIBXIDGIACImMKFFVwZGF0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkSKAoHb3V0Y29tZRgCIAEoDjIXLmVuZ3JhbS52MS5Xcml0ZU91dGNvbWUikAEKE0RlbGV0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEhgKBnJlYXNvbhgDIAEoCUIIukgFcgMYgAgSFgoEZXRhZxgEIAEoCUIIukgFcgMYgAIiOQoURGVsZXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSJgChVVbmRlbGV0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkIjsKFlVuZGVsZXRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSKiAQoaTGlzdE1lbW9yeVJldmlzaW9uc1JlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEh0KCXBhZ2Vfc2l6ZRgDIAEoBUIKukgHGgUY9AMoABIcCgpwYWdlX3Rva2VuGAQgASgJQgi6SAVyAxiACCJkChtMaXN0TWVtb3J5UmV2aXNpb25zUmVzcG9uc2USLAoJcmV2aXNpb25zGAEgAygLMhkuZW5ncmFtLnYxLk1lbW9yeVJldmlzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJjChhVbnN1cGVyc2VkZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkIj4KGVVuc3VwZXJzZWRlTWVtb3J5UmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeSK3AQoVU2VhcmNoTWVtb3JpZXNSZXF1ZXN0EhkKBXF1ZXJ5GAEgASgJQgq6SAdyBRABGIAgEicKBmZpbHRlchgCIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISGAoFdG9wX2sYAyABKAVCCbpIBhoEGGQoABIRCgltaW5fc2NvcmUYBCABKAISLQoEbW9kZRgFIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlQgi6SAWCAQIQASKsAQoWU2VhcmNoTWVtb3JpZXNSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5Eg0KBXNjb3JlGAIgASgCEgwKBHJhbmsYAyABKAUSFgoOc2VtYW50aWNfc2NvcmUYBCABKAISFQoNa2V5d29yZF9zY29yZRgFIAEoAhIjCgRtb2RlGAYgASgOMhUuZW5ncmFtLnYxLlNlYXJjaE1vZGUiFwoVR2V0TWVtb3J5U3RhdHNSZXF1ZXN0IscCChZHZXRNZW1vcnlTdGF0c1Jlc3BvbnNlEhQKDHdvcmtzcGFjZV9pZBgBIAEoCRIOCgZhY3RpdmUYAiABKAMSDwoHZGVsZXRlZBgDIAEoAxIPCgdleHBpcmVkGAQgASgDEhkKEWVtYmVkZGluZ19iYWNrbG9nGAUgASgDEhgKEGVtYmVkZGluZ19mYWlsZWQYBiABKAMSFwoPZW1iZWRkaW5nX21vZGVsGAcgASgJEhsKE2VtYmVkZGVyX2NvbmZpZ3VyZWQYCCABKAgSJAoFa2luZHMYCSADKAsyFS5lbmdyYW0udjEuTmFtZWRDb3VudBIlCgZhZ2VudHMYCiADKAsyFS5lbmdyYW0udjEuTmFtZWRDb3VudBItCg5jcmVhdGVkX2J5X2RheRgLIAMoCzIVLmVuZ3JhbS52MS5EYWlseUNvdW50IikKCk5hbWVkQ291bnQSDAoEbmFtZRgBIAEoCRINCgVjb3VudBgCIAEoAyIoCgpEYWlseUNvdW50EgsKA2RheRgBIAEoCRINCgVjb3VudBgCIAEoAyJAChVFeHBvcnRNZW1vcmllc1JlcXVlc3QSJwoGZmlsdGVyGAEgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlciLQAwoWRXhwb3J0TWVtb3JpZXNSZXNwb25zZRLeAgoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeUK6ArpItgK6ATcKC2lkX3JlcXVpcmVkEhVtZW1vcnkuaWQgaXMgcmVxdWlyZWQaEXNpemUodGhpcy5pZCkgPiAwugFeChBjb250ZW50X3JlcXVpcmVkEjJtZW1vcnkuY29udGVudCBpcyByZXF1aXJlZCAoMSB0byA1MDAwMCBjaGFyYWN0ZXJzKRoWc2l6ZSh0aGlzLmNvbnRlbnQpID4gMLoBVQoVc3ViamVjdF90eXBlX3JlcXVpcmVkEh9tZW1vcnkuc3ViamVjdF90eXBlIGlzIHJlcXVpcmVkGhtzaXplKHRoaXMuc3ViamVjdF90eXBlKSA+IDC6AT0KDWtpbmRfcmVxdWlyZWQSF21lbW9yeS5raW5kIGlzIHJlcXVpcmVkGhNzaXplKHRoaXMua2luZCkgPiAwyAEBEhwKCWVtYmVkZGluZxgCIAMoAkIJukgGkgEDEIAgEjcKCXJldmlzaW9ucxgDIAMoCzIZLmVuZ3JhbS52MS5NZW1vcnlSZXZpc2lvbkIJukgGkgEDEJBOIlgKFUltcG9ydE1lbW9yaWVzUmVxdWVzdBI/CghtZW1vcmllcxgBIAMoCzIhLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1Jlc3BvbnNlQgq6SAeSAQQIARBkImQKFkltcG9ydE1lbW9yaWVzUmVzcG9uc2USDwoHY3JlYXRlZBgBIAEoBRIQCghyZXBsYWNlZBgCIAEoBRIRCgl1bmNoYW5nZWQYAyABKAUSFAoMdmVjdG9yc19rZXB0GAQgASgFKtEBCgxXcml0ZU91dGNvbWUSHQoZV1JJVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVdSSVRFX09VVENPTUVfQ1JFQVRFRBABEhkKFVdSSVRFX09VVENPTUVfVVBEQVRFRBACEhkKFVdSSVRFX09VVENPTUVfUkVWSVZFRBADEhgKFFdSSVRFX09VVENPTUVfTUVSR0VEEAQSGgoWV1JJVEVfT1VUQ09NRV9SRUpFQ1RFRBAFEhsKF1dSSVRFX09VVENPTUVfVU5DSEFOR0VEEAYqdAoKU2VhcmNoTW9kZRIbChdTRUFSQ0hfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNFQVJDSF9NT0RFX0hZQlJJRBABEhgKFFNFQVJDSF9NT0RFX1NFTUFOVElDEAISFwoTU0VBUkNIX01PREVfS0VZV09SRBADMrkNCg1NZW1vcnlTZXJ2aWNlEngKC1dyaXRlTWVtb3J5Eh0uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVxdWVzdBoeLmVuZ3JhbS52MS5Xcml0ZU1lbW9yeVJlc3BvbnNlIirS8xgMbWVtb3J5OndyaXRlgtPkkwIUOgZtZW1vcnkiCi92MS9tZW1vcnkSjgEKEkJhdGNoV3JpdGVNZW1vcmllcxIkLmVuZ3JhbS52MS5CYXRjaFdyaXRlTWVtb3JpZXNSZXF1ZXN0GiUuZW5ncmFtLnYxLkJhdGNoV3JpdGVNZW1vcmllc1Jlc3BvbnNlIivS8xgMbWVtb3J5OndyaXRlgtPkkwIVOgEqIhAvdjEvbWVtb3J5OmJhdGNoEm4KCUdldE1lbW9yeRIbLmVuZ3JhbS52MS5HZXRNZW1vcnlSZXF1ZXN0GhwuZW5ncmFtLnYxLkdldE1lbW9yeVJlc3BvbnNlIibS8xgLbWVtb3J5OnJlYWSC0+STAhESDy92MS9tZW1vcnkve2lkfRJyCgxMaXN0TWVtb3JpZXMSHi5lbmdyYW0udjEuTGlzdE1lbW9yaWVzUmVxdWVzdBofLmVuZ3JhbS52MS5MaXN0TWVtb3JpZXNSZXNwb25zZSIh0vMYC21lbW9yeTpyZWFkgtPkkwIMEgovdjEvbWVtb3J5EoABCgxVcGRhdGVNZW1vcnkSHi5lbmdyYW0udjEuVXBkYXRlTWVtb3J5UmVxdWVzdBofLmVuZ3JhbS52MS5VcGRhdGVNZW1vcnlSZXNwb25zZSIv0vMYDG1lbW9yeTp3cml0ZYLT5JMCGToGbWVtb3J5Mg8vdjEvbWVtb3J5L3tpZH0SeAoMRGVsZXRlTWVtb3J5Eh4uZW5ncmFtLnYxLkRlbGV0ZU1lbW9yeVJlcXVlc3QaHy5lbmdyYW0udjEuRGVsZXRlTWVtb3J5UmVzcG9uc2UiJ9LzGAxtZW1vcnk6d3JpdGWC0+STAhEqDy92MS9tZW1vcnkve2lkfRKKAQoOVW5kZWxldGVNZW1vcnkSIC5lbmdyYW0udjEuVW5kZWxldGVNZW1vcnlSZXF1ZXN0GiEuZW5ncmFtLnYxLlVuZGVsZXRlTWVtb3J5UmVzcG9uc2UiM9LzGAxtZW1vcnk6d3JpdGWC0+STAh06ASoiGC92MS9tZW1vcnkve2lkfTp1bmRlbGV0ZRKWAQoTTGlzdE1lbW9yeVJldmlzaW9ucxIlLmVuZ3JhbS52MS5MaXN0TWVtb3J5UmV2aXNpb25zUmVxdWVzdBomLmVuZ3JhbS52MS5MaXN0TWVtb3J5UmV2aXNpb25zUmVzcG9uc2UiMNLzGAttZW1vcnk6cmVhZILT5JMCGxIZL3YxL21lbW9yeS97aWR9L3JldmlzaW9ucxKWAQoRVW5zdXBlcnNlZGVNZW1vcnkSIy5lbmdyYW0udjEuVW5zdXBlcnNlZGVNZW1vcnlSZXF1ZXN0GiQuZW5ncmFtLnYxLlVuc3VwZXJzZWRlTWVtb3J5UmVzcG9uc2UiNtLzGAxtZW1vcnk6d3JpdGWC0+STAiA6ASoiGy92MS9tZW1vcnkve2lkfTp1bnN1cGVyc2VkZRKEAQoOU2VhcmNoTWVtb3JpZXMSIC5lbmdyYW0udjEuU2VhcmNoTWVtb3JpZXNSZXF1ZXN0GiEuZW5ncmFtLnYxLlNlYXJjaE1lbW9yaWVzUmVzcG9uc2UiK9LzGAttZW1vcnk6cmVhZILT5JMCFjoBKiIRL3YxL21lbW9yeS9zZWFyY2gwARJ4Cg5HZXRNZW1vcnlTdGF0cxIgLmVuZ3JhbS52MS5HZXRNZW1vcnlTdGF0c1JlcXVlc3QaIS5lbmdyYW0udjEuR2V0TWVtb3J5U3RhdHNSZXNwb25zZSIh0vMYBWFkbWlugtPkkwISEhAvdjEvbWVtb3J5OnN0YXRzEn4KDkV4cG9ydE1lbW9yaWVzEiAuZW5ncmFtLnYxLkV4cG9ydE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1Jlc3BvbnNlIiXS8xgFYWRtaW6C0+STAhY6ASoiES92MS9tZW1vcnk6ZXhwb3J0MAESfAoOSW1wb3J0TWVtb3JpZXMSIC5lbmdyYW0udjEuSW1wb3J0TWVtb3JpZXNSZXF1ZXN0GiEuZW5ncmFtLnYxLkltcG9ydE1lbW9yaWVzUmVzcG9uc2UiJdLzGAVhZG1pboLT5JMCFjoBKiIRL3YxL21lbW9yeTppbXBvcnRiBnByb3RvMw",
     [
       file_buf_validate_validate,
       file_engram_v1_access,
@@ -31,6 +35,7 @@ export const file_engram_v1_memory_service: GenFile =
       file_google_api_annotations,
       file_google_protobuf_duration,
       file_google_protobuf_field_mask,
+      file_google_protobuf_timestamp,
       file_google_rpc_status,
     ],
   );
@@ -67,6 +72,22 @@ export type WriteMemoryRequest = Message<"engram.v1.WriteMemoryRequest"> & {
    * @generated from field: bool validate_only = 4;
    */
   validateOnly: boolean;
+
+  /**
+   * Memories this one replaces, in the same transaction: each becomes SUPERSEDED, with
+   * superseded_by set to the written memory and valid_until to its valid_from (unless already
+   * earlier). The caller must be allowed to change each; none may be deleted or superseded already.
+   *
+   * @generated from field: repeated string supersedes = 5;
+   */
+  supersedes: string[];
+
+  /**
+   * Also supersede every possible conflict the write guard marks as contradicting this write.
+   *
+   * @generated from field: bool supersede_conflicts = 6;
+   */
+  supersedeConflicts: boolean;
 };
 
 /**
@@ -132,6 +153,13 @@ export type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse"> & {
    * @generated from field: repeated engram.v1.PossibleConflict possible_conflicts = 7;
    */
   possibleConflicts: PossibleConflict[];
+
+  /**
+   * The ids of the memories this write superseded (supersedes and supersede_conflicts).
+   *
+   * @generated from field: repeated string superseded = 8;
+   */
+  superseded: string[];
 };
 
 /**
@@ -157,6 +185,21 @@ export type PossibleConflict = Message<"engram.v1.PossibleConflict"> & {
    * @generated from field: float similarity = 2;
    */
   similarity: number;
+
+  /**
+   * Whether the guard judges that it contradicts the write: same owner, subject and kind, close
+   * wording, and different numbers or a negation one has and the other lacks.
+   *
+   * @generated from field: bool contradicts = 3;
+   */
+  contradicts: boolean;
+
+  /**
+   * Why it contradicts, in words; empty when it does not.
+   *
+   * @generated from field: string contradiction = 4;
+   */
+  contradiction: string;
 };
 
 /**
@@ -260,6 +303,13 @@ export type GetMemoryRequest = Message<"engram.v1.GetMemoryRequest"> & {
    * @generated from field: string agent_id = 2;
    */
   agentId: string;
+
+  /**
+   * The memory as it was at this time (NOT_FOUND if it did not exist yet, or has been purged).
+   *
+   * @generated from field: google.protobuf.Timestamp as_of = 3;
+   */
+  asOf?: Timestamp | undefined;
 };
 
 /**
@@ -317,6 +367,13 @@ export type ListMemoriesRequest = Message<"engram.v1.ListMemoriesRequest"> & {
    * @generated from field: string order_by = 4;
    */
   orderBy: string;
+
+  /**
+   * The list as it was at this time, with the same filters, read from the memories' revisions.
+   *
+   * @generated from field: google.protobuf.Timestamp as_of = 5;
+   */
+  asOf?: Timestamp | undefined;
 };
 
 /**
@@ -406,6 +463,13 @@ export type UpdateMemoryResponse = Message<"engram.v1.UpdateMemoryResponse"> & {
    * @generated from field: engram.v1.Memory memory = 1;
    */
   memory?: Memory | undefined;
+
+  /**
+   * UPDATED, or UNCHANGED when the update set every field to what it already was.
+   *
+   * @generated from field: engram.v1.WriteOutcome outcome = 2;
+   */
+  outcome: WriteOutcome;
 };
 
 /**
@@ -517,6 +581,115 @@ export const UndeleteMemoryResponseSchema: GenMessage<UndeleteMemoryResponse> =
   messageDesc(file_engram_v1_memory_service, 15);
 
 /**
+ * @generated from message engram.v1.ListMemoryRevisionsRequest
+ */
+export type ListMemoryRevisionsRequest = Message<"engram.v1.ListMemoryRevisionsRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The acting agent.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+
+  /**
+   * 1 to 500; 50 when not given.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * From a previous response's next_page_token.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListMemoryRevisionsRequest.
+ * Use `create(ListMemoryRevisionsRequestSchema)` to create a new message.
+ */
+export const ListMemoryRevisionsRequestSchema: GenMessage<ListMemoryRevisionsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 16);
+
+/**
+ * @generated from message engram.v1.ListMemoryRevisionsResponse
+ */
+export type ListMemoryRevisionsResponse = Message<"engram.v1.ListMemoryRevisionsResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated engram.v1.MemoryRevision revisions = 1;
+   */
+  revisions: MemoryRevision[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListMemoryRevisionsResponse.
+ * Use `create(ListMemoryRevisionsResponseSchema)` to create a new message.
+ */
+export const ListMemoryRevisionsResponseSchema: GenMessage<ListMemoryRevisionsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 17);
+
+/**
+ * @generated from message engram.v1.UnsupersedeMemoryRequest
+ */
+export type UnsupersedeMemoryRequest = Message<"engram.v1.UnsupersedeMemoryRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The acting agent.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message engram.v1.UnsupersedeMemoryRequest.
+ * Use `create(UnsupersedeMemoryRequestSchema)` to create a new message.
+ */
+export const UnsupersedeMemoryRequestSchema: GenMessage<UnsupersedeMemoryRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 18);
+
+/**
+ * @generated from message engram.v1.UnsupersedeMemoryResponse
+ */
+export type UnsupersedeMemoryResponse = Message<"engram.v1.UnsupersedeMemoryResponse"> & {
+  /**
+   * @generated from field: engram.v1.Memory memory = 1;
+   */
+  memory?: Memory | undefined;
+};
+
+/**
+ * Describes the message engram.v1.UnsupersedeMemoryResponse.
+ * Use `create(UnsupersedeMemoryResponseSchema)` to create a new message.
+ */
+export const UnsupersedeMemoryResponseSchema: GenMessage<UnsupersedeMemoryResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 19);
+
+/**
  * @generated from message engram.v1.SearchMemoriesRequest
  */
 export type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesRequest"> & {
@@ -557,7 +730,7 @@ export type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesRequest"> &
  */
 export const SearchMemoriesRequestSchema: GenMessage<SearchMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 16);
+  messageDesc(file_engram_v1_memory_service, 20);
 
 /**
  * @generated from message engram.v1.SearchMemoriesResponse
@@ -617,7 +790,7 @@ export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse">
  */
 export const SearchMemoriesResponseSchema: GenMessage<SearchMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 17);
+  messageDesc(file_engram_v1_memory_service, 21);
 
 /**
  * @generated from message engram.v1.GetMemoryStatsRequest
@@ -630,7 +803,7 @@ export type GetMemoryStatsRequest = Message<"engram.v1.GetMemoryStatsRequest"> &
  */
 export const GetMemoryStatsRequestSchema: GenMessage<GetMemoryStatsRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 18);
+  messageDesc(file_engram_v1_memory_service, 22);
 
 /**
  * @generated from message engram.v1.GetMemoryStatsResponse
@@ -721,7 +894,7 @@ export type GetMemoryStatsResponse = Message<"engram.v1.GetMemoryStatsResponse">
  */
 export const GetMemoryStatsResponseSchema: GenMessage<GetMemoryStatsResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 19);
+  messageDesc(file_engram_v1_memory_service, 23);
 
 /**
  * @generated from message engram.v1.NamedCount
@@ -742,7 +915,7 @@ export type NamedCount = Message<"engram.v1.NamedCount"> & {
  * Describes the message engram.v1.NamedCount.
  * Use `create(NamedCountSchema)` to create a new message.
  */
-export const NamedCountSchema: GenMessage<NamedCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 20);
+export const NamedCountSchema: GenMessage<NamedCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 24);
 
 /**
  * @generated from message engram.v1.DailyCount
@@ -765,7 +938,7 @@ export type DailyCount = Message<"engram.v1.DailyCount"> & {
  * Describes the message engram.v1.DailyCount.
  * Use `create(DailyCountSchema)` to create a new message.
  */
-export const DailyCountSchema: GenMessage<DailyCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 21);
+export const DailyCountSchema: GenMessage<DailyCount> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 25);
 
 /**
  * @generated from message engram.v1.ExportMemoriesRequest
@@ -783,7 +956,7 @@ export type ExportMemoriesRequest = Message<"engram.v1.ExportMemoriesRequest"> &
  */
 export const ExportMemoriesRequestSchema: GenMessage<ExportMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 22);
+  messageDesc(file_engram_v1_memory_service, 26);
 
 /**
  * One exported memory: a line of `engram export`, and an item of ImportMemoriesRequest.
@@ -802,6 +975,13 @@ export type ExportMemoriesResponse = Message<"engram.v1.ExportMemoriesResponse">
    * @generated from field: repeated float embedding = 2;
    */
   embedding: number[];
+
+  /**
+   * The memory's history, newest first; import keeps it (each revision's memory.id must be memory.id).
+   *
+   * @generated from field: repeated engram.v1.MemoryRevision revisions = 3;
+   */
+  revisions: MemoryRevision[];
 };
 
 /**
@@ -810,7 +990,7 @@ export type ExportMemoriesResponse = Message<"engram.v1.ExportMemoriesResponse">
  */
 export const ExportMemoriesResponseSchema: GenMessage<ExportMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 23);
+  messageDesc(file_engram_v1_memory_service, 27);
 
 /**
  * @generated from message engram.v1.ImportMemoriesRequest
@@ -831,7 +1011,7 @@ export type ImportMemoriesRequest = Message<"engram.v1.ImportMemoriesRequest"> &
  */
 export const ImportMemoriesRequestSchema: GenMessage<ImportMemoriesRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 24);
+  messageDesc(file_engram_v1_memory_service, 28);
 
 /**
  * @generated from message engram.v1.ImportMemoriesResponse
@@ -872,7 +1052,7 @@ export type ImportMemoriesResponse = Message<"engram.v1.ImportMemoriesResponse">
  */
 export const ImportMemoriesResponseSchema: GenMessage<ImportMemoriesResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_memory_service, 25);
+  messageDesc(file_engram_v1_memory_service, 29);
 
 /**
  * @generated from enum engram.v1.WriteOutcome
@@ -919,6 +1099,14 @@ export enum WriteOutcome {
    * @generated from enum value: WRITE_OUTCOME_REJECTED = 5;
    */
   REJECTED = 5,
+
+  /**
+   * A keyed write (or an update) that would set every field to what it already is: nothing
+   * was written, and the revision did not change.
+   *
+   * @generated from enum value: WRITE_OUTCOME_UNCHANGED = 6;
+   */
+  UNCHANGED = 6,
 }
 
 /**
@@ -1042,6 +1230,27 @@ export const MemoryService: GenService<{
     methodKind: "unary";
     input: typeof UndeleteMemoryRequestSchema;
     output: typeof UndeleteMemoryResponseSchema;
+  };
+  /**
+   * Lists the revisions of one memory, newest first: what each change made of it, when, by whom.
+   *
+   * @generated from rpc engram.v1.MemoryService.ListMemoryRevisions
+   */
+  listMemoryRevisions: {
+    methodKind: "unary";
+    input: typeof ListMemoryRevisionsRequestSchema;
+    output: typeof ListMemoryRevisionsResponseSchema;
+  };
+  /**
+   * Undoes a supersession: the memory is active again, superseded_by cleared and valid_until
+   * back to what it was before.
+   *
+   * @generated from rpc engram.v1.MemoryService.UnsupersedeMemory
+   */
+  unsupersedeMemory: {
+    methodKind: "unary";
+    input: typeof UnsupersedeMemoryRequestSchema;
+    output: typeof UnsupersedeMemoryResponseSchema;
   };
   /**
    * Streams the memories most relevant to a query, best first.

@@ -50,7 +50,8 @@ export class NeighbourRepository extends SqlEntityRepository<MemoryRow> {
     ) => sql`select ${RECORD_COLUMNS}, 1 - (memories.embedding <=> p.vector) as similarity
         from memories
         where memories.workspace_id = ${workspaceId} and memories.subject_type = p.subject_type and ${subjectMatch}
-          and memories.delete_time is null and (memories.expire_time is null or memories.expire_time > ${now})
+          and memories.delete_time is null and memories.superseded_by is null
+          and (memories.expire_time is null or memories.expire_time > ${now})
           and memories.embedding is not null and memories.embedding_model = ${model} and ${readable}`;
     const rows = await query<MemoryColumns & { probe: number | string; similarity: number | string }>(
       this.em,

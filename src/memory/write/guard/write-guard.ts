@@ -2,6 +2,8 @@ import type { Embedded, WriteEmbedding } from "../../../embedding/embeddings.js"
 import { invalidArgument } from "../../../errors/domain-error.js";
 import type { MemoryDraft, MemoryRecord } from "../../record.js";
 import type { Classification, KindClassifier } from "./kind-classifier.js";
+import { contradictionOf } from "./contradiction.js";
+import { numbersOf } from "./numbers.js";
 import { lowInformationReason } from "./low-information.js";
 
 /**
@@ -31,7 +33,12 @@ export interface GuardNote {
   similarity: number;
   /** The kind the guard chose, when the request gave none. */
   classifiedKind: string;
-  conflicts: Neighbour[];
+  conflicts: Conflict[];
+}
+
+/** A possible conflict: a neighbour, and why it contradicts the write, when the guard judges it does. */
+export interface Conflict extends Neighbour {
+  contradiction: string | null;
 }
 
 /** A write the guard refused (nothing is written), or the draft to write, its kind settled. */
@@ -87,7 +94,13 @@ export function judgeNeighbours(
       : null;
   const conflicts = neighbours
     .filter((n) => n !== mergeInto && n.similarity >= CONFLICT_SIMILARITY && !isItself(draft, n.record))
-    .slice(0, MAX_CONFLICTS);
+    .slice(0, MAX_CONFLICTS)
+    .map((n) => ({
+      ...n,
+      contradiction: sameIdentity(draft, n.record)
+        ? contradictionOf(draft.content, n.record.content, n.similarity)
+        : null,
+    }));
   const decided =
     draft.key !== null
       ? 1
@@ -116,10 +129,6 @@ export function isNearDuplicate(content: string, other: string, similarity: numb
 
 export function sameNumbers(content: string, other: string): boolean {
   return numbersOf(content) === numbersOf(other);
-}
-
-function numbersOf(content: string): string {
-  return [...new Set(content.normalize("NFKC").match(/\p{N}+/gu) ?? [])].sort().join(" ");
 }
 
 /** A decision's confidence, lowered when it rests on a classified kind: halfway to the classification's confidence. */

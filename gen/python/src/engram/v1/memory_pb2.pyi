@@ -35,6 +35,7 @@ class MemoryState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMORY_STATE_ACTIVE: _ClassVar[MemoryState]
     MEMORY_STATE_EXPIRED: _ClassVar[MemoryState]
     MEMORY_STATE_DELETED: _ClassVar[MemoryState]
+    MEMORY_STATE_SUPERSEDED: _ClassVar[MemoryState]
 
 class EmbeddingStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -42,6 +43,21 @@ class EmbeddingStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EMBEDDING_STATUS_ATTACHED: _ClassVar[EmbeddingStatus]
     EMBEDDING_STATUS_PENDING: _ClassVar[EmbeddingStatus]
     EMBEDDING_STATUS_FAILED: _ClassVar[EmbeddingStatus]
+
+class MemoryChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MEMORY_CHANGE_UNSPECIFIED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_CREATED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_UPDATED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_UPSERTED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_REVIVED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_MERGED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_DELETED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_UNDELETED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_SUPERSEDED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_UNSUPERSEDED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_EXPIRED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_IMPORTED: _ClassVar[MemoryChange]
 VISIBILITY_UNSPECIFIED: Visibility
 VISIBILITY_PRIVATE: Visibility
 VISIBILITY_SHARED: Visibility
@@ -56,13 +72,26 @@ MEMORY_STATE_UNSPECIFIED: MemoryState
 MEMORY_STATE_ACTIVE: MemoryState
 MEMORY_STATE_EXPIRED: MemoryState
 MEMORY_STATE_DELETED: MemoryState
+MEMORY_STATE_SUPERSEDED: MemoryState
 EMBEDDING_STATUS_UNSPECIFIED: EmbeddingStatus
 EMBEDDING_STATUS_ATTACHED: EmbeddingStatus
 EMBEDDING_STATUS_PENDING: EmbeddingStatus
 EMBEDDING_STATUS_FAILED: EmbeddingStatus
+MEMORY_CHANGE_UNSPECIFIED: MemoryChange
+MEMORY_CHANGE_CREATED: MemoryChange
+MEMORY_CHANGE_UPDATED: MemoryChange
+MEMORY_CHANGE_UPSERTED: MemoryChange
+MEMORY_CHANGE_REVIVED: MemoryChange
+MEMORY_CHANGE_MERGED: MemoryChange
+MEMORY_CHANGE_DELETED: MemoryChange
+MEMORY_CHANGE_UNDELETED: MemoryChange
+MEMORY_CHANGE_SUPERSEDED: MemoryChange
+MEMORY_CHANGE_UNSUPERSEDED: MemoryChange
+MEMORY_CHANGE_EXPIRED: MemoryChange
+MEMORY_CHANGE_IMPORTED: MemoryChange
 
 class Memory(_message.Message):
-    __slots__ = ("id", "workspace_id", "agent_id", "subject_type", "subject_id", "kind", "key", "content", "title", "visibility", "metadata", "linked_entities", "tags", "confidence", "source_kind", "source_id", "provenance", "parent_memory_id", "expire_time", "forget_reason", "state", "embedding_status", "embedding_model", "revision", "etag", "create_time", "update_time", "delete_time")
+    __slots__ = ("id", "workspace_id", "agent_id", "subject_type", "subject_id", "kind", "key", "content", "title", "visibility", "metadata", "linked_entities", "tags", "confidence", "source_kind", "source_id", "provenance", "parent_memory_id", "expire_time", "forget_reason", "state", "embedding_status", "embedding_model", "revision", "etag", "create_time", "update_time", "delete_time", "valid_from", "valid_until", "superseded_by")
     ID_FIELD_NUMBER: _ClassVar[int]
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -91,6 +120,9 @@ class Memory(_message.Message):
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     DELETE_TIME_FIELD_NUMBER: _ClassVar[int]
+    VALID_FROM_FIELD_NUMBER: _ClassVar[int]
+    VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
     id: str
     workspace_id: str
     agent_id: str
@@ -119,7 +151,10 @@ class Memory(_message.Message):
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     delete_time: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[str] = ..., workspace_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., content: _Optional[str] = ..., title: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., linked_entities: _Optional[_Iterable[_Union[EntityRef, _Mapping]]] = ..., tags: _Optional[_Iterable[str]] = ..., confidence: _Optional[float] = ..., source_kind: _Optional[str] = ..., source_id: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, str]] = ..., parent_memory_id: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., forget_reason: _Optional[str] = ..., state: _Optional[_Union[MemoryState, str]] = ..., embedding_status: _Optional[_Union[EmbeddingStatus, str]] = ..., embedding_model: _Optional[str] = ..., revision: _Optional[int] = ..., etag: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    valid_from: _timestamp_pb2.Timestamp
+    valid_until: _timestamp_pb2.Timestamp
+    superseded_by: str
+    def __init__(self, id: _Optional[str] = ..., workspace_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., content: _Optional[str] = ..., title: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., linked_entities: _Optional[_Iterable[_Union[EntityRef, _Mapping]]] = ..., tags: _Optional[_Iterable[str]] = ..., confidence: _Optional[float] = ..., source_kind: _Optional[str] = ..., source_id: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, str]] = ..., parent_memory_id: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., forget_reason: _Optional[str] = ..., state: _Optional[_Union[MemoryState, str]] = ..., embedding_status: _Optional[_Union[EmbeddingStatus, str]] = ..., embedding_model: _Optional[str] = ..., revision: _Optional[int] = ..., etag: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., superseded_by: _Optional[str] = ...) -> None: ...
 
 class EntityRef(_message.Message):
     __slots__ = ("type", "id")
@@ -130,7 +165,7 @@ class EntityRef(_message.Message):
     def __init__(self, type: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
 class MemoryFilter(_message.Message):
-    __slots__ = ("agent_id", "subject_type", "subject_id", "kinds", "tags", "any_tags", "linked_entity_type", "linked_entity_id", "visibility", "key", "show_deleted", "show_expired")
+    __slots__ = ("agent_id", "subject_type", "subject_id", "kinds", "tags", "any_tags", "linked_entity_type", "linked_entity_id", "visibility", "key", "show_deleted", "show_expired", "include_superseded", "valid_at")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -143,6 +178,8 @@ class MemoryFilter(_message.Message):
     KEY_FIELD_NUMBER: _ClassVar[int]
     SHOW_DELETED_FIELD_NUMBER: _ClassVar[int]
     SHOW_EXPIRED_FIELD_NUMBER: _ClassVar[int]
+    INCLUDE_SUPERSEDED_FIELD_NUMBER: _ClassVar[int]
+    VALID_AT_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     subject_type: str
     subject_id: str
@@ -155,4 +192,26 @@ class MemoryFilter(_message.Message):
     key: str
     show_deleted: bool
     show_expired: bool
-    def __init__(self, agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., any_tags: _Optional[_Iterable[str]] = ..., linked_entity_type: _Optional[str] = ..., linked_entity_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., key: _Optional[str] = ..., show_deleted: _Optional[bool] = ..., show_expired: _Optional[bool] = ...) -> None: ...
+    include_superseded: bool
+    valid_at: _timestamp_pb2.Timestamp
+    def __init__(self, agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., any_tags: _Optional[_Iterable[str]] = ..., linked_entity_type: _Optional[str] = ..., linked_entity_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., key: _Optional[str] = ..., show_deleted: _Optional[bool] = ..., show_expired: _Optional[bool] = ..., include_superseded: _Optional[bool] = ..., valid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class MemoryRevision(_message.Message):
+    __slots__ = ("revision", "change", "change_time", "key_id", "agent_id", "reason", "memory", "changed_fields")
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_TIME_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    CHANGED_FIELDS_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    change: MemoryChange
+    change_time: _timestamp_pb2.Timestamp
+    key_id: str
+    agent_id: str
+    reason: str
+    memory: Memory
+    changed_fields: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, revision: _Optional[int] = ..., change: _Optional[_Union[MemoryChange, str]] = ..., change_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., reason: _Optional[str] = ..., memory: _Optional[_Union[Memory, _Mapping]] = ..., changed_fields: _Optional[_Iterable[str]] = ...) -> None: ...

@@ -29,10 +29,11 @@ from engram.v1 import rest_pb2 as engram_dot_v1_dot_rest__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 from google.rpc import status_pb2 as google_dot_rpc_dot_status__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65ngram/v1/memory_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x16\x65ngram/v1/memory.proto\x1a\x14\x65ngram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x17google/rpc/status.proto\"\xd8\x03\n\x12WriteMemoryRequest\x12\xe4\x01\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.MemoryB\xc0\x01\xbaH\xbc\x01\xba\x01^\n\x10\x63ontent_required\x12\x32memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xc8\x01\x01\x12\x30\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\rvalidate_only\x18\x04 \x01(\x08:t\xbaHq\x1ao\n\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"\xf2\x01\n\x13WriteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.engram.v1.WriteOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x18\n\x10guard_confidence\x18\x04 \x01(\x02\x12\x12\n\nsimilarity\x18\x05 \x01(\x02\x12\x17\n\x0f\x63lassified_kind\x18\x06 \x01(\t\x12\x37\n\x12possible_conflicts\x18\x07 \x03(\x0b\x32\x1b.engram.v1.PossibleConflict\"I\n\x10PossibleConflict\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12\x12\n\nsimilarity\x18\x02 \x01(\x02\"h\n\x19\x42\x61tchWriteMemoriesRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequestB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\x12\x0e\n\x06\x61tomic\x18\x02 \x01(\x08\"J\n\x1a\x42\x61tchWriteMemoriesResponse\x12,\n\x07results\x18\x01 \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\"u\n\x10\x42\x61tchWriteResult\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x1e.engram.v1.WriteMemoryResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"[\n\x10GetMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\"6\n\x11GetMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xcd\x01\n\x13ListMemoriesRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12P\n\x08order_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$\"T\n\x14ListMemoriesResponse\x12#\n\x08memories\x18\x01 \x03(\x0b\x32\x11.engram.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x01\n\x13UpdateMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12)\n\x06memory\x18\x03 \x01(\x0b\x32\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\x12\x16\n\x04\x65tag\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14UpdateMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\x90\x01\n\x13\x44\x65leteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x18\n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x16\n\x04\x65tag\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14\x44\x65leteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"`\n\x15UndeleteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\";\n\x16UndeleteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xb7\x01\n\x15SearchMemoriesRequest\x12\x19\n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\'\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x18\n\x05top_k\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12\x11\n\tmin_score\x18\x04 \x01(\x02\x12-\n\x04mode\x18\x05 \x01(\x0e\x32\x15.engram.v1.SearchModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\"\xac\x01\n\x16SearchMemoriesResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\x16\n\x0esemantic_score\x18\x04 \x01(\x02\x12\x15\n\rkeyword_score\x18\x05 \x01(\x02\x12#\n\x04mode\x18\x06 \x01(\x0e\x32\x15.engram.v1.SearchMode\"\x17\n\x15GetMemoryStatsRequest\"\xc7\x02\n\x16GetMemoryStatsResponse\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x02 \x01(\x03\x12\x0f\n\x07\x64\x65leted\x18\x03 \x01(\x03\x12\x0f\n\x07\x65xpired\x18\x04 \x01(\x03\x12\x19\n\x11\x65mbedding_backlog\x18\x05 \x01(\x03\x12\x18\n\x10\x65mbedding_failed\x18\x06 \x01(\x03\x12\x17\n\x0f\x65mbedding_model\x18\x07 \x01(\t\x12\x1b\n\x13\x65mbedder_configured\x18\x08 \x01(\x08\x12$\n\x05kinds\x18\t \x03(\x0b\x32\x15.engram.v1.NamedCount\x12%\n\x06\x61gents\x18\n \x03(\x0b\x32\x15.engram.v1.NamedCount\x12-\n\x0e\x63reated_by_day\x18\x0b \x03(\x0b\x32\x15.engram.v1.DailyCount\")\n\nNamedCount\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"(\n\nDailyCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"@\n\x15\x45xportMemoriesRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\"\x97\x03\n\x16\x45xportMemoriesResponse\x12\xde\x02\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.MemoryB\xba\x02\xbaH\xb6\x02\xba\x01\x37\n\x0bid_required\x12\x15memory.id is required\x1a\x11size(this.id) > 0\xba\x01^\n\x10\x63ontent_required\x12\x32memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01\x12\x1c\n\tembedding\x18\x02 \x03(\x02\x42\t\xbaH\x06\x92\x01\x03\x10\x80 \"X\n\x15ImportMemoriesRequest\x12?\n\x08memories\x18\x01 \x03(\x0b\x32!.engram.v1.ExportMemoriesResponseB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\"d\n\x16ImportMemoriesResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\x12\x10\n\x08replaced\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\x14\n\x0cvectors_kept\x18\x04 \x01(\x05*\xb4\x01\n\x0cWriteOutcome\x12\x1d\n\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n\x15WRITE_OUTCOME_UPDATED\x10\x02\x12\x19\n\x15WRITE_OUTCOME_REVIVED\x10\x03\x12\x18\n\x14WRITE_OUTCOME_MERGED\x10\x04\x12\x1a\n\x16WRITE_OUTCOME_REJECTED\x10\x05*t\n\nSearchMode\x12\x1b\n\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n\x13SEARCH_MODE_KEYWORD\x10\x03\x32\x87\x0b\n\rMemoryService\x12x\n\x0bWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x14\"\n/v1/memory:\x06memory\x12\x8e\x01\n\x12\x42\x61tchWriteMemories\x12$.engram.v1.BatchWriteMemoriesRequest\x1a%.engram.v1.BatchWriteMemoriesResponse\"+\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x15\"\x10/v1/memory:batch:\x01*\x12n\n\tGetMemory\x12\x1b.engram.v1.GetMemoryRequest\x1a\x1c.engram.v1.GetMemoryResponse\"&\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/memory/{id}\x12r\n\x0cListMemories\x12\x1e.engram.v1.ListMemoriesRequest\x1a\x1f.engram.v1.ListMemoriesResponse\"!\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/memory\x12\x80\x01\n\x0cUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"/\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x19\x32\x0f/v1/memory/{id}:\x06memory\x12x\n\x0c\x44\x65leteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"\'\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/memory/{id}:undelete:\x01*\x12\x84\x01\n\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory/search:\x01*0\x01\x12x\n\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:stats\x12~\n\x0e\x45xportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory:export:\x01*0\x01\x12|\n\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory:import:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65ngram/v1/memory_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x16\x65ngram/v1/memory.proto\x1a\x14\x65ngram/v1/rest.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1egoogle/protobuf/duration.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17google/rpc/status.proto\"\x9c\x04\n\x12WriteMemoryRequest\x12\xe4\x01\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.MemoryB\xc0\x01\xbaH\xbc\x01\xba\x01^\n\x10\x63ontent_required\x12\x32memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xc8\x01\x01\x12\x30\n\x03ttl\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationB\x08\xbaH\x05\xaa\x01\x02*\x00\x12\x1c\n\nrequest_id\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12\x15\n\rvalidate_only\x18\x04 \x01(\x08\x12%\n\nsupersedes\x18\x05 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x10\"\x07r\x05\x10\x01\x18\x80\x02\x12\x1b\n\x13supersede_conflicts\x18\x06 \x01(\x08:t\xbaHq\x1ao\n\x12ttl_or_expire_time\x12(give ttl or memory.expire_time, not both\x1a/!has(this.ttl) || !has(this.memory.expire_time)\"\x86\x02\n\x13WriteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.engram.v1.WriteOutcome\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x18\n\x10guard_confidence\x18\x04 \x01(\x02\x12\x12\n\nsimilarity\x18\x05 \x01(\x02\x12\x17\n\x0f\x63lassified_kind\x18\x06 \x01(\t\x12\x37\n\x12possible_conflicts\x18\x07 \x03(\x0b\x32\x1b.engram.v1.PossibleConflict\x12\x12\n\nsuperseded\x18\x08 \x03(\t\"u\n\x10PossibleConflict\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12\x12\n\nsimilarity\x18\x02 \x01(\x02\x12\x13\n\x0b\x63ontradicts\x18\x03 \x01(\x08\x12\x15\n\rcontradiction\x18\x04 \x01(\t\"h\n\x19\x42\x61tchWriteMemoriesRequest\x12;\n\x08requests\x18\x01 \x03(\x0b\x32\x1d.engram.v1.WriteMemoryRequestB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\x12\x0e\n\x06\x61tomic\x18\x02 \x01(\x08\"J\n\x1a\x42\x61tchWriteMemoriesResponse\x12,\n\x07results\x18\x01 \x03(\x0b\x32\x1b.engram.v1.BatchWriteResult\"u\n\x10\x42\x61tchWriteResult\x12\x32\n\x08response\x18\x01 \x01(\x0b\x32\x1e.engram.v1.WriteMemoryResponseH\x00\x12#\n\x05\x65rror\x18\x02 \x01(\x0b\x32\x12.google.rpc.StatusH\x00\x42\x08\n\x06result\"\x86\x01\n\x10GetMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12)\n\x05\x61s_of\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"6\n\x11GetMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xf8\x01\n\x13ListMemoriesRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x1d\n\tpage_size\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12P\n\x08order_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$\x12)\n\x05\x61s_of\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"T\n\x14ListMemoriesResponse\x12#\n\x08memories\x18\x01 \x03(\x0b\x32\x11.engram.v1.Memory\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xda\x01\n\x13UpdateMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12)\n\x06memory\x18\x03 \x01(\x0b\x32\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01\x12\x37\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMaskB\x06\xbaH\x03\xc8\x01\x01\x12\x16\n\x04\x65tag\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"c\n\x14UpdateMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12(\n\x07outcome\x18\x02 \x01(\x0e\x32\x17.engram.v1.WriteOutcome\"\x90\x01\n\x13\x44\x65leteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x18\n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x16\n\x04\x65tag\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\"9\n\x14\x44\x65leteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"`\n\x15UndeleteMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\";\n\x16UndeleteMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xa2\x01\n\x1aListMemoryRevisionsRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\x12\x1d\n\tpage_size\x18\x03 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x04 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"d\n\x1bListMemoryRevisionsResponse\x12,\n\trevisions\x18\x01 \x03(\x0b\x32\x19.engram.v1.MemoryRevision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"c\n\x18UnsupersedeMemoryRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\x12/\n\x08\x61gent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11\x61gent_registry_id\">\n\x19UnsupersedeMemoryResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\"\xb7\x01\n\x15SearchMemoriesRequest\x12\x19\n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\'\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12\x18\n\x05top_k\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12\x11\n\tmin_score\x18\x04 \x01(\x02\x12-\n\x04mode\x18\x05 \x01(\x0e\x32\x15.engram.v1.SearchModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\"\xac\x01\n\x16SearchMemoriesResponse\x12!\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.Memory\x12\r\n\x05score\x18\x02 \x01(\x02\x12\x0c\n\x04rank\x18\x03 \x01(\x05\x12\x16\n\x0esemantic_score\x18\x04 \x01(\x02\x12\x15\n\rkeyword_score\x18\x05 \x01(\x02\x12#\n\x04mode\x18\x06 \x01(\x0e\x32\x15.engram.v1.SearchMode\"\x17\n\x15GetMemoryStatsRequest\"\xc7\x02\n\x16GetMemoryStatsResponse\x12\x14\n\x0cworkspace_id\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tive\x18\x02 \x01(\x03\x12\x0f\n\x07\x64\x65leted\x18\x03 \x01(\x03\x12\x0f\n\x07\x65xpired\x18\x04 \x01(\x03\x12\x19\n\x11\x65mbedding_backlog\x18\x05 \x01(\x03\x12\x18\n\x10\x65mbedding_failed\x18\x06 \x01(\x03\x12\x17\n\x0f\x65mbedding_model\x18\x07 \x01(\t\x12\x1b\n\x13\x65mbedder_configured\x18\x08 \x01(\x08\x12$\n\x05kinds\x18\t \x03(\x0b\x32\x15.engram.v1.NamedCount\x12%\n\x06\x61gents\x18\n \x03(\x0b\x32\x15.engram.v1.NamedCount\x12-\n\x0e\x63reated_by_day\x18\x0b \x03(\x0b\x32\x15.engram.v1.DailyCount\")\n\nNamedCount\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"(\n\nDailyCount\x12\x0b\n\x03\x64\x61y\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x03\"@\n\x15\x45xportMemoriesRequest\x12\'\n\x06\x66ilter\x18\x01 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\"\xd0\x03\n\x16\x45xportMemoriesResponse\x12\xde\x02\n\x06memory\x18\x01 \x01(\x0b\x32\x11.engram.v1.MemoryB\xba\x02\xbaH\xb6\x02\xba\x01\x37\n\x0bid_required\x12\x15memory.id is required\x1a\x11size(this.id) > 0\xba\x01^\n\x10\x63ontent_required\x12\x32memory.content is required (1 to 50000 characters)\x1a\x16size(this.content) > 0\xba\x01U\n\x15subject_type_required\x12\x1fmemory.subject_type is required\x1a\x1bsize(this.subject_type) > 0\xba\x01=\n\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01\x12\x1c\n\tembedding\x18\x02 \x03(\x02\x42\t\xbaH\x06\x92\x01\x03\x10\x80 \x12\x37\n\trevisions\x18\x03 \x03(\x0b\x32\x19.engram.v1.MemoryRevisionB\t\xbaH\x06\x92\x01\x03\x10\x90N\"X\n\x15ImportMemoriesRequest\x12?\n\x08memories\x18\x01 \x03(\x0b\x32!.engram.v1.ExportMemoriesResponseB\n\xbaH\x07\x92\x01\x04\x08\x01\x10\x64\"d\n\x16ImportMemoriesResponse\x12\x0f\n\x07\x63reated\x18\x01 \x01(\x05\x12\x10\n\x08replaced\x18\x02 \x01(\x05\x12\x11\n\tunchanged\x18\x03 \x01(\x05\x12\x14\n\x0cvectors_kept\x18\x04 \x01(\x05*\xd1\x01\n\x0cWriteOutcome\x12\x1d\n\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n\x15WRITE_OUTCOME_UPDATED\x10\x02\x12\x19\n\x15WRITE_OUTCOME_REVIVED\x10\x03\x12\x18\n\x14WRITE_OUTCOME_MERGED\x10\x04\x12\x1a\n\x16WRITE_OUTCOME_REJECTED\x10\x05\x12\x1b\n\x17WRITE_OUTCOME_UNCHANGED\x10\x06*t\n\nSearchMode\x12\x1b\n\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n\x13SEARCH_MODE_KEYWORD\x10\x03\x32\xb9\r\n\rMemoryService\x12x\n\x0bWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x14\"\n/v1/memory:\x06memory\x12\x8e\x01\n\x12\x42\x61tchWriteMemories\x12$.engram.v1.BatchWriteMemoriesRequest\x1a%.engram.v1.BatchWriteMemoriesResponse\"+\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x15\"\x10/v1/memory:batch:\x01*\x12n\n\tGetMemory\x12\x1b.engram.v1.GetMemoryRequest\x1a\x1c.engram.v1.GetMemoryResponse\"&\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/memory/{id}\x12r\n\x0cListMemories\x12\x1e.engram.v1.ListMemoriesRequest\x1a\x1f.engram.v1.ListMemoriesResponse\"!\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x0c\x12\n/v1/memory\x12\x80\x01\n\x0cUpdateMemory\x12\x1e.engram.v1.UpdateMemoryRequest\x1a\x1f.engram.v1.UpdateMemoryResponse\"/\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x19\x32\x0f/v1/memory/{id}:\x06memory\x12x\n\x0c\x44\x65leteMemory\x12\x1e.engram.v1.DeleteMemoryRequest\x1a\x1f.engram.v1.DeleteMemoryResponse\"\'\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x11*\x0f/v1/memory/{id}\x12\x8a\x01\n\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/memory/{id}:undelete:\x01*\x12\x96\x01\n\x13ListMemoryRevisions\x12%.engram.v1.ListMemoryRevisionsRequest\x1a&.engram.v1.ListMemoryRevisionsResponse\"0\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/memory/{id}/revisions\x12\x96\x01\n\x11UnsupersedeMemory\x12#.engram.v1.UnsupersedeMemoryRequest\x1a$.engram.v1.UnsupersedeMemoryResponse\"6\xd2\xf3\x18\x0cmemory:write\x82\xd3\xe4\x93\x02 \"\x1b/v1/memory/{id}:unsupersede:\x01*\x12\x84\x01\n\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory/search:\x01*0\x01\x12x\n\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:stats\x12~\n\x0e\x45xportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory:export:\x01*0\x01\x12|\n\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x16\"\x11/v1/memory:import:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -45,6 +46,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_WRITEMEMORYREQUEST'].fields_by_name['ttl']._serialized_options = b'\272H\005\252\001\002*\000'
   _globals['_WRITEMEMORYREQUEST'].fields_by_name['request_id']._loaded_options = None
   _globals['_WRITEMEMORYREQUEST'].fields_by_name['request_id']._serialized_options = b'\272H\005r\003\030\200\002'
+  _globals['_WRITEMEMORYREQUEST'].fields_by_name['supersedes']._loaded_options = None
+  _globals['_WRITEMEMORYREQUEST'].fields_by_name['supersedes']._serialized_options = b'\272H\016\222\001\013\020\020\"\007r\005\020\001\030\200\002'
   _globals['_WRITEMEMORYREQUEST']._loaded_options = None
   _globals['_WRITEMEMORYREQUEST']._serialized_options = b'\272Hq\032o\n\022ttl_or_expire_time\022(give ttl or memory.expire_time, not both\032/!has(this.ttl) || !has(this.memory.expire_time)'
   _globals['_BATCHWRITEMEMORIESREQUEST'].fields_by_name['requests']._loaded_options = None
@@ -81,6 +84,18 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_UNDELETEMEMORYREQUEST'].fields_by_name['id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
   _globals['_UNDELETEMEMORYREQUEST'].fields_by_name['agent_id']._loaded_options = None
   _globals['_UNDELETEMEMORYREQUEST'].fields_by_name['agent_id']._serialized_options = b'\272H\005r\003\030\200\002\312\363\030\021agent_registry_id'
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['id']._loaded_options = None
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['agent_id']._loaded_options = None
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['agent_id']._serialized_options = b'\272H\005r\003\030\200\002\312\363\030\021agent_registry_id'
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\364\003(\000'
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTMEMORYREVISIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\010'
+  _globals['_UNSUPERSEDEMEMORYREQUEST'].fields_by_name['id']._loaded_options = None
+  _globals['_UNSUPERSEDEMEMORYREQUEST'].fields_by_name['id']._serialized_options = b'\272H\007r\005\020\001\030\200\002'
+  _globals['_UNSUPERSEDEMEMORYREQUEST'].fields_by_name['agent_id']._loaded_options = None
+  _globals['_UNSUPERSEDEMEMORYREQUEST'].fields_by_name['agent_id']._serialized_options = b'\272H\005r\003\030\200\002\312\363\030\021agent_registry_id'
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['query']._loaded_options = None
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['query']._serialized_options = b'\272H\007r\005\020\001\030\200 '
   _globals['_SEARCHMEMORIESREQUEST'].fields_by_name['top_k']._loaded_options = None
@@ -91,6 +106,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EXPORTMEMORIESRESPONSE'].fields_by_name['memory']._serialized_options = b'\272H\266\002\272\0017\n\013id_required\022\025memory.id is required\032\021size(this.id) > 0\272\001^\n\020content_required\0222memory.content is required (1 to 50000 characters)\032\026size(this.content) > 0\272\001U\n\025subject_type_required\022\037memory.subject_type is required\032\033size(this.subject_type) > 0\272\001=\n\rkind_required\022\027memory.kind is required\032\023size(this.kind) > 0\310\001\001'
   _globals['_EXPORTMEMORIESRESPONSE'].fields_by_name['embedding']._loaded_options = None
   _globals['_EXPORTMEMORIESRESPONSE'].fields_by_name['embedding']._serialized_options = b'\272H\006\222\001\003\020\200 '
+  _globals['_EXPORTMEMORIESRESPONSE'].fields_by_name['revisions']._loaded_options = None
+  _globals['_EXPORTMEMORIESRESPONSE'].fields_by_name['revisions']._serialized_options = b'\272H\006\222\001\003\020\220N'
   _globals['_IMPORTMEMORIESREQUEST'].fields_by_name['memories']._loaded_options = None
   _globals['_IMPORTMEMORIESREQUEST'].fields_by_name['memories']._serialized_options = b'\272H\007\222\001\004\010\001\020d'
   _globals['_MEMORYSERVICE'].methods_by_name['WriteMemory']._loaded_options = None
@@ -107,6 +124,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSERVICE'].methods_by_name['DeleteMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\021*\017/v1/memory/{id}'
   _globals['_MEMORYSERVICE'].methods_by_name['UndeleteMemory']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['UndeleteMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002\035\"\030/v1/memory/{id}:undelete:\001*'
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemoryRevisions']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['ListMemoryRevisions']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\033\022\031/v1/memory/{id}/revisions'
+  _globals['_MEMORYSERVICE'].methods_by_name['UnsupersedeMemory']._loaded_options = None
+  _globals['_MEMORYSERVICE'].methods_by_name['UnsupersedeMemory']._serialized_options = b'\322\363\030\014memory:write\202\323\344\223\002 \"\033/v1/memory/{id}:unsupersede:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['SearchMemories']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\026\"\021/v1/memory/search:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['GetMemoryStats']._loaded_options = None
@@ -115,62 +136,70 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_MEMORYSERVICE'].methods_by_name['ExportMemories']._serialized_options = b'\322\363\030\005admin\202\323\344\223\002\026\"\021/v1/memory:export:\001*'
   _globals['_MEMORYSERVICE'].methods_by_name['ImportMemories']._loaded_options = None
   _globals['_MEMORYSERVICE'].methods_by_name['ImportMemories']._serialized_options = b'\322\363\030\005admin\202\323\344\223\002\026\"\021/v1/memory:import:\001*'
-  _globals['_WRITEOUTCOME']._serialized_start=3919
-  _globals['_WRITEOUTCOME']._serialized_end=4099
-  _globals['_SEARCHMODE']._serialized_start=4101
-  _globals['_SEARCHMODE']._serialized_end=4217
-  _globals['_WRITEMEMORYREQUEST']._serialized_start=266
-  _globals['_WRITEMEMORYREQUEST']._serialized_end=738
-  _globals['_WRITEMEMORYRESPONSE']._serialized_start=741
-  _globals['_WRITEMEMORYRESPONSE']._serialized_end=983
-  _globals['_POSSIBLECONFLICT']._serialized_start=985
-  _globals['_POSSIBLECONFLICT']._serialized_end=1058
-  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_start=1060
-  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_end=1164
-  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_start=1166
-  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_end=1240
-  _globals['_BATCHWRITERESULT']._serialized_start=1242
-  _globals['_BATCHWRITERESULT']._serialized_end=1359
-  _globals['_GETMEMORYREQUEST']._serialized_start=1361
-  _globals['_GETMEMORYREQUEST']._serialized_end=1452
-  _globals['_GETMEMORYRESPONSE']._serialized_start=1454
-  _globals['_GETMEMORYRESPONSE']._serialized_end=1508
-  _globals['_LISTMEMORIESREQUEST']._serialized_start=1511
-  _globals['_LISTMEMORIESREQUEST']._serialized_end=1716
-  _globals['_LISTMEMORIESRESPONSE']._serialized_start=1718
-  _globals['_LISTMEMORIESRESPONSE']._serialized_end=1802
-  _globals['_UPDATEMEMORYREQUEST']._serialized_start=1805
-  _globals['_UPDATEMEMORYREQUEST']._serialized_end=2023
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=2025
-  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=2082
-  _globals['_DELETEMEMORYREQUEST']._serialized_start=2085
-  _globals['_DELETEMEMORYREQUEST']._serialized_end=2229
-  _globals['_DELETEMEMORYRESPONSE']._serialized_start=2231
-  _globals['_DELETEMEMORYRESPONSE']._serialized_end=2288
-  _globals['_UNDELETEMEMORYREQUEST']._serialized_start=2290
-  _globals['_UNDELETEMEMORYREQUEST']._serialized_end=2386
-  _globals['_UNDELETEMEMORYRESPONSE']._serialized_start=2388
-  _globals['_UNDELETEMEMORYRESPONSE']._serialized_end=2447
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=2450
-  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=2633
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=2636
-  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=2808
-  _globals['_GETMEMORYSTATSREQUEST']._serialized_start=2810
-  _globals['_GETMEMORYSTATSREQUEST']._serialized_end=2833
-  _globals['_GETMEMORYSTATSRESPONSE']._serialized_start=2836
-  _globals['_GETMEMORYSTATSRESPONSE']._serialized_end=3163
-  _globals['_NAMEDCOUNT']._serialized_start=3165
-  _globals['_NAMEDCOUNT']._serialized_end=3206
-  _globals['_DAILYCOUNT']._serialized_start=3208
-  _globals['_DAILYCOUNT']._serialized_end=3248
-  _globals['_EXPORTMEMORIESREQUEST']._serialized_start=3250
-  _globals['_EXPORTMEMORIESREQUEST']._serialized_end=3314
-  _globals['_EXPORTMEMORIESRESPONSE']._serialized_start=3317
-  _globals['_EXPORTMEMORIESRESPONSE']._serialized_end=3724
-  _globals['_IMPORTMEMORIESREQUEST']._serialized_start=3726
-  _globals['_IMPORTMEMORIESREQUEST']._serialized_end=3814
-  _globals['_IMPORTMEMORIESRESPONSE']._serialized_start=3816
-  _globals['_IMPORTMEMORIESRESPONSE']._serialized_end=3916
-  _globals['_MEMORYSERVICE']._serialized_start=4220
-  _globals['_MEMORYSERVICE']._serialized_end=5635
+  _globals['_WRITEOUTCOME']._serialized_start=4702
+  _globals['_WRITEOUTCOME']._serialized_end=4911
+  _globals['_SEARCHMODE']._serialized_start=4913
+  _globals['_SEARCHMODE']._serialized_end=5029
+  _globals['_WRITEMEMORYREQUEST']._serialized_start=299
+  _globals['_WRITEMEMORYREQUEST']._serialized_end=839
+  _globals['_WRITEMEMORYRESPONSE']._serialized_start=842
+  _globals['_WRITEMEMORYRESPONSE']._serialized_end=1104
+  _globals['_POSSIBLECONFLICT']._serialized_start=1106
+  _globals['_POSSIBLECONFLICT']._serialized_end=1223
+  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_start=1225
+  _globals['_BATCHWRITEMEMORIESREQUEST']._serialized_end=1329
+  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_start=1331
+  _globals['_BATCHWRITEMEMORIESRESPONSE']._serialized_end=1405
+  _globals['_BATCHWRITERESULT']._serialized_start=1407
+  _globals['_BATCHWRITERESULT']._serialized_end=1524
+  _globals['_GETMEMORYREQUEST']._serialized_start=1527
+  _globals['_GETMEMORYREQUEST']._serialized_end=1661
+  _globals['_GETMEMORYRESPONSE']._serialized_start=1663
+  _globals['_GETMEMORYRESPONSE']._serialized_end=1717
+  _globals['_LISTMEMORIESREQUEST']._serialized_start=1720
+  _globals['_LISTMEMORIESREQUEST']._serialized_end=1968
+  _globals['_LISTMEMORIESRESPONSE']._serialized_start=1970
+  _globals['_LISTMEMORIESRESPONSE']._serialized_end=2054
+  _globals['_UPDATEMEMORYREQUEST']._serialized_start=2057
+  _globals['_UPDATEMEMORYREQUEST']._serialized_end=2275
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_start=2277
+  _globals['_UPDATEMEMORYRESPONSE']._serialized_end=2376
+  _globals['_DELETEMEMORYREQUEST']._serialized_start=2379
+  _globals['_DELETEMEMORYREQUEST']._serialized_end=2523
+  _globals['_DELETEMEMORYRESPONSE']._serialized_start=2525
+  _globals['_DELETEMEMORYRESPONSE']._serialized_end=2582
+  _globals['_UNDELETEMEMORYREQUEST']._serialized_start=2584
+  _globals['_UNDELETEMEMORYREQUEST']._serialized_end=2680
+  _globals['_UNDELETEMEMORYRESPONSE']._serialized_start=2682
+  _globals['_UNDELETEMEMORYRESPONSE']._serialized_end=2741
+  _globals['_LISTMEMORYREVISIONSREQUEST']._serialized_start=2744
+  _globals['_LISTMEMORYREVISIONSREQUEST']._serialized_end=2906
+  _globals['_LISTMEMORYREVISIONSRESPONSE']._serialized_start=2908
+  _globals['_LISTMEMORYREVISIONSRESPONSE']._serialized_end=3008
+  _globals['_UNSUPERSEDEMEMORYREQUEST']._serialized_start=3010
+  _globals['_UNSUPERSEDEMEMORYREQUEST']._serialized_end=3109
+  _globals['_UNSUPERSEDEMEMORYRESPONSE']._serialized_start=3111
+  _globals['_UNSUPERSEDEMEMORYRESPONSE']._serialized_end=3173
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_start=3176
+  _globals['_SEARCHMEMORIESREQUEST']._serialized_end=3359
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_start=3362
+  _globals['_SEARCHMEMORIESRESPONSE']._serialized_end=3534
+  _globals['_GETMEMORYSTATSREQUEST']._serialized_start=3536
+  _globals['_GETMEMORYSTATSREQUEST']._serialized_end=3559
+  _globals['_GETMEMORYSTATSRESPONSE']._serialized_start=3562
+  _globals['_GETMEMORYSTATSRESPONSE']._serialized_end=3889
+  _globals['_NAMEDCOUNT']._serialized_start=3891
+  _globals['_NAMEDCOUNT']._serialized_end=3932
+  _globals['_DAILYCOUNT']._serialized_start=3934
+  _globals['_DAILYCOUNT']._serialized_end=3974
+  _globals['_EXPORTMEMORIESREQUEST']._serialized_start=3976
+  _globals['_EXPORTMEMORIESREQUEST']._serialized_end=4040
+  _globals['_EXPORTMEMORIESRESPONSE']._serialized_start=4043
+  _globals['_EXPORTMEMORIESRESPONSE']._serialized_end=4507
+  _globals['_IMPORTMEMORIESREQUEST']._serialized_start=4509
+  _globals['_IMPORTMEMORIESREQUEST']._serialized_end=4597
+  _globals['_IMPORTMEMORIESRESPONSE']._serialized_start=4599
+  _globals['_IMPORTMEMORIESRESPONSE']._serialized_end=4699
+  _globals['_MEMORYSERVICE']._serialized_start=5032
+  _globals['_MEMORYSERVICE']._serialized_end=6753
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,7 @@ from engram.v1 import rest_pb2 as _rest_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import field_mask_pb2 as _field_mask_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.rpc import status_pb2 as _status_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -25,6 +26,7 @@ class WriteOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     WRITE_OUTCOME_REVIVED: _ClassVar[WriteOutcome]
     WRITE_OUTCOME_MERGED: _ClassVar[WriteOutcome]
     WRITE_OUTCOME_REJECTED: _ClassVar[WriteOutcome]
+    WRITE_OUTCOME_UNCHANGED: _ClassVar[WriteOutcome]
 
 class SearchMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -38,25 +40,30 @@ WRITE_OUTCOME_UPDATED: WriteOutcome
 WRITE_OUTCOME_REVIVED: WriteOutcome
 WRITE_OUTCOME_MERGED: WriteOutcome
 WRITE_OUTCOME_REJECTED: WriteOutcome
+WRITE_OUTCOME_UNCHANGED: WriteOutcome
 SEARCH_MODE_UNSPECIFIED: SearchMode
 SEARCH_MODE_HYBRID: SearchMode
 SEARCH_MODE_SEMANTIC: SearchMode
 SEARCH_MODE_KEYWORD: SearchMode
 
 class WriteMemoryRequest(_message.Message):
-    __slots__ = ("memory", "ttl", "request_id", "validate_only")
+    __slots__ = ("memory", "ttl", "request_id", "validate_only", "supersedes", "supersede_conflicts")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     TTL_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
     VALIDATE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDES_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDE_CONFLICTS_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     ttl: _duration_pb2.Duration
     request_id: str
     validate_only: bool
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., request_id: _Optional[str] = ..., validate_only: _Optional[bool] = ...) -> None: ...
+    supersedes: _containers.RepeatedScalarFieldContainer[str]
+    supersede_conflicts: bool
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., ttl: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., request_id: _Optional[str] = ..., validate_only: _Optional[bool] = ..., supersedes: _Optional[_Iterable[str]] = ..., supersede_conflicts: _Optional[bool] = ...) -> None: ...
 
 class WriteMemoryResponse(_message.Message):
-    __slots__ = ("memory", "outcome", "reason", "guard_confidence", "similarity", "classified_kind", "possible_conflicts")
+    __slots__ = ("memory", "outcome", "reason", "guard_confidence", "similarity", "classified_kind", "possible_conflicts", "superseded")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
@@ -64,6 +71,7 @@ class WriteMemoryResponse(_message.Message):
     SIMILARITY_FIELD_NUMBER: _ClassVar[int]
     CLASSIFIED_KIND_FIELD_NUMBER: _ClassVar[int]
     POSSIBLE_CONFLICTS_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     outcome: WriteOutcome
     reason: str
@@ -71,15 +79,20 @@ class WriteMemoryResponse(_message.Message):
     similarity: float
     classified_kind: str
     possible_conflicts: _containers.RepeatedCompositeFieldContainer[PossibleConflict]
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., outcome: _Optional[_Union[WriteOutcome, str]] = ..., reason: _Optional[str] = ..., guard_confidence: _Optional[float] = ..., similarity: _Optional[float] = ..., classified_kind: _Optional[str] = ..., possible_conflicts: _Optional[_Iterable[_Union[PossibleConflict, _Mapping]]] = ...) -> None: ...
+    superseded: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., outcome: _Optional[_Union[WriteOutcome, str]] = ..., reason: _Optional[str] = ..., guard_confidence: _Optional[float] = ..., similarity: _Optional[float] = ..., classified_kind: _Optional[str] = ..., possible_conflicts: _Optional[_Iterable[_Union[PossibleConflict, _Mapping]]] = ..., superseded: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class PossibleConflict(_message.Message):
-    __slots__ = ("memory", "similarity")
+    __slots__ = ("memory", "similarity", "contradicts", "contradiction")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     SIMILARITY_FIELD_NUMBER: _ClassVar[int]
+    CONTRADICTS_FIELD_NUMBER: _ClassVar[int]
+    CONTRADICTION_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     similarity: float
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., similarity: _Optional[float] = ...) -> None: ...
+    contradicts: bool
+    contradiction: str
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., similarity: _Optional[float] = ..., contradicts: _Optional[bool] = ..., contradiction: _Optional[str] = ...) -> None: ...
 
 class BatchWriteMemoriesRequest(_message.Message):
     __slots__ = ("requests", "atomic")
@@ -104,12 +117,14 @@ class BatchWriteResult(_message.Message):
     def __init__(self, response: _Optional[_Union[WriteMemoryResponse, _Mapping]] = ..., error: _Optional[_Union[_status_pb2.Status, _Mapping]] = ...) -> None: ...
 
 class GetMemoryRequest(_message.Message):
-    __slots__ = ("id", "agent_id")
+    __slots__ = ("id", "agent_id", "as_of")
     ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     id: str
     agent_id: str
-    def __init__(self, id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., agent_id: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class GetMemoryResponse(_message.Message):
     __slots__ = ("memory",)
@@ -118,16 +133,18 @@ class GetMemoryResponse(_message.Message):
     def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
 
 class ListMemoriesRequest(_message.Message):
-    __slots__ = ("filter", "page_size", "page_token", "order_by")
+    __slots__ = ("filter", "page_size", "page_token", "order_by", "as_of")
     FILTER_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ORDER_BY_FIELD_NUMBER: _ClassVar[int]
+    AS_OF_FIELD_NUMBER: _ClassVar[int]
     filter: _memory_pb2.MemoryFilter
     page_size: int
     page_token: str
     order_by: str
-    def __init__(self, filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order_by: _Optional[str] = ...) -> None: ...
+    as_of: _timestamp_pb2.Timestamp
+    def __init__(self, filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., order_by: _Optional[str] = ..., as_of: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ListMemoriesResponse(_message.Message):
     __slots__ = ("memories", "next_page_token")
@@ -152,10 +169,12 @@ class UpdateMemoryRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., agent_id: _Optional[str] = ..., memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., update_mask: _Optional[_Union[_field_mask_pb2.FieldMask, _Mapping]] = ..., etag: _Optional[str] = ...) -> None: ...
 
 class UpdateMemoryResponse(_message.Message):
-    __slots__ = ("memory",)
+    __slots__ = ("memory", "outcome")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
+    OUTCOME_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
+    outcome: WriteOutcome
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., outcome: _Optional[_Union[WriteOutcome, str]] = ...) -> None: ...
 
 class DeleteMemoryRequest(_message.Message):
     __slots__ = ("id", "agent_id", "reason", "etag")
@@ -184,6 +203,40 @@ class UndeleteMemoryRequest(_message.Message):
     def __init__(self, id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
 
 class UndeleteMemoryResponse(_message.Message):
+    __slots__ = ("memory",)
+    MEMORY_FIELD_NUMBER: _ClassVar[int]
+    memory: _memory_pb2.Memory
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
+
+class ListMemoryRevisionsRequest(_message.Message):
+    __slots__ = ("id", "agent_id", "page_size", "page_token")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    agent_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, id: _Optional[str] = ..., agent_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListMemoryRevisionsResponse(_message.Message):
+    __slots__ = ("revisions", "next_page_token")
+    REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    revisions: _containers.RepeatedCompositeFieldContainer[_memory_pb2.MemoryRevision]
+    next_page_token: str
+    def __init__(self, revisions: _Optional[_Iterable[_Union[_memory_pb2.MemoryRevision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class UnsupersedeMemoryRequest(_message.Message):
+    __slots__ = ("id", "agent_id")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    agent_id: str
+    def __init__(self, id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
+
+class UnsupersedeMemoryResponse(_message.Message):
     __slots__ = ("memory",)
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
@@ -272,12 +325,14 @@ class ExportMemoriesRequest(_message.Message):
     def __init__(self, filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ...) -> None: ...
 
 class ExportMemoriesResponse(_message.Message):
-    __slots__ = ("memory", "embedding")
+    __slots__ = ("memory", "embedding", "revisions")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
+    REVISIONS_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     embedding: _containers.RepeatedScalarFieldContainer[float]
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ...) -> None: ...
+    revisions: _containers.RepeatedCompositeFieldContainer[_memory_pb2.MemoryRevision]
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ..., revisions: _Optional[_Iterable[_Union[_memory_pb2.MemoryRevision, _Mapping]]] = ...) -> None: ...
 
 class ImportMemoriesRequest(_message.Message):
     __slots__ = ("memories",)

@@ -70,6 +70,16 @@ class MemoryServiceStub:
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.UndeleteMemoryRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_memory__service__pb2.UndeleteMemoryResponse.FromString,
                 _registered_method=True)
+        self.ListMemoryRevisions = channel.unary_unary(
+                '/engram.v1.MemoryService/ListMemoryRevisions',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.ListMemoryRevisionsRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.ListMemoryRevisionsResponse.FromString,
+                _registered_method=True)
+        self.UnsupersedeMemory = channel.unary_unary(
+                '/engram.v1.MemoryService/UnsupersedeMemory',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.UnsupersedeMemoryRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.UnsupersedeMemoryResponse.FromString,
+                _registered_method=True)
         self.SearchMemories = channel.unary_stream(
                 '/engram.v1.MemoryService/SearchMemories',
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.SerializeToString,
@@ -148,6 +158,21 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMemoryRevisions(self, request, context):
+        """Lists the revisions of one memory, newest first: what each change made of it, when, by whom.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnsupersedeMemory(self, request, context):
+        """Undoes a supersession: the memory is active again, superseded_by cleared and valid_until
+        back to what it was before.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SearchMemories(self, request, context):
         """Streams the memories most relevant to a query, best first.
         """
@@ -216,6 +241,16 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.UndeleteMemory,
                     request_deserializer=engram_dot_v1_dot_memory__service__pb2.UndeleteMemoryRequest.FromString,
                     response_serializer=engram_dot_v1_dot_memory__service__pb2.UndeleteMemoryResponse.SerializeToString,
+            ),
+            'ListMemoryRevisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMemoryRevisions,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.ListMemoryRevisionsRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.ListMemoryRevisionsResponse.SerializeToString,
+            ),
+            'UnsupersedeMemory': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnsupersedeMemory,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.UnsupersedeMemoryRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.UnsupersedeMemoryResponse.SerializeToString,
             ),
             'SearchMemories': grpc.unary_stream_rpc_method_handler(
                     servicer.SearchMemories,
@@ -428,6 +463,60 @@ class MemoryService:
             '/engram.v1.MemoryService/UndeleteMemory',
             engram_dot_v1_dot_memory__service__pb2.UndeleteMemoryRequest.SerializeToString,
             engram_dot_v1_dot_memory__service__pb2.UndeleteMemoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMemoryRevisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.MemoryService/ListMemoryRevisions',
+            engram_dot_v1_dot_memory__service__pb2.ListMemoryRevisionsRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.ListMemoryRevisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnsupersedeMemory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.MemoryService/UnsupersedeMemory',
+            engram_dot_v1_dot_memory__service__pb2.UnsupersedeMemoryRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.UnsupersedeMemoryResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -204,6 +204,29 @@ export declare type Memory = Message<"engram.v1.Memory"> & {
    * @generated from field: google.protobuf.Timestamp delete_time = 28;
    */
   deleteTime?: Timestamp | undefined;
+
+  /**
+   * When the fact starts to hold in the world (as opposed to when Engram learned it, create_time);
+   * the create time when not given.
+   *
+   * @generated from field: google.protobuf.Timestamp valid_from = 29;
+   */
+  validFrom?: Timestamp | undefined;
+
+  /**
+   * When the fact stops holding; unset while it still holds. Superseding a memory sets it to
+   * its successor's valid_from, unless it was already earlier.
+   *
+   * @generated from field: google.protobuf.Timestamp valid_until = 30;
+   */
+  validUntil?: Timestamp | undefined;
+
+  /**
+   * Output only: the memory that superseded this one, while it is SUPERSEDED.
+   *
+   * @generated from field: string superseded_by = 31;
+   */
+  supersededBy: string;
 };
 
 /**
@@ -314,6 +337,20 @@ export declare type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
    * @generated from field: bool show_expired = 12;
    */
   showExpired: boolean;
+
+  /**
+   * Include memories that a newer one superseded.
+   *
+   * @generated from field: bool include_superseded = 13;
+   */
+  includeSuperseded: boolean;
+
+  /**
+   * Only memories valid at this instant: valid_from at or before it, valid_until after it or unset.
+   *
+   * @generated from field: google.protobuf.Timestamp valid_at = 14;
+   */
+  validAt?: Timestamp | undefined;
 };
 
 /**
@@ -321,6 +358,72 @@ export declare type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
  * Use `create(MemoryFilterSchema)` to create a new message.
  */
 export declare const MemoryFilterSchema: GenMessage<MemoryFilter>;
+
+/**
+ * A memory as one change left it. Immutable; purged with its memory.
+ *
+ * @generated from message engram.v1.MemoryRevision
+ */
+export declare type MemoryRevision = Message<"engram.v1.MemoryRevision"> & {
+  /**
+   * The memory's revision after the change.
+   *
+   * @generated from field: int64 revision = 1;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: engram.v1.MemoryChange change = 2;
+   */
+  change: MemoryChange;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 3;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * The API key that made the change; empty for the server's own (the expiry sweeper).
+   *
+   * @generated from field: string key_id = 4;
+   */
+  keyId: string;
+
+  /**
+   * The agent the change was made as; empty when none was named.
+   *
+   * @generated from field: string agent_id = 5;
+   */
+  agentId: string;
+
+  /**
+   * Why, when the change had a reason: a delete's reason, a merge's, the superseding memory.
+   *
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+
+  /**
+   * Every field of the memory after the change.
+   *
+   * @generated from field: engram.v1.Memory memory = 7;
+   */
+  memory?: Memory | undefined;
+
+  /**
+   * Output only: the Memory fields this change set differently from the previous revision
+   * (empty for the first, and when the previous revision was purged or not listed).
+   *
+   * @generated from field: repeated string changed_fields = 8;
+   */
+  changedFields: string[];
+};
+
+/**
+ * Describes the message engram.v1.MemoryRevision.
+ * Use `create(MemoryRevisionSchema)` to create a new message.
+ */
+export declare const MemoryRevisionSchema: GenMessage<MemoryRevision>;
 
 /**
  * @generated from enum engram.v1.Visibility
@@ -417,6 +520,14 @@ export enum MemoryState {
    * @generated from enum value: MEMORY_STATE_DELETED = 3;
    */
   DELETED = 3,
+
+  /**
+   * Replaced by a newer memory (superseded_by): readable by id and in its history, left out of
+   * lists and searches unless MemoryFilter.include_superseded.
+   *
+   * @generated from enum value: MEMORY_STATE_SUPERSEDED = 4;
+   */
+  SUPERSEDED = 4,
 }
 
 /**
@@ -453,3 +564,93 @@ export enum EmbeddingStatus {
  * Describes the enum engram.v1.EmbeddingStatus.
  */
 export declare const EmbeddingStatusSchema: GenEnum<EmbeddingStatus>;
+
+/**
+ * What a change did to a memory: the kind of a MemoryRevision.
+ *
+ * @generated from enum engram.v1.MemoryChange
+ */
+export enum MemoryChange {
+  /**
+   * @generated from enum value: MEMORY_CHANGE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Written for the first time.
+   *
+   * @generated from enum value: MEMORY_CHANGE_CREATED = 1;
+   */
+  CREATED = 1,
+
+  /**
+   * Changed by UpdateMemory.
+   *
+   * @generated from enum value: MEMORY_CHANGE_UPDATED = 2;
+   */
+  UPDATED = 2,
+
+  /**
+   * Its fields replaced by a keyed write (WRITE_OUTCOME_UPDATED).
+   *
+   * @generated from enum value: MEMORY_CHANGE_UPSERTED = 3;
+   */
+  UPSERTED = 3,
+
+  /**
+   * Brought back by a keyed write while deleted, expired or superseded (WRITE_OUTCOME_REVIVED).
+   *
+   * @generated from enum value: MEMORY_CHANGE_REVIVED = 4;
+   */
+  REVIVED = 4,
+
+  /**
+   * A repeat or near duplicate was merged into it (WRITE_OUTCOME_MERGED).
+   *
+   * @generated from enum value: MEMORY_CHANGE_MERGED = 5;
+   */
+  MERGED = 5,
+
+  /**
+   * @generated from enum value: MEMORY_CHANGE_DELETED = 6;
+   */
+  DELETED = 6,
+
+  /**
+   * @generated from enum value: MEMORY_CHANGE_UNDELETED = 7;
+   */
+  UNDELETED = 7,
+
+  /**
+   * A newer memory replaced it (superseded_by).
+   *
+   * @generated from enum value: MEMORY_CHANGE_SUPERSEDED = 8;
+   */
+  SUPERSEDED = 8,
+
+  /**
+   * Its supersession was undone.
+   *
+   * @generated from enum value: MEMORY_CHANGE_UNSUPERSEDED = 9;
+   */
+  UNSUPERSEDED = 9,
+
+  /**
+   * Its expire_time passed (recorded by the expiry sweeper, at expire_time).
+   *
+   * @generated from enum value: MEMORY_CHANGE_EXPIRED = 10;
+   */
+  EXPIRED = 10,
+
+  /**
+   * Replaced by ImportMemories.
+   *
+   * @generated from enum value: MEMORY_CHANGE_IMPORTED = 11;
+   */
+  IMPORTED = 11,
+}
+
+/**
+ * Describes the enum engram.v1.MemoryChange.
+ */
+export declare const MemoryChangeSchema: GenEnum<MemoryChange>;

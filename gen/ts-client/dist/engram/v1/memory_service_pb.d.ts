@@ -4,8 +4,8 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Memory, MemoryFilter } from "./memory_pb.js";
-import type { Duration, FieldMask } from "@bufbuild/protobuf/wkt";
+import type { Memory, MemoryFilter, MemoryRevision } from "./memory_pb.js";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
 
 /**
@@ -45,6 +45,22 @@ export declare type WriteMemoryRequest = Message<"engram.v1.WriteMemoryRequest">
    * @generated from field: bool validate_only = 4;
    */
   validateOnly: boolean;
+
+  /**
+   * Memories this one replaces, in the same transaction: each becomes SUPERSEDED, with
+   * superseded_by set to the written memory and valid_until to its valid_from (unless already
+   * earlier). The caller must be allowed to change each; none may be deleted or superseded already.
+   *
+   * @generated from field: repeated string supersedes = 5;
+   */
+  supersedes: string[];
+
+  /**
+   * Also supersede every possible conflict the write guard marks as contradicting this write.
+   *
+   * @generated from field: bool supersede_conflicts = 6;
+   */
+  supersedeConflicts: boolean;
 };
 
 /**
@@ -108,6 +124,13 @@ export declare type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse
    * @generated from field: repeated engram.v1.PossibleConflict possible_conflicts = 7;
    */
   possibleConflicts: PossibleConflict[];
+
+  /**
+   * The ids of the memories this write superseded (supersedes and supersede_conflicts).
+   *
+   * @generated from field: repeated string superseded = 8;
+   */
+  superseded: string[];
 };
 
 /**
@@ -131,6 +154,21 @@ export declare type PossibleConflict = Message<"engram.v1.PossibleConflict"> & {
    * @generated from field: float similarity = 2;
    */
   similarity: number;
+
+  /**
+   * Whether the guard judges that it contradicts the write: same owner, subject and kind, close
+   * wording, and different numbers or a negation one has and the other lacks.
+   *
+   * @generated from field: bool contradicts = 3;
+   */
+  contradicts: boolean;
+
+  /**
+   * Why it contradicts, in words; empty when it does not.
+   *
+   * @generated from field: string contradiction = 4;
+   */
+  contradiction: string;
 };
 
 /**
@@ -226,6 +264,13 @@ export declare type GetMemoryRequest = Message<"engram.v1.GetMemoryRequest"> & {
    * @generated from field: string agent_id = 2;
    */
   agentId: string;
+
+  /**
+   * The memory as it was at this time (NOT_FOUND if it did not exist yet, or has been purged).
+   *
+   * @generated from field: google.protobuf.Timestamp as_of = 3;
+   */
+  asOf?: Timestamp | undefined;
 };
 
 /**
@@ -279,6 +324,13 @@ export declare type ListMemoriesRequest = Message<"engram.v1.ListMemoriesRequest
    * @generated from field: string order_by = 4;
    */
   orderBy: string;
+
+  /**
+   * The list as it was at this time, with the same filters, read from the memories' revisions.
+   *
+   * @generated from field: google.protobuf.Timestamp as_of = 5;
+   */
+  asOf?: Timestamp | undefined;
 };
 
 /**
@@ -362,6 +414,13 @@ export declare type UpdateMemoryResponse = Message<"engram.v1.UpdateMemoryRespon
    * @generated from field: engram.v1.Memory memory = 1;
    */
   memory?: Memory | undefined;
+
+  /**
+   * UPDATED, or UNCHANGED when the update set every field to what it already was.
+   *
+   * @generated from field: engram.v1.WriteOutcome outcome = 2;
+   */
+  outcome: WriteOutcome;
 };
 
 /**
@@ -461,6 +520,107 @@ export declare type UndeleteMemoryResponse = Message<"engram.v1.UndeleteMemoryRe
  * Use `create(UndeleteMemoryResponseSchema)` to create a new message.
  */
 export declare const UndeleteMemoryResponseSchema: GenMessage<UndeleteMemoryResponse>;
+
+/**
+ * @generated from message engram.v1.ListMemoryRevisionsRequest
+ */
+export declare type ListMemoryRevisionsRequest = Message<"engram.v1.ListMemoryRevisionsRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The acting agent.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+
+  /**
+   * 1 to 500; 50 when not given.
+   *
+   * @generated from field: int32 page_size = 3;
+   */
+  pageSize: number;
+
+  /**
+   * From a previous response's next_page_token.
+   *
+   * @generated from field: string page_token = 4;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListMemoryRevisionsRequest.
+ * Use `create(ListMemoryRevisionsRequestSchema)` to create a new message.
+ */
+export declare const ListMemoryRevisionsRequestSchema: GenMessage<ListMemoryRevisionsRequest>;
+
+/**
+ * @generated from message engram.v1.ListMemoryRevisionsResponse
+ */
+export declare type ListMemoryRevisionsResponse = Message<"engram.v1.ListMemoryRevisionsResponse"> & {
+  /**
+   * Newest first.
+   *
+   * @generated from field: repeated engram.v1.MemoryRevision revisions = 1;
+   */
+  revisions: MemoryRevision[];
+
+  /**
+   * Empty on the last page.
+   *
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListMemoryRevisionsResponse.
+ * Use `create(ListMemoryRevisionsResponseSchema)` to create a new message.
+ */
+export declare const ListMemoryRevisionsResponseSchema: GenMessage<ListMemoryRevisionsResponse>;
+
+/**
+ * @generated from message engram.v1.UnsupersedeMemoryRequest
+ */
+export declare type UnsupersedeMemoryRequest = Message<"engram.v1.UnsupersedeMemoryRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * The acting agent.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message engram.v1.UnsupersedeMemoryRequest.
+ * Use `create(UnsupersedeMemoryRequestSchema)` to create a new message.
+ */
+export declare const UnsupersedeMemoryRequestSchema: GenMessage<UnsupersedeMemoryRequest>;
+
+/**
+ * @generated from message engram.v1.UnsupersedeMemoryResponse
+ */
+export declare type UnsupersedeMemoryResponse = Message<"engram.v1.UnsupersedeMemoryResponse"> & {
+  /**
+   * @generated from field: engram.v1.Memory memory = 1;
+   */
+  memory?: Memory | undefined;
+};
+
+/**
+ * Describes the message engram.v1.UnsupersedeMemoryResponse.
+ * Use `create(UnsupersedeMemoryResponseSchema)` to create a new message.
+ */
+export declare const UnsupersedeMemoryResponseSchema: GenMessage<UnsupersedeMemoryResponse>;
 
 /**
  * @generated from message engram.v1.SearchMemoriesRequest
@@ -738,6 +898,13 @@ export declare type ExportMemoriesResponse = Message<"engram.v1.ExportMemoriesRe
    * @generated from field: repeated float embedding = 2;
    */
   embedding: number[];
+
+  /**
+   * The memory's history, newest first; import keeps it (each revision's memory.id must be memory.id).
+   *
+   * @generated from field: repeated engram.v1.MemoryRevision revisions = 3;
+   */
+  revisions: MemoryRevision[];
 };
 
 /**
@@ -849,6 +1016,14 @@ export enum WriteOutcome {
    * @generated from enum value: WRITE_OUTCOME_REJECTED = 5;
    */
   REJECTED = 5,
+
+  /**
+   * A keyed write (or an update) that would set every field to what it already is: nothing
+   * was written, and the revision did not change.
+   *
+   * @generated from enum value: WRITE_OUTCOME_UNCHANGED = 6;
+   */
+  UNCHANGED = 6,
 }
 
 /**
@@ -972,6 +1147,27 @@ export declare const MemoryService: GenService<{
     methodKind: "unary";
     input: typeof UndeleteMemoryRequestSchema;
     output: typeof UndeleteMemoryResponseSchema;
+  };
+  /**
+   * Lists the revisions of one memory, newest first: what each change made of it, when, by whom.
+   *
+   * @generated from rpc engram.v1.MemoryService.ListMemoryRevisions
+   */
+  listMemoryRevisions: {
+    methodKind: "unary";
+    input: typeof ListMemoryRevisionsRequestSchema;
+    output: typeof ListMemoryRevisionsResponseSchema;
+  };
+  /**
+   * Undoes a supersession: the memory is active again, superseded_by cleared and valid_until
+   * back to what it was before.
+   *
+   * @generated from rpc engram.v1.MemoryService.UnsupersedeMemory
+   */
+  unsupersedeMemory: {
+    methodKind: "unary";
+    input: typeof UnsupersedeMemoryRequestSchema;
+    output: typeof UnsupersedeMemoryResponseSchema;
   };
   /**
    * Streams the memories most relevant to a query, best first.

@@ -1,0 +1,65 @@
+import { create } from "@bufbuild/protobuf";
+import type { EntityManager } from "@mikro-orm/sql";
+import {
+  ListMemoryRevisionsResponseSchema,
+  type ListMemoryRevisionsRequest,
+  type ListMemoryRevisionsResponse,
+} from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { Viewer } from "../auth/principal.js";
+import { memoryNotFound } from "../errors/domain-error.js";
+import type { ListQuery } from "../memory/filters.js";
+import type { PageTokens } from "../memory/page-token.js";
+import type { MemoryRecord } from "../memory/record.js";
+import { toRevisionProtos } from "./revision.mapper.js";
+import type { MemoryRevisionRepository } from "./revision.repository.js";
+
+const DEFAULT_PAGE_SIZE = 50;
+
+export interface MemoryHistoryDeps {
+  em: EntityManager;
+  revisions: (em: EntityManager) => MemoryRevisionRepository;
+  pageTokens: PageTokens;
+}
+
+/** What Engram knew of a memory over time: its revisions, and reads as of an instant. */
+export class MemoryHistory {
+  constructor(private readonly deps: MemoryHistoryDeps) {}
+
+  /** A page of a memory's revisions, newest first; NOT_FOUND for a memory the viewer may not read. */
+  async revisions(viewer: Viewer, req: ListMemoryRevisionsRequest): Promise<ListMemoryRevisionsResponse> {
+    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const tokenQuery = [viewer, "revisions", req.id];
+    const before =
+      req.pageToken === "" ? null : BigInt(this.deps.pageTokens.decode(req.pageToken, tokenQuery, "revision").value);
+    // One more than the page tells whether another follows; one more again is the revision each
+    // page's oldest is compared with.
+    const rows = await this.repository().page(viewer, req.id, before, pageSize + 2);
+    if (rows.length === 0 && before === null) throw memoryNotFound(req.id);
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    const nextPageToken =
+      rows.length > pageSize && last !== undefined
+        ? this.deps.pageTokens.encode(tokenQuery, { value: String(last.record.revision), id: last.record.id })
+        : "";
+    return create(ListMemoryRevisionsResponseSchema, {
+      revisions: toRevisionProtos(page, rows[pageSize] ?? null),
+      nextPageToken,
+    });
+  }
+
+  /** The memory as it was at `asOf`; NOT_FOUND when it did not exist yet, is purged, or the viewer may not read it. */
+  async at(viewer: Viewer, id: string, asOf: Date): Promise<MemoryRecord> {
+    const record = await this.repository().at(viewer, id, asOf);
+    if (record === null) throw memoryNotFound(id);
+    return record;
+  }
+
+  /** ListMemories as it was at `asOf`. */
+  async list(viewer: Viewer, q: ListQuery, asOf: Date): Promise<MemoryRecord[]> {
+    return this.repository().list(viewer, q, asOf);
+  }
+
+  private repository(): MemoryRevisionRepository {
+    return this.deps.revisions(this.deps.em.fork());
+  }
+}

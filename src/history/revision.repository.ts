@@ -1,0 +1,105 @@
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
+import type { Viewer } from "../auth/principal.js";
+import { visibleTo } from "../auth/visibility.js";
+import { query, sql, Sql } from "../db/sql.js";
+import { isUuid } from "../ids.js";
+import type { ChangeKind } from "../memory/change.js";
+import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "../memory/columns.js";
+import { filterConditions, keysetPage, type ListQuery } from "../memory/filters.js";
+import type { MemoryRecord } from "../memory/record.js";
+import { MemoryRevisionEntity, type MemoryRevisionRow } from "./memory-revision.entity.js";
+
+/** One revision: the change, and the memory as it left it. */
+export interface StoredRevision {
+  change: ChangeKind;
+  changeTime: Date;
+  keyId: string | null;
+  agentId: string | null;
+  reason: string | null;
+  record: MemoryRecord;
+}
+
+/** A revision's snapshot as a `memories` row, under that name, so that memory SQL reads it unchanged. */
+const AS_MEMORY = sql`cross join lateral jsonb_populate_record(null::memories, r.memory) as memories`;
+const REVISION_COLUMNS = sql`r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
+  r.reason as change_reason, ${RECORD_COLUMNS}`;
+
+/**
+ * Reads of memory history. History is visible to whoever may read the memory now (the read
+ * rule of GetMemory, on the current row); as-of reads also apply it to the memory as it was.
+ */
+export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevisionRow> {
+  constructor(em: EntityManager) {
+    super(em, MemoryRevisionEntity);
+  }
+
+  /** Revisions of a memory the viewer may read, newest first, below `before` when given. */
+  async page(viewer: Viewer, id: string, before: bigint | null, limit: number): Promise<StoredRevision[]> {
+    if (!isUuid(id)) return [];
+    const rows = await query<RevisionColumns>(
+      this.em,
+      sql`select ${REVISION_COLUMNS} from memory_revisions r ${AS_MEMORY}
+        where r.workspace_id = ${viewer.workspaceId} and r.memory_id = ${id}::uuid
+          and ${before === null ? sql`true` : sql`r.revision < ${String(before)}::bigint`}
+          and ${readableNow(viewer, sql`r.memory_id`)}
+        order by r.revision desc limit ${limit}`,
+    );
+    return rows.map(toStoredRevision);
+  }
+
+  /** The memory as it was at `asOf`: its last revision by then, if the viewer may read it then and now. */
+  async at(viewer: Viewer, id: string, asOf: Date): Promise<MemoryRecord | null> {
+    if (!isUuid(id)) return null;
+    const rows = await query<MemoryColumns>(
+      this.em,
+      sql`select ${RECORD_COLUMNS} from (
+          select r.memory from memory_revisions r
+          where r.workspace_id = ${viewer.workspaceId} and r.memory_id = ${id}::uuid and r.change_time <= ${asOf}
+          order by r.revision desc limit 1) as r ${AS_MEMORY}
+        where ${visibleTo(viewer)} and ${readableNow(viewer, sql`memories.id`)}`,
+    );
+    const row = rows[0];
+    return row === undefined ? null : toRecord(row);
+  }
+
+  /**
+   * ListMemories as it was at `asOf`: each memory's last revision by then, filtered and paged
+   * like the live list (state judged at `asOf`). Reads every revision of the workspace up to
+   * then: an audit read, not a hot path.
+   */
+  async list(viewer: Viewer, q: ListQuery, asOf: Date): Promise<MemoryRecord[]> {
+    const rows = await query<MemoryColumns>(
+      this.em,
+      sql`select ${RECORD_COLUMNS} from (
+          select distinct on (r.memory_id) r.memory from memory_revisions r
+          where r.workspace_id = ${viewer.workspaceId} and r.change_time <= ${asOf}
+          order by r.memory_id, r.revision desc) as r ${AS_MEMORY}
+        ${keysetPage(q, [...filterConditions(viewer, q, asOf), readableNow(viewer, sql`memories.id`)])}`,
+    );
+    return rows.map(toRecord);
+  }
+}
+
+/** The memory with this id is there now, and the viewer may read it. */
+function readableNow(viewer: Viewer, id: Sql): Sql {
+  return sql`exists (select 1 from memories live where live.id = ${id} and ${visibleTo(viewer, "live")})`;
+}
+
+type RevisionColumns = MemoryColumns & {
+  change: ChangeKind;
+  change_time: Date | string;
+  change_key_id: string | null;
+  change_agent_id: string | null;
+  change_reason: string | null;
+};
+
+function toStoredRevision(row: RevisionColumns): StoredRevision {
+  return {
+    change: row.change,
+    changeTime: row.change_time instanceof Date ? row.change_time : new Date(row.change_time),
+    keyId: row.change_key_id,
+    agentId: row.change_agent_id,
+    reason: row.change_reason,
+    record: toRecord(row),
+  };
+}

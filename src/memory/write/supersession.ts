@@ -1,0 +1,110 @@
+import type { Viewer } from "../../auth/principal.js";
+import { assertCanModify } from "../../auth/visibility.js";
+import { DomainError, invalidArgument, memoryNotFound } from "../../errors/domain-error.js";
+import { changeBy } from "../change.js";
+import type { MemoryRepository } from "../memory.repository.js";
+import type { SupersessionRepository } from "./supersession.repository.js";
+import type { MemoryRecord } from "../record.js";
+import type { WriteItem } from "./item.js";
+import type { Decision } from "./plan.js";
+import type { FieldOf } from "./admission.js";
+import { isUuid } from "../../ids.js";
+
+/**
+ * The memories a write names in `supersedes` that it may not supersede, by item index: each must
+ * be readable and changeable by the writer, and neither deleted nor superseded already. Checked
+ * before planning, so that a refused item fails alone (and a dry run reports it); a concurrent
+ * writer that supersedes one first is caught when applying (supersede).
+ */
+export async function refusedSupersessions(
+  memories: MemoryRepository,
+  items: readonly WriteItem[],
+  fieldOf: FieldOf,
+): Promise<Map<number, unknown>> {
+  const refused = new Map<number, unknown>();
+  for (const item of items) {
+    const ids = item.request.supersedes;
+    if (ids.length === 0) continue;
+    const found = new Map((await memories.findMany(item.viewer, ids.filter(isUuid))).map((r) => [r.id, r]));
+    const field = fieldOf(item.index).replace(/memory$/, "supersedes");
+    try {
+      ids.forEach((id, i) => checkSupersedable(item.viewer, found.get(id), id, `${field}[${i}]`));
+    } catch (error) {
+      refused.set(item.index, error);
+    }
+  }
+  return refused;
+}
+
+function checkSupersedable(viewer: Viewer, memory: MemoryRecord | undefined, id: string, field: string): void {
+  if (memory === undefined) throw memoryNotFound(id);
+  assertCanModify(viewer, memory);
+  if (memory.deleteTime !== null) {
+    throw new DomainError("failed_precondition", "MEMORY_DELETED", `${field}: memory ${id} is deleted`);
+  }
+  if (memory.supersededBy !== null) {
+    throw new DomainError(
+      "failed_precondition",
+      "ALREADY_SUPERSEDED",
+      `${field}: memory ${id} is already superseded by ${memory.supersededBy}; undo that first`,
+    );
+  }
+}
+
+/** What a write supersedes: the memories it names, and with supersede_conflicts the conflicts the guard marked as contradicting. */
+export function supersessionTargets(decision: Decision): string[] {
+  const { request } = decision.item;
+  const contradicting = request.supersedeConflicts
+    ? decision.note.conflicts.filter((c) => c.contradiction !== null).map((c) => c.record.id)
+    : [];
+  return [...new Set([...request.supersedes, ...contradicting])];
+}
+
+/**
+ * Supersedes the targets by the memory a write left, in the write's transaction. Those a
+ * concurrent writer superseded or deleted since they were checked fail the write (ABORTED):
+ * of two writers racing to supersede one memory, one wins.
+ */
+export async function supersede(
+  memories: MemoryRepository,
+  supersessions: SupersessionRepository,
+  item: WriteItem,
+  targets: readonly string[],
+  successor: MemoryRecord,
+  now: Date,
+): Promise<string[]> {
+  if (targets.includes(successor.id)) {
+    throw invalidArgument(
+      "supersedes",
+      "SUPERSEDES_ITSELF",
+      `the write is stored as memory ${successor.id}, which it names in supersedes`,
+    );
+  }
+  const changeable = (await memories.findMany(item.viewer, [...targets])).filter((m) => canModify(item.viewer, m));
+  const ids = changeable.map((m) => m.id);
+  const superseded = await supersessions.supersede(
+    item.viewer.workspaceId,
+    ids,
+    successor,
+    now,
+    changeBy(item.viewer, "superseded", `superseded by ${successor.id}`),
+  );
+  const lost = item.request.supersedes.filter((id) => !superseded.includes(id));
+  if (lost.length > 0) {
+    throw new DomainError(
+      "aborted",
+      "SUPERSEDE_CONFLICT",
+      `memory ${lost.join(", ")} was superseded or deleted by another write meanwhile; nothing was written`,
+    );
+  }
+  return superseded;
+}
+
+function canModify(viewer: Viewer, memory: MemoryRecord): boolean {
+  try {
+    assertCanModify(viewer, memory);
+    return true;
+  } catch {
+    return false;
+  }
+}
