@@ -7,7 +7,7 @@ import type { StorageReserve } from "./db/storage-reserve.js";
 
 /** Seconds, from half a millisecond to 2.5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-const STATES = ["active", "deleted", "expired"] as const;
+const STATES = ["active", "deleted", "expired", "superseded"] as const;
 
 export type Outcome = "ok" | "error";
 
@@ -73,7 +73,7 @@ export function addMemoryGauges(
   const snapshot = async (): Promise<MemoryCount[] | null> => (await counted.read()) ?? null;
   new Gauge({
     name: "engram_memories",
-    help: "Memories stored, by state (active, deleted, expired), all workspaces",
+    help: "Memories stored, by state (active, deleted, expired, superseded), all workspaces",
     labelNames: ["state"],
     registers: [metrics.registry],
     async collect() {

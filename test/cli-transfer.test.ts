@@ -58,9 +58,14 @@ function portable(jsonl: string): unknown[] {
     .map((line) => {
       const item = fromJsonString(ExportMemoriesResponseSchema, line);
       item.embedding = item.embedding.map(Math.fround);
-      if (item.memory?.confidence !== undefined) item.memory.confidence = Math.fround(item.memory.confidence);
-      const json = toJson(ExportMemoriesResponseSchema, item) as { memory: Record<string, unknown> };
-      delete json.memory.workspaceId;
+      for (const memory of [item.memory, ...item.revisions.map((r) => r.memory)]) {
+        if (memory?.confidence !== undefined) memory.confidence = Math.fround(memory.confidence);
+      }
+      const json = toJson(ExportMemoriesResponseSchema, item) as {
+        memory: Record<string, unknown>;
+        revisions?: { memory: Record<string, unknown> }[];
+      };
+      for (const memory of [json.memory, ...(json.revisions ?? []).map((r) => r.memory)]) delete memory.workspaceId;
       return json;
     });
 }

@@ -140,10 +140,10 @@ describe("engram stats", () => {
       const { stdout } = await engram("stats");
       const lines = stdout.trimEnd().split("\n");
       expect(lines.slice(0, -1).map((line) => line.split(/\s{2,}/))).toEqual([
-        ["workspace", "active", "deleted", "expired", "embedding backlog", "embedding failed"],
-        ["initech", "1", "0", "0", "1", "0"],
-        [workspaceId, "2", "1", "0", "2", "0"],
-        ["(all)", "3", "1", "0", "3", "0"],
+        ["workspace", "active", "deleted", "expired", "superseded", "embedding backlog", "embedding failed"],
+        ["initech", "1", "0", "0", "0", "1", "0"],
+        [workspaceId, "2", "1", "0", "0", "2", "0"],
+        ["(all)", "3", "1", "0", "0", "3", "0"],
       ]);
       expect(lines.at(-1)).toBe("vectors stored by: none");
     } finally {

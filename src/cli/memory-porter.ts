@@ -1,3 +1,4 @@
+import { memoryRepositories } from "../memory/repositories.js";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
@@ -42,12 +43,17 @@ export async function memoryPorterFor(target: Target, workspace: string | undefi
   const { db } = target;
   const workspaceId = workspace ?? "default";
   const columnSize = await new EmbeddingQueueRepository(db.em.fork()).columnDimensions();
-  const transfer = new MemoryTransfer({ em: db.em, vectorSizeOf: () => columnSize, now: () => new Date() });
+  const transfer = new MemoryTransfer({
+    em: db.em,
+    revisions: memoryRepositories.revisions,
+    vectorSizeOf: () => columnSize,
+    now: () => new Date(),
+  });
   const viewer = { workspaceId, agentId: null, admin: true };
   return {
     workspaceId,
     export: (filter) => transfer.export(viewer, toExportQuery(create(MemoryFilterSchema, filter))),
-    import: (memories) => transfer.import(workspaceId, memories),
+    import: (memories) => transfer.import(viewer, memories),
     close: () => db.close(),
   };
 }

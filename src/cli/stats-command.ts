@@ -6,7 +6,7 @@ import { MemoryStatsRepository, totals, type MemoryTotals } from "../memory/stat
 import { openTarget, withTargetOptions, type Target, type TargetOptions } from "./target.js";
 import { refusedBy, textTable } from "./text-output.js";
 
-const COLUMNS = ["workspace", "active", "deleted", "expired", "embedding backlog", "embedding failed"];
+const COLUMNS = ["workspace", "active", "deleted", "expired", "superseded", "embedding backlog", "embedding failed"];
 
 /** `engram stats`: memories by workspace and state, the embedding backlog, and the model. */
 export function statsCommand(): Command {
@@ -29,6 +29,7 @@ async function report(target: Target): Promise<string> {
       active: Number(stats.active),
       deleted: Number(stats.deleted),
       expired: Number(stats.expired),
+      superseded: Number(stats.superseded),
       embeddingBacklog: Number(stats.embeddingBacklog),
       embeddingFailed: Number(stats.embeddingFailed),
     };
@@ -59,7 +60,7 @@ async function report(target: Target): Promise<string> {
 function table(rows: readonly [string, MemoryTotals][]): string {
   const cells = rows.map(([workspace, t]) => [
     workspace,
-    ...[t.active, t.deleted, t.expired, t.embeddingBacklog, t.embeddingFailed].map(String),
+    ...[t.active, t.deleted, t.expired, t.superseded, t.embeddingBacklog, t.embeddingFailed].map(String),
   ]);
-  return textTable([COLUMNS, ...cells], [1, 2, 3, 4, 5]);
+  return textTable([COLUMNS, ...cells], [1, 2, 3, 4, 5, 6]);
 }

@@ -62,6 +62,42 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
     return row === undefined ? null : toRecord(row);
   }
 
+  /** Every revision of these memories of the workspace, newest first, by memory id (for export). */
+  async ofMemories(workspaceId: string, ids: readonly string[]): Promise<Map<string, StoredRevision[]>> {
+    const byMemory = new Map<string, StoredRevision[]>(ids.map((id) => [id, []]));
+    if (ids.length === 0) return byMemory;
+    const rows = await query<RevisionColumns>(
+      this.em,
+      sql`select ${REVISION_COLUMNS} from memory_revisions r ${AS_MEMORY}
+        where r.workspace_id = ${workspaceId} and r.memory_id = any(${ids}::uuid[])
+        order by r.memory_id, r.revision desc`,
+    );
+    for (const row of rows) {
+      const revision = toStoredRevision(row);
+      byMemory.get(revision.record.id)?.push(revision);
+    }
+    return byMemory;
+  }
+
+  /** Writes imported revisions, each over the one of its number the import itself recorded. */
+  async store(workspaceId: string, revisions: readonly RevisionToStore[]): Promise<void> {
+    if (revisions.length === 0) return;
+    const values = revisions.map(
+      (r) =>
+        sql`(${workspaceId}, ${r.memoryId}::uuid, ${String(r.revision)}::bigint, ${r.change}, ${r.changeTime}::timestamptz,
+          ${r.keyId}, ${r.agentId}, ${r.reason}, ${JSON.stringify(r.snapshot)}::jsonb)`,
+    );
+    await query(
+      this.em,
+      sql`insert into memory_revisions (workspace_id, memory_id, revision, change, change_time, key_id, agent_id,
+          reason, memory)
+        values ${Sql.join(values, ", ")}
+        on conflict (workspace_id, memory_id, revision) do update set change = excluded.change,
+          change_time = excluded.change_time, key_id = excluded.key_id, agent_id = excluded.agent_id,
+          reason = excluded.reason, memory = excluded.memory`,
+    );
+  }
+
   /**
    * ListMemories as it was at `asOf`: each memory's last revision by then, filtered and paged
    * like the live list (state judged at `asOf`). Reads every revision of the workspace up to
@@ -78,6 +114,18 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
     );
     return rows.map(toRecord);
   }
+}
+
+/** A revision as import writes it: the memory as it was, keyed by column name (columns.ts snapshotOf). */
+export interface RevisionToStore {
+  memoryId: string;
+  revision: bigint;
+  change: ChangeKind;
+  changeTime: Date;
+  keyId: string | null;
+  agentId: string | null;
+  reason: string | null;
+  snapshot: Record<string, unknown>;
 }
 
 /** The memory with this id is there now, and the viewer may read it. */

@@ -158,7 +158,9 @@ describe("draftValues", () => {
   const values = draftValues(draft);
 
   it("binds one parameter per draft column, with casts for json, arrays and times", () => {
-    expect(values.text).toBe("?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?");
+    expect(values.text).toBe(
+      "?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?",
+    );
     expect(values.params).toHaveLength(DRAFT_COLUMNS.text.split(", ").length);
   });
 

@@ -92,6 +92,16 @@ export function toRecord(row: MemoryColumns): MemoryRecord {
   return buildRecord(row, READERS);
 }
 
+/** A record keyed by column name, as a revision holds it (to_jsonb of the row; toRecord reads it back). */
+export function snapshotOf(record: MemoryRecord): Record<string, unknown> {
+  return Object.fromEntries(
+    RECORD_READERS.map(([field, column]) => {
+      const value = record[field];
+      return [column, typeof value === "bigint" ? value.toString() : value];
+    }),
+  );
+}
+
 /** Every writable field: the cast its parameter needs, and how its value is sent. */
 const DRAFT: { [K in keyof MemoryDraft]: { cast?: string; encode?: (value: MemoryDraft[K]) => unknown } } = {
   agentId: {},

@@ -84,7 +84,8 @@ export const MemoryEntity = defineEntity({
       name: "revision_on_update",
       timing: "after",
       events: ["update"],
-      when: "old.revision is distinct from new.revision",
+      // As Postgres reports it back, so that the schema comparison sees no change.
+      when: "(old.revision IS DISTINCT FROM new.revision)",
       body: RECORD_REVISION,
     },
   ],

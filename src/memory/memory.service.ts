@@ -116,6 +116,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.history = new MemoryHistory({ em: deps.em, revisions: repositories.revisions, pageTokens: deps.pageTokens });
     this.transfer = new MemoryTransfer({
       em: deps.em,
+      revisions: repositories.revisions,
       now: this.now,
       vectorSizeOf: (model) => (model === deps.embeddings.model ? deps.embeddings.dimensions : null),
       onPending: deps.onPending,
@@ -230,6 +231,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       active: BigInt(sums.active),
       deleted: BigInt(sums.deleted),
       expired: BigInt(sums.expired),
+      superseded: BigInt(sums.superseded),
       embeddingBacklog: BigInt(sums.embeddingBacklog),
       embeddingFailed: BigInt(sums.embeddingFailed),
       embeddingModel: this.embeddings.model ?? "",
@@ -245,7 +247,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async importMemories(req: ImportMemoriesRequest, ctx: HandlerContext) {
-    return this.transfer.import(principalOf(ctx).workspaceId, req.memories);
+    return this.transfer.import(actingViewer(ctx, ""), req.memories);
   }
 }
 

@@ -131,7 +131,8 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     const first = await ok(client, "write_memory", pitch);
     expect(first.outcome).toBe("created");
     const second = await ok(client, "write_memory", pitch);
-    expect(second.outcome).toBe("updated");
+    // The same key and fields again: still one memory, and nothing to change.
+    expect(second.outcome).toBe("unchanged");
     expect(second.memory.id).toBe(first.memory.id);
     const id = first.memory.id as string;
     await ok(client, "write_memory", {

@@ -43,7 +43,7 @@ describe("TrustPager NurtureAgent pitch tracking", () => {
     expect(fx.first.memory.revision).toBe("1");
   });
 
-  it("the same key again updates the one row (the never-twice gate)", async () => {
+  it("the same key again is the one row, unchanged (the never-twice gate)", async () => {
     const again = await fx.nurture.writeMemory({
       memory: {
         subjectType: "contact",
@@ -58,9 +58,10 @@ describe("TrustPager NurtureAgent pitch tracking", () => {
         sourceId: seedPitch.source_id,
       },
     });
-    expect(WriteOutcome[again.outcome]).toBe("UPDATED");
+    // Every field as it was: one row, and nothing written (no new revision).
+    expect(WriteOutcome[again.outcome]).toBe("UNCHANGED");
     expect(again.memory?.id).toBe(fx.first.memory.id);
-    expect(again.memory?.revision).toBe(2n);
+    expect(again.memory?.revision).toBe(1n);
   });
 
   it("list by subject and kind pitch shows exactly that memory, with every field of the seed", async () => {
@@ -82,7 +83,7 @@ describe("TrustPager NurtureAgent pitch tracking", () => {
       sourceKind: "email_send",
       sourceId: emailLogId,
       visibility: Visibility.PRIVATE,
-      revision: 2n,
+      revision: 1n,
     });
     expect(m.linkedEntities.map(({ type, id }) => ({ type, id }))).toEqual(seedPitch.linked_entities);
     // "skips any article whose slug appears as a key in the results"

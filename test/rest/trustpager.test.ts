@@ -88,10 +88,10 @@ describe("NurtureAgent pitch tracking over REST", () => {
     expect(["attached", "pending"]).toContain(memory.embedding_status);
   });
 
-  it("POST again with the same key updates it: 200, outcome updated, one memory", async () => {
+  it("POST again with the same key and body changes nothing: 200, outcome unchanged, one memory", async () => {
     const reply = await call("POST", "/v1/memory", pitch);
     expect(reply.status).toBe(200);
-    expect(reply.body.outcome).toBe("updated");
+    expect(reply.body.outcome).toBe("unchanged");
     afterUpsert = memoryOf(reply);
     expect(afterUpsert.id).toBe(id);
     expect(await listed(`subject_type=contact&subject_id=${contactId}`)).toHaveLength(1);

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { clone, create, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmbeddingStatus, MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
+import { EmbeddingStatus, MemoryChange, MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
 import {
   ExportMemoriesResponseSchema,
   type ExportMemoriesResponse,
@@ -36,8 +36,11 @@ async function exportAll(client: Client<typeof MemoryService>, filter = {}): Pro
 
 /** What must survive a transfer: everything but the workspace, which is the importer's. */
 function portable(item: ExportMemoriesResponse): unknown {
-  const json = toJson(ExportMemoriesResponseSchema, item) as { memory: Record<string, unknown> };
-  delete json.memory.workspaceId;
+  const json = toJson(ExportMemoriesResponseSchema, item) as {
+    memory: Record<string, unknown>;
+    revisions?: { memory: Record<string, unknown> }[];
+  };
+  for (const memory of [json.memory, ...(json.revisions ?? []).map((r) => r.memory)]) delete memory.workspaceId;
   return json;
 }
 
@@ -133,8 +136,9 @@ describe("ExportMemories", () => {
 });
 
 describe("ImportMemories", () => {
-  it("stores exported memories as they were: ids, times, revisions, deletions and vectors", async () => {
-    const exported = await exportAll(await populatedWorkspace(), EVERYTHING);
+  it("stores exported memories as they were: ids, times, revisions, history, deletions and vectors", async () => {
+    const source = await populatedWorkspace();
+    const exported = await exportAll(source, EVERYTHING);
     const target = adminOf();
 
     const result = await target.importMemories({ memories: exported });
@@ -142,6 +146,21 @@ describe("ImportMemories", () => {
     const imported = await exportAll(target, EVERYTHING);
     expect(imported.map(portable)).toEqual(exported.map(portable));
     expect(imported.every((e) => e.memory?.embeddingStatus === EmbeddingStatus.ATTACHED)).toBe(true);
+    // History travels with them: the same revisions, changes, times and contents.
+    const historyOf = async (client: Client<typeof MemoryService>, id: string) =>
+      (await client.listMemoryRevisions({ id })).revisions.map((r) => [
+        r.revision,
+        MemoryChange[r.change],
+        r.changeTime?.seconds,
+        r.memory?.content,
+        r.changedFields,
+      ]);
+    const keyedId = exported[0]!.memory!.id;
+    expect(await historyOf(target, keyedId)).toEqual(await historyOf(source, keyedId));
+    expect((await historyOf(target, keyedId)).map(([revision, change]) => [revision, change])).toEqual([
+      [2n, "UPSERTED"],
+      [1n, "CREATED"],
+    ]);
 
     // The imported memories are searchable by their vectors and writable as before.
     const hits = [];
@@ -165,6 +184,7 @@ describe("ImportMemories", () => {
     const older = clone(ExportMemoriesResponseSchema, exported[0]!);
     older.memory!.revision = 1n;
     older.memory!.content = "an older version";
+    older.revisions = [];
     expect(await target.importMemories({ memories: [newer, older] })).toMatchObject({
       created: 0,
       replaced: 1,

@@ -33,6 +33,7 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
     const rows = await query<{ workspace_id: string; state: MemoryState; embedding_status: EmbeddingState; n: string }>(
       this.em,
       sql`select workspace_id, case when delete_time is not null then 'deleted'
+            when superseded_by is not null then 'superseded'
             when expire_time is not null and expire_time <= ${now} then 'expired' else 'active' end as state,
           embedding_status, count(*) as n
         from memories where ${where} group by 1, 2, 3 order by 1, 2, 3`,
@@ -51,7 +52,7 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
     const rows = await query<{ name: string; n: string }>(
       this.em,
       sql`select ${column} as name, count(*) as n from memories
-        where workspace_id = ${workspaceId} and delete_time is null and (expire_time is null or expire_time > ${now})
+        where workspace_id = ${workspaceId} and delete_time is null and superseded_by is null and (expire_time is null or expire_time > ${now})
         group by 1 order by 2 desc, 1 limit ${limit}`,
     );
     return rows.map((r) => ({ name: r.name, count: Number(r.n) }));
@@ -86,6 +87,7 @@ export interface MemoryTotals {
   active: number;
   deleted: number;
   expired: number;
+  superseded: number;
   /** Waiting for a vector: pending and not deleted (what the embedding worker claims). */
   embeddingBacklog: number;
   /** Refused by the embedder. */
@@ -99,6 +101,7 @@ export function totals(counts: readonly MemoryCount[]): MemoryTotals {
     active: sum((c) => c.state === "active"),
     deleted: sum((c) => c.state === "deleted"),
     expired: sum((c) => c.state === "expired"),
+    superseded: sum((c) => c.state === "superseded"),
     embeddingBacklog: sum((c) => c.embeddingStatus === "pending" && c.state !== "deleted"),
     embeddingFailed: sum((c) => c.embeddingStatus === "failed"),
   };

@@ -11,6 +11,7 @@ import {
   toRecord,
   type MemoryColumns,
 } from "../columns.js";
+import { CHANGE_COLUMNS, changeValues, type Change } from "../change.js";
 import { allOf, atNaturalKey, filterConditions, type FilterQuery } from "../filters.js";
 import type { MemoryDraft, MemoryRecord } from "../record.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
@@ -24,6 +25,9 @@ export interface TransferredMemory {
   updateTime: Date;
   deleteTime: Date | null;
   forgetReason: string | null;
+  supersededBy: string | null;
+  /** The importer, recorded as the change of the revision the import makes. */
+  change: Change;
   /** Kept as stored; null leaves the memory PENDING for the embedder. */
   vector: { values: number[]; model: string } | null;
 }
@@ -69,13 +73,13 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
     const values = memories.map(
       (m) =>
         sql`(${workspaceId}, ${m.id}::uuid, ${m.createTime}::timestamptz, ${m.updateTime}::timestamptz,
-          ${m.deleteTime}::timestamptz, ${m.forgetReason}, ${String(m.revision)}::bigint, ${draftValues(m.draft)},
-          ${vectorValues(m.vector)})`,
+          ${m.deleteTime}::timestamptz, ${m.forgetReason}, ${String(m.revision)}::bigint, ${m.supersededBy}::uuid,
+          ${draftValues(m.draft)}, ${vectorValues(m.vector)}, ${changeValues(m.change)})`,
     );
     const rows = await query<{ id: string; inserted: boolean }>(
       this.em,
       sql`insert into memories as memories (workspace_id, id, create_time, update_time, delete_time, forget_reason,
-          revision, ${DRAFT_COLUMNS}, ${EMBEDDING_COLUMNS})
+          revision, superseded_by, ${DRAFT_COLUMNS}, ${EMBEDDING_COLUMNS}, ${CHANGE_COLUMNS})
         values ${Sql.join(values, ", ")}
         on conflict (workspace_id, id) do update set ${DRAFT_FROM_EXCLUDED}, ${Sql.raw(REPLACED_COLUMNS)}
           where memories.revision < excluded.revision
@@ -100,6 +104,11 @@ const REPLACED_COLUMNS = [
   "delete_time",
   "forget_reason",
   "revision",
+  "superseded_by",
+  "last_change",
+  "last_change_key_id",
+  "last_change_agent_id",
+  "last_change_reason",
   "embedding",
   "embedding_model",
   "embedding_status",

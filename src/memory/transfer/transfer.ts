@@ -13,6 +13,10 @@ import { DomainError, invalidArgument, requiredField } from "../../errors/domain
 import { isUuid } from "../../ids.js";
 import { emptyToNull, toDraft, toProto, truncatedDate } from "../mapper.js";
 import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } from "./transfer.repository.js";
+import type { MemoryRevisionRepository } from "../../history/revision.repository.js";
+import { toRevisionProtos } from "../../history/revision.mapper.js";
+import { changeBy, type Change } from "../change.js";
+import { importedRevisions, supersededByOf } from "./imported-history.js";
 
 /** Memories read per query while exporting: one round trip per page, a bounded amount held. */
 const EXPORT_PAGE_SIZE = 200;
@@ -25,6 +29,7 @@ export const MAX_IMPORTED_REVISION = 2n ** 62n;
 
 export interface MemoryTransferDeps {
   em: EntityManager;
+  revisions: (em: EntityManager) => MemoryRevisionRepository;
   /**
    * The vector size kept for vectors of this model, or null when they are not kept (the memory
    * waits for this server's embedder instead).
@@ -54,8 +59,16 @@ export class MemoryTransfer {
         { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
       );
+      const revisions = await this.deps.revisions(this.deps.em.fork()).ofMemories(
+        viewer.workspaceId,
+        page.map(({ record }) => record.id),
+      );
       for (const { record, vector } of page) {
-        yield create(ExportMemoriesResponseSchema, { memory: toProto(record, now), embedding: vector ?? [] });
+        yield create(ExportMemoriesResponseSchema, {
+          memory: toProto(record, now),
+          embedding: vector ?? [],
+          revisions: toRevisionProtos(revisions.get(record.id) ?? [], null),
+        });
       }
       const last = page.at(-1);
       if (last === undefined || page.length < EXPORT_PAGE_SIZE) return;
@@ -63,16 +76,22 @@ export class MemoryTransfer {
     }
   }
 
-  /** All of them or none, into the viewer's workspace. */
-  async import(workspaceId: string, items: ExportMemoriesResponse[]): Promise<ImportMemoriesResponse> {
+  /** All of them or none, into the viewer's workspace, with their history. */
+  async import(viewer: Viewer, items: ExportMemoriesResponse[]): Promise<ImportMemoriesResponse> {
+    const { workspaceId } = viewer;
     const now = this.deps.now();
-    const memories = items.map((item, i) => this.toTransferred(item, `memories[${i}]`, now));
+    const change = changeBy(viewer, "imported");
+    const memories = items.map((item, i) => this.toTransferred(item, `memories[${i}]`, now, change));
+    const histories = items.map((item, i) => importedRevisions(item, workspaceId, `memories[${i}]`, now));
     refuseRepeats(memories);
     let written;
     try {
-      written = await this.deps.em
-        .fork()
-        .transactional((tem) => new MemoryTransferRepository(tem).store(workspaceId, memories));
+      written = await this.deps.em.fork().transactional(async (tem) => {
+        const stored = await new MemoryTransferRepository(tem).store(workspaceId, memories);
+        const kept = histories.filter((_, i) => stored.has(memories[i]?.id ?? "")).flat();
+        await this.deps.revisions(tem).store(workspaceId, kept);
+        return stored;
+      });
     } catch (err) {
       if (isNaturalKeyTaken(err)) throw await this.keyTaken(workspaceId, memories, err);
       throw err;
@@ -89,7 +108,7 @@ export class MemoryTransfer {
     });
   }
 
-  private toTransferred(item: ExportMemoriesResponse, field: string, now: Date): TransferredMemory {
+  private toTransferred(item: ExportMemoriesResponse, field: string, now: Date, change: Change): TransferredMemory {
     const memory = requiredField(item.memory, `${field}.memory`);
     if (!isUuid(memory.id)) {
       throw invalidArgument(`${field}.memory.id`, "INVALID_MEMORY_ID", "must be a memory id (a UUID)");
@@ -112,6 +131,8 @@ export class MemoryTransfer {
       updateTime: memory.updateTime ? truncatedDate(memory.updateTime) : createTime,
       deleteTime: deleteTimeOf(memory, now),
       forgetReason: emptyToNull(memory.forgetReason),
+      supersededBy: supersededByOf(memory, `${field}.memory`),
+      change,
       vector: this.keptVector(item.embedding, memory.embeddingModel, field),
     };
   }

@@ -84,7 +84,9 @@ describe("revisions", () => {
     expect(byRevision.get(3n)?.changedFields).toEqual(["title"]);
     expect(byRevision.get(4n)?.reason).toBe("stale");
     expect(byRevision.get(4n)?.memory?.state).toBe(MemoryState.DELETED);
-    expect(byRevision.get(4n)?.changedFields).toEqual(expect.arrayContaining(["forget_reason", "state", "delete_time"]));
+    expect(byRevision.get(4n)?.changedFields).toEqual(
+      expect.arrayContaining(["forget_reason", "state", "delete_time"]),
+    );
     expect(byRevision.get(7n)?.memory?.content).toBe("Prefers SMS");
     for (const r of revisions) {
       expect(r.agentId).toBe(a);
@@ -172,9 +174,9 @@ describe("revisions", () => {
     expect((await at(t3)).state).toBe(MemoryState.DELETED);
 
     const listAt = async (t: Date, showDeleted = false) =>
-      (
-        await memories.listMemories({ filter: { subjectId, showDeleted }, asOf: timestampFromDate(t) })
-      ).memories.map((m) => [m.id, m.content]);
+      (await memories.listMemories({ filter: { subjectId, showDeleted }, asOf: timestampFromDate(t) })).memories.map(
+        (m) => [m.id, m.content],
+      );
     expect(await listAt(before)).toEqual([]);
     expect(await listAt(t1)).toEqual([[id, "Prefers email"]]);
     expect(await listAt(t2)).toEqual([[id, "Prefers phone"]]);
@@ -197,7 +199,12 @@ describe("revisions", () => {
     }
     const asOf = timestampFromDate(tick());
     const first = await memories.listMemories({ filter: { subjectId }, asOf, pageSize: 3 });
-    const second = await memories.listMemories({ filter: { subjectId }, asOf, pageSize: 3, pageToken: first.nextPageToken });
+    const second = await memories.listMemories({
+      filter: { subjectId },
+      asOf,
+      pageSize: 3,
+      pageToken: first.nextPageToken,
+    });
     expect([...first.memories, ...second.memories].map((m) => m.content)).toEqual([
       "fact 4",
       "fact 3",
@@ -238,8 +245,9 @@ describe("revisions", () => {
     const memories = services.memories({ agentId: owner });
     const subjectId = randomUUID();
     const expireAt = new Date(clock.getTime() + 60_000);
-    const id = (await memories.writeMemory(keyed(subjectId, "Short-lived", { expireTime: timestampFromDate(expireAt) })))
-      .memory!.id;
+    const id = (
+      await memories.writeMemory(keyed(subjectId, "Short-lived", { expireTime: timestampFromDate(expireAt) }))
+    ).memory!.id;
     await sweep(services.db.em, 30, new Date(expireAt.getTime() + 1000));
     const revisions = await history(id, owner);
     expect(revisions.map((r) => MemoryChange[r.change])).toEqual(["EXPIRED", "CREATED"]);

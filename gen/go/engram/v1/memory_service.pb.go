@@ -1631,7 +1631,7 @@ type GetMemoryStatsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The caller's workspace: the one counted.
 	WorkspaceId string `protobuf:"bytes,1,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
-	// Memories neither deleted nor expired.
+	// Memories neither deleted, expired nor superseded.
 	Active int64 `protobuf:"varint,2,opt,name=active,proto3" json:"active,omitempty"`
 	// Deleted memories not yet purged (expired ones included).
 	Deleted int64 `protobuf:"varint,3,opt,name=deleted,proto3" json:"deleted,omitempty"`
@@ -1651,7 +1651,9 @@ type GetMemoryStatsResponse struct {
 	// Active memories per owner agent, most first (at most 50; "" counts those without one).
 	Agents []*NamedCount `protobuf:"bytes,10,rep,name=agents,proto3" json:"agents,omitempty"`
 	// Memories created per UTC day over the last 30 days, oldest first, days without any included.
-	CreatedByDay  []*DailyCount `protobuf:"bytes,11,rep,name=created_by_day,json=createdByDay,proto3" json:"created_by_day,omitempty"`
+	CreatedByDay []*DailyCount `protobuf:"bytes,11,rep,name=created_by_day,json=createdByDay,proto3" json:"created_by_day,omitempty"`
+	// Memories a newer one superseded (not deleted).
+	Superseded    int64 `protobuf:"varint,12,opt,name=superseded,proto3" json:"superseded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1761,6 +1763,13 @@ func (x *GetMemoryStatsResponse) GetCreatedByDay() []*DailyCount {
 		return x.CreatedByDay
 	}
 	return nil
+}
+
+func (x *GetMemoryStatsResponse) GetSuperseded() int64 {
+	if x != nil {
+		return x.Superseded
+	}
+	return 0
 }
 
 type NamedCount struct {
@@ -2215,7 +2224,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x0esemantic_score\x18\x04 \x01(\x02R\rsemanticScore\x12#\n" +
 	"\rkeyword_score\x18\x05 \x01(\x02R\fkeywordScore\x12)\n" +
 	"\x04mode\x18\x06 \x01(\x0e2\x15.engram.v1.SearchModeR\x04mode\"\x17\n" +
-	"\x15GetMemoryStatsRequest\"\xd2\x03\n" +
+	"\x15GetMemoryStatsRequest\"\xf2\x03\n" +
 	"\x16GetMemoryStatsResponse\x12!\n" +
 	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12\x16\n" +
 	"\x06active\x18\x02 \x01(\x03R\x06active\x12\x18\n" +
@@ -2228,7 +2237,10 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x05kinds\x18\t \x03(\v2\x15.engram.v1.NamedCountR\x05kinds\x12-\n" +
 	"\x06agents\x18\n" +
 	" \x03(\v2\x15.engram.v1.NamedCountR\x06agents\x12;\n" +
-	"\x0ecreated_by_day\x18\v \x03(\v2\x15.engram.v1.DailyCountR\fcreatedByDay\"6\n" +
+	"\x0ecreated_by_day\x18\v \x03(\v2\x15.engram.v1.DailyCountR\fcreatedByDay\x12\x1e\n" +
+	"\n" +
+	"superseded\x18\f \x01(\x03R\n" +
+	"superseded\"6\n" +
 	"\n" +
 	"NamedCount\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +

@@ -277,7 +277,7 @@ class GetMemoryStatsRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetMemoryStatsResponse(_message.Message):
-    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured", "kinds", "agents", "created_by_day")
+    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured", "kinds", "agents", "created_by_day", "superseded")
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     DELETED_FIELD_NUMBER: _ClassVar[int]
@@ -289,6 +289,7 @@ class GetMemoryStatsResponse(_message.Message):
     KINDS_FIELD_NUMBER: _ClassVar[int]
     AGENTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_DAY_FIELD_NUMBER: _ClassVar[int]
+    SUPERSEDED_FIELD_NUMBER: _ClassVar[int]
     workspace_id: str
     active: int
     deleted: int
@@ -300,7 +301,8 @@ class GetMemoryStatsResponse(_message.Message):
     kinds: _containers.RepeatedCompositeFieldContainer[NamedCount]
     agents: _containers.RepeatedCompositeFieldContainer[NamedCount]
     created_by_day: _containers.RepeatedCompositeFieldContainer[DailyCount]
-    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., created_by_day: _Optional[_Iterable[_Union[DailyCount, _Mapping]]] = ...) -> None: ...
+    superseded: int
+    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., created_by_day: _Optional[_Iterable[_Union[DailyCount, _Mapping]]] = ..., superseded: _Optional[int] = ...) -> None: ...
 
 class NamedCount(_message.Message):
     __slots__ = ("name", "count")

@@ -744,7 +744,7 @@ export declare type GetMemoryStatsResponse = Message<"engram.v1.GetMemoryStatsRe
   workspaceId: string;
 
   /**
-   * Memories neither deleted nor expired.
+   * Memories neither deleted, expired nor superseded.
    *
    * @generated from field: int64 active = 2;
    */
@@ -813,6 +813,13 @@ export declare type GetMemoryStatsResponse = Message<"engram.v1.GetMemoryStatsRe
    * @generated from field: repeated engram.v1.DailyCount created_by_day = 11;
    */
   createdByDay: DailyCount[];
+
+  /**
+   * Memories a newer one superseded (not deleted).
+   *
+   * @generated from field: int64 superseded = 12;
+   */
+  superseded: bigint;
 };
 
 /**
