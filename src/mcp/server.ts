@@ -163,6 +163,8 @@ function shapeResult(json: JsonObject): JsonObject {
     if (name === "memory" && value !== null) out.memory = compactMemory(value as JsonObject);
     else if (name === "memories" && Array.isArray(value))
       out.memories = value.map((m) => compactMemory(m as JsonObject));
+    else if (name === "revisions" && Array.isArray(value))
+      out.revisions = value.map((r) => shapeResult(r as JsonObject));
     else if (value !== "") out[name] = value;
   }
   return out;

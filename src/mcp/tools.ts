@@ -30,6 +30,7 @@ const OUTPUT_ONLY = [
   "create_time",
   "update_time",
   "delete_time",
+  "superseded_by",
 ];
 const memoryFields = (paths: string[]) => paths.map((p) => `memory.${p}`);
 
@@ -51,7 +52,9 @@ export const MEMORY_TOOLS: MemoryTool[] = [
       'by subject (subject_type="contact", subject_id=<uuid>), narrowed by kind (kind="pitch"), by tag',
       '(tag="feature:voice_agents", across subjects), or by linked entity (linked_entity_type="opportunity",',
       "linked_entity_id=<uuid>). Several filters combine with AND. For questions by meaning use search_memory instead.",
-      `Deleted and expired memories are left out unless show_deleted / show_expired. ${AGENT}`,
+      "Deleted, expired and superseded memories are left out unless show_deleted / show_expired / include_superseded.",
+      "valid_at keeps the memories whose validity window (valid_from..valid_until) holds at that instant;",
+      `as_of lists what was known at that time instead of now. ${AGENT}`,
       "Pass next_page_token back as page_token for more.",
     ].join(" "),
     method: MemoryService.method.listMemories,
@@ -61,7 +64,10 @@ export const MEMORY_TOOLS: MemoryTool[] = [
   {
     name: "get_memory",
     title: "Get a memory",
-    description: `Fetch one memory by its id (from list_memory, search_memory or write_memory). ${AGENT}`,
+    description: [
+      "Fetch one memory by its id (from list_memory, search_memory or write_memory); superseded ones too (state",
+      `superseded, superseded_by names the memory that replaced it). as_of reads it as it was at that time. ${AGENT}`,
+    ].join(" "),
     method: MemoryService.method.getMemory,
     hidden: [],
     readOnly: true,
@@ -78,9 +84,12 @@ export const MEMORY_TOOLS: MemoryTool[] = [
       "the same key again updates that memory instead of adding a duplicate, and revives it if it was deleted; use it",
       "as a never-twice gate (e.g. key = the article slug you pitched). Without a key every write adds a memory",
       "(an identical or near-identical one of yours about the same subject is merged). The result's outcome says which",
-      "happened: created, updated, revived, merged, or rejected (content with no information, such as only stop words:",
-      "nothing is stored). possible_conflicts lists up to three similar memories about the same subject that may",
-      "disagree with this one: update or delete them yourself if they are out of date.",
+      "happened: created, updated, revived, merged, unchanged (the key's memory already said exactly this), or rejected",
+      "(content with no information, such as only stop words: nothing is stored). possible_conflicts lists up to three",
+      "similar memories about the same subject that may disagree with this one; contradicts marks those that state a",
+      "different number or the negation of it. When this write replaces older facts, pass their ids as supersedes (or",
+      "supersede_conflicts=true for the contradicting ones): they become superseded, leave lists and searches, and",
+      "keep their history. valid_from / valid_until say when the fact holds in the world (valid_from defaults to now).",
       `${VISIBILITY} ${TAGS} ${LINKS} metadata holds machine-readable fields;`,
       "source_kind/source_id record what triggered the memory; expires_at or ttl make it lapse.",
       AGENT,
@@ -118,6 +127,30 @@ export const MEMORY_TOOLS: MemoryTool[] = [
     readOnly: false,
     destructive: true,
     idempotent: true,
+  },
+  {
+    name: "memory_history",
+    title: "A memory's history",
+    description: [
+      "Every change to one memory by id, newest first: what it did (created, updated, upserted, merged, deleted,",
+      "superseded...), when, by which agent, the fields it changed and the memory as it left it. Pass",
+      `next_page_token back as page_token for older revisions. ${AGENT}`,
+    ].join(" "),
+    method: MemoryService.method.listMemoryRevisions,
+    hidden: [],
+    readOnly: true,
+  },
+  {
+    name: "unsupersede_memory",
+    title: "Undo a supersession",
+    description: [
+      "Make a superseded memory active again (for when the write that replaced it was wrong): superseded_by is",
+      `cleared and valid_until goes back to what it was. Only the agent that wrote a memory may do this. ${AGENT}`,
+    ].join(" "),
+    method: MemoryService.method.unsupersedeMemory,
+    hidden: [],
+    readOnly: false,
+    idempotent: false,
   },
   {
     name: "search_memory",

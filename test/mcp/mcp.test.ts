@@ -25,8 +25,10 @@ const TOOLS = [
   "get_staged_write",
   "list_memory",
   "list_staged_writes",
+  "memory_history",
   "search_memory",
   "stage_memory_writes",
+  "unsupersede_memory",
   "update_memory",
   "write_memory",
 ];
@@ -179,6 +181,37 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     expect(searched.mode).toBe("hybrid");
     const nothing = await ok(client, "search_memory", { query: "zyzzyva", subject_id: contactId, mode: "keyword" });
     expect(nothing).toEqual({ mode: "keyword", results: [] });
+  });
+
+  it("supersedes a fact, reads both histories, and undoes the supersession", async () => {
+    const base = { agent_registry_id: agent, subject_type: "contact", subject_id: contactId, kind: "fact" };
+    const old = await ok(client, "write_memory", { ...base, content: "Sarah is the head of sales at Globex" });
+    const replaced = await ok(client, "write_memory", {
+      ...base,
+      content: "Sarah now runs procurement at Initech",
+      supersedes: [old.memory.id],
+      valid_from: "2031-01-01T00:00:00Z",
+    });
+    expect(replaced.superseded).toEqual([old.memory.id]);
+    const listed = await ok(client, "list_memory", { subject_id: contactId, kind: "fact" });
+    expect(listed.memories.map((m: Json) => m.id)).toEqual([replaced.memory.id]);
+    const gone = await ok(client, "get_memory", { id: old.memory.id });
+    expect([gone.memory.state, gone.memory.superseded_by, gone.memory.valid_until]).toEqual([
+      "superseded",
+      replaced.memory.id,
+      "2031-01-01T00:00:00Z",
+    ]);
+    const history = await ok(client, "memory_history", { id: old.memory.id });
+    expect(history.revisions.map((r: Json) => [r.revision, r.change])).toEqual([
+      ["2", "superseded"],
+      ["1", "created"],
+    ]);
+    expect(history.revisions[0].memory.superseded_by).toBe(replaced.memory.id);
+    const undone = await ok(client, "unsupersede_memory", { id: old.memory.id, agent_registry_id: agent });
+    expect(undone.memory.state).toBe("active");
+    const again = await ok(client, "memory_history", { id: old.memory.id, page_size: 1 });
+    expect(again.revisions.map((r: Json) => r.change)).toEqual(["unsuperseded"]);
+    expect(again.next_page_token).not.toBe("");
   });
 
   it("invalid arguments give a tool error naming the argument, and the session keeps working", async () => {
