@@ -415,6 +415,39 @@ it(
       ...expire("not a time"),
       ...expire("0001-01-01T00:00:00Z", "either"),
       ...expire("9999-12-31T23:59:59.999999999Z", "either"),
+      ...across(
+        [
+          { label: "valid_from year 10000", call: write({ validFrom: "10000-01-01T00:00:00Z" }) },
+          { label: "valid_until year 0", call: write({ validUntil: "0000-12-31T23:59:59Z" }) },
+          {
+            label: "valid_until before valid_from",
+            call: write({ validFrom: "2030-01-01T00:00:00Z", validUntil: "2029-01-01T00:00:00Z" }),
+          },
+          { label: "valid_until before the create time", call: write({ validUntil: "2001-01-01T00:00:00Z" }) },
+          {
+            label: "UpdateMemory valid_until before the create time",
+            call: call(METHODS.updateMemory, {
+              id: f.ownId,
+              memory: { validUntil: "2001-01-01T00:00:00Z" },
+              updateMask: "validUntil",
+            }),
+          },
+          {
+            label: "ListMemories filter.valid_at year 10000",
+            call: call(METHODS.listMemories, { filter: { validAt: "10000-01-01T00:00:00Z" } }),
+          },
+          { label: "ListMemories as_of not a time", call: call(METHODS.listMemories, { asOf: "yesterday" }) },
+          {
+            label: "GetMemory as_of year 0",
+            call: call(METHODS.getMemory, { id: f.ownId, asOf: "0000-01-01T00:00:00Z" }),
+          },
+        ],
+        keys.admin,
+        PROTOCOLS,
+        () => ({ codes: ["invalid_argument"] }),
+      ),
+      ...binaryWrite({ memory: { validFrom: { seconds: 253402300800n } } }, "valid_from seconds of year 10000"),
+      ...binaryWrite({ memory: { validUntil: { seconds: -62135596801n } } }, "valid_until seconds before year 1"),
       ...ttl("315576000000s"),
       ...ttl("-1s"),
       ...ttl("0s"),
@@ -1059,6 +1092,41 @@ it(
       ],
       ["agent A deletes B's memory", keys.agentA, call(METHODS.deleteMemory, { id: f.victimB })],
       ["agent A undeletes B's memory", keys.agentA, call(METHODS.undeleteMemory, { id: f.victimB })],
+      ["agent A reads B's history", keys.agentA, call(METHODS.listMemoryRevisions, { id: f.victimB })],
+      [
+        "agent A reads B's memory as of a time",
+        keys.agentA,
+        call(METHODS.getMemory, { id: f.victimB, asOf: "2099-01-01T00:00:00Z" }),
+      ],
+      [
+        "agent A lists everything as of a time",
+        keys.agentA,
+        call(METHODS.listMemories, {
+          pageSize: 500,
+          asOf: "2099-01-01T00:00:00Z",
+          filter: { showDeleted: true, showExpired: true, includeSuperseded: true },
+        }),
+        { expect: "either", check: leaks([markers.victimB, markers.otherWorkspace]) },
+      ],
+      ["agent A supersedes B's memory", keys.agentA, write({ content: "a replacement" }, { supersedes: [f.victimB] })],
+      [
+        "agent A supersedes an ownerless memory",
+        keys.agentA,
+        write({ content: "a replacement" }, { supersedes: [f.ownerless] }),
+      ],
+      ["agent A unsupersedes B's memory", keys.agentA, call(METHODS.unsupersedeMemory, { id: f.victimB })],
+      ["workspace B reads A's history", keys.otherAdmin, call(METHODS.listMemoryRevisions, { id: f.ownId })],
+      [
+        "workspace B reads A's memory as of a time",
+        keys.otherAdmin,
+        call(METHODS.getMemory, { id: f.ownId, asOf: "2099-01-01T00:00:00Z" }),
+      ],
+      [
+        "workspace B supersedes A's memory",
+        keys.otherAdmin,
+        write({ content: "a replacement" }, { supersedes: [f.ownId] }),
+      ],
+      ["workspace B unsupersedes A's memory", keys.otherAdmin, call(METHODS.unsupersedeMemory, { id: f.ownId })],
       [
         "agent A updates an ownerless memory",
         keys.agentA,

@@ -435,6 +435,8 @@ const MCP_TOOLS: Record<string, string> = {
   UpdateMemory: "update_memory",
   DeleteMemory: "delete_memory",
   SearchMemories: "search_memory",
+  ListMemoryRevisions: "memory_history",
+  UnsupersedeMemory: "unsupersede_memory",
 };
 
 /** Fields a tool derives itself (update_mask) or takes from elsewhere (the updater's agent). */

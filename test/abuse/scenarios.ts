@@ -45,6 +45,16 @@ function importOf(patch: JsonObject, embedding: JsonValue[] = []): Call {
   return call(m.importMemories, { memories: [{ memory: { ...memory(), id: IMPORTED_ID, ...patch }, embedding }] });
 }
 
+/** ImportMemories of one exported memory carrying one revision of itself, with `patch` on the revision. */
+function importWithRevision(patch: JsonObject): Call {
+  const exported = { ...memory(), id: IMPORTED_ID, revision: "1" };
+  return call(m.importMemories, {
+    memories: [
+      { memory: exported, revisions: [{ revision: "1", change: "MEMORY_CHANGE_CREATED", memory: exported, ...patch }] },
+    ],
+  });
+}
+
 /** An input somewhere in a request, and whether the field is an id (where NOT_FOUND is a fair answer). */
 export interface Placed {
   label: string;
@@ -107,6 +117,12 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("ImportMemories memories[].memory.content", importOf({ content: v })),
     place("ImportMemories memories[].memory.id", importOf({ id: v }), true),
     place("ImportMemories memories[].memory.embedding_model", importOf({ embeddingModel: v }, [0.5])),
+    place("WriteMemory supersedes[]", write({}, { supersedes: [v] }), true),
+    place("ListMemoryRevisions id", call(m.listMemoryRevisions, { id: v }), true),
+    place("ListMemoryRevisions page_token", call(m.listMemoryRevisions, { id: f.ownId, pageToken: v })),
+    place("UnsupersedeMemory id", call(m.unsupersedeMemory, { id: v }), true),
+    place("ImportMemories memories[].revisions[].reason", importWithRevision({ reason: v })),
+    place("ImportMemories memories[].memory.superseded_by", importOf({ supersededBy: v }), true),
     place("DeleteMemory id", call(m.deleteMemory, { id: v }), true),
     place("DeleteMemory reason", call(m.deleteMemory, { id: f.ownId, agentId: "agent-admin", reason: v })),
     place("UndeleteMemory id", call(m.undeleteMemory, { id: v }), true),
@@ -161,6 +177,15 @@ export function overLimits(f: Fixture): Placed[] {
     place("page_size 501", call(m.listMemories, { pageSize: 501 })),
     place("page_token 1,025", call(m.listMemories, { pageToken: "p".repeat(1025) })),
     place("get id 257", call(m.getMemory, { id: "i".repeat(257) })),
+    place(
+      "supersedes 17 ids",
+      write({}, { supersedes: many(17, (i) => `0190a000-0000-7000-8000-0000000000${10 + i}`) }),
+    ),
+    place("supersedes id 257", write({}, { supersedes: ["i".repeat(257)] })),
+    place("revisions page_size 501", call(m.listMemoryRevisions, { id: f.ownId, pageSize: 501 })),
+    place("revisions page_token 1,025", call(m.listMemoryRevisions, { id: f.ownId, pageToken: "p".repeat(1025) })),
+    place("revision reason 1,025", importWithRevision({ reason: "r".repeat(1025) })),
+    place("revision number past 2^62", importWithRevision({ revision: "4611686018427387905" })),
     place("delete reason 1,025", call(m.deleteMemory, { id: f.ownId, reason: "r".repeat(1025) })),
     place(
       "api key display_name 201",

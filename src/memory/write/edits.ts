@@ -51,6 +51,8 @@ export class MemoryEdits {
       : { embedded: new Map<string, WriteEmbedding>(), late: null };
     const updated = await em.fork().transactional(async (tem) => {
       const target = await this.modifiable(tem, viewer, req.id, req.etag);
+      // Bad input is INVALID_ARGUMENT whatever the memory's state.
+      const draft = applyUpdateMask(target, changes, paths, now);
       if (stateOf(target, now) === "deleted") {
         throw new DomainError(
           "failed_precondition",
@@ -58,7 +60,6 @@ export class MemoryEdits {
           `memory ${req.id} is deleted; undelete it first`,
         );
       }
-      const draft = applyUpdateMask(target, changes, paths, now);
       const replaced = await memories(tem).replace(
         target,
         draft,
