@@ -4,7 +4,10 @@
  * - the near-duplicate threshold: at each similarity, the share of LoCoMo observations (all
  *   distinct facts) that would merge into an earlier observation of the same speaker (false
  *   merges), and the share of the labelled paraphrase pairs that would (wanted merges);
- * - the conflict examples: each pair's similarity, and whether the guard lists it.
+ * - the conflict examples: each pair's similarity, and whether the guard lists it;
+ * - contradiction marks (what supersede_conflicts supersedes): how many of the labelled conflicts
+ *   the guard marks, and how many paraphrases and LoCoMo observations (all distinct facts) it
+ *   would wrongly supersede, at several similarity floors.
  * It embeds texts directly (no server) and asserts nothing. `npm run bench:guard`.
  */
 import { LocalEmbedder } from "../src/embedding/local.js";
@@ -12,12 +15,14 @@ import { KindClassifier } from "../src/memory/write/guard/kind-classifier.js";
 import { cosineSimilarity } from "../src/memory/write/guard/similarity.js";
 import {
   CONFLICT_SIMILARITY,
+  MAX_CONFLICTS,
   MERGE_SIMILARITY,
   isNearDuplicate,
   sameNumbers,
 } from "../src/memory/write/guard/write-guard.js";
 import { normaliseContent } from "../src/memory/record.js";
 import { CONFLICTS, LABELLED_KINDS, NEAR_DUPLICATES } from "./guard-set.js";
+import { CONTRADICTION_SIMILARITY, contradictionOf } from "../src/memory/write/guard/contradiction.js";
 import { loadLocomo } from "./locomo.js";
 
 const THRESHOLDS = [0.8, 0.85, 0.88, 0.9, 0.91, 0.92, 0.93, 0.94, 0.95, 0.96, 0.97];
@@ -75,6 +80,8 @@ for (const kind of kinds) {
 // 2. Near duplicates: LoCoMo observations against the earlier ones of the same speaker.
 const conversations = await loadLocomo(process.env.LOCOMO_DIR ?? "../shared/bench/locomo");
 const nearest: number[] = [];
+/** Every possible conflict the guard would list for a LoCoMo observation: the earlier ones of its speaker. */
+const locomoConflicts: { content: string; other: string; similarity: number }[] = [];
 let exactRepeats = 0;
 for (const conversation of conversations) {
   const vectors = await embed(conversation.observations.map((o) => o.fact));
@@ -88,14 +95,20 @@ for (const conversation of conversations) {
       // The same normalised text merges by rule, whatever the threshold.
       exactRepeats++;
     } else {
+      const similarities = speaker.vectors.map((v) => cosineSimilarity(vector, v));
       // Only an earlier observation with the same numbers could be merged into.
       nearest.push(
-        speaker.vectors.reduce(
-          (best, v, j) =>
-            sameNumbers(o.fact, speaker.facts[j] ?? "") ? Math.max(best, cosineSimilarity(vector, v)) : best,
+        similarities.reduce(
+          (best, s, j) => (sameNumbers(o.fact, speaker.facts[j] ?? "") ? Math.max(best, s) : best),
           0,
         ),
       );
+      const listedFor = similarities
+        .map((similarity, j) => ({ content: o.fact, other: speaker.facts[j] ?? "", similarity }))
+        .filter((c) => c.similarity >= CONFLICT_SIMILARITY && !isNearDuplicate(c.content, c.other, c.similarity))
+        .sort((a, b) => b.similarity - a.similarity)
+        .slice(0, MAX_CONFLICTS);
+      locomoConflicts.push(...listedFor);
     }
     speaker.vectors.push(vector);
     speaker.facts.push(o.fact);
@@ -139,3 +152,39 @@ for (const [a, b] of CONFLICTS) {
   console.log(`| ${a} | ${b} | ${s.toFixed(3)} | ${verdict} |`);
 }
 console.log(`\nlisted ${listed}/${CONFLICTS.length}`);
+
+// 4. Contradiction marks: what a write with supersede_conflicts would supersede.
+const conflictPairs = await Promise.all(
+  CONFLICTS.map(async ([a, b]) => {
+    const [va, vb] = await embed([a, b]);
+    return { content: b, other: a, similarity: cosineSimilarity(va ?? [], vb ?? []) };
+  }),
+);
+const paraphrasePairs = NEAR_DUPLICATES.map(([a, b], i) => {
+  const [va, vb] = pairs[i] ?? [];
+  return { content: b, other: a, similarity: cosineSimilarity(va ?? [], vb ?? []) };
+});
+/** Listed as a conflict (not merged), and marked as contradicting at this similarity floor. */
+const marked = (c: { content: string; other: string; similarity: number }, floor: number) =>
+  c.similarity >= Math.max(floor, CONFLICT_SIMILARITY) &&
+  !isNearDuplicate(c.content, c.other, c.similarity) &&
+  contradictionOf(c.content, c.other, 1) !== null;
+console.log(
+  `\n## Contradiction marks (supersede_conflicts): ${CONFLICTS.length} labelled conflicts, ` +
+    `${NEAR_DUPLICATES.length} paraphrases, ${locomoConflicts.length} LoCoMo possible conflicts (distinct facts)\n`,
+);
+console.log("| similarity >= | labelled conflicts marked | paraphrases wrongly marked | LoCoMo wrongly marked |");
+console.log("| ---: | ---: | ---: | ---: |");
+for (const floor of [0.6, 0.65, 0.7, 0.75, 0.8, 0.85]) {
+  const right = conflictPairs.filter((c) => marked(c, floor)).length;
+  const paraphrases = paraphrasePairs.filter((c) => marked(c, floor)).length;
+  const locomo = locomoConflicts.filter((c) => marked(c, floor)).length;
+  const shipped = Math.abs(floor - CONTRADICTION_SIMILARITY) < 1e-9 ? " (shipped)" : "";
+  console.log(
+    `| ${floor.toFixed(2)}${shipped} | ${pct(right, CONFLICTS.length)} (${right}) | ` +
+      `${pct(paraphrases, NEAR_DUPLICATES.length)} (${paraphrases}) | ${pct(locomo, locomoConflicts.length)} (${locomo}) |`,
+  );
+}
+const examples = locomoConflicts.filter((c) => marked(c, CONTRADICTION_SIMILARITY)).slice(0, 5);
+console.log("\nLoCoMo pairs marked at the shipped floor (first five):\n");
+for (const c of examples) console.log(`- ${c.similarity.toFixed(3)}: "${c.other}" -> "${c.content}"`);
