@@ -293,6 +293,9 @@ async function main(): Promise<void> {
      order by bytes desc`,
   );
   const [{ n: rowCount }] = (await sql.run(`select count(*)::int as n from memories`)) as [{ n: number }];
+  const [history] = (await sql.run(
+    `select count(*)::int as n, pg_total_relation_size('memory_revisions') as bytes from memory_revisions`,
+  )) as [{ n: number; bytes: number | string }];
   await sql.close();
   await store.drop();
 
@@ -400,6 +403,11 @@ async function main(): Promise<void> {
       ["storage", "bytes", "bytes per memory"],
       sizes.map((s) => [String(s.name), String(s.bytes), fixed(Number(s.bytes) / rowCount, 0)]),
     ),
+  );
+  say();
+  say(
+    `History: ${history.n} revisions in memory_revisions (table and index), ${String(history.bytes)} bytes, ` +
+      `${fixed(Number(history.bytes) / Math.max(1, history.n), 0)} bytes per revision.`,
   );
   process.stdout.write(out.join("\n") + "\n");
 }

@@ -82,6 +82,12 @@ async function fill(server: TestServer): Promise<void> {
     memory: { subjectType: "contact", kind: "note", content: "trial ended", tags: ["trial"] },
     ttl: { seconds: 1n },
   });
+  // A superseded memory: export keeps it (and both histories) unless --active-only.
+  const old = await client.writeMemory({ memory: { subjectType: "contact", kind: "fact", content: "ana at globex" } });
+  await client.writeMemory({
+    memory: { subjectType: "contact", kind: "fact", content: "ana at initech" },
+    supersedes: [old.memory!.id],
+  });
   // More than one import batch (100 a call).
   for (const first of [0, 75]) {
     await client.batchWriteMemories({
@@ -106,9 +112,9 @@ describe("engram export | engram import", () => {
     const source = await pgliteServer();
     await fill(source);
     const exported = succeeded(await runEngram(["export", "--url", source.baseUrl, "--api-key", source.adminKey]));
-    expect(exported.stderr).toContain(`exported 153 memories from workspace ${source.workspaceId}`);
+    expect(exported.stderr).toContain(`exported 155 memories from workspace ${source.workspaceId}`);
     const original = portable(exported.stdout);
-    expect(original).toHaveLength(153);
+    expect(original).toHaveLength(155);
     const firstFile = join(scratch, "from-pglite.jsonl");
     await writeFile(firstFile, exported.stdout);
 
@@ -116,12 +122,12 @@ describe("engram export | engram import", () => {
     const pgTarget = await postgresBackedServer();
     const through = ["--url", pgTarget.baseUrl, "--api-key", pgTarget.adminKey];
     const imported = succeeded(await runEngram(["import", firstFile, ...through]));
-    expect(imported.stderr).toContain("153 created, 0 replaced, 0 unchanged, 153 with their vectors");
+    expect(imported.stderr).toContain("155 created, 0 replaced, 0 unchanged, 155 with their vectors");
     const fromPostgres = succeeded(await runEngram(["export", ...through])).stdout;
     expect(portable(fromPostgres)).toEqual(original);
     // Again: nothing changes.
     expect(succeeded(await runEngram(["import", firstFile, ...through])).stderr).toContain(
-      "0 created, 0 replaced, 153 unchanged",
+      "0 created, 0 replaced, 155 unchanged",
     );
 
     // Into a PGlite data directory no server holds: straight onto the data.
@@ -130,7 +136,7 @@ describe("engram export | engram import", () => {
     await writeFile(secondFile, fromPostgres);
     const direct = { ENGRAM_DATA_DIR: dataDir, DATABASE_URL: undefined };
     const intoFiles = await runEngram(["import", secondFile, "--workspace", "moved"], direct, 120_000);
-    expect(succeeded(intoFiles).stderr).toContain("imported into workspace moved: 153 created");
+    expect(succeeded(intoFiles).stderr).toContain("imported into workspace moved: 155 created");
     const onDisk = succeeded(await runEngram(["export", "--workspace", "moved"], direct, 120_000)).stdout;
     expect(portable(onDisk)).toEqual(original);
 

@@ -32,7 +32,7 @@ export function exportCommand(): Command {
       .option("--subject-type <type>", "only memories about subjects of this type")
       .option("--subject-id <id>", "only memories about this subject")
       .option("--kind <kinds...>", "only memories of these kinds")
-      .option("--active-only", "leave deleted and expired memories out"),
+      .option("--active-only", "leave deleted, expired and superseded memories out"),
   ).action(async (o: ExportOptions) => {
     const porter = await memoryPorterFor(await openTarget(o), o.workspace);
     const filter = {
@@ -42,6 +42,7 @@ export function exportCommand(): Command {
       kinds: o.kind ?? [],
       showDeleted: !o.activeOnly,
       showExpired: !o.activeOnly,
+      includeSuperseded: !o.activeOnly,
     };
     const bar = progressBar("exporting {value} memories | {duration_formatted}");
     bar.start(0, 0);
