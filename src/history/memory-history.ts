@@ -8,7 +8,7 @@ import {
 import type { Viewer } from "../auth/principal.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import type { ListQuery } from "../memory/filters.js";
-import type { PageTokens } from "../memory/page-token.js";
+import { tokenScope, type PageTokens } from "../memory/page-token.js";
 import type { MemoryRecord } from "../memory/record.js";
 import { toRevisionProtos } from "./revision.mapper.js";
 import type { MemoryRevisionRepository } from "./revision.repository.js";
@@ -28,7 +28,7 @@ export class MemoryHistory {
   /** A page of a memory's revisions, newest first; NOT_FOUND for a memory the viewer may not read. */
   async revisions(viewer: Viewer, req: ListMemoryRevisionsRequest): Promise<ListMemoryRevisionsResponse> {
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
-    const tokenQuery = [viewer, "revisions", req.id];
+    const tokenQuery = [tokenScope(viewer), "revisions", req.id];
     const before =
       req.pageToken === "" ? null : BigInt(this.deps.pageTokens.decode(req.pageToken, tokenQuery, "revision").value);
     // One more than the page tells whether another follows; one more again is the revision each

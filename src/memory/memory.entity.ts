@@ -1,25 +1,12 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 import { VectorType } from "pgvector/mikro-orm";
 import { tagsText } from "../db/routines.js";
+import { REVISION_ON_INSERT, REVISION_ON_UPDATE } from "./revision-triggers.js";
 
 export interface EntityRefRow {
   type: string;
   id: string;
 }
-
-/**
- * Records the row a change left as its revision (src/history/memory-revision.entity.ts), without
- * what is derived from its content (vector, search index, fingerprint, the worker's retries) and
- * with the last_change columns as the revision's own. Keyed on the revision: an import that
- * brings a memory's history with it writes that history over what this recorded.
- */
-const RECORD_REVISION = `insert into memory_revisions
-    (workspace_id, memory_id, revision, change, change_time, key_id, agent_id, reason, memory)
-  values (new.workspace_id, new.id, new.revision, new.last_change, new.update_time, new.last_change_key_id,
-    new.last_change_agent_id, new.last_change_reason,
-    to_jsonb(new) - '{embedding,search,content_fingerprint,embedding_attempts,embedding_retry_time,last_change,last_change_key_id,last_change_agent_id,last_change_reason}'::text[])
-  on conflict (workspace_id, memory_id, revision) do nothing;
-  return null;`;
 
 /**
  * The `memories` table, the single source of its schema: migrations are generated from this
@@ -77,16 +64,21 @@ export const MemoryEntity = defineEntity({
     lastChangeReason: p.text().nullable(),
   },
   checks: [{ name: "memories_confidence_check", expression: "confidence >= 0::real and confidence <= 1::real" }],
-  // Every change bumps the revision; the embedding worker's vector does not, and records nothing.
+  // Every change bumps the revision and is recorded (revision-triggers.ts); the embedding worker's vector is not.
   triggers: [
-    { name: "revision_on_insert", timing: "after", events: ["insert"], body: RECORD_REVISION },
+    {
+      name: "revision_on_insert",
+      timing: "after",
+      events: ["insert"],
+      forEach: "statement",
+      expression: REVISION_ON_INSERT,
+    },
     {
       name: "revision_on_update",
       timing: "after",
       events: ["update"],
-      // As Postgres reports it back, so that the schema comparison sees no change.
-      when: "(old.revision IS DISTINCT FROM new.revision)",
-      body: RECORD_REVISION,
+      forEach: "statement",
+      expression: REVISION_ON_UPDATE,
     },
   ],
   indexes: [

@@ -46,7 +46,7 @@ import type { ListQuery, OrderField } from "./filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import { totals, type MemoryStatsRepository, type NamedCount } from "./stats/stats.repository.js";
 import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
-import { orderValue, type PageTokens } from "./page-token.js";
+import { orderValue, tokenScope, type PageTokens } from "./page-token.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_TOP_K = 10;
@@ -150,7 +150,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const q: Omit<ListQuery, "after" | "limit"> = { ...toFilterQuery(req.filter), order };
     const asOf = req.asOf === undefined ? null : truncatedDate(req.asOf);
-    const tokenQuery = asOf === null ? [viewer, q] : [viewer, q, asOf];
+    const tokenQuery = asOf === null ? [tokenScope(viewer), q] : [tokenScope(viewer), q, asOf];
     const after = req.pageToken === "" ? undefined : this.pageTokens.decode(req.pageToken, tokenQuery, order.field);
     const now = asOf ?? this.now();
     const page1 = { ...q, after, limit: pageSize + 1 };

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { invalidArgument } from "../errors/domain-error.js";
+import type { Viewer } from "../auth/principal.js";
 import type { OrderField } from "./filters.js";
 
 export interface Position {
@@ -49,6 +50,11 @@ export class PageTokens {
     // JSON never holds a raw newline, so the separator keeps query and body apart.
     return createHmac("sha256", this.secret).update(JSON.stringify(query)).update("\n").update(body).digest();
   }
+}
+
+/** Whose view a token pages through: the workspace and acting agent, not the key (a rotated key goes on paging). */
+export function tokenScope(viewer: Viewer): Omit<Viewer, "keyId"> {
+  return { workspaceId: viewer.workspaceId, agentId: viewer.agentId, admin: viewer.admin };
 }
 
 export function orderValue(

@@ -28,7 +28,14 @@ const WORDS = [
   "usage",
 ];
 
-const noFilter: FilterQuery = { kinds: [], tags: [], anyTags: [], showDeleted: false, showExpired: false, includeSuperseded: false };
+const noFilter: FilterQuery = {
+  kinds: [],
+  tags: [],
+  anyTags: [],
+  showDeleted: false,
+  showExpired: false,
+  includeSuperseded: false,
+};
 
 /**
  * Runs `search` against a recorder: each statement containing `marker` is explained instead

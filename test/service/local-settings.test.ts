@@ -40,7 +40,14 @@ describe("withLocalSettings", () => {
       .writeMemory({ memory: { subjectType: "contact", kind: "note", content: "renewal in March" } });
     await services.db.em.fork().transactional(async (tem) => {
       const viewer = { workspaceId: services.workspaceId, agentId: null, admin: false };
-      const filter = { kinds: [], tags: [], anyTags: [], showDeleted: false, showExpired: false, includeSuperseded: false };
+      const filter = {
+        kinds: [],
+        tags: [],
+        anyTags: [],
+        showDeleted: false,
+        showExpired: false,
+        includeSuperseded: false,
+      };
       const found = await new RetrievalRepository(tem).keywordMatches(viewer, filter, "renewal", 10, new Date());
       expect(found).toHaveLength(1);
       expect(await scans(tem)).toEqual(["on", "on"]);

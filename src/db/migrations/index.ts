@@ -9,7 +9,7 @@ import { Migration20261123164008EntityChecks } from "./20261123164008-entity-che
 import { Migration20261124000000GinDirectUpdates } from "./20261124000000-gin-direct-updates.js";
 import { Migration20261124115546StagedWrites } from "./20261124115546-staged-writes.js";
 import { Migration20261124220610StagedWriteAgents } from "./20261124220610-staged-write-agents.js";
-import { Migration20261125030833MemoryRevisions } from "./20261125030833-memory-revisions.js";
+import { Migration20261125033732MemoryRevisions } from "./20261125033732-memory-revisions.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -24,5 +24,5 @@ export const migrations = [
   { name: "20261124000000-gin-direct-updates", class: Migration20261124000000GinDirectUpdates },
   { name: "20261124115546-staged-writes", class: Migration20261124115546StagedWrites },
   { name: "20261124220610-staged-write-agents", class: Migration20261124220610StagedWriteAgents },
-  { name: "20261125030833-memory-revisions", class: Migration20261125030833MemoryRevisions },
+  { name: "20261125033732-memory-revisions", class: Migration20261125033732MemoryRevisions },
 ];

@@ -12,6 +12,7 @@ import { gatherFacts } from "./facts.js";
 import { isDryRun, type WriteItem } from "./item.js";
 import { planWrites, type Decision } from "./plan.js";
 import { previewDecision } from "./preview.js";
+import { supersessionTargets } from "./supersession.js";
 
 export interface BatchWriterDeps {
   memories: (em: EntityManager) => MemoryRepository;
@@ -47,7 +48,10 @@ export async function writeItems(
   for (const item of items.filter(isDryRun)) {
     const [decision] = planWrites([item], facts);
     const atKey = item.draft.key === null ? null : await memories.findByNaturalKey(workspaceId, item.draft);
-    if (decision !== undefined) outcomes.set(item.index, { result: previewDecision(decision, atKey, now) });
+    if (decision === undefined) continue;
+    // What it would supersede, already checked (refusedSupersessions): the preview names it.
+    const superseded = supersessionTargets(decision);
+    outcomes.set(item.index, { result: { ...previewDecision(decision, atKey, now), superseded } });
   }
   const decisions = planWrites(real, facts);
   const apply = (sem: EntityManager, some: readonly Decision[]) =>

@@ -16,6 +16,11 @@ export interface WriteItem {
   embedded: WriteEmbedding;
 }
 
+/** The memories a write names in `supersedes`, as stored ids are written (lower case). */
+export function namedSupersessions(item: WriteItem): string[] {
+  return [...new Set(item.request.supersedes.map((id) => id.toLowerCase()))];
+}
+
 /** A dry run (validate_only): planned like the others, never applied. */
 export function isDryRun(item: WriteItem): boolean {
   return item.request.validateOnly;

@@ -3,7 +3,7 @@ import { judgeNeighbours, type GuardNote } from "./guard/write-guard.js";
 import { keylessIdentity } from "../identity.js";
 import type { MemoryRecord } from "../record.js";
 import { ruledNote } from "./result.js";
-import type { WriteItem } from "./item.js";
+import { namedSupersessions, type WriteItem } from "./item.js";
 
 /** What the database said about a batch's memories, before any of its writes. */
 export interface WriteFacts {
@@ -42,7 +42,7 @@ export function planWrites(items: readonly WriteItem[], facts: WriteFacts): Deci
     if (first !== undefined) return { kind: "repeat", item, of: first, note: ruledNote(item.classification) };
     firstOf.set(identity, item);
     // A write that supersedes a memory replaces it: it never merges into it.
-    const replaces = (target: MemoryRecord) => item.request.supersedes.includes(target.id);
+    const replaces = (target: MemoryRecord) => namedSupersessions(item).includes(target.id);
     const repeated = facts.repeated.get(identity);
     if (repeated !== undefined && !replaces(repeated)) {
       return { kind: "merge", item, target: repeated, similarity: 0, note: ruledNote(item.classification) };

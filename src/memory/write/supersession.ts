@@ -5,7 +5,7 @@ import { changeBy } from "../change.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { SupersessionRepository } from "./supersession.repository.js";
 import type { MemoryRecord } from "../record.js";
-import type { WriteItem } from "./item.js";
+import { namedSupersessions, type WriteItem } from "./item.js";
 import type { Decision } from "./plan.js";
 import type { FieldOf } from "./admission.js";
 import { isUuid } from "../../ids.js";
@@ -28,7 +28,7 @@ export async function refusedSupersessions(
     const found = new Map((await memories.findMany(item.viewer, ids.filter(isUuid))).map((r) => [r.id, r]));
     const field = fieldOf(item.index).replace(/memory$/, "supersedes");
     try {
-      ids.forEach((id, i) => checkSupersedable(item.viewer, found.get(id), id, `${field}[${i}]`));
+      ids.forEach((id, i) => checkSupersedable(item.viewer, found.get(id.toLowerCase()), id, `${field}[${i}]`));
     } catch (error) {
       refused.set(item.index, error);
     }
@@ -53,11 +53,10 @@ function checkSupersedable(viewer: Viewer, memory: MemoryRecord | undefined, id:
 
 /** What a write supersedes: the memories it names, and with supersede_conflicts the conflicts the guard marked as contradicting. */
 export function supersessionTargets(decision: Decision): string[] {
-  const { request } = decision.item;
-  const contradicting = request.supersedeConflicts
+  const contradicting = decision.item.request.supersedeConflicts
     ? decision.note.conflicts.filter((c) => c.contradiction !== null).map((c) => c.record.id)
     : [];
-  return [...new Set([...request.supersedes, ...contradicting])];
+  return [...new Set([...namedSupersessions(decision.item), ...contradicting])];
 }
 
 /**
@@ -89,7 +88,7 @@ export async function supersede(
     now,
     changeBy(item.viewer, "superseded", `superseded by ${successor.id}`),
   );
-  const lost = item.request.supersedes.filter((id) => !superseded.includes(id));
+  const lost = namedSupersessions(item).filter((id) => !superseded.includes(id));
   if (lost.length > 0) {
     throw new DomainError(
       "aborted",

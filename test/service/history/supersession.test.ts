@@ -50,7 +50,8 @@ describe("supersession", () => {
     const from = new Date("2031-03-01T00:00:00.000Z");
     const written = await memories.writeMemory({
       memory: fact(subjectId, "Ana runs procurement at Initech", { validFrom: timestampFromDate(from) }),
-      supersedes: [old.id],
+      // Ids are matched as stored, whatever their case.
+      supersedes: [old.id.toUpperCase()],
     });
     expect(written.outcome).toBe(WriteOutcome.CREATED);
     expect(written.superseded).toEqual([old.id]);
@@ -198,11 +199,19 @@ describe("supersession", () => {
       memory: fact(subjectId, "Tom is 35 years old and lives in Oslo"),
       validateOnly: true,
     });
+    expect(probe.superseded).toEqual([]);
     const marks = new Map(probe.possibleConflicts.map((c) => [c.memory!.id, c]));
     expect(marks.get(age.id)?.contradicts).toBe(true);
     expect(marks.get(age.id)?.contradiction).toContain("different numbers");
     expect(marks.get(tea.id)?.contradicts ?? false).toBe(false);
 
+    const dryRun = await memories.writeMemory({
+      memory: fact(subjectId, "Tom is 35 years old and lives in Oslo"),
+      supersedeConflicts: true,
+      validateOnly: true,
+    });
+    expect(dryRun.superseded).toEqual([age.id]);
+    expect((await memories.getMemory({ id: age.id })).memory?.state).toBe(MemoryState.ACTIVE);
     const written = await memories.writeMemory({
       memory: fact(subjectId, "Tom is 35 years old and lives in Oslo"),
       supersedeConflicts: true,

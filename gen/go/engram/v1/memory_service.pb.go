@@ -266,7 +266,8 @@ type WriteMemoryResponse struct {
 	// one but not duplicates (most similar first): an agent may want to update or delete them.
 	// The guard never changes them itself.
 	PossibleConflicts []*PossibleConflict `protobuf:"bytes,7,rep,name=possible_conflicts,json=possibleConflicts,proto3" json:"possible_conflicts,omitempty"`
-	// The ids of the memories this write superseded (supersedes and supersede_conflicts).
+	// The ids of the memories this write superseded (supersedes and supersede_conflicts); for
+	// validate_only, those it would supersede.
 	Superseded    []string `protobuf:"bytes,8,rep,name=superseded,proto3" json:"superseded,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -155,7 +155,8 @@ export type WriteMemoryResponse = Message<"engram.v1.WriteMemoryResponse"> & {
   possibleConflicts: PossibleConflict[];
 
   /**
-   * The ids of the memories this write superseded (supersedes and supersede_conflicts).
+   * The ids of the memories this write superseded (supersedes and supersede_conflicts); for
+   * validate_only, those it would supersede.
    *
    * @generated from field: repeated string superseded = 8;
    */
