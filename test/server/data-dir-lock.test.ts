@@ -235,8 +235,8 @@ describe("CLI commands on a directory a running server holds", () => {
     expect(code, stderr).toBe(0);
     expect(stderr).toContain(`acting through the running server at http://127.0.0.1:${server.port}`);
     expect(stdout.split("\n")).toEqual([
-      "workspace  active  deleted  expired  embedding backlog  embedding failed",
-      "default         3        0        0                  3                 0",
+      "workspace  active  deleted  expired  superseded  embedding backlog  embedding failed",
+      "default         3        0        0           0                  3                 0",
       "embedder: none (searches are KEYWORD)",
       "",
     ]);

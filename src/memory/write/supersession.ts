@@ -25,7 +25,8 @@ export async function refusedSupersessions(
   for (const item of items) {
     const ids = item.request.supersedes;
     if (ids.length === 0) continue;
-    const found = new Map((await memories.findMany(item.viewer, ids.filter(isUuid))).map((r) => [r.id, r]));
+    const named = namedSupersessions(item).filter(isUuid);
+    const found = new Map((await memories.findMany(item.viewer, named)).map((r) => [r.id, r]));
     const field = fieldOf(item.index).replace(/memory$/, "supersedes");
     try {
       ids.forEach((id, i) => checkSupersedable(item.viewer, found.get(id.toLowerCase()), id, `${field}[${i}]`));
