@@ -5,7 +5,6 @@ import {
   BatchWriteMemoriesResponseSchema,
   DeleteMemoryResponseSchema,
   GetMemoryResponseSchema,
-  GetMemoryStatsResponseSchema,
   ListMemoriesResponseSchema,
   SearchMemoriesResponseSchema,
   SearchMode,
@@ -44,15 +43,13 @@ import { MemoryEdits } from "./write/edits.js";
 import type { MemoryWrites } from "./write/writes.js";
 import type { ListQuery, OrderField } from "./filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
-import { totals, type MemoryStatsRepository, type NamedCount } from "./stats/stats.repository.js";
+import type { MemoryStatsRepository } from "./stats/stats.repository.js";
+import { statsReport } from "./stats/stats-report.js";
 import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
 import { orderValue, tokenScope, type PageTokens } from "./page-token.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_TOP_K = 10;
-/** GetMemoryStats: the kinds and agents it names, and the days its creation counts cover. */
-const STATS_TOP = 50;
-const STATS_DAYS = 30;
 
 export interface MemoryServiceDeps {
   em: EntityManager;
@@ -218,28 +215,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {
-    const { workspaceId } = principalOf(ctx);
-    const now = this.now();
-    const stats = this.stats(this.em.fork());
-    const sums = totals(await stats.counts(now, workspaceId));
-    const named = (counts: NamedCount[]) => counts.map(({ name, count }) => ({ name, count: BigInt(count) }));
-    const kinds = named(await stats.activeBy(workspaceId, "kind", now, STATS_TOP));
-    const agents = named(await stats.activeBy(workspaceId, "agent", now, STATS_TOP));
-    const days = await stats.createdByDay(workspaceId, STATS_DAYS, now);
-    return create(GetMemoryStatsResponseSchema, {
-      workspaceId,
-      active: BigInt(sums.active),
-      deleted: BigInt(sums.deleted),
-      expired: BigInt(sums.expired),
-      superseded: BigInt(sums.superseded),
-      embeddingBacklog: BigInt(sums.embeddingBacklog),
-      embeddingFailed: BigInt(sums.embeddingFailed),
-      embeddingModel: this.embeddings.model ?? "",
-      embedderConfigured: this.embeddings.configured,
-      kinds,
-      agents,
-      createdByDay: days.map(({ day, count }) => ({ day, count: BigInt(count) })),
-    });
+    return statsReport(this.stats(this.em.fork()), this.embeddings, principalOf(ctx).workspaceId, this.now());
   }
 
   async *exportMemories(req: ExportMemoriesRequest, ctx: HandlerContext): AsyncGenerator<ExportMemoriesResponse> {

@@ -79,6 +79,7 @@ describe("the web console", () => {
 
     // Overview: counts and the chart.
     await expect.poll(() => page.getByText("Embedding backlog").count()).toBe(1);
+    expect(await page.getByText("Superseded", { exact: true }).count()).toBe(1);
     expect(await page.getByRole("img", { name: /memories created/ }).count()).toBe(1);
     await shot(page, "overview");
 

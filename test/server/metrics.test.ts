@@ -60,7 +60,7 @@ describe("/metrics", () => {
     expect(await scrape()).toContain("# TYPE engram_rpc_total counter");
   });
 
-  it("counts memories by state from the database, a scrape starting the next count", async () => {
+  it("counts memories by state (superseded ones too) from the database, a scrape starting the next count", async () => {
     // A scrape answers from the last count and starts the next: the first scrape after a write
     // may show the count from before it.
     const before = await scrape();
@@ -68,6 +68,11 @@ describe("/metrics", () => {
     const dropped = await write("metrics-state", "asked for a discount");
     await client().deleteMemory({ id: dropped.memory!.id });
     expect(kept.memory?.id).toBeDefined();
+    const replaced = await write("metrics-state", "the budget owner is Dana");
+    await client().writeMemory({
+      memory: { subjectType: "contact", subjectId: "metrics-state", kind: "note", content: "the budget owner is Lee" },
+      supersedes: [replaced.memory!.id],
+    });
 
     const after = await eventually(async () => {
       const metrics = await scrape();
@@ -77,8 +82,9 @@ describe("/metrics", () => {
     });
     expect(after).toContain("# TYPE engram_memories gauge");
     const delta = (series: string) => value(after, series) - value(before, series);
-    expect(delta('engram_memories{state="active"}')).toBe(1);
+    expect(delta('engram_memories{state="active"}')).toBe(2);
     expect(delta('engram_memories{state="deleted"}')).toBe(1);
+    expect(delta('engram_memories{state="superseded"}')).toBe(1);
     expect(value(after, 'engram_memories{state="expired"}')).toBe(0);
   });
 

@@ -25,6 +25,8 @@ describe("GetMemoryStats", () => {
     const dropped = await write("moved to another team");
     await writer.deleteMemory({ id: dropped.memory!.id });
     await write("trial ends soon", { ttl: { seconds: 1n } });
+    const replaced = await write("budget owner is Dana");
+    await write("budget owner is Lee", { supersedes: [replaced.memory!.id] });
     // Another workspace's memories are not counted.
     const elsewhere = services.memories({ workspaceId: `ws-${randomUUID()}` });
     await elsewhere.writeMemory({ memory: { subjectType: "contact", kind: "note", content: "not counted" } });
@@ -33,11 +35,12 @@ describe("GetMemoryStats", () => {
     const stats = await services.memories({ scopes: [...ADMIN.scopes] }).getMemoryStats({});
     expect(stats).toMatchObject({
       workspaceId: services.workspaceId,
-      active: 2n,
+      active: 3n,
       deleted: 1n,
       expired: 1n,
+      superseded: 1n,
       // No embedder here: every memory waits for a vector, except the deleted one.
-      embeddingBacklog: 3n,
+      embeddingBacklog: 5n,
       embeddingFailed: 0n,
       embeddingModel: "",
       embedderConfigured: false,

@@ -34,6 +34,7 @@ export function Overview({ api }: { api: Api }) {
         <Card label="Active" value={stats.active} />
         <Card label="Deleted" value={stats.deleted} />
         <Card label="Expired" value={stats.expired} />
+        <Card label="Superseded" value={stats.superseded} />
         <Card label="Embedding backlog" value={stats.embeddingBacklog} />
         <Card label="Embedding failed" value={stats.embeddingFailed} />
       </div>
