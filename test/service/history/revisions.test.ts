@@ -97,6 +97,11 @@ describe("revisions", () => {
       [...revisions].map((r) => r.changeTime?.seconds).sort((x, y) => Number((y ?? 0n) - (x ?? 0n))),
     );
 
+    // A repeat that adds nothing merges without a revision.
+    const repeat = await memories.writeMemory({
+      memory: { subjectType: "contact", subjectId, kind: "note", content: "Has a dog" },
+    });
+    expect([repeat.outcome, repeat.memory?.revision]).toEqual([WriteOutcome.MERGED, 2n]);
     const mergedHistory = await history(merged.id, a);
     expect(mergedHistory.map((r) => MemoryChange[r.change])).toEqual(["MERGED", "CREATED"]);
     expect(mergedHistory[0]?.changedFields).toEqual(["tags"]);
