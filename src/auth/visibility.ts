@@ -18,10 +18,13 @@ export function visibleTo(viewer: Viewer, table = "memories"): Sql {
  * The write rule (DESIGN 5): of the memories a viewer can see, only its own may change; a
  * memory with no owner agent is everyone's to read but only an admin's to change.
  */
+export function mayModify(viewer: Viewer, memory: { agentId: string | null }): boolean {
+  return viewer.admin || (memory.agentId !== null && memory.agentId === viewer.agentId);
+}
+
+/** The write rule as a check: PERMISSION_DENIED, saying why, for a memory the viewer may not change. */
 export function assertCanModify(viewer: Viewer, memory: { id: string; agentId: string | null }): void {
-  if (viewer.admin || (memory.agentId !== null && memory.agentId === viewer.agentId)) {
-    return;
-  }
+  if (mayModify(viewer, memory)) return;
   if (memory.agentId === null) {
     throw new DomainError(
       "permission_denied",

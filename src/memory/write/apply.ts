@@ -90,7 +90,7 @@ export async function applyPlan(
     const targets = supersessionTargets(decision);
     const result = results.get(decision.item.index);
     if (targets.length === 0 || result?.record === undefined || result.record === null) continue;
-    const superseded = await supersede(memories, supersessions, decision.item, targets, result.record, now);
+    const superseded = await supersede(supersessions, decision.item, targets, result.record, now);
     results.set(decision.item.index, { ...result, superseded });
   }
   return results;

@@ -1,5 +1,5 @@
 import type { Viewer } from "../../auth/principal.js";
-import { assertCanModify } from "../../auth/visibility.js";
+import { assertCanModify, mayModify } from "../../auth/visibility.js";
 import { DomainError, invalidArgument, memoryNotFound } from "../../errors/domain-error.js";
 import { changeBy } from "../change.js";
 import type { MemoryRepository } from "../memory.repository.js";
@@ -52,12 +52,18 @@ function checkSupersedable(viewer: Viewer, memory: MemoryRecord | undefined, id:
   }
 }
 
-/** What a write supersedes: the memories it names, and with supersede_conflicts the conflicts the guard marked as contradicting. */
+/**
+ * What a write supersedes: the memories it names (checked before planning), and with
+ * supersede_conflicts the conflicts the guard marked as contradicting that the writer may change.
+ */
 export function supersessionTargets(decision: Decision): string[] {
-  const contradicting = decision.item.request.supersedeConflicts
-    ? decision.note.conflicts.filter((c) => c.contradiction !== null).map((c) => c.record.id)
+  const { item } = decision;
+  const contradicting = item.request.supersedeConflicts
+    ? decision.note.conflicts
+        .filter((c) => c.contradiction !== null && mayModify(item.viewer, c.record))
+        .map((c) => c.record.id)
     : [];
-  return [...new Set([...namedSupersessions(decision.item), ...contradicting])];
+  return [...new Set([...namedSupersessions(item), ...contradicting])];
 }
 
 /**
@@ -66,7 +72,6 @@ export function supersessionTargets(decision: Decision): string[] {
  * of two writers racing to supersede one memory, one wins.
  */
 export async function supersede(
-  memories: MemoryRepository,
   supersessions: SupersessionRepository,
   item: WriteItem,
   targets: readonly string[],
@@ -80,11 +85,9 @@ export async function supersede(
       `the write is stored as memory ${successor.id}, which it names in supersedes`,
     );
   }
-  const changeable = (await memories.findMany(item.viewer, [...targets])).filter((m) => canModify(item.viewer, m));
-  const ids = changeable.map((m) => m.id);
   const superseded = await supersessions.supersede(
     item.viewer.workspaceId,
-    ids,
+    targets,
     successor,
     now,
     changeBy(item.viewer, "superseded", `superseded by ${successor.id}`),
@@ -98,13 +101,4 @@ export async function supersede(
     );
   }
   return superseded;
-}
-
-function canModify(viewer: Viewer, memory: MemoryRecord): boolean {
-  try {
-    assertCanModify(viewer, memory);
-    return true;
-  } catch {
-    return false;
-  }
 }
