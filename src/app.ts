@@ -9,6 +9,8 @@ import { ServerSecretRepository } from "./db/server-secret.repository.js";
 import { freeSpaceOf, StorageReserve } from "./db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
 import { createEmbedder } from "./embedding/create.js";
+import { ChangeFeed } from "./feed/change-feed.js";
+import { Sequencer } from "./feed/sequencer.js";
 import type { Embedder } from "./embedding/embedder.js";
 import { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
@@ -29,6 +31,9 @@ import { httpHandler } from "./server/http.js";
 import { listen, type ConnectionTimeouts } from "./server/listener.js";
 import { readOpenApi } from "./server/rest/openapi-document.js";
 import { routes } from "./server/routes.js";
+
+/** How often each server looks for changes no server numbered (one killed between commit and numbering). */
+const SEQUENCER_POLL_MS = 1_000;
 
 export interface Engram {
   port: number;
@@ -125,7 +130,26 @@ async function serve(
     paused: writesPaused,
   });
   storage?.onResume(() => worker.kick());
-  await cluster.listen({ keysChanged: () => apiKeys.forgetCached(), backlog: () => worker.kick() });
+  const feed = new ChangeFeed({
+    em: db.em,
+    logger,
+    revokedKeys: (ids) => apiKeys.revokedAmong(ids),
+    options: { maxStreamsPerKey: config.watchStreamsPerKey },
+  });
+  apiKeys.onRevocation(() => feed.keysChanged());
+  const sequencer = new Sequencer(db.em, {
+    logger,
+    pollMs: SEQUENCER_POLL_MS,
+    announce: (workspaces) => cluster.announceChanges(workspaces),
+    onSequenced: (workspaces) => feed.wake(workspaces),
+  });
+  await cluster.listen({
+    keysChanged: () => apiKeys.forgetCached(),
+    backlog: () => worker.kick(),
+    changes: (workspaces) => feed.wake(workspaces),
+  });
+  // Numbers what a server killed between a commit and its numbering left behind.
+  await sequencer.start();
   const statistics = new TableStatistics(db.em, "memories", logger, {
     ...DEFAULT_TABLE_STATISTICS_OPTIONS,
     paused: writesPaused,
@@ -148,10 +172,13 @@ async function serve(
       worker.kick();
       cluster.announceBacklog();
     },
-    onWritten: (count: number) => statistics.noteWrites(count),
+    onWritten: (count: number) => {
+      statistics.noteWrites(count);
+      void sequencer.kick();
+    },
   };
   const writes = buildMemoryWrites({ em: db.em, embeddings, ...written });
-  const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens, writes, ...written });
+  const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens, writes, feed, ...written });
   const { connect, rest, mcp, seeds } = apiHandlers({
     routes: routes({
       memory,
@@ -207,9 +234,10 @@ async function serve(
   worker.start();
   statistics.start();
   const sweeper = startSweeper(db.em, {
-    retentionDays: config.retentionDays,
+    retention: { memoryDays: config.retentionDays, changeDays: config.changeRetentionDays },
     intervalSeconds: config.sweepIntervalSeconds,
     logger,
+    onExpired: () => void sequencer.kick(),
     paused: writesPaused,
   });
   // CLI tools on this data directory find the server through its lock.
@@ -223,7 +251,10 @@ async function serve(
     worker,
     statistics,
     async close() {
+      // Streams never finish on their own: they end first, retryably, so in-flight calls can.
+      feed.close();
       await listener.close(config.shutdownGraceSeconds * 1000);
+      await sequencer.stop();
       storage?.stop();
       await sweeper.stop();
       await worker.stop();

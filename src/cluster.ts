@@ -3,6 +3,8 @@ import type { Logger } from "pino";
 import { API_KEYS_CHANGED } from "./auth/api-key.repository.js";
 import { SINGLE_SERVER_KEY_CACHE, type KeyCacheOptions } from "./auth/api-keys.js";
 import { DatabaseListener } from "./db/database-listener.js";
+import type { Sql } from "./db/sql.js";
+import { FEED_CHANNEL, FeedNotifications } from "./feed/feed-notifications.js";
 import { loggableError } from "./logger.js";
 import { memoryRateLimiters, postgresRateLimiters, type RateLimiters } from "./api/rate-limiters.js";
 
@@ -14,13 +16,23 @@ const ANNOUNCE_INTERVAL_MS = 1_000;
 /**
  * What the servers sharing one database coordinate through. On the embedded engine there is
  * one server, and all of it stays in memory; on Postgres, rate-limit counters live in the
- * database and revocations and embedding backlogs are announced with NOTIFY.
+ * database, and revocations, embedding backlogs and change-log news are announced with NOTIFY.
  */
 export interface Cluster {
   limiters: RateLimiters;
   keyCache: KeyCacheOptions;
-  /** Subscribes to key revocations and backlogs announced by any server (this one included). */
-  listen(handlers: { keysChanged: () => void; backlog: () => void }): Promise<void>;
+  /**
+   * Subscribes to key revocations and backlogs announced by any server (this one included), and
+   * to the workspaces whose change log other servers numbered (null: any workspace, or news may
+   * have been missed while the listener was down).
+   */
+  listen(handlers: {
+    keysChanged: () => void;
+    backlog: () => void;
+    changes: (workspaces: string[] | null) => void;
+  }): Promise<void>;
+  /** The NOTIFY that wakes the other servers' change-feed streams of these workspaces; null with no other server. */
+  announceChanges(workspaces: string[]): Sql | null;
   /** Tells every server's embedding worker that memories are waiting for vectors (at most once a second). */
   announceBacklog(): void;
   close(): Promise<void>;
@@ -30,6 +42,7 @@ export const SINGLE_SERVER: Cluster = {
   limiters: memoryRateLimiters,
   keyCache: SINGLE_SERVER_KEY_CACHE,
   listen: async () => {},
+  announceChanges: () => null,
   announceBacklog: () => {},
   close: async () => {},
 };
@@ -39,17 +52,24 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 4, connectionTimeoutMillis: 10_000 });
   pool.on("error", (err) => logger.warn({ error: loggableError(err) }, "shared-state connection failed"));
   const listener = new DatabaseListener(databaseUrl, logger);
+  const feedNotifications = new FeedNotifications();
   let lastAnnounced = 0;
   return {
     limiters: postgresRateLimiters(pool),
     keyCache: { ...SINGLE_SERVER_KEY_CACHE, trusted: () => listener.live },
-    async listen({ keysChanged, backlog }) {
+    async listen({ keysChanged, backlog, changes }) {
       listener.on(API_KEYS_CHANGED, keysChanged);
-      // Revocations may have been missed while the listener was down.
+      // Revocations and changes may have been missed while the listener was down.
       listener.onReset(keysChanged);
       listener.on(EMBEDDING_BACKLOG, backlog);
+      listener.on(FEED_CHANNEL, (payload) => {
+        const workspaces = feedNotifications.received(payload);
+        if (workspaces !== undefined) changes(workspaces);
+      });
+      listener.onReset(() => changes(null));
       await listener.start();
     },
+    announceChanges: (workspaces) => feedNotifications.announcement(workspaces),
     announceBacklog() {
       if (Date.now() - lastAnnounced < ANNOUNCE_INTERVAL_MS) return;
       lastAnnounced = Date.now();

@@ -5,6 +5,7 @@ import { tagsText } from "./db/routines.js";
 import { ServerSecretEntity } from "./db/server-secret.entity.js";
 import { MemoryEntity } from "./memory/memory.entity.js";
 import { MemoryRevisionEntity } from "./history/memory-revision.entity.js";
+import { FeedHeadEntity, MemoryChangeEntity } from "./feed/memory-change.entity.js";
 import { StagedWriteEntity } from "./staging/staged-write.entity.js";
 import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 
@@ -21,6 +22,8 @@ export const SCHEMA: DatabaseSchema = {
     RateLimitEntity,
     StagedWriteEntity,
     MemoryRevisionEntity,
+    MemoryChangeEntity,
+    FeedHeadEntity,
   ],
   routines: [tagsText],
 };

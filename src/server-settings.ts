@@ -72,6 +72,18 @@ export const SETTINGS = {
     initial: 30,
     help: "purge memories deleted or expired longer ago than this",
   }),
+  changeRetentionDays: number(1, undefined, {
+    flag: "--change-retention-days <n>",
+    env: "ENGRAM_CHANGE_RETENTION_DAYS",
+    initial: 7,
+    help: "keep the change log WatchMemories resumes from this long (older cursors get CURSOR_EXPIRED)",
+  }),
+  watchStreamsPerKey: number(1, undefined, {
+    flag: "--watch-streams-per-key <n>",
+    env: "ENGRAM_WATCH_STREAMS_PER_KEY",
+    initial: 16,
+    help: "WatchMemories streams one API key may hold open on one server (RESOURCE_EXHAUSTED beyond)",
+  }),
   stagedWriteTtlHours: number(1, undefined, {
     flag: "--staged-write-ttl <hours>",
     env: "ENGRAM_STAGED_WRITE_TTL_HOURS",

@@ -51,6 +51,15 @@ export class ApiKeyRepository extends SqlEntityRepository<ApiKeyRow> {
     return rows.map(toRecord);
   }
 
+  /** Of these key ids, the ones revoked. */
+  async revokedAmong(ids: readonly string[]): Promise<Set<string>> {
+    const rows = await this.find(
+      { id: { $in: [...ids] }, revokeTime: { $ne: null } },
+      { fields: ["id"], disableIdentityMap: true },
+    );
+    return new Set(rows.map((row) => row.id));
+  }
+
   /** Revokes a key (keeping the first revocation's time) and tells every server once it commits. */
   async revoke(workspaceId: string, id: string, now: Date): Promise<ApiKeyRecord | null> {
     return this.em.transactional(async (tem) => {

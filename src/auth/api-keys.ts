@@ -35,6 +35,7 @@ export class ApiKeys {
   private readonly cache: LRUCache<string, Principal> | null;
   /** Bumped by forgetCached(): a lookup that began before a revocation must not cache its answer. */
   private generation = 0;
+  private readonly revocationHandlers: (() => void)[] = [];
 
   constructor(
     private readonly em: EntityManager,
@@ -47,6 +48,17 @@ export class ApiKeys {
   forgetCached(): void {
     this.generation += 1;
     this.cache?.clear();
+    for (const handler of this.revocationHandlers) handler();
+  }
+
+  /** Runs `handler` whenever a key may have been revoked, here or on another server. */
+  onRevocation(handler: () => void): void {
+    this.revocationHandlers.push(handler);
+  }
+
+  /** Of these key ids, the ones revoked by now (open streams ask: their call was authenticated long ago). */
+  async revokedAmong(ids: readonly string[]): Promise<Set<string>> {
+    return ids.length === 0 ? new Set() : this.repo().revokedAmong(ids);
   }
 
   private repo(): ApiKeyRepository {

@@ -27,6 +27,11 @@ const CHANGES: Record<ChangeKind, MemoryChange> = {
 
 const KINDS = new Map(Object.entries(CHANGES).map(([kind, change]) => [change, kind as ChangeKind]));
 
+/** A change kind as the API names it. */
+export function memoryChangeOf(kind: ChangeKind): MemoryChange {
+  return CHANGES[kind];
+}
+
 export function changeKindOf(change: MemoryChange): ChangeKind {
   return KINDS.get(change) ?? "imported";
 }

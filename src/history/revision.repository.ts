@@ -21,7 +21,7 @@ export interface StoredRevision {
 
 /** A revision's snapshot as a `memories` row, under that name, so that memory SQL reads it unchanged. */
 const AS_MEMORY = sql`cross join lateral jsonb_populate_record(null::memories, r.memory) as memories`;
-const REVISION_COLUMNS = sql`r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
+export const REVISION_COLUMNS = sql`r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
   r.reason as change_reason, ${RECORD_COLUMNS}`;
 
 /**
@@ -133,7 +133,7 @@ function readableNow(viewer: Viewer, id: Sql): Sql {
   return sql`exists (select 1 from memories live where live.id = ${id} and ${visibleTo(viewer, "live")})`;
 }
 
-type RevisionColumns = MemoryColumns & {
+export type RevisionColumns = MemoryColumns & {
   change: ChangeKind;
   change_time: Date | string;
   change_key_id: string | null;
@@ -141,7 +141,7 @@ type RevisionColumns = MemoryColumns & {
   change_reason: string | null;
 };
 
-function toStoredRevision(row: RevisionColumns): StoredRevision {
+export function toStoredRevision(row: RevisionColumns): StoredRevision {
   return {
     change: row.change,
     changeTime: row.change_time instanceof Date ? row.change_time : new Date(row.change_time),

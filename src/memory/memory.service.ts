@@ -28,10 +28,14 @@ import {
   type UndeleteMemoryRequest,
   type UpdateMemoryRequest,
   type WriteMemoryRequest,
+  type WatchMemoriesRequest,
+  type WatchMemoriesResponse,
   type WriteMemoryResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { actingViewer, principalOf } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
+import type { ChangeFeed } from "../feed/change-feed.js";
+import { encodeCursor } from "../feed/cursor.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
@@ -58,6 +62,8 @@ export interface MemoryServiceDeps {
   pageTokens: PageTokens;
   /** The write pipeline (write/build.ts), which staged writes share. */
   writes: MemoryWrites;
+  /** WatchMemories, and the change-log position ListMemories hands to watchers. */
+  feed: ChangeFeed;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
   onPending?: () => void;
   /** Called with the number of memories each committed write changed (for table statistics). */
@@ -90,9 +96,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly search: MemorySearch;
   private readonly transfer: MemoryTransfer;
   private readonly history: MemoryHistory;
+  private readonly feed: ChangeFeed;
 
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
+    this.feed = deps.feed;
     this.pageTokens = deps.pageTokens;
     const repositories = { ...memoryRepositories, ...deps.repositories };
     this.memories = repositories.memories;
@@ -150,6 +158,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const tokenQuery = asOf === null ? [tokenScope(viewer), q] : [tokenScope(viewer), q, asOf];
     const after = req.pageToken === "" ? undefined : this.pageTokens.decode(req.pageToken, tokenQuery, order.field);
     const now = asOf ?? this.now();
+    // Read before the page, so that a watcher from here misses nothing the page might not show.
+    const watchCursor =
+      req.pageToken === "" && asOf === null ? encodeCursor(await this.feed.head(viewer.workspaceId)) : "";
     const page1 = { ...q, after, limit: pageSize + 1 };
     const rows =
       asOf === null
@@ -161,7 +172,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       rows.length > pageSize && last
         ? this.pageTokens.encode(tokenQuery, { value: orderValue(order.field, last), id: last.id })
         : "";
-    return create(ListMemoriesResponseSchema, { memories: page.map((r) => toProto(r, now)), nextPageToken });
+    return create(ListMemoriesResponseSchema, {
+      memories: page.map((r) => toProto(r, now)),
+      nextPageToken,
+      watchCursor,
+    });
   }
 
   async listMemoryRevisions(req: ListMemoryRevisionsRequest, ctx: HandlerContext) {
@@ -212,6 +227,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     for await (const { record, asOf, ...scores } of hits) {
       yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
     }
+  }
+
+  async *watchMemories(req: WatchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<WatchMemoriesResponse> {
+    const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
+    const watch = { filter: toFilterQuery(req.filter), afterCursor: req.afterCursor };
+    yield* this.feed.watch(viewer, principalOf(ctx).keyId, watch, ctx.signal);
   }
 
   async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {

@@ -7,18 +7,21 @@
  * search index, fingerprint, the worker's retries), with the last_change columns as the
  * revision's own. An update that leaves the revision as it was (the embedding worker's vector)
  * records nothing. Keyed on the revision: an import bringing a memory's history writes that
- * history over what these recorded.
+ * history over what these recorded. Each recorded revision also enters the change log that
+ * WatchMemories reads (memory_changes, src/feed/memory-change.entity.ts).
  */
 const OMITTED = `'{embedding,search,content_fingerprint,embedding_attempts,embedding_retry_time,last_change,last_change_key_id,last_change_agent_id,last_change_reason}'::text[]`;
 
 function recordRevisions(from: string): string {
-  return `insert into memory_revisions
+  return `with recorded as (insert into memory_revisions
       (workspace_id, memory_id, revision, change, change_time, key_id, agent_id, reason, memory)
     select changed.workspace_id, changed.id, changed.revision, changed.last_change, changed.update_time,
       changed.last_change_key_id, changed.last_change_agent_id, changed.last_change_reason,
       to_jsonb(changed) - ${OMITTED}
     ${from}
-    on conflict (workspace_id, memory_id, revision) do nothing`;
+    on conflict (workspace_id, memory_id, revision) do nothing
+    returning workspace_id, memory_id, revision)
+  insert into memory_changes (workspace_id, memory_id, revision) select workspace_id, memory_id, revision from recorded`;
 }
 
 function trigger(name: string, event: string, tables: string, body: string): string {

@@ -1,5 +1,5 @@
 /**
- * The expiry sweeper: sweep(em, retentionDays, now) purges what was deleted or expired
+ * The expiry sweeper: sweep(em, retention, now) purges what was deleted or expired
  * longer ago than the retention and keeps everything else.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -64,13 +64,13 @@ describe("sweep", () => {
 
   it("keeps recently deleted and expired memories", async () => {
     const { ids } = await scenario(cases);
-    await sweep(ctx.server.engram.db.em, 30, new Date());
+    await sweep(ctx.server.engram.db.em, { memoryDays: 30, changeDays: 7 }, new Date());
     expect(await surviving(ids)).toEqual(Object.keys(cases).sort());
   });
 
   it("40 days on with 30 days retention: purges what was deleted or expired over 30 days before, keeps the rest", async () => {
     const { ids } = await scenario(cases);
-    const purged = await sweep(ctx.server.engram.db.em, 30, daysFromNow(40));
+    const { purged } = await sweep(ctx.server.engram.db.em, { memoryDays: 30, changeDays: 7 }, daysFromNow(40));
     // Other suites' leftovers on a shared Postgres may be purged too, so at least ours.
     expect(purged).toBeGreaterThanOrEqual(4);
     expect(await surviving(ids)).toEqual(["active", "expiresIn100Days", "expiresIn20Days", "undeleted"]);
@@ -78,13 +78,13 @@ describe("sweep", () => {
 
   it("the retention is honoured: 40 days on with 60 days retention purges nothing of ours", async () => {
     const { ids } = await scenario(cases);
-    await sweep(ctx.server.engram.db.em, 60, daysFromNow(40));
+    await sweep(ctx.server.engram.db.em, { memoryDays: 60, changeDays: 7 }, daysFromNow(40));
     expect(await surviving(ids)).toEqual(Object.keys(cases).sort());
   });
 
   it("a purged key is free again: writing it is CREATED with a new id", async () => {
     const { subjectId, ids } = await scenario({ gone: { deleted: true } });
-    await sweep(ctx.server.engram.db.em, 30, daysFromNow(31));
+    await sweep(ctx.server.engram.db.em, { memoryDays: 30, changeDays: 7 }, daysFromNow(31));
     await expectError(ctx.admin.getMemory({ id: ids.gone! }), Code.NotFound, "MEMORY_NOT_FOUND");
     const res = await ctx.admin.writeMemory({
       memory: { subjectType: "contact", subjectId, kind: "note", key: "gone", content: "back" },
@@ -103,14 +103,14 @@ describe("sweep", () => {
       "REQUEST_ID_REUSED",
     );
 
-    await sweep(ctx.server.engram.db.em, 30, daysFromNow(0.5));
+    await sweep(ctx.server.engram.db.em, { memoryDays: 30, changeDays: 7 }, daysFromNow(0.5));
     await expectError(
       ctx.admin.writeMemory({ memory: memory("second"), requestId }),
       Code.AlreadyExists,
       "REQUEST_ID_REUSED",
     );
 
-    await sweep(ctx.server.engram.db.em, 30, daysFromNow(2));
+    await sweep(ctx.server.engram.db.em, { memoryDays: 30, changeDays: 7 }, daysFromNow(2));
     const res = await ctx.admin.writeMemory({ memory: memory("second"), requestId });
     expect(WriteOutcome[res.outcome]).toBe("CREATED");
     expect(res.memory?.content).toBe("second");

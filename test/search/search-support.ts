@@ -1,3 +1,4 @@
+import { pino } from "pino";
 /**
  * Small helpers shared by the search suites.
  */
@@ -15,6 +16,7 @@ import {
 import type { StartOptions } from "../../src/app.js";
 import { principalKey, type Principal } from "../../src/auth/principal.js";
 import type { MemoryRepositories } from "../../src/memory/repositories.js";
+import { ChangeFeed } from "../../src/feed/change-feed.js";
 import { MemoryServiceImpl } from "../../src/memory/memory.service.js";
 import { buildMemoryWrites } from "../../src/memory/write/build.js";
 import { PageTokens } from "../../src/memory/page-token.js";
@@ -109,6 +111,7 @@ export function serviceRoutes(
     embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
     writes: buildMemoryWrites({ em, embeddings, repositories }),
+    feed: new ChangeFeed({ em, logger: pino({ level: "silent" }), revokedKeys: async () => new Set() }),
     repositories,
   });
   return (router) => router.service(MemoryService, service);

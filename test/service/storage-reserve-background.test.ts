@@ -69,7 +69,12 @@ describe("below the reserve", () => {
     // Only the sweeper's interval is simulated; the sweep itself runs on the real database.
     const round = async () => {
       vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
-      const sweeper = startSweeper(services.db.em, { retentionDays: 0, intervalSeconds: 60, logger, paused });
+      const sweeper = startSweeper(services.db.em, {
+        retention: { memoryDays: 0, changeDays: 7 },
+        intervalSeconds: 60,
+        logger,
+        paused,
+      });
       vi.advanceTimersByTime(60_000);
       await sweeper.stop();
       vi.useRealTimers();

@@ -13,6 +13,8 @@ import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
+import { ChangeFeed, type FeedOptions } from "../../src/feed/change-feed.js";
+import { Sequencer } from "../../src/feed/sequencer.js";
 import { MemoryServiceImpl, type MemoryServiceDeps } from "../../src/memory/memory.service.js";
 import { buildMemoryWrites } from "../../src/memory/write/build.js";
 import { StagedWriteServiceImpl } from "../../src/staging/staged-write.service.js";
@@ -30,6 +32,8 @@ export interface Caller {
   /** Binds the caller to one agent, as an agent-bound key does. */
   agentId?: string;
   workspaceId?: string;
+  /** The API key the caller holds (a new id when unset): a real key's id lets its revocation show. */
+  keyId?: string;
 }
 
 /**
@@ -39,6 +43,10 @@ export interface Caller {
  */
 export interface ServiceHarness {
   db: Database;
+  /** WatchMemories' streams on this "server" (close() ends them as a shutdown does). */
+  feed: ChangeFeed;
+  /** Numbers the change log; writes kick it as the server's do. */
+  sequencer: Sequencer;
   /** The key store behind ApiKeyService, as the request gate would consult it. */
   keys: ApiKeys;
   /** The workspace callers act in unless they name another. */
@@ -58,7 +66,8 @@ export async function startServices(
     embedder?: Embedder;
     storage?: StorageReserve;
     /** Parts of MemoryService's dependencies to replace (tests observe or steer them). */
-    memory?: Partial<Omit<MemoryServiceDeps, "writes">>;
+    memory?: Partial<Omit<MemoryServiceDeps, "writes" | "feed">>;
+    feed?: Partial<FeedOptions>;
   } = {},
 ): Promise<ServiceHarness> {
   const dataDir = await newDataDir("engram-service-");
@@ -67,23 +76,44 @@ export async function startServices(
   const logger = pino({ level: "silent" });
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
-  const writes = buildMemoryWrites({ em: db.em, embeddings, ...options.memory });
+  const keys = new ApiKeys(db.em);
+  const feed = new ChangeFeed({
+    em: db.em,
+    logger,
+    revokedKeys: (ids) => keys.revokedAmong(ids),
+    options: options.feed,
+  });
+  keys.onRevocation(() => feed.keysChanged());
+  const sequencer = new Sequencer(db.em, {
+    logger,
+    pollMs: 60_000,
+    announce: () => null,
+    onSequenced: (workspaces) => feed.wake(workspaces),
+  });
+  const memoryDeps = {
+    ...options.memory,
+    onWritten: (count: number) => {
+      options.memory?.onWritten?.(count);
+      void sequencer.kick();
+    },
+  };
+  const writes = buildMemoryWrites({ em: db.em, embeddings, ...memoryDeps });
   const memory = new MemoryServiceImpl({
     em: db.em,
     embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
     writes,
-    ...options.memory,
+    feed,
+    ...memoryDeps,
   });
   const stagedWrites = new StagedWriteServiceImpl({ em: db.em, writes, ttlMs: STAGED_WRITE_TTL_MS });
-  const keys = new ApiKeys(db.em);
   const apiKeys = new ApiKeyServiceImpl(keys);
   const workspaceId = `ws-${randomUUID()}`;
   const interceptors = apiInterceptors(logger, new Registry(), options.storage);
 
   function transportFor(caller: Caller) {
     const principal: Principal = {
-      keyId: randomUUID(),
+      keyId: caller.keyId ?? randomUUID(),
       workspaceId: caller.workspaceId ?? workspaceId,
       scopes: new Set(caller.scopes ?? ["memory:read", "memory:write"]),
       boundAgentId: caller.agentId ?? null,
@@ -100,12 +130,16 @@ export async function startServices(
 
   return {
     db,
+    feed,
+    sequencer,
     keys,
     workspaceId,
     memories: (caller = {}) => createClient(MemoryService, transportFor(caller)),
     stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
     async close() {
+      feed.close();
+      await sequencer.stop();
       await db.close();
       await database?.drop();
       await rm(dataDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ import { Migration20261124000000GinDirectUpdates } from "./20261124000000-gin-di
 import { Migration20261124115546StagedWrites } from "./20261124115546-staged-writes.js";
 import { Migration20261124220610StagedWriteAgents } from "./20261124220610-staged-write-agents.js";
 import { Migration20261125033732MemoryRevisions } from "./20261125033732-memory-revisions.js";
+import { Migration20261125053634ChangeFeed } from "./20261125053634-change-feed.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   { name: "20261124115546-staged-writes", class: Migration20261124115546StagedWrites },
   { name: "20261124220610-staged-write-agents", class: Migration20261124220610StagedWriteAgents },
   { name: "20261125033732-memory-revisions", class: Migration20261125033732MemoryRevisions },
+  { name: "20261125053634-change-feed", class: Migration20261125053634ChangeFeed },
 ];

@@ -253,16 +253,16 @@ describe("revisions", () => {
     const id = (
       await memories.writeMemory(keyed(subjectId, "Short-lived", { expireTime: timestampFromDate(expireAt) }))
     ).memory!.id;
-    await sweep(services.db.em, 30, new Date(expireAt.getTime() + 1000));
+    await sweep(services.db.em, { memoryDays: 30, changeDays: 7 }, new Date(expireAt.getTime() + 1000));
     const revisions = await history(id, owner);
     expect(revisions.map((r) => MemoryChange[r.change])).toEqual(["EXPIRED", "CREATED"]);
     expect(revisions[0]?.changeTime).toEqual(timestampFromDate(expireAt));
     expect(revisions[0]?.memory?.state).toBe(MemoryState.EXPIRED);
     expect(revisions[0]?.keyId).toBe("");
     // A second round records nothing more.
-    await sweep(services.db.em, 30, new Date(expireAt.getTime() + 2000));
+    await sweep(services.db.em, { memoryDays: 30, changeDays: 7 }, new Date(expireAt.getTime() + 2000));
     expect(await history(id, owner)).toHaveLength(2);
-    await sweep(services.db.em, 30, new Date(expireAt.getTime() + 31 * 24 * 3_600_000));
+    await sweep(services.db.em, { memoryDays: 30, changeDays: 7 }, new Date(expireAt.getTime() + 31 * 24 * 3_600_000));
     expect(await codeOf(memories.listMemoryRevisions({ id }))).toBe("NotFound");
     const left = await services.db.em
       .getConnection()

@@ -802,6 +802,10 @@ type ListMemoriesResponse struct {
 	Memories []*Memory              `protobuf:"bytes,1,rep,name=memories,proto3" json:"memories,omitempty"`
 	// Empty on the last page.
 	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	// On the first page: the change-log position read just before it. WatchMemories from this
+	// cursor delivers every change the list may have missed (and perhaps some it shows: apply a
+	// change only when its revision is above the one held).
+	WatchCursor   string `protobuf:"bytes,3,opt,name=watch_cursor,json=watchCursor,proto3" json:"watch_cursor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -846,6 +850,13 @@ func (x *ListMemoriesResponse) GetMemories() []*Memory {
 func (x *ListMemoriesResponse) GetNextPageToken() string {
 	if x != nil {
 		return x.NextPageToken
+	}
+	return ""
+}
+
+func (x *ListMemoriesResponse) GetWatchCursor() string {
+	if x != nil {
+		return x.WatchCursor
 	}
 	return ""
 }
@@ -2103,6 +2114,307 @@ func (x *ImportMemoriesResponse) GetVectorsKept() int32 {
 	return 0
 }
 
+type WatchMemoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Which memories' changes to deliver, judged on the memory as each change left it. A change
+	// that deletes, expires or supersedes a matching memory is always delivered; later changes
+	// to such a memory only when show_deleted, show_expired or include_superseded ask for them.
+	Filter *MemoryFilter `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
+	// Deliver the changes after this cursor (from a change, a heartbeat or ListMemories); empty:
+	// the changes from now on.
+	AfterCursor   string `protobuf:"bytes,2,opt,name=after_cursor,json=afterCursor,proto3" json:"after_cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchMemoriesRequest) Reset() {
+	*x = WatchMemoriesRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchMemoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchMemoriesRequest) ProtoMessage() {}
+
+func (x *WatchMemoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchMemoriesRequest.ProtoReflect.Descriptor instead.
+func (*WatchMemoriesRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *WatchMemoriesRequest) GetFilter() *MemoryFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *WatchMemoriesRequest) GetAfterCursor() string {
+	if x != nil {
+		return x.AfterCursor
+	}
+	return ""
+}
+
+type WatchMemoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchMemoriesResponse_Change
+	//	*WatchMemoriesResponse_Heartbeat
+	Event         isWatchMemoriesResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchMemoriesResponse) Reset() {
+	*x = WatchMemoriesResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[31]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchMemoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchMemoriesResponse) ProtoMessage() {}
+
+func (x *WatchMemoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[31]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchMemoriesResponse.ProtoReflect.Descriptor instead.
+func (*WatchMemoriesResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{31}
+}
+
+func (x *WatchMemoriesResponse) GetEvent() isWatchMemoriesResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchMemoriesResponse) GetChange() *ChangeEvent {
+	if x != nil {
+		if x, ok := x.Event.(*WatchMemoriesResponse_Change); ok {
+			return x.Change
+		}
+	}
+	return nil
+}
+
+func (x *WatchMemoriesResponse) GetHeartbeat() *Heartbeat {
+	if x != nil {
+		if x, ok := x.Event.(*WatchMemoriesResponse_Heartbeat); ok {
+			return x.Heartbeat
+		}
+	}
+	return nil
+}
+
+type isWatchMemoriesResponse_Event interface {
+	isWatchMemoriesResponse_Event()
+}
+
+type WatchMemoriesResponse_Change struct {
+	Change *ChangeEvent `protobuf:"bytes,1,opt,name=change,proto3,oneof"`
+}
+
+type WatchMemoriesResponse_Heartbeat struct {
+	Heartbeat *Heartbeat `protobuf:"bytes,2,opt,name=heartbeat,proto3,oneof"`
+}
+
+func (*WatchMemoriesResponse_Change) isWatchMemoriesResponse_Event() {}
+
+func (*WatchMemoriesResponse_Heartbeat) isWatchMemoriesResponse_Event() {}
+
+// One committed change of a memory, as its revision records it.
+type ChangeEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Resume after this change with WatchMemoriesRequest.after_cursor.
+	Cursor string       `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Change MemoryChange `protobuf:"varint,2,opt,name=change,proto3,enum=engram.v1.MemoryChange" json:"change,omitempty"`
+	// The memory's revision after the change.
+	Revision   int64                  `protobuf:"varint,3,opt,name=revision,proto3" json:"revision,omitempty"`
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	// The API key that made the change; empty for the server's own (the expiry sweeper).
+	KeyId string `protobuf:"bytes,5,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// The agent the change was made as; empty when none was named.
+	AgentId string `protobuf:"bytes,6,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// Why, when the change had a reason.
+	Reason string `protobuf:"bytes,7,opt,name=reason,proto3" json:"reason,omitempty"`
+	// Every field of the memory after the change.
+	Memory        *Memory `protobuf:"bytes,8,opt,name=memory,proto3" json:"memory,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChangeEvent) Reset() {
+	*x = ChangeEvent{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[32]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChangeEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChangeEvent) ProtoMessage() {}
+
+func (x *ChangeEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[32]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChangeEvent.ProtoReflect.Descriptor instead.
+func (*ChangeEvent) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{32}
+}
+
+func (x *ChangeEvent) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *ChangeEvent) GetChange() MemoryChange {
+	if x != nil {
+		return x.Change
+	}
+	return MemoryChange_MEMORY_CHANGE_UNSPECIFIED
+}
+
+func (x *ChangeEvent) GetRevision() int64 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *ChangeEvent) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *ChangeEvent) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *ChangeEvent) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *ChangeEvent) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ChangeEvent) GetMemory() *Memory {
+	if x != nil {
+		return x.Memory
+	}
+	return nil
+}
+
+// Sent first, then whenever nothing was delivered for a while (at most 15 seconds apart).
+type Heartbeat struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The workspace's latest change-log position the stream has passed: resuming from it
+	// skips nothing the stream had yet to deliver.
+	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Time          *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Heartbeat) Reset() {
+	*x = Heartbeat{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[33]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Heartbeat) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Heartbeat) ProtoMessage() {}
+
+func (x *Heartbeat) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[33]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Heartbeat.ProtoReflect.Descriptor instead.
+func (*Heartbeat) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{33}
+}
+
+func (x *Heartbeat) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+func (x *Heartbeat) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
 var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
@@ -2165,10 +2477,11 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12Y\n" +
 	"\border_by\x18\x04 \x01(\tB>\xbaH;r927^((create_time|update_time|confidence)( (asc|desc))?)?$R\aorderBy\x12/\n" +
-	"\x05as_of\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"m\n" +
+	"\x05as_of\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\x04asOf\"\x90\x01\n" +
 	"\x14ListMemoriesResponse\x12-\n" +
 	"\bmemories\x18\x01 \x03(\v2\x11.engram.v1.MemoryR\bmemories\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x81\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\x12!\n" +
+	"\fwatch_cursor\x18\x03 \x01(\tR\vwatchCursor\"\x81\x02\n" +
 	"\x13UpdateMemoryRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
@@ -2267,7 +2580,27 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\acreated\x18\x01 \x01(\x05R\acreated\x12\x1a\n" +
 	"\breplaced\x18\x02 \x01(\x05R\breplaced\x12\x1c\n" +
 	"\tunchanged\x18\x03 \x01(\x05R\tunchanged\x12!\n" +
-	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept*\xd1\x01\n" +
+	"\fvectors_kept\x18\x04 \x01(\x05R\vvectorsKept\"s\n" +
+	"\x14WatchMemoriesRequest\x12/\n" +
+	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\x12*\n" +
+	"\fafter_cursor\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18 R\vafterCursor\"\x88\x01\n" +
+	"\x15WatchMemoriesResponse\x120\n" +
+	"\x06change\x18\x01 \x01(\v2\x16.engram.v1.ChangeEventH\x00R\x06change\x124\n" +
+	"\theartbeat\x18\x02 \x01(\v2\x14.engram.v1.HeartbeatH\x00R\theartbeatB\a\n" +
+	"\x05event\"\xa4\x02\n" +
+	"\vChangeEvent\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12/\n" +
+	"\x06change\x18\x02 \x01(\x0e2\x17.engram.v1.MemoryChangeR\x06change\x12\x1a\n" +
+	"\brevision\x18\x03 \x01(\x03R\brevision\x12;\n" +
+	"\vchange_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12\x15\n" +
+	"\x06key_id\x18\x05 \x01(\tR\x05keyId\x12\x19\n" +
+	"\bagent_id\x18\x06 \x01(\tR\aagentId\x12\x16\n" +
+	"\x06reason\x18\a \x01(\tR\x06reason\x12)\n" +
+	"\x06memory\x18\b \x01(\v2\x11.engram.v1.MemoryR\x06memory\"S\n" +
+	"\tHeartbeat\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time*\xd1\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
@@ -2281,7 +2614,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n" +
 	"\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n" +
-	"\x13SEARCH_MODE_KEYWORD\x10\x032\xb9\r\n" +
+	"\x13SEARCH_MODE_KEYWORD\x10\x032\xb8\x0e\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -2294,7 +2627,8 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x0eUndeleteMemory\x12 .engram.v1.UndeleteMemoryRequest\x1a!.engram.v1.UndeleteMemoryResponse\"3\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x1d:\x01*\"\x18/v1/memory/{id}:undelete\x12\x96\x01\n" +
 	"\x13ListMemoryRevisions\x12%.engram.v1.ListMemoryRevisionsRequest\x1a&.engram.v1.ListMemoryRevisionsResponse\"0\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/memory/{id}/revisions\x12\x96\x01\n" +
 	"\x11UnsupersedeMemory\x12#.engram.v1.UnsupersedeMemoryRequest\x1a$.engram.v1.UnsupersedeMemoryResponse\"6\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/memory/{id}:unsupersede\x12\x84\x01\n" +
-	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01\x12x\n" +
+	"\x0eSearchMemories\x12 .engram.v1.SearchMemoriesRequest\x1a!.engram.v1.SearchMemoriesResponse\"+\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory/search0\x01\x12}\n" +
+	"\rWatchMemories\x12\x1f.engram.v1.WatchMemoriesRequest\x1a .engram.v1.WatchMemoriesResponse\"'\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:watch0\x01\x12x\n" +
 	"\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:stats\x12~\n" +
 	"\x0eExportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:export0\x01\x12|\n" +
 	"\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:importB\xa0\x01\n" +
@@ -2314,7 +2648,7 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                   // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                     // 1: engram.v1.SearchMode
@@ -2348,80 +2682,94 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*ExportMemoriesResponse)(nil),      // 29: engram.v1.ExportMemoriesResponse
 	(*ImportMemoriesRequest)(nil),       // 30: engram.v1.ImportMemoriesRequest
 	(*ImportMemoriesResponse)(nil),      // 31: engram.v1.ImportMemoriesResponse
-	(*Memory)(nil),                      // 32: engram.v1.Memory
-	(*durationpb.Duration)(nil),         // 33: google.protobuf.Duration
-	(*status.Status)(nil),               // 34: google.rpc.Status
-	(*timestamppb.Timestamp)(nil),       // 35: google.protobuf.Timestamp
-	(*MemoryFilter)(nil),                // 36: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),       // 37: google.protobuf.FieldMask
-	(*MemoryRevision)(nil),              // 38: engram.v1.MemoryRevision
+	(*WatchMemoriesRequest)(nil),        // 32: engram.v1.WatchMemoriesRequest
+	(*WatchMemoriesResponse)(nil),       // 33: engram.v1.WatchMemoriesResponse
+	(*ChangeEvent)(nil),                 // 34: engram.v1.ChangeEvent
+	(*Heartbeat)(nil),                   // 35: engram.v1.Heartbeat
+	(*Memory)(nil),                      // 36: engram.v1.Memory
+	(*durationpb.Duration)(nil),         // 37: google.protobuf.Duration
+	(*status.Status)(nil),               // 38: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
+	(*MemoryFilter)(nil),                // 40: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),       // 41: google.protobuf.FieldMask
+	(*MemoryRevision)(nil),              // 42: engram.v1.MemoryRevision
+	(MemoryChange)(0),                   // 43: engram.v1.MemoryChange
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	32, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	33, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	32, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	36, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	37, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	36, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	4,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
-	32, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
+	36, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
 	2,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	7,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	3,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	34, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	35, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
-	32, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	36, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	35, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
-	32, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	32, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	37, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	38, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	39, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
+	36, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	40, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	39, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
+	36, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	36, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	41, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 18: engram.v1.UpdateMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
-	32, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	32, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	38, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
-	32, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
-	36, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	36, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	36, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	42, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
+	36, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
+	40, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 24: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	32, // 25: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	36, // 25: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
 	1,  // 26: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
 	26, // 27: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
 	26, // 28: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
 	27, // 29: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
-	36, // 30: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	32, // 31: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	38, // 32: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
+	40, // 30: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	36, // 31: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	42, // 32: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
 	29, // 33: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	2,  // 34: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	5,  // 35: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	8,  // 36: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	10, // 37: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	12, // 38: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	14, // 39: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	16, // 40: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	18, // 41: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
-	20, // 42: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
-	22, // 43: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	24, // 44: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	28, // 45: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	30, // 46: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	3,  // 47: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	6,  // 48: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	9,  // 49: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	11, // 50: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	13, // 51: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	15, // 52: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	17, // 53: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	19, // 54: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
-	21, // 55: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
-	23, // 56: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	25, // 57: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	29, // 58: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	31, // 59: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	47, // [47:60] is the sub-list for method output_type
-	34, // [34:47] is the sub-list for method input_type
-	34, // [34:34] is the sub-list for extension type_name
-	34, // [34:34] is the sub-list for extension extendee
-	0,  // [0:34] is the sub-list for field type_name
+	40, // 34: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	34, // 35: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
+	35, // 36: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
+	43, // 37: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
+	39, // 38: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
+	36, // 39: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
+	39, // 40: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	2,  // 41: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	5,  // 42: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	8,  // 43: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	10, // 44: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	12, // 45: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	14, // 46: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	16, // 47: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	18, // 48: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
+	20, // 49: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
+	22, // 50: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	32, // 51: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
+	24, // 52: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	28, // 53: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	30, // 54: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	3,  // 55: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	6,  // 56: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	9,  // 57: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	11, // 58: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	13, // 59: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	15, // 60: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	17, // 61: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	19, // 62: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
+	21, // 63: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
+	23, // 64: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	33, // 65: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
+	25, // 66: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	29, // 67: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	31, // 68: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	55, // [55:69] is the sub-list for method output_type
+	41, // [41:55] is the sub-list for method input_type
+	41, // [41:41] is the sub-list for extension type_name
+	41, // [41:41] is the sub-list for extension extendee
+	0,  // [0:41] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -2436,13 +2784,17 @@ func file_engram_v1_memory_service_proto_init() {
 		(*BatchWriteResult_Response)(nil),
 		(*BatchWriteResult_Error)(nil),
 	}
+	file_engram_v1_memory_service_proto_msgTypes[31].OneofWrappers = []any{
+		(*WatchMemoriesResponse_Change)(nil),
+		(*WatchMemoriesResponse_Heartbeat)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   30,
+			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -29,6 +29,7 @@ const (
 	MemoryService_ListMemoryRevisions_FullMethodName = "/engram.v1.MemoryService/ListMemoryRevisions"
 	MemoryService_UnsupersedeMemory_FullMethodName   = "/engram.v1.MemoryService/UnsupersedeMemory"
 	MemoryService_SearchMemories_FullMethodName      = "/engram.v1.MemoryService/SearchMemories"
+	MemoryService_WatchMemories_FullMethodName       = "/engram.v1.MemoryService/WatchMemories"
 	MemoryService_GetMemoryStats_FullMethodName      = "/engram.v1.MemoryService/GetMemoryStats"
 	MemoryService_ExportMemories_FullMethodName      = "/engram.v1.MemoryService/ExportMemories"
 	MemoryService_ImportMemories_FullMethodName      = "/engram.v1.MemoryService/ImportMemories"
@@ -64,6 +65,12 @@ type MemoryServiceClient interface {
 	UnsupersedeMemory(ctx context.Context, in *UnsupersedeMemoryRequest, opts ...grpc.CallOption) (*UnsupersedeMemoryResponse, error)
 	// Streams the memories most relevant to a query, best first.
 	SearchMemories(ctx context.Context, in *SearchMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[SearchMemoriesResponse], error)
+	// Streams the changes of the caller's workspace that match a filter and that the caller may
+	// read, in commit order: each change with its cursor, and a heartbeat with the latest cursor
+	// when nothing happened for a while. Resume with after_cursor; a cursor older than the
+	// change log keeps is FAILED_PRECONDITION (CURSOR_EXPIRED): list, then watch from the
+	// watch_cursor ListMemories returned.
+	WatchMemories(ctx context.Context, in *WatchMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMemoriesResponse], error)
 	// Counts the memories of the caller's workspace by state and embedding status, and names
 	// the server's embedding model (for operators: `engram stats`).
 	GetMemoryStats(ctx context.Context, in *GetMemoryStatsRequest, opts ...grpc.CallOption) (*GetMemoryStatsResponse, error)
@@ -192,6 +199,25 @@ func (c *memoryServiceClient) SearchMemories(ctx context.Context, in *SearchMemo
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MemoryService_SearchMemoriesClient = grpc.ServerStreamingClient[SearchMemoriesResponse]
 
+func (c *memoryServiceClient) WatchMemories(ctx context.Context, in *WatchMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchMemoriesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MemoryService_ServiceDesc.Streams[1], MemoryService_WatchMemories_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchMemoriesRequest, WatchMemoriesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MemoryService_WatchMemoriesClient = grpc.ServerStreamingClient[WatchMemoriesResponse]
+
 func (c *memoryServiceClient) GetMemoryStats(ctx context.Context, in *GetMemoryStatsRequest, opts ...grpc.CallOption) (*GetMemoryStatsResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetMemoryStatsResponse)
@@ -204,7 +230,7 @@ func (c *memoryServiceClient) GetMemoryStats(ctx context.Context, in *GetMemoryS
 
 func (c *memoryServiceClient) ExportMemories(ctx context.Context, in *ExportMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ExportMemoriesResponse], error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	stream, err := c.cc.NewStream(ctx, &MemoryService_ServiceDesc.Streams[1], MemoryService_ExportMemories_FullMethodName, cOpts...)
+	stream, err := c.cc.NewStream(ctx, &MemoryService_ServiceDesc.Streams[2], MemoryService_ExportMemories_FullMethodName, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -261,6 +287,12 @@ type MemoryServiceServer interface {
 	UnsupersedeMemory(context.Context, *UnsupersedeMemoryRequest) (*UnsupersedeMemoryResponse, error)
 	// Streams the memories most relevant to a query, best first.
 	SearchMemories(*SearchMemoriesRequest, grpc.ServerStreamingServer[SearchMemoriesResponse]) error
+	// Streams the changes of the caller's workspace that match a filter and that the caller may
+	// read, in commit order: each change with its cursor, and a heartbeat with the latest cursor
+	// when nothing happened for a while. Resume with after_cursor; a cursor older than the
+	// change log keeps is FAILED_PRECONDITION (CURSOR_EXPIRED): list, then watch from the
+	// watch_cursor ListMemories returned.
+	WatchMemories(*WatchMemoriesRequest, grpc.ServerStreamingServer[WatchMemoriesResponse]) error
 	// Counts the memories of the caller's workspace by state and embedding status, and names
 	// the server's embedding model (for operators: `engram stats`).
 	GetMemoryStats(context.Context, *GetMemoryStatsRequest) (*GetMemoryStatsResponse, error)
@@ -309,6 +341,9 @@ func (UnimplementedMemoryServiceServer) UnsupersedeMemory(context.Context, *Unsu
 }
 func (UnimplementedMemoryServiceServer) SearchMemories(*SearchMemoriesRequest, grpc.ServerStreamingServer[SearchMemoriesResponse]) error {
 	return status.Error(codes.Unimplemented, "method SearchMemories not implemented")
+}
+func (UnimplementedMemoryServiceServer) WatchMemories(*WatchMemoriesRequest, grpc.ServerStreamingServer[WatchMemoriesResponse]) error {
+	return status.Error(codes.Unimplemented, "method WatchMemories not implemented")
 }
 func (UnimplementedMemoryServiceServer) GetMemoryStats(context.Context, *GetMemoryStatsRequest) (*GetMemoryStatsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetMemoryStats not implemented")
@@ -513,6 +548,17 @@ func _MemoryService_SearchMemories_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type MemoryService_SearchMemoriesServer = grpc.ServerStreamingServer[SearchMemoriesResponse]
 
+func _MemoryService_WatchMemories_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchMemoriesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(MemoryServiceServer).WatchMemories(m, &grpc.GenericServerStream[WatchMemoriesRequest, WatchMemoriesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MemoryService_WatchMemoriesServer = grpc.ServerStreamingServer[WatchMemoriesResponse]
+
 func _MemoryService_GetMemoryStats_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetMemoryStatsRequest)
 	if err := dec(in); err != nil {
@@ -616,6 +662,11 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "SearchMemories",
 			Handler:       _MemoryService_SearchMemories_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "WatchMemories",
+			Handler:       _MemoryService_WatchMemories_Handler,
 			ServerStreams: true,
 		},
 		{

@@ -85,6 +85,11 @@ class MemoryServiceStub:
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.FromString,
                 _registered_method=True)
+        self.WatchMemories = channel.unary_stream(
+                '/engram.v1.MemoryService/WatchMemories',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.WatchMemoriesRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.WatchMemoriesResponse.FromString,
+                _registered_method=True)
         self.GetMemoryStats = channel.unary_unary(
                 '/engram.v1.MemoryService/GetMemoryStats',
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.GetMemoryStatsRequest.SerializeToString,
@@ -180,6 +185,17 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchMemories(self, request, context):
+        """Streams the changes of the caller's workspace that match a filter and that the caller may
+        read, in commit order: each change with its cursor, and a heartbeat with the latest cursor
+        when nothing happened for a while. Resume with after_cursor; a cursor older than the
+        change log keeps is FAILED_PRECONDITION (CURSOR_EXPIRED): list, then watch from the
+        watch_cursor ListMemories returned.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetMemoryStats(self, request, context):
         """Counts the memories of the caller's workspace by state and embedding status, and names
         the server's embedding model (for operators: `engram stats`).
@@ -256,6 +272,11 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.SearchMemories,
                     request_deserializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.FromString,
                     response_serializer=engram_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.SerializeToString,
+            ),
+            'WatchMemories': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchMemories,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.WatchMemoriesRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.WatchMemoriesResponse.SerializeToString,
             ),
             'GetMemoryStats': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMemoryStats,
@@ -544,6 +565,33 @@ class MemoryService:
             '/engram.v1.MemoryService/SearchMemories',
             engram_dot_v1_dot_memory__service__pb2.SearchMemoriesRequest.SerializeToString,
             engram_dot_v1_dot_memory__service__pb2.SearchMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchMemories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/engram.v1.MemoryService/WatchMemories',
+            engram_dot_v1_dot_memory__service__pb2.WatchMemoriesRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.WatchMemoriesResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -4,7 +4,7 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { Message } from "@bufbuild/protobuf";
-import type { Memory, MemoryFilter, MemoryRevision } from "./memory_pb.js";
+import type { Memory, MemoryChange, MemoryFilter, MemoryRevision } from "./memory_pb.js";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
 
@@ -355,6 +355,15 @@ export declare type ListMemoriesResponse = Message<"engram.v1.ListMemoriesRespon
    * @generated from field: string next_page_token = 2;
    */
   nextPageToken: string;
+
+  /**
+   * On the first page: the change-log position read just before it. WatchMemories from this
+   * cursor delivers every change the list may have missed (and perhaps some it shows: apply a
+   * change only when its revision is above the one held).
+   *
+   * @generated from field: string watch_cursor = 3;
+   */
+  watchCursor: string;
 };
 
 /**
@@ -980,6 +989,156 @@ export declare type ImportMemoriesResponse = Message<"engram.v1.ImportMemoriesRe
 export declare const ImportMemoriesResponseSchema: GenMessage<ImportMemoriesResponse>;
 
 /**
+ * @generated from message engram.v1.WatchMemoriesRequest
+ */
+export declare type WatchMemoriesRequest = Message<"engram.v1.WatchMemoriesRequest"> & {
+  /**
+   * Which memories' changes to deliver, judged on the memory as each change left it. A change
+   * that deletes, expires or supersedes a matching memory is always delivered; later changes
+   * to such a memory only when show_deleted, show_expired or include_superseded ask for them.
+   *
+   * @generated from field: engram.v1.MemoryFilter filter = 1;
+   */
+  filter?: MemoryFilter | undefined;
+
+  /**
+   * Deliver the changes after this cursor (from a change, a heartbeat or ListMemories); empty:
+   * the changes from now on.
+   *
+   * @generated from field: string after_cursor = 2;
+   */
+  afterCursor: string;
+};
+
+/**
+ * Describes the message engram.v1.WatchMemoriesRequest.
+ * Use `create(WatchMemoriesRequestSchema)` to create a new message.
+ */
+export declare const WatchMemoriesRequestSchema: GenMessage<WatchMemoriesRequest>;
+
+/**
+ * @generated from message engram.v1.WatchMemoriesResponse
+ */
+export declare type WatchMemoriesResponse = Message<"engram.v1.WatchMemoriesResponse"> & {
+  /**
+   * @generated from oneof engram.v1.WatchMemoriesResponse.event
+   */
+  event:
+    | {
+        /**
+         * @generated from field: engram.v1.ChangeEvent change = 1;
+         */
+        value: ChangeEvent;
+        case: "change";
+      }
+    | {
+        /**
+         * @generated from field: engram.v1.Heartbeat heartbeat = 2;
+         */
+        value: Heartbeat;
+        case: "heartbeat";
+      }
+    | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message engram.v1.WatchMemoriesResponse.
+ * Use `create(WatchMemoriesResponseSchema)` to create a new message.
+ */
+export declare const WatchMemoriesResponseSchema: GenMessage<WatchMemoriesResponse>;
+
+/**
+ * One committed change of a memory, as its revision records it.
+ *
+ * @generated from message engram.v1.ChangeEvent
+ */
+export declare type ChangeEvent = Message<"engram.v1.ChangeEvent"> & {
+  /**
+   * Resume after this change with WatchMemoriesRequest.after_cursor.
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * @generated from field: engram.v1.MemoryChange change = 2;
+   */
+  change: MemoryChange;
+
+  /**
+   * The memory's revision after the change.
+   *
+   * @generated from field: int64 revision = 3;
+   */
+  revision: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp change_time = 4;
+   */
+  changeTime?: Timestamp | undefined;
+
+  /**
+   * The API key that made the change; empty for the server's own (the expiry sweeper).
+   *
+   * @generated from field: string key_id = 5;
+   */
+  keyId: string;
+
+  /**
+   * The agent the change was made as; empty when none was named.
+   *
+   * @generated from field: string agent_id = 6;
+   */
+  agentId: string;
+
+  /**
+   * Why, when the change had a reason.
+   *
+   * @generated from field: string reason = 7;
+   */
+  reason: string;
+
+  /**
+   * Every field of the memory after the change.
+   *
+   * @generated from field: engram.v1.Memory memory = 8;
+   */
+  memory?: Memory | undefined;
+};
+
+/**
+ * Describes the message engram.v1.ChangeEvent.
+ * Use `create(ChangeEventSchema)` to create a new message.
+ */
+export declare const ChangeEventSchema: GenMessage<ChangeEvent>;
+
+/**
+ * Sent first, then whenever nothing was delivered for a while (at most 15 seconds apart).
+ *
+ * @generated from message engram.v1.Heartbeat
+ */
+export declare type Heartbeat = Message<"engram.v1.Heartbeat"> & {
+  /**
+   * The workspace's latest change-log position the stream has passed: resuming from it
+   * skips nothing the stream had yet to deliver.
+   *
+   * @generated from field: string cursor = 1;
+   */
+  cursor: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message engram.v1.Heartbeat.
+ * Use `create(HeartbeatSchema)` to create a new message.
+ */
+export declare const HeartbeatSchema: GenMessage<Heartbeat>;
+
+/**
  * @generated from enum engram.v1.WriteOutcome
  */
 export enum WriteOutcome {
@@ -1186,6 +1345,20 @@ export declare const MemoryService: GenService<{
     methodKind: "server_streaming";
     input: typeof SearchMemoriesRequestSchema;
     output: typeof SearchMemoriesResponseSchema;
+  };
+  /**
+   * Streams the changes of the caller's workspace that match a filter and that the caller may
+   * read, in commit order: each change with its cursor, and a heartbeat with the latest cursor
+   * when nothing happened for a while. Resume with after_cursor; a cursor older than the
+   * change log keeps is FAILED_PRECONDITION (CURSOR_EXPIRED): list, then watch from the
+   * watch_cursor ListMemories returned.
+   *
+   * @generated from rpc engram.v1.MemoryService.WatchMemories
+   */
+  watchMemories: {
+    methodKind: "server_streaming";
+    input: typeof WatchMemoriesRequestSchema;
+    output: typeof WatchMemoriesResponseSchema;
   };
   /**
    * Counts the memories of the caller's workspace by state and embedding status, and names

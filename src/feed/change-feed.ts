@@ -1,0 +1,197 @@
+import type { WatchMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { EntityManager } from "@mikro-orm/sql";
+import type { Logger } from "pino";
+import type { Viewer } from "../auth/principal.js";
+import { DomainError } from "../errors/domain-error.js";
+import { loggableError } from "../logger.js";
+import type { FilterQuery } from "../memory/filters.js";
+import { ChangeLogRepository, type FeedHead } from "./change-log.repository.js";
+import { decodeCursor } from "./cursor.js";
+import { changeEvent, heartbeat } from "./feed.mapper.js";
+import { Watcher } from "./watcher.js";
+
+/** Matching changes read per query: what a stream holds in memory at most, however slow its reader. */
+const PAGE = 100;
+/** Positions scanned per query, so that a narrow filter never reads a whole backlog at once. */
+const SCAN_WINDOW = 10_000n;
+
+export interface FeedOptions {
+  /** The longest a stream stays silent: a heartbeat follows (the API promises at most 15 s). */
+  heartbeatMs: number;
+  /** Streams one API key may hold open on one server; RESOURCE_EXHAUSTED beyond. */
+  maxStreamsPerKey: number;
+  /** How often open streams' keys are checked for revocation besides when a revocation is announced. */
+  keyCheckMs: number;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedOptions = { heartbeatMs: 10_000, maxStreamsPerKey: 16, keyCheckMs: 5_000 };
+
+export interface ChangeFeedDeps {
+  em: EntityManager;
+  logger: Logger;
+  /** Of these key ids, the ones revoked by now. */
+  revokedKeys: (keyIds: string[]) => Promise<Set<string>>;
+  options?: Partial<FeedOptions>;
+}
+
+export interface WatchRequest {
+  filter: FilterQuery;
+  afterCursor: string;
+}
+
+/**
+ * WatchMemories on one server: the open streams, woken when their workspace's change log
+ * grows (here or, through NOTIFY, on another server), and ended when their key is revoked or
+ * the server stops. The log in the database is the truth; a wake-up only says "read it".
+ */
+export class ChangeFeed {
+  private readonly watchers = new Set<Watcher>();
+  private readonly options: FeedOptions;
+  private closed = false;
+  private keyCheck: NodeJS.Timeout | undefined;
+
+  constructor(private readonly deps: ChangeFeedDeps) {
+    this.options = { ...DEFAULT_FEED_OPTIONS, ...deps.options };
+  }
+
+  /** The workspace's latest position: where a list read now leaves a watcher to take over. */
+  async head(workspaceId: string): Promise<bigint> {
+    return (await this.changeLog().head(workspaceId)).last;
+  }
+
+  /** Wakes the streams of these workspaces (all of them, for null). */
+  wake(workspaces: readonly string[] | null): void {
+    const woken = workspaces === null ? null : new Set(workspaces);
+    for (const watcher of this.watchers) {
+      if (woken === null || woken.has(watcher.workspaceId)) watcher.ring();
+    }
+  }
+
+  /** A key was revoked somewhere: streams on revoked keys end now rather than at the next check. */
+  keysChanged(): void {
+    void this.checkKeys();
+  }
+
+  /** Ends every stream with UNAVAILABLE, which clients retry on (from their last cursor), and refuses new ones. */
+  close(): void {
+    this.closed = true;
+    clearInterval(this.keyCheck);
+    for (const watcher of this.watchers) watcher.end(shuttingDown());
+  }
+
+  async *watch(viewer: Viewer, keyId: string, req: WatchRequest, signal: AbortSignal) {
+    const after = req.afterCursor === "" ? null : decodeCursor(req.afterCursor);
+    const watcher = this.open(viewer.workspaceId, keyId);
+    try {
+      yield* this.stream(viewer, req.filter, after, watcher, signal);
+    } finally {
+      this.watchers.delete(watcher);
+      if (this.watchers.size === 0) clearInterval(this.keyCheck);
+    }
+  }
+
+  private open(workspaceId: string, keyId: string): Watcher {
+    if (this.closed) throw shuttingDown();
+    let streams = 0;
+    for (const w of this.watchers) if (w.keyId === keyId) streams += 1;
+    if (streams >= this.options.maxStreamsPerKey) {
+      throw new DomainError(
+        "resource_exhausted",
+        "TOO_MANY_STREAMS",
+        `this API key already has ${streams} WatchMemories streams open on this server, the most it may; close one first`,
+      );
+    }
+    const watcher = new Watcher(workspaceId, keyId);
+    this.watchers.add(watcher);
+    if (this.watchers.size === 1) {
+      this.keyCheck = setInterval(() => void this.checkKeys(), this.options.keyCheckMs);
+      this.keyCheck.unref();
+    }
+    return watcher;
+  }
+
+  private async *stream(
+    viewer: Viewer,
+    filter: FilterQuery,
+    after: bigint | null,
+    watcher: Watcher,
+    signal: AbortSignal,
+  ): AsyncGenerator<WatchMemoriesResponse> {
+    const changeLog = this.changeLog();
+    let head = await changeLog.head(viewer.workspaceId);
+    if (after !== null) checkCursor(after, head);
+    let cursor = after ?? head.last;
+    yield heartbeat(cursor, new Date());
+    let lastSent = Date.now();
+    for (;;) {
+      watcher.listen();
+      head = await changeLog.head(viewer.workspaceId);
+      if (cursor < head.purgedThrough) throw cursorExpired();
+      while (cursor < head.last && watcher.ended === null && !signal.aborted) {
+        const upto = head.last < cursor + SCAN_WINDOW ? head.last : cursor + SCAN_WINDOW;
+        const changes = await changeLog.changes(viewer, { after: cursor, upto }, filter, PAGE);
+        for (const change of changes) {
+          yield changeEvent(change);
+          cursor = change.position;
+          lastSent = Date.now();
+        }
+        if (changes.length < PAGE) cursor = upto;
+      }
+      if (watcher.ended !== null) throw watcher.ended;
+      if (signal.aborted) return;
+      const news = await watcher.wait(this.options.heartbeatMs - (Date.now() - lastSent), signal);
+      if (watcher.ended !== null) throw watcher.ended;
+      if (signal.aborted) return;
+      if (!news && Date.now() - lastSent >= this.options.heartbeatMs) {
+        yield heartbeat(cursor, new Date());
+        lastSent = Date.now();
+      }
+    }
+  }
+
+  private async checkKeys(): Promise<void> {
+    if (this.watchers.size === 0) return;
+    try {
+      const revoked = await this.deps.revokedKeys([...new Set([...this.watchers].map((w) => w.keyId))]);
+      for (const watcher of this.watchers) {
+        if (revoked.has(watcher.keyId)) {
+          watcher.end(new DomainError("unauthenticated", "KEY_REVOKED", "the API key of this stream was revoked"));
+        }
+      }
+    } catch (err) {
+      this.deps.logger.warn({ error: loggableError(err) }, "could not check the keys of open WatchMemories streams");
+    }
+  }
+
+  private changeLog(): ChangeLogRepository {
+    return new ChangeLogRepository(this.deps.em.fork());
+  }
+}
+
+/** A resumed cursor must lie within what the log still holds, and not beyond what it ever held. */
+function checkCursor(after: bigint, head: FeedHead): void {
+  if (after < head.purgedThrough) throw cursorExpired();
+  if (after > head.last) {
+    throw new DomainError(
+      "failed_precondition",
+      "CURSOR_EXPIRED",
+      "after_cursor is ahead of this workspace's change log (from another deployment, or a database restored from a backup): list, then watch from the list's watch_cursor",
+    );
+  }
+}
+
+function cursorExpired(): DomainError {
+  return new DomainError(
+    "failed_precondition",
+    "CURSOR_EXPIRED",
+    "after_cursor is older than the change log keeps: list, then watch from the list's watch_cursor",
+  );
+}
+
+function shuttingDown(): DomainError {
+  return new DomainError(
+    "unavailable",
+    "SHUTTING_DOWN",
+    "the server is shutting down: watch again from your last cursor, here once it is back or on another server",
+  );
+}
