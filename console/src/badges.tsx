@@ -1,4 +1,4 @@
-import { EmbeddingStatus, MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
+import { EmbeddingStatus, MemoryChange, MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
 import { StagedWriteState } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 
 const STATES: Record<MemoryState, string> = {
@@ -24,6 +24,21 @@ const STAGED: Record<StagedWriteState, string> = {
   [StagedWriteState.EXPIRED]: "expired",
 };
 
+const CHANGES: Record<MemoryChange, string> = {
+  [MemoryChange.UNSPECIFIED]: "changed",
+  [MemoryChange.CREATED]: "created",
+  [MemoryChange.UPDATED]: "updated",
+  [MemoryChange.UPSERTED]: "upserted",
+  [MemoryChange.REVIVED]: "revived",
+  [MemoryChange.MERGED]: "merged",
+  [MemoryChange.DELETED]: "deleted",
+  [MemoryChange.UNDELETED]: "undeleted",
+  [MemoryChange.SUPERSEDED]: "superseded",
+  [MemoryChange.UNSUPERSEDED]: "unsuperseded",
+  [MemoryChange.EXPIRED]: "expired",
+  [MemoryChange.IMPORTED]: "imported",
+};
+
 export function StateBadge({ state }: { state: MemoryState }) {
   const name = STATES[state];
   return <span class={`badge state-${name}`}>{name}</span>;
@@ -37,4 +52,10 @@ export function EmbeddingBadge({ status }: { status: EmbeddingStatus }) {
 export function StagedStateBadge({ state }: { state: StagedWriteState }) {
   const name = STAGED[state];
   return <span class={`badge staged-${name}`}>{name}</span>;
+}
+
+/** What one change did to a memory; a value newer than this console shows as "changed". */
+export function ChangeBadge({ change }: { change: MemoryChange }) {
+  const name = CHANGES[change] ?? CHANGES[MemoryChange.UNSPECIFIED];
+  return <span class={`badge change-${name}`}>{name}</span>;
 }

@@ -7,6 +7,7 @@ import { forgetKey, storeKey, storedKey } from "./session.js";
 import { Browse } from "./views/browse.js";
 import { Create } from "./views/create.js";
 import { Keys } from "./views/keys.js";
+import { Live } from "./views/live.js";
 import { Login } from "./views/login.js";
 import { MemoryPage } from "./views/memory-page.js";
 import { Overview } from "./views/overview.js";
@@ -18,6 +19,7 @@ const SECTIONS = [
   ["/", "Overview"],
   ["/browse", "Browse"],
   ["/search", "Search"],
+  ["/live", "Live"],
   ["/create", "Create"],
   ["/staged-writes", "Staged writes"],
   ["/keys", "Keys"],
@@ -74,6 +76,8 @@ function App() {
           <Browse api={api} />
         ) : route === "/search" ? (
           <Search api={api} />
+        ) : route === "/live" ? (
+          <Live api={api} />
         ) : route === "/create" ? (
           <Create api={api} />
         ) : route === "/staged-writes" ? (

@@ -32,6 +32,8 @@ export interface ChangeFeedDeps {
   /** Of these key ids, the ones revoked by now. */
   revokedKeys: (keyIds: string[]) => Promise<Set<string>>;
   options?: Partial<FeedOptions>;
+  /** The change log's repository (tests observe what streams read). */
+  changeLog?: (em: EntityManager) => ChangeLogRepository;
 }
 
 export interface WatchRequest {
@@ -164,7 +166,8 @@ export class ChangeFeed {
   }
 
   private changeLog(): ChangeLogRepository {
-    return new ChangeLogRepository(this.deps.em.fork());
+    const em = this.deps.em.fork();
+    return this.deps.changeLog?.(em) ?? new ChangeLogRepository(em);
   }
 }
 

@@ -13,7 +13,7 @@ import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
-import { ChangeFeed, type FeedOptions } from "../../src/feed/change-feed.js";
+import { ChangeFeed, type ChangeFeedDeps } from "../../src/feed/change-feed.js";
 import { Sequencer } from "../../src/feed/sequencer.js";
 import { MemoryServiceImpl, type MemoryServiceDeps } from "../../src/memory/memory.service.js";
 import { buildMemoryWrites } from "../../src/memory/write/build.js";
@@ -67,7 +67,8 @@ export async function startServices(
     storage?: StorageReserve;
     /** Parts of MemoryService's dependencies to replace (tests observe or steer them). */
     memory?: Partial<Omit<MemoryServiceDeps, "writes" | "feed">>;
-    feed?: Partial<FeedOptions>;
+    /** The feed's timings and limits, and its change-log repository. */
+    feed?: Pick<ChangeFeedDeps, "options" | "changeLog">;
   } = {},
 ): Promise<ServiceHarness> {
   const dataDir = await newDataDir("engram-service-");
@@ -81,7 +82,7 @@ export async function startServices(
     em: db.em,
     logger,
     revokedKeys: (ids) => keys.revokedAmong(ids),
-    options: options.feed,
+    ...options.feed,
   });
   keys.onRevocation(() => feed.keysChanged());
   const sequencer = new Sequencer(db.em, {

@@ -1,5 +1,18 @@
-import { ConnectError } from "@connectrpc/connect";
-import type { ChangeEvent, WatchMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { ConnectError, type Client } from "@connectrpc/connect";
+import type {
+  ChangeEvent,
+  MemoryService,
+  WatchMemoriesRequestSchema,
+  WatchMemoriesResponse,
+} from "../../gen/ts/engram/v1/memory_service_pb.js";
+
+export type WatchRequest = MessageInitShape<typeof WatchMemoriesRequestSchema>;
+
+/** Opens WatchMemories on a client (any transport) and reads it in the background. */
+export function watchMemories(client: Client<typeof MemoryService>, req: WatchRequest = {}): WatchedStream {
+  return new WatchedStream((signal) => client.watchMemories(req, { signal }));
+}
 
 /**
  * A WatchMemories stream read in the background, as a client would hold one: what it delivered

@@ -6,7 +6,7 @@ import { callMethod } from "../../api/call-method.js";
 import { HttpError } from "../../api/http/http-error.js";
 import { sendJson } from "../../api/http/replies.js";
 import { routePipeline, type HttpCall, type HttpRoute, type PipelineDeps } from "../../api/http/route-pipeline.js";
-import { streamJson, wantsNdjson } from "../../api/http/streams.js";
+import { streamEvents, streamJson, wantsEventStream, wantsNdjson } from "../../api/http/streams.js";
 import { decodeJsonRequest, impliedUpdateMask } from "../../api/json-request.js";
 import type { RequestHandler } from "../../api/request-handler.js";
 import { restRoutes, type RestRoute } from "../../api/http-rules.js";
@@ -57,7 +57,12 @@ async function answer(rule: RestRoute, call: HttpCall, transport: Transport): Pr
   const mode = result.header.get(SEARCH_MODE_HEADER);
   if (mode !== null) call.res.setHeader(SEARCH_MODE_HEADER, mode);
   const toJson = (message: Message) => restJsonOf(method.output, message);
-  if (wantsNdjson(call.req)) {
+  if (wantsEventStream(call.req)) {
+    await streamEvents(call.res, result.messages, toJson);
+    return;
+  }
+  // A stream that never ends (WatchMemories) cannot be answered as one JSON array.
+  if (wantsNdjson(call.req) || isUnending(method)) {
     await streamJson(call.res, result.messages, toJson);
     return;
   }
@@ -90,9 +95,23 @@ function requestMessage(rule: RestRoute, call: HttpCall, body: JsonValue | undef
   for (const name of new Set(call.url.searchParams.keys())) {
     setParameter(desc, json, name, call.url.searchParams.getAll(name), rule.body);
   }
+  // An EventSource reconnecting resumes where it was: its Last-Event-ID is the last cursor.
+  const lastEventId = call.req.headers["last-event-id"];
+  if (
+    typeof lastEventId === "string" &&
+    desc.field.afterCursor !== undefined &&
+    !call.url.searchParams.has("after_cursor")
+  ) {
+    setParameter(desc, json, "after_cursor", [lastEventId]);
+  }
   return decodeJsonRequest(desc, json, ({ field, message }) => {
     throw invalidArgument(field ?? "request", "INVALID_VALUE", message);
   });
+}
+
+/** Streams that go on until the client leaves (the Watch methods), which only stream bodies can carry. */
+function isUnending(method: DescMethod): boolean {
+  return method.methodKind === "server_streaming" && method.name.startsWith("Watch");
 }
 
 /** 201 when the call made something new; otherwise 200. */

@@ -5,12 +5,13 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcTransport } from "@connectrpc/connect-node";
-import { ErrorInfoSchema, MemoryService, WriteOutcome } from "engram-memory-client";
+import { ErrorInfoSchema, MemoryChange, MemoryService, WriteOutcome } from "engram-memory-client";
 
 const { ENGRAM_ADDR: addr, ENGRAM_API_KEY: key } = process.env;
 assert.ok(addr && key, "ENGRAM_ADDR and ENGRAM_API_KEY must be set");
 const memories = createClient(MemoryService, createGrpcTransport({ baseUrl: `http://${addr}` }));
-const call = { headers: { authorization: `Bearer ${key}` } };
+// A deadline on every call, the watches too: a hung stream fails the smoke test instead of stalling it.
+const call = { headers: { authorization: `Bearer ${key}` }, timeoutMs: 60_000 };
 // The server's database is fresh, but a subject of our own keeps the assertions honest anyway.
 const subjectId = `ts-smoke-${randomUUID()}`;
 const write = (content) =>
@@ -50,4 +51,39 @@ assert.deepEqual(
   missing.findDetails(ErrorInfoSchema).map((info) => info.reason),
   ["MEMORY_NOT_FOUND"],
 );
+
+// Watch a subject's changes as they commit. Every event carries a cursor, the opening heartbeat's
+// included: after a reconnect, afterCursor resumes with exactly the changes that followed it.
+const watched = { subjectType: "contact", subjectId: `${subjectId}-watch` };
+const note = (content) => memories.writeMemory({ memory: { ...watched, kind: "note", content } }, call);
+const notes = ["Prefers email over phone calls", "Signs off on the Q3 budget", "Asked for a demo next Tuesday"];
+let cursor = "";
+const seen = [];
+const live = new AbortController();
+for await (const { event } of memories.watchMemories({ filter: watched }, { ...call, signal: live.signal })) {
+  if (cursor === "") {
+    assert.equal(event.case, "heartbeat", "a stream opens with a heartbeat");
+    await note(notes[0]);
+    await note(notes[1]);
+  }
+  cursor = event.value.cursor;
+  if (event.case === "change") seen.push(event.value.memory.content);
+  if (seen.length === 2) break;
+}
+live.abort(); // break leaves the loop; abort() ends the call
+assert.deepEqual(seen, notes.slice(0, 2));
+
+await note(notes[2]); // while nothing watches
+const resumed = [];
+const again = new AbortController();
+const resume = { filter: watched, afterCursor: cursor };
+for await (const { event } of memories.watchMemories(resume, { ...call, signal: again.signal })) {
+  if (event.case !== "change") continue;
+  assert.equal(event.value.change, MemoryChange.CREATED);
+  resumed.push(event.value.memory.content);
+  if (event.value.memory.content === notes[2]) break;
+}
+again.abort();
+assert.deepEqual(resumed, notes.slice(2), "the resumed stream delivers the third change alone");
+
 console.log("typescript client smoke: ok");

@@ -7,14 +7,13 @@ import { Code } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange, MemoryState } from "../../../gen/ts/engram/v1/memory_pb.js";
-import type { WatchMemoriesRequest } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type Caller, type ServiceHarness } from "../../support/service.js";
-import { WatchedStream } from "../../support/watch.js";
+import { watchMemories, type WatchedStream, type WatchRequest } from "../../support/watch.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
-  services = await startServices({ embedder: new WordHashEmbedder(), feed: { heartbeatMs: 300 } });
+  services = await startServices({ embedder: new WordHashEmbedder(), feed: { options: { heartbeatMs: 300 } } });
 });
 afterAll(() => services.close());
 
@@ -29,9 +28,8 @@ const note = (subjectId: string, content: string, extra: Record<string, unknown>
 /** Memories without an owner agent are an admin's to change. */
 const admin: Caller = { scopes: ["admin"] };
 
-function watch(req: Partial<WatchMemoriesRequest> = {}, caller: Caller = {}): WatchedStream {
-  const client = services.memories(caller);
-  return new WatchedStream((signal) => client.watchMemories(req, { signal }));
+function watch(req: WatchRequest = {}, caller: Caller = {}): WatchedStream {
+  return watchMemories(services.memories(caller), req);
 }
 
 describe("WatchMemories", () => {
@@ -70,7 +68,8 @@ describe("WatchMemories", () => {
     const first = watch({ filter });
     await first.opened();
     const memories = services.memories();
-    for (let i = 0; i < 6; i++) await memories.writeMemory({ memory: note(subjectId, `fact number ${i} about ${subjectId}`) });
+    for (let i = 0; i < 6; i++)
+      await memories.writeMemory({ memory: note(subjectId, `fact number ${i} about ${subjectId}`) });
     expect(await first.until((s) => s.changes.length === 6)).toBe(true);
     await first.close();
 
@@ -129,7 +128,9 @@ describe("WatchMemories", () => {
       Array.from({ length: writers }, async (_, w) => {
         const client = services.memories();
         for (let i = 0; i < each; i++) {
-          await client.writeMemory({ memory: { subjectType, subjectId: `w${w}`, kind: "note", content: `writer ${w} wrote ${i}` } });
+          await client.writeMemory({
+            memory: { subjectType, subjectId: `w${w}`, kind: "note", content: `writer ${w} wrote ${i}` },
+          });
         }
       }),
     );
