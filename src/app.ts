@@ -130,19 +130,20 @@ async function serve(
     paused: writesPaused,
   });
   storage?.onResume(() => worker.kick());
-  const feed = new ChangeFeed({
-    em: db.em,
-    logger,
-    revokedKeys: (ids) => apiKeys.revokedAmong(ids),
-    options: { maxStreamsPerKey: config.watchStreamsPerKey },
-  });
-  apiKeys.onRevocation(() => feed.keysChanged());
-  const sequencer = new Sequencer(db.em, {
+  const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: SEQUENCER_POLL_MS,
     announce: (workspaces) => cluster.announceChanges(workspaces),
     onSequenced: (workspaces) => feed.wake(workspaces),
   });
+  const feed = new ChangeFeed({
+    em: db.em,
+    logger,
+    revokedKeys: (ids) => apiKeys.revokedAmong(ids),
+    numbered: () => sequencer.kick(),
+    options: { maxStreamsPerKey: config.watchStreamsPerKey },
+  });
+  apiKeys.onRevocation(() => feed.keysChanged());
   await cluster.listen({
     keysChanged: () => apiKeys.forgetCached(),
     backlog: () => worker.kick(),

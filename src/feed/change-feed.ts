@@ -31,6 +31,8 @@ export interface ChangeFeedDeps {
   logger: Logger;
   /** Of these key ids, the ones revoked by now. */
   revokedKeys: (keyIds: string[]) => Promise<Set<string>>;
+  /** Resolves once every change committed before the call is numbered (Sequencer.kick). */
+  numbered: () => Promise<void>;
   options?: Partial<FeedOptions>;
   /** The change log's repository (tests observe what streams read). */
   changeLog?: (em: EntityManager) => ChangeLogRepository;
@@ -120,6 +122,8 @@ export class ChangeFeed {
     signal: AbortSignal,
   ): AsyncGenerator<WatchMemoriesResponse> {
     const changeLog = this.changeLog();
+    // "From now" leaves out every change committed before the call, numbered or not yet.
+    if (after === null) await this.deps.numbered();
     let head = await changeLog.head(viewer.workspaceId);
     if (after !== null) checkCursor(after, head);
     let cursor = after ?? head.last;

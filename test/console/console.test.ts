@@ -55,6 +55,21 @@ async function logIn(page: Page, key: string): Promise<void> {
 
 const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 
+/**
+ * A whole Connect streaming response (application/connect+json): each message in an envelope,
+ * then the end-of-stream frame (flag 2). How a test makes a stream drop after sending something.
+ */
+function connectStream(messages: object[], end: object): Buffer {
+  const frame = (flags: number, json: object) => {
+    const payload = Buffer.from(JSON.stringify(json));
+    const head = Buffer.alloc(5);
+    head.writeUInt8(flags, 0);
+    head.writeUInt32BE(payload.length, 1);
+    return Buffer.concat([head, payload]);
+  };
+  return Buffer.concat([...messages.map((m) => frame(0, m)), frame(2, end)]);
+}
+
 describe("the web console", () => {
   it("logs in, and browses, searches, edits, deletes, restores, creates and manages keys", async () => {
     const admin = memoryClient(server.baseUrl, server.adminKey);
@@ -342,6 +357,94 @@ describe("the web console", () => {
     await page.getByLabel("State").selectOption({ label: "Any state" });
     await expect.poll(() => rows.count()).toBe(2);
     expect(await page.locator("tbody .badge").allTextContents()).toEqual(["discarded", "applied"]);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("follows changes live in the Live view, newest on top, as its filter narrows them", async () => {
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const { page, errors } = await openConsole();
+    await logIn(page, server.adminKey);
+    await page.getByRole("link", { name: "Live" }).click();
+    await page.getByLabel("Subject type").fill("feed-check");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const status = page.getByRole("status");
+    await status.filter({ hasText: /^Live/ }).waitFor();
+
+    // Written after the feed opened: no reload, the changes that match appear, the latest first.
+    await admin.writeMemory({ memory: { subjectType: "feed-other", kind: "note", content: "Not in this feed" } });
+    const about = { subjectType: "feed-check", subjectId: "ana", kind: "preference", agentId: "sales" };
+    const id = (await admin.writeMemory({ memory: { ...about, content: "Ana prefers email" } })).memory!.id;
+    await admin.deleteMemory({ id, reason: "wrong contact" });
+    const entries = page.locator(".feed li");
+    await expect.poll(() => entries.count()).toBe(2);
+    expect(await entries.locator(".badge").allTextContents()).toEqual(["deleted", "created"]);
+    expect(await entries.first().textContent()).toContain("Reason: wrong contact");
+    expect(await entries.nth(1).textContent()).toMatch(
+      /Revision 1 · feed-check\/ana · preference · by key .+ as agent sales/,
+    );
+    const link = entries.nth(1).getByRole("link", { name: "Ana prefers email" });
+    expect(await link.getAttribute("href")).toBe(`#/memories/${id}`);
+    expect(await page.locator(".feed").textContent()).not.toContain("Not in this feed");
+    expect(await page.locator(".feed-state code").textContent()).toMatch(/^\d+$/);
+    await shot(page, "live");
+
+    // Its link leads to the memory's page.
+    await link.click();
+    await page.getByText(id).waitFor();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it("resumes the Live view from its last cursor after a drop, and from now once that cursor expired", async () => {
+    const admin = memoryClient(server.baseUrl, server.adminKey);
+    const about = { subjectType: "resume-check", kind: "note" };
+    const before = (await admin.listMemories({ pageSize: 1 })).watchCursor;
+    await admin.writeMemory({ memory: { ...about, content: "Written while the feed was down" } });
+    const { page, errors } = await openConsole();
+
+    // Each WatchMemories call's after_cursor. A call that finds a cursor in `drops` gets a
+    // heartbeat at that cursor and then UNAVAILABLE, as if the connection broke; the rest reach the server.
+    const afterCursors: string[] = [];
+    const drops = [before];
+    await page.route("**/engram.v1.MemoryService/WatchMemories", async (route) => {
+      const request = JSON.parse(route.request().postDataBuffer()!.subarray(5).toString());
+      afterCursors.push(request.afterCursor ?? "");
+      const drop = drops.shift();
+      if (drop === undefined) return route.continue();
+      await route.fulfill({
+        contentType: "application/connect+json",
+        body: connectStream([{ heartbeat: { cursor: drop } }], { error: { code: "unavailable", message: "dropped" } }),
+      });
+    });
+    await logIn(page, server.adminKey);
+    await page.getByRole("link", { name: "Live" }).click();
+
+    // Dropped after the heartbeat at `before`: the retry resumes there, so the write made
+    // before the console even opened arrives.
+    await page
+      .getByRole("status")
+      .filter({ hasText: /^Reconnecting/ })
+      .waitFor();
+    expect(await page.locator(".error").textContent()).toContain("Unavailable");
+    const entries = page.locator(".feed li");
+    await entries.filter({ hasText: "Written while the feed was down" }).waitFor();
+    await page.getByRole("status").filter({ hasText: /^Live/ }).waitFor();
+    expect(await page.locator(".error").count()).toBe(0);
+    expect(afterCursors).toEqual(["", before]);
+
+    // A cursor the change log does not hold (FAILED_PRECONDITION, CURSOR_EXPIRED): said so, and watched from now.
+    const unheld = String(BigInt(before) + 1_000_000n);
+    drops.push(unheld);
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const notice = page.getByRole("alert").filter({ hasText: "no longer reaches back" });
+    await notice.waitFor();
+    expect(await notice.textContent()).toContain(unheld);
+    await page.getByRole("status").filter({ hasText: /^Live/ }).waitFor();
+    expect(afterCursors).toEqual(["", before, "", unheld, ""]);
+    await admin.writeMemory({ memory: { ...about, content: "Written after the restart" } });
+    await entries.filter({ hasText: "Written after the restart" }).waitFor();
+    await shot(page, "live-restarted");
     expect(errors).toEqual([]);
     await page.context().close();
   });

@@ -111,7 +111,12 @@ export function serviceRoutes(
     embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
     writes: buildMemoryWrites({ em, embeddings, repositories }),
-    feed: new ChangeFeed({ em, logger: pino({ level: "silent" }), revokedKeys: async () => new Set() }),
+    feed: new ChangeFeed({
+      em,
+      logger: pino({ level: "silent" }),
+      revokedKeys: async () => new Set(),
+      numbered: async () => {},
+    }),
     repositories,
   });
   return (router) => router.service(MemoryService, service);

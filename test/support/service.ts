@@ -78,19 +78,20 @@ export async function startServices(
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
   const keys = new ApiKeys(db.em);
-  const feed = new ChangeFeed({
-    em: db.em,
-    logger,
-    revokedKeys: (ids) => keys.revokedAmong(ids),
-    ...options.feed,
-  });
-  keys.onRevocation(() => feed.keysChanged());
-  const sequencer = new Sequencer(db.em, {
+  const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: 60_000,
     announce: () => null,
     onSequenced: (workspaces) => feed.wake(workspaces),
   });
+  const feed = new ChangeFeed({
+    em: db.em,
+    logger,
+    revokedKeys: (ids) => keys.revokedAmong(ids),
+    numbered: () => sequencer.kick(),
+    ...options.feed,
+  });
+  keys.onRevocation(() => feed.keysChanged());
   const memoryDeps = {
     ...options.memory,
     onWritten: (count: number) => {

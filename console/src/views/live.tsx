@@ -109,7 +109,7 @@ function ChangeList({ changes }: { changes: ChangeEvent[] }) {
   return (
     <>
       <p class="hint">
-        {changes.length} changes, newest first
+        {changes.length === 1 ? "1 change" : `${changes.length} changes`}, newest first
         {changes.length === MAX_CHANGES && ` (the latest ${MAX_CHANGES}; older ones were dropped)`}
       </p>
       <ol class="feed" aria-label="Changes">
