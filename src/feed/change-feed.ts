@@ -86,12 +86,21 @@ export class ChangeFeed {
   async *watch(viewer: Viewer, keyId: string, req: WatchRequest, signal: AbortSignal) {
     const after = req.afterCursor === "" ? null : decodeCursor(req.afterCursor);
     const watcher = this.open(viewer.workspaceId, keyId);
+    // A client gone while its stream waits to be read ends the stream's hold on its key at
+    // once, whenever the transport gets round to closing the stream itself.
+    const forget = () => this.forget(watcher);
+    signal.addEventListener("abort", forget, { once: true });
     try {
       yield* this.stream(viewer, req.filter, after, watcher, signal);
     } finally {
-      this.watchers.delete(watcher);
-      if (this.watchers.size === 0) clearInterval(this.keyCheck);
+      signal.removeEventListener("abort", forget);
+      this.forget(watcher);
     }
+  }
+
+  private forget(watcher: Watcher): void {
+    this.watchers.delete(watcher);
+    if (this.watchers.size === 0) clearInterval(this.keyCheck);
   }
 
   private open(workspaceId: string, keyId: string): Watcher {

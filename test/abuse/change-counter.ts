@@ -10,7 +10,9 @@ const COUNTER = "abuse_row_changes";
  * and each TRUNCATE; a change rolled back takes its count with it. Tables are found in the
  * catalog, so tables added by later migrations are covered too. Except rate_limits: its counters
  * are meant to count refused calls (failed authentications above all), and on the embedded
- * engine they live in memory anyway.
+ * engine they live in memory anyway. And the change log's numbering (memory_feed_heads, and
+ * updates of memory_changes): the sequencer numbers an accepted change after its commit, maybe
+ * while the next probe runs; the change's own rows are counted when it commits.
  */
 export class ChangeCounter {
   private constructor(private readonly em: EntityManager) {}
@@ -25,14 +27,16 @@ export class ChangeCounter {
     );
     const tables = await fork.execute<{ name: string }[]>(
       `select quote_ident(tablename) as name from pg_tables
-       where schemaname = current_schema() and tablename not in ('rate_limits', '${COUNTER}')`,
+       where schemaname = current_schema() and tablename not in ('rate_limits', 'memory_feed_heads', '${COUNTER}')`,
     );
     for (const { name } of tables) {
       const count = `execute function ${COUNTER}_count()`;
       await fork.execute(`create trigger ${COUNTER}_rows after insert or delete on ${name} for each row ${count}`);
-      await fork.execute(
-        `create trigger ${COUNTER}_updates after update on ${name} for each row when (old.* is distinct from new.*) ${count}`,
-      );
+      if (name !== "memory_changes") {
+        await fork.execute(
+          `create trigger ${COUNTER}_updates after update on ${name} for each row when (old.* is distinct from new.*) ${count}`,
+        );
+      }
       await fork.execute(`create trigger ${COUNTER}_truncates after truncate on ${name} for each statement ${count}`);
     }
     return new ChangeCounter(em);

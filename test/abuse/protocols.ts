@@ -372,6 +372,7 @@ const REST_ROUTES: Record<string, { verb: string; template: string; body: string
   UndeleteMemory: { verb: "POST", template: "/v1/memory/{id}:undelete", body: "*" },
   SearchMemories: { verb: "POST", template: "/v1/memory/search", body: "*" },
   ExportMemories: { verb: "POST", template: "/v1/memory:export", body: "*" },
+  WatchMemories: { verb: "GET", template: "/v1/memory:watch", body: "" },
   ImportMemories: { verb: "POST", template: "/v1/memory:import", body: "*" },
   CreateApiKey: { verb: "POST", template: "/v1/api-keys", body: "apiKey" },
   ListApiKeys: { verb: "GET", template: "/v1/api-keys", body: "" },

@@ -6,10 +6,13 @@ import { installPythonWheel } from "./packages.js";
 import { clientSmokeTest } from "./smoke.js";
 
 describe("Python client wheel (gen/python), installed into a fresh venv", () => {
-  clientSmokeTest("writes, lists, streams a search, deletes and reads an error's reason over gRPC", async (scratch) => {
-    const python = await installPythonWheel(scratch);
-    await copyFile(join(repoRoot, "test/clients/python/smoke.py"), join(scratch, "smoke.py"));
-    // -B: no bytecode written beside the script.
-    return { command: python, args: ["-B", "smoke.py"], cwd: scratch };
-  });
+  clientSmokeTest(
+    "writes, lists, streams a search, deletes, reads an error's reason, and watches and resumes over gRPC",
+    async (scratch) => {
+      const python = await installPythonWheel(scratch);
+      await copyFile(join(repoRoot, "test/clients/python/smoke.py"), join(scratch, "smoke.py"));
+      // -B: no bytecode written beside the script.
+      return { command: python, args: ["-B", "smoke.py"], cwd: scratch };
+    },
+  );
 });

@@ -6,10 +6,13 @@ import { installTypeScriptPackage } from "./packages.js";
 import { clientSmokeTest } from "./smoke.js";
 
 describe("TypeScript client package (gen/ts-client), npm-packed and installed on plain Node", () => {
-  clientSmokeTest("writes, lists, streams a search, deletes and reads an error's reason over gRPC", async (scratch) => {
-    await installTypeScriptPackage(scratch, ["@connectrpc/connect-node"]);
-    await copyFile(join(repoRoot, "test/clients/typescript/smoke.mjs"), join(scratch, "smoke.mjs"));
-    // Node itself, no loader: the package is JavaScript with .d.ts files.
-    return { command: process.execPath, args: ["smoke.mjs"], cwd: scratch };
-  });
+  clientSmokeTest(
+    "writes, lists, streams a search, deletes, reads an error's reason, and watches and resumes over gRPC",
+    async (scratch) => {
+      await installTypeScriptPackage(scratch, ["@connectrpc/connect-node"]);
+      await copyFile(join(repoRoot, "test/clients/typescript/smoke.mjs"), join(scratch, "smoke.mjs"));
+      // Node itself, no loader: the package is JavaScript with .d.ts files.
+      return { command: process.execPath, args: ["smoke.mjs"], cwd: scratch };
+    },
+  );
 });

@@ -83,6 +83,8 @@ async function streamBody(
     for await (const message of messages) {
       if (!started) start();
       if (!response.write(framing.message(message, toJson(message)))) await drained(response);
+      // A client that left ends the stream here (its messages stop being produced).
+      if (response.destroyed) return;
     }
   } catch (err) {
     if (!started) throw err;
@@ -95,6 +97,7 @@ async function streamBody(
 
 /** Resolves once the response's buffer has room again, or it closed. */
 function drained(response: http.ServerResponse): Promise<void> {
+  if (response.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       response.off("drain", done);

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"slices"
 	"testing"
 	"time"
 
@@ -22,7 +23,10 @@ import (
 	"google.golang.org/grpc/status"
 )
 
-func TestMemoryLifecycle(t *testing.T) {
+// connect dials the server at ENGRAM_ADDR and returns a client with a context that carries
+// ENGRAM_API_KEY and a deadline, both ended when the test is.
+func connect(t *testing.T) (engramv1.MemoryServiceClient, context.Context) {
+	t.Helper()
 	addr, key := os.Getenv("ENGRAM_ADDR"), os.Getenv("ENGRAM_API_KEY")
 	if addr == "" || key == "" {
 		t.Fatal("ENGRAM_ADDR and ENGRAM_API_KEY must be set")
@@ -31,19 +35,26 @@ func TestMemoryLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	client := engramv1.NewMemoryServiceClient(conn)
-
+	t.Cleanup(func() { _ = conn.Close() })
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+	t.Cleanup(cancel)
+	return engramv1.NewMemoryServiceClient(conn), metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+}
 
-	// The server's database is fresh, but a subject of our own keeps the assertions honest anyway.
+// uniqueSubject names a subject of this run's own: the server's database is fresh, but that
+// keeps the assertions honest anyway.
+func uniqueSubject(t *testing.T, prefix string) string {
+	t.Helper()
 	suffix := make([]byte, 8)
 	if _, err := rand.Read(suffix); err != nil {
 		t.Fatal(err)
 	}
-	subjectID := "go-smoke-" + hex.EncodeToString(suffix)
+	return prefix + hex.EncodeToString(suffix)
+}
+
+func TestMemoryLifecycle(t *testing.T) {
+	client, ctx := connect(t)
+	subjectID := uniqueSubject(t, "go-smoke-")
 	write := func(content string) (*engramv1.WriteMemoryResponse, error) {
 		return client.WriteMemory(ctx, &engramv1.WriteMemoryRequest{Memory: &engramv1.Memory{
 			SubjectType: "contact", SubjectId: subjectID, Kind: "pitch", Key: "angle", Content: content,
@@ -130,5 +141,67 @@ func TestMemoryLifecycle(t *testing.T) {
 	}
 	if reason != "MEMORY_NOT_FOUND" {
 		t.Fatalf("get of a missing memory: reason %q, want MEMORY_NOT_FOUND", reason)
+	}
+}
+
+// TestWatchAndResume watches a subject's changes, closes the stream, and resumes after the
+// cursor of the last change it received: the new stream delivers exactly the changes after it.
+func TestWatchAndResume(t *testing.T) {
+	client, ctx := connect(t)
+	watched := &engramv1.MemoryFilter{SubjectType: "contact", SubjectId: uniqueSubject(t, "go-watch-")}
+	notes := []string{"Prefers email over phone calls", "Signs off on the Q3 budget", "Asked for a demo next Tuesday"}
+	note := func(content string) {
+		t.Helper()
+		memory := &engramv1.Memory{SubjectType: "contact", SubjectId: watched.GetSubjectId(), Kind: "note", Content: content}
+		if _, err := client.WriteMemory(ctx, &engramv1.WriteMemoryRequest{Memory: memory}); err != nil {
+			t.Fatalf("write %q: %v", content, err)
+		}
+	}
+	// nextChange reads past heartbeats to the stream's next change.
+	nextChange := func(stream engramv1.MemoryService_WatchMemoriesClient) *engramv1.ChangeEvent {
+		t.Helper()
+		for {
+			event, err := stream.Recv()
+			if err != nil {
+				t.Fatalf("watch: %v", err)
+			}
+			if change := event.GetChange(); change != nil {
+				return change
+			}
+		}
+	}
+
+	// Cancelling a stream's context closes it.
+	liveCtx, closeLive := context.WithCancel(ctx)
+	defer closeLive()
+	live, err := client.WatchMemories(liveCtx, &engramv1.WatchMemoriesRequest{Filter: watched})
+	if err != nil {
+		t.Fatalf("watch: %v", err)
+	}
+	// The opening heartbeat says the stream is live: what is written from now on arrives.
+	if opening, err := live.Recv(); err != nil || opening.GetHeartbeat().GetCursor() == "" {
+		t.Fatalf("watch opened with %v, %v; want a heartbeat with a cursor", opening, err)
+	}
+	note(notes[0])
+	note(notes[1])
+	first, second := nextChange(live), nextChange(live)
+	closeLive()
+	if got := []string{first.GetMemory().GetContent(), second.GetMemory().GetContent()}; !slices.Equal(got, notes[:2]) {
+		t.Fatalf("watch: changes %q, want %q", got, notes[:2])
+	}
+
+	note(notes[2]) // while nothing watches
+	resumedCtx, closeResumed := context.WithCancel(ctx)
+	defer closeResumed()
+	resumed, err := client.WatchMemories(resumedCtx, &engramv1.WatchMemoriesRequest{
+		Filter: watched, AfterCursor: second.GetCursor(),
+	})
+	if err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	// Changes arrive in commit order, so a repeat of the first two would come before the third.
+	third := nextChange(resumed)
+	if got := third.GetMemory().GetContent(); got != notes[2] || third.GetChange() != engramv1.MemoryChange_MEMORY_CHANGE_CREATED {
+		t.Fatalf("resume: first change %v %q, want CREATED %q", third.GetChange(), got, notes[2])
 	}
 }

@@ -66,7 +66,54 @@ def main() -> None:
                 if detail.Unpack(info):
                     reasons.append(info.reason)
             assert reasons == ["MEMORY_NOT_FOUND"], reasons
+
+        watch_and_resume(stub, call, subject_id=f"{subject_id}-watch")
     print("python client smoke: ok")
+
+
+def watch_and_resume(stub: memory_service_pb2_grpc.MemoryServiceStub, call: dict, subject_id: str) -> None:
+    """Watches a subject's changes, closes the stream, and resumes after the last cursor it saw.
+
+    Every event carries a cursor, the opening heartbeat's included: after a reconnect,
+    after_cursor resumes with exactly the changes that followed it.
+    """
+    watched = memory_pb2.MemoryFilter(subject_type="contact", subject_id=subject_id)
+    notes = ["Prefers email over phone calls", "Signs off on the Q3 budget", "Asked for a demo next Tuesday"]
+
+    def note(content: str) -> None:
+        memory = memory_pb2.Memory(subject_type="contact", subject_id=subject_id, kind="note", content=content)
+        stub.WriteMemory(memory_service_pb2.WriteMemoryRequest(memory=memory), **call)
+
+    stream = stub.WatchMemories(memory_service_pb2.WatchMemoriesRequest(filter=watched), **call)
+    opening = next(stream)
+    assert opening.WhichOneof("event") == "heartbeat", opening
+    cursor = opening.heartbeat.cursor
+    note(notes[0])
+    note(notes[1])
+    seen = []
+    for response in stream:
+        event = response.WhichOneof("event")
+        cursor = getattr(response, event).cursor
+        if event == "change":
+            seen.append(response.change.memory.content)
+        if len(seen) == 2:
+            break
+    stream.cancel()
+    assert seen == notes[:2], seen
+
+    note(notes[2])  # while nothing watches
+    resume = memory_service_pb2.WatchMemoriesRequest(filter=watched, after_cursor=cursor)
+    stream = stub.WatchMemories(resume, **call)
+    resumed = []
+    for response in stream:
+        if response.WhichOneof("event") != "change":
+            continue
+        assert response.change.change == memory_pb2.MEMORY_CHANGE_CREATED, response
+        resumed.append(response.change.memory.content)
+        if response.change.memory.content == notes[2]:
+            break
+    stream.cancel()
+    assert resumed == notes[2:], f"the resumed stream delivers the third change alone: {resumed}"
 
 
 if __name__ == "__main__":
