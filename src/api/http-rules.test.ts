@@ -67,6 +67,7 @@ describe("restRoutes", () => {
       "POST /v1/memory:batch",
       "GET /v1/memory",
       "POST /v1/memory/search",
+      "GET /v1/memory:watch",
       "GET /v1/memory:stats",
       "POST /v1/memory:export",
       "POST /v1/memory:import",

@@ -91,6 +91,12 @@ const WRITES: Record<string, () => Promise<unknown>> = {
 };
 
 /** Every reading RPC. */
+/** A stream's first message, then the stream closed (a watch never ends by itself). */
+async function firstOf<T>(stream: AsyncIterable<T>): Promise<T | undefined> {
+  for await (const message of stream) return message;
+  return undefined;
+}
+
 const READS: Record<string, () => Promise<unknown>> = {
   GetMemory: () => memories().getMemory({ id: kept }),
   ListMemoryRevisions: () => memories().listMemoryRevisions({ id: kept }),
@@ -98,6 +104,7 @@ const READS: Record<string, () => Promise<unknown>> = {
   SearchMemories: () => all(memories().searchMemories({ query: "kept" })),
   GetMemoryStats: () => memories().getMemoryStats({}),
   ExportMemories: () => all(memories().exportMemories({})),
+  WatchMemories: () => firstOf(memories().watchMemories({})),
   ListStagedWrites: () => stagedWrites().listStagedWrites({}),
   GetStagedWrite: () => stagedWrites().getStagedWrite({ id: staged[0]! }),
   ListApiKeys: () => apiKeys().listApiKeys({}),
