@@ -133,8 +133,8 @@ async function serve(
   const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: SEQUENCER_POLL_MS,
-    announce: (workspaces) => cluster.announceChanges(workspaces),
-    onSequenced: (workspaces) => feed.wake(workspaces),
+    announce: (heads) => cluster.announceChanges(heads),
+    onSequenced: (heads) => feed.wake(heads),
   });
   const feed = new ChangeFeed({
     em: db.em,
@@ -147,7 +147,7 @@ async function serve(
   await cluster.listen({
     keysChanged: () => apiKeys.forgetCached(),
     backlog: () => worker.kick(),
-    changes: (workspaces) => feed.wake(workspaces),
+    changes: (heads) => feed.wake(heads),
   });
   // Numbers what a server killed between a commit and its numbering left behind.
   await sequencer.start();

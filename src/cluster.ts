@@ -4,6 +4,7 @@ import { API_KEYS_CHANGED } from "./auth/api-key.repository.js";
 import { SINGLE_SERVER_KEY_CACHE, type KeyCacheOptions } from "./auth/api-keys.js";
 import { DatabaseListener } from "./db/database-listener.js";
 import type { Sql } from "./db/sql.js";
+import type { FeedHeads } from "./feed/change-log.repository.js";
 import { FEED_CHANNEL, FeedNotifications } from "./feed/feed-notifications.js";
 import { loggableError } from "./logger.js";
 import { memoryRateLimiters, postgresRateLimiters, type RateLimiters } from "./api/rate-limiters.js";
@@ -23,16 +24,16 @@ export interface Cluster {
   keyCache: KeyCacheOptions;
   /**
    * Subscribes to key revocations and backlogs announced by any server (this one included), and
-   * to the workspaces whose change log other servers numbered (null: any workspace, or news may
-   * have been missed while the listener was down).
+   * to the change-log heads other servers moved (null: any workspace may have news, as when the
+   * listener was down).
    */
   listen(handlers: {
     keysChanged: () => void;
     backlog: () => void;
-    changes: (workspaces: string[] | null) => void;
+    changes: (heads: FeedHeads | null) => void;
   }): Promise<void>;
   /** The NOTIFY that wakes the other servers' change-feed streams of these workspaces; null with no other server. */
-  announceChanges(workspaces: string[]): Sql | null;
+  announceChanges(heads: FeedHeads): Sql | null;
   /** Tells every server's embedding worker that memories are waiting for vectors (at most once a second). */
   announceBacklog(): void;
   close(): Promise<void>;
@@ -63,13 +64,13 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
       listener.onReset(keysChanged);
       listener.on(EMBEDDING_BACKLOG, backlog);
       listener.on(FEED_CHANNEL, (payload) => {
-        const workspaces = feedNotifications.received(payload);
-        if (workspaces !== undefined) changes(workspaces);
+        const heads = feedNotifications.received(payload);
+        if (heads !== undefined) changes(heads);
       });
       listener.onReset(() => changes(null));
       await listener.start();
     },
-    announceChanges: (workspaces) => feedNotifications.announcement(workspaces),
+    announceChanges: (heads) => feedNotifications.announcement(heads),
     announceBacklog() {
       if (Date.now() - lastAnnounced < ANNOUNCE_INTERVAL_MS) return;
       lastAnnounced = Date.now();

@@ -63,11 +63,14 @@ export class ChangeFeed {
     return (await this.changeLog().head(workspaceId)).last;
   }
 
-  /** Wakes the streams of these workspaces (all of them, for null). */
-  wake(workspaces: readonly string[] | null): void {
-    const woken = workspaces === null ? null : new Set(workspaces);
+  /** Wakes the streams of these workspaces with their new heads (every stream, for null: read the heads). */
+  wake(heads: ReadonlyMap<string, bigint> | null): void {
     for (const watcher of this.watchers) {
-      if (woken === null || woken.has(watcher.workspaceId)) watcher.ring();
+      if (heads === null) watcher.ring();
+      else {
+        const head = heads.get(watcher.workspaceId);
+        if (head !== undefined) watcher.ring(head);
+      }
     }
   }
 
@@ -133,17 +136,24 @@ export class ChangeFeed {
     const changeLog = this.changeLog();
     // "From now" leaves out every change committed before the call, numbered or not yet.
     if (after === null) await this.deps.numbered();
-    let head = await changeLog.head(viewer.workspaceId);
-    if (after !== null) checkCursor(after, head);
-    let cursor = after ?? head.last;
+    const opening = await changeLog.head(viewer.workspaceId);
+    if (after !== null) checkCursor(after, opening);
+    watcher.know(opening.last);
+    let cursor = after ?? opening.last;
     yield heartbeat(cursor, new Date());
     let lastSent = Date.now();
     for (;;) {
       watcher.listen();
-      head = await changeLog.head(viewer.workspaceId);
-      if (cursor < head.purgedThrough) throw cursorExpired();
-      while (cursor < head.last && watcher.ended === null && !signal.aborted) {
-        const upto = head.last < cursor + SCAN_WINDOW ? head.last : cursor + SCAN_WINDOW;
+      // News names the new head; without it (a lost notification, a quiet spell) read it, and
+      // see whether the sweeper purged the log under a stream that fell that far behind.
+      if (watcher.head === null) {
+        const head = await changeLog.head(viewer.workspaceId);
+        if (cursor < head.purgedThrough) throw cursorExpired();
+        watcher.know(head.last);
+      }
+      const target = watcher.head ?? cursor;
+      while (cursor < target && watcher.ended === null && !signal.aborted) {
+        const upto = target < cursor + SCAN_WINDOW ? target : cursor + SCAN_WINDOW;
         const changes = await changeLog.changes(viewer, { after: cursor, upto }, filter, PAGE);
         for (const change of changes) {
           yield changeEvent(change);
@@ -158,6 +168,7 @@ export class ChangeFeed {
       if (watcher.ended !== null) throw watcher.ended;
       if (signal.aborted) return;
       if (!news && Date.now() - lastSent >= this.options.heartbeatMs) {
+        watcher.forgetHead();
         yield heartbeat(cursor, new Date());
         lastSent = Date.now();
       }

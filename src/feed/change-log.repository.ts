@@ -16,6 +16,9 @@ export interface FeedHead {
   purgedThrough: bigint;
 }
 
+/** Each workspace's last position, after a numbering. */
+export type FeedHeads = ReadonlyMap<string, bigint>;
+
 /** A change as the feed delivers it: its position, and the revision it recorded. */
 export interface LoggedChange extends StoredRevision {
   position: bigint;
@@ -29,14 +32,15 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
 
   /**
    * Numbers up to `limit` committed, unnumbered changes, per workspace, in the order they were
-   * recorded, and announces the workspaces on `channel` when it commits. Sequencers take turns
+   * recorded, and announces the workspaces' new heads (the NOTIFY `announce` makes, delivered
+   * when this commits). Sequencers take turns
    * (an advisory lock): a row committed after this one's snapshot gets a later number from the
    * next, so positions follow commit order and a reader of positions up to a head misses none.
    */
-  async sequence(limit: number, announce: (workspaces: string[]) => Sql | null): Promise<string[]> {
+  async sequence(limit: number, announce: (heads: FeedHeads) => Sql | null): Promise<FeedHeads> {
     return this.em.transactional(async (tem) => {
       await query(tem, sql`select pg_advisory_xact_lock(${String(SEQUENCER_LOCK)}::bigint)`);
-      const rows = await query<{ workspace_id: string }>(
+      const rows = await query<{ workspace_id: string; last_position: string | bigint }>(
         tem,
         sql`with pending as (
             select id, workspace_id from memory_changes where position is null order by id limit ${limit}),
@@ -50,13 +54,13 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
             insert into memory_feed_heads (workspace_id, last_position)
             select workspace_id, max(position) from numbered group by workspace_id
             on conflict (workspace_id) do update set last_position = excluded.last_position
-            returning workspace_id)
-          select workspace_id from heads where exists (select 1 from sequenced)`,
+            returning workspace_id, last_position)
+          select workspace_id, last_position from heads where exists (select 1 from sequenced)`,
       );
-      const workspaces = rows.map((r) => r.workspace_id);
-      const notification = workspaces.length > 0 ? announce(workspaces) : null;
+      const heads: FeedHeads = new Map(rows.map((r) => [r.workspace_id, BigInt(r.last_position)]));
+      const notification = heads.size > 0 ? announce(heads) : null;
       if (notification !== null) await query(tem, notification);
-      return workspaces;
+      return heads;
     });
   }
 

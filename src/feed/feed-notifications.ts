@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Sql } from "../db/sql.js";
+import type { FeedHeads } from "./change-log.repository.js";
 
 /** The channel on which a server that numbered changes tells the others which workspaces have news. */
 export const FEED_CHANNEL = "engram_memory_changes";
@@ -9,30 +10,31 @@ const MAX_PAYLOAD = 7_000;
 
 interface Payload {
   from: string;
-  workspaces: string[] | null;
+  /** Workspace id and its new head, in decimal. */
+  heads: [string, string][] | null;
 }
 
 /**
  * The wake-ups servers send one another: who sent it (a server's own come back to it, and it
- * has woken its streams already) and which workspaces it concerns.
+ * has woken its streams already) and which workspaces' heads moved, to where.
  */
 export class FeedNotifications {
   private readonly server = randomUUID();
 
-  /** The NOTIFY for these workspaces, to run in the transaction that numbered their changes. */
-  announcement(workspaces: string[]): Sql {
-    let payload = JSON.stringify({ from: this.server, workspaces } satisfies Payload);
-    if (payload.length > MAX_PAYLOAD)
-      payload = JSON.stringify({ from: this.server, workspaces: null } satisfies Payload);
+  /** The NOTIFY for these heads, to run in the transaction that numbered their changes. */
+  announcement(heads: FeedHeads): Sql {
+    const listed = [...heads].map(([workspace, head]): [string, string] => [workspace, String(head)]);
+    let payload = JSON.stringify({ from: this.server, heads: listed } satisfies Payload);
+    if (payload.length > MAX_PAYLOAD) payload = JSON.stringify({ from: this.server, heads: null } satisfies Payload);
     return sql`select pg_notify(${FEED_CHANNEL}, ${payload})`;
   }
 
-  /** The workspaces another server announced (null: all of them), or undefined for this server's own. */
-  received(payload: string): string[] | null | undefined {
+  /** The heads another server announced (null: any workspace may have news), or undefined for this server's own. */
+  received(payload: string): FeedHeads | null | undefined {
     try {
-      const { from, workspaces } = JSON.parse(payload) as Payload;
+      const { from, heads } = JSON.parse(payload) as Payload;
       if (from === this.server) return undefined;
-      return Array.isArray(workspaces) ? workspaces.map(String) : null;
+      return Array.isArray(heads) ? new Map(heads.map(([workspace, head]) => [String(workspace), BigInt(head)])) : null;
     } catch {
       return null;
     }

@@ -2,7 +2,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
 import type { Sql } from "../db/sql.js";
 import { loggableError } from "../logger.js";
-import { ChangeLogRepository } from "./change-log.repository.js";
+import { ChangeLogRepository, type FeedHeads } from "./change-log.repository.js";
 
 /** Changes numbered per transaction: a backlog is numbered in several, never one long lock. */
 const BATCH = 5_000;
@@ -12,9 +12,9 @@ export interface SequencerOptions {
   /** How often to look for changes no server numbered (a server killed between commit and numbering). */
   pollMs: number;
   /** The NOTIFY that tells the other servers which workspaces have news, in the numbering's transaction. */
-  announce: (workspaces: string[]) => Sql | null;
-  /** Called on this server after each numbering commits. */
-  onSequenced: (workspaces: string[]) => void;
+  announce: (heads: FeedHeads) => Sql | null;
+  /** Called on this server after each numbering commits, with the workspaces' new heads. */
+  onSequenced: (heads: FeedHeads) => void;
 }
 
 /**
@@ -65,9 +65,9 @@ export class Sequencer {
     try {
       const changeLog = new ChangeLogRepository(this.em.fork());
       for (;;) {
-        const workspaces = await changeLog.sequence(BATCH, this.options.announce);
-        if (workspaces.length === 0) return;
-        this.options.onSequenced(workspaces);
+        const heads = await changeLog.sequence(BATCH, this.options.announce);
+        if (heads.size === 0) return;
+        this.options.onSequenced(heads);
         if (!(await changeLog.hasUnsequenced())) return;
       }
     } catch (err) {

@@ -1,22 +1,37 @@
 import type { DomainError } from "../errors/domain-error.js";
 
 /**
- * One open WatchMemories stream as the feed sees it: rung when its workspace has news, ended
- * (with the error the client gets) when its key is revoked or the server shuts down.
+ * One open WatchMemories stream as the feed sees it: rung when its workspace has news (with
+ * the workspace's new head, when the news says it), ended (with the error the client gets)
+ * when its key is revoked or the server shuts down.
  */
 export class Watcher {
   private rung = false;
   private waiting: (() => void) | null = null;
   ended: DomainError | null = null;
+  /** The latest head the news named; null when news came without one (read the head then). */
+  head: bigint | null = null;
 
   constructor(
     readonly workspaceId: string,
     readonly keyId: string,
   ) {}
 
-  ring(): void {
+  ring(head?: bigint): void {
+    if (head === undefined) this.head = null;
+    else if (this.head !== null && head > this.head) this.head = head;
     this.rung = true;
     this.waiting?.();
+  }
+
+  /** Makes the next round read the head from the log. */
+  forgetHead(): void {
+    this.head = null;
+  }
+
+  /** The head as read from the log. */
+  know(head: bigint): void {
+    this.head = this.head === null || head > this.head ? head : this.head;
   }
 
   end(reason: DomainError): void {

@@ -82,7 +82,7 @@ export async function startServices(
     logger,
     pollMs: 60_000,
     announce: () => null,
-    onSequenced: (workspaces) => feed.wake(workspaces),
+    onSequenced: (heads) => feed.wake(heads),
   });
   const feed = new ChangeFeed({
     em: db.em,
