@@ -5,7 +5,7 @@ import type { Viewer } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { loggableError } from "../logger.js";
 import type { FilterQuery } from "../memory/filters.js";
-import { ChangeLogRepository, type FeedHead } from "./change-log.repository.js";
+import { ChangeLogRepository, type FeedHead, type LoggedChange } from "./change-log.repository.js";
 import { decodeCursor } from "./cursor.js";
 import { changeEvent, heartbeat } from "./feed.mapper.js";
 import { Watcher } from "./watcher.js";
@@ -50,6 +50,8 @@ export interface WatchRequest {
  */
 export class ChangeFeed {
   private readonly watchers = new Set<Watcher>();
+  /** Reads of the log in flight, by what they read: streams woken together at one cursor with one filter share one. */
+  private readonly reads = new Map<string, Promise<LoggedChange[]>>();
   private readonly options: FeedOptions;
   private closed = false;
   private keyCheck: NodeJS.Timeout | undefined;
@@ -154,7 +156,7 @@ export class ChangeFeed {
       const target = watcher.head ?? cursor;
       while (cursor < target && watcher.ended === null && !signal.aborted) {
         const upto = target < cursor + SCAN_WINDOW ? target : cursor + SCAN_WINDOW;
-        const changes = await changeLog.changes(viewer, { after: cursor, upto }, filter, PAGE);
+        const changes = await this.read(changeLog, viewer, { after: cursor, upto }, filter);
         for (const change of changes) {
           yield changeEvent(change);
           cursor = change.position;
@@ -173,6 +175,23 @@ export class ChangeFeed {
         lastSent = Date.now();
       }
     }
+  }
+
+  private read(
+    changeLog: ChangeLogRepository,
+    viewer: Viewer,
+    range: { after: bigint; upto: bigint },
+    filter: FilterQuery,
+  ): Promise<LoggedChange[]> {
+    // What decides the rows: whose eyes (not which key), the range and the filter.
+    const { workspaceId, agentId, admin } = viewer;
+    const key = JSON.stringify([workspaceId, agentId, admin, String(range.after), String(range.upto), filter]);
+    let read = this.reads.get(key);
+    if (read === undefined) {
+      read = changeLog.changes(viewer, range, filter, PAGE).finally(() => this.reads.delete(key));
+      this.reads.set(key, read);
+    }
+    return read;
   }
 
   private async checkKeys(): Promise<void> {

@@ -37,10 +37,13 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * (an advisory lock): a row committed after this one's snapshot gets a later number from the
    * next, so positions follow commit order and a reader of positions up to a head misses none.
    */
-  async sequence(limit: number, announce: (heads: FeedHeads) => Sql | null): Promise<FeedHeads> {
+  async sequence(
+    limit: number,
+    announce: (heads: FeedHeads) => Sql | null,
+  ): Promise<{ numbered: number; heads: FeedHeads }> {
     return this.em.transactional(async (tem) => {
       await query(tem, sql`select pg_advisory_xact_lock(${String(SEQUENCER_LOCK)}::bigint)`);
-      const rows = await query<{ workspace_id: string; last_position: string | bigint }>(
+      const rows = await query<{ workspace_id: string; last_position: string | bigint; numbered: number }>(
         tem,
         sql`with pending as (
             select id, workspace_id from memory_changes where position is null order by id limit ${limit}),
@@ -55,12 +58,12 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
             select workspace_id, max(position) from numbered group by workspace_id
             on conflict (workspace_id) do update set last_position = excluded.last_position
             returning workspace_id, last_position)
-          select workspace_id, last_position from heads where exists (select 1 from sequenced)`,
+          select workspace_id, last_position, (select count(*)::int from sequenced) as numbered from heads`,
       );
       const heads: FeedHeads = new Map(rows.map((r) => [r.workspace_id, BigInt(r.last_position)]));
       const notification = heads.size > 0 ? announce(heads) : null;
       if (notification !== null) await query(tem, notification);
-      return heads;
+      return { numbered: rows[0]?.numbered ?? 0, heads };
     });
   }
 

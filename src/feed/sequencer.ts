@@ -64,11 +64,11 @@ export class Sequencer {
   private async run(): Promise<void> {
     try {
       const changeLog = new ChangeLogRepository(this.em.fork());
-      for (;;) {
-        const heads = await changeLog.sequence(BATCH, this.options.announce);
-        if (heads.size === 0) return;
-        this.options.onSequenced(heads);
-        if (!(await changeLog.hasUnsequenced())) return;
+      // A full batch may have left more behind; changes committed since are the next kick's.
+      for (let numbered = BATCH; numbered === BATCH;) {
+        const sequenced = await changeLog.sequence(BATCH, this.options.announce);
+        numbered = sequenced.numbered;
+        if (sequenced.heads.size > 0) this.options.onSequenced(sequenced.heads);
       }
     } catch (err) {
       this.options.logger.error(
