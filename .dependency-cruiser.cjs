@@ -4,7 +4,10 @@ const layers = [
   { name: "composition root and CLI", path: "^src/[^/]+\\.ts$|^src/cli/", pathNot: "^src/(logger|ids)\\.ts$" },
   { name: "transports (server, mcp)", path: "^src/(server|mcp)/" },
   { name: "API dialect", path: "^src/api/" },
-  { name: "services and repositories (memory, history, staging, auth)", path: "^src/(memory|history|staging|auth)/" },
+  {
+    name: "services and repositories (memory, history, feed, staging, auth)",
+    path: "^src/(memory|history|feed|staging|auth)/",
+  },
   { name: "embedding", path: "^src/embedding/" },
   { name: "infrastructure (db, errors, logger, ids)", path: "^src/(db|errors)/|^src/(logger|ids)\\.ts$" },
 ];

@@ -5,8 +5,9 @@ import type { Viewer } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { loggableError } from "../logger.js";
 import type { FilterQuery } from "../memory/filters.js";
-import { ChangeLogRepository, type FeedHead, type LoggedChange } from "./change-log.repository.js";
+import { ChangeLogRepository, type LoggedChange } from "./change-log.repository.js";
 import { decodeCursor } from "./cursor.js";
+import { checkCursor, cursorExpired, shuttingDown } from "./feed-errors.js";
 import { changeEvent, heartbeat } from "./feed.mapper.js";
 import { Watcher } from "./watcher.js";
 
@@ -164,10 +165,10 @@ export class ChangeFeed {
         }
         if (changes.length < PAGE) cursor = upto;
       }
-      if (watcher.ended !== null) throw watcher.ended;
+      watcher.throwIfEnded();
       if (signal.aborted) return;
       const news = await watcher.wait(this.options.heartbeatMs - (Date.now() - lastSent), signal);
-      if (watcher.ended !== null) throw watcher.ended;
+      watcher.throwIfEnded();
       if (signal.aborted) return;
       if (!news && Date.now() - lastSent >= this.options.heartbeatMs) {
         watcher.forgetHead();
@@ -212,32 +213,4 @@ export class ChangeFeed {
     const em = this.deps.em.fork();
     return this.deps.changeLog?.(em) ?? new ChangeLogRepository(em);
   }
-}
-
-/** A resumed cursor must lie within what the log still holds, and not beyond what it ever held. */
-function checkCursor(after: bigint, head: FeedHead): void {
-  if (after < head.purgedThrough) throw cursorExpired();
-  if (after > head.last) {
-    throw new DomainError(
-      "failed_precondition",
-      "CURSOR_EXPIRED",
-      "after_cursor is ahead of this workspace's change log (from another deployment, or a database restored from a backup): list, then watch from the list's watch_cursor",
-    );
-  }
-}
-
-function cursorExpired(): DomainError {
-  return new DomainError(
-    "failed_precondition",
-    "CURSOR_EXPIRED",
-    "after_cursor is older than the change log keeps: list, then watch from the list's watch_cursor",
-  );
-}
-
-function shuttingDown(): DomainError {
-  return new DomainError(
-    "unavailable",
-    "SHUTTING_DOWN",
-    "the server is shutting down: watch again from your last cursor, here once it is back or on another server",
-  );
 }

@@ -39,6 +39,11 @@ export class Watcher {
     this.ring();
   }
 
+  /** Ends the stream with the reason it was ended for, if it was. */
+  throwIfEnded(): void {
+    if (this.ended !== null) throw this.ended;
+  }
+
   /** Forgets earlier news: what follows reads the log afresh. */
   listen(): void {
     this.rung = false;
