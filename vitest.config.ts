@@ -12,6 +12,7 @@ const ENGINE_FILES = [
   "test/performance/**/*.test.ts",
   "test/guard/**/*.test.ts",
   "test/server/durability.test.ts",
+  "test/server/feed-process.test.ts",
   "test/validation/unexpected-errors.test.ts",
 ];
 

@@ -296,6 +296,9 @@ async function main(): Promise<void> {
   const [history] = (await sql.run(
     `select count(*)::int as n, pg_total_relation_size('memory_revisions') as bytes from memory_revisions`,
   )) as [{ n: number; bytes: number | string }];
+  const [changeLog] = (await sql.run(
+    `select count(*)::int as n, pg_total_relation_size('memory_changes') as bytes from memory_changes`,
+  )) as [{ n: number; bytes: number | string }];
   await sql.close();
   await store.drop();
 
@@ -408,6 +411,10 @@ async function main(): Promise<void> {
   say(
     `History: ${history.n} revisions in memory_revisions (table and index), ${String(history.bytes)} bytes, ` +
       `${fixed(Number(history.bytes) / Math.max(1, history.n), 0)} bytes per revision.`,
+  );
+  say(
+    `Change log: ${changeLog.n} changes in memory_changes (table and indexes), ${String(changeLog.bytes)} bytes, ` +
+      `${fixed(Number(changeLog.bytes) / Math.max(1, changeLog.n), 0)} bytes per change.`,
   );
   process.stdout.write(out.join("\n") + "\n");
 }

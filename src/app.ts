@@ -23,7 +23,7 @@ import { PageTokens } from "./memory/page-token.js";
 import { MemoryStatsRepository } from "./memory/stats/stats.repository.js";
 import { startSweeper } from "./memory/queue/sweeper.js";
 import { StagedWriteServiceImpl } from "./staging/staged-write.service.js";
-import { addMemoryGauges, addStorageGauges, createMetrics, type ServerMetrics } from "./metrics.js";
+import { addFeedGauges, addMemoryGauges, addStorageGauges, createMetrics, type ServerMetrics } from "./metrics.js";
 import { apiHandlers } from "./api-handlers.js";
 import { withCors } from "./server/cors.js";
 import { readConsoleSite } from "./server/console.js";
@@ -133,6 +133,7 @@ async function serve(
   const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: SEQUENCER_POLL_MS,
+    shared: db.kind === "postgres",
     announce: (heads) => cluster.announceChanges(heads),
     onSequenced: (heads) => feed.wake(heads),
   });
@@ -168,6 +169,7 @@ async function serve(
     logger,
   );
   if (storage) addStorageGauges(metrics, storage);
+  addFeedGauges(metrics, () => feed.openStreams);
   const written = {
     onPending: () => {
       worker.kick();
@@ -175,7 +177,7 @@ async function serve(
     },
     onWritten: (count: number) => {
       statistics.noteWrites(count);
-      void sequencer.kick();
+      if (count > 0) void sequencer.kick();
     },
   };
   const writes = buildMemoryWrites({ em: db.em, embeddings, ...written });

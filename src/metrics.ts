@@ -126,3 +126,15 @@ export function addStorageGauges(metrics: ServerMetrics, storage: StorageReserve
     },
   });
 }
+
+/** WatchMemories streams open on this server. */
+export function addFeedGauges(metrics: ServerMetrics, openStreams: () => number): void {
+  new Gauge({
+    name: "engram_watch_streams",
+    help: "WatchMemories streams open on this server",
+    registers: [metrics.registry],
+    collect() {
+      this.set(openStreams());
+    },
+  });
+}

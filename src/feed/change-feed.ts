@@ -61,6 +61,10 @@ export class ChangeFeed {
     this.options = { ...DEFAULT_FEED_OPTIONS, ...deps.options };
   }
 
+  get openStreams(): number {
+    return this.watchers.size;
+  }
+
   /** The workspace's latest position: where a list read now leaves a watcher to take over. */
   async head(workspaceId: string): Promise<bigint> {
     return (await this.changeLog().head(workspaceId)).last;

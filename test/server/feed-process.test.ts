@@ -1,8 +1,8 @@
 /**
- * The change feed across a server's death and its shutdown, on the embedded engine (which runs
- * with fsync off): after kill -9 and a restart, a watcher resuming from the last cursor it got
- * receives every change a writer saw acknowledged, each once; SIGTERM ends open streams with
- * UNAVAILABLE, the status clients retry on, and the server exits 0.
+ * The change feed across a server's death and its shutdown, on either engine (the embedded one
+ * runs with fsync off): after kill -9 and a restart, a watcher resuming from the last cursor it
+ * got receives every change a writer saw acknowledged, each once; SIGTERM ends open streams
+ * with UNAVAILABLE, the status clients retry on, and the server exits 0.
  */
 import { Code } from "@connectrpc/connect";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,29 +11,33 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange } from "../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../support/clients.js";
+import { createTestDatabase } from "../support/database.js";
 import { keyFor, spawnEngram, type EngramProcess } from "../support/engram-process.js";
 import { watchMemories } from "../support/watch.js";
 
 let dataDir: string;
+let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
 let running: EngramProcess | undefined;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "engram-feed-process-"));
+  if (process.env.DATABASE_URL) database = await createTestDatabase(process.env.DATABASE_URL);
 });
 afterAll(async () => {
   await running?.kill();
+  await database?.drop();
   await rm(dataDir, { recursive: true, force: true });
 });
 
 async function start(): Promise<EngramProcess> {
-  running = await spawnEngram({ dataDir, env: { DATABASE_URL: undefined, ENGRAM_EMBEDDER: "none" } });
+  running = await spawnEngram({ dataDir, env: { DATABASE_URL: database?.url, ENGRAM_EMBEDDER: "none" } });
   return running;
 }
 
 describe("the change feed when the server dies or stops", () => {
   it("loses no acknowledged change across kill -9: resuming from the last cursor delivers the rest, once each", async () => {
     let server = await start();
-    const key = await keyFor(dataDir, undefined);
+    const key = await keyFor(dataDir, database?.url);
     const subjectType = "crash";
     const before = watchMemories(memoryClient(server.baseUrl, key), { filter: { subjectType } });
     await before.opened();
@@ -71,7 +75,7 @@ describe("the change feed when the server dies or stops", () => {
 
   it("ends open streams with UNAVAILABLE on SIGTERM and exits 0", async () => {
     const server = running ?? (await start());
-    const key = await keyFor(dataDir, undefined);
+    const key = await keyFor(dataDir, database?.url);
     const streams = [
       watchMemories(memoryClient(server.baseUrl, key, "connect-h1")),
       watchMemories(memoryClient(server.baseUrl, key, "grpc")),

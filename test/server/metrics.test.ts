@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { memoryClient } from "../support/clients.js";
+import { watchMemories } from "../support/watch.js";
 import { wordHashVector } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { eventually } from "../search/search-support.js";
@@ -124,6 +125,19 @@ describe("/metrics", () => {
     expect(after).toContain('engram_db_query_duration_seconds_bucket{le="0.001",outcome="ok"}');
     const notFound = 'engram_rpc_total{method="engram.v1.MemoryService/GetMemory",code="notfound"}';
     expect(value(after, notFound) - value(before, notFound)).toBe(1);
+  });
+
+  it("counts the WatchMemories streams open, and forgets a stream once it closes", async () => {
+    expect(value(await scrape(), "engram_watch_streams")).toBe(0);
+    const streams = [watchMemories(client()), watchMemories(client())];
+    await Promise.all(streams.map((s) => s.opened()));
+    expect(value(await scrape(), "engram_watch_streams")).toBe(2);
+    await Promise.all(streams.map((s) => s.close()));
+    const closed = await eventually(async () => {
+      const metrics = await scrape();
+      return value(metrics, "engram_watch_streams") === 0 ? metrics : undefined;
+    });
+    expect(value(closed, "engram_watch_streams")).toBe(0);
   });
 
   it("shows the embedded data directory's free space against its reserve; on Postgres, nothing of it", async () => {

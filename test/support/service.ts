@@ -81,6 +81,7 @@ export async function startServices(
   const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: 60_000,
+    shared: db.kind === "postgres",
     announce: () => null,
     onSequenced: (heads) => feed.wake(heads),
   });
@@ -96,7 +97,7 @@ export async function startServices(
     ...options.memory,
     onWritten: (count: number) => {
       options.memory?.onWritten?.(count);
-      void sequencer.kick();
+      if (count > 0) void sequencer.kick();
     },
   };
   const writes = buildMemoryWrites({ em: db.em, embeddings, ...memoryDeps });

@@ -105,7 +105,7 @@ export class MemoryWrites {
       await within.after(tem, answers);
       return {
         answers,
-        applied: toWrite.filter((item) => !isDryRun(item) && "result" in (outcomes.get(item.index) ?? {})),
+        applied: toWrite.filter((item) => !isDryRun(item) && changedSomething(outcomes.get(item.index))),
       };
     });
     this.vectors.attachLate(late);
@@ -136,6 +136,11 @@ function answerOf(
   if (outcome === undefined) throw new Error(`batch item ${index} has no answer`);
   if ("error" in outcome) return answer({ case: "error", value: toStatus(outcome.error) });
   return answer({ case: "response", value: toWriteResponse(outcome.result, now) });
+}
+
+/** Whether an item's write changed a memory (and so left a revision and a change to announce). */
+function changedSomething(outcome: ItemOutcome | undefined): boolean {
+  return outcome !== undefined && "result" in outcome && !["unchanged", "rejected"].includes(outcome.result.outcome);
 }
 
 function responsesOf(answers: readonly BatchWriteResult[]): Map<number, WriteMemoryResponse> {
