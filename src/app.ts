@@ -133,8 +133,7 @@ async function serve(
   const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: SEQUENCER_POLL_MS,
-    shared: db.kind === "postgres",
-    announce: (heads) => cluster.announceChanges(heads),
+    announceAs: cluster.changeAnnouncer,
     onSequenced: (heads) => feed.wake(heads),
   });
   const feed = new ChangeFeed({

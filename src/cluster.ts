@@ -3,7 +3,6 @@ import type { Logger } from "pino";
 import { API_KEYS_CHANGED } from "./auth/api-key.repository.js";
 import { SINGLE_SERVER_KEY_CACHE, type KeyCacheOptions } from "./auth/api-keys.js";
 import { DatabaseListener } from "./db/database-listener.js";
-import type { Sql } from "./db/sql.js";
 import type { FeedHeads } from "./feed/change-log.repository.js";
 import { FEED_CHANNEL, FeedNotifications } from "./feed/feed-notifications.js";
 import { loggableError } from "./logger.js";
@@ -32,8 +31,8 @@ export interface Cluster {
     backlog: () => void;
     changes: (heads: FeedHeads | null) => void;
   }): Promise<void>;
-  /** The NOTIFY that wakes the other servers' change-feed streams of these workspaces; null with no other server. */
-  announceChanges(heads: FeedHeads): Sql | null;
+  /** The id this server's change-log announcements carry; null with no other server to tell. */
+  changeAnnouncer: string | null;
   /** Tells every server's embedding worker that memories are waiting for vectors (at most once a second). */
   announceBacklog(): void;
   close(): Promise<void>;
@@ -43,7 +42,7 @@ export const SINGLE_SERVER: Cluster = {
   limiters: memoryRateLimiters,
   keyCache: SINGLE_SERVER_KEY_CACHE,
   listen: async () => {},
-  announceChanges: () => null,
+  changeAnnouncer: null,
   announceBacklog: () => {},
   close: async () => {},
 };
@@ -70,7 +69,7 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
       listener.onReset(() => changes(null));
       await listener.start();
     },
-    announceChanges: (heads) => feedNotifications.announcement(heads),
+    changeAnnouncer: feedNotifications.server,
     announceBacklog() {
       if (Date.now() - lastAnnounced < ANNOUNCE_INTERVAL_MS) return;
       lastAnnounced = Date.now();

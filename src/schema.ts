@@ -6,6 +6,7 @@ import { ServerSecretEntity } from "./db/server-secret.entity.js";
 import { MemoryEntity } from "./memory/memory.entity.js";
 import { MemoryRevisionEntity } from "./history/memory-revision.entity.js";
 import { FeedHeadEntity, MemoryChangeEntity } from "./feed/memory-change.entity.js";
+import { sequenceChanges } from "./feed/sequence-changes.routine.js";
 import { StagedWriteEntity } from "./staging/staged-write.entity.js";
 import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 
@@ -25,5 +26,5 @@ export const SCHEMA: DatabaseSchema = {
     MemoryChangeEntity,
     FeedHeadEntity,
   ],
-  routines: [tagsText],
+  routines: [tagsText, sequenceChanges],
 };

@@ -53,6 +53,8 @@ export class ChangeFeed {
   private readonly watchers = new Set<Watcher>();
   /** Reads of the log in flight, by what they read: streams woken together at one cursor with one filter share one. */
   private readonly reads = new Map<string, Promise<LoggedChange[]>>();
+  /** Each workspace's head as the wake-ups told it (ListMemories' watch_cursor). */
+  private readonly knownHeads = new Map<string, bigint>();
   private readonly options: FeedOptions;
   private closed = false;
   private keyCheck: NodeJS.Timeout | undefined;
@@ -65,13 +67,29 @@ export class ChangeFeed {
     return this.watchers.size;
   }
 
-  /** The workspace's latest position: where a list read now leaves a watcher to take over. */
+  /**
+   * Where a list read now leaves a watcher to take over: the workspace's latest position, or
+   * one a little behind it. Known from the wake-ups once read; behind only means a watcher from
+   * there sees again a few changes the list showed (the API says to skip those by revision).
+   */
   async head(workspaceId: string): Promise<bigint> {
-    return (await this.changeLog().head(workspaceId)).last;
+    const known = this.knownHeads.get(workspaceId);
+    if (known !== undefined) return known;
+    const { last } = await this.changeLog().head(workspaceId);
+    this.learnHead(workspaceId, last);
+    return last;
+  }
+
+  private learnHead(workspaceId: string, head: bigint): void {
+    const known = this.knownHeads.get(workspaceId);
+    if (known === undefined || head > known) this.knownHeads.set(workspaceId, head);
   }
 
   /** Wakes the streams of these workspaces with their new heads (every stream, for null: read the heads). */
   wake(heads: ReadonlyMap<string, bigint> | null): void {
+    // Without heads, news may have been missed for a while: what was known may be far behind.
+    if (heads === null) this.knownHeads.clear();
+    else for (const [workspaceId, head] of heads) this.learnHead(workspaceId, head);
     for (const watcher of this.watchers) {
       if (heads === null) watcher.ring();
       else {

@@ -6,9 +6,6 @@ import { RECORD_COLUMNS } from "../memory/columns.js";
 import { allOf, filterConditions, type FilterQuery } from "../memory/filters.js";
 import { MemoryChangeEntity, type MemoryChangeRow } from "./memory-change.entity.js";
 
-/** Serialises the sequencers of every server on the database (any constant no other lock uses). */
-const SEQUENCER_LOCK = 7_311_882_650_001n;
-
 export interface FeedHead {
   /** The last position given in the workspace (0 before its first change). */
   last: bigint;
@@ -31,26 +28,16 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
   }
 
   /**
-   * Numbers up to `limit` committed, unnumbered changes, per workspace, in the order they were
-   * recorded. Where several servers share the log, sequencers take turns (an advisory lock,
-   * then a statement whose snapshot follows the last turn's commit) and the workspaces' new
-   * heads are announced (the NOTIFY `announce` makes, delivered when the turn commits); alone
-   * on its database, one statement is the whole turn. Either way a row committed after this
-   * turn's snapshot gets a later number from the next turn, so positions follow commit order
-   * and a reader of positions up to a head misses none.
+   * One numbering turn (engram_sequence_changes, sequence-changes.routine.ts): up to `limit`
+   * changes numbered in commit order, announced to the other servers as `announceAs` when given.
    */
-  async sequence(
-    limit: number,
-    turns: { shared: boolean; announce: (heads: FeedHeads) => Sql | null },
-  ): Promise<{ numbered: number; heads: FeedHeads }> {
-    if (!turns.shared) return number(this.em, limit);
-    return this.em.transactional(async (tem) => {
-      await query(tem, sql`select pg_advisory_xact_lock(${String(SEQUENCER_LOCK)}::bigint)`);
-      const numbered = await number(tem, limit);
-      const notification = numbered.heads.size > 0 ? turns.announce(numbered.heads) : null;
-      if (notification !== null) await query(tem, notification);
-      return numbered;
-    });
+  async sequence(limit: number, announceAs: string | null): Promise<{ numbered: number; heads: FeedHeads }> {
+    const rows = await query<{ result: { numbered: number; heads: [string, string][] } }>(
+      this.em,
+      sql`select engram_sequence_changes(${limit}::integer, ${announceAs}::text) as result`,
+    );
+    const result = rows[0]?.result ?? { numbered: 0, heads: [] };
+    return { numbered: result.numbered, heads: new Map(result.heads.map(([ws, head]) => [ws, BigInt(head)])) };
   }
 
   /** Whether any committed change waits for its number. */
@@ -113,30 +100,6 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
     );
     return rows[0]?.purged ?? 0;
   }
-}
-
-/** One numbering statement: positions after each workspace's head, and the new heads. */
-async function number(em: EntityManager, limit: number): Promise<{ numbered: number; heads: FeedHeads }> {
-  const rows = await query<{ workspace_id: string; last_position: string | bigint; numbered: number }>(
-    em,
-    sql`with pending as (
-        select id, workspace_id from memory_changes where position is null order by id limit ${limit}),
-      numbered as (
-        select p.id, p.workspace_id, coalesce(h.last_position, 0)
-          + row_number() over (partition by p.workspace_id order by p.id) as position
-        from pending p left join memory_feed_heads h on h.workspace_id = p.workspace_id),
-      sequenced as (
-        update memory_changes c set position = n.position from numbered n
-        where c.id = n.id and c.position is null returning c.id),
-      heads as (
-        insert into memory_feed_heads (workspace_id, last_position)
-        select workspace_id, max(position) from numbered group by workspace_id
-        on conflict (workspace_id) do update set last_position = excluded.last_position
-        returning workspace_id, last_position)
-      select workspace_id, last_position, (select count(*)::int from sequenced) as numbered from heads`,
-  );
-  const heads: FeedHeads = new Map(rows.map((r) => [r.workspace_id, BigInt(r.last_position)]));
-  return { numbered: rows[0]?.numbered ?? 0, heads };
 }
 
 /**

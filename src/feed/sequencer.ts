@@ -1,6 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
-import type { Sql } from "../db/sql.js";
 import { loggableError } from "../logger.js";
 import { ChangeLogRepository, type FeedHeads } from "./change-log.repository.js";
 
@@ -11,10 +10,8 @@ export interface SequencerOptions {
   logger: Logger;
   /** How often to look for changes no server numbered (a server killed between commit and numbering). */
   pollMs: number;
-  /** Whether other servers number the same log (Postgres): then turns take a lock, and are announced. */
-  shared: boolean;
-  /** The NOTIFY that tells the other servers which workspaces have news, in the numbering's transaction. */
-  announce: (heads: FeedHeads) => Sql | null;
+  /** The server id the other servers' notifications carry (null: no other server to tell). */
+  announceAs: string | null;
   /** Called on this server after each numbering commits, with the workspaces' new heads. */
   onSequenced: (heads: FeedHeads) => void;
 }
@@ -68,7 +65,7 @@ export class Sequencer {
       const changeLog = new ChangeLogRepository(this.em.fork());
       // A full batch may have left more behind; changes committed since are the next kick's.
       for (let numbered = BATCH; numbered === BATCH;) {
-        const sequenced = await changeLog.sequence(BATCH, this.options);
+        const sequenced = await changeLog.sequence(BATCH, this.options.announceAs);
         numbered = sequenced.numbered;
         if (sequenced.heads.size > 0) this.options.onSequenced(sequenced.heads);
       }

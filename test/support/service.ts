@@ -81,8 +81,7 @@ export async function startServices(
   const sequencer: Sequencer = new Sequencer(db.em, {
     logger,
     pollMs: 60_000,
-    shared: db.kind === "postgres",
-    announce: () => null,
+    announceAs: null,
     onSequenced: (heads) => feed.wake(heads),
   });
   const feed = new ChangeFeed({
