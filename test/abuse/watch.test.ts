@@ -84,12 +84,9 @@ it(
         protocols: PROTOCOLS.filter((p) => p !== "rest"),
         errorInfo: false,
       }),
-      ...refused(
-        "agent_id of another agent, bound key",
-        { filter: { agentId: "agent-b" } },
-        ["permission_denied"],
-        { key: keys.agentA },
-      ),
+      ...refused("agent_id of another agent, bound key", { filter: { agentId: "agent-b" } }, ["permission_denied"], {
+        key: keys.agentA,
+      }),
     ];
     const failures = await harness.run("watch-filters", probes);
     expect(failures).toEqual([]);
