@@ -135,12 +135,14 @@ async function serve(
     pollMs: SEQUENCER_POLL_MS,
     announceAs: cluster.changeAnnouncer,
     onSequenced: (heads) => feed.wake(heads),
+    // Alone on its database (PGlite), a server knows whether anyone watches.
+    eager: () => cluster.changeAnnouncer !== null || feed.openStreams > 0,
   });
   const feed = new ChangeFeed({
     em: db.em,
     logger,
     revokedKeys: (ids) => apiKeys.revokedAmong(ids),
-    numbered: () => sequencer.kick(),
+    sequencer,
     options: { maxStreamsPerKey: config.watchStreamsPerKey },
   });
   apiKeys.onRevocation(() => feed.keysChanged());
@@ -176,7 +178,7 @@ async function serve(
     },
     onWritten: (count: number) => {
       statistics.noteWrites(count);
-      if (count > 0) void sequencer.kick();
+      if (count > 0) sequencer.written();
     },
   };
   const writes = buildMemoryWrites({ em: db.em, embeddings, ...written });

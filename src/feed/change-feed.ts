@@ -8,6 +8,7 @@ import type { FilterQuery } from "../memory/filters.js";
 import { ChangeLogRepository, type LoggedChange } from "./change-log.repository.js";
 import { decodeCursor } from "./cursor.js";
 import { checkCursor, cursorExpired, shuttingDown } from "./feed-errors.js";
+import type { Sequencer } from "./sequencer.js";
 import { changeEvent, heartbeat } from "./feed.mapper.js";
 import { Watcher } from "./watcher.js";
 
@@ -32,8 +33,8 @@ export interface ChangeFeedDeps {
   logger: Logger;
   /** Of these key ids, the ones revoked by now. */
   revokedKeys: (keyIds: string[]) => Promise<Set<string>>;
-  /** Resolves once every change committed before the call is numbered (Sequencer.kick). */
-  numbered: () => Promise<void>;
+  /** Numbering the change log: kick() numbers every change committed before the call, settle() what this server owes. */
+  sequencer: Pick<Sequencer, "kick" | "settle">;
   options?: Partial<FeedOptions>;
   /** The change log's repository (tests observe what streams read). */
   changeLog?: (em: EntityManager) => ChangeLogRepository;
@@ -73,6 +74,8 @@ export class ChangeFeed {
    * there sees again a few changes the list showed (the API says to skip those by revision).
    */
   async head(workspaceId: string): Promise<bigint> {
+    // Numbered first, so that a watcher from here is not sent again what the list is about to show.
+    await this.deps.sequencer.settle();
     const known = this.knownHeads.get(workspaceId);
     if (known !== undefined) return known;
     const { last } = await this.changeLog().head(workspaceId);
@@ -159,8 +162,9 @@ export class ChangeFeed {
     signal: AbortSignal,
   ): AsyncGenerator<WatchMemoriesResponse> {
     const changeLog = this.changeLog();
-    // "From now" leaves out every change committed before the call, numbered or not yet.
-    if (after === null) await this.deps.numbered();
+    // Everything committed before the call numbered first: "from now" leaves it out, and a
+    // resume delivers it at once (while nobody watched, numbering may have been left owed).
+    await this.deps.sequencer.kick();
     const opening = await changeLog.head(viewer.workspaceId);
     if (after !== null) checkCursor(after, opening);
     watcher.know(opening.last);

@@ -14,16 +14,25 @@ export interface SequencerOptions {
   announceAs: string | null;
   /** Called on this server after each numbering commits, with the workspaces' new heads. */
   onSequenced: (heads: FeedHeads) => void;
+  /**
+   * Whether a write's changes must be numbered as soon as it commits: someone may be watching,
+   * here or on another server. Otherwise they wait for a reader (settle) or the poll, which
+   * numbers a second's writes in one turn instead of one turn (and one commit) per write.
+   */
+  eager: () => boolean;
 }
 
 /**
  * Numbers committed changes in the change log (ChangeLogRepository.sequence). A write kicks it
- * once committed; runs never overlap on one server, and a kick during a run makes one more
- * run, so every kicked change is numbered by a run that starts after its commit.
+ * once committed (or leaves it owed while nobody can be watching); runs never overlap on one
+ * server, and a kick during a run makes one more run, so every kicked change is numbered by a
+ * run that starts after its commit.
  */
 export class Sequencer {
   private running: Promise<void> | null = null;
   private again = false;
+  /** This server committed changes that no run has started numbering since. */
+  private owed = false;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -36,6 +45,17 @@ export class Sequencer {
     await this.kick();
     this.timer = setInterval(() => void this.poll(), this.options.pollMs);
     this.timer.unref();
+  }
+
+  /** A write committed changes: they are numbered now, or owed until someone reads the log. */
+  written(): void {
+    if (this.options.eager()) void this.kick();
+    else this.owed = true;
+  }
+
+  /** Resolves once the changes this server owes a number have one (at once when it owes none). */
+  settle(): Promise<void> {
+    return this.owed ? this.kick() : Promise.resolve();
   }
 
   /** Numbers what has committed by now; resolves once a run that started after this call ends. */
@@ -61,6 +81,8 @@ export class Sequencer {
   }
 
   private async run(): Promise<void> {
+    // Whatever was owed committed before this run's first statement, which numbers it.
+    this.owed = false;
     try {
       const changeLog = new ChangeLogRepository(this.em.fork());
       // A full batch may have left more behind; changes committed since are the next kick's.

@@ -115,7 +115,7 @@ export function serviceRoutes(
       em,
       logger: pino({ level: "silent" }),
       revokedKeys: async () => new Set(),
-      numbered: async () => {},
+      sequencer: { kick: async () => {}, settle: async () => {} },
     }),
     repositories,
   });

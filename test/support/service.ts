@@ -83,12 +83,13 @@ export async function startServices(
     pollMs: 60_000,
     announceAs: null,
     onSequenced: (heads) => feed.wake(heads),
+    eager: () => feed.openStreams > 0,
   });
   const feed = new ChangeFeed({
     em: db.em,
     logger,
     revokedKeys: (ids) => keys.revokedAmong(ids),
-    numbered: () => sequencer.kick(),
+    sequencer,
     ...options.feed,
   });
   keys.onRevocation(() => feed.keysChanged());
@@ -96,7 +97,7 @@ export async function startServices(
     ...options.memory,
     onWritten: (count: number) => {
       options.memory?.onWritten?.(count);
-      if (count > 0) void sequencer.kick();
+      if (count > 0) sequencer.written();
     },
   };
   const writes = buildMemoryWrites({ em: db.em, embeddings, ...memoryDeps });

@@ -82,6 +82,34 @@ describe("WatchMemories", () => {
     await resumed.close();
   });
 
+  it("delivers at once on resume what was written while nobody watched, and List's watch_cursor is past it", async () => {
+    // Alone on its database with no stream open, a server leaves numbering for later (the poll,
+    // a minute away here): a resume and a list must not wait for it, nor see it as news.
+    const subjectId = randomUUID();
+    const filter = { subjectType: "contact", subjectId };
+    const opening = watch({ filter });
+    await opening.opened();
+    const cursor = opening.cursor;
+    await opening.close();
+    const memories = services.memories(admin);
+    await memories.writeMemory({ memory: note(subjectId, "written while nobody watched") });
+
+    const resumed = watch({ filter, afterCursor: cursor });
+    expect(await resumed.until((s) => s.changes.length === 1)).toBe(true);
+    expect(resumed.changes[0]?.memory?.content).toBe("written while nobody watched");
+    await resumed.close();
+
+    await memories.writeMemory({ memory: note(subjectId, "listed, not news") });
+    const listed = await memories.listMemories({ filter });
+    expect(listed.memories.map((m) => m.content)).toContain("listed, not news");
+    const fromList = watch({ filter, afterCursor: listed.watchCursor });
+    await fromList.opened();
+    await memories.writeMemory({ memory: note(subjectId, "written after the list") });
+    expect(await fromList.until((s) => s.changes.length >= 1)).toBe(true);
+    expect(fromList.changes.map((c) => c.memory?.content)).toEqual(["written after the list"]);
+    await fromList.close();
+  });
+
   it("judges the filter on the memory after each change, and always delivers the change that ends one", async () => {
     const subjectId = randomUUID();
     const stream = watch({ filter: { subjectType: "contact", subjectId, kinds: ["preference"] } });
