@@ -185,6 +185,8 @@ export class ChangeFeed {
         const upto = target < cursor + SCAN_WINDOW ? target : cursor + SCAN_WINDOW;
         const changes = await this.read(changeLog, viewer, { after: cursor, upto }, filter);
         for (const change of changes) {
+          // A revoked key or a shutdown stops a page at once, not after up to PAGE more events.
+          watcher.throwIfEnded();
           yield changeEvent(change);
           cursor = change.position;
           lastSent = Date.now();
@@ -193,10 +195,11 @@ export class ChangeFeed {
       }
       watcher.throwIfEnded();
       if (signal.aborted) return;
-      const news = await watcher.wait(this.options.heartbeatMs - (Date.now() - lastSent), signal);
+      await watcher.wait(this.options.heartbeatMs - (Date.now() - lastSent), signal);
       watcher.throwIfEnded();
       if (signal.aborted) return;
-      if (!news && Date.now() - lastSent >= this.options.heartbeatMs) {
+      // Due whatever woke the stream: news for others under a narrow filter must not starve it.
+      if (Date.now() - lastSent >= this.options.heartbeatMs) {
         watcher.forgetHead();
         yield heartbeat(cursor, new Date());
         lastSent = Date.now();

@@ -1,7 +1,12 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import type { Viewer } from "../auth/principal.js";
 import { query, sql, type Sql } from "../db/sql.js";
-import { toStoredRevision, type RevisionColumns, type StoredRevision } from "../history/revision.repository.js";
+import {
+  readableNow,
+  toStoredRevision,
+  type RevisionColumns,
+  type StoredRevision,
+} from "../history/revision.repository.js";
 import { RECORD_COLUMNS } from "../memory/columns.js";
 import { allOf, filterConditions, type FilterQuery } from "../memory/filters.js";
 import { MemoryChangeEntity, type MemoryChangeRow } from "./memory-change.entity.js";
@@ -63,7 +68,8 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
   /**
    * The changes in (after, upto] that the viewer may read and that match `conditions` (see
    * feedConditions), in position order, at most `limit`. Each is judged on the memory as the
-   * change left it; a change whose memory was purged since is gone with its revision.
+   * change left it, and on the memory as it is now for whether the viewer may still read it; a
+   * change whose memory was purged since is gone with its revision.
    */
   async changes(viewer: Viewer, range: { after: bigint; upto: bigint }, q: FilterQuery, limit: number) {
     const rows = await query<RevisionColumns & { position: string | bigint }>(
@@ -113,5 +119,7 @@ function feedConditions(viewer: Viewer, q: FilterQuery): Sql[] {
   if (!q.showDeleted) where.push(sql`(delete_time is null or f.change = 'deleted')`);
   if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > f.change_time or f.change = 'expired')`);
   if (!q.includeSuperseded) where.push(sql`(superseded_by is null or f.change = 'superseded')`);
+  // As for history: a memory the viewer may no longer read (made private since) is not replayed.
+  where.push(readableNow(viewer, sql`memories.id`));
   return where;
 }

@@ -45,7 +45,7 @@ begin
     into result from heads;
   if announce_from is not null and jsonb_array_length(result->'heads') > 0 then
     payload := jsonb_build_object('from', announce_from, 'heads', result->'heads')::text;
-    if length(payload) >= ${MAX_PAYLOAD} then
+    if octet_length(payload) >= ${MAX_PAYLOAD} then
       payload := jsonb_build_object('from', announce_from, 'heads', null)::text;
     end if;
     perform pg_notify('engram_memory_changes', payload);

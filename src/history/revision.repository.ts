@@ -129,7 +129,7 @@ export interface RevisionToStore {
 }
 
 /** The memory with this id is there now, and the viewer may read it. */
-function readableNow(viewer: Viewer, id: Sql): Sql {
+export function readableNow(viewer: Viewer, id: Sql): Sql {
   return sql`exists (select 1 from memories live where live.id = ${id} and ${visibleTo(viewer, "live")})`;
 }
 

@@ -78,6 +78,34 @@ describe("WatchMemories visibility and tenancy", () => {
     await stream.close();
   });
 
+  it("does not replay to a resumed stream what another agent has made private since", async () => {
+    const subjectId = randomUUID();
+    const [mine, theirs] = [`agent-${randomUUID()}`, `agent-${randomUUID()}`];
+    const filter = { subjectType: "contact", subjectId };
+    const opening = watch({ filter }, { agentId: mine });
+    await opening.opened();
+    const cursor = opening.cursor;
+    await opening.close();
+    const other = services.memories({ agentId: theirs });
+    const note1 = note(subjectId, "their note, shared for a while", { visibility: Visibility.SHARED });
+    const shared = (await other.writeMemory({ memory: note1 })).memory!;
+    await other.writeMemory({
+      memory: note(subjectId, "their note, shared for good", { visibility: Visibility.SHARED }),
+    });
+    await other.updateMemory({
+      id: shared.id,
+      memory: { visibility: Visibility.PRIVATE },
+      updateMask: { paths: ["visibility"] },
+    });
+
+    // GetMemory refuses it now, so the log does not hand out its shared past either.
+    const resumed = watch({ filter, afterCursor: cursor }, { agentId: mine });
+    expect(await resumed.until((s) => s.changes.length >= 1)).toBe(true);
+    expect(await resumed.until((s) => s.heartbeats.length >= 3)).toBe(true);
+    expect(resumed.changes.map((c) => c.memory?.content)).toEqual(["their note, shared for good"]);
+    await resumed.close();
+  });
+
   it("never shows another workspace's changes, and its cursors mean nothing here", async () => {
     const elsewhere = `ws-${randomUUID()}`;
     const stream = watch({}, { workspaceId: elsewhere, scopes: ["admin"] });
