@@ -8,7 +8,7 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { toSql } from "pgvector";
 import { LocalEmbedder } from "../src/embedding/local.js";
-import { openPglite } from "../src/db/pglite.js";
+import { openPgliteHere } from "../src/db/pglite.js";
 import { B, DF_CAP, K1, planKeywordSearch } from "../src/memory/search/bm25.js";
 import { keywordTiers, lexemeQuery } from "../src/memory/search/keyword-tiers.js";
 import { postgresCpuMs } from "./load-server.js";
@@ -81,7 +81,7 @@ export async function openSql(dataDir: string, databaseUrl: string | undefined):
       close: () => client.end(),
     };
   }
-  const db: PGlite = await openPglite(dataDir);
+  const db: PGlite = await openPgliteHere(dataDir);
   return {
     run: async (text, params) => (await db.query<Record<string, unknown>>(text, params)).rows,
     close: () => db.close(),

@@ -30,7 +30,13 @@ export async function build() {
   const { build: esbuild } = await import("esbuild");
   const result = await esbuild({
     absWorkingDir: root,
-    entryPoints: { engram: "src/main.ts", "pglite-seed-maker": "src/pglite-seed-maker.ts" },
+    entryPoints: {
+      engram: "src/main.ts",
+      "pglite-seed-maker": "src/pglite-seed-maker.ts",
+      // Worker threads (src/generated-files.ts finds them).
+      "inference-worker": "src/embedding/inference-worker.ts",
+      "pglite-worker": "src/db/pglite-worker.ts",
+    },
     outdir: DIST,
     bundle: true,
     // Modules imported with import() (the MCP transports) become chunks loaded when first used.

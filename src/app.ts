@@ -114,14 +114,13 @@ async function serve(
     );
   }
 
-  const embeddings = new Embeddings(
-    options.embedder !== undefined ? options.embedder : createEmbedder(config.embedding, config.dataDir, logger),
-    {
-      budgetMs: config.embedding.budgetMs,
-      logger,
-      onBatch: (seconds, texts, failed) => metrics.observeEmbedding(seconds, texts, failed ? "error" : "ok"),
-    },
-  );
+  // Injected embedders belong to whoever passed them in, and outlive this server.
+  const ownEmbedder = options.embedder === undefined ? createEmbedder(config.embedding, config.dataDir, logger) : null;
+  const embeddings = new Embeddings(options.embedder ?? ownEmbedder, {
+    budgetMs: config.embedding.budgetMs,
+    logger,
+    onBatch: (seconds, texts, failed) => metrics.observeEmbedding(seconds, texts, failed ? "error" : "ok"),
+  });
   const columnDimensions = await new EmbeddingQueueRepository(db.em.fork()).columnDimensions();
   if (options.awaitEmbedder === true) await embeddings.start(columnDimensions);
   else await embeddings.prepare(columnDimensions);
@@ -262,6 +261,7 @@ async function serve(
       storage?.stop();
       await sweeper.stop();
       await worker.stop();
+      await ownEmbedder?.close?.();
       await statistics.stop();
       await cluster.close();
       await db.close();

@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir-lock.js";
 import { parseDatabaseUrl, type DatabaseUrl } from "./database-url.js";
 import { migrations } from "./migrations/index.js";
-import { openPglite } from "./pglite.js";
+import { PgliteThread } from "./pglite.js";
 
 export interface DatabaseOptions {
   /** The tables and SQL functions, from the composition root (src/schema.ts). */
@@ -83,14 +83,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     );
   }
   try {
-    const pglite: PGlite = await openPglite(options.dataDir, { seed: options.pgliteSeed, logger: options.logger });
+    const pglite = await PgliteThread.open(options.dataDir, { seed: options.pgliteSeed, logger: options.logger });
     const orm = await PgliteORM.init({
       ...common,
       loggerFactory: timingLogger(options.onQuery),
       entities: options.schema.entities,
       routines: options.schema.routines,
       dbName: "engram",
-      driverOptions: { pglite },
+      // The driver's dialect uses only what PgliteThread offers of a PGlite instance. Given as a
+      // function, which MikroORM's configuration copy leaves alone (it would clone an object).
+      driverOptions: { pglite: () => pglite as unknown as PGlite },
     });
     await orm.migrator.up();
     return {

@@ -1,9 +1,12 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
+import { rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import { fileURLToPath } from "node:url";
+import { PGlite, type QueryOptions, type Results } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { Logger } from "pino";
+import type { PgliteReply, PgliteRequest, PgliteStart, PgliteWorkerData, PlainError } from "./pglite-worker.js";
+import { WorkerThread, type Unnumbered } from "../worker-thread.js";
 
 export interface PgliteOptions {
   /**
@@ -14,34 +17,107 @@ export interface PgliteOptions {
   logger?: Logger;
 }
 
-/** Opens the embedded Postgres (PGlite, with pgvector) stored under the data directory. */
-export async function openPglite(dataDir: string, { seed, logger }: PgliteOptions = {}): Promise<PGlite> {
-  const dir = join(dataDir, "pglite");
-  mkdirSync(dir, { recursive: true });
-  if (seed !== undefined && isEmpty(dir) && existsSync(seed)) {
-    try {
-      return await create(dir, new Blob([await readFile(seed)]));
-    } catch (err) {
-      // A seed that does not load (damaged, or from another PGlite) only costs the initdb.
-      logger?.warn({ seed: seed.pathname, error: String(err) }, "the database seed did not load; creating anew");
-      for (const entry of readdirSync(dir)) rmSync(join(dir, entry), { recursive: true, force: true });
+/**
+ * The embedded Postgres (PGlite, with pgvector) stored under the data directory, running on a
+ * thread of its own (pglite-worker.ts). It offers what MikroORM's PGlite driver uses of a PGlite
+ * instance (statements, transactions, readiness, close), with PGlite's semantics: one statement
+ * at a time, and a transaction holding the database until it ends.
+ */
+export class PgliteThread {
+  readonly ready = true;
+  readonly waitReady = Promise.resolve();
+  private closing: Promise<void> | undefined;
+
+  private constructor(private readonly thread: WorkerThread<PgliteRequest, PgliteReply>) {}
+
+  static async open(dataDir: string, { seed, logger }: PgliteOptions = {}): Promise<PgliteThread> {
+    const dir = join(dataDir, "pglite");
+    mkdirSync(dir, { recursive: true });
+    const data: PgliteWorkerData = { dir, seed: seed && fileURLToPath(seed) };
+    const thread = new WorkerThread<PgliteRequest, PgliteReply>(
+      new URL("./pglite-worker.ts", import.meta.url),
+      data,
+      "the embedded database's thread",
+    );
+    const start = (await thread.started) as PgliteStart;
+    if (!start.opened) {
+      await thread.terminate();
+      throw revive(start.error);
     }
+    if (start.seedRejected !== undefined) {
+      logger?.warn({ seed: seed?.pathname, error: start.seedRejected }, "the database seed did not load; created anew");
+    }
+    return new PgliteThread(thread);
   }
-  return create(dir);
+
+  get closed(): boolean {
+    return this.closing !== undefined || this.thread.stopped;
+  }
+
+  query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>> {
+    return this.run({ op: "query", sql, params, options }) as Promise<Results<T>>;
+  }
+
+  exec(sql: string, options?: QueryOptions): Promise<Results[]> {
+    return this.run({ op: "exec", sql, options }) as Promise<Results[]>;
+  }
+
+  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  async transaction<T>(work: (tx: PgliteTransaction) => Promise<T>): Promise<T> {
+    const tx = (await this.run({ op: "begin" })) as number;
+    let result: T;
+    try {
+      result = await work({
+        query: <R>(sql: string, params?: unknown[], options?: QueryOptions) =>
+          this.run({ op: "query", sql, params, options, tx }) as Promise<Results<R>>,
+        exec: (sql: string, options?: QueryOptions) => this.run({ op: "exec", sql, options, tx }) as Promise<Results[]>,
+      });
+    } catch (err) {
+      await this.run({ op: "end", tx, commit: false });
+      throw err;
+    }
+    await this.run({ op: "end", tx, commit: true });
+    return result;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (!this.thread.stopped) await this.run({ op: "close" });
+      await this.thread.terminate();
+    })();
+    return this.closing;
+  }
+
+  private async run(request: Unnumbered<PgliteRequest>): Promise<unknown> {
+    const reply = await this.thread.call(request);
+    if ("error" in reply) throw revive(reply.error);
+    return reply.result;
+  }
 }
 
-function create(dir: string, loadDataDir?: Blob): Promise<PGlite> {
-  // relaxedDurability stays off: every commit reaches the filesystem before it is acknowledged.
-  return PGlite.create({ dataDir: dir, extensions: { vector }, relaxedDurability: false, loadDataDir });
+/** What a transaction's callback is given: statements within it. */
+export interface PgliteTransaction {
+  query<T>(sql: string, params?: unknown[], options?: QueryOptions): Promise<Results<T>>;
+  exec(sql: string, options?: QueryOptions): Promise<Results[]>;
 }
 
-function isEmpty(dir: string): boolean {
-  return readdirSync(dir).length === 0;
+/** The thread's error as an Error again, with the fields the error mapping reads (code, constraint, errno). */
+function revive(error: PlainError): Error {
+  const err = new Error(error.message, error.cause && { cause: revive(error.cause) });
+  return Object.assign(err, error.fields, { name: error.name });
+}
+
+/**
+ * The embedded database under dataDir on the calling thread, for one-shot work with no requests
+ * to serve: the seed dump, and benchmarks measuring the raw SQL alone.
+ */
+export function openPgliteHere(dataDir: string): Promise<PGlite> {
+  return PGlite.create({ dataDir: join(dataDir, "pglite"), extensions: { vector }, relaxedDurability: false });
 }
 
 /** Writes the database under dataDir, which must not be open, to `file` as a seed for new ones. */
 export async function dumpPgliteSeed(dataDir: string, file: string): Promise<void> {
-  const pglite = await create(join(dataDir, "pglite"));
+  const pglite = await openPgliteHere(dataDir);
   try {
     const dump = await pglite.dumpDataDir("gzip");
     const aside = `${file}.${process.pid}.tmp`;

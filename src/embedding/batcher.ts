@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import type { Embedder } from "./embedder.js";
+import { PermanentEmbeddingError, type Embedder } from "./embedder.js";
 
 export interface BatcherOptions {
   /** Texts per embedder call; more wait for the next call. */
@@ -65,29 +65,43 @@ export class EmbeddingBatcher {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
-      const started = performance.now();
-      const took = () => (performance.now() - started) / 1000;
-      try {
-        const vectors = await this.embedder.embed(batch);
-        this.options.onBatch?.(took(), batch.length, false);
-        batch.forEach((text, i) => {
-          const vector = vectors[i];
-          if (vector === undefined) {
-            this.settle(text).reject(new Error("the embedder returned fewer vectors than texts"));
-            return;
-          }
-          this.recent.set(text, vector);
-          this.settle(text).resolve(vector);
-        });
-      } catch (err) {
-        this.options.onBatch?.(took(), batch.length, true);
-        // A failed call is not remembered: the next request for these texts tries again.
-        for (const text of batch) this.settle(text).reject(err);
-      }
-    }
+    while (this.queue.length > 0) await this.compute(this.queue.splice(0, this.options.maxBatch));
     this.draining = false;
+  }
+
+  /**
+   * One embedder call for `batch`, settling each text's callers. Texts from unrelated writes
+   * share a call, so when the embedder refuses one input the call is split in halves until the
+   * refused text is alone: only its writes fail, the rest get their vectors.
+   */
+  private async compute(batch: string[]): Promise<void> {
+    const started = performance.now();
+    const took = () => (performance.now() - started) / 1000;
+    let vectors: number[][];
+    try {
+      vectors = await this.embedder.embed(batch);
+    } catch (err) {
+      this.options.onBatch?.(took(), batch.length, true);
+      if (err instanceof PermanentEmbeddingError && batch.length > 1) {
+        const half = Math.ceil(batch.length / 2);
+        await this.compute(batch.slice(0, half));
+        await this.compute(batch.slice(half));
+        return;
+      }
+      // A failed call is not remembered: the next request for these texts tries again.
+      for (const text of batch) this.settle(text).reject(err);
+      return;
+    }
+    this.options.onBatch?.(took(), batch.length, false);
+    batch.forEach((text, i) => {
+      const vector = vectors[i];
+      if (vector === undefined) {
+        this.settle(text).reject(new Error("the embedder returned fewer vectors than texts"));
+        return;
+      }
+      this.recent.set(text, vector);
+      this.settle(text).resolve(vector);
+    });
   }
 
   private settle(text: string): InFlight {

@@ -13,6 +13,8 @@ export interface Embedder {
   ready(): Promise<void>;
   /** One unit-length vector per text, in order. */
   embed(texts: string[]): Promise<number[][]>;
+  /** Releases what it holds (a local model's thread); the next embed() takes it again. */
+  close?(): Promise<void>;
   /** What to embed for a search query, for models trained with an instruction before queries. */
   queryText?(query: string): string;
 }

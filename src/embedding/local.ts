@@ -1,8 +1,9 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { FeatureExtractionPipeline } from "@huggingface/transformers";
 import { EmbedderStarting, type Embedder } from "./embedder.js";
 import { fetchModel, modelFilesPresent, type Dtype } from "./model-fetch.js";
+import type { InferenceReply, InferenceRequest, InferenceStart, InferenceWorkerData } from "./inference-worker.js";
+import { WorkerThread } from "../worker-thread.js";
 
 export interface LocalEmbedderOptions {
   /** A model id such as Xenova/all-MiniLM-L6-v2. */
@@ -33,21 +34,12 @@ const PROFILES: Record<string, ModelProfile> = {
 };
 const DEFAULT_PROFILE: ModelProfile = { pooling: "mean", queryPrefix: "" };
 
-/**
- * ONNX Runtime's pool threads spin while waiting for work by default, competing with the event
- * loop (transport, protobuf, PGlite) for the same cores; blocking costs nothing measurable per
- * batch (143-156 texts/s spinning, 150-162 blocking, here).
- */
-const SESSION_OPTIONS = {
-  extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-};
-
-/** Sentence embeddings computed in-process with ONNX Runtime through transformers.js. */
+/** Sentence embeddings computed with ONNX Runtime through transformers.js, on a thread of their own. */
 export class LocalEmbedder implements Embedder {
   readonly id: string;
   dimensions = 0;
   private readonly profile: ModelProfile;
-  private pipeline: Promise<FeatureExtractionPipeline> | undefined;
+  private thread: Promise<WorkerThread<InferenceRequest, InferenceReply>> | undefined;
   /** The fetch under way, if any; its failure is reported once, by the next ready(). */
   private fetching: Promise<void> | undefined;
   private fetchError: Error | undefined;
@@ -83,25 +75,47 @@ export class LocalEmbedder implements Embedder {
 
   async embed(texts: string[]): Promise<number[][]> {
     if (texts.length === 0) return [];
-    const extract = await this.load();
-    const output = await extract(texts, { pooling: this.profile.pooling, normalize: true });
-    return output.tolist() as number[][];
+    const thread = await this.load();
+    const reply = await thread.call({ texts }).catch((err: unknown) => {
+      // A thread that died (out of memory, say) is started again by the next call.
+      if (thread.stopped) this.thread = undefined;
+      throw err;
+    });
+    if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+    const { flat, dimensions } = reply;
+    return texts.map((_, i) => Array.from(flat.subarray(i * dimensions, (i + 1) * dimensions)));
   }
 
-  private load(): Promise<FeatureExtractionPipeline> {
-    this.pipeline ??= (async () => {
+  /** Stops the model's thread; the next embed() starts it again. */
+  async close(): Promise<void> {
+    const thread = this.thread;
+    this.thread = undefined;
+    await thread?.then(
+      (t) => t.terminate(),
+      () => undefined,
+    );
+  }
+
+  private load(): Promise<WorkerThread<InferenceRequest, InferenceReply>> {
+    this.thread ??= (async () => {
       await this.ensureFiles();
-      const { env, pipeline } = await import("@huggingface/transformers");
-      env.allowRemoteModels = false;
-      env.localModelPath = this.options.modelDir;
-      return pipeline("feature-extraction", this.options.model, {
-        dtype: this.options.dtype,
-        session_options: SESSION_OPTIONS,
-      });
+      const { model, modelDir, dtype } = this.options;
+      const data: InferenceWorkerData = { model, modelDir, dtype, pooling: this.profile.pooling };
+      const thread = new WorkerThread<InferenceRequest, InferenceReply>(
+        new URL("./inference-worker.ts", import.meta.url),
+        data,
+        "the local embedder's thread",
+      );
+      const start = (await thread.started) as InferenceStart;
+      if (!start.loaded) {
+        await thread.terminate();
+        throw Object.assign(new Error(start.error.message), { name: start.error.name });
+      }
+      return thread;
     })();
     // A failed load (missing files, a fetch under way or failed) is retried on the next call.
-    this.pipeline.catch(() => (this.pipeline = undefined));
-    return this.pipeline;
+    this.thread.catch(() => (this.thread = undefined));
+    return this.thread;
   }
 
   /**

@@ -12,6 +12,7 @@ import { memoryClient } from "../support/clients.js";
 import { wordHashVector } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { eventually, unique } from "../search/search-support.js";
+import { post } from "../seeds/seed-support.js";
 
 /** Records every text it is asked to embed, each call taking `delayMs`. */
 class RecordingEmbedder implements Embedder {
@@ -151,5 +152,60 @@ describe("each text is embedded once", () => {
     ]);
     embedder.delayMs = 0;
     expect(embedder.timesEmbedded(content)).toBe(1);
+  });
+
+  it("many concurrent writers, single and batched, each store the vector of their own content", async () => {
+    embedder.delayMs = 20;
+    const subjectType = unique("mixup");
+    const note = (i: number) => ({
+      subjectType,
+      subjectId: `s-${i}`,
+      kind: "note",
+      content: `mixup ${i} ${unique("m")}`,
+    });
+    const singles = Array.from({ length: 40 }, (_, i) => note(i));
+    const batches = Array.from({ length: 4 }, (_, b) => Array.from({ length: 10 }, (_, j) => note(100 + b * 10 + j)));
+    await Promise.all([
+      ...singles.map((memory) => client.writeMemory({ memory })),
+      ...batches.map((batch) => client.batchWriteMemories({ requests: batch.map((memory) => ({ memory })) })),
+    ]);
+    embedder.delayMs = 0;
+    const written = new Map([...singles, ...batches.flat()].map((m) => [m.content, m]));
+    await eventually(async () => {
+      const stats = await client.getMemoryStats({});
+      return stats.embeddingBacklog === 0n ? stats : undefined;
+    });
+    let checked = 0;
+    for await (const { memory, embedding } of client.exportMemories({ filter: { subjectType } })) {
+      const expected = wordHashVector(memory!.content);
+      expect(written.has(memory!.content)).toBe(true);
+      expect(embedding).toHaveLength(expected.length);
+      embedding.forEach((value, i) => expect(value).toBeCloseTo(expected[i]!, 5));
+      checked += 1;
+    }
+    expect(checked).toBe(written.size);
+    for (const content of written.keys()) expect(embedder.timesEmbedded(content)).toBe(1);
+  });
+
+  it("Penumbra's POST /v1/memories, staged then applied or applied at once, embeds each content once", async () => {
+    const key = await server.createKey({ scopes: ["memory:read", "memory:write"] });
+    const authorization = `Bearer ${key}`;
+    const atOnce = `penumbra at once ${unique("p")}`;
+    const applied = await post(server, "/v1/memories", { authorization }, { content: atOnce, kind: "observation" });
+    expect(applied.status).toBe(201);
+    const later = `penumbra staged ${unique("p")}`;
+    const staged = await post(
+      server,
+      "/v1/memories",
+      { authorization },
+      { content: later, kind: "observation", apply: false },
+    );
+    expect(staged.status).toBe(202);
+    const apply = await post(server, `/v1/stagedWrites/${staged.json.delta_id as string}:apply`, { authorization }, {});
+    expect(apply.status).toBe(200);
+    const stored = await client.getMemory({ id: applied.json.id as string });
+    expect(stored.memory!.embeddingStatus).toBe(EmbeddingStatus.ATTACHED);
+    expect(embedder.timesEmbedded(atOnce)).toBe(1);
+    expect(embedder.timesEmbedded(later)).toBe(1);
   });
 });

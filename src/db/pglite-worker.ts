@@ -1,0 +1,171 @@
+/**
+ * The embedded database's thread: PGlite (Postgres compiled to WebAssembly) runs every statement
+ * synchronously on the thread that calls it, so on the server's event loop a search's SQL held up
+ * every other request, and 16 searches in flight queued behind one core. Here it runs beside the
+ * server, which sends statements and transactions (src/db/pglite.ts). From src/ this file runs
+ * through Node's type stripping, so it imports packages only and uses erasable syntax only.
+ */
+import { readdirSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { parentPort, workerData } from "node:worker_threads";
+import { PGlite, type QueryOptions, type Transaction } from "@electric-sql/pglite";
+import { vector } from "@electric-sql/pglite-pgvector";
+
+export interface PgliteWorkerData {
+  /** The database's directory (created by the caller). */
+  dir: string;
+  /** A dump of a migrated, empty database that a new one starts from, when the file exists. */
+  seed: string | undefined;
+}
+
+/** A statement or a transaction's step; `tx` names the transaction a statement belongs to. */
+export type PgliteRequest =
+  | {
+      id: number;
+      op: "query";
+      sql: string;
+      params: unknown[] | undefined;
+      options: QueryOptions | undefined;
+      tx?: number;
+    }
+  | { id: number; op: "exec"; sql: string; options: QueryOptions | undefined; tx?: number }
+  | { id: number; op: "begin" }
+  | { id: number; op: "end"; tx: number; commit: boolean }
+  | { id: number; op: "close" };
+
+/** An error as the drivers threw it: its name, message, and the fields callers read (code, constraint, errno...). */
+export interface PlainError {
+  name: string;
+  message: string;
+  fields: Record<string, unknown>;
+  cause?: PlainError;
+}
+
+export type PgliteReply = { id: number; result: unknown } | { id: number; error: PlainError };
+
+/** The first message: the database is open (and whether a seed was refused, and why), or why it is not. */
+export type PgliteStart = { opened: true; seedRejected?: string } | { opened: false; error: PlainError };
+
+const port = parentPort;
+if (port === null) throw new Error("pglite-worker runs as a worker thread");
+const { dir, seed } = workerData as PgliteWorkerData;
+
+/** Thrown inside a transaction's callback to make PGlite roll it back. */
+const ROLLBACK = new Error("rolled back by the server");
+
+interface OpenTransaction {
+  tx: Transaction;
+  end(commit: boolean): void;
+  finished: Promise<void>;
+}
+
+function plain(err: unknown, depth = 0): PlainError {
+  if (typeof err !== "object" || err === null) return { name: "Error", message: String(err), fields: {} };
+  // Emscripten's file-system errors (ErrnoError) are not always Errors; their fields count all the same.
+  const { name, message, cause } = err as { name?: unknown; message?: unknown; cause?: unknown };
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(err)) {
+    if (key !== "cause" && (value === null || ["string", "number", "boolean"].includes(typeof value))) {
+      fields[key] = value;
+    }
+  }
+  return {
+    name: typeof name === "string" ? name : "Error",
+    message: typeof message === "string" ? message : "an error without a message",
+    fields,
+    ...(depth < 4 && cause !== undefined && { cause: plain(cause, depth + 1) }),
+  };
+}
+
+function create(loadDataDir?: Blob): Promise<PGlite> {
+  // relaxedDurability stays off: every commit reaches the filesystem before it is acknowledged.
+  return PGlite.create({ dataDir: dir, extensions: { vector }, relaxedDurability: false, loadDataDir });
+}
+
+async function open(): Promise<{ pglite: PGlite; seedRejected?: string }> {
+  if (seed === undefined || readdirSync(dir).length > 0) return { pglite: await create() };
+  let dump: Buffer;
+  try {
+    dump = await readFile(seed);
+  } catch {
+    return { pglite: await create() };
+  }
+  try {
+    return { pglite: await create(new Blob([new Uint8Array(dump)])) };
+  } catch (err) {
+    // A seed that does not load (damaged, or from another PGlite) only costs the initdb.
+    for (const entry of readdirSync(dir)) rmSync(`${dir}/${entry}`, { recursive: true, force: true });
+    return { pglite: await create(), seedRejected: String(err) };
+  }
+}
+
+let opened: { pglite: PGlite; seedRejected?: string };
+try {
+  opened = await open();
+} catch (err) {
+  port.postMessage({ opened: false, error: plain(err) } satisfies PgliteStart);
+  throw err;
+}
+const { pglite } = opened;
+const transactions = new Map<number, OpenTransaction>();
+let nextTransaction = 1;
+
+function begin(): Promise<number> {
+  const id = nextTransaction++;
+  let end!: (commit: boolean) => void;
+  const decided = new Promise<boolean>((settle) => (end = settle));
+  return new Promise((resolve, reject) => {
+    // PGlite calls back once the transaction has begun, well after `finished` is assigned.
+    const finished: Promise<void> = pglite
+      .transaction(async (tx) => {
+        transactions.set(id, { tx, end, finished });
+        resolve(id);
+        if (!(await decided)) throw ROLLBACK;
+      })
+      .then(
+        () => undefined,
+        (err: unknown) => {
+          if (err !== ROLLBACK) throw err;
+        },
+      )
+      .finally(() => transactions.delete(id));
+    // Fails begin itself when the transaction never started (the database closed, say).
+    finished.catch(reject);
+  });
+}
+
+function target(tx: number | undefined): PGlite | Transaction {
+  if (tx === undefined) return pglite;
+  const open = transactions.get(tx);
+  if (open === undefined) throw new Error(`no open transaction ${tx} on the embedded database`);
+  return open.tx;
+}
+
+async function handle(request: PgliteRequest): Promise<unknown> {
+  switch (request.op) {
+    case "query":
+      return target(request.tx).query(request.sql, request.params, request.options);
+    case "exec":
+      return target(request.tx).exec(request.sql, request.options);
+    case "begin":
+      return begin();
+    case "end": {
+      const open = transactions.get(request.tx);
+      if (open === undefined) throw new Error(`no open transaction ${request.tx} on the embedded database`);
+      open.end(request.commit);
+      await open.finished;
+      return undefined;
+    }
+    case "close":
+      await pglite.close();
+      return undefined;
+  }
+}
+
+port.on("message", (request: PgliteRequest) => {
+  handle(request).then(
+    (result) => port.postMessage({ id: request.id, result } satisfies PgliteReply),
+    (err: unknown) => port.postMessage({ id: request.id, error: plain(err) } satisfies PgliteReply),
+  );
+});
+port.postMessage({ opened: true, seedRejected: opened.seedRejected } satisfies PgliteStart);

@@ -1,0 +1,93 @@
+/**
+ * The batcher is the one way texts reach the embedder: concurrent callers share calls, each gets
+ * the vector of its own text, a text is computed once, and a failure reaches only the callers
+ * whose texts it concerns.
+ */
+import { describe, expect, it } from "vitest";
+import { EmbeddingBatcher } from "./batcher.js";
+import { PermanentEmbeddingError, type Embedder } from "./embedder.js";
+
+/** A vector that names its text: [length, first char code, last char code]. */
+const signature = (text: string) => [text.length, text.charCodeAt(0), text.charCodeAt(text.length - 1)];
+
+/** Records its calls; each takes a few ms and may refuse texts (permanently) or fail outright. */
+class ScriptedEmbedder implements Embedder {
+  readonly id = "test:scripted";
+  readonly dimensions = 3;
+  readonly calls: string[][] = [];
+  refuse = (_text: string) => false;
+  down = false;
+  async ready(): Promise<void> {}
+  async embed(texts: string[]): Promise<number[][]> {
+    this.calls.push(texts);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    if (this.down) throw new Error("connect ECONNREFUSED");
+    const refused = texts.find((t) => this.refuse(t));
+    if (refused !== undefined) throw new PermanentEmbeddingError(`input refused: ${refused}`);
+    // Out of order inside the call would be a bug; the result is in request order.
+    return texts.map(signature);
+  }
+}
+
+const batcherOf = (embedder: Embedder, maxBatch = 64) => new EmbeddingBatcher(embedder, { maxBatch, cacheSize: 100 });
+
+describe("EmbeddingBatcher", () => {
+  it("gives 200 concurrent callers each its own text's vector, in calls of at most maxBatch", async () => {
+    const embedder = new ScriptedEmbedder();
+    const batcher = batcherOf(embedder, 16);
+    const texts = Array.from({ length: 200 }, (_, i) => `${String.fromCharCode(97 + (i % 26))} note ${i}`);
+    const vectors = await Promise.all(texts.map((text) => batcher.embed([text]).then(([v]) => v)));
+    vectors.forEach((vector, i) => expect(vector).toEqual(signature(texts[i] ?? "")));
+    expect(embedder.calls.flat().sort()).toEqual([...texts].sort());
+    expect(Math.max(...embedder.calls.map((c) => c.length))).toBe(16);
+    expect(embedder.calls.length).toBe(Math.ceil(200 / 16));
+  });
+
+  it("computes a text asked for by several callers at once, or again later, once", async () => {
+    const embedder = new ScriptedEmbedder();
+    const batcher = batcherOf(embedder);
+    const [a, b, c] = await Promise.all([
+      batcher.embed(["same"]),
+      batcher.embed(["same", "other"]),
+      batcher.embed(["same"]),
+    ]);
+    expect(a).toEqual([signature("same")]);
+    expect(b).toEqual([signature("same"), signature("other")]);
+    expect(c).toEqual([signature("same")]);
+    await batcher.embed(["same"]);
+    expect(embedder.calls.flat().filter((t) => t === "same")).toHaveLength(1);
+  });
+
+  it("fails only the callers of a refused text when it shares a call with others", async () => {
+    const embedder = new ScriptedEmbedder();
+    embedder.refuse = (text) => text === "poison";
+    const batcher = batcherOf(embedder);
+    const texts = ["alpha", "bravo", "poison", "delta", "echo"];
+    const settled = await Promise.allSettled(texts.map((text) => batcher.embed([text])));
+    expect(embedder.calls[0]).toEqual(texts);
+    settled.forEach((result, i) => {
+      if (texts[i] === "poison") {
+        expect(result.status).toBe("rejected");
+        expect((result as PromiseRejectedResult).reason).toBeInstanceOf(PermanentEmbeddingError);
+      } else {
+        expect(result).toEqual({ status: "fulfilled", value: [signature(texts[i] ?? "")] });
+      }
+    });
+  });
+
+  it("fails the callers of a failed call, and only them, and tries their texts again on the next request", async () => {
+    const embedder = new ScriptedEmbedder();
+    const batcher = batcherOf(embedder);
+    embedder.down = true;
+    const failed = await Promise.allSettled([batcher.embed(["one"]), batcher.embed(["two"])]);
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"]);
+    embedder.down = false;
+    const [later, fresh] = await Promise.all([batcher.embed(["one"]), batcher.embed(["three"])]);
+    expect(later).toEqual([signature("one")]);
+    expect(fresh).toEqual([signature("three")]);
+    expect(embedder.calls).toEqual([
+      ["one", "two"],
+      ["one", "three"],
+    ]);
+  });
+});
