@@ -5,8 +5,9 @@
  * default) or on the Postgres named by DATABASE_URL. Prints tables; asserts nothing.
  *
  *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200 --embedder local|none]
+ *   npm run bench:load -- --load import --memories 1000000   (precomputed vectors; see load-vectors.ts)
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { createClient, type Client } from "@connectrpc/connect";
@@ -25,6 +26,7 @@ import {
   type SqlFloor,
 } from "./load-floor.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
+import { LOCAL_MODEL_ID, syntheticVectors } from "./load-vectors.js";
 import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 
@@ -34,8 +36,11 @@ const { values } = parseArgs({
     searches: { type: "string", default: "60" },
     writes: { type: "string", default: "100" },
     embedder: { type: "string", default: "local" },
+    /** write: BatchWriteMemories through the embedder; import: ImportMemories with precomputed vectors. */
+    load: { type: "string", default: "write" },
   },
 });
+const IMPORT = values.load === "import";
 /** With --embedder none: no vectors at all (quick runs at large sizes; searches are KEYWORD). */
 const LOCAL = values.embedder !== "none";
 const MEMORIES = Number(values.memories);
@@ -114,6 +119,49 @@ async function ingest(server: RunningServer, total: number, seed: number): Promi
     if (b % 10 === 9) progress(`ingested ${(b + 1) * BATCH}/${total}`);
   });
   return { ...result, count: total };
+}
+
+/**
+ * Loads `total` memories through ImportMemories with precomputed vectors (load-vectors.ts), 100 a
+ * request, four in flight. On Postgres the HNSW index is dropped first and built once at the end,
+ * as a bulk load would, and the build is timed.
+ */
+async function importLoad(
+  server: RunningServer,
+  store: { dataDir: string; databaseUrl: string | undefined },
+  total: number,
+) {
+  progress("embedding the vector pool");
+  const vectorOf = await syntheticVectors(8192, 11);
+  const client = memoryClient(server);
+  const rand = random(2);
+  const sql = store.databaseUrl ? await openSql(store.dataDir, store.databaseUrl) : null;
+  const [index] = sql
+    ? ((await sql.run(`select pg_get_indexdef('memories_embedding'::regclass) as def`)) as [{ def: string }])
+    : [];
+  if (sql) await sql.run(`drop index memories_embedding`);
+  const loaded = await run(server, Math.ceil(total / BATCH), 4, async (b) => {
+    const memories = Array.from({ length: Math.min(BATCH, total - b * BATCH) }, (_, j) => {
+      const i = b * BATCH + j;
+      const m = memory(rand, i, total);
+      const visibility = m.visibility === "shared" ? Visibility.SHARED : Visibility.PRIVATE;
+      return { memory: { ...m, visibility, id: randomUUID(), embeddingModel: LOCAL_MODEL_ID }, embedding: vectorOf(i) };
+    });
+    const { vectorsKept } = await client.importMemories({ memories }, auth(adminKey));
+    if (vectorsKept !== memories.length) throw new Error(`import kept ${vectorsKept} of ${memories.length} vectors`);
+    if (b % 100 === 99) progress(`imported ${(b + 1) * BATCH}/${total}`);
+  });
+  let indexSeconds = NaN;
+  if (sql && index) {
+    progress("building the HNSW index");
+    const started = performance.now();
+    await sql.run(`set maintenance_work_mem = '4GB'`);
+    await sql.run(index.def);
+    indexSeconds = (performance.now() - started) / 1000;
+    await sql.run(`analyze memories`);
+    await sql.close();
+  }
+  return { loaded: { ...loaded, count: total }, indexSeconds };
 }
 
 /** Extends an ingest's run until no memory waits for its vector: the rate to ATTACHED. */
@@ -198,24 +246,35 @@ async function main(): Promise<void> {
 
   // Ingest with no embedder: into a store of its own when the rest runs with vectors.
   const store = await newStore(baseDatabaseUrl, "engram-load-");
-  const scratch = LOCAL ? await newStore(baseDatabaseUrl, "engram-load-") : store;
-  let server = await startServer({ ...scratch, embedder: "none", adminKey });
-  const ingestNone = await ingest(server, MEMORIES, 1);
-  await server.stop();
-  let sql = await openSql(scratch.dataDir, scratch.databaseUrl);
-  const insertRowsPerSecond = await insertFloor(
-    sql,
-    Array.from({ length: 100 }, () => note(random(7))),
-    20,
-  );
-  await sql.close();
-  if (LOCAL) await scratch.drop();
+  let server: RunningServer;
+  let sql: Awaited<ReturnType<typeof openSql>>;
+  let ingestNone: Run | null = null;
+  let insertRowsPerSecond = NaN;
+  if (!IMPORT) {
+    const scratch = LOCAL ? await newStore(baseDatabaseUrl, "engram-load-") : store;
+    server = await startServer({ ...scratch, embedder: "none", adminKey });
+    ingestNone = await ingest(server, MEMORIES, 1);
+    await server.stop();
+    sql = await openSql(scratch.dataDir, scratch.databaseUrl);
+    insertRowsPerSecond = await insertFloor(
+      sql,
+      Array.from({ length: 100 }, () => note(random(7))),
+      20,
+    );
+    await sql.close();
+    if (LOCAL) await scratch.drop();
+  }
 
   // Ingest with the local embedder on the default write budget, as a user would bulk load:
   // the rate counts memories that have their vectors (ATTACHED), not merely acknowledged ones.
   let ingestLocal: Run | null = null;
   let acknowledgedPerSecond = NaN;
-  if (LOCAL) {
+  let imported: Awaited<ReturnType<typeof importLoad>> | null = null;
+  if (IMPORT) {
+    server = await startServer({ ...store, embedder: "local", adminKey });
+    imported = await importLoad(server, store, MEMORIES);
+    await server.stop();
+  } else if (LOCAL) {
     server = await startServer({ ...store, embedder: "local", adminKey });
     const acknowledged = await ingest(server, MEMORIES, 2);
     acknowledgedPerSecond = rate(acknowledged);
@@ -351,7 +410,17 @@ async function main(): Promise<void> {
     table(
       ["writes", "per s", "CPU ms/op", "floor per s", "of floor"],
       [
-        ["ingest, no embedder (batches of 100, 4 in flight)", ...ofFloor(ingestNone, insertRowsPerSecond)],
+        ...(ingestNone
+          ? [["ingest, no embedder (batches of 100, 4 in flight)", ...ofFloor(ingestNone, insertRowsPerSecond)]]
+          : []),
+        ...(imported
+          ? [
+              [
+                `import with vectors, HNSW built after (${fixed(imported.indexSeconds, 0)} s)`,
+                ...ofFloor(imported.loaded, insertWithVectorsPerSecond),
+              ],
+            ]
+          : []),
         ...(ingestLocal && embedder
           ? [
               [

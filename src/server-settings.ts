@@ -191,7 +191,7 @@ export const SETTINGS = {
       flag: "--embed-budget-ms <ms>",
       env: "ENGRAM_EMBED_BUDGET_MS",
       initial: 200,
-      help: "how long a write waits for its vector before committing PENDING",
+      help: "how long a write waits for its vector before committing PENDING (longer while the embedder is busy)",
     }),
   },
 };

@@ -30,6 +30,10 @@ export class EmbeddingBatcher {
   private readonly inFlight = new Map<string, InFlight>();
   private queue: string[] = [];
   private draining = false;
+  /** The embedder's pace in its last successful call (0 until one succeeds). */
+  private msPerText = 0;
+  /** The call under way: when it started (performance.now()) and its texts. */
+  private current = { startedAt: 0, texts: 0 };
 
   constructor(
     private readonly embedder: Embedder,
@@ -64,6 +68,16 @@ export class EmbeddingBatcher {
     return promise;
   }
 
+  /**
+   * Whether the embedder is working through texts already asked for, rather than stuck or down:
+   * a call is under way and has not run past `windowMs` or twice what its texts took at the
+   * pace of the last call that succeeded.
+   */
+  progressing(windowMs: number): boolean {
+    const expectedMs = this.current.texts * this.msPerText;
+    return this.draining && performance.now() - this.current.startedAt < Math.max(windowMs, 2 * expectedMs);
+  }
+
   private async drain(): Promise<void> {
     while (this.queue.length > 0) await this.compute(this.queue.splice(0, this.options.maxBatch));
     this.draining = false;
@@ -77,6 +91,7 @@ export class EmbeddingBatcher {
   private async compute(batch: string[]): Promise<void> {
     const started = performance.now();
     const took = () => (performance.now() - started) / 1000;
+    this.current = { startedAt: started, texts: batch.length };
     let vectors: number[][];
     try {
       vectors = await this.embedder.embed(batch);
@@ -93,6 +108,7 @@ export class EmbeddingBatcher {
       return;
     }
     this.options.onBatch?.(took(), batch.length, false);
+    this.msPerText = (took() * 1000) / batch.length;
     batch.forEach((text, i) => {
       const vector = vectors[i];
       if (vector === undefined) {

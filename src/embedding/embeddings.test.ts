@@ -169,3 +169,37 @@ describe("start-up in the background", () => {
     ]);
   });
 });
+
+/** Takes `msPerText` per text in each call, or never answers while `hung`. */
+class PacedEmbedder implements Embedder {
+  readonly id = "test:paced";
+  readonly dimensions = 384;
+  hung = false;
+  constructor(private readonly msPerText: number) {}
+  async ready(): Promise<void> {}
+  async embed(texts: string[]): Promise<number[][]> {
+    if (this.hung) return new Promise(() => {});
+    await new Promise((resolve) => setTimeout(resolve, texts.length * this.msPerText));
+    return texts.map(() => new Array<number>(384).fill(0.05));
+  }
+}
+
+describe("the write budget", () => {
+  it("is waited past while the embedder works through a bulk load, and kept when it hangs", async () => {
+    const embedder = new PacedEmbedder(1);
+    // A busy wait longer than the test's timeout: a hang taken for progress fails the test.
+    const embeddings = new Embeddings(embedder, { budgetMs: 50, busyWaitMs: 600_000, logger: capturedLogger().logger });
+    await embeddings.start(384);
+    expect((await embeddings.tryEmbed(["warm up"]))?.done).toBe(true);
+
+    // 300 texts: five calls of up to 64 at 1 ms a text, about 300 ms against a 50 ms budget.
+    const bulk = Array.from({ length: 300 }, (_, i) => `bulk ${i}`);
+    const loaded = await embeddings.tryEmbed(bulk);
+    expect(loaded?.done).toBe(true);
+    if (loaded?.done) expect(loaded.vectors).toHaveLength(300);
+
+    embedder.hung = true;
+    const stuck = await embeddings.tryEmbed(["never answered"]);
+    expect(stuck?.done).toBe(false);
+  });
+});

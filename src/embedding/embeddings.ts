@@ -11,6 +11,8 @@ export interface Embedded {
 /** How soon an embedder that is not ready is tried again; doubled after each failure, up to the max. */
 const READY_RETRY_MS = 5_000;
 const READY_RETRY_MAX_MS = 5 * 60_000;
+/** The longest a write waits for a busy embedder (past its budget) before committing PENDING. */
+const BUSY_WAIT_MS = 20_000;
 
 /**
  * What a write stores for its vector: the vector, or, while the writer's embedding is still
@@ -44,7 +46,13 @@ export class Embeddings {
 
   constructor(
     private readonly embedder: Embedder | null,
-    private readonly options: { budgetMs: number; logger: Logger; onBatch?: BatcherOptions["onBatch"] },
+    private readonly options: {
+      budgetMs: number;
+      logger: Logger;
+      onBatch?: BatcherOptions["onBatch"];
+      /** How long a write may wait for a busy, progressing embedder (default 20 s). */
+      busyWaitMs?: number;
+    },
   ) {
     this.batcher =
       embedder === null
@@ -162,20 +170,26 @@ export class Embeddings {
   /**
    * Vectors for the write path: ready within the budget, or the computation still under way
    * (which goes on, for the writer to attach after its commit); null when the embedder is down
-   * or failed.
+   * or failed. A write waits past its budget while the embedder is busy but progressing (a
+   * bulk load queues more texts than one budget covers): committing PENDING and attaching later
+   * writes each memory twice, which under load only turns throughput into a backlog. It stops
+   * waiting at the first budget period in which no embedder call completed.
    */
   async tryEmbed(texts: string[]): Promise<WriteVectors | null> {
     const usable = this.usable();
     if (usable === null || texts.length === 0) return null;
     const { batcher, model } = usable;
     const pending = batcher.embed(texts).then((vectors) => vectors.map((vector) => ({ vector, model })));
-    const settled = await withTimeout(
-      pending.then(
-        (vectors) => ({ vectors }),
-        () => ({ vectors: null }),
-      ),
-      this.options.budgetMs,
+    const outcome = pending.then(
+      (vectors) => ({ vectors }),
+      () => ({ vectors: null }),
     );
+    const { budgetMs, busyWaitMs = BUSY_WAIT_MS } = this.options;
+    const started = Date.now();
+    let settled = await withTimeout(outcome, budgetMs);
+    while (settled === null && batcher.progressing(budgetMs) && Date.now() - started < busyWaitMs) {
+      settled = await withTimeout(outcome, budgetMs);
+    }
     if (settled === null) return { done: false, pending };
     return settled.vectors === null ? null : { done: true, vectors: settled.vectors };
   }
