@@ -58,8 +58,11 @@ describe("the build", () => {
   it("imports nothing but Node's modules and the production dependencies, lazily loaded ones included", async () => {
     const { dependencies } = await readJson<PackageJson>("package.json");
     const { outputs } = await readJson<Metafile>("dist/engram.meta.json");
-    const imported = packagesOf(outputs, "dist/engram.js", false);
-    expect(imported).toContain("@huggingface/transformers");
+    // The server and its threads' entries: the model runtime is the embedder thread's.
+    const entries = ["dist/engram.js", "dist/inference-worker.js", "dist/pglite-worker.js"];
+    const imported = entries.flatMap((entry) => packagesOf(outputs, entry, false));
+    expect(packagesOf(outputs, "dist/inference-worker.js", false)).toContain("@huggingface/transformers");
+    expect(packagesOf(outputs, "dist/pglite-worker.js", false)).toContain("@electric-sql/pglite");
     const builtins = new Set(builtinModules);
     const outside = imported.filter((path) => !path.startsWith("node:") && !builtins.has(path)).map(packageName);
     expect([...new Set(outside)].filter((name) => !(name in dependencies))).toEqual([]);

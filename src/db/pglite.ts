@@ -45,7 +45,10 @@ export class PgliteThread {
       throw revive(start.error);
     }
     if (start.seedRejected !== undefined) {
-      logger?.warn({ seed: seed?.pathname, error: start.seedRejected }, "the database seed did not load; created anew");
+      logger?.warn(
+        { seed: seed?.pathname, error: start.seedRejected },
+        "the database seed did not load; creating anew",
+      );
     }
     return new PgliteThread(thread);
   }
