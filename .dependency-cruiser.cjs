@@ -1,7 +1,11 @@
 // The layers of src/, top to bottom. A module may import from its own layer and the layers
 // below it, never from one above; `npm run lint` fails on any import that does.
 const layers = [
-  { name: "composition root and CLI", path: "^src/[^/]+\\.ts$|^src/cli/", pathNot: "^src/(logger|ids)\\.ts$" },
+  {
+    name: "composition root and CLI",
+    path: "^src/[^/]+\\.ts$|^src/cli/",
+    pathNot: "^src/(logger|ids|worker-thread)\\.ts$",
+  },
   { name: "transports (server, mcp)", path: "^src/(server|mcp)/" },
   { name: "API dialect", path: "^src/api/" },
   {
@@ -9,7 +13,10 @@ const layers = [
     path: "^src/(memory|history|feed|staging|auth)/",
   },
   { name: "embedding", path: "^src/embedding/" },
-  { name: "infrastructure (db, errors, logger, ids)", path: "^src/(db|errors)/|^src/(logger|ids)\\.ts$" },
+  {
+    name: "infrastructure (db, errors, logger, ids, worker threads)",
+    path: "^src/(db|errors)/|^src/(logger|ids|worker-thread)\\.ts$",
+  },
 ];
 
 const upward = layers.flatMap((lower, i) =>

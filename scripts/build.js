@@ -33,7 +33,7 @@ export async function build() {
     entryPoints: {
       engram: "src/main.ts",
       "pglite-seed-maker": "src/pglite-seed-maker.ts",
-      // Worker threads (src/generated-files.ts finds them).
+      // Worker threads (src/worker-thread.ts finds them).
       "inference-worker": "src/embedding/inference-worker.ts",
       "pglite-worker": "src/db/pglite-worker.ts",
     },

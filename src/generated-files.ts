@@ -21,17 +21,3 @@ export const OPENAPI_DOCUMENT = new URL("gen/openapi/engram.openapi.json", root)
 export const CONSOLE_DIR = new URL("gen/console/", root);
 /** A migrated, empty embedded database that new ones start from: the build writes it (scripts/build.js). */
 export const PGLITE_SEED = new URL("dist/pglite-seed.tar.gz", root);
-
-/** Whether this code runs from src/ (tests, tsx) rather than from the build. */
-const fromSource = import.meta.url.endsWith(".ts");
-
-/**
- * A worker thread's entry file, given as its source beside the module that starts it: that file
- * when running from src/ (Node strips its types), dist/<name>.js once built (scripts/build.js
- * bundles each worker as an entry of its own).
- */
-export function workerEntry(source: URL): URL {
-  if (fromSource) return source;
-  const name = source.pathname.slice(source.pathname.lastIndexOf("/") + 1).replace(/\.ts$/, ".js");
-  return new URL(`dist/${name}`, root);
-}

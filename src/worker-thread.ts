@@ -1,5 +1,16 @@
 import { Worker, type TransferListItem } from "node:worker_threads";
-import { workerEntry } from "./generated-files.js";
+
+/**
+ * A worker thread's entry file, given as its source beside the module that starts it: that file
+ * when running from src/ (Node strips its types), dist/<name>.js once built (scripts/build.js
+ * bundles each worker as an entry of its own, beside dist/engram.js and its chunks/).
+ */
+function workerEntry(source: URL): URL {
+  const here = import.meta.url;
+  if (here.endsWith(".ts")) return source;
+  const name = source.pathname.slice(source.pathname.lastIndexOf("/") + 1).replace(/\.ts$/, ".js");
+  return new URL(here.includes("/dist/chunks/") ? `../${name}` : `./${name}`, here);
+}
 
 /** A request as its sender writes it: the thread numbers it. */
 export type Unnumbered<Request> = Request extends unknown ? Omit<Request, "id"> : never;
