@@ -7,6 +7,8 @@
 #   Exports DATABASE_URL=postgresql://postgres@127.0.0.1:PORT/engram and PG_BIN
 #   (bundled initdb/pg_ctl/psql/...). The `vector` extension is created in the db.
 #   ENGRAM_PG_DIST=pginstall18 selects the bundled PostgreSQL 18 instead.
+#   ENGRAM_PG_CONF adds postgresql.conf lines, e.g. "shared_buffers = '6GB'" for a large
+#   benchmark (the default 128MB holds little of a million memories' 7 GB).
 # pg_stop: stops the server and deletes its data dir (idempotent; pg_start calls it first).
 # Postgres refuses to run as root, so as root the server runs as system user
 # `engrampg` (created if missing) from a copy of the binaries in the temp dir.
@@ -58,6 +60,7 @@ fsync = off
 synchronous_commit = off
 full_page_writes = off
 max_connections = 200
+${ENGRAM_PG_CONF:-}
 EOF
 
   for i in 1 2 3 4 5; do # a free port can be taken between probing and binding: retry

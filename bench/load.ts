@@ -6,6 +6,7 @@
  *
  *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200 --embedder local|none]
  *   npm run bench:load -- --load import --memories 1000000   (precomputed vectors; see load-vectors.ts)
+ *   ... --keep   (the loaded store stays, its URL or directory printed, for EXPLAIN)
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { parseArgs } from "node:util";
@@ -38,6 +39,8 @@ const { values } = parseArgs({
     embedder: { type: "string", default: "local" },
     /** write: BatchWriteMemories through the embedder; import: ImportMemories with precomputed vectors. */
     load: { type: "string", default: "write" },
+    /** Leave the loaded store in place (its URL or directory is printed), to inspect or EXPLAIN. */
+    keep: { type: "boolean", default: false },
   },
 });
 const IMPORT = values.load === "import";
@@ -381,7 +384,8 @@ async function main(): Promise<void> {
     `select count(*)::int as n, pg_total_relation_size('memory_changes') as bytes from memory_changes`,
   )) as [{ n: number; bytes: number | string }];
   await sql.close();
-  await store.drop();
+  if (values.keep) progress(`kept the store: ${store.databaseUrl ?? store.dataDir}`);
+  else await store.drop();
 
   // Report.
   const out: string[] = [];

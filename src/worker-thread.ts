@@ -32,13 +32,33 @@ export class WorkerThread<Request extends { id: number }, Reply extends { id: nu
   private nextId = 1;
   private stoppedWith: Error | undefined;
   /** The thread's first message, which says how it started. */
-  readonly started: Promise<unknown>;
+  private readonly started: Promise<unknown>;
+
+  /**
+   * Starts a thread and waits for its first message. When `refusal` reads a failure in that
+   * message (the model or the database did not open), the thread is stopped and the error thrown.
+   */
+  static async start<Request extends { id: number }, Reply extends { id: number }, Start>(
+    source: URL,
+    workerData: unknown,
+    description: string,
+    refusal: (start: Start) => Error | undefined,
+  ): Promise<{ thread: WorkerThread<Request, Reply>; start: Start }> {
+    const thread = new WorkerThread<Request, Reply>(source, workerData, description);
+    const start = (await thread.started) as Start;
+    const error = refusal(start);
+    if (error !== undefined) {
+      await thread.terminate();
+      throw error;
+    }
+    return { thread, start };
+  }
 
   /**
    * @param source the entry's source file (see workerEntry)
    * @param description names the thread in errors, e.g. "the embedded database's thread"
    */
-  constructor(source: URL, workerData: unknown, description: string) {
+  private constructor(source: URL, workerData: unknown, description: string) {
     this.worker = new Worker(workerEntry(source), { workerData });
     let starting: Waiting<unknown> | undefined;
     this.started = new Promise((resolve, reject) => (starting = { resolve, reject }));

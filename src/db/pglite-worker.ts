@@ -18,18 +18,16 @@ export interface PgliteWorkerData {
   seed: string | undefined;
 }
 
-/** A statement or a transaction's step; `tx` names the transaction a statement belongs to. */
+/**
+ * A statement, alone or in a transaction: `tx` names an open one, or is "new" to begin one with
+ * this statement (its reply then names it, whether the statement succeeded or not).
+ */
+export type PgliteStatement =
+  | { id: number; op: "query"; sql: string; params: unknown[] | undefined; options: QueryOptions | undefined }
+  | { id: number; op: "exec"; sql: string; options: QueryOptions | undefined };
+
 export type PgliteRequest =
-  | {
-      id: number;
-      op: "query";
-      sql: string;
-      params: unknown[] | undefined;
-      options: QueryOptions | undefined;
-      tx?: number;
-    }
-  | { id: number; op: "exec"; sql: string; options: QueryOptions | undefined; tx?: number }
-  | { id: number; op: "begin" }
+  | (PgliteStatement & { tx?: number | "new" })
   | { id: number; op: "end"; tx: number; commit: boolean }
   | { id: number; op: "close" };
 
@@ -41,7 +39,8 @@ export interface PlainError {
   cause?: PlainError;
 }
 
-export type PgliteReply = { id: number; result: unknown } | { id: number; error: PlainError };
+/** A request's outcome; `tx` is the transaction a statement began. */
+export type PgliteReply = ({ result: unknown } | { error: PlainError }) & { id: number; tx?: number };
 
 /** The first message: the database is open (and whether a seed was refused, and why), or why it is not. */
 export type PgliteStart = { opened: true; seedRejected?: string } | { opened: false; error: PlainError };
@@ -134,21 +133,21 @@ function begin(): Promise<number> {
   });
 }
 
-function target(tx: number | undefined): PGlite | Transaction {
+async function target(tx: number | "new" | undefined, begun: (tx: number) => void): Promise<PGlite | Transaction> {
   if (tx === undefined) return pglite;
-  const open = transactions.get(tx);
-  if (open === undefined) throw new Error(`no open transaction ${tx} on the embedded database`);
+  const id = tx === "new" ? await begin() : tx;
+  if (tx === "new") begun(id);
+  const open = transactions.get(id);
+  if (open === undefined) throw new Error(`no open transaction ${id} on the embedded database`);
   return open.tx;
 }
 
-async function handle(request: PgliteRequest): Promise<unknown> {
+async function handle(request: PgliteRequest, begun: (tx: number) => void): Promise<unknown> {
   switch (request.op) {
     case "query":
-      return target(request.tx).query(request.sql, request.params, request.options);
+      return (await target(request.tx, begun)).query(request.sql, request.params, request.options);
     case "exec":
-      return target(request.tx).exec(request.sql, request.options);
-    case "begin":
-      return begin();
+      return (await target(request.tx, begun)).exec(request.sql, request.options);
     case "end": {
       const open = transactions.get(request.tx);
       if (open === undefined) throw new Error(`no open transaction ${request.tx} on the embedded database`);
@@ -163,9 +162,10 @@ async function handle(request: PgliteRequest): Promise<unknown> {
 }
 
 port.on("message", (request: PgliteRequest) => {
-  handle(request).then(
-    (result) => port.postMessage({ id: request.id, result } satisfies PgliteReply),
-    (err: unknown) => port.postMessage({ id: request.id, error: plain(err) } satisfies PgliteReply),
+  let tx: number | undefined;
+  handle(request, (begun) => (tx = begun)).then(
+    (result) => port.postMessage({ id: request.id, result, tx } satisfies PgliteReply),
+    (err: unknown) => port.postMessage({ id: request.id, error: plain(err), tx } satisfies PgliteReply),
   );
 });
 port.postMessage({ opened: true, seedRejected: opened.seedRejected } satisfies PgliteStart);

@@ -5,7 +5,14 @@ import { fileURLToPath } from "node:url";
 import { PGlite, type QueryOptions, type Results } from "@electric-sql/pglite";
 import { vector } from "@electric-sql/pglite-pgvector";
 import type { Logger } from "pino";
-import type { PgliteReply, PgliteRequest, PgliteStart, PgliteWorkerData, PlainError } from "./pglite-worker.js";
+import type {
+  PgliteReply,
+  PgliteRequest,
+  PgliteStart,
+  PgliteStatement,
+  PgliteWorkerData,
+  PlainError,
+} from "./pglite-worker.js";
 import { WorkerThread, type Unnumbered } from "../worker-thread.js";
 
 export interface PgliteOptions {
@@ -34,17 +41,13 @@ export class PgliteThread {
     const dir = join(dataDir, "pglite");
     mkdirSync(dir, { recursive: true });
     const data: PgliteWorkerData = { dir, seed: seed && fileURLToPath(seed) };
-    const thread = new WorkerThread<PgliteRequest, PgliteReply>(
+    const { thread, start } = await WorkerThread.start<PgliteRequest, PgliteReply, PgliteStart>(
       new URL("./pglite-worker.ts", import.meta.url),
       data,
       "the embedded database's thread",
+      (started) => (started.opened ? undefined : revive(started.error)),
     );
-    const start = (await thread.started) as PgliteStart;
-    if (!start.opened) {
-      await thread.terminate();
-      throw revive(start.error);
-    }
-    if (start.seedRejected !== undefined) {
+    if (start.opened && start.seedRejected !== undefined) {
       logger?.warn(
         { seed: seed?.pathname, error: start.seedRejected },
         "the database seed did not load; creating anew",
@@ -65,21 +68,41 @@ export class PgliteThread {
     return this.run({ op: "exec", sql, options }) as Promise<Results[]>;
   }
 
-  /** Runs `work` in one transaction: committed when it resolves, rolled back when it throws. */
+  /**
+   * Runs `work` in one transaction: committed when it resolves, rolled back when it throws. The
+   * transaction begins with its first statement, in the same request to the thread (a request is
+   * a round trip between threads; a search's transaction makes ten), and one that runs no
+   * statement costs none.
+   */
   async transaction<T>(work: (tx: PgliteTransaction) => Promise<T>): Promise<T> {
-    const tx = (await this.run({ op: "begin" })) as number;
+    let begun: Promise<number | undefined> | undefined;
+    const step = async (statement: Unnumbered<PgliteStatement>): Promise<unknown> => {
+      if (begun === undefined) {
+        const reply = this.thread.call({ ...statement, tx: "new" });
+        begun = reply.then(
+          (r) => r.tx,
+          () => undefined,
+        );
+        return unwrap(await reply);
+      }
+      const tx = await begun;
+      if (tx === undefined) throw new Error("the transaction did not begin on the embedded database");
+      return this.run({ ...statement, tx });
+    };
     let result: T;
     try {
       result = await work({
         query: <R>(sql: string, params?: unknown[], options?: QueryOptions) =>
-          this.run({ op: "query", sql, params, options, tx }) as Promise<Results<R>>,
-        exec: (sql: string, options?: QueryOptions) => this.run({ op: "exec", sql, options, tx }) as Promise<Results[]>,
+          step({ op: "query", sql, params, options }) as Promise<Results<R>>,
+        exec: (sql: string, options?: QueryOptions) => step({ op: "exec", sql, options }) as Promise<Results[]>,
       });
     } catch (err) {
-      await this.run({ op: "end", tx, commit: false });
+      const tx = await begun;
+      if (tx !== undefined) await this.run({ op: "end", tx, commit: false });
       throw err;
     }
-    await this.run({ op: "end", tx, commit: true });
+    const tx = await begun;
+    if (tx !== undefined) await this.run({ op: "end", tx, commit: true });
     return result;
   }
 
@@ -92,10 +115,13 @@ export class PgliteThread {
   }
 
   private async run(request: Unnumbered<PgliteRequest>): Promise<unknown> {
-    const reply = await this.thread.call(request);
-    if ("error" in reply) throw revive(reply.error);
-    return reply.result;
+    return unwrap(await this.thread.call(request));
   }
+}
+
+function unwrap(reply: PgliteReply): unknown {
+  if ("error" in reply) throw revive(reply.error);
+  return reply.result;
 }
 
 /** What a transaction's callback is given: statements within it. */

@@ -101,16 +101,13 @@ export class LocalEmbedder implements Embedder {
       await this.ensureFiles();
       const { model, modelDir, dtype } = this.options;
       const data: InferenceWorkerData = { model, modelDir, dtype, pooling: this.profile.pooling };
-      const thread = new WorkerThread<InferenceRequest, InferenceReply>(
+      const { thread } = await WorkerThread.start<InferenceRequest, InferenceReply, InferenceStart>(
         new URL("./inference-worker.ts", import.meta.url),
         data,
         "the local embedder's thread",
+        (start) =>
+          start.loaded ? undefined : Object.assign(new Error(start.error.message), { name: start.error.name }),
       );
-      const start = (await thread.started) as InferenceStart;
-      if (!start.loaded) {
-        await thread.terminate();
-        throw Object.assign(new Error(start.error.message), { name: start.error.name });
-      }
       return thread;
     })();
     // A failed load (missing files, a fetch under way or failed) is retried on the next call.

@@ -49,7 +49,7 @@ describe("withLocalSettings", () => {
         includeSuperseded: false,
       };
       const found = await new RetrievalRepository(tem).keywordMatches(viewer, filter, "renewal", 10, new Date());
-      expect(found).toHaveLength(1);
+      expect(found.candidates).toHaveLength(1);
       expect(await scans(tem)).toEqual(["on", "on"]);
     });
   });

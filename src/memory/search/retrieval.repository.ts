@@ -3,7 +3,7 @@ import { toSql } from "pgvector";
 import type { Viewer } from "../../auth/principal.js";
 import { withLocalSettings } from "../../db/local-settings.js";
 import { query, sql, Sql } from "../../db/sql.js";
-import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch } from "./bm25.js";
+import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch, type TermCount } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "../filters.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
@@ -19,6 +19,12 @@ export const QUOTED_LEXEME = sql`'''' || replace(replace(lexeme, '\\', '\\\\'), 
 export interface Candidate {
   id: string;
   score: number;
+}
+
+/** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
+export interface KeywordMatches {
+  candidates: Candidate[];
+  counted: TermCount[];
 }
 
 /** The two retrievers' queries: nearest vectors and full-text matches, filters and visibility inside. */
@@ -73,34 +79,49 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
    * BM25 (see bm25.ts): IDF from the memories this search may see, a word counted once, and
    * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
    * candidate set is scored: the rare words' memories and the memories sharing the most
-   * common words.
+   * common words. Words in `knownCommon` (see CommonWords) are taken as common without a count.
    */
-  async keywordMatches(viewer: Viewer, q: FilterQuery, text: string, limit: number, now: Date): Promise<Candidate[]> {
+  async keywordMatches(
+    viewer: Viewer,
+    q: FilterQuery,
+    text: string,
+    limit: number,
+    now: Date,
+    knownCommon: readonly string[] = [],
+  ): Promise<KeywordMatches> {
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
     // 27 ms at 10k memories), or, under a LIMIT, walk the primary key testing it row by row
     // (fine while matches are dense, a whole-workspace walk when they are not). So these
     // statements, and only these, plan with sequential and plain index scans off.
     return withLocalSettings(this.em, { enable_seqscan: "off", enable_indexscan: "off" }, () =>
-      this.rankedMatches(filterConditions(viewer, q, now), text, limit),
+      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon),
     );
   }
 
-  private async rankedMatches(filters: Sql[], text: string, limit: number): Promise<Candidate[]> {
+  private async rankedMatches(
+    filters: Sql[],
+    text: string,
+    limit: number,
+    knownCommon: readonly string[],
+  ): Promise<KeywordMatches> {
     // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
     // (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
-    // memories hold it, up to DF_CAP, counted through the full-text index. One statement: the
-    // words' tsqueries are quoted here as lexemeQuery() quotes them.
-    const counts = await query<{ lexeme: string; df: number }>(
+    // memories hold it, up to DF_CAP, counted through the full-text index unless known to be
+    // common. One statement: the words' tsqueries are quoted here as lexemeQuery() quotes them.
+    const words = await query<{ lexeme: string; df: number; counted: boolean }>(
       this.em,
-      sql`select w.lexeme, (select count(*) from (select 1 from memories
-            where ${allOf([...filters, sql`search @@ w.query::tsquery`])} limit ${DF_CAP}) matching)::int as df
-        from (select lexeme, positions[1] as first, ${QUOTED_LEXEME} as query
+      sql`select w.lexeme, w.counted, case when w.counted then (select count(*) from (select 1 from memories
+            where ${allOf([...filters, sql`search @@ w.query::tsquery`])} limit ${DF_CAP}) matching)::int
+            else ${DF_CAP}::int end as df
+        from (select lexeme, positions[1] as first, ${QUOTED_LEXEME} as query,
+            lexeme <> all(${knownCommon}::text[]) as counted
           from unnest(to_tsvector('english', ${text})) order by positions[1], lexeme limit ${MAX_QUERY_WORDS}) w
         order by w.first, w.lexeme`,
     );
-    const plan = planKeywordSearch(counts);
-    if (plan.terms.length === 0) return [];
+    const counted = words.filter((w) => w.counted).map(({ lexeme, df }) => ({ lexeme, df }));
+    const plan = planKeywordSearch(words);
+    if (plan.terms.length === 0) return { candidates: [], counted };
     const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
     const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
     // Memories are short, so a word counts once however often it occurs (tf 1): the score is the
@@ -120,7 +141,10 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
             / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
           from candidates order by score desc, id limit ${limit}`,
     );
-    return rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) }));
+    return {
+      candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
+      counted,
+    };
   }
 
   /**

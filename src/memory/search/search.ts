@@ -4,7 +4,8 @@ import type { Embedded, Embeddings } from "../../embedding/embeddings.js";
 import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
-import type { RetrievalRepository } from "./retrieval.repository.js";
+import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
+import { CommonWords, countScope } from "./common-words.js";
 import { fuse } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
@@ -52,6 +53,9 @@ const STREAM_BATCH = 10;
 
 /** Retrieval: the vector and keyword retrievers, their fusion, and results read in batches. */
 export class MemorySearch {
+  /** Words each search scope found common lately: counted once a minute, not per search. */
+  private readonly commonWords = new CommonWords();
+
   constructor(private readonly deps: MemorySearchDeps) {}
 
   /**
@@ -65,6 +69,26 @@ export class MemorySearch {
       q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
     return { mode, hits: this.hits(viewer, q, mode, queryVector) };
+  }
+
+  private async keywordMatches(
+    repository: RetrievalRepository,
+    viewer: Viewer,
+    q: SearchQuery,
+    pool: number,
+    now: Date,
+  ): Promise<Candidate[]> {
+    const scope = countScope(viewer, q.filter);
+    const { candidates, counted } = await repository.keywordMatches(
+      viewer,
+      q.filter,
+      q.text,
+      pool,
+      now,
+      this.commonWords.known(scope),
+    );
+    this.commonWords.record(scope, counted);
+    return candidates;
   }
 
   private async *hits(
@@ -82,7 +106,7 @@ export class MemorySearch {
         queryVector === null
           ? []
           : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
-      const keyword = mode === "semantic" ? [] : await repository.keywordMatches(viewer, q.filter, q.text, pool, now);
+      const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
       return fuse(semantic, keyword).map((r) => ({
         ...r,
         score: mode === "hybrid" ? r.score : mode === "semantic" ? r.semanticScore : r.keywordScore,
