@@ -7,8 +7,11 @@
  *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200 --embedder local|none]
  *   npm run bench:load -- --load import --memories 1000000   (precomputed vectors; see load-vectors.ts)
  *   ... --keep   (the loaded store stays, its URL or directory printed, for EXPLAIN)
+ *   DATABASE_URL=<kept database> npm run bench:load -- --reuse <its data dir> --memories N   (no load)
  */
 import { randomBytes, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
 import { createClient, type Client } from "@connectrpc/connect";
@@ -41,6 +44,11 @@ const { values } = parseArgs({
     load: { type: "string", default: "write" },
     /** Leave the loaded store in place (its URL or directory is printed), to inspect or EXPLAIN. */
     keep: { type: "boolean", default: false },
+    /**
+     * Measure on a store kept by --keep instead of loading one: its data directory (which holds
+     * admin.key); on Postgres, DATABASE_URL names its database. Give the same --memories.
+     */
+    reuse: { type: "string" },
   },
 });
 const IMPORT = values.load === "import";
@@ -53,7 +61,10 @@ const BATCH = 100;
 const CORES = 2;
 const baseDatabaseUrl = process.env.DATABASE_URL || undefined;
 const engine = baseDatabaseUrl ? "Postgres" : "PGlite";
-const adminKey = `bench-${randomBytes(16).toString("hex")}`;
+const REUSE = values.reuse;
+const adminKey = REUSE
+  ? readFileSync(join(REUSE, "admin.key"), "utf8").trim()
+  : `bench-${randomBytes(16).toString("hex")}`;
 const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
 const progress = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
@@ -248,12 +259,14 @@ async function main(): Promise<void> {
   const cpuNote = baseDatabaseUrl ? "server + Postgres CPU" : "server CPU (PGlite in process)";
 
   // Ingest with no embedder: into a store of its own when the rest runs with vectors.
-  const store = await newStore(baseDatabaseUrl, "engram-load-");
+  const store = REUSE
+    ? { dataDir: REUSE, databaseUrl: baseDatabaseUrl, drop: () => Promise.resolve() }
+    : await newStore(baseDatabaseUrl, "engram-load-");
   let server: RunningServer;
   let sql: Awaited<ReturnType<typeof openSql>>;
   let ingestNone: Run | null = null;
   let insertRowsPerSecond = NaN;
-  if (!IMPORT) {
+  if (!IMPORT && !REUSE) {
     const scratch = LOCAL ? await newStore(baseDatabaseUrl, "engram-load-") : store;
     server = await startServer({ ...scratch, embedder: "none", adminKey });
     ingestNone = await ingest(server, MEMORIES, 1);
@@ -273,7 +286,9 @@ async function main(): Promise<void> {
   let ingestLocal: Run | null = null;
   let acknowledgedPerSecond = NaN;
   let imported: Awaited<ReturnType<typeof importLoad>> | null = null;
-  if (IMPORT) {
+  if (REUSE) {
+    progress(`measuring on the kept store in ${REUSE}`);
+  } else if (IMPORT) {
     server = await startServer({ ...store, embedder: "local", adminKey });
     imported = await importLoad(server, store, MEMORIES);
     await server.stop();
@@ -384,7 +399,7 @@ async function main(): Promise<void> {
     `select count(*)::int as n, pg_total_relation_size('memory_changes') as bytes from memory_changes`,
   )) as [{ n: number; bytes: number | string }];
   await sql.close();
-  if (values.keep) progress(`kept the store: ${store.databaseUrl ?? store.dataDir}`);
+  if (values.keep) progress(`kept the store: ${store.dataDir}${store.databaseUrl ? ` and ${store.databaseUrl}` : ""}`);
   else await store.drop();
 
   // Report.
