@@ -10,8 +10,6 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import type { Viewer } from "../../src/auth/principal.js";
-import type { FilterQuery } from "../../src/memory/filters.js";
 import { DF_CAP } from "../../src/memory/search/bm25.js";
 import { RetrievalRepository, type KeywordMatches } from "../../src/memory/search/retrieval.repository.js";
 import { startServices, type Caller, type ServiceHarness } from "../support/service.js";
@@ -20,15 +18,9 @@ import { startServices, type Caller, type ServiceHarness } from "../support/serv
 const calls: { knownCommon: readonly string[]; counted: KeywordMatches["counted"] }[] = [];
 
 class ObservedRetrieval extends RetrievalRepository {
-  override async keywordMatches(
-    viewer: Viewer,
-    q: FilterQuery,
-    text: string,
-    limit: number,
-    now: Date,
-    knownCommon: readonly string[] = [],
-  ): Promise<KeywordMatches> {
-    const matches = await super.keywordMatches(viewer, q, text, limit, now, knownCommon);
+  override async keywordMatches(...args: Parameters<RetrievalRepository["keywordMatches"]>): Promise<KeywordMatches> {
+    const matches = await super.keywordMatches(...args);
+    const knownCommon = args[5] ?? [];
     calls.push({ knownCommon, counted: matches.counted });
     return matches;
   }

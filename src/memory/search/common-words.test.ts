@@ -6,16 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { DF_CAP } from "./bm25.js";
 import { CommonWords, countScope } from "./common-words.js";
-import type { FilterQuery } from "../filters.js";
+import { toFilterQuery } from "../filter-query.js";
 
-const noFilter: FilterQuery = {
-  kinds: [],
-  tags: [],
-  anyTags: [],
-  showDeleted: false,
-  showExpired: false,
-  includeSuperseded: false,
-};
+/** What a search with no MemoryFilter asks for, as the server reads it. */
+const noFilter = toFilterQuery(undefined);
 
 function clocked(options = { ttlMs: 1_000, maxScopes: 10, maxWordsPerScope: 3 }) {
   let now = 0;
