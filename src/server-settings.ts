@@ -194,4 +194,10 @@ export const SETTINGS = {
       help: "how long a write waits for its vector before committing PENDING (longer while the embedder is busy)",
     }),
   },
+  reranker: text({
+    flag: "--reranker <model>",
+    env: "ENGRAM_RERANKER",
+    initial: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+    help: "cross-encoder for searches that ask for rerank, from --model-dir (fetched like the embedder when unset), or none",
+  }),
 };

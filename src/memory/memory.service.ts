@@ -41,7 +41,8 @@ import { toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
 import { MemoryHistory } from "../history/memory-history.js";
 import { MemorySearch, type RetrievalMode } from "./search/search.js";
-import { SEARCH_MODE_HEADER } from "./response-headers.js";
+import type { Reranker } from "../rerank/reranker.js";
+import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
 import { MemoryTransfer } from "./transfer/transfer.js";
 import { MemoryEdits } from "./write/edits.js";
 import type { MemoryWrites } from "./write/writes.js";
@@ -68,6 +69,10 @@ export interface MemoryServiceDeps {
   onPending?: () => void;
   /** Called with the number of memories each committed write changed (for table statistics). */
   onWritten?: (count: number) => void;
+  /** Reorders searches that ask for rerank; none: they keep the fused order. */
+  reranker?: Reranker | null;
+  /** Told when the reranker failed on a search (which kept the fused order). */
+  onRerankFailure?: (err: unknown) => void;
   /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
   repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
@@ -94,6 +99,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly writes: MemoryWrites;
   private readonly edits: MemoryEdits;
   private readonly search: MemorySearch;
+  private readonly reranker: Reranker | null;
   private readonly transfer: MemoryTransfer;
   private readonly history: MemoryHistory;
   private readonly feed: ChangeFeed;
@@ -117,7 +123,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       onPending: deps.onPending ?? (() => {}),
       onWritten: deps.onWritten ?? (() => {}),
     });
-    this.search = new MemorySearch(common);
+    this.reranker = deps.reranker ?? null;
+    this.search = new MemorySearch({
+      ...common,
+      reranker: this.reranker,
+      onRerankFailure: deps.onRerankFailure ?? (() => {}),
+    });
     this.history = new MemoryHistory({ em: deps.em, revisions: repositories.revisions, pageTokens: deps.pageTokens });
     this.transfer = new MemoryTransfer({
       em: deps.em,
@@ -215,15 +226,17 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
-    const { mode, hits } = await this.search.search(viewer, {
+    const { mode, rerank, hits } = await this.search.search(viewer, {
       text: req.query,
       filter: toFilterQuery(req.filter),
       topK: req.topK === 0 ? DEFAULT_TOP_K : req.topK,
       mode: req.mode === SearchMode.SEMANTIC ? "semantic" : req.mode === SearchMode.KEYWORD ? "keyword" : "hybrid",
       minScore: req.minScore,
+      rerank: req.rerank,
     });
     // Before the first result, so that a search finding nothing also says how it searched.
     ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);
+    if (rerank !== null) ctx.responseHeader.set(RERANK_HEADER, rerank);
     for await (const { record, asOf, ...scores } of hits) {
       yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
     }
@@ -236,7 +249,13 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {
-    return statsReport(this.stats(this.em.fork()), this.embeddings, principalOf(ctx).workspaceId, this.now());
+    return statsReport(
+      this.stats(this.em.fork()),
+      this.embeddings,
+      this.reranker,
+      principalOf(ctx).workspaceId,
+      this.now(),
+    );
   }
 
   async *exportMemories(req: ExportMemoriesRequest, ctx: HandlerContext): AsyncGenerator<ExportMemoriesResponse> {

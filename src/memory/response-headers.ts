@@ -8,3 +8,12 @@
  * that a search finding nothing says it too.
  */
 export const SEARCH_MODE_HEADER = "engram-search-mode";
+
+/**
+ * Set on a search that asked for rerank: "applied", or "unavailable" when the results kept
+ * their order (no reranker, its model not loaded yet, or it failed).
+ */
+export const RERANK_HEADER = "engram-rerank";
+
+/** Every header above, for the transports that pass them on. */
+export const SEARCH_HEADERS = [SEARCH_MODE_HEADER, RERANK_HEADER];

@@ -1,7 +1,7 @@
 import { cors as connectCors } from "@connectrpc/connect";
 import cors from "cors";
 import type { RequestHandler } from "../api/request-handler.js";
-import { SEARCH_MODE_HEADER } from "../memory/response-headers.js";
+import { SEARCH_HEADERS } from "../memory/response-headers.js";
 
 /** How long browsers may reuse a preflight answer, in seconds (Chromium caps it at 7200). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;
@@ -21,7 +21,7 @@ export function withCors(handler: RequestHandler, origins: readonly string[]): R
     // The REST gateway's routes (google.api.http in the protos) also update and delete.
     methods: [...connectCors.allowedMethods, "PATCH", "DELETE"],
     allowedHeaders: [...connectCors.allowedHeaders, "Authorization"],
-    exposedHeaders: [...connectCors.exposedHeaders, SEARCH_MODE_HEADER],
+    exposedHeaders: [...connectCors.exposedHeaders, ...SEARCH_HEADERS],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
   return (req, res) => middleware(req, res, () => handler(req, res));

@@ -10,7 +10,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../search/search-support.js";
-import { realModel } from "../support/embedders.js";
+import { realModel, realReranker } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -37,7 +37,7 @@ let server: TestServer;
 const clients: Client[] = [];
 
 beforeAll(async () => {
-  server = await startTestServer({}, { embedder: realModel() });
+  server = await startTestServer({}, { embedder: realModel(), reranker: realReranker(), awaitReranker: true });
 });
 afterAll(async () => {
   await Promise.all(clients.map((c) => c.close()));
@@ -167,6 +167,15 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     expect(found.results[0].memory.id).toBe(id);
     expect(found.results[0].rank).toBe(1);
     expect(found.results[0].score).toBeGreaterThan(0);
+    expect(found.results[0]).not.toHaveProperty("rerank_score");
+    const reranked = await ok(client, "search_memory", {
+      query: "understaffed crew overwhelmed by repetitive outreach",
+      subject_id: contactId,
+      rerank: true,
+    });
+    expect(reranked.rerank).toBe("applied");
+    expect(reranked.results[0].memory.id).toBe(id);
+    expect(reranked.results[0].rerank_score).toBeGreaterThan(0);
 
     const updated = await ok(client, "update_memory", { id, tags: ["feature:follow_up_sequences", "angle:roi"] });
     expect(updated.memory.tags).toEqual(["feature:follow_up_sequences", "angle:roi"]);

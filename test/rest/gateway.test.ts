@@ -652,6 +652,15 @@ describe("POST /v1/memory/search", () => {
     }
   });
 
+  it("takes rerank and says in the engram-rerank header whether it ran (this server has no reranker)", async () => {
+    const plain = await send("POST", "/v1/memory/search", { json: request });
+    expect(plain.headers.get("engram-rerank")).toBeNull();
+    const asked = await send("POST", "/v1/memory/search", { json: { ...request, rerank: true } });
+    expect(asked.headers.get("engram-rerank")).toBe("unavailable");
+    const results = ok<SearchResult[]>(asked);
+    expect(results.map((r) => r.memory.id)).toEqual(ok<SearchResult[]>(plain).map((r) => r.memory.id));
+  });
+
   it("answers an invalid NDJSON search with an ordinary 400 JSON error, not a 200 stream", async () => {
     const reply = await send("POST", "/v1/memory/search", {
       json: { ...request, query: "" },

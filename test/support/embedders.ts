@@ -3,6 +3,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Embedder } from "../../src/embedding/embedder.js";
 import { LocalEmbedder } from "../../src/embedding/local.js";
+import { LocalReranker } from "../../src/rerank/local-reranker.js";
+import { RERANK_MAX_TOKENS } from "../../src/rerank/rerank.js";
 
 let loaded: Embedder | undefined;
 
@@ -78,4 +80,20 @@ export class FakeEmbeddingsApi {
   async stop(): Promise<void> {
     await new Promise((resolve) => this.server?.close(resolve));
   }
+}
+
+let reranker: LocalReranker | undefined;
+
+/**
+ * The real ms-marco-MiniLM-L-12-v2 cross-encoder, from the same directory (scripts/fetch-model.sh
+ * --model cross-encoder/ms-marco-MiniLM-L-12-v2); loaded once per test worker, like realModel().
+ */
+export function realReranker(): LocalReranker {
+  reranker ??= new LocalReranker({
+    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+    maxLength: RERANK_MAX_TOKENS,
+  });
+  return reranker;
 }

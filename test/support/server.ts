@@ -50,6 +50,8 @@ export async function startTestServer(
     logLevel: "warn",
     // Suites that search pass an embedder in `options`; the rest need none.
     embedding: { ...DEFAULT_CONFIG.embedding, provider: "none" },
+    // Nor a reranker (which would fetch its model on the first search asking for rerank).
+    reranker: "none",
     ...overrides,
     databaseUrl: database?.url ?? overrides.databaseUrl,
   };

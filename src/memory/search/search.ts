@@ -5,8 +5,10 @@ import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
+import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
+import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
-import { fuse } from "./ranking.js";
+import { fuse, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -17,7 +19,15 @@ export interface SearchQuery {
   mode: RetrievalMode;
   /** Results scoring below this are left out; 0 keeps every result. */
   minScore: number;
+  /** Reorder the fused results with the reranker (when it is ready). */
+  rerank: boolean;
 }
+
+/**
+ * Whether a search that asked for rerank got it: "unavailable" when the server has no reranker,
+ * its model is not loaded yet (being fetched, say) or it failed; the fused order is kept then.
+ */
+export type RerankOutcome = "applied" | "unavailable";
 
 export interface SearchHit {
   record: MemoryRecord;
@@ -25,6 +35,8 @@ export interface SearchHit {
   score: number;
   semanticScore: number;
   keywordScore: number;
+  /** The reranker's score, 0..1; 0 when the search was not reranked. */
+  rerankScore: number;
   /** The time the search ran at, which decides each memory's state (active, expired). */
   asOf: Date;
 }
@@ -34,6 +46,10 @@ export interface MemorySearchDeps {
   embeddings: Embeddings;
   memories: (em: EntityManager) => MemoryRepository;
   retrieval: (em: EntityManager) => RetrievalRepository;
+  /** None: a search asking for rerank keeps the fused order. */
+  reranker: Reranker | null;
+  /** Told when the reranker failed on a search (which then kept the fused order). */
+  onRerankFailure: (err: unknown) => void;
   now: () => Date;
 }
 
@@ -61,14 +77,24 @@ export class MemorySearch {
   /**
    * Embeds the query (the mode that runs is known from here on: KEYWORD when no embedder
    * answered), then ranks in one transaction (the vector and text queries, filters and
-   * visibility inside the SQL); the hits are read and yielded in batches, so the first
-   * results are on the wire before the last are read.
+   * visibility inside the SQL), and reranks when asked. The hits are read and yielded in
+   * batches, so the first results are on the wire before the last are read.
    */
-  async search(viewer: Viewer, q: SearchQuery): Promise<{ mode: RetrievalMode; hits: AsyncGenerator<SearchHit> }> {
+  async search(
+    viewer: Viewer,
+    q: SearchQuery,
+  ): Promise<{ mode: RetrievalMode; rerank: RerankOutcome | null; hits: AsyncGenerator<SearchHit> }> {
     const queryVector =
       q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
-    return { mode, hits: this.hits(viewer, q, mode, queryVector) };
+    const now = this.deps.now();
+    const ranked = await this.rank(viewer, q, mode, queryVector, now);
+    if (!q.rerank) return { mode, rerank: null, hits: this.read(viewer, this.top(ranked, q), new Map(), now) };
+    const reranked = await this.rerank(viewer, q, ranked);
+    if (reranked === null) {
+      return { mode, rerank: "unavailable", hits: this.read(viewer, this.top(ranked, q), new Map(), now) };
+    }
+    return { mode, rerank: "applied", hits: this.read(viewer, this.top(reranked.ranked, q), reranked.records, now) };
   }
 
   private async keywordMatches(
@@ -91,15 +117,16 @@ export class MemorySearch {
     return candidates;
   }
 
-  private async *hits(
+  /** Every candidate of the mode's retrievers, with the score of the mode, best first. */
+  private async rank(
     viewer: Viewer,
     q: SearchQuery,
     mode: RetrievalMode,
     queryVector: Embedded | null,
-  ): AsyncGenerator<SearchHit> {
-    const { em, memories, retrieval, now: clock } = this.deps;
-    const now = clock();
-    const pool = candidatePool(mode, q.topK);
+    now: Date,
+  ): Promise<Scored[]> {
+    const { em, retrieval } = this.deps;
+    const pool = candidatePool(mode, q.rerank ? rerankDepth(q.topK) : q.topK);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
       const semantic =
@@ -110,21 +137,71 @@ export class MemorySearch {
       return fuse(semantic, keyword).map((r) => ({
         ...r,
         score: mode === "hybrid" ? r.score : mode === "semantic" ? r.semanticScore : r.keywordScore,
+        rerankScore: 0,
       }));
     });
-    const results = ranked
-      .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id))
-      // Compared as reported (a proto float): a result shown scoring exactly min_score is kept.
-      .filter((r) => q.minScore === 0 || Math.fround(r.score) >= q.minScore)
-      .slice(0, q.topK);
+    return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * The first rerankDepth(top_k) results reordered by the reranker, with their records (read
+   * once: the reranker needs their text, the response their all); null when the reranker is
+   * missing, not loaded yet, or failed.
+   */
+  private async rerank(
+    viewer: Viewer,
+    q: SearchQuery,
+    ranked: Scored[],
+  ): Promise<{ ranked: Scored[]; records: Map<string, MemoryRecord> } | null> {
+    const { reranker, memories, em } = this.deps;
+    if (reranker === null) return null;
+    if (!reranker.loaded) {
+      // Loading (or fetching) goes on in the background; this search keeps the fused order.
+      reranker.ready().catch(() => undefined);
+      return null;
+    }
+    const found = await memories(em.fork()).findMany(
+      viewer,
+      ranked.slice(0, rerankDepth(q.topK)).map((r) => r.id),
+    );
+    const records = new Map(found.map((m) => [m.id, m]));
+    // Deleted between ranking and reading: left out, as the reading of hits does.
+    const candidates = ranked.filter((r) => records.has(r.id));
+    try {
+      const scores = await reranker.score(
+        q.text,
+        candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord)),
+      );
+      return { ranked: blend(candidates, scores), records };
+    } catch (err) {
+      this.deps.onRerankFailure(err);
+      return null;
+    }
+  }
+
+  private top(ranked: Scored[], q: SearchQuery): Scored[] {
+    return (
+      ranked
+        // Compared as reported (a proto float): a result shown scoring exactly min_score is kept.
+        .filter((r) => q.minScore === 0 || Math.fround(r.score) >= q.minScore)
+        .slice(0, q.topK)
+    );
+  }
+
+  /** The results' records, in order, read in batches (those already read are not read again). */
+  private async *read(
+    viewer: Viewer,
+    results: Scored[],
+    known: Map<string, MemoryRecord>,
+    asOf: Date,
+  ): AsyncGenerator<SearchHit> {
+    const { em, memories } = this.deps;
     let rank = 0;
     for (let i = 0; i < results.length; i += STREAM_BATCH) {
       const batch = results.slice(i, i + STREAM_BATCH);
-      const found = await memories(em.fork()).findMany(
-        viewer,
-        batch.map((r) => r.id),
-      );
-      const records = new Map(found.map((m) => [m.id, m]));
+      const missing = batch.filter((r) => !known.has(r.id)).map((r) => r.id);
+      const found = missing.length === 0 ? [] : await memories(em.fork()).findMany(viewer, missing);
+      const records = new Map([...known, ...found.map((m) => [m.id, m] as const)]);
       for (const r of batch) {
         const record = records.get(r.id);
         // Deleted between ranking and reading: leave it out rather than show a stale memory.
@@ -136,9 +213,13 @@ export class MemorySearch {
           score: r.score,
           semanticScore: r.semanticScore,
           keywordScore: r.keywordScore,
-          asOf: now,
+          rerankScore: r.rerankScore,
+          asOf,
         };
       }
     }
   }
 }
+
+/** A ranked result with the score of the search's mode (and the reranker's, once reranked). */
+type Scored = Ranked & { rerankScore: number };

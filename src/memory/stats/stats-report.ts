@@ -4,16 +4,18 @@ import {
   type GetMemoryStatsResponse,
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Embeddings } from "../../embedding/embeddings.js";
+import type { Reranker } from "../../rerank/reranker.js";
 import { totals, type MemoryStatsRepository, type NamedCount } from "./stats.repository.js";
 
 /** GetMemoryStats: the kinds and agents it names, and the days its creation counts cover. */
 const STATS_TOP = 50;
 const STATS_DAYS = 30;
 
-/** A workspace's GetMemoryStats answer: its counts by state, the busiest kinds and agents, creations per day, the embedder. */
+/** A workspace's GetMemoryStats answer: its counts by state, the busiest kinds and agents, creations per day, the embedder and reranker. */
 export async function statsReport(
   stats: MemoryStatsRepository,
   embeddings: Embeddings,
+  reranker: Reranker | null,
   workspaceId: string,
   now: Date,
 ): Promise<GetMemoryStatsResponse> {
@@ -32,6 +34,7 @@ export async function statsReport(
     embeddingFailed: BigInt(sums.embeddingFailed),
     embeddingModel: embeddings.model ?? "",
     embedderConfigured: embeddings.configured,
+    rerankModel: reranker?.loaded === true ? reranker.id : "",
     kinds,
     agents,
     createdByDay: days.map(({ day, count }) => ({ day, count: BigInt(count) })),

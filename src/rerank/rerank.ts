@@ -1,0 +1,49 @@
+/**
+ * The rerank stage of a search: a cross-encoder reads the query beside each of the fused
+ * results' text and its score, blended with the fused score, reorders them. Candidates and
+ * weight were chosen on LoCoMo (`npm run bench:retrieval`, bench/README.md).
+ */
+
+/** How many of the fused results the reranker reads (top_k when larger): its cost is per result. */
+export const RERANK_CANDIDATES = 40;
+
+/**
+ * How much the reranker's score weighs in a reranked result's score; the fused score weighs the
+ * rest. The reranker alone reorders well at the top, but it has not seen what the keyword
+ * retriever knows about rare words, and the blend beat it alone under cross-validation.
+ */
+export const RERANK_WEIGHT = 0.8;
+
+/**
+ * Query and memory together are cut to this many tokens: more than the longest LoCoMo
+ * observation or load-benchmark note needs; a longer memory is judged on its beginning.
+ */
+export const RERANK_MAX_TOKENS = 256;
+
+/** How many fused results a search with rerank reads. */
+export function rerankDepth(topK: number): number {
+  return Math.max(topK, RERANK_CANDIDATES);
+}
+
+/** The text the reranker reads for a memory: its title, when it has one, then its content. */
+export function passageOf(memory: { title: string; content: string }): string {
+  return memory.title === "" ? memory.content : `${memory.title}\n${memory.content}`;
+}
+
+/**
+ * The candidates reordered by `weight` x rerank score + (1 - weight) x fused score, best first
+ * (ties by id, as fusion breaks them). Only the candidates given are returned: rerank reorders,
+ * it never adds.
+ */
+export function blend<T extends { id: string; score: number }>(
+  candidates: T[],
+  rerankScores: number[],
+  weight = RERANK_WEIGHT,
+): (T & { rerankScore: number })[] {
+  return candidates
+    .map((c, i) => {
+      const rerankScore = rerankScores[i] ?? 0;
+      return { ...c, rerankScore, score: weight * rerankScore + (1 - weight) * c.score };
+    })
+    .sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+}

@@ -1,0 +1,18 @@
+/** Scores how well passages answer a query, for the rerank stage of a search (src/rerank/rerank.ts). */
+export interface Reranker {
+  /** Names the model, e.g. "local:cross-encoder/ms-marco-MiniLM-L-12-v2:q8". */
+  readonly id: string;
+  /** Whether a score() now would run the model rather than throw RerankerStarting. */
+  readonly loaded: boolean;
+  /** Starts loading the model (fetching it first if missing); rejects when it cannot load. */
+  ready(): Promise<void>;
+  /** The relevance of each passage to the query, 0..1 (higher is more relevant), in order. */
+  score(query: string, passages: string[]): Promise<number[]>;
+  /** Releases its thread; the next score() loads the model again. */
+  close(): Promise<void>;
+}
+
+/** Not ready yet, and nothing has failed: the model is being fetched or loaded. */
+export class RerankerStarting extends Error {
+  override readonly name = "RerankerStarting";
+}
