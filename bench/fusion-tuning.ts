@@ -1,7 +1,7 @@
 /**
  * Cross-validated tuning of HYBRID fusion on LoCoMo: the procedure that chose the shipped
- * constants (SEMANTIC_WEIGHT in src/memory/search/ranking.ts, the candidate pool in
- * src/memory/search/search.ts), run by `npm run bench:retrieval` on every engine.
+ * constants (SEMANTIC_WEIGHT and ENTITY_WEIGHT in src/memory/search/ranking.ts, the candidate
+ * pool in src/memory/search/search.ts), run by `npm run bench:retrieval` on every engine.
  *
  * Each retriever's own ranking of every question (SEMANTIC and KEYWORD, 100 deep) is replayed
  * through the server's `fuse` under every candidate setting. For every way of splitting the
@@ -9,6 +9,7 @@
  * on one half is chosen and reported on the other, both ways, so no reported number comes
  * from the conversations its setting was chosen on.
  */
+import { QueryNames } from "../src/memory/search/entity-names.js";
 import { fuse } from "../src/memory/search/ranking.js";
 import { fixed, table } from "./report.js";
 
@@ -17,9 +18,12 @@ export interface ListEntry {
   score: number;
   /** Whether this memory cites one of the question's evidence turns. */
   hit: boolean;
+  /** Its subject id, title and linked entities' ids, for entity-aware ranking. */
+  names: string[];
 }
 
 export interface QuestionLists {
+  question: string;
   conversation: string;
   category: number;
   semantic: ListEntry[];
@@ -28,23 +32,33 @@ export interface QuestionLists {
 
 export interface FusionSetting {
   semanticWeight: number;
+  entityWeight: number;
   /** How deep each retriever's list is read: topK x the server's pool factor. */
   pool: number;
 }
 
-/** The settings tried: the pool as top 20 times 1, 3 and 5 (shipped). */
+/** The settings tried: the pool as top 20 times 1, 3 and 5 (shipped), entity weights from none up. */
 export const SETTINGS: FusionSetting[] = [0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9].flatMap((semanticWeight) =>
-  [20, 60, 100].map((pool) => ({ semanticWeight, pool })),
+  [20, 60, 100].flatMap((pool) =>
+    [0, 0.01, 0.02, 0.05, 0.1].map((entityWeight) => ({ semanticWeight, entityWeight, pool })),
+  ),
 );
 
 export const KS = [5, 10, 20] as const;
 
-const describe = (s: FusionSetting) => `weight ${s.semanticWeight.toFixed(1)}, pool ${s.pool}`;
+const describe = (s: FusionSetting) =>
+  `weight ${s.semanticWeight.toFixed(1)}, entity ${s.entityWeight.toFixed(2)}, pool ${s.pool}`;
 
 /** The 1-based rank of the first result citing evidence, Infinity when none is in the top 20. */
 function firstHit(q: QuestionLists, s: FusionSetting): number {
   const hits = new Map([...q.semantic, ...q.keyword].map((e) => [e.id, e.hit]));
-  const ranked = fuse(q.semantic.slice(0, s.pool), q.keyword.slice(0, s.pool), s.semanticWeight).slice(0, 20);
+  const names = new QueryNames(q.question);
+  const ranked = fuse(
+    q.semantic.slice(0, s.pool),
+    q.keyword.slice(0, s.pool),
+    { semantic: s.semanticWeight, entity: s.entityWeight },
+    (n) => names.names(n),
+  ).slice(0, 20);
   const first = ranked.findIndex((r) => hits.get(r.id));
   return first === -1 ? Infinity : first + 1;
 }
@@ -59,10 +73,10 @@ const single = (which: "semantic" | "keyword") => (q: QuestionLists) => {
   return first === -1 ? Infinity : first + 1;
 };
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 /** Every split of the conversations into two halves (first half holding the first conversation). */
-function splits(conversations: string[]): [string[], string[]][] {
+export function splits(conversations: string[]): [string[], string[]][] {
   const half = Math.floor(conversations.length / 2);
   const [first, ...others] = conversations;
   const out: [string[], string[]][] = [];

@@ -2,10 +2,11 @@
  * Retrieval benchmark on LoCoMo observations (protocol: ../shared/bench/locomo/README.md).
  *
  * Starts Engram in-process (PGlite in a temporary directory, or the Postgres of DATABASE_URL)
- * with the real all-MiniLM-L6-v2 int8 model, loads each conversation's observations into a
- * workspace of its own through BatchWriteMemories, then asks every question through
- * SearchMemories in KEYWORD, SEMANTIC and HYBRID mode and prints recall@k and latency.
- * It measures; it asserts nothing about the numbers.
+ * with the real all-MiniLM-L6-v2 int8 model and the ms-marco-MiniLM-L-12-v2 reranker, loads each
+ * conversation's observations into a workspace of its own through BatchWriteMemories, then asks
+ * every question through SearchMemories in KEYWORD, SEMANTIC and HYBRID mode, each without and
+ * with rerank, and prints recall@k, latency and CPU per search, and the cross-validated choices
+ * of the fusion and rerank settings. It measures; it asserts nothing about the numbers.
  *
  *   npm run bench:retrieval
  *
@@ -23,15 +24,24 @@ import { createClient, type Client, type Interceptor } from "@connectrpc/connect
 import { createConnectTransport } from "@connectrpc/connect-node";
 import cliProgress from "cli-progress";
 import { pino } from "pino";
-import { EmbeddingStatus } from "../gen/ts/engram/v1/memory_pb.js";
+import { EmbeddingStatus, type Memory } from "../gen/ts/engram/v1/memory_pb.js";
 import { MemoryService, SearchMode, WriteOutcome } from "../gen/ts/engram/v1/memory_service_pb.js";
 import { startEngram, type Engram } from "../src/app.js";
 import { ApiKeys } from "../src/auth/api-keys.js";
 import { DEFAULT_CONFIG, type Config } from "../src/config.js";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { candidatePool } from "../src/memory/search/search.js";
-import { SEMANTIC_WEIGHT } from "../src/memory/search/ranking.js";
+import { ENTITY_WEIGHT, SEMANTIC_WEIGHT } from "../src/memory/search/ranking.js";
+import { LocalReranker } from "../src/rerank/local-reranker.js";
+import { passageOf, RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
 import { crossValidate, replayRecalls, type ListEntry, type QuestionLists } from "./fusion-tuning.js";
+import {
+  candidateSweep,
+  crossValidateRerank,
+  rerankRecalls,
+  SHIPPED_RERANK,
+  type RerankLists,
+} from "./rerank-tuning.js";
 import { loadLocomo, type Conversation, type Question } from "./locomo.js";
 import { fixed, percentile, table } from "./report.js";
 
@@ -41,18 +51,34 @@ const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/loco
 const CONVERSATIONS = conversationLimit(process.env.LOCOMO_CONVERSATIONS);
 const MODEL = process.env.ENGRAM_EMBEDDING_MODEL ?? "Xenova/all-MiniLM-L6-v2";
 const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
+const RERANKER = "cross-encoder/ms-marco-MiniLM-L-12-v2";
 /** The server's own log on stderr; errors only by default (the bootstrap admin-key notice is noise here). */
 const LOG_LEVEL = (process.env.ENGRAM_LOG_LEVEL ?? "error") as Config["logLevel"];
-const KS = [5, 10, 20] as const;
+const KS = [5, 10, 20, 50] as const;
 const TOP_K = Math.max(...KS);
+/** The default top_k, at which rerank's cost is reported. */
+const DEFAULT_TOP_K = 10;
 const BATCH_SIZE = 100;
 const WARMUP_QUERIES = 5;
 const ATTACH_TIMEOUT_MS = 10 * 60_000;
-const MODES = [
-  { mode: SearchMode.KEYWORD, name: "KEYWORD" },
-  { mode: SearchMode.SEMANTIC, name: "SEMANTIC" },
-  { mode: SearchMode.HYBRID, name: "HYBRID" },
-] as const;
+/** Every mode without and with rerank at top 50, then HYBRID at the default top 10, both ways. */
+const RUNS: Run[] = [
+  ...[SearchMode.KEYWORD, SearchMode.SEMANTIC, SearchMode.HYBRID].flatMap((mode) => [
+    { mode, rerank: false, topK: TOP_K },
+    { mode, rerank: true, topK: TOP_K },
+  ]),
+  { mode: SearchMode.HYBRID, rerank: false, topK: DEFAULT_TOP_K },
+  { mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K },
+];
+
+interface Run {
+  mode: SearchMode;
+  rerank: boolean;
+  topK: number;
+}
+
+const runName = (r: Run) =>
+  `${SearchMode[r.mode]}${r.rerank ? " + rerank" : ""}${r.topK === TOP_K ? "" : ` (top ${r.topK})`}`;
 
 type MemoryClient = Client<typeof MemoryService>;
 
@@ -67,6 +93,9 @@ interface Loaded {
 
 interface ModeResult {
   name: string;
+  run: Run;
+  /** Process CPU (server, model threads and the client) per search. */
+  cpuMs: number;
   /** Per question, the 1-based rank of the first result citing an evidence turn (Infinity: none in the top k). */
   firstHit: number[];
   categories: number[];
@@ -83,9 +112,17 @@ async function main(): Promise<void> {
   log(`engine ${engine}; model ${MODEL} q8 from ${MODEL_DIR}`);
 
   const dataDir = await mkdtemp(join(tmpdir(), "engram-bench-"));
+  const reranker = new LocalReranker({
+    model: RERANKER,
+    modelDir: MODEL_DIR,
+    dtype: "q8",
+    maxLength: RERANK_MAX_TOKENS,
+  });
   const engram = await startEngram(benchConfig(dataDir), pino({ level: LOG_LEVEL }, pino.destination(2)), {
     embedder: new LocalEmbedder({ model: MODEL, modelDir: MODEL_DIR, dtype: "q8" }),
     awaitEmbedder: true,
+    reranker,
+    awaitReranker: true,
   });
   const runId = randomUUID().slice(0, 8);
   try {
@@ -102,8 +139,9 @@ async function main(): Promise<void> {
     log(`loaded ${memoryCount} memories, all ATTACHED, in ${loadSeconds.toFixed(1)} s`);
 
     const results: ModeResult[] = [];
-    for (const { mode, name } of MODES) results.push(await runMode(loaded, mode, name));
+    for (const run of RUNS) results.push(await runMode(loaded, run));
     const lists = await collectRetrieverLists(loaded);
+    const rerankLists = await collectRerankLists(loaded, reranker);
 
     const questions = conversations.flatMap((c) => c.questions);
     const ceiling = fraction(conversations.flatMap((c) => c.questions.map((q) => answerable(c, q))));
@@ -111,6 +149,7 @@ async function main(): Promise<void> {
     printReport({
       results,
       lists,
+      rerankLists,
       questions,
       ceiling,
       memoryCount,
@@ -125,6 +164,7 @@ async function main(): Promise<void> {
       if (process.env.DATABASE_URL) await dropWorkspaces(engram, runId);
     } finally {
       await engram.close();
+      await reranker.close();
     }
     await rm(dataDir, { recursive: true, force: true });
   }
@@ -215,26 +255,30 @@ async function waitUntilAttached(client: MemoryClient, conversation: Conversatio
   }
 }
 
-/** Asks every question once, one at a time (so latencies are not queueing), top 20, in one mode. */
-async function runMode(loaded: Loaded[], mode: SearchMode, name: string): Promise<ModeResult> {
-  const result: ModeResult = { name, firstHit: [], categories: [], latenciesMs: [] };
+/** Asks every question once, one at a time (so latencies are not queueing), in one mode. */
+async function runMode(loaded: Loaded[], run: Run): Promise<ModeResult> {
+  const name = runName(run);
+  const result: ModeResult = { name, run, cpuMs: 0, firstHit: [], categories: [], latenciesMs: [] };
   const warmup = loaded[0]!;
-  for (const q of warmup.conversation.questions.slice(0, WARMUP_QUERIES)) await search(warmup.client, q, mode);
+  for (const q of warmup.conversation.questions.slice(0, WARMUP_QUERIES)) await search(warmup.client, q, run);
   const bar = progressBar(
     `search ${name}`,
     loaded.reduce((n, l) => n + l.conversation.questions.length, 0),
   );
+  const cpu = process.cpuUsage();
   for (const { client, conversation } of loaded) {
     for (const question of conversation.questions) {
       const started = performance.now();
-      const hits = await search(client, question, mode);
+      const hits = await search(client, question, run);
       result.latenciesMs.push(performance.now() - started);
-      const first = hits.findIndex((cited) => cited.some((id) => question.evidence.includes(id)));
+      const first = hits.findIndex((memory) => cites(memory, question));
       result.firstHit.push(first === -1 ? Infinity : first + 1);
       result.categories.push(question.category);
       bar.increment();
     }
   }
+  const used = process.cpuUsage(cpu);
+  result.cpuMs = (used.user + used.system) / 1000 / result.latenciesMs.length;
   bar.stop();
   return result;
 }
@@ -252,7 +296,13 @@ async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]>
         await retrieverList(client, question, SearchMode.SEMANTIC),
         await retrieverList(client, question, SearchMode.KEYWORD),
       ];
-      out.push({ conversation: conversation.id, category: question.category, semantic, keyword });
+      out.push({
+        question: question.question,
+        conversation: conversation.id,
+        category: question.category,
+        semantic,
+        keyword,
+      });
       bar.increment();
     }
   }
@@ -263,22 +313,79 @@ async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]>
 async function retrieverList(client: MemoryClient, question: Question, mode: SearchMode): Promise<ListEntry[]> {
   const entries: ListEntry[] = [];
   for await (const r of client.searchMemories({ query: question.question, topK: LIST_DEPTH, mode })) {
-    const ids = r.memory?.metadata?.dia_ids;
-    const cited = Array.isArray(ids) ? ids.map(String) : [];
-    entries.push({ id: r.memory!.id, score: r.score, hit: cited.some((id) => question.evidence.includes(id)) });
+    const memory = r.memory!;
+    const names = [memory.subjectId, memory.title, ...memory.linkedEntities.map((e) => e.id)].filter((n) => n !== "");
+    entries.push({ id: memory.id, score: r.score, hit: cites(memory, question), names });
   }
   return entries;
 }
 
-/** The dia_ids each result cites, in rank order; fails if the server answered in another mode. */
-async function search(client: MemoryClient, question: Question, mode: SearchMode): Promise<string[][]> {
-  const cited: string[][] = [];
-  for await (const r of client.searchMemories({ query: question.question, topK: TOP_K, mode })) {
-    if (r.mode !== mode) throw new Error(`asked for ${SearchMode[mode]}, the server searched ${SearchMode[r.mode]}`);
-    const ids = r.memory?.metadata?.dia_ids;
-    cited.push(Array.isArray(ids) ? ids.map(String) : []);
+/**
+ * Each question's HYBRID results, 50 deep, with the reranker's score of each, computed in the
+ * server's order and groups (rerank-tuning.ts replays every candidate count and weight on them).
+ */
+async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Promise<RerankTuning> {
+  const out: RerankLists[] = [];
+  let pairs = 0;
+  let scoringMs = 0;
+  const bar = progressBar(
+    "rerank lists",
+    loaded.reduce((n, l) => n + l.conversation.questions.length, 0),
+  );
+  for (const { client, conversation } of loaded) {
+    for (const question of conversation.questions) {
+      const results = [];
+      for await (const r of client.searchMemories({ query: question.question, topK: TOP_K, mode: SearchMode.HYBRID })) {
+        results.push(r);
+      }
+      const started = performance.now();
+      const scores = await reranker.score(
+        question.question,
+        results.map((r) => passageOf(r.memory!)),
+      );
+      scoringMs += performance.now() - started;
+      pairs += results.length;
+      out.push({
+        conversation: conversation.id,
+        category: question.category,
+        fused: results.map((r, i) => ({
+          id: r.memory!.id,
+          score: r.score,
+          rerank: scores[i]!,
+          hit: cites(r.memory!, question),
+        })),
+      });
+      bar.increment();
+    }
   }
-  return cited;
+  bar.stop();
+  return { lists: out, msPerPair: scoringMs / pairs };
+}
+
+interface RerankTuning {
+  lists: RerankLists[];
+  /** The reranker's wall time per query-memory pair, scoring 50 per question in groups. */
+  msPerPair: number;
+}
+
+/** The results in rank order; fails if the server answered in another mode or did not rerank as asked. */
+async function search(client: MemoryClient, question: Question, run: Run): Promise<Memory[]> {
+  const memories: Memory[] = [];
+  let rerank: string | null = null;
+  const request = { query: question.question, topK: run.topK, mode: run.mode, rerank: run.rerank };
+  for await (const r of client.searchMemories(request, { onHeader: (h) => (rerank = h.get("engram-rerank")) })) {
+    if (r.mode !== run.mode)
+      throw new Error(`asked for ${SearchMode[run.mode]}, the server searched ${SearchMode[r.mode]}`);
+    memories.push(r.memory!);
+  }
+  if (run.rerank && rerank !== "applied") throw new Error(`asked for rerank, the server answered ${rerank}`);
+  return memories;
+}
+
+/** Whether a memory cites one of the question's evidence turns. */
+function cites(memory: Memory, question: Question): boolean {
+  const ids = memory.metadata?.dia_ids;
+  return Array.isArray(ids) && ids.some((id) => typeof id === "string" && question.evidence.includes(id));
 }
 
 /** Whether any evidence turn of the question has an observation at all (else no k can hit it). */
@@ -299,6 +406,7 @@ function recallAt(result: ModeResult, k: number, category?: number): number {
 function printReport(r: {
   results: ModeResult[];
   lists: QuestionLists[];
+  rerankLists: RerankTuning;
   questions: Question[];
   ceiling: number;
   memoryCount: number;
@@ -311,7 +419,7 @@ function printReport(r: {
   const out: string[] = [];
   out.push("LoCoMo retrieval benchmark (observations as memories; protocol in ../shared/bench/locomo/README.md)");
   out.push(`engine:      ${r.engine}`);
-  out.push(`model:       ${r.modelId}`);
+  out.push(`model:       ${r.modelId}; reranker local:${RERANKER}:q8`);
   out.push(
     `machine:     ${availableParallelism()} cores (${cpus()[0]?.model.trim() ?? "unknown"}), node ${process.version}`,
   );
@@ -319,19 +427,21 @@ function printReport(r: {
   out.push(`questions:   ${r.questions.length} (categories 1-4 with evidence)`);
   out.push(`ceiling:     ${fixed(r.ceiling)} (questions with at least one evidence turn that has an observation)`);
   out.push("");
+  out.push("CPU: the process's (server, model threads and this client) per search, one search at a time.");
   out.push(
     table(
-      ["mode", ...KS.map((k) => `recall@${k}`), "p50 ms", "p95 ms"],
+      ["mode", ...KS.map((k) => `recall@${k}`), "p50 ms", "p95 ms", "CPU ms"],
       r.results.map((m) => [
         m.name,
-        ...KS.map((k) => fixed(recallAt(m, k))),
+        ...KS.map((k) => (k <= m.run.topK ? fixed(recallAt(m, k)) : "-")),
         fixed(percentile(m.latenciesMs, 50), 1),
         fixed(percentile(m.latenciesMs, 95), 1),
+        fixed(m.cpuMs, 1),
       ]),
     ),
   );
-  const keyword = r.results.find((m) => m.name === "KEYWORD")!;
-  const hybrid = r.results.find((m) => m.name === "HYBRID")!;
+  const find = (name: string) => r.results.find((m) => m.name === name)!;
+  const [keyword, hybrid, reranked] = [find("KEYWORD"), find("HYBRID"), find("HYBRID + rerank")];
   const [kw, hy] = [recallAt(keyword, 10), recallAt(hybrid, 10)];
   const delta = hy - kw;
   out.push("");
@@ -339,6 +449,10 @@ function printReport(r: {
     `HYBRID vs KEYWORD recall@10: ${fixed(hy)} vs ${fixed(kw)}: ${delta >= 0 ? "+" : ""}${fixed(delta)} absolute, ` +
       `${delta >= 0 ? "+" : ""}${((delta / kw) * 100).toFixed(1)}% relative` +
       (delta > 0 ? "" : "  (HYBRID does NOT beat KEYWORD)"),
+  );
+  out.push(
+    `HYBRID + rerank vs HYBRID recall@10: ${fixed(recallAt(reranked, 10))} vs ${fixed(hy)} ` +
+      `(target 0.76: ${recallAt(reranked, 10) >= 0.76 ? "reached" : "NOT reached"})`,
   );
   out.push("");
   out.push("recall@10 by question category (1 multi-hop, 2 temporal, 3 open-domain, 4 single-hop):");
@@ -350,18 +464,36 @@ function printReport(r: {
     ),
   );
   out.push("");
-  const shipped = { semanticWeight: SEMANTIC_WEIGHT, pool: candidatePool("hybrid", TOP_K) };
+  const shipped = { semanticWeight: SEMANTIC_WEIGHT, entityWeight: ENTITY_WEIGHT, pool: candidatePool("hybrid", 20) };
   out.push(crossValidate(r.lists, shipped).text);
   const replayed = replayRecalls(r.lists, shipped);
-  const measured = KS.map((k) => recallAt(hybrid, k));
+  const measured = [5, 10, 20].map((k) => recallAt(hybrid, k));
+  out.push(replayCheck("the shipped fusion", replayed, measured, "HYBRID"));
+  out.push("");
+  out.push(candidateSweep(r.rerankLists.lists, r.rerankLists.msPerPair));
+  out.push("");
+  out.push(crossValidateRerank(r.rerankLists.lists));
+  const atTop10 = find(`HYBRID + rerank (top ${DEFAULT_TOP_K})`);
   out.push(
-    `replay check: the shipped setting replayed offline gives ${replayed.map((x) => fixed(x)).join(" / ")}, ` +
-      `the server's HYBRID ${measured.map((x) => fixed(x)).join(" / ")}` +
-      (replayed.every((x, i) => fixed(x) === fixed(measured[i]!)) ? " (identical)" : "  (DIFFERENT)"),
+    replayCheck(
+      "the shipped rerank",
+      rerankRecalls(r.rerankLists.lists, SHIPPED_RERANK).slice(0, 2),
+      [5, 10].map((k) => recallAt(atTop10, k)),
+      `HYBRID + rerank (top ${DEFAULT_TOP_K})`,
+    ),
   );
   out.push("");
   out.push(`load (embed + write): ${r.loadSeconds.toFixed(1)} s; total runtime: ${r.totalSeconds.toFixed(1)} s`);
   process.stdout.write(out.join("\n") + "\n");
+}
+
+/** Whether an offline replay reproduces what the server measured (it must, up to rounding). */
+function replayCheck(what: string, replayed: number[], measured: number[], run: string): string {
+  return (
+    `replay check: ${what} replayed offline gives ${replayed.map((x) => fixed(x)).join(" / ")}, ` +
+    `the server's ${run} ${measured.map((x) => fixed(x)).join(" / ")}` +
+    (replayed.every((x, i) => fixed(x) === fixed(measured[i]!)) ? " (identical)" : "  (DIFFERENT)")
+  );
 }
 
 function memoryClient(baseUrl: string, secret: string): MemoryClient {

@@ -5,7 +5,7 @@
  * must stay within 0..1, and equal scores need a stable order.
  */
 import { describe, expect, it } from "vitest";
-import { fuse, SEMANTIC_WEIGHT } from "./ranking.js";
+import { ENTITY_WEIGHT, fuse, SEMANTIC_WEIGHT } from "./ranking.js";
 
 const c = (id: string, score: number) => ({ id, score });
 const w = SEMANTIC_WEIGHT;
@@ -54,11 +54,30 @@ describe("fuse", () => {
   });
 
   it("takes another semantic weight when given one", () => {
-    expect(fuse([c("s", 1)], [c("k", 1)], 0.2).map((r) => r.id)).toEqual(["k", "s"]);
+    expect(fuse([c("s", 1)], [c("k", 1)], { semantic: 0.2, entity: 0 }).map((r) => r.id)).toEqual(["k", "s"]);
   });
 
   it("breaks ties by id, whatever order the lists gave", () => {
     expect(fuse([c("b", 0.5), c("a", 0.5)], []).map((r) => r.id)).toEqual(["a", "b"]);
     expect(fuse([], [c("b", 0.5), c("a", 0.5)]).map((r) => r.id)).toEqual(["a", "b"]);
+  });
+
+  it("raises a memory the query names by ENTITY_WEIGHT, and only such a memory, staying within 1", () => {
+    const named = (names: readonly string[]) => names.includes("acme");
+    const ranked = fuse(
+      [
+        { id: "other", score: 0.5, names: ["globex"] },
+        { id: "acme", score: 0.5, names: ["acme"] },
+        { id: "top", score: 1, names: ["acme"] },
+      ],
+      [{ id: "top", score: 1, names: ["acme"] }],
+      undefined,
+      named,
+    );
+    expect(ranked.map((r) => [r.id, r.score])).toEqual([
+      ["top", 1],
+      ["acme", w * 0.5 + ENTITY_WEIGHT],
+      ["other", w * 0.5],
+    ]);
   });
 });

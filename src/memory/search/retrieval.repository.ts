@@ -19,6 +19,23 @@ export const QUOTED_LEXEME = sql`'''' || replace(replace(lexeme, '\\', '\\\\'), 
 export interface Candidate {
   id: string;
   score: number;
+  /** What a query may name it by (entity-aware ranking): its subject id, linked entities' ids, title. */
+  names: string[];
+}
+
+/** The columns candidates are named by, beside their id and score. */
+const NAME_COLUMNS = sql`subject_id, title, linked_entities`;
+
+interface NameRow {
+  subject_id: string | null;
+  title: string;
+  linked_entities: { type: string; id: string }[] | string;
+}
+
+function namesOf(row: NameRow): string[] {
+  const linked = typeof row.linked_entities === "string" ? JSON.parse(row.linked_entities) : row.linked_entities;
+  const names = [row.subject_id ?? "", row.title, ...(linked as { id: string }[]).map((e) => e.id)];
+  return names.filter((n) => n !== "");
 }
 
 /** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
@@ -55,8 +72,9 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
     const target = sql`${toSql(vector)}::vector`;
-    const matching = sql`select id, embedding <=> ${target} as distance from memories where ${allOf(where)}`;
-    let rows = await query<{ id: string; distance: number | string }>(
+    const matching = sql`select id, embedding <=> ${target} as distance, ${NAME_COLUMNS} from memories
+      where ${allOf(where)}`;
+    let rows = await query<{ id: string; distance: number | string } & NameRow>(
       this.em,
       sql`${matching} order by embedding <=> ${target} limit ${limit}`,
     );
@@ -64,14 +82,14 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       // The HNSW graph is approximate: an iterative scan can run out of reachable nodes (or
       // hnsw.max_scan_tuples) before a selective filter has found `limit` rows. When it comes up
       // short, rank the rows passing the filter exactly (the materialized CTE keeps the index out).
-      rows = await query<{ id: string; distance: number | string }>(
+      rows = await query<{ id: string; distance: number | string } & NameRow>(
         this.em,
-        sql`with matching as materialized (${matching}) select id, distance from matching
+        sql`with matching as materialized (${matching}) select id, distance, ${NAME_COLUMNS} from matching
           order by distance, id limit ${limit}`,
       );
     }
     // Cosine similarity, floored at 0: an opposite meaning is no more relevant than an unrelated one.
-    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)) }));
+    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)), names: namesOf(r) }));
   }
 
   /**
@@ -133,16 +151,21 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       ),
       " + ",
     );
-    const rows = await query<{ id: string; score: number | string }>(
+    const rows = await query<{ id: string; score: number | string } & NameRow>(
       this.em,
-      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl from memories
+      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl, ${NAME_COLUMNS}
+            from memories
             where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
-        select id, matched * ${K1 + 1}::float8
+        select id, ${NAME_COLUMNS}, matched * ${K1 + 1}::float8
             / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
           from candidates order by score desc, id limit ${limit}`,
     );
     return {
-      candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
+      candidates: rows.map((r) => ({
+        id: r.id,
+        score: Math.min(1, Number(r.score) / plan.idfTotal),
+        names: namesOf(r),
+      })),
       counted,
     };
   }

@@ -8,7 +8,8 @@ import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
-import { fuse, type Ranked } from "./ranking.js";
+import { QueryNames } from "./entity-names.js";
+import { fuse, FUSION_WEIGHTS, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -134,7 +135,8 @@ export class MemorySearch {
           ? []
           : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
       const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
-      return fuse(semantic, keyword).map((r) => ({
+      const names = new QueryNames(q.text);
+      return fuse(semantic, keyword, FUSION_WEIGHTS, (n) => names.names(n)).map((r) => ({
         ...r,
         score: mode === "hybrid" ? r.score : mode === "semantic" ? r.semanticScore : r.keywordScore,
         rerankScore: 0,

@@ -1,16 +1,4 @@
-import { eng } from "stopword";
-
-const STOP_WORDS: ReadonlySet<string> = new Set(eng);
-
-/** Words as the guard counts them: runs of letters, digits and marks, case-folded. */
-function wordsOf(content: string): string[] {
-  return (
-    content
-      .normalize("NFKC")
-      .toLowerCase()
-      .match(/[\p{L}\p{N}\p{M}]+/gu) ?? []
-  );
-}
+import { STOP_WORDS, wordsOf } from "../../words.js";
 
 /**
  * Why a content carries nothing worth remembering, or null when it does: after normalisation
