@@ -8,6 +8,8 @@ import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
 import { toSql } from "pgvector";
 import { LocalEmbedder } from "../src/embedding/local.js";
+import { LocalReranker } from "../src/rerank/local-reranker.js";
+import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
 import { openPgliteHere } from "../src/db/pglite.js";
 import { B, DF_CAP, K1, planKeywordSearch } from "../src/memory/search/bm25.js";
 import { keywordTiers, lexemeQuery } from "../src/memory/search/keyword-tiers.js";
@@ -64,6 +66,24 @@ export async function embedderFloor(texts: string[], queries: string[]): Promise
   const batchedPerSecond = texts.length / ((performance.now() - started) / 1000);
   const query = await measure(queries.length, (i) => embedder.embed([queries[Math.max(0, i)]!]));
   return { batchedPerSecond, query, embed: (texts) => embedder.embed(texts) };
+}
+
+/** The reranker alone: one query scored against RERANK_CANDIDATES memories, as a search with rerank does. */
+export async function rerankerFloor(passages: string[], queries: string[]): Promise<Cost> {
+  const reranker = new LocalReranker({
+    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+    maxLength: RERANK_MAX_TOKENS,
+  });
+  try {
+    await reranker.ready();
+    return await measure(queries.length, (i) =>
+      reranker.score(queries[Math.max(0, i)]!, passages.slice(0, RERANK_CANDIDATES)),
+    );
+  } finally {
+    await reranker.close();
+  }
 }
 
 /** Raw SQL against either engine. */

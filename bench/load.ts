@@ -24,11 +24,14 @@ import {
   insertFloor,
   listFloor,
   openSql,
+  rerankerFloor,
   searchFloor,
   upsertFloor,
   type Cost,
   type SqlFloor,
 } from "./load-floor.js";
+import { candidatePool } from "../src/memory/search/search.js";
+import { RERANK_CANDIDATES } from "../src/rerank/rerank.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
 import { LOCAL_MODEL_ID, syntheticVectors } from "./load-vectors.js";
 import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
@@ -210,20 +213,27 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
   let seed = 1000;
   for (const { scope, key } of keys) {
     const modes = [
-      [SearchMode.KEYWORD, "KEYWORD"],
-      [SearchMode.SEMANTIC, "SEMANTIC"],
-      [SearchMode.HYBRID, "HYBRID"],
+      [SearchMode.KEYWORD, "KEYWORD", false],
+      [SearchMode.SEMANTIC, "SEMANTIC", false],
+      [SearchMode.HYBRID, "HYBRID", false],
+      [SearchMode.HYBRID, "HYBRID + rerank", true],
     ] as const;
-    for (const [mode, name] of LOCAL ? modes : modes.slice(0, 1)) {
+    for (const [mode, name, rerank] of LOCAL ? modes : modes.slice(0, 1)) {
       const rand = random(seed++);
-      // Every result is read, as a client would.
+      // Every result is read, as a client would; a search asking for rerank must get it.
       const search = async () => {
         let results = 0;
-        for await (const result of client.searchMemories({ query: question(rand), mode, topK: 10 }, auth(key))) {
+        let reranked: string | null = null;
+        const request = { query: question(rand), mode, topK: 10, rerank };
+        const onHeader = (header: Headers) => (reranked = header.get("engram-rerank"));
+        for await (const result of client.searchMemories(request, { ...auth(key), onHeader })) {
           if (result.memory !== undefined) results += 1;
         }
+        if (rerank && reranked !== "applied") throw new Error(`rerank ${reranked}`);
         return results;
       };
+      // The reranker loads when first asked for: until then searches keep their order.
+      if (rerank) await untilReranking(client, key);
       await run(server, 5, 1, search);
       const one = await run(server, SEARCHES, 1, search);
       const sixteen = await run(server, SEARCHES * 2, 16, search);
@@ -232,6 +242,24 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
     }
   }
   return rows;
+}
+
+/** Asks for rerank until the server's reranker has loaded (the first request starts it). */
+async function untilReranking(client: Client<typeof MemoryService>, key: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    let reranked: string | null = null;
+    const request = { query: "warm up", topK: 1, rerank: true };
+    const results = client.searchMemories(request, {
+      ...auth(key),
+      onHeader: (h) => (reranked = h.get("engram-rerank")),
+    });
+    const read = [];
+    for await (const result of results) read.push(result);
+    if (reranked === "applied") return;
+    if (Date.now() > deadline) throw new Error("the server's reranker did not load within a minute");
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 const ms = (n: number) => fixed(n, 1);
@@ -366,7 +394,13 @@ async function main(): Promise<void> {
   const vectorsRand = random(98);
   const vectors = embedder ? await embedder.embed(Array.from({ length: 40 }, () => question(vectorsRand))) : null;
   sql = await openSql(store.dataDir, store.databaseUrl);
-  const floors: Record<string, { top10: SqlFloor; top50: SqlFloor }> = {};
+  const reranker = LOCAL
+    ? await rerankerFloor(
+        Array.from({ length: 64 }, () => note(random(6))),
+        queries,
+      )
+    : null;
+  const floors: Record<string, { top10: SqlFloor; top50: SqlFloor; reranked: SqlFloor }> = {};
   for (const [scope, agentId] of [
     ["agent", AGENTS[3]!],
     ["workspace", null],
@@ -374,6 +408,14 @@ async function main(): Promise<void> {
     floors[scope] = {
       top10: await searchFloor(sql, "default", agentId, vectors, queries, 10),
       top50: await searchFloor(sql, "default", agentId, vectors, queries, 50),
+      reranked: await searchFloor(
+        sql,
+        "default",
+        agentId,
+        vectors,
+        queries,
+        candidatePool("hybrid", RERANK_CANDIDATES),
+      ),
     };
   }
   const upsert = await upsertFloor(sql, vectors?.[0] ?? null, 40);
@@ -470,13 +512,15 @@ async function main(): Promise<void> {
   );
   say();
   const searchTable = searchRows.map(({ scope, mode, one, sixteen }) => {
-    const { top10, top50 } = floors[scope]!;
+    const { top10, top50, reranked } = floors[scope]!;
     const parts: Cost[] =
       mode === "KEYWORD"
         ? [top10.keyword, top10.fetch]
         : mode === "SEMANTIC"
           ? [queryCost, top10.vector, top10.fetch]
-          : [queryCost, top50.vector, top50.keyword, top50.fetch];
+          : mode === "HYBRID"
+            ? [queryCost, top50.vector, top50.keyword, top50.fetch]
+            : [queryCost, reranked.vector, reranked.keyword, reranked.fetch, reranker!];
     const floor: Cost = {
       ms: parts.reduce((sum, c) => sum + c.ms, 0),
       cpuMs: parts.reduce((sum, c) => sum + c.cpuMs, 0),
