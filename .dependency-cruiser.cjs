@@ -12,7 +12,8 @@ const layers = [
     name: "services and repositories (memory, history, feed, staging, auth)",
     path: "^src/(memory|history|feed|staging|auth)/",
   },
-  { name: "embedding", path: "^src/embedding/" },
+  { name: "models (embedding, rerank)", path: "^src/(embedding|rerank)/" },
+  { name: "model files", path: "^src/models/" },
   {
     name: "infrastructure (db, errors, logger, ids, worker threads)",
     path: "^src/(db|errors)/|^src/(logger|ids|worker-thread)\\.ts$",

@@ -132,6 +132,10 @@ export async function searchFloor(
   const params = (first: unknown) => (agentId === null ? [workspaceId, first] : [workspaceId, agentId, first]);
   const last = agentId === null ? "$2" : "$3";
   const at = (list: unknown[], i: number) => list[Math.max(0, i) % list.length];
+  // The index scan reads as deep as the server's (retrieval.repository.ts): at pgvector's default
+  // ef_search of 40 a deeper pool would come back short, and cheap.
+  await sql.run(`set hnsw.ef_search = ${Math.max(40, pool)}`);
+  await sql.run(`set hnsw.iterative_scan = strict_order`);
   const vector =
     vectors === null
       ? NOT_MEASURED
@@ -142,6 +146,8 @@ export async function searchFloor(
             params(toSql(at(vectors, i) as number[])),
           ),
         );
+  await sql.run(`reset hnsw.ef_search`);
+  await sql.run(`reset hnsw.iterative_scan`);
   // The statements a keyword search runs (BM25, src/memory/search/bm25.ts): its lexemes; how many
   // visible memories hold each (up to DF_CAP); the tiers over its common words until one fills
   // the pool; then the BM25 ranking of the candidates.

@@ -161,7 +161,7 @@ export const MEMORY_TOOLS: MemoryTool[] = [
       "every mode, so one min_score works for all), and the response names the mode that ran. Narrow with the same",
       "filters as list_memory (subject_type, subject_id, kind, tag, linked entity). mode is hybrid (default: meaning",
       "and words together), semantic or keyword. top_k caps the results (10 by default, at most 100).",
-      "rerank=true reorders the results with a cross-encoder for a better top few, at tens of milliseconds more;",
+      "rerank=true reorders the results with a cross-encoder for a better top few, at about 0.2 s more per search;",
       'each result then has a rerank_score, and the response says rerank "applied" (or "unavailable": order kept).',
       AGENT,
     ].join(" "),

@@ -766,8 +766,9 @@ export type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesResponse">
   /**
    * How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
    * mode, keyword_score in KEYWORD mode, and 0.6 x semantic_score + 0.4 x keyword_score in
-   * HYBRID mode (1 only for a memory both parts score 1). Reranked: 0.8 x rerank_score + 0.2 x
-   * that score of the mode, the order of the results.
+   * HYBRID mode, plus 0.02 when the query names the memory's subject_id, one of its linked
+   * entities' ids or its title (at most 1). Reranked: 0.8 x rerank_score + 0.2 x that score of
+   * the mode, the order of the results.
    *
    * @generated from field: float score = 2;
    */

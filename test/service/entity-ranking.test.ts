@@ -1,0 +1,72 @@
+/**
+ * Entity-aware ranking in HYBRID search: a memory whose subject, linked entity or title the
+ * query names gains ENTITY_WEIGHT over one that is otherwise the same, read from the database
+ * by both retrievers (src/memory/search/retrieval.repository.ts, entity-names.ts).
+ */
+import type { MessageInitShape } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MemorySchema } from "../../gen/ts/engram/v1/memory_pb.js";
+import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { ENTITY_WEIGHT, SEMANTIC_WEIGHT } from "../../src/memory/search/ranking.js";
+import { WordHashEmbedder } from "../support/embedders.js";
+import { startServices, type ServiceHarness } from "../support/service.js";
+
+/** The same words in every memory: only what names it tells them apart. */
+const CONTENT = "Asked for a discount on the annual plan before renewing.";
+
+describe("entity-aware ranking", () => {
+  let services: ServiceHarness;
+
+  beforeAll(async () => {
+    services = await startServices({ embedder: new WordHashEmbedder() });
+    const memories: MessageInitShape<typeof MemorySchema>[] = [
+      { subjectType: "company", subjectId: "acme-corp", key: "a" },
+      { subjectType: "company", subjectId: "globex", key: "b" },
+      {
+        subjectType: "company",
+        subjectId: "hooli",
+        key: "c",
+        linkedEntities: [{ type: "deal", id: "Initech_Renewal" }],
+      },
+      { subjectType: "company", subjectId: "umbrella", key: "d", title: "Pied Piper" },
+    ].map((m) => ({ ...m, kind: "note", content: CONTENT }));
+    const { results } = await services
+      .memories()
+      .batchWriteMemories({ requests: memories.map((memory) => ({ memory })) });
+    expect(results.every((r) => r.result.case === "response")).toBe(true);
+  });
+  afterAll(() => services.close());
+
+  /** Each result's subject, score and the score its two parts give without a bonus. */
+  async function search(query: string, mode = SearchMode.HYBRID) {
+    const out: { subject: string; score: number; semanticScore: number; keywordScore: number; unnamed: number }[] = [];
+    for await (const r of services.memories().searchMemories({ query, mode, topK: 10 })) {
+      const unnamed = SEMANTIC_WEIGHT * r.semanticScore + (1 - SEMANTIC_WEIGHT) * r.keywordScore;
+      const { score, semanticScore, keywordScore } = r;
+      out.push({ subject: r.memory!.subjectId, score, semanticScore, keywordScore, unnamed });
+    }
+    return out;
+  }
+
+  it.each([
+    ["subject", "What did ACME Corp. ask before renewing?", "acme-corp"],
+    ["linked entity", "discount asked on the initech renewal", "hooli"],
+    ["title", "what did Pied Piper ask?", "umbrella"],
+  ])("raises the memory whose %s the query names by ENTITY_WEIGHT, and no other", async (_, query, named) => {
+    const results = await search(query);
+    expect(results).toHaveLength(4);
+    expect(results[0]!.subject).toBe(named);
+    for (const r of results) {
+      expect(r.score).toBeCloseTo(r.unnamed + (r.subject === named ? ENTITY_WEIGHT : 0), 5);
+    }
+  });
+
+  it("leaves the scores alone when the query names nothing, and in SEMANTIC and KEYWORD mode", async () => {
+    for (const r of await search("Who asked for a discount on the annual plan?")) {
+      expect(r.score).toBeCloseTo(r.unnamed, 5);
+    }
+    const named = "What did ACME Corp. ask before renewing?";
+    for (const r of await search(named, SearchMode.SEMANTIC)) expect(r.score).toBe(r.semanticScore);
+    for (const r of await search(named, SearchMode.KEYWORD)) expect(r.score).toBe(r.keywordScore);
+  });
+});
