@@ -1,5 +1,3 @@
-import type { Candidate } from "./retrieval.repository.js";
-
 /**
  * How much the semantic part weighs in a HYBRID score; the keyword part weighs the rest.
  * Chosen by cross-validation on LoCoMo (`npm run bench:retrieval`, bench/README.md).

@@ -33,8 +33,11 @@ interface NameRow {
 }
 
 function namesOf(row: NameRow): string[] {
-  const linked = typeof row.linked_entities === "string" ? JSON.parse(row.linked_entities) : row.linked_entities;
-  const names = [row.subject_id ?? "", row.title, ...(linked as { id: string }[]).map((e) => e.id)];
+  const linked =
+    typeof row.linked_entities === "string"
+      ? (JSON.parse(row.linked_entities) as { id: string }[])
+      : row.linked_entities;
+  const names = [row.subject_id ?? "", row.title, ...linked.map((e) => e.id)];
   return names.filter((n) => n !== "");
 }
 
