@@ -10,7 +10,7 @@
  * from the conversations its setting was chosen on.
  */
 import { QueryNames } from "../src/memory/search/entity-names.js";
-import { fuse } from "../src/memory/search/ranking.js";
+import { fuse, withEntityBonus } from "../src/memory/search/ranking.js";
 import { fixed, table } from "./report.js";
 
 export interface ListEntry {
@@ -52,13 +52,12 @@ const describe = (s: FusionSetting) =>
 /** The 1-based rank of the first result citing evidence, Infinity when none is in the top 20. */
 function firstHit(q: QuestionLists, s: FusionSetting): number {
   const hits = new Map([...q.semantic, ...q.keyword].map((e) => [e.id, e.hit]));
-  const names = new QueryNames(q.question);
-  const ranked = fuse(
-    q.semantic.slice(0, s.pool),
-    q.keyword.slice(0, s.pool),
-    { semantic: s.semanticWeight, entity: s.entityWeight },
-    (n) => names.names(n),
-  ).slice(0, 20);
+  const query = new QueryNames(q.question);
+  const named = new Set([...q.semantic, ...q.keyword].filter((e) => query.names(e.names)).map((e) => e.id));
+  // The server reads names only where the bonus could matter (mayBeRaised); naming every
+  // result here ranks the same.
+  const fused = fuse(q.semantic.slice(0, s.pool), q.keyword.slice(0, s.pool), s.semanticWeight);
+  const ranked = withEntityBonus(fused, named, s.entityWeight).slice(0, 20);
   const first = ranked.findIndex((r) => hits.get(r.id));
   return first === -1 ? Infinity : first + 1;
 }

@@ -1,7 +1,8 @@
 /**
  * Entity-aware ranking in HYBRID search: a memory whose subject, linked entity or title the
- * query names gains ENTITY_WEIGHT over one that is otherwise the same, read from the database
- * by both retrievers (src/memory/search/retrieval.repository.ts, entity-names.ts).
+ * query names gains ENTITY_WEIGHT over one that is otherwise the same. Names are read from the
+ * database after fusion, for the results the bonus could move into the page
+ * (src/memory/search/search.ts, ranking.ts mayBeRaised, entity-names.ts).
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,9 +39,9 @@ describe("entity-aware ranking", () => {
   afterAll(() => services.close());
 
   /** Each result's subject, score and the score its two parts give without a bonus. */
-  async function search(query: string, mode = SearchMode.HYBRID) {
+  async function search(query: string, mode = SearchMode.HYBRID, topK = 10) {
     const out: { subject: string; score: number; semanticScore: number; keywordScore: number; unnamed: number }[] = [];
-    for await (const r of services.memories().searchMemories({ query, mode, topK: 10 })) {
+    for await (const r of services.memories().searchMemories({ query, mode, topK })) {
       const unnamed = SEMANTIC_WEIGHT * r.semanticScore + (1 - SEMANTIC_WEIGHT) * r.keywordScore;
       const { score, semanticScore, keywordScore } = r;
       out.push({ subject: r.memory!.subjectId, score, semanticScore, keywordScore, unnamed });
@@ -58,6 +59,20 @@ describe("entity-aware ranking", () => {
     expect(results[0]!.subject).toBe(named);
     for (const r of results) {
       expect(r.score).toBeCloseTo(r.unnamed + (r.subject === named ? ENTITY_WEIGHT : 0), 5);
+    }
+  });
+
+  it("raises a named memory into a page of one from below it (its names were read)", async () => {
+    // Unnamed, all four score the same and "acme-corp" would sort first by id; each query below
+    // names another, which only its bonus can put first.
+    for (const [query, named] of [
+      ["discount asked on the initech renewal", "hooli"],
+      ["what did Pied Piper ask?", "umbrella"],
+    ]) {
+      const [first, ...rest] = await search(query!, SearchMode.HYBRID, 1);
+      expect(rest).toEqual([]);
+      expect(first!.subject).toBe(named);
+      expect(first!.score).toBeCloseTo(first!.unnamed + ENTITY_WEIGHT, 5);
     }
   });
 

@@ -17,6 +17,12 @@ describe("QueryNames", () => {
     expect(new QueryNames("what about it?").names(["", "of the"])).toBe(false);
   });
 
+  it("is empty when the query holds only stop words and punctuation: then it names nothing", () => {
+    expect(new QueryNames("What about it?!").empty).toBe(true);
+    expect(new QueryNames("").empty).toBe(true);
+    expect(new QueryNames("what about Initech?").empty).toBe(false);
+  });
+
   it("needs every identifying word of a name, and any one of the names", () => {
     const query = new QueryNames("renewal risk at Initech");
     expect(query.names(["initech-renewal-2025"])).toBe(false);

@@ -18,6 +18,11 @@ export class QueryNames {
     this.words = new Set(nameWords(query));
   }
 
+  /** Whether the query holds no identifying word at all, so it names nothing. */
+  get empty(): boolean {
+    return this.words.size === 0;
+  }
+
   names(names: readonly string[]): boolean {
     return names.some((name) => {
       const words = nameWords(name);

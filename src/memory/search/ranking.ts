@@ -10,25 +10,17 @@ export const SEMANTIC_WEIGHT = 0.6;
  */
 export const ENTITY_WEIGHT = 0.02;
 
-export interface FusionWeights {
-  semantic: number;
-  entity: number;
-}
-
-export const FUSION_WEIGHTS: FusionWeights = { semantic: SEMANTIC_WEIGHT, entity: ENTITY_WEIGHT };
-
-/** A retriever's candidate as fusion reads it; `names` as in Candidate (none: never named). */
+/** A retriever's candidate as fusion reads it. */
 export interface Retrieved {
   id: string;
   score: number;
-  names?: readonly string[];
 }
 
 export interface Ranked {
   id: string;
   /**
    * SEMANTIC_WEIGHT x semanticScore + (1 - SEMANTIC_WEIGHT) x keywordScore, plus ENTITY_WEIGHT
-   * when the query names the memory, at most 1.
+   * when the query names the memory (withEntityBonus), at most 1.
    */
   score: number;
   /** Cosine similarity of the query and memory vectors, 0 when negative or not retrieved. */
@@ -41,29 +33,46 @@ export interface Ranked {
  * Fuses the two retrievers' lists by a weighted sum of their scores. Both scores are on the
  * same 0..1 scale, so the fused score means the same in every query and one `min_score` works
  * in every mode; rank fusion (RRF) did no better on LoCoMo and has no such meaning.
- * A memory only one retriever found gets 0 for the other part. `named` says whether the query
- * names a memory by one of its names (QueryNames.names).
+ * A memory only one retriever found gets 0 for the other part.
  */
-export function fuse(
-  semantic: Retrieved[],
-  keyword: Retrieved[],
-  weights: FusionWeights = FUSION_WEIGHTS,
-  named: (names: readonly string[]) => boolean = () => false,
-): Ranked[] {
-  const byId = new Map<string, Ranked & { named: boolean }>();
+export function fuse(semantic: Retrieved[], keyword: Retrieved[], semanticWeight = SEMANTIC_WEIGHT): Ranked[] {
+  const byId = new Map<string, Ranked>();
   const entry = (c: Retrieved) => {
     let ranked = byId.get(c.id);
     if (ranked === undefined) {
-      ranked = { id: c.id, score: 0, semanticScore: 0, keywordScore: 0, named: named(c.names ?? []) };
+      ranked = { id: c.id, score: 0, semanticScore: 0, keywordScore: 0 };
       byId.set(c.id, ranked);
     }
     return ranked;
   };
   for (const c of semantic) entry(c).semanticScore = c.score;
   for (const c of keyword) entry(c).keywordScore = c.score;
-  const ranked = [...byId.values()].map(({ named: isNamed, ...r }) => {
-    const fused = weights.semantic * r.semanticScore + (1 - weights.semantic) * r.keywordScore;
-    return { ...r, score: Math.min(1, fused + (isNamed ? weights.entity : 0)) };
-  });
-  return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  const ranked = [...byId.values()].map((r) => ({
+    ...r,
+    score: semanticWeight * r.semanticScore + (1 - semanticWeight) * r.keywordScore,
+  }));
+  return ranked.sort(byScore);
+}
+
+/**
+ * The fused results whose place among the first `depth` the entity bonus could change: the
+ * bonus lifts a result by `weight` at most, so one scoring below the depth-th by more than that
+ * stays out of the first `depth`, and only these need their names read.
+ */
+export function mayBeRaised(ranked: Ranked[], depth: number, weight = ENTITY_WEIGHT): Ranked[] {
+  const last = ranked[Math.min(depth, ranked.length) - 1];
+  if (last === undefined || weight === 0) return [];
+  // The margin keeps a result that floating-point rounding of the sums would put just outside.
+  return ranked.filter((r) => r.score >= last.score - weight - 1e-9);
+}
+
+/** The results with `weight` added to those the query names (at most 1), in their new order. */
+export function withEntityBonus(ranked: Ranked[], named: ReadonlySet<string>, weight = ENTITY_WEIGHT): Ranked[] {
+  if (named.size === 0) return ranked;
+  return ranked.map((r) => (named.has(r.id) ? { ...r, score: Math.min(1, r.score + weight) } : r)).sort(byScore);
+}
+
+/** Best first, ties by id: the same order whatever order the retrievers gave. */
+function byScore(a: Ranked, b: Ranked): number {
+  return b.score - a.score || a.id.localeCompare(b.id);
 }

@@ -19,14 +19,10 @@ export const QUOTED_LEXEME = sql`'''' || replace(replace(lexeme, '\\', '\\\\'), 
 export interface Candidate {
   id: string;
   score: number;
-  /** What a query may name it by (entity-aware ranking): its subject id, linked entities' ids, title. */
-  names: string[];
 }
 
-/** The columns candidates are named by, beside their id and score. */
-const NAME_COLUMNS = sql`subject_id, title, linked_entities`;
-
 interface NameRow {
+  id: string;
   subject_id: string | null;
   title: string;
   linked_entities: { type: string; id: string }[] | string;
@@ -75,9 +71,8 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
     const target = sql`${toSql(vector)}::vector`;
-    const matching = sql`select id, embedding <=> ${target} as distance, ${NAME_COLUMNS} from memories
-      where ${allOf(where)}`;
-    let rows = await query<{ id: string; distance: number | string } & NameRow>(
+    const matching = sql`select id, embedding <=> ${target} as distance from memories where ${allOf(where)}`;
+    let rows = await query<{ id: string; distance: number | string }>(
       this.em,
       sql`${matching} order by embedding <=> ${target} limit ${limit}`,
     );
@@ -85,14 +80,29 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       // The HNSW graph is approximate: an iterative scan can run out of reachable nodes (or
       // hnsw.max_scan_tuples) before a selective filter has found `limit` rows. When it comes up
       // short, rank the rows passing the filter exactly (the materialized CTE keeps the index out).
-      rows = await query<{ id: string; distance: number | string } & NameRow>(
+      rows = await query<{ id: string; distance: number | string }>(
         this.em,
-        sql`with matching as materialized (${matching}) select id, distance, ${NAME_COLUMNS} from matching
+        sql`with matching as materialized (${matching}) select id, distance from matching
           order by distance, id limit ${limit}`,
       );
     }
     // Cosine similarity, floored at 0: an opposite meaning is no more relevant than an unrelated one.
-    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)), names: namesOf(r) }));
+    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)) }));
+  }
+
+  /**
+   * What a query may name each of these memories by (entity-aware ranking): its subject id,
+   * linked entities' ids and title. Read after fusion for the few results the bonus could move
+   * (ranking.ts mayBeRaised), under the same filters and visibility as the retrievers.
+   */
+  async names(viewer: Viewer, q: FilterQuery, ids: string[], now: Date): Promise<Map<string, string[]>> {
+    if (ids.length === 0) return new Map();
+    const rows = await query<NameRow>(
+      this.em,
+      sql`select id, subject_id, title, linked_entities from memories
+        where ${allOf([...filterConditions(viewer, q, now), sql`id = any(${ids}::uuid[])`])}`,
+    );
+    return new Map(rows.map((r) => [r.id, namesOf(r)]));
   }
 
   /**
@@ -154,21 +164,17 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       ),
       " + ",
     );
-    const rows = await query<{ id: string; score: number | string } & NameRow>(
+    const rows = await query<{ id: string; score: number | string }>(
       this.em,
-      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl, ${NAME_COLUMNS}
+      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl
             from memories
             where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
-        select id, ${NAME_COLUMNS}, matched * ${K1 + 1}::float8
+        select id, matched * ${K1 + 1}::float8
             / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
           from candidates order by score desc, id limit ${limit}`,
     );
     return {
-      candidates: rows.map((r) => ({
-        id: r.id,
-        score: Math.min(1, Number(r.score) / plan.idfTotal),
-        names: namesOf(r),
-      })),
+      candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
       counted,
     };
   }

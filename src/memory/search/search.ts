@@ -9,7 +9,7 @@ import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
-import { fuse, FUSION_WEIGHTS, type Ranked } from "./ranking.js";
+import { fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -127,7 +127,9 @@ export class MemorySearch {
     now: Date,
   ): Promise<Scored[]> {
     const { em, retrieval } = this.deps;
-    const pool = candidatePool(mode, q.rerank ? rerankDepth(q.topK) : q.topK);
+    // How many results this search shows or reranks: the entity bonus must be exact that deep.
+    const depth = q.rerank ? rerankDepth(q.topK) : q.topK;
+    const pool = candidatePool(mode, depth);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
       const semantic =
@@ -135,14 +137,36 @@ export class MemorySearch {
           ? []
           : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
       const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
-      const names = new QueryNames(q.text);
-      return fuse(semantic, keyword, FUSION_WEIGHTS, (n) => names.names(n)).map((r) => ({
+      const fused = fuse(semantic, keyword);
+      const ranked = mode === "hybrid" ? await this.named(repository, viewer, q, fused, depth, now) : fused;
+      return ranked.map((r) => ({
         ...r,
         score: mode === "hybrid" ? r.score : mode === "semantic" ? r.semanticScore : r.keywordScore,
         rerankScore: 0,
       }));
     });
     return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * The fused results with the entity bonus for those the query names. Names are read only for
+   * the results the bonus could move within the first `depth` (mayBeRaised), and not at all
+   * when the query holds no word a name could be made of.
+   */
+  private async named(
+    repository: RetrievalRepository,
+    viewer: Viewer,
+    q: SearchQuery,
+    fused: Ranked[],
+    depth: number,
+    now: Date,
+  ): Promise<Ranked[]> {
+    const query = new QueryNames(q.text);
+    if (query.empty) return fused;
+    const raisable = mayBeRaised(fused, depth).map((r) => r.id);
+    const names = await repository.names(viewer, q.filter, raisable, now);
+    const named = new Set([...names].filter(([, n]) => query.names(n)).map(([id]) => id));
+    return withEntityBonus(fused, named);
   }
 
   /**
