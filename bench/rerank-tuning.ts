@@ -59,6 +59,74 @@ export function rerankRecalls(questions: RerankLists[], s: RerankSetting): numbe
   return RERANK_KS.map((k) => ranks.filter((r) => r <= k).length / questions.length);
 }
 
+/**
+ * How a candidate is scored from its reranker score, its fused score and its places in the two
+ * orders (0-based): the shipped `blend` and the alternatives blendForms() weighs it against.
+ */
+type BlendForm = (e: RerankedEntry, fusedPlace: number, rerankPlace: number) => number;
+
+/** The cross-encoder's logit, recovered from its 0..1 score. */
+const logit = (p: number) => Math.log(Math.max(p, 1e-12) / Math.max(1 - p, 1e-12));
+
+function formRecalls(questions: RerankLists[], candidates: number, form: BlendForm): number[] {
+  const ranks = questions.map((q) => {
+    const read = q.fused.slice(0, candidates);
+    const byRerank = [...read].sort((a, b) => b.rerank - a.rerank);
+    const order = read
+      .map((e, i) => ({ e, s: form(e, i, byRerank.indexOf(e)) }))
+      .sort((a, b) => b.s - a.s || a.e.id.localeCompare(b.e.id))
+      .map((x) => x.e);
+    const first = [...order, ...q.fused.slice(candidates)].findIndex((e) => e.hit);
+    return first === -1 ? Infinity : first + 1;
+  });
+  return RERANK_KS.map((k) => ranks.filter((r) => r <= k).length / questions.length);
+}
+
+/**
+ * Other ways to combine the reranker with the fused ranking, each at its best setting chosen
+ * on all questions (in-sample, so an upper bound for that form): the logit, which does not
+ * flatten near 1 as the 0..1 score does, plus the fused score; and reciprocal-rank fusion of the
+ * two orders. None of them is held out; they say whether the blend's form is what limits it.
+ */
+export function blendForms(questions: RerankLists[]): string {
+  const best = (forms: [string, BlendForm][]) =>
+    forms
+      .map(([name, form]) => ({ name, recalls: formRecalls(questions, RERANK_CANDIDATES, form) }))
+      .reduce((x, y) => (mean(y.recalls) > mean(x.recalls) ? y : x));
+  const rows = [
+    {
+      name: `shipped: ${RERANK_WEIGHT} x rerank + ${fixed(1 - RERANK_WEIGHT, 1)} x fused`,
+      recalls: formRecalls(
+        questions,
+        RERANK_CANDIDATES,
+        (e) => RERANK_WEIGHT * e.rerank + (1 - RERANK_WEIGHT) * e.score,
+      ),
+    },
+    { name: "rerank score alone", recalls: formRecalls(questions, RERANK_CANDIDATES, (e) => e.rerank) },
+    best(
+      [0.5, 1, 2, 5, 10].map((a): [string, BlendForm] => [
+        `best logit + a x fused (a = ${a})`,
+        (e) => logit(e.rerank) + a * e.score,
+      ]),
+    ),
+    best(
+      [5, 10, 30, 60].flatMap((k) =>
+        [0.6, 0.7, 0.8, 0.9].map((w): [string, BlendForm] => [
+          `best RRF (k ${k}, rerank weight ${w})`,
+          (_, fusedPlace, rerankPlace) => w / (k + rerankPlace) + (1 - w) / (k + fusedPlace),
+        ]),
+      ),
+    ),
+  ];
+  return [
+    `blend forms over ${RERANK_CANDIDATES} candidates (all questions; "best" settings chosen in-sample):`,
+    table(
+      ["form", ...RERANK_KS.map((k) => `recall@${k}`)],
+      rows.map((r) => [r.name, ...r.recalls.map((x) => fixed(x))]),
+    ),
+  ].join("\n");
+}
+
 /** In-sample recall of every candidate count at the shipped weight, with the pairs it costs. */
 export function candidateSweep(questions: RerankLists[], msPerPair: number): string {
   const rows = [10, 20, 30, 40, 50].map((candidates) => [

@@ -36,6 +36,7 @@ import { LocalReranker } from "../src/rerank/local-reranker.js";
 import { passageOf, RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
 import { crossValidate, replayRecalls, type ListEntry, type QuestionLists } from "./fusion-tuning.js";
 import {
+  blendForms,
   candidateSweep,
   crossValidateRerank,
   rerankRecalls,
@@ -289,7 +290,10 @@ async function runMode(loaded: Loaded[], run: Run): Promise<ModeResult> {
   return result;
 }
 
-/** Each retriever's own ranking of every question, deep enough for fusion to be replayed offline. */
+/**
+ * Each retriever's own ranking of every question, deep enough for fusion to be replayed offline,
+ * and HYBRID's at the same depth for the scores each retriever gives the other's candidates.
+ */
 async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]> {
   const out: QuestionLists[] = [];
   const bar = progressBar(
@@ -302,12 +306,21 @@ async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]>
         await retrieverList(client, question, SearchMode.SEMANTIC),
         await retrieverList(client, question, SearchMode.KEYWORD),
       ];
+      const other = new Map<string, { semantic: number; keyword: number }>();
+      for await (const r of client.searchMemories({
+        query: question.question,
+        topK: LIST_DEPTH,
+        mode: SearchMode.HYBRID,
+      })) {
+        other.set(r.memory!.id, { semantic: r.semanticScore, keyword: r.keywordScore });
+      }
       out.push({
         question: question.question,
         conversation: conversation.id,
         category: question.category,
         semantic,
         keyword,
+        other,
       });
       bar.increment();
     }
@@ -499,6 +512,8 @@ function printReport(r: {
       `HYBRID + rerank (top ${DEFAULT_TOP_K})`,
     ),
   );
+  out.push("");
+  out.push(blendForms(r.rerankLists.lists));
   out.push("");
   out.push(`load (embed + write): ${r.loadSeconds.toFixed(1)} s; total runtime: ${r.totalSeconds.toFixed(1)} s`);
   process.stdout.write(out.join("\n") + "\n");

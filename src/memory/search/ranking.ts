@@ -23,7 +23,7 @@ export interface Ranked {
    * when the query names the memory (withEntityBonus), at most 1.
    */
   score: number;
-  /** Cosine similarity of the query and memory vectors, 0 when negative or not retrieved. */
+  /** Cosine similarity of the query and memory vectors, 0 when negative or not scored. */
   semanticScore: number;
   /** The IDF-weighted share of the query's words the memory holds (BM25, see bm25.ts), 0..1. */
   keywordScore: number;
@@ -33,7 +33,8 @@ export interface Ranked {
  * Fuses the two retrievers' lists by a weighted sum of their scores. Both scores are on the
  * same 0..1 scale, so the fused score means the same in every query and one `min_score` works
  * in every mode; rank fusion (RRF) did no better on LoCoMo and has no such meaning.
- * A memory only one retriever found gets 0 for the other part.
+ * A memory missing from one list gets 0 for that part; in a search, HYBRID's retrievers score
+ * each other's candidates first (MemorySearch.retrieve), so none is missing.
  */
 export function fuse(semantic: Retrieved[], keyword: Retrieved[], semanticWeight = SEMANTIC_WEIGHT): Ranked[] {
   const byId = new Map<string, Ranked>();

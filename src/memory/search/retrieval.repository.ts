@@ -28,6 +28,11 @@ interface NameRow {
   linked_entities: { type: string; id: string }[] | string;
 }
 
+/** Cosine similarity from pgvector's distance, floored at 0: an opposite meaning is no more relevant than an unrelated one. */
+function similarity(distance: number | string): number {
+  return Math.max(0, 1 - Number(distance));
+}
+
 function namesOf(row: NameRow): string[] {
   const linked =
     typeof row.linked_entities === "string"
@@ -40,6 +45,11 @@ function namesOf(row: NameRow): string[] {
 /** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
 export interface KeywordMatches {
   candidates: Candidate[];
+  /**
+   * The BM25 score of each memory of `alsoScore` that holds a query word and is not among the
+   * `limit` candidates returned (scored against the candidates' average length, as they are).
+   */
+  alsoScored: Candidate[];
   counted: TermCount[];
 }
 
@@ -86,8 +96,34 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
           order by distance, id limit ${limit}`,
       );
     }
-    // Cosine similarity, floored at 0: an opposite meaning is no more relevant than an unrelated one.
-    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)) }));
+    return rows.map((r) => ({ id: r.id, score: similarity(r.distance) }));
+  }
+
+  /**
+   * The similarity of these memories to a query vector, scored as nearest() scores: for the
+   * memories the keyword retriever found and the vector one did not, so fusion weighs their
+   * meaning too instead of taking it as unrelated. Read by id, under the same filters.
+   */
+  async similarities(
+    viewer: Viewer,
+    q: FilterQuery,
+    ids: string[],
+    vector: number[],
+    model: string,
+    now: Date,
+  ): Promise<Candidate[]> {
+    if (ids.length === 0) return [];
+    const where = [
+      ...filterConditions(viewer, q, now),
+      sql`embedding is not null`,
+      sql`embedding_model = ${model}`,
+      sql`id = any(${ids}::uuid[])`,
+    ];
+    const rows = await query<{ id: string; distance: number | string }>(
+      this.em,
+      sql`select id, embedding <=> ${toSql(vector)}::vector as distance from memories where ${allOf(where)}`,
+    );
+    return rows.map((r) => ({ id: r.id, score: similarity(r.distance) }));
   }
 
   /**
@@ -111,6 +147,8 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
    * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
    * candidate set is scored: the rare words' memories and the memories sharing the most
    * common words. Words in `knownCommon` (see CommonWords) are taken as common without a count.
+   * The memories of `alsoScore` (the vector retriever's, in HYBRID mode) are scored too, so
+   * fusion weighs the words of those the bounded candidate set left out.
    */
   async keywordMatches(
     viewer: Viewer,
@@ -119,6 +157,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     limit: number,
     now: Date,
     knownCommon: readonly string[] = [],
+    alsoScore: readonly string[] = [],
   ): Promise<KeywordMatches> {
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
@@ -126,7 +165,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     // (fine while matches are dense, a whole-workspace walk when they are not). So these
     // statements, and only these, plan with sequential and plain index scans off.
     return withLocalSettings(this.em, { enable_seqscan: "off", enable_indexscan: "off" }, () =>
-      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon),
+      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon, alsoScore),
     );
   }
 
@@ -135,6 +174,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     text: string,
     limit: number,
     knownCommon: readonly string[],
+    alsoScore: readonly string[],
   ): Promise<KeywordMatches> {
     // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
     // (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
@@ -152,7 +192,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const counted = words.filter((w) => w.counted).map(({ lexeme, df }) => ({ lexeme, df }));
     const plan = planKeywordSearch(words);
-    if (plan.terms.length === 0) return { candidates: [], counted };
+    if (plan.terms.length === 0) return { candidates: [], alsoScored: [], counted };
     const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
     const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
     // Memories are short, so a word counts once however often it occurs (tf 1): the score is the
@@ -164,17 +204,34 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       ),
       " + ",
     );
-    const rows = await query<{ id: string; score: number | string }>(
+    const candidate = sql`(${rare} or id = any(${tierIds}::uuid[]))`;
+    // The memories of alsoScore are scored beside the candidates; those that are not candidates
+    // neither count towards the average length nor take a place in the `limit` ranked.
+    const rows = await query<{ id: string; score: number | string; candidate: boolean }>(
       this.em,
-      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl
+      sql`with scoring as (select id, ${candidate} as candidate, ${matchedIdf} as matched,
+              length(search)::float8 as dl
             from memories
-            where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
-        select id, matched * ${K1 + 1}::float8
-            / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
-          from candidates order by score desc, id limit ${limit}`,
+            where ${allOf([...filters, sql`(${candidate} or id = any(${alsoScore}::uuid[]))`])}),
+          scored as (select id, candidate, matched * ${K1 + 1}::float8
+              / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl
+                / avg(dl) filter (where candidate) over ())) as score
+            from scoring where candidate or matched > 0),
+          ranked as (select id, score from scored where candidate order by score desc, id limit ${limit})
+        select id, score, candidate from (
+            select id, score, true as candidate from ranked
+            union all
+            select id, score, false from scored
+              where id = any(${alsoScore}::uuid[]) and id not in (select id from ranked)) found
+          order by candidate desc, score desc, id`,
     );
+    const scoreOf = (r: { id: string; score: number | string }) => ({
+      id: r.id,
+      score: Math.min(1, Number(r.score) / plan.idfTotal),
+    });
     return {
-      candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
+      candidates: rows.filter((r) => r.candidate).map(scoreOf),
+      alsoScored: rows.filter((r) => !r.candidate).map(scoreOf),
       counted,
     };
   }

@@ -4,7 +4,7 @@ import type { Embedded, Embeddings } from "../../embedding/embeddings.js";
 import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
-import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
+import type { Candidate, KeywordMatches, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
@@ -104,18 +104,20 @@ export class MemorySearch {
     q: SearchQuery,
     pool: number,
     now: Date,
-  ): Promise<Candidate[]> {
+    alsoScore: string[],
+  ): Promise<KeywordMatches> {
     const scope = countScope(viewer, q.filter);
-    const { candidates, counted } = await repository.keywordMatches(
+    const matches = await repository.keywordMatches(
       viewer,
       q.filter,
       q.text,
       pool,
       now,
       this.commonWords.known(scope),
+      alsoScore,
     );
-    this.commonWords.record(scope, counted);
-    return candidates;
+    this.commonWords.record(scope, matches.counted);
+    return matches;
   }
 
   /** Every candidate of the mode's retrievers, with the score of the mode, best first. */
@@ -132,11 +134,7 @@ export class MemorySearch {
     const pool = candidatePool(mode, depth);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
-      const semantic =
-        queryVector === null
-          ? []
-          : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
-      const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
+      const { semantic, keyword } = await this.retrieve(repository, viewer, q, mode, queryVector, pool, now);
       const fused = fuse(semantic, keyword);
       const ranked = mode === "hybrid" ? await this.named(repository, viewer, q, fused, depth, now) : fused;
       return ranked.map((r) => ({
@@ -146,6 +144,35 @@ export class MemorySearch {
       }));
     });
     return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Each retriever's first `pool` candidates for the mode. In HYBRID mode each retriever also
+   * scores the other's (the keyword retriever the vector one's words, the vector retriever the
+   * keyword one's meaning, read by id), so a memory only one found is fused on both scores, as one
+   * both found is, rather than as if it had nothing in common with the query on the other side.
+   */
+  private async retrieve(
+    repository: RetrievalRepository,
+    viewer: Viewer,
+    q: SearchQuery,
+    mode: RetrievalMode,
+    queryVector: Embedded | null,
+    pool: number,
+    now: Date,
+  ): Promise<{ semantic: Candidate[]; keyword: Candidate[] }> {
+    const semantic =
+      queryVector === null
+        ? []
+        : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
+    if (mode === "semantic") return { semantic, keyword: [] };
+    const hybrid = mode === "hybrid" ? queryVector : null;
+    const words = await this.keywordMatches(repository, viewer, q, pool, now, hybrid ? semantic.map((c) => c.id) : []);
+    if (hybrid === null) return { semantic, keyword: words.candidates };
+    const near = new Set(semantic.map((c) => c.id));
+    const wordsOnly = words.candidates.filter((c) => !near.has(c.id)).map((c) => c.id);
+    const meaning = await repository.similarities(viewer, q.filter, wordsOnly, hybrid.vector, hybrid.model, now);
+    return { semantic: [...semantic, ...meaning], keyword: [...words.candidates, ...words.alsoScored] };
   }
 
   /**
