@@ -63,8 +63,6 @@ function firstHit(q: QuestionLists, s: FusionSetting): number {
   const query = new QueryNames(q.question);
   const named = new Set([...q.semantic, ...q.keyword].filter((e) => query.names(e.names)).map((e) => e.id));
   const [semantic, keyword] = completed(q, s.pool);
-  // The server reads names only where the bonus could matter (mayBeRaised); naming every
-  // result here ranks the same.
   const ranked = withEntityBonus(fuse(semantic, keyword, s.semanticWeight), named, s.entityWeight).slice(0, 20);
   const first = ranked.findIndex((r) => hits.get(r.id));
   return first === -1 ? Infinity : first + 1;

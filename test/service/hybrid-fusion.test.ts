@@ -1,7 +1,7 @@
 /**
  * HYBRID fuses the two retrievers' candidates, and scores a memory only one of them found by
- * the other too (src/memory/search/search.ts; retrieval.repository.ts similarities and
- * keywordMatches' alsoScore): its semantic_score and keyword_score are those SEMANTIC and
+ * the other too (src/memory/search/search.ts; retrieval.repository.ts keywordMatches, whose
+ * statement reads those scores): its semantic_score and keyword_score are those SEMANTIC and
  * KEYWORD mode give it when they reach that deep, not 0.
  *
  * With the bag-of-words test embedder, stop words bring a memory near the query's vector

@@ -55,18 +55,6 @@ export function fuse(semantic: Retrieved[], keyword: Retrieved[], semanticWeight
   return ranked.sort(byScore);
 }
 
-/**
- * The fused results whose place among the first `depth` the entity bonus could change: the
- * bonus lifts a result by `weight` at most, so one scoring below the depth-th by more than that
- * stays out of the first `depth`, and only these need their names read.
- */
-export function mayBeRaised(ranked: Ranked[], depth: number, weight = ENTITY_WEIGHT): Ranked[] {
-  const last = ranked[Math.min(depth, ranked.length) - 1];
-  if (last === undefined || weight === 0) return [];
-  // The margin keeps a result that floating-point rounding of the sums would put just outside.
-  return ranked.filter((r) => r.score >= last.score - weight - 1e-9);
-}
-
 /** The results with `weight` added to those the query names (at most 1), in their new order. */
 export function withEntityBonus(ranked: Ranked[], named: ReadonlySet<string>, weight = ENTITY_WEIGHT): Ranked[] {
   if (named.size === 0) return ranked;

@@ -21,6 +21,9 @@ export interface Candidate {
   score: number;
 }
 
+/** The columns a memory is named by (entity-aware ranking). */
+const NAME_COLUMNS = sql`subject_id, title, linked_entities`;
+
 interface NameRow {
   id: string;
   subject_id: string | null;
@@ -45,13 +48,32 @@ function namesOf(row: NameRow): string[] {
 /** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
 export interface KeywordMatches {
   candidates: Candidate[];
-  /**
-   * The BM25 score of each memory of `alsoScore` that holds a query word and is not among the
-   * `limit` candidates returned (scored against the candidates' average length, as they are).
-   */
-  alsoScored: Candidate[];
+  /** In a hybrid search (see HybridScoring), what the same statement read for fusion. */
+  hybrid: HybridScores;
   counted: TermCount[];
 }
+
+/**
+ * What a HYBRID search's keyword statement also reads, so fusion needs no statement of its own:
+ * the vector retriever's candidates (`near`) are scored on their words, its own candidates on
+ * their similarity to the query's vector, and every one of them is named.
+ */
+export interface HybridScoring {
+  near: readonly string[];
+  vector: number[];
+  model: string;
+}
+
+export interface HybridScores {
+  /** BM25 of each `near` memory outside the candidates that holds a query word (as they are scored). */
+  nearWords: Candidate[];
+  /** Similarity of each candidate outside `near` to the query's vector (as nearest() scores it). */
+  candidateMeaning: Candidate[];
+  /** The names (subject id, title, linked entities' ids) of the candidates and of `near`. */
+  names: Map<string, string[]>;
+}
+
+const NO_HYBRID_SCORES: HybridScores = { nearWords: [], candidateMeaning: [], names: new Map() };
 
 /** The two retrievers' queries: nearest vectors and full-text matches, filters and visibility inside. */
 export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
@@ -100,36 +122,10 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /**
-   * The similarity of these memories to a query vector, scored as nearest() scores: for the
-   * memories the keyword retriever found and the vector one did not, so fusion weighs their
-   * meaning too instead of taking it as unrelated. Read by id, under the same filters.
-   */
-  async similarities(
-    viewer: Viewer,
-    q: FilterQuery,
-    ids: string[],
-    vector: number[],
-    model: string,
-    now: Date,
-  ): Promise<Candidate[]> {
-    if (ids.length === 0) return [];
-    const where = [
-      ...filterConditions(viewer, q, now),
-      sql`embedding is not null`,
-      sql`embedding_model = ${model}`,
-      sql`id = any(${ids}::uuid[])`,
-    ];
-    const rows = await query<{ id: string; distance: number | string }>(
-      this.em,
-      sql`select id, embedding <=> ${toSql(vector)}::vector as distance from memories where ${allOf(where)}`,
-    );
-    return rows.map((r) => ({ id: r.id, score: similarity(r.distance) }));
-  }
-
-  /**
    * What a query may name each of these memories by (entity-aware ranking): its subject id,
-   * linked entities' ids and title. Read after fusion for the few results the bonus could move
-   * (ranking.ts mayBeRaised), under the same filters and visibility as the retrievers.
+   * linked entities' ids and title, under the same filters and visibility as the retrievers.
+   * For a HYBRID search whose keyword statement did not run (no query word is held by any
+   * memory), which otherwise reads them.
    */
   async names(viewer: Viewer, q: FilterQuery, ids: string[], now: Date): Promise<Map<string, string[]>> {
     if (ids.length === 0) return new Map();
@@ -147,8 +143,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
    * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
    * candidate set is scored: the rare words' memories and the memories sharing the most
    * common words. Words in `knownCommon` (see CommonWords) are taken as common without a count.
-   * The memories of `alsoScore` (the vector retriever's, in HYBRID mode) are scored too, so
-   * fusion weighs the words of those the bounded candidate set left out.
+   * In HYBRID mode (`hybrid`) the same statement reads what fusion needs (HybridScores).
    */
   async keywordMatches(
     viewer: Viewer,
@@ -157,7 +152,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     limit: number,
     now: Date,
     knownCommon: readonly string[] = [],
-    alsoScore: readonly string[] = [],
+    hybrid: HybridScoring | null = null,
   ): Promise<KeywordMatches> {
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
@@ -165,7 +160,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     // (fine while matches are dense, a whole-workspace walk when they are not). So these
     // statements, and only these, plan with sequential and plain index scans off.
     return withLocalSettings(this.em, { enable_seqscan: "off", enable_indexscan: "off" }, () =>
-      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon, alsoScore),
+      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon, hybrid),
     );
   }
 
@@ -174,7 +169,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     text: string,
     limit: number,
     knownCommon: readonly string[],
-    alsoScore: readonly string[],
+    hybrid: HybridScoring | null,
   ): Promise<KeywordMatches> {
     // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
     // (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
@@ -192,7 +187,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const counted = words.filter((w) => w.counted).map(({ lexeme, df }) => ({ lexeme, df }));
     const plan = planKeywordSearch(words);
-    if (plan.terms.length === 0) return { candidates: [], alsoScored: [], counted };
+    if (plan.terms.length === 0) return { candidates: [], hybrid: NO_HYBRID_SCORES, counted };
     const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
     const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
     // Memories are short, so a word counts once however often it occurs (tf 1): the score is the
@@ -205,33 +200,47 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       " + ",
     );
     const candidate = sql`(${rare} or id = any(${tierIds}::uuid[]))`;
-    // The memories of alsoScore are scored beside the candidates; those that are not candidates
-    // neither count towards the average length nor take a place in the `limit` ranked.
-    const rows = await query<{ id: string; score: number | string; candidate: boolean }>(
+    const near = hybrid?.near ?? [];
+    const distance =
+      hybrid === null
+        ? sql`null::float8`
+        : sql`case when embedding_model = ${hybrid.model} and not (id = any(${near}::uuid[]))
+            then embedding <=> ${toSql(hybrid.vector)}::vector end`;
+    // The `near` memories are read beside the candidates; those that are not candidates neither
+    // count towards the average length nor take a place in the `limit` ranked.
+    const rows = await query<
+      { id: string; score: number | string; listed: boolean; distance: number | string | null } & NameRow
+    >(
       this.em,
       sql`with scoring as (select id, ${candidate} as candidate, ${matchedIdf} as matched,
-              length(search)::float8 as dl
+              length(search)::float8 as dl, ${distance} as distance, ${NAME_COLUMNS}
             from memories
-            where ${allOf([...filters, sql`(${candidate} or id = any(${alsoScore}::uuid[]))`])}),
-          scored as (select id, candidate, matched * ${K1 + 1}::float8
+            where ${allOf([...filters, sql`(${candidate} or id = any(${near}::uuid[]))`])}),
+          scored as (select id, candidate, distance, ${NAME_COLUMNS}, matched * ${K1 + 1}::float8
               / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl
                 / avg(dl) filter (where candidate) over ())) as score
-            from scoring where candidate or matched > 0),
-          ranked as (select id, score from scored where candidate order by score desc, id limit ${limit})
-        select id, score, candidate from (
-            select id, score, true as candidate from ranked
-            union all
-            select id, score, false from scored
-              where id = any(${alsoScore}::uuid[]) and id not in (select id from ranked)) found
-          order by candidate desc, score desc, id`,
+            from scoring),
+          ranked as (select id from scored where candidate order by score desc, id limit ${limit})
+        select id, coalesce(score, 0) as score, id in (select id from ranked) as listed, distance, ${NAME_COLUMNS}
+          from scored where id in (select id from ranked) or id = any(${near}::uuid[])
+          order by listed desc, score desc, id`,
     );
     const scoreOf = (r: { id: string; score: number | string }) => ({
       id: r.id,
       score: Math.min(1, Number(r.score) / plan.idfTotal),
     });
+    const listed = rows.filter((r) => r.listed);
+    if (hybrid === null) return { candidates: listed.map(scoreOf), hybrid: NO_HYBRID_SCORES, counted };
+    const nearIds = new Set(near);
     return {
-      candidates: rows.filter((r) => r.candidate).map(scoreOf),
-      alsoScored: rows.filter((r) => !r.candidate).map(scoreOf),
+      candidates: listed.map(scoreOf),
+      hybrid: {
+        nearWords: rows.filter((r) => !r.listed && Number(r.score) > 0).map(scoreOf),
+        candidateMeaning: listed
+          .filter((r) => r.distance !== null && !nearIds.has(r.id))
+          .map((r) => ({ id: r.id, score: similarity(r.distance!) })),
+        names: new Map(rows.map((r) => [r.id, namesOf(r)])),
+      },
       counted,
     };
   }
