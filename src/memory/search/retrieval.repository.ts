@@ -236,9 +236,9 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       candidates: listed.map(scoreOf),
       hybrid: {
         nearWords: rows.filter((r) => !r.listed && Number(r.score) > 0).map(scoreOf),
-        candidateMeaning: listed
-          .filter((r) => r.distance !== null && !nearIds.has(r.id))
-          .map((r) => ({ id: r.id, score: similarity(r.distance!) })),
+        candidateMeaning: listed.flatMap((r) =>
+          r.distance === null || nearIds.has(r.id) ? [] : [{ id: r.id, score: similarity(r.distance) }],
+        ),
         names: new Map(rows.map((r) => [r.id, namesOf(r)])),
       },
       counted,
