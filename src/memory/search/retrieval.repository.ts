@@ -204,26 +204,29 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     const distance =
       hybrid === null
         ? sql`null::float8`
-        : sql`case when embedding_model = ${hybrid.model} and not (id = any(${near}::uuid[]))
-            then embedding <=> ${toSql(hybrid.vector)}::vector end`;
-    // The `near` memories are read beside the candidates; those that are not candidates neither
-    // count towards the average length nor take a place in the `limit` ranked.
+        : sql`case when m.embedding_model = ${hybrid.model} and not (s.id = any(${near}::uuid[]))
+            then m.embedding <=> ${toSql(hybrid.vector)}::vector end`;
+    // The `near` memories are scored beside the candidates; those that are not candidates neither
+    // count towards the average length nor take a place in the `limit` ranked. Vectors and names
+    // are read only for the rows returned, through their row addresses (ctid): no index lookups.
     const rows = await query<
       { id: string; score: number | string; listed: boolean; distance: number | string | null } & NameRow
     >(
       this.em,
-      sql`with scoring as (select id, ${candidate} as candidate, ${matchedIdf} as matched,
-              length(search)::float8 as dl, ${distance} as distance, ${NAME_COLUMNS}
+      sql`with scoring as (select id, ctid as address, ${candidate} as candidate, ${matchedIdf} as matched,
+              length(search)::float8 as dl
             from memories
             where ${allOf([...filters, sql`(${candidate} or id = any(${near}::uuid[]))`])}),
-          scored as (select id, candidate, distance, ${NAME_COLUMNS}, matched * ${K1 + 1}::float8
+          scored as (select id, address, candidate, matched * ${K1 + 1}::float8
               / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl
                 / avg(dl) filter (where candidate) over ())) as score
             from scoring),
-          ranked as (select id from scored where candidate order by score desc, id limit ${limit})
-        select id, coalesce(score, 0) as score, id in (select id from ranked) as listed, distance, ${NAME_COLUMNS}
-          from scored where id in (select id from ranked) or id = any(${near}::uuid[])
-          order by listed desc, score desc, id`,
+          ranked as (select id from scored where candidate order by score desc, id limit ${limit}),
+          found as (select id, address, coalesce(score, 0) as score, id in (select id from ranked) as listed
+            from scored where id in (select id from ranked) or id = any(${near}::uuid[]))
+        select s.id, s.score, s.listed, ${distance} as distance, m.subject_id, m.title, m.linked_entities
+          from found s join memories m on m.ctid = s.address
+          order by s.listed desc, s.score desc, s.id`,
     );
     const scoreOf = (r: { id: string; score: number | string }) => ({
       id: r.id,
