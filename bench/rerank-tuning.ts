@@ -104,7 +104,7 @@ export function blendForms(questions: RerankLists[]): string {
     },
     { name: "rerank score alone", recalls: formRecalls(questions, RERANK_CANDIDATES, (e) => e.rerank) },
     best(
-      [0.5, 1, 2, 5, 10].map((a): [string, BlendForm] => [
+      [0.5, 1, 2, 5, 10, 20].map((a): [string, BlendForm] => [
         `best logit + a x fused (a = ${a})`,
         (e) => logit(e.rerank) + a * e.score,
       ]),

@@ -1,8 +1,8 @@
 /**
  * Entity-aware ranking in HYBRID search: a memory whose subject, linked entity or title the
  * query names gains ENTITY_WEIGHT over one that is otherwise the same. Names are read from the
- * database with the keyword statement, for both retrievers' candidates
- * (src/memory/search/search.ts, retrieval.repository.ts, entity-names.ts).
+ * database after fusion, for the results the bonus could move into the page
+ * (src/memory/search/search.ts, ranking.ts mayBeRaised, entity-names.ts).
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -53,8 +53,6 @@ describe("entity-aware ranking", () => {
     ["subject", "What did ACME Corp. ask before renewing?", "acme-corp"],
     ["linked entity", "discount asked on the initech renewal", "hooli"],
     ["title", "what did Pied Piper ask?", "umbrella"],
-    // No memory holds the query's one word: the names are read without the keyword statement.
-    ["subject (no memory holds the query's one word)", "Globex?", "globex"],
   ])("raises the memory whose %s the query names by ENTITY_WEIGHT, and no other", async (_, query, named) => {
     const results = await search(query);
     expect(results).toHaveLength(4);
@@ -64,7 +62,7 @@ describe("entity-aware ranking", () => {
     }
   });
 
-  it("raises a named memory into a page of one from below it", async () => {
+  it("raises a named memory into a page of one from below it (its names were read)", async () => {
     // Unnamed, all four score the same and "acme-corp" would sort first by id; each query below
     // names another, which only its bonus can put first.
     for (const [query, named] of [

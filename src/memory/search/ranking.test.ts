@@ -4,8 +4,9 @@
  * about as well, each retriever's own score must survive for the response, the fused score
  * must stay within 0..1, and equal scores need a stable order.
  */
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ENTITY_WEIGHT, fuse, SEMANTIC_WEIGHT, withEntityBonus } from "./ranking.js";
+import { ENTITY_WEIGHT, fuse, mayBeRaised, SEMANTIC_WEIGHT, withEntityBonus } from "./ranking.js";
 
 const c = (id: string, score: number) => ({ id, score });
 const w = SEMANTIC_WEIGHT;
@@ -71,5 +72,49 @@ describe("withEntityBonus", () => {
       ["acme", w * 0.5 + ENTITY_WEIGHT],
       ["other", w * 0.5],
     ]);
+  });
+});
+
+describe("mayBeRaised", () => {
+  const fused = fuse([c("a", 0.9), c("b", 0.5), c("c", 0.49), c("d", 0.4), c("e", 0.1)], []);
+
+  it("is every result within ENTITY_WEIGHT of the depth-th score, and none further down", () => {
+    // Third score w x 0.49; d (w x 0.4) is more than ENTITY_WEIGHT below it, b and c are not.
+    expect(mayBeRaised(fused, 3).map((r) => r.id)).toEqual(["a", "b", "c"]);
+    expect(mayBeRaised(fused, 3, 0.06).map((r) => r.id)).toEqual(["a", "b", "c", "d"]);
+  });
+
+  it("is every result when there are no more than the depth, and none without a bonus", () => {
+    expect(mayBeRaised(fused, 10)).toHaveLength(5);
+    expect(mayBeRaised([], 10)).toEqual([]);
+    expect(mayBeRaised(fused, 3, 0)).toEqual([]);
+  });
+
+  it("names enough: the first `depth` come out as if every result's names were read", () => {
+    // Scores on a coarse grid, so near ties and ties within ENTITY_WEIGHT are common.
+    const list = fc.array(
+      fc.record({ id: fc.constantFrom(..."abcdefghijklmnop"), score: fc.integer({ min: 0, max: 50 }) }),
+      {
+        maxLength: 16,
+      },
+    );
+    fc.assert(
+      fc.property(
+        list,
+        list,
+        fc.subarray([..."abcdefghijklmnop"]),
+        fc.integer({ min: 1, max: 12 }),
+        (s, k, named, depth) => {
+          const ranked = fuse(
+            s.map((e) => c(e.id, e.score / 50)),
+            k.map((e) => c(e.id, e.score / 50)),
+          );
+          const read = new Set(mayBeRaised(ranked, depth).map((r) => r.id));
+          const lazily = withEntityBonus(ranked, new Set(named.filter((id) => read.has(id))));
+          expect(lazily.slice(0, depth)).toEqual(withEntityBonus(ranked, new Set(named)).slice(0, depth));
+        },
+      ),
+      { numRuns: 1000 },
+    );
   });
 });

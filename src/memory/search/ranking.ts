@@ -23,7 +23,7 @@ export interface Ranked {
    * when the query names the memory (withEntityBonus), at most 1.
    */
   score: number;
-  /** Cosine similarity of the query and memory vectors, 0 when negative or not scored. */
+  /** Cosine similarity of the query and memory vectors, 0 when negative or not retrieved. */
   semanticScore: number;
   /** The IDF-weighted share of the query's words the memory holds (BM25, see bm25.ts), 0..1. */
   keywordScore: number;
@@ -33,8 +33,7 @@ export interface Ranked {
  * Fuses the two retrievers' lists by a weighted sum of their scores. Both scores are on the
  * same 0..1 scale, so the fused score means the same in every query and one `min_score` works
  * in every mode; rank fusion (RRF) did no better on LoCoMo and has no such meaning.
- * A memory missing from one list gets 0 for that part; in a search, HYBRID's retrievers score
- * each other's candidates first (MemorySearch.retrieve), so none is missing.
+ * A memory only one retriever found gets 0 for the other part.
  */
 export function fuse(semantic: Retrieved[], keyword: Retrieved[], semanticWeight = SEMANTIC_WEIGHT): Ranked[] {
   const byId = new Map<string, Ranked>();
@@ -53,6 +52,18 @@ export function fuse(semantic: Retrieved[], keyword: Retrieved[], semanticWeight
     score: semanticWeight * r.semanticScore + (1 - semanticWeight) * r.keywordScore,
   }));
   return ranked.sort(byScore);
+}
+
+/**
+ * The fused results whose place among the first `depth` the entity bonus could change: the
+ * bonus lifts a result by `weight` at most, so one scoring below the depth-th by more than that
+ * stays out of the first `depth`, and only these need their names read.
+ */
+export function mayBeRaised(ranked: Ranked[], depth: number, weight = ENTITY_WEIGHT): Ranked[] {
+  const last = ranked[Math.min(depth, ranked.length) - 1];
+  if (last === undefined || weight === 0) return [];
+  // The margin keeps a result that floating-point rounding of the sums would put just outside.
+  return ranked.filter((r) => r.score >= last.score - weight - 1e-9);
 }
 
 /** The results with `weight` added to those the query names (at most 1), in their new order. */

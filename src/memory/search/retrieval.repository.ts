@@ -21,19 +21,11 @@ export interface Candidate {
   score: number;
 }
 
-/** The columns a memory is named by (entity-aware ranking). */
-const NAME_COLUMNS = sql`subject_id, title, linked_entities`;
-
 interface NameRow {
   id: string;
   subject_id: string | null;
   title: string;
   linked_entities: { type: string; id: string }[] | string;
-}
-
-/** Cosine similarity from pgvector's distance, floored at 0: an opposite meaning is no more relevant than an unrelated one. */
-function similarity(distance: number | string): number {
-  return Math.max(0, 1 - Number(distance));
 }
 
 function namesOf(row: NameRow): string[] {
@@ -48,32 +40,8 @@ function namesOf(row: NameRow): string[] {
 /** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
 export interface KeywordMatches {
   candidates: Candidate[];
-  /** In a hybrid search (see HybridScoring), what the same statement read for fusion. */
-  hybrid: HybridScores;
   counted: TermCount[];
 }
-
-/**
- * What a HYBRID search's keyword statement also reads, so fusion needs no statement of its own:
- * the vector retriever's candidates (`near`) are scored on their words, its own candidates on
- * their similarity to the query's vector, and every one of them is named.
- */
-export interface HybridScoring {
-  near: readonly string[];
-  vector: number[];
-  model: string;
-}
-
-export interface HybridScores {
-  /** BM25 of each `near` memory outside the candidates that holds a query word (as they are scored). */
-  nearWords: Candidate[];
-  /** Similarity of each candidate outside `near` to the query's vector (as nearest() scores it). */
-  candidateMeaning: Candidate[];
-  /** The names (subject id, title, linked entities' ids) of the candidates and of `near`. */
-  names: Map<string, string[]>;
-}
-
-const NO_HYBRID_SCORES: HybridScores = { nearWords: [], candidateMeaning: [], names: new Map() };
 
 /** The two retrievers' queries: nearest vectors and full-text matches, filters and visibility inside. */
 export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
@@ -118,14 +86,14 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
           order by distance, id limit ${limit}`,
       );
     }
-    return rows.map((r) => ({ id: r.id, score: similarity(r.distance) }));
+    // Cosine similarity, floored at 0: an opposite meaning is no more relevant than an unrelated one.
+    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)) }));
   }
 
   /**
    * What a query may name each of these memories by (entity-aware ranking): its subject id,
-   * linked entities' ids and title, under the same filters and visibility as the retrievers.
-   * For a HYBRID search whose keyword statement did not run (no query word is held by any
-   * memory), which otherwise reads them.
+   * linked entities' ids and title. Read after fusion for the few results the bonus could move
+   * (ranking.ts mayBeRaised), under the same filters and visibility as the retrievers.
    */
   async names(viewer: Viewer, q: FilterQuery, ids: string[], now: Date): Promise<Map<string, string[]>> {
     if (ids.length === 0) return new Map();
@@ -143,7 +111,6 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
    * length normalisation. Scores are normalised to 0..1 (`keywordScore`). Only a bounded
    * candidate set is scored: the rare words' memories and the memories sharing the most
    * common words. Words in `knownCommon` (see CommonWords) are taken as common without a count.
-   * In HYBRID mode (`hybrid`) the same statement reads what fusion needs (HybridScores).
    */
   async keywordMatches(
     viewer: Viewer,
@@ -152,7 +119,6 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     limit: number,
     now: Date,
     knownCommon: readonly string[] = [],
-    hybrid: HybridScoring | null = null,
   ): Promise<KeywordMatches> {
     // The planner prices a tier's many-branched tsquery like one cheap operator per row and
     // would rather test it on every row of the table than walk the GIN index (7 ms against
@@ -160,7 +126,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     // (fine while matches are dense, a whole-workspace walk when they are not). So these
     // statements, and only these, plan with sequential and plain index scans off.
     return withLocalSettings(this.em, { enable_seqscan: "off", enable_indexscan: "off" }, () =>
-      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon, hybrid),
+      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon),
     );
   }
 
@@ -169,7 +135,6 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     text: string,
     limit: number,
     knownCommon: readonly string[],
-    hybrid: HybridScoring | null,
   ): Promise<KeywordMatches> {
     // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
     // (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
@@ -187,7 +152,7 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const counted = words.filter((w) => w.counted).map(({ lexeme, df }) => ({ lexeme, df }));
     const plan = planKeywordSearch(words);
-    if (plan.terms.length === 0) return { candidates: [], hybrid: NO_HYBRID_SCORES, counted };
+    if (plan.terms.length === 0) return { candidates: [], counted };
     const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
     const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
     // Memories are short, so a word counts once however often it occurs (tf 1): the score is the
@@ -199,51 +164,17 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       ),
       " + ",
     );
-    const candidate = sql`(${rare} or id = any(${tierIds}::uuid[]))`;
-    const near = hybrid?.near ?? [];
-    const distance =
-      hybrid === null
-        ? sql`null::float8`
-        : sql`case when m.embedding_model = ${hybrid.model} and not (s.id = any(${near}::uuid[]))
-            then m.embedding <=> ${toSql(hybrid.vector)}::vector end`;
-    // The `near` memories are scored beside the candidates; those that are not candidates neither
-    // count towards the average length nor take a place in the `limit` ranked. Vectors and names
-    // are read only for the rows returned, through their row addresses (ctid): no index lookups.
-    const rows = await query<
-      { id: string; score: number | string; listed: boolean; distance: number | string | null } & NameRow
-    >(
+    const rows = await query<{ id: string; score: number | string }>(
       this.em,
-      sql`with scoring as (select id, ctid as address, ${candidate} as candidate, ${matchedIdf} as matched,
-              length(search)::float8 as dl
+      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl
             from memories
-            where ${allOf([...filters, sql`(${candidate} or id = any(${near}::uuid[]))`])}),
-          scored as (select id, address, candidate, matched * ${K1 + 1}::float8
-              / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl
-                / avg(dl) filter (where candidate) over ())) as score
-            from scoring),
-          ranked as (select id from scored where candidate order by score desc, id limit ${limit}),
-          found as (select id, address, coalesce(score, 0) as score, id in (select id from ranked) as listed
-            from scored where id in (select id from ranked) or id = any(${near}::uuid[]))
-        select s.id, s.score, s.listed, ${distance} as distance, m.subject_id, m.title, m.linked_entities
-          from found s join memories m on m.ctid = s.address
-          order by s.listed desc, s.score desc, s.id`,
+            where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
+        select id, matched * ${K1 + 1}::float8
+            / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
+          from candidates order by score desc, id limit ${limit}`,
     );
-    const scoreOf = (r: { id: string; score: number | string }) => ({
-      id: r.id,
-      score: Math.min(1, Number(r.score) / plan.idfTotal),
-    });
-    const listed = rows.filter((r) => r.listed);
-    if (hybrid === null) return { candidates: listed.map(scoreOf), hybrid: NO_HYBRID_SCORES, counted };
-    const nearIds = new Set(near);
     return {
-      candidates: listed.map(scoreOf),
-      hybrid: {
-        nearWords: rows.filter((r) => !r.listed && Number(r.score) > 0).map(scoreOf),
-        candidateMeaning: listed.flatMap((r) =>
-          r.distance === null || nearIds.has(r.id) ? [] : [{ id: r.id, score: similarity(r.distance) }],
-        ),
-        names: new Map(rows.map((r) => [r.id, namesOf(r)])),
-      },
+      candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
       counted,
     };
   }

@@ -4,12 +4,12 @@ import type { Embedded, Embeddings } from "../../embedding/embeddings.js";
 import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
-import type { HybridScoring, KeywordMatches, RetrievalRepository } from "./retrieval.repository.js";
+import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
-import { fuse, withEntityBonus, type Ranked } from "./ranking.js";
+import { fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -104,20 +104,18 @@ export class MemorySearch {
     q: SearchQuery,
     pool: number,
     now: Date,
-    hybrid: HybridScoring | null,
-  ): Promise<KeywordMatches> {
+  ): Promise<Candidate[]> {
     const scope = countScope(viewer, q.filter);
-    const matches = await repository.keywordMatches(
+    const { candidates, counted } = await repository.keywordMatches(
       viewer,
       q.filter,
       q.text,
       pool,
       now,
       this.commonWords.known(scope),
-      hybrid,
     );
-    this.commonWords.record(scope, matches.counted);
-    return matches;
+    this.commonWords.record(scope, counted);
+    return candidates;
   }
 
   /** Every candidate of the mode's retrievers, with the score of the mode, best first. */
@@ -129,58 +127,46 @@ export class MemorySearch {
     now: Date,
   ): Promise<Scored[]> {
     const { em, retrieval } = this.deps;
-    const pool = candidatePool(mode, q.rerank ? rerankDepth(q.topK) : q.topK);
+    // How many results this search shows or reranks: the entity bonus must be exact that deep.
+    const depth = q.rerank ? rerankDepth(q.topK) : q.topK;
+    const pool = candidatePool(mode, depth);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
-      if (mode !== "hybrid" || queryVector === null) {
-        const semantic =
-          queryVector === null
-            ? []
-            : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
-        const keyword =
-          mode === "semantic" ? [] : (await this.keywordMatches(repository, viewer, q, pool, now, null)).candidates;
-        return fuse(semantic, keyword).map((r) => ({
-          ...r,
-          score: mode === "semantic" ? r.semanticScore : r.keywordScore,
-          rerankScore: 0,
-        }));
-      }
-      return (await this.hybrid(repository, viewer, q, queryVector, pool, now)).map((r) => ({ ...r, rerankScore: 0 }));
+      const semantic =
+        queryVector === null
+          ? []
+          : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
+      const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
+      const fused = fuse(semantic, keyword);
+      const ranked = mode === "hybrid" ? await this.named(repository, viewer, q, fused, depth, now) : fused;
+      return ranked.map((r) => ({
+        ...r,
+        score: mode === "hybrid" ? r.score : mode === "semantic" ? r.semanticScore : r.keywordScore,
+        rerankScore: 0,
+      }));
     });
     return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
   }
 
   /**
-   * HYBRID: both retrievers' first `pool` candidates, each also scored by the other retriever
-   * (the vector retriever's on their words, the keyword retriever's on their similarity), so a
-   * memory only one found is fused on both scores, as one both found is; then the entity bonus
-   * for those the query names. The keyword statement reads those scores and the names with its
-   * own candidates: fusion costs no statement of its own.
+   * The fused results with the entity bonus for those the query names. Names are read only for
+   * the results the bonus could move within the first `depth` (mayBeRaised), and not at all
+   * when the query holds no word a name could be made of.
    */
-  private async hybrid(
+  private async named(
     repository: RetrievalRepository,
     viewer: Viewer,
     q: SearchQuery,
-    queryVector: Embedded,
-    pool: number,
+    fused: Ranked[],
+    depth: number,
     now: Date,
   ): Promise<Ranked[]> {
-    const { vector, model } = queryVector;
-    const semantic = await repository.nearest(viewer, q.filter, vector, model, pool, now);
-    const near = semantic.map((c) => c.id);
-    const words = await this.keywordMatches(repository, viewer, q, pool, now, { near, vector, model });
-    const fused = fuse(
-      [...semantic, ...words.hybrid.candidateMeaning],
-      [...words.candidates, ...words.hybrid.nearWords],
-    );
     const query = new QueryNames(q.text);
     if (query.empty) return fused;
-    // No query word is held by any memory: the keyword statement did not run to read the names.
-    const names =
-      words.hybrid.names.size > 0 || near.length === 0
-        ? words.hybrid.names
-        : await repository.names(viewer, q.filter, near, now);
-    return withEntityBonus(fused, new Set([...names].filter(([, n]) => query.names(n)).map(([id]) => id)));
+    const raisable = mayBeRaised(fused, depth).map((r) => r.id);
+    const names = await repository.names(viewer, q.filter, raisable, now);
+    const named = new Set([...names].filter(([, n]) => query.names(n)).map(([id]) => id));
+    return withEntityBonus(fused, named);
   }
 
   /**
