@@ -73,6 +73,6 @@ export function withEntityBonus(ranked: Ranked[], named: ReadonlySet<string>, we
 }
 
 /** Best first, ties by id: the same order whatever order the retrievers gave. */
-function byScore(a: Ranked, b: Ranked): number {
+export function byScore(a: { id: string; score: number }, b: { id: string; score: number }): number {
   return b.score - a.score || a.id.localeCompare(b.id);
 }

@@ -9,7 +9,7 @@ import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
-import { fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
+import { byScore, fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -145,7 +145,7 @@ export class MemorySearch {
         rerankScore: 0,
       }));
     });
-    return ranked.sort((a, b) => b.score - a.score || a.id.localeCompare(b.id));
+    return ranked.sort(byScore);
   }
 
   /**
