@@ -4,13 +4,15 @@
  * pool in src/memory/search/search.ts), run by `npm run bench:retrieval` on every engine.
  *
  * Each retriever's own ranking of every question (SEMANTIC and KEYWORD, 100 deep) is replayed
- * through the server's `fuse` under every candidate setting. For every way of splitting the
+ * through the server's `fuse` under every candidate setting. A memory only one retriever's
+ * replayed list holds takes its other score as the server gives it: from the other list when
+ * deeper in it, else from HYBRID's answer at top 100 (`other`). For every way of splitting the
  * six conversations into two halves of three, the setting with the best mean recall@5/@10/@20
  * on one half is chosen and reported on the other, both ways, so no reported number comes
  * from the conversations its setting was chosen on.
  */
 import { QueryNames } from "../src/memory/search/entity-names.js";
-import { fuse, withEntityBonus } from "../src/memory/search/ranking.js";
+import { fuse, withEntityBonus, type Retrieved } from "../src/memory/search/ranking.js";
 import { fixed, table } from "./report.js";
 
 export interface ListEntry {
@@ -28,6 +30,12 @@ export interface QuestionLists {
   category: number;
   semantic: ListEntry[];
   keyword: ListEntry[];
+  /**
+   * Both scores of the memories HYBRID ranked first at top 100, where each candidate is scored
+   * by both retrievers: a similarity is exact at any pool; a keyword score here is against a
+   * 500-deep pool's average length (the server scores against its own pool's).
+   */
+  other: Map<string, { semantic: number; keyword: number }>;
 }
 
 export interface FusionSetting {
@@ -54,12 +62,35 @@ function firstHit(q: QuestionLists, s: FusionSetting): number {
   const hits = new Map([...q.semantic, ...q.keyword].map((e) => [e.id, e.hit]));
   const query = new QueryNames(q.question);
   const named = new Set([...q.semantic, ...q.keyword].filter((e) => query.names(e.names)).map((e) => e.id));
+  const [semantic, keyword] = completed(q, s.pool);
   // The server reads names only where the bonus could matter (mayBeRaised); naming every
   // result here ranks the same.
-  const fused = fuse(q.semantic.slice(0, s.pool), q.keyword.slice(0, s.pool), s.semanticWeight);
-  const ranked = withEntityBonus(fused, named, s.entityWeight).slice(0, 20);
+  const ranked = withEntityBonus(fuse(semantic, keyword, s.semanticWeight), named, s.entityWeight).slice(0, 20);
   const first = ranked.findIndex((r) => hits.get(r.id));
   return first === -1 ? Infinity : first + 1;
+}
+
+/**
+ * Each retriever's first `pool` candidates, and its score of the other's candidates, as HYBRID
+ * scores them; a memory whose other score is nowhere in the lists keeps only the one it has.
+ */
+function completed(q: QuestionLists, pool: number): [Retrieved[], Retrieved[]] {
+  const semantic = q.semantic.slice(0, pool);
+  const keyword = q.keyword.slice(0, pool);
+  const fill = (own: Retrieved[], others: ListEntry[], deeper: ListEntry[], pick: "semantic" | "keyword") => {
+    const listed = new Set(own.map((e) => e.id));
+    const scores = new Map(deeper.map((e) => [e.id, e.score]));
+    return others
+      .filter((e) => !listed.has(e.id))
+      .flatMap((e) => {
+        const score = scores.get(e.id) ?? q.other.get(e.id)?.[pick];
+        return score === undefined ? [] : [{ id: e.id, score }];
+      });
+  };
+  return [
+    [...semantic, ...fill(semantic, keyword, q.semantic, "semantic")],
+    [...keyword, ...fill(keyword, semantic, q.keyword, "keyword")],
+  ];
 }
 
 function recalls(questions: QuestionLists[], rankOf: (q: QuestionLists) => number): number[] {

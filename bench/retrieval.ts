@@ -290,7 +290,10 @@ async function runMode(loaded: Loaded[], run: Run): Promise<ModeResult> {
   return result;
 }
 
-/** Each retriever's own ranking of every question, deep enough for fusion to be replayed offline. */
+/**
+ * Each retriever's own ranking of every question, deep enough for fusion to be replayed offline,
+ * and HYBRID's at the same depth for the scores each retriever gives the other's candidates.
+ */
 async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]> {
   const out: QuestionLists[] = [];
   const bar = progressBar(
@@ -303,12 +306,21 @@ async function collectRetrieverLists(loaded: Loaded[]): Promise<QuestionLists[]>
         await retrieverList(client, question, SearchMode.SEMANTIC),
         await retrieverList(client, question, SearchMode.KEYWORD),
       ];
+      const other = new Map<string, { semantic: number; keyword: number }>();
+      for await (const r of client.searchMemories({
+        query: question.question,
+        topK: LIST_DEPTH,
+        mode: SearchMode.HYBRID,
+      })) {
+        other.set(r.memory!.id, { semantic: r.semanticScore, keyword: r.keywordScore });
+      }
       out.push({
         question: question.question,
         conversation: conversation.id,
         category: question.category,
         semantic,
         keyword,
+        other,
       });
       bar.increment();
     }

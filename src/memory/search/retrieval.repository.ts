@@ -3,7 +3,7 @@ import { toSql } from "pgvector";
 import type { Viewer } from "../../auth/principal.js";
 import { withLocalSettings } from "../../db/local-settings.js";
 import { query, sql, Sql } from "../../db/sql.js";
-import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch, type TermCount } from "./bm25.js";
+import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch, type KeywordPlan, type TermCount } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "../filters.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
@@ -41,6 +41,61 @@ function namesOf(row: NameRow): string[] {
 export interface KeywordMatches {
   candidates: Candidate[];
   counted: TermCount[];
+  /** How the candidates were scored, to score other memories alike (completions); null: none found. */
+  scoring: KeywordScoring | null;
+}
+
+/** What a keyword search scored its candidates by: the query's words and their average length. */
+export interface KeywordScoring {
+  terms: KeywordPlan["terms"];
+  idfTotal: number;
+  /** The candidates' average length (distinct words), against which BM25 normalises. */
+  averageLength: number;
+  /**
+   * The highest keyword score a memory outside the candidates can have. Every memory holding a
+   * rare word was ranked, so one left out scored no more than the last candidate or holds only
+   * common words (the most those can score is at the shortest length); when fewer than `limit`
+   * were found, every memory holding a query word was ranked, and one left out scores 0.
+   */
+  ceiling: number;
+}
+
+/** What HYBRID fusion asks of some of its candidates (completions). */
+export interface Completion {
+  /** Memories to score on their words, as the keyword search scored its candidates; null: no word to score. */
+  words: { ids: string[]; scoring: KeywordScoring } | null;
+  /** Memories to score on their similarity to the query's vector, as nearest() does. */
+  meaning: { ids: string[]; vector: number[]; model: string };
+  /** Memories whose names to read, for the entity bonus. */
+  names: string[];
+}
+
+export interface Completed {
+  keyword: Candidate[];
+  semantic: Candidate[];
+  names: Map<string, string[]>;
+}
+
+/**
+ * Memories are short, so a word counts once however often it occurs (tf 1): the IDF of the
+ * query's words a memory holds.
+ */
+function matchedIdf(terms: KeywordPlan["terms"]): Sql {
+  return Sql.join(
+    terms.map((t) => sql`case when search @@ ${lexemeQuery(t.lexeme)}::tsquery then ${t.idf}::float8 else 0 end`),
+    " + ",
+  );
+}
+
+/** BM25 of a memory's matched IDF, scaled by its length (distinct words) against the average. */
+function bm25(matched: Sql, length: Sql, averageLength: Sql): Sql {
+  return sql`(${matched}) * ${K1 + 1}::float8
+    / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * (${length}) / (${averageLength})))`;
+}
+
+/** Cosine similarity from pgvector's distance, floored at 0: an opposite meaning is no more relevant than an unrelated one. */
+function similarity(distance: number | string): number {
+  return Math.max(0, 1 - Number(distance));
 }
 
 /** The two retrievers' queries: nearest vectors and full-text matches, filters and visibility inside. */
@@ -86,23 +141,54 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
           order by distance, id limit ${limit}`,
       );
     }
-    // Cosine similarity, floored at 0: an opposite meaning is no more relevant than an unrelated one.
-    return rows.map((r) => ({ id: r.id, score: Math.max(0, 1 - Number(r.distance)) }));
+    return rows.map((r) => ({ id: r.id, score: similarity(r.distance) }));
   }
 
   /**
-   * What a query may name each of these memories by (entity-aware ranking): its subject id,
-   * linked entities' ids and title. Read after fusion for the few results the bonus could move
-   * (ranking.ts mayBeRaised), under the same filters and visibility as the retrievers.
+   * What HYBRID fusion still needs of some of its candidates, read by id in one statement under
+   * the same filters and visibility as the retrievers: the other retriever's score of memories
+   * only one returned (so a memory is weighed on both its words and its meaning, as one both
+   * returned is, rather than as if it had nothing in common with the query on the other side),
+   * and the names (subject id, title, linked entities' ids) of those the entity bonus could move.
+   * A memory holding no query word scores 0 on words; one without a vector of the model is left
+   * out of `semantic`.
    */
-  async names(viewer: Viewer, q: FilterQuery, ids: string[], now: Date): Promise<Map<string, string[]>> {
-    if (ids.length === 0) return new Map();
-    const rows = await query<NameRow>(
+  async completions(
+    viewer: Viewer,
+    q: FilterQuery,
+    { words, meaning, names }: Completion,
+    now: Date,
+  ): Promise<Completed> {
+    const wordIds = words?.ids ?? [];
+    const ids = [...new Set([...wordIds, ...meaning.ids, ...names])];
+    if (ids.length === 0) return { keyword: [], semantic: [], names: new Map() };
+    const wordScore =
+      words === null
+        ? sql`null::float8`
+        : sql`case when id = any(${wordIds}::uuid[]) then ${bm25(
+            matchedIdf(words.scoring.terms),
+            sql`length(search)::float8`,
+            sql`${words.scoring.averageLength}::float8`,
+          )} end`;
+    const distance =
+      meaning.ids.length === 0
+        ? sql`null::float8`
+        : sql`case when id = any(${meaning.ids}::uuid[]) and embedding is not null
+            and embedding_model = ${meaning.model} then embedding <=> ${toSql(meaning.vector)}::vector end`;
+    const rows = await query<{ words: number | string | null; distance: number | string | null } & NameRow>(
       this.em,
-      sql`select id, subject_id, title, linked_entities from memories
-        where ${allOf([...filterConditions(viewer, q, now), sql`id = any(${ids}::uuid[])`])}`,
+      sql`select id, ${wordScore} as words, ${distance} as distance, subject_id, title, linked_entities
+        from memories where ${allOf([...filterConditions(viewer, q, now), sql`id = any(${ids}::uuid[])`])}`,
     );
-    return new Map(rows.map((r) => [r.id, namesOf(r)]));
+    const idfTotal = words?.scoring.idfTotal ?? 1;
+    const named = new Set(names);
+    return {
+      keyword: rows.flatMap((r) =>
+        r.words === null ? [] : [{ id: r.id, score: Math.min(1, Number(r.words) / idfTotal) }],
+      ),
+      semantic: rows.flatMap((r) => (r.distance === null ? [] : [{ id: r.id, score: similarity(r.distance) }])),
+      names: new Map(rows.filter((r) => named.has(r.id)).map((r) => [r.id, namesOf(r)])),
+    };
   }
 
   /**
@@ -152,30 +238,33 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const counted = words.filter((w) => w.counted).map(({ lexeme, df }) => ({ lexeme, df }));
     const plan = planKeywordSearch(words);
-    if (plan.terms.length === 0) return { candidates: [], counted };
+    if (plan.terms.length === 0) return { candidates: [], counted, scoring: null };
     const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
     const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
-    // Memories are short, so a word counts once however often it occurs (tf 1): the score is the
-    // IDF of the words a memory holds, scaled by BM25's length normalisation against the average
-    // length of the candidates (length: distinct words).
-    const matchedIdf = Sql.join(
-      plan.terms.map(
-        (t) => sql`case when search @@ ${lexemeQuery(t.lexeme)}::tsquery then ${t.idf}::float8 else 0 end`,
-      ),
-      " + ",
-    );
-    const rows = await query<{ id: string; score: number | string }>(
+    // Scored against the average length of the candidates.
+    const rows = await query<{ id: string; score: number | string; average_length: number | string }>(
       this.em,
-      sql`with candidates as (select id, ${matchedIdf} as matched, length(search)::float8 as dl
+      sql`with candidates as (select id, ${matchedIdf(plan.terms)} as matched, length(search)::float8 as dl
             from memories
             where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
-        select id, matched * ${K1 + 1}::float8
-            / (1 + ${K1}::float8 * (${1 - B}::float8 + ${B}::float8 * dl / avg(dl) over ())) as score
+        select id, ${bm25(sql`matched`, sql`dl`, sql`avg(dl) over ()`)} as score, avg(dl) over () as average_length
           from candidates order by score desc, id limit ${limit}`,
     );
+    const candidates = rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) }));
+    const last = candidates.at(-1);
+    if (rows[0] === undefined || last === undefined) return { candidates, counted, scoring: null };
+    const common = new Set(plan.common);
+    const commonIdf = plan.terms.reduce((sum, t) => sum + (common.has(t.lexeme) ? t.idf : 0), 0);
+    const commonMost = (commonIdf * (K1 + 1)) / (1 + K1 * (1 - B)) / plan.idfTotal;
     return {
-      candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
+      candidates,
       counted,
+      scoring: {
+        terms: plan.terms,
+        idfTotal: plan.idfTotal,
+        averageLength: Number(rows[0].average_length),
+        ceiling: candidates.length < limit ? 0 : Math.min(1, Math.max(last.score, commonMost)),
+      },
     };
   }
 

@@ -4,12 +4,12 @@ import type { Embedded, Embeddings } from "../../embedding/embeddings.js";
 import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
-import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
+import type { KeywordMatches, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
-import { byScore, fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
+import { byScore, fuse, mayBeRaised, mayRise, SEMANTIC_WEIGHT, withEntityBonus, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -104,18 +104,11 @@ export class MemorySearch {
     q: SearchQuery,
     pool: number,
     now: Date,
-  ): Promise<Candidate[]> {
+  ): Promise<KeywordMatches> {
     const scope = countScope(viewer, q.filter);
-    const { candidates, counted } = await repository.keywordMatches(
-      viewer,
-      q.filter,
-      q.text,
-      pool,
-      now,
-      this.commonWords.known(scope),
-    );
-    this.commonWords.record(scope, counted);
-    return candidates;
+    const matches = await repository.keywordMatches(viewer, q.filter, q.text, pool, now, this.commonWords.known(scope));
+    this.commonWords.record(scope, matches.counted);
+    return matches;
   }
 
   /** Every candidate of the mode's retrievers, with the score of the mode, best first. */
@@ -127,21 +120,26 @@ export class MemorySearch {
     now: Date,
   ): Promise<Scored[]> {
     const { em, retrieval } = this.deps;
-    // How many results this search shows or reranks: the entity bonus must be exact that deep.
+    // How many results this search shows or reranks: HYBRID scores them in full and exactly.
     const depth = q.rerank ? rerankDepth(q.topK) : q.topK;
     const pool = candidatePool(mode, depth);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
+      if (mode === "hybrid" && queryVector !== null) {
+        return (await this.hybrid(repository, viewer, q, queryVector, pool, depth, now)).map((r) => ({
+          ...r,
+          rerankScore: 0,
+        }));
+      }
       const semantic =
         queryVector === null
           ? []
           : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
-      const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
-      const fused = fuse(semantic, keyword);
-      const ranked = mode === "hybrid" ? await this.named(repository, viewer, q, fused, depth, now) : fused;
-      return ranked.map((r) => ({
+      const keyword =
+        mode === "semantic" ? [] : (await this.keywordMatches(repository, viewer, q, pool, now)).candidates;
+      return fuse(semantic, keyword).map((r) => ({
         ...r,
-        score: mode === "hybrid" ? r.score : mode === "semantic" ? r.semanticScore : r.keywordScore,
+        score: mode === "semantic" ? r.semanticScore : r.keywordScore,
         rerankScore: 0,
       }));
     });
@@ -149,24 +147,51 @@ export class MemorySearch {
   }
 
   /**
-   * The fused results with the entity bonus for those the query names. Names are read only for
-   * the results the bonus could move within the first `depth` (mayBeRaised), and not at all
-   * when the query holds no word a name could be made of.
+   * HYBRID's results: each retriever's first `pool`, fused on both scores, with the entity bonus
+   * for those the query names. What fusion still needs is read in one statement (completions),
+   * and only where it can change the first `depth`: a memory only one retriever returned is
+   * scored by the other too where that score could lift it that far (mayRise, bounded by the
+   * most the other retriever can give a memory it left out), and names are read for the results
+   * the bonus could move (mayBeRaised) and those being scored.
    */
-  private async named(
+  private async hybrid(
     repository: RetrievalRepository,
     viewer: Viewer,
     q: SearchQuery,
-    fused: Ranked[],
+    { vector, model }: Embedded,
+    pool: number,
     depth: number,
     now: Date,
   ): Promise<Ranked[]> {
+    const semantic = await repository.nearest(viewer, q.filter, vector, model, pool, now);
+    const { candidates: keyword, scoring } = await this.keywordMatches(repository, viewer, q, pool, now);
+    const fused = fuse(semantic, keyword);
+    // The vector retriever returns the nearest first, so a memory it left out is no more similar
+    // than the last it returned; a short list held every memory with a vector of this model.
+    const similarityCeiling = semantic.length < pool ? 0 : (semantic.at(-1)?.score ?? 0);
+    const meaningIds = mayRise(fused, new Set(semantic.map((c) => c.id)), depth, SEMANTIC_WEIGHT * similarityCeiling);
+    const wordIds =
+      scoring === null
+        ? []
+        : mayRise(fused, new Set(keyword.map((c) => c.id)), depth, (1 - SEMANTIC_WEIGHT) * scoring.ceiling);
     const query = new QueryNames(q.text);
-    if (query.empty) return fused;
-    const raisable = mayBeRaised(fused, depth).map((r) => r.id);
-    const names = await repository.names(viewer, q.filter, raisable, now);
-    const named = new Set([...names].filter(([, n]) => query.names(n)).map(([id]) => id));
-    return withEntityBonus(fused, named);
+    const nameIds = query.empty ? [] : [...mayBeRaised(fused, depth).map((r) => r.id), ...wordIds, ...meaningIds];
+    const completed = await repository.completions(
+      viewer,
+      q.filter,
+      {
+        words: scoring === null ? null : { ids: wordIds, scoring },
+        meaning: { ids: meaningIds, vector, model },
+        names: nameIds,
+      },
+      now,
+    );
+    const ranked =
+      completed.keyword.length + completed.semantic.length === 0
+        ? fused
+        : fuse([...semantic, ...completed.semantic], [...keyword, ...completed.keyword]);
+    const named = new Set([...completed.names].filter(([, n]) => query.names(n)).map(([id]) => id));
+    return withEntityBonus(ranked, named);
   }
 
   /**

@@ -1532,12 +1532,13 @@ type SearchMemoriesResponse struct {
 	Score float32 `protobuf:"fixed32,2,opt,name=score,proto3" json:"score,omitempty"`
 	// 1 for the best result.
 	Rank int32 `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
-	// Cosine similarity of the query's and the memory's vectors, 0..1 (0 when negative, or when
-	// the memory was not among the semantic candidates).
+	// Cosine similarity of the query's and the memory's vectors, 0..1 (0 when negative, and in
+	// KEYWORD mode). HYBRID mode scores every result on both similarity and keywords.
 	SemanticScore float32 `protobuf:"fixed32,4,opt,name=semantic_score,json=semanticScore,proto3" json:"semantic_score,omitempty"`
 	// BM25 relevance as the IDF-weighted share of the query's words the memory holds, 0..1: 1
 	// when it holds every word at about the average frequency and length of the memories
-	// searched; rare words weigh more than common ones. 0 when no word matches.
+	// searched; rare words weigh more than common ones. 0 when no word matches, and in SEMANTIC
+	// mode.
 	KeywordScore float32 `protobuf:"fixed32,5,opt,name=keyword_score,json=keywordScore,proto3" json:"keyword_score,omitempty"`
 	// The mode actually used: KEYWORD when no embedder is available. Also sent as the
 	// engram-search-mode response header (hybrid, semantic or keyword), so that a search

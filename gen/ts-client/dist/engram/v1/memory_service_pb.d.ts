@@ -713,8 +713,8 @@ export declare type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesRe
   rank: number;
 
   /**
-   * Cosine similarity of the query's and the memory's vectors, 0..1 (0 when negative, or when
-   * the memory was not among the semantic candidates).
+   * Cosine similarity of the query's and the memory's vectors, 0..1 (0 when negative, and in
+   * KEYWORD mode). HYBRID mode scores every result on both similarity and keywords.
    *
    * @generated from field: float semantic_score = 4;
    */
@@ -723,7 +723,8 @@ export declare type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesRe
   /**
    * BM25 relevance as the IDF-weighted share of the query's words the memory holds, 0..1: 1
    * when it holds every word at about the average frequency and length of the memories
-   * searched; rare words weigh more than common ones. 0 when no word matches.
+   * searched; rare words weigh more than common ones. 0 when no word matches, and in SEMANTIC
+   * mode.
    *
    * @generated from field: float keyword_score = 5;
    */
