@@ -251,8 +251,8 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
           from candidates order by score desc, id limit ${limit}`,
     );
     const candidates = rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) }));
-    const last = candidates.at(-1);
-    if (rows[0] === undefined || last === undefined) return { candidates, counted, scoring: null };
+    const [first] = rows;
+    if (first === undefined) return { candidates, counted, scoring: null };
     const common = new Set(plan.common);
     const commonIdf = plan.terms.reduce((sum, t) => sum + (common.has(t.lexeme) ? t.idf : 0), 0);
     const commonMost = (commonIdf * (K1 + 1)) / (1 + K1 * (1 - B)) / plan.idfTotal;
@@ -262,8 +262,8 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       scoring: {
         terms: plan.terms,
         idfTotal: plan.idfTotal,
-        averageLength: Number(rows[0].average_length),
-        ceiling: candidates.length < limit ? 0 : Math.min(1, Math.max(last.score, commonMost)),
+        averageLength: Number(first.average_length),
+        ceiling: candidates.length < limit ? 0 : Math.min(1, Math.max(candidates.at(-1)?.score ?? 0, commonMost)),
       },
     };
   }

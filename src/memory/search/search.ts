@@ -186,10 +186,7 @@ export class MemorySearch {
       },
       now,
     );
-    const ranked =
-      completed.keyword.length + completed.semantic.length === 0
-        ? fused
-        : fuse([...semantic, ...completed.semantic], [...keyword, ...completed.keyword]);
+    const ranked = fuse([...semantic, ...completed.semantic], [...keyword, ...completed.keyword]);
     const named = new Set([...completed.names].filter(([, n]) => query.names(n)).map(([id]) => id));
     return withEntityBonus(ranked, named);
   }
