@@ -1,5 +1,5 @@
 import { UnderscoreNamingStrategy } from "@mikro-orm/core";
-import { toSql } from "pgvector";
+import { vectorLiteral } from "../db/vector-literal.js";
 import type { WriteEmbedding } from "../embedding/embeddings.js";
 import { Sql, sql } from "../db/sql.js";
 import type { MemoryRow } from "./memory.entity.js";
@@ -162,7 +162,7 @@ export const EMBEDDING_COLUMNS = Sql.raw(
 export function embeddingValues(embedded: WriteEmbedding): Sql {
   if (embedded === null) return sql`null::vector, null, 'pending', 0, null::timestamptz`;
   if ("heldUntil" in embedded) return sql`null::vector, null, 'pending', 0, ${embedded.heldUntil}::timestamptz`;
-  return sql`${toSql(embedded.vector)}::vector, ${embedded.model}, 'attached', 0, null::timestamptz`;
+  return sql`${vectorLiteral(embedded.vector)}::vector, ${embedded.model}, 'attached', 0, null::timestamptz`;
 }
 
 export function single<T>(rows: T[]): T {

@@ -1,6 +1,6 @@
 import { raw } from "@mikro-orm/core";
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
-import { toSql } from "pgvector";
+import { vectorLiteral } from "../../db/vector-literal.js";
 import { query, sql } from "../../db/sql.js";
 import type { EmbeddingJob, EmbeddingQueue } from "../../embedding/embedding-queue.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
@@ -53,7 +53,7 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
       sql`update memories m set embedding = v.embedding::vector, embedding_model = ${model},
           embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
         from unnest(${jobs.map((j) => j.workspaceId)}::text[], ${jobs.map((j) => j.id)}::uuid[],
-          ${jobs.map((j) => j.content)}::text[], ${vectors.map((v) => toSql(v) as string)}::text[])
+          ${jobs.map((j) => j.content)}::text[], ${vectors.map((v) => vectorLiteral(v))}::text[])
           as v(workspace_id, id, content, embedding)
         where m.workspace_id = v.workspace_id and m.id = v.id and m.content = v.content
           and m.embedding_status = 'pending'

@@ -1,5 +1,6 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
-import { fromSql, toSql } from "pgvector";
+import { fromSql } from "pgvector";
+import { vectorLiteral } from "../../db/vector-literal.js";
 import type { Viewer } from "../../auth/principal.js";
 import { Sql, query, sql } from "../../db/sql.js";
 import {
@@ -127,5 +128,5 @@ function exportConditions(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit"
 /** EMBEDDING_COLUMNS: the exported vector, or PENDING for the embedder's worker. */
 function vectorValues(vector: TransferredMemory["vector"]): Sql {
   if (vector === null) return sql`null::vector, null, 'pending', 0, null::timestamptz`;
-  return sql`${toSql(vector.values)}::vector, ${vector.model}, 'attached', 0, null::timestamptz`;
+  return sql`${vectorLiteral(vector.values)}::vector, ${vector.model}, 'attached', 0, null::timestamptz`;
 }

@@ -1,5 +1,6 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
-import { fromSql, toSql } from "pgvector";
+import { fromSql } from "pgvector";
+import { vectorLiteral } from "../../db/vector-literal.js";
 import { query, sql } from "../../db/sql.js";
 import { fingerprintOf } from "../identity.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
@@ -36,7 +37,7 @@ export class StoredVectorRepository extends SqlEntityRepository<MemoryRow> {
       sql`update memories m set embedding = v.embedding::vector, embedding_model = ${model},
           embedding_status = 'attached', embedding_attempts = 0, embedding_retry_time = null
         from unnest(${contents.map(fingerprintOf)}::text[], ${contents}::text[],
-          ${vectors.map((v) => toSql(v) as string)}::text[]) as v(fingerprint, content, embedding)
+          ${vectors.map((v) => vectorLiteral(v))}::text[]) as v(fingerprint, content, embedding)
         where m.workspace_id = ${workspaceId} and m.content_fingerprint = v.fingerprint
           and m.content = v.content and m.embedding_status = 'pending'
         returning m.id`,

@@ -1,5 +1,5 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
-import { toSql } from "pgvector";
+import { vectorLiteral } from "../../../db/vector-literal.js";
 import { query, sql, type Sql } from "../../../db/sql.js";
 import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "../../columns.js";
 import { MemoryEntity, type MemoryRow } from "../../memory.entity.js";
@@ -57,7 +57,7 @@ export class NeighbourRepository extends SqlEntityRepository<MemoryRow> {
       this.em,
       sql`select p.probe, near.* from unnest(
             ${probes.map((p) => p.agentId)}::text[], ${probes.map((p) => p.subjectType)}::text[],
-            ${probes.map((p) => p.subjectId)}::text[], ${probes.map((p) => toSql(p.vector))}::vector[]
+            ${probes.map((p) => p.subjectId)}::text[], ${probes.map((p) => vectorLiteral(p.vector))}::vector[]
           ) with ordinality as p(agent_id, subject_type, subject_id, vector, probe)
         cross join lateral (
           ${near(sql`p.subject_id is not null and memories.subject_id = p.subject_id`)}
