@@ -6,7 +6,7 @@
 import { performance } from "node:perf_hooks";
 import { PGlite } from "@electric-sql/pglite";
 import pg from "pg";
-import { toSql } from "pgvector";
+import { vectorLiteral } from "../src/db/vector-literal.js";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { LocalReranker } from "../src/rerank/local-reranker.js";
 import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
@@ -143,7 +143,7 @@ export async function searchFloor(
           sql.run(
             `select id from memories where workspace_id = $1 and ${visible} and delete_time is null
        order by embedding <=> ${last}::vector limit ${pool}`,
-            params(toSql(at(vectors, i) as number[])),
+            params(vectorLiteral(at(vectors, i) as number[])),
           ),
         );
   await sql.run(`reset hnsw.ef_search`);
@@ -215,7 +215,7 @@ export function upsertFloor(sql: Sql, vector: number[] | null, reps: number): Pr
        on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
        do update set content = excluded.content, content_fingerprint = excluded.content_fingerprint,
          embedding = excluded.embedding, update_time = excluded.update_time, revision = memories.revision + 1`,
-      [`contact-${Math.abs(i) % 50}`, `prefers channel ${i}`, vector === null ? null : toSql(vector)],
+      [`contact-${Math.abs(i) % 50}`, `prefers channel ${i}`, vector === null ? null : vectorLiteral(vector)],
     ),
   );
 }
@@ -229,7 +229,7 @@ export async function insertFloor(sql: Sql, contents: string[], reps: number, ve
     const rows = contents.slice(0, 100);
     const values = rows.map((_, j) => {
       const embedding = vectors
-        ? `'${toSql(vectors[j % vectors.length]!)}'::vector, 'floor', 'attached'`
+        ? `'${vectorLiteral(vectors[j % vectors.length]!)}'::vector, 'floor', 'attached'`
         : `null, null, 'pending'`;
       return `('floor', gen_random_uuid(), 'agent-${j % 10}', 'contact', 'contact-${j}', 'note', null, $${j + 1},
           md5($${j + 1}), ${embedding}, now(), now())`;
