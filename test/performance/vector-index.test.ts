@@ -114,6 +114,25 @@ describe(`at ${MEMORIES} memories`, () => {
     expect(plan).toContain('"Index Name":"memories_embedding"');
   });
 
+  it.each(viewers)(
+    "%s HYBRID statement (the keyword matches scored on meaning, the nearest on words) uses the HNSW index",
+    async (_, viewer) => {
+      const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
+        memories.hybridCandidates(
+          { ...viewer, workspaceId: server.workspaceId },
+          noFilter,
+          // Note 4243 (agent-3's) holds a rare word, its number, whose memories the full-text index finds.
+          "pricing renewal 4243",
+          { vector: wordHashVector("pricing renewal 4243"), model: "test:word-hash" },
+          60,
+          new Date(),
+        ),
+      );
+      expect(plan).toContain('"Index Name":"memories_embedding"');
+      expect(plan).toContain('"Index Name":"memories_search"');
+    },
+  );
+
   it.each([
     // agent-3 sees only its own notes, which use three of the ten words, two of them the question's.
     [...viewers[0], ["both words", "either word"]],

@@ -1,6 +1,6 @@
 /**
  * HYBRID fuses the two retrievers' candidates, and scores a memory only one of them found by
- * the other too (MemorySearch.hybrid, retrieval.repository.ts completions): its semantic_score
+ * the other too (MemorySearch.hybrid, retrieval.repository.ts nearestWithScores): its semantic_score
  * and keyword_score are those SEMANTIC and KEYWORD mode give it when they reach that deep, not 0.
  *
  * With the bag-of-words test embedder, a memory sharing more of the query's words is nearer its

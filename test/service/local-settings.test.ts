@@ -34,6 +34,17 @@ describe("withLocalSettings", () => {
     });
   });
 
+  it("sets the settings given for afterwards with those it puts back, for the rest of the transaction", async () => {
+    await services.db.em.fork().transactional(async (tem) => {
+      const hashJoins = async () =>
+        (await tem.execute<{ on: string }[]>("select current_setting('enable_hashjoin') as on"))[0]!.on;
+      const inside = await withLocalSettings(tem, { enable_seqscan: "off" }, hashJoins, { enable_hashjoin: "off" });
+      expect(inside).toBe("on");
+      expect(await hashJoins()).toBe("off");
+      expect(await scans(tem)).toEqual(["on", "on"]);
+    });
+  });
+
   it("leaves a keyword search's transaction planning as before, whatever runs after it", async () => {
     await services
       .memories()

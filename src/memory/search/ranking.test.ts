@@ -6,7 +6,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ENTITY_WEIGHT, fuse, mayBeRaised, mayRise, SEMANTIC_WEIGHT, withEntityBonus } from "./ranking.js";
+import { ENTITY_WEIGHT, fuse, mayBeRaised, SEMANTIC_WEIGHT, withEntityBonus } from "./ranking.js";
 
 const c = (id: string, score: number) => ({ id, score });
 const w = SEMANTIC_WEIGHT;
@@ -115,76 +115,6 @@ describe("mayBeRaised", () => {
         },
       ),
       { numRuns: 1000 },
-    );
-  });
-});
-
-describe("mayRise", () => {
-  // b, c and d only the keyword retriever returned; its similarity can add at most w x 0.5.
-  const semantic = [c("a", 0.9), c("e", 0.5)];
-  const near = new Set(["a", "e"]);
-  const fused = fuse(semantic, [c("b", 0.9), c("c", 0.5), c("d", 0.05)]);
-
-  it("is the unscored results that the gain and the bonus could lift to the depth-th score", () => {
-    // Second score: (1 - w) x 0.9 (b). c can gain at most w x 0.5 + ENTITY_WEIGHT, which reaches it; d cannot.
-    expect(mayRise(fused, near, 2, w * 0.5)).toEqual(["b", "c"]);
-    // With a smaller gain, c cannot reach it either.
-    expect(mayRise(fused, near, 2, w * 0.1)).toEqual(["b"]);
-  });
-
-  it("is every unscored result when there are no more than the depth, and none when nothing can be gained", () => {
-    expect(mayRise(fused, near, 10, w * 0.5)).toEqual(["b", "c", "d"]);
-    expect(mayRise(fused, near, 2, 0)).toEqual([]);
-  });
-
-  it("reads enough: the first `depth` come out as if every one-sided result's other score were read", () => {
-    const ids = [..."abcdefghijklmnop"];
-    const scored = fc.uniqueArray(fc.record({ id: fc.constantFrom(...ids), score: fc.integer({ min: 0, max: 50 }) }), {
-      selector: (e) => e.id,
-      maxLength: 12,
-    });
-    // Scores on coarse grids, so near ties and exact reaches are common.
-    const ceiling = fc.integer({ min: 0, max: 50 }).map((n) => n / 50);
-    const shares = fc.array(
-      fc.integer({ min: 0, max: 10 }).map((n) => n / 10),
-      { minLength: ids.length, maxLength: ids.length },
-    );
-    fc.assert(
-      fc.property(
-        scored,
-        scored,
-        ceiling,
-        ceiling,
-        shares,
-        shares,
-        fc.subarray(ids),
-        fc.integer({ min: 1, max: 12 }),
-        (s, k, meaningCeiling, wordsCeiling, meaningShares, wordShares, named, depth) => {
-          const semantic = s.map((e) => c(e.id, e.score / 50));
-          const keyword = k.map((e) => c(e.id, e.score / 50));
-          const near = new Set(semantic.map((e) => e.id));
-          const listed = new Set(keyword.map((e) => e.id));
-          // What each retriever would give a memory it did not return: at most its ceiling.
-          const meaningOf = (id: string) => c(id, meaningCeiling * (meaningShares[ids.indexOf(id)] ?? 0));
-          const wordsOf = (id: string) => c(id, wordsCeiling * (wordShares[ids.indexOf(id)] ?? 0));
-          const finish = (ranked: ReturnType<typeof fuse>) => {
-            const read = new Set(mayBeRaised(ranked, depth).map((r) => r.id));
-            return withEntityBonus(ranked, new Set(named.filter((id) => read.has(id)))).slice(0, depth);
-          };
-          const everyOther = finish(
-            fuse(
-              [...semantic, ...keyword.filter((e) => !near.has(e.id)).map((e) => meaningOf(e.id))],
-              [...keyword, ...semantic.filter((e) => !listed.has(e.id)).map((e) => wordsOf(e.id))],
-            ),
-          );
-          const unfilled = fuse(semantic, keyword);
-          const meaning = mayRise(unfilled, near, depth, w * meaningCeiling);
-          const words = mayRise(unfilled, listed, depth, (1 - w) * wordsCeiling);
-          const lazily = finish(fuse([...semantic, ...meaning.map(meaningOf)], [...keyword, ...words.map(wordsOf)]));
-          expect(lazily).toEqual(everyOther);
-        },
-      ),
-      { numRuns: 3000 },
     );
   });
 });

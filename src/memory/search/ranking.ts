@@ -34,7 +34,7 @@ export interface Ranked {
  * same 0..1 scale, so the fused score means the same in every query and one `min_score` works
  * in every mode; rank fusion (RRF) did no better on LoCoMo and has no such meaning.
  * A memory missing from one list gets 0 for that part; in a search, HYBRID's retrievers score
- * each other's candidates first where that can change the page (MemorySearch.hybrid).
+ * each other's candidates first (MemorySearch.hybrid).
  */
 export function fuse(semantic: Retrieved[], keyword: Retrieved[], semanticWeight = SEMANTIC_WEIGHT): Ranked[] {
   const byId = new Map<string, Ranked>();
@@ -65,28 +65,6 @@ export function mayBeRaised(ranked: Ranked[], depth: number, weight = ENTITY_WEI
   if (last === undefined || weight === 0) return [];
   // The margin keeps a result that floating-point rounding of the sums would put just outside.
   return ranked.filter((r) => r.score >= last.score - weight - 1e-9);
-}
-
-/**
- * The results one retriever did not return (those outside `scored`) whose score from it could
- * move them into the first `depth`, given the most that score can add (`gain`: its weight times
- * the highest score a memory it left out can have). One scoring below the depth-th by more than
- * that and the entity bonus stays out of the first `depth` whatever that score, so only these
- * need it read. Reading a score only raises scores, so the depth-th score here is a floor for
- * the final one, and both retrievers' bounds hold at once.
- */
-export function mayRise(
-  ranked: Ranked[],
-  scored: ReadonlySet<string>,
-  depth: number,
-  gain: number,
-  entityWeight = ENTITY_WEIGHT,
-): string[] {
-  if (gain <= 0) return [];
-  const last = ranked[depth - 1];
-  // Fewer results than the depth: every one of them is shown, so every one is scored in full.
-  const bar = last === undefined ? -Infinity : last.score - gain - entityWeight - 1e-9;
-  return ranked.filter((r) => !scored.has(r.id) && r.score >= bar).map((r) => r.id);
 }
 
 /** The results with `weight` added to those the query names (at most 1), in their new order. */

@@ -1,7 +1,7 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { vectorLiteral } from "../../db/vector-literal.js";
 import type { Viewer } from "../../auth/principal.js";
-import { withLocalSettings } from "../../db/local-settings.js";
+import { setLocalSettings, withLocalSettings } from "../../db/local-settings.js";
 import { query, sql, Sql } from "../../db/sql.js";
 import { B, DF_CAP, K1, MAX_QUERY_WORDS, planKeywordSearch, type KeywordPlan, type TermCount } from "./bm25.js";
 import { allOf, filterConditions, type FilterQuery } from "../filters.js";
@@ -22,58 +22,66 @@ export interface Candidate {
 }
 
 interface NameRow {
-  id: string;
   subject_id: string | null;
   title: string;
-  linked_entities: { type: string; id: string }[] | string;
+  /** JSON text: an array of { type, id }. */
+  linked_entities: string;
 }
 
 function namesOf(row: NameRow): string[] {
-  const linked =
-    typeof row.linked_entities === "string"
-      ? (JSON.parse(row.linked_entities) as { id: string }[])
-      : row.linked_entities;
-  const names = [row.subject_id ?? "", row.title, ...linked.map((e) => e.id)];
-  return names.filter((n) => n !== "");
+  const linked = JSON.parse(row.linked_entities) as { id: string }[];
+  return [row.subject_id ?? "", row.title, ...linked.map((e) => e.id)].filter((n) => n !== "");
 }
 
 /** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
 export interface KeywordMatches {
   candidates: Candidate[];
   counted: TermCount[];
-  /** How the candidates were scored, to score other memories alike (completions); null: none found. */
-  scoring: KeywordScoring | null;
 }
 
-/** What a keyword search scored its candidates by: the query's words and their average length. */
-export interface KeywordScoring {
-  terms: KeywordPlan["terms"];
-  idfTotal: number;
-  /** The candidates' average length (distinct words), against which BM25 normalises. */
-  averageLength: number;
-  /**
-   * The highest keyword score a memory outside the candidates can have. Every memory holding a
-   * rare word was ranked, so one left out scored no more than the last candidate or holds only
-   * common words (the most those can score is at the shortest length); when fewer than `limit`
-   * were found, every memory holding a query word was ranked, and one left out scores 0.
-   */
-  ceiling: number;
-}
-
-/** What HYBRID fusion asks of some of its candidates (completions). */
-export interface Completion {
-  /** Memories to score on their words, as the keyword search scored its candidates; null: no word to score. */
-  words: { ids: string[]; scoring: KeywordScoring } | null;
-  /** Memories to score on their similarity to the query's vector, as nearest() does. */
-  meaning: { ids: string[]; vector: number[]; model: string };
-  /** Memories whose names to read, for the entity bonus. */
-  names: string[];
-}
-
-export interface Completed {
-  keyword: Candidate[];
+/**
+ * HYBRID's candidates: the nearest memories and the keyword matches, each scored by both
+ * retrievers (a memory is weighed on both its words and its meaning, as one both returned is,
+ * rather than as if it had nothing in common with the query on the side that left it out),
+ * with their names for the entity bonus.
+ */
+export interface HybridCandidates {
+  /** The similarity of every candidate with a vector of the query's model. */
   semantic: Candidate[];
-  names: Map<string, string[]>;
+  /** The word score of every candidate holding a query word. */
+  keyword: Candidate[];
+  /** A candidate's names: its subject id, its title, its linked entities' ids (read when asked for). */
+  namesOf: (id: string) => string[];
+  /** The words whose memories the keyword search counted (for CommonWords). */
+  counted: TermCount[];
+}
+
+/** A keyword search whose words are counted and weighed, and whose common words' tier is read. */
+interface KeywordSearch {
+  counted: TermCount[];
+  plan: KeywordPlan;
+  /** The memories sharing the most common words (mostSharedCommonWords). */
+  tierIds: string[];
+}
+
+/** A row of the HYBRID statement: a nearest memory or a keyword match, with both scores and its names. */
+interface HybridRow extends NameRow {
+  id: string;
+  nearest: boolean;
+  distance: number | string | null;
+  /** BM25 (before normalising by the query's total IDF); null without a query word. */
+  words: number | string | null;
+}
+
+/** A memory's names as read for the entity bonus (the linked entities as text, parsed only if asked for). */
+const NAMES = sql`subject_id, title, linked_entities::text as linked_entities`;
+
+/** The planner settings of the keyword search's statements (see keywordMatches). */
+const WALK_THE_TEXT_INDEX = { enable_seqscan: "off", enable_indexscan: "off" };
+
+/** pgvector's settings for a vector search reading `limit` rows (iterative, in exact distance order). */
+function vectorScanSettings(limit: number): Record<string, string> {
+  return { "hnsw.iterative_scan": "strict_order", "hnsw.ef_search": String(Math.max(40, limit)) };
 }
 
 /**
@@ -98,6 +106,40 @@ function similarity(distance: number | string): number {
   return Math.max(0, 1 - Number(distance));
 }
 
+/**
+ * The `keyword` CTE: the first `limit` of the rare words' memories and the common words' tier,
+ * by BM25 against the candidates' average length (`average_length`), with the `columns` asked
+ * for.
+ */
+function keywordSql(filters: Sql[], plan: KeywordPlan, tierIds: string[], limit: number, columns: Sql): Sql {
+  const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
+  return sql`candidates as (select id, ${matchedIdf(plan.terms)} as matched, length(search)::float8 as dl${columns}
+      from memories where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])}),
+    keyword as (select id, ${bm25(sql`matched`, sql`dl`, sql`avg(dl) over ()`)} as score,
+        avg(dl) over () as average_length${columns}
+      from candidates order by score desc, id limit ${limit})`;
+}
+
+/**
+ * The `nearest` CTE: the `limit` memories with a vector of the model nearest to the `target`
+ * CTE's, with their `distance` and the `columns` asked for; ranked by the HNSW index (which
+ * serves the order of the selected distance, so the query vector appears once), or exactly,
+ * every row passing the filters ranked (the materialized CTE keeps the index out) and the
+ * columns read for the first `limit` only.
+ */
+function nearestSql(filters: Sql[], model: string, limit: number, columns: Sql): (ranking: "index" | "exact") => Sql {
+  const where = allOf([...filters, sql`embedding is not null`, sql`embedding_model = ${model}`]);
+  const distance = sql`embedding <=> (select v from target)`;
+  return (ranking) =>
+    ranking === "index"
+      ? sql`nearest as (select id, ${distance} as distance${columns} from memories where ${where}
+          order by distance limit ${limit})`
+      : sql`matching as materialized (select id, ${distance} as distance from memories where ${where}),
+        closest as (select id, distance from matching order by distance, id limit ${limit}),
+        nearest as (select closest.id, closest.distance${columns}
+          from closest join memories on memories.id = closest.id order by closest.distance, closest.id)`;
+}
+
 /** The two retrievers' queries: nearest vectors and full-text matches, filters and visibility inside. */
 export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
   /** Bind to the ranking transaction's entity manager. */
@@ -119,78 +161,91 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     limit: number,
     now: Date,
   ): Promise<Candidate[]> {
-    await query(
-      this.em,
-      sql`select set_config('hnsw.iterative_scan', 'strict_order', true),
-        set_config('hnsw.ef_search', ${String(Math.max(40, limit))}, true)`,
+    await setLocalSettings(this.em, vectorScanSettings(limit));
+    const nearest = nearestSql(filterConditions(viewer, q, now), model, limit, sql``);
+    const rows = await this.inFullOrExactly<{ id: string; distance: number | string; nearest: true }>(
+      limit,
+      (ranking) => sql`with target as (select ${vectorLiteral(vector)}::vector as v), ${nearest(ranking)}
+        select id, distance, true as nearest from nearest`,
     );
-    const where = [...filterConditions(viewer, q, now), sql`embedding is not null`, sql`embedding_model = ${model}`];
-    const target = sql`${vectorLiteral(vector)}::vector`;
-    const matching = sql`select id, embedding <=> ${target} as distance from memories where ${allOf(where)}`;
-    // Ordered by the selected distance, which the HNSW index scan serves: the query vector is
-    // sent, and parsed, once (on PGlite a 384-dimension literal costs about half a millisecond).
-    let rows = await query<{ id: string; distance: number | string }>(
-      this.em,
-      sql`${matching} order by distance limit ${limit}`,
-    );
-    if (rows.length < limit) {
-      // The HNSW graph is approximate: an iterative scan can run out of reachable nodes (or
-      // hnsw.max_scan_tuples) before a selective filter has found `limit` rows. When it comes up
-      // short, rank the rows passing the filter exactly (the materialized CTE keeps the index out).
-      rows = await query<{ id: string; distance: number | string }>(
-        this.em,
-        sql`with matching as materialized (${matching}) select id, distance from matching
-          order by distance, id limit ${limit}`,
-      );
-    }
     return rows.map((r) => ({ id: r.id, score: similarity(r.distance) }));
   }
 
   /**
-   * What HYBRID fusion still needs of some of its candidates, read by id in one statement under
-   * the same filters and visibility as the retrievers: the other retriever's score of memories
-   * only one returned (so a memory is weighed on both its words and its meaning, as one both
-   * returned is, rather than as if it had nothing in common with the query on the other side),
-   * and the names (subject id, title, linked entities' ids) of those the entity bonus could move.
-   * A memory holding no query word scores 0 on words; one without a vector of the model is left
-   * out of `semantic`.
+   * HYBRID's two retrievers, each scoring the other's candidates: the keyword matches (as
+   * keywordMatches() finds them) with their similarity to the query vector, and the nearest
+   * memories (as nearest() finds them) with their word scores, against the keyword matches'
+   * average length. The keyword matches and the nearest memories are read in one statement, so
+   * the query vector is sent, and parsed, once (on PGlite a 384-dimension literal costs about
+   * half a millisecond), and a keyword match's vector is read with its row.
    */
-  async completions(
+  async hybridCandidates(
     viewer: Viewer,
     q: FilterQuery,
-    { words, meaning, names }: Completion,
+    text: string,
+    { vector, model }: { vector: number[]; model: string },
+    limit: number,
     now: Date,
-  ): Promise<Completed> {
-    const wordIds = words?.ids ?? [];
-    const ids = [...new Set([...wordIds, ...meaning.ids, ...names])];
-    if (ids.length === 0) return { keyword: [], semantic: [], names: new Map() };
-    const wordScore =
-      words === null
-        ? sql`null::float8`
-        : sql`case when id = any(${wordIds}::uuid[]) then ${bm25(
-            matchedIdf(words.scoring.terms),
-            sql`length(search)::float8`,
-            sql`${words.scoring.averageLength}::float8`,
-          )} end`;
-    const distance =
-      meaning.ids.length === 0
-        ? sql`null::float8`
-        : sql`case when id = any(${meaning.ids}::uuid[]) and embedding is not null
-            and embedding_model = ${meaning.model} then embedding <=> ${vectorLiteral(meaning.vector)}::vector end`;
-    const rows = await query<{ words: number | string | null; distance: number | string | null } & NameRow>(
+    knownCommon: readonly string[] = [],
+  ): Promise<HybridCandidates> {
+    const filters = filterConditions(viewer, q, now);
+    const { counted, plan, tierIds } = await withLocalSettings(
       this.em,
-      sql`select id, ${wordScore} as words, ${distance} as distance, subject_id, title, linked_entities
-        from memories where ${allOf([...filterConditions(viewer, q, now), sql`id = any(${ids}::uuid[])`])}`,
+      WALK_THE_TEXT_INDEX,
+      () => this.keywordSearch(filters, text, limit, knownCommon),
+      vectorScanSettings(limit),
     );
-    const idfTotal = words?.scoring.idfTotal ?? 1;
-    const named = new Set(names);
+    const scored = plan.terms.length > 0;
+    const carried = sql`, embedding, embedding_model, ${NAMES}`;
+    const keyword = scored
+      ? keywordSql(filters, plan, tierIds, limit, carried)
+      : sql`keyword as (select null::uuid as id, null::float8 as score, null::float8 as average_length${carried}
+          from memories where false)`;
+    const words = scored
+      ? bm25(matchedIdf(plan.terms), sql`length(search)::float8`, sql`(select average_length from keyword limit 1)`)
+      : sql`null::float8`;
+    const nearest = nearestSql(filters, model, limit, sql`, ${words} as words, ${NAMES}`);
+    const rows = await this.inFullOrExactly<HybridRow>(
+      limit,
+      (ranking) => sql`with target as (select ${vectorLiteral(vector)}::vector as v), ${keyword}, ${nearest(ranking)}
+        select id, true as nearest, distance, words, subject_id, title, linked_entities from nearest
+        union all
+        select id, false, case when embedding is not null and embedding_model = ${model}
+            and id not in (select id from nearest) then embedding <=> (select v from target) end,
+          score, subject_id, title, linked_entities
+        from keyword`,
+    );
+    const idfTotal = plan.idfTotal;
+    const inKeyword = new Set(rows.filter((r) => !r.nearest).map((r) => r.id));
+    const byId = new Map(rows.map((r) => [r.id, r]));
     return {
-      keyword: rows.flatMap((r) =>
-        r.words === null ? [] : [{ id: r.id, score: Math.min(1, Number(r.words) / idfTotal) }],
-      ),
       semantic: rows.flatMap((r) => (r.distance === null ? [] : [{ id: r.id, score: similarity(r.distance) }])),
-      names: new Map(rows.filter((r) => named.has(r.id)).map((r) => [r.id, namesOf(r)])),
+      keyword: rows.flatMap((r) =>
+        r.words === null || (r.nearest && inKeyword.has(r.id))
+          ? []
+          : [{ id: r.id, score: Math.min(1, Number(r.words) / idfTotal) }],
+      ),
+      namesOf: (id) => {
+        const row = byId.get(id);
+        return row === undefined ? [] : namesOf(row);
+      },
+      counted,
     };
+  }
+
+  /**
+   * Runs a vector statement ranking the nearest by the HNSW index; when that comes up short of
+   * `limit` nearest rows, runs it again ranking them exactly. The HNSW graph is approximate: an
+   * iterative scan can run out of reachable nodes (or hnsw.max_scan_tuples) before a selective
+   * filter has found `limit` rows.
+   */
+  private async inFullOrExactly<Row extends { nearest: boolean }>(
+    limit: number,
+    statement: (ranking: "index" | "exact") => Sql,
+  ): Promise<Row[]> {
+    const rows = await query<Row>(this.em, statement("index"));
+    const nearest = rows.filter((r) => r.nearest).length;
+    return nearest === limit ? rows : query<Row>(this.em, statement("exact"));
   }
 
   /**
@@ -213,21 +268,34 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     // 27 ms at 10k memories), or, under a LIMIT, walk the primary key testing it row by row
     // (fine while matches are dense, a whole-workspace walk when they are not). So these
     // statements, and only these, plan with sequential and plain index scans off.
-    return withLocalSettings(this.em, { enable_seqscan: "off", enable_indexscan: "off" }, () =>
-      this.rankedMatches(filterConditions(viewer, q, now), text, limit, knownCommon),
-    );
+    return withLocalSettings(this.em, WALK_THE_TEXT_INDEX, async () => {
+      const filters = filterConditions(viewer, q, now);
+      const { counted, plan, tierIds } = await this.keywordSearch(filters, text, limit, knownCommon);
+      if (plan.terms.length === 0) return { candidates: [], counted };
+      const rows = await query<{ id: string; score: number | string }>(
+        this.em,
+        sql`with ${keywordSql(filters, plan, tierIds, limit, sql``)} select id, score from keyword`,
+      );
+      return {
+        candidates: rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) })),
+        counted,
+      };
+    });
   }
 
-  private async rankedMatches(
+  /**
+   * The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
+   * (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
+   * memories hold it, up to DF_CAP, counted through the full-text index unless known to be
+   * common; weighed (planKeywordSearch); and the memories sharing the most common words.
+   */
+  private async keywordSearch(
     filters: Sql[],
     text: string,
     limit: number,
     knownCommon: readonly string[],
-  ): Promise<KeywordMatches> {
-    // The question's distinct words in the order it uses them, the first MAX_QUERY_WORDS only
-    // (each costs a count, so a 4,096-character query must not cost hundreds), each with how many
-    // memories hold it, up to DF_CAP, counted through the full-text index unless known to be
-    // common. One statement: the words' tsqueries are quoted here as lexemeQuery() quotes them.
+  ): Promise<KeywordSearch> {
+    // One statement: the words' tsqueries are quoted here as lexemeQuery() quotes them.
     const words = await query<{ lexeme: string; df: number; counted: boolean }>(
       this.em,
       sql`select w.lexeme, w.counted, case when w.counted then (select count(*) from (select 1 from memories
@@ -240,34 +308,8 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const counted = words.filter((w) => w.counted).map(({ lexeme, df }) => ({ lexeme, df }));
     const plan = planKeywordSearch(words);
-    if (plan.terms.length === 0) return { candidates: [], counted, scoring: null };
-    const tierIds = await this.mostSharedCommonWords(filters, plan.common, limit);
-    const rare = plan.rare.length > 0 ? sql`search @@ ${plan.rare.map(lexemeQuery).join(" | ")}::tsquery` : sql`false`;
-    // Scored against the average length of the candidates.
-    const rows = await query<{ id: string; score: number | string; average_length: number | string }>(
-      this.em,
-      sql`with candidates as (select id, ${matchedIdf(plan.terms)} as matched, length(search)::float8 as dl
-            from memories
-            where ${allOf([...filters, sql`(${rare} or id = any(${tierIds}::uuid[]))`])})
-        select id, ${bm25(sql`matched`, sql`dl`, sql`avg(dl) over ()`)} as score, avg(dl) over () as average_length
-          from candidates order by score desc, id limit ${limit}`,
-    );
-    const candidates = rows.map((r) => ({ id: r.id, score: Math.min(1, Number(r.score) / plan.idfTotal) }));
-    const [first] = rows;
-    if (first === undefined) return { candidates, counted, scoring: null };
-    const common = new Set(plan.common);
-    const commonIdf = plan.terms.reduce((sum, t) => sum + (common.has(t.lexeme) ? t.idf : 0), 0);
-    const commonMost = (commonIdf * (K1 + 1)) / (1 + K1 * (1 - B)) / plan.idfTotal;
-    return {
-      candidates,
-      counted,
-      scoring: {
-        terms: plan.terms,
-        idfTotal: plan.idfTotal,
-        averageLength: Number(first.average_length),
-        ceiling: candidates.length < limit ? 0 : Math.min(1, Math.max(candidates.at(-1)?.score ?? 0, commonMost)),
-      },
-    };
+    const tierIds = plan.terms.length === 0 ? [] : await this.mostSharedCommonWords(filters, plan.common, limit);
+    return { counted, plan, tierIds };
   }
 
   /**

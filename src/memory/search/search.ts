@@ -4,12 +4,12 @@ import type { Embedded, Embeddings } from "../../embedding/embeddings.js";
 import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
-import type { KeywordMatches, RetrievalRepository } from "./retrieval.repository.js";
+import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import type { Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
-import { byScore, fuse, mayBeRaised, mayRise, SEMANTIC_WEIGHT, withEntityBonus, type Ranked } from "./ranking.js";
+import { byScore, fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
 
 export type RetrievalMode = "hybrid" | "semantic" | "keyword";
 
@@ -104,11 +104,11 @@ export class MemorySearch {
     q: SearchQuery,
     pool: number,
     now: Date,
-  ): Promise<KeywordMatches> {
+  ): Promise<Candidate[]> {
     const scope = countScope(viewer, q.filter);
     const matches = await repository.keywordMatches(viewer, q.filter, q.text, pool, now, this.commonWords.known(scope));
     this.commonWords.record(scope, matches.counted);
-    return matches;
+    return matches.candidates;
   }
 
   /** Every candidate of the mode's retrievers, with the score of the mode, best first. */
@@ -135,8 +135,7 @@ export class MemorySearch {
         queryVector === null
           ? []
           : await repository.nearest(viewer, q.filter, queryVector.vector, queryVector.model, pool, now);
-      const keyword =
-        mode === "semantic" ? [] : (await this.keywordMatches(repository, viewer, q, pool, now)).candidates;
+      const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
       return fuse(semantic, keyword).map((r) => ({
         ...r,
         score: mode === "semantic" ? r.semanticScore : r.keywordScore,
@@ -147,48 +146,35 @@ export class MemorySearch {
   }
 
   /**
-   * HYBRID's results: each retriever's first `pool`, fused on both scores, with the entity bonus
-   * for those the query names. What fusion still needs is read in one statement (completions),
-   * and only where it can change the first `depth`: a memory only one retriever returned is
-   * scored by the other too where that score could lift it that far (mayRise, bounded by the
-   * most the other retriever can give a memory it left out), and names are read for the results
-   * the bonus could move (mayBeRaised) and those being scored.
+   * HYBRID's results: each retriever's first `pool`, each scored by both retrievers, fused,
+   * with the entity bonus for those the query names. Names are matched only where the bonus
+   * can change the first `depth` (mayBeRaised).
    */
   private async hybrid(
     repository: RetrievalRepository,
     viewer: Viewer,
     q: SearchQuery,
-    { vector, model }: Embedded,
+    target: Embedded,
     pool: number,
     depth: number,
     now: Date,
   ): Promise<Ranked[]> {
-    const semantic = await repository.nearest(viewer, q.filter, vector, model, pool, now);
-    const { candidates: keyword, scoring } = await this.keywordMatches(repository, viewer, q, pool, now);
-    const fused = fuse(semantic, keyword);
-    // The vector retriever returns the nearest first, so a memory it left out is no more similar
-    // than the last it returned; a short list held every memory with a vector of this model.
-    const similarityCeiling = semantic.length < pool ? 0 : (semantic.at(-1)?.score ?? 0);
-    const meaningIds = mayRise(fused, new Set(semantic.map((c) => c.id)), depth, SEMANTIC_WEIGHT * similarityCeiling);
-    const wordIds =
-      scoring === null
-        ? []
-        : mayRise(fused, new Set(keyword.map((c) => c.id)), depth, (1 - SEMANTIC_WEIGHT) * scoring.ceiling);
-    const query = new QueryNames(q.text);
-    const nameIds = query.empty ? [] : [...mayBeRaised(fused, depth).map((r) => r.id), ...wordIds, ...meaningIds];
-    const completed = await repository.completions(
+    const scope = countScope(viewer, q.filter);
+    const found = await repository.hybridCandidates(
       viewer,
       q.filter,
-      {
-        words: scoring === null ? null : { ids: wordIds, scoring },
-        meaning: { ids: meaningIds, vector, model },
-        names: nameIds,
-      },
+      q.text,
+      target,
+      pool,
       now,
+      this.commonWords.known(scope),
     );
-    const ranked = fuse([...semantic, ...completed.semantic], [...keyword, ...completed.keyword]);
-    const named = new Set([...completed.names].filter(([, n]) => query.names(n)).map(([id]) => id));
-    return withEntityBonus(ranked, named);
+    this.commonWords.record(scope, found.counted);
+    const ranked = fuse(found.semantic, found.keyword);
+    const query = new QueryNames(q.text);
+    if (query.empty) return ranked;
+    const named = mayBeRaised(ranked, depth).filter((r) => query.names(found.namesOf(r.id)));
+    return withEntityBonus(ranked, new Set(named.map((r) => r.id)));
   }
 
   /**
