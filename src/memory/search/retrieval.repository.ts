@@ -205,16 +205,18 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
       ? bm25(matchedIdf(plan.terms), sql`length(search)::float8`, sql`(select average_length from keyword limit 1)`)
       : sql`null::float8`;
     const nearest = nearestSql(filters, model, limit, sql`, ${words} as words, ${NAMES}`);
-    const rows = await this.inFullOrExactly<HybridRow>(
-      limit,
-      (ranking) => sql`with target as (select ${vectorLiteral(vector)}::vector as v), ${keyword}, ${nearest(ranking)}
-        select id, true as nearest, distance, words, subject_id, title, linked_entities from nearest
-        union all
-        select id, false, case when embedding is not null and embedding_model = ${model}
-            and id not in (select id from nearest) then embedding <=> (select v from target) end,
-          score, subject_id, title, linked_entities
-        from keyword`,
-    );
+    const rows = await this.inFullOrExactly<HybridRow>(limit, (ranking) => {
+      // When the index comes up short, the statement is run again ranking exactly: it sends
+      // nothing the first time (a one-time filter), rather than every candidate's names.
+      const full = ranking === "index" ? sql`(select count(*) from nearest) = ${limit}` : sql`true`;
+      return sql`with target as (select ${vectorLiteral(vector)}::vector as v), ${keyword}, ${nearest(ranking)}
+          select id, true as nearest, distance, words, subject_id, title, linked_entities from nearest where ${full}
+          union all
+          select id, false, case when embedding is not null and embedding_model = ${model}
+              and id not in (select id from nearest) then embedding <=> (select v from target) end,
+            score, subject_id, title, linked_entities
+          from keyword where ${full}`;
+    });
     const idfTotal = plan.idfTotal;
     const inKeyword = new Set(rows.filter((r) => !r.nearest).map((r) => r.id));
     const byId = new Map(rows.map((r) => [r.id, r]));
