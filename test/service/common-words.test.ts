@@ -11,7 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { DF_CAP } from "../../src/memory/search/bm25.js";
-import { RetrievalRepository, type KeywordMatches } from "../../src/memory/search/retrieval.repository.js";
+import {
+  RetrievalRepository,
+  type HybridCandidates,
+  type KeywordMatches,
+} from "../../src/memory/search/retrieval.repository.js";
+import { WordHashEmbedder } from "../support/embedders.js";
 import { startServices, type Caller, type ServiceHarness } from "../support/service.js";
 
 /** What each keyword search was told was common, and what it counted. */
@@ -24,11 +29,20 @@ class ObservedRetrieval extends RetrievalRepository {
     calls.push({ knownCommon, counted: matches.counted });
     return matches;
   }
+
+  override async hybridCandidates(
+    ...args: Parameters<RetrievalRepository["hybridCandidates"]>
+  ): Promise<HybridCandidates> {
+    const found = await super.hybridCandidates(...args);
+    calls.push({ knownCommon: args[6] ?? [], counted: found.counted });
+    return found;
+  }
 }
 
 let services: ServiceHarness;
 beforeAll(async () => {
   services = await startServices({
+    embedder: new WordHashEmbedder(),
     memory: { repositories: { retrieval: (em: EntityManager) => new ObservedRetrieval(em) } },
   });
 });
@@ -53,9 +67,9 @@ async function writeNotes(caller: Caller, contents: string[]): Promise<void> {
 }
 
 /** Each hit's content and keyword score, best first. */
-async function keywordSearch(caller: Caller, query: string): Promise<[string, number][]> {
+async function keywordSearch(caller: Caller, query: string, mode = SearchMode.KEYWORD): Promise<[string, number][]> {
   const hits: [string, number][] = [];
-  for await (const hit of services.memories(caller).searchMemories({ query, mode: SearchMode.KEYWORD })) {
+  for await (const hit of services.memories(caller).searchMemories({ query, mode })) {
     hits.push([hit.memory?.content ?? "", hit.keywordScore]);
   }
   return hits;
@@ -84,6 +98,24 @@ describe("words a search found common", () => {
       { lexeme: "assay", df: DF_CAP },
     ]);
     expect(calls[1]).toEqual({ knownCommon: ["quartz", "assay"], counted: [] });
+  });
+
+  it("are remembered by HYBRID searches too, which score the keyword part the same", async () => {
+    const geologist = { agentId: `geologist-${randomUUID()}` };
+    await writeNotes(
+      geologist,
+      Array.from({ length: DF_CAP + 10 }, (_, i) => `basalt core sample ${i}`),
+    );
+    calls.length = 0;
+    const first = await keywordSearch(geologist, "basalt core", SearchMode.HYBRID);
+    const second = await keywordSearch(geologist, "basalt core", SearchMode.HYBRID);
+    expect(second).toEqual(first);
+    expect(first).toHaveLength(10);
+    expect(calls[0]?.counted).toEqual([
+      { lexeme: "basalt", df: DF_CAP },
+      { lexeme: "core", df: DF_CAP },
+    ]);
+    expect(calls[1]).toEqual({ knownCommon: ["basalt", "core"], counted: [] });
   });
 
   it("stay common only for the viewer that counted them: another agent's scores are its own", async () => {
