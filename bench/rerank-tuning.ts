@@ -2,30 +2,35 @@
  * Cross-validated tuning of the rerank stage on LoCoMo: the procedure that chose
  * RERANK_CANDIDATES and RERANK_WEIGHT (src/rerank/rerank.ts), run by `npm run bench:retrieval`.
  *
- * Each question's HYBRID results (50 deep, as the server fused them) are scored once by the
- * reranker, in the server's order and groups, so the scores of the first N equal those a
- * search reranking N candidates computes. Every setting is replayed through the server's
- * `blend`, and chosen on one half of the conversations, reported on the other, as the fusion
- * weights are (fusion-tuning.ts).
+ * Each question's HYBRID results (50 deep, as the server fused them) are scored by the reranker
+ * once for each candidate count N, the first N together, as a search reranking N candidates
+ * scores them (a pair's score depends on the pairs the int8 model runs it with). Every setting
+ * is replayed through the server's `blend`, and chosen on one half of the conversations,
+ * reported on the other, as the fusion weights are (fusion-tuning.ts).
  */
 import { blend, RERANK_CANDIDATES, RERANK_WEIGHT } from "../src/rerank/rerank.js";
 import { mean, splits } from "./fusion-tuning.js";
 import { fixed, table } from "./report.js";
 
-export interface RerankedEntry {
+export interface FusedEntry {
   id: string;
   /** The fused HYBRID score. */
   score: number;
+  hit: boolean;
+}
+
+export interface RerankedEntry extends FusedEntry {
   /** The reranker's score for the memory. */
   rerank: number;
-  hit: boolean;
 }
 
 export interface RerankLists {
   conversation: string;
   category: number;
   /** HYBRID's results in the server's order. */
-  fused: RerankedEntry[];
+  fused: FusedEntry[];
+  /** For each of RERANK_COUNTS, the reranker's scores of that many first results, scored together. */
+  rerank: Map<number, number[]>;
 }
 
 export interface RerankSetting {
@@ -35,7 +40,12 @@ export interface RerankSetting {
 
 export const RERANK_KS = [5, 10, 20] as const;
 
-export const RERANK_SETTINGS: RerankSetting[] = [10, 20, 30, 40, 50].flatMap((candidates) =>
+/** The candidate counts tuned over: every tenth up to 50, and the shipped one. */
+export const RERANK_COUNTS: readonly number[] = [...new Set([10, 20, 30, 40, 50, RERANK_CANDIDATES])].sort(
+  (a, b) => a - b,
+);
+
+export const RERANK_SETTINGS: RerankSetting[] = RERANK_COUNTS.flatMap((candidates) =>
   [0.5, 0.6, 0.7, 0.8, 0.9, 1].map((weight) => ({ candidates, weight })),
 );
 
@@ -43,10 +53,18 @@ export const SHIPPED_RERANK: RerankSetting = { candidates: RERANK_CANDIDATES, we
 
 const describe = (s: RerankSetting) => `${s.candidates} candidates, weight ${s.weight.toFixed(1)}`;
 
+/** The first `candidates` results with the scores a search reranking that many gives them. */
+function scored(q: RerankLists, candidates: number): RerankedEntry[] {
+  const scores = q.rerank.get(candidates);
+  if (scores === undefined) throw new Error(`no rerank scores collected for ${candidates} candidates`);
+  return q.fused.slice(0, candidates).map((e, i) => ({ ...e, rerank: scores[i]! }));
+}
+
 function firstHit(q: RerankLists, s: RerankSetting): number {
+  const read = scored(q, s.candidates);
   const reranked = blend(
-    q.fused.slice(0, s.candidates),
-    q.fused.slice(0, s.candidates).map((e) => e.rerank),
+    read,
+    read.map((e) => e.rerank),
     s.weight,
   );
   const order = [...reranked, ...q.fused.slice(s.candidates)];
@@ -70,7 +88,7 @@ const logit = (p: number) => Math.log(Math.max(p, 1e-12) / Math.max(1 - p, 1e-12
 
 function formRecalls(questions: RerankLists[], candidates: number, form: BlendForm): number[] {
   const ranks = questions.map((q) => {
-    const read = q.fused.slice(0, candidates);
+    const read = scored(q, candidates);
     const byRerank = [...read].sort((a, b) => b.rerank - a.rerank);
     const order = read
       .map((e, i) => ({ e, s: form(e, i, byRerank.indexOf(e)) }))
@@ -129,7 +147,7 @@ export function blendForms(questions: RerankLists[]): string {
 
 /** In-sample recall of every candidate count at the shipped weight, with the pairs it costs. */
 export function candidateSweep(questions: RerankLists[], msPerPair: number): string {
-  const rows = [10, 20, 30, 40, 50].map((candidates) => [
+  const rows = RERANK_COUNTS.map((candidates) => [
     candidates,
     ...rerankRecalls(questions, { candidates, weight: RERANK_WEIGHT }).map((r) => fixed(r)),
     fixed(candidates * msPerPair, 0),

@@ -39,6 +39,7 @@ import {
   blendForms,
   candidateSweep,
   crossValidateRerank,
+  RERANK_COUNTS,
   rerankRecalls,
   SHIPPED_RERANK,
   type RerankLists,
@@ -340,8 +341,9 @@ async function retrieverList(client: MemoryClient, question: Question, mode: Sea
 }
 
 /**
- * Each question's HYBRID results, 50 deep, with the reranker's score of each, computed in the
- * server's order and groups (rerank-tuning.ts replays every candidate count and weight on them).
+ * Each question's HYBRID results, 50 deep, with the reranker's scores of the first N for each
+ * candidate count N, scored as a search reranking N does (rerank-tuning.ts replays every
+ * candidate count and weight on them).
  */
 async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Promise<RerankTuning> {
   const out: RerankLists[] = [];
@@ -357,22 +359,20 @@ async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Pr
       for await (const r of client.searchMemories({ query: question.question, topK: TOP_K, mode: SearchMode.HYBRID })) {
         results.push(r);
       }
-      const started = performance.now();
-      const scores = await reranker.score(
-        question.question,
-        results.map((r) => passageOf(r.memory!)),
-      );
-      scoringMs += performance.now() - started;
-      pairs += results.length;
+      const passages = results.map((r) => passageOf(r.memory!));
+      const rerank = new Map<number, number[]>();
+      for (const candidates of RERANK_COUNTS) {
+        const read = passages.slice(0, candidates);
+        const started = performance.now();
+        rerank.set(candidates, await reranker.score(question.question, read));
+        scoringMs += performance.now() - started;
+        pairs += read.length;
+      }
       out.push({
         conversation: conversation.id,
         category: question.category,
-        fused: results.map((r, i) => ({
-          id: r.memory!.id,
-          score: r.score,
-          rerank: scores[i]!,
-          hit: cites(r.memory!, question),
-        })),
+        fused: results.map((r) => ({ id: r.memory!.id, score: r.score, hit: cites(r.memory!, question) })),
+        rerank,
       });
       bar.increment();
     }
@@ -383,7 +383,7 @@ async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Pr
 
 interface RerankTuning {
   lists: RerankLists[];
-  /** The reranker's wall time per query-memory pair, scoring 50 per question in groups. */
+  /** The reranker's wall time per query-memory pair, over every candidate count's scoring. */
   msPerPair: number;
 }
 

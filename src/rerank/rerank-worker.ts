@@ -39,6 +39,9 @@ const port = parentPort;
 if (port === null) throw new Error("rerank-worker runs as a worker thread");
 const options = workerData as RerankWorkerData;
 
+/** Code-unit order, the same on every machine (localeCompare's depends on the locale). */
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 const describe = (err: unknown) =>
   err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
 
@@ -53,21 +56,30 @@ try {
   port.postMessage({ loaded: true } satisfies RerankStart);
 
   /**
-   * The int8 model quantises each run's activations with scales taken from the whole run, so a
-   * pair's score depends on the pairs beside it: scoring in fixed groups, in the order given,
-   * keeps the same candidates' scores the same from one search to the next. Padding goes to the
-   * group's longest pair, not to the 512 tokens the packaged tokenizer.json pads to.
+   * The int8 model quantises each run's activations with scales taken from the whole run, padding
+   * included, so a pair's score depends on the pairs beside it. Pairs are grouped by their length
+   * in tokens (ties by text), so a group pads little, and the same candidates are scored the same
+   * in whatever order they come. Padding goes to the group's longest pair, not to the 512 tokens
+   * the packaged tokenizer.json pads to.
    */
   const score = async (query: string, passages: string[]) => {
+    const truncation = { truncation: true, max_length: options.maxLength };
+    const { input_ids } = tokenizer(
+      passages.map(() => query),
+      { text_pair: passages, ...truncation, return_tensor: false },
+    ) as { input_ids: number[][] };
+    const order = passages
+      .map((text, index) => ({ index, text, tokens: input_ids[index]?.length ?? 0 }))
+      .sort((a, b) => a.tokens - b.tokens || compare(a.text, b.text));
     const logits = new Float32Array(passages.length);
-    for (let start = 0; start < passages.length; start += options.group) {
-      const group = passages.slice(start, start + options.group);
+    for (let start = 0; start < order.length; start += options.group) {
+      const members = order.slice(start, start + options.group);
       const inputs = tokenizer(
-        group.map(() => query),
-        { text_pair: group, padding: true, truncation: true, max_length: options.maxLength },
+        members.map(() => query),
+        { text_pair: members.map((m) => m.text), padding: true, ...truncation },
       );
       const output = (await model(inputs)) as { logits: { data: Float32Array } };
-      logits.set(output.logits.data.subarray(0, group.length), start);
+      members.forEach((m, j) => logits.set(output.logits.data.subarray(j, j + 1), m.index));
     }
     return logits;
   };
