@@ -5,7 +5,8 @@
  * round. On a shared machine `bench:load`'s runs drift by more than a millisecond between runs of
  * the same build; searches interleaved in one process see the same machine. Prints the CPU and
  * wall time per HYBRID search, and the wall time of each retrieval repository call; asserts
- * nothing.
+ * nothing. With --rerank, each build searches with rerank and its own cross-encoder (loaded
+ * from ENGRAM_MODEL_DIR), so the reranker's code is compared too.
  *
  *   npm run bench:load -- --memories 10000 --keep    (prints the kept store's directory, and URL)
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
@@ -27,6 +28,8 @@ import { LocalEmbedder } from "../src/embedding/local.js";
 import { toFilterQuery } from "../src/memory/filter-query.js";
 import type { MemoryRepositories } from "../src/memory/repositories.js";
 import type { MemorySearch, MemorySearchDeps } from "../src/memory/search/search.js";
+import type { LocalReranker, LocalRerankerOptions } from "../src/rerank/local-reranker.js";
+import { RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
 import { SCHEMA } from "../src/schema.js";
 import { AGENTS, question, random } from "./load-data.js";
 import { fixed, table } from "./report.js";
@@ -38,11 +41,13 @@ const { values, positionals } = parseArgs({
     store: { type: "string" },
     rounds: { type: "string", default: "5" },
     "top-k": { type: "string", default: "10" },
+    rerank: { type: "boolean", default: false },
   },
 });
 if (!values.store) throw new Error("--store <directory kept by bench:load --keep> is required");
 const ROUNDS = Number(values.rounds);
 const TOP_KS = values["top-k"].split(",").map(Number);
+const RERANK = values.rerank;
 const BUILDS = positionals.length > 0 ? positionals : ["."];
 const QUESTIONS = 40;
 const WARMUP = 5;
@@ -57,6 +62,9 @@ interface SearchModule {
 }
 interface RepositoriesModule {
   memoryRepositories: MemoryRepositories;
+}
+interface RerankerModule {
+  LocalReranker: new (options: LocalRerankerOptions) => LocalReranker;
 }
 
 /** Wall ms and calls of each retrieval repository method, per build. */
@@ -85,11 +93,9 @@ function timed<T extends object>(repository: T, times: CallTimes): T {
 }
 
 const db = await openDatabase({ schema: SCHEMA, dataDir: values.store, databaseUrl: process.env.DATABASE_URL });
-const embedder = new LocalEmbedder({
-  model: "Xenova/all-MiniLM-L6-v2",
-  modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-  dtype: "q8",
-});
+const MODEL_DIR = process.env.ENGRAM_MODEL_DIR ?? ".models";
+const embedder = new LocalEmbedder({ model: "Xenova/all-MiniLM-L6-v2", modelDir: MODEL_DIR, dtype: "q8" });
+const rerankers: LocalReranker[] = [];
 try {
   const [stored] = await query<{ model: string }>(
     db.em.fork(),
@@ -110,12 +116,13 @@ try {
       const { MemorySearch } = (await import(`${root}/src/memory/search/search.ts`)) as SearchModule;
       const { memoryRepositories } = (await import(`${root}/src/memory/repositories.ts`)) as RepositoriesModule;
       const times: CallTimes = new Map();
+      const reranker = RERANK ? await rerankerOf(root) : null;
       const search = new MemorySearch({
         ...memoryRepositories,
         retrieval: (em: EntityManager) => timed(memoryRepositories.retrieval(em), times),
         em: db.em,
         embeddings,
-        reranker: null,
+        reranker,
         onRerankFailure: () => undefined,
         now: () => new Date(),
       });
@@ -127,7 +134,14 @@ try {
   for (const [scope, viewer] of SCOPES) {
     for (const topK of TOP_KS) {
       const once = async (search: MemorySearch, text: string) => {
-        const q = { text, filter: toFilterQuery(undefined), topK, mode: "hybrid" as const, minScore: 0, rerank: false };
+        const q = {
+          text,
+          filter: toFilterQuery(undefined),
+          topK,
+          mode: "hybrid" as const,
+          minScore: 0,
+          rerank: RERANK,
+        };
         for await (const hit of (await search.search(viewer, q)).hits) void hit;
       };
       for (const { search } of builds) for (const text of questions.slice(0, WARMUP)) await once(search, text);
@@ -157,7 +171,9 @@ try {
     }
   }
   const engine = process.env.DATABASE_URL ? "Postgres" : "PGlite";
-  console.log(`## HYBRID searches by build, ${engine}, ${ROUNDS} rounds of ${QUESTIONS} questions\n`);
+  console.log(
+    `## HYBRID${RERANK ? " + rerank" : ""} searches by build, ${engine}, ${ROUNDS} rounds of ${QUESTIONS} questions\n`,
+  );
   console.log(table(["search", "build", "CPU ms", "wall ms"], rows));
   console.log(`\nRetrieval repository calls (wall ms per call, both scopes and every top_k):\n`);
   console.log(
@@ -170,5 +186,20 @@ try {
   );
 } finally {
   await embedder.close();
+  for (const reranker of rerankers) await reranker.close();
   await db.close();
+}
+
+/** The build's own cross-encoder, loaded (its code is part of what is compared). */
+async function rerankerOf(root: string): Promise<LocalReranker> {
+  const { LocalReranker } = (await import(`${root}/src/rerank/local-reranker.ts`)) as RerankerModule;
+  const reranker = new LocalReranker({
+    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+    modelDir: MODEL_DIR,
+    dtype: "q8",
+    maxLength: RERANK_MAX_TOKENS,
+  });
+  rerankers.push(reranker);
+  await reranker.ready();
+  return reranker;
 }
