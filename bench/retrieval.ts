@@ -12,7 +12,8 @@
  *
  * Environment: LOCOMO_DIR (default ../shared/bench/locomo from the project root), LOCOMO_CONVERSATIONS
  * (only the first N conversations, at least 2: CI's short run), ENGRAM_MODEL_DIR (default .models),
- * DATABASE_URL (Postgres instead of PGlite), ENGRAM_LOG_LEVEL (default error).
+ * DATABASE_URL (Postgres instead of PGlite), ENGRAM_LOG_LEVEL (default error), ENGRAM_EMBEDDING_MODEL
+ * and ENGRAM_RERANKER (another embedder or cross-encoder, read from ENGRAM_MODEL_DIR).
  */
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -53,7 +54,7 @@ const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/loco
 const CONVERSATIONS = conversationLimit(process.env.LOCOMO_CONVERSATIONS);
 const MODEL = process.env.ENGRAM_EMBEDDING_MODEL ?? "Xenova/all-MiniLM-L6-v2";
 const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
-const RERANKER = "cross-encoder/ms-marco-MiniLM-L-12-v2";
+const RERANKER = process.env.ENGRAM_RERANKER ?? DEFAULT_CONFIG.reranker;
 /** The server's own log on stderr; errors only by default (the bootstrap admin-key notice is noise here). */
 const LOG_LEVEL = (process.env.ENGRAM_LOG_LEVEL ?? "error") as Config["logLevel"];
 const KS = [5, 10, 20, 50] as const;
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
   log(`data ${LOCOMO_DIR}: ${conversations.length} conversations`);
   log(`engine ${engine}; model ${MODEL} q8 from ${MODEL_DIR}`);
 
+  if (RERANKER === "none") throw new Error("ENGRAM_RERANKER=none: the benchmark measures rerank, name a cross-encoder");
   const dataDir = await mkdtemp(join(tmpdir(), "engram-bench-"));
   const reranker = new LocalReranker({
     model: RERANKER,
