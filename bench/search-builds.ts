@@ -92,6 +92,9 @@ function timed<T extends object>(repository: T, times: CallTimes): T {
   });
 }
 
+/** What builds before 2026-11-26's rerank events take instead of onRerank (this build ignores it). */
+const BEFORE_RERANK_EVENTS = { onRerankFailure: () => undefined };
+
 const db = await openDatabase({ schema: SCHEMA, dataDir: values.store, databaseUrl: process.env.DATABASE_URL });
 const MODEL_DIR = process.env.ENGRAM_MODEL_DIR ?? ".models";
 const embedder = new LocalEmbedder({ model: "Xenova/all-MiniLM-L6-v2", modelDir: MODEL_DIR, dtype: "q8" });
@@ -123,7 +126,8 @@ try {
         em: db.em,
         embeddings,
         reranker,
-        onRerankFailure: () => undefined,
+        onRerank: () => undefined,
+        ...BEFORE_RERANK_EVENTS,
         now: () => new Date(),
       });
       return { dir, search, times };

@@ -204,7 +204,12 @@ async function serve(
     writes,
     feed,
     reranker,
-    onRerankFailure: (err) => logger.warn({ error: loggableError(err) }, "rerank failed; the search kept its order"),
+    onRerank: (event) => {
+      metrics.countRerank(event.outcome);
+      if (event.outcome === "failed") {
+        logger.warn({ error: loggableError(event.error) }, "rerank failed; the search kept its order");
+      }
+    },
     ...written,
   });
   const { connect, rest, mcp, seeds } = apiHandlers({

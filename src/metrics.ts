@@ -1,9 +1,10 @@
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "pino";
 import { totals, type MemoryCount } from "./memory/stats/stats.repository.js";
 import { CountedSnapshot } from "./counted-snapshot.js";
 import { loggableError } from "./logger.js";
 import type { StorageReserve } from "./db/storage-reserve.js";
+import type { RerankEvent } from "./memory/search/search.js";
 
 /** Seconds, from half a millisecond to 2.5 s. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
@@ -18,6 +19,8 @@ export interface ServerMetrics {
   observeQuery(seconds: number, outcome: Outcome): void;
   /** The embedder took this long for a batch of texts. */
   observeEmbedding(seconds: number, texts: number, outcome: Outcome): void;
+  /** A search asked for rerank, and got it or kept its order (unavailable, busy, failed). */
+  countRerank(outcome: RerankEvent["outcome"]): void;
 }
 
 export function createMetrics(): ServerMetrics {
@@ -43,9 +46,16 @@ export function createMetrics(): ServerMetrics {
     buckets: [1, 2, 4, 8, 16, 32, 64],
     registers: [registry],
   });
+  const reranks = new Counter({
+    name: "engram_rerank_searches_total",
+    help: "Searches that asked for rerank, by outcome: applied, unavailable (no model loaded), busy, failed",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
   return {
     registry,
     observeQuery: (seconds, outcome) => queries.observe({ outcome }, seconds),
+    countRerank: (outcome) => reranks.inc({ outcome }),
     observeEmbedding: (seconds, texts, outcome) => {
       embeddings.observe({ outcome }, seconds);
       embeddedTexts.observe(texts);

@@ -40,7 +40,7 @@ import { memoryNotFound } from "../errors/domain-error.js";
 import { toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
 import { MemoryHistory } from "../history/memory-history.js";
-import { MemorySearch, type RetrievalMode } from "./search/search.js";
+import { MemorySearch, type RerankEvent, type RetrievalMode } from "./search/search.js";
 import type { Reranker } from "../rerank/reranker.js";
 import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
 import { MemoryTransfer } from "./transfer/transfer.js";
@@ -71,8 +71,8 @@ export interface MemoryServiceDeps {
   onWritten?: (count: number) => void;
   /** Reorders searches that ask for rerank; none: they keep the fused order. */
   reranker?: Reranker | null;
-  /** Told when the reranker failed on a search (which kept the fused order). */
-  onRerankFailure?: (err: unknown) => void;
+  /** Told how each search that asked for rerank went. */
+  onRerank?: (event: RerankEvent) => void;
   /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
   repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
@@ -127,7 +127,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.search = new MemorySearch({
       ...common,
       reranker: this.reranker,
-      onRerankFailure: deps.onRerankFailure ?? (() => {}),
+      onRerank: deps.onRerank ?? (() => {}),
     });
     this.history = new MemoryHistory({ em: deps.em, revisions: repositories.revisions, pageTokens: deps.pageTokens });
     this.transfer = new MemoryTransfer({

@@ -11,7 +11,8 @@ export const SEARCH_MODE_HEADER = "engram-search-mode";
 
 /**
  * Set on a search that asked for rerank: "applied", or "unavailable" when the results kept
- * their order (no reranker, its model not loaded yet, or it failed).
+ * their order (no reranker, its model not loaded yet, too many searches waiting for it, or it
+ * failed).
  */
 export const RERANK_HEADER = "engram-rerank";
 

@@ -1,6 +1,7 @@
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { EmbeddingConfig } from "../embedding/create.js";
+import { loggableError } from "../logger.js";
 import { LocalReranker } from "./local-reranker.js";
 import { RERANK_MAX_TOKENS } from "./rerank.js";
 import type { Reranker } from "./reranker.js";
@@ -26,5 +27,10 @@ export function createReranker(
       embedding.modelDir === undefined
         ? { hubUrl: embedding.modelHubUrl, log: (message) => logger.info(message) }
         : undefined,
+    onLoadFailure: (err, retryInSeconds) =>
+      logger.warn(
+        { model, error: loggableError(err), retryInSeconds },
+        "reranker unavailable: searches asking for rerank keep their order",
+      ),
   });
 }

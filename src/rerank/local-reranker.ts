@@ -1,7 +1,8 @@
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
 import { WorkerThread } from "../worker-thread.js";
-import { RerankerStarting, type Reranker } from "./reranker.js";
+import { RERANK_QUERY_MAX_TOKENS } from "./rerank.js";
+import { RerankerBusy, RerankerStarting, type Reranker } from "./reranker.js";
 import type { RerankReply, RerankRequest, RerankStart, RerankWorkerData } from "./rerank-worker.js";
 
 export interface LocalRerankerOptions {
@@ -12,16 +13,42 @@ export interface LocalRerankerOptions {
   dtype: Dtype;
   /** Query and passage together are cut to this many tokens. */
   maxLength: number;
+  /** The query alone is cut to this many tokens first (default RERANK_QUERY_MAX_TOKENS). */
+  maxQueryLength?: number;
+  /**
+   * A call that would make more than this many tokens (estimated) wait for the model is refused
+   * at once with RerankerBusy (default MAX_WAITING_TOKENS); a call that finds nothing waiting is
+   * always taken.
+   */
+  maxWaitingTokens?: number;
   /** When set, a missing model is fetched into modelDir in the background (see ModelFiles). */
   fetch?: { hubUrl: string; log: (message: string) => void };
+  /** Told when the model fails to load, and in how many seconds the next call tries again. */
+  onLoadFailure?: (err: unknown, retryInSeconds: number) => void;
 }
 
 /**
  * Pairs per model run. The int8 model's scores depend on the run's other pairs (see the
  * thread), so this is fixed; with pairs grouped by length, 10 was as fast per pair as 20, and
- * 40 a third slower, on 2 cores.
+ * 40 a third slower, on 2 cores. One pair per run gained two LoCoMo questions in 883 at
+ * recall@10 for 1.65x the time (bench/README.md).
  */
 const GROUP = 10;
+
+/**
+ * About five seconds of work on 2 cores, where a token of a pair costs 0.11-0.15 ms (4.3 ms for a
+ * LoCoMo pair of about 40 tokens, 38 ms for a full one of 256): sixteen default searches at once
+ * over short notes wait their turn, and a search that would queue behind more (a burst of large
+ * top_k searches over long memories, say) keeps its order at once instead.
+ */
+const MAX_WAITING_TOKENS = 40_000;
+
+/** Tokens a pair takes, estimated without the tokenizer: a token per 4 characters, up to the cut. */
+const CHARS_PER_TOKEN = 4;
+
+/** After a failed load, the next is tried 5 s later, then 10 s, 20 s, ... up to every 5 minutes. */
+const RETRY_FIRST_MS = 5_000;
+const RETRY_MAX_MS = 5 * 60_000;
 
 /** A cross-encoder run with ONNX Runtime through transformers.js, on a thread of its own. */
 export class LocalReranker implements Reranker {
@@ -29,6 +56,11 @@ export class LocalReranker implements Reranker {
   private thread: Promise<WorkerThread<RerankRequest, RerankReply>> | undefined;
   private started: WorkerThread<RerankRequest, RerankReply> | undefined;
   private readonly files: ModelFiles;
+  /** Tokens (estimated) sent to the thread or about to be, not answered yet. */
+  private waitingTokens = 0;
+  /** The last load's failure, repeated to every call until retryAt. */
+  private failure: { error: Error; retryAt: number } | undefined;
+  private retryMs = RETRY_FIRST_MS;
 
   constructor(private readonly options: LocalRerankerOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
@@ -45,14 +77,33 @@ export class LocalReranker implements Reranker {
 
   async score(query: string, passages: string[]): Promise<number[]> {
     if (passages.length === 0) return [];
-    const thread = await this.load();
-    const reply = await thread.call({ query, passages }).catch((err: unknown) => {
-      // A thread that died (out of memory, say) is started again by the next call.
-      if (thread.stopped) this.forget();
-      throw err;
-    });
-    if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
-    return Array.from(reply.logits, sigmoid);
+    // Counted before anything is awaited, so that calls made together are counted in turn.
+    const tokens = this.estimatedTokens(query, passages);
+    const limit = this.options.maxWaitingTokens ?? MAX_WAITING_TOKENS;
+    if (this.waitingTokens > 0 && this.waitingTokens + tokens > limit) {
+      throw new RerankerBusy(`about ${this.waitingTokens} tokens are waiting for the reranker already`);
+    }
+    this.waitingTokens += tokens;
+    try {
+      const thread = await this.load();
+      const reply = await thread.call({ query, passages }).catch((err: unknown) => {
+        // A thread that died (out of memory, say) is started again by the next call.
+        if (thread.stopped) this.forget();
+        throw err;
+      });
+      if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+      return Array.from(reply.logits, sigmoid);
+    } finally {
+      this.waitingTokens -= tokens;
+    }
+  }
+
+  private estimatedTokens(query: string, passages: string[]): number {
+    const { maxLength } = this.options;
+    return passages.reduce(
+      (sum, passage) => sum + Math.min(maxLength, Math.ceil((query.length + passage.length) / CHARS_PER_TOKEN)),
+      0,
+    );
   }
 
   async close(): Promise<void> {
@@ -70,23 +121,44 @@ export class LocalReranker implements Reranker {
   }
 
   private load(): Promise<WorkerThread<RerankRequest, RerankReply>> {
-    this.thread ??= (async () => {
-      await this.files.ensure();
-      const { model, modelDir, dtype, maxLength } = this.options;
-      const data: RerankWorkerData = { model, modelDir, dtype, maxLength, group: GROUP };
-      const { thread } = await WorkerThread.start<RerankRequest, RerankReply, RerankStart>(
-        new URL("./rerank-worker.ts", import.meta.url),
-        data,
-        "the reranker's thread",
-        (start) =>
-          start.loaded ? undefined : Object.assign(new Error(start.error.message), { name: start.error.name }),
-      );
-      this.started = thread;
-      return thread;
-    })();
-    // A failed load (missing files, a fetch under way or failed) is retried on the next call.
-    this.thread.catch(() => this.forget());
-    return this.thread;
+    // A thread that died between calls is started again, as one that dies during a call is.
+    if (this.started?.stopped === true) this.forget();
+    if (this.thread !== undefined) return this.thread;
+    if (this.failure !== undefined && Date.now() < this.failure.retryAt) return Promise.reject(this.failure.error);
+    const thread = this.start();
+    this.thread = thread;
+    thread.then(
+      () => {
+        this.failure = undefined;
+        this.retryMs = RETRY_FIRST_MS;
+      },
+      (err: unknown) => {
+        if (this.thread === thread) this.forget();
+        // Still being fetched: the next call looks again, which costs nothing.
+        if (err instanceof RerankerStarting) return;
+        this.failure = {
+          error: err instanceof Error ? err : new Error(String(err)),
+          retryAt: Date.now() + this.retryMs,
+        };
+        this.options.onLoadFailure?.(err, this.retryMs / 1000);
+        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+      },
+    );
+    return thread;
+  }
+
+  private async start(): Promise<WorkerThread<RerankRequest, RerankReply>> {
+    await this.files.ensure();
+    const { model, modelDir, dtype, maxLength, maxQueryLength = RERANK_QUERY_MAX_TOKENS } = this.options;
+    const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP };
+    const { thread } = await WorkerThread.start<RerankRequest, RerankReply, RerankStart>(
+      new URL("./rerank-worker.ts", import.meta.url),
+      data,
+      "the reranker's thread",
+      (start) => (start.loaded ? undefined : Object.assign(new Error(start.error.message), { name: start.error.name })),
+    );
+    this.started = thread;
+    return thread;
   }
 }
 

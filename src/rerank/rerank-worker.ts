@@ -14,6 +14,8 @@ export interface RerankWorkerData {
   dtype: "q8" | "fp32";
   /** Query and passage together are cut to this many tokens. */
   maxLength: number;
+  /** The query alone is cut to this many tokens first, so that every passage keeps the rest. */
+  maxQueryLength: number;
   /** Pairs scored per model run. */
   group: number;
 }
@@ -53,36 +55,52 @@ try {
     dtype: options.dtype,
     session_options: SESSION_OPTIONS,
   });
-  port.postMessage({ loaded: true } satisfies RerankStart);
+  /** A text cut to at most `max` tokens (special tokens aside): its first tokens, as text again. */
+  const cut = (text: string, max: number): { text: string; tokens: number } => {
+    const ids = tokenizer.encode(text, { add_special_tokens: false });
+    if (ids.length <= max) return { text, tokens: ids.length };
+    return { text: tokenizer.decode(ids.slice(0, max)), tokens: max };
+  };
+  /** How many tokens the tokenizer adds to a pair: [CLS] query [SEP] passage [SEP] for BERT. */
+  const pairSpecials =
+    tokenizer.encode("query", { text_pair: "passage" }).length -
+    cut("query", Infinity).tokens -
+    cut("passage", Infinity).tokens;
 
   /**
    * The int8 model quantises each run's activations with scales taken from the whole run, padding
    * included, so a pair's score depends on the pairs beside it. Pairs are grouped by their length
    * in tokens (ties by text), so a group pads little, and the same candidates are scored the same
    * in whatever order they come. Padding goes to the group's longest pair, not to the 512 tokens
-   * the packaged tokenizer.json pads to.
+   * the packaged tokenizer.json pads to. Query and passage are cut apart (the tokenizer would cut
+   * the pair's end: the passage, and its closing separator): the query to maxQueryLength, each
+   * passage to what the query leaves.
    */
   const score = async (query: string, passages: string[]) => {
-    const truncation = { truncation: true, max_length: options.maxLength };
-    const { input_ids } = tokenizer(
-      passages.map(() => query),
-      { text_pair: passages, ...truncation, return_tensor: false },
-    ) as { input_ids: number[][] };
+    const question = cut(query, options.maxQueryLength);
+    const room = Math.max(options.maxLength - pairSpecials - question.tokens, 1);
     const order = passages
-      .map((text, index) => ({ index, text, tokens: input_ids[index]?.length ?? 0 }))
+      .map((passage, index) => ({ index, ...cut(passage, room) }))
       .sort((a, b) => a.tokens - b.tokens || compare(a.text, b.text));
     const logits = new Float32Array(passages.length);
     for (let start = 0; start < order.length; start += options.group) {
       const members = order.slice(start, start + options.group);
       const inputs = tokenizer(
-        members.map(() => query),
-        { text_pair: members.map((m) => m.text), padding: true, ...truncation },
+        members.map(() => question.text),
+        // Truncation only guards against a cut text that tokenizes a token longer than counted.
+        { text_pair: members.map((m) => m.text), padding: true, truncation: true, max_length: options.maxLength },
       );
-      const output = (await model(inputs)) as { logits: { data: Float32Array } };
-      members.forEach((m, j) => logits.set(output.logits.data.subarray(j, j + 1), m.index));
+      const output = ((await model(inputs)) as { logits?: { data: Float32Array; dims: number[] } }).logits;
+      if (output === undefined || output.dims[1] !== 1) {
+        throw new Error(`${options.model} is not a cross-encoder: it does not give one relevance score a pair`);
+      }
+      members.forEach((m, j) => logits.set(output.data.subarray(j, j + 1), m.index));
     }
     return logits;
   };
+  // A model that does not give one relevance logit a pair fails here, at load, not on a search.
+  await score("query", ["passage"]);
+  port.postMessage({ loaded: true } satisfies RerankStart);
 
   // One query at a time: the model already uses every core for one.
   let queue = Promise.resolve();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { blend, passageOf, rerankDepth, RERANK_CANDIDATES } from "./rerank.js";
+import { blend, passageOf, rerankDepth, RERANK_CANDIDATES, RERANK_PASSAGE_MAX_CHARS } from "./rerank.js";
 
 describe("blend", () => {
   const candidates = [
@@ -39,5 +39,13 @@ describe("passageOf", () => {
   it("puts a title before the content, and nothing when there is none", () => {
     expect(passageOf({ title: "", content: "Dana drinks tea." })).toBe("Dana drinks tea.");
     expect(passageOf({ title: "Habits", content: "Dana drinks tea." })).toBe("Habits\nDana drinks tea.");
+  });
+
+  it("keeps a long memory's beginning only, never half of a character", () => {
+    const long = "Dana drinks tea. ".repeat(3000);
+    expect(passageOf({ title: "", content: long })).toBe(long.slice(0, RERANK_PASSAGE_MAX_CHARS));
+    // An emoji is two UTF-16 code units: one that would be cut in two is left out whole.
+    const emoji = `${"a".repeat(RERANK_PASSAGE_MAX_CHARS - 1)}\u{1F375} and more`;
+    expect(passageOf({ title: "", content: emoji })).toBe("a".repeat(RERANK_PASSAGE_MAX_CHARS - 1));
   });
 });

@@ -20,14 +20,41 @@ export const RERANK_WEIGHT = 0.8;
  */
 export const RERANK_MAX_TOKENS = 256;
 
+/**
+ * A query is cut to this many tokens before it is paired with each memory, so that a long one
+ * leaves each memory at least RERANK_MAX_TOKENS - 64 - 3 tokens: cut together, a pair loses its
+ * end, and a query of 256 tokens would leave no memory anything to be judged on. The model was
+ * trained on search queries of a dozen words.
+ */
+export const RERANK_QUERY_MAX_TOKENS = 64;
+
+/**
+ * A memory's text is cut to this many characters before it is tokenized: far more than
+ * RERANK_MAX_TOKENS tokens of any ordinary text, and it spares tokenizing a long memory whole
+ * (content may run to 50,000 characters) only to keep its beginning.
+ */
+export const RERANK_PASSAGE_MAX_CHARS = 4096;
+
 /** How many fused results a search with rerank reads. */
 export function rerankDepth(topK: number): number {
   return Math.max(topK, RERANK_CANDIDATES);
 }
 
-/** The text the reranker reads for a memory: its title, when it has one, then its content. */
+/**
+ * The text the reranker reads for a memory: its title, when it has one, then its content, cut to
+ * RERANK_PASSAGE_MAX_CHARS (never inside a character that takes two UTF-16 code units).
+ */
 export function passageOf(memory: { title: string; content: string }): string {
-  return memory.title === "" ? memory.content : `${memory.title}\n${memory.content}`;
+  const text = memory.title === "" ? memory.content : `${memory.title}\n${memory.content}`;
+  if (text.length <= RERANK_PASSAGE_MAX_CHARS) return text;
+  const end = isHighSurrogate(text.charCodeAt(RERANK_PASSAGE_MAX_CHARS - 1))
+    ? RERANK_PASSAGE_MAX_CHARS - 1
+    : RERANK_PASSAGE_MAX_CHARS;
+  return text.slice(0, end);
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
 
 /**

@@ -16,3 +16,8 @@ export interface Reranker {
 export class RerankerStarting extends Error {
   override readonly name = "RerankerStarting";
 }
+
+/** Too much is already waiting for the model: this search would wait longer than it is worth. */
+export class RerankerBusy extends Error {
+  override readonly name = "RerankerBusy";
+}

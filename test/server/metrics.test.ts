@@ -127,6 +127,18 @@ describe("/metrics", () => {
     expect(value(after, notFound) - value(before, notFound)).toBe(1);
   });
 
+  it("counts the searches that asked for rerank by outcome (this server has no reranker)", async () => {
+    const series = 'engram_rerank_searches_total{outcome="unavailable"}';
+    const before = value(await scrape(), series);
+    const results = async (request: { query: string; rerank?: boolean }) => {
+      const memories = [];
+      for await (const r of client().searchMemories(request)) memories.push(r.memory);
+      return memories;
+    };
+    expect(await results({ query: "calls", rerank: true })).toEqual(await results({ query: "calls" }));
+    expect(value(await scrape(), series) - before).toBe(1);
+  });
+
   it("counts the WatchMemories streams open, and forgets a stream once it closes", async () => {
     expect(value(await scrape(), "engram_watch_streams")).toBe(0);
     const streams = [watchMemories(client()), watchMemories(client())];

@@ -13,7 +13,8 @@ import type { MessageInitShape } from "@bufbuild/protobuf";
 import { SearchMode, type SearchMemoriesRequestSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { LocalReranker } from "../../src/rerank/local-reranker.js";
 import { RERANK_CANDIDATES, RERANK_MAX_TOKENS, RERANK_WEIGHT } from "../../src/rerank/rerank.js";
-import type { Reranker } from "../../src/rerank/reranker.js";
+import type { RerankEvent } from "../../src/memory/search/search.js";
+import { RerankerBusy, type Reranker } from "../../src/rerank/reranker.js";
 import { WordHashEmbedder, realReranker } from "../support/embedders.js";
 import { startServices, type Caller, type ServiceHarness } from "../support/service.js";
 
@@ -116,6 +117,41 @@ describe("rerank with the cross-encoder", () => {
     expect([...backward].reverse()).toEqual(forward);
   });
 
+  it("judges each memory on its own text however long the query: the query is cut, not the memory", async () => {
+    // Cut together, a pair of this query and any memory would keep the query alone.
+    const query = `${QUESTION} ${"Answer from what you know of the team's habits and routines. ".repeat(50)}`;
+    expect(query.length).toBeGreaterThan(3000);
+    const [answer, distractor] = await realReranker().score(query, [ANSWER, DISTRACTORS[0]!]);
+    expect(answer).not.toBe(distractor);
+    expect(answer).toBeGreaterThan(distractor!);
+  });
+
+  it("refuses a call at once while more work than its limit waits, and takes calls again as they are done", async () => {
+    // Each pair of this question and a filler note is estimated at 20 tokens (80 characters / 4).
+    const query = "Which invoice was filed?";
+    const note = (i: number) => `Invoice ${i} was filed.`.padEnd(80 - query.length, ".");
+    const reranker = new LocalReranker({ ...MODEL, maxWaitingTokens: 80 });
+    cleanups.push(() => reranker.close());
+    const first = reranker.score(query, [note(1), note(2), note(3)]);
+    await expect(reranker.score(query, [note(4), note(5)])).rejects.toBeInstanceOf(RerankerBusy);
+    const fits = reranker.score(query, [note(6)]);
+    expect(await first).toHaveLength(3);
+    expect(await fits).toHaveLength(1);
+    // With nothing waiting, even a call larger than the limit is taken.
+    expect(await reranker.score(query, [1, 2, 3, 4, 5, 6].map(note))).toHaveLength(6);
+  });
+
+  it("starts its thread again when it died between searches", async () => {
+    const reranker = new LocalReranker(MODEL);
+    cleanups.push(() => reranker.close());
+    await reranker.ready();
+    await (reranker as unknown as { started: { terminate(): Promise<void> } }).started.terminate();
+    expect(reranker.loaded).toBe(false);
+    await reranker.ready();
+    expect(reranker.loaded).toBe(true);
+    expect(await reranker.score(QUESTION, [ANSWER])).toHaveLength(1);
+  });
+
   it("never shows a memory the caller may not read, however well it answers", async () => {
     const reranked = await search(services, { query: QUESTION, topK: 100, rerank: true }, reader);
     const contents = reranked.hits.map((h) => h.content);
@@ -138,30 +174,53 @@ describe("rerank with the cross-encoder", () => {
 });
 
 describe("rerank without a loaded model", () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterAll(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-  });
-
-  async function servicesWith(reranker: Reranker | null): Promise<ServiceHarness> {
-    const services = await startServices({ embedder: new WordHashEmbedder(), memory: { reranker } });
+  async function servicesWith(
+    reranker: Reranker | null,
+    onRerank?: (event: RerankEvent) => void,
+  ): Promise<ServiceHarness> {
+    const services = await startServices({ embedder: new WordHashEmbedder(), memory: { reranker, onRerank } });
     cleanups.push(() => services.close());
     await write(services, {}, [ANSWER, ...DISTRACTORS]);
     return services;
   }
 
+  it("keeps the order of a search the reranker is too busy for, and says rerank was unavailable", async () => {
+    const busy: Reranker = {
+      id: "test:busy",
+      loaded: true,
+      ready: () => Promise.resolve(),
+      score: () => Promise.reject(new RerankerBusy("about 40000 tokens are waiting for the reranker already")),
+      close: () => Promise.resolve(),
+    };
+    const events: RerankEvent[] = [];
+    const services = await servicesWith(busy, (event) => events.push(event));
+    const fused = await search(services, { query: QUESTION, topK: 3 });
+    const asked = await search(services, { query: QUESTION, topK: 3, rerank: true });
+    expect(asked.rerank).toBe("unavailable");
+    expect(asked.hits).toEqual(fused.hits);
+    expect(events).toEqual([{ outcome: "busy" }]);
+  });
+
+  it("reports a model that fails to load once, and waits before trying it again", async () => {
+    const retries: number[] = [];
+    const reranker = new LocalReranker({ ...MODEL, modelDir: emptyDir, onLoadFailure: (_, s) => retries.push(s) });
+    cleanups.push(() => reranker.close());
+    const first = await reranker.ready().catch((err: unknown) => err);
+    const second = await reranker.ready().catch((err: unknown) => err);
+    expect(first).toBeInstanceOf(Error);
+    expect(second).toBe(first);
+    expect(retries).toEqual([5]);
+  });
+
+  it("refuses to load a model that does not give one relevance score a pair", async () => {
+    const reranker = new LocalReranker({ ...MODEL, model: "Xenova/all-MiniLM-L6-v2" });
+    cleanups.push(() => reranker.close());
+    await expect(reranker.ready()).rejects.toThrow("Xenova/all-MiniLM-L6-v2 is not a cross-encoder");
+  });
+
   it.each([
     ["the server has no reranker (--reranker none)", () => null],
-    [
-      "its model is missing from the models directory",
-      () =>
-        new LocalReranker({
-          model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
-          modelDir: emptyDir,
-          dtype: "q8",
-          maxLength: RERANK_MAX_TOKENS,
-        }),
-    ],
+    ["its model is missing from the models directory", () => new LocalReranker({ ...MODEL, modelDir: emptyDir })],
   ])("keeps the fused order and says rerank was unavailable when %s", async (_, reranker) => {
     const services = await servicesWith(reranker());
     const fused = await search(services, { query: QUESTION, topK: 3 });
@@ -173,8 +232,20 @@ describe("rerank without a loaded model", () => {
   });
 });
 
+/** The cross-encoder as the tests' own rerankers load it (realReranker() is shared). */
+const MODEL = {
+  model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+  modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+  dtype: "q8",
+  maxLength: RERANK_MAX_TOKENS,
+} as const;
+
+const cleanups: (() => Promise<unknown>)[] = [];
 let emptyDir = "";
 beforeAll(async () => {
   emptyDir = await mkdtemp(join(tmpdir(), "engram-no-models-"));
 });
-afterAll(() => rm(emptyDir, { recursive: true, force: true }));
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  await rm(emptyDir, { recursive: true, force: true });
+});

@@ -6,7 +6,7 @@ import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
-import type { Reranker } from "../../rerank/reranker.js";
+import { RerankerBusy, type Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
 import { byScore, fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
@@ -26,9 +26,13 @@ export interface SearchQuery {
 
 /**
  * Whether a search that asked for rerank got it: "unavailable" when the server has no reranker,
- * its model is not loaded yet (being fetched, say) or it failed; the fused order is kept then.
+ * its model is not loaded yet (being fetched, say), too many searches are waiting for it, or it
+ * failed; the fused order is kept then.
  */
 export type RerankOutcome = "applied" | "unavailable";
+
+/** How a search that asked for rerank went, for the server's metrics and log. */
+export type RerankEvent = { outcome: "applied" | "unavailable" | "busy" } | { outcome: "failed"; error: unknown };
 
 export interface SearchHit {
   record: MemoryRecord;
@@ -49,8 +53,8 @@ export interface MemorySearchDeps {
   retrieval: (em: EntityManager) => RetrievalRepository;
   /** None: a search asking for rerank keeps the fused order. */
   reranker: Reranker | null;
-  /** Told when the reranker failed on a search (which then kept the fused order). */
-  onRerankFailure: (err: unknown) => void;
+  /** Told how each search that asked for rerank went. */
+  onRerank: (event: RerankEvent) => void;
   now: () => Date;
 }
 
@@ -89,13 +93,30 @@ export class MemorySearch {
       q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
     const now = this.deps.now();
-    const ranked = await this.rank(viewer, q, mode, queryVector, now);
-    if (!q.rerank) return { mode, rerank: null, hits: this.read(viewer, this.top(ranked, q), new Map(), now) };
-    const reranked = await this.rerank(viewer, q, ranked);
+    const reranker = q.rerank ? this.readyReranker() : null;
+    // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
+    const depth = reranker === null ? q.topK : rerankDepth(q.topK);
+    const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
+    if (!q.rerank) return { mode, rerank: null, hits: this.read(viewer, q, this.top(ranked, q), new Map(), now) };
+    const reranked = reranker === null ? null : await this.rerank(reranker, viewer, q, ranked);
     if (reranked === null) {
-      return { mode, rerank: "unavailable", hits: this.read(viewer, this.top(ranked, q), new Map(), now) };
+      return { mode, rerank: "unavailable", hits: this.read(viewer, q, this.top(ranked, q), new Map(), now) };
     }
-    return { mode, rerank: "applied", hits: this.read(viewer, this.top(reranked.ranked, q), reranked.records, now) };
+    return {
+      mode,
+      rerank: "applied",
+      hits: this.read(viewer, q, this.top(reranked.ranked, q), reranked.records, now),
+    };
+  }
+
+  /** The reranker when its model is loaded; else null, and its loading starts in the background. */
+  private readyReranker(): Reranker | null {
+    const { reranker, onRerank } = this.deps;
+    if (reranker?.loaded === true) return reranker;
+    // The reranker reports its own load failures (and waits before trying again).
+    reranker?.ready().catch(() => undefined);
+    onRerank({ outcome: "unavailable" });
+    return null;
   }
 
   private async keywordMatches(
@@ -117,11 +138,11 @@ export class MemorySearch {
     q: SearchQuery,
     mode: RetrievalMode,
     queryVector: Embedded | null,
+    /** How many results this search shows or reranks: HYBRID scores them in full and exactly. */
+    depth: number,
     now: Date,
   ): Promise<Scored[]> {
     const { em, retrieval } = this.deps;
-    // How many results this search shows or reranks: HYBRID scores them in full and exactly.
-    const depth = q.rerank ? rerankDepth(q.topK) : q.topK;
     const pool = candidatePool(mode, depth);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
@@ -180,35 +201,30 @@ export class MemorySearch {
   /**
    * The first rerankDepth(top_k) results reordered by the reranker, with their records (read
    * once: the reranker needs their text, the response their all); null when the reranker is
-   * missing, not loaded yet, or failed.
+   * busy or failed.
    */
   private async rerank(
+    reranker: Reranker,
     viewer: Viewer,
     q: SearchQuery,
     ranked: Scored[],
   ): Promise<{ ranked: Scored[]; records: Map<string, MemoryRecord> } | null> {
-    const { reranker, memories, em } = this.deps;
-    if (reranker === null) return null;
-    if (!reranker.loaded) {
-      // Loading (or fetching) goes on in the background; this search keeps the fused order.
-      reranker.ready().catch(() => undefined);
-      return null;
-    }
+    const { memories, em, onRerank } = this.deps;
     const found = await memories(em.fork()).findMany(
       viewer,
       ranked.slice(0, rerankDepth(q.topK)).map((r) => r.id),
     );
-    const records = new Map(found.map((m) => [m.id, m]));
-    // Deleted between ranking and reading: left out, as the reading of hits does.
+    const records = new Map(found.filter((m) => stillMatches(m, q)).map((m) => [m.id, m]));
     const candidates = ranked.filter((r) => records.has(r.id));
     try {
       const scores = await reranker.score(
         q.text,
         candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord)),
       );
+      onRerank({ outcome: "applied" });
       return { ranked: blend(candidates, scores), records };
     } catch (err) {
-      this.deps.onRerankFailure(err);
+      onRerank(err instanceof RerankerBusy ? { outcome: "busy" } : { outcome: "failed", error: err });
       return null;
     }
   }
@@ -225,6 +241,7 @@ export class MemorySearch {
   /** The results' records, in order, read in batches (those already read are not read again). */
   private async *read(
     viewer: Viewer,
+    q: SearchQuery,
     results: Scored[],
     known: Map<string, MemoryRecord>,
     asOf: Date,
@@ -238,8 +255,7 @@ export class MemorySearch {
       const records = new Map([...known, ...found.map((m) => [m.id, m] as const)]);
       for (const r of batch) {
         const record = records.get(r.id);
-        // Deleted between ranking and reading: leave it out rather than show a stale memory.
-        if (record === undefined) continue;
+        if (record === undefined || !stillMatches(record, q)) continue;
         rank += 1;
         yield {
           record,
@@ -257,3 +273,14 @@ export class MemorySearch {
 
 /** A ranked result with the score of the search's mode (and the reranker's, once reranked). */
 type Scored = Ranked & { rerankScore: number };
+
+/**
+ * Whether a memory read after ranking is still one the search may show: deleted or superseded
+ * since (a concurrent request), it is left out rather than shown stale, unless the filter asks
+ * for such memories.
+ */
+function stillMatches(record: MemoryRecord, q: SearchQuery): boolean {
+  return (
+    (q.filter.showDeleted || record.deleteTime === null) && (q.filter.includeSuperseded || record.supersededBy === null)
+  );
+}

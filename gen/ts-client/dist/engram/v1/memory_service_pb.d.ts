@@ -668,11 +668,12 @@ export declare type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesReq
 
   /**
    * Reorder the results with the server's reranker, a cross-encoder that reads the query beside
-   * each memory's text: better order at the top, for tens of milliseconds more per search (see
+   * each memory's text: better order at the top, for about 0.2 s more per search on 2 cores (see
    * the README's "Rerank"). It reads the first max(top_k, 40) results of the mode and returns
    * the best top_k of them; it never adds a memory the search did not find. When the server has
-   * no reranker, or its model is not loaded yet, the results keep their order and the
-   * engram-rerank response header says "unavailable" ("applied" when reranked).
+   * no reranker, its model is not loaded yet, or too many searches are waiting for it, the
+   * results keep their order and the engram-rerank response header says "unavailable"
+   * ("applied" when reranked).
    *
    * @generated from field: bool rerank = 6;
    */
