@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { SearchMode, type SearchMemoriesRequestSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { memoryRepositories } from "../../src/memory/repositories.js";
 import { LocalReranker } from "../../src/rerank/local-reranker.js";
 import { RERANK_CANDIDATES, RERANK_MAX_TOKENS, RERANK_WEIGHT } from "../../src/rerank/rerank.js";
 import type { RerankEvent } from "../../src/memory/search/search.js";
@@ -199,6 +200,33 @@ describe("rerank without a loaded model", () => {
     expect(asked.rerank).toBe("unavailable");
     expect(asked.hits).toEqual(fused.hits);
     expect(events).toEqual([{ outcome: "busy" }]);
+  });
+
+  it("ranks a search it cannot rerank as the same search without rerank: the same candidate pool", async () => {
+    const pools: number[] = [];
+    const services = await startServices({
+      embedder: new WordHashEmbedder(),
+      memory: {
+        reranker: null,
+        repositories: {
+          retrieval: (em) => {
+            const repository = memoryRepositories.retrieval(em);
+            const hybridCandidates = repository.hybridCandidates.bind(repository);
+            repository.hybridCandidates = (viewer, filter, text, target, limit, ...rest) => {
+              pools.push(limit);
+              return hybridCandidates(viewer, filter, text, target, limit, ...rest);
+            };
+            return repository;
+          },
+        },
+      },
+    });
+    cleanups.push(() => services.close());
+    await write(services, {}, [ANSWER, ...DISTRACTORS]);
+    await search(services, { query: QUESTION, topK: 3 });
+    await search(services, { query: QUESTION, topK: 3, rerank: true });
+    expect(pools).toHaveLength(2);
+    expect(pools[1]).toBe(pools[0]);
   });
 
   it("reports a model that fails to load once, and waits before trying it again", async () => {
