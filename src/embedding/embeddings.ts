@@ -2,15 +2,13 @@ import type { Logger } from "pino";
 import { EmbedderStarting, type Embedder } from "./embedder.js";
 import { DEFAULT_BATCHER_OPTIONS, EmbeddingBatcher, type BatcherOptions } from "./batcher.js";
 import { errorSummary, loggableError } from "../logger.js";
+import { MODEL_RETRY_FIRST_MS, ModelRetries } from "../models/model-retries.js";
 
 export interface Embedded {
   vector: number[];
   model: string;
 }
 
-/** How soon an embedder that is not ready is tried again; doubled after each failure, up to the max. */
-const READY_RETRY_MS = 5_000;
-const READY_RETRY_MAX_MS = 5 * 60_000;
 /** The longest a write waits for a busy embedder (past its budget) before committing PENDING. */
 const BUSY_WAIT_MS = 20_000;
 
@@ -32,7 +30,7 @@ export type WriteVectors = { done: true; vectors: Embedded[] } | { done: false; 
 export class Embeddings {
   private ready = false;
   private nextAttempt = 0;
-  private retryMs = READY_RETRY_MS;
+  private readonly retries = new ModelRetries();
   /** The last attempt found the embedder still coming up (a model being fetched), not failed. */
   private starting = false;
   /** The database column's vector size, once start() has read it. */
@@ -111,7 +109,7 @@ export class Embeddings {
     if (this.ready || this.embedder === null || this.mismatch !== null) return Promise.resolve(this.ready);
     if (this.attempt !== undefined) return this.attempt;
     if (Date.now() < this.nextAttempt) return Promise.resolve(false);
-    this.nextAttempt = Date.now() + READY_RETRY_MS;
+    this.nextAttempt = Date.now() + MODEL_RETRY_FIRST_MS;
     this.attempt = this.tryReady(this.embedder).finally(() => (this.attempt = undefined));
     return this.attempt;
   }
@@ -136,12 +134,12 @@ export class Embeddings {
         this.starting = true;
         return false;
       }
-      this.nextAttempt = Date.now() + this.retryMs;
+      const waitMs = this.retries.next();
+      this.nextAttempt = Date.now() + waitMs;
       this.options.logger.warn(
-        { model: embedder.id, error: errorSummary(err), retryInSeconds: this.retryMs / 1000 },
+        { model: embedder.id, error: errorSummary(err), retryInSeconds: waitMs / 1000 },
         "embedder unavailable: writes stay PENDING and searches use keywords",
       );
-      this.retryMs = Math.min(this.retryMs * 2, READY_RETRY_MAX_MS);
     }
     return this.ready;
   }

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { EmbeddingConfig } from "../embedding/create.js";
-import { loggableError } from "../logger.js";
+import { errorSummary } from "../logger.js";
 import { LocalReranker } from "./local-reranker.js";
 import { RERANK_MAX_TOKENS } from "./rerank.js";
 import type { Reranker } from "./reranker.js";
@@ -29,7 +29,7 @@ export function createReranker(
         : undefined,
     onLoadFailure: (err, retryInSeconds) =>
       logger.warn(
-        { model, error: loggableError(err), retryInSeconds },
+        { model, error: errorSummary(err), retryInSeconds },
         "reranker unavailable: searches asking for rerank keep their order",
       ),
   });

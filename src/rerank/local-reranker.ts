@@ -1,5 +1,6 @@
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
+import { ModelRetries } from "../models/model-retries.js";
 import { WorkerThread } from "../worker-thread.js";
 import { RERANK_QUERY_MAX_TOKENS } from "./rerank.js";
 import { RerankerBusy, RerankerStarting, type Reranker } from "./reranker.js";
@@ -13,8 +14,6 @@ export interface LocalRerankerOptions {
   dtype: Dtype;
   /** Query and passage together are cut to this many tokens. */
   maxLength: number;
-  /** The query alone is cut to this many tokens first (default RERANK_QUERY_MAX_TOKENS). */
-  maxQueryLength?: number;
   /**
    * A call that would make more than this many tokens (estimated) wait for the model is refused
    * at once with RerankerBusy (default MAX_WAITING_TOKENS); a call that finds nothing waiting is
@@ -46,10 +45,6 @@ const MAX_WAITING_TOKENS = 40_000;
 /** Tokens a pair takes, estimated without the tokenizer: a token per 4 characters, up to the cut. */
 const CHARS_PER_TOKEN = 4;
 
-/** After a failed load, the next is tried 5 s later, then 10 s, 20 s, ... up to every 5 minutes. */
-const RETRY_FIRST_MS = 5_000;
-const RETRY_MAX_MS = 5 * 60_000;
-
 /** A cross-encoder run with ONNX Runtime through transformers.js, on a thread of its own. */
 export class LocalReranker implements Reranker {
   readonly id: string;
@@ -60,7 +55,7 @@ export class LocalReranker implements Reranker {
   private waitingTokens = 0;
   /** The last load's failure, repeated to every call until retryAt. */
   private failure: { error: Error; retryAt: number } | undefined;
-  private retryMs = RETRY_FIRST_MS;
+  private readonly retries = new ModelRetries();
 
   constructor(private readonly options: LocalRerankerOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
@@ -130,18 +125,15 @@ export class LocalReranker implements Reranker {
     thread.then(
       () => {
         this.failure = undefined;
-        this.retryMs = RETRY_FIRST_MS;
+        this.retries.reset();
       },
       (err: unknown) => {
         if (this.thread === thread) this.forget();
         // Still being fetched: the next call looks again, which costs nothing.
         if (err instanceof RerankerStarting) return;
-        this.failure = {
-          error: err instanceof Error ? err : new Error(String(err)),
-          retryAt: Date.now() + this.retryMs,
-        };
-        this.options.onLoadFailure?.(err, this.retryMs / 1000);
-        this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
+        const waitMs = this.retries.next();
+        this.failure = { error: err instanceof Error ? err : new Error(String(err)), retryAt: Date.now() + waitMs };
+        this.options.onLoadFailure?.(err, waitMs / 1000);
       },
     );
     return thread;
@@ -149,7 +141,8 @@ export class LocalReranker implements Reranker {
 
   private async start(): Promise<WorkerThread<RerankRequest, RerankReply>> {
     await this.files.ensure();
-    const { model, modelDir, dtype, maxLength, maxQueryLength = RERANK_QUERY_MAX_TOKENS } = this.options;
+    const { model, modelDir, dtype, maxLength } = this.options;
+    const maxQueryLength = RERANK_QUERY_MAX_TOKENS;
     const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP };
     const { thread } = await WorkerThread.start<RerankRequest, RerankReply, RerankStart>(
       new URL("./rerank-worker.ts", import.meta.url),
