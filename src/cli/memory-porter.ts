@@ -1,3 +1,4 @@
+import { successorNamesOf } from "../memory/successors.js";
 import { memoryRepositories } from "../memory/repositories.js";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -46,6 +47,7 @@ export async function memoryPorterFor(target: Target, workspace: string | undefi
   const transfer = new MemoryTransfer({
     em: db.em,
     revisions: memoryRepositories.revisions,
+    successors: successorNamesOf(db.em),
     vectorSizeOf: () => columnSize,
     now: () => new Date(),
   });

@@ -5,6 +5,7 @@ import type { Viewer } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { loggableError } from "../logger.js";
 import type { FilterQuery } from "../memory/filters.js";
+import { successorNamesOf, type SuccessorNames } from "../memory/successors.js";
 import { ChangeLogRepository, type LoggedChange } from "./change-log.repository.js";
 import { decodeCursor } from "./cursor.js";
 import { checkCursor, cursorExpired, shuttingDown } from "./feed-errors.js";
@@ -57,11 +58,13 @@ export class ChangeFeed {
   /** Each workspace's head as the wake-ups told it (ListMemories' watch_cursor). */
   private readonly knownHeads = new Map<string, bigint>();
   private readonly options: FeedOptions;
+  private readonly successors: SuccessorNames;
   private closed = false;
   private keyCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ChangeFeedDeps) {
     this.options = { ...DEFAULT_FEED_OPTIONS, ...deps.options };
+    this.successors = successorNamesOf(deps.em);
   }
 
   get openStreams(): number {
@@ -218,7 +221,10 @@ export class ChangeFeed {
     const key = JSON.stringify([workspaceId, agentId, admin, String(range.after), String(range.upto), filter]);
     let read = this.reads.get(key);
     if (read === undefined) {
-      read = changeLog.changes(viewer, range, filter, PAGE).finally(() => this.reads.delete(key));
+      read = changeLog
+        .changes(viewer, range, filter, PAGE)
+        .then((changes) => this.successors.carriers(viewer, changes))
+        .finally(() => this.reads.delete(key));
       this.reads.set(key, read);
     }
     return read;

@@ -10,6 +10,7 @@ import { memoryNotFound } from "../errors/domain-error.js";
 import type { ListQuery } from "../memory/filters.js";
 import { tokenScope, type PageTokens } from "../memory/page-token.js";
 import type { MemoryRecord } from "../memory/record.js";
+import type { SuccessorNames } from "../memory/successors.js";
 import { toRevisionProtos } from "./revision.mapper.js";
 import type { MemoryRevisionRepository } from "./revision.repository.js";
 
@@ -19,6 +20,7 @@ export interface MemoryHistoryDeps {
   em: EntityManager;
   revisions: (em: EntityManager) => MemoryRevisionRepository;
   pageTokens: PageTokens;
+  successors: SuccessorNames;
 }
 
 /** What Engram knew of a memory over time: its revisions, and reads as of an instant. */
@@ -33,7 +35,10 @@ export class MemoryHistory {
       req.pageToken === "" ? null : BigInt(this.deps.pageTokens.decode(req.pageToken, tokenQuery, "revision").value);
     // One more than the page tells whether another follows; one more again is the revision each
     // page's oldest is compared with.
-    const rows = await this.repository().page(viewer, req.id, before, pageSize + 2);
+    const rows = await this.deps.successors.carriers(
+      viewer,
+      await this.repository().page(viewer, req.id, before, pageSize + 2),
+    );
     if (rows.length === 0 && before === null) throw memoryNotFound(req.id);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
@@ -51,12 +56,12 @@ export class MemoryHistory {
   async at(viewer: Viewer, id: string, asOf: Date): Promise<MemoryRecord> {
     const record = await this.repository().at(viewer, id, asOf);
     if (record === null) throw memoryNotFound(id);
-    return record;
+    return this.deps.successors.record(viewer, record);
   }
 
   /** ListMemories as it was at `asOf`. */
   async list(viewer: Viewer, q: ListQuery, asOf: Date): Promise<MemoryRecord[]> {
-    return this.repository().list(viewer, q, asOf);
+    return this.deps.successors.records(viewer, await this.repository().list(viewer, q, asOf));
   }
 
   private repository(): MemoryRevisionRepository {

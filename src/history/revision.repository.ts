@@ -26,14 +26,15 @@ export const REVISION_COLUMNS = sql`r.change, r.change_time, r.key_id as change_
 
 /**
  * Reads of memory history. History is visible to whoever may read the memory now (the read
- * rule of GetMemory, on the current row); as-of reads also apply it to the memory as it was.
+ * rule of GetMemory, on the current row), and each revision only to whoever could read the
+ * memory as that revision left it: a memory made shared keeps its private past to its owner.
  */
 export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevisionRow> {
   constructor(em: EntityManager) {
     super(em, MemoryRevisionEntity);
   }
 
-  /** Revisions of a memory the viewer may read, newest first, below `before` when given. */
+  /** Revisions of a memory the viewer may read, newest first, below `before` when given; gaps where it could not. */
   async page(viewer: Viewer, id: string, before: bigint | null, limit: number): Promise<StoredRevision[]> {
     if (!isUuid(id)) return [];
     const rows = await query<RevisionColumns>(
@@ -41,7 +42,7 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
       sql`select ${REVISION_COLUMNS} from memory_revisions r ${AS_MEMORY}
         where r.workspace_id = ${viewer.workspaceId} and r.memory_id = ${id}::uuid
           and ${before === null ? sql`true` : sql`r.revision < ${String(before)}::bigint`}
-          and ${readableNow(viewer, sql`r.memory_id`)}
+          and ${visibleTo(viewer)} and ${readableNow(viewer, sql`r.memory_id`)}
         order by r.revision desc limit ${limit}`,
     );
     return rows.map(toStoredRevision);
@@ -62,21 +63,16 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
     return row === undefined ? null : toRecord(row);
   }
 
-  /** Every revision of these memories of the workspace, newest first, by memory id (for export). */
-  async ofMemories(workspaceId: string, ids: readonly string[]): Promise<Map<string, StoredRevision[]>> {
-    const byMemory = new Map<string, StoredRevision[]>(ids.map((id) => [id, []]));
-    if (ids.length === 0) return byMemory;
+  /** Every revision of these memories the viewer could read as it left them, by memory id, newest first (for export). */
+  async ofMemories(viewer: Viewer, ids: readonly string[]): Promise<StoredRevision[]> {
+    if (ids.length === 0) return [];
     const rows = await query<RevisionColumns>(
       this.em,
       sql`select ${REVISION_COLUMNS} from memory_revisions r ${AS_MEMORY}
-        where r.workspace_id = ${workspaceId} and r.memory_id = any(${ids}::uuid[])
+        where r.workspace_id = ${viewer.workspaceId} and r.memory_id = any(${ids}::uuid[]) and ${visibleTo(viewer)}
         order by r.memory_id, r.revision desc`,
     );
-    for (const row of rows) {
-      const revision = toStoredRevision(row);
-      byMemory.get(revision.record.id)?.push(revision);
-    }
-    return byMemory;
+    return rows.map(toStoredRevision);
   }
 
   /** Writes imported revisions, each over the one of its number the import itself recorded. */

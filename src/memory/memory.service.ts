@@ -32,7 +32,7 @@ import {
   type WatchMemoriesResponse,
   type WriteMemoryResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { actingViewer, principalOf } from "../auth/principal.js";
+import { actingViewer, principalOf, type Viewer } from "../auth/principal.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import type { ChangeFeed } from "../feed/change-feed.js";
 import { encodeCursor } from "../feed/cursor.js";
@@ -49,9 +49,11 @@ import type { MemoryWrites } from "./write/writes.js";
 import type { ListQuery, OrderField } from "./filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import type { MemoryStatsRepository } from "./stats/stats.repository.js";
+import type { MemoryRecord } from "./record.js";
 import { statsReport } from "./stats/stats-report.js";
 import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
 import { orderValue, tokenScope, type PageTokens } from "./page-token.js";
+import { successorNamesOf, type SuccessorNames } from "./successors.js";
 
 const DEFAULT_PAGE_SIZE = 50;
 const DEFAULT_TOP_K = 10;
@@ -103,6 +105,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   private readonly transfer: MemoryTransfer;
   private readonly history: MemoryHistory;
   private readonly feed: ChangeFeed;
+  private readonly successors: SuccessorNames;
 
   constructor(deps: MemoryServiceDeps) {
     this.em = deps.em;
@@ -129,10 +132,18 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       reranker: this.reranker,
       onRerank: deps.onRerank ?? (() => {}),
     });
-    this.history = new MemoryHistory({ em: deps.em, revisions: repositories.revisions, pageTokens: deps.pageTokens });
+    this.successors = successorNamesOf(deps.em, repositories.memories);
+    const { successors } = this;
+    this.history = new MemoryHistory({
+      em: deps.em,
+      revisions: repositories.revisions,
+      pageTokens: deps.pageTokens,
+      successors,
+    });
     this.transfer = new MemoryTransfer({
       em: deps.em,
       revisions: repositories.revisions,
+      successors,
       now: this.now,
       vectorSizeOf: (model) => (model === deps.embeddings.model ? deps.embeddings.dimensions : null),
       onPending: deps.onPending,
@@ -157,7 +168,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     }
     const record = await this.memories(this.em.fork()).findVisible(viewer, req.id);
     if (record === null) throw memoryNotFound(req.id);
-    return create(GetMemoryResponseSchema, { memory: toProto(record, this.now()) });
+    return create(GetMemoryResponseSchema, { memory: await this.shown(viewer, record, this.now()) });
   }
 
   async listMemories(req: ListMemoriesRequest, ctx: HandlerContext) {
@@ -175,7 +186,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const page1 = { ...q, after, limit: pageSize + 1 };
     const rows =
       asOf === null
-        ? await this.memories(this.em.fork()).list(viewer, page1, now)
+        ? await this.successors.records(viewer, await this.memories(this.em.fork()).list(viewer, page1, now))
         : await this.history.list(viewer, page1, asOf);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
@@ -196,8 +207,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async unsupersedeMemory(req: UnsupersedeMemoryRequest, ctx: HandlerContext) {
     const now = this.now();
-    const record = await this.edits.unsupersede(actingViewer(ctx, req.agentId), req.id, now);
-    return create(UnsupersedeMemoryResponseSchema, { memory: toProto(record, now) });
+    const viewer = actingViewer(ctx, req.agentId);
+    const record = await this.edits.unsupersede(viewer, req.id, now);
+    return create(UnsupersedeMemoryResponseSchema, { memory: await this.shown(viewer, record, now) });
   }
 
   async updateMemory(req: UpdateMemoryRequest, ctx: HandlerContext) {
@@ -205,7 +217,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const now = this.now();
     const { record, outcome } = await this.edits.update(viewer, req, now);
     return create(UpdateMemoryResponseSchema, {
-      memory: toProto(record, now),
+      memory: await this.shown(viewer, record, now),
       outcome: outcome === "updated" ? WriteOutcome.UPDATED : WriteOutcome.UNCHANGED,
     });
   }
@@ -214,14 +226,14 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const viewer = actingViewer(ctx, req.agentId);
     const now = this.now();
     const record = await this.edits.delete(viewer, req, now);
-    return create(DeleteMemoryResponseSchema, { memory: toProto(record, now) });
+    return create(DeleteMemoryResponseSchema, { memory: await this.shown(viewer, record, now) });
   }
 
   async undeleteMemory(req: UndeleteMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
     const now = this.now();
     const record = await this.edits.undelete(viewer, req, now);
-    return create(UndeleteMemoryResponseSchema, { memory: toProto(record, now) });
+    return create(UndeleteMemoryResponseSchema, { memory: await this.shown(viewer, record, now) });
   }
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
@@ -238,7 +250,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);
     if (rerank !== null) ctx.responseHeader.set(RERANK_HEADER, rerank);
     for await (const { record, asOf, ...scores } of hits) {
-      yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
+      const memory = await this.shown(viewer, record, asOf);
+      yield create(SearchMemoriesResponseSchema, { memory, ...scores, mode: MODES[mode] });
     }
   }
 
@@ -246,6 +259,11 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
     const watch = { filter: toFilterQuery(req.filter), afterCursor: req.afterCursor };
     yield* this.feed.watch(viewer, principalOf(ctx).keyId, watch, ctx.signal);
+  }
+
+  /** The record as the viewer may see it (successors.ts), as a proto. */
+  private async shown(viewer: Viewer, record: MemoryRecord, now: Date) {
+    return toProto(await this.successors.record(viewer, record), now);
   }
 
   async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {

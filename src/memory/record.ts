@@ -39,7 +39,10 @@ export interface MemoryRecord extends MemoryDraft {
   createTime: Date;
   updateTime: Date;
   deleteTime: Date | null;
-  /** The memory that superseded this one, while it is superseded. */
+  /**
+   * The memory that superseded this one, while it is superseded; UNNAMED_SUCCESSOR (successors.ts)
+   * in what a viewer that may not read that memory is shown.
+   */
   supersededBy: string | null;
 }
 

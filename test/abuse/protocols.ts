@@ -370,6 +370,8 @@ const REST_ROUTES: Record<string, { verb: string; template: string; body: string
   UpdateMemory: { verb: "PATCH", template: "/v1/memory/{id}", body: "memory" },
   DeleteMemory: { verb: "DELETE", template: "/v1/memory/{id}", body: "" },
   UndeleteMemory: { verb: "POST", template: "/v1/memory/{id}:undelete", body: "*" },
+  ListMemoryRevisions: { verb: "GET", template: "/v1/memory/{id}/revisions", body: "" },
+  UnsupersedeMemory: { verb: "POST", template: "/v1/memory/{id}:unsupersede", body: "*" },
   SearchMemories: { verb: "POST", template: "/v1/memory/search", body: "*" },
   ExportMemories: { verb: "POST", template: "/v1/memory:export", body: "*" },
   WatchMemories: { verb: "GET", template: "/v1/memory:watch", body: "" },

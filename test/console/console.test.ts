@@ -292,6 +292,39 @@ describe("the web console", () => {
     await page.context().close();
   });
 
+  it("shows an agent's key a shared memory's history without its private past or private successor", async () => {
+    const a = memoryClient(server.baseUrl, await server.createKey({ agentId: "history-a" }));
+    const about = { subjectType: "contact", subjectId: "door", kind: "fact" };
+    const secret = `door code ${Date.now()}`;
+    const past = (await a.writeMemory({ memory: { ...about, content: secret, visibility: 1 } })).memory!.id;
+    await a.updateMemory({
+      id: past,
+      memory: { content: "the door has a code", visibility: 2 },
+      updateMask: { paths: ["content", "visibility"] },
+    });
+    const old = (await a.writeMemory({ memory: { ...about, content: "the door is blue", visibility: 2 } })).memory!.id;
+    const successor = (
+      await a.writeMemory({ memory: { ...about, content: "the door is red", visibility: 1 }, supersedes: [old] })
+    ).memory!.id;
+    const { page, errors } = await openConsole();
+    await logIn(page, await server.createKey({ agentId: "history-b" }));
+
+    await page.goto(`${server.baseUrl}/#/memories/${past}`);
+    const entries = page.locator(".history li");
+    await expect.poll(() => entries.count()).toBe(1);
+    expect(await entries.first().locator(".history-head").textContent()).toMatch(/^Revision 2Updated/);
+    expect(await page.locator("main").textContent()).not.toContain(secret);
+
+    await page.goto(`${server.baseUrl}/#/memories/${old}`);
+    await page.locator(".badge.state-superseded").waitFor();
+    await expect.poll(() => entries.count()).toBe(2);
+    expect(await entries.first().textContent()).toContain("Reason: superseded by another memory");
+    expect(await page.locator("main").textContent()).not.toContain(successor);
+    await shot(page, "memory-private-successor");
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it("lists staged writes, shows one's writes and preview, applies one and discards another", async () => {
     const stager = createClient(StagedWriteService, transport(server.baseUrl, server.adminKey));
     const about = { subjectType: "contact", subjectId: "lena", kind: "note" };

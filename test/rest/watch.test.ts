@@ -6,6 +6,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
+import { memoryClient } from "../support/clients.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 let server: TestServer;
@@ -109,6 +111,39 @@ describe("GET /v1/memory:watch", () => {
     expect(text).toContain("second fact about Ana");
     expect(text).not.toContain("first fact about Ana");
     resumed.close();
+  });
+
+  it("never names a successor the watcher may not read, live or resumed", async () => {
+    const [a, b] = [await server.createKey({ agentId: "agent-a" }), await server.createKey({ agentId: "agent-b" })];
+    const writer = memoryClient(server.baseUrl, a);
+    const subjectId = randomUUID();
+    const path = `/v1/memory:watch?subject_id=${subjectId}`;
+    const asB = { authorization: `Bearer ${b}` };
+    const live = await open(path, asB);
+    await live.until((text) => lines(text).length === 1);
+    const note = (content: string, visibility: Visibility) => ({
+      subjectType: "contact",
+      subjectId,
+      kind: "note",
+      content,
+      visibility,
+    });
+    const old = (await writer.writeMemory({ memory: note("Ana works at Globex", Visibility.SHARED) })).memory!;
+    const successor = (
+      await writer.writeMemory({ memory: note("Ana moved to Initech", Visibility.PRIVATE), supersedes: [old.id] })
+    ).memory!;
+    const cursor = (lines(live.text)[0]!.heartbeat as Json).cursor as string;
+    const resumed = await open(`${path}&after_cursor=${cursor}`, asB);
+    for (const stream of [live, resumed]) {
+      const text = await stream.until((t) => lines(t).filter((l) => "change" in l).length === 2);
+      const changes = lines(text).flatMap((l) => ("change" in l ? [l.change as Json] : []));
+      expect(changes.map((c) => [c.change, c.reason ?? "", (c.memory as Json).superseded_by ?? ""])).toEqual([
+        ["created", "", ""],
+        ["superseded", "superseded by another memory", ""],
+      ]);
+      expect(text).not.toContain(successor.id);
+      stream.close();
+    }
   });
 
   it("answers a malformed cursor with 400 and a JSON error, before streaming anything", async () => {

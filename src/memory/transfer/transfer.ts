@@ -17,6 +17,7 @@ import type { MemoryRevisionRepository } from "../../history/revision.repository
 import { toRevisionProtos } from "../../history/revision.mapper.js";
 import { changeBy, type Change } from "../change.js";
 import { importedRevisions, supersededByOf } from "./imported-history.js";
+import type { SuccessorNames } from "../successors.js";
 
 /** Memories read per query while exporting: one round trip per page, a bounded amount held. */
 const EXPORT_PAGE_SIZE = 200;
@@ -30,6 +31,7 @@ export const MAX_IMPORTED_REVISION = 2n ** 62n;
 export interface MemoryTransferDeps {
   em: EntityManager;
   revisions: (em: EntityManager) => MemoryRevisionRepository;
+  successors: SuccessorNames;
   /**
    * The vector size kept for vectors of this model, or null when they are not kept (the memory
    * waits for this server's embedder instead).
@@ -59,15 +61,24 @@ export class MemoryTransfer {
         { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
       );
-      const revisions = await this.deps.revisions(this.deps.em.fork()).ofMemories(
-        viewer.workspaceId,
-        page.map(({ record }) => record.id),
+      const { successors } = this.deps;
+      const records = await successors.records(
+        viewer,
+        page.map(({ record }) => record),
       );
-      for (const { record, vector } of page) {
+      const stored = await this.deps.revisions(this.deps.em.fork()).ofMemories(
+        viewer,
+        records.map((r) => r.id),
+      );
+      const revisions = await successors.carriers(viewer, stored);
+      for (const [i, record] of records.entries()) {
         yield create(ExportMemoriesResponseSchema, {
           memory: toProto(record, now),
-          embedding: vector ?? [],
-          revisions: toRevisionProtos(revisions.get(record.id) ?? [], null),
+          embedding: page[i]?.vector ?? [],
+          revisions: toRevisionProtos(
+            revisions.filter((r) => r.record.id === record.id),
+            null,
+          ),
         });
       }
       const last = page.at(-1);

@@ -14,6 +14,7 @@ import { stateOf, type MemoryRecord } from "../record.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { SupersessionRepository } from "./supersession.repository.js";
 import { changeBy } from "../change.js";
+import { unsupersededReason } from "../successors.js";
 import { applyUpdateMask } from "./update-mask.js";
 import type { WriteVectorSource } from "./vectors.js";
 
@@ -85,7 +86,7 @@ export class MemoryEdits {
       if (target.supersededBy === null) {
         throw new DomainError("failed_precondition", "NOT_SUPERSEDED", `memory ${id} is not superseded`);
       }
-      const change = changeBy(viewer, "unsuperseded", `was superseded by ${target.supersededBy}`);
+      const change = changeBy(viewer, "unsuperseded", unsupersededReason(target.supersededBy));
       return this.deps.supersessions(tem).unsupersede(target, now, change);
     });
     this.deps.onWritten(1);

@@ -2,6 +2,7 @@ import type { Viewer } from "../../auth/principal.js";
 import { assertCanModify, mayModify } from "../../auth/visibility.js";
 import { DomainError, invalidArgument, memoryNotFound } from "../../errors/domain-error.js";
 import { changeBy } from "../change.js";
+import { supersededReason } from "../successors.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { SupersessionRepository } from "./supersession.repository.js";
 import type { MemoryRecord } from "../record.js";
@@ -47,7 +48,8 @@ function checkSupersedable(viewer: Viewer, memory: MemoryRecord | undefined, id:
     throw new DomainError(
       "failed_precondition",
       "ALREADY_SUPERSEDED",
-      `${field}: memory ${id} is already superseded by ${memory.supersededBy}; undo that first`,
+      // Not by whom: the successor may be a memory the caller may not read.
+      `${field}: memory ${id} is already superseded; undo that first`,
     );
   }
 }
@@ -90,7 +92,7 @@ export async function supersede(
     targets,
     successor,
     now,
-    changeBy(item.viewer, "superseded", `superseded by ${successor.id}`),
+    changeBy(item.viewer, "superseded", supersededReason(successor.id)),
   );
   const lost = namedSupersessions(item).filter((id) => !superseded.includes(id));
   if (lost.length > 0) {
