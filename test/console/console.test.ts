@@ -308,6 +308,7 @@ describe("the web console", () => {
     ).memory!.id;
     const { page, errors } = await openConsole();
     await logIn(page, await server.createKey({ agentId: "history-b" }));
+    await page.waitForURL(/#\/browse$/);
 
     await page.goto(`${server.baseUrl}/#/memories/${past}`);
     const entries = page.locator(".history li");
@@ -321,7 +322,8 @@ describe("the web console", () => {
     expect(await entries.first().textContent()).toContain("Reason: superseded by another memory");
     expect(await page.locator("main").textContent()).not.toContain(successor);
     await shot(page, "memory-private-successor");
-    expect(errors).toEqual([]);
+    // Chromium logs the overview's refused call ("status of 403"); the page itself raised nothing else.
+    expect(errors.filter((e) => !e.includes("status of 403"))).toEqual([]);
     await page.context().close();
   });
 
