@@ -391,7 +391,8 @@ type Memory struct {
 	// When the fact stops holding; unset while it still holds. Superseding a memory sets it to
 	// its successor's valid_from, unless it was already earlier.
 	ValidUntil *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
-	// Output only: the memory that superseded this one, while it is SUPERSEDED.
+	// Output only: the memory that superseded this one, while it is SUPERSEDED; empty for a
+	// caller that may not read that memory (the state still says SUPERSEDED).
 	SupersededBy  string `protobuf:"bytes,31,opt,name=superseded_by,json=supersededBy,proto3" json:"superseded_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -866,7 +867,8 @@ type MemoryRevision struct {
 	KeyId string `protobuf:"bytes,4,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
 	// The agent the change was made as; empty when none was named.
 	AgentId string `protobuf:"bytes,5,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
-	// Why, when the change had a reason: a delete's reason, a merge's, the superseding memory.
+	// Why, when the change had a reason: a delete's reason, a merge's, the superseding memory
+	// ("another memory" to a caller that may not read it).
 	Reason string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
 	// Every field of the memory after the change.
 	Memory *Memory `protobuf:"bytes,7,opt,name=memory,proto3" json:"memory,omitempty"`

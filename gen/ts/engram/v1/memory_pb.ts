@@ -231,7 +231,8 @@ export type Memory = Message<"engram.v1.Memory"> & {
   validUntil?: Timestamp | undefined;
 
   /**
-   * Output only: the memory that superseded this one, while it is SUPERSEDED.
+   * Output only: the memory that superseded this one, while it is SUPERSEDED; empty for a
+   * caller that may not read that memory (the state still says SUPERSEDED).
    *
    * @generated from field: string superseded_by = 31;
    */
@@ -406,7 +407,8 @@ export type MemoryRevision = Message<"engram.v1.MemoryRevision"> & {
   agentId: string;
 
   /**
-   * Why, when the change had a reason: a delete's reason, a merge's, the superseding memory.
+   * Why, when the change had a reason: a delete's reason, a merge's, the superseding memory
+   * ("another memory" to a caller that may not read it).
    *
    * @generated from field: string reason = 6;
    */
