@@ -75,7 +75,7 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
     pid: process.pid,
     hostname: hostname(),
     startedAt: new Date().toISOString(),
-    processStart: processStart(process.pid),
+    processStart: processStat(process.pid)?.start,
     bootId: BOOT_ID,
     pidNamespace: PID_NAMESPACE,
   };
@@ -184,8 +184,11 @@ function isAlive(holder: LockHolder): boolean {
     // EPERM: the pid exists but belongs to another user.
     if ((err as NodeJS.ErrnoException).code !== "EPERM") return false;
   }
-  const now = processStart(holder.pid);
-  return holder.processStart === undefined || now === undefined || now === holder.processStart;
+  const now = processStat(holder.pid);
+  // A killed process stays a zombie until its parent reaps it, and kill(pid, 0) still finds it:
+  // it runs nothing, so it holds nothing (a restart right after kill -9 must not wait for the reaping).
+  if (now?.state === "Z" || now?.state === "X") return false;
+  return holder.processStart === undefined || now === undefined || now.start === holder.processStart;
 }
 
 const BOOT_ID = readOrUndefined(() => readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim());
@@ -199,12 +202,16 @@ function readOrUndefined(read: () => string): string | undefined {
   }
 }
 
-/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot (Linux only). */
-function processStart(pid: number): string | undefined {
+/**
+ * From /proc/<pid>/stat (Linux only; undefined elsewhere or once the pid is gone): field 3, the
+ * state, and field 22, when the process started in clock ticks since boot.
+ */
+function processStat(pid: number): { state: string | undefined; start: string | undefined } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // The command name (field 2) may contain spaces and parentheses: count from its closing one.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0], start: fields[19] };
   } catch {
     return undefined;
   }

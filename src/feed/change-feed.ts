@@ -5,16 +5,15 @@ import type { Viewer } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { loggableError } from "../logger.js";
 import type { FilterQuery } from "../memory/filters.js";
-import { successorNamesOf, type SuccessorNames } from "../memory/successors.js";
-import { ChangeLogRepository, type LoggedChange } from "./change-log.repository.js";
+import { successorNamesOf } from "../memory/successors.js";
+import { ChangeLogRepository } from "./change-log.repository.js";
 import { decodeCursor } from "./cursor.js";
-import { checkCursor, cursorExpired, shuttingDown } from "./feed-errors.js";
+import { checkCursor, shuttingDown } from "./feed-errors.js";
+import { LogReads, PAGE } from "./log-reads.js";
 import type { Sequencer } from "./sequencer.js";
 import { changeEvent, heartbeat } from "./feed.mapper.js";
 import { Watcher } from "./watcher.js";
 
-/** Matching changes read per query: what a stream holds in memory at most, however slow its reader. */
-const PAGE = 100;
 /** Positions scanned per query, so that a narrow filter never reads a whole backlog at once. */
 const SCAN_WINDOW = 10_000n;
 
@@ -53,18 +52,16 @@ export interface WatchRequest {
  */
 export class ChangeFeed {
   private readonly watchers = new Set<Watcher>();
-  /** Reads of the log in flight, by what they read: streams woken together at one cursor with one filter share one. */
-  private readonly reads = new Map<string, Promise<LoggedChange[]>>();
+  private readonly reads: LogReads;
   /** Each workspace's head as the wake-ups told it (ListMemories' watch_cursor). */
   private readonly knownHeads = new Map<string, bigint>();
   private readonly options: FeedOptions;
-  private readonly successors: SuccessorNames;
   private closed = false;
   private keyCheck: NodeJS.Timeout | undefined;
 
   constructor(private readonly deps: ChangeFeedDeps) {
     this.options = { ...DEFAULT_FEED_OPTIONS, ...deps.options };
-    this.successors = successorNamesOf(deps.em);
+    this.reads = new LogReads(deps.logger, successorNamesOf(deps.em));
   }
 
   get openStreams(): number {
@@ -167,8 +164,8 @@ export class ChangeFeed {
     const changeLog = this.changeLog();
     // Everything committed before the call numbered first: "from now" leaves it out, and a
     // resume delivers it at once (while nobody watched, numbering may have been left owed).
-    await this.deps.sequencer.kick();
-    const opening = await changeLog.head(viewer.workspaceId);
+    await this.reads.fromLog(() => this.deps.sequencer.kick());
+    const opening = await this.reads.fromLog(() => changeLog.head(viewer.workspaceId));
     if (after !== null) checkCursor(after, opening);
     watcher.know(opening.last);
     let cursor = after ?? opening.last;
@@ -176,17 +173,16 @@ export class ChangeFeed {
     let lastSent = Date.now();
     for (;;) {
       watcher.listen();
-      // News names the new head; without it (a lost notification, a quiet spell) read it, and
-      // see whether the sweeper purged the log under a stream that fell that far behind.
+      // News names the new head; without it (a lost notification, a quiet spell) read it. A
+      // stream the sweeper's purge overtook finds out from its next page (LogReads).
       if (watcher.head === null) {
-        const head = await changeLog.head(viewer.workspaceId);
-        if (cursor < head.purgedThrough) throw cursorExpired();
+        const head = await this.reads.fromLog(() => changeLog.head(viewer.workspaceId));
         watcher.know(head.last);
       }
       const target = watcher.head ?? cursor;
       while (cursor < target && watcher.ended === null && !signal.aborted) {
         const upto = target < cursor + SCAN_WINDOW ? target : cursor + SCAN_WINDOW;
-        const changes = await this.read(changeLog, viewer, { after: cursor, upto }, filter);
+        const changes = await this.reads.page(changeLog, viewer, { after: cursor, upto }, filter);
         for (const change of changes) {
           // A revoked key or a shutdown stops a page at once, not after up to PAGE more events.
           watcher.throwIfEnded();
@@ -208,26 +204,6 @@ export class ChangeFeed {
         lastSent = Date.now();
       }
     }
-  }
-
-  private read(
-    changeLog: ChangeLogRepository,
-    viewer: Viewer,
-    range: { after: bigint; upto: bigint },
-    filter: FilterQuery,
-  ): Promise<LoggedChange[]> {
-    // What decides the rows: whose eyes (not which key), the range and the filter.
-    const { workspaceId, agentId, admin } = viewer;
-    const key = JSON.stringify([workspaceId, agentId, admin, String(range.after), String(range.upto), filter]);
-    let read = this.reads.get(key);
-    if (read === undefined) {
-      read = changeLog
-        .changes(viewer, range, filter, PAGE)
-        .then((changes) => this.successors.carriers(viewer, changes))
-        .finally(() => this.reads.delete(key));
-      this.reads.set(key, read);
-    }
-    return read;
   }
 
   private async checkKeys(): Promise<void> {

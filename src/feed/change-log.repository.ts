@@ -18,6 +18,13 @@ export interface FeedHead {
   purgedThrough: bigint;
 }
 
+/** A page of the log as one statement saw it, with the workspace's purge horizon at that moment. */
+export interface LogPage {
+  changes: LoggedChange[];
+  /** Positions up to this one may have been purged (FeedHead's). */
+  purgedThrough: bigint;
+}
+
 /** Each workspace's last position, after a numbering. */
 export type FeedHeads = ReadonlyMap<string, bigint>;
 
@@ -69,25 +76,42 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * The changes in (after, upto] that the viewer may read and that match `conditions` (see
    * feedConditions), in position order, at most `limit`. Each is judged on the memory as the
    * change left it, and on the memory as it is now for whether the viewer may still read it; a
-   * change whose memory was purged since is gone with its revision.
+   * change whose memory was purged since is gone with its revision. With the workspace's purge
+   * horizon as the same statement saw it: when it is past `after`, the page may lack changes.
    */
-  async changes(viewer: Viewer, range: { after: bigint; upto: bigint }, q: FilterQuery, limit: number) {
-    const rows = await query<RevisionColumns & { position: string | bigint }>(
+  async changes(
+    viewer: Viewer,
+    range: { after: bigint; upto: bigint },
+    q: FilterQuery,
+    limit: number,
+  ): Promise<LogPage> {
+    const rows = await query<RevisionColumns & { position: string | bigint | null; purged_through: string | bigint }>(
       this.em,
-      sql`select f.position, f.change, f.change_time, f.change_key_id, f.change_agent_id, f.change_reason,
-          ${RECORD_COLUMNS}
-        from (
-          select c.position, r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
-            r.reason as change_reason, r.memory as snapshot
-          from memory_changes c join memory_revisions r
-            on r.workspace_id = c.workspace_id and r.memory_id = c.memory_id and r.revision = c.revision
-          where c.workspace_id = ${viewer.workspaceId}
-            and c.position > ${String(range.after)}::bigint and c.position <= ${String(range.upto)}::bigint
-        ) as f cross join lateral jsonb_populate_record(null::memories, f.snapshot) as memories
-        where ${allOf(feedConditions(viewer, q))}
-        order by f.position limit ${limit}`,
+      sql`with page as (
+          select f.position, f.change, f.change_time, f.change_key_id, f.change_agent_id, f.change_reason,
+            ${RECORD_COLUMNS}
+          from (
+            select c.position, r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
+              r.reason as change_reason, r.memory as snapshot
+            from memory_changes c join memory_revisions r
+              on r.workspace_id = c.workspace_id and r.memory_id = c.memory_id and r.revision = c.revision
+            where c.workspace_id = ${viewer.workspaceId}
+              and c.position > ${String(range.after)}::bigint and c.position <= ${String(range.upto)}::bigint
+          ) as f cross join lateral jsonb_populate_record(null::memories, f.snapshot) as memories
+          where ${allOf(feedConditions(viewer, q))}
+          order by f.position limit ${limit})
+        select h.purged_through, page.*
+        from (select coalesce(max(purged_through), 0) as purged_through
+          from memory_feed_heads where workspace_id = ${viewer.workspaceId}) as h
+        left join page on true
+        order by page.position`,
     );
-    return rows.map((row): LoggedChange => ({ ...toStoredRevision(row), position: BigInt(row.position) }));
+    return {
+      purgedThrough: BigInt(rows[0]?.purged_through ?? 0),
+      changes: rows.flatMap((row) =>
+        row.position === null ? [] : [{ ...toStoredRevision(row), position: BigInt(row.position) }],
+      ),
+    };
   }
 
   /** Purges up to `limit` numbered changes logged before `cutoff`, and moves each workspace's horizon past them. */

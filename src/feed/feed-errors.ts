@@ -28,3 +28,12 @@ export function shuttingDown(): DomainError {
     "the server is shutting down: watch again from your last cursor, here once it is back or on another server",
   );
 }
+
+/** A stream's read of the change log failed (a lost connection, a restarting database): retryable. */
+export function logUnreadable(): DomainError {
+  return new DomainError(
+    "unavailable",
+    "CHANGE_LOG_UNREADABLE",
+    "the change log could not be read just now: watch again from your last cursor",
+  );
+}

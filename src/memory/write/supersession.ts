@@ -6,16 +6,17 @@ import { supersededReason } from "../successors.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { SupersessionRepository } from "./supersession.repository.js";
 import type { MemoryRecord } from "../record.js";
-import { namedSupersessions, type WriteItem } from "./item.js";
+import { isDryRun, namedSupersessions, type WriteItem } from "./item.js";
 import type { Decision } from "./plan.js";
 import type { FieldOf } from "./admission.js";
 import { isUuid } from "../../ids.js";
 
 /**
  * The memories a write names in `supersedes` that it may not supersede, by item index: each must
- * be readable and changeable by the writer, and neither deleted nor superseded already. Checked
- * before planning, so that a refused item fails alone (and a dry run reports it); a concurrent
- * writer that supersedes one first is caught when applying (supersede).
+ * be readable and changeable by the writer, and neither deleted nor superseded already, by
+ * another write or by an earlier item of the same batch (which the database cannot show yet).
+ * Checked before planning, so that a refused item fails alone (and a dry run reports it); a
+ * concurrent writer that supersedes one first is caught when applying (supersede).
  */
 export async function refusedSupersessions(
   memories: MemoryRepository,
@@ -23,6 +24,8 @@ export async function refusedSupersessions(
   fieldOf: FieldOf,
 ): Promise<Map<number, unknown>> {
   const refused = new Map<number, unknown>();
+  /** The memories earlier items of this batch supersede when applied, and by which item. */
+  const claimed = new Map<string, string>();
   for (const item of items) {
     const ids = item.request.supersedes;
     if (ids.length === 0) continue;
@@ -30,15 +33,27 @@ export async function refusedSupersessions(
     const found = new Map((await memories.findMany(item.viewer, named)).map((r) => [r.id, r]));
     const field = fieldOf(item.index).replace(/memory$/, "supersedes");
     try {
-      ids.forEach((id, i) => checkSupersedable(item.viewer, found.get(id.toLowerCase()), id, `${field}[${i}]`));
+      ids.forEach((id, i) => {
+        const memory = found.get(id.toLowerCase());
+        checkSupersedable(item.viewer, memory, id, `${field}[${i}]`, memory && claimed.get(memory.id));
+      });
     } catch (error) {
       refused.set(item.index, error);
+      continue;
     }
+    const by = fieldOf(item.index).replace(/\.memory$/, "");
+    if (!isDryRun(item)) named.forEach((id) => claimed.set(id, `${by} of this batch`));
   }
   return refused;
 }
 
-function checkSupersedable(viewer: Viewer, memory: MemoryRecord | undefined, id: string, field: string): void {
+function checkSupersedable(
+  viewer: Viewer,
+  memory: MemoryRecord | undefined,
+  id: string,
+  field: string,
+  claimedBy: string | undefined,
+): void {
   if (memory === undefined) throw memoryNotFound(id);
   assertCanModify(viewer, memory);
   if (memory.deleteTime !== null) {
@@ -50,6 +65,13 @@ function checkSupersedable(viewer: Viewer, memory: MemoryRecord | undefined, id:
       "ALREADY_SUPERSEDED",
       // Not by whom: the successor may be a memory the caller may not read.
       `${field}: memory ${id} is already superseded; undo that first`,
+    );
+  }
+  if (claimedBy !== undefined) {
+    throw new DomainError(
+      "failed_precondition",
+      "ALREADY_SUPERSEDED",
+      `${field}: memory ${id} is already superseded by ${claimedBy}`,
     );
   }
 }

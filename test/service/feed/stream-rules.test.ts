@@ -21,7 +21,7 @@ let changesRead = 0;
 class CountingChangeLog extends ChangeLogRepository {
   override async changes(...args: Parameters<ChangeLogRepository["changes"]>) {
     const rows = await super.changes(...args);
-    changesRead += rows.length;
+    changesRead += rows.changes.length;
     return rows;
   }
 }
