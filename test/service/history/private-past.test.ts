@@ -6,12 +6,13 @@
  * ExportMemories, and the answers of UpdateMemory, DeleteMemory and UnsupersedeMemory.
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import type { Client } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange, MemoryState, Visibility, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode, type MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
+import { codeOf } from "../../support/codes.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 import { watchMemories } from "../../support/watch.js";
 
@@ -28,15 +29,6 @@ const note = (subjectId: string, content: string, extra: Record<string, unknown>
   content,
   ...extra,
 });
-
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (err) {
-    return Code[ConnectError.from(err).code];
-  }
-}
 
 /** A response as text, to look for what it must not carry anywhere. */
 const textOf = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v));

@@ -3,12 +3,12 @@
  * reads as of earlier instants, and history visible exactly as the memory is.
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange, MemoryState, Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { sweep } from "../../../src/memory/queue/sweeper.js";
+import { codeOf } from "../../support/codes.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 /** The clock every write and read of this file sees: each test moves it on. */
@@ -29,15 +29,6 @@ const keyed = (subjectId: string, content: string, extra: Record<string, unknown
 async function history(id: string, agentId = "") {
   const { revisions } = await services.memories({ agentId: agentId || undefined }).listMemoryRevisions({ id, agentId });
   return revisions;
-}
-
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (err) {
-    return Code[ConnectError.from(err).code];
-  }
 }
 
 describe("revisions", () => {

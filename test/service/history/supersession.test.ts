@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange, MemoryState, Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
+import { codeOf } from "../../support/codes.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
@@ -26,15 +27,6 @@ const fact = (subjectId: string, content: string, extra: Record<string, unknown>
   content,
   ...extra,
 });
-
-async function codeOf(call: Promise<unknown>): Promise<string> {
-  try {
-    await call;
-    return "OK";
-  } catch (err) {
-    return Code[ConnectError.from(err).code];
-  }
-}
 
 async function searchIds(client: ReturnType<ServiceHarness["memories"]>, query: string, filter: object) {
   const ids: string[] = [];
