@@ -33,6 +33,7 @@ import { RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
 import { SCHEMA } from "../src/schema.js";
 import { AGENTS, question, random } from "./load-data.js";
 import { fixed, table } from "./report.js";
+import { successorNamesOf } from "../src/memory/successors.js";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -127,6 +128,8 @@ try {
         embeddings,
         reranker,
         onRerank: () => undefined,
+        // Builds before successors.ts ignore it.
+        successors: successorNamesOf(db.em),
         ...BEFORE_RERANK_EVENTS,
         now: () => new Date(),
       });

@@ -112,6 +112,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     this.feed = deps.feed;
     this.pageTokens = deps.pageTokens;
     const repositories = { ...memoryRepositories, ...deps.repositories };
+    const successors = (this.successors = successorNamesOf(deps.em, repositories.memories));
     this.memories = repositories.memories;
     this.stats = repositories.stats;
     this.embeddings = deps.embeddings;
@@ -131,9 +132,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       ...common,
       reranker: this.reranker,
       onRerank: deps.onRerank ?? (() => {}),
+      successors,
     });
-    this.successors = successorNamesOf(deps.em, repositories.memories);
-    const { successors } = this;
     this.history = new MemoryHistory({
       em: deps.em,
       revisions: repositories.revisions,
@@ -250,8 +250,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);
     if (rerank !== null) ctx.responseHeader.set(RERANK_HEADER, rerank);
     for await (const { record, asOf, ...scores } of hits) {
-      const memory = await this.shown(viewer, record, asOf);
-      yield create(SearchMemoriesResponseSchema, { memory, ...scores, mode: MODES[mode] });
+      yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
     }
   }
 

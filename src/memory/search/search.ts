@@ -2,6 +2,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import type { Viewer } from "../../auth/principal.js";
 import type { Embedded, Embeddings } from "../../embedding/embeddings.js";
 import type { MemoryRecord } from "../record.js";
+import type { SuccessorNames } from "../successors.js";
 import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
@@ -55,6 +56,8 @@ export interface MemorySearchDeps {
   reranker: Reranker | null;
   /** Told how each search that asked for rerank went. */
   onRerank: (event: RerankEvent) => void;
+  /** What the results may name to the searcher (successors.ts). */
+  successors: SuccessorNames;
   now: () => Date;
 }
 
@@ -253,9 +256,12 @@ export class MemorySearch {
       const missing = batch.filter((r) => !known.has(r.id)).map((r) => r.id);
       const found = missing.length === 0 ? [] : await memories(em.fork()).findMany(viewer, missing);
       const records = new Map([...known, ...found.map((m) => [m.id, m] as const)]);
-      for (const r of batch) {
+      const hits = batch.flatMap((r) => {
         const record = records.get(r.id);
-        if (record === undefined || !stillMatches(record, q)) continue;
+        return record === undefined || !stillMatches(record, q) ? [] : [{ r, record }];
+      });
+      const shown = await this.deps.successors.carriers(viewer, hits);
+      for (const { r, record } of shown) {
         rank += 1;
         yield {
           record,

@@ -13,7 +13,7 @@ import { DomainError, invalidArgument, requiredField } from "../../errors/domain
 import { isUuid } from "../../ids.js";
 import { emptyToNull, toDraft, toProto, truncatedDate } from "../mapper.js";
 import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } from "./transfer.repository.js";
-import type { MemoryRevisionRepository } from "../../history/revision.repository.js";
+import type { MemoryRevisionRepository, StoredRevision } from "../../history/revision.repository.js";
 import { toRevisionProtos } from "../../history/revision.mapper.js";
 import { changeBy, type Change } from "../change.js";
 import { importedRevisions, supersededByOf } from "./imported-history.js";
@@ -70,15 +70,17 @@ export class MemoryTransfer {
         viewer,
         records.map((r) => r.id),
       );
-      const revisions = await successors.carriers(viewer, stored);
+      const revisions = new Map<string, StoredRevision[]>();
+      for (const r of await successors.carriers(viewer, stored)) {
+        const ofMemory = revisions.get(r.record.id);
+        if (ofMemory === undefined) revisions.set(r.record.id, [r]);
+        else ofMemory.push(r);
+      }
       for (const [i, record] of records.entries()) {
         yield create(ExportMemoriesResponseSchema, {
           memory: toProto(record, now),
           embedding: page[i]?.vector ?? [],
-          revisions: toRevisionProtos(
-            revisions.filter((r) => r.record.id === record.id),
-            null,
-          ),
+          revisions: toRevisionProtos(revisions.get(record.id) ?? [], null),
         });
       }
       const last = page.at(-1);
