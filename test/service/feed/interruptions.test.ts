@@ -97,4 +97,14 @@ describe("WatchMemories under a purge and a failing database", () => {
     expect(await resumed.until((s) => s.changes.length === 1)).toBe(true);
     expect(resumed.changes.map((c) => c.memory?.content)).toEqual(["during the failure"]);
   });
+
+  it("ends a stream with INTERNAL, not a retry, when reading the log meets a bug", async () => {
+    const subjectId = randomUUID();
+    const stream = watch({ filter: { subjectType: "contact", subjectId } });
+    await stream.opened();
+    InterruptedChangeLog.afterPage = () => Promise.reject(new TypeError("Cannot read properties of undefined"));
+    await services.memories(ADMIN).writeMemory({ memory: note(subjectId, "meets the bug") });
+    expect(await stream.until((s) => s.ended)).toBe(true);
+    expect(stream.error?.code).toBe(Code.Internal);
+  });
 });
