@@ -16,7 +16,9 @@ export class SupersessionRepository extends SqlEntityRepository<MemoryRow> {
    * Marks these memories superseded by `successor` (locked in id order first, so that writers
    * superseding overlapping sets cannot deadlock), ending their validity where the successor's
    * begins unless it ended earlier, never before it began. Leaves out those deleted or superseded
-   * meanwhile; returns the ids it superseded.
+   * meanwhile; returns the ids it superseded. A memory some of whose readers may not read the
+   * successor ends at the supersession instead: its validity must not tell them when a memory
+   * they cannot see starts to hold.
    */
   async supersede(
     workspaceId: string,
@@ -32,12 +34,17 @@ export class SupersessionRepository extends SqlEntityRepository<MemoryRow> {
       sql`select id from memories where workspace_id = ${workspaceId} and id = any(${sorted}::uuid[])
         order by id for update`,
     );
-    const from = successor.validFrom ?? successor.createTime;
+    const starts = sql`${successor.validFrom ?? successor.createTime}::timestamptz`;
+    const from =
+      successor.visibility === "shared" || successor.agentId === null
+        ? starts
+        : sql`(case when visibility = 'private' and agent_id = ${successor.agentId} then ${starts}
+            else ${now}::timestamptz end)`;
     const rows = await query<{ id: string }>(
       this.em,
       sql`update memories set superseded_by = ${successor.id}::uuid,
-          valid_until = case when valid_until is not null and valid_until <= ${from}::timestamptz then valid_until
-            else greatest(${from}::timestamptz, coalesce(valid_from, create_time)) end,
+          valid_until = case when valid_until is not null and valid_until <= ${from} then valid_until
+            else greatest(${from}, coalesce(valid_from, create_time)) end,
           update_time = ${now}, revision = revision + 1, ${changeAssignments(change)}
         where workspace_id = ${workspaceId} and id = any(${sorted}::uuid[])
           and superseded_by is null and delete_time is null

@@ -158,6 +158,28 @@ describe("a private successor", () => {
     );
   });
 
+  it("does not date itself through the old memory's validity", async () => {
+    const { a, b } = agents();
+    const subjectId = randomUUID();
+    const later = timestampFromDate(new Date("2031-02-03T04:05:06Z"));
+    const shared = (
+      await a.writeMemory({ memory: note(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
+    ).memory!;
+    const own = (await a.writeMemory({ memory: note(subjectId, "Ana likes tea", { visibility: Visibility.PRIVATE }) }))
+      .memory!;
+    const successor = (
+      await a.writeMemory({
+        memory: note(subjectId, "Ana will move to Initech", { visibility: Visibility.PRIVATE, validFrom: later }),
+        supersedes: [shared.id, own.id],
+      })
+    ).memory!;
+    // The shared memory ends when it was superseded, for everyone; the owner's private one where the successor starts.
+    const ended = (await b.getMemory({ id: shared.id })).memory!;
+    expect(ended.validUntil).toEqual(ended.updateTime);
+    expect(ended.validUntil).not.toEqual(successor.validFrom);
+    expect((await a.getMemory({ id: own.id })).memory?.validUntil).toEqual(later);
+  });
+
   it("is named once the reader may read it", async () => {
     const { a, b, old, successor } = await supersededPrivately();
     await a.updateMemory({
