@@ -70,7 +70,7 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
  * agent its writes act as is the acting agent). A staged write acting as no agent is the
  * workspace's, like an ownerless memory; one acting as several agents is only its stager's and
  * admins', since no single agent may read what the others would write. The memories inside
- * its answers pass the memory read rule again when it is read (readable-answers.ts).
+ * its answers pass the memory read rule again when it is read (memory/write/readable-answers.ts).
  */
 function readableBy({ viewer, keyId }: StagedWriteReader): OrmFilter<StagedWriteRow> {
   if (viewer.admin) return { workspaceId: viewer.workspaceId };

@@ -24,7 +24,7 @@ import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import { MemoryRepository } from "../memory/memory.repository.js";
 import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
-import { shownMemoryIds, withReadableAnswers } from "./readable-answers.js";
+import { readableAnswers } from "../memory/write/readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
 import { bodyOf, toProto } from "./staged-write.mapper.js";
 import { agentsOf, assertResolvable, stagedRequests } from "./staged-write-rules.js";
@@ -189,9 +189,12 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
 
   /** The staged writes as the reader may see them now: only memories it may read left in their answers. */
   private async readable(reader: StagedWriteReader, ...stagedWrites: StagedWrite[]): Promise<StagedWrite[]> {
-    const ids = shownMemoryIds(stagedWrites);
-    const readable = await new MemoryRepository(this.deps.em.fork()).readableIds(reader.viewer, ids);
-    return stagedWrites.map((s) => withReadableAnswers(s, readable));
+    const readable = await readableAnswers(
+      reader.viewer,
+      stagedWrites.flatMap((s) => [s.preview, s.results]),
+      (viewer, ids) => new MemoryRepository(this.deps.em.fork()).readableIds(viewer, ids),
+    );
+    return stagedWrites.map((s, i) => ({ ...s, preview: readable[2 * i] ?? [], results: readable[2 * i + 1] ?? [] }));
   }
 
   private async visible(

@@ -229,4 +229,37 @@ describe("staging's own rules", () => {
       .stagedWrite;
     expect(shownIds(read)).toContain(memory?.id);
   });
+
+  it("a memory shared since it was staged shows only as it is now readable, not as it was while private", async () => {
+    const { agentA, agentB, subjectId, privateId } = await privateMemoryOfA();
+    const { stagedWrite } = await services
+      .stagedWrites(ADMIN)
+      .createStagedWrite({ requests: [note(subjectId, STAGED)] });
+    expect(shownIds(stagedWrite)).toContain(privateId);
+    await services.memories({ agentId: agentA }).updateMemory({
+      id: privateId,
+      memory: { content: "Dana moved away", visibility: Visibility.SHARED },
+      updateMask: { paths: ["content", "visibility"] },
+    });
+    const read = (await services.stagedWrites({ agentId: agentB }).getStagedWrite({ id: stagedWrite?.id ?? "" }))
+      .stagedWrite;
+    expect(shownIds(read)).not.toContain(privateId);
+    expect(JSON.stringify(read, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))).not.toContain("PRIVATE-A");
+  });
+});
+
+describe("a retried request_id answers as the retrier may see", () => {
+  it("an admin's first answer shows agent-b's key none of agent-a's private memories", async () => {
+    const { agentB, subjectId, privateId } = await privateMemoryOfA();
+    const request = { ...note(subjectId, STAGED, { agentId: agentB }), requestId: `sync-${randomUUID()}` };
+    const first = await services.memories(ADMIN).writeMemory(request);
+    // The admin's answer names the conflict, so the retry below is not vacuous.
+    expect(first.possibleConflicts.map((c) => c.memory?.id)).toContain(privateId);
+    const retried = await services.memories({ agentId: agentB }).writeMemory(request);
+    expect(retried.memory?.id).toBe(first.memory?.id);
+    expect(retried.possibleConflicts.map((c) => c.memory?.id)).not.toContain(privateId);
+    expect(JSON.stringify(retried, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))).not.toContain(
+      "PRIVATE-A",
+    );
+  });
 });

@@ -9,6 +9,8 @@ import {
 import { DomainError } from "../../errors/domain-error.js";
 import { WriteRequestRepository, type RequestKey } from "./write-request.repository.js";
 import type { WriteItem } from "./item.js";
+import { readableResponses } from "./readable-answers.js";
+import type { ReadableIds } from "../successors.js";
 
 /** What the ledger says of a batch's items that carry a request_id. */
 export interface Claims {
@@ -76,6 +78,24 @@ export async function settleClaims(
     const response = responses.get(index);
     if (response === undefined) await ledger.release(key);
     else await ledger.saveResponse(key, toBinary(WriteMemoryResponseSchema, response));
+  }
+}
+
+/**
+ * Retries answered from the ledger as each retrier may see them now: the first answer was made
+ * for its first writer (an admin's shows memories an agent's key may not read), and memories
+ * may have become private since.
+ */
+export async function readableReplays(
+  claims: Claims,
+  items: readonly WriteItem[],
+  readableIds: ReadableIds,
+): Promise<void> {
+  for (const item of items) {
+    const response = claims.answered.get(item.index);
+    if (response === undefined) continue;
+    const [shown] = await readableResponses(item.viewer, [response], readableIds);
+    if (shown !== undefined) claims.answered.set(item.index, shown);
   }
 }
 

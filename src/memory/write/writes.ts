@@ -18,7 +18,7 @@ import type { StoredVectorRepository } from "./stored-vector.repository.js";
 import { toWriteResponse } from "./result.js";
 import { WriteVectorSource } from "./vectors.js";
 import { writeItems, type ItemOutcome } from "./batch-writer.js";
-import { claimRequestIds, settleClaims, type Claims } from "./request-ledger.js";
+import { claimRequestIds, readableReplays, settleClaims, type Claims } from "./request-ledger.js";
 import { admit, type FieldOf } from "./admission.js";
 import { isDryRun, type WriteItem } from "./item.js";
 import { refusedSupersessions } from "./supersession.js";
@@ -88,6 +88,7 @@ export class MemoryWrites {
       const admitted = await admit(this.deps.guard, principal, requests, embedded, fieldOf, now);
       admitted.forEach((a, index) => ("item" in a ? items.push(a.item) : settle(index, a)));
       const claims = await claimRequestIds(tem, items, now);
+      await readableReplays(claims, items, (viewer, ids) => this.deps.memories(tem).readableIds(viewer, ids));
       for (const [index, error] of claims.refused) settle(index, { error });
       const fresh = items.filter(({ index }) => isFresh(claims, index));
       // After the ledger: a retry of a write that superseded a memory gets its first answer.
