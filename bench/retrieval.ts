@@ -9,6 +9,10 @@
  * of the fusion and rerank settings. It measures; it asserts nothing about the numbers.
  *
  *   npm run bench:retrieval
+ *   npm run bench:retrieval -- --smoke   (CI: the shipped settings only, no sweeps or cross-validation)
+ *
+ * The replay checks (fusion and rerank replayed offline from the recorded lists must give what
+ * the server measured) fail the run: exit status 1.
  *
  * Environment: LOCOMO_DIR (default ../shared/bench/locomo from the project root), LOCOMO_CONVERSATIONS
  * (only the first N conversations, at least 2: CI's short run), ENGRAM_MODEL_DIR (default .models),
@@ -66,19 +70,23 @@ const WARMUP_QUERIES = 5;
 const ATTACH_TIMEOUT_MS = 10 * 60_000;
 /** The top_k whose candidate pool (100) the fusion replay reads in full: its exact check. */
 const REPLAY_TOP_K = 20;
+/** The shipped settings only: what CI runs, for its replay checks. */
+const SMOKE = process.argv.slice(2).includes("--smoke");
 /**
- * Every mode without and with rerank at top 50, then HYBRID at the default top 10, both ways,
- * and at top 20 for the fusion replay's check.
+ * Every mode without (and, unless smoke, with) rerank at top 50, then HYBRID at the default
+ * top 10, both ways, and at top 20 for the fusion replay's check.
  */
 const RUNS: Run[] = [
   ...[SearchMode.KEYWORD, SearchMode.SEMANTIC, SearchMode.HYBRID].flatMap((mode) => [
     { mode, rerank: false, topK: TOP_K },
-    { mode, rerank: true, topK: TOP_K },
+    ...(SMOKE ? [] : [{ mode, rerank: true, topK: TOP_K }]),
   ]),
   { mode: SearchMode.HYBRID, rerank: false, topK: DEFAULT_TOP_K },
   { mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K },
   { mode: SearchMode.HYBRID, rerank: false, topK: REPLAY_TOP_K },
 ];
+/** The candidate counts the rerank lists are scored at: every one the tuning tries, or the shipped one. */
+const SCORED_COUNTS = SMOKE ? [SHIPPED_RERANK.candidates] : RERANK_COUNTS;
 
 interface Run {
   mode: SearchMode;
@@ -156,7 +164,7 @@ async function main(): Promise<void> {
     const questions = conversations.flatMap((c) => c.questions);
     const ceiling = fraction(conversations.flatMap((c) => c.questions.map((q) => answerable(c, q))));
     const totalSeconds = (performance.now() - started) / 1000;
-    printReport({
+    const replaysHold = printReport({
       results,
       lists,
       rerankLists,
@@ -169,6 +177,7 @@ async function main(): Promise<void> {
       loadSeconds,
       totalSeconds,
     });
+    if (!replaysHold) process.exitCode = 1;
   } finally {
     try {
       if (process.env.DATABASE_URL) await dropWorkspaces(engram, runId);
@@ -363,7 +372,7 @@ async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Pr
       }
       const passages = results.map((r) => passageOf(r.memory!));
       const rerank = new Map<number, number[]>();
-      for (const candidates of RERANK_COUNTS) {
+      for (const candidates of SCORED_COUNTS) {
         const read = passages.slice(0, candidates);
         const started = performance.now();
         rerank.set(candidates, await reranker.score(question.question, read));
@@ -436,7 +445,7 @@ function printReport(r: {
   modelId: string;
   loadSeconds: number;
   totalSeconds: number;
-}): void {
+}): boolean {
   const out: string[] = [];
   out.push("LoCoMo retrieval benchmark (observations as memories; protocol in ../shared/bench/locomo/README.md)");
   out.push(`engine:      ${r.engine}`);
@@ -462,7 +471,8 @@ function printReport(r: {
     ),
   );
   const find = (name: string) => r.results.find((m) => m.name === name)!;
-  const [keyword, hybrid, reranked] = [find("KEYWORD"), find("HYBRID"), find("HYBRID + rerank")];
+  const [keyword, hybrid] = [find("KEYWORD"), find("HYBRID")];
+  const reranked = find(`HYBRID + rerank (top ${DEFAULT_TOP_K})`);
   const [kw, hy] = [recallAt(keyword, 10), recallAt(hybrid, 10)];
   const delta = hy - kw;
   out.push("");
@@ -490,44 +500,39 @@ function printReport(r: {
     entityWeight: ENTITY_WEIGHT,
     pool: candidatePool("hybrid", REPLAY_TOP_K),
   };
-  out.push(crossValidate(r.lists, shipped).text);
+  if (!SMOKE) out.push(crossValidate(r.lists, shipped).text);
   // Checked where the server's pool is the retriever lists' full depth: a shallower pool fills
   // its keyword candidates from fewer tiers than a 100-deep KEYWORD list did.
-  out.push(
-    replayCheck(
-      "the shipped fusion",
-      replayRecalls(r.lists, shipped),
-      [5, 10, 20].map((k) => recallAt(find(`HYBRID (top ${REPLAY_TOP_K})`), k)),
-      `HYBRID (top ${REPLAY_TOP_K})`,
-    ),
+  const fusion = replayCheck(
+    "the shipped fusion",
+    replayRecalls(r.lists, shipped),
+    [5, 10, 20].map((k) => recallAt(find(`HYBRID (top ${REPLAY_TOP_K})`), k)),
+    `HYBRID (top ${REPLAY_TOP_K})`,
   );
-  out.push("");
-  out.push(candidateSweep(r.rerankLists.lists, r.rerankLists.msPerPair));
-  out.push("");
-  out.push(crossValidateRerank(r.rerankLists.lists));
-  const atTop10 = find(`HYBRID + rerank (top ${DEFAULT_TOP_K})`);
-  out.push(
-    replayCheck(
-      "the shipped rerank",
-      rerankRecalls(r.rerankLists.lists, SHIPPED_RERANK).slice(0, 2),
-      [5, 10].map((k) => recallAt(atTop10, k)),
-      `HYBRID + rerank (top ${DEFAULT_TOP_K})`,
-    ),
+  out.push(fusion.line, "");
+  if (!SMOKE) out.push(candidateSweep(r.rerankLists.lists, r.rerankLists.msPerPair), "");
+  if (!SMOKE) out.push(crossValidateRerank(r.rerankLists.lists));
+  const rerank = replayCheck(
+    "the shipped rerank",
+    rerankRecalls(r.rerankLists.lists, SHIPPED_RERANK).slice(0, 2),
+    [5, 10].map((k) => recallAt(reranked, k)),
+    `HYBRID + rerank (top ${DEFAULT_TOP_K})`,
   );
-  out.push("");
-  out.push(blendForms(r.rerankLists.lists));
-  out.push("");
+  out.push(rerank.line, "");
+  if (!SMOKE) out.push(blendForms(r.rerankLists.lists), "");
   out.push(`load (embed + write): ${r.loadSeconds.toFixed(1)} s; total runtime: ${r.totalSeconds.toFixed(1)} s`);
   process.stdout.write(out.join("\n") + "\n");
+  return fusion.holds && rerank.holds;
 }
 
 /** Whether an offline replay reproduces what the server measured (it must, up to rounding). */
-function replayCheck(what: string, replayed: number[], measured: number[], run: string): string {
-  return (
+function replayCheck(what: string, replayed: number[], measured: number[], run: string) {
+  const holds = replayed.every((x, i) => fixed(x) === fixed(measured[i]!));
+  const line =
     `replay check: ${what} replayed offline gives ${replayed.map((x) => fixed(x)).join(" / ")}, ` +
     `the server's ${run} ${measured.map((x) => fixed(x)).join(" / ")}` +
-    (replayed.every((x, i) => fixed(x) === fixed(measured[i]!)) ? " (identical)" : "  (DIFFERENT)")
-  );
+    (holds ? " (identical)" : "  (DIFFERENT)");
+  return { line, holds };
 }
 
 function memoryClient(baseUrl: string, secret: string): MemoryClient {
