@@ -24,6 +24,8 @@ export interface RerankRequest {
   id: number;
   query: string;
   passages: string[];
+  /** Over a SharedArrayBuffer: its caller sets it to 1 when it no longer wants the scores. */
+  cancelled: Int32Array;
 }
 
 export type RerankReply =
@@ -76,7 +78,7 @@ try {
    * the pair's end: the passage, and its closing separator): the query to maxQueryLength, each
    * passage to what the query leaves.
    */
-  const score = async (query: string, passages: string[]) => {
+  const score = async (query: string, passages: string[], cancelled?: Int32Array) => {
     const question = cut(query, options.maxQueryLength);
     const room = Math.max(options.maxLength - pairSpecials - question.tokens, 1);
     const order = passages
@@ -84,6 +86,8 @@ try {
       .sort((a, b) => a.tokens - b.tokens || compare(a.text, b.text));
     const logits = new Float32Array(passages.length);
     for (let start = 0; start < order.length; start += options.group) {
+      // Its caller went away: the rest of the call is not worth the cores.
+      if (cancelled !== undefined && Atomics.load(cancelled, 0) === 1) throw new Error("the caller went away");
       const members = order.slice(start, start + options.group);
       const inputs = tokenizer(
         members.map(() => question.text),
@@ -107,7 +111,7 @@ try {
   port.on("message", (request: RerankRequest) => {
     queue = queue.then(async () => {
       try {
-        const logits = await score(request.query, request.passages);
+        const logits = await score(request.query, request.passages, request.cancelled);
         port.postMessage({ id: request.id, logits } satisfies RerankReply, [logits.buffer]);
       } catch (err) {
         port.postMessage({ id: request.id, error: describe(err) } satisfies RerankReply);

@@ -22,6 +22,8 @@ export interface SearchQuery {
   minScore: number;
   /** Reorder the fused results with the reranker (when it is ready). */
   rerank: boolean;
+  /** Aborts when the caller goes away: the reranker drops the search's work. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -220,10 +222,13 @@ export class MemorySearch {
       const scores = await reranker.score(
         q.text,
         candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord)),
+        q.signal,
       );
       onRerank({ outcome: "applied" });
       return { ranked: blend(candidates, scores), records };
     } catch (err) {
+      // No one is waiting for the results any more.
+      if (q.signal?.aborted === true) throw err;
       onRerank(err instanceof RerankerBusy ? { outcome: "busy" } : { outcome: "failed", error: err });
       return null;
     }
