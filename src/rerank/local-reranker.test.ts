@@ -1,21 +1,23 @@
 /**
  * A search that goes away (its client cancelled or disconnected) takes its rerank work with it:
  * a call still waiting for the model leaves the queue without running, and one already running
- * stops. Runs the real cross-encoder from ENGRAM_MODEL_DIR (.models).
+ * stops. Its thread runs niced. Runs the real cross-encoder from ENGRAM_MODEL_DIR (.models).
  */
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalReranker } from "./local-reranker.js";
 import { RERANK_MAX_TOKENS } from "./rerank.js";
 import { RerankerBusy } from "./reranker.js";
+import { MODEL_THREAD_NICE } from "../models/model-priority.js";
+import { threadsByNice } from "../../test/support/threads.js";
 
-const reranker = new LocalReranker({
+const MODEL = {
   model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
   modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
   dtype: "q8",
   maxLength: RERANK_MAX_TOKENS,
-  // Each call below is estimated at 2,000 tokens: two fit, a third waiting would not.
-  maxWaitingTokens: 4_000,
-});
+} as const;
+// Each call below is estimated at 2,000 tokens: two fit, a third waiting would not.
+const reranker = new LocalReranker({ ...MODEL, maxWaitingTokens: 4_000 });
 afterAll(() => reranker.close());
 
 const query = "Which invoice was filed?";
@@ -56,5 +58,20 @@ describe("LocalReranker cancellation", () => {
     await expect(reranker.score(query, passages(1), AbortSignal.abort())).rejects.toMatchObject({
       name: "AbortError",
     });
+  });
+});
+
+describe("LocalReranker's thread", () => {
+  it("runs niced (MODEL_THREAD_NICE) with the pool threads it starts, while the rest of the process does not", async () => {
+    const local = new LocalReranker(MODEL);
+    const before = threadsByNice().get(MODEL_THREAD_NICE) ?? 0;
+    try {
+      await local.ready();
+      // The model's thread and at least one pool thread of its session.
+      expect((threadsByNice().get(MODEL_THREAD_NICE) ?? 0) - before).toBeGreaterThanOrEqual(2);
+      expect(threadsByNice().get(0)).toBeGreaterThan(0);
+    } finally {
+      await local.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
+import { MODEL_THREAD_NICE } from "../models/model-priority.js";
 import { ModelRetries } from "../models/model-retries.js";
 import { WorkerThread } from "../worker-thread.js";
 import { RERANK_QUERY_MAX_TOKENS } from "./rerank.js";
@@ -197,7 +198,8 @@ export class LocalReranker implements Reranker {
     await this.files.ensure();
     const { model, modelDir, dtype, maxLength } = this.options;
     const maxQueryLength = RERANK_QUERY_MAX_TOKENS;
-    const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP };
+    const nice = MODEL_THREAD_NICE;
+    const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP, nice };
     const { thread } = await WorkerThread.start<RerankRequest, RerankReply, RerankStart>(
       new URL("./rerank-worker.ts", import.meta.url),
       data,

@@ -5,10 +5,13 @@
  * (local-reranker.ts); from src/ it runs through Node's type stripping, so it imports packages
  * only and uses erasable syntax only.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
 
 export interface RerankWorkerData {
+  /** The nice value this thread and the model's pool threads run at (MODEL_THREAD_NICE). */
+  nice: number;
   model: string;
   modelDir: string;
   dtype: "q8" | "fp32";
@@ -49,6 +52,8 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const describe = (err: unknown) =>
   err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
 
+// Before the model starts its pool threads, which inherit it.
+setPriority(options.nice);
 env.allowRemoteModels = false;
 env.localModelPath = options.modelDir;
 try {
