@@ -73,12 +73,18 @@ export class LocalReranker implements Reranker {
   /** The last load's failure, repeated to every call until retryAt. */
   private failure: { error: Error; retryAt: number } | undefined;
   private readonly retries = new ModelRetries();
+  /**
+   * Tokens a pair took, estimated, in the calls so far (halfway to each new call's, so the last
+   * few weigh most): what admits() expects a search's pairs to take before it has read them.
+   */
+  private pairTokens: number;
   /** Calls waiting for the thread, first come first served. */
   private readonly queue: Job[] = [];
   private running = false;
 
   constructor(private readonly options: LocalRerankerOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
+    this.pairTokens = options.maxLength;
     this.files = new ModelFiles({ ...options, starting: (message) => new RerankerStarting(message) });
   }
 
@@ -90,13 +96,17 @@ export class LocalReranker implements Reranker {
     await this.load();
   }
 
+  admits(pairs: number): boolean {
+    return !this.refuses(pairs * this.pairTokens);
+  }
+
   async score(query: string, passages: string[], signal?: AbortSignal): Promise<number[]> {
     signal?.throwIfAborted();
     if (passages.length === 0) return [];
     // Counted before anything is awaited, so that calls made together are counted in turn.
     const tokens = this.estimatedTokens(query, passages);
-    const limit = this.options.maxWaitingTokens ?? MAX_WAITING_TOKENS;
-    if (this.waitingTokens > 0 && this.waitingTokens + tokens > limit) {
+    this.pairTokens = (this.pairTokens + tokens / passages.length) / 2;
+    if (this.refuses(tokens)) {
       throw new RerankerBusy(`about ${this.waitingTokens} tokens are waiting for the reranker already`);
     }
     this.waitingTokens += tokens;
@@ -113,6 +123,12 @@ export class LocalReranker implements Reranker {
       signal?.removeEventListener("abort", abandon);
       this.waitingTokens -= tokens;
     }
+  }
+
+  /** Whether a call of `tokens` would wait too long: a call that finds nothing waiting is always taken. */
+  private refuses(tokens: number): boolean {
+    const limit = this.options.maxWaitingTokens ?? MAX_WAITING_TOKENS;
+    return this.waitingTokens > 0 && this.waitingTokens + tokens > limit;
   }
 
   /** Its caller went away: a waiting call leaves the queue; a running one is told to stop. */

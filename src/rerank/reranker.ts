@@ -11,6 +11,12 @@ export interface Reranker {
    * with the signal's reason once it aborts, and the work is dropped.
    */
   score(query: string, passages: string[], signal?: AbortSignal): Promise<number[]>;
+  /**
+   * Whether a call of about `pairs` passages would be taken now, judged before they are read (a
+   * search asks before it ranks, so that one the model is already too busy for ranks as the same
+   * search without rerank, at its cost); score() may still refuse once it sees the passages.
+   */
+  admits(pairs: number): boolean;
   /** Releases its thread; the next score() loads the model again. */
   close(): Promise<void>;
 }

@@ -95,7 +95,7 @@ export class MemorySearch {
       q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
     const now = this.deps.now();
-    const reranker = q.rerank ? this.readyReranker() : null;
+    const reranker = q.rerank ? this.readyReranker(q) : null;
     // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
     const depth = reranker === null ? q.topK : rerankDepth(q.topK);
     const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
@@ -111,10 +111,18 @@ export class MemorySearch {
     };
   }
 
-  /** The reranker when its model is loaded; else null, and its loading starts in the background. */
-  private readyReranker(): Reranker | null {
+  /**
+   * The reranker when its model is loaded and not already too busy for this search; else null, and
+   * its loading starts in the background. A search it is too busy for ranks as one that did not ask
+   * for rerank: the same pool, the same records read, at the same speed.
+   */
+  private readyReranker(q: SearchQuery): Reranker | null {
     const { reranker, onRerank } = this.deps;
-    if (reranker?.loaded === true) return reranker;
+    if (reranker?.loaded === true) {
+      if (reranker.admits(rerankDepth(q.topK))) return reranker;
+      onRerank({ outcome: "busy" });
+      return null;
+    }
     // The reranker reports its own load failures (and waits before trying again).
     reranker?.ready().catch(() => undefined);
     onRerank({ outcome: "unavailable" });
