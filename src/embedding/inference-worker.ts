@@ -5,13 +5,10 @@
  * long as the model ran. Started by LocalEmbedder (local.ts); from src/ it runs through Node's
  * type stripping, so it imports packages only and uses erasable syntax only.
  */
-import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { env, pipeline } from "@huggingface/transformers";
 
 export interface InferenceWorkerData {
-  /** The nice value this thread and the model's pool threads run at (MODEL_THREAD_NICE). */
-  nice: number;
   model: string;
   modelDir: string;
   dtype: "q8" | "fp32";
@@ -45,8 +42,6 @@ const options = workerData as InferenceWorkerData;
 const describe = (err: unknown) =>
   err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
 
-// Before the model starts its pool threads, which inherit it.
-setPriority(options.nice);
 env.allowRemoteModels = false;
 env.localModelPath = options.modelDir;
 try {

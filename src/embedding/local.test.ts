@@ -1,15 +1,12 @@
 /**
  * Each local model is used as it was trained: BGE expects an instruction before a search query
- * (and CLS pooling), sentence-transformers models such as MiniLM take the query as it is. The
- * model's thread runs niced, so that work using no model keeps the cores first.
+ * (and CLS pooling), sentence-transformers models such as MiniLM take the query as it is.
  */
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LocalEmbedder } from "./local.js";
-import { MODEL_THREAD_NICE } from "../models/model-priority.js";
-import { threadsByNice } from "../../test/support/threads.js";
 
 const embedder = (model: string) => new LocalEmbedder({ model, modelDir: "/nonexistent", dtype: "q8" });
 
@@ -42,25 +39,6 @@ describe("LocalEmbedder.declaredDimensions", () => {
       expect(await local.declaredDimensions()).toBeUndefined();
     } finally {
       await rm(modelDir, { recursive: true, force: true });
-    }
-  });
-});
-
-describe("LocalEmbedder's thread", () => {
-  it("runs niced (MODEL_THREAD_NICE) with the pool threads it starts, while the rest of the process does not", async () => {
-    const local = new LocalEmbedder({
-      model: "Xenova/all-MiniLM-L6-v2",
-      modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-      dtype: "q8",
-    });
-    const before = threadsByNice().get(MODEL_THREAD_NICE) ?? 0;
-    try {
-      await local.ready();
-      // The model's thread and at least one pool thread of its session.
-      expect((threadsByNice().get(MODEL_THREAD_NICE) ?? 0) - before).toBeGreaterThanOrEqual(2);
-      expect(threadsByNice().get(0)).toBeGreaterThan(0);
-    } finally {
-      await local.close();
     }
   });
 });

@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { EmbedderStarting, type Embedder } from "./embedder.js";
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
-import { MODEL_THREAD_NICE } from "../models/model-priority.js";
 import type { InferenceReply, InferenceRequest, InferenceStart, InferenceWorkerData } from "./inference-worker.js";
 import { WorkerThread } from "../worker-thread.js";
 
@@ -101,13 +100,7 @@ export class LocalEmbedder implements Embedder {
     this.thread ??= (async () => {
       await this.files.ensure();
       const { model, modelDir, dtype } = this.options;
-      const data: InferenceWorkerData = {
-        model,
-        modelDir,
-        dtype,
-        pooling: this.profile.pooling,
-        nice: MODEL_THREAD_NICE,
-      };
+      const data: InferenceWorkerData = { model, modelDir, dtype, pooling: this.profile.pooling };
       const { thread } = await WorkerThread.start<InferenceRequest, InferenceReply, InferenceStart>(
         new URL("./inference-worker.ts", import.meta.url),
         data,

@@ -4,10 +4,9 @@
  * stops. Its thread runs niced. Runs the real cross-encoder from ENGRAM_MODEL_DIR (.models).
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { LocalReranker } from "./local-reranker.js";
+import { LocalReranker, RERANKER_THREAD_NICE } from "./local-reranker.js";
 import { RERANK_MAX_TOKENS } from "./rerank.js";
 import { RerankerBusy } from "./reranker.js";
-import { MODEL_THREAD_NICE } from "../models/model-priority.js";
 import { threadsByNice } from "../../test/support/threads.js";
 
 const MODEL = {
@@ -62,13 +61,13 @@ describe("LocalReranker cancellation", () => {
 });
 
 describe("LocalReranker's thread", () => {
-  it("runs niced (MODEL_THREAD_NICE) with the pool threads it starts, while the rest of the process does not", async () => {
+  it("runs niced (RERANKER_THREAD_NICE) with the pool threads it starts, while the rest of the process does not", async () => {
     const local = new LocalReranker(MODEL);
-    const before = threadsByNice().get(MODEL_THREAD_NICE) ?? 0;
+    const before = threadsByNice().get(RERANKER_THREAD_NICE) ?? 0;
     try {
       await local.ready();
       // The model's thread and at least one pool thread of its session.
-      expect((threadsByNice().get(MODEL_THREAD_NICE) ?? 0) - before).toBeGreaterThanOrEqual(2);
+      expect((threadsByNice().get(RERANKER_THREAD_NICE) ?? 0) - before).toBeGreaterThanOrEqual(2);
       expect(threadsByNice().get(0)).toBeGreaterThan(0);
     } finally {
       await local.close();

@@ -1,6 +1,5 @@
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
-import { MODEL_THREAD_NICE } from "../models/model-priority.js";
 import { ModelRetries } from "../models/model-retries.js";
 import { WorkerThread } from "../worker-thread.js";
 import { RERANK_QUERY_MAX_TOKENS } from "./rerank.js";
@@ -42,6 +41,16 @@ const GROUP = 10;
  * top_k searches over long memories, say) keeps its order at once instead.
  */
 const MAX_WAITING_TOKENS = 40_000;
+
+/**
+ * The nice value the reranker's thread runs at, and the pool threads ONNX Runtime starts from it,
+ * which inherit it (on Linux a thread's nice value is its own). A burst of reranked searches keeps
+ * every core busy for seconds, and on a small machine the model's threads outnumber the cores: at
+ * the default priority, reads that use no model (GetMemory, the database's thread) and the
+ * embedder's query embeddings waited their turn behind it. The embedder keeps the default: a
+ * search waits on its query's embedding, and its background calls are bounded small instead.
+ */
+export const RERANKER_THREAD_NICE = 10;
 
 /** Tokens a pair takes, estimated without the tokenizer: a token per 4 characters, up to the cut. */
 const CHARS_PER_TOKEN = 4;
@@ -214,7 +223,7 @@ export class LocalReranker implements Reranker {
     await this.files.ensure();
     const { model, modelDir, dtype, maxLength } = this.options;
     const maxQueryLength = RERANK_QUERY_MAX_TOKENS;
-    const nice = MODEL_THREAD_NICE;
+    const nice = RERANKER_THREAD_NICE;
     const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP, nice };
     const { thread } = await WorkerThread.start<RerankRequest, RerankReply, RerankStart>(
       new URL("./rerank-worker.ts", import.meta.url),

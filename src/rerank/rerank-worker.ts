@@ -10,7 +10,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
 
 export interface RerankWorkerData {
-  /** The nice value this thread and the model's pool threads run at (MODEL_THREAD_NICE). */
+  /** The nice value this thread and the model's pool threads run at (RERANKER_THREAD_NICE). */
   nice: number;
   model: string;
   modelDir: string;
