@@ -1,12 +1,14 @@
 /**
  * A search asking for rerank while the real cross-encoder is already too busy for it answers as
  * the same search without rerank would, at its cost: it asks the model first, before it ranks,
- * and does not read the candidates a rerank would have needed nor wait for the model's queue.
+ * and does not read the candidates a rerank would have needed nor wait for the model's queue. A
+ * search whose caller goes away takes its waiting rerank call with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryRepositories } from "../../src/memory/repositories.js";
 import type { RerankEvent } from "../../src/memory/search/search.js";
 import { LocalReranker } from "../../src/rerank/local-reranker.js";
+import type { Reranker } from "../../src/rerank/reranker.js";
 import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../../src/rerank/rerank.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startServices, type ServiceHarness } from "../support/service.js";
@@ -24,6 +26,26 @@ describe("a search the reranker is already too busy for", () => {
     maxLength: RERANK_MAX_TOKENS,
     maxWaitingTokens: (RERANK_CANDIDATES + 10) * RERANK_MAX_TOKENS,
   });
+  /** What the search's rerank call got: its signal, and how it ended. */
+  const calls: { signal: AbortSignal | undefined; outcome: Promise<string> }[] = [];
+  const watched: Reranker = {
+    id: reranker.id,
+    get loaded() {
+      return reranker.loaded;
+    },
+    ready: () => reranker.ready(),
+    admits: (pairs) => reranker.admits(pairs),
+    score: (query, passages, signal) => {
+      const scored = reranker.score(query, passages, signal);
+      const outcome = scored.then(
+        () => "scored",
+        (err: unknown) => (err instanceof Error ? err.name : String(err)),
+      );
+      calls.push({ signal, outcome });
+      return scored;
+    },
+    close: () => reranker.close(),
+  };
   const pools: number[] = [];
   const events: RerankEvent[] = [];
   let services: ServiceHarness;
@@ -33,7 +55,7 @@ describe("a search the reranker is already too busy for", () => {
     services = await startServices({
       embedder: new WordHashEmbedder(),
       memory: {
-        reranker,
+        reranker: watched,
         onRerank: (event) => events.push(event),
         repositories: {
           retrieval: (em) => {
@@ -84,5 +106,23 @@ describe("a search the reranker is already too busy for", () => {
     expect(pools).toEqual([pools[0], pools[0]]);
     expect(events).toEqual([{ outcome: "busy" }]);
     await occupying;
+  });
+
+  it("drops the rerank call of a search whose caller went away before the model reached it", async () => {
+    // A call ahead of it on the model, small enough that the search is still admitted behind it.
+    const ahead = reranker.score(QUESTION, [LONG, LONG]);
+    const gone = new AbortController();
+    const stream = services
+      .memories({})
+      .searchMemories({ query: QUESTION, topK: 3, rerank: true }, { signal: gone.signal });
+    const read = (async () => {
+      for await (const r of stream) void r;
+    })().catch((err: unknown) => err);
+    while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    gone.abort();
+    expect(await calls[0]!.outcome).toBe("AbortError");
+    expect(calls[0]!.signal?.aborted).toBe(true);
+    await read;
+    await ahead;
   });
 });
