@@ -126,13 +126,23 @@ async function main(): Promise<void> {
   // Searches run from the first write until every vector is attached: writes wait for their
   // vectors while the embedder progresses, so the backlog starts with the first batch.
   let embedded = false;
-  const backlogSearch = whileRunning(() => embedded, plainSearch);
+  let writing = true;
+  const whileWriting: number[] = [];
+  const backlogSearch = whileRunning(
+    () => embedded,
+    async () => {
+      const during = writing;
+      const took = await timed(plainSearch);
+      if (during) whileWriting.push(took);
+    },
+  );
   const writeStarted = performance.now();
   for (let b = 0; b < lengths.length; b += BATCH) {
     const requests = lengths.slice(b, b + BATCH).map((length, j) => memoryOf(`long-${b + j}`, longText(rand, length)));
     const written = await client.batchWriteMemories({ requests }, admin);
     if (written.results.some((r) => r.result.case !== "response")) throw new Error("a long memory was not written");
   }
+  writing = false;
   progress(`written in ${fixed((performance.now() - writeStarted) / 1000, 1)} s`);
   while ((await backlog()) > 0n) await new Promise((r) => setTimeout(r, 250));
   embedded = true;
@@ -189,6 +199,8 @@ async function main(): Promise<void> {
   process.stdout.write(`${table(["resident memory", "MB"], memoryRows)}\n\n`);
   const latencyRows = [
     row("search top_k 1 during the backlog", duringBacklog, idleSearch),
+    row("  of which while writing", whileWriting, idleSearch),
+    row("  of which after the writes", duringBacklog.slice(whileWriting.length), idleSearch),
     row("GetMemory during the burst", duringBurst, idleGet),
     row("reranked search shed as busy", shed, idleUnranked),
     row("reranked search reranked", applied, idleUnranked),
