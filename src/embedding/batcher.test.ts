@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { EmbeddingBatcher } from "./batcher.js";
-import { PermanentEmbeddingError, type Embedder } from "./embedder.js";
+import { PermanentEmbeddingError, type Embedder, type Lane } from "./embedder.js";
 
 /** A vector that names its text: [length, first char code, last char code]. */
 const signature = (text: string) => [text.length, text.charCodeAt(0), text.charCodeAt(text.length - 1)];
@@ -18,12 +18,12 @@ class ScriptedEmbedder implements Embedder {
   refuse = (_text: string) => false;
   down = false;
   async ready(): Promise<void> {}
-  /** While set, a call waits for it to resolve before it answers. */
+  /** While set, a background call waits for it to resolve before it answers. */
   gate: Promise<void> | undefined;
-  async embed(texts: string[]): Promise<number[][]> {
+  async embed(texts: string[], lane: Lane = "background"): Promise<number[][]> {
     this.calls.push(texts);
     await new Promise((resolve) => setTimeout(resolve, 5));
-    await this.gate;
+    if (lane === "background") await this.gate;
     if (this.down) throw new Error("connect ECONNREFUSED");
     const refused = texts.find((t) => this.refuse(t));
     if (refused !== undefined) throw new PermanentEmbeddingError(`input refused: ${refused}`);
@@ -95,30 +95,31 @@ describe("EmbeddingBatcher", () => {
     ]);
   });
 
-  it("computes a search's query in the next call, ahead of every background text still waiting", async () => {
+  it("computes a search's query at once, beside the background call under way, not behind the backlog", async () => {
     const embedder = new ScriptedEmbedder();
     let open!: () => void;
     embedder.gate = new Promise((resolve) => (open = resolve));
     const batcher = batcherOf(embedder, 2);
     const background = ["w1", "w2", "w3", "w4", "w5", "w6"].map((text) => batcher.embed([text]));
-    // The first background call is under way when the query arrives.
+    // The first background call is under way, and held there, when the query arrives.
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const query = batcher.embed(["the query"], "query");
+    expect(await batcher.embed(["the query"], "query")).toEqual([signature("the query")]);
+    expect(embedder.calls).toEqual([["w1", "w2"], ["the query"]]);
     open();
-    await Promise.all([...background, query]);
+    await Promise.all(background);
     expect(embedder.calls).toEqual([["w1", "w2"], ["the query"], ["w3", "w4"], ["w5", "w6"]]);
   });
 
-  it("moves a text a write queued ahead when a query asks for it", async () => {
+  it("moves a text a write queued into the query lane when a query asks for it", async () => {
     const embedder = new ScriptedEmbedder();
     let open!: () => void;
     embedder.gate = new Promise((resolve) => (open = resolve));
     const batcher = batcherOf(embedder, 1);
     const background = ["w1", "w2", "shared text"].map((text) => batcher.embed([text]));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    const query = batcher.embed(["shared text"], "query");
+    expect(await batcher.embed(["shared text"], "query")).toEqual([signature("shared text")]);
     open();
-    await Promise.all([...background, query]);
+    await Promise.all(background);
     expect(embedder.calls).toEqual([["w1"], ["shared text"], ["w2"]]);
   });
 

@@ -1,5 +1,5 @@
 import { LRUCache } from "lru-cache";
-import { PermanentEmbeddingError, type Embedder } from "./embedder.js";
+import { PermanentEmbeddingError, type Embedder, type Lane } from "./embedder.js";
 
 export interface BatcherOptions {
   /** Texts per embedder call; more wait for the next call. */
@@ -24,9 +24,6 @@ export interface BatcherOptions {
  */
 export const DEFAULT_BATCHER_OPTIONS: BatcherOptions = { maxBatch: 64, maxCallTokens: 512, cacheSize: 4096 };
 
-/** Which callers a text is for: a search waiting on its query, or writes and the background worker. */
-export type Lane = "query" | "background";
-
 /**
  * Tokens a text costs the model, estimated without its tokenizer: a token per 4 characters, up to
  * the 512 a local model reads (an API's model reads more, but its memory is not this server's).
@@ -46,20 +43,22 @@ interface InFlight {
  * while a call runs share the next call (one ONNX run for many writers is far cheaper than
  * many runs of one); a text already queued or being computed is waited for, not queued
  * again; recent vectors are kept, so a write that gave up on its time budget leaves its
- * vector for the background worker, and a repeated query costs nothing. Queries go first: a
- * search's query is computed in the next call, ahead of every background text still waiting,
- * and calls are kept small (maxCallTokens), so that the next call comes soon and the model's
- * memory does not grow with the longest texts ever seen together.
+ * vector for the background worker, and a repeated query costs nothing. Queries have a lane of
+ * their own: a search's query is computed at once, beside the background call under way (a
+ * local embedder runs each lane on a thread of its own), never behind the texts writes and the
+ * worker wait on. Calls are kept small (maxCallTokens), so that the model's memory does not grow
+ * with the longest texts ever seen together.
  */
 export class EmbeddingBatcher {
   private readonly recent: LRUCache<string, number[]>;
   private readonly inFlight = new Map<string, InFlight>();
-  /** Texts waiting for a call, queries first. */
+  /** Texts waiting for a call, in each lane. */
   private readonly queues: Record<Lane, string[]> = { query: [], background: [] };
-  private draining = false;
+  /** Whether a lane's calls are under way. */
+  private readonly draining: Record<Lane, boolean> = { query: false, background: false };
   /** The embedder's pace in its last successful call (0 until one succeeds). */
   private msPerText = 0;
-  /** The call under way: when it started (performance.now()) and its texts. */
+  /** The background call under way: when it started (performance.now()) and its texts. */
   private current = { startedAt: 0, texts: 0 };
 
   constructor(
@@ -79,9 +78,9 @@ export class EmbeddingBatcher {
     if (known !== undefined) return Promise.resolve(known);
     const pending = this.inFlight.get(text);
     if (pending !== undefined) {
-      // A query for a text a write queued: it goes first now.
+      // A query for a text a write queued: it goes in the query lane now.
       const waiting = lane === "query" ? this.queues.background.indexOf(text) : -1;
-      if (waiting >= 0) this.queues.query.push(...this.queues.background.splice(waiting, 1));
+      if (waiting >= 0) this.enqueue("query", ...this.queues.background.splice(waiting, 1));
       return pending.promise;
     }
     let resolve!: (vector: number[]) => void;
@@ -91,13 +90,16 @@ export class EmbeddingBatcher {
       reject = rej;
     });
     this.inFlight.set(text, { promise, resolve, reject });
-    this.queues[lane].push(text);
-    if (!this.draining) {
-      this.draining = true;
-      // After the current turn, so callers of this same turn share the first call.
-      setImmediate(() => void this.drain());
-    }
+    this.enqueue(lane, text);
     return promise;
+  }
+
+  private enqueue(lane: Lane, ...texts: string[]): void {
+    this.queues[lane].push(...texts);
+    if (this.draining[lane]) return;
+    this.draining[lane] = true;
+    // After the current turn, so callers of this same turn share the first call.
+    setImmediate(() => void this.drain(lane));
   }
 
   /**
@@ -107,18 +109,17 @@ export class EmbeddingBatcher {
    */
   progressing(windowMs: number): boolean {
     const expectedMs = this.current.texts * this.msPerText;
-    return this.draining && performance.now() - this.current.startedAt < Math.max(windowMs, 2 * expectedMs);
+    return this.draining.background && performance.now() - this.current.startedAt < Math.max(windowMs, 2 * expectedMs);
   }
 
-  private async drain(): Promise<void> {
-    for (let batch = this.next(); batch.length > 0; batch = this.next()) await this.compute(batch);
-    this.draining = false;
+  private async drain(lane: Lane): Promise<void> {
+    for (let batch = this.next(lane); batch.length > 0; batch = this.next(lane)) await this.compute(batch, lane);
+    this.draining[lane] = false;
   }
 
-  /** The next call's texts: the queries waiting, else background texts; as many as fit one call. */
-  private next(): string[] {
-    const { query, background } = this.queues;
-    const queue = query.length > 0 ? query : background;
+  /** A lane's next call: as many of its texts as fit maxCallTokens, padded to the longest. */
+  private next(lane: Lane): string[] {
+    const queue = this.queues[lane];
     let count = 0;
     let longest = 0;
     while (count < Math.min(queue.length, this.options.maxBatch)) {
@@ -135,19 +136,19 @@ export class EmbeddingBatcher {
    * share a call, so when the embedder refuses one input the call is split in halves until the
    * refused text is alone: only its writes fail, the rest get their vectors.
    */
-  private async compute(batch: string[]): Promise<void> {
+  private async compute(batch: string[], lane: Lane): Promise<void> {
     const started = performance.now();
     const took = () => (performance.now() - started) / 1000;
-    this.current = { startedAt: started, texts: batch.length };
+    if (lane === "background") this.current = { startedAt: started, texts: batch.length };
     let vectors: number[][];
     try {
-      vectors = await this.embedder.embed(batch);
+      vectors = await this.embedder.embed(batch, lane);
     } catch (err) {
       this.options.onBatch?.(took(), batch.length, true);
       if (err instanceof PermanentEmbeddingError && batch.length > 1) {
         const half = Math.ceil(batch.length / 2);
-        await this.compute(batch.slice(0, half));
-        await this.compute(batch.slice(half));
+        await this.compute(batch.slice(0, half), lane);
+        await this.compute(batch.slice(half), lane);
         return;
       }
       // A failed call is not remembered: the next request for these texts tries again.
@@ -155,7 +156,7 @@ export class EmbeddingBatcher {
       return;
     }
     this.options.onBatch?.(took(), batch.length, false);
-    this.msPerText = (took() * 1000) / batch.length;
+    if (lane === "background") this.msPerText = (took() * 1000) / batch.length;
     batch.forEach((text, i) => {
       const vector = vectors[i];
       if (vector === undefined) {
