@@ -5,7 +5,7 @@
  * (local-reranker.ts); from src/ it runs through Node's type stripping, so it imports packages
  * only and uses erasable syntax only.
  */
-import { setPriority } from "node:os";
+import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
 
@@ -52,8 +52,13 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const describe = (err: unknown) =>
   err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
 
-// Before the model starts its pool threads, which inherit it.
-setPriority(options.nice);
+// Before the model starts its pool threads, which inherit it. Only ever lower than the priority
+// the server was started at (raising it takes privileges), and a refusal only keeps that one.
+try {
+  setPriority(Math.max(getPriority(), options.nice));
+} catch {
+  // The thread runs at the server's own priority.
+}
 env.allowRemoteModels = false;
 env.localModelPath = options.modelDir;
 try {
