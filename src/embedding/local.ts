@@ -45,7 +45,7 @@ export class LocalEmbedder implements Embedder {
   /**
    * A thread for each lane: a search's query is computed beside a background call rather than
    * behind it (a call of 512 tokens takes a few hundred ms on 2 cores). The query thread is idle
-   * but for queries; each holds the model once (about 100 MB).
+   * but for queries; each holds the model once (the second added about 250 MB resident).
    */
   private readonly threads: Record<Lane, Promise<Thread> | undefined> = { query: undefined, background: undefined };
   private readonly files: ModelFiles;
