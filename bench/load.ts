@@ -14,11 +14,11 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
-import { createClient, type Client } from "@connectrpc/connect";
+import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ApiKeyService } from "../gen/ts/engram/v1/api_key_service_pb.js";
 import { Visibility } from "../gen/ts/engram/v1/memory_pb.js";
-import { MemoryService, SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
+import { SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
 import {
   embedderFloor,
   insertFloor,
@@ -34,6 +34,7 @@ import { candidatePool } from "../src/memory/search/search.js";
 import { RERANK_CANDIDATES } from "../src/rerank/rerank.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
 import { LOCAL_MODEL_ID, syntheticVectors } from "./load-vectors.js";
+import { auth, memoryClient, untilReranking } from "./load-client.js";
 import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 
@@ -70,13 +71,8 @@ const REUSE = values.reuse;
 const adminKey = REUSE
   ? readFileSync(join(REUSE, "admin.key"), "utf8").trim()
   : `bench-${randomBytes(16).toString("hex")}`;
-const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}` } });
 
 const progress = (line: string) => process.stderr.write(`[bench:load] ${line}\n`);
-
-function memoryClient(server: RunningServer): Client<typeof MemoryService> {
-  return createClient(MemoryService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
-}
 
 /** What a stretch of calls cost: latencies, wall time, and CPU of the server (and of Postgres). */
 interface Run {
@@ -245,24 +241,6 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
     }
   }
   return rows;
-}
-
-/** Asks for rerank until the server's reranker has loaded (the first request starts it). */
-async function untilReranking(client: Client<typeof MemoryService>, key: string): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    let reranked: string | null = null;
-    const request = { query: "warm up", topK: 1, rerank: true };
-    const results = client.searchMemories(request, {
-      ...auth(key),
-      onHeader: (h) => (reranked = h.get("engram-rerank")),
-    });
-    const read = [];
-    for await (const result of results) read.push(result);
-    if (reranked === "applied") return;
-    if (Date.now() > deadline) throw new Error("the server's reranker did not load within a minute");
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 const ms = (n: number) => fixed(n, 1);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { EmbeddingBatcher } from "./batcher.js";
-import { PermanentEmbeddingError, type Embedder } from "./embedder.js";
+import { PermanentEmbeddingError, type Embedder, type Lane } from "./embedder.js";
 
 /** A vector that names its text: [length, first char code, last char code]. */
 const signature = (text: string) => [text.length, text.charCodeAt(0), text.charCodeAt(text.length - 1)];
@@ -18,9 +18,12 @@ class ScriptedEmbedder implements Embedder {
   refuse = (_text: string) => false;
   down = false;
   async ready(): Promise<void> {}
-  async embed(texts: string[]): Promise<number[][]> {
+  /** While set, a background call waits for it to resolve before it answers. */
+  gate: Promise<void> | undefined;
+  async embed(texts: string[], lane: Lane = "background"): Promise<number[][]> {
     this.calls.push(texts);
     await new Promise((resolve) => setTimeout(resolve, 5));
+    if (lane === "background") await this.gate;
     if (this.down) throw new Error("connect ECONNREFUSED");
     const refused = texts.find((t) => this.refuse(t));
     if (refused !== undefined) throw new PermanentEmbeddingError(`input refused: ${refused}`);
@@ -29,7 +32,8 @@ class ScriptedEmbedder implements Embedder {
   }
 }
 
-const batcherOf = (embedder: Embedder, maxBatch = 64) => new EmbeddingBatcher(embedder, { maxBatch, cacheSize: 100 });
+const batcherOf = (embedder: Embedder, maxBatch = 64, maxCallTokens = 100_000) =>
+  new EmbeddingBatcher(embedder, { maxBatch, maxCallTokens, cacheSize: 100 });
 
 describe("EmbeddingBatcher", () => {
   it("gives 200 concurrent callers each its own text's vector, in calls of at most maxBatch", async () => {
@@ -89,5 +93,45 @@ describe("EmbeddingBatcher", () => {
       ["one", "two"],
       ["one", "three"],
     ]);
+  });
+
+  it("computes a search's query at once, beside the background call under way, not behind the backlog", async () => {
+    const embedder = new ScriptedEmbedder();
+    let open!: () => void;
+    embedder.gate = new Promise((resolve) => (open = resolve));
+    const batcher = batcherOf(embedder, 2);
+    const background = ["w1", "w2", "w3", "w4", "w5", "w6"].map((text) => batcher.embed([text]));
+    // The first background call is under way, and held there, when the query arrives.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await batcher.embed(["the query"], "query")).toEqual([signature("the query")]);
+    expect(embedder.calls).toEqual([["w1", "w2"], ["the query"]]);
+    open();
+    await Promise.all(background);
+    expect(embedder.calls).toEqual([["w1", "w2"], ["the query"], ["w3", "w4"], ["w5", "w6"]]);
+  });
+
+  it("moves a text a write queued into the query lane when a query asks for it", async () => {
+    const embedder = new ScriptedEmbedder();
+    let open!: () => void;
+    embedder.gate = new Promise((resolve) => (open = resolve));
+    const batcher = batcherOf(embedder, 1);
+    const background = ["w1", "w2", "shared text"].map((text) => batcher.embed([text]));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await batcher.embed(["shared text"], "query")).toEqual([signature("shared text")]);
+    open();
+    await Promise.all(background);
+    expect(embedder.calls).toEqual([["w1"], ["shared text"], ["w2"]]);
+  });
+
+  it("keeps each call within maxCallTokens, padded to its longest text", async () => {
+    const embedder = new ScriptedEmbedder();
+    const batcher = batcherOf(embedder, 64, 1024);
+    const long = ["a", "b", "c", "d", "e"].map((c) => c.repeat(50_000));
+    const short = Array.from({ length: 40 }, (_, i) => `short note ${i}`);
+    await Promise.all([...long, ...short].map((text) => batcher.embed([text])));
+    // A long text reads 512 tokens, and a short one beside it is padded to 512: two texts fit 1024.
+    // Short ones alone (6 tokens each, estimated) share one call.
+    expect(embedder.calls.map((c) => c.length)).toEqual([2, 2, 2, 39]);
+    expect(embedder.calls[2]).toEqual([long[4], short[0]]);
   });
 });

@@ -1,3 +1,9 @@
+/**
+ * Which callers a text is for: a search waiting on its query, or writes and the background worker.
+ * A local embedder runs each lane on a thread of its own, so a query never waits behind a backlog.
+ */
+export type Lane = "query" | "background";
+
 /** Turns texts into vectors. Implementations: local ONNX models and OpenAI-compatible APIs. */
 export interface Embedder {
   /** Recorded on every row it embeds, e.g. "local:Xenova/all-MiniLM-L6-v2:q8". */
@@ -11,8 +17,8 @@ export interface Embedder {
   declaredDimensions?(): Promise<number | undefined>;
   /** Loads the model or checks the endpoint; rejects when the embedder cannot work. */
   ready(): Promise<void>;
-  /** One unit-length vector per text, in order. */
-  embed(texts: string[]): Promise<number[][]>;
+  /** One unit-length vector per text, in order; `lane` says for whom (background when unset). */
+  embed(texts: string[], lane?: Lane): Promise<number[][]>;
   /** Releases what it holds (a local model's thread); the next embed() takes it again. */
   close?(): Promise<void>;
   /** What to embed for a search query, for models trained with an instruction before queries. */

@@ -197,12 +197,13 @@ export class Embeddings {
     const usable = this.usable();
     if (usable === null) return null;
     const { batcher, model } = usable;
-    const vectors = await withTimeout(batcher.embed([this.embedder?.queryText?.(text) ?? text]), timeoutMs).catch(
-      (err: unknown) => {
-        this.options.logger.warn({ error: loggableError(err) }, "query embedding failed: searching by keyword");
-        return null;
-      },
-    );
+    const vectors = await withTimeout(
+      batcher.embed([this.embedder?.queryText?.(text) ?? text], "query"),
+      timeoutMs,
+    ).catch((err: unknown) => {
+      this.options.logger.warn({ error: loggableError(err) }, "query embedding failed: searching by keyword");
+      return null;
+    });
     return vectors?.[0] ? { vector: vectors[0], model } : null;
   }
 

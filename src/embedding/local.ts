@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { EmbedderStarting, type Embedder } from "./embedder.js";
+import { EmbedderStarting, type Embedder, type Lane } from "./embedder.js";
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
 import type { InferenceReply, InferenceRequest, InferenceStart, InferenceWorkerData } from "./inference-worker.js";
@@ -26,6 +26,8 @@ interface ModelProfile {
   queryPrefix: string;
 }
 
+type Thread = WorkerThread<InferenceRequest, InferenceReply>;
+
 /** Models not listed are used as sentence-transformers models usually are: mean pooling, no prefix. */
 const PROFILES: Record<string, ModelProfile> = {
   "BAAI/bge-small-en-v1.5": {
@@ -40,7 +42,12 @@ export class LocalEmbedder implements Embedder {
   readonly id: string;
   dimensions = 0;
   private readonly profile: ModelProfile;
-  private thread: Promise<WorkerThread<InferenceRequest, InferenceReply>> | undefined;
+  /**
+   * A thread for each lane: a search's query is computed beside a background call rather than
+   * behind it (a call of 512 tokens takes a few hundred ms on 2 cores). The query thread is idle
+   * but for queries; each holds the model once (the second added about 250 MB resident).
+   */
+  private readonly threads: Record<Lane, Promise<Thread> | undefined> = { query: undefined, background: undefined };
   private readonly files: ModelFiles;
 
   constructor(private readonly options: LocalEmbedderOptions) {
@@ -69,16 +76,16 @@ export class LocalEmbedder implements Embedder {
   }
 
   async ready(): Promise<void> {
-    const [probe] = await this.embed(["dimension probe"]);
+    const [[probe]] = await Promise.all([this.embed(["dimension probe"]), this.embed(["dimension probe"], "query")]);
     this.dimensions = probe?.length ?? 0;
   }
 
-  async embed(texts: string[]): Promise<number[][]> {
+  async embed(texts: string[], lane: Lane = "background"): Promise<number[][]> {
     if (texts.length === 0) return [];
-    const thread = await this.load();
+    const thread = await this.load(lane);
     const reply = await thread.call({ texts }).catch((err: unknown) => {
       // A thread that died (out of memory, say) is started again by the next call.
-      if (thread.stopped) this.thread = undefined;
+      if (thread.stopped) this.threads[lane] = undefined;
       throw err;
     });
     if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
@@ -86,32 +93,36 @@ export class LocalEmbedder implements Embedder {
     return texts.map((_, i) => Array.from(flat.subarray(i * dimensions, (i + 1) * dimensions)));
   }
 
-  /** Stops the model's thread; the next embed() starts it again. */
+  /** Stops the model's threads; the next embed() starts its lane's again. */
   async close(): Promise<void> {
-    const thread = this.thread;
-    this.thread = undefined;
-    await thread?.then(
-      (t) => t.terminate(),
-      () => undefined,
-    );
+    const threads = Object.values(this.threads);
+    this.threads.query = this.threads.background = undefined;
+    for (const thread of threads) {
+      await thread?.then(
+        (t) => t.terminate(),
+        () => undefined,
+      );
+    }
   }
 
-  private load(): Promise<WorkerThread<InferenceRequest, InferenceReply>> {
-    this.thread ??= (async () => {
+  private load(lane: Lane): Promise<Thread> {
+    const loading = (this.threads[lane] ??= (async () => {
       await this.files.ensure();
       const { model, modelDir, dtype } = this.options;
       const data: InferenceWorkerData = { model, modelDir, dtype, pooling: this.profile.pooling };
       const { thread } = await WorkerThread.start<InferenceRequest, InferenceReply, InferenceStart>(
         new URL("./inference-worker.ts", import.meta.url),
         data,
-        "the local embedder's thread",
+        `the local embedder's ${lane} thread`,
         (start) =>
           start.loaded ? undefined : Object.assign(new Error(start.error.message), { name: start.error.name }),
       );
       return thread;
-    })();
+    })());
     // A failed load (missing files, a fetch under way or failed) is retried on the next call.
-    this.thread.catch(() => (this.thread = undefined));
-    return this.thread;
+    loading.catch(() => {
+      if (this.threads[lane] === loading) this.threads[lane] = undefined;
+    });
+    return loading;
   }
 }

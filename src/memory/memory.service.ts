@@ -245,6 +245,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       mode: req.mode === SearchMode.SEMANTIC ? "semantic" : req.mode === SearchMode.KEYWORD ? "keyword" : "hybrid",
       minScore: req.minScore,
       rerank: req.rerank,
+      signal: ctx.signal,
     });
     // Before the first result, so that a search finding nothing also says how it searched.
     ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);

@@ -42,10 +42,36 @@ const GROUP = 10;
  */
 const MAX_WAITING_TOKENS = 40_000;
 
+/**
+ * The nice value the reranker's thread runs at, and the pool threads ONNX Runtime starts from it,
+ * which inherit it (on Linux a thread's nice value is its own). A burst of reranked searches keeps
+ * every core busy for seconds, and on a small machine the model's threads outnumber the cores: at
+ * the default priority, reads that use no model (GetMemory, the database's thread) and the
+ * embedder's query embeddings waited their turn behind it. The embedder keeps the default: a
+ * search waits on its query's embedding, and its background calls are bounded small instead.
+ */
+export const RERANKER_THREAD_NICE = 10;
+
 /** Tokens a pair takes, estimated without the tokenizer: a token per 4 characters, up to the cut. */
 const CHARS_PER_TOKEN = 4;
 
-/** A cross-encoder run with ONNX Runtime through transformers.js, on a thread of its own. */
+/** A call waiting for the thread, or on it. */
+interface Job {
+  query: string;
+  passages: string[];
+  /** Set to 1 when its caller goes away: the thread stops at its next group (rerank-worker.ts). */
+  cancelled: Int32Array;
+  signal: AbortSignal | undefined;
+  resolve(logits: Float32Array): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * A cross-encoder run with ONNX Runtime through transformers.js, on a thread of its own. Calls
+ * wait here, one on the thread at a time, so that a call whose caller went away (its signal
+ * aborted: the search was cancelled, its client gone) leaves the queue without running, and a
+ * call already running stops at its next group of pairs.
+ */
 export class LocalReranker implements Reranker {
   readonly id: string;
   private thread: Promise<WorkerThread<RerankRequest, RerankReply>> | undefined;
@@ -56,9 +82,18 @@ export class LocalReranker implements Reranker {
   /** The last load's failure, repeated to every call until retryAt. */
   private failure: { error: Error; retryAt: number } | undefined;
   private readonly retries = new ModelRetries();
+  /**
+   * Tokens a pair took, estimated, in the calls so far (halfway to each new call's, so the last
+   * few weigh most): what admits() expects a search's pairs to take before it has read them.
+   */
+  private pairTokens: number;
+  /** Calls waiting for the thread, first come first served. */
+  private readonly queue: Job[] = [];
+  private running = false;
 
   constructor(private readonly options: LocalRerankerOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
+    this.pairTokens = options.maxLength;
     this.files = new ModelFiles({ ...options, starting: (message) => new RerankerStarting(message) });
   }
 
@@ -70,27 +105,72 @@ export class LocalReranker implements Reranker {
     await this.load();
   }
 
-  async score(query: string, passages: string[]): Promise<number[]> {
+  admits(pairs: number): boolean {
+    return !this.refuses(pairs * this.pairTokens);
+  }
+
+  async score(query: string, passages: string[], signal?: AbortSignal): Promise<number[]> {
+    signal?.throwIfAborted();
     if (passages.length === 0) return [];
     // Counted before anything is awaited, so that calls made together are counted in turn.
     const tokens = this.estimatedTokens(query, passages);
-    const limit = this.options.maxWaitingTokens ?? MAX_WAITING_TOKENS;
-    if (this.waitingTokens > 0 && this.waitingTokens + tokens > limit) {
+    this.pairTokens = (this.pairTokens + tokens / passages.length) / 2;
+    if (this.refuses(tokens)) {
       throw new RerankerBusy(`about ${this.waitingTokens} tokens are waiting for the reranker already`);
     }
     this.waitingTokens += tokens;
+    let settle!: Pick<Job, "resolve" | "reject">;
+    const answered = new Promise<Float32Array>((resolve, reject) => (settle = { resolve, reject }));
+    const job: Job = { query, passages, cancelled: new Int32Array(new SharedArrayBuffer(4)), signal, ...settle };
+    const abandon = () => this.abandon(job);
+    signal?.addEventListener("abort", abandon, { once: true });
+    this.queue.push(job);
+    void this.next();
     try {
-      const thread = await this.load();
-      const reply = await thread.call({ query, passages }).catch((err: unknown) => {
-        // A thread that died (out of memory, say) is started again by the next call.
-        if (thread.stopped) this.forget();
-        throw err;
-      });
-      if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
-      return Array.from(reply.logits, sigmoid);
+      return Array.from(await answered, sigmoid);
     } finally {
+      signal?.removeEventListener("abort", abandon);
       this.waitingTokens -= tokens;
     }
+  }
+
+  /** Whether a call of `tokens` would wait too long: a call that finds nothing waiting is always taken. */
+  private refuses(tokens: number): boolean {
+    const limit = this.options.maxWaitingTokens ?? MAX_WAITING_TOKENS;
+    return this.waitingTokens > 0 && this.waitingTokens + tokens > limit;
+  }
+
+  /** Its caller went away: a waiting call leaves the queue; a running one is told to stop. */
+  private abandon(job: Job): void {
+    Atomics.store(job.cancelled, 0, 1);
+    const waiting = this.queue.indexOf(job);
+    if (waiting >= 0) this.queue.splice(waiting, 1);
+    job.reject(job.signal?.reason);
+  }
+
+  /** Runs the calls waiting, one at a time. */
+  private async next(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    for (let job = this.queue.shift(); job !== undefined; job = this.queue.shift()) {
+      try {
+        job.resolve(await this.run(job));
+      } catch (err) {
+        job.reject(err);
+      }
+    }
+    this.running = false;
+  }
+
+  private async run({ query, passages, cancelled }: Job): Promise<Float32Array> {
+    const thread = await this.load();
+    const reply = await thread.call({ query, passages, cancelled }).catch((err: unknown) => {
+      // A thread that died (out of memory, say) is started again by the next call.
+      if (thread.stopped) this.forget();
+      throw err;
+    });
+    if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
+    return reply.logits;
   }
 
   private estimatedTokens(query: string, passages: string[]): number {
@@ -143,7 +223,8 @@ export class LocalReranker implements Reranker {
     await this.files.ensure();
     const { model, modelDir, dtype, maxLength } = this.options;
     const maxQueryLength = RERANK_QUERY_MAX_TOKENS;
-    const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP };
+    const nice = RERANKER_THREAD_NICE;
+    const data: RerankWorkerData = { model, modelDir, dtype, maxLength, maxQueryLength, group: GROUP, nice };
     const { thread } = await WorkerThread.start<RerankRequest, RerankReply, RerankStart>(
       new URL("./rerank-worker.ts", import.meta.url),
       data,

@@ -5,10 +5,13 @@
  * (local-reranker.ts); from src/ it runs through Node's type stripping, so it imports packages
  * only and uses erasable syntax only.
  */
+import { getPriority, setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
 
 export interface RerankWorkerData {
+  /** The nice value this thread and the model's pool threads run at (RERANKER_THREAD_NICE). */
+  nice: number;
   model: string;
   modelDir: string;
   dtype: "q8" | "fp32";
@@ -24,6 +27,8 @@ export interface RerankRequest {
   id: number;
   query: string;
   passages: string[];
+  /** Over a SharedArrayBuffer: its caller sets it to 1 when it no longer wants the scores. */
+  cancelled: Int32Array;
 }
 
 export type RerankReply =
@@ -47,6 +52,13 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const describe = (err: unknown) =>
   err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
 
+// Before the model starts its pool threads, which inherit it. Only ever lower than the priority
+// the server was started at (raising it takes privileges), and a refusal only keeps that one.
+try {
+  setPriority(Math.max(getPriority(), options.nice));
+} catch {
+  // The thread runs at the server's own priority.
+}
 env.allowRemoteModels = false;
 env.localModelPath = options.modelDir;
 try {
@@ -76,7 +88,7 @@ try {
    * the pair's end: the passage, and its closing separator): the query to maxQueryLength, each
    * passage to what the query leaves.
    */
-  const score = async (query: string, passages: string[]) => {
+  const score = async (query: string, passages: string[], cancelled?: Int32Array) => {
     const question = cut(query, options.maxQueryLength);
     const room = Math.max(options.maxLength - pairSpecials - question.tokens, 1);
     const order = passages
@@ -84,6 +96,8 @@ try {
       .sort((a, b) => a.tokens - b.tokens || compare(a.text, b.text));
     const logits = new Float32Array(passages.length);
     for (let start = 0; start < order.length; start += options.group) {
+      // Its caller went away: the rest of the call is not worth the cores.
+      if (cancelled !== undefined && Atomics.load(cancelled, 0) === 1) throw new Error("the caller went away");
       const members = order.slice(start, start + options.group);
       const inputs = tokenizer(
         members.map(() => question.text),
@@ -107,7 +121,7 @@ try {
   port.on("message", (request: RerankRequest) => {
     queue = queue.then(async () => {
       try {
-        const logits = await score(request.query, request.passages);
+        const logits = await score(request.query, request.passages, request.cancelled);
         port.postMessage({ id: request.id, logits } satisfies RerankReply, [logits.buffer]);
       } catch (err) {
         port.postMessage({ id: request.id, error: describe(err) } satisfies RerankReply);

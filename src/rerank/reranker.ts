@@ -6,8 +6,17 @@ export interface Reranker {
   readonly loaded: boolean;
   /** Starts loading the model (fetching it first if missing); rejects when it cannot load. */
   ready(): Promise<void>;
-  /** The relevance of each passage to the query, 0..1 (higher is more relevant), in order. */
-  score(query: string, passages: string[]): Promise<number[]>;
+  /**
+   * The relevance of each passage to the query, 0..1 (higher is more relevant), in order. Rejects
+   * with the signal's reason once it aborts, and the work is dropped.
+   */
+  score(query: string, passages: string[], signal?: AbortSignal): Promise<number[]>;
+  /**
+   * Whether a call of about `pairs` passages would be taken now, judged before they are read (a
+   * search asks before it ranks, so that one the model is already too busy for ranks as the same
+   * search without rerank, at its cost); score() may still refuse once it sees the passages.
+   */
+  admits(pairs: number): boolean;
   /** Releases its thread; the next score() loads the model again. */
   close(): Promise<void>;
 }

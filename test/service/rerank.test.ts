@@ -190,6 +190,8 @@ describe("rerank without a loaded model", () => {
       id: "test:busy",
       loaded: true,
       ready: () => Promise.resolve(),
+      // Busy only once it sees the passages: the search has ranked for rerank by then.
+      admits: () => true,
       score: () => Promise.reject(new RerankerBusy("about 40000 tokens are waiting for the reranker already")),
       close: () => Promise.resolve(),
     };

@@ -23,6 +23,8 @@ export interface SearchQuery {
   minScore: number;
   /** Reorder the fused results with the reranker (when it is ready). */
   rerank: boolean;
+  /** Aborts when the caller goes away: the reranker drops the search's work. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -96,7 +98,7 @@ export class MemorySearch {
       q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
     const now = this.deps.now();
-    const reranker = q.rerank ? this.readyReranker() : null;
+    const reranker = q.rerank ? this.readyReranker(q) : null;
     // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
     const depth = reranker === null ? q.topK : rerankDepth(q.topK);
     const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
@@ -112,10 +114,18 @@ export class MemorySearch {
     };
   }
 
-  /** The reranker when its model is loaded; else null, and its loading starts in the background. */
-  private readyReranker(): Reranker | null {
+  /**
+   * The reranker when its model is loaded and not already too busy for this search; else null, and
+   * its loading starts in the background. A search it is too busy for ranks as one that did not ask
+   * for rerank: the same pool, the same records read, at the same speed.
+   */
+  private readyReranker(q: SearchQuery): Reranker | null {
     const { reranker, onRerank } = this.deps;
-    if (reranker?.loaded === true) return reranker;
+    if (reranker?.loaded === true) {
+      if (reranker.admits(rerankDepth(q.topK))) return reranker;
+      onRerank({ outcome: "busy" });
+      return null;
+    }
     // The reranker reports its own load failures (and waits before trying again).
     reranker?.ready().catch(() => undefined);
     onRerank({ outcome: "unavailable" });
@@ -223,10 +233,13 @@ export class MemorySearch {
       const scores = await reranker.score(
         q.text,
         candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord)),
+        q.signal,
       );
       onRerank({ outcome: "applied" });
       return { ranked: blend(candidates, scores), records };
     } catch (err) {
+      // No one is waiting for the results any more.
+      if (q.signal?.aborted === true) throw err;
       onRerank(err instanceof RerankerBusy ? { outcome: "busy" } : { outcome: "failed", error: err });
       return null;
     }

@@ -1,0 +1,80 @@
+/**
+ * A search that goes away (its client cancelled or disconnected) takes its rerank work with it:
+ * a call still waiting for the model leaves the queue without running, and one already running
+ * stops. Its thread runs niced. Runs the real cross-encoder from ENGRAM_MODEL_DIR (.models).
+ */
+import { getPriority } from "node:os";
+import { afterAll, describe, expect, it } from "vitest";
+import { LocalReranker, RERANKER_THREAD_NICE } from "./local-reranker.js";
+import { RERANK_MAX_TOKENS } from "./rerank.js";
+import { RerankerBusy } from "./reranker.js";
+import { threadsByNice } from "../../test/support/threads.js";
+
+const MODEL = {
+  model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+  modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+  dtype: "q8",
+  maxLength: RERANK_MAX_TOKENS,
+} as const;
+// Each call below is estimated at 2,000 tokens: two fit, a third waiting would not.
+const reranker = new LocalReranker({ ...MODEL, maxWaitingTokens: 4_000 });
+afterAll(() => reranker.close());
+
+const query = "Which invoice was filed?";
+/** Passages estimated at 200 tokens each with the query (800 characters). */
+const passages = (n: number) =>
+  Array.from({ length: n }, (_, i) => `Invoice ${i} was filed. `.repeat(40).slice(0, 800 - query.length));
+
+describe("LocalReranker cancellation", () => {
+  it("drops an aborted caller's waiting call before it runs: it fails at once, and its room is free", async () => {
+    await reranker.ready();
+    const settled: string[] = [];
+    const running = reranker.score(query, passages(10)).then(() => settled.push("running"));
+    const gone = new AbortController();
+    const waiting = reranker.score(query, passages(10), gone.signal).catch((err: unknown) => {
+      settled.push("aborted");
+      throw err;
+    });
+    // Two calls wait: a third is refused.
+    await expect(reranker.score(query, passages(10))).rejects.toBeInstanceOf(RerankerBusy);
+    gone.abort();
+    await expect(waiting).rejects.toMatchObject({ name: "AbortError" });
+    // Its tokens left with it: the call the limit refused a moment ago is taken now.
+    const taken = reranker.score(query, passages(10));
+    await running;
+    expect(settled).toEqual(["aborted", "running"]);
+    expect(await taken).toHaveLength(10);
+  });
+
+  it("stops a running call whose caller went away, and answers the next", async () => {
+    const gone = new AbortController();
+    const running = reranker.score(query, passages(10), gone.signal);
+    gone.abort();
+    await expect(running).rejects.toMatchObject({ name: "AbortError" });
+    expect(await reranker.score(query, passages(3))).toHaveLength(3);
+  });
+
+  it("refuses a call whose caller is already gone", async () => {
+    await expect(reranker.score(query, passages(1), AbortSignal.abort())).rejects.toMatchObject({
+      name: "AbortError",
+    });
+  });
+});
+
+describe("LocalReranker's thread", () => {
+  it("runs niced (RERANKER_THREAD_NICE) with the pool threads it starts, while the rest of the process does not", async () => {
+    const local = new LocalReranker(MODEL);
+    // Never above the priority the process runs at (a test run under nice keeps its own).
+    const own = getPriority();
+    const niced = Math.max(own, RERANKER_THREAD_NICE);
+    const before = threadsByNice().get(niced) ?? 0;
+    try {
+      await local.ready();
+      // The model's thread and at least one pool thread of its session.
+      expect((threadsByNice().get(niced) ?? 0) - before).toBeGreaterThanOrEqual(2);
+      expect(getPriority()).toBe(own);
+    } finally {
+      await local.close();
+    }
+  });
+});

@@ -1,0 +1,128 @@
+/**
+ * A search asking for rerank while the real cross-encoder is already too busy for it answers as
+ * the same search without rerank would, at its cost: it asks the model first, before it ranks,
+ * and does not read the candidates a rerank would have needed nor wait for the model's queue. A
+ * search whose caller goes away takes its waiting rerank call with it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { memoryRepositories } from "../../src/memory/repositories.js";
+import type { RerankEvent } from "../../src/memory/search/search.js";
+import { LocalReranker } from "../../src/rerank/local-reranker.js";
+import type { Reranker } from "../../src/rerank/reranker.js";
+import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../../src/rerank/rerank.js";
+import { WordHashEmbedder } from "../support/embedders.js";
+import { startServices, type ServiceHarness } from "../support/service.js";
+
+const QUESTION = "What does Dana drink in the morning?";
+/** A passage long enough to be cut at RERANK_MAX_TOKENS: a full pair. */
+const LONG = "Dana keeps a notebook of every meeting and every drink. ".repeat(40);
+
+describe("a search the reranker is already too busy for", () => {
+  // Room for one full search's pairs waiting, not two.
+  const reranker = new LocalReranker({
+    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+    maxLength: RERANK_MAX_TOKENS,
+    maxWaitingTokens: (RERANK_CANDIDATES + 10) * RERANK_MAX_TOKENS,
+  });
+  /** What the search's rerank call got: its signal, and how it ended. */
+  const calls: { signal: AbortSignal | undefined; outcome: Promise<string> }[] = [];
+  const watched: Reranker = {
+    id: reranker.id,
+    get loaded() {
+      return reranker.loaded;
+    },
+    ready: () => reranker.ready(),
+    admits: (pairs) => reranker.admits(pairs),
+    score: (query, passages, signal) => {
+      const scored = reranker.score(query, passages, signal);
+      const outcome = scored.then(
+        () => "scored",
+        (err: unknown) => (err instanceof Error ? err.name : String(err)),
+      );
+      calls.push({ signal, outcome });
+      return scored;
+    },
+    close: () => reranker.close(),
+  };
+  const pools: number[] = [];
+  const events: RerankEvent[] = [];
+  let services: ServiceHarness;
+
+  beforeAll(async () => {
+    await reranker.ready();
+    services = await startServices({
+      embedder: new WordHashEmbedder(),
+      memory: {
+        reranker: watched,
+        onRerank: (event) => events.push(event),
+        repositories: {
+          retrieval: (em) => {
+            const repository = memoryRepositories.retrieval(em);
+            const hybridCandidates = repository.hybridCandidates.bind(repository);
+            repository.hybridCandidates = (viewer, filter, text, target, limit, ...rest) => {
+              pools.push(limit);
+              return hybridCandidates(viewer, filter, text, target, limit, ...rest);
+            };
+            return repository;
+          },
+        },
+      },
+    });
+    const contents = Array.from({ length: 60 }, (_, i) => `Note ${i}: Dana drinks tea on day ${i}.`);
+    await services.memories({}).batchWriteMemories({
+      requests: contents.map((content) => ({ memory: { subjectType: "person", subjectId: "dana", content } })),
+    });
+  });
+  afterAll(async () => {
+    await services.close();
+    await reranker.close();
+  });
+
+  it("ranks as the same search without rerank and answers while the model's queue is still full", async () => {
+    const search = async (rerank: boolean) => {
+      let header: string | null = null;
+      const ids: string[] = [];
+      const stream = services
+        .memories({})
+        .searchMemories({ query: QUESTION, topK: 3, rerank }, { onHeader: (h) => (header = h.get("engram-rerank")) });
+      for await (const r of stream) ids.push(r.memory?.id ?? "");
+      return { ids, header };
+    };
+    const plain = await search(false);
+    // A search's worth of full pairs on the model: another would wait longer than it is worth.
+    let occupied = true;
+    const occupying = reranker
+      .score(
+        QUESTION,
+        Array.from({ length: RERANK_CANDIDATES }, (_, i) => `${i} ${LONG}`),
+      )
+      .finally(() => (occupied = false));
+    const asked = await search(true);
+    expect(occupied).toBe(true);
+    expect(asked.header).toBe("unavailable");
+    expect(asked.ids).toEqual(plain.ids);
+    expect(pools).toEqual([pools[0], pools[0]]);
+    expect(events).toEqual([{ outcome: "busy" }]);
+    await occupying;
+  });
+
+  it("drops the rerank call of a search whose caller went away before the model reached it", async () => {
+    // A call ahead of it on the model, small enough that the search is still admitted behind it.
+    const ahead = reranker.score(QUESTION, [LONG, LONG]);
+    const gone = new AbortController();
+    const stream = services
+      .memories({})
+      .searchMemories({ query: QUESTION, topK: 3, rerank: true }, { signal: gone.signal });
+    const read = (async () => {
+      for await (const r of stream) void r;
+    })().catch((err: unknown) => err);
+    while (calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    gone.abort();
+    expect(await calls[0]!.outcome).toBe("AbortError");
+    expect(calls[0]!.signal?.aborted).toBe(true);
+    await read;
+    await ahead;
+  });
+});
