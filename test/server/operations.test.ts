@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
@@ -128,6 +128,21 @@ describe("engram serve: flags and environment", () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe("engram serve: malloc arenas", () => {
+  /** A variable of a running process's environment, as the kernel holds it. */
+  const environOf = async (pid: number, name: string) =>
+    (await readFile(`/proc/${pid}/environ`, "utf8")).split("\0").find((v) => v.startsWith(`${name}=`));
+
+  it("serves with two malloc arenas, in the process it was started as, unless the environment says otherwise", async () => {
+    const [defaulted, chosen] = await Promise.all([
+      spawn({ dataDir: await tempDir(), env: { MALLOC_ARENA_MAX: undefined, DATABASE_URL: undefined } }),
+      spawn({ dataDir: await tempDir(), env: { MALLOC_ARENA_MAX: "8", DATABASE_URL: undefined } }),
+    ]);
+    expect(await environOf(defaulted.child.pid!, "MALLOC_ARENA_MAX")).toBe("MALLOC_ARENA_MAX=2");
+    expect(await environOf(chosen.child.pid!, "MALLOC_ARENA_MAX")).toBe("MALLOC_ARENA_MAX=8");
   });
 });
 
