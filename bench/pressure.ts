@@ -155,6 +155,9 @@ async function main(): Promise<void> {
   for (let i = 0; i < IDLE_CALLS; i++) idleUnranked.push(await timed(() => search(false)));
 
   const burst = Number(values.burst);
+  // The same burst without rerank: what a shed search should cost when as many arrive at once.
+  progress(`${burst} searches at once without rerank`);
+  const unrankedBurst = await Promise.all(Array.from({ length: burst }, () => timed(() => search(false))));
   progress(`${burst} reranked searches at once, GetMemory alongside`);
   let burstOver = false;
   const gets = whileRunning(() => burstOver, getMemory);
@@ -203,6 +206,7 @@ async function main(): Promise<void> {
     row("  of which after the writes", duringBacklog.slice(whileWriting.length), idleSearch),
     row("GetMemory during the burst", duringBurst, idleGet),
     row("reranked search shed as busy", shed, idleUnranked),
+    row("  the same burst without rerank", unrankedBurst, idleUnranked),
     row("reranked search reranked", applied, idleUnranked),
   ];
   process.stdout.write(`${table(["call", "calls", "p95 ms", "max ms", "idle p95 ms", "p95 / idle"], latencyRows)}\n\n`);

@@ -104,8 +104,10 @@ export class MemorySearch {
     const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
     if (!q.rerank) return { mode, rerank: null, hits: this.read(viewer, q, this.top(ranked, q), new Map(), now) };
     const reranked = reranker === null ? null : await this.rerank(reranker, viewer, q, ranked);
-    if (reranked === null) {
-      return { mode, rerank: "unavailable", hits: this.read(viewer, q, this.top(ranked, q), new Map(), now) };
+    if (reranked?.ranked == null) {
+      // Shed or failed: the fused order, with the records already read for the reranker.
+      const known = reranked?.records ?? new Map<string, MemoryRecord>();
+      return { mode, rerank: "unavailable", hits: this.read(viewer, q, this.top(ranked, q), known, now) };
     }
     return {
       mode,
@@ -213,15 +215,15 @@ export class MemorySearch {
 
   /**
    * The first rerankDepth(top_k) results reordered by the reranker, with their records (read
-   * once: the reranker needs their text, the response their all); null when the reranker is
-   * busy or failed.
+   * once: the reranker needs their text, the response their all); no ranking when the reranker
+   * is busy or failed.
    */
   private async rerank(
     reranker: Reranker,
     viewer: Viewer,
     q: SearchQuery,
     ranked: Scored[],
-  ): Promise<{ ranked: Scored[]; records: Map<string, MemoryRecord> } | null> {
+  ): Promise<{ ranked: Scored[] | null; records: Map<string, MemoryRecord> }> {
     const { memories, em, onRerank } = this.deps;
     const found = await memories(em.fork()).findMany(
       viewer,
@@ -241,7 +243,7 @@ export class MemorySearch {
       // No one is waiting for the results any more.
       if (q.signal?.aborted === true) throw err;
       onRerank(err instanceof RerankerBusy ? { outcome: "busy" } : { outcome: "failed", error: err });
-      return null;
+      return { ranked: null, records };
     }
   }
 
