@@ -78,3 +78,20 @@ describe("LocalReranker's thread", () => {
     }
   });
 });
+
+describe("LocalReranker reservations", () => {
+  it("counts the room searches reserved before ranking as waiting, until they release it", () => {
+    const fresh = new LocalReranker({ ...MODEL, maxWaitingTokens: 4_000 });
+    // Before any call a pair is expected to take the most a pair may: 10 pairs, 2,560 tokens.
+    const first = fresh.reserve(10);
+    expect(first).not.toBeNull();
+    expect(fresh.reserve(10)).toBeNull();
+    first?.release();
+    first?.release();
+    const again = fresh.reserve(10);
+    expect(again).not.toBeNull();
+    // Released twice, counted once: the room is held again.
+    expect(fresh.reserve(10)).toBeNull();
+    again?.release();
+  });
+});

@@ -3,7 +3,7 @@ import { ModelFiles } from "../models/model-files.js";
 import { ModelRetries } from "../models/model-retries.js";
 import { WorkerThread } from "../worker-thread.js";
 import { RERANK_QUERY_MAX_TOKENS } from "./rerank.js";
-import { RerankerBusy, RerankerStarting, type Reranker } from "./reranker.js";
+import { RerankerBusy, RerankerStarting, type RerankReservation, type Reranker } from "./reranker.js";
 import type { RerankReply, RerankRequest, RerankStart, RerankWorkerData } from "./rerank-worker.js";
 
 export interface LocalRerankerOptions {
@@ -79,12 +79,14 @@ export class LocalReranker implements Reranker {
   private readonly files: ModelFiles;
   /** Tokens (estimated) sent to the thread or about to be, not answered yet. */
   private waitingTokens = 0;
+  /** Tokens (estimated) that searches holding a reservation will send once they have ranked. */
+  private reservedTokens = 0;
   /** The last load's failure, repeated to every call until retryAt. */
   private failure: { error: Error; retryAt: number } | undefined;
   private readonly retries = new ModelRetries();
   /**
    * Tokens a pair took, estimated, in the calls so far (halfway to each new call's, so the last
-   * few weigh most): what admits() expects a search's pairs to take before it has read them.
+   * few weigh most): what reserve() expects a search's pairs to take before it has read them.
    */
   private pairTokens: number;
   /** Calls waiting for the thread, first come first served. */
@@ -105,8 +107,17 @@ export class LocalReranker implements Reranker {
     await this.load();
   }
 
-  admits(pairs: number): boolean {
-    return !this.refuses(pairs * this.pairTokens);
+  reserve(pairs: number): RerankReservation | null {
+    const tokens = pairs * this.pairTokens;
+    if (this.refuses(tokens)) return null;
+    this.reservedTokens += tokens;
+    let held = true;
+    return {
+      release: () => {
+        if (held) this.reservedTokens -= tokens;
+        held = false;
+      },
+    };
   }
 
   async score(query: string, passages: string[], signal?: AbortSignal): Promise<number[]> {
@@ -137,7 +148,8 @@ export class LocalReranker implements Reranker {
   /** Whether a call of `tokens` would wait too long: a call that finds nothing waiting is always taken. */
   private refuses(tokens: number): boolean {
     const limit = this.options.maxWaitingTokens ?? MAX_WAITING_TOKENS;
-    return this.waitingTokens > 0 && this.waitingTokens + tokens > limit;
+    const waiting = this.waitingTokens + this.reservedTokens;
+    return waiting > 0 && waiting + tokens > limit;
   }
 
   /** Its caller went away: a waiting call leaves the queue; a running one is told to stop. */

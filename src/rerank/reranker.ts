@@ -12,13 +12,21 @@ export interface Reranker {
    */
   score(query: string, passages: string[], signal?: AbortSignal): Promise<number[]>;
   /**
-   * Whether a call of about `pairs` passages would be taken now, judged before they are read (a
-   * search asks before it ranks, so that one the model is already too busy for ranks as the same
-   * search without rerank, at its cost); score() may still refuse once it sees the passages.
+   * Room for a call of about `pairs` passages, judged before they are read, or null when the model
+   * is already too busy for it. A search reserves before it ranks, so that one the model is too
+   * busy for ranks as the same search without rerank, at its cost; and the room stays counted as
+   * waiting until released, so that of searches arriving together only as many as fit rank for
+   * rerank. Release it just before score() (which may still refuse once it sees the passages), or
+   * when the search ends without calling it.
    */
-  admits(pairs: number): boolean;
+  reserve(pairs: number): RerankReservation | null;
   /** Releases its thread; the next score() loads the model again. */
   close(): Promise<void>;
+}
+
+/** Room reserved with a reranker; releasing it twice releases it once. */
+export interface RerankReservation {
+  release(): void;
 }
 
 /** Not ready yet, and nothing has failed: the model is being fetched or loaded. */

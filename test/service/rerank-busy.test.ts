@@ -34,7 +34,7 @@ describe("a search the reranker is already too busy for", () => {
       return reranker.loaded;
     },
     ready: () => reranker.ready(),
-    admits: (pairs) => reranker.admits(pairs),
+    reserve: (pairs) => reranker.reserve(pairs),
     score: (query, passages, signal) => {
       const scored = reranker.score(query, passages, signal);
       const outcome = scored.then(
@@ -124,5 +124,61 @@ describe("a search the reranker is already too busy for", () => {
     expect(calls[0]!.signal?.aborted).toBe(true);
     await read;
     await ahead;
+  });
+});
+
+describe("searches asking for rerank together", () => {
+  // Nothing may wait beside the call on the model: one search at a time ranks for rerank.
+  const reranker = new LocalReranker({
+    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
+    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
+    dtype: "q8",
+    maxLength: RERANK_MAX_TOKENS,
+    maxWaitingTokens: 1,
+  });
+  let scoreCalls = 0;
+  const counted: Reranker = {
+    id: reranker.id,
+    get loaded() {
+      return reranker.loaded;
+    },
+    ready: () => reranker.ready(),
+    reserve: (pairs) => reranker.reserve(pairs),
+    score: (query, passages, signal) => {
+      scoreCalls += 1;
+      return reranker.score(query, passages, signal);
+    },
+    close: () => reranker.close(),
+  };
+  let services: ServiceHarness;
+  beforeAll(async () => {
+    await reranker.ready();
+    services = await startServices({ embedder: new WordHashEmbedder(), memory: { reranker: counted } });
+    const contents = Array.from({ length: 60 }, (_, i) => `Note ${i}: Dana drinks tea on day ${i}.`);
+    await services.memories({}).batchWriteMemories({
+      requests: contents.map((content) => ({ memory: { subjectType: "person", subjectId: "dana", content } })),
+    });
+  });
+  afterAll(async () => {
+    await services.close();
+    await reranker.close();
+  });
+
+  it("rank for rerank only as many as the model has room for; the others rank as without rerank", async () => {
+    const search = async () => {
+      let header: string | null = null;
+      const stream = services
+        .memories({})
+        .searchMemories(
+          { query: QUESTION, topK: 3, rerank: true },
+          { onHeader: (h) => (header = h.get("engram-rerank")) },
+        );
+      for await (const r of stream) void r;
+      return header;
+    };
+    const headers = await Promise.all([search(), search(), search(), search()]);
+    // Each was admitted before any had ranked without the room they reserved counting as waiting.
+    expect(scoreCalls).toBe(1);
+    expect(headers.sort()).toEqual(["applied", "unavailable", "unavailable", "unavailable"]);
   });
 });

@@ -191,7 +191,7 @@ describe("rerank without a loaded model", () => {
       loaded: true,
       ready: () => Promise.resolve(),
       // Busy only once it sees the passages: the search has ranked for rerank by then.
-      admits: () => true,
+      reserve: () => ({ release: () => undefined }),
       score: () => Promise.reject(new RerankerBusy("about 40000 tokens are waiting for the reranker already")),
       close: () => Promise.resolve(),
     };

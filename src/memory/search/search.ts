@@ -7,7 +7,7 @@ import type { FilterQuery } from "../filters.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { Candidate, RetrievalRepository } from "./retrieval.repository.js";
 import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
-import { RerankerBusy, type Reranker } from "../../rerank/reranker.js";
+import { RerankerBusy, type RerankReservation, type Reranker } from "../../rerank/reranker.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
 import { byScore, fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
@@ -98,33 +98,38 @@ export class MemorySearch {
       q.mode === "keyword" ? null : await this.deps.embeddings.embedQuery(q.text, QUERY_EMBEDDING_TIMEOUT_MS);
     const mode = queryVector === null ? "keyword" : q.mode;
     const now = this.deps.now();
-    const reranker = q.rerank ? this.readyReranker(q) : null;
-    // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
-    const depth = reranker === null ? q.topK : rerankDepth(q.topK);
-    const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
-    if (!q.rerank) return { mode, rerank: null, hits: this.read(viewer, q, this.top(ranked, q), new Map(), now) };
-    const reranked = reranker === null ? null : await this.rerank(reranker, viewer, q, ranked);
-    if (reranked?.ranked == null) {
-      // Shed or failed: the fused order, with the records already read for the reranker.
-      const known = reranked?.records ?? new Map<string, MemoryRecord>();
-      return { mode, rerank: "unavailable", hits: this.read(viewer, q, this.top(ranked, q), known, now) };
+    const room = q.rerank ? this.reserveReranker(q) : null;
+    try {
+      // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
+      const depth = room === null ? q.topK : rerankDepth(q.topK);
+      const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
+      if (!q.rerank) return { mode, rerank: null, hits: this.read(viewer, q, this.top(ranked, q), new Map(), now) };
+      const reranked = room === null ? null : await this.rerank(room, viewer, q, ranked);
+      if (reranked?.ranked == null) {
+        // Shed or failed: the fused order, with the records already read for the reranker.
+        const known = reranked?.records ?? new Map<string, MemoryRecord>();
+        return { mode, rerank: "unavailable", hits: this.read(viewer, q, this.top(ranked, q), known, now) };
+      }
+      return {
+        mode,
+        rerank: "applied",
+        hits: this.read(viewer, q, this.top(reranked.ranked, q), reranked.records, now),
+      };
+    } finally {
+      room?.reservation.release();
     }
-    return {
-      mode,
-      rerank: "applied",
-      hits: this.read(viewer, q, this.top(reranked.ranked, q), reranked.records, now),
-    };
   }
 
   /**
-   * The reranker when its model is loaded and not already too busy for this search; else null, and
-   * its loading starts in the background. A search it is too busy for ranks as one that did not ask
-   * for rerank: the same pool, the same records read, at the same speed.
+   * The reranker and room reserved with it when its model is loaded and not already too busy for
+   * this search; else null, and its loading starts in the background. A search it is too busy for
+   * ranks as one that did not ask for rerank: the same pool, the same records read, at the same speed.
    */
-  private readyReranker(q: SearchQuery): Reranker | null {
+  private reserveReranker(q: SearchQuery): Room | null {
     const { reranker, onRerank } = this.deps;
     if (reranker?.loaded === true) {
-      if (reranker.admits(rerankDepth(q.topK))) return reranker;
+      const reservation = reranker.reserve(rerankDepth(q.topK));
+      if (reservation !== null) return { reranker, reservation };
       onRerank({ outcome: "busy" });
       return null;
     }
@@ -219,7 +224,7 @@ export class MemorySearch {
    * is busy or failed.
    */
   private async rerank(
-    reranker: Reranker,
+    { reranker, reservation }: Room,
     viewer: Viewer,
     q: SearchQuery,
     ranked: Scored[],
@@ -232,6 +237,8 @@ export class MemorySearch {
     const records = new Map(found.filter((m) => stillMatches(m, q)).map((m) => [m.id, m]));
     const candidates = ranked.filter((r) => records.has(r.id));
     try {
+      // Its room becomes the call's own, counted by score() before it awaits anything.
+      reservation.release();
       const scores = await reranker.score(
         q.text,
         candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord)),
@@ -290,6 +297,12 @@ export class MemorySearch {
       }
     }
   }
+}
+
+/** A reranker, and the room a search reserved with it. */
+interface Room {
+  reranker: Reranker;
+  reservation: RerankReservation;
 }
 
 /** A ranked result with the score of the search's mode (and the reranker's, once reranked). */
