@@ -6,16 +6,11 @@
 import { getPriority } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalReranker, RERANKER_THREAD_NICE } from "./local-reranker.js";
-import { RERANK_MAX_TOKENS } from "./rerank.js";
 import { RerankerBusy } from "./reranker.js";
+import { LOCAL_RERANKER } from "../../test/support/rerankers.js";
 import { threadsByNice } from "../../test/support/threads.js";
 
-const MODEL = {
-  model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
-  modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-  dtype: "q8",
-  maxLength: RERANK_MAX_TOKENS,
-} as const;
+const MODEL = LOCAL_RERANKER;
 // Each call below is estimated at 2,000 tokens: two fit, a third waiting would not.
 const reranker = new LocalReranker({ ...MODEL, maxWaitingTokens: 4_000 });
 afterAll(() => reranker.close());

@@ -5,74 +5,56 @@
  * search whose caller goes away takes its waiting rerank call with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryRepositories } from "../../src/memory/repositories.js";
+import type { MemoryServiceDeps } from "../../src/memory/memory.service.js";
 import type { RerankEvent } from "../../src/memory/search/search.js";
 import { LocalReranker } from "../../src/rerank/local-reranker.js";
-import type { Reranker } from "../../src/rerank/reranker.js";
 import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../../src/rerank/rerank.js";
 import { WordHashEmbedder } from "../support/embedders.js";
+import { LOCAL_RERANKER, poolsRecordedIn, watchedReranker } from "../support/rerankers.js";
 import { startServices, type ServiceHarness } from "../support/service.js";
 
 const QUESTION = "What does Dana drink in the morning?";
 /** A passage long enough to be cut at RERANK_MAX_TOKENS: a full pair. */
 const LONG = "Dana keeps a notebook of every meeting and every drink. ".repeat(40);
 
+/** Services over the loaded cross-encoder, and sixty notes about Dana to search. */
+async function servicesAnswering(
+  reranker: LocalReranker,
+  memory: Partial<Omit<MemoryServiceDeps, "writes" | "feed">>,
+): Promise<ServiceHarness> {
+  await reranker.ready();
+  const services = await startServices({ embedder: new WordHashEmbedder(), memory });
+  const contents = Array.from({ length: 60 }, (_, i) => `Note ${i}: Dana drinks tea on day ${i}.`);
+  await services.memories({}).batchWriteMemories({
+    requests: contents.map((content) => ({ memory: { subjectType: "person", subjectId: "dana", content } })),
+  });
+  return services;
+}
+
 describe("a search the reranker is already too busy for", () => {
   // Room for one full search's pairs waiting, not two.
   const reranker = new LocalReranker({
-    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
-    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-    dtype: "q8",
-    maxLength: RERANK_MAX_TOKENS,
+    ...LOCAL_RERANKER,
     maxWaitingTokens: (RERANK_CANDIDATES + 10) * RERANK_MAX_TOKENS,
   });
   /** What the search's rerank call got: its signal, and how it ended. */
   const calls: { signal: AbortSignal | undefined; outcome: Promise<string> }[] = [];
-  const watched: Reranker = {
-    id: reranker.id,
-    get loaded() {
-      return reranker.loaded;
-    },
-    ready: () => reranker.ready(),
-    reserve: (pairs) => reranker.reserve(pairs),
-    score: (query, passages, signal) => {
-      const scored = reranker.score(query, passages, signal);
-      const outcome = scored.then(
-        () => "scored",
-        (err: unknown) => (err instanceof Error ? err.name : String(err)),
-      );
-      calls.push({ signal, outcome });
-      return scored;
-    },
-    close: () => reranker.close(),
-  };
+  const watched = watchedReranker(reranker, ({ signal, scored }) => {
+    const outcome = scored.then(
+      () => "scored",
+      (err: unknown) => (err instanceof Error ? err.name : String(err)),
+    );
+    calls.push({ signal, outcome });
+  });
   const pools: number[] = [];
   const events: RerankEvent[] = [];
   let services: ServiceHarness;
 
   beforeAll(async () => {
-    await reranker.ready();
-    services = await startServices({
-      embedder: new WordHashEmbedder(),
-      memory: {
-        reranker: watched,
-        onRerank: (event) => events.push(event),
-        repositories: {
-          retrieval: (em) => {
-            const repository = memoryRepositories.retrieval(em);
-            const hybridCandidates = repository.hybridCandidates.bind(repository);
-            repository.hybridCandidates = (viewer, filter, text, target, limit, ...rest) => {
-              pools.push(limit);
-              return hybridCandidates(viewer, filter, text, target, limit, ...rest);
-            };
-            return repository;
-          },
-        },
-      },
-    });
-    const contents = Array.from({ length: 60 }, (_, i) => `Note ${i}: Dana drinks tea on day ${i}.`);
-    await services.memories({}).batchWriteMemories({
-      requests: contents.map((content) => ({ memory: { subjectType: "person", subjectId: "dana", content } })),
+    services = await servicesAnswering(reranker, {
+      reranker: watched,
+      onRerank: (event) => events.push(event),
+      repositories: poolsRecordedIn(pools),
     });
   });
   afterAll(async () => {
@@ -129,35 +111,12 @@ describe("a search the reranker is already too busy for", () => {
 
 describe("searches asking for rerank together", () => {
   // Nothing may wait beside the call on the model: one search at a time ranks for rerank.
-  const reranker = new LocalReranker({
-    model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
-    modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-    dtype: "q8",
-    maxLength: RERANK_MAX_TOKENS,
-    maxWaitingTokens: 1,
-  });
+  const reranker = new LocalReranker({ ...LOCAL_RERANKER, maxWaitingTokens: 1 });
   let scoreCalls = 0;
-  const counted: Reranker = {
-    id: reranker.id,
-    get loaded() {
-      return reranker.loaded;
-    },
-    ready: () => reranker.ready(),
-    reserve: (pairs) => reranker.reserve(pairs),
-    score: (query, passages, signal) => {
-      scoreCalls += 1;
-      return reranker.score(query, passages, signal);
-    },
-    close: () => reranker.close(),
-  };
+  const counted = watchedReranker(reranker, () => (scoreCalls += 1));
   let services: ServiceHarness;
   beforeAll(async () => {
-    await reranker.ready();
-    services = await startServices({ embedder: new WordHashEmbedder(), memory: { reranker: counted } });
-    const contents = Array.from({ length: 60 }, (_, i) => `Note ${i}: Dana drinks tea on day ${i}.`);
-    await services.memories({}).batchWriteMemories({
-      requests: contents.map((content) => ({ memory: { subjectType: "person", subjectId: "dana", content } })),
-    });
+    services = await servicesAnswering(reranker, { reranker: counted });
   });
   afterAll(async () => {
     await services.close();

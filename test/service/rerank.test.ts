@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { SearchMode, type SearchMemoriesRequestSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { memoryRepositories } from "../../src/memory/repositories.js";
 import { LocalReranker } from "../../src/rerank/local-reranker.js";
-import { RERANK_CANDIDATES, RERANK_MAX_TOKENS, RERANK_WEIGHT } from "../../src/rerank/rerank.js";
+import { RERANK_CANDIDATES, RERANK_WEIGHT } from "../../src/rerank/rerank.js";
 import type { RerankEvent } from "../../src/memory/search/search.js";
 import { RerankerBusy, type Reranker } from "../../src/rerank/reranker.js";
 import { WordHashEmbedder, realReranker } from "../support/embedders.js";
+import { LOCAL_RERANKER, poolsRecordedIn } from "../support/rerankers.js";
 import { startServices, type Caller, type ServiceHarness } from "../support/service.js";
 
 interface Hit {
@@ -210,17 +210,7 @@ describe("rerank without a loaded model", () => {
       embedder: new WordHashEmbedder(),
       memory: {
         reranker: null,
-        repositories: {
-          retrieval: (em) => {
-            const repository = memoryRepositories.retrieval(em);
-            const hybridCandidates = repository.hybridCandidates.bind(repository);
-            repository.hybridCandidates = (viewer, filter, text, target, limit, ...rest) => {
-              pools.push(limit);
-              return hybridCandidates(viewer, filter, text, target, limit, ...rest);
-            };
-            return repository;
-          },
-        },
+        repositories: poolsRecordedIn(pools),
       },
     });
     cleanups.push(() => services.close());
@@ -263,12 +253,7 @@ describe("rerank without a loaded model", () => {
 });
 
 /** The cross-encoder as the tests' own rerankers load it (realReranker() is shared). */
-const MODEL = {
-  model: "cross-encoder/ms-marco-MiniLM-L-12-v2",
-  modelDir: process.env.ENGRAM_MODEL_DIR ?? ".models",
-  dtype: "q8",
-  maxLength: RERANK_MAX_TOKENS,
-} as const;
+const MODEL = LOCAL_RERANKER;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let emptyDir = "";

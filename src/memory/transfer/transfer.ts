@@ -17,6 +17,7 @@ import type { MemoryRevisionRepository, StoredRevision } from "../../history/rev
 import { toRevisionProtos } from "../../history/revision.mapper.js";
 import { changeBy, type Change } from "../change.js";
 import { importedRevisions, supersededByOf } from "./imported-history.js";
+import type { MemoryRecord } from "../record.js";
 import type { SuccessorNames } from "../successors.js";
 
 /** Memories read per query while exporting: one round trip per page, a bounded amount held. */
@@ -61,17 +62,18 @@ export class MemoryTransfer {
         { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
       );
-      const { successors } = this.deps;
-      const records = await successors.records(
-        viewer,
-        page.map(({ record }) => record),
-      );
       const stored = await this.deps.revisions(this.deps.em.fork()).ofMemories(
         viewer,
-        records.map((r) => r.id),
+        page.map(({ record }) => record.id),
       );
+      // The memories and their revisions name successors in one question.
+      const shown = await this.deps.successors.carriers<{ record: MemoryRecord; reason?: string | null }>(viewer, [
+        ...page.map(({ record }) => ({ record })),
+        ...stored,
+      ]);
+      const records = shown.slice(0, page.length).map((c) => c.record);
       const revisions = new Map<string, StoredRevision[]>();
-      for (const r of await successors.carriers(viewer, stored)) {
+      for (const r of shown.slice(page.length) as StoredRevision[]) {
         const ofMemory = revisions.get(r.record.id);
         if (ofMemory === undefined) revisions.set(r.record.id, [r]);
         else ofMemory.push(r);
