@@ -1,31 +1,17 @@
 import { defineConfig } from "vitest/config";
 
-/**
- * The integration files whose outcome depends on the database engine beyond what the service
- * tier covers: CI runs them, with the service tier, on PGlite and again on Postgres, and
- * requires the same results (scripts/compare-test-results.mjs). Every other integration file
- * is about transports, processes, clients or the browser, and runs once.
- */
-const ENGINE_FILES = [
-  "test/memory/**/*.test.ts",
-  "test/search/**/*.test.ts",
-  "test/performance/**/*.test.ts",
-  "test/guard/**/*.test.ts",
-  "test/server/durability.test.ts",
-  "test/server/feed-process.test.ts",
-  "test/validation/unexpected-errors.test.ts",
-];
-
 /** Migrated templates that test databases are copied from (test/support/templates.ts). */
 const TEMPLATES = "test/support/templates-setup.ts";
 /** The compiled server that spawned processes run. */
 const BUILD = "test/support/build-setup.ts";
 
 /**
- * Four tiers. `unit`: pure modules, tests beside them in src. `service`: the real services over
- * an in-memory router transport and a database of their own. `engine` and `integration`: real
- * servers and processes. `npm run test:fast` runs the first two; `npm test` runs all four;
- * `npm run test:engine` runs the engine-dependent ones (CI's second pass, on Postgres).
+ * Four tiers, each a directory: `unit` (src/, beside the module), pure modules; `service`
+ * (test/service/<feature>/), the real services over an in-memory router transport and a database
+ * of their own; `engine` (test/engine/), real servers whose outcome depends on the database
+ * engine; `e2e` (test/e2e/), what crosses sockets, processes or the browser. `npm run test:fast`
+ * runs the first two; `npm test` runs all four; `npm run test:engine` runs service and engine
+ * (CI's second pass, on Postgres, which must give the same results).
  */
 export default defineConfig({
   test: {
@@ -52,7 +38,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "engine",
-          include: ENGINE_FILES,
+          include: ["test/engine/**/*.test.ts"],
           globalSetup: [TEMPLATES, BUILD],
           sequence: { groupOrder: 1 },
         },
@@ -60,9 +46,8 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: "integration",
-          include: ["test/**/*.test.ts"],
-          exclude: ["test/service/**", ...ENGINE_FILES],
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
           globalSetup: [TEMPLATES, BUILD, "test/support/postgres-setup.ts"],
           sequence: { groupOrder: 1 },
         },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs Debian's chromium package, the browser test/clients/browser.test.ts drives through
+# Installs Debian's chromium package, the browser test/e2e/clients/browser.test.ts drives through
 # playwright-core (which never downloads a browser of its own here). Returns at once when
 # /usr/bin/chromium is already there. Needs root, or sudo.
 set -euo pipefail

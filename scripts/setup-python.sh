@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the git-ignored venv .tools/venv from gen/python/requirements-dev.txt (grpcio-tools for
-# scripts/generate.sh, setuptools to build the client's wheel for test/clients/python.test.ts) and
+# scripts/generate.sh, setuptools to build the client's wheel for test/e2e/clients/python.test.ts) and
 # installs gen/python into it, editable so it always holds the latest generated code. Returns at
 # once when the venv already matches the pins.
 set -euo pipefail

@@ -2,7 +2,7 @@
  * The free-space reserve through the real services, on either engine, with a simulated disk:
  * while free space is under the reserve every writing RPC is RESOURCE_EXHAUSTED STORAGE_FULL
  * and changes nothing, every reading RPC answers, and writes resume once space is back.
- * (test/server/disk-full.test.ts fills a real file system under a spawned server.)
+ * (test/e2e/server/disk-full.test.ts fills a real file system under a spawned server.)
  */
 import { randomUUID } from "node:crypto";
 import { toJson } from "@bufbuild/protobuf";

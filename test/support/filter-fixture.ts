@@ -1,5 +1,5 @@
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
-import { hoursFromNow, type MemoryClient, type MemoryInit } from "../memory/write-list-support.js";
+import { hoursFromNow, type MemoryClient, type MemoryInit } from "../engine/memory/write-list-support.js";
 
 /**
  * The memories behind the list and search filter suites. Written into a workspace of its

@@ -7,7 +7,7 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { violatedFields } from "../../memory/write-list-support.js";
+import { violatedFields } from "../../engine/memory/write-list-support.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 

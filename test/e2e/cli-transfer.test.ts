@@ -1,0 +1,173 @@
+/**
+ * `engram export` and `engram import` moving a workspace between engines: PGlite to Postgres
+ * through running servers, then Postgres to a stopped PGlite data directory, losing nothing.
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fromJsonString, toJson } from "@bufbuild/protobuf";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ExportMemoriesResponseSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { memoryClient } from "../support/clients.js";
+import { createTestDatabase } from "../support/database.js";
+import { WordHashEmbedder } from "../support/embedders.js";
+import { runEngram, type CliResult } from "../support/engram-process.js";
+import { startTestServer, type TestServer } from "../support/server.js";
+
+let scratch: string;
+const cleanups: (() => Promise<void>)[] = [];
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), "engram-transfer-"));
+});
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+  if (scratch) await rm(scratch, { recursive: true, force: true });
+});
+
+async function pgliteServer(dataDir?: string): Promise<TestServer> {
+  const config = dataDir === undefined ? { databaseUrl: undefined } : { databaseUrl: undefined, dataDir };
+  const server = await startTestServer(config, { embedder: new WordHashEmbedder() });
+  cleanups.push(() => server.close());
+  return server;
+}
+
+async function postgresBackedServer(): Promise<TestServer> {
+  // DATABASE_URL's server, or the one the suite starts for tests that need Postgres on a PGlite run.
+  const database = await createTestDatabase(inject("postgresUrl"));
+  const server = await startTestServer({ databaseUrl: database.url }, { embedder: new WordHashEmbedder() });
+  cleanups.push(async () => {
+    await server.close();
+    await database.drop();
+  });
+  return server;
+}
+
+function succeeded(result: CliResult): CliResult {
+  expect(result.code, result.stderr).toBe(0);
+  return result;
+}
+
+/**
+ * Everything but the workspace (the importer's own), line by line. Floats are compared as the
+ * 32-bit values they are: one side may print 0.9 and the other 0.8999999761581421 for one value.
+ */
+function portable(jsonl: string): unknown[] {
+  return jsonl
+    .split("\n")
+    .filter((line) => line !== "")
+    .map((line) => {
+      const item = fromJsonString(ExportMemoriesResponseSchema, line);
+      item.embedding = item.embedding.map(Math.fround);
+      for (const memory of [item.memory, ...item.revisions.map((r) => r.memory)]) {
+        if (memory?.confidence !== undefined) memory.confidence = Math.fround(memory.confidence);
+      }
+      const json = toJson(ExportMemoriesResponseSchema, item) as {
+        memory: Record<string, unknown>;
+        revisions?: { memory: Record<string, unknown> }[];
+      };
+      for (const memory of [json.memory, ...(json.revisions ?? []).map((r) => r.memory)]) delete memory.workspaceId;
+      return json;
+    });
+}
+
+/** Active, updated, deleted and expired memories, keyed and keyless, with metadata and vectors. */
+async function fill(server: TestServer): Promise<void> {
+  const client = memoryClient(server.baseUrl, server.adminKey);
+  const keyed = { subjectType: "contact", subjectId: "ana", kind: "pitch", key: "angle", agentId: "sales" };
+  await client.writeMemory({ memory: { ...keyed, content: "angle: time savings" } });
+  await client.writeMemory({ memory: { ...keyed, content: "angle: fewer missed leads", metadata: { n: 2 } } });
+  const gone = await client.writeMemory({ memory: { subjectType: "contact", kind: "note", content: "left" } });
+  await client.deleteMemory({ id: gone.memory!.id, reason: "wrong contact" });
+  await client.writeMemory({
+    memory: { subjectType: "contact", kind: "note", content: "trial ended", tags: ["trial"] },
+    ttl: { seconds: 1n },
+  });
+  // A superseded memory: export keeps it (and both histories) unless --active-only.
+  const old = await client.writeMemory({ memory: { subjectType: "contact", kind: "fact", content: "ana at globex" } });
+  await client.writeMemory({
+    memory: { subjectType: "contact", kind: "fact", content: "ana at initech" },
+    supersedes: [old.memory!.id],
+  });
+  // More than one import batch (100 a call).
+  for (const first of [0, 75]) {
+    await client.batchWriteMemories({
+      requests: Array.from({ length: 75 }, (_, n) => first + n).map((i) => ({
+        memory: {
+          subjectType: "log",
+          subjectId: `s-${i % 7}`,
+          kind: "line",
+          content: `observation number ${i} about the renewal`,
+          linkedEntities: [{ type: "deal", id: `d-${i % 3}` }],
+          confidence: (i % 10) / 10,
+        },
+      })),
+    });
+  }
+  // Past the ttl, so one memory is exported as expired.
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+}
+
+describe("engram export | engram import", () => {
+  it("moves a workspace from PGlite to Postgres and back to a stopped PGlite, losing nothing", async () => {
+    const source = await pgliteServer();
+    await fill(source);
+    const exported = succeeded(await runEngram(["export", "--url", source.baseUrl, "--api-key", source.adminKey]));
+    expect(exported.stderr).toContain(`exported 155 memories from workspace ${source.workspaceId}`);
+    const original = portable(exported.stdout);
+    expect(original).toHaveLength(155);
+    const firstFile = join(scratch, "from-pglite.jsonl");
+    await writeFile(firstFile, exported.stdout);
+
+    // Into a Postgres server, through its API: every vector kept (same model).
+    const pgTarget = await postgresBackedServer();
+    const through = ["--url", pgTarget.baseUrl, "--api-key", pgTarget.adminKey];
+    const imported = succeeded(await runEngram(["import", firstFile, ...through]));
+    expect(imported.stderr).toContain("155 created, 0 replaced, 0 unchanged, 155 with their vectors");
+    const fromPostgres = succeeded(await runEngram(["export", ...through])).stdout;
+    expect(portable(fromPostgres)).toEqual(original);
+    // Again: nothing changes.
+    expect(succeeded(await runEngram(["import", firstFile, ...through])).stderr).toContain(
+      "0 created, 0 replaced, 155 unchanged",
+    );
+
+    // Into a PGlite data directory no server holds: straight onto the data.
+    const dataDir = join(scratch, "pglite-target");
+    const secondFile = join(scratch, "from-postgres.jsonl");
+    await writeFile(secondFile, fromPostgres);
+    const direct = { ENGRAM_DATA_DIR: dataDir, DATABASE_URL: undefined };
+    const intoFiles = await runEngram(["import", secondFile, "--workspace", "moved"], direct, 120_000);
+    expect(succeeded(intoFiles).stderr).toContain("imported into workspace moved: 155 created");
+    const onDisk = succeeded(await runEngram(["export", "--workspace", "moved"], direct, 120_000)).stdout;
+    expect(portable(onDisk)).toEqual(original);
+
+    // And a server on that directory serves them, vectors and all.
+    const restarted = await pgliteServer(dataDir);
+    const key = await restarted.createKey({ workspaceId: "moved" });
+    const hits = [];
+    for await (const hit of memoryClient(restarted.baseUrl, key).searchMemories({
+      query: "observation number 42",
+      mode: 2,
+    })) {
+      hits.push(hit);
+    }
+    expect(hits[0]?.memory?.content).toBe("observation number 42 about the renewal");
+  });
+
+  it("refuses a file with a malformed line before importing any of it", async () => {
+    const target = await pgliteServer();
+    const source = await pgliteServer();
+    await memoryClient(source.baseUrl, source.adminKey).writeMemory({
+      memory: { subjectType: "contact", kind: "note", content: "kept out" },
+    });
+    const line = succeeded(await runEngram(["export", "--url", source.baseUrl, "--api-key", source.adminKey])).stdout;
+    const file = join(scratch, "broken.jsonl");
+    await writeFile(file, `${line}{"memory": {"colour": "blue"}}\n`);
+
+    const refused = await runEngram(["import", file, "--url", target.baseUrl, "--api-key", target.adminKey]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`${file}:2: not a memory from engram export`);
+    const { memories } = await memoryClient(target.baseUrl, target.adminKey).listMemories({});
+    expect(memories).toEqual([]);
+    expect(await readFile(file, "utf8")).toContain("kept out");
+  });
+});

@@ -1,0 +1,74 @@
+import { execFile } from "node:child_process";
+import { cp, readFile, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { repoRoot } from "../../support/engram-process.js";
+
+const run = promisify(execFile);
+
+/** Runs a command to completion; a failure's message carries its output. */
+export async function exec(command: string, args: string[], cwd: string): Promise<void> {
+  try {
+    await run(command, args, { cwd, maxBuffer: 64 * 1024 * 1024 });
+  } catch (err) {
+    const { stdout = "", stderr = "" } = err as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(" ")} failed in ${cwd}:\n${stdout}${stderr}`, { cause: err });
+  }
+}
+
+/** The version of a package this repository depends on, so scratch projects install the same. */
+async function pinnedVersion(name: string): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const version = manifest.dependencies[name] ?? manifest.devDependencies[name];
+  if (version === undefined) throw new Error(`package.json does not depend on ${name}`);
+  return version;
+}
+
+/**
+ * `npm pack`s gen/ts-client into `scratch`, a new npm project outside the repository, and
+ * installs the tarball there with `transports` (e.g. @connectrpc/connect-node), as a user would.
+ */
+export async function installTypeScriptPackage(scratch: string, transports: string[]): Promise<void> {
+  await exec("npm", ["pack", join(repoRoot, "gen/ts-client"), "--pack-destination", scratch, "--silent"], scratch);
+  const tarball = (await readdir(scratch)).find((name) => name.endsWith(".tgz"));
+  if (tarball === undefined) throw new Error(`npm pack wrote no tarball into ${scratch}`);
+  await writeFile(join(scratch, "package.json"), JSON.stringify({ name: "smoke", private: true, type: "module" }));
+  const pinned = await Promise.all(transports.map(async (name) => `${name}@${await pinnedVersion(name)}`));
+  await exec(
+    "npm",
+    ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", `./${tarball}`, ...pinned],
+    scratch,
+  );
+}
+
+/**
+ * Builds the wheel of gen/python (from a copy, so the build leaves nothing in the repository)
+ * and installs it with its dependencies from PyPI into a fresh venv in `scratch`. Returns the
+ * venv's python.
+ */
+export async function installPythonWheel(scratch: string): Promise<string> {
+  const source = join(scratch, "source");
+  await cp(join(repoRoot, "gen/python"), source, { recursive: true });
+  // The repository's pinned setuptools builds it, with nothing fetched at build time.
+  const builder = join(repoRoot, ".tools/venv/bin/python");
+  const wheels = join(scratch, "wheels");
+  await exec(builder, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], scratch);
+  const wheel = (await readdir(wheels)).find((name) => name.endsWith(".whl"));
+  if (wheel === undefined) throw new Error(`no wheel was built into ${wheels}`);
+  await exec("python3", ["-m", "venv", join(scratch, "venv")], scratch);
+  const python = join(scratch, "venv/bin/python");
+  await exec(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", join(wheels, wheel)], scratch);
+  return python;
+}
+
+/** A copy of test/e2e/clients/go in `scratch` whose gen/go dependency is this checkout's, by replace directive. */
+export async function goScratchModule(scratch: string): Promise<void> {
+  for (const name of ["go.mod", "go.sum", "smoke_test.go"]) {
+    await cp(join(repoRoot, "test/e2e/clients/go", name), join(scratch, name));
+  }
+  const replace = `github.com/engram-dev/engram/gen/go=${join(repoRoot, "gen/go")}`;
+  await exec("go", ["mod", "edit", "-replace", replace], scratch);
+}

@@ -1,0 +1,165 @@
+/**
+ * Several stateless servers on one Postgres share the load: the rate limits hold across them,
+ * a key revoked on one stops working on the others, and their embedding workers split the
+ * backlog without embedding any text twice. Runs on the Postgres that global-setup provides,
+ * whichever engine the rest of the suite uses.
+ */
+import { Code, ConnectError } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
+import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
+import { DEFAULT_CONFIG } from "../../../src/config.js";
+import type { Embedder } from "../../../src/embedding/embedder.js";
+import { apiKeyClient, memoryClient } from "../../support/clients.js";
+import { createTestDatabase } from "../../support/database.js";
+import { wordHashVector } from "../../support/embedders.js";
+import { startTestServer, type TestServer } from "../../support/server.js";
+import { eventually, unique } from "../../engine/search/search-support.js";
+
+/** Records what it embeds; it can be made to refuse to come up, or to wait at a gate. */
+class SharedWorkEmbedder implements Embedder {
+  readonly id = "test:shared-work";
+  readonly dimensions = 384;
+  readonly embedded: string[] = [];
+  up = true;
+  /** Awaited by every call after the first; resolved by the test. */
+  gate: Promise<void> = Promise.resolve();
+  onEmbed: () => void = () => {};
+  async ready(): Promise<void> {
+    if (!this.up) throw new Error("not up yet");
+  }
+  async embed(texts: string[]): Promise<number[][]> {
+    if (this.embedded.length > 0) await this.gate;
+    this.embedded.push(...texts);
+    this.onEmbed();
+    return texts.map(wordHashVector);
+  }
+}
+
+function reasonOf(err: unknown): { code: Code; reason: string | undefined } {
+  const connectError = ConnectError.from(err);
+  return { code: connectError.code, reason: connectError.findDetails(ErrorInfoSchema)[0]?.reason };
+}
+
+describe("two servers on one Postgres", () => {
+  const embedderA = new SharedWorkEmbedder();
+  const embedderB = new SharedWorkEmbedder();
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject("postgresUrl"));
+    // A's embedder is down at first, so that what is written through A waits for the workers.
+    embedderA.up = false;
+    const config = {
+      databaseUrl: database.url,
+      rateLimit: 3,
+      embedding: { ...DEFAULT_CONFIG.embedding, provider: "local" as const },
+    };
+    a = await startTestServer(config, { embedder: embedderA });
+    b = await startTestServer(config, { embedder: embedderB });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+
+  it("share one per-key rate limit: calls through A use up the key on B", async () => {
+    const key = await a.createKey();
+    const throughA = memoryClient(a.baseUrl, key);
+    await Promise.all([throughA.listMemories({}), throughA.listMemories({}), throughA.listMemories({})]);
+    const refused = await memoryClient(b.baseUrl, key)
+      .listMemories({})
+      .then(() => undefined, reasonOf);
+    expect(refused).toEqual({ code: Code.ResourceExhausted, reason: "RATE_LIMITED" });
+  });
+
+  it("a key revoked through A stops working on B, which had it cached", async () => {
+    const admin = apiKeyClient(a.baseUrl, a.adminKey);
+    const { apiKey, secret } = await admin.createApiKey({
+      apiKey: { displayName: "revoked", scopes: ["memory:read"] },
+    });
+    const readerOnB = memoryClient(b.baseUrl, secret);
+    await readerOnB.listMemories({});
+    await admin.revokeApiKey({ id: apiKey!.id });
+    // Well within the lifetime of B's cached principal (a minute): only the revocation notice explains it.
+    await eventually(
+      async () => {
+        const outcome = await readerOnB.listMemories({}).then(() => undefined, reasonOf);
+        return outcome?.code === Code.Unauthenticated ? outcome : undefined;
+      },
+      { attempts: 50, intervalMs: 100 },
+    );
+  });
+
+  it("split the embedding backlog, each text embedded once, woken by a write on the other server", async () => {
+    const writer = memoryClient(a.baseUrl, await a.createKey());
+    const contents = Array.from({ length: 100 }, (_, i) => `backlog item ${i} ${unique("c")}`);
+    // B embeds its first batch, then waits until A's worker has taken one too.
+    let releaseB!: () => void;
+    embedderB.gate = new Promise((resolve) => (releaseB = resolve));
+    embedderB.onEmbed = () => (embedderA.up = true);
+    embedderA.onEmbed = releaseB;
+
+    const { results } = await writer.batchWriteMemories({
+      requests: contents.map((content) => ({
+        memory: { subjectType: "contact", subjectId: unique("s"), kind: "note", content },
+      })),
+    });
+    const ids = results.map((r) => (r.result.case === "response" ? r.result.value.memory!.id : ""));
+    for (const r of results) {
+      expect(r.result.case === "response" && r.result.value.memory!.embeddingStatus).toBe(EmbeddingStatus.PENDING);
+    }
+
+    await eventually(
+      async () => {
+        // Polled under the rate limit of 3 calls a second: a refused look is just another miss.
+        const { memories } = await writer.listMemories({ pageSize: 500 }).catch(() => ({ memories: [] }));
+        const attached = new Set(
+          memories.filter((m) => m.embeddingStatus === EmbeddingStatus.ATTACHED).map((m) => m.id),
+        );
+        return ids.every((id) => attached.has(id)) ? true : undefined;
+      },
+      { attempts: 120, intervalMs: 250 },
+    );
+    const embeddedA = embedderA.embedded.filter((t) => contents.includes(t));
+    const embeddedB = embedderB.embedded.filter((t) => contents.includes(t));
+    expect(embeddedA.length).toBeGreaterThan(0);
+    expect(embeddedB.length).toBeGreaterThan(0);
+    expect([...embeddedA, ...embeddedB].sort()).toEqual([...contents].sort());
+  });
+});
+
+// A pair of its own: the revocation above already counts failures against this address.
+describe("two other servers on one Postgres", () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let a: TestServer;
+  let b: TestServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(inject("postgresUrl"));
+    a = await startTestServer({ databaseUrl: database.url, authFailuresPerMinute: 4 });
+    b = await startTestServer({ databaseUrl: database.url, authFailuresPerMinute: 4 });
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+    await database?.drop();
+  });
+
+  it("share the failed-authentication limit per client address", async () => {
+    const guess = (server: TestServer) =>
+      memoryClient(server.baseUrl, `guess-${unique("k")}`)
+        .listMemories({})
+        .then(() => undefined, reasonOf);
+    // Four failed attempts a minute are allowed; the fifth goes over, and from then on both
+    // servers refuse the address, though neither has seen more than three.
+    for (const server of [a, b, a, b, a]) {
+      expect((await guess(server))?.code).toBe(Code.Unauthenticated);
+    }
+    expect(await guess(a)).toEqual({ code: Code.ResourceExhausted, reason: "TOO_MANY_FAILED_AUTHENTICATIONS" });
+    expect(await guess(b)).toEqual({ code: Code.ResourceExhausted, reason: "TOO_MANY_FAILED_AUTHENTICATIONS" });
+  });
+});
