@@ -8,7 +8,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PgliteThread } from "../../src/db/pglite.js";
+import { PgliteThread } from "../../../src/db/pglite.js";
 
 let dir: string;
 let db: PgliteThread;

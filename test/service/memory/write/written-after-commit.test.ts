@@ -4,9 +4,9 @@
  */
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryRepository } from "../../src/memory/memory.repository.js";
-import type { MemoryRecord } from "../../src/memory/record.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { MemoryRepository } from "../../../../src/memory/memory.repository.js";
+import type { MemoryRecord } from "../../../../src/memory/record.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 /** Memories whose soft delete and undelete fail, as a statement can. */
 class FailingDeletes extends MemoryRepository {

@@ -4,9 +4,9 @@
  */
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withLocalSettings } from "../../src/db/local-settings.js";
-import { RetrievalRepository } from "../../src/memory/search/retrieval.repository.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { withLocalSettings } from "../../../src/db/local-settings.js";
+import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
+import { startServices, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {

@@ -5,17 +5,17 @@
  */
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
-import type { Scope } from "../../src/auth/principal.js";
-import { query, sql } from "../../src/db/sql.js";
-import { StorageReserve } from "../../src/db/storage-reserve.js";
-import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "../../src/db/table-statistics.js";
-import { Embeddings } from "../../src/embedding/embeddings.js";
-import { EmbeddingWorker } from "../../src/embedding/worker.js";
-import { EmbeddingQueueRepository } from "../../src/memory/queue/embedding-queue.repository.js";
-import { startSweeper } from "../../src/memory/queue/sweeper.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
+import type { Scope } from "../../../src/auth/principal.js";
+import { query, sql } from "../../../src/db/sql.js";
+import { StorageReserve } from "../../../src/db/storage-reserve.js";
+import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "../../../src/db/table-statistics.js";
+import { Embeddings } from "../../../src/embedding/embeddings.js";
+import { EmbeddingWorker } from "../../../src/embedding/worker.js";
+import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-queue.repository.js";
+import { startSweeper } from "../../../src/memory/queue/sweeper.js";
+import { WordHashEmbedder } from "../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../support/service.js";
 
 const logger = pino({ level: "silent" });
 const RESERVE = 64 * 1024 * 1024;

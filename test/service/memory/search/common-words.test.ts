@@ -8,16 +8,16 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
-import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { DF_CAP } from "../../src/memory/search/bm25.js";
+import { Visibility } from "../../../../gen/ts/engram/v1/memory_pb.js";
+import { SearchMode } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { DF_CAP } from "../../../../src/memory/search/bm25.js";
 import {
   RetrievalRepository,
   type HybridCandidates,
   type KeywordMatches,
-} from "../../src/memory/search/retrieval.repository.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { startServices, type Caller, type ServiceHarness } from "../support/service.js";
+} from "../../../../src/memory/search/retrieval.repository.js";
+import { WordHashEmbedder } from "../../../support/embedders.js";
+import { startServices, type Caller, type ServiceHarness } from "../../../support/service.js";
 
 /** What each keyword search was told was common, and what it counted. */
 const calls: { knownCommon: readonly string[]; counted: KeywordMatches["counted"] }[] = [];

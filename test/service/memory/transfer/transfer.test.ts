@@ -6,15 +6,15 @@ import { randomUUID } from "node:crypto";
 import { clone, create, toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EmbeddingStatus, MemoryChange, MemoryState } from "../../gen/ts/engram/v1/memory_pb.js";
+import { EmbeddingStatus, MemoryChange, MemoryState } from "../../../../gen/ts/engram/v1/memory_pb.js";
 import {
   ExportMemoriesResponseSchema,
   type ExportMemoriesResponse,
   type MemoryService,
-} from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { WordHashEmbedder, wordHashVector } from "../support/embedders.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+} from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { BadRequestSchema, ErrorInfoSchema } from "../../../../gen/ts/google/rpc/error_details_pb.js";
+import { WordHashEmbedder, wordHashVector } from "../../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {

@@ -4,10 +4,10 @@
  * words in TypeScript (lexemeQuery). Both must write the same tsquery, whatever the word holds.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { query, sql } from "../../src/db/sql.js";
-import { lexemeQuery } from "../../src/memory/search/keyword-tiers.js";
-import { QUOTED_LEXEME } from "../../src/memory/search/retrieval.repository.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { query, sql } from "../../../../src/db/sql.js";
+import { lexemeQuery } from "../../../../src/memory/search/keyword-tiers.js";
+import { QUOTED_LEXEME } from "../../../../src/memory/search/retrieval.repository.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {

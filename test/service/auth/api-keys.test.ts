@@ -4,7 +4,7 @@
  */
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { startServices, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {

@@ -7,9 +7,9 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { BatchWriteResult } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { WriteOutcome } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import type { BatchWriteResult } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { WriteOutcome } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {

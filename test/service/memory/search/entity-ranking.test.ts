@@ -6,11 +6,11 @@
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemorySchema } from "../../gen/ts/engram/v1/memory_pb.js";
-import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { ENTITY_WEIGHT, SEMANTIC_WEIGHT } from "../../src/memory/search/ranking.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import type { MemorySchema } from "../../../../gen/ts/engram/v1/memory_pb.js";
+import { SearchMode } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { ENTITY_WEIGHT, SEMANTIC_WEIGHT } from "../../../../src/memory/search/ranking.js";
+import { WordHashEmbedder } from "../../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 /** The same words in every memory: only what names it tells them apart. */
 const CONTENT = "Asked for a discount on the annual plan before renewing.";

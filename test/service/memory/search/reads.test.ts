@@ -4,9 +4,9 @@
  * the search's filter asks for such memories (src/memory/search/search.ts, stillMatches).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { memoryRepositories } from "../../src/memory/repositories.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { memoryRepositories } from "../../../../src/memory/repositories.js";
+import { WordHashEmbedder } from "../../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 describe("memories changed while a search reads its results", () => {
   let services: ServiceHarness;

@@ -9,11 +9,11 @@
  */
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemorySchema } from "../../gen/ts/engram/v1/memory_pb.js";
-import { SearchMode } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { SEMANTIC_WEIGHT } from "../../src/memory/search/ranking.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import type { MemorySchema } from "../../../../gen/ts/engram/v1/memory_pb.js";
+import { SearchMode } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { SEMANTIC_WEIGHT } from "../../../../src/memory/search/ranking.js";
+import { WordHashEmbedder } from "../../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 const QUERY = "What was the zebra herd migration there doing?";
 /** More than HYBRID's smallest pool (50) holds. */

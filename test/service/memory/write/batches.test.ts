@@ -7,10 +7,10 @@ import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WriteOutcome, type BatchWriteResult } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { MemoryRepository, type NewMemory } from "../../src/memory/memory.repository.js";
-import type { MemoryRecord } from "../../src/memory/record.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { WriteOutcome, type BatchWriteResult } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
+import { MemoryRepository, type NewMemory } from "../../../../src/memory/memory.repository.js";
+import type { MemoryRecord } from "../../../../src/memory/record.js";
+import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 /** Inserts that fail as told: a connection lost, or a check violated by one item's data. */
 class FaultyInserts extends MemoryRepository {

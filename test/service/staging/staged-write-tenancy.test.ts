@@ -6,12 +6,12 @@
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
-import { WriteOutcome, type BatchWriteResult } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { StagedWriteState, type StagedWrite } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
-import { BadRequestSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
+import { WriteOutcome, type BatchWriteResult } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { StagedWriteState, type StagedWrite } from "../../../gen/ts/engram/v1/staged_write_service_pb.js";
+import { BadRequestSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
+import { WordHashEmbedder } from "../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../support/service.js";
 
 const ADMIN = { scopes: ["admin" as const, "memory:read" as const, "memory:write" as const] };
 

@@ -8,16 +8,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
+import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { SearchMode, type SearchMemoriesRequestSchema } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { LocalReranker } from "../../src/rerank/local-reranker.js";
-import { RERANK_CANDIDATES, RERANK_WEIGHT } from "../../src/rerank/rerank.js";
-import type { RerankEvent } from "../../src/memory/search/search.js";
-import { RerankerBusy, type Reranker } from "../../src/rerank/reranker.js";
-import { WordHashEmbedder, realReranker } from "../support/embedders.js";
-import { LOCAL_RERANKER, poolsRecordedIn } from "../support/rerankers.js";
-import { startServices, type Caller, type ServiceHarness } from "../support/service.js";
+import { SearchMode, type SearchMemoriesRequestSchema } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { LocalReranker } from "../../../src/rerank/local-reranker.js";
+import { RERANK_CANDIDATES, RERANK_WEIGHT } from "../../../src/rerank/rerank.js";
+import type { RerankEvent } from "../../../src/memory/search/search.js";
+import { RerankerBusy, type Reranker } from "../../../src/rerank/reranker.js";
+import { WordHashEmbedder, realReranker } from "../../support/embedders.js";
+import { LOCAL_RERANKER, poolsRecordedIn } from "../../support/rerankers.js";
+import { startServices, type Caller, type ServiceHarness } from "../../support/service.js";
 
 interface Hit {
   content: string;

@@ -5,13 +5,13 @@
  * search whose caller goes away takes its waiting rerank call with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemoryServiceDeps } from "../../src/memory/memory.service.js";
-import type { RerankEvent } from "../../src/memory/search/search.js";
-import { LocalReranker } from "../../src/rerank/local-reranker.js";
-import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../../src/rerank/rerank.js";
-import { WordHashEmbedder } from "../support/embedders.js";
-import { LOCAL_RERANKER, poolsRecordedIn, watchedReranker } from "../support/rerankers.js";
-import { startServices, type ServiceHarness } from "../support/service.js";
+import type { MemoryServiceDeps } from "../../../src/memory/memory.service.js";
+import type { RerankEvent } from "../../../src/memory/search/search.js";
+import { LocalReranker } from "../../../src/rerank/local-reranker.js";
+import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../../../src/rerank/rerank.js";
+import { WordHashEmbedder } from "../../support/embedders.js";
+import { LOCAL_RERANKER, poolsRecordedIn, watchedReranker } from "../../support/rerankers.js";
+import { startServices, type ServiceHarness } from "../../support/service.js";
 
 const QUESTION = "What does Dana drink in the morning?";
 /** A passage long enough to be cut at RERANK_MAX_TOKENS: a full pair. */
