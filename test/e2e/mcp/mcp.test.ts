@@ -84,7 +84,7 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     client = await connect(kind, await server.createKey({ agentId: agent }));
   });
 
-  it("lists the eleven tools with schemas that state their limits", async () => {
+  it("lists the thirteen tools with schemas that state their limits", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     const byName: Json = Object.fromEntries(tools.map((t) => [t.name, t]));
