@@ -20,9 +20,9 @@ export class CallQueue<Request, Result> {
 
   constructor(private readonly run: (request: Request, cancelled: Int32Array) => Promise<Result>) {}
 
-  /** Runs `request` in its turn; rejects with the signal's reason as soon as it aborts. */
+  /** Runs `request` in its turn; rejects with the signal's reason as soon as it aborts (throws if it has). */
   push(request: Request, signal?: AbortSignal): Promise<Result> {
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    signal?.throwIfAborted();
     let settle!: Pick<Job<Request, Result>, "resolve" | "reject">;
     const answered = new Promise<Result>((resolve, reject) => (settle = { resolve, reject }));
     const job = { request, cancelled: new Int32Array(new SharedArrayBuffer(4)), signal, ...settle };

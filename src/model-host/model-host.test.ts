@@ -40,6 +40,14 @@ async function toyHost(
   return host;
 }
 
+/** A host whose weights are missing, recording the retry waits it reports, with Date under the test's control. */
+async function unloadableHost(name: string) {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  const failures: number[] = [];
+  const host = await toyHost(name, undefined, { onLoadFailure: (_, seconds) => failures.push(seconds) });
+  return { host, failures };
+}
+
 const multiplied = async (host: ModelHost<ToyData, ToyRequest, ToyResult>, numbers: number[], stepMs = 0) =>
   Array.from((await host.call({ numbers, stepMs })).products);
 
@@ -71,9 +79,7 @@ describe("ModelHost", () => {
   });
 
   it("repeats a failed load's error without loading again until its retry time, then loads again", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    const failures: number[] = [];
-    const host = await toyHost("retried.json", undefined, { onLoadFailure: (_, s) => failures.push(s) });
+    const { host, failures } = await unloadableHost("retried.json");
     const first = await host.ready().catch((err: unknown) => err);
     expect(first).toMatchObject({ message: expect.stringContaining("ENOENT") });
     expect(host.state).toBe("failed");
@@ -87,9 +93,7 @@ describe("ModelHost", () => {
   });
 
   it("waits longer after each failure in a row", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    const failures: number[] = [];
-    const host = await toyHost("broken.json", undefined, { onLoadFailure: (_, s) => failures.push(s) });
+    const { host, failures } = await unloadableHost("broken.json");
     await writeFile(join(dir, "broken.json"), "{}");
     for (let attempt = 0; attempt < 3; attempt += 1) {
       await expect(host.ready()).rejects.toThrow("is not a toy model");
@@ -123,7 +127,10 @@ describe("ModelHost", () => {
     const gone = new AbortController();
     const settled: string[] = [];
     // 100 steps of 20 ms: two seconds of work unless it stops.
-    const running = host.call({ numbers: Array.from({ length: 100 }, (_, i) => i), stepMs: 20 }, { signal: gone.signal });
+    const running = host.call(
+      { numbers: Array.from({ length: 100 }, (_, i) => i), stepMs: 20 },
+      { signal: gone.signal },
+    );
     const waiting = host.call({ numbers: [1] }, { signal: gone.signal }).finally(() => settled.push("waiting"));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const started = performance.now();

@@ -80,7 +80,6 @@ export class ModelHost<Data, Request, Result> {
    * would make more wait than shed.limit; rejects with the signal's reason once it aborts.
    */
   async call(request: Request, { cost = 0, signal }: { cost?: number; signal?: AbortSignal } = {}): Promise<Result> {
-    signal?.throwIfAborted();
     // Held before anything is awaited, so that calls made together are counted in turn.
     const room = this.admission.hold(cost);
     if (room === null) throw this.options.shed?.busy(this.admission.waiting) ?? new Error("shed");
