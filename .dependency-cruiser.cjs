@@ -13,6 +13,7 @@ const layers = [
     path: "^src/(memory|history|feed|staging|auth)/",
   },
   { name: "models (embedding, rerank)", path: "^src/(embedding|rerank)/" },
+  { name: "model host (a model's thread, its loads and calls)", path: "^src/model-host/" },
   { name: "model files", path: "^src/models/" },
   {
     name: "infrastructure (db, errors, logger, ids, worker threads)",

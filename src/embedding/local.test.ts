@@ -42,3 +42,19 @@ describe("LocalEmbedder.declaredDimensions", () => {
     }
   });
 });
+
+describe("LocalEmbedder without its model's files", () => {
+  it("fails to load with the model, the directory it looked in and the command that fetches it", async () => {
+    const modelDir = await mkdtemp(join(tmpdir(), "engram-no-models-"));
+    const missing = new LocalEmbedder({ model: "Xenova/all-MiniLM-L6-v2", modelDir, dtype: "q8" });
+    try {
+      await expect(missing.ready()).rejects.toThrow(
+        `model Xenova/all-MiniLM-L6-v2 is missing from ${modelDir} (${join(modelDir, "Xenova/all-MiniLM-L6-v2")} ` +
+          `lacks some of its files): fetch it with \`npm run fetch-model -- --model Xenova/all-MiniLM-L6-v2 ${modelDir}\``,
+      );
+    } finally {
+      await missing.close();
+      await rm(modelDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { EmbedderStarting, type Embedder, type Lane } from "./embedder.js";
 import type { Dtype } from "../models/model-fetch.js";
 import { ModelFiles } from "../models/model-files.js";
-import type { InferenceReply, InferenceRequest, InferenceStart, InferenceWorkerData } from "./inference-worker.js";
-import { WorkerThread } from "../worker-thread.js";
+import { ModelHost } from "../model-host/model-host.js";
+import type { InferenceRequest, InferenceResult, InferenceWorkerData } from "./inference-worker.js";
 
 export interface LocalEmbedderOptions {
   /** A model id such as Xenova/all-MiniLM-L6-v2. */
@@ -26,7 +26,7 @@ interface ModelProfile {
   queryPrefix: string;
 }
 
-type Thread = WorkerThread<InferenceRequest, InferenceReply>;
+type Host = ModelHost<InferenceWorkerData, InferenceRequest, InferenceResult>;
 
 /** Models not listed are used as sentence-transformers models usually are: mean pooling, no prefix. */
 const PROFILES: Record<string, ModelProfile> = {
@@ -47,13 +47,21 @@ export class LocalEmbedder implements Embedder {
    * behind it (a call of 512 tokens takes a few hundred ms on 2 cores). The query thread is idle
    * but for queries; each holds the model once (the second added about 250 MB resident).
    */
-  private readonly threads: Record<Lane, Promise<Thread> | undefined> = { query: undefined, background: undefined };
-  private readonly files: ModelFiles;
+  private readonly hosts: Record<Lane, Host>;
 
   constructor(private readonly options: LocalEmbedderOptions) {
     this.id = `local:${options.model}:${options.dtype}`;
     this.profile = PROFILES[options.model] ?? DEFAULT_PROFILE;
-    this.files = new ModelFiles({ ...options, starting: (message) => new EmbedderStarting(message) });
+    const { model, modelDir, dtype } = options;
+    const files = new ModelFiles({ ...options, starting: EmbedderStarting });
+    const host = (lane: Lane): Host =>
+      new ModelHost({
+        entry: new URL("./inference-worker.ts", import.meta.url),
+        description: `the local embedder's ${lane} thread`,
+        data: { model, modelDir, dtype, pooling: this.profile.pooling },
+        files,
+      });
+    this.hosts = { query: host("query"), background: host("background") };
   }
 
   queryText(query: string): string {
@@ -75,54 +83,28 @@ export class LocalEmbedder implements Embedder {
     }
   }
 
+  /**
+   * Loads the model on both lanes' threads. Rejects once both have settled, so that the caller's
+   * next attempt (Embeddings' retries) comes after both lanes' retry times.
+   */
   async ready(): Promise<void> {
-    const [[probe]] = await Promise.all([this.embed(["dimension probe"]), this.embed(["dimension probe"], "query")]);
-    this.dimensions = probe?.length ?? 0;
+    const [background, query] = await Promise.allSettled([
+      this.embed(["dimension probe"]),
+      this.embed(["dimension probe"], "query"),
+    ]);
+    if (background.status === "rejected") throw background.reason;
+    if (query.status === "rejected") throw query.reason;
+    this.dimensions = background.value[0]?.length ?? 0;
   }
 
   async embed(texts: string[], lane: Lane = "background"): Promise<number[][]> {
     if (texts.length === 0) return [];
-    const thread = await this.load(lane);
-    const reply = await thread.call({ texts }).catch((err: unknown) => {
-      // A thread that died (out of memory, say) is started again by the next call.
-      if (thread.stopped) this.threads[lane] = undefined;
-      throw err;
-    });
-    if ("error" in reply) throw Object.assign(new Error(reply.error.message), { name: reply.error.name });
-    const { flat, dimensions } = reply;
+    const { flat, dimensions } = await this.hosts[lane].call({ texts });
     return texts.map((_, i) => Array.from(flat.subarray(i * dimensions, (i + 1) * dimensions)));
   }
 
   /** Stops the model's threads; the next embed() starts its lane's again. */
   async close(): Promise<void> {
-    const threads = Object.values(this.threads);
-    this.threads.query = this.threads.background = undefined;
-    for (const thread of threads) {
-      await thread?.then(
-        (t) => t.terminate(),
-        () => undefined,
-      );
-    }
-  }
-
-  private load(lane: Lane): Promise<Thread> {
-    const loading = (this.threads[lane] ??= (async () => {
-      await this.files.ensure();
-      const { model, modelDir, dtype } = this.options;
-      const data: InferenceWorkerData = { model, modelDir, dtype, pooling: this.profile.pooling };
-      const { thread } = await WorkerThread.start<InferenceRequest, InferenceReply, InferenceStart>(
-        new URL("./inference-worker.ts", import.meta.url),
-        data,
-        `the local embedder's ${lane} thread`,
-        (start) =>
-          start.loaded ? undefined : Object.assign(new Error(start.error.message), { name: start.error.name }),
-      );
-      return thread;
-    })());
-    // A failed load (missing files, a fetch under way or failed) is retried on the next call.
-    loading.catch(() => {
-      if (this.threads[lane] === loading) this.threads[lane] = undefined;
-    });
-    return loading;
+    await Promise.all([this.hosts.query.close(), this.hosts.background.close()]);
   }
 }

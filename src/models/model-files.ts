@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { fetchModel, modelFilesPresent, type Dtype } from "./model-fetch.js";
 
 export interface ModelFilesOptions {
@@ -11,7 +12,7 @@ export interface ModelFilesOptions {
    */
   fetch?: { hubUrl: string; log: (message: string) => void };
   /** The error thrown while the model is being fetched: its user's own "still starting" error. */
-  starting: (message: string) => Error;
+  starting: new (message: string) => Error;
 }
 
 /**
@@ -25,13 +26,27 @@ export class ModelFiles {
 
   constructor(private readonly options: ModelFilesOptions) {}
 
+  /** Whether `err` says the model is being fetched, rather than that something failed. */
+  isStarting(err: unknown): boolean {
+    return err instanceof this.options.starting;
+  }
+
   /**
    * Resolves once the model's files are in place. Until a fetch completes this throws the
    * options' `starting` error; a failed fetch is thrown once, the next call starting another.
+   * Missing where nothing is fetched, they are named with the command that places them: read
+   * as they are, a model without its files fails deep in transformers.js, with a TypeError
+   * about a property of its missing configuration.
    */
   async ensure(): Promise<void> {
     const { model, modelDir, dtype, fetch } = this.options;
-    if (fetch === undefined || (await modelFilesPresent(modelDir, model, dtype))) return;
+    if (await modelFilesPresent(modelDir, model, dtype)) return;
+    if (fetch === undefined) {
+      throw new Error(
+        `model ${model} is missing from ${modelDir} (${join(modelDir, model)} lacks some of its files): ` +
+          `fetch it with \`npm run fetch-model -- --model ${model} ${modelDir}\``,
+      );
+    }
     if (this.fetchError !== undefined) {
       const err = this.fetchError;
       this.fetchError = undefined;
@@ -46,6 +61,6 @@ export class ModelFiles {
         },
       )
       .finally(() => (this.fetching = undefined));
-    throw this.options.starting(`${model} is being fetched into ${modelDir}`);
+    throw new this.options.starting(`${model} is being fetched into ${modelDir}`);
   }
 }

@@ -3,7 +3,9 @@
  * a call still waiting for the model leaves the queue without running, and one already running
  * stops. Its thread runs niced. Runs the real cross-encoder from ENGRAM_MODEL_DIR (.models).
  */
-import { getPriority } from "node:os";
+import { mkdtemp, rm, symlink } from "node:fs/promises";
+import { getPriority, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { LocalReranker, RERANKER_THREAD_NICE } from "./local-reranker.js";
 import { RerankerBusy } from "./reranker.js";
@@ -88,5 +90,25 @@ describe("LocalReranker reservations", () => {
     // Released twice, counted once: the room is held again.
     expect(fresh.reserve(10)).toBeNull();
     again?.release();
+  });
+});
+
+describe("LocalReranker without its model's files", () => {
+  it("fails to load with the model, the directory it looked in and the command that fetches it", async () => {
+    // A models directory holding the embedder only, as `npm test`'s pretest fetches.
+    const modelDir = await mkdtemp(join(tmpdir(), "engram-embedder-only-"));
+    await symlink(resolve(MODEL.modelDir, "Xenova"), join(modelDir, "Xenova"));
+    const missing = new LocalReranker({ ...MODEL, modelDir });
+    try {
+      const err = await missing.ready().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      const { message } = err as Error;
+      expect(message).toContain(`model ${MODEL.model} is missing from ${modelDir}`);
+      expect(message).toContain(`npm run fetch-model -- --model ${MODEL.model} ${modelDir}`);
+      expect(missing.loaded).toBe(false);
+    } finally {
+      await missing.close();
+      await rm(modelDir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,17 +1,16 @@
 /**
  * The reranker's thread: loads a cross-encoder through transformers.js and answers a query with
  * one relevance logit per passage. Like the embedder's thread (src/embedding/inference-worker.ts)
- * it keeps ONNX Runtime's synchronous runs off the server's event loop. Started by LocalReranker
- * (local-reranker.ts); from src/ it runs through Node's type stripping, so it imports packages
- * only and uses erasable syntax only.
+ * it keeps ONNX Runtime's synchronous runs off the server's event loop. Hosted by LocalReranker
+ * (local-reranker.ts) through a ModelHost, at a lower priority; from src/ it runs through Node's
+ * type stripping, so it imports packages and the host's thread side only (by their .ts names),
+ * and uses erasable syntax only.
  */
-import { getPriority, setPriority } from "node:os";
-import { parentPort, workerData } from "node:worker_threads";
-import { AutoModelForSequenceClassification, AutoTokenizer, env } from "@huggingface/transformers";
+import { AutoModelForSequenceClassification, AutoTokenizer } from "@huggingface/transformers";
+import { serveModel } from "../model-host/model-thread.ts";
+import { readModelsFrom, SESSION_OPTIONS } from "../model-host/onnx-thread.ts";
 
 export interface RerankWorkerData {
-  /** The nice value this thread and the model's pool threads run at (RERANKER_THREAD_NICE). */
-  nice: number;
   model: string;
   modelDir: string;
   dtype: "q8" | "fp32";
@@ -24,44 +23,15 @@ export interface RerankWorkerData {
 }
 
 export interface RerankRequest {
-  id: number;
   query: string;
   passages: string[];
-  /** Over a SharedArrayBuffer: its caller sets it to 1 when it no longer wants the scores. */
-  cancelled: Int32Array;
 }
-
-export type RerankReply =
-  { id: number; logits: Float32Array } | { id: number; error: { name: string; message: string } };
-
-/** The first message: whether the model loaded. */
-export type RerankStart = { loaded: true } | { loaded: false; error: { name: string; message: string } };
-
-/** As in the embedder's thread: ONNX Runtime's pool threads block rather than spin between runs. */
-const SESSION_OPTIONS = {
-  extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-};
-
-const port = parentPort;
-if (port === null) throw new Error("rerank-worker runs as a worker thread");
-const options = workerData as RerankWorkerData;
 
 /** Code-unit order, the same on every machine (localeCompare's depends on the locale). */
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
-const describe = (err: unknown) =>
-  err instanceof Error ? { name: err.name, message: err.message } : { name: "Error", message: String(err) };
-
-// Before the model starts its pool threads, which inherit it. Only ever lower than the priority
-// the server was started at (raising it takes privileges), and a refusal only keeps that one.
-try {
-  setPriority(Math.max(getPriority(), options.nice));
-} catch {
-  // The thread runs at the server's own priority.
-}
-env.allowRemoteModels = false;
-env.localModelPath = options.modelDir;
-try {
+await serveModel<RerankWorkerData, RerankRequest, Float32Array>(async (options) => {
+  readModelsFrom(options.modelDir);
   const tokenizer = await AutoTokenizer.from_pretrained(options.model);
   const model = await AutoModelForSequenceClassification.from_pretrained(options.model, {
     dtype: options.dtype,
@@ -88,7 +58,7 @@ try {
    * the pair's end: the passage, and its closing separator): the query to maxQueryLength, each
    * passage to what the query leaves.
    */
-  const score = async (query: string, passages: string[], cancelled?: Int32Array) => {
+  const score = async (query: string, passages: string[], cancelled: () => boolean) => {
     const question = cut(query, options.maxQueryLength);
     const room = Math.max(options.maxLength - pairSpecials - question.tokens, 1);
     const order = passages
@@ -97,7 +67,7 @@ try {
     const logits = new Float32Array(passages.length);
     for (let start = 0; start < order.length; start += options.group) {
       // Its caller went away: the rest of the call is not worth the cores.
-      if (cancelled !== undefined && Atomics.load(cancelled, 0) === 1) throw new Error("the caller went away");
+      if (cancelled()) throw new Error("the caller went away");
       const members = order.slice(start, start + options.group);
       const inputs = tokenizer(
         members.map(() => question.text),
@@ -113,21 +83,9 @@ try {
     return logits;
   };
   // A model that does not give one relevance logit a pair fails here, at load, not on a search.
-  await score("query", ["passage"]);
-  port.postMessage({ loaded: true } satisfies RerankStart);
-
-  // One query at a time: the model already uses every core for one.
-  let queue = Promise.resolve();
-  port.on("message", (request: RerankRequest) => {
-    queue = queue.then(async () => {
-      try {
-        const logits = await score(request.query, request.passages, request.cancelled);
-        port.postMessage({ id: request.id, logits } satisfies RerankReply, [logits.buffer]);
-      } catch (err) {
-        port.postMessage({ id: request.id, error: describe(err) } satisfies RerankReply);
-      }
-    });
-  });
-} catch (err) {
-  port.postMessage({ loaded: false, error: describe(err) } satisfies RerankStart);
-}
+  await score("query", ["passage"], () => false);
+  return async ({ query, passages }, cancelled) => {
+    const logits = await score(query, passages, cancelled);
+    return { result: logits, transfer: [logits.buffer] };
+  };
+});

@@ -146,7 +146,7 @@ describe("rerank with the cross-encoder", () => {
     const reranker = new LocalReranker(MODEL);
     cleanups.push(() => reranker.close());
     await reranker.ready();
-    await (reranker as unknown as { started: { terminate(): Promise<void> } }).started.terminate();
+    await (reranker as unknown as { host: { current: { terminate(): Promise<void> } } }).host.current.terminate();
     expect(reranker.loaded).toBe(false);
     await reranker.ready();
     expect(reranker.loaded).toBe(true);
