@@ -27,7 +27,10 @@ import { createConnectTransport, createGrpcWebTransport, Http2SessionManager } f
 import * as grpc from "@grpc/grpc-js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryService, WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import { Health, HealthCheckResponse_ServingStatus as ServingStatus } from "../../../gen/ts/grpc/health/v1/health_pb.js";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "../../../gen/ts/grpc/health/v1/health_pb.js";
 import { memoryClient } from "../../support/clients.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 
