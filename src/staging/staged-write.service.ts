@@ -20,8 +20,9 @@ import {
   type StagedWriteService,
 } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
-import { DomainError, invalidArgument } from "../errors/domain-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
+import { idAfter, idPage, pageSizeOf } from "../paging.js";
 import { MemoryRepository } from "../memory/memory.repository.js";
 import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
 import { readableAnswers } from "../memory/write/readable-answers.js";
@@ -29,8 +30,6 @@ import type { StagedWriteRow } from "./staged-write.entity.js";
 import { bodyOf, toProto } from "./staged-write.mapper.js";
 import { agentsOf, assertResolvable, stagedRequests } from "./staged-write-rules.js";
 import { StagedWriteRepository, type ListedState, type StagedWriteReader } from "./staged-write.repository.js";
-
-const DEFAULT_PAGE_SIZE = 50;
 
 export interface StagedWriteServiceDeps {
   em: EntityManager;
@@ -108,22 +107,20 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
 
   async listStagedWrites(req: ListStagedWritesRequest, ctx: HandlerContext) {
     const reader = this.readerOf(principalOf(ctx), req.agentId);
-    if (req.pageToken !== "" && !isUuid(req.pageToken)) {
-      throw invalidArgument("page_token", "INVALID_PAGE_TOKEN", "page_token is not one this server issued");
-    }
-    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const after = idAfter(req.pageToken);
+    const pageSize = pageSizeOf(req.pageSize);
     const now = this.now();
     const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible(
       reader,
       LISTED[req.state],
-      req.pageToken === "" ? null : req.pageToken,
+      after,
       pageSize + 1,
       now,
     );
-    const page = rows.slice(0, pageSize);
+    const { page, nextPageToken } = idPage(rows, pageSize);
     return create(ListStagedWritesResponseSchema, {
       stagedWrites: await this.readable(reader, ...page.map((row) => toProto(row, now))),
-      nextPageToken: rows.length > pageSize ? (page.at(-1)?.id ?? "") : "",
+      nextPageToken,
     });
   }
 
