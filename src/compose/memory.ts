@@ -6,7 +6,7 @@ import { MemoryServiceImpl } from "../memory/memory.service.js";
 import type { PageTokens } from "../memory/page-token.js";
 import { memoryRepositories, type MemoryRepositories } from "../memory/repositories.js";
 import { MemorySearch, type RerankEvent } from "../memory/search/search.js";
-import { successorNamesOf } from "../memory/successors.js";
+import { SuccessorNames, type ReadableIds } from "../memory/successors.js";
 import { MemoryTransfer } from "../memory/transfer/transfer.js";
 import { MemoryEdits } from "../memory/write/edits.js";
 import { KindClassifier } from "../memory/write/guard/kind-classifier.js";
@@ -39,6 +39,8 @@ export interface MemoryParts {
   /** The write pipeline, which StagedWriteService shares with MemoryService. */
   writes: MemoryWrites;
   memory: MemoryServiceImpl;
+  /** Which memories a reader may read, through the memories repository the service uses. */
+  readableIds: ReadableIds;
 }
 
 /** MemoryService and its parts, wired: the one place that builds them, for the server and tests alike. */
@@ -50,7 +52,8 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
   const onPending = options.onPending ?? (() => {});
   const onWritten = options.onWritten ?? (() => {});
   const reranker = options.reranker ?? null;
-  const successors = successorNamesOf(em, memories);
+  const readableIds: ReadableIds = (viewer, ids) => memories(em.fork()).readableIds(viewer, ids);
+  const successors = new SuccessorNames(readableIds);
   const vectors = new WriteVectorSource({ em, embeddings, vectors: repositories.vectors, onPending });
   const guard = new WriteGuard(new KindClassifier(embeddings));
   const writes = new MemoryWrites({
@@ -81,5 +84,5 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     ...{ em, memories, stats, embeddings, reranker, pageTokens, successors },
     ...{ writes, edits, search, history, transfer, feed, now },
   });
-  return { writes, memory };
+  return { writes, memory, readableIds };
 }

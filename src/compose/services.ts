@@ -14,10 +14,10 @@ export interface ServicesOptions extends MemoryOptions {
 /** The API's three services, wired: StagedWriteService writes through MemoryService's pipeline. */
 export function composeServices(options: ServicesOptions): Omit<Services, "isServing"> {
   const { apiKeys, stagedWriteTtlMs, ...memoryOptions } = options;
-  const { writes, memory } = composeMemory(memoryOptions);
+  const { writes, memory, readableIds } = composeMemory(memoryOptions);
   return {
     memory,
-    stagedWrites: new StagedWriteServiceImpl({ em: options.em, writes, ttlMs: stagedWriteTtlMs }),
+    stagedWrites: new StagedWriteServiceImpl({ em: options.em, writes, readableIds, ttlMs: stagedWriteTtlMs }),
     apiKeys: new ApiKeyServiceImpl(apiKeys),
   };
 }

@@ -92,8 +92,8 @@ const MODES: Record<RetrievalMode, SearchMode> = {
 /**
  * engram.v1.MemoryService: the one implementation behind gRPC, Connect, REST and MCP. It only
  * adapts protos: each call's scope is checked before it runs (engram.v1.required_scope), the
- * write pipeline is MemoryWrites, edits MemoryEdits, retrieval MemorySearch, reads of the past
- * MemoryHistory and export and import MemoryTransfer; their domain results become protos here.
+ * parts it is given do the work (writes, edits, retrieval, history, transfer), and the records
+ * that edits, retrieval and history return become protos here.
  */
 export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   constructor(private readonly deps: MemoryServiceDeps) {}

@@ -37,11 +37,8 @@ export interface Carrier {
 }
 
 /** Successor names checked against the memories table, read through `em`. */
-export function successorNamesOf(
-  em: EntityManager,
-  memories: (em: EntityManager) => MemoryRepository = (fork) => new MemoryRepository(fork),
-): SuccessorNames {
-  return new SuccessorNames((viewer, ids) => memories(em.fork()).readableIds(viewer, ids));
+export function successorNamesOf(em: EntityManager): SuccessorNames {
+  return new SuccessorNames((viewer, ids) => new MemoryRepository(em.fork()).readableIds(viewer, ids));
 }
 
 export class SuccessorNames {

@@ -23,7 +23,7 @@ import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import { idAfter, idPage, pageSizeOf } from "../paging.js";
-import { MemoryRepository } from "../memory/memory.repository.js";
+import type { ReadableIds } from "../memory/successors.js";
 import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
 import { readableAnswers } from "../memory/write/readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
@@ -35,6 +35,8 @@ export interface StagedWriteServiceDeps {
   em: EntityManager;
   /** The write pipeline MemoryService uses: staging previews with it, applying writes with it. */
   writes: MemoryWrites;
+  /** Which memories a reader may read: the answers shown leave out the others. */
+  readableIds: ReadableIds;
   /** The longest a staged write may wait (ENGRAM_STAGED_WRITE_TTL_HOURS). */
   ttlMs: number;
   now?: () => Date;
@@ -189,7 +191,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const readable = await readableAnswers(
       reader.viewer,
       stagedWrites.flatMap((s) => [s.preview, s.results]),
-      (viewer, ids) => new MemoryRepository(this.deps.em.fork()).readableIds(viewer, ids),
+      this.deps.readableIds,
     );
     return stagedWrites.map((s, i) => ({ ...s, preview: readable[2 * i] ?? [], results: readable[2 * i + 1] ?? [] }));
   }
