@@ -81,8 +81,20 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     onWritten,
   });
   const memory = new MemoryServiceImpl({
-    ...{ em, memories, stats, embeddings, reranker, pageTokens, successors },
-    ...{ writes, edits, search, history, transfer, feed, now },
+    em,
+    memories,
+    stats,
+    embeddings,
+    reranker,
+    pageTokens,
+    successors,
+    writes,
+    edits,
+    search,
+    history,
+    transfer,
+    feed,
+    now,
   });
   return { writes, memory, readableIds };
 }
