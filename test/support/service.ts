@@ -20,11 +20,12 @@ import { Embeddings } from "../../src/embedding/embeddings.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { PageTokens } from "../../src/memory/page-token.js";
 import { SCHEMA } from "../../src/schema.js";
+import { SETTINGS } from "../../src/server-settings.js";
 import { createTestDatabase } from "./database.js";
 import { newDataDir } from "./templates.js";
 
-/** A week, as the server's default. */
-const STAGED_WRITE_TTL_MS = 7 * 24 * 3_600_000;
+/** The server's default. */
+const STAGED_WRITE_TTL_MS = SETTINGS.stagedWriteTtlHours.initial * 3_600_000;
 
 /** Parts of MemoryService's wiring a test replaces (to observe or steer them). */
 export type MemoryHarnessOptions = Partial<Omit<MemoryOptions, "em" | "embeddings" | "pageTokens" | "feed">>;
