@@ -3,8 +3,8 @@
 const layers = [
   {
     name: "composition root and CLI",
-    path: "^src/[^/]+\\.ts$|^src/cli/",
-    pathNot: "^src/(logger|ids|worker-thread)\\.ts$",
+    path: "^src/[^/]+\\.ts$|^src/(cli|compose)/",
+    pathNot: "^src/(logger|ids|paging|worker-thread)\\.ts$",
   },
   { name: "transports (server, mcp)", path: "^src/(server|mcp)/" },
   { name: "API dialect", path: "^src/api/" },
@@ -16,8 +16,8 @@ const layers = [
   { name: "model host (a model's thread, its loads and calls)", path: "^src/model-host/" },
   { name: "model files", path: "^src/models/" },
   {
-    name: "infrastructure (db, errors, logger, ids, worker threads)",
-    path: "^src/(db|errors)/|^src/(logger|ids|worker-thread)\\.ts$",
+    name: "infrastructure (db, errors, logger, ids, paging, worker threads)",
+    path: "^src/(db|errors)/|^src/(logger|ids|paging|worker-thread)\\.ts$",
   },
 ];
 

@@ -1,39 +1,29 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
+import { apiHandlers } from "./api-handlers.js";
 import { ApiKeys } from "./auth/api-keys.js";
-import { ApiKeyServiceImpl } from "./auth/api-key.service.js";
 import { postgresCluster, SINGLE_SERVER, type Cluster } from "./cluster.js";
+import { composeFeed } from "./compose/feed.js";
+import { listenHttp } from "./compose/http.js";
+import { prepareModels, type ModelOptions } from "./compose/models.js";
+import { composeServices } from "./compose/services.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
 import { freeSpaceOf, StorageReserve } from "./db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
-import { createEmbedder } from "./embedding/create.js";
-import { createReranker } from "./rerank/create.js";
-import type { Reranker } from "./rerank/reranker.js";
-import { ChangeFeed } from "./feed/change-feed.js";
-import { Sequencer } from "./feed/sequencer.js";
-import type { Embedder } from "./embedding/embedder.js";
-import { Embeddings } from "./embedding/embeddings.js";
+import type { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
-import { CONSOLE_DIR, OPENAPI_DOCUMENT, PGLITE_SEED } from "./generated-files.js";
-import { SCHEMA } from "./schema.js";
-import { EmbeddingQueueRepository } from "./memory/queue/embedding-queue.repository.js";
-import { MemoryServiceImpl } from "./memory/memory.service.js";
-import { buildMemoryWrites } from "./memory/write/build.js";
-import { PageTokens } from "./memory/page-token.js";
-import { MemoryStatsRepository } from "./memory/stats/stats.repository.js";
-import { startSweeper } from "./memory/queue/sweeper.js";
-import { StagedWriteServiceImpl } from "./staging/staged-write.service.js";
-import { addFeedGauges, addMemoryGauges, addStorageGauges, createMetrics, type ServerMetrics } from "./metrics.js";
-import { apiHandlers } from "./api-handlers.js";
-import { withCors } from "./server/cors.js";
-import { readConsoleSite } from "./server/console.js";
-import { httpHandler } from "./server/http.js";
-import { listen, type ConnectionTimeouts } from "./server/listener.js";
-import { readOpenApi } from "./server/rest/openapi-document.js";
-import { routes } from "./server/routes.js";
+import { PGLITE_SEED } from "./generated-files.js";
 import { loggableError } from "./logger.js";
+import { PageTokens } from "./memory/page-token.js";
+import { EmbeddingQueueRepository } from "./memory/queue/embedding-queue.repository.js";
+import { startSweeper } from "./memory/queue/sweeper.js";
+import { MemoryStatsRepository } from "./memory/stats/stats.repository.js";
+import { addFeedGauges, addMemoryGauges, addStorageGauges, createMetrics, type ServerMetrics } from "./metrics.js";
+import { SCHEMA } from "./schema.js";
+import type { ConnectionTimeouts } from "./server/listener.js";
+import { routes } from "./server/routes.js";
 
 /** How often each server looks for changes no server numbered (one killed between commit and numbering). */
 const SEQUENCER_POLL_MS = 1_000;
@@ -48,23 +38,9 @@ export interface Engram {
   close(): Promise<void>;
 }
 
-export interface StartOptions {
-  /** Replaces the configured embedder (tests and benchmarks inject theirs). */
-  embedder?: Embedder | null;
+export interface StartOptions extends ModelOptions {
   /** Replaces the production connection timeouts (tests shorten them). */
   connectionTimeouts?: ConnectionTimeouts;
-  /**
-   * Listen only once the embedder has answered (tests and benchmarks that write at once). By
-   * default the server listens first and brings the embedder up in the background.
-   */
-  awaitEmbedder?: boolean;
-  /** Replaces the configured reranker (tests and benchmarks inject theirs). */
-  reranker?: Reranker | null;
-  /**
-   * Listen only once the reranker's model has loaded (benchmarks that rerank at once). By default
-   * it loads when a search first asks for rerank.
-   */
-  awaitReranker?: boolean;
 }
 
 /** Wires configuration, database, services and transport together and starts listening. */
@@ -124,43 +100,21 @@ async function serve(
     );
   }
 
-  // Injected embedders belong to whoever passed them in, and outlive this server.
-  const ownEmbedder = options.embedder === undefined ? createEmbedder(config.embedding, config.dataDir, logger) : null;
-  const embeddings = new Embeddings(options.embedder ?? ownEmbedder, {
-    budgetMs: config.embedding.budgetMs,
-    logger,
-    onBatch: (seconds, texts, failed) => metrics.observeEmbedding(seconds, texts, failed ? "error" : "ok"),
-  });
-  const columnDimensions = await new EmbeddingQueueRepository(db.em.fork()).columnDimensions();
-  if (options.awaitEmbedder === true) await embeddings.start(columnDimensions);
-  else await embeddings.prepare(columnDimensions);
-  // Loaded when a search first asks for it: a server whose clients never rerank never fetches
-  // or holds the model. Injected rerankers, like embedders, outlive this server.
-  const ownReranker =
-    options.reranker === undefined ? createReranker(config.reranker, config.embedding, config.dataDir, logger) : null;
-  const reranker = options.reranker === undefined ? ownReranker : options.reranker;
-  if (options.awaitReranker === true) await reranker?.ready();
+  const models = await prepareModels(config, logger, db, metrics, options);
+  const { embeddings, reranker } = models;
   const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger, {
     onBacklog: () => cluster.announceBacklog(),
     paused: writesPaused,
   });
   storage?.onResume(() => worker.kick());
-  const sequencer: Sequencer = new Sequencer(db.em, {
-    logger,
-    pollMs: SEQUENCER_POLL_MS,
-    announceAs: cluster.changeAnnouncer,
-    onSequenced: (heads) => feed.wake(heads),
-    // Alone on its database (PGlite), a server knows whether anyone watches.
-    eager: () => cluster.changeAnnouncer !== null || feed.openStreams > 0,
-  });
-  const feed = new ChangeFeed({
+  const { feed, sequencer } = composeFeed({
     em: db.em,
     logger,
-    revokedKeys: (ids) => apiKeys.revokedAmong(ids),
-    sequencer,
+    apiKeys,
+    pollMs: SEQUENCER_POLL_MS,
+    announceAs: cluster.changeAnnouncer,
     options: { maxStreamsPerKey: config.watchStreamsPerKey },
   });
-  apiKeys.onRevocation(() => feed.keysChanged());
   await cluster.listen({
     keysChanged: () => apiKeys.forgetCached(),
     backlog: () => worker.kick(),
@@ -186,22 +140,10 @@ async function serve(
   );
   if (storage) addStorageGauges(metrics, storage);
   addFeedGauges(metrics, () => feed.openStreams);
-  const written = {
-    onPending: () => {
-      worker.kick();
-      cluster.announceBacklog();
-    },
-    onWritten: (count: number) => {
-      statistics.noteWrites(count);
-      if (count > 0) sequencer.written();
-    },
-  };
-  const writes = buildMemoryWrites({ em: db.em, embeddings, ...written });
-  const memory = new MemoryServiceImpl({
+  const services = composeServices({
     em: db.em,
     embeddings,
     pageTokens,
-    writes,
     feed,
     reranker,
     onRerank: (event) => {
@@ -210,19 +152,19 @@ async function serve(
         logger.warn({ error: loggableError(event.error) }, "rerank failed; the search kept its order");
       }
     },
-    ...written,
+    onPending: () => {
+      worker.kick();
+      cluster.announceBacklog();
+    },
+    onWritten: (count: number) => {
+      statistics.noteWrites(count);
+      if (count > 0) sequencer.written();
+    },
+    apiKeys,
+    stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
   });
-  const { connect, rest, mcp, seeds } = apiHandlers({
-    routes: routes({
-      memory,
-      stagedWrites: new StagedWriteServiceImpl({
-        em: db.em,
-        writes,
-        ttlMs: config.stagedWriteTtlHours * 3_600_000,
-      }),
-      apiKeys: new ApiKeyServiceImpl(apiKeys),
-      isServing: () => isReady().catch(() => false),
-    }),
+  const handlers = apiHandlers({
+    routes: routes({ ...services, isServing: () => isReady().catch(() => false) }),
     authentication: {
       apiKeys,
       rateLimitPerSecond: config.rateLimit,
@@ -234,33 +176,13 @@ async function serve(
     storage,
   });
 
-  const tls =
-    config.tlsCert !== undefined && config.tlsKey !== undefined
-      ? { cert: await readFile(config.tlsCert, "utf8"), key: await readFile(config.tlsKey, "utf8") }
-      : undefined;
-  const listener = await listen(
-    withCors(
-      httpHandler({
-        connect,
-        rest,
-        mcp,
-        seeds,
-        openapi: await readOpenApi(OPENAPI_DOCUMENT),
-        isReady,
-        writesRefused: writesPaused,
-        metrics: metrics.registry,
-        metricsToken: config.metricsToken,
-        console: await readConsoleSite(CONSOLE_DIR),
-      }),
-      config.corsOrigins,
-    ),
-    {
-      host: config.host,
-      port: config.port,
-      tls,
-      timeouts: options.connectionTimeouts,
-    },
-  );
+  const listener = await listenHttp(config, {
+    handlers,
+    isReady,
+    writesRefused: writesPaused,
+    metrics: metrics.registry,
+    timeouts: options.connectionTimeouts,
+  });
   // Loading a model takes seconds (and most of the CPU): only once the server answers.
   void embeddings.ensureReady();
   storage?.start();
@@ -274,8 +196,8 @@ async function serve(
     paused: writesPaused,
   });
   // CLI tools on this data directory find the server through its lock.
-  await db.lock?.recordListener({ host: config.host, port: listener.port, tls: tls !== undefined });
-  logger.info({ port: listener.port, tls: tls !== undefined }, "engram listening");
+  await db.lock?.recordListener({ host: config.host, port: listener.port, tls: listener.tls });
+  logger.info({ port: listener.port, tls: listener.tls }, "engram listening");
 
   return {
     port: listener.port,
@@ -291,8 +213,7 @@ async function serve(
       storage?.stop();
       await sweeper.stop();
       await worker.stop();
-      await ownEmbedder?.close?.();
-      await ownReranker?.close();
+      await models.close();
       await statistics.stop();
       await cluster.close();
       await db.close();

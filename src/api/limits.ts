@@ -1,5 +1,11 @@
 import { DomainError } from "../errors/domain-error.js";
 
+/** The longest memory content, in characters (memory.proto's content max_len). */
+export const MAX_CONTENT_CHARS = 50_000;
+
+/** The most items one batch holds: BatchWriteMemories, CreateStagedWrite and ImportMemories (their protos' max_items). */
+export const MAX_BATCH_ITEMS = 100;
+
 /**
  * The most bytes any request body may hold, compressed or not, on every protocol. The largest
  * valid request, a batch of 100 memories at the content limit in 4-byte characters with full

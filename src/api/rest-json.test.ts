@@ -31,7 +31,8 @@ import {
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/ts/google/rpc/status_pb.js";
 import { DomainError } from "../errors/domain-error.js";
-import { isWellKnown, protoJsonOf, restJsonOf, setParameter, shortEnumName } from "./rest-json.js";
+import { isWellKnown } from "./rest-fields.js";
+import { protoJsonOf, restJsonOf, setParameter, shortEnumName } from "./rest-json.js";
 
 /** The reason and fields of the invalid_argument error `run` throws: "UNKNOWN_FIELD at memory.colour". */
 function refused(run: () => unknown): string {

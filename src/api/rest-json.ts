@@ -1,5 +1,4 @@
 import {
-  getOption,
   ScalarType,
   toJson,
   type DescEnum,
@@ -10,9 +9,9 @@ import {
   type MessageShape,
 } from "@bufbuild/protobuf";
 import { protoCamelCase } from "@bufbuild/protobuf/reflect";
-import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import { ERROR_DETAILS } from "../errors/status.js";
+import { isWellKnown, resolve, resolveDotted, type ResolvedField } from "./rest-fields.js";
 
 /*
  * The REST dialect of the API's JSON: field names in snake_case (the proto names), enum
@@ -20,13 +19,6 @@ import { ERROR_DETAILS } from "../errors/status.js";
  * aliases declared with (engram.v1.rest_alias) plus the canonical proto3 JSON forms.
  * Requests are rewritten into canonical proto3 JSON (keyed by proto name) for fromJson.
  */
-
-/** A field as named in a REST request, and where it sits below the request message. */
-interface ResolvedField {
-  /** The singular message fields leading to `field`, outermost first. */
-  parents: DescField[];
-  field: DescField;
-}
 
 /** Rewrites a REST JSON object for `desc` into proto3 JSON, refusing unknown names. */
 export function protoJsonOf(desc: DescMessage, json: JsonValue, at = ""): JsonObject {
@@ -87,52 +79,6 @@ export function restJsonOf<Desc extends DescMessage>(desc: Desc, message: Messag
 export function shortEnumName(desc: DescEnum, name: string): string {
   const value = desc.values.find((v) => v.name === name);
   return value === undefined ? name : value.localName.toLowerCase();
-}
-
-/** The field named `name` in `desc` itself, or the one field of that name below its singular messages. */
-function resolve(desc: DescMessage, name: string): ResolvedField | undefined {
-  const own = desc.fields.find((f) => namesOf(f).includes(name));
-  if (own !== undefined) return { parents: [], field: own };
-  const nested = desc.fields
-    .filter((f) => f.fieldKind === "message" && !isWellKnown(f.message))
-    .flatMap((parent) => {
-      const found = parent.message === undefined ? undefined : resolve(parent.message, name);
-      return found === undefined ? [] : [{ parents: [parent, ...found.parents], field: found.field }];
-    });
-  // A name that fits two nested fields is not guessed at.
-  return nested.length === 1 ? nested[0] : undefined;
-}
-
-function resolveDotted(desc: DescMessage, name: string): ResolvedField | undefined {
-  if (!name.includes(".")) return resolve(desc, name);
-  const parents: DescField[] = [];
-  let current: DescMessage = desc;
-  const segments = name.split(".");
-  for (const [i, segment] of segments.entries()) {
-    const field = current.fields.find((f) => namesOf(f).includes(segment));
-    if (field === undefined) return undefined;
-    if (i === segments.length - 1) return { parents, field };
-    if (field.fieldKind !== "message" || isWellKnown(field.message)) return undefined;
-    parents.push(field);
-    current = field.message;
-  }
-  return undefined;
-}
-
-/**
- * A field's names, kept per field: getOption decodes the rest_alias option from the descriptor
- * anew at every call, which for every key of every REST body cost a fifth of a millisecond per
- * memory written.
- */
-const fieldNames = new WeakMap<DescField, readonly string[]>();
-
-function namesOf(field: DescField): readonly string[] {
-  let names = fieldNames.get(field);
-  if (names === undefined) {
-    names = [field.name, field.jsonName, ...getOption(field, rest_alias)];
-    fieldNames.set(field, names);
-  }
-  return names;
 }
 
 function assign(out: JsonObject, { parents, field }: ResolvedField, value: JsonValue, at: string): void {
@@ -242,11 +188,6 @@ function shortenEnums(desc: DescMessage, json: JsonObject): JsonObject {
     }
   }
   return json;
-}
-
-/** google.protobuf types have JSON forms of their own (strings for Timestamp, objects for Struct). */
-export function isWellKnown(desc: DescMessage): boolean {
-  return desc.file.name.startsWith("google/protobuf/");
 }
 
 function join(at: string, name: string): string {

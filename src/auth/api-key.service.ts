@@ -11,13 +11,12 @@ import {
   type ListApiKeysRequest,
   type RevokeApiKeyRequest,
 } from "../../gen/ts/engram/v1/api_key_service_pb.js";
-import { DomainError, invalidArgument, requiredField } from "../errors/domain-error.js";
+import { DomainError, requiredField } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
+import { idAfter, idPage, pageSizeOf } from "../paging.js";
 import type { ApiKeys } from "./api-keys.js";
 import type { ApiKeyRecord } from "./api-key.repository.js";
 import { principalOf, type Scope } from "./principal.js";
-
-const DEFAULT_PAGE_SIZE = 50;
 
 /** engram.v1.ApiKeyService: key management inside the caller's workspace (admin scope). */
 export class ApiKeyServiceImpl implements ServiceImpl<typeof ApiKeyService> {
@@ -37,17 +36,14 @@ export class ApiKeyServiceImpl implements ServiceImpl<typeof ApiKeyService> {
 
   async listApiKeys(req: ListApiKeysRequest, ctx: HandlerContext) {
     const principal = principalOf(ctx);
-    if (req.pageToken !== "" && !isUuid(req.pageToken)) {
-      throw invalidArgument("page_token", "INVALID_PAGE_TOKEN", "page_token is not one this server issued");
-    }
-    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const afterId = idAfter(req.pageToken) ?? undefined;
+    const pageSize = pageSizeOf(req.pageSize);
     const rows = await this.apiKeys.list(principal.workspaceId, {
       showRevoked: req.showRevoked,
-      afterId: req.pageToken === "" ? undefined : req.pageToken,
+      afterId,
       limit: pageSize + 1,
     });
-    const page = rows.slice(0, pageSize);
-    const nextPageToken = rows.length > pageSize ? (page.at(-1)?.id ?? "") : "";
+    const { page, nextPageToken } = idPage(rows, pageSize);
     return create(ListApiKeysResponseSchema, { apiKeys: page.map(toProto), nextPageToken });
   }
 

@@ -4,6 +4,7 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import { ApiKeyService, type ApiKey } from "../../gen/ts/engram/v1/api_key_service_pb.js";
 import { ApiKeys, type NewApiKey } from "../auth/api-keys.js";
 import type { ApiKeyRecord } from "../auth/api-key.repository.js";
+import { MAX_PAGE_SIZE } from "../paging.js";
 import type { Target } from "./target.js";
 import { refusedBy } from "./text-output.js";
 
@@ -75,7 +76,7 @@ function serverKeyAdmin(url: string, adminKey: string, holder: string): KeyAdmin
       let pageToken = "";
       do {
         const page = await client
-          .listApiKeys({ pageSize: 500, showRevoked, pageToken }, call)
+          .listApiKeys({ pageSize: MAX_PAGE_SIZE, showRevoked, pageToken }, call)
           .catch((err: unknown) => Promise.reject(refused(err)));
         records.push(...page.apiKeys.map(toRecord));
         pageToken = page.nextPageToken;

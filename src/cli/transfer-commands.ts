@@ -5,11 +5,12 @@ import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { Presets, SingleBar } from "cli-progress";
 import { Command } from "commander";
 import { ExportMemoriesResponseSchema, type ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { MAX_BATCH_ITEMS } from "../api/limits.js";
 import { memoryPorterFor, type MemoryPorter } from "./memory-porter.js";
 import { openTarget, withTargetOptions, type TargetOptions } from "./target.js";
 
 /** Memories per ImportMemories call: its limit, each call all or nothing. */
-const IMPORT_BATCH = 100;
+const IMPORT_BATCH = MAX_BATCH_ITEMS;
 
 const WORKSPACE_HELP = "the workspace (default: default, or the admin key's through a server)";
 

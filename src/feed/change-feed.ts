@@ -5,7 +5,7 @@ import type { Viewer } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { loggableError } from "../logger.js";
 import type { FilterQuery } from "../memory/filters.js";
-import { successorNamesOf } from "../memory/successors.js";
+import type { SuccessorNames } from "../memory/successors.js";
 import { ChangeLogRepository } from "./change-log.repository.js";
 import { decodeCursor } from "./cursor.js";
 import { checkCursor, shuttingDown } from "./feed-errors.js";
@@ -35,6 +35,8 @@ export interface ChangeFeedDeps {
   revokedKeys: (keyIds: string[]) => Promise<Set<string>>;
   /** Numbering the change log: kick() numbers every change committed before the call, settle() what this server owes. */
   sequencer: Pick<Sequencer, "kick" | "settle">;
+  /** What change events may name to the watcher (successors.ts). */
+  successors: SuccessorNames;
   options?: Partial<FeedOptions>;
   /** The change log's repository (tests observe what streams read). */
   changeLog?: (em: EntityManager) => ChangeLogRepository;
@@ -61,7 +63,7 @@ export class ChangeFeed {
 
   constructor(private readonly deps: ChangeFeedDeps) {
     this.options = { ...DEFAULT_FEED_OPTIONS, ...deps.options };
-    this.reads = new LogReads(deps.logger, successorNamesOf(deps.em));
+    this.reads = new LogReads(deps.logger, deps.successors);
   }
 
   get openStreams(): number {

@@ -1,20 +1,21 @@
-import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
-import {
-  ListMemoryRevisionsResponseSchema,
-  type ListMemoryRevisionsRequest,
-  type ListMemoryRevisionsResponse,
-} from "../../gen/ts/engram/v1/memory_service_pb.js";
+import type { ListMemoryRevisionsRequest } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Viewer } from "../auth/principal.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import type { ListQuery } from "../memory/filters.js";
 import { tokenScope, type PageTokens } from "../memory/page-token.js";
 import type { MemoryRecord } from "../memory/record.js";
 import type { SuccessorNames } from "../memory/successors.js";
-import { toRevisionProtos } from "./revision.mapper.js";
-import type { MemoryRevisionRepository } from "./revision.repository.js";
+import { pageSizeOf } from "../paging.js";
+import type { MemoryRevisionRepository, StoredRevision } from "./revision.repository.js";
 
-const DEFAULT_PAGE_SIZE = 50;
+/** A page of a memory's revisions, newest first. */
+export interface RevisionPage {
+  revisions: StoredRevision[];
+  /** The revision just before the page's oldest, which that one is compared with (null: none). */
+  older: StoredRevision | null;
+  nextPageToken: string;
+}
 
 export interface MemoryHistoryDeps {
   em: EntityManager;
@@ -28,8 +29,11 @@ export class MemoryHistory {
   constructor(private readonly deps: MemoryHistoryDeps) {}
 
   /** A page of a memory's revisions, newest first; NOT_FOUND for a memory the viewer may not read. */
-  async revisions(viewer: Viewer, req: ListMemoryRevisionsRequest): Promise<ListMemoryRevisionsResponse> {
-    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+  async revisions(
+    viewer: Viewer,
+    req: Pick<ListMemoryRevisionsRequest, "id" | "pageSize" | "pageToken">,
+  ): Promise<RevisionPage> {
+    const pageSize = pageSizeOf(req.pageSize);
     const tokenQuery = [tokenScope(viewer), "revisions", req.id];
     const before =
       req.pageToken === "" ? null : BigInt(this.deps.pageTokens.decode(req.pageToken, tokenQuery, "revision").value);
@@ -46,10 +50,7 @@ export class MemoryHistory {
       rows.length > pageSize && last !== undefined
         ? this.deps.pageTokens.encode(tokenQuery, { value: String(last.record.revision), id: last.record.id })
         : "";
-    return create(ListMemoryRevisionsResponseSchema, {
-      revisions: toRevisionProtos(page, rows[pageSize] ?? null),
-      nextPageToken,
-    });
+    return { revisions: page, older: rows[pageSize] ?? null, nextPageToken };
   }
 
   /** The memory as it was at `asOf`; NOT_FOUND when it did not exist yet, is purged, or the viewer may not read it. */

@@ -3,7 +3,8 @@ import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import { impliedUpdateMask } from "../api/json-request.js";
 import { fieldSchema, isRequired, messageSchema, type SchemaOptions } from "../api/json-schema.js";
-import { isWellKnown, protoJsonOf } from "../api/rest-json.js";
+import { isWellKnown } from "../api/rest-fields.js";
+import { protoJsonOf } from "../api/rest-json.js";
 import type { MemoryTool } from "./tools.js";
 
 /*

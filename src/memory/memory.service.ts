@@ -5,6 +5,7 @@ import {
   BatchWriteMemoriesResponseSchema,
   DeleteMemoryResponseSchema,
   GetMemoryResponseSchema,
+  ListMemoryRevisionsResponseSchema,
   ListMemoriesResponseSchema,
   SearchMemoriesResponseSchema,
   SearchMode,
@@ -37,47 +38,49 @@ import type { Embeddings } from "../embedding/embeddings.js";
 import type { ChangeFeed } from "../feed/change-feed.js";
 import { encodeCursor } from "../feed/cursor.js";
 import { memoryNotFound } from "../errors/domain-error.js";
+import type { MemoryHistory } from "../history/memory-history.js";
+import { toRevisionProtos } from "../history/revision.mapper.js";
+import { pageSizeOf } from "../paging.js";
+import type { Reranker } from "../rerank/reranker.js";
 import { toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
-import { MemoryHistory } from "../history/memory-history.js";
-import { MemorySearch, type RerankEvent, type RetrievalMode } from "./search/search.js";
-import type { Reranker } from "../rerank/reranker.js";
+import type { MemorySearch, RetrievalMode } from "./search/search.js";
 import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
-import { MemoryTransfer } from "./transfer/transfer.js";
-import { MemoryEdits } from "./write/edits.js";
+import type { MemoryTransfer } from "./transfer/transfer.js";
+import type { MemoryEdits } from "./write/edits.js";
 import type { MemoryWrites } from "./write/writes.js";
 import type { ListQuery, OrderField } from "./filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import type { MemoryStatsRepository } from "./stats/stats.repository.js";
 import type { MemoryRecord } from "./record.js";
 import { statsReport } from "./stats/stats-report.js";
-import { memoryRepositories, type MemoryRepositories } from "./repositories.js";
 import { orderValue, tokenScope, type PageTokens } from "./page-token.js";
-import { successorNamesOf, type SuccessorNames } from "./successors.js";
+import type { SuccessorNames } from "./successors.js";
 
-const DEFAULT_PAGE_SIZE = 50;
+/** SearchMemories' top_k when not given (its proto says so). */
 const DEFAULT_TOP_K = 10;
 
+/** MemoryService's parts, each built and wired by the composition root (src/compose/memory.ts). */
 export interface MemoryServiceDeps {
   em: EntityManager;
+  memories: (em: EntityManager) => MemoryRepository;
+  stats: (em: EntityManager) => MemoryStatsRepository;
+  /** GetMemoryStats reports the embedder's and the reranker's state. */
   embeddings: Embeddings;
+  reranker: Reranker | null;
   /** Signs and checks ListMemories page tokens with the cluster's secret. */
   pageTokens: PageTokens;
-  /** The write pipeline (write/build.ts), which staged writes share. */
+  /** What the results may name to the reader (successors.ts). */
+  successors: SuccessorNames;
+  /** The write pipeline, which staged writes share. */
   writes: MemoryWrites;
+  edits: MemoryEdits;
+  search: MemorySearch;
+  history: MemoryHistory;
+  transfer: MemoryTransfer;
   /** WatchMemories, and the change-log position ListMemories hands to watchers. */
   feed: ChangeFeed;
-  /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
-  onPending?: () => void;
-  /** Called with the number of memories each committed write changed (for table statistics). */
-  onWritten?: (count: number) => void;
-  /** Reorders searches that ask for rerank; none: they keep the fused order. */
-  reranker?: Reranker | null;
-  /** Told how each search that asked for rerank went. */
-  onRerank?: (event: RerankEvent) => void;
-  /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
-  repositories?: Partial<MemoryRepositories>;
-  now?: () => Date;
+  now: () => Date;
 }
 
 const MODES: Record<RetrievalMode, SearchMode> = {
@@ -89,74 +92,18 @@ const MODES: Record<RetrievalMode, SearchMode> = {
 /**
  * engram.v1.MemoryService: the one implementation behind gRPC, Connect, REST and MCP. It only
  * adapts protos: each call's scope is checked before it runs (engram.v1.required_scope), the
- * write pipeline is MemoryWrites and retrieval is MemorySearch.
+ * parts it is given do the work (writes, edits, retrieval, history, transfer), and the records
+ * that edits, retrieval and history return become protos here.
  */
 export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
-  private readonly em: EntityManager;
-  private readonly pageTokens: PageTokens;
-  private readonly memories: (em: EntityManager) => MemoryRepository;
-  private readonly stats: (em: EntityManager) => MemoryStatsRepository;
-  private readonly embeddings: Embeddings;
-  private readonly now: () => Date;
-  private readonly writes: MemoryWrites;
-  private readonly edits: MemoryEdits;
-  private readonly search: MemorySearch;
-  private readonly reranker: Reranker | null;
-  private readonly transfer: MemoryTransfer;
-  private readonly history: MemoryHistory;
-  private readonly feed: ChangeFeed;
-  private readonly successors: SuccessorNames;
-
-  constructor(deps: MemoryServiceDeps) {
-    this.em = deps.em;
-    this.feed = deps.feed;
-    this.pageTokens = deps.pageTokens;
-    const repositories = { ...memoryRepositories, ...deps.repositories };
-    const successors = (this.successors = successorNamesOf(deps.em, repositories.memories));
-    this.memories = repositories.memories;
-    this.stats = repositories.stats;
-    this.embeddings = deps.embeddings;
-    this.now = deps.now ?? (() => new Date());
-    const common = { ...repositories, em: deps.em, embeddings: deps.embeddings, now: this.now };
-    this.writes = deps.writes;
-    this.edits = new MemoryEdits({
-      em: deps.em,
-      memories: repositories.memories,
-      supersessions: repositories.supersessions,
-      vectors: deps.writes.vectors,
-      onPending: deps.onPending ?? (() => {}),
-      onWritten: deps.onWritten ?? (() => {}),
-    });
-    this.reranker = deps.reranker ?? null;
-    this.search = new MemorySearch({
-      ...common,
-      reranker: this.reranker,
-      onRerank: deps.onRerank ?? (() => {}),
-      successors,
-    });
-    this.history = new MemoryHistory({
-      em: deps.em,
-      revisions: repositories.revisions,
-      pageTokens: deps.pageTokens,
-      successors,
-    });
-    this.transfer = new MemoryTransfer({
-      em: deps.em,
-      revisions: repositories.revisions,
-      successors,
-      now: this.now,
-      vectorSizeOf: (model) => (model === deps.embeddings.model ? deps.embeddings.dimensions : null),
-      onPending: deps.onPending,
-      onWritten: deps.onWritten,
-    });
-  }
+  constructor(private readonly deps: MemoryServiceDeps) {}
 
   async writeMemory(req: WriteMemoryRequest, ctx: HandlerContext): Promise<WriteMemoryResponse> {
-    return this.writes.write(principalOf(ctx), req);
+    return this.deps.writes.write(principalOf(ctx), req);
   }
 
   async batchWriteMemories(req: BatchWriteMemoriesRequest, ctx: HandlerContext) {
-    const results = await this.writes.writeBatch(principalOf(ctx), req.requests, { atomic: req.atomic });
+    const results = await this.deps.writes.writeBatch(principalOf(ctx), req.requests, { atomic: req.atomic });
     return create(BatchWriteMemoriesResponseSchema, { results });
   }
 
@@ -164,35 +111,41 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const viewer = actingViewer(ctx, req.agentId);
     if (req.asOf !== undefined) {
       const asOf = truncatedDate(req.asOf);
-      return create(GetMemoryResponseSchema, { memory: toProto(await this.history.at(viewer, req.id, asOf), asOf) });
+      return create(GetMemoryResponseSchema, {
+        memory: toProto(await this.deps.history.at(viewer, req.id, asOf), asOf),
+      });
     }
-    const record = await this.memories(this.em.fork()).findVisible(viewer, req.id);
+    const record = await this.deps.memories(this.deps.em.fork()).findVisible(viewer, req.id);
     if (record === null) throw memoryNotFound(req.id);
-    return create(GetMemoryResponseSchema, { memory: await this.shown(viewer, record, this.now()) });
+    return create(GetMemoryResponseSchema, { memory: await this.shown(viewer, record, this.deps.now()) });
   }
 
   async listMemories(req: ListMemoriesRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
     const order = parseOrderBy(req.orderBy);
-    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const pageSize = pageSizeOf(req.pageSize);
     const q: Omit<ListQuery, "after" | "limit"> = { ...toFilterQuery(req.filter), order };
     const asOf = req.asOf === undefined ? null : truncatedDate(req.asOf);
     const tokenQuery = asOf === null ? [tokenScope(viewer), q] : [tokenScope(viewer), q, asOf];
-    const after = req.pageToken === "" ? undefined : this.pageTokens.decode(req.pageToken, tokenQuery, order.field);
-    const now = asOf ?? this.now();
+    const after =
+      req.pageToken === "" ? undefined : this.deps.pageTokens.decode(req.pageToken, tokenQuery, order.field);
+    const now = asOf ?? this.deps.now();
     // Read before the page, so that a watcher from here misses nothing the page might not show.
     const watchCursor =
-      req.pageToken === "" && asOf === null ? encodeCursor(await this.feed.head(viewer.workspaceId)) : "";
+      req.pageToken === "" && asOf === null ? encodeCursor(await this.deps.feed.head(viewer.workspaceId)) : "";
     const page1 = { ...q, after, limit: pageSize + 1 };
     const rows =
       asOf === null
-        ? await this.successors.records(viewer, await this.memories(this.em.fork()).list(viewer, page1, now))
-        : await this.history.list(viewer, page1, asOf);
+        ? await this.deps.successors.records(
+            viewer,
+            await this.deps.memories(this.deps.em.fork()).list(viewer, page1, now),
+          )
+        : await this.deps.history.list(viewer, page1, asOf);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     const nextPageToken =
       rows.length > pageSize && last
-        ? this.pageTokens.encode(tokenQuery, { value: orderValue(order.field, last), id: last.id })
+        ? this.deps.pageTokens.encode(tokenQuery, { value: orderValue(order.field, last), id: last.id })
         : "";
     return create(ListMemoriesResponseSchema, {
       memories: page.map((r) => toProto(r, now)),
@@ -202,20 +155,21 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   }
 
   async listMemoryRevisions(req: ListMemoryRevisionsRequest, ctx: HandlerContext) {
-    return this.history.revisions(actingViewer(ctx, req.agentId), req);
+    const { revisions, older, nextPageToken } = await this.deps.history.revisions(actingViewer(ctx, req.agentId), req);
+    return create(ListMemoryRevisionsResponseSchema, { revisions: toRevisionProtos(revisions, older), nextPageToken });
   }
 
   async unsupersedeMemory(req: UnsupersedeMemoryRequest, ctx: HandlerContext) {
-    const now = this.now();
+    const now = this.deps.now();
     const viewer = actingViewer(ctx, req.agentId);
-    const record = await this.edits.unsupersede(viewer, req.id, now);
+    const record = await this.deps.edits.unsupersede(viewer, req.id, now);
     return create(UnsupersedeMemoryResponseSchema, { memory: await this.shown(viewer, record, now) });
   }
 
   async updateMemory(req: UpdateMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
-    const now = this.now();
-    const { record, outcome } = await this.edits.update(viewer, req, now);
+    const now = this.deps.now();
+    const { record, outcome } = await this.deps.edits.update(viewer, req, now);
     return create(UpdateMemoryResponseSchema, {
       memory: await this.shown(viewer, record, now),
       outcome: outcome === "updated" ? WriteOutcome.UPDATED : WriteOutcome.UNCHANGED,
@@ -224,21 +178,21 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async deleteMemory(req: DeleteMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
-    const now = this.now();
-    const record = await this.edits.delete(viewer, req, now);
+    const now = this.deps.now();
+    const record = await this.deps.edits.delete(viewer, req, now);
     return create(DeleteMemoryResponseSchema, { memory: await this.shown(viewer, record, now) });
   }
 
   async undeleteMemory(req: UndeleteMemoryRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
-    const now = this.now();
-    const record = await this.edits.undelete(viewer, req, now);
+    const now = this.deps.now();
+    const record = await this.deps.edits.undelete(viewer, req, now);
     return create(UndeleteMemoryResponseSchema, { memory: await this.shown(viewer, record, now) });
   }
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
-    const { mode, rerank, hits } = await this.search.search(viewer, {
+    const { mode, rerank, hits } = await this.deps.search.search(viewer, {
       text: req.query,
       filter: toFilterQuery(req.filter),
       topK: req.topK === 0 ? DEFAULT_TOP_K : req.topK,
@@ -258,30 +212,25 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   async *watchMemories(req: WatchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<WatchMemoriesResponse> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
     const watch = { filter: toFilterQuery(req.filter), afterCursor: req.afterCursor };
-    yield* this.feed.watch(viewer, principalOf(ctx).keyId, watch, ctx.signal);
+    yield* this.deps.feed.watch(viewer, principalOf(ctx).keyId, watch, ctx.signal);
   }
 
   /** The record as the viewer may see it (successors.ts), as a proto. */
   private async shown(viewer: Viewer, record: MemoryRecord, now: Date) {
-    return toProto(await this.successors.record(viewer, record), now);
+    return toProto(await this.deps.successors.record(viewer, record), now);
   }
 
   async getMemoryStats(_req: GetMemoryStatsRequest, ctx: HandlerContext) {
-    return statsReport(
-      this.stats(this.em.fork()),
-      this.embeddings,
-      this.reranker,
-      principalOf(ctx).workspaceId,
-      this.now(),
-    );
+    const { stats, embeddings, reranker } = this.deps;
+    return statsReport(stats(this.deps.em.fork()), embeddings, reranker, principalOf(ctx).workspaceId, this.deps.now());
   }
 
   async *exportMemories(req: ExportMemoriesRequest, ctx: HandlerContext): AsyncGenerator<ExportMemoriesResponse> {
-    yield* this.transfer.export(actingViewer(ctx, ""), toExportQuery(req.filter));
+    yield* this.deps.transfer.export(actingViewer(ctx, ""), toExportQuery(req.filter));
   }
 
   async importMemories(req: ImportMemoriesRequest, ctx: HandlerContext) {
-    return this.transfer.import(actingViewer(ctx, ""), req.memories);
+    return this.deps.transfer.import(actingViewer(ctx, ""), req.memories);
   }
 }
 

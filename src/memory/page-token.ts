@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { invalidArgument } from "../errors/domain-error.js";
+import { isUuid } from "../ids.js";
 import type { Viewer } from "../auth/principal.js";
 import type { OrderField } from "./filters.js";
 
@@ -8,7 +9,6 @@ export interface Position {
   id: string;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The form orderValue gives times: Date.toISOString, always UTC with milliseconds. */
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
@@ -68,7 +68,7 @@ export function orderValue(
 function isPosition(value: unknown, field: OrderField | "revision"): value is { v: string | number; i: string } {
   if (typeof value !== "object" || value === null) return false;
   const { v, i } = value as Record<string, unknown>;
-  if (typeof i !== "string" || !UUID.test(i)) return false;
+  if (typeof i !== "string" || !isUuid(i)) return false;
   if (field === "revision") return typeof v === "string" && /^[1-9]\d{0,18}$/.test(v);
   if (field === "confidence") return typeof v === "number" && v >= 0 && v <= 1;
   return typeof v === "string" && ISO_TIME.test(v) && !Number.isNaN(Date.parse(v));

@@ -1,5 +1,6 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Viewer } from "../auth/principal.js";
+import { UUID_PATTERN } from "../ids.js";
 import { MemoryRepository } from "./memory.repository.js";
 import type { MemoryRecord } from "./record.js";
 
@@ -24,7 +25,7 @@ export function unsupersededReason(successorId: string): string {
 }
 
 /** The two reasons above, read back: the words before the id, and the id. */
-const NAMING_REASON = /^((?:was )?superseded by) ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const NAMING_REASON = new RegExp(`^((?:was )?superseded by) (${UUID_PATTERN})$`);
 
 /** Which of these ids the viewer may read (MemoryRepository.readableIds). */
 export type ReadableIds = (viewer: Viewer, ids: readonly string[]) => Promise<Set<string>>;
@@ -36,11 +37,8 @@ export interface Carrier {
 }
 
 /** Successor names checked against the memories table, read through `em`. */
-export function successorNamesOf(
-  em: EntityManager,
-  memories: (em: EntityManager) => MemoryRepository = (fork) => new MemoryRepository(fork),
-): SuccessorNames {
-  return new SuccessorNames((viewer, ids) => memories(em.fork()).readableIds(viewer, ids));
+export function successorNamesOf(em: EntityManager): SuccessorNames {
+  return new SuccessorNames((viewer, ids) => new MemoryRepository(em.fork()).readableIds(viewer, ids));
 }
 
 export class SuccessorNames {

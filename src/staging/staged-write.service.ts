@@ -20,9 +20,10 @@ import {
   type StagedWriteService,
 } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
-import { DomainError, invalidArgument } from "../errors/domain-error.js";
+import { DomainError } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
-import { MemoryRepository } from "../memory/memory.repository.js";
+import { idAfter, idPage, pageSizeOf } from "../paging.js";
+import type { ReadableIds } from "../memory/successors.js";
 import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
 import { readableAnswers } from "../memory/write/readable-answers.js";
 import type { StagedWriteRow } from "./staged-write.entity.js";
@@ -30,12 +31,12 @@ import { bodyOf, toProto } from "./staged-write.mapper.js";
 import { agentsOf, assertResolvable, stagedRequests } from "./staged-write-rules.js";
 import { StagedWriteRepository, type ListedState, type StagedWriteReader } from "./staged-write.repository.js";
 
-const DEFAULT_PAGE_SIZE = 50;
-
 export interface StagedWriteServiceDeps {
   em: EntityManager;
   /** The write pipeline MemoryService uses: staging previews with it, applying writes with it. */
   writes: MemoryWrites;
+  /** Which memories a reader may read: the answers shown leave out the others. */
+  readableIds: ReadableIds;
   /** The longest a staged write may wait (ENGRAM_STAGED_WRITE_TTL_HOURS). */
   ttlMs: number;
   now?: () => Date;
@@ -108,22 +109,20 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
 
   async listStagedWrites(req: ListStagedWritesRequest, ctx: HandlerContext) {
     const reader = this.readerOf(principalOf(ctx), req.agentId);
-    if (req.pageToken !== "" && !isUuid(req.pageToken)) {
-      throw invalidArgument("page_token", "INVALID_PAGE_TOKEN", "page_token is not one this server issued");
-    }
-    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const after = idAfter(req.pageToken);
+    const pageSize = pageSizeOf(req.pageSize);
     const now = this.now();
     const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible(
       reader,
       LISTED[req.state],
-      req.pageToken === "" ? null : req.pageToken,
+      after,
       pageSize + 1,
       now,
     );
-    const page = rows.slice(0, pageSize);
+    const { page, nextPageToken } = idPage(rows, pageSize);
     return create(ListStagedWritesResponseSchema, {
       stagedWrites: await this.readable(reader, ...page.map((row) => toProto(row, now))),
-      nextPageToken: rows.length > pageSize ? (page.at(-1)?.id ?? "") : "",
+      nextPageToken,
     });
   }
 
@@ -192,7 +191,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const readable = await readableAnswers(
       reader.viewer,
       stagedWrites.flatMap((s) => [s.preview, s.results]),
-      (viewer, ids) => new MemoryRepository(this.deps.em.fork()).readableIds(viewer, ids),
+      this.deps.readableIds,
     );
     return stagedWrites.map((s, i) => ({ ...s, preview: readable[2 * i] ?? [], results: readable[2 * i + 1] ?? [] }));
   }

@@ -6,26 +6,29 @@ import { Registry } from "prom-client";
 import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { apiInterceptors } from "../../src/api-handlers.js";
-import { ApiKeyServiceImpl } from "../../src/auth/api-key.service.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
+import { composeFeed, type FeedOptions } from "../../src/compose/feed.js";
+import type { MemoryOptions } from "../../src/compose/memory.js";
+import { composeServices } from "../../src/compose/services.js";
 import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
 import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
+import type { ChangeFeed } from "../../src/feed/change-feed.js";
+import type { Sequencer } from "../../src/feed/sequencer.js";
 import { Embeddings } from "../../src/embedding/embeddings.js";
-import { ChangeFeed, type ChangeFeedDeps } from "../../src/feed/change-feed.js";
-import { Sequencer } from "../../src/feed/sequencer.js";
-import { MemoryServiceImpl, type MemoryServiceDeps } from "../../src/memory/memory.service.js";
-import { buildMemoryWrites } from "../../src/memory/write/build.js";
-import { StagedWriteServiceImpl } from "../../src/staging/staged-write.service.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { PageTokens } from "../../src/memory/page-token.js";
 import { SCHEMA } from "../../src/schema.js";
+import { SETTINGS } from "../../src/server-settings.js";
 import { createTestDatabase } from "./database.js";
 import { newDataDir } from "./templates.js";
 
-/** A week, as the server's default. */
-const STAGED_WRITE_TTL_MS = 7 * 24 * 3_600_000;
+/** The server's default. */
+const STAGED_WRITE_TTL_MS = SETTINGS.stagedWriteTtlHours.initial * 3_600_000;
+
+/** Parts of MemoryService's wiring a test replaces (to observe or steer them). */
+export type MemoryHarnessOptions = Partial<Omit<MemoryOptions, "em" | "embeddings" | "pageTokens" | "feed">>;
 
 export interface Caller {
   scopes?: Scope[];
@@ -65,10 +68,10 @@ export async function startServices(
   options: {
     embedder?: Embedder;
     storage?: StorageReserve;
-    /** Parts of MemoryService's dependencies to replace (tests observe or steer them). */
-    memory?: Partial<Omit<MemoryServiceDeps, "writes" | "feed">>;
+    /** Parts of MemoryService's wiring to replace (tests observe or steer them). */
+    memory?: MemoryHarnessOptions;
     /** The feed's timings and limits, and its change-log repository. */
-    feed?: Pick<ChangeFeedDeps, "options" | "changeLog">;
+    feed?: Pick<FeedOptions, "options" | "changeLog">;
   } = {},
 ): Promise<ServiceHarness> {
   const dataDir = await newDataDir("engram-service-");
@@ -78,39 +81,28 @@ export async function startServices(
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
   const keys = new ApiKeys(db.em);
-  const sequencer: Sequencer = new Sequencer(db.em, {
-    logger,
-    pollMs: 60_000,
-    announceAs: null,
-    onSequenced: (heads) => feed.wake(heads),
-    eager: () => feed.openStreams > 0,
-  });
-  const feed = new ChangeFeed({
+  // The sequencer polls rarely: writes kick it, as the server's do.
+  const { feed, sequencer } = composeFeed({
     em: db.em,
     logger,
-    revokedKeys: (ids) => keys.revokedAmong(ids),
-    sequencer,
+    apiKeys: keys,
+    pollMs: 60_000,
+    announceAs: null,
     ...options.feed,
   });
-  keys.onRevocation(() => feed.keysChanged());
-  const memoryDeps = {
+  const { memory, stagedWrites, apiKeys } = composeServices({
     ...options.memory,
+    em: db.em,
+    embeddings,
+    pageTokens: new PageTokens(randomBytes(32)),
+    feed,
     onWritten: (count: number) => {
       options.memory?.onWritten?.(count);
       if (count > 0) sequencer.written();
     },
-  };
-  const writes = buildMemoryWrites({ em: db.em, embeddings, ...memoryDeps });
-  const memory = new MemoryServiceImpl({
-    em: db.em,
-    embeddings,
-    pageTokens: new PageTokens(randomBytes(32)),
-    writes,
-    feed,
-    ...memoryDeps,
+    apiKeys: keys,
+    stagedWriteTtlMs: STAGED_WRITE_TTL_MS,
   });
-  const stagedWrites = new StagedWriteServiceImpl({ em: db.em, writes, ttlMs: STAGED_WRITE_TTL_MS });
-  const apiKeys = new ApiKeyServiceImpl(keys);
   const workspaceId = `ws-${randomUUID()}`;
   const interceptors = apiInterceptors(logger, new Registry(), options.storage);
 

@@ -10,6 +10,7 @@ import {
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService, type StagedWrite } from "../../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { DomainError } from "../../errors/domain-error.js";
+import { MAX_BATCH_ITEMS, MAX_CONTENT_CHARS } from "../limits.js";
 import { bodySchema, deriveTitle, parseSeedBody } from "./seed-body.js";
 import { headerValue, type SeedFailure, type SeedReply, type SeedRoute } from "./seed-route.js";
 
@@ -30,17 +31,17 @@ const memoryFields = {
   project_id: z.string().min(1).max(256).optional(),
 };
 
-const MemoryItem = z.strictObject({ content: z.string().min(1).max(50_000), ...memoryFields });
+const MemoryItem = z.strictObject({ content: z.string().min(1).max(MAX_CONTENT_CHARS), ...memoryFields });
 
 const CreateBody = z
   .strictObject({
-    content: z.string().min(1).max(50_000).optional(),
+    content: z.string().min(1).max(MAX_CONTENT_CHARS).optional(),
     ...memoryFields,
     apply: z.boolean().default(true),
-    memories: z.array(MemoryItem).min(1).max(100).optional(),
+    memories: z.array(MemoryItem).min(1).max(MAX_BATCH_ITEMS).optional(),
   })
   .refine((b) => (b.memories === undefined) !== (b.content === undefined), {
-    message: "give content for one memory, or memories (1-100) for a batch, not both",
+    message: `give content for one memory, or memories (1-${MAX_BATCH_ITEMS}) for a batch, not both`,
   });
 
 type Item = z.output<typeof MemoryItem>;
@@ -87,7 +88,7 @@ export const penumbraCreateMemories: SeedRoute = {
   operation: {
     summary: "Penumbra: create memories",
     description:
-      'Creates one memory, or a batch of 1 to 100 with {"memories": [...]}, through a staged write (the delta): ' +
+      `Creates one memory, or a batch of 1 to ${MAX_BATCH_ITEMS} with {"memories": [...]}, through a staged write (the delta): ` +
       "applied at once (201) unless apply is false (202, staged until POST /v1/stagedWrites/{delta_id}:apply). " +
       "project_id, when given, must be the key's workspace.",
     requestBody: { required: true, content: { "application/json": { schema: bodySchema(CreateBody) } } },

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { MemoryService, WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { DomainError } from "../../errors/domain-error.js";
+import { MAX_CONTENT_CHARS } from "../limits.js";
 import { bodySchema, parseSeedBody } from "./seed-body.js";
 import { headerValue, type SeedFailure, type SeedReply, type SeedRoute } from "./seed-route.js";
 
@@ -8,7 +9,7 @@ import { headerValue, type SeedFailure, type SeedReply, type SeedRoute } from ".
 const MEMORY_TYPES = ["factual", "preference", "event", "relationship", "technical", "episodic", "procedural"] as const;
 
 const WriteBody = z.strictObject({
-  content: z.string().min(1).max(50_000),
+  content: z.string().min(1).max(MAX_CONTENT_CHARS),
   volume_id: z.string().min(1).max(256),
   memory_type: z.enum(MEMORY_TYPES).optional(),
 });

@@ -8,15 +8,13 @@ import {
   type WriteMemoryResponse,
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Principal } from "../../auth/principal.js";
-import type { Embeddings } from "../../embedding/embeddings.js";
 import { toStatus } from "../../errors/status.js";
 import type { WriteGuard } from "./guard/write-guard.js";
 import type { MemoryRepository } from "../memory.repository.js";
 import type { SupersessionRepository } from "./supersession.repository.js";
 import type { NeighbourRepository } from "./guard/neighbour.repository.js";
-import type { StoredVectorRepository } from "./stored-vector.repository.js";
 import { toWriteResponse } from "./result.js";
-import { WriteVectorSource } from "./vectors.js";
+import type { WriteVectorSource } from "./vectors.js";
 import { writeItems, type ItemOutcome } from "./batch-writer.js";
 import { claimRequestIds, readableReplays, settleClaims, type Claims } from "./request-ledger.js";
 import { admit, type FieldOf } from "./admission.js";
@@ -25,11 +23,11 @@ import { refusedSupersessions } from "./supersession.js";
 
 export interface MemoryWritesDeps {
   em: EntityManager;
-  embeddings: Embeddings;
   memories: (em: EntityManager) => MemoryRepository;
   supersessions: (em: EntityManager) => SupersessionRepository;
-  vectors: (em: EntityManager) => StoredVectorRepository;
   neighbours: (em: EntityManager) => NeighbourRepository;
+  /** Each write's vector, which MemoryEdits' content updates share. */
+  vectors: WriteVectorSource;
   guard: WriteGuard;
   now: () => Date;
   /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
@@ -53,11 +51,7 @@ const NOTHING_ELSE: WithinWrites = { before: async () => {}, after: async () => 
  * near duplicates, and creations, applied in one transaction.
  */
 export class MemoryWrites {
-  readonly vectors: WriteVectorSource;
-
-  constructor(private readonly deps: MemoryWritesDeps) {
-    this.vectors = new WriteVectorSource(deps);
-  }
+  constructor(private readonly deps: MemoryWritesDeps) {}
 
   async write(principal: Principal, req: WriteMemoryRequest): Promise<WriteMemoryResponse> {
     const [answer] = await this.writeBatch(principal, [req], { atomic: true, fieldOf: () => "memory" });
@@ -75,7 +69,7 @@ export class MemoryWrites {
     options: { atomic: boolean; within?: WithinWrites; fieldOf?: FieldOf },
   ): Promise<BatchWriteResult[]> {
     const { atomic, within = NOTHING_ELSE, fieldOf = itemField } = options;
-    const { embedded, late } = await this.vectors.forRequests(principal.workspaceId, [...requests]);
+    const { embedded, late } = await this.deps.vectors.forRequests(principal.workspaceId, [...requests]);
     const now = this.deps.now();
     const outcomes = new Map<number, ItemOutcome>();
     const settle = (index: number, outcome: ItemOutcome) => {
@@ -109,7 +103,7 @@ export class MemoryWrites {
         applied: toWrite.filter((item) => !isDryRun(item) && changedSomething(outcomes.get(item.index))),
       };
     });
-    this.vectors.attachLate(late);
+    this.deps.vectors.attachLate(late);
     const responses = [...responsesOf(answers).values()];
     if (responses.some((r) => r.memory?.embeddingStatus === EmbeddingStatus.PENDING)) this.deps.onPending();
     this.deps.onWritten(applied.length);

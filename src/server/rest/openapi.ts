@@ -1,7 +1,7 @@
 import type { DescEnum, DescField, DescMessage, DescService, JsonObject } from "@bufbuild/protobuf";
 import { restRoutes, type RestRoute } from "../../api/http-rules.js";
 import { fieldSchema, messageSchema, type SchemaOptions } from "../../api/json-schema.js";
-import { isWellKnown } from "../../api/rest-json.js";
+import { isWellKnown } from "../../api/rest-fields.js";
 import type { SeedRoute } from "../../api/seeds/seed-route.js";
 
 export interface OpenApiOptions {

@@ -15,10 +15,10 @@ import {
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { StartOptions } from "../../../src/app.js";
 import { principalKey, type Principal } from "../../../src/auth/principal.js";
-import type { MemoryRepositories } from "../../../src/memory/repositories.js";
+import { composeMemory } from "../../../src/compose/memory.js";
 import { ChangeFeed } from "../../../src/feed/change-feed.js";
-import { MemoryServiceImpl } from "../../../src/memory/memory.service.js";
-import { buildMemoryWrites } from "../../../src/memory/write/build.js";
+import type { MemoryRepositories } from "../../../src/memory/repositories.js";
+import { successorNamesOf } from "../../../src/memory/successors.js";
 import { PageTokens } from "../../../src/memory/page-token.js";
 import { memoryClient, type Protocol } from "../../support/clients.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
@@ -106,20 +106,20 @@ export function serviceRoutes(
 ): (router: ConnectRouter) => void {
   const { em } = server.engram.db;
   const { embeddings } = server.engram;
-  const service = new MemoryServiceImpl({
+  const { memory } = composeMemory({
     em,
     embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
-    writes: buildMemoryWrites({ em, embeddings, repositories }),
     feed: new ChangeFeed({
       em,
       logger: pino({ level: "silent" }),
       revokedKeys: async () => new Set(),
       sequencer: { kick: async () => {}, settle: async () => {} },
+      successors: successorNamesOf(em),
     }),
     repositories,
   });
-  return (router) => router.service(MemoryService, service);
+  return (router) => router.service(MemoryService, memory);
 }
 
 /**

@@ -5,23 +5,19 @@
  * search whose caller goes away takes its waiting rerank call with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemoryServiceDeps } from "../../../src/memory/memory.service.js";
 import type { RerankEvent } from "../../../src/memory/search/search.js";
 import { LocalReranker } from "../../../src/rerank/local-reranker.js";
 import { RERANK_CANDIDATES, RERANK_MAX_TOKENS } from "../../../src/rerank/rerank.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { LOCAL_RERANKER, poolsRecordedIn, watchedReranker } from "../../support/rerankers.js";
-import { startServices, type ServiceHarness } from "../../support/service.js";
+import { startServices, type MemoryHarnessOptions, type ServiceHarness } from "../../support/service.js";
 
 const QUESTION = "What does Dana drink in the morning?";
 /** A passage long enough to be cut at RERANK_MAX_TOKENS: a full pair. */
 const LONG = "Dana keeps a notebook of every meeting and every drink. ".repeat(40);
 
 /** Services over the loaded cross-encoder, and sixty notes about Dana to search. */
-async function servicesAnswering(
-  reranker: LocalReranker,
-  memory: Partial<Omit<MemoryServiceDeps, "writes" | "feed">>,
-): Promise<ServiceHarness> {
+async function servicesAnswering(reranker: LocalReranker, memory: MemoryHarnessOptions): Promise<ServiceHarness> {
   await reranker.ready();
   const services = await startServices({ embedder: new WordHashEmbedder(), memory });
   const contents = Array.from({ length: 60 }, (_, i) => `Note ${i}: Dana drinks tea on day ${i}.`);

@@ -1,0 +1,100 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import type { Embeddings } from "../embedding/embeddings.js";
+import type { ChangeFeed } from "../feed/change-feed.js";
+import { MemoryHistory } from "../history/memory-history.js";
+import { MemoryServiceImpl } from "../memory/memory.service.js";
+import type { PageTokens } from "../memory/page-token.js";
+import { memoryRepositories, type MemoryRepositories } from "../memory/repositories.js";
+import { MemorySearch, type RerankEvent } from "../memory/search/search.js";
+import { SuccessorNames, type ReadableIds } from "../memory/successors.js";
+import { MemoryTransfer } from "../memory/transfer/transfer.js";
+import { MemoryEdits } from "../memory/write/edits.js";
+import { KindClassifier } from "../memory/write/guard/kind-classifier.js";
+import { WriteGuard } from "../memory/write/guard/write-guard.js";
+import { WriteVectorSource } from "../memory/write/vectors.js";
+import { MemoryWrites } from "../memory/write/writes.js";
+import type { Reranker } from "../rerank/reranker.js";
+
+export interface MemoryOptions {
+  em: EntityManager;
+  embeddings: Embeddings;
+  /** Signs and checks page tokens with the cluster's secret. */
+  pageTokens: PageTokens;
+  /** WatchMemories, and the change-log position ListMemories hands to watchers. */
+  feed: ChangeFeed;
+  /** Reorders searches that ask for rerank; none: they keep the fused order. */
+  reranker?: Reranker | null;
+  /** Told how each search that asked for rerank went. */
+  onRerank?: (event: RerankEvent) => void;
+  /** Called after a write left a memory PENDING, so the embedding worker looks at once. */
+  onPending?: () => void;
+  /** Called with the number of memories each committed write changed (for table statistics). */
+  onWritten?: (count: number) => void;
+  /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
+  repositories?: Partial<MemoryRepositories>;
+  now?: () => Date;
+}
+
+export interface MemoryParts {
+  /** The write pipeline, which StagedWriteService shares with MemoryService. */
+  writes: MemoryWrites;
+  memory: MemoryServiceImpl;
+  /** Which memories a reader may read, through the memories repository the service uses. */
+  readableIds: ReadableIds;
+}
+
+/** MemoryService and its parts, wired: the one place that builds them, for the server and tests alike. */
+export function composeMemory(options: MemoryOptions): MemoryParts {
+  const { em, embeddings, pageTokens, feed } = options;
+  const repositories = { ...memoryRepositories, ...options.repositories };
+  const { memories, supersessions, neighbours, retrieval, revisions, stats } = repositories;
+  const now = options.now ?? (() => new Date());
+  const onPending = options.onPending ?? (() => {});
+  const onWritten = options.onWritten ?? (() => {});
+  const reranker = options.reranker ?? null;
+  const readableIds: ReadableIds = (viewer, ids) => memories(em.fork()).readableIds(viewer, ids);
+  const successors = new SuccessorNames(readableIds);
+  const vectors = new WriteVectorSource({ em, embeddings, vectors: repositories.vectors, onPending });
+  const guard = new WriteGuard(new KindClassifier(embeddings));
+  const writes = new MemoryWrites({
+    em,
+    memories,
+    supersessions,
+    neighbours,
+    vectors,
+    guard,
+    now,
+    onPending,
+    onWritten,
+  });
+  const edits = new MemoryEdits({ em, memories, supersessions, vectors, onPending, onWritten });
+  const onRerank = options.onRerank ?? (() => {});
+  const search = new MemorySearch({ em, embeddings, memories, retrieval, reranker, onRerank, successors, now });
+  const history = new MemoryHistory({ em, revisions, pageTokens, successors });
+  const transfer = new MemoryTransfer({
+    em,
+    revisions,
+    successors,
+    now,
+    vectorSizeOf: (model) => (model === embeddings.model ? embeddings.dimensions : null),
+    onPending,
+    onWritten,
+  });
+  const memory = new MemoryServiceImpl({
+    em,
+    memories,
+    stats,
+    embeddings,
+    reranker,
+    pageTokens,
+    successors,
+    writes,
+    edits,
+    search,
+    history,
+    transfer,
+    feed,
+    now,
+  });
+  return { writes, memory, readableIds };
+}

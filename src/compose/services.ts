@@ -1,0 +1,23 @@
+import { ApiKeyServiceImpl } from "../auth/api-key.service.js";
+import type { ApiKeys } from "../auth/api-keys.js";
+import type { Services } from "../server/routes.js";
+import { StagedWriteServiceImpl } from "../staging/staged-write.service.js";
+import { composeMemory, type MemoryOptions } from "./memory.js";
+
+export interface ServicesOptions extends MemoryOptions {
+  /** The key store behind ApiKeyService. */
+  apiKeys: ApiKeys;
+  /** The longest a staged write may wait (ENGRAM_STAGED_WRITE_TTL_HOURS). */
+  stagedWriteTtlMs: number;
+}
+
+/** The API's three services, wired: StagedWriteService writes through MemoryService's pipeline. */
+export function composeServices(options: ServicesOptions): Omit<Services, "isServing"> {
+  const { apiKeys, stagedWriteTtlMs, ...memoryOptions } = options;
+  const { writes, memory, readableIds } = composeMemory(memoryOptions);
+  return {
+    memory,
+    stagedWrites: new StagedWriteServiceImpl({ em: options.em, writes, readableIds, ttlMs: stagedWriteTtlMs }),
+    apiKeys: new ApiKeyServiceImpl(apiKeys),
+  };
+}
