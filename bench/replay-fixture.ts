@@ -69,7 +69,8 @@ export function encodeFixture(fusion: FusionSetting, rerank: RerankSetting, reco
     const short = new Map(
       ids.sort((a, b) => a.localeCompare(b)).map((id, i) => [id, String(i).padStart(width, "0")] as const),
     );
-    const [inSemantic, inKeyword] = [lists.semantic, lists.keyword].map((l) => new Set(l.map((e) => e.id)));
+    const inSemantic = new Set(lists.semantic.map((e) => e.id));
+    const inKeyword = new Set(lists.keyword.map((e) => e.id));
     const row = (e: ListEntry): ListRow => [short.get(e.id)!, float32(e.score), e.hit ? 1 : 0, nameOf(e)];
     const scores = rerankLists.rerank.get(rerank.candidates);
     if (scores === undefined) throw new Error(`no rerank scores recorded for ${rerank.candidates} candidates`);
