@@ -6,7 +6,7 @@ const TEMPLATES = "test/support/templates-setup.ts";
 const BUILD = "test/support/build-setup.ts";
 
 /**
- * Four tiers, each a directory: `unit` (src/, beside the module), pure modules; `service`
+ * Four tiers, each a directory: `unit` (src/ and bench/, beside the module), pure modules; `service`
  * (test/service/<feature>/), the real services over an in-memory router transport and a database
  * of their own; `engine` (test/engine/), real servers whose outcome depends on the database
  * engine; `e2e` (test/e2e/), what crosses sockets, processes or the browser. `npm run test:fast`
@@ -22,7 +22,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     setupFiles: ["test/support/count-assertions.ts"],
     projects: [
-      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts"] } },
+      // bench/: the benchmarks' offline replays, on committed fixtures.
+      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "bench/**/*.test.ts"] } },
       {
         extends: true,
         test: {

@@ -58,7 +58,7 @@ const describe = (s: FusionSetting) =>
   `weight ${s.semanticWeight.toFixed(1)}, entity ${s.entityWeight.toFixed(2)}, pool ${s.pool}`;
 
 /** The 1-based rank of the first result citing evidence, Infinity when none is in the top 20. */
-function firstHit(q: QuestionLists, s: FusionSetting): number {
+export function firstHit(q: QuestionLists, s: FusionSetting): number {
   const hits = new Map([...q.semantic, ...q.keyword].map((e) => [e.id, e.hit]));
   const query = new QueryNames(q.question);
   const named = new Set([...q.semantic, ...q.keyword].filter((e) => query.names(e.names)).map((e) => e.id));

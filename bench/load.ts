@@ -7,6 +7,7 @@
  *   npm run bench:load [-- --memories 10000 --searches 100 --writes 200 --embedder local|none]
  *   npm run bench:load -- --load import --memories 1000000   (precomputed vectors; see load-vectors.ts)
  *   ... --keep   (the loaded store stays, its URL or directory printed, for EXPLAIN)
+ *   ... --rerank-searches 10   (one HYBRID + rerank row, the workspace's, over this many searches: CI's short run)
  *   DATABASE_URL=<kept database> npm run bench:load -- --reuse <its data dir> --memories N   (no load)
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -53,6 +54,11 @@ const { values } = parseArgs({
      * admin.key); on Postgres, DATABASE_URL names its database. Give the same --memories.
      */
     reuse: { type: "string" },
+    /**
+     * Measure HYBRID + rerank in one scope (the workspace) over this many searches, not in each
+     * over --searches: the cross-encoder's pairs are most of a short run's time otherwise.
+     */
+    "rerank-searches": { type: "string" },
   },
 });
 const IMPORT = values.load === "import";
@@ -60,6 +66,7 @@ const IMPORT = values.load === "import";
 const LOCAL = values.embedder !== "none";
 const MEMORIES = Number(values.memories);
 const SEARCHES = Number(values.searches);
+const RERANK_SEARCHES = values["rerank-searches"] === undefined ? undefined : Number(values["rerank-searches"]);
 const WRITES = Number(values.writes);
 const BATCH = 100;
 const CORES = 2;
@@ -219,6 +226,8 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
     ] as const;
     for (const [mode, name, rerank, topK] of LOCAL ? modes : modes.slice(0, 1)) {
       const rand = random(seed++);
+      if (rerank && RERANK_SEARCHES !== undefined && scope !== "workspace") continue;
+      const count = rerank ? (RERANK_SEARCHES ?? SEARCHES) : SEARCHES;
       // Every result is read, as a client would; a search asking for rerank must get it.
       const search = async () => {
         let results = 0;
@@ -234,8 +243,8 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
       // The reranker loads when first asked for: until then searches keep their order.
       if (rerank) await untilReranking(client, key);
       await run(server, 5, 1, search);
-      const one = await run(server, SEARCHES, 1, search);
-      const sixteen = await run(server, SEARCHES * 2, 16, search);
+      const one = await run(server, count, 1, search);
+      const sixteen = await run(server, count * 2, 16, search);
       rows.push({ scope, mode: name, one, sixteen });
       progress(`searched ${scope} ${name}`);
     }
@@ -378,7 +387,7 @@ async function main(): Promise<void> {
   const reranker = LOCAL
     ? await rerankerFloor(
         Array.from({ length: 64 }, () => note(random(6))),
-        queries,
+        queries.slice(0, RERANK_SEARCHES ?? queries.length),
       )
     : null;
   const floors: Record<string, { top10: SqlFloor; top50: SqlFloor; deep: SqlFloor; reranked: SqlFloor }> = {};

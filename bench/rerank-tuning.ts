@@ -60,7 +60,7 @@ function scored(q: RerankLists, candidates: number): RerankedEntry[] {
   return q.fused.slice(0, candidates).map((e, i) => ({ ...e, rerank: scores[i]! }));
 }
 
-function firstHit(q: RerankLists, s: RerankSetting): number {
+export function firstHit(q: RerankLists, s: RerankSetting): number {
   const read = scored(q, s.candidates);
   const reranked = blend(
     read,

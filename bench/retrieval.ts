@@ -10,17 +10,19 @@
  *
  *   npm run bench:retrieval
  *   npm run bench:retrieval -- --smoke   (CI: the shipped settings only, no sweeps or cross-validation)
+ *   ... --record <file>   (writes the questions' lists as bench/replay.test.ts reads them; see replay-fixture.ts)
  *
  * The replay checks (fusion and rerank replayed offline from the recorded lists must give what
  * the server measured) fail the run: exit status 1.
  *
  * Environment: LOCOMO_DIR (default ../shared/bench/locomo from the project root), LOCOMO_CONVERSATIONS
- * (only the first N conversations, at least 2: CI's short run), ENGRAM_MODEL_DIR (default .models),
+ * (only the first N conversations, at least 2: CI's short run), LOCOMO_QUESTIONS
+ * (only the first N questions of each), ENGRAM_MODEL_DIR (default .models),
  * DATABASE_URL (Postgres instead of PGlite), ENGRAM_LOG_LEVEL (default error), ENGRAM_EMBEDDING_MODEL
  * and ENGRAM_RERANKER (another embedder or cross-encoder, read from ENGRAM_MODEL_DIR).
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -50,12 +52,14 @@ import {
   type RerankLists,
 } from "./rerank-tuning.js";
 import { loadLocomo, type Conversation, type Question } from "./locomo.js";
+import { encodeFixture } from "./replay-fixture.js";
 import { fixed, percentile, table } from "./report.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const LOCOMO_DIR = resolve(ROOT, process.env.LOCOMO_DIR ?? "../shared/bench/locomo");
 /** Cross-validation tunes on some conversations and tests on the others: two at the least. */
 const CONVERSATIONS = conversationLimit(process.env.LOCOMO_CONVERSATIONS);
+const QUESTIONS = Number(process.env.LOCOMO_QUESTIONS || Infinity);
 const MODEL = process.env.ENGRAM_EMBEDDING_MODEL ?? "Xenova/all-MiniLM-L6-v2";
 const MODEL_DIR = resolve(ROOT, process.env.ENGRAM_MODEL_DIR ?? ".models");
 const RERANKER = process.env.ENGRAM_RERANKER ?? DEFAULT_CONFIG.reranker;
@@ -72,6 +76,8 @@ const ATTACH_TIMEOUT_MS = 10 * 60_000;
 const REPLAY_TOP_K = 20;
 /** The shipped settings only: what CI runs, for its replay checks. */
 const SMOKE = process.argv.slice(2).includes("--smoke");
+/** Where --record writes the replay fixture, if asked. */
+const RECORD = process.argv.includes("--record") ? process.argv[process.argv.indexOf("--record") + 1] : undefined;
 /**
  * Every mode without (and, unless smoke, with) rerank at top 50, then HYBRID at the default
  * top 10, both ways, and at top 20 for the fusion replay's check.
@@ -123,7 +129,9 @@ const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const conversations = (await loadLocomo(LOCOMO_DIR)).slice(0, CONVERSATIONS);
+  const conversations = (await loadLocomo(LOCOMO_DIR))
+    .slice(0, CONVERSATIONS)
+    .map((c) => ({ ...c, questions: c.questions.slice(0, QUESTIONS) }));
   const engine = process.env.DATABASE_URL ? "Postgres (DATABASE_URL)" : "PGlite (embedded, temporary directory)";
   log(`data ${LOCOMO_DIR}: ${conversations.length} conversations`);
   log(`engine ${engine}; model ${MODEL} q8 from ${MODEL_DIR}`);
@@ -178,6 +186,7 @@ async function main(): Promise<void> {
       totalSeconds,
     });
     if (!replaysHold) process.exitCode = 1;
+    if (RECORD !== undefined) await record(RECORD, results, lists, rerankLists.lists);
   } finally {
     try {
       if (process.env.DATABASE_URL) await dropWorkspaces(engram, runId);
@@ -523,6 +532,25 @@ function printReport(r: {
   out.push(`load (embed + write): ${r.loadSeconds.toFixed(1)} s; total runtime: ${r.totalSeconds.toFixed(1)} s`);
   process.stdout.write(out.join("\n") + "\n");
   return fusion.holds && rerank.holds;
+}
+
+/** Writes the replay fixture: every question's lists, and where the server put its first hit. */
+async function record(file: string, results: ModeResult[], lists: QuestionLists[], rerankLists: RerankLists[]) {
+  const firstHits = (run: Run) => results.find((m) => m.name === runName(run))!.firstHit;
+  const hybrid = firstHits({ mode: SearchMode.HYBRID, rerank: false, topK: REPLAY_TOP_K });
+  const reranked = firstHits({ mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K });
+  const fusion = {
+    semanticWeight: SEMANTIC_WEIGHT,
+    entityWeight: ENTITY_WEIGHT,
+    pool: candidatePool("hybrid", REPLAY_TOP_K),
+  };
+  const recorded = lists.map((l, i) => ({
+    lists: l,
+    rerankLists: rerankLists[i]!,
+    server: { hybridTop20: hybrid[i]!, rerankTop10: reranked[i]! },
+  }));
+  await writeFile(file, `${JSON.stringify(encodeFixture(fusion, SHIPPED_RERANK, recorded))}\n`);
+  log(`recorded ${recorded.length} questions' lists in ${file}`);
 }
 
 /** Whether an offline replay reproduces what the server measured (it must, up to rounding). */

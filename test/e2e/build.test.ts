@@ -111,7 +111,7 @@ describe("the compiled server with the production dependencies only", () => {
     const server: EngramProcess = await spawnEngram({
       dataDir,
       cwd: dir,
-      env: { DATABASE_URL: undefined, ENGRAM_MODEL_DIR: modelDir, NODE_OPTIONS: undefined },
+      env: { DATABASE_URL: undefined, ENGRAM_EMBEDDER: "local", ENGRAM_MODEL_DIR: modelDir, NODE_OPTIONS: undefined },
     });
     cleanups.push(() => server.kill());
     await server.waitForLog("embedder ready");

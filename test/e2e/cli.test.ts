@@ -1,7 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +8,7 @@ import { memoryClient } from "../support/clients.js";
 import { createTestDatabase } from "../support/database.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
+import { newDataDir } from "../support/templates.js";
 
 const run = promisify(execFile);
 
@@ -17,7 +16,7 @@ let server: TestServer;
 let dataDir: string;
 let databaseUrl: string | undefined;
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "engram-cli-"));
+  dataDir = await newDataDir("engram-cli-");
   databaseUrl = process.env.DATABASE_URL ? (await createTestDatabase(process.env.DATABASE_URL)).url : undefined;
   server = await startTestServer({ dataDir, databaseUrl });
 });
@@ -175,7 +174,7 @@ describe("--help of each command", () => {
 
 describe("engram reembed", () => {
   it("re-embeds memories written by another model with the configured one, through the CLI", async () => {
-    const reembedDir = await mkdtemp(join(tmpdir(), "engram-reembed-"));
+    const reembedDir = await newDataDir("engram-reembed-");
     try {
       const first = await startTestServer({ dataDir: reembedDir, databaseUrl }, { embedder: new WordHashEmbedder() });
       const client = memoryClient(first.baseUrl, first.adminKey);

@@ -9,8 +9,8 @@ import { RERANK_MAX_TOKENS } from "../../src/rerank/rerank.js";
 let loaded: Embedder | undefined;
 
 /**
- * The real all-MiniLM-L6-v2 model, from the directory scripts/fetch-model.sh fills (CI runs
- * it; ENGRAM_MODEL_DIR points elsewhere). Never downloads anything. Loaded once per test
+ * The real all-MiniLM-L6-v2 model, from the directory scripts/fetch-model.sh fills (`npm test`
+ * runs it first; ENGRAM_MODEL_DIR points elsewhere). Never downloads anything. Loaded once per test
  * worker: the files of a worker that does not isolate them (the service tier) share it.
  */
 export function realModel(): Embedder {
@@ -86,7 +86,7 @@ let reranker: LocalReranker | undefined;
 
 /**
  * The real ms-marco-MiniLM-L-12-v2 cross-encoder, from the same directory (scripts/fetch-model.sh
- * --model cross-encoder/ms-marco-MiniLM-L-12-v2); loaded once per test worker, like realModel().
+ * places both); loaded once per test worker, like realModel().
  */
 export function realReranker(): LocalReranker {
   reranker ??= new LocalReranker({

@@ -1,6 +1,7 @@
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { promisify } from "node:util";
 import { randomUUID } from "node:crypto";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiKeys, readAdminKey } from "../../src/auth/api-keys.js";
 import { openDatabase } from "../../src/db/orm.js";
@@ -27,19 +28,36 @@ export async function runEngram(
   timeoutMs = 30_000,
 ): Promise<CliResult> {
   const [cmd, argv] = engramCommand(...args);
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) delete childEnv[name];
-    else childEnv[name] = value;
-  }
   try {
-    const { stdout, stderr } = await run(cmd, argv, { cwd: repoRoot, env: childEnv, timeout: timeoutMs });
+    const { stdout, stderr } = await run(cmd, argv, { cwd: repoRoot, env: withEnv(env), timeout: timeoutMs });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code?: number; stdout: string; stderr: string };
     return { code: e.code ?? -1, stdout: e.stdout, stderr: e.stderr };
   }
 }
+
+/** This process's environment with `env` on top (undefined removes a variable). */
+function withEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+  const childEnv: NodeJS.ProcessEnv = { ...process.env };
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined) delete childEnv[name];
+    else childEnv[name] = value;
+  }
+  return childEnv;
+}
+
+/**
+ * What a spawned server runs with unless the test's `env` says otherwise: no models, as
+ * startTestServer, since loading one costs a start seconds of CPU (a test that searches by
+ * meaning sets ENGRAM_EMBEDDER=local); and the models directory `npm test` fills, so that a
+ * server that does load one never fetches it into its data directory.
+ */
+const SERVER_ENV = {
+  ENGRAM_EMBEDDER: "none",
+  ENGRAM_RERANKER: "none",
+  ENGRAM_MODEL_DIR: process.env.ENGRAM_MODEL_DIR ?? join(repoRoot, ".models"),
+};
 
 /**
  * argv for running the CLI the way `npm start` does: bin/engram.js and the compiled server,
@@ -74,7 +92,8 @@ export interface SpawnOptions {
 
 /**
  * Runs `engram serve` in a child process on a free port and resolves once it logs
- * "engram listening". DATABASE_URL passes through from the environment unless overridden.
+ * "engram listening". DATABASE_URL passes through from the environment unless overridden; the
+ * models are SERVER_ENV's.
  */
 export async function spawnEngram({
   dataDir,
@@ -82,11 +101,7 @@ export async function spawnEngram({
   args = [],
   cwd = repoRoot,
 }: SpawnOptions): Promise<EngramProcess> {
-  const childEnv: NodeJS.ProcessEnv = { ...process.env };
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) delete childEnv[name];
-    else childEnv[name] = value;
-  }
+  const childEnv = withEnv({ ...SERVER_ENV, ...env });
   const [cmd, argv] = engramCommand("serve", "--host", "127.0.0.1", "--port", "0", "--data-dir", dataDir, ...args);
   const child = spawn(cmd, argv, { cwd, env: childEnv, stdio: ["ignore", "ignore", "pipe"] });
   const stderrLines: string[] = [];

@@ -92,7 +92,12 @@ describe("a fresh server with no model directory and no reachable hub", () => {
     const dataDir = await scratchDir();
     server = await spawnEngram({
       dataDir,
-      env: { DATABASE_URL: undefined, ENGRAM_MODEL_DIR: undefined, ENGRAM_MODEL_HUB_URL: await closedPortUrl() },
+      env: {
+        DATABASE_URL: undefined,
+        ENGRAM_EMBEDDER: "local",
+        ENGRAM_MODEL_DIR: undefined,
+        ENGRAM_MODEL_HUB_URL: await closedPortUrl(),
+      },
     });
     const client = memoryClient(server.baseUrl, await keyFor(dataDir, undefined));
     const { memory } = await client.writeMemory({

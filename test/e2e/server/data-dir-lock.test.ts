@@ -1,5 +1,5 @@
-import { mkdtemp, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
-import { hostname, tmpdir } from "node:os";
+import { readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,6 +8,7 @@ import { openDatabase } from "../../../src/db/orm.js";
 import { SCHEMA } from "../../../src/schema.js";
 import { memoryClient } from "../../support/clients.js";
 import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../../support/engram-process.js";
+import { newDataDir } from "../../support/templates.js";
 
 /**
  * Issue 9: two processes on one embedded data directory each saw only their own rows, and the
@@ -20,8 +21,9 @@ afterEach(async () => {
   await Promise.all(processes.splice(0).map((p) => p.kill()));
   await Promise.all(tempDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
 });
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "engram-lock-"));
+/** A data directory holding a migrated database (a copy: no initdb per server), or an empty one. */
+async function tempDir(options: { migrated?: boolean } = {}): Promise<string> {
+  const dir = await newDataDir("engram-lock-", options);
   tempDirs.push(dir);
   return dir;
 }
@@ -95,7 +97,7 @@ describe("one data directory, one process", () => {
   });
 
   it("a lock held from another host is never taken over: that holder cannot be checked from here", async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir({ migrated: false });
     const holder = { id: "x", pid: process.pid, hostname: `not-${hostname()}`, startedAt: "2024-01-01T00:00:00.000Z" };
     await writeFile(join(dataDir, LOCK_FILE), JSON.stringify(holder));
     const err = await openDatabase({ schema: SCHEMA, dataDir }).catch((e: unknown) => e);

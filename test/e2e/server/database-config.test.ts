@@ -114,7 +114,7 @@ describe("a database that does not exist", () => {
     const server = await spawnEngram({
       dataDir: await tempDir(),
       env: { DATABASE_URL: url },
-      args: ["--create-database", "--embedder", "none"],
+      args: ["--create-database"],
     });
     try {
       expect(await server.waitForLog("database ready, migrations applied")).toMatchObject({ database: "postgres" });

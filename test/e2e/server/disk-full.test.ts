@@ -74,7 +74,7 @@ describe("the embedded database on a disk that fills up", () => {
   it("refuses writes before the disk is full, keeps answering, and takes writes again once space is freed", async () => {
     server = await spawnEngram({
       dataDir,
-      env: { DATABASE_URL: undefined, ENGRAM_EMBEDDER: "none", ENGRAM_STORAGE_RESERVE_MB: String(RESERVE_MIB) },
+      env: { DATABASE_URL: undefined, ENGRAM_STORAGE_RESERVE_MB: String(RESERVE_MIB) },
     });
     const key = await keyFor(dataDir, undefined);
     const client = memoryClient(server.baseUrl, key);

@@ -1,22 +1,23 @@
 import { once } from "node:events";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { readFile, rm, stat } from "node:fs/promises";
 import http from "node:http";
 import http2 from "node:http2";
 import net from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, describe, expect, it } from "vitest";
 import { memoryClient } from "../../support/clients.js";
 import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../../support/engram-process.js";
+import { newDataDir } from "../../support/templates.js";
 
 /** Runs the CLI to completion; a mistaken start must not touch a real database. */
 const cli = (args: string[], env: Record<string, string> = {}) => runEngram(args, { ...env, DATABASE_URL: undefined });
 
 const tempDirs: string[] = [];
 const processes: EngramProcess[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "engram-ops-"));
+/** A data directory holding a migrated database (a copy: no initdb per server), or an empty one. */
+async function tempDir(options: { migrated?: boolean } = {}): Promise<string> {
+  const dir = await newDataDir("engram-ops-", options);
   tempDirs.push(dir);
   return dir;
 }
@@ -100,7 +101,7 @@ describe("engram serve: flags and environment", () => {
     ],
   ];
   it.each(invalid)("%s exits non-zero with a clear message, before opening anything", async (_, args, env, message) => {
-    const dataDir = join(await tempDir(), "never-created");
+    const dataDir = join(await tempDir({ migrated: false }), "never-created");
     const { code, stderr } = await cli(["serve", "--data-dir", dataDir, ...args], env);
     expect(code).not.toBe(0);
     expect(stderr).toContain(message);
@@ -148,7 +149,7 @@ describe("engram serve: malloc arenas", () => {
 
 describe("structured logs", () => {
   it("every stderr line is JSON with level and msg, from first start (admin key) to per-call debug lines", async () => {
-    const dataDir = await tempDir();
+    const dataDir = await tempDir({ migrated: false });
     // First start on a fresh embedded database: the bootstrap admin key is announced.
     const server = await spawn({ dataDir, env: { DATABASE_URL: undefined }, args: ["--log-level", "debug"] });
     const client = memoryClient(server.baseUrl, await keyFor(dataDir, undefined));

@@ -1,11 +1,10 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryState } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { apiKeyClient, memoryClient } from "../../support/clients.js";
 import { keyFor, spawnEngram, type EngramProcess } from "../../support/engram-process.js";
+import { newDataDir } from "../../support/templates.js";
 
 /**
  * DESIGN section 3: PGlite runs with fsync off, yet the embedded mode loses no acknowledged
@@ -16,7 +15,8 @@ let running: EngramProcess | undefined;
 let adminKey: string;
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "engram-durability-"));
+  // A copy of the migrated template: the crashes under test come after the first start.
+  dataDir = await newDataDir("engram-durability-");
 });
 afterAll(async () => {
   await running?.kill();

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 async function start(): Promise<EngramProcess> {
-  running = await spawnEngram({ dataDir, env: { DATABASE_URL: database?.url, ENGRAM_EMBEDDER: "none" } });
+  running = await spawnEngram({ dataDir, env: { DATABASE_URL: database?.url } });
   return running;
 }
 

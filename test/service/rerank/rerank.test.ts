@@ -1,7 +1,9 @@
 /**
  * SearchMemoriesRequest.rerank: the real cross-encoder reorders a search's fused results
  * (src/rerank). It reorders only what the search found for the caller, and a search that asks
- * for it without a loaded model keeps its order and says so in the engram-rerank header.
+ * for it without a loaded model keeps its order and says so in the engram-rerank header. The
+ * model's own behaviour (order invariance, cuts, its limit and thread) is tested once, in
+ * src/rerank/cross-encoder.test.ts.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -108,51 +110,6 @@ describe("rerank with the cross-encoder", () => {
     }
   });
 
-  it("scores the same candidates the same in whatever order they come", async () => {
-    // The int8 model's scores depend on the pairs run together: these differ in length, and
-    // taken in the order given, a reversed list would put other pairs together.
-    const longer = [1, 2, 3, 4].map((n) => `Dana's week ${n}: ${"tea at the office, then a walk. ".repeat(n * 3)}`);
-    const passages = [ANSWER, ...DISTRACTORS, ...longer, ...FILLER.slice(0, 19)];
-    const forward = await realReranker().score(QUESTION, passages);
-    const backward = await realReranker().score(QUESTION, [...passages].reverse());
-    expect([...backward].reverse()).toEqual(forward);
-  });
-
-  it("judges each memory on its own text however long the query: the query is cut, not the memory", async () => {
-    // Cut together, a pair of this query and any memory would keep the query alone.
-    const query = `${QUESTION} ${"Answer from what you know of the team's habits and routines. ".repeat(50)}`;
-    expect(query.length).toBeGreaterThan(3000);
-    const [answer, distractor] = await realReranker().score(query, [ANSWER, DISTRACTORS[0]!]);
-    expect(answer).not.toBe(distractor);
-    expect(answer).toBeGreaterThan(distractor!);
-  });
-
-  it("refuses a call at once while more work than its limit waits, and takes calls again as they are done", async () => {
-    // Each pair of this question and a filler note is estimated at 20 tokens (80 characters / 4).
-    const query = "Which invoice was filed?";
-    const note = (i: number) => `Invoice ${i} was filed.`.padEnd(80 - query.length, ".");
-    const reranker = new LocalReranker({ ...MODEL, maxWaitingTokens: 80 });
-    cleanups.push(() => reranker.close());
-    const first = reranker.score(query, [note(1), note(2), note(3)]);
-    await expect(reranker.score(query, [note(4), note(5)])).rejects.toBeInstanceOf(RerankerBusy);
-    const fits = reranker.score(query, [note(6)]);
-    expect(await first).toHaveLength(3);
-    expect(await fits).toHaveLength(1);
-    // With nothing waiting, even a call larger than the limit is taken.
-    expect(await reranker.score(query, [1, 2, 3, 4, 5, 6].map(note))).toHaveLength(6);
-  });
-
-  it("starts its thread again when it died between searches", async () => {
-    const reranker = new LocalReranker(MODEL);
-    cleanups.push(() => reranker.close());
-    await reranker.ready();
-    await (reranker as unknown as { host: { current: { terminate(): Promise<void> } } }).host.current.terminate();
-    expect(reranker.loaded).toBe(false);
-    await reranker.ready();
-    expect(reranker.loaded).toBe(true);
-    expect(await reranker.score(QUESTION, [ANSWER])).toHaveLength(1);
-  });
-
   it("never shows a memory the caller may not read, however well it answers", async () => {
     const reranked = await search(services, { query: QUESTION, topK: 100, rerank: true }, reader);
     const contents = reranked.hits.map((h) => h.content);
@@ -221,26 +178,12 @@ describe("rerank without a loaded model", () => {
     expect(pools[1]).toBe(pools[0]);
   });
 
-  it("reports a model that fails to load once, and waits before trying it again", async () => {
-    const retries: number[] = [];
-    const reranker = new LocalReranker({ ...MODEL, modelDir: emptyDir, onLoadFailure: (_, s) => retries.push(s) });
-    cleanups.push(() => reranker.close());
-    const first = await reranker.ready().catch((err: unknown) => err);
-    const second = await reranker.ready().catch((err: unknown) => err);
-    expect(first).toBeInstanceOf(Error);
-    expect(second).toBe(first);
-    expect(retries).toEqual([5]);
-  });
-
-  it("refuses to load a model that does not give one relevance score a pair", async () => {
-    const reranker = new LocalReranker({ ...MODEL, model: "Xenova/all-MiniLM-L6-v2" });
-    cleanups.push(() => reranker.close());
-    await expect(reranker.ready()).rejects.toThrow("Xenova/all-MiniLM-L6-v2 is not a cross-encoder");
-  });
-
   it.each([
     ["the server has no reranker (--reranker none)", () => null],
-    ["its model is missing from the models directory", () => new LocalReranker({ ...MODEL, modelDir: emptyDir })],
+    [
+      "its model is missing from the models directory",
+      () => new LocalReranker({ ...LOCAL_RERANKER, modelDir: emptyDir }),
+    ],
   ])("keeps the fused order and says rerank was unavailable when %s", async (_, reranker) => {
     const services = await servicesWith(reranker());
     const fused = await search(services, { query: QUESTION, topK: 3 });
@@ -251,9 +194,6 @@ describe("rerank without a loaded model", () => {
     expect((await services.memories({ scopes: ["admin"] }).getMemoryStats({})).rerankModel).toBe("");
   });
 });
-
-/** The cross-encoder as the tests' own rerankers load it (realReranker() is shared). */
-const MODEL = LOCAL_RERANKER;
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let emptyDir = "";
