@@ -1,0 +1,106 @@
+/**
+ * The statements of the search's retrievers (src/memory/search/retrieval.repository.ts), as
+ * sent to a real database, against their committed .sql files (test/support/sql-snapshots.ts).
+ */
+import { afterAll, beforeAll, describe, it } from "vitest";
+import type { Viewer } from "../../../src/auth/principal.js";
+import type { FilterQuery } from "../../../src/memory/filters.js";
+import { MemoryRepository } from "../../../src/memory/memory.repository.js";
+import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
+import { wordHashVector } from "../../support/embedders.js";
+import { aDraft } from "../../support/records.js";
+import {
+  expectEveryMethodSnapshotted,
+  expectSqlSnapshot,
+  openRecordedDatabase,
+  type RecordedDatabase,
+} from "../../support/sql-snapshots.js";
+
+const FILE = "src/memory/search/retrieval.repository.ts";
+const MODEL = "test:word-hash";
+const NOW = new Date("2026-01-01T00:00:00.000Z");
+const viewer: Viewer = { workspaceId: "ws-sql", agentId: "agent-1", admin: false };
+const everything: FilterQuery = {
+  kinds: [],
+  tags: [],
+  anyTags: [],
+  showDeleted: false,
+  showExpired: false,
+  includeSuperseded: false,
+};
+const filtered: FilterQuery = { ...everything, subjectType: "account", kinds: ["note"], tags: ["renewal"] };
+const CONTENTS = ["pricing renewal for acme", "renewal call notes", "churn risk at globex", "demo booked"];
+
+let recorded: RecordedDatabase;
+const retrieval = () => new RetrievalRepository(recorded.db.em.fork());
+
+beforeAll(async () => {
+  recorded = await openRecordedDatabase();
+  await new MemoryRepository(recorded.db.em.fork()).insertDrafts(
+    viewer.workspaceId,
+    CONTENTS.map((content, i) => ({
+      id: `00000000-0000-4000-8000-00000000000${i}`,
+      draft: aDraft({ agentId: viewer.agentId, subjectType: "account", content, tags: ["renewal"] }),
+      embedded: { vector: wordHashVector(content), model: MODEL },
+      change: { kind: "created", keyId: null, agentId: viewer.agentId, reason: null },
+    })),
+    NOW,
+  );
+});
+afterAll(() => recorded.close());
+
+describe(FILE, () => {
+  it("covers every method", () =>
+    expectEveryMethodSnapshotted(
+      RetrievalRepository,
+      ["nearest", "hybridCandidates", "keywordMatches"],
+      ["inFullOrExactly", "keywordSearch", "mostSharedCommonWords"],
+    ));
+
+  it("nearest", () =>
+    expectSqlSnapshot(recorded, FILE, "nearest", {
+      "a page the index fills": () => retrieval().nearest(viewer, everything, wordHashVector("renewal"), MODEL, 2, NOW),
+      "a filtered page the index cannot fill: ranked again exactly": () =>
+        retrieval().nearest(viewer, filtered, wordHashVector("renewal"), MODEL, 10, NOW),
+    }));
+
+  it("hybridCandidates", () =>
+    expectSqlSnapshot(recorded, FILE, "hybridCandidates", {
+      "rare words, a page the index fills": () =>
+        retrieval().hybridCandidates(
+          viewer,
+          everything,
+          "acme renewal",
+          { vector: wordHashVector("acme renewal"), model: MODEL },
+          2,
+          NOW,
+        ),
+      "a word known to be common (read by tiers), a filtered page ranked again exactly": () =>
+        retrieval().hybridCandidates(
+          viewer,
+          filtered,
+          "renewal pricing",
+          { vector: wordHashVector("renewal pricing"), model: MODEL },
+          10,
+          NOW,
+          ["renew"],
+        ),
+      "no word the memories hold": () =>
+        retrieval().hybridCandidates(
+          viewer,
+          everything,
+          "the zebra",
+          { vector: wordHashVector("the zebra"), model: MODEL },
+          2,
+          NOW,
+        ),
+    }));
+
+  it("keywordMatches", () =>
+    expectSqlSnapshot(recorded, FILE, "keywordMatches", {
+      "rare words": () => retrieval().keywordMatches(viewer, everything, "acme renewal", 10, NOW),
+      "a word known to be common (read by tiers)": () =>
+        retrieval().keywordMatches(viewer, filtered, "renewal pricing", 10, NOW, ["renew"]),
+      "no word the memories hold": () => retrieval().keywordMatches(viewer, everything, "the zebra", 10, NOW),
+    }));
+});
