@@ -32,6 +32,7 @@ const filtered: FilterQuery = { ...everything, subjectType: "account", kinds: ["
 const CONTENTS = ["pricing renewal for acme", "renewal call notes", "churn risk at globex", "demo booked"];
 
 let recorded: RecordedDatabase;
+const queryOf = (text: string) => ({ vector: wordHashVector(text), model: MODEL });
 const retrieval = () => new RetrievalRepository(recorded.db.em.fork());
 
 beforeAll(async () => {
@@ -59,48 +60,58 @@ describe(FILE, () => {
 
   it("nearest", () =>
     expectSqlSnapshot(recorded, FILE, "nearest", {
-      "a page the index fills": () => retrieval().nearest(viewer, everything, wordHashVector("renewal"), MODEL, 2, NOW),
+      "a page the index fills": () =>
+        retrieval().nearest({ viewer, filter: everything, target: queryOf("renewal"), limit: 2, now: NOW }),
       "a filtered page the index cannot fill: ranked again exactly": () =>
-        retrieval().nearest(viewer, filtered, wordHashVector("renewal"), MODEL, 10, NOW),
+        retrieval().nearest({ viewer, filter: filtered, target: queryOf("renewal"), limit: 10, now: NOW }),
     }));
 
   it("hybridCandidates", () =>
     expectSqlSnapshot(recorded, FILE, "hybridCandidates", {
       "rare words, a page the index fills": () =>
-        retrieval().hybridCandidates(
+        retrieval().hybridCandidates({
           viewer,
-          everything,
-          "acme renewal",
-          { vector: wordHashVector("acme renewal"), model: MODEL },
-          2,
-          NOW,
-        ),
+          filter: everything,
+          text: "acme renewal",
+          target: queryOf("acme renewal"),
+          limit: 2,
+          now: NOW,
+        }),
       "a word known to be common (read by tiers), a filtered page ranked again exactly": () =>
-        retrieval().hybridCandidates(
+        retrieval().hybridCandidates({
           viewer,
-          filtered,
-          "renewal pricing",
-          { vector: wordHashVector("renewal pricing"), model: MODEL },
-          10,
-          NOW,
-          ["renew"],
-        ),
+          filter: filtered,
+          text: "renewal pricing",
+          target: queryOf("renewal pricing"),
+          limit: 10,
+          now: NOW,
+          knownCommon: ["renew"],
+        }),
       "no word the memories hold": () =>
-        retrieval().hybridCandidates(
+        retrieval().hybridCandidates({
           viewer,
-          everything,
-          "the zebra",
-          { vector: wordHashVector("the zebra"), model: MODEL },
-          2,
-          NOW,
-        ),
+          filter: everything,
+          text: "the zebra",
+          target: queryOf("the zebra"),
+          limit: 2,
+          now: NOW,
+        }),
     }));
 
   it("keywordMatches", () =>
     expectSqlSnapshot(recorded, FILE, "keywordMatches", {
-      "rare words": () => retrieval().keywordMatches(viewer, everything, "acme renewal", 10, NOW),
+      "rare words": () =>
+        retrieval().keywordMatches({ viewer, filter: everything, text: "acme renewal", limit: 10, now: NOW }),
       "a word known to be common (read by tiers)": () =>
-        retrieval().keywordMatches(viewer, filtered, "renewal pricing", 10, NOW, ["renew"]),
-      "no word the memories hold": () => retrieval().keywordMatches(viewer, everything, "the zebra", 10, NOW),
+        retrieval().keywordMatches({
+          viewer,
+          filter: filtered,
+          text: "renewal pricing",
+          limit: 10,
+          now: NOW,
+          knownCommon: ["renew"],
+        }),
+      "no word the memories hold": () =>
+        retrieval().keywordMatches({ viewer, filter: everything, text: "the zebra", limit: 10, now: NOW }),
     }));
 });
