@@ -1,6 +1,7 @@
 import { basename, dirname, join } from "node:path";
 import { expect } from "vitest";
 import { openDatabase, type Database } from "../../src/db/orm.js";
+import type { FilterQuery } from "../../src/memory/filters.js";
 import { SCHEMA } from "../../src/schema.js";
 import { createTestDatabase } from "./database.js";
 import { repoRoot } from "./engram-process.js";
@@ -110,4 +111,33 @@ export function expectEveryMethodSnapshotted(
 ): void {
   const methods = Object.getOwnPropertyNames(repository.prototype).filter((name) => name !== "constructor");
   expect(methods.sort()).toEqual([...snapshotted, ...helpers].sort());
+}
+
+/** The time every snapshotted call runs at. */
+export const SNAPSHOT_NOW = new Date("2026-01-01T00:00:00.000Z");
+
+/** A MemoryFilter that keeps every active memory, and one that filters on each kind of field. */
+export const NO_FILTER: FilterQuery = {
+  kinds: [],
+  tags: [],
+  anyTags: [],
+  showDeleted: false,
+  showExpired: false,
+  includeSuperseded: false,
+};
+export const EVERY_FILTER: FilterQuery = {
+  ...NO_FILTER,
+  subjectType: "account",
+  subjectId: "acme",
+  kinds: ["note"],
+  tags: ["renewal"],
+  anyTags: ["pricing", "renewal"],
+  linkedEntity: { type: "company", id: "acme" },
+  visibility: "shared",
+  validAt: SNAPSHOT_NOW,
+};
+
+/** The n-th fixed memory id of a snapshot test. */
+export function snapshotId(n: number): string {
+  return `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 }
