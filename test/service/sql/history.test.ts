@@ -39,11 +39,11 @@ const em = () => recorded.db.em.fork();
 
 beforeAll(async () => {
   recorded = await openRecordedDatabase();
-  await new MemoryRepository(em()).insertDrafts(
-    viewer.workspaceId,
-    [{ id: snapshotId(1), draft, embedded: { vector: wordHashVector(draft.content), model: MODEL }, change }],
-    NOW,
-  );
+  await new MemoryRepository(em()).insertDrafts({
+    workspaceId: viewer.workspaceId,
+    items: [{ id: snapshotId(1), draft, embedded: { vector: wordHashVector(draft.content), model: MODEL }, change }],
+    now: NOW,
+  });
 });
 afterAll(() => recorded.close());
 

@@ -32,9 +32,9 @@ const em = () => recorded.db.em.fork();
 
 beforeAll(async () => {
   recorded = await openRecordedDatabase();
-  await new MemoryRepository(em()).insertDrafts(
-    viewer.workspaceId,
-    [
+  await new MemoryRepository(em()).insertDrafts({
+    workspaceId: viewer.workspaceId,
+    items: [
       {
         id: snapshotId(1),
         draft: aDraft({ content: "renewal due in march", expireTime: NOW }),
@@ -42,8 +42,8 @@ beforeAll(async () => {
         change: { kind: "created", keyId: "key-1", agentId: null, reason: null },
       },
     ],
-    NOW,
-  );
+    now: NOW,
+  });
 });
 afterAll(() => recorded.close());
 

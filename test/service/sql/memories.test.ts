@@ -76,9 +76,9 @@ describe("src/memory/memory.repository.ts", () => {
   it("insertDrafts", () =>
     expectSqlSnapshot(recorded, FILE, "insertDrafts", {
       "two memories, one with its vector, one held for it": async () => {
-        [first, second] = (await memories().insertDrafts(
-          viewer.workspaceId,
-          [
+        [first, second] = (await memories().insertDrafts({
+          workspaceId: viewer.workspaceId,
+          items: [
             { id: snapshotId(1), draft, embedded, change },
             {
               id: snapshotId(2),
@@ -87,16 +87,31 @@ describe("src/memory/memory.repository.ts", () => {
               change,
             },
           ],
-          NOW,
-        )) as [MemoryRecord, MemoryRecord];
+          now: NOW,
+        })) as [MemoryRecord, MemoryRecord];
       },
     }));
 
   it("upsertByKey", () =>
     expectSqlSnapshot(recorded, FILE, "upsertByKey", {
-      "a new key": () => memories().upsertByKey(viewer.workspaceId, snapshotId(3), keyed, embedded, NOW, change),
+      "a new key": () =>
+        memories().upsertByKey({
+          workspaceId: viewer.workspaceId,
+          id: snapshotId(3),
+          draft: keyed,
+          embedded,
+          now: NOW,
+          change,
+        }),
       "the same draft again: nothing changes, the memory is read back": () =>
-        memories().upsertByKey(viewer.workspaceId, snapshotId(4), keyed, embedded, NOW, change),
+        memories().upsertByKey({
+          workspaceId: viewer.workspaceId,
+          id: snapshotId(4),
+          draft: keyed,
+          embedded,
+          now: NOW,
+          change,
+        }),
     }));
 
   it("findByNaturalKey", () =>
@@ -111,14 +126,28 @@ describe("src/memory/memory.repository.ts", () => {
 
   it("repeatedMemories", () =>
     expectSqlSnapshot(recorded, FILE, "repeatedMemories", {
-      "a draft repeating a memory": () => memories().repeatedMemories(viewer.workspaceId, [draft], NOW),
+      "a draft repeating a memory": () =>
+        memories().repeatedMemories({ workspaceId: viewer.workspaceId, drafts: [draft], now: NOW }),
     }));
 
   it("replace", () =>
     expectSqlSnapshot(recorded, FILE, "replace", {
-      "same content": () => memories().replace(first, { ...draft, title: "Renewal" }, embedded, NOW, updated),
+      "same content": () =>
+        memories().replace({
+          target: first,
+          draft: { ...draft, title: "Renewal" },
+          embedded,
+          now: NOW,
+          change: updated,
+        }),
       "new content": () =>
-        memories().replace(first, { ...draft, content: "renewal moved to april" }, null, NOW, updated),
+        memories().replace({
+          target: first,
+          draft: { ...draft, content: "renewal moved to april" },
+          embedded: null,
+          now: NOW,
+          change: updated,
+        }),
     }));
 
   it("findVisible", () =>
@@ -129,7 +158,13 @@ describe("src/memory/memory.repository.ts", () => {
 
   it("setDeleted", () =>
     expectSqlSnapshot(recorded, FILE, "setDeleted", {
-      "a deletion": () => memories().setDeleted(second, NOW, NOW, { ...change, kind: "deleted", reason: "wrong" }),
+      "a deletion": () =>
+        memories().setDeleted({
+          target: second,
+          deleteTime: NOW,
+          now: NOW,
+          change: { ...change, kind: "deleted", reason: "wrong" },
+        }),
     }));
 
   it("list", () =>
@@ -161,16 +196,20 @@ describe("src/memory/write/supersession.repository.ts", () => {
     expectSqlSnapshot(recorded, FILE, "supersede", {
       "by a private memory": async () => {
         const successor = { ...first, id: snapshotId(3) };
-        await supersessions().supersede(viewer.workspaceId, [first.id], successor, NOW, {
-          ...change,
-          kind: "superseded",
+        await supersessions().supersede({
+          workspaceId: viewer.workspaceId,
+          ids: [first.id],
+          successor,
+          now: NOW,
+          change: { ...change, kind: "superseded" },
         });
       },
     }));
 
   it("unsupersede", () =>
     expectSqlSnapshot(recorded, FILE, "unsupersede", {
-      "the undo": () => supersessions().unsupersede(first, NOW, { ...change, kind: "unsuperseded" }),
+      "the undo": () =>
+        supersessions().unsupersede({ target: first, now: NOW, change: { ...change, kind: "unsuperseded" } }),
     }));
 });
 
@@ -184,18 +223,23 @@ describe("src/memory/write/stored-vector.repository.ts", () => {
 
   it("releaseHeld", () =>
     expectSqlSnapshot(recorded, FILE, "releaseHeld", {
-      "a held content": () => vectors().releaseHeld(viewer.workspaceId, contents),
+      "a held content": () => vectors().releaseHeld({ workspaceId: viewer.workspaceId, contents }),
     }));
 
   it("attachByContent", () =>
     expectSqlSnapshot(recorded, FILE, "attachByContent", {
       "a held content's vector": () =>
-        vectors().attachByContent(viewer.workspaceId, contents, contents.map(wordHashVector), MODEL),
+        vectors().attachByContent({
+          workspaceId: viewer.workspaceId,
+          contents,
+          vectors: contents.map(wordHashVector),
+          model: MODEL,
+        }),
     }));
 
   it("vectorsByContent", () =>
     expectSqlSnapshot(recorded, FILE, "vectorsByContent", {
-      "a stored content": () => vectors().vectorsByContent(viewer.workspaceId, contents, MODEL),
+      "a stored content": () => vectors().vectorsByContent({ workspaceId: viewer.workspaceId, contents, model: MODEL }),
     }));
 });
 
@@ -207,21 +251,21 @@ describe("src/memory/write/guard/neighbour.repository.ts", () => {
   it("nearest", () =>
     expectSqlSnapshot(recorded, FILE, "nearest", {
       "an agent's probe": () =>
-        new NeighbourRepository(em()).nearest(
-          viewer.workspaceId,
-          false,
-          [{ agentId: "agent-1", subjectType: "account", subjectId: "acme", vector: embedded.vector }],
-          MODEL,
-          NOW,
-        ),
+        new NeighbourRepository(em()).nearest({
+          workspaceId: viewer.workspaceId,
+          admin: false,
+          probes: [{ agentId: "agent-1", subjectType: "account", subjectId: "acme", vector: embedded.vector }],
+          model: MODEL,
+          now: NOW,
+        }),
       "an admin's probe of a subject without id": () =>
-        new NeighbourRepository(em()).nearest(
-          viewer.workspaceId,
-          true,
-          [{ agentId: null, subjectType: "account", subjectId: null, vector: embedded.vector }],
-          MODEL,
-          NOW,
-        ),
+        new NeighbourRepository(em()).nearest({
+          workspaceId: viewer.workspaceId,
+          admin: true,
+          probes: [{ agentId: null, subjectType: "account", subjectId: null, vector: embedded.vector }],
+          model: MODEL,
+          now: NOW,
+        }),
     }));
 });
 

@@ -37,16 +37,16 @@ const retrieval = () => new RetrievalRepository(recorded.db.em.fork());
 
 beforeAll(async () => {
   recorded = await openRecordedDatabase();
-  await new MemoryRepository(recorded.db.em.fork()).insertDrafts(
-    viewer.workspaceId,
-    CONTENTS.map((content, i) => ({
+  await new MemoryRepository(recorded.db.em.fork()).insertDrafts({
+    workspaceId: viewer.workspaceId,
+    items: CONTENTS.map((content, i) => ({
       id: `00000000-0000-4000-8000-00000000000${i}`,
       draft: aDraft({ agentId: viewer.agentId, subjectType: "account", content, tags: ["renewal"] }),
       embedded: { vector: wordHashVector(content), model: MODEL },
       change: { kind: "created", keyId: null, agentId: viewer.agentId, reason: null },
     })),
-    NOW,
-  );
+    now: NOW,
+  });
 });
 afterAll(() => recorded.close());
 
