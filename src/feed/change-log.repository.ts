@@ -25,6 +25,14 @@ export interface LogPage {
   purgedThrough: bigint;
 }
 
+/** The changes asked for: in (after, upto], through a viewer's eyes, matching the filter, at most `limit`. */
+export interface LogRange {
+  viewer: Viewer;
+  range: { after: bigint; upto: bigint };
+  filter: FilterQuery;
+  limit: number;
+}
+
 /** Each workspace's last position, after a numbering. */
 export type FeedHeads = ReadonlyMap<string, bigint>;
 
@@ -79,12 +87,7 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * change whose memory was purged since is gone with its revision. With the workspace's purge
    * horizon as the same statement saw it: when it is past `after`, the page may lack changes.
    */
-  async changes(
-    viewer: Viewer,
-    range: { after: bigint; upto: bigint },
-    q: FilterQuery,
-    limit: number,
-  ): Promise<LogPage> {
+  async changes({ viewer, range, filter: q, limit }: LogRange): Promise<LogPage> {
     const rows = await query<RevisionColumns & { position: string | bigint | null; purged_through: string | bigint }>(
       this.em,
       sql`with page as (

@@ -113,13 +113,13 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     }
     const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
     const now = this.now();
-    const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible(
+    const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible({
       reader,
-      LISTED[req.state],
-      req.pageToken === "" ? null : req.pageToken,
-      pageSize + 1,
+      state: LISTED[req.state],
+      after: req.pageToken === "" ? null : req.pageToken,
+      limit: pageSize + 1,
       now,
-    );
+    });
     const page = rows.slice(0, pageSize);
     return create(ListStagedWritesResponseSchema, {
       stagedWrites: await this.readable(reader, ...page.map((row) => toProto(row, now))),

@@ -56,12 +56,14 @@ describe("src/history/revision.repository.ts", () => {
 
   it("page", () =>
     expectSqlSnapshot(recorded, FILE, "page", {
-      "the newest": () => revisions().page(viewer, snapshotId(1), null, 10),
-      "before a revision": () => revisions().page(viewer, snapshotId(1), 2n, 10),
+      "the newest": () => revisions().page({ viewer, id: snapshotId(1), before: null, limit: 10 }),
+      "before a revision": () => revisions().page({ viewer, id: snapshotId(1), before: 2n, limit: 10 }),
     }));
 
   it("at", () =>
-    expectSqlSnapshot(recorded, FILE, "at", { "a past time": () => revisions().at(viewer, snapshotId(1), NOW) }));
+    expectSqlSnapshot(recorded, FILE, "at", {
+      "a past time": () => revisions().at({ viewer, id: snapshotId(1), asOf: NOW }),
+    }));
 
   it("ofMemories", () =>
     expectSqlSnapshot(recorded, FILE, "ofMemories", {
@@ -87,13 +89,13 @@ describe("src/history/revision.repository.ts", () => {
 
   it("list", () =>
     expectSqlSnapshot(recorded, FILE, "list", {
-      "a first page": () => revisions().list(viewer, page, NOW),
+      "a first page": () => revisions().list({ viewer, query: page, asOf: NOW }),
       "every filter, after a keyset position": () =>
-        revisions().list(
+        revisions().list({
           viewer,
-          { ...page, ...EVERY_FILTER, after: { value: NOW.toISOString(), id: snapshotId(1) } },
-          NOW,
-        ),
+          query: { ...page, ...EVERY_FILTER, after: { value: NOW.toISOString(), id: snapshotId(1) } },
+          asOf: NOW,
+        }),
     }));
 });
 
@@ -118,13 +120,14 @@ describe("src/feed/change-log.repository.ts", () => {
   it("changes", () =>
     expectSqlSnapshot(recorded, FILE, "changes", {
       "every state": () =>
-        log().changes(
+        log().changes({
           viewer,
-          { after: 0n, upto: 10n },
-          { ...NO_FILTER, showDeleted: true, showExpired: true, includeSuperseded: true },
-          10,
-        ),
-      "active memories, every filter": () => log().changes(viewer, { after: 0n, upto: 10n }, EVERY_FILTER, 10),
+          range: { after: 0n, upto: 10n },
+          filter: { ...NO_FILTER, showDeleted: true, showExpired: true, includeSuperseded: true },
+          limit: 10,
+        }),
+      "active memories, every filter": () =>
+        log().changes({ viewer, range: { after: 0n, upto: 10n }, filter: EVERY_FILTER, limit: 10 }),
     }));
 
   it("purge", () => expectSqlSnapshot(recorded, FILE, "purge", { "before a cutoff": () => log().purge(NOW, 100) }));
@@ -139,13 +142,13 @@ describe("src/memory/transfer/transfer.repository.ts", () => {
 
   it("page", () =>
     expectSqlSnapshot(recorded, FILE, "page", {
-      "a first page": () => transfer().page(viewer, { ...NO_FILTER, limit: 10 }, NOW),
+      "a first page": () => transfer().page({ viewer, query: { ...NO_FILTER, limit: 10 }, now: NOW }),
       "an owner's, after a position": () =>
-        transfer().page(
+        transfer().page({
           viewer,
-          { ...EVERY_FILTER, ownerAgentId: "agent-1", after: { createTime: NOW, id: snapshotId(1) }, limit: 10 },
-          NOW,
-        ),
+          query: { ...EVERY_FILTER, ownerAgentId: "agent-1", after: { createTime: NOW, id: snapshotId(1) }, limit: 10 },
+          now: NOW,
+        }),
     }));
 
   it("store", () =>
@@ -182,6 +185,10 @@ describe("src/memory/transfer/transfer.repository.ts", () => {
   it("naturalKeyHolder", () =>
     expectSqlSnapshot(recorded, FILE, "naturalKeyHolder", {
       "a keyed draft": () =>
-        transfer().naturalKeyHolder(viewer.workspaceId, snapshotId(3), { ...draft, key: "renewal-date" }),
+        transfer().naturalKeyHolder({
+          workspaceId: viewer.workspaceId,
+          id: snapshotId(3),
+          draft: { ...draft, key: "renewal-date" },
+        }),
     }));
 });

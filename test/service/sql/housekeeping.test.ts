@@ -112,7 +112,9 @@ describe("src/memory/write/write-request.repository.ts", () => {
     expectEveryMethodSnapshotted(WriteRequestRepository, ["claim", "findRequest", "saveResponse", "release", "purge"]));
 
   it("claim", () =>
-    expectSqlSnapshot(recorded, FILE, "claim", { "a request": () => requests().claim(key, "hash", NOW) }));
+    expectSqlSnapshot(recorded, FILE, "claim", {
+      "a request": () => requests().claim({ key, requestHash: "hash", now: NOW }),
+    }));
 
   it("findRequest", () =>
     expectSqlSnapshot(recorded, FILE, "findRequest", { "a request": () => requests().findRequest(key) }));
@@ -163,10 +165,11 @@ describe("src/staging/staged-write.repository.ts", () => {
 
   it("listVisible", () =>
     expectSqlSnapshot(recorded, FILE, "listVisible", {
-      pending: () => staged().listVisible(reader, "pending", null, 10, NOW),
-      "expired, after an id": () => staged().listVisible(reader, "expired", row.id, 10, NOW),
-      applied: () => staged().listVisible(reader, "applied", null, 10, NOW),
-      any: () => staged().listVisible(reader, "any", null, 10, NOW),
+      pending: () => staged().listVisible({ reader, state: "pending", after: null, limit: 10, now: NOW }),
+      "expired, after an id": () =>
+        staged().listVisible({ reader, state: "expired", after: row.id, limit: 10, now: NOW }),
+      applied: () => staged().listVisible({ reader, state: "applied", after: null, limit: 10, now: NOW }),
+      any: () => staged().listVisible({ reader, state: "any", after: null, limit: 10, now: NOW }),
     }));
 
   it("resolve", () =>
@@ -222,7 +225,9 @@ describe("src/auth/api-key.repository.ts", () => {
     }));
 
   it("revoke", () =>
-    expectSqlSnapshot(recorded, FILE, "revoke", { "a key": () => keys().revoke(viewer.workspaceId, key.id, NOW) }));
+    expectSqlSnapshot(recorded, FILE, "revoke", {
+      "a key": () => keys().revoke({ workspaceId: viewer.workspaceId, id: key.id, now: NOW }),
+    }));
 });
 
 describe("src/db/server-secret.repository.ts", () => {

@@ -284,13 +284,13 @@ describe("src/memory/stats/stats.repository.ts", () => {
 
   it("activeBy", () =>
     expectSqlSnapshot(recorded, FILE, "activeBy", {
-      kind: () => stats().activeBy(viewer.workspaceId, "kind", NOW, 10),
-      agent: () => stats().activeBy(viewer.workspaceId, "agent", NOW, 10),
+      kind: () => stats().activeBy({ workspaceId: viewer.workspaceId, by: "kind", now: NOW, limit: 10 }),
+      agent: () => stats().activeBy({ workspaceId: viewer.workspaceId, by: "agent", now: NOW, limit: 10 }),
     }));
 
   it("createdByDay", () =>
     expectSqlSnapshot(recorded, FILE, "createdByDay", {
-      "a week": () => stats().createdByDay(viewer.workspaceId, 7, NOW),
+      "a week": () => stats().createdByDay({ workspaceId: viewer.workspaceId, days: 7, now: NOW }),
     }));
 
   it("embeddingModels", () =>
