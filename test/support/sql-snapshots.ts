@@ -75,8 +75,9 @@ export async function openRecordedDatabase(): Promise<RecordedDatabase> {
  * Checks one method's statements against its file: `src/<area>/__sql__/<repository>.<method>.sql`,
  * `<repository>` being the repository's file name without `.repository.ts` (so
  * src/memory/search/retrieval.repository.ts's hybridCandidates is
- * src/memory/search/__sql__/retrieval.hybridCandidates.sql). Each case is a call of the method
- * (an argument that changes the SQL makes a case of its own), headed by a comment naming it.
+ * src/memory/search/__sql__/retrieval.hybridCandidates.sql), or without `.ts` for another module
+ * that sends SQL of its own (src/db/table-statistics.ts). Each case is a call of the method (an
+ * argument that changes the SQL makes a case of its own), headed by a comment naming it.
  */
 export async function expectSqlSnapshot(
   recorded: RecordedDatabase,
@@ -94,7 +95,7 @@ export async function expectSqlSnapshot(
     repoRoot,
     dirname(repositoryFile),
     "__sql__",
-    `${basename(repositoryFile, ".repository.ts")}.${method}.sql`,
+    `${basename(repositoryFile).replace(/(\.repository)?\.ts$/, "")}.${method}.sql`,
   );
   await expect(sections.join("\n")).toMatchFileSnapshot(file);
 }

@@ -1,12 +1,14 @@
 /**
- * The statements of the embedding queue, retention, idempotent writes, staged writes, API keys
- * and server secrets, as sent to a real database, against their committed .sql files
- * (test/support/sql-snapshots.ts).
+ * The statements of the embedding queue, retention, idempotent writes, staged writes, API keys,
+ * server secrets and table statistics, as sent to a real database, against their committed .sql
+ * files (test/support/sql-snapshots.ts).
  */
+import pino from "pino";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Viewer } from "../../../src/auth/principal.js";
 import { ApiKeyRepository } from "../../../src/auth/api-key.repository.js";
 import { ServerSecretRepository } from "../../../src/db/server-secret.repository.js";
+import { TableStatistics } from "../../../src/db/table-statistics.js";
 import { MemoryRepository } from "../../../src/memory/memory.repository.js";
 import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-queue.repository.js";
 import { RetentionRepository } from "../../../src/memory/queue/retention.repository.js";
@@ -238,5 +240,12 @@ describe("src/db/server-secret.repository.ts", () => {
   it("getOrCreate", () =>
     expectSqlSnapshot(recorded, FILE, "getOrCreate", {
       "the page token secret": () => new ServerSecretRepository(em()).getOrCreate("page_tokens"),
+    }));
+});
+
+describe("src/db/table-statistics.ts", () => {
+  it("analyze", () =>
+    expectSqlSnapshot(recorded, "src/db/table-statistics.ts", "analyze", {
+      "the memories table": () => new TableStatistics(em(), "memories", pino({ level: "silent" })).analyze(),
     }));
 });
