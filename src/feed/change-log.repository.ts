@@ -51,7 +51,13 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * One numbering turn (engram_sequence_changes, sequence-changes.routine.ts): up to `limit`
    * changes numbered in commit order, announced to the other servers as `announceAs` when given.
    */
-  async sequence(limit: number, announceAs: string | null): Promise<{ numbered: number; heads: FeedHeads }> {
+  async sequence({
+    limit,
+    announceAs,
+  }: {
+    limit: number;
+    announceAs: string | null;
+  }): Promise<{ numbered: number; heads: FeedHeads }> {
     const rows = await query<{ result: { numbered: number; heads: [string, string][] } }>(
       this.em,
       sql`select engram_sequence_changes(${limit}::integer, ${announceAs}::text) as result`,
@@ -118,7 +124,7 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
   }
 
   /** Purges up to `limit` numbered changes logged before `cutoff`, and moves each workspace's horizon past them. */
-  async purge(cutoff: Date, limit: number): Promise<number> {
+  async purge({ cutoff, limit }: { cutoff: Date; limit: number }): Promise<number> {
     const rows = await query<{ purged: number }>(
       this.em,
       sql`with doomed as (

@@ -58,8 +58,9 @@ export class MemorySearch {
       // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
       const depth = room === null ? q.topK : rerankDepth(q.topK);
       const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
-      if (!q.rerank)
+      if (!q.rerank) {
         return { mode, rerank: null, hits: readHits(this.deps, viewer, q, topOf(ranked, q), new Map(), now) };
+      }
       const reranked = room === null ? null : await rerankResults(this.deps, room, viewer, q, ranked);
       if (reranked?.ranked == null) {
         // Shed or failed: the fused order, with the records already read for the reranker.

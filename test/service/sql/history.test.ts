@@ -111,8 +111,8 @@ describe("src/feed/change-log.repository.ts", () => {
 
   it("sequence", () =>
     expectSqlSnapshot(recorded, FILE, "sequence", {
-      announced: () => log().sequence(100, "server-1"),
-      "not announced": () => log().sequence(100, null),
+      announced: () => log().sequence({ limit: 100, announceAs: "server-1" }),
+      "not announced": () => log().sequence({ limit: 100, announceAs: null }),
     }));
 
   it("head", () => expectSqlSnapshot(recorded, FILE, "head", { "a workspace": () => log().head(viewer.workspaceId) }));
@@ -130,7 +130,8 @@ describe("src/feed/change-log.repository.ts", () => {
         log().changes({ viewer, range: { after: 0n, upto: 10n }, filter: EVERY_FILTER, limit: 10 }),
     }));
 
-  it("purge", () => expectSqlSnapshot(recorded, FILE, "purge", { "before a cutoff": () => log().purge(NOW, 100) }));
+  it("purge", () =>
+    expectSqlSnapshot(recorded, FILE, "purge", { "before a cutoff": () => log().purge({ cutoff: NOW, limit: 100 }) }));
 });
 
 describe("src/memory/transfer/transfer.repository.ts", () => {

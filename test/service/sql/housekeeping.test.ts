@@ -80,8 +80,8 @@ describe("src/memory/queue/embedding-queue.repository.ts", () => {
 
   it("requeue", () =>
     expectSqlSnapshot(recorded, FILE, "requeue", {
-      "another model's": () => queue().requeue(MODEL, false),
-      everything: () => queue().requeue(MODEL, true),
+      "another model's": () => queue().requeue({ model: MODEL, everything: false }),
+      everything: () => queue().requeue({ model: MODEL, everything: true }),
     }));
 
   it("attach", () =>
@@ -100,9 +100,14 @@ describe("src/memory/queue/retention.repository.ts", () => {
   it("covers every method", () => expectEveryMethodSnapshotted(RetentionRepository, ["recordExpiries", "purge"]));
 
   it("recordExpiries", () =>
-    expectSqlSnapshot(recorded, FILE, "recordExpiries", { "a batch": () => retention().recordExpiries(NOW, 100) }));
+    expectSqlSnapshot(recorded, FILE, "recordExpiries", {
+      "a batch": () => retention().recordExpiries({ now: NOW, batchSize: 100 }),
+    }));
 
-  it("purge", () => expectSqlSnapshot(recorded, FILE, "purge", { "a batch": () => retention().purge(NOW, 100) }));
+  it("purge", () =>
+    expectSqlSnapshot(recorded, FILE, "purge", {
+      "a batch": () => retention().purge({ cutoff: NOW, batchSize: 100 }),
+    }));
 });
 
 describe("src/memory/write/write-request.repository.ts", () => {
