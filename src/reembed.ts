@@ -38,7 +38,7 @@ export async function reembed(config: Config, logger: Logger, everything: boolea
     }
     const model = embeddings.model;
     if (model === null) throw new Error("the embedder is not available; nothing was changed");
-    const total = await queue.requeue(model, everything);
+    const total = await queue.requeue({ model, everything });
     const worker = new EmbeddingWorker(() => new EmbeddingQueueRepository(db.em.fork()), embeddings, logger);
     const bar = new SingleBar(
       { format: "re-embedding {bar} {value}/{total} memories | {eta_formatted} left" },

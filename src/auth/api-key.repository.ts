@@ -61,7 +61,7 @@ export class ApiKeyRepository extends SqlEntityRepository<ApiKeyRow> {
   }
 
   /** Revokes a key (keeping the first revocation's time) and tells every server once it commits. */
-  async revoke(workspaceId: string, id: string, now: Date): Promise<ApiKeyRecord | null> {
+  async revoke({ workspaceId, id, now }: { workspaceId: string; id: string; now: Date }): Promise<ApiKeyRecord | null> {
     return this.em.transactional(async (tem) => {
       const key = await tem.findOne(ApiKeyEntity, { workspaceId, id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
       if (key === null) return null;

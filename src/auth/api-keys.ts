@@ -98,7 +98,7 @@ export class ApiKeys {
   }
 
   async revoke(workspaceId: string, id: string) {
-    const record = await this.repo().revoke(workspaceId, id, new Date());
+    const record = await this.repo().revoke({ workspaceId, id, now: new Date() });
     this.forgetCached();
     return record;
   }

@@ -25,6 +25,14 @@ export interface LogPage {
   purgedThrough: bigint;
 }
 
+/** The changes asked for: in (after, upto], through a viewer's eyes, matching the filter, at most `limit`. */
+export interface LogRange {
+  viewer: Viewer;
+  range: { after: bigint; upto: bigint };
+  filter: FilterQuery;
+  limit: number;
+}
+
 /** Each workspace's last position, after a numbering. */
 export type FeedHeads = ReadonlyMap<string, bigint>;
 
@@ -43,7 +51,13 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * One numbering turn (engram_sequence_changes, sequence-changes.routine.ts): up to `limit`
    * changes numbered in commit order, announced to the other servers as `announceAs` when given.
    */
-  async sequence(limit: number, announceAs: string | null): Promise<{ numbered: number; heads: FeedHeads }> {
+  async sequence({
+    limit,
+    announceAs,
+  }: {
+    limit: number;
+    announceAs: string | null;
+  }): Promise<{ numbered: number; heads: FeedHeads }> {
     const rows = await query<{ result: { numbered: number; heads: [string, string][] } }>(
       this.em,
       sql`select engram_sequence_changes(${limit}::integer, ${announceAs}::text) as result`,
@@ -79,12 +93,7 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * change whose memory was purged since is gone with its revision. With the workspace's purge
    * horizon as the same statement saw it: when it is past `after`, the page may lack changes.
    */
-  async changes(
-    viewer: Viewer,
-    range: { after: bigint; upto: bigint },
-    q: FilterQuery,
-    limit: number,
-  ): Promise<LogPage> {
+  async changes({ viewer, range, filter: q, limit }: LogRange): Promise<LogPage> {
     const rows = await query<RevisionColumns & { position: string | bigint | null; purged_through: string | bigint }>(
       this.em,
       sql`with page as (
@@ -115,7 +124,7 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
   }
 
   /** Purges up to `limit` numbered changes logged before `cutoff`, and moves each workspace's horizon past them. */
-  async purge(cutoff: Date, limit: number): Promise<number> {
+  async purge({ cutoff, limit }: { cutoff: Date; limit: number }): Promise<number> {
     const rows = await query<{ purged: number }>(
       this.em,
       sql`with doomed as (

@@ -38,7 +38,7 @@ export class LogReads {
     let read = this.inFlight.get(key);
     if (read === undefined) {
       read = this.fromLog(async () => {
-        const page = await changeLog.changes(viewer, range, filter, PAGE);
+        const page = await changeLog.changes({ viewer, range, filter, limit: PAGE });
         return { ...page, changes: await this.successors.carriers(viewer, page.changes) };
       }).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, read);

@@ -87,7 +87,7 @@ export class Sequencer {
       const changeLog = new ChangeLogRepository(this.em.fork());
       // A full batch may have left more behind; changes committed since are the next kick's.
       for (let numbered = BATCH; numbered === BATCH;) {
-        const sequenced = await changeLog.sequence(BATCH, this.options.announceAs);
+        const sequenced = await changeLog.sequence({ limit: BATCH, announceAs: this.options.announceAs });
         numbered = sequenced.numbered;
         if (sequenced.heads.size > 0) this.options.onSequenced(sequenced.heads);
       }

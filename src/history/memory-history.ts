@@ -41,7 +41,7 @@ export class MemoryHistory {
     // page's oldest is compared with.
     const rows = await this.deps.successors.carriers(
       viewer,
-      await this.repository().page(viewer, req.id, before, pageSize + 2),
+      await this.repository().page({ viewer, id: req.id, before, limit: pageSize + 2 }),
     );
     if (rows.length === 0 && before === null) throw memoryNotFound(req.id);
     const page = rows.slice(0, pageSize);
@@ -55,14 +55,14 @@ export class MemoryHistory {
 
   /** The memory as it was at `asOf`; NOT_FOUND when it did not exist yet, is purged, or the viewer may not read it. */
   async at(viewer: Viewer, id: string, asOf: Date): Promise<MemoryRecord> {
-    const record = await this.repository().at(viewer, id, asOf);
+    const record = await this.repository().at({ viewer, id, asOf });
     if (record === null) throw memoryNotFound(id);
     return this.deps.successors.record(viewer, record);
   }
 
   /** ListMemories as it was at `asOf`. */
   async list(viewer: Viewer, q: ListQuery, asOf: Date): Promise<MemoryRecord[]> {
-    return this.deps.successors.records(viewer, await this.repository().list(viewer, q, asOf));
+    return this.deps.successors.records(viewer, await this.repository().list({ viewer, query: q, asOf }));
   }
 
   private repository(): MemoryRevisionRepository {

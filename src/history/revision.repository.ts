@@ -35,7 +35,7 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
   }
 
   /** Revisions of a memory the viewer may read, newest first, below `before` when given; gaps where it could not. */
-  async page(viewer: Viewer, id: string, before: bigint | null, limit: number): Promise<StoredRevision[]> {
+  async page({ viewer, id, before, limit }: RevisionPage): Promise<StoredRevision[]> {
     if (!isUuid(id)) return [];
     const rows = await query<RevisionColumns>(
       this.em,
@@ -49,7 +49,7 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
   }
 
   /** The memory as it was at `asOf`: its last revision by then, if the viewer may read it then and now. */
-  async at(viewer: Viewer, id: string, asOf: Date): Promise<MemoryRecord | null> {
+  async at({ viewer, id, asOf }: { viewer: Viewer; id: string; asOf: Date }): Promise<MemoryRecord | null> {
     if (!isUuid(id)) return null;
     const rows = await query<MemoryColumns>(
       this.em,
@@ -99,7 +99,7 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
    * like the live list (state judged at `asOf`). Reads every revision of the workspace up to
    * then: an audit read, not a hot path.
    */
-  async list(viewer: Viewer, q: ListQuery, asOf: Date): Promise<MemoryRecord[]> {
+  async list({ viewer, query: q, asOf }: { viewer: Viewer; query: ListQuery; asOf: Date }): Promise<MemoryRecord[]> {
     const rows = await query<MemoryColumns>(
       this.em,
       sql`select ${RECORD_COLUMNS} from (
@@ -110,6 +110,14 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
     );
     return rows.map(toRecord);
   }
+}
+
+/** A page of a memory's revisions: newest first, below `before` when given. */
+export interface RevisionPage {
+  viewer: Viewer;
+  id: string;
+  before: bigint | null;
+  limit: number;
 }
 
 /** A revision as import writes it: the memory as it was, keyed by column name (columns.ts snapshotOf). */

@@ -1,10 +1,9 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { visibleTo } from "../auth/visibility.js";
-import type { WriteEmbedding } from "../embedding/embeddings.js";
 import type { Viewer } from "../auth/principal.js";
 import { Sql, query, sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
-import { CHANGE_COLUMNS, changeAssignments, changeValues, type Change } from "./change.js";
+import { CHANGE_COLUMNS, changeAssignments, changeValues } from "./change.js";
 import {
   DRAFT_COLUMNS,
   DRAFT_FROM_EXCLUDED,
@@ -22,16 +21,14 @@ import { atNaturalKey, filterConditions, keysetPage, type ListQuery } from "./fi
 import { fingerprintOf, keylessIdentity } from "./identity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
-
-export type UpsertOutcome = "created" | "updated" | "revived" | "unchanged";
-
-/** A memory to insert: its id, its fields, its vector (or why it has none yet), and who writes it. */
-export interface NewMemory {
-  id: string;
-  draft: MemoryDraft;
-  embedded: WriteEmbedding;
-  change: Change;
-}
+import type {
+  Deletion,
+  InsertedDrafts,
+  KeyedWrite,
+  KeylessDrafts,
+  Replacement,
+  UpsertOutcome,
+} from "./memory-writes.js";
 
 /** Not active: deleted, expired or superseded (a keyed write revives it). */
 function inactive(now: Date): Sql {
@@ -54,14 +51,14 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
    * make one row. An update of an active memory that would set every field to what it is
    * updates nothing (no revision): the statement returns no row, and the memory is read back.
    */
-  async upsertByKey(
-    workspaceId: string,
-    id: string,
-    draft: MemoryDraft,
-    embedded: WriteEmbedding,
-    now: Date,
-    change: Change,
-  ): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
+  async upsertByKey({
+    workspaceId,
+    id,
+    draft,
+    embedded,
+    now,
+    change,
+  }: KeyedWrite): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
     const v = draftValues(draft);
     const rows = await query<MemoryColumns & { inserted: boolean; last_change: string }>(
       this.em,
@@ -122,7 +119,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
    * For each keyless draft, the active keyless memory it repeats (same owner, subject, kind and
    * normalised content), the oldest if several: one statement, answers in the drafts' order.
    */
-  async repeatedMemories(workspaceId: string, drafts: MemoryDraft[], now: Date): Promise<(MemoryRecord | null)[]> {
+  async repeatedMemories({ workspaceId, drafts, now }: KeylessDrafts): Promise<(MemoryRecord | null)[]> {
     if (drafts.length === 0) return [];
     const candidates = await this.all(
       sql`select ${COLUMNS} from memories
@@ -140,7 +137,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /** Inserts new memories in one statement; returns them in the order given. */
-  async insertDrafts(workspaceId: string, items: NewMemory[], now: Date): Promise<MemoryRecord[]> {
+  async insertDrafts({ workspaceId, items, now }: InsertedDrafts): Promise<MemoryRecord[]> {
     if (items.length === 0) return [];
     const values = items.map(
       ({ id, draft, embedded, change }) =>
@@ -165,13 +162,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
    * vector, or goes back to PENDING for the worker. Null when the draft is what the memory
    * already holds: nothing is written, and no revision made.
    */
-  async replace(
-    target: MemoryRecord,
-    draft: MemoryDraft,
-    embedded: WriteEmbedding,
-    now: Date,
-    change: Change,
-  ): Promise<MemoryRecord | null> {
+  async replace({ target, draft, embedded, now, change }: Replacement): Promise<MemoryRecord | null> {
     const contentChanged = target.content !== draft.content;
     return this.first(
       sql`update memories set (${DRAFT_COLUMNS}) = (select ${draftValues(draft)}),
@@ -190,7 +181,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     );
   }
 
-  async setDeleted(target: MemoryRecord, deleteTime: Date | null, now: Date, change: Change): Promise<MemoryRecord> {
+  async setDeleted({ target, deleteTime, now, change }: Deletion): Promise<MemoryRecord> {
     return this.only(
       sql`update memories set delete_time = ${deleteTime}, forget_reason = ${change.reason},
           update_time = ${now}, revision = revision + 1, ${changeAssignments(change)}

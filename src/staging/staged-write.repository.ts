@@ -38,13 +38,20 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
   }
 
   /** Newest first, after the id `after` (keyset: ids are UUIDv7, so time-ordered). */
-  async listVisible(
-    reader: StagedWriteReader,
-    state: ListedState,
-    after: string | null,
-    limit: number,
-    now: Date,
-  ): Promise<StagedWriteRow[]> {
+  async listVisible({
+    reader,
+    state,
+    after,
+    limit,
+    now,
+  }: {
+    reader: StagedWriteReader;
+    state: ListedState;
+    /** The last id of the previous page; null for the first. */
+    after: string | null;
+    limit: number;
+    now: Date;
+  }): Promise<StagedWriteRow[]> {
     const conditions: OrmFilter<StagedWriteRow>[] = [readableBy(reader)];
     if (after !== null) conditions.push({ id: { $lt: after } });
     if (state === "pending") conditions.push({ state: "pending", expireTime: { $gt: now } });

@@ -112,13 +112,13 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const after = idAfter(req.pageToken);
     const pageSize = pageSizeOf(req.pageSize);
     const now = this.now();
-    const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible(
+    const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible({
       reader,
-      LISTED[req.state],
+      state: LISTED[req.state],
       after,
-      pageSize + 1,
+      limit: pageSize + 1,
       now,
-    );
+    });
     const { page, nextPageToken } = idPage(rows, pageSize);
     return create(ListStagedWritesResponseSchema, {
       stagedWrites: await this.readable(reader, ...page.map((row) => toProto(row, now))),

@@ -38,9 +38,9 @@ export function poolsRecordedIn(pools: number[]): Partial<MemoryRepositories> {
     retrieval: (em: EntityManager) => {
       const repository = memoryRepositories.retrieval(em);
       const hybridCandidates = repository.hybridCandidates.bind(repository);
-      repository.hybridCandidates = (viewer, filter, text, target, limit, ...rest) => {
-        pools.push(limit);
-        return hybridCandidates(viewer, filter, text, target, limit, ...rest);
+      repository.hybridCandidates = (options) => {
+        pools.push(options.limit);
+        return hybridCandidates(options);
       };
       return repository;
     },

@@ -80,7 +80,7 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
   }
 
   /** Queues memories embedded by another model (or every memory) for re-embedding. */
-  async requeue(model: string, everything: boolean): Promise<number> {
+  async requeue({ model, everything }: { model: string; everything: boolean }): Promise<number> {
     const stale = {
       $or: [
         { embeddingStatus: { $ne: "attached" as const } },

@@ -13,7 +13,7 @@ export class RetentionRepository extends SqlEntityRepository<MemoryRow> {
    * expire_time, by no key): expiry happens by the clock, and this is when history learns of it.
    * Returns how many.
    */
-  async recordExpiries(now: Date, batchSize: number): Promise<number> {
+  async recordExpiries({ now, batchSize }: { now: Date; batchSize: number }): Promise<number> {
     const rows = await query<{ id: string }>(
       this.em,
       sql`update memories set revision = revision + 1, update_time = expire_time, last_change = 'expired',
@@ -29,7 +29,7 @@ export class RetentionRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /** Deletes for good what was deleted or expired before the cutoff, with its revisions. Returns how many. */
-  async purge(cutoff: Date, batchSize: number): Promise<number> {
+  async purge({ cutoff, batchSize }: { cutoff: Date; batchSize: number }): Promise<number> {
     const rows = await query<{ id: string }>(
       this.em,
       sql`with purged as (

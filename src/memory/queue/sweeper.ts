@@ -32,17 +32,17 @@ export async function sweep(
   const memories = new RetentionRepository(em.fork());
   let expired = 0;
   for (let n = BATCH; n === BATCH; expired += n) {
-    n = await memories.recordExpiries(now, BATCH);
+    n = await memories.recordExpiries({ now, batchSize: BATCH });
   }
   let purged = 0;
   for (let n = BATCH; n === BATCH; purged += n) {
-    n = await memories.purge(cutoff, BATCH);
+    n = await memories.purge({ cutoff, batchSize: BATCH });
   }
   await new StagedWriteRepository(em.fork()).purge(cutoff);
   const changeLog = new ChangeLogRepository(em.fork());
   const changeCutoff = new Date(now.getTime() - retention.changeDays * DAY_MS);
   for (let n = BATCH; n === BATCH;) {
-    n = await changeLog.purge(changeCutoff, BATCH);
+    n = await changeLog.purge({ cutoff: changeCutoff, limit: BATCH });
   }
   await new WriteRequestRepository(em.fork()).purge(new Date(now.getTime() - REQUEST_ID_TTL_MS));
   return { purged, expired };

@@ -21,9 +21,9 @@ export async function statsReport(
 ): Promise<GetMemoryStatsResponse> {
   const sums = totals(await stats.counts(now, workspaceId));
   const named = (counts: NamedCount[]) => counts.map(({ name, count }) => ({ name, count: BigInt(count) }));
-  const kinds = named(await stats.activeBy(workspaceId, "kind", now, STATS_TOP));
-  const agents = named(await stats.activeBy(workspaceId, "agent", now, STATS_TOP));
-  const days = await stats.createdByDay(workspaceId, STATS_DAYS, now);
+  const kinds = named(await stats.activeBy({ workspaceId, by: "kind", now, limit: STATS_TOP }));
+  const agents = named(await stats.activeBy({ workspaceId, by: "agent", now, limit: STATS_TOP }));
+  const days = await stats.createdByDay({ workspaceId, days: STATS_DAYS, now });
   return create(GetMemoryStatsResponseSchema, {
     workspaceId,
     active: BigInt(sums.active),

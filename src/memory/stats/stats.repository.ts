@@ -47,7 +47,17 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /** A workspace's active memories per kind or per owner agent ("" for none), most first. */
-  async activeBy(workspaceId: string, by: "kind" | "agent", now: Date, limit: number): Promise<NamedCount[]> {
+  async activeBy({
+    workspaceId,
+    by,
+    now,
+    limit,
+  }: {
+    workspaceId: string;
+    by: "kind" | "agent";
+    now: Date;
+    limit: number;
+  }): Promise<NamedCount[]> {
     const column = Sql.raw(by === "kind" ? "kind" : "coalesce(agent_id, '')");
     const rows = await query<{ name: string; n: string }>(
       this.em,
@@ -59,7 +69,15 @@ export class MemoryStatsRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /** Memories a workspace created on each of the last `days` UTC days, oldest first, empty days included. */
-  async createdByDay(workspaceId: string, days: number, now: Date): Promise<{ day: string; count: number }[]> {
+  async createdByDay({
+    workspaceId,
+    days,
+    now,
+  }: {
+    workspaceId: string;
+    days: number;
+    now: Date;
+  }): Promise<{ day: string; count: number }[]> {
     const rows = await query<{ day: string; n: string }>(
       this.em,
       sql`with bounds as (select date_trunc('day', ${now}::timestamptz at time zone 'UTC') as today)

@@ -52,7 +52,15 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
     super(em, MemoryEntity);
   }
 
-  async page(viewer: Viewer, q: ExportQuery, now: Date): Promise<{ record: MemoryRecord; vector: number[] | null }[]> {
+  async page({
+    viewer,
+    query: q,
+    now,
+  }: {
+    viewer: Viewer;
+    query: ExportQuery;
+    now: Date;
+  }): Promise<{ record: MemoryRecord; vector: number[] | null }[]> {
     const where = exportConditions(viewer, q, now);
     if (q.after) where.push(sql`(create_time, id) > (${q.after.createTime}::timestamptz, ${q.after.id}::uuid)`);
     const rows = await query<MemoryColumns & { exported_embedding: string | null }>(
@@ -90,7 +98,16 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /** The id of another memory holding this keyed draft's natural key, if any. */
-  async naturalKeyHolder(workspaceId: string, id: string, draft: MemoryDraft): Promise<string | null> {
+  async naturalKeyHolder({
+    workspaceId,
+    id,
+    draft,
+  }: {
+    workspaceId: string;
+    /** The memory itself, which holds its own key. */
+    id: string;
+    draft: MemoryDraft;
+  }): Promise<string | null> {
     const rows = await query<{ id: string }>(
       this.em,
       sql`select id from memories where ${atNaturalKey(workspaceId, draft)} and id <> ${id}::uuid`,

@@ -57,11 +57,11 @@ export class MemoryTransfer {
     let after: ExportQuery["after"];
     for (;;) {
       const now = this.deps.now();
-      const page = await new MemoryTransferRepository(this.deps.em.fork()).page(
+      const page = await new MemoryTransferRepository(this.deps.em.fork()).page({
         viewer,
-        { ...q, after, limit: EXPORT_PAGE_SIZE },
+        query: { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
-      );
+      });
       const stored = await this.deps.revisions(this.deps.em.fork()).ofMemories(
         viewer,
         page.map(({ record }) => record.id),
@@ -178,7 +178,7 @@ export class MemoryTransfer {
     const transfers = new MemoryTransferRepository(this.deps.em.fork());
     for (const [i, m] of memories.entries()) {
       if (m.draft.key === null) continue;
-      const holder = await transfers.naturalKeyHolder(workspaceId, m.id, m.draft);
+      const holder = await transfers.naturalKeyHolder({ workspaceId, id: m.id, draft: m.draft });
       if (holder !== null) {
         const field = `memories[${i}].memory.key`;
         const description = `memory ${holder} already has this agent, subject, kind and key`;

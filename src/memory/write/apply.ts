@@ -38,20 +38,26 @@ export async function applyPlan(
   };
   /** A merge into `into`, which writes nothing when it would change nothing. */
   const merge = async (item: WriteItem, into: MemoryRecord, reason: string) =>
-    (await memories.replace(into, mergeDrafts(into, item.draft), null, now, change(item, "merged", reason))) ?? into;
+    (await memories.replace({
+      target: into,
+      draft: mergeDrafts(into, item.draft),
+      embedded: null,
+      now,
+      change: change(item, "merged", reason),
+    })) ?? into;
   const upserts = inLockOrder(
     workspaceId,
     decisions.flatMap((d) => (d.kind === "upsert" ? [{ ...d, draft: d.item.draft }] : [])),
   );
   for (const { item, note } of upserts) {
-    const { record, outcome } = await memories.upsertByKey(
+    const { record, outcome } = await memories.upsertByKey({
       workspaceId,
-      uuidv7(),
-      item.draft,
-      item.embedded,
+      id: uuidv7(),
+      draft: item.draft,
+      embedded: item.embedded,
       now,
-      change(item, "upserted"),
-    );
+      change: change(item, "upserted"),
+    });
     written(item.index, { record, outcome, reason: UPSERT_REASONS[outcome], note });
   }
   const merges = decisions.flatMap((d) => (d.kind === "merge" ? [d] : []));
@@ -62,16 +68,16 @@ export async function applyPlan(
     written(item.index, { record, outcome: "merged", reason, note });
   }
   const creates = decisions.flatMap((d) => (d.kind === "create" ? [d] : []));
-  const inserted = await memories.insertDrafts(
+  const inserted = await memories.insertDrafts({
     workspaceId,
-    creates.map(({ item }) => ({
+    items: creates.map(({ item }) => ({
       id: uuidv7(),
       draft: item.draft,
       embedded: item.embedded,
       change: change(item, "created"),
     })),
     now,
-  );
+  });
   creates.forEach(({ item, note }, i) => {
     const record = inserted[i];
     if (record === undefined) throw new Error("fewer memories inserted than asked for");

@@ -61,13 +61,13 @@ export class MemoryEdits {
           `memory ${req.id} is deleted; undelete it first`,
         );
       }
-      const replaced = await memories(tem).replace(
+      const replaced = await memories(tem).replace({
         target,
         draft,
-        embedded.get(draft.content) ?? null,
+        embedded: embedded.get(draft.content) ?? null,
         now,
-        changeBy(viewer, "updated"),
-      );
+        change: changeBy(viewer, "updated"),
+      });
       return replaced === null
         ? { record: target, outcome: "unchanged" as const }
         : { record: replaced, outcome: "updated" as const };
@@ -87,7 +87,7 @@ export class MemoryEdits {
         throw new DomainError("failed_precondition", "NOT_SUPERSEDED", `memory ${id} is not superseded`);
       }
       const change = changeBy(viewer, "unsuperseded", unsupersededReason(target.supersededBy));
-      return this.deps.supersessions(tem).unsupersede(target, now, change);
+      return this.deps.supersessions(tem).unsupersede({ target, now, change });
     });
     this.deps.onWritten(1);
     return record;
@@ -115,7 +115,10 @@ export class MemoryEdits {
       if ((target.deleteTime !== null) === deleted) return { record: target, changed: false };
       const memories = this.deps.memories(tem);
       const change = changeBy(viewer, deleted ? "deleted" : "undeleted", reason);
-      return { record: await memories.setDeleted(target, deleted ? now : null, now, change), changed: true };
+      return {
+        record: await memories.setDeleted({ target, deleteTime: deleted ? now : null, now, change }),
+        changed: true,
+      };
     });
     // After the commit, as onWritten's contract says: a rolled-back change wrote nothing.
     if (changed) this.deps.onWritten(1);

@@ -20,11 +20,7 @@ export async function gatherFacts(
   const workspaceId = items[0]?.viewer.workspaceId;
   if (workspaceId === undefined) return { repeated: new Map(), neighbours: new Map() };
   const keyless = items.filter((item) => item.draft.key === null);
-  const repeats = await memories.repeatedMemories(
-    workspaceId,
-    keyless.map((item) => item.draft),
-    now,
-  );
+  const repeats = await memories.repeatedMemories({ workspaceId, drafts: keyless.map((item) => item.draft), now });
   const repeated = new Map(
     keyless.flatMap((item, i) => {
       const target = repeats[i];
@@ -41,12 +37,12 @@ export async function gatherFacts(
   const near =
     model === undefined
       ? []
-      : await neighbours.nearest(
+      : await neighbours.nearest({
           workspaceId,
           admin,
-          probed.map(({ item, vector }) => ({ ...item.draft, vector: vector.vector })),
+          probes: probed.map(({ item, vector }) => ({ ...item.draft, vector: vector.vector })),
           model,
           now,
-        );
+        });
   return { repeated, neighbours: new Map(probed.map(({ item }, i) => [item.index, near[i] ?? []])) };
 }

@@ -53,7 +53,7 @@ export async function claimRequestIds(tem: EntityManager, items: readonly WriteI
   owners.sort((a, b) => (a.sortKey < b.sortKey ? -1 : a.sortKey > b.sortKey ? 1 : 0));
   const ledger = new WriteRequestRepository(tem);
   for (const { index, key, hash } of owners) {
-    if (await ledger.claim(key, hash, now)) {
+    if (await ledger.claim({ key, requestHash: hash, now })) {
       claims.owned.set(index, key);
       continue;
     }

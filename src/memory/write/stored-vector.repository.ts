@@ -5,6 +5,12 @@ import { query, sql } from "../../db/sql.js";
 import { fingerprintOf } from "../identity.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 
+/** Contents written to one workspace. */
+interface StoredContents {
+  workspaceId: string;
+  contents: string[];
+}
+
 /** Memories' vectors by content: reused by a write of content already stored, attached when late. */
 export class StoredVectorRepository extends SqlEntityRepository<MemoryRow> {
   constructor(em: EntityManager) {
@@ -15,7 +21,11 @@ export class StoredVectorRepository extends SqlEntityRepository<MemoryRow> {
    * Vectors already stored for any of these exact contents in the workspace, by `model`: a
    * write of content the workspace has seen reuses its vector instead of embedding it again.
    */
-  async vectorsByContent(workspaceId: string, contents: string[], model: string): Promise<Map<string, number[]>> {
+  async vectorsByContent({
+    workspaceId,
+    contents,
+    model,
+  }: StoredContents & { model: string }): Promise<Map<string, number[]>> {
     if (contents.length === 0) return new Map();
     const rows = await query<{ content: string; embedding: string }>(
       this.em,
@@ -30,7 +40,12 @@ export class StoredVectorRepository extends SqlEntityRepository<MemoryRow> {
    * Attaches vectors that arrived after their writes committed to the workspace's PENDING
    * memories with those contents (held by those writes, or queued by others). Returns how many.
    */
-  async attachByContent(workspaceId: string, contents: string[], vectors: number[][], model: string): Promise<number> {
+  async attachByContent({
+    workspaceId,
+    contents,
+    vectors,
+    model,
+  }: StoredContents & { vectors: number[][]; model: string }): Promise<number> {
     if (contents.length === 0) return 0;
     const rows = await query(
       this.em,
@@ -46,7 +61,7 @@ export class StoredVectorRepository extends SqlEntityRepository<MemoryRow> {
   }
 
   /** Hands memories whose writer's embedding failed to the worker now, rather than when the hold runs out. */
-  async releaseHeld(workspaceId: string, contents: string[]): Promise<void> {
+  async releaseHeld({ workspaceId, contents }: StoredContents): Promise<void> {
     await query(
       this.em,
       sql`update memories set embedding_retry_time = null

@@ -1,9 +1,10 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { query, sql } from "../../db/sql.js";
-import { changeAssignments, type Change } from "../change.js";
+import { changeAssignments } from "../change.js";
 import { RECORD_COLUMNS as COLUMNS, single, toRecord, type MemoryColumns } from "../columns.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 import type { MemoryRecord } from "../record.js";
+import type { WriteStamp } from "../memory-writes.js";
 
 /** Supersession's statements: a newer memory replaces older ones, and the undo. */
 export class SupersessionRepository extends SqlEntityRepository<MemoryRow> {
@@ -20,13 +21,13 @@ export class SupersessionRepository extends SqlEntityRepository<MemoryRow> {
    * successor ends at the supersession instead: its validity must not tell them when a memory
    * they cannot see starts to hold.
    */
-  async supersede(
-    workspaceId: string,
-    ids: readonly string[],
-    successor: MemoryRecord,
-    now: Date,
-    change: Change,
-  ): Promise<string[]> {
+  async supersede({
+    workspaceId,
+    ids,
+    successor,
+    now,
+    change,
+  }: WriteStamp & { workspaceId: string; ids: readonly string[]; successor: MemoryRecord }): Promise<string[]> {
     if (ids.length === 0) return [];
     const sorted = [...ids].sort();
     await query(
@@ -57,7 +58,7 @@ export class SupersessionRepository extends SqlEntityRepository<MemoryRow> {
    * Undoes a supersession: active again, its validity back to what it was before it was
    * superseded (the revision before its latest SUPERSEDED one).
    */
-  async unsupersede(target: MemoryRecord, now: Date, change: Change): Promise<MemoryRecord> {
+  async unsupersede({ target, now, change }: WriteStamp & { target: MemoryRecord }): Promise<MemoryRecord> {
     return single(
       await this.all(
         sql`update memories set superseded_by = null,

@@ -109,13 +109,13 @@ export async function supersede(
       `the write is stored as memory ${successor.id}, which it names in supersedes`,
     );
   }
-  const superseded = await supersessions.supersede(
-    item.viewer.workspaceId,
-    targets,
+  const superseded = await supersessions.supersede({
+    workspaceId: item.viewer.workspaceId,
+    ids: targets,
     successor,
     now,
-    changeBy(item.viewer, "superseded", supersededReason(successor.id)),
-  );
+    change: changeBy(item.viewer, "superseded", supersededReason(successor.id)),
+  });
   const lost = namedSupersessions(item).filter((id) => !superseded.includes(id));
   if (lost.length > 0) {
     throw new DomainError(

@@ -59,7 +59,7 @@ export class WriteVectorSource {
     const embedded = new Map<string, WriteEmbedding>();
     if (model === null || contents.length === 0) return { embedded, late: null };
     const unique = [...new Set(contents)];
-    const stored = await vectors(em.fork()).vectorsByContent(workspaceId, unique, model);
+    const stored = await vectors(em.fork()).vectorsByContent({ workspaceId, contents: unique, model });
     for (const [content, vector] of stored) embedded.set(content, { vector, model });
     const missing = unique.filter((c) => !embedded.has(c));
     const computed = missing.length === 0 ? null : await embeddings.tryEmbed(missing);
@@ -88,13 +88,13 @@ export class WriteVectorSource {
     late.vectors
       .then(
         (computed) =>
-          stored(em.fork()).attachByContent(
+          stored(em.fork()).attachByContent({
             workspaceId,
             contents,
-            computed.map((v) => v.vector),
-            computed[0]?.model ?? "",
-          ),
-        () => stored(em.fork()).releaseHeld(workspaceId, contents).then(onPending),
+            vectors: computed.map((v) => v.vector),
+            model: computed[0]?.model ?? "",
+          }),
+        () => stored(em.fork()).releaseHeld({ workspaceId, contents }).then(onPending),
       )
       .catch(() => {});
   }

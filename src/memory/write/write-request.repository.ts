@@ -18,7 +18,7 @@ export class WriteRequestRepository extends SqlEntityRepository<WriteRequestRow>
    * Claims a request id inside the caller's transaction. A concurrent claim of the same id
    * waits for this transaction, then finds the row: exactly one writer does the work.
    */
-  async claim(key: RequestKey, requestHash: string, now: Date): Promise<boolean> {
+  async claim({ key, requestHash, now }: { key: RequestKey; requestHash: string; now: Date }): Promise<boolean> {
     const result: { affectedRows: number } = await this.qb()
       .insert({ ...key, requestHash, createTime: now })
       .onConflict(["workspaceId", "agentScope", "requestId"])

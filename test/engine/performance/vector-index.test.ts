@@ -102,14 +102,13 @@ describe(`at ${MEMORIES} memories`, () => {
 
   it.each(viewers)("%s vector search uses the HNSW index", async (_, viewer) => {
     const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
-      memories.nearest(
-        { ...viewer, workspaceId: server.workspaceId },
-        noFilter,
-        wordHashVector("pricing renewal"),
-        "test:word-hash",
-        60,
-        new Date(),
-      ),
+      memories.nearest({
+        viewer: { ...viewer, workspaceId: server.workspaceId },
+        filter: noFilter,
+        target: { vector: wordHashVector("pricing renewal"), model: "test:word-hash" },
+        limit: 60,
+        now: new Date(),
+      }),
     );
     expect(plan).toContain('"Index Name":"memories_embedding"');
   });
@@ -118,15 +117,15 @@ describe(`at ${MEMORIES} memories`, () => {
     "%s HYBRID statement (the keyword matches scored on meaning, the nearest on words) uses the HNSW index",
     async (_, viewer) => {
       const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
-        memories.hybridCandidates(
-          { ...viewer, workspaceId: server.workspaceId },
-          noFilter,
+        memories.hybridCandidates({
+          viewer: { ...viewer, workspaceId: server.workspaceId },
+          filter: noFilter,
           // Note 4243 (agent-3's) holds a rare word, its number, whose memories the full-text index finds.
-          "pricing renewal 4243",
-          { vector: wordHashVector("pricing renewal 4243"), model: "test:word-hash" },
-          60,
-          new Date(),
-        ),
+          text: "pricing renewal 4243",
+          target: { vector: wordHashVector("pricing renewal 4243"), model: "test:word-hash" },
+          limit: 60,
+          now: new Date(),
+        }),
       );
       expect(plan).toContain('"Index Name":"memories_embedding"');
       expect(plan).toContain('"Index Name":"memories_search"');
@@ -141,13 +140,13 @@ describe(`at ${MEMORIES} memories`, () => {
     // Every word is common here (in thousands of notes), so every one is searched by tiers; the
     // tiers answer nothing while explained, so the search walks all of them.
     const plans = await planOf(server.engram.db.em, "select id from memories where", (memories) =>
-      memories.keywordMatches(
-        { ...viewer, workspaceId: server.workspaceId },
-        noFilter,
-        "pricing renewal churn invoice demo",
-        50,
-        new Date(),
-      ),
+      memories.keywordMatches({
+        viewer: { ...viewer, workspaceId: server.workspaceId },
+        filter: noFilter,
+        text: "pricing renewal churn invoice demo",
+        limit: 50,
+        now: new Date(),
+      }),
     );
     expect(plans).toHaveLength(tiers.length);
     for (const plan of plans) expect(plan).toContain('"Index Name":"memories_search"');

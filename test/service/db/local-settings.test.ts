@@ -59,7 +59,13 @@ describe("withLocalSettings", () => {
         showExpired: false,
         includeSuperseded: false,
       };
-      const found = await new RetrievalRepository(tem).keywordMatches(viewer, filter, "renewal", 10, new Date());
+      const found = await new RetrievalRepository(tem).keywordMatches({
+        viewer,
+        filter,
+        text: "renewal",
+        limit: 10,
+        now: new Date(),
+      });
       expect(found.candidates).toHaveLength(1);
       expect(await scans(tem)).toEqual(["on", "on"]);
     });

@@ -31,13 +31,20 @@ export class NeighbourRepository extends SqlEntityRepository<MemoryRow> {
    * similarity rather than by the distance operator keeps the approximate HNSW index out, and
    * the subject's rows come from the subject index (memories_subject).
    */
-  async nearest(
-    workspaceId: string,
-    admin: boolean,
-    probes: NeighbourProbe[],
-    model: string,
-    now: Date,
-  ): Promise<Neighbour[][]> {
+  async nearest({
+    workspaceId,
+    admin,
+    probes,
+    model,
+    now,
+  }: {
+    workspaceId: string;
+    /** An admin's probes see every memory of the subject; an agent's, those its agent may read. */
+    admin: boolean;
+    probes: NeighbourProbe[];
+    model: string;
+    now: Date;
+  }): Promise<Neighbour[][]> {
     if (probes.length === 0) return [];
     const readable = admin
       ? sql`true`

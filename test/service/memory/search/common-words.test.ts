@@ -25,8 +25,7 @@ const calls: { knownCommon: readonly string[]; counted: KeywordMatches["counted"
 class ObservedRetrieval extends RetrievalRepository {
   override async keywordMatches(...args: Parameters<RetrievalRepository["keywordMatches"]>): Promise<KeywordMatches> {
     const matches = await super.keywordMatches(...args);
-    const knownCommon = args[5] ?? [];
-    calls.push({ knownCommon, counted: matches.counted });
+    calls.push({ knownCommon: args[0].knownCommon ?? [], counted: matches.counted });
     return matches;
   }
 
@@ -34,7 +33,7 @@ class ObservedRetrieval extends RetrievalRepository {
     ...args: Parameters<RetrievalRepository["hybridCandidates"]>
   ): Promise<HybridCandidates> {
     const found = await super.hybridCandidates(...args);
-    calls.push({ knownCommon: args[6] ?? [], counted: found.counted });
+    calls.push({ knownCommon: args[0].knownCommon ?? [], counted: found.counted });
     return found;
   }
 }

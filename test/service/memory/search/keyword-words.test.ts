@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { query, sql } from "../../../../src/db/sql.js";
 import { lexemeQuery } from "../../../../src/memory/search/keyword-tiers.js";
-import { QUOTED_LEXEME } from "../../../../src/memory/search/retrieval.repository.js";
+import { QUOTED_LEXEME } from "../../../../src/memory/search/retrieval-statements.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
 
 let services: ServiceHarness;

@@ -8,7 +8,8 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WriteOutcome, type BatchWriteResult } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
-import { MemoryRepository, type NewMemory } from "../../../../src/memory/memory.repository.js";
+import type { InsertedDrafts } from "../../../../src/memory/memory-writes.js";
+import { MemoryRepository } from "../../../../src/memory/memory.repository.js";
 import type { MemoryRecord } from "../../../../src/memory/record.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
 
@@ -19,13 +20,13 @@ class FaultyInserts extends MemoryRepository {
   constructor(em: EntityManager) {
     super(em);
   }
-  override async insertDrafts(workspaceId: string, items: NewMemory[], now: Date): Promise<MemoryRecord[]> {
+  override async insertDrafts(inserted: InsertedDrafts): Promise<MemoryRecord[]> {
     FaultyInserts.calls += 1;
     if (FaultyInserts.fault === "connection") throw Object.assign(new Error("connection lost"), { code: "08006" });
-    if (FaultyInserts.fault === "poisoned item" && items.some((i) => i.draft.content.includes("poison"))) {
+    if (FaultyInserts.fault === "poisoned item" && inserted.items.some((i) => i.draft.content.includes("poison"))) {
       throw Object.assign(new Error("check violated"), { code: "23514" });
     }
-    return super.insertDrafts(workspaceId, items, now);
+    return super.insertDrafts(inserted);
   }
 }
 

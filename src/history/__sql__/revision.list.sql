@@ -1,0 +1,16 @@
+-- a first page
+
+select memories.workspace_id, memories.id, memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision, memories.create_time, memories.update_time, memories.delete_time, memories.valid_from, memories.valid_until, memories.superseded_by from (
+          select distinct on (r.memory_id) r.memory from memory_revisions r
+          where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
+          order by r.memory_id, r.revision desc) as r cross join lateral jsonb_populate_record(null::memories, r.memory) as memories
+        where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) order by create_time asc, id asc limit 10;
+
+-- every filter, after a keyset position
+
+select memories.workspace_id, memories.id, memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision, memories.create_time, memories.update_time, memories.delete_time, memories.valid_from, memories.valid_until, memories.superseded_by from (
+          select distinct on (r.memory_id) r.memory from memory_revisions r
+          where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
+          order by r.memory_id, r.revision desc) as r cross join lateral jsonb_populate_record(null::memories, r.memory) as memories
+        where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and subject_type = 'account' and subject_id = 'acme' and kind = any('{"note"}'::text[]) and tags @> '{"renewal"}'::text[] and tags && '{"pricing","renewal"}'::text[] and linked_entities @> '[{"type":"company","id":"acme"}]'::jsonb and visibility = 'shared' and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and (create_time, id) > ('<time>'::timestamptz, '<uuid>'::uuid) order by create_time asc, id asc limit 10;

@@ -1,0 +1,6 @@
+-- one memory
+
+select r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
+  r.reason as change_reason, memories.workspace_id, memories.id, memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision, memories.create_time, memories.update_time, memories.delete_time, memories.valid_from, memories.valid_until, memories.superseded_by from memory_revisions r cross join lateral jsonb_populate_record(null::memories, r.memory) as memories
+        where r.workspace_id = 'ws-sql' and r.memory_id = any('{"<uuid>"}'::uuid[]) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1')
+        order by r.memory_id, r.revision desc;

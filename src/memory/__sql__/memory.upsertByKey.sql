@@ -1,0 +1,50 @@
+-- a new key
+
+insert into memories as memories (workspace_id, id, create_time, update_time, agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, linked_entities, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, valid_from, valid_until, content_fingerprint,
+          embedding, embedding_model, embedding_status, embedding_attempts, embedding_retry_time, last_change, last_change_key_id, last_change_agent_id, last_change_reason)
+        values ('ws-sql', '<uuid>', '<time>', '<time>', 'agent-1', 'account', 'acme', 'note', 'renewal-date', 'renewal due in march', '', 'private', '{}'::jsonb, '{}'::text[], '[]'::jsonb, 1, null, null, null, null, null::timestamptz, null::timestamptz, null::timestamptz, '4f79b5412e104ff1f75119c63d406613adf1c0b5df9356780003ed7582f2af2e', '[<384 numbers>]'::vector, 'test:word-hash', 'attached', 0, null::timestamptz,
+          'created', 'key-1', 'agent-1', null)
+        on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
+        do update set agent_id = excluded.agent_id, subject_type = excluded.subject_type, subject_id = excluded.subject_id, kind = excluded.kind, key = excluded.key, content = excluded.content, title = excluded.title, visibility = excluded.visibility, metadata = excluded.metadata, tags = excluded.tags, linked_entities = excluded.linked_entities, confidence = excluded.confidence, source_kind = excluded.source_kind, source_id = excluded.source_id, provenance = excluded.provenance, parent_memory_id = excluded.parent_memory_id, expire_time = excluded.expire_time, valid_from = excluded.valid_from, valid_until = excluded.valid_until, content_fingerprint = excluded.content_fingerprint,
+          embedding = case when excluded.embedding is not null then excluded.embedding
+            when memories.content = excluded.content then memories.embedding end,
+          embedding_model = case when excluded.embedding is not null then excluded.embedding_model
+            when memories.content = excluded.content then memories.embedding_model end,
+          embedding_status = case when excluded.embedding is not null then 'attached'
+            when memories.content = excluded.content then memories.embedding_status else 'pending' end,
+          embedding_attempts = 0, embedding_retry_time = excluded.embedding_retry_time,
+          update_time = excluded.update_time, delete_time = null, forget_reason = null, superseded_by = null,
+          last_change = case when (memories.delete_time is not null or memories.superseded_by is not null
+    or (memories.expire_time is not null and memories.expire_time <= '<time>')) then 'revived' else 'upserted' end,
+          last_change_key_id = excluded.last_change_key_id, last_change_agent_id = excluded.last_change_agent_id,
+          last_change_reason = null, revision = memories.revision + 1
+        where row(memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.valid_from, memories.valid_until, memories.content_fingerprint) is distinct from row(excluded.agent_id, excluded.subject_type, excluded.subject_id, excluded.kind, excluded.key, excluded.content, excluded.title, excluded.visibility, excluded.metadata, excluded.tags, excluded.linked_entities, excluded.confidence, excluded.source_kind, excluded.source_id, excluded.provenance, excluded.parent_memory_id, excluded.expire_time, excluded.valid_from, excluded.valid_until, excluded.content_fingerprint) or (memories.delete_time is not null or memories.superseded_by is not null
+    or (memories.expire_time is not null and memories.expire_time <= '<time>'))
+        returning memories.workspace_id, memories.id, memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision, memories.create_time, memories.update_time, memories.delete_time, memories.valid_from, memories.valid_until, memories.superseded_by, (xmax = 0) as inserted, last_change;
+
+-- the same draft again: nothing changes, the memory is read back
+
+insert into memories as memories (workspace_id, id, create_time, update_time, agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, linked_entities, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, valid_from, valid_until, content_fingerprint,
+          embedding, embedding_model, embedding_status, embedding_attempts, embedding_retry_time, last_change, last_change_key_id, last_change_agent_id, last_change_reason)
+        values ('ws-sql', '<uuid>', '<time>', '<time>', 'agent-1', 'account', 'acme', 'note', 'renewal-date', 'renewal due in march', '', 'private', '{}'::jsonb, '{}'::text[], '[]'::jsonb, 1, null, null, null, null, null::timestamptz, null::timestamptz, null::timestamptz, '4f79b5412e104ff1f75119c63d406613adf1c0b5df9356780003ed7582f2af2e', '[<384 numbers>]'::vector, 'test:word-hash', 'attached', 0, null::timestamptz,
+          'created', 'key-1', 'agent-1', null)
+        on conflict (workspace_id, agent_id, subject_type, subject_id, kind, key) where key is not null
+        do update set agent_id = excluded.agent_id, subject_type = excluded.subject_type, subject_id = excluded.subject_id, kind = excluded.kind, key = excluded.key, content = excluded.content, title = excluded.title, visibility = excluded.visibility, metadata = excluded.metadata, tags = excluded.tags, linked_entities = excluded.linked_entities, confidence = excluded.confidence, source_kind = excluded.source_kind, source_id = excluded.source_id, provenance = excluded.provenance, parent_memory_id = excluded.parent_memory_id, expire_time = excluded.expire_time, valid_from = excluded.valid_from, valid_until = excluded.valid_until, content_fingerprint = excluded.content_fingerprint,
+          embedding = case when excluded.embedding is not null then excluded.embedding
+            when memories.content = excluded.content then memories.embedding end,
+          embedding_model = case when excluded.embedding is not null then excluded.embedding_model
+            when memories.content = excluded.content then memories.embedding_model end,
+          embedding_status = case when excluded.embedding is not null then 'attached'
+            when memories.content = excluded.content then memories.embedding_status else 'pending' end,
+          embedding_attempts = 0, embedding_retry_time = excluded.embedding_retry_time,
+          update_time = excluded.update_time, delete_time = null, forget_reason = null, superseded_by = null,
+          last_change = case when (memories.delete_time is not null or memories.superseded_by is not null
+    or (memories.expire_time is not null and memories.expire_time <= '<time>')) then 'revived' else 'upserted' end,
+          last_change_key_id = excluded.last_change_key_id, last_change_agent_id = excluded.last_change_agent_id,
+          last_change_reason = null, revision = memories.revision + 1
+        where row(memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.valid_from, memories.valid_until, memories.content_fingerprint) is distinct from row(excluded.agent_id, excluded.subject_type, excluded.subject_id, excluded.kind, excluded.key, excluded.content, excluded.title, excluded.visibility, excluded.metadata, excluded.tags, excluded.linked_entities, excluded.confidence, excluded.source_kind, excluded.source_id, excluded.provenance, excluded.parent_memory_id, excluded.expire_time, excluded.valid_from, excluded.valid_until, excluded.content_fingerprint) or (memories.delete_time is not null or memories.superseded_by is not null
+    or (memories.expire_time is not null and memories.expire_time <= '<time>'))
+        returning memories.workspace_id, memories.id, memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision, memories.create_time, memories.update_time, memories.delete_time, memories.valid_from, memories.valid_until, memories.superseded_by, (xmax = 0) as inserted, last_change;
+
+select memories.workspace_id, memories.id, memories.agent_id, memories.subject_type, memories.subject_id, memories.kind, memories.key, memories.content, memories.title, memories.visibility, memories.metadata, memories.tags, memories.linked_entities, memories.confidence, memories.source_kind, memories.source_id, memories.provenance, memories.parent_memory_id, memories.expire_time, memories.forget_reason, memories.embedding_model, memories.embedding_status, memories.revision, memories.create_time, memories.update_time, memories.delete_time, memories.valid_from, memories.valid_until, memories.superseded_by from memories where workspace_id = 'ws-sql' and agent_id = 'agent-1' and subject_type = 'account' and subject_id = 'acme'
+    and kind = 'note' and key = 'renewal-date';

@@ -1,0 +1,4 @@
+-- the column
+
+select format_type(atttypid, atttypmod) as type from pg_attribute
+        where attrelid = 'memories'::regclass and attname = 'embedding';

@@ -1,0 +1,45 @@
+import type { MemoryRecord } from "../record.js";
+import type { FilterQuery } from "../filters.js";
+import type { Ranked } from "./ranking.js";
+
+/** What a search asks for and what it answers: MemorySearch's side of the service. */
+
+export type RetrievalMode = "hybrid" | "semantic" | "keyword";
+
+export interface SearchQuery {
+  text: string;
+  filter: FilterQuery;
+  topK: number;
+  mode: RetrievalMode;
+  /** Results scoring below this are left out; 0 keeps every result. */
+  minScore: number;
+  /** Reorder the fused results with the reranker (when it is ready). */
+  rerank: boolean;
+  /** Aborts when the caller goes away: the reranker drops the search's work. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Whether a search that asked for rerank got it: "unavailable" when the server has no reranker,
+ * its model is not loaded yet (being fetched, say), too many searches are waiting for it, or it
+ * failed; the fused order is kept then.
+ */
+export type RerankOutcome = "applied" | "unavailable";
+
+/** How a search that asked for rerank went, for the server's metrics and log. */
+export type RerankEvent = { outcome: "applied" | "unavailable" | "busy" } | { outcome: "failed"; error: unknown };
+
+export interface SearchHit {
+  record: MemoryRecord;
+  rank: number;
+  score: number;
+  semanticScore: number;
+  keywordScore: number;
+  /** The reranker's score, 0..1; 0 when the search was not reranked. */
+  rerankScore: number;
+  /** The time the search ran at, which decides each memory's state (active, expired). */
+  asOf: Date;
+}
+
+/** A ranked result with the score of the search's mode (and the reranker's, once reranked). */
+export type Scored = Ranked & { rerankScore: number };

@@ -1,0 +1,3 @@
+-- before a cutoff
+
+delete from "write_requests" where "create_time" < '<time>';

@@ -1,0 +1,3 @@
+-- before a cutoff
+
+delete from "staged_writes" where "expire_time" < '<time>';
