@@ -2,6 +2,12 @@ import { defineConfig } from "vitest/config";
 
 /** Migrated templates that test databases are copied from (test/support/templates.ts). */
 const TEMPLATES = "test/support/templates-setup.ts";
+/**
+ * End-to-end tests that need more than Node and npm: the client packages built and run with Go
+ * and Python, the browser client and the console in Chromium. `npm run test:clients` runs them
+ * (after installing what they need); `npm test` leaves them out so it runs on Node alone.
+ */
+const CLIENTS = "test/e2e/clients/**/*.test.ts";
 /** The compiled server that spawned processes run. */
 const BUILD = "test/support/build-setup.ts";
 
@@ -10,7 +16,7 @@ const BUILD = "test/support/build-setup.ts";
  * (test/service/<feature>/), the real services over an in-memory router transport and a database
  * of their own; `engine` (test/engine/), real servers whose outcome depends on the database
  * engine; `e2e` (test/e2e/), what crosses sockets, processes or the browser. `npm run test:fast`
- * runs the first two; `npm test` runs all four; `npm run test:engine` runs service and engine
+ * runs the first two; `npm test` runs all four, less the clients (their own project, below); `npm run test:engine` runs service and engine
  * (CI's second pass, on Postgres, which must give the same results).
  */
 export default defineConfig({
@@ -49,7 +55,17 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
+          exclude: [CLIENTS],
           globalSetup: [TEMPLATES, BUILD, "test/support/postgres-setup.ts"],
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "clients",
+          include: [CLIENTS],
+          globalSetup: [TEMPLATES, BUILD],
           sequence: { groupOrder: 1 },
         },
       },
