@@ -9,7 +9,7 @@ import { newDataDir } from "./templates.js";
 
 /**
  * The SQL a repository sends, as the database receives it, kept in committed files
- * (src/db/SQL-SNAPSHOTS.md). MikroORM inlines every parameter into the statement it sends
+ * (docs/architecture.md, "Reviewable SQL"). MikroORM inlines every parameter into the statement it sends
  * (platform.formatQuery), so the recorded text is the statement as run; only what changes from
  * run to run or machine to machine is replaced: ids, times (formatted in the local time zone),
  * random bytes, and vectors (a list of 384 numbers says nothing to a reviewer).

@@ -6,7 +6,7 @@ import { lexemeQuery } from "./keyword-tiers.js";
 
 /**
  * The retrievers' statements, each built from named fragments whose values are bound where the
- * fragment names them. What each sends is in src/memory/search/__sql__ (src/db/SQL-SNAPSHOTS.md).
+ * fragment names them. What each sends is in src/memory/search/__sql__ (docs/architecture.md, "Reviewable SQL").
  */
 
 /**
