@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Visibility, type MemoryFilterSchema } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../../support/clients.js";
 import { ACTIVE, writeFilterFixture } from "../../support/filter-fixture.js";
-import { expectError, sorted, unique, useServer, violatedFields, type MemoryClient } from "./write-list-support.js";
+import { expectError, violatedFields } from "../../support/codes.js";
+import { sorted, unique, useServer, type MemoryClient } from "./write-list-support.js";
 
 type Filter = MessageInitShape<typeof MemoryFilterSchema>;
 

@@ -13,7 +13,8 @@ import { DomainError } from "../../../src/errors/domain-error.js";
 import { PageTokens } from "../../../src/memory/page-token.js";
 import { memoryClient } from "../../support/clients.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
-import { expectError, violatedFields, type MemoryClient } from "./write-list-support.js";
+import { expectError, violatedFields } from "../../support/codes.js";
+import { type MemoryClient } from "./write-list-support.js";
 
 let server: TestServer;
 let admin: MemoryClient;

@@ -3,11 +3,12 @@
  * in the table, that a refused call changes nothing, and that scopes and agent bindings hold.
  */
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryState } from "../../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { refusal } from "../../../support/codes.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -23,15 +24,6 @@ async function rowCount(subjectId: string): Promise<number> {
     .getConnection()
     .execute<{ n: string | number }[]>("select count(*) as n from memories where subject_id = ?", [subjectId]);
   return Number(rows[0]?.n);
-}
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const err = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
 }
 
 describe("keyed writes", () => {
