@@ -19,18 +19,17 @@ export type WriteOptions = Omit<
   "memory"
 >;
 
+/** A fresh contact's notes: a subject no other test writes about, so none sees another's memories. */
+export function aSubject() {
+  return { subjectType: "contact", subjectId: `s-${randomUUID()}`, kind: "note" };
+}
+
 /**
  * A memory no other write touches: a note with content of its own about a fresh contact, then
  * the test's fields (a test names only what it is about).
  */
 export function aMemory<E extends MemoryInit>(fields: E = {} as E) {
-  return {
-    subjectType: "contact",
-    subjectId: `s-${randomUUID()}`,
-    kind: "note",
-    content: `content ${randomUUID()}`,
-    ...fields,
-  };
+  return { ...aSubject(), content: `content ${randomUUID()}`, ...fields };
 }
 
 /** A note about a contact, the memory most tests write, with the test's other fields. */
