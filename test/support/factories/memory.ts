@@ -3,6 +3,7 @@ import type { Client } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { expect } from "vitest";
 import type { Memory, MemorySchema } from "../../../gen/ts/engram/v1/memory_pb.js";
+import type { Database } from "../../../src/db/orm.js";
 import type {
   MemoryService,
   WriteMemoryRequest,
@@ -74,4 +75,13 @@ export async function writeMany(client: MemoryClient, memories: MemoryInit[], ba
     });
     expect(results.every((r) => r.result.case === "response")).toBe(true);
   }
+}
+
+/** The rows the memories table holds about a subject, whatever their state: what a refused call must not add. */
+export async function rowsAbout(db: Database, subjectId: string): Promise<number> {
+  const rows = await db.em
+    .fork()
+    .getConnection()
+    .execute<{ n: string | number }[]>("select count(*) as n from memories where subject_id = ?", [subjectId]);
+  return Number(rows[0]?.n);
 }
