@@ -10,6 +10,7 @@ import { apiKeyClient, memoryClient } from "../../support/clients.js";
 import { expectError, failure, reasonOf } from "../../support/codes.js";
 import { aMemory, aSubject, writeMemory } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { clientWithKey } from "../../support/factories/key.js";
 
 type MemoryClient = Client<typeof MemoryService>;
 
@@ -24,8 +25,8 @@ beforeAll(async () => {
   server = await startTestServer();
   agentA = `agent-a-${randomUUID()}`;
   agentB = `agent-b-${randomUUID()}`;
-  asA = memoryClient(server.baseUrl, await server.createKey({ agentId: agentA }));
-  asB = memoryClient(server.baseUrl, await server.createKey({ agentId: agentB }));
+  asA = await clientWithKey(server, { agentId: agentA });
+  asB = await clientWithKey(server, { agentId: agentB });
   asAdmin = memoryClient(server.baseUrl, server.adminKey);
 });
 afterAll(async () => {
@@ -113,7 +114,7 @@ describe("agent-bound keys and private memories", () => {
   });
 
   it("a memory with no owner agent is read by any key but updated, deleted or undeleted by admin only (DESIGN 5)", async () => {
-    const unbound = memoryClient(server.baseUrl, await server.createKey());
+    const unbound = await clientWithKey(server);
     const s = aSubject();
     const ownerless = await writeMemory(asAdmin, aMemory({ ...s, content: "ownerless note" }));
     expect(ownerless.agentId).toBe("");
@@ -262,8 +263,8 @@ describe("workspaces", () => {
     const ownerless = await writeMemory(asAdmin, aMemory({ ...s, content: "ownerless in X" }));
     const otherWorkspace = `other-${randomUUID()}`;
     const outsiders = [
-      memoryClient(server.baseUrl, await server.createKey({ workspaceId: otherWorkspace })),
-      memoryClient(server.baseUrl, await server.createKey({ workspaceId: otherWorkspace, scopes: ["admin"] })),
+      await clientWithKey(server, { workspaceId: otherWorkspace }),
+      await clientWithKey(server, { workspaceId: otherWorkspace, scopes: ["admin"] }),
     ];
 
     for (const outsider of outsiders) {
@@ -286,7 +287,7 @@ describe("workspaces", () => {
 
 describe("scopes and authentication", () => {
   it("a read-only key reads but cannot write, update, delete or undelete", async () => {
-    const reader = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:read"] }));
+    const reader = await clientWithKey(server, { scopes: ["memory:read"] });
     const s = aSubject();
     const target = await writeMemory(asAdmin, aMemory({ ...s, content: "readable" }));
     expect((await reader.getMemory({ id: target.id })).memory?.content).toBe("readable");
@@ -308,7 +309,7 @@ describe("scopes and authentication", () => {
   });
 
   it("a write-only key cannot search; a malformed search from it is refused as malformed", async () => {
-    const writer = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:write"] }));
+    const writer = await clientWithKey(server, { scopes: ["memory:write"] });
     const search = async (query: string) => {
       // Draining the stream is what surfaces its error.
       for await (const _ of writer.searchMemories({ query })) void _;
@@ -319,7 +320,7 @@ describe("scopes and authentication", () => {
   });
 
   it("a write-only key cannot read", async () => {
-    const writer = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:write"] }));
+    const writer = await clientWithKey(server, { scopes: ["memory:write"] });
     const mine = await writeMemory(writer, aMemory());
     await expectError(writer.getMemory({ id: mine.id }), Code.PermissionDenied, "MISSING_SCOPE");
     await expectError(writer.listMemories({}), Code.PermissionDenied, "MISSING_SCOPE");

@@ -16,6 +16,7 @@ import { WordHashEmbedder } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { refusal } from "../../support/codes.js";
 import { aNote } from "../../support/factories/memory.js";
+import { aServerWorkspace, aWorkspaceId } from "../../support/factories/workspace.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -265,10 +266,8 @@ describe("visibility", () => {
 
     const intruders = [
       staged(await server.createKey({ agentId: "intruder" })),
-      staged(await server.createKey({ workspaceId: `ws-${randomUUID()}` })),
-      staged(
-        await server.createKey({ workspaceId: `ws-${randomUUID()}`, scopes: ["admin", "memory:read", "memory:write"] }),
-      ),
+      staged(await server.createKey({ workspaceId: aWorkspaceId() })),
+      staged((await aServerWorkspace(server)).adminKey),
     ];
     for (const intruder of intruders) {
       for (const call of [

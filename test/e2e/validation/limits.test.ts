@@ -7,6 +7,8 @@ import { countAllMemories, memoryClient } from "../../support/clients.js";
 import { rejectionOf } from "../../support/codes.js";
 import { aMemory, type MemoryClient, type MemoryInit } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { clientWithKey } from "../../support/factories/key.js";
+import { aWorkspaceId } from "../../support/factories/workspace.js";
 
 type WriteInit = MessageInitShape<typeof WriteMemoryRequestSchema>;
 
@@ -288,7 +290,7 @@ describe("read limits", () => {
 
   it("a page of 500 really holds up to 500 memories", async () => {
     const subjectId = `s-${randomUUID()}`;
-    const big = memoryClient(server.baseUrl, await server.createKey({ workspaceId: `limits-${randomUUID()}` }));
+    const big = await clientWithKey(server, { workspaceId: aWorkspaceId("limits") });
     for (let i = 0; i < 6; i++) {
       await big.batchWriteMemories({
         requests: Array.from({ length: 100 }, () => ({ memory: aMemory({ subjectId }) })),

@@ -7,11 +7,11 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config.js";
-import type { FilterQuery } from "../../../src/memory/filters.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { memoryClient } from "../../support/clients.js";
 import { WordHashEmbedder, wordHashVector } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { NO_FILTER } from "../../support/factories/search.js";
 
 const MEMORIES = 10_000;
 const AGENTS = 10;
@@ -27,15 +27,6 @@ const WORDS = [
   "contract",
   "usage",
 ];
-
-const noFilter: FilterQuery = {
-  kinds: [],
-  tags: [],
-  anyTags: [],
-  showDeleted: false,
-  showExpired: false,
-  includeSuperseded: false,
-};
 
 /**
  * Runs `search` against a recorder: each statement containing `marker` is explained instead
@@ -104,7 +95,7 @@ describe(`at ${MEMORIES} memories`, () => {
     const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
       memories.nearest(
         { ...viewer, workspaceId: server.workspaceId },
-        noFilter,
+        NO_FILTER,
         wordHashVector("pricing renewal"),
         "test:word-hash",
         60,
@@ -120,7 +111,7 @@ describe(`at ${MEMORIES} memories`, () => {
       const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
         memories.hybridCandidates(
           { ...viewer, workspaceId: server.workspaceId },
-          noFilter,
+          NO_FILTER,
           // Note 4243 (agent-3's) holds a rare word, its number, whose memories the full-text index finds.
           "pricing renewal 4243",
           { vector: wordHashVector("pricing renewal 4243"), model: "test:word-hash" },
@@ -143,7 +134,7 @@ describe(`at ${MEMORIES} memories`, () => {
     const plans = await planOf(server.engram.db.em, "select id from memories where", (memories) =>
       memories.keywordMatches(
         { ...viewer, workspaceId: server.workspaceId },
-        noFilter,
+        NO_FILTER,
         "pricing renewal churn invoice demo",
         50,
         new Date(),

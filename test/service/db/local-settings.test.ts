@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withLocalSettings } from "../../../src/db/local-settings.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { NO_FILTER } from "../../support/factories/search.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -51,15 +52,7 @@ describe("withLocalSettings", () => {
       .writeMemory({ memory: { subjectType: "contact", kind: "note", content: "renewal in March" } });
     await services.db.em.fork().transactional(async (tem) => {
       const viewer = { workspaceId: services.workspaceId, agentId: null, admin: false };
-      const filter = {
-        kinds: [],
-        tags: [],
-        anyTags: [],
-        showDeleted: false,
-        showExpired: false,
-        includeSuperseded: false,
-      };
-      const found = await new RetrievalRepository(tem).keywordMatches(viewer, filter, "renewal", 10, new Date());
+      const found = await new RetrievalRepository(tem).keywordMatches(viewer, NO_FILTER, "renewal", 10, new Date());
       expect(found.candidates).toHaveLength(1);
       expect(await scans(tem)).toEqual(["on", "on"]);
     });

@@ -4,6 +4,7 @@ import type {
   SearchMemoriesRequestSchema,
   SearchMemoriesResponse,
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import type { FilterQuery } from "../../../src/memory/filters.js";
 import type { MemoryClient } from "./memory.js";
 
 export type Filter = MessageInitShape<typeof MemoryFilterSchema>;
@@ -21,7 +22,12 @@ export async function searchIds(client: MemoryClient, query: string, filter: Fil
   return (await searchAll(client, { query, filter })).map((hit) => hit.memory!.id);
 }
 
-/** The contents a search returns, best first. */
-export async function searchContents(client: MemoryClient, req: SearchRequest): Promise<string[]> {
-  return (await searchAll(client, req)).map((hit) => hit.memory?.content ?? "");
-}
+/** A repository-level filter that keeps every active memory (for tests that call a repository directly). */
+export const NO_FILTER: FilterQuery = {
+  kinds: [],
+  tags: [],
+  anyTags: [],
+  showDeleted: false,
+  showExpired: false,
+  includeSuperseded: false,
+};
