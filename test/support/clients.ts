@@ -49,3 +49,22 @@ export async function countAllMemories(client: Client<typeof MemoryService>): Pr
   } while (pageToken !== "");
   return count;
 }
+
+/** A REST call bearing the key, with a JSON body when given: the reply's status, headers and JSON. */
+export async function restJson<T = Record<string, unknown>>(
+  baseUrl: string,
+  key: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Headers; body: T }> {
+  const res = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${key}`,
+      ...(body === undefined ? {} : { "content-type": "application/json" }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as T };
+}

@@ -14,6 +14,7 @@ import { Harness, type Probe } from "./harness.js";
 import { PROTOCOLS, sendCall, type Call, type Outcome } from "./protocols.js";
 import { call, METHODS } from "./scenarios.js";
 import { closeSessions } from "./wire.js";
+import { aNote } from "../../support/factories/memory.js";
 
 let server: TestServer;
 let harness: Harness;
@@ -34,13 +35,7 @@ afterAll(async () => {
 it("history and successors: nothing private of agent A's reaches agent B, on any protocol", async () => {
   const a = memoryClient(server.baseUrl, keys.agentA);
   const secret = `door-code-${Date.now()}`;
-  const note = (content: string, visibility: Visibility) => ({
-    subjectType: "contact",
-    subjectId: "abuse-history",
-    kind: "note",
-    content,
-    visibility,
-  });
+  const note = (content: string, visibility: Visibility) => aNote("abuse-history", content, { visibility });
   const past = (await a.writeMemory({ memory: note(`the door code is ${secret}`, Visibility.PRIVATE) })).memory!;
   await a.updateMemory({
     id: past.id,

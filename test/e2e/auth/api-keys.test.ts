@@ -2,33 +2,13 @@ import { randomUUID } from "node:crypto";
 import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
+import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { ApiKeys, readAdminKey } from "../../../src/auth/api-keys.js";
 import { apiKeyClient, memoryClient } from "../../support/clients.js";
+import { expectError, violatedFields } from "../../support/codes.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
-
-/** The error a call fails with; fails the test when the call succeeds. */
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  try {
-    await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error("expected the call to fail");
-}
-
-async function expectError(call: Promise<unknown>, code: Code, reason?: string): Promise<ConnectError> {
-  const err = await failure(call);
-  expect(Code[err.code], err.rawMessage).toBe(Code[code]);
-  if (reason !== undefined) expect(err.findDetails(ErrorInfoSchema)[0]?.reason).toBe(reason);
-  return err;
-}
-
-function violatedFields(err: ConnectError): string[] {
-  return err.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field));
-}
 
 describe("ApiKeyService", () => {
   let server: TestServer;

@@ -1,14 +1,16 @@
 import { randomUUID } from "node:crypto";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MemoryState, Visibility, type Memory, type MemorySchema } from "../../../gen/ts/engram/v1/memory_pb.js";
+import { MemoryState, Visibility, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { MemoryService, WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { apiKeyClient, memoryClient } from "../../support/clients.js";
+import { expectError, failure, reasonOf } from "../../support/codes.js";
+import { aMemory, aSubject, writeMemory } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { clientWithKey } from "../../support/factories/key.js";
 
 type MemoryClient = Client<typeof MemoryService>;
 
@@ -23,47 +25,13 @@ beforeAll(async () => {
   server = await startTestServer();
   agentA = `agent-a-${randomUUID()}`;
   agentB = `agent-b-${randomUUID()}`;
-  asA = memoryClient(server.baseUrl, await server.createKey({ agentId: agentA }));
-  asB = memoryClient(server.baseUrl, await server.createKey({ agentId: agentB }));
+  asA = await clientWithKey(server, { agentId: agentA });
+  asB = await clientWithKey(server, { agentId: agentB });
   asAdmin = memoryClient(server.baseUrl, server.adminKey);
 });
 afterAll(async () => {
   await server?.close();
 });
-
-/** The error a call fails with; fails the test when the call succeeds. */
-async function failure(call: Promise<unknown>): Promise<ConnectError> {
-  let result: unknown;
-  try {
-    result = await call;
-  } catch (err) {
-    return ConnectError.from(err);
-  }
-  throw new Error(
-    `expected the call to fail, it returned ${JSON.stringify(result, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v))}`,
-  );
-}
-
-function reasonOf(err: ConnectError): string | undefined {
-  return err.findDetails(ErrorInfoSchema)[0]?.reason;
-}
-
-async function expectError(call: Promise<unknown>, code: Code, reason?: string): Promise<ConnectError> {
-  const err = await failure(call);
-  expect(Code[err.code], err.rawMessage).toBe(Code[code]);
-  if (reason !== undefined) expect(reasonOf(err)).toBe(reason);
-  return err;
-}
-
-/** A fresh subject per test, so tests never see each other's memories. */
-function subject() {
-  return { subjectType: "contact", subjectId: `s-${randomUUID()}`, kind: "note" };
-}
-
-async function write(client: MemoryClient, memory: MessageInitShape<typeof MemorySchema>): Promise<Memory> {
-  const res = await client.writeMemory({ memory: { ...subject(), content: `content ${randomUUID()}`, ...memory } });
-  return res.memory!;
-}
 
 async function listIds(
   client: MemoryClient,
@@ -90,7 +58,7 @@ const BY_ID = {
 
 describe("agent-bound keys and private memories", () => {
   it("admin of the workspace can read A's private memory (the id is real)", async () => {
-    const secret = await write(asA, { content: "A's secret plan" });
+    const secret = await writeMemory(asA, aMemory({ content: "A's secret plan" }));
     const got = await asAdmin.getMemory({ id: secret.id });
     expect(got.memory?.content).toBe("A's secret plan");
     expect(got.memory?.agentId).toBe(agentA);
@@ -100,8 +68,8 @@ describe("agent-bound keys and private memories", () => {
   it.each(Object.keys(BY_ID) as (keyof typeof BY_ID)[])(
     "B cannot %s A's private memory: NOT_FOUND, and the memory is unchanged",
     async (op) => {
-      const s = subject();
-      const secret = await write(asA, { ...s, content: `A's secret ${op}` });
+      const s = aSubject();
+      const secret = await writeMemory(asA, aMemory({ ...s, content: `A's secret ${op}` }));
       if (op === "undelete") await asA.deleteMemory({ id: secret.id });
       const before = (await asA.getMemory({ id: secret.id })).memory!;
 
@@ -115,11 +83,11 @@ describe("agent-bound keys and private memories", () => {
   );
 
   it("B's list leaves out A's private memories, deleted ones included", async () => {
-    const s = subject();
-    const active = await write(asA, { ...s, content: "private active" });
-    const deleted = await write(asA, { ...s, content: "private deleted" });
+    const s = aSubject();
+    const active = await writeMemory(asA, aMemory({ ...s, content: "private active" }));
+    const deleted = await writeMemory(asA, aMemory({ ...s, content: "private deleted" }));
     await asA.deleteMemory({ id: deleted.id });
-    const own = await write(asB, { ...s, content: "B's own" });
+    const own = await writeMemory(asB, aMemory({ ...s, content: "B's own" }));
 
     expect(await listIds(asB, s.subjectId, { showDeleted: true })).toEqual([own.id]);
     expect((await listIds(asA, s.subjectId, { showDeleted: true })).sort()).toEqual([active.id, deleted.id].sort());
@@ -129,8 +97,8 @@ describe("agent-bound keys and private memories", () => {
   });
 
   it("B can read A's shared memory by get and list, but not update, delete or undelete it", async () => {
-    const s = subject();
-    const shared = await write(asA, { ...s, content: "shared insight", visibility: Visibility.SHARED });
+    const s = aSubject();
+    const shared = await writeMemory(asA, aMemory({ ...s, content: "shared insight", visibility: Visibility.SHARED }));
 
     expect((await asB.getMemory({ id: shared.id })).memory?.content).toBe("shared insight");
     expect(await listIds(asB, s.subjectId)).toEqual([shared.id]);
@@ -146,9 +114,9 @@ describe("agent-bound keys and private memories", () => {
   });
 
   it("a memory with no owner agent is read by any key but updated, deleted or undeleted by admin only (DESIGN 5)", async () => {
-    const unbound = memoryClient(server.baseUrl, await server.createKey());
-    const s = subject();
-    const ownerless = await write(asAdmin, { ...s, content: "ownerless note" });
+    const unbound = await clientWithKey(server);
+    const s = aSubject();
+    const ownerless = await writeMemory(asAdmin, aMemory({ ...s, content: "ownerless note" }));
     expect(ownerless.agentId).toBe("");
 
     for (const reader of [asA, unbound]) {
@@ -169,9 +137,9 @@ describe("agent-bound keys and private memories", () => {
   });
 
   it("B writing A's content or key in the same subject creates B's own memory, never touching A's", async () => {
-    const s = subject();
-    const secret = await write(asA, { ...s, content: "same words" });
-    const keyed = await write(asA, { ...s, key: "shared-key", content: "A's keyed" });
+    const s = aSubject();
+    const secret = await writeMemory(asA, aMemory({ ...s, content: "same words" }));
+    const keyed = await writeMemory(asA, aMemory({ ...s, key: "shared-key", content: "A's keyed" }));
 
     const dryRun = await asB.writeMemory({ memory: { ...s, content: "same words" }, validateOnly: true });
     expect(dryRun.outcome).toBe(WriteOutcome.CREATED);
@@ -191,8 +159,8 @@ describe("agent-bound keys and private memories", () => {
   });
 
   it("a bound key naming another agent is PERMISSION_DENIED on every RPC", async () => {
-    const mine = await write(asB, {});
-    const asOther = { memory: { ...subject(), content: "x", agentId: agentA } };
+    const mine = await writeMemory(asB, aMemory());
+    const asOther = { memory: { ...aSubject(), content: "x", agentId: agentA } };
     const calls: Record<string, () => Promise<unknown>> = {
       write: () => asB.writeMemory(asOther),
       atomicBatch: () => asB.batchWriteMemories({ requests: [asOther], atomic: true }),
@@ -214,7 +182,7 @@ describe("agent-bound keys and private memories", () => {
       expect(reasonOf(err), name).toBe("AGENT_MISMATCH");
     }
     // A non-atomic batch fails that item alone.
-    const batch = await asB.batchWriteMemories({ requests: [{ memory: { ...subject(), content: "ok" } }, asOther] });
+    const batch = await asB.batchWriteMemories({ requests: [{ memory: { ...aSubject(), content: "ok" } }, asOther] });
     expect(batch.results[0]?.result.case).toBe("response");
     const itemError = batch.results[1]?.result;
     expect(itemError?.case).toBe("error");
@@ -235,7 +203,10 @@ describe("errors never reveal that a hidden memory exists", () => {
   it.each(Object.keys(BY_ID) as (keyof typeof BY_ID)[])(
     "%s of A's private memory fails exactly like the same call on an id that does not exist",
     async (op) => {
-      const secret = await write(asA, { title: "Acme merger", content: "A's confidential note", tags: ["deal:acme"] });
+      const secret = await writeMemory(
+        asA,
+        aMemory({ title: "Acme merger", content: "A's confidential note", tags: ["deal:acme"] }),
+      );
       const missing = randomUUID();
       const hidden = await failure(BY_ID[op](asB, secret.id));
       const absent = await failure(BY_ID[op](asB, missing));
@@ -258,7 +229,7 @@ describe("errors never reveal that a hidden memory exists", () => {
 describe("idempotent retries never cross agents or workspaces", () => {
   it("B reusing A's request_id gets its own fresh write, and each retry returns its own first response", async () => {
     const requestId = `req-${randomUUID()}`;
-    const request = { memory: { ...subject(), content: "idempotent body" }, requestId };
+    const request = { memory: { ...aSubject(), content: "idempotent body" }, requestId };
 
     const first = await asA.writeMemory(request);
     const fromB = await asB.writeMemory(request);
@@ -274,7 +245,7 @@ describe("idempotent retries never cross agents or workspaces", () => {
 
   it("another workspace reusing a request_id gets its own fresh write", async () => {
     const requestId = `req-${randomUUID()}`;
-    const request = { memory: { ...subject(), content: "workspace body" }, requestId };
+    const request = { memory: { ...aSubject(), content: "workspace body" }, requestId };
     const other = memoryClient(server.baseUrl, await server.createKey({ workspaceId: `other-${randomUUID()}` }));
 
     const mine = await asAdmin.writeMemory(request);
@@ -287,13 +258,13 @@ describe("idempotent retries never cross agents or workspaces", () => {
 
 describe("workspaces", () => {
   it("a key of another workspace, even an admin one, sees and changes nothing of this one", async () => {
-    const s = subject();
-    const shared = await write(asA, { ...s, content: "shared in X", visibility: Visibility.SHARED });
-    const ownerless = await write(asAdmin, { ...s, content: "ownerless in X" });
+    const s = aSubject();
+    const shared = await writeMemory(asA, aMemory({ ...s, content: "shared in X", visibility: Visibility.SHARED }));
+    const ownerless = await writeMemory(asAdmin, aMemory({ ...s, content: "ownerless in X" }));
     const otherWorkspace = `other-${randomUUID()}`;
     const outsiders = [
-      memoryClient(server.baseUrl, await server.createKey({ workspaceId: otherWorkspace })),
-      memoryClient(server.baseUrl, await server.createKey({ workspaceId: otherWorkspace, scopes: ["admin"] })),
+      await clientWithKey(server, { workspaceId: otherWorkspace }),
+      await clientWithKey(server, { workspaceId: otherWorkspace, scopes: ["admin"] }),
     ];
 
     for (const outsider of outsiders) {
@@ -316,9 +287,9 @@ describe("workspaces", () => {
 
 describe("scopes and authentication", () => {
   it("a read-only key reads but cannot write, update, delete or undelete", async () => {
-    const reader = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:read"] }));
-    const s = subject();
-    const target = await write(asAdmin, { ...s, content: "readable" });
+    const reader = await clientWithKey(server, { scopes: ["memory:read"] });
+    const s = aSubject();
+    const target = await writeMemory(asAdmin, aMemory({ ...s, content: "readable" }));
     expect((await reader.getMemory({ id: target.id })).memory?.content).toBe("readable");
 
     const calls: Record<string, () => Promise<unknown>> = {
@@ -338,7 +309,7 @@ describe("scopes and authentication", () => {
   });
 
   it("a write-only key cannot search; a malformed search from it is refused as malformed", async () => {
-    const writer = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:write"] }));
+    const writer = await clientWithKey(server, { scopes: ["memory:write"] });
     const search = async (query: string) => {
       // Draining the stream is what surfaces its error.
       for await (const _ of writer.searchMemories({ query })) void _;
@@ -349,8 +320,8 @@ describe("scopes and authentication", () => {
   });
 
   it("a write-only key cannot read", async () => {
-    const writer = memoryClient(server.baseUrl, await server.createKey({ scopes: ["memory:write"] }));
-    const mine = await write(writer, {});
+    const writer = await clientWithKey(server, { scopes: ["memory:write"] });
+    const mine = await writeMemory(writer, aMemory());
     await expectError(writer.getMemory({ id: mine.id }), Code.PermissionDenied, "MISSING_SCOPE");
     await expectError(writer.listMemories({}), Code.PermissionDenied, "MISSING_SCOPE");
   });
@@ -362,7 +333,7 @@ describe("scopes and authentication", () => {
     );
     await expectError(anonymous.listMemories({}), Code.Unauthenticated, "MISSING_API_KEY");
     await expectError(
-      anonymous.writeMemory({ memory: { ...subject(), content: "x" } }),
+      anonymous.writeMemory({ memory: { ...aSubject(), content: "x" } }),
       Code.Unauthenticated,
       "MISSING_API_KEY",
     );
@@ -376,7 +347,7 @@ describe("scopes and authentication", () => {
       apiKey: { displayName: "to revoke", scopes: ["memory:read", "memory:write"] },
     });
     const doomed = memoryClient(server.baseUrl, created.secret);
-    const before = await write(doomed, {});
+    const before = await writeMemory(doomed, aMemory());
     expect((await doomed.getMemory({ id: before.id })).memory?.id).toBe(before.id);
 
     const revoked = await admin.revokeApiKey({ id: created.apiKey!.id });
@@ -384,7 +355,7 @@ describe("scopes and authentication", () => {
 
     await expectError(doomed.getMemory({ id: before.id }), Code.Unauthenticated, "INVALID_API_KEY");
     await expectError(
-      doomed.writeMemory({ memory: { ...subject(), content: "after revoke" } }),
+      doomed.writeMemory({ memory: { ...aSubject(), content: "after revoke" } }),
       Code.Unauthenticated,
       "INVALID_API_KEY",
     );

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ErrorInfoSchema, RetryInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { memoryClient } from "../../support/clients.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { clientWithKey } from "../../support/factories/key.js";
 
 let server: TestServer;
 beforeAll(async () => {
@@ -26,7 +27,7 @@ describe("per-key rate limit", () => {
       expect(err.findDetails(RetryInfoSchema)).toHaveLength(1);
     }
 
-    const otherClient = memoryClient(server.baseUrl, await server.createKey());
+    const otherClient = await clientWithKey(server);
     await expect(otherClient.listMemories({})).resolves.toBeDefined();
   });
 });

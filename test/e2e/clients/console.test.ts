@@ -14,6 +14,7 @@ import { memoryClient, transport } from "../../support/clients.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { repoRoot } from "../../support/engram-process.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { clientWithKey } from "../../support/factories/key.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = join(process.env.ENGRAM_ARTIFACTS ?? join(repoRoot, "artifacts"), "console");
@@ -293,7 +294,7 @@ describe("the web console", () => {
   });
 
   it("shows an agent's key a shared memory's history without its private past or private successor", async () => {
-    const a = memoryClient(server.baseUrl, await server.createKey({ agentId: "history-a" }));
+    const a = await clientWithKey(server, { agentId: "history-a" });
     const about = { subjectType: "contact", subjectId: "door", kind: "fact" };
     const secret = `door code ${Date.now()}`;
     const past = (await a.writeMemory({ memory: { ...about, content: secret, visibility: 1 } })).memory!.id;

@@ -11,7 +11,8 @@ import { SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { runEngram } from "../../support/engram-process.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
-import { clientFor, eventually, expectRankOrder, search, unique } from "../../engine/search/search-support.js";
+import { clientFor, eventually, expectRankOrder, unique } from "../../engine/search/search-support.js";
+import { searchAll } from "../../support/factories/search.js";
 
 /** The word-hash embedder, whose ready() waits until the test lets it answer. */
 class SlowToLoadEmbedder extends WordHashEmbedder {
@@ -40,7 +41,7 @@ describe("an embedder still loading when the server starts", () => {
       memory: { subjectType: "contact", subjectId, kind: "note", content: "renewal call booked for March" },
     });
     expect(EmbeddingStatus[memory!.embeddingStatus]).toBe("PENDING");
-    const found = await search(client, { query: "renewal call", filter: { subjectId } });
+    const found = await searchAll(client, { query: "renewal call", filter: { subjectId } });
     expect(found.map((r) => r.memory?.id)).toEqual([memory!.id]);
     expectRankOrder(found, SearchMode.KEYWORD);
 

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { restJson } from "../../support/clients.js";
 
 let server: TestServer;
 let key: string;
@@ -14,17 +15,7 @@ const subjectId = randomUUID();
 
 type Json = Record<string, unknown>;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${key}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as Json };
-}
+const call = (method: string, path: string, body?: unknown) => restJson(server.baseUrl, key, method, path, body);
 
 beforeAll(async () => {
   server = await startTestServer();

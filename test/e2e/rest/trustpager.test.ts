@@ -9,6 +9,7 @@ import { realModel } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { eventually } from "../../engine/search/search-support.js";
 import { newPitchIds, trustPagerPitch } from "../../support/trustpager.js";
+import { restJson } from "../../support/clients.js";
 
 let server: TestServer;
 let agentKey: string;
@@ -37,16 +38,9 @@ interface Reply {
 }
 
 async function call(method: string, path: string, body?: unknown): Promise<Reply> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${agentKey}`,
-      ...(body === undefined ? {} : { "content-type": "application/json" }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  expect(res.headers.get("content-type")).toMatch(/^application\/json/);
-  return { status: res.status, body: (await res.json()) as Json };
+  const reply = await restJson(server.baseUrl, agentKey, method, path, body);
+  expect(reply.headers.get("content-type")).toMatch(/^application\/json/);
+  return reply;
 }
 
 const memoryOf = (reply: Reply) => reply.body.memory as Json;

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../../support/clients.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { aNote } from "../../support/factories/memory.js";
 
 let server: TestServer;
 let key: string;
@@ -121,13 +122,7 @@ describe("GET /v1/memory:watch", () => {
     const asB = { authorization: `Bearer ${b}` };
     const live = await open(path, asB);
     await live.until((text) => lines(text).length === 1);
-    const note = (content: string, visibility: Visibility) => ({
-      subjectType: "contact",
-      subjectId,
-      kind: "note",
-      content,
-      visibility,
-    });
+    const note = (content: string, visibility: Visibility) => aNote(subjectId, content, { visibility });
     const old = (await writer.writeMemory({ memory: note("Ana works at Globex", Visibility.SHARED) })).memory!;
     const successor = (
       await writer.writeMemory({ memory: note("Ana moved to Initech", Visibility.PRIVATE), supersedes: [old.id] })

@@ -8,6 +8,7 @@ import { openDatabase } from "../../../src/db/orm.js";
 import { SCHEMA } from "../../../src/schema.js";
 import { memoryClient } from "../../support/clients.js";
 import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../../support/engram-process.js";
+import { writeNote } from "../../support/factories/memory.js";
 import { newDataDir } from "../../support/templates.js";
 
 /**
@@ -41,7 +42,7 @@ const notes = (subjectId: string) => ({ filter: { subjectType: "contact", subjec
 async function writeNotes(baseUrl: string, key: string, subjectId: string, count: number): Promise<void> {
   const client = memoryClient(baseUrl, key);
   for (let i = 0; i < count; i++) {
-    await client.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content: `note ${i}` } });
+    await writeNote(client, subjectId, `note ${i}`);
   }
 }
 

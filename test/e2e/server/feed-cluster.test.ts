@@ -15,6 +15,7 @@ import { createTestDatabase } from "../../support/database.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { watchMemories, type WatchedStream } from "../../support/watch.js";
+import { aNote } from "../../support/factories/memory.js";
 
 const WORKSPACE = `ws-${randomUUID()}`;
 
@@ -38,7 +39,7 @@ describe("the change feed on two servers sharing Postgres", () => {
   });
 
   // A subject of its own each, so that the write guard merges none of them.
-  const note = (subjectType: string, content: string) => ({ subjectType, subjectId: content, kind: "note", content });
+  const note = (subjectType: string, content: string) => aNote(content, content, { subjectType });
 
   function watchOn(server: TestServer, protocol: Protocol, subjectType: string): WatchedStream {
     return watchMemories(memoryClient(server.baseUrl, admin, protocol), { filter: { subjectType } });

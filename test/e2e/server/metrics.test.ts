@@ -5,6 +5,7 @@ import { watchMemories } from "../../support/watch.js";
 import { wordHashVector } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { eventually } from "../../engine/search/search-support.js";
+import { aNote } from "../../support/factories/memory.js";
 
 /** A word-hash embedder that can be taken down: its embed() fails while `down`. */
 class SwitchableEmbedder implements Embedder {
@@ -43,8 +44,7 @@ function value(metrics: string, series: string): number {
 
 describe("/metrics", () => {
   const client = () => memoryClient(server.baseUrl, server.adminKey);
-  const write = (subjectId: string, content: string) =>
-    client().writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+  const write = (subjectId: string, content: string) => client().writeMemory({ memory: aNote(subjectId, content) });
 
   it("answers only a scraper bearing the metrics token", async () => {
     const attempts: Record<string, string>[] = [

@@ -15,6 +15,7 @@ import { createTestDatabase } from "../../support/database.js";
 import { wordHashVector } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { eventually, unique } from "../../engine/search/search-support.js";
+import { clientWithKey } from "../../support/factories/key.js";
 
 /** Records what it embeds; it can be made to refuse to come up, or to wait at a gate. */
 class SharedWorkEmbedder implements Embedder {
@@ -95,7 +96,7 @@ describe("two servers on one Postgres", () => {
   });
 
   it("split the embedding backlog, each text embedded once, woken by a write on the other server", async () => {
-    const writer = memoryClient(a.baseUrl, await a.createKey());
+    const writer = await clientWithKey(a);
     const contents = Array.from({ length: 100 }, (_, i) => `backlog item ${i} ${unique("c")}`);
     // B embeds its first batch, then waits until A's worker has taken one too.
     let releaseB!: () => void;

@@ -4,16 +4,19 @@
  * expire; and who may see and resolve them.
  */
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError, createClient, type Client as RpcClient } from "@connectrpc/connect";
+import { Code, createClient, type Client as RpcClient } from "@connectrpc/connect";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService, StagedWriteState } from "../../../gen/ts/engram/v1/staged_write_service_pb.js";
-import { memoryClient, transport } from "../../support/clients.js";
+import { memoryClient, transport, restJson } from "../../support/clients.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { refusal } from "../../support/codes.js";
+import { aNote } from "../../support/factories/memory.js";
+import { aServerWorkspace, aWorkspaceId } from "../../support/factories/workspace.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -29,21 +32,10 @@ afterAll(async () => {
 });
 
 const staged = (key: string) => createClient(StagedWriteService, transport(server.baseUrl, key, "grpc"));
-const memory = (subjectId: string, content: string, extra: Json = {}) => ({
-  subjectType: "contact",
-  subjectId,
-  kind: "note",
-  content,
-  ...extra,
-});
 
 async function rest(key: string, method: string, path: string, body?: Json): Promise<{ status: number; json: Json }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, json: (await res.json()) as Json };
+  const { status, body: json } = await restJson(server.baseUrl, key, method, path, body);
+  return { status, json };
 }
 
 async function mcp(
@@ -69,15 +61,6 @@ async function rowsAbout(subjectId: string): Promise<number> {
   ).memories.length;
 }
 
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const err = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
-}
-
 describe("over gRPC", () => {
   let client: RpcClient<typeof StagedWriteService>;
   beforeAll(async () => {
@@ -88,8 +71,8 @@ describe("over gRPC", () => {
     const subjectId = randomUUID();
     const { stagedWrite } = await client.createStagedWrite({
       requests: [
-        { memory: memory(subjectId, "Renewal risk: champion left in Q2.") },
-        { memory: memory(subjectId, "the of and") },
+        { memory: aNote(subjectId, "Renewal risk: champion left in Q2.") },
+        { memory: aNote(subjectId, "the of and") },
       ],
     });
     expect(stagedWrite).toMatchObject({ state: StagedWriteState.PENDING, agentId: "planner", atomic: false });
@@ -123,7 +106,7 @@ describe("over gRPC", () => {
   it("discard writes nothing, and a discarded staged write cannot be applied", async () => {
     const subjectId = randomUUID();
     const { stagedWrite } = await client.createStagedWrite({
-      requests: [{ memory: memory(subjectId, "Prefers Slack.") }],
+      requests: [{ memory: aNote(subjectId, "Prefers Slack.") }],
     });
     const id = stagedWrite?.id ?? "";
     const discarded = await client.discardStagedWrite({ id });
@@ -135,7 +118,7 @@ describe("over gRPC", () => {
   it("expires after its ttl: EXPIRED when read or listed, and it can no longer be applied", async () => {
     const subjectId = randomUUID();
     const { stagedWrite } = await client.createStagedWrite({
-      requests: [{ memory: memory(subjectId, "Call back on Monday.") }],
+      requests: [{ memory: aNote(subjectId, "Call back on Monday.") }],
       ttl: { seconds: 0n, nanos: 1_000_000 },
     });
     const id = stagedWrite?.id ?? "";
@@ -157,8 +140,8 @@ describe("over gRPC", () => {
       client.createStagedWrite({
         atomic: true,
         requests: [
-          { memory: memory(randomUUID(), "Fine.") },
-          { memory: memory(randomUUID(), "Not mine.", { agentId: "someone-else" }) },
+          { memory: aNote(randomUUID(), "Fine.") },
+          { memory: aNote(randomUUID(), "Not mine.", { agentId: "someone-else" }) },
         ],
       }),
     );
@@ -171,8 +154,8 @@ describe("over gRPC", () => {
     const { stagedWrite } = await client.createStagedWrite({
       atomic: true,
       requests: [
-        { memory: memory(subjectId, "First fact about the account.") },
-        { memory: memory(subjectId, "Second fact about the account.") },
+        { memory: aNote(subjectId, "First fact about the account.") },
+        { memory: aNote(subjectId, "Second fact about the account.") },
       ],
     });
     const applied = await client.applyStagedWrite({ id: stagedWrite?.id ?? "" });
@@ -185,7 +168,7 @@ describe("over gRPC", () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { stagedWrite } = await own.createStagedWrite({
-        requests: [{ memory: memory(randomUUID(), `Item ${i}`) }],
+        requests: [{ memory: aNote(randomUUID(), `Item ${i}`) }],
       });
       ids.push(stagedWrite?.id ?? "");
     }
@@ -277,16 +260,14 @@ describe("visibility", () => {
     const owner = staged(await server.createKey({ agentId: "owner" }));
     const subjectId = randomUUID();
     const { stagedWrite } = await owner.createStagedWrite({
-      requests: [{ memory: memory(subjectId, "Owner's note.") }],
+      requests: [{ memory: aNote(subjectId, "Owner's note.") }],
     });
     const id = stagedWrite?.id ?? "";
 
     const intruders = [
       staged(await server.createKey({ agentId: "intruder" })),
-      staged(await server.createKey({ workspaceId: `ws-${randomUUID()}` })),
-      staged(
-        await server.createKey({ workspaceId: `ws-${randomUUID()}`, scopes: ["admin", "memory:read", "memory:write"] }),
-      ),
+      staged(await server.createKey({ workspaceId: aWorkspaceId() })),
+      staged((await aServerWorkspace(server)).adminKey),
     ];
     for (const intruder of intruders) {
       for (const call of [
@@ -315,7 +296,7 @@ describe("visibility", () => {
   it("one staged as no agent is resolved by the key that staged it or an admin, not by another key", async () => {
     const stager = staged(await server.createKey());
     const { stagedWrite } = await stager.createStagedWrite({
-      requests: [{ memory: memory(randomUUID(), "Shared note.") }],
+      requests: [{ memory: aNote(randomUUID(), "Shared note.") }],
     });
     const id = stagedWrite?.id ?? "";
     expect(stagedWrite?.agentId).toBe("");

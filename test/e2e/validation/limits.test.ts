@@ -1,19 +1,15 @@
 import { randomUUID } from "node:crypto";
 import type { MessageInitShape } from "@bufbuild/protobuf";
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Provenance, Visibility, type Memory, type MemorySchema } from "../../../gen/ts/engram/v1/memory_pb.js";
-import {
-  MemoryService,
-  WriteOutcome,
-  type WriteMemoryRequestSchema,
-} from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
+import { Provenance, Visibility, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
+import { WriteOutcome, type WriteMemoryRequestSchema } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { countAllMemories, memoryClient } from "../../support/clients.js";
+import { rejectionOf } from "../../support/codes.js";
+import { aMemory, type MemoryClient, type MemoryInit } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { clientWithKey } from "../../support/factories/key.js";
+import { aWorkspaceId } from "../../support/factories/workspace.js";
 
-type MemoryClient = Client<typeof MemoryService>;
-type MemoryInit = MessageInitShape<typeof MemorySchema>;
 type WriteInit = MessageInitShape<typeof WriteMemoryRequestSchema>;
 
 let server: TestServer;
@@ -30,22 +26,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-/** Code, ErrorInfo reason and BadRequest fields of a failed call, or "OK". */
-async function outcome(call: Promise<unknown>): Promise<{ code: string; reason?: string; fields?: string[] }> {
-  try {
-    await call;
-    return { code: "OK" };
-  } catch (e) {
-    const err = ConnectError.from(e);
-    return {
-      code: Code[err.code],
-      reason: err.findDetails(ErrorInfoSchema)[0]?.reason,
-      fields: err.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field)),
-    };
-  }
-}
-
-function expectInvalid(result: Awaited<ReturnType<typeof outcome>>, field: string, reason?: string) {
+function expectInvalid(result: Awaited<ReturnType<typeof rejectionOf>>, field: string, reason?: string) {
   expect(result.code).toBe("InvalidArgument");
   expect(result.fields).toContain(field);
   if (reason !== undefined) expect(result.reason).toBe(reason);
@@ -75,16 +56,6 @@ function metadataOf(bytes: number) {
   const metadata = { blob: "m".repeat(bytes - overhead) };
   expect(Buffer.byteLength(JSON.stringify(metadata))).toBe(bytes);
   return metadata;
-}
-
-function memory(fields: MemoryInit): MemoryInit {
-  return {
-    subjectType: "contact",
-    subjectId: `s-${randomUUID()}`,
-    kind: "note",
-    content: `content ${randomUUID()}`,
-    ...fields,
-  };
 }
 
 /** The fields any change to a memory would touch (the embedding may still be attached meanwhile). */
@@ -170,11 +141,11 @@ describe("WriteMemory limits (DESIGN 6)", () => {
     "$name: the limit is accepted, one past it is INVALID_ARGUMENT and writes nothing",
     async (c) => {
       const before = await countAll();
-      const rejected = await outcome(client.writeMemory({ memory: memory(c.past) }));
+      const rejected = await rejectionOf(client.writeMemory({ memory: aMemory(c.past) }));
       expectInvalid(rejected, c.field, c.reason);
       expect(await countAll()).toBe(before);
 
-      const accepted = await client.writeMemory({ memory: memory(c.at) });
+      const accepted = await client.writeMemory({ memory: aMemory(c.at) });
       expect(accepted.outcome).toBe(WriteOutcome.CREATED);
       expect(await countAll()).toBe(before + 1);
       // What was accepted is stored whole.
@@ -183,7 +154,7 @@ describe("WriteMemory limits (DESIGN 6)", () => {
   );
 
   it("the same limits apply to UpdateMemory, which then changes nothing", async () => {
-    const target = (await client.writeMemory({ memory: memory({}) })).memory!;
+    const target = (await client.writeMemory({ memory: aMemory({}) })).memory!;
     const cases: [string, MemoryInit, string][] = [
       ["content", { content: "c".repeat(50_001) }, "memory.content"],
       ["title", { title: "t".repeat(201) }, "memory.title"],
@@ -192,7 +163,7 @@ describe("WriteMemory limits (DESIGN 6)", () => {
       ["content", { content: "" }, "memory.content"],
     ];
     for (const [path, fields, field] of cases) {
-      const result = await outcome(
+      const result = await rejectionOf(
         client.updateMemory({ id: target.id, memory: fields, updateMask: { paths: [path] } }),
       );
       expectInvalid(result, field);
@@ -202,14 +173,14 @@ describe("WriteMemory limits (DESIGN 6)", () => {
 });
 
 describe("BatchWriteMemories size", () => {
-  const requests = (n: number): WriteInit[] => Array.from({ length: n }, () => ({ memory: memory({}) }));
+  const requests = (n: number): WriteInit[] => Array.from({ length: n }, () => ({ memory: aMemory({}) }));
 
   it.each([
     { count: 0, reason: "REQUESTS_TOO_FEW" },
     { count: 101, reason: "REQUESTS_TOO_MANY" },
   ])("$count requests: INVALID_ARGUMENT $reason, nothing written", async ({ count, reason }) => {
     const before = await countAll();
-    expectInvalid(await outcome(client.batchWriteMemories({ requests: requests(count) })), "requests", reason);
+    expectInvalid(await rejectionOf(client.batchWriteMemories({ requests: requests(count) })), "requests", reason);
     expect(await countAll()).toBe(before);
   });
 
@@ -224,9 +195,9 @@ describe("BatchWriteMemories size", () => {
   it("a too-long field in one request of a batch rejects the whole call, naming the item", async () => {
     const before = await countAll();
     const batch = requests(3);
-    batch[2] = { memory: memory({ title: "t".repeat(201) }) };
+    batch[2] = { memory: aMemory({ title: "t".repeat(201) }) };
     expectInvalid(
-      await outcome(client.batchWriteMemories({ requests: batch })),
+      await rejectionOf(client.batchWriteMemories({ requests: batch })),
       "requests[2].memory.title",
       "TITLE_TOO_LONG",
     );
@@ -286,8 +257,8 @@ describe("read limits", () => {
       reason: "TOP_K_OUT_OF_RANGE",
     },
   ])("$name: the limit is not INVALID_ARGUMENT, one past it is", async ({ at, past, field, reason }) => {
-    expectInvalid(await outcome(past()), field, reason);
-    expect((await outcome(at())).code).not.toBe("InvalidArgument");
+    expectInvalid(await rejectionOf(past()), field, reason);
+    expect((await rejectionOf(at())).code).not.toBe("InvalidArgument");
   });
 
   it.each([
@@ -300,7 +271,7 @@ describe("read limits", () => {
     },
     {
       name: "WriteMemory negative confidence",
-      call: () => client.writeMemory({ memory: memory({ confidence: -0.5 }) }),
+      call: () => client.writeMemory({ memory: aMemory({ confidence: -0.5 }) }),
       field: "memory.confidence",
       reason: "CONFIDENCE_OUT_OF_RANGE",
     },
@@ -313,16 +284,16 @@ describe("read limits", () => {
   ])(
     "$name is INVALID_ARGUMENT",
     async ({ call, field, reason }: { call: () => Promise<unknown>; field: string; reason?: string }) => {
-      expectInvalid(await outcome(call()), field, reason);
+      expectInvalid(await rejectionOf(call()), field, reason);
     },
   );
 
   it("a page of 500 really holds up to 500 memories", async () => {
     const subjectId = `s-${randomUUID()}`;
-    const big = memoryClient(server.baseUrl, await server.createKey({ workspaceId: `limits-${randomUUID()}` }));
+    const big = await clientWithKey(server, { workspaceId: aWorkspaceId("limits") });
     for (let i = 0; i < 6; i++) {
       await big.batchWriteMemories({
-        requests: Array.from({ length: 100 }, () => ({ memory: memory({ subjectId }) })),
+        requests: Array.from({ length: 100 }, () => ({ memory: aMemory({ subjectId }) })),
         atomic: true,
       });
     }
@@ -360,7 +331,7 @@ describe("malformed input", () => {
     expect(((await res.json()) as { code: string }).code).toBe("invalid_argument");
     expect(await countAll()).toBe(before);
 
-    const ok = await post(JSON.stringify({ memory: memory({}) }));
+    const ok = await post(JSON.stringify({ memory: aMemory({}) }));
     expect(ok.status).toBe(200);
     expect(await countAll()).toBe(before + 1);
   });
@@ -377,14 +348,14 @@ describe("malformed input", () => {
     }
     const listed = await client.listMemories({ filter: { subjectId } });
     expect(listed.memories).toEqual([]);
-    expect((await post(JSON.stringify({ memory: memory({}) }))).status).toBe(200);
+    expect((await post(JSON.stringify({ memory: aMemory({}) }))).status).toBe(200);
   });
 
   it("an unknown enum number is INVALID_ARGUMENT naming the field", async () => {
     const before = await countAll();
-    const result = await outcome(client.writeMemory({ memory: memory({ visibility: 7 as Visibility }) }));
+    const result = await rejectionOf(client.writeMemory({ memory: aMemory({ visibility: 7 as Visibility }) }));
     expectInvalid(result, "memory.visibility", "VISIBILITY_UNKNOWN_VALUE");
-    const provenance = await outcome(client.writeMemory({ memory: memory({ provenance: 99 as Provenance }) }));
+    const provenance = await rejectionOf(client.writeMemory({ memory: aMemory({ provenance: 99 as Provenance }) }));
     expectInvalid(provenance, "memory.provenance", "PROVENANCE_UNKNOWN_VALUE");
     expect(await countAll()).toBe(before);
   });
@@ -395,20 +366,20 @@ describe("malformed input", () => {
     { name: "metadata", fields: { metadata: { note: "bad\u0000value" } } },
   ])("a NUL character in $name is INVALID_ARGUMENT (NUL_CHARACTER) and writes nothing", async ({ fields }) => {
     const before = await countAll();
-    const result = await outcome(client.writeMemory({ memory: memory(fields) }));
+    const result = await rejectionOf(client.writeMemory({ memory: aMemory(fields) }));
     expect(result.code).toBe("InvalidArgument");
     expect(result.reason).toBe("NUL_CHARACTER");
     expect(result.fields?.length).toBeGreaterThan(0);
     expect(await countAll()).toBe(before);
     // The server is still fine.
-    expect((await client.writeMemory({ memory: memory({ visibility: Visibility.SHARED }) })).outcome).toBe(
+    expect((await client.writeMemory({ memory: aMemory({ visibility: Visibility.SHARED }) })).outcome).toBe(
       WriteOutcome.CREATED,
     );
   });
 
   it("a NUL character in an update is INVALID_ARGUMENT and changes nothing", async () => {
-    const target = (await client.writeMemory({ memory: memory({}) })).memory!;
-    const result = await outcome(
+    const target = (await client.writeMemory({ memory: aMemory({}) })).memory!;
+    const result = await rejectionOf(
       client.updateMemory({ id: target.id, memory: { content: "a\u0000b" }, updateMask: { paths: ["content"] } }),
     );
     expect(result.code).toBe("InvalidArgument");

@@ -6,16 +6,13 @@
  * JSON, gRPC (binary, where a value exists only there) and REST.
  */
 import { randomUUID } from "node:crypto";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemorySchema } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import { BadRequestSchema, ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
-import { apiKeyClient, countAllMemories, memoryClient, type Protocol } from "../../support/clients.js";
+import { apiKeyClient, countAllMemories, memoryClient, type Protocol, restJson } from "../../support/clients.js";
+import { rejectionOf } from "../../support/codes.js";
+import { aMemory, type MemoryInit } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
-
-type MemoryInit = MessageInitShape<typeof MemorySchema>;
 
 interface Rejection {
   code: string;
@@ -37,28 +34,8 @@ afterAll(async () => {
 
 const memories = (protocol: Protocol) => memoryClient(server.baseUrl, key, protocol);
 
-async function rejection(call: Promise<unknown>): Promise<Rejection> {
-  try {
-    await call;
-  } catch (e) {
-    const err = ConnectError.from(e);
-    return {
-      code: Code[err.code],
-      reason: err.findDetails(ErrorInfoSchema)[0]?.reason,
-      fields: err.findDetails(BadRequestSchema).flatMap((b) => b.fieldViolations.map((v) => v.field)),
-    };
-  }
-  throw new Error("expected the call to be rejected");
-}
-
-async function rest(method: string, path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${server.baseUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, ...(json === undefined ? {} : { "content-type": "application/json" }) },
-    body: json === undefined ? undefined : JSON.stringify(json),
-  });
-  return { status: res.status, body: await res.json() };
-}
+const rest = (method: string, path: string, json?: unknown) =>
+  restJson<unknown>(server.baseUrl, key, method, path, json);
 
 interface RestError {
   error: {
@@ -84,9 +61,8 @@ async function snapshot(): Promise<{ memories: number; keys: number }> {
   return { memories: count, keys: keys.apiKeys.length };
 }
 
-function memory(fields: MemoryInit = {}): MemoryInit {
-  return { subjectType: "contact", subjectId: `s-${randomUUID()}`, kind: "note", content: "fine", ...fields };
-}
+/** A memory about a fresh contact whose content passes every check. */
+const memory = (fields: MemoryInit = {}) => aMemory({ content: "fine", ...fields });
 
 /** The REST body for POST /v1/memory: the memory itself, in snake_case. */
 function restMemory(fields: Record<string, unknown> = {}) {
@@ -285,7 +261,7 @@ const CASES: Case[] = [
 describe("values Postgres cannot store are INVALID_ARGUMENT, naming the field, and change nothing", () => {
   const expectRejected = async (call: () => Promise<unknown>, field: string, reason: string) => {
     const before = await snapshot();
-    expect(await rejection(call())).toEqual({ code: "InvalidArgument", reason, fields: [field] });
+    expect(await rejectionOf(call())).toEqual({ code: "InvalidArgument", reason, fields: [field] });
     expect(await snapshot()).toEqual(before);
   };
 

@@ -12,6 +12,7 @@ import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { MERGE_SIMILARITY } from "../../../src/memory/write/guard/write-guard.js";
 import { realModel } from "../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { rowsAbout } from "../../support/factories/memory.js";
 
 let services: ServiceHarness;
 let modelless: ServiceHarness;
@@ -21,14 +22,6 @@ beforeAll(async () => {
 afterAll(() => Promise.all([services.close(), modelless.close()]));
 
 const about = () => ({ subjectType: "contact", subjectId: randomUUID() });
-
-async function rowsAbout(harness: ServiceHarness, subjectId: string): Promise<number> {
-  const rows = await harness.db.em
-    .fork()
-    .getConnection()
-    .execute<{ n: string | number }[]>("select count(*) as n from memories where subject_id = ?", [subjectId]);
-  return Number(rows[0]?.n);
-}
 
 describe("low-information writes", () => {
   const empty = ["   ", "?!... --", "the and of it", "🙂🙂", "\u00a0\t\n"];
@@ -58,7 +51,7 @@ describe("low-information writes", () => {
       const outcomes = batch.results.map((r) => (r.result.case === "response" ? r.result.value.outcome : null));
       expect(outcomes).toEqual([WriteOutcome.REJECTED, WriteOutcome.CREATED, WriteOutcome.CREATED]);
     }
-    expect(await rowsAbout(services, at.subjectId)).toBe(4);
+    expect(await rowsAbout(services.db, at.subjectId)).toBe(4);
   });
 
   it("an update to such a content is INVALID_ARGUMENT LOW_INFORMATION, and the memory is unchanged", async () => {
@@ -121,7 +114,7 @@ describe("kind classification", () => {
     expect(err).toBeInstanceOf(ConnectError);
     expect((err as ConnectError).code).toBe(Code.InvalidArgument);
     expect((err as ConnectError).rawMessage).toMatch(/kind is required with a key/);
-    expect(await rowsAbout(services, at.subjectId)).toBe(0);
+    expect(await rowsAbout(services.db, at.subjectId)).toBe(0);
   });
 });
 
@@ -143,7 +136,7 @@ describe("near duplicates", () => {
       new RegExp(`near duplicate of active memory ${first.memory?.id} \\(similarity 0\\.9`),
     );
     expect(second.guardConfidence).toBeGreaterThan(0.5);
-    expect(await rowsAbout(services, at.subjectId)).toBe(1);
+    expect(await rowsAbout(services.db, at.subjectId)).toBe(1);
   });
 
   it("merges in a batch too, and a dry run says it would", async () => {
@@ -165,7 +158,7 @@ describe("near duplicates", () => {
     const [merged, created] = batch.results.map((r) => (r.result.case === "response" ? r.result.value : undefined));
     expect(merged).toMatchObject({ outcome: WriteOutcome.MERGED, memory: { id: first.memory?.id } });
     expect(created?.outcome).toBe(WriteOutcome.CREATED);
-    expect(await rowsAbout(services, at.subjectId)).toBe(2);
+    expect(await rowsAbout(services.db, at.subjectId)).toBe(2);
   });
 
   it("another kind, subject or agent is not a duplicate", async () => {

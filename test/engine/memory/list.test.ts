@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Visibility, type MemoryFilterSchema } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../../support/clients.js";
 import { ACTIVE, writeFilterFixture } from "../../support/filter-fixture.js";
-import { expectError, sorted, unique, useServer, violatedFields, type MemoryClient } from "./write-list-support.js";
+import { expectError, violatedFields } from "../../support/codes.js";
+import { sorted, unique, useServer, type MemoryClient } from "./write-list-support.js";
+import { aNote, aNoteWrite } from "../../support/factories/memory.js";
 
 type Filter = MessageInitShape<typeof MemoryFilterSchema>;
 
@@ -125,9 +127,7 @@ describe("order_by", () => {
   async function orderFixture() {
     const subjectId = unique("order");
     const write = (name: string, confidence: number) =>
-      ctx.admin.writeMemory({
-        memory: { subjectType: "contact", subjectId, kind: "note", key: name, content: `entry ${name}`, confidence },
-      });
+      ctx.admin.writeMemory({ memory: aNote(subjectId, `entry ${name}`, { key: name, confidence }) });
     const ids: Record<string, string> = {};
     for (const [name, confidence] of [
       ["a", 0.5],
@@ -169,15 +169,9 @@ describe("keyset pagination", () => {
   /** Writes n memories about a fresh subject, with varied confidences; returns the subject and ids. */
   async function seed(n: number) {
     const subjectId = unique("paging");
-    const requests = Array.from({ length: n }, (_, i) => ({
-      memory: {
-        subjectType: "contact",
-        subjectId,
-        kind: "note",
-        content: `row ${i}`,
-        confidence: ((i * 37) % 11) / 10,
-      },
-    }));
+    const requests = Array.from({ length: n }, (_, i) =>
+      aNoteWrite(subjectId, `row ${i}`, { confidence: ((i * 37) % 11) / 10 }),
+    );
     const res = await ctx.admin.batchWriteMemories({ atomic: true, requests });
     const ids = res.results.map((r) => (r.result.case === "response" ? r.result.value.memory!.id : ""));
     return { subjectId, ids };
@@ -218,13 +212,7 @@ describe("keyset pagination", () => {
       const background = (async () => {
         for (let i = 0; paging; i++) {
           const res = await writer.writeMemory({
-            memory: {
-              subjectType: "contact",
-              subjectId,
-              kind: "note",
-              content: `late ${i}`,
-              confidence: (i % 10) / 10,
-            },
+            memory: aNote(subjectId, `late ${i}`, { confidence: (i % 10) / 10 }),
           });
           inserted.push(res.memory!.id);
         }

@@ -13,7 +13,9 @@ import { DomainError } from "../../../src/errors/domain-error.js";
 import { PageTokens } from "../../../src/memory/page-token.js";
 import { memoryClient } from "../../support/clients.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
-import { expectError, violatedFields, type MemoryClient } from "./write-list-support.js";
+import { expectError, violatedFields } from "../../support/codes.js";
+import { type MemoryClient } from "./write-list-support.js";
+import { aNoteWrite } from "../../support/factories/memory.js";
 
 let server: TestServer;
 let admin: MemoryClient;
@@ -30,9 +32,7 @@ async function seed(client: MemoryClient, count: number): Promise<string> {
   const subjectId = `paging-${randomUUID()}`;
   await client.batchWriteMemories({
     atomic: true,
-    requests: Array.from({ length: count }, (_, i) => ({
-      memory: { subjectType: "contact", subjectId, kind: "note", content: `page ${i}`, confidence: (i + 1) / 10 },
-    })),
+    requests: Array.from({ length: count }, (_, i) => aNoteWrite(subjectId, `page ${i}`, { confidence: (i + 1) / 10 })),
   });
   return subjectId;
 }

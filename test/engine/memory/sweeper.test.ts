@@ -6,7 +6,8 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { describe, expect, it } from "vitest";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { sweep } from "../../../src/memory/queue/sweeper.js";
-import { expectError, hoursFromNow, unique, useServer } from "./write-list-support.js";
+import { expectError } from "../../support/codes.js";
+import { hoursFromNow, unique, useServer } from "./write-list-support.js";
 
 const ctx = useServer();
 const DAY_HOURS = 24;

@@ -7,7 +7,8 @@ import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { MemoryState, Provenance, Visibility, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import { expectError, hoursFromNow, unique, useServer, violatedFields, type MemoryInit } from "./write-list-support.js";
+import { expectError, violatedFields } from "../../support/codes.js";
+import { hoursFromNow, unique, useServer, type MemoryInit } from "./write-list-support.js";
 
 const ctx = useServer();
 

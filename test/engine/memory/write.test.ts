@@ -7,17 +7,8 @@ import { describe, expect, it } from "vitest";
 import { MemoryState, Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { memoryClient, type Protocol } from "../../support/clients.js";
-import {
-  everythingAbout,
-  expectError,
-  hoursFromNow,
-  sorted,
-  statusReason,
-  unique,
-  useServer,
-  violatedFields,
-  type MemoryInit,
-} from "./write-list-support.js";
+import { expectError, statusReason, violatedFields } from "../../support/codes.js";
+import { everythingAbout, hoursFromNow, sorted, unique, useServer, type MemoryInit } from "./write-list-support.js";
 
 const ctx = useServer();
 

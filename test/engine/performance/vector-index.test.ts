@@ -7,11 +7,11 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config.js";
-import type { FilterQuery } from "../../../src/memory/filters.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { memoryClient } from "../../support/clients.js";
 import { WordHashEmbedder, wordHashVector } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
+import { NO_FILTER } from "../../support/factories/search.js";
 
 const MEMORIES = 10_000;
 const AGENTS = 10;
@@ -27,15 +27,6 @@ const WORDS = [
   "contract",
   "usage",
 ];
-
-const noFilter: FilterQuery = {
-  kinds: [],
-  tags: [],
-  anyTags: [],
-  showDeleted: false,
-  showExpired: false,
-  includeSuperseded: false,
-};
 
 /**
  * Runs `search` against a recorder: each statement containing `marker` is explained instead
@@ -104,7 +95,7 @@ describe(`at ${MEMORIES} memories`, () => {
     const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
       memories.nearest({
         viewer: { ...viewer, workspaceId: server.workspaceId },
-        filter: noFilter,
+        filter: NO_FILTER,
         target: { vector: wordHashVector("pricing renewal"), model: "test:word-hash" },
         limit: 60,
         now: new Date(),
@@ -119,7 +110,7 @@ describe(`at ${MEMORIES} memories`, () => {
       const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
         memories.hybridCandidates({
           viewer: { ...viewer, workspaceId: server.workspaceId },
-          filter: noFilter,
+          filter: NO_FILTER,
           // Note 4243 (agent-3's) holds a rare word, its number, whose memories the full-text index finds.
           text: "pricing renewal 4243",
           target: { vector: wordHashVector("pricing renewal 4243"), model: "test:word-hash" },
@@ -142,7 +133,7 @@ describe(`at ${MEMORIES} memories`, () => {
     const plans = await planOf(server.engram.db.em, "select id from memories where", (memories) =>
       memories.keywordMatches({
         viewer: { ...viewer, workspaceId: server.workspaceId },
-        filter: noFilter,
+        filter: NO_FILTER,
         text: "pricing renewal churn invoice demo",
         limit: 50,
         now: new Date(),

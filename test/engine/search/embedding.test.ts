@@ -19,11 +19,12 @@ import {
   expectRankOrder,
   MODES,
   modeName,
-  search,
   unique,
   useSearchServer,
   type MemoryClient,
 } from "./search-support.js";
+import { searchAll } from "../../support/factories/search.js";
+import { aNote } from "../../support/factories/memory.js";
 
 const status = (memory: Memory | undefined) => EmbeddingStatus[memory?.embeddingStatus ?? 0];
 
@@ -51,9 +52,9 @@ describe("no embedder configured", () => {
     async (_, mode) => {
       const subjectId = unique("none");
       for (const content of ["invoice dispute escalated", "invoice paid late", "lunch with the team"]) {
-        await ctx.admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+        await ctx.admin.writeMemory({ memory: aNote(subjectId, content) });
       }
-      const responses = await search(ctx.admin, { query: "invoice", filter: { subjectId }, mode });
+      const responses = await searchAll(ctx.admin, { query: "invoice", filter: { subjectId }, mode });
       expect(responses.map((r) => r.memory!.content).sort()).toEqual([
         "invoice dispute escalated",
         "invoice paid late",
@@ -129,12 +130,12 @@ describe("an OpenAI-compatible embedder that goes down and comes back", () => {
     expect(api.requests).toBeGreaterThan(requestsBefore);
 
     const id = written.memory!.id;
-    const keyword = await search(admin, { query: "churn risk", filter: { subjectId }, mode: SearchMode.KEYWORD });
+    const keyword = await searchAll(admin, { query: "churn risk", filter: { subjectId }, mode: SearchMode.KEYWORD });
     expect(keyword.map((r) => r.memory!.id)).toEqual([id]);
     expectRankOrder(keyword, SearchMode.KEYWORD);
     // The query cannot be embedded either: HYBRID and SEMANTIC fall back to KEYWORD, and say so.
     for (const mode of [SearchMode.HYBRID, SearchMode.SEMANTIC]) {
-      const responses = await search(admin, { query: "churn risk", filter: { subjectId }, mode });
+      const responses = await searchAll(admin, { query: "churn risk", filter: { subjectId }, mode });
       expect(responses.map((r) => r.memory!.id)).toEqual([id]);
       expectRankOrder(responses, SearchMode.KEYWORD);
     }
@@ -144,7 +145,7 @@ describe("an OpenAI-compatible embedder that goes down and comes back", () => {
     const memory = await attached(admin, id);
     expect(memory.embeddingModel).toBe(model);
     expect(memory.revision).toBe(written.memory!.revision);
-    const semantic = await search(admin, {
+    const semantic = await searchAll(admin, {
       query: "churn risk flagged by finance",
       filter: { subjectId },
       mode: SearchMode.SEMANTIC,
@@ -174,7 +175,7 @@ describe("an OpenAI-compatible embedder that goes down and comes back", () => {
     api.up = true;
     // Nothing found semantically until the new vector is there: the old one is gone.
     await attached(admin, first.memory!.id);
-    const [top] = await search(admin, {
+    const [top] = await searchAll(admin, {
       query: "prefers phone calls on fridays",
       filter: { subjectId },
       mode: SearchMode.SEMANTIC,
@@ -190,7 +191,7 @@ describe("content changes re-embed", () => {
 
   /** The top SEMANTIC result for a query about the subject, and the memory's own score. */
   async function semantic(subjectId: string, query: string, id: string) {
-    const responses = await search(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.SEMANTIC, topK: 10 });
+    const responses = await searchAll(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.SEMANTIC, topK: 10 });
     expectRankOrder(responses, SearchMode.SEMANTIC);
     return { top: responses[0]!.memory!.id, score: responses.find((r) => r.memory!.id === id)?.semanticScore ?? 0 };
   }
@@ -199,7 +200,7 @@ describe("content changes re-embed", () => {
   async function fixture(contents: string[]) {
     const subjectId = unique("reembed");
     const write = (content: string, key?: string) =>
-      ctx.admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", key, content } });
+      ctx.admin.writeMemory({ memory: aNote(subjectId, content, { key }) });
     for (const content of contents) await write(`${content} xray`);
     const res = await write(contents[0]!, "k");
     expect(status(res.memory)).toBe("ATTACHED");
@@ -287,15 +288,14 @@ describe("dimension mismatch", () => {
 
     it("is never used: writes stay PENDING and searches answer by keyword", async () => {
       const subjectId = unique("wide");
-      const write = (content: string) =>
-        ctx.admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+      const write = (content: string) => ctx.admin.writeMemory({ memory: aNote(subjectId, content) });
       expect(status((await write("quota review before the wide model")).memory)).toBe("PENDING");
       // The worker tries the embedder again (at most every 5 s); this time it answers, with the wrong size.
       await eventually(async () => (embedder.readyCalls >= 2 ? true : undefined), { attempts: 100 });
 
       const after = await write("quota review after the wide model");
       expect(status(after.memory)).toBe("PENDING");
-      const responses = await search(ctx.admin, { query: "quota review", filter: { subjectId } });
+      const responses = await searchAll(ctx.admin, { query: "quota review", filter: { subjectId } });
       expect(responses).toHaveLength(2);
       expectRankOrder(responses, SearchMode.KEYWORD);
     }, 90_000);

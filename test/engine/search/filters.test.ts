@@ -12,13 +12,12 @@ import {
   expectRankOrder,
   MODES,
   modeName,
-  search,
   sorted,
   unique,
   useSearchServer,
-  type Filter,
   type MemoryClient,
 } from "./search-support.js";
+import { searchAll, type Filter } from "../../support/factories/search.js";
 
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
@@ -43,7 +42,7 @@ beforeAll(async () => {
 
 /** The fixture names a search returns in one mode (sorted), after checking the stream's shape. */
 async function namesFound(client: MemoryClient, filter: Filter, mode: SearchMode): Promise<string[]> {
-  const responses = await search(client, { query: QUERY, filter, mode, topK: 100 });
+  const responses = await searchAll(client, { query: QUERY, filter, mode, topK: 100 });
   expectRankOrder(responses, mode);
   const names = responses.map((r) => fx.names.get(r.memory!.id) ?? `not in the fixture: ${r.memory!.id}`);
   expect(new Set(names).size).toBe(names.length);
@@ -138,7 +137,7 @@ describe("workspaces", () => {
       expect(await namesFound(fx.admin, {}, mode)).toEqual(ACTIVE);
       expect(await namesFound(fx.admin, { subjectType: "company", subjectId: "co1" }, mode)).toEqual(["m5", "m6"]);
       // And the other way round: the other workspace sees only its own memory.
-      const seen = await search(other, {
+      const seen = await searchAll(other, {
         query: QUERY,
         mode,
         topK: 100,

@@ -8,7 +8,8 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { realModel } from "../../support/embedders.js";
-import { eventually, modeName, search, useSearchServer } from "./search-support.js";
+import { eventually, modeName, useSearchServer } from "./search-support.js";
+import { searchAll } from "../../support/factories/search.js";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
 
 const ctx = useSearchServer({ embedder: realModel() });
@@ -58,7 +59,7 @@ describe("the README's search example", () => {
   it.each([SearchMode.HYBRID, SearchMode.SEMANTIC].map((mode) => [modeName(mode), mode] as const))(
     "%s: the README's query finds the Sarah pitch in its top 5",
     async (_, mode) => {
-      const results = await search(ctx.admin, { query: QUERY, filter: { agentId: AGENT }, topK: 5, mode });
+      const results = await searchAll(ctx.admin, { query: QUERY, filter: { agentId: AGENT }, topK: 5, mode });
       expect(results).toHaveLength(5);
       expect(results.map((r) => r.memory?.content)).toContain(PITCH);
     },

@@ -3,16 +3,9 @@ import { pino } from "pino";
  * Small helpers shared by the search suites.
  */
 import { randomBytes } from "node:crypto";
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { createClient, createRouterTransport, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { afterAll, beforeAll, expect } from "vitest";
-import type { MemoryFilterSchema } from "../../../gen/ts/engram/v1/memory_pb.js";
-import {
-  MemoryService,
-  SearchMode,
-  type SearchMemoriesRequestSchema,
-  type SearchMemoriesResponse,
-} from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { MemoryService, SearchMode, type SearchMemoriesResponse } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { StartOptions } from "../../../src/app.js";
 import { principalKey, type Principal } from "../../../src/auth/principal.js";
 import { composeMemory } from "../../../src/compose/memory.js";
@@ -25,9 +18,6 @@ import { startTestServer, type TestServer } from "../../support/server.js";
 import type { MemoryClient } from "../memory/write-list-support.js";
 
 export { unique, sorted, type MemoryClient, type MemoryInit } from "../memory/write-list-support.js";
-
-export type Filter = MessageInitShape<typeof MemoryFilterSchema>;
-export type SearchRequest = MessageInitShape<typeof SearchMemoriesRequestSchema>;
 
 export const MODES = [SearchMode.HYBRID, SearchMode.SEMANTIC, SearchMode.KEYWORD] as const;
 
@@ -42,13 +32,6 @@ export function useSearchServer(options: StartOptions = {}): { server: TestServe
     await ctx.server?.close();
   });
   return ctx;
-}
-
-/** Every response of a search stream, in the order they arrived. */
-export async function search(client: MemoryClient, req: SearchRequest): Promise<SearchMemoriesResponse[]> {
-  const out: SearchMemoriesResponse[] = [];
-  for await (const res of client.searchMemories(req)) out.push(res);
-  return out;
 }
 
 /** Ranks 1..n in arrival order, scores never rising, and every response naming the mode used. */

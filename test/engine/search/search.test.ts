@@ -10,11 +10,12 @@ import {
   expectRankOrder,
   MODES,
   modeName,
-  search,
   unique,
   useSearchServer,
   type MemoryClient,
 } from "./search-support.js";
+import { searchAll } from "../../support/factories/search.js";
+import { aNote } from "../../support/factories/memory.js";
 
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
@@ -47,7 +48,7 @@ describe("min_score", () => {
 
   /** Scores of an unrestricted search: what min_score then cuts. */
   async function allScores(mode: SearchMode): Promise<number[]> {
-    const responses = await search(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 100 });
+    const responses = await searchAll(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 100 });
     expectRankOrder(responses, mode);
     return responses.map((r) => r.score);
   }
@@ -63,7 +64,7 @@ describe("min_score", () => {
     expect(kept).toBeGreaterThan(0);
     expect(kept).toBeLessThan(scores.length);
 
-    const responses = await search(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 100, minScore });
+    const responses = await searchAll(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 100, minScore });
     expectRankOrder(responses, mode);
     expect(responses).toHaveLength(kept);
     for (const r of responses) expect(r.score).toBeGreaterThanOrEqual(minScore);
@@ -72,13 +73,13 @@ describe("min_score", () => {
   it.each(modes)("%s: a result scoring exactly min_score is kept", async (_, mode) => {
     const scores = await allScores(mode);
     const minScore = scores[Math.floor(scores.length / 2)]!;
-    const responses = await search(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 100, minScore });
+    const responses = await searchAll(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 100, minScore });
     expect(responses.map((r) => r.score)).toEqual(scores.filter((s) => s >= minScore));
   });
 
   it.each(modes)("%s: min_score above every score leaves nothing", async (_, mode) => {
     const [best] = await allScores(mode);
-    const responses = await search(ctx.admin, {
+    const responses = await searchAll(ctx.admin, {
       query: QUERY,
       filter: { subjectId },
       mode,
@@ -90,7 +91,7 @@ describe("min_score", () => {
   it.each(modes)("%s: top_k still caps what passes min_score", async (_, mode) => {
     const scores = await allScores(mode);
     const minScore = scores.at(-1)!;
-    const responses = await search(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 3, minScore });
+    const responses = await searchAll(ctx.admin, { query: QUERY, filter: { subjectId }, mode, topK: 3, minScore });
     expect(responses.map((r) => r.score)).toEqual(scores.slice(0, 3));
   });
 });
@@ -105,9 +106,13 @@ describe("top_k", () => {
   });
 
   it.each(modes)("%s: 10 results when top_k is not given, top_k when it is", async (_, mode) => {
-    expect(await search(ctx.admin, { query: "renewal note", filter: { subjectId }, mode })).toHaveLength(10);
-    expect(await search(ctx.admin, { query: "renewal note", filter: { subjectId }, mode, topK: 25 })).toHaveLength(25);
-    expect(await search(ctx.admin, { query: "renewal note", filter: { subjectId }, mode, topK: 100 })).toHaveLength(30);
+    expect(await searchAll(ctx.admin, { query: "renewal note", filter: { subjectId }, mode })).toHaveLength(10);
+    expect(await searchAll(ctx.admin, { query: "renewal note", filter: { subjectId }, mode, topK: 25 })).toHaveLength(
+      25,
+    );
+    expect(await searchAll(ctx.admin, { query: "renewal note", filter: { subjectId }, mode, topK: 100 })).toHaveLength(
+      30,
+    );
   });
 });
 
@@ -130,7 +135,7 @@ describe("keyword ranking (BM25)", () => {
   });
 
   const keyword = async (query: string, topK = 10) =>
-    search(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.KEYWORD, topK });
+    searchAll(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.KEYWORD, topK });
 
   it("weighs a rare word above a common one", async () => {
     const [first, ...rest] = await keyword("renewal outage");
@@ -173,13 +178,12 @@ describe("keyword ranking (BM25)", () => {
         await ctx.server.createKey({ workspaceId, scopes: ["memory:read", "memory:write"], agentId }),
       );
     const [shared, agentA, agentB] = [await keyFor(), await keyFor("agent-a"), await keyFor("agent-b")];
-    const write = (client: MemoryClient, content: string) =>
-      client.writeMemory({ memory: { subjectType: "contact", subjectId: "s", kind: "note", content } });
+    const write = (client: MemoryClient, content: string) => client.writeMemory({ memory: aNote("s", content) });
     for (const content of ["renewal quote sent", "outage reported on friday", "pricing page updated"]) {
       await write(shared, content);
     }
     const scoreAs = async (client: MemoryClient) => {
-      const results = await search(client, { query: "renewal outage", mode: SearchMode.KEYWORD });
+      const results = await searchAll(client, { query: "renewal outage", mode: SearchMode.KEYWORD });
       return results.find((r) => r.memory?.content === "renewal quote sent")?.keywordScore;
     };
     const before = { a: await scoreAs(agentA), b: await scoreAs(agentB) };

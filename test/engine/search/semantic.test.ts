@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { realModel } from "../../support/embedders.js";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
-import { eventually, expectRankOrder, modeName, search, unique, useSearchServer } from "./search-support.js";
+import { eventually, expectRankOrder, modeName, unique, useSearchServer } from "./search-support.js";
+import { searchAll } from "../../support/factories/search.js";
+import { aNote } from "../../support/factories/memory.js";
 
 const ctx = useSearchServer({ embedder: realModel() });
 
@@ -61,8 +63,7 @@ describe.each(PARAPHRASES)("the paraphrase $query", ({ memory, query }) => {
   let id: string;
 
   beforeAll(async () => {
-    const write = (content: string) =>
-      ctx.admin.writeMemory({ memory: { subjectType: "contact", subjectId, kind: "note", content } });
+    const write = (content: string) => ctx.admin.writeMemory({ memory: aNote(subjectId, content) });
     for (const content of others) await write(content);
     id = (await write(memory)).memory!.id;
     // Writes embed within a small budget; on a slow machine the worker may attach a few moments later.
@@ -76,13 +77,13 @@ describe.each(PARAPHRASES)("the paraphrase $query", ({ memory, query }) => {
     expect(others.length).toBeGreaterThanOrEqual(8);
     expect(sharedWords(query, memory)).toEqual([]);
     for (const other of others) expect(sharedWords(query, other), other).toEqual([]);
-    expect(await search(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.KEYWORD })).toEqual([]);
+    expect(await searchAll(ctx.admin, { query, filter: { subjectId }, mode: SearchMode.KEYWORD })).toEqual([]);
   });
 
   it.each([SearchMode.SEMANTIC, SearchMode.HYBRID].map((mode) => [modeName(mode), mode] as const))(
     "%s: ranks the memory first",
     async (_, mode) => {
-      const responses = await search(ctx.admin, { query, filter: { subjectId }, mode, topK: 20 });
+      const responses = await searchAll(ctx.admin, { query, filter: { subjectId }, mode, topK: 20 });
       expectRankOrder(responses, mode);
       expect(responses).toHaveLength(others.length + 1);
       expect(responses[0]!.memory!.content).toBe(memory);

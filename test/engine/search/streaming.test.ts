@@ -27,12 +27,13 @@ import {
   expectRankOrder,
   MODES,
   modeName,
-  search,
   serviceRoutes,
   unique,
   useSearchServer,
   type MemoryClient,
 } from "./search-support.js";
+import { searchAll } from "../../support/factories/search.js";
+import { aNoteWrite } from "../../support/factories/memory.js";
 
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
@@ -43,9 +44,7 @@ async function writeRenewals(subjectId: string, count: number): Promise<void> {
       const i = start + j;
       // Some share more of the query's words than others, so scores differ.
       const extra = ["pricing", "discount", "pricing discount", ""][i % 4];
-      return {
-        memory: { subjectType: "contact", subjectId, kind: "note", content: `quarterly renewal ${extra} item${i}` },
-      };
+      return aNoteWrite(subjectId, `quarterly renewal ${extra} item${i}`);
     });
     const res = await ctx.admin.batchWriteMemories({ requests, atomic: true });
     expect(res.results).toHaveLength(requests.length);
@@ -64,7 +63,7 @@ describe("rank order on every protocol", () => {
 
   it.each(cases)("%s, %s: ranks 1..n, scores non-increasing, mode on every response", async (protocol, _, mode) => {
     const client = clientFor(ctx.server, ctx.server.adminKey, protocol);
-    const responses = await search(client, {
+    const responses = await searchAll(client, {
       query: "quarterly renewal pricing discount",
       filter: { subjectId },
       topK: 25,
@@ -80,7 +79,7 @@ describe("rank order on every protocol", () => {
     const rankings = await Promise.all(
       protocols.map(async (protocol) => {
         const client = clientFor(ctx.server, ctx.server.adminKey, protocol);
-        const res = await search(client, { query: "renewal discount", filter: { subjectId }, topK: 30 });
+        const res = await searchAll(client, { query: "renewal discount", filter: { subjectId }, topK: 30 });
         return res.map((r) => r.memory!.id);
       }),
     );

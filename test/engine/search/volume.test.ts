@@ -11,13 +11,12 @@ import { WordHashEmbedder } from "../../support/embedders.js";
 import {
   directClient,
   expectRankOrder,
-  search,
   unique,
   useSearchServer,
-  type Filter,
   type MemoryClient,
   type MemoryInit,
 } from "./search-support.js";
+import { searchAll, type Filter } from "../../support/factories/search.js";
 
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
@@ -107,7 +106,7 @@ describe(`${TOTAL} memories, 1% matching the filter`, () => {
     "SEMANTIC on %s, filtered by %s, top_k %i: exactly top_k results, all matching",
     async (path, _, topK, client, filter) => {
       plans.length = 0;
-      const responses = await search(client(), { query: QUERY, filter, topK, mode: SearchMode.SEMANTIC });
+      const responses = await searchAll(client(), { query: QUERY, filter, topK, mode: SearchMode.SEMANTIC });
       expect(responses).toHaveLength(topK);
       expectRankOrder(responses, SearchMode.SEMANTIC);
       for (const r of responses) {
@@ -121,7 +120,7 @@ describe(`${TOTAL} memories, 1% matching the filter`, () => {
   );
 
   it("unfiltered, the nearest neighbours are all outside the filter (so the filter has to skip most of the index)", async () => {
-    const responses = await search(ctx.admin, {
+    const responses = await searchAll(ctx.admin, {
       query: QUERY,
       filter: { subjectType },
       topK: 100,
@@ -132,7 +131,7 @@ describe(`${TOTAL} memories, 1% matching the filter`, () => {
   });
 
   it("HYBRID, filtered by a tag, top_k 100: every matching memory, and only those", async () => {
-    const responses = await search(ctx.admin, {
+    const responses = await searchAll(ctx.admin, {
       query: QUERY,
       filter: { subjectType, tags: [rareTag] },
       topK: 100,

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { withLocalSettings } from "../../../src/db/local-settings.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { NO_FILTER } from "../../support/factories/search.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -51,17 +52,9 @@ describe("withLocalSettings", () => {
       .writeMemory({ memory: { subjectType: "contact", kind: "note", content: "renewal in March" } });
     await services.db.em.fork().transactional(async (tem) => {
       const viewer = { workspaceId: services.workspaceId, agentId: null, admin: false };
-      const filter = {
-        kinds: [],
-        tags: [],
-        anyTags: [],
-        showDeleted: false,
-        showExpired: false,
-        includeSuperseded: false,
-      };
       const found = await new RetrievalRepository(tem).keywordMatches({
         viewer,
-        filter,
+        filter: NO_FILTER,
         text: "renewal",
         limit: 10,
         now: new Date(),

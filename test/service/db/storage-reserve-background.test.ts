@@ -6,7 +6,6 @@
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
-import type { Scope } from "../../../src/auth/principal.js";
 import { query, sql } from "../../../src/db/sql.js";
 import { StorageReserve } from "../../../src/db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "../../../src/db/table-statistics.js";
@@ -16,6 +15,8 @@ import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-qu
 import { startSweeper } from "../../../src/memory/queue/sweeper.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { ADMIN } from "../../support/factories/key.js";
+import { aNote } from "../../support/factories/memory.js";
 
 const logger = pino({ level: "silent" });
 const RESERVE = 64 * 1024 * 1024;
@@ -36,14 +37,12 @@ beforeAll(async () => {
 afterAll(() => services?.close());
 afterEach(() => vi.useRealTimers());
 
-const ADMIN = { scopes: ["admin", "memory:read", "memory:write"] as Scope[] };
 const memories = () => services.memories(ADMIN);
-const note = (content: string) => ({ subjectType: "contact", subjectId: "ana", kind: "note", content });
 
 describe("below the reserve", () => {
   it("the embedding worker attaches no vector until space is back", async () => {
     await setFree(2 * RESERVE);
-    const { memory } = await memories().writeMemory({ memory: note("waiting for a vector") });
+    const { memory } = await memories().writeMemory({ memory: aNote("ana", "waiting for a vector") });
     expect(memory?.embeddingStatus).toBe(EmbeddingStatus.PENDING);
     const embeddings = new Embeddings(new WordHashEmbedder(), { budgetMs: 2_000, logger });
     await embeddings.start(384);
@@ -61,7 +60,7 @@ describe("below the reserve", () => {
 
   it("the sweeper purges nothing until space is back", async () => {
     await setFree(2 * RESERVE);
-    const { memory } = await memories().writeMemory({ memory: note("deleted, past its retention") });
+    const { memory } = await memories().writeMemory({ memory: aNote("ana", "deleted, past its retention") });
     await memories().deleteMemory({ id: memory!.id });
     const exists = async () =>
       (await query(services.db.em.fork(), sql`select id from memories where id = ${memory!.id}`)).length === 1;

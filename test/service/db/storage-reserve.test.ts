@@ -13,10 +13,11 @@ import { ApiKeySchema } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { ExportMemoriesResponseSchema } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteSchema } from "../../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
-import type { Scope } from "../../../src/auth/principal.js";
 import { StorageReserve } from "../../../src/db/storage-reserve.js";
 import { writesData } from "../../../src/server/interceptors/storage.js";
 import { API_SERVICES } from "../../../src/server/routes.js";
+import { ADMIN } from "../../support/factories/key.js";
+import { aNote } from "../../support/factories/memory.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 const MIB = 1024 * 1024;
@@ -34,7 +35,6 @@ async function setFree(bytes: number): Promise<void> {
 }
 
 let services: ServiceHarness;
-const ADMIN = { scopes: ["admin", "memory:read", "memory:write"] as Scope[] };
 const memories = () => services.memories(ADMIN);
 const stagedWrites = () => services.stagedWrites(ADMIN);
 const apiKeys = () => services.apiKeys(ADMIN);
@@ -62,9 +62,8 @@ beforeAll(async () => {
 });
 afterAll(() => services?.close());
 
-function note(content: string) {
-  return { subjectType: "contact", subjectId: "ana", kind: "note", content: `${content} ${randomUUID()}` };
-}
+/** A note about Ana that no other call writes. */
+const note = (content: string) => aNote("ana", `${content} ${randomUUID()}`);
 
 async function all<T>(stream: AsyncIterable<T>): Promise<T[]> {
   const items: T[] = [];

@@ -11,6 +11,7 @@ import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js"
 import { ChangeLogRepository } from "../../../src/feed/change-log.repository.js";
 import { sweep } from "../../../src/memory/queue/sweeper.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { aNote } from "../../support/factories/memory.js";
 import { watchMemories, type WatchedStream, type WatchRequest } from "../../support/watch.js";
 
 /** The log as streams read it, with something to happen once right after a page is read. */
@@ -42,7 +43,6 @@ afterEach(async () => {
 });
 
 const ADMIN = { scopes: ["admin" as const] };
-const note = (subjectId: string, content: string) => ({ subjectType: "contact", subjectId, kind: "note", content });
 function watch(req: WatchRequest): WatchedStream {
   const stream = watchMemories(services.memories(ADMIN), req);
   streams.push(stream);
@@ -57,7 +57,7 @@ describe("WatchMemories under a purge and a failing database", () => {
     const { watchCursor } = await memories.listMemories({ filter });
     for (let batch = 0; batch < 3; batch++) {
       await memories.batchWriteMemories({
-        requests: Array.from({ length: 100 }, (_, i) => ({ memory: note(subjectId, `entry ${batch * 100 + i}`) })),
+        requests: Array.from({ length: 100 }, (_, i) => ({ memory: aNote(subjectId, `entry ${batch * 100 + i}`) })),
       });
     }
     await services.sequencer.kick();
@@ -80,12 +80,12 @@ describe("WatchMemories under a purge and a failing database", () => {
     const memories = services.memories(ADMIN);
     const stream = watch({ filter });
     await stream.opened();
-    await memories.writeMemory({ memory: note(subjectId, "before the failure") });
+    await memories.writeMemory({ memory: aNote(subjectId, "before the failure") });
     expect(await stream.until((s) => s.changes.length === 1)).toBe(true);
 
     // What node-postgres throws when the server drops the connection.
     InterruptedChangeLog.afterPage = () => Promise.reject(new Error("Connection terminated unexpectedly"));
-    await memories.writeMemory({ memory: note(subjectId, "during the failure") });
+    await memories.writeMemory({ memory: aNote(subjectId, "during the failure") });
     expect(await stream.until((s) => s.ended)).toBe(true);
     expect(stream.error?.code).toBe(Code.Unavailable);
     expect(stream.error?.findDetails(ErrorInfoSchema)[0]?.reason).toBe("CHANGE_LOG_UNREADABLE");
@@ -103,7 +103,7 @@ describe("WatchMemories under a purge and a failing database", () => {
     const stream = watch({ filter: { subjectType: "contact", subjectId } });
     await stream.opened();
     InterruptedChangeLog.afterPage = () => Promise.reject(new TypeError("Cannot read properties of undefined"));
-    await services.memories(ADMIN).writeMemory({ memory: note(subjectId, "meets the bug") });
+    await services.memories(ADMIN).writeMemory({ memory: aNote(subjectId, "meets the bug") });
     expect(await stream.until((s) => s.ended)).toBe(true);
     expect(stream.error?.code).toBe(Code.Internal);
   });

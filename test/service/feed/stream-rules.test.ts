@@ -12,6 +12,7 @@ import { ChangeLogRepository } from "../../../src/feed/change-log.repository.js"
 import { sweep } from "../../../src/memory/queue/sweeper.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type Caller, type ServiceHarness } from "../../support/service.js";
+import { aNote } from "../../support/factories/memory.js";
 import { watchMemories, type WatchedStream, type WatchRequest } from "../../support/watch.js";
 
 const PAGE = 100;
@@ -38,14 +39,6 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-const note = (subjectId: string, content: string, extra: Record<string, unknown> = {}) => ({
-  subjectType: "contact",
-  subjectId,
-  kind: "note",
-  content,
-  ...extra,
-});
-
 function watch(req: WatchRequest = {}, caller: Caller = {}): WatchedStream {
   return watchMemories(services.memories(caller), req);
 }
@@ -57,9 +50,11 @@ describe("WatchMemories visibility and tenancy", () => {
     const stream = watch({ filter: { subjectType: "contact", subjectId } }, { agentId: mine });
     await stream.opened();
     const other = services.memories({ agentId: theirs });
-    const secret = (await other.writeMemory({ memory: note(subjectId, "their private plan for Ana") })).memory!;
-    await other.writeMemory({ memory: note(subjectId, "their shared note on Ana", { visibility: Visibility.SHARED }) });
-    await services.memories({ agentId: mine }).writeMemory({ memory: note(subjectId, "my own note on Ana") });
+    const secret = (await other.writeMemory({ memory: aNote(subjectId, "their private plan for Ana") })).memory!;
+    await other.writeMemory({
+      memory: aNote(subjectId, "their shared note on Ana", { visibility: Visibility.SHARED }),
+    });
+    await services.memories({ agentId: mine }).writeMemory({ memory: aNote(subjectId, "my own note on Ana") });
     // Made shared later: from that change on it is visible, and that change is delivered.
     await other.updateMemory({
       id: secret.id,
@@ -87,10 +82,10 @@ describe("WatchMemories visibility and tenancy", () => {
     const cursor = opening.cursor;
     await opening.close();
     const other = services.memories({ agentId: theirs });
-    const note1 = note(subjectId, "their note, shared for a while", { visibility: Visibility.SHARED });
+    const note1 = aNote(subjectId, "their note, shared for a while", { visibility: Visibility.SHARED });
     const shared = (await other.writeMemory({ memory: note1 })).memory!;
     await other.writeMemory({
-      memory: note(subjectId, "their note, shared for good", { visibility: Visibility.SHARED }),
+      memory: aNote(subjectId, "their note, shared for good", { visibility: Visibility.SHARED }),
     });
     await other.updateMemory({
       id: shared.id,
@@ -110,7 +105,9 @@ describe("WatchMemories visibility and tenancy", () => {
     const elsewhere = `ws-${randomUUID()}`;
     const stream = watch({}, { workspaceId: elsewhere, scopes: ["admin"] });
     await stream.opened();
-    await services.memories({ scopes: ["admin"] }).writeMemory({ memory: note(randomUUID(), "in the main workspace") });
+    await services
+      .memories({ scopes: ["admin"] })
+      .writeMemory({ memory: aNote(randomUUID(), "in the main workspace") });
     expect(await stream.until((s) => s.heartbeats.length >= 3)).toBe(true);
     expect(stream.changes).toHaveLength(0);
     expect(stream.cursor).toBe("0");
@@ -158,7 +155,7 @@ describe("WatchMemories limits", () => {
     changesRead = 0;
     for (let batch = 0; batch < 5; batch++) {
       await client.batchWriteMemories({
-        requests: Array.from({ length: 100 }, (_, i) => ({ memory: note(subjectId, `entry ${batch * 100 + i}`) })),
+        requests: Array.from({ length: 100 }, (_, i) => ({ memory: aNote(subjectId, `entry ${batch * 100 + i}`) })),
       });
     }
     await new Promise((r) => setTimeout(r, 500));
@@ -182,7 +179,7 @@ describe("WatchMemories cursors over time", () => {
     await opening.opened();
     const early = opening.cursor;
     await opening.close();
-    await memories.writeMemory({ memory: note(subjectId, "written before the purge") });
+    await memories.writeMemory({ memory: aNote(subjectId, "written before the purge") });
     await services.sequencer.kick();
     // Eight days on, with a week's retention, the log has dropped everything so far.
     await sweep(services.db.em, { memoryDays: 30, changeDays: 7 }, new Date(Date.now() + 8 * 24 * 3_600_000));
@@ -199,7 +196,7 @@ describe("WatchMemories cursors over time", () => {
     expect(listed.watchCursor).not.toBe("");
     const resumed = watch({ filter, afterCursor: listed.watchCursor });
     await resumed.opened();
-    await memories.writeMemory({ memory: note(subjectId, "written after the list") });
+    await memories.writeMemory({ memory: aNote(subjectId, "written after the list") });
     expect(await resumed.until((s) => s.changes.length === 1)).toBe(true);
     expect(resumed.changes[0]?.memory?.content).toBe("written after the list");
     await resumed.close();

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange, MemoryState } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type Caller, type ServiceHarness } from "../../support/service.js";
+import { aNote } from "../../support/factories/memory.js";
 import { watchMemories, type WatchedStream, type WatchRequest } from "../../support/watch.js";
 
 let services: ServiceHarness;
@@ -16,14 +17,6 @@ beforeAll(async () => {
   services = await startServices({ embedder: new WordHashEmbedder(), feed: { options: { heartbeatMs: 300 } } });
 });
 afterAll(() => services.close());
-
-const note = (subjectId: string, content: string, extra: Record<string, unknown> = {}) => ({
-  subjectType: "contact",
-  subjectId,
-  kind: "note",
-  content,
-  ...extra,
-});
 
 /** Memories without an owner agent are an admin's to change. */
 const admin: Caller = { scopes: ["admin"] };
@@ -40,9 +33,9 @@ describe("WatchMemories", () => {
     expect(stream.events[0]?.event.case).toBe("heartbeat");
 
     const memories = services.memories(admin);
-    const created = (await memories.writeMemory({ memory: note(subjectId, "Ana prefers email", { key: "channel" }) }))
+    const created = (await memories.writeMemory({ memory: aNote(subjectId, "Ana prefers email", { key: "channel" }) }))
       .memory!;
-    await memories.writeMemory({ memory: note(subjectId, "Ana prefers phone calls", { key: "channel" }) });
+    await memories.writeMemory({ memory: aNote(subjectId, "Ana prefers phone calls", { key: "channel" }) });
     await memories.deleteMemory({ id: created.id, reason: "wrong contact" });
 
     expect(await stream.until((s) => s.changes.length === 3)).toBe(true);
@@ -69,7 +62,7 @@ describe("WatchMemories", () => {
     await first.opened();
     const memories = services.memories();
     for (let i = 0; i < 6; i++)
-      await memories.writeMemory({ memory: note(subjectId, `fact number ${i} about ${subjectId}`) });
+      await memories.writeMemory({ memory: aNote(subjectId, `fact number ${i} about ${subjectId}`) });
     expect(await first.until((s) => s.changes.length === 6)).toBe(true);
     await first.close();
 
@@ -92,19 +85,19 @@ describe("WatchMemories", () => {
     const cursor = opening.cursor;
     await opening.close();
     const memories = services.memories(admin);
-    await memories.writeMemory({ memory: note(subjectId, "written while nobody watched") });
+    await memories.writeMemory({ memory: aNote(subjectId, "written while nobody watched") });
 
     const resumed = watch({ filter, afterCursor: cursor });
     expect(await resumed.until((s) => s.changes.length === 1)).toBe(true);
     expect(resumed.changes[0]?.memory?.content).toBe("written while nobody watched");
     await resumed.close();
 
-    await memories.writeMemory({ memory: note(subjectId, "listed, not news") });
+    await memories.writeMemory({ memory: aNote(subjectId, "listed, not news") });
     const listed = await memories.listMemories({ filter });
     expect(listed.memories.map((m) => m.content)).toContain("listed, not news");
     const fromList = watch({ filter, afterCursor: listed.watchCursor });
     await fromList.opened();
-    await memories.writeMemory({ memory: note(subjectId, "written after the list") });
+    await memories.writeMemory({ memory: aNote(subjectId, "written after the list") });
     expect(await fromList.until((s) => s.changes.length >= 1)).toBe(true);
     expect(fromList.changes.map((c) => c.memory?.content)).toEqual(["written after the list"]);
     await fromList.close();
@@ -115,11 +108,11 @@ describe("WatchMemories", () => {
     const stream = watch({ filter: { subjectType: "contact", subjectId, kinds: ["preference"] } });
     await stream.opened();
     const memories = services.memories(admin);
-    await memories.writeMemory({ memory: note(subjectId, "Ana's birthday is in May") });
-    const old = (await memories.writeMemory({ memory: note(subjectId, "Ana likes tea", { kind: "preference" }) }))
+    await memories.writeMemory({ memory: aNote(subjectId, "Ana's birthday is in May") });
+    const old = (await memories.writeMemory({ memory: aNote(subjectId, "Ana likes tea", { kind: "preference" }) }))
       .memory!;
     const replacement = await memories.writeMemory({
-      memory: note(subjectId, "Ana likes coffee now", { kind: "preference" }),
+      memory: aNote(subjectId, "Ana likes coffee now", { kind: "preference" }),
       supersedes: [old.id],
     });
     // A change to a superseded memory is only for include_superseded watchers.
@@ -140,7 +133,7 @@ describe("WatchMemories", () => {
     const stream = watch({ filter: { subjectType: "contact", subjectId } });
     await stream.opened();
     const start = BigInt(stream.cursor);
-    await services.memories().writeMemory({ memory: note(randomUUID(), "someone else entirely") });
+    await services.memories().writeMemory({ memory: aNote(randomUUID(), "someone else entirely") });
     expect(await stream.until((s) => s.heartbeats.length >= 2 && BigInt(s.cursor) > start)).toBe(true);
     expect(stream.changes).toHaveLength(0);
     await stream.close();

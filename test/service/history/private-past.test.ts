@@ -14,6 +14,7 @@ import { SearchMode, type MemoryService } from "../../../gen/ts/engram/v1/memory
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { codeOf } from "../../support/codes.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { aNote } from "../../support/factories/memory.js";
 import { watchMemories } from "../../support/watch.js";
 
 let services: ServiceHarness;
@@ -21,14 +22,6 @@ beforeAll(async () => {
   services = await startServices({ embedder: new WordHashEmbedder(), feed: { options: { heartbeatMs: 300 } } });
 });
 afterAll(() => services.close());
-
-const note = (subjectId: string, content: string, extra: Record<string, unknown> = {}) => ({
-  subjectType: "contact",
-  subjectId,
-  kind: "note",
-  content,
-  ...extra,
-});
 
 /** A response as text, to look for what it must not carry anywhere. */
 const textOf = (value: unknown) => JSON.stringify(value, (_, v: unknown) => (typeof v === "bigint" ? String(v) : v));
@@ -57,7 +50,7 @@ describe("a memory's private past", () => {
     const { a, b } = agents();
     const subjectId = randomUUID();
     const secret = `the door code is ${subjectId}`;
-    const written = (await a.writeMemory({ memory: note(subjectId, secret, { visibility: Visibility.PRIVATE }) }))
+    const written = (await a.writeMemory({ memory: aNote(subjectId, secret, { visibility: Visibility.PRIVATE }) }))
       .memory!;
     const edit = (content: string, visibility: Visibility) =>
       a.updateMemory({
@@ -85,7 +78,7 @@ describe("a memory's private past", () => {
 
   it("answers NOT_FOUND for the history of a memory the reader could never read", async () => {
     const { a, b } = agents();
-    const hidden = (await a.writeMemory({ memory: note(randomUUID(), "private", { visibility: Visibility.PRIVATE }) }))
+    const hidden = (await a.writeMemory({ memory: aNote(randomUUID(), "private", { visibility: Visibility.PRIVATE }) }))
       .memory!;
     expect(await codeOf(b.listMemoryRevisions({ id: hidden.id }))).toBe("NotFound");
     expect(await codeOf(b.listMemoryRevisions({ id: randomUUID() }))).toBe("NotFound");
@@ -99,12 +92,12 @@ describe("a private successor", () => {
     const subjectId = randomUUID();
     const old = (
       await a.writeMemory({
-        memory: note(subjectId, `Ana works at Globex ${subjectId}`, { visibility: Visibility.SHARED }),
+        memory: aNote(subjectId, `Ana works at Globex ${subjectId}`, { visibility: Visibility.SHARED }),
       })
     ).memory!;
     const successor = (
       await a.writeMemory({
-        memory: note(subjectId, `Ana moved to Initech ${subjectId}`, { visibility: Visibility.PRIVATE }),
+        memory: aNote(subjectId, `Ana moved to Initech ${subjectId}`, { visibility: Visibility.PRIVATE }),
         supersedes: [old.id],
       })
     ).memory!;
@@ -163,13 +156,13 @@ describe("a private successor", () => {
     const subjectId = randomUUID();
     const later = timestampFromDate(new Date("2031-02-03T04:05:06Z"));
     const shared = (
-      await a.writeMemory({ memory: note(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
+      await a.writeMemory({ memory: aNote(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
     ).memory!;
-    const own = (await a.writeMemory({ memory: note(subjectId, "Ana likes tea", { visibility: Visibility.PRIVATE }) }))
+    const own = (await a.writeMemory({ memory: aNote(subjectId, "Ana likes tea", { visibility: Visibility.PRIVATE }) }))
       .memory!;
     const successor = (
       await a.writeMemory({
-        memory: note(subjectId, "Ana will move to Initech", { visibility: Visibility.PRIVATE, validFrom: later }),
+        memory: aNote(subjectId, "Ana will move to Initech", { visibility: Visibility.PRIVATE, validFrom: later }),
         supersedes: [shared.id, own.id],
       })
     ).memory!;
@@ -197,11 +190,11 @@ describe("a private successor", () => {
     const live = watchMemories(b, { filter: { subjectId } });
     await live.opened();
     const old = (
-      await a.writeMemory({ memory: note(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
+      await a.writeMemory({ memory: aNote(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
     ).memory!;
     const successor = (
       await a.writeMemory({
-        memory: note(subjectId, "Ana moved to Initech", { visibility: Visibility.PRIVATE }),
+        memory: aNote(subjectId, "Ana moved to Initech", { visibility: Visibility.PRIVATE }),
         supersedes: [old.id],
       })
     ).memory!;
@@ -231,12 +224,12 @@ describe("a private successor", () => {
     const admin = services.memories({ scopes: ["admin", "memory:read", "memory:write"] });
     const subjectId = randomUUID();
     const old = (
-      await a.writeMemory({ memory: note(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
+      await a.writeMemory({ memory: aNote(subjectId, "Ana works at Globex", { visibility: Visibility.SHARED }) })
     ).memory!;
     // An admin supersedes it with a private memory of another agent, which A may not read.
     const successor = (
       await admin.writeMemory({
-        memory: note(subjectId, "Ana moved to Initech", {
+        memory: aNote(subjectId, "Ana moved to Initech", {
           agentId: `agent-c-${randomUUID()}`,
           visibility: Visibility.PRIVATE,
         }),
@@ -249,9 +242,9 @@ describe("a private successor", () => {
       updateMask: { paths: ["title"] },
     });
     expect(unnamed(retitled.memory)).toEqual(superseded);
-    const again = await codeOf(a.writeMemory({ memory: note(subjectId, "Ana left Globex"), supersedes: [old.id] }));
+    const again = await codeOf(a.writeMemory({ memory: aNote(subjectId, "Ana left Globex"), supersedes: [old.id] }));
     expect(again).toBe("FailedPrecondition");
-    const message = await a.writeMemory({ memory: note(subjectId, "Ana left"), supersedes: [old.id] }).catch((e) => e);
+    const message = await a.writeMemory({ memory: aNote(subjectId, "Ana left"), supersedes: [old.id] }).catch((e) => e);
     expect(String(message)).not.toContain(successor.id);
     const deleted = await a.deleteMemory({ id: old.id });
     expect(unnamed(deleted.memory)).toEqual({ state: MemoryState.DELETED, supersededBy: "" });

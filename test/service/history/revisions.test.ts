@@ -10,6 +10,9 @@ import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { sweep } from "../../../src/memory/queue/sweeper.js";
 import { codeOf } from "../../support/codes.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { anAgentId } from "../../support/factories/key.js";
+import { aNoteWrite, type MemoryInit } from "../../support/factories/memory.js";
+import { aWorkspaceId } from "../../support/factories/workspace.js";
 
 /** The clock every write and read of this file sees: each test moves it on. */
 let clock = new Date("2030-01-01T00:00:00.000Z");
@@ -21,10 +24,9 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-const agent = () => `agent-${randomUUID()}`;
-const keyed = (subjectId: string, content: string, extra: Record<string, unknown> = {}) => ({
-  memory: { subjectType: "contact", subjectId, kind: "preference", key: "channel", content, ...extra },
-});
+/** A contact's preferred channel: one memory at one natural key, revised by each write. */
+const keyed = (subjectId: string, content: string, extra: MemoryInit = {}) =>
+  aNoteWrite(subjectId, content, { kind: "preference", key: "channel", ...extra });
 
 async function history(id: string, agentId = "") {
   const { revisions } = await services.memories({ agentId: agentId || undefined }).listMemoryRevisions({ id, agentId });
@@ -33,7 +35,7 @@ async function history(id: string, agentId = "") {
 
 describe("revisions", () => {
   it("records every kind of change, newest first, with the fields each changed", async () => {
-    const a = agent();
+    const a = anAgentId();
     const memories = services.memories({ agentId: a });
     const subjectId = randomUUID();
     const created = (await memories.writeMemory(keyed(subjectId, "Prefers email"))).memory!;
@@ -99,7 +101,7 @@ describe("revisions", () => {
   });
 
   it("pages through a long history with page tokens, and refuses a token for another memory", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
     const id = (await memories.writeMemory(keyed(subjectId, "v0"))).memory!.id;
     for (let i = 1; i <= 6; i++) await memories.writeMemory(keyed(subjectId, `v${i}`));
@@ -119,7 +121,7 @@ describe("revisions", () => {
   });
 
   it("makes no revision for a keyed write or an update that changes nothing, and says so", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
     const write = keyed(subjectId, "Prefers email", { tags: ["b", "a"], metadata: { x: 1, y: [1, 2] } });
     const first = await memories.writeMemory(write);
@@ -146,7 +148,7 @@ describe("revisions", () => {
   });
 
   it("reads a memory and a list as they were at several instants", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
     const before = tick();
     tick();
@@ -187,7 +189,7 @@ describe("revisions", () => {
   });
 
   it("pages an as-of list, and the token holds only for that instant", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
     for (let i = 0; i < 5; i++) {
       tick();
@@ -215,17 +217,17 @@ describe("revisions", () => {
   });
 
   it("shows history only to those who may read the memory, in its workspace", async () => {
-    const owner = agent();
+    const owner = anAgentId();
     const subjectId = randomUUID();
     const mine = services.memories({ agentId: owner });
     const id = (await mine.writeMemory(keyed(subjectId, "Private thought"))).memory!.id;
     const asOf = timestampFromDate(tick());
     tick();
-    const stranger = services.memories({ agentId: agent() });
+    const stranger = services.memories({ agentId: anAgentId() });
     expect(await codeOf(stranger.listMemoryRevisions({ id }))).toBe("NotFound");
     expect(await codeOf(stranger.getMemory({ id, asOf }))).toBe("NotFound");
     expect((await stranger.listMemories({ filter: { subjectId }, asOf })).memories).toEqual([]);
-    const otherWorkspace = services.memories({ workspaceId: `ws-${randomUUID()}`, scopes: ["admin"] });
+    const otherWorkspace = services.memories({ workspaceId: aWorkspaceId(), scopes: ["admin"] });
     expect(await codeOf(otherWorkspace.listMemoryRevisions({ id }))).toBe("NotFound");
     expect(await codeOf(otherWorkspace.getMemory({ id, asOf }))).toBe("NotFound");
 
@@ -237,7 +239,7 @@ describe("revisions", () => {
   });
 
   it("records an expiry when the sweeper sees it, and purges history with its memory", async () => {
-    const owner = agent();
+    const owner = anAgentId();
     const memories = services.memories({ agentId: owner });
     const subjectId = randomUUID();
     const expireAt = new Date(clock.getTime() + 60_000);

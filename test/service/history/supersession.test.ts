@@ -12,6 +12,9 @@ import { WriteOutcome } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { codeOf } from "../../support/codes.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { anAgentId } from "../../support/factories/key.js";
+import { aFact } from "../../support/factories/memory.js";
+import { searchIds } from "../../support/factories/search.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -19,29 +22,14 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-const agent = () => `agent-${randomUUID()}`;
-const fact = (subjectId: string, content: string, extra: Record<string, unknown> = {}) => ({
-  subjectType: "contact",
-  subjectId,
-  kind: "fact",
-  content,
-  ...extra,
-});
-
-async function searchIds(client: ReturnType<ServiceHarness["memories"]>, query: string, filter: object) {
-  const ids: string[] = [];
-  for await (const hit of client.searchMemories({ query, filter })) ids.push(hit.memory!.id);
-  return ids;
-}
-
 describe("supersession", () => {
   it("replaces the named memory: superseded, linked, ended, and out of lists and searches", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
-    const old = (await memories.writeMemory({ memory: fact(subjectId, "Ana works at Globex in sales") })).memory!;
+    const old = (await memories.writeMemory({ memory: aFact(subjectId, "Ana works at Globex in sales") })).memory!;
     const from = new Date("2031-03-01T00:00:00.000Z");
     const written = await memories.writeMemory({
-      memory: fact(subjectId, "Ana runs procurement at Initech", { validFrom: timestampFromDate(from) }),
+      memory: aFact(subjectId, "Ana runs procurement at Initech", { validFrom: timestampFromDate(from) }),
       // Ids are matched as stored, whatever their case.
       supersedes: [old.id.toUpperCase()],
     });
@@ -69,20 +57,20 @@ describe("supersession", () => {
   });
 
   it("keeps an earlier valid_until, and never ends a memory before it began", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
     const early = new Date("2020-06-01T00:00:00.000Z");
     const ended = (
       await memories.writeMemory({
-        memory: fact(subjectId, "Tom lived in Oslo", {
+        memory: aFact(subjectId, "Tom lived in Oslo", {
           validFrom: timestampFromDate(new Date("2019-01-01T00:00:00.000Z")),
           validUntil: timestampFromDate(early),
         }),
       })
     ).memory!;
-    const recent = (await memories.writeMemory({ memory: fact(subjectId, "Tom has a boat") })).memory!;
+    const recent = (await memories.writeMemory({ memory: aFact(subjectId, "Tom has a boat") })).memory!;
     await memories.writeMemory({
-      memory: fact(subjectId, "Tom lives in Bergen and sold the boat", {
+      memory: aFact(subjectId, "Tom lives in Bergen and sold the boat", {
         validFrom: timestampFromDate(new Date("2021-01-01T00:00:00.000Z")),
       }),
       supersedes: [ended.id, recent.id],
@@ -93,18 +81,18 @@ describe("supersession", () => {
   });
 
   it("refuses what it may not supersede, naming it, and writes nothing", async () => {
-    const owner = agent();
+    const owner = anAgentId();
     const memories = services.memories({ agentId: owner });
     const subjectId = randomUUID();
     const shared = (
       await services
-        .memories({ agentId: agent() })
-        .writeMemory({ memory: fact(subjectId, "Someone else's shared fact", { visibility: Visibility.SHARED }) })
+        .memories({ agentId: anAgentId() })
+        .writeMemory({ memory: aFact(subjectId, "Someone else's shared fact", { visibility: Visibility.SHARED }) })
     ).memory!;
-    const deleted = (await memories.writeMemory({ memory: fact(subjectId, "Deleted fact") })).memory!;
+    const deleted = (await memories.writeMemory({ memory: aFact(subjectId, "Deleted fact") })).memory!;
     await memories.deleteMemory({ id: deleted.id });
-    const taken = (await memories.writeMemory({ memory: fact(subjectId, "Taken fact") })).memory!;
-    await memories.writeMemory({ memory: fact(subjectId, "Taker fact"), supersedes: [taken.id] });
+    const taken = (await memories.writeMemory({ memory: aFact(subjectId, "Taken fact") })).memory!;
+    await memories.writeMemory({ memory: aFact(subjectId, "Taker fact"), supersedes: [taken.id] });
     const before = (await memories.listMemories({ filter: { subjectId, showDeleted: true, includeSuperseded: true } }))
       .memories;
 
@@ -116,12 +104,12 @@ describe("supersession", () => {
       [[taken.id], "FailedPrecondition"],
     ];
     for (const [supersedes, code] of refusals) {
-      expect(await codeOf(memories.writeMemory({ memory: fact(subjectId, "New fact"), supersedes }))).toBe(code);
+      expect(await codeOf(memories.writeMemory({ memory: aFact(subjectId, "New fact"), supersedes }))).toBe(code);
     }
     const batch = await memories.batchWriteMemories({
       requests: [
-        { memory: fact(subjectId, "Batch fact one") },
-        { memory: fact(subjectId, "Batch fact two"), supersedes: [deleted.id] },
+        { memory: aFact(subjectId, "Batch fact one") },
+        { memory: aFact(subjectId, "Batch fact two"), supersedes: [deleted.id] },
       ],
     });
     expect(batch.results.map((r) => r.result.case)).toEqual(["response", "error"]);
@@ -135,17 +123,17 @@ describe("supersession", () => {
   });
 
   it("undoes a supersession: active again, link cleared, validity as before, recorded", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
     const until = timestampFromDate(new Date("2040-01-01T00:00:00.000Z"));
     const old = (
-      await memories.writeMemory({ memory: fact(subjectId, "The office is in Berlin", { validUntil: until }) })
+      await memories.writeMemory({ memory: aFact(subjectId, "The office is in Berlin", { validUntil: until }) })
     ).memory!;
     const successor = (
-      await memories.writeMemory({ memory: fact(subjectId, "The office moved to Munich"), supersedes: [old.id] })
+      await memories.writeMemory({ memory: aFact(subjectId, "The office moved to Munich"), supersedes: [old.id] })
     ).memory!;
     expect(await codeOf(memories.unsupersedeMemory({ id: successor.id }))).toBe("FailedPrecondition");
-    const stranger = services.memories({ agentId: agent() });
+    const stranger = services.memories({ agentId: anAgentId() });
     expect(await codeOf(stranger.unsupersedeMemory({ id: old.id }))).toBe("NotFound");
 
     const restored = (await memories.unsupersedeMemory({ id: old.id })).memory!;
@@ -156,23 +144,23 @@ describe("supersession", () => {
     expect(revisions.map((r) => MemoryChange[r.change])).toEqual(["UNSUPERSEDED", "SUPERSEDED", "CREATED"]);
     expect((await memories.listMemories({ filter: { subjectId } })).memories).toHaveLength(2);
     // Superseded again after the undo: the undo's record is what a second undo goes back to.
-    await memories.writeMemory({ memory: fact(subjectId, "The office moved to Hamburg"), supersedes: [old.id] });
+    await memories.writeMemory({ memory: aFact(subjectId, "The office moved to Hamburg"), supersedes: [old.id] });
     expect((await memories.unsupersedeMemory({ id: old.id })).memory?.validUntil).toEqual(until);
   });
 
   it("revives a superseded memory on a keyed write, and never merges a write into what it supersedes", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
-    const keyed = (content: string) => fact(subjectId, content, { kind: "preference", key: "channel" });
+    const keyed = (content: string) => aFact(subjectId, content, { kind: "preference", key: "channel" });
     const old = (await memories.writeMemory({ memory: keyed("Prefers email") })).memory!;
-    await memories.writeMemory({ memory: fact(subjectId, "Prefers phone"), supersedes: [old.id] });
+    await memories.writeMemory({ memory: aFact(subjectId, "Prefers phone"), supersedes: [old.id] });
     const revived = await memories.writeMemory({ memory: keyed("Prefers email again") });
     expect(revived.outcome).toBe(WriteOutcome.REVIVED);
     expect(revived.memory?.supersededBy).toBe("");
 
-    const repeated = (await memories.writeMemory({ memory: fact(subjectId, "Owns two cats") })).memory!;
+    const repeated = (await memories.writeMemory({ memory: aFact(subjectId, "Owns two cats") })).memory!;
     const rewritten = await memories.writeMemory({
-      memory: fact(subjectId, "Owns two cats"),
+      memory: aFact(subjectId, "Owns two cats"),
       supersedes: [repeated.id],
     });
     expect(rewritten.outcome).toBe(WriteOutcome.CREATED);
@@ -181,14 +169,14 @@ describe("supersession", () => {
   });
 
   it("marks contradicting conflicts, and supersede_conflicts supersedes exactly those", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
-    const age = (await memories.writeMemory({ memory: fact(subjectId, "Tom is 34 years old and lives in Oslo") }))
+    const age = (await memories.writeMemory({ memory: aFact(subjectId, "Tom is 34 years old and lives in Oslo") }))
       .memory!;
-    const tea = (await memories.writeMemory({ memory: fact(subjectId, "Tom likes green tea and lives in Oslo") }))
+    const tea = (await memories.writeMemory({ memory: aFact(subjectId, "Tom likes green tea and lives in Oslo") }))
       .memory!;
     const probe = await memories.writeMemory({
-      memory: fact(subjectId, "Tom is 35 years old and lives in Oslo"),
+      memory: aFact(subjectId, "Tom is 35 years old and lives in Oslo"),
       validateOnly: true,
     });
     expect(probe.superseded).toEqual([]);
@@ -198,14 +186,14 @@ describe("supersession", () => {
     expect(marks.get(tea.id)?.contradicts ?? false).toBe(false);
 
     const dryRun = await memories.writeMemory({
-      memory: fact(subjectId, "Tom is 35 years old and lives in Oslo"),
+      memory: aFact(subjectId, "Tom is 35 years old and lives in Oslo"),
       supersedeConflicts: true,
       validateOnly: true,
     });
     expect(dryRun.superseded).toEqual([age.id]);
     expect((await memories.getMemory({ id: age.id })).memory?.state).toBe(MemoryState.ACTIVE);
     const written = await memories.writeMemory({
-      memory: fact(subjectId, "Tom is 35 years old and lives in Oslo"),
+      memory: aFact(subjectId, "Tom is 35 years old and lives in Oslo"),
       supersedeConflicts: true,
     });
     expect(written.superseded).toEqual([age.id]);
@@ -214,13 +202,13 @@ describe("supersession", () => {
   });
 
   it("lets one of several writers racing to supersede a memory win, and keeps history consistent", async () => {
-    const memories = services.memories({ agentId: agent() });
+    const memories = services.memories({ agentId: anAgentId() });
     const subjectId = randomUUID();
-    const contested = (await memories.writeMemory({ memory: fact(subjectId, "The price is 100 euros") })).memory!;
+    const contested = (await memories.writeMemory({ memory: aFact(subjectId, "The price is 100 euros") })).memory!;
     const racers = await Promise.allSettled(
       [1, 2, 3, 4].map((n) =>
         memories.writeMemory({
-          memory: fact(subjectId, `Racer ${n} says the price changed`),
+          memory: aFact(subjectId, `Racer ${n} says the price changed`),
           supersedes: [contested.id],
         }),
       ),

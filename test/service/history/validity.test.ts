@@ -7,9 +7,10 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { violatedFields } from "../../engine/memory/write-list-support.js";
+import { violatedFields } from "../../support/codes.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
+import { aFact } from "../../support/factories/memory.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -18,13 +19,6 @@ beforeAll(async () => {
 afterAll(() => services.close());
 
 const at = (iso: string) => timestampFromDate(new Date(iso));
-const fact = (subjectId: string, content: string, extra: Record<string, unknown> = {}) => ({
-  subjectType: "contact",
-  subjectId,
-  kind: "fact",
-  content,
-  ...extra,
-});
 
 async function refusal(call: Promise<unknown>): Promise<{ code: string; fields: string[] }> {
   try {
@@ -42,7 +36,7 @@ describe("validity windows", () => {
     const subjectId = randomUUID();
     const past = (
       await memories.writeMemory({
-        memory: fact(subjectId, "Ana worked at Globex", {
+        memory: aFact(subjectId, "Ana worked at Globex", {
           validFrom: at("2020-01-01T00:00:00Z"),
           validUntil: at("2024-06-01T00:00:00Z"),
         }),
@@ -52,10 +46,10 @@ describe("validity windows", () => {
     expect(past.validUntil).toEqual(at("2024-06-01T00:00:00Z"));
     const current = (
       await memories.writeMemory({
-        memory: fact(subjectId, "Ana runs procurement at Initech", { validFrom: at("2024-06-01T00:00:00Z") }),
+        memory: aFact(subjectId, "Ana runs procurement at Initech", { validFrom: at("2024-06-01T00:00:00Z") }),
       })
     ).memory!;
-    const undated = (await memories.writeMemory({ memory: fact(subjectId, "Ana likes sailing") })).memory!;
+    const undated = (await memories.writeMemory({ memory: aFact(subjectId, "Ana likes sailing") })).memory!;
     expect(undated.validFrom).toEqual(undated.createTime);
     expect(undated.validUntil).toBeUndefined();
 
@@ -86,12 +80,12 @@ describe("validity windows", () => {
   it("refuses windows that end before they start or lie outside years 1 to 9999, changing nothing", async () => {
     const memories = services.memories({ agentId: `agent-${randomUUID()}` });
     const subjectId = randomUUID();
-    const kept = (await memories.writeMemory({ memory: fact(subjectId, "Tom is a customer") })).memory!;
+    const kept = (await memories.writeMemory({ memory: aFact(subjectId, "Tom is a customer") })).memory!;
     const cases: [() => Promise<unknown>, string][] = [
       [
         () =>
           memories.writeMemory({
-            memory: fact(subjectId, "a", {
+            memory: aFact(subjectId, "a", {
               validFrom: at("2024-01-01T00:00:00Z"),
               validUntil: at("2023-01-01T00:00:00Z"),
             }),
@@ -100,20 +94,20 @@ describe("validity windows", () => {
       ],
       // Without valid_from the window starts now, so an end in the past comes before it.
       [
-        () => memories.writeMemory({ memory: fact(subjectId, "b", { validUntil: at("2001-01-01T00:00:00Z") }) }),
+        () => memories.writeMemory({ memory: aFact(subjectId, "b", { validUntil: at("2001-01-01T00:00:00Z") }) }),
         "memory.valid_until",
       ],
       [
         () =>
           memories.writeMemory({
-            memory: fact(subjectId, "c", { validFrom: { seconds: 253_402_300_800n, nanos: 0 } }),
+            memory: aFact(subjectId, "c", { validFrom: { seconds: 253_402_300_800n, nanos: 0 } }),
           }),
         "memory.valid_from",
       ],
       [
         () =>
           memories.writeMemory({
-            memory: fact(subjectId, "d", { validUntil: { seconds: -62_135_596_801n, nanos: 0 } }),
+            memory: aFact(subjectId, "d", { validUntil: { seconds: -62_135_596_801n, nanos: 0 } }),
           }),
         "memory.valid_until",
       ],
@@ -122,7 +116,7 @@ describe("validity windows", () => {
           memories.batchWriteMemories({
             requests: [
               {
-                memory: fact(subjectId, "e", {
+                memory: aFact(subjectId, "e", {
                   validFrom: at("2030-01-01T00:00:00Z"),
                   validUntil: at("2029-01-01T00:00:00Z"),
                 }),

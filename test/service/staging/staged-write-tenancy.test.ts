@@ -4,7 +4,7 @@
  * Also: validate_only is refused inside one, and stage-and-apply is one all-or-nothing call.
  */
 import { randomUUID } from "node:crypto";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { WriteOutcome, type BatchWriteResult } from "../../../gen/ts/engram/v1/memory_service_pb.js";
@@ -12,8 +12,9 @@ import { StagedWriteState, type StagedWrite } from "../../../gen/ts/engram/v1/st
 import { BadRequestSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
-
-const ADMIN = { scopes: ["admin" as const, "memory:read" as const, "memory:write" as const] };
+import { refusal } from "../../support/codes.js";
+import { ADMIN } from "../../support/factories/key.js";
+import { aNoteWrite } from "../../support/factories/memory.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -35,10 +36,6 @@ async function privateMemoryOfA() {
   return { agentA, agentB, subjectId, privateId: memory?.id ?? "" };
 }
 
-const note = (subjectId: string, content: string, extra: { agentId?: string } = {}) => ({
-  memory: { subjectType: "contact", subjectId, kind: "note", content, ...extra },
-});
-
 /** Every memory id the staged write's answers show, conflicts included. */
 function shownIds(stagedWrite: StagedWrite | undefined): string[] {
   const answers: BatchWriteResult[] = [...(stagedWrite?.preview ?? []), ...(stagedWrite?.results ?? [])];
@@ -47,15 +44,6 @@ function shownIds(stagedWrite: StagedWrite | undefined): string[] {
       ? [a.result.value.memory?.id ?? "", ...a.result.value.possibleConflicts.map((c) => c.memory?.id ?? "")]
       : [],
   );
-}
-
-async function refusal(call: Promise<unknown>): Promise<ConnectError> {
-  const err = await call.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(ConnectError);
-  return err as ConnectError;
 }
 
 async function stagedRows(subjectId: string): Promise<number> {
@@ -72,7 +60,7 @@ describe("the memories a staged write shows pass the read rule of whoever reads 
   it("an admin's staged write shows agent-a's private memory to the admin only (the reported leak)", async () => {
     const { agentA, agentB, subjectId, privateId } = await privateMemoryOfA();
     const { stagedWrite } = await services.stagedWrites(ADMIN).createStagedWrite({
-      requests: [note(subjectId, STAGED)],
+      requests: [aNoteWrite(subjectId, STAGED)],
     });
     // The admin may read everything: the conflict is there, so the test below is not vacuous.
     expect(shownIds(stagedWrite)).toContain(privateId);
@@ -99,7 +87,7 @@ describe("the memories a staged write shows pass the read rule of whoever reads 
   it("results stored by an admin applying agent-b's staged write hide agent-a's memory from agent-b", async () => {
     const { agentB, subjectId, privateId } = await privateMemoryOfA();
     const asB = services.stagedWrites({ agentId: agentB });
-    const { stagedWrite } = await asB.createStagedWrite({ requests: [note(subjectId, STAGED)] });
+    const { stagedWrite } = await asB.createStagedWrite({ requests: [aNoteWrite(subjectId, STAGED)] });
     expect(shownIds(stagedWrite)).not.toContain(privateId);
 
     const applied = await services.stagedWrites(ADMIN).applyStagedWrite({ id: stagedWrite?.id ?? "" });
@@ -115,7 +103,10 @@ describe("the memories a staged write shows pass the read rule of whoever reads 
     const { agentA, agentB, subjectId, privateId } = await privateMemoryOfA();
     const stager = services.stagedWrites({});
     const { stagedWrite } = await stager.createStagedWrite({
-      requests: [note(subjectId, PRIVATE_A, { agentId: agentA }), note(subjectId, "another note", { agentId: agentB })],
+      requests: [
+        aNoteWrite(subjectId, PRIVATE_A, { agentId: agentA }),
+        aNoteWrite(subjectId, "another note", { agentId: agentB }),
+      ],
     });
     const read = (await stager.getStagedWrite({ id: stagedWrite?.id ?? "" })).stagedWrite;
     const first = read?.preview[0]?.result;
@@ -135,7 +126,10 @@ describe("who may read a staged write", () => {
     const { agentA, agentB, subjectId } = await privateMemoryOfA();
     const stager = services.stagedWrites({});
     const { stagedWrite } = await stager.createStagedWrite({
-      requests: [note(subjectId, "first", { agentId: agentA }), note(subjectId, "second", { agentId: agentB })],
+      requests: [
+        aNoteWrite(subjectId, "first", { agentId: agentA }),
+        aNoteWrite(subjectId, "second", { agentId: agentB }),
+      ],
     });
     const id = stagedWrite?.id ?? "";
     expect(stagedWrite?.agentId).toBe("");
@@ -155,7 +149,7 @@ describe("who may read a staged write", () => {
   it("one acting as one agent is that agent's, and one acting as none the workspace's", async () => {
     const { agentA, agentB, subjectId } = await privateMemoryOfA();
     const ownedByA = (
-      await services.stagedWrites({ agentId: agentA }).createStagedWrite({ requests: [note(subjectId, "mine")] })
+      await services.stagedWrites({ agentId: agentA }).createStagedWrite({ requests: [aNoteWrite(subjectId, "mine")] })
     ).stagedWrite;
     expect(ownedByA?.agentId).toBe(agentA);
     expect(
@@ -165,8 +159,9 @@ describe("who may read a staged write", () => {
       (await services.stagedWrites({}).getStagedWrite({ id: ownedByA?.id ?? "", agentId: agentA })).stagedWrite,
     ).toBeDefined();
 
-    const ownerless = (await services.stagedWrites(ADMIN).createStagedWrite({ requests: [note(subjectId, "ours")] }))
-      .stagedWrite;
+    const ownerless = (
+      await services.stagedWrites(ADMIN).createStagedWrite({ requests: [aNoteWrite(subjectId, "ours")] })
+    ).stagedWrite;
     expect(
       (await services.stagedWrites({ agentId: agentB }).getStagedWrite({ id: ownerless?.id ?? "" })).stagedWrite,
     ).toBeDefined();
@@ -178,7 +173,7 @@ describe("staging's own rules", () => {
     const subjectId = `s-${randomUUID()}`;
     const err = await refusal(
       services.stagedWrites().createStagedWrite({
-        requests: [note(subjectId, "fine"), { ...note(subjectId, "dry"), validateOnly: true }],
+        requests: [aNoteWrite(subjectId, "fine"), { ...aNoteWrite(subjectId, "dry"), validateOnly: true }],
       }),
     );
     expect(err.code).toBe(Code.InvalidArgument);
@@ -189,7 +184,7 @@ describe("staging's own rules", () => {
   it("stage-and-apply writes and records an applied staged write in one call", async () => {
     const subjectId = `s-${randomUUID()}`;
     const { stagedWrite } = await services.stagedWrites(ADMIN).createStagedWrite({
-      requests: [note(subjectId, "applied at once", { agentId: "planner" })],
+      requests: [aNoteWrite(subjectId, "applied at once", { agentId: "planner" })],
       atomic: true,
       apply: true,
     });
@@ -206,7 +201,7 @@ describe("staging's own rules", () => {
     const keyedWithoutKind = { memory: { subjectType: "contact", subjectId, kind: "", key: "k", content: "no kind" } };
     const err = await refusal(
       services.stagedWrites(ADMIN).createStagedWrite({
-        requests: [note(subjectId, "fine"), keyedWithoutKind],
+        requests: [aNoteWrite(subjectId, "fine"), keyedWithoutKind],
         atomic: true,
         apply: true,
       }),
@@ -224,7 +219,7 @@ describe("staging's own rules", () => {
     });
     const { stagedWrite } = await services
       .stagedWrites(ADMIN)
-      .createStagedWrite({ requests: [note(subjectId, STAGED)] });
+      .createStagedWrite({ requests: [aNoteWrite(subjectId, STAGED)] });
     const read = (await services.stagedWrites({ agentId: "reader" }).getStagedWrite({ id: stagedWrite?.id ?? "" }))
       .stagedWrite;
     expect(shownIds(read)).toContain(memory?.id);
@@ -234,7 +229,7 @@ describe("staging's own rules", () => {
     const { agentA, agentB, subjectId, privateId } = await privateMemoryOfA();
     const { stagedWrite } = await services
       .stagedWrites(ADMIN)
-      .createStagedWrite({ requests: [note(subjectId, STAGED)] });
+      .createStagedWrite({ requests: [aNoteWrite(subjectId, STAGED)] });
     expect(shownIds(stagedWrite)).toContain(privateId);
     await services.memories({ agentId: agentA }).updateMemory({
       id: privateId,
@@ -251,7 +246,7 @@ describe("staging's own rules", () => {
 describe("a retried request_id answers as the retrier may see", () => {
   it("an admin's first answer shows agent-b's key none of agent-a's private memories", async () => {
     const { agentB, subjectId, privateId } = await privateMemoryOfA();
-    const request = { ...note(subjectId, STAGED, { agentId: agentB }), requestId: `sync-${randomUUID()}` };
+    const request = { ...aNoteWrite(subjectId, STAGED, { agentId: agentB }), requestId: `sync-${randomUUID()}` };
     const first = await services.memories(ADMIN).writeMemory(request);
     // The admin's answer names the conflict, so the retry below is not vacuous.
     expect(first.possibleConflicts.map((c) => c.memory?.id)).toContain(privateId);

@@ -18,6 +18,8 @@ import {
 } from "../../../../src/memory/search/retrieval.repository.js";
 import { WordHashEmbedder } from "../../../support/embedders.js";
 import { startServices, type Caller, type ServiceHarness } from "../../../support/service.js";
+import { aMemory, writeMany } from "../../../support/factories/memory.js";
+import { searchAll } from "../../../support/factories/search.js";
 
 /** What each keyword search was told was common, and what it counted. */
 const calls: { knownCommon: readonly string[]; counted: KeywordMatches["counted"] }[] = [];
@@ -47,31 +49,18 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
+/** The caller's private notes, one account each, in batches of 50. */
 async function writeNotes(caller: Caller, contents: string[]): Promise<void> {
-  const client = services.memories(caller);
-  for (let i = 0; i < contents.length; i += 50) {
-    const { results } = await client.batchWriteMemories({
-      requests: contents.slice(i, i + 50).map((content) => ({
-        memory: {
-          subjectType: "account",
-          subjectId: randomUUID(),
-          kind: "note",
-          content,
-          visibility: Visibility.PRIVATE,
-        },
-      })),
-    });
-    expect(results.every((r) => r.result.case === "response")).toBe(true);
-  }
+  const notes = contents.map((content) =>
+    aMemory({ subjectType: "account", subjectId: randomUUID(), content, visibility: Visibility.PRIVATE }),
+  );
+  await writeMany(services.memories(caller), notes, 50);
 }
 
 /** Each hit's content and keyword score, best first. */
 async function keywordSearch(caller: Caller, query: string, mode = SearchMode.KEYWORD): Promise<[string, number][]> {
-  const hits: [string, number][] = [];
-  for await (const hit of services.memories(caller).searchMemories({ query, mode })) {
-    hits.push([hit.memory?.content ?? "", hit.keywordScore]);
-  }
-  return hits;
+  const hits = await searchAll(services.memories(caller), { query, mode });
+  return hits.map((hit) => [hit.memory?.content ?? "", hit.keywordScore]);
 }
 
 describe("words a search found common", () => {

@@ -4,13 +4,13 @@
  * database after fusion, for the results the bonus could move into the page
  * (src/memory/search/search.ts, ranking.ts mayBeRaised, entity-names.ts).
  */
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemorySchema } from "../../../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
 import { ENTITY_WEIGHT, SEMANTIC_WEIGHT } from "../../../../src/memory/search/ranking.js";
 import { WordHashEmbedder } from "../../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { writeMany, type MemoryInit } from "../../../support/factories/memory.js";
+import { searchAll } from "../../../support/factories/search.js";
 
 /** The same words in every memory: only what names it tells them apart. */
 const CONTENT = "Asked for a discount on the annual plan before renewing.";
@@ -20,7 +20,7 @@ describe("entity-aware ranking", () => {
 
   beforeAll(async () => {
     services = await startServices({ embedder: new WordHashEmbedder() });
-    const memories: MessageInitShape<typeof MemorySchema>[] = [
+    const memories: MemoryInit[] = [
       { subjectType: "company", subjectId: "acme-corp", key: "a" },
       { subjectType: "company", subjectId: "globex", key: "b" },
       {
@@ -31,22 +31,17 @@ describe("entity-aware ranking", () => {
       },
       { subjectType: "company", subjectId: "umbrella", key: "d", title: "Pied Piper" },
     ].map((m) => ({ ...m, kind: "note", content: CONTENT }));
-    const { results } = await services
-      .memories()
-      .batchWriteMemories({ requests: memories.map((memory) => ({ memory })) });
-    expect(results.every((r) => r.result.case === "response")).toBe(true);
+    await writeMany(services.memories(), memories);
   });
   afterAll(() => services.close());
 
   /** Each result's subject, score and the score its two parts give without a bonus. */
   async function search(query: string, mode = SearchMode.HYBRID, topK = 10) {
-    const out: { subject: string; score: number; semanticScore: number; keywordScore: number; unnamed: number }[] = [];
-    for await (const r of services.memories().searchMemories({ query, mode, topK })) {
+    return (await searchAll(services.memories(), { query, mode, topK })).map((r) => {
       const unnamed = SEMANTIC_WEIGHT * r.semanticScore + (1 - SEMANTIC_WEIGHT) * r.keywordScore;
       const { score, semanticScore, keywordScore } = r;
-      out.push({ subject: r.memory!.subjectId, score, semanticScore, keywordScore, unnamed });
-    }
-    return out;
+      return { subject: r.memory!.subjectId, score, semanticScore, keywordScore, unnamed };
+    });
   }
 
   it.each([

@@ -7,13 +7,13 @@
  * vector, and BM25's length normalisation ranks a longer memory below short ones holding the
  * same words.
  */
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MemorySchema } from "../../../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
 import { SEMANTIC_WEIGHT } from "../../../../src/memory/search/ranking.js";
 import { WordHashEmbedder } from "../../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { writeMany, type MemoryInit } from "../../../support/factories/memory.js";
+import { searchAll } from "../../../support/factories/search.js";
 
 const QUERY = "What was the zebra herd migration there doing?";
 /** More than HYBRID's smallest pool (50) holds. */
@@ -24,7 +24,7 @@ describe("HYBRID scores", () => {
 
   beforeAll(async () => {
     services = await startServices({ embedder: new WordHashEmbedder() });
-    const memories: MessageInitShape<typeof MemorySchema>[] = [
+    const memories: MemoryInit[] = [
       // The one memory holding the rare word: far from the query's vector (one word of eight).
       { key: "zebra", content: "Zebra!" },
       // The query's two other keywords in short memories: nearer its vector than the zebra, and
@@ -33,21 +33,18 @@ describe("HYBRID scores", () => {
       // Nearest to the query's vector, and holding both words among more words than those.
       { key: "long", content: "What was the herd migration there doing, the ranger said." },
     ].map((m) => ({ ...m, subjectType: "topic", subjectId: "wildlife", kind: "note" }));
-    for (let i = 0; i < memories.length; i += 100) {
-      const { results } = await services
-        .memories()
-        .batchWriteMemories({ requests: memories.slice(i, i + 100).map((memory) => ({ memory })) });
-      expect(results.every((r) => r.result.case === "response")).toBe(true);
-    }
+    await writeMany(services.memories(), memories);
   });
   afterAll(() => services.close());
 
   async function search(mode: SearchMode, topK: number) {
-    const out = new Map<string, { score: number; semanticScore: number; keywordScore: number }>();
-    for await (const r of services.memories().searchMemories({ query: QUERY, mode, topK })) {
-      out.set(r.memory!.key, { score: r.score, semanticScore: r.semanticScore, keywordScore: r.keywordScore });
-    }
-    return out;
+    const hits = await searchAll(services.memories(), { query: QUERY, mode, topK });
+    return new Map(
+      hits.map((r) => [
+        r.memory!.key,
+        { score: r.score, semanticScore: r.semanticScore, keywordScore: r.keywordScore },
+      ]),
+    );
   }
 
   it("scores a memory only the keyword retriever found on its meaning, and one only the vector retriever found on its words", async () => {

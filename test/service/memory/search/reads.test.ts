@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { memoryRepositories } from "../../../../src/memory/repositories.js";
 import { WordHashEmbedder } from "../../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { writeNote } from "../../../support/factories/memory.js";
+import { searchAll } from "../../../support/factories/search.js";
 
 describe("memories changed while a search reads its results", () => {
   let services: ServiceHarness;
@@ -36,20 +38,16 @@ describe("memories changed while a search reads its results", () => {
   });
   afterAll(() => services.close());
 
-  async function write(subjectId: string, content: string): Promise<string> {
-    const { memory } = await services.memories(agent).writeMemory({
-      memory: { subjectType: "person", subjectId, kind: "note", content },
-    });
-    return memory!.id;
-  }
+  const write = (subjectId: string, content: string) =>
+    writeNote(services.memories(agent), subjectId, content, { subjectType: "person" });
 
   async function found(subjectId: string, filter: { showDeleted?: boolean } = {}): Promise<string[]> {
-    const ids: string[] = [];
-    const stream = services
-      .memories(agent)
-      .searchMemories({ query: "tea", topK: 10, filter: { subjectId, ...filter } });
-    for await (const r of stream) ids.push(r.memory!.id);
-    return ids;
+    const hits = await searchAll(services.memories(agent), {
+      query: "tea",
+      topK: 10,
+      filter: { subjectId, ...filter },
+    });
+    return hits.map((r) => r.memory!.id);
   }
 
   it("leaves out a memory deleted after the search ranked it", async () => {

@@ -2,10 +2,12 @@
  * GetMemoryStats through the real MemoryService: an admin's own workspace only, by state and
  * embedding status, with the server's embedder.
  */
-import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { ADMIN } from "../../../support/factories/key.js";
+import { aNoteWrite, type WriteOptions } from "../../../support/factories/memory.js";
+import { aServiceWorkspace, aWorkspaceId } from "../../../support/factories/workspace.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -13,13 +15,11 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-const ADMIN = { scopes: ["admin", "memory:read", "memory:write"] as const };
-
 describe("GetMemoryStats", () => {
   it("counts the admin's workspace by state and embedding status, and no other workspace", async () => {
-    const writer = services.memories({ scopes: [...ADMIN.scopes] });
-    const write = (content: string, extra: Record<string, unknown> = {}) =>
-      writer.writeMemory({ memory: { subjectType: "contact", subjectId: "stats", kind: "note", content }, ...extra });
+    const writer = services.memories(ADMIN);
+    const write = (content: string, request: WriteOptions = {}) =>
+      writer.writeMemory(aNoteWrite("stats", content, {}, request));
     await write("renewal due in March");
     await write("asked for a discount");
     const dropped = await write("moved to another team");
@@ -28,11 +28,11 @@ describe("GetMemoryStats", () => {
     const replaced = await write("budget owner is Dana");
     await write("budget owner is Lee", { supersedes: [replaced.memory!.id] });
     // Another workspace's memories are not counted.
-    const elsewhere = services.memories({ workspaceId: `ws-${randomUUID()}` });
+    const elsewhere = services.memories({ workspaceId: aWorkspaceId() });
     await elsewhere.writeMemory({ memory: { subjectType: "contact", kind: "note", content: "not counted" } });
     await new Promise((resolve) => setTimeout(resolve, 1100));
 
-    const stats = await services.memories({ scopes: [...ADMIN.scopes] }).getMemoryStats({});
+    const stats = await services.memories(ADMIN).getMemoryStats({});
     expect(stats).toMatchObject({
       workspaceId: services.workspaceId,
       active: 3n,
@@ -48,8 +48,7 @@ describe("GetMemoryStats", () => {
   });
 
   it("names the kinds and owner agents of active memories, most first, and counts creations per day", async () => {
-    const workspaceId = `ws-${randomUUID()}`;
-    const admin = services.memories({ scopes: [...ADMIN.scopes], workspaceId });
+    const admin = services.memories(aServiceWorkspace().admin);
     const write = (kind: string, agentId: string, content: string) =>
       admin.writeMemory({ memory: { subjectType: "contact", kind, agentId, content } });
     await write("note", "ana", "one");

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BatchWriteResult } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
 import { WriteOutcome } from "../../../../gen/ts/engram/v1/memory_service_pb.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { aNoteWrite } from "../../../support/factories/memory.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -20,13 +21,8 @@ afterAll(() => services.close());
 /** An agent-bound key: it may change the memories it wrote. */
 const agent = () => services.memories({ agentId: "ana-bot" });
 
-const note = (subjectId: string, content: string, supersedes: string[] = []) => ({
-  memory: { subjectType: "contact", subjectId, kind: "note", content },
-  supersedes,
-});
-
 async function written(subjectId: string, content: string): Promise<string> {
-  const { memory } = await agent().writeMemory(note(subjectId, content));
+  const { memory } = await agent().writeMemory(aNoteWrite(subjectId, content));
   return memory!.id;
 }
 
@@ -41,7 +37,10 @@ describe("two items of one batch that supersede the same memory", () => {
     const old = await written(subjectId, "Ana works at Globex");
     const client = agent();
     const { results } = await client.batchWriteMemories({
-      requests: [note(subjectId, "Ana works at Initech", [old]), note(subjectId, "Ana works at Umbrella", [old])],
+      requests: [
+        aNoteWrite(subjectId, "Ana works at Initech", {}, { supersedes: [old] }),
+        aNoteWrite(subjectId, "Ana works at Umbrella", {}, { supersedes: [old] }),
+      ],
       atomic: false,
     });
     expect(results.map(outcome)).toEqual([
@@ -60,7 +59,10 @@ describe("two items of one batch that supersede the same memory", () => {
     const client = agent();
     const err = await client
       .batchWriteMemories({
-        requests: [note(subjectId, "Ana works at Initech", [old]), note(subjectId, "Ana works at Umbrella", [old])],
+        requests: [
+          aNoteWrite(subjectId, "Ana works at Initech", {}, { supersedes: [old] }),
+          aNoteWrite(subjectId, "Ana works at Umbrella", {}, { supersedes: [old] }),
+        ],
         atomic: true,
       })
       .catch((e: unknown) => ConnectError.from(e));
@@ -79,8 +81,8 @@ describe("two items of one batch that supersede the same memory", () => {
     const missing = "0190a0a0-0000-7000-8000-000000000000";
     const { results } = await agent().batchWriteMemories({
       requests: [
-        note(subjectId, "Ana works at Initech", [old, missing]),
-        note(subjectId, "Ana works at Umbrella", [old]),
+        aNoteWrite(subjectId, "Ana works at Initech", {}, { supersedes: [old, missing] }),
+        aNoteWrite(subjectId, "Ana works at Umbrella", {}, { supersedes: [old] }),
       ],
     });
     expect(results.map(outcome)).toEqual([expect.stringMatching(/^NotFound: /), "CREATED"]);
@@ -96,7 +98,7 @@ describe("two items of one batch that supersede the same memory", () => {
     const { results } = await client.batchWriteMemories({
       requests: [
         { memory: { subjectType: "contact", subjectId, kind: "note", content: "v2", key: "role" } },
-        note(subjectId, "Ana works at Initech", [id]),
+        aNoteWrite(subjectId, "Ana works at Initech", {}, { supersedes: [id] }),
       ],
     });
     expect(results.map(outcome)).toEqual(["UPDATED", "CREATED"]);

@@ -12,6 +12,8 @@ import type { InsertedDrafts } from "../../../../src/memory/memory-writes.js";
 import { MemoryRepository } from "../../../../src/memory/memory.repository.js";
 import type { MemoryRecord } from "../../../../src/memory/record.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { ADMIN } from "../../../support/factories/key.js";
+import { aNoteWrite } from "../../../support/factories/memory.js";
 
 /** Inserts that fail as told: a connection lost, or a check violated by one item's data. */
 class FaultyInserts extends MemoryRepository {
@@ -36,10 +38,6 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-const ADMIN = { scopes: ["admin" as const, "memory:read" as const, "memory:write" as const] };
-const note = (subjectId: string, content: string, extra: Record<string, string> = {}) => ({
-  memory: { subjectType: "contact", subjectId, kind: "note", content, ...extra },
-});
 const errors = (results: BatchWriteResult[]) => results.filter((r) => r.result.case === "error");
 
 describe("concurrent batches over the same memories", () => {
@@ -47,8 +45,8 @@ describe("concurrent batches over the same memories", () => {
     const client = services.memories(ADMIN);
     for (let round = 0; round < 8; round++) {
       const subjectId = `s-${randomUUID()}`;
-      const keyed = (key: string) => note(subjectId, `keyed ${key}`, { key });
-      const keyless = (content: string) => ({ ...note(subjectId, content), requestId: randomUUID() });
+      const keyed = (key: string) => aNoteWrite(subjectId, `keyed ${key}`, { key });
+      const keyless = (content: string) => ({ ...aNoteWrite(subjectId, content), requestId: randomUUID() });
       const batches = [
         [keyed("a"), keyed("b"), keyless("Foo"), keyless("bar")],
         [keyed("b"), keyed("a"), keyless("bar "), keyless("foo")],
@@ -75,7 +73,11 @@ describe("a database error in a batch", () => {
     FaultyInserts.fault = "poisoned item";
     try {
       const { results } = await services.memories(ADMIN).batchWriteMemories({
-        requests: [note(subjectId, "fine one"), note(subjectId, "poison pill"), note(subjectId, "fine two")],
+        requests: [
+          aNoteWrite(subjectId, "fine one"),
+          aNoteWrite(subjectId, "poison pill"),
+          aNoteWrite(subjectId, "fine two"),
+        ],
       });
       expect(
         results.map((r) => (r.result.case === "response" ? WriteOutcome[r.result.value.outcome] : "error")),
@@ -94,7 +96,7 @@ describe("a database error in a batch", () => {
     try {
       const err = await services
         .memories(ADMIN)
-        .batchWriteMemories({ requests: [note(subjectId, "one"), note(subjectId, "two")] })
+        .batchWriteMemories({ requests: [aNoteWrite(subjectId, "one"), aNoteWrite(subjectId, "two")] })
         .then(
           () => null,
           (e: unknown) => ConnectError.from(e),

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryRepository } from "../../../../src/memory/memory.repository.js";
 import type { MemoryRecord } from "../../../../src/memory/record.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
+import { ADMIN } from "../../../support/factories/key.js";
 
 /** Memories whose soft delete and undelete fail, as a statement can. */
 class FailingDeletes extends MemoryRepository {
@@ -28,8 +29,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => services.close());
-
-const ADMIN = { scopes: ["admin" as const, "memory:read" as const, "memory:write" as const] };
 
 describe("onWritten", () => {
   it("hears of a delete and an undelete once they committed, and of neither when they roll back", async () => {
