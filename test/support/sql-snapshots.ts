@@ -1,10 +1,13 @@
 import { basename, dirname, join } from "node:path";
 import { expect } from "vitest";
+import type { Viewer } from "../../src/auth/principal.js";
 import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { FilterQuery } from "../../src/memory/filters.js";
+import type { Change } from "../../src/memory/change.js";
 import { SCHEMA } from "../../src/schema.js";
 import { createTestDatabase } from "./database.js";
 import { repoRoot } from "./engram-process.js";
+import { NO_FILTER } from "./factories/search.js";
 import { newDataDir } from "./templates.js";
 
 /**
@@ -114,18 +117,16 @@ export function expectEveryMethodSnapshotted(
   expect(methods.sort()).toEqual([...snapshotted, ...helpers].sort());
 }
 
+/** The model, reader and change every snapshotted call uses (the SQL, not the data, is the point). */
+export const SNAPSHOT_MODEL = "test:word-hash";
+export const SNAPSHOT_VIEWER: Viewer = { workspaceId: "ws-sql", agentId: "agent-1", admin: false, keyId: "key-1" };
+export const SNAPSHOT_CHANGE: Change = { kind: "created", keyId: "key-1", agentId: "agent-1", reason: null };
+
 /** The time every snapshotted call runs at. */
 export const SNAPSHOT_NOW = new Date("2026-01-01T00:00:00.000Z");
 
 /** A MemoryFilter that keeps every active memory, and one that filters on each kind of field. */
-export const NO_FILTER: FilterQuery = {
-  kinds: [],
-  tags: [],
-  anyTags: [],
-  showDeleted: false,
-  showExpired: false,
-  includeSuperseded: false,
-};
+export { NO_FILTER };
 export const EVERY_FILTER: FilterQuery = {
   ...NO_FILTER,
   subjectType: "account",

@@ -3,10 +3,8 @@
  * against their committed .sql files (test/support/sql-snapshots.ts).
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Viewer } from "../../../src/auth/principal.js";
 import { ChangeLogRepository } from "../../../src/feed/change-log.repository.js";
 import { MemoryRevisionRepository } from "../../../src/history/revision.repository.js";
-import type { Change } from "../../../src/memory/change.js";
 import type { ListQuery } from "../../../src/memory/filters.js";
 import { MemoryRepository } from "../../../src/memory/memory.repository.js";
 import { MemoryTransferRepository } from "../../../src/memory/transfer/transfer.repository.js";
@@ -19,13 +17,13 @@ import {
   NO_FILTER,
   openRecordedDatabase,
   SNAPSHOT_NOW as NOW,
+  SNAPSHOT_MODEL as MODEL,
+  SNAPSHOT_VIEWER as viewer,
+  SNAPSHOT_CHANGE as change,
   snapshotId,
   type RecordedDatabase,
 } from "../../support/sql-snapshots.js";
 
-const MODEL = "test:word-hash";
-const viewer: Viewer = { workspaceId: "ws-sql", agentId: "agent-1", admin: false, keyId: "key-1" };
-const change: Change = { kind: "created", keyId: "key-1", agentId: "agent-1", reason: null };
 const draft = aDraft({
   agentId: "agent-1",
   subjectType: "account",

@@ -5,7 +5,6 @@
  */
 import pino from "pino";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import type { Viewer } from "../../../src/auth/principal.js";
 import { ApiKeyRepository } from "../../../src/auth/api-key.repository.js";
 import { ServerSecretRepository } from "../../../src/db/server-secret.repository.js";
 import { TableStatistics } from "../../../src/db/table-statistics.js";
@@ -22,12 +21,11 @@ import {
   expectSqlSnapshot,
   openRecordedDatabase,
   SNAPSHOT_NOW as NOW,
+  SNAPSHOT_MODEL as MODEL,
+  SNAPSHOT_VIEWER as viewer,
   snapshotId,
   type RecordedDatabase,
 } from "../../support/sql-snapshots.js";
-
-const MODEL = "test:word-hash";
-const viewer: Viewer = { workspaceId: "ws-sql", agentId: "agent-1", admin: false, keyId: "key-1" };
 
 let recorded: RecordedDatabase;
 const em = () => recorded.db.em.fork();
