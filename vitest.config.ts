@@ -27,6 +27,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     setupFiles: ["test/support/count-assertions.ts"],
+    // Files share their worker's modules (each file still runs anew, on servers and databases of
+    // its own), so src/, the ORM and the support code are imported once per worker rather than
+    // once per file: the whole of npm test took 338 s instead of 373 s on 2 quiet cores.
+    isolate: false,
     projects: [
       // bench/: the benchmarks' offline replays, on committed fixtures.
       { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "bench/**/*.test.ts"] } },
@@ -36,9 +40,7 @@ export default defineConfig({
           name: "service",
           include: ["test/service/**/*.test.ts"],
           globalSetup: [TEMPLATES],
-          // Files share their worker's modules, so the real model loads once per worker
-          // (test/support/embedders.ts); each file still opens databases of its own.
-          isolate: false,
+          // The real model loads once per worker (test/support/embedders.ts).
         },
       },
       {
