@@ -1708,12 +1708,5 @@ it(
 );
 
 it("never a 5xx, a crash or a change for a rejected input, over all classes", () => {
-  const { server5xx, crashes, mutatedOnReject, noAnswer } = harness.total;
-  expect({ server5xx, crashes, mutatedOnReject, noAnswer }).toEqual({
-    server5xx: 0,
-    crashes: 0,
-    mutatedOnReject: 0,
-    noAnswer: 0,
-  });
-  expect(harness.total.inputs).toBeGreaterThan(1000);
+  harness.expectHarmless(1000);
 });

@@ -1,3 +1,4 @@
+import { expect } from "vitest";
 import type { Outcome, Protocol } from "./protocols.js";
 import type { ChangeCounter } from "./change-counter.js";
 import { h1 } from "./wire.js";
@@ -142,6 +143,18 @@ export class Harness {
     if (health.kind !== "response" || health.status !== 200) return undefined;
     // The database must answer too (PGlite can abort under a bad enough input).
     return this.rows.changes().catch(() => undefined);
+  }
+
+  /** Over every class so far: no 5xx, crash, change on a rejected input or missing answer, in more than `atLeast` inputs. */
+  expectHarmless(atLeast: number): void {
+    const { server5xx, crashes, mutatedOnReject, noAnswer } = this.total;
+    expect({ server5xx, crashes, mutatedOnReject, noAnswer }).toEqual({
+      server5xx: 0,
+      crashes: 0,
+      mutatedOnReject: 0,
+      noAnswer: 0,
+    });
+    expect(this.total.inputs).toBeGreaterThan(atLeast);
   }
 
   summary(): string {

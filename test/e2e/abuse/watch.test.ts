@@ -156,12 +156,5 @@ it(
 );
 
 it("never a 5xx, a crash or a change for a rejected WatchMemories input", () => {
-  const { server5xx, crashes, mutatedOnReject, noAnswer } = harness.total;
-  expect({ server5xx, crashes, mutatedOnReject, noAnswer }).toEqual({
-    server5xx: 0,
-    crashes: 0,
-    mutatedOnReject: 0,
-    noAnswer: 0,
-  });
-  expect(harness.total.inputs).toBeGreaterThan(80);
+  harness.expectHarmless(80);
 });
