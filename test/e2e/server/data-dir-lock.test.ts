@@ -2,7 +2,7 @@ import { readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DataDirLockedError, LOCK_FILE } from "../../../src/db/data-dir-lock.js";
 import { openDatabase } from "../../../src/db/orm.js";
 import { SCHEMA } from "../../../src/schema.js";
@@ -186,72 +186,94 @@ describe("CLI commands on a directory a running server holds", () => {
     expect(stderr).toContain(`acting through the running server at http://127.0.0.1:${server.port}`);
   });
 
-  it("keys create for another workspace than admin.key's is refused, saying what to do", async () => {
-    const dataDir = await tempDir();
-    const server = await spawnEmbedded(dataDir);
-    const { code, stdout, stderr } = await cli(["keys", "create", "--workspace", "acme", "--data-dir", dataDir]);
-    expect(code).toBe(1);
-    expect(stdout).toBe("");
-    expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
-    expect(stderr).toContain(`manages keys in workspace "default", not "acme"`);
-    expect(stderr).toContain(
-      `stop it and run this again, or call ApiKeyService.CreateApiKey on http://127.0.0.1:${server.port} with an admin key of workspace "acme"`,
-    );
-  });
+  describe("one server, left running between these", () => {
+    // Each reads what its commands did, never what the others did, so they share a server.
+    const held = {} as { dataDir: string; server: EngramProcess };
+    beforeAll(async () => {
+      held.dataDir = await newDataDir("engram-lock-");
+      held.server = await spawnEngram({
+        dataDir: held.dataDir,
+        env: { DATABASE_URL: undefined },
+        args: ["--embedder", "none"],
+      });
+    });
+    afterAll(async () => {
+      await held.server.kill();
+      await rm(held.dataDir, { recursive: true, force: true });
+    });
 
-  it("keys list and revoke go through the server: a revoked key stops working at once", async () => {
-    const dataDir = await tempDir();
-    const server = await spawnEmbedded(dataDir);
-    const created = await cli(["keys", "create", "--workspace", "default", "--name", "ci bot", "--data-dir", dataDir]);
-    expect(created.code, created.stderr).toBe(0);
-    const secret = created.stdout.trim();
-    const client = memoryClient(server.baseUrl, secret);
-    await expect(client.listMemories({})).resolves.toMatchObject({ memories: [] });
+    it("keys create for another workspace than admin.key's is refused, saying what to do", async () => {
+      const { dataDir, server } = held;
+      const { code, stdout, stderr } = await cli(["keys", "create", "--workspace", "acme", "--data-dir", dataDir]);
+      expect(code).toBe(1);
+      expect(stdout).toBe("");
+      expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
+      expect(stderr).toContain(`manages keys in workspace "default", not "acme"`);
+      expect(stderr).toContain(
+        `stop it and run this again, or call ApiKeyService.CreateApiKey on http://127.0.0.1:${server.port} with an admin key of workspace "acme"`,
+      );
+    });
 
-    const listed = await cli(["keys", "list", "--data-dir", dataDir]);
-    expect(listed.code, listed.stderr).toBe(0);
-    const lines = listed.stdout.trimEnd().split("\n");
-    expect(lines[0]).toMatch(/^id\s+workspace\s+name\s+scopes\s+agent\s+created\s+revoked$/);
-    const bot = lines.find((line) => line.includes("ci bot"));
-    expect(bot).toMatch(/^[0-9a-f-]{36}\s+default\s+ci bot\s+memory:read,memory:write\s+-\s+\S+Z\s+-$/);
-    expect(listed.stdout).not.toContain(secret);
-    const id = bot!.split(/\s+/)[0]!;
+    it("keys list and revoke go through the server: a revoked key stops working at once", async () => {
+      const { dataDir, server } = held;
+      const created = await cli([
+        "keys",
+        "create",
+        "--workspace",
+        "default",
+        "--name",
+        "ci bot",
+        "--data-dir",
+        dataDir,
+      ]);
+      expect(created.code, created.stderr).toBe(0);
+      const secret = created.stdout.trim();
+      const client = memoryClient(server.baseUrl, secret);
+      await expect(client.listMemories({})).resolves.toMatchObject({ memories: [] });
 
-    const revoked = await cli(["keys", "revoke", id, "--data-dir", dataDir]);
-    expect(revoked.code, revoked.stderr).toBe(0);
-    expect(revoked.stdout).toBe(`revoked ${id} (ci bot)\n`);
-    await expect(client.listMemories({})).rejects.toMatchObject({ code: Code.Unauthenticated });
+      const listed = await cli(["keys", "list", "--data-dir", dataDir]);
+      expect(listed.code, listed.stderr).toBe(0);
+      const lines = listed.stdout.trimEnd().split("\n");
+      expect(lines[0]).toMatch(/^id\s+workspace\s+name\s+scopes\s+agent\s+created\s+revoked$/);
+      const bot = lines.find((line) => line.includes("ci bot"));
+      expect(bot).toMatch(/^[0-9a-f-]{36}\s+default\s+ci bot\s+memory:read,memory:write\s+-\s+\S+Z\s+-$/);
+      expect(listed.stdout).not.toContain(secret);
+      const id = bot!.split(/\s+/)[0]!;
 
-    const afterwards = await cli(["keys", "list", "--data-dir", dataDir]);
-    expect(afterwards.stdout).not.toContain(id);
-    expect((await cli(["keys", "list", "--revoked", "--data-dir", dataDir])).stdout).toContain(id);
-    const again = await cli(["keys", "revoke", "0190a0a0-0000-7000-8000-000000000000", "--data-dir", dataDir]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toContain("no API key 0190a0a0-0000-7000-8000-000000000000 in that workspace");
-  });
+      const revoked = await cli(["keys", "revoke", id, "--data-dir", dataDir]);
+      expect(revoked.code, revoked.stderr).toBe(0);
+      expect(revoked.stdout).toBe(`revoked ${id} (ci bot)\n`);
+      await expect(client.listMemories({})).rejects.toMatchObject({ code: Code.Unauthenticated });
 
-  it("stats goes through the server: its admin key's workspace, and the server's embedder", async () => {
-    const dataDir = await tempDir();
-    const server = await spawnEmbedded(dataDir);
-    await writeNotes(server.baseUrl, await keyFor(dataDir, undefined), "stats", 3);
-    const { code, stdout, stderr } = await cli(["stats", "--data-dir", dataDir]);
-    expect(code, stderr).toBe(0);
-    expect(stderr).toContain(`acting through the running server at http://127.0.0.1:${server.port}`);
-    expect(stdout.split("\n")).toEqual([
-      "workspace  active  deleted  expired  superseded  embedding backlog  embedding failed",
-      "default         3        0        0           0                  3                 0",
-      "embedder: none (searches are KEYWORD)",
-      "",
-    ]);
-  });
+      const afterwards = await cli(["keys", "list", "--data-dir", dataDir]);
+      expect(afterwards.stdout).not.toContain(id);
+      expect((await cli(["keys", "list", "--revoked", "--data-dir", dataDir])).stdout).toContain(id);
+      const again = await cli(["keys", "revoke", "0190a0a0-0000-7000-8000-000000000000", "--data-dir", dataDir]);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain("no API key 0190a0a0-0000-7000-8000-000000000000 in that workspace");
+    });
 
-  it("reembed is refused while the server runs, telling to stop it first", async () => {
-    const dataDir = await tempDir();
-    const server = await spawnEmbedded(dataDir);
-    const { code, stderr } = await cli(["reembed", "--embedder", "none", "--data-dir", dataDir]);
-    expect(code).toBe(1);
-    expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
-    expect(stderr).toContain("stop that server first, then run reembed");
-    expect(server.child.exitCode).toBeNull();
+    it("stats goes through the server: its admin key's workspace, and the server's embedder", async () => {
+      const { dataDir, server } = held;
+      await writeNotes(server.baseUrl, await keyFor(dataDir, undefined), "stats", 3);
+      const { code, stdout, stderr } = await cli(["stats", "--data-dir", dataDir]);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain(`acting through the running server at http://127.0.0.1:${server.port}`);
+      expect(stdout.split("\n")).toEqual([
+        "workspace  active  deleted  expired  superseded  embedding backlog  embedding failed",
+        "default         3        0        0           0                  3                 0",
+        "embedder: none (searches are KEYWORD)",
+        "",
+      ]);
+    });
+
+    it("reembed is refused while the server runs, telling to stop it first", async () => {
+      const { dataDir, server } = held;
+      const { code, stderr } = await cli(["reembed", "--embedder", "none", "--data-dir", dataDir]);
+      expect(code).toBe(1);
+      expect(stderr).toContain(`in use by engram pid ${server.child.pid}`);
+      expect(stderr).toContain("stop that server first, then run reembed");
+      expect(server.child.exitCode).toBeNull();
+    });
   });
 });

@@ -4,9 +4,9 @@
  */
 import type { EntityManager } from "@mikro-orm/sql";
 import { beforeAll, describe, expect, it } from "vitest";
-import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
+import { bulkInsert } from "../../support/bulk-load.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import {
   directClient,
@@ -21,7 +21,6 @@ import { searchAll, type Filter } from "../../support/factories/search.js";
 const ctx = useSearchServer({ embedder: new WordHashEmbedder() });
 
 const TOTAL = 10_000;
-const BATCH = 100;
 /** Every 100th memory (1%) is the rare kind: its own tag and subject, and none of the query's words. */
 const isRare = (i: number) => i % 100 === 0;
 const QUERY = "quarterly renewal pricing review";
@@ -49,14 +48,11 @@ function memory(i: number): MemoryInit {
 }
 
 beforeAll(async () => {
-  for (let start = 0; start < TOTAL; start += BATCH) {
-    const requests = Array.from({ length: BATCH }, (_, j) => ({ memory: memory(start + j) }));
-    const res = await ctx.admin.batchWriteMemories({ requests, atomic: true });
-    const statuses = res.results.map((r) =>
-      r.result.case === "response" ? EmbeddingStatus[r.result.value.memory!.embeddingStatus] : "error",
-    );
-    expect(new Set(statuses)).toEqual(new Set(["ATTACHED"]));
-  }
+  const stored = await bulkInsert(
+    ctx.server,
+    Array.from({ length: TOTAL }, (_, i) => memory(i)),
+  );
+  expect(new Set(stored.map((m) => m.embeddingStatus))).toEqual(new Set(["attached"]));
 }, 600_000);
 
 /**
