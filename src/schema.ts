@@ -9,6 +9,7 @@ import { FeedHeadEntity, MemoryChangeEntity } from "./feed/memory-change.entity.
 import { sequenceChanges } from "./feed/sequence-changes.routine.js";
 import { StagedWriteEntity } from "./staging/staged-write.entity.js";
 import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
+import { EntityEntity } from "./graph/entity.entity.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to
@@ -25,6 +26,7 @@ export const SCHEMA: DatabaseSchema = {
     MemoryRevisionEntity,
     MemoryChangeEntity,
     FeedHeadEntity,
+    EntityEntity,
   ],
   routines: [tagsText, sequenceChanges],
 };

@@ -1,5 +1,6 @@
 import { ApiKeyServiceImpl } from "../auth/api-key.service.js";
 import type { ApiKeys } from "../auth/api-keys.js";
+import { EntityServiceImpl } from "../graph/entity.service.js";
 import type { Services } from "../server/routes.js";
 import { StagedWriteServiceImpl } from "../staging/staged-write.service.js";
 import { composeMemory, type MemoryOptions } from "./memory.js";
@@ -11,13 +12,18 @@ export interface ServicesOptions extends MemoryOptions {
   stagedWriteTtlMs: number;
 }
 
-/** The API's three services, wired: StagedWriteService writes through MemoryService's pipeline. */
+/** The API's four services, wired: StagedWriteService writes through MemoryService's pipeline. */
 export function composeServices(options: ServicesOptions): Omit<Services, "isServing"> {
   const { apiKeys, stagedWriteTtlMs, ...memoryOptions } = options;
   const { writes, memory, readableIds } = composeMemory(memoryOptions);
   return {
     memory,
     stagedWrites: new StagedWriteServiceImpl({ em: options.em, writes, readableIds, ttlMs: stagedWriteTtlMs }),
+    entities: new EntityServiceImpl({
+      em: options.em,
+      pageTokens: options.pageTokens,
+      now: options.now ?? (() => new Date()),
+    }),
     apiKeys: new ApiKeyServiceImpl(apiKeys),
   };
 }

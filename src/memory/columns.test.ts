@@ -35,6 +35,9 @@ const expected: MemoryRecord = {
   metadata: { channel: "email", n: 2 },
   tags: ["vip", "a,b"],
   linkedEntities: [{ type: "company", id: "acme" }],
+  relations: [
+    { subject: { type: "person", id: "ana" }, predicate: "works_at", object: { type: "company", id: "acme" } },
+  ],
   confidence: 0.5,
   sourceKind: null,
   sourceId: "s-1",
@@ -42,6 +45,7 @@ const expected: MemoryRecord = {
   parentMemoryId: null,
   expireTime: expires,
   forgetReason: null,
+  mentions: [{ type: "company", id: "acme", role: "linked" }],
   embeddingModel: "m",
   embeddingStatus: "attached",
   revision: 3n,
@@ -70,6 +74,7 @@ const draft: MemoryDraft = {
   metadata: { a: 1 },
   tags: ["x", 'q"uote'],
   linkedEntities: [{ type: "company", id: "acme" }],
+  relations: [],
   confidence: 0.75,
   sourceKind: "call",
   sourceId: null,
@@ -134,11 +139,11 @@ describe("column lists", () => {
     expect(RECORD_COLUMNS.params).toEqual([]);
   });
 
-  it("lists the draft columns with the fingerprint last", () => {
+  it("lists the draft columns, then the fingerprint and the content's names", () => {
     expect(DRAFT_COLUMNS.text).toBe(
       "agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, " +
-        "linked_entities, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, " +
-        "valid_from, valid_until, content_fingerprint",
+        "linked_entities, relations, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, " +
+        "valid_from, valid_until, content_fingerprint, mentions",
     );
   });
 
@@ -159,7 +164,7 @@ describe("draftValues", () => {
 
   it("binds one parameter per draft column, with casts for json, arrays and times", () => {
     expect(values.text).toBe(
-      "?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?",
+      "?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::jsonb",
     );
     expect(values.params).toHaveLength(DRAFT_COLUMNS.text.split(", ").length);
   });
@@ -178,6 +183,7 @@ describe("draftValues", () => {
       metadata: '{"a":1}',
       tags: '{"x","q\\"uote"}',
       linked_entities: '[{"type":"company","id":"acme"}]',
+      relations: "[]",
       confidence: 0.75,
       source_kind: "call",
       source_id: null,
@@ -187,7 +193,20 @@ describe("draftValues", () => {
       valid_from: null,
       valid_until: expires,
       content_fingerprint: fingerprintOf("prefers email"),
+      mentions: "[]",
     });
+  });
+
+  it("sends the names found in the content as content mentions", () => {
+    const named = draftValues({ ...draft, content: "Met Ana Lopez of Acme Corp in Lisbon; ana@acme.io" });
+    const mentions = JSON.parse(named.params.at(-1) as string) as unknown[];
+    expect(mentions).toEqual(
+      expect.arrayContaining([
+        { type: "person", id: "ana lopez", role: "content", text: "Ana Lopez" },
+        { type: "place", id: "lisbon", role: "content", text: "Lisbon" },
+        { type: "email", id: "ana@acme.io", role: "content", text: "ana@acme.io" },
+      ]),
+    );
   });
 });
 

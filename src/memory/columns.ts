@@ -5,6 +5,7 @@ import { Sql, sql } from "../db/sql.js";
 import type { MemoryRow } from "./memory.entity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { fingerprintOf } from "./identity.js";
+import { contentMentions } from "../graph/content-mentions.js";
 
 /**
  * The one column map the hand-written SQL over `memories` is built from. Column names come
@@ -30,6 +31,8 @@ const time: Decoder<Date> = toDate;
 const nullableTime: Decoder<Date | null> = (v: Date | string | null) => (v === null ? null : toDate(v));
 // The drivers parse json and text[] columns; a literal only comes back from one that has no parser.
 const json = <T>(v: T | string): T => (typeof v === "string" ? (JSON.parse(v) as T) : v);
+/** Revisions recorded before a jsonb list column existed hold no value for it: an empty list. */
+const jsonList = <T>(v: T[] | string | null | undefined): T[] => (v === null || v === undefined ? [] : json(v));
 const textArray: Decoder<string[]> = (v: string[] | string) => (typeof v === "string" ? parseTextArray(v) : v);
 
 /** Every field of a stored memory and how its column is read back. */
@@ -47,6 +50,8 @@ const RECORD: { [K in keyof MemoryRecord]: Decoder<MemoryRecord[K]> } = {
   metadata: json,
   tags: textArray,
   linkedEntities: json,
+  relations: jsonList,
+  mentions: jsonList,
   confidence: number,
   sourceKind: nullableText,
   sourceId: nullableText,
@@ -115,6 +120,7 @@ const DRAFT: { [K in keyof MemoryDraft]: { cast?: string; encode?: (value: Memor
   metadata: { cast: "jsonb", encode: (v) => JSON.stringify(v) },
   tags: { cast: "text[]" },
   linkedEntities: { cast: "jsonb", encode: (v) => JSON.stringify(v) },
+  relations: { cast: "jsonb", encode: (v) => JSON.stringify(v) },
   confidence: {},
   sourceKind: {},
   sourceId: {},
@@ -127,16 +133,23 @@ const DRAFT: { [K in keyof MemoryDraft]: { cast?: string; encode?: (value: Memor
 
 const DRAFT_FIELDS = Object.keys(DRAFT) as (keyof MemoryDraft)[];
 const DRAFT_ENCODERS = DRAFT_FIELDS.map((f) => (DRAFT[f].encode ?? ((v: unknown) => v)) as (value: unknown) => unknown);
-// The content's fingerprint is written beside the draft's own fields.
-const DRAFT_COLUMN_NAMES = [...DRAFT_FIELDS.map(columnOf), columnOf("contentFingerprint")];
-const DRAFT_PLACEHOLDERS = [...DRAFT_FIELDS.map((f) => (DRAFT[f].cast ? `?::${DRAFT[f].cast}` : "?")), "?"].join(", ");
+// The content's fingerprint is written beside the draft's own fields, and compared with them.
+const COMPARED_NAMES = [...DRAFT_FIELDS.map(columnOf), columnOf("contentFingerprint")];
+const COMPARED_PLACEHOLDERS = [...DRAFT_FIELDS.map((f) => (DRAFT[f].cast ? `?::${DRAFT[f].cast}` : "?")), "?"];
+// So are the names found in the content (src/graph/content-mentions.ts), which the mentions
+// trigger completes: what it stores differs from what is sent, so they are never compared.
+const DRAFT_COLUMN_NAMES = [...COMPARED_NAMES, columnOf("mentions")];
+const DRAFT_PLACEHOLDERS = [...COMPARED_PLACEHOLDERS, "?::jsonb"].join(", ");
 
 export const DRAFT_COLUMNS = Sql.raw(DRAFT_COLUMN_NAMES.join(", "));
 
+function comparedValues(d: MemoryDraft): unknown[] {
+  return [...DRAFT_FIELDS.map((f, i) => DRAFT_ENCODERS[i]?.(d[f])), fingerprintOf(d.content)];
+}
+
 /** The values of DRAFT_COLUMNS for a draft, in their order. */
 export function draftValues(d: MemoryDraft): Sql {
-  const values = DRAFT_FIELDS.map((f, i) => DRAFT_ENCODERS[i]?.(d[f]));
-  return Sql.bind(DRAFT_PLACEHOLDERS, [...values, fingerprintOf(d.content)]);
+  return Sql.bind(DRAFT_PLACEHOLDERS, [...comparedValues(d), JSON.stringify(contentMentions(d.content))]);
 }
 
 /** `column = excluded.column` for every draft column: an upsert's replacement of the writable fields. */
@@ -144,12 +157,12 @@ export const DRAFT_FROM_EXCLUDED = Sql.raw(DRAFT_COLUMN_NAMES.map((c) => `${c} =
 
 /** Whether an upsert's incoming draft sets any draft column differently from the stored row. */
 export const EXCLUDED_DIFFERS = Sql.raw(
-  `row(${DRAFT_COLUMN_NAMES.map((c) => `memories.${c}`).join(", ")}) is distinct from row(${DRAFT_COLUMN_NAMES.map((c) => `excluded.${c}`).join(", ")})`,
+  `row(${COMPARED_NAMES.map((c) => `memories.${c}`).join(", ")}) is distinct from row(${COMPARED_NAMES.map((c) => `excluded.${c}`).join(", ")})`,
 );
 
 /** Whether the stored row differs from a draft in any draft column. */
 export function differsFrom(d: MemoryDraft): Sql {
-  return sql`row(${DRAFT_COLUMNS}) is distinct from row(${draftValues(d)})`;
+  return sql`row(${Sql.raw(COMPARED_NAMES.join(", "))}) is distinct from row(${Sql.bind(COMPARED_PLACEHOLDERS.join(", "), comparedValues(d))})`;
 }
 
 export const EMBEDDING_COLUMNS = Sql.raw(

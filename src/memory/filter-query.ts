@@ -15,6 +15,7 @@ export function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
     tags: filter?.tags ?? [],
     anyTags: filter?.anyTags ?? [],
     linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
+    mentions: filter?.mentions ? { type: filter.mentions.type, id: filter.mentions.id } : undefined,
     visibility: filter?.visibility ? visibilityValue(filter.visibility) : undefined,
     key: nonEmpty(filter?.key),
     showDeleted: filter?.showDeleted ?? false,

@@ -13,6 +13,8 @@ export interface FilterQuery {
   tags: string[];
   anyTags: string[];
   linkedEntity?: { type: string; id: string };
+  /** Memories that mention this entity, in any role. */
+  mentions?: { type: string; id: string };
   visibility?: "private" | "shared";
   key?: string;
   showDeleted: boolean;
@@ -38,6 +40,7 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date): Sql
   if (q.tags.length > 0) where.push(sql`tags @> ${q.tags}::text[]`);
   if (q.anyTags.length > 0) where.push(sql`tags && ${q.anyTags}::text[]`);
   if (q.linkedEntity) where.push(sql`linked_entities @> ${JSON.stringify([q.linkedEntity])}::jsonb`);
+  if (q.mentions) where.push(mentioning(q.mentions));
   if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
   if (q.key !== undefined) where.push(sql`key = ${q.key}`);
   if (!q.showDeleted) where.push(sql`delete_time is null`);
@@ -48,6 +51,11 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date): Sql
       and (valid_until is null or valid_until > ${q.validAt}::timestamptz)`);
   }
   return where;
+}
+
+/** Memories that mention the entity, in any role (served by the memories_mentions index). */
+export function mentioning(entity: { type: string; id: string }, table = "memories"): Sql {
+  return sql`${Sql.raw(table)}.mentions @> ${JSON.stringify([{ type: entity.type, id: entity.id }])}::jsonb`;
 }
 
 /** A keyset page of a list: its position condition (after the last row served) and its order and limit. */

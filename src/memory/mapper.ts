@@ -9,6 +9,7 @@ import {
   type Memory,
 } from "../../gen/ts/engram/v1/memory_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
+import { mentionsToProto, relationsFromProto, relationsToProto } from "../graph/memory-graph-fields.js";
 import { stateOf, type MemoryDraft, type MemoryRecord, type VisibilityValue } from "./record.js";
 
 export const METADATA_MAX_BYTES = 64 * 1024;
@@ -46,6 +47,7 @@ export function toDraft(
     metadata,
     tags: [...new Set(memory.tags)],
     linkedEntities: uniqueEntities(memory.linkedEntities.map((e) => ({ type: e.type, id: e.id }))),
+    relations: relationsFromProto(memory.relations),
     confidence: memory.confidence ?? 1,
     sourceKind: emptyToNull(memory.sourceKind),
     sourceId: emptyToNull(memory.sourceId),
@@ -114,6 +116,8 @@ export function toProto(record: MemoryRecord, now: Date): Memory {
     validFrom: timestampFromDate(record.validFrom ?? record.createTime),
     validUntil: optionalTimestamp(record.validUntil),
     supersededBy: record.supersededBy ?? "",
+    mentions: mentionsToProto(record.mentions),
+    relations: relationsToProto(record.relations),
   });
 }
 

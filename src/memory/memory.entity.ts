@@ -1,11 +1,27 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 import { VectorType } from "pgvector/mikro-orm";
 import { tagsText } from "../db/routines.js";
+import { MENTIONS_ON_WRITE } from "../graph/mention-trigger.js";
 import { REVISION_ON_INSERT, REVISION_ON_UPDATE } from "./revision-triggers.js";
 
 export interface EntityRefRow {
   type: string;
   id: string;
+}
+
+/** A fact a memory states (Memory.relations). */
+export interface RelationRow {
+  subject: EntityRefRow;
+  predicate: string;
+  object: EntityRefRow;
+}
+
+export type MentionRoleValue = "subject" | "linked" | "content" | "tag" | "relation";
+
+/** An entity a memory mentions (Memory.mentions); `text` for content names only. */
+export interface MentionRow extends EntityRefRow {
+  role: MentionRoleValue;
+  text?: string;
 }
 
 /**
@@ -30,6 +46,9 @@ export const MemoryEntity = defineEntity({
     metadata: p.json<Record<string, unknown>>().defaultRaw("'{}'"),
     tags: p.array().defaultRaw("'{}'"),
     linkedEntities: p.json<EntityRefRow[]>().defaultRaw("'[]'"),
+    relations: p.json<RelationRow[]>().defaultRaw("'[]'"),
+    // Every entity the memory mentions, kept whole by the mentions_on_write trigger (src/graph/mention-trigger.ts).
+    mentions: p.json<MentionRow[]>().defaultRaw("'[]'"),
     confidence: p.float().default(1),
     sourceKind: p.text().nullable(),
     sourceId: p.text().nullable(),
@@ -66,6 +85,13 @@ export const MemoryEntity = defineEntity({
   checks: [{ name: "memories_confidence_check", expression: "confidence >= 0::real and confidence <= 1::real" }],
   // Every change bumps the revision and is recorded (revision-triggers.ts); the embedding worker's vector is not.
   triggers: [
+    {
+      name: "mentions_on_write",
+      timing: "before",
+      events: ["insert", "update"],
+      forEach: "row",
+      expression: MENTIONS_ON_WRITE,
+    },
     {
       name: "revision_on_insert",
       timing: "after",
@@ -124,6 +150,12 @@ export const MemoryEntity = defineEntity({
     {
       name: "memories_tags",
       expression: "create index memories_tags on memories using gin (tags) with (fastupdate = off)",
+    },
+    // The graph's way in: the memories that mention an entity, in any role.
+    {
+      name: "memories_mentions",
+      expression: `create index memories_mentions on memories
+        using gin (mentions jsonb_path_ops) with (fastupdate = off)`,
     },
     {
       name: "memories_linked_entities",

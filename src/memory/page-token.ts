@@ -28,7 +28,7 @@ export class PageTokens {
     return `${body.toString("base64url")}.${this.sign(query, body).toString("base64url")}`;
   }
 
-  decode(token: string, query: unknown, field: OrderField | "revision"): Position {
+  decode(token: string, query: unknown, field: OrderField | "revision" | "offset"): Position {
     const [bodyPart, macPart, ...rest] = token.split(".");
     if (bodyPart === undefined || macPart === undefined || rest.length > 0) throw notIssued();
     const body = Buffer.from(bodyPart, "base64url");
@@ -65,9 +65,14 @@ export function orderValue(
   return (field === "create_time" ? record.createTime : record.updateTime).toISOString();
 }
 
-function isPosition(value: unknown, field: OrderField | "revision"): value is { v: string | number; i: string } {
+function isPosition(
+  value: unknown,
+  field: OrderField | "revision" | "offset",
+): value is { v: string | number; i: string } {
   if (typeof value !== "object" || value === null) return false;
   const { v, i } = value as Record<string, unknown>;
+  // A page of computed rows (ListEntities) is where the last one ended: no id, a row count.
+  if (field === "offset") return i === "" && typeof v === "number" && Number.isSafeInteger(v) && v > 0;
   if (typeof i !== "string" || !isUuid(i)) return false;
   if (field === "revision") return typeof v === "string" && /^[1-9]\d{0,18}$/.test(v);
   if (field === "confidence") return typeof v === "number" && v >= 0 && v <= 1;

@@ -1,4 +1,4 @@
-import type { EntityRefRow } from "./memory.entity.js";
+import type { EntityRefRow, MentionRow, RelationRow } from "./memory.entity.js";
 
 export type VisibilityValue = "private" | "shared";
 export type EmbeddingStatusValue = "attached" | "pending" | "failed";
@@ -16,6 +16,8 @@ export interface MemoryDraft {
   metadata: Record<string, unknown>;
   tags: string[];
   linkedEntities: EntityRefRow[];
+  /** Facts the memory states. */
+  relations: RelationRow[];
   confidence: number;
   sourceKind: string | null;
   sourceId: string | null;
@@ -32,6 +34,8 @@ export interface MemoryRecord extends MemoryDraft {
   workspaceId: string;
   id: string;
   forgetReason: string | null;
+  /** Every entity it mentions, as the mentions trigger left them (src/graph/mention-trigger.ts). */
+  mentions: MentionRow[];
   embeddingModel: string | null;
   embeddingStatus: EmbeddingStatusValue;
   /** A 64-bit integer, kept exact (a number would round past 2^53). */

@@ -4,6 +4,7 @@ import { createClient, createRouterTransport, type Client, type Interceptor } fr
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { EntityService } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { apiInterceptors } from "../../src/api-handlers.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
@@ -40,7 +41,7 @@ export interface Caller {
 }
 
 /**
- * The real MemoryService and ApiKeyService over a database of their own, called through
+ * The real MemoryService, StagedWriteService, EntityService and ApiKeyService over a database of their own, called through
  * Connect's in-memory router transport with the server's interceptors (errors, validation,
  * scopes): no HTTP, no authentication, so a file starts in a second or two.
  */
@@ -56,6 +57,7 @@ export interface ServiceHarness {
   workspaceId: string;
   memories(caller?: Caller): Client<typeof MemoryService>;
   stagedWrites(caller?: Caller): Client<typeof StagedWriteService>;
+  entities(caller?: Caller): Client<typeof EntityService>;
   apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
   close(): Promise<void>;
 }
@@ -90,7 +92,7 @@ export async function startServices(
     announceAs: null,
     ...options.feed,
   });
-  const { memory, stagedWrites, apiKeys } = composeServices({
+  const { memory, stagedWrites, entities, apiKeys } = composeServices({
     ...options.memory,
     em: db.em,
     embeddings,
@@ -117,6 +119,7 @@ export async function startServices(
       (router) => {
         router.service(MemoryService, memory);
         router.service(StagedWriteService, stagedWrites);
+        router.service(EntityService, entities);
         router.service(ApiKeyService, apiKeys);
       },
       { router: { interceptors: [withPrincipal(principal), ...interceptors] } },
@@ -131,6 +134,7 @@ export async function startServices(
     workspaceId,
     memories: (caller = {}) => createClient(MemoryService, transportFor(caller)),
     stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
+    entities: (caller = {}) => createClient(EntityService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
     async close() {
       feed.close();

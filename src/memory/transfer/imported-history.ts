@@ -2,6 +2,7 @@ import type { Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
 import type { ExportMemoriesResponse } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { invalidArgument, requiredField } from "../../errors/domain-error.js";
+import { mentionsFromProto } from "../../graph/memory-graph-fields.js";
 import type { RevisionToStore } from "../../history/revision.repository.js";
 import { changeKindOf } from "../../history/revision.mapper.js";
 import { isUuid } from "../../ids.js";
@@ -53,6 +54,7 @@ export function importedRevisions(
         workspaceId,
         id: memory.id.toLowerCase(),
         forgetReason: emptyToNull(snapshot.forgetReason),
+        mentions: mentionsFromProto(snapshot.mentions),
         embeddingModel: emptyToNull(snapshot.embeddingModel),
         embeddingStatus: snapshot.embeddingStatus === EmbeddingStatus.ATTACHED ? "attached" : "pending",
         revision: revision.revision,

@@ -1,8 +1,9 @@
+import { uniqueRelations } from "../../graph/memory-graph-fields.js";
 import { uniqueEntities } from "../mapper.js";
 import type { MemoryDraft, MemoryRecord } from "../record.js";
 
 /**
- * A keyless write that repeats an active memory folds into it: tags, linked entities and
+ * A keyless write that repeats an active memory folds into it: tags, linked entities, relations and
  * metadata are unioned (the newer metadata wins per key), confidence takes the maximum, and
  * the memory lives as long as the longer-lived of the two.
  */
@@ -11,6 +12,7 @@ export function mergeDrafts(target: MemoryRecord, incoming: MemoryDraft): Memory
     ...target,
     tags: [...new Set([...target.tags, ...incoming.tags])],
     linkedEntities: uniqueEntities([...target.linkedEntities, ...incoming.linkedEntities]),
+    relations: uniqueRelations([...target.relations, ...incoming.relations]),
     metadata: { ...target.metadata, ...incoming.metadata },
     confidence: Math.max(target.confidence, incoming.confidence),
     expireTime:

@@ -49,6 +49,8 @@ function previewRecord(viewer: Viewer, base: MemoryRecord | null, draft: MemoryD
     workspaceId: viewer.workspaceId,
     id: base?.id ?? "",
     forgetReason: null,
+    // Made when the memory is stored (src/graph/mention-trigger.ts): a preview shows none.
+    mentions: [],
     embeddingModel: null,
     embeddingStatus: "pending",
     revision: (base?.revision ?? 0n) + 1n,

@@ -14,6 +14,7 @@ const UPDATABLE = {
   visibility: "visibility",
   metadata: "metadata",
   linked_entities: "linkedEntities",
+  relations: "relations",
   tags: "tags",
   confidence: "confidence",
   source_kind: "sourceKind",

@@ -24,6 +24,70 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// How a memory mentions an entity.
+type MentionRole int32
+
+const (
+	MentionRole_MENTION_ROLE_UNSPECIFIED MentionRole = 0
+	// The memory's subject (subject_type, subject_id).
+	MentionRole_MENTION_ROLE_SUBJECT MentionRole = 1
+	// One of its linked_entities.
+	MentionRole_MENTION_ROLE_LINKED MentionRole = 2
+	// A name, email or URL found in its content.
+	MentionRole_MENTION_ROLE_CONTENT MentionRole = 3
+	// A tag "<facet>:<value>": the entity {type: facet, id: value}.
+	MentionRole_MENTION_ROLE_TAG MentionRole = 4
+	// An end of one of its relations.
+	MentionRole_MENTION_ROLE_RELATION MentionRole = 5
+)
+
+// Enum value maps for MentionRole.
+var (
+	MentionRole_name = map[int32]string{
+		0: "MENTION_ROLE_UNSPECIFIED",
+		1: "MENTION_ROLE_SUBJECT",
+		2: "MENTION_ROLE_LINKED",
+		3: "MENTION_ROLE_CONTENT",
+		4: "MENTION_ROLE_TAG",
+		5: "MENTION_ROLE_RELATION",
+	}
+	MentionRole_value = map[string]int32{
+		"MENTION_ROLE_UNSPECIFIED": 0,
+		"MENTION_ROLE_SUBJECT":     1,
+		"MENTION_ROLE_LINKED":      2,
+		"MENTION_ROLE_CONTENT":     3,
+		"MENTION_ROLE_TAG":         4,
+		"MENTION_ROLE_RELATION":    5,
+	}
+)
+
+func (x MentionRole) Enum() *MentionRole {
+	p := new(MentionRole)
+	*p = x
+	return p
+}
+
+func (x MentionRole) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (MentionRole) Descriptor() protoreflect.EnumDescriptor {
+	return file_engram_v1_memory_proto_enumTypes[0].Descriptor()
+}
+
+func (MentionRole) Type() protoreflect.EnumType {
+	return &file_engram_v1_memory_proto_enumTypes[0]
+}
+
+func (x MentionRole) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use MentionRole.Descriptor instead.
+func (MentionRole) EnumDescriptor() ([]byte, []int) {
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{0}
+}
+
 type Visibility int32
 
 const (
@@ -58,11 +122,11 @@ func (x Visibility) String() string {
 }
 
 func (Visibility) Descriptor() protoreflect.EnumDescriptor {
-	return file_engram_v1_memory_proto_enumTypes[0].Descriptor()
+	return file_engram_v1_memory_proto_enumTypes[1].Descriptor()
 }
 
 func (Visibility) Type() protoreflect.EnumType {
-	return &file_engram_v1_memory_proto_enumTypes[0]
+	return &file_engram_v1_memory_proto_enumTypes[1]
 }
 
 func (x Visibility) Number() protoreflect.EnumNumber {
@@ -71,7 +135,7 @@ func (x Visibility) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Visibility.Descriptor instead.
 func (Visibility) EnumDescriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{0}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{1}
 }
 
 type Provenance int32
@@ -119,11 +183,11 @@ func (x Provenance) String() string {
 }
 
 func (Provenance) Descriptor() protoreflect.EnumDescriptor {
-	return file_engram_v1_memory_proto_enumTypes[1].Descriptor()
+	return file_engram_v1_memory_proto_enumTypes[2].Descriptor()
 }
 
 func (Provenance) Type() protoreflect.EnumType {
-	return &file_engram_v1_memory_proto_enumTypes[1]
+	return &file_engram_v1_memory_proto_enumTypes[2]
 }
 
 func (x Provenance) Number() protoreflect.EnumNumber {
@@ -132,7 +196,7 @@ func (x Provenance) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Provenance.Descriptor instead.
 func (Provenance) EnumDescriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{1}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{2}
 }
 
 type MemoryState int32
@@ -176,11 +240,11 @@ func (x MemoryState) String() string {
 }
 
 func (MemoryState) Descriptor() protoreflect.EnumDescriptor {
-	return file_engram_v1_memory_proto_enumTypes[2].Descriptor()
+	return file_engram_v1_memory_proto_enumTypes[3].Descriptor()
 }
 
 func (MemoryState) Type() protoreflect.EnumType {
-	return &file_engram_v1_memory_proto_enumTypes[2]
+	return &file_engram_v1_memory_proto_enumTypes[3]
 }
 
 func (x MemoryState) Number() protoreflect.EnumNumber {
@@ -189,7 +253,7 @@ func (x MemoryState) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemoryState.Descriptor instead.
 func (MemoryState) EnumDescriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{2}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{3}
 }
 
 type EmbeddingStatus int32
@@ -228,11 +292,11 @@ func (x EmbeddingStatus) String() string {
 }
 
 func (EmbeddingStatus) Descriptor() protoreflect.EnumDescriptor {
-	return file_engram_v1_memory_proto_enumTypes[3].Descriptor()
+	return file_engram_v1_memory_proto_enumTypes[4].Descriptor()
 }
 
 func (EmbeddingStatus) Type() protoreflect.EnumType {
-	return &file_engram_v1_memory_proto_enumTypes[3]
+	return &file_engram_v1_memory_proto_enumTypes[4]
 }
 
 func (x EmbeddingStatus) Number() protoreflect.EnumNumber {
@@ -241,7 +305,7 @@ func (x EmbeddingStatus) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EmbeddingStatus.Descriptor instead.
 func (EmbeddingStatus) EnumDescriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{3}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{4}
 }
 
 // What a change did to a memory: the kind of a MemoryRevision.
@@ -314,11 +378,11 @@ func (x MemoryChange) String() string {
 }
 
 func (MemoryChange) Descriptor() protoreflect.EnumDescriptor {
-	return file_engram_v1_memory_proto_enumTypes[4].Descriptor()
+	return file_engram_v1_memory_proto_enumTypes[5].Descriptor()
 }
 
 func (MemoryChange) Type() protoreflect.EnumType {
-	return &file_engram_v1_memory_proto_enumTypes[4]
+	return &file_engram_v1_memory_proto_enumTypes[5]
 }
 
 func (x MemoryChange) Number() protoreflect.EnumNumber {
@@ -327,7 +391,7 @@ func (x MemoryChange) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use MemoryChange.Descriptor instead.
 func (MemoryChange) EnumDescriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{4}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{5}
 }
 
 // A memory is one thing an agent learned about a subject, written for its future self.
@@ -393,7 +457,11 @@ type Memory struct {
 	ValidUntil *timestamppb.Timestamp `protobuf:"bytes,30,opt,name=valid_until,json=validUntil,proto3" json:"valid_until,omitempty"`
 	// Output only: the memory that superseded this one, while it is SUPERSEDED; empty for a
 	// caller that may not read that memory (the state still says SUPERSEDED).
-	SupersededBy  string `protobuf:"bytes,31,opt,name=superseded_by,json=supersededBy,proto3" json:"superseded_by,omitempty"`
+	SupersededBy string `protobuf:"bytes,31,opt,name=superseded_by,json=supersededBy,proto3" json:"superseded_by,omitempty"`
+	// Output only: every entity the memory mentions, and how (see EntityService).
+	Mentions []*Mention `protobuf:"bytes,32,rep,name=mentions,proto3" json:"mentions,omitempty"`
+	// Facts the memory states, with the memory as their provenance.
+	Relations     []*Relation `protobuf:"bytes,33,rep,name=relations,proto3" json:"relations,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -645,6 +713,20 @@ func (x *Memory) GetSupersededBy() string {
 	return ""
 }
 
+func (x *Memory) GetMentions() []*Mention {
+	if x != nil {
+		return x.Mentions
+	}
+	return nil
+}
+
+func (x *Memory) GetRelations() []*Relation {
+	if x != nil {
+		return x.Relations
+	}
+	return nil
+}
+
 // A reference to another entity the memory is about, for example {type: "opportunity", id: "..."}.
 type EntityRef struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -698,6 +780,131 @@ func (x *EntityRef) GetId() string {
 	return ""
 }
 
+// One entity a memory mentions. Output only.
+type Mention struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Entity *EntityRef             `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
+	Role   MentionRole            `protobuf:"varint,2,opt,name=role,proto3,enum=engram.v1.MentionRole" json:"role,omitempty"`
+	// For MENTION_ROLE_CONTENT: the text as it appears in the content.
+	Text          string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Mention) Reset() {
+	*x = Mention{}
+	mi := &file_engram_v1_memory_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Mention) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Mention) ProtoMessage() {}
+
+func (x *Mention) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Mention.ProtoReflect.Descriptor instead.
+func (*Mention) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *Mention) GetEntity() *EntityRef {
+	if x != nil {
+		return x.Entity
+	}
+	return nil
+}
+
+func (x *Mention) GetRole() MentionRole {
+	if x != nil {
+		return x.Role
+	}
+	return MentionRole_MENTION_ROLE_UNSPECIFIED
+}
+
+func (x *Mention) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+// A fact stated by a memory: subject predicate object. It holds while the memory stating it is
+// active and valid; deleting, superseding or expiring the memory ends it.
+type Relation struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Subject *EntityRef             `protobuf:"bytes,1,opt,name=subject,proto3" json:"subject,omitempty"`
+	// Lower-case words joined by underscores, for example "works_at" or "cto_of".
+	Predicate     string     `protobuf:"bytes,2,opt,name=predicate,proto3" json:"predicate,omitempty"`
+	Object        *EntityRef `protobuf:"bytes,3,opt,name=object,proto3" json:"object,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Relation) Reset() {
+	*x = Relation{}
+	mi := &file_engram_v1_memory_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Relation) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Relation) ProtoMessage() {}
+
+func (x *Relation) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Relation.ProtoReflect.Descriptor instead.
+func (*Relation) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *Relation) GetSubject() *EntityRef {
+	if x != nil {
+		return x.Subject
+	}
+	return nil
+}
+
+func (x *Relation) GetPredicate() string {
+	if x != nil {
+		return x.Predicate
+	}
+	return ""
+}
+
+func (x *Relation) GetObject() *EntityRef {
+	if x != nil {
+		return x.Object
+	}
+	return nil
+}
+
 // Narrows ListMemories and SearchMemories. Empty fields do not filter.
 type MemoryFilter struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -723,14 +930,16 @@ type MemoryFilter struct {
 	// Include memories that a newer one superseded.
 	IncludeSuperseded bool `protobuf:"varint,13,opt,name=include_superseded,json=includeSuperseded,proto3" json:"include_superseded,omitempty"`
 	// Only memories valid at this instant: valid_from at or before it, valid_until after it or unset.
-	ValidAt       *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=valid_at,json=validAt,proto3" json:"valid_at,omitempty"`
+	ValidAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=valid_at,json=validAt,proto3" json:"valid_at,omitempty"`
+	// Memories that mention this entity, in any role (subject, linked, content, tag or relation).
+	Mentions      *EntityRef `protobuf:"bytes,15,opt,name=mentions,proto3" json:"mentions,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *MemoryFilter) Reset() {
 	*x = MemoryFilter{}
-	mi := &file_engram_v1_memory_proto_msgTypes[2]
+	mi := &file_engram_v1_memory_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -742,7 +951,7 @@ func (x *MemoryFilter) String() string {
 func (*MemoryFilter) ProtoMessage() {}
 
 func (x *MemoryFilter) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_proto_msgTypes[2]
+	mi := &file_engram_v1_memory_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -755,7 +964,7 @@ func (x *MemoryFilter) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryFilter.ProtoReflect.Descriptor instead.
 func (*MemoryFilter) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{2}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *MemoryFilter) GetAgentId() string {
@@ -856,6 +1065,13 @@ func (x *MemoryFilter) GetValidAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *MemoryFilter) GetMentions() *EntityRef {
+	if x != nil {
+		return x.Mentions
+	}
+	return nil
+}
+
 // A memory as one change left it. Immutable; purged with its memory.
 type MemoryRevision struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -881,7 +1097,7 @@ type MemoryRevision struct {
 
 func (x *MemoryRevision) Reset() {
 	*x = MemoryRevision{}
-	mi := &file_engram_v1_memory_proto_msgTypes[3]
+	mi := &file_engram_v1_memory_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -893,7 +1109,7 @@ func (x *MemoryRevision) String() string {
 func (*MemoryRevision) ProtoMessage() {}
 
 func (x *MemoryRevision) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_memory_proto_msgTypes[3]
+	mi := &file_engram_v1_memory_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -906,7 +1122,7 @@ func (x *MemoryRevision) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemoryRevision.ProtoReflect.Descriptor instead.
 func (*MemoryRevision) Descriptor() ([]byte, []int) {
-	return file_engram_v1_memory_proto_rawDescGZIP(), []int{3}
+	return file_engram_v1_memory_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *MemoryRevision) GetRevision() int64 {
@@ -969,7 +1185,7 @@ var File_engram_v1_memory_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_proto_rawDesc = "" +
 	"\n" +
-	"\x16engram/v1/memory.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xee\v\n" +
+	"\x16engram/v1/memory.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x14engram/v1/rest.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdb\f\n" +
 	"\x06Memory\x12\x18\n" +
 	"\x02id\x18\x01 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x02id\x12!\n" +
 	"\fworkspace_id\x18\x02 \x01(\tR\vworkspaceId\x128\n" +
@@ -1019,13 +1235,23 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"valid_from\x18\x1d \x01(\v2\x1a.google.protobuf.TimestampR\tvalidFrom\x12;\n" +
 	"\vvalid_until\x18\x1e \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"validUntil\x12#\n" +
-	"\rsuperseded_by\x18\x1f \x01(\tR\fsupersededByB\r\n" +
+	"\rsuperseded_by\x18\x1f \x01(\tR\fsupersededBy\x12.\n" +
+	"\bmentions\x18  \x03(\v2\x12.engram.v1.MentionR\bmentions\x12;\n" +
+	"\trelations\x18! \x03(\v2\x13.engram.v1.RelationB\b\xbaH\x05\x92\x01\x02\x10@R\trelationsB\r\n" +
 	"\v_confidence\"G\n" +
 	"\tEntityRef\x12\x1e\n" +
 	"\x04type\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x04type\x12\x1a\n" +
 	"\x02id\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\xcb\x06\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"w\n" +
+	"\aMention\x12,\n" +
+	"\x06entity\x18\x01 \x01(\v2\x14.engram.v1.EntityRefR\x06entity\x12*\n" +
+	"\x04role\x18\x02 \x01(\x0e2\x16.engram.v1.MentionRoleR\x04role\x12\x12\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\"\xb4\x01\n" +
+	"\bRelation\x126\n" +
+	"\asubject\x18\x01 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\asubject\x12:\n" +
+	"\tpredicate\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18@2\x11^[a-z][a-z0-9_]*$R\tpredicate\x124\n" +
+	"\x06object\x18\x03 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x06object\"\xfd\x06\n" +
 	"\fMemoryFilter\x128\n" +
 	"\bagent_id\x18\x01 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12+\n" +
 	"\fsubject_type\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vsubjectType\x12'\n" +
@@ -1044,7 +1270,8 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\fshow_deleted\x18\v \x01(\bR\vshowDeleted\x12!\n" +
 	"\fshow_expired\x18\f \x01(\bR\vshowExpired\x12-\n" +
 	"\x12include_superseded\x18\r \x01(\bR\x11includeSuperseded\x125\n" +
-	"\bvalid_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\avalidAt:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
+	"\bvalid_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\avalidAt\x120\n" +
+	"\bmentions\x18\x0f \x01(\v2\x14.engram.v1.EntityRefR\bmentions:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
 	"\x12linked_entity_pair\x12>linked_entity_type and linked_entity_id must be given together\x1a@(this.linked_entity_type == '') == (this.linked_entity_id == '')\"\xf9\x02\n" +
 	"\x0eMemoryRevision\x12-\n" +
 	"\brevision\x18\x01 \x01(\x03B\x11\xbaH\x0e\"\f\x18\x80\x80\x80\x80\x80\x80\x80\x80@(\x01R\brevision\x129\n" +
@@ -1055,7 +1282,14 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\bagent_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aagentId\x12 \n" +
 	"\x06reason\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06reason\x121\n" +
 	"\x06memory\x18\a \x01(\v2\x11.engram.v1.MemoryB\x06\xbaH\x03\xc8\x01\x01R\x06memory\x12%\n" +
-	"\x0echanged_fields\x18\b \x03(\tR\rchangedFields*W\n" +
+	"\x0echanged_fields\x18\b \x03(\tR\rchangedFields*\xa9\x01\n" +
+	"\vMentionRole\x12\x1c\n" +
+	"\x18MENTION_ROLE_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14MENTION_ROLE_SUBJECT\x10\x01\x12\x17\n" +
+	"\x13MENTION_ROLE_LINKED\x10\x02\x12\x18\n" +
+	"\x14MENTION_ROLE_CONTENT\x10\x03\x12\x14\n" +
+	"\x10MENTION_ROLE_TAG\x10\x04\x12\x19\n" +
+	"\x15MENTION_ROLE_RELATION\x10\x05*W\n" +
 	"\n" +
 	"Visibility\x12\x1a\n" +
 	"\x16VISIBILITY_UNSPECIFIED\x10\x00\x12\x16\n" +
@@ -1110,44 +1344,54 @@ func file_engram_v1_memory_proto_rawDescGZIP() []byte {
 	return file_engram_v1_memory_proto_rawDescData
 }
 
-var file_engram_v1_memory_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
-var file_engram_v1_memory_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_engram_v1_memory_proto_enumTypes = make([]protoimpl.EnumInfo, 6)
+var file_engram_v1_memory_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
 var file_engram_v1_memory_proto_goTypes = []any{
-	(Visibility)(0),               // 0: engram.v1.Visibility
-	(Provenance)(0),               // 1: engram.v1.Provenance
-	(MemoryState)(0),              // 2: engram.v1.MemoryState
-	(EmbeddingStatus)(0),          // 3: engram.v1.EmbeddingStatus
-	(MemoryChange)(0),             // 4: engram.v1.MemoryChange
-	(*Memory)(nil),                // 5: engram.v1.Memory
-	(*EntityRef)(nil),             // 6: engram.v1.EntityRef
-	(*MemoryFilter)(nil),          // 7: engram.v1.MemoryFilter
-	(*MemoryRevision)(nil),        // 8: engram.v1.MemoryRevision
-	(*structpb.Struct)(nil),       // 9: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil), // 10: google.protobuf.Timestamp
+	(MentionRole)(0),              // 0: engram.v1.MentionRole
+	(Visibility)(0),               // 1: engram.v1.Visibility
+	(Provenance)(0),               // 2: engram.v1.Provenance
+	(MemoryState)(0),              // 3: engram.v1.MemoryState
+	(EmbeddingStatus)(0),          // 4: engram.v1.EmbeddingStatus
+	(MemoryChange)(0),             // 5: engram.v1.MemoryChange
+	(*Memory)(nil),                // 6: engram.v1.Memory
+	(*EntityRef)(nil),             // 7: engram.v1.EntityRef
+	(*Mention)(nil),               // 8: engram.v1.Mention
+	(*Relation)(nil),              // 9: engram.v1.Relation
+	(*MemoryFilter)(nil),          // 10: engram.v1.MemoryFilter
+	(*MemoryRevision)(nil),        // 11: engram.v1.MemoryRevision
+	(*structpb.Struct)(nil),       // 12: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
 }
 var file_engram_v1_memory_proto_depIdxs = []int32{
-	0,  // 0: engram.v1.Memory.visibility:type_name -> engram.v1.Visibility
-	9,  // 1: engram.v1.Memory.metadata:type_name -> google.protobuf.Struct
-	6,  // 2: engram.v1.Memory.linked_entities:type_name -> engram.v1.EntityRef
-	1,  // 3: engram.v1.Memory.provenance:type_name -> engram.v1.Provenance
-	10, // 4: engram.v1.Memory.expire_time:type_name -> google.protobuf.Timestamp
-	2,  // 5: engram.v1.Memory.state:type_name -> engram.v1.MemoryState
-	3,  // 6: engram.v1.Memory.embedding_status:type_name -> engram.v1.EmbeddingStatus
-	10, // 7: engram.v1.Memory.create_time:type_name -> google.protobuf.Timestamp
-	10, // 8: engram.v1.Memory.update_time:type_name -> google.protobuf.Timestamp
-	10, // 9: engram.v1.Memory.delete_time:type_name -> google.protobuf.Timestamp
-	10, // 10: engram.v1.Memory.valid_from:type_name -> google.protobuf.Timestamp
-	10, // 11: engram.v1.Memory.valid_until:type_name -> google.protobuf.Timestamp
-	0,  // 12: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
-	10, // 13: engram.v1.MemoryFilter.valid_at:type_name -> google.protobuf.Timestamp
-	4,  // 14: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
-	10, // 15: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
-	5,  // 16: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
-	17, // [17:17] is the sub-list for method output_type
-	17, // [17:17] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	1,  // 0: engram.v1.Memory.visibility:type_name -> engram.v1.Visibility
+	12, // 1: engram.v1.Memory.metadata:type_name -> google.protobuf.Struct
+	7,  // 2: engram.v1.Memory.linked_entities:type_name -> engram.v1.EntityRef
+	2,  // 3: engram.v1.Memory.provenance:type_name -> engram.v1.Provenance
+	13, // 4: engram.v1.Memory.expire_time:type_name -> google.protobuf.Timestamp
+	3,  // 5: engram.v1.Memory.state:type_name -> engram.v1.MemoryState
+	4,  // 6: engram.v1.Memory.embedding_status:type_name -> engram.v1.EmbeddingStatus
+	13, // 7: engram.v1.Memory.create_time:type_name -> google.protobuf.Timestamp
+	13, // 8: engram.v1.Memory.update_time:type_name -> google.protobuf.Timestamp
+	13, // 9: engram.v1.Memory.delete_time:type_name -> google.protobuf.Timestamp
+	13, // 10: engram.v1.Memory.valid_from:type_name -> google.protobuf.Timestamp
+	13, // 11: engram.v1.Memory.valid_until:type_name -> google.protobuf.Timestamp
+	8,  // 12: engram.v1.Memory.mentions:type_name -> engram.v1.Mention
+	9,  // 13: engram.v1.Memory.relations:type_name -> engram.v1.Relation
+	7,  // 14: engram.v1.Mention.entity:type_name -> engram.v1.EntityRef
+	0,  // 15: engram.v1.Mention.role:type_name -> engram.v1.MentionRole
+	7,  // 16: engram.v1.Relation.subject:type_name -> engram.v1.EntityRef
+	7,  // 17: engram.v1.Relation.object:type_name -> engram.v1.EntityRef
+	1,  // 18: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
+	13, // 19: engram.v1.MemoryFilter.valid_at:type_name -> google.protobuf.Timestamp
+	7,  // 20: engram.v1.MemoryFilter.mentions:type_name -> engram.v1.EntityRef
+	5,  // 21: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
+	13, // 22: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
+	6,  // 23: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
+	24, // [24:24] is the sub-list for method output_type
+	24, // [24:24] is the sub-list for method input_type
+	24, // [24:24] is the sub-list for extension type_name
+	24, // [24:24] is the sub-list for extension extendee
+	0,  // [0:24] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_proto_init() }
@@ -1162,8 +1406,8 @@ func file_engram_v1_memory_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_proto_rawDesc), len(file_engram_v1_memory_proto_rawDesc)),
-			NumEnums:      5,
-			NumMessages:   4,
+			NumEnums:      6,
+			NumMessages:   6,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

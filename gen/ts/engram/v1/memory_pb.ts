@@ -16,7 +16,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
 export const file_engram_v1_memory: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "ChZlbmdyYW0vdjEvbWVtb3J5LnByb3RvEgllbmdyYW0udjEinAkKBk1lbW9yeRIUCgJpZBgBIAEoCUIIukgFcgMYgAISFAoMd29ya3NwYWNlX2lkGAIgASgJEi8KCGFnZW50X2lkGAMgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIeCgxzdWJqZWN0X3R5cGUYBCABKAlCCLpIBXIDGIABEhwKCnN1YmplY3RfaWQYBSABKAlCCLpIBXIDGIACEhYKBGtpbmQYBiABKAlCCLpIBXIDGIABEhUKA2tleRgHIAEoCUIIukgFcgMYgAQSGgoHY29udGVudBgIIAEoCUIJukgGcgQY0IYDEhcKBXRpdGxlGAkgASgJQgi6SAVyAxjIARIzCgp2aXNpYmlsaXR5GAogASgOMhUuZW5ncmFtLnYxLlZpc2liaWxpdHlCCLpIBYIBAhABEikKCG1ldGFkYXRhGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI3Cg9saW5rZWRfZW50aXRpZXMYDCADKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmQgi6SAWSAQIQQBIfCgR0YWdzGA0gAygJQhG6SA6SAQsQQCIHcgUQARiAARIoCgpjb25maWRlbmNlGA4gASgCQg+6SAwKCh0AAIA/LQAAAABIAIgBARIdCgtzb3VyY2Vfa2luZBgPIAEoCUIIukgFcgMYgAESGwoJc291cmNlX2lkGBAgASgJQgi6SAVyAxiAAhIzCgpwcm92ZW5hbmNlGBEgASgOMhUuZW5ncmFtLnYxLlByb3ZlbmFuY2VCCLpIBYIBAhABEiIKEHBhcmVudF9tZW1vcnlfaWQYEiABKAlCCLpIBXIDGIACEj8KC2V4cGlyZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOyvMYCmV4cGlyZXNfYXQSHwoNZm9yZ2V0X3JlYXNvbhgUIAEoCUIIukgFcgMYgAgSJQoFc3RhdGUYFSABKA4yFi5lbmdyYW0udjEuTWVtb3J5U3RhdGUSNAoQZW1iZWRkaW5nX3N0YXR1cxgWIAEoDjIaLmVuZ3JhbS52MS5FbWJlZGRpbmdTdGF0dXMSFwoPZW1iZWRkaW5nX21vZGVsGBcgASgJEhAKCHJldmlzaW9uGBggASgDEhYKBGV0YWcYGSABKAlCCLpIBXIDGIACEi8KC2NyZWF0ZV90aW1lGBogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgbIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnZhbGlkX2Zyb20YHSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3ZhbGlkX3VudGlsGB4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdXBlcnNlZGVkX2J5GB8gASgJQg0KC19jb25maWRlbmNlIj0KCUVudGl0eVJlZhIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACIqsFCgxNZW1vcnlGaWx0ZXISLwoIYWdlbnRfaWQYASABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEh4KDHN1YmplY3RfdHlwZRgCIAEoCUIIukgFcgMYgAESHAoKc3ViamVjdF9pZBgDIAEoCUIIukgFcgMYgAISKAoFa2luZHMYBCADKAlCGbpIDpIBCxBAIgdyBRABGIAByvMYBGtpbmQSJgoEdGFncxgFIAMoCUIYukgOkgELEEAiB3IFEAEYgAHK8xgDdGFnEi4KCGFueV90YWdzGAYgAygJQhy6SA6SAQsQQCIHcgUQARiAAcrzGAdhbnlfdGFnEiQKEmxpbmtlZF9lbnRpdHlfdHlwZRgHIAEoCUIIukgFcgMYgAESIgoQbGlua2VkX2VudGl0eV9pZBgIIAEoCUIIukgFcgMYgAISMwoKdmlzaWJpbGl0eRgJIAEoDjIVLmVuZ3JhbS52MS5WaXNpYmlsaXR5Qgi6SAWCAQIQARIVCgNrZXkYCiABKAlCCLpIBXIDGIAEEhQKDHNob3dfZGVsZXRlZBgLIAEoCBIUCgxzaG93X2V4cGlyZWQYDCABKAgSGgoSaW5jbHVkZV9zdXBlcnNlZGVkGA0gASgIEiwKCHZhbGlkX2F0GA4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcDqdAbpImQEalgEKEmxpbmtlZF9lbnRpdHlfcGFpchI+bGlua2VkX2VudGl0eV90eXBlIGFuZCBsaW5rZWRfZW50aXR5X2lkIG11c3QgYmUgZ2l2ZW4gdG9nZXRoZXIaQCh0aGlzLmxpbmtlZF9lbnRpdHlfdHlwZSA9PSAnJykgPT0gKHRoaXMubGlua2VkX2VudGl0eV9pZCA9PSAnJykirAIKDk1lbW9yeVJldmlzaW9uEiMKCHJldmlzaW9uGAEgASgDQhG6SA4iDBiAgICAgICAgEAoARIxCgZjaGFuZ2UYAiABKA4yFy5lbmdyYW0udjEuTWVtb3J5Q2hhbmdlQgi6SAWCAQIQARIvCgtjaGFuZ2VfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoGa2V5X2lkGAQgASgJQgi6SAVyAxiAAhIaCghhZ2VudF9pZBgFIAEoCUIIukgFcgMYgAISGAoGcmVhc29uGAYgASgJQgi6SAVyAxiACBIpCgZtZW1vcnkYByABKAsyES5lbmdyYW0udjEuTWVtb3J5Qga6SAPIAQESFgoOY2hhbmdlZF9maWVsZHMYCCADKAkqVwoKVmlzaWJpbGl0eRIaChZWSVNJQklMSVRZX1VOU1BFQ0lGSUVEEAASFgoSVklTSUJJTElUWV9QUklWQVRFEAESFQoRVklTSUJJTElUWV9TSEFSRUQQAirKAQoKUHJvdmVuYW5jZRIaChZQUk9WRU5BTkNFX1VOU1BFQ0lGSUVEEAASIQodUFJPVkVOQU5DRV9FWFBMSUNJVF9TVEFURU1FTlQQARIXChNQUk9WRU5BTkNFX0lORkVSUkVEEAISFwoTUFJPVkVOQU5DRV9PQlNFUlZFRBADEhgKFFBST1ZFTkFOQ0VfVkFMSURBVEVEEAQSGAoUUFJPVkVOQU5DRV9DT1JSRUNURUQQBRIXChNQUk9WRU5BTkNFX0lNUE9SVEVEEAYqlQEKC01lbW9yeVN0YXRlEhwKGE1FTU9SWV9TVEFURV9VTlNQRUNJRklFRBAAEhcKE01FTU9SWV9TVEFURV9BQ1RJVkUQARIYChRNRU1PUllfU1RBVEVfRVhQSVJFRBACEhgKFE1FTU9SWV9TVEFURV9ERUxFVEVEEAMSGwoXTUVNT1JZX1NUQVRFX1NVUEVSU0VERUQQBCqNAQoPRW1iZWRkaW5nU3RhdHVzEiAKHEVNQkVERElOR19TVEFUVVNfVU5TUEVDSUZJRUQQABIdChlFTUJFRERJTkdfU1RBVFVTX0FUVEFDSEVEEAESHAoYRU1CRURESU5HX1NUQVRVU19QRU5ESU5HEAISGwoXRU1CRURESU5HX1NUQVRVU19GQUlMRUQQAyrhAgoMTWVtb3J5Q2hhbmdlEh0KGU1FTU9SWV9DSEFOR0VfVU5TUEVDSUZJRUQQABIZChVNRU1PUllfQ0hBTkdFX0NSRUFURUQQARIZChVNRU1PUllfQ0hBTkdFX1VQREFURUQQAhIaChZNRU1PUllfQ0hBTkdFX1VQU0VSVEVEEAMSGQoVTUVNT1JZX0NIQU5HRV9SRVZJVkVEEAQSGAoUTUVNT1JZX0NIQU5HRV9NRVJHRUQQBRIZChVNRU1PUllfQ0hBTkdFX0RFTEVURUQQBhIbChdNRU1PUllfQ0hBTkdFX1VOREVMRVRFRBAHEhwKGE1FTU9SWV9DSEFOR0VfU1VQRVJTRURFRBAIEh4KGk1FTU9SWV9DSEFOR0VfVU5TVVBFUlNFREVEEAkSGQoVTUVNT1JZX0NIQU5HRV9FWFBJUkVEEAoSGgoWTUVNT1JZX0NIQU5HRV9JTVBPUlRFRBALYgZwcm90bzM",
+    "ChZlbmdyYW0vdjEvbWVtb3J5LnByb3RvEgllbmdyYW0udjEi9AkKBk1lbW9yeRIUCgJpZBgBIAEoCUIIukgFcgMYgAISFAoMd29ya3NwYWNlX2lkGAIgASgJEi8KCGFnZW50X2lkGAMgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIeCgxzdWJqZWN0X3R5cGUYBCABKAlCCLpIBXIDGIABEhwKCnN1YmplY3RfaWQYBSABKAlCCLpIBXIDGIACEhYKBGtpbmQYBiABKAlCCLpIBXIDGIABEhUKA2tleRgHIAEoCUIIukgFcgMYgAQSGgoHY29udGVudBgIIAEoCUIJukgGcgQY0IYDEhcKBXRpdGxlGAkgASgJQgi6SAVyAxjIARIzCgp2aXNpYmlsaXR5GAogASgOMhUuZW5ncmFtLnYxLlZpc2liaWxpdHlCCLpIBYIBAhABEikKCG1ldGFkYXRhGAsgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBI3Cg9saW5rZWRfZW50aXRpZXMYDCADKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmQgi6SAWSAQIQQBIfCgR0YWdzGA0gAygJQhG6SA6SAQsQQCIHcgUQARiAARIoCgpjb25maWRlbmNlGA4gASgCQg+6SAwKCh0AAIA/LQAAAABIAIgBARIdCgtzb3VyY2Vfa2luZBgPIAEoCUIIukgFcgMYgAESGwoJc291cmNlX2lkGBAgASgJQgi6SAVyAxiAAhIzCgpwcm92ZW5hbmNlGBEgASgOMhUuZW5ncmFtLnYxLlByb3ZlbmFuY2VCCLpIBYIBAhABEiIKEHBhcmVudF9tZW1vcnlfaWQYEiABKAlCCLpIBXIDGIACEj8KC2V4cGlyZV90aW1lGBMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcEIOyvMYCmV4cGlyZXNfYXQSHwoNZm9yZ2V0X3JlYXNvbhgUIAEoCUIIukgFcgMYgAgSJQoFc3RhdGUYFSABKA4yFi5lbmdyYW0udjEuTWVtb3J5U3RhdGUSNAoQZW1iZWRkaW5nX3N0YXR1cxgWIAEoDjIaLmVuZ3JhbS52MS5FbWJlZGRpbmdTdGF0dXMSFwoPZW1iZWRkaW5nX21vZGVsGBcgASgJEhAKCHJldmlzaW9uGBggASgDEhYKBGV0YWcYGSABKAlCCLpIBXIDGIACEi8KC2NyZWF0ZV90aW1lGBogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgbIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZGVsZXRlX3RpbWUYHCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnZhbGlkX2Zyb20YHSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3ZhbGlkX3VudGlsGB4gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIVCg1zdXBlcnNlZGVkX2J5GB8gASgJEiQKCG1lbnRpb25zGCAgAygLMhIuZW5ncmFtLnYxLk1lbnRpb24SMAoJcmVsYXRpb25zGCEgAygLMhMuZW5ncmFtLnYxLlJlbGF0aW9uQgi6SAWSAQIQQEINCgtfY29uZmlkZW5jZSI9CglFbnRpdHlSZWYSGAoEdHlwZRgBIAEoCUIKukgHcgUQARiAARIWCgJpZBgCIAEoCUIKukgHcgUQARiAAiJjCgdNZW50aW9uEiQKBmVudGl0eRgBIAEoCzIULmVuZ3JhbS52MS5FbnRpdHlSZWYSJAoEcm9sZRgCIAEoDjIWLmVuZ3JhbS52MS5NZW50aW9uUm9sZRIMCgR0ZXh0GAMgASgJIpgBCghSZWxhdGlvbhItCgdzdWJqZWN0GAEgASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZkIGukgDyAEBEi8KCXByZWRpY2F0ZRgCIAEoCUIcukgZchcQARhAMhFeW2Etel1bYS16MC05X10qJBIsCgZvYmplY3QYAyABKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmQga6SAPIAQEi0wUKDE1lbW9yeUZpbHRlchIvCghhZ2VudF9pZBgBIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQSHgoMc3ViamVjdF90eXBlGAIgASgJQgi6SAVyAxiAARIcCgpzdWJqZWN0X2lkGAMgASgJQgi6SAVyAxiAAhIoCgVraW5kcxgEIAMoCUIZukgOkgELEEAiB3IFEAEYgAHK8xgEa2luZBImCgR0YWdzGAUgAygJQhi6SA6SAQsQQCIHcgUQARiAAcrzGAN0YWcSLgoIYW55X3RhZ3MYBiADKAlCHLpIDpIBCxBAIgdyBRABGIAByvMYB2FueV90YWcSJAoSbGlua2VkX2VudGl0eV90eXBlGAcgASgJQgi6SAVyAxiAARIiChBsaW5rZWRfZW50aXR5X2lkGAggASgJQgi6SAVyAxiAAhIzCgp2aXNpYmlsaXR5GAkgASgOMhUuZW5ncmFtLnYxLlZpc2liaWxpdHlCCLpIBYIBAhABEhUKA2tleRgKIAEoCUIIukgFcgMYgAQSFAoMc2hvd19kZWxldGVkGAsgASgIEhQKDHNob3dfZXhwaXJlZBgMIAEoCBIaChJpbmNsdWRlX3N1cGVyc2VkZWQYDSABKAgSLAoIdmFsaWRfYXQYDiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKCG1lbnRpb25zGA8gASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZjqdAbpImQEalgEKEmxpbmtlZF9lbnRpdHlfcGFpchI+bGlua2VkX2VudGl0eV90eXBlIGFuZCBsaW5rZWRfZW50aXR5X2lkIG11c3QgYmUgZ2l2ZW4gdG9nZXRoZXIaQCh0aGlzLmxpbmtlZF9lbnRpdHlfdHlwZSA9PSAnJykgPT0gKHRoaXMubGlua2VkX2VudGl0eV9pZCA9PSAnJykirAIKDk1lbW9yeVJldmlzaW9uEiMKCHJldmlzaW9uGAEgASgDQhG6SA4iDBiAgICAgICAgEAoARIxCgZjaGFuZ2UYAiABKA4yFy5lbmdyYW0udjEuTWVtb3J5Q2hhbmdlQgi6SAWCAQIQARIvCgtjaGFuZ2VfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGAoGa2V5X2lkGAQgASgJQgi6SAVyAxiAAhIaCghhZ2VudF9pZBgFIAEoCUIIukgFcgMYgAISGAoGcmVhc29uGAYgASgJQgi6SAVyAxiACBIpCgZtZW1vcnkYByABKAsyES5lbmdyYW0udjEuTWVtb3J5Qga6SAPIAQESFgoOY2hhbmdlZF9maWVsZHMYCCADKAkqqQEKC01lbnRpb25Sb2xlEhwKGE1FTlRJT05fUk9MRV9VTlNQRUNJRklFRBAAEhgKFE1FTlRJT05fUk9MRV9TVUJKRUNUEAESFwoTTUVOVElPTl9ST0xFX0xJTktFRBACEhgKFE1FTlRJT05fUk9MRV9DT05URU5UEAMSFAoQTUVOVElPTl9ST0xFX1RBRxAEEhkKFU1FTlRJT05fUk9MRV9SRUxBVElPThAFKlcKClZpc2liaWxpdHkSGgoWVklTSUJJTElUWV9VTlNQRUNJRklFRBAAEhYKElZJU0lCSUxJVFlfUFJJVkFURRABEhUKEVZJU0lCSUxJVFlfU0hBUkVEEAIqygEKClByb3ZlbmFuY2USGgoWUFJPVkVOQU5DRV9VTlNQRUNJRklFRBAAEiEKHVBST1ZFTkFOQ0VfRVhQTElDSVRfU1RBVEVNRU5UEAESFwoTUFJPVkVOQU5DRV9JTkZFUlJFRBACEhcKE1BST1ZFTkFOQ0VfT0JTRVJWRUQQAxIYChRQUk9WRU5BTkNFX1ZBTElEQVRFRBAEEhgKFFBST1ZFTkFOQ0VfQ09SUkVDVEVEEAUSFwoTUFJPVkVOQU5DRV9JTVBPUlRFRBAGKpUBCgtNZW1vcnlTdGF0ZRIcChhNRU1PUllfU1RBVEVfVU5TUEVDSUZJRUQQABIXChNNRU1PUllfU1RBVEVfQUNUSVZFEAESGAoUTUVNT1JZX1NUQVRFX0VYUElSRUQQAhIYChRNRU1PUllfU1RBVEVfREVMRVRFRBADEhsKF01FTU9SWV9TVEFURV9TVVBFUlNFREVEEAQqjQEKD0VtYmVkZGluZ1N0YXR1cxIgChxFTUJFRERJTkdfU1RBVFVTX1VOU1BFQ0lGSUVEEAASHQoZRU1CRURESU5HX1NUQVRVU19BVFRBQ0hFRBABEhwKGEVNQkVERElOR19TVEFUVVNfUEVORElORxACEhsKF0VNQkVERElOR19TVEFUVVNfRkFJTEVEEAMq4QIKDE1lbW9yeUNoYW5nZRIdChlNRU1PUllfQ0hBTkdFX1VOU1BFQ0lGSUVEEAASGQoVTUVNT1JZX0NIQU5HRV9DUkVBVEVEEAESGQoVTUVNT1JZX0NIQU5HRV9VUERBVEVEEAISGgoWTUVNT1JZX0NIQU5HRV9VUFNFUlRFRBADEhkKFU1FTU9SWV9DSEFOR0VfUkVWSVZFRBAEEhgKFE1FTU9SWV9DSEFOR0VfTUVSR0VEEAUSGQoVTUVNT1JZX0NIQU5HRV9ERUxFVEVEEAYSGwoXTUVNT1JZX0NIQU5HRV9VTkRFTEVURUQQBxIcChhNRU1PUllfQ0hBTkdFX1NVUEVSU0VERUQQCBIeChpNRU1PUllfQ0hBTkdFX1VOU1VQRVJTRURFRBAJEhkKFU1FTU9SWV9DSEFOR0VfRVhQSVJFRBAKEhoKFk1FTU9SWV9DSEFOR0VfSU1QT1JURUQQC2IGcHJvdG8z",
     [file_buf_validate_validate, file_engram_v1_rest, file_google_protobuf_struct, file_google_protobuf_timestamp],
   );
 
@@ -237,6 +237,20 @@ export type Memory = Message<"engram.v1.Memory"> & {
    * @generated from field: string superseded_by = 31;
    */
   supersededBy: string;
+
+  /**
+   * Output only: every entity the memory mentions, and how (see EntityService).
+   *
+   * @generated from field: repeated engram.v1.Mention mentions = 32;
+   */
+  mentions: Mention[];
+
+  /**
+   * Facts the memory states, with the memory as their provenance.
+   *
+   * @generated from field: repeated engram.v1.Relation relations = 33;
+   */
+  relations: Relation[];
 };
 
 /**
@@ -267,6 +281,67 @@ export type EntityRef = Message<"engram.v1.EntityRef"> & {
  * Use `create(EntityRefSchema)` to create a new message.
  */
 export const EntityRefSchema: GenMessage<EntityRef> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 1);
+
+/**
+ * One entity a memory mentions. Output only.
+ *
+ * @generated from message engram.v1.Mention
+ */
+export type Mention = Message<"engram.v1.Mention"> & {
+  /**
+   * @generated from field: engram.v1.EntityRef entity = 1;
+   */
+  entity?: EntityRef | undefined;
+
+  /**
+   * @generated from field: engram.v1.MentionRole role = 2;
+   */
+  role: MentionRole;
+
+  /**
+   * For MENTION_ROLE_CONTENT: the text as it appears in the content.
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message engram.v1.Mention.
+ * Use `create(MentionSchema)` to create a new message.
+ */
+export const MentionSchema: GenMessage<Mention> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 2);
+
+/**
+ * A fact stated by a memory: subject predicate object. It holds while the memory stating it is
+ * active and valid; deleting, superseding or expiring the memory ends it.
+ *
+ * @generated from message engram.v1.Relation
+ */
+export type Relation = Message<"engram.v1.Relation"> & {
+  /**
+   * @generated from field: engram.v1.EntityRef subject = 1;
+   */
+  subject?: EntityRef | undefined;
+
+  /**
+   * Lower-case words joined by underscores, for example "works_at" or "cto_of".
+   *
+   * @generated from field: string predicate = 2;
+   */
+  predicate: string;
+
+  /**
+   * @generated from field: engram.v1.EntityRef object = 3;
+   */
+  object?: EntityRef | undefined;
+};
+
+/**
+ * Describes the message engram.v1.Relation.
+ * Use `create(RelationSchema)` to create a new message.
+ */
+export const RelationSchema: GenMessage<Relation> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 3);
 
 /**
  * Narrows ListMemories and SearchMemories. Empty fields do not filter.
@@ -361,13 +436,20 @@ export type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
    * @generated from field: google.protobuf.Timestamp valid_at = 14;
    */
   validAt?: Timestamp | undefined;
+
+  /**
+   * Memories that mention this entity, in any role (subject, linked, content, tag or relation).
+   *
+   * @generated from field: engram.v1.EntityRef mentions = 15;
+   */
+  mentions?: EntityRef | undefined;
 };
 
 /**
  * Describes the message engram.v1.MemoryFilter.
  * Use `create(MemoryFilterSchema)` to create a new message.
  */
-export const MemoryFilterSchema: GenMessage<MemoryFilter> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 2);
+export const MemoryFilterSchema: GenMessage<MemoryFilter> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 4);
 
 /**
  * A memory as one change left it. Immutable; purged with its memory.
@@ -434,7 +516,59 @@ export type MemoryRevision = Message<"engram.v1.MemoryRevision"> & {
  * Describes the message engram.v1.MemoryRevision.
  * Use `create(MemoryRevisionSchema)` to create a new message.
  */
-export const MemoryRevisionSchema: GenMessage<MemoryRevision> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 3);
+export const MemoryRevisionSchema: GenMessage<MemoryRevision> = /*@__PURE__*/ messageDesc(file_engram_v1_memory, 5);
+
+/**
+ * How a memory mentions an entity.
+ *
+ * @generated from enum engram.v1.MentionRole
+ */
+export enum MentionRole {
+  /**
+   * @generated from enum value: MENTION_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The memory's subject (subject_type, subject_id).
+   *
+   * @generated from enum value: MENTION_ROLE_SUBJECT = 1;
+   */
+  SUBJECT = 1,
+
+  /**
+   * One of its linked_entities.
+   *
+   * @generated from enum value: MENTION_ROLE_LINKED = 2;
+   */
+  LINKED = 2,
+
+  /**
+   * A name, email or URL found in its content.
+   *
+   * @generated from enum value: MENTION_ROLE_CONTENT = 3;
+   */
+  CONTENT = 3,
+
+  /**
+   * A tag "<facet>:<value>": the entity {type: facet, id: value}.
+   *
+   * @generated from enum value: MENTION_ROLE_TAG = 4;
+   */
+  TAG = 4,
+
+  /**
+   * An end of one of its relations.
+   *
+   * @generated from enum value: MENTION_ROLE_RELATION = 5;
+   */
+  RELATION = 5,
+}
+
+/**
+ * Describes the enum engram.v1.MentionRole.
+ */
+export const MentionRoleSchema: GenEnum<MentionRole> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 0);
 
 /**
  * @generated from enum engram.v1.Visibility
@@ -461,7 +595,7 @@ export enum Visibility {
 /**
  * Describes the enum engram.v1.Visibility.
  */
-export const VisibilitySchema: GenEnum<Visibility> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 0);
+export const VisibilitySchema: GenEnum<Visibility> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 1);
 
 /**
  * @generated from enum engram.v1.Provenance
@@ -506,7 +640,7 @@ export enum Provenance {
 /**
  * Describes the enum engram.v1.Provenance.
  */
-export const ProvenanceSchema: GenEnum<Provenance> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 1);
+export const ProvenanceSchema: GenEnum<Provenance> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 2);
 
 /**
  * @generated from enum engram.v1.MemoryState
@@ -544,7 +678,7 @@ export enum MemoryState {
 /**
  * Describes the enum engram.v1.MemoryState.
  */
-export const MemoryStateSchema: GenEnum<MemoryState> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 2);
+export const MemoryStateSchema: GenEnum<MemoryState> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 3);
 
 /**
  * @generated from enum engram.v1.EmbeddingStatus
@@ -574,7 +708,7 @@ export enum EmbeddingStatus {
 /**
  * Describes the enum engram.v1.EmbeddingStatus.
  */
-export const EmbeddingStatusSchema: GenEnum<EmbeddingStatus> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 3);
+export const EmbeddingStatusSchema: GenEnum<EmbeddingStatus> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 4);
 
 /**
  * What a change did to a memory: the kind of a MemoryRevision.
@@ -664,4 +798,4 @@ export enum MemoryChange {
 /**
  * Describes the enum engram.v1.MemoryChange.
  */
-export const MemoryChangeSchema: GenEnum<MemoryChange> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 4);
+export const MemoryChangeSchema: GenEnum<MemoryChange> = /*@__PURE__*/ enumDesc(file_engram_v1_memory, 5);

@@ -13,6 +13,15 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
 
+class MentionRole(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    MENTION_ROLE_UNSPECIFIED: _ClassVar[MentionRole]
+    MENTION_ROLE_SUBJECT: _ClassVar[MentionRole]
+    MENTION_ROLE_LINKED: _ClassVar[MentionRole]
+    MENTION_ROLE_CONTENT: _ClassVar[MentionRole]
+    MENTION_ROLE_TAG: _ClassVar[MentionRole]
+    MENTION_ROLE_RELATION: _ClassVar[MentionRole]
+
 class Visibility(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
     VISIBILITY_UNSPECIFIED: _ClassVar[Visibility]
@@ -58,6 +67,12 @@ class MemoryChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMORY_CHANGE_UNSUPERSEDED: _ClassVar[MemoryChange]
     MEMORY_CHANGE_EXPIRED: _ClassVar[MemoryChange]
     MEMORY_CHANGE_IMPORTED: _ClassVar[MemoryChange]
+MENTION_ROLE_UNSPECIFIED: MentionRole
+MENTION_ROLE_SUBJECT: MentionRole
+MENTION_ROLE_LINKED: MentionRole
+MENTION_ROLE_CONTENT: MentionRole
+MENTION_ROLE_TAG: MentionRole
+MENTION_ROLE_RELATION: MentionRole
 VISIBILITY_UNSPECIFIED: Visibility
 VISIBILITY_PRIVATE: Visibility
 VISIBILITY_SHARED: Visibility
@@ -91,7 +106,7 @@ MEMORY_CHANGE_EXPIRED: MemoryChange
 MEMORY_CHANGE_IMPORTED: MemoryChange
 
 class Memory(_message.Message):
-    __slots__ = ("id", "workspace_id", "agent_id", "subject_type", "subject_id", "kind", "key", "content", "title", "visibility", "metadata", "linked_entities", "tags", "confidence", "source_kind", "source_id", "provenance", "parent_memory_id", "expire_time", "forget_reason", "state", "embedding_status", "embedding_model", "revision", "etag", "create_time", "update_time", "delete_time", "valid_from", "valid_until", "superseded_by")
+    __slots__ = ("id", "workspace_id", "agent_id", "subject_type", "subject_id", "kind", "key", "content", "title", "visibility", "metadata", "linked_entities", "tags", "confidence", "source_kind", "source_id", "provenance", "parent_memory_id", "expire_time", "forget_reason", "state", "embedding_status", "embedding_model", "revision", "etag", "create_time", "update_time", "delete_time", "valid_from", "valid_until", "superseded_by", "mentions", "relations")
     ID_FIELD_NUMBER: _ClassVar[int]
     WORKSPACE_ID_FIELD_NUMBER: _ClassVar[int]
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +138,8 @@ class Memory(_message.Message):
     VALID_FROM_FIELD_NUMBER: _ClassVar[int]
     VALID_UNTIL_FIELD_NUMBER: _ClassVar[int]
     SUPERSEDED_BY_FIELD_NUMBER: _ClassVar[int]
+    MENTIONS_FIELD_NUMBER: _ClassVar[int]
+    RELATIONS_FIELD_NUMBER: _ClassVar[int]
     id: str
     workspace_id: str
     agent_id: str
@@ -154,7 +171,9 @@ class Memory(_message.Message):
     valid_from: _timestamp_pb2.Timestamp
     valid_until: _timestamp_pb2.Timestamp
     superseded_by: str
-    def __init__(self, id: _Optional[str] = ..., workspace_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., content: _Optional[str] = ..., title: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., linked_entities: _Optional[_Iterable[_Union[EntityRef, _Mapping]]] = ..., tags: _Optional[_Iterable[str]] = ..., confidence: _Optional[float] = ..., source_kind: _Optional[str] = ..., source_id: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, str]] = ..., parent_memory_id: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., forget_reason: _Optional[str] = ..., state: _Optional[_Union[MemoryState, str]] = ..., embedding_status: _Optional[_Union[EmbeddingStatus, str]] = ..., embedding_model: _Optional[str] = ..., revision: _Optional[int] = ..., etag: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., superseded_by: _Optional[str] = ...) -> None: ...
+    mentions: _containers.RepeatedCompositeFieldContainer[Mention]
+    relations: _containers.RepeatedCompositeFieldContainer[Relation]
+    def __init__(self, id: _Optional[str] = ..., workspace_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kind: _Optional[str] = ..., key: _Optional[str] = ..., content: _Optional[str] = ..., title: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., linked_entities: _Optional[_Iterable[_Union[EntityRef, _Mapping]]] = ..., tags: _Optional[_Iterable[str]] = ..., confidence: _Optional[float] = ..., source_kind: _Optional[str] = ..., source_id: _Optional[str] = ..., provenance: _Optional[_Union[Provenance, str]] = ..., parent_memory_id: _Optional[str] = ..., expire_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., forget_reason: _Optional[str] = ..., state: _Optional[_Union[MemoryState, str]] = ..., embedding_status: _Optional[_Union[EmbeddingStatus, str]] = ..., embedding_model: _Optional[str] = ..., revision: _Optional[int] = ..., etag: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., delete_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_from: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., valid_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., superseded_by: _Optional[str] = ..., mentions: _Optional[_Iterable[_Union[Mention, _Mapping]]] = ..., relations: _Optional[_Iterable[_Union[Relation, _Mapping]]] = ...) -> None: ...
 
 class EntityRef(_message.Message):
     __slots__ = ("type", "id")
@@ -164,8 +183,28 @@ class EntityRef(_message.Message):
     id: str
     def __init__(self, type: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
+class Mention(_message.Message):
+    __slots__ = ("entity", "role", "text")
+    ENTITY_FIELD_NUMBER: _ClassVar[int]
+    ROLE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    entity: EntityRef
+    role: MentionRole
+    text: str
+    def __init__(self, entity: _Optional[_Union[EntityRef, _Mapping]] = ..., role: _Optional[_Union[MentionRole, str]] = ..., text: _Optional[str] = ...) -> None: ...
+
+class Relation(_message.Message):
+    __slots__ = ("subject", "predicate", "object")
+    SUBJECT_FIELD_NUMBER: _ClassVar[int]
+    PREDICATE_FIELD_NUMBER: _ClassVar[int]
+    OBJECT_FIELD_NUMBER: _ClassVar[int]
+    subject: EntityRef
+    predicate: str
+    object: EntityRef
+    def __init__(self, subject: _Optional[_Union[EntityRef, _Mapping]] = ..., predicate: _Optional[str] = ..., object: _Optional[_Union[EntityRef, _Mapping]] = ...) -> None: ...
+
 class MemoryFilter(_message.Message):
-    __slots__ = ("agent_id", "subject_type", "subject_id", "kinds", "tags", "any_tags", "linked_entity_type", "linked_entity_id", "visibility", "key", "show_deleted", "show_expired", "include_superseded", "valid_at")
+    __slots__ = ("agent_id", "subject_type", "subject_id", "kinds", "tags", "any_tags", "linked_entity_type", "linked_entity_id", "visibility", "key", "show_deleted", "show_expired", "include_superseded", "valid_at", "mentions")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -180,6 +219,7 @@ class MemoryFilter(_message.Message):
     SHOW_EXPIRED_FIELD_NUMBER: _ClassVar[int]
     INCLUDE_SUPERSEDED_FIELD_NUMBER: _ClassVar[int]
     VALID_AT_FIELD_NUMBER: _ClassVar[int]
+    MENTIONS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     subject_type: str
     subject_id: str
@@ -194,7 +234,8 @@ class MemoryFilter(_message.Message):
     show_expired: bool
     include_superseded: bool
     valid_at: _timestamp_pb2.Timestamp
-    def __init__(self, agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., any_tags: _Optional[_Iterable[str]] = ..., linked_entity_type: _Optional[str] = ..., linked_entity_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., key: _Optional[str] = ..., show_deleted: _Optional[bool] = ..., show_expired: _Optional[bool] = ..., include_superseded: _Optional[bool] = ..., valid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    mentions: EntityRef
+    def __init__(self, agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., any_tags: _Optional[_Iterable[str]] = ..., linked_entity_type: _Optional[str] = ..., linked_entity_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., key: _Optional[str] = ..., show_deleted: _Optional[bool] = ..., show_expired: _Optional[bool] = ..., include_superseded: _Optional[bool] = ..., valid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mentions: _Optional[_Union[EntityRef, _Mapping]] = ...) -> None: ...
 
 class MemoryRevision(_message.Message):
     __slots__ = ("revision", "change", "change_time", "key_id", "agent_id", "reason", "memory", "changed_fields")

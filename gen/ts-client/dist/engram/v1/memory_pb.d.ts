@@ -228,6 +228,20 @@ export declare type Memory = Message<"engram.v1.Memory"> & {
    * @generated from field: string superseded_by = 31;
    */
   supersededBy: string;
+
+  /**
+   * Output only: every entity the memory mentions, and how (see EntityService).
+   *
+   * @generated from field: repeated engram.v1.Mention mentions = 32;
+   */
+  mentions: Mention[];
+
+  /**
+   * Facts the memory states, with the memory as their provenance.
+   *
+   * @generated from field: repeated engram.v1.Relation relations = 33;
+   */
+  relations: Relation[];
 };
 
 /**
@@ -258,6 +272,67 @@ export declare type EntityRef = Message<"engram.v1.EntityRef"> & {
  * Use `create(EntityRefSchema)` to create a new message.
  */
 export declare const EntityRefSchema: GenMessage<EntityRef>;
+
+/**
+ * One entity a memory mentions. Output only.
+ *
+ * @generated from message engram.v1.Mention
+ */
+export declare type Mention = Message<"engram.v1.Mention"> & {
+  /**
+   * @generated from field: engram.v1.EntityRef entity = 1;
+   */
+  entity?: EntityRef | undefined;
+
+  /**
+   * @generated from field: engram.v1.MentionRole role = 2;
+   */
+  role: MentionRole;
+
+  /**
+   * For MENTION_ROLE_CONTENT: the text as it appears in the content.
+   *
+   * @generated from field: string text = 3;
+   */
+  text: string;
+};
+
+/**
+ * Describes the message engram.v1.Mention.
+ * Use `create(MentionSchema)` to create a new message.
+ */
+export declare const MentionSchema: GenMessage<Mention>;
+
+/**
+ * A fact stated by a memory: subject predicate object. It holds while the memory stating it is
+ * active and valid; deleting, superseding or expiring the memory ends it.
+ *
+ * @generated from message engram.v1.Relation
+ */
+export declare type Relation = Message<"engram.v1.Relation"> & {
+  /**
+   * @generated from field: engram.v1.EntityRef subject = 1;
+   */
+  subject?: EntityRef | undefined;
+
+  /**
+   * Lower-case words joined by underscores, for example "works_at" or "cto_of".
+   *
+   * @generated from field: string predicate = 2;
+   */
+  predicate: string;
+
+  /**
+   * @generated from field: engram.v1.EntityRef object = 3;
+   */
+  object?: EntityRef | undefined;
+};
+
+/**
+ * Describes the message engram.v1.Relation.
+ * Use `create(RelationSchema)` to create a new message.
+ */
+export declare const RelationSchema: GenMessage<Relation>;
 
 /**
  * Narrows ListMemories and SearchMemories. Empty fields do not filter.
@@ -352,6 +427,13 @@ export declare type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
    * @generated from field: google.protobuf.Timestamp valid_at = 14;
    */
   validAt?: Timestamp | undefined;
+
+  /**
+   * Memories that mention this entity, in any role (subject, linked, content, tag or relation).
+   *
+   * @generated from field: engram.v1.EntityRef mentions = 15;
+   */
+  mentions?: EntityRef | undefined;
 };
 
 /**
@@ -426,6 +508,58 @@ export declare type MemoryRevision = Message<"engram.v1.MemoryRevision"> & {
  * Use `create(MemoryRevisionSchema)` to create a new message.
  */
 export declare const MemoryRevisionSchema: GenMessage<MemoryRevision>;
+
+/**
+ * How a memory mentions an entity.
+ *
+ * @generated from enum engram.v1.MentionRole
+ */
+export enum MentionRole {
+  /**
+   * @generated from enum value: MENTION_ROLE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The memory's subject (subject_type, subject_id).
+   *
+   * @generated from enum value: MENTION_ROLE_SUBJECT = 1;
+   */
+  SUBJECT = 1,
+
+  /**
+   * One of its linked_entities.
+   *
+   * @generated from enum value: MENTION_ROLE_LINKED = 2;
+   */
+  LINKED = 2,
+
+  /**
+   * A name, email or URL found in its content.
+   *
+   * @generated from enum value: MENTION_ROLE_CONTENT = 3;
+   */
+  CONTENT = 3,
+
+  /**
+   * A tag "<facet>:<value>": the entity {type: facet, id: value}.
+   *
+   * @generated from enum value: MENTION_ROLE_TAG = 4;
+   */
+  TAG = 4,
+
+  /**
+   * An end of one of its relations.
+   *
+   * @generated from enum value: MENTION_ROLE_RELATION = 5;
+   */
+  RELATION = 5,
+}
+
+/**
+ * Describes the enum engram.v1.MentionRole.
+ */
+export declare const MentionRoleSchema: GenEnum<MentionRole>;
 
 /**
  * @generated from enum engram.v1.Visibility

@@ -1,0 +1,85 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import { query, Sql, sql } from "../db/sql.js";
+import { allOf, mentioning } from "../memory/filters.js";
+import type { EntityRef } from "./entity.repository.js";
+import type { GraphSource } from "./graph-source.js";
+
+/** Entities the same memories mention are related by this predicate, weighed by how many do. */
+export const CO_MENTIONED = "co_mentioned";
+
+/** A relation as the source's memories give it: stated (its predicate) or co_mentioned. */
+export interface Edge {
+  subject: EntityRef;
+  predicate: string;
+  object: EntityRef;
+  /** How many of the source's memories give it. */
+  weight: number;
+  /** The newest of them, at most EDGE_MEMORY_IDS. */
+  memoryIds: string[];
+}
+
+export const EDGE_MEMORY_IDS = 5;
+
+type EdgeColumns = {
+  subject_type: string;
+  subject_id: string;
+  predicate: string;
+  object_type: string;
+  object_id: string;
+  weight: number | string;
+  memory_ids: string[];
+};
+
+/**
+ * The relations that touch a set of entities, read from the memories of a GraphSource that
+ * mention any of them (the memories_mentions index finds those): the relations those memories
+ * state with one end in the set, and co_mentioned between each entity of the set and every
+ * other entity the same memory mentions (subject first as given, the other as object).
+ */
+export class EdgeRepository {
+  constructor(private readonly em: EntityManager) {}
+
+  async touching(source: GraphSource, refs: readonly EntityRef[], predicates: readonly string[]): Promise<Edge[]> {
+    if (refs.length === 0) return [];
+    const wanted = (predicate: string) => predicates.length === 0 || predicates.includes(predicate);
+    const anyRef = Sql.join(
+      refs.map((r) => sql`(${mentioning(r)})`),
+      " or ",
+    );
+    const parts: Sql[] = [];
+    if (predicates.length === 0 || predicates.some((p) => p !== CO_MENTIONED)) {
+      const stated = predicates.filter((p) => p !== CO_MENTIONED);
+      parts.push(sql`select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
+          r->'object'->>'id', h.id, h.update_time
+        from hits h cross join lateral jsonb_array_elements(h.relations) r
+        where ${stated.length === 0 ? sql`true` : sql`r->>'predicate' = any(${stated}::text[])`}
+          and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
+            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id'))`);
+    }
+    if (wanted(CO_MENTIONED)) {
+      parts.push(sql`select distinct f.type, f.id, ${CO_MENTIONED}, x->>'type', x->>'id', h.id, h.update_time
+        from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
+        cross join lateral jsonb_array_elements(h.mentions) x
+        where not (x->>'type' = f.type and x->>'id' = f.id)`);
+    }
+    const rows = await query<EdgeColumns>(
+      this.em,
+      sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
+          from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])}),
+        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
+          ${Sql.join(parts, " union ")})
+        select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
+          (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:${EDGE_MEMORY_IDS}] as memory_ids
+        from given group by 1, 2, 3, 4, 5
+        order by weight desc, 1, 2, 3, 4, 5`,
+    );
+    return rows.map((row) => ({
+      subject: { type: row.subject_type, id: row.subject_id },
+      predicate: row.predicate,
+      object: { type: row.object_type, id: row.object_id },
+      weight: Number(row.weight),
+      memoryIds: row.memory_ids,
+    }));
+  }
+}

@@ -1,0 +1,188 @@
+import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
+import { query, Sql, sql } from "../db/sql.js";
+import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "../memory/columns.js";
+import { allOf, mentioning } from "../memory/filters.js";
+import type { MemoryRecord } from "../memory/record.js";
+import { EntityEntity, type EntityRow } from "./entity.entity.js";
+import type { GraphSource } from "./graph-source.js";
+
+export interface EntityRef {
+  type: string;
+  id: string;
+}
+
+/** An entity as a reader sees it: the workspace's record, and what the reader's memories say of it. */
+export interface SeenEntity extends EntityRef {
+  name: string;
+  aliases: string[];
+  attributes: Record<string, unknown>;
+  mentionCount: number;
+  firstSeen: Date;
+  lastSeen: Date;
+}
+
+export type EntityOrderValue = "last_seen" | "mention_count" | "name";
+
+export interface EntityListQuery {
+  source: GraphSource;
+  workspaceId: string;
+  type?: string;
+  /** Lower-cased: names, ids or aliases starting with it. */
+  namePrefix?: string;
+  /** Lower-cased words, each contained in the name or an alias. */
+  words: string[];
+  order: EntityOrderValue;
+  offset: number;
+  limit: number;
+}
+
+const ORDERS: Record<EntityOrderValue, Sql> = {
+  last_seen: sql`last_seen desc, type, id`,
+  mention_count: sql`mention_count desc, last_seen desc, type, id`,
+  name: sql`lower(name), type, id`,
+};
+
+type SeenColumns = {
+  type: string;
+  id: string;
+  name: string | null;
+  aliases: string[] | null;
+  attributes: Record<string, unknown> | string | null;
+  mention_count: number | string;
+  first_seen: Date | string;
+  last_seen: Date | string;
+};
+
+/**
+ * Reads of entities, each through a GraphSource: the counts and times of an entity are those of
+ * the memories the source holds, and an entity none of them mentions is not returned at all.
+ */
+export class EntityRepository extends SqlEntityRepository<EntityRow> {
+  constructor(em: EntityManager) {
+    super(em, EntityEntity);
+  }
+
+  /** A page of the entities the source's memories mention, narrowed and ordered as asked. */
+  async list(q: EntityListQuery): Promise<SeenEntity[]> {
+    const named = q.namePrefix !== undefined || q.words.length > 0;
+    const mentions = named ? this.namedMentions(q) : this.allMentions(q);
+    const rows = await query<SeenColumns>(
+      this.em,
+      sql`with seen as (${mentions})
+        select seen.type, seen.id, coalesce(e.name, seen.id) as name, e.aliases, e.attributes,
+          seen.mention_count, seen.first_seen, seen.last_seen
+        from seen left join entities e on e.workspace_id = ${q.workspaceId} and e.type = seen.type and e.id = seen.id
+        order by ${ORDERS[q.order]} limit ${q.limit} offset ${q.offset}`,
+    );
+    return rows.map(toSeen);
+  }
+
+  /** These entities as the source sees them, leaving out any it does not. */
+  async seen(source: GraphSource, workspaceId: string, refs: readonly EntityRef[]): Promise<SeenEntity[]> {
+    if (refs.length === 0) return [];
+    const rows = await query<SeenColumns>(
+      this.em,
+      sql`select c.type, c.id, coalesce(e.name, c.id) as name, e.aliases, e.attributes,
+          s.mention_count, s.first_seen, s.last_seen
+        from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
+        cross join lateral (
+          select count(*) as mention_count, min(memories.create_time) as first_seen,
+            max(memories.update_time) as last_seen
+          from ${source.from} where ${allOf([...source.where, mentioningColumns("c")])}) s
+        left join entities e on e.workspace_id = ${workspaceId} and e.type = c.type and e.id = c.id
+        where s.mention_count > 0`,
+    );
+    return rows.map(toSeen);
+  }
+
+  /** The newest of the source's memories that mention the entity. */
+  async newestMentioning(source: GraphSource, ref: EntityRef, limit: number): Promise<MemoryRecord[]> {
+    if (limit === 0) return [];
+    const rows = await query<MemoryColumns>(
+      this.em,
+      sql`select ${RECORD_COLUMNS} from ${source.from} where ${allOf([...source.where, mentioning(ref)])}
+        order by memories.create_time desc, memories.id desc limit ${limit}`,
+    );
+    return rows.map(toRecord);
+  }
+
+  /** Sets an entity's name, aliases and attributes; the names content is matched against follow. */
+  async update(workspaceId: string, ref: EntityRef, fields: EntityFields, now: Date): Promise<void> {
+    await query(
+      this.em,
+      sql`insert into entities (workspace_id, type, id, name, aliases, attributes, match_keys, create_time, update_time)
+        values (${workspaceId}, ${ref.type}, ${ref.id}, ${fields.name}, ${fields.aliases}::text[],
+          ${JSON.stringify(fields.attributes)}::jsonb, ${matchKeys(ref, fields)}::text[], ${now}, ${now})
+        on conflict (workspace_id, type, id) do update set name = excluded.name, aliases = excluded.aliases,
+          attributes = excluded.attributes, match_keys = excluded.match_keys, update_time = excluded.update_time`,
+    );
+  }
+
+  /** Every mention in the source, counted once per memory. */
+  private allMentions(q: EntityListQuery): Sql {
+    const typed = q.type === undefined ? [] : [sql`m->>'type' = ${q.type}`];
+    return sql`select m->>'type' as type, m->>'id' as id, count(distinct memories.id) as mention_count,
+        min(memories.create_time) as first_seen, max(memories.update_time) as last_seen
+      from ${q.source.from} cross join lateral jsonb_array_elements(memories.mentions) as m
+      where ${allOf([...q.source.where, ...typed])}
+      group by 1, 2`;
+  }
+
+  /** The workspace's entities whose names match, then what the source says of each. */
+  private namedMentions(q: EntityListQuery): Sql {
+    const conditions = [sql`e.workspace_id = ${q.workspaceId}`];
+    if (q.type !== undefined) conditions.push(sql`e.type = ${q.type}`);
+    if (q.namePrefix !== undefined) {
+      const pattern = `${likeEscaped(q.namePrefix)}%`;
+      conditions.push(
+        sql`(lower(e.name) like ${pattern} or e.id like ${pattern} or e.match_keys @> array[${q.namePrefix}])`,
+      );
+    }
+    for (const word of q.words) {
+      conditions.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`%${likeEscaped(word)}%`})`);
+    }
+    return sql`select e.type, e.id, s.mention_count, s.first_seen, s.last_seen
+      from entities e cross join lateral (
+        select count(*) as mention_count, min(memories.create_time) as first_seen,
+          max(memories.update_time) as last_seen
+        from ${q.source.from} where ${allOf([...q.source.where, mentioningColumns("e")])}) s
+      where ${allOf(conditions)} and s.mention_count > 0`;
+  }
+}
+
+export interface EntityFields {
+  name: string;
+  aliases: string[];
+  attributes: Record<string, unknown>;
+}
+
+/** A memory mentions the entity in columns `type` and `id` of `table` (a correlated mentioning()). */
+function mentioningColumns(table: string): Sql {
+  const t = Sql.raw(table);
+  return sql`memories.mentions @> jsonb_build_array(jsonb_build_object('type', ${t}.type, 'id', ${t}.id))`;
+}
+
+/** The names a content name is matched against (mention-trigger.ts): lower case, single spaces. */
+function matchKeys(ref: EntityRef, fields: EntityFields): string[] {
+  const keys = [fields.name, ref.id, ...fields.aliases].map((k) => k.trim().replace(/\s+/g, " ").toLowerCase());
+  return [...new Set(keys)];
+}
+
+function likeEscaped(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+function toSeen(row: SeenColumns): SeenEntity {
+  return {
+    type: row.type,
+    id: row.id,
+    name: row.name ?? row.id,
+    aliases: row.aliases ?? [],
+    attributes:
+      (typeof row.attributes === "string" ? (JSON.parse(row.attributes) as Record<string, unknown>) : row.attributes) ??
+      {},
+    mentionCount: Number(row.mention_count),
+    firstSeen: new Date(row.first_seen),
+    lastSeen: new Date(row.last_seen),
+  };
+}

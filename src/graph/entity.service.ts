@@ -1,0 +1,157 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/sql";
+import {
+  EntityPathSchema,
+  FindEntityPathsResponseSchema,
+  GetEntityGraphResponseSchema,
+  GetEntityResponseSchema,
+  ListEntitiesResponseSchema,
+  UpdateEntityResponseSchema,
+  type EntityService,
+  type FindEntityPathsRequest,
+  type GetEntityGraphRequest,
+  type GetEntityRequest,
+  type ListEntitiesRequest,
+  type UpdateEntityRequest,
+} from "../../gen/ts/engram/v1/entity_service_pb.js";
+import { actingViewer, type Viewer } from "../auth/principal.js";
+import { toProto } from "../memory/mapper.js";
+import { tokenScope, type PageTokens } from "../memory/page-token.js";
+import { EdgeRepository } from "./edge.repository.js";
+import { shortestPaths } from "./entity-paths.js";
+import { entityFieldsOf } from "./entity-update.js";
+import { edgeToProto, entityNotFound, entityToProto, ENTITY_ORDERS, graphTimeOf } from "./entity.mapper.js";
+import { EntityRepository, type EntityRef, type SeenEntity } from "./entity.repository.js";
+import { graphSource, type GraphSource } from "./graph-source.js";
+import { keyOf, neighbourhood, type Expand } from "./graph-walk.js";
+
+export interface EntityServiceDeps {
+  em: EntityManager;
+  /** Signs and checks ListEntities page tokens with the cluster's secret. */
+  pageTokens: PageTokens;
+  now: () => Date;
+}
+
+const DEFAULT_PAGE_SIZE = 50;
+const DEFAULT_MEMORY_LIMIT = 20;
+const DEFAULT_GRAPH_LIMIT = 50;
+const DEFAULT_MAX_DEPTH = 3;
+const DEFAULT_MAX_PATHS = 5;
+
+/**
+ * engram.v1.EntityService: the knowledge graph, read through the memories the caller may read
+ * (graph-source.ts). An entity the caller's memories do not mention is NOT_FOUND, exactly as one
+ * that was never mentioned, on every method.
+ */
+export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
+  constructor(private readonly deps: EntityServiceDeps) {}
+
+  async listEntities(req: ListEntitiesRequest, ctx: HandlerContext) {
+    const viewer = actingViewer(ctx, req.agentId);
+    const { source, entities } = this.reader(viewer, req.time);
+    const pageSize = req.pageSize === 0 ? DEFAULT_PAGE_SIZE : req.pageSize;
+    const prefix = req.namePrefix.trim().replace(/\s+/g, " ").toLowerCase();
+    const q = {
+      type: req.type === "" ? undefined : req.type,
+      namePrefix: prefix === "" ? undefined : prefix,
+      words: req.query.toLowerCase().split(/\s+/).filter(Boolean),
+      order: ENTITY_ORDERS[req.orderBy],
+    };
+    const tokenQuery = [tokenScope(viewer), q, req.time?.validAt ?? null, req.time?.asOf ?? null];
+    const offset =
+      req.pageToken === "" ? 0 : Number(this.deps.pageTokens.decode(req.pageToken, tokenQuery, "offset").value);
+    const rows = await entities.list({ ...q, source, workspaceId: viewer.workspaceId, offset, limit: pageSize + 1 });
+    const page = rows.slice(0, pageSize);
+    return create(ListEntitiesResponseSchema, {
+      entities: page.map(entityToProto),
+      nextPageToken:
+        rows.length > pageSize ? this.deps.pageTokens.encode(tokenQuery, { value: offset + pageSize, id: "" }) : "",
+    });
+  }
+
+  async getEntity(req: GetEntityRequest, ctx: HandlerContext) {
+    const viewer = actingViewer(ctx, req.agentId);
+    const { source, entities, time } = this.reader(viewer, req.time);
+    const ref = { type: req.type, id: req.id };
+    const entity = await seenOrNotFound(entities, source, viewer, ref);
+    const memories = await entities.newestMentioning(source, ref, req.memoryLimit || DEFAULT_MEMORY_LIMIT);
+    return create(GetEntityResponseSchema, {
+      entity: entityToProto(entity),
+      memories: memories.map((m) => toProto(m, time.asOf ?? this.deps.now())),
+    });
+  }
+
+  async updateEntity(req: UpdateEntityRequest, ctx: HandlerContext) {
+    const viewer = actingViewer(ctx, req.agentId);
+    const { source, entities } = this.reader(viewer, undefined);
+    const ref = { type: req.type, id: req.id };
+    const current = await seenOrNotFound(entities, source, viewer, ref);
+    const fields = entityFieldsOf(current, req.entity, req.updateMask?.paths ?? []);
+    await entities.update(viewer.workspaceId, ref, fields, this.deps.now());
+    return create(UpdateEntityResponseSchema, { entity: entityToProto({ ...current, ...fields }) });
+  }
+
+  async getEntityGraph(req: GetEntityGraphRequest, ctx: HandlerContext) {
+    const viewer = actingViewer(ctx, req.agentId);
+    const { source, entities, expand } = this.reader(viewer, req.time, req.predicates);
+    const start = { type: req.type, id: req.id };
+    await seenOrNotFound(entities, source, viewer, start);
+    const found = await neighbourhood(start, {
+      depth: req.depth || 1,
+      limit: req.limit || DEFAULT_GRAPH_LIMIT,
+      types: req.types,
+      expand,
+    });
+    const seen = new Map(
+      (await entities.seen(source, viewer.workspaceId, found.entities)).map((e) => [keyOf(e), e] as const),
+    );
+    return create(GetEntityGraphResponseSchema, {
+      entities: found.entities.flatMap((ref) => {
+        const entity = seen.get(keyOf(ref));
+        return entity === undefined ? [] : [entityToProto(entity)];
+      }),
+      edges: found.edges.map(edgeToProto),
+      truncated: found.truncated,
+    });
+  }
+
+  async findEntityPaths(req: FindEntityPathsRequest, ctx: HandlerContext) {
+    const viewer = actingViewer(ctx, req.agentId);
+    const { source, entities, expand } = this.reader(viewer, req.time, req.predicates);
+    const from = { type: req.type, id: req.id };
+    const to = { type: req.toType, id: req.toId };
+    await seenOrNotFound(entities, source, viewer, from);
+    await seenOrNotFound(entities, source, viewer, to);
+    const paths = await shortestPaths(from, to, {
+      maxDepth: req.maxDepth || DEFAULT_MAX_DEPTH,
+      maxPaths: req.maxPaths || DEFAULT_MAX_PATHS,
+      expand,
+    });
+    return create(FindEntityPathsResponseSchema, {
+      paths: paths.map((p) => create(EntityPathSchema, { entities: p.entities, edges: p.edges.map(edgeToProto) })),
+    });
+  }
+
+  /** One request's view of the graph: its memories, and the repositories that read them. */
+  private reader(viewer: Viewer, requested: Parameters<typeof graphTimeOf>[0], predicates: readonly string[] = []) {
+    const now = this.deps.now();
+    const time = graphTimeOf(requested, now);
+    const source = graphSource(viewer, time, now);
+    const em = this.deps.em.fork();
+    const edges = new EdgeRepository(em);
+    const expand: Expand = (refs) => edges.touching(source, refs, predicates);
+    return { time, source, entities: new EntityRepository(em), expand };
+  }
+}
+
+async function seenOrNotFound(
+  entities: EntityRepository,
+  source: GraphSource,
+  viewer: Viewer,
+  ref: EntityRef,
+): Promise<SeenEntity> {
+  const [entity] = await entities.seen(source, viewer.workspaceId, [ref]);
+  if (entity === undefined) throw entityNotFound(ref);
+  return entity;
+}

@@ -1,0 +1,43 @@
+import type { Viewer } from "../auth/principal.js";
+import { sql, type Sql } from "../db/sql.js";
+import { readableNow } from "../history/revision.repository.js";
+import { filterConditions, type FilterQuery } from "../memory/filters.js";
+
+/** When a graph is read: the instant its facts must be valid at, and the past state to read (null: now). */
+export interface GraphTime {
+  validAt: Date;
+  asOf: Date | null;
+}
+
+/** The memories a graph read stands on, as a FROM item named `memories` and its conditions. */
+export interface GraphSource {
+  from: Sql;
+  where: Sql[];
+}
+
+/**
+ * Everything the graph knows comes from here: the memories the viewer may read, active (not
+ * deleted, superseded or expired) and valid at `validAt`, as they stand now or, with `asOf`,
+ * as their revisions left them then (and still readable by the viewer now, as history is). An
+ * entity, relation, count or path that no such memory gives does not exist for the viewer.
+ */
+export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSource {
+  const q: FilterQuery = {
+    kinds: [],
+    tags: [],
+    anyTags: [],
+    showDeleted: false,
+    showExpired: false,
+    includeSuperseded: false,
+    validAt: time.validAt,
+  };
+  if (time.asOf === null) return { from: sql`memories`, where: filterConditions(viewer, q, now) };
+  return {
+    from: sql`(select memories.* from (
+        select distinct on (r.memory_id) r.memory from memory_revisions r
+        where r.workspace_id = ${viewer.workspaceId} and r.change_time <= ${time.asOf}
+        order by r.memory_id, r.revision desc) as r
+      cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories`,
+    where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
+  };
+}

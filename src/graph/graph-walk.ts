@@ -1,0 +1,79 @@
+import { CO_MENTIONED, type Edge } from "./edge.repository.js";
+import type { EntityRef } from "./entity.repository.js";
+
+/** The relations touching a set of entities (EdgeRepository.touching, over one GraphSource). */
+export type Expand = (refs: readonly EntityRef[]) => Promise<Edge[]>;
+
+export interface Neighbourhood {
+  /** The start first, then by distance, strongest first. */
+  entities: EntityRef[];
+  /** Every relation between two of the entities, once (co_mentioned has no direction). */
+  edges: Edge[];
+  truncated: boolean;
+}
+
+export const keyOf = (ref: EntityRef): string => JSON.stringify([ref.type, ref.id]);
+
+/**
+ * Breadth first from `start`, `depth` steps, at most `limit` entities: each step takes the new
+ * neighbours of the last step's entities, strongest (summed weight) first, among the allowed
+ * types, until the limit; then one more read finds the relations among the last step's entities.
+ */
+export async function neighbourhood(
+  start: EntityRef,
+  { depth, limit, types, expand }: { depth: number; limit: number; types: readonly string[]; expand: Expand },
+): Promise<Neighbourhood> {
+  const included = new Map([[keyOf(start), start]]);
+  const allowed = (ref: EntityRef) => !included.has(keyOf(ref)) && (types.length === 0 || types.includes(ref.type));
+  const edges = new EdgeSet();
+  let frontier = [start];
+  let steps = 0;
+  let truncated = false;
+  while (steps < depth && frontier.length > 0 && included.size < limit) {
+    const found = await expand(frontier);
+    steps++;
+    const strength = new Map<string, { ref: EntityRef; weight: number }>();
+    for (const edge of found) {
+      for (const end of [edge.subject, edge.object].filter(allowed)) {
+        const seen = strength.get(keyOf(end)) ?? { ref: end, weight: 0 };
+        seen.weight += edge.weight;
+        strength.set(keyOf(end), seen);
+      }
+    }
+    const ranked = [...strength.values()].sort((a, b) => b.weight - a.weight || compareRefs(a.ref, b.ref));
+    const room = limit - included.size;
+    truncated ||= ranked.length > room;
+    frontier = ranked.slice(0, room).map((n) => n.ref);
+    for (const ref of frontier) included.set(keyOf(ref), ref);
+    for (const edge of found) edges.addWithin(edge, included);
+  }
+  // The last entities added were never expanded: one more read finds the relations among them,
+  // and whether the limit left out entities that were still within depth.
+  if (frontier.length > 0) {
+    const found = await expand(frontier);
+    for (const edge of found) edges.addWithin(edge, included);
+    truncated ||= steps < depth && found.some((e) => allowed(e.subject) || allowed(e.object));
+  }
+  return { entities: [...included.values()], edges: edges.all(), truncated };
+}
+
+/** Edges once each: a stated relation by its ends and predicate, co_mentioned whichever way round. */
+class EdgeSet {
+  private readonly byKey = new Map<string, Edge>();
+
+  addWithin(edge: Edge, included: ReadonlyMap<string, EntityRef>): void {
+    if (!included.has(keyOf(edge.subject)) || !included.has(keyOf(edge.object))) return;
+    const undirected = edge.predicate === CO_MENTIONED && compareRefs(edge.subject, edge.object) > 0;
+    const oriented = undirected ? { ...edge, subject: edge.object, object: edge.subject } : edge;
+    const key = JSON.stringify([keyOf(oriented.subject), oriented.predicate, keyOf(oriented.object)]);
+    if (!this.byKey.has(key)) this.byKey.set(key, oriented);
+  }
+
+  all(): Edge[] {
+    return [...this.byKey.values()].sort((a, b) => b.weight - a.weight);
+  }
+}
+
+export function compareRefs(a: EntityRef, b: EntityRef): number {
+  return a.type < b.type ? -1 : a.type > b.type ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}

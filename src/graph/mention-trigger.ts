@@ -1,0 +1,81 @@
+/**
+ * The trigger that keeps every memory's `mentions` whole, on every way a memory is written
+ * (writes, upserts, merges, updates, imports): the writer sends only the names it found in the
+ * content (role "content", mentions.ts); before the row is stored this adds the subject, the
+ * linked entities, the "<facet>:<value>" tags and both ends of each relation, resolves each
+ * content name to an existing entity of a compatible type whose name, id or alias it matches
+ * (case and spacing aside), drops repeats of one entity in one role, and makes an `entities`
+ * row for any entity seen for the first time. It runs in the write's own statement, so no
+ * path can store a memory whose mentions disagree with its fields.
+ */
+
+/** The entity types a name extracted as one of these may resolve to (an extracted type always matches itself). */
+export const COMPATIBLE_TYPES: Record<string, readonly string[]> = {
+  person: ["person", "people", "user", "contact", "employee", "member", "customer"],
+  organization: [
+    "organization",
+    "organisation",
+    "org",
+    "company",
+    "account",
+    "team",
+    "vendor",
+    "competitor",
+    "customer",
+  ],
+  place: ["place", "location", "city", "country", "region", "site"],
+};
+
+const compatible = `case c.m->>'type' ${Object.entries(COMPATIBLE_TYPES)
+  .map(([type, types]) => `when '${type}' then array[${types.map((t) => `'${t}'`).join(", ")}]`)
+  .join(" ")} else array[c.m->>'type'] end`;
+
+/** A content name as entities.match_keys holds names: lower case, single spaces. */
+const matchKey = `lower(regexp_replace(c.m->>'text', '\\s+', ' ', 'g'))`;
+
+const MENTIONS = `
+  with found(m, ord) as (
+    select jsonb_build_object('type', new.subject_type, 'id', new.subject_id, 'role', 'subject'), 0
+      where new.subject_id is not null
+    union all
+    select jsonb_build_object('type', e->>'type', 'id', e->>'id', 'role', 'linked'), 1000 + o
+      from jsonb_array_elements(new.linked_entities) with ordinality as l(e, o)
+    union all
+    select jsonb_build_object('type', lower(split_part(t, ':', 1)), 'id', substr(t, strpos(t, ':') + 1), 'role', 'tag'),
+        2000 + o
+      from unnest(new.tags) with ordinality as g(t, o)
+      where strpos(t, ':') > 1 and strpos(t, ':') < length(t)
+    union all
+    select jsonb_build_object('type', r->end_name->>'type', 'id', r->end_name->>'id', 'role', 'relation'),
+        3000 + 2 * o + side
+      from jsonb_array_elements(new.relations) with ordinality as x(r, o),
+        unnest(array['subject', 'object']) with ordinality as ends(end_name, side)
+    union all
+    select c.m || coalesce((
+        select jsonb_build_object('type', e.type, 'id', e.id) from entities e
+        where e.workspace_id = new.workspace_id and e.type = any(${compatible})
+          and (e.id = c.m->>'id' or e.match_keys @> array[${matchKey}])
+        order by e.type = c.m->>'type' desc, e.id = c.m->>'id' desc, e.type, e.id limit 1), '{}'::jsonb), 4000 + o
+      from jsonb_array_elements(new.mentions) with ordinality as c(m, o)
+      where c.m->>'role' = 'content'),
+  once as (
+    select distinct on (m->>'type', m->>'id', m->>'role') m, ord from found
+    order by m->>'type', m->>'id', m->>'role', ord)
+  select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) from once`;
+
+const NEW_ENTITIES = `insert into entities (workspace_id, type, id, name, match_keys, create_time, update_time)
+    select new.workspace_id, m->>'type', m->>'id', n.name, array[lower(n.name), lower(m->>'id')], now(), now()
+    from jsonb_array_elements(new.mentions) m,
+      lateral (select coalesce(m->>'text', m->>'id') as name) n
+    order by m->>'type', m->>'id', m->>'role' = 'content' desc
+    on conflict (workspace_id, type, id) do nothing`;
+
+/** BEFORE INSERT OR UPDATE of the fields mentions derive from, for each row. */
+export const MENTIONS_ON_WRITE = `create or replace function memories_mentions_on_write_fn() returns trigger as $$
+begin
+  new.mentions := (${MENTIONS});
+  ${NEW_ENTITIES};
+  return new;
+end; $$ language plpgsql;
+create trigger mentions_on_write before insert or update of mentions, subject_type, subject_id, linked_entities,
+  tags, relations on memories for each row execute function memories_mentions_on_write_fn()`;
