@@ -65,7 +65,7 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
   /** A page of the entities the source's memories mention, narrowed and ordered as asked. */
   async list(q: EntityListQuery): Promise<SeenEntity[]> {
     const named = q.namePrefix !== undefined || q.words.length > 0;
-    const mentions = named ? this.namedMentions(q) : this.allMentions(q);
+    const mentions = named ? namedMentions(q) : allMentions(q);
     const rows = await query<SeenColumns>(
       this.em,
       sql`with seen as (${mentions})
@@ -117,37 +117,6 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
           attributes = excluded.attributes, match_keys = excluded.match_keys, update_time = excluded.update_time`,
     );
   }
-
-  /** Every mention in the source, counted once per memory. */
-  private allMentions(q: EntityListQuery): Sql {
-    const typed = q.type === undefined ? [] : [sql`m->>'type' = ${q.type}`];
-    return sql`select m->>'type' as type, m->>'id' as id, count(distinct memories.id) as mention_count,
-        min(memories.create_time) as first_seen, max(memories.update_time) as last_seen
-      from ${q.source.from} cross join lateral jsonb_array_elements(memories.mentions) as m
-      where ${allOf([...q.source.where, ...typed])}
-      group by 1, 2`;
-  }
-
-  /** The workspace's entities whose names match, then what the source says of each. */
-  private namedMentions(q: EntityListQuery): Sql {
-    const conditions = [sql`e.workspace_id = ${q.workspaceId}`];
-    if (q.type !== undefined) conditions.push(sql`e.type = ${q.type}`);
-    if (q.namePrefix !== undefined) {
-      const pattern = `${likeEscaped(q.namePrefix)}%`;
-      conditions.push(
-        sql`(lower(e.name) like ${pattern} or e.id like ${pattern} or e.match_keys @> array[${q.namePrefix}])`,
-      );
-    }
-    for (const word of q.words) {
-      conditions.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`%${likeEscaped(word)}%`})`);
-    }
-    return sql`select e.type, e.id, s.mention_count, s.first_seen, s.last_seen
-      from entities e cross join lateral (
-        select count(*) as mention_count, min(memories.create_time) as first_seen,
-          max(memories.update_time) as last_seen
-        from ${q.source.from} where ${allOf([...q.source.where, mentioningColumns("e")])}) s
-      where ${allOf(conditions)} and s.mention_count > 0`;
-  }
 }
 
 export interface EntityFields {
@@ -185,4 +154,35 @@ function toSeen(row: SeenColumns): SeenEntity {
     firstSeen: new Date(row.first_seen),
     lastSeen: new Date(row.last_seen),
   };
+}
+
+/** Every mention in the source, counted once per memory. */
+function allMentions(q: EntityListQuery): Sql {
+  const typed = q.type === undefined ? [] : [sql`m->>'type' = ${q.type}`];
+  return sql`select m->>'type' as type, m->>'id' as id, count(distinct memories.id) as mention_count,
+      min(memories.create_time) as first_seen, max(memories.update_time) as last_seen
+    from ${q.source.from} cross join lateral jsonb_array_elements(memories.mentions) as m
+    where ${allOf([...q.source.where, ...typed])}
+    group by 1, 2`;
+}
+
+/** The workspace's entities whose names match, then what the source says of each. */
+function namedMentions(q: EntityListQuery): Sql {
+  const conditions = [sql`e.workspace_id = ${q.workspaceId}`];
+  if (q.type !== undefined) conditions.push(sql`e.type = ${q.type}`);
+  if (q.namePrefix !== undefined) {
+    const pattern = `${likeEscaped(q.namePrefix)}%`;
+    conditions.push(
+      sql`(lower(e.name) like ${pattern} or e.id like ${pattern} or e.match_keys @> array[${q.namePrefix}])`,
+    );
+  }
+  for (const word of q.words) {
+    conditions.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`%${likeEscaped(word)}%`})`);
+  }
+  return sql`select e.type, e.id, s.mention_count, s.first_seen, s.last_seen
+    from entities e cross join lateral (
+      select count(*) as mention_count, min(memories.create_time) as first_seen,
+        max(memories.update_time) as last_seen
+      from ${q.source.from} where ${allOf([...q.source.where, mentioningColumns("e")])}) s
+    where ${allOf(conditions)} and s.mention_count > 0`;
 }

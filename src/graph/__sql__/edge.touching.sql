@@ -1,0 +1,58 @@
+-- every predicate
+
+with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[])),
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
+          from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb) or (memories.mentions @> '[{"type":"company","id":"acme"}]'::jsonb))),
+        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
+          select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
+          r->'object'->>'id', h.id, h.update_time
+        from hits h cross join lateral jsonb_array_elements(h.relations) r
+        where true
+          and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
+            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')) union select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time
+        from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
+        cross join lateral jsonb_array_elements(h.mentions) x
+        where not (x->>'type' = f.type and x->>'id' = f.id))
+        select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
+          (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:5] as memory_ids
+        from given group by 1, 2, 3, 4, 5
+        order by weight desc, 1, 2, 3, 4, 5;
+
+-- stated ones only, as of a time
+
+with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
+          from (select memories.* from (
+        select distinct on (r.memory_id) r.memory from memory_revisions r
+        where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
+        order by r.memory_id, r.revision desc) as r
+      cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))),
+        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
+          select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
+          r->'object'->>'id', h.id, h.update_time
+        from hits h cross join lateral jsonb_array_elements(h.relations) r
+        where r->>'predicate' = any('{"works_at"}'::text[])
+          and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
+            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')))
+        select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
+          (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:5] as memory_ids
+        from given group by 1, 2, 3, 4, 5
+        order by weight desc, 1, 2, 3, 4, 5;
+
+-- co_mentioned only
+
+with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
+          from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))),
+        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
+          select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time
+        from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
+        cross join lateral jsonb_array_elements(h.mentions) x
+        where not (x->>'type' = f.type and x->>'id' = f.id))
+        select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
+          (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:5] as memory_ids
+        from given group by 1, 2, 3, 4, 5
+        order by weight desc, 1, 2, 3, 4, 5;

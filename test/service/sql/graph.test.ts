@@ -1,0 +1,101 @@
+/**
+ * The statements of the knowledge graph's repositories, as sent to a real database, against
+ * their committed .sql files (test/support/sql-snapshots.ts): each through the live source and
+ * the as-of one (src/graph/graph-source.ts).
+ */
+import { afterAll, beforeAll, describe, it } from "vitest";
+import { EdgeRepository } from "../../../src/graph/edge.repository.js";
+import { EntityRepository } from "../../../src/graph/entity.repository.js";
+import { graphSource } from "../../../src/graph/graph-source.js";
+import { MemoryRepository } from "../../../src/memory/memory.repository.js";
+import { wordHashVector } from "../../support/embedders.js";
+import { aDraft } from "../../support/records.js";
+import {
+  expectEveryMethodSnapshotted,
+  expectSqlSnapshot,
+  openRecordedDatabase,
+  SNAPSHOT_CHANGE as change,
+  SNAPSHOT_MODEL as MODEL,
+  SNAPSHOT_NOW as NOW,
+  SNAPSHOT_VIEWER as viewer,
+  snapshotId,
+  type RecordedDatabase,
+} from "../../support/sql-snapshots.js";
+
+const ana = { type: "person", id: "ana" };
+const acme = { type: "company", id: "acme" };
+const draft = aDraft({
+  agentId: "agent-1",
+  subjectType: "account",
+  subjectId: "acme",
+  content: "Ana Lopez renewed for Acme Corp in Lisbon",
+  relations: [{ subject: ana, predicate: "works_at", object: acme }],
+});
+const live = graphSource(viewer, { validAt: NOW, asOf: null }, NOW);
+const past = graphSource(viewer, { validAt: NOW, asOf: NOW }, NOW);
+
+let recorded: RecordedDatabase;
+const em = () => recorded.db.em.fork();
+
+beforeAll(async () => {
+  recorded = await openRecordedDatabase();
+  await new MemoryRepository(em()).insertDrafts({
+    workspaceId: viewer.workspaceId,
+    items: [{ id: snapshotId(1), draft, embedded: { vector: wordHashVector(draft.content), model: MODEL }, change }],
+    now: NOW,
+  });
+});
+afterAll(() => recorded.close());
+
+describe("src/graph/entity.repository.ts", () => {
+  const FILE = "src/graph/entity.repository.ts";
+  const entities = () => new EntityRepository(em());
+  const list = { workspaceId: viewer.workspaceId, words: [], order: "last_seen" as const, offset: 0, limit: 10 };
+
+  it("covers every method", () =>
+    expectEveryMethodSnapshotted(EntityRepository, ["list", "seen", "newestMentioning", "update"]));
+
+  it("list", () =>
+    expectSqlSnapshot(recorded, FILE, "list", {
+      "every entity, by last seen": () => entities().list({ ...list, source: live }),
+      "of a type, by mentions, as of a time": () =>
+        entities().list({ ...list, source: past, type: "person", order: "mention_count" }),
+      "by name prefix and words, by name": () =>
+        entities().list({ ...list, source: live, namePrefix: "ac", words: ["corp"], order: "name" }),
+    }));
+
+  it("seen", () =>
+    expectSqlSnapshot(recorded, FILE, "seen", {
+      "two entities": () => entities().seen(live, viewer.workspaceId, [ana, acme]),
+    }));
+
+  it("newestMentioning", () =>
+    expectSqlSnapshot(recorded, FILE, "newestMentioning", {
+      "the newest ten": () => entities().newestMentioning(live, acme, 10),
+    }));
+
+  it("update", () =>
+    expectSqlSnapshot(recorded, FILE, "update", {
+      "name, aliases and attributes": () =>
+        entities().update(
+          viewer.workspaceId,
+          acme,
+          { name: "Acme", aliases: ["ACME Inc"], attributes: { tier: 1 } },
+          NOW,
+        ),
+    }));
+});
+
+describe("src/graph/edge.repository.ts", () => {
+  const FILE = "src/graph/edge.repository.ts";
+  const edges = () => new EdgeRepository(em());
+
+  it("covers every method", () => expectEveryMethodSnapshotted(EdgeRepository, ["touching"]));
+
+  it("touching", () =>
+    expectSqlSnapshot(recorded, FILE, "touching", {
+      "every predicate": () => edges().touching(live, [ana, acme], []),
+      "stated ones only, as of a time": () => edges().touching(past, [ana], ["works_at"]),
+      "co_mentioned only": () => edges().touching(live, [ana], ["co_mentioned"]),
+    }));
+});
