@@ -3,8 +3,8 @@
  * (writes, upserts, merges, updates, imports): the writer sends only the names it found in the
  * content (role "content", mentions.ts); before the row is stored this adds the subject, the
  * linked entities, the "<facet>:<value>" tags and both ends of each relation, resolves each
- * content name to an existing entity of a compatible type whose name, id or alias it matches
- * (case and spacing aside), drops repeats of one entity in one role, and makes an `entities`
+ * content name to an entity of a compatible type whose name, id or alias it matches (case and
+ * spacing aside), the memory's own first, then the workspace's, drops repeats of one entity in one role, and makes an `entities`
  * row for any entity seen for the first time. It runs in the write's own statement, so no
  * path can store a memory whose mentions disagree with its fields.
  */
@@ -34,7 +34,7 @@ const compatible = `case c.m->>'type' ${Object.entries(COMPATIBLE_TYPES)
 const matchKey = `lower(regexp_replace(c.m->>'text', '\\s+', ' ', 'g'))`;
 
 const MENTIONS = `
-  with found(m, ord) as (
+  with own(m, ord) as (
     select jsonb_build_object('type', new.subject_type, 'id', new.subject_id, 'role', 'subject'), 0
       where new.subject_id is not null
     union all
@@ -49,13 +49,22 @@ const MENTIONS = `
     select jsonb_build_object('type', r->end_name->>'type', 'id', r->end_name->>'id', 'role', 'relation'),
         3000 + 2 * o + side
       from jsonb_array_elements(new.relations) with ordinality as x(r, o),
-        unnest(array['subject', 'object']) with ordinality as ends(end_name, side)
+        unnest(array['subject', 'object']) with ordinality as ends(end_name, side)),
+  found(m, ord) as (
+    select m, ord from own
     union all
+    -- A name is first the memory's own entity (its subject, a link, a tag, a relation end), then
+    -- one the workspace knows, then a new one.
     select c.m || coalesce((
-        select jsonb_build_object('type', e.type, 'id', e.id) from entities e
-        where e.workspace_id = new.workspace_id and e.type = any(${compatible})
-          and (e.id = c.m->>'id' or e.match_keys @> array[${matchKey}])
-        order by e.type = c.m->>'type' desc, e.id = c.m->>'id' desc, e.type, e.id limit 1), '{}'::jsonb), 4000 + o
+        select jsonb_build_object('type', k.type, 'id', k.id) from (
+          select o.m->>'type' as type, o.m->>'id' as id, 0 as preference from own o
+            where o.m->>'type' = any(${compatible}) and lower(o.m->>'id') in (c.m->>'id', ${matchKey})
+          union all
+          select e.type, e.id, 1 from entities e
+            where e.workspace_id = new.workspace_id and e.type = any(${compatible})
+              and (e.id = c.m->>'id' or e.match_keys @> array[${matchKey}])) k
+        order by k.preference, k.type = c.m->>'type' desc, k.id = c.m->>'id' desc, k.type, k.id limit 1), '{}'::jsonb),
+        4000 + o
       from jsonb_array_elements(new.mentions) with ordinality as c(m, o)
       where c.m->>'role' = 'content'),
   once as (

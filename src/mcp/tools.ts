@@ -1,21 +1,10 @@
-import type { DescMethod, JsonObject } from "@bufbuild/protobuf";
+import type { JsonObject } from "@bufbuild/protobuf";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
+import { ENTITY_TOOLS } from "./entity-tools.js";
+import type { MemoryTool } from "./tool.js";
 
-/** One MCP tool: an RPC of MemoryService or StagedWriteService, with the arguments and words a model needs. */
-export interface MemoryTool {
-  name: string;
-  title: string;
-  description: string;
-  method: DescMethod;
-  /** Request fields (dotted proto paths) the model never sets: output-only or derived. */
-  hidden: string[];
-  /** Arguments the model must give, beyond those the protos already require. */
-  required?: string[];
-  readOnly: boolean;
-  destructive?: boolean;
-  idempotent?: boolean;
-}
+export type { MemoryTool } from "./tool.js";
 
 /** Fields the server sets on every memory; writes and updates ignore or refuse them. */
 const OUTPUT_ONLY = [
@@ -31,6 +20,7 @@ const OUTPUT_ONLY = [
   "update_time",
   "delete_time",
   "superseded_by",
+  "mentions",
 ];
 const memoryFields = (paths: string[]) => paths.map((p) => `memory.${p}`);
 
@@ -43,7 +33,7 @@ const LINKS =
 const AGENT =
   "agent_registry_id is the acting agent's own id: pass it so that its private memories are visible (keys bound to an agent always act as that agent).";
 
-export const MEMORY_TOOLS: MemoryTool[] = [
+const MEMORY_RPC_TOOLS: MemoryTool[] = [
   {
     name: "list_memory",
     title: "List memories",
@@ -58,7 +48,7 @@ export const MEMORY_TOOLS: MemoryTool[] = [
       "Pass next_page_token back as page_token for more.",
     ].join(" "),
     method: MemoryService.method.listMemories,
-    hidden: [],
+    hidden: ["filter.mentions"],
     readOnly: true,
   },
   {
@@ -166,7 +156,7 @@ export const MEMORY_TOOLS: MemoryTool[] = [
       AGENT,
     ].join(" "),
     method: MemoryService.method.searchMemories,
-    hidden: [],
+    hidden: ["filter.mentions"],
     readOnly: true,
   },
   {
@@ -225,6 +215,9 @@ export const MEMORY_TOOLS: MemoryTool[] = [
 ];
 
 /** A memory as a model reads it: no empty fields and none it cannot use. */
+/** Every tool: the memory tools, then the knowledge graph's. */
+export const MEMORY_TOOLS: MemoryTool[] = [...MEMORY_RPC_TOOLS, ...ENTITY_TOOLS];
+
 export function compactMemory(memory: JsonObject): JsonObject {
   const skip = new Set(["workspace_id", "embedding_model"]);
   return Object.fromEntries(

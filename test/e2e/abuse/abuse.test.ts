@@ -216,7 +216,9 @@ it(
   async () => {
     // A query string cannot carry a lone surrogate: its %ED%A0%80 decodes to U+FFFD, a fine character.
     const inQuery = (label: string) =>
-      /^(ListMemories|GetMemory agent_id|DeleteMemory reason|WriteMemory request_id|UpdateMemory etag)/.test(label);
+      /^(ListMemories|GetMemory agent_id|DeleteMemory reason|WriteMemory request_id|UpdateMemory etag|ListEntities|GetEntity|FindEntityPaths|UpdateEntity)/.test(
+        label,
+      );
     // Nor can a binary map key: protobuf-es encodes a key's lone surrogate as U+FFFD (it checks
     // string fields, not keys), so the server receives a fine character.
     const encodedAway = (probe: Probe) =>

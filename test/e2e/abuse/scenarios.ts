@@ -1,11 +1,13 @@
 import type { DescMethod, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
+import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Call } from "./protocols.js";
 
 const m = MemoryService.method;
 const k = ApiKeyService.method;
-export const METHODS = { ...m, ...k };
+const e = EntityService.method;
+export const METHODS = { ...m, ...k, ...e };
 
 /** What the suite seeded before it starts: ids to aim at and a token the server issued. */
 export interface Fixture {
@@ -87,6 +89,11 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("WriteMemory memory.linked_entities.type", write({ linkedEntities: [{ type: v, id: "x" }] })),
     place("WriteMemory memory.linked_entities.id", write({ linkedEntities: [{ type: "deal", id: v }] })),
     place("WriteMemory request_id", write({}, { requestId: v })),
+    place("WriteMemory memory.relations[].predicate", write({ relations: [relation({ predicate: v })] })),
+    place(
+      "WriteMemory memory.relations[].object.id",
+      write({ relations: [relation({ object: { type: "company", id: v } })] }),
+    ),
     place(
       "BatchWriteMemories requests[].memory.content",
       call(m.batchWriteMemories, { requests: [{ memory: memory({ content: v }) }] }),
@@ -99,6 +106,7 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("ListMemories filter.any_tags", list({ anyTags: [v] })),
     place("ListMemories filter.key", list({ key: v })),
     place("ListMemories filter.linked_entity", list({ linkedEntityType: v, linkedEntityId: v })),
+    place("ListMemories filter.mentions", list({ mentions: { type: "person", id: v } })),
     place("ListMemories page_token", list({}, { pageToken: v })),
     place("ListMemories order_by", list({}, { orderBy: v })),
     place("SearchMemories query", call(m.searchMemories, { query: v })),
@@ -132,7 +140,33 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     ),
     place("CreateApiKey api_key.agent_id", call(k.createApiKey, { apiKey: { agentId: v, scopes: ["memory:read"] } })),
     place("RevokeApiKey id", call(k.revokeApiKey, { id: v }), true),
+    place("ListEntities name_prefix", call(e.listEntities, { namePrefix: v })),
+    place("ListEntities query", call(e.listEntities, { query: v })),
+    place("ListEntities page_token", call(e.listEntities, { pageToken: v })),
+    place("GetEntity id", call(e.getEntity, { type: "person", id: v }), true),
+    place("GetEntityGraph predicates[]", call(e.getEntityGraph, { type: "contact", id: "abuse", predicates: [v] })),
+    place(
+      "FindEntityPaths to_id",
+      call(e.findEntityPaths, { type: "contact", id: "abuse", toType: "person", toId: v }),
+    ),
+    place(
+      "UpdateEntity entity.name",
+      call(e.updateEntity, { type: "contact", id: "abuse", entity: { name: v }, updateMask: "name" }),
+    ),
+    place(
+      "UpdateEntity entity.aliases[]",
+      call(e.updateEntity, { type: "contact", id: "abuse", entity: { aliases: [v] }, updateMask: "aliases" }),
+    ),
   ];
+}
+
+function relation(patch: JsonObject = {}): JsonObject {
+  return {
+    subject: { type: "person", id: "ana" },
+    predicate: "works_at",
+    object: { type: "company", id: "acme" },
+    ...patch,
+  };
 }
 
 /** Each field one past its documented limit (DESIGN section 6). */

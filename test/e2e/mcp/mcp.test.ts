@@ -21,8 +21,12 @@ const TOOLS = [
   "apply_staged_write",
   "delete_memory",
   "discard_staged_write",
+  "entity_graph",
+  "entity_paths",
+  "get_entity",
   "get_memory",
   "get_staged_write",
+  "list_entities",
   "list_memory",
   "list_staged_writes",
   "memory_history",
@@ -84,7 +88,7 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     client = await connect(kind, await server.createKey({ agentId: agent }));
   });
 
-  it("lists the thirteen tools with schemas that state their limits", async () => {
+  it("lists the seventeen tools with schemas that state their limits", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     const byName: Json = Object.fromEntries(tools.map((t) => [t.name, t]));
@@ -113,6 +117,31 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     expect(byName.search_memory.inputSchema.properties.top_k).toMatchObject({ minimum: 0, maximum: 100 });
     expect(byName.delete_memory.annotations.destructiveHint).toBe(true);
     expect(byName.list_memory.annotations.readOnlyHint).toBe(true);
+  });
+
+  it("answers what the agent's memories say about an entity, and to no other agent", async () => {
+    await ok(client, "write_memory", {
+      subject_type: "contact",
+      subject_id: contactId,
+      content: "Maria Silva joined Initech as head of sales.",
+    });
+    const { entity, memories } = await ok(client, "get_entity", { type: "person", id: "maria silva" });
+    expect(entity).toMatchObject({
+      ref: { type: "person", id: "maria silva" },
+      name: "Maria Silva",
+      mention_count: "1",
+    });
+    expect(memories[0].content).toBe("Maria Silva joined Initech as head of sales.");
+    const graph = await ok(client, "entity_graph", { type: "person", id: "maria silva" });
+    expect(graph.entities.map((e: Json) => e.ref.id)).toEqual(
+      expect.arrayContaining(["maria silva", "initech", contactId]),
+    );
+    const listed = await ok(client, "list_entities", { type: "person", name_prefix: "maria" });
+    expect(listed.entities.map((e: Json) => e.ref.id)).toEqual(["maria silva"]);
+    const stranger = await connect(kind, await server.createKey({ agentId: randomUUID() }));
+    const hidden = await call(stranger, "get_entity", { type: "person", id: "maria silva" });
+    expect(hidden.error).toBe(true);
+    expect(hidden.text).toMatch(/not found/i);
   });
 
   it("runs the NurtureAgent flow: one memory after two keyed writes, found, then hidden by delete", async () => {

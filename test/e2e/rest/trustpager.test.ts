@@ -116,9 +116,13 @@ describe("NurtureAgent pitch tracking over REST", () => {
     expect(reply.status).toBe(200);
     const patched = memoryOf(reply);
     expect(patched.tags).toEqual(["feature:follow_up_sequences", "angle:roi"]);
+    // The tags' facets are entities the memory mentions (docs/graph.md): those change with them.
+    expect(patched.mentions).toContainEqual(
+      expect.objectContaining({ entity: { type: "angle", id: "roi" }, role: "tag" }),
+    );
     const unchangedFields = (m: Json) => {
-      const { tags, revision, etag, update_time, embedding_status, embedding_model, ...rest } = m;
-      void [tags, revision, etag, update_time, embedding_status, embedding_model];
+      const { tags, mentions, revision, etag, update_time, embedding_status, embedding_model, ...rest } = m;
+      void [tags, mentions, revision, etag, update_time, embedding_status, embedding_model];
       return rest;
     };
     expect(unchangedFields(patched)).toEqual(unchangedFields(afterUpsert));

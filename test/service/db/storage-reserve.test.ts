@@ -38,6 +38,9 @@ let services: ServiceHarness;
 const memories = () => services.memories(ADMIN);
 const stagedWrites = () => services.stagedWrites(ADMIN);
 const apiKeys = () => services.apiKeys(ADMIN);
+const entities = () => services.entities(ADMIN);
+/** Every note is about Ana: an entity each write mentions. */
+const ana = { type: "contact", id: "ana" };
 
 /** What the calls below act on: made while there is space. */
 let kept = "";
@@ -87,6 +90,7 @@ const WRITES: Record<string, () => Promise<unknown>> = {
   DiscardStagedWrite: () => stagedWrites().discardStagedWrite({ id: staged[1]! }),
   CreateApiKey: () => apiKeys().createApiKey({ apiKey: { displayName: "new", scopes: ["memory:read"] } }),
   RevokeApiKey: () => apiKeys().revokeApiKey({ id: keyId }),
+  UpdateEntity: () => entities().updateEntity({ ...ana, entity: { name: "Ana" }, updateMask: { paths: ["name"] } }),
 };
 
 /** Every reading RPC. */
@@ -107,6 +111,10 @@ const READS: Record<string, () => Promise<unknown>> = {
   ListStagedWrites: () => stagedWrites().listStagedWrites({}),
   GetStagedWrite: () => stagedWrites().getStagedWrite({ id: staged[0]! }),
   ListApiKeys: () => apiKeys().listApiKeys({}),
+  ListEntities: () => entities().listEntities({}),
+  GetEntity: () => entities().getEntity(ana),
+  GetEntityGraph: () => entities().getEntityGraph(ana),
+  FindEntityPaths: () => entities().findEntityPaths({ ...ana, toType: "contact", toId: "ana" }),
 };
 
 /** Everything the workspace holds that a write could change. */

@@ -98,6 +98,14 @@ describe("a memory's mentions", () => {
     expect(entity?.mentionCount).toBe(3n);
   });
 
+  it("a name is first the memory's own entity: Sarah in a note about contact/sarah is that contact", async () => {
+    const written = await writeMemory(services.memories(), aNote("sarah", "Pitched follow-up sequences to Sarah."));
+    expect(mentionsOf(written)).toEqual([
+      { type: "contact", id: "sarah", role: "SUBJECT", text: "" },
+      { type: "contact", id: "sarah", role: "CONTENT", text: "Sarah" },
+    ]);
+  });
+
   it("an update of the content finds its names again; the old ones go", async () => {
     const memories = services.memories({ agentId: "a1" });
     const written = await writeMemory(

@@ -1,0 +1,16 @@
+import type { DescMethod } from "@bufbuild/protobuf";
+
+/** One MCP tool: an RPC of MemoryService, StagedWriteService or EntityService, with the arguments and words a model needs. */
+export interface MemoryTool {
+  name: string;
+  title: string;
+  description: string;
+  method: DescMethod;
+  /** Request fields (dotted proto paths) the model never sets: output-only or derived. */
+  hidden: string[];
+  /** Arguments the model must give, beyond those the protos already require. */
+  required?: string[];
+  readOnly: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+}
