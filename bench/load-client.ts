@@ -1,6 +1,7 @@
 /** Clients of a benchmark's server (load-server.ts): bench:load and bench:pressure share them. */
 import { createClient, type Client } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
+import { EntityService } from "../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../gen/ts/engram/v1/memory_service_pb.js";
 import type { RunningServer } from "./load-server.js";
 
@@ -8,6 +9,10 @@ export const auth = (key: string) => ({ headers: { authorization: `Bearer ${key}
 
 export function memoryClient(server: RunningServer): Client<typeof MemoryService> {
   return createClient(MemoryService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
+}
+
+export function entityClient(server: RunningServer): Client<typeof EntityService> {
+  return createClient(EntityService, createConnectTransport({ baseUrl: server.baseUrl, httpVersion: "1.1" }));
 }
 
 /** Asks for rerank until the server's reranker has loaded (the first request starts it). */

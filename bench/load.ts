@@ -35,7 +35,7 @@ import { candidatePool } from "../src/memory/search/search.js";
 import { RERANK_CANDIDATES } from "../src/rerank/rerank.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
 import { LOCAL_MODEL_ID, syntheticVectors } from "./load-vectors.js";
-import { auth, memoryClient, untilReranking } from "./load-client.js";
+import { auth, entityClient, memoryClient, untilReranking } from "./load-client.js";
 import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 
@@ -361,6 +361,15 @@ async function main(): Promise<void> {
   const list = await run(server, SEARCHES, 1, (i) =>
     client.listMemories({ filter: { subjectType: "contact", subjectId: `contact-${i % 100}` } }, auth(adminKey)),
   );
+  // The knowledge graph's two hot reads (docs/graph.md): a name prefix, and two steps out from a subject.
+  const entities = entityClient(server);
+  const entityPrefix = await run(server, SEARCHES, 1, (i) =>
+    entities.listEntities({ namePrefix: `contact-${i % 10}`, pageSize: 20 }, auth(adminKey)),
+  );
+  const entityGraph = await run(server, SEARCHES, 1, (i) =>
+    entities.getEntityGraph({ type: "contact", id: `contact-${i % 100}`, depth: 2 }, auth(adminKey)),
+  );
+  progress("graph reads done");
   const searchRows = await searches(server, [
     { scope: "agent", key: agentKey },
     { scope: "workspace", key: adminKey },
@@ -499,6 +508,22 @@ async function main(): Promise<void> {
         }),
         againstFloor("list, one subject", list, listSql),
       ],
+    ),
+  );
+  say();
+  say(
+    table(
+      ["graph reads, 1 in flight", "p50 ms", "p95 ms", "p99 ms", "CPU ms/op"],
+      [
+        ["ListEntities, name prefix", entityPrefix],
+        ["GetEntityGraph, depth 2", entityGraph],
+      ].map(([name, r]) => [
+        name as string,
+        ms(percentile((r as Run).latencies, 50)),
+        ms(percentile((r as Run).latencies, 95)),
+        ms(percentile((r as Run).latencies, 99)),
+        ms(perOp(r as Run)),
+      ]),
     ),
   );
   say();
