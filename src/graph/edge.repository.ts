@@ -33,7 +33,7 @@ type EdgeColumns = {
 /**
  * The relations that touch a set of entities, read from the memories of a GraphSource that
  * mention any of them (the memories_mentions index finds those): the relations those memories
- * state with one end in the set, and co_mentioned between each entity of the set and every
+ * state (in Memory.relations, or in words in their content) with one end in the set, and co_mentioned between each entity of the set and every
  * other entity the same memory mentions (subject first as given, the other as object).
  */
 export class EdgeRepository {
@@ -51,7 +51,16 @@ export class EdgeRepository {
       const stated = predicates.filter((p) => p !== CO_MENTIONED);
       parts.push(sql`select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
           r->'object'->>'id', h.id, h.update_time
-        from hits h cross join lateral jsonb_array_elements(h.relations) r
+        from hits h cross join lateral (
+          select r from jsonb_array_elements(h.relations) r
+          union all
+          -- Said in words: each end is the content mention of that text, as the trigger resolved it.
+          select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+          from jsonb_array_elements(h.found_relations) w,
+            lateral (select m from jsonb_array_elements(h.mentions) m
+              where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+            lateral (select m from jsonb_array_elements(h.mentions) m
+              where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
         where ${stated.length === 0 ? sql`true` : sql`r->>'predicate' = any(${stated}::text[])`}
           and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
             or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id'))`);
@@ -65,8 +74,8 @@ export class EdgeRepository {
     const rows = await query<EdgeColumns>(
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
-          from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])}),
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
+            memories.found_relations from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])}),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           ${Sql.join(parts, " union ")})
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,

@@ -143,7 +143,7 @@ describe("column lists", () => {
     expect(DRAFT_COLUMNS.text).toBe(
       "agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, " +
         "linked_entities, relations, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, " +
-        "valid_from, valid_until, content_fingerprint, mentions",
+        "valid_from, valid_until, content_fingerprint, mentions, found_relations",
     );
   });
 
@@ -164,7 +164,7 @@ describe("draftValues", () => {
 
   it("binds one parameter per draft column, with casts for json, arrays and times", () => {
     expect(values.text).toBe(
-      "?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::jsonb",
+      "?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::text[], ?::jsonb, ?::jsonb, ?, ?, ?, ?, ?, ?::timestamptz, ?::timestamptz, ?::timestamptz, ?, ?::jsonb, ?::jsonb",
     );
     expect(values.params).toHaveLength(DRAFT_COLUMNS.text.split(", ").length);
   });
@@ -194,12 +194,13 @@ describe("draftValues", () => {
       valid_until: expires,
       content_fingerprint: fingerprintOf("prefers email"),
       mentions: "[]",
+      found_relations: "[]",
     });
   });
 
   it("sends the names found in the content as content mentions", () => {
     const named = draftValues({ ...draft, content: "Met Ana Lopez of Acme Corp in Lisbon; ana@acme.io" });
-    const mentions = JSON.parse(named.params.at(-1) as string) as unknown[];
+    const mentions = JSON.parse(named.params.at(-2) as string) as unknown[];
     expect(mentions).toEqual(
       expect.arrayContaining([
         { type: "person", id: "ana lopez", role: "content", text: "Ana Lopez" },
@@ -207,6 +208,13 @@ describe("draftValues", () => {
         { type: "email", id: "ana@acme.io", role: "content", text: "ana@acme.io" },
       ]),
     );
+  });
+
+  it("sends the relations the content says in words, between names by their text", () => {
+    const said = draftValues({ ...draft, content: "John Smith is the CTO of Acme Corp. He joined in 2022." });
+    expect(JSON.parse(said.params.at(-1) as string)).toEqual([
+      { subject: "John Smith", predicate: "works_at", object: "Acme Corp" },
+    ]);
   });
 });
 

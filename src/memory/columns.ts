@@ -5,7 +5,7 @@ import { Sql, sql } from "../db/sql.js";
 import type { MemoryRow } from "./memory.entity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { fingerprintOf } from "./identity.js";
-import { contentMentions } from "../graph/content-mentions.js";
+import { contentFacts } from "../graph/content-mentions.js";
 
 /**
  * The one column map the hand-written SQL over `memories` is built from. Column names come
@@ -136,10 +136,11 @@ const DRAFT_ENCODERS = DRAFT_FIELDS.map((f) => (DRAFT[f].encode ?? ((v: unknown)
 // The content's fingerprint is written beside the draft's own fields, and compared with them.
 const COMPARED_NAMES = [...DRAFT_FIELDS.map(columnOf), columnOf("contentFingerprint")];
 const COMPARED_PLACEHOLDERS = [...DRAFT_FIELDS.map((f) => (DRAFT[f].cast ? `?::${DRAFT[f].cast}` : "?")), "?"];
-// So are the names found in the content (src/graph/content-mentions.ts), which the mentions
-// trigger completes: what it stores differs from what is sent, so they are never compared.
-const DRAFT_COLUMN_NAMES = [...COMPARED_NAMES, columnOf("mentions")];
-const DRAFT_PLACEHOLDERS = [...COMPARED_PLACEHOLDERS, "?::jsonb"].join(", ");
+// So are the names and relations found in the content (src/graph/content-mentions.ts), which
+// the mentions trigger completes: what it stores differs from what is sent, so they are never
+// compared (they follow from the content, which is).
+const DRAFT_COLUMN_NAMES = [...COMPARED_NAMES, columnOf("mentions"), columnOf("foundRelations")];
+const DRAFT_PLACEHOLDERS = [...COMPARED_PLACEHOLDERS, "?::jsonb", "?::jsonb"].join(", ");
 
 export const DRAFT_COLUMNS = Sql.raw(DRAFT_COLUMN_NAMES.join(", "));
 
@@ -149,7 +150,12 @@ function comparedValues(d: MemoryDraft): unknown[] {
 
 /** The values of DRAFT_COLUMNS for a draft, in their order. */
 export function draftValues(d: MemoryDraft): Sql {
-  return Sql.bind(DRAFT_PLACEHOLDERS, [...comparedValues(d), JSON.stringify(contentMentions(d.content))]);
+  const found = contentFacts(d.content);
+  return Sql.bind(DRAFT_PLACEHOLDERS, [
+    ...comparedValues(d),
+    JSON.stringify(found.mentions),
+    JSON.stringify(found.relations),
+  ]);
 }
 
 /** `column = excluded.column` for every draft column: an upsert's replacement of the writable fields. */

@@ -18,6 +18,13 @@ export interface RelationRow {
 
 export type MentionRoleValue = "subject" | "linked" | "content" | "tag" | "relation";
 
+/** A relation said in plain words in a memory's content, between two of its content mentions (by their text). */
+export interface FoundRelationRow {
+  subject: string;
+  predicate: string;
+  object: string;
+}
+
 /** An entity a memory mentions (Memory.mentions); `text` for content names only. */
 export interface MentionRow extends EntityRefRow {
   role: MentionRoleValue;
@@ -49,6 +56,8 @@ export const MemoryEntity = defineEntity({
     relations: p.json<RelationRow[]>().defaultRaw("'[]'"),
     // Every entity the memory mentions, kept whole by the mentions_on_write trigger (src/graph/mention-trigger.ts).
     mentions: p.json<MentionRow[]>().defaultRaw("'[]'"),
+    // Relations its content says in plain words (src/graph/content-mentions.ts): edges of the graph, not Memory.relations.
+    foundRelations: p.json<FoundRelationRow[]>().defaultRaw("'[]'"),
     confidence: p.float().default(1),
     sourceKind: p.text().nullable(),
     sourceId: p.text().nullable(),

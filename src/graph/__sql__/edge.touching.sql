@@ -1,13 +1,22 @@
 -- every predicate
 
 with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
-          from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
+            memories.found_relations from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb) or (memories.mentions @> '[{"type":"company","id":"acme"}]'::jsonb))),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
           r->'object'->>'id', h.id, h.update_time
-        from hits h cross join lateral jsonb_array_elements(h.relations) r
+        from hits h cross join lateral (
+          select r from jsonb_array_elements(h.relations) r
+          union all
+          -- Said in words: each end is the content mention of that text, as the trigger resolved it.
+          select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+          from jsonb_array_elements(h.found_relations) w,
+            lateral (select m from jsonb_array_elements(h.mentions) m
+              where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+            lateral (select m from jsonb_array_elements(h.mentions) m
+              where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
         where true
           and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
             or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')) union select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time
@@ -22,8 +31,8 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
 -- stated ones only, as of a time
 
 with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
-          from (select memories.* from (
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
+            memories.found_relations from (select memories.* from (
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
@@ -32,7 +41,16 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
           r->'object'->>'id', h.id, h.update_time
-        from hits h cross join lateral jsonb_array_elements(h.relations) r
+        from hits h cross join lateral (
+          select r from jsonb_array_elements(h.relations) r
+          union all
+          -- Said in words: each end is the content mention of that text, as the trigger resolved it.
+          select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+          from jsonb_array_elements(h.found_relations) w,
+            lateral (select m from jsonb_array_elements(h.mentions) m
+              where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+            lateral (select m from jsonb_array_elements(h.mentions) m
+              where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
         where r->>'predicate' = any('{"works_at"}'::text[])
           and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
             or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')))
@@ -44,8 +62,8 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
 -- co_mentioned only
 
 with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations
-          from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
+            memories.found_relations from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time

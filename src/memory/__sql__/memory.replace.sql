@@ -1,6 +1,6 @@
 -- same content
 
-update memories set (agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, linked_entities, relations, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, valid_from, valid_until, content_fingerprint, mentions) = (select 'agent-1', 'account', 'acme', 'note', null, 'renewal due in march', 'Renewal', 'private', '{}'::jsonb, '{}'::text[], '[]'::jsonb, '[]'::jsonb, 1, null, null, null, null, null::timestamptz, null::timestamptz, null::timestamptz, '4f79b5412e104ff1f75119c63d406613adf1c0b5df9356780003ed7582f2af2e', '[]'::jsonb),
+update memories set (agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, linked_entities, relations, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, valid_from, valid_until, content_fingerprint, mentions, found_relations) = (select 'agent-1', 'account', 'acme', 'note', null, 'renewal due in march', 'Renewal', 'private', '{}'::jsonb, '{}'::text[], '[]'::jsonb, '[]'::jsonb, 1, null, null, null, null, null::timestamptz, null::timestamptz, null::timestamptz, '4f79b5412e104ff1f75119c63d406613adf1c0b5df9356780003ed7582f2af2e', '[]'::jsonb, '[]'::jsonb),
           update_time = '<time>', revision = revision + 1, last_change = 'updated', last_change_key_id = 'key-1',
     last_change_agent_id = 'agent-1', last_change_reason = null
 
@@ -9,7 +9,7 @@ update memories set (agent_id, subject_type, subject_id, kind, key, content, tit
 
 -- new content
 
-update memories set (agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, linked_entities, relations, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, valid_from, valid_until, content_fingerprint, mentions) = (select 'agent-1', 'account', 'acme', 'note', null, 'renewal moved to april', '', 'private', '{}'::jsonb, '{}'::text[], '[]'::jsonb, '[]'::jsonb, 1, null, null, null, null, null::timestamptz, null::timestamptz, null::timestamptz, '4fcc26c967d911379a2e1470bb27eb9b7151955ec89df277530684dff78e6961', '[]'::jsonb),
+update memories set (agent_id, subject_type, subject_id, kind, key, content, title, visibility, metadata, tags, linked_entities, relations, confidence, source_kind, source_id, provenance, parent_memory_id, expire_time, valid_from, valid_until, content_fingerprint, mentions, found_relations) = (select 'agent-1', 'account', 'acme', 'note', null, 'renewal moved to april', '', 'private', '{}'::jsonb, '{}'::text[], '[]'::jsonb, '[]'::jsonb, 1, null, null, null, null, null::timestamptz, null::timestamptz, null::timestamptz, '4fcc26c967d911379a2e1470bb27eb9b7151955ec89df277530684dff78e6961', '[]'::jsonb, '[]'::jsonb),
           update_time = '<time>', revision = revision + 1, last_change = 'updated', last_change_key_id = 'key-1',
     last_change_agent_id = 'agent-1', last_change_reason = null
           , (embedding, embedding_model, embedding_status, embedding_attempts, embedding_retry_time) = (select null::vector, null, 'pending', 0, null::timestamptz)

@@ -40,12 +40,12 @@ describe("a memory's mentions", () => {
     expect(graph.entities.map((e) => `${e.ref?.type}/${e.ref?.id}`)).toEqual(
       expect.arrayContaining(["person/john smith", "organization/acme corp", "account/acme"]),
     );
-    expect(graph.edges.map((e) => [e.subject?.id, e.predicate, e.object?.id, e.weight])).toContainEqual([
-      "acme corp",
-      "co_mentioned",
-      "john smith",
-      1,
-    ]);
+    const edges = graph.edges.map((e) => [e.subject?.id, e.predicate, e.object?.id, e.weight]);
+    expect(edges).toContainEqual(["acme corp", "co_mentioned", "john smith", 1]);
+    // "is the CTO of" is said in words: a typed relation (decision 0023), not only a co-mention.
+    expect(edges).toContainEqual(["john smith", "works_at", "acme corp", 1]);
+    // The relation said in words is the graph's, not one the writer stated.
+    expect(written.relations).toEqual([]);
   });
 
   it("links, facet tags and relation ends are mentions in their own roles; plain tags are not", async () => {

@@ -9,7 +9,7 @@ import { Migration } from "@mikro-orm/migrations";
  * are next written. Their past revisions keep no mentions, so a graph read as of a time before
  * this knows only what was written since.
  */
-export class Migration20261126160315KnowledgeGraph extends Migration {
+export class Migration20261126161430KnowledgeGraph extends Migration {
   override up(): void {
     this.addSql(
       'create table "entities" ("workspace_id" text not null, "type" text not null, "id" text not null, "name" text not null, "aliases" text[] not null default \'{}\', "match_keys" text[] not null default \'{}\', "attributes" jsonb not null default \'{}\', "create_time" timestamptz not null, "update_time" timestamptz not null, primary key ("workspace_id", "type", "id"))',
@@ -18,7 +18,7 @@ export class Migration20261126160315KnowledgeGraph extends Migration {
     this.addSql("create index entities_id_prefix on entities (workspace_id, id text_pattern_ops)");
     this.addSql("create index entities_match_keys on entities using gin (match_keys) with (fastupdate = off)");
     this.addSql(
-      'alter table "memories" add "relations" jsonb not null default \'[]\', add "mentions" jsonb not null default \'[]\'',
+      'alter table "memories" add "relations" jsonb not null default \'[]\', add "mentions" jsonb not null default \'[]\', add "found_relations" jsonb not null default \'[]\'',
     );
     this.addSql(
       "create index memories_mentions on memories\n        using gin (mentions jsonb_path_ops) with (fastupdate = off)",
