@@ -10,6 +10,7 @@ import { sequenceChanges } from "./feed/sequence-changes.routine.js";
 import { StagedWriteEntity } from "./staging/staged-write.entity.js";
 import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 import { EntityEntity } from "./graph/entity.entity.js";
+import { EntityNameEntity } from "./graph/entity-name.entity.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to
@@ -27,6 +28,7 @@ export const SCHEMA: DatabaseSchema = {
     MemoryChangeEntity,
     FeedHeadEntity,
     EntityEntity,
+    EntityNameEntity,
   ],
   routines: [tagsText, sequenceChanges],
 };

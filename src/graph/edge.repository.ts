@@ -20,6 +20,13 @@ export interface Edge {
 
 export const EDGE_MEMORY_IDS = 5;
 
+/**
+ * The memories one step reads at most: the newest that mention any of its entities. An entity
+ * named in most of a workspace (a company every note mentions) would otherwise make every step
+ * that reaches it read the whole workspace; past this, weights count the newest memories only.
+ */
+export const MAX_STEP_MEMORIES = 1_000;
+
 type EdgeColumns = {
   subject_type: string;
   subject_id: string;
@@ -75,7 +82,8 @@ export class EdgeRepository {
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
         hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
-            memories.found_relations from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])}),
+            memories.found_relations from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])}
+          order by memories.update_time desc, memories.id desc limit ${MAX_STEP_MEMORIES}),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           ${Sql.join(parts, " union ")})
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,

@@ -1,9 +1,9 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 
 /**
- * The `entities` table: what the workspace calls each entity its memories mention (display
- * name, aliases, attributes). A row is made by the mention trigger (mention-trigger.ts) the first
- * time a memory mentions the entity, and never says whether the entity exists for a reader:
+ * The `entities` table: what the workspace chose to call an entity (UpdateEntity's name,
+ * aliases and attributes); an entity nobody has named has no row, and goes by the names its
+ * mentions give it (entity_names). A row never says whether the entity exists for a reader:
  * that, its counts and its times come from the memories the reader may read (entity.repository.ts).
  */
 export const EntityEntity = defineEntity({
@@ -22,14 +22,6 @@ export const EntityEntity = defineEntity({
     updateTime: p.datetime(),
   },
   indexes: [
-    {
-      name: "entities_name_prefix",
-      expression: "create index entities_name_prefix on entities (workspace_id, lower(name) text_pattern_ops)",
-    },
-    {
-      name: "entities_id_prefix",
-      expression: "create index entities_id_prefix on entities (workspace_id, id text_pattern_ops)",
-    },
     {
       name: "entities_match_keys",
       expression: "create index entities_match_keys on entities using gin (match_keys) with (fastupdate = off)",

@@ -39,7 +39,8 @@ export interface EntityListQuery {
 const ORDERS: Record<EntityOrderValue, Sql> = {
   last_seen: sql`last_seen desc, type, id`,
   mention_count: sql`mention_count desc, last_seen desc, type, id`,
-  name: sql`lower(name), type, id`,
+  // The name the workspace gave, else the id (a name found in content: the name in lower case).
+  name: sql`lower(coalesce(chosen, id)), type, id`,
 };
 
 type SeenColumns = {
@@ -68,11 +69,13 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
     const mentions = named ? namedMentions(q) : allMentions(q);
     const rows = await query<SeenColumns>(
       this.em,
-      sql`with seen as (${mentions})
-        select seen.type, seen.id, coalesce(e.name, seen.id) as name, e.aliases, e.attributes,
-          seen.mention_count, seen.first_seen, seen.last_seen
-        from seen left join entities e on e.workspace_id = ${q.workspaceId} and e.type = seen.type and e.id = seen.id
-        order by ${ORDERS[q.order]} limit ${q.limit} offset ${q.offset}`,
+      sql`with seen as (${mentions}),
+        joined as (
+          select seen.*, e.name as chosen, e.aliases, e.attributes
+          from seen left join entities e on e.workspace_id = ${q.workspaceId} and e.type = seen.type and e.id = seen.id),
+        page as (select * from joined order by ${ORDERS[q.order]} limit ${q.limit} offset ${q.offset})
+        select page.*, coalesce(page.chosen, ${nameSeen(q.source, q.workspaceId, "page")}, page.id) as name
+        from page order by ${ORDERS[q.order]}`,
     );
     return rows.map(toSeen);
   }
@@ -82,7 +85,8 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
     if (refs.length === 0) return [];
     const rows = await query<SeenColumns>(
       this.em,
-      sql`select c.type, c.id, coalesce(e.name, c.id) as name, e.aliases, e.attributes,
+      sql`select c.type, c.id, coalesce(e.name, ${nameSeen(source, workspaceId, "c")}, c.id) as name,
+          e.aliases, e.attributes,
           s.mention_count, s.first_seen, s.last_seen
         from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
         cross join lateral (
@@ -166,23 +170,46 @@ function allMentions(q: EntityListQuery): Sql {
     group by 1, 2`;
 }
 
-/** The workspace's entities whose names match, then what the source says of each. */
+/**
+ * The entities whose name in a memory of the source (entity_names), or whose name, id or alias
+ * the workspace gave them (entities), matches; then what the source says of each.
+ */
 function namedMentions(q: EntityListQuery): Sql {
-  const conditions = [sql`e.workspace_id = ${q.workspaceId}`];
-  if (q.type !== undefined) conditions.push(sql`e.type = ${q.type}`);
+  const named = [sql`n.workspace_id = ${q.workspaceId}`];
+  const given = [sql`e.workspace_id = ${q.workspaceId}`];
+  if (q.type !== undefined) {
+    named.push(sql`n.type = ${q.type}`);
+    given.push(sql`e.type = ${q.type}`);
+  }
   if (q.namePrefix !== undefined) {
     const pattern = `${likeEscaped(q.namePrefix)}%`;
-    conditions.push(
-      sql`(lower(e.name) like ${pattern} or e.id like ${pattern} or e.match_keys @> array[${q.namePrefix}])`,
-    );
+    named.push(sql`n.name_key like ${pattern}`);
+    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${pattern})`);
   }
   for (const word of q.words) {
-    conditions.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`%${likeEscaped(word)}%`})`);
+    const pattern = `%${likeEscaped(word)}%`;
+    named.push(sql`n.name_key like ${pattern}`);
+    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${pattern})`);
   }
-  return sql`select e.type, e.id, s.mention_count, s.first_seen, s.last_seen
-    from entities e cross join lateral (
+  return sql`select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
+    from (
+      select n.type, n.id from entity_names n
+        join ${q.source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+        where ${allOf([...named, ...q.source.where])}
+      union
+      select e.type, e.id from entities e where ${allOf(given)}) c
+    cross join lateral (
       select count(*) as mention_count, min(memories.create_time) as first_seen,
         max(memories.update_time) as last_seen
-      from ${q.source.from} where ${allOf([...q.source.where, mentioningColumns("e")])}) s
-    where ${allOf(conditions)} and s.mention_count > 0`;
+      from ${q.source.from} where ${allOf([...q.source.where, mentioningColumns("c")])}) s
+    where s.mention_count > 0`;
+}
+
+/** A name the entity in columns `type`, `id` of `table` goes by in a memory of the source. */
+function nameSeen(source: GraphSource, workspaceId: string, table: string): Sql {
+  const t = Sql.raw(table);
+  return sql`(select n.name from entity_names n
+      join ${source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+      where ${allOf([sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`, ...source.where])}
+      order by n.name limit 1)`;
 }

@@ -4,9 +4,10 @@
  * content (role "content", mentions.ts); before the row is stored this adds the subject, the
  * linked entities, the "<facet>:<value>" tags and both ends of each relation, resolves each
  * content name to an entity of a compatible type whose name, id or alias it matches (case and
- * spacing aside), the memory's own first, then the workspace's, drops repeats of one entity in one role, and makes an `entities`
- * row for any entity seen for the first time. It runs in the write's own statement, so no
- * path can store a memory whose mentions disagree with its fields.
+ * spacing aside), the memory's own first, then one the workspace named (entities), then one a
+ * memory goes by that name in (entity_names), and drops repeats of one entity in one role. It
+ * runs in the write's own statement, so no path can store a memory whose mentions disagree with
+ * its fields; a second trigger keeps the memory's entity_names rows in step.
  */
 
 /** The entity types a name extracted as one of these may resolve to (an extracted type always matches itself). */
@@ -62,7 +63,10 @@ const MENTIONS = `
           union all
           select e.type, e.id, 1 from entities e
             where e.workspace_id = new.workspace_id and e.type = any(${compatible})
-              and (e.id = c.m->>'id' or e.match_keys @> array[${matchKey}])) k
+              and (e.id = c.m->>'id' or e.match_keys @> array[${matchKey}])
+          union all
+          select n.type, n.id, 2 from entity_names n
+            where n.workspace_id = new.workspace_id and n.name_key = ${matchKey} and n.type = any(${compatible})) k
         order by k.preference, k.type = c.m->>'type' desc, k.id = c.m->>'id' desc, k.type, k.id limit 1), '{}'::jsonb),
         4000 + o
       from jsonb_array_elements(new.mentions) with ordinality as c(m, o)
@@ -72,19 +76,42 @@ const MENTIONS = `
     order by m->>'type', m->>'id', m->>'role', ord)
   select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) from once`;
 
-const NEW_ENTITIES = `insert into entities (workspace_id, type, id, name, match_keys, create_time, update_time)
-    select new.workspace_id, m->>'type', m->>'id', n.name, array[lower(n.name), lower(m->>'id')], now(), now()
-    from jsonb_array_elements(new.mentions) m,
-      lateral (select coalesce(m->>'text', m->>'id') as name) n
-    order by m->>'type', m->>'id', m->>'role' = 'content' desc
-    on conflict (workspace_id, type, id) do nothing`;
-
 /** BEFORE INSERT OR UPDATE of the fields mentions derive from, for each row. */
 export const MENTIONS_ON_WRITE = `create or replace function memories_mentions_on_write_fn() returns trigger as $$
 begin
   new.mentions := (${MENTIONS});
-  ${NEW_ENTITIES};
   return new;
 end; $$ language plpgsql;
 create trigger mentions_on_write before insert or update of mentions, subject_type, subject_id, linked_entities,
   tags, relations on memories for each row execute function memories_mentions_on_write_fn()`;
+
+/** A mention's name: a content mention's text, else the entity's id; and that name as a match key. */
+const NAMES = `select distinct on (m->>'type', m->>'id') new.workspace_id, new.id, m->>'type', m->>'id',
+      coalesce(m->>'text', m->>'id'), lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))
+    from jsonb_array_elements(new.mentions) m
+    order by m->>'type', m->>'id', m->>'role' = 'content' desc`;
+
+/**
+ * AFTER INSERT OR UPDATE OF mentions, for each row: the memory's rows of entity_names follow
+ * its mentions.
+ */
+export const MENTIONS_NAMED = `create or replace function memories_mentions_named_fn() returns trigger as $$
+begin
+  if tg_op = 'UPDATE' then
+    if new.mentions = old.mentions then return null; end if;
+    delete from entity_names where workspace_id = new.workspace_id and memory_id = new.id;
+  end if;
+  insert into entity_names (workspace_id, memory_id, type, id, name, name_key) ${NAMES};
+  return null;
+end; $$ language plpgsql;
+create trigger mentions_named after insert or update of mentions on memories for each row
+  execute function memories_mentions_named_fn()`;
+
+/** AFTER DELETE, once per statement: a purged memory's names go with it. */
+export const NAMES_ON_PURGE = `create or replace function memories_names_on_purge_fn() returns trigger as $$
+begin
+  delete from entity_names n using purged p where n.workspace_id = p.workspace_id and n.memory_id = p.id;
+  return null;
+end; $$ language plpgsql;
+create trigger names_on_purge after delete on memories referencing old table as purged for each statement
+  execute function memories_names_on_purge_fn()`;

@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 import { VectorType } from "pgvector/mikro-orm";
 import { tagsText } from "../db/routines.js";
-import { MENTIONS_ON_WRITE } from "../graph/mention-trigger.js";
+import { MENTIONS_NAMED, MENTIONS_ON_WRITE, NAMES_ON_PURGE } from "../graph/mention-trigger.js";
 import { REVISION_ON_INSERT, REVISION_ON_UPDATE } from "./revision-triggers.js";
 
 export interface EntityRefRow {
@@ -100,6 +100,20 @@ export const MemoryEntity = defineEntity({
       events: ["insert", "update"],
       forEach: "row",
       expression: MENTIONS_ON_WRITE,
+    },
+    {
+      name: "mentions_named",
+      timing: "after",
+      events: ["insert", "update"],
+      forEach: "row",
+      expression: MENTIONS_NAMED,
+    },
+    {
+      name: "names_on_purge",
+      timing: "after",
+      events: ["delete"],
+      forEach: "statement",
+      expression: NAMES_ON_PURGE,
     },
     {
       name: "revision_on_insert",

@@ -3,7 +3,8 @@
 with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[])),
         hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
             memories.found_relations from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb) or (memories.mentions @> '[{"type":"company","id":"acme"}]'::jsonb))),
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb) or (memories.mentions @> '[{"type":"company","id":"acme"}]'::jsonb))
+          order by memories.update_time desc, memories.id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
           r->'object'->>'id', h.id, h.update_time
@@ -37,7 +38,8 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
       cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))),
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))
+          order by memories.update_time desc, memories.id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
           r->'object'->>'id', h.id, h.update_time
@@ -64,7 +66,8 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
 with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
         hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
             memories.found_relations from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))),
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))
+          order by memories.update_time desc, memories.id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time
         from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))

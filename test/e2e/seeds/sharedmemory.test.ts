@@ -1,6 +1,6 @@
 /**
  * SharedMemory's `POST /agent/memory/write` (seeds/sharedmemory-write-memory.md): its documented
- * example verbatim, the guard's three verdicts, and its errors (400 validation_failed with
+ * example verbatim (and the knowledge graph it promises to build), the guard's three verdicts, and its errors (400 validation_failed with
  * details, 403 agent_not_authorized_for_volume, 429).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -46,6 +46,28 @@ describe("the documented example", () => {
       agent_id: "my-agent",
       workspace_id: VOLUME,
     });
+  });
+
+  it("extracts entities and relationships and builds the knowledge graph, as the page promises", async () => {
+    const res = await write({ content: "John Smith is the CTO of Acme Corp. He joined in 2022.", volume_id: VOLUME });
+    expect(res.status).toBe(200);
+    const graph = await fetch(`${server.baseUrl}/v1/entities/person/john%20smith/graph`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    expect(graph.status).toBe(200);
+    const body = (await graph.json()) as {
+      entities: { ref: { type: string; id: string }; name: string }[];
+      edges: { subject: { id: string }; predicate: string; object: { id: string } }[];
+    };
+    expect(body.entities).toContainEqual(
+      expect.objectContaining({ ref: { type: "person", id: "john smith" }, name: "John Smith" }),
+    );
+    expect(body.entities).toContainEqual(
+      expect.objectContaining({ ref: { type: "organization", id: "acme corp" }, name: "Acme Corp" }),
+    );
+    expect(body.edges.map((e) => `${e.subject.id} ${e.predicate} ${e.object.id}`)).toEqual(
+      expect.arrayContaining(["john smith works_at acme corp", "acme corp co_mentioned john smith"]),
+    );
   });
 });
 

@@ -126,6 +126,27 @@ describe("a memory's mentions", () => {
   });
 });
 
+describe("concurrent writes", () => {
+  it("batches naming the same new entities in different orders all commit", async () => {
+    const companies = Array.from({ length: 12 }, (_, i) => ({ type: "company", id: `shared-${i}` }));
+    const batch = (seed: number) =>
+      services.memories().batchWriteMemories({
+        requests: Array.from({ length: 20 }, (_, i) => ({
+          memory: aNote(`c-${seed}-${i}`, `Call ${seed}-${i} with Ana Lopez of Acme Corp in Lisbon.`, {
+            // Each batch names the companies in an order of its own.
+            linkedEntities: [...companies].sort((a, b) => ((a.id.length * seed + i) % 7) - ((b.id.length * seed) % 5)),
+          }),
+        })),
+      });
+    const results = await Promise.all([1, 2, 3, 4, 5, 6].map(batch));
+    for (const { results: items } of results) {
+      expect(items.map((r) => r.result.case)).toEqual(Array(20).fill("response"));
+    }
+    const { entity } = await services.entities().getEntity({ type: "company", id: "shared-3" });
+    expect(entity?.mentionCount).toBe(120n);
+  });
+});
+
 describe("ListEntities and GetEntity", () => {
   const tag = `run${randomUUID().slice(0, 6)}`;
   beforeAll(async () => {

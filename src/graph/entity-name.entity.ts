@@ -1,0 +1,33 @@
+import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
+
+/**
+ * The `entity_names` table: each entity a memory mentions, under the name it goes by there (the
+ * text of a content mention, else its id), one row per memory and entity, written by the
+ * mentions_named trigger (mention-trigger.ts) whenever a memory's mentions change and removed
+ * with the memory. It is how entities are found by name (ListEntities' prefix and words, a
+ * content name matched to an entity already named so), and, keyed by memory, no two writes
+ * ever contend for a row: a table of one row per entity, made by every write, deadlocked
+ * concurrent batches that named the same entities in different orders.
+ */
+export const EntityNameEntity = defineEntity({
+  name: "EntityName",
+  tableName: "entity_names",
+  properties: {
+    workspaceId: p.text().primary(),
+    memoryId: p.uuid().primary(),
+    type: p.text().primary(),
+    id: p.text().primary(),
+    name: p.text(),
+    // The name in lower case with single spaces: what prefixes and content names are matched against.
+    nameKey: p.text(),
+  },
+  indexes: [
+    {
+      name: "entity_names_key",
+      expression: "create index entity_names_key on entity_names (workspace_id, name_key text_pattern_ops, type, id)",
+    },
+    { name: "entity_names_entity", properties: ["workspaceId", "type", "id"] },
+  ],
+});
+
+export type EntityNameRow = InferEntity<typeof EntityNameEntity>;
