@@ -73,10 +73,13 @@ export class EdgeRepository {
             or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id'))`);
     }
     if (wanted(CO_MENTIONED)) {
-      parts.push(sql`select distinct f.type, f.id, ${CO_MENTIONED}, x->>'type', x->>'id', h.id, h.update_time
-        from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
-        cross join lateral jsonb_array_elements(h.mentions) x
-        where not (x->>'type' = f.type and x->>'id' = f.id)`);
+      // Each memory's mentions once, the set's among them found by equality (a hash join), not
+      // by a containment test of every memory against every entity of the set.
+      parts.push(sql`select distinct f.type, f.id, ${CO_MENTIONED}, x.type, x.id, h.id, h.update_time
+        from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
+        join refs f on f.type = y.type and f.id = y.id
+        cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)
+        where not (x.type = f.type and x.id = f.id)`);
     }
     const rows = await query<EdgeColumns>(
       this.em,

@@ -7,7 +7,7 @@
  * spacing aside), the memory's own first, then one the workspace named (entities), then one a
  * memory goes by that name in (entity_names), and drops repeats of one entity in one role. It
  * runs in the write's own statement, so no path can store a memory whose mentions disagree with
- * its fields; a second trigger keeps the memory's entity_names rows in step.
+ * its fields; statement triggers keep the memories' entity_names rows in step.
  */
 
 /** The entity types a name extracted as one of these may resolve to (an extracted type always matches itself). */
@@ -85,27 +85,39 @@ end; $$ language plpgsql;
 create trigger mentions_on_write before insert or update of mentions, subject_type, subject_id, linked_entities,
   tags, relations on memories for each row execute function memories_mentions_on_write_fn()`;
 
-/** A mention's name: a content mention's text, else the entity's id; and that name as a match key. */
-const NAMES = `select distinct on (m->>'type', m->>'id') new.workspace_id, new.id, m->>'type', m->>'id',
-      coalesce(m->>'text', m->>'id'), lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))
-    from jsonb_array_elements(new.mentions) m
-    order by m->>'type', m->>'id', m->>'role' = 'content' desc`;
+/** Each changed memory's names: a content mention's text, else the entity's id; and that name as a match key. */
+const NAMES = `select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')
+      changed.workspace_id, changed.id, m->>'type', m->>'id', coalesce(m->>'text', m->>'id'),
+      lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))
+    from changed cross join lateral jsonb_array_elements(changed.mentions) m
+    order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc`;
+
+function named(name: string, event: string, tables: string, changed: string, before = ""): string {
+  const fn = `memories_${name}_fn`;
+  return `create or replace function ${fn}() returns trigger as $$ begin
+  ${before}
+  insert into entity_names (workspace_id, memory_id, type, id, name, name_key) with changed as (${changed}) ${NAMES};
+  return null; end; $$ language plpgsql;
+create trigger ${name} after ${event} on memories referencing ${tables} for each statement execute function ${fn}()`;
+}
 
 /**
- * AFTER INSERT OR UPDATE OF mentions, for each row: the memory's rows of entity_names follow
- * its mentions.
+ * AFTER INSERT and AFTER UPDATE, once per statement over its transition tables (as revisions
+ * are, decision 0014): the entity_names rows of the memories whose mentions changed follow them.
  */
-export const MENTIONS_NAMED = `create or replace function memories_mentions_named_fn() returns trigger as $$
-begin
-  if tg_op = 'UPDATE' then
-    if new.mentions = old.mentions then return null; end if;
-    delete from entity_names where workspace_id = new.workspace_id and memory_id = new.id;
-  end if;
-  insert into entity_names (workspace_id, memory_id, type, id, name, name_key) ${NAMES};
-  return null;
-end; $$ language plpgsql;
-create trigger mentions_named after insert or update of mentions on memories for each row
-  execute function memories_mentions_named_fn()`;
+export const NAMES_ON_INSERT = named("names_on_insert", "insert", "new table as inserted", "select * from inserted");
+
+const CHANGED = `select updated.* from updated join previous
+    on previous.workspace_id = updated.workspace_id and previous.id = updated.id
+  where previous.mentions is distinct from updated.mentions`;
+
+export const NAMES_ON_UPDATE = named(
+  "names_on_update",
+  "update",
+  "old table as previous new table as updated",
+  CHANGED,
+  `delete from entity_names n using (${CHANGED}) c where n.workspace_id = c.workspace_id and n.memory_id = c.id;`,
+);
 
 /** AFTER DELETE, once per statement: a purged memory's names go with it. */
 export const NAMES_ON_PURGE = `create or replace function memories_names_on_purge_fn() returns trigger as $$

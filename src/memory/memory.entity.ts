@@ -1,7 +1,7 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 import { VectorType } from "pgvector/mikro-orm";
 import { tagsText } from "../db/routines.js";
-import { MENTIONS_NAMED, MENTIONS_ON_WRITE, NAMES_ON_PURGE } from "../graph/mention-trigger.js";
+import { MENTIONS_ON_WRITE, NAMES_ON_INSERT, NAMES_ON_PURGE, NAMES_ON_UPDATE } from "../graph/mention-trigger.js";
 import { REVISION_ON_INSERT, REVISION_ON_UPDATE } from "./revision-triggers.js";
 
 export interface EntityRefRow {
@@ -102,11 +102,18 @@ export const MemoryEntity = defineEntity({
       expression: MENTIONS_ON_WRITE,
     },
     {
-      name: "mentions_named",
+      name: "names_on_insert",
       timing: "after",
-      events: ["insert", "update"],
-      forEach: "row",
-      expression: MENTIONS_NAMED,
+      events: ["insert"],
+      forEach: "statement",
+      expression: NAMES_ON_INSERT,
+    },
+    {
+      name: "names_on_update",
+      timing: "after",
+      events: ["update"],
+      forEach: "statement",
+      expression: NAMES_ON_UPDATE,
     },
     {
       name: "names_on_purge",

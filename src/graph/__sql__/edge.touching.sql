@@ -20,10 +20,11 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
               where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
         where true
           and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
-            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')) union select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time
-        from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
-        cross join lateral jsonb_array_elements(h.mentions) x
-        where not (x->>'type' = f.type and x->>'id' = f.id))
+            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')) union select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
+        from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
+        join refs f on f.type = y.type and f.id = y.id
+        cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)
+        where not (x.type = f.type and x.id = f.id))
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
           (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:5] as memory_ids
         from given group by 1, 2, 3, 4, 5
@@ -69,10 +70,11 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
       and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))
           order by memories.update_time desc, memories.id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          select distinct f.type, f.id, 'co_mentioned', x->>'type', x->>'id', h.id, h.update_time
-        from hits h join refs f on h.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
-        cross join lateral jsonb_array_elements(h.mentions) x
-        where not (x->>'type' = f.type and x->>'id' = f.id))
+          select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
+        from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
+        join refs f on f.type = y.type and f.id = y.id
+        cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)
+        where not (x.type = f.type and x.id = f.id))
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
           (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:5] as memory_ids
         from given group by 1, 2, 3, 4, 5

@@ -9,7 +9,7 @@ import { Migration } from "@mikro-orm/migrations";
  * are next written. Their past revisions keep no mentions, so a graph read as of a time before
  * this knows only what was written since.
  */
-export class Migration20261126162114KnowledgeGraph extends Migration {
+export class Migration20261126162515KnowledgeGraph extends Migration {
   override up(): void {
     this.addSql(
       'create table "entities" ("workspace_id" text not null, "type" text not null, "id" text not null, "name" text not null, "aliases" text[] not null default \'{}\', "match_keys" text[] not null default \'{}\', "attributes" jsonb not null default \'{}\', "create_time" timestamptz not null, "update_time" timestamptz not null, primary key ("workspace_id", "type", "id"))',
@@ -33,10 +33,16 @@ export class Migration20261126162114KnowledgeGraph extends Migration {
       "create trigger mentions_on_write before insert or update of mentions, subject_type, subject_id, linked_entities,\n  tags, relations on memories for each row execute function memories_mentions_on_write_fn()",
     );
     this.addSql(
-      "create or replace function memories_mentions_named_fn() returns trigger as $$begin\n  if tg_op = 'UPDATE' then\n    if new.mentions = old.mentions then return null; end if;     delete from entity_names where workspace_id = new.workspace_id and memory_id = new.id;   end if;   insert into entity_names (workspace_id, memory_id, type, id, name, name_key) select distinct on (m->>'type', m->>'id') new.workspace_id, new.id, m->>'type', m->>'id',\n      coalesce(m->>'text', m->>'id'), lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))\n    from jsonb_array_elements(new.mentions) m\n    order by m->>'type', m->>'id', m->>'role' = 'content' desc;   return null; end; $$ language plpgsql",
+      "create or replace function memories_names_on_insert_fn() returns trigger as $$ begin\n  insert into entity_names (workspace_id, memory_id, type, id, name, name_key) with changed as (select * from inserted) select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')\n      changed.workspace_id, changed.id, m->>'type', m->>'id', coalesce(m->>'text', m->>'id'),\n      lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))\n    from changed cross join lateral jsonb_array_elements(changed.mentions) m\n    order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc;   return null; end; $$ language plpgsql",
     );
     this.addSql(
-      "create trigger mentions_named after insert or update of mentions on memories for each row\n  execute function memories_mentions_named_fn()",
+      "create trigger names_on_insert after insert on memories referencing new table as inserted for each statement execute function memories_names_on_insert_fn()",
+    );
+    this.addSql(
+      "create or replace function memories_names_on_update_fn() returns trigger as $$ begin\n  delete from entity_names n using (select updated.* from updated join previous\n    on previous.workspace_id = updated.workspace_id and previous.id = updated.id\n  where previous.mentions is distinct from updated.mentions) c where n.workspace_id = c.workspace_id and n.memory_id = c.id;   insert into entity_names (workspace_id, memory_id, type, id, name, name_key) with changed as (select updated.* from updated join previous\n    on previous.workspace_id = updated.workspace_id and previous.id = updated.id\n  where previous.mentions is distinct from updated.mentions) select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')\n      changed.workspace_id, changed.id, m->>'type', m->>'id', coalesce(m->>'text', m->>'id'),\n      lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))\n    from changed cross join lateral jsonb_array_elements(changed.mentions) m\n    order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc;   return null; end; $$ language plpgsql",
+    );
+    this.addSql(
+      "create trigger names_on_update after update on memories referencing old table as previous new table as updated for each statement execute function memories_names_on_update_fn()",
     );
     this.addSql(
       "create or replace function memories_names_on_purge_fn() returns trigger as $$begin\n  delete from entity_names n using purged p where n.workspace_id = p.workspace_id and n.memory_id = p.id;   return null; end; $$ language plpgsql",
