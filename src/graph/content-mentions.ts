@@ -1,4 +1,5 @@
 import type { FoundRelationRow, MentionRow } from "../memory/memory.entity.js";
+import { createHash } from "node:crypto";
 import { extractNames, extractRelations, type ExtractedName } from "./extraction/index.js";
 
 /** What a memory's content says for the graph: the names it mentions and the relations it states in words. */
@@ -16,7 +17,9 @@ export interface ContentFacts {
  * works_at), between names by their text, which the graph reads through the resolved mentions.
  */
 export function contentFacts(content: string): ContentFacts {
-  const cached = recent.get(content);
+  // The exact content: names and their text depend on its case and spacing.
+  const key = createHash("sha256").update(content).digest("base64");
+  const cached = recent.get(key);
   if (cached !== undefined) return cached;
   const names = extractNames(content);
   const facts = {
@@ -27,7 +30,7 @@ export function contentFacts(content: string): ContentFacts {
       object: r.object.text,
     })),
   };
-  remember(content, facts);
+  remember(key, facts);
   return facts;
 }
 
@@ -46,13 +49,15 @@ function mentionOf(found: ExtractedName): MentionRow {
 }
 
 /**
- * A write builds its statement more than once (the insert, the check that anything changed),
- * and extraction is the costliest part of it (decision 0023): the last few contents are kept.
+ * Extraction is the costliest part of building a write (decision 0023), and the same content is
+ * written again and again (a keyed write of what it already holds, the insert and the check that
+ * anything changed): what the last few thousand contents said is kept, by a hash of each (a
+ * content of 50,000 characters is not kept as a key), oldest out first.
  */
-const RECENT = 64;
+const RECENT = 4_096;
 const recent = new Map<string, ContentFacts>();
 
-function remember(content: string, facts: ContentFacts): void {
+function remember(key: string, facts: ContentFacts): void {
   if (recent.size >= RECENT) recent.delete(recent.keys().next().value as string);
-  recent.set(content, facts);
+  recent.set(key, facts);
 }

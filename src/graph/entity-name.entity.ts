@@ -13,10 +13,11 @@ export const EntityNameEntity = defineEntity({
   name: "EntityName",
   tableName: "entity_names",
   properties: {
+    // Keyed by entity first: the names an entity goes by are one range of the key.
     workspaceId: p.text().primary(),
-    memoryId: p.uuid().primary(),
     type: p.text().primary(),
     id: p.text().primary(),
+    memoryId: p.uuid().primary(),
     name: p.text(),
     // The name in lower case with single spaces: what prefixes and content names are matched against.
     nameKey: p.text(),
@@ -26,7 +27,6 @@ export const EntityNameEntity = defineEntity({
       name: "entity_names_key",
       expression: "create index entity_names_key on entity_names (workspace_id, name_key text_pattern_ops, type, id)",
     },
-    { name: "entity_names_entity", properties: ["workspaceId", "type", "id"] },
   ],
 });
 

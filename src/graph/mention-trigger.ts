@@ -55,8 +55,8 @@ const MENTIONS = `
     select m, ord from own
     union all
     -- A name is first the memory's own entity (its subject, a link, a tag, a relation end), then
-    -- one the workspace knows, then a new one.
-    select c.m || coalesce((
+    -- one the workspace knows, then a new one; one an import brings already resolved stays so.
+    select case when c.m ? 'kept' then c.m - 'kept' else c.m || coalesce((
         select jsonb_build_object('type', k.type, 'id', k.id) from (
           select o.m->>'type' as type, o.m->>'id' as id, 0 as preference from own o
             where o.m->>'type' = any(${compatible}) and lower(o.m->>'id') in (c.m->>'id', ${matchKey})
@@ -67,7 +67,7 @@ const MENTIONS = `
           union all
           select n.type, n.id, 2 from entity_names n
             where n.workspace_id = new.workspace_id and n.name_key = ${matchKey} and n.type = any(${compatible})) k
-        order by k.preference, k.type = c.m->>'type' desc, k.id = c.m->>'id' desc, k.type, k.id limit 1), '{}'::jsonb),
+        order by k.preference, k.type = c.m->>'type' desc, k.id = c.m->>'id' desc, k.type, k.id limit 1), '{}'::jsonb) end,
         4000 + o
       from jsonb_array_elements(new.mentions) with ordinality as c(m, o)
       where c.m->>'role' = 'content'),
@@ -111,18 +111,26 @@ const CHANGED = `select updated.* from updated join previous
     on previous.workspace_id = updated.workspace_id and previous.id = updated.id
   where previous.mentions is distinct from updated.mentions`;
 
+/** The rows of entity_names of the memories in `table`: one per entity of their mentions (by the key). */
+const namesOf = (
+  table: string,
+) => `delete from entity_names n using ${table} cross join lateral jsonb_array_elements(gone.mentions) m
+  where n.workspace_id = gone.workspace_id and n.type = m->>'type' and n.id = m->>'id' and n.memory_id = gone.id;`;
+
 export const NAMES_ON_UPDATE = named(
   "names_on_update",
   "update",
   "old table as previous new table as updated",
   CHANGED,
-  `delete from entity_names n using (${CHANGED}) c where n.workspace_id = c.workspace_id and n.memory_id = c.id;`,
+  namesOf(`(select previous.* from previous join updated
+    on previous.workspace_id = updated.workspace_id and previous.id = updated.id
+    where previous.mentions is distinct from updated.mentions) gone`),
 );
 
 /** AFTER DELETE, once per statement: a purged memory's names go with it. */
 export const NAMES_ON_PURGE = `create or replace function memories_names_on_purge_fn() returns trigger as $$
 begin
-  delete from entity_names n using purged p where n.workspace_id = p.workspace_id and n.memory_id = p.id;
+  ${namesOf("purged gone")}
   return null;
 end; $$ language plpgsql;
 create trigger names_on_purge after delete on memories referencing old table as purged for each statement

@@ -2,7 +2,7 @@ import { UnderscoreNamingStrategy } from "@mikro-orm/core";
 import { vectorLiteral } from "../db/vector-literal.js";
 import type { WriteEmbedding } from "../embedding/embeddings.js";
 import { Sql, sql } from "../db/sql.js";
-import type { MemoryRow } from "./memory.entity.js";
+import type { MemoryRow, MentionRow } from "./memory.entity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { fingerprintOf } from "./identity.js";
 import { contentFacts } from "../graph/content-mentions.js";
@@ -148,12 +148,16 @@ function comparedValues(d: MemoryDraft): unknown[] {
   return [...DRAFT_FIELDS.map((f, i) => DRAFT_ENCODERS[i]?.(d[f])), fingerprintOf(d.content)];
 }
 
-/** The values of DRAFT_COLUMNS for a draft, in their order. */
-export function draftValues(d: MemoryDraft): Sql {
+/**
+ * The values of DRAFT_COLUMNS for a draft, in their order. `kept`: the content's mentions as
+ * another server resolved them (an import), stored as they are rather than found again.
+ */
+export function draftValues(d: MemoryDraft, kept?: readonly MentionRow[]): Sql {
   const found = contentFacts(d.content);
+  const mentions = kept === undefined ? found.mentions : kept.map((m) => ({ ...m, kept: true }));
   return Sql.bind(DRAFT_PLACEHOLDERS, [
     ...comparedValues(d),
-    JSON.stringify(found.mentions),
+    JSON.stringify(mentions),
     JSON.stringify(found.relations),
   ]);
 }

@@ -11,7 +11,7 @@ import { Migration20261124115546StagedWrites } from "./20261124115546-staged-wri
 import { Migration20261124220610StagedWriteAgents } from "./20261124220610-staged-write-agents.js";
 import { Migration20261125033732MemoryRevisions } from "./20261125033732-memory-revisions.js";
 import { Migration20261125053634ChangeFeed } from "./20261125053634-change-feed.js";
-import { Migration20261126162515KnowledgeGraph } from "./20261126162515-knowledge-graph.js";
+import { Migration20261126163601KnowledgeGraph } from "./20261126163601-knowledge-graph.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -28,5 +28,5 @@ export const migrations = [
   { name: "20261124220610-staged-write-agents", class: Migration20261124220610StagedWriteAgents },
   { name: "20261125033732-memory-revisions", class: Migration20261125033732MemoryRevisions },
   { name: "20261125053634-change-feed", class: Migration20261125053634ChangeFeed },
-  { name: "20261126162515-knowledge-graph", class: Migration20261126162515KnowledgeGraph },
+  { name: "20261126163601-knowledge-graph", class: Migration20261126163601KnowledgeGraph },
 ];

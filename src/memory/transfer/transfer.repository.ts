@@ -15,7 +15,7 @@ import {
 import { CHANGE_COLUMNS, changeValues, type Change } from "../change.js";
 import { allOf, atNaturalKey, filterConditions, type FilterQuery } from "../filters.js";
 import type { MemoryDraft, MemoryRecord } from "../record.js";
-import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
+import { MemoryEntity, type MemoryRow, type MentionRow } from "../memory.entity.js";
 
 /** A stored memory with its vector, as export reads it and import writes it. */
 export interface TransferredMemory {
@@ -31,6 +31,8 @@ export interface TransferredMemory {
   change: Change;
   /** Kept as stored; null leaves the memory PENDING for the embedder. */
   vector: { values: number[]; model: string } | null;
+  /** The names its content mentions, as the exporting server resolved them. */
+  contentMentions: MentionRow[];
 }
 
 export interface ExportQuery extends FilterQuery {
@@ -83,7 +85,7 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
       (m) =>
         sql`(${workspaceId}, ${m.id}::uuid, ${m.createTime}::timestamptz, ${m.updateTime}::timestamptz,
           ${m.deleteTime}::timestamptz, ${m.forgetReason}, ${String(m.revision)}::bigint, ${m.supersededBy}::uuid,
-          ${draftValues(m.draft)}, ${vectorValues(m.vector)}, ${changeValues(m.change)})`,
+          ${draftValues(m.draft, m.contentMentions)}, ${vectorValues(m.vector)}, ${changeValues(m.change)})`,
     );
     const rows = await query<{ id: string; inserted: boolean }>(
       this.em,

@@ -11,6 +11,7 @@ import type { Viewer } from "../../auth/principal.js";
 import { isNaturalKeyTaken } from "../../db/database-errors.js";
 import { DomainError, invalidArgument, requiredField } from "../../errors/domain-error.js";
 import { isUuid } from "../../ids.js";
+import { mentionsFromProto } from "../../graph/memory-graph-fields.js";
 import { emptyToNull, toDraft, toProto, truncatedDate } from "../mapper.js";
 import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } from "./transfer.repository.js";
 import type { MemoryRevisionRepository, StoredRevision } from "../../history/revision.repository.js";
@@ -149,6 +150,7 @@ export class MemoryTransfer {
       supersededBy: supersededByOf(memory, `${field}.memory`),
       change,
       vector: this.keptVector(item.embedding, memory.embeddingModel, field),
+      contentMentions: mentionsFromProto(memory.mentions).filter((m) => m.role === "content"),
     };
   }
 

@@ -165,6 +165,7 @@ describe("src/memory/transfer/transfer.repository.ts", () => {
             supersededBy: null,
             change: { ...change, kind: "imported" },
             vector: { values: wordHashVector(draft.content), model: MODEL },
+            contentMentions: [],
           },
           {
             id: snapshotId(2),
@@ -177,6 +178,7 @@ describe("src/memory/transfer/transfer.repository.ts", () => {
             supersededBy: null,
             change: { ...change, kind: "imported" },
             vector: null,
+            contentMentions: [{ type: "person", id: "ana", role: "content", text: "Ana" }],
           },
         ]),
     }));
