@@ -110,6 +110,25 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
     return rows.map(toRecord);
   }
 
+  /** The workspace's names for these entities (UpdateEntity's), for those it named. */
+  async named(workspaceId: string, refs: readonly EntityRef[]): Promise<NamedEntity[]> {
+    if (refs.length === 0) return [];
+    const rows = await query<Pick<SeenColumns, "type" | "id" | "aliases" | "attributes"> & { name: string }>(
+      this.em,
+      sql`select e.type, e.id, e.name, e.aliases, e.attributes from entities e
+        join unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
+          on e.type = c.type and e.id = c.id
+        where e.workspace_id = ${workspaceId}`,
+    );
+    return rows.map((row) => ({
+      type: row.type,
+      id: row.id,
+      name: row.name,
+      aliases: row.aliases ?? [],
+      attributes: toSeen({ ...row, mention_count: 0, first_seen: new Date(0), last_seen: new Date(0) }).attributes,
+    }));
+  }
+
   /** Sets an entity's name, aliases and attributes; the names content is matched against follow. */
   async update(workspaceId: string, ref: EntityRef, fields: EntityFields, now: Date): Promise<void> {
     await query(
@@ -122,6 +141,9 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
     );
   }
 }
+
+/** An entity the workspace named, as export carries it. */
+export type NamedEntity = EntityRef & EntityFields;
 
 export interface EntityFields {
   name: string;

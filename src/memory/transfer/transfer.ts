@@ -12,6 +12,7 @@ import { isNaturalKeyTaken } from "../../db/database-errors.js";
 import { DomainError, invalidArgument, requiredField } from "../../errors/domain-error.js";
 import { isUuid } from "../../ids.js";
 import { mentionsFromProto } from "../../graph/memory-graph-fields.js";
+import { ExportedEntities, importEntities } from "../../graph/transferred-entities.js";
 import { emptyToNull, toDraft, toProto, truncatedDate } from "../mapper.js";
 import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } from "./transfer.repository.js";
 import type { MemoryRevisionRepository, StoredRevision } from "../../history/revision.repository.js";
@@ -56,6 +57,7 @@ export class MemoryTransfer {
   /** Page by page, oldest first; memories written meanwhile appear when they sort after the page read. */
   async *export(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit">): AsyncGenerator<ExportMemoriesResponse> {
     let after: ExportQuery["after"];
+    const named = new ExportedEntities(() => this.deps.em.fork(), viewer.workspaceId);
     for (;;) {
       const now = this.deps.now();
       const page = await new MemoryTransferRepository(this.deps.em.fork()).page({
@@ -79,11 +81,13 @@ export class MemoryTransfer {
         if (ofMemory === undefined) revisions.set(r.record.id, [r]);
         else ofMemory.push(r);
       }
+      const entities = await named.ofPage(records);
       for (const [i, record] of records.entries()) {
         yield create(ExportMemoriesResponseSchema, {
           memory: toProto(record, now),
           embedding: page[i]?.vector ?? [],
           revisions: toRevisionProtos(revisions.get(record.id) ?? [], null),
+          entities: entities.get(record.id) ?? [],
         });
       }
       const last = page.at(-1);
@@ -106,6 +110,7 @@ export class MemoryTransfer {
         const stored = await new MemoryTransferRepository(tem).store(workspaceId, memories);
         const kept = histories.filter((_, i) => stored.has(memories[i]?.id ?? "")).flat();
         await this.deps.revisions(tem).store(workspaceId, kept);
+        await importEntities(tem, workspaceId, items, now);
         return stored;
       });
     } catch (err) {

@@ -126,6 +126,39 @@ describe("a memory's mentions", () => {
   });
 });
 
+describe("export and import", () => {
+  it("carry the names, aliases and attributes the workspace gave, and the mentions as they were", async () => {
+    const admin = { scopes: ["admin" as const] };
+    const subject = `c-${randomUUID()}`;
+    await writeMemory(
+      services.memories(),
+      aNote(subject, "Renewal signed with Initech in Austin.", { tags: ["deal:big"] }),
+    );
+    await services.entities().updateEntity({
+      type: "deal",
+      id: "big",
+      entity: { name: "The big deal", aliases: ["BD"], attributes: { value: 100 } },
+      updateMask: { paths: ["name", "aliases", "attributes"] },
+    });
+    const exported = [];
+    for await (const item of services.memories(admin).exportMemories({ filter: { subjectId: subject } })) {
+      exported.push(item);
+    }
+    expect(exported.flatMap((e) => e.entities.map((n) => [n.ref?.id, n.name]))).toEqual([["big", "The big deal"]]);
+    const copy = { workspaceId: `copy-${randomUUID()}`, scopes: ["admin" as const] };
+    await services.memories(copy).importMemories({ memories: exported });
+    const { entity } = await services.entities(copy).getEntity({ type: "deal", id: "big" });
+    expect(entity).toMatchObject({
+      name: "The big deal",
+      aliases: ["BD"],
+      attributes: { value: 100 },
+      mentionCount: 1n,
+    });
+    const [memory] = (await services.memories(copy).listMemories({ filter: { subjectId: subject } })).memories;
+    expect(memory!.mentions).toEqual(exported[0]!.memory!.mentions);
+  });
+});
+
 describe("concurrent writes", () => {
   it("batches naming the same new entities in different orders all commit", async () => {
     const companies = Array.from({ length: 12 }, (_, i) => ({ type: "company", id: `shared-${i}` }));

@@ -53,7 +53,7 @@ describe("src/graph/entity.repository.ts", () => {
   const list = { workspaceId: viewer.workspaceId, words: [], order: "last_seen" as const, offset: 0, limit: 10 };
 
   it("covers every method", () =>
-    expectEveryMethodSnapshotted(EntityRepository, ["list", "seen", "newestMentioning", "update"]));
+    expectEveryMethodSnapshotted(EntityRepository, ["list", "seen", "newestMentioning", "named", "update"]));
 
   it("list", () =>
     expectSqlSnapshot(recorded, FILE, "list", {
@@ -72,6 +72,11 @@ describe("src/graph/entity.repository.ts", () => {
   it("newestMentioning", () =>
     expectSqlSnapshot(recorded, FILE, "newestMentioning", {
       "the newest ten": () => entities().newestMentioning(live, acme, 10),
+    }));
+
+  it("named", () =>
+    expectSqlSnapshot(recorded, FILE, "named", {
+      "two entities": () => entities().named(viewer.workspaceId, [ana, acme]),
     }));
 
   it("update", () =>

@@ -2,6 +2,7 @@ import datetime
 
 from buf.validate import validate_pb2 as _validate_pb2
 from engram.v1 import access_pb2 as _access_pb2
+from engram.v1 import entity_service_pb2 as _entity_service_pb2
 from engram.v1 import memory_pb2 as _memory_pb2
 from engram.v1 import rest_pb2 as _rest_pb2
 from google.api import annotations_pb2 as _annotations_pb2
@@ -335,14 +336,16 @@ class ExportMemoriesRequest(_message.Message):
     def __init__(self, filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ...) -> None: ...
 
 class ExportMemoriesResponse(_message.Message):
-    __slots__ = ("memory", "embedding", "revisions")
+    __slots__ = ("memory", "embedding", "revisions", "entities")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    ENTITIES_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     embedding: _containers.RepeatedScalarFieldContainer[float]
     revisions: _containers.RepeatedCompositeFieldContainer[_memory_pb2.MemoryRevision]
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ..., revisions: _Optional[_Iterable[_Union[_memory_pb2.MemoryRevision, _Mapping]]] = ...) -> None: ...
+    entities: _containers.RepeatedCompositeFieldContainer[_entity_service_pb2.Entity]
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ..., revisions: _Optional[_Iterable[_Union[_memory_pb2.MemoryRevision, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_entity_service_pb2.Entity, _Mapping]]] = ...) -> None: ...
 
 class ImportMemoriesRequest(_message.Message):
     __slots__ = ("memories",)

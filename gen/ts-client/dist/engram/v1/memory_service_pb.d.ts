@@ -7,6 +7,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { Memory, MemoryChange, MemoryFilter, MemoryRevision } from "./memory_pb.js";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
+import type { Entity } from "./entity_service_pb.js";
 
 /**
  * Describes the file engram/v1/memory_service.proto.
@@ -955,6 +956,15 @@ export declare type ExportMemoriesResponse = Message<"engram.v1.ExportMemoriesRe
    * @generated from field: repeated engram.v1.MemoryRevision revisions = 3;
    */
   revisions: MemoryRevision[];
+
+  /**
+   * The entities it mentions that the workspace named (UpdateEntity: name, aliases, attributes),
+   * each once per export, with the first memory that mentions it; import names them so. Only
+   * ref, name, aliases and attributes are read.
+   *
+   * @generated from field: repeated engram.v1.Entity entities = 4;
+   */
+  entities: Entity[];
 };
 
 /**
