@@ -1,7 +1,7 @@
 import type { Viewer } from "../auth/principal.js";
 import { sql, type Sql } from "../db/sql.js";
 import { readableNow } from "../history/revision.repository.js";
-import { filterConditions, type FilterQuery } from "../memory/filters.js";
+import { ACTIVE_MEMORIES, filterConditions, type FilterQuery } from "../memory/filters.js";
 
 /** When a graph is read: the instant its facts must be valid at, and the past state to read (null: now). */
 export interface GraphTime {
@@ -22,15 +22,7 @@ export interface GraphSource {
  * entity, relation, count or path that no such memory gives does not exist for the viewer.
  */
 export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSource {
-  const q: FilterQuery = {
-    kinds: [],
-    tags: [],
-    anyTags: [],
-    showDeleted: false,
-    showExpired: false,
-    includeSuperseded: false,
-    validAt: time.validAt,
-  };
+  const q: FilterQuery = { ...ACTIVE_MEMORIES, validAt: time.validAt };
   if (time.asOf === null) return { from: sql`memories`, where: filterConditions(viewer, q, now) };
   return {
     from: sql`(select memories.* from (

@@ -24,6 +24,16 @@ export interface FilterQuery {
   validAt?: Date;
 }
 
+/** The filter that names nothing: every active memory the viewer may read. */
+export const ACTIVE_MEMORIES: FilterQuery = {
+  kinds: [],
+  tags: [],
+  anyTags: [],
+  showDeleted: false,
+  showExpired: false,
+  includeSuperseded: false,
+};
+
 export interface ListQuery extends FilterQuery {
   order: { field: OrderField; descending: boolean };
   /** Keyset position: rows strictly after this (order value, id) pair. */

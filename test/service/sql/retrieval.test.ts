@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Viewer } from "../../../src/auth/principal.js";
-import type { FilterQuery } from "../../../src/memory/filters.js";
+import { ACTIVE_MEMORIES, type FilterQuery } from "../../../src/memory/filters.js";
 import { MemoryRepository } from "../../../src/memory/memory.repository.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { wordHashVector } from "../../support/embedders.js";
@@ -20,14 +20,7 @@ const FILE = "src/memory/search/retrieval.repository.ts";
 const MODEL = "test:word-hash";
 const NOW = new Date("2026-01-01T00:00:00.000Z");
 const viewer: Viewer = { workspaceId: "ws-sql", agentId: "agent-1", admin: false };
-const everything: FilterQuery = {
-  kinds: [],
-  tags: [],
-  anyTags: [],
-  showDeleted: false,
-  showExpired: false,
-  includeSuperseded: false,
-};
+const everything: FilterQuery = ACTIVE_MEMORIES;
 const filtered: FilterQuery = { ...everything, subjectType: "account", kinds: ["note"], tags: ["renewal"] };
 const CONTENTS = ["pricing renewal for acme", "renewal call notes", "churn risk at globex", "demo booked"];
 

@@ -4,7 +4,7 @@ import type {
   SearchMemoriesRequestSchema,
   SearchMemoriesResponse,
 } from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import type { FilterQuery } from "../../../src/memory/filters.js";
+import { ACTIVE_MEMORIES, type FilterQuery } from "../../../src/memory/filters.js";
 import type { MemoryClient } from "./memory.js";
 
 export type Filter = MessageInitShape<typeof MemoryFilterSchema>;
@@ -23,11 +23,4 @@ export async function searchIds(client: MemoryClient, query: string, filter: Fil
 }
 
 /** A repository-level filter that keeps every active memory (for tests that call a repository directly). */
-export const NO_FILTER: FilterQuery = {
-  kinds: [],
-  tags: [],
-  anyTags: [],
-  showDeleted: false,
-  showExpired: false,
-  includeSuperseded: false,
-};
+export const NO_FILTER: FilterQuery = ACTIVE_MEMORIES;
