@@ -4,8 +4,11 @@ import type { Viewer } from "../../src/auth/principal.js";
 import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { FilterQuery } from "../../src/memory/filters.js";
 import type { Change } from "../../src/memory/change.js";
+import { MemoryRepository } from "../../src/memory/memory.repository.js";
+import type { MemoryDraft } from "../../src/memory/record.js";
 import { SCHEMA } from "../../src/schema.js";
 import { createTestDatabase } from "./database.js";
+import { wordHashVector } from "./embedders.js";
 import { repoRoot } from "./engram-process.js";
 import { NO_FILTER } from "./factories/search.js";
 import { newDataDir } from "./templates.js";
@@ -142,4 +145,27 @@ export const EVERY_FILTER: FilterQuery = {
 /** The n-th fixed memory id of a snapshot test. */
 export function snapshotId(n: number): string {
   return `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+}
+
+/** A memory a snapshot test stores first: with WordHashEmbedder's vector unless `pending`. */
+export interface Seed {
+  draft: MemoryDraft;
+  pending?: boolean;
+  change?: Change;
+}
+
+/** A recorded database holding these memories, ids snapshotId(1), snapshotId(2)... in order. */
+export async function openSeededDatabase(seeds: readonly Seed[]): Promise<RecordedDatabase> {
+  const recorded = await openRecordedDatabase();
+  await new MemoryRepository(recorded.db.em.fork()).insertDrafts({
+    workspaceId: SNAPSHOT_VIEWER.workspaceId,
+    items: seeds.map(({ draft, pending, change }, i) => ({
+      id: snapshotId(i + 1),
+      draft,
+      embedded: pending ? null : { vector: wordHashVector(draft.content), model: SNAPSHOT_MODEL },
+      change: change ?? SNAPSHOT_CHANGE,
+    })),
+    now: SNAPSHOT_NOW,
+  });
+  return recorded;
 }

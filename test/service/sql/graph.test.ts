@@ -7,18 +7,13 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { EdgeRepository } from "../../../src/graph/edge.repository.js";
 import { EntityRepository } from "../../../src/graph/entity.repository.js";
 import { graphSource } from "../../../src/graph/graph-source.js";
-import { MemoryRepository } from "../../../src/memory/memory.repository.js";
-import { wordHashVector } from "../../support/embedders.js";
 import { aDraft } from "../../support/records.js";
 import {
   expectEveryMethodSnapshotted,
   expectSqlSnapshot,
-  openRecordedDatabase,
-  SNAPSHOT_CHANGE as change,
-  SNAPSHOT_MODEL as MODEL,
+  openSeededDatabase,
   SNAPSHOT_NOW as NOW,
   SNAPSHOT_VIEWER as viewer,
-  snapshotId,
   type RecordedDatabase,
 } from "../../support/sql-snapshots.js";
 
@@ -38,12 +33,7 @@ let recorded: RecordedDatabase;
 const em = () => recorded.db.em.fork();
 
 beforeAll(async () => {
-  recorded = await openRecordedDatabase();
-  await new MemoryRepository(em()).insertDrafts({
-    workspaceId: viewer.workspaceId,
-    items: [{ id: snapshotId(1), draft, embedded: { vector: wordHashVector(draft.content), model: MODEL }, change }],
-    now: NOW,
-  });
+  recorded = await openSeededDatabase([{ draft }]);
 });
 afterAll(() => recorded.close());
 

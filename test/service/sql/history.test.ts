@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { ChangeLogRepository } from "../../../src/feed/change-log.repository.js";
 import { MemoryRevisionRepository } from "../../../src/history/revision.repository.js";
 import type { ListQuery } from "../../../src/memory/filters.js";
-import { MemoryRepository } from "../../../src/memory/memory.repository.js";
 import { MemoryTransferRepository } from "../../../src/memory/transfer/transfer.repository.js";
 import { wordHashVector } from "../../support/embedders.js";
 import { aDraft } from "../../support/records.js";
@@ -15,7 +14,7 @@ import {
   expectEveryMethodSnapshotted,
   expectSqlSnapshot,
   NO_FILTER,
-  openRecordedDatabase,
+  openSeededDatabase,
   SNAPSHOT_NOW as NOW,
   SNAPSHOT_MODEL as MODEL,
   SNAPSHOT_VIEWER as viewer,
@@ -36,12 +35,7 @@ let recorded: RecordedDatabase;
 const em = () => recorded.db.em.fork();
 
 beforeAll(async () => {
-  recorded = await openRecordedDatabase();
-  await new MemoryRepository(em()).insertDrafts({
-    workspaceId: viewer.workspaceId,
-    items: [{ id: snapshotId(1), draft, embedded: { vector: wordHashVector(draft.content), model: MODEL }, change }],
-    now: NOW,
-  });
+  recorded = await openSeededDatabase([{ draft }]);
 });
 afterAll(() => recorded.close());
 

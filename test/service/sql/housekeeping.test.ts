@@ -8,7 +8,6 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import { ApiKeyRepository } from "../../../src/auth/api-key.repository.js";
 import { ServerSecretRepository } from "../../../src/db/server-secret.repository.js";
 import { TableStatistics } from "../../../src/db/table-statistics.js";
-import { MemoryRepository } from "../../../src/memory/memory.repository.js";
 import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-queue.repository.js";
 import { RetentionRepository } from "../../../src/memory/queue/retention.repository.js";
 import { WriteRequestRepository } from "../../../src/memory/write/write-request.repository.js";
@@ -19,7 +18,7 @@ import { aDraft } from "../../support/records.js";
 import {
   expectEveryMethodSnapshotted,
   expectSqlSnapshot,
-  openRecordedDatabase,
+  openSeededDatabase,
   SNAPSHOT_NOW as NOW,
   SNAPSHOT_MODEL as MODEL,
   SNAPSHOT_VIEWER as viewer,
@@ -31,19 +30,13 @@ let recorded: RecordedDatabase;
 const em = () => recorded.db.em.fork();
 
 beforeAll(async () => {
-  recorded = await openRecordedDatabase();
-  await new MemoryRepository(em()).insertDrafts({
-    workspaceId: viewer.workspaceId,
-    items: [
-      {
-        id: snapshotId(1),
-        draft: aDraft({ content: "renewal due in march", expireTime: NOW }),
-        embedded: null,
-        change: { kind: "created", keyId: "key-1", agentId: null, reason: null },
-      },
-    ],
-    now: NOW,
-  });
+  recorded = await openSeededDatabase([
+    {
+      draft: aDraft({ content: "renewal due in march", expireTime: NOW }),
+      pending: true,
+      change: { kind: "created", keyId: "key-1", agentId: null, reason: null },
+    },
+  ]);
 });
 afterAll(() => recorded.close());
 
