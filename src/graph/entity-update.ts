@@ -1,4 +1,3 @@
-import type { JsonObject } from "@bufbuild/protobuf";
 import type { Entity } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import type { EntityFields, SeenEntity } from "./entity.repository.js";
@@ -21,20 +20,33 @@ export function entityFieldsOf(
     throw invalidArgument("update_mask", "INVALID_UPDATE", `${unknown} is not a field UpdateEntity can change`);
   }
   const asked = new Set(paths as Updatable[]);
-  const name = asked.has("name") ? (entity?.name ?? "").trim() : current.name;
-  if (name === "") throw invalidArgument("entity.name", "INVALID_UPDATE", "name cannot be empty");
-  const attributes: JsonObject = asked.has("attributes")
-    ? (entity?.attributes ?? {})
-    : (current.attributes as JsonObject);
-  const bytes = Buffer.byteLength(JSON.stringify(attributes));
+  return checkedFields(
+    {
+      name: asked.has("name") ? (entity?.name ?? "") : current.name,
+      aliases: asked.has("aliases") ? (entity?.aliases ?? []) : current.aliases,
+      attributes: asked.has("attributes") ? (entity?.attributes ?? {}) : current.attributes,
+    },
+    "entity",
+    "INVALID_UPDATE",
+  );
+}
+
+/**
+ * An entity's name, aliases and attributes as stored, or INVALID_ARGUMENT naming `field`'s part
+ * that is not: a blank name or alias, attributes over ATTRIBUTES_MAX_BYTES encoded.
+ */
+export function checkedFields(fields: EntityFields, field: string, reason: string): EntityFields {
+  const name = fields.name.trim();
+  if (name === "") throw invalidArgument(`${field}.name`, reason, "name cannot be empty");
+  const aliases = [...new Set(fields.aliases.map((a) => a.trim()))];
+  if (aliases.includes("")) throw invalidArgument(`${field}.aliases`, reason, "an alias cannot be blank");
+  const bytes = Buffer.byteLength(JSON.stringify(fields.attributes));
   if (bytes > ATTRIBUTES_MAX_BYTES) {
     throw invalidArgument(
-      "entity.attributes",
+      `${field}.attributes`,
       "ATTRIBUTES_TOO_LARGE",
       `attributes are ${bytes} bytes encoded; the limit is ${ATTRIBUTES_MAX_BYTES}`,
     );
   }
-  const aliases = asked.has("aliases") ? [...new Set((entity?.aliases ?? []).map((a) => a.trim()))] : current.aliases;
-  if (aliases.includes("")) throw invalidArgument("entity.aliases", "INVALID_UPDATE", "an alias cannot be blank");
-  return { name, aliases, attributes };
+  return { name, aliases, attributes: fields.attributes };
 }

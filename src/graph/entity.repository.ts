@@ -125,7 +125,7 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
       id: row.id,
       name: row.name,
       aliases: row.aliases ?? [],
-      attributes: toSeen({ ...row, mention_count: 0, first_seen: new Date(0), last_seen: new Date(0) }).attributes,
+      attributes: attributesOf(row.attributes),
     }));
   }
 
@@ -167,15 +167,18 @@ function likeEscaped(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** The attributes column as a driver gives it: parsed (pg, PGlite), a JSON literal, or null (no row). */
+function attributesOf(value: SeenColumns["attributes"]): Record<string, unknown> {
+  return (typeof value === "string" ? (JSON.parse(value) as Record<string, unknown>) : value) ?? {};
+}
+
 function toSeen(row: SeenColumns): SeenEntity {
   return {
     type: row.type,
     id: row.id,
     name: row.name ?? row.id,
     aliases: row.aliases ?? [],
-    attributes:
-      (typeof row.attributes === "string" ? (JSON.parse(row.attributes) as Record<string, unknown>) : row.attributes) ??
-      {},
+    attributes: attributesOf(row.attributes),
     mentionCount: Number(row.mention_count),
     firstSeen: new Date(row.first_seen),
     lastSeen: new Date(row.last_seen),
@@ -215,8 +218,7 @@ function namedMentions(q: EntityListQuery): Sql {
   }
   return sql`select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
     from (
-      select n.type, n.id from entity_names n
-        join ${q.source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+      select n.type, n.id from ${namesIn(q.source)}
         where ${allOf([...named, ...q.source.where])}
       union
       select e.type, e.id from entities e where ${allOf(given)}) c
@@ -227,11 +229,15 @@ function namedMentions(q: EntityListQuery): Sql {
     where s.mention_count > 0`;
 }
 
+/** The names (entity_names n) the source's memories give: joined to them, so their conditions apply. */
+function namesIn(source: GraphSource): Sql {
+  return sql`entity_names n join ${source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id`;
+}
+
 /** A name the entity in columns `type`, `id` of `table` goes by in a memory of the source. */
 function nameSeen(source: GraphSource, workspaceId: string, table: string): Sql {
   const t = Sql.raw(table);
-  return sql`(select n.name from entity_names n
-      join ${source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+  return sql`(select n.name from ${namesIn(source)}
       where ${allOf([sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`, ...source.where])}
       order by n.name limit 1)`;
 }

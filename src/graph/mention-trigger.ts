@@ -31,8 +31,9 @@ const compatible = `case c.m->>'type' ${Object.entries(COMPATIBLE_TYPES)
   .map(([type, types]) => `when '${type}' then array[${types.map((t) => `'${t}'`).join(", ")}]`)
   .join(" ")} else array[c.m->>'type'] end`;
 
-/** A content name as entities.match_keys holds names: lower case, single spaces. */
-const matchKey = `lower(regexp_replace(c.m->>'text', '\\s+', ' ', 'g'))`;
+/** A name as entities.match_keys and entity_names.name_key hold names: lower case, single spaces. */
+const keyOf = (name: string) => `lower(regexp_replace(${name}, '\\s+', ' ', 'g'))`;
+const matchKey = keyOf("c.m->>'text'");
 
 const MENTIONS = `
   with own(m, ord) as (
@@ -88,7 +89,7 @@ create trigger mentions_on_write before insert or update of mentions, subject_ty
 /** Each changed memory's names: a content mention's text, else the entity's id; and that name as a match key. */
 const NAMES = `select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')
       changed.workspace_id, changed.id, m->>'type', m->>'id', coalesce(m->>'text', m->>'id'),
-      lower(regexp_replace(coalesce(m->>'text', m->>'id'), '\\s+', ' ', 'g'))
+      ${keyOf("coalesce(m->>'text', m->>'id')")}
     from changed cross join lateral jsonb_array_elements(changed.mentions) m
     order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc`;
 

@@ -4,7 +4,7 @@ import { EntitySchema, type Entity } from "../../gen/ts/engram/v1/entity_service
 import type { ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import type { MemoryRecord } from "../memory/record.js";
-import { ATTRIBUTES_MAX_BYTES } from "./entity-update.js";
+import { checkedFields } from "./entity-update.js";
 import { EntityRepository, type NamedEntity } from "./entity.repository.js";
 import { keyOf } from "./graph-walk.js";
 
@@ -65,13 +65,8 @@ function namedFields(entity: Entity, field: string): NamedEntity {
   if (ref === undefined || ref.type === "" || ref.id === "") {
     throw invalidArgument(`${field}.ref`, "INVALID_ENTITY", "an entity needs its ref: type and id");
   }
-  const name = entity.name.trim();
-  if (name === "") throw invalidArgument(`${field}.name`, "INVALID_ENTITY", "an entity needs its name");
-  const attributes = entity.attributes ?? {};
-  if (Buffer.byteLength(JSON.stringify(attributes)) > ATTRIBUTES_MAX_BYTES) {
-    throw invalidArgument(`${field}.attributes`, "ATTRIBUTES_TOO_LARGE", `at most ${ATTRIBUTES_MAX_BYTES} bytes`);
-  }
-  return { type: ref.type, id: ref.id, name, aliases: [...new Set(entity.aliases.map((a) => a.trim()))], attributes };
+  const fields = { name: entity.name, aliases: entity.aliases, attributes: entity.attributes ?? {} };
+  return { type: ref.type, id: ref.id, ...checkedFields(fields, field, "INVALID_ENTITY") };
 }
 
 function entityProto(entity: NamedEntity): Entity {

@@ -10,8 +10,7 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
           select seen.*, e.name as chosen, e.aliases, e.attributes
           from seen left join entities e on e.workspace_id = 'ws-sql' and e.type = seen.type and e.id = seen.id),
         page as (select * from joined order by last_seen desc, type, id limit 10 offset 0)
-        select page.*, coalesce(page.chosen, (select n.name from entity_names n
-      join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+        select page.*, coalesce(page.chosen, (select n.name from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
       where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
       order by n.name limit 1), page.id) as name
@@ -33,8 +32,7 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
           select seen.*, e.name as chosen, e.aliases, e.attributes
           from seen left join entities e on e.workspace_id = 'ws-sql' and e.type = seen.type and e.id = seen.id),
         page as (select * from joined order by mention_count desc, last_seen desc, type, id limit 10 offset 0)
-        select page.*, coalesce(page.chosen, (select n.name from entity_names n
-      join (select memories.* from (
+        select page.*, coalesce(page.chosen, (select n.name from entity_names n join (select memories.* from (
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
@@ -48,8 +46,7 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
 
 with seen as (select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
     from (
-      select n.type, n.id from entity_names n
-        join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+      select n.type, n.id from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
         where n.workspace_id = 'ws-sql' and n.name_key like 'ac%' and n.name_key like '%corp%' and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
       union
@@ -64,8 +61,7 @@ with seen as (select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
           select seen.*, e.name as chosen, e.aliases, e.attributes
           from seen left join entities e on e.workspace_id = 'ws-sql' and e.type = seen.type and e.id = seen.id),
         page as (select * from joined order by lower(coalesce(chosen, id)), type, id limit 10 offset 0)
-        select page.*, coalesce(page.chosen, (select n.name from entity_names n
-      join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+        select page.*, coalesce(page.chosen, (select n.name from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
       where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
       order by n.name limit 1), page.id) as name

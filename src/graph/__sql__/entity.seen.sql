@@ -1,7 +1,6 @@
 -- two entities
 
-select c.type, c.id, coalesce(e.name, (select n.name from entity_names n
-      join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+select c.type, c.id, coalesce(e.name, (select n.name from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
       where n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
       order by n.name limit 1), c.id) as name,
