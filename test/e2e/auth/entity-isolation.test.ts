@@ -1,0 +1,89 @@
+/**
+ * The knowledge graph's tenancy on every protocol: an entity only agent A's private memory
+ * mentions gets, for agent B and for another workspace's admin, the answer a name never mentioned
+ * gets, over Connect, gRPC, gRPC-Web and REST; A itself reads it.
+ */
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
+import { memoryClient, transport, type Protocol } from "../../support/clients.js";
+import { aNote, writeMemory } from "../../support/factories/memory.js";
+import { startTestServer, type TestServer } from "../../support/server.js";
+
+let server: TestServer;
+const keys = {} as Record<"a" | "b" | "elsewhere", string>;
+const secret = { type: "person", id: "zelda quartermaine" };
+const never = { type: "person", id: "nobody ever" };
+
+beforeAll(async () => {
+  server = await startTestServer();
+  keys.a = await server.createKey({ agentId: "agent-a" });
+  keys.b = await server.createKey({ agentId: "agent-b" });
+  keys.elsewhere = await server.createKey({ workspaceId: "elsewhere", scopes: ["admin"] });
+  await writeMemory(memoryClient(server.baseUrl, keys.a), aNote("zq", "Zelda Quartermaine moved to Lisbon."));
+});
+afterAll(() => server?.close());
+
+const entities = (key: string, protocol: Protocol) =>
+  createClient(EntityService, transport(server.baseUrl, key, protocol));
+
+/** How a call ended, with the entity's own name taken out: all a reader can learn from it. */
+async function answer(call: Promise<unknown>, ref: { type: string; id: string }): Promise<string> {
+  try {
+    await call;
+    return "OK";
+  } catch (err) {
+    const e = ConnectError.from(err);
+    return `${Code[e.code]}: ${e.rawMessage.replace(`${ref.type}/${ref.id}`, "<ref>")}`;
+  }
+}
+
+describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol) => {
+  const calls = {
+    GetEntity: (key: string, ref: typeof secret) => entities(key, protocol).getEntity(ref),
+    GetEntityGraph: (key: string, ref: typeof secret) => entities(key, protocol).getEntityGraph(ref),
+    FindEntityPaths: (key: string, ref: typeof secret) =>
+      entities(key, protocol).findEntityPaths({ ...ref, toType: ref.type, toId: ref.id }),
+    UpdateEntity: (key: string, ref: typeof secret) =>
+      entities(key, protocol).updateEntity({ ...ref, entity: { name: "x" }, updateMask: { paths: ["name"] } }),
+  };
+
+  it.each(Object.keys(calls) as (keyof typeof calls)[])("%s: NOT_FOUND as for a name never mentioned", async (name) => {
+    const call = calls[name];
+    expect(await answer(entities(keys.a, protocol).getEntity(secret), secret)).toBe("OK");
+    for (const key of [keys.b, keys.elsewhere]) {
+      const hidden = await answer(call(key, secret), secret);
+      expect(hidden).toMatch(/^NotFound/);
+      expect(hidden).toBe(await answer(call(key, never), never));
+    }
+  });
+
+  it("ListEntities lists it for A only", async () => {
+    const listed = async (key: string) =>
+      (await entities(key, protocol).listEntities({ namePrefix: "zelda" })).entities.map((e) => e.ref?.id);
+    expect(await listed(keys.a)).toEqual([secret.id]);
+    expect(await listed(keys.b)).toEqual([]);
+    expect(await listed(keys.elsewhere)).toEqual([]);
+  });
+});
+
+describe("over REST", () => {
+  const get = async (key: string, ref: { type: string; id: string }, suffix = "") => {
+    const res = await fetch(`${server.baseUrl}/v1/entities/${ref.type}/${encodeURIComponent(ref.id)}${suffix}`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    return { status: res.status, body: (await res.text()).replace(`${ref.type}/${ref.id}`, "<ref>") };
+  };
+
+  it.each(["", "/graph", "/paths?to_type=place&to_id=lisbon"])(
+    "GET /v1/entities/{type}/{id}%s: 404 as for a name never mentioned",
+    async (suffix) => {
+      expect((await get(keys.a, secret, suffix)).status).toBe(200);
+      for (const key of [keys.b, keys.elsewhere]) {
+        const hidden = await get(key, secret, suffix);
+        expect(hidden.status).toBe(404);
+        expect(hidden).toEqual(await get(key, never, suffix));
+      }
+    },
+  );
+});
