@@ -11,6 +11,8 @@ import { StagedWriteEntity } from "./staging/staged-write.entity.js";
 import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 import { EntityEntity } from "./graph/entity.entity.js";
 import { EntityNameEntity } from "./graph/entity-name.entity.js";
+import { EntityMergeEntity } from "./graph/entity-merge.entity.js";
+import { entityMergedMentions, entityMergeTarget } from "./graph/merge-routines.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to
@@ -29,6 +31,7 @@ export const SCHEMA: DatabaseSchema = {
     FeedHeadEntity,
     EntityEntity,
     EntityNameEntity,
+    EntityMergeEntity,
   ],
-  routines: [tagsText, sequenceChanges],
+  routines: [tagsText, sequenceChanges, entityMergeTarget, entityMergedMentions],
 };

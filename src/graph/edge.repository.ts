@@ -37,6 +37,14 @@ type EdgeColumns = {
   memory_ids: string[];
 };
 
+/** A relation's end as the memory's mentions name it: the entity a merge in force made it, else itself. */
+function mergedEnd(end: "subject" | "object"): Sql {
+  const own = Sql.raw(`r->'${end}'`);
+  return sql`coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', ${own}->>'type', 'id', ${own}->>'id')
+    limit 1), ${own})`;
+}
+
 /**
  * The relations that touch a set of entities, read from the memories of a GraphSource that
  * mention any of them (the memories_mentions index finds those): the relations those memories
@@ -56,8 +64,7 @@ export class EdgeRepository {
     const parts: Sql[] = [];
     if (predicates.length === 0 || predicates.some((p) => p !== CO_MENTIONED)) {
       const stated = predicates.filter((p) => p !== CO_MENTIONED);
-      parts.push(sql`select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
-          r->'object'->>'id', h.id, h.update_time
+      parts.push(sql`select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
           select r from jsonb_array_elements(h.relations) r
           union all
@@ -68,9 +75,11 @@ export class EdgeRepository {
               where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
             lateral (select m from jsonb_array_elements(h.mentions) m
               where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+          -- A stated end a merge moved is the entity its mention names now.
+          cross join lateral (select ${mergedEnd("subject")}, ${mergedEnd("object")}) as ends(s, o)
         where ${stated.length === 0 ? sql`true` : sql`r->>'predicate' = any(${stated}::text[])`}
-          and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
-            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id'))`);
+          and exists (select 1 from refs f where (f.type = s->>'type' and f.id = s->>'id')
+            or (f.type = o->>'type' and f.id = o->>'id'))`);
     }
     if (wanted(CO_MENTIONED)) {
       // Each memory's mentions once, the set's among them found by equality (a hash join), not

@@ -2,15 +2,18 @@ import { create, type JsonObject } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import {
   EntityOrder,
+  EntityMergeSchema,
   EntitySchema,
   GraphEdgeSchema,
   type Entity,
+  type EntityMerge,
   type GraphEdge,
   type GraphTime as GraphTimeProto,
 } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { DomainError } from "../errors/domain-error.js";
 import { truncatedDate } from "../memory/mapper.js";
 import type { Edge } from "./edge.repository.js";
+import type { EntityMergeRecord } from "./entity-merge.repository.js";
 import type { EntityOrderValue, EntityRef, SeenEntity } from "./entity.repository.js";
 import type { GraphTime } from "./graph-source.js";
 
@@ -53,4 +56,14 @@ export const ENTITY_ORDERS: Record<EntityOrder, EntityOrderValue> = {
 /** The same answer whether the entity exists or only memories the caller may not read mention it. */
 export function entityNotFound(ref: EntityRef): DomainError {
   return new DomainError("not_found", "ENTITY_NOT_FOUND", `entity ${ref.type}/${ref.id} not found`);
+}
+
+export function mergeToProto(merge: EntityMergeRecord): EntityMerge {
+  return create(EntityMergeSchema, {
+    id: merge.id,
+    from: merge.from,
+    into: merge.into,
+    createTime: timestampFromDate(merge.createTime),
+    undoTime: merge.undoTime === null ? undefined : timestampFromDate(merge.undoTime),
+  });
 }

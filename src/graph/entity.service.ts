@@ -7,21 +7,35 @@ import {
   GetEntityGraphResponseSchema,
   GetEntityResponseSchema,
   ListEntitiesResponseSchema,
+  MergeEntitiesResponseSchema,
+  UndoEntityMergeResponseSchema,
   UpdateEntityResponseSchema,
   type EntityService,
   type FindEntityPathsRequest,
   type GetEntityGraphRequest,
   type GetEntityRequest,
   type ListEntitiesRequest,
+  type MergeEntitiesRequest,
+  type UndoEntityMergeRequest,
   type UpdateEntityRequest,
 } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { actingViewer, type Viewer } from "../auth/principal.js";
 import { toProto } from "../memory/mapper.js";
 import { tokenScope, type PageTokens } from "../memory/page-token.js";
+import { requiredField } from "../errors/domain-error.js";
 import { EdgeRepository } from "./edge.repository.js";
+import { EntityMergeRepository } from "./entity-merge.repository.js";
+import { mergeEntities, undoEntityMerge } from "./entity-merges.js";
 import { shortestPaths } from "./entity-paths.js";
 import { entityFieldsOf } from "./entity-update.js";
-import { edgeToProto, entityNotFound, entityToProto, ENTITY_ORDERS, graphTimeOf } from "./entity.mapper.js";
+import {
+  edgeToProto,
+  entityNotFound,
+  entityToProto,
+  ENTITY_ORDERS,
+  graphTimeOf,
+  mergeToProto,
+} from "./entity.mapper.js";
 import { EntityRepository, type EntityRef, type SeenEntity } from "./entity.repository.js";
 import { graphSource, type GraphSource } from "./graph-source.js";
 import { keyOf, neighbourhood, type Expand } from "./graph-walk.js";
@@ -76,10 +90,29 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
     const ref = { type: req.type, id: req.id };
     const entity = await seenOrNotFound(entities, source, viewer, ref);
     const memories = await entities.newestMentioning(source, ref, req.memoryLimit || DEFAULT_MEMORY_LIMIT);
+    const merges = await new EntityMergeRepository(this.deps.em.fork()).inForceInto(
+      source,
+      viewer.workspaceId,
+      ref,
+      time.asOf,
+    );
     return create(GetEntityResponseSchema, {
       entity: entityToProto(entity),
       memories: memories.map((m) => toProto(m, time.asOf ?? this.deps.now())),
+      merges: merges.map(mergeToProto),
     });
+  }
+
+  async mergeEntities(req: MergeEntitiesRequest, ctx: HandlerContext) {
+    const from = requiredField(req.from, "from");
+    const into = requiredField(req.into, "into");
+    const merge = await mergeEntities(this.deps, actingViewer(ctx, req.agentId), from, into);
+    return create(MergeEntitiesResponseSchema, { merge: mergeToProto(merge) });
+  }
+
+  async undoEntityMerge(req: UndoEntityMergeRequest, ctx: HandlerContext) {
+    const merge = await undoEntityMerge(this.deps, actingViewer(ctx, req.agentId), req.mergeId);
+    return create(UndoEntityMergeResponseSchema, { merge: mergeToProto(merge) });
   }
 
   async updateEntity(req: UpdateEntityRequest, ctx: HandlerContext) {

@@ -1,6 +1,7 @@
 import type { Viewer } from "../auth/principal.js";
-import { sql, type Sql } from "../db/sql.js";
+import { Sql, sql } from "../db/sql.js";
 import { readableNow } from "../history/revision.repository.js";
+import { entityMergedMentions } from "./merge-routines.js";
 import { ACTIVE_MEMORIES, filterConditions, type FilterQuery } from "../memory/filters.js";
 
 /** When a graph is read: the instant its facts must be valid at, and the past state to read (null: now). */
@@ -18,8 +19,9 @@ export interface GraphSource {
 /**
  * Everything the graph knows comes from here: the memories the viewer may read, active (not
  * deleted, superseded or expired) and valid at `validAt`, as they stand now or, with `asOf`,
- * as their revisions left them then (and still readable by the viewer now, as history is). An
- * entity, relation, count or path that no such memory gives does not exist for the viewer.
+ * as their revisions left them then (and still readable by the viewer now, as history is),
+ * with the entity merges in force then applied to their mentions. An entity, relation, count
+ * or path that no such memory gives does not exist for the viewer.
  */
 export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSource {
   const q: FilterQuery = { ...ACTIVE_MEMORIES, validAt: time.validAt };
@@ -29,7 +31,9 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = ${viewer.workspaceId} and r.change_time <= ${time.asOf}
         order by r.memory_id, r.revision desc) as r
-      cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories`,
+      cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
+        ${Sql.raw(entityMergedMentions.name)}(${viewer.workspaceId}, coalesce(r.memory->'mentions', '[]'::jsonb), ${time.asOf}::timestamptz))) as memories
+    ) as memories`,
     where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
   };
 }

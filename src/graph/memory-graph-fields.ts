@@ -43,18 +43,24 @@ const ROLES: Record<MentionRoleValue, MentionRole> = {
 
 export function mentionsToProto(mentions: readonly MentionRow[]): Mention[] {
   return mentions.map((m) =>
-    create(MentionSchema, { entity: { type: m.type, id: m.id }, role: ROLES[m.role], text: m.text ?? "" }),
+    create(MentionSchema, {
+      entity: { type: m.type, id: m.id },
+      role: ROLES[m.role],
+      text: m.text ?? "",
+      mergedFrom: m.from === undefined ? undefined : { type: m.from.type, id: m.from.id },
+    }),
   );
 }
 
 const ROLE_VALUES = new Map(Object.entries(ROLES).map(([value, role]) => [role, value as MentionRoleValue]));
 
-/** An imported memory's mentions, as its export recorded them (unknown roles dropped). */
+/** An imported memory's mentions, as its export recorded them (unknown roles dropped; a merged one with its own entity). */
 export function mentionsFromProto(mentions: readonly Mention[]): MentionRow[] {
   return mentions.flatMap((m) => {
     const role = ROLE_VALUES.get(m.role);
     if (role === undefined || m.entity === undefined) return [];
-    const row: MentionRow = { type: m.entity.type, id: m.entity.id, role };
+    const from = m.mergedFrom === undefined ? {} : { from: { type: m.mergedFrom.type, id: m.mergedFrom.id } };
+    const row: MentionRow = { type: m.entity.type, id: m.entity.id, role, ...from };
     return role === "content" ? [{ ...row, text: m.text }] : [row];
   });
 }

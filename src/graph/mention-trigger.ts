@@ -1,3 +1,5 @@
+import { entityMergedMentions } from "./merge-routines.js";
+
 /**
  * The trigger that keeps every memory's `mentions` whole, on every way a memory is written
  * (writes, upserts, merges, updates, imports): the writer sends only the names it found in the
@@ -5,7 +7,8 @@
  * linked entities, the "<facet>:<value>" tags and both ends of each relation, resolves each
  * content name to an entity of a compatible type whose name, id or alias it matches (case and
  * spacing aside), the memory's own first, then one the workspace named (entities), then one a
- * memory goes by that name in (entity_names), and drops repeats of one entity in one role. It
+ * memory goes by that name in (entity_names), drops repeats of one entity in one role, and
+ * applies the merges in force (merge-routines.ts; a kept or moved mention its own entity first). It
  * runs in the write's own statement, so no path can store a memory whose mentions disagree with
  * its fields; statement triggers keep the memories' entity_names rows in step.
  */
@@ -57,7 +60,9 @@ const MENTIONS = `
     union all
     -- A name is first the memory's own entity (its subject, a link, a tag, a relation end), then
     -- one the workspace knows, then a new one; one an import brings already resolved stays so.
-    select case when c.m ? 'kept' then c.m - 'kept' else c.m || coalesce((
+    -- A mention a merge moved is its own entity again here (merges apply below, as now in force).
+    select case when c.m ? 'kept' then (c.m - 'kept' - 'from') || coalesce(c.m->'from', '{}'::jsonb)
+      when c.m ? 'from' then (c.m - 'from') || (c.m->'from') else c.m || coalesce((
         select jsonb_build_object('type', k.type, 'id', k.id) from (
           select o.m->>'type' as type, o.m->>'id' as id, 0 as preference from own o
             where o.m->>'type' = any(${compatible}) and lower(o.m->>'id') in (c.m->>'id', ${matchKey})
@@ -65,6 +70,11 @@ const MENTIONS = `
           select e.type, e.id, 1 from entities e
             where e.workspace_id = new.workspace_id and e.type = any(${compatible})
               and (e.id = c.m->>'id' or e.match_keys @> array[${matchKey}])
+          union all
+          -- An entity merged away keeps its name: undoing the merge gives the name back to it.
+          select g.from_type, g.from_id, 1 from entity_merges g
+            where g.workspace_id = new.workspace_id and g.undo_time is null and g.from_type = any(${compatible})
+              and g.from_id in (c.m->>'id', ${matchKey})
           union all
           select n.type, n.id, 2 from entity_names n
             where n.workspace_id = new.workspace_id and n.name_key = ${matchKey} and n.type = any(${compatible})) k
@@ -75,7 +85,8 @@ const MENTIONS = `
   once as (
     select distinct on (m->>'type', m->>'id', m->>'role') m, ord from found
     order by m->>'type', m->>'id', m->>'role', ord)
-  select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) from once`;
+  select ${entityMergedMentions.name}(new.workspace_id, coalesce(jsonb_agg(m order by ord), '[]'::jsonb), 'infinity')
+  from once`;
 
 /** BEFORE INSERT OR UPDATE of the fields mentions derive from, for each row. */
 export const MENTIONS_ON_WRITE = `create or replace function memories_mentions_on_write_fn() returns trigger as $$

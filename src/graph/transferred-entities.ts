@@ -1,11 +1,15 @@
 import { create, type JsonObject } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
-import { EntitySchema, type Entity } from "../../gen/ts/engram/v1/entity_service_pb.js";
+import { EntitySchema, type Entity, type EntityMerge } from "../../gen/ts/engram/v1/entity_service_pb.js";
+import type { EntityRef as EntityRefProto } from "../../gen/ts/engram/v1/memory_pb.js";
 import type { ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
 import type { MemoryRecord } from "../memory/record.js";
+import { truncatedDate } from "../memory/mapper.js";
 import { checkedFields } from "./entity-update.js";
-import { EntityRepository, type NamedEntity } from "./entity.repository.js";
+import { EntityMergeRepository } from "./entity-merge.repository.js";
+import { mergeToProto } from "./entity.mapper.js";
+import { EntityRepository, type EntityRef, type NamedEntity } from "./entity.repository.js";
 import { keyOf } from "./graph-walk.js";
 
 /**
@@ -42,6 +46,60 @@ export class ExportedEntities {
     }
     return carried;
   }
+}
+
+/**
+ * The merges an export carries: for each memory, those in force its mentions went through (from
+ * each mention's merged_from to the entity it names now), each once per export, so an import
+ * records them before storing the memory and its mentions come out the same.
+ */
+export class ExportedMerges {
+  private readonly sent = new Set<string>();
+
+  constructor(
+    private readonly em: () => EntityManager,
+    private readonly workspaceId: string,
+  ) {}
+
+  async ofPage(records: readonly MemoryRecord[]): Promise<Map<string, EntityMerge[]>> {
+    const carried = new Map<string, EntityMerge[]>();
+    const merges = new EntityMergeRepository(this.em());
+    for (const record of records) {
+      const moved = record.mentions.flatMap((m) => (m.from === undefined ? [] : [m.from]));
+      const leading = (await merges.leadingFrom(this.workspaceId, moved)).filter((m) => !this.sent.has(m.id));
+      for (const merge of leading) this.sent.add(merge.id);
+      if (leading.length > 0) carried.set(record.id, leading.map(mergeToProto));
+    }
+    return carried;
+  }
+}
+
+/** Records the merges an import carries, in the import's transaction, before its memories are stored. */
+export async function importMerges(
+  em: EntityManager,
+  workspaceId: string,
+  items: readonly ExportMemoriesResponse[],
+): Promise<void> {
+  const merges = items.flatMap((item, i) =>
+    item.merges.map((merge, j) => {
+      const at = `memories[${i}].merges[${j}]`;
+      const from = checkedRef(merge.from, `${at}.from`);
+      const into = checkedRef(merge.into, `${at}.into`);
+      if (from.type === into.type && from.id === into.id) {
+        throw invalidArgument(`${at}.into`, "INVALID_MERGE", "an entity cannot be merged into itself");
+      }
+      const createTime = merge.createTime === undefined ? new Date() : truncatedDate(merge.createTime);
+      return { id: merge.id, from, into, createTime, undoTime: null };
+    }),
+  );
+  await new EntityMergeRepository(em).imported(workspaceId, merges);
+}
+
+function checkedRef(ref: EntityRefProto | undefined, field: string): EntityRef {
+  if (ref === undefined || ref.type === "" || ref.id === "") {
+    throw invalidArgument(field, "INVALID_MERGE", "a merge needs both entities: type and id");
+  }
+  return { type: ref.type, id: ref.id };
 }
 
 /** Names the entities an import carries, in the import's transaction. */

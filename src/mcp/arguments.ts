@@ -24,6 +24,7 @@ const inline: SchemaOptions = { messageRef: (desc) => messageSchema(desc, inline
 
 export function toolArguments(tool: MemoryTool): ToolArguments {
   const hidden = new Set(tool.hidden);
+  const whole = new Set(tool.whole ?? []);
   const properties: JsonObject = {};
   const required: string[] = [...(tool.required ?? [])];
   const paths = new Map<string, string>();
@@ -31,7 +32,7 @@ export function toolArguments(tool: MemoryTool): ToolArguments {
     for (const field of desc.fields) {
       const path = prefix + field.name;
       if (hidden.has(path)) continue;
-      if (field.fieldKind === "message" && !isWellKnown(field.message)) {
+      if (field.fieldKind === "message" && !isWellKnown(field.message) && !whole.has(path)) {
         visit(field.message, `${path}.`);
         continue;
       }

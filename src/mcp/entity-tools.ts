@@ -56,4 +56,25 @@ export const ENTITY_TOOLS: MemoryTool[] = [
     hidden: [],
     readOnly: true,
   },
+  {
+    name: "merge_entities",
+    title: "Make two entities one",
+    description: [
+      "Record that two entities are the same one (from becomes into), for the whole workspace: every memory that",
+      "mentions from now mentions into, its relations move with it, and later memories follow. Returns the merge,",
+      `whose id undo_entity_merge takes. ${ENTITY} ${AGENT}`,
+    ].join(" "),
+    method: EntityService.method.mergeEntities,
+    hidden: [],
+    whole: ["from", "into"],
+    readOnly: false,
+  },
+  {
+    name: "undo_entity_merge",
+    title: "Undo a merge of entities",
+    description: `Undo a merge_entities by its merge_id: the memories it moved mention the entity they named before. ${AGENT}`,
+    method: EntityService.method.undoEntityMerge,
+    hidden: [],
+    readOnly: false,
+  },
 ];

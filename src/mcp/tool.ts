@@ -8,6 +8,8 @@ export interface MemoryTool {
   method: DescMethod;
   /** Request fields (dotted proto paths) the model never sets: output-only or derived. */
   hidden: string[];
+  /** Message fields taken whole, as one object argument, not flattened (two refs would share type and id). */
+  whole?: string[];
   /** Arguments the model must give, beyond those the protos already require. */
   required?: string[];
   readOnly: boolean;

@@ -29,6 +29,8 @@ export interface FoundRelationRow {
 export interface MentionRow extends EntityRefRow {
   role: MentionRoleValue;
   text?: string;
+  /** The entity it named before a merge in force made it this one (merge-routines.ts). */
+  from?: EntityRefRow;
 }
 
 /**

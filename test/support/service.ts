@@ -79,7 +79,8 @@ export async function startServices(
   const dataDir = await newDataDir("engram-service-");
   const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : undefined;
   const db = await openDatabase({ schema: SCHEMA, dataDir, databaseUrl: database?.url });
-  const logger = pino({ level: "silent" });
+  // TEST_LOG=error (or another level) shows what the services log, to see why a call failed.
+  const logger = pino({ level: process.env.TEST_LOG ?? "silent" });
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
   await embeddings.start(384);
   const keys = new ApiKeys(db.em);

@@ -6,8 +6,7 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
       and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb) or (memories.mentions @> '[{"type":"company","id":"acme"}]'::jsonb))
           order by memories.update_time desc, memories.id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
-          r->'object'->>'id', h.id, h.update_time
+          select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
           select r from jsonb_array_elements(h.relations) r
           union all
@@ -18,9 +17,15 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
               where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
             lateral (select m from jsonb_array_elements(h.mentions) m
               where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+          -- A stated end a merge moved is the entity its mention names now.
+          cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'subject'->>'type', 'id', r->'subject'->>'id')
+    limit 1), r->'subject'), coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'object'->>'type', 'id', r->'object'->>'id')
+    limit 1), r->'object')) as ends(s, o)
         where true
-          and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
-            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')) union select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
+          and exists (select 1 from refs f where (f.type = s->>'type' and f.id = s->>'id')
+            or (f.type = o->>'type' and f.id = o->>'id')) union select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
         from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
         join refs f on f.type = y.type and f.id = y.id
         cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)
@@ -38,12 +43,13 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
-      cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
+        engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
+    ) as memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))
           order by memories.update_time desc, memories.id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          select r->'subject'->>'type', r->'subject'->>'id', r->>'predicate', r->'object'->>'type',
-          r->'object'->>'id', h.id, h.update_time
+          select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
           select r from jsonb_array_elements(h.relations) r
           union all
@@ -54,9 +60,15 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
               where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
             lateral (select m from jsonb_array_elements(h.mentions) m
               where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+          -- A stated end a merge moved is the entity its mention names now.
+          cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'subject'->>'type', 'id', r->'subject'->>'id')
+    limit 1), r->'subject'), coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'object'->>'type', 'id', r->'object'->>'id')
+    limit 1), r->'object')) as ends(s, o)
         where r->>'predicate' = any('{"works_at"}'::text[])
-          and exists (select 1 from refs f where (f.type = r->'subject'->>'type' and f.id = r->'subject'->>'id')
-            or (f.type = r->'object'->>'type' and f.id = r->'object'->>'id')))
+          and exists (select 1 from refs f where (f.type = s->>'type' and f.id = s->>'id')
+            or (f.type = o->>'type' and f.id = o->>'id')))
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
           (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:5] as memory_ids
         from given group by 1, 2, 3, 4, 5

@@ -24,7 +24,9 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
-      cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories cross join lateral jsonb_array_elements(memories.mentions) as m
+      cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
+        engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
+    ) as memories cross join lateral jsonb_array_elements(memories.mentions) as m
     where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and m->>'type' = 'person'
     group by 1, 2),
@@ -36,7 +38,9 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
-      cross join lateral jsonb_populate_record(null::memories, r.memory) as memories) as memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
+      cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
+        engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
+    ) as memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
       where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1'))
       order by n.name limit 1), page.id) as name

@@ -12,7 +12,7 @@ import { isNaturalKeyTaken } from "../../db/database-errors.js";
 import { DomainError, invalidArgument, requiredField } from "../../errors/domain-error.js";
 import { isUuid } from "../../ids.js";
 import { mentionsFromProto } from "../../graph/memory-graph-fields.js";
-import { ExportedEntities, importEntities } from "../../graph/transferred-entities.js";
+import { ExportedEntities, ExportedMerges, importEntities, importMerges } from "../../graph/transferred-entities.js";
 import { emptyToNull, toDraft, toProto, truncatedDate } from "../mapper.js";
 import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } from "./transfer.repository.js";
 import type { MemoryRevisionRepository, StoredRevision } from "../../history/revision.repository.js";
@@ -58,6 +58,7 @@ export class MemoryTransfer {
   async *export(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit">): AsyncGenerator<ExportMemoriesResponse> {
     let after: ExportQuery["after"];
     const named = new ExportedEntities(() => this.deps.em.fork(), viewer.workspaceId);
+    const merged = new ExportedMerges(() => this.deps.em.fork(), viewer.workspaceId);
     for (;;) {
       const now = this.deps.now();
       const page = await new MemoryTransferRepository(this.deps.em.fork()).page({
@@ -82,12 +83,14 @@ export class MemoryTransfer {
         else ofMemory.push(r);
       }
       const entities = await named.ofPage(records);
+      const merges = await merged.ofPage(records);
       for (const [i, record] of records.entries()) {
         yield create(ExportMemoriesResponseSchema, {
           memory: toProto(record, now),
           embedding: page[i]?.vector ?? [],
           revisions: toRevisionProtos(revisions.get(record.id) ?? [], null),
           entities: entities.get(record.id) ?? [],
+          merges: merges.get(record.id) ?? [],
         });
       }
       const last = page.at(-1);
@@ -107,6 +110,7 @@ export class MemoryTransfer {
     let written;
     try {
       written = await this.deps.em.fork().transactional(async (tem) => {
+        await importMerges(tem, workspaceId, items);
         const stored = await new MemoryTransferRepository(tem).store(workspaceId, memories);
         const kept = histories.filter((_, i) => stored.has(memories[i]?.id ?? "")).flat();
         await this.deps.revisions(tem).store(workspaceId, kept);

@@ -157,6 +157,12 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
       "UpdateEntity entity.aliases[]",
       call(e.updateEntity, { type: "contact", id: "abuse", entity: { aliases: [v] }, updateMask: "aliases" }),
     ),
+    place(
+      "MergeEntities from.id",
+      call(e.mergeEntities, { from: { type: "person", id: v }, into: { type: "person", id: "abuse-into" } }),
+      true,
+    ),
+    place("UndoEntityMerge merge_id", call(e.undoEntityMerge, { mergeId: v }), true),
   ];
 }
 

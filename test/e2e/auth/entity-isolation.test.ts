@@ -46,6 +46,8 @@ describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol
       entities(key, protocol).findEntityPaths({ ...ref, toType: ref.type, toId: ref.id }),
     UpdateEntity: (key: string, ref: typeof secret) =>
       entities(key, protocol).updateEntity({ ...ref, entity: { name: "x" }, updateMask: { paths: ["name"] } }),
+    MergeEntities: (key: string, ref: typeof secret) =>
+      entities(key, protocol).mergeEntities({ from: ref, into: { type: "person", id: "someone else" } }),
   };
 
   it.each(Object.keys(calls) as (keyof typeof calls)[])("%s: NOT_FOUND as for a name never mentioned", async (name) => {
@@ -86,4 +88,31 @@ describe("over REST", () => {
       }
     },
   );
+
+  it("POST /v1/entities:merge: 404 as for a name never mentioned; A merges and undoes", async () => {
+    const merge = async (key: string, from: { type: string; id: string }) => {
+      const res = await fetch(`${server.baseUrl}/v1/entities:merge`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ from, into: { type: "person", id: "zq" } }),
+      });
+      return { status: res.status, body: (await res.text()).replace(`${from.type}/${from.id}`, "<ref>") };
+    };
+    for (const key of [keys.b, keys.elsewhere]) {
+      const hidden = await merge(key, secret);
+      expect(hidden.status).toBe(404);
+      expect(hidden).toEqual(await merge(key, never));
+    }
+    const made = await merge(keys.a, secret);
+    expect(made.status).toBe(200);
+    const { merge: recorded } = JSON.parse(made.body) as { merge: { id: string } };
+    const undo = (key: string) =>
+      fetch(`${server.baseUrl}/v1/entity-merges/${recorded.id}:undo`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}` },
+      });
+    expect((await undo(keys.b)).status).toBe(404);
+    expect((await undo(keys.a)).status).toBe(200);
+    expect((await get(keys.a, secret)).status).toBe(200);
+  });
 });

@@ -30,8 +30,10 @@ const TOOLS = [
   "list_memory",
   "list_staged_writes",
   "memory_history",
+  "merge_entities",
   "search_memory",
   "stage_memory_writes",
+  "undo_entity_merge",
   "unsupersede_memory",
   "update_memory",
   "write_memory",
@@ -88,7 +90,7 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     client = await connect(kind, await server.createKey({ agentId: agent }));
   });
 
-  it("lists the seventeen tools with schemas that state their limits", async () => {
+  it("lists the nineteen tools with schemas that state their limits", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     const byName: Json = Object.fromEntries(tools.map((t) => [t.name, t]));
@@ -138,6 +140,13 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     );
     const listed = await ok(client, "list_entities", { type: "person", name_prefix: "maria" });
     expect(listed.entities.map((e: Json) => e.ref.id)).toEqual(["maria silva"]);
+    const maria = { type: "person", id: "maria silva" };
+    const { merge } = await ok(client, "merge_entities", { from: maria, into: { type: "contact", id: contactId } });
+    const merged = await ok(client, "get_entity", { type: "contact", id: contactId });
+    expect(merged.merges.map((m: Json) => m.id)).toEqual([merge.id]);
+    expect((await call(client, "get_entity", maria)).error).toBe(true);
+    await ok(client, "undo_entity_merge", { merge_id: merge.id });
+    expect((await ok(client, "get_entity", maria)).entity.mention_count).toBe("1");
     const stranger = await connect(kind, await server.createKey({ agentId: randomUUID() }));
     const hidden = await call(stranger, "get_entity", { type: "person", id: "maria silva" });
     expect(hidden.error).toBe(true);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { EdgeRepository } from "../../../src/graph/edge.repository.js";
+import { EntityMergeRepository } from "../../../src/graph/entity-merge.repository.js";
 import { EntityRepository } from "../../../src/graph/entity.repository.js";
 import { graphSource } from "../../../src/graph/graph-source.js";
 import { aDraft } from "../../support/records.js";
@@ -26,6 +27,7 @@ const draft = aDraft({
   content: "Ana Lopez renewed for Acme Corp in Lisbon",
   relations: [{ subject: ana, predicate: "works_at", object: acme }],
 });
+const MERGE_ID = "6f1c2b1e-8d3a-4c55-9a7e-2b4f7d9e0a11";
 const live = graphSource(viewer, { validAt: NOW, asOf: null }, NOW);
 const past = graphSource(viewer, { validAt: NOW, asOf: NOW }, NOW);
 
@@ -92,5 +94,68 @@ describe("src/graph/edge.repository.ts", () => {
       "every predicate": () => edges().touching(live, [ana, acme], []),
       "stated ones only, as of a time": () => edges().touching(past, [ana], ["works_at"]),
       "co_mentioned only": () => edges().touching(live, [ana], ["co_mentioned"]),
+    }));
+});
+
+describe("src/graph/entity-merge.repository.ts", () => {
+  const FILE = "src/graph/entity-merge.repository.ts";
+  const merges = () => new EntityMergeRepository(em());
+  const merge = { id: MERGE_ID, from: ana, into: acme, createTime: NOW, undoTime: null };
+
+  it("covers every method", () =>
+    expectEveryMethodSnapshotted(EntityMergeRepository, [
+      "insert",
+      "byId",
+      "undo",
+      "target",
+      "remention",
+      "leadingFrom",
+      "imported",
+      "seen",
+      "inForceInto",
+    ]));
+
+  it("insert", () =>
+    expectSqlSnapshot(recorded, FILE, "insert", {
+      "one merge": () => merges().insert(viewer.workspaceId, ana, { type: "person", id: "ana lopez" }, NOW),
+    }));
+
+  it("byId", () =>
+    expectSqlSnapshot(recorded, FILE, "byId", {
+      "locked for its undo": () => merges().byId(viewer.workspaceId, MERGE_ID),
+    }));
+
+  it("undo", async () => {
+    const { id } = await merges().insert(viewer.workspaceId, acme, ana, NOW);
+    await expectSqlSnapshot(recorded, FILE, "undo", { "by id": () => merges().undo(id, NOW) });
+  });
+
+  it("target", () =>
+    expectSqlSnapshot(recorded, FILE, "target", {
+      "through the merges in force": () => merges().target(viewer.workspaceId, ana),
+    }));
+
+  it("remention", () =>
+    expectSqlSnapshot(recorded, FILE, "remention", {
+      "the memories that mention it": () => merges().remention(viewer.workspaceId, ana),
+    }));
+
+  it("leadingFrom", () =>
+    expectSqlSnapshot(recorded, FILE, "leadingFrom", {
+      "the chains from two entities": () => merges().leadingFrom(viewer.workspaceId, [ana, acme]),
+    }));
+
+  it("imported", () =>
+    expectSqlSnapshot(recorded, FILE, "imported", {
+      "one merge": () => merges().imported(viewer.workspaceId, [merge]),
+    }));
+
+  it("seen", () =>
+    expectSqlSnapshot(recorded, FILE, "seen", { "by the caller's memories": () => merges().seen(live, merge) }));
+
+  it("inForceInto", () =>
+    expectSqlSnapshot(recorded, FILE, "inForceInto", {
+      now: () => merges().inForceInto(live, viewer.workspaceId, acme, null),
+      "as of a time": () => merges().inForceInto(past, viewer.workspaceId, acme, NOW),
     }));
 });

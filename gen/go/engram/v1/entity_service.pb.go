@@ -480,7 +480,10 @@ type GetEntityResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Entity *Entity                `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
 	// The newest memories that mention it, at most memory_limit.
-	Memories      []*Memory `protobuf:"bytes,2,rep,name=memories,proto3" json:"memories,omitempty"`
+	Memories []*Memory `protobuf:"bytes,2,rep,name=memories,proto3" json:"memories,omitempty"`
+	// The merges in force that made other entities this one, newest first: only those whose
+	// `from` the caller's memories mentioned.
+	Merges        []*EntityMerge `protobuf:"bytes,3,rep,name=merges,proto3" json:"merges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -529,6 +532,297 @@ func (x *GetEntityResponse) GetMemories() []*Memory {
 	return nil
 }
 
+func (x *GetEntityResponse) GetMerges() []*EntityMerge {
+	if x != nil {
+		return x.Merges
+	}
+	return nil
+}
+
+// A record that `from` was made one with `into` (MergeEntities), and whether it was undone.
+type EntityMerge struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Id         string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	From       *EntityRef             `protobuf:"bytes,2,opt,name=from,proto3" json:"from,omitempty"`
+	Into       *EntityRef             `protobuf:"bytes,3,opt,name=into,proto3" json:"into,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	// Set once UndoEntityMerge undid it.
+	UndoTime      *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=undo_time,json=undoTime,proto3" json:"undo_time,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EntityMerge) Reset() {
+	*x = EntityMerge{}
+	mi := &file_engram_v1_entity_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EntityMerge) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EntityMerge) ProtoMessage() {}
+
+func (x *EntityMerge) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_entity_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EntityMerge.ProtoReflect.Descriptor instead.
+func (*EntityMerge) Descriptor() ([]byte, []int) {
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *EntityMerge) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *EntityMerge) GetFrom() *EntityRef {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *EntityMerge) GetInto() *EntityRef {
+	if x != nil {
+		return x.Into
+	}
+	return nil
+}
+
+func (x *EntityMerge) GetCreateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreateTime
+	}
+	return nil
+}
+
+func (x *EntityMerge) GetUndoTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UndoTime
+	}
+	return nil
+}
+
+type MergeEntitiesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The entity that stops existing: its mentions name `into` from now on.
+	From *EntityRef `protobuf:"bytes,1,opt,name=from,proto3" json:"from,omitempty"`
+	// The entity it becomes; must differ from `from`.
+	Into *EntityRef `protobuf:"bytes,2,opt,name=into,proto3" json:"into,omitempty"`
+	// The acting agent: decides which private memories count when checking `from` exists.
+	// Ignored for agent-bound keys.
+	AgentId       string `protobuf:"bytes,3,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeEntitiesRequest) Reset() {
+	*x = MergeEntitiesRequest{}
+	mi := &file_engram_v1_entity_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeEntitiesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeEntitiesRequest) ProtoMessage() {}
+
+func (x *MergeEntitiesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_entity_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeEntitiesRequest.ProtoReflect.Descriptor instead.
+func (*MergeEntitiesRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *MergeEntitiesRequest) GetFrom() *EntityRef {
+	if x != nil {
+		return x.From
+	}
+	return nil
+}
+
+func (x *MergeEntitiesRequest) GetInto() *EntityRef {
+	if x != nil {
+		return x.Into
+	}
+	return nil
+}
+
+func (x *MergeEntitiesRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+type MergeEntitiesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Merge         *EntityMerge           `protobuf:"bytes,1,opt,name=merge,proto3" json:"merge,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MergeEntitiesResponse) Reset() {
+	*x = MergeEntitiesResponse{}
+	mi := &file_engram_v1_entity_service_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MergeEntitiesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MergeEntitiesResponse) ProtoMessage() {}
+
+func (x *MergeEntitiesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_entity_service_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MergeEntitiesResponse.ProtoReflect.Descriptor instead.
+func (*MergeEntitiesResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *MergeEntitiesResponse) GetMerge() *EntityMerge {
+	if x != nil {
+		return x.Merge
+	}
+	return nil
+}
+
+type UndoEntityMergeRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// MergeEntitiesResponse.merge.id.
+	MergeId string `protobuf:"bytes,1,opt,name=merge_id,json=mergeId,proto3" json:"merge_id,omitempty"`
+	// The acting agent. Ignored for agent-bound keys.
+	AgentId       string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UndoEntityMergeRequest) Reset() {
+	*x = UndoEntityMergeRequest{}
+	mi := &file_engram_v1_entity_service_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UndoEntityMergeRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UndoEntityMergeRequest) ProtoMessage() {}
+
+func (x *UndoEntityMergeRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_entity_service_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UndoEntityMergeRequest.ProtoReflect.Descriptor instead.
+func (*UndoEntityMergeRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *UndoEntityMergeRequest) GetMergeId() string {
+	if x != nil {
+		return x.MergeId
+	}
+	return ""
+}
+
+func (x *UndoEntityMergeRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+type UndoEntityMergeResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Merge         *EntityMerge           `protobuf:"bytes,1,opt,name=merge,proto3" json:"merge,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UndoEntityMergeResponse) Reset() {
+	*x = UndoEntityMergeResponse{}
+	mi := &file_engram_v1_entity_service_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UndoEntityMergeResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UndoEntityMergeResponse) ProtoMessage() {}
+
+func (x *UndoEntityMergeResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_entity_service_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UndoEntityMergeResponse.ProtoReflect.Descriptor instead.
+func (*UndoEntityMergeResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *UndoEntityMergeResponse) GetMerge() *EntityMerge {
+	if x != nil {
+		return x.Merge
+	}
+	return nil
+}
+
 type UpdateEntityRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Type  string                 `protobuf:"bytes,1,opt,name=type,proto3" json:"type,omitempty"`
@@ -544,7 +838,7 @@ type UpdateEntityRequest struct {
 
 func (x *UpdateEntityRequest) Reset() {
 	*x = UpdateEntityRequest{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[6]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -556,7 +850,7 @@ func (x *UpdateEntityRequest) String() string {
 func (*UpdateEntityRequest) ProtoMessage() {}
 
 func (x *UpdateEntityRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[6]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -569,7 +863,7 @@ func (x *UpdateEntityRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEntityRequest.ProtoReflect.Descriptor instead.
 func (*UpdateEntityRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{6}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *UpdateEntityRequest) GetType() string {
@@ -616,7 +910,7 @@ type UpdateEntityResponse struct {
 
 func (x *UpdateEntityResponse) Reset() {
 	*x = UpdateEntityResponse{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[7]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +922,7 @@ func (x *UpdateEntityResponse) String() string {
 func (*UpdateEntityResponse) ProtoMessage() {}
 
 func (x *UpdateEntityResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[7]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +935,7 @@ func (x *UpdateEntityResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateEntityResponse.ProtoReflect.Descriptor instead.
 func (*UpdateEntityResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{7}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *UpdateEntityResponse) GetEntity() *Entity {
@@ -668,7 +962,7 @@ type GraphEdge struct {
 
 func (x *GraphEdge) Reset() {
 	*x = GraphEdge{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[8]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +974,7 @@ func (x *GraphEdge) String() string {
 func (*GraphEdge) ProtoMessage() {}
 
 func (x *GraphEdge) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[8]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,7 +987,7 @@ func (x *GraphEdge) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GraphEdge.ProtoReflect.Descriptor instead.
 func (*GraphEdge) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{8}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *GraphEdge) GetSubject() *EntityRef {
@@ -752,7 +1046,7 @@ type GetEntityGraphRequest struct {
 
 func (x *GetEntityGraphRequest) Reset() {
 	*x = GetEntityGraphRequest{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[9]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -764,7 +1058,7 @@ func (x *GetEntityGraphRequest) String() string {
 func (*GetEntityGraphRequest) ProtoMessage() {}
 
 func (x *GetEntityGraphRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[9]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -777,7 +1071,7 @@ func (x *GetEntityGraphRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntityGraphRequest.ProtoReflect.Descriptor instead.
 func (*GetEntityGraphRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{9}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *GetEntityGraphRequest) GetType() string {
@@ -850,7 +1144,7 @@ type GetEntityGraphResponse struct {
 
 func (x *GetEntityGraphResponse) Reset() {
 	*x = GetEntityGraphResponse{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[10]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -862,7 +1156,7 @@ func (x *GetEntityGraphResponse) String() string {
 func (*GetEntityGraphResponse) ProtoMessage() {}
 
 func (x *GetEntityGraphResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[10]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -875,7 +1169,7 @@ func (x *GetEntityGraphResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetEntityGraphResponse.ProtoReflect.Descriptor instead.
 func (*GetEntityGraphResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{10}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *GetEntityGraphResponse) GetEntities() []*Entity {
@@ -922,7 +1216,7 @@ type FindEntityPathsRequest struct {
 
 func (x *FindEntityPathsRequest) Reset() {
 	*x = FindEntityPathsRequest{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[11]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -934,7 +1228,7 @@ func (x *FindEntityPathsRequest) String() string {
 func (*FindEntityPathsRequest) ProtoMessage() {}
 
 func (x *FindEntityPathsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[11]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -947,7 +1241,7 @@ func (x *FindEntityPathsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindEntityPathsRequest.ProtoReflect.Descriptor instead.
 func (*FindEntityPathsRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{11}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *FindEntityPathsRequest) GetType() string {
@@ -1024,7 +1318,7 @@ type EntityPath struct {
 
 func (x *EntityPath) Reset() {
 	*x = EntityPath{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[12]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1330,7 @@ func (x *EntityPath) String() string {
 func (*EntityPath) ProtoMessage() {}
 
 func (x *EntityPath) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[12]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1343,7 @@ func (x *EntityPath) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EntityPath.ProtoReflect.Descriptor instead.
 func (*EntityPath) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{12}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *EntityPath) GetEntities() []*EntityRef {
@@ -1076,7 +1370,7 @@ type FindEntityPathsResponse struct {
 
 func (x *FindEntityPathsResponse) Reset() {
 	*x = FindEntityPathsResponse{}
-	mi := &file_engram_v1_entity_service_proto_msgTypes[13]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1088,7 +1382,7 @@ func (x *FindEntityPathsResponse) String() string {
 func (*FindEntityPathsResponse) ProtoMessage() {}
 
 func (x *FindEntityPathsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_entity_service_proto_msgTypes[13]
+	mi := &file_engram_v1_entity_service_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1101,7 +1395,7 @@ func (x *FindEntityPathsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FindEntityPathsResponse.ProtoReflect.Descriptor instead.
 func (*FindEntityPathsResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{13}
+	return file_engram_v1_entity_service_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *FindEntityPathsResponse) GetPaths() []*EntityPath {
@@ -1152,10 +1446,30 @@ const file_engram_v1_entity_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x12#\n" +
 	"\bagent_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aagentId\x12,\n" +
 	"\fmemory_limit\x18\x04 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\vmemoryLimit\x12(\n" +
-	"\x04time\x18\x05 \x01(\v2\x14.engram.v1.GraphTimeR\x04time\"m\n" +
+	"\x04time\x18\x05 \x01(\v2\x14.engram.v1.GraphTimeR\x04time\"\x9d\x01\n" +
 	"\x11GetEntityResponse\x12)\n" +
 	"\x06entity\x18\x01 \x01(\v2\x11.engram.v1.EntityR\x06entity\x12-\n" +
-	"\bmemories\x18\x02 \x03(\v2\x11.engram.v1.MemoryR\bmemories\"\xee\x01\n" +
+	"\bmemories\x18\x02 \x03(\v2\x11.engram.v1.MemoryR\bmemories\x12.\n" +
+	"\x06merges\x18\x03 \x03(\v2\x16.engram.v1.EntityMergeR\x06merges\"\xe7\x01\n" +
+	"\vEntityMerge\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
+	"\x04from\x18\x02 \x01(\v2\x14.engram.v1.EntityRefR\x04from\x12(\n" +
+	"\x04into\x18\x03 \x01(\v2\x14.engram.v1.EntityRefR\x04into\x12;\n" +
+	"\vcreate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"createTime\x127\n" +
+	"\tundo_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\bundoTime\"\x9f\x01\n" +
+	"\x14MergeEntitiesRequest\x120\n" +
+	"\x04from\x18\x01 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x04from\x120\n" +
+	"\x04into\x18\x02 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x04into\x12#\n" +
+	"\bagent_id\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aagentId\"E\n" +
+	"\x15MergeEntitiesResponse\x12,\n" +
+	"\x05merge\x18\x01 \x01(\v2\x16.engram.v1.EntityMergeR\x05merge\"d\n" +
+	"\x16UndoEntityMergeRequest\x12%\n" +
+	"\bmerge_id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\amergeId\x12#\n" +
+	"\bagent_id\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aagentId\"G\n" +
+	"\x17UndoEntityMergeResponse\x12,\n" +
+	"\x05merge\x18\x01 \x01(\v2\x16.engram.v1.EntityMergeR\x05merge\"\xee\x01\n" +
 	"\x13UpdateEntityRequest\x12\x1e\n" +
 	"\x04type\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x04type\x12\x1a\n" +
@@ -1220,11 +1534,13 @@ const file_engram_v1_entity_service_proto_rawDesc = "" +
 	"\x18ENTITY_ORDER_UNSPECIFIED\x10\x00\x12\x1a\n" +
 	"\x16ENTITY_ORDER_LAST_SEEN\x10\x01\x12\x1e\n" +
 	"\x1aENTITY_ORDER_MENTION_COUNT\x10\x02\x12\x15\n" +
-	"\x11ENTITY_ORDER_NAME\x10\x032\xab\x05\n" +
+	"\x11ENTITY_ORDER_NAME\x10\x032\xc8\a\n" +
 	"\rEntityService\x12t\n" +
 	"\fListEntities\x12\x1e.engram.v1.ListEntitiesRequest\x1a\x1f.engram.v1.ListEntitiesResponse\"#\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x0e\x12\f/v1/entities\x12w\n" +
 	"\tGetEntity\x12\x1b.engram.v1.GetEntityRequest\x1a\x1c.engram.v1.GetEntityResponse\"/\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x1a\x12\x18/v1/entities/{type}/{id}\x12\x89\x01\n" +
-	"\fUpdateEntity\x12\x1e.engram.v1.UpdateEntityRequest\x1a\x1f.engram.v1.UpdateEntityResponse\"8\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\":\x06entity2\x18/v1/entities/{type}/{id}\x12\x8c\x01\n" +
+	"\fUpdateEntity\x12\x1e.engram.v1.UpdateEntityRequest\x1a\x1f.engram.v1.UpdateEntityResponse\"8\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\":\x06entity2\x18/v1/entities/{type}/{id}\x12\x81\x01\n" +
+	"\rMergeEntities\x12\x1f.engram.v1.MergeEntitiesRequest\x1a .engram.v1.MergeEntitiesResponse\"-\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x17:\x01*\"\x12/v1/entities:merge\x12\x96\x01\n" +
+	"\x0fUndoEntityMerge\x12!.engram.v1.UndoEntityMergeRequest\x1a\".engram.v1.UndoEntityMergeResponse\"<\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/entity-merges/{merge_id}:undo\x12\x8c\x01\n" +
 	"\x0eGetEntityGraph\x12 .engram.v1.GetEntityGraphRequest\x1a!.engram.v1.GetEntityGraphResponse\"5\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02 \x12\x1e/v1/entities/{type}/{id}/graph\x12\x8f\x01\n" +
 	"\x0fFindEntityPaths\x12!.engram.v1.FindEntityPathsRequest\x1a\".engram.v1.FindEntityPathsResponse\"5\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02 \x12\x1e/v1/entities/{type}/{id}/pathsB\xa0\x01\n" +
 	"\rcom.engram.v1B\x12EntityServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
@@ -1243,7 +1559,7 @@ func file_engram_v1_entity_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_entity_service_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_engram_v1_entity_service_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_engram_v1_entity_service_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
 var file_engram_v1_entity_service_proto_goTypes = []any{
 	(EntityOrder)(0),                // 0: engram.v1.EntityOrder
 	(*Entity)(nil),                  // 1: engram.v1.Entity
@@ -1252,60 +1568,78 @@ var file_engram_v1_entity_service_proto_goTypes = []any{
 	(*ListEntitiesResponse)(nil),    // 4: engram.v1.ListEntitiesResponse
 	(*GetEntityRequest)(nil),        // 5: engram.v1.GetEntityRequest
 	(*GetEntityResponse)(nil),       // 6: engram.v1.GetEntityResponse
-	(*UpdateEntityRequest)(nil),     // 7: engram.v1.UpdateEntityRequest
-	(*UpdateEntityResponse)(nil),    // 8: engram.v1.UpdateEntityResponse
-	(*GraphEdge)(nil),               // 9: engram.v1.GraphEdge
-	(*GetEntityGraphRequest)(nil),   // 10: engram.v1.GetEntityGraphRequest
-	(*GetEntityGraphResponse)(nil),  // 11: engram.v1.GetEntityGraphResponse
-	(*FindEntityPathsRequest)(nil),  // 12: engram.v1.FindEntityPathsRequest
-	(*EntityPath)(nil),              // 13: engram.v1.EntityPath
-	(*FindEntityPathsResponse)(nil), // 14: engram.v1.FindEntityPathsResponse
-	(*EntityRef)(nil),               // 15: engram.v1.EntityRef
-	(*structpb.Struct)(nil),         // 16: google.protobuf.Struct
-	(*timestamppb.Timestamp)(nil),   // 17: google.protobuf.Timestamp
-	(*Memory)(nil),                  // 18: engram.v1.Memory
-	(*fieldmaskpb.FieldMask)(nil),   // 19: google.protobuf.FieldMask
+	(*EntityMerge)(nil),             // 7: engram.v1.EntityMerge
+	(*MergeEntitiesRequest)(nil),    // 8: engram.v1.MergeEntitiesRequest
+	(*MergeEntitiesResponse)(nil),   // 9: engram.v1.MergeEntitiesResponse
+	(*UndoEntityMergeRequest)(nil),  // 10: engram.v1.UndoEntityMergeRequest
+	(*UndoEntityMergeResponse)(nil), // 11: engram.v1.UndoEntityMergeResponse
+	(*UpdateEntityRequest)(nil),     // 12: engram.v1.UpdateEntityRequest
+	(*UpdateEntityResponse)(nil),    // 13: engram.v1.UpdateEntityResponse
+	(*GraphEdge)(nil),               // 14: engram.v1.GraphEdge
+	(*GetEntityGraphRequest)(nil),   // 15: engram.v1.GetEntityGraphRequest
+	(*GetEntityGraphResponse)(nil),  // 16: engram.v1.GetEntityGraphResponse
+	(*FindEntityPathsRequest)(nil),  // 17: engram.v1.FindEntityPathsRequest
+	(*EntityPath)(nil),              // 18: engram.v1.EntityPath
+	(*FindEntityPathsResponse)(nil), // 19: engram.v1.FindEntityPathsResponse
+	(*EntityRef)(nil),               // 20: engram.v1.EntityRef
+	(*structpb.Struct)(nil),         // 21: google.protobuf.Struct
+	(*timestamppb.Timestamp)(nil),   // 22: google.protobuf.Timestamp
+	(*Memory)(nil),                  // 23: engram.v1.Memory
+	(*fieldmaskpb.FieldMask)(nil),   // 24: google.protobuf.FieldMask
 }
 var file_engram_v1_entity_service_proto_depIdxs = []int32{
-	15, // 0: engram.v1.Entity.ref:type_name -> engram.v1.EntityRef
-	16, // 1: engram.v1.Entity.attributes:type_name -> google.protobuf.Struct
-	17, // 2: engram.v1.Entity.first_seen:type_name -> google.protobuf.Timestamp
-	17, // 3: engram.v1.Entity.last_seen:type_name -> google.protobuf.Timestamp
-	17, // 4: engram.v1.GraphTime.valid_at:type_name -> google.protobuf.Timestamp
-	17, // 5: engram.v1.GraphTime.as_of:type_name -> google.protobuf.Timestamp
+	20, // 0: engram.v1.Entity.ref:type_name -> engram.v1.EntityRef
+	21, // 1: engram.v1.Entity.attributes:type_name -> google.protobuf.Struct
+	22, // 2: engram.v1.Entity.first_seen:type_name -> google.protobuf.Timestamp
+	22, // 3: engram.v1.Entity.last_seen:type_name -> google.protobuf.Timestamp
+	22, // 4: engram.v1.GraphTime.valid_at:type_name -> google.protobuf.Timestamp
+	22, // 5: engram.v1.GraphTime.as_of:type_name -> google.protobuf.Timestamp
 	0,  // 6: engram.v1.ListEntitiesRequest.order_by:type_name -> engram.v1.EntityOrder
 	2,  // 7: engram.v1.ListEntitiesRequest.time:type_name -> engram.v1.GraphTime
 	1,  // 8: engram.v1.ListEntitiesResponse.entities:type_name -> engram.v1.Entity
 	2,  // 9: engram.v1.GetEntityRequest.time:type_name -> engram.v1.GraphTime
 	1,  // 10: engram.v1.GetEntityResponse.entity:type_name -> engram.v1.Entity
-	18, // 11: engram.v1.GetEntityResponse.memories:type_name -> engram.v1.Memory
-	1,  // 12: engram.v1.UpdateEntityRequest.entity:type_name -> engram.v1.Entity
-	19, // 13: engram.v1.UpdateEntityRequest.update_mask:type_name -> google.protobuf.FieldMask
-	1,  // 14: engram.v1.UpdateEntityResponse.entity:type_name -> engram.v1.Entity
-	15, // 15: engram.v1.GraphEdge.subject:type_name -> engram.v1.EntityRef
-	15, // 16: engram.v1.GraphEdge.object:type_name -> engram.v1.EntityRef
-	2,  // 17: engram.v1.GetEntityGraphRequest.time:type_name -> engram.v1.GraphTime
-	1,  // 18: engram.v1.GetEntityGraphResponse.entities:type_name -> engram.v1.Entity
-	9,  // 19: engram.v1.GetEntityGraphResponse.edges:type_name -> engram.v1.GraphEdge
-	2,  // 20: engram.v1.FindEntityPathsRequest.time:type_name -> engram.v1.GraphTime
-	15, // 21: engram.v1.EntityPath.entities:type_name -> engram.v1.EntityRef
-	9,  // 22: engram.v1.EntityPath.edges:type_name -> engram.v1.GraphEdge
-	13, // 23: engram.v1.FindEntityPathsResponse.paths:type_name -> engram.v1.EntityPath
-	3,  // 24: engram.v1.EntityService.ListEntities:input_type -> engram.v1.ListEntitiesRequest
-	5,  // 25: engram.v1.EntityService.GetEntity:input_type -> engram.v1.GetEntityRequest
-	7,  // 26: engram.v1.EntityService.UpdateEntity:input_type -> engram.v1.UpdateEntityRequest
-	10, // 27: engram.v1.EntityService.GetEntityGraph:input_type -> engram.v1.GetEntityGraphRequest
-	12, // 28: engram.v1.EntityService.FindEntityPaths:input_type -> engram.v1.FindEntityPathsRequest
-	4,  // 29: engram.v1.EntityService.ListEntities:output_type -> engram.v1.ListEntitiesResponse
-	6,  // 30: engram.v1.EntityService.GetEntity:output_type -> engram.v1.GetEntityResponse
-	8,  // 31: engram.v1.EntityService.UpdateEntity:output_type -> engram.v1.UpdateEntityResponse
-	11, // 32: engram.v1.EntityService.GetEntityGraph:output_type -> engram.v1.GetEntityGraphResponse
-	14, // 33: engram.v1.EntityService.FindEntityPaths:output_type -> engram.v1.FindEntityPathsResponse
-	29, // [29:34] is the sub-list for method output_type
-	24, // [24:29] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	23, // 11: engram.v1.GetEntityResponse.memories:type_name -> engram.v1.Memory
+	7,  // 12: engram.v1.GetEntityResponse.merges:type_name -> engram.v1.EntityMerge
+	20, // 13: engram.v1.EntityMerge.from:type_name -> engram.v1.EntityRef
+	20, // 14: engram.v1.EntityMerge.into:type_name -> engram.v1.EntityRef
+	22, // 15: engram.v1.EntityMerge.create_time:type_name -> google.protobuf.Timestamp
+	22, // 16: engram.v1.EntityMerge.undo_time:type_name -> google.protobuf.Timestamp
+	20, // 17: engram.v1.MergeEntitiesRequest.from:type_name -> engram.v1.EntityRef
+	20, // 18: engram.v1.MergeEntitiesRequest.into:type_name -> engram.v1.EntityRef
+	7,  // 19: engram.v1.MergeEntitiesResponse.merge:type_name -> engram.v1.EntityMerge
+	7,  // 20: engram.v1.UndoEntityMergeResponse.merge:type_name -> engram.v1.EntityMerge
+	1,  // 21: engram.v1.UpdateEntityRequest.entity:type_name -> engram.v1.Entity
+	24, // 22: engram.v1.UpdateEntityRequest.update_mask:type_name -> google.protobuf.FieldMask
+	1,  // 23: engram.v1.UpdateEntityResponse.entity:type_name -> engram.v1.Entity
+	20, // 24: engram.v1.GraphEdge.subject:type_name -> engram.v1.EntityRef
+	20, // 25: engram.v1.GraphEdge.object:type_name -> engram.v1.EntityRef
+	2,  // 26: engram.v1.GetEntityGraphRequest.time:type_name -> engram.v1.GraphTime
+	1,  // 27: engram.v1.GetEntityGraphResponse.entities:type_name -> engram.v1.Entity
+	14, // 28: engram.v1.GetEntityGraphResponse.edges:type_name -> engram.v1.GraphEdge
+	2,  // 29: engram.v1.FindEntityPathsRequest.time:type_name -> engram.v1.GraphTime
+	20, // 30: engram.v1.EntityPath.entities:type_name -> engram.v1.EntityRef
+	14, // 31: engram.v1.EntityPath.edges:type_name -> engram.v1.GraphEdge
+	18, // 32: engram.v1.FindEntityPathsResponse.paths:type_name -> engram.v1.EntityPath
+	3,  // 33: engram.v1.EntityService.ListEntities:input_type -> engram.v1.ListEntitiesRequest
+	5,  // 34: engram.v1.EntityService.GetEntity:input_type -> engram.v1.GetEntityRequest
+	12, // 35: engram.v1.EntityService.UpdateEntity:input_type -> engram.v1.UpdateEntityRequest
+	8,  // 36: engram.v1.EntityService.MergeEntities:input_type -> engram.v1.MergeEntitiesRequest
+	10, // 37: engram.v1.EntityService.UndoEntityMerge:input_type -> engram.v1.UndoEntityMergeRequest
+	15, // 38: engram.v1.EntityService.GetEntityGraph:input_type -> engram.v1.GetEntityGraphRequest
+	17, // 39: engram.v1.EntityService.FindEntityPaths:input_type -> engram.v1.FindEntityPathsRequest
+	4,  // 40: engram.v1.EntityService.ListEntities:output_type -> engram.v1.ListEntitiesResponse
+	6,  // 41: engram.v1.EntityService.GetEntity:output_type -> engram.v1.GetEntityResponse
+	13, // 42: engram.v1.EntityService.UpdateEntity:output_type -> engram.v1.UpdateEntityResponse
+	9,  // 43: engram.v1.EntityService.MergeEntities:output_type -> engram.v1.MergeEntitiesResponse
+	11, // 44: engram.v1.EntityService.UndoEntityMerge:output_type -> engram.v1.UndoEntityMergeResponse
+	16, // 45: engram.v1.EntityService.GetEntityGraph:output_type -> engram.v1.GetEntityGraphResponse
+	19, // 46: engram.v1.EntityService.FindEntityPaths:output_type -> engram.v1.FindEntityPathsResponse
+	40, // [40:47] is the sub-list for method output_type
+	33, // [33:40] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_entity_service_proto_init() }
@@ -1321,7 +1655,7 @@ func file_engram_v1_entity_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_entity_service_proto_rawDesc), len(file_engram_v1_entity_service_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   14,
+			NumMessages:   19,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

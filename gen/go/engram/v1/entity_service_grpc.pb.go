@@ -22,6 +22,8 @@ const (
 	EntityService_ListEntities_FullMethodName    = "/engram.v1.EntityService/ListEntities"
 	EntityService_GetEntity_FullMethodName       = "/engram.v1.EntityService/GetEntity"
 	EntityService_UpdateEntity_FullMethodName    = "/engram.v1.EntityService/UpdateEntity"
+	EntityService_MergeEntities_FullMethodName   = "/engram.v1.EntityService/MergeEntities"
+	EntityService_UndoEntityMerge_FullMethodName = "/engram.v1.EntityService/UndoEntityMerge"
 	EntityService_GetEntityGraph_FullMethodName  = "/engram.v1.EntityService/GetEntityGraph"
 	EntityService_FindEntityPaths_FullMethodName = "/engram.v1.EntityService/FindEntityPaths"
 )
@@ -41,6 +43,12 @@ type EntityServiceClient interface {
 	GetEntity(ctx context.Context, in *GetEntityRequest, opts ...grpc.CallOption) (*GetEntityResponse, error)
 	// Changes the fields named in update_mask: name, aliases, attributes.
 	UpdateEntity(ctx context.Context, in *UpdateEntityRequest, opts ...grpc.CallOption) (*UpdateEntityResponse, error)
+	// Makes two entities one: every mention of `from`, in every memory of the workspace, names
+	// `into` from now on, and so do later writes; its relations move with it. Recorded, and undone
+	// by UndoEntityMerge. `from` must be an entity the caller can see; `into` need not exist yet.
+	MergeEntities(ctx context.Context, in *MergeEntitiesRequest, opts ...grpc.CallOption) (*MergeEntitiesResponse, error)
+	// Undoes a merge: the mentions it moved name `from` again (unless a later merge still applies).
+	UndoEntityMerge(ctx context.Context, in *UndoEntityMergeRequest, opts ...grpc.CallOption) (*UndoEntityMergeResponse, error)
 	// The entities and relations within depth steps of an entity, strongest first, at most limit entities.
 	GetEntityGraph(ctx context.Context, in *GetEntityGraphRequest, opts ...grpc.CallOption) (*GetEntityGraphResponse, error)
 	// The shortest paths between two entities, up to max_depth relations long.
@@ -85,6 +93,26 @@ func (c *entityServiceClient) UpdateEntity(ctx context.Context, in *UpdateEntity
 	return out, nil
 }
 
+func (c *entityServiceClient) MergeEntities(ctx context.Context, in *MergeEntitiesRequest, opts ...grpc.CallOption) (*MergeEntitiesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(MergeEntitiesResponse)
+	err := c.cc.Invoke(ctx, EntityService_MergeEntities_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *entityServiceClient) UndoEntityMerge(ctx context.Context, in *UndoEntityMergeRequest, opts ...grpc.CallOption) (*UndoEntityMergeResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UndoEntityMergeResponse)
+	err := c.cc.Invoke(ctx, EntityService_UndoEntityMerge_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *entityServiceClient) GetEntityGraph(ctx context.Context, in *GetEntityGraphRequest, opts ...grpc.CallOption) (*GetEntityGraphResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(GetEntityGraphResponse)
@@ -120,6 +148,12 @@ type EntityServiceServer interface {
 	GetEntity(context.Context, *GetEntityRequest) (*GetEntityResponse, error)
 	// Changes the fields named in update_mask: name, aliases, attributes.
 	UpdateEntity(context.Context, *UpdateEntityRequest) (*UpdateEntityResponse, error)
+	// Makes two entities one: every mention of `from`, in every memory of the workspace, names
+	// `into` from now on, and so do later writes; its relations move with it. Recorded, and undone
+	// by UndoEntityMerge. `from` must be an entity the caller can see; `into` need not exist yet.
+	MergeEntities(context.Context, *MergeEntitiesRequest) (*MergeEntitiesResponse, error)
+	// Undoes a merge: the mentions it moved name `from` again (unless a later merge still applies).
+	UndoEntityMerge(context.Context, *UndoEntityMergeRequest) (*UndoEntityMergeResponse, error)
 	// The entities and relations within depth steps of an entity, strongest first, at most limit entities.
 	GetEntityGraph(context.Context, *GetEntityGraphRequest) (*GetEntityGraphResponse, error)
 	// The shortest paths between two entities, up to max_depth relations long.
@@ -142,6 +176,12 @@ func (UnimplementedEntityServiceServer) GetEntity(context.Context, *GetEntityReq
 }
 func (UnimplementedEntityServiceServer) UpdateEntity(context.Context, *UpdateEntityRequest) (*UpdateEntityResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateEntity not implemented")
+}
+func (UnimplementedEntityServiceServer) MergeEntities(context.Context, *MergeEntitiesRequest) (*MergeEntitiesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method MergeEntities not implemented")
+}
+func (UnimplementedEntityServiceServer) UndoEntityMerge(context.Context, *UndoEntityMergeRequest) (*UndoEntityMergeResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UndoEntityMerge not implemented")
 }
 func (UnimplementedEntityServiceServer) GetEntityGraph(context.Context, *GetEntityGraphRequest) (*GetEntityGraphResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetEntityGraph not implemented")
@@ -224,6 +264,42 @@ func _EntityService_UpdateEntity_Handler(srv interface{}, ctx context.Context, d
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EntityService_MergeEntities_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(MergeEntitiesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).MergeEntities(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_MergeEntities_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).MergeEntities(ctx, req.(*MergeEntitiesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EntityService_UndoEntityMerge_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UndoEntityMergeRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EntityServiceServer).UndoEntityMerge(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EntityService_UndoEntityMerge_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EntityServiceServer).UndoEntityMerge(ctx, req.(*UndoEntityMergeRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _EntityService_GetEntityGraph_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetEntityGraphRequest)
 	if err := dec(in); err != nil {
@@ -278,6 +354,14 @@ var EntityService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "UpdateEntity",
 			Handler:    _EntityService_UpdateEntity_Handler,
+		},
+		{
+			MethodName: "MergeEntities",
+			Handler:    _EntityService_MergeEntities_Handler,
+		},
+		{
+			MethodName: "UndoEntityMerge",
+			Handler:    _EntityService_UndoEntityMerge_Handler,
 		},
 		{
 			MethodName: "GetEntityGraph",

@@ -786,7 +786,10 @@ type Mention struct {
 	Entity *EntityRef             `protobuf:"bytes,1,opt,name=entity,proto3" json:"entity,omitempty"`
 	Role   MentionRole            `protobuf:"varint,2,opt,name=role,proto3,enum=engram.v1.MentionRole" json:"role,omitempty"`
 	// For MENTION_ROLE_CONTENT: the text as it appears in the content.
-	Text          string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	Text string `protobuf:"bytes,3,opt,name=text,proto3" json:"text,omitempty"`
+	// The entity this mention named before a merge (EntityService.MergeEntities) made it `entity`;
+	// unset when no merge applies.
+	MergedFrom    *EntityRef `protobuf:"bytes,4,opt,name=merged_from,json=mergedFrom,proto3" json:"merged_from,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -840,6 +843,13 @@ func (x *Mention) GetText() string {
 		return x.Text
 	}
 	return ""
+}
+
+func (x *Mention) GetMergedFrom() *EntityRef {
+	if x != nil {
+		return x.MergedFrom
+	}
+	return nil
 }
 
 // A fact stated by a memory: subject predicate object. It holds while the memory stating it is
@@ -1243,11 +1253,13 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\x04type\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\x04type\x12\x1a\n" +
 	"\x02id\x18\x02 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"w\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"\xae\x01\n" +
 	"\aMention\x12,\n" +
 	"\x06entity\x18\x01 \x01(\v2\x14.engram.v1.EntityRefR\x06entity\x12*\n" +
 	"\x04role\x18\x02 \x01(\x0e2\x16.engram.v1.MentionRoleR\x04role\x12\x12\n" +
-	"\x04text\x18\x03 \x01(\tR\x04text\"\xb4\x01\n" +
+	"\x04text\x18\x03 \x01(\tR\x04text\x125\n" +
+	"\vmerged_from\x18\x04 \x01(\v2\x14.engram.v1.EntityRefR\n" +
+	"mergedFrom\"\xb4\x01\n" +
 	"\bRelation\x126\n" +
 	"\asubject\x18\x01 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\asubject\x12:\n" +
 	"\tpredicate\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18@2\x11^[a-z][a-z0-9_]*$R\tpredicate\x124\n" +
@@ -1379,19 +1391,20 @@ var file_engram_v1_memory_proto_depIdxs = []int32{
 	9,  // 13: engram.v1.Memory.relations:type_name -> engram.v1.Relation
 	7,  // 14: engram.v1.Mention.entity:type_name -> engram.v1.EntityRef
 	0,  // 15: engram.v1.Mention.role:type_name -> engram.v1.MentionRole
-	7,  // 16: engram.v1.Relation.subject:type_name -> engram.v1.EntityRef
-	7,  // 17: engram.v1.Relation.object:type_name -> engram.v1.EntityRef
-	1,  // 18: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
-	13, // 19: engram.v1.MemoryFilter.valid_at:type_name -> google.protobuf.Timestamp
-	7,  // 20: engram.v1.MemoryFilter.mentions:type_name -> engram.v1.EntityRef
-	5,  // 21: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
-	13, // 22: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
-	6,  // 23: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
-	24, // [24:24] is the sub-list for method output_type
-	24, // [24:24] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	7,  // 16: engram.v1.Mention.merged_from:type_name -> engram.v1.EntityRef
+	7,  // 17: engram.v1.Relation.subject:type_name -> engram.v1.EntityRef
+	7,  // 18: engram.v1.Relation.object:type_name -> engram.v1.EntityRef
+	1,  // 19: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
+	13, // 20: engram.v1.MemoryFilter.valid_at:type_name -> google.protobuf.Timestamp
+	7,  // 21: engram.v1.MemoryFilter.mentions:type_name -> engram.v1.EntityRef
+	5,  // 22: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
+	13, // 23: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
+	6,  // 24: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_proto_init() }

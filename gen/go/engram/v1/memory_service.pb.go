@@ -1983,7 +1983,11 @@ type ExportMemoriesResponse struct {
 	// The entities it mentions that the workspace named (UpdateEntity: name, aliases, attributes),
 	// each once per export, with the first memory that mentions it; import names them so. Only
 	// ref, name, aliases and attributes are read.
-	Entities      []*Entity `protobuf:"bytes,4,rep,name=entities,proto3" json:"entities,omitempty"`
+	Entities []*Entity `protobuf:"bytes,4,rep,name=entities,proto3" json:"entities,omitempty"`
+	// The merges in force that its mentions went through (each mention's merged_from, to the
+	// entity it names now), each once per export; import records them before storing the memory.
+	// Only from and into are read.
+	Merges        []*EntityMerge `protobuf:"bytes,5,rep,name=merges,proto3" json:"merges,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2042,6 +2046,13 @@ func (x *ExportMemoriesResponse) GetRevisions() []*MemoryRevision {
 func (x *ExportMemoriesResponse) GetEntities() []*Entity {
 	if x != nil {
 		return x.Entities
+	}
+	return nil
+}
+
+func (x *ExportMemoriesResponse) GetMerges() []*EntityMerge {
+	if x != nil {
+		return x.Merges
 	}
 	return nil
 }
@@ -2617,7 +2628,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x03day\x18\x01 \x01(\tR\x03day\x12\x14\n" +
 	"\x05count\x18\x02 \x01(\x03R\x05count\"H\n" +
 	"\x15ExportMemoriesRequest\x12/\n" +
-	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\"\xa8\x04\n" +
+	"\x06filter\x18\x01 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\"\xe3\x04\n" +
 	"\x16ExportMemoriesResponse\x12\xe6\x02\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryB\xba\x02\xbaH\xb6\x02\xba\x017\n" +
 	"\vid_required\x12\x15memory.id is required\x1a\x11size(this.id) > 0\xba\x01^\n" +
@@ -2626,7 +2637,8 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\rkind_required\x12\x17memory.kind is required\x1a\x13size(this.kind) > 0\xc8\x01\x01R\x06memory\x12'\n" +
 	"\tembedding\x18\x02 \x03(\x02B\t\xbaH\x06\x92\x01\x03\x10\x80 R\tembedding\x12B\n" +
 	"\trevisions\x18\x03 \x03(\v2\x19.engram.v1.MemoryRevisionB\t\xbaH\x06\x92\x01\x03\x10\x90NR\trevisions\x128\n" +
-	"\bentities\x18\x04 \x03(\v2\x11.engram.v1.EntityB\t\xbaH\x06\x92\x01\x03\x10\xac\x02R\bentities\"b\n" +
+	"\bentities\x18\x04 \x03(\v2\x11.engram.v1.EntityB\t\xbaH\x06\x92\x01\x03\x10\xac\x02R\bentities\x129\n" +
+	"\x06merges\x18\x05 \x03(\v2\x16.engram.v1.EntityMergeB\t\xbaH\x06\x92\x01\x03\x10\xac\x02R\x06merges\"b\n" +
 	"\x15ImportMemoriesRequest\x12I\n" +
 	"\bmemories\x18\x01 \x03(\v2!.engram.v1.ExportMemoriesResponseB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10dR\bmemories\"\x8f\x01\n" +
@@ -2748,7 +2760,8 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*fieldmaskpb.FieldMask)(nil),       // 41: google.protobuf.FieldMask
 	(*MemoryRevision)(nil),              // 42: engram.v1.MemoryRevision
 	(*Entity)(nil),                      // 43: engram.v1.Entity
-	(MemoryChange)(0),                   // 44: engram.v1.MemoryChange
+	(*EntityMerge)(nil),                 // 44: engram.v1.EntityMerge
+	(MemoryChange)(0),                   // 45: engram.v1.MemoryChange
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
 	36, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
@@ -2785,47 +2798,48 @@ var file_engram_v1_memory_service_proto_depIdxs = []int32{
 	36, // 31: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
 	42, // 32: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
 	43, // 33: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
-	29, // 34: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	40, // 35: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	34, // 36: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
-	35, // 37: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
-	44, // 38: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
-	39, // 39: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
-	36, // 40: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
-	39, // 41: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	2,  // 42: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	5,  // 43: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	8,  // 44: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	10, // 45: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	12, // 46: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	14, // 47: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	16, // 48: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	18, // 49: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
-	20, // 50: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
-	22, // 51: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	32, // 52: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
-	24, // 53: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	28, // 54: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	30, // 55: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	3,  // 56: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	6,  // 57: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	9,  // 58: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	11, // 59: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	13, // 60: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	15, // 61: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	17, // 62: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	19, // 63: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
-	21, // 64: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
-	23, // 65: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	33, // 66: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
-	25, // 67: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	29, // 68: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	31, // 69: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	56, // [56:70] is the sub-list for method output_type
-	42, // [42:56] is the sub-list for method input_type
-	42, // [42:42] is the sub-list for extension type_name
-	42, // [42:42] is the sub-list for extension extendee
-	0,  // [0:42] is the sub-list for field type_name
+	44, // 34: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
+	29, // 35: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
+	40, // 36: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	34, // 37: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
+	35, // 38: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
+	45, // 39: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
+	39, // 40: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
+	36, // 41: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
+	39, // 42: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	2,  // 43: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	5,  // 44: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	8,  // 45: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	10, // 46: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	12, // 47: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	14, // 48: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	16, // 49: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	18, // 50: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
+	20, // 51: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
+	22, // 52: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	32, // 53: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
+	24, // 54: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	28, // 55: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	30, // 56: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	3,  // 57: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	6,  // 58: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	9,  // 59: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	11, // 60: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	13, // 61: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	15, // 62: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	17, // 63: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	19, // 64: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
+	21, // 65: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
+	23, // 66: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	33, // 67: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
+	25, // 68: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	29, // 69: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	31, // 70: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	57, // [57:71] is the sub-list for method output_type
+	43, // [43:57] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }

@@ -23,7 +23,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
 export const file_engram_v1_entity_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "Ch5lbmdyYW0vdjEvZW50aXR5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSKKAgoGRW50aXR5EiEKA3JlZhgBIAEoCzIULmVuZ3JhbS52MS5FbnRpdHlSZWYSFgoEbmFtZRgCIAEoCUIIukgFcgMYgAISIgoHYWxpYXNlcxgDIAMoCUIRukgOkgELEEAiB3IFEAEYgAISKwoKYXR0cmlidXRlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNbWVudGlvbl9jb3VudBgFIAEoAxIuCgpmaXJzdF9zZWVuGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglsYXN0X3NlZW4YByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImQKCUdyYXBoVGltZRIsCgh2YWxpZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFYXNfb2YYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpYCChNMaXN0RW50aXRpZXNSZXF1ZXN0EhoKCGFnZW50X2lkGAEgASgJQgi6SAVyAxiAAhIWCgR0eXBlGAIgASgJQgi6SAVyAxiAARIdCgtuYW1lX3ByZWZpeBgDIAEoCUIIukgFcgMYgAISFwoFcXVlcnkYBCABKAlCCLpIBXIDGIACEjIKCG9yZGVyX2J5GAUgASgOMhYuZW5ncmFtLnYxLkVudGl0eU9yZGVyQgi6SAWCAQIQARIdCglwYWdlX3NpemUYBiABKAVCCrpIBxoFGMgBKAASHAoKcGFnZV90b2tlbhgHIAEoCUIIukgFcgMYgAgSIgoEdGltZRgIIAEoCzIULmVuZ3JhbS52MS5HcmFwaFRpbWUiVAoUTGlzdEVudGl0aWVzUmVzcG9uc2USIwoIZW50aXRpZXMYASADKAsyES5lbmdyYW0udjEuRW50aXR5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKlAQoQR2V0RW50aXR5UmVxdWVzdBIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACEhoKCGFnZW50X2lkGAMgASgJQgi6SAVyAxiAAhIfCgxtZW1vcnlfbGltaXQYBCABKAVCCbpIBhoEGGQoABIiCgR0aW1lGAUgASgLMhQuZW5ncmFtLnYxLkdyYXBoVGltZSJbChFHZXRFbnRpdHlSZXNwb25zZRIhCgZlbnRpdHkYASABKAsyES5lbmdyYW0udjEuRW50aXR5EiMKCG1lbW9yaWVzGAIgAygLMhEuZW5ncmFtLnYxLk1lbW9yeSLHAQoTVXBkYXRlRW50aXR5UmVxdWVzdBIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACEhoKCGFnZW50X2lkGAMgASgJQgi6SAVyAxiAAhIpCgZlbnRpdHkYBCABKAsyES5lbmdyYW0udjEuRW50aXR5Qga6SAPIAQESNwoLdXBkYXRlX21hc2sYBSABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrQga6SAPIAQEiOQoUVXBkYXRlRW50aXR5UmVzcG9uc2USIQoGZW50aXR5GAEgASgLMhEuZW5ncmFtLnYxLkVudGl0eSKPAQoJR3JhcGhFZGdlEiUKB3N1YmplY3QYASABKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmEhEKCXByZWRpY2F0ZRgCIAEoCRIkCgZvYmplY3QYAyABKAsyFC5lbmdyYW0udjEuRW50aXR5UmVmEg4KBndlaWdodBgEIAEoBRISCgptZW1vcnlfaWRzGAUgAygJIoYCChVHZXRFbnRpdHlHcmFwaFJlcXVlc3QSGAoEdHlwZRgBIAEoCUIKukgHcgUQARiAARIWCgJpZBgCIAEoCUIKukgHcgUQARiAAhIaCghhZ2VudF9pZBgDIAEoCUIIukgFcgMYgAISGAoFZGVwdGgYBCABKAVCCbpIBhoEGAMoABIkCgpwcmVkaWNhdGVzGAUgAygJQhC6SA2SAQoQICIGcgQQARhAEiAKBXR5cGVzGAYgAygJQhG6SA6SAQsQICIHcgUQARiAARIZCgVsaW1pdBgHIAEoBUIKukgHGgUYyAEoABIiCgR0aW1lGAggASgLMhQuZW5ncmFtLnYxLkdyYXBoVGltZSJ1ChZHZXRFbnRpdHlHcmFwaFJlc3BvbnNlEiMKCGVudGl0aWVzGAEgAygLMhEuZW5ncmFtLnYxLkVudGl0eRIjCgVlZGdlcxgCIAMoCzIULmVuZ3JhbS52MS5HcmFwaEVkZ2USEQoJdHJ1bmNhdGVkGAMgASgIIqQCChZGaW5kRW50aXR5UGF0aHNSZXF1ZXN0EhgKBHR5cGUYASABKAlCCrpIB3IFEAEYgAESFgoCaWQYAiABKAlCCrpIB3IFEAEYgAISGwoHdG9fdHlwZRgDIAEoCUIKukgHcgUQARiAARIZCgV0b19pZBgEIAEoCUIKukgHcgUQARiAAhIaCghhZ2VudF9pZBgFIAEoCUIIukgFcgMYgAISHAoJbWF4X2RlcHRoGAYgASgFQgm6SAYaBBgEKAASHAoJbWF4X3BhdGhzGAcgASgFQgm6SAYaBBgUKAASJAoKcHJlZGljYXRlcxgIIAMoCUIQukgNkgEKECAiBnIEEAEYQBIiCgR0aW1lGAkgASgLMhQuZW5ncmFtLnYxLkdyYXBoVGltZSJZCgpFbnRpdHlQYXRoEiYKCGVudGl0aWVzGAEgAygLMhQuZW5ncmFtLnYxLkVudGl0eVJlZhIjCgVlZGdlcxgCIAMoCzIULmVuZ3JhbS52MS5HcmFwaEVkZ2UiPwoXRmluZEVudGl0eVBhdGhzUmVzcG9uc2USJAoFcGF0aHMYASADKAsyFS5lbmdyYW0udjEuRW50aXR5UGF0aCp+CgtFbnRpdHlPcmRlchIcChhFTlRJVFlfT1JERVJfVU5TUEVDSUZJRUQQABIaChZFTlRJVFlfT1JERVJfTEFTVF9TRUVOEAESHgoaRU5USVRZX09SREVSX01FTlRJT05fQ09VTlQQAhIVChFFTlRJVFlfT1JERVJfTkFNRRADMqsFCg1FbnRpdHlTZXJ2aWNlEnQKDExpc3RFbnRpdGllcxIeLmVuZ3JhbS52MS5MaXN0RW50aXRpZXNSZXF1ZXN0Gh8uZW5ncmFtLnYxLkxpc3RFbnRpdGllc1Jlc3BvbnNlIiPS8xgLbWVtb3J5OnJlYWSC0+STAg4SDC92MS9lbnRpdGllcxJ3CglHZXRFbnRpdHkSGy5lbmdyYW0udjEuR2V0RW50aXR5UmVxdWVzdBocLmVuZ3JhbS52MS5HZXRFbnRpdHlSZXNwb25zZSIv0vMYC21lbW9yeTpyZWFkgtPkkwIaEhgvdjEvZW50aXRpZXMve3R5cGV9L3tpZH0SiQEKDFVwZGF0ZUVudGl0eRIeLmVuZ3JhbS52MS5VcGRhdGVFbnRpdHlSZXF1ZXN0Gh8uZW5ncmFtLnYxLlVwZGF0ZUVudGl0eVJlc3BvbnNlIjjS8xgMbWVtb3J5OndyaXRlgtPkkwIiOgZlbnRpdHkyGC92MS9lbnRpdGllcy97dHlwZX0ve2lkfRKMAQoOR2V0RW50aXR5R3JhcGgSIC5lbmdyYW0udjEuR2V0RW50aXR5R3JhcGhSZXF1ZXN0GiEuZW5ncmFtLnYxLkdldEVudGl0eUdyYXBoUmVzcG9uc2UiNdLzGAttZW1vcnk6cmVhZILT5JMCIBIeL3YxL2VudGl0aWVzL3t0eXBlfS97aWR9L2dyYXBoEo8BCg9GaW5kRW50aXR5UGF0aHMSIS5lbmdyYW0udjEuRmluZEVudGl0eVBhdGhzUmVxdWVzdBoiLmVuZ3JhbS52MS5GaW5kRW50aXR5UGF0aHNSZXNwb25zZSI10vMYC21lbW9yeTpyZWFkgtPkkwIgEh4vdjEvZW50aXRpZXMve3R5cGV9L3tpZH0vcGF0aHNiBnByb3RvMw",
+    "Ch5lbmdyYW0vdjEvZW50aXR5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSKKAgoGRW50aXR5EiEKA3JlZhgBIAEoCzIULmVuZ3JhbS52MS5FbnRpdHlSZWYSFgoEbmFtZRgCIAEoCUIIukgFcgMYgAISIgoHYWxpYXNlcxgDIAMoCUIRukgOkgELEEAiB3IFEAEYgAISKwoKYXR0cmlidXRlcxgEIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNbWVudGlvbl9jb3VudBgFIAEoAxIuCgpmaXJzdF9zZWVuGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBItCglsYXN0X3NlZW4YByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImQKCUdyYXBoVGltZRIsCgh2YWxpZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoFYXNfb2YYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIpYCChNMaXN0RW50aXRpZXNSZXF1ZXN0EhoKCGFnZW50X2lkGAEgASgJQgi6SAVyAxiAAhIWCgR0eXBlGAIgASgJQgi6SAVyAxiAARIdCgtuYW1lX3ByZWZpeBgDIAEoCUIIukgFcgMYgAISFwoFcXVlcnkYBCABKAlCCLpIBXIDGIACEjIKCG9yZGVyX2J5GAUgASgOMhYuZW5ncmFtLnYxLkVudGl0eU9yZGVyQgi6SAWCAQIQARIdCglwYWdlX3NpemUYBiABKAVCCrpIBxoFGMgBKAASHAoKcGFnZV90b2tlbhgHIAEoCUIIukgFcgMYgAgSIgoEdGltZRgIIAEoCzIULmVuZ3JhbS52MS5HcmFwaFRpbWUiVAoUTGlzdEVudGl0aWVzUmVzcG9uc2USIwoIZW50aXRpZXMYASADKAsyES5lbmdyYW0udjEuRW50aXR5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSKlAQoQR2V0RW50aXR5UmVxdWVzdBIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACEhoKCGFnZW50X2lkGAMgASgJQgi6SAVyAxiAAhIfCgxtZW1vcnlfbGltaXQYBCABKAVCCbpIBhoEGGQoABIiCgR0aW1lGAUgASgLMhQuZW5ncmFtLnYxLkdyYXBoVGltZSKDAQoRR2V0RW50aXR5UmVzcG9uc2USIQoGZW50aXR5GAEgASgLMhEuZW5ncmFtLnYxLkVudGl0eRIjCghtZW1vcmllcxgCIAMoCzIRLmVuZ3JhbS52MS5NZW1vcnkSJgoGbWVyZ2VzGAMgAygLMhYuZW5ncmFtLnYxLkVudGl0eU1lcmdlIsEBCgtFbnRpdHlNZXJnZRIKCgJpZBgBIAEoCRIiCgRmcm9tGAIgASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZhIiCgRpbnRvGAMgASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZhIvCgtjcmVhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLQoJdW5kb190aW1lGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKKAQoUTWVyZ2VFbnRpdGllc1JlcXVlc3QSKgoEZnJvbRgBIAEoCzIULmVuZ3JhbS52MS5FbnRpdHlSZWZCBrpIA8gBARIqCgRpbnRvGAIgASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZkIGukgDyAEBEhoKCGFnZW50X2lkGAMgASgJQgi6SAVyAxiAAiI+ChVNZXJnZUVudGl0aWVzUmVzcG9uc2USJQoFbWVyZ2UYASABKAsyFi5lbmdyYW0udjEuRW50aXR5TWVyZ2UiUgoWVW5kb0VudGl0eU1lcmdlUmVxdWVzdBIcCghtZXJnZV9pZBgBIAEoCUIKukgHcgUQARiAAhIaCghhZ2VudF9pZBgCIAEoCUIIukgFcgMYgAIiQAoXVW5kb0VudGl0eU1lcmdlUmVzcG9uc2USJQoFbWVyZ2UYASABKAsyFi5lbmdyYW0udjEuRW50aXR5TWVyZ2UixwEKE1VwZGF0ZUVudGl0eVJlcXVlc3QSGAoEdHlwZRgBIAEoCUIKukgHcgUQARiAARIWCgJpZBgCIAEoCUIKukgHcgUQARiAAhIaCghhZ2VudF9pZBgDIAEoCUIIukgFcgMYgAISKQoGZW50aXR5GAQgASgLMhEuZW5ncmFtLnYxLkVudGl0eUIGukgDyAEBEjcKC3VwZGF0ZV9tYXNrGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFza0IGukgDyAEBIjkKFFVwZGF0ZUVudGl0eVJlc3BvbnNlEiEKBmVudGl0eRgBIAEoCzIRLmVuZ3JhbS52MS5FbnRpdHkijwEKCUdyYXBoRWRnZRIlCgdzdWJqZWN0GAEgASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZhIRCglwcmVkaWNhdGUYAiABKAkSJAoGb2JqZWN0GAMgASgLMhQuZW5ncmFtLnYxLkVudGl0eVJlZhIOCgZ3ZWlnaHQYBCABKAUSEgoKbWVtb3J5X2lkcxgFIAMoCSKGAgoVR2V0RW50aXR5R3JhcGhSZXF1ZXN0EhgKBHR5cGUYASABKAlCCrpIB3IFEAEYgAESFgoCaWQYAiABKAlCCrpIB3IFEAEYgAISGgoIYWdlbnRfaWQYAyABKAlCCLpIBXIDGIACEhgKBWRlcHRoGAQgASgFQgm6SAYaBBgDKAASJAoKcHJlZGljYXRlcxgFIAMoCUIQukgNkgEKECAiBnIEEAEYQBIgCgV0eXBlcxgGIAMoCUIRukgOkgELECAiB3IFEAEYgAESGQoFbGltaXQYByABKAVCCrpIBxoFGMgBKAASIgoEdGltZRgIIAEoCzIULmVuZ3JhbS52MS5HcmFwaFRpbWUidQoWR2V0RW50aXR5R3JhcGhSZXNwb25zZRIjCghlbnRpdGllcxgBIAMoCzIRLmVuZ3JhbS52MS5FbnRpdHkSIwoFZWRnZXMYAiADKAsyFC5lbmdyYW0udjEuR3JhcGhFZGdlEhEKCXRydW5jYXRlZBgDIAEoCCKkAgoWRmluZEVudGl0eVBhdGhzUmVxdWVzdBIYCgR0eXBlGAEgASgJQgq6SAdyBRABGIABEhYKAmlkGAIgASgJQgq6SAdyBRABGIACEhsKB3RvX3R5cGUYAyABKAlCCrpIB3IFEAEYgAESGQoFdG9faWQYBCABKAlCCrpIB3IFEAEYgAISGgoIYWdlbnRfaWQYBSABKAlCCLpIBXIDGIACEhwKCW1heF9kZXB0aBgGIAEoBUIJukgGGgQYBCgAEhwKCW1heF9wYXRocxgHIAEoBUIJukgGGgQYFCgAEiQKCnByZWRpY2F0ZXMYCCADKAlCELpIDZIBChAgIgZyBBABGEASIgoEdGltZRgJIAEoCzIULmVuZ3JhbS52MS5HcmFwaFRpbWUiWQoKRW50aXR5UGF0aBImCghlbnRpdGllcxgBIAMoCzIULmVuZ3JhbS52MS5FbnRpdHlSZWYSIwoFZWRnZXMYAiADKAsyFC5lbmdyYW0udjEuR3JhcGhFZGdlIj8KF0ZpbmRFbnRpdHlQYXRoc1Jlc3BvbnNlEiQKBXBhdGhzGAEgAygLMhUuZW5ncmFtLnYxLkVudGl0eVBhdGgqfgoLRW50aXR5T3JkZXISHAoYRU5USVRZX09SREVSX1VOU1BFQ0lGSUVEEAASGgoWRU5USVRZX09SREVSX0xBU1RfU0VFThABEh4KGkVOVElUWV9PUkRFUl9NRU5USU9OX0NPVU5UEAISFQoRRU5USVRZX09SREVSX05BTUUQAzLIBwoNRW50aXR5U2VydmljZRJ0CgxMaXN0RW50aXRpZXMSHi5lbmdyYW0udjEuTGlzdEVudGl0aWVzUmVxdWVzdBofLmVuZ3JhbS52MS5MaXN0RW50aXRpZXNSZXNwb25zZSIj0vMYC21lbW9yeTpyZWFkgtPkkwIOEgwvdjEvZW50aXRpZXMSdwoJR2V0RW50aXR5EhsuZW5ncmFtLnYxLkdldEVudGl0eVJlcXVlc3QaHC5lbmdyYW0udjEuR2V0RW50aXR5UmVzcG9uc2UiL9LzGAttZW1vcnk6cmVhZILT5JMCGhIYL3YxL2VudGl0aWVzL3t0eXBlfS97aWR9EokBCgxVcGRhdGVFbnRpdHkSHi5lbmdyYW0udjEuVXBkYXRlRW50aXR5UmVxdWVzdBofLmVuZ3JhbS52MS5VcGRhdGVFbnRpdHlSZXNwb25zZSI40vMYDG1lbW9yeTp3cml0ZYLT5JMCIjoGZW50aXR5MhgvdjEvZW50aXRpZXMve3R5cGV9L3tpZH0SgQEKDU1lcmdlRW50aXRpZXMSHy5lbmdyYW0udjEuTWVyZ2VFbnRpdGllc1JlcXVlc3QaIC5lbmdyYW0udjEuTWVyZ2VFbnRpdGllc1Jlc3BvbnNlIi3S8xgMbWVtb3J5OndyaXRlgtPkkwIXOgEqIhIvdjEvZW50aXRpZXM6bWVyZ2USlgEKD1VuZG9FbnRpdHlNZXJnZRIhLmVuZ3JhbS52MS5VbmRvRW50aXR5TWVyZ2VSZXF1ZXN0GiIuZW5ncmFtLnYxLlVuZG9FbnRpdHlNZXJnZVJlc3BvbnNlIjzS8xgMbWVtb3J5OndyaXRlgtPkkwImOgEqIiEvdjEvZW50aXR5LW1lcmdlcy97bWVyZ2VfaWR9OnVuZG8SjAEKDkdldEVudGl0eUdyYXBoEiAuZW5ncmFtLnYxLkdldEVudGl0eUdyYXBoUmVxdWVzdBohLmVuZ3JhbS52MS5HZXRFbnRpdHlHcmFwaFJlc3BvbnNlIjXS8xgLbWVtb3J5OnJlYWSC0+STAiASHi92MS9lbnRpdGllcy97dHlwZX0ve2lkfS9ncmFwaBKPAQoPRmluZEVudGl0eVBhdGhzEiEuZW5ncmFtLnYxLkZpbmRFbnRpdHlQYXRoc1JlcXVlc3QaIi5lbmdyYW0udjEuRmluZEVudGl0eVBhdGhzUmVzcG9uc2UiNdLzGAttZW1vcnk6cmVhZILT5JMCIBIeL3YxL2VudGl0aWVzL3t0eXBlfS97aWR9L3BhdGhzYgZwcm90bzM",
     [
       file_buf_validate_validate,
       file_engram_v1_access,
@@ -272,6 +272,14 @@ export type GetEntityResponse = Message<"engram.v1.GetEntityResponse"> & {
    * @generated from field: repeated engram.v1.Memory memories = 2;
    */
   memories: Memory[];
+
+  /**
+   * The merges in force that made other entities this one, newest first: only those whose
+   * `from` the caller's memories mentioned.
+   *
+   * @generated from field: repeated engram.v1.EntityMerge merges = 3;
+   */
+  merges: EntityMerge[];
 };
 
 /**
@@ -281,6 +289,144 @@ export type GetEntityResponse = Message<"engram.v1.GetEntityResponse"> & {
 export const GetEntityResponseSchema: GenMessage<GetEntityResponse> =
   /*@__PURE__*/
   messageDesc(file_engram_v1_entity_service, 5);
+
+/**
+ * A record that `from` was made one with `into` (MergeEntities), and whether it was undone.
+ *
+ * @generated from message engram.v1.EntityMerge
+ */
+export type EntityMerge = Message<"engram.v1.EntityMerge"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: engram.v1.EntityRef from = 2;
+   */
+  from?: EntityRef | undefined;
+
+  /**
+   * @generated from field: engram.v1.EntityRef into = 3;
+   */
+  into?: EntityRef | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Set once UndoEntityMerge undid it.
+   *
+   * @generated from field: google.protobuf.Timestamp undo_time = 5;
+   */
+  undoTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message engram.v1.EntityMerge.
+ * Use `create(EntityMergeSchema)` to create a new message.
+ */
+export const EntityMergeSchema: GenMessage<EntityMerge> = /*@__PURE__*/ messageDesc(file_engram_v1_entity_service, 6);
+
+/**
+ * @generated from message engram.v1.MergeEntitiesRequest
+ */
+export type MergeEntitiesRequest = Message<"engram.v1.MergeEntitiesRequest"> & {
+  /**
+   * The entity that stops existing: its mentions name `into` from now on.
+   *
+   * @generated from field: engram.v1.EntityRef from = 1;
+   */
+  from?: EntityRef | undefined;
+
+  /**
+   * The entity it becomes; must differ from `from`.
+   *
+   * @generated from field: engram.v1.EntityRef into = 2;
+   */
+  into?: EntityRef | undefined;
+
+  /**
+   * The acting agent: decides which private memories count when checking `from` exists.
+   * Ignored for agent-bound keys.
+   *
+   * @generated from field: string agent_id = 3;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message engram.v1.MergeEntitiesRequest.
+ * Use `create(MergeEntitiesRequestSchema)` to create a new message.
+ */
+export const MergeEntitiesRequestSchema: GenMessage<MergeEntitiesRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_entity_service, 7);
+
+/**
+ * @generated from message engram.v1.MergeEntitiesResponse
+ */
+export type MergeEntitiesResponse = Message<"engram.v1.MergeEntitiesResponse"> & {
+  /**
+   * @generated from field: engram.v1.EntityMerge merge = 1;
+   */
+  merge?: EntityMerge | undefined;
+};
+
+/**
+ * Describes the message engram.v1.MergeEntitiesResponse.
+ * Use `create(MergeEntitiesResponseSchema)` to create a new message.
+ */
+export const MergeEntitiesResponseSchema: GenMessage<MergeEntitiesResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_entity_service, 8);
+
+/**
+ * @generated from message engram.v1.UndoEntityMergeRequest
+ */
+export type UndoEntityMergeRequest = Message<"engram.v1.UndoEntityMergeRequest"> & {
+  /**
+   * MergeEntitiesResponse.merge.id.
+   *
+   * @generated from field: string merge_id = 1;
+   */
+  mergeId: string;
+
+  /**
+   * The acting agent. Ignored for agent-bound keys.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message engram.v1.UndoEntityMergeRequest.
+ * Use `create(UndoEntityMergeRequestSchema)` to create a new message.
+ */
+export const UndoEntityMergeRequestSchema: GenMessage<UndoEntityMergeRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_entity_service, 9);
+
+/**
+ * @generated from message engram.v1.UndoEntityMergeResponse
+ */
+export type UndoEntityMergeResponse = Message<"engram.v1.UndoEntityMergeResponse"> & {
+  /**
+   * @generated from field: engram.v1.EntityMerge merge = 1;
+   */
+  merge?: EntityMerge | undefined;
+};
+
+/**
+ * Describes the message engram.v1.UndoEntityMergeResponse.
+ * Use `create(UndoEntityMergeResponseSchema)` to create a new message.
+ */
+export const UndoEntityMergeResponseSchema: GenMessage<UndoEntityMergeResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_entity_service, 10);
 
 /**
  * @generated from message engram.v1.UpdateEntityRequest
@@ -322,7 +468,7 @@ export type UpdateEntityRequest = Message<"engram.v1.UpdateEntityRequest"> & {
  */
 export const UpdateEntityRequestSchema: GenMessage<UpdateEntityRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_entity_service, 6);
+  messageDesc(file_engram_v1_entity_service, 11);
 
 /**
  * @generated from message engram.v1.UpdateEntityResponse
@@ -340,7 +486,7 @@ export type UpdateEntityResponse = Message<"engram.v1.UpdateEntityResponse"> & {
  */
 export const UpdateEntityResponseSchema: GenMessage<UpdateEntityResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_entity_service, 7);
+  messageDesc(file_engram_v1_entity_service, 12);
 
 /**
  * A relation between two entities in the graph: a stated one (its predicate), or
@@ -383,7 +529,7 @@ export type GraphEdge = Message<"engram.v1.GraphEdge"> & {
  * Describes the message engram.v1.GraphEdge.
  * Use `create(GraphEdgeSchema)` to create a new message.
  */
-export const GraphEdgeSchema: GenMessage<GraphEdge> = /*@__PURE__*/ messageDesc(file_engram_v1_entity_service, 8);
+export const GraphEdgeSchema: GenMessage<GraphEdge> = /*@__PURE__*/ messageDesc(file_engram_v1_entity_service, 13);
 
 /**
  * @generated from message engram.v1.GetEntityGraphRequest
@@ -446,7 +592,7 @@ export type GetEntityGraphRequest = Message<"engram.v1.GetEntityGraphRequest"> &
  */
 export const GetEntityGraphRequestSchema: GenMessage<GetEntityGraphRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_entity_service, 9);
+  messageDesc(file_engram_v1_entity_service, 14);
 
 /**
  * @generated from message engram.v1.GetEntityGraphResponse
@@ -480,7 +626,7 @@ export type GetEntityGraphResponse = Message<"engram.v1.GetEntityGraphResponse">
  */
 export const GetEntityGraphResponseSchema: GenMessage<GetEntityGraphResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_entity_service, 10);
+  messageDesc(file_engram_v1_entity_service, 15);
 
 /**
  * @generated from message engram.v1.FindEntityPathsRequest
@@ -550,7 +696,7 @@ export type FindEntityPathsRequest = Message<"engram.v1.FindEntityPathsRequest">
  */
 export const FindEntityPathsRequestSchema: GenMessage<FindEntityPathsRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_entity_service, 11);
+  messageDesc(file_engram_v1_entity_service, 16);
 
 /**
  * One way from the first entity to the last: entities[i] and entities[i+1] are joined by edges[i].
@@ -573,7 +719,7 @@ export type EntityPath = Message<"engram.v1.EntityPath"> & {
  * Describes the message engram.v1.EntityPath.
  * Use `create(EntityPathSchema)` to create a new message.
  */
-export const EntityPathSchema: GenMessage<EntityPath> = /*@__PURE__*/ messageDesc(file_engram_v1_entity_service, 12);
+export const EntityPathSchema: GenMessage<EntityPath> = /*@__PURE__*/ messageDesc(file_engram_v1_entity_service, 17);
 
 /**
  * @generated from message engram.v1.FindEntityPathsResponse
@@ -593,7 +739,7 @@ export type FindEntityPathsResponse = Message<"engram.v1.FindEntityPathsResponse
  */
 export const FindEntityPathsResponseSchema: GenMessage<FindEntityPathsResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_entity_service, 13);
+  messageDesc(file_engram_v1_entity_service, 18);
 
 /**
  * @generated from enum engram.v1.EntityOrder
@@ -669,6 +815,28 @@ export const EntityService: GenService<{
     methodKind: "unary";
     input: typeof UpdateEntityRequestSchema;
     output: typeof UpdateEntityResponseSchema;
+  };
+  /**
+   * Makes two entities one: every mention of `from`, in every memory of the workspace, names
+   * `into` from now on, and so do later writes; its relations move with it. Recorded, and undone
+   * by UndoEntityMerge. `from` must be an entity the caller can see; `into` need not exist yet.
+   *
+   * @generated from rpc engram.v1.EntityService.MergeEntities
+   */
+  mergeEntities: {
+    methodKind: "unary";
+    input: typeof MergeEntitiesRequestSchema;
+    output: typeof MergeEntitiesResponseSchema;
+  };
+  /**
+   * Undoes a merge: the mentions it moved name `from` again (unless a later merge still applies).
+   *
+   * @generated from rpc engram.v1.EntityService.UndoEntityMerge
+   */
+  undoEntityMerge: {
+    methodKind: "unary";
+    input: typeof UndoEntityMergeRequestSchema;
+    output: typeof UndoEntityMergeResponseSchema;
   };
   /**
    * The entities and relations within depth steps of an entity, strongest first, at most limit entities.

@@ -96,12 +96,56 @@ class GetEntityRequest(_message.Message):
     def __init__(self, type: _Optional[str] = ..., id: _Optional[str] = ..., agent_id: _Optional[str] = ..., memory_limit: _Optional[int] = ..., time: _Optional[_Union[GraphTime, _Mapping]] = ...) -> None: ...
 
 class GetEntityResponse(_message.Message):
-    __slots__ = ("entity", "memories")
+    __slots__ = ("entity", "memories", "merges")
     ENTITY_FIELD_NUMBER: _ClassVar[int]
     MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    MERGES_FIELD_NUMBER: _ClassVar[int]
     entity: Entity
     memories: _containers.RepeatedCompositeFieldContainer[_memory_pb2.Memory]
-    def __init__(self, entity: _Optional[_Union[Entity, _Mapping]] = ..., memories: _Optional[_Iterable[_Union[_memory_pb2.Memory, _Mapping]]] = ...) -> None: ...
+    merges: _containers.RepeatedCompositeFieldContainer[EntityMerge]
+    def __init__(self, entity: _Optional[_Union[Entity, _Mapping]] = ..., memories: _Optional[_Iterable[_Union[_memory_pb2.Memory, _Mapping]]] = ..., merges: _Optional[_Iterable[_Union[EntityMerge, _Mapping]]] = ...) -> None: ...
+
+class EntityMerge(_message.Message):
+    __slots__ = ("id", "into", "create_time", "undo_time")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    INTO_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UNDO_TIME_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    into: _memory_pb2.EntityRef
+    create_time: _timestamp_pb2.Timestamp
+    undo_time: _timestamp_pb2.Timestamp
+    def __init__(self, id: _Optional[str] = ..., into: _Optional[_Union[_memory_pb2.EntityRef, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., undo_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., **kwargs) -> None: ...
+
+class MergeEntitiesRequest(_message.Message):
+    __slots__ = ("into", "agent_id")
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    INTO_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    into: _memory_pb2.EntityRef
+    agent_id: str
+    def __init__(self, into: _Optional[_Union[_memory_pb2.EntityRef, _Mapping]] = ..., agent_id: _Optional[str] = ..., **kwargs) -> None: ...
+
+class MergeEntitiesResponse(_message.Message):
+    __slots__ = ("merge",)
+    MERGE_FIELD_NUMBER: _ClassVar[int]
+    merge: EntityMerge
+    def __init__(self, merge: _Optional[_Union[EntityMerge, _Mapping]] = ...) -> None: ...
+
+class UndoEntityMergeRequest(_message.Message):
+    __slots__ = ("merge_id", "agent_id")
+    MERGE_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    merge_id: str
+    agent_id: str
+    def __init__(self, merge_id: _Optional[str] = ..., agent_id: _Optional[str] = ...) -> None: ...
+
+class UndoEntityMergeResponse(_message.Message):
+    __slots__ = ("merge",)
+    MERGE_FIELD_NUMBER: _ClassVar[int]
+    merge: EntityMerge
+    def __init__(self, merge: _Optional[_Union[EntityMerge, _Mapping]] = ...) -> None: ...
 
 class UpdateEntityRequest(_message.Message):
     __slots__ = ("type", "id", "agent_id", "entity", "update_mask")

@@ -53,6 +53,16 @@ class EntityServiceStub:
                 request_serializer=engram_dot_v1_dot_entity__service__pb2.UpdateEntityRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_entity__service__pb2.UpdateEntityResponse.FromString,
                 _registered_method=True)
+        self.MergeEntities = channel.unary_unary(
+                '/engram.v1.EntityService/MergeEntities',
+                request_serializer=engram_dot_v1_dot_entity__service__pb2.MergeEntitiesRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_entity__service__pb2.MergeEntitiesResponse.FromString,
+                _registered_method=True)
+        self.UndoEntityMerge = channel.unary_unary(
+                '/engram.v1.EntityService/UndoEntityMerge',
+                request_serializer=engram_dot_v1_dot_entity__service__pb2.UndoEntityMergeRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_entity__service__pb2.UndoEntityMergeResponse.FromString,
+                _registered_method=True)
         self.GetEntityGraph = channel.unary_unary(
                 '/engram.v1.EntityService/GetEntityGraph',
                 request_serializer=engram_dot_v1_dot_entity__service__pb2.GetEntityGraphRequest.SerializeToString,
@@ -93,6 +103,22 @@ class EntityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def MergeEntities(self, request, context):
+        """Makes two entities one: every mention of `from`, in every memory of the workspace, names
+        `into` from now on, and so do later writes; its relations move with it. Recorded, and undone
+        by UndoEntityMerge. `from` must be an entity the caller can see; `into` need not exist yet.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UndoEntityMerge(self, request, context):
+        """Undoes a merge: the mentions it moved name `from` again (unless a later merge still applies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetEntityGraph(self, request, context):
         """The entities and relations within depth steps of an entity, strongest first, at most limit entities.
         """
@@ -124,6 +150,16 @@ def add_EntityServiceServicer_to_server(servicer, server):
                     servicer.UpdateEntity,
                     request_deserializer=engram_dot_v1_dot_entity__service__pb2.UpdateEntityRequest.FromString,
                     response_serializer=engram_dot_v1_dot_entity__service__pb2.UpdateEntityResponse.SerializeToString,
+            ),
+            'MergeEntities': grpc.unary_unary_rpc_method_handler(
+                    servicer.MergeEntities,
+                    request_deserializer=engram_dot_v1_dot_entity__service__pb2.MergeEntitiesRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_entity__service__pb2.MergeEntitiesResponse.SerializeToString,
+            ),
+            'UndoEntityMerge': grpc.unary_unary_rpc_method_handler(
+                    servicer.UndoEntityMerge,
+                    request_deserializer=engram_dot_v1_dot_entity__service__pb2.UndoEntityMergeRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_entity__service__pb2.UndoEntityMergeResponse.SerializeToString,
             ),
             'GetEntityGraph': grpc.unary_unary_rpc_method_handler(
                     servicer.GetEntityGraph,
@@ -221,6 +257,60 @@ class EntityService:
             '/engram.v1.EntityService/UpdateEntity',
             engram_dot_v1_dot_entity__service__pb2.UpdateEntityRequest.SerializeToString,
             engram_dot_v1_dot_entity__service__pb2.UpdateEntityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MergeEntities(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.EntityService/MergeEntities',
+            engram_dot_v1_dot_entity__service__pb2.MergeEntitiesRequest.SerializeToString,
+            engram_dot_v1_dot_entity__service__pb2.MergeEntitiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UndoEntityMerge(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.EntityService/UndoEntityMerge',
+            engram_dot_v1_dot_entity__service__pb2.UndoEntityMergeRequest.SerializeToString,
+            engram_dot_v1_dot_entity__service__pb2.UndoEntityMergeResponse.FromString,
             options,
             channel_credentials,
             insecure,

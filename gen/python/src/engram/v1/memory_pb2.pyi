@@ -184,14 +184,16 @@ class EntityRef(_message.Message):
     def __init__(self, type: _Optional[str] = ..., id: _Optional[str] = ...) -> None: ...
 
 class Mention(_message.Message):
-    __slots__ = ("entity", "role", "text")
+    __slots__ = ("entity", "role", "text", "merged_from")
     ENTITY_FIELD_NUMBER: _ClassVar[int]
     ROLE_FIELD_NUMBER: _ClassVar[int]
     TEXT_FIELD_NUMBER: _ClassVar[int]
+    MERGED_FROM_FIELD_NUMBER: _ClassVar[int]
     entity: EntityRef
     role: MentionRole
     text: str
-    def __init__(self, entity: _Optional[_Union[EntityRef, _Mapping]] = ..., role: _Optional[_Union[MentionRole, str]] = ..., text: _Optional[str] = ...) -> None: ...
+    merged_from: EntityRef
+    def __init__(self, entity: _Optional[_Union[EntityRef, _Mapping]] = ..., role: _Optional[_Union[MentionRole, str]] = ..., text: _Optional[str] = ..., merged_from: _Optional[_Union[EntityRef, _Mapping]] = ...) -> None: ...
 
 class Relation(_message.Message):
     __slots__ = ("subject", "predicate", "object")

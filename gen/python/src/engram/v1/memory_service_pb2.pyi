@@ -336,16 +336,18 @@ class ExportMemoriesRequest(_message.Message):
     def __init__(self, filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ...) -> None: ...
 
 class ExportMemoriesResponse(_message.Message):
-    __slots__ = ("memory", "embedding", "revisions", "entities")
+    __slots__ = ("memory", "embedding", "revisions", "entities", "merges")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     EMBEDDING_FIELD_NUMBER: _ClassVar[int]
     REVISIONS_FIELD_NUMBER: _ClassVar[int]
     ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    MERGES_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     embedding: _containers.RepeatedScalarFieldContainer[float]
     revisions: _containers.RepeatedCompositeFieldContainer[_memory_pb2.MemoryRevision]
     entities: _containers.RepeatedCompositeFieldContainer[_entity_service_pb2.Entity]
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ..., revisions: _Optional[_Iterable[_Union[_memory_pb2.MemoryRevision, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_entity_service_pb2.Entity, _Mapping]]] = ...) -> None: ...
+    merges: _containers.RepeatedCompositeFieldContainer[_entity_service_pb2.EntityMerge]
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., embedding: _Optional[_Iterable[float]] = ..., revisions: _Optional[_Iterable[_Union[_memory_pb2.MemoryRevision, _Mapping]]] = ..., entities: _Optional[_Iterable[_Union[_entity_service_pb2.Entity, _Mapping]]] = ..., merges: _Optional[_Iterable[_Union[_entity_service_pb2.EntityMerge, _Mapping]]] = ...) -> None: ...
 
 class ImportMemoriesRequest(_message.Message):
     __slots__ = ("memories",)

@@ -243,6 +243,14 @@ export declare type GetEntityResponse = Message<"engram.v1.GetEntityResponse"> &
    * @generated from field: repeated engram.v1.Memory memories = 2;
    */
   memories: Memory[];
+
+  /**
+   * The merges in force that made other entities this one, newest first: only those whose
+   * `from` the caller's memories mentioned.
+   *
+   * @generated from field: repeated engram.v1.EntityMerge merges = 3;
+   */
+  merges: EntityMerge[];
 };
 
 /**
@@ -250,6 +258,136 @@ export declare type GetEntityResponse = Message<"engram.v1.GetEntityResponse"> &
  * Use `create(GetEntityResponseSchema)` to create a new message.
  */
 export declare const GetEntityResponseSchema: GenMessage<GetEntityResponse>;
+
+/**
+ * A record that `from` was made one with `into` (MergeEntities), and whether it was undone.
+ *
+ * @generated from message engram.v1.EntityMerge
+ */
+export declare type EntityMerge = Message<"engram.v1.EntityMerge"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: engram.v1.EntityRef from = 2;
+   */
+  from?: EntityRef | undefined;
+
+  /**
+   * @generated from field: engram.v1.EntityRef into = 3;
+   */
+  into?: EntityRef | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 4;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * Set once UndoEntityMerge undid it.
+   *
+   * @generated from field: google.protobuf.Timestamp undo_time = 5;
+   */
+  undoTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message engram.v1.EntityMerge.
+ * Use `create(EntityMergeSchema)` to create a new message.
+ */
+export declare const EntityMergeSchema: GenMessage<EntityMerge>;
+
+/**
+ * @generated from message engram.v1.MergeEntitiesRequest
+ */
+export declare type MergeEntitiesRequest = Message<"engram.v1.MergeEntitiesRequest"> & {
+  /**
+   * The entity that stops existing: its mentions name `into` from now on.
+   *
+   * @generated from field: engram.v1.EntityRef from = 1;
+   */
+  from?: EntityRef | undefined;
+
+  /**
+   * The entity it becomes; must differ from `from`.
+   *
+   * @generated from field: engram.v1.EntityRef into = 2;
+   */
+  into?: EntityRef | undefined;
+
+  /**
+   * The acting agent: decides which private memories count when checking `from` exists.
+   * Ignored for agent-bound keys.
+   *
+   * @generated from field: string agent_id = 3;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message engram.v1.MergeEntitiesRequest.
+ * Use `create(MergeEntitiesRequestSchema)` to create a new message.
+ */
+export declare const MergeEntitiesRequestSchema: GenMessage<MergeEntitiesRequest>;
+
+/**
+ * @generated from message engram.v1.MergeEntitiesResponse
+ */
+export declare type MergeEntitiesResponse = Message<"engram.v1.MergeEntitiesResponse"> & {
+  /**
+   * @generated from field: engram.v1.EntityMerge merge = 1;
+   */
+  merge?: EntityMerge | undefined;
+};
+
+/**
+ * Describes the message engram.v1.MergeEntitiesResponse.
+ * Use `create(MergeEntitiesResponseSchema)` to create a new message.
+ */
+export declare const MergeEntitiesResponseSchema: GenMessage<MergeEntitiesResponse>;
+
+/**
+ * @generated from message engram.v1.UndoEntityMergeRequest
+ */
+export declare type UndoEntityMergeRequest = Message<"engram.v1.UndoEntityMergeRequest"> & {
+  /**
+   * MergeEntitiesResponse.merge.id.
+   *
+   * @generated from field: string merge_id = 1;
+   */
+  mergeId: string;
+
+  /**
+   * The acting agent. Ignored for agent-bound keys.
+   *
+   * @generated from field: string agent_id = 2;
+   */
+  agentId: string;
+};
+
+/**
+ * Describes the message engram.v1.UndoEntityMergeRequest.
+ * Use `create(UndoEntityMergeRequestSchema)` to create a new message.
+ */
+export declare const UndoEntityMergeRequestSchema: GenMessage<UndoEntityMergeRequest>;
+
+/**
+ * @generated from message engram.v1.UndoEntityMergeResponse
+ */
+export declare type UndoEntityMergeResponse = Message<"engram.v1.UndoEntityMergeResponse"> & {
+  /**
+   * @generated from field: engram.v1.EntityMerge merge = 1;
+   */
+  merge?: EntityMerge | undefined;
+};
+
+/**
+ * Describes the message engram.v1.UndoEntityMergeResponse.
+ * Use `create(UndoEntityMergeResponseSchema)` to create a new message.
+ */
+export declare const UndoEntityMergeResponseSchema: GenMessage<UndoEntityMergeResponse>;
 
 /**
  * @generated from message engram.v1.UpdateEntityRequest
@@ -626,6 +764,28 @@ export declare const EntityService: GenService<{
     methodKind: "unary";
     input: typeof UpdateEntityRequestSchema;
     output: typeof UpdateEntityResponseSchema;
+  };
+  /**
+   * Makes two entities one: every mention of `from`, in every memory of the workspace, names
+   * `into` from now on, and so do later writes; its relations move with it. Recorded, and undone
+   * by UndoEntityMerge. `from` must be an entity the caller can see; `into` need not exist yet.
+   *
+   * @generated from rpc engram.v1.EntityService.MergeEntities
+   */
+  mergeEntities: {
+    methodKind: "unary";
+    input: typeof MergeEntitiesRequestSchema;
+    output: typeof MergeEntitiesResponseSchema;
+  };
+  /**
+   * Undoes a merge: the mentions it moved name `from` again (unless a later merge still applies).
+   *
+   * @generated from rpc engram.v1.EntityService.UndoEntityMerge
+   */
+  undoEntityMerge: {
+    methodKind: "unary";
+    input: typeof UndoEntityMergeRequestSchema;
+    output: typeof UndoEntityMergeResponseSchema;
   };
   /**
    * The entities and relations within depth steps of an entity, strongest first, at most limit entities.

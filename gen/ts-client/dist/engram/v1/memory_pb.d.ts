@@ -295,6 +295,14 @@ export declare type Mention = Message<"engram.v1.Mention"> & {
    * @generated from field: string text = 3;
    */
   text: string;
+
+  /**
+   * The entity this mention named before a merge (EntityService.MergeEntities) made it `entity`;
+   * unset when no merge applies.
+   *
+   * @generated from field: engram.v1.EntityRef merged_from = 4;
+   */
+  mergedFrom?: EntityRef | undefined;
 };
 
 /**

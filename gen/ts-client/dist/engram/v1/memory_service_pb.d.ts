@@ -7,7 +7,7 @@ import type { Message } from "@bufbuild/protobuf";
 import type { Memory, MemoryChange, MemoryFilter, MemoryRevision } from "./memory_pb.js";
 import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Status } from "../../google/rpc/status_pb.js";
-import type { Entity } from "./entity_service_pb.js";
+import type { Entity, EntityMerge } from "./entity_service_pb.js";
 
 /**
  * Describes the file engram/v1/memory_service.proto.
@@ -965,6 +965,15 @@ export declare type ExportMemoriesResponse = Message<"engram.v1.ExportMemoriesRe
    * @generated from field: repeated engram.v1.Entity entities = 4;
    */
   entities: Entity[];
+
+  /**
+   * The merges in force that its mentions went through (each mention's merged_from, to the
+   * entity it names now), each once per export; import records them before storing the memory.
+   * Only from and into are read.
+   *
+   * @generated from field: repeated engram.v1.EntityMerge merges = 5;
+   */
+  merges: EntityMerge[];
 };
 
 /**
