@@ -75,6 +75,7 @@ async function all<T>(stream: AsyncIterable<T>): Promise<T[]> {
 }
 
 /** Every writing RPC, with a request that succeeds when there is space. */
+let lastMergeId = "6f1c2b1e-8d3a-4c55-9a7e-2b4f7d9e0a11";
 const WRITES: Record<string, () => Promise<unknown>> = {
   WriteMemory: () => memories().writeMemory({ memory: note("new") }),
   BatchWriteMemories: () => memories().batchWriteMemories({ requests: [{ memory: note("batched") }] }),
@@ -91,6 +92,12 @@ const WRITES: Record<string, () => Promise<unknown>> = {
   CreateApiKey: () => apiKeys().createApiKey({ apiKey: { displayName: "new", scopes: ["memory:read"] } }),
   RevokeApiKey: () => apiKeys().revokeApiKey({ id: keyId }),
   UpdateEntity: () => entities().updateEntity({ ...ana, entity: { name: "Ana" }, updateMask: { paths: ["name"] } }),
+  MergeEntities: async () => {
+    const { merge } = await entities().mergeEntities({ from: ana, into: { type: "person", id: "ana lopez" } });
+    lastMergeId = merge?.id ?? lastMergeId;
+  },
+  // The merge just made, once one could be.
+  UndoEntityMerge: () => entities().undoEntityMerge({ mergeId: lastMergeId }),
 };
 
 /** Every reading RPC. */
