@@ -85,8 +85,10 @@ const MENTIONS = `
   once as (
     select distinct on (m->>'type', m->>'id', m->>'role') m, ord from found
     order by m->>'type', m->>'id', m->>'role', ord)
-  select ${entityMergedMentions.name}(new.workspace_id, coalesce(jsonb_agg(m order by ord), '[]'::jsonb), 'infinity')
-  from once`;
+  -- Only a workspace that ever merged pays for calling the routine (0.3 ms a write on PGlite).
+  select case when exists (select 1 from entity_merges g where g.workspace_id = new.workspace_id)
+      then ${entityMergedMentions.name}(new.workspace_id, found_ones, 'infinity') else found_ones end
+  from (select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) as found_ones from once) agg`;
 
 /** BEFORE INSERT OR UPDATE of the fields mentions derive from, for each row. */
 export const MENTIONS_ON_WRITE = `create or replace function memories_mentions_on_write_fn() returns trigger as $$
