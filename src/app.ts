@@ -125,6 +125,7 @@ async function serve(
   const statistics = new TableStatistics(db.em, "memories", logger, {
     ...DEFAULT_TABLE_STATISTICS_OPTIONS,
     paused: writesPaused,
+    alongside: ["entity_names"],
   });
 
   const isReady = async () => {

@@ -12,6 +12,13 @@ export interface TableStatisticsOptions {
   intervalMs: number;
   /** While true, nothing is analysed (ANALYZE writes; the disk is nearly full): the interval tries again. */
   paused?: () => boolean;
+  /**
+   * Tables whose rows the table's writes make (entity_names: one per entity a memory mentions),
+   * analysed with it. Left unanalysed on PGlite, the mentions trigger's plan for entity_names,
+   * made while it was empty, read the whole table on every write: 8-14 ms a memory at 5,000
+   * memories against 1.7-2.1 ms once analysed.
+   */
+  alongside?: readonly string[];
 }
 
 export const DEFAULT_TABLE_STATISTICS_OPTIONS: TableStatisticsOptions = {
@@ -76,8 +83,8 @@ export class TableStatistics {
   private async run(): Promise<void> {
     const counted = this.changes;
     try {
-      const table = Sql.raw(this.table);
-      await query(this.em.fork(), sql`analyze ${table}`);
+      const tables = Sql.raw([this.table, ...(this.options.alongside ?? [])].join(", "));
+      await query(this.em.fork(), sql`analyze ${tables}`);
       const rows = await query<{ rows: number | string }>(
         this.em.fork(),
         sql`select reltuples as rows from pg_class where oid = ${this.table}::regclass`,

@@ -76,8 +76,16 @@ const MENTIONS = `
             where g.workspace_id = new.workspace_id and g.undo_time is null and g.from_type = any(${compatible})
               and g.from_id in (c.m->>'id', ${matchKey})
           union all
-          select n.type, n.id, 2 from entity_names n
-            where n.workspace_id = new.workspace_id and n.name_key = ${matchKey} and n.type = any(${compatible})) k
+          -- A memory that goes by the name: per type, one probe of the index for the name's own id,
+          -- else its first id (entity_names holds a row per memory: a name every note gives has
+          -- thousands, and reading them all made each write slower than the last).
+          select t.type, coalesce(
+              (select n.id from entity_names n where n.workspace_id = new.workspace_id and n.name_key = ${matchKey}
+                and n.type = t.type and n.id = c.m->>'id' limit 1),
+              (select n.id from entity_names n where n.workspace_id = new.workspace_id and n.name_key = ${matchKey}
+                and n.type = t.type order by n.id limit 1)), 2
+            from unnest(${compatible}) as t(type)) k
+        where k.id is not null
         order by k.preference, k.type = c.m->>'type' desc, k.id = c.m->>'id' desc, k.type, k.id limit 1), '{}'::jsonb) end,
         4000 + o
       from jsonb_array_elements(new.mentions) with ordinality as c(m, o)

@@ -3,3 +3,9 @@
 analyze memories;
 
 select reltuples as rows from pg_class where oid = 'memories'::regclass;
+
+-- with the tables its writes make
+
+analyze memories, entity_names;
+
+select reltuples as rows from pg_class where oid = 'memories'::regclass;

@@ -7,7 +7,7 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { ApiKeyRepository } from "../../../src/auth/api-key.repository.js";
 import { ServerSecretRepository } from "../../../src/db/server-secret.repository.js";
-import { TableStatistics } from "../../../src/db/table-statistics.js";
+import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "../../../src/db/table-statistics.js";
 import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-queue.repository.js";
 import { RetentionRepository } from "../../../src/memory/queue/retention.repository.js";
 import { WriteRequestRepository } from "../../../src/memory/write/write-request.repository.js";
@@ -243,5 +243,10 @@ describe("src/db/table-statistics.ts", () => {
   it("analyze", () =>
     expectSqlSnapshot(recorded, "src/db/table-statistics.ts", "analyze", {
       "the memories table": () => new TableStatistics(em(), "memories", pino({ level: "silent" })).analyze(),
+      "with the tables its writes make": () =>
+        new TableStatistics(em(), "memories", pino({ level: "silent" }), {
+          ...DEFAULT_TABLE_STATISTICS_OPTIONS,
+          alongside: ["entity_names"],
+        }).analyze(),
     }));
 });
