@@ -3,6 +3,7 @@ import { anyUnpack } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-web";
 import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
+import { EntityService } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
@@ -12,6 +13,7 @@ export interface Api {
   memories: Client<typeof MemoryService>;
   keys: Client<typeof ApiKeyService>;
   stagedWrites: Client<typeof StagedWriteService>;
+  entities: Client<typeof EntityService>;
 }
 
 /** Clients of this server (the console is served by the API it calls), every call with the key. */
@@ -25,6 +27,7 @@ export function apiFor(key: string): Api {
     memories: createClient(MemoryService, transport),
     keys: createClient(ApiKeyService, transport),
     stagedWrites: createClient(StagedWriteService, transport),
+    entities: createClient(EntityService, transport),
   };
 }
 

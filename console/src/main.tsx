@@ -2,10 +2,13 @@ import "./styles.css";
 import { render } from "preact";
 import { useMemo, useState } from "preact/hooks";
 import { apiFor } from "./api.js";
+import { entityOfRoute } from "./entity-route.js";
 import { useHashRoute } from "./route.js";
 import { forgetKey, storeKey, storedKey } from "./session.js";
 import { Browse } from "./views/browse.js";
 import { Create } from "./views/create.js";
+import { Entities } from "./views/entities.js";
+import { EntityPage } from "./views/entity-page.js";
 import { Keys } from "./views/keys.js";
 import { Live } from "./views/live.js";
 import { Login } from "./views/login.js";
@@ -19,6 +22,7 @@ const SECTIONS = [
   ["/", "Overview"],
   ["/browse", "Browse"],
   ["/search", "Search"],
+  ["/entities", "Entities"],
   ["/live", "Live"],
   ["/create", "Create"],
   ["/staged-writes", "Staged writes"],
@@ -41,6 +45,7 @@ function App() {
   }
   const memoryId = /^\/memories\/(.+)$/.exec(route)?.[1];
   const stagedId = /^\/staged-writes\/(.+)$/.exec(route)?.[1];
+  const entity = entityOfRoute(route);
   return (
     <>
       <header>
@@ -72,6 +77,11 @@ function App() {
           <MemoryPage api={api} id={decodeURIComponent(memoryId)} />
         ) : stagedId !== undefined ? (
           <StagedWritePage api={api} id={decodeURIComponent(stagedId)} />
+        ) : entity !== undefined ? (
+          // Keyed by route: another entity's page starts afresh (its graph controls included).
+          <EntityPage key={route} api={api} entity={entity} />
+        ) : route === "/entities" ? (
+          <Entities api={api} />
         ) : route === "/browse" ? (
           <Browse api={api} />
         ) : route === "/search" ? (

@@ -4,6 +4,7 @@ import { shownError, type Api, type ShownError } from "../api.js";
 import { EmbeddingBadge, StateBadge } from "../badges.js";
 import { ErrorBox } from "../error-box.js";
 import { Checkbox, Field, listOf, Section, Select } from "../field.js";
+import { Mentions } from "../mentions.js";
 
 const EMPTY_FILTER = {
   agentId: "",
@@ -128,6 +129,7 @@ export function MemoryTable({ rows }: { rows: Memory[] }) {
             <th scope="col">Content</th>
             <th scope="col">Subject</th>
             <th scope="col">Kind</th>
+            <th scope="col">Mentions</th>
             <th scope="col">Agent</th>
             <th scope="col">State</th>
             <th scope="col">Embedding</th>
@@ -144,6 +146,9 @@ export function MemoryTable({ rows }: { rows: Memory[] }) {
                 {m.subjectId && `/${m.subjectId}`}
               </td>
               <td>{m.kind}</td>
+              <td>
+                <Mentions mentions={m.mentions} labelled={false} />
+              </td>
               <td>{m.agentId || "—"}</td>
               <td>
                 <StateBadge state={m.state} />

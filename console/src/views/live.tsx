@@ -6,6 +6,7 @@ import { ChangeBadge } from "../badges.js";
 import { MAX_CHANGES, useChangeFeed, type Feed, type FeedStatus, type WatchFilter } from "../change-feed.js";
 import { ErrorBox } from "../error-box.js";
 import { Checkbox, Field, listOf, Section } from "../field.js";
+import { Mentions } from "../mentions.js";
 
 const EMPTY_FILTER = {
   agentId: "",
@@ -155,6 +156,7 @@ function Entry({ change: c }: { change: ChangeEvent }) {
         )}
       </p>
       {c.reason && <p class="feed-reason">Reason: {c.reason}</p>}
+      {m && <Mentions mentions={m.mentions} />}
     </li>
   );
 }

@@ -6,6 +6,7 @@ import { shownError, type Api, type ShownError } from "../api.js";
 import { EmbeddingBadge, StateBadge } from "../badges.js";
 import { ErrorBox } from "../error-box.js";
 import { Field, listOf, Section, Select } from "../field.js";
+import { Mentions } from "../mentions.js";
 import { MemoryHistory } from "./memory-history.js";
 
 /** The editable fields, as the form holds them. */
@@ -167,6 +168,8 @@ export function MemoryPage({ api, id }: { api: Api; id: string }) {
         <dd>
           {memory.linkedEntities.length === 0 ? "—" : memory.linkedEntities.map((e) => `${e.type}:${e.id}`).join(", ")}
         </dd>
+        <dt>Mentions</dt>
+        <dd>{memory.mentions.length === 0 ? "—" : <Mentions mentions={memory.mentions} labelled={false} />}</dd>
         <dt>Metadata</dt>
         <dd>
           <pre>{JSON.stringify(memory.metadata ?? {}, null, 2)}</pre>

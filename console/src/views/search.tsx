@@ -4,6 +4,7 @@ import { shownError, type Api, type ShownError } from "../api.js";
 import { StateBadge } from "../badges.js";
 import { ErrorBox } from "../error-box.js";
 import { Field, Section, Select } from "../field.js";
+import { Mentions } from "../mentions.js";
 
 const MODES = [
   [String(SearchMode.HYBRID), "Hybrid"],
@@ -68,6 +69,7 @@ export function Search({ api }: { api: Api }) {
                 <Bar label="score" value={r.score} />
                 <Bar label="semantic" value={r.semanticScore} />
                 <Bar label="keyword" value={r.keywordScore} />
+                {r.memory && <Mentions mentions={r.memory.mentions} />}
               </li>
             ))}
           </ol>
