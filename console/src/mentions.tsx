@@ -17,10 +17,16 @@ export function roleText(mention: Mention): string {
   return mention.role === MentionRole.CONTENT && mention.text !== "" ? `${role} “${mention.text}”` : role;
 }
 
-/** One entity and every way the memory mentions it. */
+/** The entity a merge moved the mention from, as type/id; undefined when no merge moved it. */
+export function mergedFromText(mention: Mention): string | undefined {
+  return mention.mergedFrom === undefined ? undefined : refText(mention.mergedFrom);
+}
+
+/** One entity, every way the memory mentions it, and the entities a merge made it (type/id). */
 interface Mentioned {
   ref: { type: string; id: string };
   roles: string[];
+  was: string[];
 }
 
 /**
@@ -32,9 +38,11 @@ export function mentionedEntities(mentions: readonly Mention[]): Mentioned[] {
   for (const mention of mentions) {
     if (mention.entity === undefined) continue;
     const key = refText(mention.entity);
-    const found = byKey.get(key) ?? { ref: mention.entity, roles: [] };
+    const found = byKey.get(key) ?? { ref: mention.entity, roles: [], was: [] };
     const role = roleText(mention);
     if (!found.roles.includes(role)) found.roles.push(role);
+    const was = mergedFromText(mention);
+    if (was !== undefined && !found.was.includes(was)) found.was.push(was);
     byKey.set(key, found);
   }
   return [...byKey.values()];
@@ -43,7 +51,8 @@ export function mentionedEntities(mentions: readonly Mention[]): Mentioned[] {
 /**
  * The entities a memory mentions, each a link to its page: how the console gets from a memory to
  * the graph. `except` leaves out the entity whose page lists the memory: it is mentioned by
- * definition. `labelled` says "Mentions:" first, where no heading already does. A paragraph of
+ * definition. `labelled` says "Mentions:" first, where no heading already does. A mention a
+ * merge moved says which entity it named before: "(was person/j-smith)". A paragraph of
  * links rather than a list, so it nests in the console's lists of memories without joining them.
  */
 export function Mentions({
@@ -62,7 +71,13 @@ export function Mentions({
       {labelled && <span class="mention-role">Mentions:</span>}
       {shown.map((m) => (
         <span key={refText(m.ref)}>
-          <a href={entityHref(m.ref)}>{refText(m.ref)}</a> <span class="mention-role">{m.roles.join(", ")}</span>
+          <a href={entityHref(m.ref)} title={m.was.length > 0 ? `merged from ${m.was.join(", ")}` : undefined}>
+            {refText(m.ref)}
+          </a>{" "}
+          <span class="mention-role">
+            {m.roles.join(", ")}
+            {m.was.length > 0 && ` (was ${m.was.join(", ")})`}
+          </span>
         </span>
       ))}
     </p>

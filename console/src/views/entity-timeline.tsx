@@ -5,7 +5,7 @@ import { shownError, type Api, type ShownError } from "../api.js";
 import { StateBadge } from "../badges.js";
 import { sameRef } from "../entity-route.js";
 import { ErrorBox } from "../error-box.js";
-import { Mentions, roleText } from "../mentions.js";
+import { mergedFromText, Mentions, roleText } from "../mentions.js";
 
 const PAGE_SIZE = 20;
 const SNIPPET_LENGTH = 160;
@@ -91,7 +91,10 @@ function byDay(memories: Memory[]): [string, Memory[]][] {
 
 function Entry({ memory: m, entity }: { memory: Memory; entity: { type: string; id: string } }) {
   const text = m.title || m.content;
-  const roles = [...new Set(m.mentions.filter((x) => sameRef(x.entity, entity)).map(roleText))];
+  const here = m.mentions.filter((x) => sameRef(x.entity, entity));
+  const roles = [...new Set(here.map(roleText))];
+  // A merge into this entity brought the memory here: which entity it named before.
+  const was = [...new Set(here.flatMap((x) => mergedFromText(x) ?? []))];
   return (
     <li>
       <div class="timeline-head">
@@ -105,6 +108,7 @@ function Entry({ memory: m, entity }: { memory: Memory; entity: { type: string; 
         {m.kind} · {m.subjectType}
         {m.subjectId && `/${m.subjectId}`}
         {roles.length > 0 && ` · here as ${roles.join(", ")}`}
+        {was.length > 0 && ` (was ${was.join(", ")})`}
       </p>
       <Mentions mentions={m.mentions} except={entity} />
     </li>
