@@ -1,6 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { Visibility, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
-import { shownError, type Api, type ShownError } from "../api.js";
+import type { Api } from "../api.js";
+import { usePages } from "../pages.js";
 import { EmbeddingBadge, StateBadge } from "../badges.js";
 import { ErrorBox } from "../error-box.js";
 import { Checkbox, Field, listOf, Section, Select } from "../field.js";
@@ -33,38 +34,27 @@ const ORDERS = [
 export function Browse({ api }: { api: Api }) {
   const [filter, setFilter] = useState(EMPTY_FILTER);
   const [orderBy, setOrderBy] = useState<string>(ORDERS[0][0]);
-  const [rows, setRows] = useState<Memory[] | null>(null);
-  const [pages, setPages] = useState<string[]>([""]);
-  const [next, setNext] = useState("");
-  const [error, setError] = useState<ShownError | null>(null);
   const set = (name: keyof typeof EMPTY_FILTER) => (value: string | boolean) => setFilter({ ...filter, [name]: value });
 
-  const load = async (pageToken: string, trail: string[]) => {
-    setError(null);
-    try {
-      const reply = await api.memories.listMemories({
-        filter: {
-          ...filter,
-          kinds: listOf(filter.kinds),
-          tags: listOf(filter.tags),
-          anyTags: listOf(filter.anyTags),
-          visibility: Number(filter.visibility) as Visibility,
-        },
-        orderBy,
-        pageSize: 20,
-        pageToken,
-      });
-      setRows(reply.memories);
-      setNext(reply.nextPageToken);
-      setPages(trail);
-    } catch (err) {
-      setError(shownError(err));
-    }
-  };
+  const { rows, error, first, pager } = usePages(async (pageToken: string) => {
+    const reply = await api.memories.listMemories({
+      filter: {
+        ...filter,
+        kinds: listOf(filter.kinds),
+        tags: listOf(filter.tags),
+        anyTags: listOf(filter.anyTags),
+        visibility: Number(filter.visibility) as Visibility,
+      },
+      orderBy,
+      pageSize: 20,
+      pageToken,
+    });
+    return { rows: reply.memories, next: reply.nextPageToken };
+  });
 
   // Opening Browse lists the newest memories at once; filters narrow them.
   useEffect(() => {
-    void load("", [""]);
+    first();
   }, [api]);
 
   return (
@@ -73,7 +63,7 @@ export function Browse({ api }: { api: Api }) {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          void load("", [""]);
+          first();
         }}
       >
         <Field label="Agent" value={filter.agentId} onInput={set("agentId")} />
@@ -104,15 +94,7 @@ export function Browse({ api }: { api: Api }) {
       {rows !== null && (
         <>
           <MemoryTable rows={rows} />
-          <div class="pager">
-            <button type="button" disabled={pages.length <= 1} onClick={() => void load("", [""])}>
-              First page
-            </button>
-            <span>Page {pages.length}</span>
-            <button type="button" disabled={next === ""} onClick={() => void load(next, [...pages, next])}>
-              Next page
-            </button>
-          </div>
+          {pager}
         </>
       )}
     </Section>

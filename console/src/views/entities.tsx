@@ -1,8 +1,9 @@
 import "../entities.css";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useEffect, useState } from "preact/hooks";
-import { EntityOrder, type Entity } from "../../../gen/ts/engram/v1/entity_service_pb.js";
-import { shownError, type Api, type ShownError } from "../api.js";
+import { EntityOrder } from "../../../gen/ts/engram/v1/entity_service_pb.js";
+import type { Api } from "../api.js";
+import { usePages } from "../pages.js";
 import { entityHref, refText } from "../entity-route.js";
 import { ErrorBox } from "../error-box.js";
 import { Field, Section, Select } from "../field.js";
@@ -18,31 +19,20 @@ export function Entities({ api }: { api: Api }) {
   const [prefix, setPrefix] = useState("");
   const [type, setType] = useState("");
   const [order, setOrder] = useState<string>(ORDERS[0][0]);
-  const [rows, setRows] = useState<Entity[] | null>(null);
-  const [pages, setPages] = useState<string[]>([""]);
-  const [next, setNext] = useState("");
-  const [error, setError] = useState<ShownError | null>(null);
 
-  const load = async (pageToken: string, trail: string[]) => {
-    setError(null);
-    try {
-      const reply = await api.entities.listEntities({
-        namePrefix: prefix,
-        type,
-        orderBy: Number(order) as EntityOrder,
-        pageSize: 25,
-        pageToken,
-      });
-      setRows(reply.entities);
-      setNext(reply.nextPageToken);
-      setPages(trail);
-    } catch (err) {
-      setError(shownError(err));
-    }
-  };
+  const { rows, error, first, pager } = usePages(async (pageToken: string) => {
+    const reply = await api.entities.listEntities({
+      namePrefix: prefix,
+      type,
+      orderBy: Number(order) as EntityOrder,
+      pageSize: 25,
+      pageToken,
+    });
+    return { rows: reply.entities, next: reply.nextPageToken };
+  });
   // Opening the view lists the most recently seen at once, as Browse does with memories.
   useEffect(() => {
-    void load("", [""]);
+    first();
   }, [api]);
 
   return (
@@ -51,7 +41,7 @@ export function Entities({ api }: { api: Api }) {
         class="filters"
         onSubmit={(e) => {
           e.preventDefault();
-          void load("", [""]);
+          first();
         }}
       >
         <Field label="Name starts with" value={prefix} onInput={setPrefix} />
@@ -90,17 +80,7 @@ export function Entities({ api }: { api: Api }) {
           </table>
         </div>
       )}
-      {rows !== null && (
-        <div class="pager">
-          <button type="button" disabled={pages.length <= 1} onClick={() => void load("", [""])}>
-            First page
-          </button>
-          <span>Page {pages.length}</span>
-          <button type="button" disabled={next === ""} onClick={() => void load(next, [...pages, next])}>
-            Next page
-          </button>
-        </div>
-      )}
+      {rows !== null && pager}
     </Section>
   );
 }

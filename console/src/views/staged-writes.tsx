@@ -1,7 +1,8 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useEffect, useState } from "preact/hooks";
 import { StagedWriteState, type StagedWrite } from "../../../gen/ts/engram/v1/staged_write_service_pb.js";
-import { shownError, type Api, type ShownError } from "../api.js";
+import type { Api } from "../api.js";
+import { usePages } from "../pages.js";
 import { StagedStateBadge } from "../badges.js";
 import { ErrorBox } from "../error-box.js";
 import { Section, Select } from "../field.js";
@@ -20,28 +21,17 @@ const STATES = [
  */
 export function StagedWrites({ api }: { api: Api }) {
   const [state, setState] = useState<string>(STATES[0][0]);
-  const [rows, setRows] = useState<StagedWrite[] | null>(null);
-  const [pages, setPages] = useState<string[]>([""]);
-  const [next, setNext] = useState("");
-  const [error, setError] = useState<ShownError | null>(null);
 
-  const load = async (pageToken: string, trail: string[]) => {
-    setError(null);
-    try {
-      const reply = await api.stagedWrites.listStagedWrites({
-        state: Number(state) as StagedWriteState,
-        pageSize: 20,
-        pageToken,
-      });
-      setRows(reply.stagedWrites);
-      setNext(reply.nextPageToken);
-      setPages(trail);
-    } catch (err) {
-      setError(shownError(err));
-    }
-  };
+  const { rows, error, first, pager } = usePages(async (pageToken: string) => {
+    const reply = await api.stagedWrites.listStagedWrites({
+      state: Number(state) as StagedWriteState,
+      pageSize: 20,
+      pageToken,
+    });
+    return { rows: reply.stagedWrites, next: reply.nextPageToken };
+  });
   useEffect(() => {
-    void load("", [""]);
+    first();
   }, [api, state]);
 
   return (
@@ -54,15 +44,7 @@ export function StagedWrites({ api }: { api: Api }) {
       {rows !== null && (
         <>
           <StagedTable rows={rows} />
-          <div class="pager">
-            <button type="button" disabled={pages.length <= 1} onClick={() => void load("", [""])}>
-              First page
-            </button>
-            <span>Page {pages.length}</span>
-            <button type="button" disabled={next === ""} onClick={() => void load(next, [...pages, next])}>
-              Next page
-            </button>
-          </div>
+          {pager}
         </>
       )}
     </Section>
