@@ -6,7 +6,8 @@
  * the same build; searches interleaved in one process see the same machine. Prints the CPU and
  * wall time per HYBRID search, and the wall time of each retrieval repository call; asserts
  * nothing. With --rerank, each build searches with rerank and its own cross-encoder (loaded
- * from ENGRAM_MODEL_DIR), so the reranker's code is compared too.
+ * from ENGRAM_MODEL_DIR), so the reranker's code is compared too. With --graph, with graph
+ * expansion (decision 0025).
  *
  *   npm run bench:load -- --memories 10000 --keep    (prints the kept store's directory, and URL)
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules
@@ -43,6 +44,8 @@ const { values, positionals } = parseArgs({
     rounds: { type: "string", default: "5" },
     "top-k": { type: "string", default: "10" },
     rerank: { type: "boolean", default: false },
+    /** Graph expansion on (builds from before it ignore it). */
+    graph: { type: "boolean", default: false },
   },
 });
 if (!values.store) throw new Error("--store <directory kept by bench:load --keep> is required");
@@ -148,6 +151,7 @@ try {
           mode: "hybrid" as const,
           minScore: 0,
           rerank: RERANK,
+          graph: values.graph,
         };
         for await (const hit of (await search.search(viewer, q)).hits) void hit;
       };

@@ -153,6 +153,8 @@ const MEMORY_RPC_TOOLS: MemoryTool[] = [
       "and words together), semantic or keyword. top_k caps the results (10 by default, at most 100).",
       "rerank=true reorders the results with a cross-encoder for a better top few, at about 0.2 s more per search;",
       'each result then has a rerank_score, and the response says rerank "applied" (or "unavailable": order kept).',
+      "graph_expansion=neighbours (hybrid only; off by default) also brings the memories of the entities the query",
+      "names, by name or alias, and of their neighbours in the knowledge graph; graph_link says how each was reached.",
       AGENT,
     ].join(" "),
     method: MemoryService.method.searchMemories,

@@ -9,6 +9,7 @@ import {
   ListMemoriesResponseSchema,
   SearchMemoriesResponseSchema,
   SearchMode,
+  GraphExpansion,
   UndeleteMemoryResponseSchema,
   UpdateMemoryResponseSchema,
   UnsupersedeMemoryResponseSchema,
@@ -199,6 +200,7 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
       mode: req.mode === SearchMode.SEMANTIC ? "semantic" : req.mode === SearchMode.KEYWORD ? "keyword" : "hybrid",
       minScore: req.minScore,
       rerank: req.rerank,
+      graph: req.graphExpansion === GraphExpansion.NEIGHBOURS,
       signal: ctx.signal,
     });
     // Before the first result, so that a search finding nothing also says how it searched.

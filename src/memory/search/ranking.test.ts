@@ -6,7 +6,15 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ENTITY_WEIGHT, fuse, mayBeRaised, SEMANTIC_WEIGHT, withEntityBonus } from "./ranking.js";
+import {
+  ENTITY_WEIGHT,
+  fuse,
+  GRAPH_WEIGHTS,
+  mayBeRaised,
+  SEMANTIC_WEIGHT,
+  withEntityBonus,
+  withGraphBonus,
+} from "./ranking.js";
 
 const c = (id: string, score: number) => ({ id, score });
 const w = SEMANTIC_WEIGHT;
@@ -72,6 +80,22 @@ describe("withEntityBonus", () => {
       ["acme", w * 0.5 + ENTITY_WEIGHT],
       ["other", w * 0.5],
     ]);
+  });
+});
+
+describe("withGraphBonus", () => {
+  it("raises a memory by its link's weight, a named entity's above a neighbour's, staying within 1", () => {
+    const fused = fuse([c("none", 0.5), c("neighbour", 0.5), c("named", 0.5), c("top", 1)], []);
+    const links: Record<string, number> = { top: 1, named: 1, neighbour: 2 };
+    expect(withGraphBonus(fused, (id) => links[id] ?? 0).map((r) => [r.id, r.score])).toEqual([
+      ["top", w + GRAPH_WEIGHTS.named],
+      ["named", w * 0.5 + GRAPH_WEIGHTS.named],
+      ["neighbour", w * 0.5 + GRAPH_WEIGHTS.neighbour],
+      ["none", w * 0.5],
+    ]);
+    expect(GRAPH_WEIGHTS.named).toBeGreaterThan(GRAPH_WEIGHTS.neighbour);
+    const full = fuse([c("a", 1)], [c("a", 1)]);
+    expect(withGraphBonus(full, () => 1).map((r) => r.score)).toEqual([1]);
   });
 });
 

@@ -10,6 +10,13 @@ export const SEMANTIC_WEIGHT = 0.6;
  */
 export const ENTITY_WEIGHT = 0.02;
 
+/**
+ * What a HYBRID score gains, with graph expansion, when the memory mentions an entity the query
+ * names, and when it mentions one of that entity's neighbours: the largest weights that LoCoMo,
+ * cross-validated, cannot tell from none (decision 0025). They break near-ties.
+ */
+export const GRAPH_WEIGHTS = { named: 0.01, neighbour: 0.005 } as const;
+
 /** A retriever's candidate as fusion reads it. */
 export interface Retrieved {
   id: string;
@@ -71,6 +78,19 @@ export function mayBeRaised(ranked: Ranked[], depth: number, weight = ENTITY_WEI
 export function withEntityBonus(ranked: Ranked[], named: ReadonlySet<string>, weight = ENTITY_WEIGHT): Ranked[] {
   if (named.size === 0) return ranked;
   return ranked.map((r) => (named.has(r.id) ? { ...r, score: Math.min(1, r.score + weight) } : r)).sort(byScore);
+}
+
+/**
+ * The results with the graph's weight added to those the query's entities reach (at most 1), in
+ * their new order: `linkOf` says how each is reached (1 named, 2 a neighbour, 0 neither).
+ */
+export function withGraphBonus(
+  ranked: Ranked[],
+  linkOf: (id: string) => number,
+  weights: { named: number; neighbour: number } = GRAPH_WEIGHTS,
+): Ranked[] {
+  const gain = (id: string) => [0, weights.named, weights.neighbour][linkOf(id)] ?? 0;
+  return ranked.map((r) => ({ ...r, score: Math.min(1, r.score + gain(r.id)) })).sort(byScore);
 }
 
 /** Best first, ties by id: the same order whatever order the retrievers gave. */

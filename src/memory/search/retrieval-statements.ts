@@ -3,6 +3,7 @@ import { sql, Sql } from "../../db/sql.js";
 import { B, DF_CAP, K1, MAX_QUERY_WORDS, type KeywordPlan } from "./bm25.js";
 import { allOf } from "../filters.js";
 import { lexemeQuery } from "./keyword-tiers.js";
+import { graphCtes, GRAPH_LINK, type GraphValues } from "./graph-statements.js";
 
 /**
  * The retrievers' statements, each built from named fragments whose values are bound where the
@@ -118,9 +119,16 @@ export function keywordStatement(values: KeywordValues): Sql {
  * HYBRID's statement (RetrievalRepository.hybridCandidates): the nearest memories, each with
  * its word score against the keyword matches' average length (`words`), then the keyword
  * matches, each with its distance unless it is among the nearest; both with their names. With
- * no weighed word, `keyword` is empty and no word score is taken.
+ * no weighed word, `keyword` is empty and no word score is taken. With `graph`, the memories
+ * the query's entities reach follow, scored both ways as the nearest are, and every row says
+ * how the entities reach it (`link`, graph-statements.ts).
  */
-export function hybridStatement(nearest: NearestValues, keyword: KeywordValues, ranking: Ranking): Sql {
+export function hybridStatement(
+  nearest: NearestValues,
+  keyword: KeywordValues,
+  ranking: Ranking,
+  graph?: GraphValues,
+): Sql {
   const { model, limit } = nearest;
   const scored = keyword.plan.terms.length > 0;
   const carried = sql`, embedding, embedding_model, ${NAMES}`;
@@ -138,13 +146,22 @@ export function hybridStatement(nearest: NearestValues, keyword: KeywordValues, 
   // When the index comes up short, the statement is run again ranking exactly: it sends
   // nothing the first time (a one-time filter), rather than every candidate's names.
   const full = ranking === "index" ? sql`(select count(*) from nearest) = ${limit}` : sql`true`;
-  return sql`with ${targetCte(nearest.vector)}, ${keywordMatches}, ${nearestCte(nearest, sql`, ${words} as words, ${NAMES}`, ranking)}
-          select id, true as nearest, distance, words, subject_id, title, linked_entities from nearest where ${full}
+  const ctes = sql`${targetCte(nearest.vector)}, ${keywordMatches}, ${nearestCte(nearest, sql`, ${words} as words, ${NAMES}`, ranking)}`;
+  const rows = sql`select id, true as nearest, distance, words, subject_id, title, linked_entities from nearest where ${full}
           union all
           select id, false, case when embedding is not null and embedding_model = ${model}
               and id not in (select id from nearest) then embedding <=> (select v from target) end,
             score, subject_id, title, linked_entities
           from keyword where ${full}`;
+  if (graph === undefined)
+    return sql`with ${ctes}
+          ${rows}`;
+  const distance = sql`embedding <=> (select v from target)`;
+  return sql`with ${ctes}, ${graphCtes(graph, sql`, ${words} as words, ${NAMES}`, distance, model)},
+        found as (${rows}
+          union all
+          select id, false, distance, words, subject_id, title, linked_entities from graph where ${full})
+        select id, nearest, distance, words, subject_id, title, linked_entities, ${GRAPH_LINK} as link from found`;
 }
 
 /**

@@ -7,6 +7,7 @@ import { planKeywordSearch, type KeywordPlan, type TermCount } from "./bm25.js";
 import { filterConditions, type FilterQuery } from "../filters.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 import { keywordTiers, lexemeQuery } from "./keyword-tiers.js";
+import { hybridCandidatesOf, similarity, type HybridCandidates, type HybridRow } from "./hybrid-rows.js";
 import {
   hybridStatement,
   keywordStatement,
@@ -17,6 +18,8 @@ import {
   vectorScanSettings,
   WALK_THE_TEXT_INDEX,
 } from "./retrieval-statements.js";
+
+export type { HybridCandidates } from "./hybrid-rows.js";
 
 /** A memory a retriever found, with that retriever's score. */
 export interface Candidate {
@@ -44,41 +47,15 @@ export interface KeywordOptions extends RetrievalScope {
   knownCommon?: readonly string[];
 }
 
-/** HYBRID: both searches at once. */
-export type HybridOptions = NearestOptions & KeywordOptions;
-
-interface NameRow {
-  subject_id: string | null;
-  title: string;
-  /** JSON text: an array of { type, id }. */
-  linked_entities: string;
-}
-
-function namesOf(row: NameRow): string[] {
-  const linked = JSON.parse(row.linked_entities) as { id: string }[];
-  return [row.subject_id ?? "", row.title, ...linked.map((e) => e.id)].filter((n) => n !== "");
-}
+/**
+ * HYBRID: both searches at once; with `nameKeys` (queryNameKeys, graph expansion on), also up to
+ * `limit` memories the entities they name reach.
+ */
+export type HybridOptions = NearestOptions & KeywordOptions & { nameKeys?: string[] };
 
 /** A keyword search's candidates, and the words whose memories it counted (for CommonWords). */
 export interface KeywordMatches {
   candidates: Candidate[];
-  counted: TermCount[];
-}
-
-/**
- * HYBRID's candidates: the nearest memories and the keyword matches, each scored by both
- * retrievers (a memory is weighed on both its words and its meaning, as one both returned is,
- * rather than as if it had nothing in common with the query on the side that left it out),
- * with their names for the entity bonus.
- */
-export interface HybridCandidates {
-  /** The similarity of every candidate with a vector of the query's model. */
-  semantic: Candidate[];
-  /** The word score of every candidate holding a query word. */
-  keyword: Candidate[];
-  /** A candidate's names: its subject id, its title, its linked entities' ids (read when asked for). */
-  namesOf: (id: string) => string[];
-  /** The words whose memories the keyword search counted (for CommonWords). */
   counted: TermCount[];
 }
 
@@ -88,20 +65,6 @@ interface KeywordSearch {
   plan: KeywordPlan;
   /** The memories sharing the most common words (mostSharedCommonWords). */
   tierIds: string[];
-}
-
-/** A row of the HYBRID statement: a nearest memory or a keyword match, with both scores and its names. */
-interface HybridRow extends NameRow {
-  id: string;
-  nearest: boolean;
-  distance: number | string | null;
-  /** BM25 (before normalising by the query's total IDF); null without a query word. */
-  words: number | string | null;
-}
-
-/** Cosine similarity from pgvector's distance, floored at 0: an opposite meaning is no more relevant than an unrelated one. */
-function similarity(distance: number | string): number {
-  return Math.max(0, 1 - Number(distance));
 }
 
 /** The two retrievers' queries: nearest vectors and full-text matches, filters and visibility inside. */
@@ -146,23 +109,12 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const nearest = { filters, ...target, limit };
     const keyword = { filters, plan, tierIds, limit };
-    const rows = await this.inFullOrExactly<HybridRow>(limit, (ranking) => hybridStatement(nearest, keyword, ranking));
-    const idfTotal = plan.idfTotal;
-    const inKeyword = new Set(rows.filter((r) => !r.nearest).map((r) => r.id));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return {
-      semantic: rows.flatMap((r) => (r.distance === null ? [] : [{ id: r.id, score: similarity(r.distance) }])),
-      keyword: rows.flatMap((r) =>
-        r.words === null || (r.nearest && inKeyword.has(r.id))
-          ? []
-          : [{ id: r.id, score: Math.min(1, Number(r.words) / idfTotal) }],
-      ),
-      namesOf: (id) => {
-        const row = byId.get(id);
-        return row === undefined ? [] : namesOf(row);
-      },
-      counted,
-    };
+    const keys = options.nameKeys ?? [];
+    const graph = keys.length === 0 ? undefined : { workspaceId: viewer.workspaceId, keys, filters, limit };
+    const rows = await this.inFullOrExactly<HybridRow>(limit, (ranking) =>
+      hybridStatement(nearest, keyword, ranking, graph),
+    );
+    return hybridCandidatesOf(rows, plan.idfTotal, counted);
   }
 
   /**

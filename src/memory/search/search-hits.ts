@@ -54,6 +54,7 @@ export async function* readHits(
         semanticScore: r.semanticScore,
         keywordScore: r.keywordScore,
         rerankScore: r.rerankScore,
+        graphLink: r.graphLink,
         asOf,
       };
     }

@@ -1,5 +1,6 @@
 import type { MemoryRecord } from "../record.js";
 import type { FilterQuery } from "../filters.js";
+import type { GraphLinkValue } from "./hybrid-rows.js";
 import type { Ranked } from "./ranking.js";
 
 /** What a search asks for and what it answers: MemorySearch's side of the service. */
@@ -15,6 +16,8 @@ export interface SearchQuery {
   minScore: number;
   /** Reorder the fused results with the reranker (when it is ready). */
   rerank: boolean;
+  /** HYBRID: let the entities the query names bring their and their neighbours' memories (decision 0025). */
+  graph: boolean;
   /** Aborts when the caller goes away: the reranker drops the search's work. */
   signal?: AbortSignal;
 }
@@ -37,9 +40,11 @@ export interface SearchHit {
   keywordScore: number;
   /** The reranker's score, 0..1; 0 when the search was not reranked. */
   rerankScore: number;
+  /** How the query's entities reach the memory: 1 named, 2 a neighbour, 0 neither or graph expansion off. */
+  graphLink: GraphLinkValue;
   /** The time the search ran at, which decides each memory's state (active, expired). */
   asOf: Date;
 }
 
-/** A ranked result with the score of the search's mode (and the reranker's, once reranked). */
-export type Scored = Ranked & { rerankScore: number };
+/** A ranked result with the score of the search's mode (and the reranker's, once reranked), and its graph link. */
+export type Scored = Ranked & { rerankScore: number; graphLink: GraphLinkValue };

@@ -6,7 +6,8 @@ import type { RetrievalRepository, Candidate } from "./retrieval.repository.js";
 import { rerankDepth } from "../../rerank/rerank.js";
 import { CommonWords, countScope } from "./common-words.js";
 import { QueryNames } from "./entity-names.js";
-import { byScore, fuse, mayBeRaised, withEntityBonus, type Ranked } from "./ranking.js";
+import { byScore, fuse, mayBeRaised, withEntityBonus, withGraphBonus } from "./ranking.js";
+import { queryNameKeys } from "./query-name-keys.js";
 import { readHits, topOf, type HitReading } from "./search-hits.js";
 import type { RerankOutcome, RetrievalMode, Scored, SearchHit, SearchQuery } from "./search-query.js";
 import { rerankResults, reserveReranker, type Reranking } from "./search-rerank.js";
@@ -112,10 +113,7 @@ export class MemorySearch {
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
       if (mode === "hybrid" && queryVector !== null) {
-        return (await this.hybrid(repository, viewer, q, queryVector, pool, depth, now)).map((r) => ({
-          ...r,
-          rerankScore: 0,
-        }));
+        return this.hybrid(repository, viewer, q, queryVector, pool, depth, now);
       }
       const semantic =
         queryVector === null
@@ -126,15 +124,17 @@ export class MemorySearch {
         ...r,
         score: mode === "semantic" ? r.semanticScore : r.keywordScore,
         rerankScore: 0,
+        graphLink: 0 as const,
       }));
     });
     return ranked.sort(byScore);
   }
 
   /**
-   * HYBRID's results: each retriever's first `pool`, each scored by both retrievers, fused,
-   * with the entity bonus for those the query names. Names are matched only where the bonus
-   * can change the first `depth` (mayBeRaised).
+   * HYBRID's results: each retriever's first `pool`, each scored by both retrievers, fused, with
+   * graph expansion the memories the query's entities reach and their bonus, then the entity
+   * bonus for those the query names. Names are matched only where the bonus can change the
+   * first `depth` (mayBeRaised).
    */
   private async hybrid(
     repository: RetrievalRepository,
@@ -144,7 +144,7 @@ export class MemorySearch {
     pool: number,
     depth: number,
     now: Date,
-  ): Promise<Ranked[]> {
+  ): Promise<Scored[]> {
     const scope = countScope(viewer, q.filter);
     const found = await repository.hybridCandidates({
       viewer,
@@ -154,12 +154,17 @@ export class MemorySearch {
       target,
       limit: pool,
       knownCommon: this.commonWords.known(scope),
+      ...(q.graph ? { nameKeys: queryNameKeys(q.text) } : {}),
     });
     this.commonWords.record(scope, found.counted);
-    const ranked = fuse(found.semantic, found.keyword);
+    const fused = fuse(found.semantic, found.keyword);
+    const ranked = q.graph ? withGraphBonus(fused, found.linkOf) : fused;
     const query = new QueryNames(q.text);
-    if (query.empty) return ranked;
-    const named = mayBeRaised(ranked, depth).filter((r) => query.names(found.namesOf(r.id)));
-    return withEntityBonus(ranked, new Set(named.map((r) => r.id)));
+    const named = query.empty ? [] : mayBeRaised(ranked, depth).filter((r) => query.names(found.namesOf(r.id)));
+    return withEntityBonus(ranked, new Set(named.map((r) => r.id))).map((r) => ({
+      ...r,
+      rerankScore: 0,
+      graphLink: found.linkOf(r.id),
+    }));
   }
 }

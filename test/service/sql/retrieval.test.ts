@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, it } from "vitest";
 import type { Viewer } from "../../../src/auth/principal.js";
 import { ACTIVE_MEMORIES, type FilterQuery } from "../../../src/memory/filters.js";
 import { MemoryRepository } from "../../../src/memory/memory.repository.js";
+import { queryNameKeys } from "../../../src/memory/search/query-name-keys.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { wordHashVector } from "../../support/embedders.js";
 import { aDraft } from "../../support/records.js";
@@ -88,6 +89,16 @@ describe(FILE, () => {
           target: queryOf("the zebra"),
           limit: 2,
           now: NOW,
+        }),
+      "graph expansion: the entities the query names, their neighbours, and their memories": () =>
+        retrieval().hybridCandidates({
+          viewer,
+          filter: everything,
+          text: "churn at Globex?",
+          target: queryOf("churn at Globex?"),
+          limit: 2,
+          now: NOW,
+          nameKeys: queryNameKeys("churn at Globex?"),
         }),
     }));
 

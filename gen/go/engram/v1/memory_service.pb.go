@@ -153,6 +153,114 @@ func (SearchMode) EnumDescriptor() ([]byte, []int) {
 	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{1}
 }
 
+// How a search uses the knowledge graph.
+type GraphExpansion int32
+
+const (
+	// The server's default: OFF (docs/decisions/0025-graph-aware-search.md says why).
+	GraphExpansion_GRAPH_EXPANSION_UNSPECIFIED GraphExpansion = 0
+	// The retrievers alone.
+	GraphExpansion_GRAPH_EXPANSION_OFF GraphExpansion = 1
+	// The memories mentioning an entity the query names, and those mentioning one of its
+	// neighbours (the entities its memories mention beside it, related or co-mentioned), join
+	// the candidates.
+	GraphExpansion_GRAPH_EXPANSION_NEIGHBOURS GraphExpansion = 2
+)
+
+// Enum value maps for GraphExpansion.
+var (
+	GraphExpansion_name = map[int32]string{
+		0: "GRAPH_EXPANSION_UNSPECIFIED",
+		1: "GRAPH_EXPANSION_OFF",
+		2: "GRAPH_EXPANSION_NEIGHBOURS",
+	}
+	GraphExpansion_value = map[string]int32{
+		"GRAPH_EXPANSION_UNSPECIFIED": 0,
+		"GRAPH_EXPANSION_OFF":         1,
+		"GRAPH_EXPANSION_NEIGHBOURS":  2,
+	}
+)
+
+func (x GraphExpansion) Enum() *GraphExpansion {
+	p := new(GraphExpansion)
+	*p = x
+	return p
+}
+
+func (x GraphExpansion) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GraphExpansion) Descriptor() protoreflect.EnumDescriptor {
+	return file_engram_v1_memory_service_proto_enumTypes[2].Descriptor()
+}
+
+func (GraphExpansion) Type() protoreflect.EnumType {
+	return &file_engram_v1_memory_service_proto_enumTypes[2]
+}
+
+func (x GraphExpansion) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GraphExpansion.Descriptor instead.
+func (GraphExpansion) EnumDescriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{2}
+}
+
+// How the query's entities reach a search result (graph_expansion).
+type GraphLink int32
+
+const (
+	// Not reached, or graph expansion off.
+	GraphLink_GRAPH_LINK_UNSPECIFIED GraphLink = 0
+	// The memory mentions an entity the query names.
+	GraphLink_GRAPH_LINK_NAMED GraphLink = 1
+	// The memory mentions a neighbour of an entity the query names.
+	GraphLink_GRAPH_LINK_NEIGHBOUR GraphLink = 2
+)
+
+// Enum value maps for GraphLink.
+var (
+	GraphLink_name = map[int32]string{
+		0: "GRAPH_LINK_UNSPECIFIED",
+		1: "GRAPH_LINK_NAMED",
+		2: "GRAPH_LINK_NEIGHBOUR",
+	}
+	GraphLink_value = map[string]int32{
+		"GRAPH_LINK_UNSPECIFIED": 0,
+		"GRAPH_LINK_NAMED":       1,
+		"GRAPH_LINK_NEIGHBOUR":   2,
+	}
+)
+
+func (x GraphLink) Enum() *GraphLink {
+	p := new(GraphLink)
+	*p = x
+	return p
+}
+
+func (x GraphLink) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (GraphLink) Descriptor() protoreflect.EnumDescriptor {
+	return file_engram_v1_memory_service_proto_enumTypes[3].Descriptor()
+}
+
+func (GraphLink) Type() protoreflect.EnumType {
+	return &file_engram_v1_memory_service_proto_enumTypes[3]
+}
+
+func (x GraphLink) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use GraphLink.Descriptor instead.
+func (GraphLink) EnumDescriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{3}
+}
+
 type WriteMemoryRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The writable fields; content and subject_type are required. Without a kind, the write
@@ -1445,9 +1553,16 @@ type SearchMemoriesRequest struct {
 	// no reranker, its model is not loaded yet, or too many searches are waiting for it, the
 	// results keep their order and the engram-rerank response header says "unavailable"
 	// ("applied" when reranked).
-	Rerank        bool `protobuf:"varint,6,opt,name=rerank,proto3" json:"rerank,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Rerank bool `protobuf:"varint,6,opt,name=rerank,proto3" json:"rerank,omitempty"`
+	// Whether HYBRID mode also finds memories through the knowledge graph (docs/search.md): the
+	// entities the query names, by a name or alias the memories searched or the workspace give
+	// them, bring the memories that mention them and those of their neighbours into the
+	// candidates, each raised a little (see SearchMemoriesResponse.graph_link). An entity more
+	// than 30 of the memories searched mention names too much to follow. SEMANTIC and KEYWORD
+	// mode score one retriever and ignore it.
+	GraphExpansion GraphExpansion `protobuf:"varint,7,opt,name=graph_expansion,json=graphExpansion,proto3,enum=engram.v1.GraphExpansion" json:"graph_expansion,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *SearchMemoriesRequest) Reset() {
@@ -1522,14 +1637,21 @@ func (x *SearchMemoriesRequest) GetRerank() bool {
 	return false
 }
 
+func (x *SearchMemoriesRequest) GetGraphExpansion() GraphExpansion {
+	if x != nil {
+		return x.GraphExpansion
+	}
+	return GraphExpansion_GRAPH_EXPANSION_UNSPECIFIED
+}
+
 type SearchMemoriesResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
 	// How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
 	// mode, keyword_score in KEYWORD mode, and 0.6 x semantic_score + 0.4 x keyword_score in
 	// HYBRID mode, plus 0.02 when the query names the memory's subject_id, one of its linked
-	// entities' ids or its title (at most 1). Reranked: 0.8 x rerank_score + 0.2 x that score of
-	// the mode, the order of the results.
+	// entities' ids or its title, and with graph_expansion the graph_link's weight (at most 1).
+	// Reranked: 0.8 x rerank_score + 0.2 x that score of the mode, the order of the results.
 	Score float32 `protobuf:"fixed32,2,opt,name=score,proto3" json:"score,omitempty"`
 	// 1 for the best result.
 	Rank int32 `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
@@ -1547,7 +1669,10 @@ type SearchMemoriesResponse struct {
 	Mode SearchMode `protobuf:"varint,6,opt,name=mode,proto3,enum=engram.v1.SearchMode" json:"mode,omitempty"`
 	// The reranker's judgement of how well the memory answers the query, 0..1 (a probability of
 	// relevance); 0 when the search was not reranked.
-	RerankScore   float32 `protobuf:"fixed32,7,opt,name=rerank_score,json=rerankScore,proto3" json:"rerank_score,omitempty"`
+	RerankScore float32 `protobuf:"fixed32,7,opt,name=rerank_score,json=rerankScore,proto3" json:"rerank_score,omitempty"`
+	// How the query's entities reach the memory, with graph expansion on: a memory mentioning an
+	// entity the query names scores 0.01 more in HYBRID mode, one mentioning a neighbour 0.005 more.
+	GraphLink     GraphLink `protobuf:"varint,8,opt,name=graph_link,json=graphLink,proto3,enum=engram.v1.GraphLink" json:"graph_link,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1629,6 +1754,13 @@ func (x *SearchMemoriesResponse) GetRerankScore() float32 {
 		return x.RerankScore
 	}
 	return 0
+}
+
+func (x *SearchMemoriesResponse) GetGraphLink() GraphLink {
+	if x != nil {
+		return x.GraphLink
+	}
+	return GraphLink_GRAPH_LINK_UNSPECIFIED
 }
 
 type GetMemoryStatsRequest struct {
@@ -2584,7 +2716,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
 	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\"F\n" +
 	"\x19UnsupersedeMemoryResponse\x12)\n" +
-	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xf4\x01\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xc2\x02\n" +
 	"\x15SearchMemoriesRequest\x12 \n" +
 	"\x05query\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05query\x12/\n" +
@@ -2592,7 +2724,8 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x05top_k\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x04topK\x12\x1b\n" +
 	"\tmin_score\x18\x04 \x01(\x02R\bminScore\x123\n" +
 	"\x04mode\x18\x05 \x01(\x0e2\x15.engram.v1.SearchModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12\x16\n" +
-	"\x06rerank\x18\x06 \x01(\bR\x06rerank\"\x87\x02\n" +
+	"\x06rerank\x18\x06 \x01(\bR\x06rerank\x12L\n" +
+	"\x0fgraph_expansion\x18\a \x01(\x0e2\x19.engram.v1.GraphExpansionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0egraphExpansion\"\xbc\x02\n" +
 	"\x16SearchMemoriesResponse\x12)\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x02R\x05score\x12\x12\n" +
@@ -2600,7 +2733,9 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x0esemantic_score\x18\x04 \x01(\x02R\rsemanticScore\x12#\n" +
 	"\rkeyword_score\x18\x05 \x01(\x02R\fkeywordScore\x12)\n" +
 	"\x04mode\x18\x06 \x01(\x0e2\x15.engram.v1.SearchModeR\x04mode\x12!\n" +
-	"\frerank_score\x18\a \x01(\x02R\vrerankScore\"\x17\n" +
+	"\frerank_score\x18\a \x01(\x02R\vrerankScore\x123\n" +
+	"\n" +
+	"graph_link\x18\b \x01(\x0e2\x14.engram.v1.GraphLinkR\tgraphLink\"\x17\n" +
 	"\x15GetMemoryStatsRequest\"\x95\x04\n" +
 	"\x16GetMemoryStatsResponse\x12!\n" +
 	"\fworkspace_id\x18\x01 \x01(\tR\vworkspaceId\x12\x16\n" +
@@ -2680,7 +2815,15 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x17SEARCH_MODE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12SEARCH_MODE_HYBRID\x10\x01\x12\x18\n" +
 	"\x14SEARCH_MODE_SEMANTIC\x10\x02\x12\x17\n" +
-	"\x13SEARCH_MODE_KEYWORD\x10\x032\xb8\x0e\n" +
+	"\x13SEARCH_MODE_KEYWORD\x10\x03*j\n" +
+	"\x0eGraphExpansion\x12\x1f\n" +
+	"\x1bGRAPH_EXPANSION_UNSPECIFIED\x10\x00\x12\x17\n" +
+	"\x13GRAPH_EXPANSION_OFF\x10\x01\x12\x1e\n" +
+	"\x1aGRAPH_EXPANSION_NEIGHBOURS\x10\x02*W\n" +
+	"\tGraphLink\x12\x1a\n" +
+	"\x16GRAPH_LINK_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10GRAPH_LINK_NAMED\x10\x01\x12\x18\n" +
+	"\x14GRAPH_LINK_NEIGHBOUR\x10\x022\xb8\x0e\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -2713,133 +2856,137 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 	return file_engram_v1_memory_service_proto_rawDescData
 }
 
-var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
 var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                   // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                     // 1: engram.v1.SearchMode
-	(*WriteMemoryRequest)(nil),          // 2: engram.v1.WriteMemoryRequest
-	(*WriteMemoryResponse)(nil),         // 3: engram.v1.WriteMemoryResponse
-	(*PossibleConflict)(nil),            // 4: engram.v1.PossibleConflict
-	(*BatchWriteMemoriesRequest)(nil),   // 5: engram.v1.BatchWriteMemoriesRequest
-	(*BatchWriteMemoriesResponse)(nil),  // 6: engram.v1.BatchWriteMemoriesResponse
-	(*BatchWriteResult)(nil),            // 7: engram.v1.BatchWriteResult
-	(*GetMemoryRequest)(nil),            // 8: engram.v1.GetMemoryRequest
-	(*GetMemoryResponse)(nil),           // 9: engram.v1.GetMemoryResponse
-	(*ListMemoriesRequest)(nil),         // 10: engram.v1.ListMemoriesRequest
-	(*ListMemoriesResponse)(nil),        // 11: engram.v1.ListMemoriesResponse
-	(*UpdateMemoryRequest)(nil),         // 12: engram.v1.UpdateMemoryRequest
-	(*UpdateMemoryResponse)(nil),        // 13: engram.v1.UpdateMemoryResponse
-	(*DeleteMemoryRequest)(nil),         // 14: engram.v1.DeleteMemoryRequest
-	(*DeleteMemoryResponse)(nil),        // 15: engram.v1.DeleteMemoryResponse
-	(*UndeleteMemoryRequest)(nil),       // 16: engram.v1.UndeleteMemoryRequest
-	(*UndeleteMemoryResponse)(nil),      // 17: engram.v1.UndeleteMemoryResponse
-	(*ListMemoryRevisionsRequest)(nil),  // 18: engram.v1.ListMemoryRevisionsRequest
-	(*ListMemoryRevisionsResponse)(nil), // 19: engram.v1.ListMemoryRevisionsResponse
-	(*UnsupersedeMemoryRequest)(nil),    // 20: engram.v1.UnsupersedeMemoryRequest
-	(*UnsupersedeMemoryResponse)(nil),   // 21: engram.v1.UnsupersedeMemoryResponse
-	(*SearchMemoriesRequest)(nil),       // 22: engram.v1.SearchMemoriesRequest
-	(*SearchMemoriesResponse)(nil),      // 23: engram.v1.SearchMemoriesResponse
-	(*GetMemoryStatsRequest)(nil),       // 24: engram.v1.GetMemoryStatsRequest
-	(*GetMemoryStatsResponse)(nil),      // 25: engram.v1.GetMemoryStatsResponse
-	(*NamedCount)(nil),                  // 26: engram.v1.NamedCount
-	(*DailyCount)(nil),                  // 27: engram.v1.DailyCount
-	(*ExportMemoriesRequest)(nil),       // 28: engram.v1.ExportMemoriesRequest
-	(*ExportMemoriesResponse)(nil),      // 29: engram.v1.ExportMemoriesResponse
-	(*ImportMemoriesRequest)(nil),       // 30: engram.v1.ImportMemoriesRequest
-	(*ImportMemoriesResponse)(nil),      // 31: engram.v1.ImportMemoriesResponse
-	(*WatchMemoriesRequest)(nil),        // 32: engram.v1.WatchMemoriesRequest
-	(*WatchMemoriesResponse)(nil),       // 33: engram.v1.WatchMemoriesResponse
-	(*ChangeEvent)(nil),                 // 34: engram.v1.ChangeEvent
-	(*Heartbeat)(nil),                   // 35: engram.v1.Heartbeat
-	(*Memory)(nil),                      // 36: engram.v1.Memory
-	(*durationpb.Duration)(nil),         // 37: google.protobuf.Duration
-	(*status.Status)(nil),               // 38: google.rpc.Status
-	(*timestamppb.Timestamp)(nil),       // 39: google.protobuf.Timestamp
-	(*MemoryFilter)(nil),                // 40: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),       // 41: google.protobuf.FieldMask
-	(*MemoryRevision)(nil),              // 42: engram.v1.MemoryRevision
-	(*Entity)(nil),                      // 43: engram.v1.Entity
-	(*EntityMerge)(nil),                 // 44: engram.v1.EntityMerge
-	(MemoryChange)(0),                   // 45: engram.v1.MemoryChange
+	(GraphExpansion)(0),                 // 2: engram.v1.GraphExpansion
+	(GraphLink)(0),                      // 3: engram.v1.GraphLink
+	(*WriteMemoryRequest)(nil),          // 4: engram.v1.WriteMemoryRequest
+	(*WriteMemoryResponse)(nil),         // 5: engram.v1.WriteMemoryResponse
+	(*PossibleConflict)(nil),            // 6: engram.v1.PossibleConflict
+	(*BatchWriteMemoriesRequest)(nil),   // 7: engram.v1.BatchWriteMemoriesRequest
+	(*BatchWriteMemoriesResponse)(nil),  // 8: engram.v1.BatchWriteMemoriesResponse
+	(*BatchWriteResult)(nil),            // 9: engram.v1.BatchWriteResult
+	(*GetMemoryRequest)(nil),            // 10: engram.v1.GetMemoryRequest
+	(*GetMemoryResponse)(nil),           // 11: engram.v1.GetMemoryResponse
+	(*ListMemoriesRequest)(nil),         // 12: engram.v1.ListMemoriesRequest
+	(*ListMemoriesResponse)(nil),        // 13: engram.v1.ListMemoriesResponse
+	(*UpdateMemoryRequest)(nil),         // 14: engram.v1.UpdateMemoryRequest
+	(*UpdateMemoryResponse)(nil),        // 15: engram.v1.UpdateMemoryResponse
+	(*DeleteMemoryRequest)(nil),         // 16: engram.v1.DeleteMemoryRequest
+	(*DeleteMemoryResponse)(nil),        // 17: engram.v1.DeleteMemoryResponse
+	(*UndeleteMemoryRequest)(nil),       // 18: engram.v1.UndeleteMemoryRequest
+	(*UndeleteMemoryResponse)(nil),      // 19: engram.v1.UndeleteMemoryResponse
+	(*ListMemoryRevisionsRequest)(nil),  // 20: engram.v1.ListMemoryRevisionsRequest
+	(*ListMemoryRevisionsResponse)(nil), // 21: engram.v1.ListMemoryRevisionsResponse
+	(*UnsupersedeMemoryRequest)(nil),    // 22: engram.v1.UnsupersedeMemoryRequest
+	(*UnsupersedeMemoryResponse)(nil),   // 23: engram.v1.UnsupersedeMemoryResponse
+	(*SearchMemoriesRequest)(nil),       // 24: engram.v1.SearchMemoriesRequest
+	(*SearchMemoriesResponse)(nil),      // 25: engram.v1.SearchMemoriesResponse
+	(*GetMemoryStatsRequest)(nil),       // 26: engram.v1.GetMemoryStatsRequest
+	(*GetMemoryStatsResponse)(nil),      // 27: engram.v1.GetMemoryStatsResponse
+	(*NamedCount)(nil),                  // 28: engram.v1.NamedCount
+	(*DailyCount)(nil),                  // 29: engram.v1.DailyCount
+	(*ExportMemoriesRequest)(nil),       // 30: engram.v1.ExportMemoriesRequest
+	(*ExportMemoriesResponse)(nil),      // 31: engram.v1.ExportMemoriesResponse
+	(*ImportMemoriesRequest)(nil),       // 32: engram.v1.ImportMemoriesRequest
+	(*ImportMemoriesResponse)(nil),      // 33: engram.v1.ImportMemoriesResponse
+	(*WatchMemoriesRequest)(nil),        // 34: engram.v1.WatchMemoriesRequest
+	(*WatchMemoriesResponse)(nil),       // 35: engram.v1.WatchMemoriesResponse
+	(*ChangeEvent)(nil),                 // 36: engram.v1.ChangeEvent
+	(*Heartbeat)(nil),                   // 37: engram.v1.Heartbeat
+	(*Memory)(nil),                      // 38: engram.v1.Memory
+	(*durationpb.Duration)(nil),         // 39: google.protobuf.Duration
+	(*status.Status)(nil),               // 40: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
+	(*MemoryFilter)(nil),                // 42: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),       // 43: google.protobuf.FieldMask
+	(*MemoryRevision)(nil),              // 44: engram.v1.MemoryRevision
+	(*Entity)(nil),                      // 45: engram.v1.Entity
+	(*EntityMerge)(nil),                 // 46: engram.v1.EntityMerge
+	(MemoryChange)(0),                   // 47: engram.v1.MemoryChange
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	36, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	37, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	36, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	38, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	39, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	38, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
-	4,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
-	36, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
-	2,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
-	7,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
-	3,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	38, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	39, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
-	36, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	40, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	39, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
-	36, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	36, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	41, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	36, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	6,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
+	38, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
+	4,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
+	9,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
+	5,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
+	40, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	41, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
+	38, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	42, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	41, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
+	38, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	38, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	43, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	38, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 18: engram.v1.UpdateMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
-	36, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	36, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	42, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
-	36, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
-	40, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	38, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	38, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	44, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
+	38, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
+	42, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 24: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
-	36, // 25: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
-	1,  // 26: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
-	26, // 27: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
-	26, // 28: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
-	27, // 29: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
-	40, // 30: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	36, // 31: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	42, // 32: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
-	43, // 33: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
-	44, // 34: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
-	29, // 35: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	40, // 36: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	34, // 37: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
-	35, // 38: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
-	45, // 39: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
-	39, // 40: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
-	36, // 41: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
-	39, // 42: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	2,  // 43: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	5,  // 44: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	8,  // 45: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	10, // 46: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	12, // 47: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	14, // 48: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	16, // 49: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	18, // 50: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
-	20, // 51: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
-	22, // 52: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	32, // 53: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
-	24, // 54: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	28, // 55: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	30, // 56: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	3,  // 57: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	6,  // 58: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	9,  // 59: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	11, // 60: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	13, // 61: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	15, // 62: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	17, // 63: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	19, // 64: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
-	21, // 65: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
-	23, // 66: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	33, // 67: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
-	25, // 68: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	29, // 69: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	31, // 70: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	57, // [57:71] is the sub-list for method output_type
-	43, // [43:57] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	2,  // 25: engram.v1.SearchMemoriesRequest.graph_expansion:type_name -> engram.v1.GraphExpansion
+	38, // 26: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	1,  // 27: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
+	3,  // 28: engram.v1.SearchMemoriesResponse.graph_link:type_name -> engram.v1.GraphLink
+	28, // 29: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
+	28, // 30: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
+	29, // 31: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
+	42, // 32: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	38, // 33: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	44, // 34: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
+	45, // 35: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
+	46, // 36: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
+	31, // 37: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
+	42, // 38: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	36, // 39: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
+	37, // 40: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
+	47, // 41: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
+	41, // 42: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
+	38, // 43: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
+	41, // 44: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	4,  // 45: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	7,  // 46: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	10, // 47: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	12, // 48: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	14, // 49: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	16, // 50: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	18, // 51: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	20, // 52: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
+	22, // 53: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
+	24, // 54: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	34, // 55: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
+	26, // 56: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	30, // 57: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	32, // 58: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	5,  // 59: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	8,  // 60: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	11, // 61: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	13, // 62: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	15, // 63: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	17, // 64: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	19, // 65: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	21, // 66: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
+	23, // 67: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
+	25, // 68: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	35, // 69: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
+	27, // 70: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	31, // 71: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	33, // 72: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	59, // [59:73] is the sub-list for method output_type
+	45, // [45:59] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -2864,7 +3011,7 @@ func file_engram_v1_memory_service_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
-			NumEnums:      2,
+			NumEnums:      4,
 			NumMessages:   34,
 			NumExtensions: 0,
 			NumServices:   1,

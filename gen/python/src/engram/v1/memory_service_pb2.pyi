@@ -35,6 +35,18 @@ class SearchMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     SEARCH_MODE_HYBRID: _ClassVar[SearchMode]
     SEARCH_MODE_SEMANTIC: _ClassVar[SearchMode]
     SEARCH_MODE_KEYWORD: _ClassVar[SearchMode]
+
+class GraphExpansion(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GRAPH_EXPANSION_UNSPECIFIED: _ClassVar[GraphExpansion]
+    GRAPH_EXPANSION_OFF: _ClassVar[GraphExpansion]
+    GRAPH_EXPANSION_NEIGHBOURS: _ClassVar[GraphExpansion]
+
+class GraphLink(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    GRAPH_LINK_UNSPECIFIED: _ClassVar[GraphLink]
+    GRAPH_LINK_NAMED: _ClassVar[GraphLink]
+    GRAPH_LINK_NEIGHBOUR: _ClassVar[GraphLink]
 WRITE_OUTCOME_UNSPECIFIED: WriteOutcome
 WRITE_OUTCOME_CREATED: WriteOutcome
 WRITE_OUTCOME_UPDATED: WriteOutcome
@@ -46,6 +58,12 @@ SEARCH_MODE_UNSPECIFIED: SearchMode
 SEARCH_MODE_HYBRID: SearchMode
 SEARCH_MODE_SEMANTIC: SearchMode
 SEARCH_MODE_KEYWORD: SearchMode
+GRAPH_EXPANSION_UNSPECIFIED: GraphExpansion
+GRAPH_EXPANSION_OFF: GraphExpansion
+GRAPH_EXPANSION_NEIGHBOURS: GraphExpansion
+GRAPH_LINK_UNSPECIFIED: GraphLink
+GRAPH_LINK_NAMED: GraphLink
+GRAPH_LINK_NEIGHBOUR: GraphLink
 
 class WriteMemoryRequest(_message.Message):
     __slots__ = ("memory", "ttl", "request_id", "validate_only", "supersedes", "supersede_conflicts")
@@ -246,23 +264,25 @@ class UnsupersedeMemoryResponse(_message.Message):
     def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ...) -> None: ...
 
 class SearchMemoriesRequest(_message.Message):
-    __slots__ = ("query", "filter", "top_k", "min_score", "mode", "rerank")
+    __slots__ = ("query", "filter", "top_k", "min_score", "mode", "rerank", "graph_expansion")
     QUERY_FIELD_NUMBER: _ClassVar[int]
     FILTER_FIELD_NUMBER: _ClassVar[int]
     TOP_K_FIELD_NUMBER: _ClassVar[int]
     MIN_SCORE_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
     RERANK_FIELD_NUMBER: _ClassVar[int]
+    GRAPH_EXPANSION_FIELD_NUMBER: _ClassVar[int]
     query: str
     filter: _memory_pb2.MemoryFilter
     top_k: int
     min_score: float
     mode: SearchMode
     rerank: bool
-    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., rerank: _Optional[bool] = ...) -> None: ...
+    graph_expansion: GraphExpansion
+    def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., top_k: _Optional[int] = ..., min_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., rerank: _Optional[bool] = ..., graph_expansion: _Optional[_Union[GraphExpansion, str]] = ...) -> None: ...
 
 class SearchMemoriesResponse(_message.Message):
-    __slots__ = ("memory", "score", "rank", "semantic_score", "keyword_score", "mode", "rerank_score")
+    __slots__ = ("memory", "score", "rank", "semantic_score", "keyword_score", "mode", "rerank_score", "graph_link")
     MEMORY_FIELD_NUMBER: _ClassVar[int]
     SCORE_FIELD_NUMBER: _ClassVar[int]
     RANK_FIELD_NUMBER: _ClassVar[int]
@@ -270,6 +290,7 @@ class SearchMemoriesResponse(_message.Message):
     KEYWORD_SCORE_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
     RERANK_SCORE_FIELD_NUMBER: _ClassVar[int]
+    GRAPH_LINK_FIELD_NUMBER: _ClassVar[int]
     memory: _memory_pb2.Memory
     score: float
     rank: int
@@ -277,7 +298,8 @@ class SearchMemoriesResponse(_message.Message):
     keyword_score: float
     mode: SearchMode
     rerank_score: float
-    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., semantic_score: _Optional[float] = ..., keyword_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., rerank_score: _Optional[float] = ...) -> None: ...
+    graph_link: GraphLink
+    def __init__(self, memory: _Optional[_Union[_memory_pb2.Memory, _Mapping]] = ..., score: _Optional[float] = ..., rank: _Optional[int] = ..., semantic_score: _Optional[float] = ..., keyword_score: _Optional[float] = ..., mode: _Optional[_Union[SearchMode, str]] = ..., rerank_score: _Optional[float] = ..., graph_link: _Optional[_Union[GraphLink, str]] = ...) -> None: ...
 
 class GetMemoryStatsRequest(_message.Message):
     __slots__ = ()

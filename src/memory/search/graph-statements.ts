@@ -1,0 +1,124 @@
+import { allOf } from "../filters.js";
+import { sql, Sql } from "../../db/sql.js";
+
+/**
+ * The graph-aware part of HYBRID's statement (decision 0025): the entities the query names, their
+ * neighbours, and the memories mentioning either, read through the search's own filters and
+ * visibility, so an entity or a relation only another agent's private memories give brings
+ * nothing. Each step reads at most MAX_ENTITY_MEMORIES + 1 memories an entity, found by the ids
+ * in entity_names' index, whatever the workspace's size.
+ */
+
+/** Entities one query names at most (a name can be many entities' name: "Paris" the city and the person). */
+export const MAX_NAMED = 16;
+
+/** Neighbours followed at most: the entities most of the named entities' memories also mention. */
+export const MAX_NEIGHBOURS = 8;
+
+/**
+ * The most memories an entity may be mentioned by, of those searched, and still tell them apart:
+ * an entity more of them mention (the person a conversation is with, a company most notes name)
+ * is a hub, neither followed nor raised; naming it is what the entity bonus (decision 0009) is for.
+ */
+export const MAX_ENTITY_MEMORIES = 30;
+
+/** How a search's graph part reads: whose names, which memories, how many it may add. */
+export interface GraphValues {
+  workspaceId: string;
+  /** The query's name keys (queryNameKeys). */
+  keys: string[];
+  /** The search's filters and visibility (filterConditions). */
+  filters: Sql[];
+  /** Memories it adds to the candidates at most, those nearest the query first. */
+  limit: number;
+}
+
+/**
+ * The memories passing the filters that mention an entity of column `type`, `id` of `table`: at
+ * most `limit` of them, by the primary key from the ids entity_names holds for the entity. Written
+ * so that the rows are read from the entity's names, never by a scan of the workspace's memories
+ * tested against them (what the planner chose for a join or a semi-join).
+ */
+function mentioningMemories(filters: Sql[], workspaceId: string, table: string, limit: number, columns: Sql): Sql {
+  const t = Sql.raw(table);
+  return sql`select ${columns} from memories where ${allOf([
+    sql`memories.workspace_id = ${workspaceId}`,
+    sql`memories.id = any(array(select n.memory_id from entity_names n
+      where n.workspace_id = ${workspaceId} and n.type = ${t}.type and n.id = ${t}.id))`,
+    ...filters,
+  ])} limit ${limit}`;
+}
+
+/** The memories of the step's entities (at most MAX_ENTITY_MEMORIES each: they are no hubs), each once. */
+function mentioningStep(filters: Sql[], workspaceId: string, entities: string): Sql {
+  const memories = mentioningMemories(
+    filters,
+    workspaceId,
+    "f",
+    MAX_ENTITY_MEMORIES,
+    sql`memories.id, memories.mentions`,
+  );
+  return sql`select distinct on (m.id) m.id, m.mentions from ${Sql.raw(entities)} f cross join lateral (${memories}) m
+      order by m.id`;
+}
+
+/**
+ * The entities of the `entities` CTE that at least one and at most MAX_ENTITY_MEMORIES of the
+ * memories passing the filters mention: one no such memory mentions does not exist for the
+ * reader, and one more mention is a hub. At most MAX_ENTITY_MEMORIES + 1 are read for each.
+ * `first` orders and limits them.
+ */
+function specific(filters: Sql[], workspaceId: string, entities: string, first: Sql): Sql {
+  const counted = mentioningMemories(filters, workspaceId, "f", MAX_ENTITY_MEMORIES + 1, sql`1`);
+  return sql`select f.type, f.id from ${Sql.raw(entities)} f
+      where (select count(*) from (${counted}) mentioning) between 1 and ${MAX_ENTITY_MEMORIES} ${first}`;
+}
+
+/**
+ * The CTEs `named` (entities whose name in a memory, or whose name, id or alias given by the
+ * workspace, is one of the keys, that memories searched mention, and that are no hub),
+ * `neighbours` (the entities, no hubs either, most often mentioned beside them: a relation,
+ * stated or said in words, is between two entities its memory mentions, so this covers
+ * co_mentioned and stated relations alike), the memories searched that mention either
+ * (`named_memories`, `neighbour_memories`), and `graph`: the `limit` of those nearest the query
+ * that neither retriever found, with `columns`. A name counts only if a memory searched gives it
+ * (or the workspace did), and an entity only if memories searched mention it (specific): what
+ * the reader cannot read never decides what it finds. Each step is materialized, so it runs once:
+ * inlined, the planner ran the counts of `specific` again for every memory a step read (a
+ * quarter of a second a search on a LoCoMo conversation).
+ */
+export function graphCtes(values: GraphValues, columns: Sql, distance: Sql, model: string): Sql {
+  const { workspaceId, keys, filters, limit } = values;
+  const namedAs = sql`n.workspace_id = ${workspaceId} and n.name_key = any(${keys}::text[])`;
+  return sql`keyed(type, id) as materialized (
+      select f.type, f.id from (select distinct n.type, n.id from entity_names n where ${namedAs}) f
+        where exists (select 1 from memories where ${allOf([
+          sql`memories.workspace_id = ${workspaceId}`,
+          sql`memories.id = any(array(select n.memory_id from entity_names n
+            where ${namedAs} and n.type = f.type and n.id = f.id))`,
+          ...filters,
+        ])})
+      union
+      select e.type, e.id from entities e where e.workspace_id = ${workspaceId} and e.match_keys && ${keys}::text[]),
+    named(type, id) as materialized (${specific(filters, workspaceId, "keyed", sql`order by 1, 2 limit ${MAX_NAMED}`)}),
+    named_memories as materialized (${mentioningStep(filters, workspaceId, "named")}),
+    beside(type, id, memories) as (select y.type, y.id, count(distinct h.id)
+      from named_memories h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
+      where not exists (select 1 from keyed f where f.type = y.type and f.id = y.id)
+      group by 1, 2 order by 3 desc, 1, 2 limit ${2 * MAX_NEIGHBOURS}),
+    neighbours(type, id) as materialized (${specific(filters, workspaceId, "beside", sql`order by f.memories desc, 1, 2 limit ${MAX_NEIGHBOURS}`)}),
+    neighbour_memories as materialized (select id, mentions from (${mentioningStep(filters, workspaceId, "neighbours")}) m
+      where id not in (select id from named_memories)),
+    graph as (select id, case when embedding is not null and embedding_model = ${model} then ${distance} end as distance${columns}
+      from memories where memories.workspace_id = ${workspaceId}
+        and memories.id = any(array(select id from named_memories union all select id from neighbour_memories))
+        and memories.id not in (select id from nearest) and memories.id not in (select id from keyword)
+      order by 2 nulls last, id limit ${limit})`;
+}
+
+/**
+ * Whether a row's memory mentions a named entity (1), a neighbour (2), or neither (0): every
+ * memory searched that does is in named_memories or neighbour_memories, the candidates among them.
+ */
+export const GRAPH_LINK = sql`case when id in (select id from named_memories) then 1
+    when id in (select id from neighbour_memories) then 2 else 0 end`;
