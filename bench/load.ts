@@ -8,6 +8,7 @@
  *   npm run bench:load -- --load import --memories 1000000   (precomputed vectors; see load-vectors.ts)
  *   ... --keep   (the loaded store stays, its URL or directory printed, for EXPLAIN)
  *   ... --rerank-searches 10   (one HYBRID + rerank row, the workspace's, over this many searches: CI's short run)
+ *   ... --graph   (HYBRID searches with graph expansion, decision 0025)
  *   DATABASE_URL=<kept database> npm run bench:load -- --reuse <its data dir> --memories N   (no load)
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -19,7 +20,7 @@ import { createClient } from "@connectrpc/connect";
 import { createConnectTransport } from "@connectrpc/connect-node";
 import { ApiKeyService } from "../gen/ts/engram/v1/api_key_service_pb.js";
 import { Visibility } from "../gen/ts/engram/v1/memory_pb.js";
-import { SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
+import { GraphExpansion, SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
 import {
   embedderFloor,
   insertFloor,
@@ -59,6 +60,8 @@ const { values } = parseArgs({
      * over --searches: the cross-encoder's pairs are most of a short run's time otherwise.
      */
     "rerank-searches": { type: "string" },
+    /** HYBRID searches with graph expansion (the floor stays the search without it). */
+    graph: { type: "boolean", default: false },
   },
 });
 const IMPORT = values.load === "import";
@@ -232,7 +235,8 @@ async function searches(server: RunningServer, keys: { scope: string; key: strin
       const search = async () => {
         let results = 0;
         let reranked: string | null = null;
-        const request = { query: question(rand), mode, topK, rerank };
+        const graphExpansion = values.graph ? GraphExpansion.NEIGHBOURS : GraphExpansion.OFF;
+        const request = { query: question(rand), mode, topK, rerank, graphExpansion };
         const onHeader = (header: Headers) => (reranked = header.get("engram-rerank"));
         for await (const result of client.searchMemories(request, { ...auth(key), onHeader })) {
           if (result.memory !== undefined) results += 1;

@@ -11,6 +11,8 @@
  *   npm run bench:retrieval
  *   npm run bench:retrieval -- --smoke   (CI: the shipped settings only, no sweeps or cross-validation)
  *   ... --record <file>   (writes the questions' lists as bench/replay.test.ts reads them; see replay-fixture.ts)
+ *   npm run bench:retrieval -- --graph   (graph-aware search: HYBRID at top 10 and 20 without and with
+ *       graph expansion, by category, and its weights cross-validated (graph-tuning.ts); nothing else)
  *
  * The replay checks (fusion and rerank replayed offline from the recorded lists must give what
  * the server measured) fail the run: exit status 1.
@@ -32,16 +34,17 @@ import { createConnectTransport } from "@connectrpc/connect-node";
 import cliProgress from "cli-progress";
 import { pino } from "pino";
 import { EmbeddingStatus, type Memory } from "../gen/ts/engram/v1/memory_pb.js";
-import { MemoryService, SearchMode, WriteOutcome } from "../gen/ts/engram/v1/memory_service_pb.js";
+import { GraphExpansion, MemoryService, SearchMode, WriteOutcome } from "../gen/ts/engram/v1/memory_service_pb.js";
 import { startEngram, type Engram } from "../src/app.js";
 import { ApiKeys } from "../src/auth/api-keys.js";
 import { DEFAULT_CONFIG, type Config } from "../src/config.js";
 import { LocalEmbedder } from "../src/embedding/local.js";
 import { candidatePool } from "../src/memory/search/search.js";
-import { ENTITY_WEIGHT, SEMANTIC_WEIGHT } from "../src/memory/search/ranking.js";
+import { ENTITY_WEIGHT, GRAPH_WEIGHTS, SEMANTIC_WEIGHT } from "../src/memory/search/ranking.js";
 import { LocalReranker } from "../src/rerank/local-reranker.js";
 import { passageOf, RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
 import { crossValidate, replayRecalls, type ListEntry, type QuestionLists } from "./fusion-tuning.js";
+import { crossValidateGraph, type GraphLists } from "./graph-tuning.js";
 import {
   blendForms,
   candidateSweep,
@@ -76,21 +79,27 @@ const ATTACH_TIMEOUT_MS = 10 * 60_000;
 const REPLAY_TOP_K = 20;
 /** The shipped settings only: what CI runs, for its replay checks. */
 const SMOKE = process.argv.slice(2).includes("--smoke");
+/** Graph-aware search's comparison only (decision 0025). */
+const GRAPH = process.argv.slice(2).includes("--graph");
 /** Where --record writes the replay fixture, if asked. */
 const RECORD = process.argv.includes("--record") ? process.argv[process.argv.indexOf("--record") + 1] : undefined;
 /**
  * Every mode without (and, unless smoke, with) rerank at top 50, then HYBRID at the default
  * top 10, both ways, and at top 20 for the fusion replay's check.
  */
-const RUNS: Run[] = [
-  ...[SearchMode.KEYWORD, SearchMode.SEMANTIC, SearchMode.HYBRID].flatMap((mode) => [
-    { mode, rerank: false, topK: TOP_K },
-    ...(SMOKE ? [] : [{ mode, rerank: true, topK: TOP_K }]),
-  ]),
-  { mode: SearchMode.HYBRID, rerank: false, topK: DEFAULT_TOP_K },
-  { mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K },
-  { mode: SearchMode.HYBRID, rerank: false, topK: REPLAY_TOP_K },
-];
+const RUNS: Run[] = GRAPH
+  ? [DEFAULT_TOP_K, REPLAY_TOP_K].flatMap((topK) =>
+      [false, true].map((graph) => ({ mode: SearchMode.HYBRID, rerank: false, topK, graph })),
+    )
+  : [
+      ...[SearchMode.KEYWORD, SearchMode.SEMANTIC, SearchMode.HYBRID].flatMap((mode) => [
+        { mode, rerank: false, topK: TOP_K, graph: false },
+        ...(SMOKE ? [] : [{ mode, rerank: true, topK: TOP_K, graph: false }]),
+      ]),
+      { mode: SearchMode.HYBRID, rerank: false, topK: DEFAULT_TOP_K, graph: false },
+      { mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K, graph: false },
+      { mode: SearchMode.HYBRID, rerank: false, topK: REPLAY_TOP_K, graph: false },
+    ];
 /** The candidate counts the rerank lists are scored at: every one the tuning tries, or the shipped one. */
 const SCORED_COUNTS = SMOKE ? [SHIPPED_RERANK.candidates] : RERANK_COUNTS;
 
@@ -98,10 +107,13 @@ interface Run {
   mode: SearchMode;
   rerank: boolean;
   topK: number;
+  /** Graph expansion on (decision 0025). */
+  graph: boolean;
 }
 
 const runName = (r: Run) =>
-  `${SearchMode[r.mode]}${r.rerank ? " + rerank" : ""}${r.topK === TOP_K ? "" : ` (top ${r.topK})`}`;
+  `${SearchMode[r.mode]}${r.rerank ? " + rerank" : ""}${r.graph ? " + graph" : ""}` +
+  (r.topK === TOP_K ? "" : ` (top ${r.topK})`);
 
 type MemoryClient = Client<typeof MemoryService>;
 
@@ -166,6 +178,10 @@ async function main(): Promise<void> {
 
     const results: ModeResult[] = [];
     for (const run of RUNS) results.push(await runMode(loaded, run));
+    if (GRAPH) {
+      printGraphReport(results, await collectGraphLists(loaded), engine, loadSeconds);
+      return;
+    }
     const lists = await collectRetrieverLists(loaded);
     const rerankLists = await collectRerankLists(loaded, reranker);
 
@@ -411,7 +427,13 @@ interface RerankTuning {
 async function search(client: MemoryClient, question: Question, run: Run): Promise<Memory[]> {
   const memories: Memory[] = [];
   let rerank: string | null = null;
-  const request = { query: question.question, topK: run.topK, mode: run.mode, rerank: run.rerank };
+  const request = {
+    query: question.question,
+    topK: run.topK,
+    mode: run.mode,
+    rerank: run.rerank,
+    graphExpansion: run.graph ? GraphExpansion.NEIGHBOURS : GraphExpansion.OFF,
+  };
   for await (const r of client.searchMemories(request, { onHeader: (h) => (rerank = h.get("engram-rerank")) })) {
     if (r.mode !== run.mode)
       throw new Error(`asked for ${SearchMode[run.mode]}, the server searched ${SearchMode[r.mode]}`);
@@ -534,11 +556,81 @@ function printReport(r: {
   return fusion.holds && rerank.holds;
 }
 
+/** Each question's HYBRID answer with graph expansion, TOP_K deep, as graph-tuning.ts replays it. */
+async function collectGraphLists(loaded: Loaded[]): Promise<GraphLists[]> {
+  const out: GraphLists[] = [];
+  const bar = progressBar(
+    "graph lists",
+    loaded.reduce((n, l) => n + l.conversation.questions.length, 0),
+  );
+  for (const { client, conversation } of loaded) {
+    for (const question of conversation.questions) {
+      const request = {
+        query: question.question,
+        topK: TOP_K,
+        mode: SearchMode.HYBRID,
+        graphExpansion: GraphExpansion.NEIGHBOURS,
+      };
+      const entries = [];
+      for await (const r of client.searchMemories(request)) {
+        const memory = r.memory!;
+        entries.push({
+          id: memory.id,
+          semantic: r.semanticScore,
+          keyword: r.keywordScore,
+          names: [memory.subjectId, memory.title, ...memory.linkedEntities.map((e) => e.id)].filter((n) => n !== ""),
+          link: r.graphLink,
+          hit: cites(memory, question),
+        });
+      }
+      out.push({ question: question.question, conversation: conversation.id, category: question.category, entries });
+      bar.increment();
+    }
+  }
+  bar.stop();
+  return out;
+}
+
+/** Recall at 5, 10 and 20 and by category, without and with graph expansion, and the weights' cross-validation. */
+function printGraphReport(results: ModeResult[], lists: GraphLists[], engine: string, loadSeconds: number): void {
+  const categories = [1, 2, 3, 4];
+  const out = [
+    "LoCoMo, graph-aware search (decision 0025)",
+    `engine: ${engine}; ${lists.length} questions; weights ${JSON.stringify(GRAPH_WEIGHTS)}`,
+    "",
+    table(
+      [
+        "run",
+        "recall@5",
+        "@10",
+        "@20",
+        ...categories.map((c) => `@10 cat ${c}`),
+        ...categories.map((c) => `@20 cat ${c}`),
+        "p50 ms",
+        "CPU ms",
+      ],
+      results.map((m) => [
+        m.name,
+        ...[5, 10, 20].map((k) => (k <= m.run.topK ? fixed(recallAt(m, k)) : "-")),
+        ...categories.map((c) => fixed(recallAt(m, 10, c))),
+        ...categories.map((c) => (m.run.topK >= 20 ? fixed(recallAt(m, 20, c)) : "-")),
+        fixed(percentile(m.latenciesMs, 50), 1),
+        fixed(m.cpuMs, 1),
+      ]),
+    ),
+    "",
+    crossValidateGraph(lists, GRAPH_WEIGHTS),
+    "",
+    `load (embed + write): ${loadSeconds.toFixed(1)} s`,
+  ];
+  process.stdout.write(out.join("\n") + "\n");
+}
+
 /** Writes the replay fixture: every question's lists, and where the server put its first hit. */
 async function record(file: string, results: ModeResult[], lists: QuestionLists[], rerankLists: RerankLists[]) {
   const firstHits = (run: Run) => results.find((m) => m.name === runName(run))!.firstHit;
-  const hybrid = firstHits({ mode: SearchMode.HYBRID, rerank: false, topK: REPLAY_TOP_K });
-  const reranked = firstHits({ mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K });
+  const hybrid = firstHits({ mode: SearchMode.HYBRID, rerank: false, topK: REPLAY_TOP_K, graph: false });
+  const reranked = firstHits({ mode: SearchMode.HYBRID, rerank: true, topK: DEFAULT_TOP_K, graph: false });
   const fusion = {
     semanticWeight: SEMANTIC_WEIGHT,
     entityWeight: ENTITY_WEIGHT,
