@@ -70,8 +70,10 @@ function mentioningStep(filters: Sql[], workspaceId: string, entities: string): 
  */
 function specific(filters: Sql[], workspaceId: string, entities: string, first: Sql): Sql {
   const counted = mentioningMemories(filters, workspaceId, "f", MAX_ENTITY_MEMORIES + 1, sql`1`);
+  // Counted once, in a lateral: a subquery in BETWEEN is run once for each bound.
   return sql`select f.type, f.id from ${Sql.raw(entities)} f
-      where (select count(*) from (${counted}) mentioning) between 1 and ${MAX_ENTITY_MEMORIES} ${first}`;
+      cross join lateral (select count(*) as memories from (${counted}) mentioning) counted
+      where counted.memories between 1 and ${MAX_ENTITY_MEMORIES} ${first}`;
 }
 
 /**
@@ -102,11 +104,11 @@ export function graphCtes(values: GraphValues, columns: Sql, distance: Sql, mode
       select e.type, e.id from entities e where e.workspace_id = ${workspaceId} and e.match_keys && ${keys}::text[]),
     named(type, id) as materialized (${specific(filters, workspaceId, "keyed", sql`order by 1, 2 limit ${MAX_NAMED}`)}),
     named_memories as materialized (${mentioningStep(filters, workspaceId, "named")}),
-    beside(type, id, memories) as (select y.type, y.id, count(distinct h.id)
+    beside(type, id, weight) as (select y.type, y.id, count(distinct h.id)
       from named_memories h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
       where not exists (select 1 from keyed f where f.type = y.type and f.id = y.id)
       group by 1, 2 order by 3 desc, 1, 2 limit ${2 * MAX_NEIGHBOURS}),
-    neighbours(type, id) as materialized (${specific(filters, workspaceId, "beside", sql`order by f.memories desc, 1, 2 limit ${MAX_NEIGHBOURS}`)}),
+    neighbours(type, id) as materialized (${specific(filters, workspaceId, "beside", sql`order by f.weight desc, 1, 2 limit ${MAX_NEIGHBOURS}`)}),
     neighbour_memories as materialized (select id, mentions from (${mentioningStep(filters, workspaceId, "neighbours")}) m
       where id not in (select id from named_memories)),
     graph as (select id, case when embedding is not null and embedding_model = ${model} then ${distance} end as distance${columns}

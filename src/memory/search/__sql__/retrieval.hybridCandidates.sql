@@ -128,18 +128,20 @@ with target as (select '[<384 numbers>]'::vector as v), candidates as (select id
       union
       select e.type, e.id from entities e where e.workspace_id = 'ws-sql' and e.match_keys && '{"churn","churn at","churn at globex","at globex","globex"}'::text[]),
     named(type, id) as materialized (select f.type, f.id from keyed f
-      where (select count(*) from (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
-      where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 31) mentioning) between 1 and 30 order by 1, 2 limit 16),
+      cross join lateral (select count(*) as memories from (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
+      where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 31) mentioning) counted
+      where counted.memories between 1 and 30 order by 1, 2 limit 16),
     named_memories as materialized (select distinct on (m.id) m.id, m.mentions from named f cross join lateral (select memories.id, memories.mentions from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
       where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 30) m
       order by m.id),
-    beside(type, id, memories) as (select y.type, y.id, count(distinct h.id)
+    beside(type, id, weight) as (select y.type, y.id, count(distinct h.id)
       from named_memories h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
       where not exists (select 1 from keyed f where f.type = y.type and f.id = y.id)
       group by 1, 2 order by 3 desc, 1, 2 limit 16),
     neighbours(type, id) as materialized (select f.type, f.id from beside f
-      where (select count(*) from (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
-      where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 31) mentioning) between 1 and 30 order by f.memories desc, 1, 2 limit 8),
+      cross join lateral (select count(*) as memories from (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
+      where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 31) mentioning) counted
+      where counted.memories between 1 and 30 order by f.weight desc, 1, 2 limit 8),
     neighbour_memories as materialized (select id, mentions from (select distinct on (m.id) m.id, m.mentions from neighbours f cross join lateral (select memories.id, memories.mentions from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
       where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 30) m
       order by m.id) m
