@@ -22,15 +22,13 @@ export const MAX_NEIGHBOURS = 8;
  */
 export const MAX_ENTITY_MEMORIES = 30;
 
-/** How a search's graph part reads: whose names, which memories, how many it may add. */
+/** How a search's graph part reads: whose names, through which memories. */
 export interface GraphValues {
   workspaceId: string;
   /** The query's name keys (queryNameKeys). */
   keys: string[];
   /** The search's filters and visibility (filterConditions). */
   filters: Sql[];
-  /** Memories it adds to the candidates at most, those nearest the query first. */
-  limit: number;
 }
 
 /**
@@ -77,22 +75,23 @@ function specific(filters: Sql[], workspaceId: string, entities: string, first: 
 }
 
 /**
- * The CTEs `named` (entities whose name in a memory, or whose name, id or alias given by the
- * workspace, is one of the keys, that memories searched mention, and that are no hub),
- * `neighbours` (the entities, no hubs either, most often mentioned beside them: a relation,
- * stated or said in words, is between two entities its memory mentions, so this covers
- * co_mentioned and stated relations alike), the memories searched that mention either
- * (`named_memories`, `neighbour_memories`), and `graph`: the `limit` of those nearest the query
- * that neither retriever found, with `columns`. A name counts only if a memory searched gives it
- * (or the workspace did), and an entity only if memories searched mention it (specific): what
- * the reader cannot read never decides what it finds. Each step is materialized, so it runs once:
+ * The memories the query's entities reach, each with its link: 1 for those mentioning a named
+ * entity (one whose name in a memory, or whose name, id or alias given by the workspace, is
+ * one of the keys, that memories searched mention, and that is no hub), 2 for those mentioning
+ * a neighbour (an entity, no hub either, most often mentioned beside them: a relation, stated
+ * or said in words, is between two entities its memory mentions, so this covers co_mentioned
+ * and stated relations alike). A name counts only if a memory searched gives it (or the
+ * workspace did), and an entity only if memories searched mention it (specific): what the
+ * reader cannot read never decides what it finds. Each step is materialized, so it runs once:
  * inlined, the planner ran the counts of `specific` again for every memory a step read (a
- * quarter of a second a search on a LoCoMo conversation).
+ * quarter of a second a search on a LoCoMo conversation). A statement of its own, before
+ * HYBRID's: a search whose query names no entity runs HYBRID's statement as it was, and plans
+ * no graph (planning it took 2-6 ms on PGlite, more than running it).
  */
-export function graphCtes(values: GraphValues, columns: Sql, distance: Sql, model: string): Sql {
-  const { workspaceId, keys, filters, limit } = values;
+export function graphReachStatement(values: GraphValues): Sql {
+  const { workspaceId, keys, filters } = values;
   const namedAs = sql`n.workspace_id = ${workspaceId} and n.name_key = any(${keys}::text[])`;
-  return sql`keyed(type, id) as materialized (
+  return sql`with keyed(type, id) as materialized (
       select f.type, f.id from (select distinct n.type, n.id from entity_names n where ${namedAs}) f
         where exists (select 1 from memories where ${allOf([
           sql`memories.workspace_id = ${workspaceId}`,
@@ -108,19 +107,39 @@ export function graphCtes(values: GraphValues, columns: Sql, distance: Sql, mode
       from named_memories h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
       where not exists (select 1 from keyed f where f.type = y.type and f.id = y.id)
       group by 1, 2 order by 3 desc, 1, 2 limit ${2 * MAX_NEIGHBOURS}),
-    neighbours(type, id) as materialized (${specific(filters, workspaceId, "beside", sql`order by f.weight desc, 1, 2 limit ${MAX_NEIGHBOURS}`)}),
-    neighbour_memories as materialized (select id, mentions from (${mentioningStep(filters, workspaceId, "neighbours")}) m
-      where id not in (select id from named_memories)),
-    graph as (select id, case when embedding is not null and embedding_model = ${model} then ${distance} end as distance${columns}
-      from memories where memories.workspace_id = ${workspaceId}
-        and memories.id = any(array(select id from named_memories union all select id from neighbour_memories))
-        and memories.id not in (select id from nearest) and memories.id not in (select id from keyword)
-      order by 2 nulls last, id limit ${limit})`;
+    neighbours(type, id) as materialized (${specific(filters, workspaceId, "beside", sql`order by f.weight desc, 1, 2 limit ${MAX_NEIGHBOURS}`)})
+    select id, 1 as link from named_memories
+    union all
+    select m.id, 2 from (${mentioningStep(filters, workspaceId, "neighbours")}) m
+      where m.id not in (select id from named_memories)`;
+}
+
+/** What the query's entities reach (graphReachStatement), as HYBRID's statement takes it. */
+export interface GraphReach {
+  /** The memories mentioning a named entity. */
+  named: string[];
+  /** The memories mentioning a neighbour and no named entity. */
+  neighbours: string[];
+  /** Memories it adds to the candidates at most, those nearest the query first. */
+  limit: number;
 }
 
 /**
- * Whether a row's memory mentions a named entity (1), a neighbour (2), or neither (0): every
- * memory searched that does is in named_memories or neighbour_memories, the candidates among them.
+ * The `graph` CTE: the `limit` memories the entities reach, passing the filters, nearest the query
+ * first, that neither retriever found, with `columns`.
  */
-export const GRAPH_LINK = sql`case when id in (select id from named_memories) then 1
-    when id in (select id from neighbour_memories) then 2 else 0 end`;
+export function graphCte(reach: GraphReach, filters: Sql[], columns: Sql, distance: Sql, model: string): Sql {
+  return sql`graph as (select id, case when embedding is not null and embedding_model = ${model} then ${distance} end as distance${columns}
+      from memories where ${allOf([
+        ...filters,
+        sql`memories.id = any(${[...reach.named, ...reach.neighbours]}::uuid[])`,
+        sql`memories.id not in (select id from nearest) and memories.id not in (select id from keyword)`,
+      ])}
+      order by 2 nulls last, id limit ${reach.limit})`;
+}
+
+/** A row's link: 1 when its memory mentions a named entity, 2 a neighbour, 0 neither. */
+export function graphLink(reach: GraphReach): Sql {
+  return sql`case when id = any(${reach.named}::uuid[]) then 1 when id = any(${reach.neighbours}::uuid[]) then 2
+    else 0 end`;
+}

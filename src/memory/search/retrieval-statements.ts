@@ -3,7 +3,7 @@ import { sql, Sql } from "../../db/sql.js";
 import { B, DF_CAP, K1, MAX_QUERY_WORDS, type KeywordPlan } from "./bm25.js";
 import { allOf } from "../filters.js";
 import { lexemeQuery } from "./keyword-tiers.js";
-import { graphCtes, GRAPH_LINK, type GraphValues } from "./graph-statements.js";
+import { graphCte, graphLink, type GraphReach } from "./graph-statements.js";
 
 /**
  * The retrievers' statements, each built from named fragments whose values are bound where the
@@ -120,14 +120,14 @@ export function keywordStatement(values: KeywordValues): Sql {
  * its word score against the keyword matches' average length (`words`), then the keyword
  * matches, each with its distance unless it is among the nearest; both with their names. With
  * no weighed word, `keyword` is empty and no word score is taken. With `graph`, the memories
- * the query's entities reach follow, scored both ways as the nearest are, and every row says
- * how the entities reach it (`link`, graph-statements.ts).
+ * the query's entities reach (graphReachStatement) follow, scored both ways as the nearest are,
+ * and every row says how the entities reach it (`link`, graph-statements.ts).
  */
 export function hybridStatement(
   nearest: NearestValues,
   keyword: KeywordValues,
   ranking: Ranking,
-  graph?: GraphValues,
+  graph?: GraphReach,
 ): Sql {
   const { model, limit } = nearest;
   const scored = keyword.plan.terms.length > 0;
@@ -157,11 +157,11 @@ export function hybridStatement(
     return sql`with ${ctes}
           ${rows}`;
   const distance = sql`embedding <=> (select v from target)`;
-  return sql`with ${ctes}, ${graphCtes(graph, sql`, ${words} as words, ${NAMES}`, distance, model)},
+  return sql`with ${ctes}, ${graphCte(graph, nearest.filters, sql`, ${words} as words, ${NAMES}`, distance, model)},
         found as (${rows}
           union all
           select id, false, distance, words, subject_id, title, linked_entities from graph where ${full})
-        select id, nearest, distance, words, subject_id, title, linked_entities, ${GRAPH_LINK} as link from found`;
+        select id, nearest, distance, words, subject_id, title, linked_entities, ${graphLink(graph)} as link from found`;
 }
 
 /**

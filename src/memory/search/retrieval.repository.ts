@@ -3,6 +3,7 @@ import type { Viewer } from "../../auth/principal.js";
 import type { Embedded } from "../../embedding/embeddings.js";
 import { setLocalSettings, withLocalSettings } from "../../db/local-settings.js";
 import { query, type Sql } from "../../db/sql.js";
+import { graphReachStatement } from "./graph-statements.js";
 import { planKeywordSearch, type KeywordPlan, type TermCount } from "./bm25.js";
 import { filterConditions, type FilterQuery } from "../filters.js";
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
@@ -109,12 +110,23 @@ export class RetrievalRepository extends SqlEntityRepository<MemoryRow> {
     );
     const nearest = { filters, ...target, limit };
     const keyword = { filters, plan, tierIds, limit };
-    const keys = options.nameKeys ?? [];
-    const graph = keys.length === 0 ? undefined : { workspaceId: viewer.workspaceId, keys, filters, limit };
+    const graph = await this.graphReach(viewer, filters, options.nameKeys ?? [], limit);
     const rows = await this.inFullOrExactly<HybridRow>(limit, (ranking) =>
       hybridStatement(nearest, keyword, ranking, graph),
     );
     return hybridCandidatesOf(rows, plan.idfTotal, counted);
+  }
+
+  /** The memories the entities named by `keys` reach, up to `limit` of them to add; none, no graph. */
+  private async graphReach(viewer: Viewer, filters: Sql[], keys: string[], limit: number) {
+    if (keys.length === 0) return undefined;
+    const rows = await query<{ id: string; link: number }>(
+      this.em,
+      graphReachStatement({ workspaceId: viewer.workspaceId, keys, filters }),
+    );
+    if (rows.length === 0) return undefined;
+    const linked = (link: number) => rows.filter((r) => Number(r.link) === link).map((r) => r.id);
+    return { named: linked(1), neighbours: linked(2), limit };
   }
 
   /**

@@ -49,7 +49,7 @@ describe(FILE, () => {
     expectEveryMethodSnapshotted(
       RetrievalRepository,
       ["nearest", "hybridCandidates", "keywordMatches"],
-      ["inFullOrExactly", "keywordSearch", "mostSharedCommonWords"],
+      ["inFullOrExactly", "keywordSearch", "mostSharedCommonWords", "graphReach"],
     ));
 
   it("nearest", () =>
@@ -94,11 +94,11 @@ describe(FILE, () => {
         retrieval().hybridCandidates({
           viewer,
           filter: everything,
-          text: "churn at Globex?",
-          target: queryOf("churn at Globex?"),
+          text: "churn risk for c-1?",
+          target: queryOf("churn risk for c-1?"),
           limit: 2,
           now: NOW,
-          nameKeys: queryNameKeys("churn at Globex?"),
+          nameKeys: queryNameKeys("churn risk for c-1?"),
         }),
     }));
 

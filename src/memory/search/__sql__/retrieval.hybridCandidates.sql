@@ -109,24 +109,17 @@ select w.lexeme, w.counted, case when w.counted then (select count(*) from (sele
             else 100::int end as df
         from (select lexeme, positions[1] as first, '''' || replace(replace(lexeme, '\', '\\'), '''', '''''') || '''' as query,
             lexeme <> all('{}'::text[]) as counted
-          from unnest(to_tsvector('english', 'churn at Globex?')) order by positions[1], lexeme limit 32) w
+          from unnest(to_tsvector('english', 'churn risk for c-1?')) order by positions[1], lexeme limit 32) w
         order by w.first, w.lexeme;
 
 select set_config('enable_seqscan', 'on', true), set_config('enable_indexscan', 'on', true), set_config('hnsw.iterative_scan', 'strict_order', true), set_config('hnsw.ef_search', '40', true);
 
-with target as (select '[<384 numbers>]'::vector as v), candidates as (select id, case when search @@ '''churn'''::tsquery then 4.897839799950911::float8 else 0 end + case when search @@ '''globex'''::tsquery then 4.897839799950911::float8 else 0 end as matched, length(search)::float8 as dl, embedding, embedding_model, subject_id, title, linked_entities::text as linked_entities
-      from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and (search @@ '''churn'' | ''globex'''::tsquery or id = any('{}'::uuid[]))),
-    keyword as (select id, (matched) * 2.2::float8
-    / (1 + 1.2::float8 * (0.25::float8 + 0.75::float8 * (dl) / (avg(dl) over ()))) as score,
-        avg(dl) over () as average_length, embedding, embedding_model, subject_id, title, linked_entities::text as linked_entities
-      from candidates order by score desc, id limit 2), nearest as (select id, embedding <=> (select v from target) as distance, (case when search @@ '''churn'''::tsquery then 4.897839799950911::float8 else 0 end + case when search @@ '''globex'''::tsquery then 4.897839799950911::float8 else 0 end) * 2.2::float8
-    / (1 + 1.2::float8 * (0.25::float8 + 0.75::float8 * (length(search)::float8) / ((select average_length from keyword limit 1)))) as words, subject_id, title, linked_entities::text as linked_entities from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and embedding is not null and embedding_model = 'test:word-hash'
-          order by distance limit 2), keyed(type, id) as materialized (
-      select f.type, f.id from (select distinct n.type, n.id from entity_names n where n.workspace_id = 'ws-sql' and n.name_key = any('{"churn","churn at","churn at globex","at globex","globex"}'::text[])) f
+with keyed(type, id) as materialized (
+      select f.type, f.id from (select distinct n.type, n.id from entity_names n where n.workspace_id = 'ws-sql' and n.name_key = any('{"churn","churn risk","churn risk for","churn risk for c-1","risk","risk for","risk for c-1","for c-1","c-1"}'::text[])) f
         where exists (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
-            where n.workspace_id = 'ws-sql' and n.name_key = any('{"churn","churn at","churn at globex","at globex","globex"}'::text[]) and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null)
+            where n.workspace_id = 'ws-sql' and n.name_key = any('{"churn","churn risk","churn risk for","churn risk for c-1","risk","risk for","risk for c-1","for c-1","c-1"}'::text[]) and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null)
       union
-      select e.type, e.id from entities e where e.workspace_id = 'ws-sql' and e.match_keys && '{"churn","churn at","churn at globex","at globex","globex"}'::text[]),
+      select e.type, e.id from entities e where e.workspace_id = 'ws-sql' and e.match_keys && '{"churn","churn risk","churn risk for","churn risk for c-1","risk","risk for","risk for c-1","for c-1","c-1"}'::text[]),
     named(type, id) as materialized (select f.type, f.id from keyed f
       cross join lateral (select count(*) as memories from (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
       where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 31) mentioning) counted
@@ -141,16 +134,24 @@ with target as (select '[<384 numbers>]'::vector as v), candidates as (select id
     neighbours(type, id) as materialized (select f.type, f.id from beside f
       cross join lateral (select count(*) as memories from (select 1 from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
       where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 31) mentioning) counted
-      where counted.memories between 1 and 30 order by f.weight desc, 1, 2 limit 8),
-    neighbour_memories as materialized (select id, mentions from (select distinct on (m.id) m.id, m.mentions from neighbours f cross join lateral (select memories.id, memories.mentions from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
+      where counted.memories between 1 and 30 order by f.weight desc, 1, 2 limit 8)
+    select id, 1 as link from named_memories
+    union all
+    select m.id, 2 from (select distinct on (m.id) m.id, m.mentions from neighbours f cross join lateral (select memories.id, memories.mentions from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from entity_names n
       where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null limit 30) m
       order by m.id) m
-      where id not in (select id from named_memories)),
-    graph as (select id, case when embedding is not null and embedding_model = 'test:word-hash' then embedding <=> (select v from target) end as distance, (case when search @@ '''churn'''::tsquery then 4.897839799950911::float8 else 0 end + case when search @@ '''globex'''::tsquery then 4.897839799950911::float8 else 0 end) * 2.2::float8
+      where m.id not in (select id from named_memories);
+
+with target as (select '[<384 numbers>]'::vector as v), candidates as (select id, case when search @@ '''churn'''::tsquery then 4.897839799950911::float8 else 0 end + case when search @@ '''risk'''::tsquery then 4.897839799950911::float8 else 0 end as matched, length(search)::float8 as dl, embedding, embedding_model, subject_id, title, linked_entities::text as linked_entities
+      from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and (search @@ '''churn'' | ''risk'''::tsquery or id = any('{}'::uuid[]))),
+    keyword as (select id, (matched) * 2.2::float8
+    / (1 + 1.2::float8 * (0.25::float8 + 0.75::float8 * (dl) / (avg(dl) over ()))) as score,
+        avg(dl) over () as average_length, embedding, embedding_model, subject_id, title, linked_entities::text as linked_entities
+      from candidates order by score desc, id limit 2), nearest as (select id, embedding <=> (select v from target) as distance, (case when search @@ '''churn'''::tsquery then 4.897839799950911::float8 else 0 end + case when search @@ '''risk'''::tsquery then 4.897839799950911::float8 else 0 end) * 2.2::float8
+    / (1 + 1.2::float8 * (0.25::float8 + 0.75::float8 * (length(search)::float8) / ((select average_length from keyword limit 1)))) as words, subject_id, title, linked_entities::text as linked_entities from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and embedding is not null and embedding_model = 'test:word-hash'
+          order by distance limit 2), graph as (select id, case when embedding is not null and embedding_model = 'test:word-hash' then embedding <=> (select v from target) end as distance, (case when search @@ '''churn'''::tsquery then 4.897839799950911::float8 else 0 end + case when search @@ '''risk'''::tsquery then 4.897839799950911::float8 else 0 end) * 2.2::float8
     / (1 + 1.2::float8 * (0.25::float8 + 0.75::float8 * (length(search)::float8) / ((select average_length from keyword limit 1)))) as words, subject_id, title, linked_entities::text as linked_entities
-      from memories where memories.workspace_id = 'ws-sql'
-        and memories.id = any(array(select id from named_memories union all select id from neighbour_memories))
-        and memories.id not in (select id from nearest) and memories.id not in (select id from keyword)
+      from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and memories.id = any('{"<uuid>","<uuid>","<uuid>","<uuid>"}'::uuid[]) and memories.id not in (select id from nearest) and memories.id not in (select id from keyword)
       order by 2 nulls last, id limit 2),
         found as (select id, true as nearest, distance, words, subject_id, title, linked_entities from nearest where (select count(*) from nearest) = 2
           union all
@@ -160,5 +161,5 @@ with target as (select '[<384 numbers>]'::vector as v), candidates as (select id
           from keyword where (select count(*) from nearest) = 2
           union all
           select id, false, distance, words, subject_id, title, linked_entities from graph where (select count(*) from nearest) = 2)
-        select id, nearest, distance, words, subject_id, title, linked_entities, case when id in (select id from named_memories) then 1
-    when id in (select id from neighbour_memories) then 2 else 0 end as link from found;
+        select id, nearest, distance, words, subject_id, title, linked_entities, case when id = any('{"<uuid>","<uuid>","<uuid>","<uuid>"}'::uuid[]) then 1 when id = any('{}'::uuid[]) then 2
+    else 0 end as link from found;
