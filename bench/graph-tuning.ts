@@ -1,6 +1,6 @@
 /**
  * Cross-validated weights of graph-aware search (GRAPH_WEIGHTS in src/memory/search/ranking.ts,
- * decision 0025), run by `npm run bench:retrieval -- --graph`.
+ * decision 0026), run by `npm run bench:retrieval -- --graph`.
  *
  * Each question's HYBRID answer with graph expansion, 50 deep, carries each result's two scores,
  * its names and how the query's entities reach it (graph_link). Replayed under every pair of

@@ -8,7 +8,7 @@
  *   npm run bench:load -- --load import --memories 1000000   (precomputed vectors; see load-vectors.ts)
  *   ... --keep   (the loaded store stays, its URL or directory printed, for EXPLAIN)
  *   ... --rerank-searches 10   (one HYBRID + rerank row, the workspace's, over this many searches: CI's short run)
- *   ... --graph   (HYBRID searches with graph expansion, decision 0025)
+ *   ... --graph   (HYBRID searches with graph expansion, decision 0026)
  *   DATABASE_URL=<kept database> npm run bench:load -- --reuse <its data dir> --memories N   (no load)
  */
 import { randomBytes, randomUUID } from "node:crypto";

@@ -79,7 +79,7 @@ const ATTACH_TIMEOUT_MS = 10 * 60_000;
 const REPLAY_TOP_K = 20;
 /** The shipped settings only: what CI runs, for its replay checks. */
 const SMOKE = process.argv.slice(2).includes("--smoke");
-/** Graph-aware search's comparison only (decision 0025). */
+/** Graph-aware search's comparison only (decision 0026). */
 const GRAPH = process.argv.slice(2).includes("--graph");
 /** Where --record writes the replay fixture, if asked. */
 const RECORD = process.argv.includes("--record") ? process.argv[process.argv.indexOf("--record") + 1] : undefined;
@@ -107,7 +107,7 @@ interface Run {
   mode: SearchMode;
   rerank: boolean;
   topK: number;
-  /** Graph expansion on (decision 0025). */
+  /** Graph expansion on (decision 0026). */
   graph: boolean;
 }
 
@@ -595,7 +595,7 @@ async function collectGraphLists(loaded: Loaded[]): Promise<GraphLists[]> {
 function printGraphReport(results: ModeResult[], lists: GraphLists[], engine: string, loadSeconds: number): void {
   const categories = [1, 2, 3, 4];
   const out = [
-    "LoCoMo, graph-aware search (decision 0025)",
+    "LoCoMo, graph-aware search (decision 0026)",
     `engine: ${engine}; ${lists.length} questions; weights ${JSON.stringify(GRAPH_WEIGHTS)}`,
     "",
     table(

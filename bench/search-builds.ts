@@ -7,7 +7,7 @@
  * wall time per HYBRID search, and the wall time of each retrieval repository call; asserts
  * nothing. With --rerank, each build searches with rerank and its own cross-encoder (loaded
  * from ENGRAM_MODEL_DIR), so the reranker's code is compared too. With --graph, with graph
- * expansion (decision 0025).
+ * expansion (decision 0026).
  *
  *   npm run bench:load -- --memories 10000 --keep    (prints the kept store's directory, and URL)
  *   git worktree add ../before <commit> && ln -s "$PWD/node_modules" ../before/node_modules

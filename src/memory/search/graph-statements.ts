@@ -2,7 +2,7 @@ import { allOf } from "../filters.js";
 import { sql, Sql } from "../../db/sql.js";
 
 /**
- * The graph-aware part of HYBRID's statement (decision 0025): the entities the query names, their
+ * The graph-aware part of HYBRID's statement (decision 0026): the entities the query names, their
  * neighbours, and the memories mentioning either, read through the search's own filters and
  * visibility, so an entity or a relation only another agent's private memories give brings
  * nothing. Each step reads at most MAX_ENTITY_MEMORIES + 1 memories an entity, found by the ids

@@ -17,7 +17,7 @@ const AROUND_A_WORD = /^[^\p{L}\p{N}]+|(?:['’]s)?[^\p{L}\p{N}]*$/gu;
  * each word ("What did Acme Corp. tell Sarah's team?" -> "acme", "acme corp", "sarah", ...). A run
  * of stop words only is no name. Runs are looked up rather than names extracted from the query:
  * the lookup is one index probe per key, questions are often lower case, and the extractor,
- * tuned on statements, costs about half a millisecond a sentence (decision 0025).
+ * tuned on statements, costs about half a millisecond a sentence (decision 0026).
  */
 export function queryNameKeys(query: string): string[] {
   const words = query

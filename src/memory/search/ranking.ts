@@ -13,7 +13,7 @@ export const ENTITY_WEIGHT = 0.02;
 /**
  * What a HYBRID score gains, with graph expansion, when the memory mentions an entity the query
  * names, and when it mentions one of that entity's neighbours: the largest weights that LoCoMo,
- * cross-validated, cannot tell from none (decision 0025). They break near-ties.
+ * cross-validated, cannot tell from none (decision 0026). They break near-ties.
  */
 export const GRAPH_WEIGHTS = { named: 0.01, neighbour: 0.005 } as const;
 

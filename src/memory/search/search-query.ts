@@ -16,7 +16,7 @@ export interface SearchQuery {
   minScore: number;
   /** Reorder the fused results with the reranker (when it is ready). */
   rerank: boolean;
-  /** HYBRID: let the entities the query names bring their and their neighbours' memories (decision 0025). */
+  /** HYBRID: let the entities the query names bring their and their neighbours' memories (decision 0026). */
   graph: boolean;
   /** Aborts when the caller goes away: the reranker drops the search's work. */
   signal?: AbortSignal;

@@ -157,7 +157,7 @@ func (SearchMode) EnumDescriptor() ([]byte, []int) {
 type GraphExpansion int32
 
 const (
-	// The server's default: OFF (docs/decisions/0025-graph-aware-search.md says why).
+	// The server's default: OFF (docs/decisions/0026-graph-aware-search.md says why).
 	GraphExpansion_GRAPH_EXPANSION_UNSPECIFIED GraphExpansion = 0
 	// The retrievers alone.
 	GraphExpansion_GRAPH_EXPANSION_OFF GraphExpansion = 1

@@ -1404,7 +1404,7 @@ export const SearchModeSchema: GenEnum<SearchMode> = /*@__PURE__*/ enumDesc(file
  */
 export enum GraphExpansion {
   /**
-   * The server's default: OFF (docs/decisions/0025-graph-aware-search.md says why).
+   * The server's default: OFF (docs/decisions/0026-graph-aware-search.md says why).
    *
    * @generated from enum value: GRAPH_EXPANSION_UNSPECIFIED = 0;
    */

@@ -1,5 +1,5 @@
 /**
- * Graph-aware HYBRID search (decision 0025): the entities a query names, by a name or an alias,
+ * Graph-aware HYBRID search (decision 0026): the entities a query names, by a name or an alias,
  * bring the memories that mention them, and their neighbours' memories, into the candidates, and
  * raise them by GRAPH_WEIGHTS; only through memories the searching reader may read.
  */

@@ -1315,7 +1315,7 @@ export declare const SearchModeSchema: GenEnum<SearchMode>;
  */
 export enum GraphExpansion {
   /**
-   * The server's default: OFF (docs/decisions/0025-graph-aware-search.md says why).
+   * The server's default: OFF (docs/decisions/0026-graph-aware-search.md says why).
    *
    * @generated from enum value: GRAPH_EXPANSION_UNSPECIFIED = 0;
    */
