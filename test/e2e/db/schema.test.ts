@@ -19,6 +19,9 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
 });
 
+/** SQL with every run of spacing as one space. */
+const spaced = (sql: string) => sql.replace(/\s+/gu, " ").trim();
+
 async function freshPglite(): Promise<Database> {
   const dataDir = await mkdtemp(join(tmpdir(), "engram-schema-"));
   const db = await openDatabase({ schema: SCHEMA, dataDir });
@@ -82,6 +85,28 @@ describe.each([
       Object.keys(rows).map((name) => [name, migrated.find((r) => r.id === uuidv5(name, NAMESPACE))?.agent_ids]),
     );
     expect(byName).toEqual({ several: ["agent-a", "agent-b"], none: [], one: ["agent-c"] });
+  });
+
+  // The schema comparison sees a trigger's name and events, not its function's body: a changed
+  // body needs a migration of its own (the last one replacing it), which this holds to the source
+  // (up to spacing, which the migration generator folds).
+  it("runs the trigger functions the entities declare, body for body", async () => {
+    const db = await fresh();
+    const declared = (SCHEMA.entities as { meta?: { triggers?: { expression: string }[] } }[])
+      .flatMap((entity) => entity.meta?.triggers ?? [])
+      .flatMap(({ expression }) => [...expression.matchAll(/function (\w+)\(\) returns trigger as \$\$(.*?)\$\$/gsu)])
+      .map(([, name, body]) => ({ name, body: spaced(body ?? "") }));
+    expect(declared.map((d) => d.name)).toContain("memories_mentions_on_write_fn");
+    const running = await db.em
+      .getConnection()
+      .execute<{ name: string; body: string }[]>(
+        "select proname as name, prosrc as body from pg_proc where proname in (?)",
+        [declared.map((d) => d.name)],
+      );
+    const ran = running.map(({ name, body }) => ({ name, body: spaced(body) }));
+    expect(ran.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      declared.sort((a, b) => a.name.localeCompare(b.name)),
+    );
   });
 
   it("differs from the entities when an index they declare is missing", async () => {
