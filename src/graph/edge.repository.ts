@@ -57,10 +57,6 @@ export class EdgeRepository {
   async touching(source: GraphSource, refs: readonly EntityRef[], predicates: readonly string[]): Promise<Edge[]> {
     if (refs.length === 0) return [];
     const wanted = (predicate: string) => predicates.length === 0 || predicates.includes(predicate);
-    const anyRef = Sql.join(
-      refs.map((r) => sql`(${mentioning(r)})`),
-      " or ",
-    );
     const parts: Sql[] = [];
     if (predicates.length === 0 || predicates.some((p) => p !== CO_MENTIONED)) {
       const stated = predicates.filter((p) => p !== CO_MENTIONED);
@@ -93,9 +89,7 @@ export class EdgeRepository {
     const rows = await query<EdgeColumns>(
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
-            memories.found_relations from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])}
-          order by memories.update_time desc, memories.id desc limit ${MAX_STEP_MEMORIES}),
+        hits as (${newestMentioningAny(source, refs)}),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           ${Sql.join(parts, " union ")})
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
@@ -111,4 +105,28 @@ export class EdgeRepository {
       memoryIds: row.memory_ids,
     }));
   }
+}
+
+/**
+ * The newest MAX_STEP_MEMORIES of the source's memories that mention any entity of `refs`. In
+ * the live table each entity's are found through the mentions index on its own: one condition
+ * per entity OR-ed together made the planner test every memory of the workspace against each
+ * (130 ms at 10,000 memories and 47 entities on PGlite, against 10 ms this way). A past state is
+ * read from the revisions once, and tested as a whole.
+ */
+function newestMentioningAny(source: GraphSource, refs: readonly EntityRef[]): Sql {
+  const columns = sql`memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations`;
+  const newest = sql`order by update_time desc, id desc limit ${MAX_STEP_MEMORIES}`;
+  if (!source.live) {
+    const anyRef = Sql.join(
+      refs.map((r) => sql`(${mentioning(r)})`),
+      " or ",
+    );
+    return sql`select ${columns} from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])} ${newest}`;
+  }
+  return sql`select * from (select distinct on (m.id) m.* from refs f cross join lateral (
+      select ${columns} from ${source.from}
+      where ${allOf([...source.where, sql`memories.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))`])}
+      ${newest}) m
+    order by m.id) d ${newest}`;
 }

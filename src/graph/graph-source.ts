@@ -14,6 +14,8 @@ export interface GraphTime {
 export interface GraphSource {
   from: Sql;
   where: Sql[];
+  /** The memories table itself (not a past state read from revisions), so its indexes serve. */
+  live: boolean;
 }
 
 /**
@@ -25,7 +27,7 @@ export interface GraphSource {
  */
 export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSource {
   const q: FilterQuery = { ...ACTIVE_MEMORIES, validAt: time.validAt };
-  if (time.asOf === null) return { from: sql`memories`, where: filterConditions(viewer, q, now) };
+  if (time.asOf === null) return { from: sql`memories`, where: filterConditions(viewer, q, now), live: true };
   return {
     from: sql`(select memories.* from (
         select distinct on (r.memory_id) r.memory from memory_revisions r
@@ -35,5 +37,6 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
         ${Sql.raw(entityMergedMentions.name)}(${viewer.workspaceId}, coalesce(r.memory->'mentions', '[]'::jsonb), ${time.asOf}::timestamptz))) as memories
     ) as memories`,
     where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
+    live: false,
   };
 }

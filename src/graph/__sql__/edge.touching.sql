@@ -1,10 +1,12 @@
 -- every predicate
 
 with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
-            memories.found_relations from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb) or (memories.mentions @> '[{"type":"company","id":"acme"}]'::jsonb))
-          order by memories.update_time desc, memories.id desc limit 1000),
+        hits as (select * from (select distinct on (m.id) m.* from refs f cross join lateral (
+      select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from memories
+      where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and memories.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
+      order by update_time desc, id desc limit 1000) m
+    order by m.id) d order by update_time desc, id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
@@ -38,16 +40,14 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
 -- stated ones only, as of a time
 
 with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
-            memories.found_relations from (select memories.* from (
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from (select memories.* from (
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
       cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
         engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
     ) as memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))
-          order by memories.update_time desc, memories.id desc limit 1000),
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb)) order by update_time desc, id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
@@ -77,10 +77,12 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
 -- co_mentioned only
 
 with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations,
-            memories.found_relations from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb))
-          order by memories.update_time desc, memories.id desc limit 1000),
+        hits as (select * from (select distinct on (m.id) m.* from refs f cross join lateral (
+      select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from memories
+      where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) and memories.mentions @> jsonb_build_array(jsonb_build_object('type', f.type, 'id', f.id))
+      order by update_time desc, id desc limit 1000) m
+    order by m.id) d order by update_time desc, id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
         from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)

@@ -95,7 +95,7 @@ describe.each([
     const declared = (SCHEMA.entities as { meta?: { triggers?: { expression: string }[] } }[])
       .flatMap((entity) => entity.meta?.triggers ?? [])
       .flatMap(({ expression }) => [...expression.matchAll(/function (\w+)\(\) returns trigger as \$\$(.*?)\$\$/gsu)])
-      .map(([, name, body]) => ({ name, body: spaced(body ?? "") }));
+      .map(([, name = "", body = ""]) => ({ name, body: spaced(body) }));
     expect(declared.map((d) => d.name)).toContain("memories_mentions_on_write_fn");
     const running = await db.em
       .getConnection()
