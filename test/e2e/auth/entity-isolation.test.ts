@@ -3,6 +3,7 @@
  * mentions gets, for agent B and for another workspace's admin, the answer a name never mentioned
  * gets, over Connect, gRPC, gRPC-Web and REST; A itself reads it.
  */
+import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
@@ -60,6 +61,21 @@ describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol
     }
   });
 
+  it("UndoEntityMerge: NOT_FOUND for B and another workspace, as for a merge never made; A undoes", async () => {
+    const client = (key: string) => entities(key, protocol);
+    const { merge } = await client(keys.a).mergeEntities({ from: secret, into: { type: "person", id: "zq" } });
+    const id = merge?.id ?? "";
+    const unknown = randomUUID();
+    for (const key of [keys.b, keys.elsewhere]) {
+      const hidden = await answer(client(key).undoEntityMerge({ mergeId: id }), { type: "", id: "" });
+      expect(hidden).toMatch(/^NotFound/);
+      const never = await answer(client(key).undoEntityMerge({ mergeId: unknown }), { type: "", id: "" });
+      expect(hidden.replace(id, "<id>")).toBe(never.replace(unknown, "<id>"));
+    }
+    expect(await answer(client(keys.a).undoEntityMerge({ mergeId: id }), secret)).toBe("OK");
+    expect(await answer(client(keys.a).getEntity(secret), secret)).toBe("OK");
+  });
+
   it("ListEntities lists it for A only", async () => {
     const listed = async (key: string) =>
       (await entities(key, protocol).listEntities({ namePrefix: "zelda" })).entities.map((e) => e.ref?.id);
@@ -112,6 +128,7 @@ describe("over REST", () => {
         headers: { authorization: `Bearer ${key}` },
       });
     expect((await undo(keys.b)).status).toBe(404);
+    expect((await undo(keys.elsewhere)).status).toBe(404);
     expect((await undo(keys.a)).status).toBe(200);
     expect((await get(keys.a, secret)).status).toBe(200);
   });
