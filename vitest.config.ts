@@ -1,4 +1,46 @@
+import { accessSync, constants, mkdirSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+
+/**
+ * Where a run's tests make their data directories, unless TMPDIR says: a directory of its own on
+ * a memory-backed tmpfs when the machine has one, removed when the run exits (and, for a run
+ * that was killed, by the next). Every test database starts as a copy of a 40 MB migrated
+ * template (test/support/templates.ts), several hundred a run; on the disk each copy and removal
+ * cost 0.15-0.8 s of kernel time (ext4's journal and writeback): the suite's system CPU fell
+ * from 154 s to 84 s, and npm test from 339 s to 310 s. Spawned servers and CLI commands inherit it.
+ */
+function scratchDir(): string | undefined {
+  const root = "/dev/shm/engram-tests";
+  try {
+    accessSync("/dev/shm", constants.W_OK);
+    mkdirSync(root, { recursive: true });
+  } catch {
+    return undefined;
+  }
+  for (const entry of readdirSync(root)) {
+    const pid = Number(/^run-(\d+)$/.exec(entry)?.[1] ?? 0);
+    if (pid > 0 && !running(pid)) rmSync(join(root, entry), { recursive: true, force: true });
+  }
+  const dir = join(root, `run-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+if (!process.env.TMPDIR) {
+  const scratch = scratchDir();
+  if (scratch !== undefined) process.env.TMPDIR = scratch;
+}
 
 /** Migrated templates that test databases are copied from (test/support/templates.ts). */
 const TEMPLATES = "test/support/templates-setup.ts";

@@ -1,3 +1,4 @@
+import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { expect } from "vitest";
 import type { Viewer } from "../../src/auth/principal.js";
@@ -73,6 +74,7 @@ export async function openRecordedDatabase(): Promise<RecordedDatabase> {
     close: async () => {
       await db.close();
       await database?.drop();
+      await rm(dataDir, { recursive: true, force: true });
     },
   };
 }
