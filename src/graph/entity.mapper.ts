@@ -14,7 +14,8 @@ import { DomainError } from "../errors/domain-error.js";
 import { truncatedDate } from "../memory/mapper.js";
 import type { Edge } from "./edge.repository.js";
 import type { EntityMergeRecord } from "./entity-merge.repository.js";
-import type { EntityOrderValue, EntityRef, SeenEntity } from "./entity.repository.js";
+import type { EntityOrderValue } from "./entity-sql.js";
+import type { EntityRef, SeenEntity } from "./entity.repository.js";
 import type { GraphTime } from "./graph-source.js";
 
 export function entityToProto(entity: SeenEntity): Entity {

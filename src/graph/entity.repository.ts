@@ -4,6 +4,14 @@ import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "../memory/columns.
 import { allOf, mentioning } from "../memory/filters.js";
 import type { MemoryRecord } from "../memory/record.js";
 import { EntityEntity, type EntityRow } from "./entity.entity.js";
+import {
+  allMentions,
+  mentioningColumns,
+  namedMentions,
+  nameSeen,
+  type EntityListQuery,
+  type EntityOrderValue,
+} from "./entity-sql.js";
 import type { GraphSource } from "./graph-source.js";
 
 export interface EntityRef {
@@ -19,21 +27,6 @@ export interface SeenEntity extends EntityRef {
   mentionCount: number;
   firstSeen: Date;
   lastSeen: Date;
-}
-
-export type EntityOrderValue = "last_seen" | "mention_count" | "name";
-
-export interface EntityListQuery {
-  source: GraphSource;
-  workspaceId: string;
-  type?: string;
-  /** Lower-cased: names, ids or aliases starting with it. */
-  namePrefix?: string;
-  /** Lower-cased words, each contained in the name or an alias. */
-  words: string[];
-  order: EntityOrderValue;
-  offset: number;
-  limit: number;
 }
 
 const ORDERS: Record<EntityOrderValue, Sql> = {
@@ -151,20 +144,10 @@ export interface EntityFields {
   attributes: Record<string, unknown>;
 }
 
-/** A memory mentions the entity in columns `type` and `id` of `table` (a correlated mentioning()). */
-function mentioningColumns(table: string): Sql {
-  const t = Sql.raw(table);
-  return sql`memories.mentions @> jsonb_build_array(jsonb_build_object('type', ${t}.type, 'id', ${t}.id))`;
-}
-
 /** The names a content name is matched against (mention-trigger.ts): lower case, single spaces. */
 function matchKeys(ref: EntityRef, fields: EntityFields): string[] {
   const keys = [fields.name, ref.id, ...fields.aliases].map((k) => k.trim().replace(/\s+/g, " ").toLowerCase());
   return [...new Set(keys)];
-}
-
-function likeEscaped(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 /** The attributes column as a driver gives it: parsed (pg, PGlite), a JSON literal, or null (no row). */
@@ -183,61 +166,4 @@ function toSeen(row: SeenColumns): SeenEntity {
     firstSeen: new Date(row.first_seen),
     lastSeen: new Date(row.last_seen),
   };
-}
-
-/** Every mention in the source, counted once per memory. */
-function allMentions(q: EntityListQuery): Sql {
-  const typed = q.type === undefined ? [] : [sql`m->>'type' = ${q.type}`];
-  return sql`select m->>'type' as type, m->>'id' as id, count(distinct memories.id) as mention_count,
-      min(memories.create_time) as first_seen, max(memories.update_time) as last_seen
-    from ${q.source.from} cross join lateral jsonb_array_elements(memories.mentions) as m
-    where ${allOf([...q.source.where, ...typed])}
-    group by 1, 2`;
-}
-
-/**
- * The entities whose name in a memory of the source (entity_names), or whose name, id or alias
- * the workspace gave them (entities), matches; then what the source says of each.
- */
-function namedMentions(q: EntityListQuery): Sql {
-  const named = [sql`n.workspace_id = ${q.workspaceId}`];
-  const given = [sql`e.workspace_id = ${q.workspaceId}`];
-  if (q.type !== undefined) {
-    named.push(sql`n.type = ${q.type}`);
-    given.push(sql`e.type = ${q.type}`);
-  }
-  if (q.namePrefix !== undefined) {
-    const pattern = `${likeEscaped(q.namePrefix)}%`;
-    named.push(sql`n.name_key like ${pattern}`);
-    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${pattern})`);
-  }
-  for (const word of q.words) {
-    const pattern = `%${likeEscaped(word)}%`;
-    named.push(sql`n.name_key like ${pattern}`);
-    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${pattern})`);
-  }
-  return sql`select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
-    from (
-      select n.type, n.id from ${namesIn(q.source)}
-        where ${allOf([...named, ...q.source.where])}
-      union
-      select e.type, e.id from entities e where ${allOf(given)}) c
-    cross join lateral (
-      select count(*) as mention_count, min(memories.create_time) as first_seen,
-        max(memories.update_time) as last_seen
-      from ${q.source.from} where ${allOf([...q.source.where, mentioningColumns("c")])}) s
-    where s.mention_count > 0`;
-}
-
-/** The names (entity_names n) the source's memories give: joined to them, so their conditions apply. */
-function namesIn(source: GraphSource): Sql {
-  return sql`entity_names n join ${source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id`;
-}
-
-/** A name the entity in columns `type`, `id` of `table` goes by in a memory of the source. */
-function nameSeen(source: GraphSource, workspaceId: string, table: string): Sql {
-  const t = Sql.raw(table);
-  return sql`(select n.name from ${namesIn(source)}
-      where ${allOf([sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`, ...source.where])}
-      order by n.name limit 1)`;
 }

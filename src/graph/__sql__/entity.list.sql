@@ -50,9 +50,9 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
 
 with seen as (select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
     from (
-      select n.type, n.id from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id
-        where n.workspace_id = 'ws-sql' and n.name_key like 'ac%' and n.name_key like '%corp%' and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz)
+      select c.type, c.id from (select distinct n.type, n.id from entity_names n where n.workspace_id = 'ws-sql' and n.name_key like 'ac%' and n.name_key like '%corp%') c
+    cross join lateral (select 1 from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id where n.workspace_id = 'ws-sql' and n.name_key like 'ac%' and n.name_key like '%corp%' and n.type = c.type and n.id = c.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz) limit 1) v
       union
       select e.type, e.id from entities e where e.workspace_id = 'ws-sql' and exists (select 1 from unnest(e.match_keys) k where k like 'ac%') and exists (select 1 from unnest(e.match_keys) k where k like '%corp%')) c
     cross join lateral (
