@@ -119,7 +119,8 @@ describe("extractNames", () => {
     );
   });
 
-  it("stays fast on huge and hostile input", () => {
+  // How long extraction takes is measured by npm run bench:entities, not asserted here.
+  it("reads huge and hostile input only as far as MAX_ANALYSED_CHARS, and never throws", () => {
     const hostile = [
       "A".repeat(200_000),
       "Abc Def, ".repeat(30_000),
@@ -130,9 +131,9 @@ describe("extractNames", () => {
       "😀".repeat(100_000),
     ];
     for (const text of hostile) {
-      const start = performance.now();
-      expect(() => extractNames(text)).not.toThrow();
-      expect(performance.now() - start).toBeLessThan(2_000);
+      const past = `${text} Contact Zelda Quartermaine at zq@example.com.`;
+      expect(() => extractNames(past)).not.toThrow();
+      expect(extractNames(past)).toEqual(extractNames(text));
     }
   });
 
