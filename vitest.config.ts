@@ -54,12 +54,14 @@ const CLIENTS = "test/e2e/clients/**/*.test.ts";
 const BUILD = "test/support/build-setup.ts";
 
 /**
- * Four tiers, each a directory: `unit` (src/ and bench/, beside the module), pure modules; `service`
+ * Five tiers, each a directory: `unit` (src/ and bench/, beside the module), pure modules; `service`
  * (test/service/<feature>/), the real services over an in-memory router transport and a database
- * of their own; `engine` (test/engine/), real servers whose outcome depends on the database
- * engine; `e2e` (test/e2e/), what crosses sockets, processes or the browser. `npm run test:fast`
- * runs the first two; `npm test` runs all four, less the clients (their own project, below); `npm run test:engine` runs service and engine
- * (CI's second pass, on Postgres, which must give the same results).
+ * of their own; `model` (test/model/), the cross-encoder on its thread and the searches it
+ * reranks, whose outcome does not depend on the engine, so they run once; `engine`
+ * (test/engine/), real servers whose outcome depends on the database engine; `e2e` (test/e2e/),
+ * what crosses sockets, processes or the browser. `npm run test:fast` runs unit and service;
+ * `npm test` runs all five, less the clients (their own project, below); `npm run test:engine`
+ * runs service and engine (CI's second pass, on Postgres, which must give the same results).
  */
 export default defineConfig({
   test: {
@@ -83,6 +85,14 @@ export default defineConfig({
           include: ["test/service/**/*.test.ts"],
           globalSetup: [TEMPLATES],
           // The real model loads once per worker (test/support/embedders.ts).
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "model",
+          include: ["test/model/**/*.test.ts"],
+          globalSetup: [TEMPLATES],
         },
       },
       {

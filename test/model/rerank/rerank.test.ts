@@ -3,7 +3,7 @@
  * (src/rerank). It reorders only what the search found for the caller, and a search that asks
  * for it without a loaded model keeps its order and says so in the engram-rerank header. The
  * model's own behaviour (order invariance, cuts, its limit and thread) is tested once, in
- * src/rerank/cross-encoder.test.ts.
+ * cross-encoder.test.ts, beside this file.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";

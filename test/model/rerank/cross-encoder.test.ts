@@ -2,15 +2,15 @@
  * The real cross-encoder on its own, without a database: its scores do not depend on the order
  * of the passages, a long query is cut rather than the passage, a call is refused while too much
  * waits, its thread starts again after dying, and a model that cannot score pairs is refused.
- * Runs once (the unit tier), not on each engine; searches that rerank are in test/service/rerank.
+ * Runs once (the model tier), not on each engine; searches that rerank are beside it.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LocalReranker } from "./local-reranker.js";
-import { RerankerBusy } from "./reranker.js";
-import { LOCAL_RERANKER } from "../../test/support/rerankers.js";
+import { LocalReranker } from "../../../src/rerank/local-reranker.js";
+import { RerankerBusy } from "../../../src/rerank/reranker.js";
+import { LOCAL_RERANKER } from "../../support/rerankers.js";
 
 const ANSWER = "Dana starts each day with a pot of green tea.";
 const DISTRACTOR = "Morning standup notes: what to drink at the offsite, who brings drinks in the morning.";

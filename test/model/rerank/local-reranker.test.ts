@@ -7,10 +7,10 @@ import { mkdtemp, rm, symlink } from "node:fs/promises";
 import { getPriority, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { LocalReranker, RERANKER_THREAD_NICE } from "./local-reranker.js";
-import { RerankerBusy } from "./reranker.js";
-import { LOCAL_RERANKER } from "../../test/support/rerankers.js";
-import { threadsByNice } from "../../test/support/threads.js";
+import { LocalReranker, RERANKER_THREAD_NICE } from "../../../src/rerank/local-reranker.js";
+import { RerankerBusy } from "../../../src/rerank/reranker.js";
+import { LOCAL_RERANKER } from "../../support/rerankers.js";
+import { threadsByNice } from "../../support/threads.js";
 
 const MODEL = LOCAL_RERANKER;
 // Each call below is estimated at 2,000 tokens: two fit, a third waiting would not.
