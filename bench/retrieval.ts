@@ -43,6 +43,7 @@ import { candidatePool } from "../src/memory/search/search.js";
 import { ENTITY_WEIGHT, GRAPH_WEIGHTS, SEMANTIC_WEIGHT } from "../src/memory/search/ranking.js";
 import { LocalReranker } from "../src/rerank/local-reranker.js";
 import { passageOf, RERANK_MAX_TOKENS } from "../src/rerank/rerank.js";
+import { RememberedScores } from "./remembered-scores.js";
 import { crossValidate, replayRecalls, type ListEntry, type QuestionLists } from "./fusion-tuning.js";
 import { crossValidateGraph, type GraphLists } from "./graph-tuning.js";
 import {
@@ -156,10 +157,11 @@ async function main(): Promise<void> {
     dtype: "q8",
     maxLength: RERANK_MAX_TOKENS,
   });
+  const scores = new RememberedScores(reranker);
   const engram = await startEngram(benchConfig(dataDir), pino({ level: LOG_LEVEL }, pino.destination(2)), {
     embedder: new LocalEmbedder({ model: MODEL, modelDir: MODEL_DIR, dtype: "q8" }),
     awaitEmbedder: true,
-    reranker,
+    reranker: scores.reranker,
     awaitReranker: true,
   });
   const runId = randomUUID().slice(0, 8);
@@ -183,7 +185,7 @@ async function main(): Promise<void> {
       return;
     }
     const lists = await collectRetrieverLists(loaded);
-    const rerankLists = await collectRerankLists(loaded, reranker);
+    const rerankLists = await collectRerankLists(loaded, scores);
 
     const questions = conversations.flatMap((c) => c.questions);
     const ceiling = fraction(conversations.flatMap((c) => c.questions.map((q) => answerable(c, q))));
@@ -381,10 +383,9 @@ async function retrieverList(client: MemoryClient, question: Question, mode: Sea
  * candidate count N, scored as a search reranking N does (rerank-tuning.ts replays every
  * candidate count and weight on them).
  */
-async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Promise<RerankTuning> {
+async function collectRerankLists(loaded: Loaded[], scores: RememberedScores): Promise<RerankTuning> {
   const out: RerankLists[] = [];
-  let pairs = 0;
-  let scoringMs = 0;
+  const serverPairs = scores.pairs;
   const bar = progressBar(
     "rerank lists",
     loaded.reduce((n, l) => n + l.conversation.questions.length, 0),
@@ -398,11 +399,7 @@ async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Pr
       const passages = results.map((r) => passageOf(r.memory!));
       const rerank = new Map<number, number[]>();
       for (const candidates of SCORED_COUNTS) {
-        const read = passages.slice(0, candidates);
-        const started = performance.now();
-        rerank.set(candidates, await reranker.score(question.question, read));
-        scoringMs += performance.now() - started;
-        pairs += read.length;
+        rerank.set(candidates, await scores.score(question.question, passages.slice(0, candidates)));
       }
       out.push({
         conversation: conversation.id,
@@ -414,12 +411,15 @@ async function collectRerankLists(loaded: Loaded[], reranker: LocalReranker): Pr
     }
   }
   bar.stop();
-  return { lists: out, msPerPair: scoringMs / pairs };
+  log(
+    `rerank lists: ${scores.pairs - serverPairs} pairs scored beyond the ${serverPairs} the server's searches scored`,
+  );
+  return { lists: out, msPerPair: scores.msPerPair };
 }
 
 interface RerankTuning {
   lists: RerankLists[];
-  /** The reranker's wall time per query-memory pair, over every candidate count's scoring. */
+  /** The reranker's wall time per query-memory pair, over every call (the server's searches' too). */
   msPerPair: number;
 }
 
