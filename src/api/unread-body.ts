@@ -12,11 +12,23 @@ const DRAIN_MAX_MS = 5_000;
  * Before answering a request whose body was not read to the end (refused part way, or before it
  * was read at all): over HTTP/1.1, reads and drops the rest, within bounds. A server that closes
  * a connection while the client is still sending makes the kernel reset it, and the client never
- * sees the answer; that happens whenever the client sent `Connection: close`. HTTP/2 needs
- * nothing here: see resetUnreadStream.
+ * sees the answer; that happens whenever the client sent `Connection: close` (or spoke
+ * HTTP/1.0), so then the answer waits for the drain. A connection that stays open is not
+ * closed after the answer, so the answer goes at once and the rest is dropped as it arrives,
+ * rather than keeping a client that announced a body it has not sent waiting DRAIN_MAX_MS for its
+ * refusal. HTTP/2 needs nothing here: see resetUnreadStream.
  */
 export function drainUnreadBody(req: NodeRequest): Promise<void> {
   if (req.readableEnded || req.destroyed || "stream" in req) return Promise.resolve();
+  const drained = drain(req);
+  return closesAfterAnswer(req) ? drained : Promise.resolve();
+}
+
+function closesAfterAnswer(req: http.IncomingMessage): boolean {
+  return req.httpVersion !== "1.1" || /\bclose\b/i.test(req.headers.connection ?? "");
+}
+
+function drain(req: http.IncomingMessage): Promise<void> {
   return new Promise((resolve) => {
     let read = 0;
     const done = () => {

@@ -162,6 +162,38 @@ describe("oversized requests", () => {
     expect(answer.status).toBe(401);
   });
 
+  it.each([
+    ["REST, refused before its body is read", "/v1/memory", 1024 * 1024, "401"],
+    ["Connect, refused part way through a body without a length", WRITE, MAX_REQUEST_BYTES + 4 * 1024 * 1024, "429"],
+  ])(
+    "%s: a client that sends its whole body before reading, on a connection it closes, still reads the refusal",
+    async (_, path, size, status) => {
+      // The server closes this connection after answering: had it closed before reading what
+      // the client was still sending, the kernel would reset the connection and lose the answer.
+      const authorization = status === "401" ? "Bearer not-a-key" : `Bearer ${server.adminKey}`;
+      const head =
+        `POST ${path} HTTP/1.1\r\nHost: engram\r\nAuthorization: ${authorization}\r\n` +
+        `Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`;
+      const chunk = Buffer.alloc(1024 * 1024, "a");
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(server.port, "127.0.0.1", () => {
+          socket.write(head);
+          for (let sent = 0; sent < size; sent += chunk.length) {
+            socket.write(`${chunk.length.toString(16)}\r\n`);
+            socket.write(chunk);
+            socket.write("\r\n");
+          }
+          socket.write("0\r\n\r\n");
+        });
+        const chunks: Buffer[] = [];
+        socket.on("data", (c: Buffer) => chunks.push(c));
+        socket.on("end", () => resolve(Buffer.concat(chunks).toString("latin1")));
+        socket.on("error", reject);
+      });
+      expect(answer.split("\r\n", 1)[0]).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    },
+  );
+
   it("refuses a body over the limit as it streams in, without a length (gRPC envelope header)", async () => {
     // An envelope that promises more than the limit: refused from its 5-byte header.
     const header = Buffer.alloc(5);
