@@ -17,7 +17,9 @@ const MODEL = new WordHashEmbedder().id;
  * write normalises them, vectors attached, revisions recorded by the triggers), then refreshes
  * the planner's statistics (the server only counts the writes made through it). For suites
  * about what a large table does to reads: 10,000 memories took 32 s through the API on a
- * 2-core machine, 20 s this way (most of it the vector index's inserts).
+ * 2-core machine, 20 s this way. The vector index is dropped for the load and built again from
+ * the database's own definition once the rows are in, as a restore does: inserting each vector
+ * into the graph was most of those 20 s (volume.test.ts: 34.8 s -> 22.3 s on PGlite).
  */
 export async function bulkInsert(
   server: TestServer,
@@ -26,6 +28,11 @@ export async function bulkInsert(
 ): Promise<MemoryRecord[]> {
   const now = new Date();
   const stored: MemoryRecord[] = [];
+  const db = server.engram.db.em.fork();
+  const [vectorIndex] = await db.execute<{ indexdef: string }[]>(
+    "select indexdef from pg_indexes where schemaname = current_schema() and indexname = 'memories_embedding'",
+  );
+  await db.execute("drop index memories_embedding");
   for (let start = 0; start < memories.length; start += CHUNK) {
     const items = memories.slice(start, start + CHUNK).map((init) => {
       const memory = create(MemorySchema, init);
@@ -42,6 +49,7 @@ export async function bulkInsert(
       ...(await em.transactional((tem) => new MemoryRepository(tem).insertDrafts({ workspaceId, items, now }))),
     );
   }
-  await server.engram.db.em.fork().execute("analyze memories");
+  await db.execute(vectorIndex!.indexdef);
+  await db.execute("analyze memories");
   return stored;
 }
