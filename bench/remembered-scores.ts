@@ -1,17 +1,16 @@
 import type { Reranker } from "../src/rerank/reranker.js";
 
 /**
- * The cross-encoder as the benchmark's server uses it, remembering every score it gave, so that
- * the rerank lists (retrieval.ts) reuse the scores the server's reranked searches got for the
- * same question and passage instead of running the model on the same pairs again: in the
- * smoke, whose lists score only the shipped candidate count, that was half the run's model
- * time. A passage's score does not depend on the others scored with it (src/rerank's order
- * invariance, tested in test/model/rerank), so scores from different calls can be mixed. The
- * replay check still compares like with like: a candidate the server did not rerank is scored
- * here, and the check fails if the server reranked other candidates than the replay reads.
+ * The cross-encoder as the benchmark's server uses it, remembering each call's scores, so that a
+ * rerank list (retrieval.ts) that asks for the very candidates a server search reranked for the
+ * same question takes that call's scores instead of running the model on them again: in the
+ * smoke, whose lists score only the shipped candidate count, that was half the run's model time.
+ * A call is remembered whole, by its set of passages: the int8 model's scores depend on the pairs
+ * run together (src/rerank/rerank-worker.ts), and only the same set, in any order, scores the
+ * same. Any other set is scored by the model, as a search reranking it would be.
  */
 export class RememberedScores {
-  private readonly scores = new Map<string, Map<string, number>>();
+  private readonly calls = new Map<string, Map<string, number>>();
   /** The pairs the model scored, for the server and for the lists, and the time it took. */
   pairs = 0;
   scoringMs = 0;
@@ -33,13 +32,11 @@ export class RememberedScores {
     };
   }
 
-  /** Each passage's score for `query`: remembered, or scored now (and remembered). */
+  /** Each passage's score for `query`, from a call that scored this very set, or from the model now. */
   async score(query: string, passages: string[]): Promise<number[]> {
-    const known = this.scores.get(query) ?? new Map<string, number>();
-    const missing = [...new Set(passages.filter((p) => !known.has(p)))];
-    if (missing.length > 0) await this.scored(query, missing, () => this.model.score(query, missing));
-    const scored = this.scores.get(query)!;
-    return passages.map((p) => scored.get(p)!);
+    const remembered = this.calls.get(callKey(query, passages));
+    if (remembered !== undefined) return passages.map((p) => remembered.get(p)!);
+    return this.scored(query, passages, () => this.model.score(query, passages));
   }
 
   /** The model's time per pair over every call, the server's and the lists'. */
@@ -53,9 +50,12 @@ export class RememberedScores {
     const scores = await call();
     this.scoringMs += performance.now() - started;
     this.pairs += passages.length;
-    const known = this.scores.get(query) ?? new Map<string, number>();
-    passages.forEach((p, i) => known.set(p, scores[i]!));
-    this.scores.set(query, known);
+    this.calls.set(callKey(query, passages), new Map(passages.map((p, i) => [p, scores[i]!])));
     return scores;
   }
+}
+
+/** A call's question and its set of passages, whatever their order. */
+function callKey(query: string, passages: string[]): string {
+  return JSON.stringify([query, [...new Set(passages)].sort()]);
 }

@@ -24,6 +24,12 @@ export function drainUnreadBody(req: NodeRequest): Promise<void> {
   return closesAfterAnswer(req) ? drained : Promise.resolve();
 }
 
+/**
+ * Whether Node closes the connection once the answer is written: the client asked it to, or spoke
+ * HTTP/1.0 (even one asking for keep-alive is treated so: waiting costs it only time). Node also
+ * closes for reasons the server does not configure today (maxRequestsPerSocket, a final answer
+ * before 100 Continue); setting either would have to be added here.
+ */
 function closesAfterAnswer(req: http.IncomingMessage): boolean {
   return req.httpVersion !== "1.1" || /\bclose\b/i.test(req.headers.connection ?? "");
 }

@@ -33,23 +33,26 @@ export async function bulkInsert(
     "select indexdef from pg_indexes where schemaname = current_schema() and indexname = 'memories_embedding'",
   );
   await db.execute("drop index memories_embedding");
-  for (let start = 0; start < memories.length; start += CHUNK) {
-    const items = memories.slice(start, start + CHUNK).map((init) => {
-      const memory = create(MemorySchema, init);
-      const draft = toDraft(memory, memory.agentId === "" ? null : memory.agentId, { now });
-      return {
-        id: randomUUID(),
-        draft,
-        embedded: { vector: wordHashVector(draft.content), model: MODEL },
-        change: { kind: "created" as const, keyId: null, agentId: null, reason: null },
-      };
-    });
-    const em = server.engram.db.em.fork();
-    stored.push(
-      ...(await em.transactional((tem) => new MemoryRepository(tem).insertDrafts({ workspaceId, items, now }))),
-    );
+  try {
+    for (let start = 0; start < memories.length; start += CHUNK) {
+      const items = memories.slice(start, start + CHUNK).map((init) => {
+        const memory = create(MemorySchema, init);
+        const draft = toDraft(memory, memory.agentId === "" ? null : memory.agentId, { now });
+        return {
+          id: randomUUID(),
+          draft,
+          embedded: { vector: wordHashVector(draft.content), model: MODEL },
+          change: { kind: "created" as const, keyId: null, agentId: null, reason: null },
+        };
+      });
+      const em = server.engram.db.em.fork();
+      stored.push(
+        ...(await em.transactional((tem) => new MemoryRepository(tem).insertDrafts({ workspaceId, items, now }))),
+      );
+    }
+  } finally {
+    await db.execute(vectorIndex!.indexdef);
   }
-  await db.execute(vectorIndex!.indexdef);
   await db.execute("analyze memories");
   return stored;
 }
