@@ -1,6 +1,7 @@
 import { accessSync, constants, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
+import { QUICK_START_FLAGS } from "./test/support/quick-start.js";
 
 /**
  * Where a run's tests make their data directories, unless TMPDIR says: a directory of its own on
@@ -77,11 +78,15 @@ export default defineConfig({
     isolate: false,
     projects: [
       // bench/: the benchmarks' offline replays, on committed fixtures.
-      { extends: true, test: { name: "unit", include: ["src/**/*.test.ts", "bench/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: { name: "unit", include: ["src/**/*.test.ts", "bench/**/*.test.ts"], execArgv: QUICK_START_FLAGS },
+      },
       {
         extends: true,
         test: {
           name: "service",
+          execArgv: QUICK_START_FLAGS,
           include: ["test/service/**/*.test.ts"],
           globalSetup: [TEMPLATES],
           // The real model loads once per worker (test/support/embedders.ts).
@@ -91,6 +96,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "model",
+          execArgv: QUICK_START_FLAGS,
           include: ["test/model/**/*.test.ts"],
           globalSetup: [TEMPLATES],
         },
@@ -108,6 +114,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "e2e",
+          execArgv: QUICK_START_FLAGS,
           include: ["test/e2e/**/*.test.ts"],
           exclude: [CLIENTS],
           globalSetup: [TEMPLATES, BUILD, "test/support/postgres-setup.ts"],
@@ -118,6 +125,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "clients",
+          execArgv: QUICK_START_FLAGS,
           include: [CLIENTS],
           globalSetup: [TEMPLATES, BUILD],
           sequence: { groupOrder: 1 },

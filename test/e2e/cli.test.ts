@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../support/clients.js";
 import { createTestDatabase } from "../support/database.js";
+import { engramCommand } from "../support/engram-process.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { newDataDir } from "../support/templates.js";
@@ -28,7 +29,7 @@ afterAll(async () => {
 /** Runs the CLI on the same data as the suite's server (its data directory or Postgres database). */
 async function engram(...args: string[]) {
   const env = { ...process.env, ENGRAM_DATA_DIR: dataDir, DATABASE_URL: databaseUrl ?? "" };
-  return run(process.execPath, ["bin/engram.js", ...args], { env });
+  return run(...engramCommand(...args), { env });
 }
 
 describe("engram keys create", () => {
@@ -73,7 +74,7 @@ describe("engram keys create", () => {
 
   it("refuses a DATABASE_URL that is not Postgres, without printing it", async () => {
     const env = { ...process.env, ENGRAM_DATA_DIR: dataDir, DATABASE_URL: "mysql://root:s3cret-pw@db.example/engram" };
-    const failed = run(process.execPath, ["bin/engram.js", "keys", "create", "--workspace", "acme"], { env });
+    const failed = run(...engramCommand("keys", "create", "--workspace", "acme"), { env });
     await expect(failed).rejects.toMatchObject({
       code: 1,
       stdout: "",
@@ -191,8 +192,7 @@ describe("engram reembed", () => {
       await first.close();
 
       const { stderr } = await run(
-        process.execPath,
-        ["bin/engram.js", "reembed", "--model-dir", process.env.ENGRAM_MODEL_DIR ?? ".models", "--log-level", "warn"],
+        ...engramCommand("reembed", "--model-dir", process.env.ENGRAM_MODEL_DIR ?? ".models", "--log-level", "warn"),
         { env: { ...process.env, ENGRAM_DATA_DIR: reembedDir, DATABASE_URL: databaseUrl ?? "" } },
       );
       expect(stderr).toMatch(/re-embedded (\d+) of \1 memories with local:Xenova\/all-MiniLM-L6-v2:q8/);

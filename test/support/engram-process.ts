@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { ApiKeys, readAdminKey } from "../../src/auth/api-keys.js";
 import { openDatabase } from "../../src/db/orm.js";
 import { SCHEMA } from "../../src/schema.js";
+import { QUICK_START_FLAGS } from "./quick-start.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -64,7 +65,7 @@ const SERVER_ENV = {
  * which the integration tier's global setup builds from the sources once, before any suite.
  */
 export function engramCommand(...args: string[]): [string, string[]] {
-  return [process.execPath, ["bin/engram.js", ...args]];
+  return [process.execPath, [...QUICK_START_FLAGS, "bin/engram.js", ...args]];
 }
 
 export interface EngramProcess {
