@@ -6,7 +6,7 @@ import type { MemoryRecord } from "../memory/record.js";
 import { EntityEntity, type EntityRow } from "./entity.entity.js";
 import {
   allMentions,
-  mentioningColumns,
+  mentionStats,
   namedMentions,
   nameSeen,
   type EntityListQuery,
@@ -82,10 +82,7 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
           e.aliases, e.attributes,
           s.mention_count, s.first_seen, s.last_seen
         from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
-        cross join lateral (
-          select count(*) as mention_count, min(memories.create_time) as first_seen,
-            max(memories.update_time) as last_seen
-          from ${source.from} where ${allOf([...source.where, mentioningColumns("c")])}) s
+        cross join lateral (${mentionStats(source, workspaceId, "c")}) s
         left join entities e on e.workspace_id = ${workspaceId} and e.type = c.type and e.id = c.id
         where s.mention_count > 0`,
     );

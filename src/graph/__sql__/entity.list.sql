@@ -55,11 +55,9 @@ with seen as (select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
       and (valid_until is null or valid_until > '<time>'::timestamptz) limit 1) v
       union
       select e.type, e.id from entities e where e.workspace_id = 'ws-sql' and exists (select 1 from unnest(e.match_keys) k where k like 'ac%') and exists (select 1 from unnest(e.match_keys) k where k like '%corp%')) c
-    cross join lateral (
-      select count(*) as mention_count, min(memories.create_time) as first_seen,
-        max(memories.update_time) as last_seen
-      from memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) and memories.mentions @> jsonb_build_array(jsonb_build_object('type', c.type, 'id', c.id))) s
+    cross join lateral (select count(*) as mention_count, min(memories.create_time) as first_seen,
+        max(memories.update_time) as last_seen from entity_names n join memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id where n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz)) s
     where s.mention_count > 0),
         joined as (
           select seen.*, e.name as chosen, e.aliases, e.attributes
