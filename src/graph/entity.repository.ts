@@ -78,11 +78,11 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
     if (refs.length === 0) return [];
     const rows = await query<SeenColumns>(
       this.em,
-      sql`select c.type, c.id, coalesce(e.name, ${nameSeen(source, workspaceId, "c")}, c.id) as name,
+      sql`select c.type, c.id, coalesce(e.name, s.name_seen, c.id) as name,
           e.aliases, e.attributes,
           s.mention_count, s.first_seen, s.last_seen
         from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
-        cross join lateral (${mentionStats(source, workspaceId, "c")}) s
+        cross join lateral (${mentionStats(source, workspaceId, "c", { withName: true })}) s
         left join entities e on e.workspace_id = ${workspaceId} and e.type = c.type and e.id = c.id
         where s.mention_count > 0`,
     );
