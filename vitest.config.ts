@@ -2,6 +2,7 @@ import { accessSync, constants, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { QUICK_START_FLAGS } from "./test/support/quick-start.js";
+import LongestFirstSequencer from "./test/support/sequencer.js";
 
 /**
  * Where a run's tests make their data directories, unless TMPDIR says: a directory of its own on
@@ -72,6 +73,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     setupFiles: ["test/support/count-assertions.ts"],
+    // Longest first, on a new clone too (test/support/sequencer.ts).
+    sequence: { sequencer: LongestFirstSequencer },
     // Files share their worker's modules (each file still runs anew, on servers and databases of
     // its own), so src/, the ORM and the support code are imported once per worker rather than
     // once per file: the whole of npm test took 338 s instead of 373 s on 2 quiet cores.
