@@ -32,12 +32,14 @@ export default class LongestFirstSequencer extends BaseSequencer {
 
   override sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const root = this.ctx.config.root;
+    // Once per file, not once per comparison.
+    const timed = new Map(files.map((spec) => [spec, this.ctx.cache.getTestSpecificationResult(spec)]));
     const seconds = (spec: TestSpecification): number => {
-      const timed = this.ctx.cache.getTestSpecificationResult(spec);
-      if (timed !== undefined) return timed.duration / 1000;
+      const result = timed.get(spec);
+      if (result !== undefined) return result.duration / 1000;
       return this.recorded.get(relative(root, spec.moduleId)) ?? UNKNOWN;
     };
-    const failed = (spec: TestSpecification) => (this.ctx.cache.getTestSpecificationResult(spec)?.failed ? 0 : 1);
+    const failed = (spec: TestSpecification) => (timed.get(spec)?.failed ? 0 : 1);
     return Promise.resolve(
       [...files].sort(
         (a, b) =>
