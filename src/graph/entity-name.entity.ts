@@ -3,11 +3,16 @@ import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 /**
  * The `entity_names` table: each entity a memory mentions, under the name it goes by there (the
  * text of a content mention, else its id), one row per memory and entity, written by the
- * mentions_named trigger (mention-trigger.ts) whenever a memory's mentions change and removed
+ * names_on_* triggers (mention-trigger.ts) whenever a memory's mentions change and removed
  * with the memory. It is how entities are found by name (ListEntities' prefix and words, a
  * content name matched to an entity already named so), and, keyed by memory, no two writes
  * ever contend for a row: a table of one row per entity, made by every write, deadlocked
  * concurrent batches that named the same entities in different orders.
+ *
+ * Each row also carries the memory's columns that decide who may read it and whether it is in
+ * force now (owner, visibility, deletion, expiry, supersession, validity) and its times, under
+ * the memories' own names, so the read filters apply to it as they are: an entity's count and
+ * times are read from its rows alone, not from every memory that mentions it (decision 0024).
  */
 export const EntityNameEntity = defineEntity({
   name: "EntityName",
@@ -21,6 +26,16 @@ export const EntityNameEntity = defineEntity({
     name: p.text(),
     // The name in lower case with single spaces: what prefixes and content names are matched against.
     nameKey: p.text(),
+    // The memory's, kept equal by the triggers (MIRRORED_COLUMNS in mention-trigger.ts).
+    agentId: p.text().nullable(),
+    visibility: p.text(),
+    createTime: p.datetime(),
+    updateTime: p.datetime(),
+    deleteTime: p.datetime().nullable(),
+    expireTime: p.datetime().nullable(),
+    validFrom: p.datetime().nullable(),
+    validUntil: p.datetime().nullable(),
+    supersededBy: p.uuid().nullable(),
   },
   indexes: [
     {

@@ -26,25 +26,27 @@ export interface EntityListQuery {
  * What the source's memories say of the entity in columns `type` and `id` of `table`: how many
  * mention it, the first created and the last updated (mention_count, first_seen, last_seen; a
  * count of 0 when none does), and with `withName` the name it goes by in them (name_seen, as
- * nameSeen gives it). In the live table the entity's entity_names rows (one per memory that
- * mentions it, kept by the triggers) lead to its memories by their keys, and the name comes from
- * the same rows: through the mentions index, each memory's mentions were tested again, and the
- * name was a second read of the same memories. ListEntities by prefix went from 24-27 to 13-18 ms
- * (p50) on PGlite at 10k memories, a graph's entities from 530 to 340 ms at 100k on Postgres.
- * A past state has no entity_names rows, and is tested as a whole.
+ * nameSeen gives it). In the live table the entity's own entity_names rows answer alone: each
+ * carries its memory's columns the source's conditions test (decision 0024). Joined to the
+ * memories, every mention of a hub was a read of its memory: ListEntities by prefix took 16 ms
+ * (p50, in process) at 10k memories on PGlite, 7 ms from the rows alone. A past state has no
+ * entity_names rows, and is tested as a whole.
  */
 export function mentionStats(source: GraphSource, workspaceId: string, table: string, { withName = false } = {}): Sql {
   const t = Sql.raw(table);
-  const stats = sql`count(*) as mention_count, min(memories.create_time) as first_seen,
-        max(memories.update_time) as last_seen`;
   if (!source.live) {
     const mentioning = sql`memories.mentions @> jsonb_build_array(jsonb_build_object('type', ${t}.type, 'id', ${t}.id))`;
     const name = withName ? sql`, ${nameSeen(source, workspaceId, table)} as name_seen` : sql``;
-    return sql`select ${stats}${name} from ${source.from} where ${allOf([...source.where, mentioning])}`;
+    return sql`select ${statsOf("memories")}${name} from ${source.from} where ${allOf([...source.where, mentioning])}`;
   }
   const own = [sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`];
   const name = withName ? sql`, min(n.name) as name_seen` : sql``;
-  return sql`select ${stats}${name} from ${namesIn(source)} where ${allOf([...own, ...source.where])}`;
+  return sql`select ${statsOf("n")}${name} from entity_names n where ${allOf([...own, ...source.names])}`;
+}
+
+function statsOf(table: string): Sql {
+  const t = Sql.raw(table);
+  return sql`count(*) as mention_count, min(${t}.create_time) as first_seen, max(${t}.update_time) as last_seen`;
 }
 
 function likeEscaped(text: string): string {
@@ -92,27 +94,30 @@ export function namedMentions(q: EntityListQuery): Sql {
 }
 
 /**
- * The entities a name the source's memories give matches (`named`, on entity_names n). In the
- * live table each entity is checked for one such memory by the keys: joining every matching name
- * to the memories made the planner read the whole workspace (10 of 25 ms at 10k on PGlite).
+ * The entities a name the source's memories give matches (`named`, on entity_names n): in the
+ * live table, the rows the source's conditions admit; in a past state, the names joined to the
+ * memories as they were.
  */
 function namedIn(source: GraphSource, named: Sql[]): Sql {
   if (!source.live) return sql`select n.type, n.id from ${namesIn(source)} where ${allOf([...named, ...source.where])}`;
-  const same = [sql`n.type = c.type`, sql`n.id = c.id`];
-  // A lateral with a limit, not exists: the planner turned exists back into the join.
-  return sql`select c.type, c.id from (select distinct n.type, n.id from entity_names n where ${allOf(named)}) c
-    cross join lateral (select 1 from ${namesIn(source)} where ${allOf([...named, ...same, ...source.where])} limit 1) v`;
+  return sql`select distinct n.type, n.id from entity_names n where ${allOf([...named, ...source.names])}`;
 }
 
-/** The names (entity_names n) the source's memories give: joined to them, so their conditions apply. */
+/**
+ * The names (entity_names n) a past state's memories give: joined to them, so their conditions
+ * apply. Only the names' own columns: the memory's that rows carry would make the conditions'
+ * unqualified columns ambiguous, and are the memory's now, not then.
+ */
 function namesIn(source: GraphSource): Sql {
-  return sql`entity_names n join ${source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id`;
+  return sql`(select workspace_id, type, id, memory_id, name, name_key from entity_names) n
+    join ${source.from} on memories.workspace_id = n.workspace_id and memories.id = n.memory_id`;
 }
 
 /** A name the entity in columns `type`, `id` of `table` goes by in a memory of the source. */
 export function nameSeen(source: GraphSource, workspaceId: string, table: string): Sql {
   const t = Sql.raw(table);
-  return sql`(select n.name from ${namesIn(source)}
-      where ${allOf([sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`, ...source.where])}
-      order by n.name limit 1)`;
+  const own = [sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`];
+  const from = source.live ? sql`entity_names n` : namesIn(source);
+  const where = source.live ? source.names : source.where;
+  return sql`(select n.name from ${from} where ${allOf([...own, ...where])} order by n.name limit 1)`;
 }

@@ -12,10 +12,16 @@ export interface GraphTime {
 
 /** The memories a graph read stands on, as a FROM item named `memories` and its conditions. */
 export interface GraphSource {
+  workspaceId: string;
   from: Sql;
   where: Sql[];
   /** The memories table itself (not a past state read from revisions), so its indexes serve. */
   live: boolean;
+  /**
+   * Live only: the same conditions on the entity_names rows `n`, which carry their memory's
+   * columns that decide them (entity-name.entity.ts), so an entity's rows answer alone.
+   */
+  names: Sql[];
 }
 
 /**
@@ -27,8 +33,18 @@ export interface GraphSource {
  */
 export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSource {
   const q: FilterQuery = { ...ACTIVE_MEMORIES, validAt: time.validAt };
-  if (time.asOf === null) return { from: sql`memories`, where: filterConditions(viewer, q, now), live: true };
+  if (time.asOf === null) {
+    const names = filterConditions(viewer, q, now, "n");
+    return {
+      workspaceId: viewer.workspaceId,
+      from: sql`memories`,
+      where: filterConditions(viewer, q, now),
+      live: true,
+      names,
+    };
+  }
   return {
+    workspaceId: viewer.workspaceId,
     from: sql`(select memories.* from (
         select distinct on (r.memory_id) r.memory from memory_revisions r
         where r.workspace_id = ${viewer.workspaceId} and r.change_time <= ${time.asOf}
@@ -38,5 +54,6 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
     ) as memories`,
     where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
     live: false,
+    names: [],
   };
 }

@@ -111,10 +111,28 @@ end; $$ language plpgsql;
 create trigger mentions_on_write before insert or update of mentions, subject_type, subject_id, linked_entities,
   tags, relations on memories for each row execute function memories_mentions_on_write_fn()`;
 
+/**
+ * The memory's columns each of its entity_names rows carries (entity-name.entity.ts): who may
+ * read it, whether it is in force at a given time, and its times.
+ */
+export const MIRRORED_COLUMNS = [
+  "agent_id",
+  "visibility",
+  "create_time",
+  "update_time",
+  "delete_time",
+  "expire_time",
+  "valid_from",
+  "valid_until",
+  "superseded_by",
+] as const;
+
+const mirrored = (table: string) => MIRRORED_COLUMNS.map((c) => `${table}.${c}`).join(", ");
+
 /** Each changed memory's names: a content mention's text, else the entity's id; and that name as a match key. */
 const NAMES = `select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')
       changed.workspace_id, changed.id, m->>'type', m->>'id', coalesce(m->>'text', m->>'id'),
-      ${keyOf("coalesce(m->>'text', m->>'id')")}
+      ${keyOf("coalesce(m->>'text', m->>'id')")}, ${mirrored("changed")}
     from changed cross join lateral jsonb_array_elements(changed.mentions) m
     order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc`;
 
@@ -122,20 +140,25 @@ function named(name: string, event: string, tables: string, changed: string, bef
   const fn = `memories_${name}_fn`;
   return `create or replace function ${fn}() returns trigger as $$ begin
   ${before}
-  insert into entity_names (workspace_id, memory_id, type, id, name, name_key) with changed as (${changed}) ${NAMES};
+  insert into entity_names (workspace_id, memory_id, type, id, name, name_key, ${MIRRORED_COLUMNS.join(", ")})
+    with changed as (${changed}) ${NAMES};
   return null; end; $$ language plpgsql;
 create trigger ${name} after ${event} on memories referencing ${tables} for each statement execute function ${fn}()`;
 }
 
 /**
  * AFTER INSERT and AFTER UPDATE, once per statement over its transition tables (as revisions
- * are, decision 0014): the entity_names rows of the memories whose mentions changed follow them.
+ * are, decision 0014): the entity_names rows of the memories whose mentions or mirrored columns
+ * changed are written anew (an embedding attached, which changes neither, writes none).
  */
 export const NAMES_ON_INSERT = named("names_on_insert", "insert", "new table as inserted", "select * from inserted");
 
+/** A memory whose rows must follow: its mentions or a column they carry changed. */
+const REWRITTEN = `(previous.mentions, ${mirrored("previous")}) is distinct from (updated.mentions, ${mirrored("updated")})`;
+
 const CHANGED = `select updated.* from updated join previous
     on previous.workspace_id = updated.workspace_id and previous.id = updated.id
-  where previous.mentions is distinct from updated.mentions`;
+  where ${REWRITTEN}`;
 
 /** The rows of entity_names of the memories in `table`: one per entity of their mentions (by the key). */
 const namesOf = (
@@ -150,7 +173,7 @@ export const NAMES_ON_UPDATE = named(
   CHANGED,
   namesOf(`(select previous.* from previous join updated
     on previous.workspace_id = updated.workspace_id and previous.id = updated.id
-    where previous.mentions is distinct from updated.mentions) gone`),
+    where ${REWRITTEN}) gone`),
 );
 
 /** AFTER DELETE, once per statement: a purged memory's names go with it. */

@@ -41,9 +41,14 @@ export interface ListQuery extends FilterQuery {
   limit: number;
 }
 
-/** The MemoryFilter as SQL conditions, always including the visibility rule. */
-export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date): Sql[] {
-  const where: Sql[] = [visibleTo(viewer)];
+/**
+ * The MemoryFilter as SQL conditions, always including the visibility rule, which names
+ * `table`'s columns; the others name theirs unqualified. entity_names carries the columns of
+ * ACTIVE_MEMORIES' conditions and the visibility rule's under the same names, so those apply to
+ * its rows as they are (graph-source.ts).
+ */
+export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, table = "memories"): Sql[] {
+  const where: Sql[] = [visibleTo(viewer, table)];
   if (q.subjectType !== undefined) where.push(sql`subject_type = ${q.subjectType}`);
   if (q.subjectId !== undefined) where.push(sql`subject_id = ${q.subjectId}`);
   if (q.kinds.length > 0) where.push(sql`kind = any(${q.kinds}::text[])`);

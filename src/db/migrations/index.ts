@@ -14,6 +14,7 @@ import { Migration20261125053634ChangeFeed } from "./20261125053634-change-feed.
 import { Migration20261126163601KnowledgeGraph } from "./20261126163601-knowledge-graph.js";
 import { Migration20261126184919EntityMerges } from "./20261126184919-entity-merges.js";
 import { Migration20261126220000NameLookupProbes } from "./20261126220000-name-lookup-probes.js";
+import { Migration20261127063146EntityNamesMirrorMemories } from "./20261127063146-entity-names-mirror-memories.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   { name: "20261126163601-knowledge-graph", class: Migration20261126163601KnowledgeGraph },
   { name: "20261126184919-entity-merges", class: Migration20261126184919EntityMerges },
   { name: "20261126220000-name-lookup-probes", class: Migration20261126220000NameLookupProbes },
+  { name: "20261127063146-entity-names-mirror-memories", class: Migration20261127063146EntityNamesMirrorMemories },
 ];
