@@ -46,8 +46,8 @@ function mergedEnd(end: "subject" | "object"): Sql {
 }
 
 /**
- * The relations that touch a set of entities, read from the memories of a GraphSource that
- * mention any of them (the memories_mentions index finds those): the relations those memories
+ * The relations that touch a set of entities, read from the newest memories of a GraphSource
+ * that mention any of them (newestMentioningAny): the relations those memories
  * state (in Memory.relations, or in words in their content) with one end in the set, and co_mentioned between each entity of the set and every
  * other entity the same memory mentions (subject first as given, the other as object).
  */
@@ -125,10 +125,10 @@ function newestMentioningAny(source: GraphSource, refs: readonly EntityRef[]): S
     return sql`select ${columns} from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])} ${newest}`;
   }
   const own = [sql`n.workspace_id = ${source.workspaceId}`, sql`n.type = f.type`, sql`n.id = f.id`];
-  const ids = sql`select n.memory_id from refs f cross join lateral (
+  const ids = sql`select newest.memory_id from refs f cross join lateral (
       select n.memory_id, n.update_time from entity_names n where ${allOf([...own, ...source.names])}
-      order by n.update_time desc, n.memory_id desc limit ${MAX_STEP_MEMORIES}) n
-    group by n.memory_id order by max(n.update_time) desc, n.memory_id desc limit ${MAX_STEP_MEMORIES}`;
+      order by n.update_time desc, n.memory_id desc limit ${MAX_STEP_MEMORIES}) newest
+    group by newest.memory_id order by max(newest.update_time) desc, newest.memory_id desc limit ${MAX_STEP_MEMORIES}`;
   // The memory's own conditions again: its rows say the same, and tenancy never rests on a copy alone.
   const keyed = [sql`memories.workspace_id = ${source.workspaceId}`, sql`memories.id = any(array(${ids}))`];
   return sql`select ${columns} from ${source.from} where ${allOf([...keyed, ...source.where])} ${newest}`;

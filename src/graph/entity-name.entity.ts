@@ -3,7 +3,8 @@ import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
 /**
  * The `entity_names` table: each entity a memory mentions, under the name it goes by there (the
  * text of a content mention, else its id), one row per memory and entity, written by the
- * names_on_* triggers (mention-trigger.ts) whenever a memory's mentions change and removed
+ * names_on_* triggers (mention-trigger.ts) whenever a memory's mentions or the columns below
+ * change, and removed
  * with the memory. It is how entities are found by name (ListEntities' prefix and words, a
  * content name matched to an entity already named so), and, keyed by memory, no two writes
  * ever contend for a row: a table of one row per entity, made by every write, deadlocked

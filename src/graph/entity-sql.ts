@@ -29,8 +29,8 @@ export interface EntityListQuery {
  * nameSeen gives it). In the live table the entity's own entity_names rows answer alone: each
  * carries its memory's columns the source's conditions test (decision 0024). Joined to the
  * memories, every mention of a hub was a read of its memory: ListEntities by prefix took 16 ms
- * (p50, in process) at 10k memories on PGlite, 7 ms from the rows alone. A past state has no
- * entity_names rows, and is tested as a whole.
+ * (p50, in process) at 10k memories on PGlite, 7 ms from the rows alone. A past state's
+ * memories are tested as a whole (the rows describe the memories as they are now).
  */
 export function mentionStats(source: GraphSource, workspaceId: string, table: string, { withName = false } = {}): Sql {
   const t = Sql.raw(table);
@@ -106,7 +106,8 @@ function namedIn(source: GraphSource, named: Sql[]): Sql {
 /**
  * The names (entity_names n) a past state's memories give: joined to them, so their conditions
  * apply. Only the names' own columns: the memory's that rows carry would make the conditions'
- * unqualified columns ambiguous, and are the memory's now, not then.
+ * unqualified columns ambiguous. The rows are today's (a name a memory gave then and no longer
+ * gives is not found), as before the rows carried anything.
  */
 function namesIn(source: GraphSource): Sql {
   return sql`(select workspace_id, type, id, memory_id, name, name_key from entity_names) n

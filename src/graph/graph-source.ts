@@ -11,17 +11,27 @@ export interface GraphTime {
 }
 
 /** The memories a graph read stands on, as a FROM item named `memories` and its conditions. */
-export interface GraphSource {
+export type GraphSource = LiveSource | PastSource;
+
+interface SourceBase {
   workspaceId: string;
   from: Sql;
   where: Sql[];
-  /** The memories table itself (not a past state read from revisions), so its indexes serve. */
-  live: boolean;
+}
+
+/** The memories table itself, so its indexes serve, and entity_names beside it. */
+export interface LiveSource extends SourceBase {
+  live: true;
   /**
-   * Live only: the same conditions on the entity_names rows `n`, which carry their memory's
-   * columns that decide them (entity-name.entity.ts), so an entity's rows answer alone.
+   * The same conditions on the entity_names rows `n`, which carry their memory's columns that
+   * decide them (entity-name.entity.ts), so an entity's rows answer alone.
    */
   names: Sql[];
+}
+
+/** A past state read from the revisions: no entity_names rows describe it. */
+export interface PastSource extends SourceBase {
+  live: false;
 }
 
 /**
@@ -54,6 +64,5 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
     ) as memories`,
     where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
     live: false,
-    names: [],
   };
 }

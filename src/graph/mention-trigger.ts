@@ -38,10 +38,16 @@ const compatible = `case c.m->>'type' ${Object.entries(COMPATIBLE_TYPES)
 const keyOf = (name: string) => `lower(regexp_replace(${name}, '\\s+', ' ', 'g'))`;
 const matchKey = keyOf("c.m->>'text'");
 
-/** The first entity a memory goes by under the content name, among those `where` admits. */
+/**
+ * The first entity a memory goes by under the content name, among those `where` admits and only
+ * through memories the new memory's owner may read (visibleTo's rule, on the columns the rows
+ * carry): a name another agent gave only in its private memories must not lend its entity, and
+ * with it the entity's id, to this one.
+ */
 const goesBy = (where: string, order: string) =>
   `select jsonb_build_object('type', n.type, 'id', n.id) from entity_names n
-          where n.workspace_id = new.workspace_id and n.name_key = ${matchKey} and ${where} ${order} limit 1`;
+          where n.workspace_id = new.workspace_id and n.name_key = ${matchKey} and ${where}
+            and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = new.agent_id) ${order} limit 1`;
 
 const MENTIONS = `
   with own(m, ord) as (
@@ -113,7 +119,9 @@ create trigger mentions_on_write before insert or update of mentions, subject_ty
 
 /**
  * The memory's columns each of its entity_names rows carries (entity-name.entity.ts): who may
- * read it, whether it is in force at a given time, and its times.
+ * read it, whether it is in force at a given time, and its times. The update trigger rewrites
+ * the rows when any of them changes; a migration that changes them with the triggers disabled
+ * must rewrite the rows too.
  */
 export const MIRRORED_COLUMNS = [
   "agent_id",

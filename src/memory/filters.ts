@@ -48,6 +48,10 @@ export interface ListQuery extends FilterQuery {
  * its rows as they are (graph-source.ts).
  */
 export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, table = "memories"): Sql[] {
+  if (table !== "memories" && narrowed(q)) {
+    // Unqualified, they would bind to any memories in scope instead: fail closed.
+    throw new Error(`only the visibility and time conditions apply to ${table}`);
+  }
   const where: Sql[] = [visibleTo(viewer, table)];
   if (q.subjectType !== undefined) where.push(sql`subject_type = ${q.subjectType}`);
   if (q.subjectId !== undefined) where.push(sql`subject_id = ${q.subjectId}`);
@@ -66,6 +70,12 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, tabl
       and (valid_until is null or valid_until > ${q.validAt}::timestamptz)`);
   }
   return where;
+}
+
+/** Whether the query narrows by a field of the memory beside visibility and time. */
+function narrowed(q: FilterQuery): boolean {
+  const fields = [q.subjectType, q.subjectId, q.linkedEntity, q.mentions, q.visibility, q.key];
+  return fields.some((f) => f !== undefined) || q.kinds.length + q.tags.length + q.anyTags.length > 0;
 }
 
 /** Memories that mention the entity, in any role (served by the memories_mentions index). */

@@ -1,11 +1,11 @@
 -- every predicate
 
 with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from refs f cross join lateral (
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select newest.memory_id from refs f cross join lateral (
       select n.memory_id, n.update_time from entity_names n where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
-      order by n.update_time desc, n.memory_id desc limit 1000) n
-    group by n.memory_id order by max(n.update_time) desc, n.memory_id desc limit 1000)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      order by n.update_time desc, n.memory_id desc limit 1000) newest
+    group by newest.memory_id order by max(newest.update_time) desc, newest.memory_id desc limit 1000)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) order by update_time desc, id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
@@ -77,11 +77,11 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
 -- co_mentioned only
 
 with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::text[])),
-        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select n.memory_id from refs f cross join lateral (
+        hits as (select memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations from memories where memories.workspace_id = 'ws-sql' and memories.id = any(array(select newest.memory_id from refs f cross join lateral (
       select n.memory_id, n.update_time from entity_names n where n.workspace_id = 'ws-sql' and n.type = f.type and n.id = f.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
-      order by n.update_time desc, n.memory_id desc limit 1000) n
-    group by n.memory_id order by max(n.update_time) desc, n.memory_id desc limit 1000)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      order by n.update_time desc, n.memory_id desc limit 1000) newest
+    group by newest.memory_id order by max(newest.update_time) desc, newest.memory_id desc limit 1000)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) order by update_time desc, id desc limit 1000),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time

@@ -34,6 +34,15 @@ async function countAs(agentId: string, ref: { type: string; id: string }) {
   return got?.entity === undefined ? "NotFound" : Number(got.entity.mentionCount);
 }
 
+/** The weight of the project's co_mentioned edge to the notes' contact in the reader's graph. */
+async function edgeWeightAs(agentId: string, ref: { type: string; id: string }) {
+  const entities = services.entities(agentId === "admin" ? { scopes: ["admin"] } : { agentId });
+  const graph = await entities.getEntityGraph({ ...ref, depth: 1 });
+  return graph.edges
+    .filter((e) => e.predicate === "co_mentioned")
+    .map((e) => [[e.subject?.id, e.object?.id].find((id) => id !== ref.id), Number(e.weight)]);
+}
+
 describe("an entity's count follows its memories", () => {
   it("as they are shared, deleted, bounded in time, superseded and edited", async () => {
     const project = { type: "project", id: `p-${randomUUID()}` };
@@ -52,9 +61,11 @@ describe("an entity's count follows its memories", () => {
       updateMask: { paths: ["visibility"] },
     });
     expect(await countAs("counts-b", project)).toBe(1);
+    expect(await edgeWeightAs("counts-b", project)).toEqual([["c-counts", 1]]);
 
     await owner.deleteMemory({ id: notes[1]!.id });
     expect(await countAs("counts-a", project)).toBe(4);
+    expect(await edgeWeightAs("admin", project)).toEqual([["c-counts", 4]]);
 
     await owner.updateMemory({
       id: notes[2]!.id,

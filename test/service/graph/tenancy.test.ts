@@ -6,7 +6,7 @@
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
+import { MentionRole, Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { failure } from "../../support/codes.js";
 import { aNote, writeMemory } from "../../support/factories/memory.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
@@ -116,6 +116,22 @@ describe("what only A's private memories mention does not exist for B", () => {
     const b = services.memories({ agentId: "agent-b" });
     expect((await b.listMemories({ filter: { mentions: secret } })).memories).toEqual([]);
     expect((await b.listMemories({ filter: { mentions: { type: "place", id: "lisbon" } } })).memories).toHaveLength(1);
+  });
+
+  it("B's own writes never resolve a name to an entity only A's private memories give it", async () => {
+    // A's private note about its contact "orla byrne" names her: the name goes by that contact for A.
+    const a = services.memories({ agentId: "agent-a" });
+    const contentOf = (m: { mentions: { role: MentionRole; entity?: { type: string; id: string } }[] }) =>
+      m.mentions.filter((x) => x.role === MentionRole.CONTENT).map((x) => `${x.entity?.type}/${x.entity?.id}`);
+    expect(contentOf(await writeMemory(a, aNote("orla byrne", "Orla Byrne asked for the renewal terms")))).toEqual([
+      "contact/orla byrne",
+    ]);
+    expect(contentOf(await writeMemory(a, aNote("c-other", "Orla Byrne signed")))).toEqual(["contact/orla byrne"]);
+    // B writes the name: B's memory must not take A's private contact for it.
+    const b = services.memories({ agentId: "agent-b" });
+    expect(contentOf(await writeMemory(b, aNote("c-bee", "Orla Byrne called about pricing")))).toEqual([
+      "person/orla byrne",
+    ]);
   });
 
   it("another workspace sees none of the workspace's entities, even with an admin key", async () => {
