@@ -30,6 +30,37 @@ const draft = (over: Partial<MemoryDraft> = {}): MemoryDraft => aDraft({ agentId
 const flat = (s: Sql) => ({ text: s.text.replace(/\s+/g, " "), params: s.params });
 
 describe("filterConditions", () => {
+  it("on another table (entity_names' rows), qualifies the visibility rule with it and keeps the time conditions", () => {
+    const onNames = filterConditions(viewer, query({ validAt: now }), now, "n").map(flat);
+    expect(onNames[0]).toEqual({
+      text: "n.workspace_id = ? and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = ?)",
+      params: ["w1", "agent-a"],
+    });
+    expect(onNames.slice(1).map((c) => c.text)).toEqual(
+      filterConditions(viewer, query({ validAt: now }), now)
+        .slice(1)
+        .map((c) => flat(c).text),
+    );
+  });
+
+  it("on another table, refuses any filter beside visibility and time: its columns would bind to memories", () => {
+    const narrowing: Partial<FilterQuery>[] = [
+      { subjectType: "contact" },
+      { subjectId: "c-1" },
+      { kinds: ["note"] },
+      { tags: ["a"] },
+      { anyTags: ["a"] },
+      { linkedEntity: { type: "t", id: "i" } },
+      { mentions: { type: "t", id: "i" } },
+      { visibility: "shared" },
+      { key: "k" },
+    ];
+    for (const over of narrowing) {
+      expect(() => filterConditions(viewer, query(over), now, "n"), JSON.stringify(over)).toThrow(/apply to n/);
+      expect(filterConditions(viewer, query(over), now).length).toBeGreaterThan(4);
+    }
+  });
+
   it("by default keeps visibility and hides deleted, expired and superseded memories, as of now", () => {
     expect(filterConditions(viewer, query(), now).map(flat)).toEqual([
       { text: VISIBLE, params: ["w1", "agent-a"] },
