@@ -115,10 +115,13 @@ async function serve(
     announceAs: cluster.changeAnnouncer,
     options: { maxStreamsPerKey: config.watchStreamsPerKey },
   });
+  // Bound to the services' caches once they exist (below): until then nothing is cached.
+  let forgetErased: (workspaceId: string | null) => void = () => {};
   await cluster.listen({
     keysChanged: () => apiKeys.forgetCached(),
     backlog: () => worker.kick(),
     changes: (heads) => feed.wake(heads),
+    erased: (workspaceId) => forgetErased(workspaceId),
   });
   // Numbers what a server killed between a commit and its numbering left behind.
   await sequencer.start();
@@ -161,9 +164,11 @@ async function serve(
       statistics.noteWrites(count);
       if (count > 0) sequencer.written();
     },
+    onErased: (workspaceId) => cluster.announceErasure(workspaceId),
     apiKeys,
     stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
   });
+  forgetErased = services.forgetCached;
   const handlers = apiHandlers({
     routes: routes({ ...services, isServing: () => isReady().catch(() => false) }),
     authentication: {

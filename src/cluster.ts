@@ -10,6 +10,8 @@ import { memoryRateLimiters, postgresRateLimiters, type RateLimiters } from "./a
 
 /** Servers on one Postgres wake each other's embedding workers on this channel when a backlog builds. */
 const EMBEDDING_BACKLOG = "engram_embedding_backlog";
+/** Servers on one Postgres tell each other on this channel which workspace an erasure reached, to drop their caches. */
+const ERASURES = "engram_erasures";
 /** Workers woken once keep claiming until the queue is empty, so one announcement a second is plenty. */
 const ANNOUNCE_INTERVAL_MS = 1_000;
 
@@ -30,11 +32,15 @@ export interface Cluster {
     keysChanged: () => void;
     backlog: () => void;
     changes: (heads: FeedHeads | null) => void;
+    /** Memories of this workspace were erased (null: of any, as when the listener was down). */
+    erased: (workspaceId: string | null) => void;
   }): Promise<void>;
   /** The id this server's change-log announcements carry; null with no other server to tell. */
   changeAnnouncer: string | null;
   /** Tells every server's embedding worker that memories are waiting for vectors (at most once a second). */
   announceBacklog(): void;
+  /** Tells every server that memories of a workspace were erased: caches holding them must go. */
+  announceErasure(workspaceId: string): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +50,7 @@ export const SINGLE_SERVER: Cluster = {
   listen: async () => {},
   changeAnnouncer: null,
   announceBacklog: () => {},
+  announceErasure: () => {},
   close: async () => {},
 };
 
@@ -57,7 +64,7 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
   return {
     limiters: postgresRateLimiters(pool),
     keyCache: { ...SINGLE_SERVER_KEY_CACHE, trusted: () => listener.live },
-    async listen({ keysChanged, backlog, changes }) {
+    async listen({ keysChanged, backlog, changes, erased }) {
       listener.on(API_KEYS_CHANGED, keysChanged);
       // Revocations and changes may have been missed while the listener was down.
       listener.onReset(keysChanged);
@@ -67,6 +74,9 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
         if (heads !== undefined) changes(heads);
       });
       listener.onReset(() => changes(null));
+      listener.on(ERASURES, (workspaceId) => erased(workspaceId));
+      // An erasure announced while the listener was down: any workspace's caches may hold it.
+      listener.onReset(() => erased(null));
       await listener.start();
     },
     changeAnnouncer: feedNotifications.server,
@@ -75,6 +85,11 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
       lastAnnounced = Date.now();
       pool.query("select pg_notify($1, '')", [EMBEDDING_BACKLOG]).catch((err: unknown) => {
         logger.warn({ error: loggableError(err) }, "could not announce the embedding backlog");
+      });
+    },
+    announceErasure(workspaceId) {
+      pool.query("select pg_notify($1, $2)", [ERASURES, workspaceId]).catch((err: unknown) => {
+        logger.warn({ error: loggableError(err) }, "could not announce an erasure to the other servers");
       });
     },
     async close() {

@@ -13,6 +13,7 @@ import { EntityEntity } from "./graph/entity.entity.js";
 import { EntityNameEntity } from "./graph/entity-name.entity.js";
 import { EntityMergeEntity } from "./graph/entity-merge.entity.js";
 import { entityMergedMentions, entityMergeTarget } from "./graph/merge-routines.js";
+import { ErasureReceiptEntity } from "./erasure/erasure-receipt.entity.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to
@@ -32,6 +33,7 @@ export const SCHEMA: DatabaseSchema = {
     EntityEntity,
     EntityNameEntity,
     EntityMergeEntity,
+    ErasureReceiptEntity,
   ],
   routines: [tagsText, sequenceChanges, entityMergeTarget, entityMergedMentions],
 };

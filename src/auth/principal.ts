@@ -1,7 +1,7 @@
 import { createContextKey, type ContextValues, type HandlerContext } from "@connectrpc/connect";
 import { DomainError } from "../errors/domain-error.js";
 
-export const SCOPES = ["memory:read", "memory:write", "admin"] as const;
+export const SCOPES = ["memory:read", "memory:write", "memory:erase", "admin"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 /** Who is calling: the API key's identity, established by the request gate (src/api/authentication.ts). */

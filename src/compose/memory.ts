@@ -14,6 +14,9 @@ import { WriteGuard } from "../memory/write/guard/write-guard.js";
 import { WriteVectorSource } from "../memory/write/vectors.js";
 import { MemoryWrites } from "../memory/write/writes.js";
 import type { Reranker } from "../rerank/reranker.js";
+import { ErasureHandlers } from "../erasure/erasure.handlers.js";
+import { Erasures } from "../erasure/erasures.js";
+import { forgetContentFacts } from "../graph/content-mentions.js";
 
 export interface MemoryOptions {
   em: EntityManager;
@@ -30,6 +33,8 @@ export interface MemoryOptions {
   onPending?: () => void;
   /** Called with the number of memories each committed write changed (for table statistics). */
   onWritten?: (count: number) => void;
+  /** Called after each batch an erasure committed in a workspace (to tell the other servers). */
+  onErased?: (workspaceId: string) => void;
   /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
   repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
@@ -41,6 +46,8 @@ export interface MemoryParts {
   memory: MemoryServiceImpl;
   /** Which memories a reader may read, through the memories repository the service uses. */
   readableIds: ReadableIds;
+  /** Drops what this server's caches hold of a workspace's memories (null: of any), as another server erased some. */
+  forgetCached: (workspaceId: string | null) => void;
 }
 
 /** MemoryService and its parts, wired: the one place that builds them, for the server and tests alike. */
@@ -80,6 +87,20 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     onPending,
     onWritten,
   });
+  const forgetCached = (workspaceId: string | null) => {
+    embeddings.forgetRecent();
+    search.forgetWorkspace(workspaceId);
+    forgetContentFacts();
+  };
+  const erasures = new Erasures({
+    em,
+    now,
+    forgetCached,
+    onErased: (workspaceId, count) => {
+      onWritten(count);
+      options.onErased?.(workspaceId);
+    },
+  });
   const memory = new MemoryServiceImpl({
     em,
     memories,
@@ -93,8 +114,9 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     search,
     history,
     transfer,
+    erasure: new ErasureHandlers(em, erasures),
     feed,
     now,
   });
-  return { writes, memory, readableIds };
+  return { writes, memory, readableIds, forgetCached };
 }

@@ -3,7 +3,7 @@ import type { ApiKeys } from "../auth/api-keys.js";
 import { EntityServiceImpl } from "../graph/entity.service.js";
 import type { Services } from "../server/routes.js";
 import { StagedWriteServiceImpl } from "../staging/staged-write.service.js";
-import { composeMemory, type MemoryOptions } from "./memory.js";
+import { composeMemory, type MemoryOptions, type MemoryParts } from "./memory.js";
 
 export interface ServicesOptions extends MemoryOptions {
   /** The key store behind ApiKeyService. */
@@ -13,10 +13,13 @@ export interface ServicesOptions extends MemoryOptions {
 }
 
 /** The API's four services, wired: StagedWriteService writes through MemoryService's pipeline. */
-export function composeServices(options: ServicesOptions): Omit<Services, "isServing"> {
+export function composeServices(
+  options: ServicesOptions,
+): Omit<Services, "isServing"> & Pick<MemoryParts, "forgetCached"> {
   const { apiKeys, stagedWriteTtlMs, ...memoryOptions } = options;
-  const { writes, memory, readableIds } = composeMemory(memoryOptions);
+  const { writes, memory, readableIds, forgetCached } = composeMemory(memoryOptions);
   return {
+    forgetCached,
     memory,
     stagedWrites: new StagedWriteServiceImpl({ em: options.em, writes, readableIds, ttlMs: stagedWriteTtlMs }),
     entities: new EntityServiceImpl({

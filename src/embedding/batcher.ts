@@ -68,6 +68,11 @@ export class EmbeddingBatcher {
     this.recent = new LRUCache({ max: options.cacheSize });
   }
 
+  /** Drops every vector kept (an erasure: a text's vector says much about the text). */
+  forgetRecent(): void {
+    this.recent.clear();
+  }
+
   /** One vector per text, in order. Vectors are shared: callers must not change them. */
   embed(texts: string[], lane: Lane = "background"): Promise<number[][]> {
     return Promise.all(texts.map((text) => this.embedOne(text, lane)));

@@ -208,6 +208,11 @@ export class Embeddings {
   }
 
   /** For the background worker: throws on failure so it can back off. */
+  /** Drops the vectors kept of recent texts (EmbeddingBatcher.forgetRecent). */
+  forgetRecent(): void {
+    this.batcher?.forgetRecent();
+  }
+
   async embed(texts: string[]): Promise<Embedded[]> {
     const usable = (await this.ensureReady()) ? this.usable() : null;
     if (usable === null) throw new Error("embedder unavailable");

@@ -36,9 +36,19 @@ export interface LogRange {
 /** Each workspace's last position, after a numbering. */
 export type FeedHeads = ReadonlyMap<string, bigint>;
 
-/** A change as the feed delivers it: its position, and the revision it recorded. */
-export interface LoggedChange extends StoredRevision {
+/** A change as the feed delivers it: the revision it recorded, or an erasure's tombstone. */
+export type LoggedChange = RecordedChange | ErasedChange;
+
+/** A change with its position, and the revision it recorded. */
+export interface RecordedChange extends StoredRevision {
   position: bigint;
+  erased?: undefined;
+}
+
+/** An erased memory's tombstone: its id, when it was erased, and nothing else. */
+export interface ErasedChange {
+  position: bigint;
+  erased: { memoryId: string; time: Date };
 }
 
 /** The change log: numbering it in commit order, reading it through a viewer's eyes, purging it. */
@@ -94,33 +104,37 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
    * horizon as the same statement saw it: when it is past `after`, the page may lack changes.
    */
   async changes({ viewer, range, filter: q, limit }: LogRange): Promise<LogPage> {
-    const rows = await query<RevisionColumns & { position: string | bigint | null; purged_through: string | bigint }>(
+    const positions = sql`c.position > ${String(range.after)}::bigint and c.position <= ${String(range.upto)}::bigint`;
+    const rows = await query<
+      RevisionColumns & { position: string | bigint | null; purged_through: string | bigint; erased_id: string | null }
+    >(
       this.em,
-      sql`with page as (
+      sql`with page as ((
           select f.position, f.change, f.change_time, f.change_key_id, f.change_agent_id, f.change_reason,
-            ${RECORD_COLUMNS}
+            ${RECORD_COLUMNS}, null::uuid as erased_id
           from (
             select c.position, r.change, r.change_time, r.key_id as change_key_id, r.agent_id as change_agent_id,
               r.reason as change_reason, r.memory as snapshot
             from memory_changes c join memory_revisions r
               on r.workspace_id = c.workspace_id and r.memory_id = c.memory_id and r.revision = c.revision
-            where c.workspace_id = ${viewer.workspaceId}
-              and c.position > ${String(range.after)}::bigint and c.position <= ${String(range.upto)}::bigint
+            where c.workspace_id = ${viewer.workspaceId} and ${positions}
           ) as f cross join lateral jsonb_populate_record(null::memories, f.snapshot) as memories
           where ${allOf(feedConditions(viewer, q))}
-          order by f.position limit ${limit})
+          order by f.position limit ${limit}
+        ) union all (
+          -- Tombstones, to whoever could read the memory, whatever their filter: what it matched is erased.
+          select c.position, 'erased', c.log_time, null, null, null, ${RECORD_COLUMNS}, c.memory_id
+          from memory_changes c cross join lateral jsonb_populate_record(null::memories, null) as memories
+          where c.workspace_id = ${viewer.workspaceId} and ${positions} and c.erased
+            and ${viewer.admin ? sql`true` : sql`(c.visibility = 'shared' or c.agent_id is null or c.agent_id = ${viewer.agentId})`}
+          order by c.position limit ${limit}))
         select h.purged_through, page.*
         from (select coalesce(max(purged_through), 0) as purged_through
           from memory_feed_heads where workspace_id = ${viewer.workspaceId}) as h
         left join page on true
-        order by page.position`,
+        order by page.position limit ${limit}`,
     );
-    return {
-      purgedThrough: BigInt(rows[0]?.purged_through ?? 0),
-      changes: rows.flatMap((row) =>
-        row.position === null ? [] : [{ ...toStoredRevision(row), position: BigInt(row.position) }],
-      ),
-    };
+    return { purgedThrough: BigInt(rows[0]?.purged_through ?? 0), changes: rows.flatMap(loggedChange) };
   }
 
   /** Purges up to `limit` numbered changes logged before `cutoff`, and moves each workspace's horizon past them. */
@@ -139,6 +153,16 @@ export class ChangeLogRepository extends SqlEntityRepository<MemoryChangeRow> {
     );
     return rows[0]?.purged ?? 0;
   }
+}
+
+function loggedChange(
+  row: RevisionColumns & { position: string | bigint | null; erased_id: string | null },
+): LoggedChange[] {
+  if (row.position === null) return [];
+  const position = BigInt(row.position);
+  if (row.erased_id === null) return [{ ...toStoredRevision(row), position }];
+  const time = row.change_time instanceof Date ? row.change_time : new Date(row.change_time);
+  return [{ position, erased: { memoryId: row.erased_id, time } }];
 }
 
 /**

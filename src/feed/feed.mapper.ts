@@ -1,13 +1,30 @@
 import { create } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { WatchMemoriesResponseSchema, type WatchMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { MemoryChange } from "../../gen/ts/engram/v1/memory_pb.js";
 import { memoryChangeOf } from "../history/revision.mapper.js";
 import { toProto } from "../memory/mapper.js";
 import type { LoggedChange } from "./change-log.repository.js";
 import { encodeCursor } from "./cursor.js";
 
-/** A change as WatchMemories delivers it: the memory as the change left it, its state judged then. */
+/**
+ * A change as WatchMemories delivers it: the memory as the change left it, its state judged then;
+ * or an erasure's tombstone, the memory's id and nothing else.
+ */
 export function changeEvent(change: LoggedChange): WatchMemoriesResponse {
+  if (change.erased !== undefined) {
+    return create(WatchMemoriesResponseSchema, {
+      event: {
+        case: "change",
+        value: {
+          cursor: encodeCursor(change.position),
+          change: MemoryChange.ERASED,
+          changeTime: timestampFromDate(change.erased.time),
+          memory: { id: change.erased.memoryId },
+        },
+      },
+    });
+  }
   return create(WatchMemoriesResponseSchema, {
     event: {
       case: "change",

@@ -18,6 +18,11 @@ export const MemoryChangeEntity = defineEntity({
     // When the change was logged (its transaction began), which retention counts from.
     logTime: p.datetime().defaultRaw("now()"),
     position: p.bigint("bigint").nullable(),
+    // An erasure's tombstone (src/erasure/): the memory's id and nothing else of it, with the
+    // owner and visibility it had, which decide who is told (revision 0: it has no revision).
+    erased: p.boolean().default(false),
+    agentId: p.text().nullable(),
+    visibility: p.text().nullable(),
   },
   indexes: [
     {

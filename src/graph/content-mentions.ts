@@ -57,6 +57,11 @@ function mentionOf(found: ExtractedName): MentionRow {
 const RECENT = 4_096;
 const recent = new Map<string, ContentFacts>();
 
+/** Forgets every content's facts (an erasure: names are content). */
+export function forgetContentFacts(): void {
+  recent.clear();
+}
+
 function remember(key: string, facts: ContentFacts): void {
   if (recent.size >= RECENT) recent.delete(recent.keys().next().value as string);
   recent.set(key, facts);

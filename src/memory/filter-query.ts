@@ -1,5 +1,5 @@
 import type { MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
-import type { FilterQuery } from "./filters.js";
+import type { FilterQuery, ListQuery, OrderField } from "./filters.js";
 import { truncatedDate, visibilityValue } from "./mapper.js";
 
 /**
@@ -32,4 +32,11 @@ export function toExportQuery(filter: MemoryFilter | undefined): FilterQuery & {
 
 export function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value === "" ? undefined : value;
+}
+
+/** ListMemories' order_by ("create_time desc" when empty), which protovalidate has checked. */
+export function parseOrderBy(orderBy: string): ListQuery["order"] {
+  if (orderBy === "") return { field: "create_time", descending: true };
+  const [field, direction] = orderBy.split(" ");
+  return { field: field as OrderField, descending: direction === "desc" };
 }

@@ -43,20 +43,21 @@ import type { MemoryHistory } from "../history/memory-history.js";
 import { toRevisionProtos } from "../history/revision.mapper.js";
 import { pageSizeOf } from "../paging.js";
 import type { Reranker } from "../rerank/reranker.js";
-import { toExportQuery, toFilterQuery } from "./filter-query.js";
+import { parseOrderBy, toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
 import type { MemorySearch, RetrievalMode } from "./search/search.js";
 import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
 import type { MemoryTransfer } from "./transfer/transfer.js";
 import type { MemoryEdits } from "./write/edits.js";
 import type { MemoryWrites } from "./write/writes.js";
-import type { ListQuery, OrderField } from "./filters.js";
+import type { ListQuery } from "./filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import type { MemoryStatsRepository } from "./stats/stats.repository.js";
 import type { MemoryRecord } from "./record.js";
 import { statsReport } from "./stats/stats-report.js";
 import { orderValue, tokenScope, type PageTokens } from "./page-token.js";
 import type { SuccessorNames } from "./successors.js";
+import type { ErasureHandlers as Erase } from "../erasure/erasure.handlers.js";
 
 /** SearchMemories' top_k when not given (its proto says so). */
 const DEFAULT_TOP_K = 10;
@@ -79,6 +80,8 @@ export interface MemoryServiceDeps {
   search: MemorySearch;
   history: MemoryHistory;
   transfer: MemoryTransfer;
+  /** EraseMemories and its receipts (src/erasure/). */
+  erasure: Erase;
   /** WatchMemories, and the change-log position ListMemories hands to watchers. */
   feed: ChangeFeed;
   now: () => Date;
@@ -234,10 +237,9 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
   async importMemories(req: ImportMemoriesRequest, ctx: HandlerContext) {
     return this.deps.transfer.import(actingViewer(ctx, ""), req.memories);
   }
-}
 
-function parseOrderBy(orderBy: string): ListQuery["order"] {
-  if (orderBy === "") return { field: "create_time", descending: true };
-  const [field, direction] = orderBy.split(" ");
-  return { field: field as OrderField, descending: direction === "desc" };
+  readonly eraseMemories: Erase["eraseMemories"] = (req, ctx) => this.deps.erasure.eraseMemories(req, ctx);
+  readonly listErasureReceipts: Erase["listErasureReceipts"] = (req, ctx) =>
+    this.deps.erasure.listErasureReceipts(req, ctx);
+  readonly getErasureReceipt: Erase["getErasureReceipt"] = (req, ctx) => this.deps.erasure.getErasureReceipt(req, ctx);
 }

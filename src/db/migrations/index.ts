@@ -15,6 +15,7 @@ import { Migration20261126163601KnowledgeGraph } from "./20261126163601-knowledg
 import { Migration20261126184919EntityMerges } from "./20261126184919-entity-merges.js";
 import { Migration20261126220000NameLookupProbes } from "./20261126220000-name-lookup-probes.js";
 import { Migration20261127063146EntityNamesMirrorMemories } from "./20261127063146-entity-names-mirror-memories.js";
+import { Migration20261127082236Erasure } from "./20261127082236-erasure.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   { name: "20261126184919-entity-merges", class: Migration20261126184919EntityMerges },
   { name: "20261126220000-name-lookup-probes", class: Migration20261126220000NameLookupProbes },
   { name: "20261127063146-entity-names-mirror-memories", class: Migration20261127063146EntityNamesMirrorMemories },
+  { name: "20261127082236-erasure", class: Migration20261127082236Erasure },
 ];

@@ -49,6 +49,13 @@ export class CommonWords {
     return known;
   }
 
+  /** Forgets every scope of a workspace (countScope's key begins with it; null: of every one), as after an erasure. */
+  forgetWorkspace(workspaceId: string | null): void {
+    if (workspaceId === null) return this.scopes.clear();
+    const prefix = JSON.stringify([workspaceId]).slice(0, -1) + ",";
+    for (const scope of [...this.scopes.keys()]) if (scope.startsWith(prefix)) this.scopes.delete(scope);
+  }
+
   /** Remembers the words just counted as common in this scope, and forgets those no longer so. */
   record(scope: string, counted: readonly TermCount[]): void {
     let words = this.scopes.get(scope);

@@ -40,6 +40,11 @@ export class MemorySearch {
 
   constructor(private readonly deps: MemorySearchDeps) {}
 
+  /** Forgets what searches of a workspace remembered of its memories (after an erasure). */
+  forgetWorkspace(workspaceId: string | null): void {
+    this.commonWords.forgetWorkspace(workspaceId);
+  }
+
   /**
    * Embeds the query (the mode that runs is known from here on: KEYWORD when no embedder
    * answered), then ranks in one transaction (the vector and text queries, filters and

@@ -34,8 +34,8 @@ var file_engram_v1_access_proto_extTypes = []protoimpl.ExtensionInfo{
 
 // Extension fields to descriptorpb.MethodOptions.
 var (
-	// The API key scope a method needs: "memory:read", "memory:write" or "admin" (which
-	// grants every scope). The server checks it before the handler runs; every method of
+	// The API key scope a method needs: "memory:read", "memory:write", "memory:erase" or
+	// "admin" (which grants every scope). The server checks it before the handler runs; every method of
 	// Engram's services declares one.
 	//
 	// optional string required_scope = 51002;

@@ -31,7 +31,7 @@ type ApiKey struct {
 	// Output only: the workspace of the key that created it.
 	WorkspaceId string `protobuf:"bytes,2,opt,name=workspace_id,json=workspaceId,proto3" json:"workspace_id,omitempty"`
 	DisplayName string `protobuf:"bytes,3,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// Any of "memory:read", "memory:write" and "admin".
+	// Any of "memory:read", "memory:write", "memory:erase" and "admin".
 	Scopes []string `protobuf:"bytes,4,rep,name=scopes,proto3" json:"scopes,omitempty"`
 	// When set, the key acts as this agent only.
 	AgentId string `protobuf:"bytes,5,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
@@ -424,12 +424,12 @@ var File_engram_v1_api_key_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_api_key_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1fengram/v1/api_key_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd1\x02\n" +
+	"\x1fengram/v1/api_key_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xdf\x02\n" +
 	"\x06ApiKey\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12!\n" +
 	"\fworkspace_id\x18\x02 \x01(\tR\vworkspaceId\x12+\n" +
-	"\fdisplay_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12H\n" +
-	"\x06scopes\x18\x04 \x03(\tB0\xbaH-\x92\x01*\b\x01\x18\x01\"$r\"R\vmemory:readR\fmemory:writeR\x05adminR\x06scopes\x12#\n" +
+	"\fdisplay_name\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12V\n" +
+	"\x06scopes\x18\x04 \x03(\tB>\xbaH;\x92\x018\b\x01\x18\x01\"2r0R\vmemory:readR\fmemory:writeR\fmemory:eraseR\x05adminR\x06scopes\x12#\n" +
 	"\bagent_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\aagentId\x12;\n" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"createTime\x12;\n" +

@@ -333,6 +333,9 @@ const (
 	MemoryChange_MEMORY_CHANGE_EXPIRED MemoryChange = 10
 	// Replaced by ImportMemories.
 	MemoryChange_MEMORY_CHANGE_IMPORTED MemoryChange = 11
+	// Erased by EraseMemories: a watch delivers only the memory's id, and nothing else of it
+	// is left to read (the change-log tombstone; never a revision).
+	MemoryChange_MEMORY_CHANGE_ERASED MemoryChange = 12
 )
 
 // Enum value maps for MemoryChange.
@@ -350,6 +353,7 @@ var (
 		9:  "MEMORY_CHANGE_UNSUPERSEDED",
 		10: "MEMORY_CHANGE_EXPIRED",
 		11: "MEMORY_CHANGE_IMPORTED",
+		12: "MEMORY_CHANGE_ERASED",
 	}
 	MemoryChange_value = map[string]int32{
 		"MEMORY_CHANGE_UNSPECIFIED":  0,
@@ -364,6 +368,7 @@ var (
 		"MEMORY_CHANGE_UNSUPERSEDED": 9,
 		"MEMORY_CHANGE_EXPIRED":      10,
 		"MEMORY_CHANGE_IMPORTED":     11,
+		"MEMORY_CHANGE_ERASED":       12,
 	}
 )
 
@@ -1326,7 +1331,7 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\x1cEMBEDDING_STATUS_UNSPECIFIED\x10\x00\x12\x1d\n" +
 	"\x19EMBEDDING_STATUS_ATTACHED\x10\x01\x12\x1c\n" +
 	"\x18EMBEDDING_STATUS_PENDING\x10\x02\x12\x1b\n" +
-	"\x17EMBEDDING_STATUS_FAILED\x10\x03*\xe1\x02\n" +
+	"\x17EMBEDDING_STATUS_FAILED\x10\x03*\xfb\x02\n" +
 	"\fMemoryChange\x12\x1d\n" +
 	"\x19MEMORY_CHANGE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15MEMORY_CHANGE_CREATED\x10\x01\x12\x19\n" +
@@ -1340,7 +1345,8 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\x1aMEMORY_CHANGE_UNSUPERSEDED\x10\t\x12\x19\n" +
 	"\x15MEMORY_CHANGE_EXPIRED\x10\n" +
 	"\x12\x1a\n" +
-	"\x16MEMORY_CHANGE_IMPORTED\x10\vB\x99\x01\n" +
+	"\x16MEMORY_CHANGE_IMPORTED\x10\v\x12\x18\n" +
+	"\x14MEMORY_CHANGE_ERASED\x10\fB\x99\x01\n" +
 	"\rcom.engram.v1B\vMemoryProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 

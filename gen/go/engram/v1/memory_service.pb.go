@@ -2608,6 +2608,669 @@ func (x *Heartbeat) GetTime() *timestamppb.Timestamp {
 	return nil
 }
 
+type EraseMemoriesRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The memories to erase: every one must exist and be the caller's to change, or nothing is
+	// erased (NOT_FOUND, PERMISSION_DENIED). Not with filter.
+	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	// Erase every memory matching it that the caller may change, whatever its state
+	// (show_deleted, show_expired and include_superseded are implied; valid_at still narrows).
+	// agent_id is the acting agent, as in ListMemories. At least one field besides agent_id must
+	// narrow, or a time bound be given: an empty filter never erases a workspace.
+	Filter *MemoryFilter `protobuf:"bytes,2,opt,name=filter,proto3" json:"filter,omitempty"`
+	// With filter: only memories created at or after this instant.
+	CreatedAfter *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	// With filter: only memories created before this instant.
+	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	// With filter: only memories this agent owns.
+	OwnerAgentId string `protobuf:"bytes,5,opt,name=owner_agent_id,json=ownerAgentId,proto3" json:"owner_agent_id,omitempty"`
+	// The acting agent with ids (with a filter, filter.agent_id).
+	AgentId string `protobuf:"bytes,6,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// Answer what would be erased (the receipt's counts) and erase nothing; no receipt is kept.
+	DryRun        bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseMemoriesRequest) Reset() {
+	*x = EraseMemoriesRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[34]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseMemoriesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseMemoriesRequest) ProtoMessage() {}
+
+func (x *EraseMemoriesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[34]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseMemoriesRequest.ProtoReflect.Descriptor instead.
+func (*EraseMemoriesRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{34}
+}
+
+func (x *EraseMemoriesRequest) GetIds() []string {
+	if x != nil {
+		return x.Ids
+	}
+	return nil
+}
+
+func (x *EraseMemoriesRequest) GetFilter() *MemoryFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *EraseMemoriesRequest) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *EraseMemoriesRequest) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *EraseMemoriesRequest) GetOwnerAgentId() string {
+	if x != nil {
+		return x.OwnerAgentId
+	}
+	return ""
+}
+
+func (x *EraseMemoriesRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *EraseMemoriesRequest) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+type EraseMemoriesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*EraseMemoriesResponse_Progress
+	//	*EraseMemoriesResponse_Receipt
+	Event         isEraseMemoriesResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EraseMemoriesResponse) Reset() {
+	*x = EraseMemoriesResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[35]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EraseMemoriesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EraseMemoriesResponse) ProtoMessage() {}
+
+func (x *EraseMemoriesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[35]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EraseMemoriesResponse.ProtoReflect.Descriptor instead.
+func (*EraseMemoriesResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{35}
+}
+
+func (x *EraseMemoriesResponse) GetEvent() isEraseMemoriesResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *EraseMemoriesResponse) GetProgress() *ErasureProgress {
+	if x != nil {
+		if x, ok := x.Event.(*EraseMemoriesResponse_Progress); ok {
+			return x.Progress
+		}
+	}
+	return nil
+}
+
+func (x *EraseMemoriesResponse) GetReceipt() *ErasureReceipt {
+	if x != nil {
+		if x, ok := x.Event.(*EraseMemoriesResponse_Receipt); ok {
+			return x.Receipt
+		}
+	}
+	return nil
+}
+
+type isEraseMemoriesResponse_Event interface {
+	isEraseMemoriesResponse_Event()
+}
+
+type EraseMemoriesResponse_Progress struct {
+	// After each batch: how far the erasure has gone.
+	Progress *ErasureProgress `protobuf:"bytes,1,opt,name=progress,proto3,oneof"`
+}
+
+type EraseMemoriesResponse_Receipt struct {
+	// Last: what was erased (or, on a dry run, would be).
+	Receipt *ErasureReceipt `protobuf:"bytes,2,opt,name=receipt,proto3,oneof"`
+}
+
+func (*EraseMemoriesResponse_Progress) isEraseMemoriesResponse_Event() {}
+
+func (*EraseMemoriesResponse_Receipt) isEraseMemoriesResponse_Event() {}
+
+type ErasureProgress struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Memories erased so far, and how many the erasure found to erase.
+	Erased        int64 `protobuf:"varint,1,opt,name=erased,proto3" json:"erased,omitempty"`
+	Total         int64 `protobuf:"varint,2,opt,name=total,proto3" json:"total,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureProgress) Reset() {
+	*x = ErasureProgress{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[36]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureProgress) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureProgress) ProtoMessage() {}
+
+func (x *ErasureProgress) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[36]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureProgress.ProtoReflect.Descriptor instead.
+func (*ErasureProgress) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{36}
+}
+
+func (x *ErasureProgress) GetErased() int64 {
+	if x != nil {
+		return x.Erased
+	}
+	return 0
+}
+
+func (x *ErasureProgress) GetTotal() int64 {
+	if x != nil {
+		return x.Total
+	}
+	return 0
+}
+
+// The record that an erasure was carried out. It holds no content: counts, who asked, what they
+// asked for, and a digest of the erased ids.
+type ErasureReceipt struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Empty on a dry run.
+	Id   string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`
+	// The API key that asked.
+	KeyId string `protobuf:"bytes,3,opt,name=key_id,json=keyId,proto3" json:"key_id,omitempty"`
+	// The acting agent; empty when none was named.
+	AgentId string `protobuf:"bytes,4,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	// The request's selection: its filter and bounds, and how many ids it named (not which).
+	Filter        *MemoryFilter          `protobuf:"bytes,5,opt,name=filter,proto3" json:"filter,omitempty"`
+	CreatedAfter  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=created_after,json=createdAfter,proto3" json:"created_after,omitempty"`
+	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
+	OwnerAgentId  string                 `protobuf:"bytes,8,opt,name=owner_agent_id,json=ownerAgentId,proto3" json:"owner_agent_id,omitempty"`
+	RequestedIds  int32                  `protobuf:"varint,9,opt,name=requested_ids,json=requestedIds,proto3" json:"requested_ids,omitempty"`
+	Counts        *ErasureCounts         `protobuf:"bytes,10,opt,name=counts,proto3" json:"counts,omitempty"`
+	// The sum, modulo 2^256, of the SHA-256 of each erased memory id (as text), in 64 hex digits:
+	// anyone holding the list of ids can show it is the one erased, in whatever order.
+	ErasedIdsDigest string `protobuf:"bytes,11,opt,name=erased_ids_digest,json=erasedIdsDigest,proto3" json:"erased_ids_digest,omitempty"`
+	DryRun          bool   `protobuf:"varint,12,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`
+	// How long the erasure took, and in how many batches (one transaction each).
+	Duration *durationpb.Duration `protobuf:"bytes,13,opt,name=duration,proto3" json:"duration,omitempty"`
+	Batches  int32                `protobuf:"varint,14,opt,name=batches,proto3" json:"batches,omitempty"`
+	// False while the erasure runs, and for good when it stopped before the end (the server
+	// stopped): the receipt is kept with each batch, in its transaction, so it always says what
+	// was erased; erasing again with the same request erases the rest.
+	Complete      bool `protobuf:"varint,15,opt,name=complete,proto3" json:"complete,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureReceipt) Reset() {
+	*x = ErasureReceipt{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[37]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureReceipt) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureReceipt) ProtoMessage() {}
+
+func (x *ErasureReceipt) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[37]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureReceipt.ProtoReflect.Descriptor instead.
+func (*ErasureReceipt) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{37}
+}
+
+func (x *ErasureReceipt) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ErasureReceipt) GetTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.Time
+	}
+	return nil
+}
+
+func (x *ErasureReceipt) GetKeyId() string {
+	if x != nil {
+		return x.KeyId
+	}
+	return ""
+}
+
+func (x *ErasureReceipt) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *ErasureReceipt) GetFilter() *MemoryFilter {
+	if x != nil {
+		return x.Filter
+	}
+	return nil
+}
+
+func (x *ErasureReceipt) GetCreatedAfter() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAfter
+	}
+	return nil
+}
+
+func (x *ErasureReceipt) GetCreatedBefore() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedBefore
+	}
+	return nil
+}
+
+func (x *ErasureReceipt) GetOwnerAgentId() string {
+	if x != nil {
+		return x.OwnerAgentId
+	}
+	return ""
+}
+
+func (x *ErasureReceipt) GetRequestedIds() int32 {
+	if x != nil {
+		return x.RequestedIds
+	}
+	return 0
+}
+
+func (x *ErasureReceipt) GetCounts() *ErasureCounts {
+	if x != nil {
+		return x.Counts
+	}
+	return nil
+}
+
+func (x *ErasureReceipt) GetErasedIdsDigest() string {
+	if x != nil {
+		return x.ErasedIdsDigest
+	}
+	return ""
+}
+
+func (x *ErasureReceipt) GetDryRun() bool {
+	if x != nil {
+		return x.DryRun
+	}
+	return false
+}
+
+func (x *ErasureReceipt) GetDuration() *durationpb.Duration {
+	if x != nil {
+		return x.Duration
+	}
+	return nil
+}
+
+func (x *ErasureReceipt) GetBatches() int32 {
+	if x != nil {
+		return x.Batches
+	}
+	return 0
+}
+
+func (x *ErasureReceipt) GetComplete() bool {
+	if x != nil {
+		return x.Complete
+	}
+	return false
+}
+
+// Rows erased from each store.
+type ErasureCounts struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Memories  int64                  `protobuf:"varint,1,opt,name=memories,proto3" json:"memories,omitempty"`
+	Revisions int64                  `protobuf:"varint,2,opt,name=revisions,proto3" json:"revisions,omitempty"`
+	// Change-log entries removed (each memory leaves one tombstone in their place).
+	Changes int64 `protobuf:"varint,3,opt,name=changes,proto3" json:"changes,omitempty"`
+	// Staged writes whose request, preview or result named an erased memory.
+	StagedWrites int64 `protobuf:"varint,4,opt,name=staged_writes,json=stagedWrites,proto3" json:"staged_writes,omitempty"`
+	// Recorded write responses (request_id idempotency) that named an erased memory.
+	WriteRequests int64 `protobuf:"varint,5,opt,name=write_requests,json=writeRequests,proto3" json:"write_requests,omitempty"`
+	// Entity mentions (one per memory and entity).
+	Mentions int64 `protobuf:"varint,6,opt,name=mentions,proto3" json:"mentions,omitempty"`
+	// Named entities (UpdateEntity's names, aliases, attributes) and merges left with no mention.
+	Entities      int64 `protobuf:"varint,7,opt,name=entities,proto3" json:"entities,omitempty"`
+	EntityMerges  int64 `protobuf:"varint,8,opt,name=entity_merges,json=entityMerges,proto3" json:"entity_merges,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ErasureCounts) Reset() {
+	*x = ErasureCounts{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[38]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ErasureCounts) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ErasureCounts) ProtoMessage() {}
+
+func (x *ErasureCounts) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[38]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ErasureCounts.ProtoReflect.Descriptor instead.
+func (*ErasureCounts) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{38}
+}
+
+func (x *ErasureCounts) GetMemories() int64 {
+	if x != nil {
+		return x.Memories
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetRevisions() int64 {
+	if x != nil {
+		return x.Revisions
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetChanges() int64 {
+	if x != nil {
+		return x.Changes
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetStagedWrites() int64 {
+	if x != nil {
+		return x.StagedWrites
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetWriteRequests() int64 {
+	if x != nil {
+		return x.WriteRequests
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetMentions() int64 {
+	if x != nil {
+		return x.Mentions
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetEntities() int64 {
+	if x != nil {
+		return x.Entities
+	}
+	return 0
+}
+
+func (x *ErasureCounts) GetEntityMerges() int64 {
+	if x != nil {
+		return x.EntityMerges
+	}
+	return 0
+}
+
+type ListErasureReceiptsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 500; 50 when not given.
+	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListErasureReceiptsRequest) Reset() {
+	*x = ListErasureReceiptsRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[39]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErasureReceiptsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErasureReceiptsRequest) ProtoMessage() {}
+
+func (x *ListErasureReceiptsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[39]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErasureReceiptsRequest.ProtoReflect.Descriptor instead.
+func (*ListErasureReceiptsRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{39}
+}
+
+func (x *ListErasureReceiptsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListErasureReceiptsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListErasureReceiptsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Receipts      []*ErasureReceipt      `protobuf:"bytes,1,rep,name=receipts,proto3" json:"receipts,omitempty"`
+	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListErasureReceiptsResponse) Reset() {
+	*x = ListErasureReceiptsResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[40]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListErasureReceiptsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListErasureReceiptsResponse) ProtoMessage() {}
+
+func (x *ListErasureReceiptsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[40]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListErasureReceiptsResponse.ProtoReflect.Descriptor instead.
+func (*ListErasureReceiptsResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{40}
+}
+
+func (x *ListErasureReceiptsResponse) GetReceipts() []*ErasureReceipt {
+	if x != nil {
+		return x.Receipts
+	}
+	return nil
+}
+
+func (x *ListErasureReceiptsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+type GetErasureReceiptRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetErasureReceiptRequest) Reset() {
+	*x = GetErasureReceiptRequest{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[41]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetErasureReceiptRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetErasureReceiptRequest) ProtoMessage() {}
+
+func (x *GetErasureReceiptRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[41]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetErasureReceiptRequest.ProtoReflect.Descriptor instead.
+func (*GetErasureReceiptRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{41}
+}
+
+func (x *GetErasureReceiptRequest) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
 var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
@@ -2801,7 +3464,60 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x06memory\x18\b \x01(\v2\x11.engram.v1.MemoryR\x06memory\"S\n" +
 	"\tHeartbeat\x12\x16\n" +
 	"\x06cursor\x18\x01 \x01(\tR\x06cursor\x12.\n" +
-	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time*\xd1\x01\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\"\xd6\x03\n" +
+	"\x14EraseMemoriesRequest\x12&\n" +
+	"\x03ids\x18\x01 \x03(\tB\x14\xbaH\x11\x92\x01\x0e\x10\xe8\a\x18\x01\"\ar\x05\x10\x01\x18\x80\x02R\x03ids\x12/\n" +
+	"\x06filter\x18\x02 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\x12?\n" +
+	"\rcreated_after\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12.\n" +
+	"\x0eowner_agent_id\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\fownerAgentId\x128\n" +
+	"\bagent_id\x18\x06 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12\x17\n" +
+	"\adry_run\x18\a \x01(\bR\x06dryRun:^\xbaH[\x1aY\n" +
+	"\rids_or_filter\x12\x1egive ids or a filter, not both\x1a((size(this.ids) > 0) != has(this.filter)\"\x91\x01\n" +
+	"\x15EraseMemoriesResponse\x128\n" +
+	"\bprogress\x18\x01 \x01(\v2\x1a.engram.v1.ErasureProgressH\x00R\bprogress\x125\n" +
+	"\areceipt\x18\x02 \x01(\v2\x19.engram.v1.ErasureReceiptH\x00R\areceiptB\a\n" +
+	"\x05event\"?\n" +
+	"\x0fErasureProgress\x12\x16\n" +
+	"\x06erased\x18\x01 \x01(\x03R\x06erased\x12\x14\n" +
+	"\x05total\x18\x02 \x01(\x03R\x05total\"\xe6\x04\n" +
+	"\x0eErasureReceipt\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12.\n" +
+	"\x04time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x04time\x12\x15\n" +
+	"\x06key_id\x18\x03 \x01(\tR\x05keyId\x12\x19\n" +
+	"\bagent_id\x18\x04 \x01(\tR\aagentId\x12/\n" +
+	"\x06filter\x18\x05 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\x12?\n" +
+	"\rcreated_after\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\fcreatedAfter\x12A\n" +
+	"\x0ecreated_before\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\rcreatedBefore\x12$\n" +
+	"\x0eowner_agent_id\x18\b \x01(\tR\fownerAgentId\x12#\n" +
+	"\rrequested_ids\x18\t \x01(\x05R\frequestedIds\x120\n" +
+	"\x06counts\x18\n" +
+	" \x01(\v2\x18.engram.v1.ErasureCountsR\x06counts\x12*\n" +
+	"\x11erased_ids_digest\x18\v \x01(\tR\x0ferasedIdsDigest\x12\x17\n" +
+	"\adry_run\x18\f \x01(\bR\x06dryRun\x125\n" +
+	"\bduration\x18\r \x01(\v2\x19.google.protobuf.DurationR\bduration\x12\x18\n" +
+	"\abatches\x18\x0e \x01(\x05R\abatches\x12\x1a\n" +
+	"\bcomplete\x18\x0f \x01(\bR\bcomplete\"\x8c\x02\n" +
+	"\rErasureCounts\x12\x1a\n" +
+	"\bmemories\x18\x01 \x01(\x03R\bmemories\x12\x1c\n" +
+	"\trevisions\x18\x02 \x01(\x03R\trevisions\x12\x18\n" +
+	"\achanges\x18\x03 \x01(\x03R\achanges\x12#\n" +
+	"\rstaged_writes\x18\x04 \x01(\x03R\fstagedWrites\x12%\n" +
+	"\x0ewrite_requests\x18\x05 \x01(\x03R\rwriteRequests\x12\x1a\n" +
+	"\bmentions\x18\x06 \x01(\x03R\bmentions\x12\x1a\n" +
+	"\bentities\x18\a \x01(\x03R\bentities\x12#\n" +
+	"\rentity_merges\x18\b \x01(\x03R\fentityMerges\"n\n" +
+	"\x1aListErasureReceiptsRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"|\n" +
+	"\x1bListErasureReceiptsResponse\x125\n" +
+	"\breceipts\x18\x01 \x03(\v2\x19.engram.v1.ErasureReceiptR\breceipts\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"6\n" +
+	"\x18GetErasureReceiptRequest\x12\x1a\n" +
+	"\x02id\x18\x01 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id*\xd1\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
@@ -2823,7 +3539,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\tGraphLink\x12\x1a\n" +
 	"\x16GRAPH_LINK_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10GRAPH_LINK_NAMED\x10\x01\x12\x18\n" +
-	"\x14GRAPH_LINK_NEIGHBOUR\x10\x022\xb8\x0e\n" +
+	"\x14GRAPH_LINK_NEIGHBOUR\x10\x022\xda\x11\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -2840,7 +3556,10 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\rWatchMemories\x12\x1f.engram.v1.WatchMemoriesRequest\x1a .engram.v1.WatchMemoriesResponse\"'\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:watch0\x01\x12x\n" +
 	"\x0eGetMemoryStats\x12 .engram.v1.GetMemoryStatsRequest\x1a!.engram.v1.GetMemoryStatsResponse\"!\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x12\x12\x10/v1/memory:stats\x12~\n" +
 	"\x0eExportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:export0\x01\x12|\n" +
-	"\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:importB\xa0\x01\n" +
+	"\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:import\x12\x81\x01\n" +
+	"\rEraseMemories\x12\x1f.engram.v1.EraseMemoriesRequest\x1a .engram.v1.EraseMemoriesResponse\"+\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/memory:erase0\x01\x12\x92\x01\n" +
+	"\x13ListErasureReceipts\x12%.engram.v1.ListErasureReceiptsRequest\x1a&.engram.v1.ListErasureReceiptsResponse\",\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/erasure-receipts\x12\x86\x01\n" +
+	"\x11GetErasureReceipt\x12#.engram.v1.GetErasureReceiptRequest\x1a\x19.engram.v1.ErasureReceipt\"1\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/erasure-receipts/{id}B\xa0\x01\n" +
 	"\rcom.engram.v1B\x12MemoryServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -2857,7 +3576,7 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 34)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                   // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                     // 1: engram.v1.SearchMode
@@ -2897,96 +3616,122 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*WatchMemoriesResponse)(nil),       // 35: engram.v1.WatchMemoriesResponse
 	(*ChangeEvent)(nil),                 // 36: engram.v1.ChangeEvent
 	(*Heartbeat)(nil),                   // 37: engram.v1.Heartbeat
-	(*Memory)(nil),                      // 38: engram.v1.Memory
-	(*durationpb.Duration)(nil),         // 39: google.protobuf.Duration
-	(*status.Status)(nil),               // 40: google.rpc.Status
-	(*timestamppb.Timestamp)(nil),       // 41: google.protobuf.Timestamp
-	(*MemoryFilter)(nil),                // 42: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),       // 43: google.protobuf.FieldMask
-	(*MemoryRevision)(nil),              // 44: engram.v1.MemoryRevision
-	(*Entity)(nil),                      // 45: engram.v1.Entity
-	(*EntityMerge)(nil),                 // 46: engram.v1.EntityMerge
-	(MemoryChange)(0),                   // 47: engram.v1.MemoryChange
+	(*EraseMemoriesRequest)(nil),        // 38: engram.v1.EraseMemoriesRequest
+	(*EraseMemoriesResponse)(nil),       // 39: engram.v1.EraseMemoriesResponse
+	(*ErasureProgress)(nil),             // 40: engram.v1.ErasureProgress
+	(*ErasureReceipt)(nil),              // 41: engram.v1.ErasureReceipt
+	(*ErasureCounts)(nil),               // 42: engram.v1.ErasureCounts
+	(*ListErasureReceiptsRequest)(nil),  // 43: engram.v1.ListErasureReceiptsRequest
+	(*ListErasureReceiptsResponse)(nil), // 44: engram.v1.ListErasureReceiptsResponse
+	(*GetErasureReceiptRequest)(nil),    // 45: engram.v1.GetErasureReceiptRequest
+	(*Memory)(nil),                      // 46: engram.v1.Memory
+	(*durationpb.Duration)(nil),         // 47: google.protobuf.Duration
+	(*status.Status)(nil),               // 48: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),       // 49: google.protobuf.Timestamp
+	(*MemoryFilter)(nil),                // 50: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),       // 51: google.protobuf.FieldMask
+	(*MemoryRevision)(nil),              // 52: engram.v1.MemoryRevision
+	(*Entity)(nil),                      // 53: engram.v1.Entity
+	(*EntityMerge)(nil),                 // 54: engram.v1.EntityMerge
+	(MemoryChange)(0),                   // 55: engram.v1.MemoryChange
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	38, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	39, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	38, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	46, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	47, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	46, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	6,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
-	38, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
+	46, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
 	4,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	9,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	5,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	40, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	41, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
-	38, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	42, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	41, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
-	38, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	38, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	43, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	38, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	48, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	49, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
+	46, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	50, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	49, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
+	46, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	46, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	51, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	46, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 18: engram.v1.UpdateMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
-	38, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	38, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	44, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
-	38, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
-	42, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	46, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	46, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	52, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
+	46, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
+	50, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 24: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
 	2,  // 25: engram.v1.SearchMemoriesRequest.graph_expansion:type_name -> engram.v1.GraphExpansion
-	38, // 26: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	46, // 26: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
 	1,  // 27: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
 	3,  // 28: engram.v1.SearchMemoriesResponse.graph_link:type_name -> engram.v1.GraphLink
 	28, // 29: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
 	28, // 30: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
 	29, // 31: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
-	42, // 32: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	38, // 33: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	44, // 34: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
-	45, // 35: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
-	46, // 36: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
+	50, // 32: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	46, // 33: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	52, // 34: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
+	53, // 35: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
+	54, // 36: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
 	31, // 37: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	42, // 38: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	50, // 38: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	36, // 39: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
 	37, // 40: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
-	47, // 41: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
-	41, // 42: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
-	38, // 43: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
-	41, // 44: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	4,  // 45: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	7,  // 46: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	10, // 47: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	12, // 48: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	14, // 49: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	16, // 50: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	18, // 51: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	20, // 52: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
-	22, // 53: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
-	24, // 54: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	34, // 55: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
-	26, // 56: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	30, // 57: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	32, // 58: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	5,  // 59: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	8,  // 60: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	11, // 61: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	13, // 62: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	15, // 63: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	17, // 64: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	19, // 65: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	21, // 66: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
-	23, // 67: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
-	25, // 68: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	35, // 69: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
-	27, // 70: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	31, // 71: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	33, // 72: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	59, // [59:73] is the sub-list for method output_type
-	45, // [45:59] is the sub-list for method input_type
-	45, // [45:45] is the sub-list for extension type_name
-	45, // [45:45] is the sub-list for extension extendee
-	0,  // [0:45] is the sub-list for field type_name
+	55, // 41: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
+	49, // 42: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
+	46, // 43: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
+	49, // 44: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	50, // 45: engram.v1.EraseMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	49, // 46: engram.v1.EraseMemoriesRequest.created_after:type_name -> google.protobuf.Timestamp
+	49, // 47: engram.v1.EraseMemoriesRequest.created_before:type_name -> google.protobuf.Timestamp
+	40, // 48: engram.v1.EraseMemoriesResponse.progress:type_name -> engram.v1.ErasureProgress
+	41, // 49: engram.v1.EraseMemoriesResponse.receipt:type_name -> engram.v1.ErasureReceipt
+	49, // 50: engram.v1.ErasureReceipt.time:type_name -> google.protobuf.Timestamp
+	50, // 51: engram.v1.ErasureReceipt.filter:type_name -> engram.v1.MemoryFilter
+	49, // 52: engram.v1.ErasureReceipt.created_after:type_name -> google.protobuf.Timestamp
+	49, // 53: engram.v1.ErasureReceipt.created_before:type_name -> google.protobuf.Timestamp
+	42, // 54: engram.v1.ErasureReceipt.counts:type_name -> engram.v1.ErasureCounts
+	47, // 55: engram.v1.ErasureReceipt.duration:type_name -> google.protobuf.Duration
+	41, // 56: engram.v1.ListErasureReceiptsResponse.receipts:type_name -> engram.v1.ErasureReceipt
+	4,  // 57: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	7,  // 58: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	10, // 59: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	12, // 60: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	14, // 61: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	16, // 62: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	18, // 63: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	20, // 64: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
+	22, // 65: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
+	24, // 66: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	34, // 67: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
+	26, // 68: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	30, // 69: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	32, // 70: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	38, // 71: engram.v1.MemoryService.EraseMemories:input_type -> engram.v1.EraseMemoriesRequest
+	43, // 72: engram.v1.MemoryService.ListErasureReceipts:input_type -> engram.v1.ListErasureReceiptsRequest
+	45, // 73: engram.v1.MemoryService.GetErasureReceipt:input_type -> engram.v1.GetErasureReceiptRequest
+	5,  // 74: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	8,  // 75: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	11, // 76: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	13, // 77: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	15, // 78: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	17, // 79: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	19, // 80: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	21, // 81: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
+	23, // 82: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
+	25, // 83: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	35, // 84: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
+	27, // 85: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	31, // 86: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	33, // 87: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	39, // 88: engram.v1.MemoryService.EraseMemories:output_type -> engram.v1.EraseMemoriesResponse
+	44, // 89: engram.v1.MemoryService.ListErasureReceipts:output_type -> engram.v1.ListErasureReceiptsResponse
+	41, // 90: engram.v1.MemoryService.GetErasureReceipt:output_type -> engram.v1.ErasureReceipt
+	74, // [74:91] is the sub-list for method output_type
+	57, // [57:74] is the sub-list for method input_type
+	57, // [57:57] is the sub-list for extension type_name
+	57, // [57:57] is the sub-list for extension extendee
+	0,  // [0:57] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -3006,13 +3751,17 @@ func file_engram_v1_memory_service_proto_init() {
 		(*WatchMemoriesResponse_Change)(nil),
 		(*WatchMemoriesResponse_Heartbeat)(nil),
 	}
+	file_engram_v1_memory_service_proto_msgTypes[35].OneofWrappers = []any{
+		(*EraseMemoriesResponse_Progress)(nil),
+		(*EraseMemoriesResponse_Receipt)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   34,
+			NumMessages:   42,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -33,6 +33,9 @@ const (
 	MemoryService_GetMemoryStats_FullMethodName      = "/engram.v1.MemoryService/GetMemoryStats"
 	MemoryService_ExportMemories_FullMethodName      = "/engram.v1.MemoryService/ExportMemories"
 	MemoryService_ImportMemories_FullMethodName      = "/engram.v1.MemoryService/ImportMemories"
+	MemoryService_EraseMemories_FullMethodName       = "/engram.v1.MemoryService/EraseMemories"
+	MemoryService_ListErasureReceipts_FullMethodName = "/engram.v1.MemoryService/ListErasureReceipts"
+	MemoryService_GetErasureReceipt_FullMethodName   = "/engram.v1.MemoryService/GetErasureReceipt"
 )
 
 // MemoryServiceClient is the client API for MemoryService service.
@@ -80,6 +83,18 @@ type MemoryServiceClient interface {
 	// Stores exported memories in the caller's workspace as they were: ids, times, revisions,
 	// deletions and, when their model is the server's, vectors. All of a call or nothing.
 	ImportMemories(ctx context.Context, in *ImportMemoriesRequest, opts ...grpc.CallOption) (*ImportMemoriesResponse, error)
+	// Erases memories for good, chosen by ids or by a filter, in any state (deleted, expired
+	// and superseded ones included): their rows and vectors, every revision, their change-log
+	// entries (watchers get a MEMORY_CHANGE_ERASED tombstone instead), the staged writes and
+	// request records that name them, their entity mentions and the entities left unmentioned.
+	// It cannot be undone. Streams progress after each batch, then the receipt, which is kept
+	// (ListErasureReceipts). An agent-bound key erases only memories its agent may change.
+	EraseMemories(ctx context.Context, in *EraseMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseMemoriesResponse], error)
+	// The receipts of the erasures in the caller's workspace, newest first: an admin key's of
+	// every erasure, another key's of its own.
+	ListErasureReceipts(ctx context.Context, in *ListErasureReceiptsRequest, opts ...grpc.CallOption) (*ListErasureReceiptsResponse, error)
+	// One receipt, as ListErasureReceipts would show it to the caller.
+	GetErasureReceipt(ctx context.Context, in *GetErasureReceiptRequest, opts ...grpc.CallOption) (*ErasureReceipt, error)
 }
 
 type memoryServiceClient struct {
@@ -257,6 +272,45 @@ func (c *memoryServiceClient) ImportMemories(ctx context.Context, in *ImportMemo
 	return out, nil
 }
 
+func (c *memoryServiceClient) EraseMemories(ctx context.Context, in *EraseMemoriesRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EraseMemoriesResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &MemoryService_ServiceDesc.Streams[3], MemoryService_EraseMemories_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[EraseMemoriesRequest, EraseMemoriesResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MemoryService_EraseMemoriesClient = grpc.ServerStreamingClient[EraseMemoriesResponse]
+
+func (c *memoryServiceClient) ListErasureReceipts(ctx context.Context, in *ListErasureReceiptsRequest, opts ...grpc.CallOption) (*ListErasureReceiptsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListErasureReceiptsResponse)
+	err := c.cc.Invoke(ctx, MemoryService_ListErasureReceipts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *memoryServiceClient) GetErasureReceipt(ctx context.Context, in *GetErasureReceiptRequest, opts ...grpc.CallOption) (*ErasureReceipt, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ErasureReceipt)
+	err := c.cc.Invoke(ctx, MemoryService_GetErasureReceipt_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // MemoryServiceServer is the server API for MemoryService service.
 // All implementations must embed UnimplementedMemoryServiceServer
 // for forward compatibility.
@@ -302,6 +356,18 @@ type MemoryServiceServer interface {
 	// Stores exported memories in the caller's workspace as they were: ids, times, revisions,
 	// deletions and, when their model is the server's, vectors. All of a call or nothing.
 	ImportMemories(context.Context, *ImportMemoriesRequest) (*ImportMemoriesResponse, error)
+	// Erases memories for good, chosen by ids or by a filter, in any state (deleted, expired
+	// and superseded ones included): their rows and vectors, every revision, their change-log
+	// entries (watchers get a MEMORY_CHANGE_ERASED tombstone instead), the staged writes and
+	// request records that name them, their entity mentions and the entities left unmentioned.
+	// It cannot be undone. Streams progress after each batch, then the receipt, which is kept
+	// (ListErasureReceipts). An agent-bound key erases only memories its agent may change.
+	EraseMemories(*EraseMemoriesRequest, grpc.ServerStreamingServer[EraseMemoriesResponse]) error
+	// The receipts of the erasures in the caller's workspace, newest first: an admin key's of
+	// every erasure, another key's of its own.
+	ListErasureReceipts(context.Context, *ListErasureReceiptsRequest) (*ListErasureReceiptsResponse, error)
+	// One receipt, as ListErasureReceipts would show it to the caller.
+	GetErasureReceipt(context.Context, *GetErasureReceiptRequest) (*ErasureReceipt, error)
 	mustEmbedUnimplementedMemoryServiceServer()
 }
 
@@ -353,6 +419,15 @@ func (UnimplementedMemoryServiceServer) ExportMemories(*ExportMemoriesRequest, g
 }
 func (UnimplementedMemoryServiceServer) ImportMemories(context.Context, *ImportMemoriesRequest) (*ImportMemoriesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ImportMemories not implemented")
+}
+func (UnimplementedMemoryServiceServer) EraseMemories(*EraseMemoriesRequest, grpc.ServerStreamingServer[EraseMemoriesResponse]) error {
+	return status.Error(codes.Unimplemented, "method EraseMemories not implemented")
+}
+func (UnimplementedMemoryServiceServer) ListErasureReceipts(context.Context, *ListErasureReceiptsRequest) (*ListErasureReceiptsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListErasureReceipts not implemented")
+}
+func (UnimplementedMemoryServiceServer) GetErasureReceipt(context.Context, *GetErasureReceiptRequest) (*ErasureReceipt, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetErasureReceipt not implemented")
 }
 func (UnimplementedMemoryServiceServer) mustEmbedUnimplementedMemoryServiceServer() {}
 func (UnimplementedMemoryServiceServer) testEmbeddedByValue()                       {}
@@ -606,6 +681,53 @@ func _MemoryService_ImportMemories_Handler(srv interface{}, ctx context.Context,
 	return interceptor(ctx, in, info, handler)
 }
 
+func _MemoryService_EraseMemories_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(EraseMemoriesRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(MemoryServiceServer).EraseMemories(m, &grpc.GenericServerStream[EraseMemoriesRequest, EraseMemoriesResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type MemoryService_EraseMemoriesServer = grpc.ServerStreamingServer[EraseMemoriesResponse]
+
+func _MemoryService_ListErasureReceipts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListErasureReceiptsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).ListErasureReceipts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_ListErasureReceipts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).ListErasureReceipts(ctx, req.(*ListErasureReceiptsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _MemoryService_GetErasureReceipt_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetErasureReceiptRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(MemoryServiceServer).GetErasureReceipt(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: MemoryService_GetErasureReceipt_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(MemoryServiceServer).GetErasureReceipt(ctx, req.(*GetErasureReceiptRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // MemoryService_ServiceDesc is the grpc.ServiceDesc for MemoryService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -657,6 +779,14 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "ImportMemories",
 			Handler:    _MemoryService_ImportMemories_Handler,
 		},
+		{
+			MethodName: "ListErasureReceipts",
+			Handler:    _MemoryService_ListErasureReceipts_Handler,
+		},
+		{
+			MethodName: "GetErasureReceipt",
+			Handler:    _MemoryService_GetErasureReceipt_Handler,
+		},
 	},
 	Streams: []grpc.StreamDesc{
 		{
@@ -672,6 +802,11 @@ var MemoryService_ServiceDesc = grpc.ServiceDesc{
 		{
 			StreamName:    "ExportMemories",
 			Handler:       _MemoryService_ExportMemories_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "EraseMemories",
+			Handler:       _MemoryService_EraseMemories_Handler,
 			ServerStreams: true,
 		},
 	},

@@ -28,7 +28,7 @@ import type { Message } from "@bufbuild/protobuf";
 export const file_engram_v1_memory_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "Ch5lbmdyYW0vdjEvbWVtb3J5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSKcBAoSV3JpdGVNZW1vcnlSZXF1ZXN0EuQBCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QsABuki8AboBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwyAEBEjAKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECKgASHAoKcmVxdWVzdF9pZBgDIAEoCUIIukgFcgMYgAISFQoNdmFsaWRhdGVfb25seRgEIAEoCBIlCgpzdXBlcnNlZGVzGAUgAygJQhG6SA6SAQsQECIHcgUQARiAAhIbChNzdXBlcnNlZGVfY29uZmxpY3RzGAYgASgIOnS6SHEabwoSdHRsX29yX2V4cGlyZV90aW1lEihnaXZlIHR0bCBvciBtZW1vcnkuZXhwaXJlX3RpbWUsIG5vdCBib3RoGi8haGFzKHRoaXMudHRsKSB8fCAhaGFzKHRoaXMubWVtb3J5LmV4cGlyZV90aW1lKSKGAgoTV3JpdGVNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EigKB291dGNvbWUYAiABKA4yFy5lbmdyYW0udjEuV3JpdGVPdXRjb21lEg4KBnJlYXNvbhgDIAEoCRIYChBndWFyZF9jb25maWRlbmNlGAQgASgCEhIKCnNpbWlsYXJpdHkYBSABKAISFwoPY2xhc3NpZmllZF9raW5kGAYgASgJEjcKEnBvc3NpYmxlX2NvbmZsaWN0cxgHIAMoCzIbLmVuZ3JhbS52MS5Qb3NzaWJsZUNvbmZsaWN0EhIKCnN1cGVyc2VkZWQYCCADKAkidQoQUG9zc2libGVDb25mbGljdBIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EhIKCnNpbWlsYXJpdHkYAiABKAISEwoLY29udHJhZGljdHMYAyABKAgSFQoNY29udHJhZGljdGlvbhgEIAEoCSJoChlCYXRjaFdyaXRlTWVtb3JpZXNSZXF1ZXN0EjsKCHJlcXVlc3RzGAEgAygLMh0uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVxdWVzdEIKukgHkgEECAEQZBIOCgZhdG9taWMYAiABKAgiSgoaQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmVuZ3JhbS52MS5CYXRjaFdyaXRlUmVzdWx0InUKEEJhdGNoV3JpdGVSZXN1bHQSMgoIcmVzcG9uc2UYASABKAsyHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQihgEKEEdldE1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEikKBWFzX29mGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI2ChFHZXRNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5IvgBChNMaXN0TWVtb3JpZXNSZXF1ZXN0EicKBmZpbHRlchgBIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISHQoJcGFnZV9zaXplGAIgASgFQgq6SAcaBRj0AygAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAIElAKCG9yZGVyX2J5GAQgASgJQj66SDtyOTI3XigoY3JlYXRlX3RpbWV8dXBkYXRlX3RpbWV8Y29uZmlkZW5jZSkoIChhc2N8ZGVzYykpPyk/JBIpCgVhc19vZhgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiagoUTGlzdE1lbW9yaWVzUmVzcG9uc2USIwoIbWVtb3JpZXMYASADKAsyES5lbmdyYW0udjEuTWVtb3J5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCgx3YXRjaF9jdXJzb3IYAyABKAki2gEKE1VwZGF0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEikKBm1lbW9yeRgDIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnlCBrpIA8gBARI3Cgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCBrpIA8gBARIWCgRldGFnGAUgASgJQgi6SAVyAxiAAiJjChRVcGRhdGVNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EigKB291dGNvbWUYAiABKA4yFy5lbmdyYW0udjEuV3JpdGVPdXRjb21lIpABChNEZWxldGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIYCgZyZWFzb24YAyABKAlCCLpIBXIDGIAIEhYKBGV0YWcYBCABKAlCCLpIBXIDGIACIjkKFERlbGV0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkiYAoVVW5kZWxldGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZCI7ChZVbmRlbGV0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkiogEKGkxpc3RNZW1vcnlSZXZpc2lvbnNSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIdCglwYWdlX3NpemUYAyABKAVCCrpIBxoFGPQDKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAgiZAobTGlzdE1lbW9yeVJldmlzaW9uc1Jlc3BvbnNlEiwKCXJldmlzaW9ucxgBIAMoCzIZLmVuZ3JhbS52MS5NZW1vcnlSZXZpc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYwoYVW5zdXBlcnNlZGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZCI+ChlVbnN1cGVyc2VkZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkihQIKFVNlYXJjaE1lbW9yaWVzUmVxdWVzdBIZCgVxdWVyeRgBIAEoCUIKukgHcgUQARiAIBInCgZmaWx0ZXIYAiABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyEhgKBXRvcF9rGAMgASgFQgm6SAYaBBhkKAASEQoJbWluX3Njb3JlGAQgASgCEi0KBG1vZGUYBSABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZUIIukgFggECEAESDgoGcmVyYW5rGAYgASgIEjwKD2dyYXBoX2V4cGFuc2lvbhgHIAEoDjIZLmVuZ3JhbS52MS5HcmFwaEV4cGFuc2lvbkIIukgFggECEAEi7AEKFlNlYXJjaE1lbW9yaWVzUmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeRINCgVzY29yZRgCIAEoAhIMCgRyYW5rGAMgASgFEhYKDnNlbWFudGljX3Njb3JlGAQgASgCEhUKDWtleXdvcmRfc2NvcmUYBSABKAISIwoEbW9kZRgGIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlEhQKDHJlcmFua19zY29yZRgHIAEoAhIoCgpncmFwaF9saW5rGAggASgOMhQuZW5ncmFtLnYxLkdyYXBoTGluayIXChVHZXRNZW1vcnlTdGF0c1JlcXVlc3Qi8QIKFkdldE1lbW9yeVN0YXRzUmVzcG9uc2USFAoMd29ya3NwYWNlX2lkGAEgASgJEg4KBmFjdGl2ZRgCIAEoAxIPCgdkZWxldGVkGAMgASgDEg8KB2V4cGlyZWQYBCABKAMSGQoRZW1iZWRkaW5nX2JhY2tsb2cYBSABKAMSGAoQZW1iZWRkaW5nX2ZhaWxlZBgGIAEoAxIXCg9lbWJlZGRpbmdfbW9kZWwYByABKAkSGwoTZW1iZWRkZXJfY29uZmlndXJlZBgIIAEoCBIkCgVraW5kcxgJIAMoCzIVLmVuZ3JhbS52MS5OYW1lZENvdW50EiUKBmFnZW50cxgKIAMoCzIVLmVuZ3JhbS52MS5OYW1lZENvdW50Ei0KDmNyZWF0ZWRfYnlfZGF5GAsgAygLMhUuZW5ncmFtLnYxLkRhaWx5Q291bnQSEgoKc3VwZXJzZWRlZBgMIAEoAxIUCgxyZXJhbmtfbW9kZWwYDSABKAkiKQoKTmFtZWRDb3VudBIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgDIigKCkRhaWx5Q291bnQSCwoDZGF5GAEgASgJEg0KBWNvdW50GAIgASgDIkAKFUV4cG9ydE1lbW9yaWVzUmVxdWVzdBInCgZmaWx0ZXIYASABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyIrMEChZFeHBvcnRNZW1vcmllc1Jlc3BvbnNlEt4CCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QroCuki2AroBNwoLaWRfcmVxdWlyZWQSFW1lbW9yeS5pZCBpcyByZXF1aXJlZBoRc2l6ZSh0aGlzLmlkKSA+IDC6AV4KEGNvbnRlbnRfcmVxdWlyZWQSMm1lbW9yeS5jb250ZW50IGlzIHJlcXVpcmVkICgxIHRvIDUwMDAwIGNoYXJhY3RlcnMpGhZzaXplKHRoaXMuY29udGVudCkgPiAwugFVChVzdWJqZWN0X3R5cGVfcmVxdWlyZWQSH21lbW9yeS5zdWJqZWN0X3R5cGUgaXMgcmVxdWlyZWQaG3NpemUodGhpcy5zdWJqZWN0X3R5cGUpID4gMLoBPQoNa2luZF9yZXF1aXJlZBIXbWVtb3J5LmtpbmQgaXMgcmVxdWlyZWQaE3NpemUodGhpcy5raW5kKSA+IDDIAQESHAoJZW1iZWRkaW5nGAIgAygCQgm6SAaSAQMQgCASNwoJcmV2aXNpb25zGAMgAygLMhkuZW5ncmFtLnYxLk1lbW9yeVJldmlzaW9uQgm6SAaSAQMQkE4SLgoIZW50aXRpZXMYBCADKAsyES5lbmdyYW0udjEuRW50aXR5Qgm6SAaSAQMQrAISMQoGbWVyZ2VzGAUgAygLMhYuZW5ncmFtLnYxLkVudGl0eU1lcmdlQgm6SAaSAQMQrAIiWAoVSW1wb3J0TWVtb3JpZXNSZXF1ZXN0Ej8KCG1lbW9yaWVzGAEgAygLMiEuZW5ncmFtLnYxLkV4cG9ydE1lbW9yaWVzUmVzcG9uc2VCCrpIB5IBBAgBEGQiZAoWSW1wb3J0TWVtb3JpZXNSZXNwb25zZRIPCgdjcmVhdGVkGAEgASgFEhAKCHJlcGxhY2VkGAIgASgFEhEKCXVuY2hhbmdlZBgDIAEoBRIUCgx2ZWN0b3JzX2tlcHQYBCABKAUiXgoUV2F0Y2hNZW1vcmllc1JlcXVlc3QSJwoGZmlsdGVyGAEgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlchIdCgxhZnRlcl9jdXJzb3IYAiABKAlCB7pIBHICGCAidQoVV2F0Y2hNZW1vcmllc1Jlc3BvbnNlEigKBmNoYW5nZRgBIAEoCzIWLmVuZ3JhbS52MS5DaGFuZ2VFdmVudEgAEikKCWhlYXJ0YmVhdBgCIAEoCzIULmVuZ3JhbS52MS5IZWFydGJlYXRIAEIHCgVldmVudCLeAQoLQ2hhbmdlRXZlbnQSDgoGY3Vyc29yGAEgASgJEicKBmNoYW5nZRgCIAEoDjIXLmVuZ3JhbS52MS5NZW1vcnlDaGFuZ2USEAoIcmV2aXNpb24YAyABKAMSLwoLY2hhbmdlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmtleV9pZBgFIAEoCRIQCghhZ2VudF9pZBgGIAEoCRIOCgZyZWFzb24YByABKAkSIQoGbWVtb3J5GAggASgLMhEuZW5ncmFtLnYxLk1lbW9yeSJFCglIZWFydGJlYXQSDgoGY3Vyc29yGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKtEBCgxXcml0ZU91dGNvbWUSHQoZV1JJVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVdSSVRFX09VVENPTUVfQ1JFQVRFRBABEhkKFVdSSVRFX09VVENPTUVfVVBEQVRFRBACEhkKFVdSSVRFX09VVENPTUVfUkVWSVZFRBADEhgKFFdSSVRFX09VVENPTUVfTUVSR0VEEAQSGgoWV1JJVEVfT1VUQ09NRV9SRUpFQ1RFRBAFEhsKF1dSSVRFX09VVENPTUVfVU5DSEFOR0VEEAYqdAoKU2VhcmNoTW9kZRIbChdTRUFSQ0hfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNFQVJDSF9NT0RFX0hZQlJJRBABEhgKFFNFQVJDSF9NT0RFX1NFTUFOVElDEAISFwoTU0VBUkNIX01PREVfS0VZV09SRBADKmoKDkdyYXBoRXhwYW5zaW9uEh8KG0dSQVBIX0VYUEFOU0lPTl9VTlNQRUNJRklFRBAAEhcKE0dSQVBIX0VYUEFOU0lPTl9PRkYQARIeChpHUkFQSF9FWFBBTlNJT05fTkVJR0hCT1VSUxACKlcKCUdyYXBoTGluaxIaChZHUkFQSF9MSU5LX1VOU1BFQ0lGSUVEEAASFAoQR1JBUEhfTElOS19OQU1FRBABEhgKFEdSQVBIX0xJTktfTkVJR0hCT1VSEAIyuA4KDU1lbW9yeVNlcnZpY2USeAoLV3JpdGVNZW1vcnkSHS5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXF1ZXN0Gh4uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVzcG9uc2UiKtLzGAxtZW1vcnk6d3JpdGWC0+STAhQ6Bm1lbW9yeSIKL3YxL21lbW9yeRKOAQoSQmF0Y2hXcml0ZU1lbW9yaWVzEiQuZW5ncmFtLnYxLkJhdGNoV3JpdGVNZW1vcmllc1JlcXVlc3QaJS5lbmdyYW0udjEuQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2UiK9LzGAxtZW1vcnk6d3JpdGWC0+STAhU6ASoiEC92MS9tZW1vcnk6YmF0Y2gSbgoJR2V0TWVtb3J5EhsuZW5ncmFtLnYxLkdldE1lbW9yeVJlcXVlc3QaHC5lbmdyYW0udjEuR2V0TWVtb3J5UmVzcG9uc2UiJtLzGAttZW1vcnk6cmVhZILT5JMCERIPL3YxL21lbW9yeS97aWR9EnIKDExpc3RNZW1vcmllcxIeLmVuZ3JhbS52MS5MaXN0TWVtb3JpZXNSZXF1ZXN0Gh8uZW5ncmFtLnYxLkxpc3RNZW1vcmllc1Jlc3BvbnNlIiHS8xgLbWVtb3J5OnJlYWSC0+STAgwSCi92MS9tZW1vcnkSgAEKDFVwZGF0ZU1lbW9yeRIeLmVuZ3JhbS52MS5VcGRhdGVNZW1vcnlSZXF1ZXN0Gh8uZW5ncmFtLnYxLlVwZGF0ZU1lbW9yeVJlc3BvbnNlIi/S8xgMbWVtb3J5OndyaXRlgtPkkwIZOgZtZW1vcnkyDy92MS9tZW1vcnkve2lkfRJ4CgxEZWxldGVNZW1vcnkSHi5lbmdyYW0udjEuRGVsZXRlTWVtb3J5UmVxdWVzdBofLmVuZ3JhbS52MS5EZWxldGVNZW1vcnlSZXNwb25zZSIn0vMYDG1lbW9yeTp3cml0ZYLT5JMCESoPL3YxL21lbW9yeS97aWR9EooBCg5VbmRlbGV0ZU1lbW9yeRIgLmVuZ3JhbS52MS5VbmRlbGV0ZU1lbW9yeVJlcXVlc3QaIS5lbmdyYW0udjEuVW5kZWxldGVNZW1vcnlSZXNwb25zZSIz0vMYDG1lbW9yeTp3cml0ZYLT5JMCHToBKiIYL3YxL21lbW9yeS97aWR9OnVuZGVsZXRlEpYBChNMaXN0TWVtb3J5UmV2aXNpb25zEiUuZW5ncmFtLnYxLkxpc3RNZW1vcnlSZXZpc2lvbnNSZXF1ZXN0GiYuZW5ncmFtLnYxLkxpc3RNZW1vcnlSZXZpc2lvbnNSZXNwb25zZSIw0vMYC21lbW9yeTpyZWFkgtPkkwIbEhkvdjEvbWVtb3J5L3tpZH0vcmV2aXNpb25zEpYBChFVbnN1cGVyc2VkZU1lbW9yeRIjLmVuZ3JhbS52MS5VbnN1cGVyc2VkZU1lbW9yeVJlcXVlc3QaJC5lbmdyYW0udjEuVW5zdXBlcnNlZGVNZW1vcnlSZXNwb25zZSI20vMYDG1lbW9yeTp3cml0ZYLT5JMCIDoBKiIbL3YxL21lbW9yeS97aWR9OnVuc3VwZXJzZWRlEoQBCg5TZWFyY2hNZW1vcmllcxIgLmVuZ3JhbS52MS5TZWFyY2hNZW1vcmllc1JlcXVlc3QaIS5lbmdyYW0udjEuU2VhcmNoTWVtb3JpZXNSZXNwb25zZSIr0vMYC21lbW9yeTpyZWFkgtPkkwIWOgEqIhEvdjEvbWVtb3J5L3NlYXJjaDABEn0KDVdhdGNoTWVtb3JpZXMSHy5lbmdyYW0udjEuV2F0Y2hNZW1vcmllc1JlcXVlc3QaIC5lbmdyYW0udjEuV2F0Y2hNZW1vcmllc1Jlc3BvbnNlIifS8xgLbWVtb3J5OnJlYWSC0+STAhISEC92MS9tZW1vcnk6d2F0Y2gwARJ4Cg5HZXRNZW1vcnlTdGF0cxIgLmVuZ3JhbS52MS5HZXRNZW1vcnlTdGF0c1JlcXVlc3QaIS5lbmdyYW0udjEuR2V0TWVtb3J5U3RhdHNSZXNwb25zZSIh0vMYBWFkbWlugtPkkwISEhAvdjEvbWVtb3J5OnN0YXRzEn4KDkV4cG9ydE1lbW9yaWVzEiAuZW5ncmFtLnYxLkV4cG9ydE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1Jlc3BvbnNlIiXS8xgFYWRtaW6C0+STAhY6ASoiES92MS9tZW1vcnk6ZXhwb3J0MAESfAoOSW1wb3J0TWVtb3JpZXMSIC5lbmdyYW0udjEuSW1wb3J0TWVtb3JpZXNSZXF1ZXN0GiEuZW5ncmFtLnYxLkltcG9ydE1lbW9yaWVzUmVzcG9uc2UiJdLzGAVhZG1pboLT5JMCFjoBKiIRL3YxL21lbW9yeTppbXBvcnRiBnByb3RvMw",
+    "Ch5lbmdyYW0vdjEvbWVtb3J5X3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSKcBAoSV3JpdGVNZW1vcnlSZXF1ZXN0EuQBCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QsABuki8AboBXgoQY29udGVudF9yZXF1aXJlZBIybWVtb3J5LmNvbnRlbnQgaXMgcmVxdWlyZWQgKDEgdG8gNTAwMDAgY2hhcmFjdGVycykaFnNpemUodGhpcy5jb250ZW50KSA+IDC6AVUKFXN1YmplY3RfdHlwZV9yZXF1aXJlZBIfbWVtb3J5LnN1YmplY3RfdHlwZSBpcyByZXF1aXJlZBobc2l6ZSh0aGlzLnN1YmplY3RfdHlwZSkgPiAwyAEBEjAKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbkIIukgFqgECKgASHAoKcmVxdWVzdF9pZBgDIAEoCUIIukgFcgMYgAISFQoNdmFsaWRhdGVfb25seRgEIAEoCBIlCgpzdXBlcnNlZGVzGAUgAygJQhG6SA6SAQsQECIHcgUQARiAAhIbChNzdXBlcnNlZGVfY29uZmxpY3RzGAYgASgIOnS6SHEabwoSdHRsX29yX2V4cGlyZV90aW1lEihnaXZlIHR0bCBvciBtZW1vcnkuZXhwaXJlX3RpbWUsIG5vdCBib3RoGi8haGFzKHRoaXMudHRsKSB8fCAhaGFzKHRoaXMubWVtb3J5LmV4cGlyZV90aW1lKSKGAgoTV3JpdGVNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EigKB291dGNvbWUYAiABKA4yFy5lbmdyYW0udjEuV3JpdGVPdXRjb21lEg4KBnJlYXNvbhgDIAEoCRIYChBndWFyZF9jb25maWRlbmNlGAQgASgCEhIKCnNpbWlsYXJpdHkYBSABKAISFwoPY2xhc3NpZmllZF9raW5kGAYgASgJEjcKEnBvc3NpYmxlX2NvbmZsaWN0cxgHIAMoCzIbLmVuZ3JhbS52MS5Qb3NzaWJsZUNvbmZsaWN0EhIKCnN1cGVyc2VkZWQYCCADKAkidQoQUG9zc2libGVDb25mbGljdBIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EhIKCnNpbWlsYXJpdHkYAiABKAISEwoLY29udHJhZGljdHMYAyABKAgSFQoNY29udHJhZGljdGlvbhgEIAEoCSJoChlCYXRjaFdyaXRlTWVtb3JpZXNSZXF1ZXN0EjsKCHJlcXVlc3RzGAEgAygLMh0uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVxdWVzdEIKukgHkgEECAEQZBIOCgZhdG9taWMYAiABKAgiSgoaQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2USLAoHcmVzdWx0cxgBIAMoCzIbLmVuZ3JhbS52MS5CYXRjaFdyaXRlUmVzdWx0InUKEEJhdGNoV3JpdGVSZXN1bHQSMgoIcmVzcG9uc2UYASABKAsyHi5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXNwb25zZUgAEiMKBWVycm9yGAIgASgLMhIuZ29vZ2xlLnJwYy5TdGF0dXNIAEIICgZyZXN1bHQihgEKEEdldE1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEikKBWFzX29mGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCI2ChFHZXRNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5IvgBChNMaXN0TWVtb3JpZXNSZXF1ZXN0EicKBmZpbHRlchgBIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISHQoJcGFnZV9zaXplGAIgASgFQgq6SAcaBRj0AygAEhwKCnBhZ2VfdG9rZW4YAyABKAlCCLpIBXIDGIAIElAKCG9yZGVyX2J5GAQgASgJQj66SDtyOTI3XigoY3JlYXRlX3RpbWV8dXBkYXRlX3RpbWV8Y29uZmlkZW5jZSkoIChhc2N8ZGVzYykpPyk/JBIpCgVhc19vZhgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiagoUTGlzdE1lbW9yaWVzUmVzcG9uc2USIwoIbWVtb3JpZXMYASADKAsyES5lbmdyYW0udjEuTWVtb3J5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIUCgx3YXRjaF9jdXJzb3IYAyABKAki2gEKE1VwZGF0ZU1lbW9yeVJlcXVlc3QSFgoCaWQYASABKAlCCrpIB3IFEAEYgAISLwoIYWdlbnRfaWQYAiABKAlCHbpIBXIDGIACyvMYEWFnZW50X3JlZ2lzdHJ5X2lkEikKBm1lbW9yeRgDIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnlCBrpIA8gBARI3Cgt1cGRhdGVfbWFzaxgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2tCBrpIA8gBARIWCgRldGFnGAUgASgJQgi6SAVyAxiAAiJjChRVcGRhdGVNZW1vcnlSZXNwb25zZRIhCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5EigKB291dGNvbWUYAiABKA4yFy5lbmdyYW0udjEuV3JpdGVPdXRjb21lIpABChNEZWxldGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIYCgZyZWFzb24YAyABKAlCCLpIBXIDGIAIEhYKBGV0YWcYBCABKAlCCLpIBXIDGIACIjkKFERlbGV0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkiYAoVVW5kZWxldGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZCI7ChZVbmRlbGV0ZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkiogEKGkxpc3RNZW1vcnlSZXZpc2lvbnNSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZBIdCglwYWdlX3NpemUYAyABKAVCCrpIBxoFGPQDKAASHAoKcGFnZV90b2tlbhgEIAEoCUIIukgFcgMYgAgiZAobTGlzdE1lbW9yeVJldmlzaW9uc1Jlc3BvbnNlEiwKCXJldmlzaW9ucxgBIAMoCzIZLmVuZ3JhbS52MS5NZW1vcnlSZXZpc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiYwoYVW5zdXBlcnNlZGVNZW1vcnlSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACEi8KCGFnZW50X2lkGAIgASgJQh26SAVyAxiAAsrzGBFhZ2VudF9yZWdpc3RyeV9pZCI+ChlVbnN1cGVyc2VkZU1lbW9yeVJlc3BvbnNlEiEKBm1lbW9yeRgBIAEoCzIRLmVuZ3JhbS52MS5NZW1vcnkihQIKFVNlYXJjaE1lbW9yaWVzUmVxdWVzdBIZCgVxdWVyeRgBIAEoCUIKukgHcgUQARiAIBInCgZmaWx0ZXIYAiABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyEhgKBXRvcF9rGAMgASgFQgm6SAYaBBhkKAASEQoJbWluX3Njb3JlGAQgASgCEi0KBG1vZGUYBSABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZUIIukgFggECEAESDgoGcmVyYW5rGAYgASgIEjwKD2dyYXBoX2V4cGFuc2lvbhgHIAEoDjIZLmVuZ3JhbS52MS5HcmFwaEV4cGFuc2lvbkIIukgFggECEAEi7AEKFlNlYXJjaE1lbW9yaWVzUmVzcG9uc2USIQoGbWVtb3J5GAEgASgLMhEuZW5ncmFtLnYxLk1lbW9yeRINCgVzY29yZRgCIAEoAhIMCgRyYW5rGAMgASgFEhYKDnNlbWFudGljX3Njb3JlGAQgASgCEhUKDWtleXdvcmRfc2NvcmUYBSABKAISIwoEbW9kZRgGIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlEhQKDHJlcmFua19zY29yZRgHIAEoAhIoCgpncmFwaF9saW5rGAggASgOMhQuZW5ncmFtLnYxLkdyYXBoTGluayIXChVHZXRNZW1vcnlTdGF0c1JlcXVlc3Qi8QIKFkdldE1lbW9yeVN0YXRzUmVzcG9uc2USFAoMd29ya3NwYWNlX2lkGAEgASgJEg4KBmFjdGl2ZRgCIAEoAxIPCgdkZWxldGVkGAMgASgDEg8KB2V4cGlyZWQYBCABKAMSGQoRZW1iZWRkaW5nX2JhY2tsb2cYBSABKAMSGAoQZW1iZWRkaW5nX2ZhaWxlZBgGIAEoAxIXCg9lbWJlZGRpbmdfbW9kZWwYByABKAkSGwoTZW1iZWRkZXJfY29uZmlndXJlZBgIIAEoCBIkCgVraW5kcxgJIAMoCzIVLmVuZ3JhbS52MS5OYW1lZENvdW50EiUKBmFnZW50cxgKIAMoCzIVLmVuZ3JhbS52MS5OYW1lZENvdW50Ei0KDmNyZWF0ZWRfYnlfZGF5GAsgAygLMhUuZW5ncmFtLnYxLkRhaWx5Q291bnQSEgoKc3VwZXJzZWRlZBgMIAEoAxIUCgxyZXJhbmtfbW9kZWwYDSABKAkiKQoKTmFtZWRDb3VudBIMCgRuYW1lGAEgASgJEg0KBWNvdW50GAIgASgDIigKCkRhaWx5Q291bnQSCwoDZGF5GAEgASgJEg0KBWNvdW50GAIgASgDIkAKFUV4cG9ydE1lbW9yaWVzUmVxdWVzdBInCgZmaWx0ZXIYASABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyIrMEChZFeHBvcnRNZW1vcmllc1Jlc3BvbnNlEt4CCgZtZW1vcnkYASABKAsyES5lbmdyYW0udjEuTWVtb3J5QroCuki2AroBNwoLaWRfcmVxdWlyZWQSFW1lbW9yeS5pZCBpcyByZXF1aXJlZBoRc2l6ZSh0aGlzLmlkKSA+IDC6AV4KEGNvbnRlbnRfcmVxdWlyZWQSMm1lbW9yeS5jb250ZW50IGlzIHJlcXVpcmVkICgxIHRvIDUwMDAwIGNoYXJhY3RlcnMpGhZzaXplKHRoaXMuY29udGVudCkgPiAwugFVChVzdWJqZWN0X3R5cGVfcmVxdWlyZWQSH21lbW9yeS5zdWJqZWN0X3R5cGUgaXMgcmVxdWlyZWQaG3NpemUodGhpcy5zdWJqZWN0X3R5cGUpID4gMLoBPQoNa2luZF9yZXF1aXJlZBIXbWVtb3J5LmtpbmQgaXMgcmVxdWlyZWQaE3NpemUodGhpcy5raW5kKSA+IDDIAQESHAoJZW1iZWRkaW5nGAIgAygCQgm6SAaSAQMQgCASNwoJcmV2aXNpb25zGAMgAygLMhkuZW5ncmFtLnYxLk1lbW9yeVJldmlzaW9uQgm6SAaSAQMQkE4SLgoIZW50aXRpZXMYBCADKAsyES5lbmdyYW0udjEuRW50aXR5Qgm6SAaSAQMQrAISMQoGbWVyZ2VzGAUgAygLMhYuZW5ncmFtLnYxLkVudGl0eU1lcmdlQgm6SAaSAQMQrAIiWAoVSW1wb3J0TWVtb3JpZXNSZXF1ZXN0Ej8KCG1lbW9yaWVzGAEgAygLMiEuZW5ncmFtLnYxLkV4cG9ydE1lbW9yaWVzUmVzcG9uc2VCCrpIB5IBBAgBEGQiZAoWSW1wb3J0TWVtb3JpZXNSZXNwb25zZRIPCgdjcmVhdGVkGAEgASgFEhAKCHJlcGxhY2VkGAIgASgFEhEKCXVuY2hhbmdlZBgDIAEoBRIUCgx2ZWN0b3JzX2tlcHQYBCABKAUiXgoUV2F0Y2hNZW1vcmllc1JlcXVlc3QSJwoGZmlsdGVyGAEgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlchIdCgxhZnRlcl9jdXJzb3IYAiABKAlCB7pIBHICGCAidQoVV2F0Y2hNZW1vcmllc1Jlc3BvbnNlEigKBmNoYW5nZRgBIAEoCzIWLmVuZ3JhbS52MS5DaGFuZ2VFdmVudEgAEikKCWhlYXJ0YmVhdBgCIAEoCzIULmVuZ3JhbS52MS5IZWFydGJlYXRIAEIHCgVldmVudCLeAQoLQ2hhbmdlRXZlbnQSDgoGY3Vyc29yGAEgASgJEicKBmNoYW5nZRgCIAEoDjIXLmVuZ3JhbS52MS5NZW1vcnlDaGFuZ2USEAoIcmV2aXNpb24YAyABKAMSLwoLY2hhbmdlX3RpbWUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmtleV9pZBgFIAEoCRIQCghhZ2VudF9pZBgGIAEoCRIOCgZyZWFzb24YByABKAkSIQoGbWVtb3J5GAggASgLMhEuZW5ncmFtLnYxLk1lbW9yeSJFCglIZWFydGJlYXQSDgoGY3Vyc29yGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIo0DChRFcmFzZU1lbW9yaWVzUmVxdWVzdBIhCgNpZHMYASADKAlCFLpIEZIBDhDoBxgBIgdyBRABGIACEicKBmZpbHRlchgCIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISMQoNY3JlYXRlZF9hZnRlchgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKDm93bmVyX2FnZW50X2lkGAUgASgJQgi6SAVyAxiAAhIvCghhZ2VudF9pZBgGIAEoCUIdukgFcgMYgALK8xgRYWdlbnRfcmVnaXN0cnlfaWQSDwoHZHJ5X3J1bhgHIAEoCDpeukhbGlkKDWlkc19vcl9maWx0ZXISHmdpdmUgaWRzIG9yIGEgZmlsdGVyLCBub3QgYm90aBooKHNpemUodGhpcy5pZHMpID4gMCkgIT0gaGFzKHRoaXMuZmlsdGVyKSJ+ChVFcmFzZU1lbW9yaWVzUmVzcG9uc2USLgoIcHJvZ3Jlc3MYASABKAsyGi5lbmdyYW0udjEuRXJhc3VyZVByb2dyZXNzSAASLAoHcmVjZWlwdBgCIAEoCzIZLmVuZ3JhbS52MS5FcmFzdXJlUmVjZWlwdEgAQgcKBWV2ZW50IjAKD0VyYXN1cmVQcm9ncmVzcxIOCgZlcmFzZWQYASABKAMSDQoFdG90YWwYAiABKAMizQMKDkVyYXN1cmVSZWNlaXB0EgoKAmlkGAEgASgJEigKBHRpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBmtleV9pZBgDIAEoCRIQCghhZ2VudF9pZBgEIAEoCRInCgZmaWx0ZXIYBSABKAsyFy5lbmdyYW0udjEuTWVtb3J5RmlsdGVyEjEKDWNyZWF0ZWRfYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5vd25lcl9hZ2VudF9pZBgIIAEoCRIVCg1yZXF1ZXN0ZWRfaWRzGAkgASgFEigKBmNvdW50cxgKIAEoCzIYLmVuZ3JhbS52MS5FcmFzdXJlQ291bnRzEhkKEWVyYXNlZF9pZHNfZGlnZXN0GAsgASgJEg8KB2RyeV9ydW4YDCABKAgSKwoIZHVyYXRpb24YDSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SDwoHYmF0Y2hlcxgOIAEoBRIQCghjb21wbGV0ZRgPIAEoCCKvAQoNRXJhc3VyZUNvdW50cxIQCghtZW1vcmllcxgBIAEoAxIRCglyZXZpc2lvbnMYAiABKAMSDwoHY2hhbmdlcxgDIAEoAxIVCg1zdGFnZWRfd3JpdGVzGAQgASgDEhYKDndyaXRlX3JlcXVlc3RzGAUgASgDEhAKCG1lbnRpb25zGAYgASgDEhAKCGVudGl0aWVzGAcgASgDEhUKDWVudGl0eV9tZXJnZXMYCCABKAMiWQoaTGlzdEVyYXN1cmVSZWNlaXB0c1JlcXVlc3QSHQoJcGFnZV9zaXplGAEgASgFQgq6SAcaBRj0AygAEhwKCnBhZ2VfdG9rZW4YAiABKAlCCLpIBXIDGIAIImMKG0xpc3RFcmFzdXJlUmVjZWlwdHNSZXNwb25zZRIrCghyZWNlaXB0cxgBIAMoCzIZLmVuZ3JhbS52MS5FcmFzdXJlUmVjZWlwdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiMgoYR2V0RXJhc3VyZVJlY2VpcHRSZXF1ZXN0EhYKAmlkGAEgASgJQgq6SAdyBRABGIACKtEBCgxXcml0ZU91dGNvbWUSHQoZV1JJVEVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhkKFVdSSVRFX09VVENPTUVfQ1JFQVRFRBABEhkKFVdSSVRFX09VVENPTUVfVVBEQVRFRBACEhkKFVdSSVRFX09VVENPTUVfUkVWSVZFRBADEhgKFFdSSVRFX09VVENPTUVfTUVSR0VEEAQSGgoWV1JJVEVfT1VUQ09NRV9SRUpFQ1RFRBAFEhsKF1dSSVRFX09VVENPTUVfVU5DSEFOR0VEEAYqdAoKU2VhcmNoTW9kZRIbChdTRUFSQ0hfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNFQVJDSF9NT0RFX0hZQlJJRBABEhgKFFNFQVJDSF9NT0RFX1NFTUFOVElDEAISFwoTU0VBUkNIX01PREVfS0VZV09SRBADKmoKDkdyYXBoRXhwYW5zaW9uEh8KG0dSQVBIX0VYUEFOU0lPTl9VTlNQRUNJRklFRBAAEhcKE0dSQVBIX0VYUEFOU0lPTl9PRkYQARIeChpHUkFQSF9FWFBBTlNJT05fTkVJR0hCT1VSUxACKlcKCUdyYXBoTGluaxIaChZHUkFQSF9MSU5LX1VOU1BFQ0lGSUVEEAASFAoQR1JBUEhfTElOS19OQU1FRBABEhgKFEdSQVBIX0xJTktfTkVJR0hCT1VSEAIy2hEKDU1lbW9yeVNlcnZpY2USeAoLV3JpdGVNZW1vcnkSHS5lbmdyYW0udjEuV3JpdGVNZW1vcnlSZXF1ZXN0Gh4uZW5ncmFtLnYxLldyaXRlTWVtb3J5UmVzcG9uc2UiKtLzGAxtZW1vcnk6d3JpdGWC0+STAhQ6Bm1lbW9yeSIKL3YxL21lbW9yeRKOAQoSQmF0Y2hXcml0ZU1lbW9yaWVzEiQuZW5ncmFtLnYxLkJhdGNoV3JpdGVNZW1vcmllc1JlcXVlc3QaJS5lbmdyYW0udjEuQmF0Y2hXcml0ZU1lbW9yaWVzUmVzcG9uc2UiK9LzGAxtZW1vcnk6d3JpdGWC0+STAhU6ASoiEC92MS9tZW1vcnk6YmF0Y2gSbgoJR2V0TWVtb3J5EhsuZW5ncmFtLnYxLkdldE1lbW9yeVJlcXVlc3QaHC5lbmdyYW0udjEuR2V0TWVtb3J5UmVzcG9uc2UiJtLzGAttZW1vcnk6cmVhZILT5JMCERIPL3YxL21lbW9yeS97aWR9EnIKDExpc3RNZW1vcmllcxIeLmVuZ3JhbS52MS5MaXN0TWVtb3JpZXNSZXF1ZXN0Gh8uZW5ncmFtLnYxLkxpc3RNZW1vcmllc1Jlc3BvbnNlIiHS8xgLbWVtb3J5OnJlYWSC0+STAgwSCi92MS9tZW1vcnkSgAEKDFVwZGF0ZU1lbW9yeRIeLmVuZ3JhbS52MS5VcGRhdGVNZW1vcnlSZXF1ZXN0Gh8uZW5ncmFtLnYxLlVwZGF0ZU1lbW9yeVJlc3BvbnNlIi/S8xgMbWVtb3J5OndyaXRlgtPkkwIZOgZtZW1vcnkyDy92MS9tZW1vcnkve2lkfRJ4CgxEZWxldGVNZW1vcnkSHi5lbmdyYW0udjEuRGVsZXRlTWVtb3J5UmVxdWVzdBofLmVuZ3JhbS52MS5EZWxldGVNZW1vcnlSZXNwb25zZSIn0vMYDG1lbW9yeTp3cml0ZYLT5JMCESoPL3YxL21lbW9yeS97aWR9EooBCg5VbmRlbGV0ZU1lbW9yeRIgLmVuZ3JhbS52MS5VbmRlbGV0ZU1lbW9yeVJlcXVlc3QaIS5lbmdyYW0udjEuVW5kZWxldGVNZW1vcnlSZXNwb25zZSIz0vMYDG1lbW9yeTp3cml0ZYLT5JMCHToBKiIYL3YxL21lbW9yeS97aWR9OnVuZGVsZXRlEpYBChNMaXN0TWVtb3J5UmV2aXNpb25zEiUuZW5ncmFtLnYxLkxpc3RNZW1vcnlSZXZpc2lvbnNSZXF1ZXN0GiYuZW5ncmFtLnYxLkxpc3RNZW1vcnlSZXZpc2lvbnNSZXNwb25zZSIw0vMYC21lbW9yeTpyZWFkgtPkkwIbEhkvdjEvbWVtb3J5L3tpZH0vcmV2aXNpb25zEpYBChFVbnN1cGVyc2VkZU1lbW9yeRIjLmVuZ3JhbS52MS5VbnN1cGVyc2VkZU1lbW9yeVJlcXVlc3QaJC5lbmdyYW0udjEuVW5zdXBlcnNlZGVNZW1vcnlSZXNwb25zZSI20vMYDG1lbW9yeTp3cml0ZYLT5JMCIDoBKiIbL3YxL21lbW9yeS97aWR9OnVuc3VwZXJzZWRlEoQBCg5TZWFyY2hNZW1vcmllcxIgLmVuZ3JhbS52MS5TZWFyY2hNZW1vcmllc1JlcXVlc3QaIS5lbmdyYW0udjEuU2VhcmNoTWVtb3JpZXNSZXNwb25zZSIr0vMYC21lbW9yeTpyZWFkgtPkkwIWOgEqIhEvdjEvbWVtb3J5L3NlYXJjaDABEn0KDVdhdGNoTWVtb3JpZXMSHy5lbmdyYW0udjEuV2F0Y2hNZW1vcmllc1JlcXVlc3QaIC5lbmdyYW0udjEuV2F0Y2hNZW1vcmllc1Jlc3BvbnNlIifS8xgLbWVtb3J5OnJlYWSC0+STAhISEC92MS9tZW1vcnk6d2F0Y2gwARJ4Cg5HZXRNZW1vcnlTdGF0cxIgLmVuZ3JhbS52MS5HZXRNZW1vcnlTdGF0c1JlcXVlc3QaIS5lbmdyYW0udjEuR2V0TWVtb3J5U3RhdHNSZXNwb25zZSIh0vMYBWFkbWlugtPkkwISEhAvdjEvbWVtb3J5OnN0YXRzEn4KDkV4cG9ydE1lbW9yaWVzEiAuZW5ncmFtLnYxLkV4cG9ydE1lbW9yaWVzUmVxdWVzdBohLmVuZ3JhbS52MS5FeHBvcnRNZW1vcmllc1Jlc3BvbnNlIiXS8xgFYWRtaW6C0+STAhY6ASoiES92MS9tZW1vcnk6ZXhwb3J0MAESfAoOSW1wb3J0TWVtb3JpZXMSIC5lbmdyYW0udjEuSW1wb3J0TWVtb3JpZXNSZXF1ZXN0GiEuZW5ncmFtLnYxLkltcG9ydE1lbW9yaWVzUmVzcG9uc2UiJdLzGAVhZG1pboLT5JMCFjoBKiIRL3YxL21lbW9yeTppbXBvcnQSgQEKDUVyYXNlTWVtb3JpZXMSHy5lbmdyYW0udjEuRXJhc2VNZW1vcmllc1JlcXVlc3QaIC5lbmdyYW0udjEuRXJhc2VNZW1vcmllc1Jlc3BvbnNlIivS8xgMbWVtb3J5OmVyYXNlgtPkkwIVOgEqIhAvdjEvbWVtb3J5OmVyYXNlMAESkgEKE0xpc3RFcmFzdXJlUmVjZWlwdHMSJS5lbmdyYW0udjEuTGlzdEVyYXN1cmVSZWNlaXB0c1JlcXVlc3QaJi5lbmdyYW0udjEuTGlzdEVyYXN1cmVSZWNlaXB0c1Jlc3BvbnNlIizS8xgMbWVtb3J5OmVyYXNlgtPkkwIWEhQvdjEvZXJhc3VyZS1yZWNlaXB0cxKGAQoRR2V0RXJhc3VyZVJlY2VpcHQSIy5lbmdyYW0udjEuR2V0RXJhc3VyZVJlY2VpcHRSZXF1ZXN0GhkuZW5ncmFtLnYxLkVyYXN1cmVSZWNlaXB0IjHS8xgMbWVtb3J5OmVyYXNlgtPkkwIbEhkvdjEvZXJhc3VyZS1yZWNlaXB0cy97aWR9YgZwcm90bzM",
     [
       file_buf_validate_validate,
       file_engram_v1_access,
@@ -1300,6 +1300,373 @@ export type Heartbeat = Message<"engram.v1.Heartbeat"> & {
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/ messageDesc(file_engram_v1_memory_service, 33);
 
 /**
+ * @generated from message engram.v1.EraseMemoriesRequest
+ */
+export type EraseMemoriesRequest = Message<"engram.v1.EraseMemoriesRequest"> & {
+  /**
+   * The memories to erase: every one must exist and be the caller's to change, or nothing is
+   * erased (NOT_FOUND, PERMISSION_DENIED). Not with filter.
+   *
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+
+  /**
+   * Erase every memory matching it that the caller may change, whatever its state
+   * (show_deleted, show_expired and include_superseded are implied; valid_at still narrows).
+   * agent_id is the acting agent, as in ListMemories. At least one field besides agent_id must
+   * narrow, or a time bound be given: an empty filter never erases a workspace.
+   *
+   * @generated from field: engram.v1.MemoryFilter filter = 2;
+   */
+  filter?: MemoryFilter | undefined;
+
+  /**
+   * With filter: only memories created at or after this instant.
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 3;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * With filter: only memories created before this instant.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 4;
+   */
+  createdBefore?: Timestamp | undefined;
+
+  /**
+   * With filter: only memories this agent owns.
+   *
+   * @generated from field: string owner_agent_id = 5;
+   */
+  ownerAgentId: string;
+
+  /**
+   * The acting agent with ids (with a filter, filter.agent_id).
+   *
+   * @generated from field: string agent_id = 6;
+   */
+  agentId: string;
+
+  /**
+   * Answer what would be erased (the receipt's counts) and erase nothing; no receipt is kept.
+   *
+   * @generated from field: bool dry_run = 7;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message engram.v1.EraseMemoriesRequest.
+ * Use `create(EraseMemoriesRequestSchema)` to create a new message.
+ */
+export const EraseMemoriesRequestSchema: GenMessage<EraseMemoriesRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 34);
+
+/**
+ * @generated from message engram.v1.EraseMemoriesResponse
+ */
+export type EraseMemoriesResponse = Message<"engram.v1.EraseMemoriesResponse"> & {
+  /**
+   * @generated from oneof engram.v1.EraseMemoriesResponse.event
+   */
+  event:
+    | {
+        /**
+         * After each batch: how far the erasure has gone.
+         *
+         * @generated from field: engram.v1.ErasureProgress progress = 1;
+         */
+        value: ErasureProgress;
+        case: "progress";
+      }
+    | {
+        /**
+         * Last: what was erased (or, on a dry run, would be).
+         *
+         * @generated from field: engram.v1.ErasureReceipt receipt = 2;
+         */
+        value: ErasureReceipt;
+        case: "receipt";
+      }
+    | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message engram.v1.EraseMemoriesResponse.
+ * Use `create(EraseMemoriesResponseSchema)` to create a new message.
+ */
+export const EraseMemoriesResponseSchema: GenMessage<EraseMemoriesResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 35);
+
+/**
+ * @generated from message engram.v1.ErasureProgress
+ */
+export type ErasureProgress = Message<"engram.v1.ErasureProgress"> & {
+  /**
+   * Memories erased so far, and how many the erasure found to erase.
+   *
+   * @generated from field: int64 erased = 1;
+   */
+  erased: bigint;
+
+  /**
+   * @generated from field: int64 total = 2;
+   */
+  total: bigint;
+};
+
+/**
+ * Describes the message engram.v1.ErasureProgress.
+ * Use `create(ErasureProgressSchema)` to create a new message.
+ */
+export const ErasureProgressSchema: GenMessage<ErasureProgress> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 36);
+
+/**
+ * The record that an erasure was carried out. It holds no content: counts, who asked, what they
+ * asked for, and a digest of the erased ids.
+ *
+ * @generated from message engram.v1.ErasureReceipt
+ */
+export type ErasureReceipt = Message<"engram.v1.ErasureReceipt"> & {
+  /**
+   * Empty on a dry run.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The API key that asked.
+   *
+   * @generated from field: string key_id = 3;
+   */
+  keyId: string;
+
+  /**
+   * The acting agent; empty when none was named.
+   *
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * The request's selection: its filter and bounds, and how many ids it named (not which).
+   *
+   * @generated from field: engram.v1.MemoryFilter filter = 5;
+   */
+  filter?: MemoryFilter | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_after = 6;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_before = 7;
+   */
+  createdBefore?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string owner_agent_id = 8;
+   */
+  ownerAgentId: string;
+
+  /**
+   * @generated from field: int32 requested_ids = 9;
+   */
+  requestedIds: number;
+
+  /**
+   * @generated from field: engram.v1.ErasureCounts counts = 10;
+   */
+  counts?: ErasureCounts | undefined;
+
+  /**
+   * The sum, modulo 2^256, of the SHA-256 of each erased memory id (as text), in 64 hex digits:
+   * anyone holding the list of ids can show it is the one erased, in whatever order.
+   *
+   * @generated from field: string erased_ids_digest = 11;
+   */
+  erasedIdsDigest: string;
+
+  /**
+   * @generated from field: bool dry_run = 12;
+   */
+  dryRun: boolean;
+
+  /**
+   * How long the erasure took, and in how many batches (one transaction each).
+   *
+   * @generated from field: google.protobuf.Duration duration = 13;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * @generated from field: int32 batches = 14;
+   */
+  batches: number;
+
+  /**
+   * False while the erasure runs, and for good when it stopped before the end (the server
+   * stopped): the receipt is kept with each batch, in its transaction, so it always says what
+   * was erased; erasing again with the same request erases the rest.
+   *
+   * @generated from field: bool complete = 15;
+   */
+  complete: boolean;
+};
+
+/**
+ * Describes the message engram.v1.ErasureReceipt.
+ * Use `create(ErasureReceiptSchema)` to create a new message.
+ */
+export const ErasureReceiptSchema: GenMessage<ErasureReceipt> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 37);
+
+/**
+ * Rows erased from each store.
+ *
+ * @generated from message engram.v1.ErasureCounts
+ */
+export type ErasureCounts = Message<"engram.v1.ErasureCounts"> & {
+  /**
+   * @generated from field: int64 memories = 1;
+   */
+  memories: bigint;
+
+  /**
+   * @generated from field: int64 revisions = 2;
+   */
+  revisions: bigint;
+
+  /**
+   * Change-log entries removed (each memory leaves one tombstone in their place).
+   *
+   * @generated from field: int64 changes = 3;
+   */
+  changes: bigint;
+
+  /**
+   * Staged writes whose request, preview or result named an erased memory.
+   *
+   * @generated from field: int64 staged_writes = 4;
+   */
+  stagedWrites: bigint;
+
+  /**
+   * Recorded write responses (request_id idempotency) that named an erased memory.
+   *
+   * @generated from field: int64 write_requests = 5;
+   */
+  writeRequests: bigint;
+
+  /**
+   * Entity mentions (one per memory and entity).
+   *
+   * @generated from field: int64 mentions = 6;
+   */
+  mentions: bigint;
+
+  /**
+   * Named entities (UpdateEntity's names, aliases, attributes) and merges left with no mention.
+   *
+   * @generated from field: int64 entities = 7;
+   */
+  entities: bigint;
+
+  /**
+   * @generated from field: int64 entity_merges = 8;
+   */
+  entityMerges: bigint;
+};
+
+/**
+ * Describes the message engram.v1.ErasureCounts.
+ * Use `create(ErasureCountsSchema)` to create a new message.
+ */
+export const ErasureCountsSchema: GenMessage<ErasureCounts> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 38);
+
+/**
+ * @generated from message engram.v1.ListErasureReceiptsRequest
+ */
+export type ListErasureReceiptsRequest = Message<"engram.v1.ListErasureReceiptsRequest"> & {
+  /**
+   * 1 to 500; 50 when not given.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListErasureReceiptsRequest.
+ * Use `create(ListErasureReceiptsRequestSchema)` to create a new message.
+ */
+export const ListErasureReceiptsRequestSchema: GenMessage<ListErasureReceiptsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 39);
+
+/**
+ * @generated from message engram.v1.ListErasureReceiptsResponse
+ */
+export type ListErasureReceiptsResponse = Message<"engram.v1.ListErasureReceiptsResponse"> & {
+  /**
+   * @generated from field: repeated engram.v1.ErasureReceipt receipts = 1;
+   */
+  receipts: ErasureReceipt[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListErasureReceiptsResponse.
+ * Use `create(ListErasureReceiptsResponseSchema)` to create a new message.
+ */
+export const ListErasureReceiptsResponseSchema: GenMessage<ListErasureReceiptsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 40);
+
+/**
+ * @generated from message engram.v1.GetErasureReceiptRequest
+ */
+export type GetErasureReceiptRequest = Message<"engram.v1.GetErasureReceiptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message engram.v1.GetErasureReceiptRequest.
+ * Use `create(GetErasureReceiptRequestSchema)` to create a new message.
+ */
+export const GetErasureReceiptRequestSchema: GenMessage<GetErasureReceiptRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_memory_service, 41);
+
+/**
  * @generated from enum engram.v1.WriteOutcome
  */
 export enum WriteOutcome {
@@ -1621,5 +1988,41 @@ export const MemoryService: GenService<{
     methodKind: "unary";
     input: typeof ImportMemoriesRequestSchema;
     output: typeof ImportMemoriesResponseSchema;
+  };
+  /**
+   * Erases memories for good, chosen by ids or by a filter, in any state (deleted, expired
+   * and superseded ones included): their rows and vectors, every revision, their change-log
+   * entries (watchers get a MEMORY_CHANGE_ERASED tombstone instead), the staged writes and
+   * request records that name them, their entity mentions and the entities left unmentioned.
+   * It cannot be undone. Streams progress after each batch, then the receipt, which is kept
+   * (ListErasureReceipts). An agent-bound key erases only memories its agent may change.
+   *
+   * @generated from rpc engram.v1.MemoryService.EraseMemories
+   */
+  eraseMemories: {
+    methodKind: "server_streaming";
+    input: typeof EraseMemoriesRequestSchema;
+    output: typeof EraseMemoriesResponseSchema;
+  };
+  /**
+   * The receipts of the erasures in the caller's workspace, newest first: an admin key's of
+   * every erasure, another key's of its own.
+   *
+   * @generated from rpc engram.v1.MemoryService.ListErasureReceipts
+   */
+  listErasureReceipts: {
+    methodKind: "unary";
+    input: typeof ListErasureReceiptsRequestSchema;
+    output: typeof ListErasureReceiptsResponseSchema;
+  };
+  /**
+   * One receipt, as ListErasureReceipts would show it to the caller.
+   *
+   * @generated from rpc engram.v1.MemoryService.GetErasureReceipt
+   */
+  getErasureReceipt: {
+    methodKind: "unary";
+    input: typeof GetErasureReceiptRequestSchema;
+    output: typeof ErasureReceiptSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_engram_v1_memory_service, 0);

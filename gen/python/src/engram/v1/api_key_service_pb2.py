@@ -28,7 +28,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x65ngram/v1/api_key_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8a\x02\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x1e\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12@\n\x06scopes\x18\x04 \x03(\tB0\xbaH-\x92\x01*\x08\x01\x18\x01\"$r\"R\x0bmemory:readR\x0cmemory:writeR\x05\x61\x64min\x12\x1a\n\x08\x61gent_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"A\n\x13\x43reateApiKeyRequest\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x11.engram.v1.ApiKeyB\x06\xbaH\x03\xc8\x01\x01\"J\n\x14\x43reateApiKeyResponse\x12\"\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x11.engram.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"g\n\x12ListApiKeysRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x14\n\x0cshow_revoked\x18\x03 \x01(\x08\"S\n\x13ListApiKeysResponse\x12#\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x11.engram.v1.ApiKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x13RevokeApiKeyRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\":\n\x14RevokeApiKeyResponse\x12\"\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x11.engram.v1.ApiKey2\xf4\x02\n\rApiKeyService\x12w\n\x0c\x43reateApiKey\x12\x1e.engram.v1.CreateApiKeyRequest\x1a\x1f.engram.v1.CreateApiKeyResponse\"&\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/api-keys:\x07\x61pi_key\x12k\n\x0bListApiKeys\x12\x1d.engram.v1.ListApiKeysRequest\x1a\x1e.engram.v1.ListApiKeysResponse\"\x1d\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/api-keys\x12}\n\x0cRevokeApiKey\x12\x1e.engram.v1.RevokeApiKeyRequest\x1a\x1f.engram.v1.RevokeApiKeyResponse\",\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/api-keys/{id}:revoke:\x01*b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1f\x65ngram/v1/api_key_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x98\x02\n\x06\x41piKey\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0cworkspace_id\x18\x02 \x01(\t\x12\x1e\n\x0c\x64isplay_name\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\xc8\x01\x12N\n\x06scopes\x18\x04 \x03(\tB>\xbaH;\x92\x01\x38\x08\x01\x18\x01\"2r0R\x0bmemory:readR\x0cmemory:writeR\x0cmemory:eraseR\x05\x61\x64min\x12\x1a\n\x08\x61gent_id\x18\x05 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"A\n\x13\x43reateApiKeyRequest\x12*\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x11.engram.v1.ApiKeyB\x06\xbaH\x03\xc8\x01\x01\"J\n\x14\x43reateApiKeyResponse\x12\"\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x11.engram.v1.ApiKey\x12\x0e\n\x06secret\x18\x02 \x01(\t\"g\n\x12ListApiKeysRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x12\x14\n\x0cshow_revoked\x18\x03 \x01(\x08\"S\n\x13ListApiKeysResponse\x12#\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x11.engram.v1.ApiKey\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x13RevokeApiKeyRequest\x12\x16\n\x02id\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80\x02\":\n\x14RevokeApiKeyResponse\x12\"\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x11.engram.v1.ApiKey2\xf4\x02\n\rApiKeyService\x12w\n\x0c\x43reateApiKey\x12\x1e.engram.v1.CreateApiKeyRequest\x1a\x1f.engram.v1.CreateApiKeyResponse\"&\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x17\"\x0c/v1/api-keys:\x07\x61pi_key\x12k\n\x0bListApiKeys\x12\x1d.engram.v1.ListApiKeysRequest\x1a\x1e.engram.v1.ListApiKeysResponse\"\x1d\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x0e\x12\x0c/v1/api-keys\x12}\n\x0cRevokeApiKey\x12\x1e.engram.v1.RevokeApiKeyRequest\x1a\x1f.engram.v1.RevokeApiKeyResponse\",\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x1d\"\x18/v1/api-keys/{id}:revoke:\x01*b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,7 +38,7 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEY'].fields_by_name['display_name']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['display_name']._serialized_options = b'\272H\005r\003\030\310\001'
   _globals['_APIKEY'].fields_by_name['scopes']._loaded_options = None
-  _globals['_APIKEY'].fields_by_name['scopes']._serialized_options = b'\272H-\222\001*\010\001\030\001\"$r\"R\013memory:readR\014memory:writeR\005admin'
+  _globals['_APIKEY'].fields_by_name['scopes']._serialized_options = b'\272H;\222\0018\010\001\030\001\"2r0R\013memory:readR\014memory:writeR\014memory:eraseR\005admin'
   _globals['_APIKEY'].fields_by_name['agent_id']._loaded_options = None
   _globals['_APIKEY'].fields_by_name['agent_id']._serialized_options = b'\272H\005r\003\030\200\002'
   _globals['_CREATEAPIKEYREQUEST'].fields_by_name['api_key']._loaded_options = None
@@ -56,19 +56,19 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEYSERVICE'].methods_by_name['RevokeApiKey']._loaded_options = None
   _globals['_APIKEYSERVICE'].methods_by_name['RevokeApiKey']._serialized_options = b'\322\363\030\005admin\202\323\344\223\002\035\"\030/v1/api-keys/{id}:revoke:\001*'
   _globals['_APIKEY']._serialized_start=163
-  _globals['_APIKEY']._serialized_end=429
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=431
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=496
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=498
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=572
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=574
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=677
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=679
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=762
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=764
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=809
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=811
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=869
-  _globals['_APIKEYSERVICE']._serialized_start=872
-  _globals['_APIKEYSERVICE']._serialized_end=1244
+  _globals['_APIKEY']._serialized_end=443
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=445
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=510
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=512
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=586
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=588
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=691
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=693
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=776
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=778
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=823
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=825
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=883
+  _globals['_APIKEYSERVICE']._serialized_start=886
+  _globals['_APIKEYSERVICE']._serialized_end=1258
 # @@protoc_insertion_point(module_scope)

@@ -67,6 +67,7 @@ class MemoryChange(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     MEMORY_CHANGE_UNSUPERSEDED: _ClassVar[MemoryChange]
     MEMORY_CHANGE_EXPIRED: _ClassVar[MemoryChange]
     MEMORY_CHANGE_IMPORTED: _ClassVar[MemoryChange]
+    MEMORY_CHANGE_ERASED: _ClassVar[MemoryChange]
 MENTION_ROLE_UNSPECIFIED: MentionRole
 MENTION_ROLE_SUBJECT: MentionRole
 MENTION_ROLE_LINKED: MentionRole
@@ -104,6 +105,7 @@ MEMORY_CHANGE_SUPERSEDED: MemoryChange
 MEMORY_CHANGE_UNSUPERSEDED: MemoryChange
 MEMORY_CHANGE_EXPIRED: MemoryChange
 MEMORY_CHANGE_IMPORTED: MemoryChange
+MEMORY_CHANGE_ERASED: MemoryChange
 
 class Memory(_message.Message):
     __slots__ = ("id", "workspace_id", "agent_id", "subject_type", "subject_id", "kind", "key", "content", "title", "visibility", "metadata", "linked_entities", "tags", "confidence", "source_kind", "source_id", "provenance", "parent_memory_id", "expire_time", "forget_reason", "state", "embedding_status", "embedding_model", "revision", "etag", "create_time", "update_time", "delete_time", "valid_from", "valid_until", "superseded_by", "mentions", "relations")

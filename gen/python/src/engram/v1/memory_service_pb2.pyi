@@ -432,3 +432,113 @@ class Heartbeat(_message.Message):
     cursor: str
     time: _timestamp_pb2.Timestamp
     def __init__(self, cursor: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class EraseMemoriesRequest(_message.Message):
+    __slots__ = ("ids", "filter", "created_after", "created_before", "owner_agent_id", "agent_id", "dry_run")
+    IDS_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    ids: _containers.RepeatedScalarFieldContainer[str]
+    filter: _memory_pb2.MemoryFilter
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    owner_agent_id: str
+    agent_id: str
+    dry_run: bool
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_agent_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+
+class EraseMemoriesResponse(_message.Message):
+    __slots__ = ("progress", "receipt")
+    PROGRESS_FIELD_NUMBER: _ClassVar[int]
+    RECEIPT_FIELD_NUMBER: _ClassVar[int]
+    progress: ErasureProgress
+    receipt: ErasureReceipt
+    def __init__(self, progress: _Optional[_Union[ErasureProgress, _Mapping]] = ..., receipt: _Optional[_Union[ErasureReceipt, _Mapping]] = ...) -> None: ...
+
+class ErasureProgress(_message.Message):
+    __slots__ = ("erased", "total")
+    ERASED_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_FIELD_NUMBER: _ClassVar[int]
+    erased: int
+    total: int
+    def __init__(self, erased: _Optional[int] = ..., total: _Optional[int] = ...) -> None: ...
+
+class ErasureReceipt(_message.Message):
+    __slots__ = ("id", "time", "key_id", "agent_id", "filter", "created_after", "created_before", "owner_agent_id", "requested_ids", "counts", "erased_ids_digest", "dry_run", "duration", "batches", "complete")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    FILTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_AGENT_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUESTED_IDS_FIELD_NUMBER: _ClassVar[int]
+    COUNTS_FIELD_NUMBER: _ClassVar[int]
+    ERASED_IDS_DIGEST_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    DURATION_FIELD_NUMBER: _ClassVar[int]
+    BATCHES_FIELD_NUMBER: _ClassVar[int]
+    COMPLETE_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    time: _timestamp_pb2.Timestamp
+    key_id: str
+    agent_id: str
+    filter: _memory_pb2.MemoryFilter
+    created_after: _timestamp_pb2.Timestamp
+    created_before: _timestamp_pb2.Timestamp
+    owner_agent_id: str
+    requested_ids: int
+    counts: ErasureCounts
+    erased_ids_digest: str
+    dry_run: bool
+    duration: _duration_pb2.Duration
+    batches: int
+    complete: bool
+    def __init__(self, id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., key_id: _Optional[str] = ..., agent_id: _Optional[str] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., created_after: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., created_before: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., owner_agent_id: _Optional[str] = ..., requested_ids: _Optional[int] = ..., counts: _Optional[_Union[ErasureCounts, _Mapping]] = ..., erased_ids_digest: _Optional[str] = ..., dry_run: _Optional[bool] = ..., duration: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., batches: _Optional[int] = ..., complete: _Optional[bool] = ...) -> None: ...
+
+class ErasureCounts(_message.Message):
+    __slots__ = ("memories", "revisions", "changes", "staged_writes", "write_requests", "mentions", "entities", "entity_merges")
+    MEMORIES_FIELD_NUMBER: _ClassVar[int]
+    REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    STAGED_WRITES_FIELD_NUMBER: _ClassVar[int]
+    WRITE_REQUESTS_FIELD_NUMBER: _ClassVar[int]
+    MENTIONS_FIELD_NUMBER: _ClassVar[int]
+    ENTITIES_FIELD_NUMBER: _ClassVar[int]
+    ENTITY_MERGES_FIELD_NUMBER: _ClassVar[int]
+    memories: int
+    revisions: int
+    changes: int
+    staged_writes: int
+    write_requests: int
+    mentions: int
+    entities: int
+    entity_merges: int
+    def __init__(self, memories: _Optional[int] = ..., revisions: _Optional[int] = ..., changes: _Optional[int] = ..., staged_writes: _Optional[int] = ..., write_requests: _Optional[int] = ..., mentions: _Optional[int] = ..., entities: _Optional[int] = ..., entity_merges: _Optional[int] = ...) -> None: ...
+
+class ListErasureReceiptsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListErasureReceiptsResponse(_message.Message):
+    __slots__ = ("receipts", "next_page_token")
+    RECEIPTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    receipts: _containers.RepeatedCompositeFieldContainer[ErasureReceipt]
+    next_page_token: str
+    def __init__(self, receipts: _Optional[_Iterable[_Union[ErasureReceipt, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetErasureReceiptRequest(_message.Message):
+    __slots__ = ("id",)
+    ID_FIELD_NUMBER: _ClassVar[int]
+    id: str
+    def __init__(self, id: _Optional[str] = ...) -> None: ...

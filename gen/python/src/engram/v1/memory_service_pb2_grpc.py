@@ -105,6 +105,21 @@ class MemoryServiceStub:
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesResponse.FromString,
                 _registered_method=True)
+        self.EraseMemories = channel.unary_stream(
+                '/engram.v1.MemoryService/EraseMemories',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.EraseMemoriesRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.EraseMemoriesResponse.FromString,
+                _registered_method=True)
+        self.ListErasureReceipts = channel.unary_unary(
+                '/engram.v1.MemoryService/ListErasureReceipts',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.ListErasureReceiptsRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.ListErasureReceiptsResponse.FromString,
+                _registered_method=True)
+        self.GetErasureReceipt = channel.unary_unary(
+                '/engram.v1.MemoryService/GetErasureReceipt',
+                request_serializer=engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.ErasureReceipt.FromString,
+                _registered_method=True)
 
 
 class MemoryServiceServicer:
@@ -220,6 +235,33 @@ class MemoryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EraseMemories(self, request, context):
+        """Erases memories for good, chosen by ids or by a filter, in any state (deleted, expired
+        and superseded ones included): their rows and vectors, every revision, their change-log
+        entries (watchers get a MEMORY_CHANGE_ERASED tombstone instead), the staged writes and
+        request records that name them, their entity mentions and the entities left unmentioned.
+        It cannot be undone. Streams progress after each batch, then the receipt, which is kept
+        (ListErasureReceipts). An agent-bound key erases only memories its agent may change.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListErasureReceipts(self, request, context):
+        """The receipts of the erasures in the caller's workspace, newest first: an admin key's of
+        every erasure, another key's of its own.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetErasureReceipt(self, request, context):
+        """One receipt, as ListErasureReceipts would show it to the caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_MemoryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -292,6 +334,21 @@ def add_MemoryServiceServicer_to_server(servicer, server):
                     servicer.ImportMemories,
                     request_deserializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesRequest.FromString,
                     response_serializer=engram_dot_v1_dot_memory__service__pb2.ImportMemoriesResponse.SerializeToString,
+            ),
+            'EraseMemories': grpc.unary_stream_rpc_method_handler(
+                    servicer.EraseMemories,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.EraseMemoriesRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.EraseMemoriesResponse.SerializeToString,
+            ),
+            'ListErasureReceipts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListErasureReceipts,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.ListErasureReceiptsRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.ListErasureReceiptsResponse.SerializeToString,
+            ),
+            'GetErasureReceipt': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetErasureReceipt,
+                    request_deserializer=engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.ErasureReceipt.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -673,6 +730,87 @@ class MemoryService:
             '/engram.v1.MemoryService/ImportMemories',
             engram_dot_v1_dot_memory__service__pb2.ImportMemoriesRequest.SerializeToString,
             engram_dot_v1_dot_memory__service__pb2.ImportMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EraseMemories(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/engram.v1.MemoryService/EraseMemories',
+            engram_dot_v1_dot_memory__service__pb2.EraseMemoriesRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.EraseMemoriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListErasureReceipts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.MemoryService/ListErasureReceipts',
+            engram_dot_v1_dot_memory__service__pb2.ListErasureReceiptsRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.ListErasureReceiptsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetErasureReceipt(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.MemoryService/GetErasureReceipt',
+            engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptRequest.SerializeToString,
+            engram_dot_v1_dot_memory__service__pb2.ErasureReceipt.FromString,
             options,
             channel_credentials,
             insecure,

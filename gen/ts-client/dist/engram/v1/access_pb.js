@@ -16,8 +16,8 @@ export const file_engram_v1_access =
   );
 
 /**
- * The API key scope a method needs: "memory:read", "memory:write" or "admin" (which
- * grants every scope). The server checks it before the handler runs; every method of
+ * The API key scope a method needs: "memory:read", "memory:write", "memory:erase" or
+ * "admin" (which grants every scope). The server checks it before the handler runs; every method of
  * Engram's services declares one.
  *
  * @generated from extension: string required_scope = 51002;

@@ -35,7 +35,7 @@ export declare type ApiKey = Message<"engram.v1.ApiKey"> & {
   displayName: string;
 
   /**
-   * Any of "memory:read", "memory:write" and "admin".
+   * Any of "memory:read", "memory:write", "memory:erase" and "admin".
    *
    * @generated from field: repeated string scopes = 4;
    */

@@ -792,6 +792,14 @@ export enum MemoryChange {
    * @generated from enum value: MEMORY_CHANGE_IMPORTED = 11;
    */
   IMPORTED = 11,
+
+  /**
+   * Erased by EraseMemories: a watch delivers only the memory's id, and nothing else of it
+   * is left to read (the change-log tombstone; never a revision).
+   *
+   * @generated from enum value: MEMORY_CHANGE_ERASED = 12;
+   */
+  ERASED = 12,
 }
 
 /**

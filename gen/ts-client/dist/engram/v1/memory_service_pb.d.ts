@@ -1211,6 +1211,357 @@ export declare type Heartbeat = Message<"engram.v1.Heartbeat"> & {
 export declare const HeartbeatSchema: GenMessage<Heartbeat>;
 
 /**
+ * @generated from message engram.v1.EraseMemoriesRequest
+ */
+export declare type EraseMemoriesRequest = Message<"engram.v1.EraseMemoriesRequest"> & {
+  /**
+   * The memories to erase: every one must exist and be the caller's to change, or nothing is
+   * erased (NOT_FOUND, PERMISSION_DENIED). Not with filter.
+   *
+   * @generated from field: repeated string ids = 1;
+   */
+  ids: string[];
+
+  /**
+   * Erase every memory matching it that the caller may change, whatever its state
+   * (show_deleted, show_expired and include_superseded are implied; valid_at still narrows).
+   * agent_id is the acting agent, as in ListMemories. At least one field besides agent_id must
+   * narrow, or a time bound be given: an empty filter never erases a workspace.
+   *
+   * @generated from field: engram.v1.MemoryFilter filter = 2;
+   */
+  filter?: MemoryFilter | undefined;
+
+  /**
+   * With filter: only memories created at or after this instant.
+   *
+   * @generated from field: google.protobuf.Timestamp created_after = 3;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * With filter: only memories created before this instant.
+   *
+   * @generated from field: google.protobuf.Timestamp created_before = 4;
+   */
+  createdBefore?: Timestamp | undefined;
+
+  /**
+   * With filter: only memories this agent owns.
+   *
+   * @generated from field: string owner_agent_id = 5;
+   */
+  ownerAgentId: string;
+
+  /**
+   * The acting agent with ids (with a filter, filter.agent_id).
+   *
+   * @generated from field: string agent_id = 6;
+   */
+  agentId: string;
+
+  /**
+   * Answer what would be erased (the receipt's counts) and erase nothing; no receipt is kept.
+   *
+   * @generated from field: bool dry_run = 7;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message engram.v1.EraseMemoriesRequest.
+ * Use `create(EraseMemoriesRequestSchema)` to create a new message.
+ */
+export declare const EraseMemoriesRequestSchema: GenMessage<EraseMemoriesRequest>;
+
+/**
+ * @generated from message engram.v1.EraseMemoriesResponse
+ */
+export declare type EraseMemoriesResponse = Message<"engram.v1.EraseMemoriesResponse"> & {
+  /**
+   * @generated from oneof engram.v1.EraseMemoriesResponse.event
+   */
+  event:
+    | {
+        /**
+         * After each batch: how far the erasure has gone.
+         *
+         * @generated from field: engram.v1.ErasureProgress progress = 1;
+         */
+        value: ErasureProgress;
+        case: "progress";
+      }
+    | {
+        /**
+         * Last: what was erased (or, on a dry run, would be).
+         *
+         * @generated from field: engram.v1.ErasureReceipt receipt = 2;
+         */
+        value: ErasureReceipt;
+        case: "receipt";
+      }
+    | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message engram.v1.EraseMemoriesResponse.
+ * Use `create(EraseMemoriesResponseSchema)` to create a new message.
+ */
+export declare const EraseMemoriesResponseSchema: GenMessage<EraseMemoriesResponse>;
+
+/**
+ * @generated from message engram.v1.ErasureProgress
+ */
+export declare type ErasureProgress = Message<"engram.v1.ErasureProgress"> & {
+  /**
+   * Memories erased so far, and how many the erasure found to erase.
+   *
+   * @generated from field: int64 erased = 1;
+   */
+  erased: bigint;
+
+  /**
+   * @generated from field: int64 total = 2;
+   */
+  total: bigint;
+};
+
+/**
+ * Describes the message engram.v1.ErasureProgress.
+ * Use `create(ErasureProgressSchema)` to create a new message.
+ */
+export declare const ErasureProgressSchema: GenMessage<ErasureProgress>;
+
+/**
+ * The record that an erasure was carried out. It holds no content: counts, who asked, what they
+ * asked for, and a digest of the erased ids.
+ *
+ * @generated from message engram.v1.ErasureReceipt
+ */
+export declare type ErasureReceipt = Message<"engram.v1.ErasureReceipt"> & {
+  /**
+   * Empty on a dry run.
+   *
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp time = 2;
+   */
+  time?: Timestamp | undefined;
+
+  /**
+   * The API key that asked.
+   *
+   * @generated from field: string key_id = 3;
+   */
+  keyId: string;
+
+  /**
+   * The acting agent; empty when none was named.
+   *
+   * @generated from field: string agent_id = 4;
+   */
+  agentId: string;
+
+  /**
+   * The request's selection: its filter and bounds, and how many ids it named (not which).
+   *
+   * @generated from field: engram.v1.MemoryFilter filter = 5;
+   */
+  filter?: MemoryFilter | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_after = 6;
+   */
+  createdAfter?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp created_before = 7;
+   */
+  createdBefore?: Timestamp | undefined;
+
+  /**
+   * @generated from field: string owner_agent_id = 8;
+   */
+  ownerAgentId: string;
+
+  /**
+   * @generated from field: int32 requested_ids = 9;
+   */
+  requestedIds: number;
+
+  /**
+   * @generated from field: engram.v1.ErasureCounts counts = 10;
+   */
+  counts?: ErasureCounts | undefined;
+
+  /**
+   * The sum, modulo 2^256, of the SHA-256 of each erased memory id (as text), in 64 hex digits:
+   * anyone holding the list of ids can show it is the one erased, in whatever order.
+   *
+   * @generated from field: string erased_ids_digest = 11;
+   */
+  erasedIdsDigest: string;
+
+  /**
+   * @generated from field: bool dry_run = 12;
+   */
+  dryRun: boolean;
+
+  /**
+   * How long the erasure took, and in how many batches (one transaction each).
+   *
+   * @generated from field: google.protobuf.Duration duration = 13;
+   */
+  duration?: Duration | undefined;
+
+  /**
+   * @generated from field: int32 batches = 14;
+   */
+  batches: number;
+
+  /**
+   * False while the erasure runs, and for good when it stopped before the end (the server
+   * stopped): the receipt is kept with each batch, in its transaction, so it always says what
+   * was erased; erasing again with the same request erases the rest.
+   *
+   * @generated from field: bool complete = 15;
+   */
+  complete: boolean;
+};
+
+/**
+ * Describes the message engram.v1.ErasureReceipt.
+ * Use `create(ErasureReceiptSchema)` to create a new message.
+ */
+export declare const ErasureReceiptSchema: GenMessage<ErasureReceipt>;
+
+/**
+ * Rows erased from each store.
+ *
+ * @generated from message engram.v1.ErasureCounts
+ */
+export declare type ErasureCounts = Message<"engram.v1.ErasureCounts"> & {
+  /**
+   * @generated from field: int64 memories = 1;
+   */
+  memories: bigint;
+
+  /**
+   * @generated from field: int64 revisions = 2;
+   */
+  revisions: bigint;
+
+  /**
+   * Change-log entries removed (each memory leaves one tombstone in their place).
+   *
+   * @generated from field: int64 changes = 3;
+   */
+  changes: bigint;
+
+  /**
+   * Staged writes whose request, preview or result named an erased memory.
+   *
+   * @generated from field: int64 staged_writes = 4;
+   */
+  stagedWrites: bigint;
+
+  /**
+   * Recorded write responses (request_id idempotency) that named an erased memory.
+   *
+   * @generated from field: int64 write_requests = 5;
+   */
+  writeRequests: bigint;
+
+  /**
+   * Entity mentions (one per memory and entity).
+   *
+   * @generated from field: int64 mentions = 6;
+   */
+  mentions: bigint;
+
+  /**
+   * Named entities (UpdateEntity's names, aliases, attributes) and merges left with no mention.
+   *
+   * @generated from field: int64 entities = 7;
+   */
+  entities: bigint;
+
+  /**
+   * @generated from field: int64 entity_merges = 8;
+   */
+  entityMerges: bigint;
+};
+
+/**
+ * Describes the message engram.v1.ErasureCounts.
+ * Use `create(ErasureCountsSchema)` to create a new message.
+ */
+export declare const ErasureCountsSchema: GenMessage<ErasureCounts>;
+
+/**
+ * @generated from message engram.v1.ListErasureReceiptsRequest
+ */
+export declare type ListErasureReceiptsRequest = Message<"engram.v1.ListErasureReceiptsRequest"> & {
+  /**
+   * 1 to 500; 50 when not given.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListErasureReceiptsRequest.
+ * Use `create(ListErasureReceiptsRequestSchema)` to create a new message.
+ */
+export declare const ListErasureReceiptsRequestSchema: GenMessage<ListErasureReceiptsRequest>;
+
+/**
+ * @generated from message engram.v1.ListErasureReceiptsResponse
+ */
+export declare type ListErasureReceiptsResponse = Message<"engram.v1.ListErasureReceiptsResponse"> & {
+  /**
+   * @generated from field: repeated engram.v1.ErasureReceipt receipts = 1;
+   */
+  receipts: ErasureReceipt[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListErasureReceiptsResponse.
+ * Use `create(ListErasureReceiptsResponseSchema)` to create a new message.
+ */
+export declare const ListErasureReceiptsResponseSchema: GenMessage<ListErasureReceiptsResponse>;
+
+/**
+ * @generated from message engram.v1.GetErasureReceiptRequest
+ */
+export declare type GetErasureReceiptRequest = Message<"engram.v1.GetErasureReceiptRequest"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+};
+
+/**
+ * Describes the message engram.v1.GetErasureReceiptRequest.
+ * Use `create(GetErasureReceiptRequestSchema)` to create a new message.
+ */
+export declare const GetErasureReceiptRequestSchema: GenMessage<GetErasureReceiptRequest>;
+
+/**
  * @generated from enum engram.v1.WriteOutcome
  */
 export enum WriteOutcome {
@@ -1532,5 +1883,41 @@ export declare const MemoryService: GenService<{
     methodKind: "unary";
     input: typeof ImportMemoriesRequestSchema;
     output: typeof ImportMemoriesResponseSchema;
+  };
+  /**
+   * Erases memories for good, chosen by ids or by a filter, in any state (deleted, expired
+   * and superseded ones included): their rows and vectors, every revision, their change-log
+   * entries (watchers get a MEMORY_CHANGE_ERASED tombstone instead), the staged writes and
+   * request records that name them, their entity mentions and the entities left unmentioned.
+   * It cannot be undone. Streams progress after each batch, then the receipt, which is kept
+   * (ListErasureReceipts). An agent-bound key erases only memories its agent may change.
+   *
+   * @generated from rpc engram.v1.MemoryService.EraseMemories
+   */
+  eraseMemories: {
+    methodKind: "server_streaming";
+    input: typeof EraseMemoriesRequestSchema;
+    output: typeof EraseMemoriesResponseSchema;
+  };
+  /**
+   * The receipts of the erasures in the caller's workspace, newest first: an admin key's of
+   * every erasure, another key's of its own.
+   *
+   * @generated from rpc engram.v1.MemoryService.ListErasureReceipts
+   */
+  listErasureReceipts: {
+    methodKind: "unary";
+    input: typeof ListErasureReceiptsRequestSchema;
+    output: typeof ListErasureReceiptsResponseSchema;
+  };
+  /**
+   * One receipt, as ListErasureReceipts would show it to the caller.
+   *
+   * @generated from rpc engram.v1.MemoryService.GetErasureReceipt
+   */
+  getErasureReceipt: {
+    methodKind: "unary";
+    input: typeof GetErasureReceiptRequestSchema;
+    output: typeof ErasureReceiptSchema;
   };
 }>;

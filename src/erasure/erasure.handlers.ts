@@ -1,0 +1,59 @@
+import { create } from "@bufbuild/protobuf";
+import type { HandlerContext } from "@connectrpc/connect";
+import type { EntityManager } from "@mikro-orm/sql";
+import {
+  ListErasureReceiptsResponseSchema,
+  type EraseMemoriesRequest,
+  type EraseMemoriesResponse,
+  type ErasureReceipt,
+  type GetErasureReceiptRequest,
+  type ListErasureReceiptsRequest,
+  type ListErasureReceiptsResponse,
+} from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { actingViewer, principalOf } from "../auth/principal.js";
+import { DomainError } from "../errors/domain-error.js";
+import { isUuid } from "../ids.js";
+import { idAfter, idPage, pageSizeOf } from "../paging.js";
+import { ErasureReceiptRepository, type ReceiptReader } from "./erasure-receipt.repository.js";
+import type { Erasures } from "./erasures.js";
+
+/** MemoryService's erasure methods (MemoryServiceImpl hands them here). */
+export class ErasureHandlers {
+  constructor(
+    private readonly em: EntityManager,
+    private readonly erasures: Erasures,
+  ) {}
+
+  eraseMemories(req: EraseMemoriesRequest, ctx: HandlerContext): AsyncGenerator<EraseMemoriesResponse> {
+    const viewer = actingViewer(ctx, req.filter === undefined ? req.agentId : req.filter.agentId);
+    return this.erasures.erase({ viewer, keyId: principalOf(ctx).keyId }, req);
+  }
+
+  async listErasureReceipts(
+    req: ListErasureReceiptsRequest,
+    ctx: HandlerContext,
+  ): Promise<ListErasureReceiptsResponse> {
+    const pageSize = pageSizeOf(req.pageSize);
+    const rows = await this.receipts().list(readerOf(ctx), idAfter(req.pageToken), pageSize + 1);
+    const { page, nextPageToken } = idPage(rows, pageSize);
+    return create(ListErasureReceiptsResponseSchema, { receipts: page, nextPageToken });
+  }
+
+  async getErasureReceipt(req: GetErasureReceiptRequest, ctx: HandlerContext): Promise<ErasureReceipt> {
+    const receipt = isUuid(req.id) ? await this.receipts().find(readerOf(ctx), req.id) : null;
+    if (receipt === null) {
+      throw new DomainError("not_found", "ERASURE_RECEIPT_NOT_FOUND", `erasure receipt ${req.id} not found`);
+    }
+    return receipt;
+  }
+
+  private receipts(): ErasureReceiptRepository {
+    return new ErasureReceiptRepository(this.em.fork());
+  }
+}
+
+/** An admin key reads every receipt of its workspace; another key the receipts of its own erasures. */
+function readerOf(ctx: HandlerContext): ReceiptReader {
+  const principal = principalOf(ctx);
+  return { workspaceId: principal.workspaceId, admin: principal.scopes.has("admin"), keyId: principal.keyId };
+}
