@@ -6,6 +6,7 @@ import { postgresCluster, SINGLE_SERVER, type Cluster } from "./cluster.js";
 import { composeFeed } from "./compose/feed.js";
 import { listenHttp } from "./compose/http.js";
 import { prepareModels, type ModelOptions } from "./compose/models.js";
+import { scrubEmbedded } from "./erasure/embedded-scrub.js";
 import { composeServices } from "./compose/services.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
@@ -165,6 +166,7 @@ async function serve(
       if (count > 0) sequencer.written();
     },
     onErased: (workspaceId) => cluster.announceErasure(workspaceId),
+    scrubAfterErasure: db.kind === "pglite" ? scrubEmbedded : undefined,
     apiKeys,
     stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
   });

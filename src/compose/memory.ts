@@ -35,6 +35,10 @@ export interface MemoryOptions {
   onWritten?: (count: number) => void;
   /** Called after each batch an erasure committed in a workspace (to tell the other servers). */
   onErased?: (workspaceId: string) => void;
+  /** Memories erased per transaction (ERASURE_BATCH unless given). */
+  erasureBatchSize?: number;
+  /** Run after each erasure, before its receipt is answered: on PGlite, scrubEmbedded. */
+  scrubAfterErasure?: (em: EntityManager) => Promise<void>;
   /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
   repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
@@ -95,6 +99,8 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
   const erasures = new Erasures({
     em,
     now,
+    batchSize: options.erasureBatchSize,
+    scrub: options.scrubAfterErasure,
     forgetCached,
     onErased: (workspaceId, count) => {
       onWritten(count);

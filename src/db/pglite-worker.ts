@@ -76,9 +76,21 @@ function plain(err: unknown, depth = 0): PlainError {
   };
 }
 
+/**
+ * Old log segments are unlinked, not renamed for reuse: a reused segment keeps the bytes of the
+ * log it held until they are written over, and an erasure must leave none (src/erasure/embedded-scrub.ts).
+ */
+const START_PARAMS = [...PGlite.defaultStartParams, "-c", "wal_recycle=off"];
+
 function create(loadDataDir?: Blob): Promise<PGlite> {
   // relaxedDurability stays off: every commit reaches the filesystem before it is acknowledged.
-  return PGlite.create({ dataDir: dir, extensions: { vector }, relaxedDurability: false, loadDataDir });
+  return PGlite.create({
+    dataDir: dir,
+    extensions: { vector },
+    relaxedDurability: false,
+    loadDataDir,
+    startParams: START_PARAMS,
+  });
 }
 
 async function open(): Promise<{ pglite: PGlite; seedRejected?: string }> {

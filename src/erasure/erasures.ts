@@ -32,6 +32,8 @@ export interface ErasuresDeps {
    * numbered for watchers, and the other servers told to drop their caches too.
    */
   onErased: (workspaceId: string, count: number) => void;
+  /** Leaves no trace of erased rows in the database's files (embedded-scrub.ts), before the receipt. */
+  scrub?: (em: EntityManager) => Promise<void>;
 }
 
 /** Who erases: the viewer (its workspace and acting agent) and the key asking. */
@@ -93,6 +95,7 @@ export class Erasures {
       receipt.batches++;
       if (!req.dryRun) yield progress(counts.memories, total);
     }
+    if (!req.dryRun && counts.memories > 0) await this.deps.scrub?.(this.deps.em.fork());
     Object.assign(receipt, finished(counts, digest, started), { complete: true });
     if (!req.dryRun) await new ErasureReceiptRepository(this.deps.em.fork()).save(viewer.workspaceId, receipt);
     yield create(EraseMemoriesResponseSchema, { event: { case: "receipt", value: receipt } });

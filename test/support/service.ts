@@ -12,6 +12,7 @@ import { composeFeed, type FeedOptions } from "../../src/compose/feed.js";
 import type { MemoryOptions } from "../../src/compose/memory.js";
 import { composeServices } from "../../src/compose/services.js";
 import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
+import { scrubEmbedded } from "../../src/erasure/embedded-scrub.js";
 import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
@@ -59,7 +60,8 @@ export interface ServiceHarness {
   stagedWrites(caller?: Caller): Client<typeof StagedWriteService>;
   entities(caller?: Caller): Client<typeof EntityService>;
   apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
-  close(): Promise<void>;
+  /** Closes the database, then lets `inspect` read its data directory (on PGlite, its files) before it goes. */
+  close(inspect?: (dataDir: string) => Promise<void>): Promise<void>;
 }
 
 /**
@@ -103,6 +105,8 @@ export async function startServices(
       options.memory?.onWritten?.(count);
       if (count > 0) sequencer.written();
     },
+    // As the server does on the embedded engine.
+    scrubAfterErasure: db.kind === "pglite" ? scrubEmbedded : undefined,
     apiKeys: keys,
     stagedWriteTtlMs: STAGED_WRITE_TTL_MS,
   });
@@ -137,11 +141,12 @@ export async function startServices(
     stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
     entities: (caller = {}) => createClient(EntityService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
-    async close() {
+    async close(inspect) {
       feed.close();
       await sequencer.stop();
       await db.close();
       await database?.drop();
+      await inspect?.(dataDir);
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,14 +5,12 @@
  * on its own, so a store the erasure skipped fails its own test.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { MessageInitShape } from "@bufbuild/protobuf";
-import type { EraseMemoriesRequestSchema } from "../../../gen/ts/engram/v1/memory_service_pb.js";
-import type { Scope } from "../../../src/auth/principal.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codeOf } from "../../support/codes.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
-import { startServices, type ServiceHarness } from "../../support/service.js";
+import { countWhere, erase, ERASER_SCOPES, naming } from "../../support/erasure.js";
 import { anAgentId } from "../../support/factories/key.js";
+import { startServices, type Caller, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -20,38 +18,20 @@ beforeAll(async () => {
 });
 afterAll(() => services.close());
 
-const ERASER: Scope[] = ["memory:read", "memory:write", "memory:erase"];
-
-/** Rows of a table that name the memory, by the column that does. */
-async function rowsNaming(table: string, column: string, id: string): Promise<number> {
-  const rows = await services.db.em
-    .fork()
-    .execute<{ n: string }[]>(`select count(*) as n from ${table} where ${column}::text = ?`, [id]);
-  return Number(rows[0]!.n);
-}
-
-async function erase(agentId: string, req: MessageInitShape<typeof EraseMemoriesRequestSchema>) {
-  const events = [];
-  for await (const event of services.memories({ scopes: ERASER, agentId }).eraseMemories(req)) {
-    events.push(event);
-  }
-  const last = events.at(-1)!.event;
-  if (last.case !== "receipt") throw new Error("the erasure ended without a receipt");
-  return { receipt: last.value, progress: events.slice(0, -1) };
-}
-
-let agent: string;
-let subjectId: string;
-beforeEach(() => {
-  agent = anAgentId();
-  subjectId = `zq-${randomUUID()}`;
-});
+/** An agent erasing in a workspace of its own, so no test sees another's rows. */
+const anEraser = (): Caller => ({ workspaceId: `erase-${randomUUID()}`, agentId: anAgentId(), scopes: ERASER_SCOPES });
+const count = (table: string, condition: string, value: string) => countWhere(services.db, table, condition, value);
+const ref = (type: string, id: string) => ({ type, id });
 
 /** A memory with a past: written with a request id, then updated (two revisions, two changes). */
-async function aMemoryWithHistory(content = "Zelda Quarrington prefers calls on Tuesdays") {
-  const memories = services.memories({ agentId: agent });
+async function aMemoryWithHistory(
+  caller: Caller,
+  content = "Zelda Quarrington prefers calls on Tuesdays",
+  linkedEntities: { type: string; id: string }[] = [],
+) {
+  const memories = services.memories(caller);
   const written = await memories.writeMemory({
-    memory: { subjectType: "contact", subjectId, kind: "note", content },
+    memory: { subjectType: "contact", subjectId: "zq", kind: "note", content, linkedEntities },
     requestId: randomUUID(),
   });
   const id = written.memory!.id;
@@ -59,57 +39,130 @@ async function aMemoryWithHistory(content = "Zelda Quarrington prefers calls on 
   return id;
 }
 
-describe("EraseMemories by ids", () => {
-  it("removes the memory row, its revisions and its change-log entries, leaving one tombstone", async () => {
-    const id = await aMemoryWithHistory();
-    expect(await rowsNaming("memory_revisions", "memory_id", id)).toBe(2);
-    const { receipt, progress } = await erase(agent, { ids: [id] });
-    expect(await rowsNaming("memories", "id", id)).toBe(0);
-    expect(await rowsNaming("memory_revisions", "memory_id", id)).toBe(0);
-    const changes = await services.db.em
-      .fork()
-      .execute<{ erased: boolean; revision: string }[]>(
-        "select erased, revision from memory_changes where memory_id = ?",
-        [id],
-      );
-    expect(changes).toEqual([{ erased: true, revision: expect.anything() }]);
+describe("EraseMemories removes from each store", () => {
+  it("the memory row and its vector", async () => {
+    const caller = anEraser();
+    const id = await aMemoryWithHistory(caller);
+    expect(await count("memories", "id::text = ? and embedding is not null", id)).toBe(1);
+    const { receipt } = await erase(services.memories(caller), { ids: [id] });
+    expect(await count("memories", "id::text = ?", id)).toBe(0);
     expect(Number(receipt.counts!.memories)).toBe(1);
-    expect(Number(receipt.counts!.revisions)).toBe(2);
-    expect(Number(receipt.counts!.changes)).toBe(2);
     expect(receipt.complete).toBe(true);
-    expect(progress.map((p) => p.event.case)).toEqual(["progress"]);
   });
 
-  it("removes the recorded response of the request that wrote it", async () => {
-    const id = await aMemoryWithHistory();
-    expect(await responsesNaming(id)).toBe(1);
-    const { receipt } = await erase(agent, { ids: [id] });
-    expect(await responsesNaming(id)).toBe(0);
+  it("every revision", async () => {
+    const caller = anEraser();
+    const id = await aMemoryWithHistory(caller);
+    expect(await count("memory_revisions", "memory_id::text = ?", id)).toBe(2);
+    const { receipt } = await erase(services.memories(caller), { ids: [id] });
+    expect(await count("memory_revisions", "memory_id::text = ?", id)).toBe(0);
+    expect(Number(receipt.counts!.revisions)).toBe(2);
+  });
+
+  it("its change-log entries, leaving one tombstone that holds nothing of it", async () => {
+    const caller = anEraser();
+    const id = await aMemoryWithHistory(caller);
+    const { receipt } = await erase(services.memories(caller), { ids: [id] });
+    const left = await services.db.em
+      .fork()
+      .execute<{ erased: boolean; agent_id: string }[]>(
+        "select erased, agent_id from memory_changes where memory_id::text = ?",
+        [id],
+      );
+    expect(left).toEqual([{ erased: true, agent_id: caller.agentId }]);
+    expect(Number(receipt.counts!.changes)).toBe(2);
+  });
+
+  it("the recorded response of the request that wrote it", async () => {
+    const caller = anEraser();
+    const id = await aMemoryWithHistory(caller);
+    expect(await count("write_requests", naming("response"), id)).toBe(1);
+    const { receipt } = await erase(services.memories(caller), { ids: [id] });
+    expect(await count("write_requests", naming("response"), id)).toBe(0);
     expect(Number(receipt.counts!.writeRequests)).toBe(1);
   });
 
-  it("refuses ids it may not read or change, erasing none of the request", async () => {
-    const mine = await aMemoryWithHistory();
-    const other = anAgentId();
-    const theirs = (
-      await services.memories({ agentId: other }).writeMemory({
-        memory: { subjectType: "contact", subjectId, kind: "note", content: "Private to another agent" },
-      })
-    ).memory!.id;
-    expect(await codeOf(erase(agent, { ids: [mine, theirs] }))).toBe("NotFound");
-    expect(await codeOf(erase(agent, { ids: [mine, randomUUID()] }))).toBe("NotFound");
-    expect(await codeOf(erase(agent, { ids: [mine, "not-a-uuid"] }))).toBe("NotFound");
-    expect(await rowsNaming("memories", "id", mine)).toBe(1);
-    expect(await rowsNaming("memories", "id", theirs)).toBe(1);
+  it("staged writes whose result or preview names it, and no other", async () => {
+    const caller = anEraser();
+    const staged = services.stagedWrites(caller);
+    const note = (content: string) => ({
+      subjectType: "contact",
+      subjectId: "zq",
+      kind: "preference",
+      key: "channel",
+      content,
+    });
+    const applied = await staged.createStagedWrite({ requests: [{ memory: note("Prefers calls") }], apply: true });
+    const result = applied.stagedWrite!.results[0]!.result;
+    if (result.case !== "response") throw new Error("the staged write was not applied");
+    const id = result.value.memory!.id;
+    // Pending: its preview says it would update the memory.
+    const pending = await staged.createStagedWrite({ requests: [{ memory: note("Prefers email") }] });
+    const unrelated = await staged.createStagedWrite({
+      requests: [{ memory: { subjectType: "contact", subjectId: "other", kind: "note", content: "Unrelated note" } }],
+    });
+    expect(await count("staged_writes", naming("body"), id)).toBe(2);
+    const { receipt } = await erase(services.memories(caller), { ids: [id] });
+    expect(Number(receipt.counts!.stagedWrites)).toBe(2);
+    expect(await count("staged_writes", naming("body"), id)).toBe(0);
+    expect(await codeOf(staged.getStagedWrite({ id: pending.stagedWrite!.id }))).toBe("NotFound");
+    expect(await codeOf(staged.getStagedWrite({ id: unrelated.stagedWrite!.id }))).toBe("OK");
+  });
+
+  it("its entity mentions, and the named entities and merges no other memory mentions", async () => {
+    const caller = anEraser();
+    const entities = services.entities(caller);
+    const id = await aMemoryWithHistory(caller, "Met Ana Lopez at the fair", [
+      ref("person", "zelda quarrington"),
+      ref("person", "yorick abernathy"),
+    ]);
+    const kept = await aMemoryWithHistory(caller, "Ana Lopez renewed the contract");
+    await entities.updateEntity({
+      ...ref("person", "zelda quarrington"),
+      entity: { attributes: { role: "CTO" } },
+      updateMask: { paths: ["attributes"] },
+    });
+    await entities.updateEntity({
+      ...ref("person", "ana lopez"),
+      entity: { attributes: { role: "buyer" } },
+      updateMask: { paths: ["attributes"] },
+    });
+    await entities.mergeEntities({ from: ref("person", "yorick abernathy"), into: ref("person", "zelda quarrington") });
+    expect(await count("entity_names", "memory_id::text = ?", id)).toBeGreaterThanOrEqual(3);
+
+    const { receipt } = await erase(services.memories(caller), { ids: [id] });
+    expect(await count("entity_names", "memory_id::text = ?", id)).toBe(0);
+    expect(await count("entities", "id = ?", "zelda quarrington")).toBe(0);
+    expect(await count("entity_merges", "from_id = ?", "yorick abernathy")).toBe(0);
+    // Ana Lopez is still mentioned by the other memory: her name and attributes stay.
+    expect(await count("entities", "id = ?", "ana lopez")).toBe(1);
+    expect(await count("entity_names", "memory_id::text = ?", kept)).toBeGreaterThanOrEqual(2);
+    expect(Number(receipt.counts!.entities)).toBe(1);
+    expect(Number(receipt.counts!.entityMerges)).toBe(1);
+    expect(Number(receipt.counts!.mentions)).toBeGreaterThanOrEqual(3);
+    expect(await codeOf(entities.getEntity(ref("person", "zelda quarrington")))).toBe("NotFound");
   });
 });
 
-async function responsesNaming(id: string): Promise<number> {
-  const rows = await services.db.em
-    .fork()
-    .execute<{ n: string }[]>(
-      "select count(*) as n from write_requests where position(convert_to(?, 'UTF8') in response) > 0",
-      [id],
-    );
-  return Number(rows[0]!.n);
-}
+describe("EraseMemories by ids", () => {
+  it("refuses ids it may not read, cannot be, or may not change, erasing none of the request", async () => {
+    const caller = anEraser();
+    const mine = await aMemoryWithHistory(caller);
+    const other = { ...caller, agentId: anAgentId() };
+    const write = (c: Caller, content: string, visibility: number) =>
+      services
+        .memories(c)
+        .writeMemory({ memory: { subjectType: "contact", subjectId: "zq", kind: "note", content, visibility } });
+    const theirsPrivate = (await write(other, "Asked for a discount in private", 1)).memory!.id;
+    const theirsShared = (await write(other, "Renewal is due in March, shared with the team", 2)).memory!.id;
+    const client = services.memories(caller);
+    expect(await codeOf(erase(client, { ids: [mine, theirsPrivate] }))).toBe("NotFound");
+    expect(await codeOf(erase(client, { ids: [mine, randomUUID()] }))).toBe("NotFound");
+    expect(await codeOf(erase(client, { ids: [mine, "not-a-uuid"] }))).toBe("NotFound");
+    expect(await codeOf(erase(client, { ids: [mine, theirsShared] }))).toBe("PermissionDenied");
+    expect(
+      await codeOf(erase(services.memories({ ...caller, scopes: ["memory:read", "memory:write"] }), { ids: [mine] })),
+    ).toBe("PermissionDenied");
+    for (const id of [mine, theirsPrivate, theirsShared]) expect(await count("memories", "id::text = ?", id)).toBe(1);
+  });
+});
