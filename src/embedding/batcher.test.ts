@@ -134,4 +134,15 @@ describe("EmbeddingBatcher", () => {
     expect(embedder.calls.map((c) => c.length)).toEqual([2, 2, 2, 39]);
     expect(embedder.calls[2]).toEqual([long[4], short[0]]);
   });
+
+  it("computes a text again once its kept vector is forgotten (an erasure)", async () => {
+    const embedder = new ScriptedEmbedder();
+    const batcher = batcherOf(embedder);
+    await batcher.embed(["secret note"]);
+    await batcher.embed(["secret note"]);
+    expect(embedder.calls).toEqual([["secret note"]]);
+    batcher.forgetRecent();
+    await batcher.embed(["secret note"]);
+    expect(embedder.calls).toEqual([["secret note"], ["secret note"]]);
+  });
 });

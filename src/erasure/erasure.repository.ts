@@ -17,14 +17,6 @@ export interface StoreCounts {
   entityMerges: number;
 }
 
-/** A memory as its erasure needs it: who may be told, and what caches may hold of it. */
-export interface ErasedMemory {
-  id: string;
-  agentId: string | null;
-  visibility: string;
-  content: string;
-}
-
 /**
  * The memory ids a stored blob names: staged writes (request, preview, result) and recorded write
  * responses are protobuf messages, in which an id is its text. `encode(.., 'escape')` keeps text
@@ -35,8 +27,8 @@ const idsIn = (blob: Sql): Sql =>
 
 /** Each entity a memory's mentions name, as the entity_names rows give it, and each a merge moved it from. */
 const mentionedRefs = (mentions: Sql): Sql => sql`(
-  select distinct x.type, x.id from jsonb_array_elements(${mentions}) m,
-    lateral (values (m->>'type', m->>'id'), (m->'from'->>'type', m->'from'->>'id')) as x(type, id)
+  select distinct x.type, x.id from jsonb_array_elements(${mentions}) e,
+    lateral (values (e->>'type', e->>'id'), (e->'from'->>'type', e->'from'->>'id')) as x(type, id)
   where x.type is not null)`;
 
 /**
@@ -110,18 +102,15 @@ export class ErasureRepository {
    * revisions and change-log entries (a tombstone each in their place), the staged writes and
    * recorded responses naming them, and the named entities and merges left unmentioned.
    */
-  async eraseBatch(
-    workspaceId: string,
-    ids: readonly string[],
-  ): Promise<{ counts: StoreCounts; erased: ErasedMemory[] }> {
+  async eraseBatch(workspaceId: string, ids: readonly string[]): Promise<{ counts: StoreCounts; erased: string[] }> {
     const counts = await this.counts(workspaceId, ids);
-    const erased = await query<{ id: string; agent_id: string | null; visibility: string; content: string }>(
+    const erased = await query<{ id: string }>(
       this.em,
       sql`with refs as (
           select distinct r.type, r.id from memories m, lateral ${mentionedRefs(sql`m.mentions`)} r
           where m.workspace_id = ${workspaceId} and m.id = any(${ids}::uuid[])),
         gone as (delete from memories where workspace_id = ${workspaceId} and id = any(${ids}::uuid[])
-          returning id, agent_id, visibility, content),
+          returning id, agent_id, visibility),
         revisions as (delete from memory_revisions where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])),
         changes as (delete from memory_changes where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])),
         tombstones as (insert into memory_changes (workspace_id, memory_id, revision, erased, agent_id, visibility)
@@ -132,15 +121,9 @@ export class ErasureRepository {
           and e.type = refs.type and e.id = refs.id and ${unmentioned(workspaceId, "e", ids)}),
         merges as (delete from entity_merges g using refs where g.workspace_id = ${workspaceId}
           and g.into_type = refs.type and g.into_id = refs.id and ${unmentioned(workspaceId, "g", ids, "into_")})
-        select id, agent_id, visibility, content from gone`,
+        select id from gone`,
     );
-    const memories = erased.map((r) => ({
-      id: r.id,
-      agentId: r.agent_id,
-      visibility: r.visibility,
-      content: r.content,
-    }));
-    return { counts: { ...counts, memories: memories.length }, erased: memories };
+    return { counts: { ...counts, memories: erased.length }, erased: erased.map((r) => r.id) };
   }
 }
 

@@ -139,8 +139,7 @@ export class Erasures {
     sofar: { counts: StoreCounts; digest: ErasedIdsDigest; started: number },
   ): Promise<{ counts: StoreCounts; ids: string[] }> {
     const done = await this.deps.em.fork().transactional(async (tem) => {
-      const { counts, erased } = await new ErasureRepository(tem).eraseBatch(workspaceId, ids);
-      const erasedIds = erased.map((m) => m.id);
+      const { counts, erased: erasedIds } = await new ErasureRepository(tem).eraseBatch(workspaceId, ids);
       const kept = create(ErasureReceiptSchema, {
         ...receipt,
         batches: receipt.batches + 1,

@@ -78,4 +78,18 @@ describe("countScope", () => {
     // An admin reads the whole workspace whichever agent it names.
     expect(countScope(agent("a", true), noFilter)).toBe(countScope(agent("b", true), noFilter));
   });
+
+  it("forgets every scope of an erased-from workspace, and only those (null: every workspace)", () => {
+    const { words } = clocked();
+    const scope = (workspaceId: string) => countScope({ workspaceId, agentId: "a", admin: false }, noFilter);
+    for (const ws of ["ws-1", "ws-10", "ws-2"]) words.record(scope(ws), [{ lexeme: "price", df: DF_CAP }]);
+    words.forgetWorkspace("ws-1");
+    expect([scope("ws-1"), scope("ws-10"), scope("ws-2")].map((s) => words.known(s))).toEqual([
+      [],
+      ["price"],
+      ["price"],
+    ]);
+    words.forgetWorkspace(null);
+    expect(words.known(scope("ws-2"))).toEqual([]);
+  });
 });

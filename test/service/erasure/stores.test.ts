@@ -12,9 +12,19 @@ import { countWhere, erase, ERASER_SCOPES, naming } from "../../support/erasure.
 import { anAgentId } from "../../support/factories/key.js";
 import { startServices, type Caller, type ServiceHarness } from "../../support/service.js";
 
+/** Records every text it embeds: what the server's vector cache spared it shows. */
+class RecordingEmbedder extends WordHashEmbedder {
+  readonly texts: string[] = [];
+  override async embed(texts: string[]): Promise<number[][]> {
+    this.texts.push(...texts);
+    return super.embed(texts);
+  }
+}
+
+const embedder = new RecordingEmbedder();
 let services: ServiceHarness;
 beforeAll(async () => {
-  services = await startServices({ embedder: new WordHashEmbedder() });
+  services = await startServices({ embedder });
 });
 afterAll(() => services.close());
 
@@ -141,6 +151,20 @@ describe("EraseMemories removes from each store", () => {
     expect(Number(receipt.counts!.entityMerges)).toBe(1);
     expect(Number(receipt.counts!.mentions)).toBeGreaterThanOrEqual(3);
     expect(await codeOf(entities.getEntity(ref("person", "zelda quarrington")))).toBe("NotFound");
+  });
+});
+
+describe("EraseMemories drops the caches", () => {
+  it("of vectors: the same content written after the erasure is embedded again", async () => {
+    const content = `Zelda Quarrington's passphrase is ${randomUUID()}`;
+    const embedded = () => embedder.texts.filter((t) => t === content).length;
+    const caller = anEraser();
+    const id = await aMemoryWithHistory(caller, content);
+    await aMemoryWithHistory(anEraser(), content);
+    expect(embedded()).toBe(1);
+    await erase(services.memories(caller), { ids: [id] });
+    await aMemoryWithHistory(anEraser(), content);
+    expect(embedded()).toBe(2);
   });
 });
 
