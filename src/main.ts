@@ -1,5 +1,6 @@
 import { Command, Option } from "commander";
 import { startEngram } from "./app.js";
+import { eraseCommand } from "./cli/erase-command.js";
 import { keysCommand } from "./cli/keys-command.js";
 import { statsCommand } from "./cli/stats-command.js";
 import { exportCommand, importCommand } from "./cli/transfer-commands.js";
@@ -41,6 +42,7 @@ program.addCommand(keysCommand());
 program.addCommand(statsCommand());
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
+program.addCommand(eraseCommand());
 
 program
   .command("mcp")

@@ -37,6 +37,7 @@ const CHANGES: Record<MemoryChange, string> = {
   [MemoryChange.UNSUPERSEDED]: "unsuperseded",
   [MemoryChange.EXPIRED]: "expired",
   [MemoryChange.IMPORTED]: "imported",
+  [MemoryChange.ERASED]: "erased",
 };
 
 export function StateBadge({ state }: { state: MemoryState }) {

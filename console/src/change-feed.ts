@@ -1,7 +1,7 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { useEffect, useState } from "preact/hooks";
-import type { MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
+import { MemoryChange, type MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import type { ChangeEvent } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { shownError, type Api, type ShownError } from "./api.js";
 
@@ -65,7 +65,7 @@ export function useChangeFeed(api: Api, filter: WatchFilter): Feed {
           ...shown,
           cursor: change.cursor,
           status: LIVE,
-          changes: [change, ...shown.changes].slice(0, MAX_CHANGES),
+          changes: [change, ...shown.changes.filter((c) => !erases(change, c))].slice(0, MAX_CHANGES),
         })),
       retrying: (error, retryMs) => update({ status: { state: "reconnecting", error, retryMs } }),
       stopped: (error) => update({ status: { state: "stopped", error } }),
@@ -129,4 +129,9 @@ function pause(ms: number, signal: AbortSignal): Promise<void> {
       { once: true },
     );
   });
+}
+
+/** An erasure's tombstone takes the feed's earlier changes of its memory with it: they are gone for good. */
+function erases(tombstone: ChangeEvent, earlier: ChangeEvent): boolean {
+  return tombstone.change === MemoryChange.ERASED && earlier.memory?.id === tombstone.memory?.id;
 }

@@ -1,7 +1,6 @@
 import { getOption, type DescField, type DescMessage, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
 import { rest_alias } from "../../gen/ts/engram/v1/rest_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
-import { impliedUpdateMask } from "../api/json-request.js";
 import { fieldSchema, isRequired, messageSchema, type SchemaOptions } from "../api/json-schema.js";
 import { isWellKnown } from "../api/rest-fields.js";
 import { protoJsonOf } from "../api/rest-json.js";
@@ -58,11 +57,7 @@ export function requestJsonOf(tool: MemoryTool, args: ToolArguments, given: Reco
     }
   }
   const json = protoJsonOf(tool.method.input, given as JsonValue);
-  // update_memory changes exactly the memory fields it was given.
-  if (tool.hidden.includes("update_mask")) {
-    json.update_mask = impliedUpdateMask((json.memory as JsonObject | undefined) ?? {});
-  }
-  return json;
+  return tool.request?.(json) ?? json;
 }
 
 /** The argument a server-reported field path (memory.tags[3], filter.kinds) refers to. */

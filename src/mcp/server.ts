@@ -118,7 +118,9 @@ async function callTool(
     const { method } = tool;
     const called = await callMethod(rpc.transport, method, input, rpc.headers, undefined, rpc.contextValues);
     let result: JsonObject;
-    if (called.stream) {
+    if (called.stream && tool.answerIsLast === true) {
+      result = shapeResult(restJsonOf(method.output, await lastOf(called.messages)));
+    } else if (called.stream) {
       const results: JsonValue[] = [];
       for await (const message of called.messages) {
         const { memory, rank, score, mode, rerank_score } = restJsonOf(method.output, message);
@@ -158,6 +160,14 @@ function requestOf(tool: MemoryTool, args: ToolArguments, given: Record<string, 
     });
     throw invalidArgument(culprit?.[0] ?? "arguments", "INVALID_ARGUMENT_VALUE", description);
   });
+}
+
+/** A stream's last message: the ones before it (progress) are not for the model. */
+async function lastOf(messages: AsyncIterable<Message>): Promise<Message> {
+  let last: Message | undefined;
+  for await (const message of messages) last = message;
+  if (last === undefined) throw new Error("the stream ended without an answer");
+  return last;
 }
 
 /** Memories compacted, everything else (outcome, next_page_token) as the service said it. */

@@ -1,4 +1,4 @@
-import type { DescMethod } from "@bufbuild/protobuf";
+import type { DescMethod, JsonObject } from "@bufbuild/protobuf";
 
 /** One MCP tool: an RPC of MemoryService, StagedWriteService or EntityService, with the arguments and words a model needs. */
 export interface MemoryTool {
@@ -12,6 +12,10 @@ export interface MemoryTool {
   whole?: string[];
   /** Arguments the model must give, beyond those the protos already require. */
   required?: string[];
+  /** The request's proto3 JSON completed where flat arguments cannot say it all (an implied update mask). */
+  request?: (json: JsonObject) => JsonObject;
+  /** A stream of progress whose last message is the answer: the model gets that one alone. */
+  answerIsLast?: boolean;
   readOnly: boolean;
   destructive?: boolean;
   idempotent?: boolean;

@@ -1,7 +1,9 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
+import { impliedUpdateMask } from "../api/json-request.js";
 import { ENTITY_TOOLS } from "./entity-tools.js";
+import { ERASE_TOOL } from "./erase-tool.js";
 import type { MemoryTool } from "./tool.js";
 
 export type { MemoryTool } from "./tool.js";
@@ -101,6 +103,8 @@ const MEMORY_RPC_TOOLS: MemoryTool[] = [
     ].join(" "),
     method: MemoryService.method.updateMemory,
     hidden: [...memoryFields([...OUTPUT_ONLY, "agent_id"]), "update_mask"],
+    // It changes exactly the memory fields it was given.
+    request: (json) => ({ ...json, update_mask: impliedUpdateMask((json.memory as JsonObject | undefined) ?? {}) }),
     readOnly: false,
     idempotent: true,
   },
@@ -216,10 +220,10 @@ const MEMORY_RPC_TOOLS: MemoryTool[] = [
   },
 ];
 
-/** A memory as a model reads it: no empty fields and none it cannot use. */
-/** Every tool: the memory tools, then the knowledge graph's. */
-export const MEMORY_TOOLS: MemoryTool[] = [...MEMORY_RPC_TOOLS, ...ENTITY_TOOLS];
+/** Every tool: the memory tools, erasure, then the knowledge graph's. */
+export const MEMORY_TOOLS: MemoryTool[] = [...MEMORY_RPC_TOOLS, ERASE_TOOL, ...ENTITY_TOOLS];
 
+/** A memory as a model reads it: no empty fields and none it cannot use. */
 export function compactMemory(memory: JsonObject): JsonObject {
   const skip = new Set(["workspace_id", "embedding_model"]);
   return Object.fromEntries(

@@ -5,8 +5,9 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../support/clients.js";
+import { codeOf } from "../support/codes.js";
 import { createTestDatabase } from "../support/database.js";
-import { engramCommand } from "../support/engram-process.js";
+import { engramCommand, runEngram } from "../support/engram-process.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { newDataDir } from "../support/templates.js";
@@ -85,7 +86,7 @@ describe("engram keys create", () => {
 
   it("rejects an unknown scope", async () => {
     await expect(engram("keys", "create", "--workspace", "acme", "--scopes", "root")).rejects.toMatchObject({
-      stderr: expect.stringContaining("Allowed choices are memory:read, memory:write, admin"),
+      stderr: expect.stringContaining("Allowed choices are memory:read, memory:write, memory:erase, admin"),
     });
   });
 });
@@ -163,6 +164,10 @@ describe("--help of each command", () => {
       ["--workspace", "--data-dir", "--url", "--api-key"],
     ],
     [["reembed"], ["--all", "--data-dir", "--database-url", "--model-dir", "--embedding-model", "--log-level"]],
+    [
+      ["erase"],
+      ["--id", "--subject-id", "--kind", "--mentions", "--owner", "--dry-run", "--yes", "--url", "--api-key"],
+    ],
   ])("engram %s --help lists its own flags only", async (command, own) => {
     const { stdout } = await engram(...command, "--help");
     const flags = [...stdout.matchAll(/^\s+(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
@@ -170,6 +175,68 @@ describe("--help of each command", () => {
     for (const serverOnly of ["--port", "--host", "--tls-cert", "--rate-limit", "--cors-origins", "--retention-days"]) {
       expect(flags).not.toContain(serverOnly);
     }
+  });
+});
+
+describe("engram erase", () => {
+  /** Notes about a subject of their own, and a pitch about it that --kind note leaves alone. */
+  async function aSubject(count: number) {
+    const client = memoryClient(server.baseUrl, server.adminKey);
+    const subjectId = `erase-${Date.now()}-${Math.random()}`;
+    const notes = ["Zelda prefers calls on Tuesdays", "Her team renews in March", "She asked about SSO pricing"];
+    const ids: string[] = [];
+    for (const content of notes.slice(0, count)) {
+      const { memory } = await client.writeMemory({
+        memory: { subjectType: "contact", subjectId, kind: "note", content },
+      });
+      ids.push(memory!.id);
+    }
+    const pitch = await client.writeMemory({
+      memory: { subjectType: "contact", subjectId, kind: "pitch", content: "Pitched the annual plan to Zelda" },
+    });
+    const remaining = async () => {
+      const filter = { subjectId, showDeleted: true, showExpired: true, includeSuperseded: true };
+      return (await client.listMemories({ filter })).memories.map((m) => m.id).sort();
+    };
+    return { client, subjectId, ids, pitchId: pitch.memory!.id, remaining };
+  }
+  const through = () => ["--url", server.baseUrl, "--api-key", server.adminKey];
+
+  it("on a dry run reports the counts per store and erases nothing", async () => {
+    const { subjectId, ids, pitchId, remaining } = await aSubject(2);
+    const before = await remaining();
+    const run = await runEngram(["erase", ...through(), "--subject-id", subjectId, "--kind", "note", "--dry-run"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^dry run: nothing was erased\nstore +would erase\nmemories +2\nrevisions +2\n/);
+    expect(run.stdout).toMatch(/^erased ids digest: [0-9a-f]{64}$/m);
+    expect(await remaining()).toEqual(before);
+    expect(before).toEqual([...ids, pitchId].sort());
+  });
+
+  it("with --yes erases every memory the filter selects, and prints the receipt the server keeps", async () => {
+    const { client, subjectId, ids, pitchId, remaining } = await aSubject(2);
+    const run = await runEngram(["erase", ...through(), "--subject-id", subjectId, "--kind", "note", "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    const receiptId = /^erasure ([0-9a-f-]{36})$/m.exec(run.stdout)?.[1];
+    expect(run.stdout).toMatch(/^memories +2$/m);
+    expect(run.stdout).toMatch(/^duration: \d+\.\d{3} s, 1 batch$/m);
+    expect(await remaining()).toEqual([pitchId]);
+    for (const id of ids) expect(await codeOf(client.getMemory({ id }))).toBe("NotFound");
+    const kept = await client.getErasureReceipt({ id: receiptId! });
+    expect([kept.counts?.memories, kept.complete]).toEqual([2n, true]);
+    expect(run.stdout).toContain(`erased ids digest: ${kept.erasedIdsDigest}\n`);
+  });
+
+  it("refuses without --yes when stdin is not a terminal, and erases nothing", async () => {
+    const { subjectId, remaining } = await aSubject(1);
+    const before = await remaining();
+    const run = await runEngram(["erase", ...through(), "--subject-id", subjectId]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("erasure cannot be undone and stdin is not a terminal");
+    expect(run.stderr).toContain("pass --yes");
+    expect(await remaining()).toEqual(before);
+    expect((await runEngram(["erase", "--help"])).stdout).toContain("Erasure cannot be undone");
   });
 });
 

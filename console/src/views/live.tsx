@@ -1,5 +1,6 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
+import { MemoryChange } from "../../../gen/ts/engram/v1/memory_pb.js";
 import type { ChangeEvent } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Api } from "../api.js";
 import { ChangeBadge } from "../badges.js";
@@ -128,7 +129,15 @@ function Entry({ change: c }: { change: ChangeEvent }) {
     <li>
       <div class="feed-head">
         <ChangeBadge change={c.change} />
-        {m ? <a href={`#/memories/${m.id}`}>{snippet(m.title || m.content)}</a> : <span>(memory not sent)</span>}
+        {c.change === MemoryChange.ERASED ? (
+          <span>
+            Memory <code>{m?.id}</code> was erased
+          </span>
+        ) : m ? (
+          <a href={`#/memories/${m.id}`}>{snippet(m.title || m.content)}</a>
+        ) : (
+          <span>(memory not sent)</span>
+        )}
         {c.changeTime && <time>{timestampDate(c.changeTime).toISOString()}</time>}
       </div>
       <p class="hint">

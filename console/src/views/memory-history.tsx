@@ -19,6 +19,8 @@ const CHANGES: Record<MemoryChange, string> = {
   [MemoryChange.UNSUPERSEDED]: "Supersession undone",
   [MemoryChange.EXPIRED]: "Expired",
   [MemoryChange.IMPORTED]: "Imported",
+  // Never a revision: an erased memory has no history left to show.
+  [MemoryChange.ERASED]: "Erased",
 };
 
 /**

@@ -83,7 +83,7 @@ describe("HTTP methods on the stateless endpoint", () => {
   it("the SDK's client takes the 405 and works over POST alone", async () => {
     const client = await connect("streamable-http", server, server.adminKey);
     const { tools } = await client.listTools();
-    expect(tools).toHaveLength(19);
+    expect(tools).toHaveLength(20);
   });
 });
 

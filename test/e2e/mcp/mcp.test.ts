@@ -11,6 +11,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { eventually } from "../../engine/search/search-support.js";
 import { realModel, realReranker } from "../../support/embedders.js";
+import { ERASER_SCOPES } from "../../support/erasure.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -23,6 +24,7 @@ const TOOLS = [
   "discard_staged_write",
   "entity_graph",
   "entity_paths",
+  "erase_memories",
   "get_entity",
   "get_memory",
   "get_staged_write",
@@ -90,7 +92,7 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     client = await connect(kind, await server.createKey({ agentId: agent }));
   });
 
-  it("lists the nineteen tools with schemas that state their limits", async () => {
+  it("lists the twenty tools with schemas that state their limits", async () => {
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     const byName: Json = Object.fromEntries(tools.map((t) => [t.name, t]));
@@ -119,6 +121,9 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("MCP over %s", (kind)
     expect(byName.search_memory.inputSchema.properties.top_k).toMatchObject({ minimum: 0, maximum: 100 });
     expect(byName.delete_memory.annotations.destructiveHint).toBe(true);
     expect(byName.list_memory.annotations.readOnlyHint).toBe(true);
+    expect(byName.erase_memories.annotations.destructiveHint).toBe(true);
+    expect(byName.erase_memories.description).toContain("cannot be undone");
+    expect(byName.erase_memories.inputSchema.properties.ids).toMatchObject({ type: "array", maxItems: 1000 });
   });
 
   it("answers what the agent's memories say about an entity, and to no other agent", async () => {
@@ -339,5 +344,67 @@ describe.each<TransportKind>(["streamable-http", "stdio"])("visibility over %s",
     }
     const still = await ok(ownerClient, "get_memory", { id: memory.id });
     expect(still.memory).toMatchObject({ content: secret.content, state: "active", revision: "1" });
+  });
+});
+
+describe.each<TransportKind>(["streamable-http", "stdio"])("erase_memories over %s", (kind) => {
+  it("counts on a dry run and erases nothing, then erases the acting agent's memories for good", async () => {
+    const agent = randomUUID();
+    const subjectId = randomUUID();
+    const eraser = await connect(kind, await server.createKey({ scopes: ERASER_SCOPES }));
+    const base = { agent_registry_id: agent, subject_type: "contact", subject_id: subjectId, kind: "note" };
+    const written = [];
+    for (const content of ["Zelda prefers calls on Tuesdays", "Her team renews in March"]) {
+      written.push((await ok(eraser, "write_memory", { ...base, content })).memory.id);
+    }
+    const listed = async () =>
+      (await ok(eraser, "list_memory", { agent_registry_id: agent, subject_id: subjectId, show_deleted: true }))
+        .memories ?? [];
+
+    // Without the agent that owns them, the private memories are not the key's to erase.
+    const unseen = await ok(eraser, "erase_memories", { subject_id: subjectId, dry_run: true });
+    expect(unseen.receipt.counts.memories).toBe("0");
+    const { receipt: preview } = await ok(eraser, "erase_memories", {
+      subject_id: subjectId,
+      agent_registry_id: agent,
+      dry_run: true,
+    });
+    expect(preview).toMatchObject({ id: "", dry_run: true, counts: { memories: "2", revisions: "2" } });
+    expect(await listed()).toHaveLength(2);
+
+    const { receipt } = await ok(eraser, "erase_memories", { subject_id: subjectId, agent_registry_id: agent });
+    expect(receipt).toMatchObject({ dry_run: false, complete: true, counts: { memories: "2" } });
+    expect(receipt.id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(receipt.erased_ids_digest).toBe(preview.erased_ids_digest);
+    expect(await listed()).toEqual([]);
+    const gone = await call(eraser, "get_memory", { id: written[0], agent_registry_id: agent });
+    expect(gone.text).toMatch(/^not found: /);
+  });
+
+  it("an agent-bound key cannot erase another agent's memory, by id or by filter", async () => {
+    const owner = randomUUID();
+    const subjectId = randomUUID();
+    const ownerClient = await connect(kind, await server.createKey({ agentId: owner, scopes: ERASER_SCOPES }));
+    const other = await connect(kind, await server.createKey({ agentId: randomUUID(), scopes: ERASER_SCOPES }));
+    const note = { subject_type: "contact", subject_id: subjectId, kind: "note" };
+    const secret = (await ok(ownerClient, "write_memory", { ...note, content: "Confided a pricing objection" })).memory;
+    const shared = (
+      await ok(ownerClient, "write_memory", { ...note, content: "Company has 40 employees", visibility: "shared" })
+    ).memory;
+
+    expect((await call(other, "erase_memories", { ids: [secret.id] })).text).toMatch(/^not found: /);
+    expect((await call(other, "erase_memories", { ids: [shared.id] })).text).toMatch(/^permission denied: /);
+    const byFilter = await ok(other, "erase_memories", { subject_id: subjectId });
+    expect(byFilter.receipt.counts.memories).toBe("0");
+    // Claiming to be the owner is refused outright: the key decides who is acting.
+    const claimed = await call(other, "erase_memories", { subject_id: subjectId, agent_registry_id: owner });
+    expect(claimed.text).toMatch(/^permission denied: /);
+    // And a key without the memory:erase scope erases nothing, even its own.
+    const reader = await connect(kind, await server.createKey({ agentId: owner }));
+    expect((await call(reader, "erase_memories", { ids: [secret.id] })).text).toMatch(/^permission denied: /);
+
+    for (const memory of [secret, shared]) {
+      expect((await ok(ownerClient, "get_memory", { id: memory.id })).memory.state).toBe("active");
+    }
   });
 });
