@@ -13,12 +13,17 @@ const ADMIN_READS: ReadonlySet<DescMethod> = new Set([
 ]);
 
 /**
- * Whether a method writes to the database: those needing memory:write, and the admin methods
+ * Whether a method writes to the database: those needing memory:write, EraseMemories (whose scrub
+ * of the embedded files needs room for a copy of each table it rewrites), and the admin methods
  * but the few that only read, so that a new admin method is taken for a writer until listed.
  */
 export function writesData(method: DescMethod): boolean {
   const scope = requiredScopeOf(method);
-  return scope === "memory:write" || (scope === "admin" && !ADMIN_READS.has(method));
+  return (
+    scope === "memory:write" ||
+    method === MemoryService.method.eraseMemories ||
+    (scope === "admin" && !ADMIN_READS.has(method))
+  );
 }
 
 /**

@@ -18,6 +18,7 @@ import { writesData } from "../../../src/server/interceptors/storage.js";
 import { API_SERVICES } from "../../../src/server/routes.js";
 import { ADMIN } from "../../support/factories/key.js";
 import { aNote } from "../../support/factories/memory.js";
+import { erase } from "../../support/erasure.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 const MIB = 1024 * 1024;
@@ -48,6 +49,8 @@ let deleted = "";
 let superseded = "";
 const staged: string[] = [];
 let keyId = "";
+let toErase = "";
+let receiptId = "";
 
 beforeAll(async () => {
   services = await startServices({ storage });
@@ -62,6 +65,11 @@ beforeAll(async () => {
     staged.push(res.stagedWrite!.id);
   }
   keyId = (await apiKeys().createApiKey({ apiKey: { displayName: "to revoke", scopes: ["memory:read"] } })).apiKey!.id;
+  toErase = (await memories().writeMemory({ memory: note("to erase") })).memory!.id;
+  const erased = await erase(memories(), {
+    ids: [(await memories().writeMemory({ memory: note("erased") })).memory!.id],
+  });
+  receiptId = erased.receipt.id;
 });
 afterAll(() => services?.close());
 
@@ -98,6 +106,8 @@ const WRITES: Record<string, () => Promise<unknown>> = {
   },
   // The merge just made, once one could be.
   UndoEntityMerge: () => entities().undoEntityMerge({ mergeId: lastMergeId }),
+  // Refused too: its scrub of the embedded files needs room for a copy of each table.
+  EraseMemories: () => erase(memories(), { ids: [toErase] }),
 };
 
 /** Every reading RPC. */
@@ -122,6 +132,8 @@ const READS: Record<string, () => Promise<unknown>> = {
   GetEntity: () => entities().getEntity(ana),
   GetEntityGraph: () => entities().getEntityGraph(ana),
   FindEntityPaths: () => entities().findEntityPaths({ ...ana, toType: "contact", toId: "ana" }),
+  ListErasureReceipts: () => memories().listErasureReceipts({}),
+  GetErasureReceipt: () => memories().getErasureReceipt({ id: receiptId }),
 };
 
 /** Everything the workspace holds that a write could change. */
