@@ -81,6 +81,22 @@ describe("EraseMemories by filter", () => {
     expect(Number(before.receipt.counts!.memories)).toBe(2);
   });
 
+  it("takes the memories mentioning an entity, in any role: erasing an entity", async () => {
+    const { a, admin } = aWorkspace();
+    const memories = services.memories(a);
+    const about = (content: string, extra = {}) =>
+      memories.writeMemory({ memory: { subjectType: "contact", subjectId: "x", kind: "note", content, ...extra } });
+    const linked = (await about("Met at the fair", { linkedEntities: [{ type: "person", id: "zelda q" }] })).memory!.id;
+    const subject = (await about("Prefers calls", { subjectType: "person", subjectId: "zelda q" })).memory!.id;
+    const other = (await about("Unrelated", { linkedEntities: [{ type: "person", id: "yorick" }] })).memory!.id;
+    const { receipt } = await erase(services.memories(admin), {
+      filter: { mentions: { type: "person", id: "zelda q" } },
+    });
+    expect(Number(receipt.counts!.memories)).toBe(2);
+    expect([await exists(linked), await exists(subject), await exists(other)]).toEqual([false, false, true]);
+    expect(receipt.filter?.mentions).toMatchObject({ type: "person", id: "zelda q" });
+  });
+
   it("answers a dry run with what it would erase, and erases nothing", async () => {
     const { a } = aWorkspace();
     const ids = [await write(a, "ana"), await write(a, "ana")];
@@ -112,6 +128,23 @@ describe("EraseMemories by filter", () => {
       expect(progress.map((p) => (p.event.case === "progress" ? Number(p.event.value.total) : -1))).toEqual([5, 5, 5]);
       const kept = await memories.getErasureReceipt({ id: receipt.id });
       expect(kept).toEqual(receipt);
+
+      // A client that goes after the first batch: that batch is erased, and its receipt says so.
+      for (let i = 0; i < 5; i++) {
+        await memories.writeMemory({
+          memory: { subjectType: "contact", subjectId: "bo", kind: "note", content: `Fact ${i} ${randomUUID()}` },
+        });
+      }
+      const abort = new AbortController();
+      for await (const event of memories.eraseMemories({ filter: { subjectId: "bo" } }, { signal: abort.signal })) {
+        expect(event.event.case).toBe("progress");
+        abort.abort();
+        break;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const [cut] = (await memories.listErasureReceipts({})).receipts;
+      expect(cut).toMatchObject({ complete: false, batches: 1, counts: { memories: 2n } });
+      expect((await memories.listMemories({ filter: { subjectId: "bo" } })).memories).toHaveLength(3);
     } finally {
       await small.close();
     }
