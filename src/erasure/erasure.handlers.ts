@@ -11,7 +11,7 @@ import {
   type ListErasureReceiptsResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { actingViewer, principalOf } from "../auth/principal.js";
-import { DomainError } from "../errors/domain-error.js";
+import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
 import { idAfter, idPage, pageSizeOf } from "../paging.js";
 import { ErasureReceiptRepository, type ReceiptReader } from "./erasure-receipt.repository.js";
@@ -25,7 +25,7 @@ export class ErasureHandlers {
   ) {}
 
   eraseMemories(req: EraseMemoriesRequest, ctx: HandlerContext): AsyncGenerator<EraseMemoriesResponse> {
-    const viewer = actingViewer(ctx, req.filter === undefined ? req.agentId : req.filter.agentId);
+    const viewer = actingViewer(ctx, actingAgentOf(req));
     return this.erasures.erase({ viewer, keyId: principalOf(ctx).keyId }, req);
   }
 
@@ -56,4 +56,13 @@ export class ErasureHandlers {
 function readerOf(ctx: HandlerContext): ReceiptReader {
   const principal = principalOf(ctx);
   return { workspaceId: principal.workspaceId, admin: principal.scopes.has("admin"), keyId: principal.keyId };
+}
+
+/** The acting agent, named by agent_id or, with a filter, by filter.agent_id; naming two is refused. */
+function actingAgentOf(req: EraseMemoriesRequest): string {
+  const inFilter = req.filter?.agentId ?? "";
+  if (req.agentId !== "" && inFilter !== "" && req.agentId !== inFilter) {
+    throw invalidArgument("agent_id", "AGENT_CONFLICT", "agent_id and filter.agent_id name different agents");
+  }
+  return req.agentId || inFilter;
 }

@@ -376,6 +376,9 @@ const REST_ROUTES: Record<string, { verb: string; template: string; body: string
   ExportMemories: { verb: "POST", template: "/v1/memory:export", body: "*" },
   WatchMemories: { verb: "GET", template: "/v1/memory:watch", body: "" },
   ImportMemories: { verb: "POST", template: "/v1/memory:import", body: "*" },
+  EraseMemories: { verb: "POST", template: "/v1/memory:erase", body: "*" },
+  ListErasureReceipts: { verb: "GET", template: "/v1/erasure-receipts", body: "" },
+  GetErasureReceipt: { verb: "GET", template: "/v1/erasure-receipts/{id}", body: "" },
   CreateApiKey: { verb: "POST", template: "/v1/api-keys", body: "apiKey" },
   ListApiKeys: { verb: "GET", template: "/v1/api-keys", body: "" },
   RevokeApiKey: { verb: "POST", template: "/v1/api-keys/{id}:revoke", body: "*" },
@@ -440,6 +443,7 @@ const MCP_TOOLS: Record<string, string> = {
   SearchMemories: "search_memory",
   ListMemoryRevisions: "memory_history",
   UnsupersedeMemory: "unsupersede_memory",
+  EraseMemories: "erase_memories",
 };
 
 /** Fields a tool derives itself (update_mask) or takes from elsewhere (the updater's agent). */
@@ -447,9 +451,15 @@ const MCP_HIDDEN: Record<string, string[]> = {
   UpdateMemory: ["updateMask", "memory.agentId"],
 };
 
+/** Message fields a tool takes whole, as one object argument, rather than flattened. */
+const MCP_WHOLE: Record<string, string[]> = {
+  EraseMemories: ["filter.mentions"],
+};
+
 /** The tool arguments: the request flattened, under the REST names (agent_registry_id, kind, tag). */
 function mcpArgumentsOf(call: Call): JsonObject {
   const hidden = new Set(MCP_HIDDEN[call.method.name] ?? []);
+  const whole = new Set(MCP_WHOLE[call.method.name] ?? []);
   const args: JsonObject = {};
   const visit = (desc: DescMessage, json: JsonObject, prefix: string) => {
     for (const [name, value] of Object.entries(json)) {
@@ -460,7 +470,8 @@ function mcpArgumentsOf(call: Call): JsonObject {
         continue;
       }
       if (hidden.has(prefix + field.jsonName)) continue;
-      if (field.fieldKind === "message" && !field.message.file.name.startsWith("google/protobuf/")) {
+      const wellKnown = field.fieldKind === "message" && field.message.file.name.startsWith("google/protobuf/");
+      if (field.fieldKind === "message" && !wellKnown && !whole.has(prefix + field.jsonName)) {
         visit(field.message, value as JsonObject, `${prefix}${field.jsonName}.`);
         continue;
       }

@@ -2,6 +2,7 @@ import type { DescMethod, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { erasureOverLimits, erasureStringFields } from "./erasure-places.js";
 import type { Call } from "./protocols.js";
 
 const m = MemoryService.method;
@@ -163,6 +164,7 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
       true,
     ),
     place("UndoEntityMerge merge_id", call(e.undoEntityMerge, { mergeId: v }), true),
+    ...erasureStringFields(v),
   ];
 }
 
@@ -231,5 +233,6 @@ export function overLimits(f: Fixture): Placed[] {
       "api key display_name 201",
       call(k.createApiKey, { apiKey: { displayName: "d".repeat(201), scopes: ["memory:read"] } }),
     ),
+    ...erasureOverLimits(),
   ];
 }

@@ -161,6 +161,9 @@ describe("EraseMemories refuses, erasing nothing", () => {
     expect(await codeOf(erase(memories, { ids: [id], ownerAgentId: "x" }))).toBe("InvalidArgument");
     expect(await codeOf(erase(memories, { ids: [id], filter: { subjectId: "ana" } }))).toBe("InvalidArgument");
     expect(await codeOf(erase(memories, {}))).toBe("InvalidArgument");
+    const unbound = services.memories({ workspaceId: a.workspaceId, scopes: ERASER_SCOPES });
+    const conflict = erase(unbound, { filter: { subjectId: "ana", agentId: a.agentId }, agentId: "someone-else" });
+    expect((await failure(conflict)).rawMessage).toMatch(/different agents/);
     expect(await exists(id)).toBe(true);
   });
 

@@ -2624,7 +2624,8 @@ type EraseMemoriesRequest struct {
 	CreatedBefore *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=created_before,json=createdBefore,proto3" json:"created_before,omitempty"`
 	// With filter: only memories this agent owns.
 	OwnerAgentId string `protobuf:"bytes,5,opt,name=owner_agent_id,json=ownerAgentId,proto3" json:"owner_agent_id,omitempty"`
-	// The acting agent with ids (with a filter, filter.agent_id).
+	// The acting agent (with a filter, filter.agent_id may name it instead; naming two different
+	// agents is INVALID_ARGUMENT).
 	AgentId string `protobuf:"bytes,6,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// Answer what would be erased (the receipt's counts) and erase nothing; no receipt is kept.
 	DryRun        bool `protobuf:"varint,7,opt,name=dry_run,json=dryRun,proto3" json:"dry_run,omitempty"`

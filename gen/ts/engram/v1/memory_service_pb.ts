@@ -1343,7 +1343,8 @@ export type EraseMemoriesRequest = Message<"engram.v1.EraseMemoriesRequest"> & {
   ownerAgentId: string;
 
   /**
-   * The acting agent with ids (with a filter, filter.agent_id).
+   * The acting agent (with a filter, filter.agent_id may name it instead; naming two different
+   * agents is INVALID_ARGUMENT).
    *
    * @generated from field: string agent_id = 6;
    */

@@ -1254,7 +1254,8 @@ export declare type EraseMemoriesRequest = Message<"engram.v1.EraseMemoriesReque
   ownerAgentId: string;
 
   /**
-   * The acting agent with ids (with a filter, filter.agent_id).
+   * The acting agent (with a filter, filter.agent_id may name it instead; naming two different
+   * agents is INVALID_ARGUMENT).
    *
    * @generated from field: string agent_id = 6;
    */
