@@ -7,6 +7,7 @@ import { composeFeed } from "./compose/feed.js";
 import { listenHttp } from "./compose/http.js";
 import { prepareModels, type ModelOptions } from "./compose/models.js";
 import { scrubEmbedded } from "./erasure/embedded-scrub.js";
+import { EmbeddedScrubber } from "./erasure/embedded-scrubber.js";
 import { composeServices } from "./compose/services.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
@@ -145,6 +146,8 @@ async function serve(
   );
   if (storage) addStorageGauges(metrics, storage);
   addFeedGauges(metrics, () => feed.openStreams);
+  // On the embedded engine erased rows leave bytes in the files until they are rewritten.
+  const scrubber = db.kind === "pglite" ? new EmbeddedScrubber(() => scrubEmbedded(db.em.fork()), logger) : null;
   const services = composeServices({
     em: db.em,
     embeddings,
@@ -166,7 +169,7 @@ async function serve(
       if (count > 0) sequencer.written();
     },
     onErased: (workspaceId) => cluster.announceErasure(workspaceId),
-    scrubAfterErasure: db.kind === "pglite" ? scrubEmbedded : undefined,
+    onErasureFinished: () => scrubber?.request(),
     apiKeys,
     stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
   });
@@ -223,6 +226,7 @@ async function serve(
       await worker.stop();
       await models.close();
       await statistics.stop();
+      await scrubber?.flush();
       await cluster.close();
       await db.close();
     },

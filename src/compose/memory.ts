@@ -37,8 +37,8 @@ export interface MemoryOptions {
   onErased?: (workspaceId: string) => void;
   /** Memories erased per transaction (ERASURE_BATCH unless given). */
   erasureBatchSize?: number;
-  /** Run after each erasure, before its receipt is answered: on PGlite, scrubEmbedded. */
-  scrubAfterErasure?: (em: EntityManager) => Promise<void>;
+  /** Called once each erasure that erased something is done: on PGlite, the scrubber's request. */
+  onErasureFinished?: () => void;
   /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
   repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
@@ -100,7 +100,7 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     em,
     now,
     batchSize: options.erasureBatchSize,
-    scrub: options.scrubAfterErasure,
+    onFinished: options.onErasureFinished,
     forgetCached,
     onErased: (workspaceId, count) => {
       onWritten(count);

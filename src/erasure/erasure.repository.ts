@@ -1,7 +1,6 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Viewer } from "../auth/principal.js";
 import { query, Sql, sql } from "../db/sql.js";
-import { UUID_PATTERN } from "../ids.js";
 import { ACTIVE_MEMORIES, allOf, filterConditions } from "../memory/filters.js";
 import type { ErasureSelection } from "./erasure-selection.js";
 
@@ -16,14 +15,6 @@ export interface StoreCounts {
   entities: number;
   entityMerges: number;
 }
-
-/**
- * The memory ids a stored blob names: staged writes (request, preview, result) and recorded write
- * responses are protobuf messages, in which an id is its text. `encode(.., 'escape')` keeps text
- * as it is, so a pattern finds the ids without decoding the message.
- */
-const idsIn = (blob: Sql): Sql =>
-  sql`array(select m[1]::uuid from regexp_matches(encode(${blob}, 'escape'), ${`(${UUID_PATTERN})`}, 'g') as m)`;
 
 /** Each entity a memory's mentions name, as the entity_names rows give it, and each a merge moved it from. */
 const mentionedRefs = (mentions: Sql): Sql => sql`(
@@ -76,23 +67,40 @@ export class ErasureRepository {
     return rows.map((r) => ({ id: r.id, agentId: r.agent_id }));
   }
 
-  /** What erasing these memories would remove, store by store. */
+  /** What erasing these memories would remove, store by store (a batch's, before it goes). */
   async counts(workspaceId: string, ids: readonly string[]): Promise<StoreCounts> {
+    return this.countsOf(workspaceId, sql`select unnest(${ids}::uuid[]) as id`);
+  }
+
+  /**
+   * What erasing everything the selection takes would remove (a dry run): one statement over the
+   * whole selection, so that a staged write or a response naming memories of several batches, or
+   * an entity only they mention, is counted once, and no list of ids is held.
+   */
+  async countSelection(viewer: Viewer, selection: ErasureSelection, now: Date): Promise<StoreCounts> {
+    const chosen = sql`select memories.id from memories where ${allOf(selectionConditions(viewer, selection, now))}`;
+    return this.countsOf(viewer.workspaceId, chosen);
+  }
+
+  private async countsOf(workspaceId: string, chosen: Sql): Promise<StoreCounts> {
+    const leaving = sql`(select id from gone)`;
+    const named = sql`(select coalesce(array_agg(id), '{}') from gone)`;
     const rows = await query<Record<string, string | number>>(
       this.em,
-      sql`with gone as (select id, mentions from memories where workspace_id = ${workspaceId} and id = any(${ids}::uuid[])),
+      sql`with gone as materialized (select id, mentions from memories
+          where workspace_id = ${workspaceId} and id in (${chosen})),
         refs as (select distinct r.type, r.id from gone, lateral ${mentionedRefs(sql`gone.mentions`)} r)
         select (select count(*) from gone) as memories,
-          (select count(*) from memory_revisions where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])) as revisions,
-          (select count(*) from memory_changes where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])) as changes,
-          (select count(*) from staged_writes where workspace_id = ${workspaceId} and ${idsIn(sql`body`)} && ${ids}::uuid[]) as staged_writes,
-          (select count(*) from write_requests where workspace_id = ${workspaceId} and ${idsIn(sql`response`)} && ${ids}::uuid[]) as write_requests,
+          (select count(*) from memory_revisions where workspace_id = ${workspaceId} and memory_id in ${leaving}) as revisions,
+          (select count(*) from memory_changes where workspace_id = ${workspaceId} and memory_id in ${leaving}) as changes,
+          (select count(*) from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${named}) as staged_writes,
+          (select count(*) from write_requests where workspace_id = ${workspaceId} and memory_ids && ${named}) as write_requests,
           -- One entity_names row per memory and entity its mentions name (mention-trigger.ts).
           (select count(*) from gone, lateral (select distinct m->>'type', m->>'id' from jsonb_array_elements(gone.mentions) m) d) as mentions,
           (select count(*) from entities e join refs on e.type = refs.type and e.id = refs.id
-            where e.workspace_id = ${workspaceId} and ${unmentioned(workspaceId, "e", ids)}) as entities,
+            where e.workspace_id = ${workspaceId} and ${unmentioned(workspaceId, "e", leaving)}) as entities,
           (select count(*) from entity_merges g join refs on g.into_type = refs.type and g.into_id = refs.id
-            where g.workspace_id = ${workspaceId} and ${unmentioned(workspaceId, "g", ids, "into_")}) as entity_merges`,
+            where g.workspace_id = ${workspaceId} and ${unmentioned(workspaceId, "g", leaving, "into_")}) as entity_merges`,
     );
     return countsOf(rows[0] ?? {});
   }
@@ -104,6 +112,7 @@ export class ErasureRepository {
    */
   async eraseBatch(workspaceId: string, ids: readonly string[]): Promise<{ counts: StoreCounts; erased: string[] }> {
     const counts = await this.counts(workspaceId, ids);
+    const batch = sql`(select unnest(${ids}::uuid[]))`;
     const erased = await query<{ id: string }>(
       this.em,
       sql`with refs as (
@@ -115,12 +124,12 @@ export class ErasureRepository {
         changes as (delete from memory_changes where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])),
         tombstones as (insert into memory_changes (workspace_id, memory_id, revision, erased, agent_id, visibility)
           select ${workspaceId}, id, 0, true, agent_id, visibility from gone),
-        staged as (delete from staged_writes where workspace_id = ${workspaceId} and ${idsIn(sql`body`)} && ${ids}::uuid[]),
-        requests as (delete from write_requests where workspace_id = ${workspaceId} and ${idsIn(sql`response`)} && ${ids}::uuid[]),
+        staged as (delete from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]),
+        requests as (delete from write_requests where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]),
         entities as (delete from entities e using refs where e.workspace_id = ${workspaceId}
-          and e.type = refs.type and e.id = refs.id and ${unmentioned(workspaceId, "e", ids)}),
+          and e.type = refs.type and e.id = refs.id and ${unmentioned(workspaceId, "e", batch)}),
         merges as (delete from entity_merges g using refs where g.workspace_id = ${workspaceId}
-          and g.into_type = refs.type and g.into_id = refs.id and ${unmentioned(workspaceId, "g", ids, "into_")})
+          and g.into_type = refs.type and g.into_id = refs.id and ${unmentioned(workspaceId, "g", batch, "into_")})
         select id from gone`,
     );
     return { counts: { ...counts, memories: erased.length }, erased: erased.map((r) => r.id) };
@@ -141,13 +150,13 @@ function selectionConditions(viewer: Viewer, selection: ErasureSelection, now: D
 const EVERY_STATE = { showDeleted: true, showExpired: true, includeSuperseded: true } as const;
 
 /**
- * No memory but the erased ones mentions the entity `row` names (as `<prefix>type`, `<prefix>id`):
- * the entity_names rows are read before the batch's memories go, so theirs are left out here.
+ * No memory but those `leaving` (a set of ids) mentions the entity `row` names (as
+ * `<prefix>type`, `<prefix>id`): the entity_names rows are read before those memories go.
  */
-function unmentioned(workspaceId: string, row: string, ids: readonly string[], prefix = ""): Sql {
+function unmentioned(workspaceId: string, row: string, leaving: Sql, prefix = ""): Sql {
   const column = (name: string) => Sql.raw(`${row}.${prefix}${name}`);
   return sql`not exists (select 1 from entity_names n where n.workspace_id = ${workspaceId}
-    and n.type = ${column("type")} and n.id = ${column("id")} and not (n.memory_id = any(${ids}::uuid[])))`;
+    and n.type = ${column("type")} and n.id = ${column("id")} and n.memory_id not in ${leaving})`;
 }
 
 function countsOf(row: Record<string, string | number>): StoreCounts {

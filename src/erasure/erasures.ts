@@ -32,8 +32,8 @@ export interface ErasuresDeps {
    * numbered for watchers, and the other servers told to drop their caches too.
    */
   onErased: (workspaceId: string, count: number) => void;
-  /** Leaves no trace of erased rows in the database's files (embedded-scrub.ts), before the receipt. */
-  scrub?: (em: EntityManager) => Promise<void>;
+  /** Called once a whole erasure that erased something is done (to scrub the embedded files). */
+  onFinished?: () => void;
 }
 
 /** Who erases: the viewer (its workspace and acting agent) and the key asking. */
@@ -67,7 +67,6 @@ export class Erasures {
     const now = this.deps.now();
     const repo = new ErasureRepository(this.deps.em.fork());
     const listed = "ids" in target ? await this.checkedIds(repo, viewer, target.ids) : null;
-    const total = listed?.length ?? (await repo.countSelected(viewer, selectionOf(target), now));
     const receipt = create(ErasureReceiptSchema, {
       id: req.dryRun ? "" : uuidv7(),
       time: timestampFromDate(now),
@@ -80,24 +79,36 @@ export class Erasures {
         : {}),
       ownerAgentId: req.ownerAgentId,
     });
+    if (req.dryRun) {
+      const counts = await (listed === null
+        ? repo.countSelection(viewer, selectionOf(target), now)
+        : repo.counts(viewer.workspaceId, listed));
+      const digest = new ErasedIdsDigest();
+      for await (const ids of listed === null ? this.selectedIds(viewer, selectionOf(target), now) : [listed]) {
+        digest.add(ids);
+      }
+      receipt.batches = Math.ceil(counts.memories / this.batchSize);
+      Object.assign(receipt, finished(counts, digest, started), { complete: true });
+      yield create(EraseMemoriesResponseSchema, { event: { case: "receipt", value: receipt } });
+      return;
+    }
+    const total = listed?.length ?? (await repo.countSelected(viewer, selectionOf(target), now));
     const batches =
-      listed === null
-        ? this.selectedBatches(viewer, selectionOf(target), now, req.dryRun)
-        : chunks(listed, this.batchSize);
+      listed === null ? this.selectedBatches(viewer, selectionOf(target), now) : chunks(listed, this.batchSize);
     const digest = new ErasedIdsDigest();
     let counts = ZERO;
     for await (const ids of batches) {
-      const done = req.dryRun
-        ? { counts: await repo.counts(viewer.workspaceId, ids), ids }
-        : await this.eraseBatch(viewer.workspaceId, ids, receipt, { counts, digest, started });
+      const done = await this.eraseBatch(viewer.workspaceId, ids, receipt, { counts, digest, started });
       counts = add(counts, done.counts);
       digest.add(done.ids);
       receipt.batches++;
-      if (!req.dryRun) yield progress(counts.memories, total);
+      yield progress(counts.memories, total);
+      // A batch that erased nothing (its memories went another way meanwhile) ends a selection's loop.
+      if (done.ids.length === 0) break;
     }
-    if (!req.dryRun && counts.memories > 0) await this.deps.scrub?.(this.deps.em.fork());
     Object.assign(receipt, finished(counts, digest, started), { complete: true });
-    if (!req.dryRun) await new ErasureReceiptRepository(this.deps.em.fork()).save(viewer.workspaceId, receipt);
+    await new ErasureReceiptRepository(this.deps.em.fork()).save(viewer.workspaceId, receipt);
+    if (counts.memories > 0) this.deps.onFinished?.();
     yield create(EraseMemoriesResponseSchema, { event: { case: "receipt", value: receipt } });
   }
 
@@ -116,16 +127,22 @@ export class Erasures {
     return [...readable.keys()];
   }
 
-  /**
-   * The selection's memories a batch at a time. An erasure reads the first batch again each time
-   * (the last one's memories are gone); a dry run pages on. Either way at most a batch of ids
-   * is held, however many the selection takes.
-   */
-  private async *selectedBatches(viewer: Viewer, selection: ErasureSelection, now: Date, dryRun: boolean) {
+  /** The selection's memories a batch at a time: each erasure reads the first batch again (the last one's are gone). */
+  private async *selectedBatches(viewer: Viewer, selection: ErasureSelection, now: Date) {
+    for (;;) {
+      const repo = new ErasureRepository(this.deps.em.fork());
+      const ids = await repo.selected(viewer, selection, { now, after: null, limit: this.batchSize });
+      if (ids.length === 0) return;
+      yield ids;
+    }
+  }
+
+  /** The selection's ids a page at a time, for a dry run's digest: at most a page is held. */
+  private async *selectedIds(viewer: Viewer, selection: ErasureSelection, now: Date) {
     let after: string | null = null;
     for (;;) {
       const repo = new ErasureRepository(this.deps.em.fork());
-      const ids = await repo.selected(viewer, selection, { now, after: dryRun ? after : null, limit: this.batchSize });
+      const ids = await repo.selected(viewer, selection, { now, after, limit: this.batchSize });
       if (ids.length === 0) return;
       yield ids;
       after = ids.at(-1) ?? null;

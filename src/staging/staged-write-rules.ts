@@ -3,7 +3,7 @@ import { WriteMemoryRequestSchema, type WriteMemoryRequest } from "../../gen/ts/
 import { StagedWriteState } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { viewerFor, type Principal } from "../auth/principal.js";
 import { DomainError, invalidArgument } from "../errors/domain-error.js";
-import type { StagedWriteRow } from "./staged-write.entity.js";
+import type { StagedWriteDraft } from "./staged-write.entity.js";
 import { stateOf } from "./staged-write.mapper.js";
 import type { StagedWriteReader } from "./staged-write.repository.js";
 
@@ -36,7 +36,7 @@ export function agentsOf(requests: WriteMemoryRequest[]): string[] {
  * its writes act as, or an admin; one acting as no agent or several, the key that staged it or
  * an admin.
  */
-export function assertResolvable(row: StagedWriteRow, { viewer, keyId }: StagedWriteReader, now: Date): void {
+export function assertResolvable(row: StagedWriteDraft, { viewer, keyId }: StagedWriteReader, now: Date): void {
   const mayResolve =
     viewer.admin || (row.agentId === null ? row.stagedByKeyId === keyId : row.agentId === viewer.agentId);
   if (!mayResolve) {

@@ -18,6 +18,8 @@ export const StagedWriteEntity = defineEntity({
     stagedByKeyId: p.text(),
     state: p.enum(["pending", "applied", "discarded"] as const),
     body: p.blob(),
+    // The memory ids `body` names (uuidsIn), which an erasure finds it by.
+    memoryIds: p.array().columnType("uuid[]").defaultRaw("'{}'"),
     createTime: p.datetime(),
     expireTime: p.datetime(),
     resolveTime: p.datetime().nullable(),
@@ -25,7 +27,14 @@ export const StagedWriteEntity = defineEntity({
   indexes: [
     { name: "staged_writes_listing", properties: ["workspaceId", "agentId", "id"] },
     { name: "staged_writes_purge", properties: ["expireTime"] },
+    {
+      name: "staged_writes_memory_ids",
+      expression: "create index staged_writes_memory_ids on staged_writes using gin (memory_ids)",
+    },
   ],
 });
 
 export type StagedWriteRow = InferEntity<typeof StagedWriteEntity>;
+
+/** A staged write as the service builds it: the repository derives `memoryIds` from its body. */
+export type StagedWriteDraft = Omit<StagedWriteRow, "memoryIds">;

@@ -5,17 +5,17 @@ import {
   StagedWriteState,
   type StagedWrite,
 } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
-import type { StagedWriteRow } from "./staged-write.entity.js";
+import type { StagedWriteDraft } from "./staged-write.entity.js";
 
 /** A staged write's state as callers see it: a pending one past its expire_time is EXPIRED. */
-export function stateOf(row: StagedWriteRow, now: Date): StagedWriteState {
+export function stateOf(row: StagedWriteDraft, now: Date): StagedWriteState {
   if (row.state === "applied") return StagedWriteState.APPLIED;
   if (row.state === "discarded") return StagedWriteState.DISCARDED;
   return row.expireTime <= now ? StagedWriteState.EXPIRED : StagedWriteState.PENDING;
 }
 
 /** The message of a row: its body (writes, preview, results) with the columns laid over it. */
-export function toProto(row: StagedWriteRow, now: Date): StagedWrite {
+export function toProto(row: StagedWriteDraft, now: Date): StagedWrite {
   const body = fromBinary(StagedWriteSchema, row.body);
   return create(StagedWriteSchema, {
     ...body,

@@ -1,7 +1,8 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { LockMode, type FilterQuery as OrmFilter } from "@mikro-orm/core";
 import type { Viewer } from "../auth/principal.js";
-import { StagedWriteEntity, type StagedWriteRow } from "./staged-write.entity.js";
+import { uuidsIn } from "../ids.js";
+import { StagedWriteEntity, type StagedWriteDraft, type StagedWriteRow } from "./staged-write.entity.js";
 
 export type StoredState = StagedWriteRow["state"];
 
@@ -21,8 +22,8 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
     super(em, StagedWriteEntity);
   }
 
-  async add(row: StagedWriteRow): Promise<void> {
-    await this.insert(row);
+  async add(row: StagedWriteDraft): Promise<void> {
+    await this.insert({ ...row, memoryIds: uuidsIn(row.body) });
   }
 
   /** The staged write if the reader may see it; locked for the transaction when asked. */
@@ -61,9 +62,10 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
   }
 
   /** Stores a staged write's new state, body and resolve time. */
-  async resolve(row: StagedWriteRow): Promise<void> {
+  async resolve(row: StagedWriteDraft): Promise<void> {
     const { state, body, resolveTime } = row;
-    await this.nativeUpdate({ workspaceId: row.workspaceId, id: row.id }, { state, body, resolveTime });
+    const memoryIds = uuidsIn(body);
+    await this.nativeUpdate({ workspaceId: row.workspaceId, id: row.id }, { state, body, resolveTime, memoryIds });
   }
 
   /** Forgets staged writes that expired before the cutoff, whatever became of them. */

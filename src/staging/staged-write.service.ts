@@ -26,7 +26,7 @@ import { idAfter, idPage, pageSizeOf } from "../paging.js";
 import type { ReadableIds } from "../memory/successors.js";
 import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
 import { readableAnswers } from "../memory/write/readable-answers.js";
-import type { StagedWriteRow } from "./staged-write.entity.js";
+import type { StagedWriteDraft } from "./staged-write.entity.js";
 import { bodyOf, toProto } from "./staged-write.mapper.js";
 import { agentsOf, assertResolvable, stagedRequests } from "./staged-write-rules.js";
 import { StagedWriteRepository, type ListedState, type StagedWriteReader } from "./staged-write.repository.js";
@@ -68,7 +68,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const now = this.now();
     const requests = stagedRequests(principal, req.requests);
     const agentIds = agentsOf(requests);
-    const row = (body: Pick<StagedWrite, "preview" | "results">, resolved: boolean): StagedWriteRow => ({
+    const row = (body: Pick<StagedWrite, "preview" | "results">, resolved: boolean): StagedWriteDraft => ({
       workspaceId: principal.workspaceId,
       id: uuidv7(),
       agentId: agentIds.length === 1 ? (agentIds[0] ?? null) : null,
@@ -80,10 +80,10 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
       expireTime: new Date(now.getTime() + this.ttlMs(req.ttl)),
       resolveTime: resolved ? now : null,
     });
-    let stored: StagedWriteRow;
+    let stored: StagedWriteDraft;
     if (req.apply) {
       // One transaction for the writes and the record of them: an applied staged write, or nothing.
-      let applied: StagedWriteRow | null = null;
+      let applied: StagedWriteDraft | null = null;
       await this.run(principal, requests, req.atomic, {
         before: async () => {},
         after: async (tem, results) => {
@@ -140,7 +140,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
       await this.visible(new StagedWriteRepository(this.deps.em.fork()), reader, req.id),
       this.now(),
     );
-    let applied: StagedWriteRow | null = null;
+    let applied: StagedWriteDraft | null = null;
     await this.run(principal, staged.requests, staged.atomic, {
       // Locked and checked again inside the writes' transaction: two applies cannot both write.
       before: async (tem) => {
@@ -201,7 +201,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     reader: StagedWriteReader,
     id: string,
     options: { forUpdate?: boolean } = {},
-  ): Promise<StagedWriteRow> {
+  ): Promise<StagedWriteDraft> {
     const row = isUuid(id) ? await repository.findVisible(reader, id, options) : null;
     if (row === null) throw new DomainError("not_found", "STAGED_WRITE_NOT_FOUND", `staged write ${id} not found`);
     return row;
@@ -212,7 +212,7 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     repository: StagedWriteRepository,
     reader: StagedWriteReader,
     id: string,
-  ): Promise<StagedWriteRow> {
+  ): Promise<StagedWriteDraft> {
     const row = await this.visible(repository, reader, id, { forUpdate: true });
     assertResolvable(row, reader, this.now());
     return row;

@@ -13,6 +13,7 @@ import type { MemoryOptions } from "../../src/compose/memory.js";
 import { composeServices } from "../../src/compose/services.js";
 import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
 import { scrubEmbedded } from "../../src/erasure/embedded-scrub.js";
+import { EmbeddedScrubber } from "../../src/erasure/embedded-scrubber.js";
 import { openDatabase, type Database } from "../../src/db/orm.js";
 import type { StorageReserve } from "../../src/db/storage-reserve.js";
 import type { Embedder } from "../../src/embedding/embedder.js";
@@ -60,6 +61,8 @@ export interface ServiceHarness {
   stagedWrites(caller?: Caller): Client<typeof StagedWriteService>;
   entities(caller?: Caller): Client<typeof EntityService>;
   apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
+  /** Resolves once the scrub owed after erasures (on PGlite) has run, as the server runs it a while after. */
+  scrubbed(): Promise<void>;
   /** Closes the database, then lets `inspect` read its data directory (on PGlite, its files) before it goes. */
   close(inspect?: (dataDir: string) => Promise<void>): Promise<void>;
 }
@@ -95,6 +98,8 @@ export async function startServices(
     announceAs: null,
     ...options.feed,
   });
+  // As the server does on the embedded engine; a test awaits it with scrubbed().
+  const scrubber = db.kind === "pglite" ? new EmbeddedScrubber(() => scrubEmbedded(db.em.fork()), logger) : null;
   const { memory, stagedWrites, entities, apiKeys } = composeServices({
     ...options.memory,
     em: db.em,
@@ -105,8 +110,7 @@ export async function startServices(
       options.memory?.onWritten?.(count);
       if (count > 0) sequencer.written();
     },
-    // As the server does on the embedded engine.
-    scrubAfterErasure: db.kind === "pglite" ? scrubEmbedded : undefined,
+    onErasureFinished: () => scrubber?.request(),
     apiKeys: keys,
     stagedWriteTtlMs: STAGED_WRITE_TTL_MS,
   });
@@ -141,7 +145,10 @@ export async function startServices(
     stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
     entities: (caller = {}) => createClient(EntityService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
+    scrubbed: async () => scrubber?.flush(),
     async close(inspect) {
+      // As the server's shutdown does: a scrub an erasure left owed runs before the database closes.
+      await scrubber?.flush();
       feed.close();
       await sequencer.stop();
       await db.close();

@@ -10,9 +10,17 @@ export const WriteRequestEntity = defineEntity({
     requestId: p.text().primary(),
     requestHash: p.text(),
     response: p.blob().nullable(),
+    // The memory ids `response` names (uuidsIn), which an erasure finds it by.
+    memoryIds: p.array().columnType("uuid[]").defaultRaw("'{}'"),
     createTime: p.datetime(),
   },
-  indexes: [{ name: "write_requests_created", properties: ["createTime"] }],
+  indexes: [
+    { name: "write_requests_created", properties: ["createTime"] },
+    {
+      name: "write_requests_memory_ids",
+      expression: "create index write_requests_memory_ids on write_requests using gin (memory_ids)",
+    },
+  ],
 });
 
 export type WriteRequestRow = InferEntity<typeof WriteRequestEntity>;

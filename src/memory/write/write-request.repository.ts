@@ -1,4 +1,5 @@
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
+import { uuidsIn } from "../../ids.js";
 import { WriteRequestEntity, type WriteRequestRow } from "./write-request.entity.js";
 
 export interface RequestKey {
@@ -33,7 +34,7 @@ export class WriteRequestRepository extends SqlEntityRepository<WriteRequestRow>
   }
 
   async saveResponse(key: RequestKey, response: Uint8Array): Promise<void> {
-    await this.nativeUpdate(key, { response: Buffer.from(response) });
+    await this.nativeUpdate(key, { response: Buffer.from(response), memoryIds: uuidsIn(response) });
   }
 
   /** Gives up a claim whose write failed: a retry of the request may then run it. */

@@ -1,3 +1,3 @@
 -- applied
 
-update "staged_writes" set "state" = 'applied', "body" = <bytes>, "resolve_time" = '<time>' where "workspace_id" = 'ws-sql' and "id" = '<uuid>';
+update "staged_writes" set "state" = 'applied', "body" = <bytes>, "resolve_time" = '<time>', "memory_ids" = '{}' where "workspace_id" = 'ws-sql' and "id" = '<uuid>';

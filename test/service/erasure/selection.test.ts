@@ -117,12 +117,26 @@ describe("EraseMemories by filter", () => {
     try {
       const a: Caller = { agentId: anAgentId(), scopes: ERASER_SCOPES };
       const memories = small.memories(a);
-      for (let i = 0; i < 5; i++) {
-        await memories.writeMemory({
-          memory: { subjectType: "contact", subjectId: "ana", kind: "note", content: `Fact ${i} ${randomUUID()}` },
-        });
-      }
+      // One staged write and one entity that memories of every batch name: a dry run counts each once.
+      const zed = { type: "person", id: `zed ${randomUUID()}` };
+      const fact = (i: number) => ({
+        memory: {
+          subjectType: "contact",
+          subjectId: "ana",
+          kind: "note",
+          content: `Fact ${i} ${randomUUID()}`,
+          linkedEntities: [zed],
+        },
+      });
+      await small.stagedWrites(a).createStagedWrite({ requests: [0, 1, 2, 3, 4].map(fact), apply: true });
+      await small
+        .entities(a)
+        .updateEntity({ ...zed, entity: { attributes: { role: "buyer" } }, updateMask: { paths: ["attributes"] } });
+      const dry = await erase(memories, { filter: { subjectId: "ana" }, dryRun: true });
       const { receipt, progress } = await erase(memories, { filter: { subjectId: "ana" } });
+      expect(dry.receipt.counts).toEqual(receipt.counts);
+      expect(dry.receipt.erasedIdsDigest).toBe(receipt.erasedIdsDigest);
+      expect(receipt.counts).toMatchObject({ memories: 5n, stagedWrites: 1n, entities: 1n });
       expect(receipt.batches).toBe(3);
       expect(progress.map((p) => (p.event.case === "progress" ? Number(p.event.value.erased) : -1))).toEqual([2, 4, 5]);
       expect(progress.map((p) => (p.event.case === "progress" ? Number(p.event.value.total) : -1))).toEqual([5, 5, 5]);

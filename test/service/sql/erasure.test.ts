@@ -35,7 +35,11 @@ describe("src/erasure/erasure.repository.ts", () => {
   const bounded = { ...selection, ownerAgentId: "agent-1", createdAfter: NOW, createdBefore: NOW };
 
   it("covers every method", () =>
-    expectEveryMethodSnapshotted(ErasureRepository, ["selected", "countSelected", "readable", "counts", "eraseBatch"]));
+    expectEveryMethodSnapshotted(
+      ErasureRepository,
+      ["selected", "countSelected", "readable", "counts", "countSelection", "eraseBatch"],
+      ["countsOf"],
+    ));
 
   it("selected", () =>
     expectSqlSnapshot(recorded, FILE, "selected", {
@@ -55,6 +59,11 @@ describe("src/erasure/erasure.repository.ts", () => {
   it("counts", () =>
     expectSqlSnapshot(recorded, FILE, "counts", {
       "a batch": () => erasure().counts(viewer.workspaceId, [snapshotId(1)]),
+    }));
+
+  it("countSelection", () =>
+    expectSqlSnapshot(recorded, FILE, "countSelection", {
+      "a dry run's filter": () => erasure().countSelection(viewer, selection, NOW),
     }));
 
   it("eraseBatch", () =>

@@ -12,7 +12,7 @@ import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-qu
 import { RetentionRepository } from "../../../src/memory/queue/retention.repository.js";
 import { WriteRequestRepository } from "../../../src/memory/write/write-request.repository.js";
 import { StagedWriteRepository } from "../../../src/staging/staged-write.repository.js";
-import type { StagedWriteRow } from "../../../src/staging/staged-write.entity.js";
+import type { StagedWriteDraft } from "../../../src/staging/staged-write.entity.js";
 import { wordHashVector } from "../../support/embedders.js";
 import { aDraft } from "../../support/records.js";
 import {
@@ -130,7 +130,7 @@ describe("src/memory/write/write-request.repository.ts", () => {
 describe("src/staging/staged-write.repository.ts", () => {
   const FILE = "src/staging/staged-write.repository.ts";
   const staged = () => new StagedWriteRepository(em());
-  const row: StagedWriteRow = {
+  const row: StagedWriteDraft = {
     workspaceId: viewer.workspaceId,
     id: snapshotId(9),
     agentId: "agent-1",
