@@ -38,6 +38,8 @@ const { values } = parseArgs({
     background: { type: "string" },
     "update-every": { type: "string", default: "10" },
     "floor-seconds": { type: "string" },
+    /** The traffic's window after each receipt, long enough for PGlite's deferred scrub. */
+    "after-seconds": { type: "string" },
     /** none: no vectors, KEYWORD searches, a quicker load. */
     embedder: { type: "string", default: "local" },
     smoke: { type: "boolean", default: false },
@@ -47,6 +49,7 @@ const SMOKE = values.smoke;
 const SIZES = (values.erase ?? (SMOKE ? "100,300" : "1000,10000")).split(",").map(Number);
 const BACKGROUND = Number(values.background ?? (SMOKE ? "100" : "9000"));
 const FLOOR_SECONDS = Number(values["floor-seconds"] ?? (SMOKE ? "3" : "10"));
+const AFTER_SECONDS = Number(values["after-seconds"] ?? (SMOKE ? "12" : "30"));
 const LOCAL = values.embedder !== "none";
 const baseDatabaseUrl = process.env.DATABASE_URL || undefined;
 const engine = baseDatabaseUrl ? "Postgres" : "PGlite";
@@ -83,7 +86,10 @@ async function main(): Promise<number> {
     const loadSeconds = (performance.now() - loadStarted) / 1000;
     progress(`loaded in ${loadSeconds.toFixed(0)} s`);
     const mode = LOCAL ? SearchMode.HYBRID : SearchMode.KEYWORD;
-    const ctx = { server, client, adminKey, agentKey, mode, database, floorSeconds: FLOOR_SECONDS };
+    const ctx = {
+      ...{ server, client, adminKey, agentKey, mode, database },
+      ...{ floorSeconds: FLOOR_SECONDS, afterSeconds: AFTER_SECONDS },
+    };
     await idleTraffic(server, { agentKey, adminKey, mode, seed: 1 }, 2); // warm-up, not counted
     for (const [i, set] of loaded.sets.entries()) {
       progress(`erasing ${set.size}`);
@@ -105,6 +111,7 @@ async function main(): Promise<number> {
       databaseCpu: database.scope,
       loadSeconds,
       floorSeconds: FLOOR_SECONDS,
+      afterSeconds: AFTER_SECONDS,
     };
     process.stdout.write(report(info, phases, failures));
   } finally {

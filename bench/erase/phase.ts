@@ -20,6 +20,8 @@ export interface PhaseContext {
   mode: SearchMode;
   database: DatabaseCpu;
   floorSeconds: number;
+  /** The traffic's window after the receipt, which the embedded engine's deferred scrub falls in. */
+  afterSeconds: number;
 }
 
 export interface Phase {
@@ -29,6 +31,8 @@ export interface Phase {
   floorCpu: Cpu;
   erasure: Erasure;
   during: Traffic;
+  /** The same traffic after the receipt: on PGlite the scrub runs 10 s after the erasure. */
+  after: Traffic;
   cpu: Cpu;
   /**
    * The erasure's own CPU, estimated: the window's less what its traffic would have cost at the
@@ -61,6 +65,7 @@ export async function erasePhase(ctx: PhaseContext, set: ErasureSet, seed: numbe
   const cpu = window.stop();
   const during = await running.stop();
   if ("error" in outcome) throw outcome.error;
+  const after = await idleTraffic(server, { ...traffic, seed: seed + 2 }, ctx.afterSeconds);
   const { erasure } = outcome;
   const floorPerCall = cpuTotal(floorCpu) / Math.max(1, callsOf(floor));
   return {
@@ -70,8 +75,12 @@ export async function erasePhase(ctx: PhaseContext, set: ErasureSet, seed: numbe
     floorCpu,
     erasure,
     during,
+    after,
     cpu,
     erasureCpuMs: Math.max(0, cpuTotal(cpu) - floorPerCall * callsOf(during)),
-    failures: [...erasureFailures(set, dry, erasure, [floor, during]), ...(await listedAfter(client, adminKey, set))],
+    failures: [
+      ...erasureFailures(set, dry, erasure, [floor, during, after]),
+      ...(await listedAfter(client, adminKey, set)),
+    ],
   };
 }

@@ -17,6 +17,7 @@ export interface RunInfo {
   databaseCpu: string;
   loadSeconds: number;
   floorSeconds: number;
+  afterSeconds: number;
 }
 
 const ms = (n: number) => fixed(n, 1);
@@ -61,7 +62,8 @@ export function report(info: RunInfo, phases: Phase[], failures: string[]): stri
   say(
     `Loaded in ${fixed(info.loadSeconds, 0)} s through BatchWriteMemories (embedder ${info.embedder}; ` +
       `${info.updates} memories of the erased sets written twice). Searches ${info.mode} top 10 with an agent's key; ` +
-      `floor: the same traffic for ${info.floorSeconds} s on the idle server just before each erasure. ` +
+      `floor: the same traffic for ${info.floorSeconds} s on the idle server just before each erasure; ` +
+      `after: for ${info.afterSeconds} s after its receipt (PGlite scrubs its files 10 s after an erasure). ` +
       `Database CPU: ${info.databaseCpu}.`,
   );
   say();
@@ -128,8 +130,10 @@ export function report(info: RunInfo, phases: Phase[], failures: string[]): stri
       phases.flatMap((p) => [
         trafficRow(`${p.set.size}: search, idle (floor)`, p.floor.searches, p.floor, true),
         trafficRow(`${p.set.size}: search, during erasure`, p.during.searches, p.during, true),
+        trafficRow(`${p.set.size}: search, after (scrub)`, p.after.searches, p.after, true),
         trafficRow(`${p.set.size}: keyed write, idle (floor)`, p.floor.writes, p.floor, false),
         trafficRow(`${p.set.size}: keyed write, during erasure`, p.during.writes, p.during, false),
+        trafficRow(`${p.set.size}: keyed write, after (scrub)`, p.after.writes, p.after, false),
       ]),
     ),
   );
@@ -183,13 +187,9 @@ function summary(info: RunInfo, phases: Phase[], failures: string[]) {
       cpuMs: Math.round(cpuTotal(p.cpu)),
       erasureCpuMsEstimated: Math.round(p.erasureCpuMs),
       counts: countsOf(p.erasure.receipt),
-      search: { floor: lat(p.floor.searches), during: lat(p.during.searches) },
-      write: { floor: lat(p.floor.writes), during: lat(p.during.writes) },
-      errors:
-        p.floor.searches.errors.length +
-        p.during.searches.errors.length +
-        p.floor.writes.errors.length +
-        p.during.writes.errors.length,
+      search: { floor: lat(p.floor.searches), during: lat(p.during.searches), after: lat(p.after.searches) },
+      write: { floor: lat(p.floor.writes), during: lat(p.during.writes), after: lat(p.after.writes) },
+      errors: [p.floor, p.during, p.after].reduce((n, t) => n + t.searches.errors.length + t.writes.errors.length, 0),
     })),
     failures: failures.length,
   };

@@ -16,7 +16,7 @@ import { memoryNotFound } from "../errors/domain-error.js";
 import { ErasedIdsDigest } from "./erased-ids-digest.js";
 import { ErasureReceiptRepository } from "./erasure-receipt.repository.js";
 import { ErasureRepository, type StoreCounts } from "./erasure.repository.js";
-import { erasureTarget, possibleIds, type ErasureSelection } from "./erasure-selection.js";
+import { erasureTarget, possibleIds, type ErasureSelection, type ErasureTarget } from "./erasure-selection.js";
 
 /** Memories erased per transaction: large enough to be quick, small enough not to hold locks long. */
 export const ERASURE_BATCH = 200;
@@ -80,16 +80,8 @@ export class Erasures {
       ownerAgentId: req.ownerAgentId,
     });
     if (req.dryRun) {
-      const counts = await (listed === null
-        ? repo.countSelection(viewer, selectionOf(target), now)
-        : repo.counts(viewer.workspaceId, listed));
-      const digest = new ErasedIdsDigest();
-      for await (const ids of listed === null ? this.selectedIds(viewer, selectionOf(target), now) : [listed]) {
-        digest.add(ids);
-      }
-      receipt.batches = Math.ceil(counts.memories / this.batchSize);
-      Object.assign(receipt, finished(counts, digest, started), { complete: true });
-      yield create(EraseMemoriesResponseSchema, { event: { case: "receipt", value: receipt } });
+      const checked = listed === null ? target : { ids: listed };
+      yield await this.dryRun(repo, viewer, checked, { receipt, now, started });
       return;
     }
     const total = listed?.length ?? (await repo.countSelected(viewer, selectionOf(target), now));
@@ -103,13 +95,31 @@ export class Erasures {
       digest.add(done.ids);
       receipt.batches++;
       yield progress(counts.memories, total);
-      // A batch that erased nothing (its memories went another way meanwhile) ends a selection's loop.
-      if (done.ids.length === 0) break;
+      // A selection's batch that erased nothing (its memories went another way meanwhile) ends it.
+      if (listed === null && done.ids.length === 0) break;
     }
     Object.assign(receipt, finished(counts, digest, started), { complete: true });
     await new ErasureReceiptRepository(this.deps.em.fork()).save(viewer.workspaceId, receipt);
     if (counts.memories > 0) this.deps.onFinished?.();
     yield create(EraseMemoriesResponseSchema, { event: { case: "receipt", value: receipt } });
+  }
+
+  /** What the erasure would remove (one statement) and the digest of the ids it would erase. */
+  private async dryRun(
+    repo: ErasureRepository,
+    viewer: Viewer,
+    target: ErasureTarget,
+    { receipt, now, started }: { receipt: ErasureReceipt; now: Date; started: number },
+  ): Promise<EraseMemoriesResponse> {
+    const counts = await ("ids" in target
+      ? repo.counts(viewer.workspaceId, target.ids)
+      : repo.countSelection(viewer, target.selection, now));
+    const digest = new ErasedIdsDigest();
+    const pages = "ids" in target ? [target.ids] : this.selectedIds(viewer, target.selection, now);
+    for await (const ids of pages) digest.add(ids);
+    receipt.batches = Math.ceil(counts.memories / this.batchSize);
+    Object.assign(receipt, finished(counts, digest, started), { complete: true });
+    return create(EraseMemoriesResponseSchema, { event: { case: "receipt", value: receipt } });
   }
 
   private get batchSize(): number {

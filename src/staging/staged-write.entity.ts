@@ -29,7 +29,8 @@ export const StagedWriteEntity = defineEntity({
     { name: "staged_writes_purge", properties: ["expireTime"] },
     {
       name: "staged_writes_memory_ids",
-      expression: "create index staged_writes_memory_ids on staged_writes using gin (memory_ids)",
+      expression:
+        "create index staged_writes_memory_ids on staged_writes using gin (memory_ids) with (fastupdate = off)",
     },
   ],
 });

@@ -18,7 +18,8 @@ export const WriteRequestEntity = defineEntity({
     { name: "write_requests_created", properties: ["createTime"] },
     {
       name: "write_requests_memory_ids",
-      expression: "create index write_requests_memory_ids on write_requests using gin (memory_ids)",
+      expression:
+        "create index write_requests_memory_ids on write_requests using gin (memory_ids) with (fastupdate = off)",
     },
   ],
 });
