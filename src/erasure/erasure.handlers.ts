@@ -2,11 +2,12 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import type { EntityManager } from "@mikro-orm/sql";
 import {
+  GetErasureReceiptResponseSchema,
   ListErasureReceiptsResponseSchema,
   type EraseMemoriesRequest,
   type EraseMemoriesResponse,
-  type ErasureReceipt,
   type GetErasureReceiptRequest,
+  type GetErasureReceiptResponse,
   type ListErasureReceiptsRequest,
   type ListErasureReceiptsResponse,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
@@ -39,12 +40,12 @@ export class ErasureHandlers {
     return create(ListErasureReceiptsResponseSchema, { receipts: page, nextPageToken });
   }
 
-  async getErasureReceipt(req: GetErasureReceiptRequest, ctx: HandlerContext): Promise<ErasureReceipt> {
+  async getErasureReceipt(req: GetErasureReceiptRequest, ctx: HandlerContext): Promise<GetErasureReceiptResponse> {
     const receipt = isUuid(req.id) ? await this.receipts().find(readerOf(ctx), req.id) : null;
     if (receipt === null) {
       throw new DomainError("not_found", "ERASURE_RECEIPT_NOT_FOUND", `erasure receipt ${req.id} not found`);
     }
-    return receipt;
+    return create(GetErasureReceiptResponseSchema, { receipt });
   }
 
   private receipts(): ErasureReceiptRepository {

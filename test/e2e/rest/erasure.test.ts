@@ -180,8 +180,8 @@ describe("GET /v1/erasure-receipts", () => {
     );
     expect(second.body.receipts).toEqual([mine[1]]);
 
-    const one = await json<Receipt>("GET", `/v1/erasure-receipts/${mine[0]!.id}`);
-    expect([one.status, one.body]).toEqual([200, mine[0]]);
+    const one = await json<{ receipt: Receipt }>("GET", `/v1/erasure-receipts/${mine[0]!.id}`);
+    expect([one.status, one.body.receipt]).toEqual([200, mine[0]]);
     expect((await json("GET", `/v1/erasure-receipts/${mine[0]!.id}`, undefined, server.adminKey)).status).toBe(200);
     const other = await json<{ error: { status: string } }>(
       "GET",

@@ -113,9 +113,9 @@ describe("erasure receipts", () => {
     expect(await codeOf(services.memories(other.admin).getErasureReceipt({ id: byA.receipt.id }))).toBe("NotFound");
     expect(await codeOf(services.memories(admin).getErasureReceipt({ id: "not-a-receipt" }))).toBe("NotFound");
 
-    const receipt = await services.memories(admin).getErasureReceipt({ id: byB.receipt.id });
+    const { receipt } = await services.memories(admin).getErasureReceipt({ id: byB.receipt.id });
     expect(receipt).toMatchObject({ keyId: keyB, agentId: b.agentId, requestedIds: 1, complete: true, dryRun: false });
-    expect(receipt.erasedIdsDigest).toMatch(/^[0-9a-f]{64}$/);
+    expect(receipt?.erasedIdsDigest).toMatch(/^[0-9a-f]{64}$/);
     const page = await services.memories(admin).listErasureReceipts({ pageSize: 1 });
     expect(page.receipts.map((r) => r.id)).toEqual([byB.receipt.id]);
     const next = await services.memories(admin).listErasureReceipts({ pageSize: 1, pageToken: page.nextPageToken });

@@ -140,7 +140,7 @@ describe("EraseMemories by filter", () => {
       expect(receipt.batches).toBe(3);
       expect(progress.map((p) => (p.event.case === "progress" ? Number(p.event.value.erased) : -1))).toEqual([2, 4, 5]);
       expect(progress.map((p) => (p.event.case === "progress" ? Number(p.event.value.total) : -1))).toEqual([5, 5, 5]);
-      const kept = await memories.getErasureReceipt({ id: receipt.id });
+      const { receipt: kept } = await memories.getErasureReceipt({ id: receipt.id });
       expect(kept).toEqual(receipt);
 
       // A client that goes after the first batch: that batch is erased, and its receipt says so.

@@ -3272,6 +3272,50 @@ func (x *GetErasureReceiptRequest) GetId() string {
 	return ""
 }
 
+type GetErasureReceiptResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Receipt       *ErasureReceipt        `protobuf:"bytes,1,opt,name=receipt,proto3" json:"receipt,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetErasureReceiptResponse) Reset() {
+	*x = GetErasureReceiptResponse{}
+	mi := &file_engram_v1_memory_service_proto_msgTypes[42]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetErasureReceiptResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetErasureReceiptResponse) ProtoMessage() {}
+
+func (x *GetErasureReceiptResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_memory_service_proto_msgTypes[42]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetErasureReceiptResponse.ProtoReflect.Descriptor instead.
+func (*GetErasureReceiptResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_memory_service_proto_rawDescGZIP(), []int{42}
+}
+
+func (x *GetErasureReceiptResponse) GetReceipt() *ErasureReceipt {
+	if x != nil {
+		return x.Receipt
+	}
+	return nil
+}
+
 var File_engram_v1_memory_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_memory_service_proto_rawDesc = "" +
@@ -3518,7 +3562,9 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"6\n" +
 	"\x18GetErasureReceiptRequest\x12\x1a\n" +
 	"\x02id\x18\x01 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id*\xd1\x01\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\"P\n" +
+	"\x19GetErasureReceiptResponse\x123\n" +
+	"\areceipt\x18\x01 \x01(\v2\x19.engram.v1.ErasureReceiptR\areceipt*\xd1\x01\n" +
 	"\fWriteOutcome\x12\x1d\n" +
 	"\x19WRITE_OUTCOME_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15WRITE_OUTCOME_CREATED\x10\x01\x12\x19\n" +
@@ -3540,7 +3586,7 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\tGraphLink\x12\x1a\n" +
 	"\x16GRAPH_LINK_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10GRAPH_LINK_NAMED\x10\x01\x12\x18\n" +
-	"\x14GRAPH_LINK_NEIGHBOUR\x10\x022\xda\x11\n" +
+	"\x14GRAPH_LINK_NEIGHBOUR\x10\x022\xe5\x11\n" +
 	"\rMemoryService\x12x\n" +
 	"\vWriteMemory\x12\x1d.engram.v1.WriteMemoryRequest\x1a\x1e.engram.v1.WriteMemoryResponse\"*\xd2\xf3\x18\fmemory:write\x82\xd3\xe4\x93\x02\x14:\x06memory\"\n" +
 	"/v1/memory\x12\x8e\x01\n" +
@@ -3559,8 +3605,8 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\x0eExportMemories\x12 .engram.v1.ExportMemoriesRequest\x1a!.engram.v1.ExportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:export0\x01\x12|\n" +
 	"\x0eImportMemories\x12 .engram.v1.ImportMemoriesRequest\x1a!.engram.v1.ImportMemoriesResponse\"%\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x16:\x01*\"\x11/v1/memory:import\x12\x81\x01\n" +
 	"\rEraseMemories\x12\x1f.engram.v1.EraseMemoriesRequest\x1a .engram.v1.EraseMemoriesResponse\"+\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x15:\x01*\"\x10/v1/memory:erase0\x01\x12\x92\x01\n" +
-	"\x13ListErasureReceipts\x12%.engram.v1.ListErasureReceiptsRequest\x1a&.engram.v1.ListErasureReceiptsResponse\",\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/erasure-receipts\x12\x86\x01\n" +
-	"\x11GetErasureReceipt\x12#.engram.v1.GetErasureReceiptRequest\x1a\x19.engram.v1.ErasureReceipt\"1\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/erasure-receipts/{id}B\xa0\x01\n" +
+	"\x13ListErasureReceipts\x12%.engram.v1.ListErasureReceiptsRequest\x1a&.engram.v1.ListErasureReceiptsResponse\",\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/erasure-receipts\x12\x91\x01\n" +
+	"\x11GetErasureReceipt\x12#.engram.v1.GetErasureReceiptRequest\x1a$.engram.v1.GetErasureReceiptResponse\"1\xd2\xf3\x18\fmemory:erase\x82\xd3\xe4\x93\x02\x1b\x12\x19/v1/erasure-receipts/{id}B\xa0\x01\n" +
 	"\rcom.engram.v1B\x12MemoryServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -3577,7 +3623,7 @@ func file_engram_v1_memory_service_proto_rawDescGZIP() []byte {
 }
 
 var file_engram_v1_memory_service_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 42)
+var file_engram_v1_memory_service_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
 var file_engram_v1_memory_service_proto_goTypes = []any{
 	(WriteOutcome)(0),                   // 0: engram.v1.WriteOutcome
 	(SearchMode)(0),                     // 1: engram.v1.SearchMode
@@ -3625,114 +3671,116 @@ var file_engram_v1_memory_service_proto_goTypes = []any{
 	(*ListErasureReceiptsRequest)(nil),  // 43: engram.v1.ListErasureReceiptsRequest
 	(*ListErasureReceiptsResponse)(nil), // 44: engram.v1.ListErasureReceiptsResponse
 	(*GetErasureReceiptRequest)(nil),    // 45: engram.v1.GetErasureReceiptRequest
-	(*Memory)(nil),                      // 46: engram.v1.Memory
-	(*durationpb.Duration)(nil),         // 47: google.protobuf.Duration
-	(*status.Status)(nil),               // 48: google.rpc.Status
-	(*timestamppb.Timestamp)(nil),       // 49: google.protobuf.Timestamp
-	(*MemoryFilter)(nil),                // 50: engram.v1.MemoryFilter
-	(*fieldmaskpb.FieldMask)(nil),       // 51: google.protobuf.FieldMask
-	(*MemoryRevision)(nil),              // 52: engram.v1.MemoryRevision
-	(*Entity)(nil),                      // 53: engram.v1.Entity
-	(*EntityMerge)(nil),                 // 54: engram.v1.EntityMerge
-	(MemoryChange)(0),                   // 55: engram.v1.MemoryChange
+	(*GetErasureReceiptResponse)(nil),   // 46: engram.v1.GetErasureReceiptResponse
+	(*Memory)(nil),                      // 47: engram.v1.Memory
+	(*durationpb.Duration)(nil),         // 48: google.protobuf.Duration
+	(*status.Status)(nil),               // 49: google.rpc.Status
+	(*timestamppb.Timestamp)(nil),       // 50: google.protobuf.Timestamp
+	(*MemoryFilter)(nil),                // 51: engram.v1.MemoryFilter
+	(*fieldmaskpb.FieldMask)(nil),       // 52: google.protobuf.FieldMask
+	(*MemoryRevision)(nil),              // 53: engram.v1.MemoryRevision
+	(*Entity)(nil),                      // 54: engram.v1.Entity
+	(*EntityMerge)(nil),                 // 55: engram.v1.EntityMerge
+	(MemoryChange)(0),                   // 56: engram.v1.MemoryChange
 }
 var file_engram_v1_memory_service_proto_depIdxs = []int32{
-	46, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
-	47, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
-	46, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
+	47, // 0: engram.v1.WriteMemoryRequest.memory:type_name -> engram.v1.Memory
+	48, // 1: engram.v1.WriteMemoryRequest.ttl:type_name -> google.protobuf.Duration
+	47, // 2: engram.v1.WriteMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 3: engram.v1.WriteMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
 	6,  // 4: engram.v1.WriteMemoryResponse.possible_conflicts:type_name -> engram.v1.PossibleConflict
-	46, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
+	47, // 5: engram.v1.PossibleConflict.memory:type_name -> engram.v1.Memory
 	4,  // 6: engram.v1.BatchWriteMemoriesRequest.requests:type_name -> engram.v1.WriteMemoryRequest
 	9,  // 7: engram.v1.BatchWriteMemoriesResponse.results:type_name -> engram.v1.BatchWriteResult
 	5,  // 8: engram.v1.BatchWriteResult.response:type_name -> engram.v1.WriteMemoryResponse
-	48, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
-	49, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
-	46, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
-	50, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	49, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
-	46, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
-	46, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
-	51, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
-	46, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
+	49, // 9: engram.v1.BatchWriteResult.error:type_name -> google.rpc.Status
+	50, // 10: engram.v1.GetMemoryRequest.as_of:type_name -> google.protobuf.Timestamp
+	47, // 11: engram.v1.GetMemoryResponse.memory:type_name -> engram.v1.Memory
+	51, // 12: engram.v1.ListMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	50, // 13: engram.v1.ListMemoriesRequest.as_of:type_name -> google.protobuf.Timestamp
+	47, // 14: engram.v1.ListMemoriesResponse.memories:type_name -> engram.v1.Memory
+	47, // 15: engram.v1.UpdateMemoryRequest.memory:type_name -> engram.v1.Memory
+	52, // 16: engram.v1.UpdateMemoryRequest.update_mask:type_name -> google.protobuf.FieldMask
+	47, // 17: engram.v1.UpdateMemoryResponse.memory:type_name -> engram.v1.Memory
 	0,  // 18: engram.v1.UpdateMemoryResponse.outcome:type_name -> engram.v1.WriteOutcome
-	46, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	46, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
-	52, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
-	46, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
-	50, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	47, // 19: engram.v1.DeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	47, // 20: engram.v1.UndeleteMemoryResponse.memory:type_name -> engram.v1.Memory
+	53, // 21: engram.v1.ListMemoryRevisionsResponse.revisions:type_name -> engram.v1.MemoryRevision
+	47, // 22: engram.v1.UnsupersedeMemoryResponse.memory:type_name -> engram.v1.Memory
+	51, // 23: engram.v1.SearchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	1,  // 24: engram.v1.SearchMemoriesRequest.mode:type_name -> engram.v1.SearchMode
 	2,  // 25: engram.v1.SearchMemoriesRequest.graph_expansion:type_name -> engram.v1.GraphExpansion
-	46, // 26: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
+	47, // 26: engram.v1.SearchMemoriesResponse.memory:type_name -> engram.v1.Memory
 	1,  // 27: engram.v1.SearchMemoriesResponse.mode:type_name -> engram.v1.SearchMode
 	3,  // 28: engram.v1.SearchMemoriesResponse.graph_link:type_name -> engram.v1.GraphLink
 	28, // 29: engram.v1.GetMemoryStatsResponse.kinds:type_name -> engram.v1.NamedCount
 	28, // 30: engram.v1.GetMemoryStatsResponse.agents:type_name -> engram.v1.NamedCount
 	29, // 31: engram.v1.GetMemoryStatsResponse.created_by_day:type_name -> engram.v1.DailyCount
-	50, // 32: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	46, // 33: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
-	52, // 34: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
-	53, // 35: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
-	54, // 36: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
+	51, // 32: engram.v1.ExportMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	47, // 33: engram.v1.ExportMemoriesResponse.memory:type_name -> engram.v1.Memory
+	53, // 34: engram.v1.ExportMemoriesResponse.revisions:type_name -> engram.v1.MemoryRevision
+	54, // 35: engram.v1.ExportMemoriesResponse.entities:type_name -> engram.v1.Entity
+	55, // 36: engram.v1.ExportMemoriesResponse.merges:type_name -> engram.v1.EntityMerge
 	31, // 37: engram.v1.ImportMemoriesRequest.memories:type_name -> engram.v1.ExportMemoriesResponse
-	50, // 38: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	51, // 38: engram.v1.WatchMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
 	36, // 39: engram.v1.WatchMemoriesResponse.change:type_name -> engram.v1.ChangeEvent
 	37, // 40: engram.v1.WatchMemoriesResponse.heartbeat:type_name -> engram.v1.Heartbeat
-	55, // 41: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
-	49, // 42: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
-	46, // 43: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
-	49, // 44: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
-	50, // 45: engram.v1.EraseMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
-	49, // 46: engram.v1.EraseMemoriesRequest.created_after:type_name -> google.protobuf.Timestamp
-	49, // 47: engram.v1.EraseMemoriesRequest.created_before:type_name -> google.protobuf.Timestamp
+	56, // 41: engram.v1.ChangeEvent.change:type_name -> engram.v1.MemoryChange
+	50, // 42: engram.v1.ChangeEvent.change_time:type_name -> google.protobuf.Timestamp
+	47, // 43: engram.v1.ChangeEvent.memory:type_name -> engram.v1.Memory
+	50, // 44: engram.v1.Heartbeat.time:type_name -> google.protobuf.Timestamp
+	51, // 45: engram.v1.EraseMemoriesRequest.filter:type_name -> engram.v1.MemoryFilter
+	50, // 46: engram.v1.EraseMemoriesRequest.created_after:type_name -> google.protobuf.Timestamp
+	50, // 47: engram.v1.EraseMemoriesRequest.created_before:type_name -> google.protobuf.Timestamp
 	40, // 48: engram.v1.EraseMemoriesResponse.progress:type_name -> engram.v1.ErasureProgress
 	41, // 49: engram.v1.EraseMemoriesResponse.receipt:type_name -> engram.v1.ErasureReceipt
-	49, // 50: engram.v1.ErasureReceipt.time:type_name -> google.protobuf.Timestamp
-	50, // 51: engram.v1.ErasureReceipt.filter:type_name -> engram.v1.MemoryFilter
-	49, // 52: engram.v1.ErasureReceipt.created_after:type_name -> google.protobuf.Timestamp
-	49, // 53: engram.v1.ErasureReceipt.created_before:type_name -> google.protobuf.Timestamp
+	50, // 50: engram.v1.ErasureReceipt.time:type_name -> google.protobuf.Timestamp
+	51, // 51: engram.v1.ErasureReceipt.filter:type_name -> engram.v1.MemoryFilter
+	50, // 52: engram.v1.ErasureReceipt.created_after:type_name -> google.protobuf.Timestamp
+	50, // 53: engram.v1.ErasureReceipt.created_before:type_name -> google.protobuf.Timestamp
 	42, // 54: engram.v1.ErasureReceipt.counts:type_name -> engram.v1.ErasureCounts
-	47, // 55: engram.v1.ErasureReceipt.duration:type_name -> google.protobuf.Duration
+	48, // 55: engram.v1.ErasureReceipt.duration:type_name -> google.protobuf.Duration
 	41, // 56: engram.v1.ListErasureReceiptsResponse.receipts:type_name -> engram.v1.ErasureReceipt
-	4,  // 57: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
-	7,  // 58: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
-	10, // 59: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
-	12, // 60: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
-	14, // 61: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
-	16, // 62: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
-	18, // 63: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
-	20, // 64: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
-	22, // 65: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
-	24, // 66: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
-	34, // 67: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
-	26, // 68: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
-	30, // 69: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
-	32, // 70: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
-	38, // 71: engram.v1.MemoryService.EraseMemories:input_type -> engram.v1.EraseMemoriesRequest
-	43, // 72: engram.v1.MemoryService.ListErasureReceipts:input_type -> engram.v1.ListErasureReceiptsRequest
-	45, // 73: engram.v1.MemoryService.GetErasureReceipt:input_type -> engram.v1.GetErasureReceiptRequest
-	5,  // 74: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
-	8,  // 75: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
-	11, // 76: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
-	13, // 77: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
-	15, // 78: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
-	17, // 79: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
-	19, // 80: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
-	21, // 81: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
-	23, // 82: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
-	25, // 83: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
-	35, // 84: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
-	27, // 85: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
-	31, // 86: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
-	33, // 87: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
-	39, // 88: engram.v1.MemoryService.EraseMemories:output_type -> engram.v1.EraseMemoriesResponse
-	44, // 89: engram.v1.MemoryService.ListErasureReceipts:output_type -> engram.v1.ListErasureReceiptsResponse
-	41, // 90: engram.v1.MemoryService.GetErasureReceipt:output_type -> engram.v1.ErasureReceipt
-	74, // [74:91] is the sub-list for method output_type
-	57, // [57:74] is the sub-list for method input_type
-	57, // [57:57] is the sub-list for extension type_name
-	57, // [57:57] is the sub-list for extension extendee
-	0,  // [0:57] is the sub-list for field type_name
+	41, // 57: engram.v1.GetErasureReceiptResponse.receipt:type_name -> engram.v1.ErasureReceipt
+	4,  // 58: engram.v1.MemoryService.WriteMemory:input_type -> engram.v1.WriteMemoryRequest
+	7,  // 59: engram.v1.MemoryService.BatchWriteMemories:input_type -> engram.v1.BatchWriteMemoriesRequest
+	10, // 60: engram.v1.MemoryService.GetMemory:input_type -> engram.v1.GetMemoryRequest
+	12, // 61: engram.v1.MemoryService.ListMemories:input_type -> engram.v1.ListMemoriesRequest
+	14, // 62: engram.v1.MemoryService.UpdateMemory:input_type -> engram.v1.UpdateMemoryRequest
+	16, // 63: engram.v1.MemoryService.DeleteMemory:input_type -> engram.v1.DeleteMemoryRequest
+	18, // 64: engram.v1.MemoryService.UndeleteMemory:input_type -> engram.v1.UndeleteMemoryRequest
+	20, // 65: engram.v1.MemoryService.ListMemoryRevisions:input_type -> engram.v1.ListMemoryRevisionsRequest
+	22, // 66: engram.v1.MemoryService.UnsupersedeMemory:input_type -> engram.v1.UnsupersedeMemoryRequest
+	24, // 67: engram.v1.MemoryService.SearchMemories:input_type -> engram.v1.SearchMemoriesRequest
+	34, // 68: engram.v1.MemoryService.WatchMemories:input_type -> engram.v1.WatchMemoriesRequest
+	26, // 69: engram.v1.MemoryService.GetMemoryStats:input_type -> engram.v1.GetMemoryStatsRequest
+	30, // 70: engram.v1.MemoryService.ExportMemories:input_type -> engram.v1.ExportMemoriesRequest
+	32, // 71: engram.v1.MemoryService.ImportMemories:input_type -> engram.v1.ImportMemoriesRequest
+	38, // 72: engram.v1.MemoryService.EraseMemories:input_type -> engram.v1.EraseMemoriesRequest
+	43, // 73: engram.v1.MemoryService.ListErasureReceipts:input_type -> engram.v1.ListErasureReceiptsRequest
+	45, // 74: engram.v1.MemoryService.GetErasureReceipt:input_type -> engram.v1.GetErasureReceiptRequest
+	5,  // 75: engram.v1.MemoryService.WriteMemory:output_type -> engram.v1.WriteMemoryResponse
+	8,  // 76: engram.v1.MemoryService.BatchWriteMemories:output_type -> engram.v1.BatchWriteMemoriesResponse
+	11, // 77: engram.v1.MemoryService.GetMemory:output_type -> engram.v1.GetMemoryResponse
+	13, // 78: engram.v1.MemoryService.ListMemories:output_type -> engram.v1.ListMemoriesResponse
+	15, // 79: engram.v1.MemoryService.UpdateMemory:output_type -> engram.v1.UpdateMemoryResponse
+	17, // 80: engram.v1.MemoryService.DeleteMemory:output_type -> engram.v1.DeleteMemoryResponse
+	19, // 81: engram.v1.MemoryService.UndeleteMemory:output_type -> engram.v1.UndeleteMemoryResponse
+	21, // 82: engram.v1.MemoryService.ListMemoryRevisions:output_type -> engram.v1.ListMemoryRevisionsResponse
+	23, // 83: engram.v1.MemoryService.UnsupersedeMemory:output_type -> engram.v1.UnsupersedeMemoryResponse
+	25, // 84: engram.v1.MemoryService.SearchMemories:output_type -> engram.v1.SearchMemoriesResponse
+	35, // 85: engram.v1.MemoryService.WatchMemories:output_type -> engram.v1.WatchMemoriesResponse
+	27, // 86: engram.v1.MemoryService.GetMemoryStats:output_type -> engram.v1.GetMemoryStatsResponse
+	31, // 87: engram.v1.MemoryService.ExportMemories:output_type -> engram.v1.ExportMemoriesResponse
+	33, // 88: engram.v1.MemoryService.ImportMemories:output_type -> engram.v1.ImportMemoriesResponse
+	39, // 89: engram.v1.MemoryService.EraseMemories:output_type -> engram.v1.EraseMemoriesResponse
+	44, // 90: engram.v1.MemoryService.ListErasureReceipts:output_type -> engram.v1.ListErasureReceiptsResponse
+	46, // 91: engram.v1.MemoryService.GetErasureReceipt:output_type -> engram.v1.GetErasureReceiptResponse
+	75, // [75:92] is the sub-list for method output_type
+	58, // [58:75] is the sub-list for method input_type
+	58, // [58:58] is the sub-list for extension type_name
+	58, // [58:58] is the sub-list for extension extendee
+	0,  // [0:58] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_service_proto_init() }
@@ -3762,7 +3810,7 @@ func file_engram_v1_memory_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_memory_service_proto_rawDesc), len(file_engram_v1_memory_service_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   42,
+			NumMessages:   43,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -94,7 +94,7 @@ type MemoryServiceClient interface {
 	// every erasure, another key's of its own.
 	ListErasureReceipts(ctx context.Context, in *ListErasureReceiptsRequest, opts ...grpc.CallOption) (*ListErasureReceiptsResponse, error)
 	// One receipt, as ListErasureReceipts would show it to the caller.
-	GetErasureReceipt(ctx context.Context, in *GetErasureReceiptRequest, opts ...grpc.CallOption) (*ErasureReceipt, error)
+	GetErasureReceipt(ctx context.Context, in *GetErasureReceiptRequest, opts ...grpc.CallOption) (*GetErasureReceiptResponse, error)
 }
 
 type memoryServiceClient struct {
@@ -301,9 +301,9 @@ func (c *memoryServiceClient) ListErasureReceipts(ctx context.Context, in *ListE
 	return out, nil
 }
 
-func (c *memoryServiceClient) GetErasureReceipt(ctx context.Context, in *GetErasureReceiptRequest, opts ...grpc.CallOption) (*ErasureReceipt, error) {
+func (c *memoryServiceClient) GetErasureReceipt(ctx context.Context, in *GetErasureReceiptRequest, opts ...grpc.CallOption) (*GetErasureReceiptResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ErasureReceipt)
+	out := new(GetErasureReceiptResponse)
 	err := c.cc.Invoke(ctx, MemoryService_GetErasureReceipt_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -367,7 +367,7 @@ type MemoryServiceServer interface {
 	// every erasure, another key's of its own.
 	ListErasureReceipts(context.Context, *ListErasureReceiptsRequest) (*ListErasureReceiptsResponse, error)
 	// One receipt, as ListErasureReceipts would show it to the caller.
-	GetErasureReceipt(context.Context, *GetErasureReceiptRequest) (*ErasureReceipt, error)
+	GetErasureReceipt(context.Context, *GetErasureReceiptRequest) (*GetErasureReceiptResponse, error)
 	mustEmbedUnimplementedMemoryServiceServer()
 }
 
@@ -426,7 +426,7 @@ func (UnimplementedMemoryServiceServer) EraseMemories(*EraseMemoriesRequest, grp
 func (UnimplementedMemoryServiceServer) ListErasureReceipts(context.Context, *ListErasureReceiptsRequest) (*ListErasureReceiptsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListErasureReceipts not implemented")
 }
-func (UnimplementedMemoryServiceServer) GetErasureReceipt(context.Context, *GetErasureReceiptRequest) (*ErasureReceipt, error) {
+func (UnimplementedMemoryServiceServer) GetErasureReceipt(context.Context, *GetErasureReceiptRequest) (*GetErasureReceiptResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetErasureReceipt not implemented")
 }
 func (UnimplementedMemoryServiceServer) mustEmbedUnimplementedMemoryServiceServer() {}

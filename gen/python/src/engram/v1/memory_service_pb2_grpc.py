@@ -118,7 +118,7 @@ class MemoryServiceStub:
         self.GetErasureReceipt = channel.unary_unary(
                 '/engram.v1.MemoryService/GetErasureReceipt',
                 request_serializer=engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptRequest.SerializeToString,
-                response_deserializer=engram_dot_v1_dot_memory__service__pb2.ErasureReceipt.FromString,
+                response_deserializer=engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptResponse.FromString,
                 _registered_method=True)
 
 
@@ -348,7 +348,7 @@ def add_MemoryServiceServicer_to_server(servicer, server):
             'GetErasureReceipt': grpc.unary_unary_rpc_method_handler(
                     servicer.GetErasureReceipt,
                     request_deserializer=engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptRequest.FromString,
-                    response_serializer=engram_dot_v1_dot_memory__service__pb2.ErasureReceipt.SerializeToString,
+                    response_serializer=engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -810,7 +810,7 @@ class MemoryService:
             target,
             '/engram.v1.MemoryService/GetErasureReceipt',
             engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptRequest.SerializeToString,
-            engram_dot_v1_dot_memory__service__pb2.ErasureReceipt.FromString,
+            engram_dot_v1_dot_memory__service__pb2.GetErasureReceiptResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1563,6 +1563,22 @@ export declare type GetErasureReceiptRequest = Message<"engram.v1.GetErasureRece
 export declare const GetErasureReceiptRequestSchema: GenMessage<GetErasureReceiptRequest>;
 
 /**
+ * @generated from message engram.v1.GetErasureReceiptResponse
+ */
+export declare type GetErasureReceiptResponse = Message<"engram.v1.GetErasureReceiptResponse"> & {
+  /**
+   * @generated from field: engram.v1.ErasureReceipt receipt = 1;
+   */
+  receipt?: ErasureReceipt | undefined;
+};
+
+/**
+ * Describes the message engram.v1.GetErasureReceiptResponse.
+ * Use `create(GetErasureReceiptResponseSchema)` to create a new message.
+ */
+export declare const GetErasureReceiptResponseSchema: GenMessage<GetErasureReceiptResponse>;
+
+/**
  * @generated from enum engram.v1.WriteOutcome
  */
 export enum WriteOutcome {
@@ -1919,6 +1935,6 @@ export declare const MemoryService: GenService<{
   getErasureReceipt: {
     methodKind: "unary";
     input: typeof GetErasureReceiptRequestSchema;
-    output: typeof ErasureReceiptSchema;
+    output: typeof GetErasureReceiptResponseSchema;
   };
 }>;
