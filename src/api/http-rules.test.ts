@@ -71,6 +71,8 @@ describe("restRoutes", () => {
       "GET /v1/memory:stats",
       "POST /v1/memory:export",
       "POST /v1/memory:import",
+      "POST /v1/memory:erase",
+      "GET /v1/erasure-receipts",
       "POST /v1/api-keys",
       "GET /v1/api-keys",
       "GET /v1/memory/{id}",
@@ -79,6 +81,7 @@ describe("restRoutes", () => {
       "POST /v1/memory/{id}:undelete",
       "GET /v1/memory/{id}/revisions",
       "POST /v1/memory/{id}:unsupersede",
+      "GET /v1/erasure-receipts/{id}",
       "POST /v1/api-keys/{id}:revoke",
     ]);
   });

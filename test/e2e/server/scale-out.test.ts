@@ -1,7 +1,7 @@
 /**
  * Several stateless servers on one Postgres share the load: the rate limits hold across them,
- * a key revoked on one stops working on the others, and their embedding workers split the
- * backlog without embedding any text twice. Runs on the Postgres that global-setup provides,
+ * a key revoked on one stops working on the others, their embedding workers split the
+ * backlog without embedding any text twice, and an erasure on one empties the others' caches. Runs on the Postgres that global-setup provides,
  * whichever engine the rest of the suite uses.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -130,6 +130,32 @@ describe("two servers on one Postgres", () => {
     expect(embeddedA.length).toBeGreaterThan(0);
     expect(embeddedB.length).toBeGreaterThan(0);
     expect([...embeddedA, ...embeddedB].sort()).toEqual([...contents].sort());
+  });
+
+  it("an erasure through A drops what B's vector cache held of the erased text", async () => {
+    const workspaceId = unique("ws");
+    const writerOnB = await clientWithKey(b, { workspaceId });
+    const text = `the vault code is ${unique("code")}`;
+    const timesEmbedded = () => embedderB.embedded.filter((t) => t === text).length;
+    const write = () =>
+      writerOnB.writeMemory({
+        memory: { subjectType: "contact", subjectId: unique("s"), kind: "note", content: text },
+      });
+    const first = (await write()).memory!.id;
+    // Served from B's cache (no memory of the workspace held the text yet when it was asked for).
+    const second = (await write()).memory!.id;
+    expect(timesEmbedded()).toBe(1);
+    const eraser = await clientWithKey(a, { workspaceId, scopes: ["admin"] });
+    // Both: a live memory holding the text would lend its stored vector to the next write.
+    for await (const event of eraser.eraseMemories({ ids: [first, second] })) expect(event.event.case).toBeDefined();
+    // B hears of it by NOTIFY; until then a write of the text is served from B's cache.
+    await eventually(
+      async () => {
+        await write().catch(() => undefined); // a look refused by the rate limit is just another miss
+        return timesEmbedded() === 2 ? true : undefined;
+      },
+      { attempts: 30, intervalMs: 400 },
+    );
   });
 });
 
