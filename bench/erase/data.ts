@@ -19,6 +19,7 @@ import { MentionRole, Visibility, type Memory } from "../../gen/ts/engram/v1/mem
 import { WriteOutcome, type MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { auth } from "../load-client.js";
 import { memory, note, random } from "../load-data.js";
+import type { StoreCounts } from "../../src/erasure/erasure.repository.js";
 
 /** The tag facet of the sets: a tag "<facet>:<value>" is a mention of the entity {facet, value}. */
 export const TAG_FACET = "source";
@@ -26,16 +27,7 @@ export const TAG_FACET = "source";
 const BATCH = 100;
 
 /** Rows an erasure must remove from each store, as the receipt's ErasureCounts names them. */
-export interface Expected {
-  memories: number;
-  revisions: number;
-  changes: number;
-  stagedWrites: number;
-  writeRequests: number;
-  mentions: number;
-  entities: number;
-  entityMerges: number;
-}
+export type Expected = StoreCounts;
 
 export interface ErasureSet {
   tag: string;

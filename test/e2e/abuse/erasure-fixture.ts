@@ -4,6 +4,7 @@
  * and keys to aim at them. Every refused probe aims at memories that must outlive it; the
  * erasures that are meant to succeed take memories written for them alone.
  */
+import { expect } from "vitest";
 import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../../support/clients.js";
 import { erase, ERASER_SCOPES } from "../../support/erasure.js";
@@ -186,4 +187,14 @@ export function changesNothing(world: ErasureWorld, probe: Probe): Probe {
     },
     check: (outcome) => (changed ? "rows changed" : probe.check?.(outcome)),
   };
+}
+
+/** A class's timeout: each probe goes over every protocol. */
+export const CLASS_TIMEOUT = 120_000;
+
+/** Runs a class: its probes must all behave, and the seeded memories be as they were. */
+export async function expectClean(world: ErasureWorld, name: string, probes: Probe[]): Promise<void> {
+  const before = await victimRows(world);
+  expect(await world.harness.run(name, probes)).toEqual([]);
+  expect(await victimRows(world)).toEqual(before);
 }

@@ -5,15 +5,23 @@
  * sees every erased row); the few that are fine are answered with a receipt of nothing erased.
  */
 import { create, toBinary, type MessageInitShape } from "@bufbuild/protobuf";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 import { EraseMemoriesRequestSchema } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import type { Probe } from "./harness.js";
 import { BINARY_PROTOCOLS, PROTOCOLS, sendCall } from "./protocols.js";
 import { ABSENT_ID } from "./erasure-places.js";
 import { call, METHODS } from "./scenarios.js";
-import { erases, overEvery, startErasureWorld, victimRows, OTHERS, OWN, type ErasureWorld } from "./erasure-fixture.js";
+import {
+  erases,
+  overEvery,
+  startErasureWorld,
+  OTHERS,
+  OWN,
+  type ErasureWorld,
+  CLASS_TIMEOUT,
+  expectClean,
+} from "./erasure-fixture.js";
 
-const CLASS_TIMEOUT = 120_000;
 const eraseCall = (json: Parameters<typeof call>[1]) => call(METHODS.eraseMemories, json);
 
 let world: ErasureWorld;
@@ -23,13 +31,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-
-/** Runs a class; its probes must all behave, and the seeded memories be as they were. */
-async function expectClean(name: string, probes: Probe[]) {
-  const before = await victimRows(world);
-  expect(await world.harness.run(name, probes)).toEqual([]);
-  expect(await victimRows(world)).toEqual(before);
-}
 
 /** Refused as invalid by every protocol, with an ErrorInfo unless the decoder refused it. */
 const invalid = (label: string, json: Parameters<typeof call>[1], key = world.keys.eraserA, errorInfo = true) =>
@@ -72,7 +73,7 @@ it(
       ...invalid("filter an array", { filter: [] }, world.keys.eraserA, false),
       ...invalid("dry_run a word", { ids: [world.ids.aPrivate], dryRun: "yes" }, world.keys.eraserA, false),
     ];
-    await expectClean("erase-filters", probes);
+    await expectClean(world, "erase-filters", probes);
   },
   CLASS_TIMEOUT,
 );
@@ -113,7 +114,7 @@ it(
       ...fine("SQL and LIKE characters", { subjectId: "%' or 1=1 --", key: "_%\\" }),
       ...fine("a subject only agent B, the workspace and another workspace have", { subjectId: OTHERS }),
     ];
-    await expectClean("erase-strings", probes);
+    await expectClean(world, "erase-strings", probes);
   },
   CLASS_TIMEOUT,
 );
@@ -166,7 +167,7 @@ it(
         { expect: "either", check: (o) => (o.code === "ok" ? erases(0)(o) : undefined) },
       ),
     ];
-    await expectClean("erase-timestamps", probes);
+    await expectClean(world, "erase-timestamps", probes);
   },
   CLASS_TIMEOUT,
 );
@@ -207,7 +208,7 @@ it(
         { expect: "either", check: (o) => (o.code === "ok" ? erases(1)(o) : undefined) },
       ),
     ];
-    await expectClean("erase-ids", probes);
+    await expectClean(world, "erase-ids", probes);
   },
   CLASS_TIMEOUT,
 );

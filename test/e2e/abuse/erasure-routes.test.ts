@@ -18,11 +18,10 @@ import {
   OTHERS,
   startErasureWorld,
   stored,
-  victimRows,
   type ErasureWorld,
+  CLASS_TIMEOUT,
+  expectClean,
 } from "./erasure-fixture.js";
-
-const CLASS_TIMEOUT = 120_000;
 
 let world: ErasureWorld;
 beforeAll(async () => {
@@ -31,12 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-
-async function expectClean(name: string, probes: Probe[]) {
-  const before = await victimRows(world);
-  expect(await world.harness.run(name, probes)).toEqual([]);
-  expect(await victimRows(world)).toEqual(before);
-}
 
 it(
   "erasures meant to succeed take exactly their memories on every protocol, and their dry runs change nothing",
@@ -66,7 +59,7 @@ it(
         },
       ];
     });
-    await expectClean("erase-accepted", probes);
+    await expectClean(world, "erase-accepted", probes);
     expect(
       await stored(
         world,
@@ -174,7 +167,7 @@ it(
           rest(world.as(world.keys.admin), { verb: "DELETE", path: `/v1/erasure-receipts/${world.receipts.a}` }),
       },
     ];
-    await expectClean("erase-rest", probes);
+    await expectClean(world, "erase-rest", probes);
   },
   CLASS_TIMEOUT,
 );
@@ -228,7 +221,7 @@ it(
         (erasedBy(o) ?? 0) >= 2 ? undefined : "agent A's seeded memories were not counted",
       ),
     ];
-    await expectClean("erase-mcp", probes);
+    await expectClean(world, "erase-mcp", probes);
   },
   CLASS_TIMEOUT,
 );

@@ -4,7 +4,7 @@
  * scope; another workspace's admin aims at this one's; and receipts are asked for across keys
  * and workspaces. Nothing may be erased, and no receipt, id or content of another may come back.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, it } from "vitest";
 import type { Probe } from "./harness.js";
 import { ABSENT_ID } from "./erasure-places.js";
 import { call, METHODS } from "./scenarios.js";
@@ -15,11 +15,11 @@ import {
   overEvery,
   OWN,
   startErasureWorld,
-  victimRows,
   type ErasureWorld,
+  CLASS_TIMEOUT,
+  expectClean,
 } from "./erasure-fixture.js";
 
-const CLASS_TIMEOUT = 120_000;
 const eraseCall = (json: Parameters<typeof call>[1]) => call(METHODS.eraseMemories, json);
 
 let world: ErasureWorld;
@@ -29,12 +29,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await world?.close();
 });
-
-async function expectClean(name: string, probes: Probe[]) {
-  const before = await victimRows(world);
-  expect(await world.harness.run(name, probes)).toEqual([]);
-  expect(await victimRows(world)).toEqual(before);
-}
 
 type Attempt = [label: string, key: string | null, json: Parameters<typeof call>[1], codes: string[]];
 
@@ -104,7 +98,7 @@ it(
         { codes: denied, errorInfo: true },
       ),
     ];
-    await expectClean("erase-tenancy-agents", probes);
+    await expectClean(world, "erase-tenancy-agents", probes);
   },
   CLASS_TIMEOUT,
 );
@@ -147,7 +141,7 @@ it(
         { expect: "accept", check: erases(0) },
       ),
     ];
-    await expectClean("erase-tenancy-workspaces", probes);
+    await expectClean(world, "erase-tenancy-workspaces", probes);
   },
   CLASS_TIMEOUT,
 );
@@ -222,7 +216,7 @@ it(
       ...list("page_size -1", keys.admin, { pageSize: -1 }, invalid),
       ...list("page_size 2^31", keys.admin, { pageSize: 2147483648 }, { codes: ["invalid_argument"] }),
     ];
-    await expectClean("erase-receipts", probes);
+    await expectClean(world, "erase-receipts", probes);
   },
   CLASS_TIMEOUT,
 );
