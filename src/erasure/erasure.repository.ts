@@ -22,6 +22,10 @@ const mentionedRefs = (mentions: Sql): Sql => sql`(
     lateral (values (e->>'type', e->>'id'), (e->'from'->>'type', e->'from'->>'id')) as x(type, id)
   where x.type is not null)`;
 
+/** One entity_names row per memory of `gone` and entity its mentions name (mention-trigger.ts). */
+const MENTION_COUNT = sql`(select count(*) from gone,
+  lateral (select distinct m->>'type', m->>'id' from jsonb_array_elements(gone.mentions) m) d)`;
+
 /**
  * The statements of an erasure: which memories a selection takes, what erasing them would remove
  * from each store, and the erasure of one batch, which the caller runs in one transaction.
@@ -95,8 +99,7 @@ export class ErasureRepository {
           (select count(*) from memory_changes where workspace_id = ${workspaceId} and memory_id in ${leaving}) as changes,
           (select count(*) from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${named}) as staged_writes,
           (select count(*) from write_requests where workspace_id = ${workspaceId} and memory_ids && ${named}) as write_requests,
-          -- One entity_names row per memory and entity its mentions name (mention-trigger.ts).
-          (select count(*) from gone, lateral (select distinct m->>'type', m->>'id' from jsonb_array_elements(gone.mentions) m) d) as mentions,
+          ${MENTION_COUNT} as mentions,
           (select count(*) from entities e join refs on e.type = refs.type and e.id = refs.id
             where e.workspace_id = ${workspaceId} and ${unmentioned(workspaceId, "e", leaving)}) as entities,
           (select count(*) from entity_merges g join refs on g.into_type = refs.type and g.into_id = refs.id
@@ -108,31 +111,41 @@ export class ErasureRepository {
   /**
    * Erases one batch: the memories (their entity_names rows go with them, by trigger), their
    * revisions and change-log entries (a tombstone each in their place), the staged writes and
-   * recorded responses naming them, and the named entities and merges left unmentioned.
+   * recorded responses naming them, and the named entities and merges left unmentioned; each
+   * store's count is what its own delete removed.
    */
   async eraseBatch(workspaceId: string, ids: readonly string[]): Promise<{ counts: StoreCounts; erased: string[] }> {
-    const counts = await this.counts(workspaceId, ids);
     const batch = sql`(select unnest(${ids}::uuid[]))`;
-    const erased = await query<{ id: string }>(
+    const removed = (cte: string) => sql`(select count(*) from ${Sql.raw(cte)})`;
+    const rows = await query<Record<string, string | number> & { ids: string[] }>(
       this.em,
       sql`with refs as (
           select distinct r.type, r.id from memories m, lateral ${mentionedRefs(sql`m.mentions`)} r
           where m.workspace_id = ${workspaceId} and m.id = any(${ids}::uuid[])),
         gone as (delete from memories where workspace_id = ${workspaceId} and id = any(${ids}::uuid[])
-          returning id, agent_id, visibility),
-        revisions as (delete from memory_revisions where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])),
-        changes as (delete from memory_changes where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])),
+          returning id, agent_id, visibility, mentions),
+        revisions as (delete from memory_revisions where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])
+          returning 1),
+        changes as (delete from memory_changes where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])
+          returning 1),
         tombstones as (insert into memory_changes (workspace_id, memory_id, revision, erased, agent_id, visibility)
           select ${workspaceId}, id, 0, true, agent_id, visibility from gone),
-        staged as (delete from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]),
-        requests as (delete from write_requests where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]),
+        staged as (delete from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]
+          returning 1),
+        requests as (delete from write_requests where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]
+          returning 1),
         entities as (delete from entities e using refs where e.workspace_id = ${workspaceId}
-          and e.type = refs.type and e.id = refs.id and ${unmentioned(workspaceId, "e", batch)}),
+          and e.type = refs.type and e.id = refs.id and ${unmentioned(workspaceId, "e", batch)} returning 1),
         merges as (delete from entity_merges g using refs where g.workspace_id = ${workspaceId}
-          and g.into_type = refs.type and g.into_id = refs.id and ${unmentioned(workspaceId, "g", batch, "into_")})
-        select id from gone`,
+          and g.into_type = refs.type and g.into_id = refs.id and ${unmentioned(workspaceId, "g", batch, "into_")}
+          returning 1)
+        select (select coalesce(array_agg(id::text), '{}') from gone) as ids, ${removed("gone")} as memories,
+          ${removed("revisions")} as revisions, ${removed("changes")} as changes, ${removed("staged")} as staged_writes,
+          ${removed("requests")} as write_requests, ${removed("entities")} as entities, ${removed("merges")} as entity_merges,
+          ${MENTION_COUNT} as mentions`,
     );
-    return { counts: { ...counts, memories: erased.length }, erased: erased.map((r) => r.id) };
+    const row = rows[0];
+    return { counts: countsOf(row ?? {}), erased: row?.ids ?? [] };
   }
 }
 
