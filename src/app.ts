@@ -14,6 +14,8 @@ import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
 import { freeSpaceOf, StorageReserve } from "./db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
+import { foldTallies } from "./graph/tallies/folds.js";
+import { TallyFolder } from "./graph/tallies/tally-folder.js";
 import type { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
 import { PGLITE_SEED } from "./generated-files.js";
@@ -36,6 +38,7 @@ export interface Engram {
   embeddings: Embeddings;
   worker: EmbeddingWorker;
   statistics: TableStatistics;
+  tallies: TallyFolder;
   /** Graceful stop: no new connections, in-flight calls finish, then the database closes. */
   close(): Promise<void>;
 }
@@ -132,6 +135,7 @@ async function serve(
     paused: writesPaused,
     alongside: ["entity_names"],
   });
+  const tallies = new TallyFolder(() => foldTallies(db.em), logger);
 
   const isReady = async () => {
     await db.em.fork().execute("select 1");
@@ -166,6 +170,7 @@ async function serve(
     },
     onWritten: (count: number) => {
       statistics.noteWrites(count);
+      tallies.noteWrites();
       if (count > 0) sequencer.written();
     },
     onErased: (workspaceId) => cluster.announceErasure(workspaceId),
@@ -199,6 +204,7 @@ async function serve(
   storage?.start();
   worker.start();
   statistics.start();
+  tallies.start();
   const sweeper = startSweeper(db.em, {
     retention: { memoryDays: config.retentionDays, changeDays: config.changeRetentionDays },
     intervalSeconds: config.sweepIntervalSeconds,
@@ -216,6 +222,7 @@ async function serve(
     embeddings,
     worker,
     statistics,
+    tallies,
     async close() {
       // Streams never finish on their own: they end first, retryably, so in-flight calls can.
       feed.close();
@@ -226,6 +233,7 @@ async function serve(
       await worker.stop();
       await models.close();
       await statistics.stop();
+      await tallies.stop();
       await scrubber?.flush();
       await cluster.close();
       await db.close();

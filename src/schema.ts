@@ -12,6 +12,8 @@ import { WriteRequestEntity } from "./memory/write/write-request.entity.js";
 import { EntityEntity } from "./graph/entity.entity.js";
 import { EntityNameEntity } from "./graph/entity-name.entity.js";
 import { EntityMergeEntity } from "./graph/entity-merge.entity.js";
+import { EntityTallyEntity } from "./graph/tallies/entity-tally.entity.js";
+import { RelationTallyEntity } from "./graph/tallies/relation-tally.entity.js";
 import { entityMergedMentions, entityMergeTarget } from "./graph/merge-routines.js";
 import { ErasureReceiptEntity } from "./erasure/erasure-receipt.entity.js";
 
@@ -33,6 +35,8 @@ export const SCHEMA: DatabaseSchema = {
     EntityEntity,
     EntityNameEntity,
     EntityMergeEntity,
+    EntityTallyEntity,
+    RelationTallyEntity,
     ErasureReceiptEntity,
   ],
   routines: [tagsText, sequenceChanges, entityMergeTarget, entityMergedMentions],

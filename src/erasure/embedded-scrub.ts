@@ -9,6 +9,8 @@ const ERASED_FROM = [
   "staged_writes",
   "write_requests",
   "entity_names",
+  "entity_tallies",
+  "relation_tallies",
   "entities",
   "entity_merges",
 ];

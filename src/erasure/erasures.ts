@@ -15,6 +15,7 @@ import { assertCanModify } from "../auth/visibility.js";
 import { memoryNotFound } from "../errors/domain-error.js";
 import { ErasedIdsDigest } from "./erased-ids-digest.js";
 import { ErasureReceiptRepository } from "./erasure-receipt.repository.js";
+import { foldWorkspaceTallies } from "../graph/tallies/folds.js";
 import { ErasureRepository, type StoreCounts } from "./erasure.repository.js";
 import { erasureTarget, possibleIds, type ErasureSelection, type ErasureTarget } from "./erasure-selection.js";
 
@@ -167,6 +168,8 @@ export class Erasures {
   ): Promise<{ counts: StoreCounts; ids: string[] }> {
     const done = await this.deps.em.fork().transactional(async (tem) => {
       const { counts, erased: erasedIds } = await new ErasureRepository(tem).eraseBatch(workspaceId, ids);
+      // The tallies' rows naming what went are summed away before the batch commits (decision 0029).
+      await foldWorkspaceTallies(tem, workspaceId);
       const kept = create(ErasureReceiptSchema, {
         ...receipt,
         batches: receipt.batches + 1,

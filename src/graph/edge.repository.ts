@@ -3,9 +3,8 @@ import { query, Sql, sql } from "../db/sql.js";
 import { allOf, mentioning } from "../memory/filters.js";
 import type { EntityRef } from "./entity.repository.js";
 import type { GraphSource } from "./graph-source.js";
-
-/** Entities the same memories mention are related by this predicate, weighed by how many do. */
-export const CO_MENTIONED = "co_mentioned";
+import { CO_MENTIONED, statedBy } from "./stated-relations.js";
+import { BOUNDED } from "./tallies/tally-trigger.js";
 
 /** A relation as the source's memories give it: stated (its predicate) or co_mentioned. */
 export interface Edge {
@@ -37,14 +36,6 @@ type EdgeColumns = {
   memory_ids: string[];
 };
 
-/** A relation's end as the memory's mentions name it: the entity a merge in force made it, else itself. */
-function mergedEnd(end: "subject" | "object"): Sql {
-  const own = Sql.raw(`r->'${end}'`);
-  return sql`coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
-    from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', ${own}->>'type', 'id', ${own}->>'id')
-    limit 1), ${own})`;
-}
-
 /**
  * The relations that touch a set of entities, read from the newest memories of a GraphSource
  * that mention any of them (newestMentioningAny): the relations those memories
@@ -52,27 +43,25 @@ function mergedEnd(end: "subject" | "object"): Sql {
  * other entity the same memory mentions (subject first as given, the other as object).
  */
 export class EdgeRepository {
-  constructor(private readonly em: EntityManager) {}
+  constructor(readonly em: EntityManager) {}
 
-  async touching(source: GraphSource, refs: readonly EntityRef[], predicates: readonly string[]): Promise<Edge[]> {
+  /**
+   * `boundedOnly`: only from memories whose standing the clock can change (tally-trigger.ts
+   * BOUNDED), which the relation tallies leave out: a tallied read adds theirs (tallied-edges.ts).
+   */
+  async touching(
+    source: GraphSource,
+    refs: readonly EntityRef[],
+    predicates: readonly string[],
+    { boundedOnly = false } = {},
+  ): Promise<Edge[]> {
     if (refs.length === 0) return [];
     const wanted = (predicate: string) => predicates.length === 0 || predicates.includes(predicate);
     const parts: Sql[] = [];
     if (predicates.length === 0 || predicates.some((p) => p !== CO_MENTIONED)) {
       const stated = predicates.filter((p) => p !== CO_MENTIONED);
       parts.push(sql`select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
-        from hits h cross join lateral (
-          select r from jsonb_array_elements(h.relations) r
-          union all
-          -- Said in words: each end is the content mention of that text, as the trigger resolved it.
-          select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
-          from jsonb_array_elements(h.found_relations) w,
-            lateral (select m from jsonb_array_elements(h.mentions) m
-              where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
-            lateral (select m from jsonb_array_elements(h.mentions) m
-              where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
-          -- A stated end a merge moved is the entity its mention names now.
-          cross join lateral (select ${mergedEnd("subject")}, ${mergedEnd("object")}) as ends(s, o)
+        from hits h cross join ${Sql.raw(statedBy("h"))}
         where ${stated.length === 0 ? sql`true` : sql`r->>'predicate' = any(${stated}::text[])`}
           and exists (select 1 from refs f where (f.type = s->>'type' and f.id = s->>'id')
             or (f.type = o->>'type' and f.id = o->>'id'))`);
@@ -89,7 +78,7 @@ export class EdgeRepository {
     const rows = await query<EdgeColumns>(
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
-        hits as (${newestMentioningAny(source, refs)}),
+        hits as (${newestMentioningAny(source, refs, boundedOnly)}),
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           ${Sql.join(parts, " union ")})
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
@@ -114,7 +103,7 @@ export class EdgeRepository {
  * key: through the mentions index, every memory of a hub (a company 5,000 notes name) was read
  * and sorted to keep 1,000. A past state is read from the revisions once, and tested as a whole.
  */
-function newestMentioningAny(source: GraphSource, refs: readonly EntityRef[]): Sql {
+function newestMentioningAny(source: GraphSource, refs: readonly EntityRef[], boundedOnly: boolean): Sql {
   const columns = sql`memories.id, memories.update_time, memories.mentions, memories.relations, memories.found_relations`;
   const newest = sql`order by update_time desc, id desc limit ${MAX_STEP_MEMORIES}`;
   if (!source.live) {
@@ -125,6 +114,7 @@ function newestMentioningAny(source: GraphSource, refs: readonly EntityRef[]): S
     return sql`select ${columns} from ${source.from} where ${allOf([...source.where, sql`(${anyRef})`])} ${newest}`;
   }
   const own = [sql`n.workspace_id = ${source.workspaceId}`, sql`n.type = f.type`, sql`n.id = f.id`];
+  if (boundedOnly) own.push(Sql.raw(BOUNDED));
   const ids = sql`select newest.memory_id from refs f cross join lateral (
       select n.memory_id, n.update_time from entity_names n where ${allOf([...own, ...source.names])}
       order by n.update_time desc, n.memory_id desc limit ${MAX_STEP_MEMORIES}) newest

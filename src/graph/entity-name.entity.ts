@@ -1,4 +1,5 @@
 import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
+import { BOUNDED } from "./tallies/tally-trigger.js";
 
 /**
  * The `entity_names` table: each entity a memory mentions, under the name it goes by there (the
@@ -42,6 +43,15 @@ export const EntityNameEntity = defineEntity({
     {
       name: "entity_names_key",
       expression: "create index entity_names_key on entity_names (workspace_id, name_key text_pattern_ops, type, id)",
+    },
+    // The rows the tallies leave to be counted when read (tally-trigger.ts BOUNDED): few, so small.
+    {
+      name: "entity_names_bounded",
+      expression: `create index entity_names_bounded on entity_names (workspace_id, type, id) where ${BOUNDED}`,
+    },
+    {
+      name: "entity_names_bounded_key",
+      expression: `create index entity_names_bounded_key on entity_names (workspace_id, name_key text_pattern_ops) where ${BOUNDED}`,
     },
   ],
 });

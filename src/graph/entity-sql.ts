@@ -1,6 +1,7 @@
 import { Sql, sql } from "../db/sql.js";
 import { allOf } from "../memory/filters.js";
 import type { GraphSource } from "./graph-source.js";
+import { talliedNamed, talliedNameSeen, talliedStats } from "./tallies/tally-sql.js";
 
 /*
  * The parts EntityRepository's statements are built from: which entities a list or a name
@@ -40,8 +41,10 @@ export function mentionStats(source: GraphSource, workspaceId: string, table: st
     return sql`select ${statsOf("memories")}${name} from ${source.from} where ${allOf([...source.where, mentioning])}`;
   }
   const own = [sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`];
-  const name = withName ? sql`, min(n.name) as name_seen` : sql``;
-  return sql`select ${statsOf("n")}${name} from entity_names n where ${allOf([...own, ...source.names])}`;
+  const name = withName || source.tallied ? sql`, min(n.name) as name_seen` : sql``;
+  const exact = (gate?: Sql) =>
+    sql`select ${statsOf("n")}${name} from entity_names n where ${allOf([...(gate ? [gate] : []), ...own, ...source.names])}`;
+  return source.tallied ? talliedStats(source, table, exact, withName) : exact();
 }
 
 function statsOf(table: string): Sql {
@@ -68,25 +71,27 @@ export function allMentions(q: EntityListQuery): Sql {
  * the workspace gave them (entities), matches; then what the source says of each.
  */
 export function namedMentions(q: EntityListQuery): Sql {
-  const named = [sql`n.workspace_id = ${q.workspaceId}`];
+  const named = (table: string): Sql[] => {
+    const t = Sql.raw(table);
+    const where = [sql`${t}.workspace_id = ${q.workspaceId}`];
+    if (q.type !== undefined) where.push(sql`${t}.type = ${q.type}`);
+    if (q.namePrefix !== undefined) where.push(sql`${t}.name_key like ${`${likeEscaped(q.namePrefix)}%`}`);
+    for (const word of q.words) where.push(sql`${t}.name_key like ${`%${likeEscaped(word)}%`}`);
+    return where;
+  };
   const given = [sql`e.workspace_id = ${q.workspaceId}`];
-  if (q.type !== undefined) {
-    named.push(sql`n.type = ${q.type}`);
-    given.push(sql`e.type = ${q.type}`);
-  }
+  if (q.type !== undefined) given.push(sql`e.type = ${q.type}`);
   if (q.namePrefix !== undefined) {
-    const pattern = `${likeEscaped(q.namePrefix)}%`;
-    named.push(sql`n.name_key like ${pattern}`);
-    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${pattern})`);
+    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`${likeEscaped(q.namePrefix)}%`})`);
   }
   for (const word of q.words) {
-    const pattern = `%${likeEscaped(word)}%`;
-    named.push(sql`n.name_key like ${pattern}`);
-    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${pattern})`);
+    given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`%${likeEscaped(word)}%`})`);
   }
+  const source = q.source;
+  const names = source.live && source.tallied ? talliedNamed(source, named) : namedIn(source, named("n"));
   return sql`select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
     from (
-      ${namedIn(q.source, named)}
+      ${names}
       union
       select e.type, e.id from entities e where ${allOf(given)}) c
     cross join lateral (${mentionStats(q.source, q.workspaceId, "c")}) s
@@ -116,6 +121,7 @@ function namesIn(source: GraphSource): Sql {
 
 /** A name the entity in columns `type`, `id` of `table` goes by in a memory of the source. */
 export function nameSeen(source: GraphSource, workspaceId: string, table: string): Sql {
+  if (source.live && source.tallied) return talliedNameSeen(source, table);
   const t = Sql.raw(table);
   const own = [sql`n.workspace_id = ${workspaceId}`, sql`n.type = ${t}.type`, sql`n.id = ${t}.id`];
   const from = source.live ? sql`entity_names n` : namesIn(source);

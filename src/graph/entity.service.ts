@@ -39,6 +39,7 @@ import {
 import { EntityRepository, type EntityRef, type SeenEntity } from "./entity.repository.js";
 import { graphSource, type GraphSource } from "./graph-source.js";
 import { keyOf, neighbourhood, type Expand } from "./graph-walk.js";
+import { talliedEdges } from "./tallies/tallied-edges.js";
 
 export interface EntityServiceDeps {
   em: EntityManager;
@@ -127,15 +128,14 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
 
   async getEntityGraph(req: GetEntityGraphRequest, ctx: HandlerContext) {
     const viewer = actingViewer(ctx, req.agentId);
-    const { source, entities, expand } = this.reader(viewer, req.time, req.predicates);
+    const { source, entities, expand, edges } = this.reader(viewer, req.time, req.predicates);
     const start = { type: req.type, id: req.id };
     await seenOrNotFound(entities, source, viewer, start);
-    const found = await neighbourhood(start, {
-      depth: req.depth || 1,
-      limit: req.limit || DEFAULT_GRAPH_LIMIT,
-      types: req.types,
-      expand,
-    });
+    const limit = req.limit || DEFAULT_GRAPH_LIMIT;
+    // Read now, the tallies answer (decision 0029); at another time, the memories.
+    const tallied =
+      source.live && source.tallied ? talliedEdges(edges.em, edges, source, req.predicates, limit * 2) : { expand };
+    const found = await neighbourhood(start, { depth: req.depth || 1, limit, types: req.types, ...tallied });
     const seen = new Map(
       (await entities.seen(source, viewer.workspaceId, found.entities)).map((e) => [keyOf(e), e] as const),
     );
@@ -174,7 +174,7 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
     const em = this.deps.em.fork();
     const edges = new EdgeRepository(em);
     const expand: Expand = (refs) => edges.touching(source, refs, predicates);
-    return { time, source, entities: new EntityRepository(em), expand };
+    return { time, source, entities: new EntityRepository(em), expand, edges };
   }
 }
 

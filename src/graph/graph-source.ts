@@ -27,6 +27,12 @@ export interface LiveSource extends SourceBase {
    * decide them (entity-name.entity.ts), so an entity's rows answer alone.
    */
   names: Sql[];
+  /**
+   * Read now (no valid_at of the caller's): what the memories say of entities can be read from
+   * entity_tallies (tallies/tally-sql.ts), of the reader classes in `readers` (null: all).
+   */
+  tallied: boolean;
+  readers: string[] | null;
 }
 
 /** A past state read from the revisions: no entity_names rows describe it. */
@@ -51,6 +57,8 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
       where: filterConditions(viewer, q, now),
       live: true,
       names,
+      tallied: time.validAt.getTime() === now.getTime(),
+      readers: readerClasses(viewer),
     };
   }
   return {
@@ -65,4 +73,10 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
     where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
     live: false,
   };
+}
+
+/** The tally reader classes (tally-trigger.ts readerOf) a viewer reads: all for an admin (null). */
+function readerClasses(viewer: Viewer): string[] | null {
+  if (viewer.admin) return null;
+  return viewer.agentId === null ? [""] : ["", viewer.agentId];
 }

@@ -1,4 +1,5 @@
-import { CO_MENTIONED, type Edge } from "./edge.repository.js";
+import type { Edge } from "./edge.repository.js";
+import { CO_MENTIONED } from "./stated-relations.js";
 import type { EntityRef } from "./entity.repository.js";
 
 /** The relations touching a set of entities (EdgeRepository.touching, over one GraphSource). */
@@ -18,10 +19,18 @@ export const keyOf = (ref: EntityRef): string => JSON.stringify([ref.type, ref.i
  * Breadth first from `start`, `depth` steps, at most `limit` entities: each step takes the new
  * neighbours of the last step's entities, strongest (summed weight) first, among the allowed
  * types, until the limit; then one more read finds the relations among the last step's entities.
+ * With `among` (a source whose steps rank by partial weights: tallies/tallied-edges.ts), the
+ * steps only choose the entities, and `among` gives every relation between them.
  */
 export async function neighbourhood(
   start: EntityRef,
-  { depth, limit, types, expand }: { depth: number; limit: number; types: readonly string[]; expand: Expand },
+  {
+    depth,
+    limit,
+    types,
+    expand,
+    among,
+  }: { depth: number; limit: number; types: readonly string[]; expand: Expand; among?: Expand },
 ): Promise<Neighbourhood> {
   const included = new Map([[keyOf(start), start]]);
   const allowed = (ref: EntityRef) => !included.has(keyOf(ref)) && (types.length === 0 || types.includes(ref.type));
@@ -47,6 +56,15 @@ export async function neighbourhood(
     for (const ref of frontier) included.set(keyOf(ref), ref);
     for (const edge of found) edges.addWithin(edge, included);
   }
+  if (among !== undefined) {
+    // Whether the limit left out entities still within depth, then the relations among all.
+    if (frontier.length > 0 && steps < depth) {
+      truncated ||= (await expand(frontier)).some((e) => allowed(e.subject) || allowed(e.object));
+    }
+    const between = new EdgeSet();
+    for (const edge of await among([...included.values()])) between.addWithin(edge, included);
+    return { entities: [...included.values()], edges: between.all(), truncated };
+  }
   // The last entities added were never expanded: one more read finds the relations among them,
   // and whether the limit left out entities that were still within depth.
   if (frontier.length > 0) {
@@ -69,8 +87,16 @@ class EdgeSet {
     if (!this.byKey.has(key)) this.byKey.set(key, oriented);
   }
 
+  /** Strongest first; ties in one order whichever source gave them. */
   all(): Edge[] {
-    return [...this.byKey.values()].sort((a, b) => b.weight - a.weight);
+    const byPredicate = (a: Edge, b: Edge) => (a.predicate < b.predicate ? -1 : a.predicate > b.predicate ? 1 : 0);
+    return [...this.byKey.values()].sort(
+      (a, b) =>
+        b.weight - a.weight ||
+        compareRefs(a.subject, b.subject) ||
+        byPredicate(a, b) ||
+        compareRefs(a.object, b.object),
+    );
   }
 }
 

@@ -1,4 +1,6 @@
 import { entityMergedMentions } from "./merge-routines.js";
+import { relationDeltas } from "./tallies/relation-trigger.js";
+import { tallyDeltas } from "./tallies/tally-trigger.js";
 
 /**
  * The trigger that keeps every memory's `mentions` whole, on every way a memory is written
@@ -139,17 +141,21 @@ const mirrored = (table: string) => MIRRORED_COLUMNS.map((c) => `${table}.${c}`)
 
 /** Each changed memory's names: a content mention's text, else the entity's id; and that name as a match key. */
 const NAMES = `select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')
-      changed.workspace_id, changed.id, m->>'type', m->>'id', coalesce(m->>'text', m->>'id'),
-      ${keyOf("coalesce(m->>'text', m->>'id')")}, ${mirrored("changed")}
+      changed.workspace_id, changed.id as memory_id, m->>'type' as type, m->>'id' as id,
+      coalesce(m->>'text', m->>'id') as name, ${keyOf("coalesce(m->>'text', m->>'id')")} as name_key, ${mirrored("changed")}
     from changed cross join lateral jsonb_array_elements(changed.mentions) m
     order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc`;
 
-function named(name: string, event: string, tables: string, changed: string, before = ""): string {
+const NAME_COLUMNS = `workspace_id, memory_id, type, id, name, name_key, ${MIRRORED_COLUMNS.join(", ")}`;
+
+/**
+ * A statement trigger's function and the trigger: `body` runs once per statement, over the
+ * transition tables `tables` names.
+ */
+function statementTrigger(name: string, event: string, tables: string, body: string): string {
   const fn = `memories_${name}_fn`;
   return `create or replace function ${fn}() returns trigger as $$ begin
-  ${before}
-  insert into entity_names (workspace_id, memory_id, type, id, name, name_key, ${MIRRORED_COLUMNS.join(", ")})
-    with changed as (${changed}) ${NAMES};
+  ${body}
   return null; end; $$ language plpgsql;
 create trigger ${name} after ${event} on memories referencing ${tables} for each statement execute function ${fn}()`;
 }
@@ -159,7 +165,15 @@ create trigger ${name} after ${event} on memories referencing ${tables} for each
  * are, decision 0014): the entity_names rows of the memories whose mentions or mirrored columns
  * changed are written anew (an embedding attached, which changes neither, writes none).
  */
-export const NAMES_ON_INSERT = named("names_on_insert", "insert", "new table as inserted", "select * from inserted");
+export const NAMES_ON_INSERT = statementTrigger(
+  "names_on_insert",
+  "insert",
+  "new table as inserted",
+  `with changed as (select * from inserted), added as (
+    insert into entity_names (${NAME_COLUMNS}) ${NAMES} returning *)
+  ${tallyDeltas(null, "select * from added")}
+  ${relationDeltas(null, "select * from inserted")}`,
+);
 
 /** A memory whose rows must follow: its mentions or a column they carry changed. */
 const REWRITTEN = `(previous.mentions, ${mirrored("previous")}) is distinct from (updated.mentions, ${mirrored("updated")})`;
@@ -168,27 +182,37 @@ const CHANGED = `select updated.* from updated join previous
     on previous.workspace_id = updated.workspace_id and previous.id = updated.id
   where ${REWRITTEN}`;
 
-/** The rows of entity_names of the memories in `table`: one per entity of their mentions (by the key). */
-const namesOf = (
-  table: string,
-) => `delete from entity_names n using ${table} cross join lateral jsonb_array_elements(gone.mentions) m
-  where n.workspace_id = gone.workspace_id and n.type = m->>'type' and n.id = m->>'id' and n.memory_id = gone.id;`;
+/** Removes the entity_names rows of the memories in `gone` (one per entity of their mentions, by the key). */
+const removeNamesOf = (
+  gone: string,
+) => `delete from entity_names n using ${gone} cross join lateral jsonb_array_elements(gone.mentions) m
+    where n.workspace_id = gone.workspace_id and n.type = m->>'type' and n.id = m->>'id' and n.memory_id = gone.id
+    returning n.*`;
 
-export const NAMES_ON_UPDATE = named(
+/** The changed memories as they were. */
+const PREVIOUS = `select previous.* from previous join updated
+    on previous.workspace_id = updated.workspace_id and previous.id = updated.id
+    where ${REWRITTEN}`;
+
+/**
+ * The memories' rows are removed and written anew; the tallies take the difference, and so
+ * count a memory that still gives a name as it did as 0 (with its new times), not -1 and +1.
+ */
+export const NAMES_ON_UPDATE = statementTrigger(
   "names_on_update",
   "update",
   "old table as previous new table as updated",
-  CHANGED,
-  namesOf(`(select previous.* from previous join updated
-    on previous.workspace_id = updated.workspace_id and previous.id = updated.id
-    where ${REWRITTEN}) gone`),
+  `with removed as (${removeNamesOf(`(${PREVIOUS}) gone`)}), changed as (${CHANGED}), renamed as (${NAMES})
+  ${tallyDeltas("select * from removed", "select * from renamed")}
+  with changed as (${CHANGED}) insert into entity_names (${NAME_COLUMNS}) ${NAMES};
+  ${relationDeltas(PREVIOUS, CHANGED)}`,
 );
 
-/** AFTER DELETE, once per statement: a purged memory's names go with it. */
-export const NAMES_ON_PURGE = `create or replace function memories_names_on_purge_fn() returns trigger as $$
-begin
-  ${namesOf("purged gone")}
-  return null;
-end; $$ language plpgsql;
-create trigger names_on_purge after delete on memories referencing old table as purged for each statement
-  execute function memories_names_on_purge_fn()`;
+/** AFTER DELETE, once per statement: a purged memory's names go with it, and from the tallies. */
+export const NAMES_ON_PURGE = statementTrigger(
+  "names_on_purge",
+  "delete",
+  "old table as purged",
+  `with removed as (${removeNamesOf("purged gone")}) ${tallyDeltas("select * from removed", null)}
+  ${relationDeltas("select * from purged", null)}`,
+);

@@ -17,6 +17,7 @@ import { Migration20261126220000NameLookupProbes } from "./20261126220000-name-l
 import { Migration20261127063146EntityNamesMirrorMemories } from "./20261127063146-entity-names-mirror-memories.js";
 import { Migration20261127082236Erasure } from "./20261127082236-erasure.js";
 import { Migration20261127092028ErasureMemoryIds } from "./20261127092028-erasure-memory-ids.js";
+import { Migration20261127113827GraphTallies } from "./20261127113827-graph-tallies.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -39,4 +40,5 @@ export const migrations = [
   { name: "20261127063146-entity-names-mirror-memories", class: Migration20261127063146EntityNamesMirrorMemories },
   { name: "20261127082236-erasure", class: Migration20261127082236Erasure },
   { name: "20261127092028-erasure-memory-ids", class: Migration20261127092028ErasureMemoryIds },
+  { name: "20261127113827-graph-tallies", class: Migration20261127113827GraphTallies },
 ];

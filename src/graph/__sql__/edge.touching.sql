@@ -10,17 +10,15 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
-          select r from jsonb_array_elements(h.relations) r
-          union all
-          -- Said in words: each end is the content mention of that text, as the trigger resolved it.
-          select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
-          from jsonb_array_elements(h.found_relations) w,
-            lateral (select m from jsonb_array_elements(h.mentions) m
-              where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
-            lateral (select m from jsonb_array_elements(h.mentions) m
-              where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
-          -- A stated end a merge moved is the entity its mention names now.
-          cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+      select r from jsonb_array_elements(h.relations) r
+      union all
+      select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+      from jsonb_array_elements(h.found_relations) w,
+        lateral (select m from jsonb_array_elements(h.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+        lateral (select m from jsonb_array_elements(h.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+    cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
     from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'subject'->>'type', 'id', r->'subject'->>'id')
     limit 1), r->'subject'), coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
     from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'object'->>'type', 'id', r->'object'->>'id')
@@ -51,17 +49,15 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
         given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
           select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
         from hits h cross join lateral (
-          select r from jsonb_array_elements(h.relations) r
-          union all
-          -- Said in words: each end is the content mention of that text, as the trigger resolved it.
-          select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
-          from jsonb_array_elements(h.found_relations) w,
-            lateral (select m from jsonb_array_elements(h.mentions) m
-              where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
-            lateral (select m from jsonb_array_elements(h.mentions) m
-              where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
-          -- A stated end a merge moved is the entity its mention names now.
-          cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+      select r from jsonb_array_elements(h.relations) r
+      union all
+      select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+      from jsonb_array_elements(h.found_relations) w,
+        lateral (select m from jsonb_array_elements(h.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+        lateral (select m from jsonb_array_elements(h.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+    cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
     from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'subject'->>'type', 'id', r->'subject'->>'id')
     limit 1), r->'subject'), coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
     from jsonb_array_elements(h.mentions) m where m->'from' = jsonb_build_object('type', r->'object'->>'type', 'id', r->'object'->>'id')

@@ -10,8 +10,11 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
           select seen.*, e.name as chosen, e.aliases, e.attributes
           from seen left join entities e on e.workspace_id = 'ws-sql' and e.type = seen.type and e.id = seen.id),
         page as (select * from joined order by last_seen desc, type, id limit 10 offset 0)
-        select page.*, coalesce(page.chosen, (select n.name from entity_names n where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) order by n.name limit 1), page.id) as name
+        select page.*, coalesce(page.chosen, (select min(name) from (select p.name from (select t.name, sum(t.n) as n, min(t.first_seen) as first_seen, max(t.last_seen) as last_seen,
+      min(t.gone_first) as gone_first, max(t.gone_last) as gone_last
+    from entity_tallies t where t.workspace_id = 'ws-sql' and t.type = page.type and t.id = page.id and t.reader = any('{"","agent-1"}'::text[]) group by t.name) p where p.n > 0
+    union all select n.name from entity_names n where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and delete_time is null and superseded_by is null and (expire_time is not null or valid_until is not null or valid_from > create_time) and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz)) names), page.id) as name
         from page order by last_seen desc, type, id;
 
 -- of a type, by mentions, as of a time
@@ -47,17 +50,34 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
 
 with seen as (select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
     from (
-      select distinct n.type, n.id from entity_names n where n.workspace_id = 'ws-sql' and n.name_key like 'ac%' and n.name_key like '%corp%' and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      select t.type, t.id from entity_tallies t where t.workspace_id = 'ws-sql' and t.workspace_id = 'ws-sql' and t.name_key like 'ac%' and t.name_key like '%corp%' and t.reader = any('{"","agent-1"}'::text[])
+      group by t.type, t.id, t.name having sum(t.n) > 0
+    union
+    select n.type, n.id from entity_names n where n.workspace_id = 'ws-sql' and n.workspace_id = 'ws-sql' and n.name_key like 'ac%' and n.name_key like '%corp%' and delete_time is null and superseded_by is null and (expire_time is not null or valid_until is not null or valid_from > create_time) and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)
       union
       select e.type, e.id from entities e where e.workspace_id = 'ws-sql' and exists (select 1 from unnest(e.match_keys) k where k like 'ac%') and exists (select 1 from unnest(e.match_keys) k where k like '%corp%')) c
-    cross join lateral (select count(*) as mention_count, min(n.create_time) as first_seen, max(n.update_time) as last_seen from entity_names n where n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz)) s
+    cross join lateral (select case when q.uncertain then x.mention_count else q.mention_count end as mention_count, case when q.uncertain then x.first_seen else q.first_seen end as first_seen, case when q.uncertain then x.last_seen else q.last_seen end as last_seen, case when q.uncertain then x.name_seen else q.name_seen end as name_seen
+    from (select coalesce(k.n, 0) + b.n as mention_count, least(k.first_seen, b.first_seen) as first_seen,
+        greatest(k.last_seen, b.last_seen) as last_seen, least(k.name_seen, b.name_seen) as name_seen, k.uncertain
+      from (select sum(t.n) as n, min(t.first_seen) as first_seen, max(t.last_seen) as last_seen, null::text as name_seen,
+          coalesce(min(t.gone_first) <= min(t.first_seen) or max(t.gone_last) >= max(t.last_seen), false) as uncertain
+        from entity_tallies t where t.workspace_id = 'ws-sql' and t.type = c.type and t.id = c.id and t.reader = any('{"","agent-1"}'::text[])) k,
+      (select count(*) as n, min(n.create_time) as first_seen, max(n.update_time) as last_seen, min(n.name) as name_seen
+        from entity_names n where n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and delete_time is null and superseded_by is null and (expire_time is not null or valid_until is not null or valid_from > create_time) and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz)) b) q
+    -- Gated inside (a one-time filter: no row is read unless uncertain); in ON, or around the
+    -- aggregate, the planner read every entity's rows and filtered after.
+    cross join lateral (select count(*) as mention_count, min(n.create_time) as first_seen, max(n.update_time) as last_seen, min(n.name) as name_seen from entity_names n where q.uncertain and n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz)) x) s
     where s.mention_count > 0),
         joined as (
           select seen.*, e.name as chosen, e.aliases, e.attributes
           from seen left join entities e on e.workspace_id = 'ws-sql' and e.type = seen.type and e.id = seen.id),
         page as (select * from joined order by lower(coalesce(chosen, id)), type, id limit 10 offset 0)
-        select page.*, coalesce(page.chosen, (select n.name from entity_names n where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
-      and (valid_until is null or valid_until > '<time>'::timestamptz) order by n.name limit 1), page.id) as name
+        select page.*, coalesce(page.chosen, (select min(name) from (select p.name from (select t.name, sum(t.n) as n, min(t.first_seen) as first_seen, max(t.last_seen) as last_seen,
+      min(t.gone_first) as gone_first, max(t.gone_last) as gone_last
+    from entity_tallies t where t.workspace_id = 'ws-sql' and t.type = page.type and t.id = page.id and t.reader = any('{"","agent-1"}'::text[]) group by t.name) p where p.n > 0
+    union all select n.name from entity_names n where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and delete_time is null and superseded_by is null and (expire_time is not null or valid_until is not null or valid_from > create_time) and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      and (valid_until is null or valid_until > '<time>'::timestamptz)) names), page.id) as name
         from page order by lower(coalesce(chosen, id)), type, id;

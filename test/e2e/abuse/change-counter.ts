@@ -12,7 +12,10 @@ const COUNTER = "abuse_row_changes";
  * are meant to count refused calls (failed authentications above all), and on the embedded
  * engine they live in memory anyway. And the change log's numbering (memory_feed_heads, and
  * updates of memory_changes): the sequencer numbers an accepted change after its commit, maybe
- * while the next probe runs; the change's own rows are counted when it commits.
+ * while the next probe runs; the change's own rows are counted when it commits. And the
+ * tallies (entity_tallies, relation_tallies): the folder rewrites an accepted change's deltas as
+ * their sums a moment later, maybe while the next probe runs; what they tally is counted in
+ * memories and entity_names when it commits.
  */
 export class ChangeCounter {
   private constructor(private readonly em: EntityManager) {}
@@ -27,7 +30,7 @@ export class ChangeCounter {
     );
     const tables = await fork.execute<{ name: string }[]>(
       `select quote_ident(tablename) as name from pg_tables
-       where schemaname = current_schema() and tablename not in ('rate_limits', 'memory_feed_heads', '${COUNTER}')`,
+       where schemaname = current_schema() and tablename not in ('rate_limits', 'memory_feed_heads', 'entity_tallies', 'relation_tallies', '${COUNTER}')`,
     );
     for (const { name } of tables) {
       const count = `execute function ${COUNTER}_count()`;

@@ -8,6 +8,8 @@ import { EdgeRepository } from "../../../src/graph/edge.repository.js";
 import { EntityMergeRepository } from "../../../src/graph/entity-merge.repository.js";
 import { EntityRepository } from "../../../src/graph/entity.repository.js";
 import { graphSource } from "../../../src/graph/graph-source.js";
+import { EntityTallyRepository } from "../../../src/graph/tallies/entity-tally.repository.js";
+import { RelationTallyRepository } from "../../../src/graph/tallies/relation-tally.repository.js";
 import { aDraft } from "../../support/records.js";
 import {
   expectEveryMethodSnapshotted,
@@ -30,6 +32,8 @@ const draft = aDraft({
 const MERGE_ID = "6f1c2b1e-8d3a-4c55-9a7e-2b4f7d9e0a11";
 const live = graphSource(viewer, { validAt: NOW, asOf: null }, NOW);
 const past = graphSource(viewer, { validAt: NOW, asOf: NOW }, NOW);
+// Read now but valid at another time: the memories' own rows, not the tallies.
+const validThen = graphSource(viewer, { validAt: new Date(NOW.getTime() - 86_400_000), asOf: null }, NOW);
 
 let recorded: RecordedDatabase;
 const em = () => recorded.db.em.fork();
@@ -59,6 +63,7 @@ describe("src/graph/entity.repository.ts", () => {
   it("seen", () =>
     expectSqlSnapshot(recorded, FILE, "seen", {
       "two entities": () => entities().seen(live, viewer.workspaceId, [ana, acme]),
+      "valid at another time": () => entities().seen(validThen, viewer.workspaceId, [ana, acme]),
     }));
 
   it("newestMentioning", () =>
@@ -157,5 +162,45 @@ describe("src/graph/entity-merge.repository.ts", () => {
     expectSqlSnapshot(recorded, FILE, "inForceInto", {
       now: () => merges().inForceInto(live, viewer.workspaceId, acme, null),
       "as of a time": () => merges().inForceInto(past, viewer.workspaceId, acme, NOW),
+    }));
+});
+
+describe("src/graph/tallies/entity-tally.repository.ts", () => {
+  const FILE = "src/graph/tallies/entity-tally.repository.ts";
+  const tallies = () => new EntityTallyRepository(em());
+
+  it("covers every method", () => expectEveryMethodSnapshotted(EntityTallyRepository, ["fold"]));
+
+  it("fold", () =>
+    expectSqlSnapshot(recorded, FILE, "fold", {
+      "any workspace's, unless another fold runs": () => tallies().fold(),
+      "one workspace's, waiting for another fold": () => tallies().fold(viewer.workspaceId),
+    }));
+});
+
+describe("src/graph/tallies/relation-tally.repository.ts", () => {
+  const FILE = "src/graph/tallies/relation-tally.repository.ts";
+  const tallies = () => new RelationTallyRepository(em());
+  if (!live.live) throw new Error("the live source reads the tallies");
+  const now = live;
+
+  it("covers every method", () =>
+    expectEveryMethodSnapshotted(RelationTallyRepository, ["strongest", "among", "fold"]));
+
+  it("strongest", () =>
+    expectSqlSnapshot(recorded, FILE, "strongest", {
+      "every predicate, ten an entity": () => tallies().strongest(now, [ana, acme], [], 10),
+      "stated ones only": () => tallies().strongest(now, [ana], ["works_at"], 10),
+    }));
+
+  it("among", () =>
+    expectSqlSnapshot(recorded, FILE, "among", {
+      "two entities": () => tallies().among(now, [ana, acme], []),
+    }));
+
+  it("fold", () =>
+    expectSqlSnapshot(recorded, FILE, "fold", {
+      "any workspace's, unless another fold runs": () => tallies().fold(),
+      "one workspace's, waiting for another fold": () => tallies().fold(viewer.workspaceId),
     }));
 });

@@ -1,0 +1,113 @@
+-- any workspace's, unless another fold runs
+
+with lock as (select pg_try_advisory_xact_lock(1919249505) as got),
+        pending as (select workspace_id, type, id, reader, predicate, other_type, other_id, outward from relation_tallies, lock where lock.got and not folded
+          order by tally_id limit 5000),
+        keys as (select distinct * from pending),
+        gone as (delete from relation_tallies t using keys k
+          where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.other_id = k.other_id
+            and t.reader = k.reader and t.predicate = k.predicate and t.other_type = k.other_type
+            and t.outward = k.outward returning t.*),
+        summed as (select workspace_id, type, id, reader, predicate, other_type, other_id, outward, sum(n) as n from gone group by 1, 2, 3, 4, 5, 6, 7, 8 having sum(n) > 0),
+        events as (select g.workspace_id, g.type, g.id, g.reader, g.predicate, g.other_type, g.other_id, g.outward,
+            u.memory_id, u.present,
+            row_number() over (partition by workspace_id, type, id, reader, predicate, other_type, other_id, outward, u.memory_id order by g.tally_id desc) as latest
+          from gone g cross join lateral (select m, true from unnest(g.memory_ids) as x(m)
+            union all select m, false from unnest(g.gone_ids) as y(m)) as u(memory_id, present)),
+        kept as (select s.*, newest.ids, newest.times from summed s cross join lateral (
+            select coalesce(array_agg(k.id order by k.update_time desc, k.id desc), '{}') as ids,
+              coalesce(array_agg(k.update_time order by k.update_time desc, k.id desc), '{}') as times
+            from (select m.id, m.update_time from events v join memories m
+                on m.workspace_id = v.workspace_id and m.id = v.memory_id
+              where v.workspace_id = s.workspace_id and v.type = s.type and v.id = s.id and v.reader = s.reader
+                and v.predicate = s.predicate and v.other_type = s.other_type and v.other_id = s.other_id
+                and v.outward = s.outward and v.latest = 1 and v.present
+              order by m.update_time desc, m.id desc limit 5) k) newest),
+        -- Removals can leave fewer memories listed than give the relation: read them anew.
+        refilled as (select k.*, coalesce(again.ids, k.ids) as listed, coalesce(again.times, k.times) as listed_times
+          from kept k left join lateral (select array_agg(g.id order by g.update_time desc, g.id desc) as ids,
+      array_agg(g.update_time order by g.update_time desc, g.id desc) as times
+    from (select m.id, m.update_time from entity_names a
+      join entity_names b on b.workspace_id = a.workspace_id and b.type = k.other_type and b.id = k.other_id
+        and b.memory_id = a.memory_id
+      join memories m on m.workspace_id = a.workspace_id and m.id = a.memory_id
+      where cardinality(k.ids) < least(5, k.n) and a.workspace_id = k.workspace_id and a.type = k.type and a.id = k.id
+        and (k.reader = '*' or case when a.visibility = 'shared' or a.agent_id is null then '' else a.agent_id end = k.reader) and a.delete_time is null and a.superseded_by is null and a.expire_time is null and a.valid_until is null and (a.valid_from is null or a.valid_from <= a.create_time)
+        and (k.predicate = 'co_mentioned' or exists (select 1 from lateral (
+      select r from jsonb_array_elements(m.relations) r
+      union all
+      select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+      from jsonb_array_elements(m.found_relations) w,
+        lateral (select m from jsonb_array_elements(m.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+        lateral (select m from jsonb_array_elements(m.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+    cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(m.mentions) m where m->'from' = jsonb_build_object('type', r->'subject'->>'type', 'id', r->'subject'->>'id')
+    limit 1), r->'subject'), coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(m.mentions) m where m->'from' = jsonb_build_object('type', r->'object'->>'type', 'id', r->'object'->>'id')
+    limit 1), r->'object')) as ends(s, o) where r->>'predicate' = k.predicate
+    and (s->>'type', s->>'id', o->>'type', o->>'id') = case when k.outward
+      then (k.type, k.id, k.other_type, k.other_id) else (k.other_type, k.other_id, k.type, k.id) end))
+      order by m.update_time desc, m.id desc limit 5) g
+    having count(*) > 0) again on true),
+        folded as (insert into relation_tallies (workspace_id, type, id, reader, predicate, other_type, other_id, outward, n, memory_ids, memory_times, folded)
+          select workspace_id, type, id, reader, predicate, other_type, other_id, outward, n, listed, listed_times, true from refilled returning 1)
+        select (select count(*) from pending) as pending, (select count(*) from folded) as written;
+
+-- one workspace's, waiting for another fold
+
+with lock as (select true as got from (select pg_advisory_xact_lock(1919249505)) as waited),
+        pending as (select workspace_id, type, id, reader, predicate, other_type, other_id, outward from relation_tallies, lock where lock.got and not folded and workspace_id = 'ws-sql'
+          order by tally_id limit 5000),
+        keys as (select distinct * from pending),
+        gone as (delete from relation_tallies t using keys k
+          where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.other_id = k.other_id
+            and t.reader = k.reader and t.predicate = k.predicate and t.other_type = k.other_type
+            and t.outward = k.outward returning t.*),
+        summed as (select workspace_id, type, id, reader, predicate, other_type, other_id, outward, sum(n) as n from gone group by 1, 2, 3, 4, 5, 6, 7, 8 having sum(n) > 0),
+        events as (select g.workspace_id, g.type, g.id, g.reader, g.predicate, g.other_type, g.other_id, g.outward,
+            u.memory_id, u.present,
+            row_number() over (partition by workspace_id, type, id, reader, predicate, other_type, other_id, outward, u.memory_id order by g.tally_id desc) as latest
+          from gone g cross join lateral (select m, true from unnest(g.memory_ids) as x(m)
+            union all select m, false from unnest(g.gone_ids) as y(m)) as u(memory_id, present)),
+        kept as (select s.*, newest.ids, newest.times from summed s cross join lateral (
+            select coalesce(array_agg(k.id order by k.update_time desc, k.id desc), '{}') as ids,
+              coalesce(array_agg(k.update_time order by k.update_time desc, k.id desc), '{}') as times
+            from (select m.id, m.update_time from events v join memories m
+                on m.workspace_id = v.workspace_id and m.id = v.memory_id
+              where v.workspace_id = s.workspace_id and v.type = s.type and v.id = s.id and v.reader = s.reader
+                and v.predicate = s.predicate and v.other_type = s.other_type and v.other_id = s.other_id
+                and v.outward = s.outward and v.latest = 1 and v.present
+              order by m.update_time desc, m.id desc limit 5) k) newest),
+        -- Removals can leave fewer memories listed than give the relation: read them anew.
+        refilled as (select k.*, coalesce(again.ids, k.ids) as listed, coalesce(again.times, k.times) as listed_times
+          from kept k left join lateral (select array_agg(g.id order by g.update_time desc, g.id desc) as ids,
+      array_agg(g.update_time order by g.update_time desc, g.id desc) as times
+    from (select m.id, m.update_time from entity_names a
+      join entity_names b on b.workspace_id = a.workspace_id and b.type = k.other_type and b.id = k.other_id
+        and b.memory_id = a.memory_id
+      join memories m on m.workspace_id = a.workspace_id and m.id = a.memory_id
+      where cardinality(k.ids) < least(5, k.n) and a.workspace_id = k.workspace_id and a.type = k.type and a.id = k.id
+        and (k.reader = '*' or case when a.visibility = 'shared' or a.agent_id is null then '' else a.agent_id end = k.reader) and a.delete_time is null and a.superseded_by is null and a.expire_time is null and a.valid_until is null and (a.valid_from is null or a.valid_from <= a.create_time)
+        and (k.predicate = 'co_mentioned' or exists (select 1 from lateral (
+      select r from jsonb_array_elements(m.relations) r
+      union all
+      select jsonb_build_object('subject', s, 'predicate', w->>'predicate', 'object', o)
+      from jsonb_array_elements(m.found_relations) w,
+        lateral (select m from jsonb_array_elements(m.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'subject' limit 1) as sm(s),
+        lateral (select m from jsonb_array_elements(m.mentions) m
+          where m->>'role' = 'content' and m->>'text' = w->>'object' limit 1) as om(o)) as given(r)
+    cross join lateral (select coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(m.mentions) m where m->'from' = jsonb_build_object('type', r->'subject'->>'type', 'id', r->'subject'->>'id')
+    limit 1), r->'subject'), coalesce((select jsonb_build_object('type', m->>'type', 'id', m->>'id')
+    from jsonb_array_elements(m.mentions) m where m->'from' = jsonb_build_object('type', r->'object'->>'type', 'id', r->'object'->>'id')
+    limit 1), r->'object')) as ends(s, o) where r->>'predicate' = k.predicate
+    and (s->>'type', s->>'id', o->>'type', o->>'id') = case when k.outward
+      then (k.type, k.id, k.other_type, k.other_id) else (k.other_type, k.other_id, k.type, k.id) end))
+      order by m.update_time desc, m.id desc limit 5) g
+    having count(*) > 0) again on true),
+        folded as (insert into relation_tallies (workspace_id, type, id, reader, predicate, other_type, other_id, outward, n, memory_ids, memory_times, folded)
+          select workspace_id, type, id, reader, predicate, other_type, other_id, outward, n, listed, listed_times, true from refilled returning 1)
+        select (select count(*) from pending) as pending, (select count(*) from folded) as written;

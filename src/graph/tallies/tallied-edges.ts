@@ -1,0 +1,98 @@
+import type { EntityManager } from "@mikro-orm/sql";
+import { query, Sql, sql } from "../../db/sql.js";
+import type { Edge, EdgeRepository } from "../edge.repository.js";
+import type { EntityRef } from "../entity.repository.js";
+import type { LiveSource } from "../graph-source.js";
+import { compareRefs, keyOf, type Expand } from "../graph-walk.js";
+import { CO_MENTIONED } from "../stated-relations.js";
+import { RelationTallyRepository } from "./relation-tally.repository.js";
+import { BOUNDED } from "./tally-trigger.js";
+
+/** A graph read now, from the relation tallies and the few memories they leave out. */
+export interface TalliedEdges {
+  /** A step's strongest relations (weights may be short for ranking only: see strongest). */
+  expand: Expand;
+  /** Every relation between two of the entities, with its weight and newest memories. */
+  among: Expand;
+}
+
+/**
+ * The timeless memories' relations come from relation_tallies, the bounded memories' (whose
+ * standing the clock can change) from the memories themselves; the two are summed per relation.
+ * A step takes each entity's `perEntity` strongest rows.
+ */
+export function talliedEdges(
+  em: EntityManager,
+  edges: EdgeRepository,
+  source: LiveSource,
+  predicates: readonly string[],
+  perEntity: number,
+): TalliedEdges {
+  const tallies = new RelationTallyRepository(em);
+  // Most workspaces hold no bounded memory: one probe of their index says so, once per read.
+  let anyBounded: Promise<boolean> | undefined;
+  const bounded = async (refs: readonly EntityRef[]) => {
+    anyBounded ??= holdsBounded(em, source.workspaceId);
+    return (await anyBounded) ? edges.touching(source, refs, predicates, { boundedOnly: true }) : [];
+  };
+  return {
+    expand: async (refs) => merged([await tallies.strongest(source, refs, predicates, perEntity), await bounded(refs)]),
+    among: async (refs) => {
+      const inside = new Set(refs.map(keyOf));
+      const live = (await bounded(refs)).filter((e) => inside.has(keyOf(e.subject)) && inside.has(keyOf(e.object)));
+      const counted = await tallies.among(source, refs, predicates);
+      if (live.length === 0) return counted;
+      return newestFirst(em, source.workspaceId, merged([counted, live]));
+    },
+  };
+}
+
+/**
+ * One edge per relation (co_mentioned whichever way round): the sources' weights summed and
+ * their memories listed once. A source gives a co_mentioned relation from each of its ends it
+ * was asked about, the same memories both times: that one counts once.
+ */
+function merged(lists: Edge[][]): Edge[] {
+  const byKey = new Map<string, Edge>();
+  for (const list of lists) {
+    const own = new Map<string, Edge>();
+    for (const edge of list) {
+      const turned = edge.predicate === CO_MENTIONED && compareRefs(edge.subject, edge.object) > 0;
+      const oriented = turned ? { ...edge, subject: edge.object, object: edge.subject } : edge;
+      const key = JSON.stringify([keyOf(oriented.subject), oriented.predicate, keyOf(oriented.object)]);
+      if (!own.has(key)) own.set(key, oriented);
+    }
+    for (const [key, edge] of own) {
+      const seen = byKey.get(key);
+      byKey.set(
+        key,
+        seen === undefined
+          ? edge
+          : { ...seen, weight: seen.weight + edge.weight, memoryIds: [...seen.memoryIds, ...edge.memoryIds] },
+      );
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** The edges' memories in the order of their last update, the newest five (only when two sources gave some). */
+async function newestFirst(em: EntityManager, workspaceId: string, edges: Edge[]): Promise<Edge[]> {
+  const ids = [...new Set(edges.flatMap((e) => e.memoryIds))];
+  const rows = await query<{ id: string; update_time: Date | string }>(
+    em,
+    sql`select id::text, update_time from memories where workspace_id = ${workspaceId} and id = any(${ids}::uuid[])`,
+  );
+  const time = new Map(rows.map((r) => [r.id, new Date(r.update_time).getTime()]));
+  const order = (a: string, b: string) => (time.get(b) ?? 0) - (time.get(a) ?? 0) || (a < b ? 1 : a > b ? -1 : 0);
+  return edges.map((e) => ({ ...e, memoryIds: [...new Set(e.memoryIds)].sort(order).slice(0, 5) }));
+}
+
+/** Whether any memory of the workspace is bounded in time (its names rows, by their partial index). */
+async function holdsBounded(em: EntityManager, workspaceId: string): Promise<boolean> {
+  const rows = await query(
+    em,
+    // Ordered as the index is: else the planner, expecting many such rows, scans the table for one.
+    sql`select 1 from entity_names where workspace_id = ${workspaceId} and ${Sql.raw(BOUNDED)} order by type, id limit 1`,
+  );
+  return rows.length > 0;
+}
