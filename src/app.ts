@@ -133,7 +133,7 @@ async function serve(
   const statistics = new TableStatistics(db.em, "memories", logger, {
     ...DEFAULT_TABLE_STATISTICS_OPTIONS,
     paused: writesPaused,
-    alongside: ["entity_names"],
+    alongside: ["entity_names", "entity_tallies", "relation_tallies"],
   });
   const tallies = new TallyFolder(() => foldTallies(db.em), logger);
 

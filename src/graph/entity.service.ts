@@ -134,7 +134,9 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
     const limit = req.limit || DEFAULT_GRAPH_LIMIT;
     // Read now, the tallies answer (decision 0029); at another time, the memories.
     const tallied =
-      source.live && source.tallied ? talliedEdges(edges.em, edges, source, req.predicates, limit * 2) : { expand };
+      source.live && source.tallied
+        ? talliedEdges(edges.em, edges, source, { predicates: req.predicates, types: req.types, limit })
+        : { expand };
     const found = await neighbourhood(start, { depth: req.depth || 1, limit, types: req.types, ...tallied });
     const seen = new Map(
       (await entities.seen(source, viewer.workspaceId, found.entities)).map((e) => [keyOf(e), e] as const),

@@ -10,7 +10,11 @@ import { BOUNDED } from "./tally-trigger.js";
 
 /** A graph read now, from the relation tallies and the few memories they leave out. */
 export interface TalliedEdges {
-  /** A step's strongest relations (weights may be short for ranking only: see strongest). */
+  /**
+   * For ranking a step only: each strong neighbour once, as a relation from the first entity
+   * asked about weighted by its summed strongest relations to them all (strongestNeighbours),
+   * and the bounded memories' relations as they are. Not relations to return.
+   */
   expand: Expand;
   /** Every relation between two of the entities, with its weight and newest memories. */
   among: Expand;
@@ -19,14 +23,13 @@ export interface TalliedEdges {
 /**
  * The timeless memories' relations come from relation_tallies, the bounded memories' (whose
  * standing the clock can change) from the memories themselves; the two are summed per relation.
- * A step takes each entity's `perEntity` strongest rows.
+ * A step ranks by each entity's strongest rows (at least 100) and keeps `2 x limit + 1` neighbours.
  */
 export function talliedEdges(
   em: EntityManager,
   edges: EdgeRepository,
   source: LiveSource,
-  predicates: readonly string[],
-  perEntity: number,
+  { predicates, types, limit }: { predicates: readonly string[]; types: readonly string[]; limit: number },
 ): TalliedEdges {
   const tallies = new RelationTallyRepository(em);
   // Most workspaces hold no bounded memory: one probe of their index says so, once per read.
@@ -36,7 +39,26 @@ export function talliedEdges(
     return (await anyBounded) ? edges.touching(source, refs, predicates, { boundedOnly: true }) : [];
   };
   return {
-    expand: async (refs) => merged([await tallies.strongest(source, refs, predicates, perEntity), await bounded(refs)]),
+    expand: async (refs) => {
+      const from = refs[0];
+      if (from === undefined) return [];
+      // Rows are per reader class, so a few rows may be one neighbour: never fewer than 100.
+      const perEntity = Math.max(100, 2 * limit);
+      const ranked = await tallies.strongestNeighbours(source, refs, {
+        predicates,
+        types,
+        perEntity,
+        count: 2 * limit + 1,
+      });
+      const strong = ranked.map(({ ref, weight }) => ({
+        subject: from,
+        predicate: "",
+        object: ref,
+        weight,
+        memoryIds: [],
+      }));
+      return [...strong, ...(await bounded(refs))];
+    },
     among: async (refs) => {
       const inside = new Set(refs.map(keyOf));
       const live = (await bounded(refs)).filter((e) => inside.has(keyOf(e.subject)) && inside.has(keyOf(e.object)));

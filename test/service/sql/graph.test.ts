@@ -185,12 +185,19 @@ describe("src/graph/tallies/relation-tally.repository.ts", () => {
   const now = live;
 
   it("covers every method", () =>
-    expectEveryMethodSnapshotted(RelationTallyRepository, ["strongest", "among", "fold"]));
+    expectEveryMethodSnapshotted(RelationTallyRepository, ["strongestNeighbours", "among", "fold"]));
 
-  it("strongest", () =>
-    expectSqlSnapshot(recorded, FILE, "strongest", {
-      "every predicate, ten an entity": () => tallies().strongest(now, [ana, acme], [], 10),
-      "stated ones only": () => tallies().strongest(now, [ana], ["works_at"], 10),
+  it("strongestNeighbours", () =>
+    expectSqlSnapshot(recorded, FILE, "strongestNeighbours", {
+      "every predicate and type, ten rows an entity": () =>
+        tallies().strongestNeighbours(now, [ana, acme], { predicates: [], types: [], perEntity: 10, count: 20 }),
+      "stated ones to companies only": () =>
+        tallies().strongestNeighbours(now, [ana], {
+          predicates: ["works_at"],
+          types: ["company"],
+          perEntity: 10,
+          count: 20,
+        }),
     }));
 
   it("among", () =>
