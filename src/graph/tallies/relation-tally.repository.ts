@@ -82,7 +82,9 @@ export class RelationTallyRepository {
       const from = Sql.raw(f);
       return [...readableRows(source, predicates), sql`r.type = ${from}.type`, sql`r.id = ${from}.id`];
     };
-    const rows = await query<AmongColumns>(
+    // One row holding every relation as JSON: on PGlite each row returned cost about 20 us, and
+    // arrays of ids and times as much again (a 50-entity graph: 18-33 ms against 6 in the SQL).
+    const [result] = await query<{ found: string | AmongColumns[] }>(
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
         -- Only which way to read: the workspace's count, whoever may read it.
@@ -91,7 +93,8 @@ export class RelationTallyRepository {
             <= ${SMALL_PER_ENTITY * refs.length} as small
           from refs f),
         found as (
-          select r.* from sized f cross join lateral (select r.* from relation_tallies r where ${allOf(own("f"))} offset 0) r
+          select r.* from sized f cross join lateral (select r.* from relation_tallies r
+            where ${allOf([...own("f"), sql`r.other_id = any(${refs.map((r) => r.id)}::text[])`])} offset 0) r
           join sized o on o.type = r.other_type and o.id = r.other_id
           where f.small and (not o.small or (f.type, f.id) < (o.type, o.id) or ((f.type, f.id) = (o.type, o.id) and r.outward))
           union all
@@ -102,10 +105,13 @@ export class RelationTallyRepository {
             offset 0) r
           -- A relation of an entity to itself is kept once, outward.
           where (f.type, f.id) < (o.type, o.id) or r.outward)
-        select type, id, predicate, other_type, other_id, outward, reader, tally_id, n, memory_ids, memory_times, gone_ids
+        select coalesce(json_agg(json_build_object('type', type, 'id', id, 'predicate', predicate,
+            'other_type', other_type, 'other_id', other_id, 'outward', outward, 'reader', reader, 'tally_id', tally_id,
+            'n', n, 'memory_ids', memory_ids, 'memory_times', memory_times, 'gone_ids', gone_ids)), '[]')::text as found
         from found`,
     );
-    return edgesOfRows(rows);
+    const found = result?.found ?? "[]";
+    return edgesOfRows(typeof found === "string" ? (JSON.parse(found) as AmongColumns[]) : found);
   }
 
   /**
