@@ -135,21 +135,24 @@ export class RelationTallyRepository {
           where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.other_id = k.other_id
             and t.reader = k.reader and t.predicate = k.predicate and t.other_type = k.other_type
             and t.outward = k.outward returning t.*),
-        summed as (select ${key}, sum(n) as n from gone group by 1, 2, 3, 4, 5, 6, 7, 8 having sum(n) > 0),
+        -- Each memory's latest delta per key says whether it still gives the relation, and when it
+        -- last changed (the times the deltas carry: no memory is read).
         events as (select g.workspace_id, g.type, g.id, g.reader, g.predicate, g.other_type, g.other_id, g.outward,
-            u.memory_id, u.present,
+            u.memory_id, u.present, u.time,
             row_number() over (partition by ${key}, u.memory_id order by g.tally_id desc) as latest
-          from gone g cross join lateral (select m, true from unnest(g.memory_ids) as x(m)
-            union all select m, false from unnest(g.gone_ids) as y(m)) as u(memory_id, present)),
-        kept as (select s.*, newest.ids, newest.times from summed s cross join lateral (
-            select coalesce(array_agg(k.id order by k.update_time desc, k.id desc), '{}') as ids,
-              coalesce(array_agg(k.update_time order by k.update_time desc, k.id desc), '{}') as times
-            from (select m.id, m.update_time from events v join memories m
-                on m.workspace_id = v.workspace_id and m.id = v.memory_id
-              where v.workspace_id = s.workspace_id and v.type = s.type and v.id = s.id and v.reader = s.reader
-                and v.predicate = s.predicate and v.other_type = s.other_type and v.other_id = s.other_id
-                and v.outward = s.outward and v.latest = 1 and v.present
-              order by m.update_time desc, m.id desc limit 5) k) newest),
+          from gone g cross join lateral (select m, true, t from unnest(g.memory_ids, g.memory_times) as x(m, t)
+            union all select m, false, null from unnest(g.gone_ids) as y(m)) as u(memory_id, present, time)),
+        ranked as (select ${key}, memory_id, time,
+            row_number() over (partition by ${key} order by time desc, memory_id desc) as rank
+          from events where latest = 1 and present),
+        -- Each key's sum and newest memories in one grouping: joined, the planner (which takes a
+        -- CTE for a row or two) scanned one for every row of the other.
+        kept as (select ${key}, sum(n) as n, coalesce(min(ids), '{}') as ids, coalesce(min(times), '{}') as times
+          from (select ${key}, n, null::uuid[] as ids, null::timestamptz[] as times from gone
+            union all
+            select ${key}, 0, array_agg(memory_id order by rank), array_agg(time order by rank)
+            from ranked where rank <= 5 group by 1, 2, 3, 4, 5, 6, 7, 8) c
+          group by 1, 2, 3, 4, 5, 6, 7, 8 having sum(n) > 0),
         -- Removals can leave fewer memories listed than give the relation: read them anew.
         refilled as (select k.*, coalesce(again.ids, k.ids) as listed, coalesce(again.times, k.times) as listed_times
           from kept k left join lateral (${givingMemories(sql`cardinality(k.ids) < least(5, k.n)`)}) again on true),

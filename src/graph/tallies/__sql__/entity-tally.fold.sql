@@ -14,12 +14,13 @@ with lock as (select pg_try_advisory_xact_lock(1701737569) as got),
         folded as (insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
           select s.workspace_id, s.type, s.id, s.reader, s.name, s.name_key, s.n,
             coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true
-          from summed s left join lateral (
+          -- Gated inside (a one-time filter): in ON, every key's rows were read and the answer dropped.
+          from summed s cross join lateral (
             select min(x.create_time) as first_seen, max(x.update_time) as last_seen from entity_names x
-            where x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
+            where (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
+                or (s.first_seen is null and s.gone_first is not null))
+              and x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
               and case when x.visibility = 'shared' or x.agent_id is null then '' else x.agent_id end = s.reader and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)) e
-            on s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
-              or (s.first_seen is null and s.gone_first is not null)
           where s.n > 0
           returning 1)
         select (select count(*) from pending) as pending, (select count(*) from folded) as written;
@@ -40,12 +41,13 @@ with lock as (select true as got from (select pg_advisory_xact_lock(1701737569))
         folded as (insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
           select s.workspace_id, s.type, s.id, s.reader, s.name, s.name_key, s.n,
             coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true
-          from summed s left join lateral (
+          -- Gated inside (a one-time filter): in ON, every key's rows were read and the answer dropped.
+          from summed s cross join lateral (
             select min(x.create_time) as first_seen, max(x.update_time) as last_seen from entity_names x
-            where x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
+            where (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
+                or (s.first_seen is null and s.gone_first is not null))
+              and x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
               and case when x.visibility = 'shared' or x.agent_id is null then '' else x.agent_id end = s.reader and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)) e
-            on s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
-              or (s.first_seen is null and s.gone_first is not null)
           where s.n > 0
           returning 1)
         select (select count(*) from pending) as pending, (select count(*) from folded) as written;
