@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
+import { foldLock } from "./fold-lock.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { readerOf, timeless } from "./tally-trigger.js";
 
@@ -23,11 +24,7 @@ export class EntityTallyRepository {
    * a workspace, only its rows, waiting for the lock; without, skipping when another fold holds it.
    */
   async fold(workspaceId?: string): Promise<number> {
-    const scope = workspaceId === undefined ? sql`` : sql`and workspace_id = ${workspaceId}`;
-    const lock =
-      workspaceId === undefined
-        ? sql`select pg_try_advisory_xact_lock(${FOLD_LOCK}) as got`
-        : sql`select true as got from (select pg_advisory_xact_lock(${FOLD_LOCK})) as waited`;
+    const { lock, scope } = foldLock(FOLD_LOCK, workspaceId);
     const rows = await query<{ pending: number | string }>(
       this.em,
       sql`with lock as (${lock}),

@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
+import { foldLock } from "./fold-lock.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { allOf } from "../../memory/filters.js";
 import type { Edge } from "../edge.repository.js";
@@ -119,11 +120,7 @@ export class RelationTallyRepository {
    * give the relation, newest first (read from the memories), as EntityTallyRepository.fold does.
    */
   async fold(workspaceId?: string): Promise<number> {
-    const scope = workspaceId === undefined ? sql`` : sql`and workspace_id = ${workspaceId}`;
-    const lock =
-      workspaceId === undefined
-        ? sql`select pg_try_advisory_xact_lock(${FOLD_LOCK}) as got`
-        : sql`select true as got from (select pg_advisory_xact_lock(${FOLD_LOCK})) as waited`;
+    const { lock, scope } = foldLock(FOLD_LOCK, workspaceId);
     const key = sql`workspace_id, type, id, reader, predicate, other_type, other_id, outward`;
     const rows = await query<{ pending: number | string }>(
       this.em,

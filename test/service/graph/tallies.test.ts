@@ -29,16 +29,10 @@ const AGENTS = ["tally-a", "tally-b", "tally-c"];
 const POOL: EntityRef[] = ["alpha", "beta", "gamma", "delta"].map((id) => ({ type: "project", id: `t-${id}` }));
 const NAMES = ["Ana Tallis", "Ben Tallis", "ana  tallis"];
 
-/** mulberry32, as bench/load-data.ts: the same run every time. */
+/** Park and Miller's minimal generator: the same run every time. */
 function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  let state = seed;
+  return () => (state = (state * 48271) % 2147483647) / 2147483647;
 }
 
 function viewers(): Viewer[] {
