@@ -135,7 +135,7 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
     // Read now, the tallies answer (decision 0029); at another time, the memories.
     const tallied =
       source.live && source.tallied
-        ? talliedEdges(edges.em, edges, source, { predicates: req.predicates, types: req.types, limit })
+        ? talliedEdges(edges, source, { predicates: req.predicates, types: req.types, limit })
         : { expand };
     const found = await neighbourhood(start, { depth: req.depth || 1, limit, types: req.types, ...tallied });
     const seen = new Map(

@@ -75,15 +75,23 @@ export async function neighbourhood(
   return { entities: [...included.values()], edges: edges.all(), truncated };
 }
 
-/** Edges once each: a stated relation by its ends and predicate, co_mentioned whichever way round. */
+/**
+ * A relation as one key whichever source or end gave it: a stated one by its ends and predicate,
+ * co_mentioned (which has no direction) with its lesser end first.
+ */
+export function relationKeyed(edge: Edge): { key: string; edge: Edge } {
+  const undirected = edge.predicate === CO_MENTIONED && compareRefs(edge.subject, edge.object) > 0;
+  const oriented = undirected ? { ...edge, subject: edge.object, object: edge.subject } : edge;
+  return { key: JSON.stringify([keyOf(oriented.subject), oriented.predicate, keyOf(oriented.object)]), edge: oriented };
+}
+
+/** Edges once each (relationKeyed). */
 class EdgeSet {
   private readonly byKey = new Map<string, Edge>();
 
   addWithin(edge: Edge, included: ReadonlyMap<string, EntityRef>): void {
     if (!included.has(keyOf(edge.subject)) || !included.has(keyOf(edge.object))) return;
-    const undirected = edge.predicate === CO_MENTIONED && compareRefs(edge.subject, edge.object) > 0;
-    const oriented = undirected ? { ...edge, subject: edge.object, object: edge.subject } : edge;
-    const key = JSON.stringify([keyOf(oriented.subject), oriented.predicate, keyOf(oriented.object)]);
+    const { key, edge: oriented } = relationKeyed(edge);
     if (!this.byKey.has(key)) this.byKey.set(key, oriented);
   }
 

@@ -1,5 +1,5 @@
 import { CO_MENTIONED, statedBy } from "../stated-relations.js";
-import { readerOf } from "./tally-trigger.js";
+import { readerOf, timeless } from "./tally-trigger.js";
 
 /*
  * The relation_tallies deltas the names triggers (mention-trigger.ts) add, over the memory rows a
@@ -7,10 +7,6 @@ import { readerOf } from "./tally-trigger.js";
  * it mentions, and those it states, each under both ends) after and before, netted per memory
  * and key as the entity tallies are (tally-trigger.ts).
  */
-
-/** A memory row whose standing does not change with the clock (memories' columns, table `m`). */
-const timelessMemory = (m: string) =>
-  `${m}.delete_time is null and ${m}.superseded_by is null and ${m}.expire_time is null and ${m}.valid_until is null and (${m}.valid_from is null or ${m}.valid_from <= ${m}.create_time)`;
 
 /**
  * Each relation of each tallied memory of `rows` (a SELECT of memory rows), under each end, for
@@ -32,7 +28,7 @@ function relationsOf(rows: string): string {
           where (o->>'type', o->>'id') <> (s->>'type', s->>'id')) stated
         where jsonb_array_length(m.relations) > 0 or jsonb_array_length(m.found_relations) > 0) e
     cross join lateral (values (${readerOf("m")}), ('*')) as c(reader)
-    where ${timelessMemory("m")}`;
+    where ${timeless("m")}`;
 }
 
 const KEY = ["workspace_id", "type", "id", "reader", "predicate", "other_type", "other_id", "outward"];

@@ -3,8 +3,7 @@ import { query, Sql, sql } from "../../db/sql.js";
 import type { Edge, EdgeRepository } from "../edge.repository.js";
 import type { EntityRef } from "../entity.repository.js";
 import type { LiveSource } from "../graph-source.js";
-import { compareRefs, keyOf, type Expand } from "../graph-walk.js";
-import { CO_MENTIONED } from "../stated-relations.js";
+import { keyOf, relationKeyed, type Expand } from "../graph-walk.js";
 import { RelationTallyRepository } from "./relation-tally.repository.js";
 import { BOUNDED } from "./tally-trigger.js";
 
@@ -26,11 +25,11 @@ export interface TalliedEdges {
  * A step ranks by each entity's strongest rows (at least 100) and keeps `2 x limit + 1` neighbours.
  */
 export function talliedEdges(
-  em: EntityManager,
   edges: EdgeRepository,
   source: LiveSource,
   { predicates, types, limit }: { predicates: readonly string[]; types: readonly string[]; limit: number },
 ): TalliedEdges {
+  const em = edges.em;
   const tallies = new RelationTallyRepository(em);
   // Most workspaces hold no bounded memory: one probe of their index says so, once per read.
   let anyBounded: Promise<boolean> | undefined;
@@ -78,12 +77,7 @@ function merged(lists: Edge[][]): Edge[] {
   const byKey = new Map<string, Edge>();
   for (const list of lists) {
     const own = new Map<string, Edge>();
-    for (const edge of list) {
-      const turned = edge.predicate === CO_MENTIONED && compareRefs(edge.subject, edge.object) > 0;
-      const oriented = turned ? { ...edge, subject: edge.object, object: edge.subject } : edge;
-      const key = JSON.stringify([keyOf(oriented.subject), oriented.predicate, keyOf(oriented.object)]);
-      if (!own.has(key)) own.set(key, oriented);
-    }
+    for (const { key, edge } of list.map(relationKeyed)) if (!own.has(key)) own.set(key, edge);
     for (const [key, edge] of own) {
       const seen = byKey.get(key);
       byKey.set(

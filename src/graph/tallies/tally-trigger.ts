@@ -7,7 +7,7 @@
  * gone_first and gone_last (entity-tally.entity.ts).
  */
 
-/** A names row whose standing does not change with the clock (entity_names columns, table `x`). */
+/** A memory, or a names row (which mirrors its columns), whose standing does not change with the clock. */
 export const timeless = (x: string) =>
   `${x}.delete_time is null and ${x}.superseded_by is null and ${x}.expire_time is null and ${x}.valid_until is null and (${x}.valid_from is null or ${x}.valid_from <= ${x}.create_time)`;
 

@@ -97,7 +97,7 @@ async function expectTalliesAgree(refs: EntityRef[], step: string, { folded = fa
     const as = `${step}, as ${viewer.agentId ?? "no agent"}${viewer.admin ? " (admin)" : ""}`;
     expect(await readAs(tallied, viewer, refs), as).toEqual(await readAs(exact, viewer, refs));
     const fromTallies = await graphsOf(refs, (edges) =>
-      talliedEdges(edges.em, edges, tallied, { predicates: [], types: [], limit: 50 }),
+      talliedEdges(edges, tallied, { predicates: [], types: [], limit: 50 }),
     );
     const fromMemories = await graphsOf(refs, (edges) => ({ expand: (r) => edges.touching(exact, r, []) }));
     expectSameGraphs(fromTallies, fromMemories, as, folded);
