@@ -41,4 +41,9 @@ export default tseslint.config(
     files: ["src/**/*.ts"],
     rules: { "@typescript-eslint/no-non-null-assertion": "error" },
   },
+  {
+    // Small files named for what they hold: every line counts, comments and blank ones too.
+    files: ["src/**/*.ts", "console/src/**/*.{ts,tsx}"],
+    rules: { "max-lines": ["error", { max: 250, skipBlankLines: false, skipComments: false }] },
+  },
 );

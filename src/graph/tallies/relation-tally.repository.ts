@@ -3,6 +3,7 @@ import { foldLock } from "./fold-lock.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { allOf } from "../../memory/filters.js";
 import type { Edge } from "../edge.repository.js";
+import { edgesOfRows, type AmongColumns } from "./relation-rows.js";
 import type { EntityRef } from "../entity.repository.js";
 import type { LiveSource } from "../graph-source.js";
 import { CO_MENTIONED, statedBy } from "../stated-relations.js";
@@ -17,17 +18,6 @@ const SMALL_PER_ENTITY = 4;
 
 /** Serialises relation folds across servers, as entity tallies' are. */
 const FOLD_LOCK = 0x7265_6c61;
-
-type TallyEdgeColumns = {
-  type: string;
-  id: string;
-  predicate: string;
-  other_type: string;
-  other_id: string;
-  outward: boolean;
-  weight: number | string;
-  memory_ids: string[] | null;
-};
 
 /**
  * The relations the timeless memories a reader may read give (relation-tally.entity.ts): a graph
@@ -190,64 +180,4 @@ function givingMemories(gate: Sql): Sql {
         and (k.predicate = ${CO_MENTIONED} or ${Sql.raw(states)})
       order by m.update_time desc, m.id desc limit 5) g
     having count(*) > 0`;
-}
-
-type AmongColumns = Omit<TallyEdgeColumns, "weight" | "memory_ids"> & {
-  reader: string;
-  tally_id: string | number;
-  n: number;
-  memory_ids: string[];
-  memory_times: (Date | string)[];
-  gone_ids: string[];
-};
-
-/**
- * The rows' relations: weights summed, and the newest five memories that still give each. Per
- * memory and reader class the latest row (by tally_id) says whether it still does (a memory
- * moving between classes leaves one and enters the other in one statement, in no set order).
- * Merged here, not in SQL: at 100k memories the 4,500 rows of a 50-entity graph took 80 ms of
- * sorting there.
- */
-function edgesOfRows(rows: AmongColumns[]): Edge[] {
-  const byEdge = new Map<string, { edge: Edge; latest: Map<string, { tally: bigint; time: number | null }> }>();
-  for (const row of rows) {
-    const key = JSON.stringify([row.type, row.id, row.predicate, row.other_type, row.other_id, row.outward]);
-    let entry = byEdge.get(key);
-    if (entry === undefined) {
-      entry = { edge: toEdge({ ...row, weight: 0, memory_ids: [] }), latest: new Map() };
-      byEdge.set(key, entry);
-    }
-    entry.edge.weight += Number(row.n);
-    const tally = BigInt(row.tally_id);
-    const note = (id: string, time: number | null) => {
-      const at = `${row.reader}\u0000${id}`;
-      const seen = entry.latest.get(at);
-      if (seen === undefined || seen.tally < tally) entry.latest.set(at, { tally, time });
-    };
-    row.memory_ids.forEach((id, i) => note(id, new Date(row.memory_times[i] ?? 0).getTime()));
-    for (const id of row.gone_ids) note(id, null);
-  }
-  const edges: Edge[] = [];
-  for (const { edge, latest } of byEdge.values()) {
-    if (edge.weight <= 0) continue;
-    const listed = new Map<string, number>();
-    for (const [at, { time }] of latest) {
-      if (time === null) continue;
-      const id = at.slice(at.indexOf("\u0000") + 1);
-      listed.set(id, Math.max(time, listed.get(id) ?? time));
-    }
-    edge.memoryIds = [...listed]
-      .sort(([a, ta], [b, tb]) => tb - ta || (a < b ? 1 : a > b ? -1 : 0))
-      .slice(0, 5)
-      .map(([id]) => id);
-    edges.push(edge);
-  }
-  return edges;
-}
-
-function toEdge(row: TallyEdgeColumns): Edge {
-  const self = { type: row.type, id: row.id };
-  const other = { type: row.other_type, id: row.other_id };
-  const [subject, object] = row.outward ? [self, other] : [other, self];
-  return { subject, predicate: row.predicate, object, weight: Number(row.weight), memoryIds: row.memory_ids ?? [] };
 }
