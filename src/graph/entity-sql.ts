@@ -47,6 +47,20 @@ export function mentionStats(source: GraphSource, workspaceId: string, table: st
   return source.tallied ? talliedStats(source, table, exact, withName) : exact();
 }
 
+/**
+ * The entities of `refs` (a set of rows with columns type and id) as the source sees them: the
+ * workspace's name, aliases and attributes, and the source's count and times; none it does not see.
+ */
+export function seenEntities(source: GraphSource, workspaceId: string, refs: Sql): Sql {
+  return sql`select c.type, c.id, coalesce(e.name, s.name_seen, c.id) as name,
+      e.aliases, e.attributes,
+      s.mention_count, s.first_seen, s.last_seen
+    from ${refs} as c(type, id)
+    cross join lateral (${mentionStats(source, workspaceId, "c", { withName: true })}) s
+    left join entities e on e.workspace_id = ${workspaceId} and e.type = c.type and e.id = c.id
+    where s.mention_count > 0`;
+}
+
 function statsOf(table: string): Sql {
   const t = Sql.raw(table);
   return sql`count(*) as mention_count, min(${t}.create_time) as first_seen, max(${t}.update_time) as last_seen`;

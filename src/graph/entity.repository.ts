@@ -6,9 +6,9 @@ import type { MemoryRecord } from "../memory/record.js";
 import { EntityEntity, type EntityRow } from "./entity.entity.js";
 import {
   allMentions,
-  mentionStats,
   namedMentions,
   nameSeen,
+  seenEntities,
   type EntityListQuery,
   type EntityOrderValue,
 } from "./entity-sql.js";
@@ -36,7 +36,8 @@ const ORDERS: Record<EntityOrderValue, Sql> = {
   name: sql`lower(coalesce(chosen, id)), type, id`,
 };
 
-type SeenColumns = {
+/** A row of seenEntities (entity-sql.ts). */
+export type SeenColumns = {
   type: string;
   id: string;
   name: string | null;
@@ -78,13 +79,11 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
     if (refs.length === 0) return [];
     const rows = await query<SeenColumns>(
       this.em,
-      sql`select c.type, c.id, coalesce(e.name, s.name_seen, c.id) as name,
-          e.aliases, e.attributes,
-          s.mention_count, s.first_seen, s.last_seen
-        from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
-        cross join lateral (${mentionStats(source, workspaceId, "c", { withName: true })}) s
-        left join entities e on e.workspace_id = ${workspaceId} and e.type = c.type and e.id = c.id
-        where s.mention_count > 0`,
+      seenEntities(
+        source,
+        workspaceId,
+        sql`unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])`,
+      ),
     );
     return rows.map(toSeen);
   }
@@ -152,7 +151,7 @@ function attributesOf(value: SeenColumns["attributes"]): Record<string, unknown>
   return (typeof value === "string" ? (JSON.parse(value) as Record<string, unknown>) : value) ?? {};
 }
 
-function toSeen(row: SeenColumns): SeenEntity {
+export function toSeen(row: SeenColumns): SeenEntity {
   return {
     type: row.type,
     id: row.id,

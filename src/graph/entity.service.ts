@@ -138,9 +138,11 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
         ? talliedEdges(edges, source, { predicates: req.predicates, types: req.types, limit })
         : { expand };
     const found = await neighbourhood(start, { depth: req.depth || 1, limit, types: req.types, ...tallied });
-    const seen = new Map(
-      (await entities.seen(source, viewer.workspaceId, found.entities)).map((e) => [keyOf(e), e] as const),
-    );
+    // The tallies' last read of the relations among the entities read them too.
+    const read =
+      ("seen" in tallied ? tallied.seen() : undefined) ??
+      (await entities.seen(source, viewer.workspaceId, found.entities));
+    const seen = new Map(read.map((e) => [keyOf(e), e] as const));
     return create(GetEntityGraphResponseSchema, {
       entities: found.entities.flatMap((ref) => {
         const entity = seen.get(keyOf(ref));

@@ -1,10 +1,10 @@
 -- two entities
 
 select c.type, c.id, coalesce(e.name, s.name_seen, c.id) as name,
-          e.aliases, e.attributes,
-          s.mention_count, s.first_seen, s.last_seen
-        from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[]) as c(type, id)
-        cross join lateral (select case when q.uncertain then x.mention_count else q.mention_count end as mention_count, case when q.uncertain then x.first_seen else q.first_seen end as first_seen, case when q.uncertain then x.last_seen else q.last_seen end as last_seen, case when q.uncertain then x.name_seen else q.name_seen end as name_seen
+      e.aliases, e.attributes,
+      s.mention_count, s.first_seen, s.last_seen
+    from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[]) as c(type, id)
+    cross join lateral (select case when q.uncertain then x.mention_count else q.mention_count end as mention_count, case when q.uncertain then x.first_seen else q.first_seen end as first_seen, case when q.uncertain then x.last_seen else q.last_seen end as last_seen, case when q.uncertain then x.name_seen else q.name_seen end as name_seen
     from (select coalesce(k.n, 0) + b.n as mention_count, least(k.first_seen, b.first_seen) as first_seen,
         greatest(k.last_seen, b.last_seen) as last_seen, least(k.name_seen, b.name_seen) as name_seen, k.uncertain
       from (select sum(t.n) as n, min(t.first_seen) as first_seen, max(t.last_seen) as last_seen, (select min(p.name) from (select t.name, sum(t.n) as n, min(t.first_seen) as first_seen, max(t.last_seen) as last_seen,
@@ -19,16 +19,16 @@ select c.type, c.id, coalesce(e.name, s.name_seen, c.id) as name,
     -- aggregate, the planner read every entity's rows and filtered after.
     cross join lateral (select count(*) as mention_count, min(n.create_time) as first_seen, max(n.update_time) as last_seen, min(n.name) as name_seen from entity_names n where q.uncertain and n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)) x) s
-        left join entities e on e.workspace_id = 'ws-sql' and e.type = c.type and e.id = c.id
-        where s.mention_count > 0;
+    left join entities e on e.workspace_id = 'ws-sql' and e.type = c.type and e.id = c.id
+    where s.mention_count > 0;
 
 -- valid at another time
 
 select c.type, c.id, coalesce(e.name, s.name_seen, c.id) as name,
-          e.aliases, e.attributes,
-          s.mention_count, s.first_seen, s.last_seen
-        from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[]) as c(type, id)
-        cross join lateral (select count(*) as mention_count, min(n.create_time) as first_seen, max(n.update_time) as last_seen, min(n.name) as name_seen from entity_names n where n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
+      e.aliases, e.attributes,
+      s.mention_count, s.first_seen, s.last_seen
+    from unnest('{"person","company"}'::text[], '{"ana","acme"}'::text[]) as c(type, id)
+    cross join lateral (select count(*) as mention_count, min(n.create_time) as first_seen, max(n.update_time) as last_seen, min(n.name) as name_seen from entity_names n where n.workspace_id = 'ws-sql' and n.type = c.type and n.id = c.id and n.workspace_id = 'ws-sql' and (n.visibility = 'shared' or n.agent_id is null or n.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz)) s
-        left join entities e on e.workspace_id = 'ws-sql' and e.type = c.type and e.id = c.id
-        where s.mention_count > 0;
+    left join entities e on e.workspace_id = 'ws-sql' and e.type = c.type and e.id = c.id
+    where s.mention_count > 0;

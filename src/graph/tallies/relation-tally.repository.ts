@@ -4,7 +4,8 @@ import { query, Sql, sql } from "../../db/sql.js";
 import { allOf } from "../../memory/filters.js";
 import type { Edge } from "../edge.repository.js";
 import { edgesOfRows, type AmongColumns } from "./relation-rows.js";
-import type { EntityRef } from "../entity.repository.js";
+import { toSeen, type EntityRef, type SeenColumns, type SeenEntity } from "../entity.repository.js";
+import { seenEntities } from "../entity-sql.js";
 import type { LiveSource } from "../graph-source.js";
 import { CO_MENTIONED, statedBy } from "../stated-relations.js";
 import { FOLD_BATCH } from "./entity-tally.repository.js";
@@ -62,27 +63,31 @@ export class RelationTallyRepository {
 
   /**
    * Every relation between two of `refs`, once, with how many memories give it and the newest of
-   * them (edgesOfRows). A relation is kept under both its ends, so each is read from one: a
-   * small entity's (SMALL_PER_ENTITY) whole range of rows, filtered
-   * to the others, gives its relations to large ones and to greater small ones; between two large
-   * ones, one probe of the key per pair. At 50 entities, 1,275 probes took 12 ms on PGlite.
+   * them (edgesOfRows), and the entities as the reader sees them (`seen`). A relation is kept
+   * under both its ends, so each is read from one: a small entity's (SMALL_PER_ENTITY) whole
+   * range of rows, filtered to the others, gives its relations to large ones and to greater small
+   * ones; between two large ones, one probe of the key per pair. At 50 entities, 1,275 probes
+   * took 12 ms on PGlite.
    */
-  async among(source: LiveSource, refs: readonly EntityRef[], predicates: readonly string[]): Promise<Edge[]> {
-    if (refs.length < 2) return [];
+  async among(
+    source: LiveSource,
+    refs: readonly EntityRef[],
+    predicates: readonly string[],
+  ): Promise<{ edges: Edge[]; seen: SeenEntity[] }> {
     const own = (f: string) => {
       const from = Sql.raw(f);
       return [...readableRows(source, predicates), sql`r.type = ${from}.type`, sql`r.id = ${from}.id`];
     };
     // One row holding every relation as JSON: on PGlite each row returned cost about 20 us, and
     // arrays of ids and times as much again (a 50-entity graph: 18-33 ms against 6 in the SQL).
-    const [result] = await query<{ found: string | AmongColumns[] }>(
+    const [result] = await query<{ found: string | AmongColumns[]; seen: string | SeenColumns[] }>(
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
-        -- Only which way to read: the workspace's count, whoever may read it.
-        sized as materialized (select f.type, f.id, coalesce((select sum(t.n) from entity_tallies t
-            where t.workspace_id = ${source.workspaceId} and t.type = f.type and t.id = f.id), 0)
-            <= ${SMALL_PER_ENTITY * refs.length} as small
-          from refs f),
+        -- The entities as the reader sees them (EntityRepository.seen), read here to save a statement.
+        seen as materialized (${seenEntities(source, source.workspaceId, sql`refs`)}),
+        -- Only which way to read: how many of the reader's memories mention the entity.
+        sized as materialized (select f.type, f.id, coalesce(s.mention_count, 0) <= ${SMALL_PER_ENTITY * refs.length} as small
+          from refs f left join seen s on s.type = f.type and s.id = f.id),
         found as (
           select r.* from sized f cross join lateral (select r.* from relation_tallies r
             where ${allOf([...own("f"), sql`r.other_id = any(${refs.map((r) => r.id)}::text[])`])} offset 0) r
@@ -98,11 +103,13 @@ export class RelationTallyRepository {
           where (f.type, f.id) < (o.type, o.id) or r.outward)
         select coalesce(json_agg(json_build_object('type', type, 'id', id, 'predicate', predicate,
             'other_type', other_type, 'other_id', other_id, 'outward', outward, 'reader', reader, 'tally_id', tally_id,
-            'n', n, 'memory_ids', memory_ids, 'memory_times', memory_times, 'gone_ids', gone_ids)), '[]')::text as found
+            'n', n, 'memory_ids', memory_ids, 'memory_times', memory_times, 'gone_ids', gone_ids)), '[]')::text as found,
+          (select coalesce(json_agg(seen), '[]')::text from seen) as seen
         from found`,
     );
-    const found = result?.found ?? "[]";
-    return edgesOfRows(typeof found === "string" ? (JSON.parse(found) as AmongColumns[]) : found);
+    const parsed = <T>(value: string | T[] | undefined): T[] =>
+      value === undefined ? [] : typeof value === "string" ? (JSON.parse(value) as T[]) : value;
+    return { edges: edgesOfRows(parsed(result?.found)), seen: parsed(result?.seen).map(toSeen) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { query, Sql, sql } from "../../db/sql.js";
 import type { Edge, EdgeRepository } from "../edge.repository.js";
-import type { EntityRef } from "../entity.repository.js";
+import type { EntityRef, SeenEntity } from "../entity.repository.js";
 import type { LiveSource } from "../graph-source.js";
 import { keyOf, relationKeyed, type Expand } from "../graph-walk.js";
 import { RelationTallyRepository } from "./relation-tally.repository.js";
@@ -17,6 +17,8 @@ export interface TalliedEdges {
   expand: Expand;
   /** Every relation between two of the entities, with its weight and newest memories. */
   among: Expand;
+  /** The entities of the last `among`, as the reader sees them (read in the same statement). */
+  seen: () => SeenEntity[] | undefined;
 }
 
 /**
@@ -33,6 +35,7 @@ export function talliedEdges(
   const tallies = new RelationTallyRepository(em);
   // Most workspaces hold no bounded memory: one probe of their index says so, once per read.
   let anyBounded: Promise<boolean> | undefined;
+  let seen: SeenEntity[] | undefined;
   const bounded = async (refs: readonly EntityRef[]) => {
     anyBounded ??= holdsBounded(em, source.workspaceId);
     return (await anyBounded) ? edges.touching(source, refs, predicates, { boundedOnly: true }) : [];
@@ -61,10 +64,12 @@ export function talliedEdges(
     among: async (refs) => {
       const inside = new Set(refs.map(keyOf));
       const live = (await bounded(refs)).filter((e) => inside.has(keyOf(e.subject)) && inside.has(keyOf(e.object)));
-      const counted = await tallies.among(source, refs, predicates);
+      const { edges: counted, seen: entities } = await tallies.among(source, refs, predicates);
+      seen = entities;
       if (live.length === 0) return counted;
       return newestFirst(em, source.workspaceId, merged([counted, live]));
     },
+    seen: () => seen,
   };
 }
 

@@ -56,17 +56,24 @@ async function readAs(source: GraphSource, viewer: Viewer, refs: EntityRef[]) {
   return { seen, byPrefix, byName };
 }
 
-/** Each entity's graph two steps out, its edges in one order (ties of weight come in any). */
+/**
+ * Each entity's graph two steps out, its edges in one order (ties of weight come in any), and
+ * its entities as the source sees them (the tallies read them with the relations among them).
+ */
 async function graphsOf(
   refs: EntityRef[],
+  source: GraphSource,
   expansion: (edges: EdgeRepository) => Pick<TalliedEdges, "expand"> & Partial<TalliedEdges>,
 ) {
   const em = services.db.em.fork();
   const graphs = [];
   for (const start of refs) {
-    const found = await neighbourhood(start, { depth: 2, limit: 50, types: [], ...expansion(new EdgeRepository(em)) });
+    const expanding = expansion(new EdgeRepository(em));
+    const found = await neighbourhood(start, { depth: 2, limit: 50, types: [], ...expanding });
     const edges = found.edges.sort((a, b) => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1));
-    graphs.push({ entities: found.entities, truncated: found.truncated, edges });
+    const seen =
+      expanding.seen?.() ?? (await new EntityRepository(em).seen(source, services.workspaceId, found.entities));
+    graphs.push({ entities: found.entities, truncated: found.truncated, edges, seen });
   }
   return graphs;
 }
@@ -104,10 +111,10 @@ async function expectTalliesAgree(refs: EntityRef[], project: EntityRef, step: s
     const exact = { ...tallied, tallied: false };
     const as = `${step}, as ${viewer.agentId ?? "no agent"}${viewer.admin ? " (admin)" : ""}`;
     expect(await readAs(tallied, viewer, refs), as).toEqual(await readAs(exact, viewer, refs));
-    const fromTallies = await graphsOf(starts, (edges) =>
+    const fromTallies = await graphsOf(starts, tallied, (edges) =>
       talliedEdges(edges, tallied, { predicates: [], types: [], limit: 50 }),
     );
-    const fromMemories = await graphsOf(starts, (edges) => ({ expand: (r) => edges.touching(exact, r, []) }));
+    const fromMemories = await graphsOf(starts, exact, (edges) => ({ expand: (r) => edges.touching(exact, r, []) }));
     expectSameGraphs(fromTallies, fromMemories, as, folded);
   }
 }
