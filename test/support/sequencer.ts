@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { relative } from "node:path";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 
@@ -11,7 +11,8 @@ const RECORDED = new URL("./file-durations.jsonl", import.meta.url);
 const UNKNOWN = 1e9;
 
 function recordedSeconds(): Map<string, number> {
-  const lines = readFileSync(RECORDED, "utf8").split("\n").filter(Boolean);
+  // Without the file (being refreshed), every file is one vitest has not timed.
+  const lines = existsSync(RECORDED) ? readFileSync(RECORDED, "utf8").split("\n").filter(Boolean) : [];
   return new Map(
     lines.map((line) => {
       const { file, seconds } = JSON.parse(line) as { file: string; seconds: number };
