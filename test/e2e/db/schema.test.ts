@@ -53,8 +53,13 @@ describe.each([
   ["PGlite", freshPglite],
   ["Postgres", freshPostgres],
 ])("the schema on %s", (_, fresh) => {
+  // Every migration run on an empty database takes seconds: the tests that only read the schema
+  // share one, and the one that drops an index comes last.
+  let shared: Promise<Database> | undefined;
+  const migrated = () => (shared ??= fresh());
+
   it("is exactly what the entities define once every migration has run", async () => {
-    const db = await fresh();
+    const db = await migrated();
     expect(await db.schemaChanges()).toMatchObject({ up: [] });
   });
 
@@ -91,7 +96,7 @@ describe.each([
   // body needs a migration of its own (the last one replacing it), which this holds to the source
   // (up to spacing, which the migration generator folds).
   it("runs the trigger functions the entities declare, body for body", async () => {
-    const db = await fresh();
+    const db = await migrated();
     const declared = (SCHEMA.entities as { meta?: { triggers?: { expression: string }[] } }[])
       .flatMap((entity) => entity.meta?.triggers ?? [])
       .flatMap(({ expression }) => [...expression.matchAll(/function (\w+)\(\) returns trigger as \$\$(.*?)\$\$/gsu)])
@@ -110,7 +115,7 @@ describe.each([
   });
 
   it("differs from the entities when an index they declare is missing", async () => {
-    const db = await fresh();
+    const db = await migrated();
     await db.em.getConnection().execute("drop index memories_tags");
     const { up } = await db.schemaChanges();
     expect(up).toHaveLength(1);
