@@ -150,11 +150,14 @@ const NAME_COLUMNS = `workspace_id, memory_id, type, id, name, name_key, ${MIRRO
 
 /**
  * A statement trigger's function and the trigger: `body` runs once per statement, over the
- * transition tables `tables` names.
+ * transition tables `tables` names, when `rows` finds a row. A statement that changed nothing
+ * the names depend on still fires its triggers: an upsert that wrote nothing fires both its
+ * insert and update triggers over empty tables, and a vector attached fires the update one.
  */
-function statementTrigger(name: string, event: string, tables: string, body: string): string {
+function statementTrigger(name: string, event: string, tables: string, rows: string, body: string): string {
   const fn = `memories_${name}_fn`;
   return `create or replace function ${fn}() returns trigger as $$ begin
+  if not exists (${rows}) then return null; end if;
   ${body}
   return null; end; $$ language plpgsql;
 create trigger ${name} after ${event} on memories referencing ${tables} for each statement execute function ${fn}()`;
@@ -169,6 +172,7 @@ export const NAMES_ON_INSERT = statementTrigger(
   "names_on_insert",
   "insert",
   "new table as inserted",
+  "select 1 from inserted",
   `with changed as (select * from inserted), added as (
     insert into entity_names (${NAME_COLUMNS}) ${NAMES} returning *)
   ${tallyDeltas(null, "select * from added")}
@@ -202,6 +206,7 @@ export const NAMES_ON_UPDATE = statementTrigger(
   "names_on_update",
   "update",
   "old table as previous new table as updated",
+  CHANGED,
   `with removed as (${removeNamesOf(`(${PREVIOUS}) gone`)}), changed as (${CHANGED}), renamed as (${NAMES})
   ${tallyDeltas("select * from removed", "select * from renamed")}
   with changed as (${CHANGED}) insert into entity_names (${NAME_COLUMNS}) ${NAMES};
@@ -213,6 +218,7 @@ export const NAMES_ON_PURGE = statementTrigger(
   "names_on_purge",
   "delete",
   "old table as purged",
+  "select 1 from purged",
   `with removed as (${removeNamesOf("purged gone")}) ${tallyDeltas("select * from removed", null)}
   ${relationDeltas("select * from purged", null)}`,
 );
