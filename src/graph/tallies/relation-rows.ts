@@ -40,8 +40,9 @@ export function edgesOfRows(rows: AmongColumns[]): Edge[] {
   const edges: Edge[] = [];
   for (const { edge, rows: given } of byEdge.values()) {
     if (edge.weight <= 0) continue;
+    const [only] = given;
     edge.memoryIds = newestFive(
-      given.length === 1 && given[0]!.gone_ids.length === 0 ? listedBy(given[0]!) : latestOf(given),
+      given.length === 1 && only !== undefined && only.gone_ids.length === 0 ? listedBy(only) : latestOf(given),
     );
     edges.push(edge);
   }
