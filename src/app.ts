@@ -28,6 +28,7 @@ import { addFeedGauges, addMemoryGauges, addStorageGauges, createMetrics, type S
 import { SCHEMA } from "./schema.js";
 import type { ConnectionTimeouts } from "./server/listener.js";
 import { routes } from "./server/routes.js";
+import { ENGRAM_VERSION } from "./version.js";
 
 /** How often each server looks for changes no server numbered (one killed between commit and numbering). */
 const SEQUENCER_POLL_MS = 1_000;
@@ -214,7 +215,7 @@ async function serve(
   });
   // CLI tools on this data directory find the server through its lock.
   await db.lock?.recordListener({ host: config.host, port: listener.port, tls: listener.tls });
-  logger.info({ port: listener.port, tls: listener.tls }, "engram listening");
+  logger.info({ port: listener.port, tls: listener.tls, version: ENGRAM_VERSION }, "engram listening");
 
   return {
     port: listener.port,

@@ -8,8 +8,11 @@ import { configFrom, reembedOptions, serveOptions } from "./config.js";
 import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
 import { createLogger, loggableError } from "./logger.js";
+import { ENGRAM_VERSION } from "./version.js";
 
-const program = new Command("engram").description("Engram: a memory service for AI agents");
+const program = new Command("engram")
+  .description("Engram: a memory service for AI agents")
+  .version(ENGRAM_VERSION, "-V, --version", "print the version and exit");
 
 const serve = program.command("serve", { isDefault: true }).description("run the server");
 for (const option of serveOptions()) serve.addOption(option);

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
+import { join } from "node:path";
 import { promisify } from "node:util";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,7 +8,7 @@ import { EmbeddingStatus } from "../../gen/ts/engram/v1/memory_pb.js";
 import { memoryClient } from "../support/clients.js";
 import { codeOf } from "../support/codes.js";
 import { createTestDatabase } from "../support/database.js";
-import { engramCommand, runEngram } from "../support/engram-process.js";
+import { engramCommand, repoRoot, runEngram } from "../support/engram-process.js";
 import { WordHashEmbedder } from "../support/embedders.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 import { newDataDir } from "../support/templates.js";
@@ -150,6 +151,18 @@ describe("engram stats", () => {
     } finally {
       if (usesPglite) server = await startTestServer({ dataDir, databaseUrl });
     }
+  });
+});
+
+describe("engram --version", () => {
+  it("prints package.json's version, as --version and as -V, and --help lists it", async () => {
+    const { version } = JSON.parse(await readFile(join(repoRoot, "package.json"), "utf8")) as { version: string };
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    for (const flag of ["--version", "-V"]) {
+      const run = await runEngram([flag]);
+      expect(run).toMatchObject({ code: 0, stdout: `${version}\n`, stderr: "" });
+    }
+    expect((await runEngram(["--help"])).stdout).toMatch(/^\s+-V, --version\s+print the version and exit$/m);
   });
 });
 

@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { memoryClient } from "../../support/clients.js";
 import { keyFor, parseLogLine, runEngram, spawnEngram, type EngramProcess } from "../../support/engram-process.js";
 import { newDataDir } from "../../support/templates.js";
+import { ENGRAM_VERSION } from "../../../src/version.js";
 
 /** Runs the CLI to completion; a mistaken start must not touch a real database. */
 const cli = (args: string[], env: Record<string, string> = {}) => runEngram(args, { ...env, DATABASE_URL: undefined });
@@ -170,6 +171,9 @@ describe("structured logs", () => {
     }
     const messages = lines.map((l) => parseLogLine(l)!.msg);
     expect(messages).toEqual(expect.arrayContaining(["database ready, migrations applied", "engram listening"]));
+    // Which build answered, in the line an operator looks for first.
+    const listening = lines.map(parseLogLine).find((l) => l?.msg === "engram listening");
+    expect(listening).toMatchObject({ version: ENGRAM_VERSION, port: expect.any(Number) });
     const adminKey = lines.map(parseLogLine).find((l) => typeof l?.adminKeyFile === "string");
     expect(adminKey).toMatchObject({ level: 40, workspace: "default", adminKeyFile: join(dataDir, "admin.key") });
   });
