@@ -3,9 +3,12 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { Presets, SingleBar } from "cli-progress";
-import { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { Command, Option } from "commander";
 import { ExportMemoriesResponseSchema, type ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { MAX_BATCH_ITEMS } from "../api/limits.js";
+import { lettaItems } from "../importers/letta.js";
+import { mem0Items } from "../importers/mem0.js";
 import { memoryPorterFor, type MemoryPorter } from "./memory-porter.js";
 import { openTarget, withTargetOptions, type TargetOptions } from "./target.js";
 
@@ -64,26 +67,41 @@ export function exportCommand(): Command {
   });
 }
 
-/** `engram import memories.jsonl`: what export wrote, in batches that each succeed or fail whole. */
+interface ImportOptions extends TargetOptions {
+  workspace?: string;
+  from: "engram" | "mem0" | "letta";
+  history?: string;
+  agent?: string;
+}
+
+/** `engram import memories.jsonl`: what export wrote (or another system's file), in batches that each succeed or fail whole. */
 export function importCommand(): Command {
   return withTargetOptions(
     new Command("import")
       .description(
-        "store memories exported by `engram export` as they were (ids, times, revisions, vectors); " +
-          "importing a file again changes nothing",
+        "store memories exported by `engram export` as they were (ids, times, revisions, vectors), or another " +
+          "system's (--from); importing a file again changes nothing",
       )
-      .argument("<file>", "JSON lines from engram export ('-' for stdin)")
-      .option("--workspace <id>", WORKSPACE_HELP),
-  ).action(async (file: string, o: TargetOptions & { workspace?: string }) => {
+      .argument("<file>", "JSON lines from engram export ('-' for stdin), or the --from system's file")
+      .option("--workspace <id>", WORKSPACE_HELP)
+      .addOption(
+        new Option("--from <system>", "the file's system: engram, mem0 (get_all output) or letta (.af, passages)")
+          .choices(["engram", "mem0", "letta"])
+          .default("engram"),
+      )
+      .option("--history <file>", "mem0: Memory.history output for the memories (one list, or one per memory id)")
+      .option("--agent <id>", "mem0 and letta: the agent owning memories the file names no agent for"),
+  ).action(async (file: string, o: ImportOptions) => {
     // A file is read through once first, so that a malformed line refuses it before anything is imported.
-    const total = file === "-" ? 0 : await checkedLineCount(file);
+    const foreign = o.from === "engram" ? null : await foreignItems(file, o);
+    const total = foreign?.length ?? (file === "-" ? 0 : await checkedLineCount(file));
     const porter = await memoryPorterFor(await openTarget(o), o.workspace);
     const bar = progressBar("importing {bar} {value}/{total} memories | {eta_formatted} left");
     bar.start(total, 0);
     const sums = { created: 0, replaced: 0, unchanged: 0, vectorsKept: 0 };
     try {
-      for await (const { items, firstLine } of batches(file)) {
-        const result = await importBatch(porter, items, firstLine);
+      for await (const { items, firstLine } of foreign === null ? batches(file) : inBatches(foreign)) {
+        const result = await importBatch(porter, items, firstLine, foreign === null ? "lines" : "memories");
         sums.created += result.created;
         sums.replaced += result.replaced;
         sums.unchanged += result.unchanged;
@@ -101,11 +119,30 @@ export function importCommand(): Command {
   });
 }
 
-async function importBatch(porter: MemoryPorter, items: ExportMemoriesResponse[], firstLine: number) {
+/** Another system's file as the items engram export would have written for its memories (src/importers/). */
+async function foreignItems(file: string, o: ImportOptions): Promise<ExportMemoriesResponse[]> {
+  const read = async (path: string) => ({
+    text: await readFile(path === "-" ? "/dev/stdin" : path, "utf8"),
+    file: path,
+  });
+  if (o.history !== undefined && o.from !== "mem0") throw new Error("--history is for --from mem0");
+  if (o.from === "letta") return lettaItems(await read(file), o.agent);
+  const history = o.history === undefined ? undefined : await read(o.history);
+  return mem0Items({ memories: await read(file), history, agentId: o.agent });
+}
+
+/** Converted memories, IMPORT_BATCH at a time, each batch with the number of its first memory. */
+function* inBatches(items: ExportMemoriesResponse[]) {
+  for (let first = 0; first < items.length; first += IMPORT_BATCH) {
+    yield { items: items.slice(first, first + IMPORT_BATCH), firstLine: first + 1 };
+  }
+}
+
+async function importBatch(porter: MemoryPorter, items: ExportMemoriesResponse[], firstLine: number, unit: string) {
   try {
     return await porter.import(items);
   } catch (err) {
-    const lines = `lines ${firstLine}-${firstLine + items.length - 1}`;
+    const lines = `${unit} ${firstLine}-${firstLine + items.length - 1}`;
     const message = err instanceof Error ? err.message : String(err);
     throw new Error(
       `${lines} were not imported (${message}); the lines before them were: fix the file and import it again`,

@@ -11,7 +11,7 @@ import { ExportMemoriesResponseSchema } from "../../gen/ts/engram/v1/memory_serv
 import { memoryClient } from "../support/clients.js";
 import { createTestDatabase } from "../support/database.js";
 import { WordHashEmbedder } from "../support/embedders.js";
-import { runEngram, type CliResult } from "../support/engram-process.js";
+import { repoRoot, runEngram, type CliResult } from "../support/engram-process.js";
 import { startTestServer, type TestServer } from "../support/server.js";
 
 let scratch: string;
@@ -169,5 +169,39 @@ describe("engram export | engram import", () => {
     const { memories } = await memoryClient(target.baseUrl, target.adminKey).listMemories({});
     expect(memories).toEqual([]);
     expect(await readFile(file, "utf8")).toContain("kept out");
+  });
+});
+
+describe("engram import --from", () => {
+  const fixture = (name: string) => join(repoRoot, "test/fixtures/importers", name);
+
+  it("imports mem0's memories with their history and Letta's, the second time changing nothing", async () => {
+    const target = await pgliteServer();
+    const through = ["--url", target.baseUrl, "--api-key", target.adminKey];
+    const mem0 = ["import", "--from", "mem0", fixture("mem0-get-all.json"), "--history", fixture("mem0-history.json")];
+    expect(succeeded(await runEngram([...mem0, ...through])).stderr).toContain("5 created, 0 replaced, 0 unchanged");
+    expect(succeeded(await runEngram([...mem0, ...through])).stderr).toContain("0 created, 0 replaced, 5 unchanged");
+    const letta = ["import", "--from", "letta", fixture("letta-passages.json"), "--agent", "Evie", ...through];
+    expect(succeeded(await runEngram(letta)).stderr).toContain("2 created, 0 replaced, 0 unchanged");
+    const { memory } = await memoryClient(target.baseUrl, target.adminKey).getMemory({
+      id: "0c9e8d7f-6a5b-4c3d-9e2f-1a0b9c8d7e6f",
+    });
+    expect(memory).toMatchObject({ content: "Works at Initech as a data engineer", revision: 2n, sourceKind: "mem0" });
+  });
+
+  it("refuses a file it cannot read, or a flag its system has no use for, importing nothing", async () => {
+    const target = await pgliteServer();
+    const through = ["--url", target.baseUrl, "--api-key", target.adminKey];
+    const broken = join(scratch, "broken-mem0.json");
+    await writeFile(broken, JSON.stringify({ results: [{ id: "a", memory: "fine" }, { id: "b" }] }));
+    const refused = await runEngram(["import", "--from", "mem0", broken, ...through]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(`${broken}: not mem0 memories: results[1].memory:`);
+    const misplaced = await runEngram(["import", "--from", "letta", broken, "--history", broken, ...through]);
+    expect(misplaced.stderr).toContain("--history is for --from mem0");
+    const unknown = await runEngram(["import", "--from", "zep", broken, ...through]);
+    expect(unknown.stderr).toContain("Allowed choices are engram, mem0, letta");
+    const { memories } = await memoryClient(target.baseUrl, target.adminKey).listMemories({});
+    expect(memories).toEqual([]);
   });
 });
