@@ -3,7 +3,6 @@ import { once } from "node:events";
 import { createInterface } from "node:readline";
 import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { Presets, SingleBar } from "cli-progress";
-import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { ExportMemoriesResponseSchema, type ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { MAX_BATCH_ITEMS } from "../api/limits.js";
@@ -121,14 +120,33 @@ export function importCommand(): Command {
 
 /** Another system's file as the items engram export would have written for its memories (src/importers/). */
 async function foreignItems(file: string, o: ImportOptions): Promise<ExportMemoriesResponse[]> {
-  const read = async (path: string) => ({
-    text: await readFile(path === "-" ? "/dev/stdin" : path, "utf8"),
-    file: path,
-  });
+  const read = async (path: string) => ({ text: await boundedText(path), file: path });
   if (o.history !== undefined && o.from !== "mem0") throw new Error("--history is for --from mem0");
   if (o.from === "letta") return lettaItems(await read(file), o.agent);
   const history = o.history === undefined ? undefined : await read(o.history);
   return mem0Items({ memories: await read(file), history, agentId: o.agent });
+}
+
+/**
+ * Another system's file is parsed whole (its JSON is one document): past this size a file would
+ * take several times as much memory to parse, so it is refused with what to do instead.
+ */
+const MAX_FOREIGN_FILE_BYTES = 256 * 1024 * 1024;
+
+/** The file's text ('-': stdin), refused past MAX_FOREIGN_FILE_BYTES before it is all read. */
+async function boundedText(path: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of path === "-" ? process.stdin : createReadStream(path)) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FOREIGN_FILE_BYTES) {
+      throw new Error(
+        `${path} is over ${MAX_FOREIGN_FILE_BYTES / 2 ** 20} MiB: split it (by user or agent) and import each part`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 /** Converted memories, IMPORT_BATCH at a time, each batch with the number of its first memory. */

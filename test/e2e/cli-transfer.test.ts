@@ -2,7 +2,7 @@
  * `engram export` and `engram import` moving a workspace between engines: PGlite to Postgres
  * through running servers, then Postgres to a stopped PGlite data directory, losing nothing.
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromJsonString, toJson } from "@bufbuild/protobuf";
@@ -199,6 +199,12 @@ describe("engram import --from", () => {
     expect(refused.stderr).toContain(`${broken}: not mem0 memories: results[1].memory:`);
     const misplaced = await runEngram(["import", "--from", "letta", broken, "--history", broken, ...through]);
     expect(misplaced.stderr).toContain("--history is for --from mem0");
+    // Read whole to parse, so a file past 256 MiB is refused before it is (a sparse one: no disk used).
+    const huge = join(scratch, "huge-mem0.json");
+    await writeFile(huge, "");
+    await truncate(huge, 256 * 2 ** 20 + 1);
+    const tooLarge = await runEngram(["import", "--from", "mem0", huge, ...through]);
+    expect(tooLarge.stderr).toContain(`${huge} is over 256 MiB: split it`);
     const unknown = await runEngram(["import", "--from", "zep", broken, ...through]);
     expect(unknown.stderr).toContain("Allowed choices are engram, mem0, letta");
     const { memories } = await memoryClient(target.baseUrl, target.adminKey).listMemories({});
