@@ -3,7 +3,7 @@
  * enums must reach fromJson as canonical proto3 JSON, and anything the gateway cannot place
  * exactly (unknown, duplicate or ambiguous names) must be refused with the field it concerns.
  */
-import { create, createFileRegistry, type DescMessage, type JsonObject, type JsonValue } from "@bufbuild/protobuf";
+import { create, createFileRegistry, type DescMessage, type JsonValue } from "@bufbuild/protobuf";
 import {
   anyPack,
   FieldDescriptorProto_Label,
@@ -30,29 +30,11 @@ import {
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import { ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import { StatusSchema } from "../../gen/ts/google/rpc/status_pb.js";
-import { DomainError } from "../errors/domain-error.js";
+import { refused } from "../../test/support/refusals.js";
 import { isWellKnown } from "./rest-fields.js";
-import { protoJsonOf, restJsonOf, setParameter, shortEnumName } from "./rest-json.js";
-
-/** The reason and fields of the invalid_argument error `run` throws: "UNKNOWN_FIELD at memory.colour". */
-function refused(run: () => unknown): string {
-  try {
-    run();
-  } catch (err) {
-    if (!(err instanceof DomainError) || err.kind !== "invalid_argument") throw err;
-    return `${err.reason} at ${err.fieldViolations.map((v) => v.field).join(",")}`;
-  }
-  throw new Error("expected an invalid_argument DomainError");
-}
+import { protoJsonOf, restJsonOf, shortEnumName } from "./rest-json.js";
 
 const body = (json: JsonValue, desc: DescMessage = MemorySchema, at?: string) => protoJsonOf(desc, json, at);
-
-/** Sets every parameter of a query string, as the gateway does. */
-function params(desc: DescMessage, query: string, bodyField?: string, out: JsonObject = {}): JsonObject {
-  const search = new URLSearchParams(query);
-  for (const name of new Set(search.keys())) setParameter(desc, out, name, search.getAll(name), bodyField);
-  return out;
-}
 
 /** test.Pair { Side left; Side right } with Side { string name }: one name under two parents. */
 function pairSchema(): DescMessage {
@@ -137,52 +119,6 @@ describe("protoJsonOf", () => {
     expect(body({ update_mask: "title, expire_time,linked_entities.type" }, UpdateMemoryRequestSchema)).toEqual({
       update_mask: "title,expireTime,linkedEntities.type",
     });
-  });
-});
-
-describe("setParameter", () => {
-  it("sets nested fields by leaf name, dotted path or alias, appending repeated values", () => {
-    expect(
-      params(ListMemoriesRequestSchema, "kind=a&kind=b&filter.kinds=c&filter.agent_registry_id=x&page_size=20"),
-    ).toEqual({ filter: { kinds: ["a", "b", "c"], agent_id: "x" }, page_size: "20" });
-  });
-
-  it("converts booleans and enums, and refuses any other spelling of a boolean", () => {
-    expect(params(ListMemoriesRequestSchema, "show_deleted=1&show_expired=false&visibility=SHARED")).toEqual({
-      filter: { show_deleted: true, show_expired: false, visibility: "VISIBILITY_SHARED" },
-    });
-    expect(() => params(ListMemoriesRequestSchema, "show_deleted=yes")).toThrow(
-      'show_deleted: expected true or false, got "yes"',
-    );
-    expect(refused(() => params(ListMemoriesRequestSchema, "show_deleted=TRUE"))).toBe(
-      "INVALID_BOOLEAN at show_deleted",
-    );
-  });
-
-  it("refuses unknown names, paths through scalars, and a single-valued field given twice", () => {
-    expect(refused(() => params(ListMemoriesRequestSchema, "colour=red"))).toBe("UNKNOWN_FIELD at colour");
-    expect(refused(() => params(ListMemoriesRequestSchema, "page_size.x=1"))).toBe("UNKNOWN_FIELD at page_size.x");
-    expect(refused(() => params(ListMemoriesRequestSchema, "page_size=1&page_size=2"))).toBe(
-      "REPEATED_PARAMETER at page_size",
-    );
-    const fromPath = params(UpdateMemoryRequestSchema, "id=m1");
-    expect(refused(() => params(UpdateMemoryRequestSchema, "id=m2", "memory", fromPath))).toBe("DUPLICATE_FIELD at id");
-  });
-
-  it("refuses message fields, except well-known ones such as a field mask", () => {
-    expect(refused(() => params(ListMemoriesRequestSchema, "filter=x"))).toBe("NOT_A_PARAMETER at filter");
-    expect(params(UpdateMemoryRequestSchema, "update_mask=title,source_kind")).toEqual({
-      update_mask: "title,sourceKind",
-    });
-  });
-
-  it("refuses fields that belong in the body, however they are named", () => {
-    for (const name of ["title", "memory.title", "memory"]) {
-      expect(refused(() => params(UpdateMemoryRequestSchema, `${name}=t`, "memory"))).toBe(
-        `NOT_A_PARAMETER at ${name}`,
-      );
-    }
-    expect(params(UpdateMemoryRequestSchema, "agent_id=a", "memory")).toEqual({ agent_id: "a" });
   });
 });
 

@@ -159,6 +159,8 @@ function parameterValue(field: DescField, text: string, at: string): JsonValue {
     if (field.message === undefined || !isWellKnown(field.message)) {
       throw invalidArgument(at, "NOT_A_PARAMETER", "is a message and cannot be set from the query string");
     }
+    // A Struct (MemoryFilter.metadata) is its JSON text: ?filter.metadata={"plan":"pro"}.
+    if (field.message.typeName === "google.protobuf.Struct") return jsonObjectOf(text, at);
     return messageValueOf(field.message, text, at);
   }
   if (field.scalar === undefined) return text;
@@ -169,6 +171,19 @@ function parameterValue(field: DescField, text: string, at: string): JsonValue {
     throw invalidArgument(at, "INVALID_BOOLEAN", `expected true or false, got "${text}"`);
   }
   return text;
+}
+
+function jsonObjectOf(text: string, at: string): JsonValue {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw invalidArgument(at, "INVALID_JSON", "expected a JSON object");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw invalidArgument(at, "INVALID_JSON", "expected a JSON object");
+  }
+  return value as JsonValue;
 }
 
 function shortenEnums(desc: DescMessage, json: JsonObject): JsonObject {

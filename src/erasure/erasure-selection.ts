@@ -51,7 +51,8 @@ function narrows(f: FilterQuery): boolean {
     f.linkedEntity !== undefined ||
     f.mentions !== undefined ||
     f.visibility !== undefined ||
-    f.key !== undefined
+    f.key !== undefined ||
+    f.metadata !== undefined
   );
 }
 

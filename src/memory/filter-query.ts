@@ -1,4 +1,6 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import type { MemoryFilter } from "../../gen/ts/engram/v1/memory_pb.js";
+import { invalidArgument } from "../errors/domain-error.js";
 import type { FilterQuery, ListQuery, OrderField } from "./filters.js";
 import { truncatedDate, visibilityValue } from "./mapper.js";
 
@@ -22,7 +24,28 @@ export function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
     showExpired: filter?.showExpired ?? false,
     includeSuperseded: filter?.includeSuperseded ?? false,
     validAt: filter?.validAt === undefined ? undefined : truncatedDate(filter.validAt),
+    metadata: metadataOf(filter?.metadata),
   };
+}
+
+/** The most keys, and characters as JSON, a metadata filter may have (MemoryFilter.metadata). */
+export const MAX_METADATA_FILTER_KEYS = 32;
+export const MAX_METADATA_FILTER_CHARS = 4096;
+
+/** filter.metadata, within its bounds; an empty object filters nothing. */
+function metadataOf(metadata: JsonObject | undefined): JsonObject | undefined {
+  if (metadata === undefined || Object.keys(metadata).length === 0) return undefined;
+  if (Object.keys(metadata).length > MAX_METADATA_FILTER_KEYS) {
+    throw invalidArgument("filter.metadata", "FILTER_TOO_LARGE", `at most ${MAX_METADATA_FILTER_KEYS} keys`);
+  }
+  if (JSON.stringify(metadata).length > MAX_METADATA_FILTER_CHARS) {
+    throw invalidArgument(
+      "filter.metadata",
+      "FILTER_TOO_LARGE",
+      `at most ${MAX_METADATA_FILTER_CHARS} characters as JSON`,
+    );
+  }
+  return metadata;
 }
 
 /** Export's reading of a MemoryFilter: its agent_id keeps one owner agent's memories. */

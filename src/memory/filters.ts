@@ -1,3 +1,4 @@
+import type { JsonObject } from "@bufbuild/protobuf";
 import { visibleTo } from "../auth/visibility.js";
 import type { Viewer } from "../auth/principal.js";
 import { Sql, sql } from "../db/sql.js";
@@ -22,6 +23,8 @@ export interface FilterQuery {
   includeSuperseded: boolean;
   /** Only memories valid at this instant. */
   validAt?: Date;
+  /** Only memories whose metadata contains this object (jsonb containment). */
+  metadata?: JsonObject;
 }
 
 /** The filter that names nothing: every active memory the viewer may read. */
@@ -62,6 +65,8 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, tabl
   if (q.mentions) where.push(mentioning(q.mentions));
   if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
   if (q.key !== undefined) where.push(sql`key = ${q.key}`);
+  // No index: it narrows the rows the other conditions find (a subject's, a kind's).
+  if (q.metadata !== undefined) where.push(sql`metadata @> ${JSON.stringify(q.metadata)}::jsonb`);
   if (!q.showDeleted) where.push(sql`delete_time is null`);
   if (!q.showExpired) where.push(sql`(expire_time is null or expire_time > ${now})`);
   if (!q.includeSuperseded) where.push(sql`superseded_by is null`);
@@ -74,7 +79,7 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, tabl
 
 /** Whether the query narrows by a field of the memory beside visibility and time. */
 function narrowed(q: FilterQuery): boolean {
-  const fields = [q.subjectType, q.subjectId, q.linkedEntity, q.mentions, q.visibility, q.key];
+  const fields = [q.subjectType, q.subjectId, q.linkedEntity, q.mentions, q.visibility, q.key, q.metadata];
   return fields.some((f) => f !== undefined) || q.kinds.length + q.tags.length + q.anyTags.length > 0;
 }
 

@@ -947,7 +947,11 @@ type MemoryFilter struct {
 	// Only memories valid at this instant: valid_from at or before it, valid_until after it or unset.
 	ValidAt *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=valid_at,json=validAt,proto3" json:"valid_at,omitempty"`
 	// Memories that mention this entity, in any role (subject, linked, content, tag or relation).
-	Mentions      *EntityRef `protobuf:"bytes,15,opt,name=mentions,proto3" json:"mentions,omitempty"`
+	Mentions *EntityRef `protobuf:"bytes,15,opt,name=mentions,proto3" json:"mentions,omitempty"`
+	// Memories whose metadata contains this object: each key's value equal to the memory's, an
+	// object contained in it (recursively), a list's elements all among the memory's list. At most
+	// 32 keys, 4096 characters as JSON.
+	Metadata      *structpb.Struct `protobuf:"bytes,16,opt,name=metadata,proto3" json:"metadata,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1083,6 +1087,13 @@ func (x *MemoryFilter) GetValidAt() *timestamppb.Timestamp {
 func (x *MemoryFilter) GetMentions() *EntityRef {
 	if x != nil {
 		return x.Mentions
+	}
+	return nil
+}
+
+func (x *MemoryFilter) GetMetadata() *structpb.Struct {
+	if x != nil {
+		return x.Metadata
 	}
 	return nil
 }
@@ -1268,7 +1279,7 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\bRelation\x126\n" +
 	"\asubject\x18\x01 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\asubject\x12:\n" +
 	"\tpredicate\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18@2\x11^[a-z][a-z0-9_]*$R\tpredicate\x124\n" +
-	"\x06object\x18\x03 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x06object\"\xfd\x06\n" +
+	"\x06object\x18\x03 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x06object\"\xb2\a\n" +
 	"\fMemoryFilter\x128\n" +
 	"\bagent_id\x18\x01 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12+\n" +
 	"\fsubject_type\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vsubjectType\x12'\n" +
@@ -1288,7 +1299,8 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\fshow_expired\x18\f \x01(\bR\vshowExpired\x12-\n" +
 	"\x12include_superseded\x18\r \x01(\bR\x11includeSuperseded\x125\n" +
 	"\bvalid_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\avalidAt\x120\n" +
-	"\bmentions\x18\x0f \x01(\v2\x14.engram.v1.EntityRefR\bmentions:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
+	"\bmentions\x18\x0f \x01(\v2\x14.engram.v1.EntityRefR\bmentions\x123\n" +
+	"\bmetadata\x18\x10 \x01(\v2\x17.google.protobuf.StructR\bmetadata:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
 	"\x12linked_entity_pair\x12>linked_entity_type and linked_entity_id must be given together\x1a@(this.linked_entity_type == '') == (this.linked_entity_id == '')\"\xf9\x02\n" +
 	"\x0eMemoryRevision\x12-\n" +
 	"\brevision\x18\x01 \x01(\x03B\x11\xbaH\x0e\"\f\x18\x80\x80\x80\x80\x80\x80\x80\x80@(\x01R\brevision\x129\n" +
@@ -1403,14 +1415,15 @@ var file_engram_v1_memory_proto_depIdxs = []int32{
 	1,  // 19: engram.v1.MemoryFilter.visibility:type_name -> engram.v1.Visibility
 	13, // 20: engram.v1.MemoryFilter.valid_at:type_name -> google.protobuf.Timestamp
 	7,  // 21: engram.v1.MemoryFilter.mentions:type_name -> engram.v1.EntityRef
-	5,  // 22: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
-	13, // 23: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
-	6,  // 24: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
-	25, // [25:25] is the sub-list for method output_type
-	25, // [25:25] is the sub-list for method input_type
-	25, // [25:25] is the sub-list for extension type_name
-	25, // [25:25] is the sub-list for extension extendee
-	0,  // [0:25] is the sub-list for field type_name
+	12, // 22: engram.v1.MemoryFilter.metadata:type_name -> google.protobuf.Struct
+	5,  // 23: engram.v1.MemoryRevision.change:type_name -> engram.v1.MemoryChange
+	13, // 24: engram.v1.MemoryRevision.change_time:type_name -> google.protobuf.Timestamp
+	6,  // 25: engram.v1.MemoryRevision.memory:type_name -> engram.v1.Memory
+	26, // [26:26] is the sub-list for method output_type
+	26, // [26:26] is the sub-list for method input_type
+	26, // [26:26] is the sub-list for extension type_name
+	26, // [26:26] is the sub-list for extension extendee
+	0,  // [0:26] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_memory_proto_init() }

@@ -442,6 +442,15 @@ export declare type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
    * @generated from field: engram.v1.EntityRef mentions = 15;
    */
   mentions?: EntityRef | undefined;
+
+  /**
+   * Memories whose metadata contains this object: each key's value equal to the memory's, an
+   * object contained in it (recursively), a list's elements all among the memory's list. At most
+   * 32 keys, 4096 characters as JSON.
+   *
+   * @generated from field: google.protobuf.Struct metadata = 16;
+   */
+  metadata?: JsonObject | undefined;
 };
 
 /**
