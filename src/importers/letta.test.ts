@@ -1,20 +1,12 @@
-import { readFileSync } from "node:fs";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
+import { importerFixture, isoOf } from "../../test/support/importer-fixtures.js";
 import { Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import { importedId } from "./foreign-memory.js";
 import { lettaItems } from "./letta.js";
 
-const fixture = (name: string) => ({
-  text: readFileSync(new URL(`../../test/fixtures/importers/${name}`, import.meta.url), "utf8"),
-  file: name,
-});
-const iso = (t: Parameters<typeof timestampDate>[0] | undefined) =>
-  t === undefined ? undefined : timestampDate(t).toISOString();
-
 describe("lettaItems", () => {
   it("makes each core memory block of an agent file a keyed memory the agent owns, leaving empty ones out", () => {
-    const items = lettaItems(fixture("letta-agent.af"));
+    const items = lettaItems(importerFixture("letta-agent.af"));
     expect(items.map((i) => [i.memory?.key, i.memory?.content])).toEqual([
       ["persona", "- My name is Evie\n- I help people plan trips"],
       ["human", "Name: Alex. Vegan. Lives in Lisbon."],
@@ -34,21 +26,21 @@ describe("lettaItems", () => {
       },
     });
     expect(items[0]?.memory?.metadata).toMatchObject({ letta: { read_only: true } });
-    expect(iso(items[0]?.memory?.createTime)).toBe("2026-02-12T19:12:25.808Z");
+    expect(isoOf(items[0]?.memory?.createTime)).toBe("2026-02-12T19:12:25.808Z");
   });
 
   it("reads the first format, one agent with core_memory, even as a JSON string holding the JSON", () => {
-    const items = lettaItems(fixture("letta-first-format.af"));
+    const items = lettaItems(importerFixture("letta-first-format.af"));
     expect(items.map((i) => [i.memory?.agentId, i.memory?.key, i.memory?.content])).toEqual([
       ["memgpt_agent", "persona", "I am Sam, a curious assistant."],
       ["memgpt_agent", "human", "First name: Chad"],
     ]);
-    expect(iso(items[0]?.memory?.updateTime)).toBe("2025-03-04T08:00:00.000Z");
+    expect(isoOf(items[0]?.memory?.updateTime)).toBe("2025-03-04T08:00:00.000Z");
     expect(items[1]?.memory?.metadata).toMatchObject({ confidence: "low" });
   });
 
   it("makes archival passages memories of the agent named, a deleted one deleted, with ids derived from theirs", () => {
-    const [sister, trip] = lettaItems(fixture("letta-passages.json"), "Evie");
+    const [sister, trip] = lettaItems(importerFixture("letta-passages.json"), "Evie");
     expect(sister?.memory).toMatchObject({
       id: importedId("letta", "passage-6f1c2b3a-4d5e-4f60-8172-93a4b5c6d7e8"),
       agentId: "Evie",
@@ -57,9 +49,9 @@ describe("lettaItems", () => {
       metadata: { source: "chat" },
     });
     expect(sister?.memory?.deleteTime).toBeUndefined();
-    expect(iso(trip?.memory?.deleteTime)).toBe("2026-03-10T15:00:00.000Z");
+    expect(isoOf(trip?.memory?.deleteTime)).toBe("2026-03-10T15:00:00.000Z");
     // No agent named: nobody owns them, so every agent of the workspace reads them.
-    expect(lettaItems(fixture("letta-passages.json"))[0]?.memory).toMatchObject({
+    expect(lettaItems(importerFixture("letta-passages.json"))[0]?.memory).toMatchObject({
       agentId: "",
       visibility: Visibility.SHARED,
     });

@@ -1,19 +1,14 @@
-import { readFileSync } from "node:fs";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { describe, expect, it } from "vitest";
+import { importerFixture, isoOf } from "../../test/support/importer-fixtures.js";
 import { MemoryChange, Visibility } from "../../gen/ts/engram/v1/memory_pb.js";
 import { ForeignFormatError, importedId } from "./foreign-memory.js";
 import { mem0Items } from "./mem0.js";
 
-const fixture = (name: string) => ({
-  text: readFileSync(new URL(`../../test/fixtures/importers/${name}`, import.meta.url), "utf8"),
-  file: name,
-});
-const iso = (t: Parameters<typeof timestampDate>[0] | undefined) =>
-  t === undefined ? undefined : timestampDate(t).toISOString();
-
 describe("mem0Items", () => {
-  const items = mem0Items({ memories: fixture("mem0-get-all.json"), history: fixture("mem0-history.json") });
+  const items = mem0Items({
+    memories: importerFixture("mem0-get-all.json"),
+    history: importerFixture("mem0-history.json"),
+  });
   const byContent = (content: string) => {
     const item = items.find((i) => i.memory?.content === content);
     if (item?.memory === undefined) throw new Error(`no memory says ${content}`);
@@ -51,40 +46,43 @@ describe("mem0Items", () => {
 
   it("reads times with their offsets, and an absent updated_at as the creation", () => {
     const vegan = byContent("Is vegan and avoids dairy").memory;
-    expect(iso(vegan.createTime)).toBe("2025-10-22T11:40:22.864Z");
-    expect(iso(vegan.updateTime)).toBe("2025-10-22T11:40:22.864Z");
+    expect(isoOf(vegan.createTime)).toBe("2025-10-22T11:40:22.864Z");
+    expect(isoOf(vegan.updateTime)).toBe("2025-10-22T11:40:22.864Z");
     const billing = byContent("Escalate billing questions to the finance queue").memory;
-    expect(iso(billing.updateTime)).toBe("2026-02-14T10:00:00.000Z");
+    expect(isoOf(billing.updateTime)).toBe("2026-02-14T10:00:00.000Z");
   });
 
   it("turns history into revisions, oldest first numbered from 1, and brings back a memory deleted in mem0", () => {
     const job = byContent("Works at Initech as a data engineer");
     expect(job.memory?.revision).toBe(2n);
     const oldestFirst = [...job.revisions].reverse();
-    expect(oldestFirst.map((r) => [r.revision, r.change, r.memory?.content, iso(r.changeTime)])).toEqual([
+    expect(oldestFirst.map((r) => [r.revision, r.change, r.memory?.content, isoOf(r.changeTime)])).toEqual([
       [1n, MemoryChange.CREATED, "Works at Globex as an analyst", "2026-01-10T08:00:00.000Z"],
       [2n, MemoryChange.UPDATED, "Works at Initech as a data engineer", "2026-03-02T12:15:30.500Z"],
     ]);
     const dog = byContent("Has a dog named Biscuit");
-    expect(iso(dog.memory?.deleteTime)).toBe("2026-02-20T07:45:00.000Z");
+    expect(isoOf(dog.memory?.deleteTime)).toBe("2026-02-20T07:45:00.000Z");
     expect(dog.revisions.map((r) => r.change)).toEqual([MemoryChange.DELETED, MemoryChange.CREATED]);
     // A memory without history has its creation as its one revision.
     expect(byContent("Is vegan and avoids dairy").revisions.map((r) => r.revision)).toEqual([1n]);
   });
 
   it("reads the platform's page: categories as tags, the session as the run, the last day as the expiry", () => {
-    const [allergy, followUp] = mem0Items({ memories: fixture("mem0-platform-page.json") });
+    const [allergy, followUp] = mem0Items({ memories: importerFixture("mem0-platform-page.json") });
     expect(allergy?.memory).toMatchObject({
       subjectId: "sam",
       tags: ["category:health", "category:medical"],
       metadata: { mem0: { app_id: "clinic-app" } },
     });
     expect(followUp?.memory?.metadata).toEqual({ priority: "high", mem0: { run_id: "visit-42" } });
-    expect(iso(followUp?.memory?.expireTime)).toBe("2026-06-30T23:59:59.999Z");
+    expect(isoOf(followUp?.memory?.expireTime)).toBe("2026-06-30T23:59:59.999Z");
   });
 
   it("gives the same items for the same file, so a second import changes nothing", () => {
-    const again = mem0Items({ memories: fixture("mem0-get-all.json"), history: fixture("mem0-history.json") });
+    const again = mem0Items({
+      memories: importerFixture("mem0-get-all.json"),
+      history: importerFixture("mem0-history.json"),
+    });
     expect(again).toEqual(items);
     expect(importedId("mem0", "mem-7")).toBe(importedId("mem0", "mem-7"));
     expect(importedId("mem0", "mem-7")).not.toBe(importedId("letta", "mem-7"));

@@ -2,18 +2,13 @@
  * Memories from mem0 and Letta files, imported through ImportMemories as `engram import --from`
  * sends them: the history kept, the agents' scoping enforced, and a second import changing nothing.
  */
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MemoryChange, MemoryState } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { lettaItems } from "../../../src/importers/letta.js";
 import { mem0Items } from "../../../src/importers/mem0.js";
 import { codeOf } from "../../support/codes.js";
+import { importerFixture } from "../../support/importer-fixtures.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
-
-const fixture = (name: string) => ({
-  text: readFileSync(new URL(`../../fixtures/importers/${name}`, import.meta.url), "utf8"),
-  file: name,
-});
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -26,7 +21,10 @@ afterAll(async () => {
 const admin = { scopes: ["admin" as const] };
 
 describe("importing mem0's memories", () => {
-  const items = mem0Items({ memories: fixture("mem0-get-all.json"), history: fixture("mem0-history.json") });
+  const items = mem0Items({
+    memories: importerFixture("mem0-get-all.json"),
+    history: importerFixture("mem0-history.json"),
+  });
 
   it("stores them with their history, and a second import changes nothing", async () => {
     const first = await services.memories(admin).importMemories({ memories: items });
@@ -79,7 +77,10 @@ describe("importing Letta's memories", () => {
   it("stores an agent's core memory as keyed memories it owns, and passages, changing nothing the second time", async () => {
     const workspaceId = "letta-import";
     const caller = { ...admin, workspaceId };
-    const items = [...lettaItems(fixture("letta-agent.af")), ...lettaItems(fixture("letta-passages.json"), "Evie")];
+    const items = [
+      ...lettaItems(importerFixture("letta-agent.af")),
+      ...lettaItems(importerFixture("letta-passages.json"), "Evie"),
+    ];
     expect(await services.memories(caller).importMemories({ memories: items })).toMatchObject({ created: 4 });
     expect(await services.memories(caller).importMemories({ memories: items })).toMatchObject({ unchanged: 4 });
 
