@@ -178,6 +178,7 @@ async function serve(
     onErasureFinished: () => scrubber?.request(),
     apiKeys,
     stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
+    contentExtraction: config.contentExtraction,
   });
   forgetErased = services.forgetCached;
   const handlers = apiHandlers({

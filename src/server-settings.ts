@@ -194,6 +194,12 @@ export const SETTINGS = {
       help: "how long a write waits for its vector before committing PENDING (longer while the embedder is busy)",
     }),
   },
+  contentExtraction: choice(["on", "off"], {
+    flag: "--content-extraction <on|off>",
+    env: "ENGRAM_CONTENT_EXTRACTION",
+    initial: "on",
+    help: "find people, organisations, places, emails and URLs in written content for the knowledge graph (English); off saves about 1 ms of CPU a write",
+  }),
   reranker: text({
     flag: "--reranker <model>",
     env: "ENGRAM_RERANKER",

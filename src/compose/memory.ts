@@ -4,7 +4,7 @@ import type { ChangeFeed } from "../feed/change-feed.js";
 import { MemoryHistory } from "../history/memory-history.js";
 import { MemoryServiceImpl } from "../memory/memory.service.js";
 import type { PageTokens } from "../memory/page-token.js";
-import { memoryRepositories, type MemoryRepositories } from "../memory/repositories.js";
+import { memoryRepositoriesWith, type MemoryRepositories } from "../memory/repositories.js";
 import { MemorySearch, type RerankEvent } from "../memory/search/search.js";
 import { SuccessorNames, type ReadableIds } from "../memory/successors.js";
 import { MemoryTransfer } from "../memory/transfer/transfer.js";
@@ -16,7 +16,7 @@ import { MemoryWrites } from "../memory/write/writes.js";
 import type { Reranker } from "../rerank/reranker.js";
 import { ErasureHandlers } from "../erasure/erasure.handlers.js";
 import { Erasures } from "../erasure/erasures.js";
-import { forgetContentFacts } from "../graph/content-mentions.js";
+import { contentFacts, forgetContentFacts, NO_CONTENT_FACTS } from "../graph/content-mentions.js";
 
 export interface MemoryOptions {
   em: EntityManager;
@@ -39,6 +39,8 @@ export interface MemoryOptions {
   erasureBatchSize?: number;
   /** Called once each erasure that erased something is done: on PGlite, the scrubber's request. */
   onErasureFinished?: () => void;
+  /** Whether writes find names in content (--content-extraction; on unless "off"). */
+  contentExtraction?: "on" | "off";
   /** Repositories to use instead of the standard ones (tests observe or steer queries with these). */
   repositories?: Partial<MemoryRepositories>;
   now?: () => Date;
@@ -57,7 +59,8 @@ export interface MemoryParts {
 /** MemoryService and its parts, wired: the one place that builds them, for the server and tests alike. */
 export function composeMemory(options: MemoryOptions): MemoryParts {
   const { em, embeddings, pageTokens, feed } = options;
-  const repositories = { ...memoryRepositories, ...options.repositories };
+  const extract = options.contentExtraction === "off" ? NO_CONTENT_FACTS : contentFacts;
+  const repositories = { ...memoryRepositoriesWith(extract), ...options.repositories };
   const { memories, supersessions, neighbours, retrieval, revisions, stats } = repositories;
   const now = options.now ?? (() => new Date());
   const onPending = options.onPending ?? (() => {});
@@ -90,6 +93,7 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     vectorSizeOf: (model) => (model === embeddings.model ? embeddings.dimensions : null),
     onPending,
     onWritten,
+    extract,
   });
   const forgetCached = (workspaceId: string | null) => {
     embeddings.forgetRecent();

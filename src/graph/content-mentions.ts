@@ -8,6 +8,12 @@ export interface ContentFacts {
   relations: FoundRelationRow[];
 }
 
+/** What finds a content's facts: contentFacts, or NO_CONTENT_FACTS where extraction is off (--content-extraction). */
+export type ContentExtraction = (content: string) => ContentFacts;
+
+/** Extraction off: a memory's graph comes from its subject, links, tags and stated relations only. */
+export const NO_CONTENT_FACTS: ContentExtraction = () => ({ mentions: [], relations: [] });
+
 /**
  * The names a memory's content mentions, as the writer sends them (role "content"): the
  * mentions_on_write trigger adds the other roles and resolves each name to an entity it

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { sql } from "../db/sql.js";
+import { contentFacts, NO_CONTENT_FACTS } from "../graph/content-mentions.js";
 import {
   DRAFT_COLUMNS,
   DRAFT_FROM_EXCLUDED,
@@ -160,7 +161,7 @@ describe("column lists", () => {
 });
 
 describe("draftValues", () => {
-  const values = draftValues(draft);
+  const values = draftValues(draft, contentFacts);
 
   it("binds one parameter per draft column, with casts for json, arrays and times", () => {
     expect(values.text).toBe(
@@ -199,7 +200,7 @@ describe("draftValues", () => {
   });
 
   it("sends the names found in the content as content mentions", () => {
-    const named = draftValues({ ...draft, content: "Met Ana Lopez of Acme Corp in Lisbon; ana@acme.io" });
+    const named = draftValues({ ...draft, content: "Met Ana Lopez of Acme Corp in Lisbon; ana@acme.io" }, contentFacts);
     const mentions = JSON.parse(named.params.at(-2) as string) as unknown[];
     expect(mentions).toEqual(
       expect.arrayContaining([
@@ -211,10 +212,12 @@ describe("draftValues", () => {
   });
 
   it("sends the relations the content says in words, between names by their text", () => {
-    const said = draftValues({ ...draft, content: "John Smith is the CTO of Acme Corp. He joined in 2022." });
-    expect(JSON.parse(said.params.at(-1) as string)).toEqual([
+    const content = "John Smith is the CTO of Acme Corp. He joined in 2022.";
+    expect(JSON.parse(draftValues({ ...draft, content }, contentFacts).params.at(-1) as string)).toEqual([
       { subject: "John Smith", predicate: "works_at", object: "Acme Corp" },
     ]);
+    // Extraction off (--content-extraction off): neither names nor relations.
+    expect(draftValues({ ...draft, content }, NO_CONTENT_FACTS).params.slice(-2)).toEqual(["[]", "[]"]);
   });
 });
 

@@ -5,7 +5,7 @@ import { Sql, sql } from "../db/sql.js";
 import type { MemoryRow, MentionRow } from "./memory.entity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { fingerprintOf } from "./identity.js";
-import { contentFacts } from "../graph/content-mentions.js";
+import type { ContentExtraction } from "../graph/content-mentions.js";
 
 /**
  * The one column map the hand-written SQL over `memories` is built from. Column names come
@@ -149,11 +149,12 @@ function comparedValues(d: MemoryDraft): unknown[] {
 }
 
 /**
- * The values of DRAFT_COLUMNS for a draft, in their order. `kept`: the content's mentions as
- * another server resolved them (an import), stored as they are rather than found again.
+ * The values of DRAFT_COLUMNS for a draft, in their order, its content's facts found by
+ * `extract`. `kept`: the content's mentions as another server resolved them (an import), stored
+ * as they are rather than found again.
  */
-export function draftValues(d: MemoryDraft, kept?: readonly MentionRow[]): Sql {
-  const found = contentFacts(d.content);
+export function draftValues(d: MemoryDraft, extract: ContentExtraction, kept?: readonly MentionRow[]): Sql {
+  const found = extract(d.content);
   const mentions = kept === undefined ? found.mentions : kept.map((m) => ({ ...m, kept: true }));
   return Sql.bind(DRAFT_PLACEHOLDERS, [
     ...comparedValues(d),

@@ -1,3 +1,4 @@
+import { contentFacts, type ContentExtraction } from "../graph/content-mentions.js";
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { visibleTo } from "../auth/visibility.js";
 import type { Viewer } from "../auth/principal.js";
@@ -42,7 +43,10 @@ function inactive(now: Date): Sql {
  */
 export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
   /** Bind to a transaction's entity manager to run inside that transaction. */
-  constructor(em: EntityManager) {
+  constructor(
+    em: EntityManager,
+    private readonly extract: ContentExtraction = contentFacts,
+  ) {
     super(em, MemoryEntity);
   }
 
@@ -59,7 +63,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     now,
     change,
   }: KeyedWrite): Promise<{ record: MemoryRecord; outcome: UpsertOutcome }> {
-    const v = draftValues(draft);
+    const v = draftValues(draft, this.extract);
     const rows = await query<MemoryColumns & { inserted: boolean; last_change: string }>(
       this.em,
       sql`insert into memories as memories (workspace_id, id, create_time, update_time, ${DRAFT_COLUMNS},
@@ -141,7 +145,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     if (items.length === 0) return [];
     const values = items.map(
       ({ id, draft, embedded, change }) =>
-        sql`(${workspaceId}, ${id}::uuid, ${now}::timestamptz, ${now}::timestamptz, ${draftValues(draft)}, ${embeddingValues(embedded)}, ${changeValues(change)})`,
+        sql`(${workspaceId}, ${id}::uuid, ${now}::timestamptz, ${now}::timestamptz, ${draftValues(draft, this.extract)}, ${embeddingValues(embedded)}, ${changeValues(change)})`,
     );
     const inserted = await this.all(
       sql`insert into memories (workspace_id, id, create_time, update_time, ${DRAFT_COLUMNS}, ${EMBEDDING_COLUMNS},
@@ -165,7 +169,7 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
   async replace({ target, draft, embedded, now, change }: Replacement): Promise<MemoryRecord | null> {
     const contentChanged = target.content !== draft.content;
     return this.first(
-      sql`update memories set (${DRAFT_COLUMNS}) = (select ${draftValues(draft)}),
+      sql`update memories set (${DRAFT_COLUMNS}) = (select ${draftValues(draft, this.extract)}),
           update_time = ${now}, revision = revision + 1, ${changeAssignments(change)}
           ${contentChanged ? sql`, (${EMBEDDING_COLUMNS}) = (select ${embeddingValues(embedded)})` : sql``}
         where workspace_id = ${target.workspaceId} and id = ${target.id} and ${differsFrom(draft)}

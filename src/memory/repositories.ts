@@ -1,3 +1,4 @@
+import type { ContentExtraction } from "../graph/content-mentions.js";
 import type { EntityManager } from "@mikro-orm/sql";
 import { MemoryStatsRepository } from "./stats/stats.repository.js";
 import { MemoryRepository } from "./memory.repository.js";
@@ -17,6 +18,12 @@ export interface MemoryRepositories {
   supersessions: (em: EntityManager) => SupersessionRepository;
   revisions: (em: EntityManager) => MemoryRevisionRepository;
 }
+
+/** The standard repositories, the memories one finding contents' facts with `extract`. */
+export const memoryRepositoriesWith = (extract: ContentExtraction): MemoryRepositories => ({
+  ...memoryRepositories,
+  memories: (em) => new MemoryRepository(em, extract),
+});
 
 export const memoryRepositories: MemoryRepositories = {
   memories: (em) => new MemoryRepository(em),

@@ -1,3 +1,4 @@
+import { contentFacts, type ContentExtraction } from "../../graph/content-mentions.js";
 import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { fromSql } from "pgvector";
 import { vectorLiteral } from "../../db/vector-literal.js";
@@ -50,7 +51,10 @@ export type ImportedAs = "created" | "replaced";
  * order; import writes them back as they were, ids, times and revisions included.
  */
 export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
-  constructor(em: EntityManager) {
+  constructor(
+    em: EntityManager,
+    private readonly extract: ContentExtraction = contentFacts,
+  ) {
     super(em, MemoryEntity);
   }
 
@@ -85,7 +89,7 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
       (m) =>
         sql`(${workspaceId}, ${m.id}::uuid, ${m.createTime}::timestamptz, ${m.updateTime}::timestamptz,
           ${m.deleteTime}::timestamptz, ${m.forgetReason}, ${String(m.revision)}::bigint, ${m.supersededBy}::uuid,
-          ${draftValues(m.draft, m.contentMentions)}, ${vectorValues(m.vector)}, ${changeValues(m.change)})`,
+          ${draftValues(m.draft, this.extract, m.contentMentions)}, ${vectorValues(m.vector)}, ${changeValues(m.change)})`,
     );
     const rows = await query<{ id: string; inserted: boolean }>(
       this.em,

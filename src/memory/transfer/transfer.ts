@@ -1,3 +1,4 @@
+import type { ContentExtraction } from "../../graph/content-mentions.js";
 import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
 import { MemoryState, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
@@ -45,6 +46,8 @@ export interface MemoryTransferDeps {
   onPending?: () => void;
   /** Called with the number of memories an import wrote (for table statistics). */
   onWritten?: (count: number) => void;
+  /** Finds the facts of imported contents whose mentions the export did not carry (contentFacts unless given). */
+  extract?: ContentExtraction;
 }
 
 /**
@@ -111,7 +114,7 @@ export class MemoryTransfer {
     try {
       written = await this.deps.em.fork().transactional(async (tem) => {
         await importMerges(tem, workspaceId, items);
-        const stored = await new MemoryTransferRepository(tem).store(workspaceId, memories);
+        const stored = await new MemoryTransferRepository(tem, this.deps.extract).store(workspaceId, memories);
         const kept = histories.filter((_, i) => stored.has(memories[i]?.id ?? "")).flat();
         await this.deps.revisions(tem).store(workspaceId, kept);
         await importEntities(tem, workspaceId, items, now);

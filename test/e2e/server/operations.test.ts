@@ -95,6 +95,12 @@ describe("engram serve: flags and environment", () => {
     ["ENGRAM_PORT=http", [], { ENGRAM_PORT: "http" }, `value 'http' from env 'ENGRAM_PORT' is invalid. ${portRange}`],
     ["--log-level loud", ["--log-level", "loud"], {}, "option '--log-level <level>' argument 'loud' is invalid."],
     [
+      "--content-extraction maybe",
+      ["--content-extraction", "maybe"],
+      {},
+      "option '--content-extraction <on|off>' argument 'maybe' is invalid. Allowed choices are on, off.",
+    ],
+    [
       "ENGRAM_STORAGE_RESERVE_MB=1G",
       [],
       { ENGRAM_STORAGE_RESERVE_MB: "1G" },
@@ -107,6 +113,20 @@ describe("engram serve: flags and environment", () => {
     expect(code).not.toBe(0);
     expect(stderr).toContain(message);
     await expect(stat(dataDir)).rejects.toMatchObject({ code: "ENOENT" });
+  });
+
+  it("ENGRAM_CONTENT_EXTRACTION=off reaches the writes: the content names no entity", async () => {
+    const dataDir = await tempDir();
+    const server = await spawn({ dataDir, env: { DATABASE_URL: undefined, ENGRAM_CONTENT_EXTRACTION: "off" } });
+    const { memory } = await memoryClient(server.baseUrl, await keyFor(dataDir, undefined)).writeMemory({
+      memory: {
+        subjectType: "account",
+        subjectId: "acme",
+        kind: "note",
+        content: "John Smith is the CTO of Acme Corp.",
+      },
+    });
+    expect(memory?.mentions.map((m) => `${m.entity?.type}/${m.entity?.id}`)).toEqual(["account/acme"]);
   });
 
   it("a port already taken ends the process with one structured fatal line", async () => {
