@@ -78,7 +78,7 @@ export function mem0Items({ memories, history, agentId }: Mem0Files): ExportMemo
   const items = list.map((m, i) => {
     const where = `${memories.file}: results[${i}]`;
     const memory = memoryOf(m, agentId, where);
-    return foreignItem(memory, revisionsOf(memory, events.get(m.id) ?? [], `${history?.file}: ${m.id}`));
+    return withHistory(memory, events.get(m.id) ?? [], `${history?.file}: ${m.id}`);
   });
   const listed = new Set(list.map((m) => m.id));
   for (const [id, ofMemory] of events) {
@@ -101,7 +101,7 @@ export function mem0Items({ memories, history, agentId }: Mem0Files): ExportMemo
       agentId,
       where,
     );
-    items.push(foreignItem(memory, revisionsOf(memory, ofMemory, where)));
+    items.push(withHistory(memory, ofMemory, where));
   }
   return items;
 }
@@ -159,9 +159,11 @@ function memoryOf(m: Partial<Mem0Memory> & { id: string; memory: string }, agent
   } satisfies ForeignMemory;
 }
 
-/** mem0's events as revisions: ADD created it, UPDATE changed its text, DELETE deleted it. */
-function revisionsOf(memory: ForeignMemory, events: Mem0Event[], where: string): ForeignRevision[] {
-  const deleted = events.at(-1)?.event === "DELETE";
+/**
+ * The memory's item with mem0's events as its revisions: ADD created it, UPDATE changed its
+ * text, DELETE deleted it. It stands as its last event left it (a deleted one, deleted then).
+ */
+function withHistory(memory: ForeignMemory, events: Mem0Event[], where: string): ExportMemoriesResponse {
   const revisions = events.map((e, i): ForeignRevision => {
     const time = timeOf(changeTime(e), `${where}[${i}]`);
     const content = e.new_memory ?? e.old_memory ?? memory.content;
@@ -170,9 +172,9 @@ function revisionsOf(memory: ForeignMemory, events: Mem0Event[], where: string):
     const deleteTime = e.event === "DELETE" ? time : undefined;
     return { change, time, memory: { ...memory, content, updateTime: time, deleteTime } };
   });
-  // The memory stands as its last event left it (a deleted one, deleted then).
   const last = revisions.at(-1);
-  if (last !== undefined && !deleted) last.memory = { ...memory, updateTime: last.time ?? memory.updateTime };
-  if (deleted && last !== undefined) Object.assign(memory, { deleteTime: last.time, updateTime: last.time });
-  return revisions;
+  if (last === undefined) return foreignItem(memory);
+  if (last.change === MemoryChange.DELETED) return foreignItem({ ...memory, ...last.memory }, revisions);
+  last.memory = { ...memory, updateTime: last.time ?? memory.updateTime };
+  return foreignItem(memory, revisions);
 }
