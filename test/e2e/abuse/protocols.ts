@@ -414,7 +414,11 @@ function restRequestOf(call: Call): RestRequest | undefined {
   };
 }
 
+/** Struct fields, which REST's query string takes as their JSON text rather than field by field. */
+const STRUCT_PARAMETERS = new Set(["filter.metadata"]);
+
 function queryOf(json: JsonValue, prefix: string): string[] {
+  if (STRUCT_PARAMETERS.has(prefix)) return [`${prefix}=${percentEncode(JSON.stringify(json))}`];
   if (Array.isArray(json)) return json.flatMap((v) => queryOf(v, prefix));
   if (typeof json === "object" && json !== null) {
     return Object.entries(json).flatMap(([name, value]) => queryOf(value, prefix === "" ? name : `${prefix}.${name}`));

@@ -108,6 +108,12 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("ListMemories filter.key", list({ key: v })),
     place("ListMemories filter.linked_entity", list({ linkedEntityType: v, linkedEntityId: v })),
     place("ListMemories filter.mentions", list({ mentions: { type: "person", id: v } })),
+    place("ListMemories filter.metadata key", list({ metadata: { [v]: "value" } })),
+    place("ListMemories filter.metadata value", list({ metadata: { note: v, nested: { list: [v] } } })),
+    place(
+      "SearchMemories filter.metadata",
+      call(m.searchMemories, { query: "probe", filter: { metadata: { note: v } } }),
+    ),
     place("ListMemories page_token", list({}, { pageToken: v })),
     place("ListMemories order_by", list({}, { orderBy: v })),
     place("SearchMemories query", call(m.searchMemories, { query: v })),

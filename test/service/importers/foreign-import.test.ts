@@ -66,6 +66,11 @@ describe("importing mem0's memories", () => {
       "Works at Initech as a data engineer",
     ]);
     expect(await codeOf(support.getMemory({ id: "5b1f3c2e-8d4a-4e6f-a1b2-c3d4e5f60718" }))).toBe("NotFound");
+    // In another workspace an imported id is as unknown as one never written.
+    const elsewhere = services.memories({ ...admin, workspaceId: "elsewhere" });
+    expect(await codeOf(elsewhere.getMemory({ id: "1a75e827-7a8e-4c2b-9e3c-0f6c1d2b3a41" }))).toBe("NotFound");
+    expect(await codeOf(elsewhere.getMemory({ id: "00000000-0000-4000-8000-000000000000" }))).toBe("NotFound");
+    expect((await elsewhere.listMemories({ filter: { subjectId: "alex" } })).memories).toEqual([]);
     const travel = await services
       .memories({ agentId: "travel-bot" })
       .getMemory({ id: "5b1f3c2e-8d4a-4e6f-a1b2-c3d4e5f60718" });

@@ -61,6 +61,14 @@ describe("MemoryFilter.metadata", () => {
     // Bob may not read Ana's private note: the filter finds nothing more than he may read.
     expect(await list({ plan: "pro" }, bob)).toEqual([notes[0]!.content]);
     expect(await list({ labels: ["hot"] }, bob)).toEqual([]);
+    // Another workspace has none of them, whatever the filter says.
+    const elsewhere = { agentId: "ana", workspaceId: `other-${randomUUID()}` };
+    expect(await list({ plan: "pro" }, elsewhere)).toEqual([]);
+    const hits = await searchAll(services.memories(elsewhere), {
+      query: "renewal",
+      filter: { metadata: { plan: "pro" } },
+    });
+    expect(hits).toEqual([]);
   });
 
   it("filters as of a past time, and every search mode", async () => {
