@@ -48,10 +48,11 @@ if (!process.env.TMPDIR) {
 const TEMPLATES = "test/support/templates-setup.ts";
 /**
  * End-to-end tests that need more than Node and npm: the client packages built and run with Go
- * and Python, the browser client and the console in Chromium. `npm run test:clients` runs them
- * (after installing what they need); `npm test` leaves them out so it runs on Node alone.
+ * and Python, the browser client and the console in Chromium, and the traces sent to an OTLP
+ * receiver in Python. `npm run test:clients` runs them (after installing what they need); `npm
+ * test` leaves them out so it runs on Node alone.
  */
-const CLIENTS = "test/e2e/clients/**/*.test.ts";
+const CLIENTS = ["test/e2e/clients/**/*.test.ts", "test/e2e/telemetry/**/*.test.ts"];
 /** The compiled server that spawned processes run. */
 const BUILD = "test/support/build-setup.ts";
 
@@ -119,7 +120,7 @@ export default defineConfig({
           name: "e2e",
           execArgv: QUICK_START_FLAGS,
           include: ["test/e2e/**/*.test.ts"],
-          exclude: [CLIENTS],
+          exclude: CLIENTS,
           globalSetup: [TEMPLATES, BUILD, "test/support/postgres-setup.ts"],
           sequence: { groupOrder: 1 },
         },
@@ -129,8 +130,8 @@ export default defineConfig({
         test: {
           name: "clients",
           execArgv: QUICK_START_FLAGS,
-          include: [CLIENTS],
-          globalSetup: [TEMPLATES, BUILD],
+          include: CLIENTS,
+          globalSetup: [TEMPLATES, BUILD, "test/support/postgres-setup.ts"],
           sequence: { groupOrder: 1 },
         },
       },

@@ -8,6 +8,7 @@ import { connectAdapter } from "./server/connect-adapter.js";
 import { ERROR_DETAILS } from "./errors/status.js";
 import { errorInterceptor } from "./server/interceptors/errors.js";
 import { observabilityInterceptor } from "./server/interceptors/observability.js";
+import { tracingInterceptor } from "./server/interceptors/tracing.js";
 import { validationInterceptor } from "./server/interceptors/validation.js";
 import { scopeInterceptor } from "./server/interceptors/scope.js";
 import { storageInterceptor } from "./server/interceptors/storage.js";
@@ -38,12 +39,13 @@ export interface ApiHandlers {
 }
 
 /**
- * What every call passes through once authenticated, in order: logging and metrics, the one
+ * What every call passes through once authenticated, in order: its span (when tracing), logging and metrics, the one
  * error mapping, protovalidate, the scope each method declares, and (on the embedded engine)
  * the refusal of writes while the disk is nearly full.
  */
 export function apiInterceptors(logger: Logger, metrics: Registry, storage?: StorageReserve): Interceptor[] {
   return [
+    tracingInterceptor(),
     observabilityInterceptor(logger, metrics),
     errorInterceptor(logger),
     validationInterceptor(),

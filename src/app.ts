@@ -26,6 +26,7 @@ import { startSweeper } from "./memory/queue/sweeper.js";
 import { MemoryStatsRepository } from "./memory/stats/stats.repository.js";
 import { addFeedGauges, addMemoryGauges, addStorageGauges, createMetrics, type ServerMetrics } from "./metrics.js";
 import { SCHEMA } from "./schema.js";
+import { detached } from "./telemetry/spans.js";
 import type { ConnectionTimeouts } from "./server/listener.js";
 import { routes } from "./server/routes.js";
 import { ENGRAM_VERSION } from "./version.js";
@@ -165,17 +166,18 @@ async function serve(
         logger.warn({ error: loggableError(event.error) }, "rerank failed; the search kept its order");
       }
     },
-    onPending: () => {
+    // The background work a call wakes is not part of its trace.
+    onPending: detached(() => {
       worker.kick();
       cluster.announceBacklog();
-    },
-    onWritten: (count: number) => {
+    }),
+    onWritten: detached((count: number) => {
       statistics.noteWrites(count);
       tallies.noteWrites();
       if (count > 0) sequencer.written();
-    },
-    onErased: (workspaceId) => cluster.announceErasure(workspaceId),
-    onErasureFinished: () => scrubber?.request(),
+    }),
+    onErased: detached((workspaceId: string) => cluster.announceErasure(workspaceId)),
+    onErasureFinished: detached(() => scrubber?.request()),
     apiKeys,
     stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
     contentExtraction: config.contentExtraction,

@@ -8,6 +8,7 @@ import { configFrom, reembedOptions, serveOptions } from "./config.js";
 import { DataDirLockedError } from "./db/data-dir-lock.js";
 import { reembed } from "./reembed.js";
 import { createLogger, loggableError } from "./logger.js";
+import { startTracing } from "./telemetry/tracing.js";
 import { ENGRAM_VERSION } from "./version.js";
 
 const program = new Command("engram")
@@ -16,21 +17,30 @@ const program = new Command("engram")
 
 const serve = program.command("serve", { isDefault: true }).description("run the server");
 for (const option of serveOptions()) serve.addOption(option);
+serve.addHelpText(
+  "after",
+  "\nTraces (OpenTelemetry) are configured by the standard OTEL_* variables and are off unless\n" +
+    "OTEL_TRACES_EXPORTER names an exporter or OTEL_EXPORTER_OTLP_ENDPOINT is set (docs/tracing.md).",
+);
 serve.action(async () => {
   const config = configFrom(serve);
   const logger = createLogger(config.logLevel);
-  const engram = await startEngram(config, logger).catch((err: unknown) => {
+  const failed = (err: unknown): never => {
     // One structured line instead of a stack trace (port taken, database unreachable, bad TLS files...).
     logger.fatal({ err }, "engram failed to start");
     process.exit(1);
-  });
+  };
+  // Before anything that is traced; off, unless the OTEL_* environment asks for it.
+  const tracing = await startTracing(process.env, logger).catch(failed);
+  const engram = await startEngram(config, logger).catch(failed);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
+    // The spans of the last calls are exported after they finish.
     engram.close().then(
-      () => process.exit(0),
+      () => tracing.stop().finally(() => process.exit(0)),
       (err: unknown) => {
         logger.error({ error: loggableError(err) }, "shutdown failed");
         process.exit(1);

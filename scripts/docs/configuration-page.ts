@@ -37,6 +37,7 @@ ${table(["flag", "environment", "default", "meaning"], rows)}
 How the database URL and CORS origins are read: [operations.md](operations.md). The models
 and where they come from: [models.md](models.md). Rate limits and body limits:
 [limits.md](limits.md). The storage reserve: [disk-space.md](disk-space.md). Metrics:
-[metrics.md](metrics.md).
+[metrics.md](metrics.md). Traces are configured by OpenTelemetry's own \`OTEL_*\` variables, off
+unless they ask for an exporter: [tracing.md](tracing.md).
 `;
 }

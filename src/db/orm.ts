@@ -9,6 +9,7 @@ import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir
 import { parseDatabaseUrl, type DatabaseUrl } from "./database-url.js";
 import { migrations } from "./migrations/index.js";
 import { PgliteThread } from "./pglite.js";
+import { recordStatement } from "../telemetry/spans.js";
 
 export interface DatabaseOptions {
   /** The tables and SQL functions, from the composition root (src/schema.ts). */
@@ -48,13 +49,17 @@ export interface Database {
   close(): Promise<void>;
 }
 
-/** MikroORM's logger, which every statement's timing passes through whether or not it is printed. */
+/**
+ * MikroORM's logger, which every statement's timing passes through whether or not it is printed:
+ * the metrics and, when tracing, a span per statement.
+ */
 function timingLogger(onQuery: DatabaseOptions["onQuery"]) {
   return (options: LoggerOptions) =>
     new (class extends DefaultLogger {
       override logQuery(context: { query: string } & LogContext): void {
         if (context.took !== undefined && context.namespace !== "slow-query") {
           onQuery?.(context.took / 1000, context.level === "error");
+          recordStatement(context.query, context.took, context.level === "error");
         }
         super.logQuery(context);
       }

@@ -3,6 +3,7 @@ import { EmbedderStarting, type Embedder } from "./embedder.js";
 import { DEFAULT_BATCHER_OPTIONS, EmbeddingBatcher, type BatcherOptions } from "./batcher.js";
 import { errorSummary, loggableError } from "../logger.js";
 import { MODEL_RETRY_FIRST_MS, ModelRetries } from "../models/model-retries.js";
+import { modelSpan } from "../telemetry/model-spans.js";
 
 export interface Embedded {
   vector: number[];
@@ -177,7 +178,9 @@ export class Embeddings {
     const usable = this.usable();
     if (usable === null || texts.length === 0) return null;
     const { batcher, model } = usable;
-    const pending = batcher.embed(texts).then((vectors) => vectors.map((vector) => ({ vector, model })));
+    const pending = modelSpan("embeddings", model, texts.length, () => batcher.embed(texts)).then((vectors) =>
+      vectors.map((vector) => ({ vector, model })),
+    );
     const outcome = pending.then(
       (vectors) => ({ vectors }),
       () => ({ vectors: null }),
@@ -198,7 +201,7 @@ export class Embeddings {
     if (usable === null) return null;
     const { batcher, model } = usable;
     const vectors = await withTimeout(
-      batcher.embed([this.embedder?.queryText?.(text) ?? text], "query"),
+      modelSpan("embeddings", model, 1, () => batcher.embed([this.embedder?.queryText?.(text) ?? text], "query")),
       timeoutMs,
     ).catch((err: unknown) => {
       this.options.logger.warn({ error: loggableError(err) }, "query embedding failed: searching by keyword");
@@ -217,7 +220,10 @@ export class Embeddings {
     const usable = (await this.ensureReady()) ? this.usable() : null;
     if (usable === null) throw new Error("embedder unavailable");
     const { batcher, model } = usable;
-    return (await batcher.embed(texts)).map((vector) => ({ vector, model }));
+    return (await modelSpan("embeddings", model, texts.length, () => batcher.embed(texts))).map((vector) => ({
+      vector,
+      model,
+    }));
   }
 
   /** The batcher and the model's id, once the embedder has answered. */

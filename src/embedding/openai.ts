@@ -1,4 +1,5 @@
 import { PermanentEmbeddingError, type Embedder } from "./embedder.js";
+import { withTraceHeaders } from "../telemetry/spans.js";
 
 export interface OpenAIEmbedderOptions {
   /** Base URL up to /v1, e.g. https://api.openai.com/v1 or http://localhost:11434/v1 (Ollama). */
@@ -33,10 +34,11 @@ export class OpenAIEmbedder implements Embedder {
     if (texts.length === 0) return [];
     const response = await fetch(`${this.options.baseUrl.replace(/\/+$/, "")}/embeddings`, {
       method: "POST",
-      headers: {
+      // A batch holds several calls' texts: it travels in the trace of the call that started it.
+      headers: withTraceHeaders({
         "content-type": "application/json",
         ...(this.options.apiKey ? { authorization: `Bearer ${this.options.apiKey}` } : {}),
-      },
+      }),
       body: JSON.stringify({
         model: this.options.model,
         input: texts,

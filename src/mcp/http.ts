@@ -10,6 +10,12 @@ import type { RequestHandler } from "../api/request-handler.js";
 import { codeName } from "../errors/status.js";
 import { JsonRpcHttpError, parseJsonRpcBody } from "./json-rpc-body.js";
 import { createMcpServer } from "./server.js";
+import { mcpSpanOf } from "./mcp-span.js";
+import { MEMORY_TOOLS } from "./tools.js";
+import { inSpan, SpanKind } from "../telemetry/spans.js";
+
+/** The tools a span may name (a call to any other name is named by its method alone). */
+const TOOL_NAMES: ReadonlySet<string> = new Set(MEMORY_TOOLS.map((tool) => tool.name));
 
 /** JSON-RPC leaves -32000 to -32099 to servers; the SDK answers HTTP-level refusals with -32000. */
 const SERVER_ERROR = -32000;
@@ -54,7 +60,10 @@ async function answer(call: HttpCall, transport: Transport): Promise<void> {
     void server.close();
   });
   await server.connect(mcp);
-  await mcp.handleRequest(call.req as http.IncomingMessage, call.res as http.ServerResponse, message);
+  const { name, attributes } = mcpSpanOf(message, TOOL_NAMES);
+  await inSpan(name, { kind: SpanKind.SERVER, attributes }, () =>
+    mcp.handleRequest(call.req as http.IncomingMessage, call.res as http.ServerResponse, message),
+  );
 }
 
 /** A refusal before any MCP exchange, as the HTTP answer and JSON-RPC error MCP clients expect. */

@@ -4,6 +4,7 @@ import type http2 from "node:http2";
 import type { Registry } from "prom-client";
 import { bearerToken } from "../api/authentication.js";
 import type { RequestHandler } from "../api/request-handler.js";
+import { inRequestContext } from "../telemetry/spans.js";
 import { serveConsole, type ConsoleSite } from "./console.js";
 import type { SeedGateway } from "./seed-gateway.js";
 
@@ -64,12 +65,18 @@ export function httpHandler(endpoints: HttpEndpoints): RequestHandler {
       return;
     }
     if (req.method === "GET" && path === "/openapi.json") return reply(res, 200, "application/json", openapi);
-    if (seeds.serves(path)) return seeds.handler(req, res);
-    if (path.startsWith("/v1/") || path === "/v1") return rest(req, res);
-    if (path === "/mcp") return mcp(req, res);
+    if (seeds.serves(path)) return inRequestContext(req.headers, "seed", () => seeds.handler(req, res));
+    if (path.startsWith("/v1/") || path === "/v1") return inRequestContext(req.headers, "rest", () => rest(req, res));
+    if (path === "/mcp") return inRequestContext(req.headers, "mcp", () => mcp(req, res));
     if (serveConsole(site, req, res, path)) return;
-    connect(req, res);
+    inRequestContext(req.headers, rpcTransport(req.headers["content-type"]), () => connect(req, res));
   };
+}
+
+/** Which of the three protocols on the Connect router a request speaks, by its content type. */
+function rpcTransport(contentType: string | undefined): string {
+  if (contentType?.startsWith("application/grpc-web")) return "grpc_web";
+  return contentType?.startsWith("application/grpc") ? "grpc" : "connect";
 }
 
 /** Whether an Authorization header may scrape: any, without a token; else exactly `Bearer <token>`. */

@@ -167,6 +167,12 @@ describe("engram --version", () => {
 });
 
 describe("--help of each command", () => {
+  it("engram serve --help lists the settings new in this release and how traces are turned on", async () => {
+    const { stdout } = await engram("serve", "--help");
+    expect(stdout).toMatch(/^\s+--content-extraction <on\|off>/m);
+    expect(stdout).toContain("OTEL_EXPORTER_OTLP_ENDPOINT");
+  });
+
   it.each([
     [
       ["keys", "list"],

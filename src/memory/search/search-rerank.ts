@@ -6,6 +6,7 @@ import { blend, passageOf, rerankDepth } from "../../rerank/rerank.js";
 import { RerankerBusy, type RerankReservation, type Reranker } from "../../rerank/reranker.js";
 import { stillMatches } from "./search-hits.js";
 import type { RerankEvent, Scored, SearchQuery } from "./search-query.js";
+import { modelSpan } from "../../telemetry/model-spans.js";
 
 /** A reranker, and the room a search reserved with it. */
 export interface Room {
@@ -60,10 +61,9 @@ export async function rerankResults(
   try {
     // Its room becomes the call's own, counted by score() before it awaits anything.
     reservation.release();
-    const scores = await reranker.score(
-      q.text,
-      candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord)),
-      q.signal,
+    const passages = candidates.map((c) => passageOf(records.get(c.id) as MemoryRecord));
+    const scores = await modelSpan("rerank", reranker.id, passages.length, () =>
+      reranker.score(q.text, passages, q.signal),
     );
     onRerank({ outcome: "applied" });
     return { ranked: blend(candidates, scores), records };

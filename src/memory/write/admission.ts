@@ -6,6 +6,7 @@ import type { WriteGuard } from "./guard/write-guard.js";
 import { checkValidity, toDraft } from "../mapper.js";
 import { rejected, type WriteResult } from "./result.js";
 import type { WriteItem } from "./item.js";
+import { inSpan } from "../../telemetry/spans.js";
 
 /** Where a request's memory is in the call, for errors: "memory" alone, or "requests[i].memory". */
 export type FieldOf = (index: number) => string;
@@ -17,6 +18,21 @@ export type FieldOf = (index: number) => string;
 export type Admitted = { item: WriteItem } | { result: WriteResult } | { error: unknown };
 
 export async function admit(
+  guard: WriteGuard,
+  principal: Principal,
+  requests: readonly WriteMemoryRequest[],
+  embedded: readonly WriteEmbedding[],
+  fieldOf: FieldOf,
+  now: Date,
+): Promise<Admitted[]> {
+  return inSpan("engram.write_guard", { attributes: { "engram.write_guard.items": requests.length } }, async (span) => {
+    const out = await admitEach(guard, principal, requests, embedded, fieldOf, now);
+    span?.setAttribute("engram.write_guard.rejected", out.filter((a) => "result" in a).length);
+    return out;
+  });
+}
+
+async function admitEach(
   guard: WriteGuard,
   principal: Principal,
   requests: readonly WriteMemoryRequest[],
