@@ -216,6 +216,32 @@ describe("tracing over OTLP/HTTP protobuf, the default protocol", () => {
     expect(folds.filter((s) => writes.has(s.traceId))).toEqual([]);
   });
 
+  it("hostile trace headers are ignored: the call is answered and starts a trace of its own", async () => {
+    const hostile: Record<string, string>[] = [
+      { traceparent: `00-${"f".repeat(32)}-${"0".repeat(16)}-01` },
+      { traceparent: `00-${"0".repeat(32)}-${"a".repeat(16)}-01` },
+      { traceparent: `ff-${"a".repeat(32)}-${"b".repeat(16)}-01` },
+      { traceparent: "x".repeat(6_000), tracestate: "k=v,".repeat(1_000) },
+      { traceparent: `00-${"a".repeat(32)}-${"b".repeat(16)}-01`, tracestate: "=,=,@@ ,", baggage: "%%%;;;===" },
+      { baggage: Array.from({ length: 300 }, (_, i) => `k${i}=${"v".repeat(20)}`).join(",") },
+    ];
+    for (const headers of hostile) {
+      const res = await fetch(`${server.baseUrl}/v1/memory`, {
+        headers: { authorization: `Bearer ${key}`, ...headers },
+      });
+      expect(res.status).toBe(200);
+    }
+    const valid = `${"a".repeat(32)}`;
+    const spans = await receiver.waitFor(
+      (all) =>
+        all.filter((s) => s.name.endsWith("/ListMemories") && s.attributes["engram.transport"] === "rest").length >= 6,
+    );
+    const lists = spans.filter((s) => s.name.endsWith("/ListMemories") && s.attributes["engram.transport"] === "rest");
+    // Only the well-formed parent (the fifth) is continued; the others start traces of their own.
+    expect(lists.filter((s) => s.traceId === valid)).toHaveLength(1);
+    expect(lists.filter((s) => s.parentSpanId === "").length).toBeGreaterThanOrEqual(5);
+  });
+
   it("no span carries what a memory says, nor a statement's text", () => {
     expect(receiver.spans.length).toBeGreaterThan(20);
     for (const span of receiver.spans) {
