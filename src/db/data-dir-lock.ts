@@ -120,7 +120,8 @@ export async function acquireDataDirLock(dataDir: string): Promise<DataDirLock> 
       process.off("exit", onExit);
       held.delete(path);
       const text = await readFile(path, "utf8").catch(undefinedIfMissing);
-      if (text !== undefined && isOurs(text, holder)) await unlink(path);
+      // Gone between the read and the unlink (the directory removed meanwhile) is released too.
+      if (text !== undefined && isOurs(text, holder)) await unlink(path).catch(undefinedIfMissing);
     },
   };
 }
