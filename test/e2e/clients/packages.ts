@@ -31,17 +31,49 @@ async function pinnedVersion(name: string): Promise<string> {
  * `npm pack`s gen/ts-client into `scratch`, a new npm project outside the repository, and
  * installs the tarball there with `transports` (e.g. @connectrpc/connect-node), as a user would.
  */
-export async function installTypeScriptPackage(scratch: string, transports: string[]): Promise<void> {
+export async function installTypeScriptPackage(
+  scratch: string,
+  transports: string[],
+  alsoPacked: string[] = [],
+): Promise<void> {
   await exec("npm", ["pack", join(repoRoot, "gen/ts-client"), "--pack-destination", scratch, "--silent"], scratch);
-  const tarball = (await readdir(scratch)).find((name) => name.endsWith(".tgz"));
+  const tarballs = (await readdir(scratch)).filter((name) => name.endsWith(".tgz"));
+  const tarball = tarballs.find((name) => name.startsWith("engram-memory-client-"));
   if (tarball === undefined) throw new Error(`npm pack wrote no tarball into ${scratch}`);
+  const others = tarballs.filter((name) => alsoPacked.some((prefix) => name.startsWith(prefix))).map((n) => `./${n}`);
   await writeFile(join(scratch, "package.json"), JSON.stringify({ name: "smoke", private: true, type: "module" }));
   const pinned = await Promise.all(transports.map(async (name) => `${name}@${await pinnedVersion(name)}`));
   await exec(
     "npm",
-    ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error", `./${tarball}`, ...pinned],
+    [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--prefer-offline",
+      "--loglevel=error",
+      `./${tarball}`,
+      ...others,
+      ...pinned,
+    ],
     scratch,
   );
+}
+
+/**
+ * Compiles adapters/langgraph-js into `scratch` and `npm pack`s it there, beside the client's
+ * tarball, then installs both with `others` (LangGraph, the transport), as a user would.
+ */
+export async function installLangGraphPackage(scratch: string, others: string[]): Promise<void> {
+  const adapter = join(scratch, "adapter");
+  const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
+  await exec(
+    process.execPath,
+    [tsc, "-p", join(repoRoot, "adapters/langgraph-js"), "--outDir", join(adapter, "dist")],
+    scratch,
+  );
+  await cp(join(repoRoot, "adapters/langgraph-js/package.json"), join(adapter, "package.json"));
+  await exec("npm", ["pack", adapter, "--pack-destination", scratch, "--silent"], scratch);
+  await installTypeScriptPackage(scratch, others, ["engram-langgraph-"]);
 }
 
 /**
