@@ -96,6 +96,28 @@ export async function installPythonWheel(scratch: string): Promise<string> {
   return python;
 }
 
+/**
+ * The Python client's venv (installPythonWheel) with the LangGraph adapter's wheel, built from a
+ * copy of adapters/langgraph-py, and the LangGraph releases its tests pin. Returns the python.
+ */
+export async function installPythonLangGraph(scratch: string): Promise<string> {
+  const python = await installPythonWheel(scratch);
+  const source = join(scratch, "adapter-source");
+  await cp(join(repoRoot, "adapters/langgraph-py"), source, { recursive: true });
+  const builder = join(repoRoot, ".tools/venv/bin/python");
+  const wheels = join(scratch, "adapter-wheels");
+  await exec(builder, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], scratch);
+  const wheel = (await readdir(wheels)).find((name) => name.endsWith(".whl"));
+  if (wheel === undefined) throw new Error(`no wheel was built into ${wheels}`);
+  const pins = join(repoRoot, "test/e2e/clients/langgraph-py/requirements.txt");
+  await exec(
+    python,
+    ["-m", "pip", "install", "-q", "--disable-pip-version-check", join(wheels, wheel), "-r", pins],
+    scratch,
+  );
+  return python;
+}
+
 /** A copy of test/e2e/clients/go in `scratch` whose gen/go dependency is this checkout's, by replace directive. */
 export async function goScratchModule(scratch: string): Promise<void> {
   for (const name of ["go.mod", "go.sum", "smoke_test.go"]) {
