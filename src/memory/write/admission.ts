@@ -26,38 +26,35 @@ export async function admit(
   now: Date,
 ): Promise<Admitted[]> {
   return inSpan("engram.write_guard", { attributes: { "engram.write_guard.items": requests.length } }, async (span) => {
-    const out = await admitEach(guard, principal, requests, embedded, fieldOf, now);
+    const out: Admitted[] = [];
+    for (const [index, request] of requests.entries()) {
+      const vector = embedded[index] ?? null;
+      const admitted = admitOne(guard, principal, { index, request, vector, field: fieldOf(index) }, now);
+      out.push(await admitted.catch((error: unknown) => ({ error })));
+    }
     span?.setAttribute("engram.write_guard.rejected", out.filter((a) => "result" in a).length);
     return out;
   });
 }
 
-async function admitEach(
+interface Requested {
+  index: number;
+  request: WriteMemoryRequest;
+  vector: WriteEmbedding;
+  field: string;
+}
+
+async function admitOne(
   guard: WriteGuard,
   principal: Principal,
-  requests: readonly WriteMemoryRequest[],
-  embedded: readonly WriteEmbedding[],
-  fieldOf: FieldOf,
+  { index, request, vector, field }: Requested,
   now: Date,
-): Promise<Admitted[]> {
-  const out: Admitted[] = [];
-  for (const [index, request] of requests.entries()) {
-    try {
-      const field = fieldOf(index);
-      const viewer = viewerFor(principal, request.memory?.agentId ?? "");
-      const requested = toDraft(requiredField(request.memory, field), viewer.agentId, { ttl: request.ttl, now }, field);
-      checkValidity(requested, now, field);
-      const vector = embedded[index] ?? null;
-      const admission = await guard.admit(requested, vector, field);
-      if ("rejected" in admission) {
-        out.push({ result: rejected(admission.rejected) });
-        continue;
-      }
-      const { draft, classification } = admission;
-      out.push({ item: { index, viewer, request, draft, classification, embedded: vector } });
-    } catch (error) {
-      out.push({ error });
-    }
-  }
-  return out;
+): Promise<Admitted> {
+  const viewer = viewerFor(principal, request.memory?.agentId ?? "");
+  const requested = toDraft(requiredField(request.memory, field), viewer.agentId, { ttl: request.ttl, now }, field);
+  checkValidity(requested, now, field);
+  const admission = await guard.admit(requested, vector, field);
+  if ("rejected" in admission) return { result: rejected(admission.rejected) };
+  const { draft, classification } = admission;
+  return { item: { index, viewer, request, draft, classification, embedded: vector } };
 }

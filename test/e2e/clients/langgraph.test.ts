@@ -16,7 +16,7 @@ describe("LangGraph store and LangChain retriever (adapters/langgraph-js), npm-p
         "@langchain/langgraph-checkpoint",
       ]);
       const scripts = ["differential.mjs", "graph.mjs", "chain.mjs"];
-      for (const script of scripts) {
+      for (const script of [...scripts, "transport.mjs"]) {
         await copyFile(join(repoRoot, "test/e2e/clients/langgraph", script), join(scratch, script));
       }
       const node = JSON.stringify(process.execPath);

@@ -82,18 +82,27 @@ export async function installLangGraphPackage(scratch: string, others: string[])
  * venv's python.
  */
 export async function installPythonWheel(scratch: string): Promise<string> {
-  const source = join(scratch, "source");
-  await cp(join(repoRoot, "gen/python"), source, { recursive: true });
-  // The repository's pinned setuptools builds it, with nothing fetched at build time.
-  const builder = join(repoRoot, ".tools/venv/bin/python");
-  const wheels = join(scratch, "wheels");
-  await exec(builder, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], scratch);
-  const wheel = (await readdir(wheels)).find((name) => name.endsWith(".whl"));
-  if (wheel === undefined) throw new Error(`no wheel was built into ${wheels}`);
+  const wheel = await buildWheel("gen/python", join(scratch, "client"));
   await exec("python3", ["-m", "venv", join(scratch, "venv")], scratch);
   const python = join(scratch, "venv/bin/python");
-  await exec(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", join(wheels, wheel)], scratch);
+  await exec(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", wheel], scratch);
   return python;
+}
+
+/**
+ * The wheel of the Python project at `project` (relative to the repository), built from a copy in
+ * `workDir` so the build leaves nothing in the repository, by the repository's pinned setuptools
+ * with nothing fetched at build time. Returns its path.
+ */
+async function buildWheel(project: string, workDir: string): Promise<string> {
+  const source = join(workDir, "source");
+  await cp(join(repoRoot, project), source, { recursive: true });
+  const builder = join(repoRoot, ".tools/venv/bin/python");
+  const wheels = join(workDir, "wheels");
+  await exec(builder, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], workDir);
+  const wheel = (await readdir(wheels)).find((name) => name.endsWith(".whl"));
+  if (wheel === undefined) throw new Error(`no wheel was built into ${wheels}`);
+  return join(wheels, wheel);
 }
 
 /**
@@ -102,19 +111,9 @@ export async function installPythonWheel(scratch: string): Promise<string> {
  */
 export async function installPythonLangGraph(scratch: string): Promise<string> {
   const python = await installPythonWheel(scratch);
-  const source = join(scratch, "adapter-source");
-  await cp(join(repoRoot, "adapters/langgraph-py"), source, { recursive: true });
-  const builder = join(repoRoot, ".tools/venv/bin/python");
-  const wheels = join(scratch, "adapter-wheels");
-  await exec(builder, ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", wheels, source], scratch);
-  const wheel = (await readdir(wheels)).find((name) => name.endsWith(".whl"));
-  if (wheel === undefined) throw new Error(`no wheel was built into ${wheels}`);
+  const wheel = await buildWheel("adapters/langgraph-py", join(scratch, "adapter"));
   const pins = join(repoRoot, "test/e2e/clients/langgraph-py/requirements.txt");
-  await exec(
-    python,
-    ["-m", "pip", "install", "-q", "--disable-pip-version-check", join(wheels, wheel), "-r", pins],
-    scratch,
-  );
+  await exec(python, ["-m", "pip", "install", "-q", "--disable-pip-version-check", wheel, "-r", pins], scratch);
   return python;
 }
 

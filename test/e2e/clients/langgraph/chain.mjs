@@ -2,22 +2,12 @@
 // server has no embedder here, so the searches are by keyword.
 import assert from "node:assert/strict";
 import { createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { PromptTemplate } from "@langchain/core/prompts";
 import { RunnablePassthrough, RunnableSequence } from "@langchain/core/runnables";
 import { MemoryService, SearchMode } from "engram-memory-client";
 import { EngramRetriever } from "engram-langgraph";
+import { transport } from "./transport.mjs";
 
-const transport = createConnectTransport({
-  baseUrl: `http://${process.env.ENGRAM_ADDR}`,
-  httpVersion: "1.1",
-  interceptors: [
-    (next) => (req) => {
-      req.header.set("authorization", `Bearer ${process.env.ENGRAM_API_KEY}`);
-      return next(req);
-    },
-  ],
-});
 const memories = createClient(MemoryService, transport);
 for (const [subjectId, content] of [
   ["acme", "Acme renews its contract in March"],

@@ -3,20 +3,10 @@
 // test/e2e/clients/langgraph.test.ts in a project outside the repository, with the packages
 // installed from their tarballs; ENGRAM_ADDR and ENGRAM_API_KEY name the server.
 import assert from "node:assert/strict";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { InMemoryStore } from "@langchain/langgraph-checkpoint";
 import { EngramStore } from "engram-langgraph";
+import { transport } from "./transport.mjs";
 
-const transport = createConnectTransport({
-  baseUrl: `http://${process.env.ENGRAM_ADDR}`,
-  httpVersion: "1.1",
-  interceptors: [
-    (next) => (req) => {
-      req.header.set("authorization", `Bearer ${process.env.ENGRAM_API_KEY}`);
-      return next(req);
-    },
-  ],
-});
 const engram = new EngramStore({ transport });
 const reference = new InMemoryStore();
 

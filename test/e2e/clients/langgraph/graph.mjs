@@ -1,20 +1,10 @@
 // One small LangGraph graph that remembers across threads through the Engram store: the first
 // thread learns a preference, a second thread (no shared state) recalls it.
 import assert from "node:assert/strict";
-import { createConnectTransport } from "@connectrpc/connect-node";
 import { Annotation, MemorySaver, StateGraph, START, END } from "@langchain/langgraph";
 import { EngramStore } from "engram-langgraph";
+import { transport } from "./transport.mjs";
 
-const transport = createConnectTransport({
-  baseUrl: `http://${process.env.ENGRAM_ADDR}`,
-  httpVersion: "1.1",
-  interceptors: [
-    (next) => (req) => {
-      req.header.set("authorization", `Bearer ${process.env.ENGRAM_API_KEY}`);
-      return next(req);
-    },
-  ],
-});
 const store = new EngramStore({ transport });
 
 const State = Annotation.Root({
