@@ -9,6 +9,7 @@ import { prepareModels, type ModelOptions } from "./compose/models.js";
 import { scrubEmbedded } from "./erasure/embedded-scrub.js";
 import { EmbeddedScrubber } from "./erasure/embedded-scrubber.js";
 import { composeServices } from "./compose/services.js";
+import { startWebhookDeliverer } from "./compose/webhooks.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
@@ -181,6 +182,7 @@ async function serve(
     apiKeys,
     stagedWriteTtlMs: config.stagedWriteTtlHours * 3_600_000,
     contentExtraction: config.contentExtraction,
+    webhookAllowPrivate: config.webhookAllowPrivate,
   });
   forgetErased = services.forgetCached;
   const handlers = apiHandlers({
@@ -209,6 +211,7 @@ async function serve(
   worker.start();
   statistics.start();
   tallies.start();
+  const webhooks = startWebhookDeliverer(db.em, logger, config.webhookAllowPrivate, writesPaused);
   const sweeper = startSweeper(db.em, {
     retention: { memoryDays: config.retentionDays, changeDays: config.changeRetentionDays },
     intervalSeconds: config.sweepIntervalSeconds,
@@ -234,6 +237,7 @@ async function serve(
       await sequencer.stop();
       storage?.stop();
       await sweeper.stop();
+      await webhooks.stop();
       await worker.stop();
       await models.close();
       await statistics.stop();

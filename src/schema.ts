@@ -16,6 +16,7 @@ import { EntityTallyEntity } from "./graph/tallies/entity-tally.entity.js";
 import { RelationTallyEntity } from "./graph/tallies/relation-tally.entity.js";
 import { entityMergedMentions, entityMergeTarget } from "./graph/merge-routines.js";
 import { ErasureReceiptEntity } from "./erasure/erasure-receipt.entity.js";
+import { WebhookDeliveryEntity, WebhookEntity } from "./webhooks/webhook.entity.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to
@@ -38,6 +39,8 @@ export const SCHEMA: DatabaseSchema = {
     EntityTallyEntity,
     RelationTallyEntity,
     ErasureReceiptEntity,
+    WebhookEntity,
+    WebhookDeliveryEntity,
   ],
   routines: [tagsText, sequenceChanges, entityMergeTarget, entityMergedMentions],
 };

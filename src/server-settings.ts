@@ -200,6 +200,13 @@ export const SETTINGS = {
     initial: "on",
     help: "find people, organisations, places, emails and URLs in written content for the knowledge graph (English); off saves about 1 ms of CPU a write",
   }),
+  webhookAllowPrivate: setting({
+    flag: "--webhook-allow-private",
+    env: "ENGRAM_WEBHOOK_ALLOW_PRIVATE",
+    initial: false,
+    isSwitch: true,
+    help: "let webhooks deliver to loopback, private and link-local addresses (refused by default: they reach the server's own network)",
+  }),
   reranker: text({
     flag: "--reranker <model>",
     env: "ENGRAM_RERANKER",

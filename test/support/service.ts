@@ -11,6 +11,7 @@ import { ApiKeys } from "../../src/auth/api-keys.js";
 import { composeFeed, type FeedOptions } from "../../src/compose/feed.js";
 import type { MemoryOptions } from "../../src/compose/memory.js";
 import { composeServices } from "../../src/compose/services.js";
+import { WebhookService } from "../../gen/ts/engram/v1/webhook_service_pb.js";
 import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
 import { scrubEmbedded } from "../../src/erasure/embedded-scrub.js";
 import { EmbeddedScrubber } from "../../src/erasure/embedded-scrubber.js";
@@ -61,6 +62,7 @@ export interface ServiceHarness {
   stagedWrites(caller?: Caller): Client<typeof StagedWriteService>;
   entities(caller?: Caller): Client<typeof EntityService>;
   apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
+  webhooks(caller?: Caller): Client<typeof WebhookService>;
   /** Resolves once the scrub owed after erasures (on PGlite) has run, as the server runs it a while after. */
   scrubbed(): Promise<void>;
   /** Closes the database, then lets `inspect` read its data directory (on PGlite, its files) before it goes. */
@@ -79,6 +81,8 @@ export async function startServices(
     memory?: MemoryHarnessOptions;
     /** The feed's timings and limits, and its change-log repository. */
     feed?: Pick<FeedOptions, "options" | "changeLog">;
+    /** --webhook-allow-private. */
+    webhookAllowPrivate?: boolean;
   } = {},
 ): Promise<ServiceHarness> {
   const dataDir = await newDataDir("engram-service-");
@@ -100,7 +104,7 @@ export async function startServices(
   });
   // As the server does on the embedded engine; a test awaits it with scrubbed().
   const scrubber = db.kind === "pglite" ? new EmbeddedScrubber(() => scrubEmbedded(db.em.fork()), logger) : null;
-  const { memory, stagedWrites, entities, apiKeys } = composeServices({
+  const { memory, stagedWrites, entities, apiKeys, webhooks } = composeServices({
     ...options.memory,
     em: db.em,
     embeddings,
@@ -113,6 +117,7 @@ export async function startServices(
     onErasureFinished: () => scrubber?.request(),
     apiKeys: keys,
     stagedWriteTtlMs: STAGED_WRITE_TTL_MS,
+    webhookAllowPrivate: options.webhookAllowPrivate ?? false,
   });
   const workspaceId = `ws-${randomUUID()}`;
   const interceptors = apiInterceptors(logger, new Registry(), options.storage);
@@ -130,6 +135,7 @@ export async function startServices(
         router.service(StagedWriteService, stagedWrites);
         router.service(EntityService, entities);
         router.service(ApiKeyService, apiKeys);
+        router.service(WebhookService, webhooks);
       },
       { router: { interceptors: [withPrincipal(principal), ...interceptors] } },
     );
@@ -145,6 +151,7 @@ export async function startServices(
     stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
     entities: (caller = {}) => createClient(EntityService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),
+    webhooks: (caller = {}) => createClient(WebhookService, transportFor(caller)),
     scrubbed: async () => scrubber?.flush(),
     async close(inspect) {
       // As the server's shutdown does: a scrub an erasure left owed runs before the database closes.

@@ -19,6 +19,7 @@ import { Migration20261127082236Erasure } from "./20261127082236-erasure.js";
 import { Migration20261127092028ErasureMemoryIds } from "./20261127092028-erasure-memory-ids.js";
 import { Migration20261127113827GraphTallies } from "./20261127113827-graph-tallies.js";
 import { Migration20261127144944NamesTriggersSkipNothing } from "./20261127144944-names-triggers-skip-nothing.js";
+import { Migration20261127202240Webhooks } from "./20261127202240-webhooks.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   { name: "20261127092028-erasure-memory-ids", class: Migration20261127092028ErasureMemoryIds },
   { name: "20261127113827-graph-tallies", class: Migration20261127113827GraphTallies },
   { name: "20261127144944-names-triggers-skip-nothing", class: Migration20261127144944NamesTriggersSkipNothing },
+  { name: "20261127202240-webhooks", class: Migration20261127202240Webhooks },
 ];

@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { WebhookService } from "../../../gen/ts/engram/v1/webhook_service_pb.js";
 import type { StorageReserve } from "../../db/storage-reserve.js";
 import { requiredScopeOf } from "./scope.js";
 
@@ -12,18 +13,24 @@ const ADMIN_READS: ReadonlySet<DescMethod> = new Set([
   ApiKeyService.method.listApiKeys,
 ]);
 
+/** Methods a reader may call that still write: a key's webhooks are its own, whatever it may write. */
+const READER_WRITES: ReadonlySet<DescMethod> = new Set([
+  MemoryService.method.eraseMemories,
+  WebhookService.method.createWebhook,
+  WebhookService.method.updateWebhook,
+  WebhookService.method.deleteWebhook,
+  WebhookService.method.testWebhook,
+]);
+
 /**
  * Whether a method writes to the database: those needing memory:write, EraseMemories (whose scrub
- * of the embedded files needs room for a copy of each table it rewrites), and the admin methods
- * but the few that only read, so that a new admin method is taken for a writer until listed.
+ * of the embedded files needs room for a copy of each table it rewrites), a webhook's changes,
+ * and the admin methods but the few that only read, so that a new admin method is taken for a
+ * writer until listed.
  */
 export function writesData(method: DescMethod): boolean {
   const scope = requiredScopeOf(method);
-  return (
-    scope === "memory:write" ||
-    method === MemoryService.method.eraseMemories ||
-    (scope === "admin" && !ADMIN_READS.has(method))
-  );
+  return scope === "memory:write" || READER_WRITES.has(method) || (scope === "admin" && !ADMIN_READS.has(method));
 }
 
 /**

@@ -1723,6 +1723,86 @@ it(
   CLASS_TIMEOUT,
 );
 
+it(
+  "webhooks: URLs into the server's own networks, bad secrets and malformed requests change nothing",
+  async () => {
+    // The server runs without --webhook-allow-private. MCP has no webhook tools.
+    const protocols = PROTOCOLS.filter((p) => p !== "mcp");
+    const unknown = "0190a000-0000-7000-8000-00000000beef";
+    const refusedUrls = [
+      "http://127.0.0.1:8080/hook",
+      "http://localhost/hook",
+      "http://[::1]/hook",
+      "http://[::ffff:127.0.0.1]/hook",
+      "http://169.254.169.254/latest/meta-data/",
+      "http://10.0.0.1/hook",
+      "http://192.168.1.1/hook",
+      "http://172.16.0.1/hook",
+      "http://100.64.0.1/hook",
+      "http://0.0.0.0/hook",
+      "http://2130706433/hook",
+      "http://0x7f000001/hook",
+      "http://127.1/hook",
+      "file:///etc/passwd",
+      "gopher://127.0.0.1:25/",
+      "https://user:secret@example.com/hook",
+      "not a url",
+      "",
+      `https://example.com/${"a".repeat(3000)}`,
+    ];
+    const creating = (label: string, webhook: JsonObject): Placed => ({
+      label,
+      call: call(METHODS.createWebhook, { webhook }),
+    });
+    const probes = [
+      ...across(
+        refusedUrls.map((url) => creating(`CreateWebhook to ${url.slice(0, 60)}`, { url })),
+        keys.admin,
+        protocols,
+        () => ({ codes: ["invalid_argument"] }),
+      ),
+      ...across(
+        [
+          creating("CreateWebhook with a secret that is no whsec_ key", {
+            url: "http://127.0.0.1/",
+            secret: "hunter2",
+          }),
+          {
+            label: "UpdateWebhook to a private URL",
+            call: call(METHODS.updateWebhook, {
+              id: unknown,
+              webhook: { url: "http://10.0.0.1/" },
+              updateMask: { paths: ["url"] },
+            }),
+          },
+          { label: "GetWebhook not a uuid", call: call(METHODS.getWebhook, { id: "../../etc" }) },
+          { label: "ListWebhooks page_size -1", call: call(METHODS.listWebhooks, { pageSize: -1 }) },
+          { label: "ListWebhooks forged token", call: call(METHODS.listWebhooks, { pageToken: "forged" }) },
+          {
+            label: "ListWebhookDeliveries page_size 201",
+            call: call(METHODS.listWebhookDeliveries, { id: unknown, pageSize: 201 }),
+          },
+        ],
+        keys.admin,
+        protocols,
+        () => ({ codes: ["invalid_argument", "not_found"] }),
+      ),
+      ...across(
+        [
+          { label: "GetWebhook unknown", call: call(METHODS.getWebhook, { id: unknown }) },
+          { label: "DeleteWebhook unknown", call: call(METHODS.deleteWebhook, { id: unknown }) },
+          { label: "TestWebhook unknown", call: call(METHODS.testWebhook, { id: unknown }) },
+        ],
+        keys.agentA,
+        protocols,
+        () => ({ codes: ["not_found"] }),
+      ),
+    ];
+    await expectClean("webhooks", probes);
+  },
+  CLASS_TIMEOUT,
+);
+
 it("never a 5xx, a crash or a change for a rejected input, over all classes", () => {
   harness.expectHarmless(1000);
 });

@@ -2,13 +2,15 @@ import type { DescMethod, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { WebhookService } from "../../../gen/ts/engram/v1/webhook_service_pb.js";
 import { erasureOverLimits, erasureStringFields } from "./erasure-places.js";
 import type { Call } from "./protocols.js";
 
 const m = MemoryService.method;
 const k = ApiKeyService.method;
 const e = EntityService.method;
-export const METHODS = { ...m, ...k, ...e };
+const w = WebhookService.method;
+export const METHODS = { ...m, ...k, ...e, ...w };
 
 /** What the suite seeded before it starts: ids to aim at and a token the server issued. */
 export interface Fixture {

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { toJson } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { pino } from "pino";
+import { WebhookSchema } from "../../../gen/ts/engram/v1/webhook_service_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiKeySchema } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { ExportMemoriesResponseSchema } from "../../../gen/ts/engram/v1/memory_service_pb.js";
@@ -40,6 +41,7 @@ const memories = () => services.memories(ADMIN);
 const stagedWrites = () => services.stagedWrites(ADMIN);
 const apiKeys = () => services.apiKeys(ADMIN);
 const entities = () => services.entities(ADMIN);
+const webhooks = () => services.webhooks(ADMIN);
 /** Every note is about Ana: an entity each write mentions. */
 const ana = { type: "contact", id: "ana" };
 
@@ -51,9 +53,10 @@ const staged: string[] = [];
 let keyId = "";
 let toErase = "";
 let receiptId = "";
+let webhookId = "";
 
 beforeAll(async () => {
-  services = await startServices({ storage });
+  services = await startServices({ storage, webhookAllowPrivate: true });
   await setFree(1024 * MIB);
   kept = (await memories().writeMemory({ memory: note("kept") })).memory!.id;
   deleted = (await memories().writeMemory({ memory: note("to undelete") })).memory!.id;
@@ -70,6 +73,7 @@ beforeAll(async () => {
     ids: [(await memories().writeMemory({ memory: note("erased") })).memory!.id],
   });
   receiptId = erased.receipt.id;
+  webhookId = (await webhooks().createWebhook({ webhook: { url: "http://127.0.0.1:9/kept" } })).webhook!.id;
 });
 afterAll(() => services?.close());
 
@@ -108,6 +112,12 @@ const WRITES: Record<string, () => Promise<unknown>> = {
   UndoEntityMerge: () => entities().undoEntityMerge({ mergeId: lastMergeId }),
   // Refused too: its scrub of the embedded files needs room for a copy of each table.
   EraseMemories: () => erase(memories(), { ids: [toErase] }),
+  CreateWebhook: () => webhooks().createWebhook({ webhook: { url: "http://127.0.0.1:9/new" } }),
+  UpdateWebhook: () =>
+    webhooks().updateWebhook({ id: webhookId, webhook: { description: "d" }, updateMask: { paths: ["description"] } }),
+  // Its attempt goes to the delivery log.
+  TestWebhook: () => webhooks().testWebhook({ id: webhookId }),
+  DeleteWebhook: () => webhooks().deleteWebhook({ id: webhookId }),
 };
 
 /** Every reading RPC. */
@@ -134,6 +144,9 @@ const READS: Record<string, () => Promise<unknown>> = {
   FindEntityPaths: () => entities().findEntityPaths({ ...ana, toType: "contact", toId: "ana" }),
   ListErasureReceipts: () => memories().listErasureReceipts({}),
   GetErasureReceipt: () => memories().getErasureReceipt({ id: receiptId }),
+  ListWebhooks: () => webhooks().listWebhooks({}),
+  GetWebhook: () => webhooks().getWebhook({ id: webhookId }),
+  ListWebhookDeliveries: () => webhooks().listWebhookDeliveries({ id: webhookId }),
 };
 
 /** Everything the workspace holds that a write could change. */
@@ -141,10 +154,14 @@ async function snapshot(): Promise<string> {
   const exported = await all(memories().exportMemories({}));
   const { stagedWrites: writes } = await stagedWrites().listStagedWrites({});
   const { apiKeys: keys } = await apiKeys().listApiKeys({ showRevoked: true });
+  const { webhooks: hooks } = await webhooks().listWebhooks({});
+  const deliveries = await Promise.all(hooks.map((w) => webhooks().listWebhookDeliveries({ id: w.id })));
   return JSON.stringify({
     memories: exported.map((m) => toJson(ExportMemoriesResponseSchema, m)),
     staged: writes.map((w) => toJson(StagedWriteSchema, w)),
     keys: keys.map((k) => toJson(ApiKeySchema, k)),
+    webhooks: hooks.map((w) => toJson(WebhookSchema, w)),
+    deliveries: deliveries.map((d) => d.deliveries.length),
   });
 }
 
