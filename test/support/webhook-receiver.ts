@@ -6,8 +6,8 @@ export interface Received {
   body: string;
 }
 
-/** What the receiver does with the n-th request (0-based): answer a status, or hang. */
-export type Behaviour = (n: number) => number | "hang";
+/** What the receiver does with the n-th request (0-based): answer a status (after a delay), or hang. */
+export type Behaviour = (n: number) => number | "hang" | { status: number; delayMs: number };
 
 export interface WebhookReceiver {
   url: string;
@@ -33,7 +33,8 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       for (const wake of waiting.splice(0)) wake();
       const answer = behaviour(n);
       if (answer === "hang") hung.push(res);
-      else res.writeHead(answer).end();
+      else if (typeof answer === "number") res.writeHead(answer).end();
+      else setTimeout(() => res.writeHead(answer.status).end(), answer.delayMs);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));

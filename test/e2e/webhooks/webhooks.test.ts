@@ -7,7 +7,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { createTestDatabase } from "../../support/database.js";
+import { startTestServer } from "../../support/server.js";
 import { restJson } from "../../support/clients.js";
 import { keyFor, spawnEngram, type EngramProcess } from "../../support/engram-process.js";
 import { startWebhookReceiver } from "../../support/webhook-receiver.js";
@@ -63,5 +65,34 @@ describe("webhooks on a running server", () => {
     expect(refused.body.error.message).toContain("webhook.url");
     const listed = await restJson<{ webhooks?: unknown[] }>(server.baseUrl, key, "GET", "/v1/webhooks");
     expect(listed.body.webhooks ?? []).toEqual([]);
+  });
+});
+
+describe("two servers on one Postgres", () => {
+  it("deliver each change exactly once, in order, whichever server took the write", async () => {
+    const receiver = await startWebhookReceiver();
+    // A slow receiver: each server polls while the other is still delivering.
+    receiver.behave(() => ({ status: 200, delayMs: 250 }));
+    cleanups.push(() => receiver.close());
+    const database = await createTestDatabase(inject("postgresUrl"));
+    cleanups.push(() => database.drop());
+    const config = { databaseUrl: database.url, webhookAllowPrivate: true };
+    const a = await startTestServer(config);
+    cleanups.push(() => a.close());
+    const b = await startTestServer(config);
+    cleanups.push(() => b.close());
+    const key = await a.createKey({ scopes: ["memory:read", "memory:write"] });
+    const created = await restJson<{ secret: string }>(a.baseUrl, key, "POST", "/v1/webhooks", { url: receiver.url });
+    expect(created.status).toBe(201);
+    const contents = Array.from({ length: 12 }, (_, i) => `note ${i} about Ana`);
+    for (const [i, content] of contents.entries()) {
+      const server = i % 2 === 0 ? a : b;
+      const memory = { subject_type: "contact", subject_id: "ana", kind: "note", content };
+      expect((await restJson(server.baseUrl, key, "POST", "/v1/memory", memory)).status).toBeLessThan(300);
+    }
+    await receiver.waitFor(contents.length);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const events = receiver.received.map((r) => new Webhook(created.body.secret).verify(r.body, r.headers));
+    expect(events.map((e) => (e as { data: { memory: { content: string } } }).data.memory.content)).toEqual(contents);
   });
 });
