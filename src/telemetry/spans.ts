@@ -17,6 +17,8 @@ export { SpanKind, type Span };
 const tracer = trace.getTracer("engram");
 /** Which entrance the call being handled came through (ATTR.transport), for its RPC span. */
 const TRANSPORT = Symbol.for("engram.transport");
+/** Set around polls that usually find nothing: their statements are not traced. */
+const QUIET = Symbol.for("engram.quiet");
 let tracing = false;
 
 /**
@@ -90,7 +92,7 @@ export function markFailed(span: Span, errorType: string): void {
  * operation and table (`SELECT memories`): never its text or parameters.
  */
 export function recordStatement(sql: string, took: number, failed: boolean): void {
-  if (!tracing) return;
+  if (!tracing || context.active().getValue(QUIET) === true) return;
   const summary = statementSummary(sql);
   const name = statementName(summary);
   const end = performance.timeOrigin + performance.now();
@@ -112,6 +114,14 @@ export function recordStatement(sql: string, took: number, failed: boolean): voi
  */
 export function detached<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
   return (...args) => (tracing ? context.with(ROOT_CONTEXT, () => fn(...args)) : fn(...args));
+}
+
+/**
+ * Runs `fn` without spans for its statements: for a poll that runs every half second and
+ * usually finds nothing, which would otherwise fill a trace backend with empty traces.
+ */
+export function quietly<T>(fn: () => T): T {
+  return tracing ? context.with(ROOT_CONTEXT.setValue(QUIET, true), fn) : fn();
 }
 
 /** Adds the current trace context to an outgoing request's headers (the embedder's service, a webhook). */

@@ -6,6 +6,7 @@ import { ApiKeyEntity } from "../auth/api-key.entity.js";
 import type { Viewer } from "../auth/principal.js";
 import { ChangeLogRepository } from "../feed/change-log.repository.js";
 import { loggableError } from "../logger.js";
+import { quietly } from "../telemetry/spans.js";
 import { toFilterQuery } from "../memory/filter-query.js";
 import { DISABLE_AFTER, retryDelayMs } from "./backoff.js";
 import { deliveryMessage } from "./delivery-body.js";
@@ -70,7 +71,7 @@ export class WebhookDeliverer {
       this.prunedAt = Date.now();
       await repository.prune(new Date());
     }
-    const due = await repository.claimDue(this.o.owner, 10);
+    const due = await quietly(() => repository.claimDue(this.o.owner, 10));
     for (const webhook of due) {
       if (this.stopped) return;
       await this.deliver(webhook);
