@@ -1,10 +1,11 @@
-// Compares two vitest JSON reports, the full suite on PGlite and the engine-dependent part
-// (npm run test:engine) on Postgres: every test of the second must have the same status in
-// the first. Prints the closing "N passed, N failed" line CI reads.
+// Compares vitest JSON reports: the full suite on PGlite, then each engine-dependent pass (npm
+// run test:engine) on Postgres, alone and with a hot standby answering the reads: every test of
+// each pass must have the same status in the first. Prints the closing "N passed, N failed"
+// line CI reads.
 import { readFileSync } from "node:fs";
 import { relative } from "node:path";
 
-const [full, engine] = process.argv.slice(2).map((file) => {
+const [full, ...passes] = process.argv.slice(2).map((file) => {
   const report = JSON.parse(readFileSync(file, "utf8"));
   const statuses = new Map();
   for (const suite of report.testResults) {
@@ -14,19 +15,27 @@ const [full, engine] = process.argv.slice(2).map((file) => {
   return { file, report, statuses };
 });
 
-const differences = [];
-for (const [name, status] of engine.statuses) {
-  if (full.statuses.get(name) !== status)
-    differences.push(`${name}: ${full.statuses.get(name) ?? "absent"} vs ${status}`);
+let ok = true;
+let passed = full.report.numPassedTests;
+let failed = full.report.numFailedTests;
+const counts = [];
+for (const pass of passes) {
+  const differences = [];
+  for (const [name, status] of pass.statuses) {
+    if (full.statuses.get(name) !== status)
+      differences.push(`${name}: ${full.statuses.get(name) ?? "absent"} vs ${status}`);
+  }
+  if (differences.length > 0) {
+    console.error(`results differ between ${full.file} and ${pass.file}:\n  ${differences.join("\n  ")}`);
+  }
+  if (pass.statuses.size === 0) console.error(`${pass.file} holds no tests`);
+  ok &&= differences.length === 0 && pass.statuses.size > 0;
+  passed += pass.report.numPassedTests;
+  failed += pass.report.numFailedTests;
+  counts.push(pass.report.numPassedTests);
 }
-const passed = full.report.numPassedTests + engine.report.numPassedTests;
-const failed = full.report.numFailedTests + engine.report.numFailedTests;
-if (differences.length > 0) {
-  console.error(`results differ between ${full.file} and ${engine.file}:\n  ${differences.join("\n  ")}`);
-}
-if (engine.statuses.size === 0) console.error(`${engine.file} holds no tests`);
 console.log(
-  `engines: ${full.report.numPassedTests} tests on PGlite (all tiers), ${engine.report.numPassedTests} engine-dependent on Postgres, same results: ${differences.length === 0}`,
+  `engines: ${full.report.numPassedTests} tests on PGlite (all tiers), ${counts.join(" + ")} engine-dependent on Postgres (alone, then reading a standby), same results: ${ok}`,
 );
 console.log(`${passed} passed, ${failed} failed`);
-process.exit(differences.length > 0 || failed > 0 || engine.statuses.size === 0 ? 1 : 0);
+process.exit(!ok || failed > 0 ? 1 : 0);

@@ -12,6 +12,7 @@ import { tracingInterceptor } from "./server/interceptors/tracing.js";
 import { validationInterceptor } from "./server/interceptors/validation.js";
 import { scopeInterceptor } from "./server/interceptors/scope.js";
 import { storageInterceptor } from "./server/interceptors/storage.js";
+import { consistencyInterceptor, type ConsistencyOptions } from "./server/interceptors/consistency.js";
 import type { StorageReserve } from "./db/storage-reserve.js";
 import { BodyBudget, MAX_REQUEST_BYTES } from "./api/limits.js";
 import { lazyHandler, type RequestHandler } from "./api/request-handler.js";
@@ -27,6 +28,8 @@ export interface ApiOptions {
   metrics: Registry;
   /** The embedded data directory's free-space reserve; none on Postgres, whose disk is its own. */
   storage?: StorageReserve | undefined;
+  /** Read replicas and the tokens of writes (--read-database-url); none: every call uses the primary. */
+  consistency?: ConsistencyOptions | undefined;
 }
 
 export interface ApiHandlers {
@@ -41,9 +44,15 @@ export interface ApiHandlers {
 /**
  * What every call passes through once authenticated, in order: its span (when tracing), logging and metrics, the one
  * error mapping, protovalidate, the scope each method declares, and (on the embedded engine)
- * the refusal of writes while the disk is nearly full.
+ * the refusal of writes while the disk is nearly full, and (with read replicas) where reads go
+ * and the consistency tokens of writes.
  */
-export function apiInterceptors(logger: Logger, metrics: Registry, storage?: StorageReserve): Interceptor[] {
+export function apiInterceptors(
+  logger: Logger,
+  metrics: Registry,
+  storage?: StorageReserve,
+  consistency?: ConsistencyOptions,
+): Interceptor[] {
   return [
     tracingInterceptor(),
     observabilityInterceptor(logger, metrics),
@@ -51,6 +60,7 @@ export function apiInterceptors(logger: Logger, metrics: Registry, storage?: Sto
     validationInterceptor(),
     scopeInterceptor(),
     ...(storage ? [storageInterceptor(storage)] : []),
+    ...(consistency ? [consistencyInterceptor(consistency)] : []),
   ];
 }
 
@@ -59,10 +69,11 @@ export function apiInterceptors(logger: Logger, metrics: Registry, storage?: Sto
  * limits, before a body is read) and the same apiInterceptors. REST and MCP reach them in process
  * through a router transport, so each behaviour has one implementation.
  */
-export function apiHandlers({ routes, authentication: auth, logger, metrics, storage }: ApiOptions): ApiHandlers {
+export function apiHandlers(api: ApiOptions): ApiHandlers {
+  const { routes, authentication: auth, logger, metrics, storage, consistency } = api;
   const authentication = new Authentication(auth);
   const options = {
-    interceptors: apiInterceptors(logger, metrics, storage),
+    interceptors: apiInterceptors(logger, metrics, storage, consistency),
     requestGate: authentication.requestGate(),
     // A misspelt field or enum name is an error, not a silently dropped value; error details
     // inside messages (per-item batch errors) need their types to be written as JSON.

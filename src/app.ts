@@ -2,18 +2,21 @@ import { mkdir } from "node:fs/promises";
 import type { Logger } from "pino";
 import { apiHandlers } from "./api-handlers.js";
 import { ApiKeys } from "./auth/api-keys.js";
+import { bootstrapAdminKey, embeddedStorageReserve } from "./compose/start-up.js";
 import { postgresCluster, SINGLE_SERVER, type Cluster } from "./cluster.js";
 import { composeFeed } from "./compose/feed.js";
 import { listenHttp } from "./compose/http.js";
 import { prepareModels, type ModelOptions } from "./compose/models.js";
 import { scrubEmbedded } from "./erasure/embedded-scrub.js";
 import { EmbeddedScrubber } from "./erasure/embedded-scrubber.js";
+import { openReadReplicas } from "./compose/replicas.js";
 import { composeServices } from "./compose/services.js";
+import { routingEntityManager } from "./db/replicas/read-route.js";
+import type { ConsistencyOptions } from "./server/interceptors/consistency.js";
 import { startWebhookDeliverer } from "./compose/webhooks.js";
 import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
-import { freeSpaceOf, StorageReserve } from "./db/storage-reserve.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
 import { foldTallies } from "./graph/tallies/folds.js";
 import { TallyFolder } from "./graph/tallies/tally-folder.js";
@@ -69,44 +72,31 @@ export async function startEngram(config: Config, logger: Logger, options: Start
   logger.info({ database: db.kind }, "database ready, migrations applied");
   const cluster =
     db.kind === "postgres" && config.databaseUrl ? postgresCluster(config.databaseUrl, logger) : SINGLE_SERVER;
+  const consistency = await openReadReplicas(config, db.em, SCHEMA, metrics, logger);
   try {
-    return await serve(config, logger, options, db, cluster, metrics);
+    return await serve(config, logger, options, { db, cluster, metrics, consistency });
   } catch (err) {
     // A failed start (port taken, unreadable TLS files) leaves nothing open, the data directory's lock included.
+    await consistency?.replicas.stop();
     await cluster.close();
     await db.close();
     throw err;
   }
 }
 
-async function serve(
-  config: Config,
-  logger: Logger,
-  options: StartOptions,
-  db: Database,
-  cluster: Cluster,
-  metrics: ServerMetrics,
-): Promise<Engram> {
-  // Only the embedded engine's disk is this process's to watch: Postgres refuses writes itself (53100).
-  const storage =
-    db.kind === "pglite"
-      ? new StorageReserve({
-          reserveBytes: config.storageReserveMb * 1024 * 1024,
-          freeSpace: freeSpaceOf(config.dataDir),
-          logger,
-        })
-      : undefined;
-  await storage?.measure();
+interface Opened {
+  db: Database;
+  cluster: Cluster;
+  metrics: ServerMetrics;
+  consistency: ConsistencyOptions | undefined;
+}
+
+async function serve(config: Config, logger: Logger, options: StartOptions, opened: Opened): Promise<Engram> {
+  const { db, cluster, metrics, consistency } = opened;
+  const storage = await embeddedStorageReserve(db, config, logger);
   const writesPaused = () => storage?.full ?? false;
   const apiKeys = new ApiKeys(db.em, cluster.keyCache);
-  const adminKeyPath = await apiKeys.bootstrap(config.dataDir, config.apiKey);
-  if (adminKeyPath !== null) {
-    // A structured line like every other one on stderr; warn, so that it shows at any usual log level.
-    logger.warn(
-      { workspace: "default", adminKeyFile: adminKeyPath },
-      `created an admin API key; its secret is in ${adminKeyPath}`,
-    );
-  }
+  await bootstrapAdminKey(apiKeys, config, logger);
 
   const models = await prepareModels(config, logger, db, metrics, options);
   const { embeddings, reranker } = models;
@@ -156,7 +146,8 @@ async function serve(
   // On the embedded engine erased rows leave bytes in the files until they are rewritten.
   const scrubber = db.kind === "pglite" ? new EmbeddedScrubber(() => scrubEmbedded(db.em.fork()), logger) : null;
   const services = composeServices({
-    em: db.em,
+    // Calls that only read fork their units of work from the replica chosen for them.
+    em: consistency ? routingEntityManager(db.em) : db.em,
     embeddings,
     pageTokens,
     feed,
@@ -196,6 +187,7 @@ async function serve(
     logger,
     metrics: metrics.registry,
     storage,
+    consistency,
   });
 
   const listener = await listenHttp(config, {
@@ -243,6 +235,7 @@ async function serve(
       await statistics.stop();
       await tallies.stop();
       await scrubber?.flush();
+      await consistency?.replicas.stop();
       await cluster.close();
       await db.close();
     },

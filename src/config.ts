@@ -21,9 +21,19 @@ export const DEFAULT_CONFIG: Config = build(() => undefined);
 function optionOf(s: Setting<unknown>): Option {
   const option = new Option(s.flag, s.help).env(s.env);
   if (s.choices !== undefined) option.choices(s.choices);
-  if (s.parse !== undefined) option.argParser(argParser(s.parse));
+  if (s.parse !== undefined) {
+    const parse = argParser(s.parse);
+    // A repeatable flag's values add up: --read-database-url a --read-database-url b,c.
+    if (s.repeatable === true)
+      option.argParser((value, previous: unknown) => [...asList(previous), ...asList(parse(value))]);
+    else option.argParser(parse);
+  }
   if (s.initial !== undefined && !s.isSwitch) option.default(s.initial, s.initialText);
   return option;
+}
+
+function asList(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
 }
 
 /** Every server setting, as a flag with its environment variable and default. */
@@ -55,7 +65,24 @@ export function configFrom(command: Command): Config {
       command.error(`error: ${(err as Error).message}`);
     }
   }
+  checkReadDatabaseUrls(command, config);
   return config;
+}
+
+/** Read replicas are replicas of a Postgres primary, each a Postgres URL (named by position, never shown). */
+function checkReadDatabaseUrls(command: Command, config: Config): void {
+  if (config.readDatabaseUrls.length === 0) return;
+  if (config.databaseUrl === undefined) {
+    command.error("error: --read-database-url names replicas of --database-url, which is not set");
+  }
+  for (const [index, url] of config.readDatabaseUrls.entries()) {
+    try {
+      parseDatabaseUrl(url);
+    } catch (err) {
+      const problem = (err as Error).message.replace(/^DATABASE_URL /, "");
+      command.error(`error: --read-database-url, URL ${index + 1}: ${problem}`);
+    }
+  }
 }
 
 /** A Config from each setting's value (`valueOf`), or its default where that gives none. */

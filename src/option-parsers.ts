@@ -36,6 +36,18 @@ export const origins: z.ZodType<string[], string> = z.string().transform((value,
   return entries;
 });
 
+/**
+ * A comma-separated list (--read-database-url): each entry is checked where the configuration is
+ * read (configFrom), since commander's own message would repeat the text, passwords included.
+ * A URL holding a comma is written with it percent-encoded (%2C), as any URL may be.
+ */
+export const commaList: z.ZodType<string[], string> = z.string().transform((value) =>
+  value
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== ""),
+);
+
 function originProblem(origin: string): string | null {
   if (origin === "*") return null;
   let canonical: string | undefined;

@@ -1,3 +1,4 @@
+import { commaList } from "./option-parsers.js";
 import { choice, number, optionalText, originsSetting, setting, text } from "./settings.js";
 
 /** Every server setting, once: see settings.ts. Order is --help's order. */
@@ -14,6 +15,33 @@ export const SETTINGS = {
     env: "DATABASE_URL",
     help: "Postgres 15+ with pgvector; embedded PGlite in the data directory when unset",
     reembed: true,
+  }),
+  readDatabaseUrls: setting({
+    flag: "--read-database-url <urls>",
+    env: "ENGRAM_READ_DATABASE_URL",
+    initial: [],
+    initialText: "none: every read goes to --database-url",
+    parse: commaList,
+    repeatable: true,
+    help: "comma-separated streaming replicas of --database-url for searches, reads, history and stats (docs/replicas.md)",
+  }),
+  replicaMaxLagMs: number(0, 3_600_000, {
+    flag: "--replica-max-lag-ms <ms>",
+    env: "ENGRAM_REPLICA_MAX_LAG_MS",
+    initial: 5000,
+    help: "a replica further behind the primary is skipped until it catches up",
+  }),
+  replicaWaitMs: number(0, 60_000, {
+    flag: "--replica-wait-ms <ms>",
+    env: "ENGRAM_REPLICA_WAIT_MS",
+    initial: 1000,
+    help: "how long a read waits for a replica to replay the write it must see before reading the primary",
+  }),
+  readYourWritesMs: number(0, 3_600_000, {
+    flag: "--read-your-writes-ms <ms>",
+    env: "ENGRAM_READ_YOUR_WRITES_MS",
+    initial: 5000,
+    help: "for this long after a key writes, its reads on the same server see the write without sending the token",
   }),
   createDatabase: setting({
     flag: "--create-database",

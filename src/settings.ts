@@ -18,6 +18,8 @@ export interface Setting<T> {
   choices?: readonly string[];
   /** A switch (no argument): set by the flag, or by its variable as true, false, 1 or 0. */
   isSwitch?: boolean;
+  /** The flag may be given more than once, its lists joined (a list setting's `parse` gives each one's). */
+  repeatable?: boolean;
   /** Also a setting of `engram reembed` (the database and the embedder). */
   reembed?: boolean;
 }

@@ -53,7 +53,7 @@ export interface Database {
  * MikroORM's logger, which every statement's timing passes through whether or not it is printed:
  * the metrics and, when tracing, a span per statement.
  */
-function timingLogger(onQuery: DatabaseOptions["onQuery"]) {
+export function timingLogger(onQuery: DatabaseOptions["onQuery"]) {
   return (options: LoggerOptions) =>
     new (class extends DefaultLogger {
       override logQuery(context: { query: string } & LogContext): void {

@@ -1,3 +1,4 @@
+import { routedReads } from "../db/replicas/read-route.js";
 import type { WatchMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
@@ -78,6 +79,10 @@ export class ChangeFeed {
   async head(workspaceId: string): Promise<bigint> {
     // Numbered first, so that a watcher from here is not sent again what the list is about to show.
     await this.deps.sequencer.settle();
+    // On a replica the page shows what it has replayed: the head must be its own, else a watcher
+    // from the primary's newer head would skip what the page did not show yet.
+    const replica = routedReads();
+    if (replica !== undefined) return (await this.changeLogOn(replica.fork()).head(workspaceId)).last;
     const known = this.knownHeads.get(workspaceId);
     if (known !== undefined) return known;
     const { last } = await this.changeLog().head(workspaceId);
@@ -223,7 +228,10 @@ export class ChangeFeed {
   }
 
   private changeLog(): ChangeLogRepository {
-    const em = this.deps.em.fork();
+    return this.changeLogOn(this.deps.em.fork());
+  }
+
+  private changeLogOn(em: EntityManager): ChangeLogRepository {
     return this.deps.changeLog?.(em) ?? new ChangeLogRepository(em);
   }
 }

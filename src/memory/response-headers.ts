@@ -18,3 +18,10 @@ export const RERANK_HEADER = "engram-rerank";
 
 /** Every header above, for the transports that pass them on. */
 export const SEARCH_HEADERS = [SEARCH_MODE_HEADER, RERANK_HEADER];
+
+/**
+ * With read replicas: a write's position in the primary's log, in its response header and
+ * trailer. A read that sends it back in the same request header sees that write (and all
+ * before it) whichever server and replica answers.
+ */
+export const CONSISTENCY_TOKEN_HEADER = "engram-consistency-token";

@@ -1,7 +1,7 @@
 import { cors as connectCors } from "@connectrpc/connect";
 import cors from "cors";
 import type { RequestHandler } from "../api/request-handler.js";
-import { SEARCH_HEADERS } from "../memory/response-headers.js";
+import { CONSISTENCY_TOKEN_HEADER, SEARCH_HEADERS } from "../memory/response-headers.js";
 
 /** How long browsers may reuse a preflight answer, in seconds (Chromium caps it at 7200). */
 const PREFLIGHT_MAX_AGE_SECONDS = 7200;
@@ -20,8 +20,8 @@ export function withCors(handler: RequestHandler, origins: readonly string[]): R
     origin: (origin, callback) => callback(null, origin !== undefined && (anyOrigin ? "*" : allowed.has(origin))),
     // The REST gateway's routes (google.api.http in the protos) also update and delete.
     methods: [...connectCors.allowedMethods, "PATCH", "DELETE"],
-    allowedHeaders: [...connectCors.allowedHeaders, "Authorization"],
-    exposedHeaders: [...connectCors.exposedHeaders, ...SEARCH_HEADERS],
+    allowedHeaders: [...connectCors.allowedHeaders, "Authorization", CONSISTENCY_TOKEN_HEADER],
+    exposedHeaders: [...connectCors.exposedHeaders, ...SEARCH_HEADERS, CONSISTENCY_TOKEN_HEADER],
     maxAge: PREFLIGHT_MAX_AGE_SECONDS,
   });
   return (req, res) => middleware(req, res, () => handler(req, res));

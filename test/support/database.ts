@@ -5,9 +5,12 @@ import { inject } from "vitest";
 /**
  * A database of its own on the Postgres server named by `baseUrl`, so that every test server
  * starts as empty as an embedded one does: a copy of the migrated template (templates.ts) when
- * `baseUrl` is the suite's DATABASE_URL, else a new, empty one. Dropped again by `drop()`.
+ * `baseUrl` is the suite's DATABASE_URL, else a new, empty one. Dropped again by `drop()`. With
+ * READ_DATABASE_URL (a standby of DATABASE_URL's server), `replicaUrls` names the copy there.
  */
-export async function createTestDatabase(baseUrl: string): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(
+  baseUrl: string,
+): Promise<{ url: string; replicaUrls: string[]; drop(): Promise<void> }> {
   const name = `engram_test_${randomUUID().replaceAll("-", "")}`;
   const template = baseUrl === process.env.DATABASE_URL ? inject("postgresTemplate") : "";
   await withClient(baseUrl, (client) =>
@@ -15,8 +18,13 @@ export async function createTestDatabase(baseUrl: string): Promise<{ url: string
   );
   const url = new URL(baseUrl);
   url.pathname = `/${name}`;
+  // CI's pass with a hot standby (READ_DATABASE_URL): the copy appears there too, and the servers read it.
+  const standby = baseUrl === process.env.DATABASE_URL ? process.env.READ_DATABASE_URL : undefined;
+  const replica = standby ? new URL(standby) : undefined;
+  if (replica) replica.pathname = `/${name}`;
   return {
     url: url.toString(),
+    replicaUrls: replica ? [replica.toString()] : [],
     drop: async () => {
       await withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
     },

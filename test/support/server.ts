@@ -54,6 +54,7 @@ export async function startTestServer(
     reranker: "none",
     ...overrides,
     databaseUrl: database?.url ?? overrides.databaseUrl,
+    readDatabaseUrls: database?.replicaUrls ?? overrides.readDatabaseUrls ?? [],
   };
   // Suites write as soon as the server is up, and expect an embedder they pass to be in use.
   const started = startEngram(config, pino({ level: "silent" }), { awaitEmbedder: true, ...options });

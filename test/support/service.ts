@@ -10,7 +10,11 @@ import { apiInterceptors } from "../../src/api-handlers.js";
 import { ApiKeys } from "../../src/auth/api-keys.js";
 import { composeFeed, type FeedOptions } from "../../src/compose/feed.js";
 import type { MemoryOptions } from "../../src/compose/memory.js";
+import { openReadReplicas } from "../../src/compose/replicas.js";
 import { composeServices } from "../../src/compose/services.js";
+import { DEFAULT_CONFIG } from "../../src/config.js";
+import { routingEntityManager } from "../../src/db/replicas/read-route.js";
+import { createMetrics } from "../../src/metrics.js";
 import { WebhookService } from "../../gen/ts/engram/v1/webhook_service_pb.js";
 import { principalKey, type Principal, type Scope } from "../../src/auth/principal.js";
 import { scrubEmbedded } from "../../src/erasure/embedded-scrub.js";
@@ -88,6 +92,14 @@ export async function startServices(
   const dataDir = await newDataDir("engram-service-");
   const database = process.env.DATABASE_URL ? await createTestDatabase(process.env.DATABASE_URL) : undefined;
   const db = await openDatabase({ schema: SCHEMA, dataDir, databaseUrl: database?.url });
+  // CI's pass with a hot standby: the services' reads go to it, as a server's do.
+  const consistency = await openReadReplicas(
+    { ...DEFAULT_CONFIG, readDatabaseUrls: database?.replicaUrls ?? [] },
+    db.em,
+    SCHEMA,
+    createMetrics(),
+    pino({ level: "silent" }),
+  );
   // TEST_LOG=error (or another level) shows what the services log, to see why a call failed.
   const logger = pino({ level: process.env.TEST_LOG ?? "silent" });
   const embeddings = new Embeddings(options.embedder ?? null, { budgetMs: 2_000, logger });
@@ -106,7 +118,7 @@ export async function startServices(
   const scrubber = db.kind === "pglite" ? new EmbeddedScrubber(() => scrubEmbedded(db.em.fork()), logger) : null;
   const { memory, stagedWrites, entities, apiKeys, webhooks } = composeServices({
     ...options.memory,
-    em: db.em,
+    em: consistency ? routingEntityManager(db.em) : db.em,
     embeddings,
     pageTokens: new PageTokens(randomBytes(32)),
     feed,
@@ -120,7 +132,7 @@ export async function startServices(
     webhookAllowPrivate: options.webhookAllowPrivate ?? false,
   });
   const workspaceId = `ws-${randomUUID()}`;
-  const interceptors = apiInterceptors(logger, new Registry(), options.storage);
+  const interceptors = apiInterceptors(logger, new Registry(), options.storage, consistency);
 
   function transportFor(caller: Caller) {
     const principal: Principal = {
@@ -158,6 +170,7 @@ export async function startServices(
       await scrubber?.flush();
       feed.close();
       await sequencer.stop();
+      await consistency?.replicas.stop();
       await db.close();
       await database?.drop();
       await inspect?.(dataDir);

@@ -11,7 +11,7 @@ import { decodeJsonRequest, impliedUpdateMask } from "../../api/json-request.js"
 import type { RequestHandler } from "../../api/request-handler.js";
 import { restRoutes, type RestRoute } from "../../api/http-rules.js";
 import { protoJsonOf, restJsonOf, setParameter } from "../../api/rest-json.js";
-import { SEARCH_HEADERS } from "../../memory/response-headers.js";
+import { CONSISTENCY_TOKEN_HEADER, SEARCH_HEADERS } from "../../memory/response-headers.js";
 import { restFailure } from "./responses.js";
 
 export interface RestGatewayOptions extends PipelineDeps {
@@ -44,11 +44,21 @@ export function restGateway({ services, transport, ...deps }: RestGatewayOptions
   );
 }
 
+/** The request headers a call reads: the caller's key, and the token of a write it must see. */
+function forwarded(call: HttpCall): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (call.authorization !== undefined) headers.authorization = call.authorization;
+  const token = call.req.headers[CONSISTENCY_TOKEN_HEADER];
+  if (typeof token === "string") headers[CONSISTENCY_TOKEN_HEADER] = token;
+  return headers;
+}
+
 async function answer(rule: RestRoute, call: HttpCall, transport: Transport): Promise<void> {
   const input = requestMessage(rule, call, await call.json());
-  const headers = call.authorization === undefined ? undefined : { authorization: call.authorization };
   const { method } = rule;
-  const result = await callMethod(transport, method, input, headers, call.signal, call.contextValues);
+  const result = await callMethod(transport, method, input, forwarded(call), call.signal, call.contextValues);
+  const token = result.header.get(CONSISTENCY_TOKEN_HEADER);
+  if (token !== null) call.res.setHeader(CONSISTENCY_TOKEN_HEADER, token);
   if (!result.stream) {
     const body = restJsonOf(method.output, result.message);
     sendJson(call.res, { status: successStatus(method, input, result.message), body });
