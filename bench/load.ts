@@ -9,6 +9,7 @@
  *   ... --keep   (the loaded store stays, its URL or directory printed, for EXPLAIN)
  *   ... --rerank-searches 10   (one HYBRID + rerank row, the workspace's, over this many searches: CI's short run)
  *   ... --graph   (HYBRID searches with graph expansion, decision 0026)
+ *   ... --replica   (HYBRID on a read replica, READ_DATABASE_URL; see replica-reads.ts)
  *   DATABASE_URL=<kept database> npm run bench:load -- --reuse <its data dir> --memories N   (no load)
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -39,6 +40,7 @@ import { LOCAL_MODEL_ID, syntheticVectors } from "./load-vectors.js";
 import { auth, entityClient, memoryClient, untilReranking } from "./load-client.js";
 import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
+import { replicaReads } from "./replica-reads.js";
 
 const { values } = parseArgs({
   options: {
@@ -62,6 +64,8 @@ const { values } = parseArgs({
     "rerank-searches": { type: "string" },
     /** HYBRID searches with graph expansion (the floor stays the search without it). */
     graph: { type: "boolean", default: false },
+    /** HYBRID on a read replica beside one Postgres, idle and while the primary ingests (replica-reads.ts). */
+    replica: { type: "boolean", default: false },
   },
 });
 const IMPORT = values.load === "import";
@@ -378,6 +382,9 @@ async function main(): Promise<void> {
     { scope: "agent", key: agentKey },
     { scope: "workspace", key: adminKey },
   ]);
+  const replicaTable = values.replica
+    ? await replicaReads({ primary: server, store, adminKey, agentKey, searches: SEARCHES, progress })
+    : null;
   const idleBefore = cpuMs(server.pid);
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const idleCpuMs = cpuMs(server.pid) - idleBefore;
@@ -576,6 +583,10 @@ async function main(): Promise<void> {
       searchTable,
     ),
   );
+  if (replicaTable !== null) {
+    say();
+    say(replicaTable);
+  }
   say();
   say(`Idle server: ${ms(idleCpuMs)} ms CPU in 10 s with no requests; resident memory ${fixed(serverRssMb, 0)} MB.`);
   say();
