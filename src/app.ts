@@ -72,8 +72,9 @@ export async function startEngram(config: Config, logger: Logger, options: Start
   logger.info({ database: db.kind }, "database ready, migrations applied");
   const cluster =
     db.kind === "postgres" && config.databaseUrl ? postgresCluster(config.databaseUrl, logger) : SINGLE_SERVER;
-  const consistency = await openReadReplicas(config, db.em, SCHEMA, metrics, logger);
+  let consistency: ConsistencyOptions | undefined;
   try {
+    consistency = await openReadReplicas(config, db.em, SCHEMA, metrics, logger);
     return await serve(config, logger, options, { db, cluster, metrics, consistency });
   } catch (err) {
     // A failed start (port taken, unreadable TLS files) leaves nothing open, the data directory's lock included.

@@ -61,5 +61,10 @@ export async function openReadReplicas(
     },
   });
   await readReplicas.start();
-  return { replicas: readReplicas, ownWritesMs: config.readYourWritesMs, onRead: (target) => reads.inc({ target }) };
+  return {
+    replicas: readReplicas,
+    logger,
+    ownWritesMs: config.readYourWritesMs,
+    onRead: (target) => reads.inc({ target }),
+  };
 }

@@ -92,7 +92,11 @@ export class ReadReplicas {
       const left = deadline - Date.now();
       if (left <= 0) return { replica: null, reason: "not_replayed" };
       await sleep(Math.min(WAIT_STEP_MS, left));
-      await Promise.all(usable.map((r) => r.look()));
+      // A slow look must not hold the read past its bound.
+      const bound = new AbortController();
+      const timeLeft = sleep(Math.max(0, deadline - Date.now()), undefined, { signal: bound.signal }).catch(() => {});
+      await Promise.race([Promise.all(usable.map((r) => r.look())), timeLeft]);
+      bound.abort();
     }
   }
 

@@ -1,20 +1,22 @@
-import type { Interceptor, StreamResponse, UnaryResponse } from "@connectrpc/connect";
-import type { DescMessage, Message } from "@bufbuild/protobuf";
-import { principalFromValues } from "../../auth/principal.js";
+import type { Interceptor } from "@connectrpc/connect";
+import type { Logger } from "pino";
+import { principalKey } from "../../auth/principal.js";
 import { postgresErrorCode } from "../../db/database-errors.js";
-import type { EntityManager } from "@mikro-orm/sql";
 import { readingFrom, routedReads } from "../../db/replicas/read-route.js";
 import type { ReadReplicas, ReadTarget } from "../../db/replicas/read-replicas.js";
-import type { Replica } from "../../db/replicas/replica.js";
+import { loggableError } from "../../logger.js";
 import { formatWalPosition, parseWalPosition } from "../../db/replicas/wal-position.js";
 import { invalidArgument } from "../../errors/domain-error.js";
 import { CONSISTENCY_TOKEN_HEADER } from "../../memory/response-headers.js";
 import { readsFromReplica } from "./replica-reads.js";
 import { RecentWrites } from "./recent-writes.js";
+import { replayable, stampedAtEnd, within, withFallBack, type AnyRequest } from "./routed-streams.js";
 import { writesData } from "./storage.js";
 
 export interface ConsistencyOptions {
   replicas: ReadReplicas;
+  /** For the line saying a write's token could not be read. */
+  logger: Logger;
   /** How long a key's own reads on this server wait for its last write (--read-your-writes-ms). */
   ownWritesMs: number;
   /** Told where each routed read went (the metrics). */
@@ -29,99 +31,63 @@ export interface ConsistencyOptions {
  * during a read is skipped and the read runs again on the primary, so the caller never sees it.
  */
 export function consistencyInterceptor(options: ConsistencyOptions): Interceptor {
-  const { replicas } = options;
+  const { replicas, logger } = options;
   const recent = new RecentWrites(options.ownWritesMs);
   const onRead = options.onRead ?? (() => {});
   return (next) => async (req) => {
     // Inside a routed read (an in-process call it made) the primary is chosen afresh, streams included.
-    const onPrimary = async (request: typeof req) => {
+    const onPrimary = async (request: AnyRequest) => {
       if (routedReads() === undefined) return next(request);
       const res = await readingFrom(undefined, () => next(request));
       return res.stream ? { ...res, message: within(undefined, res.message) } : res;
     };
-    const keyId = principalFromValues(req.contextValues).keyId;
+    // The public services (health, reflection) have no caller: they neither read replicas nor write.
+    const keyId = req.contextValues.get(principalKey)?.keyId;
+    if (keyId === undefined) return onPrimary(req);
+
     if (readsFromReplica(req.method)) {
       const minimum = maxOf(tokenOf(req.header.get(CONSISTENCY_TOKEN_HEADER)), recent.positionOf(keyId));
       const target = await replicas.choose(minimum);
       onRead(target.reason);
       if (target.replica === null) return onPrimary(req);
       const replica = target.replica;
+      const attempt = await replayable(req);
       const fallBack = () => {
         replica.markDown();
         onRead("replica_failed");
-        return onPrimary(req);
+        return onPrimary(attempt());
       };
       try {
-        const res = await readingFrom(replica.em, () => next(req));
-        return res.stream ? { ...res, message: onReplica(replica, res, fallBack) } : res;
+        const res = await readingFrom(replica.em, () => next(attempt()));
+        return res.stream ? { ...res, message: withFallBack(replica.em, res, isReplicaFailure, fallBack) } : res;
       } catch (err) {
         if (!isReplicaFailure(err)) throw err;
         return fallBack();
       }
     }
+
     if (!writesData(req.method)) return onPrimary(req);
     const res = await onPrimary(req);
-    const stamp = async () => {
-      const position = await replicas.writePosition();
-      recent.note(keyId, position);
-      return formatWalPosition(position);
+    // The write has committed: a token that cannot be read must not turn it into an error.
+    const stamp = async (): Promise<string | null> => {
+      try {
+        const position = await replicas.writePosition();
+        recent.note(keyId, position);
+        return formatWalPosition(position);
+      } catch (err) {
+        logger.warn({ error: loggableError(err) }, "could not read the primary's log position for a write's token");
+        return null;
+      }
     };
-    if (!res.stream) {
-      const token = await stamp();
+    if (res.stream) return { ...res, message: stampedAtEnd(res, stamp) };
+    const token = await stamp();
+    if (token !== null) {
       res.header.set(CONSISTENCY_TOKEN_HEADER, token);
       res.trailer.set(CONSISTENCY_TOKEN_HEADER, token);
-      return res;
     }
-    return { ...res, message: stampedAtEnd(res, stamp) };
+    return res;
   };
 }
-
-/** A stream's messages, each produced with its reads on the replica; one that fails before its first message reruns on the primary. */
-async function* onReplica(
-  replica: Replica,
-  res: AnyStream,
-  fallBack: () => Promise<AnyResponse>,
-): AsyncGenerator<Message> {
-  let sent = false;
-  try {
-    for await (const message of within(replica.em, res.message)) {
-      sent = true;
-      yield message;
-    }
-  } catch (err) {
-    if (sent || !isReplicaFailure(err)) throw err;
-    const again = await fallBack();
-    if (again.stream) yield* again.message;
-  }
-}
-
-/** A stream's messages, each produced with its reads routed to `em` (undefined: the primary). */
-async function* within(em: EntityManager | undefined, messages: AsyncIterable<Message>): AsyncGenerator<Message> {
-  const iterator = messages[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    for (;;) {
-      const step = await readingFrom(em, () => iterator.next());
-      if (step.done === true) {
-        done = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    // A caller that stopped early (a cancelled search) ends the handler's generator too.
-    if (!done) await iterator.return?.();
-  }
-}
-
-/** A write stream's messages, then its token in the trailer. */
-async function* stampedAtEnd(res: AnyStream, stamp: () => Promise<string>): AsyncGenerator<Message> {
-  yield* res.message;
-  res.trailer.set(CONSISTENCY_TOKEN_HEADER, await stamp());
-}
-
-type AnyStream = StreamResponse<DescMessage, DescMessage>;
-type AnyResponse = UnaryResponse<DescMessage, DescMessage> | AnyStream;
 
 /** The position a request's token names; a token that is not one is the caller's error. */
 function tokenOf(header: string | null): bigint | null {
@@ -153,5 +119,8 @@ function isReplicaFailure(err: unknown): boolean {
   if (code !== undefined) return code.startsWith("08") || code.startsWith("57P") || code === "40001";
   const errno = (err as { code?: unknown }).code;
   if (typeof errno === "string" && /^E[A-Z]+$/.test(errno)) return true;
-  return err instanceof Error && /Connection terminated|timeout exceeded when trying to connect/.test(err.message);
+  return (
+    err instanceof Error &&
+    /Connection terminated|timeout exceeded when trying to connect|Query read timeout/.test(err.message)
+  );
 }

@@ -1,6 +1,11 @@
-import { Code, ConnectError, type Client } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Client } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
+import {
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "../../../gen/ts/grpc/health/v1/health_pb.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SearchMode, type MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { MemoryService, SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { CONSISTENCY_TOKEN_HEADER } from "../../../src/memory/response-headers.js";
 import { memoryClient, restJson } from "../../support/clients.js";
 import { startReplicatedPostgres, type ReplicatedPostgres } from "../../support/replicated-postgres.js";
@@ -185,16 +190,28 @@ describe("read replicas with read-your-writes", () => {
     }
   });
 
+  it("health checks and reflection, which have no caller, still answer", async () => {
+    const transport = createConnectTransport({ baseUrl: b.baseUrl, httpVersion: "1.1" });
+    const health = await createClient(Health, transport).check({ service: MemoryService.typeName });
+    expect(health.status).toBe(ServingStatus.SERVING);
+  });
+
   it("with the replica stopped, reads go to the primary without an error", async () => {
-    await postgres.stopStandby();
-    const writer = memoryClient(a.baseUrl, a.adminKey);
     const reader = memoryClient(b.baseUrl, readerKey);
+    await postgres.stopStandby();
+    // At once, before the server's next look: the search starts on the replica and reruns on the primary.
+    let results = 0;
+    for await (const res of reader.searchMemories({ query: "token pair", mode: SearchMode.KEYWORD })) {
+      if (res.memory !== undefined) results++;
+    }
+    expect(results).toBeGreaterThan(0);
+    const writer = memoryClient(a.baseUrl, a.adminKey);
     for (let i = 0; i < 20; i++) {
       const { id, token } = await write(writer, `standby gone ${i}`);
       expect(await found(reader, id, token)).toBe(true);
       expect(await found(reader, id)).toBe(true);
     }
-    let results = 0;
+    results = 0;
     for await (const res of reader.searchMemories({ query: "standby gone", mode: SearchMode.KEYWORD })) {
       if (res.memory !== undefined) results++;
     }
