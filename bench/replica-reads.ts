@@ -8,6 +8,7 @@
  */
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { sameDatabaseOn } from "../src/db/database-url.js";
 import { Visibility } from "../gen/ts/engram/v1/memory_pb.js";
 import { SearchMode } from "../gen/ts/engram/v1/memory_service_pb.js";
 import { auth, memoryClient } from "./load-client.js";
@@ -30,9 +31,7 @@ export interface ReplicaBench {
 function replicaUrlOf(store: Store): string {
   const standby = process.env.READ_DATABASE_URL;
   if (!standby || !store.databaseUrl) throw new Error("--replica needs DATABASE_URL and READ_DATABASE_URL");
-  const url = new URL(standby);
-  url.pathname = new URL(store.databaseUrl).pathname;
-  return url.toString();
+  return sameDatabaseOn(standby, store.databaseUrl);
 }
 
 /** Waits until the standby has replayed what the primary has written so far. */

@@ -30,3 +30,13 @@ export function parseDatabaseUrl(url: string): DatabaseUrl {
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || decodeURIComponent(parsed.username);
   return { url, address: `${host}:${port}`, database };
 }
+
+/**
+ * The database `databaseUrl` names, on the server `serverUrl` names (its host, port and
+ * credentials): the same database on a standby of the primary.
+ */
+export function sameDatabaseOn(serverUrl: string, databaseUrl: string): string {
+  const url = new URL(serverUrl);
+  url.pathname = new URL(databaseUrl).pathname;
+  return url.toString();
+}

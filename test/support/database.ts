@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
+import { sameDatabaseOn } from "../../src/db/database-url.js";
 
 /**
  * A database of its own on the Postgres server named by `baseUrl`, so that every test server
@@ -20,11 +21,9 @@ export async function createTestDatabase(
   url.pathname = `/${name}`;
   // CI's pass with a hot standby (READ_DATABASE_URL): the copy appears there too, and the servers read it.
   const standby = baseUrl === process.env.DATABASE_URL ? process.env.READ_DATABASE_URL : undefined;
-  const replica = standby ? new URL(standby) : undefined;
-  if (replica) replica.pathname = `/${name}`;
   return {
     url: url.toString(),
-    replicaUrls: replica ? [replica.toString()] : [],
+    replicaUrls: standby ? [sameDatabaseOn(standby, url.toString())] : [],
     drop: async () => {
       await withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
     },

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { sameDatabaseOn } from "../../src/db/database-url.js";
 import { createTestDatabase } from "./database.js";
 import { repoRoot } from "./engram-process.js";
 
@@ -33,9 +34,7 @@ export async function startReplicatedPostgres(delayMs: number): Promise<Replicat
     standbyUrl,
     async createDatabase() {
       const database = await createTestDatabase(primaryUrl);
-      const replicaUrl = new URL(standbyUrl);
-      replicaUrl.pathname = new URL(database.url).pathname;
-      return { ...database, replicaUrl: replicaUrl.toString() };
+      return { ...database, replicaUrl: sameDatabaseOn(standbyUrl, database.url) };
     },
     stopStandby: async () => void (await control("standby-stop")),
     crashPrimary: async () => void (await control("primary-crash")),
