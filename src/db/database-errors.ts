@@ -24,14 +24,27 @@ export function postgresErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-/** The constraint a Postgres error names (a unique or check violation's), if any. */
+/**
+ * The constraint a Postgres error names (a unique or check violation's), if any. Citus passes a
+ * worker's error on with its message only, naming the shard's constraint (the table's name and
+ * "_<shard id>"): the name is read from the message then, and the shard's suffix dropped (none
+ * of Engram's constraint names ends in "_<digits>").
+ */
 export function violatedConstraint(err: unknown): string | undefined {
   for (const e of causes(err)) {
     const constraint = (e as { constraint?: unknown }).constraint;
-    if (typeof constraint === "string" && constraint !== "") return constraint;
+    if (typeof constraint === "string" && constraint !== "") return constraint.replace(SHARD_SUFFIX, "");
+  }
+  for (const e of causes(err)) {
+    const message = (e as { message?: unknown }).message;
+    const named = typeof message === "string" ? CONSTRAINT_IN_MESSAGE.exec(message) : null;
+    if (named?.[1] !== undefined) return named[1].replace(SHARD_SUFFIX, "");
   }
   return undefined;
 }
+
+const SHARD_SUFFIX = /_\d+$/;
+const CONSTRAINT_IN_MESSAGE = /(?:unique|check|exclusion) constraint "([^"]+)"/;
 
 /** A violation of the memories' natural key: another memory has this agent, subject, kind and key. */
 export function isNaturalKeyTaken(err: unknown): boolean {

@@ -22,9 +22,9 @@ const mentionedRefs = (mentions: Sql): Sql => sql`(
     lateral (values (e->>'type', e->>'id'), (e->'from'->>'type', e->'from'->>'id')) as x(type, id)
   where x.type is not null)`;
 
-/** One entity_names row per memory of `gone` and entity its mentions name (mention-trigger.ts). */
-const MENTION_COUNT = sql`(select count(*) from gone,
-  lateral (select distinct m->>'type', m->>'id' from jsonb_array_elements(gone.mentions) m) d)`;
+/** A memory's entity_names rows: one per entity its `mentions` name (mention-trigger.ts). */
+const mentionCount = (mentions: Sql): Sql =>
+  sql`(select count(*) from (select distinct m->>'type', m->>'id' from jsonb_array_elements(${mentions}) m) d)`;
 
 /**
  * The statements of an erasure: which memories a selection takes, what erasing them would remove
@@ -99,7 +99,7 @@ export class ErasureRepository {
           (select count(*) from memory_changes where workspace_id = ${workspaceId} and memory_id in ${leaving}) as changes,
           (select count(*) from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${named}) as staged_writes,
           (select count(*) from write_requests where workspace_id = ${workspaceId} and memory_ids && ${named}) as write_requests,
-          ${MENTION_COUNT} as mentions,
+          (select coalesce(sum(${mentionCount(sql`gone.mentions`)}), 0) from gone) as mentions,
           (select count(*) from entities e join refs on e.type = refs.type and e.id = refs.id
             where e.workspace_id = ${workspaceId} and ${unmentioned(workspaceId, "e", leaving)}) as entities,
           (select count(*) from entity_merges g join refs on g.into_type = refs.type and g.into_id = refs.id
@@ -112,40 +112,57 @@ export class ErasureRepository {
    * Erases one batch: the memories (their entity_names rows go with them, by trigger), their
    * revisions and change-log entries (a tombstone each in their place), the staged writes and
    * recorded responses naming them, and the named entities and merges left unmentioned; each
-   * store's count is what its own delete removed.
+   * store's count is what its own delete removed. One statement per store, in the caller's
+   * transaction: Citus runs each on the workspace's shard, where one statement of many
+   * data-modifying CTEs is split up and planned wrongly.
    */
   async eraseBatch(workspaceId: string, ids: readonly string[]): Promise<{ counts: StoreCounts; erased: string[] }> {
     const batch = sql`(select unnest(${ids}::uuid[]))`;
-    const removed = (cte: string) => sql`(select count(*) from ${Sql.raw(cte)})`;
-    const rows = await query<Record<string, string | number> & { ids: string[] }>(
+    const inBatch = (column: string) => sql`workspace_id = ${workspaceId} and ${Sql.raw(column)} = any(${ids}::uuid[])`;
+    const named = sql`workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]`;
+    const deleted = async (statement: Sql) => (await query(this.em, statement)).length;
+    // The entities the batch names, read before its memories go.
+    const refs = await query<{ type: string; id: string }>(
       this.em,
-      sql`with refs as (
-          select distinct r.type, r.id from memories m, lateral ${mentionedRefs(sql`m.mentions`)} r
-          where m.workspace_id = ${workspaceId} and m.id = any(${ids}::uuid[])),
-        gone as (delete from memories where workspace_id = ${workspaceId} and id = any(${ids}::uuid[])
-          returning id, agent_id, visibility, mentions),
-        revisions as (delete from memory_revisions where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])
-          returning 1),
-        changes as (delete from memory_changes where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[])
-          returning 1),
-        tombstones as (insert into memory_changes (workspace_id, memory_id, revision, erased, agent_id, visibility)
-          select ${workspaceId}, id, 0, true, agent_id, visibility from gone),
-        staged as (delete from staged_writes where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]
-          returning 1),
-        requests as (delete from write_requests where workspace_id = ${workspaceId} and memory_ids && ${ids}::uuid[]
-          returning 1),
-        entities as (delete from entities e using refs where e.workspace_id = ${workspaceId}
-          and e.type = refs.type and e.id = refs.id and ${unmentioned(workspaceId, "e", batch)} returning 1),
-        merges as (delete from entity_merges g using refs where g.workspace_id = ${workspaceId}
-          and g.into_type = refs.type and g.into_id = refs.id and ${unmentioned(workspaceId, "g", batch, "into_")}
-          returning 1)
-        select (select coalesce(array_agg(id::text), '{}') from gone) as ids, ${removed("gone")} as memories,
-          ${removed("revisions")} as revisions, ${removed("changes")} as changes, ${removed("staged")} as staged_writes,
-          ${removed("requests")} as write_requests, ${removed("entities")} as entities, ${removed("merges")} as entity_merges,
-          ${MENTION_COUNT} as mentions`,
+      sql`select distinct r.type, r.id from memories m, lateral ${mentionedRefs(sql`m.mentions`)} r
+        where m.workspace_id = ${workspaceId} and m.id = any(${ids}::uuid[])`,
     );
-    const row = rows[0];
-    return { counts: countsOf(row ?? {}), erased: row?.ids ?? [] };
+    const gone = await query<{ id: string; agent_id: string | null; visibility: string; mentions: number | string }>(
+      this.em,
+      sql`delete from memories where ${inBatch("id")}
+        returning id, agent_id, visibility, ${mentionCount(sql`mentions`)} as mentions`,
+    );
+    const revisions = await deleted(sql`delete from memory_revisions where ${inBatch("memory_id")} returning 1`);
+    const changes = await deleted(sql`delete from memory_changes where ${inBatch("memory_id")} returning 1`);
+    if (gone.length > 0) {
+      await query(
+        this.em,
+        sql`insert into memory_changes (workspace_id, memory_id, revision, erased, agent_id, visibility)
+          select ${workspaceId}, g.id, 0, true, g.agent_id, g.visibility
+          from unnest(${gone.map((g) => g.id)}::uuid[], ${gone.map((g) => g.agent_id)}::text[],
+            ${gone.map((g) => g.visibility)}::text[]) as g(id, agent_id, visibility)`,
+      );
+    }
+    const refsOf = sql`(select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]))`;
+    const entities = await deleted(
+      sql`delete from entities e where e.workspace_id = ${workspaceId} and (e.type, e.id) in ${refsOf}
+        and ${unmentioned(workspaceId, "e", batch)} returning 1`,
+    );
+    const merges = await deleted(
+      sql`delete from entity_merges g where g.workspace_id = ${workspaceId} and (g.into_type, g.into_id) in ${refsOf}
+        and ${unmentioned(workspaceId, "g", batch, "into_")} returning 1`,
+    );
+    const counts: StoreCounts = {
+      memories: gone.length,
+      revisions,
+      changes,
+      stagedWrites: await deleted(sql`delete from staged_writes where ${named} returning 1`),
+      writeRequests: await deleted(sql`delete from write_requests where ${named} returning 1`),
+      mentions: gone.reduce((sum, g) => sum + Number(g.mentions), 0),
+      entities,
+      entityMerges: merges,
+    };
+    return { counts, erased: gone.map((g) => g.id) };
   }
 }
 

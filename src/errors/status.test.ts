@@ -75,6 +75,13 @@ describe("toConnectError", () => {
     const naturalKey = { code: "23505", constraint: "memories_natural_key" };
     expect(mapped(naturalKey)).toEqual(["AlreadyExists", "NATURAL_KEY_TAKEN", ERROR_DOMAIN]);
     expect(mapped(new Error("orm", { cause: naturalKey }))[1]).toBe("NATURAL_KEY_TAKEN");
+    // As Citus passes a worker's violation on: the shard's constraint, named in the message only.
+    const onShard = (name: string) => ({
+      code: "23505",
+      message: `duplicate key value violates unique constraint "${name}"`,
+    });
+    expect(mapped(onShard("memories_natural_key_102030"))[1]).toBe("NATURAL_KEY_TAKEN");
+    expect(mapped(onShard("memories_pkey_102008"))[1]).toBe("CONCURRENT_UPDATE");
     // Any other unique key (an id, an idempotency ledger entry) was taken by a concurrent write.
     for (const constraint of ["memories_pkey", "write_requests_pkey", undefined]) {
       expect(mapped({ code: "23505", constraint })).toEqual(["Aborted", "CONCURRENT_UPDATE", ERROR_DOMAIN]);

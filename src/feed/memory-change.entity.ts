@@ -11,8 +11,9 @@ export const MemoryChangeEntity = defineEntity({
   name: "MemoryChange",
   tableName: "memory_changes",
   properties: {
+    // Keyed within the workspace, the column a sharded deployment distributes by (docs/sharding.md).
+    workspaceId: p.text().primary(),
     id: p.bigint("bigint").primary().autoincrement(),
-    workspaceId: p.text(),
     memoryId: p.uuid(),
     revision: p.bigint("bigint"),
     // When the change was logged (its transaction began), which retention counts from.
@@ -30,8 +31,8 @@ export const MemoryChangeEntity = defineEntity({
       expression: `create unique index memory_changes_position on memory_changes (workspace_id, position)
         where position is not null`,
     },
-    // The sequencer's work list: committed rows it has not numbered yet.
-    { name: "memory_changes_unsequenced", properties: ["id"], where: "position is null" },
+    // The sequencer's work list: committed rows it has not numbered yet, per workspace.
+    { name: "memory_changes_unsequenced", properties: ["workspaceId", "id"], where: "position is null" },
     { name: "memory_changes_log_time", properties: ["logTime"] },
   ],
 });

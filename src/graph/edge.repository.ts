@@ -60,7 +60,8 @@ export class EdgeRepository {
     const parts: Sql[] = [];
     if (predicates.length === 0 || predicates.some((p) => p !== CO_MENTIONED)) {
       const stated = predicates.filter((p) => p !== CO_MENTIONED);
-      parts.push(sql`select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
+      parts.push(sql`select s->>'type' as subject_type, s->>'id' as subject_id, r->>'predicate' as predicate,
+          o->>'type' as object_type, o->>'id' as object_id, h.id as memory_id, h.update_time
         from hits h cross join ${Sql.raw(statedBy("h"))}
         where ${stated.length === 0 ? sql`true` : sql`r->>'predicate' = any(${stated}::text[])`}
           and exists (select 1 from refs f where (f.type = s->>'type' and f.id = s->>'id')
@@ -69,7 +70,8 @@ export class EdgeRepository {
     if (wanted(CO_MENTIONED)) {
       // Each memory's mentions once, the set's among them found by equality (a hash join), not
       // by a containment test of every memory against every entity of the set.
-      parts.push(sql`select distinct f.type, f.id, ${CO_MENTIONED}, x.type, x.id, h.id, h.update_time
+      parts.push(sql`select distinct f.type as subject_type, f.id as subject_id, ${CO_MENTIONED} as predicate,
+          x.type as object_type, x.id as object_id, h.id as memory_id, h.update_time
         from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
         join refs f on f.type = y.type and f.id = y.id
         cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)
@@ -79,8 +81,8 @@ export class EdgeRepository {
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
         hits as (${newestMentioningAny(source, refs, boundedOnly)}),
-        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          ${Sql.join(parts, " union ")})
+        -- Each part names its columns: Citus drops a CTE's column list when it sends the query on.
+        given as (${Sql.join(parts, " union ")})
         select subject_type, subject_id, predicate, object_type, object_id, count(distinct memory_id) as weight,
           (array_agg(memory_id::text order by update_time desc, memory_id desc))[1:${EDGE_MEMORY_IDS}] as memory_ids
         from given group by 1, 2, 3, 4, 5

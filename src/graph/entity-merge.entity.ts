@@ -10,8 +10,9 @@ export const EntityMergeEntity = defineEntity({
   name: "EntityMerge",
   tableName: "entity_merges",
   properties: {
+    // Keyed within the workspace, the column a sharded deployment distributes by (docs/sharding.md).
+    workspaceId: p.text().primary(),
     id: p.uuid().primary(),
-    workspaceId: p.text(),
     fromType: p.text(),
     fromId: p.text(),
     intoType: p.text(),

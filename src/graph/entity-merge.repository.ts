@@ -97,7 +97,7 @@ export class EntityMergeRepository {
             where g.workspace_id = ${workspaceId} and g.undo_time is null
           union all
           select g.*, chain.depth + 1 from chain join entity_merges g
-            on g.workspace_id = chain.workspace_id and g.from_type = chain.into_type and g.from_id = chain.into_id
+            on g.workspace_id = ${workspaceId} and g.from_type = chain.into_type and g.from_id = chain.into_id
             where g.undo_time is null and chain.depth < ${MAX_CHAIN})
         select distinct on (create_time, id) id, from_type, from_id, into_type, into_id, create_time, undo_time
         from chain order by create_time, id`,
@@ -127,7 +127,8 @@ export class EntityMergeRepository {
   async seen(source: GraphSource, merge: EntityMergeRecord): Promise<boolean> {
     const [row] = await query<{ seen: boolean }>(
       this.em,
-      sql`select ${seenThrough(source, "g", "infinity")} as seen from entity_merges g where g.id = ${merge.id}::uuid`,
+      sql`select ${seenThrough(source, "g", "infinity")} as seen from entity_merges g
+        where g.workspace_id = ${source.workspaceId} and g.id = ${merge.id}::uuid`,
     );
     return row?.seen === true;
   }
@@ -160,7 +161,8 @@ function inForce(merge: string, at: Date | string): Sql {
  * A memory of the source reaches a merge when it mentions the merge's `from`, or one a mention
  * a merge moved was: `from` itself, or an entity that the merges in force at `at` led to it (in
  * a chain a into b into c, a memory that named a reaches both merges). A merge no memory the
- * caller may read reaches does not exist for the caller.
+ * caller may read reaches does not exist for the caller. The merges are read in the source's
+ * workspace, named as a value: Citus runs a recursive query only on one workspace's shard.
  */
 function seenThrough(source: GraphSource, merge: string, at: Date | string): Sql {
   const g = Sql.raw(merge);
@@ -169,7 +171,7 @@ function seenThrough(source: GraphSource, merge: string, at: Date | string): Sql
       select ${g}.from_type, ${g}.from_id, 0
       union all
       select b.from_type, b.from_id, back.depth + 1 from back join entity_merges b
-        on b.workspace_id = ${g}.workspace_id and b.into_type = back.type and b.into_id = back.id and ${inForce("b", at)}
+        on b.workspace_id = ${source.workspaceId} and b.into_type = back.type and b.into_id = back.id and ${inForce("b", at)}
       where back.depth < ${MAX_CHAIN})
     select 1 from back cross join ${source.from} where ${allOf([
       ...source.where,

@@ -1,7 +1,7 @@
 import type { Viewer } from "../auth/principal.js";
 import { Sql, sql } from "../db/sql.js";
 import { readableNow } from "../history/revision.repository.js";
-import { entityMergedMentions } from "./merge-routines.js";
+import { mergedMentions } from "./merge-routines.js";
 import { ACTIVE_MEMORIES, filterConditions, type FilterQuery } from "../memory/filters.js";
 
 /** When a graph is read: the instant its facts must be valid at, and the past state to read (null: now). */
@@ -68,7 +68,7 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
         where r.workspace_id = ${viewer.workspaceId} and r.change_time <= ${time.asOf}
         order by r.memory_id, r.revision desc) as r
       cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
-        ${Sql.raw(entityMergedMentions.name)}(${viewer.workspaceId}, coalesce(r.memory->'mentions', '[]'::jsonb), ${time.asOf}::timestamptz))) as memories
+        ${mergedMentions(sql`${viewer.workspaceId}::text`, sql`coalesce(r.memory->'mentions', '[]'::jsonb)`, sql`${time.asOf}::timestamptz`)})) as memories
     ) as memories`,
     where: [...filterConditions(viewer, q, time.asOf), readableNow(viewer, sql`memories.id`)],
     live: false,

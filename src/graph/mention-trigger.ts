@@ -12,7 +12,8 @@ import { tallyDeltas } from "./tallies/tally-trigger.js";
  * memory goes by that name in (entity_names), drops repeats of one entity in one role, and
  * applies the merges in force (merge-routines.ts; a kept or moved mention its own entity first). It
  * runs in the write's own statement, so no path can store a memory whose mentions disagree with
- * its fields; statement triggers keep the memories' entity_names rows in step.
+ * its fields; statement triggers keep the memories' entity_names rows in step (row triggers on
+ * Citus, src/memory/citus-row-triggers.ts).
  */
 
 /** The entity types a name extracted as one of these may resolve to (an extracted type always matches itself). */
@@ -137,16 +138,16 @@ export const MIRRORED_COLUMNS = [
   "superseded_by",
 ] as const;
 
-const mirrored = (table: string) => MIRRORED_COLUMNS.map((c) => `${table}.${c}`).join(", ");
+export const mirrored = (table: string) => MIRRORED_COLUMNS.map((c) => `${table}.${c}`).join(", ");
 
 /** Each changed memory's names: a content mention's text, else the entity's id; and that name as a match key. */
-const NAMES = `select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')
+export const NAMES = `select distinct on (changed.workspace_id, changed.id, m->>'type', m->>'id')
       changed.workspace_id, changed.id as memory_id, m->>'type' as type, m->>'id' as id,
       coalesce(m->>'text', m->>'id') as name, ${keyOf("coalesce(m->>'text', m->>'id')")} as name_key, ${mirrored("changed")}
     from changed cross join lateral jsonb_array_elements(changed.mentions) m
     order by changed.workspace_id, changed.id, m->>'type', m->>'id', m->>'role' = 'content' desc`;
 
-const NAME_COLUMNS = `workspace_id, memory_id, type, id, name, name_key, ${MIRRORED_COLUMNS.join(", ")}`;
+export const NAME_COLUMNS = `workspace_id, memory_id, type, id, name, name_key, ${MIRRORED_COLUMNS.join(", ")}`;
 
 /**
  * A statement trigger's function and the trigger: `body` runs once per statement, over the
@@ -187,7 +188,7 @@ const CHANGED = `select updated.* from updated join previous
   where ${REWRITTEN}`;
 
 /** Removes the entity_names rows of the memories in `gone` (one per entity of their mentions, by the key). */
-const removeNamesOf = (
+export const removeNamesOf = (
   gone: string,
 ) => `delete from entity_names n using ${gone} cross join lateral jsonb_array_elements(gone.mentions) m
     where n.workspace_id = gone.workspace_id and n.type = m->>'type' and n.id = m->>'id' and n.memory_id = gone.id

@@ -12,7 +12,7 @@
  */
 const OMITTED = `'{embedding,search,content_fingerprint,embedding_attempts,embedding_retry_time,last_change,last_change_key_id,last_change_agent_id,last_change_reason}'::text[]`;
 
-function recordRevisions(from: string): string {
+export function recordRevisions(from: string): string {
   return `with recorded as (insert into memory_revisions
       (workspace_id, memory_id, revision, change, change_time, key_id, agent_id, reason, memory)
     select changed.workspace_id, changed.id, changed.revision, changed.last_change, changed.update_time,

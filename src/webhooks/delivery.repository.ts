@@ -21,15 +21,24 @@ export class DeliveryRepository {
    * go out once and in order.
    */
   async claimDue(owner: string, limit: number): Promise<WebhookRow[]> {
+    const takeable = sql`enabled and next_attempt_time <= now() and (lease_until is null or lease_until < now())`;
+    const due = await query<{ workspace_id: string; id: string }>(
+      this.em,
+      sql`select workspace_id, id from webhooks
+        where ${takeable}
+          -- Only webhooks the feed has moved past: an idle one is never touched.
+          and position < (select h.last_position from memory_feed_heads h where h.workspace_id = webhooks.workspace_id)
+        order by next_attempt_time limit ${limit}`,
+    );
+    if (due.length === 0) return [];
+    // Read, then leased only where still takeable: of two servers that read the same webhook, the
+    // second's update waits for the first's and then finds it leased. No FOR UPDATE across
+    // workspaces, which Citus refuses on tables it distributes by workspace.
     const rows = await query<{ workspace_id: string; id: string }>(
       this.em,
       sql`update webhooks set lease_owner = ${owner}, lease_until = now() + make_interval(secs => ${LEASE_SECONDS})
-        where (workspace_id, id) in (
-          select workspace_id, id from webhooks
-          where enabled and next_attempt_time <= now() and (lease_until is null or lease_until < now())
-            -- Only webhooks the feed has moved past: an idle one is never touched.
-            and position < (select h.last_position from memory_feed_heads h where h.workspace_id = webhooks.workspace_id)
-          order by next_attempt_time limit ${limit} for update skip locked)
+        where (workspace_id, id) in (select * from unnest(${due.map((d) => d.workspace_id)}::text[], ${due.map((d) => d.id)}::uuid[]))
+          and ${takeable}
         returning workspace_id, id`,
     );
     if (rows.length === 0) return [];

@@ -11,8 +11,7 @@ with gone as materialized (select id, mentions from memories
           (select count(*) from memory_changes where workspace_id = 'ws-sql' and memory_id in (select id from gone)) as changes,
           (select count(*) from staged_writes where workspace_id = 'ws-sql' and memory_ids && (select coalesce(array_agg(id), '{}') from gone)) as staged_writes,
           (select count(*) from write_requests where workspace_id = 'ws-sql' and memory_ids && (select coalesce(array_agg(id), '{}') from gone)) as write_requests,
-          (select count(*) from gone,
-  lateral (select distinct m->>'type', m->>'id' from jsonb_array_elements(gone.mentions) m) d) as mentions,
+          (select coalesce(sum((select count(*) from (select distinct m->>'type', m->>'id' from jsonb_array_elements(gone.mentions) m) d)), 0) from gone) as mentions,
           (select count(*) from entities e join refs on e.type = refs.type and e.id = refs.id
             where e.workspace_id = 'ws-sql' and not exists (select 1 from entity_names n where n.workspace_id = 'ws-sql'
     and n.type = e.type and n.id = e.id and n.memory_id not in (select id from gone))) as entities,

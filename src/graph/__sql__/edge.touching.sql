@@ -7,8 +7,9 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
       order by n.update_time desc, n.memory_id desc limit 1000) newest
     group by newest.memory_id order by max(newest.update_time) desc, newest.memory_id desc limit 1000)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) order by update_time desc, id desc limit 1000),
-        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
+        -- Each part names its columns: Citus drops a CTE's column list when it sends the query on.
+        given as (select s->>'type' as subject_type, s->>'id' as subject_id, r->>'predicate' as predicate,
+          o->>'type' as object_type, o->>'id' as object_id, h.id as memory_id, h.update_time
         from hits h cross join lateral (
       select r from jsonb_array_elements(h.relations) r
       union all
@@ -25,7 +26,8 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
     limit 1), r->'object')) as ends(s, o)
         where true
           and exists (select 1 from refs f where (f.type = s->>'type' and f.id = s->>'id')
-            or (f.type = o->>'type' and f.id = o->>'id')) union select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
+            or (f.type = o->>'type' and f.id = o->>'id')) union select distinct f.type as subject_type, f.id as subject_id, 'co_mentioned' as predicate,
+          x.type as object_type, x.id as object_id, h.id as memory_id, h.update_time
         from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
         join refs f on f.type = y.type and f.id = y.id
         cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)
@@ -43,11 +45,30 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
       cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
-        engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
+        (select case when not exists (select 1 from entity_merges g where g.workspace_id = 'ws-sql'::text and g.create_time <= '<time>'::timestamptz)
+    then coalesce(r.memory->'mentions', '[]'::jsonb)
+    else (select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) from (
+      select distinct on (m->>'type', m->>'id', m->>'role', m->'from') m, ord from (
+        select case when t.target is null then r.own
+            else r.own || t.target || jsonb_build_object('from', jsonb_build_object('type', r.own->>'type', 'id', r.own->>'id'))
+          end as m, r.ord
+        from (select case when e->'from' is not null then (e - 'from') || (e->'from') else e end as own, ord
+            from jsonb_array_elements(coalesce(r.memory->'mentions', '[]'::jsonb)) with ordinality as x(e, ord)) r
+          cross join lateral (select (with recursive chain(type, id, depth) as (
+    select r.own->>'type', r.own->>'id', 0
+    union all
+    select g.into_type, g.into_id, c.depth + 1 from chain c join entity_merges g
+      on g.workspace_id = 'ws-sql'::text and g.from_type = c.type and g.from_id = c.id
+        and g.create_time <= '<time>'::timestamptz and (g.undo_time is null or g.undo_time > '<time>'::timestamptz)
+    where c.depth < 16)
+  select jsonb_build_object('type', type, 'id', id) from chain where depth > 0 order by depth desc limit 1) as target) t) mapped
+      order by m->>'type', m->>'id', m->>'role', m->'from', ord) once)
+    end))) as memories
     ) as memories where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and ((memories.mentions @> '[{"type":"person","id":"ana"}]'::jsonb)) order by update_time desc, id desc limit 1000),
-        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          select s->>'type', s->>'id', r->>'predicate', o->>'type', o->>'id', h.id, h.update_time
+        -- Each part names its columns: Citus drops a CTE's column list when it sends the query on.
+        given as (select s->>'type' as subject_type, s->>'id' as subject_id, r->>'predicate' as predicate,
+          o->>'type' as object_type, o->>'id' as object_id, h.id as memory_id, h.update_time
         from hits h cross join lateral (
       select r from jsonb_array_elements(h.relations) r
       union all
@@ -79,8 +100,9 @@ with refs(type, id) as (select * from unnest('{"person"}'::text[], '{"ana"}'::te
       order by n.update_time desc, n.memory_id desc limit 1000) newest
     group by newest.memory_id order by max(newest.update_time) desc, newest.memory_id desc limit 1000)) and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) order by update_time desc, id desc limit 1000),
-        given(subject_type, subject_id, predicate, object_type, object_id, memory_id, update_time) as (
-          select distinct f.type, f.id, 'co_mentioned', x.type, x.id, h.id, h.update_time
+        -- Each part names its columns: Citus drops a CTE's column list when it sends the query on.
+        given as (select distinct f.type as subject_type, f.id as subject_id, 'co_mentioned' as predicate,
+          x.type as object_type, x.id as object_id, h.id as memory_id, h.update_time
         from hits h cross join lateral jsonb_to_recordset(h.mentions) as y(type text, id text)
         join refs f on f.type = y.type and f.id = y.id
         cross join lateral jsonb_to_recordset(h.mentions) as x(type text, id text)

@@ -7,7 +7,7 @@ with recursive chain as (
             where g.workspace_id = 'ws-sql' and g.undo_time is null
           union all
           select g.*, chain.depth + 1 from chain join entity_merges g
-            on g.workspace_id = chain.workspace_id and g.from_type = chain.into_type and g.from_id = chain.into_id
+            on g.workspace_id = 'ws-sql' and g.from_type = chain.into_type and g.from_id = chain.into_id
             where g.undo_time is null and chain.depth < 16)
         select distinct on (create_time, id) id, from_type, from_id, into_type, into_id, create_time, undo_time
         from chain order by create_time, id;

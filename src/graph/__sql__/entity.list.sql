@@ -26,7 +26,25 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
       cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
-        engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
+        (select case when not exists (select 1 from entity_merges g where g.workspace_id = 'ws-sql'::text and g.create_time <= '<time>'::timestamptz)
+    then coalesce(r.memory->'mentions', '[]'::jsonb)
+    else (select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) from (
+      select distinct on (m->>'type', m->>'id', m->>'role', m->'from') m, ord from (
+        select case when t.target is null then r.own
+            else r.own || t.target || jsonb_build_object('from', jsonb_build_object('type', r.own->>'type', 'id', r.own->>'id'))
+          end as m, r.ord
+        from (select case when e->'from' is not null then (e - 'from') || (e->'from') else e end as own, ord
+            from jsonb_array_elements(coalesce(r.memory->'mentions', '[]'::jsonb)) with ordinality as x(e, ord)) r
+          cross join lateral (select (with recursive chain(type, id, depth) as (
+    select r.own->>'type', r.own->>'id', 0
+    union all
+    select g.into_type, g.into_id, c.depth + 1 from chain c join entity_merges g
+      on g.workspace_id = 'ws-sql'::text and g.from_type = c.type and g.from_id = c.id
+        and g.create_time <= '<time>'::timestamptz and (g.undo_time is null or g.undo_time > '<time>'::timestamptz)
+    where c.depth < 16)
+  select jsonb_build_object('type', type, 'id', id) from chain where depth > 0 order by depth desc limit 1) as target) t) mapped
+      order by m->>'type', m->>'id', m->>'role', m->'from', ord) once)
+    end))) as memories
     ) as memories cross join lateral jsonb_array_elements(memories.mentions) as m
     where memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) and m->>'type' = 'person'
@@ -41,7 +59,25 @@ with seen as (select m->>'type' as type, m->>'id' as id, count(distinct memories
         where r.workspace_id = 'ws-sql' and r.change_time <= '<time>'
         order by r.memory_id, r.revision desc) as r
       cross join lateral jsonb_populate_record(null::memories, r.memory || jsonb_build_object('mentions',
-        engram_entity_merged_mentions('ws-sql', coalesce(r.memory->'mentions', '[]'::jsonb), '<time>'::timestamptz))) as memories
+        (select case when not exists (select 1 from entity_merges g where g.workspace_id = 'ws-sql'::text and g.create_time <= '<time>'::timestamptz)
+    then coalesce(r.memory->'mentions', '[]'::jsonb)
+    else (select coalesce(jsonb_agg(m order by ord), '[]'::jsonb) from (
+      select distinct on (m->>'type', m->>'id', m->>'role', m->'from') m, ord from (
+        select case when t.target is null then r.own
+            else r.own || t.target || jsonb_build_object('from', jsonb_build_object('type', r.own->>'type', 'id', r.own->>'id'))
+          end as m, r.ord
+        from (select case when e->'from' is not null then (e - 'from') || (e->'from') else e end as own, ord
+            from jsonb_array_elements(coalesce(r.memory->'mentions', '[]'::jsonb)) with ordinality as x(e, ord)) r
+          cross join lateral (select (with recursive chain(type, id, depth) as (
+    select r.own->>'type', r.own->>'id', 0
+    union all
+    select g.into_type, g.into_id, c.depth + 1 from chain c join entity_merges g
+      on g.workspace_id = 'ws-sql'::text and g.from_type = c.type and g.from_id = c.id
+        and g.create_time <= '<time>'::timestamptz and (g.undo_time is null or g.undo_time > '<time>'::timestamptz)
+    where c.depth < 16)
+  select jsonb_build_object('type', type, 'id', id) from chain where depth > 0 order by depth desc limit 1) as target) t) mapped
+      order by m->>'type', m->>'id', m->>'role', m->'from', ord) once)
+    end))) as memories
     ) as memories on memories.workspace_id = n.workspace_id and memories.id = n.memory_id where n.workspace_id = 'ws-sql' and n.type = page.type and n.id = page.id and memories.workspace_id = 'ws-sql' and (memories.visibility = 'shared' or memories.agent_id is null or memories.agent_id = 'agent-1') and delete_time is null and (expire_time is null or expire_time > '<time>') and superseded_by is null and coalesce(valid_from, create_time) <= '<time>'::timestamptz
       and (valid_until is null or valid_until > '<time>'::timestamptz) and exists (select 1 from memories live where live.id = memories.id and live.workspace_id = 'ws-sql' and (live.visibility = 'shared' or live.agent_id is null or live.agent_id = 'agent-1')) order by n.name limit 1), page.id) as name
         from page order by mention_count desc, last_seen desc, type, id;

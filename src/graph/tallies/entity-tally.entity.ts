@@ -41,7 +41,7 @@ export const EntityTallyEntity = defineEntity({
     },
     {
       name: "entity_tallies_unfolded",
-      expression: "create index entity_tallies_unfolded on entity_tallies (tally_id) where not folded",
+      expression: "create index entity_tallies_unfolded on entity_tallies (workspace_id, tally_id) where not folded",
     },
   ],
 });

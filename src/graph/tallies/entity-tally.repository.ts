@@ -1,10 +1,8 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import { foldLock } from "./fold-lock.js";
+import { takeFoldLock } from "./fold-lock.js";
+import { goneRows, takeFoldedKeys } from "./fold-rows.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { readerOf, timeless } from "./tally-trigger.js";
-
-/** Tally rows folded by one statement at most: bounds how long it holds its locks and memory. */
-export const FOLD_BATCH = 5_000;
 
 /** Serialises folds across servers (a second one skips instead of waiting): the key is arbitrary but fixed. */
 const FOLD_LOCK = 0x656e_7461;
@@ -20,38 +18,47 @@ export class EntityTallyRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Folds up to FOLD_BATCH unfolded rows' keys; returns how many unfolded rows there were. Given
-   * a workspace, only its rows, waiting for the lock; without, skipping when another fold holds it.
+   * Folds up to FOLD_BATCH unfolded rows' keys of the workspace; returns how many unfolded rows
+   * there were. Waits for another fold of them to end, or (`wait` false) skips them.
    */
-  async fold(workspaceId?: string): Promise<number> {
-    const { lock, scope } = foldLock(FOLD_LOCK, workspaceId);
-    const rows = await query<{ pending: number | string }>(
-      this.em,
-      sql`with lock as (${lock}),
-        pending as (select workspace_id, type, id, reader, name from entity_tallies, lock
-          where lock.got and not folded ${scope} order by tally_id limit ${FOLD_BATCH}),
-        keys as (select distinct * from pending),
-        gone as (delete from entity_tallies t using keys k
-          where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.reader = k.reader
-            and t.name = k.name returning t.*),
+  async fold(workspaceId: string, wait: boolean): Promise<number> {
+    return this.em.transactional(async (em) => {
+      if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
+      const { rows, unfolded } = await takeFoldedKeys(em, "entity_tallies", KEY, workspaceId);
+      if (rows.length === 0) return 0;
+      await query(
+        em,
+        sql`with gone as (${goneRows(rows, TYPED_COLUMNS)}),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
-          from gone group by 1, 2, 3, 4, 5),
-        folded as (insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
+          from gone group by 1, 2, 3, 4, 5)
+        insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
           select s.workspace_id, s.type, s.id, s.reader, s.name, s.name_key, s.n,
             coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true
-          -- Gated inside (a one-time filter): in ON, every key's rows were read and the answer dropped.
-          from summed s cross join lateral (
-            select min(x.create_time) as first_seen, max(x.update_time) as last_seen from entity_names x
-            where (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
-                or (s.first_seen is null and s.gone_first is not null))
-              and x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
-              and ${Sql.raw(readerOf("x"))} = s.reader and ${Sql.raw(timeless("x"))}) e
-          where s.n > 0
-          returning 1)
-        select (select count(*) from pending) as pending, (select count(*) from folded) as written`,
-    );
-    return Number(rows[0]?.pending ?? 0);
+          from summed s left join (
+            -- Only the keys whose times went with a removed memory are read anew (IN, not a join
+            -- on every key; not a lateral per key either, which Citus cannot plan over a CTE).
+            select x.type, x.id, x.name, ${Sql.raw(readerOf("x"))} as reader,
+              min(x.create_time) as first_seen, max(x.update_time) as last_seen
+            from entity_names x
+            where x.workspace_id = ${workspaceId} and ${Sql.raw(timeless("x"))}
+              and (x.type, x.id, x.name) in (select type, id, name from summed where ${STALE("summed")})
+            group by 1, 2, 3, 4) e
+            on ${STALE("s")} and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
+          where s.n > 0`,
+      );
+      return unfolded;
+    });
   }
 }
+
+/** Whether a key's sum lost the memory its first or last time came from: its times are read anew. */
+const STALE = (s: string) =>
+  Sql.raw(`(${s}.gone_first <= ${s}.first_seen or ${s}.gone_last >= ${s}.last_seen
+    or (${s}.first_seen is null and ${s}.gone_first is not null))`);
+
+/** A tally key: the rows of one key fold into one. */
+const KEY = sql`workspace_id, type, id, reader, name`;
+const TYPED_COLUMNS = `workspace_id text, type text, id text, reader text, name text, name_key text, n integer,
+  first_seen timestamptz, last_seen timestamptz, gone_first timestamptz, gone_last timestamptz`;

@@ -1,14 +1,23 @@
-import { sql, type Sql } from "../../db/sql.js";
+import type { EntityManager } from "@mikro-orm/sql";
+import { query, sql } from "../../db/sql.js";
 
 /**
- * A fold's lock and scope, as the first CTE (`lock(got)`) and a condition on its pending rows:
- * one fold of a table at a time across servers. The folder's (no workspace) skips when another
- * holds the lock; an erasure's (one workspace, in its transaction) waits for it.
+ * Takes a fold's lock for the rest of the caller's transaction: one fold of a table's rows of a
+ * workspace at a time across servers. The folder's skips a workspace whose lock another holds
+ * (false); an erasure's waits for it. Per workspace and in a statement of its own, so that on
+ * Citus the fold's statement names one workspace only and runs whole on its shard.
  */
-export function foldLock(key: number, workspaceId?: string): { lock: Sql; scope: Sql } {
-  if (workspaceId === undefined) return { lock: sql`select pg_try_advisory_xact_lock(${key}) as got`, scope: sql`` };
-  return {
-    lock: sql`select true as got from (select pg_advisory_xact_lock(${key})) as waited`,
-    scope: sql`and workspace_id = ${workspaceId}`,
-  };
+export async function takeFoldLock(
+  em: EntityManager,
+  key: number,
+  workspaceId: string,
+  wait: boolean,
+): Promise<boolean> {
+  const [row] = await query<{ got: boolean }>(
+    em,
+    wait
+      ? sql`select true as got from (select pg_advisory_xact_lock(${key}, hashtext(${workspaceId}))) as waited`
+      : sql`select pg_try_advisory_xact_lock(${key}, hashtext(${workspaceId})) as got`,
+  );
+  return row?.got === true;
 }

@@ -1,12 +1,30 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import { EntityTallyRepository, FOLD_BATCH } from "./entity-tally.repository.js";
+import { query, sql } from "../../db/sql.js";
+import { EntityTallyRepository } from "./entity-tally.repository.js";
+import { FOLD_BATCH } from "./fold-rows.js";
 import { RelationTallyRepository } from "./relation-tally.repository.js";
 
-/** One fold of both tallies (the folder's): how many unfolded rows the fuller of the two had. */
+/** Workspaces one folder's round takes at most (the next round takes the rest). */
+const WORKSPACES_PER_ROUND = 100;
+
+/**
+ * One fold of both tallies (the folder's), workspace by workspace, skipping one another server
+ * folds: how many unfolded rows the fullest had, or FOLD_BATCH when workspaces were left over.
+ */
 export async function foldTallies(em: EntityManager): Promise<number> {
-  const names = await new EntityTallyRepository(em.fork()).fold();
-  const relations = await new RelationTallyRepository(em.fork()).fold();
-  return Math.max(names, relations);
+  const workspaces = await query<{ workspace_id: string }>(
+    em,
+    sql`select workspace_id from entity_tallies where not folded
+      union select workspace_id from relation_tallies where not folded
+      limit ${WORKSPACES_PER_ROUND + 1}`,
+  );
+  let fullest = workspaces.length > WORKSPACES_PER_ROUND ? FOLD_BATCH : 0;
+  for (const { workspace_id: workspaceId } of workspaces.slice(0, WORKSPACES_PER_ROUND)) {
+    const names = await new EntityTallyRepository(em.fork()).fold(workspaceId, false);
+    const relations = await new RelationTallyRepository(em.fork()).fold(workspaceId, false);
+    fullest = Math.max(fullest, names, relations);
+  }
+  return fullest;
 }
 
 /**
@@ -17,6 +35,6 @@ export async function foldTallies(em: EntityManager): Promise<number> {
 export async function foldWorkspaceTallies(em: EntityManager, workspaceId: string): Promise<void> {
   for (const repository of [new EntityTallyRepository(em), new RelationTallyRepository(em)]) {
     let pending = FOLD_BATCH;
-    while (pending >= FOLD_BATCH) pending = await repository.fold(workspaceId);
+    while (pending >= FOLD_BATCH) pending = await repository.fold(workspaceId, true);
   }
 }

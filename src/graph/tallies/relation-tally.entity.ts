@@ -45,7 +45,8 @@ export const RelationTallyEntity = defineEntity({
     },
     {
       name: "relation_tallies_unfolded",
-      expression: "create index relation_tallies_unfolded on relation_tallies (tally_id) where not folded",
+      expression:
+        "create index relation_tallies_unfolded on relation_tallies (workspace_id, tally_id) where not folded",
     },
   ],
 });

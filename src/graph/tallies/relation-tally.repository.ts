@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import { foldLock } from "./fold-lock.js";
+import { takeFoldLock } from "./fold-lock.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { allOf } from "../../memory/filters.js";
 import type { Edge } from "../edge.repository.js";
@@ -8,7 +8,7 @@ import { toSeen, type EntityRef, type SeenColumns, type SeenEntity } from "../en
 import { seenEntities } from "../entity-sql.js";
 import type { LiveSource } from "../graph-source.js";
 import { CO_MENTIONED, statedBy } from "../stated-relations.js";
-import { FOLD_BATCH } from "./entity-tally.repository.js";
+import { goneRows, takeFoldedKeys } from "./fold-rows.js";
 import { readerOf, timeless } from "./tally-trigger.js";
 
 /**
@@ -116,47 +116,47 @@ export class RelationTallyRepository {
    * Replaces the rows of keys with unfolded deltas by their sum and the memories that still
    * give the relation, newest first (read from the memories), as EntityTallyRepository.fold does.
    */
-  async fold(workspaceId?: string): Promise<number> {
-    const { lock, scope } = foldLock(FOLD_LOCK, workspaceId);
-    const key = sql`workspace_id, type, id, reader, predicate, other_type, other_id, outward`;
-    const rows = await query<{ pending: number | string }>(
-      this.em,
-      sql`with lock as (${lock}),
-        pending as (select ${key} from relation_tallies, lock where lock.got and not folded ${scope}
-          order by tally_id limit ${FOLD_BATCH}),
-        keys as (select distinct * from pending),
-        gone as (delete from relation_tallies t using keys k
-          where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.other_id = k.other_id
-            and t.reader = k.reader and t.predicate = k.predicate and t.other_type = k.other_type
-            and t.outward = k.outward returning t.*),
+  async fold(workspaceId: string, wait: boolean): Promise<number> {
+    return this.em.transactional(async (em) => {
+      if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
+      const { rows, unfolded } = await takeFoldedKeys(em, "relation_tallies", KEY, workspaceId);
+      if (rows.length === 0) return 0;
+      await query(
+        em,
+        sql`with gone as (${goneRows(rows, TYPED_COLUMNS)}),
         -- Each memory's latest delta per key says whether it still gives the relation, and when it
         -- last changed (the times the deltas carry: no memory is read).
         events as (select g.workspace_id, g.type, g.id, g.reader, g.predicate, g.other_type, g.other_id, g.outward,
             u.memory_id, u.present, u.time,
-            row_number() over (partition by ${key}, u.memory_id order by g.tally_id desc) as latest
+            row_number() over (partition by ${KEY}, u.memory_id order by g.tally_id desc) as latest
           from gone g cross join lateral (select m, true, t from unnest(g.memory_ids, g.memory_times) as x(m, t)
             union all select m, false, null from unnest(g.gone_ids) as y(m)) as u(memory_id, present, time)),
-        ranked as (select ${key}, memory_id, time,
-            row_number() over (partition by ${key} order by time desc, memory_id desc) as rank
+        ranked as (select ${KEY}, memory_id, time,
+            row_number() over (partition by ${KEY} order by time desc, memory_id desc) as rank
           from events where latest = 1 and present),
         -- Each key's sum and newest memories in one grouping: joined, the planner (which takes a
         -- CTE for a row or two) scanned one for every row of the other.
-        kept as (select ${key}, sum(n) as n, coalesce(min(ids), '{}') as ids, coalesce(min(times), '{}') as times
-          from (select ${key}, n, null::uuid[] as ids, null::timestamptz[] as times from gone
+        kept as (select ${KEY}, sum(n) as n, coalesce(min(ids), '{}') as ids, coalesce(min(times), '{}') as times
+          from (select ${KEY}, n, null::uuid[] as ids, null::timestamptz[] as times from gone
             union all
-            select ${key}, 0, array_agg(memory_id order by rank), array_agg(time order by rank)
+            select ${KEY}, 0, array_agg(memory_id order by rank), array_agg(time order by rank)
             from ranked where rank <= 5 group by 1, 2, 3, 4, 5, 6, 7, 8) c
           group by 1, 2, 3, 4, 5, 6, 7, 8 having sum(n) > 0),
         -- Removals can leave fewer memories listed than give the relation: read them anew.
         refilled as (select k.*, coalesce(again.ids, k.ids) as listed, coalesce(again.times, k.times) as listed_times
-          from kept k left join lateral (${givingMemories(sql`cardinality(k.ids) < least(5, k.n)`)}) again on true),
-        folded as (insert into relation_tallies (${key}, n, memory_ids, memory_times, folded)
-          select ${key}, n, listed, listed_times, true from refilled returning 1)
-        select (select count(*) from pending) as pending, (select count(*) from folded) as written`,
-    );
-    return Number(rows[0]?.pending ?? 0);
+          from kept k left join lateral (${givingMemories(workspaceId, sql`cardinality(k.ids) < least(5, k.n)`)}) again on true)
+        insert into relation_tallies (${KEY}, n, memory_ids, memory_times, folded)
+          select ${KEY}, n, listed, listed_times, true from refilled`,
+      );
+      return unfolded;
+    });
   }
 }
+
+/** A relation tally key: the rows of one key fold into one. */
+const KEY = sql`workspace_id, type, id, reader, predicate, other_type, other_id, outward`;
+const TYPED_COLUMNS = `workspace_id text, type text, id text, reader text, predicate text, other_type text,
+  other_id text, outward boolean, tally_id bigint, n integer, memory_ids uuid[], memory_times timestamptz[], gone_ids uuid[]`;
 
 /** The rows `r` the source's viewer may read, of the wanted predicates (the caller names the entity). */
 function readableRows(source: LiveSource, predicates: readonly string[]): Sql[] {
@@ -172,17 +172,17 @@ function readableRows(source: LiveSource, predicates: readonly string[]): Sql[] 
  * `gate` holds (a one-time filter: nothing is read otherwise): those whose names rows name both
  * ends, and for a stated predicate, that state it that way round.
  */
-function givingMemories(gate: Sql): Sql {
+function givingMemories(workspaceId: string, gate: Sql): Sql {
   const states = `exists (select 1 from ${statedBy("m")} where r->>'predicate' = k.predicate
     and (s->>'type', s->>'id', o->>'type', o->>'id') = case when k.outward
       then (k.type, k.id, k.other_type, k.other_id) else (k.other_type, k.other_id, k.type, k.id) end)`;
   return sql`select array_agg(g.id order by g.update_time desc, g.id desc) as ids,
       array_agg(g.update_time order by g.update_time desc, g.id desc) as times
     from (select m.id, m.update_time from entity_names a
-      join entity_names b on b.workspace_id = a.workspace_id and b.type = k.other_type and b.id = k.other_id
+      join entity_names b on b.workspace_id = ${workspaceId} and b.type = k.other_type and b.id = k.other_id
         and b.memory_id = a.memory_id
-      join memories m on m.workspace_id = a.workspace_id and m.id = a.memory_id
-      where ${gate} and a.workspace_id = k.workspace_id and a.type = k.type and a.id = k.id
+      join memories m on m.workspace_id = ${workspaceId} and m.id = a.memory_id
+      where ${gate} and a.workspace_id = ${workspaceId} and a.type = k.type and a.id = k.id
         and (k.reader = '*' or ${Sql.raw(readerOf("a"))} = k.reader) and ${Sql.raw(timeless("a"))}
         and (k.predicate = ${CO_MENTIONED} or ${Sql.raw(states)})
       order by m.update_time desc, m.id desc limit 5) g

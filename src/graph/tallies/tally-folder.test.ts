@@ -1,6 +1,6 @@
 import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { FOLD_BATCH } from "./entity-tally.repository.js";
+import { FOLD_BATCH } from "./fold-rows.js";
 import { TallyFolder } from "./tally-folder.js";
 
 const logger = pino({ level: "silent" });

@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import { loggableError } from "../../logger.js";
-import { FOLD_BATCH } from "./entity-tally.repository.js";
+import { FOLD_BATCH } from "./fold-rows.js";
 
 export interface TallyFolderOptions {
   /** After a write, how long to wait for more before folding (writes come in bursts). */

@@ -6,6 +6,12 @@ import type { EmbeddingJob, EmbeddingQueue } from "../../embedding/embedding-que
 import { MemoryEntity, type MemoryRow } from "../memory.entity.js";
 
 const PENDING = { embeddingStatus: "pending", deleteTime: null } as const;
+/** Workspaces a claim looks at before it gives up (each emptied by another worker meanwhile). */
+const CLAIM_TRIES = 3;
+
+/** A job that may be claimed now: pending, and not leased or backing off. */
+const due = (now: Date) => sql`embedding_status = 'pending' and delete_time is null
+  and (embedding_retry_time is null or embedding_retry_time <= ${now})`;
 
 /**
  * The memories table seen as a queue of texts waiting for their vectors. Claiming and attaching
@@ -17,21 +23,37 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
   }
 
   /**
-   * Leases up to `limit` pending memories to this worker. SKIP LOCKED lets any number of
-   * workers claim side by side; the lease (retry time) hands a job to another worker when its
-   * claimer dies before finishing.
+   * Leases up to `limit` pending memories to this worker, all of one workspace: the one whose
+   * oldest job waits longest, then its oldest jobs. SKIP LOCKED lets any number of workers claim
+   * side by side; the lease (retry time) hands a job to another worker when its claimer dies
+   * before finishing. One workspace per claim keeps the locking statement on one shard when
+   * Citus distributes memories by workspace (a multi-shard FOR UPDATE is refused there).
    */
   async claim(limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]> {
+    const passed: string[] = [];
+    // Another worker may take a workspace's jobs between the two statements: try the next one.
+    for (let tries = 0; tries < CLAIM_TRIES; tries++) {
+      const [oldest] = await query<{ workspace_id: string }>(
+        this.em,
+        sql`select workspace_id from memories where ${due(now)} and workspace_id <> all(${passed}::text[])
+          order by update_time limit 1`,
+      );
+      if (oldest === undefined) return [];
+      const jobs = await this.claimIn(oldest.workspace_id, limit, leaseMs, now);
+      if (jobs.length > 0) return jobs;
+      passed.push(oldest.workspace_id);
+    }
+    return [];
+  }
+
+  private async claimIn(workspaceId: string, limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]> {
     const rows = await query<{ workspace_id: string; id: string; content: string; embedding_attempts: number }>(
       this.em,
       sql`update memories m
           set embedding_retry_time = ${new Date(now.getTime() + leaseMs)}, embedding_attempts = m.embedding_attempts + 1
-        from (select workspace_id, id from memories
-              where embedding_status = 'pending' and delete_time is null
-                and (embedding_retry_time is null or embedding_retry_time <= ${now})
-              order by update_time limit ${limit}
-              for update skip locked) claimed
-        where m.workspace_id = claimed.workspace_id and m.id = claimed.id
+        from (select id from memories where workspace_id = ${workspaceId} and ${due(now)}
+              order by update_time limit ${limit} for update skip locked) claimed
+        where m.workspace_id = ${workspaceId} and m.id = claimed.id
         returning m.workspace_id, m.id, m.content, m.embedding_attempts`,
     );
     return rows.map((r) => ({

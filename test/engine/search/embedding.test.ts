@@ -155,6 +155,39 @@ describe("an OpenAI-compatible embedder that goes down and comes back", () => {
     expect(semantic[0]!.semanticScore).toBeCloseTo(1, 5);
   });
 
+  it("a backlog in several workspaces is claimed workspace by workspace and drains once it is back", async () => {
+    api.up = false;
+    // Three workspaces' writes wait: each claim takes one workspace's oldest jobs (on Citus, one
+    // shard's), and the worker goes on to the next until every memory is ATTACHED.
+    const clients = await Promise.all(
+      ["a", "b", "c"].map(async (w) =>
+        clientFor(server, await server.createKey({ workspaceId: `${server.workspaceId}-${w}` })),
+      ),
+    );
+    const written = await Promise.all(
+      clients.map(async (client, w) => {
+        const requests = Array.from({ length: 20 }, (_, i) => ({
+          memory: {
+            subjectType: "contact",
+            subjectId: `backlog-${w}`,
+            kind: "note",
+            content: `backlog ${w} note ${i}`,
+          },
+        }));
+        const { results } = await client.batchWriteMemories({ requests });
+        return results.map((r) => {
+          if (r.result.case !== "response") throw new Error(`a write failed: ${r.result.value?.message}`);
+          return { client, memory: r.result.value.memory! };
+        });
+      }),
+    );
+    const memories = written.flat();
+    expect(memories.map(({ memory }) => status(memory))).toEqual(memories.map(() => "PENDING"));
+
+    api.up = true;
+    for (const { client, memory } of memories) expect((await attached(client, memory.id)).embeddingModel).toBe(model);
+  });
+
   it("new content written while it is down drops the old vector, and the worker embeds the new content", async () => {
     const subjectId = unique("down-update");
     api.up = true;

@@ -4,7 +4,7 @@
  */
 import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { withLocalSettings } from "../../../src/db/local-settings.js";
+import { setLocallyOnShards, setLocalSettings, withLocalSettings } from "../../../src/db/local-settings.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 import { NO_FILTER } from "../../support/factories/search.js";
@@ -61,6 +61,38 @@ describe("withLocalSettings", () => {
       });
       expect(found.candidates).toHaveLength(1);
       expect(await scans(tem)).toEqual(["on", "on"]);
+    });
+  });
+});
+
+// Last: from here on the harness's connection takes its settings as on Citus, SET LOCAL statements.
+describe("as on Citus, SET LOCAL statements", () => {
+  it("set a value as a literal, quotes and all, and refuse what is not a setting's name", async () => {
+    setLocallyOnShards(services.db.em);
+    await services.db.em.fork().transactional(async (tem) => {
+      await setLocalSettings(tem, { application_name: "it's; reset all" });
+      const [row] = await tem.execute<{ name: string }[]>("select current_setting('application_name') as name");
+      expect(row!.name).toBe("it's; reset all");
+      await expect(setLocalSettings(tem, { "enable_seqscan = on; reset all; --": "off" })).rejects.toThrow(
+        "not a setting's name",
+      );
+    });
+  });
+
+  it("scope withLocalSettings' settings to its body, as set_config() did", async () => {
+    await services.db.em.fork().transactional(async (tem) => {
+      const inside = await withLocalSettings(
+        tem,
+        { enable_seqscan: "off", enable_indexscan: "off" },
+        () => scans(tem),
+        {
+          enable_hashjoin: "off",
+        },
+      );
+      expect(inside).toEqual(["off", "off"]);
+      expect(await scans(tem)).toEqual(["on", "on"]);
+      const [row] = await tem.execute<{ on: string }[]>("select current_setting('enable_hashjoin') as on");
+      expect(row!.on).toBe("off");
     });
   });
 });

@@ -173,8 +173,8 @@ describe("src/graph/tallies/entity-tally.repository.ts", () => {
 
   it("fold", () =>
     expectSqlSnapshot(recorded, FILE, "fold", {
-      "any workspace's, unless another fold runs": () => tallies().fold(),
-      "one workspace's, waiting for another fold": () => tallies().fold(viewer.workspaceId),
+      "the folder's, unless another fold runs": () => tallies().fold(viewer.workspaceId, false),
+      "an erasure's, waiting for another fold": () => tallies().fold(viewer.workspaceId, true),
     }));
 });
 
@@ -207,7 +207,7 @@ describe("src/graph/tallies/relation-tally.repository.ts", () => {
 
   it("fold", () =>
     expectSqlSnapshot(recorded, FILE, "fold", {
-      "any workspace's, unless another fold runs": () => tallies().fold(),
-      "one workspace's, waiting for another fold": () => tallies().fold(viewer.workspaceId),
+      "the folder's, unless another fold runs": () => tallies().fold(viewer.workspaceId, false),
+      "an erasure's, waiting for another fold": () => tallies().fold(viewer.workspaceId, true),
     }));
 });

@@ -1,53 +1,39 @@
--- any workspace's, unless another fold runs
+-- the folder's, unless another fold runs
 
-with lock as (select pg_try_advisory_xact_lock(1701737569) as got),
-        pending as (select workspace_id, type, id, reader, name from entity_tallies, lock
-          where lock.got and not folded  order by tally_id limit 5000),
-        keys as (select distinct * from pending),
-        gone as (delete from entity_tallies t using keys k
-          where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.reader = k.reader
-            and t.name = k.name returning t.*),
+select pg_try_advisory_xact_lock(1701737569, hashtext('ws-sql')) as got;
+
+select to_jsonb(t) as row from entity_tallies t where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
+        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000);
+
+delete from entity_tallies where workspace_id = 'ws-sql'
+      and tally_id = any('{"4","10","3","9","2","8","1","7","5","11","6","12"}'::bigint[]);
+
+with gone as (select * from jsonb_to_recordset('[{"n":-1,"id":"ana","name":"ana","type":"person","folded":false,"reader":"agent-1","name_key":"ana","tally_id":10,"gone_last":"<time>","last_seen":null,"first_seen":null,"gone_first":"<time>","workspace_id":"ws-sql"},{"n":0,"id":"acme corp","name":"Acme Corp","type":"organization","folded":false,"reader":"agent-1","name_key":"acme corp","tally_id":9,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"acme","name":"acme","type":"account","folded":false,"reader":"agent-1","name_key":"acme","tally_id":7,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"acme","name":"acme","type":"company","folded":false,"reader":"agent-1","name_key":"acme","tally_id":8,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"ana lopez","name":"Ana Lopez","type":"person","folded":false,"reader":"agent-1","name_key":"ana lopez","tally_id":11,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"lisbon","name":"Lisbon","type":"place","folded":false,"reader":"agent-1","name_key":"lisbon","tally_id":12,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"acme corp","name":"Acme Corp","type":"organization","folded":false,"reader":"agent-1","name_key":"acme corp","tally_id":3,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"acme","name":"acme","type":"account","folded":false,"reader":"agent-1","name_key":"acme","tally_id":1,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"acme","name":"acme","type":"company","folded":false,"reader":"agent-1","name_key":"acme","tally_id":2,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"ana lopez","name":"Ana Lopez","type":"person","folded":false,"reader":"agent-1","name_key":"ana lopez","tally_id":5,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"ana","name":"ana","type":"person","folded":false,"reader":"agent-1","name_key":"ana","tally_id":4,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"lisbon","name":"Lisbon","type":"place","folded":false,"reader":"agent-1","name_key":"lisbon","tally_id":6,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"}]'::jsonb) as gone(workspace_id text, type text, id text, reader text, name text, name_key text, n integer,
+  first_seen timestamptz, last_seen timestamptz, gone_first timestamptz, gone_last timestamptz)),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
-          from gone group by 1, 2, 3, 4, 5),
-        folded as (insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
+          from gone group by 1, 2, 3, 4, 5)
+        insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
           select s.workspace_id, s.type, s.id, s.reader, s.name, s.name_key, s.n,
             coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true
-          -- Gated inside (a one-time filter): in ON, every key's rows were read and the answer dropped.
-          from summed s cross join lateral (
-            select min(x.create_time) as first_seen, max(x.update_time) as last_seen from entity_names x
-            where (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
-                or (s.first_seen is null and s.gone_first is not null))
-              and x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
-              and case when x.visibility = 'shared' or x.agent_id is null then '' else x.agent_id end = s.reader and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)) e
-          where s.n > 0
-          returning 1)
-        select (select count(*) from pending) as pending, (select count(*) from folded) as written;
+          from summed s left join (
+            -- Only the keys whose times went with a removed memory are read anew (IN, not a join
+            -- on every key; not a lateral per key either, which Citus cannot plan over a CTE).
+            select x.type, x.id, x.name, case when x.visibility = 'shared' or x.agent_id is null then '' else x.agent_id end as reader,
+              min(x.create_time) as first_seen, max(x.update_time) as last_seen
+            from entity_names x
+            where x.workspace_id = 'ws-sql' and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)
+              and (x.type, x.id, x.name) in (select type, id, name from summed where (summed.gone_first <= summed.first_seen or summed.gone_last >= summed.last_seen
+    or (summed.first_seen is null and summed.gone_first is not null)))
+            group by 1, 2, 3, 4) e
+            on (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
+    or (s.first_seen is null and s.gone_first is not null)) and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
+          where s.n > 0;
 
--- one workspace's, waiting for another fold
+-- an erasure's, waiting for another fold
 
-with lock as (select true as got from (select pg_advisory_xact_lock(1701737569)) as waited),
-        pending as (select workspace_id, type, id, reader, name from entity_tallies, lock
-          where lock.got and not folded and workspace_id = 'ws-sql' order by tally_id limit 5000),
-        keys as (select distinct * from pending),
-        gone as (delete from entity_tallies t using keys k
-          where t.workspace_id = k.workspace_id and t.type = k.type and t.id = k.id and t.reader = k.reader
-            and t.name = k.name returning t.*),
-        summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
-            min(first_seen) as first_seen, max(last_seen) as last_seen,
-            min(gone_first) as gone_first, max(gone_last) as gone_last
-          from gone group by 1, 2, 3, 4, 5),
-        folded as (insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
-          select s.workspace_id, s.type, s.id, s.reader, s.name, s.name_key, s.n,
-            coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true
-          -- Gated inside (a one-time filter): in ON, every key's rows were read and the answer dropped.
-          from summed s cross join lateral (
-            select min(x.create_time) as first_seen, max(x.update_time) as last_seen from entity_names x
-            where (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
-                or (s.first_seen is null and s.gone_first is not null))
-              and x.workspace_id = s.workspace_id and x.type = s.type and x.id = s.id and x.name = s.name
-              and case when x.visibility = 'shared' or x.agent_id is null then '' else x.agent_id end = s.reader and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)) e
-          where s.n > 0
-          returning 1)
-        select (select count(*) from pending) as pending, (select count(*) from folded) as written;
+select true as got from (select pg_advisory_xact_lock(1701737569, hashtext('ws-sql'))) as waited;
+
+select to_jsonb(t) as row from entity_tallies t where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
+        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000);

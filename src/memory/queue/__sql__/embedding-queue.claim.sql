@@ -1,11 +1,13 @@
 -- a batch
 
+select workspace_id from memories where embedding_status = 'pending' and delete_time is null
+  and (embedding_retry_time is null or embedding_retry_time <= '<time>') and workspace_id <> all('{}'::text[])
+          order by update_time limit 1;
+
 update memories m
           set embedding_retry_time = '<time>', embedding_attempts = m.embedding_attempts + 1
-        from (select workspace_id, id from memories
-              where embedding_status = 'pending' and delete_time is null
-                and (embedding_retry_time is null or embedding_retry_time <= '<time>')
-              order by update_time limit 8
-              for update skip locked) claimed
-        where m.workspace_id = claimed.workspace_id and m.id = claimed.id
+        from (select id from memories where workspace_id = 'ws-sql' and embedding_status = 'pending' and delete_time is null
+  and (embedding_retry_time is null or embedding_retry_time <= '<time>')
+              order by update_time limit 8 for update skip locked) claimed
+        where m.workspace_id = 'ws-sql' and m.id = claimed.id
         returning m.workspace_id, m.id, m.content, m.embedding_attempts;
