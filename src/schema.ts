@@ -2,6 +2,7 @@ import { RateLimitEntity } from "./api/rate-limit.entity.js";
 import { ApiKeyEntity } from "./auth/api-key.entity.js";
 import type { DatabaseSchema } from "./db/orm.js";
 import { tagsText } from "./db/routines.js";
+import { CITUS_ROW_TRIGGERS } from "./memory/citus-row-triggers.js";
 import { ServerSecretEntity } from "./db/server-secret.entity.js";
 import { MemoryEntity } from "./memory/memory.entity.js";
 import { MemoryRevisionEntity } from "./history/memory-revision.entity.js";
@@ -43,4 +44,5 @@ export const SCHEMA: DatabaseSchema = {
     WebhookDeliveryEntity,
   ],
   routines: [tagsText, sequenceChanges, entityMergeTarget, entityMergedMentions],
+  citusTriggers: CITUS_ROW_TRIGGERS,
 };

@@ -8,6 +8,8 @@ import type { Logger } from "pino";
 import { acquireDataDirLock, describeHolder, type DataDirLock } from "./data-dir-lock.js";
 import { parseDatabaseUrl, type DatabaseUrl } from "./database-url.js";
 import { migrations } from "./migrations/index.js";
+import { setLocallyOnShards } from "./local-settings.js";
+import { distributeByWorkspace } from "./sharding/distribute.js";
 import { PgliteThread } from "./pglite.js";
 import { recordStatement } from "../telemetry/spans.js";
 
@@ -33,6 +35,8 @@ export interface DatabaseOptions {
 export interface DatabaseSchema {
   entities: EntitySchema[];
   routines: Routine[];
+  /** Statements that replace the triggers Citus cannot run, before it distributes the tables (distribute.ts). */
+  citusTriggers: readonly string[];
 }
 
 export interface Database {
@@ -138,6 +142,11 @@ async function openPostgres(target: DatabaseUrl, options: DatabaseOptions): Prom
       });
     // The migrator creates the database when it is missing, which only --create-database lets it reach.
     await orm.migrator.up();
+    // On Citus, what the migrations created is then distributed by workspace; the connections
+    // opened so far lack the database settings that set up, when it set them.
+    const distributed = await distributeByWorkspace(orm.em.fork(), options.schema.citusTriggers);
+    if (distributed.settingsChanged) await orm.reconnect();
+    if (distributed.citus) setLocallyOnShards(orm.em);
   } catch (err) {
     await orm.close(true);
     throw err;

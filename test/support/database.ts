@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
 import { sameDatabaseOn } from "../../src/db/database-url.js";
+import { citusWorkers, createCitusDatabase, dropCitusDatabase } from "./citus.js";
 
 /**
  * A database of its own on the Postgres server named by `baseUrl`, so that every test server
@@ -13,6 +14,14 @@ export async function createTestDatabase(
   baseUrl: string,
 ): Promise<{ url: string; replicaUrls: string[]; drop(): Promise<void> }> {
   const name = `engram_test_${randomUUID().replaceAll("-", "")}`;
+  if (citusWorkers.length > 0 && baseUrl === process.env.DATABASE_URL) {
+    await createCitusDatabase(baseUrl, name);
+    return {
+      url: sameDatabaseOn(baseUrl, `postgres:///${name}`),
+      replicaUrls: [],
+      drop: () => dropCitusDatabase(baseUrl, name),
+    };
+  }
   const template = baseUrl === process.env.DATABASE_URL ? inject("postgresTemplate") : "";
   await withClient(baseUrl, (client) =>
     client.query(`create database ${name}${template === "" ? "" : ` template ${template}`}`),

@@ -8,12 +8,16 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../../src/config.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
+import { rowEstimate } from "../../support/citus.js";
 import { memoryClient } from "../../support/clients.js";
 import { WordHashEmbedder, wordHashVector } from "../../support/embedders.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { NO_FILTER } from "../../support/factories/search.js";
 
 const MEMORIES = 10_000;
+
+/** A plan's use of the index, or of a shard's copy of it on Citus (its name and "_<shard id>"). */
+const usesIndex = (index: string) => new RegExp(`"Index Name":"${index}(_\\d+)?"`);
 const AGENTS = 10;
 const WORDS = [
   "renewal",
@@ -91,6 +95,24 @@ describe(`at ${MEMORIES} memories`, () => {
     ["a whole-workspace", { workspaceId: "", agentId: null, admin: true }],
   ] as const;
 
+  /**
+   * The whole workspace's vector statements must read the HNSW index. An agent's 1,000 memories
+   * here cost the planner the same read in full and sorted as through the index (within 1%,
+   * flipping from run to run with the HNSW graph's size, which its random levels vary): either
+   * plan is right at this size, as long as it is made on fresh statistics, which the estimate of
+   * the agent's memories shows (an unanalysed table plans as empty). At 100k the index wins.
+   */
+  const expectVectorPlan = (plan: string, viewer: (typeof viewers)[number][1]) => {
+    if (viewer.admin || usesIndex("memories_embedding").test(plan)) {
+      expect(plan).toMatch(usesIndex("memories_embedding"));
+      return;
+    }
+    const scans = [
+      ...plan.matchAll(/"Node Type":"Seq Scan"[^{]*?"Relation Name":"memories(?:_\d+)?"[^{]*?"Plan Rows":(\d+)/g),
+    ];
+    expect(scans.map((m) => Number(m[1])).some((rows) => rows >= 900 && rows <= 1100)).toBe(true);
+  };
+
   it.each(viewers)("%s vector search uses the HNSW index", async (_, viewer) => {
     const [plan] = await planOf(server.engram.db.em, "<=>", (memories) =>
       memories.nearest({
@@ -101,7 +123,7 @@ describe(`at ${MEMORIES} memories`, () => {
         now: new Date(),
       }),
     );
-    expect(plan).toContain('"Index Name":"memories_embedding"');
+    expectVectorPlan(plan!, viewer);
   });
 
   it.each(viewers)(
@@ -118,8 +140,8 @@ describe(`at ${MEMORIES} memories`, () => {
           now: new Date(),
         }),
       );
-      expect(plan).toContain('"Index Name":"memories_embedding"');
-      expect(plan).toContain('"Index Name":"memories_search"');
+      expectVectorPlan(plan!, viewer);
+      expect(plan).toMatch(usesIndex("memories_search"));
     },
   );
 
@@ -140,20 +162,17 @@ describe(`at ${MEMORIES} memories`, () => {
       }),
     );
     expect(plans).toHaveLength(tiers.length);
-    for (const plan of plans) expect(plan).toContain('"Index Name":"memories_search"');
+    for (const plan of plans) expect(plan).toMatch(usesIndex("memories_search"));
   });
 
   it("analyses entity_names with the memories, so the mentions trigger probes its index", async () => {
     // Never analysed, PGlite plans the trigger's name lookups for an empty table: a full scan per
     // name found, on every write, growing with the workspace.
-    const [names] = await server.engram.db.em
-      .fork()
-      .execute<{ rows: number | string; counted: number | string }[]>(
-        "select reltuples as rows, (select count(*) from entity_names) as counted from pg_class where oid = 'entity_names'::regclass",
-      );
+    const em = server.engram.db.em.fork();
+    const [names] = await em.execute<{ counted: number | string }[]>("select count(*) as counted from entity_names");
     // One per memory here (its subject); the last ANALYZE ran within a tenth of the load's end.
     expect(Number(names?.counted)).toBe(MEMORIES);
-    expect(Number(names?.rows)).toBeGreaterThanOrEqual(MEMORIES * 0.9);
+    expect(await rowEstimate(em, "entity_names")).toBeGreaterThanOrEqual(MEMORIES * 0.9);
   });
 
   it("leaves no pending list for searches to read after the bulk load", async () => {
