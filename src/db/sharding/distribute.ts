@@ -27,8 +27,10 @@ export async function distributeByWorkspace(em: EntityManager, rowTriggers: read
     await query(tem, sql`set local citus.multi_shard_modify_mode = 'sequential'`);
     const pending = await query<{ name: string; workspace: boolean; refers_to: string[] }>(tem, PENDING_TABLES);
     const done: string[] = [];
-    // Citus cannot run the memories' statement triggers on a shard: their row forms replace them.
-    if (pending.some((t) => t.name === ANCHOR))
+    // Citus cannot run the memories' statement triggers on a shard: their row forms replace them,
+    // before memories is distributed, or again after a later migration put one back.
+    const [statementTriggers] = await query<{ found: boolean }>(tem, TRANSITION_TRIGGERS);
+    if (pending.some((t) => t.name === ANCHOR) || statementTriggers?.found === true)
       for (const statement of rowTriggers) await query(tem, Sql.raw(statement));
     for (const table of distributionOrder(pending)) {
       const placement = placementOf(table);
@@ -92,6 +94,10 @@ async function distribute(em: EntityManager, table: string): Promise<void> {
   const colocateWith = table === ANCHOR ? "default" : ANCHOR;
   await query(em, sql`select create_distributed_table(${table}, 'workspace_id', colocate_with => ${colocateWith})`);
 }
+
+/** Whether the memories have a trigger that reads a transition table (a migration's statement trigger). */
+const TRANSITION_TRIGGERS = sql`select exists (select 1 from pg_trigger
+  where tgrelid = 'memories'::regclass and not tgisinternal and (tgoldtable is not null or tgnewtable is not null)) as found`;
 
 /** Public tables Citus does not know yet, with the tables their foreign keys refer to. */
 const PENDING_TABLES = sql`
