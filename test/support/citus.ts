@@ -1,5 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
-import pg from "pg";
+import { withClient } from "./pg-client.js";
 
 /**
  * A local check on Citus, not CI's (docs/sharding.md): when DATABASE_URL names a Citus
@@ -39,16 +39,6 @@ function onDatabase(url: string, name: string): string {
   const on = new URL(url);
   on.pathname = `/${name}`;
   return on.toString();
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }
 
 /**

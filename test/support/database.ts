@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
+import { withClient } from "./pg-client.js";
 import { inject } from "vitest";
 import { sameDatabaseOn } from "../../src/db/database-url.js";
 import { citusWorkers, createCitusDatabase, dropCitusDatabase } from "./citus.js";
@@ -37,14 +37,4 @@ export async function createTestDatabase(
       await withClient(baseUrl, (client) => client.query(`drop database if exists ${name} with (force)`));
     },
   };
-}
-
-async function withClient<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await use(client);
-  } finally {
-    await client.end();
-  }
 }
