@@ -23,7 +23,8 @@ export async function takeFoldedKeys(
   const read = await query<{ row: { tally_id: number | string; folded: boolean } }>(
     em,
     sql`select to_jsonb(t) as row from ${t} t where workspace_id = ${workspaceId} and (${key}) in (
-        select ${key} from ${t} where workspace_id = ${workspaceId} and not folded order by tally_id limit ${FOLD_BATCH})`,
+        select ${key} from ${t} where workspace_id = ${workspaceId} and not folded order by tally_id limit ${FOLD_BATCH})
+      order by tally_id`,
   );
   if (read.length === 0) return { rows: [], unfolded: 0 };
   await query(
