@@ -40,6 +40,7 @@ describe("erasureTarget", () => {
       "EMPTY_FILTER",
     );
     expect(reasonOf(() => erasureTarget(request({ filter: {}, ownerAgentId: "bot" })))).toBe("accepted");
+    expect(reasonOf(() => erasureTarget(request({ filter: { ownerAgentIds: ["bot"] } })))).toBe("accepted");
   });
 
   it("refuses bounds without a filter", () => {

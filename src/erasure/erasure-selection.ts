@@ -48,6 +48,7 @@ function narrows(f: FilterQuery): boolean {
     f.kinds.length > 0 ||
     f.tags.length > 0 ||
     f.anyTags.length > 0 ||
+    f.ownerAgentIds.length > 0 ||
     f.linkedEntity !== undefined ||
     f.mentions !== undefined ||
     f.visibility !== undefined ||

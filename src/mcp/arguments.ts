@@ -36,6 +36,9 @@ export function toolArguments(tool: MemoryTool): ToolArguments {
         continue;
       }
       const name = argumentName(field);
+      // Two fields under one name would leave the model one of them, silently.
+      const taken = paths.get(name);
+      if (taken !== undefined) throw new Error(`${tool.name}: argument ${name} names both ${taken} and ${path}`);
       properties[name] = argumentSchema(field, name);
       paths.set(name, path);
       if (isRequired(field) && !required.includes(name)) required.push(name);

@@ -20,9 +20,11 @@ export const ERASE_TOOL: MemoryTool = {
     "is the acting agent's own id (keys bound to an agent always act as that agent).",
   ].join(" "),
   method: MemoryService.method.eraseMemories,
-  // The request's agent_id is the one acting-agent argument; a filter's state flags are implied.
+  // The request's agent_id is the one acting-agent argument, and its owner_agent_id the one owner
+  // bound; a filter's state flags are implied.
   hidden: [
     "filter.agent_id",
+    "filter.owner_agent_ids",
     "filter.show_deleted",
     "filter.show_expired",
     "filter.include_superseded",

@@ -16,6 +16,7 @@ export function toFilterQuery(filter: MemoryFilter | undefined): FilterQuery {
     kinds: filter?.kinds ?? [],
     tags: filter?.tags ?? [],
     anyTags: filter?.anyTags ?? [],
+    ownerAgentIds: filter?.ownerAgentIds ?? [],
     linkedEntity: filter?.linkedEntityType ? { type: filter.linkedEntityType, id: filter.linkedEntityId } : undefined,
     mentions: filter?.mentions ? { type: filter.mentions.type, id: filter.mentions.id } : undefined,
     visibility: filter?.visibility ? visibilityValue(filter.visibility) : undefined,

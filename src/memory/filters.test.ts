@@ -19,6 +19,7 @@ const query = (over: Partial<FilterQuery> = {}): FilterQuery => ({
   kinds: [],
   tags: [],
   anyTags: [],
+  ownerAgentIds: [],
   showDeleted: false,
   includeSuperseded: false,
   showExpired: false,
@@ -50,6 +51,7 @@ describe("filterConditions", () => {
       { kinds: ["note"] },
       { tags: ["a"] },
       { anyTags: ["a"] },
+      { ownerAgentIds: ["a"] },
       { linkedEntity: { type: "t", id: "i" } },
       { mentions: { type: "t", id: "i" } },
       { visibility: "shared" },
@@ -97,6 +99,7 @@ describe("filterConditions", () => {
         linkedEntity: { type: "company", id: "acme" },
         visibility: "shared",
         key: "tone",
+        ownerAgentIds: ["agent-a", "agent-b"],
         showDeleted: true,
         showExpired: true,
         includeSuperseded: true,
@@ -113,6 +116,7 @@ describe("filterConditions", () => {
       { text: "linked_entities @> ?::jsonb", params: ['[{"type":"company","id":"acme"}]'] },
       { text: "visibility = ?", params: ["shared"] },
       { text: "key = ?", params: ["tone"] },
+      { text: "agent_id = any(?::text[])", params: ['{"agent-a","agent-b"}'] },
       {
         text: "coalesce(valid_from, create_time) <= ?::timestamptz and (valid_until is null or valid_until > ?::timestamptz)",
         params: [now, now],
@@ -122,7 +126,9 @@ describe("filterConditions", () => {
 
   it("binds hostile filter values as parameters, leaving the SQL text untouched", () => {
     const hostile = "x' or '1'='1";
-    const where = allOf(filterConditions(viewer, query({ subjectId: hostile, kinds: [hostile] }), now));
+    const where = allOf(
+      filterConditions(viewer, query({ subjectId: hostile, kinds: [hostile], ownerAgentIds: [hostile] }), now),
+    );
     expect(where.text).not.toContain(hostile);
     expect(where.params).toContain(hostile);
     expect(where.params).toContain(`{"x' or '1'='1"}`);

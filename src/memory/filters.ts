@@ -13,6 +13,8 @@ export interface FilterQuery {
   kinds: string[];
   tags: string[];
   anyTags: string[];
+  /** Memories owned by any of these agents (within what the viewer may read). */
+  ownerAgentIds: string[];
   linkedEntity?: { type: string; id: string };
   /** Memories that mention this entity, in any role. */
   mentions?: { type: string; id: string };
@@ -32,6 +34,7 @@ export const ACTIVE_MEMORIES: FilterQuery = {
   kinds: [],
   tags: [],
   anyTags: [],
+  ownerAgentIds: [],
   showDeleted: false,
   showExpired: false,
   includeSuperseded: false,
@@ -65,6 +68,7 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, tabl
   if (q.mentions) where.push(mentioning(q.mentions));
   if (q.visibility !== undefined) where.push(sql`visibility = ${q.visibility}`);
   if (q.key !== undefined) where.push(sql`key = ${q.key}`);
+  if (q.ownerAgentIds.length > 0) where.push(sql`agent_id = any(${q.ownerAgentIds}::text[])`);
   // No index: it narrows the rows the other conditions find (a subject's, a kind's).
   if (q.metadata !== undefined) where.push(sql`metadata @> ${JSON.stringify(q.metadata)}::jsonb`);
   if (!q.showDeleted) where.push(sql`delete_time is null`);
@@ -80,7 +84,10 @@ export function filterConditions(viewer: Viewer, q: FilterQuery, now: Date, tabl
 /** Whether the query narrows by a field of the memory beside visibility and time. */
 function narrowed(q: FilterQuery): boolean {
   const fields = [q.subjectType, q.subjectId, q.linkedEntity, q.mentions, q.visibility, q.key, q.metadata];
-  return fields.some((f) => f !== undefined) || q.kinds.length + q.tags.length + q.anyTags.length > 0;
+  return (
+    fields.some((f) => f !== undefined) ||
+    q.kinds.length + q.tags.length + q.anyTags.length + q.ownerAgentIds.length > 0
+  );
 }
 
 /** Memories that mention the entity, in any role (served by the memories_mentions index). */

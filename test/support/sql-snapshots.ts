@@ -139,6 +139,7 @@ export const EVERY_FILTER: FilterQuery = {
   kinds: ["note"],
   tags: ["renewal"],
   anyTags: ["pricing", "renewal"],
+  ownerAgentIds: ["agent-1", "agent-2"],
   linkedEntity: { type: "company", id: "acme" },
   visibility: "shared",
   validAt: SNAPSHOT_NOW,

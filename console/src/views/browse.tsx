@@ -9,6 +9,7 @@ import { Mentions } from "../mentions.js";
 
 const EMPTY_FILTER = {
   agentId: "",
+  ownerAgentIds: "",
   subjectType: "",
   subjectId: "",
   kinds: "",
@@ -43,6 +44,7 @@ export function Browse({ api }: { api: Api }) {
         kinds: listOf(filter.kinds),
         tags: listOf(filter.tags),
         anyTags: listOf(filter.anyTags),
+        ownerAgentIds: listOf(filter.ownerAgentIds),
         visibility: Number(filter.visibility) as Visibility,
       },
       orderBy,
@@ -67,6 +69,7 @@ export function Browse({ api }: { api: Api }) {
         }}
       >
         <Field label="Agent" value={filter.agentId} onInput={set("agentId")} />
+        <Field label="Owner agents (comma-separated)" value={filter.ownerAgentIds} onInput={set("ownerAgentIds")} />
         <Field label="Subject type" value={filter.subjectType} onInput={set("subjectType")} />
         <Field label="Subject id" value={filter.subjectId} onInput={set("subjectId")} />
         <Field label="Kinds (comma-separated)" value={filter.kinds} onInput={set("kinds")} />

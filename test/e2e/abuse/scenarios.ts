@@ -108,6 +108,11 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("ListMemories filter.tags", list({ tags: [v] })),
     place("ListMemories filter.any_tags", list({ anyTags: [v] })),
     place("ListMemories filter.key", list({ key: v })),
+    place("ListMemories filter.owner_agent_ids", list({ ownerAgentIds: [v, "agent-a"] })),
+    place(
+      "SearchMemories filter.owner_agent_ids",
+      call(m.searchMemories, { query: "probe", filter: { ownerAgentIds: [v] } }),
+    ),
     place("ListMemories filter.linked_entity", list({ linkedEntityType: v, linkedEntityId: v })),
     place("ListMemories filter.mentions", list({ mentions: { type: "person", id: v } })),
     place("ListMemories filter.metadata key", list({ metadata: { [v]: "value" } })),

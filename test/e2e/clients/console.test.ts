@@ -78,6 +78,10 @@ describe("the web console", () => {
     // Browse lists the newest memories when opened, then narrows them with a filter.
     await page.getByRole("link", { name: "Browse" }).click();
     await expect.poll(() => page.locator("tbody tr").count()).toBeGreaterThan(1);
+    await page.getByLabel("Owner agents (comma-separated)").fill("sales");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(1);
+    await page.getByLabel("Owner agents (comma-separated)").fill("");
     await page.getByLabel("Subject type").fill("contact");
     await page.getByLabel("Kinds (comma-separated)").fill("pitch");
     await page.getByRole("button", { name: "Apply filters" }).click();

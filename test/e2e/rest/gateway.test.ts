@@ -286,6 +286,17 @@ describe("query parameters", () => {
     expect(await listedIds(`${q}&linked_entity_id=o1`)).toEqual([ids.pitchAB]);
   });
 
+  it("filters by owner: owner_agent_id=… repeated is any of those agents", async () => {
+    const owned = { subject_type: "contact", subject_id: randomUUID(), kind: "fact" };
+    const byX = (await write({ ...owned, content: "by x", agent_id: "x" })).id;
+    const byY = (await write({ ...owned, content: "by y", agent_id: "y" })).id;
+    await write({ ...owned, content: "by nobody" });
+    const q = `subject_id=${owned.subject_id}`;
+    expect(await listedIds(`${q}&owner_agent_id=x`)).toEqual([byX]);
+    expect(sorted(await listedIds(`${q}&owner_agent_id=x&owner_agent_id=y`))).toEqual(sorted([byX, byY]));
+    expect(sorted(await listedIds(`${q}&filter.owner_agent_ids=y`))).toEqual([byY]);
+  });
+
   it("pages with page_size and page_token through every memory exactly once", async () => {
     const seen: string[] = [];
     let token = "";

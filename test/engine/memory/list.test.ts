@@ -61,6 +61,9 @@ describe("filters", () => {
     ["visibility SHARED", { visibility: Visibility.SHARED }, ["m2", "m4", "m6"]],
     ["visibility PRIVATE", { visibility: Visibility.PRIVATE }, ["m1", "m3", "m5", "m9"]],
     ["key", { key: "k1" }, ["m1", "m3"]],
+    ["owner_agent_ids (one)", { ownerAgentIds: ["B"] }, ["m4", "m5", "m9"]],
+    ["owner_agent_ids (any of several)", { ownerAgentIds: ["A", "B"] }, ["m1", "m2", "m3", "m4", "m5", "m9"]],
+    ["owner_agent_ids (no such agent)", { ownerAgentIds: ["nobody"] }, []],
     ["show_deleted", { showDeleted: true }, [...ACTIVE, "deleted"]],
     ["show_expired", { showExpired: true }, [...ACTIVE, "expired"]],
     ["show_deleted and show_expired", { showDeleted: true, showExpired: true }, [...ACTIVE, "deleted", "expired"]],
@@ -111,6 +114,27 @@ describe("filters", () => {
       "m3",
       "m4",
     ]);
+  });
+
+  it("owner_agent_ids stays within what the caller may read: another agent's shared memories only", async () => {
+    expect(await namesListed(fx.reader, { agentId: "A", ownerAgentIds: ["B"] })).toEqual(["m4"]);
+    expect(await namesListed(fx.reader, { agentId: "A", ownerAgentIds: ["A"] })).toEqual(["m1", "m2", "m3"]);
+    expect(await namesListed(fx.reader, { ownerAgentIds: ["A", "B"] })).toEqual(["m2", "m4"]);
+    const key = await ctx.server.createKey({ workspaceId: fx.workspaceId, scopes: ["memory:read"], agentId: "B" });
+    const bound = memoryClient(ctx.server.baseUrl, key);
+    expect(await namesListed(bound, { ownerAgentIds: ["A"] })).toEqual(["m2"]);
+    expect(await namesListed(bound, { ownerAgentIds: ["B"], kinds: ["objection"] })).toEqual(["m9"]);
+  });
+
+  it("owner_agent_ids refuses an empty id and more than 64 ids as INVALID_ARGUMENT", async () => {
+    const cases: [string[], string][] = [
+      [[""], "filter.owner_agent_ids[0]"],
+      [Array.from({ length: 65 }, (_, i) => `a${i}`), "filter.owner_agent_ids"],
+    ];
+    for (const [ownerAgentIds, field] of cases) {
+      const err = await expectError(fx.admin.listMemories({ filter: { ownerAgentIds } }), Code.InvalidArgument);
+      expect(violatedFields(err)).toEqual([field]);
+    }
   });
 
   it("linked_entity_type without linked_entity_id is INVALID_ARGUMENT", async () => {

@@ -48,6 +48,7 @@ function unkeyedToken(subjectId: string): string {
     kinds: [],
     tags: [],
     anyTags: [],
+    ownerAgentIds: [],
     showDeleted: false,
     showExpired: false,
     order: { field: "confidence", descending: false },

@@ -71,6 +71,7 @@ describe("each filter field, in each mode", () => {
     ["visibility SHARED", { visibility: Visibility.SHARED }, ["m2", "m4", "m6"]],
     ["visibility PRIVATE", { visibility: Visibility.PRIVATE }, ["m1", "m3", "m5", "m9"]],
     ["key", { key: "k1" }, ["m1", "m3"]],
+    ["owner_agent_ids", { ownerAgentIds: ["B"] }, ["m4", "m5", "m9"]],
     ["show_deleted", { showDeleted: true }, [...ACTIVE, "deleted"]],
     ["show_expired", { showExpired: true }, [...ACTIVE, "expired"]],
     ["show_deleted + show_expired", { showDeleted: true, showExpired: true }, [...ACTIVE, "deleted", "expired"]],
@@ -110,6 +111,7 @@ describe("visibility: the acting agent", () => {
       expect(await namesFound(bound, { showDeleted: true, showExpired: true }, mode)).toEqual(visibleToB);
       expect(await namesFound(bound, { visibility: Visibility.PRIVATE }, mode)).toEqual(["m5", "m9"]);
       expect(await namesFound(bound, { key: "k1" }, mode)).toEqual([]);
+      expect(await namesFound(bound, { ownerAgentIds: ["A"] }, mode)).toEqual(["m2"]);
     },
   );
 });

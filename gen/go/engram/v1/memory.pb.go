@@ -951,7 +951,11 @@ type MemoryFilter struct {
 	// Memories whose metadata contains this object: each key's value equal to the memory's, an
 	// object contained in it (recursively), a list's elements all among the memory's list. At most
 	// 32 keys, 4096 characters as JSON.
-	Metadata      *structpb.Struct `protobuf:"bytes,16,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	Metadata *structpb.Struct `protobuf:"bytes,16,opt,name=metadata,proto3" json:"metadata,omitempty"`
+	// Memories owned by any of these agents (their agent_id), within what the caller may read: an
+	// admin sees each one's private and shared memories, anyone else only what agent_id lets it
+	// read. Memories with no owner agent never match.
+	OwnerAgentIds []string `protobuf:"bytes,17,rep,name=owner_agent_ids,json=ownerAgentIds,proto3" json:"owner_agent_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1094,6 +1098,13 @@ func (x *MemoryFilter) GetMentions() *EntityRef {
 func (x *MemoryFilter) GetMetadata() *structpb.Struct {
 	if x != nil {
 		return x.Metadata
+	}
+	return nil
+}
+
+func (x *MemoryFilter) GetOwnerAgentIds() []string {
+	if x != nil {
+		return x.OwnerAgentIds
 	}
 	return nil
 }
@@ -1279,7 +1290,7 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\bRelation\x126\n" +
 	"\asubject\x18\x01 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\asubject\x12:\n" +
 	"\tpredicate\x18\x02 \x01(\tB\x1c\xbaH\x19r\x17\x10\x01\x18@2\x11^[a-z][a-z0-9_]*$R\tpredicate\x124\n" +
-	"\x06object\x18\x03 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x06object\"\xb2\a\n" +
+	"\x06object\x18\x03 \x01(\v2\x14.engram.v1.EntityRefB\x06\xbaH\x03\xc8\x01\x01R\x06object\"\xff\a\n" +
 	"\fMemoryFilter\x128\n" +
 	"\bagent_id\x18\x01 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\x12+\n" +
 	"\fsubject_type\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x01R\vsubjectType\x12'\n" +
@@ -1300,7 +1311,8 @@ const file_engram_v1_memory_proto_rawDesc = "" +
 	"\x12include_superseded\x18\r \x01(\bR\x11includeSuperseded\x125\n" +
 	"\bvalid_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\avalidAt\x120\n" +
 	"\bmentions\x18\x0f \x01(\v2\x14.engram.v1.EntityRefR\bmentions\x123\n" +
-	"\bmetadata\x18\x10 \x01(\v2\x17.google.protobuf.StructR\bmetadata:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
+	"\bmetadata\x18\x10 \x01(\v2\x17.google.protobuf.StructR\bmetadata\x12K\n" +
+	"\x0fowner_agent_ids\x18\x11 \x03(\tB#\xbaH\x0e\x92\x01\v\x10@\"\ar\x05\x10\x01\x18\x80\x02\xca\xf3\x18\x0eowner_agent_idR\rownerAgentIds:\x9d\x01\xbaH\x99\x01\x1a\x96\x01\n" +
 	"\x12linked_entity_pair\x12>linked_entity_type and linked_entity_id must be given together\x1a@(this.linked_entity_type == '') == (this.linked_entity_id == '')\"\xf9\x02\n" +
 	"\x0eMemoryRevision\x12-\n" +
 	"\brevision\x18\x01 \x01(\x03B\x11\xbaH\x0e\"\f\x18\x80\x80\x80\x80\x80\x80\x80\x80@(\x01R\brevision\x129\n" +

@@ -208,7 +208,7 @@ class Relation(_message.Message):
     def __init__(self, subject: _Optional[_Union[EntityRef, _Mapping]] = ..., predicate: _Optional[str] = ..., object: _Optional[_Union[EntityRef, _Mapping]] = ...) -> None: ...
 
 class MemoryFilter(_message.Message):
-    __slots__ = ("agent_id", "subject_type", "subject_id", "kinds", "tags", "any_tags", "linked_entity_type", "linked_entity_id", "visibility", "key", "show_deleted", "show_expired", "include_superseded", "valid_at", "mentions", "metadata")
+    __slots__ = ("agent_id", "subject_type", "subject_id", "kinds", "tags", "any_tags", "linked_entity_type", "linked_entity_id", "visibility", "key", "show_deleted", "show_expired", "include_superseded", "valid_at", "mentions", "metadata", "owner_agent_ids")
     AGENT_ID_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_TYPE_FIELD_NUMBER: _ClassVar[int]
     SUBJECT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -225,6 +225,7 @@ class MemoryFilter(_message.Message):
     VALID_AT_FIELD_NUMBER: _ClassVar[int]
     MENTIONS_FIELD_NUMBER: _ClassVar[int]
     METADATA_FIELD_NUMBER: _ClassVar[int]
+    OWNER_AGENT_IDS_FIELD_NUMBER: _ClassVar[int]
     agent_id: str
     subject_type: str
     subject_id: str
@@ -241,7 +242,8 @@ class MemoryFilter(_message.Message):
     valid_at: _timestamp_pb2.Timestamp
     mentions: EntityRef
     metadata: _struct_pb2.Struct
-    def __init__(self, agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., any_tags: _Optional[_Iterable[str]] = ..., linked_entity_type: _Optional[str] = ..., linked_entity_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., key: _Optional[str] = ..., show_deleted: _Optional[bool] = ..., show_expired: _Optional[bool] = ..., include_superseded: _Optional[bool] = ..., valid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mentions: _Optional[_Union[EntityRef, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ...) -> None: ...
+    owner_agent_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, agent_id: _Optional[str] = ..., subject_type: _Optional[str] = ..., subject_id: _Optional[str] = ..., kinds: _Optional[_Iterable[str]] = ..., tags: _Optional[_Iterable[str]] = ..., any_tags: _Optional[_Iterable[str]] = ..., linked_entity_type: _Optional[str] = ..., linked_entity_id: _Optional[str] = ..., visibility: _Optional[_Union[Visibility, str]] = ..., key: _Optional[str] = ..., show_deleted: _Optional[bool] = ..., show_expired: _Optional[bool] = ..., include_superseded: _Optional[bool] = ..., valid_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., mentions: _Optional[_Union[EntityRef, _Mapping]] = ..., metadata: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., owner_agent_ids: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class MemoryRevision(_message.Message):
     __slots__ = ("revision", "change", "change_time", "key_id", "agent_id", "reason", "memory", "changed_fields")

@@ -451,6 +451,15 @@ export declare type MemoryFilter = Message<"engram.v1.MemoryFilter"> & {
    * @generated from field: google.protobuf.Struct metadata = 16;
    */
   metadata?: JsonObject | undefined;
+
+  /**
+   * Memories owned by any of these agents (their agent_id), within what the caller may read: an
+   * admin sees each one's private and shared memories, anyone else only what agent_id lets it
+   * read. Memories with no owner agent never match.
+   *
+   * @generated from field: repeated string owner_agent_ids = 17;
+   */
+  ownerAgentIds: string[];
 };
 
 /**
