@@ -52,6 +52,17 @@ describe("the configuration", () => {
     expect(configOf(["--create-database"]).createDatabase).toBe(true);
   });
 
+  it("takes a rerank API's URL and its settings, and refuses a URL it cannot read without echoing it", () => {
+    const config = configOf(["--reranker", "https://rerank.example/v1/rerank", "--reranker-api", "tei"], {
+      ENGRAM_RERANKER_API_KEY: "k-secret",
+      ENGRAM_RERANKER_CONCURRENCY: "8",
+    });
+    expect(config.reranker).toBe("https://rerank.example/v1/rerank");
+    expect(config.remoteReranker).toEqual({ api: "tei", apiKey: "k-secret", concurrency: 8, timeoutMs: 2000 });
+    expect(() => configOf(["--reranker", "http://user:pw@"])).toThrow(/--reranker is not a valid http\(s\) URL$/);
+    expect(() => configOf(["--reranker-api", "openai"])).toThrow(/Allowed choices are cohere, tei/);
+  });
+
   it("gives every setting a flag and a variable, and reembed only the database's and the embedder's", () => {
     const serve = serveOptions();
     expect(new Set(serve.map((o) => o.envVar)).size).toBe(serve.length);

@@ -66,7 +66,16 @@ export function configFrom(command: Command): Config {
     }
   }
   checkReadDatabaseUrls(command, config);
+  checkRerankerUrl(command, config.reranker);
   return config;
+}
+
+/** A --reranker that names a rerank API must be a URL; it is not echoed (it may carry credentials). */
+function checkRerankerUrl(command: Command, reranker: string): void {
+  if (!/^https?:/i.test(reranker)) return;
+  if (!URL.canParse(reranker) || new URL(reranker).host === "") {
+    command.error("error: --reranker is not a valid http(s) URL");
+  }
 }
 
 /** Read replicas are replicas of a Postgres primary, each a Postgres URL (named by position, never shown). */

@@ -1,4 +1,5 @@
 import { commaList } from "./option-parsers.js";
+import { RERANKER_SETTINGS } from "./reranker-settings.js";
 import { choice, number, optionalText, originsSetting, setting, text } from "./settings.js";
 
 /** Every server setting, once: see settings.ts. Order is --help's order. */
@@ -235,10 +236,5 @@ export const SETTINGS = {
     isSwitch: true,
     help: "let webhooks deliver to loopback, private and link-local addresses (refused by default: they reach the server's own network)",
   }),
-  reranker: text({
-    flag: "--reranker <model>",
-    env: "ENGRAM_RERANKER",
-    initial: "cross-encoder/ms-marco-MiniLM-L-12-v2",
-    help: "cross-encoder for searches that ask for rerank, from --model-dir (fetched like the embedder when unset), or none",
-  }),
+  ...RERANKER_SETTINGS,
 };

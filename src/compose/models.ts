@@ -55,7 +55,9 @@ export async function prepareModels(
   // Loaded when a search first asks for it: a server whose clients never rerank never fetches
   // or holds the model. Injected rerankers, like embedders, outlive this server.
   const ownReranker =
-    options.reranker === undefined ? createReranker(config.reranker, config.embedding, config.dataDir, logger) : null;
+    options.reranker === undefined
+      ? createReranker(config.reranker, config.remoteReranker, config.embedding, config.dataDir, logger)
+      : null;
   const reranker = options.reranker === undefined ? ownReranker : options.reranker;
   if (options.awaitReranker === true) await reranker?.ready();
   return {
