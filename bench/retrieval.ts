@@ -35,6 +35,7 @@ import cliProgress from "cli-progress";
 import { pino } from "pino";
 import { EmbeddingStatus, type Memory } from "../gen/ts/engram/v1/memory_pb.js";
 import { GraphExpansion, MemoryService, SearchMode, WriteOutcome } from "../gen/ts/engram/v1/memory_service_pb.js";
+import { SearchService } from "../gen/ts/engram/v1/search_service_pb.js";
 import { startEngram, type Engram } from "../src/app.js";
 import { ApiKeys } from "../src/auth/api-keys.js";
 import { DEFAULT_CONFIG, type Config } from "../src/config.js";
@@ -57,6 +58,7 @@ import {
 } from "./rerank-tuning.js";
 import { loadLocomo, type Conversation, type Question } from "./locomo.js";
 import { encodeFixture } from "./replay-fixture.js";
+import { agreesWithSearches, evaluateThroughApi, evaluationTable } from "./retrieval-evaluation.js";
 import { fixed, percentile, table } from "./report.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -125,6 +127,7 @@ const LIST_DEPTH = 100;
 interface Loaded {
   conversation: Conversation;
   client: MemoryClient;
+  search: Client<typeof SearchService>;
 }
 
 interface ModeResult {
@@ -203,7 +206,8 @@ async function main(): Promise<void> {
       loadSeconds,
       totalSeconds,
     });
-    if (!replaysHold) process.exitCode = 1;
+    const evaluationHolds = await printEvaluation(loaded, results);
+    if (!replaysHold || !evaluationHolds) process.exitCode = 1;
     if (RECORD !== undefined) await record(RECORD, results, lists, rerankLists.lists);
   } finally {
     try {
@@ -274,7 +278,7 @@ async function loadConversation(engram: Engram, conversation: Conversation, work
   }
   bar.stop();
   await waitUntilAttached(client, conversation);
-  return { conversation, client };
+  return { conversation, client, search: searchClient(`http://127.0.0.1:${engram.port}`, secret) };
 }
 
 /** Polls ListMemories until every memory of the workspace has its vector (the worker attaches PENDING ones). */
@@ -556,6 +560,35 @@ function printReport(r: {
   return fusion.holds && rerank.holds;
 }
 
+/**
+ * The questions through EvaluateSearch at the default top 10 (each mode both ways; HYBRID only
+ * in smoke), and whether its first ranks agree with the HYBRID top-10 runs' own searches.
+ */
+async function printEvaluation(loaded: Loaded[], results: ModeResult[]): Promise<boolean> {
+  const modes = SMOKE ? [SearchMode.HYBRID] : [SearchMode.KEYWORD, SearchMode.SEMANTIC, SearchMode.HYBRID];
+  const configurations = modes.flatMap((mode) =>
+    [false, true].map((rerank) => ({ name: `${SearchMode[mode]}${rerank ? " + rerank" : ""}`, mode, rerank })),
+  );
+  const bar = progressBar("evaluate (API)", 1);
+  const evaluated = await evaluateThroughApi(
+    loaded.map((l) => ({ search: l.search, questions: l.conversation.questions })),
+    configurations,
+    DEFAULT_TOP_K,
+  );
+  bar.stop();
+  const out = ["EvaluateSearch (the evaluation API; hit@10 is recall@10 above, turns@10 the evidence turns found):"];
+  out.push(evaluationTable(evaluated, DEFAULT_TOP_K));
+  let holds = true;
+  for (const e of evaluated.filter((x) => x.mode === SearchMode.HYBRID)) {
+    const run = results.find((m) => m.name === `${e.name} (top ${DEFAULT_TOP_K})`);
+    const agrees = run !== undefined && agreesWithSearches(e, run.firstHit, DEFAULT_TOP_K);
+    holds &&= agrees;
+    out.push(`evaluation check, ${e.name}: ${agrees ? "the API's first ranks equal the searches'" : "MISMATCH"}`);
+  }
+  process.stdout.write(out.join("\n") + "\n");
+  return holds;
+}
+
 /** Each question's HYBRID answer with graph expansion, TOP_K deep, as graph-tuning.ts replays it. */
 async function collectGraphLists(loaded: Loaded[]): Promise<GraphLists[]> {
   const out: GraphLists[] = [];
@@ -656,11 +689,19 @@ function replayCheck(what: string, replayed: number[], measured: number[], run: 
 }
 
 function memoryClient(baseUrl: string, secret: string): MemoryClient {
+  return createClient(MemoryService, bearerTransport(baseUrl, secret));
+}
+
+function searchClient(baseUrl: string, secret: string): Client<typeof SearchService> {
+  return createClient(SearchService, bearerTransport(baseUrl, secret));
+}
+
+function bearerTransport(baseUrl: string, secret: string) {
   const bearer: Interceptor = (next) => (req) => {
     req.header.set("authorization", `Bearer ${secret}`);
     return next(req);
   };
-  return createClient(MemoryService, createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer] }));
+  return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer] });
 }
 
 /** A progress bar on stderr when it is a terminal; one line when the phase starts otherwise (CI logs). */

@@ -1,6 +1,7 @@
 import { Command, Option } from "commander";
 import { startEngram } from "./app.js";
 import { eraseCommand } from "./cli/erase-command.js";
+import { evalCommand } from "./cli/eval-command.js";
 import { keysCommand } from "./cli/keys-command.js";
 import { statsCommand } from "./cli/stats-command.js";
 import { exportCommand, importCommand } from "./cli/transfer-commands.js";
@@ -56,6 +57,7 @@ program.addCommand(statsCommand());
 program.addCommand(exportCommand());
 program.addCommand(importCommand());
 program.addCommand(eraseCommand());
+program.addCommand(evalCommand());
 
 program
   .command("mcp")

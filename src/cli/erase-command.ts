@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { createInterface } from "node:readline/promises";
 import { create, toJson, type MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
@@ -13,11 +12,11 @@ import {
   MemoryService,
   type ErasureReceipt,
 } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { readAdminKey } from "../auth/api-keys.js";
 import { argParser } from "../option-parsers.js";
+import { serverKey, withServerOptions, type ServerCallOptions } from "./server-call.js";
 import { refusedBy, textTable } from "./text-output.js";
 
-interface EraseOptions {
+interface EraseOptions extends ServerCallOptions {
   id?: string[];
   subjectType?: string;
   subjectId?: string;
@@ -31,9 +30,6 @@ interface EraseOptions {
   agent?: string;
   dryRun?: boolean;
   yes?: boolean;
-  url: string;
-  apiKey?: string;
-  dataDir: string;
 }
 
 type EraseRequest = MessageInitShape<typeof EraseMemoriesRequestSchema>;
@@ -59,7 +55,7 @@ const instant = argParser(
 
 /** `engram erase`: EraseMemories through a running server, with a confirmation unless --yes. */
 export function eraseCommand(): Command {
-  return new Command("erase")
+  const command = new Command("erase")
     .description(
       "erase memories for good, by --id or by filter flags: their content, revisions, change-log entries, " +
         "staged writes and entity mentions. Erasure cannot be undone: try --dry-run first",
@@ -78,14 +74,8 @@ export function eraseCommand(): Command {
     .option("--created-before <time>", "only memories created before this time", instant)
     .option("--agent <agent>", "the acting agent (whose private memories the key may erase)")
     .option("--dry-run", "count what would be erased, and erase nothing")
-    .option("--yes", "erase without asking (required when stdin is not a terminal)")
-    .addOption(new Option("--url <url>", "the Engram server").env("ENGRAM_URL").default("http://127.0.0.1:8080"))
-    .addOption(
-      new Option("--api-key <key>", "a key with the memory:erase scope (default: <data dir>/admin.key)").env(
-        "ENGRAM_API_KEY",
-      ),
-    )
-    .addOption(new Option("--data-dir <dir>", "where admin.key is").env("ENGRAM_DATA_DIR").default(".data"))
+    .option("--yes", "erase without asking (required when stdin is not a terminal)");
+  return withServerOptions(command, "a key with the memory:erase scope")
     .addHelpText(
       "after",
       "\nErasure cannot be undone: unlike a delete, what it erases is gone from every\n" +
@@ -104,11 +94,7 @@ export function eraseCommand(): Command {
             "or --dry-run to see what would be erased; nothing was erased",
         );
       }
-      const apiKey =
-        o.apiKey ??
-        (await readAdminKey(o.dataDir).catch(() => {
-          throw new Error(`no --api-key (or ENGRAM_API_KEY), and ${join(o.dataDir, "admin.key")} cannot be read`);
-        }));
+      const apiKey = await serverKey(o);
       const client = createClient(MemoryService, createConnectTransport({ baseUrl: o.url, httpVersion: "1.1" }));
       const eraser = new Eraser(client, { headers: { authorization: `Bearer ${apiKey}` } }, `the server at ${o.url}`);
       if (!o.dryRun && !o.yes) {

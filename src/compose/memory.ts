@@ -1,4 +1,5 @@
 import type { EntityManager } from "@mikro-orm/sql";
+import { SearchServiceImpl } from "../evaluation/search-evaluation.service.js";
 import type { Embeddings } from "../embedding/embeddings.js";
 import type { ChangeFeed } from "../feed/change-feed.js";
 import { MemoryHistory } from "../history/memory-history.js";
@@ -50,6 +51,8 @@ export interface MemoryParts {
   /** The write pipeline, which StagedWriteService shares with MemoryService. */
   writes: MemoryWrites;
   memory: MemoryServiceImpl;
+  /** SearchService: evaluations run the same MemorySearch as SearchMemories. */
+  search: SearchServiceImpl;
   /** Which memories a reader may read, through the memories repository the service uses. */
   readableIds: ReadableIds;
   /** Drops what this server's caches hold of a workspace's memories (null: of any), as another server erased some. */
@@ -128,5 +131,5 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     feed,
     now,
   });
-  return { writes, memory, readableIds, forgetCached };
+  return { writes, memory, search: new SearchServiceImpl({ search, reranker }), readableIds, forgetCached };
 }

@@ -16,15 +16,16 @@ export interface ServicesOptions extends MemoryOptions {
   webhookAllowPrivate?: boolean;
 }
 
-/** The API's four services, wired: StagedWriteService writes through MemoryService's pipeline. */
+/** The API's services, wired: StagedWriteService writes through MemoryService's pipeline. */
 export function composeServices(
   options: ServicesOptions,
 ): Omit<Services, "isServing"> & Pick<MemoryParts, "forgetCached"> {
   const { apiKeys, stagedWriteTtlMs, webhookAllowPrivate = false, ...memoryOptions } = options;
-  const { writes, memory, readableIds, forgetCached } = composeMemory(memoryOptions);
+  const { writes, memory, search, readableIds, forgetCached } = composeMemory(memoryOptions);
   return {
     forgetCached,
     memory,
+    search,
     stagedWrites: new StagedWriteServiceImpl({ em: options.em, writes, readableIds, ttlMs: stagedWriteTtlMs }),
     entities: new EntityServiceImpl({
       em: options.em,

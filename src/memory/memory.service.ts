@@ -8,8 +8,6 @@ import {
   ListMemoryRevisionsResponseSchema,
   ListMemoriesResponseSchema,
   SearchMemoriesResponseSchema,
-  SearchMode,
-  GraphExpansion,
   UndeleteMemoryResponseSchema,
   UpdateMemoryResponseSchema,
   UnsupersedeMemoryResponseSchema,
@@ -45,7 +43,8 @@ import { pageSizeOf } from "../paging.js";
 import type { Reranker } from "../rerank/reranker.js";
 import { parseOrderBy, toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
-import type { MemorySearch, RetrievalMode } from "./search/search.js";
+import type { MemorySearch } from "./search/search.js";
+import { SEARCH_MODES, toSearchQuery } from "./search/search-request.js";
 import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
 import type { MemoryTransfer } from "./transfer/transfer.js";
 import type { MemoryEdits } from "./write/edits.js";
@@ -58,9 +57,6 @@ import { statsReport } from "./stats/stats-report.js";
 import { orderValue, tokenScope, type PageTokens } from "./page-token.js";
 import type { SuccessorNames } from "./successors.js";
 import type { ErasureHandlers as Erase } from "../erasure/erasure.handlers.js";
-
-/** SearchMemories' top_k when not given (its proto says so). */
-const DEFAULT_TOP_K = 10;
 
 /** MemoryService's parts, each built and wired by the composition root (src/compose/memory.ts). */
 export interface MemoryServiceDeps {
@@ -86,12 +82,6 @@ export interface MemoryServiceDeps {
   feed: ChangeFeed;
   now: () => Date;
 }
-
-const MODES: Record<RetrievalMode, SearchMode> = {
-  hybrid: SearchMode.HYBRID,
-  semantic: SearchMode.SEMANTIC,
-  keyword: SearchMode.KEYWORD,
-};
 
 /**
  * engram.v1.MemoryService: the one implementation behind gRPC, Connect, REST and MCP. It only
@@ -196,21 +186,16 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
-    const { mode, rerank, hits } = await this.deps.search.search(viewer, {
-      text: req.query,
-      filter: toFilterQuery(req.filter),
-      topK: req.topK === 0 ? DEFAULT_TOP_K : req.topK,
-      mode: req.mode === SearchMode.SEMANTIC ? "semantic" : req.mode === SearchMode.KEYWORD ? "keyword" : "hybrid",
-      minScore: req.minScore,
-      rerank: req.rerank,
-      graph: req.graphExpansion === GraphExpansion.NEIGHBOURS,
-      signal: ctx.signal,
-    });
+    const { mode, rerank, hits } = await this.deps.search.search(viewer, toSearchQuery(req, ctx.signal));
     // Before the first result, so that a search finding nothing also says how it searched.
     ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);
     if (rerank !== null) ctx.responseHeader.set(RERANK_HEADER, rerank);
     for await (const { record, asOf, ...scores } of hits) {
-      yield create(SearchMemoriesResponseSchema, { memory: toProto(record, asOf), ...scores, mode: MODES[mode] });
+      yield create(SearchMemoriesResponseSchema, {
+        memory: toProto(record, asOf),
+        ...scores,
+        mode: SEARCH_MODES[mode],
+      });
     }
   }
 

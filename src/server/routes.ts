@@ -2,6 +2,7 @@ import type { ConnectRouter } from "@connectrpc/connect";
 import { file_engram_v1_api_key_service, ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
 import { file_engram_v1_entity_service, EntityService } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { file_engram_v1_memory_service, MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { file_engram_v1_search_service, SearchService } from "../../gen/ts/engram/v1/search_service_pb.js";
 import {
   file_engram_v1_staged_write_service,
   StagedWriteService,
@@ -9,6 +10,7 @@ import {
 import { file_engram_v1_webhook_service, WebhookService } from "../../gen/ts/engram/v1/webhook_service_pb.js";
 import { file_grpc_health_v1_health, Health } from "../../gen/ts/grpc/health/v1/health_pb.js";
 import type { ApiKeyServiceImpl } from "../auth/api-key.service.js";
+import type { SearchServiceImpl } from "../evaluation/search-evaluation.service.js";
 import type { EntityServiceImpl } from "../graph/entity.service.js";
 import type { MemoryServiceImpl } from "../memory/memory.service.js";
 import type { StagedWriteServiceImpl } from "../staging/staged-write.service.js";
@@ -18,6 +20,7 @@ import { registerReflection } from "./reflection.js";
 
 export interface Services {
   memory: MemoryServiceImpl;
+  search: SearchServiceImpl;
   stagedWrites: StagedWriteServiceImpl;
   entities: EntityServiceImpl;
   apiKeys: ApiKeyServiceImpl;
@@ -26,12 +29,20 @@ export interface Services {
 }
 
 /** The services that carry Engram's API (and its REST routes), as opposed to health and reflection. */
-export const API_SERVICES = [MemoryService, StagedWriteService, EntityService, ApiKeyService, WebhookService];
+export const API_SERVICES = [
+  MemoryService,
+  SearchService,
+  StagedWriteService,
+  EntityService,
+  ApiKeyService,
+  WebhookService,
+];
 
 /** Every RPC the server answers, for gRPC, gRPC-Web and Connect alike. */
 export function routes(services: Services) {
   return (router: ConnectRouter) => {
     router.service(MemoryService, services.memory);
+    router.service(SearchService, services.search);
     router.service(StagedWriteService, services.stagedWrites);
     router.service(EntityService, services.entities);
     router.service(ApiKeyService, services.apiKeys);
@@ -45,6 +56,7 @@ export function routes(services: Services) {
     );
     registerReflection(router, [
       file_engram_v1_memory_service,
+      file_engram_v1_search_service,
       file_engram_v1_staged_write_service,
       file_engram_v1_entity_service,
       file_engram_v1_api_key_service,

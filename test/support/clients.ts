@@ -1,4 +1,5 @@
 import { createClient, type Client, type Interceptor, type Transport } from "@connectrpc/connect";
+import { SearchService } from "../../gen/ts/engram/v1/search_service_pb.js";
 import { createConnectTransport, createGrpcTransport, createGrpcWebTransport } from "@connectrpc/connect-node";
 import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
@@ -28,6 +29,10 @@ export function transport(baseUrl: string, key: string, protocol: Protocol = "co
 
 export function memoryClient(baseUrl: string, key: string, protocol?: Protocol): Client<typeof MemoryService> {
   return createClient(MemoryService, transport(baseUrl, key, protocol));
+}
+
+export function searchClient(baseUrl: string, key: string, protocol?: Protocol): Client<typeof SearchService> {
+  return createClient(SearchService, transport(baseUrl, key, protocol));
 }
 
 export function apiKeyClient(baseUrl: string, key: string, protocol?: Protocol): Client<typeof ApiKeyService> {

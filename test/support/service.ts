@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { SearchService } from "../../gen/ts/engram/v1/search_service_pb.js";
 import { rm } from "node:fs/promises";
 import { createClient, createRouterTransport, type Client, type Interceptor } from "@connectrpc/connect";
 import { pino } from "pino";
@@ -63,6 +64,7 @@ export interface ServiceHarness {
   /** The workspace callers act in unless they name another. */
   workspaceId: string;
   memories(caller?: Caller): Client<typeof MemoryService>;
+  search(caller?: Caller): Client<typeof SearchService>;
   stagedWrites(caller?: Caller): Client<typeof StagedWriteService>;
   entities(caller?: Caller): Client<typeof EntityService>;
   apiKeys(caller?: Caller): Client<typeof ApiKeyService>;
@@ -116,7 +118,7 @@ export async function startServices(
   });
   // As the server does on the embedded engine; a test awaits it with scrubbed().
   const scrubber = db.kind === "pglite" ? new EmbeddedScrubber(() => scrubEmbedded(db.em.fork()), logger) : null;
-  const { memory, stagedWrites, entities, apiKeys, webhooks } = composeServices({
+  const { memory, search, stagedWrites, entities, apiKeys, webhooks } = composeServices({
     ...options.memory,
     em: consistency ? routingEntityManager(db.em) : db.em,
     embeddings,
@@ -144,6 +146,7 @@ export async function startServices(
     return createRouterTransport(
       (router) => {
         router.service(MemoryService, memory);
+        router.service(SearchService, search);
         router.service(StagedWriteService, stagedWrites);
         router.service(EntityService, entities);
         router.service(ApiKeyService, apiKeys);
@@ -160,6 +163,7 @@ export async function startServices(
     keys,
     workspaceId,
     memories: (caller = {}) => createClient(MemoryService, transportFor(caller)),
+    search: (caller = {}) => createClient(SearchService, transportFor(caller)),
     stagedWrites: (caller = {}) => createClient(StagedWriteService, transportFor(caller)),
     entities: (caller = {}) => createClient(EntityService, transportFor(caller)),
     apiKeys: (caller = {}) => createClient(ApiKeyService, transportFor(caller)),

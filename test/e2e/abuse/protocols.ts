@@ -373,6 +373,7 @@ const REST_ROUTES: Record<string, { verb: string; template: string; body: string
   ListMemoryRevisions: { verb: "GET", template: "/v1/memory/{id}/revisions", body: "" },
   UnsupersedeMemory: { verb: "POST", template: "/v1/memory/{id}:unsupersede", body: "*" },
   SearchMemories: { verb: "POST", template: "/v1/memory/search", body: "*" },
+  EvaluateSearch: { verb: "POST", template: "/v1/search:evaluate", body: "*" },
   ExportMemories: { verb: "POST", template: "/v1/memory:export", body: "*" },
   WatchMemories: { verb: "GET", template: "/v1/memory:watch", body: "" },
   ImportMemories: { verb: "POST", template: "/v1/memory:import", body: "*" },

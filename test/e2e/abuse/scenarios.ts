@@ -2,6 +2,7 @@ import type { DescMethod, JsonObject, JsonValue } from "@bufbuild/protobuf";
 import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { SearchService } from "../../../gen/ts/engram/v1/search_service_pb.js";
 import { WebhookService } from "../../../gen/ts/engram/v1/webhook_service_pb.js";
 import { erasureOverLimits, erasureStringFields } from "./erasure-places.js";
 import type { Call } from "./protocols.js";
@@ -10,7 +11,13 @@ const m = MemoryService.method;
 const k = ApiKeyService.method;
 const e = EntityService.method;
 const w = WebhookService.method;
-export const METHODS = { ...m, ...k, ...e, ...w };
+const s = SearchService.method;
+export const METHODS = { ...m, ...k, ...e, ...w, ...s };
+
+/** EvaluateSearch of one labelled query, with `patch` on it. */
+function evaluation(patch: JsonObject, request: JsonObject = {}): Call {
+  return call(s.evaluateSearch, { queries: [{ query: "probe", expectedKeys: ["k"], ...patch }], ...request });
+}
 
 /** What the suite seeded before it starts: ids to aim at and a token the server issued. */
 export interface Fixture {
@@ -124,6 +131,12 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("ListMemories page_token", list({}, { pageToken: v })),
     place("ListMemories order_by", list({}, { orderBy: v })),
     place("SearchMemories query", call(m.searchMemories, { query: v })),
+    place("EvaluateSearch queries[].query", evaluation({ query: v })),
+    place("EvaluateSearch queries[].label", evaluation({ label: v })),
+    place("EvaluateSearch queries[].expected_ids", evaluation({ expectedIds: [v] })),
+    place("EvaluateSearch queries[].expected_keys", evaluation({ expectedKeys: [v] })),
+    place("EvaluateSearch queries[].expected_metadata", evaluation({ expectedMetadata: [{ [v]: v }] })),
+    place("EvaluateSearch queries[].filter.subject_id", evaluation({ filter: { subjectId: v } })),
     place("SearchMemories filter.subject_type", call(m.searchMemories, { query: "probe", filter: { subjectType: v } })),
     place("GetMemory id", call(m.getMemory, { id: v }), true),
     place("GetMemory agent_id", call(m.getMemory, { id: f.ownId, agentId: v })),
@@ -229,6 +242,20 @@ export function overLimits(f: Fixture): Placed[] {
     ),
     place("top_k 101", call(m.searchMemories, { query: "probe", topK: 101 })),
     place("query 4,097", call(m.searchMemories, { query: "q".repeat(4097) })),
+    place(
+      "evaluation of 501 queries",
+      evaluation({}, { queries: many(501, (i) => ({ query: `q${i}`, expectedKeys: ["k"] })) }),
+    ),
+    place("evaluation of 0 queries", call(s.evaluateSearch, { queries: [] })),
+    place("evaluation k 101", evaluation({}, { k: 101 })),
+    place(
+      "evaluation of 7 configurations",
+      evaluation({}, { configurations: many(7, () => ({ mode: "SEARCH_MODE_KEYWORD" })) }),
+    ),
+    place("evaluation query expecting nothing", evaluation({ expectedKeys: [] })),
+    place("evaluation of 101 expected ids", evaluation({ expectedIds: many(101, (i) => `id-${i}`) })),
+    place("evaluation query 4,097", evaluation({ query: "q".repeat(4097) })),
+    place("evaluation label 257", evaluation({ label: "l".repeat(257) })),
     place("page_size 501", call(m.listMemories, { pageSize: 501 })),
     place("page_token 1,025", call(m.listMemories, { pageToken: "p".repeat(1025) })),
     place("get id 257", call(m.getMemory, { id: "i".repeat(257) })),

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RemoteReranker, type RemoteRerankerOptions } from "../../../src/rerank/remote-reranker.js";
 import { RerankerBusy } from "../../../src/rerank/reranker.js";
+import { SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { realReranker, WordHashEmbedder } from "../../support/embedders.js";
 import { RerankServer } from "../../support/rerank-server.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
@@ -139,8 +140,8 @@ describe("a search reranked by a rerank API", () => {
       memory: { reranker: remote({ timeoutMs: 300, retryAfterMs: 60_000 }), onRerank: (e) => events.push(e.outcome) },
     });
     await services.memories(reader).batchWriteMemories({
-      requests: PASSAGES.map((content) => ({
-        memory: { subjectType: "person", subjectId: "dana", kind: "note", content },
+      requests: PASSAGES.map((content, i) => ({
+        memory: { subjectType: "person", subjectId: "dana", kind: "note", content, metadata: { answer: i === 1 } },
       })),
     });
   });
@@ -155,6 +156,20 @@ describe("a search reranked by a rerank API", () => {
     for await (const r of stream) contents.push(r.memory?.content ?? "");
     return { first: contents[0] ?? "", rerank };
   }
+
+  it("reranks an evaluation's searches too, and says so per query and in total", async () => {
+    reset();
+    const configurations = [{ mode: SearchMode.HYBRID }, { mode: SearchMode.HYBRID, rerank: true }];
+    const queries = [{ query: QUERY, expectedIds: [] as string[], expectedMetadata: [{ answer: true }] }];
+    const results = [];
+    for await (const m of services.search(reader).evaluateSearch({ k: 3, configurations, queries })) results.push(m);
+    const perQuery = results.flatMap((m) => (m.result.case === "query" ? [m.result.value] : []));
+    expect(perQuery.map((q) => q.reranked)).toEqual([false, true]);
+    expect(perQuery[1]).toMatchObject({ firstRank: 1, reciprocalRank: 1, recall: 1 });
+    const summary = results.at(-1)?.result;
+    expect(summary?.case === "summary" && summary.value.configurations.map((c) => c.reranked)).toEqual([0, 1]);
+    events.length = 0;
+  });
 
   it("puts the answer first, as the packaged model does; once the service fails, keeps the fused order", async () => {
     reset();

@@ -178,6 +178,17 @@ describe("rerank without a loaded model", () => {
     expect(pools[1]).toBe(pools[0]);
   });
 
+  it("lets an evaluation that reranks wait for the model to load, where a search would not", async () => {
+    const services = await servicesWith(new LocalReranker(LOCAL_RERANKER));
+    const configurations = [{ mode: SearchMode.HYBRID, rerank: true }];
+    const queries = [{ query: QUESTION, expectedMetadata: [{}] }];
+    const reranked = [];
+    for await (const m of services.search().evaluateSearch({ configurations, queries })) {
+      if (m.result.case === "query") reranked.push(m.result.value.reranked);
+    }
+    expect(reranked).toEqual([true]);
+  });
+
   it.each([
     ["the server has no reranker (--reranker none)", () => null],
     [

@@ -132,6 +132,8 @@ const READS: Record<string, () => Promise<unknown>> = {
   ListMemoryRevisions: () => memories().listMemoryRevisions({ id: kept }),
   ListMemories: () => memories().listMemories({}),
   SearchMemories: () => all(memories().searchMemories({ query: "kept" })),
+  EvaluateSearch: () =>
+    all(services.search(ADMIN).evaluateSearch({ queries: [{ query: "kept", expectedIds: [kept] }] })),
   GetMemoryStats: () => memories().getMemoryStats({}),
   ExportMemories: () => all(memories().exportMemories({})),
   WatchMemories: () => firstOf(memories().watchMemories({})),
