@@ -10,6 +10,8 @@
  *   ... --rerank-searches 10   (one HYBRID + rerank row, the workspace's, over this many searches: CI's short run)
  *   ... --graph   (HYBRID searches with graph expansion, decision 0026)
  *   ... --replica   (HYBRID on a read replica, READ_DATABASE_URL; see replica-reads.ts)
+ *   ... --bulk-texts 2000   (the bulk-ingest rows: 2000 short texts and a fifth as many long ones; 0: none)
+ *   ... --bulk-only   (those rows alone)
  *   DATABASE_URL=<kept database> npm run bench:load -- --reuse <its data dir> --memories N   (no load)
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -41,6 +43,7 @@ import { auth, entityClient, memoryClient, untilReranking } from "./load-client.
 import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 import { replicaReads } from "./replica-reads.js";
+import { bulkIngestRow, bulkTable, bulkTexts } from "./bulk-ingest.js";
 
 const { values } = parseArgs({
   options: {
@@ -66,8 +69,13 @@ const { values } = parseArgs({
     graph: { type: "boolean", default: false },
     /** HYBRID on a read replica beside one Postgres, idle and while the primary ingests (replica-reads.ts). */
     replica: { type: "boolean", default: false },
+    /** The bulk-ingest rows' short texts (about 60 characters) and long ones (about 1,000); 0 skips them. */
+    "bulk-texts": { type: "string", default: "2000" },
+    /** Only the bulk-ingest rows. */
+    "bulk-only": { type: "boolean", default: false },
   },
 });
+const BULK_TEXTS = Number(values["bulk-texts"]);
 const IMPORT = values.load === "import";
 /** With --embedder none: no vectors at all (quick runs at large sizes; searches are KEYWORD). */
 const LOCAL = values.embedder !== "none";
@@ -281,6 +289,7 @@ function againstFloor(name: string, r: Run, floor: Cost): string[] {
 }
 
 async function main(): Promise<void> {
+  if (values["bulk-only"]) return bulkOnly();
   progress(`${engine}, ${MEMORIES} memories`);
   const cpuNote = baseDatabaseUrl ? "server + Postgres CPU" : "server CPU (PGlite in process)";
 
@@ -430,6 +439,27 @@ async function main(): Promise<void> {
     };
   }
   const upsert = await upsertFloor(sql, vectors?.[0] ?? null, 40);
+  const bulkRows =
+    embedder && BULK_TEXTS > 0 && !REUSE
+      ? [
+          await bulkIngestRow(
+            "short (60 chars)",
+            bulkTexts(BULK_TEXTS, 60, 21),
+            embedder.embed,
+            baseDatabaseUrl,
+            adminKey,
+            progress,
+          ),
+          await bulkIngestRow(
+            "long (1,000 chars)",
+            bulkTexts(Math.ceil(BULK_TEXTS / 5), 1000, 22),
+            embedder.embed,
+            baseDatabaseUrl,
+            adminKey,
+            progress,
+          ),
+        ]
+      : [];
   const listSql = await listFloor(sql, "default", 40);
   const insertWithVectorsPerSecond = vectors
     ? await insertFloor(
@@ -507,6 +537,13 @@ async function main(): Promise<void> {
     ),
   );
   say();
+  if (bulkRows.length > 0) {
+    say(
+      "Bulk ingest: the same texts through the embedder alone and through BatchWriteMemories until ATTACHED (each in a store of its own).",
+    );
+    say(bulkTable(bulkRows));
+    say();
+  }
   const queryCost: Cost = embedder?.query ?? { ms: 0, cpuMs: 0 };
   const keyedFloor = queryCost.ms + upsert.ms;
   say(
@@ -606,6 +643,30 @@ async function main(): Promise<void> {
       `${fixed(Number(changeLog.bytes) / Math.max(1, changeLog.n), 0)} bytes per change.`,
   );
   process.stdout.write(out.join("\n") + "\n");
+}
+
+/** The bulk-ingest rows alone, for measuring ingest work without the rest of the run. */
+async function bulkOnly(): Promise<void> {
+  const embedder = await embedderFloor([note(random(5))], [question(random(99))]);
+  const rows = [
+    await bulkIngestRow(
+      "short (60 chars)",
+      bulkTexts(BULK_TEXTS, 60, 21),
+      embedder.embed,
+      baseDatabaseUrl,
+      adminKey,
+      progress,
+    ),
+    await bulkIngestRow(
+      "long (1,000 chars)",
+      bulkTexts(Math.ceil(BULK_TEXTS / 5), 1000, 22),
+      embedder.embed,
+      baseDatabaseUrl,
+      adminKey,
+      progress,
+    ),
+  ];
+  process.stdout.write(`## ${engine}, bulk ingest, ${new Date().toISOString().slice(0, 10)}\n\n${bulkTable(rows)}\n`);
 }
 
 await main();

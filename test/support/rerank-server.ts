@@ -36,11 +36,11 @@ export class RerankServer {
         this.inFlight += 1;
         this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
         this.lastAuthorization = req.headers.authorization;
-        void this.answer(req.url ?? "", body)
-          .then(([status, answer]) =>
-            res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(answer)),
-          )
-          .finally(() => (this.inFlight -= 1));
+        // Under way until answered or until its caller hangs up (a timeout), whichever is first.
+        res.once("close", () => (this.inFlight -= 1));
+        void this.answer(req.url ?? "", body).then(([status, answer]) => {
+          if (!res.destroyed) res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(answer));
+        });
       });
     });
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
