@@ -123,6 +123,21 @@ describe("EmbeddingBatcher", () => {
     expect(embedder.calls).toEqual([["w1"], ["shared text"], ["w2"]]);
   });
 
+  it("puts a write's texts before the worker's backlog, in the order the writes came", async () => {
+    const embedder = new ScriptedEmbedder();
+    let open!: () => void;
+    embedder.gate = new Promise((resolve) => (open = resolve));
+    const batcher = batcherOf(embedder, 2);
+    const backlog = batcher.embed(["b1", "b2", "b3", "b4", "b5", "b6"]);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The worker's first call is under way; two writes arrive, then the query moves b6 out.
+    const writes = [batcher.embed(["w1"], "background", true), batcher.embed(["w2", "w3"], "background", true)];
+    expect(await batcher.embed(["b6"], "query")).toEqual([signature("b6")]);
+    open();
+    await Promise.all([backlog, ...writes]);
+    expect(embedder.calls).toEqual([["b1", "b2"], ["b6"], ["w1", "w2"], ["w3", "b3"], ["b4", "b5"]]);
+  });
+
   it("keeps each call within maxCallTokens, padded to its longest text", async () => {
     const embedder = new ScriptedEmbedder();
     const batcher = batcherOf(embedder, 64, 1024);

@@ -54,6 +54,8 @@ export class EmbeddingBatcher {
   private readonly inFlight = new Map<string, InFlight>();
   /** Texts waiting for a call, in each lane. */
   private readonly queues: Record<Lane, string[]> = { query: [], background: [] };
+  /** How many of the background lane's first texts are writes' (see embed's `ahead`). */
+  private writesAhead = 0;
   /** Whether a lane's calls are under way. */
   private readonly draining: Record<Lane, boolean> = { query: false, background: false };
   /** The embedder's pace in its last successful call (0 until one succeeds). */
@@ -73,19 +75,26 @@ export class EmbeddingBatcher {
     this.recent.clear();
   }
 
-  /** One vector per text, in order. Vectors are shared: callers must not change them. */
-  embed(texts: string[], lane: Lane = "background"): Promise<number[][]> {
-    return Promise.all(texts.map((text) => this.embedOne(text, lane)));
+  /**
+   * One vector per text, in order. Vectors are shared: callers must not change them. `ahead`
+   * (a write waiting on its vectors) queues background texts before the background worker's,
+   * so that a write is never queued behind a bulk backlog the worker is working through.
+   */
+  embed(texts: string[], lane: Lane = "background", ahead = false): Promise<number[][]> {
+    return Promise.all(texts.map((text) => this.embedOne(text, lane, ahead)));
   }
 
-  private embedOne(text: string, lane: Lane): Promise<number[]> {
+  private embedOne(text: string, lane: Lane, ahead: boolean): Promise<number[]> {
     const known = this.recent.get(text);
     if (known !== undefined) return Promise.resolve(known);
     const pending = this.inFlight.get(text);
     if (pending !== undefined) {
       // A query for a text a write queued: it goes in the query lane now.
       const waiting = lane === "query" ? this.queues.background.indexOf(text) : -1;
-      if (waiting >= 0) this.enqueue("query", ...this.queues.background.splice(waiting, 1));
+      if (waiting >= 0) {
+        if (waiting < this.writesAhead) this.writesAhead -= 1;
+        this.enqueue("query", false, ...this.queues.background.splice(waiting, 1));
+      }
       return pending.promise;
     }
     let resolve!: (vector: number[]) => void;
@@ -95,12 +104,17 @@ export class EmbeddingBatcher {
       reject = rej;
     });
     this.inFlight.set(text, { promise, resolve, reject });
-    this.enqueue(lane, text);
+    this.enqueue(lane, ahead, text);
     return promise;
   }
 
-  private enqueue(lane: Lane, ...texts: string[]): void {
-    this.queues[lane].push(...texts);
+  private enqueue(lane: Lane, ahead: boolean, ...texts: string[]): void {
+    if (lane === "background" && ahead) {
+      this.queues.background.splice(this.writesAhead, 0, ...texts);
+      this.writesAhead += texts.length;
+    } else {
+      this.queues[lane].push(...texts);
+    }
     if (this.draining[lane]) return;
     this.draining[lane] = true;
     // After the current turn, so callers of this same turn share the first call.
@@ -133,6 +147,7 @@ export class EmbeddingBatcher {
       longest = padded;
       count += 1;
     }
+    if (lane === "background") this.writesAhead = Math.max(0, this.writesAhead - count);
     return queue.splice(0, count);
   }
 

@@ -178,8 +178,8 @@ export class Embeddings {
     const usable = this.usable();
     if (usable === null || texts.length === 0) return null;
     const { batcher, model } = usable;
-    const pending = modelSpan("embeddings", model, texts.length, () => batcher.embed(texts)).then((vectors) =>
-      vectors.map((vector) => ({ vector, model })),
+    const pending = modelSpan("embeddings", model, texts.length, () => batcher.embed(texts, "background", true)).then(
+      (vectors) => vectors.map((vector) => ({ vector, model })),
     );
     const outcome = pending.then(
       (vectors) => ({ vectors }),
@@ -210,12 +210,12 @@ export class Embeddings {
     return vectors?.[0] ? { vector: vectors[0], model } : null;
   }
 
-  /** For the background worker: throws on failure so it can back off. */
   /** Drops the vectors kept of recent texts (EmbeddingBatcher.forgetRecent). */
   forgetRecent(): void {
     this.batcher?.forgetRecent();
   }
 
+  /** For the background worker (behind writes' texts): throws on failure so it can back off. */
   async embed(texts: string[]): Promise<Embedded[]> {
     const usable = (await this.ensureReady()) ? this.usable() : null;
     if (usable === null) throw new Error("embedder unavailable");
