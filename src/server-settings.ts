@@ -227,7 +227,7 @@ export const SETTINGS = {
     flag: "--content-extraction <on|off>",
     env: "ENGRAM_CONTENT_EXTRACTION",
     initial: "on",
-    help: "find people, organisations, places, emails and URLs in written content for the knowledge graph (English); off saves about 1 ms of CPU a write",
+    help: "find people, organisations, places, emails and URLs in written content for the knowledge graph (English); off saves 1-3 ms of CPU a write (the NLP and the graph rows it adds)",
   }),
   webhookAllowPrivate: setting({
     flag: "--webhook-allow-private",
