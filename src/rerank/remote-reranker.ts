@@ -31,6 +31,30 @@ const MAX_WAITING_PAIRS = 4 * RERANK_CANDIDATES;
 const RETRY_AFTER_MS = 5_000;
 
 /**
+ * The most an answer may hold: Jina echoes the documents unless told not to, and 40 passages of
+ * 4,096 characters are about 700 KB as JSON; an answer past this is refused unread.
+ */
+const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+/** The body as JSON, read only while it stays within `maxBytes`. */
+async function boundedJson(response: Response, maxBytes: number): Promise<unknown> {
+  const declared = Number(response.headers.get("content-length") ?? "0");
+  if (declared > maxBytes) throw new Error(`the reranker's answer is ${declared} bytes, over ${maxBytes}`);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body ?? []) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new Error(`the reranker's answer is over ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new Error("the reranker's answer is not JSON");
+  }
+}
+
+/**
  * A cross-encoder served over HTTP by a rerank API (TEI, Jina, Cohere, vLLM, Infinity), for
  * deployments with a GPU and a stronger model than the packaged one. It sheds as LocalReranker
  * does, counting passages rather than tokens, bounds the calls in flight, and after a failure
@@ -113,7 +137,7 @@ export class RemoteReranker implements Reranker {
     });
     // Only the status: an error body may quote the passages, which are memory content.
     if (!response.ok) throw new Error(`the reranker answered HTTP ${response.status}`);
-    return rerankScores(await response.json(), passages.length);
+    return rerankScores(await boundedJson(response, MAX_ANSWER_BYTES), passages.length);
   }
 
   private failed(err: unknown): void {

@@ -14,6 +14,8 @@ export class RerankServer {
   delayMs = 0;
   /** An HTTP status to answer instead of scoring (0: score). */
   failWith = 0;
+  /** A body to answer with (status 200) instead of scoring. */
+  rawAnswer: string | undefined;
   /** Calls received, and the most under way at once. */
   calls = 0;
   maxInFlight = 0;
@@ -39,7 +41,9 @@ export class RerankServer {
         // Under way until answered or until its caller hangs up (a timeout), whichever is first.
         res.once("close", () => (this.inFlight -= 1));
         void this.answer(req.url ?? "", body).then(([status, answer]) => {
-          if (!res.destroyed) res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(answer));
+          if (res.destroyed) return;
+          res.writeHead(status, { "content-type": "application/json" });
+          res.end(this.rawAnswer ?? JSON.stringify(answer));
         });
       });
     });

@@ -30,7 +30,7 @@ afterAll(() => server.stop());
 const remote = (over: Partial<RemoteRerankerOptions> = {}) =>
   new RemoteReranker({ url, api: "cohere", timeoutMs: 5_000, concurrency: 4, ...over });
 
-const reset = () => Object.assign(server, { delayMs: 0, failWith: 0, calls: 0, maxInFlight: 0 });
+const reset = () => Object.assign(server, { delayMs: 0, failWith: 0, calls: 0, maxInFlight: 0, rawAnswer: undefined });
 
 describe("RemoteReranker", () => {
   it("gives the model's own scores, in the order sent, through either API's request and answer", async () => {
@@ -96,6 +96,14 @@ describe("RemoteReranker", () => {
     await reranker.ready();
     expect(reranker.loaded).toBe(true);
     expect(server.calls).toBe(2);
+  });
+
+  it("refuses an answer that is not JSON, or too large to read, without reading it all", async () => {
+    reset();
+    server.rawAnswer = "<html>gateway</html>";
+    await expect(remote().score(QUERY, PASSAGES)).rejects.toThrow("the reranker's answer is not JSON");
+    server.rawAnswer = JSON.stringify({ results: [], padding: "x".repeat(5 * 1024 * 1024) });
+    await expect(remote().score(QUERY, PASSAGES)).rejects.toThrow(/over 4194304 bytes/);
   });
 
   it("sends no more calls at once than its concurrency, and answers every one", async () => {
