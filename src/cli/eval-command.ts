@@ -90,9 +90,11 @@ export function evalCommand(): Command {
 
 function configurationsOf(o: EvalOptions): SearchConfiguration[] {
   const reranks = o.rerank === "both" ? [false, true] : [o.rerank === "on"];
-  const graphExpansion = o.graph === true ? GraphExpansion.NEIGHBOURS : GraphExpansion.UNSPECIFIED;
+  // Only HYBRID follows the graph (KEYWORD and SEMANTIC ignore it), so only HYBRID is named for it.
+  const graphOf = (mode: SearchMode) =>
+    o.graph === true && mode === SearchMode.HYBRID ? GraphExpansion.NEIGHBOURS : GraphExpansion.UNSPECIFIED;
   return o.modes.flatMap((mode) =>
-    reranks.map((rerank) => create(SearchConfigurationSchema, { mode, rerank, graphExpansion })),
+    reranks.map((rerank) => create(SearchConfigurationSchema, { mode, rerank, graphExpansion: graphOf(mode) })),
   );
 }
 

@@ -97,6 +97,11 @@ describe("engram eval", () => {
       /^configuration\s+queries\s+recall@10\s+hit@10\s+MRR\s+nDCG@10\s+p50 ms\s+p95 ms\s+reranked$/,
     );
     expect(rows.map((r) => r.split(/\s{2,}/)[0])).toEqual(["keyword", "keyword + rerank"]);
+
+    // Only HYBRID follows the graph, so only HYBRID is named for it.
+    const graph = await evalFile(lines, "--modes", "keyword,hybrid", "--rerank", "off", "--graph", "--json");
+    const names = (JSON.parse(graph.stdout) as typeof report).configurations.map((c) => c.configuration);
+    expect(names).toEqual(["keyword", "hybrid + graph"]);
   });
 
   it("refuses a file line that is not a labelled query, naming the line, and evaluates nothing", async () => {
