@@ -439,27 +439,7 @@ async function main(): Promise<void> {
     };
   }
   const upsert = await upsertFloor(sql, vectors?.[0] ?? null, 40);
-  const bulkRows =
-    embedder && BULK_TEXTS > 0 && !REUSE
-      ? [
-          await bulkIngestRow(
-            "short (60 chars)",
-            bulkTexts(BULK_TEXTS, 60, 21),
-            embedder.embed,
-            baseDatabaseUrl,
-            adminKey,
-            progress,
-          ),
-          await bulkIngestRow(
-            "long (1,000 chars)",
-            bulkTexts(Math.ceil(BULK_TEXTS / 5), 1000, 22),
-            embedder.embed,
-            baseDatabaseUrl,
-            adminKey,
-            progress,
-          ),
-        ]
-      : [];
+  const bulkRows = embedder && BULK_TEXTS > 0 && !REUSE ? await bulkRowsOf(embedder.embed) : [];
   const listSql = await listFloor(sql, "default", 40);
   const insertWithVectorsPerSecond = vectors
     ? await insertFloor(
@@ -645,27 +625,25 @@ async function main(): Promise<void> {
   process.stdout.write(out.join("\n") + "\n");
 }
 
-/** The bulk-ingest rows alone, for measuring ingest work without the rest of the run. */
-async function bulkOnly(): Promise<void> {
-  const embedder = await embedderFloor([note(random(5))], [question(random(99))]);
-  const rows = [
-    await bulkIngestRow(
-      "short (60 chars)",
-      bulkTexts(BULK_TEXTS, 60, 21),
-      embedder.embed,
-      baseDatabaseUrl,
-      adminKey,
-      progress,
-    ),
+/** The bulk-ingest rows: BULK_TEXTS short texts, and a fifth as many long ones. */
+async function bulkRowsOf(embed: (texts: string[]) => Promise<unknown>) {
+  return [
+    await bulkIngestRow("short (60 chars)", bulkTexts(BULK_TEXTS, 60, 21), embed, baseDatabaseUrl, adminKey, progress),
     await bulkIngestRow(
       "long (1,000 chars)",
       bulkTexts(Math.ceil(BULK_TEXTS / 5), 1000, 22),
-      embedder.embed,
+      embed,
       baseDatabaseUrl,
       adminKey,
       progress,
     ),
   ];
+}
+
+/** The bulk-ingest rows alone, for measuring ingest work without the rest of the run. */
+async function bulkOnly(): Promise<void> {
+  const embedder = await embedderFloor([note(random(5))], [question(random(99))]);
+  const rows = await bulkRowsOf(embedder.embed);
   process.stdout.write(`## ${engine}, bulk ingest, ${new Date().toISOString().slice(0, 10)}\n\n${bulkTable(rows)}\n`);
 }
 
