@@ -9,8 +9,8 @@ const layers = [
   { name: "transports (server, mcp)", path: "^src/(server|mcp)/" },
   { name: "API dialect", path: "^src/api/" },
   {
-    name: "services and repositories (memory, history, feed, staging, auth, graph)",
-    path: "^src/(memory|history|feed|staging|auth|graph)/",
+    name: "services and repositories (memory, history, feed, staging, auth, graph, search settings)",
+    path: "^src/(memory|history|feed|staging|auth|graph|search-settings)/",
   },
   { name: "models (embedding, rerank)", path: "^src/(embedding|rerank)/" },
   { name: "model host (a model's thread, its loads and calls)", path: "^src/model-host/" },

@@ -17,6 +17,7 @@
  * Each build is a checkout whose src/ is loaded as it stands (tsx compiles it); the store is
  * opened, and migrated, by this checkout.
  */
+import { DEFAULT_SEARCH_SETTINGS } from "../src/memory/search/search-request.js";
 import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -152,6 +153,7 @@ try {
           minScore: 0,
           rerank: RERANK,
           graph: values.graph,
+          tuning: DEFAULT_SEARCH_SETTINGS,
         };
         for await (const hit of (await search.search(viewer, q)).hits) void hit;
       };

@@ -18,6 +18,7 @@ import { RelationTallyEntity } from "./graph/tallies/relation-tally.entity.js";
 import { entityMergedMentions, entityMergeTarget } from "./graph/merge-routines.js";
 import { ErasureReceiptEntity } from "./erasure/erasure-receipt.entity.js";
 import { WebhookDeliveryEntity, WebhookEntity } from "./webhooks/webhook.entity.js";
+import { SearchSettingsRevisionEntity } from "./search-settings/search-settings-revision.entity.js";
 
 /**
  * Every table and SQL function the database holds: the one definition of the schema, handed to
@@ -42,6 +43,7 @@ export const SCHEMA: DatabaseSchema = {
     ErasureReceiptEntity,
     WebhookEntity,
     WebhookDeliveryEntity,
+    SearchSettingsRevisionEntity,
   ],
   routines: [tagsText, sequenceChanges, entityMergeTarget, entityMergedMentions],
   citusTriggers: CITUS_ROW_TRIGGERS,

@@ -7,6 +7,7 @@ import { MemoryServiceImpl } from "../memory/memory.service.js";
 import type { PageTokens } from "../memory/page-token.js";
 import { memoryRepositoriesWith, type MemoryRepositories } from "../memory/repositories.js";
 import { MemorySearch, type RerankEvent } from "../memory/search/search.js";
+import { SearchSettingsService } from "../search-settings/search-settings.service.js";
 import { SuccessorNames, type ReadableIds } from "../memory/successors.js";
 import { MemoryTransfer } from "../memory/transfer/transfer.js";
 import { MemoryEdits } from "../memory/write/edits.js";
@@ -87,6 +88,7 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
   const edits = new MemoryEdits({ em, memories, supersessions, vectors, onPending, onWritten });
   const onRerank = options.onRerank ?? (() => {});
   const search = new MemorySearch({ em, embeddings, memories, retrieval, reranker, onRerank, successors, now });
+  const searchSettings = new SearchSettingsService({ em, now });
   const history = new MemoryHistory({ em, revisions, pageTokens, successors });
   const transfer = new MemoryTransfer({
     em,
@@ -125,11 +127,13 @@ export function composeMemory(options: MemoryOptions): MemoryParts {
     writes,
     edits,
     search,
+    searchSettings: (workspaceId) => searchSettings.inForce(workspaceId),
     history,
     transfer,
     erasure: new ErasureHandlers(em, erasures),
     feed,
     now,
   });
-  return { writes, memory, search: new SearchServiceImpl({ search, reranker }), readableIds, forgetCached };
+  const searchService = new SearchServiceImpl({ search, reranker, settings: searchSettings });
+  return { writes, memory, search: searchService, readableIds, forgetCached };
 }

@@ -6,9 +6,11 @@ import {
   SearchConfigurationSchema,
   type EvaluateSearchRequest,
   type EvaluateSearchResponse,
+  type ListSearchSettingsRevisionsRequest,
   type SearchService,
+  type UpdateSearchSettingsRequest,
 } from "../../gen/ts/engram/v1/search_service_pb.js";
-import { actingViewer, type Viewer } from "../auth/principal.js";
+import { actingViewer, principalOf, type Viewer } from "../auth/principal.js";
 import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import type { MemorySearch } from "../memory/search/search.js";
 import type { Reranker } from "../rerank/reranker.js";
@@ -16,11 +18,15 @@ import type { SearchQuery } from "../memory/search/search-query.js";
 import { DEFAULT_TOP_K, SEARCH_MODES, toSearchQuery } from "../memory/search/search-request.js";
 import { rankingFigures, totals, type SearchFigures } from "./ranking-metrics.js";
 import { expectedItems, matches, type ExpectedItem } from "./relevance.js";
+import type { SearchSettingsService } from "../search-settings/search-settings.service.js";
+import { overlay } from "../search-settings/settings-in-force.js";
 
 export interface SearchServiceDeps {
   search: MemorySearch;
   /** Loaded before an evaluation that reranks, which would otherwise find it still loading. */
   reranker: Reranker | null;
+  /** The workspace's search settings, which a configuration's own override field by field. */
+  settings: SearchSettingsService;
 }
 
 /** Compared when a request names no configuration: each mode, without and with rerank. */
@@ -37,9 +43,10 @@ interface Prepared {
 }
 
 /**
- * engram.v1.SearchService: search measured on the caller's labelled queries. Every search is
- * MemorySearch's own, as SearchMemories runs it for the same key, so the figures are what its
- * callers get; nothing is written.
+ * engram.v1.SearchService: search measured on the caller's labelled queries, and the
+ * workspace's search settings (SearchSettingsService). Every search is MemorySearch's own, as
+ * SearchMemories runs it for the same key, so the figures are what its callers get; an
+ * evaluation writes nothing.
  */
 export class SearchServiceImpl implements ServiceImpl<typeof SearchService> {
   constructor(private readonly deps: SearchServiceDeps) {}
@@ -47,13 +54,19 @@ export class SearchServiceImpl implements ServiceImpl<typeof SearchService> {
   async *evaluateSearch(req: EvaluateSearchRequest, ctx: HandlerContext): AsyncGenerator<EvaluateSearchResponse> {
     const k = req.k === 0 ? DEFAULT_TOP_K : req.k;
     const configurations = req.configurations.length > 0 ? req.configurations : DEFAULT_CONFIGURATIONS;
+    const inForce = await this.deps.settings.inForce(principalOf(ctx).workspaceId);
+    const settings = configurations.map((c) => overlay(inForce, c.settings));
     // Every query is checked (its acting agent, its filter) before any runs.
     const prepared = req.queries.map((q, i) =>
       inQuery(i, () => ({
         viewer: actingViewer(ctx, q.filter?.agentId ?? ""),
         label: q.label,
-        queries: configurations.map((c) =>
-          toSearchQuery({ ...q, ...c, topK: k, minScore: 0, graphExpansion: c.graphExpansion }, ctx.signal),
+        queries: configurations.map((c, n) =>
+          toSearchQuery(
+            { ...q, ...c, topK: k, minScore: 0, graphExpansion: c.graphExpansion },
+            settings[n] ?? inForce,
+            ctx.signal,
+          ),
         ),
         items: expectedItems(q),
       })),
@@ -76,6 +89,18 @@ export class SearchServiceImpl implements ServiceImpl<typeof SearchService> {
       configurations: configurations.map((configuration, c) => ({ configuration, ...totals(figures[c] ?? []) })),
     };
     yield create(EvaluateSearchResponseSchema, { result: { case: "summary", value: summary } });
+  }
+
+  getSearchSettings(_req: unknown, ctx: HandlerContext) {
+    return this.deps.settings.get(ctx);
+  }
+
+  updateSearchSettings(req: UpdateSearchSettingsRequest, ctx: HandlerContext) {
+    return this.deps.settings.update(req, ctx);
+  }
+
+  listSearchSettingsRevisions(req: ListSearchSettingsRevisionsRequest, ctx: HandlerContext) {
+    return this.deps.settings.list(req, ctx);
   }
 
   /** One labelled query in one configuration: its results against its expected items, and its time. */

@@ -44,7 +44,7 @@ import type { Reranker } from "../rerank/reranker.js";
 import { parseOrderBy, toExportQuery, toFilterQuery } from "./filter-query.js";
 import { toProto, truncatedDate } from "./mapper.js";
 import type { MemorySearch } from "./search/search.js";
-import { SEARCH_MODES, toSearchQuery } from "./search/search-request.js";
+import { SEARCH_MODES, toSearchQuery, type SearchSettingsSource } from "./search/search-request.js";
 import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
 import type { MemoryTransfer } from "./transfer/transfer.js";
 import type { MemoryEdits } from "./write/edits.js";
@@ -74,6 +74,8 @@ export interface MemoryServiceDeps {
   writes: MemoryWrites;
   edits: MemoryEdits;
   search: MemorySearch;
+  /** The workspace's search settings, which every search ranks with. */
+  searchSettings: SearchSettingsSource;
   history: MemoryHistory;
   transfer: MemoryTransfer;
   /** EraseMemories and its receipts (src/erasure/). */
@@ -186,7 +188,8 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
 
   async *searchMemories(req: SearchMemoriesRequest, ctx: HandlerContext): AsyncGenerator<SearchMemoriesResponse> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
-    const { mode, rerank, hits } = await this.deps.search.search(viewer, toSearchQuery(req, ctx.signal));
+    const settings = await this.deps.searchSettings(viewer.workspaceId);
+    const { mode, rerank, hits } = await this.deps.search.search(viewer, toSearchQuery(req, settings, ctx.signal));
     // Before the first result, so that a search finding nothing also says how it searched.
     ctx.responseHeader.set(SEARCH_MODE_HEADER, mode);
     if (rerank !== null) ctx.responseHeader.set(RERANK_HEADER, rerank);

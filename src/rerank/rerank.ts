@@ -35,9 +35,9 @@ export const RERANK_QUERY_MAX_TOKENS = 64;
  */
 export const RERANK_PASSAGE_MAX_CHARS = 4096;
 
-/** How many fused results a search with rerank reads. */
-export function rerankDepth(topK: number): number {
-  return Math.max(topK, RERANK_CANDIDATES);
+/** How many fused results a search with rerank reads: `candidates`, or top_k when more. */
+export function rerankDepth(topK: number, candidates = RERANK_CANDIDATES): number {
+  return Math.max(topK, candidates);
 }
 
 /**

@@ -12,7 +12,7 @@ export interface EngramRetrieverOptions extends BaseRetrieverInput {
   filter?: MessageInitShape<typeof MemoryFilterSchema>;
   /** HYBRID (the server's default), SEMANTIC or KEYWORD. */
   mode?: SearchMode;
-  /** Rerank the first results with the server's cross-encoder. */
+  /** Rerank the first results with the server's cross-encoder; not given: the workspace's setting. */
   rerank?: boolean;
   /** How many documents, 1-100 (default 10). */
   topK?: number;
@@ -37,7 +37,7 @@ export class EngramRetriever extends BaseRetriever {
   }
 
   async _getRelevantDocuments(query: string): Promise<Document[]> {
-    const { filter, mode = SearchMode.UNSPECIFIED, rerank = false, topK = 10, minScore = 0 } = this.options;
+    const { filter, mode = SearchMode.UNSPECIFIED, rerank, topK = 10, minScore = 0 } = this.options;
     const documents: Document[] = [];
     for await (const answer of this.client.searchMemories({ query, filter, mode, rerank, topK, minScore })) {
       const memory = answer.memory;

@@ -21,6 +21,7 @@ import { Migration20261127113827GraphTallies } from "./20261127113827-graph-tall
 import { Migration20261127144944NamesTriggersSkipNothing } from "./20261127144944-names-triggers-skip-nothing.js";
 import { Migration20261127202240Webhooks } from "./20261127202240-webhooks.js";
 import { Migration20261128003504ShardByWorkspace } from "./20261128003504-shard-by-workspace.js";
+import { Migration20261128063800SearchSettings } from "./20261128063800-search-settings.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   { name: "20261127144944-names-triggers-skip-nothing", class: Migration20261127144944NamesTriggersSkipNothing },
   { name: "20261127202240-webhooks", class: Migration20261127202240Webhooks },
   { name: "20261128003504-shard-by-workspace", class: Migration20261128003504ShardByWorkspace },
+  { name: "20261128063800-search-settings", class: Migration20261128063800SearchSettings },
 ];

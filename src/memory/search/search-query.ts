@@ -18,8 +18,22 @@ export interface SearchQuery {
   rerank: boolean;
   /** HYBRID: let the entities the query names bring their and their neighbours' memories (decision 0026). */
   graph: boolean;
+  /** The weights and depths it ranks with: the workspace's search settings. */
+  tuning: SearchTuning;
   /** Aborts when the caller goes away: the reranker drops the search's work. */
   signal?: AbortSignal;
+}
+
+/** The numbers a search ranks with, which a workspace may set (engram.v1.SearchSettings). */
+export interface SearchTuning {
+  /** HYBRID: the semantic score's weight in the fused score (fuse, ranking.ts). */
+  semanticWeight: number;
+  /** HYBRID: the candidates each retriever reads for 10 results (candidatePool, search.ts). */
+  candidatePool: number;
+  /** The fused results the reranker reads (rerankDepth, rerank.ts). */
+  rerankCandidates: number;
+  /** The reranker's score's weight in a reranked score (blend, rerank.ts). */
+  rerankWeight: number;
 }
 
 /**

@@ -29,7 +29,7 @@ export interface Reranking {
  */
 export function reserveReranker({ reranker, onRerank }: Reranking, q: SearchQuery): Room | null {
   if (reranker?.loaded === true) {
-    const reservation = reranker.reserve(rerankDepth(q.topK));
+    const reservation = reranker.reserve(rerankDepth(q.topK, q.tuning.rerankCandidates));
     if (reservation !== null) return { reranker, reservation };
     onRerank({ outcome: "busy" });
     return null;
@@ -54,7 +54,7 @@ export async function rerankResults(
 ): Promise<{ ranked: Scored[] | null; records: Map<string, MemoryRecord> }> {
   const found = await memories(em.fork()).findMany(
     viewer,
-    ranked.slice(0, rerankDepth(q.topK)).map((r) => r.id),
+    ranked.slice(0, rerankDepth(q.topK, q.tuning.rerankCandidates)).map((r) => r.id),
   );
   const records = new Map(found.filter((m) => stillMatches(m, q)).map((m) => [m.id, m]));
   const candidates = ranked.filter((r) => records.has(r.id));
@@ -66,7 +66,7 @@ export async function rerankResults(
       reranker.score(q.text, passages, q.signal),
     );
     onRerank({ outcome: "applied" });
-    return { ranked: blend(candidates, scores), records };
+    return { ranked: blend(candidates, scores, q.tuning.rerankWeight), records };
   } catch (err) {
     // No one is waiting for the results any more.
     if (q.signal?.aborted === true) throw err;

@@ -21,13 +21,21 @@ export interface MemorySearchDeps extends HitReading, Reranking {
   now: () => Date;
 }
 
+/** HYBRID's candidates per retriever for 10 results, unless the workspace says otherwise. */
+export const CANDIDATE_POOL = 50;
+
+/** The most candidates a HYBRID retriever reads, whatever the depth and setting. */
+const MAX_CANDIDATE_POOL = 300;
+
 /**
  * How deep each retriever's list is read in HYBRID mode: fusion needs each retriever's view
- * beyond the top k to reorder it. Five times top k, at least 50, as cross-validation chose
- * (bench/fusion-tuning.ts); 50 for the default top 10.
+ * beyond the top k to reorder it. `perTen` for the first 10 results, in proportion beyond
+ * (five times the depth by default, as cross-validation chose: bench/fusion-tuning.ts), at
+ * most 300.
  */
-export function candidatePool(mode: RetrievalMode, topK: number): number {
-  return mode === "hybrid" ? Math.min(Math.max(topK * 5, 50), 300) : topK;
+export function candidatePool(mode: RetrievalMode, depth: number, perTen = CANDIDATE_POOL): number {
+  if (mode !== "hybrid") return depth;
+  return Math.min(Math.ceil((Math.max(depth, 10) * perTen) / 10), MAX_CANDIDATE_POOL);
 }
 
 /** How long a search waits for its query vector before answering by keyword alone. */
@@ -62,7 +70,7 @@ export class MemorySearch {
     const room = q.rerank ? reserveReranker(this.deps, q) : null;
     try {
       // A search that cannot rerank ranks as one that did not ask: the same results in the same order.
-      const depth = room === null ? q.topK : rerankDepth(q.topK);
+      const depth = room === null ? q.topK : rerankDepth(q.topK, q.tuning.rerankCandidates);
       const ranked = await this.rank(viewer, q, mode, queryVector, depth, now);
       if (!q.rerank) {
         return { mode, rerank: null, hits: readHits(this.deps, viewer, q, topOf(ranked, q), new Map(), now) };
@@ -114,7 +122,7 @@ export class MemorySearch {
     now: Date,
   ): Promise<Scored[]> {
     const { em, retrieval } = this.deps;
-    const pool = candidatePool(mode, depth);
+    const pool = candidatePool(mode, depth, q.tuning.candidatePool);
     const ranked = await em.fork().transactional(async (tem) => {
       const repository = retrieval(tem);
       if (mode === "hybrid" && queryVector !== null) {
@@ -125,7 +133,7 @@ export class MemorySearch {
           ? []
           : await repository.nearest({ viewer, filter: q.filter, now, target: queryVector, limit: pool });
       const keyword = mode === "semantic" ? [] : await this.keywordMatches(repository, viewer, q, pool, now);
-      return fuse(semantic, keyword).map((r) => ({
+      return fuse(semantic, keyword, q.tuning.semanticWeight).map((r) => ({
         ...r,
         score: mode === "semantic" ? r.semanticScore : r.keywordScore,
         rerankScore: 0,
@@ -162,7 +170,7 @@ export class MemorySearch {
       ...(q.graph ? { nameKeys: queryNameKeys(q.text) } : {}),
     });
     this.commonWords.record(scope, found.counted);
-    const fused = fuse(found.semantic, found.keyword);
+    const fused = fuse(found.semantic, found.keyword, q.tuning.semanticWeight);
     const ranked = q.graph ? withGraphBonus(fused, found.linkOf) : fused;
     const query = new QueryNames(q.text);
     const named = query.empty ? [] : mayBeRaised(ranked, depth).filter((r) => query.names(found.namesOf(r.id)));

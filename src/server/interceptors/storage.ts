@@ -2,6 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { ApiKeyService } from "../../../gen/ts/engram/v1/api_key_service_pb.js";
 import { MemoryService } from "../../../gen/ts/engram/v1/memory_service_pb.js";
+import { SearchService } from "../../../gen/ts/engram/v1/search_service_pb.js";
 import { WebhookService } from "../../../gen/ts/engram/v1/webhook_service_pb.js";
 import type { StorageReserve } from "../../db/storage-reserve.js";
 import { requiredScopeOf } from "./scope.js";
@@ -11,6 +12,7 @@ const ADMIN_READS: ReadonlySet<DescMethod> = new Set([
   MemoryService.method.getMemoryStats,
   MemoryService.method.exportMemories,
   ApiKeyService.method.listApiKeys,
+  SearchService.method.listSearchSettingsRevisions,
 ]);
 
 /** Methods a reader may call that still write: a key's webhooks are its own, whatever it may write. */

@@ -118,6 +118,7 @@ const WRITES: Record<string, () => Promise<unknown>> = {
   // Its attempt goes to the delivery log.
   TestWebhook: () => webhooks().testWebhook({ id: webhookId }),
   DeleteWebhook: () => webhooks().deleteWebhook({ id: webhookId }),
+  UpdateSearchSettings: () => services.search(ADMIN).updateSearchSettings({ settings: { semanticWeight: 0.5 } }),
 };
 
 /** Every reading RPC. */
@@ -149,6 +150,8 @@ const READS: Record<string, () => Promise<unknown>> = {
   ListWebhooks: () => webhooks().listWebhooks({}),
   GetWebhook: () => webhooks().getWebhook({ id: webhookId }),
   ListWebhookDeliveries: () => webhooks().listWebhookDeliveries({ id: webhookId }),
+  GetSearchSettings: () => services.search(ADMIN).getSearchSettings({}),
+  ListSearchSettingsRevisions: () => services.search(ADMIN).listSearchSettingsRevisions({}),
 };
 
 /** Everything the workspace holds that a write could change. */
@@ -158,12 +161,14 @@ async function snapshot(): Promise<string> {
   const { apiKeys: keys } = await apiKeys().listApiKeys({ showRevoked: true });
   const { webhooks: hooks } = await webhooks().listWebhooks({});
   const deliveries = await Promise.all(hooks.map((w) => webhooks().listWebhookDeliveries({ id: w.id })));
+  const { revisions } = await services.search(ADMIN).listSearchSettingsRevisions({});
   return JSON.stringify({
     memories: exported.map((m) => toJson(ExportMemoriesResponseSchema, m)),
     staged: writes.map((w) => toJson(StagedWriteSchema, w)),
     keys: keys.map((k) => toJson(ApiKeySchema, k)),
     webhooks: hooks.map((w) => toJson(WebhookSchema, w)),
     deliveries: deliveries.map((d) => d.deliveries.length),
+    searchSettings: revisions.map((r) => r.revision),
   });
 }
 

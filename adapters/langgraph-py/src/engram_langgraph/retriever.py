@@ -28,7 +28,8 @@ class EngramRetriever(BaseRetriever):
     api_key: str
     filter: dict[str, Any] | None = None
     mode: str = ""
-    rerank: bool = False
+    # None: the workspace's search settings decide (rerank_by_default).
+    rerank: bool | None = None
     top_k: int = 10
     min_score: float = 0.0
 

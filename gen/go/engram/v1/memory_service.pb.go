@@ -1548,12 +1548,14 @@ type SearchMemoriesRequest struct {
 	Mode     SearchMode `protobuf:"varint,5,opt,name=mode,proto3,enum=engram.v1.SearchMode" json:"mode,omitempty"`
 	// Reorder the results with the server's reranker, a cross-encoder that reads the query beside
 	// each memory's text: better order at the top, for about 0.2 s more per search on 2 cores (see
-	// the README's "Rerank"). It reads the first max(top_k, 40) results of the mode and returns
+	// the README's "Rerank"). It reads the first max(top_k, 40) results of the mode (40: the
+	// workspace's SearchSettings.rerank_candidates) and returns
 	// the best top_k of them; it never adds a memory the search did not find. When the server has
 	// no reranker, its model is not loaded yet, or too many searches are waiting for it, the
 	// results keep their order and the engram-rerank response header says "unavailable"
-	// ("applied" when reranked).
-	Rerank bool `protobuf:"varint,6,opt,name=rerank,proto3" json:"rerank,omitempty"`
+	// ("applied" when reranked). Not given: the workspace's search settings decide
+	// (SearchSettings.rerank_by_default, off unless an admin turned it on).
+	Rerank *bool `protobuf:"varint,6,opt,name=rerank,proto3,oneof" json:"rerank,omitempty"`
 	// Whether HYBRID mode also finds memories through the knowledge graph (docs/search.md): the
 	// entities the query names, by a name or alias the memories searched or the workspace give
 	// them, bring the memories that mention them and those of their neighbours into the
@@ -1631,8 +1633,8 @@ func (x *SearchMemoriesRequest) GetMode() SearchMode {
 }
 
 func (x *SearchMemoriesRequest) GetRerank() bool {
-	if x != nil {
-		return x.Rerank
+	if x != nil && x.Rerank != nil {
+		return *x.Rerank
 	}
 	return false
 }
@@ -1649,9 +1651,11 @@ type SearchMemoriesResponse struct {
 	Memory *Memory                `protobuf:"bytes,1,opt,name=memory,proto3" json:"memory,omitempty"`
 	// How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
 	// mode, keyword_score in KEYWORD mode, and 0.6 x semantic_score + 0.4 x keyword_score in
-	// HYBRID mode, plus 0.02 when the query names the memory's subject_id, one of its linked
-	// entities' ids or its title, and with graph_expansion the graph_link's weight (at most 1).
-	// Reranked: 0.8 x rerank_score + 0.2 x that score of the mode, the order of the results.
+	// HYBRID mode (0.6: the workspace's SearchSettings.semantic_weight), plus 0.02 when the
+	// query names the memory's subject_id, one of its linked entities' ids or its title, and with
+	// graph_expansion the graph_link's weight (at most 1).
+	// Reranked: 0.8 x rerank_score + 0.2 x that score of the mode (0.8: the workspace's
+	// SearchSettings.rerank_weight), the order of the results.
 	Score float32 `protobuf:"fixed32,2,opt,name=score,proto3" json:"score,omitempty"`
 	// 1 for the best result.
 	Rank int32 `protobuf:"varint,3,opt,name=rank,proto3" json:"rank,omitempty"`
@@ -3424,16 +3428,17 @@ const file_engram_v1_memory_service_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x02R\x02id\x128\n" +
 	"\bagent_id\x18\x02 \x01(\tB\x1d\xbaH\x05r\x03\x18\x80\x02\xca\xf3\x18\x11agent_registry_idR\aagentId\"F\n" +
 	"\x19UnsupersedeMemoryResponse\x12)\n" +
-	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xc2\x02\n" +
+	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\"\xd2\x02\n" +
 	"\x15SearchMemoriesRequest\x12 \n" +
 	"\x05query\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05query\x12/\n" +
 	"\x06filter\x18\x02 \x01(\v2\x17.engram.v1.MemoryFilterR\x06filter\x12\x1e\n" +
 	"\x05top_k\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x04topK\x12\x1b\n" +
 	"\tmin_score\x18\x04 \x01(\x02R\bminScore\x123\n" +
-	"\x04mode\x18\x05 \x01(\x0e2\x15.engram.v1.SearchModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12\x16\n" +
-	"\x06rerank\x18\x06 \x01(\bR\x06rerank\x12L\n" +
-	"\x0fgraph_expansion\x18\a \x01(\x0e2\x19.engram.v1.GraphExpansionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0egraphExpansion\"\xbc\x02\n" +
+	"\x04mode\x18\x05 \x01(\x0e2\x15.engram.v1.SearchModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12\x1b\n" +
+	"\x06rerank\x18\x06 \x01(\bH\x00R\x06rerank\x88\x01\x01\x12L\n" +
+	"\x0fgraph_expansion\x18\a \x01(\x0e2\x19.engram.v1.GraphExpansionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0egraphExpansionB\t\n" +
+	"\a_rerank\"\xbc\x02\n" +
 	"\x16SearchMemoriesResponse\x12)\n" +
 	"\x06memory\x18\x01 \x01(\v2\x11.engram.v1.MemoryR\x06memory\x12\x14\n" +
 	"\x05score\x18\x02 \x01(\x02R\x05score\x12\x12\n" +
@@ -3796,6 +3801,7 @@ func file_engram_v1_memory_service_proto_init() {
 		(*BatchWriteResult_Response)(nil),
 		(*BatchWriteResult_Error)(nil),
 	}
+	file_engram_v1_memory_service_proto_msgTypes[20].OneofWrappers = []any{}
 	file_engram_v1_memory_service_proto_msgTypes[31].OneofWrappers = []any{
 		(*WatchMemoriesResponse_Change)(nil),
 		(*WatchMemoriesResponse_Heartbeat)(nil),

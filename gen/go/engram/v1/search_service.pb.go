@@ -12,6 +12,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	structpb "google.golang.org/protobuf/types/known/structpb"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -23,6 +24,478 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+// How a workspace's searches rank (docs/search-settings.md). Each field is optional: one not
+// given takes the server's default, which GetSearchSettings shows in `effective`.
+type SearchSettings struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// How much the semantic score weighs in a HYBRID score; the keyword score weighs the rest.
+	// 0 to 1; 0.6 by default.
+	SemanticWeight *float64 `protobuf:"fixed64,1,opt,name=semantic_weight,json=semanticWeight,proto3,oneof" json:"semantic_weight,omitempty"`
+	// How many candidates each HYBRID retriever hands fusion for a search of the first 10
+	// results: more finds more of what one retriever ranks low, at a cost per candidate. It scales
+	// with top_k (and the rerank depth), up to 300. 10 to 300; 50 by default.
+	CandidatePool *int32 `protobuf:"varint,2,opt,name=candidate_pool,json=candidatePool,proto3,oneof" json:"candidate_pool,omitempty"`
+	// How many of the fused results the reranker reads (top_k when larger). 10 to 100; 40 by default.
+	RerankCandidates *int32 `protobuf:"varint,3,opt,name=rerank_candidates,json=rerankCandidates,proto3,oneof" json:"rerank_candidates,omitempty"`
+	// How much the reranker's score weighs in a reranked result's score; the score of the mode
+	// weighs the rest. 0 to 1; 0.8 by default.
+	RerankWeight *float64 `protobuf:"fixed64,4,opt,name=rerank_weight,json=rerankWeight,proto3,oneof" json:"rerank_weight,omitempty"`
+	// Whether a search that does not say (SearchMemoriesRequest.rerank not given) is reranked.
+	// False by default.
+	RerankByDefault *bool `protobuf:"varint,5,opt,name=rerank_by_default,json=rerankByDefault,proto3,oneof" json:"rerank_by_default,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SearchSettings) Reset() {
+	*x = SearchSettings{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchSettings) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchSettings) ProtoMessage() {}
+
+func (x *SearchSettings) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchSettings.ProtoReflect.Descriptor instead.
+func (*SearchSettings) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *SearchSettings) GetSemanticWeight() float64 {
+	if x != nil && x.SemanticWeight != nil {
+		return *x.SemanticWeight
+	}
+	return 0
+}
+
+func (x *SearchSettings) GetCandidatePool() int32 {
+	if x != nil && x.CandidatePool != nil {
+		return *x.CandidatePool
+	}
+	return 0
+}
+
+func (x *SearchSettings) GetRerankCandidates() int32 {
+	if x != nil && x.RerankCandidates != nil {
+		return *x.RerankCandidates
+	}
+	return 0
+}
+
+func (x *SearchSettings) GetRerankWeight() float64 {
+	if x != nil && x.RerankWeight != nil {
+		return *x.RerankWeight
+	}
+	return 0
+}
+
+func (x *SearchSettings) GetRerankByDefault() bool {
+	if x != nil && x.RerankByDefault != nil {
+		return *x.RerankByDefault
+	}
+	return false
+}
+
+// One revision of a workspace's search settings.
+type SearchSettingsRevision struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 for the first change; 0 while the workspace has never changed its settings.
+	Revision int32 `protobuf:"varint,1,opt,name=revision,proto3" json:"revision,omitempty"`
+	// The settings as the change gave them.
+	Settings *SearchSettings `protobuf:"bytes,2,opt,name=settings,proto3" json:"settings,omitempty"`
+	// What searches use: the settings with the server's default for each field not given.
+	Effective *SearchSettings `protobuf:"bytes,3,opt,name=effective,proto3" json:"effective,omitempty"`
+	// Unset for revision 0.
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// The admin key that made the change.
+	UpdatedByKeyId string `protobuf:"bytes,5,opt,name=updated_by_key_id,json=updatedByKeyId,proto3" json:"updated_by_key_id,omitempty"`
+	// Why, as the change said.
+	Reason        string `protobuf:"bytes,6,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SearchSettingsRevision) Reset() {
+	*x = SearchSettingsRevision{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SearchSettingsRevision) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SearchSettingsRevision) ProtoMessage() {}
+
+func (x *SearchSettingsRevision) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SearchSettingsRevision.ProtoReflect.Descriptor instead.
+func (*SearchSettingsRevision) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SearchSettingsRevision) GetRevision() int32 {
+	if x != nil {
+		return x.Revision
+	}
+	return 0
+}
+
+func (x *SearchSettingsRevision) GetSettings() *SearchSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *SearchSettingsRevision) GetEffective() *SearchSettings {
+	if x != nil {
+		return x.Effective
+	}
+	return nil
+}
+
+func (x *SearchSettingsRevision) GetUpdateTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.UpdateTime
+	}
+	return nil
+}
+
+func (x *SearchSettingsRevision) GetUpdatedByKeyId() string {
+	if x != nil {
+		return x.UpdatedByKeyId
+	}
+	return ""
+}
+
+func (x *SearchSettingsRevision) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type GetSearchSettingsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSearchSettingsRequest) Reset() {
+	*x = GetSearchSettingsRequest{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSearchSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSearchSettingsRequest) ProtoMessage() {}
+
+func (x *GetSearchSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSearchSettingsRequest.ProtoReflect.Descriptor instead.
+func (*GetSearchSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{2}
+}
+
+type GetSearchSettingsResponse struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Current       *SearchSettingsRevision `protobuf:"bytes,1,opt,name=current,proto3" json:"current,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSearchSettingsResponse) Reset() {
+	*x = GetSearchSettingsResponse{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSearchSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSearchSettingsResponse) ProtoMessage() {}
+
+func (x *GetSearchSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSearchSettingsResponse.ProtoReflect.Descriptor instead.
+func (*GetSearchSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *GetSearchSettingsResponse) GetCurrent() *SearchSettingsRevision {
+	if x != nil {
+		return x.Current
+	}
+	return nil
+}
+
+type UpdateSearchSettingsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The whole new settings: a field not given goes back to the server's default.
+	Settings *SearchSettings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
+	// When given, the change is made only if the workspace's settings are still at this revision
+	// (0: never changed), and fails with ABORTED otherwise: two admins do not overwrite each other.
+	ExpectedRevision *int32 `protobuf:"varint,2,opt,name=expected_revision,json=expectedRevision,proto3,oneof" json:"expected_revision,omitempty"`
+	// Why, kept with the revision (engram tune writes its held-out figures here).
+	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSearchSettingsRequest) Reset() {
+	*x = UpdateSearchSettingsRequest{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSearchSettingsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSearchSettingsRequest) ProtoMessage() {}
+
+func (x *UpdateSearchSettingsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSearchSettingsRequest.ProtoReflect.Descriptor instead.
+func (*UpdateSearchSettingsRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *UpdateSearchSettingsRequest) GetSettings() *SearchSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
+func (x *UpdateSearchSettingsRequest) GetExpectedRevision() int32 {
+	if x != nil && x.ExpectedRevision != nil {
+		return *x.ExpectedRevision
+	}
+	return 0
+}
+
+func (x *UpdateSearchSettingsRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+type UpdateSearchSettingsResponse struct {
+	state         protoimpl.MessageState  `protogen:"open.v1"`
+	Current       *SearchSettingsRevision `protobuf:"bytes,1,opt,name=current,proto3" json:"current,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateSearchSettingsResponse) Reset() {
+	*x = UpdateSearchSettingsResponse{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateSearchSettingsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateSearchSettingsResponse) ProtoMessage() {}
+
+func (x *UpdateSearchSettingsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateSearchSettingsResponse.ProtoReflect.Descriptor instead.
+func (*UpdateSearchSettingsResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *UpdateSearchSettingsResponse) GetCurrent() *SearchSettingsRevision {
+	if x != nil {
+		return x.Current
+	}
+	return nil
+}
+
+type ListSearchSettingsRevisionsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 1 to 500; 50 when not given.
+	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSearchSettingsRevisionsRequest) Reset() {
+	*x = ListSearchSettingsRevisionsRequest{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSearchSettingsRevisionsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSearchSettingsRevisionsRequest) ProtoMessage() {}
+
+func (x *ListSearchSettingsRevisionsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSearchSettingsRevisionsRequest.ProtoReflect.Descriptor instead.
+func (*ListSearchSettingsRevisionsRequest) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ListSearchSettingsRevisionsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListSearchSettingsRevisionsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListSearchSettingsRevisionsResponse struct {
+	state         protoimpl.MessageState    `protogen:"open.v1"`
+	Revisions     []*SearchSettingsRevision `protobuf:"bytes,1,rep,name=revisions,proto3" json:"revisions,omitempty"`
+	NextPageToken string                    `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListSearchSettingsRevisionsResponse) Reset() {
+	*x = ListSearchSettingsRevisionsResponse{}
+	mi := &file_engram_v1_search_service_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListSearchSettingsRevisionsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListSearchSettingsRevisionsResponse) ProtoMessage() {}
+
+func (x *ListSearchSettingsRevisionsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_engram_v1_search_service_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListSearchSettingsRevisionsResponse.ProtoReflect.Descriptor instead.
+func (*ListSearchSettingsRevisionsResponse) Descriptor() ([]byte, []int) {
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListSearchSettingsRevisionsResponse) GetRevisions() []*SearchSettingsRevision {
+	if x != nil {
+		return x.Revisions
+	}
+	return nil
+}
+
+func (x *ListSearchSettingsRevisionsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
 
 // A query and the memories a good search returns for it. Each expected entry is one relevant
 // item: an id, a key (any memory with that key), or a metadata object (any memory whose metadata
@@ -43,7 +516,7 @@ type LabeledQuery struct {
 
 func (x *LabeledQuery) Reset() {
 	*x = LabeledQuery{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[0]
+	mi := &file_engram_v1_search_service_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -55,7 +528,7 @@ func (x *LabeledQuery) String() string {
 func (*LabeledQuery) ProtoMessage() {}
 
 func (x *LabeledQuery) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[0]
+	mi := &file_engram_v1_search_service_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -68,7 +541,7 @@ func (x *LabeledQuery) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LabeledQuery.ProtoReflect.Descriptor instead.
 func (*LabeledQuery) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{0}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *LabeledQuery) GetQuery() string {
@@ -119,13 +592,17 @@ type SearchConfiguration struct {
 	Mode           SearchMode             `protobuf:"varint,1,opt,name=mode,proto3,enum=engram.v1.SearchMode" json:"mode,omitempty"`
 	Rerank         bool                   `protobuf:"varint,2,opt,name=rerank,proto3" json:"rerank,omitempty"`
 	GraphExpansion GraphExpansion         `protobuf:"varint,3,opt,name=graph_expansion,json=graphExpansion,proto3,enum=engram.v1.GraphExpansion" json:"graph_expansion,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Settings this configuration searches with instead of the workspace's, field by field (a
+	// field not given: the workspace's); how engram tune compares settings before applying one.
+	// rerank_by_default is not read: `rerank` says whether the configuration reranks.
+	Settings      *SearchSettings `protobuf:"bytes,4,opt,name=settings,proto3" json:"settings,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SearchConfiguration) Reset() {
 	*x = SearchConfiguration{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[1]
+	mi := &file_engram_v1_search_service_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -137,7 +614,7 @@ func (x *SearchConfiguration) String() string {
 func (*SearchConfiguration) ProtoMessage() {}
 
 func (x *SearchConfiguration) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[1]
+	mi := &file_engram_v1_search_service_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -150,7 +627,7 @@ func (x *SearchConfiguration) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SearchConfiguration.ProtoReflect.Descriptor instead.
 func (*SearchConfiguration) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{1}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *SearchConfiguration) GetMode() SearchMode {
@@ -174,6 +651,13 @@ func (x *SearchConfiguration) GetGraphExpansion() GraphExpansion {
 	return GraphExpansion_GRAPH_EXPANSION_UNSPECIFIED
 }
 
+func (x *SearchConfiguration) GetSettings() *SearchSettings {
+	if x != nil {
+		return x.Settings
+	}
+	return nil
+}
+
 type EvaluateSearchRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// At most 500 queries a call: a client evaluates a longer file in several calls.
@@ -189,7 +673,7 @@ type EvaluateSearchRequest struct {
 
 func (x *EvaluateSearchRequest) Reset() {
 	*x = EvaluateSearchRequest{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[2]
+	mi := &file_engram_v1_search_service_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -201,7 +685,7 @@ func (x *EvaluateSearchRequest) String() string {
 func (*EvaluateSearchRequest) ProtoMessage() {}
 
 func (x *EvaluateSearchRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[2]
+	mi := &file_engram_v1_search_service_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -214,7 +698,7 @@ func (x *EvaluateSearchRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluateSearchRequest.ProtoReflect.Descriptor instead.
 func (*EvaluateSearchRequest) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{2}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *EvaluateSearchRequest) GetQueries() []*LabeledQuery {
@@ -251,7 +735,7 @@ type EvaluateSearchResponse struct {
 
 func (x *EvaluateSearchResponse) Reset() {
 	*x = EvaluateSearchResponse{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[3]
+	mi := &file_engram_v1_search_service_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -263,7 +747,7 @@ func (x *EvaluateSearchResponse) String() string {
 func (*EvaluateSearchResponse) ProtoMessage() {}
 
 func (x *EvaluateSearchResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[3]
+	mi := &file_engram_v1_search_service_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -276,7 +760,7 @@ func (x *EvaluateSearchResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluateSearchResponse.ProtoReflect.Descriptor instead.
 func (*EvaluateSearchResponse) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{3}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *EvaluateSearchResponse) GetResult() isEvaluateSearchResponse_Result {
@@ -351,7 +835,7 @@ type QueryEvaluation struct {
 
 func (x *QueryEvaluation) Reset() {
 	*x = QueryEvaluation{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[4]
+	mi := &file_engram_v1_search_service_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -363,7 +847,7 @@ func (x *QueryEvaluation) String() string {
 func (*QueryEvaluation) ProtoMessage() {}
 
 func (x *QueryEvaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[4]
+	mi := &file_engram_v1_search_service_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -376,7 +860,7 @@ func (x *QueryEvaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use QueryEvaluation.ProtoReflect.Descriptor instead.
 func (*QueryEvaluation) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{4}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *QueryEvaluation) GetQueryIndex() int32 {
@@ -484,7 +968,7 @@ type ConfigurationEvaluation struct {
 
 func (x *ConfigurationEvaluation) Reset() {
 	*x = ConfigurationEvaluation{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[5]
+	mi := &file_engram_v1_search_service_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -496,7 +980,7 @@ func (x *ConfigurationEvaluation) String() string {
 func (*ConfigurationEvaluation) ProtoMessage() {}
 
 func (x *ConfigurationEvaluation) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[5]
+	mi := &file_engram_v1_search_service_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -509,7 +993,7 @@ func (x *ConfigurationEvaluation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ConfigurationEvaluation.ProtoReflect.Descriptor instead.
 func (*ConfigurationEvaluation) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{5}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ConfigurationEvaluation) GetConfiguration() *SearchConfiguration {
@@ -593,7 +1077,7 @@ type EvaluationSummary struct {
 
 func (x *EvaluationSummary) Reset() {
 	*x = EvaluationSummary{}
-	mi := &file_engram_v1_search_service_proto_msgTypes[6]
+	mi := &file_engram_v1_search_service_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -605,7 +1089,7 @@ func (x *EvaluationSummary) String() string {
 func (*EvaluationSummary) ProtoMessage() {}
 
 func (x *EvaluationSummary) ProtoReflect() protoreflect.Message {
-	mi := &file_engram_v1_search_service_proto_msgTypes[6]
+	mi := &file_engram_v1_search_service_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -618,7 +1102,7 @@ func (x *EvaluationSummary) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EvaluationSummary.ProtoReflect.Descriptor instead.
 func (*EvaluationSummary) Descriptor() ([]byte, []int) {
-	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{6}
+	return file_engram_v1_search_service_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *EvaluationSummary) GetK() int32 {
@@ -646,7 +1130,47 @@ var File_engram_v1_search_service_proto protoreflect.FileDescriptor
 
 const file_engram_v1_search_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1eengram/v1/search_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x1eengram/v1/memory_service.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xfc\x03\n" +
+	"\x1eengram/v1/search_service.proto\x12\tengram.v1\x1a\x1bbuf/validate/validate.proto\x1a\x16engram/v1/access.proto\x1a\x16engram/v1/memory.proto\x1a\x1eengram/v1/memory_service.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa5\x03\n" +
+	"\x0eSearchSettings\x12E\n" +
+	"\x0fsemantic_weight\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00H\x00R\x0esemanticWeight\x88\x01\x01\x126\n" +
+	"\x0ecandidate_pool\x18\x02 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xac\x02(\n" +
+	"H\x01R\rcandidatePool\x88\x01\x01\x12;\n" +
+	"\x11rerank_candidates\x18\x03 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\n" +
+	"H\x02R\x10rerankCandidates\x88\x01\x01\x12A\n" +
+	"\rrerank_weight\x18\x04 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00H\x03R\frerankWeight\x88\x01\x01\x12/\n" +
+	"\x11rerank_by_default\x18\x05 \x01(\bH\x04R\x0frerankByDefault\x88\x01\x01B\x12\n" +
+	"\x10_semantic_weightB\x11\n" +
+	"\x0f_candidate_poolB\x14\n" +
+	"\x12_rerank_candidatesB\x10\n" +
+	"\x0e_rerank_weightB\x14\n" +
+	"\x12_rerank_by_default\"\xa4\x02\n" +
+	"\x16SearchSettingsRevision\x12\x1a\n" +
+	"\brevision\x18\x01 \x01(\x05R\brevision\x125\n" +
+	"\bsettings\x18\x02 \x01(\v2\x19.engram.v1.SearchSettingsR\bsettings\x127\n" +
+	"\teffective\x18\x03 \x01(\v2\x19.engram.v1.SearchSettingsR\teffective\x12;\n" +
+	"\vupdate_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"updateTime\x12)\n" +
+	"\x11updated_by_key_id\x18\x05 \x01(\tR\x0eupdatedByKeyId\x12\x16\n" +
+	"\x06reason\x18\x06 \x01(\tR\x06reason\"\x1a\n" +
+	"\x18GetSearchSettingsRequest\"X\n" +
+	"\x19GetSearchSettingsResponse\x12;\n" +
+	"\acurrent\x18\x01 \x01(\v2!.engram.v1.SearchSettingsRevisionR\acurrent\"\xc7\x01\n" +
+	"\x1bUpdateSearchSettingsRequest\x125\n" +
+	"\bsettings\x18\x01 \x01(\v2\x19.engram.v1.SearchSettingsR\bsettings\x129\n" +
+	"\x11expected_revision\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00H\x00R\x10expectedRevision\x88\x01\x01\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06reasonB\x14\n" +
+	"\x12_expected_revision\"[\n" +
+	"\x1cUpdateSearchSettingsResponse\x12;\n" +
+	"\acurrent\x18\x01 \x01(\v2!.engram.v1.SearchSettingsRevisionR\acurrent\"v\n" +
+	"\"ListSearchSettingsRevisionsRequest\x12'\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\n" +
+	"\xbaH\a\x1a\x05\x18\xf4\x03(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x8e\x01\n" +
+	"#ListSearchSettingsRevisionsResponse\x12?\n" +
+	"\trevisions\x18\x01 \x03(\v2!.engram.v1.SearchSettingsRevisionR\trevisions\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfc\x03\n" +
 	"\fLabeledQuery\x12 \n" +
 	"\x05query\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80 R\x05query\x12/\n" +
@@ -656,11 +1180,12 @@ const file_engram_v1_search_service_proto_rawDesc = "" +
 	"\rexpected_keys\x18\x04 \x03(\tB\x11\xbaH\x0e\x92\x01\v\x10d\"\ar\x05\x10\x01\x18\x80\x04R\fexpectedKeys\x12N\n" +
 	"\x11expected_metadata\x18\x05 \x03(\v2\x17.google.protobuf.StructB\b\xbaH\x05\x92\x01\x02\x10dR\x10expectedMetadata\x12\x1e\n" +
 	"\x05label\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x02R\x05label:\xbb\x01\xbaH\xb7\x01\x1a\xb4\x01\n" +
-	"\x12expected_something\x12Ga labelled query needs expected_ids, expected_keys or expected_metadata\x1aUsize(this.expected_ids) + size(this.expected_keys) + size(this.expected_metadata) > 0\"\xb0\x01\n" +
+	"\x12expected_something\x12Ga labelled query needs expected_ids, expected_keys or expected_metadata\x1aUsize(this.expected_ids) + size(this.expected_keys) + size(this.expected_metadata) > 0\"\xe7\x01\n" +
 	"\x13SearchConfiguration\x123\n" +
 	"\x04mode\x18\x01 \x01(\x0e2\x15.engram.v1.SearchModeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04mode\x12\x16\n" +
 	"\x06rerank\x18\x02 \x01(\bR\x06rerank\x12L\n" +
-	"\x0fgraph_expansion\x18\x03 \x01(\x0e2\x19.engram.v1.GraphExpansionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0egraphExpansion\"\xc2\x01\n" +
+	"\x0fgraph_expansion\x18\x03 \x01(\x0e2\x19.engram.v1.GraphExpansionB\b\xbaH\x05\x82\x01\x02\x10\x01R\x0egraphExpansion\x125\n" +
+	"\bsettings\x18\x04 \x01(\v2\x19.engram.v1.SearchSettingsR\bsettings\"\xc2\x01\n" +
 	"\x15EvaluateSearchRequest\x12>\n" +
 	"\aqueries\x18\x01 \x03(\v2\x17.engram.v1.LabeledQueryB\v\xbaH\b\x92\x01\x05\b\x01\x10\xf4\x03R\aqueries\x12\x17\n" +
 	"\x01k\x18\x02 \x01(\x05B\t\xbaH\x06\x1a\x04\x18d(\x00R\x01k\x12P\n" +
@@ -702,9 +1227,12 @@ const file_engram_v1_search_service_proto_rawDesc = "" +
 	"\x11EvaluationSummary\x12\f\n" +
 	"\x01k\x18\x01 \x01(\x05R\x01k\x12\x18\n" +
 	"\aqueries\x18\x02 \x01(\x05R\aqueries\x12J\n" +
-	"\x0econfigurations\x18\x03 \x03(\v2\".engram.v1.ConfigurationEvaluationR\x0econfigurations2\x98\x01\n" +
+	"\x0econfigurations\x18\x03 \x03(\v2\".engram.v1.ConfigurationEvaluationR\x0econfigurations2\xe7\x04\n" +
 	"\rSearchService\x12\x86\x01\n" +
-	"\x0eEvaluateSearch\x12 .engram.v1.EvaluateSearchRequest\x1a!.engram.v1.EvaluateSearchResponse\"-\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/search:evaluate0\x01B\xa0\x01\n" +
+	"\x0eEvaluateSearch\x12 .engram.v1.EvaluateSearchRequest\x1a!.engram.v1.EvaluateSearchResponse\"-\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x18:\x01*\"\x13/v1/search:evaluate0\x01\x12\x8a\x01\n" +
+	"\x11GetSearchSettings\x12#.engram.v1.GetSearchSettingsRequest\x1a$.engram.v1.GetSearchSettingsResponse\"*\xd2\xf3\x18\vmemory:read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/search/settings\x12\x90\x01\n" +
+	"\x14UpdateSearchSettings\x12&.engram.v1.UpdateSearchSettingsRequest\x1a'.engram.v1.UpdateSearchSettingsResponse\"'\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x18:\x01*\x1a\x13/v1/search/settings\x12\xac\x01\n" +
+	"\x1bListSearchSettingsRevisions\x12-.engram.v1.ListSearchSettingsRevisionsRequest\x1a..engram.v1.ListSearchSettingsRevisionsResponse\".\xd2\xf3\x18\x05admin\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/search/settings/revisionsB\xa0\x01\n" +
 	"\rcom.engram.v1B\x12SearchServiceProtoP\x01Z6github.com/engram-dev/engram/gen/go/engram/v1;engramv1\xa2\x02\x03EXX\xaa\x02\tEngram.V1\xca\x02\tEngram\\V1\xe2\x02\x15Engram\\V1\\GPBMetadata\xea\x02\n" +
 	"Engram::V1b\x06proto3"
 
@@ -720,40 +1248,63 @@ func file_engram_v1_search_service_proto_rawDescGZIP() []byte {
 	return file_engram_v1_search_service_proto_rawDescData
 }
 
-var file_engram_v1_search_service_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
+var file_engram_v1_search_service_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
 var file_engram_v1_search_service_proto_goTypes = []any{
-	(*LabeledQuery)(nil),            // 0: engram.v1.LabeledQuery
-	(*SearchConfiguration)(nil),     // 1: engram.v1.SearchConfiguration
-	(*EvaluateSearchRequest)(nil),   // 2: engram.v1.EvaluateSearchRequest
-	(*EvaluateSearchResponse)(nil),  // 3: engram.v1.EvaluateSearchResponse
-	(*QueryEvaluation)(nil),         // 4: engram.v1.QueryEvaluation
-	(*ConfigurationEvaluation)(nil), // 5: engram.v1.ConfigurationEvaluation
-	(*EvaluationSummary)(nil),       // 6: engram.v1.EvaluationSummary
-	(*MemoryFilter)(nil),            // 7: engram.v1.MemoryFilter
-	(*structpb.Struct)(nil),         // 8: google.protobuf.Struct
-	(SearchMode)(0),                 // 9: engram.v1.SearchMode
-	(GraphExpansion)(0),             // 10: engram.v1.GraphExpansion
+	(*SearchSettings)(nil),                      // 0: engram.v1.SearchSettings
+	(*SearchSettingsRevision)(nil),              // 1: engram.v1.SearchSettingsRevision
+	(*GetSearchSettingsRequest)(nil),            // 2: engram.v1.GetSearchSettingsRequest
+	(*GetSearchSettingsResponse)(nil),           // 3: engram.v1.GetSearchSettingsResponse
+	(*UpdateSearchSettingsRequest)(nil),         // 4: engram.v1.UpdateSearchSettingsRequest
+	(*UpdateSearchSettingsResponse)(nil),        // 5: engram.v1.UpdateSearchSettingsResponse
+	(*ListSearchSettingsRevisionsRequest)(nil),  // 6: engram.v1.ListSearchSettingsRevisionsRequest
+	(*ListSearchSettingsRevisionsResponse)(nil), // 7: engram.v1.ListSearchSettingsRevisionsResponse
+	(*LabeledQuery)(nil),                        // 8: engram.v1.LabeledQuery
+	(*SearchConfiguration)(nil),                 // 9: engram.v1.SearchConfiguration
+	(*EvaluateSearchRequest)(nil),               // 10: engram.v1.EvaluateSearchRequest
+	(*EvaluateSearchResponse)(nil),              // 11: engram.v1.EvaluateSearchResponse
+	(*QueryEvaluation)(nil),                     // 12: engram.v1.QueryEvaluation
+	(*ConfigurationEvaluation)(nil),             // 13: engram.v1.ConfigurationEvaluation
+	(*EvaluationSummary)(nil),                   // 14: engram.v1.EvaluationSummary
+	(*timestamppb.Timestamp)(nil),               // 15: google.protobuf.Timestamp
+	(*MemoryFilter)(nil),                        // 16: engram.v1.MemoryFilter
+	(*structpb.Struct)(nil),                     // 17: google.protobuf.Struct
+	(SearchMode)(0),                             // 18: engram.v1.SearchMode
+	(GraphExpansion)(0),                         // 19: engram.v1.GraphExpansion
 }
 var file_engram_v1_search_service_proto_depIdxs = []int32{
-	7,  // 0: engram.v1.LabeledQuery.filter:type_name -> engram.v1.MemoryFilter
-	8,  // 1: engram.v1.LabeledQuery.expected_metadata:type_name -> google.protobuf.Struct
-	9,  // 2: engram.v1.SearchConfiguration.mode:type_name -> engram.v1.SearchMode
-	10, // 3: engram.v1.SearchConfiguration.graph_expansion:type_name -> engram.v1.GraphExpansion
-	0,  // 4: engram.v1.EvaluateSearchRequest.queries:type_name -> engram.v1.LabeledQuery
-	1,  // 5: engram.v1.EvaluateSearchRequest.configurations:type_name -> engram.v1.SearchConfiguration
-	4,  // 6: engram.v1.EvaluateSearchResponse.query:type_name -> engram.v1.QueryEvaluation
-	6,  // 7: engram.v1.EvaluateSearchResponse.summary:type_name -> engram.v1.EvaluationSummary
-	1,  // 8: engram.v1.QueryEvaluation.configuration:type_name -> engram.v1.SearchConfiguration
-	9,  // 9: engram.v1.QueryEvaluation.searched_mode:type_name -> engram.v1.SearchMode
-	1,  // 10: engram.v1.ConfigurationEvaluation.configuration:type_name -> engram.v1.SearchConfiguration
-	5,  // 11: engram.v1.EvaluationSummary.configurations:type_name -> engram.v1.ConfigurationEvaluation
-	2,  // 12: engram.v1.SearchService.EvaluateSearch:input_type -> engram.v1.EvaluateSearchRequest
-	3,  // 13: engram.v1.SearchService.EvaluateSearch:output_type -> engram.v1.EvaluateSearchResponse
-	13, // [13:14] is the sub-list for method output_type
-	12, // [12:13] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	0,  // 0: engram.v1.SearchSettingsRevision.settings:type_name -> engram.v1.SearchSettings
+	0,  // 1: engram.v1.SearchSettingsRevision.effective:type_name -> engram.v1.SearchSettings
+	15, // 2: engram.v1.SearchSettingsRevision.update_time:type_name -> google.protobuf.Timestamp
+	1,  // 3: engram.v1.GetSearchSettingsResponse.current:type_name -> engram.v1.SearchSettingsRevision
+	0,  // 4: engram.v1.UpdateSearchSettingsRequest.settings:type_name -> engram.v1.SearchSettings
+	1,  // 5: engram.v1.UpdateSearchSettingsResponse.current:type_name -> engram.v1.SearchSettingsRevision
+	1,  // 6: engram.v1.ListSearchSettingsRevisionsResponse.revisions:type_name -> engram.v1.SearchSettingsRevision
+	16, // 7: engram.v1.LabeledQuery.filter:type_name -> engram.v1.MemoryFilter
+	17, // 8: engram.v1.LabeledQuery.expected_metadata:type_name -> google.protobuf.Struct
+	18, // 9: engram.v1.SearchConfiguration.mode:type_name -> engram.v1.SearchMode
+	19, // 10: engram.v1.SearchConfiguration.graph_expansion:type_name -> engram.v1.GraphExpansion
+	0,  // 11: engram.v1.SearchConfiguration.settings:type_name -> engram.v1.SearchSettings
+	8,  // 12: engram.v1.EvaluateSearchRequest.queries:type_name -> engram.v1.LabeledQuery
+	9,  // 13: engram.v1.EvaluateSearchRequest.configurations:type_name -> engram.v1.SearchConfiguration
+	12, // 14: engram.v1.EvaluateSearchResponse.query:type_name -> engram.v1.QueryEvaluation
+	14, // 15: engram.v1.EvaluateSearchResponse.summary:type_name -> engram.v1.EvaluationSummary
+	9,  // 16: engram.v1.QueryEvaluation.configuration:type_name -> engram.v1.SearchConfiguration
+	18, // 17: engram.v1.QueryEvaluation.searched_mode:type_name -> engram.v1.SearchMode
+	9,  // 18: engram.v1.ConfigurationEvaluation.configuration:type_name -> engram.v1.SearchConfiguration
+	13, // 19: engram.v1.EvaluationSummary.configurations:type_name -> engram.v1.ConfigurationEvaluation
+	10, // 20: engram.v1.SearchService.EvaluateSearch:input_type -> engram.v1.EvaluateSearchRequest
+	2,  // 21: engram.v1.SearchService.GetSearchSettings:input_type -> engram.v1.GetSearchSettingsRequest
+	4,  // 22: engram.v1.SearchService.UpdateSearchSettings:input_type -> engram.v1.UpdateSearchSettingsRequest
+	6,  // 23: engram.v1.SearchService.ListSearchSettingsRevisions:input_type -> engram.v1.ListSearchSettingsRevisionsRequest
+	11, // 24: engram.v1.SearchService.EvaluateSearch:output_type -> engram.v1.EvaluateSearchResponse
+	3,  // 25: engram.v1.SearchService.GetSearchSettings:output_type -> engram.v1.GetSearchSettingsResponse
+	5,  // 26: engram.v1.SearchService.UpdateSearchSettings:output_type -> engram.v1.UpdateSearchSettingsResponse
+	7,  // 27: engram.v1.SearchService.ListSearchSettingsRevisions:output_type -> engram.v1.ListSearchSettingsRevisionsResponse
+	24, // [24:28] is the sub-list for method output_type
+	20, // [20:24] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_engram_v1_search_service_proto_init() }
@@ -764,7 +1315,9 @@ func file_engram_v1_search_service_proto_init() {
 	file_engram_v1_access_proto_init()
 	file_engram_v1_memory_proto_init()
 	file_engram_v1_memory_service_proto_init()
-	file_engram_v1_search_service_proto_msgTypes[3].OneofWrappers = []any{
+	file_engram_v1_search_service_proto_msgTypes[0].OneofWrappers = []any{}
+	file_engram_v1_search_service_proto_msgTypes[4].OneofWrappers = []any{}
+	file_engram_v1_search_service_proto_msgTypes[11].OneofWrappers = []any{
 		(*EvaluateSearchResponse_Query)(nil),
 		(*EvaluateSearchResponse_Summary)(nil),
 	}
@@ -774,7 +1327,7 @@ func file_engram_v1_search_service_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_engram_v1_search_service_proto_rawDesc), len(file_engram_v1_search_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   7,
+			NumMessages:   15,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

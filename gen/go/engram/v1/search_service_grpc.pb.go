@@ -19,7 +19,10 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	SearchService_EvaluateSearch_FullMethodName = "/engram.v1.SearchService/EvaluateSearch"
+	SearchService_EvaluateSearch_FullMethodName              = "/engram.v1.SearchService/EvaluateSearch"
+	SearchService_GetSearchSettings_FullMethodName           = "/engram.v1.SearchService/GetSearchSettings"
+	SearchService_UpdateSearchSettings_FullMethodName        = "/engram.v1.SearchService/UpdateSearchSettings"
+	SearchService_ListSearchSettingsRevisions_FullMethodName = "/engram.v1.SearchService/ListSearchSettingsRevisions"
 )
 
 // SearchServiceClient is the client API for SearchService service.
@@ -34,6 +37,13 @@ type SearchServiceClient interface {
 	// finds only what its caller may read, so an expected memory the caller may not read counts
 	// as not found, never as an error.
 	EvaluateSearch(ctx context.Context, in *EvaluateSearchRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[EvaluateSearchResponse], error)
+	// The search settings the workspace's searches use now, and the revision that set them.
+	GetSearchSettings(ctx context.Context, in *GetSearchSettingsRequest, opts ...grpc.CallOption) (*GetSearchSettingsResponse, error)
+	// Replaces the workspace's search settings with a new revision; a field not given takes the
+	// server's default. Every search of the workspace uses them within 5 seconds, on every server.
+	UpdateSearchSettings(ctx context.Context, in *UpdateSearchSettingsRequest, opts ...grpc.CallOption) (*UpdateSearchSettingsResponse, error)
+	// Every revision of the workspace's search settings, newest first.
+	ListSearchSettingsRevisions(ctx context.Context, in *ListSearchSettingsRevisionsRequest, opts ...grpc.CallOption) (*ListSearchSettingsRevisionsResponse, error)
 }
 
 type searchServiceClient struct {
@@ -63,6 +73,36 @@ func (c *searchServiceClient) EvaluateSearch(ctx context.Context, in *EvaluateSe
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SearchService_EvaluateSearchClient = grpc.ServerStreamingClient[EvaluateSearchResponse]
 
+func (c *searchServiceClient) GetSearchSettings(ctx context.Context, in *GetSearchSettingsRequest, opts ...grpc.CallOption) (*GetSearchSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(GetSearchSettingsResponse)
+	err := c.cc.Invoke(ctx, SearchService_GetSearchSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *searchServiceClient) UpdateSearchSettings(ctx context.Context, in *UpdateSearchSettingsRequest, opts ...grpc.CallOption) (*UpdateSearchSettingsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateSearchSettingsResponse)
+	err := c.cc.Invoke(ctx, SearchService_UpdateSearchSettings_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *searchServiceClient) ListSearchSettingsRevisions(ctx context.Context, in *ListSearchSettingsRevisionsRequest, opts ...grpc.CallOption) (*ListSearchSettingsRevisionsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListSearchSettingsRevisionsResponse)
+	err := c.cc.Invoke(ctx, SearchService_ListSearchSettingsRevisions_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // SearchServiceServer is the server API for SearchService service.
 // All implementations must embed UnimplementedSearchServiceServer
 // for forward compatibility.
@@ -75,6 +115,13 @@ type SearchServiceServer interface {
 	// finds only what its caller may read, so an expected memory the caller may not read counts
 	// as not found, never as an error.
 	EvaluateSearch(*EvaluateSearchRequest, grpc.ServerStreamingServer[EvaluateSearchResponse]) error
+	// The search settings the workspace's searches use now, and the revision that set them.
+	GetSearchSettings(context.Context, *GetSearchSettingsRequest) (*GetSearchSettingsResponse, error)
+	// Replaces the workspace's search settings with a new revision; a field not given takes the
+	// server's default. Every search of the workspace uses them within 5 seconds, on every server.
+	UpdateSearchSettings(context.Context, *UpdateSearchSettingsRequest) (*UpdateSearchSettingsResponse, error)
+	// Every revision of the workspace's search settings, newest first.
+	ListSearchSettingsRevisions(context.Context, *ListSearchSettingsRevisionsRequest) (*ListSearchSettingsRevisionsResponse, error)
 	mustEmbedUnimplementedSearchServiceServer()
 }
 
@@ -87,6 +134,15 @@ type UnimplementedSearchServiceServer struct{}
 
 func (UnimplementedSearchServiceServer) EvaluateSearch(*EvaluateSearchRequest, grpc.ServerStreamingServer[EvaluateSearchResponse]) error {
 	return status.Error(codes.Unimplemented, "method EvaluateSearch not implemented")
+}
+func (UnimplementedSearchServiceServer) GetSearchSettings(context.Context, *GetSearchSettingsRequest) (*GetSearchSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetSearchSettings not implemented")
+}
+func (UnimplementedSearchServiceServer) UpdateSearchSettings(context.Context, *UpdateSearchSettingsRequest) (*UpdateSearchSettingsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateSearchSettings not implemented")
+}
+func (UnimplementedSearchServiceServer) ListSearchSettingsRevisions(context.Context, *ListSearchSettingsRevisionsRequest) (*ListSearchSettingsRevisionsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListSearchSettingsRevisions not implemented")
 }
 func (UnimplementedSearchServiceServer) mustEmbedUnimplementedSearchServiceServer() {}
 func (UnimplementedSearchServiceServer) testEmbeddedByValue()                       {}
@@ -120,13 +176,80 @@ func _SearchService_EvaluateSearch_Handler(srv interface{}, stream grpc.ServerSt
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type SearchService_EvaluateSearchServer = grpc.ServerStreamingServer[EvaluateSearchResponse]
 
+func _SearchService_GetSearchSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetSearchSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchServiceServer).GetSearchSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchService_GetSearchSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchServiceServer).GetSearchSettings(ctx, req.(*GetSearchSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SearchService_UpdateSearchSettings_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateSearchSettingsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchServiceServer).UpdateSearchSettings(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchService_UpdateSearchSettings_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchServiceServer).UpdateSearchSettings(ctx, req.(*UpdateSearchSettingsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _SearchService_ListSearchSettingsRevisions_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListSearchSettingsRevisionsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(SearchServiceServer).ListSearchSettingsRevisions(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: SearchService_ListSearchSettingsRevisions_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(SearchServiceServer).ListSearchSettingsRevisions(ctx, req.(*ListSearchSettingsRevisionsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // SearchService_ServiceDesc is the grpc.ServiceDesc for SearchService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var SearchService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "engram.v1.SearchService",
 	HandlerType: (*SearchServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "GetSearchSettings",
+			Handler:    _SearchService_GetSearchSettings_Handler,
+		},
+		{
+			MethodName: "UpdateSearchSettings",
+			Handler:    _SearchService_UpdateSearchSettings_Handler,
+		},
+		{
+			MethodName: "ListSearchSettingsRevisions",
+			Handler:    _SearchService_ListSearchSettingsRevisions_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "EvaluateSearch",

@@ -11,7 +11,8 @@ import { file_engram_v1_memory } from "./memory_pb.js";
 import type { GraphExpansion, SearchMode } from "./memory_service_pb.js";
 import { file_engram_v1_memory_service } from "./memory_service_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
 
 /**
@@ -20,7 +21,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
 export const file_engram_v1_search_service: GenFile =
   /*@__PURE__*/
   fileDesc(
-    "Ch5lbmdyYW0vdjEvc2VhcmNoX3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSK5AwoMTGFiZWxlZFF1ZXJ5EhkKBXF1ZXJ5GAEgASgJQgq6SAdyBRABGIAgEicKBmZpbHRlchgCIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISJgoMZXhwZWN0ZWRfaWRzGAMgAygJQhC6SA2SAQoQZCIGcgQQARhAEigKDWV4cGVjdGVkX2tleXMYBCADKAlCEbpIDpIBCxBkIgdyBRABGIAEEjwKEWV4cGVjdGVkX21ldGFkYXRhGAUgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIIukgFkgECEGQSFwoFbGFiZWwYBiABKAlCCLpIBXIDGIACOrsBuki3ARq0AQoSZXhwZWN0ZWRfc29tZXRoaW5nEkdhIGxhYmVsbGVkIHF1ZXJ5IG5lZWRzIGV4cGVjdGVkX2lkcywgZXhwZWN0ZWRfa2V5cyBvciBleHBlY3RlZF9tZXRhZGF0YRpVc2l6ZSh0aGlzLmV4cGVjdGVkX2lkcykgKyBzaXplKHRoaXMuZXhwZWN0ZWRfa2V5cykgKyBzaXplKHRoaXMuZXhwZWN0ZWRfbWV0YWRhdGEpID4gMCKSAQoTU2VhcmNoQ29uZmlndXJhdGlvbhItCgRtb2RlGAEgASgOMhUuZW5ncmFtLnYxLlNlYXJjaE1vZGVCCLpIBYIBAhABEg4KBnJlcmFuaxgCIAEoCBI8Cg9ncmFwaF9leHBhbnNpb24YAyABKA4yGS5lbmdyYW0udjEuR3JhcGhFeHBhbnNpb25CCLpIBYIBAhABIqYBChVFdmFsdWF0ZVNlYXJjaFJlcXVlc3QSNQoHcXVlcmllcxgBIAMoCzIXLmVuZ3JhbS52MS5MYWJlbGVkUXVlcnlCC7pICJIBBQgBEPQDEhQKAWsYAiABKAVCCbpIBhoEGGQoABJACg5jb25maWd1cmF0aW9ucxgDIAMoCzIeLmVuZ3JhbS52MS5TZWFyY2hDb25maWd1cmF0aW9uQgi6SAWSAQIQBiKAAQoWRXZhbHVhdGVTZWFyY2hSZXNwb25zZRIrCgVxdWVyeRgBIAEoCzIaLmVuZ3JhbS52MS5RdWVyeUV2YWx1YXRpb25IABIvCgdzdW1tYXJ5GAIgASgLMhwuZW5ncmFtLnYxLkV2YWx1YXRpb25TdW1tYXJ5SABCCAoGcmVzdWx0IqwCCg9RdWVyeUV2YWx1YXRpb24SEwoLcXVlcnlfaW5kZXgYASABKAUSDQoFbGFiZWwYAiABKAkSNQoNY29uZmlndXJhdGlvbhgDIAEoCzIeLmVuZ3JhbS52MS5TZWFyY2hDb25maWd1cmF0aW9uEiwKDXNlYXJjaGVkX21vZGUYBCABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZRIQCghyZXJhbmtlZBgFIAEoCBIQCghleHBlY3RlZBgGIAEoBRINCgVmb3VuZBgHIAEoBRIOCgZyZWNhbGwYCCABKAESEgoKZmlyc3RfcmFuaxgJIAEoBRIXCg9yZWNpcHJvY2FsX3JhbmsYCiABKAESDAoEbmRjZxgLIAEoARISCgpsYXRlbmN5X21zGAwgASgBIocCChdDb25maWd1cmF0aW9uRXZhbHVhdGlvbhI1Cg1jb25maWd1cmF0aW9uGAEgASgLMh4uZW5ncmFtLnYxLlNlYXJjaENvbmZpZ3VyYXRpb24SDwoHcXVlcmllcxgCIAEoBRITCgtyZWNhbGxfYXRfaxgDIAEoARIVCg1oaXRfcmF0ZV9hdF9rGAQgASgBEgsKA21ychgFIAEoARIRCgluZGNnX2F0X2sYBiABKAESFgoObGF0ZW5jeV9wNTBfbXMYByABKAESFgoObGF0ZW5jeV9wOTVfbXMYCCABKAESFgoObGF0ZW5jeV9wOTlfbXMYCSABKAESEAoIcmVyYW5rZWQYCiABKAUiawoRRXZhbHVhdGlvblN1bW1hcnkSCQoBaxgBIAEoBRIPCgdxdWVyaWVzGAIgASgFEjoKDmNvbmZpZ3VyYXRpb25zGAMgAygLMiIuZW5ncmFtLnYxLkNvbmZpZ3VyYXRpb25FdmFsdWF0aW9uMpgBCg1TZWFyY2hTZXJ2aWNlEoYBCg5FdmFsdWF0ZVNlYXJjaBIgLmVuZ3JhbS52MS5FdmFsdWF0ZVNlYXJjaFJlcXVlc3QaIS5lbmdyYW0udjEuRXZhbHVhdGVTZWFyY2hSZXNwb25zZSIt0vMYC21lbW9yeTpyZWFkgtPkkwIYOgEqIhMvdjEvc2VhcmNoOmV2YWx1YXRlMAFiBnByb3RvMw",
+    "Ch5lbmdyYW0vdjEvc2VhcmNoX3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSLVAgoOU2VhcmNoU2V0dGluZ3MSNQoPc2VtYW50aWNfd2VpZ2h0GAEgASgBQhe6SBQSEhkAAAAAAADwPykAAAAAAAAAAEgAiAEBEicKDmNhbmRpZGF0ZV9wb29sGAIgASgFQgq6SAcaBRisAigKSAGIAQESKQoRcmVyYW5rX2NhbmRpZGF0ZXMYAyABKAVCCbpIBhoEGGQoCkgCiAEBEjMKDXJlcmFua193ZWlnaHQYBCABKAFCF7pIFBISGQAAAAAAAPA/KQAAAAAAAAAASAOIAQESHgoRcmVyYW5rX2J5X2RlZmF1bHQYBSABKAhIBIgBAUISChBfc2VtYW50aWNfd2VpZ2h0QhEKD19jYW5kaWRhdGVfcG9vbEIUChJfcmVyYW5rX2NhbmRpZGF0ZXNCEAoOX3JlcmFua193ZWlnaHRCFAoSX3JlcmFua19ieV9kZWZhdWx0IuEBChZTZWFyY2hTZXR0aW5nc1JldmlzaW9uEhAKCHJldmlzaW9uGAEgASgFEisKCHNldHRpbmdzGAIgASgLMhkuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzEiwKCWVmZmVjdGl2ZRgDIAEoCzIZLmVuZ3JhbS52MS5TZWFyY2hTZXR0aW5ncxIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRdXBkYXRlZF9ieV9rZXlfaWQYBSABKAkSDgoGcmVhc29uGAYgASgJIhoKGEdldFNlYXJjaFNldHRpbmdzUmVxdWVzdCJPChlHZXRTZWFyY2hTZXR0aW5nc1Jlc3BvbnNlEjIKB2N1cnJlbnQYASABKAsyIS5lbmdyYW0udjEuU2VhcmNoU2V0dGluZ3NSZXZpc2lvbiKjAQobVXBkYXRlU2VhcmNoU2V0dGluZ3NSZXF1ZXN0EisKCHNldHRpbmdzGAEgASgLMhkuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzEicKEWV4cGVjdGVkX3JldmlzaW9uGAIgASgFQge6SAQaAigASACIAQESGAoGcmVhc29uGAMgASgJQgi6SAVyAxiACEIUChJfZXhwZWN0ZWRfcmV2aXNpb24iUgocVXBkYXRlU2VhcmNoU2V0dGluZ3NSZXNwb25zZRIyCgdjdXJyZW50GAEgASgLMiEuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzUmV2aXNpb24iYQoiTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGPQDKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAgidAojTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zUmVzcG9uc2USNAoJcmV2aXNpb25zGAEgAygLMiEuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzUmV2aXNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrkDCgxMYWJlbGVkUXVlcnkSGQoFcXVlcnkYASABKAlCCrpIB3IFEAEYgCASJwoGZmlsdGVyGAIgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlchImCgxleHBlY3RlZF9pZHMYAyADKAlCELpIDZIBChBkIgZyBBABGEASKAoNZXhwZWN0ZWRfa2V5cxgEIAMoCUIRukgOkgELEGQiB3IFEAEYgAQSPAoRZXhwZWN0ZWRfbWV0YWRhdGEYBSADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qgi6SAWSAQIQZBIXCgVsYWJlbBgGIAEoCUIIukgFcgMYgAI6uwG6SLcBGrQBChJleHBlY3RlZF9zb21ldGhpbmcSR2EgbGFiZWxsZWQgcXVlcnkgbmVlZHMgZXhwZWN0ZWRfaWRzLCBleHBlY3RlZF9rZXlzIG9yIGV4cGVjdGVkX21ldGFkYXRhGlVzaXplKHRoaXMuZXhwZWN0ZWRfaWRzKSArIHNpemUodGhpcy5leHBlY3RlZF9rZXlzKSArIHNpemUodGhpcy5leHBlY3RlZF9tZXRhZGF0YSkgPiAwIr8BChNTZWFyY2hDb25maWd1cmF0aW9uEi0KBG1vZGUYASABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZUIIukgFggECEAESDgoGcmVyYW5rGAIgASgIEjwKD2dyYXBoX2V4cGFuc2lvbhgDIAEoDjIZLmVuZ3JhbS52MS5HcmFwaEV4cGFuc2lvbkIIukgFggECEAESKwoIc2V0dGluZ3MYBCABKAsyGS5lbmdyYW0udjEuU2VhcmNoU2V0dGluZ3MipgEKFUV2YWx1YXRlU2VhcmNoUmVxdWVzdBI1CgdxdWVyaWVzGAEgAygLMhcuZW5ncmFtLnYxLkxhYmVsZWRRdWVyeUILukgIkgEFCAEQ9AMSFAoBaxgCIAEoBUIJukgGGgQYZCgAEkAKDmNvbmZpZ3VyYXRpb25zGAMgAygLMh4uZW5ncmFtLnYxLlNlYXJjaENvbmZpZ3VyYXRpb25CCLpIBZIBAhAGIoABChZFdmFsdWF0ZVNlYXJjaFJlc3BvbnNlEisKBXF1ZXJ5GAEgASgLMhouZW5ncmFtLnYxLlF1ZXJ5RXZhbHVhdGlvbkgAEi8KB3N1bW1hcnkYAiABKAsyHC5lbmdyYW0udjEuRXZhbHVhdGlvblN1bW1hcnlIAEIICgZyZXN1bHQirAIKD1F1ZXJ5RXZhbHVhdGlvbhITCgtxdWVyeV9pbmRleBgBIAEoBRINCgVsYWJlbBgCIAEoCRI1Cg1jb25maWd1cmF0aW9uGAMgASgLMh4uZW5ncmFtLnYxLlNlYXJjaENvbmZpZ3VyYXRpb24SLAoNc2VhcmNoZWRfbW9kZRgEIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlEhAKCHJlcmFua2VkGAUgASgIEhAKCGV4cGVjdGVkGAYgASgFEg0KBWZvdW5kGAcgASgFEg4KBnJlY2FsbBgIIAEoARISCgpmaXJzdF9yYW5rGAkgASgFEhcKD3JlY2lwcm9jYWxfcmFuaxgKIAEoARIMCgRuZGNnGAsgASgBEhIKCmxhdGVuY3lfbXMYDCABKAEihwIKF0NvbmZpZ3VyYXRpb25FdmFsdWF0aW9uEjUKDWNvbmZpZ3VyYXRpb24YASABKAsyHi5lbmdyYW0udjEuU2VhcmNoQ29uZmlndXJhdGlvbhIPCgdxdWVyaWVzGAIgASgFEhMKC3JlY2FsbF9hdF9rGAMgASgBEhUKDWhpdF9yYXRlX2F0X2sYBCABKAESCwoDbXJyGAUgASgBEhEKCW5kY2dfYXRfaxgGIAEoARIWCg5sYXRlbmN5X3A1MF9tcxgHIAEoARIWCg5sYXRlbmN5X3A5NV9tcxgIIAEoARIWCg5sYXRlbmN5X3A5OV9tcxgJIAEoARIQCghyZXJhbmtlZBgKIAEoBSJrChFFdmFsdWF0aW9uU3VtbWFyeRIJCgFrGAEgASgFEg8KB3F1ZXJpZXMYAiABKAUSOgoOY29uZmlndXJhdGlvbnMYAyADKAsyIi5lbmdyYW0udjEuQ29uZmlndXJhdGlvbkV2YWx1YXRpb24y5wQKDVNlYXJjaFNlcnZpY2UShgEKDkV2YWx1YXRlU2VhcmNoEiAuZW5ncmFtLnYxLkV2YWx1YXRlU2VhcmNoUmVxdWVzdBohLmVuZ3JhbS52MS5FdmFsdWF0ZVNlYXJjaFJlc3BvbnNlIi3S8xgLbWVtb3J5OnJlYWSC0+STAhg6ASoiEy92MS9zZWFyY2g6ZXZhbHVhdGUwARKKAQoRR2V0U2VhcmNoU2V0dGluZ3MSIy5lbmdyYW0udjEuR2V0U2VhcmNoU2V0dGluZ3NSZXF1ZXN0GiQuZW5ncmFtLnYxLkdldFNlYXJjaFNldHRpbmdzUmVzcG9uc2UiKtLzGAttZW1vcnk6cmVhZILT5JMCFRITL3YxL3NlYXJjaC9zZXR0aW5ncxKQAQoUVXBkYXRlU2VhcmNoU2V0dGluZ3MSJi5lbmdyYW0udjEuVXBkYXRlU2VhcmNoU2V0dGluZ3NSZXF1ZXN0GicuZW5ncmFtLnYxLlVwZGF0ZVNlYXJjaFNldHRpbmdzUmVzcG9uc2UiJ9LzGAVhZG1pboLT5JMCGDoBKhoTL3YxL3NlYXJjaC9zZXR0aW5ncxKsAQobTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zEi0uZW5ncmFtLnYxLkxpc3RTZWFyY2hTZXR0aW5nc1JldmlzaW9uc1JlcXVlc3QaLi5lbmdyYW0udjEuTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zUmVzcG9uc2UiLtLzGAVhZG1pboLT5JMCHxIdL3YxL3NlYXJjaC9zZXR0aW5ncy9yZXZpc2lvbnNiBnByb3RvMw",
     [
       file_buf_validate_validate,
       file_engram_v1_access,
@@ -28,8 +29,254 @@ export const file_engram_v1_search_service: GenFile =
       file_engram_v1_memory_service,
       file_google_api_annotations,
       file_google_protobuf_struct,
+      file_google_protobuf_timestamp,
     ],
   );
+
+/**
+ * How a workspace's searches rank (docs/search-settings.md). Each field is optional: one not
+ * given takes the server's default, which GetSearchSettings shows in `effective`.
+ *
+ * @generated from message engram.v1.SearchSettings
+ */
+export type SearchSettings = Message<"engram.v1.SearchSettings"> & {
+  /**
+   * How much the semantic score weighs in a HYBRID score; the keyword score weighs the rest.
+   * 0 to 1; 0.6 by default.
+   *
+   * @generated from field: optional double semantic_weight = 1;
+   */
+  semanticWeight?: number | undefined;
+
+  /**
+   * How many candidates each HYBRID retriever hands fusion for a search of the first 10
+   * results: more finds more of what one retriever ranks low, at a cost per candidate. It scales
+   * with top_k (and the rerank depth), up to 300. 10 to 300; 50 by default.
+   *
+   * @generated from field: optional int32 candidate_pool = 2;
+   */
+  candidatePool?: number | undefined;
+
+  /**
+   * How many of the fused results the reranker reads (top_k when larger). 10 to 100; 40 by default.
+   *
+   * @generated from field: optional int32 rerank_candidates = 3;
+   */
+  rerankCandidates?: number | undefined;
+
+  /**
+   * How much the reranker's score weighs in a reranked result's score; the score of the mode
+   * weighs the rest. 0 to 1; 0.8 by default.
+   *
+   * @generated from field: optional double rerank_weight = 4;
+   */
+  rerankWeight?: number | undefined;
+
+  /**
+   * Whether a search that does not say (SearchMemoriesRequest.rerank not given) is reranked.
+   * False by default.
+   *
+   * @generated from field: optional bool rerank_by_default = 5;
+   */
+  rerankByDefault?: boolean | undefined;
+};
+
+/**
+ * Describes the message engram.v1.SearchSettings.
+ * Use `create(SearchSettingsSchema)` to create a new message.
+ */
+export const SearchSettingsSchema: GenMessage<SearchSettings> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 0);
+
+/**
+ * One revision of a workspace's search settings.
+ *
+ * @generated from message engram.v1.SearchSettingsRevision
+ */
+export type SearchSettingsRevision = Message<"engram.v1.SearchSettingsRevision"> & {
+  /**
+   * 1 for the first change; 0 while the workspace has never changed its settings.
+   *
+   * @generated from field: int32 revision = 1;
+   */
+  revision: number;
+
+  /**
+   * The settings as the change gave them.
+   *
+   * @generated from field: engram.v1.SearchSettings settings = 2;
+   */
+  settings?: SearchSettings | undefined;
+
+  /**
+   * What searches use: the settings with the server's default for each field not given.
+   *
+   * @generated from field: engram.v1.SearchSettings effective = 3;
+   */
+  effective?: SearchSettings | undefined;
+
+  /**
+   * Unset for revision 0.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 4;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * The admin key that made the change.
+   *
+   * @generated from field: string updated_by_key_id = 5;
+   */
+  updatedByKeyId: string;
+
+  /**
+   * Why, as the change said.
+   *
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message engram.v1.SearchSettingsRevision.
+ * Use `create(SearchSettingsRevisionSchema)` to create a new message.
+ */
+export const SearchSettingsRevisionSchema: GenMessage<SearchSettingsRevision> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 1);
+
+/**
+ * @generated from message engram.v1.GetSearchSettingsRequest
+ */
+export type GetSearchSettingsRequest = Message<"engram.v1.GetSearchSettingsRequest"> & {};
+
+/**
+ * Describes the message engram.v1.GetSearchSettingsRequest.
+ * Use `create(GetSearchSettingsRequestSchema)` to create a new message.
+ */
+export const GetSearchSettingsRequestSchema: GenMessage<GetSearchSettingsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 2);
+
+/**
+ * @generated from message engram.v1.GetSearchSettingsResponse
+ */
+export type GetSearchSettingsResponse = Message<"engram.v1.GetSearchSettingsResponse"> & {
+  /**
+   * @generated from field: engram.v1.SearchSettingsRevision current = 1;
+   */
+  current?: SearchSettingsRevision | undefined;
+};
+
+/**
+ * Describes the message engram.v1.GetSearchSettingsResponse.
+ * Use `create(GetSearchSettingsResponseSchema)` to create a new message.
+ */
+export const GetSearchSettingsResponseSchema: GenMessage<GetSearchSettingsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 3);
+
+/**
+ * @generated from message engram.v1.UpdateSearchSettingsRequest
+ */
+export type UpdateSearchSettingsRequest = Message<"engram.v1.UpdateSearchSettingsRequest"> & {
+  /**
+   * The whole new settings: a field not given goes back to the server's default.
+   *
+   * @generated from field: engram.v1.SearchSettings settings = 1;
+   */
+  settings?: SearchSettings | undefined;
+
+  /**
+   * When given, the change is made only if the workspace's settings are still at this revision
+   * (0: never changed), and fails with ABORTED otherwise: two admins do not overwrite each other.
+   *
+   * @generated from field: optional int32 expected_revision = 2;
+   */
+  expectedRevision?: number | undefined;
+
+  /**
+   * Why, kept with the revision (engram tune writes its held-out figures here).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message engram.v1.UpdateSearchSettingsRequest.
+ * Use `create(UpdateSearchSettingsRequestSchema)` to create a new message.
+ */
+export const UpdateSearchSettingsRequestSchema: GenMessage<UpdateSearchSettingsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 4);
+
+/**
+ * @generated from message engram.v1.UpdateSearchSettingsResponse
+ */
+export type UpdateSearchSettingsResponse = Message<"engram.v1.UpdateSearchSettingsResponse"> & {
+  /**
+   * @generated from field: engram.v1.SearchSettingsRevision current = 1;
+   */
+  current?: SearchSettingsRevision | undefined;
+};
+
+/**
+ * Describes the message engram.v1.UpdateSearchSettingsResponse.
+ * Use `create(UpdateSearchSettingsResponseSchema)` to create a new message.
+ */
+export const UpdateSearchSettingsResponseSchema: GenMessage<UpdateSearchSettingsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 5);
+
+/**
+ * @generated from message engram.v1.ListSearchSettingsRevisionsRequest
+ */
+export type ListSearchSettingsRevisionsRequest = Message<"engram.v1.ListSearchSettingsRevisionsRequest"> & {
+  /**
+   * 1 to 500; 50 when not given.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListSearchSettingsRevisionsRequest.
+ * Use `create(ListSearchSettingsRevisionsRequestSchema)` to create a new message.
+ */
+export const ListSearchSettingsRevisionsRequestSchema: GenMessage<ListSearchSettingsRevisionsRequest> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 6);
+
+/**
+ * @generated from message engram.v1.ListSearchSettingsRevisionsResponse
+ */
+export type ListSearchSettingsRevisionsResponse = Message<"engram.v1.ListSearchSettingsRevisionsResponse"> & {
+  /**
+   * @generated from field: repeated engram.v1.SearchSettingsRevision revisions = 1;
+   */
+  revisions: SearchSettingsRevision[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListSearchSettingsRevisionsResponse.
+ * Use `create(ListSearchSettingsRevisionsResponseSchema)` to create a new message.
+ */
+export const ListSearchSettingsRevisionsResponseSchema: GenMessage<ListSearchSettingsRevisionsResponse> =
+  /*@__PURE__*/
+  messageDesc(file_engram_v1_search_service, 7);
 
 /**
  * A query and the memories a good search returns for it. Each expected entry is one relevant
@@ -78,7 +325,7 @@ export type LabeledQuery = Message<"engram.v1.LabeledQuery"> & {
  * Describes the message engram.v1.LabeledQuery.
  * Use `create(LabeledQuerySchema)` to create a new message.
  */
-export const LabeledQuerySchema: GenMessage<LabeledQuery> = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 0);
+export const LabeledQuerySchema: GenMessage<LabeledQuery> = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 8);
 
 /**
  * One way of searching, as SearchMemoriesRequest's fields say it.
@@ -100,6 +347,15 @@ export type SearchConfiguration = Message<"engram.v1.SearchConfiguration"> & {
    * @generated from field: engram.v1.GraphExpansion graph_expansion = 3;
    */
   graphExpansion: GraphExpansion;
+
+  /**
+   * Settings this configuration searches with instead of the workspace's, field by field (a
+   * field not given: the workspace's); how engram tune compares settings before applying one.
+   * rerank_by_default is not read: `rerank` says whether the configuration reranks.
+   *
+   * @generated from field: engram.v1.SearchSettings settings = 4;
+   */
+  settings?: SearchSettings | undefined;
 };
 
 /**
@@ -108,7 +364,7 @@ export type SearchConfiguration = Message<"engram.v1.SearchConfiguration"> & {
  */
 export const SearchConfigurationSchema: GenMessage<SearchConfiguration> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_search_service, 1);
+  messageDesc(file_engram_v1_search_service, 9);
 
 /**
  * @generated from message engram.v1.EvaluateSearchRequest
@@ -143,7 +399,7 @@ export type EvaluateSearchRequest = Message<"engram.v1.EvaluateSearchRequest"> &
  */
 export const EvaluateSearchRequestSchema: GenMessage<EvaluateSearchRequest> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_search_service, 2);
+  messageDesc(file_engram_v1_search_service, 10);
 
 /**
  * @generated from message engram.v1.EvaluateSearchResponse
@@ -180,7 +436,7 @@ export type EvaluateSearchResponse = Message<"engram.v1.EvaluateSearchResponse">
  */
 export const EvaluateSearchResponseSchema: GenMessage<EvaluateSearchResponse> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_search_service, 3);
+  messageDesc(file_engram_v1_search_service, 11);
 
 /**
  * How one search did.
@@ -271,7 +527,7 @@ export type QueryEvaluation = Message<"engram.v1.QueryEvaluation"> & {
  */
 export const QueryEvaluationSchema: GenMessage<QueryEvaluation> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_search_service, 4);
+  messageDesc(file_engram_v1_search_service, 12);
 
 /**
  * A configuration's totals over the queries: means of the per-query figures, and latency percentiles.
@@ -340,7 +596,7 @@ export type ConfigurationEvaluation = Message<"engram.v1.ConfigurationEvaluation
  */
 export const ConfigurationEvaluationSchema: GenMessage<ConfigurationEvaluation> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_search_service, 5);
+  messageDesc(file_engram_v1_search_service, 13);
 
 /**
  * @generated from message engram.v1.EvaluationSummary
@@ -368,7 +624,7 @@ export type EvaluationSummary = Message<"engram.v1.EvaluationSummary"> & {
  */
 export const EvaluationSummarySchema: GenMessage<EvaluationSummary> =
   /*@__PURE__*/
-  messageDesc(file_engram_v1_search_service, 6);
+  messageDesc(file_engram_v1_search_service, 14);
 
 /**
  * How well search finds the caller's own memories, measured on queries the caller labelled.
@@ -389,5 +645,36 @@ export const SearchService: GenService<{
     methodKind: "server_streaming";
     input: typeof EvaluateSearchRequestSchema;
     output: typeof EvaluateSearchResponseSchema;
+  };
+  /**
+   * The search settings the workspace's searches use now, and the revision that set them.
+   *
+   * @generated from rpc engram.v1.SearchService.GetSearchSettings
+   */
+  getSearchSettings: {
+    methodKind: "unary";
+    input: typeof GetSearchSettingsRequestSchema;
+    output: typeof GetSearchSettingsResponseSchema;
+  };
+  /**
+   * Replaces the workspace's search settings with a new revision; a field not given takes the
+   * server's default. Every search of the workspace uses them within 5 seconds, on every server.
+   *
+   * @generated from rpc engram.v1.SearchService.UpdateSearchSettings
+   */
+  updateSearchSettings: {
+    methodKind: "unary";
+    input: typeof UpdateSearchSettingsRequestSchema;
+    output: typeof UpdateSearchSettingsResponseSchema;
+  };
+  /**
+   * Every revision of the workspace's search settings, newest first.
+   *
+   * @generated from rpc engram.v1.SearchService.ListSearchSettingsRevisions
+   */
+  listSearchSettingsRevisions: {
+    methodKind: "unary";
+    input: typeof ListSearchSettingsRevisionsRequestSchema;
+    output: typeof ListSearchSettingsRevisionsResponseSchema;
   };
 }> = /*@__PURE__*/ serviceDesc(file_engram_v1_search_service, 0);

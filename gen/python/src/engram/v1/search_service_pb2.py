@@ -28,15 +28,32 @@ from engram.v1 import memory_pb2 as engram_dot_v1_dot_memory__pb2
 from engram.v1 import memory_service_pb2 as engram_dot_v1_dot_memory__service__pb2
 from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65ngram/v1/search_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x16\x65ngram/v1/memory.proto\x1a\x1e\x65ngram/v1/memory_service.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\"\xb9\x03\n\x0cLabeledQuery\x12\x19\n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\'\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12&\n\x0c\x65xpected_ids\x18\x03 \x03(\tB\x10\xbaH\r\x92\x01\n\x10\x64\"\x06r\x04\x10\x01\x18@\x12(\n\rexpected_keys\x18\x04 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\x80\x04\x12<\n\x11\x65xpected_metadata\x18\x05 \x03(\x0b\x32\x17.google.protobuf.StructB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12\x17\n\x05label\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02:\xbb\x01\xbaH\xb7\x01\x1a\xb4\x01\n\x12\x65xpected_something\x12Ga labelled query needs expected_ids, expected_keys or expected_metadata\x1aUsize(this.expected_ids) + size(this.expected_keys) + size(this.expected_metadata) > 0\"\x92\x01\n\x13SearchConfiguration\x12-\n\x04mode\x18\x01 \x01(\x0e\x32\x15.engram.v1.SearchModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x0e\n\x06rerank\x18\x02 \x01(\x08\x12<\n\x0fgraph_expansion\x18\x03 \x01(\x0e\x32\x19.engram.v1.GraphExpansionB\x08\xbaH\x05\x82\x01\x02\x10\x01\"\xa6\x01\n\x15\x45valuateSearchRequest\x12\x35\n\x07queries\x18\x01 \x03(\x0b\x32\x17.engram.v1.LabeledQueryB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03\x12\x14\n\x01k\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12@\n\x0e\x63onfigurations\x18\x03 \x03(\x0b\x32\x1e.engram.v1.SearchConfigurationB\x08\xbaH\x05\x92\x01\x02\x10\x06\"\x80\x01\n\x16\x45valuateSearchResponse\x12+\n\x05query\x18\x01 \x01(\x0b\x32\x1a.engram.v1.QueryEvaluationH\x00\x12/\n\x07summary\x18\x02 \x01(\x0b\x32\x1c.engram.v1.EvaluationSummaryH\x00\x42\x08\n\x06result\"\xac\x02\n\x0fQueryEvaluation\x12\x13\n\x0bquery_index\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12\x35\n\rconfiguration\x18\x03 \x01(\x0b\x32\x1e.engram.v1.SearchConfiguration\x12,\n\rsearched_mode\x18\x04 \x01(\x0e\x32\x15.engram.v1.SearchMode\x12\x10\n\x08reranked\x18\x05 \x01(\x08\x12\x10\n\x08\x65xpected\x18\x06 \x01(\x05\x12\r\n\x05\x66ound\x18\x07 \x01(\x05\x12\x0e\n\x06recall\x18\x08 \x01(\x01\x12\x12\n\nfirst_rank\x18\t \x01(\x05\x12\x17\n\x0freciprocal_rank\x18\n \x01(\x01\x12\x0c\n\x04ndcg\x18\x0b \x01(\x01\x12\x12\n\nlatency_ms\x18\x0c \x01(\x01\"\x87\x02\n\x17\x43onfigurationEvaluation\x12\x35\n\rconfiguration\x18\x01 \x01(\x0b\x32\x1e.engram.v1.SearchConfiguration\x12\x0f\n\x07queries\x18\x02 \x01(\x05\x12\x13\n\x0brecall_at_k\x18\x03 \x01(\x01\x12\x15\n\rhit_rate_at_k\x18\x04 \x01(\x01\x12\x0b\n\x03mrr\x18\x05 \x01(\x01\x12\x11\n\tndcg_at_k\x18\x06 \x01(\x01\x12\x16\n\x0elatency_p50_ms\x18\x07 \x01(\x01\x12\x16\n\x0elatency_p95_ms\x18\x08 \x01(\x01\x12\x16\n\x0elatency_p99_ms\x18\t \x01(\x01\x12\x10\n\x08reranked\x18\n \x01(\x05\"k\n\x11\x45valuationSummary\x12\t\n\x01k\x18\x01 \x01(\x05\x12\x0f\n\x07queries\x18\x02 \x01(\x05\x12:\n\x0e\x63onfigurations\x18\x03 \x03(\x0b\x32\".engram.v1.ConfigurationEvaluation2\x98\x01\n\rSearchService\x12\x86\x01\n\x0e\x45valuateSearch\x12 .engram.v1.EvaluateSearchRequest\x1a!.engram.v1.EvaluateSearchResponse\"-\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x18\"\x13/v1/search:evaluate:\x01*0\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x65ngram/v1/search_service.proto\x12\tengram.v1\x1a\x1b\x62uf/validate/validate.proto\x1a\x16\x65ngram/v1/access.proto\x1a\x16\x65ngram/v1/memory.proto\x1a\x1e\x65ngram/v1/memory_service.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xd5\x02\n\x0eSearchSettings\x12\x35\n\x0fsemantic_weight\x18\x01 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00H\x00\x88\x01\x01\x12\'\n\x0e\x63\x61ndidate_pool\x18\x02 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xac\x02(\nH\x01\x88\x01\x01\x12)\n\x11rerank_candidates\x18\x03 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\nH\x02\x88\x01\x01\x12\x33\n\rrerank_weight\x18\x04 \x01(\x01\x42\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00\xf0?)\x00\x00\x00\x00\x00\x00\x00\x00H\x03\x88\x01\x01\x12\x1e\n\x11rerank_by_default\x18\x05 \x01(\x08H\x04\x88\x01\x01\x42\x12\n\x10_semantic_weightB\x11\n\x0f_candidate_poolB\x14\n\x12_rerank_candidatesB\x10\n\x0e_rerank_weightB\x14\n\x12_rerank_by_default\"\xe1\x01\n\x16SearchSettingsRevision\x12\x10\n\x08revision\x18\x01 \x01(\x05\x12+\n\x08settings\x18\x02 \x01(\x0b\x32\x19.engram.v1.SearchSettings\x12,\n\teffective\x18\x03 \x01(\x0b\x32\x19.engram.v1.SearchSettings\x12/\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11updated_by_key_id\x18\x05 \x01(\t\x12\x0e\n\x06reason\x18\x06 \x01(\t\"\x1a\n\x18GetSearchSettingsRequest\"O\n\x19GetSearchSettingsResponse\x12\x32\n\x07\x63urrent\x18\x01 \x01(\x0b\x32!.engram.v1.SearchSettingsRevision\"\xa3\x01\n\x1bUpdateSearchSettingsRequest\x12+\n\x08settings\x18\x01 \x01(\x0b\x32\x19.engram.v1.SearchSettings\x12\'\n\x11\x65xpected_revision\x18\x02 \x01(\x05\x42\x07\xbaH\x04\x1a\x02(\x00H\x00\x88\x01\x01\x12\x18\n\x06reason\x18\x03 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\x42\x14\n\x12_expected_revision\"R\n\x1cUpdateSearchSettingsResponse\x12\x32\n\x07\x63urrent\x18\x01 \x01(\x0b\x32!.engram.v1.SearchSettingsRevision\"a\n\"ListSearchSettingsRevisionsRequest\x12\x1d\n\tpage_size\x18\x01 \x01(\x05\x42\n\xbaH\x07\x1a\x05\x18\xf4\x03(\x00\x12\x1c\n\npage_token\x18\x02 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x08\"t\n#ListSearchSettingsRevisionsResponse\x12\x34\n\trevisions\x18\x01 \x03(\x0b\x32!.engram.v1.SearchSettingsRevision\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb9\x03\n\x0cLabeledQuery\x12\x19\n\x05query\x18\x01 \x01(\tB\n\xbaH\x07r\x05\x10\x01\x18\x80 \x12\'\n\x06\x66ilter\x18\x02 \x01(\x0b\x32\x17.engram.v1.MemoryFilter\x12&\n\x0c\x65xpected_ids\x18\x03 \x03(\tB\x10\xbaH\r\x92\x01\n\x10\x64\"\x06r\x04\x10\x01\x18@\x12(\n\rexpected_keys\x18\x04 \x03(\tB\x11\xbaH\x0e\x92\x01\x0b\x10\x64\"\x07r\x05\x10\x01\x18\x80\x04\x12<\n\x11\x65xpected_metadata\x18\x05 \x03(\x0b\x32\x17.google.protobuf.StructB\x08\xbaH\x05\x92\x01\x02\x10\x64\x12\x17\n\x05label\x18\x06 \x01(\tB\x08\xbaH\x05r\x03\x18\x80\x02:\xbb\x01\xbaH\xb7\x01\x1a\xb4\x01\n\x12\x65xpected_something\x12Ga labelled query needs expected_ids, expected_keys or expected_metadata\x1aUsize(this.expected_ids) + size(this.expected_keys) + size(this.expected_metadata) > 0\"\xbf\x01\n\x13SearchConfiguration\x12-\n\x04mode\x18\x01 \x01(\x0e\x32\x15.engram.v1.SearchModeB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12\x0e\n\x06rerank\x18\x02 \x01(\x08\x12<\n\x0fgraph_expansion\x18\x03 \x01(\x0e\x32\x19.engram.v1.GraphExpansionB\x08\xbaH\x05\x82\x01\x02\x10\x01\x12+\n\x08settings\x18\x04 \x01(\x0b\x32\x19.engram.v1.SearchSettings\"\xa6\x01\n\x15\x45valuateSearchRequest\x12\x35\n\x07queries\x18\x01 \x03(\x0b\x32\x17.engram.v1.LabeledQueryB\x0b\xbaH\x08\x92\x01\x05\x08\x01\x10\xf4\x03\x12\x14\n\x01k\x18\x02 \x01(\x05\x42\t\xbaH\x06\x1a\x04\x18\x64(\x00\x12@\n\x0e\x63onfigurations\x18\x03 \x03(\x0b\x32\x1e.engram.v1.SearchConfigurationB\x08\xbaH\x05\x92\x01\x02\x10\x06\"\x80\x01\n\x16\x45valuateSearchResponse\x12+\n\x05query\x18\x01 \x01(\x0b\x32\x1a.engram.v1.QueryEvaluationH\x00\x12/\n\x07summary\x18\x02 \x01(\x0b\x32\x1c.engram.v1.EvaluationSummaryH\x00\x42\x08\n\x06result\"\xac\x02\n\x0fQueryEvaluation\x12\x13\n\x0bquery_index\x18\x01 \x01(\x05\x12\r\n\x05label\x18\x02 \x01(\t\x12\x35\n\rconfiguration\x18\x03 \x01(\x0b\x32\x1e.engram.v1.SearchConfiguration\x12,\n\rsearched_mode\x18\x04 \x01(\x0e\x32\x15.engram.v1.SearchMode\x12\x10\n\x08reranked\x18\x05 \x01(\x08\x12\x10\n\x08\x65xpected\x18\x06 \x01(\x05\x12\r\n\x05\x66ound\x18\x07 \x01(\x05\x12\x0e\n\x06recall\x18\x08 \x01(\x01\x12\x12\n\nfirst_rank\x18\t \x01(\x05\x12\x17\n\x0freciprocal_rank\x18\n \x01(\x01\x12\x0c\n\x04ndcg\x18\x0b \x01(\x01\x12\x12\n\nlatency_ms\x18\x0c \x01(\x01\"\x87\x02\n\x17\x43onfigurationEvaluation\x12\x35\n\rconfiguration\x18\x01 \x01(\x0b\x32\x1e.engram.v1.SearchConfiguration\x12\x0f\n\x07queries\x18\x02 \x01(\x05\x12\x13\n\x0brecall_at_k\x18\x03 \x01(\x01\x12\x15\n\rhit_rate_at_k\x18\x04 \x01(\x01\x12\x0b\n\x03mrr\x18\x05 \x01(\x01\x12\x11\n\tndcg_at_k\x18\x06 \x01(\x01\x12\x16\n\x0elatency_p50_ms\x18\x07 \x01(\x01\x12\x16\n\x0elatency_p95_ms\x18\x08 \x01(\x01\x12\x16\n\x0elatency_p99_ms\x18\t \x01(\x01\x12\x10\n\x08reranked\x18\n \x01(\x05\"k\n\x11\x45valuationSummary\x12\t\n\x01k\x18\x01 \x01(\x05\x12\x0f\n\x07queries\x18\x02 \x01(\x05\x12:\n\x0e\x63onfigurations\x18\x03 \x03(\x0b\x32\".engram.v1.ConfigurationEvaluation2\xe7\x04\n\rSearchService\x12\x86\x01\n\x0e\x45valuateSearch\x12 .engram.v1.EvaluateSearchRequest\x1a!.engram.v1.EvaluateSearchResponse\"-\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x18\"\x13/v1/search:evaluate:\x01*0\x01\x12\x8a\x01\n\x11GetSearchSettings\x12#.engram.v1.GetSearchSettingsRequest\x1a$.engram.v1.GetSearchSettingsResponse\"*\xd2\xf3\x18\x0bmemory:read\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/search/settings\x12\x90\x01\n\x14UpdateSearchSettings\x12&.engram.v1.UpdateSearchSettingsRequest\x1a\'.engram.v1.UpdateSearchSettingsResponse\"\'\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x18\x1a\x13/v1/search/settings:\x01*\x12\xac\x01\n\x1bListSearchSettingsRevisions\x12-.engram.v1.ListSearchSettingsRevisionsRequest\x1a..engram.v1.ListSearchSettingsRevisionsResponse\".\xd2\xf3\x18\x05\x61\x64min\x82\xd3\xe4\x93\x02\x1f\x12\x1d/v1/search/settings/revisionsb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'engram.v1.search_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_SEARCHSETTINGS'].fields_by_name['semantic_weight']._loaded_options = None
+  _globals['_SEARCHSETTINGS'].fields_by_name['semantic_weight']._serialized_options = b'\272H\024\022\022\031\000\000\000\000\000\000\360?)\000\000\000\000\000\000\000\000'
+  _globals['_SEARCHSETTINGS'].fields_by_name['candidate_pool']._loaded_options = None
+  _globals['_SEARCHSETTINGS'].fields_by_name['candidate_pool']._serialized_options = b'\272H\007\032\005\030\254\002(\n'
+  _globals['_SEARCHSETTINGS'].fields_by_name['rerank_candidates']._loaded_options = None
+  _globals['_SEARCHSETTINGS'].fields_by_name['rerank_candidates']._serialized_options = b'\272H\006\032\004\030d(\n'
+  _globals['_SEARCHSETTINGS'].fields_by_name['rerank_weight']._loaded_options = None
+  _globals['_SEARCHSETTINGS'].fields_by_name['rerank_weight']._serialized_options = b'\272H\024\022\022\031\000\000\000\000\000\000\360?)\000\000\000\000\000\000\000\000'
+  _globals['_UPDATESEARCHSETTINGSREQUEST'].fields_by_name['expected_revision']._loaded_options = None
+  _globals['_UPDATESEARCHSETTINGSREQUEST'].fields_by_name['expected_revision']._serialized_options = b'\272H\004\032\002(\000'
+  _globals['_UPDATESEARCHSETTINGSREQUEST'].fields_by_name['reason']._loaded_options = None
+  _globals['_UPDATESEARCHSETTINGSREQUEST'].fields_by_name['reason']._serialized_options = b'\272H\005r\003\030\200\010'
+  _globals['_LISTSEARCHSETTINGSREVISIONSREQUEST'].fields_by_name['page_size']._loaded_options = None
+  _globals['_LISTSEARCHSETTINGSREVISIONSREQUEST'].fields_by_name['page_size']._serialized_options = b'\272H\007\032\005\030\364\003(\000'
+  _globals['_LISTSEARCHSETTINGSREVISIONSREQUEST'].fields_by_name['page_token']._loaded_options = None
+  _globals['_LISTSEARCHSETTINGSREVISIONSREQUEST'].fields_by_name['page_token']._serialized_options = b'\272H\005r\003\030\200\010'
   _globals['_LABELEDQUERY'].fields_by_name['query']._loaded_options = None
   _globals['_LABELEDQUERY'].fields_by_name['query']._serialized_options = b'\272H\007r\005\020\001\030\200 '
   _globals['_LABELEDQUERY'].fields_by_name['expected_ids']._loaded_options = None
@@ -61,20 +78,42 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_EVALUATESEARCHREQUEST'].fields_by_name['configurations']._serialized_options = b'\272H\005\222\001\002\020\006'
   _globals['_SEARCHSERVICE'].methods_by_name['EvaluateSearch']._loaded_options = None
   _globals['_SEARCHSERVICE'].methods_by_name['EvaluateSearch']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\030\"\023/v1/search:evaluate:\001*'
-  _globals['_LABELEDQUERY']._serialized_start=215
-  _globals['_LABELEDQUERY']._serialized_end=656
-  _globals['_SEARCHCONFIGURATION']._serialized_start=659
-  _globals['_SEARCHCONFIGURATION']._serialized_end=805
-  _globals['_EVALUATESEARCHREQUEST']._serialized_start=808
-  _globals['_EVALUATESEARCHREQUEST']._serialized_end=974
-  _globals['_EVALUATESEARCHRESPONSE']._serialized_start=977
-  _globals['_EVALUATESEARCHRESPONSE']._serialized_end=1105
-  _globals['_QUERYEVALUATION']._serialized_start=1108
-  _globals['_QUERYEVALUATION']._serialized_end=1408
-  _globals['_CONFIGURATIONEVALUATION']._serialized_start=1411
-  _globals['_CONFIGURATIONEVALUATION']._serialized_end=1674
-  _globals['_EVALUATIONSUMMARY']._serialized_start=1676
-  _globals['_EVALUATIONSUMMARY']._serialized_end=1783
-  _globals['_SEARCHSERVICE']._serialized_start=1786
-  _globals['_SEARCHSERVICE']._serialized_end=1938
+  _globals['_SEARCHSERVICE'].methods_by_name['GetSearchSettings']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['GetSearchSettings']._serialized_options = b'\322\363\030\013memory:read\202\323\344\223\002\025\022\023/v1/search/settings'
+  _globals['_SEARCHSERVICE'].methods_by_name['UpdateSearchSettings']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['UpdateSearchSettings']._serialized_options = b'\322\363\030\005admin\202\323\344\223\002\030\032\023/v1/search/settings:\001*'
+  _globals['_SEARCHSERVICE'].methods_by_name['ListSearchSettingsRevisions']._loaded_options = None
+  _globals['_SEARCHSERVICE'].methods_by_name['ListSearchSettingsRevisions']._serialized_options = b'\322\363\030\005admin\202\323\344\223\002\037\022\035/v1/search/settings/revisions'
+  _globals['_SEARCHSETTINGS']._serialized_start=248
+  _globals['_SEARCHSETTINGS']._serialized_end=589
+  _globals['_SEARCHSETTINGSREVISION']._serialized_start=592
+  _globals['_SEARCHSETTINGSREVISION']._serialized_end=817
+  _globals['_GETSEARCHSETTINGSREQUEST']._serialized_start=819
+  _globals['_GETSEARCHSETTINGSREQUEST']._serialized_end=845
+  _globals['_GETSEARCHSETTINGSRESPONSE']._serialized_start=847
+  _globals['_GETSEARCHSETTINGSRESPONSE']._serialized_end=926
+  _globals['_UPDATESEARCHSETTINGSREQUEST']._serialized_start=929
+  _globals['_UPDATESEARCHSETTINGSREQUEST']._serialized_end=1092
+  _globals['_UPDATESEARCHSETTINGSRESPONSE']._serialized_start=1094
+  _globals['_UPDATESEARCHSETTINGSRESPONSE']._serialized_end=1176
+  _globals['_LISTSEARCHSETTINGSREVISIONSREQUEST']._serialized_start=1178
+  _globals['_LISTSEARCHSETTINGSREVISIONSREQUEST']._serialized_end=1275
+  _globals['_LISTSEARCHSETTINGSREVISIONSRESPONSE']._serialized_start=1277
+  _globals['_LISTSEARCHSETTINGSREVISIONSRESPONSE']._serialized_end=1393
+  _globals['_LABELEDQUERY']._serialized_start=1396
+  _globals['_LABELEDQUERY']._serialized_end=1837
+  _globals['_SEARCHCONFIGURATION']._serialized_start=1840
+  _globals['_SEARCHCONFIGURATION']._serialized_end=2031
+  _globals['_EVALUATESEARCHREQUEST']._serialized_start=2034
+  _globals['_EVALUATESEARCHREQUEST']._serialized_end=2200
+  _globals['_EVALUATESEARCHRESPONSE']._serialized_start=2203
+  _globals['_EVALUATESEARCHRESPONSE']._serialized_end=2331
+  _globals['_QUERYEVALUATION']._serialized_start=2334
+  _globals['_QUERYEVALUATION']._serialized_end=2634
+  _globals['_CONFIGURATIONEVALUATION']._serialized_start=2637
+  _globals['_CONFIGURATIONEVALUATION']._serialized_end=2900
+  _globals['_EVALUATIONSUMMARY']._serialized_start=2902
+  _globals['_EVALUATIONSUMMARY']._serialized_end=3009
+  _globals['_SEARCHSERVICE']._serialized_start=3012
+  _globals['_SEARCHSERVICE']._serialized_end=3627
 # @@protoc_insertion_point(module_scope)

@@ -1,9 +1,12 @@
+import datetime
+
 from buf.validate import validate_pb2 as _validate_pb2
 from engram.v1 import access_pb2 as _access_pb2
 from engram.v1 import memory_pb2 as _memory_pb2
 from engram.v1 import memory_service_pb2 as _memory_service_pb2
 from google.api import annotations_pb2 as _annotations_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
@@ -11,6 +14,78 @@ from collections.abc import Iterable as _Iterable, Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class SearchSettings(_message.Message):
+    __slots__ = ("semantic_weight", "candidate_pool", "rerank_candidates", "rerank_weight", "rerank_by_default")
+    SEMANTIC_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    CANDIDATE_POOL_FIELD_NUMBER: _ClassVar[int]
+    RERANK_CANDIDATES_FIELD_NUMBER: _ClassVar[int]
+    RERANK_WEIGHT_FIELD_NUMBER: _ClassVar[int]
+    RERANK_BY_DEFAULT_FIELD_NUMBER: _ClassVar[int]
+    semantic_weight: float
+    candidate_pool: int
+    rerank_candidates: int
+    rerank_weight: float
+    rerank_by_default: bool
+    def __init__(self, semantic_weight: _Optional[float] = ..., candidate_pool: _Optional[int] = ..., rerank_candidates: _Optional[int] = ..., rerank_weight: _Optional[float] = ..., rerank_by_default: _Optional[bool] = ...) -> None: ...
+
+class SearchSettingsRevision(_message.Message):
+    __slots__ = ("revision", "settings", "effective", "update_time", "updated_by_key_id", "reason")
+    REVISION_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    EFFECTIVE_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_KEY_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    revision: int
+    settings: SearchSettings
+    effective: SearchSettings
+    update_time: _timestamp_pb2.Timestamp
+    updated_by_key_id: str
+    reason: str
+    def __init__(self, revision: _Optional[int] = ..., settings: _Optional[_Union[SearchSettings, _Mapping]] = ..., effective: _Optional[_Union[SearchSettings, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_by_key_id: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class GetSearchSettingsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class GetSearchSettingsResponse(_message.Message):
+    __slots__ = ("current",)
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    current: SearchSettingsRevision
+    def __init__(self, current: _Optional[_Union[SearchSettingsRevision, _Mapping]] = ...) -> None: ...
+
+class UpdateSearchSettingsRequest(_message.Message):
+    __slots__ = ("settings", "expected_revision", "reason")
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
+    EXPECTED_REVISION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    settings: SearchSettings
+    expected_revision: int
+    reason: str
+    def __init__(self, settings: _Optional[_Union[SearchSettings, _Mapping]] = ..., expected_revision: _Optional[int] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class UpdateSearchSettingsResponse(_message.Message):
+    __slots__ = ("current",)
+    CURRENT_FIELD_NUMBER: _ClassVar[int]
+    current: SearchSettingsRevision
+    def __init__(self, current: _Optional[_Union[SearchSettingsRevision, _Mapping]] = ...) -> None: ...
+
+class ListSearchSettingsRevisionsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListSearchSettingsRevisionsResponse(_message.Message):
+    __slots__ = ("revisions", "next_page_token")
+    REVISIONS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    revisions: _containers.RepeatedCompositeFieldContainer[SearchSettingsRevision]
+    next_page_token: str
+    def __init__(self, revisions: _Optional[_Iterable[_Union[SearchSettingsRevision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class LabeledQuery(_message.Message):
     __slots__ = ("query", "filter", "expected_ids", "expected_keys", "expected_metadata", "label")
@@ -29,14 +104,16 @@ class LabeledQuery(_message.Message):
     def __init__(self, query: _Optional[str] = ..., filter: _Optional[_Union[_memory_pb2.MemoryFilter, _Mapping]] = ..., expected_ids: _Optional[_Iterable[str]] = ..., expected_keys: _Optional[_Iterable[str]] = ..., expected_metadata: _Optional[_Iterable[_Union[_struct_pb2.Struct, _Mapping]]] = ..., label: _Optional[str] = ...) -> None: ...
 
 class SearchConfiguration(_message.Message):
-    __slots__ = ("mode", "rerank", "graph_expansion")
+    __slots__ = ("mode", "rerank", "graph_expansion", "settings")
     MODE_FIELD_NUMBER: _ClassVar[int]
     RERANK_FIELD_NUMBER: _ClassVar[int]
     GRAPH_EXPANSION_FIELD_NUMBER: _ClassVar[int]
+    SETTINGS_FIELD_NUMBER: _ClassVar[int]
     mode: _memory_service_pb2.SearchMode
     rerank: bool
     graph_expansion: _memory_service_pb2.GraphExpansion
-    def __init__(self, mode: _Optional[_Union[_memory_service_pb2.SearchMode, str]] = ..., rerank: _Optional[bool] = ..., graph_expansion: _Optional[_Union[_memory_service_pb2.GraphExpansion, str]] = ...) -> None: ...
+    settings: SearchSettings
+    def __init__(self, mode: _Optional[_Union[_memory_service_pb2.SearchMode, str]] = ..., rerank: _Optional[bool] = ..., graph_expansion: _Optional[_Union[_memory_service_pb2.GraphExpansion, str]] = ..., settings: _Optional[_Union[SearchSettings, _Mapping]] = ...) -> None: ...
 
 class EvaluateSearchRequest(_message.Message):
     __slots__ = ("queries", "k", "configurations")

@@ -40,6 +40,21 @@ class SearchServiceStub:
                 request_serializer=engram_dot_v1_dot_search__service__pb2.EvaluateSearchRequest.SerializeToString,
                 response_deserializer=engram_dot_v1_dot_search__service__pb2.EvaluateSearchResponse.FromString,
                 _registered_method=True)
+        self.GetSearchSettings = channel.unary_unary(
+                '/engram.v1.SearchService/GetSearchSettings',
+                request_serializer=engram_dot_v1_dot_search__service__pb2.GetSearchSettingsRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_search__service__pb2.GetSearchSettingsResponse.FromString,
+                _registered_method=True)
+        self.UpdateSearchSettings = channel.unary_unary(
+                '/engram.v1.SearchService/UpdateSearchSettings',
+                request_serializer=engram_dot_v1_dot_search__service__pb2.UpdateSearchSettingsRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_search__service__pb2.UpdateSearchSettingsResponse.FromString,
+                _registered_method=True)
+        self.ListSearchSettingsRevisions = channel.unary_unary(
+                '/engram.v1.SearchService/ListSearchSettingsRevisions',
+                request_serializer=engram_dot_v1_dot_search__service__pb2.ListSearchSettingsRevisionsRequest.SerializeToString,
+                response_deserializer=engram_dot_v1_dot_search__service__pb2.ListSearchSettingsRevisionsResponse.FromString,
+                _registered_method=True)
 
 
 class SearchServiceServicer:
@@ -57,6 +72,28 @@ class SearchServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetSearchSettings(self, request, context):
+        """The search settings the workspace's searches use now, and the revision that set them.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateSearchSettings(self, request, context):
+        """Replaces the workspace's search settings with a new revision; a field not given takes the
+        server's default. Every search of the workspace uses them within 5 seconds, on every server.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListSearchSettingsRevisions(self, request, context):
+        """Every revision of the workspace's search settings, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SearchServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -64,6 +101,21 @@ def add_SearchServiceServicer_to_server(servicer, server):
                     servicer.EvaluateSearch,
                     request_deserializer=engram_dot_v1_dot_search__service__pb2.EvaluateSearchRequest.FromString,
                     response_serializer=engram_dot_v1_dot_search__service__pb2.EvaluateSearchResponse.SerializeToString,
+            ),
+            'GetSearchSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSearchSettings,
+                    request_deserializer=engram_dot_v1_dot_search__service__pb2.GetSearchSettingsRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_search__service__pb2.GetSearchSettingsResponse.SerializeToString,
+            ),
+            'UpdateSearchSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateSearchSettings,
+                    request_deserializer=engram_dot_v1_dot_search__service__pb2.UpdateSearchSettingsRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_search__service__pb2.UpdateSearchSettingsResponse.SerializeToString,
+            ),
+            'ListSearchSettingsRevisions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListSearchSettingsRevisions,
+                    request_deserializer=engram_dot_v1_dot_search__service__pb2.ListSearchSettingsRevisionsRequest.FromString,
+                    response_serializer=engram_dot_v1_dot_search__service__pb2.ListSearchSettingsRevisionsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -94,6 +146,87 @@ class SearchService:
             '/engram.v1.SearchService/EvaluateSearch',
             engram_dot_v1_dot_search__service__pb2.EvaluateSearchRequest.SerializeToString,
             engram_dot_v1_dot_search__service__pb2.EvaluateSearchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSearchSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.SearchService/GetSearchSettings',
+            engram_dot_v1_dot_search__service__pb2.GetSearchSettingsRequest.SerializeToString,
+            engram_dot_v1_dot_search__service__pb2.GetSearchSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateSearchSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.SearchService/UpdateSearchSettings',
+            engram_dot_v1_dot_search__service__pb2.UpdateSearchSettingsRequest.SerializeToString,
+            engram_dot_v1_dot_search__service__pb2.UpdateSearchSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListSearchSettingsRevisions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/engram.v1.SearchService/ListSearchSettingsRevisions',
+            engram_dot_v1_dot_search__service__pb2.ListSearchSettingsRevisionsRequest.SerializeToString,
+            engram_dot_v1_dot_search__service__pb2.ListSearchSettingsRevisionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

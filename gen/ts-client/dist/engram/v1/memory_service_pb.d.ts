@@ -670,15 +670,17 @@ export declare type SearchMemoriesRequest = Message<"engram.v1.SearchMemoriesReq
   /**
    * Reorder the results with the server's reranker, a cross-encoder that reads the query beside
    * each memory's text: better order at the top, for about 0.2 s more per search on 2 cores (see
-   * the README's "Rerank"). It reads the first max(top_k, 40) results of the mode and returns
+   * the README's "Rerank"). It reads the first max(top_k, 40) results of the mode (40: the
+   * workspace's SearchSettings.rerank_candidates) and returns
    * the best top_k of them; it never adds a memory the search did not find. When the server has
    * no reranker, its model is not loaded yet, or too many searches are waiting for it, the
    * results keep their order and the engram-rerank response header says "unavailable"
-   * ("applied" when reranked).
+   * ("applied" when reranked). Not given: the workspace's search settings decide
+   * (SearchSettings.rerank_by_default, off unless an admin turned it on).
    *
-   * @generated from field: bool rerank = 6;
+   * @generated from field: optional bool rerank = 6;
    */
-  rerank: boolean;
+  rerank?: boolean | undefined;
 
   /**
    * Whether HYBRID mode also finds memories through the knowledge graph (docs/search.md): the
@@ -711,9 +713,11 @@ export declare type SearchMemoriesResponse = Message<"engram.v1.SearchMemoriesRe
   /**
    * How well the memory answers the query, 0..1, higher is better: semantic_score in SEMANTIC
    * mode, keyword_score in KEYWORD mode, and 0.6 x semantic_score + 0.4 x keyword_score in
-   * HYBRID mode, plus 0.02 when the query names the memory's subject_id, one of its linked
-   * entities' ids or its title, and with graph_expansion the graph_link's weight (at most 1).
-   * Reranked: 0.8 x rerank_score + 0.2 x that score of the mode, the order of the results.
+   * HYBRID mode (0.6: the workspace's SearchSettings.semantic_weight), plus 0.02 when the
+   * query names the memory's subject_id, one of its linked entities' ids or its title, and with
+   * graph_expansion the graph_link's weight (at most 1).
+   * Reranked: 0.8 x rerank_score + 0.2 x that score of the mode (0.8: the workspace's
+   * SearchSettings.rerank_weight), the order of the results.
    *
    * @generated from field: float score = 2;
    */

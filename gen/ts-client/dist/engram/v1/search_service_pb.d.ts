@@ -4,6 +4,7 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import type { JsonObject, Message } from "@bufbuild/protobuf";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { MemoryFilter } from "./memory_pb.js";
 import type { GraphExpansion, SearchMode } from "./memory_service_pb.js";
 
@@ -11,6 +12,235 @@ import type { GraphExpansion, SearchMode } from "./memory_service_pb.js";
  * Describes the file engram/v1/search_service.proto.
  */
 export declare const file_engram_v1_search_service: GenFile;
+
+/**
+ * How a workspace's searches rank (docs/search-settings.md). Each field is optional: one not
+ * given takes the server's default, which GetSearchSettings shows in `effective`.
+ *
+ * @generated from message engram.v1.SearchSettings
+ */
+export declare type SearchSettings = Message<"engram.v1.SearchSettings"> & {
+  /**
+   * How much the semantic score weighs in a HYBRID score; the keyword score weighs the rest.
+   * 0 to 1; 0.6 by default.
+   *
+   * @generated from field: optional double semantic_weight = 1;
+   */
+  semanticWeight?: number | undefined;
+
+  /**
+   * How many candidates each HYBRID retriever hands fusion for a search of the first 10
+   * results: more finds more of what one retriever ranks low, at a cost per candidate. It scales
+   * with top_k (and the rerank depth), up to 300. 10 to 300; 50 by default.
+   *
+   * @generated from field: optional int32 candidate_pool = 2;
+   */
+  candidatePool?: number | undefined;
+
+  /**
+   * How many of the fused results the reranker reads (top_k when larger). 10 to 100; 40 by default.
+   *
+   * @generated from field: optional int32 rerank_candidates = 3;
+   */
+  rerankCandidates?: number | undefined;
+
+  /**
+   * How much the reranker's score weighs in a reranked result's score; the score of the mode
+   * weighs the rest. 0 to 1; 0.8 by default.
+   *
+   * @generated from field: optional double rerank_weight = 4;
+   */
+  rerankWeight?: number | undefined;
+
+  /**
+   * Whether a search that does not say (SearchMemoriesRequest.rerank not given) is reranked.
+   * False by default.
+   *
+   * @generated from field: optional bool rerank_by_default = 5;
+   */
+  rerankByDefault?: boolean | undefined;
+};
+
+/**
+ * Describes the message engram.v1.SearchSettings.
+ * Use `create(SearchSettingsSchema)` to create a new message.
+ */
+export declare const SearchSettingsSchema: GenMessage<SearchSettings>;
+
+/**
+ * One revision of a workspace's search settings.
+ *
+ * @generated from message engram.v1.SearchSettingsRevision
+ */
+export declare type SearchSettingsRevision = Message<"engram.v1.SearchSettingsRevision"> & {
+  /**
+   * 1 for the first change; 0 while the workspace has never changed its settings.
+   *
+   * @generated from field: int32 revision = 1;
+   */
+  revision: number;
+
+  /**
+   * The settings as the change gave them.
+   *
+   * @generated from field: engram.v1.SearchSettings settings = 2;
+   */
+  settings?: SearchSettings | undefined;
+
+  /**
+   * What searches use: the settings with the server's default for each field not given.
+   *
+   * @generated from field: engram.v1.SearchSettings effective = 3;
+   */
+  effective?: SearchSettings | undefined;
+
+  /**
+   * Unset for revision 0.
+   *
+   * @generated from field: google.protobuf.Timestamp update_time = 4;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * The admin key that made the change.
+   *
+   * @generated from field: string updated_by_key_id = 5;
+   */
+  updatedByKeyId: string;
+
+  /**
+   * Why, as the change said.
+   *
+   * @generated from field: string reason = 6;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message engram.v1.SearchSettingsRevision.
+ * Use `create(SearchSettingsRevisionSchema)` to create a new message.
+ */
+export declare const SearchSettingsRevisionSchema: GenMessage<SearchSettingsRevision>;
+
+/**
+ * @generated from message engram.v1.GetSearchSettingsRequest
+ */
+export declare type GetSearchSettingsRequest = Message<"engram.v1.GetSearchSettingsRequest"> & {};
+
+/**
+ * Describes the message engram.v1.GetSearchSettingsRequest.
+ * Use `create(GetSearchSettingsRequestSchema)` to create a new message.
+ */
+export declare const GetSearchSettingsRequestSchema: GenMessage<GetSearchSettingsRequest>;
+
+/**
+ * @generated from message engram.v1.GetSearchSettingsResponse
+ */
+export declare type GetSearchSettingsResponse = Message<"engram.v1.GetSearchSettingsResponse"> & {
+  /**
+   * @generated from field: engram.v1.SearchSettingsRevision current = 1;
+   */
+  current?: SearchSettingsRevision | undefined;
+};
+
+/**
+ * Describes the message engram.v1.GetSearchSettingsResponse.
+ * Use `create(GetSearchSettingsResponseSchema)` to create a new message.
+ */
+export declare const GetSearchSettingsResponseSchema: GenMessage<GetSearchSettingsResponse>;
+
+/**
+ * @generated from message engram.v1.UpdateSearchSettingsRequest
+ */
+export declare type UpdateSearchSettingsRequest = Message<"engram.v1.UpdateSearchSettingsRequest"> & {
+  /**
+   * The whole new settings: a field not given goes back to the server's default.
+   *
+   * @generated from field: engram.v1.SearchSettings settings = 1;
+   */
+  settings?: SearchSettings | undefined;
+
+  /**
+   * When given, the change is made only if the workspace's settings are still at this revision
+   * (0: never changed), and fails with ABORTED otherwise: two admins do not overwrite each other.
+   *
+   * @generated from field: optional int32 expected_revision = 2;
+   */
+  expectedRevision?: number | undefined;
+
+  /**
+   * Why, kept with the revision (engram tune writes its held-out figures here).
+   *
+   * @generated from field: string reason = 3;
+   */
+  reason: string;
+};
+
+/**
+ * Describes the message engram.v1.UpdateSearchSettingsRequest.
+ * Use `create(UpdateSearchSettingsRequestSchema)` to create a new message.
+ */
+export declare const UpdateSearchSettingsRequestSchema: GenMessage<UpdateSearchSettingsRequest>;
+
+/**
+ * @generated from message engram.v1.UpdateSearchSettingsResponse
+ */
+export declare type UpdateSearchSettingsResponse = Message<"engram.v1.UpdateSearchSettingsResponse"> & {
+  /**
+   * @generated from field: engram.v1.SearchSettingsRevision current = 1;
+   */
+  current?: SearchSettingsRevision | undefined;
+};
+
+/**
+ * Describes the message engram.v1.UpdateSearchSettingsResponse.
+ * Use `create(UpdateSearchSettingsResponseSchema)` to create a new message.
+ */
+export declare const UpdateSearchSettingsResponseSchema: GenMessage<UpdateSearchSettingsResponse>;
+
+/**
+ * @generated from message engram.v1.ListSearchSettingsRevisionsRequest
+ */
+export declare type ListSearchSettingsRevisionsRequest = Message<"engram.v1.ListSearchSettingsRevisionsRequest"> & {
+  /**
+   * 1 to 500; 50 when not given.
+   *
+   * @generated from field: int32 page_size = 1;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 2;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListSearchSettingsRevisionsRequest.
+ * Use `create(ListSearchSettingsRevisionsRequestSchema)` to create a new message.
+ */
+export declare const ListSearchSettingsRevisionsRequestSchema: GenMessage<ListSearchSettingsRevisionsRequest>;
+
+/**
+ * @generated from message engram.v1.ListSearchSettingsRevisionsResponse
+ */
+export declare type ListSearchSettingsRevisionsResponse = Message<"engram.v1.ListSearchSettingsRevisionsResponse"> & {
+  /**
+   * @generated from field: repeated engram.v1.SearchSettingsRevision revisions = 1;
+   */
+  revisions: SearchSettingsRevision[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message engram.v1.ListSearchSettingsRevisionsResponse.
+ * Use `create(ListSearchSettingsRevisionsResponseSchema)` to create a new message.
+ */
+export declare const ListSearchSettingsRevisionsResponseSchema: GenMessage<ListSearchSettingsRevisionsResponse>;
 
 /**
  * A query and the memories a good search returns for it. Each expected entry is one relevant
@@ -81,6 +311,15 @@ export declare type SearchConfiguration = Message<"engram.v1.SearchConfiguration
    * @generated from field: engram.v1.GraphExpansion graph_expansion = 3;
    */
   graphExpansion: GraphExpansion;
+
+  /**
+   * Settings this configuration searches with instead of the workspace's, field by field (a
+   * field not given: the workspace's); how engram tune compares settings before applying one.
+   * rerank_by_default is not read: `rerank` says whether the configuration reranks.
+   *
+   * @generated from field: engram.v1.SearchSettings settings = 4;
+   */
+  settings?: SearchSettings | undefined;
 };
 
 /**
@@ -358,5 +597,36 @@ export declare const SearchService: GenService<{
     methodKind: "server_streaming";
     input: typeof EvaluateSearchRequestSchema;
     output: typeof EvaluateSearchResponseSchema;
+  };
+  /**
+   * The search settings the workspace's searches use now, and the revision that set them.
+   *
+   * @generated from rpc engram.v1.SearchService.GetSearchSettings
+   */
+  getSearchSettings: {
+    methodKind: "unary";
+    input: typeof GetSearchSettingsRequestSchema;
+    output: typeof GetSearchSettingsResponseSchema;
+  };
+  /**
+   * Replaces the workspace's search settings with a new revision; a field not given takes the
+   * server's default. Every search of the workspace uses them within 5 seconds, on every server.
+   *
+   * @generated from rpc engram.v1.SearchService.UpdateSearchSettings
+   */
+  updateSearchSettings: {
+    methodKind: "unary";
+    input: typeof UpdateSearchSettingsRequestSchema;
+    output: typeof UpdateSearchSettingsResponseSchema;
+  };
+  /**
+   * Every revision of the workspace's search settings, newest first.
+   *
+   * @generated from rpc engram.v1.SearchService.ListSearchSettingsRevisions
+   */
+  listSearchSettingsRevisions: {
+    methodKind: "unary";
+    input: typeof ListSearchSettingsRevisionsRequestSchema;
+    output: typeof ListSearchSettingsRevisionsResponseSchema;
   };
 }>;

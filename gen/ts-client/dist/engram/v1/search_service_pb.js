@@ -8,7 +8,7 @@ import { file_engram_v1_access } from "./access_pb.js";
 import { file_engram_v1_memory } from "./memory_pb.js";
 import { file_engram_v1_memory_service } from "./memory_service_pb.js";
 import { file_google_api_annotations } from "../../google/api/annotations_pb.js";
-import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 
 /**
  * Describes the file engram/v1/search_service.proto.
@@ -16,7 +16,7 @@ import { file_google_protobuf_struct } from "@bufbuild/protobuf/wkt";
 export const file_engram_v1_search_service =
   /*@__PURE__*/
   fileDesc(
-    "Ch5lbmdyYW0vdjEvc2VhcmNoX3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSK5AwoMTGFiZWxlZFF1ZXJ5EhkKBXF1ZXJ5GAEgASgJQgq6SAdyBRABGIAgEicKBmZpbHRlchgCIAEoCzIXLmVuZ3JhbS52MS5NZW1vcnlGaWx0ZXISJgoMZXhwZWN0ZWRfaWRzGAMgAygJQhC6SA2SAQoQZCIGcgQQARhAEigKDWV4cGVjdGVkX2tleXMYBCADKAlCEbpIDpIBCxBkIgdyBRABGIAEEjwKEWV4cGVjdGVkX21ldGFkYXRhGAUgAygLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdEIIukgFkgECEGQSFwoFbGFiZWwYBiABKAlCCLpIBXIDGIACOrsBuki3ARq0AQoSZXhwZWN0ZWRfc29tZXRoaW5nEkdhIGxhYmVsbGVkIHF1ZXJ5IG5lZWRzIGV4cGVjdGVkX2lkcywgZXhwZWN0ZWRfa2V5cyBvciBleHBlY3RlZF9tZXRhZGF0YRpVc2l6ZSh0aGlzLmV4cGVjdGVkX2lkcykgKyBzaXplKHRoaXMuZXhwZWN0ZWRfa2V5cykgKyBzaXplKHRoaXMuZXhwZWN0ZWRfbWV0YWRhdGEpID4gMCKSAQoTU2VhcmNoQ29uZmlndXJhdGlvbhItCgRtb2RlGAEgASgOMhUuZW5ncmFtLnYxLlNlYXJjaE1vZGVCCLpIBYIBAhABEg4KBnJlcmFuaxgCIAEoCBI8Cg9ncmFwaF9leHBhbnNpb24YAyABKA4yGS5lbmdyYW0udjEuR3JhcGhFeHBhbnNpb25CCLpIBYIBAhABIqYBChVFdmFsdWF0ZVNlYXJjaFJlcXVlc3QSNQoHcXVlcmllcxgBIAMoCzIXLmVuZ3JhbS52MS5MYWJlbGVkUXVlcnlCC7pICJIBBQgBEPQDEhQKAWsYAiABKAVCCbpIBhoEGGQoABJACg5jb25maWd1cmF0aW9ucxgDIAMoCzIeLmVuZ3JhbS52MS5TZWFyY2hDb25maWd1cmF0aW9uQgi6SAWSAQIQBiKAAQoWRXZhbHVhdGVTZWFyY2hSZXNwb25zZRIrCgVxdWVyeRgBIAEoCzIaLmVuZ3JhbS52MS5RdWVyeUV2YWx1YXRpb25IABIvCgdzdW1tYXJ5GAIgASgLMhwuZW5ncmFtLnYxLkV2YWx1YXRpb25TdW1tYXJ5SABCCAoGcmVzdWx0IqwCCg9RdWVyeUV2YWx1YXRpb24SEwoLcXVlcnlfaW5kZXgYASABKAUSDQoFbGFiZWwYAiABKAkSNQoNY29uZmlndXJhdGlvbhgDIAEoCzIeLmVuZ3JhbS52MS5TZWFyY2hDb25maWd1cmF0aW9uEiwKDXNlYXJjaGVkX21vZGUYBCABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZRIQCghyZXJhbmtlZBgFIAEoCBIQCghleHBlY3RlZBgGIAEoBRINCgVmb3VuZBgHIAEoBRIOCgZyZWNhbGwYCCABKAESEgoKZmlyc3RfcmFuaxgJIAEoBRIXCg9yZWNpcHJvY2FsX3JhbmsYCiABKAESDAoEbmRjZxgLIAEoARISCgpsYXRlbmN5X21zGAwgASgBIocCChdDb25maWd1cmF0aW9uRXZhbHVhdGlvbhI1Cg1jb25maWd1cmF0aW9uGAEgASgLMh4uZW5ncmFtLnYxLlNlYXJjaENvbmZpZ3VyYXRpb24SDwoHcXVlcmllcxgCIAEoBRITCgtyZWNhbGxfYXRfaxgDIAEoARIVCg1oaXRfcmF0ZV9hdF9rGAQgASgBEgsKA21ychgFIAEoARIRCgluZGNnX2F0X2sYBiABKAESFgoObGF0ZW5jeV9wNTBfbXMYByABKAESFgoObGF0ZW5jeV9wOTVfbXMYCCABKAESFgoObGF0ZW5jeV9wOTlfbXMYCSABKAESEAoIcmVyYW5rZWQYCiABKAUiawoRRXZhbHVhdGlvblN1bW1hcnkSCQoBaxgBIAEoBRIPCgdxdWVyaWVzGAIgASgFEjoKDmNvbmZpZ3VyYXRpb25zGAMgAygLMiIuZW5ncmFtLnYxLkNvbmZpZ3VyYXRpb25FdmFsdWF0aW9uMpgBCg1TZWFyY2hTZXJ2aWNlEoYBCg5FdmFsdWF0ZVNlYXJjaBIgLmVuZ3JhbS52MS5FdmFsdWF0ZVNlYXJjaFJlcXVlc3QaIS5lbmdyYW0udjEuRXZhbHVhdGVTZWFyY2hSZXNwb25zZSIt0vMYC21lbW9yeTpyZWFkgtPkkwIYOgEqIhMvdjEvc2VhcmNoOmV2YWx1YXRlMAFiBnByb3RvMw",
+    "Ch5lbmdyYW0vdjEvc2VhcmNoX3NlcnZpY2UucHJvdG8SCWVuZ3JhbS52MSLVAgoOU2VhcmNoU2V0dGluZ3MSNQoPc2VtYW50aWNfd2VpZ2h0GAEgASgBQhe6SBQSEhkAAAAAAADwPykAAAAAAAAAAEgAiAEBEicKDmNhbmRpZGF0ZV9wb29sGAIgASgFQgq6SAcaBRisAigKSAGIAQESKQoRcmVyYW5rX2NhbmRpZGF0ZXMYAyABKAVCCbpIBhoEGGQoCkgCiAEBEjMKDXJlcmFua193ZWlnaHQYBCABKAFCF7pIFBISGQAAAAAAAPA/KQAAAAAAAAAASAOIAQESHgoRcmVyYW5rX2J5X2RlZmF1bHQYBSABKAhIBIgBAUISChBfc2VtYW50aWNfd2VpZ2h0QhEKD19jYW5kaWRhdGVfcG9vbEIUChJfcmVyYW5rX2NhbmRpZGF0ZXNCEAoOX3JlcmFua193ZWlnaHRCFAoSX3JlcmFua19ieV9kZWZhdWx0IuEBChZTZWFyY2hTZXR0aW5nc1JldmlzaW9uEhAKCHJldmlzaW9uGAEgASgFEisKCHNldHRpbmdzGAIgASgLMhkuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzEiwKCWVmZmVjdGl2ZRgDIAEoCzIZLmVuZ3JhbS52MS5TZWFyY2hTZXR0aW5ncxIvCgt1cGRhdGVfdGltZRgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGQoRdXBkYXRlZF9ieV9rZXlfaWQYBSABKAkSDgoGcmVhc29uGAYgASgJIhoKGEdldFNlYXJjaFNldHRpbmdzUmVxdWVzdCJPChlHZXRTZWFyY2hTZXR0aW5nc1Jlc3BvbnNlEjIKB2N1cnJlbnQYASABKAsyIS5lbmdyYW0udjEuU2VhcmNoU2V0dGluZ3NSZXZpc2lvbiKjAQobVXBkYXRlU2VhcmNoU2V0dGluZ3NSZXF1ZXN0EisKCHNldHRpbmdzGAEgASgLMhkuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzEicKEWV4cGVjdGVkX3JldmlzaW9uGAIgASgFQge6SAQaAigASACIAQESGAoGcmVhc29uGAMgASgJQgi6SAVyAxiACEIUChJfZXhwZWN0ZWRfcmV2aXNpb24iUgocVXBkYXRlU2VhcmNoU2V0dGluZ3NSZXNwb25zZRIyCgdjdXJyZW50GAEgASgLMiEuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzUmV2aXNpb24iYQoiTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zUmVxdWVzdBIdCglwYWdlX3NpemUYASABKAVCCrpIBxoFGPQDKAASHAoKcGFnZV90b2tlbhgCIAEoCUIIukgFcgMYgAgidAojTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zUmVzcG9uc2USNAoJcmV2aXNpb25zGAEgAygLMiEuZW5ncmFtLnYxLlNlYXJjaFNldHRpbmdzUmV2aXNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrkDCgxMYWJlbGVkUXVlcnkSGQoFcXVlcnkYASABKAlCCrpIB3IFEAEYgCASJwoGZmlsdGVyGAIgASgLMhcuZW5ncmFtLnYxLk1lbW9yeUZpbHRlchImCgxleHBlY3RlZF9pZHMYAyADKAlCELpIDZIBChBkIgZyBBABGEASKAoNZXhwZWN0ZWRfa2V5cxgEIAMoCUIRukgOkgELEGQiB3IFEAEYgAQSPAoRZXhwZWN0ZWRfbWV0YWRhdGEYBSADKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0Qgi6SAWSAQIQZBIXCgVsYWJlbBgGIAEoCUIIukgFcgMYgAI6uwG6SLcBGrQBChJleHBlY3RlZF9zb21ldGhpbmcSR2EgbGFiZWxsZWQgcXVlcnkgbmVlZHMgZXhwZWN0ZWRfaWRzLCBleHBlY3RlZF9rZXlzIG9yIGV4cGVjdGVkX21ldGFkYXRhGlVzaXplKHRoaXMuZXhwZWN0ZWRfaWRzKSArIHNpemUodGhpcy5leHBlY3RlZF9rZXlzKSArIHNpemUodGhpcy5leHBlY3RlZF9tZXRhZGF0YSkgPiAwIr8BChNTZWFyY2hDb25maWd1cmF0aW9uEi0KBG1vZGUYASABKA4yFS5lbmdyYW0udjEuU2VhcmNoTW9kZUIIukgFggECEAESDgoGcmVyYW5rGAIgASgIEjwKD2dyYXBoX2V4cGFuc2lvbhgDIAEoDjIZLmVuZ3JhbS52MS5HcmFwaEV4cGFuc2lvbkIIukgFggECEAESKwoIc2V0dGluZ3MYBCABKAsyGS5lbmdyYW0udjEuU2VhcmNoU2V0dGluZ3MipgEKFUV2YWx1YXRlU2VhcmNoUmVxdWVzdBI1CgdxdWVyaWVzGAEgAygLMhcuZW5ncmFtLnYxLkxhYmVsZWRRdWVyeUILukgIkgEFCAEQ9AMSFAoBaxgCIAEoBUIJukgGGgQYZCgAEkAKDmNvbmZpZ3VyYXRpb25zGAMgAygLMh4uZW5ncmFtLnYxLlNlYXJjaENvbmZpZ3VyYXRpb25CCLpIBZIBAhAGIoABChZFdmFsdWF0ZVNlYXJjaFJlc3BvbnNlEisKBXF1ZXJ5GAEgASgLMhouZW5ncmFtLnYxLlF1ZXJ5RXZhbHVhdGlvbkgAEi8KB3N1bW1hcnkYAiABKAsyHC5lbmdyYW0udjEuRXZhbHVhdGlvblN1bW1hcnlIAEIICgZyZXN1bHQirAIKD1F1ZXJ5RXZhbHVhdGlvbhITCgtxdWVyeV9pbmRleBgBIAEoBRINCgVsYWJlbBgCIAEoCRI1Cg1jb25maWd1cmF0aW9uGAMgASgLMh4uZW5ncmFtLnYxLlNlYXJjaENvbmZpZ3VyYXRpb24SLAoNc2VhcmNoZWRfbW9kZRgEIAEoDjIVLmVuZ3JhbS52MS5TZWFyY2hNb2RlEhAKCHJlcmFua2VkGAUgASgIEhAKCGV4cGVjdGVkGAYgASgFEg0KBWZvdW5kGAcgASgFEg4KBnJlY2FsbBgIIAEoARISCgpmaXJzdF9yYW5rGAkgASgFEhcKD3JlY2lwcm9jYWxfcmFuaxgKIAEoARIMCgRuZGNnGAsgASgBEhIKCmxhdGVuY3lfbXMYDCABKAEihwIKF0NvbmZpZ3VyYXRpb25FdmFsdWF0aW9uEjUKDWNvbmZpZ3VyYXRpb24YASABKAsyHi5lbmdyYW0udjEuU2VhcmNoQ29uZmlndXJhdGlvbhIPCgdxdWVyaWVzGAIgASgFEhMKC3JlY2FsbF9hdF9rGAMgASgBEhUKDWhpdF9yYXRlX2F0X2sYBCABKAESCwoDbXJyGAUgASgBEhEKCW5kY2dfYXRfaxgGIAEoARIWCg5sYXRlbmN5X3A1MF9tcxgHIAEoARIWCg5sYXRlbmN5X3A5NV9tcxgIIAEoARIWCg5sYXRlbmN5X3A5OV9tcxgJIAEoARIQCghyZXJhbmtlZBgKIAEoBSJrChFFdmFsdWF0aW9uU3VtbWFyeRIJCgFrGAEgASgFEg8KB3F1ZXJpZXMYAiABKAUSOgoOY29uZmlndXJhdGlvbnMYAyADKAsyIi5lbmdyYW0udjEuQ29uZmlndXJhdGlvbkV2YWx1YXRpb24y5wQKDVNlYXJjaFNlcnZpY2UShgEKDkV2YWx1YXRlU2VhcmNoEiAuZW5ncmFtLnYxLkV2YWx1YXRlU2VhcmNoUmVxdWVzdBohLmVuZ3JhbS52MS5FdmFsdWF0ZVNlYXJjaFJlc3BvbnNlIi3S8xgLbWVtb3J5OnJlYWSC0+STAhg6ASoiEy92MS9zZWFyY2g6ZXZhbHVhdGUwARKKAQoRR2V0U2VhcmNoU2V0dGluZ3MSIy5lbmdyYW0udjEuR2V0U2VhcmNoU2V0dGluZ3NSZXF1ZXN0GiQuZW5ncmFtLnYxLkdldFNlYXJjaFNldHRpbmdzUmVzcG9uc2UiKtLzGAttZW1vcnk6cmVhZILT5JMCFRITL3YxL3NlYXJjaC9zZXR0aW5ncxKQAQoUVXBkYXRlU2VhcmNoU2V0dGluZ3MSJi5lbmdyYW0udjEuVXBkYXRlU2VhcmNoU2V0dGluZ3NSZXF1ZXN0GicuZW5ncmFtLnYxLlVwZGF0ZVNlYXJjaFNldHRpbmdzUmVzcG9uc2UiJ9LzGAVhZG1pboLT5JMCGDoBKhoTL3YxL3NlYXJjaC9zZXR0aW5ncxKsAQobTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zEi0uZW5ncmFtLnYxLkxpc3RTZWFyY2hTZXR0aW5nc1JldmlzaW9uc1JlcXVlc3QaLi5lbmdyYW0udjEuTGlzdFNlYXJjaFNldHRpbmdzUmV2aXNpb25zUmVzcG9uc2UiLtLzGAVhZG1pboLT5JMCHxIdL3YxL3NlYXJjaC9zZXR0aW5ncy9yZXZpc2lvbnNiBnByb3RvMw",
     [
       file_buf_validate_validate,
       file_engram_v1_access,
@@ -24,50 +24,99 @@ export const file_engram_v1_search_service =
       file_engram_v1_memory_service,
       file_google_api_annotations,
       file_google_protobuf_struct,
+      file_google_protobuf_timestamp,
     ],
   );
+
+/**
+ * Describes the message engram.v1.SearchSettings.
+ * Use `create(SearchSettingsSchema)` to create a new message.
+ */
+export const SearchSettingsSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 0);
+
+/**
+ * Describes the message engram.v1.SearchSettingsRevision.
+ * Use `create(SearchSettingsRevisionSchema)` to create a new message.
+ */
+export const SearchSettingsRevisionSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 1);
+
+/**
+ * Describes the message engram.v1.GetSearchSettingsRequest.
+ * Use `create(GetSearchSettingsRequestSchema)` to create a new message.
+ */
+export const GetSearchSettingsRequestSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 2);
+
+/**
+ * Describes the message engram.v1.GetSearchSettingsResponse.
+ * Use `create(GetSearchSettingsResponseSchema)` to create a new message.
+ */
+export const GetSearchSettingsResponseSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 3);
+
+/**
+ * Describes the message engram.v1.UpdateSearchSettingsRequest.
+ * Use `create(UpdateSearchSettingsRequestSchema)` to create a new message.
+ */
+export const UpdateSearchSettingsRequestSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 4);
+
+/**
+ * Describes the message engram.v1.UpdateSearchSettingsResponse.
+ * Use `create(UpdateSearchSettingsResponseSchema)` to create a new message.
+ */
+export const UpdateSearchSettingsResponseSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 5);
+
+/**
+ * Describes the message engram.v1.ListSearchSettingsRevisionsRequest.
+ * Use `create(ListSearchSettingsRevisionsRequestSchema)` to create a new message.
+ */
+export const ListSearchSettingsRevisionsRequestSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 6);
+
+/**
+ * Describes the message engram.v1.ListSearchSettingsRevisionsResponse.
+ * Use `create(ListSearchSettingsRevisionsResponseSchema)` to create a new message.
+ */
+export const ListSearchSettingsRevisionsResponseSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 7);
 
 /**
  * Describes the message engram.v1.LabeledQuery.
  * Use `create(LabeledQuerySchema)` to create a new message.
  */
-export const LabeledQuerySchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 0);
+export const LabeledQuerySchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 8);
 
 /**
  * Describes the message engram.v1.SearchConfiguration.
  * Use `create(SearchConfigurationSchema)` to create a new message.
  */
-export const SearchConfigurationSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 1);
+export const SearchConfigurationSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 9);
 
 /**
  * Describes the message engram.v1.EvaluateSearchRequest.
  * Use `create(EvaluateSearchRequestSchema)` to create a new message.
  */
-export const EvaluateSearchRequestSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 2);
+export const EvaluateSearchRequestSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 10);
 
 /**
  * Describes the message engram.v1.EvaluateSearchResponse.
  * Use `create(EvaluateSearchResponseSchema)` to create a new message.
  */
-export const EvaluateSearchResponseSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 3);
+export const EvaluateSearchResponseSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 11);
 
 /**
  * Describes the message engram.v1.QueryEvaluation.
  * Use `create(QueryEvaluationSchema)` to create a new message.
  */
-export const QueryEvaluationSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 4);
+export const QueryEvaluationSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 12);
 
 /**
  * Describes the message engram.v1.ConfigurationEvaluation.
  * Use `create(ConfigurationEvaluationSchema)` to create a new message.
  */
-export const ConfigurationEvaluationSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 5);
+export const ConfigurationEvaluationSchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 13);
 
 /**
  * Describes the message engram.v1.EvaluationSummary.
  * Use `create(EvaluationSummarySchema)` to create a new message.
  */
-export const EvaluationSummarySchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 6);
+export const EvaluationSummarySchema = /*@__PURE__*/ messageDesc(file_engram_v1_search_service, 14);
 
 /**
  * How well search finds the caller's own memories, measured on queries the caller labelled.
