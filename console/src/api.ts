@@ -5,6 +5,7 @@ import { createConnectTransport } from "@connectrpc/connect-web";
 import { ApiKeyService } from "../../gen/ts/engram/v1/api_key_service_pb.js";
 import { EntityService } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { MemoryService } from "../../gen/ts/engram/v1/memory_service_pb.js";
+import { SearchService } from "../../gen/ts/engram/v1/search_service_pb.js";
 import { StagedWriteService } from "../../gen/ts/engram/v1/staged_write_service_pb.js";
 import { BadRequestSchema, ErrorInfoSchema } from "../../gen/ts/google/rpc/error_details_pb.js";
 import type { Status } from "../../gen/ts/google/rpc/status_pb.js";
@@ -14,6 +15,7 @@ export interface Api {
   keys: Client<typeof ApiKeyService>;
   stagedWrites: Client<typeof StagedWriteService>;
   entities: Client<typeof EntityService>;
+  search: Client<typeof SearchService>;
 }
 
 /** Clients of this server (the console is served by the API it calls), every call with the key. */
@@ -28,6 +30,7 @@ export function apiFor(key: string): Api {
     keys: createClient(ApiKeyService, transport),
     stagedWrites: createClient(StagedWriteService, transport),
     entities: createClient(EntityService, transport),
+    search: createClient(SearchService, transport),
   };
 }
 

@@ -15,6 +15,7 @@ import { Login } from "./views/login.js";
 import { MemoryPage } from "./views/memory-page.js";
 import { Overview } from "./views/overview.js";
 import { Search } from "./views/search.js";
+import { SearchSettings } from "./views/search-settings.js";
 import { StagedWritePage } from "./views/staged-write-page.js";
 import { StagedWrites } from "./views/staged-writes.js";
 
@@ -22,6 +23,7 @@ const SECTIONS = [
   ["/", "Overview"],
   ["/browse", "Browse"],
   ["/search", "Search"],
+  ["/search-settings", "Search settings"],
   ["/entities", "Entities"],
   ["/live", "Live"],
   ["/create", "Create"],
@@ -86,6 +88,8 @@ function App() {
           <Browse api={api} />
         ) : route === "/search" ? (
           <Search api={api} />
+        ) : route === "/search-settings" ? (
+          <SearchSettings api={api} />
         ) : route === "/live" ? (
           <Live api={api} />
         ) : route === "/create" ? (

@@ -91,7 +91,7 @@ describe("the web console", () => {
     await shot(page, "browse");
 
     // Search: results with their score bars.
-    await page.getByRole("link", { name: "Search" }).click();
+    await page.getByRole("link", { name: "Search", exact: true }).click();
     await page.getByLabel("Query").fill("follow-up sequences");
     await page.getByRole("button", { name: "Search" }).click();
     await expect.poll(() => page.locator(".results li").count()).toBeGreaterThan(0);
