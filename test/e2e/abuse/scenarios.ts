@@ -19,6 +19,16 @@ function evaluation(patch: JsonObject, request: JsonObject = {}): Call {
   return call(s.evaluateSearch, { queries: [{ query: "probe", expectedKeys: ["k"], ...patch }], ...request });
 }
 
+/** UpdateSearchSettings of `settings` (the whole new settings), with `request` on it. */
+export function settingsUpdate(settings: JsonObject, request: JsonObject = {}): Call {
+  return call(s.updateSearchSettings, { settings, ...request });
+}
+
+/** EvaluateSearch of one labelled query in one configuration searching with `settings`. */
+export function evaluationWithSettings(settings: JsonObject): Call {
+  return evaluation({}, { configurations: [{ mode: "SEARCH_MODE_HYBRID", settings }] });
+}
+
 /** What the suite seeded before it starts: ids to aim at and a token the server issued. */
 export interface Fixture {
   /** An admin-written memory of agent "agent-admin", the target of updates and deletes. */
@@ -138,6 +148,8 @@ export function everyStringField(v: string, f: Fixture): Placed[] {
     place("EvaluateSearch queries[].expected_metadata", evaluation({ expectedMetadata: [{ [v]: v }] })),
     place("EvaluateSearch queries[].filter.subject_id", evaluation({ filter: { subjectId: v } })),
     place("SearchMemories filter.subject_type", call(m.searchMemories, { query: "probe", filter: { subjectType: v } })),
+    place("UpdateSearchSettings reason", settingsUpdate({}, { reason: v })),
+    place("ListSearchSettingsRevisions page_token", call(s.listSearchSettingsRevisions, { pageToken: v })),
     place("GetMemory id", call(m.getMemory, { id: v }), true),
     place("GetMemory agent_id", call(m.getMemory, { id: f.ownId, agentId: v })),
     place(
@@ -256,6 +268,13 @@ export function overLimits(f: Fixture): Placed[] {
     place("evaluation of 101 expected ids", evaluation({ expectedIds: many(101, (i) => `id-${i}`) })),
     place("evaluation query 4,097", evaluation({ query: "q".repeat(4097) })),
     place("evaluation label 257", evaluation({ label: "l".repeat(257) })),
+    place("search settings reason 1,025", settingsUpdate({}, { reason: "r".repeat(1025) })),
+    place("search settings reason 1,025 of 4 bytes", settingsUpdate({}, { reason: "😀".repeat(1025) })),
+    place("search settings revisions page_size 501", call(s.listSearchSettingsRevisions, { pageSize: 501 })),
+    place(
+      "search settings revisions page_token 1,025",
+      call(s.listSearchSettingsRevisions, { pageToken: "9".repeat(1025) }),
+    ),
     place("page_size 501", call(m.listMemories, { pageSize: 501 })),
     place("page_token 1,025", call(m.listMemories, { pageToken: "p".repeat(1025) })),
     place("get id 257", call(m.getMemory, { id: "i".repeat(257) })),

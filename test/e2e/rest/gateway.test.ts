@@ -769,3 +769,145 @@ describe("POST /v1/memory:export and /v1/memory:import", () => {
     );
   });
 });
+
+describe("/v1/search/settings", () => {
+  interface RestSettings {
+    semantic_weight?: number;
+    candidate_pool?: number;
+    rerank_candidates?: number;
+    rerank_weight?: number;
+    rerank_by_default?: boolean;
+  }
+  interface RestRevision {
+    revision: number;
+    settings: RestSettings;
+    effective: RestSettings;
+    update_time?: string;
+    updated_by_key_id: string;
+    reason: string;
+  }
+  const DEFAULTS: RestSettings = {
+    semantic_weight: 0.6,
+    candidate_pool: 50,
+    rerank_candidates: 40,
+    rerank_weight: 0.8,
+    rerank_by_default: false,
+  };
+  // A workspace of its own: its settings start at revision 0, and its searches are its own.
+  const workspaceId = `ws-${randomUUID()}`;
+  let admin: string;
+  let writer: string;
+  let agent: string;
+  const current = async (key = writer) =>
+    ok<{ current: RestRevision }>(await send("GET", "/v1/search/settings", { key })).current;
+
+  beforeAll(async () => {
+    admin = await server.createKey({ scopes: ["admin", "memory:read", "memory:write"], workspaceId });
+    writer = await server.createKey({ workspaceId });
+    agent = await server.createKey({ workspaceId, agentId: `agent-${randomUUID()}` });
+  });
+
+  it("GET shows revision 0 and the server's defaults, in the REST dialect, to any reader", async () => {
+    const settings = await current();
+    expect(settings).toEqual({ revision: 0, settings: {}, effective: DEFAULTS, updated_by_key_id: "", reason: "" });
+    const reader = await server.createKey({ workspaceId, scopes: ["memory:read"] });
+    expect(await current(reader)).toEqual(settings);
+  });
+
+  it("PUT by an admin adds revision 1, which GET shows and the revisions list", async () => {
+    const before = Date.now();
+    const put = await send("PUT", "/v1/search/settings", {
+      key: admin,
+      json: { settings: { semantic_weight: 0.3, candidate_pool: 120 }, expected_revision: 0, reason: "over REST" },
+    });
+    const revision = ok<{ current: RestRevision }>(put).current;
+    expect(revision).toMatchObject({
+      revision: 1,
+      settings: { semantic_weight: 0.3, candidate_pool: 120 },
+      effective: { ...DEFAULTS, semantic_weight: 0.3, candidate_pool: 120 },
+      reason: "over REST",
+    });
+    expect(revision.updated_by_key_id).not.toBe("");
+    expect(Date.parse(revision.update_time ?? "")).toBeGreaterThanOrEqual(Math.floor(before / 1000) * 1000);
+    // Responses use the fields' own names only.
+    expect(revision.effective).not.toHaveProperty("semanticWeight");
+
+    expect(await current()).toEqual(revision);
+    const listed = ok<{ revisions: RestRevision[]; next_page_token: string }>(
+      await send("GET", "/v1/search/settings/revisions", { key: admin }),
+    );
+    expect(listed).toEqual({ revisions: [revision], next_page_token: "" });
+
+    // The same revision again is ABORTED: another change came first.
+    const stale = await send("PUT", "/v1/search/settings", {
+      key: admin,
+      json: { settings: { semantic_weight: 0.9 }, expected_revision: 0 },
+    });
+    failed(stale, codeToHttpStatus(Code.Aborted), "ABORTED", "SEARCH_SETTINGS_CHANGED");
+    expect(await current()).toEqual(revision);
+  });
+
+  it("PUT or the revisions list by a key without the admin scope is 403, and changes nothing", async () => {
+    const before = await current();
+    for (const key of [writer, agent]) {
+      const put = await send("PUT", "/v1/search/settings", {
+        key,
+        json: { settings: { semantic_weight: 0.05, rerank_by_default: true }, reason: "not mine to change" },
+      });
+      failed(put, 403, "PERMISSION_DENIED", "MISSING_SCOPE");
+      failed(await send("GET", "/v1/search/settings/revisions", { key }), 403, "PERMISSION_DENIED", "MISSING_SCOPE");
+    }
+    expect(await current()).toEqual(before);
+  });
+
+  it("PUT with a value out of range is 400 naming the field, and changes nothing", async () => {
+    const before = await current();
+    const cases: [RestSettings, string][] = [
+      [{ semantic_weight: 2 }, "settings.semantic_weight"],
+      [{ rerank_weight: -0.5 }, "settings.rerank_weight"],
+      [{ candidate_pool: 301 }, "settings.candidate_pool"],
+      [{ rerank_candidates: 9 }, "settings.rerank_candidates"],
+    ];
+    for (const [settings, field] of cases) {
+      const reply = await send("PUT", "/v1/search/settings", { key: admin, json: { settings } });
+      expect(violatedFields(failed(reply, 400, "INVALID_ARGUMENT"))).toEqual([field]);
+    }
+    const reason = await send("PUT", "/v1/search/settings", {
+      key: admin,
+      json: { settings: {}, reason: "r".repeat(1025) },
+    });
+    expect(violatedFields(failed(reason, 400, "INVALID_ARGUMENT"))).toEqual(["reason"]);
+    expect(await current()).toEqual(before);
+  });
+
+  it("rerank_by_default decides a search that does not say; rerank false still does not rerank", async () => {
+    const subjectId = randomUUID();
+    ok<WriteReply>(
+      await send("POST", "/v1/memory", {
+        key: admin,
+        json: { subject_type: "fruit", subject_id: subjectId, kind: "note", content: "apples and pears" },
+      }),
+      201,
+    );
+    const request = { query: "apples", subject_id: subjectId, mode: "SEMANTIC" };
+    const search = (json: Record<string, unknown>) => send("POST", "/v1/memory/search", { key: writer, json });
+    expect((await search(request)).headers.get("engram-rerank")).toBeNull();
+
+    const { revision } = await current();
+    ok(
+      await send("PUT", "/v1/search/settings", {
+        key: admin,
+        json: { settings: { rerank_by_default: true }, expected_revision: revision },
+      }),
+    );
+    // Not said: reranked by default, which this server (no reranker) reports unavailable.
+    const unsaid = await search(request);
+    expect(ok<SearchResult[]>(unsaid).map((r) => r.memory.content)).toEqual(["apples and pears"]);
+    expect(unsaid.headers.get("engram-rerank")).toBe("unavailable");
+    // Said: false is false, not "not given".
+    const refused = await search({ ...request, rerank: false });
+    expect(ok<SearchResult[]>(refused)).toHaveLength(1);
+    expect(refused.headers.get("engram-rerank")).toBeNull();
+    expect((await search({ ...request, rerank: true })).headers.get("engram-rerank")).toBe("unavailable");
+  });
+});
