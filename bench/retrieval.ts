@@ -5,11 +5,13 @@
  * with the real all-MiniLM-L6-v2 int8 model and the ms-marco-MiniLM-L-12-v2 reranker, loads each
  * conversation's observations into a workspace of its own through BatchWriteMemories, then asks
  * every question through SearchMemories in KEYWORD, SEMANTIC and HYBRID mode, each without and
- * with rerank, and prints recall@k, latency and CPU per search, and the cross-validated choices
- * of the fusion and rerank settings. It measures; it asserts nothing about the numbers.
+ * with rerank, and prints recall@k, latency and CPU per search, the cross-validated choices
+ * of the fusion and rerank settings, the evaluation API's figures, and what `engram tune` would
+ * choose (retrieval-tune.ts). It measures; it asserts nothing about the numbers.
  *
  *   npm run bench:retrieval
- *   npm run bench:retrieval -- --smoke   (CI: the shipped settings only, no sweeps or cross-validation)
+ *   npm run bench:retrieval -- --smoke   (CI: the shipped settings only, no sweeps; tune over three weights)
+ *   ... --tune-rerank   (tune also tries the reranker's settings: six more reranked runs of every question)
  *   ... --record <file>   (writes the questions' lists as bench/replay.test.ts reads them; see replay-fixture.ts)
  *   npm run bench:retrieval -- --graph   (graph-aware search: HYBRID at top 10 and 20 without and with
  *       graph expansion, by category, and its weights cross-validated (graph-tuning.ts); nothing else)
@@ -59,6 +61,7 @@ import {
 import { loadLocomo, type Conversation, type Question } from "./locomo.js";
 import { encodeFixture } from "./replay-fixture.js";
 import { agreesWithSearches, evaluateThroughApi, evaluationTable } from "./retrieval-evaluation.js";
+import { tuneReport } from "./retrieval-tune.js";
 import { fixed, percentile, table } from "./report.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -84,6 +87,8 @@ const REPLAY_TOP_K = 20;
 const SMOKE = process.argv.slice(2).includes("--smoke");
 /** Graph-aware search's comparison only (decision 0026). */
 const GRAPH = process.argv.slice(2).includes("--graph");
+/** --tune-rerank: tune's candidates include the reranker's settings (six more reranked runs of every question). */
+const TUNE_RERANK = process.argv.slice(2).includes("--tune-rerank");
 /** Where --record writes the replay fixture, if asked. */
 const RECORD = process.argv.includes("--record") ? process.argv[process.argv.indexOf("--record") + 1] : undefined;
 /**
@@ -207,6 +212,8 @@ async function main(): Promise<void> {
       totalSeconds,
     });
     const evaluationHolds = await printEvaluation(loaded, results);
+    const tuned = loaded.map((l) => ({ search: l.search, questions: l.conversation.questions }));
+    process.stdout.write(`\n${await tuneReport(tuned, { smoke: SMOKE, rerank: TUNE_RERANK })}`);
     if (!replaysHold || !evaluationHolds) process.exitCode = 1;
     if (RECORD !== undefined) await record(RECORD, results, lists, rerankLists.lists);
   } finally {

@@ -2,6 +2,7 @@ import { Command, Option } from "commander";
 import { startEngram } from "./app.js";
 import { eraseCommand } from "./cli/erase-command.js";
 import { evalCommand } from "./cli/eval-command.js";
+import { tuneCommand } from "./cli/tune/tune-command.js";
 import { keysCommand } from "./cli/keys-command.js";
 import { statsCommand } from "./cli/stats-command.js";
 import { exportCommand, importCommand } from "./cli/transfer-commands.js";
@@ -58,6 +59,7 @@ program.addCommand(exportCommand());
 program.addCommand(importCommand());
 program.addCommand(eraseCommand());
 program.addCommand(evalCommand());
+program.addCommand(tuneCommand());
 
 program
   .command("mcp")
