@@ -26,6 +26,7 @@
  * and ENGRAM_RERANKER (another embedder or cross-encoder, read from ENGRAM_MODEL_DIR).
  */
 import { randomUUID } from "node:crypto";
+import { Agent } from "node:http";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -699,16 +700,26 @@ function memoryClient(baseUrl: string, secret: string): MemoryClient {
   return createClient(MemoryService, bearerTransport(baseUrl, secret));
 }
 
+/**
+ * Evaluations come after minutes of offline replays that hold this process's event loop (the
+ * server's too): a kept-alive connection would be sent its request just as the server's late idle
+ * timer closes it (ECONNRESET). Each evaluation call opens its own; it lasts minutes anyway.
+ */
 function searchClient(baseUrl: string, secret: string): Client<typeof SearchService> {
-  return createClient(SearchService, bearerTransport(baseUrl, secret));
+  return createClient(SearchService, bearerTransport(baseUrl, secret, new Agent({ keepAlive: false })));
 }
 
-function bearerTransport(baseUrl: string, secret: string) {
+function bearerTransport(baseUrl: string, secret: string, agent?: Agent) {
   const bearer: Interceptor = (next) => (req) => {
     req.header.set("authorization", `Bearer ${secret}`);
     return next(req);
   };
-  return createConnectTransport({ baseUrl, httpVersion: "1.1", interceptors: [bearer] });
+  return createConnectTransport({
+    baseUrl,
+    httpVersion: "1.1",
+    interceptors: [bearer],
+    ...(agent === undefined ? {} : { nodeOptions: { agent } }),
+  });
 }
 
 /** A progress bar on stderr when it is a terminal; one line when the phase starts otherwise (CI logs). */
