@@ -14,10 +14,14 @@ const [full, ...passes] = process.argv.slice(2).map((file) => {
   for (const suite of report.testResults) {
     const where = relative(process.cwd(), suite.name);
     // A file that fails outside its tests (an import, a hook) may name no failed test.
-    if (suite.status === "failed" && suite.message) failures.push(`${where}: ${firstLine(suite.message)}`);
+    if (suite.status === "failed" && suite.message) failures.push(`failed: ${where}: ${firstLine(suite.message)}`);
     for (const test of suite.assertionResults) {
       statuses.set(`${where} > ${test.fullName}`, test.status);
-      if (test.status === "failed") failures.push(`${where} > ${test.fullName}: ${firstLine(test.failureMessages[0])}`);
+      // A test that failed and then passed on its retry (vitest.config.ts) keeps its first error.
+      if (test.status === "failed" || test.failureMessages.length > 0) {
+        const how = test.status === "failed" ? "failed" : "passed on retry";
+        failures.push(`${how}: ${where} > ${test.fullName}: ${firstLine(test.failureMessages[0])}`);
+      }
     }
   }
   return { file, report, statuses, failures };
@@ -45,7 +49,6 @@ for (const pass of passes) {
 console.log(
   `engines: ${full.report.numPassedTests} tests on PGlite (all tiers), ${counts.join(" + ")} engine-dependent on Postgres (alone, then reading a standby), same results: ${ok}`,
 );
-for (const { file, failures } of [full, ...passes])
-  for (const failure of failures) console.log(`failed in ${file}: ${failure}`);
+for (const { file, failures } of [full, ...passes]) for (const failure of failures) console.log(`${failure} (${file})`);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(!ok || failed > 0 ? 1 : 0);
