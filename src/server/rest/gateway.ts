@@ -87,12 +87,13 @@ async function answer(rule: RestRoute, call: HttpCall, transport: Transport): Pr
 function requestMessage(rule: RestRoute, call: HttpCall, body: JsonValue | undefined): Message {
   const desc = rule.method.input;
   let json: JsonObject = {};
+  // No body at all is an empty request; a JSON null is not an object, and is refused as one.
   if (rule.body === "*") {
-    json = protoJsonOf(desc, body ?? {});
+    json = protoJsonOf(desc, body === undefined ? {} : body);
   } else if (rule.body !== "") {
     const field = desc.fields.find((f) => f.name === rule.body);
     if (field?.fieldKind !== "message") throw new Error(`${rule.template}: body must name a message field`);
-    const fields = protoJsonOf(field.message, body ?? {}, field.name);
+    const fields = protoJsonOf(field.message, body === undefined ? {} : body, field.name);
     json[field.name] = fields;
     // PATCH semantics: without an explicit mask, the fields present in the body are the update.
     if (desc.fields.some((f) => f.name === "update_mask") && !call.url.searchParams.has("update_mask")) {

@@ -449,6 +449,10 @@ it(
       probe("", "GET", `${path}?${query}`, undefined, { codes: ["invalid_argument"], errorInfo });
     const probes: Probe[] = [
       put("not JSON", "{"),
+      put("a JSON null", "null", { errorInfo: true }),
+      put("no settings", "{}", { errorInfo: true }),
+      put("settings null", '{"settings":null}', { errorInfo: true }),
+      put("only a reason", '{"reason":"why"}', { errorInfo: true }),
       put("a list", "[]"),
       put("a string", '"settings"'),
       put("NaN literal", '{"settings":{"semantic_weight":NaN}}'),
@@ -510,11 +514,9 @@ it(
     ];
     await expectClean("settings-rest", probes);
     expect(await revisionRows()).toEqual(before);
-    // The gateway's own leniencies, as on its other routes whose body is the whole request: a
-    // JSON null body is the empty request (every field its default), and the query string may
-    // set a field too. Either may change the settings; neither may fail.
+    // The gateway's own leniency, as on its other routes whose body is the whole request: the
+    // query string may set a field too. It may change the settings; it may not fail.
     await expectClean("settings-rest-lenient", [
-      probe("null", "PUT", "/v1/search/settings", "null", { expect: "either" }),
       probe("reason in the query", "PUT", "/v1/search/settings?reason=why", '{"settings":{}}', { expect: "either" }),
       probe("settings in the query", "PUT", "/v1/search/settings?settings.semantic_weight=2", "{}", {
         codes: ["invalid_argument"],

@@ -366,6 +366,22 @@ describe("HTTP-level errors", () => {
     failed(reply, 400, "INVALID_ARGUMENT", "INVALID_JSON");
   });
 
+  it("refuses a JSON null for a body, on a whole-body route and a field's, changing nothing", async () => {
+    // A revision to lose: a null taken as the empty request would reset it.
+    await send("PUT", "/v1/search/settings", { json: { settings: { semantic_weight: 0.3 } } });
+    const before = await send("GET", "/v1/search/settings");
+    expect(before.text).toContain('"semantic_weight":0.3');
+    for (const [verb, path] of [
+      ["PUT", "/v1/search/settings"],
+      ["POST", "/v1/memory"],
+    ] as const) {
+      const reply = await send(verb, path, { raw: "null", headers: { "content-type": "application/json" } });
+      failed(reply, 400, "INVALID_ARGUMENT", "INVALID_JSON");
+    }
+    expect((await send("GET", "/v1/search/settings")).text).toEqual(before.text);
+    await send("PUT", "/v1/search/settings", { json: { settings: {} } });
+  });
+
   it("refuses a body that is not JSON with 415", async () => {
     const reply = await send("POST", "/v1/memory", {
       raw: JSON.stringify({ subject_type: "contact", kind: "note", content: "x" }),

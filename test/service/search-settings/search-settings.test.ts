@@ -72,6 +72,22 @@ describe("UpdateSearchSettings", () => {
     expect(current?.effective).toMatchObject({ ...DEFAULTS, candidatePool: 80 });
   });
 
+  it("refuses a change without settings, which would have reset every field, and changes nothing", async () => {
+    const { admin } = workspace();
+    await services.search(admin).updateSearchSettings({ settings: { semanticWeight: 0.3 } });
+    const err = await expectError(
+      services.search(admin).updateSearchSettings({ reason: "forgot the settings" }),
+      Code.InvalidArgument,
+    );
+    expect(violatedFields(err)).toEqual(["settings"]);
+    const { current } = await services.search(admin).getSearchSettings({});
+    expect(current?.revision).toBe(1);
+    expect(current?.effective?.semanticWeight).toBe(0.3);
+    // `{}` is how every field goes back to its default.
+    const reset = await services.search(admin).updateSearchSettings({ settings: {} });
+    expect(reset.current?.effective).toMatchObject(DEFAULTS);
+  });
+
   it("refuses keys without the admin scope, a bound agent's too, and changes nothing", async () => {
     const { workspaceId, writer } = workspace();
     const agent: Caller = { workspaceId, scopes: ["memory:read", "memory:write", "memory:erase"], agentId: "ana" };

@@ -286,7 +286,8 @@ func (x *GetSearchSettingsResponse) GetCurrent() *SearchSettingsRevision {
 
 type UpdateSearchSettingsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// The whole new settings: a field not given goes back to the server's default.
+	// The whole new settings, required: a field not given goes back to the server's default, and
+	// `{}` puts every field back. A request without them changes nothing (INVALID_ARGUMENT).
 	Settings *SearchSettings `protobuf:"bytes,1,opt,name=settings,proto3" json:"settings,omitempty"`
 	// When given, the change is made only if the workspace's settings are still at this revision
 	// (0: never changed), and fails with ABORTED otherwise: two admins do not overwrite each other.
@@ -1155,9 +1156,9 @@ const file_engram_v1_search_service_proto_rawDesc = "" +
 	"\x06reason\x18\x06 \x01(\tR\x06reason\"\x1a\n" +
 	"\x18GetSearchSettingsRequest\"X\n" +
 	"\x19GetSearchSettingsResponse\x12;\n" +
-	"\acurrent\x18\x01 \x01(\v2!.engram.v1.SearchSettingsRevisionR\acurrent\"\xc7\x01\n" +
-	"\x1bUpdateSearchSettingsRequest\x125\n" +
-	"\bsettings\x18\x01 \x01(\v2\x19.engram.v1.SearchSettingsR\bsettings\x129\n" +
+	"\acurrent\x18\x01 \x01(\v2!.engram.v1.SearchSettingsRevisionR\acurrent\"\xcf\x01\n" +
+	"\x1bUpdateSearchSettingsRequest\x12=\n" +
+	"\bsettings\x18\x01 \x01(\v2\x19.engram.v1.SearchSettingsB\x06\xbaH\x03\xc8\x01\x01R\bsettings\x129\n" +
 	"\x11expected_revision\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00H\x00R\x10expectedRevision\x88\x01\x01\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06reasonB\x14\n" +
 	"\x12_expected_revision\"[\n" +

@@ -154,7 +154,8 @@ export declare const GetSearchSettingsResponseSchema: GenMessage<GetSearchSettin
  */
 export declare type UpdateSearchSettingsRequest = Message<"engram.v1.UpdateSearchSettingsRequest"> & {
   /**
-   * The whole new settings: a field not given goes back to the server's default.
+   * The whole new settings, required: a field not given goes back to the server's default, and
+   * `{}` puts every field back. A request without them changes nothing (INVALID_ARGUMENT).
    *
    * @generated from field: engram.v1.SearchSettings settings = 1;
    */
