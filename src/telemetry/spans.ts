@@ -78,6 +78,21 @@ export async function inSpan<T>(
   }
 }
 
+/** A span for work that goes on after the call that opened it returns (a stream's first message). */
+export interface OpenSpan {
+  span: Span;
+  /** Runs `fn` in the span, so that its own spans are the span's children. */
+  within: <T>(fn: () => Promise<T>) => Promise<T>;
+}
+
+/** Starts a span, a child of the current one, that its caller ends (`span.end()`); null while tracing is off. */
+export function openSpan(name: string, options: Omit<InSpanOptions, "failed">): OpenSpan | null {
+  if (!tracing) return null;
+  const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes });
+  const inside = trace.setSpan(context.active(), span);
+  return { span, within: (fn) => context.with(inside, fn) };
+}
+
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : "Error";
 }

@@ -1,6 +1,7 @@
 import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import type { Logger } from "pino";
 import { Counter, Histogram, type Registry } from "prom-client";
+import { settledOnFirstMessage } from "./first-message.js";
 
 /** Logs every call and records its duration and outcome in Prometheus metrics. */
 export function observabilityInterceptor(logger: Logger, registry: Registry): Interceptor {
@@ -26,13 +27,14 @@ export function observabilityInterceptor(logger: Logger, registry: Registry): In
       calls.inc({ method, code });
       logger.debug({ method, code, ms: Math.round(seconds * 1e4) / 10 }, "rpc");
     };
+    const codeOf = (err: unknown) => (err instanceof ConnectError ? Code[err.code] : "Internal").toLowerCase();
     try {
       const res = await next(req);
+      if (res.stream) return settledOnFirstMessage(res, (err) => finish(err === undefined ? "ok" : codeOf(err)));
       finish("ok");
       return res;
     } catch (err) {
-      const code = err instanceof ConnectError ? Code[err.code] : "Internal";
-      finish(code.toLowerCase());
+      finish(codeOf(err));
       throw err;
     }
   };

@@ -2,7 +2,8 @@ import { Code, ConnectError, type Interceptor } from "@connectrpc/connect";
 import { principalFromValues } from "../../auth/principal.js";
 import { ATTR } from "../../telemetry/attributes.js";
 import { memoryOperation } from "../../telemetry/memory-operations.js";
-import { currentTransport, inSpan, isTracing, markFailed, SpanKind } from "../../telemetry/spans.js";
+import { currentTransport, isTracing, markFailed, openSpan, SpanKind } from "../../telemetry/spans.js";
+import { settledOnFirstMessage } from "./first-message.js";
 
 /** Reached in process from another entrance, whose own request is the call from outside. */
 const IN_PROCESS = new Set(["rest", "mcp", "seed"]);
@@ -19,7 +20,8 @@ const SERVER_FAULTS = new Set([
 /**
  * A span per call, named by its method (`engram.v1.MemoryService/SearchMemories`), a child of the
  * caller's trace context (src/server/http.ts), with the GenAI memory operation where one applies.
- * A stream's span ends when its first message is ready, as the RPC metrics do.
+ * A stream's span ends when its first message is ready (or the stream fails or ends before
+ * one), as the RPC metrics do, and the handler's work up to then is inside it.
  */
 export function tracingInterceptor(): Interceptor {
   return (next) => async (req) => {
@@ -35,18 +37,24 @@ export function tracingInterceptor(): Interceptor {
     const workspace = principalOf(req.contextValues)?.workspaceId;
     if (workspace !== undefined) Object.assign(attributes, { [ATTR.memoryStore]: workspace });
     const kind = IN_PROCESS.has(transport) ? SpanKind.INTERNAL : SpanKind.SERVER;
-    return inSpan(method, { kind, attributes, failed: () => undefined }, async (span) => {
-      try {
-        const res = await next(req);
-        span?.setAttribute(ATTR.rpcStatus, "OK");
-        return res;
-      } catch (err) {
-        const status = statusName(err instanceof ConnectError ? Code[err.code] : Code[Code.Internal]);
-        span?.setAttribute(ATTR.rpcStatus, status);
-        if (span && SERVER_FAULTS.has(status)) markFailed(span, status);
-        throw err;
-      }
-    });
+    const open = openSpan(method, { kind, attributes });
+    if (open === null) return next(req);
+    const close = (err: unknown) => {
+      const status =
+        err === undefined ? "OK" : statusName(err instanceof ConnectError ? Code[err.code] : Code[Code.Internal]);
+      open.span.setAttribute(ATTR.rpcStatus, status);
+      if (SERVER_FAULTS.has(status)) markFailed(open.span, status);
+      open.span.end();
+    };
+    try {
+      const res = await open.within(() => next(req));
+      if (res.stream) return settledOnFirstMessage(res, close, open.within);
+      close(undefined);
+      return res;
+    } catch (err) {
+      close(err);
+      throw err;
+    }
   };
 }
 

@@ -127,6 +127,22 @@ describe("/metrics", () => {
     expect(value(after, notFound) - value(before, notFound)).toBe(1);
   });
 
+  it("counts a stream by its handler's outcome up to the first message, not by its start", async () => {
+    const key = await server.createKey({ agentId: "agent-metrics" });
+    const series = (code: string) => `engram_rpc_total{method="engram.v1.MemoryService/SearchMemories",code="${code}"}`;
+    const before = await scrape();
+    // The handler refuses a bound key acting as another agent once read, after the call has started.
+    const answers = memoryClient(server.baseUrl, key).searchMemories({ query: "calls", filter: { agentId: "other" } });
+    const read = async () => {
+      for await (const answer of answers) expect(answer).toBeUndefined();
+    };
+    await expect(read()).rejects.toThrow(/bound to another agent/);
+    for await (const answer of client().searchMemories({ query: "calls" })) expect(answer).toBeDefined();
+    const after = await scrape();
+    expect(value(after, series("permissiondenied")) - value(before, series("permissiondenied"))).toBe(1);
+    expect(value(after, series("ok")) - value(before, series("ok"))).toBe(1);
+  });
+
   it("counts the searches that asked for rerank by outcome (this server has no reranker)", async () => {
     const series = 'engram_rerank_searches_total{outcome="unavailable"}';
     const before = value(await scrape(), series);

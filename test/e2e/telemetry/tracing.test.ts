@@ -195,6 +195,26 @@ describe("tracing over OTLP/HTTP protobuf, the default protocol", () => {
       .toMatchObject({ attributes: { "gen_ai.operation.name": "rerank", "engram.model.texts": expect.any(Number) } });
   });
 
+  it("a search's work up to its first result is inside its RPC span: the embedder and the statements", async () => {
+    const trace = traceparent();
+    const answers = memoryClient(server.baseUrl, key).searchMemories(
+      { query: "who keeps the ledger", mode: SearchMode.HYBRID },
+      { headers: { traceparent: trace.header } },
+    );
+    for await (const answer of answers) expect(answer).toBeDefined();
+    const spans = inTrace(trace.traceId)(
+      await receiver.waitFor((all) => {
+        const mine = inTrace(trace.traceId)(all);
+        return mine.some((s) => s.name.endsWith("/SearchMemories")) && mine.some((s) => s.name === "SELECT memories");
+      }),
+    );
+    const rpc = spans.find((s) => s.name === "engram.v1.MemoryService/SearchMemories");
+    expect(rpc).toMatchObject({ parentSpanId: trace.parentId, attributes: { "rpc.response.status_code": "OK" } });
+    const children = spans.filter((s) => s.parentSpanId === rpc?.spanId).map((s) => s.name);
+    expect(children.some((name) => name.startsWith("embeddings local:"))).toBe(true);
+    expect(children).toContain("SELECT memories");
+  });
+
   it("a caller's error is its status code on the span, not a server fault; a call without context starts a trace", async () => {
     const client = memoryClient(server.baseUrl, key);
     await expect(client.getMemory({ id: "018f0000-0000-7000-8000-000000000000" })).rejects.toThrow();
