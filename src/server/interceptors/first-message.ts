@@ -1,4 +1,5 @@
 import type { AnyStream } from "./routed-streams.js";
+import { readEach } from "./stream-reads.js";
 
 /**
  * A server stream whose handler is a generator (SearchMemories, EvaluateSearch) does its work as
@@ -20,27 +21,15 @@ export function settledOnFirstMessage(
     settled = true;
     settle(err);
   };
-  async function* messages() {
-    const iterator = res.message[Symbol.asyncIterator]();
-    let done = false;
+  const message = readEach(res.message, async (next) => {
     try {
-      for (;;) {
-        const step = await around(() => iterator.next()).catch((err: unknown) => {
-          done = true;
-          once(err);
-          throw err;
-        });
-        once(undefined);
-        if (step.done === true) {
-          done = true;
-          return;
-        }
-        yield step.value;
-      }
-    } finally {
-      // A reader that stopped early (a cancelled search) ends the handler's generator too.
-      if (!done) await iterator.return?.();
+      const step = await around(next);
+      once(undefined);
+      return step;
+    } catch (err) {
+      once(err);
+      throw err;
     }
-  }
-  return { ...res, message: messages() };
+  });
+  return { ...res, message };
 }

@@ -4,6 +4,7 @@ import { createAsyncIterable } from "@connectrpc/connect/protocol";
 import type { EntityManager } from "@mikro-orm/sql";
 import { readingFrom } from "../../db/replicas/read-route.js";
 import { CONSISTENCY_TOKEN_HEADER } from "../../memory/response-headers.js";
+import { readEach } from "./stream-reads.js";
 
 export type AnyRequest = UnaryRequest<DescMessage, DescMessage> | StreamRequest<DescMessage, DescMessage>;
 export type AnyStream = StreamResponse<DescMessage, DescMessage>;
@@ -21,25 +22,8 @@ export async function replayable(req: AnyRequest): Promise<() => AnyRequest> {
 }
 
 /** A stream's messages, each produced with its reads routed to `em` (undefined: the primary). */
-export async function* within(
-  em: EntityManager | undefined,
-  messages: AsyncIterable<Message>,
-): AsyncGenerator<Message> {
-  const iterator = messages[Symbol.asyncIterator]();
-  let done = false;
-  try {
-    for (;;) {
-      const step = await readingFrom(em, () => iterator.next());
-      if (step.done === true) {
-        done = true;
-        return;
-      }
-      yield step.value;
-    }
-  } finally {
-    // A caller that stopped early (a cancelled search) ends the handler's generator too.
-    if (!done) await iterator.return?.();
-  }
+export function within(em: EntityManager | undefined, messages: AsyncIterable<Message>): AsyncGenerator<Message> {
+  return readEach(messages, (next) => readingFrom(em, next));
 }
 
 /**
