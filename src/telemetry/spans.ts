@@ -65,16 +65,16 @@ export async function inSpan<T>(
   options: InSpanOptions,
   fn: (span: Span | null) => Promise<T>,
 ): Promise<T> {
-  if (!tracing) return fn(null);
-  const span = tracer.startSpan(name, { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes });
+  const open = openSpan(name, options);
+  if (open === null) return fn(null);
   try {
-    return await context.with(trace.setSpan(context.active(), span), () => fn(span));
+    return await open.within(() => fn(open.span));
   } catch (err) {
     const type = (options.failed ?? errorName)(err);
-    if (type !== undefined) markFailed(span, type);
+    if (type !== undefined) markFailed(open.span, type);
     throw err;
   } finally {
-    span.end();
+    open.span.end();
   }
 }
 

@@ -88,12 +88,13 @@ function requestMessage(rule: RestRoute, call: HttpCall, body: JsonValue | undef
   const desc = rule.method.input;
   let json: JsonObject = {};
   // No body at all is an empty request; a JSON null is not an object, and is refused as one.
+  const given = body === undefined ? {} : body;
   if (rule.body === "*") {
-    json = protoJsonOf(desc, body === undefined ? {} : body);
+    json = protoJsonOf(desc, given);
   } else if (rule.body !== "") {
     const field = desc.fields.find((f) => f.name === rule.body);
     if (field?.fieldKind !== "message") throw new Error(`${rule.template}: body must name a message field`);
-    const fields = protoJsonOf(field.message, body === undefined ? {} : body, field.name);
+    const fields = protoJsonOf(field.message, given, field.name);
     json[field.name] = fields;
     // PATCH semantics: without an explicit mask, the fields present in the body are the update.
     if (desc.fields.some((f) => f.name === "update_mask") && !call.url.searchParams.has("update_mask")) {
