@@ -167,6 +167,9 @@ export class MemorySearch {
       target,
       limit: pool,
       knownCommon: this.commonWords.known(scope),
+      // A tier of common words holding the depth is enough: memories sharing fewer of them are
+      // still scored by their words when they are among the nearest (decision 0036).
+      enough: depth,
       ...(q.graph ? { nameKeys: queryNameKeys(q.text) } : {}),
     });
     this.commonWords.record(scope, found.counted);
