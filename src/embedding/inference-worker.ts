@@ -8,13 +8,15 @@
  */
 import { pipeline } from "@huggingface/transformers";
 import { serveModel } from "../model-host/model-thread.ts";
-import { readModelsFrom, SESSION_OPTIONS } from "../model-host/onnx-thread.ts";
+import { readModelsFrom, sessionOptions } from "../model-host/onnx-thread.ts";
 
 export interface InferenceWorkerData {
   model: string;
   modelDir: string;
   dtype: "q8" | "fp32";
   pooling: "mean" | "cls";
+  /** ONNX Runtime's threads for one run; unset, one per core. */
+  threads?: number;
 }
 
 export interface InferenceRequest {
@@ -31,7 +33,7 @@ await serveModel<InferenceWorkerData, InferenceRequest, InferenceResult>(async (
   readModelsFrom(options.modelDir);
   const extract = await pipeline("feature-extraction", options.model, {
     dtype: options.dtype,
-    session_options: SESSION_OPTIONS,
+    session_options: sessionOptions(options.threads),
   });
   return async ({ texts }) => {
     const output = await extract(texts, { pooling: options.pooling, normalize: true });

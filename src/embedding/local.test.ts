@@ -6,7 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { LocalEmbedder } from "./local.js";
+import { LocalEmbedder, laneThreads } from "./local.js";
 
 const embedder = (model: string) => new LocalEmbedder({ model, modelDir: "/nonexistent", dtype: "q8" });
 
@@ -23,6 +23,13 @@ describe("LocalEmbedder.queryText", () => {
 
   it("names the model and weights in its id, which every embedded row records", () => {
     expect(embedder("BAAI/bge-small-en-v1.5").id).toBe("local:BAAI/bge-small-en-v1.5:q8");
+  });
+});
+
+describe("laneThreads", () => {
+  it("runs a query on one thread, and a background call on every core", () => {
+    expect(laneThreads("query")).toBe(1);
+    expect(laneThreads("background")).toBeUndefined();
   });
 });
 

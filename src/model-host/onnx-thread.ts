@@ -5,12 +5,16 @@
 import { env } from "@huggingface/transformers";
 
 /**
- * ONNX Runtime's pool threads spin while waiting for work by default, competing with the server's
- * threads for the same cores; blocking costs nothing measurable per run.
+ * ONNX Runtime's session options: `threads` for one run (unset: a thread per core, its default).
+ * Its pool threads spin while waiting for work by default, competing with the server's threads
+ * for the same cores; blocking costs nothing measurable per run.
  */
-export const SESSION_OPTIONS = {
-  extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
-};
+export function sessionOptions(threads?: number) {
+  return {
+    ...(threads === undefined ? {} : { intraOpNumThreads: threads }),
+    extra: { session: { intra_op: { allow_spinning: "0" }, inter_op: { allow_spinning: "0" } } },
+  };
+}
 
 /** Models are read from <modelDir>/<model id>/ only: a thread never downloads (ModelFiles does). */
 export function readModelsFrom(modelDir: string): void {

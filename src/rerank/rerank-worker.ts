@@ -8,7 +8,7 @@
  */
 import { AutoModelForSequenceClassification, AutoTokenizer } from "@huggingface/transformers";
 import { serveModel } from "../model-host/model-thread.ts";
-import { readModelsFrom, SESSION_OPTIONS } from "../model-host/onnx-thread.ts";
+import { readModelsFrom, sessionOptions } from "../model-host/onnx-thread.ts";
 
 export interface RerankWorkerData {
   model: string;
@@ -35,7 +35,7 @@ await serveModel<RerankWorkerData, RerankRequest, Float32Array>(async (options) 
   const tokenizer = await AutoTokenizer.from_pretrained(options.model);
   const model = await AutoModelForSequenceClassification.from_pretrained(options.model, {
     dtype: options.dtype,
-    session_options: SESSION_OPTIONS,
+    session_options: sessionOptions(),
   });
   /** A text cut to at most `max` tokens (special tokens aside): its first tokens, as text again. */
   const cut = (text: string, max: number): { text: string; tokens: number } => {
