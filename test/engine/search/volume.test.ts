@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { SearchMode } from "../../../gen/ts/engram/v1/memory_service_pb.js";
 import { RetrievalRepository } from "../../../src/memory/search/retrieval.repository.js";
 import { bulkInsert } from "../../support/bulk-load.js";
+import { watchingStatements } from "../../support/watched-statements.js";
 import { WordHashEmbedder } from "../../support/embedders.js";
 import {
   directClient,
@@ -64,14 +65,9 @@ beforeAll(async () => {
 function onTheVectorIndex(plans: string[]): (em: EntityManager) => RetrievalRepository {
   return (em) => {
     const vectorQueries: { text: string; params: unknown[] }[] = [];
-    const recording = {
-      execute: (text: string, params: unknown[] = []) => {
-        if (text.includes("<=>")) vectorQueries.push({ text, params });
-        return em.execute(text, params);
-      },
-      // Which database it is decides how planner settings are set (src/db/local-settings.ts).
-      getConnection: () => em.getConnection(),
-    } as unknown as EntityManager;
+    const recording = watchingStatements(em, (text, params) => {
+      if (text.includes("<=>")) vectorQueries.push({ text, params });
+    });
     return new (class extends RetrievalRepository {
       override async nearest(...args: Parameters<RetrievalRepository["nearest"]>) {
         await em.execute("set local enable_sort = off");

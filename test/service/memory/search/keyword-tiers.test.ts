@@ -15,6 +15,7 @@ import { WordHashEmbedder } from "../../../support/embedders.js";
 import { startServices, type ServiceHarness } from "../../../support/service.js";
 import { aMemory, writeMany } from "../../../support/factories/memory.js";
 import { searchAll } from "../../../support/factories/search.js";
+import { watchingStatements } from "../../../support/watched-statements.js";
 
 /** The statements that read a tier: `select id from memories where ... search @@ <tier>`. */
 const TIER_STATEMENT = /^select id from memories where .*search @@/s;
@@ -25,14 +26,9 @@ const tiersRead: number[] = [];
 /** The repository, reading through an entity manager that counts the tier statements. */
 function countingTiers(em: EntityManager): RetrievalRepository {
   let tiers = 0;
-  const counting = {
-    execute: (text: string, params: unknown[] = []) => {
-      if (TIER_STATEMENT.test(text)) tiers++;
-      return em.execute(text, params);
-    },
-    // Which database it is decides how planner settings are set (src/db/local-settings.ts).
-    getConnection: () => em.getConnection(),
-  } as unknown as EntityManager;
+  const counting = watchingStatements(em, (text) => {
+    if (TIER_STATEMENT.test(text)) tiers++;
+  });
   return new (class extends RetrievalRepository {
     override async hybridCandidates(...args: Parameters<RetrievalRepository["hybridCandidates"]>) {
       tiers = 0;
