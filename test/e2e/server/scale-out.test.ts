@@ -123,14 +123,16 @@ describe("two servers on one Postgres", () => {
         );
         return ids.every((id) => attached.has(id)) ? true : undefined;
       },
-      { attempts: 120, intervalMs: 250 },
+      // A, down since it started, looks at its embedder again after a wait that doubles with each
+      // failure (ModelRetries: 5, 10, 20, 40 s); on a loaded machine the earlier tests see four.
+      { attempts: 360, intervalMs: 250 },
     );
     const embeddedA = embedderA.embedded.filter((t) => contents.includes(t));
     const embeddedB = embedderB.embedded.filter((t) => contents.includes(t));
     expect(embeddedA.length).toBeGreaterThan(0);
     expect(embeddedB.length).toBeGreaterThan(0);
     expect([...embeddedA, ...embeddedB].sort()).toEqual([...contents].sort());
-  });
+  }, 120_000);
 
   it("an erasure through A drops what B's vector cache held of the erased text", async () => {
     const workspaceId = unique("ws");
