@@ -33,7 +33,9 @@ export function EntityGraph({
   const [asOf, setAsOf] = useState("");
   // Every predicate any answer had: once a filter hides some, they stay available to tick.
   const [known, setKnown] = useState<string[]>([]);
-  const [graph, setGraph] = useState<GetEntityGraphResponse | null>(null);
+  // The answer drawn, with the depth and time it was asked for: the summary describes what is
+  // drawn, not controls whose answer has yet to arrive.
+  const [shown, setShown] = useState<Shown | null>(null);
   const [error, setError] = useState<ShownError | null>(null);
   // Controls change faster than answers arrive: only the last request's answer is drawn.
   const latest = useRef(0);
@@ -43,7 +45,7 @@ export function EntityGraph({
     const call = ++latest.current;
     const fail = (err: unknown) => {
       if (call !== latest.current) return;
-      setGraph(null);
+      setShown(null);
       setError(shownError(err));
     };
     setError(null);
@@ -55,14 +57,14 @@ export function EntityGraph({
     const time = asOf === "" ? undefined : { asOf: timestampFromDate(when) };
     api.entities.getEntityGraph({ ...entity, depth: Number(depth), predicates: picked, time }).then((reply) => {
       if (call !== latest.current) return;
-      setGraph(reply);
+      setShown({ graph: reply, depth, asOf: time === undefined ? null : when });
       setKnown((k) => [...new Set([...k, ...reply.edges.map((e) => e.predicate)])].sort());
     }, fail);
   }, [api, entity.type, entity.id, depth, picked, asOf, version]);
 
   const toggle = (predicate: string) => (on: boolean) =>
     setPicked(on ? [...picked, predicate].sort() : picked.filter((p) => p !== predicate));
-  const types = [...typeClasses(graph?.entities ?? [])];
+  const types = [...typeClasses(shown?.graph.entities ?? [])];
   return (
     <>
       <h2>Graph</h2>
@@ -91,10 +93,10 @@ export function EntityGraph({
         )}
       </form>
       <ErrorBox error={error} />
-      {graph !== null && (
+      {shown !== null && (
         <>
           <p role="status" class="hint">
-            {summary(graph, depth, asOf)}
+            {summary(shown)}
           </p>
           <ul class="graph-legend" aria-label="Entity types">
             {types.map(([type, colour]) => (
@@ -107,22 +109,32 @@ export function EntityGraph({
             ))}
           </ul>
           <GraphPicture
-            entities={graph.entities}
-            edges={graph.edges}
-            label={`The graph around ${graph.entities[0] ? displayName(graph.entities[0]) : refText(entity)}`}
+            entities={shown.graph.entities}
+            edges={shown.graph.edges}
+            label={`The graph around ${shown.graph.entities[0] ? displayName(shown.graph.entities[0]) : refText(entity)}`}
           />
-          <Relations graph={graph} />
+          <Relations graph={shown.graph} />
         </>
       )}
     </>
   );
 }
 
-function summary(graph: GetEntityGraphResponse, depth: string, asOf: string): string {
+interface Shown {
+  graph: GetEntityGraphResponse;
+  depth: string;
+  asOf: Date | null;
+}
+
+/**
+ * What is drawn, in words. The time is written out to the second from the instant asked for: the
+ * field's own value drops the seconds on a whole minute ("T15:42", the form HTML normalises to).
+ */
+function summary({ graph, depth, asOf }: Shown): string {
   const count = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
   return (
     `${count(graph.entities.length - 1, "entity", "entities")} up to ${depth} away, ` +
-    `${count(graph.edges.length, "relation", "relations")}, ${asOf === "" ? "now" : `as of ${asOf}Z`}` +
+    `${count(graph.edges.length, "relation", "relations")}, ${asOf === null ? "now" : `as of ${asOf.toISOString().slice(0, 19)}Z`}` +
     (graph.truncated ? "; more lie within reach than are drawn" : "")
   );
 }
