@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { DEFAULT_CONFIG } from "../../../src/config.js";
-import type { Embedder } from "../../../src/embedding/embedder.js";
+import { EmbedderStarting, type Embedder } from "../../../src/embedding/embedder.js";
 import { apiKeyClient, memoryClient } from "../../support/clients.js";
 import { createTestDatabase } from "../../support/database.js";
 import { wordHashVector } from "../../support/embedders.js";
@@ -17,7 +17,10 @@ import { startTestServer, type TestServer } from "../../support/server.js";
 import { eventually, unique } from "../../engine/search/search-support.js";
 import { clientWithKey } from "../../support/factories/key.js";
 
-/** Records what it embeds; it can be made to refuse to come up, or to wait at a gate. */
+/**
+ * Records what it embeds; while not up it reports itself still starting (looked at again every
+ * 5 s, not on the doubling clock of a failed model), and it can be made to wait at a gate.
+ */
 class SharedWorkEmbedder implements Embedder {
   readonly id = "test:shared-work";
   readonly dimensions = 384;
@@ -27,7 +30,7 @@ class SharedWorkEmbedder implements Embedder {
   gate: Promise<void> = Promise.resolve();
   onEmbed: () => void = () => {};
   async ready(): Promise<void> {
-    if (!this.up) throw new Error("not up yet");
+    if (!this.up) throw new EmbedderStarting("not up yet");
   }
   async embed(texts: string[]): Promise<number[][]> {
     if (this.embedded.length > 0) await this.gate;
@@ -51,7 +54,7 @@ describe("two servers on one Postgres", () => {
 
   beforeAll(async () => {
     database = await createTestDatabase(inject("postgresUrl"));
-    // A's embedder is down at first, so that what is written through A waits for the workers.
+    // A's embedder is still starting at first, so what is written through A waits for the workers.
     embedderA.up = false;
     const config = {
       databaseUrl: database.url,
@@ -123,9 +126,9 @@ describe("two servers on one Postgres", () => {
         );
         return ids.every((id) => attached.has(id)) ? true : undefined;
       },
-      // A, down since it started, looks at its embedder again after a wait that doubles with each
-      // failure (ModelRetries: 5, 10, 20, 40 s); on a loaded machine the earlier tests see four.
-      { attempts: 360, intervalMs: 250 },
+      // A looks at its starting embedder every 5 s, so B's held batch waits seconds, well inside
+      // its 60 s lease: one that ran out would be A's to take too, and embedded twice.
+      { attempts: 240, intervalMs: 250 },
     );
     const embeddedA = embedderA.embedded.filter((t) => contents.includes(t));
     const embeddedB = embedderB.embedded.filter((t) => contents.includes(t));
