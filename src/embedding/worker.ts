@@ -2,11 +2,12 @@ import type { Logger } from "pino";
 import { PermanentEmbeddingError } from "./embedder.js";
 import type { EmbeddingJob, EmbeddingQueue } from "./embedding-queue.js";
 import type { Embeddings } from "./embeddings.js";
+import { whileLeased } from "./lease.js";
 import { loggableError } from "../logger.js";
 
 export interface WorkerOptions {
   batchSize: number;
-  /** How long a claim is held before another worker may take the job. */
+  /** How long a claim is held, unless renewed while its texts are embedded, before another worker may take it. */
   leaseMs: number;
   /**
    * The longest an idle worker sleeps between looks: it is woken by kick() on every write that
@@ -82,7 +83,8 @@ export class EmbeddingWorker {
     if (jobs.length === 0) return 0;
     if (jobs.length === this.options.batchSize) this.options.onBacklog();
     try {
-      const embedded = await this.embeddings.embed(jobs.map((j) => j.content));
+      const claim = { queue, jobs, claimedAt: now, leaseMs: this.options.leaseMs };
+      const embedded = await whileLeased(claim, this.logger, () => this.embeddings.embed(jobs.map((j) => j.content)));
       const model = embedded[0]?.model ?? "";
       await queue.attach(
         jobs,

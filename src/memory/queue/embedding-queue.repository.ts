@@ -65,6 +65,24 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
   }
 
   /**
+   * Extends a claim whose embedding takes longer than its lease. A job's lease is its retry
+   * time: one that no longer reads `heldUntil` was finished, re-queued by a write or, its lease
+   * run out, claimed by another worker, and is left alone.
+   */
+  async renew(jobs: EmbeddingJob[], heldUntil: Date, until: Date): Promise<number> {
+    if (jobs.length === 0) return 0;
+    const rows = await query(
+      this.em,
+      sql`update memories m set embedding_retry_time = ${until}
+        from unnest(${jobs.map((j) => j.workspaceId)}::text[], ${jobs.map((j) => j.id)}::uuid[]) as j(workspace_id, id)
+        where m.workspace_id = j.workspace_id and m.id = j.id and m.embedding_status = 'pending'
+          and m.embedding_retry_time = ${heldUntil}
+        returning m.id`,
+    );
+    return rows.length;
+  }
+
+  /**
    * Stores each job's vector, in one statement, unless its content changed since it was
    * claimed (that change re-queued it). Returns how many were stored.
    */

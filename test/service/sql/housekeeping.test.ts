@@ -48,13 +48,18 @@ describe("src/memory/queue/embedding-queue.repository.ts", () => {
   it("covers every method", () =>
     expectEveryMethodSnapshotted(
       EmbeddingQueueRepository,
-      ["claim", "attach", "nextRetryTime", "release", "requeue", "countPending", "columnDimensions"],
+      ["claim", "renew", "attach", "nextRetryTime", "release", "requeue", "countPending", "columnDimensions"],
       ["claimIn"],
     ));
 
   it("countPending", () => expectSqlSnapshot(recorded, FILE, "countPending", { count: () => queue().countPending() }));
 
   it("claim", () => expectSqlSnapshot(recorded, FILE, "claim", { "a batch": () => queue().claim(8, 60_000, NOW) }));
+
+  it("renew", () =>
+    expectSqlSnapshot(recorded, FILE, "renew", {
+      "a claim's lease": () => queue().renew([job], NOW, new Date(NOW.getTime() + 60_000)),
+    }));
 
   it("nextRetryTime", () =>
     expectSqlSnapshot(recorded, FILE, "nextRetryTime", { "the first": () => queue().nextRetryTime() }));

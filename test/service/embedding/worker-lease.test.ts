@@ -1,0 +1,123 @@
+/**
+ * The embedding worker's lease on a claim, on either engine: renewed while a slow batch is
+ * embedded, so no other worker takes it and no text is embedded twice; left to run out when a
+ * worker stops renewing (it died), so another worker takes the jobs over. Workers look at the
+ * queue at a time they are given, and the renewals' clock is faked: nothing waits for a lease.
+ */
+import { pino } from "pino";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
+import { query, sql } from "../../../src/db/sql.js";
+import type { Embedder } from "../../../src/embedding/embedder.js";
+import { Embeddings } from "../../../src/embedding/embeddings.js";
+import { DEFAULT_WORKER_OPTIONS, EmbeddingWorker } from "../../../src/embedding/worker.js";
+import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-queue.repository.js";
+import { wordHashVector } from "../../support/embedders.js";
+import { startServices, type ServiceHarness } from "../../support/service.js";
+import { ADMIN } from "../../support/factories/key.js";
+import { aNote } from "../../support/factories/memory.js";
+
+const logger = pino({ level: "silent" });
+const LEASE_MS = DEFAULT_WORKER_OPTIONS.leaseMs;
+
+/** Records what it embeds; holds every call at a gate the test opens. */
+class GatedEmbedder implements Embedder {
+  readonly id = "test:word-hash";
+  readonly dimensions = 384;
+  readonly embedded: string[] = [];
+  /** Resolves when a call reaches the gate (its batch is claimed). */
+  readonly reached: Promise<void>;
+  private arrive: () => void = () => {};
+  private open: () => void = () => {};
+  private readonly gate = new Promise<void>((resolve) => (this.open = resolve));
+  constructor({ open }: { open: boolean }) {
+    this.reached = new Promise((resolve) => (this.arrive = resolve));
+    if (open) this.open();
+  }
+  async ready(): Promise<void> {}
+  async embed(texts: string[]): Promise<number[][]> {
+    this.arrive();
+    await this.gate;
+    this.embedded.push(...texts);
+    return texts.map(wordHashVector);
+  }
+  release(): void {
+    this.open();
+  }
+}
+
+let services: ServiceHarness;
+beforeAll(async () => {
+  // No embedder on the write path: every write commits PENDING, for the workers.
+  services = await startServices();
+});
+afterAll(() => services?.close());
+afterEach(() => vi.useRealTimers());
+
+const queue = () => new EmbeddingQueueRepository(services.db.em.fork());
+
+async function workerOn(embedder: Embedder): Promise<EmbeddingWorker> {
+  const embeddings = new Embeddings(embedder, { budgetMs: 2_000, logger });
+  await embeddings.start(384);
+  return new EmbeddingWorker(queue, embeddings, logger);
+}
+
+async function writePending(contents: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const content of contents) {
+    const { memory } = await services.memories(ADMIN).writeMemory({ memory: aNote("ana", content) });
+    expect(memory?.embeddingStatus).toBe(EmbeddingStatus.PENDING);
+    ids.push(memory!.id);
+  }
+  return ids;
+}
+
+/** Read from the primary, where the workers write. */
+async function queued(ids: string[]): Promise<{ status: string; leasedUntil: number }[]> {
+  const rows = await query<{ embedding_status: string; embedding_retry_time: Date | string | null }>(
+    services.db.em.fork(),
+    sql`select embedding_status, embedding_retry_time from memories where id = any(${ids}::uuid[])`,
+  );
+  return rows.map((r) => ({
+    status: r.embedding_status,
+    leasedUntil: r.embedding_retry_time === null ? 0 : new Date(r.embedding_retry_time).getTime(),
+  }));
+}
+
+describe("a claim's lease", () => {
+  it("is renewed while its batch is embedded: no other worker takes it, no text is embedded twice", async () => {
+    const contents = ["slow batch one", "slow batch two", "slow batch three"];
+    const ids = await writePending(contents);
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
+    const claimedAt = Date.now();
+    const slow = new GatedEmbedder({ open: false });
+    const first = (await workerOn(slow)).runOnce();
+    await slow.reached;
+    // Two thirds of the lease pass while the batch is embedded: two renewals.
+    await vi.advanceTimersByTimeAsync((LEASE_MS * 2) / 3);
+    const renewed = claimedAt + (LEASE_MS * 5) / 3;
+    await expect.poll(async () => (await queued(ids)).every((j) => j.leasedUntil === renewed)).toBe(true);
+
+    // Past the first lease, inside the renewed one, another worker finds nothing to take.
+    const other = new GatedEmbedder({ open: true });
+    expect(await (await workerOn(other)).runOnce(new Date(claimedAt + LEASE_MS * 1.5))).toBe(0);
+    slow.release();
+    expect(await first).toBe(3);
+    expect((await queued(ids)).map((j) => j.status)).toEqual(contents.map(() => "attached"));
+    expect([...slow.embedded, ...other.embedded].sort()).toEqual([...contents].sort());
+  });
+
+  it("runs out when nobody renews it, and another worker takes the jobs over", async () => {
+    const contents = ["abandoned one", "abandoned two"];
+    const ids = await writePending(contents);
+    const claimedAt = Date.now();
+    // Claimed as by a worker that died before embedding anything.
+    expect(await queue().claim(32, LEASE_MS, new Date(claimedAt))).toHaveLength(2);
+    const other = new GatedEmbedder({ open: true });
+    const second = await workerOn(other);
+    expect(await second.runOnce(new Date(claimedAt + LEASE_MS - 1))).toBe(0);
+    expect(await second.runOnce(new Date(claimedAt + LEASE_MS))).toBe(2);
+    expect((await queued(ids)).map((j) => j.status)).toEqual(contents.map(() => "attached"));
+    expect(other.embedded.sort()).toEqual([...contents].sort());
+  });
+});
