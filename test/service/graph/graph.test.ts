@@ -64,7 +64,8 @@ describe("a relation holds while a memory that states it is active and valid", (
       memories,
       aNote("bo", "side project mentioned during the call", {
         relations: [fact("bo", "founded", "hooli")],
-        expireTime: timestampFromDate(new Date(Date.now() + 300)),
+        // Long enough for the next write and read to come before it on a loaded machine.
+        expireTime: timestampFromDate(new Date(Date.now() + 2_000)),
       }),
     );
     const entities = services.entities({ agentId: "hr" });
@@ -73,7 +74,8 @@ describe("a relation holds while a memory that states it is active and valid", (
     ).toEqual(["bo founded hooli 1", "bo works_at initech 1"]);
     await writeMemory(memories, aNote("bo", "prefers calls in the morning", { linkedEntities: [ref("person", "bo")] }));
     await memories.deleteMemory({ id: deleted.id });
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const hooli = () => codeOf(entities.getEntity({ type: "company", id: "hooli" }));
+    await expect.poll(hooli, { timeout: 10_000, interval: 250 }).toBe("NotFound");
     // bo is still mentioned by an active memory; initech and hooli no longer are.
     expect(await codeOf(entities.getEntity({ type: "person", id: "bo" }))).toBe("OK");
     expect(await codeOf(entities.getEntity({ type: "company", id: "initech" }))).toBe("NotFound");
