@@ -5,7 +5,7 @@
  * queue at a time they are given, and the renewals' clock is faked: nothing waits for a lease.
  */
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, onTestFinished, vi } from "vitest";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { query, sql } from "../../../src/db/sql.js";
 import type { Embedder } from "../../../src/embedding/embedder.js";
@@ -13,6 +13,7 @@ import { Embeddings } from "../../../src/embedding/embeddings.js";
 import { DEFAULT_WORKER_OPTIONS, EmbeddingWorker } from "../../../src/embedding/worker.js";
 import { EmbeddingQueueRepository } from "../../../src/memory/queue/embedding-queue.repository.js";
 import { wordHashVector } from "../../support/embedders.js";
+import { unique } from "../../engine/search/search-support.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 import { ADMIN } from "../../support/factories/key.js";
 import { aNote } from "../../support/factories/memory.js";
@@ -86,17 +87,21 @@ async function queued(ids: string[]): Promise<{ status: string; leasedUntil: num
 
 describe("a claim's lease", () => {
   it("is renewed while its batch is embedded: no other worker takes it, no text is embedded twice", async () => {
-    const contents = ["slow batch one", "slow batch two", "slow batch three"];
+    // Unique texts, and the gate opened whatever happens: a retry must not meet this attempt's jobs.
+    const contents = ["slow batch one", "slow batch two", "slow batch three"].map((c) => `${c} ${unique("t")}`);
     const ids = await writePending(contents);
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval", "Date"] });
     const claimedAt = Date.now();
     const slow = new GatedEmbedder({ open: false });
+    onTestFinished(() => slow.release());
     const first = (await workerOn(slow)).runOnce();
     await slow.reached;
     // Two thirds of the lease pass while the batch is embedded: two renewals.
     await vi.advanceTimersByTimeAsync((LEASE_MS * 2) / 3);
     const renewed = claimedAt + (LEASE_MS * 5) / 3;
-    await expect.poll(async () => (await queued(ids)).every((j) => j.leasedUntil === renewed)).toBe(true);
+    await expect
+      .poll(async () => (await queued(ids)).every((j) => j.leasedUntil === renewed), { timeout: 10_000 })
+      .toBe(true);
 
     // Past the first lease, inside the renewed one, another worker finds nothing to take.
     const other = new GatedEmbedder({ open: true });
@@ -108,7 +113,7 @@ describe("a claim's lease", () => {
   });
 
   it("runs out when nobody renews it, and another worker takes the jobs over", async () => {
-    const contents = ["abandoned one", "abandoned two"];
+    const contents = ["abandoned one", "abandoned two"].map((c) => `${c} ${unique("t")}`);
     const ids = await writePending(contents);
     const claimedAt = Date.now();
     // Claimed as by a worker that died before embedding anything.
