@@ -78,6 +78,9 @@ export default defineConfig({
     // A test that passes only on its second try is still named at the end of CI's log
     // (scripts/compare-test-results.mjs), so flakiness is seen and fixed, not hidden.
     retry: process.env.CI ? 1 : 0,
+    // expect.poll gives up after 1 s by default: shorter than a loaded machine's page render or
+    // standby replay, and a poll that succeeds returns at once whatever its timeout.
+    expect: { poll: { timeout: 10_000 } },
     setupFiles: ["test/support/count-assertions.ts"],
     // Longest first, on a new clone too (test/support/sequencer.ts).
     sequence: { sequencer: LongestFirstSequencer },

@@ -186,13 +186,17 @@ class PacedEmbedder implements Embedder {
 
 describe("the write budget", () => {
   it("is waited past while the embedder works through a bulk load, and kept when it hangs", async () => {
-    const embedder = new PacedEmbedder(1);
+    const embedder = new PacedEmbedder(3);
     // A busy wait longer than the test's timeout: a hang taken for progress fails the test.
-    const embeddings = new Embeddings(embedder, { budgetMs: 50, busyWaitMs: 600_000, logger: capturedLogger().logger });
+    const embeddings = new Embeddings(embedder, {
+      budgetMs: 200,
+      busyWaitMs: 600_000,
+      logger: capturedLogger().logger,
+    });
     await embeddings.start(384);
     expect((await embeddings.tryEmbed(["warm up"]))?.done).toBe(true);
 
-    // 300 texts: five calls of up to 64 at 1 ms a text, about 300 ms against a 50 ms budget.
+    // 300 texts: five calls of up to 64 at 3 ms a text, about 900 ms against a 200 ms budget.
     const bulk = Array.from({ length: 300 }, (_, i) => `bulk ${i}`);
     const loaded = await embeddings.tryEmbed(bulk);
     expect(loaded?.done).toBe(true);

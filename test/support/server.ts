@@ -48,8 +48,10 @@ export async function startTestServer(
     shutdownGraceSeconds: 2,
     dbPoolSize: 20,
     logLevel: "warn",
-    // Suites that search pass an embedder in `options`; the rest need none.
-    embedding: { ...DEFAULT_CONFIG.embedding, provider: "none" },
+    // Suites that search pass an embedder in `options`; the rest need none. A write waits up to
+    // 2 s for its vector (the default is 200 ms), so a loaded machine does not leave PENDING a
+    // write a suite expects ATTACHED; suites about the budget set their own.
+    embedding: { ...DEFAULT_CONFIG.embedding, provider: "none", budgetMs: 2_000 },
     // Nor a reranker (which would fetch its model on the first search asking for rerank).
     reranker: "none",
     ...overrides,

@@ -105,7 +105,9 @@ describe("read replicas with read-your-writes", () => {
       const { id } = await write(writer, `no token ${i}`);
       return !(await found(reader, id));
     });
-    expect(stale.filter(Boolean).length).toBeGreaterThan(50);
+    // How many are stale depends on how fast the machine writes and reads against the 300 ms
+    // delay (most of them, unloaded); any stale read shows that the standby lags.
+    expect(stale.filter(Boolean).length).toBeGreaterThan(0);
   });
 
   it("a key's own reads on the server it wrote through see its writes without the token", async () => {

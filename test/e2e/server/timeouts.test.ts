@@ -26,8 +26,13 @@ const CLOSED_WITHIN_MS = 5_000;
 
 type Closable = net.Socket | http2.ClientHttp2Session | http2.ClientHttp2Stream;
 
-/** True once `target` closes, false if it is still open after `ms`. */
+/**
+ * True once `target` closes, false if it is still open after `ms`. A target the server closed
+ * while the others were still being opened (under load that takes longer than its bound) has
+ * already emitted "close", so it counts as closed.
+ */
 function closedWithin(target: Closable, ms: number): Promise<boolean> {
+  if (target.destroyed) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve(false), ms);
     target.once("close", () => {

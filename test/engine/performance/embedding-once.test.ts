@@ -38,7 +38,7 @@ describe("each text is embedded once", () => {
 
   beforeAll(async () => {
     server = await startTestServer(
-      { embedding: { ...DEFAULT_CONFIG.embedding, provider: "local", budgetMs: 50 } },
+      { embedding: { ...DEFAULT_CONFIG.embedding, provider: "local", budgetMs: 500 } },
       { embedder },
     );
     client = memoryClient(server.baseUrl, server.adminKey);
@@ -47,7 +47,7 @@ describe("each text is embedded once", () => {
 
   it("a write that misses its budget commits PENDING and attaches the vector it started, without the worker", async () => {
     await server.engram.worker.stop();
-    embedder.delayMs = 400;
+    embedder.delayMs = 1_500;
     const content = `slow vector ${unique("budget")}`;
     const res = await client.writeMemory({
       memory: { subjectType: "contact", subjectId: unique("s"), kind: "note", content },

@@ -95,6 +95,9 @@ describe("an OpenAI-compatible embedder that goes down and comes back", () => {
       embedding: {
         ...DEFAULT_CONFIG.embedding,
         provider: "openai",
+        // A write waits this long for its vector: generous, so a loaded machine's answering API
+        // is never taken for a slow one and a write expected ATTACHED is not left PENDING.
+        budgetMs: 2_000,
         openaiBaseUrl: url,
         model: "fake",
         dimensions: 384,

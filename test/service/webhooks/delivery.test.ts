@@ -85,7 +85,7 @@ describe("webhook delivery", () => {
     receiver = await startWebhookReceiver();
     receiver.behave((n) => (n === 0 ? 500 : n === 1 ? "hang" : 200));
     const { caller, id } = await aWebhook();
-    deliverer({ timeoutMs: 300 });
+    deliverer();
     await write(caller, "Ana asked for a discount");
     const received = await receiver.waitFor(3);
     expect(new Set(received.map((r) => r.headers["webhook-id"])).size).toBe(1);
