@@ -86,6 +86,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ENGRAM_RATE_LIMIT: "0",
     ENGRAM_LOG_LEVEL: "warn",
     ENGRAM_EMBED_BUDGET_MS: String(options.budgetMs ?? 200),
+    // The gauges count at most once a second while untilTalliesFolded scrapes (nothing else does).
+    ENGRAM_METRICS_COUNT_INTERVAL: "1",
   };
   Object.assign(env, options.env);
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
@@ -118,6 +120,23 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await exited;
     },
   };
+}
+
+/**
+ * Seconds until the server has folded every graph tally row the writes added (its
+ * engram_graph_unfolded_tally_rows gauge reads 0, counted at most a second before): graph reads
+ * sum a key's unfolded rows, so they are measured once the folder has caught up.
+ */
+export async function untilTalliesFolded(server: RunningServer, limitSeconds = 900): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+    const rows = Number(/^engram_graph_unfolded_tally_rows (\S+)$/m.exec(metrics)?.[1] ?? Number.NaN);
+    const seconds = (performance.now() - started) / 1000;
+    if (rows === 0) return seconds;
+    if (seconds > limitSeconds) throw new Error(`${rows} graph tally rows still unfolded after ${limitSeconds} s`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
 
 /** User plus system CPU time of a process so far, in ms. */

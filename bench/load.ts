@@ -40,7 +40,15 @@ import { RERANK_CANDIDATES } from "../src/rerank/rerank.js";
 import { AGENTS, memory, note, question, random } from "./load-data.js";
 import { LOCAL_MODEL_ID, syntheticVectors } from "./load-vectors.js";
 import { auth, entityClient, memoryClient, untilReranking } from "./load-client.js";
-import { cpuMs, newStore, postgresCpuMs, rssMb, startServer, type RunningServer } from "./load-server.js";
+import {
+  cpuMs,
+  newStore,
+  postgresCpuMs,
+  rssMb,
+  startServer,
+  untilTalliesFolded,
+  type RunningServer,
+} from "./load-server.js";
 import { fixed, percentile, table } from "./report.js";
 import { replicaReads } from "./replica-reads.js";
 import { bulkIngestRow, bulkTable, bulkTexts } from "./bulk-ingest.js";
@@ -378,7 +386,10 @@ async function main(): Promise<void> {
   const list = await run(server, SEARCHES, 1, (i) =>
     client.listMemories({ filter: { subjectType: "contact", subjectId: `contact-${i % 100}` } }, auth(adminKey)),
   );
-  // The knowledge graph's two hot reads (docs/graph.md): a name prefix, and two steps out from a subject.
+  // The knowledge graph's two hot reads (docs/graph.md): a name prefix, and two steps out from a
+  // subject, once the writes' tally rows are folded (decision 0029).
+  const foldSeconds = await untilTalliesFolded(server);
+  progress(`graph tallies folded ${foldSeconds.toFixed(1)} s after the writes`);
   const entities = entityClient(server);
   const entityPrefix = await run(server, SEARCHES, 1, (i) =>
     entities.listEntities({ namePrefix: `contact-${i % 10}`, pageSize: 20 }, auth(adminKey)),
@@ -554,6 +565,7 @@ async function main(): Promise<void> {
       ]),
     ),
   );
+  say(`Graph reads start once the folder has folded the writes' tally rows: ${foldSeconds.toFixed(1)} s after them.`);
   say();
   const searchTable = searchRows.map(({ scope, mode, one, sixteen }) => {
     const { top10, top50, deep, reranked } = floors[scope]!;

@@ -18,7 +18,8 @@ import type { Config } from "./config.js";
 import { openDatabase, type Database } from "./db/orm.js";
 import { ServerSecretRepository } from "./db/server-secret.repository.js";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "./db/table-statistics.js";
-import { foldTallies } from "./graph/tallies/folds.js";
+import { foldTallies, unfoldedTallyRows } from "./graph/tallies/folds.js";
+import { addTallyGauge } from "./compose/tally-gauge.js";
 import { TallyFolder } from "./graph/tallies/tally-folder.js";
 import type { Embeddings } from "./embedding/embeddings.js";
 import { EmbeddingWorker } from "./embedding/worker.js";
@@ -142,6 +143,7 @@ async function serve(config: Config, logger: Logger, options: StartOptions, open
     config.metricsCountSeconds,
     logger,
   );
+  addTallyGauge(metrics, () => unfoldedTallyRows(db.em.fork()), config.metricsCountSeconds, logger);
   if (storage) addStorageGauges(metrics, storage);
   addFeedGauges(metrics, () => feed.openStreams);
   // On the embedded engine erased rows leave bytes in the files until they are rewritten.

@@ -160,7 +160,7 @@ export const SETTINGS = {
     flag: "--metrics-count-interval <seconds>",
     env: "ENGRAM_METRICS_COUNT_INTERVAL",
     initial: 60,
-    help: "how long a count of memories by state serves /metrics before a scrape counts again",
+    help: "how long a count of memories by state (and of unfolded graph tallies) serves /metrics before a scrape counts again",
   }),
   embedding: {
     provider: choice(["local", "openai", "none"], {

@@ -38,3 +38,18 @@ export async function foldWorkspaceTallies(em: EntityManager, workspaceId: strin
     while (pending >= FOLD_BATCH) pending = await repository.fold(workspaceId, true);
   }
 }
+
+/**
+ * Tally rows written and not yet folded, all workspaces (each table's partial index on them): a
+ * graph read sums a key's unfolded rows, so while the folder is behind the writes, reads slow
+ * (at 100k memories on Postgres, 97k unfolded rows made the relations among 50 entities take 42 ms
+ * instead of 16).
+ */
+export async function unfoldedTallyRows(em: EntityManager): Promise<number> {
+  const [row] = await query<{ n: number | string }>(
+    em,
+    sql`select (select count(*) from entity_tallies where not folded)
+      + (select count(*) from relation_tallies where not folded) as n`,
+  );
+  return Number(row?.n ?? 0);
+}

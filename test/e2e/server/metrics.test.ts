@@ -168,6 +168,20 @@ describe("/metrics", () => {
     expect(value(closed, "engram_watch_streams")).toBe(0);
   });
 
+  it("shows the graph tally rows the folder has not folded, none once it has", async () => {
+    await write("metrics-tallies", "Ana Lopez from Fjord Labs asked about the renewal");
+    // How many are unfolded at a scrape depends on the folder's timer (counted in the service
+    // tier, test/service/graph/unfolded-tallies.test.ts); after a fold of everything, none.
+    expect(await scrape()).toMatch(/^engram_graph_unfolded_tally_rows \d+$/m);
+    await server.engram.tallies.foldAll();
+    // A scrape shows the last count and starts the next.
+    const folded = await eventually(async () => {
+      const metrics = await scrape();
+      return value(metrics, "engram_graph_unfolded_tally_rows") === 0 ? metrics : undefined;
+    });
+    expect(folded).toMatch(/^engram_graph_unfolded_tally_rows 0$/m);
+  });
+
   it("shows the embedded data directory's free space against its reserve; on Postgres, nothing of it", async () => {
     const metrics = await scrape();
     if (server.databaseUrl !== undefined) {
