@@ -1,6 +1,6 @@
 import type { EntityManager } from "@mikro-orm/sql";
 import { takeFoldLock } from "./fold-lock.js";
-import { goneRows, takeFoldedKeys } from "./fold-rows.js";
+import { batchRows, dropBatch, takeFoldBatch } from "./fold-rows.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { readerOf, timeless } from "./tally-trigger.js";
 
@@ -24,11 +24,11 @@ export class EntityTallyRepository {
   async fold(workspaceId: string, wait: boolean): Promise<number> {
     return this.em.transactional(async (em) => {
       if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
-      const { rows, unfolded } = await takeFoldedKeys(em, "entity_tallies", KEY, workspaceId);
-      if (rows.length === 0) return 0;
+      const batch = await takeFoldBatch(em, "entity_tallies", KEY, workspaceId);
+      if (batch === null) return 0;
       await query(
         em,
-        sql`with gone as (${goneRows(rows, TYPED_COLUMNS)}),
+        sql`with gone as (select * from ${batchRows(batch)} as rows),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
@@ -48,7 +48,8 @@ export class EntityTallyRepository {
             on ${STALE("s")} and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
           where s.n > 0`,
       );
-      return unfolded;
+      await dropBatch(em, batch);
+      return batch.unfolded;
     });
   }
 }
@@ -60,5 +61,3 @@ const STALE = (s: string) =>
 
 /** A tally key: the rows of one key fold into one. */
 const KEY = sql`workspace_id, type, id, reader, name`;
-const TYPED_COLUMNS = `workspace_id text, type text, id text, reader text, name text, name_key text, n integer,
-  first_seen timestamptz, last_seen timestamptz, gone_first timestamptz, gone_last timestamptz`;

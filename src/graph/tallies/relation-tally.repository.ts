@@ -8,7 +8,7 @@ import { toSeen, type EntityRef, type SeenColumns, type SeenEntity } from "../en
 import { seenEntities } from "../entity-sql.js";
 import type { LiveSource } from "../graph-source.js";
 import { CO_MENTIONED, statedBy } from "../stated-relations.js";
-import { goneRows, takeFoldedKeys } from "./fold-rows.js";
+import { batchRows, dropBatch, takeFoldBatch } from "./fold-rows.js";
 import { readerOf, timeless } from "./tally-trigger.js";
 
 /**
@@ -119,11 +119,11 @@ export class RelationTallyRepository {
   async fold(workspaceId: string, wait: boolean): Promise<number> {
     return this.em.transactional(async (em) => {
       if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
-      const { rows, unfolded } = await takeFoldedKeys(em, "relation_tallies", KEY, workspaceId);
-      if (rows.length === 0) return 0;
+      const batch = await takeFoldBatch(em, "relation_tallies", KEY, workspaceId);
+      if (batch === null) return 0;
       await query(
         em,
-        sql`with gone as (${goneRows(rows, TYPED_COLUMNS)}),
+        sql`with gone as (select * from ${batchRows(batch)} as rows),
         -- Each memory's latest delta per key says whether it still gives the relation, and when it
         -- last changed (the times the deltas carry: no memory is read).
         events as (select g.workspace_id, g.type, g.id, g.reader, g.predicate, g.other_type, g.other_id, g.outward,
@@ -148,15 +148,14 @@ export class RelationTallyRepository {
         insert into relation_tallies (${KEY}, n, memory_ids, memory_times, folded)
           select ${KEY}, n, listed, listed_times, true from refilled`,
       );
-      return unfolded;
+      await dropBatch(em, batch);
+      return batch.unfolded;
     });
   }
 }
 
 /** A relation tally key: the rows of one key fold into one. */
 const KEY = sql`workspace_id, type, id, reader, predicate, other_type, other_id, outward`;
-const TYPED_COLUMNS = `workspace_id text, type text, id text, reader text, predicate text, other_type text,
-  other_id text, outward boolean, tally_id bigint, n integer, memory_ids uuid[], memory_times timestamptz[], gone_ids uuid[]`;
 
 /** The rows `r` the source's viewer may read, of the wanted predicates (the caller names the entity). */
 function readableRows(source: LiveSource, predicates: readonly string[]): Sql[] {

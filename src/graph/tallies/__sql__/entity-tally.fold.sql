@@ -2,15 +2,13 @@
 
 select pg_try_advisory_xact_lock(1701737569, hashtext('ws-sql')) as got;
 
-select to_jsonb(t) as row from entity_tallies t where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
-        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000)
-      order by tally_id;
+select array_agg(tally_id order by tally_id)::text[] as ids, count(*) filter (where not folded) as unfolded
+      from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
+        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000);
 
-delete from entity_tallies where workspace_id = 'ws-sql'
-      and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]);
-
-with gone as (select * from jsonb_to_recordset('[{"n":-1,"id":"ana","name":"ana","type":"person","folded":false,"reader":"agent-1","name_key":"ana","tally_id":10,"gone_last":"<time>","last_seen":null,"first_seen":null,"gone_first":"<time>","workspace_id":"ws-sql"},{"n":0,"id":"acme corp","name":"Acme Corp","type":"organization","folded":false,"reader":"agent-1","name_key":"acme corp","tally_id":9,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"acme","name":"acme","type":"account","folded":false,"reader":"agent-1","name_key":"acme","tally_id":7,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"acme","name":"acme","type":"company","folded":false,"reader":"agent-1","name_key":"acme","tally_id":8,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"ana lopez","name":"Ana Lopez","type":"person","folded":false,"reader":"agent-1","name_key":"ana lopez","tally_id":11,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":0,"id":"lisbon","name":"Lisbon","type":"place","folded":false,"reader":"agent-1","name_key":"lisbon","tally_id":12,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"acme corp","name":"Acme Corp","type":"organization","folded":false,"reader":"agent-1","name_key":"acme corp","tally_id":3,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"acme","name":"acme","type":"account","folded":false,"reader":"agent-1","name_key":"acme","tally_id":1,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"acme","name":"acme","type":"company","folded":false,"reader":"agent-1","name_key":"acme","tally_id":2,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"ana lopez","name":"Ana Lopez","type":"person","folded":false,"reader":"agent-1","name_key":"ana lopez","tally_id":5,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"ana","name":"ana","type":"person","folded":false,"reader":"agent-1","name_key":"ana","tally_id":4,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"},{"n":1,"id":"lisbon","name":"Lisbon","type":"place","folded":false,"reader":"agent-1","name_key":"lisbon","tally_id":6,"gone_last":null,"last_seen":"<time>","first_seen":"<time>","gone_first":null,"workspace_id":"ws-sql"}]'::jsonb) as gone(workspace_id text, type text, id text, reader text, name text, name_key text, n integer,
-  first_seen timestamptz, last_seen timestamptz, gone_first timestamptz, gone_last timestamptz)),
+with gone as (select * from (select * from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
+      select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]))
+    and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) as rows),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
@@ -32,10 +30,14 @@ with gone as (select * from jsonb_to_recordset('[{"n":-1,"id":"ana","name":"ana"
     or (s.first_seen is null and s.gone_first is not null)) and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
           where s.n > 0;
 
+delete from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
+      select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]))
+    and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]);
+
 -- an erasure's, waiting for another fold
 
 select true as got from (select pg_advisory_xact_lock(1701737569, hashtext('ws-sql'))) as waited;
 
-select to_jsonb(t) as row from entity_tallies t where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
-        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000)
-      order by tally_id;
+select array_agg(tally_id order by tally_id)::text[] as ids, count(*) filter (where not folded) as unfolded
+      from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
+        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000);
