@@ -24,7 +24,7 @@ export class EntityTallyRepository {
   async fold(workspaceId: string, wait: boolean): Promise<number> {
     return this.em.transactional(async (em) => {
       if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
-      const batch = await takeFoldBatch(em, "entity_tallies", KEY, workspaceId);
+      const batch = await takeFoldBatch(em, "entity_tallies", KEY_COLUMNS, workspaceId);
       if (batch === null) return 0;
       await query(
         em,
@@ -59,5 +59,5 @@ const STALE = (s: string) =>
   Sql.raw(`(${s}.gone_first <= ${s}.first_seen or ${s}.gone_last >= ${s}.last_seen
     or (${s}.first_seen is null and ${s}.gone_first is not null))`);
 
-/** A tally key: the rows of one key fold into one. */
-const KEY = sql`workspace_id, type, id, reader, name`;
+/** A tally key after its workspace: the rows of one key fold into one. */
+const KEY_COLUMNS = ["type", "id", "reader", "name"];

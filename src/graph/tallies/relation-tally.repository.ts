@@ -119,7 +119,7 @@ export class RelationTallyRepository {
   async fold(workspaceId: string, wait: boolean): Promise<number> {
     return this.em.transactional(async (em) => {
       if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
-      const batch = await takeFoldBatch(em, "relation_tallies", KEY, workspaceId);
+      const batch = await takeFoldBatch(em, "relation_tallies", KEY_COLUMNS, workspaceId);
       if (batch === null) return 0;
       await query(
         em,
@@ -154,8 +154,9 @@ export class RelationTallyRepository {
   }
 }
 
-/** A relation tally key: the rows of one key fold into one. */
-const KEY = sql`workspace_id, type, id, reader, predicate, other_type, other_id, outward`;
+/** A relation tally key after its workspace: the rows of one key fold into one. */
+const KEY_COLUMNS = ["type", "id", "reader", "predicate", "other_type", "other_id", "outward"];
+const KEY = Sql.raw(["workspace_id", ...KEY_COLUMNS].join(", "));
 
 /** The rows `r` the source's viewer may read, of the wanted predicates (the caller names the entity). */
 function readableRows(source: LiveSource, predicates: readonly string[]): Sql[] {

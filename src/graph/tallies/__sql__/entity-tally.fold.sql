@@ -2,13 +2,15 @@
 
 select pg_try_advisory_xact_lock(1701737569, hashtext('ws-sql')) as got;
 
-select array_agg(tally_id order by tally_id)::text[] as ids, count(*) filter (where not folded) as unfolded
-      from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
-        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000);
+select array_agg(r.tally_id order by r.tally_id)::text[] as ids, count(*) filter (where not r.folded) as unfolded
+      from (select distinct type, id, reader, name from (select type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded
+        order by tally_id limit 5000) u) k
+      cross join lateral (select r.tally_id, r.folded from entity_tallies r
+    where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r;
 
-with gone as (select * from (select * from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
-      select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]))
-    and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) as rows),
+with gone as (select * from (select r.* from (select distinct type, id, reader, name from entity_tallies t
+    where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) k cross join lateral (select r.* from entity_tallies r
+    where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) as rows),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
@@ -30,14 +32,18 @@ with gone as (select * from (select * from entity_tallies where workspace_id = '
     or (s.first_seen is null and s.gone_first is not null)) and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
           where s.n > 0;
 
-delete from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
-      select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]))
-    and tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[]);
+delete from entity_tallies where workspace_id = 'ws-sql' and ctid = any(array(
+      select r.ctid from (select distinct type, id, reader, name from entity_tallies t
+    where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) k cross join lateral (select r.ctid, r.tally_id from entity_tallies r
+    where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r
+      where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])));
 
 -- an erasure's, waiting for another fold
 
 select true as got from (select pg_advisory_xact_lock(1701737569, hashtext('ws-sql'))) as waited;
 
-select array_agg(tally_id order by tally_id)::text[] as ids, count(*) filter (where not folded) as unfolded
-      from entity_tallies where workspace_id = 'ws-sql' and (workspace_id, type, id, reader, name) in (
-        select workspace_id, type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded order by tally_id limit 5000);
+select array_agg(r.tally_id order by r.tally_id)::text[] as ids, count(*) filter (where not r.folded) as unfolded
+      from (select distinct type, id, reader, name from (select type, id, reader, name from entity_tallies where workspace_id = 'ws-sql' and not folded
+        order by tally_id limit 5000) u) k
+      cross join lateral (select r.tally_id, r.folded from entity_tallies r
+    where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r;
