@@ -130,19 +130,22 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
     const viewer = actingViewer(ctx, req.agentId);
     const { source, entities, expand, edges } = this.reader(viewer, req.time, req.predicates);
     const start = { type: req.type, id: req.id };
-    await seenOrNotFound(entities, source, viewer, start);
     const limit = req.limit || DEFAULT_GRAPH_LIMIT;
     // Read now, the tallies answer (decision 0029); at another time, the memories.
     const tallied =
       source.live && source.tallied
         ? talliedEdges(edges, source, { predicates: req.predicates, types: req.types, limit })
         : { expand };
+    // Whether the start exists for the caller is asked last, of the entities the walk read (one
+    // statement fewer, 5 ms of a read on PGlite): the walk reads only the caller's memories and
+    // tallies, and whatever it found, a start they do not mention is NOT_FOUND, as it was first.
     const found = await neighbourhood(start, { depth: req.depth || 1, limit, types: req.types, ...tallied });
     // The tallies' last read of the relations among the entities read them too.
     const read =
       ("seen" in tallied ? tallied.seen() : undefined) ??
       (await entities.seen(source, viewer.workspaceId, found.entities));
     const seen = new Map(read.map((e) => [keyOf(e), e] as const));
+    if (!seen.has(keyOf(start))) throw entityNotFound(start);
     return create(GetEntityGraphResponseSchema, {
       entities: found.entities.flatMap((ref) => {
         const entity = seen.get(keyOf(ref));
