@@ -128,7 +128,9 @@ async function serve(config: Config, logger: Logger, options: StartOptions, open
   const statistics = new TableStatistics(db.em, "memories", logger, {
     ...DEFAULT_TABLE_STATISTICS_OPTIONS,
     paused: writesPaused,
-    alongside: ["entity_names", "entity_tallies", "relation_tallies"],
+    ...(db.kind === "pglite"
+      ? { alongside: ["entity_names"], vacuumed: ["entity_tallies", "relation_tallies"] }
+      : { alongside: ["entity_names", "entity_tallies", "relation_tallies"] }),
   });
   const tallies = new TallyFolder(() => foldTallies(db.em), logger);
 

@@ -249,5 +249,11 @@ describe("src/db/table-statistics.ts", () => {
           ...DEFAULT_TABLE_STATISTICS_OPTIONS,
           alongside: ["entity_names"],
         }).analyze(),
+      "vacuuming the graph tallies (PGlite)": () =>
+        new TableStatistics(em(), "memories", pino({ level: "silent" }), {
+          ...DEFAULT_TABLE_STATISTICS_OPTIONS,
+          alongside: ["entity_names"],
+          vacuumed: ["entity_tallies", "relation_tallies"],
+        }).analyze(),
     }));
 });
