@@ -54,7 +54,8 @@ export async function neighbourhood(
     truncated ||= ranked.length > room;
     frontier = ranked.slice(0, room).map((n) => n.ref);
     for (const ref of frontier) included.set(keyOf(ref), ref);
-    for (const edge of found) edges.addWithin(edge, included);
+    // With `among`, a step's edges only rank (their relations are read by among, below).
+    if (among === undefined) for (const edge of found) edges.addWithin(edge, included);
   }
   if (among !== undefined) {
     // Whether the limit left out entities still within depth, then the relations among all.

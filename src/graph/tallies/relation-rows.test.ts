@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { edgesOfRows, type AmongColumns } from "./relation-rows.js";
+import { AMONG_TUPLE, amongRow, edgesOfRows, type AmongColumns, type AmongTuple } from "./relation-rows.js";
 
 const ACME = { type: "organization", id: "acme" };
 const ANA = { type: "person", id: "ana" };
@@ -69,5 +69,12 @@ describe("edgesOfRows", () => {
       { ...row(1, "", 1, [["m1", "2026-01-01T00:00:00Z"]]), predicate: "works_at", outward: false },
     ]);
     expect(edge).toMatchObject({ subject: ACME, predicate: "works_at", object: ANA });
+  });
+
+  it("reads a row sent as a tuple by AMONG_TUPLE's order (the statement builds it from that list)", () => {
+    // Each column given its own name: a column read from the wrong place would carry another's.
+    const named = amongRow([...AMONG_TUPLE] as unknown as AmongTuple);
+    expect(Object.entries(named).filter(([column, value]) => column !== value)).toEqual([]);
+    expect(Object.keys(named).sort()).toEqual([...AMONG_TUPLE].sort());
   });
 });

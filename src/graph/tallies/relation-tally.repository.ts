@@ -3,7 +3,7 @@ import { takeFoldLock } from "./fold-lock.js";
 import { query, Sql, sql } from "../../db/sql.js";
 import { allOf } from "../../memory/filters.js";
 import type { Edge } from "../edge.repository.js";
-import { edgesOfRows, type AmongColumns } from "./relation-rows.js";
+import { AMONG_TUPLE, amongRow, edgesOfRows, type AmongTuple } from "./relation-rows.js";
 import { toSeen, type EntityRef, type SeenColumns, type SeenEntity } from "../entity.repository.js";
 import { seenEntities } from "../entity-sql.js";
 import type { LiveSource } from "../graph-source.js";
@@ -80,7 +80,7 @@ export class RelationTallyRepository {
     };
     // One row holding every relation as JSON: on PGlite each row returned cost about 20 us, and
     // arrays of ids and times as much again (a 50-entity graph: 18-33 ms against 6 in the SQL).
-    const [result] = await query<{ found: string | AmongColumns[]; seen: string | SeenColumns[] }>(
+    const [result] = await query<{ found: string | AmongTuple[]; seen: string | SeenColumns[] }>(
       this.em,
       sql`with refs(type, id) as (select * from unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[])),
         -- The entities as the reader sees them (EntityRepository.seen), read here to save a statement.
@@ -101,15 +101,13 @@ export class RelationTallyRepository {
             offset 0) r
           -- A relation of an entity to itself is kept once, outward.
           where (f.type, f.id) < (o.type, o.id) or r.outward)
-        select coalesce(json_agg(json_build_object('type', type, 'id', id, 'predicate', predicate,
-            'other_type', other_type, 'other_id', other_id, 'outward', outward, 'reader', reader, 'tally_id', tally_id,
-            'n', n, 'memory_ids', memory_ids, 'memory_times', memory_times, 'gone_ids', gone_ids)), '[]')::text as found,
+        select coalesce(json_agg(json_build_array(${Sql.raw(AMONG_TUPLE.join(", "))})), '[]')::text as found,
           (select coalesce(json_agg(seen), '[]')::text from seen) as seen
         from found`,
     );
     const parsed = <T>(value: string | T[] | undefined): T[] =>
       value === undefined ? [] : typeof value === "string" ? (JSON.parse(value) as T[]) : value;
-    return { edges: edgesOfRows(parsed(result?.found)), seen: parsed(result?.seen).map(toSeen) };
+    return { edges: edgesOfRows(parsed(result?.found).map(amongRow)), seen: parsed(result?.seen).map(toSeen) };
   }
 
   /**

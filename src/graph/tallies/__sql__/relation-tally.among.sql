@@ -39,8 +39,6 @@ with refs(type, id) as (select * from unnest('{"person","company"}'::text[], '{"
             offset 0) r
           -- A relation of an entity to itself is kept once, outward.
           where (f.type, f.id) < (o.type, o.id) or r.outward)
-        select coalesce(json_agg(json_build_object('type', type, 'id', id, 'predicate', predicate,
-            'other_type', other_type, 'other_id', other_id, 'outward', outward, 'reader', reader, 'tally_id', tally_id,
-            'n', n, 'memory_ids', memory_ids, 'memory_times', memory_times, 'gone_ids', gone_ids)), '[]')::text as found,
+        select coalesce(json_agg(json_build_array(type, id, predicate, other_type, other_id, outward, reader, tally_id, n, memory_ids, memory_times, gone_ids)), '[]')::text as found,
           (select coalesce(json_agg(seen), '[]')::text from seen) as seen
         from found;
