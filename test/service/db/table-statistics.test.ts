@@ -3,12 +3,12 @@
  * delete most rows they read, are vacuumed with the statistics (src/app.ts), else their indexes
  * keep every row ever written.
  */
-import { randomUUID } from "node:crypto";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TABLE_STATISTICS_OPTIONS, TableStatistics } from "../../../src/db/table-statistics.js";
 import { FOLD_BATCH } from "../../../src/graph/tallies/fold-rows.js";
 import { foldTallies } from "../../../src/graph/tallies/folds.js";
+import { aNamingNote } from "../../support/factories/memory.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
@@ -30,15 +30,7 @@ async function pages(table: string): Promise<{ pages: number; visible: number }>
 describe("TableStatistics", () => {
   it("vacuums the tables it is told to, after a fold deleted their rows", async () => {
     for (let i = 0; i < 3; i++) {
-      await services.memories().writeMemory({
-        memory: {
-          subjectType: "contact",
-          subjectId: `ana-${randomUUID()}`,
-          kind: "note",
-          content: "Ana Lopez from Fjord Labs called about the renewal",
-          linkedEntities: [{ type: "project", id: `renewal-${randomUUID()}` }],
-        },
-      });
+      await services.memories().writeMemory({ memory: aNamingNote() });
     }
     // A fold deletes the rows it sums and writes their sums anew: pages nothing has vacuumed since.
     while ((await foldTallies(services.db.em.fork())) >= FOLD_BATCH);

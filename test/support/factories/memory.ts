@@ -33,6 +33,20 @@ export function aMemory<E extends MemoryInit>(fields: E = {} as E) {
   return { ...aSubject(), content: `content ${randomUUID()}`, ...fields };
 }
 
+/**
+ * A note that gives the graph something to tally: a fresh contact, a person and an organisation
+ * named in its content, and a fresh linked project.
+ */
+export function aNamingNote() {
+  return {
+    subjectType: "contact",
+    subjectId: `ana-${randomUUID()}`,
+    kind: "note",
+    content: "Ana Lopez from Fjord Labs called about the renewal",
+    linkedEntities: [{ type: "project", id: `renewal-${randomUUID()}` }],
+  };
+}
+
 /** A note about a contact, the memory most tests write, with the test's other fields. */
 export function aNote<E extends MemoryInit>(subjectId: string, content: string, extra: E = {} as E) {
   return { subjectType: "contact", subjectId, kind: "note", content, ...extra };
