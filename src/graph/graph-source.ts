@@ -3,6 +3,7 @@ import { Sql, sql } from "../db/sql.js";
 import { readableNow } from "../history/revision.repository.js";
 import { mergedMentions } from "./merge-routines.js";
 import { ACTIVE_MEMORIES, filterConditions, type FilterQuery } from "../memory/filters.js";
+import { privateClass } from "./tallies/tally-trigger.js";
 
 /** When a graph is read: the instant its facts must be valid at, and the past state to read (null: now). */
 export interface GraphTime {
@@ -78,5 +79,5 @@ export function graphSource(viewer: Viewer, time: GraphTime, now: Date): GraphSo
 /** The tally reader classes (tally-trigger.ts readerOf) a viewer reads: all for an admin (null). */
 function readerClasses(viewer: Viewer): string[] | null {
   if (viewer.admin) return null;
-  return viewer.agentId === null ? [""] : ["", viewer.agentId];
+  return viewer.agentId === null ? [""] : ["", privateClass(viewer.agentId)];
 }

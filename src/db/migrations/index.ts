@@ -22,6 +22,7 @@ import { Migration20261127144944NamesTriggersSkipNothing } from "./2026112714494
 import { Migration20261127202240Webhooks } from "./20261127202240-webhooks.js";
 import { Migration20261128003504ShardByWorkspace } from "./20261128003504-shard-by-workspace.js";
 import { Migration20261128063800SearchSettings } from "./20261128063800-search-settings.js";
+import { Migration20261129064800TallyClassesForAnyAgent } from "./20261129064800-tally-classes-for-any-agent.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   { name: "20261127202240-webhooks", class: Migration20261127202240Webhooks },
   { name: "20261128003504-shard-by-workspace", class: Migration20261128003504ShardByWorkspace },
   { name: "20261128063800-search-settings", class: Migration20261128063800SearchSettings },
+  { name: "20261129064800-tally-classes-for-any-agent", class: Migration20261129064800TallyClassesForAnyAgent },
 ];

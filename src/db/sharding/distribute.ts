@@ -2,6 +2,7 @@ import type { EntityManager } from "@mikro-orm/sql";
 import { setLocalSettings } from "../local-settings.js";
 import { query, sql, Sql } from "../sql.js";
 import { UNDISTRIBUTED_TABLES } from "./sharding-rules.js";
+import { staleRowTriggers } from "./stale-row-triggers.js";
 
 /**
  * On a database with the Citus extension, distributes Engram's tables by workspace after the
@@ -28,9 +29,14 @@ export async function distributeByWorkspace(em: EntityManager, rowTriggers: read
     const pending = await query<{ name: string; workspace: boolean; refers_to: string[] }>(tem, PENDING_TABLES);
     const done: string[] = [];
     // Citus cannot run the memories' statement triggers on a shard: their row forms replace them,
-    // before memories is distributed, or again after a later migration put one back.
+    // before memories is distributed, or again after a later migration put one back or replaced
+    // a trigger's function with its statement form.
     const [statementTriggers] = await query<{ found: boolean }>(tem, TRANSITION_TRIGGERS);
-    if (pending.some((t) => t.name === ANCHOR) || statementTriggers?.found === true)
+    if (
+      pending.some((t) => t.name === ANCHOR) ||
+      statementTriggers?.found === true ||
+      (await staleRowTriggers(tem, rowTriggers))
+    )
       for (const statement of rowTriggers) await query(tem, Sql.raw(statement));
     for (const table of distributionOrder(pending)) {
       const placement = placementOf(table);

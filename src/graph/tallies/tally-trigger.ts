@@ -15,9 +15,21 @@ export const timeless = (x: string) =>
 export const BOUNDED =
   "delete_time is null and superseded_by is null and (expire_time is not null or valid_until is not null or valid_from > create_time)";
 
-/** Who may read a names row's memory besides an admin: '' for everyone (visibleTo's rule), else its owner. */
+/**
+ * Who may read a names row's memory besides an admin: '' for everyone (visibleTo's rule), else
+ * its owner's class (privateClass).
+ */
 export const readerOf = (x: string) =>
-  `case when ${x}.visibility = 'shared' or ${x}.agent_id is null then '' else ${x}.agent_id end`;
+  `case when ${x}.visibility = 'shared' or ${x}.agent_id is null then '' when ${x}.agent_id in ('', '*') or ${x}.agent_id like '@%' then '@' || ${x}.agent_id else ${x}.agent_id end`;
+
+/**
+ * The class of an agent's private memories, as readerOf gives it: the agent's id, or '@' and the
+ * id for one that could be taken for another class ('' everyone's, '*' an admin's, or an id
+ * already marked so). An agent may be called '*': its reads must not be an admin's.
+ */
+export function privateClass(agentId: string): string {
+  return agentId === "" || agentId === "*" || agentId.startsWith("@") ? `@${agentId}` : agentId;
+}
 
 const COLUMNS = "workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, gone_first, gone_last";
 

@@ -10,6 +10,7 @@ import { StagedWriteSchema } from "../../../gen/ts/engram/v1/staged_write_servic
 import { Migration20261124220610StagedWriteAgents } from "../../../src/db/migrations/20261124220610-staged-write-agents.js";
 import { migrations } from "../../../src/db/migrations/index.js";
 import { openDatabase, type Database } from "../../../src/db/orm.js";
+import { triggerBodies } from "../../../src/db/sharding/stale-row-triggers.js";
 import { SCHEMA } from "../../../src/schema.js";
 import { repoRoot } from "../../support/engram-process.js";
 
@@ -99,8 +100,8 @@ describe.each([
     const db = await migrated();
     const declared = (SCHEMA.entities as { meta?: { triggers?: { expression: string }[] } }[])
       .flatMap((entity) => entity.meta?.triggers ?? [])
-      .flatMap(({ expression }) => [...expression.matchAll(/function (\w+)\(\) returns trigger as \$\$(.*?)\$\$/gsu)])
-      .map(([, name = "", body = ""]) => ({ name, body: spaced(body) }));
+      .flatMap(({ expression }) => triggerBodies([expression]))
+      .map(({ name, body }) => ({ name, body: spaced(body) }));
     expect(declared.map((d) => d.name)).toContain("memories_mentions_on_write_fn");
     const running = await db.em
       .getConnection()

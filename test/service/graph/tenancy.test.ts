@@ -104,6 +104,32 @@ describe("what only A's private memories mention does not exist for B", () => {
     expect(ids(asOf.entities).sort()).toEqual(["lisbon", "s1", "x"]);
   });
 
+  it("an agent whose id looks like a tally class reads only what that agent may", async () => {
+    // The tallies keep '' for what everyone reads and '*' for what an admin reads: agent ids
+    // equal to either, or to an encoded class, must be an agent like any other.
+    for (const agentId of ["*", "@agent-a", "@*"]) {
+      const graph = await services.entities({ agentId }).getEntityGraph({ type: "place", id: "lisbon", depth: 3 });
+      expect(ids(graph.entities).sort()).toEqual(["lisbon", "s1", "x"]);
+      expect(graph.edges.map((e) => e.weight)).toEqual([1, 1, 1]);
+      expect((await services.entities({ agentId }).listEntities({ namePrefix: "zel" })).entities).toEqual([]);
+    }
+    // Agent '*' privately relates two teams: it sees them, once; an admin counts the memory once.
+    const star = services.memories({ agentId: "*" });
+    const pair = [
+      { type: "team", id: "w1" },
+      { type: "team", id: "w2" },
+    ];
+    await writeMemory(star, aNote("p2", "Two teams only the agent called star knows of", { linkedEntities: pair }));
+    const weights = async (caller: { agentId?: string; scopes?: ["admin"] }) => {
+      const graph = await services.entities(caller).getEntityGraph({ ...pair[0]!, depth: 1 });
+      const ends = (e: (typeof graph.edges)[number]) => [e.subject?.id, e.object?.id].sort().join();
+      return graph.edges.filter((e) => ends(e) === "w1,w2").map((e) => e.weight);
+    };
+    expect(await weights({ agentId: "*" })).toEqual([1]);
+    expect(await weights({ scopes: ["admin"] })).toEqual([1]);
+    expect((await failure(services.entities({ agentId: "agent-b" }).getEntity(pair[0]!))).code).toBe(5);
+  });
+
   it("no path through a private memory: x and z are joined for A only", async () => {
     const path = { type: "team", id: "x", toType: "team", toId: "z", maxDepth: 4 };
     expect((await asA().findEntityPaths(path)).paths.map((p) => p.entities.map((e) => e.id))).toEqual([

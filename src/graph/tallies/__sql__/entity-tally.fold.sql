@@ -21,7 +21,7 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
           from summed s left join (
             -- Only the keys whose times went with a removed memory are read anew (IN, not a join
             -- on every key; not a lateral per key either, which Citus cannot plan over a CTE).
-            select x.type, x.id, x.name, case when x.visibility = 'shared' or x.agent_id is null then '' else x.agent_id end as reader,
+            select x.type, x.id, x.name, case when x.visibility = 'shared' or x.agent_id is null then '' when x.agent_id in ('', '*') or x.agent_id like '@%' then '@' || x.agent_id else x.agent_id end as reader,
               min(x.create_time) as first_seen, max(x.update_time) as last_seen
             from entity_names x
             where x.workspace_id = 'ws-sql' and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)

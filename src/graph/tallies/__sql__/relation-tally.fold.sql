@@ -38,7 +38,7 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
         and b.memory_id = a.memory_id
       join memories m on m.workspace_id = 'ws-sql' and m.id = a.memory_id
       where cardinality(k.ids) < least(5, k.n) and a.workspace_id = 'ws-sql' and a.type = k.type and a.id = k.id
-        and (k.reader = '*' or case when a.visibility = 'shared' or a.agent_id is null then '' else a.agent_id end = k.reader) and a.delete_time is null and a.superseded_by is null and a.expire_time is null and a.valid_until is null and (a.valid_from is null or a.valid_from <= a.create_time)
+        and (k.reader = '*' or case when a.visibility = 'shared' or a.agent_id is null then '' when a.agent_id in ('', '*') or a.agent_id like '@%' then '@' || a.agent_id else a.agent_id end = k.reader) and a.delete_time is null and a.superseded_by is null and a.expire_time is null and a.valid_until is null and (a.valid_from is null or a.valid_from <= a.create_time)
         and (k.predicate = 'co_mentioned' or exists (select 1 from lateral (
       select r from jsonb_array_elements(m.relations) r
       union all
