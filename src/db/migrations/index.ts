@@ -23,6 +23,7 @@ import { Migration20261127202240Webhooks } from "./20261127202240-webhooks.js";
 import { Migration20261128003504ShardByWorkspace } from "./20261128003504-shard-by-workspace.js";
 import { Migration20261128063800SearchSettings } from "./20261128063800-search-settings.js";
 import { Migration20261129064800TallyClassesForAnyAgent } from "./20261129064800-tally-classes-for-any-agent.js";
+import { Migration20261129071000EntityTalliesAdminClass } from "./20261129071000-entity-tallies-admin-class.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -51,4 +52,5 @@ export const migrations = [
   { name: "20261128003504-shard-by-workspace", class: Migration20261128003504ShardByWorkspace },
   { name: "20261128063800-search-settings", class: Migration20261128063800SearchSettings },
   { name: "20261129064800-tally-classes-for-any-agent", class: Migration20261129064800TallyClassesForAnyAgent },
+  { name: "20261129071000-entity-tallies-admin-class", class: Migration20261129071000EntityTalliesAdminClass },
 ];

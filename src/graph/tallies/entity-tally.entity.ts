@@ -6,7 +6,8 @@ import { defineEntity, p, type InferEntity } from "@mikro-orm/core";
  * whose standing cannot change with the clock are tallied ("timeless": active, with no expiry,
  * no end of validity and no start after their creation); the others are counted from their
  * entity_names rows when read. A reader class is '' for memories every key of the workspace
- * may read (shared, or with no owner) and the owner agent's id for the others.
+ * may read (shared, or with no owner), the owner agent's class for the others (privateClass), and
+ * '*' for every memory (what an admin reads).
  *
  * Writes only ever insert: the names triggers add one delta row per statement and key (n is +,
  * - or 0 for a memory that stays but changed), so no two writes wait on one row. The folder
@@ -36,8 +37,9 @@ export const EntityTallyEntity = defineEntity({
   indexes: [
     {
       name: "entity_tallies_name_key",
+      // By class first: an admin's prefix reads only its own class's names ('*'), an agent's two.
       expression:
-        "create index entity_tallies_name_key on entity_tallies (workspace_id, name_key text_pattern_ops, type, id)",
+        "create index entity_tallies_name_key on entity_tallies (workspace_id, reader, name_key text_pattern_ops, type, id)",
     },
     {
       name: "entity_tallies_unfolded",

@@ -39,9 +39,8 @@ export class EntityTallyRepository {
           from summed s left join (
             -- Only the keys whose times went with a removed memory are read anew (IN, not a join
             -- on every key; not a lateral per key either, which Citus cannot plan over a CTE).
-            select x.type, x.id, x.name, ${Sql.raw(readerOf("x"))} as reader,
-              min(x.create_time) as first_seen, max(x.update_time) as last_seen
-            from entity_names x
+            select x.type, x.id, x.name, c.reader, min(x.create_time) as first_seen, max(x.update_time) as last_seen
+            from entity_names x cross join lateral (values (${Sql.raw(readerOf("x"))}), ('*')) as c(reader)
             where x.workspace_id = ${workspaceId} and ${Sql.raw(timeless("x"))}
               and (x.type, x.id, x.name) in (select type, id, name from summed where ${STALE("summed")})
             group by 1, 2, 3, 4) e

@@ -9,9 +9,9 @@ import { BOUNDED } from "./tally-trigger.js";
  * rows counted as they stand. Used only when the graph is read now (graphSource's `tallied`).
  */
 
-/** The tally rows of the reader classes the source's viewer reads (`t`): all for an admin. */
+/** The tally rows of the reader classes the source's viewer reads (`t`): '*' for an admin. */
 function readable(source: LiveSource): Sql[] {
-  return source.readers === null ? [] : [sql`t.reader = any(${source.readers}::text[])`];
+  return [source.readers === null ? sql`t.reader = '*'` : sql`t.reader = any(${source.readers}::text[])`];
 }
 
 /** Each name's tally for the entity in `table`'s type and id, summed over the readable classes. */

@@ -35,15 +35,17 @@ const COLUMNS = "workspace_id, type, id, reader, name, name_key, n, first_seen, 
 
 /**
  * The statement adding the deltas between two sets of names rows (`before`, `after`: SELECTs
- * with entity_names' columns; null for none).
+ * with entity_names' columns; null for none), for each row's reader class and for every reader
+ * ('*', an admin's: one class to read, as for relations, instead of every agent's).
  */
 export function tallyDeltas(before: string | null, after: string | null): string {
   const side = (rows: string | null) =>
     rows === null
       ? `select null::text as workspace_id, null::uuid as memory_id, null::text as type, null::text as id, null::text as reader,
       null::text as name, null::text as name_key, null::timestamptz as create_time, null::timestamptz as update_time where false`
-      : `select x.workspace_id, x.memory_id, x.type, x.id, ${readerOf("x")} as reader, x.name, x.name_key,
-      x.create_time, x.update_time from (${rows}) x where ${timeless("x")}`;
+      : `select x.workspace_id, x.memory_id, x.type, x.id, c.reader, x.name, x.name_key,
+      x.create_time, x.update_time from (${rows}) x cross join lateral (values (${readerOf("x")}), ('*')) as c(reader)
+      where ${timeless("x")}`;
   return `insert into entity_tallies (${COLUMNS})
     with before as (${side(before)}), after as (${side(after)})
     select coalesce(a.workspace_id, b.workspace_id), coalesce(a.type, b.type), coalesce(a.id, b.id),

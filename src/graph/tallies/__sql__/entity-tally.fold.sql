@@ -9,8 +9,8 @@ select array_agg(r.tally_id order by r.tally_id)::text[] as ids, count(*) filter
     where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r;
 
 with gone as (select * from (select r.* from (select distinct type, id, reader, name from entity_tallies t
-    where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) k cross join lateral (select r.* from entity_tallies r
-    where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) as rows),
+    where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])) k cross join lateral (select r.* from entity_tallies r
+    where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])) as rows),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
@@ -21,9 +21,8 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
           from summed s left join (
             -- Only the keys whose times went with a removed memory are read anew (IN, not a join
             -- on every key; not a lateral per key either, which Citus cannot plan over a CTE).
-            select x.type, x.id, x.name, case when x.visibility = 'shared' or x.agent_id is null then '' when x.agent_id in ('', '*') or x.agent_id like '@%' then '@' || x.agent_id else x.agent_id end as reader,
-              min(x.create_time) as first_seen, max(x.update_time) as last_seen
-            from entity_names x
+            select x.type, x.id, x.name, c.reader, min(x.create_time) as first_seen, max(x.update_time) as last_seen
+            from entity_names x cross join lateral (values (case when x.visibility = 'shared' or x.agent_id is null then '' when x.agent_id in ('', '*') or x.agent_id like '@%' then '@' || x.agent_id else x.agent_id end), ('*')) as c(reader)
             where x.workspace_id = 'ws-sql' and x.delete_time is null and x.superseded_by is null and x.expire_time is null and x.valid_until is null and (x.valid_from is null or x.valid_from <= x.create_time)
               and (x.type, x.id, x.name) in (select type, id, name from summed where (summed.gone_first <= summed.first_seen or summed.gone_last >= summed.last_seen
     or (summed.first_seen is null and summed.gone_first is not null)))
@@ -34,9 +33,9 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
 
 delete from entity_tallies where workspace_id = 'ws-sql' and ctid = any(array(
       select r.ctid from (select distinct type, id, reader, name from entity_tallies t
-    where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])) k cross join lateral (select r.ctid, r.tally_id from entity_tallies r
+    where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])) k cross join lateral (select r.ctid, r.tally_id from entity_tallies r
     where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r
-      where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12"}'::bigint[])));
+      where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])));
 
 -- an erasure's, waiting for another fold
 

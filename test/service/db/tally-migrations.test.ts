@@ -1,10 +1,14 @@
 /**
- * Migration 20261129064800: before it, a private memory's tally class was its agent's id, so an
- * agent called '*' wrote its private relations into the admin's class ('*'). A workspace with
- * such an agent has its tallies made anew; the others' are left as they are.
+ * The tally migrations of 2026-11-29, run over rows as the names triggers wrote them before:
+ * 20261129064800 makes anew the tallies of a workspace with an agent called '*' (whose private
+ * class was '*', an admin's) and leaves the others; 20261129071000 fills entity tallies' admin
+ * class ('*') from the names, so an admin reads the same counts as before.
  */
+import type { Migration } from "@mikro-orm/migrations";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { Migration20261129064800TallyClassesForAnyAgent } from "../../../src/db/migrations/20261129064800-tally-classes-for-any-agent.js";
+import { Migration20261129071000EntityTalliesAdminClass } from "../../../src/db/migrations/20261129071000-entity-tallies-admin-class.js";
 import { failure } from "../../support/codes.js";
 import { aNote, writeMemory } from "../../support/factories/memory.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
@@ -35,23 +39,37 @@ const tallyRows = async (workspaceId: string) =>
       `select reader, count(*) as n from relation_tallies where workspace_id = '${workspaceId}' group by reader order by reader`,
     );
 
-it("makes anew the tallies of a workspace whose agent is called '*', and only those", async () => {
+/** Every entity an admin of the workspace lists, with its count. */
+const listed = async (caller: { workspaceId?: string; scopes: "admin"[] }) =>
+  (await services.entities(caller).listEntities({ pageSize: 100 })).entities.map((e) => [e.ref?.id, e.mentionCount]);
+
+it("makes anew the tallies of a workspace with an agent called '*', and an admin's entity class", async () => {
   const note = aNote("p", "Two teams only the agent called star knows of", { linkedEntities: pair });
   await writeMemory(services.memories({ agentId: "*" }), note);
   await writeMemory(services.memories({ ...other, agentId: "agent-a" }), note);
-  // What the names triggers wrote before the migration: the agent's id as its class.
+  await writeMemory(
+    services.memories({ ...other, agentId: "agent-b" }),
+    aNote("q", "Met Ana Silva in Lisbon", { visibility: Visibility.SHARED, linkedEntities: pair }),
+  );
+  const counts = await listed(other);
+  expect(counts.length).toBeGreaterThan(3);
+  // What the names triggers wrote before: the agent's id as its class, no admin entity class.
   const connection = services.db.em.getConnection();
+  await connection.execute(`delete from entity_tallies where reader = '*'`);
   for (const table of ["entity_tallies", "relation_tallies"])
     await connection.execute(`update ${table} set reader = '*' where reader = '@*'`);
   expect(await weight({ scopes: ["admin"] })).toEqual([2]);
   const untouched = await tallyRows(other.workspaceId);
 
-  const migration = new Migration20261129064800TallyClassesForAnyAgent(
-    services.db.em.getDriver(),
-    services.db.em.config,
-  );
-  migration.up();
-  for (const statement of migration.getQueries()) await connection.execute(statement);
+  const { em } = services.db;
+  const migrations: Migration[] = [
+    new Migration20261129064800TallyClassesForAnyAgent(em.getDriver(), em.config),
+    new Migration20261129071000EntityTalliesAdminClass(em.getDriver(), em.config),
+  ];
+  for (const migration of migrations) {
+    await migration.up();
+    for (const statement of migration.getQueries()) await connection.execute(statement);
+  }
 
   expect(await weight({ scopes: ["admin"] })).toEqual([1]);
   expect(await weight({ agentId: "*" })).toEqual([1]);
@@ -61,4 +79,5 @@ it("makes anew the tallies of a workspace whose agent is called '*', and only th
     { reader: "@*", n: expect.anything() },
   ]);
   expect(await tallyRows(other.workspaceId)).toEqual(untouched);
+  expect(await listed(other)).toEqual(counts);
 });
