@@ -1,6 +1,6 @@
 import type { Entity } from "../../gen/ts/engram/v1/entity_service_pb.js";
 import { invalidArgument } from "../errors/domain-error.js";
-import type { EntityFields, SeenEntity } from "./entity.repository.js";
+import type { EntityFields } from "./entity.repository.js";
 
 /** The encoded size attributes may take (the proto says so). */
 export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
@@ -8,9 +8,14 @@ export const ATTRIBUTES_MAX_BYTES = 16 * 1024;
 const UPDATABLE = ["name", "aliases", "attributes"] as const;
 type Updatable = (typeof UPDATABLE)[number];
 
-/** The entity's fields once the paths of update_mask take the request's values. */
+/**
+ * The entity's fields once the paths of update_mask take the request's values, the others
+ * staying as the workspace set them (`stored`, undefined if it never did). Not as the caller
+ * sees them: the name a caller sees may come from memories only it may read, and what is stored
+ * here every reader sees.
+ */
 export function entityFieldsOf(
-  current: SeenEntity,
+  stored: EntityFields | undefined,
   entity: Entity | undefined,
   paths: readonly string[],
 ): EntityFields {
@@ -22,9 +27,9 @@ export function entityFieldsOf(
   const asked = new Set(paths as Updatable[]);
   return checkedFields(
     {
-      name: asked.has("name") ? (entity?.name ?? "") : current.name,
-      aliases: asked.has("aliases") ? (entity?.aliases ?? []) : current.aliases,
-      attributes: asked.has("attributes") ? (entity?.attributes ?? {}) : current.attributes,
+      name: asked.has("name") ? (entity?.name ?? "") : (stored?.name ?? null),
+      aliases: asked.has("aliases") ? (entity?.aliases ?? []) : (stored?.aliases ?? []),
+      attributes: asked.has("attributes") ? (entity?.attributes ?? {}) : (stored?.attributes ?? {}),
     },
     "entity",
     "INVALID_UPDATE",
@@ -32,11 +37,12 @@ export function entityFieldsOf(
 }
 
 /**
- * An entity's name, aliases and attributes as stored, or INVALID_ARGUMENT naming `field`'s part
- * that is not: a blank name or alias, attributes over ATTRIBUTES_MAX_BYTES encoded.
+ * An entity's name (null: none chosen), aliases and attributes as stored, or INVALID_ARGUMENT
+ * naming `field`'s part that is not: a blank name or alias, attributes over ATTRIBUTES_MAX_BYTES
+ * encoded.
  */
 export function checkedFields(fields: EntityFields, field: string, reason: string): EntityFields {
-  const name = fields.name.trim();
+  const name = fields.name === null ? null : fields.name.trim();
   if (name === "") throw invalidArgument(`${field}.name`, reason, "name cannot be empty");
   const aliases = [...new Set(fields.aliases.map((a) => a.trim()))];
   if (aliases.includes("")) throw invalidArgument(`${field}.aliases`, reason, "an alias cannot be blank");

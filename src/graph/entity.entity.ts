@@ -13,7 +13,8 @@ export const EntityEntity = defineEntity({
     workspaceId: p.text().primary(),
     type: p.text().primary(),
     id: p.text().primary(),
-    name: p.text(),
+    // Null when UpdateEntity set aliases or attributes but no name: the mentions' names show.
+    name: p.text().nullable(),
     aliases: p.array().defaultRaw("'{}'"),
     // The lower-cased name, id and aliases: what a name found in content is matched against.
     matchKeys: p.array().defaultRaw("'{}'"),

@@ -102,7 +102,7 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
   /** The workspace's names for these entities (UpdateEntity's), for those it named. */
   async named(workspaceId: string, refs: readonly EntityRef[]): Promise<NamedEntity[]> {
     if (refs.length === 0) return [];
-    const rows = await query<Pick<SeenColumns, "type" | "id" | "aliases" | "attributes"> & { name: string }>(
+    const rows = await query<Pick<SeenColumns, "type" | "id" | "name" | "aliases" | "attributes">>(
       this.em,
       sql`select e.type, e.id, e.name, e.aliases, e.attributes from entities e
         join unnest(${refs.map((r) => r.type)}::text[], ${refs.map((r) => r.id)}::text[]) as c(type, id)
@@ -135,14 +135,16 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
 export type NamedEntity = EntityRef & EntityFields;
 
 export interface EntityFields {
-  name: string;
+  /** Null when the workspace chose none: the entity goes by the names its mentions give it. */
+  name: string | null;
   aliases: string[];
   attributes: Record<string, unknown>;
 }
 
 /** The names a content name is matched against (mention-trigger.ts): lower case, single spaces. */
 function matchKeys(ref: EntityRef, fields: EntityFields): string[] {
-  const keys = [fields.name, ref.id, ...fields.aliases].map((k) => k.trim().replace(/\s+/g, " ").toLowerCase());
+  const names = [fields.name, ref.id, ...fields.aliases].filter((k) => k !== null);
+  const keys = names.map((k) => k.trim().replace(/\s+/g, " ").toLowerCase());
   return [...new Set(keys)];
 }
 

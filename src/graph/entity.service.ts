@@ -121,9 +121,11 @@ export class EntityServiceImpl implements ServiceImpl<typeof EntityService> {
     const { source, entities } = this.reader(viewer, undefined);
     const ref = { type: req.type, id: req.id };
     const current = await seenOrNotFound(entities, source, viewer, ref);
-    const fields = entityFieldsOf(current, req.entity, req.updateMask?.paths ?? []);
+    const [stored] = await entities.named(viewer.workspaceId, [ref]);
+    const fields = entityFieldsOf(stored, req.entity, req.updateMask?.paths ?? []);
     await entities.update(viewer.workspaceId, ref, fields, this.deps.now());
-    return create(UpdateEntityResponseSchema, { entity: entityToProto({ ...current, ...fields }) });
+    const entity = { ...current, ...fields, name: fields.name ?? current.name };
+    return create(UpdateEntityResponseSchema, { entity: entityToProto(entity) });
   }
 
   async getEntityGraph(req: GetEntityGraphRequest, ctx: HandlerContext) {

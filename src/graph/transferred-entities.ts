@@ -123,14 +123,19 @@ function namedFields(entity: Entity, field: string): NamedEntity {
   if (ref === undefined || ref.type === "" || ref.id === "") {
     throw invalidArgument(`${field}.ref`, "INVALID_ENTITY", "an entity needs its ref: type and id");
   }
-  const fields = { name: entity.name, aliases: entity.aliases, attributes: entity.attributes ?? {} };
+  // An entity the workspace gave aliases or attributes but no name is exported with none.
+  const fields = {
+    name: entity.name === "" ? null : entity.name,
+    aliases: entity.aliases,
+    attributes: entity.attributes ?? {},
+  };
   return { type: ref.type, id: ref.id, ...checkedFields(fields, field, "INVALID_ENTITY") };
 }
 
 function entityProto(entity: NamedEntity): Entity {
   return create(EntitySchema, {
     ref: { type: entity.type, id: entity.id },
-    name: entity.name,
+    name: entity.name ?? "",
     aliases: entity.aliases,
     attributes: entity.attributes as JsonObject,
   });

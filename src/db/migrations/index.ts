@@ -24,6 +24,7 @@ import { Migration20261128003504ShardByWorkspace } from "./20261128003504-shard-
 import { Migration20261128063800SearchSettings } from "./20261128063800-search-settings.js";
 import { Migration20261129064800TallyClassesForAnyAgent } from "./20261129064800-tally-classes-for-any-agent.js";
 import { Migration20261129071000EntityTalliesAdminClass } from "./20261129071000-entity-tallies-admin-class.js";
+import { Migration20261129073000EntityNameOptional } from "./20261129073000-entity-name-optional.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   { name: "20261128063800-search-settings", class: Migration20261128063800SearchSettings },
   { name: "20261129064800-tally-classes-for-any-agent", class: Migration20261129064800TallyClassesForAnyAgent },
   { name: "20261129071000-entity-tallies-admin-class", class: Migration20261129071000EntityTalliesAdminClass },
+  { name: "20261129073000-entity-name-optional", class: Migration20261129073000EntityNameOptional },
 ];

@@ -157,6 +157,29 @@ describe("export and import", () => {
     const [memory] = (await services.memories(copy).listMemories({ filter: { subjectId: subject } })).memories;
     expect(memory!.mentions).toEqual(exported[0]!.memory!.mentions);
   });
+
+  it("carry aliases given without a name, and the entity keeps its mentions' name", async () => {
+    const admin = { scopes: ["admin" as const] };
+    const subject = `c-${randomUUID()}`;
+    await writeMemory(services.memories(), aNote(subject, "Call about the renewal", { tags: ["deal:small"] }));
+    await services.entities().updateEntity({
+      type: "deal",
+      id: "small",
+      entity: { aliases: ["SD"] },
+      updateMask: { paths: ["aliases"] },
+    });
+    const exported = [];
+    for await (const item of services.memories(admin).exportMemories({ filter: { subjectId: subject } })) {
+      exported.push(item);
+    }
+    expect(exported.flatMap((e) => e.entities.map((n) => [n.ref?.id, n.name, n.aliases]))).toEqual([
+      ["small", "", ["SD"]],
+    ]);
+    const copy = { workspaceId: `copy-${randomUUID()}`, scopes: ["admin" as const] };
+    await services.memories(copy).importMemories({ memories: exported });
+    const { entity } = await services.entities(copy).getEntity({ type: "deal", id: "small" });
+    expect(entity).toMatchObject({ name: "small", aliases: ["SD"] });
+  });
 });
 
 describe("concurrent writes", () => {

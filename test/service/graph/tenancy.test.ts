@@ -170,4 +170,29 @@ describe("what only A's private memories mention does not exist for B", () => {
     const admin = services.entities({ scopes: ["admin"] });
     expect(ids((await admin.listEntities({})).entities)).toContain(secret.id);
   });
+
+  it("UpdateEntity stores what it is asked to, not a name the caller saw in private memories", async () => {
+    const a = services.memories({ agentId: "agent-a" });
+    const badge = { type: "person", id: "mh-7" };
+    await writeMemory(
+      a,
+      aNote("s7", "Badge seven signed in at the front desk", {
+        visibility: Visibility.SHARED,
+        linkedEntities: [badge],
+      }),
+    );
+    await writeMemory(a, aNote("p7", "Margaret Holloway asked for a transfer to Oslo"));
+    await asA().mergeEntities({ from: { type: "person", id: "margaret holloway" }, into: badge });
+    expect((await asA().getEntity(badge)).entity?.name).toBe("Margaret Holloway");
+    expect((await asB().getEntity(badge)).entity?.name).toBe("mh-7");
+    const updated = await asA().updateEntity({
+      ...badge,
+      entity: { aliases: ["badge seven"] },
+      updateMask: { paths: ["aliases"] },
+    });
+    expect(updated.entity?.name).toBe("Margaret Holloway");
+    expect((await asB().getEntity(badge)).entity).toMatchObject({ name: "mh-7", aliases: ["badge seven"] });
+    expect((await asB().listEntities({ namePrefix: "margaret" })).entities).toEqual([]);
+    expect(ids((await asB().listEntities({ namePrefix: "badge" })).entities)).toEqual(["mh-7"]);
+  });
 });
