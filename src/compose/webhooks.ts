@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "@mikro-orm/sql";
 import type { Logger } from "pino";
+import { successorNamesOf } from "../memory/successors.js";
 import { WebhookDeliverer } from "../webhooks/deliverer.js";
 import { systemResolver } from "../webhooks/url-policy.js";
 
@@ -12,7 +13,15 @@ export function startWebhookDeliverer(
   paused: () => boolean,
 ): WebhookDeliverer {
   const owner = randomUUID();
-  const deliverer = new WebhookDeliverer({ em, logger, owner, allowPrivate, paused, resolve: systemResolver });
+  const deliverer = new WebhookDeliverer({
+    em,
+    logger,
+    owner,
+    allowPrivate,
+    paused,
+    resolve: systemResolver,
+    successors: successorNamesOf(em),
+  });
   deliverer.start();
   return deliverer;
 }

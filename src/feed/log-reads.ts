@@ -3,9 +3,10 @@ import type { Viewer } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { loggableError } from "../logger.js";
 import type { FilterQuery } from "../memory/filters.js";
-import type { ChangeLogRepository, LoggedChange, LogPage, RecordedChange } from "./change-log.repository.js";
+import type { ChangeLogRepository, LoggedChange, LogPage } from "./change-log.repository.js";
 import type { SuccessorNames } from "../memory/successors.js";
 import { cursorExpired, logUnreadable } from "./feed-errors.js";
+import { shownChanges } from "./shown-changes.js";
 
 /** Matching changes read per query: what a stream holds in memory at most, however slow its reader. */
 export const PAGE = 100;
@@ -39,10 +40,7 @@ export class LogReads {
     if (read === undefined) {
       read = this.fromLog(async () => {
         const page = await changeLog.changes({ viewer, range, filter, limit: PAGE });
-        // A tombstone names nothing but its own memory.
-        const recorded = page.changes.filter((c): c is RecordedChange => c.erased === undefined);
-        const shown = new Map((await this.successors.carriers(viewer, recorded)).map((c) => [c.position, c]));
-        return { ...page, changes: page.changes.map((c) => shown.get(c.position) ?? c) };
+        return { ...page, changes: await shownChanges(this.successors, viewer, page.changes) };
       }).finally(() => this.inFlight.delete(key));
       this.inFlight.set(key, read);
     }

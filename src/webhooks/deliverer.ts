@@ -5,9 +5,11 @@ import { MemoryFilterSchema } from "../../gen/ts/engram/v1/memory_pb.js";
 import { ApiKeyEntity } from "../auth/api-key.entity.js";
 import type { Viewer } from "../auth/principal.js";
 import { ChangeLogRepository } from "../feed/change-log.repository.js";
+import { shownChanges } from "../feed/shown-changes.js";
 import { loggableError } from "../logger.js";
 import { quietly } from "../telemetry/spans.js";
 import { toFilterQuery } from "../memory/filter-query.js";
+import type { SuccessorNames } from "../memory/successors.js";
 import { DISABLE_AFTER, retryDelayMs } from "./backoff.js";
 import { deliveryMessage } from "./delivery-body.js";
 import { DeliveryRepository } from "./delivery.repository.js";
@@ -25,6 +27,8 @@ export interface DelivererOptions {
   owner: string;
   allowPrivate: boolean;
   resolve: Resolver;
+  /** What each change may name to the webhook's key (successors.ts), as WatchMemories names it. */
+  successors: SuccessorNames;
   pollMs?: number;
   timeoutMs?: number;
   /** Changes read per webhook per turn. */
@@ -99,7 +103,7 @@ export class WebhookDeliverer {
     }
     const verdict = await checkWebhookUrl(webhook.url, this.o.allowPrivate, this.o.resolve);
     let failures = webhook.consecutiveFailures;
-    for (const change of page.changes) {
+    for (const change of await shownChanges(this.o.successors, viewer, page.changes)) {
       const message = deliveryMessage(webhook.id, change);
       const now = new Date();
       const sent = await attempt(verdict, webhook.secret, message, now, this.o.timeoutMs ?? 10_000);

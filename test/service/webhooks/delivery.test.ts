@@ -10,6 +10,7 @@ import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import type { Scope } from "../../../src/auth/principal.js";
+import { successorNamesOf } from "../../../src/memory/successors.js";
 import { systemResolver } from "../../../src/webhooks/url-policy.js";
 import { WebhookDeliverer, type DelivererOptions } from "../../../src/webhooks/deliverer.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
@@ -35,6 +36,7 @@ function deliverer(overrides: Partial<DelivererOptions> = {}): WebhookDeliverer 
     owner: randomUUID(),
     allowPrivate: true,
     resolve: systemResolver,
+    successors: successorNamesOf(services.db.em),
     pollMs: 50,
     timeoutMs: 2_000,
     retryDelay: () => 100,
@@ -169,5 +171,29 @@ describe("webhook delivery", () => {
       "agent b's shared note",
       "agent a's own note",
     ]);
+  });
+
+  it("names a successor only to a key that may read it, as WatchMemories does", async () => {
+    receiver = await startWebhookReceiver();
+    const { caller } = await aWebhook(["memory:read", "memory:write"], "agent-b");
+    deliverer();
+    const a = services.memories({ ...caller, keyId: randomUUID(), agentId: "agent-a" });
+    const memory = (content: string, visibility: Visibility) => ({
+      subjectType: "contact",
+      subjectId: "ana",
+      kind: "note",
+      content,
+      visibility,
+    });
+    const { memory: old } = await a.writeMemory({ memory: memory("Ana works at Globex", Visibility.SHARED) });
+    const { memory: next } = await a.writeMemory({
+      memory: memory("Ana moved to Initech", Visibility.PRIVATE),
+      supersedes: [old?.id ?? ""],
+    });
+    await services.sequencer.kick();
+    const received = await receiver.waitFor(2);
+    const [, superseded] = bodies(received) as { type: string; data: { memory?: { supersededBy?: string } } }[];
+    expect(superseded?.type).toBe("memory.superseded");
+    expect(received.map((r) => r.body).join("\n")).not.toContain(next?.id ?? "none");
   });
 });
