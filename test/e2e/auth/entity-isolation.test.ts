@@ -1,7 +1,7 @@
 /**
  * The knowledge graph's tenancy on every protocol: an entity only agent A's private memory
- * mentions gets, for agent B and for another workspace's admin, the answer a name never mentioned
- * gets, over Connect, gRPC, gRPC-Web and REST; A itself reads it.
+ * mentions gets, for agent B, an agent called '*' and another workspace's admin, the answer a
+ * name never mentioned gets, over Connect, gRPC, gRPC-Web and REST; A itself reads it.
  */
 import { randomUUID } from "node:crypto";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
@@ -12,7 +12,7 @@ import { aNote, writeMemory } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 
 let server: TestServer;
-const keys = {} as Record<"a" | "b" | "elsewhere", string>;
+const keys = {} as Record<"a" | "b" | "star" | "elsewhere", string>;
 const secret = { type: "person", id: "zelda quartermaine" };
 const never = { type: "person", id: "nobody ever" };
 
@@ -20,6 +20,8 @@ beforeAll(async () => {
   server = await startTestServer();
   keys.a = await server.createKey({ agentId: "agent-a" });
   keys.b = await server.createKey({ agentId: "agent-b" });
+  // An agent whose id is the tallies' admin class ('*'): an agent like B, not an admin.
+  keys.star = await server.createKey({ agentId: "*" });
   keys.elsewhere = await server.createKey({ workspaceId: "elsewhere", scopes: ["admin"] });
   await writeMemory(memoryClient(server.baseUrl, keys.a), aNote("zq", "Zelda Quartermaine moved to Lisbon."));
 });
@@ -54,7 +56,7 @@ describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol
   it.each(Object.keys(calls) as (keyof typeof calls)[])("%s: NOT_FOUND as for a name never mentioned", async (name) => {
     const call = calls[name];
     expect(await answer(entities(keys.a, protocol).getEntity(secret), secret)).toBe("OK");
-    for (const key of [keys.b, keys.elsewhere]) {
+    for (const key of [keys.b, keys.star, keys.elsewhere]) {
       const hidden = await answer(call(key, secret), secret);
       expect(hidden).toMatch(/^NotFound/);
       expect(hidden).toBe(await answer(call(key, never), never));
@@ -66,7 +68,7 @@ describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol
     const { merge } = await client(keys.a).mergeEntities({ from: secret, into: { type: "person", id: "zq" } });
     const id = merge?.id ?? "";
     const unknown = randomUUID();
-    for (const key of [keys.b, keys.elsewhere]) {
+    for (const key of [keys.b, keys.star, keys.elsewhere]) {
       const hidden = await answer(client(key).undoEntityMerge({ mergeId: id }), { type: "", id: "" });
       expect(hidden).toMatch(/^NotFound/);
       const never = await answer(client(key).undoEntityMerge({ mergeId: unknown }), { type: "", id: "" });
@@ -81,6 +83,7 @@ describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol
       (await entities(key, protocol).listEntities({ namePrefix: "zelda" })).entities.map((e) => e.ref?.id);
     expect(await listed(keys.a)).toEqual([secret.id]);
     expect(await listed(keys.b)).toEqual([]);
+    expect(await listed(keys.star)).toEqual([]);
     expect(await listed(keys.elsewhere)).toEqual([]);
   });
 });
@@ -97,7 +100,7 @@ describe("over REST", () => {
     "GET /v1/entities/{type}/{id}%s: 404 as for a name never mentioned",
     async (suffix) => {
       expect((await get(keys.a, secret, suffix)).status).toBe(200);
-      for (const key of [keys.b, keys.elsewhere]) {
+      for (const key of [keys.b, keys.star, keys.elsewhere]) {
         const hidden = await get(key, secret, suffix);
         expect(hidden.status).toBe(404);
         expect(hidden).toEqual(await get(key, never, suffix));
@@ -114,7 +117,7 @@ describe("over REST", () => {
       });
       return { status: res.status, body: (await res.text()).replace(`${from.type}/${from.id}`, "<ref>") };
     };
-    for (const key of [keys.b, keys.elsewhere]) {
+    for (const key of [keys.b, keys.star, keys.elsewhere]) {
       const hidden = await merge(key, secret);
       expect(hidden.status).toBe(404);
       expect(hidden).toEqual(await merge(key, never));

@@ -11,6 +11,7 @@ import { Migration20261129064800TallyClassesForAnyAgent } from "../../../src/db/
 import { Migration20261129071000EntityTalliesAdminClass } from "../../../src/db/migrations/20261129071000-entity-tallies-admin-class.js";
 import { failure } from "../../support/codes.js";
 import { aNote, writeMemory } from "../../support/factories/memory.js";
+import { weightsBetween } from "../../support/graph-edges.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
@@ -28,8 +29,7 @@ const other = { workspaceId: "untouched", scopes: ["admin" as const] };
 /** The weight of the relation between the two teams, for one caller. */
 async function weight(caller: { agentId?: string; scopes?: "admin"[] }): Promise<number[]> {
   const graph = await services.entities(caller).getEntityGraph({ ...pair[0]!, depth: 1 });
-  const ends = (e: (typeof graph.edges)[number]) => [e.subject?.id, e.object?.id].sort().join();
-  return graph.edges.filter((e) => ends(e) === "w1,w2").map((e) => e.weight);
+  return weightsBetween(graph.edges, "w1", "w2");
 }
 
 const tallyRows = async (workspaceId: string) =>

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MentionRole, Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { failure } from "../../support/codes.js";
 import { aNote, writeMemory } from "../../support/factories/memory.js";
+import { weightsBetween } from "../../support/graph-edges.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 
 let services: ServiceHarness;
@@ -122,8 +123,7 @@ describe("what only A's private memories mention does not exist for B", () => {
     await writeMemory(star, aNote("p2", "Two teams only the agent called star knows of", { linkedEntities: pair }));
     const weights = async (caller: { agentId?: string; scopes?: ["admin"] }) => {
       const graph = await services.entities(caller).getEntityGraph({ ...pair[0]!, depth: 1 });
-      const ends = (e: (typeof graph.edges)[number]) => [e.subject?.id, e.object?.id].sort().join();
-      return graph.edges.filter((e) => ends(e) === "w1,w2").map((e) => e.weight);
+      return weightsBetween(graph.edges, "w1", "w2");
     };
     expect(await weights({ agentId: "*" })).toEqual([1]);
     expect(await weights({ scopes: ["admin"] })).toEqual([1]);
