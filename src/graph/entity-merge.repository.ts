@@ -27,12 +27,23 @@ type MergeColumns = {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The class of the advisory locks (one per workspace) that let one merge at a time check for loops. */
+const MERGE_LOCK = 0x6d65_7267;
+
 /** The merges that reach GetEntity, newest first. */
 const MAX_LISTED = 50;
 
 /** entity_merges, and the rewrite of the mentions a merge or its undo changes. */
 export class EntityMergeRepository {
   constructor(private readonly em: EntityManager) {}
+
+  /**
+   * Waits for the workspace's other merges to commit, for the rest of the transaction: two
+   * merges made at once (a into b, b into a) would each miss the other's row and store a loop.
+   */
+  async lock(workspaceId: string): Promise<void> {
+    await query(this.em, sql`select pg_advisory_xact_lock(${MERGE_LOCK}, hashtext(${workspaceId}))`);
+  }
 
   async insert(workspaceId: string, from: EntityRef, into: EntityRef, now: Date): Promise<EntityMergeRecord> {
     const [row] = await query<MergeColumns>(
@@ -50,6 +61,16 @@ export class EntityMergeRepository {
     const [row] = await query<MergeColumns>(
       this.em,
       sql`select * from entity_merges where workspace_id = ${workspaceId} and id = ${id}::uuid for update`,
+    );
+    return row === undefined ? undefined : toRecord(row);
+  }
+
+  /** The workspace's merge in force from the entity, locked, if there is one. */
+  async inForceFrom(workspaceId: string, from: EntityRef): Promise<EntityMergeRecord | undefined> {
+    const [row] = await query<MergeColumns>(
+      this.em,
+      sql`select * from entity_merges where workspace_id = ${workspaceId} and from_type = ${from.type}
+        and from_id = ${from.id} and undo_time is null for update`,
     );
     return row === undefined ? undefined : toRecord(row);
   }
@@ -110,6 +131,7 @@ export class EntityMergeRepository {
    * from the same entity already (its own stands) or the merge would close a cycle.
    */
   async imported(workspaceId: string, merges: readonly EntityMergeRecord[]): Promise<void> {
+    if (merges.length > 0) await this.lock(workspaceId);
     for (const merge of merges) {
       const target = await this.target(workspaceId, merge.into);
       if (target.type === merge.from.type && target.id === merge.from.id) continue;

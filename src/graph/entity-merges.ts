@@ -4,7 +4,7 @@ import { DomainError, invalidArgument } from "../errors/domain-error.js";
 import { EntityMergeRepository, type EntityMergeRecord } from "./entity-merge.repository.js";
 import { entityNotFound } from "./entity.mapper.js";
 import { EntityRepository, type EntityRef } from "./entity.repository.js";
-import { graphSource } from "./graph-source.js";
+import { graphSource, type GraphSource } from "./graph-source.js";
 
 export interface EntityMergeDeps {
   em: EntityManager;
@@ -33,14 +33,9 @@ export async function mergeEntities(
     const [seen] = await new EntityRepository(em).seen(source, viewer.workspaceId, [from]);
     if (seen === undefined) throw entityNotFound(from);
     const merges = new EntityMergeRepository(em);
+    await merges.lock(viewer.workspaceId);
     const target = await merges.target(viewer.workspaceId, into);
-    if (target.type === from.type && target.id === from.id) {
-      throw new DomainError(
-        "failed_precondition",
-        "MERGE_CYCLE",
-        `entity ${into.type}/${into.id} is already merged into ${from.type}/${from.id}`,
-      );
-    }
+    if (target.type === from.type && target.id === from.id) await breakLoop(merges, source, from, into, now);
     const recorded = await merges.insert(viewer.workspaceId, from, into, now);
     await merges.remention(viewer.workspaceId, from);
     return recorded;
@@ -48,6 +43,32 @@ export async function mergeEntities(
   // A write that committed while the merge ran could not see it: its mentions are written again.
   await new EntityMergeRepository(deps.em.fork()).remention(viewer.workspaceId, from);
   return merge;
+}
+
+/**
+ * `into` already leads to `from` through merges in force, so the new merge would close a loop.
+ * The merges on it after the first all lead on from `into`, so a caller who can see the first
+ * (the merge of `into` itself) can see them all and is refused. A caller who cannot see it must
+ * not learn of it from a refusal (it would answer "was this guessed id merged?"): the newer merge
+ * wins, and the first ends, recorded as undone now. Its ending changes only memories that
+ * caller cannot read, and the loop's entities stay one, now under `into`.
+ */
+async function breakLoop(
+  merges: EntityMergeRepository,
+  source: GraphSource,
+  from: EntityRef,
+  into: EntityRef,
+  now: Date,
+): Promise<void> {
+  const first = await merges.inForceFrom(source.workspaceId, into);
+  if (first === undefined || (await merges.seen(source, first))) {
+    throw new DomainError(
+      "failed_precondition",
+      "MERGE_CYCLE",
+      `entity ${into.type}/${into.id} is already merged into ${from.type}/${from.id}`,
+    );
+  }
+  await merges.undo(first.id, now);
 }
 
 /**

@@ -137,6 +137,23 @@ describe("a merge", () => {
     expect(await codeOf(entities.getEntity({ type: "company", id: "acme" }))).toBe("OK");
   });
 
+  it("made at once in opposite directions, one is refused: a loop is never stored", async () => {
+    const pairs = Array.from({ length: 8 }, async () => {
+      const caller = aWorkspace();
+      const memories = services.memories(caller);
+      await writeMemory(memories, aNote("c1", "Renewal", { linkedEntities: [ref("account", "a")] }));
+      const b = await writeMemory(memories, aNote("c2", "Pricing", { linkedEntities: [ref("account", "b")] }));
+      const entities = services.entities(caller);
+      const codes = await Promise.all([
+        codeOf(entities.mergeEntities({ from: ref("account", "a"), into: ref("account", "b") })),
+        codeOf(entities.mergeEntities({ from: ref("account", "b"), into: ref("account", "a") })),
+      ]);
+      const linked = mentioned((await memories.getMemory({ id: b.id })).memory, MentionRole.LINKED);
+      return [codes.sort(), linked.length === 1 && linked[0]?.[0] !== undefined];
+    });
+    for (const outcome of await Promise.all(pairs)) expect(outcome).toEqual([["FailedPrecondition", "OK"], true]);
+  });
+
   it("refuses an entity merged into itself, an unknown one, and an unknown merge", async () => {
     const caller = aWorkspace();
     await writeMemory(services.memories(caller), aNote("c1", "Kickoff", { linkedEntities: [ref("team", "x")] }));
@@ -230,5 +247,65 @@ describe("tenancy", () => {
     expect(await refusal(services.entities(b).undoEntityMerge({ mergeId: merge!.id }), merge!.id)).toEqual(
       await refusal(services.entities(b).undoEntityMerge({ mergeId: unknown }), unknown),
     );
+  });
+
+  it("a merge that closes a loop through one the caller cannot see is made, and ends that one", async () => {
+    const workspaceId = `merge-${randomUUID()}`;
+    const a = { workspaceId, agentId: "agent-a" };
+    const b = { workspaceId, agentId: "agent-b" };
+    const privy = ref("project", "nightjar");
+    const team = ref("team", "x");
+    const hidden = await writeMemory(services.memories(a), aNote("p1", "Private plan", { linkedEntities: [privy] }));
+    const shared = await writeMemory(
+      services.memories(b),
+      aNote("s1", "Kickoff", { visibility: Visibility.SHARED, linkedEntities: [team] }),
+    );
+    const { merge: aMerge } = await services.entities(a).mergeEntities({ from: privy, into: team });
+    const linked = async (caller: Caller, id: string) =>
+      mentioned((await services.memories(caller).getMemory({ id })).memory, MentionRole.LINKED);
+    expect(await linked(a, hidden.id)).toEqual([["team/x", "project/nightjar"]]);
+
+    // B merges team/x into the id A's merge hides, exactly as into one nobody ever mentioned.
+    const { merge } = await services.entities(b).mergeEntities({ from: team, into: privy });
+    expect(merge).toMatchObject({ from: team, into: privy });
+    expect(merge?.undoTime).toBeUndefined();
+    expect(await linked(b, shared.id)).toEqual([["project/nightjar", "team/x"]]);
+
+    // A's merge ended when B's was made; A's private memory names its own entity again, and the
+    // two stay one, now under project/nightjar.
+    expect(await codeOf(services.entities(a).undoEntityMerge({ mergeId: aMerge!.id }))).toBe("FailedPrecondition");
+    expect(await linked(a, hidden.id)).toEqual([["project/nightjar", ""]]);
+    const forA = await services.entities(a).getEntity(privy);
+    expect([forA.entity?.mentionCount, forA.merges.map((m) => m.id)]).toEqual([2n, [merge?.id]]);
+    const forB = await services.entities(b).getEntity(privy);
+    expect([forB.entity?.mentionCount, forB.memories.map((m) => m.id)]).toEqual([1n, [shared.id]]);
+
+    // Undoing B's merge leaves A's ended: each memory names its own entity.
+    await services.entities(b).undoEntityMerge({ mergeId: merge!.id });
+    expect([await linked(a, hidden.id), await linked(b, shared.id)]).toEqual([
+      [["project/nightjar", ""]],
+      [["team/x", ""]],
+    ]);
+  });
+
+  it("a loop the caller can see is refused, and nothing changes", async () => {
+    const workspaceId = `merge-${randomUUID()}`;
+    const a = { workspaceId, agentId: "agent-a" };
+    const b = { workspaceId, agentId: "agent-b" };
+    const seen = await writeMemory(
+      services.memories(a),
+      aNote("s1", "Shared plan", { visibility: Visibility.SHARED, linkedEntities: [ref("project", "nightjar")] }),
+    );
+    await writeMemory(
+      services.memories(b),
+      aNote("s2", "Kickoff", { visibility: Visibility.SHARED, linkedEntities: [ref("team", "x")] }),
+    );
+    await services.entities(a).mergeEntities({ from: ref("project", "nightjar"), into: ref("team", "x") });
+    const err = await failure(
+      services.entities(b).mergeEntities({ from: ref("team", "x"), into: ref("project", "nightjar") }),
+    );
+    expect([err.code, err.rawMessage]).toEqual([9, "entity project/nightjar is already merged into team/x"]);
+    const memory = (await services.memories(b).getMemory({ id: seen.id })).memory;
+    expect(mentioned(memory, MentionRole.LINKED)).toEqual([["team/x", "project/nightjar"]]);
   });
 });

@@ -109,8 +109,10 @@ describe("src/graph/entity-merge.repository.ts", () => {
 
   it("covers every method", () =>
     expectEveryMethodSnapshotted(EntityMergeRepository, [
+      "lock",
       "insert",
       "byId",
+      "inForceFrom",
       "undo",
       "target",
       "remention",
@@ -120,6 +122,9 @@ describe("src/graph/entity-merge.repository.ts", () => {
       "inForceInto",
     ]));
 
+  it("lock", () =>
+    expectSqlSnapshot(recorded, FILE, "lock", { "the workspace's": () => merges().lock(viewer.workspaceId) }));
+
   it("insert", () =>
     expectSqlSnapshot(recorded, FILE, "insert", {
       "one merge": () => merges().insert(viewer.workspaceId, ana, { type: "person", id: "ana lopez" }, NOW),
@@ -128,6 +133,11 @@ describe("src/graph/entity-merge.repository.ts", () => {
   it("byId", () =>
     expectSqlSnapshot(recorded, FILE, "byId", {
       "locked for its undo": () => merges().byId(viewer.workspaceId, MERGE_ID),
+    }));
+
+  it("inForceFrom", () =>
+    expectSqlSnapshot(recorded, FILE, "inForceFrom", {
+      "locked for a loop's end": () => merges().inForceFrom(viewer.workspaceId, acme),
     }));
 
   it("undo", async () => {
