@@ -8,6 +8,7 @@ import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EntityService } from "../../../gen/ts/engram/v1/entity_service_pb.js";
 import { memoryClient, transport, type Protocol } from "../../support/clients.js";
+import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { aNote, writeMemory } from "../../support/factories/memory.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 
@@ -38,6 +39,36 @@ async function answer(call: Promise<unknown>, ref: { type: string; id: string })
   } catch (err) {
     const e = ConnectError.from(err);
     return `${Code[e.code]}: ${e.rawMessage.replace(`${ref.type}/${ref.id}`, "<ref>")}`;
+  }
+}
+
+type Ref = { type: string; id: string };
+
+/**
+ * A merges an entity only its private memory mentions into one B and '*' can see; merging that
+ * one back into it is, for them, what a merge into an id nobody mentioned is. `merge` answers
+ * "OK" or how the call failed, over one protocol.
+ */
+async function expectHiddenLoopMerged(tag: string, merge: (key: string, from: Ref, into: Ref) => Promise<string>) {
+  for (const [name, key] of [
+    ["b", keys.b],
+    ["star", keys.star],
+  ] as const) {
+    const hidden = { type: "project", id: `nj-${tag}-${name}` };
+    const seen = { type: "team", id: `x-${tag}-${name}` };
+    const other = { type: "team", id: `y-${tag}-${name}` };
+    await writeMemory(
+      memoryClient(server.baseUrl, keys.a),
+      aNote(`p-${tag}-${name}`, "Plan", { linkedEntities: [hidden] }),
+    );
+    for (const ref of [seen, other]) {
+      const note = aNote(`s-${ref.id}`, "Kickoff", { visibility: Visibility.SHARED, linkedEntities: [ref] });
+      await writeMemory(memoryClient(server.baseUrl, key), note);
+    }
+    expect(await merge(keys.a, hidden, seen)).toBe("OK");
+    const looped = await merge(key, seen, hidden);
+    expect(looped).toBe(await merge(key, other, { type: "project", id: `never-${tag}-${name}` }));
+    expect(looped).toBe("OK");
   }
 }
 
@@ -77,6 +108,11 @@ describe.each<Protocol>(["connect-h1", "grpc", "grpc-web"])("over %s", (protocol
     expect(await answer(client(keys.a).undoEntityMerge({ mergeId: id }), secret)).toBe("OK");
     expect(await answer(client(keys.a).getEntity(secret), secret)).toBe("OK");
   });
+
+  it("MergeEntities closing a loop through A's private merge: OK for B and '*', as into an unmentioned id", () =>
+    expectHiddenLoopMerged(protocol, (key, from, into) =>
+      answer(entities(key, protocol).mergeEntities({ from, into }), from),
+    ));
 
   it("ListEntities lists it for A only", async () => {
     const listed = async (key: string) =>
@@ -135,4 +171,14 @@ describe("over REST", () => {
     expect((await undo(keys.a)).status).toBe(200);
     expect((await get(keys.a, secret)).status).toBe(200);
   });
+
+  it("POST /v1/entities:merge closing a loop through A's private merge: 200 for B and '*', as into an unmentioned id", () =>
+    expectHiddenLoopMerged("rest", async (key, from, into) => {
+      const res = await fetch(`${server.baseUrl}/v1/entities:merge`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+        body: JSON.stringify({ from, into }),
+      });
+      return res.status === 200 ? "OK" : `${res.status}: ${await res.text()}`;
+    }));
 });
