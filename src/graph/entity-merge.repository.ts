@@ -38,8 +38,8 @@ export class EntityMergeRepository {
   constructor(private readonly em: EntityManager) {}
 
   /**
-   * Waits for the workspace's other merges to commit, for the rest of the transaction: two
-   * merges made at once (a into b, b into a) would each miss the other's row and store a loop.
+   * Waits for the workspace's other merges and undos to commit, for the rest of the transaction:
+   * two merges made at once (a into b, b into a) would each miss the other's row and store a loop.
    */
   async lock(workspaceId: string): Promise<void> {
     await query(this.em, sql`select pg_advisory_xact_lock(${MERGE_LOCK}, hashtext(${workspaceId}))`);

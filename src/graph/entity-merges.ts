@@ -75,11 +75,14 @@ async function breakLoop(
  * UndoEntityMerge: the merge stops applying, and the memories whose mentions it reached are
  * written again (those naming the entity it led to, directly or through later merges). A merge
  * the caller's memories never mentioned the `from` of is NOT_FOUND, as one that never was.
+ * Under the workspace's merge lock, as a merge: an undo committing while a merge broke a loop
+ * through it made that merge answer MERGE_CYCLE with no loop left.
  */
 export async function undoEntityMerge(deps: EntityMergeDeps, viewer: Viewer, id: string): Promise<EntityMergeRecord> {
   return deps.em.fork().transactional(async (em) => {
     const now = deps.now();
     const merges = new EntityMergeRepository(em);
+    await merges.lock(viewer.workspaceId);
     const merge = await merges.byId(viewer.workspaceId, id);
     const source = graphSource(viewer, { validAt: now, asOf: null }, now);
     if (merge === undefined || !(await merges.seen(source, merge))) {

@@ -288,6 +288,32 @@ describe("tenancy", () => {
     ]);
   });
 
+  it("a merge breaking a hidden loop while its owner undoes the merge it ends still succeeds", async () => {
+    const pairs = Array.from({ length: 8 }, async () => {
+      const workspaceId = `merge-${randomUUID()}`;
+      const a = { workspaceId, agentId: "agent-a" };
+      const b = { workspaceId, agentId: "agent-b" };
+      const privy = ref("project", "nightjar");
+      const team = ref("team", "x");
+      await writeMemory(services.memories(a), aNote("p1", "Private plan", { linkedEntities: [privy] }));
+      const shared = await writeMemory(
+        services.memories(b),
+        aNote("s1", "Kickoff", { visibility: Visibility.SHARED, linkedEntities: [team] }),
+      );
+      const { merge: aMerge } = await services.entities(a).mergeEntities({ from: privy, into: team });
+      // Whichever commits first, B's merge is made: either no loop is left, or it breaks one.
+      const [undo, merge] = await Promise.all([
+        codeOf(services.entities(a).undoEntityMerge({ mergeId: aMerge!.id })),
+        codeOf(services.entities(b).mergeEntities({ from: team, into: privy })),
+      ]);
+      const memory = (await services.memories(b).getMemory({ id: shared.id })).memory;
+      return [merge, ["OK", "FailedPrecondition"].includes(undo), mentioned(memory, MentionRole.LINKED)];
+    });
+    for (const outcome of await Promise.all(pairs)) {
+      expect(outcome).toEqual(["OK", true, [["project/nightjar", "team/x"]]]);
+    }
+  });
+
   it("a loop the caller can see is refused, and nothing changes", async () => {
     const workspaceId = `merge-${randomUUID()}`;
     const a = { workspaceId, agentId: "agent-a" };
