@@ -59,9 +59,21 @@ describe("edgesOfRows", () => {
 
   it("drops a relation no memory gives any more, and keeps the newest five of one many give", () => {
     expect(edgesOfRows([row(1, "", 1, [["m1", "2026-01-01T00:00:00Z"]]), row(2, "", -1, [], ["m1"])])).toEqual([]);
-    const many = Array.from({ length: 7 }, (_, i): [string, string] => [`m${i}`, `2026-01-0${i + 1}T00:00:00Z`]);
-    const [edge] = edgesOfRows([row(1, "", 7, many)]);
-    expect(edge?.memoryIds).toEqual(["m6", "m5", "m4", "m3", "m2"]);
+    // Two classes' rows, five each, newest first as every row lists them: the newest five of both.
+    const listed = (days: number[]) => days.map((d): [string, string] => [`m${d}`, `2026-01-0${d}T00:00:00Z`]);
+    const [edge] = edgesOfRows([row(1, "", 5, listed([9, 7, 5, 3, 1])), row(2, "agent-a", 5, listed([8, 6, 4, 2, 1]))]);
+    expect(edge?.memoryIds).toEqual(["m9", "m8", "m7", "m6", "m5"]);
+  });
+
+  it("takes a relation's only row, removing nothing, as it lists its memories", () => {
+    // Rows list theirs newest first: a read trusts that order (these times would say otherwise).
+    const [edge] = edgesOfRows([
+      row(1, "", 2, [
+        ["m1", "2026-01-01T00:00:00Z"],
+        ["m2", "2026-01-02T00:00:00Z"],
+      ]),
+    ]);
+    expect(edge?.memoryIds).toEqual(["m1", "m2"]);
   });
 
   it("names the subject by the row's direction", () => {

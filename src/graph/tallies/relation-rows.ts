@@ -96,19 +96,16 @@ export function edgesOfRows(rows: AmongColumns[]): Edge[] {
   for (const { edge, rows: given } of byEdge.values()) {
     if (edge.weight <= 0) continue;
     const [only] = given;
-    edge.memoryIds = newestFive(
-      given.length === 1 && only !== undefined && only.gone_ids.length === 0 ? listedBy(only) : latestOf(given),
-    );
+    // A relation's only row that removes no memory (most, once folded) is taken as it lists
+    // them: every statement writing a row lists at most five, newest first, ties by id as
+    // newestFive breaks them. Parsing and sorting their times cost 1.6 ms of a 400-row read.
+    edge.memoryIds =
+      given.length === 1 && only !== undefined && only.gone_ids.length === 0
+        ? only.memory_ids.slice(0, 5)
+        : newestFive(latestOf(given));
     edges.push(edge);
   }
   return edges;
-}
-
-/** A relation's only row, one that removes no memory (most, once folded): what it lists. */
-function listedBy(row: AmongColumns): Map<string, number> {
-  const listed = new Map<string, number>();
-  row.memory_ids.forEach((id, i) => listed.set(id, timeOf(row.memory_times[i])));
-  return listed;
 }
 
 /** The memories whose latest delta in some reader class lists them, at their newest time. */
