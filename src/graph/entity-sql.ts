@@ -1,7 +1,7 @@
 import { Sql, sql } from "../db/sql.js";
 import { allOf } from "../memory/filters.js";
 import type { GraphSource } from "./graph-source.js";
-import { talliedNamed, talliedNameSeen, talliedStats } from "./tallies/tally-sql.js";
+import { talliedNamedMentions, talliedNameSeen, talliedStats } from "./tallies/tally-sql.js";
 
 /*
  * The parts EntityRepository's statements are built from: which entities a list or a name
@@ -102,13 +102,15 @@ export function namedMentions(q: EntityListQuery): Sql {
     given.push(sql`exists (select 1 from unnest(e.match_keys) k where k like ${`%${likeEscaped(word)}%`})`);
   }
   const source = q.source;
-  const names = source.live && source.tallied ? talliedNamed(source, named) : namedIn(source, named("n"));
+  const workspaceNamed = sql`select e.type, e.id from entities e where ${allOf(given)}`;
+  const stats = (table: string) => mentionStats(source, q.workspaceId, table);
+  if (source.live && source.tallied) return talliedNamedMentions(source, named, workspaceNamed, stats);
   return sql`select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
     from (
-      ${names}
+      ${namedIn(source, named("n"))}
       union
-      select e.type, e.id from entities e where ${allOf(given)}) c
-    cross join lateral (${mentionStats(q.source, q.workspaceId, "c")}) s
+      ${workspaceNamed}) c
+    cross join lateral (${stats("c")}) s
     where s.mention_count > 0`;
 }
 

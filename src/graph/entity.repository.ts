@@ -61,15 +61,21 @@ export class EntityRepository extends SqlEntityRepository<EntityRow> {
   async list(q: EntityListQuery): Promise<SeenEntity[]> {
     const named = q.namePrefix !== undefined || q.words.length > 0;
     const mentions = named ? namedMentions(q) : allMentions(q);
+    const order = ORDERS[q.order];
+    const joined = (from: string) =>
+      sql`select s.*, e.name as chosen, e.aliases, e.attributes
+        from ${Sql.raw(from)} s left join entities e on e.workspace_id = ${q.workspaceId} and e.type = s.type and e.id = s.id`;
+    // Only the name order needs the workspace's names of every entity: the others join them to
+    // the page alone (a prefix matching 1,111 entities at 100k memories: 1.2 ms of probes).
+    const paged =
+      q.order === "name"
+        ? sql`joined as (${joined("seen")}), page as (select * from joined order by ${order} limit ${q.limit} offset ${q.offset})`
+        : sql`found as (select * from seen order by ${order} limit ${q.limit} offset ${q.offset}), page as (${joined("found")})`;
     const rows = await query<SeenColumns>(
       this.em,
-      sql`with seen as (${mentions}),
-        joined as (
-          select seen.*, e.name as chosen, e.aliases, e.attributes
-          from seen left join entities e on e.workspace_id = ${q.workspaceId} and e.type = seen.type and e.id = seen.id),
-        page as (select * from joined order by ${ORDERS[q.order]} limit ${q.limit} offset ${q.offset})
+      sql`with seen as (${mentions}), ${paged}
         select page.*, coalesce(page.chosen, ${nameSeen(q.source, q.workspaceId, "page")}, page.id) as name
-        from page order by ${ORDERS[q.order]}`,
+        from page order by ${order}`,
     );
     return rows.map(toSeen);
   }

@@ -25,6 +25,7 @@ import { Migration20261128063800SearchSettings } from "./20261128063800-search-s
 import { Migration20261129064800TallyClassesForAnyAgent } from "./20261129064800-tally-classes-for-any-agent.js";
 import { Migration20261129071000EntityTalliesAdminClass } from "./20261129071000-entity-tallies-admin-class.js";
 import { Migration20261129073000EntityNameOptional } from "./20261129073000-entity-name-optional.js";
+import { Migration20261129130000EntityTalliesSoleKey } from "./20261129130000-entity-tallies-sole-key.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -55,4 +56,5 @@ export const migrations = [
   { name: "20261129064800-tally-classes-for-any-agent", class: Migration20261129064800TallyClassesForAnyAgent },
   { name: "20261129071000-entity-tallies-admin-class", class: Migration20261129071000EntityTalliesAdminClass },
   { name: "20261129073000-entity-name-optional", class: Migration20261129073000EntityNameOptional },
+  { name: "20261129130000-entity-tallies-sole-key", class: Migration20261129130000EntityTalliesSoleKey },
 ];

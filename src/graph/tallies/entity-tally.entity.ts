@@ -33,6 +33,9 @@ export const EntityTallyEntity = defineEntity({
     goneFirst: p.datetime().nullable(),
     goneLast: p.datetime().nullable(),
     folded: p.boolean().default(false),
+    // On a folded row: every memory mentioning the entity named it by one name_key when a fold
+    // last summed its rows, so a name's rows are all the entity's (a name lookup needs no other).
+    soleKey: p.boolean().default(false),
   },
   indexes: [
     {
@@ -44,6 +47,12 @@ export const EntityTallyEntity = defineEntity({
     {
       name: "entity_tallies_unfolded",
       expression: "create index entity_tallies_unfolded on entity_tallies (workspace_id, tally_id) where not folded",
+    },
+    // Whether an entity has rows no fold has summed yet (its sole_key may be out of date).
+    {
+      name: "entity_tallies_unfolded_entity",
+      expression:
+        "create index entity_tallies_unfolded_entity on entity_tallies (workspace_id, type, id) where not folded",
     },
   ],
 });

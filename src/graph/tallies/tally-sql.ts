@@ -63,14 +63,50 @@ export function talliedStats(source: LiveSource, table: string, exact: (gate: Sq
     cross join lateral (${exact(sql`q.uncertain`)}) x`;
 }
 
-/** The entities a name of the readable tallies, or of a bounded memory the source admits, matches (`named`, on t / n). */
-export function talliedNamed(source: LiveSource, named: (table: string) => Sql[]): Sql {
+/**
+ * The entities a name matches (`named`, on t / n), in the readable tallies, a bounded memory's
+ * names the source admits, or the workspace's own names (`given`), with what the source's
+ * memories say of each (mentionStats' columns, `stats`). An entity that goes by one name_key
+ * (sole_key) has no rows but those its name matched: when all of them are folded and it has no
+ * unfolded row, they are summed as they are, with its bounded memories' names, instead of each
+ * entity's rows being read again (a prefix matching 1,111 entities at 100k memories probed
+ * 1,111 keys). Any other entity is read whole, by `stats`.
+ */
+export function talliedNamedMentions(
+  source: LiveSource,
+  named: (table: string) => Sql[],
+  given: Sql,
+  stats: (table: string) => Sql,
+): Sql {
   const tallies = [sql`t.workspace_id = ${source.workspaceId}`, ...named("t"), ...readable(source)];
-  const bounded = [sql`n.workspace_id = ${source.workspaceId}`, ...named("n"), Sql.raw(BOUNDED), ...source.names];
-  return sql`select t.type, t.id from entity_tallies t where ${allOf(tallies)}
-      group by t.type, t.id, t.name having sum(t.n) > 0
-    union
-    select n.type, n.id from entity_names n where ${allOf(bounded)}`;
+  const bounded = [sql`n.workspace_id = ${source.workspaceId}`, Sql.raw(BOUNDED), ...source.names];
+  return sql`with matched as materialized (
+      select t.type, t.id, sum(t.n) as n, min(t.first_seen) as first_seen, max(t.last_seen) as last_seen,
+        bool_and(t.folded and t.sole_key) and not exists (select 1 from entity_tallies u
+          where u.workspace_id = ${source.workspaceId} and u.type = t.type and u.id = t.id and not u.folded) as whole
+      from entity_tallies t where ${allOf(tallies)} group by t.type, t.id having sum(t.n) > 0)
+    select m.type, m.id, m.n + coalesce(b.n, 0) as mention_count, least(m.first_seen, b.first_seen) as first_seen,
+      greatest(m.last_seen, b.last_seen) as last_seen
+    from matched m left join (
+      select n.type, n.id, count(*) as n, min(n.create_time) as first_seen, max(n.update_time) as last_seen
+      from entity_names n where ${allOf([...bounded, sql`(n.type, n.id) in (select type, id from matched where whole)`])}
+        -- Most workspaces hold no bounded memory: one probe of their index says so (ordered as
+        -- it is: else the planner, expecting many such rows, scanned the table for one).
+        and (select true from entity_names x where x.workspace_id = ${source.workspaceId} and ${Sql.raw(BOUNDED)}
+          order by x.type, x.id limit 1)
+      group by 1, 2) b on b.type = m.type and b.id = m.id
+    where m.whole
+    union all
+    select c.type, c.id, s.mention_count, s.first_seen, s.last_seen
+    from (select type, id from matched where not whole
+      union
+      select x.type, x.id from (
+        select n.type, n.id from entity_names n where ${allOf([...named("n"), ...bounded])}
+        union
+        ${given}) x
+      where not exists (select 1 from matched m where m.type = x.type and m.id = x.id)) c
+    cross join lateral (${stats("c")}) s
+    where s.mention_count > 0`;
 }
 
 /** The first name the entity in `table` goes by among the readable tallies and bounded memories. */

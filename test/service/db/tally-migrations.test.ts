@@ -2,13 +2,16 @@
  * The tally migrations of 2026-11-29, run over rows as the names triggers wrote them before:
  * 20261129064800 makes anew the tallies of a workspace with an agent called '*' (whose private
  * class was '*', an admin's) and leaves the others; 20261129071000 fills entity tallies' admin
- * class ('*') from the names, so an admin reads the same counts as before.
+ * class ('*') from the names, so an admin reads the same counts as before; 20261129130000 marks
+ * the folded rows of an entity that goes by one name key (sole_key).
  */
 import type { Migration } from "@mikro-orm/migrations";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Visibility } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { Migration20261129064800TallyClassesForAnyAgent } from "../../../src/db/migrations/20261129064800-tally-classes-for-any-agent.js";
 import { Migration20261129071000EntityTalliesAdminClass } from "../../../src/db/migrations/20261129071000-entity-tallies-admin-class.js";
+import { Migration20261129130000EntityTalliesSoleKey } from "../../../src/db/migrations/20261129130000-entity-tallies-sole-key.js";
+import { foldWorkspaceTallies } from "../../../src/graph/tallies/folds.js";
 import { failure } from "../../support/codes.js";
 import { aNote, writeMemory } from "../../support/factories/memory.js";
 import { weightsBetween } from "../../support/graph-edges.js";
@@ -80,4 +83,36 @@ it("makes anew the tallies of a workspace with an agent called '*', and an admin
   ]);
   expect(await tallyRows(other.workspaceId)).toEqual(untouched);
   expect(await listed(other)).toEqual(counts);
+});
+
+it("marks the folded rows of an entity that goes by one name key, and no other", async () => {
+  const caller = { workspaceId: "sole-keys", scopes: ["admin" as const] };
+  const memories = services.memories(caller);
+  await writeMemory(memories, aNote("n", "Cara Tallis signed the order"));
+  await writeMemory(memories, aNote("n", "Dan Tallis signed the order"));
+  await writeMemory(memories, aNote("n", "Eve Tallis signed the order"));
+  await services.entities(caller).mergeEntities({
+    from: { type: "person", id: "dan tallis" },
+    into: { type: "person", id: "cara tallis" },
+  });
+  await foldWorkspaceTallies(services.db.em.fork(), caller.workspaceId);
+  const marks = () =>
+    services.db.em.fork().execute<{ id: string; sole: boolean }[]>(
+      `select id, bool_and(sole_key) as sole from entity_tallies where workspace_id = 'sole-keys'
+          and type = 'person' group by id order by id`,
+    );
+  const folded = await marks();
+  expect(folded).toEqual([
+    { id: "cara tallis", sole: false },
+    { id: "eve tallis", sole: true },
+  ]);
+  // The rows as they were before the column: the migration marks them as the fold did.
+  const connection = services.db.em.getConnection();
+  await connection.execute("drop index entity_tallies_unfolded_entity");
+  await connection.execute('alter table "entity_tallies" drop column "sole_key"');
+  const { em } = services.db;
+  const migration = new Migration20261129130000EntityTalliesSoleKey(em.getDriver(), em.config);
+  migration.up();
+  for (const statement of migration.getQueries()) await connection.execute(statement);
+  expect(await marks()).toEqual(folded);
 });

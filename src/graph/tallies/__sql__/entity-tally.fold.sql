@@ -15,10 +15,16 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
             min(first_seen) as first_seen, max(last_seen) as last_seen,
             min(gone_first) as gone_first, max(gone_last) as gone_last
           from gone group by 1, 2, 3, 4, 5)
-        insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded)
+        insert into entity_tallies (workspace_id, type, id, reader, name, name_key, n, first_seen, last_seen, folded, sole_key)
           select s.workspace_id, s.type, s.id, s.reader, s.name, s.name_key, s.n,
-            coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true
-          from summed s left join (
+            coalesce(e.first_seen, s.first_seen), coalesce(e.last_seen, s.last_seen), true, coalesce(k.sole, false)
+          from summed s
+          left join (select x.type, x.id, count(*) = 1 as sole
+    from (select x.type, x.id, x.name_key from entity_tallies x
+      where x.workspace_id = 'ws-sql' and x.reader = '*' and (x.type, x.id) in (select type, id from summed)
+      group by 1, 2, 3 having sum(x.n) > 0) x
+    group by 1, 2) k on k.type = s.type and k.id = s.id
+          left join (
             -- Only the keys whose times went with a removed memory are read anew (IN, not a join
             -- on every key; not a lateral per key either, which Citus cannot plan over a CTE).
             select x.type, x.id, x.name, c.reader, min(x.create_time) as first_seen, max(x.update_time) as last_seen
@@ -29,13 +35,21 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
             group by 1, 2, 3, 4) e
             on (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
     or (s.first_seen is null and s.gone_first is not null)) and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
-          where s.n > 0;
+          where s.n > 0
+        returning type, id;
 
 delete from entity_tallies where workspace_id = 'ws-sql' and ctid = any(array(
       select r.ctid from (select distinct type, id, reader, name from entity_tallies t
     where t.workspace_id = 'ws-sql' and not t.folded and t.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])) k cross join lateral (select r.ctid, r.tally_id from entity_tallies r
     where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r
       where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])));
+
+update entity_tallies t set sole_key = k.sole from (select x.type, x.id, count(*) = 1 as sole
+    from (select x.type, x.id, x.name_key from entity_tallies x
+      where x.workspace_id = 'ws-sql' and x.reader = '*' and (x.type, x.id) in (select * from unnest('{"account","company","organization","person","place"}'::text[], '{"acme","acme","acme corp","ana lopez","lisbon"}'::text[]))
+      group by 1, 2, 3 having sum(x.n) > 0) x
+    group by 1, 2) k
+      where t.workspace_id = 'ws-sql' and t.type = k.type and t.id = k.id and t.folded and t.sole_key <> k.sole;
 
 -- an erasure's, waiting for another fold
 
