@@ -69,6 +69,8 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
       // Revocations and changes may have been missed while the listener was down.
       listener.onReset(keysChanged);
       listener.on(EMBEDDING_BACKLOG, backlog);
+      // A backlog announced while the listener was down would otherwise wait for the idle look (a minute).
+      listener.onReset(backlog);
       listener.on(FEED_CHANNEL, (payload) => {
         const heads = feedNotifications.received(payload);
         if (heads !== undefined) changes(heads);
@@ -84,6 +86,8 @@ export function postgresCluster(databaseUrl: string, logger: Logger): Cluster {
       if (Date.now() - lastAnnounced < ANNOUNCE_INTERVAL_MS) return;
       lastAnnounced = Date.now();
       pool.query("select pg_notify($1, '')", [EMBEDDING_BACKLOG]).catch((err: unknown) => {
+        // Not throttled: the next write that leaves a memory pending announces it again.
+        lastAnnounced = 0;
         logger.warn({ error: loggableError(err) }, "could not announce the embedding backlog");
       });
     },

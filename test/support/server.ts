@@ -18,6 +18,8 @@ export interface TestServer {
   /** A workspace of its own, for suites that want one beside the bootstrap "default". */
   workspaceId: string;
   adminKey: string;
+  /** The server's warnings and errors, as logged (the first 200), for a failing test to show. */
+  warnings: string[];
   createKey(options?: { scopes?: Scope[]; agentId?: string; workspaceId?: string }): Promise<string>;
   close(): Promise<void>;
 }
@@ -59,7 +61,12 @@ export async function startTestServer(
     readDatabaseUrls: database?.replicaUrls ?? overrides.readDatabaseUrls ?? [],
   };
   // Suites write as soon as the server is up, and expect an embedder they pass to be in use.
-  const started = startEngram(config, pino({ level: "silent" }), { awaitEmbedder: true, ...options });
+  const warnings: string[] = [];
+  const logger = pino(
+    { level: "warn" },
+    { write: (line: string) => void (warnings.length < 200 && warnings.push(line)) },
+  );
+  const started = startEngram(config, logger, { awaitEmbedder: true, ...options });
   const engram = await started.catch(async (err: unknown) => {
     await database?.drop();
     throw err;
@@ -84,6 +91,7 @@ export async function startTestServer(
     databaseUrl: config.databaseUrl,
     workspaceId,
     adminKey,
+    warnings,
     createKey,
     async close() {
       await engram.close();

@@ -129,7 +129,16 @@ describe("two servers on one Postgres", () => {
       // A looks at its starting embedder every 5 s, so B's held batch waits seconds, well inside
       // its 60 s lease: one that ran out would be A's to take too, and embedded twice.
       { attempts: 240, intervalMs: 250 },
-    );
+    ).catch((err: unknown) => {
+      const state = {
+        embeddedByA: embedderA.embedded.length,
+        embeddedByB: embedderB.embedded.length,
+        aUp: embedderA.up,
+      };
+      throw new Error(
+        `${String(err)}: ${JSON.stringify(state)}; warnings of A, B: ${a.warnings.join("")} | ${b.warnings.join("")}`,
+      );
+    });
     const embeddedA = embedderA.embedded.filter((t) => contents.includes(t));
     const embeddedB = embedderB.embedded.filter((t) => contents.includes(t));
     expect(embeddedA.length).toBeGreaterThan(0);
