@@ -27,7 +27,7 @@ export class EntityTallyRepository {
       if (!(await takeFoldLock(em, FOLD_LOCK, workspaceId, wait))) return 0;
       const batch = await takeFoldBatch(em, "entity_tallies", KEY_COLUMNS, workspaceId);
       if (batch === null) return 0;
-      const written = await query<EntityRef>(
+      const written = await query<SoleKey>(
         em,
         sql`with gone as (select * from ${batchRows(batch)} as rows),
         summed as (select workspace_id, type, id, reader, name, min(name_key) as name_key, sum(n) as n,
@@ -49,7 +49,7 @@ export class EntityTallyRepository {
             group by 1, 2, 3, 4) e
             on ${STALE("s")} and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
           where s.n > 0
-        returning type, id`,
+        returning type, id, sole_key as sole`,
       );
       await dropBatch(em, batch);
       await markSoleKeys(em, workspaceId, written);
@@ -71,19 +71,26 @@ function soleKeys(workspaceId: string, entities: Sql): Sql {
     group by 1, 2`;
 }
 
+/** An entity a fold wrote rows of, and whether it goes by one name_key (as those rows say). */
+interface SoleKey extends EntityRef {
+  sole: boolean;
+}
+
 /**
  * The entities a fold wrote rows of may have gained or lost a name_key: their other folded rows
- * (other names and classes) are told. A key gained first shows as an unfolded row, which makes
- * a reader read the entity whole until this runs (tally-sql.ts).
+ * (other names and classes) are told what the written rows say. A key gained first, or one a
+ * writer added since the fold's snapshot, shows as an unfolded row, which makes a reader read
+ * the entity whole until the next fold (tally-sql.ts).
  */
-async function markSoleKeys(em: EntityManager, workspaceId: string, written: EntityRef[]): Promise<void> {
-  // One row per key written: an entity once.
+async function markSoleKeys(em: EntityManager, workspaceId: string, written: SoleKey[]): Promise<void> {
+  // One row per key written: an entity once (its rows all carry the same flag).
   const unique = [...new Map(written.map((e) => [`${e.type}\u0000${e.id}`, e])).values()];
   if (unique.length === 0) return;
-  const entities = sql`select * from unnest(${unique.map((e) => e.type)}::text[], ${unique.map((e) => e.id)}::text[])`;
   await query(
     em,
-    sql`update entity_tallies t set sole_key = k.sole from (${soleKeys(workspaceId, entities)}) k
+    sql`update entity_tallies t set sole_key = k.sole
+      from unnest(${unique.map((e) => e.type)}::text[], ${unique.map((e) => e.id)}::text[],
+        ${unique.map((e) => e.sole)}::boolean[]) as k(type, id, sole)
       where t.workspace_id = ${workspaceId} and t.type = k.type and t.id = k.id and t.folded and t.sole_key <> k.sole`,
   );
 }

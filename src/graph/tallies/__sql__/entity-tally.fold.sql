@@ -36,7 +36,7 @@ with gone as (select * from (select r.* from (select distinct type, id, reader, 
             on (s.gone_first <= s.first_seen or s.gone_last >= s.last_seen
     or (s.first_seen is null and s.gone_first is not null)) and e.type = s.type and e.id = s.id and e.name = s.name and e.reader = s.reader
           where s.n > 0
-        returning type, id;
+        returning type, id, sole_key as sole;
 
 delete from entity_tallies where workspace_id = 'ws-sql' and ctid = any(array(
       select r.ctid from (select distinct type, id, reader, name from entity_tallies t
@@ -44,11 +44,9 @@ delete from entity_tallies where workspace_id = 'ws-sql' and ctid = any(array(
     where r.workspace_id = 'ws-sql' and r.type = k.type and r.id = k.id and r.reader = k.reader and r.name = k.name offset 0) r
       where r.tally_id = any('{"1","2","3","4","5","6","7","8","9","10","11","12","13","14","15","16","17","18","19","20","21","22","23","24"}'::bigint[])));
 
-update entity_tallies t set sole_key = k.sole from (select x.type, x.id, count(*) = 1 as sole
-    from (select x.type, x.id, x.name_key from entity_tallies x
-      where x.workspace_id = 'ws-sql' and x.reader = '*' and (x.type, x.id) in (select * from unnest('{"account","company","organization","person","place"}'::text[], '{"acme","acme","acme corp","ana lopez","lisbon"}'::text[]))
-      group by 1, 2, 3 having sum(x.n) > 0) x
-    group by 1, 2) k
+update entity_tallies t set sole_key = k.sole
+      from unnest('{"account","company","organization","person","place"}'::text[], '{"acme","acme","acme corp","ana lopez","lisbon"}'::text[],
+        '{"true","true","true","true","true"}'::boolean[]) as k(type, id, sole)
       where t.workspace_id = 'ws-sql' and t.type = k.type and t.id = k.id and t.folded and t.sole_key <> k.sole;
 
 -- an erasure's, waiting for another fold
