@@ -22,6 +22,6 @@ export interface EmbeddingQueue {
   attach(jobs: EmbeddingJob[], vectors: number[][], model: string): Promise<number>;
   /** Puts a job back to be tried at `retryTime`, or marks it failed for good. */
   release(job: EmbeddingJob, retryTime: Date, failed: boolean): Promise<void>;
-  /** When the first job now backing off (or leased) may be claimed again; null when none waits. */
+  /** When the first pending job may be claimed (now for one never tried); null when none waits. */
   nextRetryTime(): Promise<Date | null>;
 }

@@ -15,7 +15,7 @@ export interface WorkerOptions {
    * server abandoned without a lease.
    */
   idleMs: number;
-  /** How often an embedder that is not answering is tried again. */
+  /** How soon a worker looks again when the embedder is not answering or a round failed. */
   notReadyMs: number;
   maxBackoffMs: number;
   /** Attempts after which an input the embedder refuses is marked FAILED. */
@@ -106,14 +106,16 @@ export class EmbeddingWorker {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let handled = 0;
       this.kicked = false;
       try {
-        handled = await this.runOnce();
+        const handled = await this.runOnce();
+        if (handled === 0 && this.running) await this.sleep(await this.idleDelay());
       } catch (err) {
+        // Not at the idle delay: a due job would make that a few milliseconds, and a failing
+        // database a log line at that rate.
         this.logger.error({ error: loggableError(err) }, "embedding worker round failed");
+        await this.sleep(this.options.notReadyMs);
       }
-      if (handled === 0 && this.running) await this.sleep(await this.idleDelay());
     }
   }
 

@@ -102,10 +102,14 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
     return rows.length;
   }
 
-  /** When the first job now backing off (or leased) may be claimed again; null when none waits. */
+  /**
+   * When the first pending job may be claimed: now for one never tried (a claim that just found
+   * none free met them locked by another claim), else the first lease or backoff to run out;
+   * null when none waits.
+   */
   async nextRetryTime(): Promise<Date | null> {
     const next = await this.qb()
-      .select(raw("min(embedding_retry_time) as next"))
+      .select(raw("min(coalesce(embedding_retry_time, now())) as next"))
       .where(PENDING)
       .execute<{ next: Date | string | null } | undefined>("get");
     return next?.next == null ? null : new Date(next.next);

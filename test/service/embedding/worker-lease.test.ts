@@ -4,7 +4,8 @@
  * worker stops renewing (it died), so another worker takes the jobs over. Workers look at the
  * queue at a time they are given. Renewals run on real timers over a short lease: a faked clock
  * raced the renewals' database round trips on a loaded machine, and nothing here depends on
- * how late a renewal comes, only that it comes.
+ * how late a renewal comes, only that it comes. An idle worker looks again when the first job
+ * may be claimed, which for one never tried is now.
  */
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
@@ -123,5 +124,16 @@ describe("a claim's lease", () => {
     expect(await second.runOnce(new Date(claimedAt + LEASE_MS))).toBe(2);
     expect((await queued(ids)).map((j) => j.status)).toEqual(contents.map(() => "attached"));
     expect(other.embedded.sort()).toEqual([...contents].sort());
+  });
+});
+
+describe("an idle worker's next look", () => {
+  it("is now while a job never tried waits: one a claim met locked is taken at the next look", async () => {
+    // Without this the worker slept until some other job's lease ran out, or its idle minute.
+    const ids = await writePending([`never tried ${unique("t")}`]);
+    const next = await queue().nextRetryTime();
+    expect(next?.getTime()).toBeLessThanOrEqual(Date.now());
+    expect(await (await workerOn(new GatedEmbedder({ open: true }))).runOnce()).toBeGreaterThanOrEqual(1);
+    expect((await queued(ids)).map((j) => j.status)).toEqual(["attached"]);
   });
 });
