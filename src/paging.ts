@@ -6,6 +6,14 @@ export const DEFAULT_PAGE_SIZE = 50;
 /** The largest page_size the protos accept. */
 export const MAX_PAGE_SIZE = 500;
 
+/**
+ * The most bytes of content a List page holds before its last item: a page ends early at the
+ * item that brings it to this, and its next_page_token goes on from there. Page sizes count
+ * items, and 500 memories of 50,000 four-byte characters are 100 MB, held several times over in
+ * the server's heap while the page is read, encoded and sent; a staged write can be tens of MB.
+ */
+export const PAGE_BYTES = 4 * 1024 * 1024;
+
 /** The page size a List request asks for: DEFAULT_PAGE_SIZE for 0 (not given). */
 export function pageSizeOf(requested: number): number {
   return requested === 0 ? DEFAULT_PAGE_SIZE : requested;

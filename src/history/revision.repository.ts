@@ -5,7 +5,14 @@ import { query, sql, Sql } from "../db/sql.js";
 import { isUuid } from "../ids.js";
 import type { ChangeKind } from "../memory/change.js";
 import { RECORD_COLUMNS, toRecord, type MemoryColumns } from "../memory/columns.js";
-import { filterConditions, keysetPage, type ListQuery } from "../memory/filters.js";
+import {
+  boundedRows,
+  contentBounded,
+  contentBoundedPage,
+  type BoundedColumns,
+  type BoundedRows,
+} from "../memory/content-bounded-page.js";
+import { filterConditions, type ListQuery } from "../memory/filters.js";
 import type { MemoryRecord } from "../memory/record.js";
 import { MemoryRevisionEntity, type MemoryRevisionRow } from "./memory-revision.entity.js";
 
@@ -34,18 +41,26 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
     super(em, MemoryRevisionEntity);
   }
 
-  /** Revisions of a memory the viewer may read, newest first, below `before` when given; gaps where it could not. */
-  async page({ viewer, id, before, limit }: RevisionPage): Promise<StoredRevision[]> {
-    if (!isUuid(id)) return [];
-    const rows = await query<RevisionColumns>(
+  /**
+   * Revisions of a memory the viewer may read, newest first, below `before` when given; gaps
+   * where it could not. At most `limit`, and fewer where their contents reach PAGE_BYTES
+   * (contentBounded).
+   */
+  async page({ viewer, id, before, limit }: RevisionPage): Promise<BoundedRows<StoredRevision>> {
+    if (!isUuid(id)) return { rows: [], cut: false };
+    const rows = await query<RevisionColumns & BoundedColumns>(
       this.em,
-      sql`select ${REVISION_COLUMNS} from memory_revisions r ${AS_MEMORY}
-        where r.workspace_id = ${viewer.workspaceId} and r.memory_id = ${id}::uuid
-          and ${before === null ? sql`true` : sql`r.revision < ${String(before)}::bigint`}
-          and ${visibleTo(viewer)} and ${readableNow(viewer, sql`r.memory_id`)}
-        order by r.revision desc limit ${limit}`,
+      contentBounded(
+        sql`${REVISION_COLUMNS}, r.revision as page_revision`,
+        sql`memory_revisions r ${AS_MEMORY}
+          where r.workspace_id = ${viewer.workspaceId} and r.memory_id = ${id}::uuid
+            and ${before === null ? sql`true` : sql`r.revision < ${String(before)}::bigint`}
+            and ${visibleTo(viewer)} and ${readableNow(viewer, sql`r.memory_id`)}
+          order by r.revision desc limit ${limit}`,
+        { order: sql`page_revision desc`, content: sql`content` },
+      ),
     );
-    return rows.map(toStoredRevision);
+    return boundedRows(rows, toStoredRevision);
   }
 
   /** The memory as it was at `asOf`: its last revision by then, if the viewer may read it then and now. */
@@ -99,16 +114,27 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
    * like the live list (state judged at `asOf`). Reads every revision of the workspace up to
    * then: an audit read, not a hot path.
    */
-  async list({ viewer, query: q, asOf }: { viewer: Viewer; query: ListQuery; asOf: Date }): Promise<MemoryRecord[]> {
-    const rows = await query<MemoryColumns>(
+  async list({
+    viewer,
+    query: q,
+    asOf,
+  }: {
+    viewer: Viewer;
+    query: ListQuery;
+    asOf: Date;
+  }): Promise<BoundedRows<MemoryRecord>> {
+    const rows = await query<MemoryColumns & BoundedColumns>(
       this.em,
-      sql`select ${RECORD_COLUMNS} from (
-          select distinct on (r.memory_id) r.memory from memory_revisions r
+      contentBoundedPage(
+        q,
+        RECORD_COLUMNS,
+        sql`(select distinct on (r.memory_id) r.memory from memory_revisions r
           where r.workspace_id = ${viewer.workspaceId} and r.change_time <= ${asOf}
-          order by r.memory_id, r.revision desc) as r ${AS_MEMORY}
-        ${keysetPage(q, [...filterConditions(viewer, q, asOf), readableNow(viewer, sql`memories.id`)])}`,
+          order by r.memory_id, r.revision desc) as r ${AS_MEMORY}`,
+        [...filterConditions(viewer, q, asOf), readableNow(viewer, sql`memories.id`)],
+      ),
     );
-    return rows.map(toRecord);
+    return boundedRows(rows, toRecord);
   }
 }
 

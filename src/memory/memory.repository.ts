@@ -18,7 +18,8 @@ import {
   toRecord,
   type MemoryColumns,
 } from "./columns.js";
-import { atNaturalKey, filterConditions, keysetPage, type ListQuery } from "./filters.js";
+import { boundedRows, contentBoundedPage, type BoundedColumns, type BoundedRows } from "./content-bounded-page.js";
+import { atNaturalKey, filterConditions, type ListQuery } from "./filters.js";
 import { fingerprintOf, keylessIdentity } from "./identity.js";
 import type { MemoryDraft, MemoryRecord } from "./record.js";
 import { MemoryEntity, type MemoryRow } from "./memory.entity.js";
@@ -194,8 +195,13 @@ export class MemoryRepository extends SqlEntityRepository<MemoryRow> {
     );
   }
 
-  async list(viewer: Viewer, q: ListQuery, now: Date): Promise<MemoryRecord[]> {
-    return this.all(sql`select ${COLUMNS} from memories ${keysetPage(q, filterConditions(viewer, q, now))}`);
+  /** A page of ListMemories, bounded in bytes too (contentBoundedPage). */
+  async list(viewer: Viewer, q: ListQuery, now: Date): Promise<BoundedRows<MemoryRecord>> {
+    const rows = await query<MemoryColumns & BoundedColumns>(
+      this.em,
+      contentBoundedPage(q, COLUMNS, sql`memories`, filterConditions(viewer, q, now)),
+    );
+    return boundedRows(rows, toRecord);
   }
 
   /** The memories with these ids in the viewer's workspace, in the order given. */

@@ -49,6 +49,7 @@ import { RERANK_HEADER, SEARCH_MODE_HEADER } from "./response-headers.js";
 import type { MemoryTransfer } from "./transfer/transfer.js";
 import type { MemoryEdits } from "./write/edits.js";
 import type { MemoryWrites } from "./write/writes.js";
+import type { BoundedRows } from "./content-bounded-page.js";
 import type { ListQuery } from "./filters.js";
 import type { MemoryRepository } from "./memory.repository.js";
 import type { MemoryStatsRepository } from "./stats/stats.repository.js";
@@ -130,17 +131,13 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const watchCursor =
       req.pageToken === "" && asOf === null ? encodeCursor(await this.deps.feed.head(viewer.workspaceId)) : "";
     const page1 = { ...q, after, limit: pageSize + 1 };
-    const rows =
-      asOf === null
-        ? await this.deps.successors.records(
-            viewer,
-            await this.deps.memories(this.deps.em.fork()).list(viewer, page1, now),
-          )
-        : await this.deps.history.list(viewer, page1, asOf);
+    const { rows, cut } =
+      asOf === null ? await this.listedNow(viewer, page1, now) : await this.deps.history.list(viewer, page1, asOf);
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
+    // A page cut short by its contents' size (contentBounded) may have more after it.
     const nextPageToken =
-      rows.length > pageSize && last
+      (rows.length > pageSize || cut) && last
         ? this.deps.pageTokens.encode(tokenQuery, { value: orderValue(order.field, last), id: last.id })
         : "";
     return create(ListMemoriesResponseSchema, {
@@ -206,6 +203,12 @@ export class MemoryServiceImpl implements ServiceImpl<typeof MemoryService> {
     const viewer = actingViewer(ctx, req.filter?.agentId ?? "");
     const watch = { filter: toFilterQuery(req.filter), afterCursor: req.afterCursor };
     yield* this.deps.feed.watch(viewer, principalOf(ctx).keyId, watch, ctx.signal);
+  }
+
+  /** A page of ListMemories now, with the names of successors the viewer may see (successors.ts). */
+  private async listedNow(viewer: Viewer, q: ListQuery, now: Date): Promise<BoundedRows<MemoryRecord>> {
+    const { rows, cut } = await this.deps.memories(this.deps.em.fork()).list(viewer, q, now);
+    return { rows: await this.deps.successors.records(viewer, rows), cut };
   }
 
   /** The record as the viewer may see it (successors.ts), as a proto. */

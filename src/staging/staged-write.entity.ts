@@ -20,6 +20,12 @@ export const StagedWriteEntity = defineEntity({
     body: p.blob(),
     // The memory ids `body` names (uuidsIn), which an erasure finds it by.
     memoryIds: p.array().columnType("uuid[]").defaultRaw("'{}'"),
+    // The body's stored length, read only when asked for (listing bounds a page by it): counted
+    // from the stored value's header, without reading the body.
+    bodyBytes: p
+      .integer()
+      .formula((_columns, table) => `octet_length(${table.alias}.body)`)
+      .lazy(),
     createTime: p.datetime(),
     expireTime: p.datetime(),
     resolveTime: p.datetime().nullable(),
@@ -38,4 +44,4 @@ export const StagedWriteEntity = defineEntity({
 export type StagedWriteRow = InferEntity<typeof StagedWriteEntity>;
 
 /** A staged write as the service builds it: the repository derives `memoryIds` from its body. */
-export type StagedWriteDraft = Omit<StagedWriteRow, "memoryIds">;
+export type StagedWriteDraft = Omit<StagedWriteRow, "memoryIds" | "bodyBytes">;

@@ -2,6 +2,7 @@ import { SqlEntityRepository, type EntityManager } from "@mikro-orm/sql";
 import { LockMode, type FilterQuery as OrmFilter } from "@mikro-orm/core";
 import type { Viewer } from "../auth/principal.js";
 import { uuidsIn } from "../ids.js";
+import { PAGE_BYTES } from "../paging.js";
 import { StagedWriteEntity, type StagedWriteDraft, type StagedWriteRow } from "./staged-write.entity.js";
 
 export type StoredState = StagedWriteRow["state"];
@@ -38,27 +39,50 @@ export class StagedWriteRepository extends SqlEntityRepository<StagedWriteRow> {
     );
   }
 
-  /** Newest first, after the id `after` (keyset: ids are UUIDv7, so time-ordered). */
+  /**
+   * Newest first, after the id `after` (keyset: ids are UUIDv7, so time-ordered): at most
+   * `pageSize`, and fewer when their bodies reach PAGE_BYTES (a body holds up to 100 writes and
+   * their previews and results, tens of MB). The sizes are read first, from the stored lengths
+   * (no body is read to count them), then the bodies of the page alone. `nextAfter` is the
+   * position the next page starts after (null: none follows).
+   */
   async listVisible({
     reader,
     state,
     after,
-    limit,
+    pageSize,
     now,
   }: {
     reader: StagedWriteReader;
     state: ListedState;
     /** The last id of the previous page; null for the first. */
     after: string | null;
-    limit: number;
+    pageSize: number;
     now: Date;
-  }): Promise<StagedWriteRow[]> {
+  }): Promise<{ page: StagedWriteRow[]; nextAfter: string | null }> {
     const conditions: OrmFilter<StagedWriteRow>[] = [readableBy(reader)];
     if (after !== null) conditions.push({ id: { $lt: after } });
     if (state === "pending") conditions.push({ state: "pending", expireTime: { $gt: now } });
     else if (state === "expired") conditions.push({ state: "pending", expireTime: { $lte: now } });
     else if (state !== "any") conditions.push({ state });
-    return this.find({ $and: conditions }, { orderBy: { id: "desc" }, limit, disableIdentityMap: true });
+    const sized = await this.find(
+      { $and: conditions },
+      { fields: ["id", "bodyBytes"], orderBy: { id: "desc" }, limit: pageSize + 1, disableIdentityMap: true },
+    );
+    let bytes = 0;
+    const ids: string[] = [];
+    for (const row of sized.slice(0, pageSize)) {
+      if (bytes >= PAGE_BYTES) break;
+      bytes += Number(row.bodyBytes);
+      ids.push(row.id);
+    }
+    if (ids.length === 0) return { page: [], nextAfter: null };
+    // The same conditions again: one that changed state in between is left out, not shown as it now is.
+    const page = await this.find(
+      { $and: [...conditions, { id: { $in: ids } }] },
+      { orderBy: { id: "desc" }, disableIdentityMap: true },
+    );
+    return { page, nextAfter: sized.length > ids.length ? (ids.at(-1) ?? null) : null };
   }
 
   /** Stores a staged write's new state, body and resolve time. */

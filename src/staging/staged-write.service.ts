@@ -22,7 +22,7 @@ import {
 import { principalOf, viewerFor, type Principal } from "../auth/principal.js";
 import { DomainError } from "../errors/domain-error.js";
 import { isUuid } from "../ids.js";
-import { idAfter, idPage, pageSizeOf } from "../paging.js";
+import { idAfter, pageSizeOf } from "../paging.js";
 import type { ReadableIds } from "../memory/successors.js";
 import type { MemoryWrites, WithinWrites } from "../memory/write/writes.js";
 import { readableAnswers } from "../memory/write/readable-answers.js";
@@ -112,17 +112,16 @@ export class StagedWriteServiceImpl implements ServiceImpl<typeof StagedWriteSer
     const after = idAfter(req.pageToken);
     const pageSize = pageSizeOf(req.pageSize);
     const now = this.now();
-    const rows = await new StagedWriteRepository(this.deps.em.fork()).listVisible({
+    const { page, nextAfter } = await new StagedWriteRepository(this.deps.em.fork()).listVisible({
       reader,
       state: LISTED[req.state],
       after,
-      limit: pageSize + 1,
+      pageSize,
       now,
     });
-    const { page, nextPageToken } = idPage(rows, pageSize);
     return create(ListStagedWritesResponseSchema, {
       stagedWrites: await this.readable(reader, ...page.map((row) => toProto(row, now))),
-      nextPageToken,
+      nextPageToken: nextAfter ?? "",
     });
   }
 

@@ -164,11 +164,11 @@ describe("src/staging/staged-write.repository.ts", () => {
 
   it("listVisible", () =>
     expectSqlSnapshot(recorded, FILE, "listVisible", {
-      pending: () => staged().listVisible({ reader, state: "pending", after: null, limit: 10, now: NOW }),
+      pending: () => staged().listVisible({ reader, state: "pending", after: null, pageSize: 10, now: NOW }),
       "expired, after an id": () =>
-        staged().listVisible({ reader, state: "expired", after: row.id, limit: 10, now: NOW }),
-      applied: () => staged().listVisible({ reader, state: "applied", after: null, limit: 10, now: NOW }),
-      any: () => staged().listVisible({ reader, state: "any", after: null, limit: 10, now: NOW }),
+        staged().listVisible({ reader, state: "expired", after: row.id, pageSize: 10, now: NOW }),
+      applied: () => staged().listVisible({ reader, state: "applied", after: null, pageSize: 10, now: NOW }),
+      any: () => staged().listVisible({ reader, state: "any", after: null, pageSize: 10, now: NOW }),
     }));
 
   it("resolve", () =>

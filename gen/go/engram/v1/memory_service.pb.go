@@ -828,7 +828,8 @@ func (x *GetMemoryResponse) GetMemory() *Memory {
 type ListMemoriesRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Filter *MemoryFilter          `protobuf:"bytes,1,opt,name=filter,proto3" json:"filter,omitempty"`
-	// 1 to 500; 50 when not given.
+	// 1 to 500; 50 when not given. A page ends early at the memory whose content brings the
+	// page's to 4 MiB; next_page_token goes on from there.
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// From a previous response's next_page_token; the filter and order must not change.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -1319,7 +1320,8 @@ type ListMemoryRevisionsRequest struct {
 	Id    string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	// The acting agent.
 	AgentId string `protobuf:"bytes,2,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
-	// 1 to 500; 50 when not given.
+	// 1 to 500; 50 when not given. A page ends early at the revision whose content brings the
+	// page's to 4 MiB; next_page_token goes on from there.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// From a previous response's next_page_token.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`

@@ -352,7 +352,8 @@ type ListStagedWritesRequest struct {
 	AgentId string `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
 	// Only staged writes in this state; every state when not given.
 	State StagedWriteState `protobuf:"varint,2,opt,name=state,proto3,enum=engram.v1.StagedWriteState" json:"state,omitempty"`
-	// 1 to 500; 50 when not given.
+	// 1 to 500; 50 when not given. A page ends early at the staged write that brings its stored
+	// size to 4 MiB; next_page_token goes on from there.
 	PageSize int32 `protobuf:"varint,3,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// From a previous response's next_page_token.
 	PageToken     string `protobuf:"bytes,4,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`

@@ -352,7 +352,8 @@ export type ListMemoriesRequest = Message<"engram.v1.ListMemoriesRequest"> & {
   filter?: MemoryFilter | undefined;
 
   /**
-   * 1 to 500; 50 when not given.
+   * 1 to 500; 50 when not given. A page ends early at the memory whose content brings the
+   * page's to 4 MiB; next_page_token goes on from there.
    *
    * @generated from field: int32 page_size = 2;
    */
@@ -610,7 +611,8 @@ export type ListMemoryRevisionsRequest = Message<"engram.v1.ListMemoryRevisionsR
   agentId: string;
 
   /**
-   * 1 to 500; 50 when not given.
+   * 1 to 500; 50 when not given. A page ends early at the revision whose content brings the
+   * page's to 4 MiB; next_page_token goes on from there.
    *
    * @generated from field: int32 page_size = 3;
    */

@@ -205,7 +205,8 @@ export type ListStagedWritesRequest = Message<"engram.v1.ListStagedWritesRequest
   state: StagedWriteState;
 
   /**
-   * 1 to 500; 50 when not given.
+   * 1 to 500; 50 when not given. A page ends early at the staged write that brings its stored
+   * size to 4 MiB; next_page_token goes on from there.
    *
    * @generated from field: int32 page_size = 3;
    */

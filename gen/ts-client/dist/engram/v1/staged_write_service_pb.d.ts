@@ -179,7 +179,8 @@ export declare type ListStagedWritesRequest = Message<"engram.v1.ListStagedWrite
   state: StagedWriteState;
 
   /**
-   * 1 to 500; 50 when not given.
+   * 1 to 500; 50 when not given. A page ends early at the staged write that brings its stored
+   * size to 4 MiB; next_page_token goes on from there.
    *
    * @generated from field: int32 page_size = 3;
    */
