@@ -11,7 +11,7 @@ import { PAGE_BYTES } from "../../../src/paging.js";
 import { unique } from "../../engine/memory/write-list-support.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 import { ADMIN } from "../../support/factories/key.js";
-import { aNote, aNoteWrite } from "../../support/factories/memory.js";
+import { aNote, aNoteWrite, largestContent } from "../../support/factories/memory.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
@@ -19,10 +19,6 @@ beforeAll(async () => {
 });
 afterAll(() => services?.close());
 
-/** 50,000 characters (the content limit), nearly all of four bytes: about 200 KB. */
-function large(head: string): string {
-  return `${head} ${"\u{1F600}".repeat(50_000 - head.length - 1)}`;
-}
 const bytes = (texts: string[]) => texts.reduce((sum, t) => sum + Buffer.byteLength(t), 0);
 
 /** Each page's items, following next_page_token to the end. */
@@ -48,7 +44,7 @@ describe("a page of large memories", () => {
     const subjectId = unique("large");
     // 24 of about 200 KB: 4.8 MB, more than PAGE_BYTES (4 MiB) in all.
     const { results } = await services.memories(ADMIN).batchWriteMemories({
-      requests: Array.from({ length: 24 }, (_, i) => aNoteWrite(subjectId, large(`${subjectId} ${i}`))),
+      requests: Array.from({ length: 24 }, (_, i) => aNoteWrite(subjectId, largestContent(`${subjectId} ${i}`))),
     });
     const written = results.map((r) => (r.result.case === "response" ? r.result.value.memory?.id : undefined));
     const asOf = timestampFromDate(new Date());
@@ -88,7 +84,7 @@ describe("a page of large memories", () => {
     for (let i = 0; i < 24; i++) {
       const { memory } = await services
         .memories(ADMIN)
-        .writeMemory({ memory: aNote(subjectId, large(`${subjectId} revision ${i}`), { key: "the-one" }) });
+        .writeMemory({ memory: aNote(subjectId, largestContent(`${subjectId} revision ${i}`), { key: "the-one" }) });
       id = memory?.id ?? "";
     }
     const listed = await pages<MemoryRevision>(async (pageToken) => {

@@ -7,18 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { unique } from "../../engine/memory/write-list-support.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 import { ADMIN } from "../../support/factories/key.js";
-import { aNoteWrite } from "../../support/factories/memory.js";
+import { aNoteWrite, largestContent } from "../../support/factories/memory.js";
 
 let services: ServiceHarness;
 beforeAll(async () => {
   services = await startServices();
 });
 afterAll(() => services?.close());
-
-/** 50,000 characters (the content limit), nearly all of four bytes: about 200 KB. */
-function large(head: string): string {
-  return `${head} ${"\u{1F600}".repeat(50_000 - head.length - 1)}`;
-}
 
 describe("a page of large staged writes", () => {
   it("holds one staged write when each is larger than PAGE_BYTES, and goes on to the next", async () => {
@@ -27,7 +22,7 @@ describe("a page of large staged writes", () => {
       const subjectId = unique("staged");
       // 12 writes of about 200 KB, and their preview: about 5 MB of body, over 4 MiB.
       const { stagedWrite } = await services.stagedWrites(ADMIN).createStagedWrite({
-        requests: Array.from({ length: 12 }, (_, i) => aNoteWrite(subjectId, large(`${subjectId} ${i}`))),
+        requests: Array.from({ length: 12 }, (_, i) => aNoteWrite(subjectId, largestContent(`${subjectId} ${i}`))),
       });
       staged.push(stagedWrite?.id ?? "");
     }

@@ -47,6 +47,14 @@ export function aNamingNote() {
   };
 }
 
+/**
+ * Content at the limit (50,000 characters), all but `head` of four bytes: about 200 KB, the
+ * largest a memory holds (what bounds a page of them).
+ */
+export function largestContent(head: string): string {
+  return `${head} ${"\u{1F600}".repeat(50_000 - head.length - 1)}`;
+}
+
 /** A note about a contact, the memory most tests write, with the test's other fields. */
 export function aNote<E extends MemoryInit>(subjectId: string, content: string, extra: E = {} as E) {
   return { subjectType: "contact", subjectId, kind: "note", content, ...extra };
