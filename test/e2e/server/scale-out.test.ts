@@ -5,6 +5,7 @@
  * whichever engine the rest of the suite uses.
  */
 import { Code, ConnectError } from "@connectrpc/connect";
+import pg from "pg";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { ErrorInfoSchema } from "../../../gen/ts/google/rpc/error_details_pb.js";
 import { EmbeddingStatus } from "../../../gen/ts/engram/v1/memory_pb.js";
@@ -37,6 +38,22 @@ class SharedWorkEmbedder implements Embedder {
     this.embedded.push(...texts);
     this.onEmbed();
     return texts.map(wordHashVector);
+  }
+}
+
+/** The embedding queue of a test database: jobs by status, lease and attempts. */
+async function queueState(url: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `select embedding_status, embedding_attempts, embedding_retry_time is null as never_claimed,
+         round(extract(epoch from (embedding_retry_time - now()))) as lease_s, count(*)::int as n
+       from memories group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+    );
+    return rows;
+  } finally {
+    await client.end();
   }
 }
 
@@ -189,15 +206,17 @@ describe("two servers on one Postgres, embedding", () => {
       // A looks at its starting embedder every 5 s, so B's held batch waits seconds, well inside
       // its 60 s lease: one that ran out would be A's to take too, and embedded twice.
       { attempts: 240, intervalMs: 250 },
-    ).catch((err: unknown) => {
+    ).catch(async (err: unknown) => {
       const state = {
         embeddedByA: embedderA.embedded.length,
         embeddedByB: embedderB.embedded.length,
         aUp: embedderA.up,
+        // Whether the jobs left were leased (and until when) or never claimed.
+        queue: await queueState(pair.database.url),
       };
-      throw new Error(
-        `${String(err)}: ${JSON.stringify(state)}; warnings of A, B: ${a.warnings.join("")} | ${pair.b.warnings.join("")}`,
-      );
+      // The summary of a failure keeps its first 300 characters: the whole state goes to the log.
+      console.error(`backlog test state: ${JSON.stringify(state)}`, a.warnings.join(""), pair.b.warnings.join(""));
+      throw new Error(`${String(err)}: ${JSON.stringify(state)}`);
     });
     const embeddedA = embedderA.embedded.filter((t) => contents.includes(t));
     const embeddedB = embedderB.embedded.filter((t) => contents.includes(t));
