@@ -46,13 +46,21 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
     return [];
   }
 
+  /**
+   * The locked rows are chosen once, in a materialized CTE. As a subquery in the update's FROM,
+   * the planner could put it on the inner side of a nested loop (a table never analysed looks
+   * like one row) and rescan it for every row: each rescan skipped the rows this statement had
+   * just updated and locked the next ones, so a claim of 32 took all 100 due jobs.
+   */
   private async claimIn(workspaceId: string, limit: number, leaseMs: number, now: Date): Promise<EmbeddingJob[]> {
     const rows = await query<{ workspace_id: string; id: string; content: string; embedding_attempts: number }>(
       this.em,
-      sql`update memories m
+      sql`with claimed as materialized (
+          select id from memories where workspace_id = ${workspaceId} and ${due(now)}
+          order by update_time limit ${limit} for update skip locked)
+        update memories m
           set embedding_retry_time = ${new Date(now.getTime() + leaseMs)}, embedding_attempts = m.embedding_attempts + 1
-        from (select id from memories where workspace_id = ${workspaceId} and ${due(now)}
-              order by update_time limit ${limit} for update skip locked) claimed
+        from claimed
         where m.workspace_id = ${workspaceId} and m.id = claimed.id
         returning m.workspace_id, m.id, m.content, m.embedding_attempts`,
     );

@@ -4,10 +4,12 @@ select workspace_id from memories where embedding_status = 'pending' and delete_
   and (embedding_retry_time is null or embedding_retry_time <= '<time>') and workspace_id <> all('{}'::text[])
           order by update_time limit 1;
 
-update memories m
-          set embedding_retry_time = '<time>', embedding_attempts = m.embedding_attempts + 1
-        from (select id from memories where workspace_id = 'ws-sql' and embedding_status = 'pending' and delete_time is null
+with claimed as materialized (
+          select id from memories where workspace_id = 'ws-sql' and embedding_status = 'pending' and delete_time is null
   and (embedding_retry_time is null or embedding_retry_time <= '<time>')
-              order by update_time limit 8 for update skip locked) claimed
+          order by update_time limit 8 for update skip locked)
+        update memories m
+          set embedding_retry_time = '<time>', embedding_attempts = m.embedding_attempts + 1
+        from claimed
         where m.workspace_id = 'ws-sql' and m.id = claimed.id
         returning m.workspace_id, m.id, m.content, m.embedding_attempts;
