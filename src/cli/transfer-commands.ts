@@ -5,14 +5,11 @@ import { fromJsonString, toJsonString } from "@bufbuild/protobuf";
 import { Presets, SingleBar } from "cli-progress";
 import { Command, Option } from "commander";
 import { ExportMemoriesResponseSchema, type ExportMemoriesResponse } from "../../gen/ts/engram/v1/memory_service_pb.js";
-import { MAX_BATCH_ITEMS } from "../api/limits.js";
 import { lettaItems } from "../importers/letta.js";
 import { mem0Items } from "../importers/mem0.js";
+import { batchLimits, importBatches, sizeOf, type BatchLimits, type NumberedItem } from "./import-batches.js";
 import { memoryPorterFor, type MemoryPorter } from "./memory-porter.js";
 import { openTarget, withTargetOptions, type TargetOptions } from "./target.js";
-
-/** Memories per ImportMemories call: its limit, each call all or nothing. */
-const IMPORT_BATCH = MAX_BATCH_ITEMS;
 
 const WORKSPACE_HELP = "the workspace (default: default, or the admin key's through a server)";
 
@@ -91,21 +88,24 @@ export function importCommand(): Command {
       .option("--history <file>", "mem0: Memory.history output for the memories (one list, or one per memory id)")
       .option("--agent <id>", "mem0 and letta: the agent owning memories the file names no agent for"),
   ).action(async (file: string, o: ImportOptions) => {
-    // A file is read through once first, so that a malformed line refuses it before anything is imported.
     const foreign = o.from === "engram" ? null : await foreignItems(file, o);
-    const total = foreign?.length ?? (file === "-" ? 0 : await checkedLineCount(file));
-    const porter = await memoryPorterFor(await openTarget(o), o.workspace);
+    const target = await openTarget(o);
+    const limits = batchLimits(target.kind === "server", (n) => (foreign === null ? `${file}:${n}` : `memory ${n}`));
+    const porter = await memoryPorterFor(target, o.workspace);
+    const items = () => (foreign === null ? fileItems(file) : numbered(foreign));
     const bar = progressBar("importing {bar} {value}/{total} memories | {eta_formatted} left");
-    bar.start(total, 0);
     const sums = { created: 0, replaced: 0, unchanged: 0, vectorsKept: 0 };
     try {
-      for await (const { items, firstLine } of foreign === null ? batches(file) : inBatches(foreign)) {
-        const result = await importBatch(porter, items, firstLine, foreign === null ? "lines" : "memories");
+      // Read through once first, so that a malformed line, or a memory too large for one request,
+      // refuses the file before anything is imported (stdin can be read only once).
+      bar.start(file === "-" && foreign === null ? 0 : await checkedCount(items(), limits), 0);
+      for await (const { items: batch, firstNumber } of importBatches(items(), limits)) {
+        const result = await importBatch(porter, batch, firstNumber, foreign === null ? "lines" : "memories");
         sums.created += result.created;
         sums.replaced += result.replaced;
         sums.unchanged += result.unchanged;
         sums.vectorsKept += result.vectorsKept;
-        bar.increment(items.length);
+        bar.increment(batch.length);
       }
     } finally {
       bar.stop();
@@ -149,11 +149,9 @@ async function boundedText(path: string): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Converted memories, IMPORT_BATCH at a time, each batch with the number of its first memory. */
-function* inBatches(items: ExportMemoriesResponse[]) {
-  for (let first = 0; first < items.length; first += IMPORT_BATCH) {
-    yield { items: items.slice(first, first + IMPORT_BATCH), firstLine: first + 1 };
-  }
+/** Another system's memories, numbered from 1. */
+function* numbered(items: ExportMemoriesResponse[]): Generator<NumberedItem> {
+  for (const [i, item] of items.entries()) yield { item, number: i + 1 };
 }
 
 async function importBatch(porter: MemoryPorter, items: ExportMemoriesResponse[], firstLine: number, unit: string) {
@@ -169,23 +167,15 @@ async function importBatch(porter: MemoryPorter, items: ExportMemoriesResponse[]
   }
 }
 
-/** The file's memories, IMPORT_BATCH at a time, each batch with the line number it starts on. */
-async function* batches(file: string): AsyncGenerator<{ items: ExportMemoriesResponse[]; firstLine: number }> {
+/** The file's memories ('-': stdin), each numbered by its line. */
+async function* fileItems(file: string): AsyncGenerator<NumberedItem> {
   const input = file === "-" ? process.stdin : createReadStream(file);
-  let items: ExportMemoriesResponse[] = [];
-  let firstLine = 1;
   let lineNumber = 0;
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     lineNumber++;
     if (line.trim() === "") continue;
-    if (items.length === 0) firstLine = lineNumber;
-    items.push(parseLine(line, lineNumber, file));
-    if (items.length === IMPORT_BATCH) {
-      yield { items, firstLine };
-      items = [];
-    }
+    yield { item: parseLine(line, lineNumber, file), number: lineNumber };
   }
-  if (items.length > 0) yield { items, firstLine };
 }
 
 function parseLine(line: string, lineNumber: number, file: string): ExportMemoriesResponse {
@@ -197,17 +187,14 @@ function parseLine(line: string, lineNumber: number, file: string): ExportMemori
   }
 }
 
-/** How many memories the file holds, each parsed. */
-async function checkedLineCount(file: string): Promise<number> {
-  let memories = 0;
-  let lineNumber = 0;
-  for await (const line of createInterface({ input: createReadStream(file), crlfDelay: Infinity })) {
-    lineNumber++;
-    if (line.trim() === "") continue;
-    parseLine(line, lineNumber, file);
-    memories++;
+/** How many memories there are, each parsed and sized against the limits. */
+async function checkedCount(items: AsyncIterable<NumberedItem> | Iterable<NumberedItem>, limits: BatchLimits) {
+  let count = 0;
+  for await (const item of items) {
+    sizeOf(item, limits);
+    count++;
   }
-  return memories;
+  return count;
 }
 
 /** On stderr, and only on a terminal: piped or redirected output stays clean. */
