@@ -16,6 +16,7 @@ import {
 import { CHANGE_COLUMNS, changeValues, type Change } from "../change.js";
 import { allOf, atNaturalKey, filterConditions, type FilterQuery } from "../filters.js";
 import type { MemoryDraft, MemoryRecord } from "../record.js";
+import { boundedRows, contentBounded, type BoundedColumns, type BoundedRows } from "../content-bounded-page.js";
 import { MemoryEntity, type MemoryRow, type MentionRow } from "../memory.entity.js";
 
 /** A stored memory with its vector, as export reads it and import writes it. */
@@ -66,15 +67,19 @@ export class MemoryTransferRepository extends SqlEntityRepository<MemoryRow> {
     viewer: Viewer;
     query: ExportQuery;
     now: Date;
-  }): Promise<{ record: MemoryRecord; vector: number[] | null }[]> {
+  }): Promise<BoundedRows<{ record: MemoryRecord; vector: number[] | null }>> {
     const where = exportConditions(viewer, q, now);
     if (q.after) where.push(sql`(create_time, id) > (${q.after.createTime}::timestamptz, ${q.after.id}::uuid)`);
-    const rows = await query<MemoryColumns & { exported_embedding: string | null }>(
+    // Bounded by their contents' bytes too, as a List page is.
+    const rows = await query<MemoryColumns & BoundedColumns & { exported_embedding: string | null }>(
       this.em,
-      sql`select ${RECORD_COLUMNS}, embedding::text as exported_embedding from memories
-        where ${allOf(where)} order by create_time, id limit ${q.limit}`,
+      contentBounded(
+        sql`${RECORD_COLUMNS}, embedding::text as exported_embedding`,
+        sql`memories where ${allOf(where)} order by create_time, id limit ${q.limit}`,
+        { order: sql`create_time, id`, content: sql`content` },
+      ),
     );
-    return rows.map((row) => ({
+    return boundedRows(rows, (row) => ({
       record: toRecord(row),
       vector: row.exported_embedding === null ? null : (fromSql(row.exported_embedding) as number[]),
     }));

@@ -3,7 +3,6 @@ import { create } from "@bufbuild/protobuf";
 import type { EntityManager } from "@mikro-orm/sql";
 import { MemoryState, type Memory } from "../../../gen/ts/engram/v1/memory_pb.js";
 import {
-  ExportMemoriesResponseSchema,
   ImportMemoriesResponseSchema,
   type ExportMemoriesResponse,
   type ImportMemoriesResponse,
@@ -14,16 +13,15 @@ import { DomainError, invalidArgument, requiredField } from "../../errors/domain
 import { isUuid } from "../../ids.js";
 import { mentionsFromProto } from "../../graph/memory-graph-fields.js";
 import { ExportedEntities, ExportedMerges, importEntities, importMerges } from "../../graph/transferred-entities.js";
-import { emptyToNull, toDraft, toProto, truncatedDate } from "../mapper.js";
+import { emptyToNull, toDraft, truncatedDate } from "../mapper.js";
 import { MemoryTransferRepository, type ExportQuery, type TransferredMemory } from "./transfer.repository.js";
-import type { MemoryRevisionRepository, StoredRevision } from "../../history/revision.repository.js";
-import { toRevisionProtos } from "../../history/revision.mapper.js";
+import type { MemoryRevisionRepository } from "../../history/revision.repository.js";
 import { changeBy, type Change } from "../change.js";
 import { importedRevisions, supersededByOf } from "./imported-history.js";
-import type { MemoryRecord } from "../record.js";
+import { exportedItems, revisionRuns } from "./exported-items.js";
 import type { SuccessorNames } from "../successors.js";
 
-/** Memories read per query while exporting: one round trip per page, a bounded amount held. */
+/** Memories read per query while exporting: one round trip per page (fewer when their contents reach PAGE_BYTES). */
 const EXPORT_PAGE_SIZE = 200;
 
 /**
@@ -57,47 +55,35 @@ export interface MemoryTransferDeps {
 export class MemoryTransfer {
   constructor(private readonly deps: MemoryTransferDeps) {}
 
-  /** Page by page, oldest first; memories written meanwhile appear when they sort after the page read. */
+  /**
+   * Page by page, oldest first; memories written meanwhile appear when they sort after the page
+   * read. A page ends at 200 memories or at the one whose content brings it to PAGE_BYTES, and its
+   * revisions are read REVISIONS_PER_READ at a time (exported-items.ts).
+   */
   async *export(viewer: Viewer, q: Omit<ExportQuery, "after" | "limit">): AsyncGenerator<ExportMemoriesResponse> {
     let after: ExportQuery["after"];
-    const named = new ExportedEntities(() => this.deps.em.fork(), viewer.workspaceId);
-    const merged = new ExportedMerges(() => this.deps.em.fork(), viewer.workspaceId);
+    const em = () => this.deps.em.fork();
+    const reads = {
+      em,
+      revisions: this.deps.revisions,
+      successors: this.deps.successors,
+      entities: new ExportedEntities(em, viewer.workspaceId),
+      merges: new ExportedMerges(em, viewer.workspaceId),
+    };
     for (;;) {
       const now = this.deps.now();
-      const page = await new MemoryTransferRepository(this.deps.em.fork()).page({
+      const { rows: page, cut } = await new MemoryTransferRepository(em()).page({
         viewer,
         query: { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
       });
-      const stored = await this.deps.revisions(this.deps.em.fork()).ofMemories(
-        viewer,
+      const counts = await this.deps.revisions(em()).countsOf(
+        viewer.workspaceId,
         page.map(({ record }) => record.id),
       );
-      // The memories and their revisions name successors in one question.
-      const shown = await this.deps.successors.carriers<{ record: MemoryRecord; reason?: string | null }>(viewer, [
-        ...page.map(({ record }) => ({ record })),
-        ...stored,
-      ]);
-      const records = shown.slice(0, page.length).map((c) => c.record);
-      const revisions = new Map<string, StoredRevision[]>();
-      for (const r of shown.slice(page.length) as StoredRevision[]) {
-        const ofMemory = revisions.get(r.record.id);
-        if (ofMemory === undefined) revisions.set(r.record.id, [r]);
-        else ofMemory.push(r);
-      }
-      const entities = await named.ofPage(records);
-      const merges = await merged.ofPage(records);
-      for (const [i, record] of records.entries()) {
-        yield create(ExportMemoriesResponseSchema, {
-          memory: toProto(record, now),
-          embedding: page[i]?.vector ?? [],
-          revisions: toRevisionProtos(revisions.get(record.id) ?? [], null),
-          entities: entities.get(record.id) ?? [],
-          merges: merges.get(record.id) ?? [],
-        });
-      }
+      for (const run of revisionRuns(page, counts)) yield* await exportedItems(reads, viewer, run, now);
       const last = page.at(-1);
-      if (last === undefined || page.length < EXPORT_PAGE_SIZE) return;
+      if (last === undefined || (page.length < EXPORT_PAGE_SIZE && !cut)) return;
       after = { createTime: last.record.createTime, id: last.record.id };
     }
   }

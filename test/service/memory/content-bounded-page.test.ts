@@ -2,12 +2,15 @@
  * A page of ListMemories (now and as of an instant) and of ListMemoryRevisions holds at most
  * PAGE_BYTES of content before its last item, on either engine: it ends at the memory whose
  * content brings it there, and its next_page_token goes on from there, nothing skipped or
- * repeated. 500 memories at the content limit were 100 MB in one answer.
+ * repeated. 500 memories at the content limit were 100 MB in one answer. Export's pages are cut
+ * the same way.
  */
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Memory, MemoryRevision } from "../../../gen/ts/engram/v1/memory_pb.js";
 import { PAGE_BYTES } from "../../../src/paging.js";
+import { ACTIVE_MEMORIES } from "../../../src/memory/filters.js";
+import { MemoryTransferRepository } from "../../../src/memory/transfer/transfer.repository.js";
 import { unique } from "../../engine/memory/write-list-support.js";
 import { startServices, type ServiceHarness } from "../../support/service.js";
 import { ADMIN } from "../../support/factories/key.js";
@@ -64,6 +67,20 @@ describe("a page of large memories", () => {
           .sort(),
       ).toEqual([...written].sort());
     }
+    // Export reads them in pages cut the same way, and streams every one once, oldest first.
+    const exportPage = await new MemoryTransferRepository(services.db.em.fork()).page({
+      viewer: { workspaceId: services.workspaceId, agentId: null, admin: true },
+      query: { ...ACTIVE_MEMORIES, subjectType: "contact", subjectId, limit: 200 },
+      now: new Date(),
+    });
+    expect([exportPage.rows.length, exportPage.cut]).toEqual([21, true]);
+    const exported: string[] = [];
+    for await (const item of services
+      .memories(ADMIN)
+      .exportMemories({ filter: { subjectType: "contact", subjectId } })) {
+      exported.push(item.memory?.id ?? "");
+    }
+    expect(exported).toEqual([...written].sort());
   });
 
   it("small memories still fill a page to page_size", async () => {
