@@ -90,20 +90,6 @@ export class MemoryRevisionRepository extends SqlEntityRepository<MemoryRevision
     return rows.map(toStoredRevision);
   }
 
-  /**
-   * How many revisions each of these memories has, whoever may read them: export only uses it to
-   * choose how many memories' revisions to read at once (an index-only count, no snapshot read).
-   */
-  async countsOf(workspaceId: string, ids: readonly string[]): Promise<Map<string, number>> {
-    if (ids.length === 0) return new Map();
-    const rows = await query<{ memory_id: string; n: number | string }>(
-      this.em,
-      sql`select memory_id, count(*) as n from memory_revisions
-        where workspace_id = ${workspaceId} and memory_id = any(${ids}::uuid[]) group by memory_id`,
-    );
-    return new Map(rows.map((r) => [r.memory_id, Number(r.n)]));
-  }
-
   /** Writes imported revisions, each over the one of its number the import itself recorded. */
   async store(workspaceId: string, revisions: readonly RevisionToStore[]): Promise<void> {
     if (revisions.length === 0) return;

@@ -33,13 +33,17 @@ export interface ExportReads {
   merges: ExportedMerges;
 }
 
-/** A page's memories in order, cut into runs of at most REVISIONS_PER_READ revisions (a memory with more alone). */
-export function revisionRuns<T extends ExportedMemory>(page: readonly T[], counts: ReadonlyMap<string, number>): T[][] {
+/**
+ * A page's memories in order, cut into runs of at most REVISIONS_PER_READ revisions (a memory
+ * with more alone). A memory's revision number bounds how many revisions it has (they are
+ * numbered from 1, each once, imported ones included), so nothing is read to count them.
+ */
+export function revisionRuns<T extends ExportedMemory>(page: readonly T[]): T[][] {
   const runs: T[][] = [];
   let run: T[] = [];
   let revisions = 0;
   for (const memory of page) {
-    const count = counts.get(memory.record.id) ?? 0;
+    const count = Number(memory.record.revision);
     if (run.length > 0 && revisions + count > REVISIONS_PER_READ) {
       runs.push(run);
       run = [];

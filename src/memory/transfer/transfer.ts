@@ -77,11 +77,7 @@ export class MemoryTransfer {
         query: { ...q, after, limit: EXPORT_PAGE_SIZE },
         now,
       });
-      const counts = await this.deps.revisions(em()).countsOf(
-        viewer.workspaceId,
-        page.map(({ record }) => record.id),
-      );
-      for (const run of revisionRuns(page, counts)) yield* await exportedItems(reads, viewer, run, now);
+      for (const run of revisionRuns(page)) yield* await exportedItems(reads, viewer, run, now);
       const last = page.at(-1);
       if (last === undefined || (page.length < EXPORT_PAGE_SIZE && !cut)) return;
       after = { createTime: last.record.createTime, id: last.record.id };

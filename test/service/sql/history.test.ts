@@ -44,7 +44,7 @@ describe("src/history/revision.repository.ts", () => {
   const revisions = () => new MemoryRevisionRepository(em());
 
   it("covers every method", () =>
-    expectEveryMethodSnapshotted(MemoryRevisionRepository, ["page", "at", "ofMemories", "countsOf", "store", "list"]));
+    expectEveryMethodSnapshotted(MemoryRevisionRepository, ["page", "at", "ofMemories", "store", "list"]));
 
   it("page", () =>
     expectSqlSnapshot(recorded, FILE, "page", {
@@ -60,11 +60,6 @@ describe("src/history/revision.repository.ts", () => {
   it("ofMemories", () =>
     expectSqlSnapshot(recorded, FILE, "ofMemories", {
       "one memory": () => revisions().ofMemories(viewer, [snapshotId(1)]),
-    }));
-
-  it("countsOf", () =>
-    expectSqlSnapshot(recorded, FILE, "countsOf", {
-      "two memories": () => revisions().countsOf(viewer.workspaceId, [snapshotId(1), snapshotId(2)]),
     }));
 
   it("store", () =>
