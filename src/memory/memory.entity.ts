@@ -155,12 +155,12 @@ export const MemoryEntity = defineEntity({
     // Finds stored vectors by content, so a write of content the workspace holds reuses one.
     { name: "memories_content_lookup", properties: ["workspaceId", "contentFingerprint"] },
     { name: "memories_workspace_created", properties: ["workspaceId", "createTime", "id"] },
-    // The embedding queue, oldest first: a claim reads its first due rows instead of sorting
-    // every pending one (a backlog of 100k took 200-300 ms a claim); nextRetryTime reads it whole.
+    // The embedding queue, in the order its jobs became due (embedding-queue.repository.ts
+    // DUE_SINCE): a claim and nextRetryTime read its first rows, never the whole backlog.
     {
       name: "memories_embedding_pending",
-      properties: ["updateTime", "embeddingRetryTime"],
-      where: "embedding_status = 'pending'",
+      expression: `create index memories_embedding_pending on memories
+        ((coalesce(embedding_retry_time, update_time))) where embedding_status = 'pending' and delete_time is null`,
     },
     {
       name: "memories_purge",

@@ -27,6 +27,7 @@ import { Migration20261129071000EntityTalliesAdminClass } from "./20261129071000
 import { Migration20261129073000EntityNameOptional } from "./20261129073000-entity-name-optional.js";
 import { Migration20261129130000EntityTalliesSoleKey } from "./20261129130000-entity-tallies-sole-key.js";
 import { Migration20261129230448EmbeddingQueueOrder } from "./20261129230448-embedding-queue-order.js";
+import { Migration20261130021121EmbeddingQueueDue } from "./20261130021121-embedding-queue-due.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   { name: "20261129073000-entity-name-optional", class: Migration20261129073000EntityNameOptional },
   { name: "20261129130000-entity-tallies-sole-key", class: Migration20261129130000EntityTalliesSoleKey },
   { name: "20261129230448-embedding-queue-order", class: Migration20261129230448EmbeddingQueueOrder },
+  { name: "20261130021121-embedding-queue-due", class: Migration20261130021121EmbeddingQueueDue },
 ];

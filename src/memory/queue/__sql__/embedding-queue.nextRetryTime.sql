@@ -1,3 +1,4 @@
 -- the first
 
-select min(coalesce(embedding_retry_time, now())) as next from "memories" as "m0" where "m0"."embedding_status" = 'pending' and "m0"."delete_time" is null limit 1;
+select embedding_retry_time from memories where embedding_status = 'pending' and delete_time is null
+        order by coalesce(embedding_retry_time, update_time) limit 1;
