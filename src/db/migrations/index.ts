@@ -28,6 +28,7 @@ import { Migration20261129073000EntityNameOptional } from "./20261129073000-enti
 import { Migration20261129130000EntityTalliesSoleKey } from "./20261129130000-entity-tallies-sole-key.js";
 import { Migration20261129230448EmbeddingQueueOrder } from "./20261129230448-embedding-queue-order.js";
 import { Migration20261130021121EmbeddingQueueDue } from "./20261130021121-embedding-queue-due.js";
+import { Migration20261130023000NamesTriggersCountRows } from "./20261130023000-names-triggers-count-rows.js";
 
 /** Every migration, oldest first. Applied on start; never edit one that has shipped. */
 export const migrations = [
@@ -61,4 +62,5 @@ export const migrations = [
   { name: "20261129130000-entity-tallies-sole-key", class: Migration20261129130000EntityTalliesSoleKey },
   { name: "20261129230448-embedding-queue-order", class: Migration20261129230448EmbeddingQueueOrder },
   { name: "20261130021121-embedding-queue-due", class: Migration20261130021121EmbeddingQueueDue },
+  { name: "20261130023000-names-triggers-count-rows", class: Migration20261130023000NamesTriggersCountRows },
 ];
