@@ -45,11 +45,8 @@ export async function reembed(config: Config, logger: Logger, everything: boolea
       Presets.shades_classic,
     );
     bar.start(total, 0);
-    // A round that claims nothing means the rest are waiting out a failure's backoff.
-    for (let done = 0, n = -1; n !== 0; done += n) {
-      n = await worker.runOnce();
-      bar.update(Math.min(done + n, total));
-    }
+    let done = 0;
+    await worker.drain((handled) => bar.update(Math.min((done += handled), total)));
     bar.stop();
     const pending = await queue.countPending();
     logger.info({ model, requeued: total, pending }, "re-embedding finished");

@@ -20,6 +20,11 @@ export interface WorkerOptions {
   maxBackoffMs: number;
   /** Attempts after which an input the embedder refuses is marked FAILED. */
   maxPermanentAttempts: number;
+  /**
+   * Rounds under way at once, each with a claim of its own: one round's texts are embedded while
+   * another's vectors are stored, so neither the embedder nor the database waits on the other.
+   */
+  rounds: number;
   /** Called when a round claims a full batch: more is waiting than this worker can take at once. */
   onBacklog: () => void;
   /** While true, nothing is claimed or stored (the disk is nearly full); kick() once it is false again. */
@@ -33,6 +38,7 @@ export const DEFAULT_WORKER_OPTIONS: WorkerOptions = {
   notReadyMs: 5_000,
   maxBackoffMs: 300_000,
   maxPermanentAttempts: 3,
+  rounds: 2,
   onBacklog: () => {},
   paused: () => false,
 };
@@ -42,10 +48,9 @@ const MIN_SLEEP_MS = 50;
 /** Attaches vectors to PENDING memories in the background, with exponential backoff on failure. */
 export class EmbeddingWorker {
   private running = false;
-  private loop: Promise<void> = Promise.resolve();
-  private wake: (() => void) | undefined;
-  /** Set by kick(): a write arrived since the current round began, so do not go to sleep. */
-  private kicked = false;
+  private finished: Promise<void>[] = [];
+  /** One per loop under way: what kick() tells it. */
+  private readonly loops = new Set<Loop>();
   private readonly options: WorkerOptions;
 
   /** @param queue opens the queue for one round (a unit of work of its own each time). */
@@ -60,19 +65,32 @@ export class EmbeddingWorker {
 
   start(): void {
     this.running = true;
-    this.loop = this.run();
+    this.finished = Array.from({ length: this.options.rounds }, () => this.run());
   }
 
   /** A write just left a memory PENDING: look now rather than at the next poll. */
   kick(): void {
-    this.kicked = true;
-    this.wake?.();
+    for (const loop of this.loops) {
+      loop.kicked = true;
+      loop.wake?.();
+    }
   }
 
   async stop(): Promise<void> {
     this.running = false;
     this.kick();
-    await this.loop;
+    await Promise.all(this.finished);
+  }
+
+  /**
+   * Rounds until one claims nothing, `rounds` at a time (for a one-shot command: what is left
+   * then waits out a failure's backoff); `onRound` is told each round's count.
+   */
+  async drain(onRound: (handled: number) => void): Promise<void> {
+    const loop = async () => {
+      for (let handled = -1; handled !== 0; onRound(handled)) handled = await this.runOnce();
+    };
+    await Promise.all(Array.from({ length: this.options.rounds }, loop));
   }
 
   /** One claim-embed-store round; returns how many jobs it handled. */
@@ -105,18 +123,21 @@ export class EmbeddingWorker {
   }
 
   private async run(): Promise<void> {
+    const loop: Loop = { kicked: false, wake: undefined };
+    this.loops.add(loop);
     while (this.running) {
-      this.kicked = false;
+      loop.kicked = false;
       try {
         const handled = await this.runOnce();
-        if (handled === 0 && this.running) await this.sleep(await this.idleDelay());
+        if (handled === 0 && this.running) await this.sleep(loop, await this.idleDelay());
       } catch (err) {
         // Not at the idle delay: a due job would make that a few milliseconds, and a failing
         // database a log line at that rate.
         this.logger.error({ error: loggableError(err) }, "embedding worker round failed");
-        await this.sleep(this.options.notReadyMs);
+        await this.sleep(loop, this.options.notReadyMs);
       }
     }
+    this.loops.delete(loop);
   }
 
   /** Nothing to claim now: sleep until the next job may be retried, or until kicked. */
@@ -134,18 +155,24 @@ export class EmbeddingWorker {
     }
   }
 
-  private sleep(ms: number): Promise<void> {
-    if (this.kicked || !this.running) return Promise.resolve();
+  private sleep(loop: Loop, ms: number): Promise<void> {
+    if (loop.kicked || !this.running) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const timer = Number.isFinite(ms) ? setTimeout(done, ms) : undefined;
       function done() {
         clearTimeout(timer);
         resolve();
       }
-      this.wake = () => {
-        this.wake = undefined;
+      loop.wake = () => {
+        loop.wake = undefined;
         done();
       };
     });
   }
+}
+
+/** A loop's state: whether a write arrived since its round began, and how to wake it. */
+interface Loop {
+  kicked: boolean;
+  wake: (() => void) | undefined;
 }

@@ -137,3 +137,21 @@ describe("an idle worker's next look", () => {
     expect((await queued(ids)).map((j) => j.status)).toEqual(["attached"]);
   });
 });
+
+describe("a running worker's rounds", () => {
+  it("claim side by side: a second batch is claimed while the first is embedded", async () => {
+    const contents = ["side one", "side two", "side three", "side four"].map((c) => `${c} ${unique("t")}`);
+    const ids = await writePending(contents);
+    const slow = new GatedEmbedder({ open: false });
+    onTestFinished(() => slow.release());
+    // Batches of two: with one round at a time, two jobs would wait while the first two embed.
+    const worker = await workerOn(slow, { batchSize: 2, rounds: 2 });
+    worker.start();
+    onTestFinished(() => worker.stop());
+    await slow.reached;
+    await expect.poll(async () => (await queued(ids)).every((j) => j.leasedUntil > Date.now())).toBe(true);
+    slow.release();
+    await expect.poll(async () => (await queued(ids)).map((j) => j.status)).toEqual(contents.map(() => "attached"));
+    expect([...slow.embedded].sort()).toEqual([...contents].sort());
+  });
+});
