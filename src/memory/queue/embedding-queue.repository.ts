@@ -22,8 +22,11 @@ const DUE_SINCE = sql`coalesce(embedding_retry_time, update_time)`;
  */
 const CLOCK_SKEW_MS = 60_000;
 
+/** A job waiting for its vector: the rows of the queue's index. */
+const WAITING = sql`embedding_status = 'pending' and delete_time is null`;
+
 /** A job that may be claimed now: pending, and not leased or backing off. */
-const due = (now: Date) => sql`embedding_status = 'pending' and delete_time is null
+const due = (now: Date) => sql`${WAITING}
   and (embedding_retry_time is null or embedding_retry_time <= ${now})
   and ${DUE_SINCE} <= ${new Date(now.getTime() + CLOCK_SKEW_MS)}`;
 
@@ -38,8 +41,8 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
 
   /**
    * Leases up to `limit` pending memories to this worker, all of one workspace: the one whose
-   * job has been due longest, then its jobs that have been due longest. SKIP LOCKED lets any number of workers claim
-   * side by side; the lease (retry time) hands a job to another worker when its claimer dies
+   * job has been due longest, then its jobs that have been due longest. SKIP LOCKED lets any
+   * number of workers claim side by side; the lease (retry time) hands a job to another worker when its claimer dies
    * before finishing. One workspace per claim keeps the locking statement on one shard when
    * Citus distributes memories by workspace (a multi-shard FOR UPDATE is refused there).
    */
@@ -132,8 +135,7 @@ export class EmbeddingQueueRepository extends SqlEntityRepository<MemoryRow> imp
   async nextRetryTime(): Promise<Date | null> {
     const [first] = await query<{ embedding_retry_time: Date | string | null }>(
       this.em,
-      sql`select embedding_retry_time from memories where embedding_status = 'pending' and delete_time is null
-        order by ${DUE_SINCE} limit 1`,
+      sql`select embedding_retry_time from memories where ${WAITING} order by ${DUE_SINCE} limit 1`,
     );
     if (first === undefined) return null;
     return first.embedding_retry_time === null ? new Date() : new Date(first.embedding_retry_time);
